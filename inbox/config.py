@@ -1,0 +1,91 @@
+"""The one TOML config file: where it lives, reading it with clear errors, writing it safely.
+
+Each layer reads its own tables (``[triage]`` in backlog, ``[views]`` and ``[keys]`` in the
+app, ``[accounts."HANDLE"]`` credentials in the channels) and supplies its own defaults, so
+a missing file means "all defaults". A file that holds secrets is written mode 0600, and
+reading a world- or group-readable one that holds secrets warns once.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tomllib
+from pathlib import Path
+
+from .errors import SfogoError
+
+# Keys whose values are secrets wherever they appear in the file.
+SECRET_KEYS = ("token", "password", "app_password", "secret", "refresh_token", "access_token")
+
+
+def default_path() -> Path:
+    """``SFOGO_CONFIG``, else ``config.toml`` in the user config directory."""
+    env = os.environ.get("SFOGO_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("sfogo", appauthor=False) / "config.toml"
+
+
+def _has_secrets(data: object) -> bool:
+    if isinstance(data, dict):
+        return any((k in SECRET_KEYS and v) or _has_secrets(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_secrets(v) for v in data)
+    return False
+
+
+def load(path: str | os.PathLike | None = None, *, warn=None) -> dict:
+    """The config as a dict ({} when the file does not exist).
+
+    Raises SfogoError naming the file, line and column when the TOML is malformed.
+    """
+    file = Path(path).expanduser() if path else default_path()
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        if path:  # a file the user named must exist
+            raise SfogoError(f"no config file at {file}: create it or drop --config") from None
+        return {}
+    except IsADirectoryError:
+        raise SfogoError(f"{file} is a folder, not a config file") from None
+    except OSError as exc:
+        raise SfogoError(f"cannot read the config file {file}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SfogoError(f"the config file {file} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
+    if _has_secrets(data):
+        mode = file.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            message = (f"warning: {file} holds secrets and others can read it: "
+                       f"run chmod 600 {file}")
+            (warn or (lambda m: print(m, file=sys.stderr)))(message)
+    return data
+
+
+def save(data: dict, path: str | os.PathLike | None = None) -> Path:
+    """Write the config atomically, mode 0600 (it may hold credentials)."""
+    import tomli_w
+
+    file = Path(path).expanduser() if path else default_path()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(file.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        tomli_w.dump(data, handle)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, file)
+    return file
+
+
+def section(data: dict, name: str) -> dict:
+    """A table of the config, checked to be a table (``[triage]``, ``[work]`` …)."""
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise SfogoError(f"config: [{name}] must be a table, not {type(value).__name__}")
+    return value

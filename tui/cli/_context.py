@@ -1,0 +1,27 @@
+"""What every command shares: the data file it works on, opened once and closed at exit."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from inbox.store import Store, default_path
+
+
+class Context:
+    """Resolves ``--db``/``SFOGO_DB``/default and opens the store on first use."""
+
+    def __init__(self, db: str | None = None, config: str | None = None) -> None:
+        self.db_path = Path(db).expanduser() if db else default_path()
+        self.config_path = config or os.environ.get("SFOGO_CONFIG")
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None

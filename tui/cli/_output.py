@@ -1,0 +1,77 @@
+"""Printing for people and for scripts: humanized times, 80-column tables, stable JSON."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Sequence
+
+from inbox import when
+from inbox.text import excerpt
+
+# Rows printed as JSON use these names; they are documented in the README and stable.
+JSON_TIME_FIELDS = ("created_at", "fetched_at", "snoozed_until", "handled_at", "started_at",
+                    "ended_at", "retry_at", "sent_at", "updated_at", "until", "since")
+
+
+def to_json(value: object) -> object:
+    """Convert epoch-second fields to ISO 8601 UTC, recursively."""
+    if isinstance(value, dict):
+        return {k: (when.iso(v) if k in JSON_TIME_FIELDS and isinstance(v, (int, float))
+                    else to_json(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return value
+
+
+def print_json(value: object) -> None:
+    json.dump(to_json(value), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def ago(ts: int | None, *, ref: int | None = None) -> str:
+    """'3 hours ago' / 'in 2 hours' (humanize), or '' for no time."""
+    if ts is None:
+        return ""
+    import datetime as dt
+
+    import humanize
+
+    ref = when.now() if ref is None else ref
+    delta = dt.timedelta(seconds=ref - ts)
+    return humanize.naturaltime(delta)
+
+
+def duration(seconds: float) -> str:
+    """'30 hours', '5 days' — humanize's precise-enough wording."""
+    import datetime as dt
+
+    import humanize
+
+    return humanize.naturaldelta(dt.timedelta(seconds=seconds))
+
+
+def width() -> int:
+    """The terminal's width, at most 80 so output pastes into e-mails and tickets."""
+    return min(80, shutil.get_terminal_size((80, 24)).columns)
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str], *, flex: int = -1) -> None:
+    """Print columns sized to content; column ``flex`` takes what is left and is cut."""
+    total = width()
+    cols = len(headers)
+    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    flex = flex % cols
+    fixed = sum(w for i, w in enumerate(widths) if i != flex) + 2 * (cols - 1)
+    widths[flex] = max(8, min(widths[flex], total - fixed))
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            text = excerpt(str(cell), widths[i])
+            out.append(text if i == cols - 1 else text.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    print(line(headers))
+    for r in rows:
+        print(line(r))
