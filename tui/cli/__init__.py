@@ -40,7 +40,26 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    _accept_globals_anywhere(sub)
     return parser
+
+
+def _accept_globals_anywhere(sub: argparse._SubParsersAction) -> None:
+    """Let ``--db``/``--config`` also follow the subcommand (``sfogo demo --db x.db``).
+
+    SUPPRESS as the default keeps a subcommand from overwriting the global value with None.
+    """
+    for parser in set(sub.choices.values()):
+        known = {s for a in parser._actions for s in a.option_strings}
+        if "--db" not in known:
+            parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                                help="the data file")
+        if "--config" not in known:
+            parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                                help="the config file")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_globals_anywhere(action)
 
 
 def main(argv: list[str] | None = None) -> int:
