@@ -1,0 +1,170 @@
+"""Gaps: windows in which sfogo could not see, or the manager could not act.
+
+Two sources: consecutive failed sync runs of one account (from the first failure to the
+next success, or still open), and away periods the manager records (away, sick, offline),
+which cover every account.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from inbox import when
+from inbox.errors import SfogoError
+from inbox.model import AWAY_REASONS
+from inbox.store import Store
+
+
+@dataclass(slots=True)
+class Gap:
+    kind: str  # offline, down, rate_limited, auth, blocked, broken, away, sick
+    started_at: int
+    ended_at: int | None  # None: still open
+    source: str  # "sync" (failed runs of one account) or "away" (recorded by the manager)
+    account_id: int | None = None  # None: every account
+    account: str = ""  # "channel:handle"
+    client_id: int | None = None
+    client: str = ""
+    runs: int = 0  # failed sync runs in the gap
+    kinds: dict[str, int] = field(default_factory=dict)  # outcomes seen, with counts
+    detail: str = ""  # the last failure's detail, or the away note
+    away_id: int | None = None
+
+    @property
+    def scope(self) -> str:
+        return "account" if self.account_id is not None else "all"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    def end_or(self, now: int) -> int:
+        return self.ended_at if self.ended_at is not None else now
+
+    def duration(self, now: int) -> int:
+        return max(0, self.end_or(now) - self.started_at)
+
+    def touches(self, account_id: int) -> bool:
+        return self.account_id is None or self.account_id == account_id
+
+    def overlaps(self, start: int, end: int, now: int) -> bool:
+        return self.started_at < end and self.end_or(now) > start
+
+
+def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
+    """Group each account's consecutive failed runs into gaps."""
+    accounts = {
+        r[0]: r[1:] for r in store.conn.execute(
+            "SELECT a.id, a.channel || ':' || a.handle, c.id, c.name"
+            " FROM accounts a JOIN clients c ON c.id = a.client_id"
+        )
+    }
+    gaps: list[Gap] = []
+    for account_id, (label, client_id, client) in accounts.items():
+        start = None
+        if since is not None:
+            # Begin at the last success before `since`, so a gap that started earlier and
+            # reaches into the window is seen whole.
+            start = store.conn.execute(
+                "SELECT max(started_at) FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
+                " AND started_at < ?", (account_id, since),
+            ).fetchone()[0]
+        sql = ("SELECT started_at, ended_at, outcome, detail FROM sync_runs"
+               " WHERE account_id = ?")
+        params: list = [account_id]
+        if start is not None:
+            sql += " AND started_at >= ?"
+            params.append(start)
+        if until is not None:
+            sql += " AND started_at <= ?"
+            params.append(until)
+        current: Gap | None = None
+        for started_at, _ended_at, outcome, detail in store.conn.execute(
+            sql + " ORDER BY started_at, id", params
+        ):
+            if outcome == "ok":
+                if current is not None:
+                    current.ended_at = started_at
+                    gaps.append(current)
+                    current = None
+                continue
+            if current is None:
+                current = Gap(kind=outcome, started_at=started_at, ended_at=None,
+                              source="sync", account_id=account_id, account=label,
+                              client_id=client_id, client=client)
+            current.runs += 1
+            current.kinds[outcome] = current.kinds.get(outcome, 0) + 1
+            current.detail = detail
+        if current is not None:
+            gaps.append(current)
+    for gap in gaps:  # the outcome that filled most of the gap names it
+        gap.kind = Counter(gap.kinds).most_common(1)[0][0]
+    return gaps
+
+
+def _away_gaps(store: Store) -> list[Gap]:
+    return [
+        Gap(kind=reason, started_at=start, ended_at=end, source="away", detail=note,
+            away_id=away_id)
+        for away_id, start, end, reason, note in store.conn.execute(
+            "SELECT id, started_at, ended_at, reason, note FROM away_periods ORDER BY started_at"
+        )
+    ]
+
+
+def find_gaps(store: Store, *, since: int | None = None, until: int | None = None,
+              client_id: int | None = None, now: int | None = None) -> list[Gap]:
+    """Every gap overlapping [since, until], oldest first.
+
+    ``client_id`` keeps the gaps that touched that client's accounts (away periods touch
+    every client).
+    """
+    now = when.now() if now is None else now
+    lo = since if since is not None else 0
+    hi = until if until is not None else now
+    gaps = [g for g in _sync_gaps(store, since, until) + _away_gaps(store)
+            if g.overlaps(lo, hi, now) or (g.is_open and g.started_at <= hi)]
+    if client_id is not None:
+        gaps = [g for g in gaps if g.client_id in (None, client_id)]
+    gaps.sort(key=lambda g: (g.started_at, g.account))
+    return gaps
+
+
+def open_away(store: Store) -> tuple[int, int, str] | None:
+    """The open away period (id, started_at, reason), if the manager is away now."""
+    row = store.conn.execute(
+        "SELECT id, started_at, reason FROM away_periods WHERE ended_at IS NULL"
+        " ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return tuple(row) if row else None
+
+
+def record_away(store: Store, reason: str = "away", *, start: int | None = None,
+                end: int | None = None, note: str = "", now: int | None = None) -> int:
+    """Record an away period (open-ended without ``end``); return its id."""
+    now = when.now() if now is None else now
+    if reason not in AWAY_REASONS:
+        raise SfogoError(f"unknown reason {reason!r}: use one of {', '.join(AWAY_REASONS)}")
+    start = now if start is None else start
+    if end is not None and end <= start:
+        raise SfogoError("the end of an away period must come after its start")
+    if end is None:
+        current = open_away(store)
+        if current is not None:
+            raise SfogoError(
+                f"already {current[2]} since {when.iso(current[1])}: run 'sfogo back' first"
+            )
+    return store.add_away(start, end, reason, note)
+
+
+def end_away(store: Store, *, now: int | None = None) -> tuple[int, int, int, str]:
+    """End the open away period; return (id, started_at, ended_at, reason)."""
+    now = when.now() if now is None else now
+    current = open_away(store)
+    if current is None:
+        raise SfogoError("you are not away: 'sfogo away' records a period")
+    away_id, started_at, reason = current
+    ended_at = max(now, started_at + 1)
+    with store.transaction() as conn:
+        conn.execute("UPDATE away_periods SET ended_at = ? WHERE id = ?", (ended_at, away_id))
+    return away_id, started_at, ended_at, reason

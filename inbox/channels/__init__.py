@@ -1,0 +1,29 @@
+"""One module per platform, all behind the small interface in :mod:`inbox.channels.base`.
+
+Connectors are imported lazily by channel name, so a command that never syncs never pays
+for httpx.
+"""
+from __future__ import annotations
+
+import importlib
+
+# channel name -> "module:Class"
+CONNECTORS = {
+    "mastodon": "inbox.channels.mastodon:Mastodon",
+    "bluesky": "inbox.channels.bluesky:Bluesky",
+    "facebook": "inbox.channels.graph:Facebook",
+    "instagram": "inbox.channels.graph:Instagram",
+    "x": "inbox.channels.x:X",
+    "wordpress": "inbox.channels.wordpress:WordPress",
+    "youtube": "inbox.channels.youtube:YouTube",
+    "email": "inbox.channels.email:Email",
+}
+
+
+def connector_class(channel: str):
+    """The connector class for ``channel``; None for channels without one (``import``)."""
+    target = CONNECTORS.get(channel)
+    if target is None:
+        return None
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
