@@ -169,6 +169,9 @@ class Store:
             raise StoreError(f"cannot open {self.path}: {exc}") from None
         try:
             self._setup()
+        except StoreError:
+            self.conn.close()  # a refused file is not left open (Windows could not delete it)
+            raise
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             message = str(exc)
@@ -554,7 +557,26 @@ class Store:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params = [*params, limit, offset]
-        return [self._row(r) for r in self.conn.execute(sql, params)]
+        result = {r[0]: self._row(r) for r in self.conn.execute(sql, params)}
+        self._attach_tags(result)  # dicts keep the query's order
+        return list(result.values())
+
+    def iter_rows(self, flt: InboxFilter | None = None, *, limit: int | None = None,
+                  oldest_first: bool = False, batch: int = 500) -> Iterator[dict]:
+        """Full rows with tags, streamed in batches (exports, ``list --limit 0``).
+
+        Newest first like :meth:`rows`, or oldest first (exports: a reply follows what it
+        answers); both orders are served by an index on ``created_at``.
+        """
+        where, params = (flt or InboxFilter()).where()
+        direction = "" if oldest_first else " DESC"
+        sql = (_ROW_SELECT + f" WHERE {where}"
+               f" ORDER BY i.created_at{direction}, i.id{direction} LIMIT ?")
+        cur = self.conn.execute(sql, [*params, -1 if limit is None else limit])
+        while chunk := cur.fetchmany(batch):
+            rows = {r[0]: self._row(r) for r in chunk}
+            self._attach_tags(rows)
+            yield from rows.values()
 
     def rows_by_ids(self, ids: Sequence[int]) -> dict[int, dict]:
         """Rows keyed by id, for a page of the virtual list (primary-key lookups only)."""
@@ -602,7 +624,9 @@ class Store:
             " ORDER BY i.created_at, i.id",
             (item["account_id"], root, root),
         ).fetchall()
-        return [self._row(r) for r in rows]
+        result = {r[0]: self._row(r) for r in rows}
+        self._attach_tags(result)
+        return list(result.values())
 
     def count(self, flt: InboxFilter | None = None) -> int:
         where, params = (flt or InboxFilter()).where()

@@ -30,31 +30,45 @@ def sanitize(value: object, *, single_line: bool = False) -> str:
 
 
 class _TextExtractor(HTMLParser):
-    """Collects the visible text of an HTML fragment, keeping paragraph breaks."""
+    """Collects the visible text of an HTML fragment, keeping paragraph and line breaks."""
 
-    _BREAKS = {"br", "p", "div", "li", "blockquote", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
+    # Paragraph-level tags leave a blank line; line-level ones start a new line only.
+    _PARAGRAPHS = {"p", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
+    _LINES = {"br", "div", "li", "tr"}
     _SKIP = {"script", "style", "head", "title"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
+        self._line_start = True  # nothing but whitespace since the last break
+
+    def _break(self, tag: str) -> None:
+        if tag in self._PARAGRAPHS:
+            self.parts.append("\n\n")
+        elif tag == "br" or not self._line_start:
+            self.parts.append("\n")
+        self._line_start = True
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag in self._SKIP:
             self._skipping += 1
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
+        elif tag in self._PARAGRAPHS or tag in self._LINES:
+            self._break(tag)
+        elif tag in ("td", "th") and not self._line_start:
+            self.parts.append(" ")  # table cells side by side stay apart
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
             self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BREAKS and tag != "br":
-            self.parts.append("\n")
+        elif (tag in self._PARAGRAPHS or tag in self._LINES) and tag != "br":
+            self._break(tag)
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
             self.parts.append(data)
+            if data.strip():
+                self._line_start = False
 
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(\s*\n)+")

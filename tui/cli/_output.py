@@ -1,13 +1,14 @@
 """Printing for people and for scripts: humanized times, 80-column tables, stable JSON."""
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from inbox import when
-from inbox.text import excerpt
+from inbox.text import excerpt, sanitize
 
 # Rows printed as JSON use these names; they are documented in the README and stable.
 JSON_TIME_FIELDS = ("created_at", "fetched_at", "snoozed_until", "handled_at", "started_at",
@@ -27,6 +28,20 @@ def to_json(value: object) -> object:
 def print_json(value: object) -> None:
     json.dump(to_json(value), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def print_json_array(items: Iterable[object]) -> None:
+    """Print a JSON array one element at a time, laid out like :func:`print_json`.
+
+    Big listings (``list --limit 0 --json``) never build the whole array in memory.
+    """
+    out = sys.stdout
+    first = True
+    for item in items:
+        out.write("[\n  " if first else ",\n  ")
+        out.write(json.dumps(to_json(item), ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def ago(ts: int | None, *, ref: int | None = None) -> str:
@@ -56,11 +71,18 @@ def width() -> int:
     return min(80, shutil.get_terminal_size((80, 24)).columns)
 
 
-def table(rows: Sequence[Sequence[str]], headers: Sequence[str], *, flex: int = -1) -> None:
-    """Print columns sized to content; column ``flex`` takes what is left and is cut."""
+def table(rows: Iterable[Sequence[str]], headers: Sequence[str], *, flex: int = -1,
+          sample: int = 1000) -> None:
+    """Print columns sized to content; column ``flex`` takes what is left and is cut.
+
+    ``rows`` may be a stream (``list --limit 0`` over a big inbox): widths come from the
+    first ``sample`` rows and later cells are cut to fit, so memory stays flat.
+    """
     total = width()
     cols = len(headers)
-    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    stream = iter(rows)
+    first = list(itertools.islice(stream, sample))
+    widths = [max([len(h)] + [len(str(r[i])) for r in first]) for i, h in enumerate(headers)]
     flex = flex % cols
     fixed = sum(w for i, w in enumerate(widths) if i != flex) + 2 * (cols - 1)
     widths[flex] = max(8, min(widths[flex], total - fixed))
@@ -68,10 +90,12 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str], *, flex: int = 
     def line(cells: Sequence[str]) -> str:
         out = []
         for i, cell in enumerate(cells):
-            text = excerpt(str(cell), widths[i])
+            # Sanitised again on the way out: a row written by anything that skipped the
+            # ingest rules still cannot send escape sequences to the terminal.
+            text = excerpt(sanitize(str(cell)), widths[i])
             out.append(text if i == cols - 1 else text.ljust(widths[i]))
         return "  ".join(out).rstrip()
 
     print(line(headers))
-    for r in rows:
+    for r in itertools.chain(first, stream):
         print(line(r))

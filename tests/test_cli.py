@@ -1,0 +1,441 @@
+"""The command line, as a manager and a script use it: every command, its --json, its errors."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inbox import when
+from inbox.model import Interaction
+from inbox.schema import SCHEMA_VERSION
+from inbox.store import ROW_COLUMNS, Store
+
+ROW_FIELDS = [*ROW_COLUMNS, "tags"]
+HOUR = 3600
+
+
+@pytest.fixture(autouse=True)
+def eighty_columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+def seed(path: Path) -> dict[str, int]:
+    """A small inbox relative to now; returns the sfogo id of each item by external id."""
+    now = when.now()
+    with Store(path) as s:
+        s.add_client("Hotel Aurora", "vip")
+        s.add_client("Pizzeria Da Gino", "low")
+        ig = s.add_account("Hotel Aurora", "instagram", "@hotelaurora")
+        fb = s.add_account("Pizzeria Da Gino", "facebook", "dagino")
+        s.upsert_interactions([
+            Interaction(ig.id, "q1", "dm", now - 3 * HOUR, author_name="Giulia",
+                        author_handle="@giulia", text="Avete una camera libera per sabato?"),
+            Interaction(ig.id, "a1", "dm", now - 2 * HOUR, text="Sì, certo! Le scrivo i prezzi.",
+                        thread_ref="q1", parent_ref="q1", outgoing=True, status="done",
+                        handled_at=now - 2 * HOUR),
+            Interaction(fb.id, "c1", "comment", now - 1800, author_name="Tom",
+                        text="Best pizza in town", tags=["praise"]),
+            Interaction(fb.id, "r1", "review", now - 48 * HOUR, author_name="Ann",
+                        text="Cold pizza, slow service", status="done", handled_at=now - 40 * HOUR),
+            Interaction(ig.id, "m1", "mention", now - 600, author_name="Luca",
+                        text="Loving the rooftop bar", status="open"),
+        ], now=now)
+        return dict(s.conn.execute("SELECT external_id, id FROM interactions"))
+
+
+@pytest.fixture
+def ids(db_path):
+    return seed(db_path)
+
+
+def one_line_error(result, *fragments: str) -> None:
+    """An expected error: exit 1, exactly one line on stderr, no traceback, nothing on stdout."""
+    assert result.code == 1, (result.out, result.err)
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sfogo: "), result.err
+    assert "Traceback" not in result.err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def fits(text: str, width: int = 80) -> None:
+    for line in text.splitlines():
+        assert len(line) <= width, repr(line)
+
+
+# -- list ------------------------------------------------------------------------------------
+
+
+def test_list_shows_what_needs_attention_newest_first(cli, ids):
+    r = cli("list")
+    assert r.code == 0
+    lines = r.out.splitlines()
+    assert lines[0].split() == ["ID", "AGE", "CLIENT", "CH", "KIND", "AUTHOR", "TEXT"]
+    shown = [int(line.split()[0]) for line in lines[1:-1]]
+    assert shown == [ids["m1"], ids["c1"], ids["q1"]]  # done items are not in the inbox
+    assert "10 minutes ago" in lines[1] and "Luca" in lines[1] and "Loving the" in lines[1]
+    assert "3 hours ago" in lines[3] and "Hotel Aurora" in lines[3] and "ig" in lines[3]
+    assert lines[-1] == "3 of 3 items (new, open), newest first"
+    fits(r.out)
+
+
+def test_list_json_has_the_documented_fields_and_utc_times(cli, ids):
+    rows = cli("list", "--json").json()
+    assert [r["id"] for r in rows] == [ids["m1"], ids["c1"], ids["q1"]]
+    assert all(list(r) == ROW_FIELDS for r in rows)
+    comment = rows[1]
+    assert (comment["client"], comment["tier"], comment["channel"], comment["account"],
+            comment["kind"], comment["author_name"], comment["tags"], comment["status"]) == \
+        ("Pizzeria Da Gino", "low", "facebook", "dagino", "comment", "Tom", ["praise"], "new")
+    assert comment["created_at"].endswith("Z")
+    assert when.parse_iso(comment["created_at"]) == pytest.approx(when.now() - 1800, abs=60)
+    assert comment["handled_at"] is None and comment["pinned"] is False
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--status", "done"], ["a1", "r1"]),
+    (["--status", "all"], ["m1", "c1", "a1", "q1", "r1"]),
+    (["--status", "open,done"], ["m1", "a1", "r1"]),
+    (["--client", "hotel aurora"], ["m1", "q1"]),
+    (["--channel", "facebook", "--status", "all"], ["c1", "r1"]),
+    (["--kind", "dm,review", "--status", "all"], ["a1", "q1", "r1"]),
+    (["--kind", "dm", "--kind", "mention"], ["m1", "q1"]),
+    (["--search", "pizza", "--status", "all"], ["c1", "r1"]),
+    (["--search", "pizz"], ["c1"]),
+    (["--search", "giulia"], ["q1"]),  # author names are searched too
+    (["--client", "Pizzeria Da Gino", "--kind", "review"], []),
+    (["--status", "all", "--limit", "2"], ["m1", "c1"]),
+    (["--status", "all", "--limit", "0"], ["m1", "c1", "a1", "q1", "r1"]),
+])
+def test_list_filters(cli, ids, args, expected):
+    r = cli("list", *args, "--json")
+    assert r.code == 0, r.err
+    assert [row["id"] for row in r.json()] == [ids[e] for e in expected]
+
+
+def test_list_counts_what_it_left_out(cli, ids):
+    r = cli("list", "--status", "all", "--limit", "2")
+    assert r.out.splitlines()[-1] == "2 of 5 items (any status), newest first; --limit 0 shows all"
+
+
+def test_list_wakes_snoozed_items_whose_time_has_come(cli, db_path, ids):
+    with Store(db_path) as s:
+        account = s.account("@hotelaurora")
+        s.upsert_interactions([Interaction(account.id, "z1", "dm", when.now() - 5 * HOUR,
+                                           status="snoozed", snoozed_until=when.now() - 60)])
+        s.set_status([ids["m1"]], "snoozed", until=when.now() + HOUR)
+    rows = {r["external_id"]: r for r in cli("list", "--json").json()}
+    assert rows["z1"]["status"] == "open" and rows["z1"]["snoozed_until"] is None
+    assert "m1" not in rows  # still asleep
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--status", "archived"], "unknown status 'archived'"),
+    (["--status", ""], "--status needs a value"),
+    (["--client", "Nobody"], "no client 'Nobody'"),
+    (["--channel", "myspace"], "unknown channel 'myspace'"),
+    (["--kind", "like"], "unknown kind 'like'"),
+    (["--limit", "ten"], "bad --limit 'ten'"),
+    (["--limit", "-5"], "bad --limit"),
+])
+def test_list_refuses_unknown_names_in_one_line(cli, ids, args, message):
+    one_line_error(cli("list", *args), message)
+
+
+def test_an_empty_inbox_says_how_to_start(cli, db_path):
+    r = cli("list")
+    assert r.code == 0
+    assert "sfogo demo" in r.out and "sfogo client add" in r.out
+    assert cli("list", "--json").json() == []
+
+
+def test_list_of_a_filter_that_matches_nothing(cli, ids):
+    r = cli("list", "--search", "zzzzz")
+    assert (r.code, r.out.strip()) == (0, "Nothing to show (new, open).")
+
+
+def test_long_names_and_texts_still_fit_80_columns(cli, db_path):
+    with Store(db_path) as s:
+        s.add_client("The Grand International Hotel & Spa of the Eternal City", "high")
+        a = s.add_account(1, "wordpress", "the-grand-international-hotel-blog")
+        s.upsert_interactions([Interaction(
+            a.id, str(n), "comment", when.now() - 400 * 86400 + n,
+            author_name="Maria Giovanna Elisabetta Carolina Rossi-Bianchi", text="word " * 200,
+        ) for n in range(3)])
+    for args in (["list"], ["list", "--status", "all"], ["show", "1"], ["clients"],
+                 ["accounts"], ["stats"]):
+        r = cli(*args)
+        assert r.code == 0, r.err
+        fits(r.out)
+
+
+def test_stored_escape_sequences_never_reach_the_terminal(cli, db_path, ids):
+    # A row written by something that skipped the ingest rules: output is sanitised again.
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE interactions SET text = ?, author_name = ? WHERE id = ?",
+                     ("\x1b]0;pwned\x07\x1b[2J hi", "\x1b]52;c;ZXZpbA==\x07Eve", ids["c1"]))
+    for args in (["list"], ["show", str(ids["c1"])]):
+        r = cli(*args)
+        assert r.code == 0
+        assert "\x1b" not in r.out and "\x07" not in r.out
+        assert "pwned" in r.out  # the visible text is still there
+
+
+# -- show ------------------------------------------------------------------------------------
+
+
+def test_show_prints_the_item_and_its_conversation(cli, ids):
+    r = cli("show", str(ids["a1"]))
+    assert r.code == 0
+    lines = r.out.splitlines()
+    assert lines[0] == f"#{ids['a1']} · dm · done"
+    assert lines[1:3] == ["Client   Hotel Aurora (vip)", "Account  instagram @hotelaurora"]
+    assert "From     you" in r.out and "Handled" in r.out and "2 hours ago" in r.out
+    assert "  Sì, certo! Le scrivo i prezzi." in lines
+    thread = lines[lines.index("Thread · 2 items") + 2:]
+    assert thread[0].split()[0] == str(ids["q1"]) and "Giulia" in thread[0]
+    assert thread[1].startswith("▶") and str(ids["a1"]) in thread[1]
+    fits(r.out)
+
+
+def test_show_json_is_the_item_and_the_thread_oldest_first(cli, ids):
+    data = cli("show", f"#{ids['q1']}", "--json").json()
+    assert list(data) == ["item", "thread"]
+    assert list(data["item"]) == ROW_FIELDS
+    assert data["item"]["text"] == "Avete una camera libera per sabato?"
+    assert [t["external_id"] for t in data["thread"]] == ["q1", "a1"]
+    assert data["thread"][1]["outgoing"] is True
+    assert data["thread"][1]["handled_at"].endswith("Z")
+
+
+def test_show_is_a_read_and_changes_nothing(cli, db_path, ids):
+    cli("show", str(ids["c1"]))
+    with Store(db_path) as s:
+        assert s.row(ids["c1"])["status"] == "new"
+
+
+@pytest.mark.parametrize("arg, message", [("999", "no item with id 999"),
+                                          ("abc", "bad id 'abc'")])
+def test_show_unknown_or_bad_id(cli, ids, arg, message):
+    one_line_error(cli("show", arg), message)
+
+
+# -- done, snooze, reopen --------------------------------------------------------------------
+
+
+def status_of(db_path, item_id) -> dict:
+    with Store(db_path) as s:
+        return s.row(item_id)
+
+
+def test_done_and_reopen(cli, db_path, ids):
+    r = cli("done", str(ids["c1"]), str(ids["m1"]))
+    assert (r.code, r.out.strip()) == (0, "marked 2 items done")
+    row = status_of(db_path, ids["c1"])
+    assert row["status"] == "done" and abs(row["handled_at"] - when.now()) < 60
+    assert [x["id"] for x in cli("list", "--json").json()] == [ids["q1"]]
+
+    r = cli("reopen", f"{ids['c1']},{ids['c1']}")  # a repeated id counts once
+    assert (r.code, r.out.strip()) == (0, "reopened 1 item")
+    row = status_of(db_path, ids["c1"])
+    assert (row["status"], row["handled_at"]) == ("open", None)
+
+
+@pytest.mark.parametrize("until, low, high", [
+    ("2h", 2 * HOUR - 60, 2 * HOUR + 60),
+    ("tomorrow 9:00", 60, 48 * HOUR),
+    ("3d", 3 * 86400 - 60, 3 * 86400 + 60),
+])
+def test_snooze_accepts_durations_and_wall_clock_times(cli, db_path, ids, until, low, high):
+    r = cli("snooze", str(ids["c1"]), "--until", until)
+    assert r.code == 0, r.err
+    assert r.out.startswith("snoozed 1 item until ")
+    row = status_of(db_path, ids["c1"])
+    assert row["status"] == "snoozed"
+    assert low <= row["snoozed_until"] - when.now() <= high
+    assert ids["c1"] not in [x["id"] for x in cli("list", "--json").json()]
+    assert cli("reopen", str(ids["c1"])).code == 0
+    assert status_of(db_path, ids["c1"])["snoozed_until"] is None
+
+
+def test_snooze_accepts_iso_8601(cli, db_path, ids):
+    target = when.now() + 5 * 86400
+    assert cli("snooze", str(ids["q1"]), "--until", when.iso(target)).code == 0
+    assert status_of(db_path, ids["q1"])["snoozed_until"] == target
+
+
+@pytest.mark.parametrize("args, message", [
+    (["snooze", "{c1}", "--until", "soonish"], "bad time 'soonish'"),
+    (["snooze", "{c1}", "--until", "0h"], "bad duration"),
+    (["snooze", "{c1}", "--until", "2020-01-01T00:00:00Z"], "in the past"),
+    (["snooze", "{c1}"], "snooze needs --until"),
+    (["snooze", "{c1}", "999", "--until", "2h"], "no item with id 999"),
+    (["done", "{c1}", "999"], "no item with id 999"),
+    (["done", "12x"], "bad id '12x'"),
+    (["reopen", "999"], "no item with id 999"),
+])
+def test_status_commands_refuse_bad_input_and_change_nothing(cli, db_path, ids, args, message):
+    one_line_error(cli(*[a.format(**ids) for a in args]), message)
+    assert status_of(db_path, ids["c1"])["status"] == "new"
+
+
+# -- clients and accounts --------------------------------------------------------------------
+
+
+def test_clients_and_client_add(cli, ids):
+    r = cli("client", "add", "Onlus Mare Pulito", "--tier", "high", "--target", "6h")
+    assert r.code == 0 and "replies within 6 hours" in r.out
+    assert cli("client", "add", "Startup Nova").code == 0  # tier defaults to normal
+    data = cli("clients", "--json").json()
+    assert [c["name"] for c in data] == ["Hotel Aurora", "Onlus Mare Pulito", "Pizzeria Da Gino",
+                                         "Startup Nova"]
+    assert all(list(c) == ["id", "name", "tier", "target_s", "target_is_default", "accounts"]
+               for c in data)
+    by_name = {c["name"]: c for c in data}
+    assert (by_name["Onlus Mare Pulito"]["tier"], by_name["Onlus Mare Pulito"]["target_s"],
+            by_name["Onlus Mare Pulito"]["target_is_default"]) == ("high", 6 * HOUR, False)
+    assert (by_name["Hotel Aurora"]["target_s"], by_name["Hotel Aurora"]["accounts"]) == \
+        (2 * HOUR, 1)
+    assert by_name["Startup Nova"]["tier"] == "normal"
+
+    r = cli("clients")
+    assert r.out.splitlines()[0].split() == ["ID", "CLIENT", "TIER", "REPLY", "WITHIN", "ACCOUNTS"]
+    assert any("Onlus Mare Pulito" in line and "6 hours" in line for line in r.out.splitlines())
+    assert any("Hotel Aurora" in line and "2 hours (tier)" in line for line in r.out.splitlines())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["client", "add", "X", "--tier", "gold"], "unknown tier 'gold'"),
+    (["client", "add", "X", "--target", "soon"], "bad duration 'soon'"),
+    (["client", "add", "hotel aurora"], "already exists"),
+    (["client", "add", "   "], "needs a name"),
+])
+def test_client_add_errors(cli, ids, args, message):
+    one_line_error(cli(*args), message)
+
+
+def test_accounts_and_account_add_keep_no_secret(cli, db_path, ids, monkeypatch):
+    monkeypatch.setenv("AURORA_MASTODON_TOKEN", "s3cr3t-t0ken-value")
+    r = cli("account", "add", "Hotel Aurora", "mastodon", "@aurora@mastodon.social",
+            "--name", "Hotel Aurora", "--url", "https://mastodon.social/", "--user", "aurora",
+            "--token-env", "AURORA_MASTODON_TOKEN")
+    assert r.code == 0, r.err
+    assert "added mastodon account '@aurora@mastodon.social' for 'Hotel Aurora'" in r.out
+    data = cli("accounts", "--json").json()
+    assert all(list(a) == ["id", "client", "client_id", "channel", "handle", "display_name",
+                           "settings", "last_sync"] for a in data)
+    new = data[-1]
+    assert (new["client"], new["channel"], new["handle"], new["display_name"]) == \
+        ("Hotel Aurora", "mastodon", "@aurora@mastodon.social", "Hotel Aurora")
+    assert new["settings"] == {"url": "https://mastodon.social", "user": "aurora",
+                               "token_env": "AURORA_MASTODON_TOKEN"}
+    assert new["last_sync"] is None
+    for path in db_path.parent.glob("sfogo.db*"):
+        assert b"s3cr3t" not in path.read_bytes()
+    r = cli("accounts")
+    assert "never synced" in r.out and "@aurora@mastodon.social" in r.out
+
+
+def test_accounts_show_the_last_sync(cli, db_path, ids):
+    with Store(db_path) as s:
+        fb = s.account("dagino")
+        s.add_sync_run(fb.id, when.now() - 7200, when.now() - 7190, "ok", items=3)
+        s.add_sync_run(fb.id, when.now() - 3600, when.now() - 3590, "blocked", "action blocked")
+    data = {a["handle"]: a for a in cli("accounts", "--json").json()}
+    assert data["dagino"]["last_sync"]["outcome"] == "blocked"
+    assert data["dagino"]["last_sync"]["started_at"].endswith("Z")
+    assert any("blocked an hour ago" in line for line in cli("accounts").out.splitlines())
+
+
+def test_an_unset_token_variable_is_pointed_out(cli, ids, monkeypatch):
+    monkeypatch.delenv("DAGINO_FB_TOKEN", raising=False)
+    r = cli("account", "add", "Pizzeria Da Gino", "instagram", "dagino.ig",
+            "--token-env", "DAGINO_FB_TOKEN")
+    assert r.code == 0 and "DAGINO_FB_TOKEN is not set" in r.err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["Nobody", "x", "@n"], "no client 'Nobody'"),
+    (["Hotel Aurora", "myspace", "@n"], "unknown channel 'myspace'"),
+    (["Hotel Aurora", "instagram", "@hotelaurora"], "already exists"),
+    (["Hotel Aurora", "mastodon", "@n", "--token-env", "ya29.a0AfH6SMBx-secret"], "NAME of an"),
+    (["Hotel Aurora", "mastodon", "@n", "--token-env", "abcdef0123456789"], "NAME of an"),
+    (["Hotel Aurora", "mastodon", "@n", "--url", "https://me:pw@m.social"], "must not hold"),
+    (["Hotel Aurora", "mastodon", "@n", "--url", "mastodon.social"], "bad --url"),
+    (["Hotel Aurora", "mastodon", "@n", "--url", "me:pw@m.social"], "--url"),
+])
+def test_account_add_errors(cli, ids, args, message):
+    result = cli("account", "add", *args)
+    one_line_error(result, message)
+    for secret in ("a0AfH6SMBx", "abcdef0123456789", "pw@"):
+        assert secret not in result.err
+
+
+# -- stats -----------------------------------------------------------------------------------
+
+
+def test_stats(cli, ids):
+    data = cli("stats", "--json").json()
+    assert data["total"] == 5
+    assert data["by_status"] == {"new": 2, "open": 1, "snoozed": 0, "done": 2, "ignored": 0}
+    assert data["by_client"]["Hotel Aurora"] == {"new": 1, "open": 1, "snoozed": 0, "done": 1,
+                                                 "ignored": 0}
+    assert data["by_channel"] == {"facebook": 2, "instagram": 3}
+    assert data["by_kind"] == {"comment": 1, "dm": 2, "mention": 1, "review": 1}
+    r = cli("stats")
+    assert r.out.splitlines()[0] == "5 items · new 2 · open 1 · snoozed 0 · done 2 · ignored 0"
+    assert any(line.split() == ["Pizzeria", "Da", "Gino", "1", "0", "0", "1", "0", "2"]
+               for line in r.out.splitlines())
+    assert any(line.split() == ["instagram", "3"] for line in r.out.splitlines())
+
+
+# -- the data file ---------------------------------------------------------------------------
+
+
+def test_sfogo_db_and_db_are_both_honoured(cli, db_path, tmp_path, ids):
+    other = tmp_path / "elsewhere" / "other.db"
+    with Store(other) as s:
+        s.add_client("Only Here", "low")
+    names = lambda r: [c["name"] for c in r.json()]  # noqa: E731
+    assert names(cli("clients", "--json")) == ["Hotel Aurora", "Pizzeria Da Gino"]  # SFOGO_DB
+    assert names(cli("--db", other, "clients", "--json")) == ["Only Here"]
+    assert names(cli("clients", "--json", "--db", other)) == ["Only Here"]
+    assert cli("client", "add", "Second", "--db", other).code == 0
+    assert names(cli("--db", other, "clients", "--json")) == ["Only Here", "Second"]
+    assert names(cli("clients", "--json")) == ["Hotel Aurora", "Pizzeria Da Gino"]
+
+
+def test_unusable_files_are_one_line_errors(cli, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all\n" * 100)
+    one_line_error(cli("--db", text, "list"), "is not an SQLite data file")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE songs (title TEXT)")
+    one_line_error(cli("list", "--db", other), "not an sfogo one")
+    future = tmp_path / "future.db"
+    with sqlite3.connect(future) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    one_line_error(cli("stats", "--db", future), "newer sfogo")
+    one_line_error(cli("clients", "--db", tmp_path), "is a folder")
+
+
+def test_the_installed_console_script_works(db_path, tmp_path):
+    script = Path(sys.executable).with_name("sfogo")
+    assert script.exists(), "pip install -e . puts the sfogo command beside python"
+    env = {**os.environ, "SFOGO_DB": str(tmp_path / "cli.db"), "COLUMNS": "80"}
+    add = subprocess.run([script, "client", "add", "Bar Centrale", "--tier", "vip"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert add.returncode == 0, add.stderr
+    listed = subprocess.run([script, "clients", "--json"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert json.loads(listed.stdout)[0]["name"] == "Bar Centrale"
+    bad = subprocess.run([script, "show", "42"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert bad.returncode == 1
+    assert bad.stderr == "sfogo: no item with id 42: 'sfogo list' shows the ids\n"
