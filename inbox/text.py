@@ -41,6 +41,7 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
+        self._pre = 0  # inside <pre>, source newlines are real line breaks
         self._line_start = True  # nothing but whitespace since the last break
 
     def _break(self, tag: str) -> None:
@@ -51,6 +52,8 @@ class _TextExtractor(HTMLParser):
         self._line_start = True
 
     def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "pre":
+            self._pre += 1
         if tag in self._SKIP:
             self._skipping += 1
         elif tag in self._PARAGRAPHS or tag in self._LINES:
@@ -59,6 +62,8 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")  # table cells side by side stay apart
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self._pre = max(0, self._pre - 1)
         if tag in self._SKIP:
             self._skipping = max(0, self._skipping - 1)
         elif (tag in self._PARAGRAPHS or tag in self._LINES) and tag != "br":
@@ -66,6 +71,8 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
+            if not self._pre:  # in HTML source a newline is only whitespace
+                data = data.replace("\r", " ").replace("\n", " ")
             self.parts.append(data)
             if data.strip():
                 self._line_start = False

@@ -72,7 +72,7 @@ def fits(text: str, width: int = 80) -> None:
 
 
 def test_list_shows_what_needs_attention_newest_first(cli, ids):
-    r = cli("list")
+    r = cli("list", "--sort", "newest")
     assert r.code == 0
     lines = r.out.splitlines()
     assert lines[0].split() == ["ID", "AGE", "CLIENT", "CH", "KIND", "AUTHOR", "TEXT"]
@@ -85,7 +85,7 @@ def test_list_shows_what_needs_attention_newest_first(cli, ids):
 
 
 def test_list_json_has_the_documented_fields_and_utc_times(cli, ids):
-    rows = cli("list", "--json").json()
+    rows = cli("list", "--sort", "newest", "--json").json()
     assert [r["id"] for r in rows] == [ids["m1"], ids["c1"], ids["q1"]]
     assert all(list(r) == ROW_FIELDS for r in rows)
     comment = rows[1]
@@ -113,7 +113,7 @@ def test_list_json_has_the_documented_fields_and_utc_times(cli, ids):
     (["--status", "all", "--limit", "0"], ["m1", "c1", "a1", "q1", "r1"]),
 ])
 def test_list_filters(cli, ids, args, expected):
-    r = cli("list", *args, "--json")
+    r = cli("list", *args, "--sort", "newest", "--json")
     assert r.code == 0, r.err
     assert [row["id"] for row in r.json()] == [ids[e] for e in expected]
 
@@ -341,6 +341,25 @@ def test_accounts_and_account_add_keep_no_secret(cli, db_path, ids, monkeypatch)
     assert "never synced" in r.out and "@aurora@mastodon.social" in r.out
 
 
+def test_channel_settings_for_email_and_graph_accounts(cli, ids):
+    r = cli("account", "add", "Hotel Aurora", "email", "info@aurora.it",
+            "--url", "imaps://mail.aurora.it", "--smtp-url", "smtps://mail.aurora.it:465",
+            "--user", "info@aurora.it", "--password-env", "AURORA_MAIL_PASSWORD",
+            "--from", "Hotel Aurora <info@aurora.it>", "--mailbox", "INBOX",
+            "--mailbox", "Prenotazioni")
+    assert r.code == 0, r.err
+    r = cli("account", "add", "Hotel Aurora", "facebook", "aurora.page",
+            "--set", "page_id=1234567", "--set", "human_agent=true", "--token-env", "AURORA_FB")
+    assert r.code == 0, r.err
+    data = {a["handle"]: a["settings"] for a in cli("accounts", "--json").json()}
+    assert data["info@aurora.it"] == {
+        "url": "imaps://mail.aurora.it", "smtp_url": "smtps://mail.aurora.it:465",
+        "user": "info@aurora.it", "password_env": "AURORA_MAIL_PASSWORD",
+        "from": "Hotel Aurora <info@aurora.it>", "mailboxes": ["INBOX", "Prenotazioni"]}
+    assert data["aurora.page"] == {"page_id": "1234567", "human_agent": True,
+                                   "token_env": "AURORA_FB"}
+
+
 def test_accounts_show_the_last_sync(cli, db_path, ids):
     with Store(db_path) as s:
         fb = s.account("dagino")
@@ -368,6 +387,11 @@ def test_an_unset_token_variable_is_pointed_out(cli, ids, monkeypatch):
     (["Hotel Aurora", "mastodon", "@n", "--url", "https://me:pw@m.social"], "must not hold"),
     (["Hotel Aurora", "mastodon", "@n", "--url", "mastodon.social"], "bad --url"),
     (["Hotel Aurora", "mastodon", "@n", "--url", "me:pw@m.social"], "--url"),
+    (["Hotel Aurora", "email", "a@b.it", "--url", "https://mail.b.it"], "imaps://"),
+    (["Hotel Aurora", "email", "a@b.it", "--smtp-url", "smtps://me:pw@mail.b.it"],
+     "must not hold"),
+    (["Hotel Aurora", "facebook", "p", "--set", "token=abc"], "secrets never"),
+    (["Hotel Aurora", "facebook", "p", "--set", "page_id"], "KEY=VALUE"),
 ])
 def test_account_add_errors(cli, ids, args, message):
     result = cli("account", "add", *args)

@@ -87,22 +87,30 @@ def local_time(ts: int) -> str:
 
 def build_filter(args: argparse.Namespace, store: Store) -> InboxFilter:
     """The InboxFilter for ``list``'s options; unknown names are one-line errors."""
-    return InboxFilter(
+    flt = InboxFilter(
         statuses=parse_statuses(args.status),
         client_ids=[store.client(name).id for name in args.client or ()],
         channels=_check(_split(args.channel), CHANNELS, "channel"),
         kinds=_check(_split(args.kind), KINDS, "kind"),
         search=(args.search or "").strip(),
     )
+    from .backlog_cmds import backlog_narrowed  # list --backlog (backlog owns the rule)
+
+    return backlog_narrowed(args, store, flt)
 
 
 def ordered_rows(args: argparse.Namespace, store: Store, flt: InboxFilter,
                  limit: int | None) -> Iterator[dict]:
     """The rows ``list`` shows, in the order it shows them: the one place that decides it.
 
-    Newest first (created_at, then id, descending), served by an index for every status
-    filter, so the first page costs the same on a million rows as on a hundred.
+    Most urgent first for waiting items (a threshold merge over the triage index, see
+    backlog/triage.py), else newest first (created_at, then id, descending); both are
+    served by indexes, so the first page costs the same on a million rows as on a hundred.
     """
+    from .backlog_cmds import sort_order, triage_list_rows
+
+    if sort_order(args, flt) == "score":  # most urgent first (backlog/triage.py)
+        return triage_list_rows(args, store, flt, limit)
     return store.iter_rows(flt, limit=limit)
 
 
@@ -142,7 +150,10 @@ def cmd_list(args: argparse.Namespace, ctx) -> int:
     _output.table((_list_cells(r, ref) for r in rows), LIST_HEADERS)
     shown = total if limit is None else min(limit, total)
     more = "; --limit 0 shows all" if shown < total else ""
-    print(f"{shown:,} of {total:,} items ({what}), newest first{more}")
+    from .backlog_cmds import sort_order
+
+    order = "most urgent first" if sort_order(args, flt) == "score" else "newest first"
+    print(f"{shown:,} of {total:,} items ({what}), {order}{more}")
     return 0
 
 
@@ -296,32 +307,72 @@ def cmd_accounts(args: argparse.Namespace, ctx) -> int:
     return 0
 
 
-def _check_url(url: str) -> str:
+# URL schemes each kind of server address may use.
+_WEB_SCHEMES = ("http", "https")
+_IMAP_SCHEMES = ("imap", "imaps")
+_SMTP_SCHEMES = ("smtp", "smtps")
+
+
+def _check_url(url: str, option: str = "--url", schemes=_WEB_SCHEMES) -> str:
     from urllib.parse import urlsplit
 
     # The address is never echoed back: a pasted URL may carry a password.
     parts = urlsplit(url)
     if "@" in parts.netloc or parts.username or parts.password:
-        raise SfogoError("--url must not hold a user or password: use --user, and --token-env "
-                         "for the name of the variable that holds the secret")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SfogoError("bad --url: give the base address, like https://mastodon.social")
+        raise SfogoError(f"{option} must not hold a user or password: use --user, and "
+                         "--token-env/--password-env for the name of the variable that holds "
+                         "the secret")
+    if parts.scheme not in schemes or not parts.hostname:
+        example = {"--smtp-url": "smtps://mail.example.com"}.get(
+            option, "imaps://mail.example.com" if schemes == _IMAP_SCHEMES
+            else "https://mastodon.social")
+        raise SfogoError(f"bad {option}: give the server's address, like {example}")
     return url.rstrip("/")
 
 
+def _env_name(value: str, option: str) -> str:
+    if not _ENV_NAME.match(value):
+        # Only the NAME of a variable is stored, never a secret: a value with lower-case
+        # letters, dots or dashes is far more likely a pasted secret than a variable name.
+        raise SfogoError(f"{option} takes the NAME of an environment variable that holds "
+                         "the secret (like SFOGO_MASTODON_TOKEN), not the secret itself")
+    return value
+
+
+def _setting_value(text: str):
+    """``--set`` values: true/false become booleans; ids stay text (they can be huge)."""
+    low = text.strip().lower()
+    return low == "true" if low in ("true", "false") else text.strip()
+
+
 def cmd_account_add(args: argparse.Namespace, ctx) -> int:
-    settings: dict[str, str] = {}
+    from inbox.config import SECRET_KEYS
+
+    settings: dict = {}
     if args.url:
-        settings["url"] = _check_url(args.url.strip())
+        schemes = _IMAP_SCHEMES if args.channel == "email" else _WEB_SCHEMES
+        settings["url"] = _check_url(args.url.strip(), "--url", schemes)
+    if args.smtp_url:
+        settings["smtp_url"] = _check_url(args.smtp_url.strip(), "--smtp-url", _SMTP_SCHEMES)
     if args.user:
         settings["user"] = sanitize(args.user, single_line=True).strip()
     if args.token_env:
-        if not _ENV_NAME.match(args.token_env):
-            # Only the NAME of a variable is stored, never a token: a value with lower-case
-            # letters, dots or dashes is far more likely a pasted secret than a variable name.
-            raise SfogoError("--token-env takes the NAME of an environment variable that holds "
-                             "the token (like SFOGO_MASTODON_TOKEN), not the token itself")
-        settings["token_env"] = args.token_env
+        settings["token_env"] = _env_name(args.token_env, "--token-env")
+    if args.password_env:
+        settings["password_env"] = _env_name(args.password_env, "--password-env")
+    if args.sender:
+        settings["from"] = sanitize(args.sender, single_line=True).strip()
+    if args.mailbox:
+        settings["mailboxes"] = [sanitize(m, single_line=True) for m in args.mailbox]
+    for pair in args.set or []:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise SfogoError(f"bad --set {pair!r}: use KEY=VALUE, like page_id=1234")
+        if key in SECRET_KEYS or key.endswith(("token", "password", "secret")):
+            raise SfogoError(f"--set {key}=…: secrets never go into the data file; put the "
+                             "NAME of a variable in --token-env or --password-env")
+        settings[key] = _setting_value(sanitize(value, single_line=True))
     account = ctx.store.add_account(
         args.client, args.channel, sanitize(args.handle, single_line=True),
         sanitize(args.name or "", single_line=True).strip(), settings,
@@ -415,8 +466,9 @@ def cmd_stats(args: argparse.Namespace, ctx) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="the inbox, newest first",
-                       description="List interactions, newest first (new and open by default).")
+    p = sub.add_parser("list", help="the inbox, most urgent first",
+                       description="List interactions, most urgent first (new and open by "
+                       "default); 'sfogo why ID' explains an item's score.")
     p.add_argument("--status", default="new,open", metavar="S",
                    help=f"{', '.join(STATUSES)} (comma-separated) or all; default new,open")
     p.add_argument("--client", action="append", metavar="C", help="a client's name or id (repeatable)")
@@ -427,6 +479,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", metavar="TEXT", help="words in the text, author name or handle")
     p.add_argument("--limit", default=str(DEFAULT_LIMIT), metavar="N",
                    help=f"at most N items (default {DEFAULT_LIMIT}; 0 for all)")
+    p.add_argument("--sort", choices=("score", "newest"), default=None,
+                   help="score: most urgent first (default while only waiting items are "
+                   "listed); newest: newest first (default with done or ignored)")
+    p.add_argument("--backlog", action="store_true",
+                   help="only the backlog: what arrived during a gap, or before one unanswered")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_list)
 
@@ -477,6 +534,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--user", help="the login user, where the platform has one")
     a.add_argument("--token-env", metavar="VAR",
                    help="the NAME of the environment variable that holds the token")
+    a.add_argument("--password-env", metavar="VAR",
+                   help="the NAME of the environment variable that holds the password")
+    a.add_argument("--smtp-url", metavar="URL", help="e-mail: the SMTP server (smtps://host)")
+    a.add_argument("--from", dest="sender", metavar="ADDRESS", help="e-mail: the From address")
+    a.add_argument("--mailbox", action="append", metavar="NAME",
+                   help="e-mail: a mailbox to read (repeat it; default INBOX)")
+    a.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
+                   "channel_id=… (see the README); never a secret")
     a.set_defaults(func=cmd_account_add)
 
     p = sub.add_parser("import", help="read interactions from a JSON Lines file")
