@@ -52,9 +52,16 @@ class Gap:
 
 
 def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
-    """Group each account's consecutive failed runs into gaps."""
+    """Group each account's consecutive failed runs into gaps.
+
+    Only the failed runs are read (a partial index holds them), plus one probe per gap
+    for the success that closed it: an account syncing every 15 minutes has thousands of
+    good runs for every failure. A gap keeps its real end even when that lies after
+    ``until`` (a report on last week must not call a gap closed since "still open").
+    """
+    conn = store.conn
     accounts = {
-        r[0]: r[1:] for r in store.conn.execute(
+        r[0]: r[1:] for r in conn.execute(
             "SELECT a.id, a.channel || ':' || a.handle, c.id, c.name"
             " FROM accounts a JOIN clients c ON c.id = a.client_id"
         )
@@ -65,12 +72,12 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
         if since is not None:
             # Begin at the last success before `since`, so a gap that started earlier and
             # reaches into the window is seen whole.
-            start = store.conn.execute(
+            start = conn.execute(
                 "SELECT max(started_at) FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
                 " AND started_at < ?", (account_id, since),
             ).fetchone()[0]
-        sql = ("SELECT started_at, ended_at, outcome, detail FROM sync_runs"
-               " WHERE account_id = ?")
+        sql = ("SELECT id, started_at, outcome, detail FROM sync_runs"
+               " WHERE account_id = ? AND outcome != 'ok'")
         params: list = [account_id]
         if start is not None:
             sql += " AND started_at >= ?"
@@ -78,20 +85,30 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
         if until is not None:
             sql += " AND started_at <= ?"
             params.append(until)
+
+        def next_ok(started_at: int, run_id: int) -> tuple[int, int] | None:
+            """The first successful run after this one, in (started_at, id) order."""
+            for key in conn.execute(
+                "SELECT started_at, id FROM sync_runs WHERE account_id = ? AND started_at >= ?"
+                " AND outcome = 'ok' ORDER BY started_at, id", (account_id, started_at),
+            ):
+                if key > (started_at, run_id):
+                    return key
+            return None
+
         current: Gap | None = None
-        for started_at, _ended_at, outcome, detail in store.conn.execute(
+        closing: tuple[int, int] | None = None
+        for run_id, started_at, outcome, detail in conn.execute(
             sql + " ORDER BY started_at, id", params
-        ):
-            if outcome == "ok":
+        ).fetchall():
+            if current is None or (closing is not None and (started_at, run_id) > closing):
                 if current is not None:
-                    current.ended_at = started_at
                     gaps.append(current)
-                    current = None
-                continue
-            if current is None:
-                current = Gap(kind=outcome, started_at=started_at, ended_at=None,
-                              source="sync", account_id=account_id, account=label,
-                              client_id=client_id, client=client)
+                closing = next_ok(started_at, run_id)
+                current = Gap(kind=outcome, started_at=started_at,
+                              ended_at=closing[0] if closing else None, source="sync",
+                              account_id=account_id, account=label, client_id=client_id,
+                              client=client)
             current.runs += 1
             current.kinds[outcome] = current.kinds.get(outcome, 0) + 1
             current.detail = detail

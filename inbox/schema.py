@@ -142,7 +142,40 @@ CREATE INDEX replies_state_created ON replies(state, created_at);
 CREATE INDEX replies_interaction ON replies(interaction_id);
 """
 
+# Version 4 (sync, inbox/sync.py): what a run could not recover, when a platform cannot
+# reach back as far as the account's cursor (e.g. a newest-first list that ends first).
+V4 = """
+ALTER TABLE sync_runs ADD COLUMN lost TEXT NOT NULL DEFAULT '';
+"""
+
+# Version 5 (triage, backlog/triage.py): each open item's static triage class, kept in an
+# index so the first page in urgency order never scores every row. ``triage_key`` packs
+# account, pin, kind and keyword flags (see backlog/triage.py); NULL means "not computed
+# yet": backlog code fills it lazily, because the keyword lists live in the user's config.
+# The triggers reset it whenever an input changes, so a stored key is never stale.
+V5 = """
+ALTER TABLE interactions ADD COLUMN triage_key INTEGER;
+-- id is spelled out so the index serves ORDER BY created_at, id; status makes it covering.
+CREATE INDEX interactions_triage ON interactions(triage_key, created_at, id, status)
+  WHERE status IN ('new', 'open');
+CREATE TRIGGER interactions_triage_stale AFTER UPDATE OF account_id, kind, text, pinned
+ON interactions WHEN new.triage_key IS NOT NULL AND (old.account_id IS NOT new.account_id
+  OR old.kind IS NOT new.kind OR old.text IS NOT new.text OR old.pinned IS NOT new.pinned)
+BEGIN
+  UPDATE interactions SET triage_key = NULL WHERE id = new.id;
+END;
+CREATE TRIGGER interactions_triage_reopen AFTER UPDATE OF status ON interactions
+WHEN new.triage_key IS NOT NULL AND new.status IN ('new', 'open')
+  AND old.status NOT IN ('new', 'open')
+BEGIN
+  UPDATE interactions SET triage_key = NULL WHERE id = new.id;
+END;
+CREATE TABLE triage_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- Gaps read only the failed runs of an account (a few among thousands of good ones).
+CREATE INDEX sync_runs_failed ON sync_runs(account_id, started_at) WHERE outcome != 'ok';
+"""
+
 # Index i holds the script that moves a file from version i to version i + 1.
 # Later issues append here; never edit a migration that has shipped.
-MIGRATIONS: list[str] = [V1, V2, V3]
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 SCHEMA_VERSION = len(MIGRATIONS)

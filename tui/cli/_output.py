@@ -12,7 +12,8 @@ from inbox.text import excerpt, sanitize
 
 # Rows printed as JSON use these names; they are documented in the README and stable.
 JSON_TIME_FIELDS = ("created_at", "fetched_at", "snoozed_until", "handled_at", "started_at",
-                    "ended_at", "retry_at", "sent_at", "updated_at", "until", "since")
+                    "ended_at", "retry_at", "sent_at", "updated_at", "until", "since",
+                    "deadline_at", "window_closes_at", "oldest_at")
 
 
 def to_json(value: object) -> object:

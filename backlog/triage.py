@@ -1,0 +1,698 @@
+"""Triage: an explainable urgency score per open interaction, and the order it gives.
+
+The score is a sum of coefficient x factor terms, each visible (``sfogo why``), in the
+spirit of Taskwarrior's urgency. Factors lie in [0, 1] unless a table in the config says
+otherwise; coefficients come from ``[triage]`` (see backlog/settings.py)::
+
+    pinned        1 when the manager pinned the item
+    window        platform reply window (Facebook/Instagram DMs: 24 h after the message):
+                  0 until its last ``window_warning`` hours, then rising to 1 as it closes
+    unanswerable  1 once that window has closed (the coefficient is negative: such an item
+                  is marked, never ranked first)
+    tier          the client's tier factor (vip 1, high 0.65, normal 0.3, low 0)
+    deadline      age / the client's response target, capped at 1 once the target passed
+    kind          dm and email 1, review 0.6, comment and reply 0.5, mention 0.3
+    words         1 when urgent or complaint words appear (English and Italian)
+    question      1 for a question mark (or configured question words)
+    gap           1 when the item arrived while sfogo could not see or the manager was away
+    age           age / ``age_cap`` (7 days), capped at 1
+
+The sum is taken with ``math.fsum`` so it is exact to the last bit whatever the order of the
+terms: the index-served order below and a brute-force scoring agree bit for bit.
+
+How the first page comes from an index (the design decision)
+-------------------------------------------------------------
+Every term is either *static* (pinned, tier, kind, words, question) or a *non-decreasing
+function of the item's age* (window until it closes, deadline, age), or *constant after the
+window closes* (unanswerable), or the gap flag. So:
+
+1. Each open item stores ``triage_key`` = account id x 64 + pinned x 32 + kind x 4 + keyword
+   flags (schema version 5). Items with the same key share every static factor (tier,
+   target and reply window come from the account's client and channel at query time, so a
+   tier change needs no rewrite). The partial index ``(triage_key, created_at)`` over
+   new/open items holds one *stream* per key.
+2. Within a stream, oldest first, the time terms can only fall: with ``now`` fixed, the
+   score is non-increasing along ``created_at``. A stream with a reply window is split at
+   ``now - window`` into the closed part and the open part, each monotone.
+3. The gap flag depends on gaps recorded later (an away period entered afterwards), so it is
+   not stored: a stream head's *bound* assumes it is in a gap; its exact score is computed
+   (by bisecting the account's gap spans) when it is read.
+4. A threshold merge (Fagin's TA, with sorted access only): a heap of stream heads keyed by
+   (-bound, created_at, id) and a heap of read candidates keyed by (-score, created_at, id).
+   A candidate is emitted once no unread item can beat it; otherwise the best head is read.
+   The result is exactly the order of a full scoring (ties: older first, then lower id),
+   while reading only about one head per stream plus the emitted items plus those within
+   the gap coefficient of the threshold.
+
+Keys are filled lazily (``refresh``): the keyword lists live in the user's config, which
+the store layer cannot see. A key is NULL until computed, and the schema's triggers reset it
+whenever account, kind, text or pin change, or an item is reopened; a change of keyword lists
+(fingerprint in ``triage_meta``) resets all open ones. When the file cannot be written,
+unkeyed items are scored in memory instead. Statuses outside new/open (snoozed, done),
+search and tag filters are scored by brute force over the matching rows: they are small, or
+rare, and exact anyway.
+
+Window note: each incoming private message is its own item, and its window is counted from
+its own arrival. An older message in a conversation whose newest message is still answerable
+shows as unanswerable, while the newest one carries the conversation's live window.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import sqlite3
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from inbox import when
+from inbox.model import STATUSES
+from inbox.store import InboxFilter, Store
+
+from .gaps import Gap, find_gaps
+from .settings import TERMS, Settings
+
+KEY_VERSION = "1"  # bump when the key layout changes: every stored key is recomputed
+KIND_CODES = {"mention": 0, "comment": 1, "reply": 2, "dm": 3, "email": 4, "review": 5}
+CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
+OTHER_KIND = 7
+WORDS_BIT, QUESTION_BIT, PINNED_BIT = 1, 2, 32
+KEY_SPAN = 64  # keys of one account: [account_id * 64, account_id * 64 + 63]
+INDEXED_STATUSES = ("new", "open")  # exactly the partial index's WHERE
+_OPEN_SQL = "i.status IN ('new', 'open')"
+
+_T = {name: i for i, name in enumerate(TERMS)}
+
+
+@dataclass(slots=True)
+class Term:
+    name: str
+    factor: float
+    coefficient: float
+    contribution: float
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Breakdown:
+    score: float
+    terms: list[Term]
+    deadline_at: int
+    window_closes_at: int | None
+    unanswerable: bool
+
+
+class Ranked(NamedTuple):
+    """One item in triage order: enough to page rows by id and show the score."""
+
+    id: int
+    score: float
+    created_at: int
+    account_id: int
+    in_gap: bool
+    unanswerable: bool
+
+
+# -- keys --------------------------------------------------------------------------------
+
+
+def encode_key(account_id: int, kind: str, pinned: bool, words: bool, question: bool) -> int:
+    return (account_id * KEY_SPAN + (PINNED_BIT if pinned else 0)
+            + KIND_CODES.get(kind, OTHER_KIND) * 4 + (WORDS_BIT if words else 0)
+            + (QUESTION_BIT if question else 0))
+
+
+def decode_key(key: int) -> tuple[int, str, bool, bool, bool]:
+    """(account id, kind, pinned, words, question)."""
+    account_id, low = divmod(key, KEY_SPAN)
+    kind = CODE_KINDS.get((low >> 2) & 7, "")
+    return account_id, kind, bool(low & PINNED_BIT), bool(low & WORDS_BIT), bool(
+        low & QUESTION_BIT)
+
+
+def key_for(settings: Settings, account_id: int, kind: str, pinned, text: str) -> int:
+    words, question = settings.flags(text)
+    return encode_key(account_id, kind, bool(pinned), words, question)
+
+
+def _fingerprint(settings: Settings) -> str:
+    return f"{KEY_VERSION}:{settings.keyword_fingerprint()}"
+
+
+def keys_current(store: Store, settings: Settings) -> bool:
+    """Whether the stored keys were computed with these keyword lists."""
+    row = store.conn.execute(
+        "SELECT value FROM triage_meta WHERE name = 'keywords'").fetchone()
+    return bool(row) and row[0] == _fingerprint(settings)
+
+
+def refresh(store: Store, settings: Settings) -> int:
+    """Compute the missing triage keys of open items; return how many were written.
+
+    Cheap when nothing is missing (one index probe). Raises sqlite3.OperationalError when
+    the file cannot be written (read-only, or locked past the busy timeout).
+    """
+    conn = store.conn
+    current = keys_current(store, settings)
+    if current and not conn.execute(
+        f"SELECT 1 FROM interactions i WHERE {_OPEN_SQL} AND i.triage_key IS NULL LIMIT 1"
+    ).fetchone():
+        return 0
+    with store.transaction() as c:  # read and write under one lock: no key goes stale
+        if not keys_current(store, settings):
+            c.execute(f"UPDATE interactions SET triage_key = NULL WHERE id IN (SELECT i.id"
+                      f" FROM interactions i WHERE {_OPEN_SQL} AND i.triage_key IS NOT NULL)")
+            c.execute("INSERT OR REPLACE INTO triage_meta (name, value) VALUES ('keywords', ?)",
+                      (_fingerprint(settings),))
+        rows = c.execute(
+            "SELECT i.id, i.account_id, i.kind, i.pinned, i.text FROM interactions i"
+            f" WHERE {_OPEN_SQL} AND i.triage_key IS NULL"
+        ).fetchall()
+        c.executemany("UPDATE interactions SET triage_key = ? WHERE id = ?",
+                      [(key_for(settings, a, k, p, t), i) for i, a, k, p, t in rows])
+    return len(rows)
+
+
+# -- gaps per account --------------------------------------------------------------------
+
+
+class GapSpans:
+    """Which accounts could not be seen when: ``covers(account_id, t)``."""
+
+    def __init__(self, gaps: Sequence[Gap]) -> None:
+        self._everyone: list[tuple[int, float]] = []
+        self._per: dict[int, list[tuple[int, float]]] = {}
+        for gap in gaps:
+            span = (gap.started_at, math.inf if gap.ended_at is None else gap.ended_at)
+            if gap.account_id is None:
+                self._everyone.append(span)
+            else:
+                self._per.setdefault(gap.account_id, []).append(span)
+        self._merged: dict[int, tuple[list[int], list[float]]] = {}
+        self._all = self._merge(self._everyone)
+
+    @staticmethod
+    def _merge(spans: list[tuple[int, float]]) -> tuple[list[int], list[float]]:
+        starts: list[int] = []
+        ends: list[float] = []
+        for start, end in sorted(spans):
+            if end <= start:
+                continue
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        return starts, ends
+
+    def _spans(self, account_id: int) -> tuple[list[int], list[float]]:
+        spans = self._merged.get(account_id)
+        if spans is None:
+            own = self._per.get(account_id)
+            spans = self._merge(self._everyone + own) if own else self._all
+            self._merged[account_id] = spans
+        return spans
+
+    def covers(self, account_id: int, t: int) -> bool:
+        starts, ends = self._spans(account_id)
+        i = bisect_right(starts, t) - 1
+        return i >= 0 and t < ends[i]
+
+
+def gap_spans(store: Store, now: int, gaps: Sequence[Gap] | None = None) -> GapSpans:
+    return GapSpans(find_gaps(store, now=now) if gaps is None else gaps)
+
+
+# -- the score ---------------------------------------------------------------------------
+
+
+def _coefficients(settings: Settings) -> tuple[float, ...]:
+    return tuple(float(settings.coefficients[name]) for name in TERMS)
+
+
+def _clamp(x: float) -> float:
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+
+
+def _factors(now: int, created_at: int, *, pinned: bool, tier_f: float, kind_f: float,
+             words: bool, question: bool, in_gap: bool, target: int, window: int | None,
+             settings: Settings) -> tuple[float, ...]:
+    """The factors in TERMS order. Both ``explain`` and the indexed order use this."""
+    age = now - created_at
+    window_f = closed = 0.0
+    if window is not None:
+        remaining = created_at + window - now
+        if remaining <= 0:
+            closed = 1.0
+        else:
+            warning = min(settings.window_warning_s, window)
+            window_f = _clamp(1.0 - remaining / warning)
+    return (
+        1.0 if pinned else 0.0,
+        window_f,
+        closed,
+        tier_f,
+        _clamp(age / target),
+        kind_f,
+        1.0 if words else 0.0,
+        1.0 if question else 0.0,
+        1.0 if in_gap else 0.0,
+        _clamp(age / settings.age_cap_s),
+    )
+
+
+def _score(coefficients: tuple[float, ...], factors: tuple[float, ...]) -> float:
+    return math.fsum([c * f for c, f in zip(coefficients, factors)])
+
+
+def deadline_at(row: Mapping, settings: Settings) -> int:
+    """When the client's response target for this item runs out."""
+    return int(row["created_at"]) + _target(row, settings)
+
+
+def window_closes_at(row: Mapping, settings: Settings) -> int | None:
+    """When the platform stops accepting a reply, or None for channels without a window."""
+    window = settings.window_s(row["channel"], row["kind"])
+    return None if window is None else int(row["created_at"]) + window
+
+
+def _target(row: Mapping, settings: Settings) -> int:
+    return settings.target_s(row["tier"], row.get("client_id"), row.get("target_s"))
+
+
+def span(seconds: float) -> str:
+    """A short duration for notes: '45 minutes', '3 hours 20 minutes', '2 days 4 hours'."""
+    s = int(abs(seconds))
+    if s < 3600:
+        m = max(1, round(s / 60))
+        return f"{m} minute{'s' * (m != 1)}"
+    if s < 48 * 3600:
+        h, m = divmod(round(s / 60), 60)
+        text = f"{h} hour{'s' * (h != 1)}"
+        return text + (f" {m} minute{'s' * (m != 1)}" if m and h < 10 else "")
+    d, h = divmod(round(s / 3600), 24)
+    return f"{d} day{'s' * (d != 1)}" + (f" {h} hour{'s' * (h != 1)}" if h else "")
+
+
+def explain(row: Mapping, settings: Settings, now: int, *,
+            in_gap: bool | None = None) -> Breakdown:
+    """Every term of the item's score, with its factor, coefficient and contribution.
+
+    ``row`` is a Store row dict. ``in_gap`` says whether the item arrived during a gap
+    (None: the row's own ``in_gap`` key, else no). The client's own response target is
+    ``row["target_s"]`` if present, else ``settings.client_targets`` (``settings.load``
+    with a store fills it), else the tier's.
+    """
+    if in_gap is None:
+        in_gap = bool(row.get("in_gap", False))
+    text = row.get("text") or ""
+    created = int(row["created_at"])
+    tier, kind, channel = row["tier"], row["kind"], row["channel"]
+    target = _target(row, settings)
+    window = settings.window_s(channel, kind)
+    urgent = settings.matches("urgent", text)
+    questions = settings.matches("question", text)
+    tier_f = float(settings.tier_factors.get(tier, 0.0))
+    kind_f = float(settings.kind_factors.get(kind, 0.0))
+    factors = _factors(now, created, pinned=bool(row.get("pinned")), tier_f=tier_f,
+                       kind_f=kind_f, words=bool(urgent), question=bool(questions),
+                       in_gap=in_gap, target=target, window=window, settings=settings)
+    coefficients = _coefficients(settings)
+    due = created + target
+    closes = None if window is None else created + window
+    unanswerable = closes is not None and closes <= now
+    age = now - created
+
+    notes = {
+        "pinned": "pinned by you" if row.get("pinned") else "not pinned",
+        "tier": f"{tier} client",
+        "deadline": (f"target {span(target)}: "
+                     + (f"passed {span(now - due)} ago" if due <= now
+                        else f"due in {span(due - now)}")),
+        "kind": f"{kind}, " + ("private" if kind in ("dm", "email") else "public"),
+        "words": ", ".join(urgent) if urgent else "no urgent or complaint words",
+        "question": ", ".join(questions) if questions else "no question",
+        "gap": ("arrived while sfogo could not see or you were away" if in_gap
+                else "arrived outside any gap"),
+        "age": (f"{span(age)} old" + (f" (capped at {span(settings.age_cap_s)})"
+                                      if age >= settings.age_cap_s else "")
+                if age > 0 else "just arrived"),
+    }
+    if closes is None:
+        notes["window"] = f"no reply window for a {channel} {kind}"
+        notes["unanswerable"] = "can always be answered"
+    elif unanswerable:
+        notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"
+        notes["unanswerable"] = (f"UNANSWERABLE: {channel} refuses replies {span(window)} "
+                                 "after the message")
+    else:
+        notes["window"] = f"{channel} reply window closes in {span(closes - now)}"
+        notes["unanswerable"] = "still answerable"
+    terms = [Term(name, f, c, c * f, notes.get(name, ""))
+             for name, f, c in zip(TERMS, factors, coefficients)]
+    return Breakdown(score=_score(coefficients, factors), terms=terms, deadline_at=due,
+                     window_closes_at=closes, unanswerable=unanswerable)
+
+
+# -- the order ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Account:
+    client_id: int
+    channel: str
+    tier: str
+    target: int
+    tier_f: float
+
+
+def _accounts(store: Store, settings: Settings) -> dict[int, _Account]:
+    out = {}
+    for aid, cid, channel, tier, own in store.conn.execute(
+        "SELECT a.id, a.client_id, a.channel, c.tier, c.target_s"
+        " FROM accounts a JOIN clients c ON c.id = a.client_id"
+    ):
+        out[aid] = _Account(cid, channel, tier, settings.target_s(tier, cid, own),
+                            float(settings.tier_factors.get(tier, 0.0)))
+    return out
+
+
+class _Scorer:
+    """Scores (key, created_at) pairs for one ``now``, caching each key's static part."""
+
+    def __init__(self, settings: Settings, accounts: dict[int, _Account], spans: GapSpans,
+                 now: int) -> None:
+        self.settings = settings
+        self.accounts = accounts
+        self.spans = spans
+        self.now = now
+        self.coefficients = _coefficients(settings)
+        self.gap_bonus = max(0.0, self.coefficients[_T["gap"]])
+        self._info: dict[int, tuple | None] = {}
+
+    def info(self, key: int) -> tuple | None:
+        """(account id, kind, static kwargs, window) for a key, None if its account is gone."""
+        if key not in self._info:
+            account_id, kind, pinned, words, question = decode_key(key)
+            acc = self.accounts.get(account_id)
+            if acc is None:
+                self._info[key] = None
+            else:
+                static = dict(pinned=pinned, tier_f=acc.tier_f,
+                              kind_f=float(self.settings.kind_factors.get(kind, 0.0)),
+                              words=words, question=question, target=acc.target,
+                              settings=self.settings)
+                self._info[key] = (account_id, kind, static,
+                                   self.settings.window_s(acc.channel, kind))
+        return self._info[key]
+
+    def exact(self, key: int, created_at: int) -> tuple[float, bool, bool]:
+        """(score, in_gap, unanswerable)."""
+        account_id, _kind, static, window = self.info(key)
+        in_gap = self.spans.covers(account_id, created_at)
+        factors = _factors(self.now, created_at, in_gap=in_gap, window=window, **static)
+        unanswerable = window is not None and created_at + window <= self.now
+        return _score(self.coefficients, factors), in_gap, unanswerable
+
+    def bound(self, key: int, created_at: int) -> float:
+        """The best score an item of this key created then could have (gap assumed)."""
+        _account_id, _kind, static, window = self.info(key)
+        factors = _factors(self.now, created_at, in_gap=self.gap_bonus > 0, window=window,
+                           **static)
+        return _score(self.coefficients, factors)
+
+
+class _Stream:
+    """One key's items in [lo, hi] of created_at, oldest first, read in growing chunks."""
+
+    __slots__ = ("key", "lo", "hi", "last_t", "last_id", "buf", "pos", "chunk", "done")
+
+    def __init__(self, key: int, lo: int, hi: int) -> None:
+        self.key, self.lo, self.hi = key, lo, hi
+        self.last_t, self.last_id = lo - 1, -1
+        self.buf: list[tuple[int, int]] = []
+        self.pos = 0
+        self.chunk = 4
+        self.done = False
+
+    def next(self, conn: sqlite3.Connection, sql: str, params: list) -> tuple[int, int] | None:
+        if self.pos >= len(self.buf):
+            if self.done:
+                return None
+            self.buf = conn.execute(sql, [self.key, max(self.lo, self.last_t), self.hi,
+                                          self.last_t, self.last_id, *params,
+                                          self.chunk]).fetchall()
+            self.pos = 0
+            if len(self.buf) < self.chunk:
+                self.done = True
+            self.chunk = min(self.chunk * 4, 1024)
+            if not self.buf:
+                return None
+        item = self.buf[self.pos]
+        self.pos += 1
+        self.last_id, self.last_t = item
+        return item
+
+
+_STREAM_SQL = (
+    "SELECT i.id, i.created_at FROM interactions i INDEXED BY interactions_triage"
+    f" WHERE {_OPEN_SQL} AND i.triage_key = ? AND i.created_at >= ? AND i.created_at <= ?"
+    " AND (i.created_at > ? OR i.id > ?){extra}"
+    " ORDER BY i.created_at, i.id LIMIT ?"
+)
+# Every distinct key among open items, one index seek each (a loose index scan).
+_KEYS_SQL = (
+    "WITH RECURSIVE k(key) AS ("
+    f" SELECT min(i.triage_key) FROM interactions i WHERE {_OPEN_SQL}"
+    "  AND i.triage_key IS NOT NULL"
+    " UNION ALL"
+    f" SELECT (SELECT min(i.triage_key) FROM interactions i WHERE {_OPEN_SQL}"
+    "  AND i.triage_key > k.key) FROM k WHERE k.key IS NOT NULL"
+    ") SELECT key FROM k WHERE key IS NOT NULL"
+)
+_MAX_T = 2**62
+
+
+def _split_statuses(flt: InboxFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(statuses the index serves, statuses scored by brute force)."""
+    wanted = tuple(flt.statuses) or STATUSES
+    return (tuple(s for s in INDEXED_STATUSES if s in wanted),
+            tuple(s for s in STATUSES if s in wanted and s not in INDEXED_STATUSES))
+
+
+def iter_triage(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
+                now: int | None = None, *, before: Mapping[int, int] | None = None,
+                gaps: Sequence[Gap] | None = None) -> Iterator[Ranked]:
+    """Items matching ``flt`` in triage order (highest score first), lazily.
+
+    ``before`` (account id -> time) keeps only items created before that time on those
+    accounts (the backlog's cutoffs; accounts not named are left out). Taking the first
+    page reads about one index entry per stream; exhausting the iterator scores them all.
+    """
+    settings = settings or Settings()
+    now = when.now() if now is None else now
+    flt = flt or InboxFilter()
+    accounts = _accounts(store, settings)
+    scorer = _Scorer(settings, accounts, gap_spans(store, now, gaps), now)
+    indexed, brute = _split_statuses(flt)
+    try:
+        refresh(store, settings)
+        keyed = True
+    except sqlite3.OperationalError:  # read-only or locked: score unkeyed items in memory
+        keyed = False
+    candidates: list[tuple] = []
+    if flt.search or flt.tag:
+        # The full-text or tag match runs once here; per stream it would run per chunk.
+        candidates = _brute(store, flt, scorer, before)
+        indexed = ()
+    elif not keyed and not keys_current(store, settings):
+        candidates = _brute(store, flt, scorer, before)  # every stored key is stale
+        indexed = ()
+    else:
+        if not keyed and indexed:  # only the missing keys are scored in memory
+            candidates = _brute(store, replace(flt, statuses=indexed, extra_where=[
+                *flt.extra_where, "i.triage_key IS NULL"]), scorer, before)
+        if brute:
+            candidates += _brute(store, replace(flt, statuses=brute), scorer, before)
+    heapq.heapify(candidates)
+    heads: list[tuple] = []
+    if indexed:
+        heads = _open_streams(store, flt, indexed, scorer, before)
+    sql, params = _stream_query(flt, indexed)
+    yield from _merge(store.conn, sql, params, scorer, candidates, heads)
+
+
+def _stream_query(flt: InboxFilter, indexed: tuple[str, ...]) -> tuple[str, list]:
+    terms: list[str] = []
+    params: list = []
+    if indexed and len(indexed) < len(INDEXED_STATUSES):
+        terms.append("i.status = ?")
+        params.append(indexed[0])
+    terms += flt.extra_where
+    params += flt.extra_params
+    extra = "".join(f" AND ({t})" for t in terms)
+    return _STREAM_SQL.format(extra=extra), params
+
+
+def _allowed(flt: InboxFilter, scorer: _Scorer, key: int,
+             before: Mapping[int, int] | None) -> bool:
+    info = scorer.info(key)
+    if info is None:
+        return False
+    account_id, kind, static, _window = info
+    acc = scorer.accounts[account_id]
+    if before is not None and account_id not in before:
+        return False
+    if flt.client_ids and acc.client_id not in flt.client_ids:
+        return False
+    if flt.channels and acc.channel not in flt.channels:
+        return False
+    if flt.kinds and kind not in flt.kinds:
+        return False
+    return flt.pinned is None or bool(flt.pinned) == static["pinned"]
+
+
+def _open_streams(store: Store, flt: InboxFilter, indexed: tuple[str, ...], scorer: _Scorer,
+                  before: Mapping[int, int] | None) -> list[tuple]:
+    """The streams' first entries as a heap of (-bound, created_at, id, seq, stream)."""
+    conn = store.conn
+    sql, params = _stream_query(flt, indexed)
+    now = scorer.now
+    heads: list[tuple] = []
+    for (key,) in conn.execute(_KEYS_SQL).fetchall():
+        if not _allowed(flt, scorer, key, before):
+            continue
+        account_id, _kind, _static, window = scorer.info(key)
+        hi = _MAX_T if before is None else before[account_id] - 1
+        if window is None:
+            ranges = [(-_MAX_T, hi)]
+        else:  # closed windows first in time, but they score lower: two monotone parts
+            ranges = [(-_MAX_T, min(hi, now - window)), (now - window + 1, hi)]
+        for lo, top in ranges:
+            if lo > top:
+                continue
+            stream = _Stream(key, lo, top)
+            item = stream.next(conn, sql, params)
+            if item is not None:
+                heads.append((-scorer.bound(key, item[1]), item[1], item[0], id(stream), stream))
+    heapq.heapify(heads)
+    return heads
+
+
+def _merge(conn: sqlite3.Connection, sql: str, params: list, scorer: _Scorer,
+           candidates: list[tuple], heads: list[tuple]) -> Iterator[Ranked]:
+    """The threshold merge: emit a candidate once no unread head can beat it."""
+    push, pop = heapq.heappush, heapq.heappop
+    while candidates or heads:
+        if candidates and (not heads or candidates[0][:3] < heads[0][:3]):
+            neg, t, item_id, account_id, in_gap, closed = pop(candidates)
+            yield Ranked(item_id, -neg, t, account_id, in_gap, closed)
+            continue
+        _neg_bound, t, item_id, _seq, stream = pop(heads)
+        score, in_gap, closed = scorer.exact(stream.key, t)
+        account_id = stream.key // KEY_SPAN
+        push(candidates, (-score, t, item_id, account_id, in_gap, closed))
+        item = stream.next(conn, sql, params)
+        if item is not None:
+            push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], id(stream),
+                         stream))
+
+
+def _brute(store: Store, flt: InboxFilter, scorer: _Scorer,
+           before: Mapping[int, int] | None) -> list[tuple]:
+    """Score every matching row in memory (snoozed/done items, searches, unkeyed items)."""
+    where, params = flt.where()
+    out = []
+    settings = scorer.settings
+    for item_id, account_id, kind, pinned, text, created in store.conn.execute(
+        "SELECT i.id, i.account_id, i.kind, i.pinned, i.text, i.created_at"
+        f" FROM interactions i WHERE {where}", params,
+    ):
+        if before is not None and created >= before.get(account_id, -_MAX_T):
+            continue
+        key = key_for(settings, account_id, kind, pinned, text)
+        if scorer.info(key) is None:
+            continue
+        score, in_gap, closed = scorer.exact(key, created)
+        out.append((-score, created, item_id, account_id, in_gap, closed))
+    return out
+
+
+def triage_ids(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
+               now: int | None = None, limit: int | None = 100, offset: int = 0, *,
+               before: Mapping[int, int] | None = None,
+               gaps: Sequence[Gap] | None = None) -> list[int]:
+    """Ids in triage order (``limit`` None: all of them)."""
+    return [r.id for r in _slice(store, flt, settings, now, limit, offset, before, gaps)]
+
+
+def triage_ranked(store: Store, flt: InboxFilter | None = None,
+                  settings: Settings | None = None, now: int | None = None,
+                  limit: int | None = 100, offset: int = 0, *,
+                  before: Mapping[int, int] | None = None,
+                  gaps: Sequence[Gap] | None = None) -> list[Ranked]:
+    return _slice(store, flt, settings, now, limit, offset, before, gaps)
+
+
+def _slice(store, flt, settings, now, limit, offset, before, gaps) -> list[Ranked]:
+    it = iter_triage(store, flt, settings, now, before=before, gaps=gaps)
+    out: list[Ranked] = []
+    for n, ranked in enumerate(it):
+        if n < offset:
+            continue
+        if limit is not None and len(out) >= limit:
+            break
+        out.append(ranked)
+    return out
+
+
+def triage_rows(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
+                now: int | None = None, limit: int | None = 100, offset: int = 0, *,
+                before: Mapping[int, int] | None = None,
+                gaps: Sequence[Gap] | None = None) -> list[dict]:
+    """Store rows in triage order, each with ``score``, ``in_gap``, ``unanswerable``,
+    ``target_s``, ``deadline_at`` and ``window_closes_at`` added."""
+    settings = settings or Settings()
+    now = when.now() if now is None else now
+    ranked = _slice(store, flt, settings, now, limit, offset, before, gaps)
+    return decorate(store, ranked, settings)
+
+
+def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list[dict]:
+    """The rows of ``ranked`` (fetched by id) with their triage fields, in that order."""
+    rows = store.rows_by_ids([r.id for r in ranked])
+    targets = {cid: t for cid, t in store.conn.execute("SELECT id, target_s FROM clients")}
+    out = []
+    for r in ranked:
+        row = rows.get(r.id)
+        if row is None:  # deleted meanwhile
+            continue
+        row["target_s"] = settings.target_s(row["tier"], row["client_id"],
+                                            targets.get(row["client_id"]))
+        row["score"] = round(r.score, 4)
+        row["in_gap"] = r.in_gap
+        row["unanswerable"] = r.unanswerable
+        row["deadline_at"] = deadline_at(row, settings)
+        row["window_closes_at"] = window_closes_at(row, settings)
+        out.append(row)
+    return out
+
+
+def iter_rows(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
+              now: int | None = None, *, limit: int | None = None,
+              before: Mapping[int, int] | None = None, batch: int = 500) -> Iterator[dict]:
+    """Decorated rows in triage order, fetched by id in batches (``list --limit 0``)."""
+    settings = settings or Settings()
+    now = when.now() if now is None else now
+    ranked = iter_triage(store, flt, settings, now, before=before)
+    if limit is not None:
+        ranked = (r for _, r in zip(range(limit), ranked))
+    chunk: list[Ranked] = []
+    for r in ranked:
+        chunk.append(r)
+        if len(chunk) >= batch:
+            yield from decorate(store, chunk, settings)
+            chunk = []
+    if chunk:
+        yield from decorate(store, chunk, settings)

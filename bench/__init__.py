@@ -1,0 +1,1 @@
+"""sfogo's benchmark suite: ``python bench/run.py`` (see bench/harness.py)."""

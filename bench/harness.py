@@ -1,0 +1,191 @@
+"""What every benchmark module uses: the ``@metric`` registry and the ``BenchEnv`` it gets.
+
+A benchmark module is ``bench/bench_<topic>.py``; each metric is a function of one
+``BenchEnv`` returning a number::
+
+    from bench.harness import metric, BenchEnv
+
+    @metric("list_first_page_ms", unit="ms")
+    def list_first_page(env: BenchEnv) -> float: ...
+
+``python bench/run.py`` imports every module, runs the selected metrics in module order and
+prints one JSON object per line.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+OUT_DIR = Path(__file__).resolve().parent / "out"  # gitignored: cached demo files
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    name: str
+    unit: str
+    func: Callable[[BenchEnv], float]
+    module: str
+
+
+# Every registered metric, in registration (= module, then source) order.
+METRICS: dict[str, Metric] = {}
+
+
+def metric(name: str, *, unit: str = "ms") -> Callable:
+    """Register ``func(env) -> float`` as the metric ``name`` measured in ``unit``."""
+
+    def register(func: Callable[[BenchEnv], float]) -> Callable[[BenchEnv], float]:
+        if name in METRICS and METRICS[name].func is not func:
+            raise ValueError(f"metric {name!r} is defined twice")
+        METRICS[name] = Metric(name, unit, func, func.__module__)
+        return func
+
+    return register
+
+
+def median_ms(func: Callable[[], object], *, repeat: int = 21, warmup: int = 2) -> float:
+    """The median wall time of ``func()`` in milliseconds (after a few warm-up calls)."""
+    for _ in range(warmup):
+        func()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def file_mb(path: Path) -> float:
+    """Size in MB (10^6 bytes) of an SQLite file with its WAL and shared-memory files."""
+    total = 0
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            total += part.stat().st_size
+    return total / 1e6
+
+
+def _demo_fingerprint() -> str:
+    """Changes whenever the demo generator or the schema changes: stale caches rebuild."""
+    from inbox import demo, demo_text, schema
+
+    digest = hashlib.sha256()
+    for module in (demo, demo_text, schema):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class BenchEnv:
+    """What a metric works with.
+
+    - ``size``, ``seed``: the run's ``--size`` and ``--seed``;
+    - ``now``: the epoch second the sized demo is relative to (fixed for the whole run);
+    - ``sized_db``: a demo of ``size`` items, built once and cached under ``bench/out/``
+      (keyed by size and seed). Treat it as read-only: copy it with :meth:`scratch_copy`
+      before writing;
+    - ``empty_db``: a new empty, migrated data file each time it is read;
+    - ``workdir``: a scratch folder for this run, deleted at the end.
+    """
+
+    def __init__(self, size: int, seed: int = 0, *, out_dir: Path = OUT_DIR) -> None:
+        self.size = size
+        self.seed = seed
+        self.out_dir = out_dir
+        self.workdir = Path(tempfile.mkdtemp(prefix="sfogo-bench-"))
+        self._cache = out_dir / f"demo-{size}-{seed}.db"
+        self._meta = out_dir / f"demo-{size}-{seed}.json"
+        self._fingerprint: str | None = None
+        self._counter = 0
+        cached = self._cached_meta()
+        # A cached file is relative to the "now" it was built at; reuse that "now" so
+        # time-dependent metrics (triage, reply windows) see the stories where they are.
+        from inbox import when
+
+        self.now: int = cached["now"] if cached else when.now()
+
+    # -- the cached sized demo ---------------------------------------------------------
+
+    def _cached_meta(self) -> dict | None:
+        if not (self._cache.exists() and self._meta.exists()):
+            return None
+        try:
+            meta = json.loads(self._meta.read_text())
+        except (OSError, ValueError):
+            return None
+        if self._fingerprint is None:
+            self._fingerprint = _demo_fingerprint()
+        if meta.get("fingerprint") != self._fingerprint:
+            return None
+        return meta
+
+    @property
+    def sized_db(self) -> Path:
+        """The cached demo of ``size`` items (built now if missing or stale)."""
+        meta = self._cached_meta()
+        if meta is None or meta.get("now") != self.now:
+            fresh = self.workdir / f"build-{self.size}.db"
+            build_demo_file(fresh, size=self.size, seed=self.seed, now=self.now)
+            self.adopt_sized_db(fresh)
+        return self._cache
+
+    def adopt_sized_db(self, path: Path) -> None:
+        """Use a demo that a metric just built (with ``now=env.now``) as the cached one.
+
+        Saves building the same million rows twice in one run. The file is copied.
+        """
+        if self._fingerprint is None:
+            self._fingerprint = _demo_fingerprint()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self._cache}{suffix}").unlink(missing_ok=True)
+        tmp = self._cache.with_suffix(".tmp")
+        shutil.copyfile(path, tmp)
+        tmp.replace(self._cache)
+        self._meta.write_text(json.dumps(
+            {"size": self.size, "seed": self.seed, "now": self.now,
+             "fingerprint": self._fingerprint}
+        ))
+
+    def scratch_copy(self, source: Path | None = None) -> Path:
+        """A private copy of ``source`` (default: ``sized_db``) that a metric may write to."""
+        source = self.sized_db if source is None else source
+        self._counter += 1
+        target = self.workdir / f"copy-{self._counter}.db"
+        shutil.copyfile(source, target)
+        return target
+
+    # -- fresh files ---------------------------------------------------------------------
+
+    @property
+    def empty_db(self) -> Path:
+        """A new empty data file, migrated to the current schema."""
+        from inbox.store import Store
+
+        self._counter += 1
+        path = self.workdir / f"empty-{self._counter}.db"
+        Store(path).close()
+        return path
+
+    def close(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def build_demo_file(path: Path, *, size: int, seed: int = 0, now: int | None = None) -> dict:
+    """Build a demo of ``size`` items into the new file ``path``; return the demo summary."""
+    from inbox.demo import build_demo
+    from inbox.store import Store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = Store(path)
+    try:
+        return build_demo(store, seed=seed, size=size, now=now)
+    finally:
+        store.close()

@@ -1,0 +1,507 @@
+"""Triage: every term of the urgency score, the reply-window rules, configurable
+coefficients, and the proof that the index-served order is exactly a full scoring."""
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from backlog import triage
+from backlog.gaps import find_gaps
+from backlog.measure import cutoffs
+from backlog.settings import Settings, from_dict
+from backlog.triage import explain, iter_triage, refresh, triage_ids, triage_rows
+from inbox import when
+from inbox.model import Interaction
+from inbox.store import InboxFilter, Store
+
+from conftest import NOW
+
+HOUR = 3600
+DAY = 86400
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):
+    monkeypatch.setattr(when, "now", lambda: NOW)
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+def _add(store: Store, account, ext: str, age_s: int, kind: str = "mention", text: str = "",
+         **kw) -> int:
+    store.upsert_interactions([Interaction(account.id, ext, kind, NOW - age_s, text=text, **kw)],
+                              now=NOW)
+    return store.conn.execute("SELECT id FROM interactions WHERE account_id = ? AND"
+                              " external_id = ?", (account.id, ext)).fetchone()[0]
+
+
+@pytest.fixture
+def world(store):
+    """Two clients at opposite tiers, with a Facebook page, an Instagram and a Mastodon."""
+    store.add_client("Hotel", "vip")
+    store.add_client("Canoe club", "low")
+    return {
+        "fb": store.add_account("Hotel", "facebook", "hotel"),
+        "ig": store.add_account("Hotel", "instagram", "@hotel"),
+        "masto": store.add_account("Hotel", "mastodon", "@hotel@mastodon.social"),
+        "club": store.add_account("Canoe club", "mastodon", "@club@mastodon.uno"),
+        "club_fb": store.add_account("Canoe club", "facebook", "canoeclub"),
+    }
+
+
+def _terms(store: Store, item_id: int, settings: Settings | None = None, **kw) -> dict:
+    row = store.row(item_id)
+    b = explain(row, settings or Settings(), NOW, **kw)
+    return {t.name: t for t in b.terms} | {"_": b}
+
+
+# -- each term -------------------------------------------------------------------------------
+
+
+def test_the_tier_term_puts_a_vip_above_the_same_item_from_a_low_client(store, world):
+    vip = _add(store, world["masto"], "v", HOUR, text="nice")
+    low = _add(store, world["club"], "l", HOUR, text="nice")
+    tv, tl = _terms(store, vip), _terms(store, low)
+    assert tv["tier"].factor == 1.0 and tl["tier"].factor == 0.0
+    assert tv["tier"].contribution == 6.0
+    assert triage_ids(store, None, Settings(), NOW)[0] == vip
+
+
+def test_the_deadline_ramp_rises_towards_the_target_and_is_capped_once_passed(store, world):
+    half = _add(store, world["masto"], "h", HOUR, text="a")  # vip target: 2 hours
+    late = _add(store, world["masto"], "l", 5 * HOUR, text="a")
+    much_later = _add(store, world["masto"], "m", 50 * HOUR, text="a")
+    assert _terms(store, half)["deadline"].factor == pytest.approx(0.5)
+    assert _terms(store, late)["deadline"].factor == 1.0
+    assert _terms(store, much_later)["deadline"].factor == 1.0
+    assert "passed 3 hours ago" in _terms(store, late)["deadline"].note
+    assert _terms(store, half)["_"].deadline_at == NOW - HOUR + 2 * HOUR
+
+
+def test_a_clients_own_target_wins_over_its_tier(store, world):
+    store.add_client("Custom", "vip", target_s=10 * HOUR)
+    acc = store.add_account("Custom", "mastodon", "@custom@mastodon.social")
+    item = _add(store, acc, "c", 5 * HOUR)
+    settings = triage_settings(store)
+    assert _terms(store, item, settings)["deadline"].factor == pytest.approx(0.5)
+    row = triage_rows(store, InboxFilter(client_ids=[3]), settings, NOW)[0]
+    assert row["target_s"] == 10 * HOUR and row["deadline_at"] == NOW + 5 * HOUR
+
+
+def triage_settings(store: Store) -> Settings:
+    from backlog.settings import load
+
+    return load(None, store=store)
+
+
+def test_the_kind_term_puts_private_messages_and_emails_above_public_mentions(store, world):
+    dm = _add(store, world["masto"], "d", HOUR, kind="dm")
+    mention = _add(store, world["masto"], "m", HOUR, kind="mention")
+    assert _terms(store, dm)["kind"].factor > _terms(store, mention)["kind"].factor
+    assert triage_ids(store, None, Settings(), NOW) == [dm, mention]
+
+
+def test_the_age_term_grows_and_is_capped(store, world):
+    young = _add(store, world["club"], "y", DAY)
+    old = _add(store, world["club"], "o", 30 * DAY)
+    assert _terms(store, young)["age"].factor == pytest.approx(1 / 7)
+    assert _terms(store, old)["age"].factor == 1.0
+    assert "capped at 7 days" in _terms(store, old)["age"].note
+
+
+@pytest.mark.parametrize("text, words, question", [
+    ("URGENT: the booking page is down", ["urgent"], []),
+    ("Vorrei un rimborso, il forno non   funziona", ["rimborso", "non funziona"], []),
+    ("My refunds never came", ["refund"], []),
+    ("We were prefunded", [], []),
+    ("Disdetta dell'abbonamento: come si fa?", ["disdetta"], ["?"]),
+    ("It doesn\u2019t work and I need help", ["doesn't work", "help"], []),
+    ("Che bella giornata", [], []),
+])
+def test_urgent_words_and_questions_in_english_and_italian(store, world, text, words, question):
+    item = _add(store, world["masto"], "w", HOUR, text=text)
+    terms = _terms(store, item)
+    assert terms["words"].factor == (1.0 if words else 0.0)
+    assert terms["question"].factor == (1.0 if question else 0.0)
+    for word in words:
+        assert word in terms["words"].note
+
+
+def test_a_pin_adds_its_coefficient_and_moves_the_item_up(store, world):
+    first = _add(store, world["masto"], "a", 3 * HOUR, kind="dm", text="help?")
+    pinned = _add(store, world["club"], "b", HOUR, text="ok")
+    before = _terms(store, pinned)["_"].score
+    assert triage_ids(store, None, Settings(), NOW) == [first, pinned]
+    store.set_pinned([pinned], True)  # after its key was stored: the trigger resets it
+    assert _terms(store, pinned)["pinned"].contribution == 8.0
+    assert _terms(store, pinned)["_"].score == pytest.approx(before + 8.0)
+    assert triage_ids(store, None, from_dict({"triage": {"pinned": 40}}), NOW) == [pinned, first]
+
+
+def test_the_gap_term_marks_items_that_arrived_while_sfogo_could_not_see(store, world):
+    acc = world["masto"]
+    store.add_sync_run(acc.id, NOW - 10 * HOUR, NOW - 10 * HOUR + 5, "ok")
+    store.add_sync_run(acc.id, NOW - 8 * HOUR, NOW - 8 * HOUR + 5, "down", "HTTP 503")
+    store.add_sync_run(acc.id, NOW - 4 * HOUR, NOW - 4 * HOUR + 5, "ok")
+    during = _add(store, acc, "in", 6 * HOUR)
+    after = _add(store, acc, "out", 3 * HOUR)
+    rows = {r["id"]: r for r in triage_rows(store, None, Settings(), NOW)}
+    assert rows[during]["in_gap"] and not rows[after]["in_gap"]
+    # An away period entered afterwards covers items already stored.
+    store.add_away(NOW - 3 * HOUR - 60, NOW - 2 * HOUR, "sick")
+    rows = {r["id"]: r for r in triage_rows(store, None, Settings(), NOW)}
+    assert rows[after]["in_gap"]
+    assert _terms(store, after, in_gap=True)["gap"].contribution == 1.5
+
+
+# -- reply windows -----------------------------------------------------------------------------
+
+
+def test_a_message_whose_window_is_about_to_close_outranks_the_rest(store, world):
+    closing = _add(store, world["club_fb"], "dm1", 23 * HOUR, kind="dm", text="ciao")
+    # A VIP e-mail-like urgent pinned question from the hotel, long past its target.
+    _add(store, world["masto"], "x", 3 * DAY, kind="dm", text="URGENT refund? help",
+         pinned=True)
+    far = _add(store, world["fb"], "dm2", 2 * HOUR, kind="dm", text="ciao")
+    order = triage_ids(store, None, Settings(), NOW)
+    assert order[0] == closing
+    t = _terms(store, closing)
+    assert t["window"].factor == pytest.approx(1 - 1 / 12)
+    assert "closes in 1 hour" in t["window"].note
+    assert t["_"].window_closes_at == NOW + HOUR and not t["_"].unanswerable
+    assert _terms(store, far)["window"].factor == 0.0  # 22 hours left: not yet warning
+
+
+def test_a_closed_window_is_marked_unanswerable_and_not_ranked_first(store, world):
+    closed = _add(store, world["fb"], "old", 30 * HOUR, kind="dm", text="urgente?")
+    plain = _add(store, world["club"], "m", HOUR, text="hello")
+    t = _terms(store, closed)
+    assert t["_"].unanswerable and t["unanswerable"].factor == 1.0
+    assert t["window"].factor == 0.0 and "UNANSWERABLE" in t["unanswerable"].note
+    assert triage_ids(store, None, Settings(), NOW) == [plain, closed]
+    row = triage_rows(store, None, Settings(), NOW)[1]
+    assert row["unanswerable"] and row["window_closes_at"] == NOW - 6 * HOUR
+
+
+def test_channels_without_a_window_never_become_unanswerable(store, world):
+    item = _add(store, world["masto"], "m", 40 * DAY, kind="dm")
+    t = _terms(store, item)
+    assert t["_"].window_closes_at is None and not t["_"].unanswerable
+    assert triage.window_closes_at(store.row(item), Settings()) is None
+
+
+def test_windows_are_configurable_per_channel_and_kind(store, world):
+    item = _add(store, world["fb"], "c", 30 * HOUR, kind="dm")
+    s = from_dict({"windows": {"facebook": {"dm": "7d"}}})
+    assert not explain(store.row(item), s, NOW).unanswerable
+    s = from_dict({"windows": {"facebook": {"dm": "none"}}})
+    assert explain(store.row(item), s, NOW).window_closes_at is None
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def test_coefficients_from_the_config_change_the_order(store, world, cli, db_path, tmp_path):
+    mention_vip = _add(store, world["masto"], "m", HOUR, kind="mention", text="hi")
+    dm_low = _add(store, world["club"], "d", HOUR, kind="dm", text="hi")
+    assert triage_ids(store, None, Settings(), NOW) == [mention_vip, dm_low]
+    config = tmp_path / "kinds.toml"
+    config.write_text("[triage]\ntier = 0.5\nkind = 10.0\n")
+    r = cli("--config", config, "next", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["id"] == dm_low
+    assert cli("next", "--json").json()["id"] == mention_vip
+
+
+def test_keyword_lists_from_the_config_are_used_and_stored_keys_follow_them(store, world):
+    item = _add(store, world["club"], "k", HOUR, text="la canoa è bucata")
+    other = _add(store, world["club"], "o", HOUR - 60, text="tutto bene")
+    assert triage_ids(store, None, Settings(), NOW) == [item, other]  # older first on a tie
+    s = from_dict({"keywords": {"urgent": ["bucata"]}})
+    assert _terms(store, item, s)["words"].factor == 1.0
+    assert triage_ids(store, None, s, NOW) == [item, other]
+    s = from_dict({"keywords": {"urgent": ["bene"]}})
+    assert triage_ids(store, None, s, NOW) == [other, item]
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("[triage]\ntier = 'high'\n", "config: [triage] tier must be a number"),
+    ("[triage]\nage = -1\n", "config: [triage] age must be zero or more"),
+    ("[triage]\ntiers = 1\n", "config: [triage] has no setting 'tiers'"),
+    ("[triage]\nage_cap = 'soon'\n", "config: [triage] age_cap must be a duration"),
+    ("[tiers.vip]\ntarget = 'x'\n", "config: [tiers.vip] target must be a duration"),
+    ("[tiers.gold]\ntarget = '1h'\n", "config: [tiers] has no setting 'gold'"),
+    ("[keywords]\nurgent = 'help'\n", "config: [keywords] urgent must be a list of words"),
+    ("[windows.facebook]\ndm = true\n", "config: [windows.facebook] dm must be a duration"),
+    ("triage = 3\n", "config: [triage] must be a table"),
+])
+def test_bad_config_values_are_one_clear_line(cli, tmp_path, toml, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(toml)
+    r = cli("--config", config, "next")
+    assert r.code == 1 and r.out == ""
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"sfogo: {message}"), r.err
+
+
+# -- why -------------------------------------------------------------------------------------
+
+
+def test_why_lists_every_term_and_they_add_up_to_the_score(store, world, cli):
+    item = _add(store, world["fb"], "w", 22 * HOUR, kind="dm", text="Rimborso? Urgente!",
+                pinned=True)
+    r = cli("why", item, "--json")
+    assert r.code == 0, r.err
+    data = r.json()
+    names = [t["name"] for t in data["terms"]]
+    assert names == list(triage.TERMS)
+    assert math.fsum(t["contribution"] for t in data["terms"]) == data["score"]
+    for t in data["terms"]:
+        assert t["contribution"] == pytest.approx(t["factor"] * t["coefficient"])
+    assert data["window_closes_at"] == when.iso(NOW + 2 * HOUR)
+    human = cli("why", item)
+    assert human.code == 0
+    assert all(len(line) <= 80 for line in human.out.splitlines())
+    shown = [float(line.split()[3]) for line in human.out.splitlines()
+             if line.split() and line.split()[0] in triage.TERMS]
+    score_line = next(line for line in human.out.splitlines() if line.startswith("score"))
+    assert round(sum(shown), 2) == float(score_line.split()[1])
+
+
+def test_why_says_when_and_why_an_item_is_unanswerable(store, world, cli):
+    item = _add(store, world["club_fb"], "late", 27 * HOUR, kind="dm", text="ciao")
+    r = cli("why", item)
+    assert r.code == 0
+    assert "UNANSWERABLE" in r.out and "closed 3 hours ago" in r.out
+    assert cli("why", item, "--json").json()["unanswerable"] is True
+
+
+def test_why_and_next_errors(cli, store, world):
+    r = cli("why", "nope")
+    assert r.code == 1 and r.err.startswith("sfogo: bad id")
+    r = cli("why", "999")
+    assert r.code == 1 and "no item with id 999" in r.err
+    r = cli("next")
+    assert r.code == 0 and "Nothing to do" in r.out
+    assert cli("next", "--json").json() is None
+    r = cli("next", "--client", "Nobody")
+    assert r.code == 1 and "no client 'Nobody'" in r.err
+
+
+# -- the index-served order is exact ---------------------------------------------------------
+
+TEXTS = ("ciao", "Urgente: rimborso?", "help please", "nice photo", "non funziona!!", "when?",
+         "grazie", "broken again", "Reclamo formale", "ok")
+
+
+def _random_world(path, seed: int = 7, n: int = 3000) -> Store:
+    rng = random.Random(seed)
+    store = Store(path)
+    clients = [("Vip", "vip", None), ("High", "high", None), ("Normal", "normal", 8 * HOUR),
+               ("Low", "low", None)]
+    accounts = []
+    for name, tier, target in clients:
+        store.add_client(name, tier, target)
+        for channel in ("facebook", "instagram", "mastodon", "email"):
+            accounts.append(store.add_account(name, channel, f"{name}-{channel}"))
+    kinds = ("dm", "comment", "mention", "email", "reply", "review")
+    statuses = ("new",) * 6 + ("open",) * 3 + ("snoozed", "done", "ignored")
+    rows = []
+    for i in range(n):
+        acc = rng.choice(accounts)
+        # Coarse times give many ties on created_at, which the order must break by id.
+        created = NOW + 2 * DAY - rng.randrange(0, 14 * DAY // 600) * 600
+        status = rng.choice(statuses)
+        rows.append((acc.id, f"e{i}", rng.choice(kinds), "A", "@a", rng.choice(TEXTS), "", "",
+                     "", 0, created, NOW,
+                     status, NOW + DAY if status == "snoozed" else None,
+                     NOW if status in ("done", "ignored") else None,
+                     int(rng.random() < 0.03)))
+    with store.bulk_load() as conn:
+        store.insert_rows(conn, rows)
+    for acc in accounts[::3]:  # sync gaps on some accounts, one still open
+        store.add_sync_run(acc.id, NOW - 6 * DAY, NOW - 6 * DAY + 5, "ok")
+        store.add_sync_run(acc.id, NOW - 5 * DAY, NOW - 5 * DAY + 5, "offline", "no route")
+        store.add_sync_run(acc.id, NOW - 4 * DAY, NOW - 4 * DAY + 5, "ok")
+    store.add_sync_run(accounts[1].id, NOW - 2 * DAY, NOW - 2 * DAY + 5, "blocked", "locked")
+    store.add_away(NOW - 9 * DAY, NOW - 8 * DAY, "sick")
+    return store
+
+
+@pytest.fixture(scope="module")
+def random_store(tmp_path_factory):
+    store = _random_world(tmp_path_factory.mktemp("triage") / "random.db")
+    yield store
+    store.close()
+
+
+def _brute(store: Store, flt: InboxFilter, settings: Settings, now: int,
+           before: dict | None = None) -> list[int]:
+    """Score every matching row with ``explain`` and sort: the reference order."""
+    spans = triage.gap_spans(store, now)
+    targets = dict(store.conn.execute("SELECT id, target_s FROM clients"))
+    scored = []
+    for row in store.iter_rows(flt):
+        if before is not None and row["created_at"] >= before.get(row["account_id"], -1):
+            continue
+        row["target_s"] = targets[row["client_id"]]
+        b = explain(row, settings, now, in_gap=spans.covers(row["account_id"], row["created_at"]))
+        scored.append((-b.score, row["created_at"], row["id"]))
+    scored.sort()
+    return [item_id for _s, _t, item_id in scored]
+
+
+@pytest.mark.parametrize("shift", [0, -2 * DAY, 20 * HOUR, -9 * DAY, -7 * HOUR - 1])
+def test_the_index_served_first_page_equals_a_brute_force_full_scoring(random_store, shift):
+    now = NOW + shift
+    settings = Settings()
+    brute = _brute(random_store, InboxFilter(), settings, now)
+    assert len(brute) > 1500
+    assert triage_ids(random_store, InboxFilter(), settings, now, limit=100) == brute[:100]
+    assert triage_ids(random_store, InboxFilter(), settings, now, limit=100,
+                      offset=100) == brute[100:200]
+
+
+def test_the_whole_order_and_filtered_orders_are_exact_too(random_store):
+    s = from_dict({"triage": {"gap": 5.0, "pinned": 3.0, "window": 30.0},
+                   "keywords": {"urgent": ["broken", "reclamo"]}})
+    now = NOW - DAY
+    everything = InboxFilter(statuses=("new", "open", "snoozed"))
+    assert triage_ids(random_store, everything, s, now, limit=None) == _brute(
+        random_store, everything, s, now)
+    for flt in (InboxFilter(statuses=("new",)), InboxFilter(client_ids=[2], kinds=["dm"]),
+                InboxFilter(channels=["facebook"], pinned=False),
+                InboxFilter(search="rimborso"), InboxFilter(statuses=("done",))):
+        assert triage_ids(random_store, flt, s, now, limit=50) == _brute(
+            random_store, flt, s, now)[:50], flt
+    before = cutoffs(random_store, find_gaps(random_store, now=now), now)
+    backlog = InboxFilter(statuses=("new", "open", "snoozed"))
+    assert triage_ids(random_store, backlog, s, now, limit=80, before=before) == _brute(
+        random_store, backlog, s, now, before)[:80]
+
+
+def test_the_first_page_reads_a_few_index_entries_not_every_row(random_store):
+    statements: list[str] = []
+    conn = random_store.conn
+    refresh(random_store, Settings())
+    conn.set_trace_callback(statements.append)
+    try:
+        ranked = list(zip(range(20), iter_triage(random_store, InboxFilter(), Settings(), NOW)))
+    finally:
+        conn.set_trace_callback(None)
+    assert len(ranked) == 20
+    streams = conn.execute("SELECT count(DISTINCT triage_key) FROM interactions"
+                           " WHERE status IN ('new', 'open')").fetchone()[0]
+    reads = [s for s in statements if "INDEXED BY interactions_triage" in s]
+    # One read per stream part to find the heads, plus a few to go deeper.
+    assert len(reads) <= 2 * streams + 20
+
+
+def test_the_triage_page_is_served_by_the_index(random_store):
+    refresh(random_store, Settings())
+    sql, params = triage._stream_query(InboxFilter(), ("new", "open"))
+    args = [64, 0, 10**12, -1, -1, *params, 10]
+    plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + sql, args)]
+    assert any("USING COVERING INDEX interactions_triage" in p for p in plans), plans
+    assert not any(p.startswith("SCAN") or "TEMP B-TREE" in p for p in plans), plans
+    plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + triage._KEYS_SQL)]
+    assert all("SCAN i" not in p and "TEMP B-TREE" not in p for p in plans), plans
+    assert any("interactions_triage" in p for p in plans), plans
+
+
+# -- keeping the stored keys right -------------------------------------------------------------
+
+
+def test_stored_keys_follow_pins_edits_reopening_and_moves(store, world):
+    a = _add(store, world["masto"], "a", HOUR, text="hello")
+    refresh(store, Settings())
+
+    def key(item_id):
+        return store.conn.execute("SELECT triage_key FROM interactions WHERE id = ?",
+                                  (item_id,)).fetchone()[0]
+
+    assert triage.decode_key(key(a)) == (world["masto"].id, "mention", False, False, False)
+    store.set_pinned([a], True)
+    assert key(a) is None
+    refresh(store, Settings())
+    assert triage.decode_key(key(a))[2] is True
+    # The platform edits the text: the keyword flags are recomputed.
+    store.upsert_interactions([Interaction(world["masto"].id, "a", "mention", NOW - HOUR,
+                                           text="HELP, refund?")], now=NOW)
+    assert key(a) is None
+    refresh(store, Settings())
+    assert triage.decode_key(key(a))[3:] == (True, True)
+    stored = key(a)
+    store.set_status([a], "done")
+    store.set_status([a], "open")
+    assert key(a) is None  # reopened: computed afresh, never trusted from before
+    refresh(store, Settings())
+    assert key(a) == stored
+
+
+def test_when_the_file_cannot_be_written_unkeyed_items_are_scored_in_memory(random_store):
+    path = random_store.path
+    # New items arrive (no key yet) while another process holds the write lock.
+    other = Store(path)
+    acc = other.accounts()[0]
+    other.upsert_interactions([Interaction(acc.id, f"late{i}", "dm", NOW - i * 60,
+                                           text="Urgente?") for i in range(5)], now=NOW)
+    reader = Store(path)
+    reader.conn.execute("PRAGMA busy_timeout = 50")
+    other.conn.execute("BEGIN IMMEDIATE")
+    try:
+        got = triage_ids(reader, InboxFilter(), Settings(), NOW, limit=60)
+        missing = reader.conn.execute("SELECT count(*) FROM interactions WHERE"
+                                      " status IN ('new', 'open') AND triage_key IS NULL"
+                                      ).fetchone()[0]
+    finally:
+        other.conn.execute("ROLLBACK")
+    assert missing == 5
+    assert got == _brute(reader, InboxFilter(), Settings(), NOW)[:60]
+    reader.close()
+    with other.transaction() as conn:  # leave the module's store as it was
+        conn.execute("DELETE FROM interactions WHERE external_id LIKE 'late%'")
+    other.close()
+
+
+# -- sfogo list, most urgent first ---------------------------------------------------------------
+
+
+def test_list_orders_by_score_by_default_and_newest_on_request(store, world, cli):
+    closing = _add(store, world["fb"], "dm", 23 * HOUR, kind="dm", text="camera?")
+    mention = _add(store, world["club"], "m", 60, text="hi")
+    done = _add(store, world["masto"], "d", 2 * HOUR, status="done", handled_at=NOW - HOUR)
+    rows = cli("list", "--json").json()
+    assert [r["id"] for r in rows] == [closing, mention]
+    assert rows[0]["score"] > rows[1]["score"] and rows[0]["unanswerable"] is False
+    assert rows[0]["window_closes_at"] == when.iso(NOW + HOUR)
+    assert rows[0]["deadline_at"] == when.iso(NOW - 21 * HOUR)
+    human = cli("list")
+    assert human.out.splitlines()[-1] == "2 of 2 items (new, open), most urgent first"
+    assert [r["id"] for r in cli("list", "--sort", "newest", "--json").json()] == [
+        mention, closing]
+    every = cli("list", "--status", "all", "--json").json()  # done items: newest first
+    assert [r["id"] for r in every] == [mention, done, closing]
+    assert "newest first" in cli("list", "--status", "all").out.splitlines()[-1]
+    scored = cli("list", "--status", "all", "--sort", "score", "--json").json()
+    assert scored[0]["id"] == closing and len(scored) == 3
+    r = cli("list", "--sort", "oldest")
+    assert r.code == 2 and "invalid choice" in r.err
+
+
+def test_list_backlog_keeps_what_the_gaps_left_behind(store, world, cli):
+    acc = world["masto"]
+    store.add_sync_run(acc.id, NOW - 10 * HOUR, NOW - 10 * HOUR, "ok")
+    store.add_sync_run(acc.id, NOW - 8 * HOUR, NOW - 8 * HOUR, "offline", "no route")
+    store.add_sync_run(acc.id, NOW - 5 * HOUR, NOW - 5 * HOUR, "ok")
+    before = _add(store, acc, "b", 9 * HOUR, text="waiting since before")
+    during = _add(store, acc, "d", 6 * HOUR, text="arrived unseen")
+    _add(store, acc, "a", 2 * HOUR, text="after it")
+    _add(store, world["club"], "c", 9 * HOUR, text="another account, no gap")
+    for sort in ("score", "newest"):
+        rows = cli("list", "--backlog", "--sort", sort, "--json").json()
+        assert sorted(r["id"] for r in rows) == [before, during], sort
+    rows = cli("list", "--backlog", "--json").json()
+    assert [(r["id"], r["in_gap"]) for r in rows] == [(during, True), (before, False)]
+    assert "2 of 2 items" in cli("list", "--backlog").out
