@@ -83,7 +83,8 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def build_file(path: Path, *, seed: int, size: int | None, now: int | None = None) -> dict:
+def build_file(path: Path, *, seed: int, size: int | None, now: int | None = None,
+               config_path: str | None = None) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was."""
     from inbox.demo import build_demo
@@ -97,6 +98,7 @@ def build_file(path: Path, *, seed: int, size: int | None, now: int | None = Non
         store = Store(tmp)
         try:
             summary = build_demo(store, seed=seed, size=size, now=now)
+            _prepare_triage(store, config_path)
         finally:
             store.close()
         _remove(Path(f"{path}-wal"))  # the old file's journal must not meet the new file
@@ -107,6 +109,16 @@ def build_file(path: Path, *, seed: int, size: int | None, now: int | None = Non
     return summary
 
 
+def _prepare_triage(store, config_path: str | None) -> None:
+    """Store the triage keys now, so the first screen and `sfogo next` don't pay for them."""
+    from backlog import settings, triage
+
+    try:
+        triage.refresh(store, settings.load(config_path, store=store))
+    except SfogoError:  # a broken config: the keys are computed later, when it is fixed
+        pass
+
+
 def cmd_demo(args, ctx) -> int:
     path = demo_path(getattr(args, "db", None))
     seed = _whole(args.demo_seed, "--seed")
@@ -114,7 +126,7 @@ def cmd_demo(args, ctx) -> int:
     if size is not None and size >= 200_000:
         print(f"Building a demo of {size:,} interactions…", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    summary = build_file(path, seed=seed, size=size)
+    summary = build_file(path, seed=seed, size=size, config_path=ctx.config_path)
     elapsed = time.perf_counter() - started
     if args.demo_no_tui:
         print_summary(summary, path, elapsed)
