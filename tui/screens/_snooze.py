@@ -1,0 +1,104 @@
+"""Asking until when to snooze: a few presets, or any time ``parse_when`` reads."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from inbox import when
+from inbox.errors import SfogoError
+
+from ..widgets._format import local_time
+
+# (what the user would type, what the preset is called)
+PRESETS = (("1h", "in 1 hour"), ("3h", "in 3 hours"), ("tomorrow 9:00", "tomorrow 9:00"),
+           ("monday 9:00", "Monday 9:00"))
+
+
+class SnoozeScreen(ModalScreen[int | None]):
+    """Returns the chosen time (UTC epoch seconds), or None when cancelled."""
+
+    DEFAULT_CSS = """
+    SnoozeScreen {
+        align: center middle;
+        & > Vertical {
+            width: 44;
+            max-width: 100%;
+            height: auto;
+            border: round $primary;
+            border-title-align: left;
+            background: $surface;
+            padding: 0 1;
+        }
+        & OptionList, & OptionList:focus { height: auto; border: none; padding: 0; }
+        & Input { margin-top: 1; }
+        & #snooze-error { color: $text-error; height: auto; }
+        & #snooze-hint { color: $text-muted; height: auto; }
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="snooze.cancel"),
+        Binding("q", "cancel", "Cancel", id="snooze.cancel_q", show=False),
+        Binding("1", "preset(0)", "1h", id="snooze.preset1", show=False),
+        Binding("2", "preset(1)", "3h", id="snooze.preset2", show=False),
+        Binding("3", "preset(2)", "Tomorrow", id="snooze.preset3", show=False),
+        Binding("4", "preset(3)", "Monday", id="snooze.preset4", show=False),
+        Binding("t", "type_time", "Type a time", id="snooze.type"),
+    ]
+
+    def __init__(self, now: Callable[[], int]) -> None:
+        super().__init__()
+        self._now = now
+        self._times: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        ref = self._now()
+        options = []
+        for number, (text, label) in enumerate(PRESETS, start=1):
+            at = when.parse_when(text, ref=ref)
+            self._times.append(at)
+            options.append(Option(Content.from_markup(
+                "[b]$n[/b]  $label [$text-muted]($at)[/]",
+                n=str(number), label=label, at=local_time(at, ref),
+            )))
+        with Vertical() as box:
+            box.border_title = "Snooze until"
+            yield OptionList(*options, id="snooze-presets")
+            yield Input(placeholder="or type: 2d, fri 17:00, 2026-12-01", compact=True,
+                        id="snooze-input")
+            yield Static(Content(""), id="snooze-error")
+            yield Static(Content("1-4 pick · t type · esc cancel"), id="snooze-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self._times[event.option_index])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        ref = self._now()
+        try:
+            at = when.parse_when(event.value, ref=ref)
+            if at <= ref:
+                raise SfogoError("that time has passed: pick a later one")
+        except SfogoError as exc:
+            # The message quotes what was typed: Content, never markup.
+            self.query_one("#snooze-error", Static).update(Content(str(exc)))
+            return
+        self.dismiss(at)
+
+    def action_preset(self, index: int) -> None:
+        if isinstance(self.focused, Input):
+            return  # digits typed into the time field are text, not presets
+        self.dismiss(self._times[index])
+
+    def action_type_time(self) -> None:
+        self.query_one("#snooze-input", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,100 @@
+"""Turning stored values into what a cell on screen shows: cut text, ages, local times.
+
+Everything here returns plain ``str``; callers put it in Segments or Content, never in
+markup. Text from the store was sanitised at ingest, but :func:`one_line` sanitises again:
+a file written by another tool (or an older sfogo) must not reach the terminal raw.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.cells import cell_len, set_cell_size
+
+from inbox.text import sanitize
+
+ELLIPSIS = "…"
+# Long texts are cut before flattening: a row never shows more than a screen width.
+_ROW_CHARS = 400
+
+
+def one_line(text: str | None, limit: int = _ROW_CHARS) -> str:
+    """``text`` on one line: controls replaced, runs of whitespace folded into one space."""
+    if not text:
+        return ""
+    return " ".join(sanitize(text[:limit], single_line=True).split())
+
+
+def fit(text: str, width: int) -> str:
+    """Exactly ``width`` cells: padded, or cut with an ellipsis (wide characters counted)."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + ELLIPSIS
+
+
+def fit_right(text: str, width: int) -> str:
+    """Like :func:`fit`, aligned right (ages, counts)."""
+    if cell_len(text) >= width:
+        return fit(text, width)
+    return " " * (width - cell_len(text)) + text
+
+
+def age_short(ts: int | None, now: int) -> str:
+    """A row's age in at most four cells: ``now``, ``5m``, ``3h``, ``2d``, ``3w``, ``4mo``."""
+    if ts is None:
+        return ""
+    seconds = now - ts
+    if seconds < 0:  # from the future (clock skew): say so, shortly
+        return "soon"
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 14 * 86400:
+        return f"{seconds // 86400}d"
+    if seconds < 60 * 86400:
+        return f"{seconds // (7 * 86400)}w"
+    if seconds < 365 * 86400:
+        return f"{seconds // (30 * 86400)}mo"
+    return f"{seconds // (365 * 86400)}y"
+
+
+def relative(ts: int, now: int) -> str:
+    """'3 hours ago' / '2 days from now' (humanize)."""
+    import humanize
+
+    return humanize.naturaltime(dt.timedelta(seconds=now - ts))
+
+
+def local_time(ts: int, now: int) -> str:
+    """Local wall-clock time, with as much date as needed to be unambiguous."""
+    moment = dt.datetime.fromtimestamp(ts).astimezone()
+    today = dt.datetime.fromtimestamp(now).astimezone()
+    clock = moment.strftime("%H:%M")
+    if moment.date() == today.date():
+        return clock
+    if abs((moment.date() - today.date()).days) < 7:
+        return f"{moment.strftime('%a')} {clock}"
+    if moment.year == today.year:
+        return f"{moment.day} {moment.strftime('%b')} {clock}"
+    return f"{moment.day} {moment.strftime('%b %Y')} {clock}"
+
+
+def when_long(ts: int | None, now: int) -> str:
+    """'14:05 · 3 hours ago' (local time, then relative)."""
+    if ts is None:
+        return ""
+    return f"{local_time(ts, now)} · {relative(ts, now)}"
+
+
+def count_short(n: int) -> str:
+    """A count in few cells: 999, 9,999, 12k, 1.2M."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    millions = n / 1_000_000
+    return f"{millions:.1f}M" if millions < 10 else f"{int(millions)}M"
