@@ -1,0 +1,74 @@
+"""The catch-up plan and the client report, end to end, as the manager runs them.
+
+Each metric is the median wall time of ``sfogo …`` in a fresh process on a private copy of
+the sized demo whose triage keys were computed beforehand (the one-time cost after a bulk
+load is ``triage_keys_s``, measured in bench_triage). Targets at --size 1000000: under 3 s.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.harness import BenchEnv, metric
+
+_CLI = "import sys; from tui.cli import main; sys.exit(main())"
+_PREPARED: dict[int, Path] = {}
+HOTEL = "Hotel Aurelia Roma"  # the demo's VIP client, the biggest
+
+
+def _prepared(env: BenchEnv) -> Path:
+    key = id(env)
+    if key not in _PREPARED:
+        from backlog.settings import Settings
+        from backlog.triage import refresh
+        from inbox.store import Store
+
+        path = env.scratch_copy()
+        store = Store(path)
+        try:
+            refresh(store, Settings())
+        finally:
+            store.close()
+        (env.workdir / "report-config.toml").write_text('[work]\ntimezone = "Europe/Rome"\n')
+        _PREPARED[key] = path
+    return _PREPARED[key]
+
+
+def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 3) -> float:
+    """Median wall time of ``sfogo --db FILE ARGS`` (after one warm-up run)."""
+    path = _prepared(env)
+    environ = {**os.environ, "SFOGO_CONFIG": str(env.workdir / "report-config.toml"),
+               "COLUMNS": "80"}
+    command = [sys.executable, "-c", _CLI, "--db", str(path), *args]
+    samples = []
+    for n in range(repeat + 1):
+        start = time.perf_counter()
+        done = subprocess.run(command, env=environ, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"sfogo {' '.join(args)} failed: {done.stderr.strip()}")
+        if n:  # the first run warms the page cache
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
+@metric("plan_cli_s", unit="s")
+def plan_cli_s(env: BenchEnv) -> float:
+    """``sfogo plan``: the whole backlog ranked, batched and walked through working hours."""
+    return _cli_seconds(env, "plan")
+
+
+@metric("report_html_s", unit="s")
+def report_html_s(env: BenchEnv) -> float:
+    """``sfogo report`` for the VIP hotel over the demo's two weeks, as HTML to a file
+    (with the plan's ETA for its backlog)."""
+    out = env.workdir / "report.html"
+    seconds = _cli_seconds(env, "report", HOTEL, "--since", "14d", "--format", "html",
+                           "-o", str(out))
+    if "<svg" not in out.read_text(encoding="utf-8"):
+        raise RuntimeError("the report has no chart")
+    return seconds
