@@ -13,9 +13,10 @@ Classify on status codes and the platform's error codes, never on error text.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -53,6 +54,32 @@ class Page:
     more: bool = False
     # What the platform could not give back (e.g. "older than the 800 newest"), for the run.
     lost: str = ""
+    # Entries seen but not stored (e.g. Mastodon mentions whose post is null), for the run.
+    skipped: int = 0
+
+
+class SessionSlot(Protocol):
+    """Where a connector keeps a login session (Bluesky's JWTs) between runs.
+
+    Provided by :mod:`inbox.credentials`: memory first, then a 0600 file beside the config.
+    """
+
+    def load(self) -> dict | None: ...
+
+    def save(self, data: dict | None) -> None: ...
+
+
+@dataclass(slots=True)
+class Entry:
+    """One entry of a newest-first listing, for :meth:`Channel.newest_first`.
+
+    ``order`` is the platform's sort key as a number (e.g. indexedAt in epoch ms); ``item``
+    is None for entries that are read (they still mark progress) but not stored.
+    """
+
+    key: str
+    order: int
+    item: Interaction | None
 
 
 @dataclass(slots=True)
@@ -62,6 +89,7 @@ class Secrets:
     token: str = ""
     password: str = ""
     extra: dict = field(default_factory=dict)
+    session: SessionSlot | None = None  # platforms with login sessions keep them here
 
     def __repr__(self) -> str:  # never print a secret by accident
         return "Secrets(<hidden>)"
@@ -96,6 +124,10 @@ class Channel:
         reason retrying cannot fix (window closed, parent deleted).
         """
         raise NotImplementedError
+
+    async def precheck(self, parent: dict) -> None:
+        """Raise HoldReply if a reply to ``parent`` must not be sent now (checked locally,
+        before the outbox marks the reply as sending); send_reply may check more."""
 
     async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
         """The external id of a reply already accepted by the platform, or None.
@@ -183,6 +215,78 @@ class Channel:
             return int(parsedate_to_datetime(value).timestamp())
         except (TypeError, ValueError):
             return None
+
+    @staticmethod
+    def link_params(response: httpx.Response, rel: str) -> dict[str, str] | None:
+        """The query parameters of the ``Link`` header's ``rel`` URL (Mastodon, WordPress)."""
+        link = response.links.get(rel)
+        if not link or not link.get("url"):
+            return None
+        return {k: v[-1] for k, v in parse_qs(urlsplit(link["url"]).query).items()}
+
+    def expect(self, condition: object, what: str) -> None:
+        """Raise a 'broken' ChannelError unless ``condition``: a response of the wrong shape."""
+        if not condition:
+            raise ChannelError("broken", f"{self.host()} sent an unexpected {what}")
+
+    async def newest_first(
+        self, cursor: dict,
+        fetch_page: Callable[[str | None], Awaitable[tuple[list[Entry], str | None]]],
+        *, max_pages: int = 200,
+    ) -> AsyncIterator[Page]:
+        """Walk a newest-first listing down to the last entry seen (Bluesky, YouTube).
+
+        Such listings page only towards older entries, so the "last seen" mark may move
+        only when the walk reaches it. Until then each page is committed with the walk's
+        state (its top and the platform's cursor for the next page), so a walk interrupted
+        by a failure resumes where it stopped instead of starting over or skipping items.
+        Cursor keys: ``seen``/``seen_order`` (the newest entry of the last finished walk) and
+        ``walk`` (``top``, ``top_order``, ``next``) while one is in progress.
+
+        If the listing ends before reaching the last entry seen, the platform no longer
+        holds what came between: the last page says so in ``lost``. ``max_pages`` bounds one
+        run; the walk continues on the next.
+        """
+        seen, seen_order = cursor.get("seen"), cursor.get("seen_order")
+        walk = cursor.get("walk") or None
+        api_cursor = walk["next"] if walk else None
+        top = (walk["top"], walk["top_order"]) if walk else None
+        pages = 0
+        oldest: int | None = None  # the oldest entry this run read
+        while True:
+            entries, next_cursor = await fetch_page(api_cursor)
+            pages += 1
+            if top is None and entries:
+                top = (entries[0].key, entries[0].order)
+            items: list[Interaction] = []
+            reached = False
+            for entry in entries:
+                if seen is not None and (entry.key == seen or (
+                        seen_order is not None and entry.order < seen_order)):
+                    reached = True
+                    break
+                oldest = entry.order
+                if entry.item is not None:
+                    items.append(entry.item)
+            finished = reached or not entries or not next_cursor
+            if finished:
+                lost = ""
+                if not reached and seen is not None and (entries or api_cursor is not None):
+                    since = when.iso((seen_order or 0) // 1000)
+                    until = f"and {when.iso(oldest // 1000)} " if oldest is not None else ""
+                    lost = (f"the platform's list ends before the last item seen ({since}):"
+                            f" what arrived between then {until}could not be fetched")
+                new = {k: v for k, v in cursor.items() if k != "walk"}
+                if top is not None:
+                    new.update(seen=top[0], seen_order=top[1])
+                yield Page(items, new, more=False, lost=lost)
+                return
+            state = {k: v for k, v in cursor.items() if k != "walk"}
+            state["walk"] = {"top": top[0], "top_order": top[1], "next": next_cursor}
+            yield Page(items, state, more=True)
+            if pages >= max_pages:
+                return
+            api_cursor = next_cursor
 
     @staticmethod
     def epoch_header(response: httpx.Response, name: str) -> int | None:

@@ -31,6 +31,7 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes
     params: dict[str, str] = field(default_factory=dict)  # named groups of the route
+    received_at: float = 0.0  # on the emulator's clock
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -62,25 +63,35 @@ def html_response(body: bytes = MAINTENANCE_HTML, status: int = 503,
     return Response(status, body, {"Content-Type": "text/html; charset=utf-8", **(headers or {})})
 
 
+# stall: the request is handled (a reply is created), then the answer waits for
+# ``spec["release"]`` (a threading.Event) after setting ``spec["received"]``: a client killed
+# in between saw nothing although the server accepted. offline: the server stops listening
+# (connections are refused) until the fault is cleared; ``count`` and ``paths`` do not apply.
 FAULT_KINDS = ("down", "slow", "rate_limited", "expired", "blocked", "malformed", "reset",
-               "offline")
+               "offline", "stall")
 
 
 class Faults:
     """Faults to inject: each kind with how many requests it still affects (None: forever)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_offline: Callable[[bool], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._active: dict[str, dict] = {}
+        self._on_offline = on_offline
 
     def set(self, kind: str, *, count: int | None = None, paths: str | None = None,
-            **params) -> None:
-        """Fail the next ``count`` requests (all if None) whose path matches ``paths``."""
+            after: int = 0, **params) -> None:
+        """Fail the next ``count`` requests (all if None) whose path matches ``paths``,
+        letting the first ``after`` of them through."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}")
+        if kind == "offline":
+            if self._on_offline is not None:
+                self._on_offline(True)
+            return
         with self._lock:
             self._active[kind] = {"count": count, "paths": re.compile(paths) if paths else None,
-                                  **params}
+                                  "after": after, **params}
 
     def clear(self, kind: str | None = None) -> None:
         with self._lock:
@@ -88,12 +99,17 @@ class Faults:
                 self._active.clear()
             else:
                 self._active.pop(kind, None)
+        if kind in (None, "offline") and self._on_offline is not None:
+            self._on_offline(False)
 
     def take(self, path: str) -> tuple[str, dict] | None:
         """The fault that applies to this request, consuming one of its count."""
         with self._lock:
             for kind, spec in list(self._active.items()):
                 if spec["paths"] is not None and not spec["paths"].search(path):
+                    continue
+                if spec["after"] > 0:
+                    spec["after"] -= 1
                     continue
                 if spec["count"] is not None:
                     spec["count"] -= 1
@@ -106,6 +122,44 @@ class Faults:
 Handler = Callable[[Request], Response]
 
 
+class RateWindow:
+    """A fixed-window request budget per key (a token, an IP), on the emulator's clock."""
+
+    def __init__(self, limit: int, period: int, clock: Callable[[], float]) -> None:
+        self.limit, self.period, self.clock = limit, period, clock
+        self._windows: dict[str, tuple[int, int]] = {}  # key -> (window start, used)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> tuple[bool, int, int]:
+        """Count one request; return (allowed, remaining, reset epoch seconds)."""
+        now = int(self.clock())
+        with self._lock:
+            start, used = self._windows.get(key, (now, 0))
+            if now >= start + self.period:
+                start, used = now, 0
+            allowed = used < self.limit
+            if allowed:
+                used += 1
+            self._windows[key] = (start, used)
+        return allowed, self.limit - used, start + self.period
+
+    def exhaust(self, key: str) -> None:
+        """Use up the current window (a 429 until it resets)."""
+        now = int(self.clock())
+        with self._lock:
+            start, _ = self._windows.get(key, (now, 0))
+            if now >= start + self.period:
+                start = now
+            self._windows[key] = (start, self.limit)
+
+
+def bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header."""
+    value = request.headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 class Emulator:
     """Base of every platform emulator: subclasses register routes with :meth:`route`.
 
@@ -115,10 +169,14 @@ class Emulator:
 
     platform = "generic"
 
-    def __init__(self) -> None:
-        self.faults = Faults()
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.faults = Faults(on_offline=self._set_offline)
         self.requests: list[Request] = []  # every request received, for assertions
         self.slow_seconds = 30.0
+        self.clock = clock  # data timestamps, rate windows, token expiry (tests pass a fake)
+        self._stopping = threading.Event()  # wakes "slow" and "stall" waits on stop()
+        self._connections: set[socket.socket] = set()
+        self._offline = False  # stopped by the "offline" fault
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -127,6 +185,19 @@ class Emulator:
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method, re.compile(f"^{pattern}$"), handler))
+
+    # -- the live demo (``sfogo demo --live``, inbox/emulators/live.py) ----------------------
+
+    def live_accounts(self) -> list[dict]:
+        """Create accounts with generated items (call after :meth:`start`); return, per
+        account: ``channel``, ``handle``, ``url`` (this emulator's base URL), ``secret`` and
+        ``secret_kind`` ("token" or "password"), ``owner`` (passed back to
+        :meth:`add_live_items`) and optionally ``settings`` (e.g. ``{"user": ...}``).
+        An emulator that returns [] takes no part in the live demo."""
+        return []
+
+    def add_live_items(self, owner, count: int) -> None:
+        """``count`` new items for the account ``owner`` arrive now."""
 
     # -- faults --------------------------------------------------------------------------
 
@@ -147,13 +218,21 @@ class Emulator:
     # -- serving -------------------------------------------------------------------------
 
     def dispatch(self, request: Request) -> Response:
+        request.received_at = self.clock()
         with self.lock:
             self.requests.append(request)
         fault = self.faults.take(request.path)
         if fault is not None:
             kind, spec = fault
             if kind == "slow":
-                time.sleep(spec.get("seconds", self.slow_seconds))
+                self._stopping.wait(spec.get("seconds", self.slow_seconds))
+            elif kind == "stall":
+                response = self._route(request)
+                if "received" in spec:
+                    spec["received"].set()
+                if "release" in spec:
+                    spec["release"].wait(spec.get("seconds", 60))
+                return response
             elif kind == "reset":
                 response = self._route(request)
                 response.cut_after = max(1, len(response.body) // 2)
@@ -161,6 +240,13 @@ class Emulator:
             else:
                 return self.fault_response(kind, spec, request)
         return self._route(request)
+
+    def requests_to(self, pattern: str, method: str | None = None) -> list[Request]:
+        """Requests received whose path matches ``pattern`` (a regex), for assertions."""
+        rx = re.compile(pattern)
+        with self.lock:
+            return [r for r in self.requests
+                    if rx.search(r.path) and (method is None or r.method == method)]
 
     def _route(self, request: Request) -> Response:
         for method, pattern, handler in self._routes:
@@ -198,21 +284,41 @@ class Emulator:
                 headers = {"Content-Length": str(len(response.body)), **response.headers}
                 head += [f"{k}: {v}" for k, v in headers.items()]
                 raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body
-                if response.cut_after is not None:
-                    cut = len(raw) - len(response.body) + response.cut_after
-                    self.wfile.write(raw[:cut])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
+                try:
+                    if response.cut_after is not None:
+                        cut = len(raw) - len(response.body) + response.cut_after
+                        self.wfile.write(raw[:cut])
+                        self.wfile.flush()
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                        return
+                    self.wfile.write(raw)  # headers and body in one write
+                except OSError:  # the client went away (killed, timed out): nothing to tell
                     self.close_connection = True
-                    return
-                self.wfile.write(raw)  # headers and body in one write
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self._server.daemon_threads = True
+        connections = self._connections
+
+        class _Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def process_request(self, request, client_address):
+                connections.add(request)
+                super().process_request(request, client_address)
+
+            def shutdown_request(self, request):
+                connections.discard(request)
+                super().shutdown_request(request)
+
+            def handle_error(self, request, client_address):  # a dropped client is not news
+                pass
+
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        # A short poll interval makes stop() (and the offline fault) take ~20 ms, not 0.5 s.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
                                         name=f"emulator-{self.platform}", daemon=True)
         self._thread.start()
         return self.base_url
@@ -222,11 +328,32 @@ class Emulator:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        """Stop serving: afterwards connections are refused (the 'offline' case)."""
+        """Stop serving: afterwards connections are refused (the 'offline' case).
+
+        Open keep-alive connections are cut too, or a client's pooled connection would
+        still reach the stopped server.
+        """
         if self._server is not None:
+            self._stopping.set()
             self._server.shutdown()
             self._server.server_close()
+            for conn in list(self._connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._connections.clear()
             self._server = None
+
+    def _set_offline(self, offline: bool) -> None:
+        """The 'offline' fault: stop listening; clearing it serves again on the same port
+        (only if the fault stopped it: an emulator a test stopped stays stopped)."""
+        if offline and self._server is not None:
+            self.stop()
+            self._offline = True
+        elif not offline and self._offline:
+            self._offline = False
+            self.start(self.port)
 
     def __enter__(self) -> Emulator:
         if self._server is None:

@@ -15,7 +15,7 @@ from inbox.errors import SfogoError
 
 from . import _context
 
-TOPICS = ("inbox_cmds", "demo_cmd", "backlog_cmds", "sync_cmds")
+TOPICS = ("inbox_cmds", "demo_cmd", "backlog_cmds", "report_cmds", "sync_cmds")
 
 
 def build_parser() -> argparse.ArgumentParser:

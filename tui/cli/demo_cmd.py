@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="how many interactions (default 3,600; 1,000,000 takes ~20 s)")
     p.add_argument("--no-tui", dest="demo_no_tui", action="store_true",
                    help="build it and print a summary instead of opening the app")
+    p.add_argument("--live", dest="demo_live", action="store_true",
+                   help="also start platform emulators on loopback and watch a real sync "
+                   "fill live accounts through the real connectors")
     p.set_defaults(func=cmd_demo)
 
 
@@ -128,6 +131,15 @@ def cmd_demo(args, ctx) -> int:
     started = time.perf_counter()
     summary = build_file(path, seed=seed, size=size, config_path=ctx.config_path)
     elapsed = time.perf_counter() - started
+    if getattr(args, "demo_live", False):
+        from inbox.emulators.live import run_live  # H4: emulators + a real sync
+        from inbox.store import Store
+
+        live = Store(path)
+        try:
+            run_live(live)
+        finally:
+            live.close()
     if args.demo_no_tui:
         print_summary(summary, path, elapsed)
         return 0

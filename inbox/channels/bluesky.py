@@ -1,0 +1,266 @@
+"""Bluesky (AT Protocol): notifications for mentions, replies and quotes; replies as posts.
+
+One session per account: ``createSession`` once, then the access token until it expires
+(``ExpiredToken``, sent as 400 or by some proxies as 401), then ``refreshSession`` with the
+refresh token; a new login only when the refresh token is dead too (``InvalidToken``,
+``ExpiredToken``). The session lives in the :class:`~inbox.channels.base.SessionSlot` that
+sync hands over (memory plus a 0600 file), never in the data file. createSession allows
+about 30 logins per 5 minutes: logging in per poll would lock the account out.
+
+``listNotifications`` is newest first with a cursor towards older entries and no "since":
+:meth:`Channel.newest_first` walks it down to the last entry seen. Replies are
+``app.bsky.feed.post`` records with strong refs to the parent and to the thread's root (the
+parent's own root when the parent is itself a reply), read from ``getPostThread`` just
+before posting, which also tells us the parent still exists.
+
+Direct messages (``chat.bsky.convo.*``) need an app password allowed to use DMs and the
+``atproto-proxy`` header; they are not read yet.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from .. import when
+from .base import Channel, ChannelError, Entry, HoldReply, Page
+
+REASONS = ("mention", "reply", "quote")
+KIND_OF = {"mention": "mention", "reply": "reply", "quote": "mention"}
+PAGE_LIMIT = 100
+# Error names that mean the access token (or, on refresh, the refresh token) is unusable.
+EXPIRED = {"ExpiredToken"}
+INVALID = {"InvalidToken", "AuthenticationRequired"}
+
+
+def _iso_ms(text: str) -> int:
+    """Epoch milliseconds from an ISO time; the sort key of notifications (indexedAt)."""
+    from datetime import datetime
+
+    raw = text.strip().replace("Z", "+00:00")
+    return int(datetime.fromisoformat(raw).timestamp() * 1000)
+
+
+class Bluesky(Channel):
+    name = "bluesky"
+    default_url = "https://bsky.social"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._session: dict | None = None
+
+    # -- classification --------------------------------------------------------------------
+
+    def classify(self, response: httpx.Response, body: Any) -> ChannelError | None:
+        status = response.status_code
+        name = body.get("error") if isinstance(body, dict) else None
+        where = f"{self.host()} answered {status}"
+        if status == 429 or name == "RateLimitExceeded":
+            reset = self.epoch_header(response, "ratelimit-reset") or self.retry_after(response)
+            return ChannelError("rate_limited", f"{where}: RateLimitExceeded", retry_at=reset,
+                                status=status, code=name)
+        if name in ("AccountTakedown", "AccountSuspended"):
+            return ChannelError("blocked", f"{where}: {name} (the account is taken down)",
+                                status=status, code=name)
+        if name == "AccountDeactivated":
+            return ChannelError("blocked", f"{where}: AccountDeactivated", status=status,
+                                code=name)
+        if name in EXPIRED or name in INVALID:
+            return ChannelError("auth", f"{where}: {name}", status=status, code=name)
+        if status >= 500:
+            return ChannelError("down", f"{where}: {name or 'service unavailable'}",
+                                status=status, retry_at=self.retry_after(response), code=name)
+        if name:
+            return ChannelError("broken", f"{where}: {name}", status=status, code=name)
+        return None
+
+    # -- the session -------------------------------------------------------------------------
+
+    def _password(self) -> str:
+        return self.secrets.password or self.secrets.token
+
+    def _load_session(self) -> dict | None:
+        if self._session is None and self.secrets.session is not None:
+            self._session = self.secrets.session.load()
+        return self._session
+
+    def _keep(self, body: Any) -> dict:
+        self.expect(isinstance(body, dict) and body.get("accessJwt") and body.get("refreshJwt")
+                    and body.get("did"), "session")
+        state = body.get("status")
+        if state in ("takendown", "suspended", "deactivated"):
+            raise ChannelError("blocked", f"{self.host()}: the account is {state}", code=state)
+        session = {"accessJwt": body["accessJwt"], "refreshJwt": body["refreshJwt"],
+                   "did": body["did"], "handle": body.get("handle", "")}
+        self._session = session
+        if self.secrets.session is not None:
+            self.secrets.session.save(session)
+        return session
+
+    async def _login(self) -> dict:
+        password = self._password()
+        if not password:
+            raise ChannelError("auth", f"no app password for bluesky:{self.account.handle}")
+        identifier = self.account.settings.get("user") or self.account.handle.lstrip("@")
+        response = await super().request(
+            "POST", "/xrpc/com.atproto.server.createSession",
+            json={"identifier": identifier, "password": password})
+        return self._keep(self.json(response))
+
+    async def _refresh(self, session: dict) -> dict:
+        try:
+            response = await super().request(
+                "POST", "/xrpc/com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {session['refreshJwt']}"})
+        except ChannelError as exc:
+            if exc.code in EXPIRED or exc.code in INVALID:
+                self._forget()
+                return await self._login()
+            raise
+        return self._keep(self.json(response))
+
+    def _forget(self) -> None:
+        self._session = None
+        if self.secrets.session is not None:
+            self.secrets.session.save(None)
+
+    async def session(self) -> dict:
+        return self._load_session() or await self._login()
+
+    async def xrpc(self, method: str, nsid: str, **kwargs) -> Any:
+        """Call ``nsid`` with the session; refresh once on ExpiredToken, log in again once
+        on InvalidToken. Returns the decoded JSON body."""
+        session = await self.session()
+        for attempt in range(3):
+            headers = {"Authorization": f"Bearer {session['accessJwt']}"}
+            try:
+                response = await super().request(method, f"/xrpc/{nsid}", headers=headers,
+                                                 **kwargs)
+            except ChannelError as exc:
+                if attempt == 2 or exc.outcome != "auth":
+                    raise
+                if exc.code in EXPIRED:
+                    session = await self._refresh(session)
+                elif exc.code in INVALID:
+                    self._forget()
+                    session = await self._login()
+                else:
+                    raise
+                continue
+            if not response.content:
+                return {}
+            return self.json(response)
+        raise AssertionError("unreachable")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _item(self, n: dict):
+        record = n.get("record") or {}
+        author = n.get("author") or {}
+        self.expect(isinstance(record, dict) and isinstance(author, dict), "notification")
+        uri = n["uri"]
+        handle = str(author.get("handle") or author.get("did") or "")
+        reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
+        parent = (reply.get("parent") or {}).get("uri", "") if reply else ""
+        root = (reply.get("root") or {}).get("uri", "") if reply else ""
+        try:
+            created = when.parse_iso(str(record.get("createdAt") or n.get("indexedAt")))
+        except ValueError:
+            created = _iso_ms(n["indexedAt"]) // 1000
+        # createdAt is whatever the author's client wrote; never let it claim the future.
+        created = min(created, _iso_ms(n["indexedAt"]) // 1000 + 300)
+        rkey = uri.rsplit("/", 1)[-1]
+        return self.item(
+            external_id=uri, kind=KIND_OF[n["reason"]], created_at=created,
+            text=str(record.get("text") or ""), author_name=author.get("displayName") or handle,
+            author_handle=f"@{handle}", url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+            parent_ref=parent, thread_ref=root or uri,
+        )
+
+    async def _notification_page(self, cursor: str | None) -> tuple[list[Entry], str | None]:
+        params = [("reasons", r) for r in REASONS] + [("limit", str(PAGE_LIMIT))]
+        if cursor:
+            params.append(("cursor", cursor))
+        body = await self.xrpc("GET", "app.bsky.notification.listNotifications", params=params)
+        notifications = body.get("notifications") if isinstance(body, dict) else None
+        self.expect(isinstance(notifications, list), "notification page")
+        entries = []
+        for n in notifications:
+            self.expect(isinstance(n, dict) and isinstance(n.get("uri"), str)
+                        and isinstance(n.get("indexedAt"), str), "notification")
+            try:
+                order = _iso_ms(n["indexedAt"])
+            except ValueError:
+                raise ChannelError("broken", f"{self.host()} sent a notification without a "
+                                   "valid time") from None
+            # Older servers ignore ``reasons``: entries of other reasons still mark progress.
+            item = self._item(n) if n.get("reason") in REASONS else None
+            entries.append(Entry(n["uri"], order, item))
+        next_cursor = body.get("cursor")
+        return entries, next_cursor if isinstance(next_cursor, str) and next_cursor else None
+
+    async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
+        async for page in self.newest_first(cursor, self._notification_page):
+            yield page
+
+    # -- replying ----------------------------------------------------------------------------
+
+    async def _thread_post(self, uri: str) -> dict:
+        try:
+            body = await self.xrpc("GET", "app.bsky.feed.getPostThread",
+                                   params={"uri": uri, "depth": "0", "parentHeight": "0"})
+        except ChannelError as exc:
+            if exc.code == "NotFound":
+                raise HoldReply("the post was deleted") from None
+            raise
+        thread = body.get("thread") if isinstance(body, dict) else None
+        self.expect(isinstance(thread, dict), "thread")
+        kind = str(thread.get("$type", ""))
+        if kind.endswith("#notFoundPost"):
+            raise HoldReply("the post was deleted")
+        if kind.endswith("#blockedPost"):
+            raise HoldReply("the author blocks this account, or this account blocks them")
+        post = thread.get("post")
+        self.expect(isinstance(post, dict) and post.get("uri") and post.get("cid"), "post")
+        return post
+
+    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+        post = await self._thread_post(parent["external_id"])
+        parent_ref = {"uri": post["uri"], "cid": post["cid"]}
+        own_reply = (post.get("record") or {}).get("reply") or {}
+        root = own_reply.get("root") if isinstance(own_reply.get("root"), dict) else None
+        session = await self.session()
+        body = await self.xrpc("POST", "com.atproto.repo.createRecord", json={
+            "repo": session["did"], "collection": "app.bsky.feed.post",
+            "record": {"$type": "app.bsky.feed.post", "text": text,
+                       "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
+                       "reply": {"root": root or parent_ref, "parent": parent_ref}},
+        })
+        self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
+        return body["uri"]
+
+    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+        """Our latest posts, looking for this text in reply to this parent."""
+        session = await self.session()
+        body = await self.xrpc("GET", "com.atproto.repo.listRecords", params={
+            "repo": session["did"], "collection": "app.bsky.feed.post", "limit": "100"})
+        records = body.get("records") if isinstance(body, dict) else None
+        self.expect(isinstance(records, list), "record list")
+        for record in records:
+            value = record.get("value") or {}
+            reply = value.get("reply") or {}
+            if ((reply.get("parent") or {}).get("uri") == parent["external_id"]
+                    and value.get("text") == text):
+                return record.get("uri")
+        return None
+
+    # -- checking ----------------------------------------------------------------------------
+
+    async def check(self) -> str:
+        session = await self.session()
+        me = await self.xrpc("GET", "app.bsky.actor.getProfile",
+                             params={"actor": session["did"]})
+        self.expect(isinstance(me, dict) and me.get("handle"), "profile")
+        return (f"@{me['handle']} on {self.host()} ({me.get('displayName') or me['handle']}): "
+                f"{me.get('followersCount', 0)} followers, {me.get('postsCount', 0)} posts")

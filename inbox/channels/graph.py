@@ -1,0 +1,669 @@
+"""Facebook Pages and Instagram through Meta's Graph API (one base, two connectors).
+
+What is read:
+- page inbox: ``GET /{page-id}/conversations?platform=messenger|instagram`` with the newest
+  messages nested (kind ``dm``; thread = conversation id);
+- Facebook: comments on the page's posts, ``GET /{post-id}/comments?filter=stream&order=
+  reverse_chronological`` for every post of the lookback window updated since the last sync
+  (kind ``comment``; thread = post id, parent = parent comment, or the post);
+- Instagram: comments and their replies on the account's media, ``GET /{ig-media-id}/comments``
+  (kind ``comment``; thread = media id, parent = parent comment, or the media).
+
+Account settings (no secrets; the token is a Page access token in ``secrets.token``):
+- ``url``: API base, default ``https://graph.facebook.com``; ``version``: default ``v23.0``;
+- ``page_id``: the Facebook Page (required for both: Instagram messaging goes through it);
+- ``ig_user_id``: the Instagram professional account (required for Instagram);
+- ``lookback_days``: how old a post or media may be and still be scanned for new comments
+  (default 28; comments on older posts are not seen, and a longer gap says so in ``lost``);
+- ``human_agent``: true when the app has the HUMAN_AGENT permission: DMs may then be answered
+  up to 7 days after the person's last message instead of 24 hours.
+
+Cursor: one high-water mark per edge (``conversations``, ``comments`` or ``media_comments``:
+epoch seconds of the newest item seen, and ``<edge>_ids``: the ids seen at that very second, so
+an item arriving later in the same second is still new), plus ``media_counts`` ({media id:
+comments_count}) so unchanged Instagram media are not re-read. Graph has no ``since`` on
+conversations or comments, so each edge reads newest first and stops at the mark. An edge's
+new mark is handed out only with its last page, so a fetch interrupted half way starts again
+from the old mark (duplicates are harmless: items are keyed by external id).
+
+Errors are classified on Graph's ``code``/``error_subcode``: 190 auth; 4, 17, 32, 613 and
+80001–80014 rate limited until the usage headers' ``estimated_time_to_regain_access`` (else 15
+minutes); 368 blocked; 1, 2 and ``is_transient`` down; 10 and 200–299 (a permission the token
+lacks) auth, since only a new token fixes them; 100 broken. When replying, the refusals that
+retrying cannot fix hold the reply instead: 10/2018278 (outside the messaging window), 551
+(person unavailable), 100 (target gone or content refused), 506 (duplicate). DM replies are
+checked against the window in :meth:`precheck`, reading the conversation for the person's last
+message, before the platform is asked.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .. import when
+from ..text import sanitize
+from .base import Channel, ChannelError, HoldReply, Page
+
+API_VERSION = "v23.0"
+PAGE_SIZE = 25
+COMMENT_PAGE_SIZE = 50
+LOOKBACK_DAYS = 28
+# When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
+# app and page limits are computed over a rolling hour, so a short pause is the usual cure.
+DEFAULT_RATE_WAIT = 15 * 60
+DM_WINDOW = 24 * 3600
+HUMAN_AGENT_WINDOW = 7 * 24 * 3600
+FIND_PAGES = 5  # how many pages find_reply reads looking for our reply
+
+# Error codes (developers.facebook.com/docs/graph-api/guides/error-handling and the
+# Messenger Platform error table).
+AUTH_CODES = {102, 190}
+RATE_CODES = {4, 17, 32, 613} | set(range(80000, 80015))  # 80001 Pages, 80002 IG, 80006 Messenger
+BLOCKED_CODES = {368}
+DOWN_CODES = {1, 2}
+WINDOW_SUBCODES = {2018278, 2018065}  # "This message is sent outside of allowed window"
+TOKEN_SUBCODES = {458: "the app is not installed", 459: "the user is checkpointed",
+                  460: "the password changed", 463: "the token expired",
+                  464: "the user is unconfirmed", 467: "the token is invalid",
+                  492: "the session is invalid"}
+
+CONVERSATION_FIELDS = ("participants,updated_time,link,"
+                       f"messages.limit({PAGE_SIZE}){{id,message,from,created_time}}")
+FB_COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url"
+IG_COMMENT_FIELDS = ("id,text,timestamp,username,from,"
+                     "replies{id,text,timestamp,username,from,parent_id}")
+
+
+class _Mark:
+    """An edge's high-water mark: the newest second seen and the ids seen at that second."""
+
+    def __init__(self, cursor: dict, key: str) -> None:
+        self.key = key
+        self.t = int(cursor.get(key) or 0)
+        self.ids = set(cursor.get(f"{key}_ids") or [])
+        self.newest, self.newest_ids = self.t, set(self.ids)
+
+    def before(self, created: int) -> bool:
+        """Older than the mark: on a newest-first edge, nothing after this is new."""
+        return created < self.t
+
+    def seen(self, created: int, item_id: str) -> bool:
+        return created < self.t or (created == self.t and item_id in self.ids)
+
+    def see(self, created: int, item_id: str) -> None:
+        if created > self.newest:
+            self.newest, self.newest_ids = created, {item_id}
+        elif created == self.newest:
+            self.newest_ids.add(item_id)
+
+    def store(self, values: dict) -> None:
+        values[self.key] = self.newest
+        values[f"{self.key}_ids"] = sorted(self.newest_ids)
+
+
+@dataclass
+class _EdgeResult:
+    """What an edge leaves behind after its last page: the new cursor values and losses."""
+
+    values: dict = field(default_factory=dict)
+    lost: str = ""
+
+
+class _Graph(Channel):
+    """Shared Graph API machinery: auth, paging, error codes, the DM window, replies."""
+
+    default_url = "https://graph.facebook.com"
+    platform = ""  # the conversations edge's platform parameter
+
+    # -- settings and ids ----------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        return str(self.account.settings.get("version") or API_VERSION).strip("/")
+
+    def setting(self, key: str) -> str:
+        value = str(self.account.settings.get(key) or "").strip()
+        if not value:
+            raise ChannelError("auth", f"{self.name} account {self.account.handle!r} has no "
+                                       f"{key!r} setting: add it to the account")
+        return value
+
+    @property
+    def page_id(self) -> str:
+        return self.setting("page_id")
+
+    @property
+    def own_ids(self) -> set[str]:
+        return {self.page_id}
+
+    @property
+    def lookback(self) -> int:
+        try:
+            days = float(self.account.settings.get("lookback_days") or LOOKBACK_DAYS)
+        except (TypeError, ValueError):
+            days = LOOKBACK_DAYS
+        return int(days * 86400)
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        # The token goes in a header, never in a URL that could end up in a log or error.
+        return {"Authorization": f"Bearer {self.secrets.token}"}
+
+    def _api(self, path: str) -> str:
+        return f"/{self.version}/{path.lstrip('/')}"
+
+    def _follow(self, link: str) -> str:
+        """A ``paging.next`` link made safe to follow: same host as the account, no token."""
+        url, base = httpx.URL(link), httpx.URL(self.base_url)
+        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+            # Following it would send our token to someone else.
+            raise ChannelError("broken", f"{self.host()} sent a paging link to another host")
+        return str(url.copy_remove_param("access_token"))
+
+    async def _get(self, path: str, params: dict | None = None) -> dict:
+        if path.startswith(("http://", "https://")):
+            response = await self.request("GET", self._follow(path), headers=self._headers())
+        else:
+            response = await self.request("GET", self._api(path), params=params,
+                                          headers=self._headers())
+        return self._body(response)
+
+    async def _post(self, path: str, **kwargs) -> dict:
+        response = await self.request("POST", self._api(path), headers=self._headers(), **kwargs)
+        return self._body(response)
+
+    def _body(self, response: httpx.Response) -> dict:
+        body = self.json(response)
+        if not isinstance(body, dict):
+            raise ChannelError("broken", f"{self.host()} sent JSON that is not an object")
+        if "error" in body:  # a 200 carrying an error: classify it like any other
+            raise self.classify(response, body) or ChannelError(
+                "broken", f"{self.host()} answered with an unknown error")
+        return body
+
+    async def _pages(self, path: str, params: dict) -> AsyncIterator[list[dict]]:
+        """Each page's ``data`` of an edge, following ``paging.next`` until it is absent."""
+        body = await self._get(path, params)
+        while True:
+            data = body.get("data")
+            if not isinstance(data, list):
+                raise ChannelError("broken", f"{self.host()} sent a page without a data list")
+            yield [d for d in data if isinstance(d, dict)]
+            link = (body.get("paging") or {}).get("next")
+            if not data or not link:
+                return
+            body = await self._get(str(link))
+
+    async def _nested(self, edge: Any) -> AsyncIterator[dict]:
+        """The entries of a nested edge (``messages{...}`` inside a node), every page."""
+        while isinstance(edge, dict):
+            for entry in edge.get("data") or []:
+                if isinstance(entry, dict):
+                    yield entry
+            link = (edge.get("paging") or {}).get("next")
+            if not edge.get("data") or not link:
+                return
+            edge = await self._get(str(link))
+
+    def _time(self, value: Any) -> int:
+        try:
+            return when.parse_iso(str(value))
+        except (TypeError, ValueError):
+            raise ChannelError("broken", f"{self.host()} sent an unreadable time") from None
+
+    @staticmethod
+    def _id(obj: dict) -> str:
+        return str(obj.get("id") or "")
+
+    # -- errors --------------------------------------------------------------------------
+
+    def classify(self, response: httpx.Response, body: Any) -> ChannelError | None:
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return None
+        code, sub = _int(error.get("code")), _int(error.get("error_subcode"))
+        where = f"{self.host()} error {code}" + (f"/{sub}" if sub else "")
+        status = response.status_code
+        if code in AUTH_CODES:
+            why = TOKEN_SUBCODES.get(sub, "the access token was refused")
+            outcome, detail, retry_at = "auth", f"{where}: {why}", None
+        elif code in RATE_CODES:
+            retry_at = self.usage_retry_at(response)
+            outcome, detail = "rate_limited", f"{where}: rate limited until {when.iso(retry_at)}"
+        elif code in BLOCKED_CODES:
+            outcome, detail, retry_at = "blocked", f"{where}: action temporarily blocked", None
+        elif code in DOWN_CODES or error.get("is_transient") is True:
+            outcome, detail, retry_at = "down", f"{where}: service temporarily unavailable", None
+        elif code == 10 or 200 <= code <= 299:
+            # A permission the token lacks: only a new token with the permission fixes it.
+            outcome, detail, retry_at = "auth", f"{where}: permission missing", None
+        elif code == 100:
+            outcome, detail, retry_at = "broken", f"{where}: invalid parameter", None
+        else:
+            return None
+        result = ChannelError(outcome, detail, retry_at=retry_at, status=status, code=code)
+        result.subcode = sub  # type: ignore[attr-defined]
+        return result
+
+    def usage_retry_at(self, response: httpx.Response) -> int:
+        """When access comes back: the largest ``estimated_time_to_regain_access`` (minutes)
+        in the usage headers, else a default pause."""
+        minutes = 0
+        for name in ("x-business-use-case-usage", "x-app-usage", "x-page-usage",
+                     "x-ad-account-usage"):
+            raw = response.headers.get(name)
+            if not raw:
+                continue
+            try:
+                minutes = max(minutes, _max_regain(json.loads(raw)))
+            except (ValueError, TypeError):
+                continue
+        return self.now() + (minutes * 60 if minutes > 0 else DEFAULT_RATE_WAIT)
+
+    # -- fetching ------------------------------------------------------------------------
+
+    def edges(self) -> list:
+        raise NotImplementedError
+
+    async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
+        cursor = dict(cursor or {})
+        edges = self.edges()
+        for index, edge in enumerate(edges):
+            result = _EdgeResult()
+            held: list | None = None
+            async for items in edge(cursor, result):
+                if held is not None:  # not the edge's last page: the old mark stays
+                    yield Page(held, dict(cursor), more=True)
+                held = items
+            cursor.update(result.values)
+            yield Page(held or [], dict(cursor), more=index < len(edges) - 1, lost=result.lost)
+
+    async def _conversations(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
+        """New messages of the page inbox, conversations newest first."""
+        mark = _Mark(cursor, "conversations")
+        params = {"platform": self.platform, "fields": CONVERSATION_FIELDS, "limit": PAGE_SIZE}
+        async for conversations in self._pages(f"{self.page_id}/conversations", params):
+            items, done = [], False
+            for conv in conversations:
+                if mark.before(self._time(conv.get("updated_time"))):
+                    done = True  # conversations come newest first: the rest is old
+                    break
+                async for message in self._nested(conv.get("messages")):
+                    created = self._time(message.get("created_time"))
+                    if mark.before(created):
+                        break
+                    item = self._message_item(conv, message, created)
+                    if not mark.seen(created, item.external_id):
+                        items.append(item)
+                        mark.see(created, item.external_id)
+            if items:
+                yield items
+            if done:
+                break
+        mark.store(result.values)
+
+    def _message_item(self, conv: dict, message: dict, created: int):
+        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+        sender_id = self._id(sender)
+        text = message.get("message") or "(no text: an attachment or a sticker)"
+        return self.item(
+            external_id=self._id(message) or _missing("message id"), kind="dm",
+            created_at=created, text=text,
+            author_name=sender.get("name") or sender.get("username") or "",
+            author_handle=sender.get("username") or sender_id,
+            url=_web_link(conv.get("link")), thread_ref=self._id(conv),
+            outgoing=sender_id in self.own_ids,
+        )
+
+    # -- replies -------------------------------------------------------------------------
+
+    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+        if parent.get("kind") == "dm":
+            return await self._send_message(parent, text)
+        target, final = self._comment_target(parent, text)
+        try:
+            body = await self._post(f"{target}/{self.reply_edge}", data={"message": final})
+        except ChannelError as exc:
+            raise self._send_refusal(exc) from None
+        return self._id(body) or _missing("reply id")
+
+    reply_edge = "comments"
+
+    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+        """Where a reply to this comment goes, and its final text."""
+        return parent["external_id"], text
+
+    async def precheck(self, parent: dict) -> None:
+        """A DM may be answered only inside the messaging window: ask the conversation."""
+        if parent.get("kind") == "dm":
+            await self._dm_target(parent)
+
+    async def _dm_target(self, parent: dict) -> tuple[str, bool]:
+        """(the recipient's id, whether the HUMAN_AGENT tag is needed); HoldReply if the
+        window has closed. The person's last message is read from the conversation, since
+        they may have written again after the message being answered."""
+        conv_id = parent.get("thread_ref") or ""
+        if not conv_id:
+            raise HoldReply("this message has no conversation to answer in")
+        conv = await self._get(conv_id, {"fields": "participants,"
+                                         "messages.limit(25){id,from,created_time}"})
+        people = [p for p in (conv.get("participants") or {}).get("data") or []
+                  if isinstance(p, dict) and self._id(p) and self._id(p) not in self.own_ids]
+        if not people:
+            raise HoldReply("cannot tell who to answer in this conversation")
+        recipient = self._id(people[0])
+        last_in = None
+        for message in (conv.get("messages") or {}).get("data") or []:
+            if isinstance(message, dict) and self._id(message.get("from") or {}) == recipient:
+                last_in = self._time(message.get("created_time"))
+                break  # newest first
+        if last_in is None and not parent.get("outgoing"):
+            last_in = int(parent.get("created_at") or 0)
+        human_agent = bool(self.account.settings.get("human_agent"))
+        age = self.now() - (last_in or 0)
+        if age <= DM_WINDOW:
+            return recipient, False
+        if human_agent and age <= HUMAN_AGENT_WINDOW:
+            return recipient, True
+        raise HoldReply(self._window_reason(last_in, human_agent))
+
+    async def _send_message(self, parent: dict, text: str) -> str:
+        recipient, tagged = await self._dm_target(parent)
+        payload: dict[str, Any] = {"recipient": {"id": recipient}, "messaging_type": "RESPONSE",
+                                   "message": {"text": text}}
+        if tagged:
+            payload.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
+        try:
+            body = await self._post(f"{self.page_id}/messages", json=payload)
+        except ChannelError as exc:
+            raise self._send_refusal(exc) from None
+        return str(body.get("message_id") or "") or _missing("message id")
+
+    def _window_reason(self, last_in: int | None, human_agent: bool) -> str:
+        hours = 7 * 24 if human_agent else 24
+        since = f"their last message was at {when.iso(last_in)}" if last_in else \
+            "they have not written in this conversation"
+        return (f"{self.label} allows replies only within {hours} hours of the person's last "
+                f"message and {since}: answer in the app, or wait for them to write again")
+
+    def _send_refusal(self, exc: ChannelError) -> Exception:
+        """A refusal retrying cannot fix becomes HoldReply; anything else stays an error."""
+        code, sub = exc.code, getattr(exc, "subcode", None)
+        if code == 10 and sub in WINDOW_SUBCODES:
+            return HoldReply(f"{self.label} refused: the reply window for this conversation has "
+                             f"closed (error 10/{sub})")
+        if code == 551:
+            return HoldReply(f"{self.label} refused: this person is not available for messages "
+                             "right now (error 551)")
+        if code == 100:
+            what = "the item no longer exists or is hidden" if sub == 33 else \
+                "the platform refused the reply's content or target"
+            return HoldReply(f"{self.label} refused: {what} (error 100/{sub or 0})")
+        if code == 506:
+            return HoldReply(f"{self.label} refused a duplicate post (error 506)")
+        return exc
+
+    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+        if parent.get("kind") == "dm":
+            return await self._find_message(parent, text)
+        target, final = self._comment_target(parent, text)
+        params = {"fields": self.find_fields, "limit": 100, **self.find_order}
+        pages = 0
+        async for entries in self._pages(f"{target}/{self.reply_edge}", params):
+            for entry in entries:
+                if self._is_own(entry) and _same_text(self._text(entry), final):
+                    return self._id(entry)
+            pages += 1
+            if pages >= FIND_PAGES:
+                break
+        return None
+
+    async def _find_message(self, parent: dict, text: str) -> str | None:
+        conv_id = parent.get("thread_ref") or ""
+        if not conv_id:
+            return None
+        since = int(parent.get("created_at") or 0)
+        pages = 0
+        params = {"fields": "id,message,from,created_time", "limit": PAGE_SIZE}
+        async for messages in self._pages(f"{conv_id}/messages", params):
+            for message in messages:
+                created = self._time(message.get("created_time"))
+                if created < since:
+                    return None  # newest first: nothing of ours after the parent
+                if self._id(message.get("from") or {}) in self.own_ids and \
+                        _same_text(message.get("message"), text):
+                    return self._id(message)
+            pages += 1
+            if pages >= FIND_PAGES:
+                break
+        return None
+
+    find_fields = "id,message,from"
+    find_order = {"order": "reverse_chronological"}  # ours is among the newest
+    label = "Graph"
+
+    def _text(self, entry: dict) -> str:
+        return str(entry.get("message") or "")
+
+    def _is_own(self, entry: dict) -> bool:
+        return self._id(entry.get("from") or {}) in self.own_ids
+
+
+class Facebook(_Graph):
+    """A Facebook Page: its Messenger inbox and the comments on its posts."""
+
+    name = "facebook"
+    platform = "messenger"
+    label = "Messenger"
+
+    def edges(self) -> list:
+        return [self._conversations, self._post_comments]
+
+    async def _post_comments(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
+        """New comments (and replies) on the posts of the lookback window."""
+        mark = _Mark(cursor, "comments")
+        cut = self.now() - self.lookback
+        if 0 < mark.t < cut:
+            result.lost = (f"comments on posts older than {self.lookback // 86400} days were "
+                           f"not scanned; the last sync saw comments up to {when.iso(mark.t)}")
+        params = {"fields": "id,created_time,updated_time,permalink_url", "since": cut,
+                  "limit": PAGE_SIZE}
+        async for posts in self._pages(f"{self.page_id}/feed", params):
+            old = False
+            for post in posts:
+                if self._time(post.get("created_time")) < cut:
+                    old = True  # newest first, in case the edge ignored since
+                    break
+                # updated_time moves when someone comments: skip posts quiet since the mark.
+                if mark.before(self._time(post.get("updated_time") or post.get("created_time"))):
+                    continue
+                comment_params = {"filter": "stream", "order": "reverse_chronological",
+                                  "fields": FB_COMMENT_FIELDS, "limit": COMMENT_PAGE_SIZE}
+                async for comments in self._pages(f"{self._id(post)}/comments", comment_params):
+                    items, done = [], False
+                    for comment in comments:
+                        created = self._time(comment.get("created_time"))
+                        if mark.before(created):
+                            done = True
+                            break
+                        item = self._comment_item(post, comment, created)
+                        if not mark.seen(created, item.external_id):
+                            items.append(item)
+                            mark.see(created, item.external_id)
+                    if items:
+                        yield items
+                    if done:
+                        break
+            if old:
+                break
+        mark.store(result.values)
+
+    def _comment_item(self, post: dict, comment: dict, created: int):
+        sender = comment.get("from") if isinstance(comment.get("from"), dict) else {}
+        parent = comment.get("parent") if isinstance(comment.get("parent"), dict) else {}
+        cid = self._id(comment) or _missing("comment id")
+        return self.item(
+            external_id=cid, kind="comment", created_at=created,
+            text=comment.get("message") or "",
+            author_name=sender.get("name") or "", author_handle=self._id(sender),
+            url=_web_link(comment.get("permalink_url")) or f"https://www.facebook.com/{cid}",
+            thread_ref=self._id(post), parent_ref=self._id(parent) or self._id(post),
+            outgoing=self._id(sender) in self.own_ids,
+        )
+
+    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+        # Facebook threads comments one level deep: a reply to a reply goes under the
+        # top-level comment, as the Facebook app does.
+        ref, thread = parent.get("parent_ref") or "", parent.get("thread_ref") or ""
+        return (ref if ref and ref != thread else parent["external_id"]), text
+
+    async def check(self) -> str:
+        page = await self._get(self.page_id, {"fields": "id,name"})
+        return sanitize(f"Facebook Page {page.get('name') or '?'} ({self._id(page)})",
+                        single_line=True)
+
+
+class Instagram(_Graph):
+    """An Instagram professional account: its DMs (through the Page) and media comments."""
+
+    name = "instagram"
+    platform = "instagram"
+    label = "Instagram"
+    reply_edge = "replies"
+    find_fields = "id,text,username,from,timestamp"
+    find_order: dict = {}  # the replies edge takes no order
+
+    @property
+    def ig_user_id(self) -> str:
+        return self.setting("ig_user_id")
+
+    @property
+    def own_ids(self) -> set[str]:
+        return {self.page_id, self.ig_user_id}
+
+    @property
+    def username(self) -> str:
+        return self.account.handle.lstrip("@").lower()
+
+    def edges(self) -> list:
+        return [self._conversations, self._media_comments]
+
+    async def _media_comments(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
+        """New comments and replies on the media of the lookback window.
+
+        The comments edge's order is not documented, so a media's comments are read in full,
+        but only for media whose ``comments_count`` changed since the last sync.
+        """
+        mark = _Mark(cursor, "media_comments")
+        counts = cursor.get("media_counts") or {}
+        seen: dict = {}
+        cut = self.now() - self.lookback
+        if 0 < mark.t < cut:
+            result.lost = (f"comments on media older than {self.lookback // 86400} days were "
+                           f"not scanned; the last sync saw comments up to {when.iso(mark.t)}")
+        params = {"fields": "id,timestamp,permalink,comments_count", "since": cut,
+                  "limit": PAGE_SIZE}
+        async for media_page in self._pages(f"{self.ig_user_id}/media", params):
+            old = False
+            for media in media_page:
+                if self._time(media.get("timestamp")) < cut:
+                    old = True
+                    break
+                media_id = self._id(media) or _missing("media id")
+                seen[media_id] = media.get("comments_count")
+                if media_id in counts and counts[media_id] == seen[media_id]:
+                    continue
+                comment_params = {"fields": IG_COMMENT_FIELDS, "limit": COMMENT_PAGE_SIZE}
+                async for comments in self._pages(f"{media_id}/comments", comment_params):
+                    items = []
+                    for comment in comments:
+                        entries = [comment]
+                        entries += [r async for r in self._nested(comment.get("replies"))]
+                        for entry in entries:
+                            created = self._time(entry.get("timestamp"))
+                            item = self._ig_comment_item(media, entry, created)
+                            if not mark.seen(created, item.external_id):
+                                items.append(item)
+                                mark.see(created, item.external_id)
+                    if items:
+                        yield items
+            if old:
+                break
+        mark.store(result.values)
+        result.values["media_counts"] = seen
+
+    def _ig_comment_item(self, media: dict, comment: dict, created: int):
+        cid = self._id(comment) or _missing("comment id")
+        username = str(comment.get("username") or (comment.get("from") or {}).get("username") or "")
+        permalink = _web_link(media.get("permalink"))
+        return self.item(
+            external_id=cid, kind="comment", created_at=created, text=comment.get("text") or "",
+            author_name=username, author_handle=username,
+            url=f"{permalink.rstrip('/')}/c/{cid}/" if permalink else "",
+            thread_ref=self._id(media),
+            parent_ref=str(comment.get("parent_id") or "") or self._id(media),
+            outgoing=self._is_own(comment),
+        )
+
+    def _is_own(self, entry: dict) -> bool:
+        sender = entry.get("from") if isinstance(entry.get("from"), dict) else {}
+        if self._id(sender):
+            return self._id(sender) in self.own_ids
+        return str(entry.get("username") or "").lower() == self.username
+
+    def _text(self, entry: dict) -> str:
+        return str(entry.get("text") or "")
+
+    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+        # Instagram takes replies on top-level comments only: answer a reply under its
+        # top-level comment and mention its author, as the Instagram app does.
+        ref, thread = parent.get("parent_ref") or "", parent.get("thread_ref") or ""
+        if ref and ref != thread:
+            handle = str(parent.get("author_handle") or "").lstrip("@")
+            if handle and not text.lstrip().startswith("@"):
+                text = f"@{handle} {text}"
+            return ref, text
+        return parent["external_id"], text
+
+    async def check(self) -> str:
+        user = await self._get(self.ig_user_id, {"fields": "id,username"})
+        return sanitize(f"Instagram @{user.get('username') or '?'} ({self._id(user)})",
+                        single_line=True)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _max_regain(value: Any) -> int:
+    """The largest ``estimated_time_to_regain_access`` anywhere in a usage header's JSON."""
+    if isinstance(value, dict):
+        found = _int(value.get("estimated_time_to_regain_access")) or 0
+        return max([found] + [_max_regain(v) for v in value.values()])
+    if isinstance(value, list):
+        return max([0] + [_max_regain(v) for v in value])
+    return 0
+
+
+def _web_link(value: Any) -> str:
+    """An http(s) link from the platform, or a Facebook-relative path made absolute."""
+    link = str(value or "")
+    if link.startswith("/") and not link.startswith("//"):
+        return f"https://www.facebook.com{link}"
+    return link if link.startswith(("https://", "http://")) else ""
+
+
+def _same_text(theirs: Any, ours: str) -> bool:
+    return " ".join(str(theirs or "").split()) == " ".join(ours.split())
+
+
+def _missing(what: str):
+    raise ChannelError("broken", f"the Graph API sent an item without a {what}")

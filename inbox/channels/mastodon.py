@@ -1,0 +1,213 @@
+"""Mastodon (and compatible servers): mentions, direct conversations, replies.
+
+Mentions come from ``/api/v1/notifications?types[]=mention`` paged *forward* with ``min_id``
+(``since_id`` would return only the newest page and leave a hole after a long outage). The
+next ``min_id`` is read from the ``Link`` header's ``prev`` URL, so the ids stay opaque
+(Pleroma-family servers use non-numeric ids). Direct conversations are paged the same way
+by their last status id. An item is keyed by its *status* id, so a direct message that
+arrives both as a mention and as a conversation is stored once.
+
+A mention whose ``status`` is null (deleted, or no longer visible to us) cannot be read or
+answered: it is skipped and counted in the run's detail rather than stored as an empty item.
+
+Replies go to ``POST /api/v1/statuses`` with ``in_reply_to_id``, the parent's own visibility
+(read from the parent, which also tells us it still exists) and an ``Idempotency-Key``.
+Mastodon remembers the key for an hour; after that, :meth:`find_reply` looks in the
+parent's thread for a reply of ours with the same text.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from .. import when
+from ..text import html_to_text
+from .base import Channel, ChannelError, HoldReply, Page
+
+# Mastodon's maximum for notifications (the default is 40): half the requests of a backfill,
+# which matters under 300 requests per 5 minutes (10,000 mentions: 125 requests, not 250).
+PAGE_LIMIT = 80
+CONVERSATION_LIMIT = 40
+MAX_PAGES = 500  # per feed and run; the cursor keeps the rest for the next run
+
+
+class Mastodon(Channel):
+    name = "mastodon"
+    default_url = "https://mastodon.social"
+
+    # -- classification --------------------------------------------------------------------
+
+    def classify(self, response: httpx.Response, body: Any) -> ChannelError | None:
+        status = response.status_code
+        where = f"{self.host()} answered {status}"
+        if status == 429:
+            reset = self.iso_header(response, "x-ratelimit-reset") or self.retry_after(response)
+            return ChannelError("rate_limited", f"{where}: rate limited", retry_at=reset,
+                                status=status)
+        if status == 401:
+            return ChannelError("auth", f"{where}: the access token is invalid or revoked",
+                                status=status)
+        if status == 403:
+            # Login disabled (suspended), unconfirmed or pending account, or an action not
+            # allowed; Mastodon tells them apart only in translated text.
+            return ChannelError("blocked", f"{where}: the account's login is disabled or the "
+                                "action is not allowed", status=status)
+        if status == 422 and isinstance(body, dict):
+            return ChannelError("broken", f"{where}: {body.get('error', 'validation failed')}",
+                                status=status)
+        return None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _username(self) -> str:
+        """Our own user name (``@brand@server`` → ``brand``), to spot our own statuses."""
+        return self.account.handle.lstrip("@").split("@")[0].lower()
+
+    def _status_item(self, status: dict, *, direct_kind: bool = True):
+        self.expect(isinstance(status, dict) and isinstance(status.get("id"), str), "status")
+        account = status.get("account") or {}
+        self.expect(isinstance(account, dict), "status author")
+        acct = str(account.get("acct") or account.get("username") or "")
+        mine = acct.split("@")[0].lower() == self._username() and "@" not in acct
+        visibility = status.get("visibility")
+        reply_to = status.get("in_reply_to_id") or ""
+        if visibility == "direct" and direct_kind:
+            kind = "dm"
+        elif reply_to:
+            kind = "reply"
+        else:
+            kind = "mention"
+        text = html_to_text(status.get("content"))
+        if status.get("spoiler_text"):
+            text = f"CW: {status['spoiler_text']}\n{text}"
+        media = status.get("media_attachments") or []
+        if media and isinstance(media, list):
+            text += f"\n[{len(media)} attachment{'s' if len(media) > 1 else ''}]"
+        try:
+            created = when.parse_iso(str(status.get("created_at")))
+        except ValueError:
+            raise ChannelError("broken", f"{self.host()} sent a status without a valid time") from None
+        return self.item(
+            external_id=status["id"], kind=kind, created_at=created, text=text.strip(),
+            author_name=account.get("display_name") or acct, author_handle=f"@{acct}",
+            url=status.get("url") or status.get("uri") or "",
+            parent_ref=reply_to, thread_ref=reply_to or status["id"],
+            outgoing=mine, status="done" if mine else "new",
+        )
+
+    async def _forward(self, path: str, params: list[tuple[str, str]], min_id: str | None,
+                       ) -> AsyncIterator[tuple[list, str]]:
+        """Pages after ``min_id`` (oldest first): (records, the min_id that follows them)."""
+        current = min_id or "0"
+        for _ in range(MAX_PAGES):
+            response = await self.request("GET", path, params=[*params, ("min_id", current)])
+            body = self.json(response)
+            self.expect(isinstance(body, list), "page (not a list)")
+            if not body:
+                return
+            # The Link header's "prev" URL carries the min_id that follows this page; a
+            # server without it gets the newest id of the page (results are newest first).
+            prev = self.link_params(response, "prev") or {}
+            newest = prev.get("min_id") or (body[0].get("id") if isinstance(body[0], dict)
+                                            else None)
+            self.expect(isinstance(newest, str) and newest, "page (no paging link)")
+            yield body, newest
+            current = newest
+
+    async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
+        state = dict(cursor)
+        notif_params = [("types[]", "mention"), ("limit", str(PAGE_LIMIT))]
+        async for records, newest in self._forward("/api/v1/notifications", notif_params,
+                                                   state.get("mentions_min_id")):
+            items, skipped = [], 0
+            for n in records:
+                self.expect(isinstance(n, dict) and "type" in n, "notification")
+                if n["type"] != "mention":
+                    continue
+                if n.get("status") is None:  # deleted or no longer visible
+                    skipped += 1
+                    continue
+                items.append(self._status_item(n["status"]))
+            state = {**state, "mentions_min_id": newest}
+            yield Page(items, dict(state), more=True, skipped=skipped)
+        conv_params = [("limit", str(CONVERSATION_LIMIT))]
+        async for records, newest in self._forward("/api/v1/conversations", conv_params,
+                                                   state.get("dm_min_id")):
+            items = []
+            for conversation in records:
+                self.expect(isinstance(conversation, dict), "conversation")
+                last = conversation.get("last_status")
+                if last is not None:
+                    items.append(self._status_item(last))
+            state = {**state, "dm_min_id": newest}
+            yield Page(items, dict(state), more=True)
+
+    # -- replying ----------------------------------------------------------------------------
+
+    async def _parent_status(self, parent: dict) -> dict:
+        try:
+            response = await self.request("GET", f"/api/v1/statuses/{parent['external_id']}")
+        except ChannelError as exc:
+            if exc.status == 404:
+                raise HoldReply("the post was deleted or is no longer visible") from None
+            raise
+        body = self.json(response)
+        self.expect(isinstance(body, dict), "status")
+        return body
+
+    def _reply_text(self, parent_status: dict, text: str) -> str:
+        acct = str((parent_status.get("account") or {}).get("acct") or "")
+        mention = f"@{acct}" if acct and acct.split("@")[0].lower() != self._username() else ""
+        if mention and not text.lstrip().lower().startswith(mention.lower()):
+            return f"{mention} {text}"
+        return text
+
+    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+        status = await self._parent_status(parent)
+        visibility = status.get("visibility") or "public"
+        response = await self.request(
+            "POST", "/api/v1/statuses",
+            data={"status": self._reply_text(status, text), "in_reply_to_id": status["id"],
+                  "visibility": visibility},
+            headers={"Idempotency-Key": key},
+        )
+        body = self.json(response)
+        self.expect(isinstance(body, dict) and isinstance(body.get("id"), str), "status")
+        return body["id"]
+
+    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+        try:
+            response = await self.request(
+                "GET", f"/api/v1/statuses/{parent['external_id']}/context")
+        except ChannelError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        body = self.json(response)
+        self.expect(isinstance(body, dict), "context")
+        wanted = " ".join(text.split())
+        for status in body.get("descendants") or []:
+            acct = str((status.get("account") or {}).get("acct") or "")
+            if (status.get("in_reply_to_id") == parent["external_id"]
+                    and "@" not in acct and acct.lower() == self._username()
+                    and wanted in " ".join(html_to_text(status.get("content")).split())):
+                return status["id"]
+        return None
+
+    # -- checking ----------------------------------------------------------------------------
+
+    async def check(self) -> str:
+        response = await self.request("GET", "/api/v1/accounts/verify_credentials")
+        me = self.json(response)
+        self.expect(isinstance(me, dict) and me.get("acct"), "account")
+        return (f"@{me['acct']} on {self.host()} ({me.get('display_name') or me['acct']}): "
+                f"{me.get('followers_count', 0)} followers, {me.get('statuses_count', 0)} posts")
+
+    async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        if not self.secrets.token:
+            raise ChannelError("auth", f"no access token for {self.account.channel}:"
+                               f"{self.account.handle}")
+        headers = {"Authorization": f"Bearer {self.secrets.token}", **kwargs.pop("headers", {})}
+        return await super().request(method, path, headers=headers, **kwargs)

@@ -1,0 +1,255 @@
+"""WordPress comments through the REST API (``/wp-json/wp/v2/comments``).
+
+Account settings:
+  ``url``     the site's base URL (``https://blog.example.com``); required, no public default
+  ``user``    the WordPress user name that owns the application password
+  ``status``  optional comment status to list (``approve``, the default, or ``hold`` …)
+Secret: the application password (``secrets.password``, or ``secrets.token``), sent with
+``user`` as HTTP Basic auth.
+
+Paging: ``after`` + ``page`` + ``per_page=100`` ordered by ``date_gmt`` ascending, until
+``X-WP-TotalPages``. WordPress compares ``after`` with the comment's *site-local* date, so
+the cursor keeps the last comment's GMT date, the site's UTC offset learnt from that
+comment (``date`` − ``date_gmt``) and the ids seen at that instant; the next fetch asks from
+that local time minus a two-hour margin (daylight-saving changes) and drops what it has seen.
+
+Mapping: kind ``comment``; ``thread_ref`` is ``post:<id>`` (post ids and comment ids share
+a number space, so the prefix keeps them apart); ``parent_ref`` the parent comment's id.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from .. import when
+from ..text import html_to_text, sanitize
+from .base import Channel, ChannelError, HoldReply, Page
+
+PER_PAGE = 100
+# WordPress's "after" reads the site-local date; the offset is learnt from the comments,
+# and this margin covers a daylight-saving change (or a timezone edit) since then.
+MARGIN = timedelta(hours=2)
+# WordPress's own comment-flood interval is 15 s; wait a little longer than that.
+FLOOD_WAIT = 60
+
+# Error codes (the JSON body's "code") and what they mean for sfogo.
+AUTH_CODES = {
+    "rest_comment_login_required", "rest_not_logged_in", "incorrect_password",
+    "invalid_username", "invalid_email", "application_passwords_disabled",
+    "rest_forbidden_context", "rest_forbidden", "rest_cannot_read", "rest_cannot_read_post",
+    "rest_cannot_create", "rest_comment_invalid_author",
+}
+BLOCKED_CODES = {"spammer_account", "rest_user_cannot_view"}
+# Refusals of one reply that a retry cannot fix: the reply is held with this reason.
+HOLD_CODES = {
+    "rest_comment_closed": "comments are closed on this post",
+    "rest_comment_draft_post": "the post is a draft",
+    "rest_comment_trash_post": "the post is in the trash",
+    "rest_comment_invalid_post_id": "the post no longer exists",
+    "rest_post_invalid_id": "the post no longer exists",
+    "rest_comment_invalid_id": "the comment no longer exists",
+    "rest_comment_invalid_parent": "the comment no longer exists",
+    "rest_comment_content_invalid": "WordPress refused the reply text",
+    "comment_content_column_length": "the reply is too long for WordPress",
+}
+
+
+def _gmt(text: str) -> datetime:
+    """A WordPress ``date_gmt`` (no offset, UTC) as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=timezone.utc)
+
+
+def _local(text: str) -> datetime:
+    """A WordPress ``date`` (site-local, no offset) as a naive datetime."""
+    return datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=None)
+
+
+class WordPress(Channel):
+    name = "wordpress"
+    default_url = ""  # every site is self-hosted: --url is required
+
+    @property
+    def api(self) -> str:
+        return "/wp-json/wp/v2"
+
+    def _auth(self) -> httpx.BasicAuth | None:
+        user = self.account.settings.get("user") or ""
+        password = self.secrets.password or self.secrets.token
+        if not (user and password):
+            return None
+        return httpx.BasicAuth(user, password)
+
+    async def _get(self, path: str, params: dict | list | None = None) -> httpx.Response:
+        return await self.request("GET", f"{self.api}{path}", params=params, auth=self._auth())
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def _me(self) -> dict:
+        return self.json(await self._get("/users/me", {"context": "edit"}))
+
+    async def fetch(self, cursor: dict):
+        cursor = dict(cursor or {})
+        me = cursor.get("me")
+        if me is None:  # who "we" are, so our own replies come back marked outgoing
+            me = (await self._me()).get("id")
+        params: dict[str, Any] = {
+            "per_page": PER_PAGE, "orderby": "date_gmt", "order": "asc", "context": "edit",
+        }
+        if self.account.settings.get("status"):
+            params["status"] = self.account.settings["status"]
+        last_gmt = cursor.get("gmt")
+        seen = set(cursor.get("ids") or [])
+        offset = timedelta(seconds=int(cursor.get("offset") or 0))
+        if last_gmt:
+            after = _gmt(last_gmt).replace(tzinfo=None) + offset - MARGIN
+            params["after"] = after.strftime("%Y-%m-%dT%H:%M:%S")
+        page = 1
+        state = {"gmt": last_gmt, "ids": sorted(seen), "offset": int(offset.total_seconds()),
+                 "me": me}
+        while True:
+            response = await self._get("/comments", {**params, "page": page})
+            body = self.json(response)
+            if not isinstance(body, list):
+                raise ChannelError("broken", f"{self.host()} sent comments that are not a list")
+            try:
+                total_pages = int(response.headers["x-wp-totalpages"])
+            except (KeyError, ValueError):  # a cache or proxy dropped it: go by page size
+                total_pages = page + 1 if len(body) >= PER_PAGE else page
+            items = []
+            for comment in body:
+                try:
+                    cid = int(comment["id"])
+                    gmt = _gmt(comment["date_gmt"])
+                except (KeyError, TypeError, ValueError):
+                    raise ChannelError("broken", f"{self.host()} sent a comment without "
+                                       "id or date") from None
+                # Already seen: older than the cursor, or at its instant with a known id.
+                if state["gmt"] and (gmt < _gmt(state["gmt"])
+                                     or (gmt == _gmt(state["gmt"]) and cid in state["ids"])):
+                    continue
+                items.append(self._map(comment, me))
+                stamp = gmt.strftime("%Y-%m-%dT%H:%M:%S")
+                if stamp == state["gmt"]:
+                    state["ids"] = sorted({*state["ids"], cid})
+                else:
+                    state["gmt"], state["ids"] = stamp, [cid]
+                try:
+                    local = _local(comment["date"]) - gmt.replace(tzinfo=None)
+                    state["offset"] = int(local.total_seconds())
+                except (KeyError, TypeError, ValueError):
+                    pass
+            # A page past the last answers 200 [] on this endpoint; both end the loop.
+            more = bool(body) and page < total_pages
+            yield Page(items=items, cursor=dict(state), more=more)
+            if not more:
+                return
+            page += 1
+
+    def _map(self, comment: dict, me: Any):
+        content = comment.get("content") or {}
+        rendered = content.get("rendered") if isinstance(content, dict) else str(content)
+        post = comment.get("post")
+        parent = comment.get("parent") or 0
+        handle = (comment.get("author_email") or comment.get("author_url")
+                  or comment.get("author_name") or "")
+        return self.item(
+            external_id=str(comment["id"]),
+            kind="comment",
+            created_at=when.parse_iso(comment["date_gmt"]),
+            text=_rendered_text(rendered or ""),
+            author_name=comment.get("author_name") or "",
+            author_handle=handle,
+            url=comment.get("link") or "",
+            thread_ref=f"post:{post}" if post else "",
+            parent_ref=str(parent) if parent else "",
+            outgoing=bool(me) and comment.get("author") == me,
+        )
+
+    # -- replying --------------------------------------------------------------------------
+
+    @staticmethod
+    def _post_id(parent: dict) -> int:
+        ref = parent.get("thread_ref") or ""
+        if ref.startswith("post:") and ref[5:].isdigit():
+            return int(ref[5:])
+        raise HoldReply("the comment's post is unknown (no post id stored)")
+
+    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+        post = self._post_id(parent)
+        payload = {"post": post, "parent": int(parent["external_id"]), "content": text}
+        try:
+            response = await self.request("POST", f"{self.api}/comments", json=payload,
+                                          auth=self._auth())
+        except ChannelError as exc:
+            if exc.code in HOLD_CODES:
+                raise HoldReply(HOLD_CODES[str(exc.code)]) from None
+            if exc.code == "comment_duplicate":
+                # WordPress already holds this exact comment from us: an earlier attempt
+                # got through. Return that comment instead of failing the reply.
+                found = await self.find_reply(parent, text, key=key)
+                if found:
+                    return found
+                raise HoldReply("WordPress says this reply was already posted") from None
+            raise
+        body = self.json(response)
+        if not isinstance(body, dict) or "id" not in body:
+            raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
+        return str(body["id"])
+
+    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+        post = self._post_id(parent)
+        me = (await self._me()).get("id")
+        params = {"post": post, "parent": int(parent["external_id"]), "per_page": PER_PAGE,
+                  "context": "edit", "orderby": "date_gmt", "order": "desc"}
+        if me:
+            params["author"] = me
+        body = self.json(await self._get("/comments", params))
+        wanted = _normal(text)
+        for comment in body if isinstance(body, list) else []:
+            content = comment.get("content") or {}
+            raw = content.get("raw") if isinstance(content, dict) else None
+            candidate = raw if raw is not None else _rendered_text(content.get("rendered", ""))
+            if _normal(candidate) == wanted and (not me or comment.get("author") == me):
+                return str(comment["id"])
+        return None
+
+    async def check(self) -> str:
+        me = await self._me()
+        name = sanitize(me.get("name") or me.get("slug") or "?", single_line=True)
+        return f"signed in to {self.host()} as {name} (user {me.get('id')})"
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def classify(self, response: httpx.Response, body: Any) -> ChannelError | None:
+        status = response.status_code
+        code = body.get("code") if isinstance(body, dict) else None
+        where = f"{self.host()} answered {status}"
+        if not isinstance(code, str):
+            return None  # HTML maintenance pages, proxies: the generic status rules
+        if code == "comment_flood":
+            return ChannelError("rate_limited", f"{where}: commenting too fast",
+                                retry_at=self.retry_after(response) or self.now() + FLOOD_WAIT,
+                                status=status, code=code)
+        if code in AUTH_CODES:
+            return ChannelError("auth", f"{where}: {code}", status=status, code=code)
+        if code in BLOCKED_CODES:
+            return ChannelError("blocked", f"{where}: {code}", status=status, code=code)
+        if code in HOLD_CODES or code == "comment_duplicate":
+            return ChannelError("broken", f"{where}: {code}", status=status, code=code)
+        if status >= 500:
+            return ChannelError("down", f"{where}: {code}", status=status, code=code,
+                                retry_at=self.retry_after(response))
+        return None
+
+
+
+
+def _rendered_text(rendered: str) -> str:
+    """Text of WordPress's rendered HTML (``<p>a<br />\nb</p>``)."""
+    return html_to_text(rendered)
+
+
+def _normal(text: str) -> str:
+    return " ".join(html_to_text(text).split())

@@ -1,0 +1,188 @@
+"""Where an account's secrets come from, and where login sessions are kept.
+
+Secrets are looked up, in order, in the environment variable the account names
+(``settings["token_env"]``), in the config file's ``[accounts."CHANNEL:HANDLE"]`` table
+(``token``, ``password``; a bare ``[accounts."HANDLE"]`` works too), and in the system keyring
+when the optional ``keyring`` package is installed and has a usable backend (service
+``sfogo``, user ``CHANNEL:HANDLE``). Never from the interactions file: accounts there hold only
+the *name* of a variable.
+
+Sessions (Bluesky's access and refresh JWTs) live in memory for the process and in
+``sessions.json`` beside the config file, written mode 0600, so a cron job that runs
+``sfogo sync --once`` every few minutes does not log in every time (createSession allows
+about 30 logins per 5 minutes and a few hundred a day).
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from . import config as config_mod
+from .channels.base import Secrets
+from .errors import SfogoError
+from .model import Account
+
+KEYRING_SERVICE = "sfogo"
+# Settings that name an environment variable holding a secret.
+ENV_SETTINGS = {"token_env": "token", "password_env": "password"}
+
+
+def account_key(account: Account) -> str:
+    return f"{account.channel}:{account.handle}"
+
+
+def _config_table(config: dict, account: Account) -> dict:
+    accounts = config.get("accounts", {})
+    if not isinstance(accounts, dict):
+        raise SfogoError("config: [accounts] must be a table of accounts")
+    for name in (account_key(account), account.handle):
+        table = accounts.get(name)
+        if isinstance(table, dict):
+            return table
+    return {}
+
+
+def _keyring_secret(name: str) -> str:
+    """The keyring's secret for ``name``, or '' (no keyring package, no usable backend)."""
+    try:
+        import keyring  # optional: not a dependency
+        from keyring.errors import KeyringError
+    except Exception:
+        return ""
+    try:
+        backend = keyring.get_keyring()
+        if getattr(backend, "priority", 1) <= 0:  # the "fail" and "null" backends
+            return ""
+        return keyring.get_password(KEYRING_SERVICE, name) or ""
+    except (KeyringError, RuntimeError, OSError):
+        return ""
+
+
+def resolve(account: Account, config: dict | None = None, *,
+            env: dict | None = None, session_dir: Path | None = None) -> Secrets:
+    """The account's secrets (possibly empty: the connector then reports 'auth')."""
+    env = os.environ if env is None else env
+    found: dict[str, str] = {}
+    for setting, field in ENV_SETTINGS.items():
+        name = account.settings.get(setting)
+        if name and env.get(name):
+            found[field] = env[name]
+    table = _config_table(config or {}, account)
+    for field in ("token", "password"):
+        if field not in found and isinstance(table.get(field), str) and table[field]:
+            found[field] = table[field]
+    if not found:
+        secret = _keyring_secret(account_key(account))
+        if secret:
+            found["token"] = secret
+    extra = {k: v for k, v in table.items()
+             if k not in ("token", "password") and isinstance(v, (str, int))}
+    session = SessionFile(session_dir, account_key(account)) if session_dir else MemorySession(
+        account_key(account))
+    return Secrets(token=found.get("token", ""), password=found.get("password", ""),
+                   extra=extra, session=session)
+
+
+def missing_hint(account: Account) -> str:
+    """One line telling the user where sfogo looked for this account's secret."""
+    table = f'[accounts."{account_key(account)}"] of the config file'
+    if account.settings.get("token_env"):
+        return f"no credentials: set ${account.settings['token_env']}, or a token in {table}"
+    return f"no credentials: put a token in {table}"
+
+
+def redact(text: str, secrets: Secrets) -> str:
+    """``text`` with any secret value replaced by ***, before it is printed or stored."""
+    for value in (secrets.token, secrets.password):
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+# -- sessions ----------------------------------------------------------------------------
+
+_MEMORY: dict[tuple[str, str], dict] = {}
+_LOCK = threading.Lock()
+
+
+class MemorySession:
+    """A session kept for this process only."""
+
+    def __init__(self, key: str, scope: str = "") -> None:
+        self._key = (scope, key)
+
+    def load(self) -> dict | None:
+        with _LOCK:
+            data = _MEMORY.get(self._key)
+        return dict(data) if data else None
+
+    def save(self, data: dict | None) -> None:
+        with _LOCK:
+            if data:
+                _MEMORY[self._key] = dict(data)
+            else:
+                _MEMORY.pop(self._key, None)
+
+    def __repr__(self) -> str:
+        return "Session(<hidden>)"
+
+
+class SessionFile(MemorySession):
+    """A session kept in memory and in ``DIR/sessions.json`` (mode 0600), by account."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.path = Path(folder) / "sessions.json"
+        super().__init__(key, scope=str(self.path))
+        self._name = key
+
+    def _read(self) -> dict:
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self) -> dict | None:
+        data = super().load()
+        if data:
+            return data
+        stored = self._read().get(self._name)
+        if isinstance(stored, dict) and stored:
+            super().save(stored)
+            return dict(stored)
+        return None
+
+    def save(self, data: dict | None) -> None:
+        super().save(data)
+        with _LOCK:
+            sessions = self._read()
+            if data:
+                sessions[self._name] = data
+            else:
+                sessions.pop(self._name, None)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self.path.with_name(self.path.name + ".tmp")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    json.dump(sessions, handle)
+                os.chmod(tmp, 0o600)
+                os.replace(tmp, self.path)
+            except OSError:
+                pass  # the in-memory session still works; the next process logs in again
+
+
+def session_dir(config_path: str | os.PathLike | None) -> Path:
+    """The folder of the config file: sessions.json lives beside it."""
+    path = Path(config_path).expanduser() if config_path else config_mod.default_path()
+    return path.parent
+
+
+def load_config(config_path: str | os.PathLike | None, *, warn=None) -> dict:
+    """The config file's contents ({} when there is none); warns if it is world-readable."""
+    path = Path(config_path).expanduser() if config_path else None
+    if path is not None and not path.exists():
+        return {}  # SFOGO_CONFIG may name a file not created yet
+    return config_mod.load(path, warn=warn)

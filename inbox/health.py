@@ -1,0 +1,148 @@
+"""Each account's sync state, and when it may be asked again: read from the sync runs.
+
+One function, :func:`account_health`, serves ``sfogo health``, the watch loop's schedule and
+the TUI's health bar, so they never disagree. Everything is derived from the ``sync_runs``
+rows, so a new process honours a rate limit or a back-off that an earlier one recorded.
+
+Scheduling: after a success, the next attempt is one interval later. After a rate limit,
+exactly at the reset the platform gave (never before). After other failures, exponential
+back-off from 30 s, doubled per consecutive failure, with ±25% jitter, capped at 30 minutes;
+the jitter is derived from the account and the failure count, so every process computes the
+same next attempt. Auth and blocked failures need a person, so they wait at least an
+interval too.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+
+from . import when
+from .store import Store
+
+DEFAULT_INTERVAL_S = 120
+BACKOFF_BASE_S = 30
+BACKOFF_CAP_S = 30 * 60
+# A 429 without any reset header: wait this long.
+RATE_LIMIT_DEFAULT_S = 300
+NEEDS_PERSON = ("auth", "blocked")
+
+
+def backoff_s(account_id: int, failures: int) -> int:
+    """Seconds to wait after ``failures`` consecutive failures (exponential, jittered, capped)."""
+    if failures <= 0:
+        return 0
+    base = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(failures - 1, 20))
+    jitter = random.Random(f"{account_id}:{failures}").uniform(0.75, 1.25)
+    return int(min(BACKOFF_CAP_S, base * jitter))
+
+
+@dataclass(slots=True)
+class AccountHealth:
+    """What the health bar and ``sfogo health`` show for one account."""
+
+    account_id: int
+    account: str  # "channel:handle"
+    channel: str
+    handle: str
+    client: str
+    state: str  # "ok", "failing", "rate_limited", "never synced"
+    last_outcome: str | None = None
+    last_started_at: int | None = None
+    last_ended_at: int | None = None
+    last_detail: str = ""
+    last_items: int = 0
+    last_lost: str = ""
+    failures: int = 0  # consecutive failed runs
+    gap_since: int | None = None  # first failure of the open gap
+    retry_at: int | None = None  # a rate limit's reset
+    next_attempt_at: int | None = None  # None: now
+    queued_replies: int = 0
+    held_replies: int = 0
+
+    def due(self, now: int) -> bool:
+        return self.next_attempt_at is None or self.next_attempt_at <= now
+
+    def rate_limited(self, now: int) -> bool:
+        """Inside a rate limit the platform set: not to be asked, even by ``--once``."""
+        return (self.last_outcome == "rate_limited" and self.retry_at is not None
+                and self.retry_at > now)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def next_attempt(account_id: int, outcome: str | None, ended_at: int | None,
+                 failures: int, retry_at: int | None, interval: int) -> int | None:
+    """When an account whose last run ended so may be asked again (None: now)."""
+    if outcome is None or ended_at is None:
+        return None
+    if outcome == "ok":
+        return ended_at + interval
+    if outcome == "rate_limited":
+        return retry_at if retry_at is not None else ended_at + RATE_LIMIT_DEFAULT_S
+    wait = backoff_s(account_id, failures)
+    if outcome in NEEDS_PERSON:
+        wait = max(wait, interval)
+    due = ended_at + wait
+    return max(due, retry_at) if retry_at is not None else due  # a maintenance Retry-After
+
+
+_LAST_RUN = (
+    "SELECT id, started_at, ended_at, outcome, detail, items, retry_at, lost FROM sync_runs"
+    " WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT 1"
+)
+_LAST_OK = (
+    "SELECT id, started_at FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
+    " ORDER BY started_at DESC, id DESC LIMIT 1"
+)
+_FAILURES_AFTER = (
+    "SELECT count(*), min(started_at) FROM sync_runs WHERE account_id = ? AND outcome != 'ok'"
+    " AND (started_at > ? OR (started_at = ? AND id > ?))"
+)
+
+
+def account_health(store: Store, *, now: int | None = None,
+                   interval: int = DEFAULT_INTERVAL_S,
+                   account_ids: list[int] | None = None) -> list[AccountHealth]:
+    """Every syncable account's state (accounts of the 'import' channel have none)."""
+    now = when.now() if now is None else now
+    rows = store.conn.execute(
+        "SELECT a.id, a.channel, a.handle, c.name FROM accounts a"
+        " JOIN clients c ON c.id = a.client_id WHERE a.channel != 'import' ORDER BY a.id"
+    ).fetchall()
+    outbox: dict[tuple[int, str], int] = {}
+    for account_id, state, n in store.conn.execute(
+        "SELECT i.account_id, r.state, count(*) FROM replies r"
+        " JOIN interactions i ON i.id = r.interaction_id"
+        " WHERE r.state IN ('queued', 'sending', 'held') GROUP BY i.account_id, r.state"
+    ):
+        outbox[(account_id, state)] = n
+    result = []
+    for account_id, channel, handle, client in rows:
+        if account_ids is not None and account_id not in account_ids:
+            continue
+        health = AccountHealth(account_id, f"{channel}:{handle}", channel, handle, client,
+                               state="never synced")
+        health.queued_replies = (outbox.get((account_id, "queued"), 0)
+                                 + outbox.get((account_id, "sending"), 0))
+        health.held_replies = outbox.get((account_id, "held"), 0)
+        last = store.conn.execute(_LAST_RUN, (account_id,)).fetchone()
+        if last is not None:
+            _run_id, started, ended, outcome, detail, items, retry_at, lost = last
+            health.last_outcome, health.last_started_at = outcome, started
+            health.last_ended_at = ended if ended is not None else started
+            health.last_detail, health.last_items, health.last_lost = detail, items, lost
+            if outcome != "ok":
+                ok = store.conn.execute(_LAST_OK, (account_id,)).fetchone()
+                ok_id, ok_started = ok if ok else (0, -1)
+                count, first = store.conn.execute(
+                    _FAILURES_AFTER, (account_id, ok_started, ok_started, ok_id)).fetchone()
+                health.failures, health.gap_since = count, first
+                health.retry_at = retry_at
+            health.state = ("ok" if outcome == "ok" else
+                            "rate_limited" if outcome == "rate_limited" and retry_at
+                            and retry_at > now else "failing")
+            health.next_attempt_at = next_attempt(account_id, outcome, health.last_ended_at,
+                                                  health.failures, retry_at, interval)
+        result.append(health)
+    return result

@@ -1,0 +1,187 @@
+"""WordPress comments: the connector against the loopback emulator, through real sockets."""
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from inbox.channels.base import ChannelError, HoldReply, Secrets
+from inbox.channels.wordpress import WordPress
+from inbox.emulators.wordpress import ME_ID, PASSWORD, USER, WordPressEmulator
+from inbox.model import Account
+from conftest import NOW
+from inbox.when import parse_iso
+
+
+@pytest.fixture
+def emu():
+    emulator = WordPressEmulator(comments=250, now=NOW)
+    emulator.start()
+    yield emulator
+    # Stopping waits for the server's poll loop; let it finish in the background.
+    threading.Thread(target=emulator.stop, daemon=True).start()
+
+
+def connector(emu, http, *, password=PASSWORD, **settings):
+    account = Account(client_id=1, channel="wordpress", handle="blog", id=1,
+                      settings={"url": emu.base_url, "user": USER, **settings})
+    return WordPress(account, http, Secrets(password=password), now=lambda: NOW)
+
+
+@pytest.fixture
+async def http():
+    async with httpx.AsyncClient(timeout=httpx.Timeout(2.0)) as client:
+        yield client
+
+
+async def drain(channel, cursor):
+    pages = [page async for page in channel.fetch(cursor)]
+    return [i for p in pages for i in p.items], pages[-1].cursor, pages
+
+
+def comment_requests(emu):
+    return [r for r in emu.requests if r.path.endswith("/comments") and r.method == "GET"]
+
+
+async def test_first_sync_reads_every_page_oldest_first(emu, http):
+    items, cursor, pages = await drain(connector(emu, http), {})
+    assert len(pages) == 3 and [p.more for p in pages] == [True, True, False]
+    assert len(items) == 250 == len({i.external_id for i in items})
+    assert [i.created_at for i in items] == sorted(i.created_at for i in items)
+    query = comment_requests(emu)[0].query
+    assert query["per_page"] == ["100"] and query["orderby"] == ["date_gmt"]
+    assert query["order"] == ["asc"] and query["context"] == ["edit"] and "after" not in query
+    assert [r.query["page"] for r in comment_requests(emu)] == [["1"], ["2"], ["3"]]
+    last = emu.comments[-1]
+    assert cursor["gmt"] == last["date_gmt"] and last["id"] in cursor["ids"]
+    assert cursor["offset"] == -7 * 3600 and cursor["me"] == ME_ID
+    # Each page's cursor covers only that page: page 1 ends where its last comment is.
+    assert pages[0].cursor["gmt"] == emu.comments[99]["date_gmt"]
+
+
+async def test_incremental_fetch_returns_only_new_comments_despite_the_local_time_margin(
+        emu, http, store):
+    channel = connector(emu, http)
+    client = store.add_client("Bakery")
+    account = store.add_account(client.id, "wordpress", "blog")
+    channel.account.id = account.id
+    items, cursor, _ = await drain(channel, {})
+    assert store.upsert_interactions(items, now=NOW) == 250
+    last_at = parse_iso(emu.comments[-1]["date_gmt"])
+    # A comment in the very same second as the last one seen, and two later ones.
+    same = emu.add_comment("<p>same second</p>", at=last_at, author_name="Twin")
+    later = [emu.add_comment(f"<p>new {n}</p>", at=NOW + 60 * n) for n in (1, 2)]
+    emu.requests.clear()
+    new, cursor2, _ = await drain(channel, cursor)
+    assert sorted(i.external_id for i in new) == sorted(str(c["id"]) for c in [same, *later])
+    # WordPress compares "after" with the site-local date (UTC-7 here): the connector asks
+    # from the last comment's local time minus its margin, so older comments come back too.
+    after = comment_requests(emu)[0].query["after"][0]
+    assert after < emu.comments[249]["date"]
+    assert store.upsert_interactions(new, now=NOW) == 3
+    again, cursor3, _ = await drain(channel, cursor2)
+    assert again == [] and cursor3["gmt"] == cursor2["gmt"]
+
+
+async def test_comment_maps_to_a_sanitised_interaction(emu, http):
+    hostile = emu.add_comment(
+        "<p>Hello <b>there</b>&amp; welcome<br />\nsecond line \x1b]52;c;cGF5bG9hZA==\x07"
+        " \u202eevil</p>\n<script>alert(1)</script>",
+        author_name="Evil\x1b[2J Name", post=3, at=NOW, email="evil@example.net")
+    reply = emu.add_comment("<p>thanks!</p>", parent=hostile["id"], author=ME_ID,
+                            author_name="Editor", at=NOW + 5)
+    items, _, _ = await drain(connector(emu, http), {})
+    by_id = {i.external_id: i for i in items}
+    item = by_id[str(hostile["id"])]
+    assert item.kind == "comment" and item.created_at == NOW
+    assert item.text.startswith("Hello there& welcome\nsecond line")
+    assert "\x1b" not in item.text and "\x07" not in item.text and "\u202e" not in item.text
+    assert "alert" not in item.text and "<" not in item.text
+    assert item.author_name == "Evil\ufffd[2J Name"
+    assert item.author_handle == "evil@example.net"
+    assert item.url == hostile["link"] and item.thread_ref == "post:3" and item.parent_ref == ""
+    mine = by_id[str(reply["id"])]
+    assert mine.parent_ref == str(hostile["id"]) and mine.thread_ref == "post:3"
+    assert mine.outgoing and not item.outgoing
+
+
+async def test_reply_is_posted_once_and_found_again(emu, http):
+    channel = connector(emu, http)
+    parent = emu.comments[10]
+    row = {"external_id": str(parent["id"]), "thread_ref": f"post:{parent['post']}"}
+    reply_id = await channel.send_reply(row, "Thanks <3 we ship on Mondays", key="k1")
+    posted = emu.comment(int(reply_id))
+    assert posted["parent"] == parent["id"] and posted["post"] == parent["post"]
+    assert posted["author"] == ME_ID and posted["content"]["raw"] == "Thanks <3 we ship on Mondays"
+    post = [r for r in emu.requests if r.method == "POST"][0]
+    assert post.json() == {"post": parent["post"], "parent": parent["id"],
+                           "content": "Thanks <3 we ship on Mondays"}
+    assert await channel.find_reply(row, "Thanks <3 we ship on Mondays", key="k1") == reply_id
+    assert await channel.find_reply(row, "something else", key="k2") is None
+    # Sending the same reply again: WordPress answers 409 comment_duplicate; the reply it
+    # already holds is ours, so the connector returns it instead of posting twice.
+    assert await channel.send_reply(row, "Thanks <3 we ship on Mondays", key="k1") == reply_id
+    assert len(emu.replies_by_me()) == 1
+
+
+async def test_reply_to_a_closed_post_is_held(emu, http):
+    parent = emu.comments[0]
+    emu.close_post(parent["post"])
+    row = {"external_id": str(parent["id"]), "thread_ref": f"post:{parent['post']}"}
+    with pytest.raises(HoldReply, match="closed"):
+        await connector(emu, http).send_reply(row, "hello", key="k")
+
+
+async def test_commenting_too_fast_is_a_rate_limit(emu, http):
+    emu.faults.set("rate_limited", count=1)
+    first = emu.comments[0]
+    row = {"external_id": str(first["id"]), "thread_ref": f"post:{first['post']}"}
+    with pytest.raises(ChannelError) as err:
+        await connector(emu, http).send_reply(row, "hello", key="k")
+    assert err.value.outcome == "rate_limited" and err.value.code == "comment_flood"
+    assert err.value.retry_at == NOW + 60
+
+
+@pytest.mark.parametrize(("fault", "outcome", "retry_at"), [
+    ("down", "down", NOW + 600),          # the maintenance page, Retry-After: 600
+    ("rate_limited", "rate_limited", NOW + 120),  # a proxy's 429 with Retry-After
+    ("expired", "auth", None),             # 401 incorrect_password
+    ("blocked", "blocked", None),          # a firewall's 403 page
+    ("malformed", "broken", None),         # a PHP warning printed before the JSON
+    ("reset", "down", None),               # the connection dropped mid-page
+])
+async def test_faults_are_classified(emu, http, fault, outcome, retry_at):
+    emu.faults.set(fault, paths="/comments")
+    with pytest.raises(ChannelError) as err:
+        await drain(connector(emu, http), {"me": ME_ID})
+    assert err.value.outcome == outcome
+    assert err.value.retry_at == retry_at
+    assert PASSWORD not in str(err.value)
+
+
+async def test_a_slow_site_is_down_and_an_unreachable_one_offline(emu):
+    emu.faults.set("slow", seconds=1.0)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as http:
+        with pytest.raises(ChannelError) as err:
+            await drain(connector(emu, http), {})
+        assert err.value.outcome == "down"
+        emu.faults.clear()
+        emu.stop()
+        with pytest.raises(ChannelError) as err:
+            await drain(connector(emu, http), {})
+        assert err.value.outcome == "offline"
+
+
+async def test_wrong_or_missing_application_password_is_auth(emu, http):
+    with pytest.raises(ChannelError) as err:
+        await drain(connector(emu, http, password="wrong"), {})
+    assert err.value.outcome == "auth" and err.value.code == "incorrect_password"
+    with pytest.raises(ChannelError) as err:
+        await drain(connector(emu, http, password=""), {"me": ME_ID})
+    assert err.value.outcome == "auth" and err.value.code == "rest_forbidden_context"
+
+
+async def test_check_names_the_user(emu, http):
+    line = await connector(emu, http).check()
+    assert "Editor" in line and "127.0.0.1" in line

@@ -1,0 +1,191 @@
+"""YouTube comment threads: the connector against the loopback emulator, through real sockets."""
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+from conftest import NOW
+
+from inbox.channels.base import ChannelError, HoldReply, Secrets
+from inbox.channels.youtube import YouTube, next_pacific_midnight
+from inbox.emulators.youtube import API_KEY, CHANNEL_ID, TOKEN, YouTubeEmulator
+from inbox.model import Account
+from inbox.when import iso
+
+# 2026-11-27 12:00 UTC is 04:00 in Los Angeles (PST, UTC-8): the quota resets at 08:00 UTC.
+QUOTA_RESET = NOW + 20 * 3600
+
+
+@pytest.fixture
+def emu():
+    emulator = YouTubeEmulator(threads=230, now=NOW)
+    emulator.start()
+    yield emulator
+    threading.Thread(target=emulator.stop, daemon=True).start()
+
+
+@pytest.fixture
+async def http():
+    async with httpx.AsyncClient(timeout=httpx.Timeout(2.0)) as client:
+        yield client
+
+
+def connector(emu, http, *, token=TOKEN, **settings):
+    account = Account(client_id=1, channel="youtube", handle="studio", id=1,
+                      settings={"url": emu.base_url, "channel_id": CHANNEL_ID, **settings})
+    return YouTube(account, http, Secrets(token=token), now=lambda: NOW)
+
+
+async def drain(channel, cursor):
+    pages = [page async for page in channel.fetch(cursor)]
+    return [i for p in pages for i in p.items], pages[-1].cursor, pages
+
+
+def all_comments(emu):
+    return [c for t in emu.threads for c in [t["top"], *t["replies"]]]
+
+
+async def test_first_sync_reads_every_thread_and_every_reply(emu, http):
+    items, cursor, pages = await drain(connector(emu, http), {})
+    assert len(pages) == 3 and [p.more for p in pages] == [True, True, False]
+    expected = {c["id"] for c in all_comments(emu)}
+    assert len(items) == len(expected) and {i.external_id for i in items} == expected
+    # Threads with more replies than the list includes were completed with comments.list.
+    assert any(r.path.endswith("/comments") for r in emu.requests)
+    first = [r for r in emu.requests if r.path.endswith("/commentThreads")][0].query
+    assert first["allThreadsRelatedToChannelId"] == [CHANNEL_ID]
+    assert first["order"] == ["time"] and first["maxResults"] == ["100"]
+    assert first["textFormat"] == ["plainText"] and first["part"] == ["snippet,replies"]
+    assert first["allThreadsRelatedToChannelId"] and "pageToken" not in first
+    assert emu.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+    # Pages come newest first: only the last page carries the new high-water mark.
+    assert pages[0].cursor == {} and pages[1].cursor == {}
+    newest = max(c["snippet"]["publishedAt"] for c in all_comments(emu))
+    assert cursor["newest"] == newest
+
+
+async def test_incremental_fetch_stops_at_the_last_seen_and_catches_new_replies(emu, http):
+    channel = connector(emu, http)
+    _, cursor, _ = await drain(channel, {})
+    newest = emu.threads[-1]["top"]["id"]
+    older = emu.threads[-30]["top"]["id"]  # a day old: below the stop point, but watched
+    new = [emu.add_thread("new thread one", at=NOW + 10),
+           emu.add_thread("new thread two", at=NOW + 20)]
+    replies = [emu.add_reply(newest, "reply on the newest", at=NOW + 30),
+               emu.add_reply(older, "late reply on an older thread", at=NOW + 40)]
+    emu.requests.clear()
+    fresh, cursor2, pages = await drain(channel, cursor)
+    assert sorted(i.external_id for i in fresh) == sorted(
+        [t["top"]["id"] for t in new] + [r["id"] for r in replies])
+    assert len(pages) == 1  # it stopped on the first page
+    assert cursor2["newest"] == iso(NOW + 40)
+    again, _, _ = await drain(channel, cursor2)
+    assert again == []
+
+
+async def test_a_failure_half_way_leaves_the_cursor_where_it_was(emu, http):
+    channel = connector(emu, http)
+    pages = channel.fetch({})
+    first = await anext(pages)
+    assert first.more and first.cursor == {}
+    emu.faults.set("down", paths="/commentThreads")
+    with pytest.raises(ChannelError) as err:
+        await anext(pages)
+    assert err.value.outcome == "down"
+
+
+async def test_comment_maps_to_a_sanitised_interaction(emu, http):
+    thread = emu.add_thread("hi \x1b]0;owned\x07 <b>not html</b>\n\u202eevil", at=NOW + 5,
+                            author=("@evil\x1b[31m", "UCevil"), video="vidHOSTILE")
+    reply = emu.add_reply(thread["top"]["id"], "thanks!", author=("@sfogo", CHANNEL_ID),
+                          at=NOW + 6)
+    items, _, _ = await drain(connector(emu, http), {})
+    by_id = {i.external_id: i for i in items}
+    top = by_id[thread["top"]["id"]]
+    assert top.kind == "comment" and top.created_at == NOW + 5
+    assert top.text == "hi \ufffd]0;owned\ufffd <b>not html</b>\n\ufffdevil"
+    assert top.author_name == "@evil\ufffd[31m" and top.author_handle == "UCevil"
+    assert top.url == f"https://www.youtube.com/watch?v=vidHOSTILE&lc={thread['top']['id']}"
+    assert top.thread_ref == thread["top"]["id"] and top.parent_ref == "" and not top.outgoing
+    ours = by_id[reply["id"]]
+    assert ours.parent_ref == ours.thread_ref == thread["top"]["id"] and ours.outgoing
+
+
+async def test_reply_goes_to_the_top_level_comment_and_is_found_again(emu, http):
+    channel = connector(emu, http)
+    thread = emu.threads[5]
+    answer = emu.add_reply(thread["top"]["id"], "a question in the thread", at=NOW)
+    row = {"external_id": answer["id"], "thread_ref": thread["top"]["id"],
+           "parent_ref": thread["top"]["id"]}
+    reply_id = await channel.send_reply(row, "Thanks, see you Friday!", key="k1")
+    post = [r for r in emu.requests if r.method == "POST"][0]
+    assert post.query["part"] == ["snippet"]
+    assert post.json() == {"snippet": {"parentId": thread["top"]["id"],
+                                       "textOriginal": "Thanks, see you Friday!"}}
+    assert [r["id"] for r in emu.our_replies()] == [reply_id]
+    assert await channel.find_reply(row, "Thanks, see you Friday!", key="k1") == reply_id
+    assert await channel.find_reply(row, "Something else", key="k2") is None
+
+
+async def test_reply_on_a_video_with_comments_turned_off_is_held(emu, http):
+    thread = emu.threads[0]
+    emu.disable_comments(thread["video"])
+    row = {"external_id": thread["top"]["id"], "thread_ref": thread["top"]["id"]}
+    with pytest.raises(HoldReply, match="turned off"):
+        await connector(emu, http).send_reply(row, "hello", key="k")
+
+
+async def test_spent_quota_waits_until_midnight_pacific(emu, http):
+    assert next_pacific_midnight(NOW) == QUOTA_RESET
+    emu.quota_left = 2  # enough for two pages, not the third
+    with pytest.raises(ChannelError) as err:
+        await drain(connector(emu, http), {})
+    assert err.value.outcome == "rate_limited" and err.value.code == "quotaExceeded"
+    assert err.value.retry_at == QUOTA_RESET
+
+
+@pytest.mark.parametrize(("fault", "outcome", "retry_at"), [
+    ("down", "down", None),                     # 503 backendError
+    ("rate_limited", "rate_limited", QUOTA_RESET),  # 403 quotaExceeded
+    ("expired", "auth", None),                  # 401 authError
+    ("blocked", "blocked", None),               # authenticatedUserAccountSuspended
+    ("malformed", "broken", None),
+    ("reset", "down", None),
+])
+async def test_faults_are_classified(emu, http, fault, outcome, retry_at):
+    emu.faults.set(fault)
+    with pytest.raises(ChannelError) as err:
+        await drain(connector(emu, http), {})
+    assert err.value.outcome == outcome and err.value.retry_at == retry_at
+    assert TOKEN not in str(err.value)
+
+
+async def test_a_slow_api_is_down_and_an_unreachable_one_offline(emu):
+    emu.faults.set("slow", seconds=1.0)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as http:
+        with pytest.raises(ChannelError) as err:
+            await drain(connector(emu, http), {})
+        assert err.value.outcome == "down"
+        emu.faults.clear()
+        emu.stop()
+        with pytest.raises(ChannelError) as err:
+            await drain(connector(emu, http), {})
+        assert err.value.outcome == "offline"
+
+
+async def test_an_api_key_reads_but_cannot_reply(emu, http):
+    channel = connector(emu, http, token=API_KEY, auth="key")
+    items, _, _ = await drain(channel, {})
+    assert items and "authorization" not in emu.requests[0].headers
+    row = {"external_id": emu.threads[0]["top"]["id"], "thread_ref": emu.threads[0]["top"]["id"]}
+    with pytest.raises(ChannelError) as err:
+        await channel.send_reply(row, "hello", key="k")
+    assert err.value.outcome == "auth"
+    with pytest.raises(ChannelError) as err:
+        await drain(connector(emu, http, token="bad-token"), {})
+    assert err.value.outcome == "auth"
+
+
+async def test_check_names_the_channel(emu, http):
+    assert "Sfogo Studio" in await connector(emu, http).check()
