@@ -407,7 +407,9 @@ def _build(store: Store, conn, rng: random.Random, win: Windows, size: int) -> d
                                 spec.display_name, settings, now=created)
         key = CLIENTS[spec.client][3]
         texts = TEMPLATES[key]
-        kinds = {k for k, _ in spec.kinds}
+        # In declaration order: iterating a set of strings would follow PYTHONHASHSEED and
+        # make the demo differ from one process to the next.
+        kinds = dict.fromkeys(k for k, _ in spec.kinds)
         pools = {}
         for kind in kinds:
             pools[kind] = tuple(_pool(texts[kind].get(lang, []) or texts[kind]["en"], lang,

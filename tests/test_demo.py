@@ -58,6 +58,25 @@ def _build(tmp_path, name: str, **kw) -> Store:
 
 # -- determinism and size ----------------------------------------------------------------------
 
+def test_the_demo_is_the_same_in_every_process(tmp_path):
+    """String hashing differs per process (PYTHONHASHSEED): the demo must not depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import hashlib, sys; from inbox.store import Store; from inbox.demo import "
+              "build_demo; s = Store(sys.argv[1]); build_demo(s, seed=0, size=800, now=%d); "
+              "rows = s.conn.execute('SELECT * FROM interactions ORDER BY id').fetchall(); "
+              "print(hashlib.sha256(repr(rows).encode()).hexdigest())" % NOW)
+    digests = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{hash_seed}.db")],
+                             env=env, capture_output=True, text=True, check=True).stdout
+        digests.add(out.strip())
+    assert len(digests) == 1
+
+
 def test_same_seed_and_now_build_the_same_inbox_and_another_seed_another(tmp_path, demo):
     again = _build(tmp_path, "again.db", seed=0)
     other = _build(tmp_path, "other.db", seed=1)
