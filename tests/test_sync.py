@@ -300,7 +300,11 @@ def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
     assert "down, a gap is recorded" in text and "rate limited, a gap is recorded" in text
     assert "1 reply sent" in text
     gaps = [g for g in find_gaps(store) if g.source == "sync"]
-    assert {g.account_id for g in gaps} == {a.id for a in accounts}
-    assert all(not g.is_open for g in gaps)
+    # Facebook, Instagram and WordPress keep syncing; YouTube's spent quota resets only at
+    # midnight Pacific, so its gap stays open (tests/test_live_demo.py checks the rest).
+    faulted = {a.id: a.channel for a in accounts if a.channel in ("mastodon", "bluesky", "x",
+                                                                   "youtube")}
+    assert {g.account_id for g in gaps} == set(faulted)
+    assert all(g.is_open == (faulted[g.account_id] == "youtube") for g in gaps)
     sent = store.conn.execute("SELECT count(*) FROM replies WHERE state = 'sent'").fetchone()[0]
     assert sent == 1

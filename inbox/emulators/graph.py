@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -282,6 +283,49 @@ class GraphEmulator(Emulator):
 
     def of_type(self, kind: str) -> list[dict]:
         return [n for n in self.nodes.values() if n["_type"] == kind]
+
+    # -- the live demo (``sfogo demo --live``) --------------------------------------------
+
+    def live_accounts(self) -> list[dict]:
+        """The Page (Messenger inbox and post comments) and its Instagram account, both read
+        with one Page access token, made up now and given only to this process."""
+        self.token = "EAAG" + secrets.token_urlsafe(30)
+        page = {"page_id": PAGE_ID}
+        return [
+            {"channel": "facebook", "handle": "trattoriasfogo", "url": self.base_url,
+             "secret": self.token, "secret_kind": "token", "owner": "messenger",
+             "settings": page},
+            {"channel": "instagram", "handle": "@" + self.ig_user["username"],
+             "url": self.base_url, "secret": self.token, "secret_kind": "token",
+             "owner": "instagram", "settings": {**page, "ig_user_id": IG_USER_ID}},
+        ]
+
+    def add_live_items(self, owner: str, count: int) -> None:
+        """``count`` new items now: DMs from new people and comments on the newest post
+        (``owner`` "messenger") or media ("instagram"), in turn."""
+        with self.lock:
+            at = self.now()
+            for n in range(count):
+                if n % 2 == 0:
+                    self.add_message(None, self._line(), at=at, platform=owner)
+                elif owner == "messenger":
+                    self.add_comment(None, self._line(), at=at)
+                else:
+                    self.add_ig_comment(None, self._line(), at=at)
+
+    def live_item_ids(self, owner: str) -> set[str]:
+        """Ids of what other people wrote to the Page (``owner`` "messenger") or to the
+        Instagram account: what a complete sync of that account holds as incoming items."""
+        comment = "comment" if owner == "messenger" else "igcomment"
+        ours = {PAGE_ID, IG_USER_ID}
+        found = set()
+        with self.lock:
+            for n in self.nodes.values():
+                if n["_type"] == "message" and self.nodes[n["conv"]]["platform"] != owner:
+                    continue
+                if n["_type"] in ("message", comment) and n["author"]["id"] not in ours:
+                    found.add(n["id"])
+        return found
 
     # -- rendering -----------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ real sync through the real connectors, told as a short story a newcomer can watc
 Every emulator that implements :meth:`Emulator.live_accounts` takes part; modules are
 imported defensively so a channel that is missing or broken only drops out of the demo.
 Secrets stay in this process (passed to the Syncer, never written anywhere); login sessions
-go to a temporary folder, not the user's ``sessions.json``.
+go to a temporary folder, not the user's ``sessions.json``. E-mail takes no part: it needs
+a real IMAP server (the tests start Dovecot), not an emulator.
 
 ``python -m inbox.emulators.live serve`` runs Mastodon emulators in their own process for
 the sync benchmark (bench/bench_sync.py) and prints how to reach them as one JSON line.
@@ -17,6 +18,7 @@ import inspect
 import json
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +27,13 @@ from .base import Emulator
 
 MODULES = ("mastodon", "bluesky", "graph", "x", "wordpress", "youtube")
 LIVE_CLIENT = "Bottega Verde (live)"
+SECRET_SETTINGS = {"token": "token_env", "password": "password_env"}
+REPLY_TEXT = "Thanks for writing! We'll get back to you today."
+
+# The most recent LiveDemo of this process, stopped: its emulators' request logs, what each
+# account was served and the throwaway credentials it made up (memory only), so a test that
+# runs ``sfogo demo --live`` through the command line can check the story's promises.
+last_demo: LiveDemo | None = None
 
 
 def emulator_classes() -> list[type[Emulator]]:
@@ -42,6 +51,18 @@ def emulator_classes() -> list[type[Emulator]]:
     return found
 
 
+def served_ids(emu: Emulator, owner) -> set[str]:
+    """External ids of the incoming items a complete sync of ``owner``'s account holds now.
+
+    Emulators written for the live demo say so with ``live_item_ids``; Mastodon's and
+    Bluesky's name theirs after what they list."""
+    for name in ("live_item_ids", "mention_ids", "notification_uris"):
+        method = getattr(emu, name, None)
+        if method is not None:
+            return set(method(owner))
+    return set()
+
+
 class LiveDemo:
     """Emulators, their accounts in ``store``, and a Syncer wired to both."""
 
@@ -50,6 +71,8 @@ class LiveDemo:
         self.emulators: list[Emulator] = []
         self.accounts: list[tuple[object, Emulator, object]] = []  # (account, emulator, owner)
         self.env: dict[str, str] = {}
+        # account id -> ids of what its emulator held at the account's last successful sync
+        self.served: dict[int, set[str]] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="sfogo-live-")
 
     def start(self) -> None:
@@ -71,7 +94,8 @@ class LiveDemo:
             for n, spec in enumerate(specs, 1):
                 var = f"SFOGO_LIVE_{spec['channel'].upper()}_{len(self.env) + 1}"
                 self.env[var] = spec["secret"]
-                settings = {**spec.get("settings", {}), "url": spec["url"], "token_env": var,
+                setting = SECRET_SETTINGS.get(spec.get("secret_kind", "token"), "token_env")
+                settings = {**spec.get("settings", {}), "url": spec["url"], setting: var,
                             "demo": True}
                 handle = spec["handle"]
                 if any(a.channel == spec["channel"] and a.handle == handle
@@ -80,6 +104,12 @@ class LiveDemo:
                 account = self.store.add_account(client.id, spec["channel"], handle,
                                                  settings=settings)
                 self.accounts.append((account, emu, spec.get("owner")))
+
+    def emulator(self, platform: str) -> Emulator | None:
+        return next((e for e in self.emulators if e.platform == platform), None)
+
+    def account(self, channel: str):
+        return next((a for a, _, _ in self.accounts if a.channel == channel), None)
 
     def syncer(self):
         from ..sync import Syncer
@@ -94,20 +124,31 @@ class LiveDemo:
             line = f"{r.account}: waits, {r.detail}"
         elif r.outcome == "ok":
             line = f"{r.account}: ok, {r.items} new in {r.pages} page{'s' * (r.pages != 1)}"
-            if r.sent:
-                line += f", {r.sent} repl{'y' if r.sent == 1 else 'ies'} sent"
+            for count, verb in ((r.sent, "sent"), (r.held, "held")):
+                if count:
+                    line += f", {count} repl{'y' if count == 1 else 'ies'} {verb}"
         else:
             line = (f"{r.account}: {r.outcome.replace('_', ' ')}, a gap is recorded\n"
                     f"    {excerpt(r.detail, 74)}")
         self.out("  " + (line if "\n" in line else excerpt(line, 76)))
 
     def sync_round(self):
-        return asyncio.run(self.syncer().run_once([a for a, _, _ in self.accounts]))
+        results = asyncio.run(self.syncer().run_once([a for a, _, _ in self.accounts]))
+        done = {r.account_id for r in results if r.attempted and r.outcome == "ok"}
+        for account, emu, owner in self.accounts:
+            if account.id in done:  # arrivals wait for the round: this is what it could see
+                self.served[account.id] = served_ids(emu, owner)
+        return results
 
     def arrive(self, count: int) -> None:
         for _, emu, owner in self.accounts:
             with emu.lock:
                 emu.add_live_items(owner, count)
+
+    def reply_posts(self) -> dict[str, int]:
+        """POST requests each emulator received other than logins: the replies it was sent."""
+        return {e.platform: sum(1 for r in e.requests_to(".", "POST") if "Session" not in r.path)
+                for e in self.emulators}
 
     def stop(self) -> None:
         for emu in self.emulators:
@@ -122,55 +163,134 @@ class LiveDemo:
         self.stop()
 
 
-def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
-             pause: float = 0.8) -> dict:
-    """Start the emulators, sync, break two of them, sync, recover, reply, sync. Returns
-    counts for the caller's summary."""
+def _fill(text: str, first: str = "", rest: str = "") -> str:
+    """``text`` wrapped to 80 columns, never inside a quoted command such as 'sfogo gaps'."""
+    wrapped = textwrap.fill(text.replace("'sfogo ", "'sfogo\0"), 80, initial_indent=first,
+                            subsequent_indent=rest)
+    return wrapped.replace("\0", " ")
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+# What goes wrong in step 2, per platform: (what the newcomer reads, how the emulator does it).
+# Bluesky's limit ends two seconds later, so step 4 shows sync waiting for the reset; YouTube's
+# quota is really spent and resets at midnight Pacific, so sync does not ask again today.
+FAULTS: dict[str, tuple[str, Callable[[Emulator], None]]] = {
+    "mastodon": ("Mastodon goes into maintenance", lambda e: e.faults.set("down")),
+    "bluesky": ("Bluesky rate-limits us",
+                lambda e: e.faults.set("rate_limited", reset=time.time() + 2)),
+    "x": ("X suspends the account (an error inside a 200)", lambda e: e.faults.set("blocked")),
+    "youtube": ("YouTube's daily quota runs out", lambda e: e.exhaust_quota()),
+}
+NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "facebook": "Facebook",
+         "instagram": "Instagram", "x": "X", "wordpress": "WordPress", "youtube": "YouTube"}
+
+
+def _queue_window_closed_dm(store, account) -> int | None:
+    """Queue a reply to the newest Facebook DM whose sender last wrote over a day ago (their
+    24-hour window has closed); return the reply id."""
+    from .. import when
     from ..outbox import queue_reply
 
+    row = store.conn.execute(
+        "SELECT i.id FROM interactions i WHERE i.account_id = ? AND i.kind = 'dm'"
+        " AND i.outgoing = 0 AND i.created_at = (SELECT max(created_at) FROM interactions"
+        "  WHERE account_id = i.account_id AND thread_ref = i.thread_ref AND outgoing = 0)"
+        " AND i.created_at < ? ORDER BY i.created_at DESC LIMIT 1",
+        (account.id, when.now() - 25 * 3600)).fetchone()
+    if row is None:
+        return None
+    return queue_reply(store, row[0], "Sorry for the slow answer: yes, we still have a table "
+                                      "for Friday.")
+
+
+def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
+             pause: float = 0.8) -> dict:
+    """Start the emulators, sync, break four of them, sync, queue two replies, recover,
+    sync. Returns counts for the caller's summary."""
+    global last_demo
+    from ..outbox import get_reply, queue_reply
+
     with LiveDemo(store, out=out, seed=seed) as live:
+        last_demo = live
         if not live.accounts:
             out("No emulator is available for a live demo.")
             return {"accounts": 0, "items": 0}
+        platforms = {e.platform for e in live.emulators}
         channels = sorted({a.channel for a, _, _ in live.accounts})
-        out(f"Live demo: {len(live.accounts)} accounts of {LIVE_CLIENT} on "
-            f"{len(live.emulators)} platform\nemulators on 127.0.0.1 ({', '.join(channels)}).")
+        out(_fill(
+            f"Live demo: {len(live.accounts)} accounts of {LIVE_CLIENT} on "
+            f"{len(live.emulators)} platform emulator{'s' * (len(live.emulators) != 1)} on "
+            f"127.0.0.1 ({', '.join(channels)})."))
         out("1. First sync, through the real connectors:")
         live.sync_round()
         time.sleep(pause)
 
-        out("2. New items arrive; Mastodon goes into maintenance, Bluesky rate-limits us:")
+        faulty = [p for p in FAULTS if p in platforms]
+        steady = [NAMES.get(c, c) for c in channels if c not in faulty]
+        story = [FAULTS[p][0] for p in faulty]
+        if steady:
+            story.append(f"{_joined(steady)} keep{'s' * (len(steady) == 1)} syncing")
+        out(_fill("2. New items arrive. " + "; ".join(story) + ":", rest="   "))
         live.arrive(6)
-        for emu in live.emulators:
-            if emu.platform == "mastodon":
-                emu.faults.set("down")
-            elif emu.platform == "bluesky":
-                emu.faults.set("rate_limited", reset=time.time() + 2)
+        for platform in faulty:
+            FAULTS[platform][1](live.emulator(platform))
         live.sync_round()
         time.sleep(pause)
 
-        out("3. More arrive while they are away; a reply is queued for a Mastodon mention:")
+        mastodon, facebook = live.account("mastodon"), live.account("facebook")
+        queued = []
+        if mastodon is not None:
+            queued.append("one to a Mastodon mention")
+        if facebook is not None:
+            queued.append("one to a Facebook DM whose 24-hour window has closed")
+        out(_fill("3. More arrive while they are away. " + (
+            f"Replies are queued: {_joined(queued)}." if queued else ""), rest="   "))
         live.arrive(4)
-        mastodon = next((a for a, _, _ in live.accounts if a.channel == "mastodon"), None)
+        replies = []
         if mastodon is not None:
             newest = store.conn.execute(
                 "SELECT id FROM interactions WHERE account_id = ? AND outgoing = 0"
                 " ORDER BY created_at DESC LIMIT 1", (mastodon.id,)).fetchone()
             if newest:
-                queue_reply(store, newest[0], "Thanks for writing! We'll get back to you today.")
+                replies.append(queue_reply(store, newest[0], REPLY_TEXT))
+        if facebook is not None:
+            held = _queue_window_closed_dm(store, facebook)
+            if held is not None:
+                replies.append(held)
         for emu in live.emulators:
-            emu.faults.clear()
+            emu.faults.clear()  # the suspension is lifted too; YouTube's quota stays spent
         time.sleep(max(pause, 2.2))  # past Bluesky's reset: sync never asks before it
 
-        out("4. Back online: sync backfills from each cursor and sends the reply once:")
+        back = [NAMES[p] for p in faulty if p != "youtube"]
+        then = ["sync backfills from each cursor"]
+        if mastodon is not None:
+            then.append("sends the Mastodon reply once")
+        if facebook is not None:
+            then.append("holds the Facebook one")
+        if "youtube" in faulty:
+            then.append("does not ask YouTube before its quota resets")
+        out(_fill(f"4. {_joined(back) + ' are back' if back else 'Later'}: {_joined(then)}:",
+                  rest="   "))
         live.sync_round()
+        for reply_id in replies:
+            reply = get_reply(store, reply_id)
+            if reply["state"] not in ("sent", "queued"):
+                out(_fill(f"{reply['state']}: {reply['account']}: {reply['reason']}",
+                          "  ", "    "))
         ids = [a.id for a, _, _ in live.accounts]
         items = store.conn.execute(
             f"SELECT count(*) FROM interactions WHERE account_id IN ({','.join('?' * len(ids))})",
             ids).fetchone()[0]
-        out(f"Done: {items} items from the live accounts are in the inbox; the failures\n"
-            "above are recorded as gaps: see 'sfogo gaps' and 'sfogo health'.")
-        return {"accounts": len(ids), "items": items, "channels": channels}
+        out(_fill(
+            f"Done: {items:,} items from the live accounts are in the inbox, each once. The "
+            "failures above are recorded as gaps: see 'sfogo gaps' and 'sfogo health'; the "
+            "replies: 'sfogo outbox'. E-mail is not in the live demo (it needs an IMAP "
+            "server)."))
+        return {"accounts": len(ids), "items": items, "channels": channels,
+                "replies": replies, "reply_posts": live.reply_posts()}
 
 
 # -- a separate process serving Mastodon accounts, for the sync benchmark ----------------------

@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import html
 import random
+import secrets
+import string
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
@@ -66,7 +68,7 @@ class WordPressEmulator(Emulator):
         self.closed_posts: set[int] = set()
         self.posts = posts
         self._next_id = 1
-        rng = random.Random(seed)
+        rng = self.rng = random.Random(seed)
         # Spread over the last three days, oldest first, in pairs sharing a second (the
         # case the cursor's "ids seen at that instant" exists for).
         start = self.now - 3 * 86400
@@ -121,6 +123,36 @@ class WordPressEmulator(Emulator):
 
     def replies_by_me(self) -> list[dict]:
         return [c for c in self.comments if c["author"] == ME_ID]
+
+    # -- the live demo (``sfogo demo --live``) ------------------------------------------------
+
+    def live_accounts(self) -> list[dict]:
+        """The site's editor, with an application password made up now (24 characters in
+        groups of four, as WordPress shows them) and given only to this process."""
+        chars = string.ascii_letters + string.digits
+        self.password = " ".join("".join(secrets.choice(chars) for _ in range(4))
+                                 for _ in range(6))
+        return [{"channel": "wordpress", "handle": "blog.example.com", "url": self.base_url,
+                 "secret": self.password, "secret_kind": "password", "owner": self.user,
+                 "settings": {"user": self.user}}]
+
+    def add_live_items(self, owner: str, count: int) -> None:
+        """``count`` visitors comment now (in the same second: the cursor's hard case), some
+        of them answering a recent comment."""
+        at = int(time.time())
+        with self.lock:
+            for _ in range(count):
+                parent = 0
+                if self.rng.random() < 0.3:
+                    parent = self.rng.choice(self.comments[-10:])["id"]
+                self.add_comment(f"<p>{self.rng.choice(_PHRASES)}</p>",
+                                 author_name=self.rng.choice(_NAMES),
+                                 post=self.rng.randint(1, self.posts), parent=parent, at=at)
+
+    def live_item_ids(self, owner: str) -> set[str]:
+        """Ids of the visitors' comments: what a complete sync holds as incoming items."""
+        with self.lock:
+            return {str(c["id"]) for c in self.comments if c["author"] != ME_ID}
 
     # -- routes ------------------------------------------------------------------------------
 

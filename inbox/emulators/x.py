@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import random
+import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -172,6 +173,30 @@ class XEmulator(Emulator):
 
     def replies_by_me(self) -> list[dict]:
         return [t for t in self.tweets.values() if t["author_id"] == ME_ID and t["replied_to"]]
+
+    # -- the live demo (``sfogo demo --live``) --------------------------------------------
+
+    def live_accounts(self) -> list[dict]:
+        """The account whose mentions were generated, with a user access token made up now
+        and given only to this process."""
+        self.token = secrets.token_urlsafe(40)
+        return [{"channel": "x", "handle": "@" + self.me["username"], "url": self.base_url,
+                 "secret": self.token, "secret_kind": "token", "owner": ME_ID,
+                 "settings": {"user_id": ME_ID}}]
+
+    def add_live_items(self, owner: str, count: int) -> None:
+        """``count`` new mentions now, some of them replies to our posts."""
+        with self.lock:
+            ours = [t["id"] for t in self.tweets.values()
+                    if t["author_id"] == ME_ID and not t["replied_to"]]
+            for _ in range(count):
+                reply_to = self.rng.choice(ours) if ours and self.rng.random() < 0.4 else None
+                self.add_mention(self.rng.choice(LINES), reply_to=reply_to)
+
+    def live_item_ids(self, owner: str) -> set[str]:
+        """Ids of the mentions timeline: what a complete sync holds."""
+        with self.lock:
+            return {t["id"] for t in self.mentions()}
 
     # -- rendering -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import html
 import random
+import secrets
 import time
 
 from ._gen import HOSTILE
@@ -79,7 +80,7 @@ class YouTubeEmulator(Emulator):
         self.threads: list[dict] = []  # each: {"top": comment, "replies": [...], "video": id}
         self.disabled_videos: set[str] = set()
         self._n = 0
-        rng = random.Random(seed)
+        rng = self.rng = random.Random(seed)
         start = self.now - 5 * 86400
         step = (5 * 86400 - 7200) // max(1, threads)
         for i in range(threads):
@@ -140,6 +141,43 @@ class YouTubeEmulator(Emulator):
     def our_replies(self) -> list[dict]:
         return [r for t in self.threads for r in t["replies"]
                 if r["snippet"]["authorChannelId"]["value"] == self.channel_id]
+
+    def exhaust_quota(self) -> None:
+        """Spend the rest of today's quota: every call answers 403 quotaExceeded."""
+        with self.lock:
+            self.quota_left = 0
+
+    # -- the live demo (``sfogo demo --live``) ------------------------------------------------
+
+    def live_accounts(self) -> list[dict]:
+        """The channel, with an OAuth access token made up now and given only to this
+        process."""
+        self.token = "ya29." + secrets.token_urlsafe(40)
+        return [{"channel": "youtube", "handle": "@SfogoStudio", "url": self.base_url,
+                 "secret": self.token, "secret_kind": "token", "owner": self.channel_id,
+                 "settings": {"channel_id": self.channel_id}}]
+
+    def add_live_items(self, owner: str, count: int) -> None:
+        """``count`` comments now: new threads, and now and then a reply in the newest
+        thread (a reply does not bring its thread up: the connector's watch list finds it)."""
+        at = int(time.time())
+        with self.lock:
+            for n in range(count):
+                text = self.rng.choice(_PHRASES)
+                if n % 3 == 2 and self.threads:
+                    newest = max(self.threads, key=lambda t: t["top"]["snippet"]["publishedAt"])
+                    self.add_reply(newest["top"]["id"], text, author=self.rng.choice(_AUTHORS),
+                                   at=at)
+                else:
+                    self.add_thread(text, author=self.rng.choice(_AUTHORS),
+                                    video=f"vid{self.rng.randint(1, 8):08d}", at=at)
+
+    def live_item_ids(self, owner: str) -> set[str]:
+        """Ids of the viewers' comments and replies: what a complete sync holds as incoming
+        items."""
+        with self.lock:
+            return {c["id"] for t in self.threads for c in (t["top"], *t["replies"])
+                    if c["snippet"]["authorChannelId"]["value"] != self.channel_id}
 
     # -- routes ------------------------------------------------------------------------------
 
