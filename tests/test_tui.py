@@ -2,7 +2,8 @@
 
 Every test runs the real app on a real SQLite file built with the store API, with the clock
 frozen at ``NOW`` and the local time zone fixed, and checks the file through a second
-connection (as another process would see it).
+connection (as another process would see it). The list is in triage order: the tests
+compare it with the order the store's own triage gives.
 """
 from __future__ import annotations
 
@@ -11,16 +12,14 @@ from array import array
 
 import pytest
 from conftest import NOW
+from tui_kit import (
+    HOSTILE_MARKUP, HOSTILE_NAME, SIZES, build_inbox, expected, make_app, row_of, screen_text,
+    settle, status_of,
+)
 
-from inbox.model import Interaction
 from inbox.store import InboxFilter, Store
-from tui.app import SfogoApp
 from tui.screens import DetailScreen, EmptyScreen, InboxScreen, SnoozeScreen
 from tui.widgets import CountsHeader, DetailPane, InboxList
-
-HOSTILE_MARKUP = "[@click=app.quit]click me[/]"
-HOSTILE_NAME = "[b]Evil[/b] [/"
-SIZES = [(80, 24), (40, 24)]
 
 
 @pytest.fixture(autouse=True)
@@ -33,41 +32,6 @@ def rome_time(monkeypatch):
     time.tzset()
 
 
-def build_inbox(store: Store, count: int = 30) -> list[int]:
-    """Two clients, three accounts, ``count`` items half an hour apart (newest first).
-
-    The newest item carries hostile markup in its text and author, the third one belongs to
-    a conversation with the first. Returns the ids newest first.
-    """
-    store.add_client("Hotel Roma Centrale", "vip", now=NOW)
-    store.add_client("Trattoria da Gino", "normal", now=NOW)
-    accounts = [
-        store.add_account("Hotel Roma Centrale", "instagram", "hotelroma", now=NOW),
-        store.add_account("Hotel Roma Centrale", "email", "info@hotelroma.it", now=NOW),
-        store.add_account("Trattoria da Gino", "mastodon", "@gino@social.example", now=NOW),
-    ]
-    texts = [
-        "Ciao, vorrei prenotare una camera doppia per il 12 dicembre: è disponibile?",
-        "Great stay, the breakfast was amazing!\nWill come back next year.",
-        "Is the terrace open in winter? We would love a table outside.",
-        "Quanto costa il parcheggio per una notte?",
-    ]
-    authors = ["Marco Rossi", "Anna Bianchi", "Jean Dupont", "Sofia Greco"]
-    items = []
-    for i in range(count):
-        account = accounts[0] if i in (0, 2) else accounts[i % 3]
-        items.append(Interaction(
-            account_id=account.id, external_id=f"ext-{i}", kind=("dm", "comment", "email")[i % 3],
-            created_at=NOW - 600 - i * 1800, text=texts[i % 4], author_name=authors[i % 4],
-            author_handle=f"@fan{i}", url=f"https://example.com/p/{i}",
-            thread_ref="ext-2" if i == 0 else "", status="open" if i % 5 == 4 else "new",
-        ))
-    items[0].text = f"{HOSTILE_MARKUP} and a lone [/ bracket"
-    items[0].author_name = HOSTILE_NAME
-    store.upsert_interactions(items, now=NOW)
-    return store.list_ids(InboxFilter())
-
-
 @pytest.fixture
 def inbox_db(db_path):
     with Store(db_path) as store:
@@ -75,34 +39,11 @@ def inbox_db(db_path):
     return db_path, ids
 
 
-def make_app(db_path) -> SfogoApp:
-    return SfogoApp(db_path, now=NOW)
-
-
-async def settle(pilot) -> None:
-    """Let every worker finish and the screen catch up (never a sleep)."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def screen_text(app) -> str:
-    """What the terminal shows now, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-def status_of(db_path, item_id: int) -> tuple[str, int | None]:
-    with Store(db_path) as other:  # a second connection: what another process sees
-        row = other.row(item_id)
-    return row["status"], row["snoozed_until"]
-
-
 # -- opening and moving ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_opens_on_the_newest_item_and_moves_with_j_and_k(inbox_db, size):
+async def test_opens_on_the_most_urgent_item_and_moves_with_j_and_k(inbox_db, size):
     db_path, ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=size) as pilot:
@@ -123,7 +64,10 @@ async def test_opens_on_the_newest_item_and_moves_with_j_and_k(inbox_db, size):
         await pilot.press("g")
         assert inbox.current_id == ids[0]
         lines = screen_text(app).splitlines()
-        assert "Hotel" in lines[1] and "Hotel" in lines[2]
+        assert "Inbox" in lines[1]  # the view bar
+        # The first rows: the VIP's Instagram messages whose reply window is closing.
+        assert "Hotel" in lines[2] and "Hotel" in lines[3]
+        assert ("closes" if size[0] >= 64 else "win") in lines[2]
         assert all(len(line) <= size[0] for line in lines)  # cut, never wrapped
         await pilot.press("q")
     assert app.return_code == 0
@@ -134,10 +78,14 @@ async def test_detail_pane_follows_the_cursor_with_local_and_relative_times(inbo
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        # The item that arrived 40 minutes ago (ext-1, id 2), wherever triage put it.
+        inbox.move_to(ids.index(2) - 1)
+        await settle(pilot)
         await pilot.press("j")
         await settle(pilot)
         detail = app.screen.query_one(DetailPane)
-        assert detail.item_id == ids[1]
+        assert detail.item_id == 2
         text = screen_text(app)
         # Item 1 arrived 40 minutes before NOW (12:00 UTC) = 12:20 in Rome.
         assert "12:20 · 40 minutes ago" in text
@@ -148,7 +96,9 @@ async def test_detail_pane_follows_the_cursor_with_local_and_relative_times(inbo
 async def test_the_thread_shows_the_conversation(inbox_db):
     db_path, ids = inbox_db
     app = make_app(db_path)
-    async with app.run_test(size=(120, 30)) as pilot:  # wide: the pane has room
+    async with app.run_test(size=(120, 40)) as pilot:  # wide: the pane has room
+        await settle(pilot)
+        app.screen.query_one(InboxList).move_to(ids.index(1))  # ext-0, answering ext-2
         await settle(pilot)
         text = screen_text(app)
         assert "Thread · 2 items" in text
@@ -186,7 +136,7 @@ async def test_narrow_enter_opens_the_item_on_its_own_screen(inbox_db):
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert status_of(db_path, ids[1])[0] == "open"
-        assert "Great stay, the breakfast was amazing!" in screen_text(app)
+        assert row_of(db_path, ids[1])["text"][:30] in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InboxScreen)
@@ -241,8 +191,7 @@ async def test_d_marks_done_and_the_next_item_takes_its_place(inbox_db, size):
         await settle(pilot)
         assert status_of(db_path, ids[-1])[0] == "done"
         assert inbox.current_id == ids[-2]
-        with Store(db_path) as other:
-            assert other.list_ids(InboxFilter()) == list(inbox.ids)
+        assert expected(db_path) == list(inbox.ids)
 
 
 async def test_a_failed_change_is_reported_and_the_list_shows_the_file(inbox_db):
@@ -250,6 +199,7 @@ async def test_a_failed_change_is_reported_and_the_list_shows_the_file(inbox_db)
     app = make_app(db_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
+        before = status_of(db_path, ids[1])
         with Store(db_path) as other:  # another process deletes the item meanwhile
             other.conn.execute("DELETE FROM interactions WHERE id = ?", (ids[0],))
         await pilot.press("d")
@@ -258,7 +208,7 @@ async def test_a_failed_change_is_reported_and_the_list_shows_the_file(inbox_db)
         assert f"no item with id {ids[0]}" in screen_text(app)
         inbox = app.screen.query_one(InboxList)
         assert list(inbox.ids) == ids[1:]
-        assert status_of(db_path, ids[1])[0] == "new"  # nothing else was touched
+        assert status_of(db_path, ids[1]) == before  # nothing else was touched
 
 
 async def test_a_list_read_begun_before_a_change_does_not_bring_the_item_back(inbox_db):
@@ -272,7 +222,7 @@ async def test_a_list_read_begun_before_a_change_does_not_bring_the_item_back(in
         await pilot.press("d")
         # Ids read before the write committed still hold the item: they arrive late.
         screen.on_ids_loaded(IdsLoaded(screen._generation, array("q", ids),
-                                       True, InboxFilter(), frozenset(), None))
+                                       True, ("new", "open"), frozenset(), None))
         inbox = screen.query_one(InboxList)
         assert ids[0] not in inbox.ids
         await settle(pilot)
@@ -340,17 +290,16 @@ async def test_search_narrows_the_list_and_escape_brings_it_back(inbox_db, size)
         inbox = app.screen.query_one(InboxList)
         await pilot.press("slash", *"terra")
         await settle(pilot)
-        with Store(db_path) as other:
-            expected = other.list_ids(InboxFilter(search="terra"))
-        assert 0 < len(expected) < len(ids)
-        assert list(inbox.ids) == expected
-        assert app.screen.query_one(CountsHeader).shown == len(expected)
+        found = expected(db_path, InboxFilter(search="terra"))  # a few: ranked by urgency
+        assert 0 < len(found) < len(ids)
+        assert list(inbox.ids) == found
+        assert app.screen.query_one(CountsHeader).shown == len(found)
         await pilot.press("enter", "j")  # back to the list, still filtered
-        assert inbox.has_focus and inbox.current_id == expected[1]
+        assert inbox.has_focus and inbox.current_id == found[1]
         await pilot.press("slash", "escape")
         await settle(pilot)
         assert list(inbox.ids) == ids
-        assert inbox.current_id == expected[1]  # still on the item found
+        assert inbox.current_id == found[1]  # still on the item found
 
 
 async def test_search_with_no_match_says_so(inbox_db):
@@ -358,7 +307,7 @@ async def test_search_with_no_match_says_so(inbox_db):
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"zzzzqq", "enter")
+        await pilot.press("slash", *"zqx", "enter")
         await settle(pilot)
         assert len(app.screen.query_one(InboxList).ids) == 0
         assert "No match" in screen_text(app)
@@ -400,11 +349,11 @@ async def test_hostile_markup_shows_literally_and_clicking_it_does_nothing(inbox
         await settle(pilot)
         inbox = app.screen.query_one(InboxList)
         first_line = inbox.render_line(0).text
-        assert "[b]Evil" in first_line  # the author, as typed, not bold
+        assert "[b]Ev" in first_line  # the author, as typed, not bold
         assert first_line.count("[") >= 2
         if size[0] >= 60:
-            assert HOSTILE_MARKUP in first_line
-            assert HOSTILE_MARKUP + " and a lone [/ bracket" in screen_text(app)
+            assert HOSTILE_MARKUP[:20] in first_line  # as much as the excerpt has room for
+            assert HOSTILE_MARKUP + " and a lone [/ bracket" in screen_text(app)  # the pane
             assert HOSTILE_NAME in screen_text(app)
         x = min(first_line.index("[@click") + 18, size[0] - 6)  # on "click me" if shown
         await pilot.click(InboxList, offset=(x, 0))
@@ -474,15 +423,16 @@ async def test_a_large_inbox_pages_rows_and_keeps_memory_bounded(db_path):
         assert len(inbox.ids) == 20_000
         await pilot.press("G")
         assert inbox.current_id == inbox.ids[-1]
-        # Walk the whole list (as paging would), drawing the cursor's line each time:
-        # item i is "message i", rows come from pages, and the cache stays bounded.
+        # Walk the whole list (as paging would), drawing the cursor's line each time: the
+        # oldest item is the most urgent (same client, kind and words; older scores more),
+        # so line i is "message 19999 - i"; rows come from pages, the cache stays bounded.
         for index in range(len(inbox.ids) - 1, -1, -53):
             inbox.move_to(index)
             line = inbox.render_line(index - round(inbox.scroll_offset.y)).text
-            assert f" message {index} " in line
+            assert f" message {19_999 - index} " in line
         assert len(inbox._rows) <= ROW_CACHE
         await pilot.pause()
-        assert f" message {inbox.cursor} " in screen_text(app)
+        assert f" message {19_999 - inbox.cursor} " in screen_text(app)
 
 
 async def test_moving_the_cursor_redraws_only_two_lines(inbox_db, monkeypatch):
@@ -502,53 +452,3 @@ async def test_moving_the_cursor_redraws_only_two_lines(inbox_db, monkeypatch):
         await pilot.press("j")
         await settle(pilot)
         assert sorted(set(drawn)) == [0, 1]
-
-
-# -- the palette -----------------------------------------------------------------------------
-
-
-async def test_every_binding_has_an_id_and_a_palette_command(inbox_db):
-    from tui.widgets import SearchBar
-
-    for cls in (SfogoApp, InboxScreen, InboxList, DetailPane, SearchBar, DetailScreen,
-                SnoozeScreen):
-        for binding in cls.BINDINGS:
-            assert binding.id, (cls.__name__, binding.key)  # a keymap can rebind it
-    db_path, _ = inbox_db
-    app = make_app(db_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        titles = [c.title for c in app.get_system_commands(screen)]
-        for wanted in ("Open", "Done", "Snooze", "Search", "Down", "Up"):
-            assert any(t.startswith(wanted) for t in titles), wanted
-
-
-# -- snapshots ---------------------------------------------------------------------------------
-
-
-def _snapshot_app(db_path):
-    with Store(db_path) as store:
-        build_inbox(store)
-    return make_app(db_path)
-
-
-async def _drain(pilot) -> None:
-    await settle(pilot)
-
-
-def test_snapshot_inbox_80x24(db_path, snap_compare):
-    assert snap_compare(_snapshot_app(db_path), terminal_size=(80, 24), run_before=_drain)
-
-
-def test_snapshot_inbox_40x24(db_path, snap_compare):
-    assert snap_compare(_snapshot_app(db_path), terminal_size=(40, 24), run_before=_drain)
-
-
-def test_snapshot_item_40x24(db_path, snap_compare):
-    async def open_second(pilot):
-        await settle(pilot)
-        await pilot.press("j", "enter")
-        await settle(pilot)
-
-    assert snap_compare(_snapshot_app(db_path), terminal_size=(40, 24), run_before=open_second)

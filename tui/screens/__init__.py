@@ -1,7 +1,15 @@
 """sfogo's screens; each lives in a private module and is re-exported here."""
+from ._away import AwayScreen
+from ._backlog import BacklogScreen
+from ._compose import ReplyScreen
 from ._detail import DetailScreen
 from ._empty import EmptyScreen
+from ._filters import Choices, FilterScreen
+from ._help import HelpScreen
 from ._inbox import InboxScreen
 from ._snooze import SnoozeScreen
+from ._tag import TagScreen
 
-__all__ = ["DetailScreen", "EmptyScreen", "InboxScreen", "SnoozeScreen"]
+__all__ = ["Choices", "DetailScreen", "EmptyScreen", "FilterScreen", "HelpScreen",
+           "InboxScreen", "ReplyScreen", "SnoozeScreen", "TagScreen"]
+__all__ += ["AwayScreen", "BacklogScreen"]  # the backlog screen, away mode

@@ -1,7 +1,8 @@
-"""One item on a screen of its own (terminals under 60 columns).
+"""One item on a screen of its own (terminals under 60 columns), and what both the pane and
+this screen read about an item besides its row (thread, our replies, urgency, gap).
 
-It returns what the reader chose to do with the item ("done", "snooze") or None; the
-inbox screen acts on it, so there is one place that changes items.
+The screen acts through its owner (the inbox screen), so there is one place that changes
+items: done and snooze close it; pin, tag, reply and copy keep it open.
 """
 from __future__ import annotations
 
@@ -11,49 +12,103 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.worker import get_current_worker
 
 from inbox.store import Store
 
 from ..widgets import DetailPane, KeyFooter
+from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
+
+
+def load_extras(store: Store, row: dict, settings, now: int) -> ItemExtras:
+    """The thread, our replies from the outbox, the urgency breakdown and the gap the item
+    arrived in (runs in a worker)."""
+    from backlog.gaps import find_gaps
+    from backlog.triage import explain
+    from inbox.outbox import get_reply
+
+    thread = store.thread(row)
+    replies = [get_reply(store, reply_id) for (reply_id,) in store.conn.execute(
+        "SELECT id FROM replies WHERE interaction_id = ? ORDER BY id", (row["id"],))]
+    created = row["created_at"]
+    gap = next((g for g in find_gaps(store, now=now)
+                if g.touches(row["account_id"]) and g.started_at <= created < g.end_or(now)),
+               None)
+    breakdown = None
+    if not row["outgoing"] and row["status"] in ("new", "open", "snoozed"):
+        breakdown = explain(row, settings, now, in_gap=gap is not None)
+    return ItemExtras(row["id"], thread, replies, breakdown, gap)
+
+
+class ExtrasLoaded(Message):
+    def __init__(self, extras: ItemExtras) -> None:
+        super().__init__()
+        self.extras = extras
 
 
 class DetailScreen(SfogoScreen[str | None]):
     BINDINGS = [
         Binding("d", "choose('done')", "Done", id="detail.done"),
         Binding("s", "choose('snooze')", "Snooze", id="detail.snooze"),
+        Binding("r", "act('reply')", "Reply", id="detail.reply"),
+        Binding("p", "act('pin')", "Pin", id="detail.pin", show=False),
+        Binding("t", "act('tag')", "Tag", id="detail.tag", show=False),
+        Binding("c,y", "act('copy')", "Copy link", id="detail.copy_link", show=False),
     ]
 
-    class ThreadLoaded(Message):
-        def __init__(self, item_id: int, thread: list[dict]) -> None:
-            super().__init__()
-            self.item_id = item_id
-            self.thread = thread
-
-    def __init__(self, row: dict, db_path, now: Callable[[], int]) -> None:
+    def __init__(self, row: dict, db_path, now: Callable[[], int], owner=None) -> None:
         super().__init__()
         self.row = row
         self._db_path = db_path
         self._now = now
+        self._owner = owner  # the InboxScreen: it changes items
 
     def compose(self) -> ComposeResult:
         yield DetailPane(self._now, id="detail")
         yield KeyFooter()
 
+    @property
+    def pane(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
     def on_mount(self) -> None:
-        pane = self.query_one(DetailPane)
-        pane.show(self.row)
-        pane.focus()
-        self._load_thread(self.row)
+        self.pane.show(self.row)
+        self.pane.focus()
+        self.reload_extras()
+        changed = getattr(self.app, "data_changed", None)
+        if changed is not None:
+            changed.subscribe(self, self._data_changed)
 
-    @work(thread=True, group="detail-thread", exclusive=True, exit_on_error=False)
-    def _load_thread(self, row: dict) -> None:
+    def _data_changed(self, _value=None) -> None:
+        """Another process changed the file: show the item as it is now."""
+        self.refresh_row()
+
+    def refresh_row(self) -> None:
+        fresh = self.app.store.rows_by_ids([self.row["id"]]).get(self.row["id"])
+        if fresh is not None:
+            self.row = fresh
+            self.pane.show(fresh)
+        self.reload_extras()
+
+    def reload_extras(self) -> None:
+        self._load_extras(self.row)
+
+    @work(thread=True, group="detail-extras", exclusive=True, exit_on_error=False)
+    def _load_extras(self, row: dict) -> None:
+        settings = getattr(self.app, "settings_for", None)
         with Store(self._db_path) as store:  # this thread's own connection
-            thread = store.thread(row)
-        self.post_message(self.ThreadLoaded(row["id"], thread))
+            current = settings(store) if settings else None
+            if current is None:
+                from backlog.settings import Settings
 
-    def on_detail_screen_thread_loaded(self, message: ThreadLoaded) -> None:
-        self.query_one(DetailPane).show_thread(message.item_id, message.thread)
+                current = Settings()
+            extras = load_extras(store, row, current, self._now())
+        if not get_current_worker().is_cancelled:
+            self.post_message(ExtrasLoaded(extras))
+
+    def on_extras_loaded(self, message: ExtrasLoaded) -> None:
+        self.pane.show_extras(message.extras)
 
     def on_detail_pane_leave(self, message: DetailPane.Leave) -> None:
         message.stop()
@@ -61,3 +116,7 @@ class DetailScreen(SfogoScreen[str | None]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
+
+    def action_act(self, what: str) -> None:
+        if self._owner is not None:
+            self._owner.act_on_item(self.row, what, screen=self)

@@ -21,7 +21,7 @@ Look around a demo inbox:
 Or add a client and its accounts:
   [b $text-accent]sfogo client add Rome --tier vip[/]
   [b $text-accent]sfogo account add Rome \\
-      mastodon @hotel@example.social[/]
+    mastodon @hotel@example.social[/]
   [b $text-accent]sfogo import items.jsonl[/]
 
 Then run [b]sfogo[/b] again."""

@@ -15,6 +15,7 @@ from inbox import when
 from inbox.errors import SfogoError
 
 from ..widgets._format import local_time
+from ..widgets._safe import SafeInput
 
 # (what the user would type, what the preset is called)
 PRESETS = (("1h", "in 1 hour"), ("3h", "in 3 hours"), ("tomorrow 9:00", "tomorrow 9:00"),
@@ -70,7 +71,7 @@ class SnoozeScreen(ModalScreen[int | None]):
         with Vertical() as box:
             box.border_title = "Snooze until"
             yield OptionList(*options, id="snooze-presets")
-            yield Input(placeholder="or type: 2d, fri 17:00, 2026-12-01", compact=True,
+            yield SafeInput(placeholder="or type: 2d, fri 17:00, 2026-12-01", compact=True,
                         id="snooze-input")
             yield Static(Content(""), id="snooze-error")
             yield Static(Content("1-4 pick · t type · esc cancel"), id="snooze-hint")
@@ -93,12 +94,13 @@ class SnoozeScreen(ModalScreen[int | None]):
         self.dismiss(at)
 
     def action_preset(self, index: int) -> None:
-        if isinstance(self.focused, Input):
+        if isinstance(self.focused, Input) or index >= len(self._times):
             return  # digits typed into the time field are text, not presets
         self.dismiss(self._times[index])
 
     def action_type_time(self) -> None:
-        self.query_one("#snooze-input", Input).focus()
+        for field in self.query("#snooze-input"):  # none yet if t came before the screen
+            field.focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

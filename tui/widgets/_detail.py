@@ -1,4 +1,5 @@
-"""The highlighted item in full: who, where, when, the text, and its conversation.
+"""The highlighted item in full: who, where, when, the link, our reply, the text, why it is
+this urgent, the gap it arrived in, and its conversation.
 
 Every value from the store goes into ``Content`` as a template variable or a plain
 ``Content(...)``; nothing from a row is ever parsed as markup.
@@ -6,6 +7,7 @@ Every value from the store goes into ``Content`` as a template variable or a pla
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,6 +18,17 @@ from textual.widgets import Static
 from ._format import local_time, one_line, relative, when_long
 
 THREAD_AROUND = 8  # thread items shown either side of the open one
+
+
+@dataclass(slots=True)
+class ItemExtras:
+    """What the detail worker reads for an item besides its row."""
+
+    item_id: int
+    thread: list[dict] = field(default_factory=list)
+    replies: list[dict] = field(default_factory=list)  # from the outbox, oldest first
+    breakdown: object | None = None  # backlog.triage.Breakdown
+    gap: object | None = None  # backlog.gaps.Gap the item arrived in
 
 
 def head_content(row: dict, now: int) -> Content:
@@ -32,7 +45,7 @@ def head_content(row: dict, now: int) -> Content:
         status = f"{status} {relative(row['handled_at'], now)}"
     extras = []
     if row["pinned"]:
-        extras.append("pinned")
+        extras.append("▲ pinned")
     extras += [f"#{one_line(t, 40)}" for t in row.get("tags", ())]
     parts = [
         Content.from_markup("[b]$author[/b]", author=author),
@@ -51,7 +64,8 @@ def head_content(row: dict, now: int) -> Content:
     ))
     url = one_line(row["url"], 500)
     if url:
-        parts.append(Content.from_markup("\n[$text-muted]$url[/]", url=url))
+        parts.append(Content.from_markup("\n[$text-muted]$url[/] [dim](c copies it)[/]",
+                                         url=url))
     return Content("").join(parts)
 
 
@@ -61,6 +75,109 @@ def body_content(row: dict) -> Content:
     # Tabs would move the terminal's cursor to its own tab stops: spaces keep the layout.
     text = sanitize(row["text"]).expandtabs(4).strip() or "(no text)"
     return Content(text)
+
+
+REPLY_STATES = {
+    "queued": "queued: it will be sent when {channel} is reachable",
+    "sending": "being sent to {channel}",
+    "sent": "sent",
+    "held": "held, not sent",
+    "failed": "failed, not sent",
+    "dropped": "dropped",
+}
+
+
+def replies_content(replies: list[dict], channel: str, now: int) -> Content:
+    """Our replies to the item and where each stands in the outbox."""
+    lines = []
+    for reply in replies:
+        state = REPLY_STATES.get(reply["state"], reply["state"]).format(channel=channel)
+        stamp = reply.get("sent_at") or reply.get("updated_at") or reply["created_at"]
+        line = Content.from_markup(
+            "[b $text-success]↳ Your reply[/] [b]$state[/b] [$text-muted]($when)[/]",
+            state=state, when=relative(stamp, now),
+        )
+        reason = one_line(reply.get("reason"), 300)
+        if reason and reply["state"] in ("held", "failed", "queued"):
+            line += Content.from_markup("\n  [$text-warning]$reason[/]", reason=reason)
+        line += Content.from_markup("\n  [i]$text[/i]", text=one_line(reply["text"], 300))
+        lines.append(line)
+    return Content("\n").join(lines)
+
+
+def urgency_content(breakdown, width: int = 80) -> Content:
+    """Each term of the score: coefficient × factor = points, and what it means.
+
+    Wide: one line a term, the note cut to fit. Under 60 columns a term takes the numbers'
+    line and its note below (wrapped), and terms that add nothing take one line."""
+    if breakdown is None:
+        return Content("")
+    import textwrap
+
+    from ._format import fit
+
+    note_w = width - 38  # what is left of a wide line after the numbers
+    narrow = width < 60 or note_w < 16
+    title = Content.from_markup(
+        "[b]Urgency $score[/b] [$text-muted]$how[/]", score=f"{breakdown.score:.1f}",
+        how="(sum of terms)" if narrow else "= Σ coefficient × factor")
+    if breakdown.unanswerable:
+        title += Content.from_markup(" [b $text-error]✕ unanswerable[/]")
+    lines = [title]
+    for term in breakdown.terms:
+        points = "  0.00" if term.contribution == 0 else f"{term.contribution:+6.2f}"
+        numbers = dict(name=f"{term.name:<12}", coef=f"{term.coefficient:5.1f}",
+                       factor=f"{term.factor:4.2f}", points=points)
+        note = one_line(term.note, 200)
+        if not narrow:
+            line = Content.from_markup(
+                "  $name $coef × $factor = [b]$points[/b]  [$text-muted]$note[/]",
+                note=fit(note, note_w).rstrip(), **numbers)
+        elif term.contribution == 0:
+            line = Content.from_markup("  $name [b]$points[/b]", **numbers)
+        else:
+            wrapped = "\n".join(textwrap.wrap(note, max(10, width - 4),
+                                              initial_indent="    ", subsequent_indent="    "))
+            line = Content.from_markup(
+                "  $name [b]$points[/b] = $coef × $factor\n[$text-muted]$note[/]",
+                note=wrapped, **numbers)
+        if term.contribution == 0:
+            line = line.stylize("dim")
+        lines.append(line)
+    return Content("\n").join(lines)
+
+
+class UrgencyView(Static):
+    """The breakdown, laid out for the width it gets."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.breakdown = None
+
+    def show(self, breakdown) -> None:
+        self.breakdown = breakdown
+        self.refresh(layout=True)
+
+    def render(self) -> Content:
+        return urgency_content(self.breakdown, self.size.width or 80)
+
+
+def gap_content(gap, now: int) -> Content:
+    """The gap the item arrived in: which account was blind, or that you were away."""
+    if gap is None:
+        return Content("")
+    from backlog.triage import span
+
+    end = "still open" if gap.ended_at is None else local_time(gap.ended_at, now)
+    if gap.source == "away":
+        what = f"while you were {gap.kind}"
+    else:
+        what = f"while {one_line(gap.account, 80)} was {gap.kind.replace('_', ' ')}"
+    return Content.from_markup(
+        "[b $text-warning]⚠ Arrived in a gap[/] $what: $start → $end ($length)",
+        what=what, start=local_time(gap.started_at, now), end=end,
+        length=span(gap.duration(now)),
+    )
 
 
 def thread_content(item_id: int, thread: list[dict], now: int) -> Content:
@@ -99,6 +216,9 @@ class DetailPane(VerticalScroll, can_focus=True):
     DetailPane {
         padding: 0 1;
         & > #detail-head { margin-bottom: 1; }
+        & > #detail-replies { margin-bottom: 1; }
+        & > #detail-urgency { margin-top: 1; }
+        & > #detail-gap { margin-top: 1; }
         & > #detail-thread {
             margin-top: 1;
             text-wrap: nowrap;
@@ -121,34 +241,61 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._now = now
         self.item_id: int | None = None
         self.row: dict | None = None
+        self.extras: ItemExtras | None = None
 
     def compose(self):
         yield Static(id="detail-head")
+        yield Static(id="detail-replies")
         yield Static(id="detail-body")
+        yield UrgencyView(id="detail-urgency")
+        yield Static(id="detail-gap")
         yield Static(id="detail-thread")
 
+    def _parts(self) -> dict[str, Static]:
+        return {name: self.query_one(f"#detail-{name}", Static)
+                for name in ("head", "replies", "body", "gap", "thread")}
+
     def show(self, row: dict | None, empty: str = "") -> None:
-        """Show ``row`` (its thread comes later, from :meth:`show_thread`)."""
-        head = self.query_one("#detail-head", Static)
-        body = self.query_one("#detail-body", Static)
-        thread = self.query_one("#detail-thread", Static)
+        """Show ``row`` (thread, reply, urgency and gap come later, from :meth:`show_extras`)."""
+        parts = self._parts()
         changed = row is None or row["id"] != self.item_id
         self.row = row
         if row is None:
             self.item_id = None
-            head.update(Content(empty))
-            body.update(Content(""))
-            thread.update(Content(""))
+            self.extras = None
+            parts["head"].update(Content(empty))
+            for name in ("replies", "body", "gap", "thread"):
+                parts[name].update(Content(""))
+            self.query_one(UrgencyView).show(None)
+            parts["replies"].display = parts["gap"].display = False
             return
         self.item_id = row["id"]
         now = self._now()
-        head.update(head_content(row, now))
-        body.update(body_content(row))
+        parts["head"].update(head_content(row, now))
+        parts["body"].update(body_content(row))
         if changed:
-            thread.update(Content(""))
+            self.extras = None
+            for name in ("replies", "gap", "thread"):
+                parts[name].update(Content(""))
+            self.query_one(UrgencyView).show(None)
+            parts["replies"].display = parts["gap"].display = False
             self.scroll_home(animate=False)
 
+    def show_extras(self, extras: ItemExtras) -> None:
+        if extras.item_id != self.item_id or self.row is None:
+            return
+        self.extras = extras
+        now = self._now()
+        parts = self._parts()
+        parts["replies"].update(replies_content(extras.replies, self.row["channel"], now))
+        parts["replies"].display = bool(extras.replies)
+        self.query_one(UrgencyView).show(extras.breakdown)
+        parts["gap"].update(gap_content(extras.gap, now))
+        parts["gap"].display = extras.gap is not None
+        parts["thread"].update(thread_content(extras.item_id, extras.thread, now))
+
     def show_thread(self, item_id: int, thread: list[dict]) -> None:
+        """Only the conversation (kept for callers that read nothing else)."""
         if item_id == self.item_id:
             self.query_one("#detail-thread", Static).update(
                 thread_content(item_id, thread, self._now())

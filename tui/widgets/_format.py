@@ -62,6 +62,64 @@ def age_short(ts: int | None, now: int) -> str:
     return f"{seconds // (365 * 86400)}y"
 
 
+def span_short(seconds: int) -> str:
+    """A duration in at most three cells: ``40m``, ``2h``, ``3d``, ``2w``, ``5mo``."""
+    seconds = abs(int(seconds))
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 14 * 86400:
+        return f"{seconds // 86400}d"
+    if seconds < 60 * 86400:
+        return f"{seconds // (7 * 86400)}w"
+    if seconds < 365 * 86400:
+        return f"{seconds // (30 * 86400)}mo"
+    return f"{seconds // (365 * 86400)}y"
+
+
+# How pressing an item's time is (what the marker and colour of its deadline say).
+LATE, CLOSING, DUE, GONE, QUIET = "late", "closing", "due", "gone", ""
+
+
+def deadline(row: dict, now: int, settings, *, wide: bool = False,
+             compact: bool = False) -> tuple[str, str]:
+    """(text, level) for an item's time to its deadline.
+
+    New and open items: ``due 40m`` before the client's response target runs out,
+    ``late 2h`` after it, ``closes 3h`` in the last hours of a platform's reply window
+    (``window closes 3h`` when ``wide``) and ``closed`` once it has closed (unanswerable).
+    Snoozed items say when they wake, handled ones their status. ``compact`` keeps it
+    within seven cells.
+    """
+    status = row["status"]
+    if status == "snoozed":
+        until = row.get("snoozed_until")
+        return (f"z {span_short(until - now)}" if until and until > now else "snoozed"), QUIET
+    if status in ("done", "ignored"):
+        return status, QUIET
+    if row.get("outgoing"):
+        return "", QUIET
+    created = int(row["created_at"])
+    window = settings.window_s(row["channel"], row["kind"])
+    if window is not None:
+        closes = created + window
+        if closes <= now:
+            return "closed", GONE
+        if closes - now <= min(settings.window_warning_s, window):
+            left = span_short(closes - now)
+            if compact:
+                return f"win {left}", CLOSING
+            return (f"window closes {left}" if wide else f"closes {left}"), CLOSING
+    due = created + settings.target_s(row["tier"], row.get("client_id"), row.get("target_s"))
+    if due > now:
+        return f"due {span_short(due - now)}", DUE
+    text = f"late {span_short(now - due)}"
+    if compact and len(text) > 7:
+        text = text.replace(" ", "")
+    return text, LATE
+
+
 def relative(ts: int, now: int) -> str:
     """'3 hours ago' / '2 days from now' (humanize)."""
     import humanize

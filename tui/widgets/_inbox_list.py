@@ -1,10 +1,11 @@
 """The inbox as a virtual list: one line per item, drawn on demand from rows fetched by id.
 
-The widget holds only an ``array('q')`` of ids (8 bytes an item: 1M items = 8 MB) and the
-index of the cursor. ``render_line`` maps a screen line to an id, fetches that id's page of
-rows by primary key (``PAGE`` ids at a time) into an LRU cache, and keeps rendered strips in
-another. Nothing here knows about filters or workers: the screen that owns the list decides
-which ids it shows (``set_ids``) and how rows are fetched (``fetch_rows``).
+The widget holds only an ``array('q')`` of ids (8 bytes an item: 1M items = 8 MB), the
+index of the cursor and the set of selected ids. ``render_line`` maps a screen line to an
+id, fetches that id's page of rows by primary key (``PAGE`` ids at a time) into an LRU
+cache, and keeps rendered strips in another. Nothing here knows about filters or workers:
+the screen that owns the list decides which ids it shows (``set_ids``) and how rows are
+fetched (``fetch_rows``).
 """
 from __future__ import annotations
 
@@ -21,20 +22,17 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from inbox.model import CHANNEL_SHORT
-
-from ._format import age_short, fit, fit_right, one_line
+from ._format import fit
+from ._row import row_segments
 
 PAGE = 128  # rows fetched per primary-key query
 ROW_CACHE = 32 * PAGE  # rows kept (a few screens either way of the cursor)
 STRIP_CACHE = 512  # rendered lines kept
-COMPACT_BELOW = 64  # list widths under this get the compact row (phones, split panes)
-
-MARKERS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignored": "-"}
+BULK = 64  # removing more ids than this rebuilds the array once instead of deleting each
 
 
 class InboxList(ScrollView, can_focus=True):
-    """A cursor over an ordered array of interaction ids."""
+    """A cursor over an ordered array of interaction ids, with a selection."""
 
     DEFAULT_CSS = """
     InboxList {
@@ -52,23 +50,36 @@ class InboxList(ScrollView, can_focus=True):
             color: $block-cursor-foreground;
             text-style: $block-cursor-text-style;
         }
+        /* Without colour the cursor still shows. */
+        &:nocolor > .inbox-list--cursor { text-style: reverse; }
+        &:nocolor:focus > .inbox-list--cursor { text-style: reverse bold; }
         & > .inbox-list--new { color: $text-accent; text-style: bold; }
         & > .inbox-list--client { color: $text-primary; }
         & > .inbox-list--muted { color: $text-muted; }
         & > .inbox-list--ours { color: $text-success; }
+        & > .inbox-list--late { color: $text-error; text-style: bold; }
+        & > .inbox-list--warn { color: $text-warning; }
+        & > .inbox-list--selected { background: $accent 25%; }
+        & > .inbox-list--selected-mark { color: $text-accent; text-style: bold; }
     }
     """
     COMPONENT_CLASSES = {
         "inbox-list--cursor", "inbox-list--new", "inbox-list--client", "inbox-list--muted",
-        "inbox-list--ours",
+        "inbox-list--ours", "inbox-list--late", "inbox-list--warn", "inbox-list--selected",
+        "inbox-list--selected-mark",
     }
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", id="inbox.cursor_down", show=False),
         Binding("k,up", "cursor_up", "Up", id="inbox.cursor_up", show=False),
         Binding("g,home", "first", "First", id="inbox.first", show=False),
         Binding("G,end", "last", "Last", id="inbox.last", show=False),
-        Binding("pagedown,space", "page_down", "Page down", id="inbox.page_down", show=False),
-        Binding("pageup", "page_up", "Page up", id="inbox.page_up", show=False),
+        # ctrl+d/ctrl+u as in less and vim: phones' keyboards rarely have page keys.
+        Binding("pagedown,ctrl+d", "page_down", "Page down", id="inbox.page_down", show=False),
+        Binding("pageup,ctrl+u", "page_up", "Page up", id="inbox.page_up", show=False),
+        Binding("x,space", "toggle_select", "Select", id="inbox.select", show=False),
+        Binding("asterisk", "select_all", "Select all", id="inbox.select_all", show=False),
+        Binding("escape", "clear_selection", "Clear selection", id="inbox.select_none",
+                show=False),
     ]
 
     class Highlighted(Message):
@@ -95,20 +106,32 @@ class InboxList(ScrollView, can_focus=True):
         def control(self) -> InboxList:
             return self.inbox_list
 
+    class SelectionChanged(Message):
+        """Items were selected or unselected (``count`` now selected)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     def __init__(
         self,
         fetch_rows: Callable[[Sequence[int]], dict[int, dict]],
         now: Callable[[], int],
+        settings=None,
         *,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        from backlog.settings import Settings
+
         self._fetch_rows = fetch_rows
         self._now = now
+        self.settings = settings or Settings()  # targets and reply windows for deadlines
         self.ids: array = array("q")
         self.cursor = 0
+        self.selected: set[int] = set()
         self.loaded = False  # the first ids arrived (until then the list says "loading")
         self.complete = False  # every id arrived (the first screenful may come alone)
         self.empty_text = "Nothing here."
@@ -116,17 +139,25 @@ class InboxList(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple, Strip] = LRUCache(STRIP_CACHE)
         self._highlighted: int | None = None
         self.painted = False  # a line was drawn after the ids came (the bench's first frame)
+        self.ids_version = 0  # counts set_ids calls; painted_version: the last one drawn
+        self.painted_version = 0
 
     # -- what the list shows --------------------------------------------------------------
 
     def set_ids(self, ids: array, *, keep_id: int | None = None, complete: bool = True) -> None:
         """Show ``ids``; the cursor stays on ``keep_id`` if it is there, else on its index."""
         self.ids = ids
+        self.ids_version += 1
         self.loaded = True
         self.complete = complete
         if keep_id is not None:
             self.cursor = self._index_of(keep_id, self.cursor)
         self.cursor = max(0, min(self.cursor, len(ids) - 1))
+        if self.selected and complete:
+            kept = self.selected.intersection(ids)
+            if kept != self.selected:
+                self.selected = kept
+                self.post_message(self.SelectionChanged(len(kept)))
         self._strips.clear()
         self.virtual_size = Size(0, len(ids))
         self._scroll_to_cursor()
@@ -135,17 +166,31 @@ class InboxList(ScrollView, can_focus=True):
 
     def remove_ids(self, item_ids: Iterable[int]) -> None:
         """Drop items (done, snoozed): the cursor stays on the same line, now the next item."""
-        changed = False
-        for item_id in item_ids:
-            index = self._index_of(item_id, self.cursor, missing=-1)
-            if index < 0:
-                continue
-            del self.ids[index]
-            changed = True
-            if index < self.cursor:
-                self.cursor -= 1
-        if not changed:
+        drop = set(item_ids)
+        if not drop:
             return
+        if len(drop) > BULK:
+            before_cursor = sum(1 for i in self.ids[:self.cursor] if i in drop)
+            kept = array("q", (i for i in self.ids if i not in drop))
+            if len(kept) == len(self.ids):
+                return
+            self.ids = kept
+            self.cursor -= before_cursor
+        else:
+            changed = False
+            for item_id in drop:
+                index = self._index_of(item_id, self.cursor, missing=-1)
+                if index < 0:
+                    continue
+                del self.ids[index]
+                changed = True
+                if index < self.cursor:
+                    self.cursor -= 1
+            if not changed:
+                return
+        if self.selected & drop:
+            self.selected -= drop
+            self.post_message(self.SelectionChanged(len(self.selected)))
         self.cursor = max(0, min(self.cursor, len(self.ids) - 1))
         self._strips.clear()
         self.virtual_size = Size(0, len(self.ids))
@@ -154,7 +199,7 @@ class InboxList(ScrollView, can_focus=True):
         self._post_highlighted()
 
     def update_row(self, item_id: int, **changes) -> None:
-        """Change a cached row in place (status after 'seen') and redraw its line."""
+        """Change a cached row in place (status after 'seen', a pin, tags) and redraw it."""
         row = self._rows.get(item_id)
         if row is not None:
             row.update(changes)
@@ -195,6 +240,48 @@ class InboxList(ScrollView, can_focus=True):
             return self.ids.index(item_id)
         except ValueError:
             return hint if missing is None else missing
+
+    # -- selection ------------------------------------------------------------------------
+
+    def action_toggle_select(self) -> None:
+        """Select or unselect the item under the cursor, then move on to the next."""
+        item_id = self.current_id
+        if item_id is None:
+            return
+        if item_id in self.selected:
+            self.selected.discard(item_id)
+        else:
+            self.selected.add(item_id)
+        self._strips.clear()
+        self.refresh_line(self.cursor)
+        self.post_message(self.SelectionChanged(len(self.selected)))
+        self.move_to(self.cursor + 1)
+
+    def action_select_all(self) -> None:
+        """Select every item in the view (or, when all are selected already, none)."""
+        if not self.ids:
+            return
+        if not self.complete:
+            self.notify("The list is still loading: try again in a moment.", timeout=3)
+            return
+        everything = set(self.ids)
+        self.selected = set() if self.selected == everything else everything
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.SelectionChanged(len(self.selected)))
+
+    def action_clear_selection(self) -> None:
+        if self.selected:
+            self.selected = set()
+            self._strips.clear()
+            self.refresh()
+            self.post_message(self.SelectionChanged(0))
+
+    def chosen_ids(self) -> list[int]:
+        """What an action applies to: the selection in list order, else the cursor's item."""
+        if self.selected:
+            return [i for i in self.ids if i in self.selected]
+        return [] if self.current_id is None else [self.current_id]
 
     # -- cursor ---------------------------------------------------------------------------
 
@@ -277,7 +364,7 @@ class InboxList(ScrollView, can_focus=True):
         super().notify_style_update()
 
     def tick(self) -> None:
-        """Ages changed: redraw every line (called once a minute by the screen)."""
+        """Ages and deadlines changed: redraw every line (the screen calls this each minute)."""
         self._strips.clear()
         self.refresh()
 
@@ -288,6 +375,7 @@ class InboxList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         self.painted = self.loaded
+        self.painted_version = self.ids_version
         if index >= len(self.ids):
             if y == 0 and not self.ids:
                 text = "  loading…" if not self.loaded else f"  {self.empty_text}"
@@ -296,72 +384,30 @@ class InboxList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         item_id = self.ids[index]
         is_cursor = index == self.cursor
-        key = (item_id, width, is_cursor, self.has_focus)
+        selected = item_id in self.selected
+        key = (item_id, width, is_cursor, self.has_focus, selected)
         strip = self._strips.get(key)
         if strip is None:
             row = self.row_at(index)
             if row is None:  # deleted by another process since the ids were read
                 strip = Strip.blank(width, base)
             else:
-                strip = self._render_row(row, width, is_cursor, base)
+                strip = self._render_row(row, width, is_cursor, base, selected)
             self._strips[key] = strip
         return strip
 
-    def _render_row(self, row: dict, width: int, is_cursor: bool, base: Style) -> Strip:
-        """One item as one line: its columns cut to fit, never wrapped."""
-        style = self.get_component_rich_style
-        muted = style("inbox-list--muted")
-        status = row["status"]
-        new = status == "new"
-        accent = style("inbox-list--new") if new else muted
-        author = "you" if row["outgoing"] else one_line(
-            row["author_name"] or row["author_handle"], 80
-        )
-        author_style = style("inbox-list--ours") if row["outgoing"] else (
-            Style(bold=True) if new else Style()
-        )
-        client = one_line(row["client"], 60)
-        channel = CHANNEL_SHORT.get(row["channel"]) or one_line(row["channel"], 20)
-        kind = one_line(row["kind"], 20)
-        age = age_short(row["created_at"], self._now())
-        text = one_line(row["text"])
-        marker = "▲" if row["pinned"] and not new else MARKERS.get(status, " ")
-
-        if width < COMPACT_BELOW:
-            client_w, author_w, age_w = (7, 8, 3) if width >= 36 else (5, 6, 3)
-            columns = [
-                (marker, accent, 1), (client, style("inbox-list--client"), client_w),
-                (channel, muted, 4), (author, author_style, author_w),
-            ]
-        else:
-            wide = width >= 100
-            client_w, author_w, age_w = (16 if wide else 12), (18 if wide else 14), 4
-            columns = [
-                (marker, accent, 1), (client, style("inbox-list--client"), client_w),
-                (channel, muted, 4), (kind, muted, 7), (author, author_style, author_w),
-            ]
-        # One space between columns (none after the marker when narrow); the excerpt
-        # takes what is left.
-        gap_after_marker = width >= COMPACT_BELOW
-        fixed = sum(w for _, _, w in columns) + (len(columns) - 2) + gap_after_marker + 2 + age_w
-        text_w = max(0, width - fixed)
-        segments = []
-        for i, (value, seg_style, col_w) in enumerate(columns):
-            if i > 1 or (i == 1 and gap_after_marker):
-                segments.append(Segment(" ", base))
-            segments.append(Segment(fit(value, col_w), base + seg_style))
-        segments.append(Segment(" ", base))
-        segments.append(Segment(fit(text, text_w), base))
-        segments.append(Segment(" ", base))
-        segments.append(Segment(fit_right(age, age_w), base + muted))
-        # Every cell was counted by fit(): skip measuring the line again, except in the rare
-        # list too narrow for its fixed columns, which is cut.
-        used = fixed + text_w
+    def _render_row(self, row: dict, width: int, is_cursor: bool, base: Style,
+                    selected: bool) -> Strip:
+        segments, used = row_segments(row, width, self._now(), self.settings,
+                                      self.get_component_rich_style, base, selected)
         if used <= width:
             strip = Strip(segments, used).extend_cell_length(width, base)
-        else:
+        else:  # a list too narrow for its fixed columns: cut
             strip = Strip(segments).crop_extend(0, width, base)
+        if selected and not is_cursor:
+            strip = Strip(Segment.apply_style(
+                strip, post_style=self.get_component_rich_style("inbox-list--selected")), width)
         if is_cursor:
-            cursor = style("inbox-list--cursor")
+            cursor = self.get_component_rich_style("inbox-list--cursor")
             strip = Strip(Segment.apply_style(strip, post_style=cursor), width)
         return strip

@@ -5,8 +5,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
+from ._safe import SafeInput
 
-class SearchBar(Input):
+
+class SearchBar(SafeInput):
     """Typing filters the list (the screen debounces it); escape clears and closes."""
 
     BINDINGS = [

@@ -1,0 +1,174 @@
+"""Live: another process changes the file (a background sync, a CLI command) and the app shows
+it within seconds, keeping the cursor on its item (or the nearest one left) and the open item.
+And remote-friendly: without colour, every marker is still a symbol.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import NOW
+from tui_kit import build_inbox, expected, make_app, screen_text, settle
+
+from inbox.model import Interaction
+from inbox.store import Store
+from tui.screens import DetailScreen
+from tui.widgets import CountsHeader, DetailPane, InboxList
+
+
+@pytest.fixture(autouse=True)
+def rome_time(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def inbox_db(db_path):
+    with Store(db_path) as store:
+        ids = build_inbox(store)
+    return db_path, ids
+
+
+def add_urgent_dm(db_path, external_id: str = "new-1") -> int:
+    """What a sync would write: a VIP's Instagram message whose reply window is closing."""
+    with Store(db_path) as other:
+        account = next(a for a in other.accounts() if a.channel == "instagram")
+        other.upsert_interactions([Interaction(
+            account_id=account.id, external_id=external_id, kind="dm",
+            created_at=NOW - 23 * 3600, text="Urgente: siamo in arrivo, avete posto?",
+            author_name="Giulia Neri")], now=NOW)
+        return other.conn.execute("SELECT id FROM interactions WHERE external_id = ?",
+                                  (external_id,)).fetchone()[0]
+
+
+async def test_a_synced_item_appears_in_place_and_the_cursor_stays_on_its_item(inbox_db):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        await pilot.press("j", "j", "j")
+        on = inbox.current_id
+        new_id = add_urgent_dm(db_path)
+        assert app.poll_changes()  # what the timer does every 1.5 s
+        await settle(pilot)
+        assert list(inbox.ids) == expected(db_path)
+        assert inbox.ids[0] == new_id  # the most urgent now
+        assert inbox.current_id == on and inbox.cursor == 4  # same item, one line lower
+        assert "Giulia Neri" in screen_text(app)
+        assert app.screen.query_one(CountsHeader).counts["new"] == 25
+
+
+async def test_an_item_done_elsewhere_leaves_and_the_cursor_takes_its_neighbour(inbox_db, cli):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        assert app.screen.query_one(InboxList).current_id == ids[2]
+        r = cli("--db", db_path, "done", str(ids[2]))  # the CLI, on the same file
+        assert r.code == 0, r.err
+        assert app.poll_changes()
+        await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        assert ids[2] not in inbox.ids
+        assert inbox.current_id == ids[3]  # the next one took its place
+        assert app.screen.query_one(CountsHeader).counts["done"] == 1
+
+
+async def test_the_item_being_read_stays_open_and_shows_what_changed(inbox_db, cli):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        pane = app.screen.query_one(DetailPane)
+        assert pane.has_focus and pane.item_id == ids[0]
+        assert cli("--db", db_path, "done", str(ids[0])).code == 0
+        assert app.poll_changes()
+        await settle(pilot)
+        assert pane.has_focus and pane.item_id == ids[0]  # still reading it
+        assert pane.row["status"] == "done"
+        assert "· done" in screen_text(app)
+        assert ids[0] not in app.screen.query_one(InboxList).ids
+
+
+async def test_the_item_screen_follows_changes_made_elsewhere(inbox_db):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        with Store(db_path) as other:
+            other.set_pinned([ids[0]], True)
+            other.add_tags([ids[0]], ["callback"])
+        assert app.poll_changes()
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert "▲ pinned" in text and "#callback" in text
+
+
+async def test_the_timer_notices_within_a_few_seconds(inbox_db):
+    db_path, _ = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        new_id = add_urgent_dm(db_path)
+        inbox = app.screen.query_one(InboxList)
+        deadline = time.monotonic() + 5
+        while new_id not in inbox.ids:  # the behaviour under test is the timer itself
+            assert time.monotonic() < deadline, "the change did not show within 5 s"
+            await pilot.pause(0.1)
+
+
+async def test_our_own_writes_do_not_reload_the_list_again(inbox_db):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("d", "p")
+        await settle(pilot)
+        assert not app.poll_changes()
+
+
+# -- without colour -------------------------------------------------------------------------------
+
+
+async def test_without_colour_the_markers_and_the_cursor_still_show(inbox_db, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.no_color
+        await pilot.press("x")  # one selected: "+"
+        lines = screen_text(app).splitlines()
+        marks = {line[:2] for line in lines[2:12]}
+        assert "+●" in marks and "!●" in marks  # selected; late or closing, new
+        assert any("late" in line for line in lines) and "closes" in lines[3]
+        inbox = app.screen.query_one(InboxList)
+        strip = inbox.render_line(inbox.cursor - round(inbox.scroll_offset.y))
+        assert all(seg.style and seg.style.reverse for seg in strip if seg.text.strip())
+
+
+async def test_a_snooze_that_ran_out_wakes_when_the_app_opens(inbox_db):
+    db_path, ids = inbox_db
+    with Store(db_path) as other:
+        other.set_status([ids[1]], "snoozed", until=NOW + 60, now=NOW)
+        other.conn.execute("UPDATE interactions SET snoozed_until = ? WHERE id = ?",
+                           (NOW - 60, ids[1]))  # its time came while the app was closed
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.poll_changes()  # the wake is a write, seen like any other change
+        await settle(pilot)
+        assert ids[1] in app.screen.query_one(InboxList).ids
+        with Store(db_path) as other:
+            assert other.row(ids[1])["status"] == "open"

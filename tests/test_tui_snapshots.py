@@ -1,0 +1,68 @@
+"""Every screen of the app as it looks at 80×24 and 40×24 (clock frozen, workers drained).
+
+``pytest --snapshot-update tests/test_tui_snapshots.py`` rewrites the pictures after a
+deliberate change; look at them (``tests/__snapshots__/``) before committing.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import NOW
+from tui_kit import SIZES, build_inbox, make_app, settle
+
+from inbox.outbox import queue_reply
+from inbox.store import Store
+
+
+@pytest.fixture(autouse=True)
+def rome_time(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _app(db_path, *, reply: bool = False):
+    with Store(db_path) as store:
+        ids = build_inbox(store)
+        if reply:  # the item shows its reply waiting in the outbox
+            queue_reply(store, ids[0], "Certo! Vi aspettiamo alle 7.", now=NOW - 120)
+    return make_app(db_path)
+
+
+def keys(*pressed: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in pressed:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+SCREENS = {
+    "inbox": ((), False),
+    "item": (("enter",), True),
+    "snooze": (("s",), False),
+    "filters": (("f", "tab", "space"), False),
+    "tag": (("t",), False),
+    "reply": (("r", *"Grazie, a presto!"), False),
+    "help": (("question_mark",), False),
+    "selection": (("x", "x"), False),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_snapshot(db_path, snap_compare, screen, size):
+    pressed, reply = SCREENS[screen]
+    assert snap_compare(_app(db_path, reply=reply), terminal_size=size,
+                        run_before=keys(*pressed))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_empty_file(tmp_path, monkeypatch, snap_compare, size):
+    monkeypatch.chdir(tmp_path)  # the screen names the file: the same name every run
+    assert snap_compare(make_app("sfogo.db"), terminal_size=size, run_before=keys())

@@ -1,0 +1,110 @@
+"""The ``[keys]`` table: rebinding the app's keys by binding id, checked before use.
+
+::
+
+    [keys]
+    "inbox.done" = "e"               # one key
+    "inbox.snooze" = ["z", "s"]      # or several (a string "z,s" works too)
+
+Every binding in the app has an id (``?`` lists them with their keys). An unknown id, or
+a key that does not reach a program over SSH or tmux (ctrl+enter, shift+enter, and the
+ctrl keys terminals turn into other keys), is one line of error at startup and is left
+out; the rest of the table still applies.
+"""
+from __future__ import annotations
+
+import inspect
+import string
+
+# Named keys every terminal sends, through SSH and tmux alike.
+NAMED_KEYS = frozenset({
+    "enter", "escape", "tab", "shift+tab", "backspace", "delete", "insert", "home", "end",
+    "pageup", "pagedown", "up", "down", "left", "right", "space",
+    *(f"f{n}" for n in range(1, 13)),
+})
+# ctrl+h/i/m/[ arrive as backspace, tab, enter and escape: binding them would not work.
+CTRL_TAKEN = {"h": "backspace", "i": "tab", "m": "enter"}
+
+
+def known_bindings() -> dict[str, tuple[str, str]]:
+    """Every binding id in the app: id -> (default keys, description)."""
+    from textual.binding import Binding
+
+    from . import app, screens, widgets
+
+    classes = [app.SfogoApp]
+    for module in (screens, widgets):
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name, None)
+            if inspect.isclass(obj):
+                classes.append(obj)
+    found: dict[str, tuple[str, str]] = {}
+    for cls in classes:
+        for klass in cls.__mro__:
+            for binding in klass.__dict__.get("BINDINGS", ()):
+                if isinstance(binding, Binding) and binding.id:
+                    found.setdefault(binding.id, (binding.key, binding.description))
+    return found
+
+
+def check_key(key: str) -> str | None:
+    """Why ``key`` cannot be used (None: it can). ``key`` is a Textual key name or one
+    character."""
+    if not key:
+        return "an empty key"
+    if len(key) == 1:
+        return None if key.isprintable() and key != " " else "not a printable key"
+    lowered = key.lower()
+    if lowered in NAMED_KEYS:
+        return None
+    modifiers, _, base = lowered.rpartition("+")
+    if modifiers == "ctrl":
+        if base in ("enter", "return"):
+            return "ctrl+enter does not reach programs over SSH or tmux"
+        if base in CTRL_TAKEN:
+            return f"terminals send {key} as {CTRL_TAKEN[base]}"
+        if len(base) == 1 and base in string.ascii_lowercase:
+            return None
+        return "only ctrl+letter survives SSH and tmux"
+    if modifiers:
+        if lowered in ("shift+enter", "shift+return"):
+            return "shift+enter does not reach programs over SSH or tmux"
+        return f"{modifiers}+ keys do not reliably reach programs over SSH or tmux"
+    # A Textual character name such as "question_mark" or "asterisk".
+    from textual.keys import key_to_character
+
+    if key_to_character(key) is not None:
+        return None
+    return "not a key name (use a character, a name like pagedown or f2, or ctrl+letter)"
+
+
+def parse_keys(data: dict, known: dict[str, tuple[str, str]] | None = None
+               ) -> tuple[dict[str, str], list[str]]:
+    """The usable part of ``[keys]`` as a Textual keymap, and one line per mistake."""
+    table = data.get("keys", {})
+    if not isinstance(table, dict):
+        return {}, ["config: [keys] must be a table of binding id = key"]
+    known = known_bindings() if known is None else known
+    keymap: dict[str, str] = {}
+    errors: list[str] = []
+    for binding_id, value in table.items():
+        if binding_id not in known:
+            close = [k for k in known if k.split(".")[-1] == binding_id.split(".")[-1]]
+            hint = f" (did you mean {close[0]!r}?)" if close else " (? lists the ids)"
+            errors.append(f"config: [keys] has no binding {binding_id!r}{hint}")
+            continue
+        if isinstance(value, str):
+            keys = [k.strip() for k in value.split(",")] if len(value.strip()) > 1 else [value]
+        elif isinstance(value, list) and all(isinstance(k, str) for k in value):
+            keys = [k if len(k) == 1 else k.strip() for k in value]
+        else:
+            errors.append(f"config: [keys] {binding_id} must be a key or a list of keys")
+            continue
+        bad = next(((k, why) for k in keys if (why := check_key(k))), None)
+        if bad:
+            errors.append(f"config: [keys] {binding_id} = {bad[0]!r}: {bad[1]}")
+            continue
+        from textual.keys import _character_to_key  # "," -> "comma": the list stays a list
+
+        keymap[binding_id] = ",".join(_character_to_key(k) if len(k) == 1 else k for k in keys)
+    return keymap, errors

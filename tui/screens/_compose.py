@@ -1,0 +1,112 @@
+"""``r``: write a reply. It goes into the outbox as *queued*; sync sends it when the channel
+is reachable, exactly once (inbox/outbox.py). The screen says so plainly.
+
+The composer is a TextArea: enter starts a new line, ctrl+s queues (ctrl+enter does not
+reach programs over SSH), escape cancels. q types a q.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from inbox.errors import SfogoError
+from inbox.store import Store
+
+from ..widgets._format import one_line
+from ..widgets._safe import SafeTextArea
+
+
+class ReplyScreen(ModalScreen[int | None]):
+    """Returns the queued reply's id, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    ReplyScreen {
+        align: center middle;
+        & > Vertical {
+            width: 72;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: round $primary;
+            border-title-align: left;
+            border-subtitle-align: left;
+            background: $surface;
+            padding: 0 1;
+        }
+        & #reply-to { height: auto; max-height: 4; color: $text-muted; }
+        & SafeTextArea { height: 8; margin-top: 1; }
+        & #reply-error { color: $text-error; height: auto; }
+        & #reply-hint { color: $text-muted; height: auto; }
+    }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "queue", "Queue reply", id="reply.queue"),
+        Binding("escape", "cancel", "Cancel", id="reply.cancel"),
+    ]
+
+    def __init__(self, row: dict, db_path: str | Path, now) -> None:
+        super().__init__()
+        self.row = row
+        self._db_path = db_path
+        self._now = now
+
+    def compose(self) -> ComposeResult:
+        row = self.row
+        who = one_line(row["author_name"], 60) or one_line(row["author_handle"], 60) or "them"
+        with Vertical() as box:
+            box.border_title = "Reply"
+            box.border_subtitle = "ctrl+s queue · esc cancel"
+            yield Static(Content.from_markup(
+                "To [b]$who[/b] on $channel ($client):\n[i]$text[/i]",
+                who=who, channel=row["channel"], client=one_line(row["client"], 60),
+                text=one_line(row["text"], 240)), id="reply-to")
+            yield SafeTextArea(id="reply-text", soft_wrap=True, show_line_numbers=False,
+                               tab_behavior="focus")
+            yield Static(Content(""), id="reply-error")
+            yield Static(Content(
+                "Queued replies are sent by sync when the channel is reachable."),
+                id="reply-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#reply-text", SafeTextArea).focus()
+
+    def action_queue(self) -> None:
+        text = self.query_one("#reply-text", SafeTextArea).text
+        if not text.strip():
+            self._error("Write something first: an empty reply is not queued.")
+            return
+        self._queue(text)
+
+    @work(thread=True, group="reply-queue", exclusive=True, exit_on_error=False)
+    def _queue(self, text: str) -> int:
+        from inbox.outbox import queue_reply
+
+        with Store(self._db_path) as store:
+            return queue_reply(store, self.row["id"], text, now=self._now())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "reply-queue":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.dismiss(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            if isinstance(error, SfogoError):
+                self._error(str(error))
+            else:
+                self._error(f"Could not queue the reply: {type(error).__name__}: {error}")
+
+    def _error(self, text: str) -> None:
+        # Error text can quote the item or the file: Content, never markup.
+        self.query_one("#reply-error", Static).update(Content(text))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,113 @@
+"""``?``: the keys that work where you are, as they are bound now (after ``[keys]``), with
+the binding ids the config uses to rebind them."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP_FOOTER = """\
+Rebind any key in the config file, by id:
+  [keys]
+  "inbox.done" = "e"
+Keys that travel over SSH and tmux: letters, arrows,
+F-keys, ctrl+letter. Modals close with q or escape."""
+
+
+def key_table(entries: list[tuple[str, str, str]], width: int) -> Content:
+    """One line per binding: keys, what it does, its id (below it when narrow)."""
+    keys_w = max((len(k) for k, _, _ in entries), default=4)
+    keys_w = min(keys_w, 14)
+    desc_w = max((len(d) for _, d, _ in entries), default=8)
+    lines = []
+    for keys, description, binding_id in entries:
+        if width >= keys_w + desc_w + len(binding_id) + 6:
+            lines.append(Content.from_markup(
+                "[b]$keys[/b] $desc [$text-muted]$id[/]",
+                keys=keys.ljust(keys_w), desc=description.ljust(desc_w), id=binding_id))
+        else:
+            lines.append(Content.from_markup(
+                "[b]$keys[/b] $desc\n$pad[$text-muted]$id[/]",
+                keys=keys.ljust(keys_w), desc=description, id=binding_id,
+                pad=" " * (keys_w + 1)))
+    return Content("\n").join(lines)
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        & > VerticalScroll {
+            width: 76;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: round $primary;
+            border-title-align: left;
+            border-subtitle-align: left;
+            background: $surface;
+            padding: 0 1;
+        }
+        & #help-keys { height: auto; }
+        & #help-footer { height: auto; margin-top: 1; color: $text-muted; }
+    }
+    """
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+        Binding("j,down", "scroll('down')", "Scroll down", id="help.down", show=False),
+        Binding("k,up", "scroll('up')", "Scroll up", id="help.up", show=False),
+    ]
+
+    def __init__(self, title: str, entries: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self._title = title
+        self._entries = entries
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as box:
+            box.border_title = f"Keys · {self._title}"
+            box.border_subtitle = "q closes"
+            yield Static(id="help-keys")
+            yield Static(Content(HELP_FOOTER), id="help-footer")
+
+    def on_resize(self) -> None:
+        box = self.query_one(VerticalScroll)
+        width = max(20, min(self.size.width, 76) - 4)
+        box.query_one("#help-keys", Static).update(key_table(self._entries, width))
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+        self.on_resize()
+
+    def action_scroll(self, direction: str) -> None:
+        box = self.query_one(VerticalScroll)
+        if direction == "down":
+            box.scroll_down(animate=False)
+        else:
+            box.scroll_up(animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def bindings_of(screen) -> list[tuple[str, str, str]]:
+    """(keys, description, id) for every binding with an id active on ``screen``, in the
+    order the focused widget, its containers, the screen and the app declare them."""
+    app = screen.app
+    seen: dict[str, list] = {}
+    order: list[str] = []
+    for _key, active in screen.active_bindings.items():
+        binding: Binding = active.binding
+        if not binding.id:
+            continue
+        if binding.id not in seen:
+            seen[binding.id] = [binding.description or binding.action, []]
+            order.append(binding.id)
+        display = app.get_key_display(binding)
+        if display not in seen[binding.id][1]:
+            seen[binding.id][1].append(display)
+    notes = screen.binding_notes() if hasattr(screen, "binding_notes") else {}
+    return [(" ".join(seen[i][1]), notes.get(i, seen[i][0]), i) for i in order]

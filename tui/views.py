@@ -1,0 +1,321 @@
+"""Saved views (keys 1–9) and the filters laid over them: what the inbox lists, and in which order.
+
+A view is a named filter. Five come built in; the config adds more, like gh-dash's
+sections::
+
+    [[views]]
+    name = "Rome, private"
+    client = "Hotel Roma Centrale"     # a name or a list of names
+    channel = ["instagram", "facebook"]
+    kind = ["dm", "email"]
+    status = ["new", "open", "snoozed"] # default: new and open
+    tier = "vip"
+    backlog = true                      # only what the gaps left behind
+    due = "today"                       # or a duration: "4h" (the response target runs out by then)
+    search = "rimborso"
+    tag = "invoice"
+    pinned = true
+
+A user view named like a built-in one replaces it. Views are checked when the app starts;
+each mistake is one line and the view is left out, nothing crashes.
+
+Resolving a view (names to ids, backlog cutoffs, due horizons) needs the store, so it runs
+in the list's worker: :func:`resolve` turns a view and the ``f`` filters into a
+:class:`Query`, and :func:`iter_query_ids` lists its ids in urgency order (the triage
+index) or, when urgency would mean scoring a huge set (done items, a search matching
+thousands), newest first.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from inbox.errors import SfogoError
+from inbox.model import CHANNELS, KINDS, STATUSES, TIERS
+from inbox.store import InboxFilter, Store, fts_query
+from inbox.text import sanitize
+from inbox.when import parse_duration
+
+MAX_VIEWS = 9  # keys 1-9
+NAME_MAX = 24
+# A search matching at most this many items (any status) is ranked by urgency, scored in
+# memory: at 1M items, 27k matches of which 3k open took 50-90 ms. A bigger one is listed
+# newest first (architecture: ranking a big match set is slow; recency is index-served).
+SEARCH_RANK_LIMIT = 30_000
+URGENCY, NEWEST = "urgency", "newest"
+# Statuses triage ranks; the others (done, ignored) list newest first.
+RANKED_STATUSES = ("new", "open", "snoozed")
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A named filter. Empty fields do not narrow; ``statuses`` empty means new and open."""
+
+    name: str
+    clients: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    backlog: bool = False
+    due: str = ""  # "", "today" or a duration ("4h")
+    search: str = ""
+    tag: str = ""
+    pinned: bool | None = None
+
+
+DEFAULT_VIEWS = (
+    View("Inbox"),
+    View("Backlog", backlog=True),
+    View("Due today", due="today"),
+    View("VIP", tiers=("vip",)),
+    View("Private messages", kinds=("dm", "email")),
+)
+
+
+@dataclass(slots=True)
+class Filters:
+    """What ``f`` lays over the current view (client ids, channels, kinds, statuses)."""
+
+    client_ids: tuple[int, ...] = ()
+    channels: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    backlog: bool = False
+
+    def active(self) -> bool:
+        return bool(self.client_ids or self.channels or self.kinds or self.statuses
+                    or self.backlog)
+
+
+# -- the config ---------------------------------------------------------------------------
+
+_FIELDS = ("name", "client", "channel", "kind", "status", "tier", "backlog", "due", "search",
+           "tag", "pinned")
+_VOCAB = {"channel": CHANNELS, "kind": KINDS, "status": STATUSES, "tier": TIERS}
+
+
+def _strings(label: str, key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise SfogoError(f"{label}: {key} must be a word or a list of words")
+    words = tuple(dict.fromkeys(sanitize(v, single_line=True).strip() for v in value))
+    allowed = _VOCAB.get(key)
+    if allowed:
+        for word in words:
+            if word not in allowed:
+                raise SfogoError(f"{label}: unknown {key} {word!r}: use {', '.join(allowed)}")
+    return words
+
+
+def _view(index: int, table: object) -> View:
+    label = f"config: [[views]] #{index}"
+    if not isinstance(table, dict):
+        raise SfogoError(f"{label} must be a table with a name and filters")
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SfogoError(f"{label} needs a name")
+    name = sanitize(name, single_line=True).strip()[:NAME_MAX]  # shown in the view bar
+    label = f"config: view {name!r}"
+    unknown = sorted(set(table) - set(_FIELDS))
+    if unknown:
+        raise SfogoError(f"{label} has no field {unknown[0]!r}: use {', '.join(_FIELDS)}")
+    fields: dict = {"name": name}
+    for key, attr in (("client", "clients"), ("channel", "channels"), ("kind", "kinds"),
+                      ("status", "statuses"), ("tier", "tiers")):
+        if key in table:
+            fields[attr] = _strings(label, key, table[key])
+    for key in ("backlog", "pinned"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise SfogoError(f"{label}: {key} must be true or false")
+            fields[key] = table[key]
+    for key in ("search", "tag"):
+        if key in table:
+            if not isinstance(table[key], str):
+                raise SfogoError(f"{label}: {key} must be text")
+            fields[key] = " ".join(sanitize(table[key], single_line=True).split())
+    if "due" in table:
+        due = table["due"]
+        if not isinstance(due, str) or not due.strip():
+            raise SfogoError(f"{label}: due must be \"today\" or a duration like \"4h\"")
+        due = due.strip().lower()
+        if due != "today":
+            try:
+                parse_duration(due)
+            except SfogoError:
+                raise SfogoError(
+                    f"{label}: due must be \"today\" or a duration like \"4h\", not {due!r}"
+                ) from None
+        fields["due"] = due
+    return View(**fields)
+
+
+def parse_views(data: dict) -> tuple[list[View], list[str]]:
+    """The views for keys 1–9 (built-in, then the config's) and one line per mistake."""
+    views = list(DEFAULT_VIEWS)
+    errors: list[str] = []
+    tables = data.get("views", [])
+    if isinstance(tables, dict):  # [views] instead of [[views]]
+        tables = [tables]
+    if not isinstance(tables, list):
+        return views, ["config: views must be [[views]] tables, each with a name"]
+    for index, table in enumerate(tables, start=1):
+        try:
+            view = _view(index, table)
+        except SfogoError as exc:
+            errors.append(str(exc))
+            continue
+        same = [i for i, v in enumerate(views) if v.name.casefold() == view.name.casefold()]
+        if same:
+            views[same[0]] = view
+        elif len(views) >= MAX_VIEWS:
+            errors.append(f"config: view {view.name!r} left out: keys 1-9 hold {MAX_VIEWS} views")
+        else:
+            views.append(view)
+    return views, errors
+
+
+# -- resolving ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Query:
+    """A resolved view: the store filter, per-account cutoffs, and the order to list in."""
+
+    flt: InboxFilter
+    before: dict[int, int] | None = None  # account id -> only items created before this
+    order: str = URGENCY
+    problems: list[str] = field(default_factory=list)  # e.g. a client that no longer exists
+    empty: bool = False  # the filters exclude each other: nothing to read
+
+
+def _both(a: Sequence, b: Sequence) -> tuple | None:
+    """The intersection of two 'any of' lists (empty = no limit); None when nothing is left."""
+    if not a:
+        return tuple(b)
+    if not b:
+        return tuple(a)
+    both = tuple(x for x in a if x in b)
+    return both or None
+
+
+def end_of_day(now: int) -> int:
+    """The next local midnight after ``now``."""
+    today = dt.datetime.fromtimestamp(now).astimezone()
+    midnight = (today + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int(midnight.timestamp())
+
+
+def _merge_before(a: dict[int, int] | None, b: dict[int, int]) -> dict[int, int]:
+    if a is None:
+        return b
+    return {acc: min(t, b[acc]) for acc, t in a.items() if acc in b}
+
+
+def resolve(view: View, filters: Filters, store: Store, settings, now: int, *,
+            search: str = "", gaps=None) -> Query:
+    """The view and the ``f`` filters as one query (runs in a worker: it reads the store)."""
+    from backlog.gaps import find_gaps
+    from backlog.measure import cutoffs
+
+    problems: list[str] = []
+    nothing = False
+    flt = InboxFilter(statuses=("new", "open"), search=search or view.search, tag=view.tag,
+                      pinned=view.pinned)
+    statuses = _both(view.statuses, filters.statuses)
+    if statuses is None:
+        nothing = True
+    elif statuses:
+        flt.statuses = statuses
+    client_ids: tuple[int, ...] = ()
+    if view.clients or view.tiers:
+        rows = store.conn.execute("SELECT id, name, tier FROM clients").fetchall()
+        by_name = {name.casefold(): cid for cid, name, _tier in rows}
+        wanted = set()
+        for name in view.clients:
+            cid = by_name.get(name.casefold())
+            if cid is None:
+                problems.append(f"view {view.name!r}: no client {name!r}")
+            else:
+                wanted.add(cid)
+        if view.clients and view.tiers:
+            wanted &= {cid for cid, _n, tier in rows if tier in view.tiers}
+        elif view.tiers:
+            wanted = {cid for cid, _n, tier in rows if tier in view.tiers}
+        client_ids = tuple(sorted(wanted))
+        if not client_ids:
+            nothing = True
+    both = _both(client_ids, filters.client_ids)
+    if both is None:
+        nothing = True
+    flt.client_ids = both or ()
+    for attr in ("channels", "kinds"):
+        both = _both(getattr(view, attr), getattr(filters, attr))
+        if both is None:
+            nothing = True
+        setattr(flt, attr, both or ())
+    before: dict[int, int] | None = None
+    if view.backlog or filters.backlog:
+        gaps = find_gaps(store, now=now) if gaps is None else gaps
+        before = cutoffs(store, gaps, now)
+    if view.due:
+        horizon = end_of_day(now) if view.due == "today" else now + parse_duration(view.due)
+        due: dict[int, int] = {}
+        for aid, cid, tier, own in store.conn.execute(
+            "SELECT a.id, c.id, c.tier, c.target_s FROM accounts a"
+            " JOIN clients c ON c.id = a.client_id"
+        ):
+            # Due by the horizon: created_at + target <= horizon.
+            due[aid] = horizon - settings.target_s(tier, cid, own) + 1
+        before = _merge_before(before, due)
+    if before is not None and not before:
+        nothing = True
+    order = URGENCY
+    if any(s not in RANKED_STATUSES for s in (flt.statuses or STATUSES)):
+        order = NEWEST  # ranking every done item would score the whole file
+    elif flt.search and not nothing and _matches_more_than(store, flt.search, SEARCH_RANK_LIMIT):
+        order = NEWEST
+    return Query(flt, before, order, problems, empty=nothing)
+
+
+def _matches_more_than(store: Store, text: str, limit: int) -> bool:
+    query = fts_query(text)
+    if not query:
+        return False
+    n = store.conn.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM interactions_fts WHERE interactions_fts"
+        " MATCH ? LIMIT ?)", (query, limit + 1),
+    ).fetchone()[0]
+    return n > limit
+
+
+def with_cutoffs(flt: InboxFilter, before: dict[int, int] | None) -> InboxFilter:
+    """``flt`` with the per-account cutoffs spelled as SQL (for the newest-first listing)."""
+    if before is None:
+        return flt
+    out = replace(flt, extra_where=list(flt.extra_where), extra_params=list(flt.extra_params))
+    if not before:
+        out.extra_where.append("0")
+        return out
+    terms = " OR ".join("(i.account_id = ? AND i.created_at < ?)" for _ in before)
+    out.extra_where.append(f"({terms})")
+    for account_id, cutoff in sorted(before.items()):
+        out.extra_params += [account_id, cutoff]
+    return out
+
+
+def iter_query_ids(store: Store, query: Query, settings, now: int, *,
+                   gaps=None) -> Iterator[int]:
+    """The query's ids in its order, lazily (the first page of the urgency order comes from
+    the triage index in milliseconds; the rest streams)."""
+    if query.empty:
+        return iter(())
+    if query.order == NEWEST:
+        return store.iter_ids(with_cutoffs(query.flt, query.before))
+    from backlog.triage import iter_triage
+
+    ranked = iter_triage(store, query.flt, settings, now, before=query.before, gaps=gaps)
+    return (r.id for r in ranked)

@@ -1,0 +1,108 @@
+"""One inbox item as one line: urgency marker, client, channel, kind, author, excerpt, age and
+time to deadline, cut to fit and never wrapped.
+
+At 64 columns and more::
+
+    !● Hotel Roma  ig dm      Marco Rossi  Ciao, vorrei prenotare una…   2h  late 1h
+
+Under 64 (phones, split panes) a compact line keeps client, channel, author, excerpt and
+deadline::
+
+    !● Hotel  ig   Marco  Ciao, vor… late 1h
+
+The first cell says how pressing the item is, with a symbol so it reads without colour:
+``+`` selected, ``✕`` unanswerable (the platform's reply window closed), ``!`` late or a
+reply window closing, ``▲`` pinned. The second is the status: ``●`` new, ``z`` snoozed,
+``✓`` done, ``-`` ignored, blank when open.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+
+from inbox.model import CHANNEL_SHORT
+
+from ._format import CLOSING, GONE, LATE, age_short, deadline, fit, fit_right, one_line
+
+COMPACT_BELOW = 64  # list widths under this get the compact row
+STATUS_MARKS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignored": "-"}
+KIND_SHORT = {"mention": "ment", "comment": "cmt", "reply": "reply", "dm": "dm",
+              "email": "email", "review": "review"}
+
+
+def urgency_mark(row: dict, level: str, selected: bool) -> str:
+    if selected:
+        return "+"
+    if level == GONE:
+        return "✕"
+    if level in (LATE, CLOSING):
+        return "!"
+    if row["pinned"]:
+        return "▲"
+    return " "
+
+
+def where_short(row: dict) -> str:
+    """'ig dm', 'mast reply', 'mail' (an e-mail account's e-mails need no kind)."""
+    channel = CHANNEL_SHORT.get(row["channel"]) or one_line(row["channel"], 20)
+    kind = KIND_SHORT.get(row["kind"], one_line(row["kind"], 20))
+    if row["channel"] == "email" and row["kind"] == "email":
+        return channel
+    return f"{channel} {kind}"
+
+
+def row_segments(row: dict, width: int, now: int, settings,
+                 style: Callable[[str], Style], base: Style,
+                 selected: bool = False) -> tuple[list[Segment], int]:
+    """The line's segments and the cells they take (each cell counted by ``fit``)."""
+    muted = style("inbox-list--muted")
+    new = row["status"] == "new"
+    compact = width < COMPACT_BELOW
+    wide = width >= 100
+    due_text, level = deadline(row, now, settings, wide=wide, compact=compact)
+    mark = urgency_mark(row, level, selected)
+    mark_style = {"+": "inbox-list--selected-mark", "✕": "inbox-list--muted",
+                  "!": "inbox-list--late", "▲": "inbox-list--warn"}.get(mark)
+    due_style = {LATE: style("inbox-list--late"), CLOSING: style("inbox-list--warn"),
+                 GONE: muted}.get(level, Style() if level else muted)
+    author = "you" if row["outgoing"] else one_line(
+        row["author_name"] or row["author_handle"], 80
+    )
+    author_style = style("inbox-list--ours") if row["outgoing"] else (
+        Style(bold=True) if new else Style()
+    )
+    client = one_line(row["client"], 60)
+    text = one_line(row["text"])
+    status_mark = STATUS_MARKS.get(row["status"], " ")
+    head = [
+        (mark, style(mark_style) if mark_style else Style(), 1),
+        (status_mark, style("inbox-list--new") if new else muted, 1),
+    ]
+    if compact:
+        client_w, author_w = (6, 6) if width >= 36 else (5, 5)
+        middle = [(client, style("inbox-list--client"), client_w),
+                  (CHANNEL_SHORT.get(row["channel"]) or one_line(row["channel"], 20), muted, 4),
+                  (author, author_style, author_w)]
+        tail = [(due_text, due_style, 7)]
+    else:
+        client_w, author_w, due_w = (16, 18, 16) if wide else (11, 12, 10)
+        middle = [(client, style("inbox-list--client"), client_w),
+                  (where_short(row), muted, 10), (author, author_style, author_w)]
+        tail = [(age_short(row["created_at"], now), muted, 4), (due_text, due_style, due_w)]
+    # The two marks touch; every other column is followed by one space, the excerpt
+    # takes what is left.
+    fixed = 2 + sum(w + 1 for _, _, w in middle) + sum(w + 1 for _, _, w in tail) + 1
+    text_w = max(0, width - fixed)
+    segments = [Segment(fit(value, w), base + st) for value, st, w in head]
+    for value, st, w in middle:
+        segments.append(Segment(" ", base))
+        segments.append(Segment(fit(value, w), base + st))
+    segments.append(Segment(" ", base))
+    segments.append(Segment(fit(text, text_w), base))
+    for i, (value, st, w) in enumerate(tail):
+        segments.append(Segment(" ", base))
+        cell = fit_right(value, w) if i == 0 and not compact else fit(value, w)
+        segments.append(Segment(cell, base + st))
+    return segments, fixed + text_w
