@@ -35,15 +35,20 @@ def backlog_filter(store: Store, *, now: int | None = None, gaps: list[Gap] | No
     now = when.now() if now is None else now
     gaps = find_gaps(store, now=now) if gaps is None else gaps
     flt = base or InboxFilter(statuses=("new", "open", "snoozed"))
-    limits = cutoffs(store, gaps, now)
+    add_cutoffs(flt, cutoffs(store, gaps, now))
+    return flt
+
+
+def add_cutoffs(flt: InboxFilter, limits: dict[int, int]) -> None:
+    """Narrow ``flt`` (in place) to items older than their account's cutoff in ``limits``
+    (account id -> epoch seconds); with no cutoffs, to nothing."""
     if not limits:
         flt.extra_where.append("0")
-        return flt
+        return
     terms = " OR ".join("(i.account_id = ? AND i.created_at < ?)" for _ in limits)
     flt.extra_where.append(f"({terms})")
     for account_id, cutoff in sorted(limits.items()):
         flt.extra_params += [account_id, cutoff]
-    return flt
 
 
 @dataclass(slots=True)

@@ -340,7 +340,8 @@ def explain(row: Mapping, settings: Settings, now: int, *,
                 if age > 0 else "just arrived"),
     }
     if closes is None:
-        notes["window"] = f"no reply window for a {channel} {kind}"
+        notes["window"] = ("no reply window for e-mail" if kind == "email" else
+                           f"no reply window for a {channel} {kind}")
         notes["unanswerable"] = "can always be answered"
     elif unanswerable:
         notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"

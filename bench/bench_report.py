@@ -6,16 +6,10 @@ load is ``triage_keys_s``, measured in bench_triage). Targets at --size 1000000:
 """
 from __future__ import annotations
 
-import os
-import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from bench.harness import BenchEnv, metric
+from bench.harness import BenchEnv, cli_seconds, metric
 
-_CLI = "import sys; from tui.cli import main; sys.exit(main())"
 _PREPARED: dict[int, Path] = {}
 HOTEL = "Hotel Aurelia Roma"  # the demo's VIP client, the biggest
 
@@ -41,19 +35,7 @@ def _prepared(env: BenchEnv) -> Path:
 def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 3) -> float:
     """Median wall time of ``sfogo --db FILE ARGS`` (after one warm-up run)."""
     path = _prepared(env)
-    environ = {**os.environ, "SFOGO_CONFIG": str(env.workdir / "report-config.toml"),
-               "COLUMNS": "80"}
-    command = [sys.executable, "-c", _CLI, "--db", str(path), *args]
-    samples = []
-    for n in range(repeat + 1):
-        start = time.perf_counter()
-        done = subprocess.run(command, env=environ, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0:
-            raise RuntimeError(f"sfogo {' '.join(args)} failed: {done.stderr.strip()}")
-        if n:  # the first run warms the page cache
-            samples.append(elapsed)
-    return statistics.median(samples)
+    return cli_seconds(path, env.workdir / "report-config.toml", *args, repeat=repeat)
 
 
 @metric("plan_cli_s", unit="s")

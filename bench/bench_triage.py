@@ -6,17 +6,12 @@ metrics then measure the steady state a manager sees.
 """
 from __future__ import annotations
 
-import os
-import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from bench.harness import BenchEnv, median_ms, metric
+from bench.harness import BenchEnv, cli_seconds, median_ms, metric
 
 _PREPARED: dict[int, tuple[Path, float]] = {}
-_CLI = "import sys; from tui.cli import main; sys.exit(main())"
 
 
 def _prepared(env: BenchEnv) -> tuple[Path, float]:
@@ -68,19 +63,7 @@ def triage_first_page_ms(env: BenchEnv) -> float:
 def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 5) -> float:
     """Median wall time of ``sfogo --db FILE ARGS`` in a fresh process."""
     path, _ = _prepared(env)
-    environ = {**os.environ, "SFOGO_CONFIG": str(env.workdir / "no-config.toml"),
-               "COLUMNS": "80"}
-    command = [sys.executable, "-c", _CLI, "--db", str(path), *args]
-    samples = []
-    for n in range(repeat + 1):
-        start = time.perf_counter()
-        done = subprocess.run(command, env=environ, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0:
-            raise RuntimeError(f"sfogo {' '.join(args)} failed: {done.stderr.strip()}")
-        if n:  # the first run warms the page cache
-            samples.append(elapsed)
-    return statistics.median(samples)
+    return cli_seconds(path, env.workdir / "no-config.toml", *args, repeat=repeat)
 
 
 @metric("next_cli_s", unit="s")

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -59,6 +62,26 @@ def median_ms(func: Callable[[], object], *, repeat: int = 21, warmup: int = 2) 
         start = time.perf_counter()
         func()
         samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+_CLI = "import sys; from tui.cli import main; sys.exit(main())"
+
+
+def cli_seconds(db: Path, config: Path, *args: str, repeat: int) -> float:
+    """Median wall time of ``sfogo --db DB ARGS`` in a fresh process (after one warm-up run,
+    which warms the page cache), with SFOGO_CONFIG=config and an 80-column terminal."""
+    environ = {**os.environ, "SFOGO_CONFIG": str(config), "COLUMNS": "80"}
+    command = [sys.executable, "-c", _CLI, "--db", str(db), *args]
+    samples = []
+    for n in range(repeat + 1):
+        start = time.perf_counter()
+        done = subprocess.run(command, env=environ, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"sfogo {' '.join(args)} failed: {done.stderr.strip()}")
+        if n:
+            samples.append(elapsed)
     return statistics.median(samples)
 
 

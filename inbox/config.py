@@ -15,6 +15,14 @@ from pathlib import Path
 
 from .errors import SfogoError
 
+# Every top-level table some layer reads; anything else is a typo ("[triag]") and is refused.
+KNOWN_TABLES = (
+    "triage", "tiers", "kinds", "windows", "keywords",  # backlog/settings.py
+    "work", "effort", "plan",                            # backlog/plan.py, workhours.py
+    "views", "keys",                                     # tui/views.py, tui/keymap.py
+    "accounts",                                          # inbox/credentials.py
+)
+
 # Keys whose values are secrets wherever they appear in the file.
 SECRET_KEYS = ("token", "password", "app_password", "secret", "refresh_token", "access_token")
 
@@ -59,6 +67,10 @@ def load(path: str | os.PathLike | None = None, *, warn=None) -> dict:
         raise SfogoError(f"the config file {file} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
+    unknown = [name for name in data if name not in KNOWN_TABLES]
+    if unknown:
+        raise SfogoError(f"{file}: unknown table [{unknown[0]}]; the tables are "
+                         f"{', '.join(KNOWN_TABLES)}")
     if _has_secrets(data):
         mode = file.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):

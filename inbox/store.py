@@ -148,13 +148,17 @@ class InboxFilter:
 class Store:
     """An open sfogo data file. Use one per thread; close it (or use ``with``) when done."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike, *, create: bool = True,
+                 create_folder: bool = True) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise StoreError(f"no data file at {self.path}: run 'sfogo demo' or add a client")
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder, not a data file: pass a file to --db")
         parent = self.path.parent
+        if not parent.exists() and not create_folder:
+            # A path the user typed: a typo must not quietly start an empty inbox elsewhere.
+            raise StoreError(f"no folder {parent}: check the path, or create the folder first")
         if not parent.exists():
             try:
                 parent.mkdir(parents=True, exist_ok=True)

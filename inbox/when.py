@@ -17,8 +17,8 @@ _DURATION_WHOLE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[wdhms]\s*)+$")
 _CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
-DURATION_HELP = "use a duration like 90m, 2h, 1d12h or 2w"
-WHEN_HELP = "use a duration (2h, 3d), 'now', 'today 17:00', 'tomorrow 9:00', a weekday or ISO 8601"
+DURATION_HELP = "try 90m, 2h, 1d12h or 2w"
+WHEN_HELP = "try 2h, 3d, 'tomorrow 9:00', monday or ISO 8601"
 
 
 def now() -> int:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -26,6 +28,47 @@ def store(db_path):
     s = Store(db_path)
     yield s
     s.close()
+
+
+@pytest.fixture
+def rome_time(monkeypatch):
+    """Local times in a fixed zone, Europe/Rome (the demo's stories are told in Rome time, and
+    a test's '13:00' means 12:00 UTC). The app's tests use it for every test of the module:
+    ``pytestmark = pytest.mark.usefixtures("rome_time")``."""
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def inbox_db(db_path):
+    """The app tests' small inbox (``tui_kit.build_inbox``): (path, ids in triage order)."""
+    from tui_kit import build_inbox  # imports the app: only for the tests that ask for it
+
+    with Store(db_path) as store:
+        ids = build_inbox(store)
+    return db_path, ids
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo inbox at NOW (seed 0), built once; tests work on their own copy (demo_db)."""
+    from inbox.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    with Store(path) as store:
+        build_demo(store, seed=0, now=NOW)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, db_path):
+    """A private copy of the demo inbox at ``db_path`` (the app writes: it marks items seen,
+    wakes snoozed ones)."""
+    shutil.copyfile(demo_template, db_path)
+    return db_path
 
 
 @dataclass

@@ -391,6 +391,8 @@ def test_an_unset_token_variable_is_pointed_out(cli, ids, monkeypatch):
     (["Hotel Aurora", "email", "a@b.it", "--smtp-url", "smtps://me:pw@mail.b.it"],
      "must not hold"),
     (["Hotel Aurora", "facebook", "p", "--set", "token=abc"], "secrets never"),
+    (["Hotel Aurora", "wordpress", "b", "--url", "https://b.it/?access_token=abc"],
+     "bare address"),
     (["Hotel Aurora", "facebook", "p", "--set", "page_id"], "KEY=VALUE"),
 ])
 def test_account_add_errors(cli, ids, args, message):
@@ -463,3 +465,18 @@ def test_the_installed_console_script_works(db_path, tmp_path):
                          timeout=60)
     assert bad.returncode == 1
     assert bad.stderr == "sfogo: no item with id 42: 'sfogo list' shows the ids\n"
+
+
+def test_a_db_path_in_a_missing_folder_is_refused_not_created(cli, tmp_path):
+    missing = tmp_path / "typo" / "sub" / "inbox.db"
+    for args in (["list"], ["stats"], ["client", "add", "X"]):
+        one_line_error(cli("--db", missing, *args), "no folder")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_ages_round_like_durations_elsewhere():
+    from tui.cli._output import ago
+
+    # A gap that began 4 days 23 hours 59 minutes ago began "5 days ago", as `gaps` says.
+    assert ago(0, ref=5 * 86400 - 60) == "5 days ago"
+    assert ago(0, ref=2 * 3600 - 100) == "2 hours ago"

@@ -235,6 +235,7 @@ def test_keyword_lists_from_the_config_are_used_and_stored_keys_follow_them(stor
     ("[keywords]\nurgent = 'help'\n", "config: [keywords] urgent must be a list of words"),
     ("[windows.facebook]\ndm = true\n", "config: [windows.facebook] dm must be a duration"),
     ("triage = 3\n", "config: [triage] must be a table"),
+    ("[triag]\ntier = 1\n", "config: unknown table [triag]"),
 ])
 def test_bad_config_values_are_one_clear_line(cli, tmp_path, toml, message):
     config = tmp_path / "bad.toml"
@@ -242,7 +243,8 @@ def test_bad_config_values_are_one_clear_line(cli, tmp_path, toml, message):
     r = cli("--config", config, "next")
     assert r.code == 1 and r.out == ""
     lines = r.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"sfogo: {message}"), r.err
+    where = message.replace("config: ", f"{config}: ", 1)  # the line names the file
+    assert len(lines) == 1 and lines[0].startswith(f"sfogo: {where}"), r.err
 
 
 # -- why -------------------------------------------------------------------------------------

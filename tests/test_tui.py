@@ -7,7 +7,6 @@ compare it with the order the store's own triage gives.
 """
 from __future__ import annotations
 
-import time
 from array import array
 
 import pytest
@@ -22,21 +21,7 @@ from tui.screens import DetailScreen, EmptyScreen, InboxScreen, SnoozeScreen
 from tui.widgets import CountsHeader, DetailPane, InboxList
 
 
-@pytest.fixture(autouse=True)
-def rome_time(monkeypatch):
-    """Local times in a fixed zone, so '13:00' below means 12:00 UTC in Rome."""
-    monkeypatch.setenv("TZ", "Europe/Rome")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture
-def inbox_db(db_path):
-    with Store(db_path) as store:
-        ids = build_inbox(store)
-    return db_path, ids
+pytestmark = pytest.mark.usefixtures("rome_time")
 
 
 # -- opening and moving ----------------------------------------------------------------------

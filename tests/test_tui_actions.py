@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import base64
 import inspect
-import time
 
 import pytest
 from conftest import NOW
 from tui_kit import (
-    build_inbox, expected, make_app, row_of, screen_text, settle, status_of,
+    expected, make_app, row_of, screen_text, settle, status_of,
 )
 
 from inbox.outbox import list_replies
@@ -23,20 +22,7 @@ from tui.screens import (
 from tui.widgets import DetailPane, InboxList, ViewBar
 
 
-@pytest.fixture(autouse=True)
-def rome_time(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Rome")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture
-def inbox_db(db_path):
-    with Store(db_path) as store:
-        ids = build_inbox(store)
-    return db_path, ids
+pytestmark = pytest.mark.usefixtures("rome_time")
 
 
 # -- pin and tag --------------------------------------------------------------------------------

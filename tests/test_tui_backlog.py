@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 
 import pytest
 from conftest import NOW
+from tui_kit import make_app, screen_text, settle
 
 from backlog.gaps import find_gaps, open_away
 from backlog.measure import backlog_filter, summarize
 from backlog.plan import make_plan
 from backlog.settings import Settings
 from backlog.workhours import WorkHours
-from inbox.demo import build_demo
 from inbox.store import Store
-from tui.app import SfogoApp
 from tui.screens import AwayScreen, BacklogScreen, InboxScreen
 from tui.widgets import Burndown, GapTimeline, HealthBar
 from tui.widgets._burndown import backlog_history, history_points
@@ -32,44 +30,7 @@ HOSTILE_CLIENT = "[@click=app.quit]x[/]"
 SIZES = [(80, 24), (40, 24)]
 
 
-@pytest.fixture(autouse=True)
-def rome_time(monkeypatch):
-    """Local times in a fixed zone (the demo's stories are told in Rome time)."""
-    monkeypatch.setenv("TZ", "Europe/Rome")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    """The demo inbox at NOW, built once; each test works on its own copy."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    with Store(path) as store:
-        build_demo(store, now=NOW)
-    return path
-
-
-@pytest.fixture
-def demo_db(demo_template, db_path):
-    shutil.copyfile(demo_template, db_path)
-    return db_path
-
-
-def make_app(db_path) -> SfogoApp:
-    return SfogoApp(db_path, now=NOW)
-
-
-async def settle(pilot) -> None:
-    """Let every worker finish and the screen catch up (never a sleep)."""
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+pytestmark = pytest.mark.usefixtures("rome_time")
 
 
 async def open_backlog(pilot) -> BacklogScreen:

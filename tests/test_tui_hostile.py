@@ -8,7 +8,6 @@ in.
 """
 from __future__ import annotations
 
-import time
 
 import pytest
 from conftest import NOW
@@ -26,13 +25,7 @@ from tui.widgets import SafeInput, SafeTextArea
 BAD = f"{HOSTILE_MARKUP} [/ {HOSTILE_ESCAPES}"
 
 
-@pytest.fixture(autouse=True)
-def rome_time(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Rome")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("rome_time")
 
 
 @pytest.fixture

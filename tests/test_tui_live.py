@@ -8,7 +8,7 @@ import time
 
 import pytest
 from conftest import NOW
-from tui_kit import build_inbox, expected, make_app, screen_text, settle
+from tui_kit import expected, make_app, screen_text, settle
 
 from inbox.model import Interaction
 from inbox.store import Store
@@ -16,20 +16,7 @@ from tui.screens import DetailScreen
 from tui.widgets import CountsHeader, DetailPane, InboxList
 
 
-@pytest.fixture(autouse=True)
-def rome_time(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Rome")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture
-def inbox_db(db_path):
-    with Store(db_path) as store:
-        ids = build_inbox(store)
-    return db_path, ids
+pytestmark = pytest.mark.usefixtures("rome_time")
 
 
 def add_urgent_dm(db_path, external_id: str = "new-1") -> int:

@@ -5,7 +5,6 @@ deliberate change; look at them (``tests/__snapshots__/``) before committing.
 """
 from __future__ import annotations
 
-import time
 
 import pytest
 from conftest import NOW
@@ -15,13 +14,7 @@ from inbox.outbox import queue_reply
 from inbox.store import Store
 
 
-@pytest.fixture(autouse=True)
-def rome_time(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Rome")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("rome_time")
 
 
 def _app(db_path, *, reply: bool = False):

@@ -1,13 +1,12 @@
 """Views on 1–9, the ``f`` filters, search order, and keys rebound from the config file.
 
 The inbox here is the demo (the four stories: a 30-hour outage, a blocked X account, a sick
-week, VIP private messages), built once for the module. Each view is checked against the
+week, VIP private messages), built once per run (conftest.py). Each view is checked against the
 store's own triage order, filtered by the view's definition written out in the test.
 """
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from conftest import NOW
@@ -15,38 +14,12 @@ from tui_kit import expected, make_app, screen_text, settings_of, settle, triage
 
 from backlog.gaps import find_gaps
 from backlog.measure import cutoffs
-from inbox.demo import build_demo
 from inbox.store import InboxFilter, Store
 from tui.screens import FilterScreen, InboxScreen
 from tui.widgets import InboxList, ViewBar
 
 
-@pytest.fixture(autouse=True)
-def rome_time(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Rome")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("views") / "demo.db"
-    with Store(path) as store:
-        build_demo(store, seed=0, now=NOW)
-    return path
-
-
-@pytest.fixture
-def demo(demo_file, tmp_path, monkeypatch):
-    """A private copy (the app writes: it marks items seen, wakes snoozed ones)."""
-    import shutil
-
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, path)
-    monkeypatch.setenv("SFOGO_CONFIG", str(tmp_path / "config.toml"))
-    return path
+pytestmark = pytest.mark.usefixtures("rome_time")
 
 
 def rows(path, ids):
@@ -63,13 +36,13 @@ async def show_view(pilot, key: str) -> list[int]:
 # -- the built-in views --------------------------------------------------------------------------
 
 
-async def test_each_default_view_lists_its_items_in_triage_order(demo):
-    with Store(demo) as other:
+async def test_each_default_view_lists_its_items_in_triage_order(demo_db):
+    with Store(demo_db) as other:
         everything = triage_order(other)
         backlog = triage_order(other, before=cutoffs(other, find_gaps(other, now=NOW), NOW))
         settings = settings_of(other)
         detail = other.rows_by_ids(everything)
-    app = make_app(demo)
+    app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert list(app.screen.query_one(InboxList).ids) == everything
@@ -101,8 +74,8 @@ async def test_each_default_view_lists_its_items_in_triage_order(demo):
         assert any("No view 9" in str(n.message) for n in app._notifications)
 
 
-async def test_a_view_switch_keeps_the_search_and_the_filters_visible(demo):
-    app = make_app(demo)
+async def test_a_view_switch_keeps_the_search_and_the_filters_visible(demo_db):
+    app = make_app(demo_db)
     async with app.run_test(size=(40, 24)) as pilot:
         await settle(pilot)
         await pilot.press("4")
@@ -136,14 +109,14 @@ kind = "email"
 """
 
 
-async def test_views_declared_in_the_config_take_the_next_numbers(demo, tmp_path):
+async def test_views_declared_in_the_config_take_the_next_numbers(demo_db, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(CONFIG_VIEWS)
-    with Store(demo) as other:
+    with Store(demo_db) as other:
         everything = triage_order(other, InboxFilter(statuses=("new", "open", "snoozed")))
         open_only = triage_order(other)
         detail = other.rows_by_ids(everything)
-    app = make_app(demo, config_path=config)
+    app = make_app(demo_db, config_path=config)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         errors = [str(n.message) for n in app._notifications]
@@ -188,12 +161,12 @@ def test_view_mistakes_are_one_line_each():
 # -- filters --------------------------------------------------------------------------------------
 
 
-async def test_f_filters_by_client_and_kind_and_the_state_stays_visible(demo):
-    with Store(demo) as other:
+async def test_f_filters_by_client_and_kind_and_the_state_stays_visible(demo_db):
+    with Store(demo_db) as other:
         everything = triage_order(other)
         detail = other.rows_by_ids(everything)
         clients = sorted(c.name for c in other.clients())
-    app = make_app(demo)
+    app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("f")
@@ -228,11 +201,11 @@ async def test_f_filters_by_client_and_kind_and_the_state_stays_visible(demo):
             i for i in everything if detail[i]["tier"] == "vip"]
 
 
-async def test_status_and_backlog_filters_and_done_items_newest_first(demo):
-    with Store(demo) as other:
+async def test_status_and_backlog_filters_and_done_items_newest_first(demo_db):
+    with Store(demo_db) as other:
         backlog_ids = triage_order(other, before=cutoffs(other, find_gaps(other, now=NOW), NOW))
         done_newest = other.list_ids(InboxFilter(statuses=("done",)))
-    app = make_app(demo)
+    app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -248,15 +221,15 @@ async def test_status_and_backlog_filters_and_done_items_newest_first(demo):
 # -- search order ---------------------------------------------------------------------------------
 
 
-async def test_a_search_matching_many_items_lists_them_newest_first(demo, monkeypatch):
+async def test_a_search_matching_many_items_lists_them_newest_first(demo_db, monkeypatch):
     import tui.views
 
     monkeypatch.setattr(tui.views, "SEARCH_RANK_LIMIT", 10)  # "many" = more than 10 here
-    with Store(demo) as other:
+    with Store(demo_db) as other:
         newest = other.list_ids(InboxFilter(search="grazie"))
         ranked = triage_order(other, InboxFilter(search="grazie"))
     assert len(newest) > 10 and newest != ranked
-    app = make_app(demo)
+    app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"grazie", "enter")
@@ -264,7 +237,7 @@ async def test_a_search_matching_many_items_lists_them_newest_first(demo, monkey
         assert list(app.screen.query_one(InboxList).ids) == newest
         assert "newest first" in screen_text(app)
     monkeypatch.setattr(tui.views, "SEARCH_RANK_LIMIT", 10_000)
-    app = make_app(demo)
+    app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *"grazie", "enter")
@@ -276,11 +249,11 @@ async def test_a_search_matching_many_items_lists_them_newest_first(demo, monkey
 # -- keys from the config -------------------------------------------------------------------------
 
 
-async def test_keys_rebound_in_the_config_work_and_mistakes_are_one_line(demo, tmp_path):
+async def test_keys_rebound_in_the_config_work_and_mistakes_are_one_line(demo_db, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[keys]\n"inbox.done" = "e"\n"inbox.snooze" = ["z", "ctrl+enter"]\n'
                       '"inbox.dun" = "x"\n"inbox.pin" = ["P", "F7"]\n')
-    app = make_app(demo, config_path=config)
+    app = make_app(demo_db, config_path=config)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         errors = [str(n.message) for n in app._notifications]
@@ -293,15 +266,15 @@ async def test_keys_rebound_in_the_config_work_and_mistakes_are_one_line(demo, t
         first = inbox.current_id
         await pilot.press("d")  # no longer "done"
         await settle(pilot)
-        assert expected(demo)[0] == first and inbox.current_id == first
+        assert expected(demo_db)[0] == first and inbox.current_id == first
         await pilot.press("e")
         await settle(pilot)
         assert first not in inbox.ids
-        with Store(demo) as other:
+        with Store(demo_db) as other:
             assert other.row(first)["status"] == "done"
         await pilot.press("F7")
         await settle(pilot)
-        with Store(demo) as other:
+        with Store(demo_db) as other:
             assert other.row(inbox.current_id)["pinned"]
         assert "e Done" in screen_text(app)  # the footer shows the new key
         await pilot.press("question_mark")

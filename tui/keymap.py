@@ -107,4 +107,34 @@ def parse_keys(data: dict, known: dict[str, tuple[str, str]] | None = None
         from textual.keys import _character_to_key  # "," -> "comma": the list stays a list
 
         keymap[binding_id] = ",".join(_character_to_key(k) if len(k) == 1 else k for k in keys)
-    return keymap, errors
+    return _without_clashes(keymap, known, errors), errors
+
+
+def _without_clashes(keymap: dict[str, str], known: dict[str, tuple[str, str]],
+                     errors: list[str]) -> dict[str, str]:
+    """Drop rebindings that take a key another binding still uses on the same screen.
+
+    App bindings (``app.*``) are active on every screen, so they clash with all; bindings of
+    two different screens never meet. Without this, ``"inbox.done" = "q"`` would silently
+    turn the quit key into "mark done".
+    """
+    def keys_of(binding_id: str) -> set[str]:
+        return set((keymap.get(binding_id) or known[binding_id][0]).split(","))
+
+    def scope(binding_id: str) -> str:
+        return binding_id.split(".", 1)[0]
+
+    kept = dict(keymap)
+    for binding_id in keymap:
+        mine = keys_of(binding_id)
+        for other in known:
+            if other == binding_id or (scope(other) != scope(binding_id)
+                                       and "app" not in (scope(other), scope(binding_id))):
+                continue
+            taken = mine & keys_of(other)
+            if taken:
+                errors.append(f"config: [keys] {binding_id} = {sorted(taken)[0]!r} is already "
+                              f"{other}'s key: rebind {other} too")
+                kept.pop(binding_id, None)
+                break
+    return kept

@@ -296,14 +296,10 @@ def with_cutoffs(flt: InboxFilter, before: dict[int, int] | None) -> InboxFilter
     """``flt`` with the per-account cutoffs spelled as SQL (for the newest-first listing)."""
     if before is None:
         return flt
+    from backlog.measure import add_cutoffs
+
     out = replace(flt, extra_where=list(flt.extra_where), extra_params=list(flt.extra_params))
-    if not before:
-        out.extra_where.append("0")
-        return out
-    terms = " OR ".join("(i.account_id = ? AND i.created_at < ?)" for _ in before)
-    out.extra_where.append(f"({terms})")
-    for account_id, cutoff in sorted(before.items()):
-        out.extra_params += [account_id, cutoff]
+    add_cutoffs(out, before)
     return out
 
 

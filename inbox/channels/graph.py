@@ -210,6 +210,18 @@ class _Graph(Channel):
                 return
             edge = await self._get(str(link))
 
+    def _lookback_cut(self, mark: _Mark, result: _EdgeResult, parents: str) -> int:
+        """The oldest time a comment scan reaches back to (posts or media newer than it).
+
+        When the last sync saw comments from before it, the ones in between are never
+        scanned: ``result.lost`` says so."""
+        cut = self.now() - self.lookback
+        if 0 < mark.t < cut:
+            result.lost = (f"comments on {parents} older than {self.lookback // 86400} days "
+                           f"were not scanned; the last sync saw comments up to "
+                           f"{when.iso(mark.t)}")
+        return cut
+
     def _time(self, value: Any) -> int:
         try:
             return when.parse_iso(str(value))
@@ -467,10 +479,7 @@ class Facebook(_Graph):
     async def _post_comments(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
         """New comments (and replies) on the posts of the lookback window."""
         mark = _Mark(cursor, "comments")
-        cut = self.now() - self.lookback
-        if 0 < mark.t < cut:
-            result.lost = (f"comments on posts older than {self.lookback // 86400} days were "
-                           f"not scanned; the last sync saw comments up to {when.iso(mark.t)}")
+        cut = self._lookback_cut(mark, result, "posts")
         params = {"fields": "id,created_time,updated_time,permalink_url", "since": cut,
                   "limit": PAGE_SIZE}
         async for posts in self._pages(f"{self.page_id}/feed", params):
@@ -562,10 +571,7 @@ class Instagram(_Graph):
         mark = _Mark(cursor, "media_comments")
         counts = cursor.get("media_counts") or {}
         seen: dict = {}
-        cut = self.now() - self.lookback
-        if 0 < mark.t < cut:
-            result.lost = (f"comments on media older than {self.lookback // 86400} days were "
-                           f"not scanned; the last sync saw comments up to {when.iso(mark.t)}")
+        cut = self._lookback_cut(mark, result, "media")
         params = {"fields": "id,timestamp,permalink,comments_count", "since": cut,
                   "limit": PAGE_SIZE}
         async for media_page in self._pages(f"{self.ig_user_id}/media", params):

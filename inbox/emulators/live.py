@@ -222,8 +222,9 @@ def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
         channels = sorted({a.channel for a, _, _ in live.accounts})
         out(_fill(
             f"Live demo: {len(live.accounts)} accounts of {LIVE_CLIENT} on "
-            f"{len(live.emulators)} platform emulator{'s' * (len(live.emulators) != 1)} on "
-            f"127.0.0.1 ({', '.join(channels)})."))
+            f"{len(channels)} channel{'s' * (len(channels) != 1)} ({', '.join(channels)}), "
+            f"served by {len(live.emulators)} "
+            f"emulator{'s' * (len(live.emulators) != 1)} on 127.0.0.1."))
         out("1. First sync, through the real connectors:")
         live.sync_round()
         time.sleep(pause)

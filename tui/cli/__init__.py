@@ -73,7 +73,12 @@ def main(argv: list[str] | None = None) -> int:
             return run_app(args, ctx)
         return args.func(args, ctx) or 0
     except SfogoError as exc:
-        print(f"sfogo: {exc}", file=sys.stderr)
+        message = str(exc)
+        if message.startswith("config: "):  # a value's error: say which file holds it
+            from inbox.config import default_path
+
+            message = f"{ctx.config_path or default_path()}: {message[len('config: '):]}"
+        print(f"sfogo: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -12,13 +12,16 @@ class Context:
 
     def __init__(self, db: str | None = None, config: str | None = None) -> None:
         self.db_path = Path(db).expanduser() if db else default_path()
+        # Only the default location may be created on first use; a path the user gave must
+        # lie in a folder that exists.
+        self.db_explicit = bool(db or os.environ.get("SFOGO_DB"))
         self.config_path = config or os.environ.get("SFOGO_CONFIG")
         self._store: Store | None = None
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.db_path)
+            self._store = Store(self.db_path, create_folder=not self.db_explicit)
         return self._store
 
     def close(self) -> None:

@@ -54,8 +54,18 @@ def ago(ts: int | None, *, ref: int | None = None) -> str:
     import humanize
 
     ref = when.now() if ref is None else ref
-    delta = dt.timedelta(seconds=ref - ts)
+    delta = dt.timedelta(seconds=rounded(ref - ts))
     return humanize.naturaltime(delta)
+
+
+def rounded(seconds: float) -> float:
+    """Round to the unit humanize will show, instead of letting it cut: a gap that began
+    4 days 23 hours ago reads "5 days ago", as `sfogo gaps` and the app say."""
+    size = abs(seconds)
+    for unit in (86400, 3600, 60):
+        if size >= unit:
+            return round(seconds / unit) * unit
+    return seconds
 
 
 def duration(seconds: float) -> str:

@@ -18,5 +18,6 @@ def open_app(db_path: str | Path, *, mouse: bool = True,
 
 
 def run_app(args, ctx) -> int:
+    ctx.store  # opens (and checks) the file with the command line's rules before the screen changes
     return open_app(ctx.db_path, mouse=not getattr(args, "no_mouse", False),
                     config_path=ctx.config_path)

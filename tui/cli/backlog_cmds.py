@@ -56,7 +56,7 @@ def cmd_back(args: argparse.Namespace, ctx) -> int:
     from backlog.triage import span
 
     _id, started, ended, reason = end_away(ctx.store, now=when.now())
-    print(f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}. "
+    print(f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
           "'sfogo backlog' shows what piled up.")
     return 0
 

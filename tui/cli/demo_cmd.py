@@ -172,9 +172,10 @@ def print_summary(summary: dict, path: Path, elapsed: float) -> None:
           f"{_local(blocked['start'])}, still blocked")
     print(f"  sick           {_local(sick['start'])} – {_local(sick['end'])}")
     backlog = out["still_new"] + blocked["still_new"] + sick["still_new"]
-    print(f"  backlog        {backlog:,} items from those still new "
+    print(f"  still new      {backlog:,} items that came in then "
           f"({out['still_new']:,} outage, {blocked['still_new']:,} X, "
-          f"{sick['still_new']:,} sick)")
+          f"{sick['still_new']:,} sick);")
+    print("                 'sfogo backlog' also counts what was waiting when they began")
     open_dms = sorted(d["window_closes_at"] - now for d in stories["vip_dms"]
                       if d["window_closes_at"] > now)
     if open_dms:

@@ -322,6 +322,8 @@ def _check_url(url: str, option: str = "--url", schemes=_WEB_SCHEMES) -> str:
         raise SfogoError(f"{option} must not hold a user or password: use --user, and "
                          "--token-env/--password-env for the name of the variable that holds "
                          "the secret")
+    if parts.query or parts.fragment:  # a base address never needs one; a token might hide there
+        raise SfogoError(f"{option} takes a bare address, without ?query or #fragment")
     if parts.scheme not in schemes or not parts.hostname:
         example = {"--smtp-url": "smtps://mail.example.com"}.get(
             option, "imaps://mail.example.com" if schemes == _IMAP_SCHEMES

@@ -404,6 +404,11 @@ class BacklogScreen(SfogoScreen):
         """Shown (first time or back from another screen): read everything again."""
         self.reload()
 
+    def on_health_bar_away_changed(self, message: HealthBar.AwayChanged) -> None:
+        """Away mode was recorded or ended here: the gaps changed, read again now (the
+        resume that follows the away prompt may have read before the write)."""
+        self.reload()
+
     def poll(self) -> None:
         """Read again when another connection changed the file.
 

@@ -1,7 +1,8 @@
-"""What every sfogo screen shares: a failed worker becomes a message, not a dead app."""
+"""What sfogo screens share: a failed worker becomes a message, not a dead app; dialogs
+are framed alike."""
 from __future__ import annotations
 
-from textual.screen import Screen, ScreenResultType
+from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.worker import Worker, WorkerState
 
 
@@ -18,3 +19,25 @@ class SfogoScreen(Screen[ScreenResultType]):
             report = getattr(self.app, "report_error", None)
             if report is not None:
                 report(event.worker.error, where=event.worker.group)
+
+
+class DialogScreen(ModalScreen[ScreenResultType]):
+    """A dialog: one framed box (a Vertical or VerticalScroll) in the middle of the screen.
+
+    Each dialog sets its box's width and styles what is inside."""
+
+    DEFAULT_CSS = """
+    DialogScreen {
+        align: center middle;
+        & > Vertical, & > VerticalScroll {
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: round $primary;
+            border-title-align: left;
+            border-subtitle-align: left;
+            background: $surface;
+            padding: 0 1;
+        }
+    }
+    """

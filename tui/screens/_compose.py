@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -22,24 +21,16 @@ from inbox.store import Store
 
 from ..widgets._format import one_line
 from ..widgets._safe import SafeTextArea
+from ._base import DialogScreen
 
 
-class ReplyScreen(ModalScreen[int | None]):
+class ReplyScreen(DialogScreen[int | None]):
     """Returns the queued reply's id, or None when cancelled."""
 
     DEFAULT_CSS = """
     ReplyScreen {
-        align: center middle;
         & > Vertical {
             width: 72;
-            max-width: 100%;
-            height: auto;
-            max-height: 100%;
-            border: round $primary;
-            border-title-align: left;
-            border-subtitle-align: left;
-            background: $surface;
-            padding: 0 1;
         }
         & #reply-to { height: auto; max-height: 4; color: $text-muted; }
         & SafeTextArea { height: 8; margin-top: 1; }

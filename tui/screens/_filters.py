@@ -13,12 +13,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inbox.model import CHANNELS, KINDS, STATUSES
 
+from ._base import DialogScreen
 from ..views import Filters
 from ..widgets._format import one_line
 
@@ -66,20 +66,11 @@ class Choices(OptionList):
             self.replace_option_prompt_at_index(index, self._prompt(index))
 
 
-class FilterScreen(ModalScreen[None]):
+class FilterScreen(DialogScreen[None]):
     DEFAULT_CSS = """
     FilterScreen {
-        align: center middle;
         & > VerticalScroll {
             width: 50;
-            max-width: 100%;
-            height: auto;
-            max-height: 100%;
-            border: round $primary;
-            border-title-align: left;
-            border-subtitle-align: left;
-            background: $surface;
-            padding: 0 1;
         }
         & .filter-title { color: $text-muted; margin-top: 1; }
         & Choices { height: auto; border: none; padding: 0; }

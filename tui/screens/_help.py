@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from ._base import DialogScreen
 
 HELP_FOOTER = """\
 Rebind any key in the config file, by id:
@@ -36,20 +37,11 @@ def key_table(entries: list[tuple[str, str, str]], width: int) -> Content:
     return Content("\n").join(lines)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogScreen[None]):
     DEFAULT_CSS = """
     HelpScreen {
-        align: center middle;
         & > VerticalScroll {
             width: 76;
-            max-width: 100%;
-            height: auto;
-            max-height: 100%;
-            border: round $primary;
-            border-title-align: left;
-            border-subtitle-align: left;
-            background: $surface;
-            padding: 0 1;
         }
         & #help-keys { height: auto; }
         & #help-footer { height: auto; margin-top: 1; color: $text-muted; }

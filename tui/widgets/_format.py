@@ -40,6 +40,19 @@ def fit_right(text: str, width: int) -> str:
     return " " * (width - cell_len(text)) + text
 
 
+def _hours_up(seconds: int) -> str:
+    """An hour or more in its largest whole unit, in at most three cells: ``3h`` … ``2y``."""
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 14 * 86400:
+        return f"{seconds // 86400}d"
+    if seconds < 60 * 86400:
+        return f"{seconds // (7 * 86400)}w"
+    if seconds < 365 * 86400:
+        return f"{seconds // (30 * 86400)}mo"
+    return f"{seconds // (365 * 86400)}y"
+
+
 def age_short(ts: int | None, now: int) -> str:
     """A row's age in at most four cells: ``now``, ``5m``, ``3h``, ``2d``, ``3w``, ``4mo``."""
     if ts is None:
@@ -51,15 +64,7 @@ def age_short(ts: int | None, now: int) -> str:
         return "now"
     if seconds < 3600:
         return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    if seconds < 14 * 86400:
-        return f"{seconds // 86400}d"
-    if seconds < 60 * 86400:
-        return f"{seconds // (7 * 86400)}w"
-    if seconds < 365 * 86400:
-        return f"{seconds // (30 * 86400)}mo"
-    return f"{seconds // (365 * 86400)}y"
+    return _hours_up(seconds)
 
 
 def span_short(seconds: int) -> str:
@@ -67,15 +72,7 @@ def span_short(seconds: int) -> str:
     seconds = abs(int(seconds))
     if seconds < 3600:
         return f"{max(1, seconds // 60)}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    if seconds < 14 * 86400:
-        return f"{seconds // 86400}d"
-    if seconds < 60 * 86400:
-        return f"{seconds // (7 * 86400)}w"
-    if seconds < 365 * 86400:
-        return f"{seconds // (30 * 86400)}mo"
-    return f"{seconds // (365 * 86400)}y"
+    return _hours_up(seconds)
 
 
 # How pressing an item's time is (what the marker and colour of its deadline say).

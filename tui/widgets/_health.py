@@ -271,7 +271,7 @@ class HealthBar(Widget):
         self.post_message(self.AwayChanged(text))
 
     def on_health_bar_away_changed(self, message: AwayChanged) -> None:
-        message.stop()
+        # Not stopped: the screen around the bar may show gaps and must read them again.
         self.app.notify(message.text, markup=False, timeout=4)
         self.reload()
 
