@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 
 from inbox.emulators.bluesky import BlueskyEmulator
 from inbox.emulators.mastodon import MastodonEmulator
@@ -118,3 +119,14 @@ def forget_sessions() -> None:
     from inbox import credentials
 
     credentials._MEMORY.clear()
+
+
+@pytest.fixture
+def world(store, tmp_path):
+    """A World on a fresh fake clock, starting and ending with no session in memory; its
+    emulators stop after the test. Import it into a test module to use it."""
+    forget_sessions()
+    w = World(store, FakeClock(), str(tmp_path / "config.toml"))
+    yield w
+    w.close()
+    forget_sessions()

@@ -7,19 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sync_world import FakeClock, World, forget_sessions
+from sync_world import forget_sessions, world  # noqa: F401 (world: a fixture)
 
 from inbox.health import account_health
 from inbox.outbox import get_reply, queue_reply
-
-
-@pytest.fixture
-def world(store, tmp_path):
-    forget_sessions()
-    w = World(store, FakeClock(), str(tmp_path / "config.toml"))
-    yield w
-    w.close()
-    forget_sessions()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import email.policy
 from email.message import EmailMessage
 
 import pytest
+from channel_kit import drain
 from conftest import NOW
 from mailserver import (DOMAIN, PASSWORD, ScriptedIMAP, free_port,  # noqa: F401
                         mail_server, mail_user)
@@ -35,11 +36,6 @@ def message(n: int, *, subject: str | None = None, sender: str = "Giulia <giulia
         msg[name.replace("_", "-")] = value
     msg.set_content(body if body is not None else f"Hello, about order {n}.")
     return msg.as_bytes(policy=email.policy.SMTP)
-
-
-async def drain(channel, cursor):
-    pages = [page async for page in channel.fetch(cursor)]
-    return [i for p in pages for i in p.items], pages[-1].cursor, pages
 
 
 def row(item) -> dict:

@@ -1,10 +1,9 @@
 """Facebook Pages and Instagram connectors against the Graph emulator, over real sockets."""
 from __future__ import annotations
 
-import threading
-
 import httpx
 import pytest
+from channel_kit import http_fixture, ids, pages_of, row, serving
 
 from inbox.channels.base import ChannelError, HoldReply, Secrets
 from inbox.channels.graph import Facebook, Instagram
@@ -19,17 +18,11 @@ HOUR = 3600
 
 @pytest.fixture
 def graph():
-    emulator = GraphEmulator(clock=lambda: NOW)
-    emulator.start()
-    yield emulator
-    # stop() waits up to 0.5 s for serve_forever's poll: let it finish off the test's time.
-    threading.Thread(target=emulator.stop, daemon=True).start()
+    with serving(GraphEmulator(clock=lambda: NOW)) as emulator:
+        yield emulator
 
 
-@pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
+http = http_fixture(5.0)
 
 
 def facebook(emulator, http, *, now=NOW, token="graph-token", **settings) -> Facebook:
@@ -43,21 +36,6 @@ def instagram(emulator, http, *, now=NOW, **settings) -> Instagram:
                       settings={"url": emulator.base_url, "page_id": PAGE_ID,
                                 "ig_user_id": IG_USER_ID, **settings})
     return Instagram(account, http, Secrets(token="graph-token"), now=lambda: now)
-
-
-async def pages_of(channel, cursor=None) -> list:
-    return [page async for page in channel.fetch(cursor or {})]
-
-
-def ids(pages) -> list[str]:
-    return [item.external_id for page in pages for item in page.items]
-
-
-def row(item, **extra) -> dict:
-    """The item as the outbox hands it to send_reply (a Store row's fields)."""
-    return {"external_id": item.external_id, "thread_ref": item.thread_ref,
-            "parent_ref": item.parent_ref, "kind": item.kind, "author_handle": item.author_handle,
-            "created_at": item.created_at, "outgoing": item.outgoing, **extra}
 
 
 def requested(emulator, fragment: str) -> list:

@@ -1,10 +1,9 @@
 """WordPress comments: the connector against the loopback emulator, through real sockets."""
 from __future__ import annotations
 
-import threading
-
 import httpx
 import pytest
+from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_is_offline
 
 from inbox.channels.base import ChannelError, HoldReply, Secrets
 from inbox.channels.wordpress import WordPress
@@ -16,11 +15,8 @@ from inbox.when import parse_iso
 
 @pytest.fixture
 def emu():
-    emulator = WordPressEmulator(comments=250, now=NOW)
-    emulator.start()
-    yield emulator
-    # Stopping waits for the server's poll loop; let it finish in the background.
-    threading.Thread(target=emulator.stop, daemon=True).start()
+    with serving(WordPressEmulator(comments=250, now=NOW)) as emulator:
+        yield emulator
 
 
 def connector(emu, http, *, password=PASSWORD, **settings):
@@ -29,15 +25,7 @@ def connector(emu, http, *, password=PASSWORD, **settings):
     return WordPress(account, http, Secrets(password=password), now=lambda: NOW)
 
 
-@pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=httpx.Timeout(2.0)) as client:
-        yield client
-
-
-async def drain(channel, cursor):
-    pages = [page async for page in channel.fetch(cursor)]
-    return [i for p in pages for i in p.items], pages[-1].cursor, pages
+http = http_fixture(httpx.Timeout(2.0))
 
 
 def comment_requests(emu):
@@ -161,16 +149,7 @@ async def test_faults_are_classified(emu, http, fault, outcome, retry_at):
 
 
 async def test_a_slow_site_is_down_and_an_unreachable_one_offline(emu):
-    emu.faults.set("slow", seconds=1.0)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as http:
-        with pytest.raises(ChannelError) as err:
-            await drain(connector(emu, http), {})
-        assert err.value.outcome == "down"
-        emu.faults.clear()
-        emu.stop()
-        with pytest.raises(ChannelError) as err:
-            await drain(connector(emu, http), {})
-        assert err.value.outcome == "offline"
+    await slow_is_down_then_stopped_is_offline(emu, connector)
 
 
 async def test_wrong_or_missing_application_password_is_auth(emu, http):

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import calendar
-import threading
 
 import httpx
 import pytest
-
+from channel_kit import http_fixture, ids, pages_of, row, serving
 from conftest import NOW
+
 from inbox.channels.base import ChannelError, HoldReply, Secrets
 from inbox.channels.x import TWEET_FIELDS, X
 from inbox.emulators.x import ME_ID, XEmulator
@@ -17,37 +17,17 @@ from inbox.text import REPLACEMENT
 
 @pytest.fixture
 def xapi():
-    emulator = XEmulator(clock=lambda: NOW)
-    emulator.start()
-    yield emulator
-    # stop() waits up to 0.5 s for serve_forever's poll: let it finish off the test's time.
-    threading.Thread(target=emulator.stop, daemon=True).start()
+    with serving(XEmulator(clock=lambda: NOW)) as emulator:
+        yield emulator
 
 
-@pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client
+http = http_fixture(5.0)
 
 
 def connector(emulator, http, *, now=NOW, token="x-token") -> X:
     account = Account(id=1, client_id=1, channel="x", handle="trattoria_sfogo",
                       settings={"url": emulator.base_url, "user_id": ME_ID})
     return X(account, http, Secrets(token=token), now=lambda: now)
-
-
-async def pages_of(channel, cursor=None) -> list:
-    return [page async for page in channel.fetch(cursor or {})]
-
-
-def ids(pages) -> list[str]:
-    return [item.external_id for page in pages for item in page.items]
-
-
-def row(item) -> dict:
-    return {"external_id": item.external_id, "thread_ref": item.thread_ref,
-            "parent_ref": item.parent_ref, "kind": item.kind, "created_at": item.created_at,
-            "author_handle": item.author_handle, "outgoing": item.outgoing}
 
 
 def mention_requests(emulator):
@@ -129,17 +109,13 @@ async def test_a_suspended_author_is_a_partial_error_not_a_failure(xapi, http):
 
 
 async def test_mentions_beyond_the_800_x_keeps_are_reported_lost(http):
-    emulator = XEmulator(clock=lambda: NOW, mentions=20)
-    emulator.start()
-    try:
+    with serving(XEmulator(clock=lambda: NOW, mentions=20)) as emulator:
         cursor = (await pages_of(connector(emulator, http)))[-1].cursor
         for n in range(850):
             emulator.add_mention(f"flood {n}", at=NOW + n)
         pages = await pages_of(connector(emulator, http), cursor)
         assert len(ids(pages)) == 800
         assert "800 most recent" in pages[-1].lost
-    finally:
-        threading.Thread(target=emulator.stop, daemon=True).start()
 
 
 # -- replying --------------------------------------------------------------------------------
@@ -174,17 +150,13 @@ async def test_duplicate_or_orphan_replies_are_held_not_retried(xapi, http):
 
 
 async def test_the_24_hour_post_limit_is_a_rate_limit_until_its_reset(http):
-    emulator = XEmulator(clock=lambda: NOW, mentions=5, post_cap=1)
-    emulator.start()
-    try:
+    with serving(XEmulator(clock=lambda: NOW, mentions=5, post_cap=1)) as emulator:
         channel = connector(emulator, http)
         mention = (await pages_of(channel))[0].items[0]
         await channel.send_reply(row(mention), "one", key="1")
         with pytest.raises(ChannelError) as caught:
             await channel.send_reply(row(mention), "two", key="2")
         assert (caught.value.outcome, caught.value.retry_at) == ("rate_limited", NOW + 86400)
-    finally:
-        threading.Thread(target=emulator.stop, daemon=True).start()
 
 
 # -- failures --------------------------------------------------------------------------------
@@ -217,15 +189,11 @@ async def test_faults_are_classified(xapi, http, kind, spec, outcome, retry_at):
 
 
 async def test_a_spent_rate_window_waits_for_its_reset_header(http):
-    emulator = XEmulator(clock=lambda: NOW, limits={"mentions": 2})
-    emulator.start()
-    try:
+    with serving(XEmulator(clock=lambda: NOW, limits={"mentions": 2})) as emulator:
         with pytest.raises(ChannelError) as caught:
             await pages_of(connector(emulator, http))  # 250 mentions need 3 requests
         assert caught.value.outcome == "rate_limited"
         assert caught.value.retry_at == NOW + 15 * 60
-    finally:
-        threading.Thread(target=emulator.stop, daemon=True).start()
 
 
 async def test_slow_answer_times_out_as_down(xapi):

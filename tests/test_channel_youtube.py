@@ -1,10 +1,9 @@
 """YouTube comment threads: the connector against the loopback emulator, through real sockets."""
 from __future__ import annotations
 
-import threading
-
 import httpx
 import pytest
+from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_is_offline
 from conftest import NOW
 
 from inbox.channels.base import ChannelError, HoldReply, Secrets
@@ -19,27 +18,17 @@ QUOTA_RESET = NOW + 20 * 3600
 
 @pytest.fixture
 def emu():
-    emulator = YouTubeEmulator(threads=230, now=NOW)
-    emulator.start()
-    yield emulator
-    threading.Thread(target=emulator.stop, daemon=True).start()
+    with serving(YouTubeEmulator(threads=230, now=NOW)) as emulator:
+        yield emulator
 
 
-@pytest.fixture
-async def http():
-    async with httpx.AsyncClient(timeout=httpx.Timeout(2.0)) as client:
-        yield client
+http = http_fixture(httpx.Timeout(2.0))
 
 
 def connector(emu, http, *, token=TOKEN, **settings):
     account = Account(client_id=1, channel="youtube", handle="studio", id=1,
                       settings={"url": emu.base_url, "channel_id": CHANNEL_ID, **settings})
     return YouTube(account, http, Secrets(token=token), now=lambda: NOW)
-
-
-async def drain(channel, cursor):
-    pages = [page async for page in channel.fetch(cursor)]
-    return [i for p in pages for i in p.items], pages[-1].cursor, pages
 
 
 def all_comments(emu):
@@ -162,16 +151,7 @@ async def test_faults_are_classified(emu, http, fault, outcome, retry_at):
 
 
 async def test_a_slow_api_is_down_and_an_unreachable_one_offline(emu):
-    emu.faults.set("slow", seconds=1.0)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as http:
-        with pytest.raises(ChannelError) as err:
-            await drain(connector(emu, http), {})
-        assert err.value.outcome == "down"
-        emu.faults.clear()
-        emu.stop()
-        with pytest.raises(ChannelError) as err:
-            await drain(connector(emu, http), {})
-        assert err.value.outcome == "offline"
+    await slow_is_down_then_stopped_is_offline(emu, connector)
 
 
 async def test_an_api_key_reads_but_cannot_reply(emu, http):

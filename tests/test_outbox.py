@@ -8,21 +8,12 @@ import sys
 import threading
 
 import pytest
-from sync_world import FakeClock, World, forget_sessions
+from sync_world import FakeClock, forget_sessions, world  # noqa: F401 (world: a fixture)
 
 from inbox.emulators.bluesky import BlueskyEmulator
 from inbox.emulators.mastodon import MastodonEmulator
 from inbox.errors import SfogoError
 from inbox.outbox import drop_reply, edit_reply, get_reply, queue_reply, retry_reply
-
-
-@pytest.fixture
-def world(store, tmp_path):
-    forget_sessions()
-    w = World(store, FakeClock(), str(tmp_path / "config.toml"))
-    yield w
-    w.close()
-    forget_sessions()
 
 
 def _item_id(world, external_id) -> int:

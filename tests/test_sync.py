@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from sync_world import FakeClock, World, forget_sessions
+from sync_world import world  # noqa: F401 (a fixture)
 
 from backlog.gaps import find_gaps
 from inbox import when
@@ -22,15 +22,6 @@ from inbox.sync import RunResult, record_run
 
 class EndOfPhase(Exception):
     pass
-
-
-@pytest.fixture
-def world(store, tmp_path):
-    forget_sessions()
-    w = World(store, FakeClock(), str(tmp_path / "config.toml"))
-    yield w
-    w.close()
-    forget_sessions()
 
 
 def watch_until(world, syncer, end: int, *, every=None, interval: int = 120) -> None:
