@@ -402,7 +402,9 @@ def _build(store: Store, conn, rng: random.Random, win: Windows, size: int) -> d
         clients.append(store.add_client(name, tier, target, now=created))
     accounts: list[_Account] = []
     for idx, spec in enumerate(ACCOUNTS):
-        settings = {"demo": True, **dict(spec.settings)}
+        # "generated": no server stands behind these accounts, so sync leaves them alone
+        # (the live demo's accounts are demo accounts too, but served by emulators).
+        settings = {"demo": True, "generated": True, **dict(spec.settings)}
         acc = store.add_account(clients[spec.client].id, spec.channel, spec.handle,
                                 spec.display_name, settings, now=created)
         key = CLIENTS[spec.client][3]

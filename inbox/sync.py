@@ -120,14 +120,20 @@ class Syncer:
     # -- what to sync ------------------------------------------------------------------------
 
     def accounts(self, ref: str | None = None) -> list[Account]:
-        """Accounts sfogo can sync (those with a connector), or the one named ``ref``."""
+        """Accounts sfogo can sync (those with a connector and a server behind them), or the
+        one named ``ref``. The generated demo's accounts have no server: syncing them would
+        only record made-up failures in the demo's story."""
         if ref is not None:
             account = self.store.account(ref)
             if connector_class(account.channel) is None:
                 raise SfogoError(f"{_label(account)} has no connector: its items come from "
                                  "'sfogo import'")
+            if account.settings.get("generated"):
+                raise SfogoError(f"{_label(account)} is a generated demo account: nothing "
+                                 "to sync")
             return [account]
-        return [a for a in self.store.accounts() if connector_class(a.channel) is not None]
+        return [a for a in self.store.accounts() if connector_class(a.channel) is not None
+                and not a.settings.get("generated")]
 
     def secrets(self, account: Account) -> Secrets:
         if account.id not in self._secrets:

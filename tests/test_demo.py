@@ -456,3 +456,17 @@ def test_without_db_the_demo_uses_its_own_file_not_the_users_inbox(cli, tmp_path
     assert not db_path.exists()  # …was not touched
     monkeypatch.delenv("SFOGO_DB")
     assert demo_file != default_path()  # nor is it the default inbox without SFOGO_DB
+
+
+def test_sync_leaves_the_generated_demo_alone(cli, tmp_path):
+    """Its accounts have no server: syncing them would add made-up failures to the story."""
+    path = tmp_path / "demo.db"
+    assert cli("demo", "--no-tui", "--db", path).code == 0
+    with Store(path) as store:
+        runs = store.conn.execute("SELECT count(*) FROM sync_runs").fetchone()[0]
+    r = cli("--db", path, "sync", "--once")
+    assert r.code == 0 and "demo's accounts are generated" in r.out
+    r = cli("--db", path, "sync", "--account", "x:@nuvolalabs")
+    assert r.code == 1 and "generated demo account" in r.err
+    with Store(path) as store:
+        assert store.conn.execute("SELECT count(*) FROM sync_runs").fetchone()[0] == runs

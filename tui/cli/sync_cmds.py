@@ -89,7 +89,7 @@ def cmd_sync(args: argparse.Namespace, ctx) -> int:
                                                                       flush=True))
     accounts = syncer.accounts(args.account)
     if not accounts:
-        print("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR")
+        print(_nothing_to_sync(ctx))
         return 0
     results = asyncio.run(syncer.run_once(accounts))
     if args.json:
@@ -102,6 +102,12 @@ def cmd_sync(args: argparse.Namespace, ctx) -> int:
     return 1 if failed else 0
 
 
+def _nothing_to_sync(ctx) -> str:
+    if any(a.settings.get("generated") for a in ctx.store.accounts()):
+        return "Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live')."
+    return "No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR"
+
+
 def _watch(args: argparse.Namespace, ctx) -> int:
     import asyncio
 
@@ -109,7 +115,7 @@ def _watch(args: argparse.Namespace, ctx) -> int:
     syncer = _syncer(ctx, args, concurrency=args.concurrency)
     accounts = syncer.accounts(args.account)
     if not accounts:
-        print("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR")
+        print(_nothing_to_sync(ctx))
         return 0
     tty = sys.stdout.isatty()
     drawn = 0
