@@ -94,6 +94,13 @@ class _Mark:
     def seen(self, created: int, item_id: str) -> bool:
         return created < self.t or (created == self.t and item_id in self.ids)
 
+    def admit(self, created: int, item_id: str) -> bool:
+        """True, and remember it, when the item is newer than the mark (each edge's one rule)."""
+        if self.seen(created, item_id):
+            return False
+        self.see(created, item_id)
+        return True
+
     def see(self, created: int, item_id: str) -> None:
         if created > self.newest:
             self.newest, self.newest_ids = created, {item_id}
@@ -310,9 +317,8 @@ class _Graph(Channel):
                     if mark.before(created):
                         break
                     item = self._message_item(conv, message, created)
-                    if not mark.seen(created, item.external_id):
+                    if mark.admit(created, item.external_id):
                         items.append(item)
-                        mark.see(created, item.external_id)
             if items:
                 yield items
             if done:
@@ -501,9 +507,8 @@ class Facebook(_Graph):
                             done = True
                             break
                         item = self._comment_item(post, comment, created)
-                        if not mark.seen(created, item.external_id):
+                        if mark.admit(created, item.external_id):
                             items.append(item)
-                            mark.see(created, item.external_id)
                     if items:
                         yield items
                     if done:
@@ -593,9 +598,8 @@ class Instagram(_Graph):
                         for entry in entries:
                             created = self._time(entry.get("timestamp"))
                             item = self._ig_comment_item(media, entry, created)
-                            if not mark.seen(created, item.external_id):
+                            if mark.admit(created, item.external_id):
                                 items.append(item)
-                                mark.see(created, item.external_id)
                     if items:
                         yield items
             if old:
