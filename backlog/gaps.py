@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.model import AWAY_REASONS
-from inbox.store import Store
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import AWAY_REASONS
+from sfogo.inbox.store import Store
 
 
 @dataclass(slots=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from inbox import when
-from inbox.store import InboxFilter, Store
+from sfogo.inbox import when
+from sfogo.inbox.store import InboxFilter, Store
 
 from .gaps import Gap, find_gaps
 from .settings import Settings

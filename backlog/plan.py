@@ -51,10 +51,10 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.model import KINDS
-from inbox.store import Store
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import KINDS
+from sfogo.inbox.store import Store
 
 from .gaps import Gap, find_gaps
 from .measure import cutoffs

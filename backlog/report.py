@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO
 
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.model import Client
-from inbox.store import Store
-from inbox.text import excerpt
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import Client
+from sfogo.inbox.store import Store
+from sfogo.inbox.text import excerpt
 
 from .gaps import Gap, find_gaps
 from .settings import Settings

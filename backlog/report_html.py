@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from inbox.text import excerpt
+from sfogo.inbox.text import excerpt
 
 from .report import Report
 from .report_text import (

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from inbox.text import excerpt
+from sfogo.inbox.text import excerpt
 
 from .report import Incident, Report, Stat
 

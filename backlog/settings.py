@@ -26,10 +26,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from inbox import config as config_file
-from inbox.errors import SfogoError
-from inbox.model import CHANNELS, KINDS, TIER_TARGETS, TIERS
-from inbox.when import parse_duration
+from sfogo.inbox import config as config_file
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import CHANNELS, KINDS, TIER_TARGETS, TIERS
+from sfogo.inbox.when import parse_duration
 
 # Term names in the order ``sfogo why`` shows them; each has a coefficient in [triage].
 TERMS = ("pinned", "window", "unanswerable", "tier", "deadline", "kind", "words", "question",

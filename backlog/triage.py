@@ -66,9 +66,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from inbox import when
-from inbox.model import STATUSES
-from inbox.store import InboxFilter, Store
+from sfogo.inbox import when
+from sfogo.inbox.model import STATUSES
+from sfogo.inbox.store import InboxFilter, Store
 
 from .gaps import Gap, find_gaps
 from .settings import TERMS, Settings

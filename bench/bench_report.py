@@ -17,9 +17,9 @@ HOTEL = "Hotel Aurelia Roma"  # the demo's VIP client, the biggest
 def _prepared(env: BenchEnv) -> Path:
     key = id(env)
     if key not in _PREPARED:
-        from backlog.settings import Settings
-        from backlog.triage import refresh
-        from inbox.store import Store
+        from sfogo.backlog.settings import Settings
+        from sfogo.backlog.triage import refresh
+        from sfogo.inbox.store import Store
 
         path = env.scratch_copy()
         store = Store(path)

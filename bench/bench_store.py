@@ -39,7 +39,7 @@ def db_mb(env: BenchEnv) -> float:
 @metric("list_first_page_ms", unit="ms")
 def list_first_page_ms(env: BenchEnv) -> float:
     """The query behind plain ``sfogo list``: 100 new/open rows, newest first."""
-    from inbox.store import InboxFilter, Store
+    from sfogo.inbox.store import InboxFilter, Store
 
     store = Store(env.sized_db)
     try:

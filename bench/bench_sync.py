@@ -1,6 +1,6 @@
 """Sync: 20 Mastodon accounts × 50 pages from emulators on loopback into a fresh file.
 
-The emulators run in their own process (``python -m inbox.emulators.live serve``), as a
+The emulators run in their own process (``python -m sfogo.tui.demo.live serve``), as a
 real server would: their JSON encoding is not charged to the sync. ``sync_overhead_ratio``
 divides the sync's time by the time to write the very same items straight into a fresh
 store the way sync commits them (one transaction per page with the account's cursor), so
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.harness import BenchEnv, metric
-from inbox.channels.mastodon import PAGE_LIMIT as PER_PAGE  # a full page each request
+from sfogo.inbox.channels.mastodon import PAGE_LIMIT as PER_PAGE  # a full page each request
 
 ACCOUNTS = 20
 PAGES = 50
@@ -34,8 +34,8 @@ def _accounts(store, url: str, handles: list[str]) -> list:
 
 def _pages(source: Path) -> list[tuple[int, list]]:
     """The synced items, as sync received them: per account, pages of PER_PAGE."""
-    from inbox.model import Interaction
-    from inbox.store import Store
+    from sfogo.inbox.model import Interaction
+    from sfogo.inbox.store import Store
 
     src = Store(source)
     pages: list[tuple[int, list[Interaction]]] = []
@@ -59,7 +59,7 @@ def _pages(source: Path) -> list[tuple[int, list]]:
 
 def _straight_write(env: BenchEnv, pages: list, handles: list[str]) -> float:
     """Seconds to upsert the synced items into a fresh store, page by page with cursors."""
-    from inbox.store import Store
+    from sfogo.inbox.store import Store
 
     store = Store(env.empty_db)
     try:
@@ -76,8 +76,8 @@ def _straight_write(env: BenchEnv, pages: list, handles: list[str]) -> float:
 
 def _sync(env: BenchEnv, info: dict) -> tuple[float, Path]:
     """Seconds for one ``run_once`` over every account into a fresh file."""
-    from inbox.store import Store
-    from inbox.sync import Syncer
+    from sfogo.inbox.store import Store
+    from sfogo.inbox.sync import Syncer
 
     path = env.empty_db
     store = Store(path)
@@ -105,7 +105,7 @@ def _measure(env: BenchEnv) -> dict:
     import httpcore  # noqa: F401  (first-use imports are not part of the throughput)
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "inbox.emulators.live", "serve", "--accounts", str(ACCOUNTS),
+        [sys.executable, "-m", "sfogo.tui.demo.live", "serve", "--accounts", str(ACCOUNTS),
          "--pages", str(PAGES), "--per-page", str(PER_PAGE)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         text=True)
     try:

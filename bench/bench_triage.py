@@ -18,9 +18,9 @@ def _prepared(env: BenchEnv) -> tuple[Path, float]:
     """(a private copy of the sized demo with its triage keys, seconds to compute them)."""
     key = id(env)
     if key not in _PREPARED:
-        from backlog.settings import Settings
-        from backlog.triage import refresh
-        from inbox.store import Store
+        from sfogo.backlog.settings import Settings
+        from sfogo.backlog.triage import refresh
+        from sfogo.inbox.store import Store
 
         path = env.scratch_copy()
         store = Store(path)
@@ -43,9 +43,9 @@ def triage_keys_s(env: BenchEnv) -> float:
 @metric("triage_first_page_ms", unit="ms")
 def triage_first_page_ms(env: BenchEnv) -> float:
     """The first 100 rows in triage order: gaps, the threshold merge, the rows by id."""
-    from backlog.settings import Settings
-    from backlog.triage import triage_rows
-    from inbox.store import InboxFilter, Store
+    from sfogo.backlog.settings import Settings
+    from sfogo.backlog.triage import triage_rows
+    from sfogo.inbox.store import InboxFilter, Store
 
     path, _ = _prepared(env)
     store = Store(path)

@@ -55,8 +55,8 @@ def _child(db_path: str, now: int | None) -> None:
 
     from textual._compositor import CompositorUpdate
 
-    from tui.app import SfogoApp
-    from tui.widgets import InboxList
+    from sfogo.tui.app import SfogoApp
+    from sfogo.tui.widgets import InboxList
 
     class Measured(SfogoApp):
         painted_at: float | None = None
@@ -94,9 +94,9 @@ def _keys_child(db_path: str, now: int | None) -> None:
     from textual import events
     from textual._compositor import CompositorUpdate
 
-    from tui.app import SfogoApp
-    from tui.screens import InboxScreen
-    from tui.widgets import InboxList, SearchBar
+    from sfogo.tui.app import SfogoApp
+    from sfogo.tui.screens import InboxScreen
+    from sfogo.tui.widgets import InboxList, SearchBar
 
     devnull = os.open(os.devnull, os.O_WRONLY)
 
@@ -213,8 +213,8 @@ def _measure(db_path: Path, now: int | None) -> float:
 
 def _keyed_copy(env: BenchEnv) -> Path:
     """A scratch copy of the sized demo with its triage keys, as ``sfogo demo`` leaves it."""
-    from backlog import settings, triage
-    from inbox.store import Store
+    from sfogo.backlog import settings, triage
+    from sfogo.inbox.store import Store
 
     path = env.scratch_copy()
     with Store(path) as store:
@@ -249,7 +249,7 @@ def _keys(env: BenchEnv) -> dict:
 
 @metric("tui_first_paint_empty_s", unit="s")
 def first_paint_empty(env: BenchEnv) -> float:
-    from inbox.store import Store
+    from sfogo.inbox.store import Store
 
     path = env.empty_db
     with Store(path) as store:

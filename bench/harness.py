@@ -65,7 +65,7 @@ def median_ms(func: Callable[[], object], *, repeat: int = 21, warmup: int = 2) 
     return statistics.median(samples)
 
 
-_CLI = "import sys; from tui.cli import main; sys.exit(main())"
+_CLI = "import sys; from sfogo.tui.cli import main; sys.exit(main())"
 
 
 def cli_seconds(db: Path, config: Path, *args: str, repeat: int) -> float:
@@ -97,7 +97,7 @@ def file_mb(path: Path) -> float:
 
 def _demo_fingerprint() -> str:
     """Changes whenever the demo generator or the schema changes: stale caches rebuild."""
-    from inbox import demo, demo_text, schema
+    from sfogo.inbox import demo, demo_text, schema
 
     digest = hashlib.sha256()
     for module in (demo, demo_text, schema):
@@ -129,7 +129,7 @@ class BenchEnv:
         cached = self._cached_meta()
         # A cached file is relative to the "now" it was built at; reuse that "now" so
         # time-dependent metrics (triage, reply windows) see the stories where they are.
-        from inbox import when
+        from sfogo.inbox import when
 
         self.now: int = cached["now"] if cached else when.now()
 
@@ -189,7 +189,7 @@ class BenchEnv:
     @property
     def empty_db(self) -> Path:
         """A new empty data file, migrated to the current schema."""
-        from inbox.store import Store
+        from sfogo.inbox.store import Store
 
         self._counter += 1
         path = self.workdir / f"empty-{self._counter}.db"
@@ -202,8 +202,8 @@ class BenchEnv:
 
 def build_demo_file(path: Path, *, size: int, seed: int = 0, now: int | None = None) -> dict:
     """Build a demo of ``size`` items into the new file ``path``; return the demo summary."""
-    from inbox.demo import build_demo
-    from inbox.store import Store
+    from sfogo.tui.demo.build import build_demo
+    from sfogo.inbox.store import Store
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

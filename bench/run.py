@@ -46,7 +46,7 @@ def _round(value: float) -> float | int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from inbox.demo import DEFAULT_SIZE
+    from sfogo.tui.demo.build import DEFAULT_SIZE
 
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=DEFAULT_SIZE,

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from inbox.channels.base import ChannelError
+from sfogo.inbox.channels.base import ChannelError
 
 
 @contextmanager

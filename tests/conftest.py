@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from inbox.store import Store
+from sfogo.inbox.store import Store
 
 # A fixed "now" for tests that build data relative to the present: 2026-11-27 12:00 UTC.
 NOW = 1795780800
@@ -55,7 +55,7 @@ def inbox_db(db_path):
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """The demo inbox at NOW (seed 0), built once; tests work on their own copy (demo_db)."""
-    from inbox.demo import build_demo
+    from sfogo.tui.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     with Store(path) as store:
@@ -84,7 +84,7 @@ class Result:
 @pytest.fixture
 def cli(db_path, capsys):
     """Run ``sfogo ARGS`` in-process through the real entry point; returns code/out/err."""
-    from tui.cli import main
+    from sfogo.tui.cli import main
 
     def run(*args: str) -> Result:
         capsys.readouterr()

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from inbox.emulators.bluesky import BlueskyEmulator
-from inbox.emulators.mastodon import MastodonEmulator
-from inbox.store import Store
-from inbox.sync import Syncer
+from sfogo.tui.demo.emulators.bluesky import BlueskyEmulator
+from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
+from sfogo.inbox.store import Store
+from sfogo.inbox.sync import Syncer
 
 NOW = 1795780800  # 2026-11-27 12:00 UTC, as in conftest
 
@@ -116,7 +116,7 @@ class World:
 
 def forget_sessions() -> None:
     """What a new process starts with: no session in memory (the file stays)."""
-    from inbox import credentials
+    from sfogo.inbox import credentials
 
     credentials._MEMORY.clear()
 

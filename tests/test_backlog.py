@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from backlog.gaps import find_gaps
-from backlog.measure import cutoffs, summarize
-from backlog.settings import Settings
-from backlog.triage import triage_ids
-from inbox import when
-from inbox.demo import build_demo, story_windows
-from inbox.store import InboxFilter, Store
+from sfogo.backlog.gaps import find_gaps
+from sfogo.backlog.measure import cutoffs, summarize
+from sfogo.backlog.settings import Settings
+from sfogo.backlog.triage import triage_ids
+from sfogo.inbox import when
+from sfogo.tui.demo.build import build_demo, story_windows
+from sfogo.inbox.store import InboxFilter, Store
 
 from conftest import NOW
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sync_world import forget_sessions, world  # noqa: F401 (world: a fixture)
 
-from inbox.health import account_health
-from inbox.outbox import get_reply, queue_reply
+from sfogo.inbox.health import account_health
+from sfogo.inbox.outbox import get_reply, queue_reply
 
 
 @pytest.fixture

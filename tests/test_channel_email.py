@@ -11,10 +11,10 @@ from conftest import NOW
 from mailserver import (DOMAIN, PASSWORD, ScriptedIMAP, free_port,  # noqa: F401
                         mail_server, mail_user)
 
-import inbox.channels.email as email_channel
-from inbox.channels.base import ChannelError, HoldReply, Secrets
-from inbox.channels.email import Email, reply_subject
-from inbox.model import Account
+import sfogo.inbox.channels.email as email_channel
+from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.email import Email, reply_subject
+from sfogo.inbox.model import Account
 
 
 def connector(server, user, *, password=PASSWORD, url=None, **settings):

@@ -5,11 +5,11 @@ import httpx
 import pytest
 from channel_kit import http_fixture, ids, pages_of, row, serving
 
-from inbox.channels.base import ChannelError, HoldReply, Secrets
-from inbox.channels.graph import Facebook, Instagram
-from inbox.emulators.graph import IG_USER_ID, PAGE_ID, GraphEmulator
-from inbox.model import Account
-from inbox.text import REPLACEMENT
+from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.graph import Facebook, Instagram
+from sfogo.tui.demo.emulators.graph import IG_USER_ID, PAGE_ID, GraphEmulator
+from sfogo.inbox.model import Account
+from sfogo.inbox.text import REPLACEMENT
 
 from conftest import NOW
 

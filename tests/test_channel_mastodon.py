@@ -7,8 +7,8 @@ import httpx
 import pytest
 from sync_world import FakeClock, World
 
-from inbox import when
-from inbox.outbox import get_reply, queue_reply
+from sfogo.inbox import when
+from sfogo.inbox.outbox import get_reply, queue_reply
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ import httpx
 import pytest
 from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_is_offline
 
-from inbox.channels.base import ChannelError, HoldReply, Secrets
-from inbox.channels.wordpress import WordPress
-from inbox.emulators.wordpress import ME_ID, PASSWORD, USER, WordPressEmulator
-from inbox.model import Account
+from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.wordpress import WordPress
+from sfogo.tui.demo.emulators.wordpress import ME_ID, PASSWORD, USER, WordPressEmulator
+from sfogo.inbox.model import Account
 from conftest import NOW
-from inbox.when import parse_iso
+from sfogo.inbox.when import parse_iso
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import pytest
 from channel_kit import http_fixture, ids, pages_of, row, serving
 from conftest import NOW
 
-from inbox.channels.base import ChannelError, HoldReply, Secrets
-from inbox.channels.x import TWEET_FIELDS, X
-from inbox.emulators.x import ME_ID, XEmulator
-from inbox.model import Account
-from inbox.text import REPLACEMENT
+from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.x import TWEET_FIELDS, X
+from sfogo.tui.demo.emulators.x import ME_ID, XEmulator
+from sfogo.inbox.model import Account
+from sfogo.inbox.text import REPLACEMENT
 
 
 @pytest.fixture

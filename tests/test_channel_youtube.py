@@ -6,11 +6,11 @@ import pytest
 from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_is_offline
 from conftest import NOW
 
-from inbox.channels.base import ChannelError, HoldReply, Secrets
-from inbox.channels.youtube import YouTube, next_pacific_midnight
-from inbox.emulators.youtube import API_KEY, CHANNEL_ID, TOKEN, YouTubeEmulator
-from inbox.model import Account
-from inbox.when import iso
+from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.youtube import YouTube, next_pacific_midnight
+from sfogo.tui.demo.emulators.youtube import API_KEY, CHANNEL_ID, TOKEN, YouTubeEmulator
+from sfogo.inbox.model import Account
+from sfogo.inbox.when import iso
 
 # 2026-11-27 12:00 UTC is 04:00 in Los Angeles (PST, UTC-8): the quota resets at 08:00 UTC.
 QUOTA_RESET = NOW + 20 * 3600

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from inbox import when
-from inbox.model import Interaction
-from inbox.schema import SCHEMA_VERSION
-from inbox.store import ROW_COLUMNS, Store
+from sfogo.inbox import when
+from sfogo.inbox.model import Interaction
+from sfogo.inbox.schema import SCHEMA_VERSION
+from sfogo.inbox.store import ROW_COLUMNS, Store
 
 ROW_FIELDS = [*ROW_COLUMNS, "tags"]
 HOUR = 3600
@@ -475,7 +475,7 @@ def test_a_db_path_in_a_missing_folder_is_refused_not_created(cli, tmp_path):
 
 
 def test_ages_round_like_durations_elsewhere():
-    from tui.cli._output import ago
+    from sfogo.tui.cli._output import ago
 
     # A gap that began 4 days 23 hours 59 minutes ago began "5 days ago", as `gaps` says.
     assert ago(0, ref=5 * 86400 - 60) == "5 days ago"

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from inbox.demo import DEFAULT_SIZE, ROME, build_demo, story_windows
-from inbox.model import TIERS, Client
-from inbox.store import Store, default_path
+from sfogo.tui.demo.build import DEFAULT_SIZE, ROME, build_demo, story_windows
+from sfogo.inbox.model import TIERS, Client
+from sfogo.inbox.store import Store, default_path
 
 from conftest import NOW
 
@@ -64,7 +64,7 @@ def test_the_demo_is_the_same_in_every_process(tmp_path):
     import subprocess
     import sys
 
-    script = ("import hashlib, sys; from inbox.store import Store; from inbox.demo import "
+    script = ("import hashlib, sys; from sfogo.inbox.store import Store; from sfogo.tui.demo.build import "
               "build_demo; s = Store(sys.argv[1]); build_demo(s, seed=0, size=800, now=%d); "
               "rows = s.conn.execute('SELECT * FROM interactions ORDER BY id').fetchall(); "
               "print(hashlib.sha256(repr(rows).encode()).hexdigest())" % NOW)
@@ -104,7 +104,7 @@ def test_size_gives_exactly_that_many_interactions(tmp_path, size):
 
 
 def test_the_demo_refuses_a_store_that_already_holds_data(tmp_path, demo):
-    from inbox.errors import SfogoError
+    from sfogo.inbox.errors import SfogoError
 
     with pytest.raises(SfogoError, match="already holds data"):
         build_demo(demo[0], now=NOW)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from backlog.gaps import end_away, find_gaps, open_away, record_away
-from inbox import when
-from inbox.errors import SfogoError
+from sfogo.backlog.gaps import end_away, find_gaps, open_away, record_away
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
 
 from conftest import NOW
 

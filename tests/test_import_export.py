@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from inbox import when
-from inbox.jsonl import EXPORT_FIELDS, export_jsonl
-from inbox.model import Interaction
-from inbox.store import InboxFilter, Store
+from sfogo.inbox import when
+from sfogo.inbox.jsonl import EXPORT_FIELDS, export_jsonl
+from sfogo.inbox.model import Interaction
+from sfogo.inbox.store import InboxFilter, Store
 
 from conftest import NOW
 

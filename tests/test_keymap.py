@@ -1,7 +1,7 @@
 """The [keys] table: rebinding by id, and refusing what would break the app."""
 from __future__ import annotations
 
-from tui.keymap import parse_keys
+from sfogo.tui.keymap import parse_keys
 
 
 def test_a_rebinding_is_applied_by_binding_id():

@@ -2,17 +2,17 @@
 the story's promises checked in the data file afterwards.
 
 The demo runs once (~5 s) and each check reads one promise from the store and from the
-emulators the run left behind (``inbox.emulators.live.last_demo``: stopped, with their
+emulators the run left behind (``sfogo.tui.demo.live.last_demo``: stopped, with their
 request logs, what each account was served and the throwaway credentials).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from backlog.gaps import find_gaps
-from inbox.emulators import live
-from inbox.outbox import list_replies
-from inbox.store import Store
+from sfogo.backlog.gaps import find_gaps
+from sfogo.tui.demo import live
+from sfogo.inbox.outbox import list_replies
+from sfogo.inbox.store import Store
 
 LIVE_CHANNELS = {"mastodon", "bluesky", "facebook", "instagram", "x", "wordpress", "youtube"}
 
@@ -62,7 +62,7 @@ def check_story_told(run):
 
 def check_items_served_exactly_once(run):
     _, store, demo, _ = run
-    from inbox.emulators.live import served_ids
+    from sfogo.tui.demo.live import served_ids
 
     for account, emu, owner in demo.accounts:
         rows = store.conn.execute(

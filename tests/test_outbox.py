@@ -10,10 +10,10 @@ import threading
 import pytest
 from sync_world import FakeClock, forget_sessions, world  # noqa: F401 (world: a fixture)
 
-from inbox.emulators.bluesky import BlueskyEmulator
-from inbox.emulators.mastodon import MastodonEmulator
-from inbox.errors import SfogoError
-from inbox.outbox import drop_reply, edit_reply, get_reply, queue_reply, retry_reply
+from sfogo.tui.demo.emulators.bluesky import BlueskyEmulator
+from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.outbox import drop_reply, edit_reply, get_reply, queue_reply, retry_reply
 
 
 def _item_id(world, external_id) -> int:
@@ -62,7 +62,7 @@ def _send_in_a_process_killed_after_the_server_accepted(world, emu, path: str) -
     env = {**os.environ, **world.env, "SFOGO_DB": str(world.store.path),
            "SFOGO_CONFIG": world.config_path}
     child = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())", "send"],
+        [sys.executable, "-c", "import sys; from sfogo.tui.cli import main; sys.exit(main())", "send"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert received.wait(30), child.stderr.read() if child.poll() is not None else "no POST"

@@ -13,18 +13,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import NOW
 
-from backlog.gaps import find_gaps
-from backlog.measure import backlog_filter, cutoffs
-from backlog.plan import (
+from sfogo.backlog.gaps import find_gaps
+from sfogo.backlog.measure import backlog_filter, cutoffs
+from sfogo.backlog.plan import (
     PlanItem, WorkClock, effort_table, make_plan, plan_settings, ranked_backlog, schedule,
     set_times,
 )
-from backlog.settings import Settings
-from backlog.workhours import WorkHours
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.model import OPEN_STATUSES, Interaction
-from inbox.store import InboxFilter, Store
+from sfogo.backlog.settings import Settings
+from sfogo.backlog.workhours import WorkHours
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import OPEN_STATUSES, Interaction
+from sfogo.inbox.store import InboxFilter, Store
 
 ROME = ZoneInfo("Europe/Rome")
 DAY = 86400
@@ -355,7 +355,7 @@ def test_plan_config_is_checked():
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
-    from inbox.demo import build_demo
+    from sfogo.tui.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store(path)
@@ -374,7 +374,7 @@ def demo(demo_file, db_path):
 
 
 def test_the_plan_follows_triage_order_over_the_whole_backlog(demo):
-    from backlog.triage import iter_triage
+    from sfogo.backlog.triage import iter_triage
 
     store, summary = demo
     now = summary["now"]

@@ -24,9 +24,9 @@ def test_the_readme_opens_with_the_two_commands():
 
 
 def test_the_config_example_is_valid_for_every_layer():
-    from backlog import settings
-    from backlog.plan import plan_settings
-    from backlog.workhours import WorkHours
+    from sfogo.backlog import settings
+    from sfogo.backlog.plan import plan_settings
+    from sfogo.backlog.workhours import WorkHours
 
     section = README[README.index("## Configuration"):]
     data = tomllib.loads(code_blocks(section, "toml")[0])
@@ -36,7 +36,7 @@ def test_the_config_example_is_valid_for_every_layer():
     assert plan["batch_s"] == 45 * 60 and plan["minutes"]["dm"] == 4.0
     work = WorkHours.from_config(data["work"])
     assert work is not None
-    from tui import keymap, views
+    from sfogo.tui import keymap, views
 
     user_views, errors = views.parse_views(data)
     assert errors == [] and any(v.name == "Rome, private" for v in user_views)
@@ -45,7 +45,7 @@ def test_the_config_example_is_valid_for_every_layer():
 
 
 def test_every_command_in_the_help_is_in_the_readme():
-    from tui.cli import build_parser
+    from sfogo.tui.cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from backlog.plan import make_plan
-from backlog.report import CSV_COLUMNS, build_report, csv_safe, nearest_rank, write_csv
-from backlog.report_html import render_html
-from backlog.report_text import md_escape, render_md
-from backlog.workhours import WorkHours
-from inbox import when
-from inbox.model import Interaction
-from inbox.store import Store
+from sfogo.backlog.plan import make_plan
+from sfogo.backlog.report import CSV_COLUMNS, build_report, csv_safe, nearest_rank, write_csv
+from sfogo.backlog.report_html import render_html
+from sfogo.backlog.report_text import md_escape, render_md
+from sfogo.backlog.workhours import WorkHours
+from sfogo.inbox import when
+from sfogo.inbox.model import Interaction
+from sfogo.inbox.store import Store
 
 ROME = ZoneInfo("Europe/Rome")
 HOUR = 3600
@@ -38,7 +38,7 @@ def rome(*fields: int) -> int:
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
-    from inbox.demo import build_demo
+    from sfogo.tui.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store(path)

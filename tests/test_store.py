@@ -5,10 +5,10 @@ import sqlite3
 
 import pytest
 
-from inbox.errors import NotFound, SfogoError, StoreError
-from inbox.model import STATUSES, Interaction
-from inbox.schema import MIGRATIONS, SCHEMA_VERSION
-from inbox.store import INSERT_COLUMNS, InboxFilter, Store
+from sfogo.inbox.errors import NotFound, SfogoError, StoreError
+from sfogo.inbox.model import STATUSES, Interaction
+from sfogo.inbox.schema import MIGRATIONS, SCHEMA_VERSION
+from sfogo.inbox.store import INSERT_COLUMNS, InboxFilter, Store
 
 from conftest import NOW
 

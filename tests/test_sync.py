@@ -12,12 +12,12 @@ import time
 import pytest
 from sync_world import world  # noqa: F401 (a fixture)
 
-from backlog.gaps import find_gaps
-from inbox import when
-from inbox.channels.mastodon import PAGE_LIMIT
-from inbox.emulators.mastodon import MastodonEmulator
-from inbox.health import BACKOFF_CAP_S, account_health, backoff_s
-from inbox.sync import RunResult, record_run
+from sfogo.backlog.gaps import find_gaps
+from sfogo.inbox import when
+from sfogo.inbox.channels.mastodon import PAGE_LIMIT
+from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
+from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
+from sfogo.inbox.sync import RunResult, record_run
 
 
 class EndOfPhase(Exception):
@@ -233,7 +233,7 @@ def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_pat
     env = {**os.environ, **world.env, "SFOGO_DB": str(db_path),
            "SFOGO_CONFIG": world.config_path}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from sfogo.tui.cli import main; sys.exit(main())",
          "sync", "--watch", "--interval", "1m"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -278,7 +278,7 @@ def test_secrets_come_from_the_named_variable_else_the_config_file_which_must_be
 
 
 def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
-    from inbox.emulators.live import LIVE_CLIENT, run_live
+    from sfogo.tui.demo.live import LIVE_CLIENT, run_live
 
     lines: list[str] = []
     summary = run_live(store, out=lines.append, pause=0)

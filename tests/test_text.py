@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.text import REPLACEMENT, excerpt, html_to_text, sanitize
+from sfogo.inbox.text import REPLACEMENT, excerpt, html_to_text, sanitize
 
 HOSTILE = [
     ("\x1b]0;pwned\x07", "window title change (OSC 0)"),

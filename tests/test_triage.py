@@ -7,14 +7,14 @@ import random
 
 import pytest
 
-from backlog import triage
-from backlog.gaps import find_gaps
-from backlog.measure import cutoffs
-from backlog.settings import Settings, from_dict
-from backlog.triage import explain, iter_triage, refresh, triage_ids, triage_rows
-from inbox import when
-from inbox.model import Interaction
-from inbox.store import InboxFilter, Store
+from sfogo.backlog import triage
+from sfogo.backlog.gaps import find_gaps
+from sfogo.backlog.measure import cutoffs
+from sfogo.backlog.settings import Settings, from_dict
+from sfogo.backlog.triage import explain, iter_triage, refresh, triage_ids, triage_rows
+from sfogo.inbox import when
+from sfogo.inbox.model import Interaction
+from sfogo.inbox.store import InboxFilter, Store
 
 from conftest import NOW
 
@@ -90,7 +90,7 @@ def test_a_clients_own_target_wins_over_its_tier(store, world):
 
 
 def triage_settings(store: Store) -> Settings:
-    from backlog.settings import load
+    from sfogo.backlog.settings import load
 
     return load(None, store=store)
 

@@ -16,9 +16,9 @@ from tui_kit import (
     settle, status_of,
 )
 
-from inbox.store import InboxFilter, Store
-from tui.screens import DetailScreen, EmptyScreen, InboxScreen, SnoozeScreen
-from tui.widgets import CountsHeader, DetailPane, InboxList
+from sfogo.inbox.store import InboxFilter, Store
+from sfogo.tui.screens import DetailScreen, EmptyScreen, InboxScreen, SnoozeScreen
+from sfogo.tui.widgets import CountsHeader, DetailPane, InboxList
 
 
 pytestmark = pytest.mark.usefixtures("rome_time")
@@ -197,7 +197,7 @@ async def test_a_failed_change_is_reported_and_the_list_shows_the_file(inbox_db)
 
 
 async def test_a_list_read_begun_before_a_change_does_not_bring_the_item_back(inbox_db):
-    from tui.screens._inbox import IdsLoaded
+    from sfogo.tui.screens._inbox import IdsLoaded
 
     db_path, ids = inbox_db
     app = make_app(db_path)
@@ -390,7 +390,7 @@ async def test_notifications_do_not_parse_markup(inbox_db):
 
 
 async def test_a_large_inbox_pages_rows_and_keeps_memory_bounded(db_path):
-    from tui.widgets._inbox_list import ROW_CACHE
+    from sfogo.tui.widgets._inbox_list import ROW_CACHE
 
     with Store(db_path) as store:
         store.add_client("Big", "normal", now=NOW)

@@ -14,12 +14,12 @@ from tui_kit import (
     expected, make_app, row_of, screen_text, settle, status_of,
 )
 
-from inbox.outbox import list_replies
-from inbox.store import Store
-from tui.screens import (
+from sfogo.inbox.outbox import list_replies
+from sfogo.inbox.store import Store
+from sfogo.tui.screens import (
     DetailScreen, HelpScreen, InboxScreen, ReplyScreen, SnoozeScreen, TagScreen,
 )
-from tui.widgets import DetailPane, InboxList, ViewBar
+from sfogo.tui.widgets import DetailPane, InboxList, ViewBar
 
 
 pytestmark = pytest.mark.usefixtures("rome_time")
@@ -126,7 +126,7 @@ async def test_an_empty_reply_is_not_queued_and_escape_cancels(inbox_db):
 
 
 async def test_a_reply_the_channel_cannot_take_is_refused_in_one_line(db_path):
-    from inbox.model import Interaction
+    from sfogo.inbox.model import Interaction
 
     with Store(db_path) as store:
         store.add_client("Imported", "normal", now=NOW)
@@ -293,11 +293,11 @@ async def test_question_mark_lists_the_live_keys_with_their_ids(inbox_db, size):
 async def test_every_action_is_in_the_command_palette(inbox_db):
     from textual.binding import Binding
 
-    import tui.screens
-    import tui.widgets
-    from tui.app import SfogoApp
+    import sfogo.tui.screens
+    import sfogo.tui.widgets
+    from sfogo.tui.app import SfogoApp
 
-    classes = [SfogoApp] + [getattr(module, name) for module in (tui.screens, tui.widgets)
+    classes = [SfogoApp] + [getattr(module, name) for module in (sfogo.tui.screens, sfogo.tui.widgets)
                             for name in module.__all__]
     for cls in classes:
         for binding in cls.__dict__.get("BINDINGS", ()):

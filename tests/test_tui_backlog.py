@@ -15,16 +15,16 @@ import pytest
 from conftest import NOW
 from tui_kit import make_app, screen_text, settle
 
-from backlog.gaps import find_gaps, open_away
-from backlog.measure import backlog_filter, summarize
-from backlog.plan import make_plan
-from backlog.settings import Settings
-from backlog.workhours import WorkHours
-from inbox.store import Store
-from tui.screens import AwayScreen, BacklogScreen, InboxScreen
-from tui.widgets import Burndown, GapTimeline, HealthBar
-from tui.widgets._burndown import backlog_history, history_points
-from tui.widgets._format import age_short, local_time
+from sfogo.backlog.gaps import find_gaps, open_away
+from sfogo.backlog.measure import backlog_filter, summarize
+from sfogo.backlog.plan import make_plan
+from sfogo.backlog.settings import Settings
+from sfogo.backlog.workhours import WorkHours
+from sfogo.inbox.store import Store
+from sfogo.tui.screens import AwayScreen, BacklogScreen, InboxScreen
+from sfogo.tui.widgets import Burndown, GapTimeline, HealthBar
+from sfogo.tui.widgets._burndown import backlog_history, history_points
+from sfogo.tui.widgets._format import age_short, local_time
 
 HOSTILE_CLIENT = "[@click=app.quit]x[/]"
 SIZES = [(80, 24), (40, 24)]
@@ -51,7 +51,7 @@ async def show(pilot, widget) -> str:
 
 def expected_summary(db_path):
     with Store(db_path) as store:
-        from backlog.settings import client_targets
+        from sfogo.backlog.settings import client_targets
 
         settings = Settings().with_client_targets(client_targets(store))
         return summarize(store, settings, now=NOW)
@@ -246,7 +246,7 @@ async def test_the_health_bar_shows_the_blocked_x_account_first(demo_db, size):
 
 async def test_the_health_bar_says_when_you_are_away(demo_db):
     with Store(demo_db) as other:
-        from backlog.gaps import record_away
+        from sfogo.backlog.gaps import record_away
 
         record_away(other, "sick", now=NOW - 3600)
     app = make_app(demo_db)
@@ -339,7 +339,7 @@ async def test_hostile_client_names_are_inert(demo_db, size):
         store.add_client(HOSTILE_CLIENT, "vip", now=NOW - 86400)
         account = store.add_account(HOSTILE_CLIENT, "mastodon", "[b]evil[/b] [/", now=NOW)
         store.add_sync_run(account.id, NOW - 7200, NOW - 7199, "blocked", "[/ [@click=app.quit]")
-        from inbox.model import Interaction
+        from sfogo.inbox.model import Interaction
 
         store.upsert_interactions([Interaction(
             account_id=account.id, external_id="h1", kind="mention", created_at=NOW - 3600,

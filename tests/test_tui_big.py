@@ -15,9 +15,9 @@ from conftest import NOW
 from textual import events
 from tui_kit import make_app, settle, triage_order
 
-from inbox.demo import build_demo
-from inbox.store import InboxFilter, Store
-from tui.widgets import InboxList
+from sfogo.tui.demo.build import build_demo
+from sfogo.inbox.store import InboxFilter, Store
+from sfogo.tui.widgets import InboxList
 
 SIZE = 200_000
 

@@ -16,11 +16,11 @@ from tui_kit import (
     ESCAPE_BYTES, HOSTILE_ESCAPES, HOSTILE_MARKUP, build_inbox, make_app, screen_text, settle,
 )
 
-from inbox.store import Store
-from tui.screens import (
+from sfogo.inbox.store import Store
+from sfogo.tui.screens import (
     DetailScreen, FilterScreen, HelpScreen, ReplyScreen, SnoozeScreen, TagScreen,
 )
-from tui.widgets import SafeInput, SafeTextArea
+from sfogo.tui.widgets import SafeInput, SafeTextArea
 
 BAD = f"{HOSTILE_MARKUP} [/ {HOSTILE_ESCAPES}"
 

@@ -10,10 +10,10 @@ import pytest
 from conftest import NOW
 from tui_kit import expected, make_app, screen_text, settle
 
-from inbox.model import Interaction
-from inbox.store import Store
-from tui.screens import DetailScreen
-from tui.widgets import CountsHeader, DetailPane, InboxList
+from sfogo.inbox.model import Interaction
+from sfogo.inbox.store import Store
+from sfogo.tui.screens import DetailScreen
+from sfogo.tui.widgets import CountsHeader, DetailPane, InboxList
 
 
 pytestmark = pytest.mark.usefixtures("rome_time")

@@ -10,8 +10,8 @@ import pytest
 from conftest import NOW
 from tui_kit import SIZES, build_inbox, make_app, settle
 
-from inbox.outbox import queue_reply
-from inbox.store import Store
+from sfogo.inbox.outbox import queue_reply
+from sfogo.inbox.store import Store
 
 
 pytestmark = pytest.mark.usefixtures("rome_time")

@@ -12,11 +12,11 @@ import pytest
 from conftest import NOW
 from tui_kit import expected, make_app, screen_text, settings_of, settle, triage_order
 
-from backlog.gaps import find_gaps
-from backlog.measure import cutoffs
-from inbox.store import InboxFilter, Store
-from tui.screens import FilterScreen, InboxScreen
-from tui.widgets import InboxList, ViewBar
+from sfogo.backlog.gaps import find_gaps
+from sfogo.backlog.measure import cutoffs
+from sfogo.inbox.store import InboxFilter, Store
+from sfogo.tui.screens import FilterScreen, InboxScreen
+from sfogo.tui.widgets import InboxList, ViewBar
 
 
 pytestmark = pytest.mark.usefixtures("rome_time")
@@ -137,7 +137,7 @@ async def test_views_declared_in_the_config_take_the_next_numbers(demo_db, tmp_p
 
 
 def test_view_mistakes_are_one_line_each():
-    from tui.views import parse_views
+    from sfogo.tui.views import parse_views
 
     views, errors = parse_views({"views": [
         {"name": "ok", "due": "4h"}, {"client": "x"}, {"name": "d", "due": "soon"},
@@ -222,9 +222,9 @@ async def test_status_and_backlog_filters_and_done_items_newest_first(demo_db):
 
 
 async def test_a_search_matching_many_items_lists_them_newest_first(demo_db, monkeypatch):
-    import tui.views
+    import sfogo.tui.views
 
-    monkeypatch.setattr(tui.views, "SEARCH_RANK_LIMIT", 10)  # "many" = more than 10 here
+    monkeypatch.setattr(sfogo.tui.views, "SEARCH_RANK_LIMIT", 10)  # "many" = more than 10 here
     with Store(demo_db) as other:
         newest = other.list_ids(InboxFilter(search="grazie"))
         ranked = triage_order(other, InboxFilter(search="grazie"))
@@ -236,7 +236,7 @@ async def test_a_search_matching_many_items_lists_them_newest_first(demo_db, mon
         await settle(pilot)
         assert list(app.screen.query_one(InboxList).ids) == newest
         assert "newest first" in screen_text(app)
-    monkeypatch.setattr(tui.views, "SEARCH_RANK_LIMIT", 10_000)
+    monkeypatch.setattr(sfogo.tui.views, "SEARCH_RANK_LIMIT", 10_000)
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -283,7 +283,7 @@ async def test_keys_rebound_in_the_config_work_and_mistakes_are_one_line(demo_db
 
 
 def test_key_checks():
-    from tui.keymap import check_key, parse_keys
+    from sfogo.tui.keymap import check_key, parse_keys
 
     for good in ("e", "E", "?", "f5", "ctrl+r", "pagedown", "question_mark", "shift+tab"):
         assert check_key(good) is None, good

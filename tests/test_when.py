@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from inbox.errors import SfogoError
-from inbox.when import iso, parse_duration, parse_iso, parse_when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.when import iso, parse_duration, parse_iso, parse_when
 
 from conftest import NOW  # Friday 2026-11-27 12:00 UTC
 

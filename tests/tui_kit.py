@@ -8,11 +8,11 @@ from pathlib import Path
 
 from conftest import NOW
 
-from backlog.settings import Settings, client_targets
-from backlog.triage import triage_ids
-from inbox.model import Interaction
-from inbox.store import InboxFilter, Store
-from tui.app import SfogoApp
+from sfogo.backlog.settings import Settings, client_targets
+from sfogo.backlog.triage import triage_ids
+from sfogo.inbox.model import Interaction
+from sfogo.inbox.store import InboxFilter, Store
+from sfogo.tui.app import SfogoApp
 
 HOSTILE_MARKUP = "[@click=app.quit]click me[/]"
 HOSTILE_NAME = "[b]Evil[/b] [/"

@@ -22,10 +22,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.signal import Signal
 
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.store import Store
-from inbox.text import sanitize
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.store import Store
+from sfogo.inbox.text import sanitize
 
 from .screens import EmptyScreen, InboxScreen
 from .views import DEFAULT_VIEWS, View
@@ -35,7 +35,7 @@ LIVE_POLL_S = 1.5
 
 def read_config(config_path: str | Path | None) -> tuple[dict, list[str]]:
     """The config as a dict, and the one-line error if it cannot be read (then {})."""
-    from inbox import config
+    from sfogo.inbox import config
 
     path = config_path
     if path and not os.path.exists(os.path.expanduser(path)) and (
@@ -89,7 +89,7 @@ class SfogoApp(App):
     def _load_config(self) -> None:
         """Triage settings, views and keys from the config; each mistake is one line shown
         at startup, and that part falls back to its defaults."""
-        from backlog.settings import Settings, from_dict
+        from sfogo.backlog.settings import Settings, from_dict
 
         from .keymap import parse_keys
         from .views import parse_views
@@ -107,7 +107,7 @@ class SfogoApp(App):
 
     def settings_for(self, store: Store):
         """The triage settings with each client's own response target (any thread)."""
-        from backlog.settings import client_targets
+        from sfogo.backlog.settings import client_targets
 
         return self.settings_base.with_client_targets(client_targets(store))
 

@@ -36,9 +36,9 @@ class FirstPage(threading.Thread):
         self._done.wait(HEAD_START_S)
 
     def run(self) -> None:
-        from backlog.gaps import find_gaps
-        from backlog.settings import client_targets
-        from inbox.store import Store
+        from sfogo.backlog.gaps import find_gaps
+        from sfogo.backlog.settings import client_targets
+        from sfogo.inbox.store import Store
 
         from .views import Filters, iter_query_ids, resolve
 

@@ -31,11 +31,11 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from inbox.errors import SfogoError
-from inbox.model import CHANNELS, KINDS, STATUSES, TIERS
-from inbox.store import InboxFilter, Store, fts_query
-from inbox.text import sanitize
-from inbox.when import parse_duration
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import CHANNELS, KINDS, STATUSES, TIERS
+from sfogo.inbox.store import InboxFilter, Store, fts_query
+from sfogo.inbox.text import sanitize
+from sfogo.inbox.when import parse_duration
 
 MAX_VIEWS = 9  # keys 1-9
 NAME_MAX = 24
@@ -218,8 +218,8 @@ def _merge_before(a: dict[int, int] | None, b: dict[int, int]) -> dict[int, int]
 def resolve(view: View, filters: Filters, store: Store, settings, now: int, *,
             search: str = "", gaps=None) -> Query:
     """The view and the ``f`` filters as one query (runs in a worker: it reads the store)."""
-    from backlog.gaps import find_gaps
-    from backlog.measure import cutoffs
+    from sfogo.backlog.gaps import find_gaps
+    from sfogo.backlog.measure import cutoffs
 
     problems: list[str] = []
     nothing = False
@@ -296,7 +296,7 @@ def with_cutoffs(flt: InboxFilter, before: dict[int, int] | None) -> InboxFilter
     """``flt`` with the per-account cutoffs spelled as SQL (for the newest-first listing)."""
     if before is None:
         return flt
-    from backlog.measure import add_cutoffs
+    from sfogo.backlog.measure import add_cutoffs
 
     out = replace(flt, extra_where=list(flt.extra_where), extra_params=list(flt.extra_params))
     add_cutoffs(out, before)
@@ -311,7 +311,7 @@ def iter_query_ids(store: Store, query: Query, settings, now: int, *,
         return iter(())
     if query.order == NEWEST:
         return store.iter_ids(with_cutoffs(query.flt, query.before))
-    from backlog.triage import iter_triage
+    from sfogo.backlog.triage import iter_triage
 
     ranked = iter_triage(store, query.flt, settings, now, before=query.before, gaps=gaps)
     return (r.id for r in ranked)

@@ -9,14 +9,14 @@ import importlib
 
 # channel name -> "module:Class"
 CONNECTORS = {
-    "mastodon": "inbox.channels.mastodon:Mastodon",
-    "bluesky": "inbox.channels.bluesky:Bluesky",
-    "facebook": "inbox.channels.graph:Facebook",
-    "instagram": "inbox.channels.graph:Instagram",
-    "x": "inbox.channels.x:X",
-    "wordpress": "inbox.channels.wordpress:WordPress",
-    "youtube": "inbox.channels.youtube:YouTube",
-    "email": "inbox.channels.email:Email",
+    "mastodon": "sfogo.inbox.channels.mastodon:Mastodon",
+    "bluesky": "sfogo.inbox.channels.bluesky:Bluesky",
+    "facebook": "sfogo.inbox.channels.graph:Facebook",
+    "instagram": "sfogo.inbox.channels.graph:Instagram",
+    "x": "sfogo.inbox.channels.x:X",
+    "wordpress": "sfogo.inbox.channels.wordpress:WordPress",
+    "youtube": "sfogo.inbox.channels.youtube:YouTube",
+    "email": "sfogo.inbox.channels.email:Email",
 }
 
 

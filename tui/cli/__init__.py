@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from inbox.errors import SfogoError
+from sfogo.inbox.errors import SfogoError
 
 from . import _context
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except SfogoError as exc:
         message = str(exc)
         if message.startswith("config: "):  # a value's error: say which file holds it
-            from inbox.config import default_path
+            from sfogo.inbox.config import default_path
 
             message = f"{ctx.config_path or default_path()}: {message[len('config: '):]}"
         print(f"sfogo: {message}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from inbox.store import Store, default_path
+from sfogo.inbox.store import Store, default_path
 
 
 class Context:

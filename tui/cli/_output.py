@@ -7,8 +7,8 @@ import shutil
 import sys
 from collections.abc import Iterable, Sequence
 
-from inbox import when
-from inbox.text import excerpt, sanitize
+from sfogo.inbox import when
+from sfogo.inbox.text import excerpt, sanitize
 
 # Rows printed as JSON use these names; they are documented in the README and stable.
 JSON_TIME_FIELDS = ("created_at", "fetched_at", "snoozed_until", "handled_at", "started_at",

@@ -10,7 +10,7 @@ def open_app(db_path: str | Path, *, mouse: bool = True,
 
     A file that cannot be used raises StoreError here, before the screen changes.
     """
-    from tui.app import SfogoApp  # textual is imported only when the app runs
+    from sfogo.tui.app import SfogoApp  # textual is imported only when the app runs
 
     app = SfogoApp(db_path, config_path=config_path)
     app.run(mouse=mouse)

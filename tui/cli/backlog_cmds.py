@@ -9,10 +9,10 @@ import argparse
 import textwrap
 from datetime import datetime
 
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.model import AWAY_REASONS
-from inbox.text import excerpt
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import AWAY_REASONS
+from sfogo.inbox.text import excerpt
 
 from . import _output
 
@@ -23,7 +23,7 @@ def _local(ts: int) -> str:
 
 
 def _settings(ctx):
-    from backlog.settings import load
+    from sfogo.backlog.settings import load
 
     return load(ctx.config_path, store=ctx.store)
 
@@ -32,8 +32,8 @@ def _settings(ctx):
 
 
 def cmd_away(args: argparse.Namespace, ctx) -> int:
-    from backlog.gaps import record_away
-    from backlog.triage import span
+    from sfogo.backlog.gaps import record_away
+    from sfogo.backlog.triage import span
 
     now = when.now()
     start = when.parse_when(args.start, ref=now, past=True) if args.start else None
@@ -52,8 +52,8 @@ def cmd_away(args: argparse.Namespace, ctx) -> int:
 
 
 def cmd_back(args: argparse.Namespace, ctx) -> int:
-    from backlog.gaps import end_away
-    from backlog.triage import span
+    from sfogo.backlog.gaps import end_away
+    from sfogo.backlog.triage import span
 
     _id, started, ended, reason = end_away(ctx.store, now=when.now())
     print(f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
@@ -66,7 +66,7 @@ def cmd_back(args: argparse.Namespace, ctx) -> int:
 
 def gap_duration(gap, now: int) -> str:
     """'30 hours', '5 days, still open'."""
-    from backlog.triage import span
+    from sfogo.backlog.triage import span
 
     text = span(gap.duration(now))
     return f"{text}, still open" if gap.is_open else text
@@ -116,7 +116,7 @@ def _scope(group: list, accounts: int) -> str:
 
 
 def cmd_gaps(args: argparse.Namespace, ctx) -> int:
-    from backlog.gaps import find_gaps
+    from sfogo.backlog.gaps import find_gaps
 
     store = ctx.store
     now = when.now()
@@ -153,8 +153,8 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def cmd_backlog(args: argparse.Namespace, ctx) -> int:
-    from backlog.gaps import find_gaps
-    from backlog.measure import summarize
+    from sfogo.backlog.gaps import find_gaps
+    from sfogo.backlog.measure import summarize
 
     store = ctx.store
     now = when.now()
@@ -224,7 +224,7 @@ def _describe(row: dict, now: int) -> str:
 
 
 def _breakdown_for(store, row: dict, settings, now: int):
-    from backlog.triage import explain, gap_spans
+    from sfogo.backlog.triage import explain, gap_spans
 
     spans = gap_spans(store, now)
     return explain(row, settings, now, in_gap=spans.covers(row["account_id"], row["created_at"]))
@@ -248,14 +248,14 @@ def _print_breakdown(row: dict, breakdown, now: int) -> None:
 
 
 def _span(seconds: int) -> str:
-    from backlog.triage import span
+    from sfogo.backlog.triage import span
 
     return span(seconds)
 
 
 def cmd_next(args: argparse.Namespace, ctx) -> int:
-    from backlog.triage import triage_rows
-    from inbox.store import InboxFilter
+    from sfogo.backlog.triage import triage_rows
+    from sfogo.inbox.store import InboxFilter
 
     store = ctx.store
     now = when.now()
@@ -283,7 +283,7 @@ def cmd_next(args: argparse.Namespace, ctx) -> int:
 
 
 def cmd_why(args: argparse.Namespace, ctx) -> int:
-    from backlog.triage import deadline_at, window_closes_at
+    from sfogo.backlog.triage import deadline_at, window_closes_at
 
     text = args.id.lstrip("#")
     if not text.isdigit():
@@ -355,7 +355,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def sort_order(args: argparse.Namespace, flt) -> str:
     """``--sort`` as given; by default most urgent first for what still needs the manager,
     newest first once done or ignored items are asked for (their urgency means nothing)."""
-    from inbox.model import OPEN_STATUSES, STATUSES
+    from sfogo.inbox.model import OPEN_STATUSES, STATUSES
 
     chosen = getattr(args, "sort", None)
     if chosen:
@@ -367,21 +367,21 @@ def backlog_narrowed(args: argparse.Namespace, store, flt):
     """``list --backlog``: only what the gaps left behind (see backlog/measure.py)."""
     if not getattr(args, "backlog", False):
         return flt
-    from backlog.measure import backlog_filter
+    from sfogo.backlog.measure import backlog_filter
 
     return backlog_filter(store, now=when.now(), base=flt)
 
 
 def triage_list_rows(args: argparse.Namespace, store, flt, limit: int | None):
     """``list``'s rows, most urgent first, each with its score and triage fields."""
-    from backlog.settings import load
-    from backlog.triage import iter_rows
+    from sfogo.backlog.settings import load
+    from sfogo.backlog.triage import iter_rows
 
     now = when.now()
     before = None
     if getattr(args, "backlog", False):  # the cutoffs bound each index stream directly
-        from backlog.gaps import find_gaps
-        from backlog.measure import cutoffs
+        from sfogo.backlog.gaps import find_gaps
+        from sfogo.backlog.measure import cutoffs
 
         before = cutoffs(store, find_gaps(store, now=now), now)
     settings = load(getattr(args, "config", None), store=store)

@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from inbox.errors import SfogoError
+from sfogo.inbox.errors import SfogoError
 
 from . import _output
 
@@ -65,7 +65,7 @@ def _holds_only_demo(path: Path) -> bool:
     """
     if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return True
-    from inbox.store import Store
+    from sfogo.inbox.store import Store
 
     store = Store(path, create=False)
     try:
@@ -90,8 +90,8 @@ def build_file(path: Path, *, seed: int, size: int | None, now: int | None = Non
                config_path: str | None = None) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was."""
-    from inbox.demo import build_demo
-    from inbox.store import Store
+    from sfogo.tui.demo.build import build_demo
+    from sfogo.inbox.store import Store
 
     if not _holds_only_demo(path):
         raise SfogoError(f"{path} holds your own data, not a demo: pass another file to --db")
@@ -114,7 +114,7 @@ def build_file(path: Path, *, seed: int, size: int | None, now: int | None = Non
 
 def _prepare_triage(store, config_path: str | None) -> None:
     """Store the triage keys now, so the first screen and `sfogo next` don't pay for them."""
-    from backlog import settings, triage
+    from sfogo.backlog import settings, triage
 
     try:
         triage.refresh(store, settings.load(config_path, store=store))
@@ -132,8 +132,8 @@ def cmd_demo(args, ctx) -> int:
     summary = build_file(path, seed=seed, size=size, config_path=ctx.config_path)
     elapsed = time.perf_counter() - started
     if getattr(args, "demo_live", False):
-        from inbox.emulators.live import run_live  # H4: emulators + a real sync
-        from inbox.store import Store
+        from sfogo.tui.demo.live import run_live  # H4: emulators + a real sync
+        from sfogo.inbox.store import Store
 
         live = Store(path)
         try:

@@ -14,11 +14,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES, TIERS
-from inbox.store import InboxFilter, Store
-from inbox.text import excerpt, sanitize
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES, TIERS
+from sfogo.inbox.store import InboxFilter, Store
+from sfogo.inbox.text import excerpt, sanitize
 
 from . import _output
 
@@ -271,7 +271,7 @@ def cmd_client_add(args: argparse.Namespace, ctx) -> int:
 
 def _public_settings(settings: dict) -> dict:
     """Account settings minus anything that looks like a secret (they should hold none)."""
-    from inbox.config import SECRET_KEYS
+    from sfogo.inbox.config import SECRET_KEYS
 
     return {k: v for k, v in settings.items() if k not in SECRET_KEYS}
 
@@ -348,7 +348,7 @@ def _setting_value(text: str):
 
 
 def cmd_account_add(args: argparse.Namespace, ctx) -> int:
-    from inbox.config import SECRET_KEYS
+    from sfogo.inbox.config import SECRET_KEYS
 
     settings: dict = {}
     if args.url:
@@ -390,7 +390,7 @@ def cmd_account_add(args: argparse.Namespace, ctx) -> int:
 
 
 def cmd_import(args: argparse.Namespace, ctx) -> int:
-    from inbox.jsonl import import_file
+    from sfogo.inbox.jsonl import import_file
 
     if args.file != "-" and not Path(args.file).exists():
         raise SfogoError(f"no file {args.file!r} to import")
@@ -410,7 +410,7 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx) -> int:
-    from inbox.jsonl import export_csv, export_jsonl
+    from sfogo.inbox.jsonl import export_csv, export_jsonl
 
     fmt = args.format
     if fmt is None:

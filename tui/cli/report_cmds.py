@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from inbox import when
-from inbox.errors import SfogoError
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
 
 from . import _output
 
@@ -23,7 +23,7 @@ IDS_SHOWN = 24
 def _config(ctx) -> dict:
     """The config; a file named by ``--config`` must exist, the default one (or
     ``SFOGO_CONFIG``) may be missing: everything has a default."""
-    from inbox import config
+    from sfogo.inbox import config
 
     path = ctx.config_path
     if path and path == os.environ.get("SFOGO_CONFIG"):
@@ -32,15 +32,15 @@ def _config(ctx) -> dict:
 
 
 def _work(data: dict, hours_per_day: float | None = None):
-    from inbox.config import section
+    from sfogo.inbox.config import section
 
-    from backlog.workhours import WorkHours
+    from sfogo.backlog.workhours import WorkHours
 
     return WorkHours.from_config(section(data, "work"), hours_per_day=hours_per_day)
 
 
 def _settings(data: dict, store):
-    from backlog.settings import client_targets, from_dict
+    from sfogo.backlog.settings import client_targets, from_dict
 
     return from_dict(data).with_client_targets(client_targets(store))
 
@@ -68,7 +68,7 @@ def _hours(text: str) -> float:
 
 
 def cmd_plan(args: argparse.Namespace, ctx) -> int:
-    from backlog.plan import make_plan, to_json
+    from sfogo.backlog.plan import make_plan, to_json
 
     data = _config(ctx)
     work = _work(data, _hours(args.hours_per_day) if args.hours_per_day else None)
@@ -127,7 +127,7 @@ def _limit(text: str) -> int | None:
 
 
 def _print_plan(plan, args, limit: int | None) -> None:
-    from backlog.triage import span
+    from sfogo.backlog.triage import span
 
     tz = plan.work.tz
     what = "Open items" if args.all else "Backlog"
@@ -180,8 +180,8 @@ def _print_plan(plan, args, limit: int | None) -> None:
               "one client and channel each):")
         from datetime import datetime
 
-        from inbox.model import CHANNEL_SHORT
-        from inbox.text import excerpt
+        from sfogo.inbox.model import CHANNEL_SHORT
+        from sfogo.inbox.text import excerpt
 
         rows = []
         for b in shown:
@@ -209,7 +209,7 @@ def _print_plan(plan, args, limit: int | None) -> None:
 
 def find_client(store, ref: str):
     """A client by id or exact name, else by a part of its name that names only one."""
-    from inbox.errors import NotFound
+    from sfogo.inbox.errors import NotFound
 
     try:
         return store.client(ref)
@@ -238,7 +238,7 @@ def _open_output(path: str):
 
 
 def cmd_report(args: argparse.Namespace, ctx) -> int:
-    from backlog import report
+    from sfogo.backlog import report
 
     fmt = (args.format or "md").lower()
     lang = (args.lang or "en").lower()
@@ -271,11 +271,11 @@ def cmd_report(args: argparse.Namespace, ctx) -> int:
             if built.backlog_open:
                 built.eta = _eta(store, built.client.id, now, work, settings, data)
             if fmt == "md":
-                from backlog.report_text import render_md
+                from sfogo.backlog.report_text import render_md
 
                 out.write(render_md(built, lang))
             else:
-                from backlog.report_html import render_html
+                from sfogo.backlog.report_html import render_html
 
                 out.write(render_html(built, lang))
         if target is not None:
@@ -293,7 +293,7 @@ def cmd_report(args: argparse.Namespace, ctx) -> int:
 
 def _eta(store, client_id: int, now: int, work, settings, data) -> dict:
     """When the plan expects this client's backlog to be cleared."""
-    from backlog.plan import make_plan
+    from sfogo.backlog.plan import make_plan
 
     plan = make_plan(store, now=now, work=work, settings=settings, config=data)
     status, at = plan.client_finish(client_id)

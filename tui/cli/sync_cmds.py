@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from inbox import when
-from inbox.errors import SfogoError
-from inbox.text import excerpt, sanitize
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.text import excerpt, sanitize
 
 from . import _output
 
@@ -29,13 +29,13 @@ def _ago(ts: int | None, ref: int) -> str:
 
 
 def _short(h) -> str:
-    from inbox.model import CHANNEL_SHORT
+    from sfogo.inbox.model import CHANNEL_SHORT
 
     return f"{CHANNEL_SHORT.get(h.channel, h.channel)}:{h.handle}"
 
 
 def _interval(text: str | None) -> int:
-    from inbox.health import DEFAULT_INTERVAL_S
+    from sfogo.inbox.health import DEFAULT_INTERVAL_S
 
     return when.parse_duration(text) if text else DEFAULT_INTERVAL_S
 
@@ -55,7 +55,7 @@ def _next(ts: int | None, ref: int) -> str:
 
 
 def _syncer(ctx, args, **kwargs):
-    from inbox.sync import Syncer
+    from sfogo.inbox.sync import Syncer
 
     return Syncer(ctx.store, config_path=ctx.config_path, **kwargs)
 
@@ -171,7 +171,7 @@ def _iso_fields(record: dict) -> dict:
 
 
 def cmd_health(args: argparse.Namespace, ctx) -> int:
-    from inbox.health import account_health
+    from sfogo.inbox.health import account_health
 
     ref = when.now()
     states = account_health(ctx.store, now=ref, interval=_interval(args.interval))
@@ -202,7 +202,7 @@ def cmd_health(args: argparse.Namespace, ctx) -> int:
 
 
 def cmd_reply(args: argparse.Namespace, ctx) -> int:
-    from inbox.outbox import get_reply, queue_reply
+    from sfogo.inbox.outbox import get_reply, queue_reply
 
     reply_id = queue_reply(ctx.store, args.id, " ".join(args.text))
     reply = get_reply(ctx.store, reply_id)
@@ -242,7 +242,7 @@ def _reply_record(r: dict) -> dict:
 
 
 def cmd_outbox(args: argparse.Namespace, ctx) -> int:
-    from inbox.outbox import drop_reply, edit_reply, list_replies, retry_reply
+    from sfogo.inbox.outbox import drop_reply, edit_reply, list_replies, retry_reply
 
     store = ctx.store
     action = getattr(args, "action", None)
@@ -287,8 +287,8 @@ def cmd_outbox(args: argparse.Namespace, ctx) -> int:
 def cmd_account_test(args: argparse.Namespace, ctx) -> int:
     import asyncio
 
-    from inbox.channels.base import ChannelError
-    from inbox.credentials import missing_hint, redact
+    from sfogo.inbox.channels.base import ChannelError
+    from sfogo.inbox.credentials import missing_hint, redact
 
     syncer = _syncer(ctx, args, send_replies=False)
     account = syncer.accounts(args.handle)[0]

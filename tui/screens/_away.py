@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from inbox.model import AWAY_REASONS
+from sfogo.inbox.model import AWAY_REASONS
 
 HELP = {
     "away": "a day off, a holiday",

@@ -27,9 +27,9 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from inbox.errors import SfogoError
-from inbox.model import CHANNEL_SHORT
-from inbox.store import Store
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import CHANNEL_SHORT
+from sfogo.inbox.store import Store
 
 from ..widgets import KeyFooter
 from ..widgets._burndown import Burndown, BurndownData, backlog_history, projection
@@ -51,7 +51,7 @@ TIER_SHORT = {"vip": "vip", "high": "high", "normal": "norm", "low": "low"}
 def load_config(config_path: str | Path | None) -> dict:
     """The config as ``sfogo plan`` reads it: a file named on purpose must exist; the
     default one (or ``SFOGO_CONFIG`` naming a file not written yet) may be missing."""
-    from inbox import config
+    from sfogo.inbox import config
 
     path = config_path
     if path and os.fspath(path) == os.environ.get("SFOGO_CONFIG") and not (
@@ -61,7 +61,7 @@ def load_config(config_path: str | Path | None) -> dict:
 
 
 def _settings(data: dict, store: Store):
-    from backlog.settings import client_targets, from_dict
+    from sfogo.backlog.settings import client_targets, from_dict
 
     return from_dict(data).with_client_targets(client_targets(store))
 
@@ -104,8 +104,8 @@ class PlanView:
 
 
 def read_summary(store: Store, data: dict, now: int) -> Summary:
-    from backlog.gaps import find_gaps
-    from backlog.measure import summarize
+    from sfogo.backlog.gaps import find_gaps
+    from sfogo.backlog.measure import summarize
 
     gaps = find_gaps(store, now=now)
     clients = summarize(store, _settings(data, store), now=now, gaps=gaps)
@@ -118,15 +118,15 @@ def read_summary(store: Store, data: dict, now: int) -> Summary:
 
 
 def read_history(store: Store, now: int) -> list[int]:
-    from backlog.gaps import find_gaps
+    from sfogo.backlog.gaps import find_gaps
 
     return backlog_history(store, find_gaps(store, now=now), now, DAYS)
 
 
 def read_plan(store: Store, data: dict, now: int, batches: int = 12) -> PlanView:
-    from backlog.plan import make_plan
-    from backlog.workhours import WorkHours
-    from inbox.config import section
+    from sfogo.backlog.plan import make_plan
+    from sfogo.backlog.workhours import WorkHours
+    from sfogo.inbox.config import section
 
     work = WorkHours.from_config(section(data, "work"))
     plan = make_plan(store, now=now, work=work, settings=_settings(data, store), config=data)
@@ -183,7 +183,7 @@ class PlanLoaded(Message):
 
 
 def _span(seconds: int) -> str:
-    from backlog.triage import span
+    from sfogo.backlog.triage import span
 
     return span(seconds)
 

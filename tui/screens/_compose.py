@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from inbox.errors import SfogoError
-from inbox.store import Store
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.store import Store
 
 from ..widgets._format import one_line
 from ..widgets._safe import SafeTextArea
@@ -78,7 +78,7 @@ class ReplyScreen(DialogScreen[int | None]):
 
     @work(thread=True, group="reply-queue", exclusive=True, exit_on_error=False)
     def _queue(self, text: str) -> int:
-        from inbox.outbox import queue_reply
+        from sfogo.inbox.outbox import queue_reply
 
         with Store(self._db_path) as store:
             return queue_reply(store, self.row["id"], text, now=self._now())

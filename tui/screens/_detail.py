@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from inbox.store import Store
+from sfogo.inbox.store import Store
 
 from ..widgets import DetailPane, KeyFooter
 from ..widgets._detail import ItemExtras
@@ -24,9 +24,9 @@ from ._base import SfogoScreen
 def load_extras(store: Store, row: dict, settings, now: int) -> ItemExtras:
     """The thread, our replies from the outbox, the urgency breakdown and the gap the item
     arrived in (runs in a worker)."""
-    from backlog.gaps import find_gaps
-    from backlog.triage import explain
-    from inbox.outbox import get_reply
+    from sfogo.backlog.gaps import find_gaps
+    from sfogo.backlog.triage import explain
+    from sfogo.inbox.outbox import get_reply
 
     thread = store.thread(row)
     replies = [get_reply(store, reply_id) for (reply_id,) in store.conn.execute(
@@ -100,7 +100,7 @@ class DetailScreen(SfogoScreen[str | None]):
         with Store(self._db_path) as store:  # this thread's own connection
             current = settings(store) if settings else None
             if current is None:
-                from backlog.settings import Settings
+                from sfogo.backlog.settings import Settings
 
                 current = Settings()
             extras = load_extras(store, row, current, self._now())

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from inbox.model import CHANNELS, KINDS, STATUSES
+from sfogo.inbox.model import CHANNELS, KINDS, STATUSES
 
 from ._base import DialogScreen
 from ..views import Filters

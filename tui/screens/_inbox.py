@@ -28,8 +28,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from inbox.errors import SfogoError
-from inbox.store import Store
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.store import Store
 
 from ..views import DEFAULT_VIEWS, NEWEST, Filters, View, iter_query_ids, resolve
 from ..widgets import CountsHeader, DetailPane, InboxList, KeyFooter, SearchBar, ViewBar
@@ -194,7 +194,7 @@ class InboxScreen(SfogoScreen):
     def _load_ids(self, generation: int, view: View, filters: Filters, search: str,
                   debounce: float, committed: frozenset[int], keep_ids: list[int],
                   counts: bool, live: bool) -> None:
-        from backlog.gaps import find_gaps
+        from sfogo.backlog.gaps import find_gaps
 
         worker = get_current_worker()
         if debounce:  # typing: wait for a pause; a newer keystroke cancels this worker
@@ -342,7 +342,7 @@ class InboxScreen(SfogoScreen):
         bar.selected = len(self.inbox.selected)
 
     def _filter_words(self) -> list[str]:
-        from inbox.model import CHANNEL_SHORT
+        from sfogo.inbox.model import CHANNEL_SHORT
 
         from ..widgets._format import one_line
 

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from inbox import when
-from inbox.errors import SfogoError
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
 
 from ..widgets._format import local_time
 from ..widgets._safe import SafeInput

@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from inbox.text import sanitize
+from sfogo.inbox.text import sanitize
 
 from ..widgets._format import one_line
 from ..widgets._safe import SafeInput

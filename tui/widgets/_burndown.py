@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
-from inbox.store import Store
+from sfogo.inbox.store import Store
 
 from ._format import count_short, local_time
 from ._lines import LinesWidget

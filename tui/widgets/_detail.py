@@ -70,7 +70,7 @@ def head_content(row: dict, now: int) -> Content:
 
 
 def body_content(row: dict) -> Content:
-    from inbox.text import sanitize
+    from sfogo.inbox.text import sanitize
 
     # Tabs would move the terminal's cursor to its own tab stops: spaces keep the layout.
     text = sanitize(row["text"]).expandtabs(4).strip() or "(no text)"
@@ -166,7 +166,7 @@ def gap_content(gap, now: int) -> Content:
     """The gap the item arrived in: which account was blind, or that you were away."""
     if gap is None:
         return Content("")
-    from backlog.triage import span
+    from sfogo.backlog.triage import span
 
     end = "still open" if gap.ended_at is None else local_time(gap.ended_at, now)
     if gap.source == "away":

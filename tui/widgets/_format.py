@@ -10,7 +10,7 @@ import datetime as dt
 
 from rich.cells import cell_len, set_cell_size
 
-from inbox.text import sanitize
+from sfogo.inbox.text import sanitize
 
 ELLIPSIS = "…"
 # Long texts are cut before flattening: a row never shows more than a screen width.

@@ -25,8 +25,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from inbox.model import CHANNEL_SHORT
-from inbox.store import Store
+from sfogo.inbox.model import CHANNEL_SHORT
+from sfogo.inbox.store import Store
 
 from ._format import local_time, one_line
 
@@ -76,8 +76,8 @@ class HealthState:
 
 def load_health(store: Store, now: int) -> HealthState:
     """Every synced account (problems first, longest open gap first) and the away state."""
-    from backlog.gaps import open_away
-    from inbox.health import account_health
+    from sfogo.backlog.gaps import open_away
+    from sfogo.inbox.health import account_health
 
     rows = account_health(store, now=now)
     per_channel = Counter(h.channel for h in rows)
@@ -253,8 +253,8 @@ class HealthBar(Widget):
 
     @work(thread=True, group="health-away", exit_on_error=False)
     def _away(self, reason: str | None) -> None:
-        from backlog.gaps import end_away, open_away, record_away
-        from backlog.triage import span
+        from sfogo.backlog.gaps import end_away, open_away, record_away
+        from sfogo.backlog.triage import span
 
         now = self._now()
         with Store(self._db_path) as store:

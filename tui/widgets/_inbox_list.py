@@ -124,7 +124,7 @@ class InboxList(ScrollView, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        from backlog.settings import Settings
+        from sfogo.backlog.settings import Settings
 
         self._fetch_rows = fetch_rows
         self._now = now

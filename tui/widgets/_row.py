@@ -22,7 +22,7 @@ from collections.abc import Callable
 from rich.segment import Segment
 from rich.style import Style
 
-from inbox.model import CHANNEL_SHORT
+from sfogo.inbox.model import CHANNEL_SHORT
 
 from ._format import CLOSING, GONE, LATE, age_short, deadline, fit, fit_right, one_line
 

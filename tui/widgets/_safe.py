@@ -14,7 +14,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input, TextArea
 
-from inbox.text import sanitize
+from sfogo.inbox.text import sanitize
 
 
 class SafeInput(Input):

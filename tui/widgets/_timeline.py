@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
-from inbox.model import CHANNEL_SHORT
+from sfogo.inbox.model import CHANNEL_SHORT
 
 from ._format import fit, one_line
 from ._health import GAP_MARK, duration_short, initials

@@ -7,7 +7,7 @@ Secrets stay in this process (passed to the Syncer, never written anywhere); log
 go to a temporary folder, not the user's ``sessions.json``. E-mail takes no part: it needs
 a real IMAP server (the tests start Dovecot), not an emulator.
 
-``python -m inbox.emulators.live serve`` runs Mastodon emulators in their own process for
+``python -m sfogo.tui.demo.live serve`` runs Mastodon emulators in their own process for
 the sync benchmark (bench/bench_sync.py) and prints how to reach them as one JSON line.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .base import Emulator
+from .emulators.base import Emulator
 
 MODULES = ("mastodon", "bluesky", "graph", "x", "wordpress", "youtube")
 LIVE_CLIENT = "Bottega Verde (live)"
@@ -41,7 +41,7 @@ def emulator_classes() -> list[type[Emulator]]:
     found = []
     for name in MODULES:
         try:
-            module = importlib.import_module(f"{__package__}.{name}")
+            module = importlib.import_module(f"{__package__}.emulators.{name}")
         except Exception:  # a channel still being written must not break the demo
             continue
         for _, cls in inspect.getmembers(module, inspect.isclass):
@@ -76,7 +76,7 @@ class LiveDemo:
         self._tmp = tempfile.TemporaryDirectory(prefix="sfogo-live-")
 
     def start(self) -> None:
-        from ..errors import SfogoError
+        from sfogo.inbox.errors import SfogoError
 
         try:
             client = self.store.client(LIVE_CLIENT)
@@ -112,13 +112,13 @@ class LiveDemo:
         return next((a for a, _, _ in self.accounts if a.channel == channel), None)
 
     def syncer(self):
-        from ..sync import Syncer
+        from sfogo.inbox.sync import Syncer
 
         return Syncer(self.store, config_path=Path(self._tmp.name) / "config.toml", config={},
                       env=self.env, on_result=self._print_result)
 
     def _print_result(self, r) -> None:
-        from ..text import excerpt
+        from sfogo.inbox.text import excerpt
 
         if not r.attempted:
             line = f"{r.account}: waits, {r.detail}"
@@ -191,8 +191,8 @@ NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "facebook": "Facebook",
 def _queue_window_closed_dm(store, account) -> int | None:
     """Queue a reply to the newest Facebook DM whose sender last wrote over a day ago (their
     24-hour window has closed); return the reply id."""
-    from .. import when
-    from ..outbox import queue_reply
+    from sfogo.inbox import when
+    from sfogo.inbox.outbox import queue_reply
 
     row = store.conn.execute(
         "SELECT i.id FROM interactions i WHERE i.account_id = ? AND i.kind = 'dm'"
@@ -211,7 +211,7 @@ def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
     """Start the emulators, sync, break four of them, sync, queue two replies, recover,
     sync. Returns counts for the caller's summary."""
     global last_demo
-    from ..outbox import get_reply, queue_reply
+    from sfogo.inbox.outbox import get_reply, queue_reply
 
     with LiveDemo(store, out=out, seed=seed) as live:
         last_demo = live
@@ -300,7 +300,7 @@ def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
 def serve(accounts: int, pages: int, per_page: int = 40) -> None:
     """Serve ``accounts`` Mastodon accounts with ``pages`` pages of mentions each; print
     ``{"url", "tokens": [...], "handles": [...]}`` and serve until stdin closes."""
-    from .mastodon import MastodonEmulator
+    from .emulators.mastodon import MastodonEmulator
 
     emu = MastodonEmulator(seed=1, rate_limit=10_000)
     now = time.time()
@@ -320,7 +320,7 @@ def serve(accounts: int, pages: int, per_page: int = 40) -> None:
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m inbox.emulators.live")
+    parser = argparse.ArgumentParser(prog="python -m sfogo.tui.demo.live")
     parser.add_argument("mode", choices=["serve"])
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--pages", type=int, default=50)

@@ -27,13 +27,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from . import when
-from .demo_text import (
+from sfogo.inbox import when
+from .text import (
     FILLS, FIRST, FOLLOWUPS, LAST, MAIL_DOMAINS, MASTODON_INSTANCES, OUR_REPLIES, TEMPLATES,
 )
-from .errors import SfogoError
-from .store import Store
-from .text import sanitize
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.store import Store
+from sfogo.inbox.text import sanitize
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
