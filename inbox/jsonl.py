@@ -220,6 +220,11 @@ def _numbered_lines(source: IO[bytes]) -> Iterator[tuple[int, str | None]]:
             yield number, text
 
 
+# Items are written by Store.upsert_interactions, the one write path sync uses too, not by
+# sqlite-utils: upsert_all would overwrite the manager's status, pin and snooze on a
+# re-import, and insert_all(ignore=True) would miss a platform's edited text. Measured on
+# 100,000 exported demo lines: the whole import ~7,000 lines/s (14 s), half of it parsing
+# and sanitising; of the ~7 s of writing, insert_all(ignore=True) would have saved ~2 s.
 def import_stream(store: Store, source: IO[bytes], *, now: int) -> ImportResult:
     """Import JSON Lines from a binary stream; see the module docstring for the rules.
 
