@@ -91,8 +91,8 @@ def test_the_package_imports_exactly_its_declared_dependencies():
     assert set(imported) - declared == set(), (
         "imported but not declared in [project].dependencies: "
         + ", ".join(f"{n} ({imported[n]})" for n in sorted(set(imported) - declared)))
-    assert declared - set(imported) == set(), (
-        f"declared in [project].dependencies but never imported: {sorted(declared - set(imported))}")
+    unused = declared - set(imported)
+    assert unused == set(), f"in [project].dependencies but never imported: {sorted(unused)}"
 
 
 def test_optional_imports_are_the_declared_extras():

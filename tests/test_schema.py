@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from sfogo.inbox import schema
+from sfogo.inbox.errors import StoreError
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.schema import MIGRATIONS, SCHEMA_VERSION, transform
 from sfogo.inbox.store import Store, fts_query
@@ -128,7 +129,7 @@ def test_a_rebuilt_interactions_table_keeps_rows_search_triggers_and_constraints
     conn.close()
 
     # A file one version ahead is one this sfogo refuses, as any newer file.
-    with pytest.raises(Exception, match="newer sfogo"):
+    with pytest.raises(StoreError, match="newer sfogo"):
         Store(filled)
 
 
@@ -200,6 +201,7 @@ def test_transform_refuses_tables_whose_meaning_a_rebuild_would_change(filled):
 _PROBE = """
 import json, sqlite3, sys
 from sfogo.inbox import schema
+from sfogo.inbox.errors import StoreError
 from sfogo.inbox.store import Store
 path, mode = sys.argv[1], sys.argv[2]
 if mode == "open":
