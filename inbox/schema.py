@@ -1,9 +1,54 @@
 """The schema as code: each migration moves a file forward one version, never back.
 
-``PRAGMA user_version`` holds the version. A file is migrated forward when it is opened; a
-file from a newer sfogo is refused. Times are UTC epoch seconds (INTEGER).
+``PRAGMA user_version`` holds the version. A file is migrated forward when it is opened
+(:func:`migrate`); a file from a newer sfogo is refused. Times are UTC epoch seconds (INTEGER).
+
+Versions 1 to 5 have shipped as SQL scripts and stay as they are: they hold what
+sqlite-utils cannot write (CHECK lists, ``COLLATE NOCASE`` columns, ``WITHOUT ROWID``
+tables, partial indexes, and full-text triggers that fire only when an indexed column
+changes; ``Table.enable_fts(create_triggers=True)`` fires on every update, so each
+done or snooze would rewrite the search index).
+
+Adding a migration
+------------------
+Append a function that takes a :class:`sqlite_utils.Database` over the store's connection
+and changes the schema with sqlite-utils; never edit one that has shipped::
+
+    def _v6(db: Database) -> None:
+        # A new column: ALTER TABLE through sqlite-utils.
+        db["replies"].add_column("url", str, not_null_default="")
+        # A changed column (type, default, NOT NULL, order): the table is rebuilt.
+        transform(db, "sync_runs", defaults={"detail": "-"})
+        # A new table and its index.
+        db["reply_edits"].create(
+            {"id": int, "reply_id": int, "text": str, "created_at": int}, pk="id",
+            foreign_keys=[("reply_id", "replies", "id")], not_null={"text", "created_at"})
+        db["reply_edits"].create_index(["reply_id", "created_at"])
+
+    MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, _v6]
+
+- Each step runs in one ``BEGIN IMMEDIATE`` transaction with the version bump, so a file
+  is at one version or the next, never between. Foreign keys are off while it runs (what
+  SQLite prescribes for rebuilding a table) and checked before it commits.
+- Change columns with :func:`transform`, not ``db[table].transform``: SQLite drops a
+  table's triggers with the table, and the search index and the triage key live on
+  triggers. It puts them back, and refuses the tables it cannot rebuild faithfully.
+- sqlite-utils is imported only when a Python step is pending (~90 ms): opening an
+  up-to-date file never pays for it.
+- Add a test to tests/test_store.py that migrates a file of the previous version with
+  data in it and checks the data, search and the new shape.
 """
 from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+
+TYPE_CHECKING = False  # not typing's: importing typing costs ~3 ms of every store open
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
+    from sqlite_utils import Database
 
 # The FTS5 index follows inserts, deletes, and updates of the indexed columns only, so a
 # status change (done, snooze) never rewrites the full-text index.
@@ -175,7 +220,98 @@ CREATE TABLE triage_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT RO
 CREATE INDEX sync_runs_failed ON sync_runs(account_id, started_at) WHERE outcome != 'ok';
 """
 
-# Index i holds the script that moves a file from version i to version i + 1.
+# A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
+Migration: TypeAlias = "str | Callable[[Database], None]"
+
+# Index i holds the step that moves a file from version i to version i + 1.
 # Later issues append here; never edit a migration that has shipped.
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
+MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version the file is at (0: a new file, or not sfogo's)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, target: int | None = None, *,
+            migrations: Sequence[Migration] = MIGRATIONS) -> None:
+    """Move the file forward to ``target`` (default: the last), one transaction per step.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``), as the store's is.
+    """
+    target = len(migrations) if target is None else target
+    version = user_version(conn)
+    if version >= target:
+        return
+    # Foreign keys off, as SQLite prescribes for rebuilding a table (and sqlite-utils refuses
+    # to rebuild one that a cascading key points at, interactions, while they are on); each
+    # step checks them before it commits. The pragma cannot change inside a transaction.
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        while version < target:
+            _step(conn, migrations[version], version + 1)
+            version += 1
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {int(bool(foreign_keys))}")
+
+
+def _step(conn: sqlite3.Connection, step: Migration, version: int) -> None:
+    try:
+        if isinstance(step, str):
+            # SQLite splits the script itself (triggers hold semicolons); executescript
+            # leaves the transaction it began open, so the checks below run inside it.
+            conn.executescript(f"BEGIN IMMEDIATE;\n{step}")
+        else:
+            conn.execute("BEGIN IMMEDIATE")
+            step(database(conn))
+        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+        if broken:
+            raise sqlite3.IntegrityError(
+                f"migration to schema {version} breaks a foreign key in table {broken[0]}"
+            )
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def database(conn: sqlite3.Connection) -> Database:
+    """A sqlite-utils view of the store's connection that changes nothing about it.
+
+    sqlite-utils would otherwise turn on ``recursive_triggers`` for the connection and
+    let installed plugins prepare it; the store's connection stays as the store set it.
+    """
+    from sqlite_utils import Database
+
+    return Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+# What sqlite-utils 4.2 loses when it rebuilds a table: a column's collation (clients.name
+# would stop matching case-insensitively) and WITHOUT ROWID (it copies rowids across).
+_NOT_REBUILDABLE = re.compile(r"\bCOLLATE\b|\bWITHOUT\s+ROWID\b", re.IGNORECASE)
+
+
+def transform(db: Database, table: str, **changes: Any) -> None:
+    """``db[table].transform(**changes)``, keeping the table's triggers.
+
+    The rebuild keeps rows and their ids (so the search index stays valid), indexes,
+    CHECK and UNIQUE constraints and foreign keys. Tables it would change in meaning are
+    refused: rebuild those with SQL in the migration, following SQLite's ALTER TABLE steps.
+    """
+    target = db.table(table)
+    if _NOT_REBUILDABLE.search(target.schema):
+        raise ValueError(
+            f"transform would lose a collation or WITHOUT ROWID of table {table!r}: "
+            "rebuild it with SQL in the migration"
+        )
+    triggers = [sql for (sql,) in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name",
+        [table],
+    )]
+    target.transform(**changes)
+    for sql in triggers:
+        db.execute(sql)

@@ -20,7 +20,8 @@ from .model import (
     CHANNELS, KINDS, OPEN_STATUSES, STATUSES, TIER_TARGETS, TIERS, Account, Client,
     Interaction,
 )
-from .schema import DROP_FTS_TRIGGERS, FTS_TRIGGERS, MIGRATIONS, SCHEMA_VERSION
+from . import schema
+from .schema import DROP_FTS_TRIGGERS, FTS_TRIGGERS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 10.0
 
@@ -214,19 +215,7 @@ class Store:
 
     def migrate(self, target: int) -> None:
         """Move the file forward to schema ``target``, one version per transaction."""
-        version = self.schema_version()
-        while version < target:
-            script = MIGRATIONS[version]
-            # executescript commits first; BEGIN IMMEDIATE inside it keeps each step atomic.
-            try:
-                self.conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;"
-                )
-            except sqlite3.Error:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            version += 1
+        schema.migrate(self.conn, target)
 
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]

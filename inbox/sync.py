@@ -81,14 +81,13 @@ _SSL = None
 
 def _ssl_context():
     """One verifying TLS context per process: loading the CA bundle takes ~30 ms, too much
-    to repeat for every round of ``--watch``."""
+    to repeat for every round of ``--watch``. It is httpx's default (its CA bundle, or
+    ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set), built once."""
     global _SSL
     if _SSL is None:
-        import ssl
+        import httpx
 
-        import certifi
-
-        _SSL = ssl.create_default_context(cafile=certifi.where())
+        _SSL = httpx.create_ssl_context()
     return _SSL
 
 

@@ -394,7 +394,7 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:
 
     if args.file != "-" and not Path(args.file).exists():
         raise SfogoError(f"no file {args.file!r} to import")
-    result = import_file(ctx.store, args.file)
+    result = import_file(ctx.store, args.file, now=when.now())
     for name in result.created_clients:
         print(f"created client {name!r}")
     for name in result.created_accounts:
