@@ -68,10 +68,13 @@ def median_ms(func: Callable[[], object], *, repeat: int = 21, warmup: int = 2) 
 _CLI = "import sys; from sfogo.tui.cli import main; sys.exit(main())"
 
 
-def cli_seconds(db: Path, config: Path, *args: str, repeat: int) -> float:
+def cli_seconds(db: Path, config: Path, *args: str, repeat: int, now: int) -> float:
     """Median wall time of ``sfogo --db DB ARGS`` in a fresh process (after one warm-up run,
-    which warms the page cache), with SFOGO_CONFIG=config and an 80-column terminal."""
-    environ = {**os.environ, "SFOGO_CONFIG": str(config), "COLUMNS": "80"}
+    which warms the page cache), with SFOGO_CONFIG=config, the clock at ``now``
+    (SFOGO_NOW) and an 80-column terminal."""
+    from sfogo.inbox.clock import NOW_ENV
+
+    environ = {**os.environ, "SFOGO_CONFIG": str(config), "COLUMNS": "80", NOW_ENV: str(now)}
     command = [sys.executable, "-c", _CLI, "--db", str(db), *args]
     samples = []
     for n in range(repeat + 1):
@@ -130,9 +133,9 @@ class BenchEnv:
         cached = self._cached_meta()
         # A cached file is relative to the "now" it was built at; reuse that "now" so
         # time-dependent metrics (triage, reply windows) see the stories where they are.
-        from sfogo.inbox import when
+        from sfogo.inbox.clock import from_env
 
-        self.now: int = cached["now"] if cached else when.now()
+        self.now: int = cached["now"] if cached else from_env().now()
 
     # -- the cached sized demo ---------------------------------------------------------
 
