@@ -51,8 +51,8 @@ def _foreign_keys(conn: sqlite3.Connection) -> Check:
         found = conn.execute("PRAGMA foreign_key_check").fetchall()
     except sqlite3.DatabaseError as exc:
         return Check("foreign keys", (str(exc),))
-    return Check("foreign keys", tuple(
-        f"{table} row {rowid} refers to a missing {parent} row" for table, rowid, parent, _ in found))
+    return Check("foreign keys", tuple(f"{table} row {rowid} refers to a missing {parent} row"
+                                       for table, rowid, parent, _ in found))
 
 
 def _search_index(conn: sqlite3.Connection) -> Check:
