@@ -35,7 +35,8 @@ def _prepared(env: BenchEnv) -> Path:
 def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 3) -> float:
     """Median wall time of ``sfogo --db FILE ARGS`` (after one warm-up run)."""
     path = _prepared(env)
-    return cli_seconds(path, env.workdir / "report-config.toml", *args, repeat=repeat)
+    return cli_seconds(path, env.workdir / "report-config.toml", *args, repeat=repeat,
+                       now=env.now)
 
 
 @metric("plan_cli_s", unit="s")

@@ -63,7 +63,8 @@ def triage_first_page_ms(env: BenchEnv) -> float:
 def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 5) -> float:
     """Median wall time of ``sfogo --db FILE ARGS`` in a fresh process."""
     path, _ = _prepared(env)
-    return cli_seconds(path, env.workdir / "no-config.toml", *args, repeat=repeat)
+    return cli_seconds(path, env.workdir / "no-config.toml", *args, repeat=repeat,
+                       now=env.now)
 
 
 @metric("next_cli_s", unit="s")

@@ -68,10 +68,13 @@ def median_ms(func: Callable[[], object], *, repeat: int = 21, warmup: int = 2) 
 _CLI = "import sys; from sfogo.tui.cli import main; sys.exit(main())"
 
 
-def cli_seconds(db: Path, config: Path, *args: str, repeat: int) -> float:
+def cli_seconds(db: Path, config: Path, *args: str, repeat: int, now: int) -> float:
     """Median wall time of ``sfogo --db DB ARGS`` in a fresh process (after one warm-up run,
-    which warms the page cache), with SFOGO_CONFIG=config and an 80-column terminal."""
-    environ = {**os.environ, "SFOGO_CONFIG": str(config), "COLUMNS": "80"}
+    which warms the page cache), with SFOGO_CONFIG=config, the clock at ``now``
+    (SFOGO_NOW) and an 80-column terminal."""
+    from sfogo.inbox.clock import NOW_ENV
+
+    environ = {**os.environ, "SFOGO_CONFIG": str(config), "COLUMNS": "80", NOW_ENV: str(now)}
     command = [sys.executable, "-c", _CLI, "--db", str(db), *args]
     samples = []
     for n in range(repeat + 1):

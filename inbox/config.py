@@ -84,14 +84,12 @@ def save(data: dict, path: str | os.PathLike | None = None) -> Path:
     """Write the config atomically, mode 0600 (it may hold credentials)."""
     import tomli_w
 
+    from .files import atomic_write
+
     file = Path(path).expanduser() if path else default_path()
     file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(file.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
+    with atomic_write(file, binary=True) as handle:
         tomli_w.dump(data, handle)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, file)
     return file
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from . import config as config_mod
 from .channels.base import Secrets
 from .errors import SfogoError
+from .files import write_private
 from .model import Account
 
 KEYRING_SERVICE = "sfogo"
@@ -164,12 +165,7 @@ class SessionFile(MemorySession):
                 sessions.pop(self._name, None)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = self.path.with_name(self.path.name + ".tmp")
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(sessions, handle)
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, self.path)
+                write_private(self.path, json.dumps(sessions))
             except OSError:
                 pass  # the in-memory session still works; the next process logs in again
 

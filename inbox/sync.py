@@ -104,6 +104,7 @@ class Syncer:
     config_path: str | Path | None = None
     config: dict | None = None  # default: read from config_path (or the default file)
     now: Callable[[], int] = when.now
+    clock: object = None  # a Clock; when given, ``now`` is its ``now``
     concurrency: int = DEFAULT_CONCURRENCY
     timeout: object = None  # an httpx.Timeout; default: channels.base.TIMEOUT
     env: dict | None = None  # where token_env variables are read (default os.environ)
@@ -112,6 +113,8 @@ class Syncer:
     _secrets: dict[int, Secrets] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        if self.clock is not None:
+            self.now = self.clock.now
         if self.config is None:
             self.config = credentials.load_config(self.config_path)
         self._session_dir = credentials.session_dir(self.config_path)

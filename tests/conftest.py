@@ -1,4 +1,5 @@
-"""Shared fixtures: real SQLite files in temporary folders, the real command line."""
+"""Shared fixtures: real SQLite files in temporary folders, the test clock, the real
+command line on that clock."""
 from __future__ import annotations
 
 import json
@@ -8,10 +9,18 @@ from dataclasses import dataclass
 
 import pytest
 
+from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.store import Store
 
 # A fixed "now" for tests that build data relative to the present: 2026-11-27 12:00 UTC.
 NOW = 1795780800
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The test's clock, at NOW until the test moves it: the ``cli`` fixture's commands, the
+    sync world's emulators and syncers all read this one."""
+    return ManualClock(NOW)
 
 
 @pytest.fixture
@@ -82,16 +91,14 @@ class Result:
 
 
 @pytest.fixture
-def cli(db_path, capsys):
-    """Run ``sfogo ARGS`` in-process through the real entry point; returns code/out/err."""
-    from sfogo.tui.cli import main
+def cli(db_path, capsys, clock):
+    """Run ``sfogo ARGS`` in-process through the real click entry point, on the test's
+    clock; returns code/out/err."""
+    from sfogo.tui.cli import Context, main
 
     def run(*args: str) -> Result:
         capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code if isinstance(exc.code, int) else 2
+        code = main([str(a) for a in args], context=Context(clock=clock))
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

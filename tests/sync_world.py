@@ -1,4 +1,4 @@
-"""A small world for the sync, channel and outbox tests: a fake clock, emulators on
+"""A small world for the sync, channel and outbox tests: the test clock, emulators on
 loopback, a client with accounts pointing at them, and a Syncer wired to all of it."""
 from __future__ import annotations
 
@@ -8,34 +8,17 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from sfogo.tui.demo.emulators.bluesky import BlueskyEmulator
-from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
+from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.store import Store
 from sfogo.inbox.sync import Syncer
-
-NOW = 1795780800  # 2026-11-27 12:00 UTC, as in conftest
-
-
-class FakeClock:
-    """Time that moves only when a test says so (emulators and sync share it)."""
-
-    def __init__(self, start: int = NOW) -> None:
-        self.t = float(start)
-
-    def time(self) -> float:
-        return self.t
-
-    def now(self) -> int:
-        return int(self.t)
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
+from sfogo.tui.demo.emulators.bluesky import BlueskyEmulator
+from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
 
 
 @dataclass
 class World:
     store: Store
-    clock: FakeClock
+    clock: ManualClock
     config_path: str
     env: dict = field(default_factory=dict)
     emulators: list = field(default_factory=list)
@@ -85,8 +68,8 @@ class World:
 
     def syncer(self, **kwargs) -> Syncer:
         kwargs.setdefault("timeout", httpx.Timeout(3.0))
-        return Syncer(self.store, config_path=self.config_path, config={}, env=self.env,
-                      now=self.clock.now, **kwargs)
+        return Syncer(self.store, clock=self.clock, config_path=self.config_path, config={},
+                      env=self.env, **kwargs)
 
     def sync(self, account_ref: str | None = None, **kwargs):
         """One pass; returns {account label: RunResult}."""
@@ -122,11 +105,12 @@ def forget_sessions() -> None:
 
 
 @pytest.fixture
-def world(store, tmp_path):
-    """A World on a fresh fake clock, starting and ending with no session in memory; its
-    emulators stop after the test. Import it into a test module to use it."""
+def world(store, tmp_path, clock):
+    """A World on the test's clock (the one the ``cli`` fixture's commands read), starting
+    and ending with no session in memory; its emulators stop after the test. Import it into
+    a test module to use it."""
     forget_sessions()
-    w = World(store, FakeClock(), str(tmp_path / "config.toml"))
+    w = World(store, clock, str(tmp_path / "config.toml"))
     yield w
     w.close()
     forget_sessions()

@@ -5,15 +5,15 @@ import json
 
 import httpx
 import pytest
-from sync_world import FakeClock, World
+from sync_world import World
 
 from sfogo.inbox import when
 from sfogo.inbox.outbox import get_reply, queue_reply
 
 
 @pytest.fixture
-def world(store, tmp_path):
-    w = World(store, FakeClock(), str(tmp_path / "config.toml"))
+def world(store, tmp_path, clock):
+    w = World(store, clock, str(tmp_path / "config.toml"))
     yield w
     w.close()
 

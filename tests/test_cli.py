@@ -24,14 +24,13 @@ def eighty_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
 
 
-def seed(path: Path) -> dict[str, int]:
-    """A small inbox relative to now; returns the sfogo id of each item by external id."""
-    now = when.now()
+def seed(path: Path, now: int) -> dict[str, int]:
+    """A small inbox relative to ``now``; returns the sfogo id of each item by external id."""
     with Store(path) as s:
-        s.add_client("Hotel Aurora", "vip")
-        s.add_client("Pizzeria Da Gino", "low")
-        ig = s.add_account("Hotel Aurora", "instagram", "@hotelaurora")
-        fb = s.add_account("Pizzeria Da Gino", "facebook", "dagino")
+        s.add_client("Hotel Aurora", "vip", now=now)
+        s.add_client("Pizzeria Da Gino", "low", now=now)
+        ig = s.add_account("Hotel Aurora", "instagram", "@hotelaurora", now=now)
+        fb = s.add_account("Pizzeria Da Gino", "facebook", "dagino", now=now)
         s.upsert_interactions([
             Interaction(ig.id, "q1", "dm", now - 3 * HOUR, author_name="Giulia",
                         author_handle="@giulia", text="Avete una camera libera per sabato?"),
@@ -49,8 +48,8 @@ def seed(path: Path) -> dict[str, int]:
 
 
 @pytest.fixture
-def ids(db_path):
-    return seed(db_path)
+def ids(db_path, clock):
+    return seed(db_path, clock.now())
 
 
 def one_line_error(result, *fragments: str) -> None:
@@ -84,7 +83,7 @@ def test_list_shows_what_needs_attention_newest_first(cli, ids):
     fits(r.out)
 
 
-def test_list_json_has_the_documented_fields_and_utc_times(cli, ids):
+def test_list_json_has_the_documented_fields_and_utc_times(cli, ids, clock):
     rows = cli("list", "--sort", "newest", "--json").json()
     assert [r["id"] for r in rows] == [ids["m1"], ids["c1"], ids["q1"]]
     assert all(list(r) == ROW_FIELDS for r in rows)
@@ -93,7 +92,7 @@ def test_list_json_has_the_documented_fields_and_utc_times(cli, ids):
             comment["kind"], comment["author_name"], comment["tags"], comment["status"]) == \
         ("Pizzeria Da Gino", "low", "facebook", "dagino", "comment", "Tom", ["praise"], "new")
     assert comment["created_at"].endswith("Z")
-    assert when.parse_iso(comment["created_at"]) == pytest.approx(when.now() - 1800, abs=60)
+    assert when.parse_iso(comment["created_at"]) == pytest.approx(clock.now() - 1800, abs=60)
     assert comment["handled_at"] is None and comment["pinned"] is False
 
 
@@ -123,12 +122,13 @@ def test_list_counts_what_it_left_out(cli, ids):
     assert r.out.splitlines()[-1] == "2 of 5 items (any status), newest first; --limit 0 shows all"
 
 
-def test_list_wakes_snoozed_items_whose_time_has_come(cli, db_path, ids):
+def test_list_wakes_snoozed_items_whose_time_has_come(cli, db_path, ids, clock):
     with Store(db_path) as s:
         account = s.account("@hotelaurora")
-        s.upsert_interactions([Interaction(account.id, "z1", "dm", when.now() - 5 * HOUR,
-                                           status="snoozed", snoozed_until=when.now() - 60)])
-        s.set_status([ids["m1"]], "snoozed", until=when.now() + HOUR)
+        s.upsert_interactions([Interaction(account.id, "z1", "dm", clock.now() - 5 * HOUR,
+                                           status="snoozed", snoozed_until=clock.now() - 60)],
+                              now=clock.now())
+        s.set_status([ids["m1"]], "snoozed", until=clock.now() + HOUR, now=clock.now())
     rows = {r["external_id"]: r for r in cli("list", "--json").json()}
     assert rows["z1"]["status"] == "open" and rows["z1"]["snoozed_until"] is None
     assert "m1" not in rows  # still asleep
@@ -159,12 +159,12 @@ def test_list_of_a_filter_that_matches_nothing(cli, ids):
     assert (r.code, r.out.strip()) == (0, "Nothing to show (new, open).")
 
 
-def test_long_names_and_texts_still_fit_80_columns(cli, db_path):
+def test_long_names_and_texts_still_fit_80_columns(cli, db_path, clock):
     with Store(db_path) as s:
         s.add_client("The Grand International Hotel & Spa of the Eternal City", "high")
         a = s.add_account(1, "wordpress", "the-grand-international-hotel-blog")
         s.upsert_interactions([Interaction(
-            a.id, str(n), "comment", when.now() - 400 * 86400 + n,
+            a.id, str(n), "comment", clock.now() - 400 * 86400 + n,
             author_name="Maria Giovanna Elisabetta Carolina Rossi-Bianchi", text="word " * 200,
         ) for n in range(3)])
     for args in (["list"], ["list", "--status", "all"], ["show", "1"], ["clients"],
@@ -233,11 +233,11 @@ def status_of(db_path, item_id) -> dict:
         return s.row(item_id)
 
 
-def test_done_and_reopen(cli, db_path, ids):
+def test_done_and_reopen(cli, db_path, ids, clock):
     r = cli("done", str(ids["c1"]), str(ids["m1"]))
     assert (r.code, r.out.strip()) == (0, "marked 2 items done")
     row = status_of(db_path, ids["c1"])
-    assert row["status"] == "done" and abs(row["handled_at"] - when.now()) < 60
+    assert row["status"] == "done" and abs(row["handled_at"] - clock.now()) < 60
     assert [x["id"] for x in cli("list", "--json").json()] == [ids["q1"]]
 
     r = cli("reopen", f"{ids['c1']},{ids['c1']}")  # a repeated id counts once
@@ -251,20 +251,21 @@ def test_done_and_reopen(cli, db_path, ids):
     ("tomorrow 9:00", 60, 48 * HOUR),
     ("3d", 3 * 86400 - 60, 3 * 86400 + 60),
 ])
-def test_snooze_accepts_durations_and_wall_clock_times(cli, db_path, ids, until, low, high):
+def test_snooze_accepts_durations_and_wall_clock_times(cli, db_path, ids, clock, until, low,
+                                                       high):
     r = cli("snooze", str(ids["c1"]), "--until", until)
     assert r.code == 0, r.err
     assert r.out.startswith("snoozed 1 item until ")
     row = status_of(db_path, ids["c1"])
     assert row["status"] == "snoozed"
-    assert low <= row["snoozed_until"] - when.now() <= high
+    assert low <= row["snoozed_until"] - clock.now() <= high
     assert ids["c1"] not in [x["id"] for x in cli("list", "--json").json()]
     assert cli("reopen", str(ids["c1"])).code == 0
     assert status_of(db_path, ids["c1"])["snoozed_until"] is None
 
 
-def test_snooze_accepts_iso_8601(cli, db_path, ids):
-    target = when.now() + 5 * 86400
+def test_snooze_accepts_iso_8601(cli, db_path, ids, clock):
+    target = clock.now() + 5 * 86400
     assert cli("snooze", str(ids["q1"]), "--until", when.iso(target)).code == 0
     assert status_of(db_path, ids["q1"])["snoozed_until"] == target
 
@@ -360,11 +361,11 @@ def test_channel_settings_for_email_and_graph_accounts(cli, ids):
                                    "token_env": "AURORA_FB"}
 
 
-def test_accounts_show_the_last_sync(cli, db_path, ids):
+def test_accounts_show_the_last_sync(cli, db_path, ids, clock):
     with Store(db_path) as s:
         fb = s.account("dagino")
-        s.add_sync_run(fb.id, when.now() - 7200, when.now() - 7190, "ok", items=3)
-        s.add_sync_run(fb.id, when.now() - 3600, when.now() - 3590, "blocked", "action blocked")
+        s.add_sync_run(fb.id, clock.now() - 7200, clock.now() - 7190, "ok", items=3)
+        s.add_sync_run(fb.id, clock.now() - 3600, clock.now() - 3590, "blocked", "action blocked")
     data = {a["handle"]: a for a in cli("accounts", "--json").json()}
     assert data["dagino"]["last_sync"]["outcome"] == "blocked"
     assert data["dagino"]["last_sync"]["started_at"].endswith("Z")
@@ -480,3 +481,132 @@ def test_ages_round_like_durations_elsewhere():
     # A gap that began 4 days 23 hours 59 minutes ago began "5 days ago", as `gaps` says.
     assert ago(0, ref=5 * 86400 - 60) == "5 days ago"
     assert ago(0, ref=2 * 3600 - 100) == "2 hours ago"
+
+
+# -- the command line itself: options anywhere, one clock, completion -------------------------
+
+
+def test_version_and_help():
+    from importlib.metadata import version
+
+    script = Path(sys.executable).with_name("sfogo")
+    out = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    assert (out.returncode, out.stdout) == (0, f"sfogo {version('sfogo')}\n")
+    for args in (["--help"], ["-h"], ["list", "-h"], ["client", "add", "--help"]):
+        shown = subprocess.run([script, *args], capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0 and shown.stdout.startswith("Usage: sfogo"), args
+        assert "--db PATH" in shown.stdout and "SFOGO_DB" in shown.stdout
+
+
+def test_shared_options_work_before_and_after_the_command_and_the_last_one_wins(
+        cli, db_path, tmp_path, ids, clock):
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    seed(one, clock.now())
+    names = lambda r: [c["name"] for c in r.json()]  # noqa: E731
+    assert cli("client", "--db", two, "add", "Only In Two").code == 0  # a group's level too
+    assert names(cli("--db", one, "clients", "--json", "--db", two)) == ["Only In Two"]
+    assert names(cli("--db", two, "clients", "--json", "--db", one)) == [
+        "Hotel Aurora", "Pizzeria Da Gino"]
+    config = tmp_path / "missing.toml"
+    for args in (["--config", config, "next"], ["next", "--config", config]):
+        one_line_error(cli(*args), "no config file at", str(config))
+
+
+def test_usage_errors_are_one_short_line_with_exit_2(cli, ids):
+    for args, fragment in ((["list", "--colour"], "'--colour'"),
+                           (["lsit"], "'lsit'"),
+                           (["done"], "'ID...'")):
+        r = cli(*args)
+        assert r.code == 2 and r.out == "", args
+        assert r.err.count("\n") == 1 and r.err.startswith("sfogo: ") and fragment in r.err
+
+
+def test_no_mouse_is_taken_before_and_after_demo(tmp_path, capsys):
+    from sfogo.tui.cli import Context, main
+
+    for args in (["--no-mouse", "demo"], ["demo", "--no-mouse"]):
+        ctx = Context()
+        assert main([*args, "--no-tui", "--size", "50", "--db", str(tmp_path / "d.db")],
+                    context=ctx) == 0
+        assert ctx.mouse is False
+
+
+def test_a_child_process_reads_its_clock_from_sfogo_now(db_path, clock, ids):
+    script = Path(sys.executable).with_name("sfogo")
+    env = {**os.environ, "COLUMNS": "80", "SFOGO_NOW": when.iso(clock.now() + 2 * HOUR)}
+    listed = subprocess.run([script, "list", "--sort", "newest"], capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    newest = listed.stdout.splitlines()[1]
+    assert "Luca" in newest and "2 hours ago" in newest  # 10 minutes + 2 hours, rounded
+    env["SFOGO_NOW"] = "yesterday-ish"
+    bad = subprocess.run([script, "list"], capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 1
+    assert bad.stderr == ("sfogo: SFOGO_NOW='yesterday-ish' is not a time: use ISO 8601 or "
+                          "epoch seconds, or unset it\n")
+
+
+def _complete(words: str, db_path) -> list[str]:
+    script = Path(sys.executable).with_name("sfogo")
+    env = {**os.environ, "_SFOGO_COMPLETE": "bash_complete", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+           "SFOGO_DB": str(db_path)}
+    done = subprocess.run([script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
+
+def test_shell_completion_comes_from_click(cli, db_path):
+    assert {"list", "demo"} <= set(_complete("sfogo ", db_path))
+    assert _complete("sfogo li", db_path) == ["list"]
+    assert _complete("sfogo list --channel ma", db_path) == ["mastodon"]
+    assert _complete("sfogo list --kind dm,me", db_path) == ["dm,mention"]
+    assert _complete("sfogo db ", db_path) == ["check", "vacuum", "analyze"]
+    for shell, marker in (("bash", "complete -o nosort -F"), ("zsh", "#compdef sfogo"),
+                          ("fish", "complete --no-files --command sfogo")):
+        r = cli("completion", shell)
+        assert r.code == 0 and marker in r.out and "_SFOGO_COMPLETE" in r.out, shell
+    assert cli("completion", "tcsh").code == 2
+
+
+def test_exports_and_reports_are_private_files(cli, db_path, tmp_path, ids):
+    exported, reported = tmp_path / "out" / "all.csv", tmp_path / "out" / "aurora.md"
+    exported.parent.mkdir()
+    assert cli("export", "-o", exported).code == 0
+    assert cli("report", "Hotel Aurora", "--since", "7d", "-o", reported).code == 0
+    for path in (exported, reported):
+        assert (path.stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in exported.parent.iterdir()) == ["all.csv", "aurora.md"]
+
+
+def test_the_report_choices_are_the_reports_own():
+    from sfogo.backlog import report
+    from sfogo.tui.cli import report_cmds
+
+    assert (report_cmds.FORMATS, report_cmds.LANGS) == (report.FORMATS, report.LANGS)
+
+
+def test_each_command_is_where_the_root_looks_for_it():
+    import importlib
+
+    import click
+
+    from sfogo.tui.cli import COMMANDS, cli
+
+    modules = dict.fromkeys(COMMANDS.values())
+    for module in modules:
+        topic = importlib.import_module(f"sfogo.tui.cli.{module}").topic
+        assert list(topic.commands) == [n for n, m in COMMANDS.items() if m == module], module
+    assert len(set(COMMANDS)) == len(COMMANDS) and list(COMMANDS) == cli.list_commands(click.Context(cli))
+
+
+def test_a_quick_command_imports_only_its_own_topic(db_path, ids):
+    code = ("import sys; from sfogo.tui.cli import main; main(['list']); "
+            "print(sorted(m for m in sys.modules if m.startswith(('sfogo.tui.cli.', 'textual',"
+            " 'httpx', 'sqlite_utils'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "COLUMNS": "80"})
+    loaded = done.stdout.splitlines()[-1]
+    assert "sfogo.tui.cli.inbox_cmds" in loaded and "sfogo.tui.cli.triage_cmds" in loaded
+    for heavy in ("textual", "httpx", "sqlite_utils", "sync_cmds", "report_cmds", "demo_cmd"):
+        assert heavy not in loaded, heavy

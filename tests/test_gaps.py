@@ -132,7 +132,7 @@ def test_away_errors_are_one_line(cli, accounts, args, fragment):
 
 def test_an_unknown_reason_is_refused_by_the_parser(cli, accounts):
     r = cli("away", "--reason", "holiday")
-    assert r.code == 2 and "invalid choice" in r.err
+    assert r.code == 2 and "'holiday' is not one of 'away', 'sick', 'offline'" in r.err
 
 
 # -- sfogo gaps ------------------------------------------------------------------------------

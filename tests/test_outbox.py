@@ -8,10 +8,9 @@ import sys
 import threading
 
 import pytest
-from sync_world import FakeClock, forget_sessions, world  # noqa: F401 (world: a fixture)
+from sync_world import forget_sessions, world  # noqa: F401 (world: a fixture)
 
-from sfogo.tui.demo.emulators.bluesky import BlueskyEmulator
-from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
+from sfogo.inbox.clock import NOW_ENV
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.outbox import drop_reply, edit_reply, get_reply, queue_reply, retry_reply
 
@@ -60,9 +59,10 @@ def _send_in_a_process_killed_after_the_server_accepted(world, emu, path: str) -
     received, release = threading.Event(), threading.Event()
     emu.faults.set("stall", paths=path, count=1, received=received, release=release)
     env = {**os.environ, **world.env, "SFOGO_DB": str(world.store.path),
-           "SFOGO_CONFIG": world.config_path}
+           "SFOGO_CONFIG": world.config_path, NOW_ENV: str(world.clock.now())}
     child = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from sfogo.tui.cli import main; sys.exit(main())", "send"],
+        [sys.executable, "-c", "import sys; from sfogo.tui.cli import main; sys.exit(main())",
+         "send"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert received.wait(30), child.stderr.read() if child.poll() is not None else "no POST"
@@ -77,11 +77,9 @@ def _send_in_a_process_killed_after_the_server_accepted(world, emu, path: str) -
 @pytest.mark.parametrize("platform", ["mastodon", "bluesky"])
 def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_accepted(
         world, platform):
-    # The child process runs on the real clock: so do these emulators.
+    # The child process starts at the world's time (SFOGO_NOW), as the emulators do.
     if platform == "mastodon":
-        emu = MastodonEmulator(seed=12)
-        emu.start()
-        world.emulators.append(emu)
+        emu = world.mastodon(seed=12)
         account, owner = world.mastodon_account(emu, "acme")
         parent = str(emu.mention(owner))
         path = r"/api/v1/statuses$"
@@ -89,9 +87,7 @@ def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_acc
         def replies():
             return emu.posts_by(owner, in_reply_to=int(parent))
     else:
-        emu = BlueskyEmulator(seed=12)
-        emu.start()
-        world.emulators.append(emu)
+        emu = world.bluesky(seed=12)
         account, owner = world.bluesky_account(emu, "acme.bsky.social")
         parent = emu.mention(owner)
         path = r"createRecord$"
@@ -99,7 +95,6 @@ def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_acc
         def replies():
             return [p for p in emu.posts_by(owner)
                     if p["record"].get("reply", {}).get("parent", {}).get("uri") == parent]
-    world.clock = FakeClock(int(__import__("time").time()))
     world.sync()
     reply_id = queue_reply(world.store, _item_id(world, parent), "On its way!")
 

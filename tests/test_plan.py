@@ -21,7 +21,6 @@ from sfogo.backlog.plan import (
 )
 from sfogo.backlog.settings import Settings
 from sfogo.backlog.workhours import WorkHours
-from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import OPEN_STATUSES, Interaction
 from sfogo.inbox.store import InboxFilter, Store
@@ -151,9 +150,9 @@ def test_late_items_and_closed_reply_windows_are_found(store):
     assert old.misses_target and not old.misses_window
 
 
-def test_mark_unanswerable_and_json(cli, db_path):
+def test_mark_unanswerable_and_json(cli, db_path, clock):
     store = Store(db_path)
-    deadlines_case(store, when.now())
+    deadlines_case(store, clock.now())
     store.close()
     (db_path.parent / "config.toml").write_text(
         '[work]\ntimezone = "Europe/Rome"\n[effort]\nlearn = false\n')
@@ -176,9 +175,9 @@ def test_mark_unanswerable_and_json(cli, db_path):
     assert cli("plan", "--json").json()["unanswerable"] == []
 
 
-def test_plan_json_from_the_command_line_is_exact(cli, db_path):
+def test_plan_json_from_the_command_line_is_exact(cli, db_path, clock):
     store = Store(db_path)
-    three_old_emails(store, when.now())
+    three_old_emails(store, clock.now())
     store.close()
     (db_path.parent / "config.toml").write_text(
         '[work]\ntimezone = "Europe/Rome"\nhours = "09:00-18:00"\n'

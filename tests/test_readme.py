@@ -45,9 +45,18 @@ def test_the_config_example_is_valid_for_every_layer():
 
 
 def test_every_command_in_the_help_is_in_the_readme():
-    from sfogo.tui.cli import build_parser
+    import click
 
-    parser = build_parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    for name in sub.choices:
+    from sfogo.tui.cli import cli
+
+    ctx = click.Context(cli, info_name="sfogo")
+    names = cli.list_commands(ctx)
+    assert "list" in names and "db" in names
+    table = README[README.index("## Commands"):README.index("### JSON output")]
+    for name in names:
         assert f"sfogo {name}" in README, name
+        command = cli.get_command(ctx, name)
+        if isinstance(command, click.Group):  # each action is named on the command's row
+            row = next(line for line in table.splitlines() if f"`sfogo {name} " in line)
+            for action in command.list_commands(ctx):
+                assert action in row, f"sfogo {name} {action}"

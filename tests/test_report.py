@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import NOW
 
 from sfogo.backlog.plan import make_plan
 from sfogo.backlog.report import CSV_COLUMNS, build_report, csv_safe, nearest_rank, write_csv
@@ -42,7 +43,7 @@ def demo_file(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store(path)
-    summary = build_demo(store)  # relative to the real now: the CLI judges at the real now
+    summary = build_demo(store, now=NOW)  # the CLI judges on the tests' clock, at NOW
     store.close()
     return path, summary
 
@@ -156,9 +157,9 @@ def hostile_fixture(store: Store, now: int) -> dict:
 
 
 def test_hostile_text_is_escaped_everywhere_and_secrets_never_appear(cli, db_path,
-                                                                     monkeypatch):
+                                                                     monkeypatch, clock):
     store = Store(db_path)
-    hostile_fixture(store, when.now())
+    hostile_fixture(store, clock.now())
     store.close()
     monkeypatch.setenv("EVIL_TOKEN", "SECRET-FROM-ENV")
     (db_path.parent / "config.toml").write_text(
@@ -180,9 +181,9 @@ def test_hostile_text_is_escaped_everywhere_and_secrets_never_appear(cli, db_pat
     assert r"Evil \<b\>Corp\</b\>" in md and r"\<script\>" in md and "<b>" not in md
 
 
-def test_csv_columns_times_and_formula_guard(cli, db_path):
+def test_csv_columns_times_and_formula_guard(cli, db_path, clock):
     store = Store(db_path)
-    hostile_fixture(store, when.now())
+    hostile_fixture(store, clock.now())
     store.close()
     r = cli("report", "Evil", "--since", "1d", "--format", "csv")
     assert r.code == 0, r.err

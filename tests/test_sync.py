@@ -13,9 +13,8 @@ import pytest
 from sync_world import world  # noqa: F401 (a fixture)
 
 from sfogo.backlog.gaps import find_gaps
-from sfogo.inbox import when
+from sfogo.inbox.clock import NOW_ENV
 from sfogo.inbox.channels.mastodon import PAGE_LIMIT
-from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
 
@@ -137,13 +136,11 @@ def test_a_429_makes_sfogo_wait_until_the_reset_and_not_before(world):
 
 def test_a_new_process_honours_a_rate_limit_recorded_by_an_earlier_one(world, cli,
                                                                        monkeypatch):
-    masto = MastodonEmulator()  # the command line runs on the real clock
-    masto.start()
-    world.emulators.append(masto)
+    masto = world.mastodon()  # the command line runs on the world's clock too
     acme, acme_id = world.mastodon_account(masto, "acme")
     for name, value in world.env.items():
         monkeypatch.setenv(name, value)
-    now = when.now()
+    now = world.clock.now()
     record_run(world.store, RunResult(acme.id, "", "rate_limited", started_at=now - 5,
                                       ended_at=now - 5, retry_at=now + 600,
                                       detail="rate limited"))
@@ -224,14 +221,12 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap():
 
 
 def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_path, db_path):
-    masto = MastodonEmulator()
-    masto.start()
-    world.emulators.append(masto)
+    masto = world.mastodon()
     acme, acme_id = world.mastodon_account(masto, "acme")
     masto.add_mentions(acme_id, 5)
     world.store.close()
     env = {**os.environ, **world.env, "SFOGO_DB": str(db_path),
-           "SFOGO_CONFIG": world.config_path}
+           "SFOGO_CONFIG": world.config_path, NOW_ENV: str(world.clock.now())}
     proc = subprocess.Popen(
         [sys.executable, "-c", "import sys; from sfogo.tui.cli import main; sys.exit(main())",
          "sync", "--watch", "--interval", "1m"],

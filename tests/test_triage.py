@@ -489,7 +489,7 @@ def test_list_orders_by_score_by_default_and_newest_on_request(store, world, cli
     scored = cli("list", "--status", "all", "--sort", "score", "--json").json()
     assert scored[0]["id"] == closing and len(scored) == 3
     r = cli("list", "--sort", "oldest")
-    assert r.code == 2 and "invalid choice" in r.err
+    assert r.code == 2 and "'oldest' is not one of 'score', 'newest'" in r.err
 
 
 def test_list_backlog_keeps_what_the_gaps_left_behind(store, world, cli):

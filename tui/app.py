@@ -60,10 +60,12 @@ class SfogoApp(App):
     ]
 
     def __init__(self, db_path: str | Path, *, config_path: str | Path | None = None,
-                 now: int | Callable[[], int] | None = None) -> None:
+                 now: int | Callable[[], int] | None = None, clock=None) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.config_path = config_path
+        if clock is not None:  # a Clock: the command line's
+            now = clock.now
         if now is None:
             self._clock: Callable[[], int] = when.now
         elif callable(now):

@@ -1,91 +1,93 @@
-"""The ``sfogo`` command line: one parser, subcommands registered by topic.
+"""The ``sfogo`` command line: click commands grouped by topic around one context object.
 
-Each topic module (``inbox_cmds``, ``demo_cmd``, …) has ``register(subparsers)`` and sets
-``func`` on its parsers; a handler takes ``(args, ctx)`` and returns an exit code. Heavy
-imports (textual, httpx, sqlite-utils) happen inside the handlers that need them, so quick
-commands start quickly.
+Each topic module (``inbox_cmds``, ``triage_cmds``, …) collects its commands in a
+:class:`~._group.Topic`; the root command imports a topic when one of its commands runs,
+and with no command opens the full-screen app. Every command receives the one
+:class:`~._context.Context` (clock, files, store). Heavy imports (textual, httpx,
+sqlite-utils) happen inside the commands that need them, so quick commands start quickly.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
+
+import click
 
 from sfogo.inbox.errors import SfogoError
 
-from . import _context
+from ._context import Context
+from ._group import Root, pass_context
 
-TOPICS = ("inbox_cmds", "demo_cmd", "backlog_cmds", "report_cmds", "sync_cmds")
+__all__ = ["COMMANDS", "Context", "cli", "main"]
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sfogo",
-        description="A unified inbox for social media managers: every client, every channel, "
-        "every gap recorded.",
-    )
-    parser.add_argument("--db", metavar="PATH",
-                        help="the data file (default: $SFOGO_DB, else sfogo.db in the user data folder)")
-    parser.add_argument("--config", metavar="PATH",
-                        help="the config file (default: $SFOGO_CONFIG, else config.toml in the user config folder)")
-    parser.add_argument("--no-mouse", action="store_true", help="full-screen app: ignore the mouse")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    import importlib
-
-    for topic in TOPICS:
-        try:
-            module = importlib.import_module(f"{__name__}.{topic}")
-        except ModuleNotFoundError as exc:  # a topic not built yet
-            if exc.name != f"{__name__}.{topic}":
-                raise
-            continue
-        module.register(sub)
-    _accept_globals_anywhere(sub)
-    return parser
+# Each command and the topic module that holds it, in the order `sfogo --help` lists them.
+# A module is imported when one of its commands runs (a test checks the two agree).
+COMMANDS = {
+    **dict.fromkeys(("list", "show", "done", "snooze", "reopen", "stats"), "inbox_cmds"),
+    **dict.fromkeys(("next", "why"), "triage_cmds"),
+    **dict.fromkeys(("clients", "client", "accounts", "account"), "clients_cmds"),
+    **dict.fromkeys(("import", "export"), "transfer_cmds"),
+    "demo": "demo_cmd",
+    **dict.fromkeys(("away", "back", "gaps", "backlog"), "backlog_cmds"),
+    **dict.fromkeys(("plan", "report"), "report_cmds"),
+    **dict.fromkeys(("sync", "health"), "sync_cmds"),
+    **dict.fromkeys(("reply", "send", "outbox"), "outbox_cmds"),
+    "db": "db_cmds",
+    "completion": "completion_cmd",
+}
 
 
-def _accept_globals_anywhere(sub: argparse._SubParsersAction) -> None:
-    """Let ``--db``/``--config`` also follow the subcommand (``sfogo demo --db x.db``).
+@click.group(cls=Root, lazy=COMMANDS, package=__name__, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sfogo", prog_name="sfogo", message="%(prog)s %(version)s")
+@pass_context
+def cli(ctx: Context) -> int | None:
+    """A unified inbox for social media managers: every client, every channel, every gap
+    recorded. Without a command, sfogo opens the full-screen app on your inbox."""
+    if click.get_current_context().invoked_subcommand is not None:
+        return None
+    from .app_cmd import open_app
 
-    SUPPRESS as the default keeps a subcommand from overwriting the global value with None.
+    return open_app(ctx)
+
+
+def _message(exc: SfogoError, ctx: Context) -> str:
+    message = str(exc)
+    if message.startswith("config: "):  # a value's error: say which file holds it
+        from sfogo.inbox.config import default_path
+
+        message = f"{ctx.config_path or default_path()}: {message[len('config: '):]}"
+    return message
+
+
+def main(argv: list[str] | None = None, *, context: Context | None = None) -> int:
+    """Run ``sfogo ARGV`` (default: the process's arguments); return the exit code.
+
+    Tests pass a ``context`` holding their clock. Expected errors are one line
+    ``sfogo: …`` on stderr with exit code 1; usage errors are one line with exit code 2.
     """
-    for parser in set(sub.choices.values()):
-        known = {s for a in parser._actions for s in a.option_strings}
-        if "--db" not in known:
-            parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                                help="the data file")
-        if "--config" not in known:
-            parser.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                                help="the config file")
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                _accept_globals_anywhere(action)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    ctx = _context.Context(db=args.db, config=args.config)
     try:
-        if args.command is None:
-            from .app_cmd import run_app
-
-            return run_app(args, ctx)
-        return args.func(args, ctx) or 0
-    except SfogoError as exc:
-        message = str(exc)
-        if message.startswith("config: "):  # a value's error: say which file holds it
-            from sfogo.inbox.config import default_path
-
-            message = f"{ctx.config_path or default_path()}: {message[len('config: '):]}"
-        print(f"sfogo: {message}", file=sys.stderr)
+        ctx = context if context is not None else Context()
+    except SfogoError as exc:  # SFOGO_NOW that is not a time
+        print(f"sfogo: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    try:
+        code = cli.main(args=argv, prog_name="sfogo", obj=ctx, standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except SfogoError as exc:
+        print(f"sfogo: {_message(exc, ctx)}", file=sys.stderr)
+        return 1
+    except click.exceptions.NoArgsIsHelpError as exc:  # `sfogo db`: which action?
+        exc.show()
+        return exc.exit_code
+    except click.UsageError as exc:
+        path = exc.ctx.command_path if exc.ctx is not None else "sfogo"
+        print(f"sfogo: {exc.format_message()} (see '{path} --help')", file=sys.stderr)
+        return exc.exit_code
+    except click.ClickException as exc:
+        print(f"sfogo: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
+    except click.Abort:  # Ctrl-C
         return 130
-    except BrokenPipeError:  # `sfogo list | head`: not an error
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
     finally:
         ctx.close()
 

@@ -1,27 +1,76 @@
-"""What every command shares: the data file it works on, opened once and closed at exit."""
+"""The one context object every command shares: the clock, the files, the open store.
+
+Each run of the command line makes one :class:`Context` (tests hand in their own, with a
+:class:`~sfogo.inbox.clock.ManualClock`). Commands take ``now`` from ``ctx.clock.now()``
+and give ``ctx.clock`` to what runs for a while (the app, the sync loop).
+"""
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sfogo.inbox.store import Store, default_path
+from sfogo.inbox.clock import Clock, from_env
+
+if TYPE_CHECKING:  # the store module is imported when a command first opens the file
+    from sfogo.inbox.store import Store
 
 
 class Context:
-    """Resolves ``--db``/``SFOGO_DB``/default and opens the store on first use."""
+    """The clock, ``--db``/``SFOGO_DB``, ``--config``/``SFOGO_CONFIG`` and the store.
 
-    def __init__(self, db: str | None = None, config: str | None = None) -> None:
-        self.db_path = Path(db).expanduser() if db else default_path()
-        # Only the default location may be created on first use; a path the user gave must
-        # lie in a folder that exists.
-        self.db_explicit = bool(db or os.environ.get("SFOGO_DB"))
-        self.config_path = config or os.environ.get("SFOGO_CONFIG")
+    The shared options write into it as they are parsed, before and after the command's
+    name (``sfogo --db x.db list``, ``sfogo list --db x.db``): a value typed on the command
+    line beats one from the environment, and a later one beats an earlier one.
+    """
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock if clock is not None else from_env()
+        self.db: str | None = None
+        self.config: str | None = None
+        self.mouse = True
+        self._typed: set[str] = set()  # options given on the command line, not from the env
         self._store: Store | None = None
+
+    def set_option(self, name: str, value: str, *, typed: bool) -> None:
+        """Record ``--db``/``--config`` from the command line (``typed``) or the environment."""
+        if typed or name not in self._typed:
+            setattr(self, name, value)
+        if typed:
+            self._typed.add(name)
+
+    @property
+    def db_path(self) -> Path:
+        """The data file: ``--db``, else ``SFOGO_DB``, else sfogo.db in the user data folder."""
+        if self.db:
+            return Path(self.db).expanduser()
+        from sfogo.inbox.store import default_path
+
+        return default_path()
+
+    @property
+    def db_typed(self) -> str | None:
+        """``--db`` as typed on the command line (the demo never writes into ``SFOGO_DB``)."""
+        return self.db if "db" in self._typed else None
+
+    @property
+    def config_path(self) -> str | None:
+        """``--config``, else ``SFOGO_CONFIG``; None means the default file."""
+        return self.config
+
+    @property
+    def config_typed(self) -> str | None:
+        """``--config`` as typed: that file must exist; the default one may be missing."""
+        return self.config if "config" in self._typed else None
 
     @property
     def store(self) -> Store:
+        """The data file, opened on first use with the command line's rules."""
         if self._store is None:
-            self._store = Store(self.db_path, create_folder=not self.db_explicit)
+            from sfogo.inbox.store import Store
+
+            # Only the default location may be created on first use; a path the user gave
+            # must lie in a folder that exists.
+            self._store = Store(self.db_path, create_folder=not self.db)
         return self._store
 
     def close(self) -> None:

@@ -45,15 +45,14 @@ def print_json_array(items: Iterable[object]) -> None:
     out.write("[]\n" if first else "\n]\n")
 
 
-def ago(ts: int | None, *, ref: int | None = None) -> str:
-    """'3 hours ago' / 'in 2 hours' (humanize), or '' for no time."""
+def ago(ts: int | None, *, ref: int) -> str:
+    """'3 hours ago' / 'in 2 hours' (humanize) as seen at ``ref``, or '' for no time."""
     if ts is None:
         return ""
     import datetime as dt
 
     import humanize
 
-    ref = when.now() if ref is None else ref
     delta = dt.timedelta(seconds=rounded(ref - ts))
     return humanize.naturaltime(delta)
 

@@ -1,23 +1,23 @@
-"""``sfogo`` with no subcommand: the full-screen app on the data file."""
+"""``sfogo`` with no command: the full-screen app on the data file."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from ._context import Context
 
-def open_app(db_path: str | Path, *, mouse: bool = True,
-             config_path: str | Path | None = None) -> int:
-    """Run the app on ``db_path`` until the user quits; return the exit code.
 
-    A file that cannot be used raises StoreError here, before the screen changes.
+def open_app(ctx: Context, db_path: str | Path | None = None) -> int:
+    """Run the app on ``db_path`` (default: the context's data file) until the user quits,
+    on the context's clock; return the exit code.
+
+    The file is opened with the command line's rules first, so a file that cannot be used
+    is a one-line error before the screen changes.
     """
+    if db_path is None:
+        ctx.store  # noqa: B018 (opening is the check)
+        db_path = ctx.db_path
     from sfogo.tui.app import SfogoApp  # textual is imported only when the app runs
 
-    app = SfogoApp(db_path, config_path=config_path)
-    app.run(mouse=mouse)
+    app = SfogoApp(db_path, clock=ctx.clock, config_path=ctx.config_path)
+    app.run(mouse=ctx.mouse)
     return app.return_code or 0
-
-
-def run_app(args, ctx) -> int:
-    ctx.store  # opens (and checks) the file with the command line's rules before the screen changes
-    return open_app(ctx.db_path, mouse=not getattr(args, "no_mouse", False),
-                    config_path=ctx.config_path)

@@ -5,37 +5,25 @@ rebuilt on every run. It never writes into a file that holds someone's own data.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
 
+import click
+
 from sfogo.inbox.errors import SfogoError
 
 from . import _output
+from ._context import Context
+from ._group import Topic, pass_context, with_no_mouse
+from ._types import WholeNumber
 
+# From this size on the build takes long enough to deserve a word first.
+ANNOUNCE_SIZE = 200_000
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "demo", help="build a realistic demo inbox and open it",
-        description="Build a deterministic demo inbox relative to now (four clients, two "
-        "weeks, an outage, a blocked account, sick days and their backlog) and open it. "
-        "Without --db it uses its own demo.db, never your inbox.",
-    )
-    # dest names carry a demo_ prefix so they never clash with the global options.
-    p.add_argument("--seed", dest="demo_seed", default="0", metavar="N",
-                   help="another seed gives another (equally realistic) inbox; default 0")
-    p.add_argument("--size", dest="demo_size", default=None, metavar="N",
-                   help="how many interactions (default 3,600; 1,000,000 takes ~20 s)")
-    p.add_argument("--no-tui", dest="demo_no_tui", action="store_true",
-                   help="build it and print a summary instead of opening the app")
-    p.add_argument("--live", dest="demo_live", action="store_true",
-                   help="also start platform emulators on loopback and watch a real sync "
-                   "fill live accounts through the real connectors")
-    p.set_defaults(func=cmd_demo)
+topic = Topic("demo")
 
 
 def demo_path(db: str | None) -> Path:
@@ -49,13 +37,6 @@ def demo_path(db: str | None) -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("sfogo", appauthor=False) / "demo.db"
-
-
-def _whole(text: str, option: str) -> int:
-    cleaned = text.replace("_", "").replace(",", "").strip()
-    if not cleaned.isdigit():
-        raise SfogoError(f"bad {option} {text!r}: use a whole number like 3600 or 1_000_000")
-    return int(cleaned)
 
 
 def _holds_only_demo(path: Path) -> bool:
@@ -81,34 +62,26 @@ def _holds_only_demo(path: Path) -> bool:
             and clients <= {a.client_id for a in accounts})
 
 
-def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def build_file(path: Path, *, seed: int, size: int | None, now: int | None = None,
+def build_file(path: Path, *, seed: int, size: int | None, now: int,
                config_path: str | None = None) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was."""
-    from sfogo.tui.demo.build import build_demo
+    from sfogo.inbox.files import built_beside
     from sfogo.inbox.store import Store
+    from sfogo.tui.demo.build import build_demo
 
     if not _holds_only_demo(path):
         raise SfogoError(f"{path} holds your own data, not a demo: pass another file to --db")
-    tmp = path.with_name(path.name + ".building")
-    _remove(tmp)
-    try:
-        store = Store(tmp)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with built_beside(path) as building:
+        store = Store(building)
         try:
             summary = build_demo(store, seed=seed, size=size, now=now)
             _prepare_triage(store, config_path)
         finally:
             store.close()
-        _remove(Path(f"{path}-wal"))  # the old file's journal must not meet the new file
-        _remove(Path(f"{path}-shm"))
-        os.replace(tmp, path)
-    finally:
-        _remove(tmp)
+        for suffix in ("-wal", "-shm"):  # the old file's journal must not meet the new file
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     return summary
 
 
@@ -122,31 +95,44 @@ def _prepare_triage(store, config_path: str | None) -> None:
         pass
 
 
-def cmd_demo(args, ctx) -> int:
-    path = demo_path(getattr(args, "db", None))
-    seed = _whole(args.demo_seed, "--seed")
-    size = None if args.demo_size is None else _whole(args.demo_size, "--size")
-    if size is not None and size >= 200_000:
+@with_no_mouse
+@topic.command("demo", short_help="build a realistic demo inbox and open it",
+               help="Build a deterministic demo inbox relative to now (four clients, two "
+               "weeks, an outage, a blocked account, sick days and their backlog) and open "
+               "it. Without --db it uses its own demo.db, never your inbox.")
+@click.option("--seed", type=WholeNumber(), default="0", metavar="N",
+              help="another seed gives another (equally realistic) inbox; default 0")
+@click.option("--size", type=WholeNumber(), metavar="N",
+              help="how many interactions (default 3,600; 1,000,000 takes ~20 s)")
+@click.option("--no-tui", is_flag=True,
+              help="build it and print a summary instead of opening the app")
+@click.option("--live", is_flag=True,
+              help="also start platform emulators on loopback and watch a real sync fill "
+              "live accounts through the real connectors")
+@pass_context
+def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) -> int:
+    path = demo_path(ctx.db_typed)
+    if size is not None and size >= ANNOUNCE_SIZE:
         print(f"Building a demo of {size:,} interactions…", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    summary = build_file(path, seed=seed, size=size, config_path=ctx.config_path)
+    summary = build_file(path, seed=seed, size=size, now=ctx.clock.now(),
+                         config_path=ctx.config_path)
     elapsed = time.perf_counter() - started
-    if getattr(args, "demo_live", False):
-        from sfogo.tui.demo.live import run_live  # H4: emulators + a real sync
+    if live:
         from sfogo.inbox.store import Store
+        from sfogo.tui.demo.live import run_live  # emulators and a real sync
 
-        live = Store(path)
+        live_store = Store(path)
         try:
-            run_live(live)
+            run_live(live_store)
         finally:
-            live.close()
-    if args.demo_no_tui:
+            live_store.close()
+    if no_tui:
         print_summary(summary, path, elapsed)
         return 0
     from .app_cmd import open_app  # textual only when the app really opens
 
-    return open_app(path, mouse=not getattr(args, "no_mouse", False),
-                    config_path=ctx.config_path)
+    return open_app(ctx, path)
 
 
 def _local(ts: int) -> str:

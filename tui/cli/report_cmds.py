@@ -1,40 +1,45 @@
 """The catch-up plan and the client report: ``sfogo plan`` and ``sfogo report``.
 
-Backlog modules are imported inside the handlers so ``sfogo --help`` stays quick. Expected
+Backlog modules are imported inside the commands so ``sfogo --help`` stays quick. Expected
 errors (unknown client, bad time, unknown format or language, a file that cannot be
 written) are one line.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import sys
+import textwrap
 from pathlib import Path
 
-from sfogo.inbox import when
+import click
+
 from sfogo.inbox.errors import SfogoError
 
 from . import _output
+from ._context import Context
+from ._group import Topic, json_flag, pass_context
+from ._types import Hours, Limit, OneOf
 
 BATCHES_SHOWN = 12
 IDS_SHOWN = 24
+# backlog.report's formats and languages, named here so that `sfogo --help` does not import
+# it (a test checks that the two agree).
+FORMATS = ("md", "html", "csv")
+LANGS = ("en", "it")
+
+topic = Topic("report")
 
 
-def _config(ctx) -> dict:
+def _config(ctx: Context) -> dict:
     """The config; a file named by ``--config`` must exist, the default one (or
     ``SFOGO_CONFIG``) may be missing: everything has a default."""
     from sfogo.inbox import config
 
-    path = ctx.config_path
-    if path and path == os.environ.get("SFOGO_CONFIG"):
-        path = None
-    return config.load(path)
+    return config.load(ctx.config_typed)
 
 
 def _work(data: dict, hours_per_day: float | None = None):
-    from sfogo.inbox.config import section
-
     from sfogo.backlog.workhours import WorkHours
+    from sfogo.inbox.config import section
 
     return WorkHours.from_config(section(data, "work"), hours_per_day=hours_per_day)
 
@@ -56,41 +61,44 @@ def _local(ts: int | None, tz) -> str:
 # -- plan ------------------------------------------------------------------------------------
 
 
-def _hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise SfogoError(f"bad --hours-per-day {text!r}: use a number of hours like 6 or 7.5"
-                         ) from None
-    if not 0 < value <= 24:
-        raise SfogoError("--hours-per-day must be more than 0 and at most 24")
-    return value
-
-
-def cmd_plan(args: argparse.Namespace, ctx) -> int:
+@topic.command("plan", short_help="when the backlog will be cleared, and in what order")
+@click.option("--hours-per-day", type=Hours(), metavar="N",
+              help="hours you can work each working day (default: from [work] hours)")
+@click.option("--start", metavar="WHEN",
+              help="when you start catching up (default now): monday 9:00, 2h, ISO 8601")
+@click.option("--all", "everything", is_flag=True,
+              help="plan every open item, not only the backlog")
+@click.option("--limit", type=Limit("0 lists every batch"), default=str(BATCHES_SHOWN),
+              metavar="N", help=f"batches to list (default {BATCHES_SHOWN}, 0: all)")
+@click.option("--mark-unanswerable", is_flag=True,
+              help="mark items whose reply window has closed as ignored")
+@json_flag("print the whole plan as JSON")
+@pass_context
+def plan(ctx: Context, hours_per_day: float | None, start: str | None, everything: bool,
+         limit: int | None, mark_unanswerable: bool, as_json: bool) -> int:
     from sfogo.backlog.plan import make_plan, to_json
+    from sfogo.inbox import when
 
     data = _config(ctx)
-    work = _work(data, _hours(args.hours_per_day) if args.hours_per_day else None)
+    work = _work(data, hours_per_day)
     store = ctx.store
-    real_now = when.now()
-    now = (when.parse_when(args.start, ref=real_now, tz=work.tz) if args.start
-           else real_now)
+    real_now = ctx.clock.now()
+    # The start is read in the work time zone (the config's), so it is parsed here.
+    now = when.parse_when(start, ref=real_now, tz=work.tz) if start else real_now
     if now < real_now - 60:
         raise SfogoError("--start is in the past: a plan starts now or later")
-    limit = _limit(args.limit)
     store.wake_snoozed(now=real_now)
-    plan = make_plan(store, now=now, work=work, settings=_settings(data, store), config=data,
-                     everything=args.all)
-    if args.mark_unanswerable and plan.unanswerable:
-        ids = [i.id for i in plan.unanswerable]
+    made = make_plan(store, now=now, work=work, settings=_settings(data, store), config=data,
+                     everything=everything)
+    if mark_unanswerable and made.unanswerable:
+        ids = [i.id for i in made.unanswerable]
         with store.transaction():
             store.set_status(ids, "ignored", now=real_now)
             store.add_tags(ids, ["unanswerable"])
-    if args.json:
-        _print_json(to_json(plan))
+    if as_json:
+        _print_json(to_json(made))
         return 0
-    _print_plan(plan, args, limit)
+    _print_plan(made, everything=everything, marked=mark_unanswerable, limit=limit)
     return 0
 
 
@@ -120,46 +128,36 @@ def _print_json(data: dict) -> None:
     out.write("}\n")
 
 
-def _limit(text: str) -> int | None:
-    if not text.strip().isdigit():
-        raise SfogoError(f"bad --limit {text!r}: use a whole number (0 lists every batch)")
-    return int(text) or None
-
-
-def _print_plan(plan, args, limit: int | None) -> None:
+def _summary_lines(made, *, everything: bool) -> list[str]:
+    """The plan in sentences: effort, working time, arrivals, finish, what will be late."""
     from sfogo.backlog.triage import span
 
-    tz = plan.work.tz
-    what = "Open items" if args.all else "Backlog"
-    if not plan.items and not plan.unanswerable:
-        print(f"{what}: nothing to catch up on.")
-        return
-    width = _output.width()
-    lines = [f"{what}: {len(plan.items)} items, {span(plan.effort_s)} of work"
-             + (f" (and {len(plan.unanswerable)} that can no longer be answered)"
-                if plan.unanswerable else "") + "."]
-    hours = plan.work.day_seconds / 3600
-    lines.append(f"Working time: {plan.work.describe()}, {hours:g} h a day.")
-    if plan.arrivals:
-        load = sum(a.load for a in plan.arrivals)
+    tz = made.work.tz
+    what = "Open items" if everything else "Backlog"
+    lines = [f"{what}: {len(made.items)} items, {span(made.effort_s)} of work"
+             + (f" (and {len(made.unanswerable)} that can no longer be answered)"
+                if made.unanswerable else "") + "."]
+    lines.append(f"Working time: {made.work.describe()}, {made.work.day_seconds / 3600:g} h a day.")
+    if made.arrivals:
+        load = sum(a.load for a in made.arrivals)
         parts = ", ".join(f"{a.client} {round(100 * a.load)}%" for a in
-                          sorted(plan.arrivals, key=lambda a: -a.load))
+                          sorted(made.arrivals, key=lambda a: -a.load))
         lines.append(f"New interactions need {round(100 * load)}% of it ({parts}); "
-                     f"{max(0, round(100 * plan.share))}% is left for the backlog.")
-    if plan.status == "eta":
-        working = plan.work.seconds_between(plan.now, plan.finish_at)
-        lines.append(f"Cleared by: {_local(plan.finish_at, tz)} ({tz.key}), after "
+                     f"{max(0, round(100 * made.share))}% is left for the backlog.")
+    if made.status == "eta":
+        working = made.work.seconds_between(made.now, made.finish_at)
+        lines.append(f"Cleared by: {_local(made.finish_at, tz)} ({tz.key}), after "
                      f"{span(working)} of working time.")
-    elif plan.status == "never":
+    elif made.status == "never":
         lines.append("Cleared by: never at this pace: new interactions take all the working "
                      "time. Try --hours-per-day, or lower the [effort] minutes.")
-    elif plan.status == "beyond":
+    elif made.status == "beyond":
         lines.append("Cleared by: not within ten years at this pace.")
-    targets = sum(i.misses_target for i in plan.items)
-    windows = sum(i.misses_window for i in plan.items)
+    targets = sum(i.misses_target for i in made.items)
+    windows = sum(i.misses_window for i in made.items)
     lines.append(f"Will miss: {targets} response target{'s' * (targets != 1)} and "
                  f"{windows} reply window{'s' * (windows != 1)}.")
-    closing = [i for i in plan.items if i.misses_window][:IDS_SHOWN // 2]
+    closing = [i for i in made.items if i.misses_window][:IDS_SHOWN // 2]
     if closing:
         lines.append("Reply windows lost at this pace: " + ", ".join(
             f"#{i.id} ({i.client}, {i.channel}, closes {_local(i.window_closes_at, tz)[4:]})"
@@ -167,40 +165,50 @@ def _print_plan(plan, args, limit: int | None) -> None:
     effort = ", ".join(
         f"{k} {e.seconds / 60:.1f} min" + (f" (learned from {e.samples})"
                                            if e.source == "learned" else "")
-        for k, e in plan.effort.items())
+        for k, e in made.effort.items())
     lines.append(f"Minutes per item: {effort}.")
-    import textwrap
+    return lines
 
-    for line in lines:
+
+def _print_batches(made, limit: int | None) -> None:
+    from datetime import datetime
+
+    from sfogo.inbox.model import CHANNEL_SHORT
+    from sfogo.inbox.text import excerpt
+
+    shown = made.batches[:limit]
+    print()
+    print(f"Order of work ({len(shown)} of {len(made.batches)} batches, "
+          "one client and channel each):")
+    rows = []
+    for b in shown:
+        late = sum(i.misses_target or i.misses_window for i in b.items)
+        ids = " ".join(str(i.id) for i in b.items)
+        start = ("-" if b.start_at is None
+                 else datetime.fromtimestamp(b.start_at, made.work.tz).strftime("%a %d %H:%M"))
+        rows.append((str(b.number), start, excerpt(b.client, 16),
+                     CHANNEL_SHORT.get(b.channel, b.channel), str(len(b.items)),
+                     f"{b.effort_s / 60:.0f}", str(late), ids))
+    _output.table(rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"))
+
+
+def _print_plan(made, *, everything: bool, marked: bool, limit: int | None) -> None:
+    if not made.items and not made.unanswerable:
+        print(f"{'Open items' if everything else 'Backlog'}: nothing to catch up on.")
+        return
+    width = _output.width()
+    for line in _summary_lines(made, everything=everything):
         print(textwrap.fill(line, width, subsequent_indent="  "))
-    if plan.batches:
-        shown = plan.batches[:limit]
+    if made.batches:
+        _print_batches(made, limit)
+    if made.unanswerable:
         print()
-        print(f"Order of work ({len(shown)} of {len(plan.batches)} batches, "
-              "one client and channel each):")
-        from datetime import datetime
-
-        from sfogo.inbox.model import CHANNEL_SHORT
-        from sfogo.inbox.text import excerpt
-
-        rows = []
-        for b in shown:
-            late = sum(i.misses_target or i.misses_window for i in b.items)
-            ids = " ".join(str(i.id) for i in b.items)
-            start = ("-" if b.start_at is None
-                     else datetime.fromtimestamp(b.start_at, tz).strftime("%a %d %H:%M"))
-            rows.append((str(b.number), start, excerpt(b.client, 16),
-                         CHANNEL_SHORT.get(b.channel, b.channel), str(len(b.items)),
-                         f"{b.effort_s / 60:.0f}", str(late), ids))
-        _output.table(rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"))
-    if plan.unanswerable:
-        print()
-        ids = " ".join(str(i.id) for i in plan.unanswerable[:IDS_SHOWN])
-        more = " …" if len(plan.unanswerable) > IDS_SHOWN else ""
-        verb = "Marked ignored" if args.mark_unanswerable else "Mark unanswerable"
+        ids = " ".join(str(i.id) for i in made.unanswerable[:IDS_SHOWN])
+        more = " …" if len(made.unanswerable) > IDS_SHOWN else ""
+        verb = "Marked ignored" if marked else "Mark unanswerable"
         print(textwrap.fill(
             f"{verb} (the platform's reply window has closed): {ids}{more}", width))
-        if not args.mark_unanswerable:
+        if not marked:
             print("'sfogo plan --mark-unanswerable' marks them ignored, tagged unanswerable.")
 
 
@@ -224,103 +232,76 @@ def find_client(store, ref: str):
         raise
 
 
-def _open_output(path: str):
-    """A text file for ``-o``, written beside its final name and renamed when complete."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise SfogoError(f"{target} is a folder: give -o a file name")
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        handle = open(tmp, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise SfogoError(f"cannot write {target}: {exc.strerror}") from None
-    return target, tmp, handle
-
-
-def cmd_report(args: argparse.Namespace, ctx) -> int:
-    from sfogo.backlog import report
-
-    fmt = (args.format or "md").lower()
-    lang = (args.lang or "en").lower()
-    if fmt not in report.FORMATS:
-        raise SfogoError(f"unknown format {args.format!r}: use md, html or csv")
-    if lang not in report.LANGS:
-        raise SfogoError(f"unknown language {args.lang!r}: use en or it")
-
-    if not args.since:
-        raise SfogoError("a report needs --since WHEN: 7d, monday, 2026-11-01 or ISO 8601")
-    data = _config(ctx)
-    work = _work(data)
-    store = ctx.store
-    client = find_client(store, args.client)
-    now = when.now()
-    since, until = report.resolve_period(args.since, args.until, now=now, tz=work.tz)
-    settings = _settings(data, store)
-
-    out = sys.stdout
-    target = tmp = None
-    if args.output:
-        target, tmp, out = _open_output(args.output)
-    try:
-        if fmt == "csv":
-            report.write_csv(store, client.id, out, since=since, until=until, now=now,
-                             work=work, settings=settings, lang=lang)
-        else:
-            built = report.build_report(store, client.id, since=since, until=until, now=now,
-                                        work=work, settings=settings)
-            if built.backlog_open:
-                built.eta = _eta(store, built.client.id, now, work, settings, data)
-            if fmt == "md":
-                from sfogo.backlog.report_text import render_md
-
-                out.write(render_md(built, lang))
-            else:
-                from sfogo.backlog.report_html import render_html
-
-                out.write(render_html(built, lang))
-        if target is not None:
-            out.close()
-            os.replace(tmp, target)
-    except BaseException:
-        if target is not None:
-            out.close()
-            tmp.unlink(missing_ok=True)
-        raise
-    if target is not None:
-        print(f"wrote {target}", file=sys.stderr)
-    return 0
-
-
 def _eta(store, client_id: int, now: int, work, settings, data) -> dict:
     """When the plan expects this client's backlog to be cleared."""
     from sfogo.backlog.plan import make_plan
 
-    plan = make_plan(store, now=now, work=work, settings=settings, config=data)
-    status, at = plan.client_finish(client_id)
+    made = make_plan(store, now=now, work=work, settings=settings, config=data)
+    status, at = made.client_finish(client_id)
     return {"status": status, "at": at}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("plan", help="when the backlog will be cleared, and in what order")
-    p.add_argument("--hours-per-day", metavar="N",
-                   help="hours you can work each working day (default: from [work] hours)")
-    p.add_argument("--start", metavar="WHEN",
-                   help="when you start catching up (default now): monday 9:00, 2h, ISO 8601")
-    p.add_argument("--all", action="store_true",
-                   help="plan every open item, not only the backlog")
-    p.add_argument("--limit", default=str(BATCHES_SHOWN), metavar="N",
-                   help=f"batches to list (default {BATCHES_SHOWN}, 0: all)")
-    p.add_argument("--mark-unanswerable", action="store_true",
-                   help="mark items whose reply window has closed as ignored")
-    p.add_argument("--json", action="store_true", help="print the whole plan as JSON")
-    p.set_defaults(func=cmd_plan)
+def _write_report(ctx: Context, out, client, fmt: str, lang: str, period: tuple[int, int],
+                  now: int, data: dict) -> None:
+    from sfogo.backlog import report
 
-    p = sub.add_parser("report", help="a client's report: incidents, volumes, response times")
-    p.add_argument("client", metavar="CLIENT", help="client name or id")
-    p.add_argument("--since", metavar="WHEN",
-                   help="start of the period: 7d, monday, 2026-11-01, ISO 8601")
-    p.add_argument("--until", metavar="WHEN", help="end of the period (default now)")
-    p.add_argument("--format", metavar="FORMAT", default="md", help="md (default), html or csv")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    p.add_argument("--lang", metavar="LANG", default="en", help="en (default) or it")
-    p.set_defaults(func=cmd_report)
+    store = ctx.store
+    work = _work(data)
+    settings = _settings(data, store)
+    since, until = period
+    if fmt == "csv":
+        report.write_csv(store, client.id, out, since=since, until=until, now=now,
+                         work=work, settings=settings, lang=lang)
+        return
+    built = report.build_report(store, client.id, since=since, until=until, now=now,
+                                work=work, settings=settings)
+    if built.backlog_open:
+        built.eta = _eta(store, built.client.id, now, work, settings, data)
+    if fmt == "md":
+        from sfogo.backlog.report_text import render_md
+
+        out.write(render_md(built, lang))
+    else:
+        from sfogo.backlog.report_html import render_html
+
+        out.write(render_html(built, lang))
+
+
+@topic.command("report", short_help="a client's report: incidents, volumes, response times")
+@click.argument("client_ref", metavar="CLIENT")
+@click.option("--since", metavar="WHEN",
+              help="start of the period: 7d, monday, 2026-11-01, ISO 8601")
+@click.option("--until", metavar="WHEN", help="end of the period (default now)")
+@click.option("--format", "fmt", type=OneOf(FORMATS, "format", case_sensitive=False),
+              default="md", help="md (default), html or csv")
+@click.option("-o", "--output", type=click.Path(path_type=str), metavar="FILE",
+              help="write to FILE instead of stdout")
+@click.option("--lang", type=OneOf(LANGS, "language", case_sensitive=False), default="en",
+              help="en (default) or it")
+@pass_context
+def report(ctx: Context, client_ref: str, since: str | None, until: str | None, fmt: str,
+           output: str | None, lang: str) -> int:
+    """A client's report for a period: incidents, volumes, response times, backlog. CLIENT is
+    the client's name (or a part that names only one) or id."""
+    from sfogo.backlog.report import resolve_period
+    from sfogo.inbox.files import atomic_write
+
+    if not since:
+        raise SfogoError("a report needs --since WHEN: 7d, monday, 2026-11-01 or ISO 8601")
+    data = _config(ctx)
+    client = find_client(ctx.store, client_ref)
+    now = ctx.clock.now()
+    period = resolve_period(since, until, now=now, tz=_work(data).tz)
+    if not output:
+        _write_report(ctx, sys.stdout, client, fmt, lang, period, now, data)
+        return 0
+    target = Path(output).expanduser()
+    if target.is_dir():
+        raise SfogoError(f"{target} is a folder: give -o a file name")
+    try:  # a client's conversations: a private file, complete or not there at all
+        with atomic_write(target, newline="") as out:
+            _write_report(ctx, out, client, fmt, lang, period, now, data)
+    except OSError as exc:
+        raise SfogoError(f"cannot write {target}: {exc.strerror}") from None
+    print(f"wrote {target}", file=sys.stderr)
+    return 0

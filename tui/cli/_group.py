@@ -1,0 +1,127 @@
+"""The click classes behind every sfogo command, and the options they all share.
+
+``--db`` and ``--config`` are declared once here. Every command and group gets its own copy
+(:class:`SfogoCommand`, :class:`SfogoGroup`), so they work before and after a command's name;
+each copy writes into the one :class:`~._context.Context`. A topic module collects its
+commands in a :class:`Topic`; the :class:`Root` command finds each command in its topic.
+"""
+from __future__ import annotations
+
+import click
+from click.core import ParameterSource
+
+from ._context import Context
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None and param.name is not None:
+        typed = ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE
+        ctx.ensure_object(Context).set_option(param.name, value, typed=typed)
+
+
+def _no_mouse(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Context).mouse = False
+
+
+def shared_params() -> list[click.Parameter]:
+    """``--db`` and ``--config``: fresh objects for each command that takes them."""
+    path = click.Path(dir_okay=True, path_type=str)  # checked when the file is opened
+    return [
+        click.Option(["--db"], metavar="PATH", type=path, envvar="SFOGO_DB", show_envvar=True,
+                     expose_value=False, callback=_remember,
+                     help="the data file (default: sfogo.db in the user data folder)"),
+        click.Option(["--config"], metavar="PATH", type=path, envvar="SFOGO_CONFIG",
+                     show_envvar=True, expose_value=False, callback=_remember,
+                     help="the config file (default: config.toml in the user config folder)"),
+    ]
+
+
+def no_mouse_param() -> click.Option:
+    """``--no-mouse``, for the commands that open the full-screen app."""
+    return click.Option(["--no-mouse"], is_flag=True, expose_value=False, callback=_no_mouse,
+                        help="full-screen app: ignore the mouse (chatty over slow links)")
+
+
+class SfogoCommand(click.Command):
+    """A command that also takes the shared options after its name."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(shared_params())
+
+
+class SfogoGroup(click.Group):
+    """A command with actions (``client add``, ``db check``): shared options at every level,
+    actions listed in the order they were written."""
+
+    command_class = SfogoCommand
+    group_class = type  # a group inside is an SfogoGroup too
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(shared_params())
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+class Topic(click.Group):
+    """The commands of one topic module. Never run itself: the root looks its commands up."""
+
+    command_class = SfogoCommand
+    group_class = SfogoGroup
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+class Root(click.Group):
+    """``sfogo``: finds each command in its topic module, imported when the command is first
+    needed, so ``sfogo list`` does not pay for the other topics (``--help`` imports all)."""
+
+    def __init__(self, *args, lazy: dict[str, str], package: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy  # command name -> the topic module that holds it
+        self.package = package
+        self.params.extend([*shared_params(), no_mouse_param()])
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.lazy)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = self.lazy.get(cmd_name)
+        if module is None:
+            return None
+        from importlib import import_module
+
+        topic: Topic = import_module(f"{self.package}.{module}").topic
+        return topic.get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # `sfogo list | head`: not an error
+            import os
+            import sys
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
+
+
+def with_no_mouse(command: click.Command) -> click.Command:
+    """Let a command that opens the app take ``--no-mouse`` after its name too."""
+    command.params.append(no_mouse_param())
+    return command
+
+
+
+def json_flag(help: str = "print JSON"):  # noqa: A002 (click's own parameter name)
+    """``--json``: every command that prints data has it, with stable field names."""
+    return click.option("--json", "as_json", is_flag=True, help=help)

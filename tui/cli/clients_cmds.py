@@ -1,0 +1,244 @@
+"""Clients and their accounts: clients, client add, accounts, account add, account test.
+
+Secrets never go into the data file: an account names the environment variable that holds
+its token or password, and addresses that carry a user, a password or a query are refused.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+import click
+
+from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.model import CHANNELS, TIERS
+from sfogo.inbox.text import excerpt, sanitize
+
+from . import _output
+from ._context import Context
+from ._group import Topic, json_flag, pass_context
+from ._types import Duration, OneOf
+
+CLIENT_WIDTH = 12
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
+# URL schemes each kind of server address may use.
+_WEB_SCHEMES = ("http", "https")
+_IMAP_SCHEMES = ("imap", "imaps")
+_SMTP_SCHEMES = ("smtp", "smtps")
+
+topic = Topic("clients")
+
+
+# -- clients ---------------------------------------------------------------------------------
+
+
+@topic.command("clients", short_help="the clients, their tier and reply target")
+@json_flag()
+@pass_context
+def clients(ctx: Context, as_json: bool) -> int:
+    store = ctx.store
+    accounts: dict[int, int] = {}
+    for account in store.accounts():
+        accounts[account.client_id] = accounts.get(account.client_id, 0) + 1
+    records = [
+        {"id": c.id, "name": c.name, "tier": c.tier, "target_s": c.effective_target_s,
+         "target_is_default": c.target_s is None, "accounts": accounts.get(c.id, 0)}
+        for c in store.clients()
+    ]
+    if as_json:
+        _output.print_json(records)
+        return 0
+    if not records:
+        print("No clients yet: sfogo client add NAME --tier vip|high|normal|low")
+        return 0
+    _output.table(
+        [(str(r["id"]), r["name"], r["tier"],
+          _output.duration(r["target_s"]) + (" (tier)" if r["target_is_default"] else ""),
+          str(r["accounts"])) for r in records],
+        ("ID", "CLIENT", "TIER", "REPLY WITHIN", "ACCOUNTS"), flex=1,
+    )
+    return 0
+
+
+@topic.group("client", short_help="add a client")
+def client() -> None:
+    """Add a client."""
+
+
+@client.command("add", short_help="add a client")
+@click.argument("name", metavar="NAME")
+@click.option("--tier", type=OneOf(TIERS, "tier"), default="normal", metavar="TIER",
+              help=f"{', '.join(TIERS)} (default normal)")
+@click.option("--target", type=Duration(), metavar="DURATION",
+              help="reply within this long (default: the tier's, e.g. vip 2h)")
+@pass_context
+def client_add(ctx: Context, name: str, tier: str, target: int | None) -> int:
+    added = ctx.store.add_client(sanitize(name, single_line=True), tier, target,
+                                 now=ctx.clock.now())
+    print(f"added client {added.name!r} ({added.tier}, replies within "
+          f"{_output.duration(added.effective_target_s)}), id {added.id}")
+    return 0
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+
+def _public_settings(settings: dict) -> dict:
+    """Account settings minus anything that looks like a secret (they should hold none)."""
+    from sfogo.inbox.config import SECRET_KEYS
+
+    return {k: v for k, v in settings.items() if k not in SECRET_KEYS}
+
+
+@topic.command("accounts", short_help="the accounts and their last sync")
+@json_flag()
+@pass_context
+def accounts(ctx: Context, as_json: bool) -> int:
+    store = ctx.store
+    names = {c.id: c.name for c in store.clients()}
+    runs = store.last_sync_runs()
+    records = []
+    for a in store.accounts():
+        run = runs.get(a.id)
+        records.append({
+            "id": a.id, "client": names.get(a.client_id, ""), "client_id": a.client_id,
+            "channel": a.channel, "handle": a.handle, "display_name": a.display_name,
+            "settings": _public_settings(a.settings),
+            "last_sync": None if run is None else {
+                k: run[k] for k in ("outcome", "started_at", "ended_at", "detail")},
+        })
+    if as_json:
+        _output.print_json(records)
+        return 0
+    if not records:
+        print("No accounts yet: sfogo account add CLIENT CHANNEL HANDLE")
+        return 0
+    ref = ctx.clock.now()
+    _output.table(
+        [(str(r["id"]), excerpt(r["client"], CLIENT_WIDTH), r["channel"], r["handle"],
+          "never synced" if r["last_sync"] is None else
+          f"{r['last_sync']['outcome']} {_output.ago(r['last_sync']['started_at'], ref=ref)}")
+         for r in records],
+        ("ID", "CLIENT", "CHANNEL", "HANDLE", "LAST SYNC"), flex=3,
+    )
+    return 0
+
+
+def _check_url(url: str, option: str = "--url", schemes=_WEB_SCHEMES) -> str:
+    from urllib.parse import urlsplit
+
+    # The address is never echoed back: a pasted URL may carry a password.
+    parts = urlsplit(url)
+    if "@" in parts.netloc or parts.username or parts.password:
+        raise SfogoError(f"{option} must not hold a user or password: use --user, and "
+                         "--token-env/--password-env for the name of the variable that holds "
+                         "the secret")
+    if parts.query or parts.fragment:  # a base address never needs one; a token might hide there
+        raise SfogoError(f"{option} takes a bare address, without ?query or #fragment")
+    if parts.scheme not in schemes or not parts.hostname:
+        example = {"--smtp-url": "smtps://mail.example.com"}.get(
+            option, "imaps://mail.example.com" if schemes == _IMAP_SCHEMES
+            else "https://mastodon.social")
+        raise SfogoError(f"bad {option}: give the server's address, like {example}")
+    return url.rstrip("/")
+
+
+def _env_name(value: str, option: str) -> str:
+    if not _ENV_NAME.match(value):
+        # Only the NAME of a variable is stored, never a secret: a value with lower-case
+        # letters, dots or dashes is far more likely a pasted secret than a variable name.
+        raise SfogoError(f"{option} takes the NAME of an environment variable that holds "
+                         "the secret (like SFOGO_MASTODON_TOKEN), not the secret itself")
+    return value
+
+
+def _setting_value(text: str):
+    """``--set`` values: true/false become booleans; ids stay text (they can be huge)."""
+    low = text.strip().lower()
+    return low == "true" if low in ("true", "false") else text.strip()
+
+
+def _line(text: str) -> str:
+    return sanitize(text, single_line=True).strip()
+
+
+def account_settings(channel: str, opts: dict) -> dict:
+    """The settings ``account add`` stores, from its options; never a secret."""
+    from sfogo.inbox.config import SECRET_KEYS
+
+    settings: dict = {}
+    if opts["url"]:
+        schemes = _IMAP_SCHEMES if channel == "email" else _WEB_SCHEMES
+        settings["url"] = _check_url(opts["url"].strip(), "--url", schemes)
+    if opts["smtp_url"]:
+        settings["smtp_url"] = _check_url(opts["smtp_url"].strip(), "--smtp-url", _SMTP_SCHEMES)
+    if opts["user"]:
+        settings["user"] = _line(opts["user"])
+    for key in ("token_env", "password_env"):
+        if opts[key]:
+            settings[key] = _env_name(opts[key], "--" + key.replace("_", "-"))
+    if opts["sender"]:
+        settings["from"] = _line(opts["sender"])
+    if opts["mailboxes"]:
+        settings["mailboxes"] = [sanitize(m, single_line=True) for m in opts["mailboxes"]]
+    for pair in opts["pairs"]:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise SfogoError(f"bad --set {pair!r}: use KEY=VALUE, like page_id=1234")
+        if key in SECRET_KEYS or key.endswith(("token", "password", "secret")):
+            raise SfogoError(f"--set {key}=…: secrets never go into the data file; put the "
+                             "NAME of a variable in --token-env or --password-env")
+        settings[key] = _setting_value(sanitize(value, single_line=True))
+    return settings
+
+
+@topic.group("account", short_help="add or test an account")
+def account() -> None:
+    """Add an account to a client, or check an account's credentials."""
+
+
+@account.command("add", short_help="add an account to a client",
+                 help=f"Add an account to a client. CHANNEL: {', '.join(CHANNELS)}.")
+@click.argument("client_ref", metavar="CLIENT")
+@click.argument("channel", metavar="CHANNEL", type=OneOf(CHANNELS, "channel"))
+@click.argument("handle", metavar="HANDLE")
+@click.option("--name", help="display name")
+@click.option("--url", metavar="BASE_URL", help="the server's address (Mastodon, WordPress …)")
+@click.option("--user", help="the login user, where the platform has one")
+@click.option("--token-env", metavar="VAR",
+              help="the NAME of the environment variable that holds the token")
+@click.option("--password-env", metavar="VAR",
+              help="the NAME of the environment variable that holds the password")
+@click.option("--smtp-url", metavar="URL", help="e-mail: the SMTP server (smtps://host)")
+@click.option("--from", "sender", metavar="ADDRESS", help="e-mail: the From address")
+@click.option("--mailbox", "mailboxes", multiple=True, metavar="NAME",
+              help="e-mail: a mailbox to read (repeat it; default INBOX)")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
+              help="a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
+              "channel_id=… (see the README); never a secret")
+@pass_context
+def account_add(ctx: Context, client_ref: str, channel: str, handle: str, name: str | None,
+                **opts) -> int:
+    settings = account_settings(channel, opts)
+    store = ctx.store
+    added = store.add_account(client_ref, channel, sanitize(handle, single_line=True),
+                              _line(name or ""), settings, now=ctx.clock.now())
+    owner = store.client(added.client_id)
+    print(f"added {added.channel} account {added.handle!r} for {owner.name!r}, id {added.id}")
+    if opts["token_env"] and not os.environ.get(opts["token_env"]):
+        print(f"note: ${opts['token_env']} is not set here; sync will need it", file=sys.stderr)
+    return 0
+
+
+@account.command("test", short_help="check an account's credentials")
+@click.argument("handle", metavar="HANDLE")
+@pass_context
+def account_test(ctx: Context, handle: str) -> int:
+    """Ask the platform whether the account's credentials work. HANDLE is the account's
+    handle, or channel:handle."""
+    from .sync_cmds import check_account
+
+    print(check_account(ctx, handle))
+    return 0

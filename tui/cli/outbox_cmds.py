@@ -1,0 +1,141 @@
+"""Replies and the outbox: reply, send, outbox (edit, retry, drop).
+
+A reply is queued in the data file and sent exactly once, by the next sync or by
+``sfogo send``; what could not be sent stays in the outbox with its reason.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from sfogo.inbox.text import sanitize
+
+from . import _output
+from ._context import Context
+from ._group import Topic, json_flag, pass_context
+from .sync_cmds import syncer, wrapped
+
+# Sent replies older than this are listed only with --all; waiting ones always are.
+RECENT_S = 7 * 86400
+
+topic = Topic("outbox")
+
+
+@topic.command("reply", short_help="queue a reply to an item (sent by sync or 'sfogo send')")
+@click.argument("item_id", metavar="ID", type=int)
+@click.argument("words", metavar="TEXT...", nargs=-1, required=True)
+@pass_context
+def reply(ctx: Context, item_id: int, words: tuple[str, ...]) -> int:
+    """Queue a reply to item ID; it goes out with the next sync, or now with 'sfogo send'."""
+    from sfogo.inbox.outbox import get_reply, queue_reply
+
+    reply_id = queue_reply(ctx.store, item_id, " ".join(words), now=ctx.clock.now())
+    queued = get_reply(ctx.store, reply_id)
+    print(f"queued reply {reply_id} to item {item_id} ({queued['account']}); it goes out with "
+          "the next sync, or now with 'sfogo send'")
+    return 0
+
+
+@topic.command("send", short_help="send queued replies now")
+@click.option("--account", "account_ref", metavar="HANDLE", help="only this account's replies")
+@json_flag()
+@pass_context
+def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
+    import asyncio
+
+    loop = syncer(ctx)
+    results = asyncio.run(loop.send_once(loop.accounts(account_ref)))
+    if as_json:
+        _output.print_json([r.as_dict() for r in results])
+        return 0
+    if not results:
+        print("Nothing to send: the outbox is empty")
+        return 0
+    for r in results:
+        if not r.attempted:
+            print(wrapped(f"{r.account}: not sent, {r.detail}"))
+            continue
+        counts = ", ".join(f"{n} {w}" for n, w in ((r.sent, "sent"), (r.held, "held"),
+                                                   (r.failed, "failed"), (r.waiting, "waiting"))
+                           if n) or "nothing to send"
+        print(wrapped(f"{r.account}: {counts}" + (f" · {r.detail}" if r.detail else "")))
+    if any(r.held or r.failed for r in results):
+        print("see why with 'sfogo outbox'", file=sys.stderr)
+    return 0
+
+
+def _reply_record(r: dict) -> dict:
+    return {k: r[k] for k in ("id", "item_id", "account", "client", "state", "reason", "text",
+                              "attempts", "created_at", "updated_at", "sent_at", "external_id",
+                              "parent_handle", "parent_text")}
+
+
+@topic.group("outbox", invoke_without_command=True,
+             short_help="replies queued, sent, held or failed, with reasons")
+@json_flag()
+@click.option("--all", "everything", is_flag=True,
+              help="include dropped and older sent replies")
+@pass_context
+def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
+    """Replies queued, sent, held or failed, with reasons; or edit, retry or drop one."""
+    from sfogo.inbox.outbox import list_replies
+
+    if click.get_current_context().invoked_subcommand is not None:
+        return None
+    ref = ctx.clock.now()
+    replies = list_replies(ctx.store, since=None if everything else ref - RECENT_S)
+    if not everything:
+        replies = [r for r in replies if r["state"] != "dropped"]
+    if as_json:
+        _output.print_json([_reply_record(r) for r in replies])
+        return 0
+    if not replies:
+        print("The outbox is empty. Queue a reply with: sfogo reply ID TEXT")
+        return 0
+    rows = []
+    for r in replies:
+        state = r["state"] if r["state"] != "sent" else f"sent {_output.ago(r['sent_at'], ref=ref)}"
+        rows.append((str(r["id"]), str(r["item_id"]), state, r["account"], r["text"]))
+    _output.table(rows, ("ID", "ITEM", "STATE", "ACCOUNT", "REPLY"), flex=4)
+    # Reasons are what the manager acts on: never cut them to fit a column.
+    for r in replies:
+        if r["reason"] and r["state"] in ("queued", "sending", "held", "failed"):
+            print(sanitize(f"reply {r['id']} {r['state']}: {r['reason']}", single_line=True))
+    return 0
+
+
+@outbox.command("edit", short_help="change the text of a reply not sent yet")
+@click.argument("reply_id", metavar="ID", type=int)
+@click.argument("words", metavar="TEXT...", nargs=-1, required=True)
+@pass_context
+def outbox_edit(ctx: Context, reply_id: int, words: tuple[str, ...]) -> int:
+    from sfogo.inbox.outbox import edit_reply
+
+    edited = edit_reply(ctx.store, reply_id, " ".join(words), now=ctx.clock.now())
+    held = edited["state"] in ("held", "failed")
+    hint = " ('sfogo outbox retry' queues it again)" if held else ""
+    print(f"edited reply {reply_id}, still {edited['state']}{hint}")
+    return 0
+
+
+@outbox.command("retry", short_help="queue a held or failed reply again")
+@click.argument("reply_id", metavar="ID", type=int)
+@pass_context
+def outbox_retry(ctx: Context, reply_id: int) -> int:
+    from sfogo.inbox.outbox import retry_reply
+
+    retry_reply(ctx.store, reply_id, now=ctx.clock.now())
+    print(f"reply {reply_id} is queued again; it goes out with the next sync or 'sfogo send'")
+    return 0
+
+
+@outbox.command("drop", short_help="give up on a reply not sent yet")
+@click.argument("reply_id", metavar="ID", type=int)
+@pass_context
+def outbox_drop(ctx: Context, reply_id: int) -> int:
+    from sfogo.inbox.outbox import drop_reply
+
+    drop_reply(ctx.store, reply_id, now=ctx.clock.now())
+    print(f"dropped reply {reply_id}")
+    return 0

@@ -1,0 +1,73 @@
+"""JSON Lines in, JSON Lines or CSV out: ``sfogo import`` and ``sfogo export``.
+
+The format is documented in the README; an export imports back into an empty file.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sfogo.inbox.errors import SfogoError
+
+from ._context import Context
+from ._group import Topic, pass_context
+from ._types import OneOf
+
+BAD_LINES_SHOWN = 20
+
+topic = Topic("transfer")
+
+
+@topic.command("import", short_help="read interactions from a JSON Lines file")
+@click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, path_type=str))
+@pass_context
+def import_(ctx: Context, file: str) -> int:
+    """Read interactions from FILE, a .jsonl file, or - for standard input."""
+    from sfogo.inbox.jsonl import import_file
+
+    if file != "-" and not Path(file).exists():
+        raise SfogoError(f"no file {file!r} to import")
+    result = import_file(ctx.store, file, now=ctx.clock.now())
+    for name in result.created_clients:
+        print(f"created client {name!r}")
+    for name in result.created_accounts:
+        print(f"created account {name}")
+    print(f"imported {result.added} new {'item' if result.added == 1 else 'items'}, "
+          f"{result.existing} already there"
+          + (f", {result.bad} bad lines skipped" if result.bad else ""))
+    for number, reason in result.errors[:BAD_LINES_SHOWN]:
+        print(f"sfogo: line {number}: {reason}", file=sys.stderr)
+    if result.bad > BAD_LINES_SHOWN:
+        print(f"sfogo: … and {result.bad - BAD_LINES_SHOWN} more bad lines", file=sys.stderr)
+    return 1 if result.bad else 0
+
+
+@topic.command("export", short_help="write every interaction as JSON Lines or CSV")
+@click.option("--format", "fmt", type=OneOf(("jsonl", "csv"), "format"), metavar="FORMAT",
+              help="jsonl (default) or csv")
+@click.option("-o", "--output", type=click.Path(allow_dash=True, path_type=str),
+              metavar="FILE", help="write to FILE (default: standard output)")
+@pass_context
+def export(ctx: Context, fmt: str | None, output: str | None) -> int:
+    from sfogo.inbox.files import atomic_write
+    from sfogo.inbox.jsonl import export_csv, export_jsonl
+
+    if fmt is None:
+        fmt = "csv" if output and output.lower().endswith(".csv") else "jsonl"
+    write = export_csv if fmt == "csv" else export_jsonl
+    store = ctx.store
+    if not output or output == "-":
+        write(store, sys.stdout)
+        return 0
+    target = Path(output).expanduser()
+    if target.is_dir():
+        raise SfogoError(f"{output!r} is a folder: give a file name to -o")
+    try:  # clients' conversations: a private file, and a failed export leaves no half file
+        with atomic_write(target, newline="") as out:
+            n = write(store, out)
+    except OSError as exc:
+        raise SfogoError(f"cannot write {output!r}: {exc.strerror}") from None
+    print(f"exported {n} item{'s' * (n != 1)} to {target}", file=sys.stderr)
+    return 0
