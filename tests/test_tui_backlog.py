@@ -156,10 +156,11 @@ async def test_the_burndown_ends_at_the_backlog_and_follows_items_handled_elsewh
             flt = backlog_filter(other, now=NOW)
             done = other.list_ids(flt, limit=20)
             other.set_status(done, "done", now=NOW)
-        # Later (the screen throttles re-reads to twice the last read's time), the timer
-        # runs poll() and sees that the file changed.
+        # Later (the screen paces re-reads to twice the last read's time), the app's timer
+        # sees that the file changed and the screen's pacing timer lets it read.
         screen._loaded_at -= 3600
-        screen.poll()
+        app.poll_changes()  # (unless the app's own timer saw it first)
+        screen.catch_up()
         await settle(pilot)
         assert burndown.data.past[-1] == total - 20
         assert burndown.data.past[:-1] != () and len(burndown.data.past) == 15
@@ -172,7 +173,7 @@ async def test_the_screen_reads_again_when_it_comes_back_to_the_front(demo_db):
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_backlog(pilot)
-        screen._data_version = None  # no polling: only the resume can notice
+        app.data_changed.unsubscribe(screen)  # deaf to the file: only the resume can notice
         with Store(demo_db) as other:
             other.set_status(other.list_ids(backlog_filter(other, now=NOW), limit=5), "done",
                              now=NOW)

@@ -10,6 +10,7 @@ from conftest import NOW
 
 from sfogo.backlog.settings import Settings, client_targets
 from sfogo.backlog.triage import triage_ids
+from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.tui.app import SfogoApp
@@ -76,8 +77,9 @@ def expected(db_path: Path, flt: InboxFilter | None = None, **kw) -> list[int]:
         return triage_order(other, flt, **kw)
 
 
-def make_app(db_path, **kw) -> SfogoApp:
-    return SfogoApp(db_path, now=NOW, **kw)
+def make_app(db_path, *, clock=None, **kw) -> SfogoApp:
+    """The app on ``db_path`` with its clock frozen at NOW (or the ``clock`` given)."""
+    return SfogoApp(db_path, clock=clock or ManualClock(NOW), **kw)
 
 
 async def settle(pilot) -> None:

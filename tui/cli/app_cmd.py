@@ -10,9 +10,10 @@ def open_app(db_path: str | Path, *, mouse: bool = True,
 
     A file that cannot be used raises StoreError here, before the screen changes.
     """
+    from sfogo.inbox.clock import from_env
     from sfogo.tui.app import SfogoApp  # textual is imported only when the app runs
 
-    app = SfogoApp(db_path, config_path=config_path)
+    app = SfogoApp(db_path, clock=from_env(), config_path=config_path)
     app.run(mouse=mouse)
     return app.return_code or 0
 
