@@ -72,7 +72,7 @@ async def test_b_opens_the_backlog_with_each_clients_numbers_and_q_goes_back(dem
         total = sum(c.count for c in expected)
         assert f"Backlog · {total} items · " in text and "1 still open" in text
         for c in expected:
-            oldest = age_short(c.oldest_at, NOW)
+            oldest = age_short(c.oldest_at, now=NOW)
             row = (rf"{re.escape(c.client)}\s+\S+\s+{c.count}\s+{c.past_target}\s+"
                    rf"{c.unanswerable}\s+{oldest}\b")
             assert re.search(row, text), (c.client, row)
@@ -92,7 +92,7 @@ async def test_the_client_rows_fit_forty_columns(demo_db):
             row = next(line for line in lines if line.startswith(f" {start}"))
             numbers = row.split()[-4:]
             assert numbers == [str(c.count), str(c.past_target), str(c.unanswerable),
-                               age_short(c.oldest_at, NOW)], row
+                               age_short(c.oldest_at, now=NOW)], row
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InboxScreen)

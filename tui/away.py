@@ -7,6 +7,7 @@ backlog and the health bar change with it.
 from __future__ import annotations
 
 from sfogo.inbox.store import Store
+from sfogo.inbox.timefmt import span_precise
 
 from .widgets._format import local_time
 
@@ -14,12 +15,11 @@ from .widgets._format import local_time
 def end_away(store: Store, now: int) -> str | None:
     """End the open away period and say for how long it ran; None when not away."""
     from sfogo.backlog.gaps import end_away as end, open_away
-    from sfogo.backlog.triage import span
 
     if open_away(store) is None:
         return None
     _id, started, ended, was = end(store, now=now)
-    return f"Back: {was} for {span(ended - started)}, since {local_time(started, now)}."
+    return f"Back: {was} for {span_precise(ended - started)}, since {local_time(started, now)}."
 
 
 def start_away(store: Store, reason: str, now: int) -> str:

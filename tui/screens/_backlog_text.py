@@ -8,6 +8,7 @@ from collections.abc import Callable
 from textual.content import Content
 
 from sfogo.inbox.model import CHANNEL_SHORT
+from sfogo.inbox.timefmt import span_hm, span_precise
 
 from ..widgets._format import age_short, count_short, fit, fit_right, local_time, one_line
 from ..widgets._health import initials
@@ -16,19 +17,6 @@ from ._backlog_data import PlanView, Summary
 
 NARROW = 60
 TIER_SHORT = {"vip": "vip", "high": "high", "normal": "norm", "low": "low"}
-
-
-def _span(seconds: int) -> str:
-    from sfogo.backlog.triage import span
-
-    return span(seconds)
-
-
-def _short_span(seconds: int) -> str:
-    hours, minutes = divmod(round(seconds / 60), 60)
-    if not hours:
-        return f"{minutes}m"
-    return f"{hours}h{minutes:02d}" if hours < 100 else f"{hours}h"
 
 
 def client_lines(summary: Summary | None, plan: PlanView | None, now: int,
@@ -61,7 +49,7 @@ def client_lines(summary: Summary | None, plan: PlanView | None, now: int,
     for c in summary.clients:
         values = [count_short(c.count), count_short(c.past_target),
                   count_short(c.unanswerable),
-                  age_short(c.oldest_at, now) if c.oldest_at else "-"]
+                  age_short(c.oldest_at, now=now) if c.oldest_at else "-"]
         if not narrow:
             done = "…" if plan is None else "-"
             if plan is not None and c.client_id in plan.client_finish:
@@ -89,8 +77,8 @@ def plan_lines(plan: PlanView | None, now: int, width: int) -> list[Content]:
         return [title, Content.assemble(("computing…", "$text-muted"))]
     if plan.status == "empty" and not plan.unanswerable:
         return [title, Content("Nothing to catch up on.")]
-    effort = (_short_span(plan.effort_s) if narrow
-              else f"{_span(plan.effort_s)} of work")
+    effort = (span_hm(plan.effort_s) if narrow
+              else f"{span_precise(plan.effort_s)} of work")
     title += Content.assemble((f" · {count_short(plan.items)} items, {effort}",
                                "$text-muted"))
     lines = [title]
@@ -135,7 +123,7 @@ def batch_lines(plan: PlanView | None, now: int, width: int, *,
         client = initials(b.client) if narrow else one_line(b.client, 80)
         channel = CHANNEL_SHORT.get(b.channel, b.channel)
         head = f"{b.number:>2} {fit(start, 11)} "
-        tail = f" {fit(channel, 4)} {b.items:>4} {_short_span(b.effort_s):>5}"
+        tail = f" {fit(channel, 4)} {b.items:>4} {span_hm(b.effort_s):>5}"
         if not narrow:
             tail += f" {b.late:>4} late" if b.late else ""
         client_w = max(3, min(20, width - len(head) - len(tail)))

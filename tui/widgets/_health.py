@@ -27,7 +27,7 @@ from textual.worker import Worker
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
-from ._format import local_time, one_line
+from ._format import age_short, local_time, one_line
 from ._work import Latest, WorkFailed
 
 TICK_S = 60  # ages are redrawn at least this often
@@ -45,15 +45,6 @@ def initials(name: str) -> str:
     if len(words) == 1:
         return words[0][:3]
     return "".join(w[0] for w in words)[:3]
-
-
-def duration_short(seconds: int) -> str:
-    """A duration, rounded, in a few cells: '45m', '30h', '5d' (as ``sfogo gaps`` rounds)."""
-    if seconds < 3600:
-        return f"{max(1, seconds // 60)}m"
-    if seconds < 48 * 3600:
-        return f"{round(seconds / 3600)}h"
-    return f"{round(seconds / 86400)}d"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +102,7 @@ def load_health(store: Store, now: int) -> HealthState:
 
 def _entry(account: AccountState, now: int) -> Content:
     outcome = OUTCOME_SHORT.get(account.outcome, account.outcome)
-    age = ""
-    if account.since is not None:
-        age = "now" if now - account.since < 60 else duration_short(now - account.since)
+    age = age_short(account.since, now=now)
     text = f"{account.label} {outcome}" + (f" {age}" if age else "")
     if account.open_gap:
         return Content.assemble((f"{GAP_MARK} {text}", "$text-error bold"))

@@ -91,7 +91,7 @@ def row_segments(row: dict, width: int, now: int, settings,
         client_w, author_w, due_w = (16, 18, 16) if wide else (11, 12, 10)
         middle = [(client, style("inbox-list--client"), client_w),
                   (where_short(row), muted, 10), (author, author_style, author_w)]
-        tail = [(age_short(row["created_at"], now), muted, 4), (due_text, due_style, due_w)]
+        tail = [(age_short(row["created_at"], now=now), muted, 4), (due_text, due_style, due_w)]
     # The two marks touch; every other column is followed by one space, the excerpt
     # takes what is left.
     fixed = 2 + sum(w + 1 for _, _, w in middle) + sum(w + 1 for _, _, w in tail) + 1
