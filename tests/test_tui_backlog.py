@@ -388,3 +388,23 @@ def test_snapshot_backlog_40x24(demo_template, db_path, snap_compare):
     assert snap_compare(_backlog_app(demo_template, db_path), terminal_size=(40, 24),
                         run_before=_open)
 
+
+def test_snapshot_backlog_120x40(demo_template, db_path, snap_compare):
+    assert snap_compare(_backlog_app(demo_template, db_path), terminal_size=(120, 40),
+                        run_before=_open)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_demo_inbox_while_away(demo_template, db_path, snap_compare, size):
+    """The demo inbox with its problems on the health bar, the manager away since 11:00."""
+    from sfogo.backlog.gaps import record_away
+
+    shutil.copyfile(demo_template, db_path)
+    with Store(db_path) as other:
+        record_away(other, "sick", now=NOW - 3600)
+    assert snap_compare(make_app(db_path), terminal_size=size, run_before=_settled)
+
+
+async def _settled(pilot) -> None:
+    await settle(pilot)
+
