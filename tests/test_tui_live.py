@@ -116,6 +116,29 @@ async def test_the_timer_notices_within_a_few_seconds(inbox_db):
         assert new_id in app.screen.query_one(InboxList).ids
 
 
+async def test_a_change_while_a_read_runs_supersedes_the_read_without_cancelling_it(inbox_db):
+    """The app reloads when the file changes; a read already running finishes quietly, so
+    nothing waiting for it (a test settling, Worker.wait) is told it was cancelled."""
+    from textual.worker import WorkerState
+
+    db_path, _ = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.reload(debounce=0.3)  # a read that waits first, as typing a search does
+        running = [w for w in app.workers if w.group == "inbox-ids" and w.is_running]
+        assert running
+        new_id = add_urgent_dm(db_path)
+        assert app.poll_changes()
+        await pilot.pause()  # the screen hears it and starts a newer read
+        await app.workers.wait_for_complete(running)  # raised WorkerCancelled when exclusive
+        assert [w.state for w in running] == [WorkerState.SUCCESS]
+        await settle(pilot)
+        inbox = screen.query_one(InboxList)
+        assert list(inbox.ids) == expected(db_path) and inbox.ids[0] == new_id
+
+
 async def test_our_own_writes_do_not_reload_the_list_again(inbox_db):
     db_path, ids = inbox_db
     app = make_app(db_path)
