@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
+from textual.worker import Worker
 
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.errors import SfogoError
@@ -149,8 +150,10 @@ class SfogoApp(App):
         self.push_screen(HelpScreen(title, bindings_of(self.screen)))
 
     def action_away(self) -> None:
-        """End the open away period, or ask why and start one."""
-        self._end_away()
+        """End the open away period, or ask why and start one (not in a file without
+        accounts: there is nothing to be away from)."""
+        if not isinstance(self.screen, EmptyScreen):
+            self._end_away()
 
     def _end_away(self) -> None:
         def work() -> None:
@@ -183,13 +186,11 @@ class SfogoApp(App):
         # The gaps changed: the health bar and the backlog show it now, not at the next poll.
         self.changes.announce(FileChanged(urgent=True))
 
-    def on_worker_state_changed(self, event) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers (away mode) report their errors here."""
-        from textual.worker import WorkerState
-
-        if (event.worker.node is self and event.state == WorkerState.ERROR
-                and event.worker.error is not None):
-            self.report_error(event.worker.error, where=event.worker.group)
+        failed = WorkFailed.of(event)
+        if failed is not None and event.worker.node is self:
+            self.report_error(failed.error, where=failed.where)
 
     # -- the palette ------------------------------------------------------------------------
 

@@ -88,6 +88,11 @@ class ReplyScreen(DialogScreen[int | None]):
             else:
                 self._error(f"Could not queue the reply: {type(error).__name__}: {error}")
 
+    def on_unmount(self) -> None:
+        if self._queueing:  # closed while queueing: the watcher must not wait for it
+            self._queueing = False
+            self.sfogo.changes.own_write_ended()
+
     def _error(self, text: str) -> None:
         # Error text can quote the item or the file: Content, never markup.
         self.query_one("#reply-error", Static).update(Content(text))

@@ -1,12 +1,14 @@
 """The inbox: counts, views and filters, the virtual list in triage order, the highlighted
 item, search, and every action on items.
 
-The screen conducts; three collaborators do the work. :class:`ListLoader` reads what is
-listed (a view, the ``f`` filters, a search) and the counts; :class:`Writer` applies typed
-item actions (:mod:`..actions`) and reports back; :class:`Search` keeps the search text and
-its debounce. Every query runs in a named thread worker with its own ``Store`` connection
-and posts a message back; only primary-key page fetches for the lines on screen run on the
-UI thread (``InboxList.row_at``).
+The screen conducts; collaborators do the work. :class:`ListLoader` reads what is listed
+(a view, the ``f`` filters, a search) and the counts; :class:`ItemActions` asks what to do
+to items and shows it at once; :class:`Writer` applies those typed actions
+(:mod:`..actions`) and reports back; :class:`Search` keeps the search text and its
+debounce; :class:`ExtrasReader` reads what the pane shows besides the row. Every query runs
+in a named thread worker with its own ``Store`` connection and posts a message back; only
+primary-key page fetches for the lines on screen run on the UI thread
+(``InboxList.row_at``).
 
 A change (done, snooze, seen, pin, tags) shows at once and is written in a worker, one
 transaction per action however many items are selected.
@@ -63,7 +65,6 @@ class InboxScreen(SfogoScreen):
         self.view_index = 0
         self.filters = Filters()
         self.search = Search(self)
-        self.order = ""
         self._partial_id: int | None = None  # cursor item when the first screenful came
         self._wake_after: int | None = None  # wake snoozed items when this load completes
         self._problems_shown: set[str] = set()
@@ -155,7 +156,6 @@ class InboxScreen(SfogoScreen):
         header = self.query_one(CountsHeader)
         header.shown = len(ids) if message.complete else None
         header.search = self.search.text
-        self.order = message.order
         self.query_one(ViewBar).newest_first = message.order == NEWEST
         for problem in message.problems:
             if problem not in self._problems_shown:
@@ -197,8 +197,8 @@ class InboxScreen(SfogoScreen):
         bar = self.query_one(ViewBar)
         bar.views = tuple(v.name for v in self.views)
         bar.current = self.view_index
-        names = {c.id: c.name for c in self.sfogo.store.clients()} if self.filters.client_ids \
-            else {}
+        names = ({c.id: c.name for c in self.sfogo.store.clients()}
+                 if self.filters.client_ids else {})  # no query while no client is chosen
         bar.filters = tuple(filter_words(self.filters, names))
         bar.selected = len(self.inbox.selected)
 
