@@ -97,10 +97,11 @@ def file_mb(path: Path) -> float:
 
 def _demo_fingerprint() -> str:
     """Changes whenever the demo generator or the schema changes: stale caches rebuild."""
-    from sfogo.inbox import demo, demo_text, schema
+    from sfogo.inbox import schema
+    from sfogo.tui.demo import build, text
 
     digest = hashlib.sha256()
-    for module in (demo, demo_text, schema):
+    for module in (build, text, schema):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -9,7 +9,6 @@ from rich.style import Style
 from sfogo.backlog.measure import ClientBacklog
 from sfogo.backlog.settings import Settings
 from sfogo.inbox.model import Interaction
-from sfogo.inbox.store import Store
 from sfogo.inbox.timefmt import ago, age_short, span_hm, span_precise, span_short, span_words
 from sfogo.tui.cli._output import ago as cli_ago
 from sfogo.tui.screens._backlog_data import Summary
