@@ -191,7 +191,7 @@ def _keys_child(db_path: str, now: int | None) -> None:
                 last = word[-1]
                 searches.append(await press(
                     pilot, last, last,
-                    lambda w=word, v=version: screen.search == w
+                    lambda w=word, v=version: screen.search.text == w
                     and inbox.painted_version > v))
             out["search_ms"] = statistics.median(searches)
             out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
