@@ -283,16 +283,9 @@ def _target(row: Mapping, settings: Settings) -> int:
 
 def span(seconds: float) -> str:
     """A short duration for notes: '45 minutes', '3 hours 20 minutes', '2 days 4 hours'."""
-    s = int(abs(seconds))
-    if s < 3600:
-        m = max(1, round(s / 60))
-        return f"{m} minute{'s' * (m != 1)}"
-    if s < 48 * 3600:
-        h, m = divmod(round(s / 60), 60)
-        text = f"{h} hour{'s' * (h != 1)}"
-        return text + (f" {m} minute{'s' * (m != 1)}" if m and h < 10 else "")
-    d, h = divmod(round(s / 3600), 24)
-    return f"{d} day{'s' * (d != 1)}" + (f" {h} hour{'s' * (h != 1)}" if h else "")
+    from sfogo.inbox.timefmt import span_precise
+
+    return span_precise(seconds)
 
 
 def explain(row: Mapping, settings: Settings, now: int, *,

@@ -47,6 +47,13 @@ SEARCH_WORDS = ("rimborso", "room", "refund", "parcheggio", "terrace", "dashboar
                 "invoice", "crash", "booking", "fattura", "grazie")
 
 
+def _clock(now: int | None):
+    """The app's clock: the bench demo's fixed "now", or the machine's."""
+    from sfogo.inbox.clock import ManualClock, SystemClock
+
+    return SystemClock() if now is None else ManualClock(now)
+
+
 def _child(db_path: str, now: int | None) -> None:
     """Runs in the measuring process: print the seconds from construction to first frame."""
     import asyncio
@@ -73,7 +80,7 @@ def _child(db_path: str, now: int | None) -> None:
 
     async def run() -> float:
         start = time.perf_counter()
-        app = Measured(db_path, now=now)
+        app = Measured(db_path, clock=_clock(now))
         async with app.run_test(size=(80, 24), headless=True) as pilot:
             while app.painted_at is None:
                 await pilot.pause(0.001)
@@ -184,13 +191,13 @@ def _keys_child(db_path: str, now: int | None) -> None:
                 last = word[-1]
                 searches.append(await press(
                     pilot, last, last,
-                    lambda w=word, v=version: screen.search == w
+                    lambda w=word, v=version: screen.search.text == w
                     and inbox.painted_version > v))
             out["search_ms"] = statistics.median(searches)
             out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             return out
 
-    app = Measured(db_path, now=now)
+    app = Measured(db_path, clock=_clock(now))
     print(json.dumps(asyncio.run(run())))
 
 

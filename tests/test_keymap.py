@@ -1,7 +1,13 @@
 """The [keys] table: rebinding by id, and refusing what would break the app."""
 from __future__ import annotations
 
-from sfogo.tui.keymap import parse_keys
+from sfogo.tui.app import binding_ids
+from sfogo.tui.keymap import parse_keys as parse
+
+
+def parse_keys(data: dict):
+    """The [keys] table checked against every binding the app has."""
+    return parse(data, binding_ids())
 
 
 def test_a_rebinding_is_applied_by_binding_id():

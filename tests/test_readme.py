@@ -36,11 +36,11 @@ def test_the_config_example_is_valid_for_every_layer():
     assert plan["batch_s"] == 45 * 60 and plan["minutes"]["dm"] == 4.0
     work = WorkHours.from_config(data["work"])
     assert work is not None
-    from sfogo.tui import keymap, views
+    from sfogo.tui import app, keymap, views
 
     user_views, errors = views.parse_views(data)
     assert errors == [] and any(v.name == "Rome, private" for v in user_views)
-    keys, errors = keymap.parse_keys(data)
+    keys, errors = keymap.parse_keys(data, app.binding_ids())
     assert errors == [] and keys["inbox.done"] == "e"
 
 

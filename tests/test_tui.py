@@ -206,7 +206,7 @@ async def test_a_list_read_begun_before_a_change_does_not_bring_the_item_back(in
         screen = app.screen
         await pilot.press("d")
         # Ids read before the write committed still hold the item: they arrive late.
-        screen.on_ids_loaded(IdsLoaded(screen._generation, array("q", ids),
+        screen.on_ids_loaded(IdsLoaded(screen.loader.generation, array("q", ids),
                                        True, ("new", "open"), frozenset(), None))
         inbox = screen.query_one(InboxList)
         assert ids[0] not in inbox.ids

@@ -72,7 +72,7 @@ async def test_b_opens_the_backlog_with_each_clients_numbers_and_q_goes_back(dem
         total = sum(c.count for c in expected)
         assert f"Backlog · {total} items · " in text and "1 still open" in text
         for c in expected:
-            oldest = age_short(c.oldest_at, NOW)
+            oldest = age_short(c.oldest_at, now=NOW)
             row = (rf"{re.escape(c.client)}\s+\S+\s+{c.count}\s+{c.past_target}\s+"
                    rf"{c.unanswerable}\s+{oldest}\b")
             assert re.search(row, text), (c.client, row)
@@ -92,7 +92,7 @@ async def test_the_client_rows_fit_forty_columns(demo_db):
             row = next(line for line in lines if line.startswith(f" {start}"))
             numbers = row.split()[-4:]
             assert numbers == [str(c.count), str(c.past_target), str(c.unanswerable),
-                               age_short(c.oldest_at, NOW)], row
+                               age_short(c.oldest_at, now=NOW)], row
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InboxScreen)
@@ -156,10 +156,11 @@ async def test_the_burndown_ends_at_the_backlog_and_follows_items_handled_elsewh
             flt = backlog_filter(other, now=NOW)
             done = other.list_ids(flt, limit=20)
             other.set_status(done, "done", now=NOW)
-        # Later (the screen throttles re-reads to twice the last read's time), the timer
-        # runs poll() and sees that the file changed.
+        # Later (the screen paces re-reads to twice the last read's time), the app's timer
+        # sees that the file changed and the screen's pacing timer lets it read.
         screen._loaded_at -= 3600
-        screen.poll()
+        app.poll_changes()  # (unless the app's own timer saw it first)
+        screen.catch_up()
         await settle(pilot)
         assert burndown.data.past[-1] == total - 20
         assert burndown.data.past[:-1] != () and len(burndown.data.past) == 15
@@ -172,7 +173,7 @@ async def test_the_screen_reads_again_when_it_comes_back_to_the_front(demo_db):
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_backlog(pilot)
-        screen._data_version = None  # no polling: only the resume can notice
+        app.data_changed.unsubscribe(screen)  # deaf to the file: only the resume can notice
         with Store(demo_db) as other:
             other.set_status(other.list_ids(backlog_filter(other, now=NOW), limit=5), "done",
                              now=NOW)
@@ -386,4 +387,24 @@ def test_snapshot_backlog_80x24(demo_template, db_path, snap_compare):
 def test_snapshot_backlog_40x24(demo_template, db_path, snap_compare):
     assert snap_compare(_backlog_app(demo_template, db_path), terminal_size=(40, 24),
                         run_before=_open)
+
+
+def test_snapshot_backlog_120x40(demo_template, db_path, snap_compare):
+    assert snap_compare(_backlog_app(demo_template, db_path), terminal_size=(120, 40),
+                        run_before=_open)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_demo_inbox_while_away(demo_template, db_path, snap_compare, size):
+    """The demo inbox with its problems on the health bar, the manager away since 11:00."""
+    from sfogo.backlog.gaps import record_away
+
+    shutil.copyfile(demo_template, db_path)
+    with Store(db_path) as other:
+        record_away(other, "sick", now=NOW - 3600)
+    assert snap_compare(make_app(db_path), terminal_size=size, run_before=_settled)
+
+
+async def _settled(pilot) -> None:
+    await settle(pilot)
 

@@ -1,4 +1,5 @@
-"""Every screen of the app as it looks at 80×24 and 40×24 (clock frozen, workers drained).
+"""Every screen of the app as it looks at 80×24 and 40×24, and the main layout wide (clock
+frozen, workers drained).
 
 ``pytest --snapshot-update tests/test_tui_snapshots.py`` rewrites the pictures after a
 deliberate change; look at them (``tests/__snapshots__/``) before committing.
@@ -44,6 +45,10 @@ SCREENS = {
     "reply": (("r", *"Grazie, a presto!"), False),
     "help": (("question_mark",), False),
     "selection": (("x", "x"), False),
+    "away": (("a",), False),
+    "search": (("slash", *"terra"), False),
+    "no_match": (("slash", *"zqx", "enter"), False),
+    "view": (("4",), False),
 }
 
 
@@ -59,3 +64,24 @@ def test_snapshot(db_path, snap_compare, screen, size):
 def test_snapshot_empty_file(tmp_path, monkeypatch, snap_compare, size):
     monkeypatch.chdir(tmp_path)  # the screen names the file: the same name every run
     assert snap_compare(make_app("sfogo.db"), terminal_size=size, run_before=keys())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_inbox_zero(db_path, snap_compare, size):
+    """Accounts, and nothing new or open: the list says so, the pane is empty."""
+    with Store(db_path) as store:
+        store.add_client("Hotel Roma Centrale", "vip", now=NOW)
+        store.add_account("Hotel Roma Centrale", "instagram", "hotelroma", now=NOW)
+    assert snap_compare(make_app(db_path), terminal_size=size, run_before=keys())
+
+
+WIDE = [(120, 40), (160, 48)]
+
+
+@pytest.mark.parametrize("size", WIDE, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", ["inbox", "item"])
+def test_snapshot_wide(db_path, snap_compare, screen, size):
+    """From 120 columns the list and the item sit side by side."""
+    pressed, reply = SCREENS[screen]
+    assert snap_compare(_app(db_path, reply=True), terminal_size=size,
+                        run_before=keys(*pressed))

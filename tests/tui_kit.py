@@ -10,6 +10,7 @@ from conftest import NOW
 
 from sfogo.backlog.settings import Settings, client_targets
 from sfogo.backlog.triage import triage_ids
+from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.tui.app import SfogoApp
@@ -76,18 +77,26 @@ def expected(db_path: Path, flt: InboxFilter | None = None, **kw) -> list[int]:
         return triage_order(other, flt, **kw)
 
 
-def make_app(db_path, **kw) -> SfogoApp:
-    return SfogoApp(db_path, now=NOW, **kw)
+def make_app(db_path, *, clock=None, **kw) -> SfogoApp:
+    """The app on ``db_path`` with its clock frozen at NOW (or the ``clock`` given)."""
+    return SfogoApp(db_path, clock=clock or ManualClock(NOW), **kw)
 
 
-async def settle(pilot) -> None:
+async def settle(pilot, timeout: float = 60.0) -> None:
     """Let every worker finish and the screen catch up (never a sleep).
 
     A worker's message can start another worker (ids -> the highlighted item's details),
-    so this waits in rounds until a round starts nothing new."""
+    so this waits in rounds until a round starts nothing new. A worker that never ends
+    fails the test after ``timeout`` seconds instead of hanging the suite."""
+    import asyncio
+
     app = pilot.app
     for rounds in range(1, 8):
-        await app.workers.wait_for_complete()
+        try:
+            await asyncio.wait_for(app.workers.wait_for_complete(), timeout)
+        except TimeoutError:
+            running = [f"{w.group}/{w.name}" for w in app.workers if w.is_running]
+            raise AssertionError(f"workers still running after {timeout} s: {running}")
         await pilot.pause()
         if rounds >= 2 and not any(w.is_running for w in app.workers):
             return

@@ -1,54 +1,54 @@
-"""The full-screen app: ``SfogoApp(db_path)`` opens the inbox of one data file.
+"""The full-screen app: ``SfogoApp(db_path, clock=...)`` opens the inbox of one data file.
 
-The app holds the UI thread's ``Store`` (page fetches and a change counter, nothing slow),
-the clock, and what the config says about the app: triage settings, saved views and the
-keymap. Screens own their queries and run them in named thread workers with connections of
-their own.
-
-Live: every ``LIVE_POLL_S`` the app reads ``PRAGMA data_version`` (microseconds); when
-another connection committed, it publishes ``data_changed`` and each screen reloads what it
-shows, keeping its cursor and open item. The app's own writes are absorbed when they
-report back, so they do not reload the list a second time.
+The app holds what every screen shares, and screens reach it through one typed accessor
+(``SfogoScreen.sfogo``): the UI thread's ``Store`` (page fetches and a change counter,
+nothing slow), the clock, what the config says (triage settings, saved views, keymap), and
+the one watcher of the file (:mod:`.changes`), which publishes on ``data_changed`` when
+another connection commits. Screens own their queries and run them in named thread workers
+with connections of their own.
 """
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Iterable
 from pathlib import Path
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
+from textual.worker import Worker
 
-from sfogo.inbox import when
+from sfogo.inbox.clock import Clock
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.store import Store
 from sfogo.inbox.text import sanitize
 
-from .screens import EmptyScreen, InboxScreen
-from .views import DEFAULT_VIEWS, View
+from . import screens, widgets
+from .app_config import load_app_config
+from .changes import LIVE_POLL_S, ChangeWatcher, FileChanged
+from .keymap import known_bindings
+from .screens import AwayScreen, BacklogScreen, EmptyScreen, HelpScreen, InboxScreen
+from .widgets import WorkFailed
 
-LIVE_POLL_S = 1.5
+
+class AwayDone(Message):
+    """Away mode started or ended (``text`` says which, plain text)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
-def read_config(config_path: str | Path | None) -> tuple[dict, list[str]]:
-    """The config as a dict, and the one-line error if it cannot be read (then {})."""
-    from sfogo.inbox import config
-
-    path = config_path
-    if path and not os.path.exists(os.path.expanduser(path)) and (
-            os.fspath(path) == os.environ.get("SFOGO_CONFIG")):
-        return {}, []  # SFOGO_CONFIG may name a file not written yet: all defaults
-    try:
-        return config.load(path, warn=lambda _m: None), []
-    except SfogoError as exc:
-        return {}, [f"{exc} (using the defaults)"]
+class AwayAsk(Message):
+    """The manager is not away: ask why they are going."""
 
 
 class SfogoApp(App):
-    """sfogo's inbox. ``now`` (epoch seconds, or a function returning them) freezes the clock."""
+    """sfogo's inbox; ``clock`` is where "now" comes from (frozen in tests)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "sfogo"
@@ -59,101 +59,44 @@ class SfogoApp(App):
         Binding("a", "away", "Away", id="app.away"),
     ]
 
-    def __init__(self, db_path: str | Path, *, config_path: str | Path | None = None,
-                 now: int | Callable[[], int] | None = None, clock=None) -> None:
+    def __init__(self, db_path: str | Path, *, clock: Clock,
+                 config_path: str | Path | None = None) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.config_path = config_path
-        if clock is not None:  # a Clock: the command line's
-            now = clock.now
-        if now is None:
-            self._clock: Callable[[], int] = when.now
-        elif callable(now):
-            self._clock = now
-        else:
-            self._clock = lambda: int(now)
+        self.clock = clock
         # Opened here, on the thread that runs the app, so a bad file fails before the
         # screen takes over the terminal (the command line prints one line for it).
         self.store = Store(self.db_path)
-        self.data_changed: Signal[None] = Signal(self, "data-changed")
-        self._data_version = self.store.data_version()
-        self._load_config()
+        self.data_changed: Signal[FileChanged] = Signal(self, "data-changed")
+        self.changes = ChangeWatcher(self.store.data_version, self.data_changed.publish)
+        self.config = load_app_config(config_path, binding_ids())
+        self.views = self.config.views
         self._has_accounts = bool(self.store.accounts())
         self.first_page = None
         if self._has_accounts:
             from .prefetch import FirstPage
-            from .screens._inbox import FIRST_IDS
+            from .screens._inbox_load import FIRST_IDS
 
             # The first screenful is read while Textual starts (see tui/prefetch.py).
-            self.first_page = FirstPage(self.db_path, self.views[0], self.settings_base,
-                                        self.now, FIRST_IDS)
+            self.first_page = FirstPage(self.db_path, self.views[0],
+                                        self.config.settings_base, self.now, FIRST_IDS)
 
-    def _load_config(self) -> None:
-        """Triage settings, views and keys from the config; each mistake is one line shown
-        at startup, and that part falls back to its defaults."""
-        from sfogo.backlog.settings import Settings, from_dict
+    # -- what screens use -------------------------------------------------------------------
 
-        from .keymap import parse_keys
-        from .views import parse_views
-
-        data, errors = read_config(self.config_path)
-        try:
-            self.settings_base = from_dict(data)
-        except SfogoError as exc:
-            errors.append(f"{exc} (triage uses the defaults)")
-            self.settings_base = Settings()
-        self.views: list[View]
-        self.views, view_errors = parse_views(data)
-        self.keymap_config, key_errors = parse_keys(data)
-        self.config_errors: list[str] = errors + view_errors + key_errors
+    def now(self) -> int:
+        """The current time in UTC epoch seconds, from the app's clock."""
+        return self.clock.now()
 
     def settings_for(self, store: Store):
         """The triage settings with each client's own response target (any thread)."""
         from sfogo.backlog.settings import client_targets
 
-        return self.settings_base.with_client_targets(client_targets(store))
+        return self.config.settings_base.with_client_targets(client_targets(store))
 
-    def now(self) -> int:
-        """The current time in UTC epoch seconds (frozen in tests)."""
-        return self._clock()
-
-    def get_default_screen(self) -> Screen:
-        if not self._has_accounts:
-            return EmptyScreen(self.db_path)
-        return InboxScreen(self.db_path, self.store, self.now,
-                           views=getattr(self, "views", list(DEFAULT_VIEWS)))
-
-    def on_mount(self) -> None:
-        if self.keymap_config:
-            self.set_keymap(self.keymap_config)
-        for error in self.config_errors:
-            self.notify(Content(sanitize(error)), severity="error", timeout=15)
-        self.set_interval(LIVE_POLL_S, self.poll_changes)
-
-    def on_unmount(self) -> None:
-        if self.first_page is not None:
-            self.first_page.discard()
-        self.store.close()
-
-    # -- live -----------------------------------------------------------------------------
-
-    def poll_changes(self) -> bool:
-        """Tell the screens if another connection committed since the last look."""
-        version = self.store.data_version()
-        if version == self._data_version:
-            return False
-        self._data_version = version
-        self.data_changed.publish(None)
-        return True
-
-    def absorb_own_writes(self) -> None:
-        """Our worker just committed: its change is on screen already, do not reload for it.
-
-        (A change another process commits in the same instant is then seen with its next
-        commit; sync commits page by page, so it is not lost for long.)"""
-        self._data_version = self.store.data_version()
-
-    # -- errors, help, palette --------------------------------------------------------------
+    def take_first_page(self) -> dict | None:
+        """The page read before Textual started, once (see tui/prefetch.py)."""
+        return self.first_page.take() if self.first_page is not None else None
 
     def report_error(self, error: BaseException, *, where: str = "") -> None:
         """A worker failed: say so in one line and keep running."""
@@ -164,33 +107,92 @@ class SfogoApp(App):
         # Error text can quote untrusted data: controls replaced, Content, never markup.
         self.notify(Content(sanitize(text)), severity="error", timeout=8)
 
+    def poll_changes(self) -> bool:
+        """Tell the screens if another connection committed since the last look."""
+        return self.changes.poll()
+
+    # -- running --------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        if not self._has_accounts:
+            return EmptyScreen(self.db_path)
+        return InboxScreen()
+
+    def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        for error in self.config.errors:
+            self.notify(Content(sanitize(error)), severity="error", timeout=15)
+        self.set_interval(LIVE_POLL_S, self.poll_changes)
+
+    def on_unmount(self) -> None:
+        if self.first_page is not None:
+            self.first_page.discard()
+        self.store.close()
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        self.report_error(message.error, where=message.where)
+
+    # -- keys -------------------------------------------------------------------------------
+
     def action_backlog(self) -> None:
         """The backlog screen (not over a modal, not twice)."""
-        from textual.screen import ModalScreen
-
-        from .screens import BacklogScreen
-
         if not isinstance(self.screen, (BacklogScreen, ModalScreen)):
-            self.push_screen(BacklogScreen(self.db_path, self.now, config_path=self.config_path,
-                                           data_version=self.store.data_version))
-
-    def action_away(self) -> None:
-        """Start or end away mode through a health bar, which shows the state."""
-        from .widgets import HealthBar
-
-        for screen in reversed(self.screen_stack):
-            for bar in screen.query(HealthBar):
-                bar.toggle_away()
-                return
+            self.push_screen(BacklogScreen())
 
     def action_help(self) -> None:
-        from .screens import HelpScreen
         from .screens._help import bindings_of
 
         if isinstance(self.screen, HelpScreen):
             return
         title = getattr(self.screen, "HELP_TITLE", "") or type(self.screen).__name__
         self.push_screen(HelpScreen(title, bindings_of(self.screen)))
+
+    def action_away(self) -> None:
+        """End the open away period, or ask why and start one (not in a file without
+        accounts: there is nothing to be away from)."""
+        if not isinstance(self.screen, EmptyScreen):
+            self._end_away()
+
+    def _end_away(self) -> None:
+        def work() -> None:
+            from .away import end_away
+
+            with Store(self.db_path) as store:  # this thread's own connection
+                text = end_away(store, self.now())
+            self.post_message(AwayAsk() if text is None else AwayDone(text))
+
+        self.run_worker(work, name="away", group="away", thread=True, exit_on_error=False)
+
+    def on_away_ask(self, message: AwayAsk) -> None:
+        def chosen(reason: str | None) -> None:
+            if reason is not None:
+                self._start_away(reason)
+
+        self.push_screen(AwayScreen(), callback=chosen)
+
+    def _start_away(self, reason: str) -> None:
+        def work() -> None:
+            from .away import start_away
+
+            with Store(self.db_path) as store:
+                self.post_message(AwayDone(start_away(store, reason, self.now())))
+
+        self.run_worker(work, name="away", group="away", thread=True, exit_on_error=False)
+
+    def on_away_done(self, message: AwayDone) -> None:
+        self.notify(message.text, markup=False, timeout=4)
+        # The gaps changed: the health bar and the backlog show it now, not at the next poll.
+        self.changes.announce(FileChanged(urgent=True))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers (away mode) report their errors here."""
+        failed = WorkFailed.of(event)
+        if failed is not None and event.worker.node is self:
+            self.report_error(failed.error, where=failed.where)
+
+    # -- the palette ------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key binding with an id is also a command in the palette (ctrl+p)."""
@@ -206,3 +208,12 @@ class SfogoApp(App):
                 title, binding.tooltip or binding.description or binding.action,
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
+
+
+def binding_ids() -> dict[str, tuple[str, str]]:
+    """Every binding id in the app (what ``[keys]`` may rebind): id -> (keys, description)."""
+    classes: list[type] = [SfogoApp]
+    for module in (screens, widgets):
+        classes += [obj for name in module.__all__
+                    if inspect.isclass(obj := getattr(module, name, None))]
+    return known_bindings(classes)

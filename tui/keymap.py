@@ -13,8 +13,8 @@ out; the rest of the table still applies.
 """
 from __future__ import annotations
 
-import inspect
 import string
+from collections.abc import Iterable
 
 # Named keys every terminal sends, through SSH and tmux alike.
 NAMED_KEYS = frozenset({
@@ -26,18 +26,11 @@ NAMED_KEYS = frozenset({
 CTRL_TAKEN = {"h": "backspace", "i": "tab", "m": "enter"}
 
 
-def known_bindings() -> dict[str, tuple[str, str]]:
-    """Every binding id in the app: id -> (default keys, description)."""
+def known_bindings(classes: Iterable[type]) -> dict[str, tuple[str, str]]:
+    """Every binding id declared by ``classes`` (and their bases): id -> (default keys,
+    description). The app passes its own classes, so this module imports none of them."""
     from textual.binding import Binding
 
-    from . import app, screens, widgets
-
-    classes = [app.SfogoApp]
-    for module in (screens, widgets):
-        for name in getattr(module, "__all__", ()):
-            obj = getattr(module, name, None)
-            if inspect.isclass(obj):
-                classes.append(obj)
     found: dict[str, tuple[str, str]] = {}
     for cls in classes:
         for klass in cls.__mro__:
@@ -78,13 +71,13 @@ def check_key(key: str) -> str | None:
     return "not a key name (use a character, a name like pagedown or f2, or ctrl+letter)"
 
 
-def parse_keys(data: dict, known: dict[str, tuple[str, str]] | None = None
+def parse_keys(data: dict, known: dict[str, tuple[str, str]]
                ) -> tuple[dict[str, str], list[str]]:
-    """The usable part of ``[keys]`` as a Textual keymap, and one line per mistake."""
+    """The usable part of ``[keys]`` as a Textual keymap, and one line per mistake;
+    ``known`` is every binding id there is (:func:`known_bindings`)."""
     table = data.get("keys", {})
     if not isinstance(table, dict):
         return {}, ["config: [keys] must be a table of binding id = key"]
-    known = known_bindings() if known is None else known
     keymap: dict[str, str] = {}
     errors: list[str] = []
     for binding_id, value in table.items():

@@ -89,6 +89,47 @@ class Filters:
                     or self.backlog)
 
 
+def listed_statuses(view: View, filters: Filters) -> tuple[str, ...]:
+    """The statuses a view with these filters lists (a change to another status takes the
+    item out of the list at once)."""
+    a, b = view.statuses, filters.statuses
+    if a and b:
+        return tuple(s for s in a if s in b)
+    return tuple(a or b or ("new", "open"))
+
+
+def empty_text(view: View, view_index: int, filters: Filters, search: str) -> str:
+    """What the list says when nothing is in it, and how to get something back."""
+    if search:
+        return "No match. Escape clears the search."
+    if filters.active():
+        return "Nothing matches these filters: f changes them."
+    if view_index:
+        return f"Nothing in {view.name}. 1 shows the whole inbox."
+    return "Inbox zero: nothing new or open."
+
+
+def filter_words(filters: Filters, client_names: dict[int, str]) -> list[str]:
+    """What the filters keep, in a few words for the view bar (client names cut short)."""
+    from sfogo.inbox.model import CHANNEL_SHORT
+
+    from .widgets._format import one_line
+
+    words = []
+    if filters.client_ids:
+        words.append(", ".join(one_line(client_names.get(i, f"#{i}"), 30)
+                               for i in filters.client_ids))
+    if filters.channels:
+        words.append(",".join(CHANNEL_SHORT.get(c, c) for c in filters.channels))
+    if filters.kinds:
+        words.append(",".join(filters.kinds))
+    if filters.statuses:
+        words.append(",".join(filters.statuses))
+    if filters.backlog:
+        words.append("backlog")
+    return words
+
+
 # -- the config ---------------------------------------------------------------------------
 
 _FIELDS = ("name", "client", "channel", "kind", "status", "tier", "backlog", "due", "search",

@@ -46,34 +46,17 @@ def print_json_array(items: Iterable[object]) -> None:
 
 
 def ago(ts: int | None, *, ref: int) -> str:
-    """'3 hours ago' / 'in 2 hours' (humanize) as seen at ``ref``, or '' for no time."""
-    if ts is None:
-        return ""
-    import datetime as dt
+    """'3 hours ago' / 'in 2 hours', or '' for no time (as the app says it: timefmt)."""
+    from sfogo.inbox.timefmt import ago as say_ago
 
-    import humanize
-
-    delta = dt.timedelta(seconds=rounded(ref - ts))
-    return humanize.naturaltime(delta)
-
-
-def rounded(seconds: float) -> float:
-    """Round to the unit humanize will show, instead of letting it cut: a gap that began
-    4 days 23 hours ago reads "5 days ago", as `sfogo gaps` and the app say."""
-    size = abs(seconds)
-    for unit in (86400, 3600, 60):
-        if size >= unit:
-            return round(seconds / unit) * unit
-    return seconds
+    return say_ago(ts, now=ref)
 
 
 def duration(seconds: float) -> str:
-    """'30 hours', '5 days' — humanize's precise-enough wording."""
-    import datetime as dt
+    """'30 hours', '5 days' (as the app says it: timefmt)."""
+    from sfogo.inbox.timefmt import span_words
 
-    import humanize
-
-    return humanize.naturaldelta(dt.timedelta(seconds=seconds))
+    return span_words(seconds)
 
 
 def width() -> int:

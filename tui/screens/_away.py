@@ -5,10 +5,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from sfogo.inbox.model import AWAY_REASONS
+
+from ._base import DialogScreen
 
 HELP = {
     "away": "a day off, a holiday",
@@ -17,25 +18,9 @@ HELP = {
 }
 
 
-class AwayScreen(ModalScreen[str | None]):
+class AwayScreen(DialogScreen[str | None]):
     """Returns the reason chosen (``a``/enter away, ``s`` sick, ``o`` offline) or None."""
 
-    DEFAULT_CSS = """
-    AwayScreen {
-        align: center middle;
-        & > Vertical {
-            width: 46;
-            max-width: 100%;
-            height: auto;
-            border: round $primary;
-            border-title-align: left;
-            background: $surface;
-            padding: 0 1;
-        }
-        & Static { height: auto; }
-        & #away-hint { color: $text-muted; margin-top: 1; }
-    }
-    """
     BINDINGS = [
         Binding("a,enter,1", "choose('away')", "Away", id="away.away"),
         Binding("s,2", "choose('sick')", "Sick", id="away.sick"),

@@ -1,12 +1,28 @@
-"""What sfogo screens share: a failed worker becomes a message, not a dead app; dialogs
-are framed alike."""
+"""What sfogo screens share: one typed way to the app, failed workers reported as a message
+instead of a dead app, and dialogs framed alike (app.tcss styles ``DialogScreen``)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.screen import ModalScreen, Screen, ScreenResultType
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
+
+from ..widgets import WorkFailed
+
+if TYPE_CHECKING:
+    from ..app import SfogoApp
 
 
-class SfogoScreen(Screen[ScreenResultType]):
+class _Sfogo:
+    """The ``sfogo`` accessor: the app, typed, for what screens share (store, clock, config,
+    the file's change signal). A rename there fails the type check, not a user."""
+
+    @property
+    def sfogo(self) -> SfogoApp:
+        return cast("SfogoApp", self.app)  # type: ignore[attr-defined]
+
+
+class SfogoScreen(_Sfogo, Screen[ScreenResultType]):
     """Workers run with ``exit_on_error=False``; their errors are reported here.
 
     ``Worker.StateChanged`` does not bubble, so each screen that starts workers handles it.
@@ -15,29 +31,10 @@ class SfogoScreen(Screen[ScreenResultType]):
     """
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            report = getattr(self.app, "report_error", None)
-            if report is not None:
-                report(event.worker.error, where=event.worker.group)
+        failed = WorkFailed.of(event)
+        if failed is not None:
+            self.post_message(failed)  # bubbles to the app, which says it in one line
 
 
-class DialogScreen(ModalScreen[ScreenResultType]):
-    """A dialog: one framed box (a Vertical or VerticalScroll) in the middle of the screen.
-
-    Each dialog sets its box's width and styles what is inside."""
-
-    DEFAULT_CSS = """
-    DialogScreen {
-        align: center middle;
-        & > Vertical, & > VerticalScroll {
-            max-width: 100%;
-            height: auto;
-            max-height: 100%;
-            border: round $primary;
-            border-title-align: left;
-            border-subtitle-align: left;
-            background: $surface;
-            padding: 0 1;
-        }
-    }
-    """
+class DialogScreen(_Sfogo, ModalScreen[ScreenResultType]):
+    """A dialog: one framed box (a Vertical or VerticalScroll) in the middle of the screen."""

@@ -6,8 +6,6 @@ reach programs over SSH), escape cancels. q types a q.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,27 +25,15 @@ from ._base import DialogScreen
 class ReplyScreen(DialogScreen[int | None]):
     """Returns the queued reply's id, or None when cancelled."""
 
-    DEFAULT_CSS = """
-    ReplyScreen {
-        & > Vertical {
-            width: 72;
-        }
-        & #reply-to { height: auto; max-height: 4; color: $text-muted; }
-        & SafeTextArea { height: 8; margin-top: 1; }
-        & #reply-error { color: $text-error; height: auto; }
-        & #reply-hint { color: $text-muted; height: auto; }
-    }
-    """
     BINDINGS = [
         Binding("ctrl+s", "queue", "Queue reply", id="reply.queue"),
         Binding("escape", "cancel", "Cancel", id="reply.cancel"),
     ]
 
-    def __init__(self, row: dict, db_path: str | Path, now) -> None:
+    def __init__(self, row: dict) -> None:
         super().__init__()
         self.row = row
-        self._db_path = db_path
-        self._now = now
+        self._queueing = False  # ctrl+s pressed twice queues one reply
 
     def compose(self) -> ComposeResult:
         row = self.row
@@ -74,18 +60,25 @@ class ReplyScreen(DialogScreen[int | None]):
         if not text.strip():
             self._error("Write something first: an empty reply is not queued.")
             return
-        self._queue(text)
+        if self._queueing:
+            return
+        self._queueing = True
+        self.sfogo.changes.own_write_started()  # the app does not reload for it
+        self._queue(text, self.sfogo.db_path, self.sfogo.now())
 
-    @work(thread=True, group="reply-queue", exclusive=True, exit_on_error=False)
-    def _queue(self, text: str) -> int:
+    @work(thread=True, group="reply-queue", exit_on_error=False)
+    def _queue(self, text: str, db_path, now: int) -> int:
         from sfogo.inbox.outbox import queue_reply
 
-        with Store(self._db_path) as store:
-            return queue_reply(store, self.row["id"], text, now=self._now())
+        with Store(db_path) as store:
+            return queue_reply(store, self.row["id"], text, now=now)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "reply-queue":
+        if event.worker.group != "reply-queue" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR):
             return
+        self._queueing = False
+        self.sfogo.changes.own_write_ended()
         if event.state == WorkerState.SUCCESS:
             self.dismiss(event.worker.result)
         elif event.state == WorkerState.ERROR:
@@ -94,6 +87,11 @@ class ReplyScreen(DialogScreen[int | None]):
                 self._error(str(error))
             else:
                 self._error(f"Could not queue the reply: {type(error).__name__}: {error}")
+
+    def on_unmount(self) -> None:
+        if self._queueing:  # closed while queueing: the watcher must not wait for it
+            self._queueing = False
+            self.sfogo.changes.own_write_ended()
 
     def _error(self, text: str) -> None:
         # Error text can quote the item or the file: Content, never markup.

@@ -1,14 +1,13 @@
 """One item on a screen of its own (terminals under 60 columns), and what both the pane and
 this screen read about an item besides its row (thread, our replies, urgency, gap).
 
-The screen acts through its owner (the inbox screen), so there is one place that changes
-items: done and snooze close it; pin, tag, reply and copy keep it open.
+The screen acts through its owner (the inbox's item actions), so there is one place that
+changes items: done and snooze close it; pin, tag, reply and copy keep it open.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -16,7 +15,7 @@ from textual.worker import get_current_worker
 
 from sfogo.inbox.store import Store
 
-from ..widgets import DetailPane, KeyFooter
+from ..widgets import DetailPane, KeyFooter, Latest
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 
@@ -47,25 +46,58 @@ class ExtrasLoaded(Message):
         self.extras = extras
 
 
+class ExtrasReader:
+    """Reads an item's extras for ``host`` in a named thread worker (``group``), which gets
+    :class:`ExtrasLoaded`; a newer read supersedes an older one."""
+
+    def __init__(self, host: SfogoScreen, group: str) -> None:
+        self._host = host
+        self._group = group
+        self._latest = Latest()
+
+    def read(self, row: dict) -> None:
+        token = self._latest.next()
+        app = self._host.sfogo
+
+        def work() -> None:
+            with Store(app.db_path) as store:  # this thread's own connection
+                extras = load_extras(store, row, app.settings_for(store), app.now())
+            if self._latest.is_current(token) and not get_current_worker().is_cancelled:
+                self._host.post_message(ExtrasLoaded(extras))
+
+        self._host.run_worker(work, name=self._group, group=self._group, thread=True,
+                              exit_on_error=False)
+
+
+class ItemOwner(Protocol):
+    """What the item's screen asks of whoever changes items."""
+
+    def pin_item(self, item_ids: list[int], *, pinned: bool, screen=None) -> None: ...
+    def tag_items(self, item_ids: list[int], tags: list[str], *, screen=None) -> None: ...
+    def reply_to(self, row: dict, *, screen=None) -> None: ...
+    def copy_link(self, row: dict) -> None: ...
+
+
 class DetailScreen(SfogoScreen[str | None]):
+    """Dismissed with "done" or "snooze" (the owner then asks or writes), or None."""
+
     BINDINGS = [
         Binding("d", "choose('done')", "Done", id="detail.done"),
         Binding("s", "choose('snooze')", "Snooze", id="detail.snooze"),
-        Binding("r", "act('reply')", "Reply", id="detail.reply"),
-        Binding("p", "act('pin')", "Pin", id="detail.pin", show=False),
-        Binding("t", "act('tag')", "Tag", id="detail.tag", show=False),
-        Binding("c,y", "act('copy')", "Copy link", id="detail.copy_link", show=False),
+        Binding("r", "reply", "Reply", id="detail.reply"),
+        Binding("p", "pin", "Pin", id="detail.pin", show=False),
+        Binding("t", "tag", "Tag", id="detail.tag", show=False),
+        Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
     ]
 
-    def __init__(self, row: dict, db_path, now: Callable[[], int], owner=None) -> None:
+    def __init__(self, row: dict, owner: ItemOwner) -> None:
         super().__init__()
         self.row = row
-        self._db_path = db_path
-        self._now = now
-        self._owner = owner  # the InboxScreen: it changes items
+        self._owner = owner
+        self._extras = ExtrasReader(self, "detail-extras")
 
     def compose(self) -> ComposeResult:
-        yield DetailPane(self._now, id="detail")
+        yield DetailPane(self.sfogo.now, id="detail")
         yield KeyFooter()
 
     @property
@@ -76,36 +108,21 @@ class DetailScreen(SfogoScreen[str | None]):
         self.pane.show(self.row)
         self.pane.focus()
         self.reload_extras()
-        changed = getattr(self.app, "data_changed", None)
-        if changed is not None:
-            changed.subscribe(self, self._data_changed)
+        self.sfogo.data_changed.subscribe(self, self._data_changed)
 
-    def _data_changed(self, _value=None) -> None:
+    def _data_changed(self, _change=None) -> None:
         """Another process changed the file: show the item as it is now."""
         self.refresh_row()
 
     def refresh_row(self) -> None:
-        fresh = self.app.store.rows_by_ids([self.row["id"]]).get(self.row["id"])
+        fresh = self.sfogo.store.rows_by_ids([self.row["id"]]).get(self.row["id"])
         if fresh is not None:
             self.row = fresh
             self.pane.show(fresh)
         self.reload_extras()
 
     def reload_extras(self) -> None:
-        self._load_extras(self.row)
-
-    @work(thread=True, group="detail-extras", exclusive=True, exit_on_error=False)
-    def _load_extras(self, row: dict) -> None:
-        settings = getattr(self.app, "settings_for", None)
-        with Store(self._db_path) as store:  # this thread's own connection
-            current = settings(store) if settings else None
-            if current is None:
-                from sfogo.backlog.settings import Settings
-
-                current = Settings()
-            extras = load_extras(store, row, current, self._now())
-        if not get_current_worker().is_cancelled:
-            self.post_message(ExtrasLoaded(extras))
+        self._extras.read(self.row)
 
     def on_extras_loaded(self, message: ExtrasLoaded) -> None:
         self.pane.show_extras(message.extras)
@@ -117,6 +134,17 @@ class DetailScreen(SfogoScreen[str | None]):
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
 
-    def action_act(self, what: str) -> None:
-        if self._owner is not None:
-            self._owner.act_on_item(self.row, what, screen=self)
+    def action_pin(self) -> None:
+        self._owner.pin_item([self.row["id"]], pinned=not self.row["pinned"], screen=self)
+
+    def action_tag(self) -> None:
+        self._owner.tag_items([self.row["id"]], self.row.get("tags", []), screen=self)
+
+    def action_reply(self) -> None:
+        self._owner.reply_to(self.row, screen=self)
+
+    def action_copy_link(self) -> None:
+        self._owner.copy_link(self.row)
+
+
+__all__ = ["DetailScreen", "ExtrasLoaded", "ExtrasReader", "ItemOwner", "load_extras"]

@@ -34,18 +34,6 @@ def empty_content(db_path: str | Path) -> Content:
 class EmptyScreen(Screen):
     """Shown instead of the inbox while the file has no accounts."""
 
-    DEFAULT_CSS = """
-    EmptyScreen {
-        & VerticalScroll { align-horizontal: center; }
-        & #empty {
-            width: auto;
-            max-width: 100%;
-            padding: 1 2;
-            margin-top: 1;
-            border: round $primary;
-        }
-    }
-    """
 
     def __init__(self, db_path: str | Path) -> None:
         super().__init__()

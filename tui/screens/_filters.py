@@ -67,16 +67,6 @@ class Choices(OptionList):
 
 
 class FilterScreen(DialogScreen[None]):
-    DEFAULT_CSS = """
-    FilterScreen {
-        & > VerticalScroll {
-            width: 50;
-        }
-        & .filter-title { color: $text-muted; margin-top: 1; }
-        & Choices { height: auto; border: none; padding: 0; }
-        & Choices:focus { border: none; }
-    }
-    """
     BINDINGS = [
         Binding("escape,q,f", "close", "Close", id="filters.close"),
         Binding("c", "clear", "Clear all", id="filters.clear"),

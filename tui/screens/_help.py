@@ -38,15 +38,6 @@ def key_table(entries: list[tuple[str, str, str]], width: int) -> Content:
 
 
 class HelpScreen(DialogScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen {
-        & > VerticalScroll {
-            width: 76;
-        }
-        & #help-keys { height: auto; }
-        & #help-footer { height: auto; margin-top: 1; color: $text-muted; }
-    }
-    """
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
         Binding("j,down", "scroll('down')", "Scroll down", id="help.down", show=False),

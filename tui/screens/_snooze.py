@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -16,33 +15,16 @@ from sfogo.inbox.errors import SfogoError
 
 from ..widgets._format import local_time
 from ..widgets._safe import SafeInput
+from ._base import DialogScreen
 
 # (what the user would type, what the preset is called)
 PRESETS = (("1h", "in 1 hour"), ("3h", "in 3 hours"), ("tomorrow 9:00", "tomorrow 9:00"),
            ("monday 9:00", "Monday 9:00"))
 
 
-class SnoozeScreen(ModalScreen[int | None]):
+class SnoozeScreen(DialogScreen[int | None]):
     """Returns the chosen time (UTC epoch seconds), or None when cancelled."""
 
-    DEFAULT_CSS = """
-    SnoozeScreen {
-        align: center middle;
-        & > Vertical {
-            width: 44;
-            max-width: 100%;
-            height: auto;
-            border: round $primary;
-            border-title-align: left;
-            background: $surface;
-            padding: 0 1;
-        }
-        & OptionList, & OptionList:focus { height: auto; border: none; padding: 0; }
-        & Input { margin-top: 1; }
-        & #snooze-error { color: $text-error; height: auto; }
-        & #snooze-hint { color: $text-muted; height: auto; }
-    }
-    """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="snooze.cancel"),
         Binding("q", "cancel", "Cancel", id="snooze.cancel_q", show=False),

@@ -5,13 +5,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from sfogo.inbox.text import sanitize
 
 from ..widgets._format import one_line
 from ..widgets._safe import SafeInput
+from ._base import DialogScreen
 
 TAG_MAX = 40
 
@@ -28,25 +28,9 @@ def parse_tags(text: str) -> tuple[list[str], list[str]]:
     return add, remove
 
 
-class TagScreen(ModalScreen[tuple[list[str], list[str]] | None]):
+class TagScreen(DialogScreen[tuple[list[str], list[str]] | None]):
     """Returns (add, remove), or None when cancelled."""
 
-    DEFAULT_CSS = """
-    TagScreen {
-        align: center middle;
-        & > Vertical {
-            width: 50;
-            max-width: 100%;
-            height: auto;
-            border: round $primary;
-            border-title-align: left;
-            background: $surface;
-            padding: 0 1;
-        }
-        & #tag-current { color: $text-muted; height: auto; }
-        & #tag-hint { color: $text-muted; height: auto; }
-    }
-    """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="tag.cancel"),
         # Typed into the field, q is a letter; it closes only when the field lost focus.

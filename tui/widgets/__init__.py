@@ -9,7 +9,9 @@ from ._safe import SafeInput, SafeTextArea
 from ._search import SearchBar
 from ._timeline import GapTimeline
 from ._viewbar import ViewBar
+from ._work import Latest, WorkFailed
 
 __all__ = ["CountsHeader", "DetailPane", "InboxList", "KeyFooter", "SafeInput", "SafeTextArea",
            "SearchBar", "ViewBar"]
 __all__ += ["Burndown", "GapTimeline", "HealthBar"]  # backlog screen, health bar
+__all__ += ["Latest", "WorkFailed"]  # background work

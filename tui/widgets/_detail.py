@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from ._format import local_time, one_line, relative, when_long
+from ._format import ago, local_time, one_line, when_long
 
 THREAD_AROUND = 8  # thread items shown either side of the open one
 
@@ -42,7 +42,7 @@ def head_content(row: dict, now: int) -> Content:
     if status == "snoozed" and row["snoozed_until"]:
         status = f"snoozed until {local_time(row['snoozed_until'], now)}"
     elif status in ("done", "ignored") and row["handled_at"]:
-        status = f"{status} {relative(row['handled_at'], now)}"
+        status = f"{status} {ago(row['handled_at'], now=now)}"
     extras = []
     if row["pinned"]:
         extras.append("▲ pinned")
@@ -95,7 +95,7 @@ def replies_content(replies: list[dict], channel: str, now: int) -> Content:
         stamp = reply.get("sent_at") or reply.get("updated_at") or reply["created_at"]
         line = Content.from_markup(
             "[b $text-success]↳ Your reply[/] [b]$state[/b] [$text-muted]($when)[/]",
-            state=state, when=relative(stamp, now),
+            state=state, when=ago(stamp, now=now),
         )
         reason = one_line(reply.get("reason"), 300)
         if reason and reply["state"] in ("held", "failed", "queued"):
@@ -166,7 +166,7 @@ def gap_content(gap, now: int) -> Content:
     """The gap the item arrived in: which account was blind, or that you were away."""
     if gap is None:
         return Content("")
-    from sfogo.backlog.triage import span
+    from sfogo.inbox.timefmt import span_precise
 
     end = "still open" if gap.ended_at is None else local_time(gap.ended_at, now)
     if gap.source == "away":
@@ -176,7 +176,7 @@ def gap_content(gap, now: int) -> Content:
     return Content.from_markup(
         "[b $text-warning]⚠ Arrived in a gap[/] $what: $start → $end ($length)",
         what=what, start=local_time(gap.started_at, now), end=end,
-        length=span(gap.duration(now)),
+        length=span_precise(gap.duration(now)),
     )
 
 

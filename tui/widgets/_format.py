@@ -1,8 +1,9 @@
-"""Turning stored values into what a cell on screen shows: cut text, ages, local times.
+"""Turning stored values into what a cell on screen shows: cut text, local times, deadlines.
 
 Everything here returns plain ``str``; callers put it in Segments or Content, never in
 markup. Text from the store was sanitised at ingest, but :func:`one_line` sanitises again:
-a file written by another tool (or an older sfogo) must not reach the terminal raw.
+a file written by another tool (or an older sfogo) must not reach the terminal raw. Ages
+and durations come from :mod:`sfogo.inbox.timefmt`, the one rule the command line uses too.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import datetime as dt
 from rich.cells import cell_len, set_cell_size
 
 from sfogo.inbox.text import sanitize
+from sfogo.inbox.timefmt import age_short, ago, span_short  # noqa: F401 (the cells use them)
 
 ELLIPSIS = "…"
 # Long texts are cut before flattening: a row never shows more than a screen width.
@@ -38,41 +40,6 @@ def fit_right(text: str, width: int) -> str:
     if cell_len(text) >= width:
         return fit(text, width)
     return " " * (width - cell_len(text)) + text
-
-
-def _hours_up(seconds: int) -> str:
-    """An hour or more in its largest whole unit, in at most three cells: ``3h`` … ``2y``."""
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    if seconds < 14 * 86400:
-        return f"{seconds // 86400}d"
-    if seconds < 60 * 86400:
-        return f"{seconds // (7 * 86400)}w"
-    if seconds < 365 * 86400:
-        return f"{seconds // (30 * 86400)}mo"
-    return f"{seconds // (365 * 86400)}y"
-
-
-def age_short(ts: int | None, now: int) -> str:
-    """A row's age in at most four cells: ``now``, ``5m``, ``3h``, ``2d``, ``3w``, ``4mo``."""
-    if ts is None:
-        return ""
-    seconds = now - ts
-    if seconds < 0:  # from the future (clock skew): say so, shortly
-        return "soon"
-    if seconds < 60:
-        return "now"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    return _hours_up(seconds)
-
-
-def span_short(seconds: int) -> str:
-    """A duration in at most three cells: ``40m``, ``2h``, ``3d``, ``2w``, ``5mo``."""
-    seconds = abs(int(seconds))
-    if seconds < 3600:
-        return f"{max(1, seconds // 60)}m"
-    return _hours_up(seconds)
 
 
 # How pressing an item's time is (what the marker and colour of its deadline say).
@@ -117,13 +84,6 @@ def deadline(row: dict, now: int, settings, *, wide: bool = False,
     return text, LATE
 
 
-def relative(ts: int, now: int) -> str:
-    """'3 hours ago' / '2 days from now' (humanize)."""
-    import humanize
-
-    return humanize.naturaltime(dt.timedelta(seconds=now - ts))
-
-
 def local_time(ts: int, now: int) -> str:
     """Local wall-clock time, with as much date as needed to be unambiguous."""
     moment = dt.datetime.fromtimestamp(ts).astimezone()
@@ -142,7 +102,7 @@ def when_long(ts: int | None, now: int) -> str:
     """'14:05 · 3 hours ago' (local time, then relative)."""
     if ts is None:
         return ""
-    return f"{local_time(ts, now)} · {relative(ts, now)}"
+    return f"{local_time(ts, now)} · {ago(ts, now=now)}"
 
 
 def count_short(n: int) -> str:

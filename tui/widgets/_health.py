@@ -2,16 +2,14 @@
 
 It reads the same state as ``sfogo health`` (:func:`inbox.health.account_health`) and the
 open away period (:func:`backlog.gaps.open_away`) in a named thread worker with its own
-connection, and reads again when the file changes (``PRAGMA data_version``, polled on the
-UI thread's connection: a few microseconds) and once a minute, since ages move on.
+connection, and reads again when the app says the file changed and once a minute, since
+ages move on.
 
 Problems come first and carry a symbol, not only a colour, so they read with NO_COLOR:
-``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``. Away mode (key ``a``) is toggled here too, so
-the bar that shows the state is the one that changes it.
+``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``.
 """
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,15 +20,16 @@ from textual import work
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
+from textual.signal import Signal
 from textual.widget import Widget
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker
 
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
-from ._format import local_time, one_line
+from ._format import age_short, local_time, one_line
+from ._work import Latest, WorkFailed
 
-POLL_S = 2.0  # how often the change counter is read
 TICK_S = 60  # ages are redrawn at least this often
 NARROW = 60
 GAP_MARK = "✗"  # an open gap: the account is not being seen
@@ -46,15 +45,6 @@ def initials(name: str) -> str:
     if len(words) == 1:
         return words[0][:3]
     return "".join(w[0] for w in words)[:3]
-
-
-def duration_short(seconds: int) -> str:
-    """A duration, rounded, in a few cells: '45m', '30h', '5d' (as ``sfogo gaps`` rounds)."""
-    if seconds < 3600:
-        return f"{max(1, seconds // 60)}m"
-    if seconds < 48 * 3600:
-        return f"{round(seconds / 3600)}h"
-    return f"{round(seconds / 86400)}d"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +102,7 @@ def load_health(store: Store, now: int) -> HealthState:
 
 def _entry(account: AccountState, now: int) -> Content:
     outcome = OUTCOME_SHORT.get(account.outcome, account.outcome)
-    age = ""
-    if account.since is not None:
-        age = "now" if now - account.since < 60 else duration_short(now - account.since)
+    age = age_short(account.since, now=now)
     text = f"{account.label} {outcome}" + (f" {age}" if age else "")
     if account.open_gap:
         return Content.assemble((f"{GAP_MARK} {text}", "$text-error bold"))
@@ -169,7 +157,7 @@ def _tail(left: tuple[AccountState, ...]) -> str:
 
 
 class HealthBar(Widget):
-    """One line: every account's sync state and age, the away state; ``toggle_away``."""
+    """One line: every account's sync state and age, and the away state."""
 
     DEFAULT_CSS = """
     HealthBar {
@@ -182,112 +170,50 @@ class HealthBar(Widget):
     state: reactive[HealthState | None] = reactive(None)
 
     class Loaded(Message):
-        def __init__(self, state: HealthState) -> None:
+        def __init__(self, token: int, state: HealthState) -> None:
             super().__init__()
+            self.token = token
             self.state = state
 
-    class AwayChanged(Message):
-        """Away mode was started or ended; ``text`` says which (plain text)."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class AskReason(Message):
-        """The manager is not away: ask why they are going."""
-
     def __init__(self, db_path: str | Path, now: Callable[[], int],
-                 data_version: Callable[[], int] | None = None, *,
+                 changed: Signal | None = None, *,
                  name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
+        """``changed``: the app's signal that the file changed (the bar reads again)."""
         super().__init__(name=name, id=id, classes=classes)
         self._db_path = db_path
         self._now = now
-        self._data_version = data_version
-        self._seen_version: int | None = None
-        self._last_load = 0.0
+        self._changed = changed
+        self._latest = Latest()
 
     def on_mount(self) -> None:
-        self._seen_version = self._version()
+        if self._changed is not None:
+            self._changed.subscribe(self, self._file_changed)
         self.reload()
-        self.set_interval(POLL_S, self.poll)
+        self.set_interval(TICK_S, self.reload)  # ages move on
 
     def render(self) -> Content:
         return health_line(self.state, self._now(), self.size.width)
 
-    # -- loading --------------------------------------------------------------------------
-
-    def _version(self) -> int | None:
-        return self._data_version() if self._data_version is not None else None
-
-    def poll(self) -> None:
-        """Read again if the file changed, or a minute passed (ages move on)."""
-        version = self._version()
-        if version != self._seen_version or time.monotonic() - self._last_load >= TICK_S:
-            self._seen_version = version
-            self.reload()
+    def _file_changed(self, _change=None) -> None:
+        self.reload()
 
     def reload(self) -> None:
-        self._last_load = time.monotonic()
-        self._load()
+        self._load(self._latest.next())
 
-    @work(thread=True, group="health-bar", exclusive=True, exit_on_error=False)
-    def _load(self) -> None:
+    @work(thread=True, group="health-bar", exit_on_error=False)
+    def _load(self, token: int) -> None:
         with Store(self._db_path) as store:  # this thread's own connection
             state = load_health(store, self._now())
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(state))
+        if self._latest.is_current(token):
+            self.post_message(self.Loaded(token, state))
 
     def on_health_bar_loaded(self, message: Loaded) -> None:
         message.stop()
-        self.state = message.state
-
-    # -- away mode ------------------------------------------------------------------------
-
-    def toggle_away(self) -> None:
-        """End the open away period, or ask for a reason and start one."""
-        self._away(None)
-
-    def start_away(self, reason: str) -> None:
-        self._away(reason)
-
-    @work(thread=True, group="health-away", exit_on_error=False)
-    def _away(self, reason: str | None) -> None:
-        from sfogo.backlog.gaps import end_away, open_away, record_away
-        from sfogo.backlog.triage import span
-
-        now = self._now()
-        with Store(self._db_path) as store:
-            if reason is None:
-                if open_away(store) is None:
-                    self.post_message(self.AskReason())
-                    return
-                _id, started, ended, was = end_away(store, now=now)
-                text = (f"Back: {was} for {span(ended - started)}, since "
-                        f"{local_time(started, now)}.")
-            else:
-                record_away(store, reason, now=now)
-                text = f"{reason.capitalize()} since {local_time(now, now)}: press a when back."
-        self.post_message(self.AwayChanged(text))
-
-    def on_health_bar_away_changed(self, message: AwayChanged) -> None:
-        # Not stopped: the screen around the bar may show gaps and must read them again.
-        self.app.notify(message.text, markup=False, timeout=4)
-        self.reload()
-
-    def on_health_bar_ask_reason(self, message: AskReason) -> None:
-        message.stop()
-        from ..screens._away import AwayScreen
-
-        def chosen(reason: str | None) -> None:
-            if reason is not None:
-                self.start_away(reason)
-
-        self.app.push_screen(AwayScreen(), callback=chosen)
+        if self._latest.is_current(message.token):
+            self.state = message.state
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """``StateChanged`` does not bubble: this widget's workers report their own errors."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            report = getattr(self.app, "report_error", None)
-            if report is not None:
-                report(event.worker.error, where=event.worker.group)
+        failed = WorkFailed.of(event)
+        if failed is not None:
+            self.post_message(failed)

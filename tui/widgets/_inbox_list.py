@@ -1,19 +1,18 @@
 """The inbox as a virtual list: one line per item, drawn on demand from rows fetched by id.
 
-The widget holds only an ``array('q')`` of ids (8 bytes an item: 1M items = 8 MB), the
-index of the cursor and the set of selected ids. ``render_line`` maps a screen line to an
-id, fetches that id's page of rows by primary key (``PAGE`` ids at a time) into an LRU
-cache, and keeps rendered strips in another. Nothing here knows about filters or workers:
-the screen that owns the list decides which ids it shows (``set_ids``) and how rows are
-fetched (``fetch_rows``).
+The widget holds an :class:`IdList` (an ``array('q')`` of ids, 8 bytes an item: 1M items =
+8 MB, the cursor's index and the selected ids). ``render_line`` maps a screen line to an
+id, gets its row from :class:`RowPages` (fetched by primary key a page at a time, kept in
+an LRU cache), and keeps rendered strips in another LRU. Nothing here knows about filters
+or workers: the screen that owns the list decides which ids it shows (``set_ids``) and how
+rows are fetched (``fetch_rows``).
 """
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -23,16 +22,19 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ._format import fit
-from ._row import row_segments
+from ._id_list import BULK, IdList
+from ._row import row_strip
+from ._row_pages import PAGE, ROW_CACHE, RowPages  # noqa: F401 (tests read the sizes here)
 
-PAGE = 128  # rows fetched per primary-key query
-ROW_CACHE = 32 * PAGE  # rows kept (a few screens either way of the cursor)
 STRIP_CACHE = 512  # rendered lines kept
-BULK = 64  # removing more ids than this rebuilds the array once instead of deleting each
 
 
 class InboxList(ScrollView, can_focus=True):
-    """A cursor over an ordered array of interaction ids, with a selection."""
+    """A cursor over an ordered array of interaction ids, with a selection.
+
+    Over 300 lines on purpose: a fifth is its CSS, bindings and messages, and the rest is
+    one cursor moving over one list and drawing it; the ids live in :class:`IdList`, the
+    rows in :class:`RowPages`, the line's cells in ``_row.py``."""
 
     DEFAULT_CSS = """
     InboxList {
@@ -126,72 +128,79 @@ class InboxList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         from sfogo.backlog.settings import Settings
 
-        self._fetch_rows = fetch_rows
         self._now = now
         self.settings = settings or Settings()  # targets and reply windows for deadlines
-        self.ids: array = array("q")
-        self.cursor = 0
-        self.selected: set[int] = set()
+        self.model = IdList()
         self.loaded = False  # the first ids arrived (until then the list says "loading")
         self.complete = False  # every id arrived (the first screenful may come alone)
         self.empty_text = "Nothing here."
-        self._rows: LRUCache[int, dict] = LRUCache(ROW_CACHE)
+        self._rows = RowPages(fetch_rows)
         self._strips: LRUCache[tuple, Strip] = LRUCache(STRIP_CACHE)
         self._highlighted: int | None = None
         self.painted = False  # a line was drawn after the ids came (the bench's first frame)
         self.ids_version = 0  # counts set_ids calls; painted_version: the last one drawn
         self.painted_version = 0
 
+    # -- what the list holds (the model's, read through the widget) ----------------------
+
+    @property
+    def ids(self) -> array:
+        return self.model.ids
+
+    @property
+    def cursor(self) -> int:
+        return self.model.cursor
+
+    @cursor.setter
+    def cursor(self, index: int) -> None:
+        self.model.cursor = index
+
+    @property
+    def selected(self) -> set[int]:
+        return self.model.selected
+
+    @property
+    def current_id(self) -> int | None:
+        return self.model.current_id
+
+    def around_cursor(self, each_side: int) -> tuple[int, ...]:
+        return self.model.around_cursor(each_side)
+
+    def chosen_ids(self) -> list[int]:
+        """What an action applies to: the selection in list order, else the cursor's item."""
+        return self.model.chosen()
+
+    def current_row(self) -> dict | None:
+        return self.row_at(self.cursor) if self.ids else None
+
+    def row_at(self, index: int) -> dict | None:
+        """The row at ``index``, fetching its page if needed (None: deleted meanwhile)."""
+        return self._rows.row(self.ids, index)
+
     # -- what the list shows --------------------------------------------------------------
 
     def set_ids(self, ids: array, *, keep_id: int | None = None, complete: bool = True) -> None:
         """Show ``ids``; the cursor stays on ``keep_id`` if it is there, else on its index."""
-        self.ids = ids
         self.ids_version += 1
         self.loaded = True
         self.complete = complete
-        if keep_id is not None:
-            self.cursor = self._index_of(keep_id, self.cursor)
-        self.cursor = max(0, min(self.cursor, len(ids) - 1))
-        if self.selected and complete:
-            kept = self.selected.intersection(ids)
-            if kept != self.selected:
-                self.selected = kept
-                self.post_message(self.SelectionChanged(len(kept)))
-        self._strips.clear()
-        self.virtual_size = Size(0, len(ids))
-        self._scroll_to_cursor()
-        self.refresh()
-        self._post_highlighted()
+        if self.model.replace(ids, keep_id=keep_id, prune=complete):
+            self.post_message(self.SelectionChanged(len(self.selected)))
+        self._redraw_all()
 
     def remove_ids(self, item_ids: Iterable[int]) -> None:
         """Drop items (done, snoozed): the cursor stays on the same line, now the next item."""
         drop = set(item_ids)
         if not drop:
             return
-        if len(drop) > BULK:
-            before_cursor = sum(1 for i in self.ids[:self.cursor] if i in drop)
-            kept = array("q", (i for i in self.ids if i not in drop))
-            if len(kept) == len(self.ids):
-                return
-            self.ids = kept
-            self.cursor -= before_cursor
-        else:
-            changed = False
-            for item_id in drop:
-                index = self._index_of(item_id, self.cursor, missing=-1)
-                if index < 0:
-                    continue
-                del self.ids[index]
-                changed = True
-                if index < self.cursor:
-                    self.cursor -= 1
-            if not changed:
-                return
-        if self.selected & drop:
-            self.selected -= drop
+        changed, selection = self.model.remove(drop)
+        if not changed:
+            return
+        if selection:
             self.post_message(self.SelectionChanged(len(self.selected)))
-        self.cursor = max(0, min(self.cursor, len(self.ids) - 1))
+        self._redraw_all()
+
+    def _redraw_all(self) -> None:
         self._strips.clear()
         self.virtual_size = Size(0, len(self.ids))
         self._scroll_to_cursor()
@@ -199,13 +208,22 @@ class InboxList(ScrollView, can_focus=True):
         self._post_highlighted()
 
     def update_row(self, item_id: int, **changes) -> None:
-        """Change a cached row in place (status after 'seen', a pin, tags) and redraw it."""
-        row = self._rows.get(item_id)
-        if row is not None:
-            row.update(changes)
+        """Change a cached row in place (a status, a pin) and redraw it."""
+        self.update_rows([item_id], lambda _row: changes)
+
+    def update_rows(self, item_ids: Iterable[int], change: Callable[[dict], Mapping]) -> None:
+        """Change cached rows in place with ``change(row)`` (what an action does to a row)
+        and redraw them; rows not cached are read fresh when drawn."""
+        item_ids = list(item_ids)
         self._strips.clear()
-        index = self._index_of(item_id, self.cursor, missing=-1)
-        if index >= 0:
+        for item_id in item_ids:
+            row = self._rows.cached(item_id)
+            if row is not None:
+                self._rows.update(item_id, change(row))
+        if len(item_ids) > BULK:
+            self.refresh()  # finding each line would cost more than drawing the screen
+            return
+        for index in self.model.indexes_of(item_ids):
             self.refresh_line(index)
 
     def invalidate(self) -> None:
@@ -214,33 +232,6 @@ class InboxList(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
-    @property
-    def current_id(self) -> int | None:
-        return self.ids[self.cursor] if self.ids else None
-
-    def current_row(self) -> dict | None:
-        return self.row_at(self.cursor) if self.ids else None
-
-    def row_at(self, index: int) -> dict | None:
-        """The row at ``index``, fetching its page if needed (None: deleted meanwhile)."""
-        item_id = self.ids[index]
-        row = self._rows.get(item_id)
-        if row is None:
-            start = index - index % PAGE
-            fetched = self._fetch_rows(self.ids[start:start + PAGE])
-            for fetched_id, fetched_row in fetched.items():
-                self._rows[fetched_id] = fetched_row
-            row = fetched.get(item_id)
-        return row
-
-    def _index_of(self, item_id: int, hint: int, *, missing: int | None = None) -> int:
-        if 0 <= hint < len(self.ids) and self.ids[hint] == item_id:
-            return hint
-        try:
-            return self.ids.index(item_id)
-        except ValueError:
-            return hint if missing is None else missing
-
     # -- selection ------------------------------------------------------------------------
 
     def action_toggle_select(self) -> None:
@@ -248,10 +239,7 @@ class InboxList(ScrollView, can_focus=True):
         item_id = self.current_id
         if item_id is None:
             return
-        if item_id in self.selected:
-            self.selected.discard(item_id)
-        else:
-            self.selected.add(item_id)
+        self.model.toggle(item_id)
         self._strips.clear()
         self.refresh_line(self.cursor)
         self.post_message(self.SelectionChanged(len(self.selected)))
@@ -264,24 +252,18 @@ class InboxList(ScrollView, can_focus=True):
         if not self.complete:
             self.notify("The list is still loading: try again in a moment.", timeout=3)
             return
-        everything = set(self.ids)
-        self.selected = set() if self.selected == everything else everything
-        self._strips.clear()
-        self.refresh()
-        self.post_message(self.SelectionChanged(len(self.selected)))
+        self.model.select_all()
+        self._selection_redrawn()
 
     def action_clear_selection(self) -> None:
         if self.selected:
-            self.selected = set()
-            self._strips.clear()
-            self.refresh()
-            self.post_message(self.SelectionChanged(0))
+            self.model.selected = set()
+            self._selection_redrawn()
 
-    def chosen_ids(self) -> list[int]:
-        """What an action applies to: the selection in list order, else the cursor's item."""
-        if self.selected:
-            return [i for i in self.ids if i in self.selected]
-        return [] if self.current_id is None else [self.current_id]
+    def _selection_redrawn(self) -> None:
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.SelectionChanged(len(self.selected)))
 
     # -- cursor ---------------------------------------------------------------------------
 
@@ -392,22 +374,8 @@ class InboxList(ScrollView, can_focus=True):
             if row is None:  # deleted by another process since the ids were read
                 strip = Strip.blank(width, base)
             else:
-                strip = self._render_row(row, width, is_cursor, base, selected)
+                strip = row_strip(row, width, self._now(), self.settings,
+                                  self.get_component_rich_style, base, selected=selected,
+                                  cursor=is_cursor)
             self._strips[key] = strip
-        return strip
-
-    def _render_row(self, row: dict, width: int, is_cursor: bool, base: Style,
-                    selected: bool) -> Strip:
-        segments, used = row_segments(row, width, self._now(), self.settings,
-                                      self.get_component_rich_style, base, selected)
-        if used <= width:
-            strip = Strip(segments, used).extend_cell_length(width, base)
-        else:  # a list too narrow for its fixed columns: cut
-            strip = Strip(segments).crop_extend(0, width, base)
-        if selected and not is_cursor:
-            strip = Strip(Segment.apply_style(
-                strip, post_style=self.get_component_rich_style("inbox-list--selected")), width)
-        if is_cursor:
-            cursor = self.get_component_rich_style("inbox-list--cursor")
-            strip = Strip(Segment.apply_style(strip, post_style=cursor), width)
         return strip

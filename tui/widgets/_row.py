@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.strip import Strip
 
 from sfogo.inbox.model import CHANNEL_SHORT
 
@@ -90,7 +91,7 @@ def row_segments(row: dict, width: int, now: int, settings,
         client_w, author_w, due_w = (16, 18, 16) if wide else (11, 12, 10)
         middle = [(client, style("inbox-list--client"), client_w),
                   (where_short(row), muted, 10), (author, author_style, author_w)]
-        tail = [(age_short(row["created_at"], now), muted, 4), (due_text, due_style, due_w)]
+        tail = [(age_short(row["created_at"], now=now), muted, 4), (due_text, due_style, due_w)]
     # The two marks touch; every other column is followed by one space, the excerpt
     # takes what is left.
     fixed = 2 + sum(w + 1 for _, _, w in middle) + sum(w + 1 for _, _, w in tail) + 1
@@ -106,3 +107,20 @@ def row_segments(row: dict, width: int, now: int, settings,
         cell = fit_right(value, w) if i == 0 and not compact else fit(value, w)
         segments.append(Segment(cell, base + st))
     return segments, fixed + text_w
+
+
+def row_strip(row: dict, width: int, now: int, settings, style: Callable[[str], Style],
+              base: Style, *, selected: bool, cursor: bool) -> Strip:
+    """The line exactly ``width`` cells wide, with the selection's and the cursor's
+    highlight (``style`` gives the list's component styles)."""
+    segments, used = row_segments(row, width, now, settings, style, base, selected)
+    if used <= width:
+        strip = Strip(segments, used).extend_cell_length(width, base)
+    else:  # a list too narrow for its fixed columns: cut
+        strip = Strip(segments).crop_extend(0, width, base)
+    if selected and not cursor:
+        strip = Strip(Segment.apply_style(strip, post_style=style("inbox-list--selected")),
+                      width)
+    if cursor:
+        strip = Strip(Segment.apply_style(strip, post_style=style("inbox-list--cursor")), width)
+    return strip

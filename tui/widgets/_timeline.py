@@ -15,8 +15,8 @@ from textual.content import Content
 
 from sfogo.inbox.model import CHANNEL_SHORT
 
-from ._format import fit, one_line
-from ._health import GAP_MARK, duration_short, initials
+from ._format import fit, one_line, span_short
+from ._health import GAP_MARK, initials
 from ._lines import LinesWidget
 
 NARROW = 60
@@ -119,10 +119,10 @@ def _suffix(spans: tuple[Span, ...], now: int, since: int, narrow: bool) -> tupl
         return "", ""
     still = [s for s in spans if s.end is None]
     if still:
-        age = duration_short(now - min(s.start for s in still))
+        age = span_short(now - min(s.start for s in still))
         return (f"{GAP_MARK} {age}" if narrow else f"{GAP_MARK} {age} open"), OPEN
     longest = max(spans, key=lambda s: s.end_or(now) - max(s.start, since))
-    return duration_short(longest.end_or(now) - longest.start), BLIND
+    return span_short(longest.end_or(now) - longest.start), BLIND
 
 
 def timeline_lines(data: Timeline | None, width: int) -> list[Content]:

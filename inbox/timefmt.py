@@ -1,0 +1,122 @@
+"""Ages and durations as people read them: one rule for every face of sfogo.
+
+A length of time is said in the largest unit that keeps it under that unit's limit, and
+rounded to the nearest whole unit, never cut: an item that arrived 1 hour 50 minutes ago is
+"2h" in the list, "2 hours ago" in ``sfogo show`` and in the item's pane, and a gap that
+began 4 days 23 hours ago is "5d" on the health bar and "5 days ago" in ``sfogo gaps``.
+
+==========  ===============================  =========
+unit        used while the rounded value is  short
+==========  ===============================  =========
+minutes     under 60                         ``40m``
+hours       under 48                         ``30h``
+days        under 14                         ``5d``
+weeks       under 8                          ``3w``
+months      under 12 (30 days each)          ``4mo``
+years       from then on (365 days each)     ``2y``
+==========  ===============================  =========
+
+Hours run to 48 because a day and a half is worth saying as "36 hours" (a 30-hour outage
+is the story the demo tells). Under a minute an age is "now"; a duration is at least "1m".
+
+Pure functions: ``now`` is always passed in, nothing here reads a clock. The client
+report's durations (localized, with a second unit: "5 giorni e 3 ore") are prose for the
+client in their language and stay with the report.
+"""
+from __future__ import annotations
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+WEEK = 7 * DAY
+MONTH = 30 * DAY
+YEAR = 365 * DAY
+
+# (seconds in the unit, how many of it before the next unit takes over, short suffix, name)
+UNITS = (
+    (MINUTE, 60, "m", "minute"),
+    (HOUR, 48, "h", "hour"),
+    (DAY, 14, "d", "day"),
+    (WEEK, 8, "w", "week"),
+    (MONTH, 12, "mo", "month"),
+    (YEAR, None, "y", "year"),
+)
+# What one of each unit is called ("an hour", not "1 hour").
+_ONE = {"minute": "a minute", "hour": "an hour", "day": "a day", "week": "a week",
+        "month": "a month", "year": "a year"}
+
+
+def whole(seconds: float) -> tuple[int, str, str]:
+    """(count, short suffix, unit name) for a length of time, rounded half up in its unit;
+    at least 1 minute."""
+    size = abs(seconds)
+    for unit, limit, suffix, name in UNITS:
+        count = max(1, int(size / unit + 0.5))
+        if limit is None or count < limit:
+            return count, suffix, name
+    raise AssertionError("the last unit has no limit")
+
+
+def span_short(seconds: float) -> str:
+    """A duration in at most four cells: ``40m``, ``30h``, ``5d``, ``3w``, ``4mo``, ``2y``."""
+    count, suffix, _name = whole(seconds)
+    return f"{count}{suffix}"
+
+
+def age_short(ts: int | None, *, now: int) -> str:
+    """How long ago ``ts`` was, in at most four cells: ``now``, ``5m``, ``3h``, ``2d``;
+    ``soon`` for a time ahead of ``now`` (a clock skewed elsewhere); '' for no time."""
+    if ts is None:
+        return ""
+    seconds = now - ts
+    if seconds < 0:
+        return "soon"
+    if seconds < MINUTE:
+        return "now"
+    return span_short(seconds)
+
+
+def span_words(seconds: float) -> str:
+    """A duration in words: '40 minutes', 'an hour', '30 hours', '5 days'; under a minute,
+    the seconds ('51 seconds')."""
+    size = abs(int(seconds))
+    if size < MINUTE:
+        return "a moment" if size == 0 else "a second" if size == 1 else f"{size} seconds"
+    count, _suffix, name = whole(size)
+    return _ONE[name] if count == 1 else f"{count} {name}s"
+
+
+def ago(ts: int | None, *, now: int) -> str:
+    """'40 minutes ago', 'an hour ago', 'in 3 hours', 'just now'; '' for no time."""
+    if ts is None:
+        return ""
+    seconds = now - ts
+    if abs(seconds) < MINUTE:
+        return "just now" if seconds >= 0 else "in a moment"
+    words = span_words(seconds)
+    return f"{words} ago" if seconds > 0 else f"in {words}"
+
+
+def span_precise(seconds: float) -> str:
+    """A duration with a second unit where it matters, for explanations and gaps:
+    '45 minutes', '3 hours 20 minutes', '30 hours', '2 days 4 hours'. The leading unit is
+    the one :func:`whole` picks up to days."""
+    s = int(abs(seconds))
+    minutes = int(s / MINUTE + 0.5)
+    if minutes < 60:
+        m = max(1, minutes)
+        return f"{m} minute{'s' * (m != 1)}"
+    if minutes < 48 * 60:
+        h, m = divmod(minutes, 60)
+        text = f"{h} hour{'s' * (h != 1)}"
+        return text + (f" {m} minute{'s' * (m != 1)}" if m and h < 10 else "")
+    d, h = divmod(int(s / HOUR + 0.5), 24)
+    return f"{d} day{'s' * (d != 1)}" + (f" {h} hour{'s' * (h != 1)}" if h else "")
+
+
+def span_hm(seconds: float) -> str:
+    """Work in hours and minutes, compact: '45m', '8h02', '120h' (efforts in a plan)."""
+    hours, minutes = divmod(int(seconds / MINUTE + 0.5), 60)
+    if not hours:
+        return f"{minutes}m"
+    return f"{hours}h{minutes:02d}" if hours < 100 else f"{hours}h"

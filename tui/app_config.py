@@ -1,0 +1,68 @@
+"""What the config file says about the app: triage settings, saved views and the keymap.
+
+Read once when the app starts. Each mistake is one line shown at startup and that part falls
+back to its defaults; the app always opens.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sfogo.inbox.errors import SfogoError
+
+from .views import View
+
+
+def read_config(config_path: str | Path | None) -> tuple[dict, list[str]]:
+    """The config as a dict, and the one-line error if it cannot be read (then {})."""
+    from sfogo.inbox import config
+
+    path = config_path
+    if path and not os.path.exists(os.path.expanduser(path)) and (
+            os.fspath(path) == os.environ.get("SFOGO_CONFIG")):
+        return {}, []  # SFOGO_CONFIG may name a file not written yet: all defaults
+    try:
+        return config.load(path, warn=lambda _m: None), []
+    except SfogoError as exc:
+        return {}, [f"{exc} (using the defaults)"]
+
+
+def load_config(config_path: str | Path | None) -> dict:
+    """The config as ``sfogo plan`` reads it: a file named on purpose must exist; the
+    default one (or ``SFOGO_CONFIG`` naming a file not written yet) may be missing.
+    Raises SfogoError (the backlog screen shows it in the part it stops)."""
+    from sfogo.inbox import config
+
+    path = config_path
+    if path and os.fspath(path) == os.environ.get("SFOGO_CONFIG") and not (
+            Path(path).expanduser().exists()):
+        path = None
+    return config.load(path)
+
+
+@dataclass(slots=True)
+class AppConfig:
+    settings_base: object  # backlog.settings.Settings, before each client's own target
+    views: list[View]
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    errors: list[str] = field(default_factory=list)  # one line each, shown at startup
+
+
+def load_app_config(config_path: str | Path | None,
+                    known_bindings: dict[str, tuple[str, str]]) -> AppConfig:
+    """The app's part of the config; ``known_bindings`` are the ids ``[keys]`` may rebind."""
+    from sfogo.backlog.settings import Settings, from_dict
+
+    from .keymap import parse_keys
+    from .views import parse_views
+
+    data, errors = read_config(config_path)
+    try:
+        settings_base = from_dict(data)
+    except SfogoError as exc:
+        errors.append(f"{exc} (triage uses the defaults)")
+        settings_base = Settings()
+    views, view_errors = parse_views(data)
+    keymap, key_errors = parse_keys(data, known_bindings)
+    return AppConfig(settings_base, views, keymap, errors + view_errors + key_errors)

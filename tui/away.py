@@ -1,0 +1,30 @@
+"""Away mode (key ``a``): the manager says they are away, sick or offline, and back again.
+
+The app runs these in a thread worker with that thread's own ``Store``; each returns the
+sentence the app shows. While away, every account counts as unwatched (a gap), so the
+backlog and the health bar change with it.
+"""
+from __future__ import annotations
+
+from sfogo.inbox.store import Store
+from sfogo.inbox.timefmt import span_precise
+
+from .widgets._format import local_time
+
+
+def end_away(store: Store, now: int) -> str | None:
+    """End the open away period and say for how long it ran; None when not away."""
+    from sfogo.backlog.gaps import end_away as end, open_away
+
+    if open_away(store) is None:
+        return None
+    _id, started, ended, was = end(store, now=now)
+    return f"Back: {was} for {span_precise(ended - started)}, since {local_time(started, now)}."
+
+
+def start_away(store: Store, reason: str, now: int) -> str:
+    """Record an away period starting now."""
+    from sfogo.backlog.gaps import record_away
+
+    record_away(store, reason, now=now)
+    return f"{reason.capitalize()} since {local_time(now, now)}: press a when back."

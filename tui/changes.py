@@ -1,0 +1,63 @@
+"""The one watcher of the data file: when another connection commits, every screen hears it.
+
+``PRAGMA data_version`` on the UI thread's connection costs microseconds; the app reads it
+every ``LIVE_POLL_S`` and publishes a :class:`FileChanged` on one signal, to which screens
+(and the health bar) subscribe. Nothing else polls the file.
+
+The app's own writes would look like changes from another connection too (each worker has
+its own), so they are declared: while one is in flight the watcher does not look, and when
+it reports back the counter is taken as seen. A change another process commits in that
+same interval is then seen with its next commit (sync commits page by page, so it is not
+lost for long).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+LIVE_POLL_S = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class FileChanged:
+    """What subscribers of ``SfogoApp.data_changed`` receive.
+
+    ``urgent``: the app itself changed something the screens must show now (away mode),
+    so a screen that paces its re-reads (the backlog) reads at once all the same."""
+
+    urgent: bool = False
+
+
+class ChangeWatcher:
+    """Compares the change counter with the last one seen and publishes the difference."""
+
+    def __init__(self, data_version: Callable[[], int],
+                 publish: Callable[[FileChanged], None]) -> None:
+        self._data_version = data_version
+        self._publish = publish
+        self._seen = data_version()
+        self._own_writes = 0
+
+    def poll(self) -> bool:
+        """Publish if another connection committed since the last look; True if it did."""
+        if self._own_writes:
+            return False  # one of ours is committing: look again once it reported back
+        version = self._data_version()
+        if version == self._seen:
+            return False
+        self._seen = version
+        self._publish(FileChanged())
+        return True
+
+    def own_write_started(self) -> None:
+        self._own_writes += 1
+
+    def own_write_ended(self) -> None:
+        """One of our writes committed (or failed): what it changed is on screen already."""
+        self._own_writes = max(0, self._own_writes - 1)
+        self._seen = self._data_version()
+
+    def announce(self, change: FileChanged) -> None:
+        """We changed the file and every screen must know now (not at the next poll)."""
+        self._seen = self._data_version()
+        self._publish(change)

@@ -1,0 +1,191 @@
+"""Acting on items from the inbox: asking what to do (snooze time, tags, a reply), showing the
+change at once, and handing the typed actions to the :class:`Writer`.
+
+The item's own screen (narrow terminals) acts through the same object, so there is one
+place that changes items, whichever screen the key was pressed on.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+
+from ..actions import ItemAction, Verb, describe
+from ..views import listed_statuses
+from ..widgets import CountsHeader
+from ._compose import ReplyScreen
+from ._snooze import SnoozeScreen
+from ._tag import TagScreen
+
+if TYPE_CHECKING:
+    from ._detail import DetailScreen
+    from ._inbox import InboxScreen
+
+
+class ItemActions:
+    """What the keys do to items, for ``host`` (the inbox screen)."""
+
+    def __init__(self, host: InboxScreen) -> None:
+        self._host = host
+
+    # -- the keys (on the selection, else the item being read or under the cursor) ---------
+
+    def target(self) -> dict | None:
+        """The item single-item actions apply to: the one being read, else the cursor's."""
+        detail = self._host.detail
+        if detail.has_focus and detail.row is not None:
+            return detail.row
+        return self._host.inbox.current_row()
+
+    def chosen(self) -> list[int]:
+        """The items batch actions apply to: the selection, else the one being read or under
+        the cursor."""
+        if self._host.inbox.selected:
+            return self._host.inbox.chosen_ids()
+        row = self.target()
+        return [] if row is None else [row["id"]]
+
+    def _chosen_row(self, chosen: list[int]) -> dict | None:
+        """The row as the file has it now, when one item is chosen."""
+        if len(chosen) != 1:
+            return None
+        return self._host.sfogo.store.rows_by_ids(chosen).get(chosen[0])
+
+    def done(self) -> None:
+        if chosen := self.chosen():
+            self.apply([ItemAction(Verb.DONE, tuple(chosen))])
+
+    def pin(self) -> None:
+        if chosen := self.chosen():
+            row = self._chosen_row(chosen)
+            # A batch pins; pressing p on one pinned item unpins it.
+            self.pin_item(chosen, pinned=not row["pinned"] if row else True)
+
+    def tag(self) -> None:
+        if chosen := self.chosen():
+            row = self._chosen_row(chosen)
+            self.tag_items(chosen, row["tags"] if row else [])
+
+    def reply(self) -> None:
+        if (row := self.target()) is not None:
+            self.reply_to(row)
+
+    def copy(self) -> None:
+        if (row := self.target()) is not None:
+            self.copy_link(row)
+
+    def apply(self, actions: list[ItemAction], *, screen: DetailScreen | None = None) -> None:
+        """Show the change at once, write it in a worker (one transaction), announce it.
+
+        ``screen``: the item's own screen, if the action came from there (it stays open)."""
+        if not actions:
+            return
+        host, inbox = self._host, self._host.inbox
+        first = actions[0]
+        ids = list(first.ids)
+        status = first.status  # None: pins and tags, which leave the status alone
+        seq = host.writer.apply(actions, then=None if status else
+                                lambda: self._after_change(ids, screen))
+        leaves = first.verb is not Verb.SEEN and status is not None and (
+            status not in listed_statuses(host.view, host.filters))
+        if leaves:
+            host.writer.hide(seq, ids, status)
+            inbox.remove_ids(ids)
+            header = host.query_one(CountsHeader)
+            if header.shown is not None:
+                header.shown = len(inbox.ids)
+        else:
+            for action in actions:
+                inbox.update_rows(ids, action.changes)
+        if status is None:
+            self._show_changes(actions, screen)
+        if (text := describe(actions)) is not None:
+            host.notify(Content(text), timeout=3 if first.verb in (Verb.TAG, Verb.UNTAG) else 2)
+        if first.verb is not Verb.SEEN and status is not None and host.detail.has_focus:
+            if not inbox.ids:
+                host.stop_reading()
+            else:
+                host.show_current(force=True)  # reading on: the next item takes the pane
+
+    def _show_changes(self, actions: list[ItemAction], screen: DetailScreen | None) -> None:
+        """The pane and the item's own screen show a pin or a tag before it is written."""
+        ids = set(actions[0].ids)
+        detail = self._host.detail
+        for shown in ([screen] if screen is not None else []) + [detail]:
+            row = shown.row
+            if row is None or row["id"] not in ids:
+                continue
+            for action in actions:
+                row = dict(row, **action.changes(row))
+            if shown is detail:
+                detail.show(row)
+            else:
+                screen.row = row
+                screen.pane.show(row)
+
+    def _after_change(self, item_ids: list[int], screen: DetailScreen | None) -> None:
+        """Redraw what shows the items (pane, item screen) once the change is in the file."""
+        if screen is not None:
+            screen.refresh_row()
+        self._host.refresh_detail(item_ids)
+
+    # -- what needs asking first ------------------------------------------------------------
+
+    def snooze(self, item_ids: list[int] | None = None) -> None:
+        """Ask until when, then snooze ``item_ids`` (default: the chosen items)."""
+        item_ids = self.chosen() if item_ids is None else item_ids
+        if not item_ids:
+            return
+
+        def chosen(until: int | None) -> None:
+            if until is not None:
+                self.apply([ItemAction(Verb.SNOOZE, tuple(item_ids), until=until)])
+
+        self._host.app.push_screen(SnoozeScreen(self._host.sfogo.now), callback=chosen)
+
+    def after_item_screen(self, item_id: int, choice: str | None) -> None:
+        """The item's own screen closed with ``choice`` ("done", "snooze" or None)."""
+        if choice == "done":
+            self.apply([ItemAction(Verb.DONE, (item_id,))])
+        elif choice == "snooze":
+            self.snooze([item_id])
+
+    # -- the item screen's owner (detail.ItemOwner) -----------------------------------------
+
+    def pin_item(self, item_ids: list[int], *, pinned: bool, screen=None) -> None:
+        self.apply([ItemAction(Verb.PIN if pinned else Verb.UNPIN, tuple(item_ids))],
+                   screen=screen)
+
+    def tag_items(self, item_ids: list[int], tags: list[str], *, screen=None) -> None:
+        ids = tuple(item_ids)
+
+        def chosen(result: tuple[list[str], list[str]] | None) -> None:
+            if result is None:
+                return
+            add, remove = result
+            actions = [ItemAction(Verb.TAG, ids, tags=tuple(add))] if add else []
+            if remove:
+                actions.append(ItemAction(Verb.UNTAG, ids, tags=tuple(remove)))
+            self.apply(actions, screen=screen)
+
+        self._host.app.push_screen(TagScreen(tags, len(item_ids)), callback=chosen)
+
+    def reply_to(self, row: dict, *, screen=None) -> None:
+        def queued(reply_id: int | None) -> None:
+            if reply_id is None:
+                return
+            self._host.notify(Content(f"Reply queued: it will be sent when {row['channel']} "
+                                      "is reachable (sfogo sync sends it)."), timeout=6)
+            self._after_change([row["id"]], screen)
+
+        self._host.app.push_screen(ReplyScreen(row), callback=queued)
+
+    def copy_link(self, row: dict) -> None:
+        from ..widgets._format import one_line
+
+        url = one_line(row["url"], 2000)
+        if not url:
+            self._host.notify("This item has no link.", markup=False, timeout=3)
+            return
+        self._host.app.copy_to_clipboard(url)  # OSC 52: reaches the local clipboard over SSH
+        self._host.notify(Content(f"Link copied: {url}"), timeout=4)
