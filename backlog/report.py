@@ -46,25 +46,6 @@ LANGS = ("en", "it")
 WAITING_SHOWN = 12  # the oldest waiting items listed by name in md/html
 MAX_DAY_BARS = 120  # longer periods are charted by week
 
-# Each incoming item with its first reply of ours (see the module docstring). Our replies
-# of the period are materialized once and SQLite indexes them on the fly: a correlated
-# lookup per item in the big thread index measured 2.2 s for 240k items, this 0.7 s. The
-# rest of the judgement (:func:`outcome`) is Python: materializing it in SQL cost more.
-_ITEMS_SQL = """
-WITH o AS MATERIALIZED (
-  SELECT thread_ref AS t, parent_ref AS p, created_at AS c FROM interactions
-  WHERE account_id = ?1 AND created_at >= ?2 AND outgoing = 1)
-SELECT i.id, i.kind, i.created_at, i.status, i.handled_at, {text}
-  CASE WHEN i.kind IN ('dm', 'email') THEN
-    (SELECT min(o.c) FROM o WHERE o.c >= i.created_at AND o.t =
-      CASE WHEN i.thread_ref = '' THEN i.external_id ELSE i.thread_ref END)
-  ELSE (SELECT min(o.c) FROM o WHERE o.p = i.external_id AND o.c >= i.created_at) END
-FROM interactions i
-WHERE i.account_id = ?1 AND i.created_at >= ?2 AND i.created_at < ?3 AND i.outgoing = 0{order}
-"""
-_TEXT_COLUMNS = "i.author_handle, i.author_name, i.text,"
-
-
 def outcome(status: str, created: int, handled: int | None, replied: int | None
             ) -> tuple[int | None, str, int | None]:
     """(responded, via, resolved) of an incoming item; see the module docstring.
@@ -240,7 +221,7 @@ class _Scope:
                  settings: Settings | None) -> None:
         self.store, self.client, self.since, self.until, self.now = (
             store, client, since, until, now)
-        self.accounts = store.accounts(client.id)
+        self.accounts = store.accounts.all(client.id)
         self.labels = {a.id: f"{a.channel}:{a.handle}" for a in self.accounts}
         self.channels = {a.id: a.channel for a in self.accounts}
         self.gaps = find_gaps(store, since=since, until=until, client_id=client.id, now=now)
@@ -256,19 +237,17 @@ class _Scope:
             merged = _union([(lo, hi) for lo, hi, _k in spans])
             self.index[a.id] = ([lo for lo, _ in merged], [hi for _, hi in merged])
 
-    def query(self, account_id: int, *, with_text: bool = False, ordered: bool = True):
-        """The period's incoming items of one account: (id, kind, created_at, status,
-        handled_at, [author_handle, author_name, text,] first reply)."""
-        sql = _ITEMS_SQL.format(text=_TEXT_COLUMNS if with_text else "",
-                                order=" ORDER BY i.created_at, i.id" if ordered else "")
-        return self.store.conn.execute(sql, (account_id, self.since, self.until))
-
     def items(self, *, with_text: bool = False) -> Iterator[Item]:
         """The period's interactions, oldest first, each judged (CSV, the waiting list)."""
         import heapq
 
-        streams = [self._judge(a.id, self.query(a.id, with_text=with_text), with_text)
-                   for a in self.accounts]
+        reports = self.store.reports
+        if with_text:
+            streams = [self._judge(a.id, reports.period_texts(a.id, self.since, self.until),
+                                   True) for a in self.accounts]
+        else:
+            streams = [self._judge(a.id, reports.period_items(a.id, self.since, self.until),
+                                   False) for a in self.accounts]
         yield from heapq.merge(*streams, key=lambda it: (it.created_at, it.id))
 
     def _judge(self, account_id: int, cur, with_text: bool) -> Iterator[Item]:
@@ -328,7 +307,7 @@ def _incidents(scope: _Scope) -> list[Incident]:
     for gap in scope.gaps:
         groups.setdefault((gap.source, gap.kind), []).append(gap)
     incidents: list[Incident] = []
-    conn = scope.store.conn
+    reports = scope.store.reports
     for (source, kind), gaps in groups.items():
         gaps.sort(key=lambda g: g.started_at)
         current: Incident | None = None
@@ -352,11 +331,7 @@ def _incidents(scope: _Scope) -> list[Incident]:
             current.detail = gap.detail or current.detail
             ids = [gap.account_id] if gap.account_id is not None else list(scope.labels)
             for account_id in ids:
-                current.arrived += conn.execute(
-                    "SELECT count(*) FROM interactions WHERE account_id = ? AND outgoing = 0"
-                    " AND created_at >= ? AND created_at < ?",
-                    (account_id, gap.started_at, end),
-                ).fetchone()[0]
+                current.arrived += reports.incoming_between(account_id, gap.started_at, end)
     incidents.sort(key=lambda i: (i.started_at, i.kind))
     return incidents
 
@@ -384,12 +359,11 @@ def _buckets(work: WorkHours, since: int, until: int, created: list[int],
 
 
 def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
-                 now: int | None = None, work: WorkHours | None = None,
+                 now: int, work: WorkHours | None = None,
                  settings: Settings | None = None, eta: dict | None = None) -> Report:
     """Gather everything the report says about ``client_ref`` in [since, until)."""
-    now = when.now() if now is None else now
     work = work or WorkHours.from_config({})
-    client = store.client(client_ref)
+    client = store.clients.get(client_ref)
     scope = _Scope(store, client, since, until, now, settings)
     incidents = _incidents(scope)
 
@@ -410,7 +384,7 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
         row = by_channel.setdefault(account.channel, ChannelRow(account.channel))
         ch_times = channel_times.setdefault(account.channel, [])
         in_times, out_times = times["gap"], times["outside"]
-        rows = scope.query(account.id, ordered=False)
+        rows = store.reports.period_items(account.id, since, until, ordered=False)
         for _id, _kind, c, status, handled, replied in rows:
             responded, _via, res = outcome(status, c, handled, replied)
             created.append(c)
@@ -483,43 +457,23 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
 
 def _all_items(scope: _Scope, account_id: int) -> int:
     """Every item of the account in the period, ours included (an index-only count)."""
-    return scope.store.conn.execute(
-        "SELECT count(*) FROM interactions WHERE account_id = ? AND created_at >= ?"
-        " AND created_at < ?", (account_id, scope.since, scope.until)).fetchone()[0]
-
-
-# The oldest open items of the client's accounts in the period, walked in the partial index
-# of open items (it stops after LIMIT matches), each with its first reply of ours if any.
-_WAITING_SQL = """
-SELECT i.id, i.account_id, i.kind, i.created_at, i.author_handle, i.author_name, i.text,
-  (SELECT min(o.created_at) FROM interactions o
-    WHERE o.account_id = i.account_id AND o.outgoing = 1 AND o.created_at >= i.created_at
-      AND o.thread_ref = CASE WHEN i.thread_ref = '' THEN i.external_id ELSE i.thread_ref END
-      AND (o.parent_ref = i.external_id OR i.kind IN ('dm', 'email'))) AS replied
-FROM interactions i INDEXED BY interactions_open_created
-WHERE i.status IN ('new', 'open') AND i.created_at >= ? AND i.created_at < ?
-  AND i.outgoing = 0 AND i.account_id IN ({marks})
-ORDER BY i.created_at, i.id LIMIT ?
-"""
+    return scope.store.reports.all_between(account_id, scope.since, scope.until)
 
 
 def _oldest_waiting(scope: _Scope) -> list[Item]:
     """The period's oldest interactions still waiting for an answer, with their text."""
-    ids = list(scope.labels)
-    if not ids:
-        return []
-    sql = _WAITING_SQL.format(marks=", ".join("?" * len(ids)))
     found = []
-    for item_id, account_id, kind, created, handle, name, text, replied in \
-            scope.store.conn.execute(sql, (scope.since, scope.until, *ids, WAITING_SHOWN * 4)):
-        if replied is not None:  # answered, though not marked done
+    for w in scope.store.reports.oldest_waiting(list(scope.labels), scope.since, scope.until,
+                                                WAITING_SHOWN * 4):
+        if w.replied_at is not None:  # answered, though not marked done
             continue
         found.append(Item(
-            id=item_id, account_id=account_id, channel=scope.channels[account_id],
-            account=scope.labels[account_id], kind=kind, created_at=created, status="open",
-            handled_at=None, responded_at=None, via="", resolved_at=None, in_gap=False,
-            gap_kinds=(), backlog=False, late=False, window_closed=False,
-            target_s=scope.rules.target_s, author=name or handle, text=text))
+            id=w.id, account_id=w.account_id, channel=scope.channels[w.account_id],
+            account=scope.labels[w.account_id], kind=w.kind, created_at=w.created_at,
+            status="open", handled_at=None, responded_at=None, via="", resolved_at=None,
+            in_gap=False, gap_kinds=(), backlog=False, late=False, window_closed=False,
+            target_s=scope.rules.target_s, author=w.author_name or w.author_handle,
+            text=w.text))
     return found[:WAITING_SHOWN]
 
 
@@ -546,12 +500,11 @@ def csv_safe(value: object) -> object:
 
 
 def write_csv(store: Store, client_ref: str | int, out: IO[str], *, since: int, until: int,
-              now: int | None = None, work: WorkHours | None = None,
+              now: int, work: WorkHours | None = None,
               settings: Settings | None = None, lang: str = "en") -> int:
     """Stream one row per interaction of the period; return how many rows were written."""
-    now = when.now() if now is None else now
     work = work or WorkHours.from_config({})
-    client = store.client(client_ref)
+    client = store.clients.get(client_ref)
     scope = _Scope(store, client, since, until, now, settings)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS_IT if lang == "it" else CSV_COLUMNS)

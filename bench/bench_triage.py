@@ -19,14 +19,14 @@ def _prepared(env: BenchEnv) -> tuple[Path, float]:
     key = id(env)
     if key not in _PREPARED:
         from sfogo.backlog.settings import Settings
-        from sfogo.backlog.triage import refresh
+        from sfogo.backlog.triage import apply_keywords
         from sfogo.inbox.store import Store
 
         path = env.scratch_copy()
         store = Store(path)
         try:
             start = time.perf_counter()
-            refresh(store, Settings())
+            apply_keywords(store, Settings())
             seconds = time.perf_counter() - start
         finally:
             store.close()

@@ -218,7 +218,7 @@ def _keyed_copy(env: BenchEnv) -> Path:
 
     path = env.scratch_copy()
     with Store(path) as store:
-        triage.refresh(store, settings.load(None, store=store))
+        triage.apply_keywords(store, settings.load(None, store=store))
     return path
 
 
@@ -253,8 +253,8 @@ def first_paint_empty(env: BenchEnv) -> float:
 
     path = env.empty_db
     with Store(path) as store:
-        store.add_client("Bench", "normal", now=env.now)
-        store.add_account("Bench", "email", "bench@example.com", now=env.now)
+        store.clients.add("Bench", "normal", now=env.now)
+        store.accounts.add("Bench", "email", "bench@example.com", now=env.now)
     return _measure(path, env.now)
 
 

@@ -129,9 +129,9 @@ class BenchEnv:
         cached = self._cached_meta()
         # A cached file is relative to the "now" it was built at; reuse that "now" so
         # time-dependent metrics (triage, reply windows) see the stories where they are.
-        from sfogo.inbox import when
+        from sfogo.inbox.clock import from_env
 
-        self.now: int = cached["now"] if cached else when.now()
+        self.now: int = cached["now"] if cached else from_env().now()
 
     # -- the cached sized demo ---------------------------------------------------------
 

@@ -170,16 +170,17 @@ def parse_line(obj: object) -> _Line:
 class _Accounts:
     """Finds (or creates) the account each line names, remembering what it found."""
 
-    def __init__(self, store: Store, result: ImportResult) -> None:
+    def __init__(self, store: Store, result: ImportResult, now: int) -> None:
         self.store = store
         self.result = result
+        self.now = now
         self.known: dict[tuple[str, str], tuple[int, str]] = {}  # -> (account id, client)
 
     def resolve(self, line: _Line) -> int:
         key = (line.channel, line.account)
         if key not in self.known:
             try:
-                account = self.store.account(f"{line.channel}:{line.account}")
+                account = self.store.accounts.get(f"{line.channel}:{line.account}")
             except NotFound:
                 account = None
             if account is None:
@@ -187,16 +188,17 @@ class _Accounts:
                     raise LineError(f"client: missing (needed to create the account "
                                     f"{line.channel}:{line.account})")
                 try:
-                    owner = self.store.client(line.client)
+                    owner = self.store.clients.get(line.client)
                 except NotFound:
-                    owner = self.store.add_client(line.client, line.tier, line.target_s)
+                    owner = self.store.clients.add(line.client, line.tier, line.target_s,
+                                                   now=self.now)
                     self.result.created_clients.append(owner.name)
-                account = self.store.add_account(owner.id, line.channel, line.account,
-                                                 line.account_name)
+                account = self.store.accounts.add(owner.id, line.channel, line.account,
+                                                  line.account_name, now=self.now)
                 self.result.created_accounts.append(f"{line.channel}:{line.account}")
                 self.known[key] = (account.id, owner.name)
             else:
-                self.known[key] = (account.id, self.store.client(account.client_id).name)
+                self.known[key] = (account.id, self.store.clients.get(account.client_id).name)
         account_id, client = self.known[key]
         if line.client and line.client.casefold() != client.casefold():
             raise LineError(f"client: the account {line.channel}:{line.account} belongs to "
@@ -218,11 +220,11 @@ def _numbered_lines(source: IO[bytes]) -> Iterator[tuple[int, str | None]]:
             yield number, text
 
 
-def import_stream(store: Store, source: IO[bytes], *, now: int | None = None) -> ImportResult:
+def import_stream(store: Store, source: IO[bytes], *, now: int) -> ImportResult:
     """Import JSON Lines from a binary stream; see the module docstring for the rules."""
     result = ImportResult()
-    accounts = _Accounts(store, result)
-    stamp = when.now() if now is None else now
+    accounts = _Accounts(store, result, now)
+    stamp = now
     lines = _numbered_lines(source)
     while True:
         chunk = [pair for _, pair in zip(range(BATCH), lines)]
@@ -248,12 +250,12 @@ def import_stream(store: Store, source: IO[bytes], *, now: int | None = None) ->
                         result.errors.append((number, str(exc)))
                     continue
                 items.append(line.item)
-            added = store.upsert_interactions(items, now=stamp)
+            added = store.items.upsert(items, now=stamp)
             result.added += added
             result.existing += len(items) - added
 
 
-def import_file(store: Store, path: str | Path, *, now: int | None = None) -> ImportResult:
+def import_file(store: Store, path: str | Path, *, now: int) -> ImportResult:
     """Import a JSON Lines file (``-`` reads standard input)."""
     if str(path) == "-":
         import sys
@@ -276,9 +278,9 @@ def import_file(store: Store, path: str | Path, *, now: int | None = None) -> Im
 
 def export_records(store: Store) -> Iterator[dict]:
     """Every interaction as an import line (times as epoch seconds), oldest first."""
-    clients = {c.id: c for c in store.clients()}
-    accounts = {a.id: a for a in store.accounts()}
-    for row in store.iter_rows(InboxFilter(statuses=()), oldest_first=True):
+    clients = {c.id: c for c in store.clients.all()}
+    accounts = {a.id: a for a in store.accounts.all()}
+    for row in store.items.iter_rows(InboxFilter(statuses=()), oldest_first=True):
         client = clients[row["client_id"]]
         account = accounts[row["account_id"]]
         yield {

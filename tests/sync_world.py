@@ -54,9 +54,9 @@ class World:
 
     def client(self, name: str = "Acme", tier: str = "vip"):
         try:
-            return self.store.client(name)
+            return self.store.clients.get(name)
         except Exception:
-            return self.store.add_client(name, tier, now=self.clock.now())
+            return self.store.clients.add(name, tier, now=self.clock.now())
 
     def mastodon_account(self, emu: MastodonEmulator, user: str, *, client: str = "Acme",
                          token: str | None = None):
@@ -66,9 +66,9 @@ class World:
         owner = emu.add_account(user, token=token, display_name=user.title())
         var = f"TOKEN_{user.upper()}"
         self.env[var] = token
-        account = self.store.add_account(client, "mastodon", f"@{user}@{emu.domain}",
-                                         settings={"url": emu.base_url, "token_env": var},
-                                         now=self.clock.now())
+        account = self.store.accounts.add(client, "mastodon", f"@{user}@{emu.domain}",
+                                          settings={"url": emu.base_url, "token_env": var},
+                                          now=self.clock.now())
         return account, owner
 
     def bluesky_account(self, emu: BlueskyEmulator, handle: str, *, client: str = "Acme",
@@ -78,15 +78,15 @@ class World:
         did = emu.add_user(handle, password=password, display_name=handle.split(".")[0])
         var = f"PW_{handle.split('.')[0].upper()}"
         self.env[var] = password
-        account = self.store.add_account(client, "bluesky", handle,
-                                         settings={"url": emu.base_url, "token_env": var},
-                                         now=self.clock.now())
+        account = self.store.accounts.add(client, "bluesky", handle,
+                                          settings={"url": emu.base_url, "token_env": var},
+                                          now=self.clock.now())
         return account, did
 
     def syncer(self, **kwargs) -> Syncer:
         kwargs.setdefault("timeout", httpx.Timeout(3.0))
         return Syncer(self.store, config_path=self.config_path, config={}, env=self.env,
-                      now=self.clock.now, **kwargs)
+                      clock=self.clock, **kwargs)
 
     def sync(self, account_ref: str | None = None, **kwargs):
         """One pass; returns {account label: RunResult}."""

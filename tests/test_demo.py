@@ -98,7 +98,7 @@ def test_size_gives_exactly_that_many_interactions(tmp_path, size):
     store = _build(tmp_path, f"{size}.db", size=size)
     try:
         assert store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == size
-        assert len(store.accounts()) == 13  # the same clients and accounts at every size
+        assert len(store.accounts.all()) == 13  # the same clients and accounts at every size
     finally:
         store.close()
 
@@ -422,13 +422,13 @@ def test_sfogo_demo_no_tui_builds_the_file_and_says_what_it_holds(cli, tmp_path)
 def test_sfogo_demo_refuses_a_file_with_the_users_own_data(cli, tmp_path):
     path = tmp_path / "real.db"
     with Store(path) as store:
-        store.add_client("My real client", "vip")
-        store.add_account("My real client", "mastodon", "@me@example.social")
+        store.clients.add("My real client", "vip", now=NOW)
+        store.accounts.add("My real client", "mastodon", "@me@example.social", now=NOW)
     r = cli("demo", "--no-tui", "--db", path)
     assert r.code == 1
     assert r.err.count("\n") == 1 and "holds your own data" in r.err and "Traceback" not in r.err
     with Store(path) as store:
-        assert [c.name for c in store.clients()] == ["My real client"]
+        assert [c.name for c in store.clients.all()] == ["My real client"]
         assert store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0
 
     junk = tmp_path / "notes.txt"

@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import NOW
 
 from sfogo.backlog.plan import make_plan
 from sfogo.backlog.report import CSV_COLUMNS, build_report, csv_safe, nearest_rank, write_csv
@@ -29,6 +30,12 @@ WORK = WorkHours.from_config({"timezone": "Europe/Rome"})
 HOTEL = "Hotel Aurelia Roma"
 
 
+@pytest.fixture(autouse=True)
+def command_line_clock(monkeypatch):
+    """The command line's clock starts at NOW (the data below is built around it)."""
+    monkeypatch.setenv("SFOGO_NOW", str(NOW))
+
+
 def rome(*fields: int) -> int:
     return int(datetime(*fields, tzinfo=ROME).timestamp())
 
@@ -42,7 +49,7 @@ def demo_file(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store(path)
-    summary = build_demo(store)  # relative to the real now: the CLI judges at the real now
+    summary = build_demo(store, now=NOW)  # the command line's clock starts at NOW too
     store.close()
     return path, summary
 
@@ -139,12 +146,12 @@ def test_html_is_self_contained_and_inert(cli, demo):
 
 
 def hostile_fixture(store: Store, now: int) -> dict:
-    client = store.add_client("Evil <b>Corp</b>", "high", now=now - 30 * DAY)
-    account = store.add_account(
+    client = store.clients.add("Evil <b>Corp</b>", "high", now=now - 30 * DAY)
+    account = store.accounts.add(
         client.id, "email", "help@evil.example",
         settings={"token": "SECRET-TOKEN-IN-SETTINGS", "token_env": "EVIL_TOKEN",
                   "password": "hunter2-SETTINGS"}, now=now - 30 * DAY)
-    store.upsert_interactions([
+    store.items.upsert([
         Interaction(account.id, "x1", "email", now - 3 * HOUR,
                     text='<script>alert("x")</script> <img src=x onerror=alert(1)>',
                     author_name="<b>Mallory</b>"),
@@ -158,7 +165,7 @@ def hostile_fixture(store: Store, now: int) -> dict:
 def test_hostile_text_is_escaped_everywhere_and_secrets_never_appear(cli, db_path,
                                                                      monkeypatch):
     store = Store(db_path)
-    hostile_fixture(store, when.now())
+    hostile_fixture(store, NOW)
     store.close()
     monkeypatch.setenv("EVIL_TOKEN", "SECRET-FROM-ENV")
     (db_path.parent / "config.toml").write_text(
@@ -182,7 +189,7 @@ def test_hostile_text_is_escaped_everywhere_and_secrets_never_appear(cli, db_pat
 
 def test_csv_columns_times_and_formula_guard(cli, db_path):
     store = Store(db_path)
-    hostile_fixture(store, when.now())
+    hostile_fixture(store, NOW)
     store.close()
     r = cli("report", "Evil", "--since", "1d", "--format", "csv")
     assert r.code == 0, r.err
@@ -211,8 +218,8 @@ def test_csv_columns_times_and_formula_guard(cli, db_path):
 def response_fixture(store: Store, now: int):
     """A VIP hotel on Instagram: four answered DMs, one ignored, one waiting, and a 4-hour
     outage during which two of them arrived."""
-    client = store.add_client("Hotel Roma", "vip", now=now - 30 * DAY)
-    ig = store.add_account(client.id, "instagram", "@hotel", now=now - 30 * DAY).id
+    client = store.clients.add("Hotel Roma", "vip", now=now - 30 * DAY)
+    ig = store.accounts.add(client.id, "instagram", "@hotel", now=now - 30 * DAY).id
     t0 = now - 10 * HOUR
     items = [
         # (id, arrives, answered by reply after, marked done after)
@@ -232,11 +239,11 @@ def response_fixture(store: Store, now: int):
         Interaction(ig, "rc", "dm", t0 + 3 * HOUR + 50 * MIN, thread_ref="c", outgoing=True,
                     status="done"),
     ]
-    store.upsert_interactions(items, now=now)
-    store.set_status([r[0] for r in store.conn.execute(
+    store.items.upsert(items, now=now)
+    store.marks.set_status([r[0] for r in store.conn.execute(
         "SELECT id FROM interactions WHERE external_id IN ('a', 'b', 'c')")], "done",
         now=now - HOUR)
-    run = store.add_sync_run
+    run = store.runs.add
     run(ig, t0 + 30 * MIN, t0 + 30 * MIN, "ok")
     run(ig, t0 + 2 * HOUR, t0 + 2 * HOUR, "down", "HTTP 503")
     run(ig, t0 + 5 * HOUR, t0 + 5 * HOUR, "down", "HTTP 503")
@@ -304,11 +311,11 @@ def test_italian_wording_and_humanize_is_english_again_afterwards(store):
 
 def test_the_backlog_eta_comes_from_the_plan(store):
     now = rome(2026, 11, 27, 17, 50)  # Friday evening
-    client = store.add_client("Hotel Roma", "vip", now=now - 30 * DAY)
-    mail = store.add_account(client.id, "email", "info@hotel.example", now=now - 30 * DAY).id
-    store.upsert_interactions([Interaction(mail, f"m{i}", "email", now - 9 * DAY + i)
-                               for i in range(3)], now=now)
-    store.add_away(now - 10 * DAY, now - 8 * DAY, "sick")
+    client = store.clients.add("Hotel Roma", "vip", now=now - 30 * DAY)
+    mail = store.accounts.add(client.id, "email", "info@hotel.example", now=now - 30 * DAY).id
+    store.items.upsert([Interaction(mail, f"m{i}", "email", now - 9 * DAY + i)
+                        for i in range(3)], now=now)
+    store.away.add(now - 10 * DAY, now - 8 * DAY, "sick")
     plan = make_plan(store, now=now, work=WORK,
                      config={"effort": {"email": 10, "learn": False}})
     status, at = plan.client_finish(client.id)
@@ -331,14 +338,14 @@ def test_the_backlog_eta_comes_from_the_plan(store):
     (("Hotel Roma", "--since", "7d", "-o", "/nonexistent-dir/r.html"), "cannot write"),
 ])
 def test_report_errors_are_one_line(cli, store, args, message):
-    store.add_client("Hotel Roma", "vip")
+    store.clients.add("Hotel Roma", "vip", now=NOW)
     r = cli("report", *args)
     assert r.code == 1 and message in r.err and r.err.count("\n") == 1, r.err
     assert "Traceback" not in r.err
 
 
 def test_output_file(cli, store, tmp_path):
-    store.add_client("Hotel Roma", "vip")
+    store.clients.add("Hotel Roma", "vip", now=NOW)
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
     r = cli("report", "Hotel Roma", "--since", "7d", "--format", "html", "-o", target)

@@ -10,10 +10,11 @@ import sys
 import time
 
 import pytest
+from conftest import NOW
 from sync_world import world  # noqa: F401 (a fixture)
 
 from sfogo.backlog.gaps import find_gaps
-from sfogo.inbox import when
+from sfogo.inbox.clock import ShiftedClock
 from sfogo.inbox.channels.mastodon import PAGE_LIMIT
 from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
@@ -137,13 +138,15 @@ def test_a_429_makes_sfogo_wait_until_the_reset_and_not_before(world):
 
 def test_a_new_process_honours_a_rate_limit_recorded_by_an_earlier_one(world, cli,
                                                                        monkeypatch):
-    masto = MastodonEmulator()  # the command line runs on the real clock
+    # The command line starts its own clock at SFOGO_NOW and runs at the real pace.
+    monkeypatch.setenv("SFOGO_NOW", str(NOW))
+    masto = MastodonEmulator(clock=ShiftedClock(NOW))
     masto.start()
     world.emulators.append(masto)
     acme, acme_id = world.mastodon_account(masto, "acme")
     for name, value in world.env.items():
         monkeypatch.setenv(name, value)
-    now = when.now()
+    now = NOW
     record_run(world.store, RunResult(acme.id, "", "rate_limited", started_at=now - 5,
                                       ended_at=now - 5, retry_at=now + 600,
                                       detail="rate limited"))
@@ -167,7 +170,7 @@ def test_a_malformed_page_is_broken_and_does_not_move_the_cursor(world):
     assert (result.outcome, result.items) == ("broken", PAGE_LIMIT)  # page one is kept
     assert world.runs(acme.id)[-1]["outcome"] == "broken"
     page_one = masto.requests_to("/api/v1/notifications")[1].query["min_id"][0]
-    assert world.store.account(acme.id).cursor == {"mentions_min_id": page_one}
+    assert world.store.accounts.get(acme.id).cursor == {"mentions_min_id": page_one}
     again = world.sync()[f"mastodon:{acme.handle}"]
     assert (again.outcome, again.items) == ("ok", 20)
     assert sorted(world.external_ids(acme.id)) == sorted(masto.mention_ids(acme_id))
@@ -186,7 +189,7 @@ def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(world,
         monkeypatch.setenv(name, value)
     outputs = []
     world.sync()
-    item = world.store.rows(None, limit=1)[0]
+    item = world.store.items.page(None, limit=1)[0]
     outputs.append(cli("reply", item["id"], "Thanks for writing!"))
     outputs.append(cli("send"))
     masto.revoked.add(world.env["TOKEN_ACME"])  # now every request fails with 401
@@ -281,16 +284,17 @@ def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
     from sfogo.tui.demo.live import LIVE_CLIENT, run_live
 
     lines: list[str] = []
-    summary = run_live(store, out=lines.append, pause=0)
+    clock = ShiftedClock(NOW)  # emulators, sync and sleeps at the real pace
+    summary = run_live(store, clock=clock, out=lines.append, pause=0)
 
     text = "\n".join(lines)
-    accounts = store.accounts(store.client(LIVE_CLIENT).id)
+    accounts = store.accounts.all(store.clients.get(LIVE_CLIENT).id)
     assert {"mastodon", "bluesky"} <= {a.channel for a in accounts}
     total = store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
     assert summary["items"] == total > 300
     assert "down, a gap is recorded" in text and "rate limited, a gap is recorded" in text
     assert "1 reply sent" in text
-    gaps = [g for g in find_gaps(store) if g.source == "sync"]
+    gaps = [g for g in find_gaps(store, now=clock.now()) if g.source == "sync"]
     # Facebook, Instagram and WordPress keep syncing; YouTube's spent quota resets only at
     # midnight Pacific, so its gap stays open (tests/test_live_demo.py checks the rest).
     faulted = {a.id: a.channel for a in accounts if a.channel in ("mastodon", "bluesky", "x",

@@ -129,11 +129,11 @@ async def test_a_reply_the_channel_cannot_take_is_refused_in_one_line(db_path):
     from sfogo.inbox.model import Interaction
 
     with Store(db_path) as store:
-        store.add_client("Imported", "normal", now=NOW)
-        account = store.add_account("Imported", "import", "old-crm", now=NOW)
-        store.upsert_interactions([Interaction(account_id=account.id, external_id="x1",
-                                               kind="email", created_at=NOW - 60,
-                                               text="from the old CRM")], now=NOW)
+        store.clients.add("Imported", "normal", now=NOW)
+        account = store.accounts.add("Imported", "import", "old-crm", now=NOW)
+        store.items.upsert([Interaction(account_id=account.id, external_id="x1",
+                                        kind="email", created_at=NOW - 60,
+                                        text="from the old CRM")], now=NOW)
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -13,6 +13,7 @@ report back, so they do not reload the list a second time.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -22,9 +23,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.signal import Signal
 
-from sfogo.inbox import when
+from sfogo.inbox.clock import SystemClock
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.store import Store
+from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store
 from sfogo.inbox.text import sanitize
 
 from .screens import EmptyScreen, InboxScreen
@@ -65,7 +66,7 @@ class SfogoApp(App):
         self.db_path = Path(db_path)
         self.config_path = config_path
         if now is None:
-            self._clock: Callable[[], int] = when.now
+            self._clock: Callable[[], int] = SystemClock().now
         elif callable(now):
             self._clock = now
         else:
@@ -76,7 +77,8 @@ class SfogoApp(App):
         self.data_changed: Signal[None] = Signal(self, "data-changed")
         self._data_version = self.store.data_version()
         self._load_config()
-        self._has_accounts = bool(self.store.accounts())
+        self._prepare_store()
+        self._has_accounts = bool(self.store.accounts.all())
         self.first_page = None
         if self._has_accounts:
             from .prefetch import FirstPage
@@ -105,6 +107,18 @@ class SfogoApp(App):
         self.keymap_config, key_errors = parse_keys(data)
         self.config_errors: list[str] = errors + view_errors + key_errors
 
+    def _prepare_store(self) -> None:
+        """What the app's long-lived connection does once: record the config's triage
+        keywords (a write only when they changed, so reads never have to) and refresh the
+        planner's statistics where SQLite thinks they are stale."""
+        from sfogo.backlog.triage import apply_keywords
+
+        try:
+            apply_keywords(self.store, self.settings_base)
+        except sqlite3.Error:  # read-only or busy: reads score unkeyed items in memory
+            pass
+        self.store.optimize(opening=True)
+
     def settings_for(self, store: Store):
         """The triage settings with each client's own response target (any thread)."""
         from sfogo.backlog.settings import client_targets
@@ -127,6 +141,7 @@ class SfogoApp(App):
         for error in self.config_errors:
             self.notify(Content(sanitize(error)), severity="error", timeout=15)
         self.set_interval(LIVE_POLL_S, self.poll_changes)
+        self.set_interval(OPTIMIZE_EVERY_S, self.store.optimize)
 
     def on_unmount(self) -> None:
         if self.first_page is not None:

@@ -45,7 +45,7 @@ def print_json_array(items: Iterable[object]) -> None:
     out.write("[]\n" if first else "\n]\n")
 
 
-def ago(ts: int | None, *, ref: int | None = None) -> str:
+def ago(ts: int | None, *, ref: int) -> str:
     """'3 hours ago' / 'in 2 hours' (humanize), or '' for no time."""
     if ts is None:
         return ""
@@ -53,7 +53,6 @@ def ago(ts: int | None, *, ref: int | None = None) -> str:
 
     import humanize
 
-    ref = when.now() if ref is None else ref
     delta = dt.timedelta(seconds=rounded(ref - ts))
     return humanize.naturaltime(delta)
 

@@ -24,8 +24,11 @@ def _local(ts: int) -> str:
 
 def _settings(ctx):
     from sfogo.backlog.settings import load
+    from sfogo.backlog.triage import apply_keywords
 
-    return load(ctx.config_path, store=ctx.store)
+    settings = load(ctx.config_path, store=ctx.store)
+    apply_keywords(ctx.store, settings)  # the config's keywords, if they changed: a write
+    return settings
 
 
 # -- away, back --------------------------------------------------------------------------
@@ -35,7 +38,7 @@ def cmd_away(args: argparse.Namespace, ctx) -> int:
     from sfogo.backlog.gaps import record_away
     from sfogo.backlog.triage import span
 
-    now = when.now()
+    now = ctx.clock.now()
     start = when.parse_when(args.start, ref=now, past=True) if args.start else None
     end = when.parse_when(args.until, ref=now) if args.until else None
     if start is not None and start > now:
@@ -55,7 +58,7 @@ def cmd_back(args: argparse.Namespace, ctx) -> int:
     from sfogo.backlog.gaps import end_away
     from sfogo.backlog.triage import span
 
-    _id, started, ended, reason = end_away(ctx.store, now=when.now())
+    _id, started, ended, reason = end_away(ctx.store, now=ctx.clock.now())
     print(f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
           "'sfogo backlog' shows what piled up.")
     return 0
@@ -119,10 +122,10 @@ def cmd_gaps(args: argparse.Namespace, ctx) -> int:
     from sfogo.backlog.gaps import find_gaps
 
     store = ctx.store
-    now = when.now()
+    now = ctx.clock.now()
     since = when.parse_when(args.since, ref=now, past=True) if args.since else None
     until = when.parse_when(args.until, ref=now, past=True) if args.until else None
-    client_id = store.client(args.client).id if args.client else None
+    client_id = store.clients.get(args.client).id if args.client else None
     gaps = find_gaps(store, since=since, until=until, client_id=client_id, now=now)
     if args.json:
         _output.print_json([_gap_json(g, now) for g in gaps])
@@ -131,7 +134,7 @@ def cmd_gaps(args: argparse.Namespace, ctx) -> int:
         print("No gaps: sfogo could see every account, and you were never away."
               if since is None else f"No gaps since {_local(since)}.")
         return 0
-    accounts = len(store.accounts(client_id))
+    accounts = len(store.accounts.all(client_id))
     rows = []
     for group in _grouped(gaps):
         gap = group[0]
@@ -157,12 +160,12 @@ def cmd_backlog(args: argparse.Namespace, ctx) -> int:
     from sfogo.backlog.measure import summarize
 
     store = ctx.store
-    now = when.now()
+    now = ctx.clock.now()
     settings = _settings(ctx)
     gaps = find_gaps(store, now=now)
     summary = summarize(store, settings, now=now, gaps=gaps)
     if args.client:
-        wanted = store.client(args.client).id
+        wanted = store.clients.get(args.client).id
         summary = [s for s in summary if s.client_id == wanted]
     if args.json:
         _output.print_json([s.as_dict() for s in summary])
@@ -258,12 +261,12 @@ def cmd_next(args: argparse.Namespace, ctx) -> int:
     from sfogo.inbox.store import InboxFilter
 
     store = ctx.store
-    now = when.now()
-    store.wake_snoozed(now=now)
+    now = ctx.clock.now()
+    store.marks.wake_snoozed(now=now)
     settings = _settings(ctx)
     flt = InboxFilter()
     if args.client:
-        flt.client_ids = [store.client(name).id for name in args.client]
+        flt.client_ids = [store.clients.get(name).id for name in args.client]
     rows = triage_rows(store, flt, settings, now, limit=1)
     if not rows:
         if args.json:
@@ -289,8 +292,8 @@ def cmd_why(args: argparse.Namespace, ctx) -> int:
     if not text.isdigit():
         raise SfogoError(f"bad id {args.id!r}: ids are whole numbers ('sfogo list' shows them)")
     store = ctx.store
-    now = when.now()
-    row = store.row(int(text))
+    now = ctx.clock.now()
+    row = store.items.get(int(text))
     settings = _settings(ctx)
     breakdown = _breakdown_for(store, row, settings, now)
     if args.json:
@@ -363,21 +366,20 @@ def sort_order(args: argparse.Namespace, flt) -> str:
     return "score" if set(flt.statuses or STATUSES) <= set(OPEN_STATUSES) else "newest"
 
 
-def backlog_narrowed(args: argparse.Namespace, store, flt):
+def backlog_narrowed(args: argparse.Namespace, store, flt, now: int):
     """``list --backlog``: only what the gaps left behind (see backlog/measure.py)."""
     if not getattr(args, "backlog", False):
         return flt
     from sfogo.backlog.measure import backlog_filter
 
-    return backlog_filter(store, now=when.now(), base=flt)
+    return backlog_filter(store, now=now, base=flt)
 
 
-def triage_list_rows(args: argparse.Namespace, store, flt, limit: int | None):
+def triage_list_rows(args: argparse.Namespace, store, flt, limit: int | None, now: int):
     """``list``'s rows, most urgent first, each with its score and triage fields."""
     from sfogo.backlog.settings import load
-    from sfogo.backlog.triage import iter_rows
+    from sfogo.backlog.triage import apply_keywords, iter_rows
 
-    now = when.now()
     before = None
     if getattr(args, "backlog", False):  # the cutoffs bound each index stream directly
         from sfogo.backlog.gaps import find_gaps
@@ -385,4 +387,5 @@ def triage_list_rows(args: argparse.Namespace, store, flt, limit: int | None):
 
         before = cutoffs(store, find_gaps(store, now=now), now)
     settings = load(getattr(args, "config", None), store=store)
+    apply_keywords(store, settings)  # the config's keywords, if they changed: a write
     return iter_rows(store, flt, settings, now, limit=limit, before=before)

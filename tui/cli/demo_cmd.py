@@ -69,9 +69,9 @@ def _holds_only_demo(path: Path) -> bool:
 
     store = Store(path, create=False)
     try:
-        accounts = store.accounts()
-        clients = {c.id for c in store.clients()}
-        items = store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
+        accounts = store.accounts.all()
+        clients = {c.id for c in store.clients.all()}
+        items = store.items.total()
     finally:
         store.close()
     if not accounts:
@@ -86,7 +86,7 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def build_file(path: Path, *, seed: int, size: int | None, now: int | None = None,
+def build_file(path: Path, *, seed: int, size: int | None, now: int,
                config_path: str | None = None) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was."""
@@ -117,7 +117,7 @@ def _prepare_triage(store, config_path: str | None) -> None:
     from sfogo.backlog import settings, triage
 
     try:
-        triage.refresh(store, settings.load(config_path, store=store))
+        triage.apply_keywords(store, settings.load(config_path, store=store))
     except SfogoError:  # a broken config: the keys are computed later, when it is fixed
         pass
 
@@ -129,7 +129,8 @@ def cmd_demo(args, ctx) -> int:
     if size is not None and size >= 200_000:
         print(f"Building a demo of {size:,} interactions…", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    summary = build_file(path, seed=seed, size=size, config_path=ctx.config_path)
+    summary = build_file(path, seed=seed, size=size, now=ctx.clock.now(),
+                         config_path=ctx.config_path)
     elapsed = time.perf_counter() - started
     if getattr(args, "demo_live", False):
         from sfogo.tui.demo.live import run_live  # H4: emulators + a real sync
@@ -137,7 +138,7 @@ def cmd_demo(args, ctx) -> int:
 
         live = Store(path)
         try:
-            run_live(live)
+            run_live(live, clock=ctx.clock)
         finally:
             live.close()
     if args.demo_no_tui:
@@ -145,7 +146,7 @@ def cmd_demo(args, ctx) -> int:
         return 0
     from .app_cmd import open_app  # textual only when the app really opens
 
-    return open_app(path, mouse=not getattr(args, "no_mouse", False),
+    return open_app(path, clock=ctx.clock, mouse=not getattr(args, "no_mouse", False),
                     config_path=ctx.config_path)
 
 

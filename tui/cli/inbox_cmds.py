@@ -85,22 +85,22 @@ def local_time(ts: int) -> str:
 # -- list ------------------------------------------------------------------------------------
 
 
-def build_filter(args: argparse.Namespace, store: Store) -> InboxFilter:
+def build_filter(args: argparse.Namespace, store: Store, now: int) -> InboxFilter:
     """The InboxFilter for ``list``'s options; unknown names are one-line errors."""
     flt = InboxFilter(
         statuses=parse_statuses(args.status),
-        client_ids=[store.client(name).id for name in args.client or ()],
+        client_ids=[store.clients.get(name).id for name in args.client or ()],
         channels=_check(_split(args.channel), CHANNELS, "channel"),
         kinds=_check(_split(args.kind), KINDS, "kind"),
         search=(args.search or "").strip(),
     )
     from .backlog_cmds import backlog_narrowed  # list --backlog (backlog owns the rule)
 
-    return backlog_narrowed(args, store, flt)
+    return backlog_narrowed(args, store, flt, now)
 
 
 def ordered_rows(args: argparse.Namespace, store: Store, flt: InboxFilter,
-                 limit: int | None) -> Iterator[dict]:
+                 limit: int | None, now: int) -> Iterator[dict]:
     """The rows ``list`` shows, in the order it shows them: the one place that decides it.
 
     Most urgent first for waiting items (a threshold merge over the triage index, see
@@ -110,8 +110,8 @@ def ordered_rows(args: argparse.Namespace, store: Store, flt: InboxFilter,
     from .backlog_cmds import sort_order, triage_list_rows
 
     if sort_order(args, flt) == "score":  # most urgent first (backlog/triage.py)
-        return triage_list_rows(args, store, flt, limit)
-    return store.iter_rows(flt, limit=limit)
+        return triage_list_rows(args, store, flt, limit, now)
+    return store.items.iter_rows(flt, limit=limit)
 
 
 def _author(row: dict) -> str:
@@ -130,23 +130,23 @@ def _list_cells(row: dict, ref: int) -> tuple[str, ...]:
 
 def cmd_list(args: argparse.Namespace, ctx) -> int:
     store = ctx.store
-    store.wake_snoozed()
-    flt = build_filter(args, store)
+    store.marks.wake_snoozed(now=ctx.clock.now())
+    flt = build_filter(args, store, ctx.clock.now())
     limit = parse_limit(args.limit)
-    rows = ordered_rows(args, store, flt, limit)
+    rows = ordered_rows(args, store, flt, limit, ctx.clock.now())
     if args.json:
         _output.print_json_array(rows)
         return 0
-    total = store.count(flt)
+    total = store.items.count(flt)
     what = ", ".join(flt.statuses) if set(flt.statuses) != set(STATUSES) else "any status"
     if total == 0:
-        if not store.accounts():
+        if not store.accounts.all():
             print("The inbox is empty. Try the demo: sfogo demo; or add a client and an account:"
                   "\n  sfogo client add NAME --tier normal\n  sfogo account add NAME CHANNEL HANDLE")
         else:
             print(f"Nothing to show ({what}).")
         return 0
-    ref = when.now()
+    ref = ctx.clock.now()
     _output.table((_list_cells(r, ref) for r in rows), LIST_HEADERS)
     shown = total if limit is None else min(limit, total)
     more = "; --limit 0 shows all" if shown < total else ""
@@ -163,13 +163,13 @@ def cmd_list(args: argparse.Namespace, ctx) -> int:
 def cmd_show(args: argparse.Namespace, ctx) -> int:
     store = ctx.store
     (item_id,) = parse_ids([args.id])
-    row = store.row(item_id)
-    thread = store.thread(row)
+    row = store.items.get(item_id)
+    thread = store.items.thread(row)
     if args.json:
         _output.print_json({"item": row, "thread": thread})
         return 0
     width = _output.width()
-    ref = when.now()
+    ref = ctx.clock.now()
     print(f"#{row['id']} · {row['kind']} · {row['status']}" + (" · pinned" if row["pinned"] else ""))
     facts = [
         ("Client", f"{row['client']} ({row['tier']})"),
@@ -210,13 +210,13 @@ def _items(n: int) -> str:
 
 
 def cmd_done(args: argparse.Namespace, ctx) -> int:
-    n = ctx.store.set_status(parse_ids(args.ids), "done")
+    n = ctx.store.marks.set_status(parse_ids(args.ids), "done", now=ctx.clock.now())
     print(f"marked {_items(n)} done")
     return 0
 
 
 def cmd_reopen(args: argparse.Namespace, ctx) -> int:
-    n = ctx.store.set_status(parse_ids(args.ids), "open")
+    n = ctx.store.marks.set_status(parse_ids(args.ids), "open", now=ctx.clock.now())
     print(f"reopened {_items(n)}")
     return 0
 
@@ -225,9 +225,10 @@ def cmd_snooze(args: argparse.Namespace, ctx) -> int:
     if not args.until:
         raise SfogoError("snooze needs --until WHEN: 2h, 'tomorrow 9:00' or ISO 8601")
     ids = parse_ids(args.ids)
-    until = when.parse_when(args.until)
-    n = ctx.store.set_status(ids, "snoozed", until=until)
-    print(f"snoozed {_items(n)} until {local_time(until)} ({_output.ago(until)})")
+    now = ctx.clock.now()
+    until = when.parse_when(args.until, ref=now)
+    n = ctx.store.marks.set_status(ids, "snoozed", until=until, now=now)
+    print(f"snoozed {_items(n)} until {local_time(until)} ({_output.ago(until, ref=now)})")
     return 0
 
 
@@ -237,12 +238,12 @@ def cmd_snooze(args: argparse.Namespace, ctx) -> int:
 def cmd_clients(args: argparse.Namespace, ctx) -> int:
     store = ctx.store
     accounts: dict[int, int] = {}
-    for account in store.accounts():
+    for account in store.accounts.all():
         accounts[account.client_id] = accounts.get(account.client_id, 0) + 1
     records = [
         {"id": c.id, "name": c.name, "tier": c.tier, "target_s": c.effective_target_s,
          "target_is_default": c.target_s is None, "accounts": accounts.get(c.id, 0)}
-        for c in store.clients()
+        for c in store.clients.all()
     ]
     if args.json:
         _output.print_json(records)
@@ -263,7 +264,7 @@ def cmd_client_add(args: argparse.Namespace, ctx) -> int:
     if args.tier not in TIERS:
         raise SfogoError(f"unknown tier {args.tier!r}: use one of {', '.join(TIERS)}")
     target = when.parse_duration(args.target) if args.target else None
-    client = ctx.store.add_client(sanitize(args.name, single_line=True), args.tier, target)
+    client = ctx.store.clients.add(sanitize(args.name, single_line=True), args.tier, target, now=ctx.clock.now())
     print(f"added client {client.name!r} ({client.tier}, replies within "
           f"{_output.duration(client.effective_target_s)}), id {client.id}")
     return 0
@@ -278,10 +279,10 @@ def _public_settings(settings: dict) -> dict:
 
 def cmd_accounts(args: argparse.Namespace, ctx) -> int:
     store = ctx.store
-    clients = {c.id: c.name for c in store.clients()}
-    runs = store.last_sync_runs()
+    clients = {c.id: c.name for c in store.clients.all()}
+    runs = store.runs.last_per_account()
     records = []
-    for a in store.accounts():
+    for a in store.accounts.all():
         run = runs.get(a.id)
         records.append({
             "id": a.id, "client": clients.get(a.client_id, ""), "client_id": a.client_id,
@@ -296,7 +297,7 @@ def cmd_accounts(args: argparse.Namespace, ctx) -> int:
     if not records:
         print("No accounts yet: sfogo account add CLIENT CHANNEL HANDLE")
         return 0
-    ref = when.now()
+    ref = ctx.clock.now()
     _output.table(
         [(str(r["id"]), excerpt(r["client"], CLIENT_WIDTH), r["channel"], r["handle"],
           "never synced" if r["last_sync"] is None else
@@ -375,11 +376,11 @@ def cmd_account_add(args: argparse.Namespace, ctx) -> int:
             raise SfogoError(f"--set {key}=…: secrets never go into the data file; put the "
                              "NAME of a variable in --token-env or --password-env")
         settings[key] = _setting_value(sanitize(value, single_line=True))
-    account = ctx.store.add_account(
+    account = ctx.store.accounts.add(
         args.client, args.channel, sanitize(args.handle, single_line=True),
-        sanitize(args.name or "", single_line=True).strip(), settings,
+        sanitize(args.name or "", single_line=True).strip(), settings, now=ctx.clock.now()
     )
-    owner = ctx.store.client(account.client_id)
+    owner = ctx.store.clients.get(account.client_id)
     print(f"added {account.channel} account {account.handle!r} for {owner.name!r}, id {account.id}")
     if args.token_env and not os.environ.get(args.token_env):
         print(f"note: ${args.token_env} is not set here; sync will need it", file=sys.stderr)
@@ -394,7 +395,7 @@ def cmd_import(args: argparse.Namespace, ctx) -> int:
 
     if args.file != "-" and not Path(args.file).exists():
         raise SfogoError(f"no file {args.file!r} to import")
-    result = import_file(ctx.store, args.file)
+    result = import_file(ctx.store, args.file, now=ctx.clock.now())
     for name in result.created_clients:
         print(f"created client {name!r}")
     for name in result.created_accounts:
@@ -442,8 +443,8 @@ def cmd_export(args: argparse.Namespace, ctx) -> int:
 
 def cmd_stats(args: argparse.Namespace, ctx) -> int:
     store = ctx.store
-    store.wake_snoozed()
-    stats = store.stats()
+    store.marks.wake_snoozed(now=ctx.clock.now())
+    stats = store.items.stats()
     if args.json:
         _output.print_json(stats)
         return 0

@@ -73,20 +73,20 @@ def cmd_plan(args: argparse.Namespace, ctx) -> int:
     data = _config(ctx)
     work = _work(data, _hours(args.hours_per_day) if args.hours_per_day else None)
     store = ctx.store
-    real_now = when.now()
+    real_now = ctx.clock.now()
     now = (when.parse_when(args.start, ref=real_now, tz=work.tz) if args.start
            else real_now)
     if now < real_now - 60:
         raise SfogoError("--start is in the past: a plan starts now or later")
     limit = _limit(args.limit)
-    store.wake_snoozed(now=real_now)
+    store.marks.wake_snoozed(now=real_now)
     plan = make_plan(store, now=now, work=work, settings=_settings(data, store), config=data,
                      everything=args.all)
     if args.mark_unanswerable and plan.unanswerable:
         ids = [i.id for i in plan.unanswerable]
         with store.transaction():
-            store.set_status(ids, "ignored", now=real_now)
-            store.add_tags(ids, ["unanswerable"])
+            store.marks.set_status(ids, "ignored", now=real_now)
+            store.marks.add_tags(ids, ["unanswerable"])
     if args.json:
         _print_json(to_json(plan))
         return 0
@@ -212,10 +212,10 @@ def find_client(store, ref: str):
     from sfogo.inbox.errors import NotFound
 
     try:
-        return store.client(ref)
+        return store.clients.get(ref)
     except NotFound:
         word = ref.strip().casefold()
-        matches = [c for c in store.clients() if word and word in c.name.casefold()]
+        matches = [c for c in store.clients.all() if word and word in c.name.casefold()]
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -253,7 +253,7 @@ def cmd_report(args: argparse.Namespace, ctx) -> int:
     work = _work(data)
     store = ctx.store
     client = find_client(store, args.client)
-    now = when.now()
+    now = ctx.clock.now()
     since, until = report.resolve_period(args.since, args.until, now=now, tz=work.tz)
     settings = _settings(data, store)
 

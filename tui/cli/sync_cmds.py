@@ -57,7 +57,7 @@ def _next(ts: int | None, ref: int) -> str:
 def _syncer(ctx, args, **kwargs):
     from sfogo.inbox.sync import Syncer
 
-    return Syncer(ctx.store, config_path=ctx.config_path, **kwargs)
+    return Syncer(ctx.store, clock=ctx.clock, config_path=ctx.config_path, **kwargs)
 
 
 def _result_line(r) -> str:
@@ -103,7 +103,7 @@ def cmd_sync(args: argparse.Namespace, ctx) -> int:
 
 
 def _nothing_to_sync(ctx) -> str:
-    if any(a.settings.get("generated") for a in ctx.store.accounts()):
+    if any(a.settings.get("generated") for a in ctx.store.accounts.all()):
         return "Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live')."
     return "No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR"
 
@@ -173,7 +173,7 @@ def _iso_fields(record: dict) -> dict:
 def cmd_health(args: argparse.Namespace, ctx) -> int:
     from sfogo.inbox.health import account_health
 
-    ref = when.now()
+    ref = ctx.clock.now()
     states = account_health(ctx.store, now=ref, interval=_interval(args.interval))
     if args.json:
         _output.print_json([_iso_fields({**h.as_dict(), "due": h.due(ref)}) for h in states])
@@ -204,7 +204,7 @@ def cmd_health(args: argparse.Namespace, ctx) -> int:
 def cmd_reply(args: argparse.Namespace, ctx) -> int:
     from sfogo.inbox.outbox import get_reply, queue_reply
 
-    reply_id = queue_reply(ctx.store, args.id, " ".join(args.text))
+    reply_id = queue_reply(ctx.store, args.id, " ".join(args.text), now=ctx.clock.now())
     reply = get_reply(ctx.store, reply_id)
     print(f"queued reply {reply_id} to item {args.id} ({reply['account']}); it goes out with "
           "the next sync, or now with 'sfogo send'")
@@ -242,25 +242,25 @@ def _reply_record(r: dict) -> dict:
 
 
 def cmd_outbox(args: argparse.Namespace, ctx) -> int:
-    from sfogo.inbox.outbox import drop_reply, edit_reply, list_replies, retry_reply
+    from sfogo.inbox.outbox import RECENT_S, drop_reply, edit_reply, list_replies, retry_reply
 
     store = ctx.store
     action = getattr(args, "action", None)
     if action == "edit":
-        reply = edit_reply(store, args.id, " ".join(args.text))
+        reply = edit_reply(store, args.id, " ".join(args.text), now=ctx.clock.now())
         hint = " ('sfogo outbox retry' queues it again)" if reply["state"] in ("held", "failed") else ""
         print(f"edited reply {args.id}, still {reply['state']}{hint}")
         return 0
     if action == "retry":
-        retry_reply(store, args.id)
+        retry_reply(store, args.id, now=ctx.clock.now())
         print(f"reply {args.id} is queued again; it goes out with the next sync or 'sfogo send'")
         return 0
     if action == "drop":
-        drop_reply(store, args.id)
+        drop_reply(store, args.id, now=ctx.clock.now())
         print(f"dropped reply {args.id}")
         return 0
-    ref = when.now()
-    replies = list_replies(store, since=None if args.all else ref - 7 * 86400)
+    ref = ctx.clock.now()
+    replies = list_replies(store, since=None if args.all else ref - RECENT_S)
     if not args.all:
         replies = [r for r in replies if r["state"] != "dropped"]
     if args.json:

@@ -139,7 +139,7 @@ class InboxScreen(SfogoScreen):
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
         with Container(id="panes"):
-            yield InboxList(self.store.rows_by_ids, self.now, id="inbox")
+            yield InboxList(self.store.items.by_ids, self.now, id="inbox")
             yield DetailPane(self.now, id="detail")
         yield SearchBar(id="search")
         yield HealthBar(self.db_path, self.now, self.store.data_version, id="health")
@@ -245,7 +245,7 @@ class InboxScreen(SfogoScreen):
             self.post_message(IdsLoaded(generation, ids, True, statuses, committed, keep_id,
                                         **extra))
             if counts:  # after the ids: the list paints first
-                self.post_message(CountsLoaded(store.status_counts()))
+                self.post_message(CountsLoaded(store.items.status_counts()))
 
     def on_ids_loaded(self, message: IdsLoaded) -> None:
         if message.generation != self._generation:
@@ -311,7 +311,7 @@ class InboxScreen(SfogoScreen):
     def _wake(self) -> None:
         with Store(self.db_path) as store:
             try:
-                store.wake_snoozed(now=self.now())  # a read unless something is due
+                store.marks.wake_snoozed(now=self.now())  # a read unless something is due
             except (sqlite3.Error, SfogoError):
                 pass  # read-only or busy: the next minute tries again
 
@@ -327,7 +327,7 @@ class InboxScreen(SfogoScreen):
         item_id = self.detail.item_id
         if item_id is None:
             return
-        fresh = self.store.rows_by_ids([item_id]).get(item_id)
+        fresh = self.store.items.by_ids([item_id]).get(item_id)
         if fresh is not None:
             self.detail.show(fresh)
             self._load_extras(fresh)
@@ -349,7 +349,7 @@ class InboxScreen(SfogoScreen):
         f = self.filters
         words = []
         if f.client_ids:
-            names = {c.id: c.name for c in self.store.clients()}
+            names = {c.id: c.name for c in self.store.clients.all()}
             words.append(", ".join(one_line(names.get(i, f"#{i}"), 30) for i in f.client_ids))
         if f.channels:
             words.append(",".join(CHANNEL_SHORT.get(c, c) for c in f.channels))
@@ -472,7 +472,7 @@ class InboxScreen(SfogoScreen):
         chosen = self._chosen()
         if not chosen:
             return
-        rows = self.store.rows_by_ids(chosen[:1]) if len(chosen) == 1 else {}
+        rows = self.store.items.by_ids(chosen[:1]) if len(chosen) == 1 else {}
         if len(chosen) == 1 and chosen[0] in rows:
             pinned = not rows[chosen[0]]["pinned"]
         else:
@@ -485,7 +485,7 @@ class InboxScreen(SfogoScreen):
             return
         tags = []
         if len(chosen) == 1:
-            row = self.store.rows_by_ids(chosen).get(chosen[0])
+            row = self.store.items.by_ids(chosen).get(chosen[0])
             tags = row["tags"] if row else []
         self._ask_tags(chosen, tags)
 
@@ -512,8 +512,8 @@ class InboxScreen(SfogoScreen):
         self.reload(keep=False)
 
     def action_filters(self) -> None:
-        clients = [(c.id, c.name) for c in self.store.clients()]
-        channels = sorted({a.channel for a in self.store.accounts()})
+        clients = [(c.id, c.name) for c in self.store.clients.all()]
+        channels = sorted({a.channel for a in self.store.accounts.all()})
 
         def changed(filters: Filters) -> None:
             self.filters = filters
@@ -574,7 +574,7 @@ class InboxScreen(SfogoScreen):
         if screen is not None and hasattr(screen, "refresh_row"):
             screen.refresh_row()
         if self.detail.item_id in item_ids:
-            fresh = self.store.rows_by_ids([self.detail.item_id]).get(self.detail.item_id)
+            fresh = self.store.items.by_ids([self.detail.item_id]).get(self.detail.item_id)
             if fresh is not None:
                 self.detail.show(fresh)
                 self._load_extras(fresh)
@@ -632,18 +632,18 @@ class InboxScreen(SfogoScreen):
         def write() -> None:
             with Store(self.db_path) as store:
                 if what == "seen":
-                    store.mark_seen(item_ids[0])
+                    store.marks.mark_seen(item_ids[0])
                 elif what == "pin":
-                    store.set_pinned(item_ids, pinned)
+                    store.marks.set_pinned(item_ids, pinned)
                 elif what == "tags":
                     with store.transaction():  # adding and removing: one transaction
                         if add:
-                            store.add_tags(item_ids, add)
+                            store.marks.add_tags(item_ids, add)
                         if remove:
-                            store.remove_tags(item_ids, remove)
+                            store.marks.remove_tags(item_ids, remove)
                 else:
-                    store.set_status(item_ids, status, until=until, now=now)
-                counts = store.status_counts()
+                    store.marks.set_status(item_ids, status, until=until, now=now)
+                counts = store.items.status_counts()
             self.post_message(WriteDone(seq, counts))
 
         # Not exclusive: every change must land, in whatever order the lock allows.
