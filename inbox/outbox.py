@@ -63,7 +63,7 @@ def queue_reply(store: Store, item_id: int, text: str, *, now: int) -> int:
     """Queue ``text`` as a reply to item ``item_id``; return the reply's id."""
     row = store.items.get(item_id)
     if connector_class(row["channel"]) is None:
-        raise SfogoError(f"item {item_id} came from {row['channel']!r}, which sfogo cannot "
+        raise SfogoError(f"item {item_id} came from {str(row['channel'])!r}, which sfogo cannot "
                          "reply to: answer it on its platform")
     return store.outbox.add(item_id, _clean(text), idempotency_key=uuid.uuid4().hex, now=now)
 

@@ -329,4 +329,4 @@ async def test_check_describes_the_page_and_the_instagram_account(graph, http):
     missing = Account(id=3, client_id=1, channel="instagram", handle="x",
                       settings={"url": graph.base_url, "page_id": PAGE_ID})
     with pytest.raises(ChannelError, match="ig_user_id"):
-        await Instagram(missing, http, Secrets(token="graph-token")).check()
+        await Instagram(missing, http, Secrets(token="graph-token"), clock=ManualClock(NOW)).check()

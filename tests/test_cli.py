@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NOW
 
 from sfogo.inbox import when
 from sfogo.inbox.model import Interaction
@@ -22,16 +23,17 @@ HOUR = 3600
 @pytest.fixture(autouse=True)
 def eighty_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("SFOGO_NOW", str(NOW))  # the command line's clock starts at NOW
 
 
 def seed(path: Path) -> dict[str, int]:
-    """A small inbox relative to now; returns the sfogo id of each item by external id."""
-    now = when.now()
+    """A small inbox relative to NOW; returns the sfogo id of each item by external id."""
+    now = NOW
     with Store(path) as s:
-        s.clients.add("Hotel Aurora", "vip")
-        s.clients.add("Pizzeria Da Gino", "low")
-        ig = s.accounts.add("Hotel Aurora", "instagram", "@hotelaurora")
-        fb = s.accounts.add("Pizzeria Da Gino", "facebook", "dagino")
+        s.clients.add("Hotel Aurora", "vip", now=NOW)
+        s.clients.add("Pizzeria Da Gino", "low", now=NOW)
+        ig = s.accounts.add("Hotel Aurora", "instagram", "@hotelaurora", now=NOW)
+        fb = s.accounts.add("Pizzeria Da Gino", "facebook", "dagino", now=NOW)
         s.items.upsert([
             Interaction(ig.id, "q1", "dm", now - 3 * HOUR, author_name="Giulia",
                         author_handle="@giulia", text="Avete una camera libera per sabato?"),
@@ -93,7 +95,7 @@ def test_list_json_has_the_documented_fields_and_utc_times(cli, ids):
             comment["kind"], comment["author_name"], comment["tags"], comment["status"]) == \
         ("Pizzeria Da Gino", "low", "facebook", "dagino", "comment", "Tom", ["praise"], "new")
     assert comment["created_at"].endswith("Z")
-    assert when.parse_iso(comment["created_at"]) == pytest.approx(when.now() - 1800, abs=60)
+    assert when.parse_iso(comment["created_at"]) == pytest.approx(NOW - 1800, abs=60)
     assert comment["handled_at"] is None and comment["pinned"] is False
 
 
@@ -126,9 +128,9 @@ def test_list_counts_what_it_left_out(cli, ids):
 def test_list_wakes_snoozed_items_whose_time_has_come(cli, db_path, ids):
     with Store(db_path) as s:
         account = s.accounts.get("@hotelaurora")
-        s.items.upsert([Interaction(account.id, "z1", "dm", when.now() - 5 * HOUR,
-                                    status="snoozed", snoozed_until=when.now() - 60)])
-        s.marks.set_status([ids["m1"]], "snoozed", until=when.now() + HOUR)
+        s.items.upsert([Interaction(account.id, "z1", "dm", NOW - 5 * HOUR,
+                                    status="snoozed", snoozed_until=NOW - 60)], now=NOW)
+        s.marks.set_status([ids["m1"]], "snoozed", until=NOW + HOUR, now=NOW)
     rows = {r["external_id"]: r for r in cli("list", "--json").json()}
     assert rows["z1"]["status"] == "open" and rows["z1"]["snoozed_until"] is None
     assert "m1" not in rows  # still asleep
@@ -161,12 +163,12 @@ def test_list_of_a_filter_that_matches_nothing(cli, ids):
 
 def test_long_names_and_texts_still_fit_80_columns(cli, db_path):
     with Store(db_path) as s:
-        s.clients.add("The Grand International Hotel & Spa of the Eternal City", "high")
-        a = s.accounts.add(1, "wordpress", "the-grand-international-hotel-blog")
+        s.clients.add("The Grand International Hotel & Spa of the Eternal City", "high", now=NOW)
+        a = s.accounts.add(1, "wordpress", "the-grand-international-hotel-blog", now=NOW)
         s.items.upsert([Interaction(
-            a.id, str(n), "comment", when.now() - 400 * 86400 + n,
+            a.id, str(n), "comment", NOW - 400 * 86400 + n,
             author_name="Maria Giovanna Elisabetta Carolina Rossi-Bianchi", text="word " * 200,
-        ) for n in range(3)])
+        ) for n in range(3)], now=NOW)
     for args in (["list"], ["list", "--status", "all"], ["show", "1"], ["clients"],
                  ["accounts"], ["stats"]):
         r = cli(*args)
@@ -237,7 +239,7 @@ def test_done_and_reopen(cli, db_path, ids):
     r = cli("done", str(ids["c1"]), str(ids["m1"]))
     assert (r.code, r.out.strip()) == (0, "marked 2 items done")
     row = status_of(db_path, ids["c1"])
-    assert row["status"] == "done" and abs(row["handled_at"] - when.now()) < 60
+    assert row["status"] == "done" and abs(row["handled_at"] - NOW) < 60
     assert [x["id"] for x in cli("list", "--json").json()] == [ids["q1"]]
 
     r = cli("reopen", f"{ids['c1']},{ids['c1']}")  # a repeated id counts once
@@ -257,14 +259,14 @@ def test_snooze_accepts_durations_and_wall_clock_times(cli, db_path, ids, until,
     assert r.out.startswith("snoozed 1 item until ")
     row = status_of(db_path, ids["c1"])
     assert row["status"] == "snoozed"
-    assert low <= row["snoozed_until"] - when.now() <= high
+    assert low <= row["snoozed_until"] - NOW <= high
     assert ids["c1"] not in [x["id"] for x in cli("list", "--json").json()]
     assert cli("reopen", str(ids["c1"])).code == 0
     assert status_of(db_path, ids["c1"])["snoozed_until"] is None
 
 
 def test_snooze_accepts_iso_8601(cli, db_path, ids):
-    target = when.now() + 5 * 86400
+    target = NOW + 5 * 86400
     assert cli("snooze", str(ids["q1"]), "--until", when.iso(target)).code == 0
     assert status_of(db_path, ids["q1"])["snoozed_until"] == target
 
@@ -363,8 +365,8 @@ def test_channel_settings_for_email_and_graph_accounts(cli, ids):
 def test_accounts_show_the_last_sync(cli, db_path, ids):
     with Store(db_path) as s:
         fb = s.accounts.get("dagino")
-        s.runs.add(fb.id, when.now() - 7200, when.now() - 7190, "ok", items=3)
-        s.runs.add(fb.id, when.now() - 3600, when.now() - 3590, "blocked", "action blocked")
+        s.runs.add(fb.id, NOW - 7200, NOW - 7190, "ok", items=3)
+        s.runs.add(fb.id, NOW - 3600, NOW - 3590, "blocked", "action blocked")
     data = {a["handle"]: a for a in cli("accounts", "--json").json()}
     assert data["dagino"]["last_sync"]["outcome"] == "blocked"
     assert data["dagino"]["last_sync"]["started_at"].endswith("Z")
@@ -426,7 +428,7 @@ def test_stats(cli, ids):
 def test_sfogo_db_and_db_are_both_honoured(cli, db_path, tmp_path, ids):
     other = tmp_path / "elsewhere" / "other.db"
     with Store(other) as s:
-        s.clients.add("Only Here", "low")
+        s.clients.add("Only Here", "low", now=NOW)
     names = lambda r: [c["name"] for c in r.json()]  # noqa: E731
     assert names(cli("clients", "--json")) == ["Hotel Aurora", "Pizzeria Da Gino"]  # SFOGO_DB
     assert names(cli("--db", other, "clients", "--json")) == ["Only Here"]

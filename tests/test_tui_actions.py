@@ -16,6 +16,7 @@ from tui_kit import (
 
 from sfogo.inbox.outbox import list_replies
 from sfogo.inbox.store import Store
+from sfogo.inbox.store.marks import Marks
 from sfogo.tui.screens import (
     DetailScreen, HelpScreen, InboxScreen, ReplyScreen, SnoozeScreen, TagScreen,
 )
@@ -200,13 +201,13 @@ async def test_the_item_screen_copies_pins_tags_and_replies(inbox_db):
 @pytest.mark.parametrize("size", [(40, 24)])
 async def test_select_several_then_done_them_in_one_write(inbox_db, size, monkeypatch):
     calls: list[tuple[list[int], str]] = []
-    set_status = Store.set_status
+    set_status = Marks.set_status
 
     def spy(self, ids, status, **kw):  # the real method runs; the test counts the calls
         calls.append((list(ids), status))
         return set_status(self, ids, status, **kw)
 
-    monkeypatch.setattr(Store, "set_status", spy)
+    monkeypatch.setattr(Marks, "set_status", spy)
     db_path, ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=size) as pilot:

@@ -125,7 +125,7 @@ def _watch(args: argparse.Namespace, ctx) -> int:
 
     def show(results, states) -> None:
         nonlocal drawn
-        ref = syncer.now()
+        ref = syncer.clock.now()
         # Cut, not wrapped: the redraw moves up exactly one row per account.
         lines = [excerpt(sanitize(health_line(h, ref), single_line=True), _output.width() - 1)
                  for h in states]
