@@ -358,33 +358,36 @@ def _buckets(work: WorkHours, since: int, until: int, created: list[int],
     return buckets, weekly
 
 
-def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
-                 now: int, work: WorkHours | None = None,
-                 settings: Settings | None = None, eta: dict | None = None) -> Report:
-    """Gather everything the report says about ``client_ref`` in [since, until)."""
-    work = work or WorkHours.from_config({})
-    client = store.clients.get(client_ref)
-    scope = _Scope(store, client, since, until, now, settings)
-    incidents = _incidents(scope)
+@dataclass(slots=True)
+class _Tally:
+    """One tight pass per account over bare tuples (a full period can be 250k rows)."""
 
-    # One tight pass per account over bare tuples (a full period can be 250k rows).
-    created: list[int] = []
-    resolved: list[int] = []
-    times: dict[str, list[int]] = {"all": [], "gap": [], "outside": []}
-    by_channel: dict[str, ChannelRow] = {}
-    channel_times: dict[str, list[int]] = {}
-    answered = ignored = waiting_now = late = 0
-    backlog_total = backlog_open = 0
-    backlog_cleared = 0
-    target_s = scope.rules.target_s
-    bisect_right = bisect.bisect_right
-    for account in scope.accounts:
-        starts, ends = scope.index[account.id]
+    now: int
+    target_s: int
+    created: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    in_gap: list[int] = field(default_factory=list)  # response times
+    outside: list[int] = field(default_factory=list)
+    by_channel: dict[str, ChannelRow] = field(default_factory=dict)
+    channel_times: dict[str, list[int]] = field(default_factory=dict)
+    answered: int = 0
+    ignored: int = 0
+    waiting_now: int = 0
+    late: int = 0
+    backlog_total: int = 0
+    backlog_open: int = 0
+    backlog_cleared: int = 0
+
+    def account(self, channel: str, starts: list[int], ends: list[int], rows) -> None:
+        """Count one account's items (``store.reports.period_items`` tuples)."""
+        now, target_s, bisect_right = self.now, self.target_s, bisect.bisect_right
         n_gaps = len(starts)
-        row = by_channel.setdefault(account.channel, ChannelRow(account.channel))
-        ch_times = channel_times.setdefault(account.channel, [])
-        in_times, out_times = times["gap"], times["outside"]
-        rows = store.reports.period_items(account.id, since, until, ordered=False)
+        row = self.by_channel.setdefault(channel, ChannelRow(channel))
+        ch_times = self.channel_times.setdefault(channel, [])
+        created, resolved = self.created, self.resolved
+        in_times, out_times = self.in_gap, self.outside
+        answered = ignored = waiting_now = late = backlog_total = backlog_open = 0
+        backlog_cleared = self.backlog_cleared
         for _id, _kind, c, status, handled, replied in rows:
             responded, _via, res = outcome(status, c, handled, replied)
             created.append(c)
@@ -394,18 +397,17 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
             stop = now if res is None else res
             if status == "ignored":
                 ignored += 1
-            else:
-                if responded is not None:
-                    seconds = responded - c
-                    answered += 1
-                    row.answered += 1
-                    (in_times if in_gap else out_times).append(seconds)
-                    ch_times.append(seconds)
-                    late += seconds > target_s
-                elif res is None:
-                    late += now - c > target_s
-                    waiting_now += 1
-                    row.waiting += 1
+            elif responded is not None:
+                seconds = responded - c
+                answered += 1
+                row.answered += 1
+                (in_times if in_gap else out_times).append(seconds)
+                ch_times.append(seconds)
+                late += seconds > target_s
+            elif res is None:
+                late += now - c > target_s
+                waiting_now += 1
+                row.waiting += 1
             if res is not None:
                 resolved.append(res)
             if in_gap or (k < n_gaps and starts[k] < stop):
@@ -414,13 +416,36 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
                     backlog_open += 1
                 elif res > backlog_cleared:
                     backlog_cleared = res
-    resolved.sort()
-    created.sort()
-    times["all"] = times["gap"] + times["outside"]
-    backlog_answered = backlog_total - backlog_open
+        self.answered += answered
+        self.ignored += ignored
+        self.waiting_now += waiting_now
+        self.late += late
+        self.backlog_total += backlog_total
+        self.backlog_open += backlog_open
+        self.backlog_cleared = backlog_cleared
 
+
+def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
+                 now: int, work: WorkHours | None = None,
+                 settings: Settings | None = None, eta: dict | None = None) -> Report:
+    """Gather everything the report says about ``client_ref`` in [since, until)."""
+    work = work or WorkHours.from_config({})
+    client = store.clients.get(client_ref)
+    scope = _Scope(store, client, since, until, now, settings)
+    incidents = _incidents(scope)
+    target_s = scope.rules.target_s
+    tally = _Tally(now, target_s)
+    for account in scope.accounts:
+        starts, ends = scope.index[account.id]
+        tally.account(account.channel, starts, ends,
+                      store.reports.period_items(account.id, since, until, ordered=False))
+    tally.resolved.sort()
+    tally.created.sort()
+    times = {"all": tally.in_gap + tally.outside, "gap": tally.in_gap,
+             "outside": tally.outside}
     response = {key: _stat(values, target_s) for key, values in times.items()}
-    for channel, values in channel_times.items():
+    by_channel = tally.by_channel
+    for channel, values in tally.channel_times.items():
         values.sort()
         by_channel[channel].median_s = nearest_rank(values, 50)
     for account in scope.accounts:  # ours = all - incoming (reading `outgoing` costs)
@@ -434,22 +459,23 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
     merged = _union(clip)
     sync = _union([c for c, i in zip(clip, incidents) if i.source == "sync"])
     away = _union([c for c, i in zip(clip, incidents) if i.source == "away"])
-    buckets, weekly = _buckets(work, since, until, created, resolved, merged)
-
+    buckets, weekly = _buckets(work, since, until, tally.created, tally.resolved, merged)
+    backlog_total, backlog_open = tally.backlog_total, tally.backlog_open
     return Report(
         client=client, since=since, until=until, now=now, tz_name=work.tz.key,
         target_s=target_s, accounts=list(scope.labels.values()),
-        incidents=incidents, received=len(created), answered=answered, ignored=ignored,
-        waiting_now=waiting_now, late=late,
+        incidents=incidents, received=len(tally.created), answered=tally.answered,
+        ignored=tally.ignored, waiting_now=tally.waiting_now, late=tally.late,
         response=response,
         channels=sorted(by_channel.values(), key=lambda r: (-r.received, r.channel)),
         buckets=buckets, weekly=weekly,
         affected_s=sum(hi - lo for lo, hi in merged),
         affected_work_s=sum(work.seconds_between(lo, hi) for lo, hi in merged),
         sync_s=sum(hi - lo for lo, hi in sync), away_s=sum(hi - lo for lo, hi in away),
-        backlog_total=backlog_total, backlog_answered=backlog_answered,
+        backlog_total=backlog_total, backlog_answered=backlog_total - backlog_open,
         backlog_open=backlog_open,
-        backlog_cleared_at=backlog_cleared if backlog_total and not backlog_open else None,
+        backlog_cleared_at=(tally.backlog_cleared if backlog_total and not backlog_open
+                            else None),
         eta=eta or {"status": "none", "at": None},
         waiting=_oldest_waiting(scope), period_gaps=merged,
     )

@@ -68,7 +68,7 @@ from typing import NamedTuple
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
-from sfogo.inbox.store.triage import TriageIndex
+from sfogo.inbox.store.triage import StreamReader, TriageIndex
 from sfogo.inbox.triage_keys import (  # noqa: F401 (KIND_CODES, encode_key: the key layout)
     KEY_SPAN, KEYED_STATUSES, KIND_CODES, decode_key, encode_key,
 )
@@ -391,12 +391,11 @@ class _Stream:
         self.chunk = 4
         self.done = False
 
-    def next(self, index: TriageIndex, status: str | None) -> tuple[int, int] | None:
+    def next(self, read: StreamReader) -> tuple[int, int] | None:
         if self.pos >= len(self.buf):
             if self.done:
                 return None
-            self.buf = index.stream(self.key, self.lo, self.hi, (self.last_t, self.last_id),
-                                    self.chunk, status=status)
+            self.buf = read(self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk)
             self.pos = 0
             if len(self.buf) < self.chunk:
                 self.done = True
@@ -492,11 +491,11 @@ def iter_triage(store: Store, flt: InboxFilter | None, settings: Settings | None
         if brute:
             candidates += _brute(store, replace(flt, statuses=brute), scorer, before)
     heapq.heapify(candidates)
-    status = _stream_status(indexed)
+    read = store.triage.stream_reader(_stream_status(indexed))
     heads: list[tuple] = []
     if indexed:
-        heads = _open_streams(store.triage, flt, status, scorer, before)
-    yield from _merge(store.triage, status, scorer, candidates, heads)
+        heads = _open_streams(store.triage, read, flt, scorer, before)
+    yield from _merge(read, scorer, candidates, heads)
 
 
 def _stream_status(indexed: tuple[str, ...]) -> str | None:
@@ -522,7 +521,7 @@ def _allowed(flt: InboxFilter, scorer: _Scorer, key: int,
     return flt.pinned is None or bool(flt.pinned) == static["pinned"]
 
 
-def _open_streams(index: TriageIndex, flt: InboxFilter, status: str | None, scorer: _Scorer,
+def _open_streams(index: TriageIndex, read: StreamReader, flt: InboxFilter, scorer: _Scorer,
                   before: Mapping[int, int] | None) -> list[tuple]:
     """The streams' first entries as a heap of (-bound, created_at, id, seq, stream)."""
     now = scorer.now
@@ -540,14 +539,14 @@ def _open_streams(index: TriageIndex, flt: InboxFilter, status: str | None, scor
             if lo > top:
                 continue
             stream = _Stream(key, lo, top)
-            item = stream.next(index, status)
+            item = stream.next(read)
             if item is not None:
                 heads.append((-scorer.bound(key, item[1]), item[1], item[0], id(stream), stream))
     heapq.heapify(heads)
     return heads
 
 
-def _merge(index: TriageIndex, status: str | None, scorer: _Scorer, candidates: list[tuple],
+def _merge(read: StreamReader, scorer: _Scorer, candidates: list[tuple],
            heads: list[tuple]) -> Iterator[Ranked]:
     """The threshold merge: emit a candidate once no unread head can beat it."""
     push, pop = heapq.heappush, heapq.heappop
@@ -560,7 +559,7 @@ def _merge(index: TriageIndex, status: str | None, scorer: _Scorer, candidates: 
         score, in_gap, closed = scorer.exact(stream.key, t)
         account_id = stream.key // KEY_SPAN
         push(candidates, (-score, t, item_id, account_id, in_gap, closed))
-        item = stream.next(index, status)
+        item = stream.next(read)
         if item is not None:
             push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], id(stream),
                          stream))

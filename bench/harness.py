@@ -96,11 +96,14 @@ def file_mb(path: Path) -> float:
 
 
 def _demo_fingerprint() -> str:
-    """Changes whenever the demo generator or the schema changes: stale caches rebuild."""
-    from sfogo.inbox import demo, demo_text, schema
+    """Changes whenever the demo generator, the schema or the way items are stored (their
+    triage keys) changes: stale caches rebuild."""
+    from sfogo.inbox import schema, triage_keys
+    from sfogo.inbox.store import items
+    from sfogo.tui.demo import build, text
 
     digest = hashlib.sha256()
-    for module in (demo, demo_text, schema):
+    for module in (build, text, schema, items, triage_keys):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -88,10 +88,13 @@ class Keywords:
     urgent: tuple[str, ...] = DEFAULT_URGENT_WORDS
     question: tuple[str, ...] = DEFAULT_QUESTION_WORDS
     _patterns: list = field(default_factory=list, compare=False, repr=False)
+    _fingerprint: list = field(default_factory=list, compare=False, repr=False)
 
     @property
     def fingerprint(self) -> str:
-        return keyword_fingerprint(self.urgent, self.question)
+        if not self._fingerprint:  # read on every triage page: hashed once
+            self._fingerprint.append(keyword_fingerprint(self.urgent, self.question))
+        return self._fingerprint[0]
 
     def flags(self, text: str) -> tuple[bool, bool]:
         """(has urgent words, has a question)."""

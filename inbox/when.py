@@ -34,7 +34,9 @@ def parse_duration(text: str) -> int:
 
 def _local_tz(tz: tzinfo | None, ref: int) -> tzinfo:
     """``tz``, else the local zone's offset at ``ref`` (not at the machine's now)."""
-    return tz if tz is not None else datetime.fromtimestamp(ref).astimezone().tzinfo  # type: ignore[return-value]
+    if tz is not None:
+        return tz
+    return datetime.fromtimestamp(ref).astimezone().tzinfo  # type: ignore[return-value]
 
 
 def _clock(text: str) -> tuple[int, int] | None:

@@ -181,7 +181,8 @@ def test_a_reply_whose_answer_was_cut_is_found_not_posted_twice(world, bsky):
     uri = bsky.mention(did, text="@acme.bsky.social do you deliver?")
     world.sync()
     item_id = world.store.items.page(None, limit=None)[0]["id"]
-    reply_id = queue_reply(world.store, item_id, "We do, everywhere in Italy.", now=world.clock.now())
+    reply_id = queue_reply(world.store, item_id, "We do, everywhere in Italy.",
+                           now=world.clock.now())
     bsky.faults.set("reset", paths="createRecord", count=1)  # accepted, answer cut
 
     first = world.send()[_label(account)]
@@ -200,7 +201,8 @@ def test_a_deleted_parent_holds_the_reply(world, bsky):
     account, did = world.bluesky_account(bsky, "acme.bsky.social")
     uri = bsky.mention(did)
     world.sync()
-    reply_id = queue_reply(world.store, world.store.items.page(None, limit=None)[0]["id"], "Thanks!", now=world.clock.now())
+    reply_id = queue_reply(world.store, world.store.items.page(None, limit=None)[0]["id"],
+                           "Thanks!", now=world.clock.now())
     del bsky.posts[uri]
     world.send()
     reply = get_reply(world.store, reply_id)

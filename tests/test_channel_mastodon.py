@@ -84,7 +84,8 @@ def test_a_reply_matches_the_parents_visibility_and_carries_the_idempotency_key(
     world.sync()
     item_id = world.store.conn.execute(
         "SELECT id FROM interactions WHERE external_id = ?", (str(dm),)).fetchone()[0]
-    reply_id = queue_reply(world.store, item_id, "It left the warehouse today.", now=world.clock.now())
+    reply_id = queue_reply(world.store, item_id, "It left the warehouse today.",
+                           now=world.clock.now())
 
     result = world.sync()[f"mastodon:{account.handle}"]
 

@@ -101,7 +101,8 @@ def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_acc
                     if p["record"].get("reply", {}).get("parent", {}).get("uri") == parent]
     world.clock = FakeClock(int(__import__("time").time()))
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, parent), "On its way!", now=world.clock.now())
+    reply_id = queue_reply(world.store, _item_id(world, parent), "On its way!",
+                           now=world.clock.now())
 
     _send_in_a_process_killed_after_the_server_accepted(world, emu, path)
 
@@ -121,7 +122,8 @@ def test_after_the_idempotency_key_expired_the_reply_is_looked_up_not_repeated(w
     acme, acme_id = world.mastodon_account(masto, "acme")
     status = masto.mention(acme_id, visibility="unlisted")
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, status), "Thank you!", now=world.clock.now())
+    reply_id = queue_reply(world.store, _item_id(world, status), "Thank you!",
+                           now=world.clock.now())
     masto.faults.set("reset", paths=r"/api/v1/statuses$", count=1)  # accepted, answer cut
 
     world.send()
@@ -140,7 +142,8 @@ def test_a_deleted_parent_holds_the_reply_which_can_be_edited_retried_or_dropped
     gone = masto.mention(acme_id)
     kept = masto.mention(acme_id)
     world.sync()
-    first = queue_reply(world.store, _item_id(world, gone), "Sorry to hear that", now=world.clock.now())
+    first = queue_reply(world.store, _item_id(world, gone), "Sorry to hear that",
+                        now=world.clock.now())
     second = queue_reply(world.store, _item_id(world, kept), "Thanks!", now=world.clock.now())
     masto.delete_status(gone)
 

@@ -299,7 +299,8 @@ def _plan_of(store: Store, run) -> list[str]:
 def test_listing_pages_are_ordered_by_an_index(store, statuses, index):
     _fill(store, 20_000)
     flt = InboxFilter(statuses=statuses)
-    for run in (lambda: store.items.page(flt, limit=50), lambda: list(store.items.iter_rows(flt, limit=50)),
+    for run in (lambda: store.items.page(flt, limit=50),
+                lambda: list(store.items.iter_rows(flt, limit=50)),
                 lambda: store.items.ids(flt, limit=50)):
         plan = _plan_of(store, run)
         assert not any("TEMP B-TREE" in step for step in plan), plan

@@ -10,6 +10,9 @@ from ..rows import AccountOwner
 from ._part import Part
 
 _SELECT = "SELECT id, client_id, channel, handle, display_name, settings, cursor FROM accounts"
+# Plain strings from SQLite -> enum members (a dict lookup; every triage page reads these).
+_TIER = {t.value: t for t in Tier}
+_CHANNEL = {c.value: c for c in Channel}
 
 
 def _account(row) -> Account:
@@ -94,7 +97,7 @@ class Accounts(Part):
 
     def owners(self) -> list[AccountOwner]:
         """Every account with its client, by client name then account id."""
-        return [AccountOwner(aid, cid, name, Tier(tier), own, Channel(channel), handle)
+        return [AccountOwner(aid, cid, name, _TIER[tier], own, _CHANNEL[channel], handle)
                 for aid, cid, name, tier, own, channel, handle in self._conn.execute(
                     "SELECT a.id, c.id, c.name, c.tier, c.target_s, a.channel, a.handle"
                     " FROM accounts a JOIN clients c ON c.id = a.client_id"

@@ -62,15 +62,17 @@ _STATUS = {s.value: s for s in Status}
 
 
 def _row(r: Sequence) -> ItemRow:
-    row = dict(zip(ROW_COLUMNS, r))
-    row["tier"] = _TIER[row["tier"]]
-    row["channel"] = _CHANNEL[row["channel"]]
-    row["kind"] = _KIND[row["kind"]]
-    row["status"] = _STATUS[row["status"]]
-    row["pinned"] = bool(row["pinned"])
-    row["outgoing"] = bool(row["outgoing"])
-    row["tags"] = []
-    return row  # type: ignore[return-value]
+    """A row of ``_ROW_SELECT`` as an :class:`ItemRow` (a dict literal: faster than
+    ``dict(zip(ROW_COLUMNS, r))`` and the conversions after it, measured 1.5 against 2 µs)."""
+    return {
+        "id": r[0], "client": r[1], "tier": _TIER[r[2]], "channel": _CHANNEL[r[3]],
+        "account": r[4], "kind": _KIND[r[5]], "author_name": r[6], "author_handle": r[7],
+        "text": r[8], "url": r[9], "created_at": r[10], "fetched_at": r[11],
+        "status": _STATUS[r[12]], "snoozed_until": r[13], "handled_at": r[14],
+        "pinned": bool(r[15]), "outgoing": bool(r[16]), "thread_ref": r[17],
+        "parent_ref": r[18], "external_id": r[19], "account_id": r[20], "client_id": r[21],
+        "tags": [],
+    }
 
 
 class Items(Part):

@@ -74,7 +74,8 @@ class SyncRuns(Part):
     def failed(self, account_id: int, *, since: int | None = None,
                until: int | None = None) -> list[FailedRun]:
         """The account's failed runs started in [since, until], in (started_at, id) order
-        (a partial index holds only the failures)."""
+        (a partial index holds only the failures), as bare tuples: a triage page reads
+        every failure, thousands after a long outage."""
         sql = ("SELECT id, started_at, outcome, detail FROM sync_runs"
                " WHERE account_id = ? AND outcome != 'ok'")
         params: list = [account_id]
@@ -84,8 +85,7 @@ class SyncRuns(Part):
         if until is not None:
             sql += " AND started_at <= ?"
             params.append(until)
-        return [FailedRun(i, s, SyncOutcome(o), d) for i, s, o, d in self._conn.execute(
-            sql + " ORDER BY started_at, id", params)]
+        return self._conn.execute(sql + " ORDER BY started_at, id", params).fetchall()
 
     def oks_from(self, account_id: int, started_at: int) -> Iterator[tuple[int, int]]:
         """(started_at, id) of the account's successful runs from ``started_at`` on, in

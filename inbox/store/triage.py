@@ -15,7 +15,7 @@ seek each and :meth:`TriageIndex.stream` reads a stream in chunks with keyset pa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..triage_keys import Keywords
 from ._part import Part
@@ -48,11 +48,17 @@ _META = ("keywords", "urgent_words", "question_words")
 
 # (id, account_id, kind, pinned, text, created_at): what scoring an unkeyed item needs.
 ScoringRow = tuple[int, int, str, int, str, int]
+# read(key, lo, hi, after_t, after_id, limit) -> [(id, created_at), ...]
+StreamReader = Callable[[int, int, int, int, int, int], list[tuple[int, int]]]
 
 
 def stream_sql(status: str | None = None) -> str:
     """:data:`STREAM_SQL` for both indexed statuses, or narrowed to one."""
-    return STREAM_SQL.format(status=" AND i.status = ?" if status else "")
+    return _STREAM_ONE if status else _STREAM_BOTH
+
+
+_STREAM_BOTH = STREAM_SQL.format(status="")
+_STREAM_ONE = STREAM_SQL.format(status=" AND i.status = ?")
 
 
 class TriageIndex(Part):
@@ -145,11 +151,21 @@ class TriageIndex(Part):
                status: str | None = None) -> list[tuple[int, int]]:
         """Up to ``limit`` (id, created_at) of one key's open items in [lo, hi] of
         created_at, after ``after`` = (created_at, id), oldest first."""
-        after_t, after_id = after
-        params = [key, max(lo, after_t), hi, after_t, after_id]
+        return self.stream_reader(status)(key, lo, hi, after[0], after[1], limit)
+
+    def stream_reader(self, status: str | None = None) -> StreamReader:
+        """:meth:`stream` as a plain function ``read(key, lo, hi, after_t, after_id,
+        limit)``, for the merge's inner loop (hundreds of reads per page)."""
+        execute = self._conn.execute
         if status:
-            params.append(status)
-        return self._conn.execute(stream_sql(status), [*params, limit]).fetchall()
+            def read(key, lo, hi, after_t, after_id, limit):
+                return execute(_STREAM_ONE, (key, lo if lo > after_t else after_t, hi, after_t,
+                                             after_id, status, limit)).fetchall()
+        else:
+            def read(key, lo, hi, after_t, after_id, limit):
+                return execute(_STREAM_BOTH, (key, lo if lo > after_t else after_t, hi,
+                                              after_t, after_id, limit)).fetchall()
+        return read
 
     def keyed_open(self) -> list[tuple[int, int, int]]:
         """(id, key, created_at) of every keyed open item: one pass over the covering index."""

@@ -264,7 +264,8 @@ def cmd_client_add(args: argparse.Namespace, ctx) -> int:
     if args.tier not in TIERS:
         raise SfogoError(f"unknown tier {args.tier!r}: use one of {', '.join(TIERS)}")
     target = when.parse_duration(args.target) if args.target else None
-    client = ctx.store.clients.add(sanitize(args.name, single_line=True), args.tier, target, now=ctx.clock.now())
+    client = ctx.store.clients.add(sanitize(args.name, single_line=True), args.tier, target,
+                                   now=ctx.clock.now())
     print(f"added client {client.name!r} ({client.tier}, replies within "
           f"{_output.duration(client.effective_target_s)}), id {client.id}")
     return 0

@@ -17,7 +17,7 @@ now, Rome local time where it says so):
 
 Speed: a million rows must build in well under a minute, so rows are plain tuples generated
 in time order from pre-rendered text pools with one ``random.Random``, inserted with
-``Store.bulk_load`` in one transaction.
+``store.items.bulk_load`` in one transaction.
 """
 from __future__ import annotations
 
@@ -390,6 +390,8 @@ def build_demo(store: Store, *, seed: int = 0, size: int | None = None, now: int
 
 
 def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
+    # Long: one deterministic pass whose random draws must stay in this order (same seed,
+    # same demo), so it reads top to bottom rather than across helpers.
     now = win.now
     created = now - 120 * DAY
     clients = []

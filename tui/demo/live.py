@@ -211,6 +211,7 @@ def run_live(store, *, clock: Clock, out: Callable[[str], None] = print, seed: i
              pause: float = 0.8) -> dict:
     """Start the emulators, sync, break four of them, sync, queue two replies, recover,
     sync. Returns counts for the caller's summary."""
+    # Long: the story is told in order, one numbered step after the other.
     global last_demo
     from sfogo.inbox.outbox import get_reply, queue_reply
 
