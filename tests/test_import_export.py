@@ -318,7 +318,7 @@ def test_export_streams_rows(db_path):
     with Store(db_path) as s:
         s.clients.add("Big", "normal", now=NOW)
         account = s.accounts.add("Big", "x", "@big", now=NOW)
-        with s.items.bulk_load() as conn:
+        with s.items.bulk_load():
             s.items.insert_rows([(account.id, str(i), "mention", "", "", f"t{i}", "", "", "", 0,
                                   NOW + i, NOW + i, "new", None, None, 0) for i in range(1200)])
 

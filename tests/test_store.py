@@ -275,7 +275,7 @@ def _fill(store: Store, n: int) -> None:
         for i in range(n)
     ]
     assert len(rows[0]) == len(INSERT_COLUMNS)
-    with store.items.bulk_load() as conn:
+    with store.items.bulk_load():
         store.items.insert_rows(rows)
 
 

@@ -321,7 +321,7 @@ def _random_world(path, seed: int = 7, n: int = 3000) -> Store:
                      status, NOW + DAY if status == "snoozed" else None,
                      NOW if status in ("done", "ignored") else None,
                      int(rng.random() < 0.03)))
-    with store.items.bulk_load() as conn:
+    with store.items.bulk_load():
         store.items.insert_rows(rows)
     for acc in accounts[::3]:  # sync gaps on some accounts, one still open
         store.runs.add(acc.id, NOW - 6 * DAY, NOW - 6 * DAY + 5, "ok")

@@ -395,7 +395,7 @@ async def test_a_large_inbox_pages_rows_and_keeps_memory_bounded(db_path):
     with Store(db_path) as store:
         store.clients.add("Big", "normal", now=NOW)
         account = store.accounts.add("Big", "email", "big@example.com", now=NOW)
-        with store.items.bulk_load() as conn:
+        with store.items.bulk_load():
             store.items.insert_rows((
                 (account.id, f"m{i}", "email", f"Person {i}", "", f"message {i}", "", "", "",
                  0, NOW - i, NOW, "new", None, None, 0)

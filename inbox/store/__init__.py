@@ -1,8 +1,9 @@
 """The one SQLite file, and every query sfogo runs on it.
 
-``Store`` (:mod:`.database`) owns the connection and reaches each kind of thing the file
-holds through a typed collaborator; ``backlog/`` and ``tui/`` call these named functions,
-never SQL, so another engine could stand behind the same names::
+``Store`` (:mod:`.database`) owns the connection (open, migrate, transaction, data_version,
+optimize, close) and reaches each kind of thing the file holds through a typed collaborator.
+``backlog/`` and ``tui/`` call these named functions, never SQL, so a second engine can
+stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
 
     store.clients    clients.py    add, all, get, own_targets, count
     store.accounts   accounts.py   add, all, get, update, ids, owners, count
@@ -13,9 +14,9 @@ never SQL, so another engine could stand behind the same names::
     store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
                                    wake_snoozed
     store.triage     triage.py     fingerprint, set_keywords, writing_keywords,
-                                   fill_missing, missing; open_keys, stream, keyed_open,
-                                   unkeyed, scoring_rows, backlog_groups, count_before,
-                                   unkeyed_brief
+                                   fill_missing, missing; open_keys, stream, stream_reader,
+                                   keyed_open, unkeyed, scoring_rows, backlog_groups,
+                                   count_before, unkeyed_brief
     store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,
                                    failed, oks_from
     store.away       runs.py       add, all, current, end
