@@ -290,7 +290,7 @@ def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
     text = "\n".join(lines)
     accounts = store.accounts.all(store.clients.get(LIVE_CLIENT).id)
     assert {"mastodon", "bluesky"} <= {a.channel for a in accounts}
-    total = store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    total = store.items.total()
     assert summary["items"] == total > 300
     assert "down, a gap is recorded" in text and "rate limited, a gap is recorded" in text
     assert "1 reply sent" in text
