@@ -112,8 +112,10 @@ class Items(Part):
         with self._store.transaction() as conn:
             keywords = triage.writing_keywords()
             before = conn.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
+            written = 0  # rows inserted or updated (an unchanged re-fetch writes nothing)
             for item in items:
-                conn.execute(_UPSERT_SQL, self._insert_tuple(item, now, keywords))
+                written += conn.execute(_UPSERT_SQL,
+                                        self._insert_tuple(item, now, keywords)).rowcount
                 if item.tags:
                     new_id = conn.execute(
                         "SELECT id FROM interactions WHERE account_id = ? AND external_id = ?",
@@ -125,7 +127,8 @@ class Items(Part):
             after = conn.execute(
                 "SELECT count(*) FROM interactions WHERE id > ?", (before,)
             ).fetchone()[0]
-            triage.fill_missing()  # an edited text cleared its item's key
+            if written > after:  # an edited text cleared its item's key
+                triage.fill_missing()
         return after
 
     @contextmanager
