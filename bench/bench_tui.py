@@ -47,7 +47,7 @@ SEARCH_WORDS = ("rimborso", "room", "refund", "parcheggio", "terrace", "dashboar
                 "invoice", "crash", "booking", "fattura", "grazie")
 
 
-def _child(db_path: str, now: int | None) -> None:
+def _child(db_path: str, now: int) -> None:
     """Runs in the measuring process: print the seconds from construction to first frame."""
     import asyncio
     import os
@@ -83,7 +83,7 @@ def _child(db_path: str, now: int | None) -> None:
     print(json.dumps({"first_paint_s": asyncio.run(run())}))
 
 
-def _keys_child(db_path: str, now: int | None) -> None:
+def _keys_child(db_path: str, now: int) -> None:
     """Runs in the measuring process: key-to-frame times and peak memory, as JSON."""
     import asyncio
     import os
@@ -194,7 +194,7 @@ def _keys_child(db_path: str, now: int | None) -> None:
     print(json.dumps(asyncio.run(run())))
 
 
-def _run_child(func: str, db_path: Path, now: int | None) -> dict:
+def _run_child(func: str, db_path: Path, now: int) -> dict:
     out = subprocess.run(
         [sys.executable, "-c",
          f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_tui import {func};"
@@ -206,7 +206,7 @@ def _run_child(func: str, db_path: Path, now: int | None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _measure(db_path: Path, now: int | None) -> float:
+def _measure(db_path: Path, now: int) -> float:
     samples = [_run_child("_child", db_path, now)["first_paint_s"] for _ in range(RUNS)]
     return statistics.median(samples)
 

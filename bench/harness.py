@@ -203,7 +203,7 @@ class BenchEnv:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def build_demo_file(path: Path, *, size: int, seed: int = 0, now: int | None = None) -> dict:
+def build_demo_file(path: Path, *, size: int, now: int, seed: int = 0) -> dict:
     """Build a demo of ``size`` items into the new file ``path``; return the demo summary."""
     from sfogo.tui.demo.build import build_demo
     from sfogo.inbox.store import Store
