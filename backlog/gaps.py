@@ -59,56 +59,36 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
     good runs for every failure. A gap keeps its real end even when that lies after
     ``until`` (a report on last week must not call a gap closed since "still open").
     """
-    conn = store.conn
-    accounts = {
-        r[0]: r[1:] for r in conn.execute(
-            "SELECT a.id, a.channel || ':' || a.handle, c.id, c.name"
-            " FROM accounts a JOIN clients c ON c.id = a.client_id"
-        )
-    }
+    runs = store.runs
     gaps: list[Gap] = []
-    for account_id, (label, client_id, client) in accounts.items():
+    for owner in store.accounts.owners():
+        account_id = owner.account_id
         start = None
         if since is not None:
             # Begin at the last success before `since`, so a gap that started earlier and
             # reaches into the window is seen whole.
-            start = conn.execute(
-                "SELECT max(started_at) FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
-                " AND started_at < ?", (account_id, since),
-            ).fetchone()[0]
-        sql = ("SELECT id, started_at, outcome, detail FROM sync_runs"
-               " WHERE account_id = ? AND outcome != 'ok'")
-        params: list = [account_id]
-        if start is not None:
-            sql += " AND started_at >= ?"
-            params.append(start)
-        if until is not None:
-            sql += " AND started_at <= ?"
-            params.append(until)
+            last_ok = runs.last_ok(account_id, before=since)
+            start = None if last_ok is None else last_ok[1]
 
         def next_ok(started_at: int, run_id: int) -> tuple[int, int] | None:
             """The first successful run after this one, in (started_at, id) order."""
-            for key in conn.execute(
-                "SELECT started_at, id FROM sync_runs WHERE account_id = ? AND started_at >= ?"
-                " AND outcome = 'ok' ORDER BY started_at, id", (account_id, started_at),
-            ):
+            for key in runs.oks_from(account_id, started_at):
                 if key > (started_at, run_id):
                     return key
             return None
 
         current: Gap | None = None
         closing: tuple[int, int] | None = None
-        for run_id, started_at, outcome, detail in conn.execute(
-            sql + " ORDER BY started_at, id", params
-        ).fetchall():
+        for run_id, started_at, outcome, detail in runs.failed(account_id, since=start,
+                                                               until=until):
             if current is None or (closing is not None and (started_at, run_id) > closing):
                 if current is not None:
                     gaps.append(current)
                 closing = next_ok(started_at, run_id)
                 current = Gap(kind=outcome, started_at=started_at,
                               ended_at=closing[0] if closing else None, source="sync",
-                              account_id=account_id, account=label, client_id=client_id,
-                              client=client)
+                              account_id=account_id, account=owner.label,
+                              client_id=owner.client_id, client=owner.client)
             current.runs += 1
             current.kinds[outcome] = current.kinds.get(outcome, 0) + 1
             current.detail = detail
@@ -120,23 +100,17 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
 
 
 def _away_gaps(store: Store) -> list[Gap]:
-    return [
-        Gap(kind=reason, started_at=start, ended_at=end, source="away", detail=note,
-            away_id=away_id)
-        for away_id, start, end, reason, note in store.conn.execute(
-            "SELECT id, started_at, ended_at, reason, note FROM away_periods ORDER BY started_at"
-        )
-    ]
+    return [Gap(kind=p.reason, started_at=p.started_at, ended_at=p.ended_at, source="away",
+                detail=p.note, away_id=p.id) for p in store.away.all()]
 
 
 def find_gaps(store: Store, *, since: int | None = None, until: int | None = None,
-              client_id: int | None = None, now: int | None = None) -> list[Gap]:
+              client_id: int | None = None, now: int) -> list[Gap]:
     """Every gap overlapping [since, until], oldest first.
 
     ``client_id`` keeps the gaps that touched that client's accounts (away periods touch
     every client).
     """
-    now = when.now() if now is None else now
     lo = since if since is not None else 0
     hi = until if until is not None else now
     gaps = [g for g in _sync_gaps(store, since, until) + _away_gaps(store)
@@ -149,17 +123,13 @@ def find_gaps(store: Store, *, since: int | None = None, until: int | None = Non
 
 def open_away(store: Store) -> tuple[int, int, str] | None:
     """The open away period (id, started_at, reason), if the manager is away now."""
-    row = store.conn.execute(
-        "SELECT id, started_at, reason FROM away_periods WHERE ended_at IS NULL"
-        " ORDER BY started_at DESC LIMIT 1"
-    ).fetchone()
-    return tuple(row) if row else None
+    current = store.away.current()
+    return None if current is None else (current.id, current.started_at, current.reason)
 
 
 def record_away(store: Store, reason: str = "away", *, start: int | None = None,
-                end: int | None = None, note: str = "", now: int | None = None) -> int:
+                end: int | None = None, note: str = "", now: int) -> int:
     """Record an away period (open-ended without ``end``); return its id."""
-    now = when.now() if now is None else now
     if reason not in AWAY_REASONS:
         raise SfogoError(f"unknown reason {reason!r}: use one of {', '.join(AWAY_REASONS)}")
     start = now if start is None else start
@@ -171,17 +141,15 @@ def record_away(store: Store, reason: str = "away", *, start: int | None = None,
             raise SfogoError(
                 f"already {current[2]} since {when.iso(current[1])}: run 'sfogo back' first"
             )
-    return store.add_away(start, end, reason, note)
+    return store.away.add(start, end, reason, note)
 
 
-def end_away(store: Store, *, now: int | None = None) -> tuple[int, int, int, str]:
+def end_away(store: Store, *, now: int) -> tuple[int, int, int, str]:
     """End the open away period; return (id, started_at, ended_at, reason)."""
-    now = when.now() if now is None else now
     current = open_away(store)
     if current is None:
         raise SfogoError("you are not away: 'sfogo away' records a period")
     away_id, started_at, reason = current
     ended_at = max(now, started_at + 1)
-    with store.transaction() as conn:
-        conn.execute("UPDATE away_periods SET ended_at = ? WHERE id = ?", (ended_at, away_id))
+    store.away.end(away_id, ended_at)
     return away_id, started_at, ended_at, reason

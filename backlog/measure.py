@@ -7,20 +7,19 @@ account (now, while a gap is still open) is backlog.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
-from sfogo.inbox import when
 from sfogo.inbox.store import InboxFilter, Store
+from sfogo.inbox.triage_keys import KEY_SPAN, decode_key
 
 from .gaps import Gap, find_gaps
 from .settings import Settings
-from .triage import KEY_SPAN, decode_key
 
 
 def cutoffs(store: Store, gaps: list[Gap], now: int) -> dict[int, int]:
     """Per account id: items created before this time (and still open) are backlog."""
     result: dict[int, int] = {}
-    account_ids = [r[0] for r in store.conn.execute("SELECT id FROM accounts")]
+    account_ids = store.accounts.ids()
     for gap in gaps:
         end = gap.end_or(now)
         for account_id in (account_ids if gap.account_id is None else [gap.account_id]):
@@ -29,26 +28,23 @@ def cutoffs(store: Store, gaps: list[Gap], now: int) -> dict[int, int]:
     return result
 
 
-def backlog_filter(store: Store, *, now: int | None = None, gaps: list[Gap] | None = None,
+def backlog_filter(store: Store, *, now: int, gaps: list[Gap] | None = None,
                    base: InboxFilter | None = None) -> InboxFilter:
     """An InboxFilter (narrowing ``base``) that keeps only backlog items."""
-    now = when.now() if now is None else now
     gaps = find_gaps(store, now=now) if gaps is None else gaps
     flt = base or InboxFilter(statuses=("new", "open", "snoozed"))
-    add_cutoffs(flt, cutoffs(store, gaps, now))
-    return flt
+    return with_cutoffs(flt, cutoffs(store, gaps, now))
 
 
-def add_cutoffs(flt: InboxFilter, limits: dict[int, int]) -> None:
-    """Narrow ``flt`` (in place) to items older than their account's cutoff in ``limits``
-    (account id -> epoch seconds); with no cutoffs, to nothing."""
-    if not limits:
-        flt.extra_where.append("0")
-        return
-    terms = " OR ".join("(i.account_id = ? AND i.created_at < ?)" for _ in limits)
-    flt.extra_where.append(f"({terms})")
-    for account_id, cutoff in sorted(limits.items()):
-        flt.extra_params += [account_id, cutoff]
+def with_cutoffs(flt: InboxFilter, limits: dict[int, int] | None) -> InboxFilter:
+    """``flt`` narrowed to items older than their account's cutoff in ``limits`` (account
+    id -> epoch seconds; an account not named keeps nothing); ``None``: ``flt`` as it is."""
+    if limits is None:
+        return flt
+    if flt.before is not None:  # both limits hold: the earlier cutoff, on shared accounts
+        limits = {acc: min(t, flt.before[acc]) for acc, t in limits.items()
+                  if acc in flt.before}
+    return replace(flt, before=dict(limits))
 
 
 @dataclass(slots=True)
@@ -87,7 +83,7 @@ class ClientBacklog:
         return data
 
 
-def summarize(store: Store, settings: Settings | None = None, *, now: int | None = None,
+def summarize(store: Store, settings: Settings | None = None, *, now: int,
               gaps: list[Gap] | None = None) -> list[ClientBacklog]:
     """Per client (every client, by name): the backlog's size, kinds, channels, age, lateness.
 
@@ -95,60 +91,39 @@ def summarize(store: Store, settings: Settings | None = None, *, now: int | None
     key carries account and kind, and stays right even when keyword lists change); items
     whose key is not computed yet and snoozed items are few and counted row by row.
     """
-    now = when.now() if now is None else now
     settings = settings or Settings()
     gaps = find_gaps(store, now=now) if gaps is None else gaps
     limits = cutoffs(store, gaps, now)
-    conn = store.conn
-    accounts: dict[int, tuple[int, str, str]] = {}
-    result: dict[int, ClientBacklog] = {}
-    for aid, cid, channel, name, tier, own in conn.execute(
-        "SELECT a.id, c.id, a.channel, c.name, c.tier, c.target_s"
-        " FROM clients c LEFT JOIN accounts a ON a.client_id = c.id ORDER BY c.name, a.id"
-    ):
-        if cid not in result:
-            result[cid] = ClientBacklog(cid, name, tier, settings.target_s(tier, cid, own))
-        if aid is not None:
-            accounts[aid] = (cid, channel, tier)
+    result = {c.id: ClientBacklog(c.id, c.name, c.tier, settings.target_s(c.tier, c.id,
+                                                                          c.target_s))
+              for c in store.clients.all()}
+    accounts = {o.account_id: (o.client_id, o.channel) for o in store.accounts.owners()}
     for gap in gaps:
         for entry in result.values():
             if gap.client_id in (None, entry.client_id):
                 entry.gaps += 1
                 entry.open_gaps += gap.is_open
 
+    triage = store.triage
     for aid, cutoff in limits.items():
         if aid not in accounts:
             continue
-        cid, channel, _tier = accounts[aid]
+        cid, channel = accounts[aid]
         entry = result[cid]
         late = now - entry.target_s
-        for key, count, oldest, past in conn.execute(
-            "SELECT i.triage_key, count(*), min(i.created_at), sum(i.created_at <= ?)"
-            " FROM interactions i WHERE i.status IN ('new', 'open')"
-            " AND i.triage_key >= ? AND i.triage_key < ? AND i.created_at < ?"
-            " GROUP BY i.triage_key",
-            (late, aid * KEY_SPAN, (aid + 1) * KEY_SPAN, cutoff),
-        ):
+        for key, count, oldest, past in triage.backlog_groups(
+                aid, before=cutoff, late_before=late, key_span=KEY_SPAN):
             kind = decode_key(key)[1]
             window = settings.window_s(channel, kind)
             closed = 0
             if window is not None:
-                closed = conn.execute(
-                    "SELECT count(*) FROM interactions i WHERE i.status IN ('new', 'open')"
-                    " AND i.triage_key = ? AND i.created_at <= ? AND i.created_at < ?",
-                    (key, now - window, cutoff),
-                ).fetchone()[0]
+                closed = triage.count_before(key, at_or_before=now - window, before=cutoff)
             entry.add(channel, kind, count, oldest, past, closed)
-    # Items without a key yet (new since the last triage) and snoozed ones, row by row.
-    for aid, kind, created in conn.execute(
-        "SELECT i.account_id, i.kind, i.created_at FROM interactions i"
-        " WHERE i.status IN ('new', 'open') AND i.triage_key IS NULL"
-        " UNION ALL SELECT account_id, kind, created_at FROM interactions"
-        " WHERE status = 'snoozed'"
-    ):
+    # Items without a key yet (written by an older sfogo) and snoozed ones, row by row.
+    for aid, kind, created in triage.unkeyed_brief():
         if aid not in accounts or created >= limits.get(aid, -1):
             continue
-        cid, channel, _tier = accounts[aid]
+        cid, channel = accounts[aid]
         entry = result[cid]
         window = settings.window_s(channel, kind)
         entry.add(channel, kind, 1, created, int(created <= now - entry.target_s),

@@ -217,22 +217,15 @@ def plan_settings(config: dict) -> dict:
 def learned_samples(store: Store, now: int, *, session_gap_s: int = SESSION_GAP_S
                     ) -> dict[str, list[int]]:
     """Measured handling times per kind (seconds); see the module docstring."""
-    conn = store.conn
+    workload = store.workload
     since = now
     for hours in LEARN_WINDOWS_H:  # index-only counts pick the smallest window that suffices
         since = now - hours * 3600
-        n = conn.execute(
-            "SELECT count(*) FROM interactions WHERE status IN ('done', 'ignored')"
-            " AND created_at >= ?", (since,)).fetchone()[0]
-        if n >= LEARN_SAMPLE:
+        if workload.handled_count(since=since) >= LEARN_SAMPLE:
             break
-    rows = conn.execute(
-        "SELECT kind, handled_at, status FROM interactions WHERE status IN ('done', 'ignored')"
-        " AND created_at >= ? AND handled_at IS NOT NULL AND outgoing = 0"
-        " ORDER BY handled_at, id", (since,)).fetchall()
     samples: dict[str, list[int]] = {}
     previous = None
-    for kind, handled, status in rows:
+    for kind, handled, status in workload.handled(since=since):
         if previous is not None and status == "done":
             gap = handled - previous
             if 0 < gap <= session_gap_s:
@@ -265,22 +258,14 @@ def arrival_load(store: Store, work: WorkHours, now: int,
     """Per client: how much of each working hour the new flow of interactions needs."""
     since = now - ARRIVAL_DAYS * 86400
     hours = work.seconds_between(since, now) / 3600
-    conn = store.conn
+    workload = store.workload
     per_client: dict[int, list] = {}
-    for account_id, client_id, client in conn.execute(
-        "SELECT a.id, c.id, c.name FROM accounts a JOIN clients c ON c.id = a.client_id"
-        " ORDER BY c.name, a.id"
-    ):
-        entry = per_client.setdefault(client_id, [client, 0, 0.0])
-        n = conn.execute(  # served by the (account_id, created_at) index
-            "SELECT count(*) FROM interactions WHERE account_id = ? AND created_at >= ?"
-            " AND created_at < ?", (account_id, since, now)).fetchone()[0]
+    for owner in store.accounts.owners():
+        entry = per_client.setdefault(owner.client_id, [owner.client, 0, 0.0])
+        n = workload.arrived(owner.account_id, since, now)
         if not n:
             continue
-        mix = conn.execute(
-            "SELECT kind, outgoing FROM interactions WHERE account_id = ? AND created_at >= ?"
-            " AND created_at < ? ORDER BY created_at DESC LIMIT ?",
-            (account_id, since, now, KIND_MIX_SAMPLE)).fetchall()
+        mix = workload.recent_kinds(owner.account_id, since, now, KIND_MIX_SAMPLE)
         incoming = [k for k, out in mix if not out]
         if not incoming:
             continue
@@ -371,11 +356,10 @@ def ranked_backlog(store: Store, settings: Settings, now: int, gaps: list[Gap],
     return triage.rank_all(store, settings, now, gaps, before=limits)
 
 
-def make_plan(store: Store, *, now: int | None = None, work: WorkHours | None = None,
+def make_plan(store: Store, *, now: int, work: WorkHours | None = None,
               settings: Settings | None = None, config: dict | None = None,
               gaps: list[Gap] | None = None, everything: bool = False) -> Plan:
     """The catch-up plan for the whole backlog (every open item with ``everything``)."""
-    now = when.now() if now is None else now
     work = work or WorkHours.from_config({})
     settings = settings if settings is not None else Settings()
     cfg = plan_settings(config or {})
@@ -384,10 +368,9 @@ def make_plan(store: Store, *, now: int | None = None, work: WorkHours | None = 
     arrivals = arrival_load(store, work, now, effort) if cfg["arrivals"] else []
     share = 1.0 - sum(a.load for a in arrivals)
 
-    accounts = {aid: (cid, name, channel, settings.target_s(tier, cid, own))
-                for aid, cid, name, channel, tier, own in store.conn.execute(
-                    "SELECT a.id, c.id, c.name, a.channel, c.tier, c.target_s"
-                    " FROM accounts a JOIN clients c ON c.id = a.client_id")}
+    accounts = {o.account_id: (o.client_id, o.client, o.channel,
+                               settings.target_s(o.tier, o.client_id, o.own_target_s))
+                for o in store.accounts.owners()}
     items: list[PlanItem] = []
     unanswerable: list[PlanItem] = []
     static: dict[tuple[int, str], tuple] = {}  # what every item of an account and kind shares

@@ -46,25 +46,6 @@ LANGS = ("en", "it")
 WAITING_SHOWN = 12  # the oldest waiting items listed by name in md/html
 MAX_DAY_BARS = 120  # longer periods are charted by week
 
-# Each incoming item with its first reply of ours (see the module docstring). Our replies
-# of the period are materialized once and SQLite indexes them on the fly: a correlated
-# lookup per item in the big thread index measured 2.2 s for 240k items, this 0.7 s. The
-# rest of the judgement (:func:`outcome`) is Python: materializing it in SQL cost more.
-_ITEMS_SQL = """
-WITH o AS MATERIALIZED (
-  SELECT thread_ref AS t, parent_ref AS p, created_at AS c FROM interactions
-  WHERE account_id = ?1 AND created_at >= ?2 AND outgoing = 1)
-SELECT i.id, i.kind, i.created_at, i.status, i.handled_at, {text}
-  CASE WHEN i.kind IN ('dm', 'email') THEN
-    (SELECT min(o.c) FROM o WHERE o.c >= i.created_at AND o.t =
-      CASE WHEN i.thread_ref = '' THEN i.external_id ELSE i.thread_ref END)
-  ELSE (SELECT min(o.c) FROM o WHERE o.p = i.external_id AND o.c >= i.created_at) END
-FROM interactions i
-WHERE i.account_id = ?1 AND i.created_at >= ?2 AND i.created_at < ?3 AND i.outgoing = 0{order}
-"""
-_TEXT_COLUMNS = "i.author_handle, i.author_name, i.text,"
-
-
 def outcome(status: str, created: int, handled: int | None, replied: int | None
             ) -> tuple[int | None, str, int | None]:
     """(responded, via, resolved) of an incoming item; see the module docstring.
@@ -240,7 +221,7 @@ class _Scope:
                  settings: Settings | None) -> None:
         self.store, self.client, self.since, self.until, self.now = (
             store, client, since, until, now)
-        self.accounts = store.accounts(client.id)
+        self.accounts = store.accounts.all(client.id)
         self.labels = {a.id: f"{a.channel}:{a.handle}" for a in self.accounts}
         self.channels = {a.id: a.channel for a in self.accounts}
         self.gaps = find_gaps(store, since=since, until=until, client_id=client.id, now=now)
@@ -256,19 +237,17 @@ class _Scope:
             merged = _union([(lo, hi) for lo, hi, _k in spans])
             self.index[a.id] = ([lo for lo, _ in merged], [hi for _, hi in merged])
 
-    def query(self, account_id: int, *, with_text: bool = False, ordered: bool = True):
-        """The period's incoming items of one account: (id, kind, created_at, status,
-        handled_at, [author_handle, author_name, text,] first reply)."""
-        sql = _ITEMS_SQL.format(text=_TEXT_COLUMNS if with_text else "",
-                                order=" ORDER BY i.created_at, i.id" if ordered else "")
-        return self.store.conn.execute(sql, (account_id, self.since, self.until))
-
     def items(self, *, with_text: bool = False) -> Iterator[Item]:
         """The period's interactions, oldest first, each judged (CSV, the waiting list)."""
         import heapq
 
-        streams = [self._judge(a.id, self.query(a.id, with_text=with_text), with_text)
-                   for a in self.accounts]
+        reports = self.store.reports
+        if with_text:
+            streams = [self._judge(a.id, reports.period_texts(a.id, self.since, self.until),
+                                   True) for a in self.accounts]
+        else:
+            streams = [self._judge(a.id, reports.period_items(a.id, self.since, self.until),
+                                   False) for a in self.accounts]
         yield from heapq.merge(*streams, key=lambda it: (it.created_at, it.id))
 
     def _judge(self, account_id: int, cur, with_text: bool) -> Iterator[Item]:
@@ -328,7 +307,7 @@ def _incidents(scope: _Scope) -> list[Incident]:
     for gap in scope.gaps:
         groups.setdefault((gap.source, gap.kind), []).append(gap)
     incidents: list[Incident] = []
-    conn = scope.store.conn
+    reports = scope.store.reports
     for (source, kind), gaps in groups.items():
         gaps.sort(key=lambda g: g.started_at)
         current: Incident | None = None
@@ -352,11 +331,7 @@ def _incidents(scope: _Scope) -> list[Incident]:
             current.detail = gap.detail or current.detail
             ids = [gap.account_id] if gap.account_id is not None else list(scope.labels)
             for account_id in ids:
-                current.arrived += conn.execute(
-                    "SELECT count(*) FROM interactions WHERE account_id = ? AND outgoing = 0"
-                    " AND created_at >= ? AND created_at < ?",
-                    (account_id, gap.started_at, end),
-                ).fetchone()[0]
+                current.arrived += reports.incoming_between(account_id, gap.started_at, end)
     incidents.sort(key=lambda i: (i.started_at, i.kind))
     return incidents
 
@@ -383,34 +358,36 @@ def _buckets(work: WorkHours, since: int, until: int, created: list[int],
     return buckets, weekly
 
 
-def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
-                 now: int | None = None, work: WorkHours | None = None,
-                 settings: Settings | None = None, eta: dict | None = None) -> Report:
-    """Gather everything the report says about ``client_ref`` in [since, until)."""
-    now = when.now() if now is None else now
-    work = work or WorkHours.from_config({})
-    client = store.client(client_ref)
-    scope = _Scope(store, client, since, until, now, settings)
-    incidents = _incidents(scope)
+@dataclass(slots=True)
+class _Tally:
+    """One tight pass per account over bare tuples (a full period can be 250k rows)."""
 
-    # One tight pass per account over bare tuples (a full period can be 250k rows).
-    created: list[int] = []
-    resolved: list[int] = []
-    times: dict[str, list[int]] = {"all": [], "gap": [], "outside": []}
-    by_channel: dict[str, ChannelRow] = {}
-    channel_times: dict[str, list[int]] = {}
-    answered = ignored = waiting_now = late = 0
-    backlog_total = backlog_open = 0
-    backlog_cleared = 0
-    target_s = scope.rules.target_s
-    bisect_right = bisect.bisect_right
-    for account in scope.accounts:
-        starts, ends = scope.index[account.id]
+    now: int
+    target_s: int
+    created: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    in_gap: list[int] = field(default_factory=list)  # response times
+    outside: list[int] = field(default_factory=list)
+    by_channel: dict[str, ChannelRow] = field(default_factory=dict)
+    channel_times: dict[str, list[int]] = field(default_factory=dict)
+    answered: int = 0
+    ignored: int = 0
+    waiting_now: int = 0
+    late: int = 0
+    backlog_total: int = 0
+    backlog_open: int = 0
+    backlog_cleared: int = 0
+
+    def account(self, channel: str, starts: list[int], ends: list[int], rows) -> None:
+        """Count one account's items (``store.reports.period_items`` tuples)."""
+        now, target_s, bisect_right = self.now, self.target_s, bisect.bisect_right
         n_gaps = len(starts)
-        row = by_channel.setdefault(account.channel, ChannelRow(account.channel))
-        ch_times = channel_times.setdefault(account.channel, [])
-        in_times, out_times = times["gap"], times["outside"]
-        rows = scope.query(account.id, ordered=False)
+        row = self.by_channel.setdefault(channel, ChannelRow(channel))
+        ch_times = self.channel_times.setdefault(channel, [])
+        created, resolved = self.created, self.resolved
+        in_times, out_times = self.in_gap, self.outside
+        answered = ignored = waiting_now = late = backlog_total = backlog_open = 0
+        backlog_cleared = self.backlog_cleared
         for _id, _kind, c, status, handled, replied in rows:
             responded, _via, res = outcome(status, c, handled, replied)
             created.append(c)
@@ -420,18 +397,17 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
             stop = now if res is None else res
             if status == "ignored":
                 ignored += 1
-            else:
-                if responded is not None:
-                    seconds = responded - c
-                    answered += 1
-                    row.answered += 1
-                    (in_times if in_gap else out_times).append(seconds)
-                    ch_times.append(seconds)
-                    late += seconds > target_s
-                elif res is None:
-                    late += now - c > target_s
-                    waiting_now += 1
-                    row.waiting += 1
+            elif responded is not None:
+                seconds = responded - c
+                answered += 1
+                row.answered += 1
+                (in_times if in_gap else out_times).append(seconds)
+                ch_times.append(seconds)
+                late += seconds > target_s
+            elif res is None:
+                late += now - c > target_s
+                waiting_now += 1
+                row.waiting += 1
             if res is not None:
                 resolved.append(res)
             if in_gap or (k < n_gaps and starts[k] < stop):
@@ -440,13 +416,36 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
                     backlog_open += 1
                 elif res > backlog_cleared:
                     backlog_cleared = res
-    resolved.sort()
-    created.sort()
-    times["all"] = times["gap"] + times["outside"]
-    backlog_answered = backlog_total - backlog_open
+        self.answered += answered
+        self.ignored += ignored
+        self.waiting_now += waiting_now
+        self.late += late
+        self.backlog_total += backlog_total
+        self.backlog_open += backlog_open
+        self.backlog_cleared = backlog_cleared
 
+
+def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
+                 now: int, work: WorkHours | None = None,
+                 settings: Settings | None = None, eta: dict | None = None) -> Report:
+    """Gather everything the report says about ``client_ref`` in [since, until)."""
+    work = work or WorkHours.from_config({})
+    client = store.clients.get(client_ref)
+    scope = _Scope(store, client, since, until, now, settings)
+    incidents = _incidents(scope)
+    target_s = scope.rules.target_s
+    tally = _Tally(now, target_s)
+    for account in scope.accounts:
+        starts, ends = scope.index[account.id]
+        tally.account(account.channel, starts, ends,
+                      store.reports.period_items(account.id, since, until, ordered=False))
+    tally.resolved.sort()
+    tally.created.sort()
+    times = {"all": tally.in_gap + tally.outside, "gap": tally.in_gap,
+             "outside": tally.outside}
     response = {key: _stat(values, target_s) for key, values in times.items()}
-    for channel, values in channel_times.items():
+    by_channel = tally.by_channel
+    for channel, values in tally.channel_times.items():
         values.sort()
         by_channel[channel].median_s = nearest_rank(values, 50)
     for account in scope.accounts:  # ours = all - incoming (reading `outgoing` costs)
@@ -460,22 +459,23 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
     merged = _union(clip)
     sync = _union([c for c, i in zip(clip, incidents) if i.source == "sync"])
     away = _union([c for c, i in zip(clip, incidents) if i.source == "away"])
-    buckets, weekly = _buckets(work, since, until, created, resolved, merged)
-
+    buckets, weekly = _buckets(work, since, until, tally.created, tally.resolved, merged)
+    backlog_total, backlog_open = tally.backlog_total, tally.backlog_open
     return Report(
         client=client, since=since, until=until, now=now, tz_name=work.tz.key,
         target_s=target_s, accounts=list(scope.labels.values()),
-        incidents=incidents, received=len(created), answered=answered, ignored=ignored,
-        waiting_now=waiting_now, late=late,
+        incidents=incidents, received=len(tally.created), answered=tally.answered,
+        ignored=tally.ignored, waiting_now=tally.waiting_now, late=tally.late,
         response=response,
         channels=sorted(by_channel.values(), key=lambda r: (-r.received, r.channel)),
         buckets=buckets, weekly=weekly,
         affected_s=sum(hi - lo for lo, hi in merged),
         affected_work_s=sum(work.seconds_between(lo, hi) for lo, hi in merged),
         sync_s=sum(hi - lo for lo, hi in sync), away_s=sum(hi - lo for lo, hi in away),
-        backlog_total=backlog_total, backlog_answered=backlog_answered,
+        backlog_total=backlog_total, backlog_answered=backlog_total - backlog_open,
         backlog_open=backlog_open,
-        backlog_cleared_at=backlog_cleared if backlog_total and not backlog_open else None,
+        backlog_cleared_at=(tally.backlog_cleared if backlog_total and not backlog_open
+                            else None),
         eta=eta or {"status": "none", "at": None},
         waiting=_oldest_waiting(scope), period_gaps=merged,
     )
@@ -483,43 +483,23 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
 
 def _all_items(scope: _Scope, account_id: int) -> int:
     """Every item of the account in the period, ours included (an index-only count)."""
-    return scope.store.conn.execute(
-        "SELECT count(*) FROM interactions WHERE account_id = ? AND created_at >= ?"
-        " AND created_at < ?", (account_id, scope.since, scope.until)).fetchone()[0]
-
-
-# The oldest open items of the client's accounts in the period, walked in the partial index
-# of open items (it stops after LIMIT matches), each with its first reply of ours if any.
-_WAITING_SQL = """
-SELECT i.id, i.account_id, i.kind, i.created_at, i.author_handle, i.author_name, i.text,
-  (SELECT min(o.created_at) FROM interactions o
-    WHERE o.account_id = i.account_id AND o.outgoing = 1 AND o.created_at >= i.created_at
-      AND o.thread_ref = CASE WHEN i.thread_ref = '' THEN i.external_id ELSE i.thread_ref END
-      AND (o.parent_ref = i.external_id OR i.kind IN ('dm', 'email'))) AS replied
-FROM interactions i INDEXED BY interactions_open_created
-WHERE i.status IN ('new', 'open') AND i.created_at >= ? AND i.created_at < ?
-  AND i.outgoing = 0 AND i.account_id IN ({marks})
-ORDER BY i.created_at, i.id LIMIT ?
-"""
+    return scope.store.reports.all_between(account_id, scope.since, scope.until)
 
 
 def _oldest_waiting(scope: _Scope) -> list[Item]:
     """The period's oldest interactions still waiting for an answer, with their text."""
-    ids = list(scope.labels)
-    if not ids:
-        return []
-    sql = _WAITING_SQL.format(marks=", ".join("?" * len(ids)))
     found = []
-    for item_id, account_id, kind, created, handle, name, text, replied in \
-            scope.store.conn.execute(sql, (scope.since, scope.until, *ids, WAITING_SHOWN * 4)):
-        if replied is not None:  # answered, though not marked done
+    for w in scope.store.reports.oldest_waiting(list(scope.labels), scope.since, scope.until,
+                                                WAITING_SHOWN * 4):
+        if w.replied_at is not None:  # answered, though not marked done
             continue
         found.append(Item(
-            id=item_id, account_id=account_id, channel=scope.channels[account_id],
-            account=scope.labels[account_id], kind=kind, created_at=created, status="open",
-            handled_at=None, responded_at=None, via="", resolved_at=None, in_gap=False,
-            gap_kinds=(), backlog=False, late=False, window_closed=False,
-            target_s=scope.rules.target_s, author=name or handle, text=text))
+            id=w.id, account_id=w.account_id, channel=scope.channels[w.account_id],
+            account=scope.labels[w.account_id], kind=w.kind, created_at=w.created_at,
+            status="open", handled_at=None, responded_at=None, via="", resolved_at=None,
+            in_gap=False, gap_kinds=(), backlog=False, late=False, window_closed=False,
+            target_s=scope.rules.target_s, author=w.author_name or w.author_handle,
+            text=w.text))
     return found[:WAITING_SHOWN]
 
 
@@ -546,12 +526,11 @@ def csv_safe(value: object) -> object:
 
 
 def write_csv(store: Store, client_ref: str | int, out: IO[str], *, since: int, until: int,
-              now: int | None = None, work: WorkHours | None = None,
+              now: int, work: WorkHours | None = None,
               settings: Settings | None = None, lang: str = "en") -> int:
     """Stream one row per interaction of the period; return how many rows were written."""
-    now = when.now() if now is None else now
     work = work or WorkHours.from_config({})
-    client = store.client(client_ref)
+    client = store.clients.get(client_ref)
     scope = _Scope(store, client, since, until, now, settings)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS_IT if lang == "it" else CSV_COLUMNS)

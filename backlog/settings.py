@@ -21,7 +21,6 @@ A client's own response target (``clients.target_s``) wins over its tier's targe
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,6 +28,9 @@ from dataclasses import dataclass, field
 from sfogo.inbox import config as config_file
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNELS, KINDS, TIER_TARGETS, TIERS
+from sfogo.inbox.triage_keys import (
+    DEFAULT_QUESTION_WORDS, DEFAULT_URGENT_WORDS, Keywords, keyword_pattern,
+)
 from sfogo.inbox.when import parse_duration
 
 # Term names in the order ``sfogo why`` shows them; each has a coefficient in [triage].
@@ -57,20 +59,6 @@ DEFAULT_KIND_FACTORS = {"dm": 1.0, "email": 1.0, "review": 0.6, "comment": 0.5, 
 DEFAULT_WINDOWS = {("facebook", "dm"): 24 * 3600, ("instagram", "dm"): 24 * 3600}
 DEFAULT_AGE_CAP_S = 7 * 86400
 DEFAULT_WINDOW_WARNING_S = 12 * 3600
-
-DEFAULT_URGENT_WORDS = (
-    # English
-    "urgent", "asap", "emergency", "immediately", "refund", "money back", "broken",
-    "not working", "doesn't work", "does not work", "can't", "cannot", "cancel",
-    "complaint", "complain", "disappointed", "unacceptable", "terrible", "scam", "help",
-    "lawyer", "wrong", "missing", "never arrived",
-    # Italiano
-    "urgente", "subito", "emergenza", "rimborso", "rimborsi", "rimborsare", "rotto",
-    "non funziona", "non va", "guasto", "cancellare", "cancellazione", "annullare",
-    "disdetta", "disdire", "reclamo", "lamentela", "deluso", "delusa", "inaccettabile",
-    "vergogna", "truffa", "aiuto", "avvocato", "sbagliato", "mai arrivato",
-)
-DEFAULT_QUESTION_WORDS = ("?",)
 
 _TRIAGE_SHAPES = ("age_cap", "window_warning")
 # Terms that grow with an item's age; their coefficients may not be negative.
@@ -125,14 +113,17 @@ class Settings:
         pattern = self._pattern(group)
         return bool(pattern is not None and text and pattern.search(text.casefold()))
 
+    @property
+    def keywords(self) -> Keywords:
+        """The keyword lists as the store computes each item's stored flags with them."""
+        found = self._patterns.get("keywords")
+        if found is None:
+            found = self._patterns["keywords"] = Keywords(self.urgent_words, self.question_words)
+        return found
+
     def flags(self, text: str) -> tuple[bool, bool]:
         """(has urgent words, has a question) — what an item's stored triage key records."""
-        if not text:
-            return False, False
-        folded = text.casefold()
-        urgent, question = self._pattern("urgent"), self._pattern("question")
-        return (bool(urgent is not None and urgent.search(folded)),
-                bool(question is not None and question.search(folded)))
+        return self.keywords.flags(text)
 
     def _pattern(self, group: str) -> re.Pattern | None:
         if group not in self._patterns:
@@ -142,11 +133,7 @@ class Settings:
 
     def keyword_fingerprint(self) -> str:
         """Changes when the keyword lists change (stored per-item flags must be recomputed)."""
-        digest = hashlib.sha256()
-        for group in (self.urgent_words, self.question_words):
-            digest.update("\x1f".join(sorted(w.casefold() for w in group)).encode())
-            digest.update(b"\x1e")
-        return digest.hexdigest()[:16]
+        return self.keywords.fingerprint
 
     def with_client_targets(self, targets: dict[int, int]) -> Settings:
         return Settings(
@@ -156,25 +143,6 @@ class Settings:
             question_words=self.question_words, age_cap_s=self.age_cap_s,
             window_warning_s=self.window_warning_s, client_targets=dict(targets),
         )
-
-
-def keyword_pattern(words: tuple[str, ...]) -> re.Pattern | None:
-    """One regex for a keyword list, to run on ``text.casefold()``.
-
-    A word that starts with a letter or digit matches only at the start of a word
-    ("refund" finds "refunds", not "prefund"); spaces match any run of white space, and an
-    apostrophe matches the typographic one too. Anything else ("?") matches anywhere.
-    Casefolding the text once beats re.IGNORECASE by a factor of four (measured).
-    """
-    wordy, other = [], []
-    for word in sorted({w.strip().casefold() for w in words if w.strip()},
-                       key=lambda w: (-len(w), w)):
-        body = r"\s+".join(
-            re.escape(piece).replace("'", "['\u2019]") for piece in word.split()
-        )
-        (wordy if word[0].isalnum() else other).append(body)
-    parts = ([r"(?<!\w)(?:" + "|".join(wordy) + ")"] if wordy else []) + other
-    return re.compile("|".join(parts)) if parts else None
 
 
 # -- reading the config ---------------------------------------------------------------------
@@ -306,5 +274,4 @@ def load(config_path: str | os.PathLike | None = None, *, store=None) -> Setting
 
 def client_targets(store) -> dict[int, int]:
     """Client id -> its own response target, for clients that set one."""
-    return {cid: t for cid, t in store.conn.execute(
-        "SELECT id, target_s FROM clients WHERE target_s IS NOT NULL")}
+    return store.clients.own_targets()

@@ -44,13 +44,13 @@ window closes* (unanswerable), or the gap flag. So:
    while reading only about one head per stream plus the emitted items plus those within
    the gap coefficient of the threshold.
 
-Keys are filled lazily (``refresh``): the keyword lists live in the user's config, which
-the store layer cannot see. A key is NULL until computed, and the schema's triggers reset it
-whenever account, kind, text or pin change, or an item is reopened; a change of keyword lists
-(fingerprint in ``triage_meta``) resets all open ones. When the file cannot be written,
-unkeyed items are scored in memory instead. Statuses outside new/open (snoozed, done),
-search and tag filters are scored by brute force over the matching rows: they are small, or
-rare, and exact anyway.
+Keys are computed by the store whenever an item is written (inbox/store/triage.py), with
+the keyword lists the file records; :func:`apply_keywords` records the config's lists when
+a command or the app starts (a write only when they changed), and reading never writes.
+When the recorded lists differ from the settings' (another config), every item is scored
+in memory; an item without a key (written by an older sfogo) is scored in memory too.
+Statuses outside new/open (snoozed, done), search and tag filters are scored by brute force
+over the matching rows: they are small, or rare, and exact anyway.
 
 Window note: each incoming private message is its own item, and its window is counted from
 its own arrival. An older message in a conversation whose newest message is still answerable
@@ -60,27 +60,23 @@ from __future__ import annotations
 
 import heapq
 import math
-import sqlite3
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from sfogo.inbox import when
 from sfogo.inbox.model import STATUSES
+from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
+from sfogo.inbox.store.triage import StreamReader, TriageIndex
+from sfogo.inbox.triage_keys import (  # noqa: F401 (KIND_CODES, encode_key: the key layout)
+    KEY_SPAN, KEYED_STATUSES, KIND_CODES, decode_key, encode_key,
+)
 
 from .gaps import Gap, find_gaps
 from .settings import TERMS, Settings
 
-KEY_VERSION = "1"  # bump when the key layout changes: every stored key is recomputed
-KIND_CODES = {"mention": 0, "comment": 1, "reply": 2, "dm": 3, "email": 4, "review": 5}
-CODE_KINDS = {code: kind for kind, code in KIND_CODES.items()}
-OTHER_KIND = 7
-WORDS_BIT, QUESTION_BIT, PINNED_BIT = 1, 2, 32
-KEY_SPAN = 64  # keys of one account: [account_id * 64, account_id * 64 + 63]
-INDEXED_STATUSES = ("new", "open")  # exactly the partial index's WHERE
-_OPEN_SQL = "i.status IN ('new', 'open')"
+INDEXED_STATUSES = KEYED_STATUSES  # exactly the partial index's WHERE
 
 _T = {name: i for i, name in enumerate(TERMS)}
 
@@ -117,61 +113,23 @@ class Ranked(NamedTuple):
 # -- keys --------------------------------------------------------------------------------
 
 
-def encode_key(account_id: int, kind: str, pinned: bool, words: bool, question: bool) -> int:
-    return (account_id * KEY_SPAN + (PINNED_BIT if pinned else 0)
-            + KIND_CODES.get(kind, OTHER_KIND) * 4 + (WORDS_BIT if words else 0)
-            + (QUESTION_BIT if question else 0))
-
-
-def decode_key(key: int) -> tuple[int, str, bool, bool, bool]:
-    """(account id, kind, pinned, words, question)."""
-    account_id, low = divmod(key, KEY_SPAN)
-    kind = CODE_KINDS.get((low >> 2) & 7, "")
-    return account_id, kind, bool(low & PINNED_BIT), bool(low & WORDS_BIT), bool(
-        low & QUESTION_BIT)
-
-
 def key_for(settings: Settings, account_id: int, kind: str, pinned, text: str) -> int:
-    words, question = settings.flags(text)
-    return encode_key(account_id, kind, bool(pinned), words, question)
-
-
-def _fingerprint(settings: Settings) -> str:
-    return f"{KEY_VERSION}:{settings.keyword_fingerprint()}"
+    return settings.keywords.key(account_id, kind, pinned, text)
 
 
 def keys_current(store: Store, settings: Settings) -> bool:
     """Whether the stored keys were computed with these keyword lists."""
-    row = store.conn.execute(
-        "SELECT value FROM triage_meta WHERE name = 'keywords'").fetchone()
-    return bool(row) and row[0] == _fingerprint(settings)
+    return store.triage.fingerprint() == settings.keywords.fingerprint
 
 
-def refresh(store: Store, settings: Settings) -> int:
-    """Compute the missing triage keys of open items; return how many were written.
+def apply_keywords(store: Store, settings: Settings) -> int:
+    """Record the settings' keyword lists in the file, recomputing the open items' keys if
+    they changed; return how many keys were computed (0: nothing was written).
 
-    Cheap when nothing is missing (one index probe). Raises sqlite3.OperationalError when
-    the file cannot be written (read-only, or locked past the busy timeout).
+    A write: run it where the config is read when a command or the app starts, never on a
+    read path.
     """
-    conn = store.conn
-    current = keys_current(store, settings)
-    if current and not conn.execute(
-        f"SELECT 1 FROM interactions i WHERE {_OPEN_SQL} AND i.triage_key IS NULL LIMIT 1"
-    ).fetchone():
-        return 0
-    with store.transaction() as c:  # read and write under one lock: no key goes stale
-        if not keys_current(store, settings):
-            c.execute(f"UPDATE interactions SET triage_key = NULL WHERE id IN (SELECT i.id"
-                      f" FROM interactions i WHERE {_OPEN_SQL} AND i.triage_key IS NOT NULL)")
-            c.execute("INSERT OR REPLACE INTO triage_meta (name, value) VALUES ('keywords', ?)",
-                      (_fingerprint(settings),))
-        rows = c.execute(
-            "SELECT i.id, i.account_id, i.kind, i.pinned, i.text FROM interactions i"
-            f" WHERE {_OPEN_SQL} AND i.triage_key IS NULL"
-        ).fetchall()
-        c.executemany("UPDATE interactions SET triage_key = ? WHERE id = ?",
-                      [(key_for(settings, a, k, p, t), i) for i, a, k, p, t in rows])
-    return len(rows)
+    return store.triage.set_keywords(settings.keywords)
 
 
 # -- gaps per account --------------------------------------------------------------------
@@ -362,14 +320,10 @@ class _Account:
 
 
 def _accounts(store: Store, settings: Settings) -> dict[int, _Account]:
-    out = {}
-    for aid, cid, channel, tier, own in store.conn.execute(
-        "SELECT a.id, a.client_id, a.channel, c.tier, c.target_s"
-        " FROM accounts a JOIN clients c ON c.id = a.client_id"
-    ):
-        out[aid] = _Account(cid, channel, tier, settings.target_s(tier, cid, own),
-                            float(settings.tier_factors.get(tier, 0.0)))
-    return out
+    return {o.account_id: _Account(o.client_id, o.channel, o.tier,
+                                   settings.target_s(o.tier, o.client_id, o.own_target_s),
+                                   float(settings.tier_factors.get(o.tier, 0.0)))
+            for o in store.accounts.owners()}
 
 
 class _Scorer:
@@ -430,13 +384,11 @@ class _Stream:
         self.chunk = 4
         self.done = False
 
-    def next(self, conn: sqlite3.Connection, sql: str, params: list) -> tuple[int, int] | None:
+    def next(self, read: StreamReader) -> tuple[int, int] | None:
         if self.pos >= len(self.buf):
             if self.done:
                 return None
-            self.buf = conn.execute(sql, [self.key, max(self.lo, self.last_t), self.hi,
-                                          self.last_t, self.last_id, *params,
-                                          self.chunk]).fetchall()
+            self.buf = read(self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk)
             self.pos = 0
             if len(self.buf) < self.chunk:
                 self.done = True
@@ -449,23 +401,8 @@ class _Stream:
         return item
 
 
-_STREAM_SQL = (
-    "SELECT i.id, i.created_at FROM interactions i INDEXED BY interactions_triage"
-    f" WHERE {_OPEN_SQL} AND i.triage_key = ? AND i.created_at >= ? AND i.created_at <= ?"
-    " AND (i.created_at > ? OR i.id > ?){extra}"
-    " ORDER BY i.created_at, i.id LIMIT ?"
-)
-# Every distinct key among open items, one index seek each (a loose index scan).
-_KEYS_SQL = (
-    "WITH RECURSIVE k(key) AS ("
-    f" SELECT min(i.triage_key) FROM interactions i WHERE {_OPEN_SQL}"
-    "  AND i.triage_key IS NOT NULL"
-    " UNION ALL"
-    f" SELECT (SELECT min(i.triage_key) FROM interactions i WHERE {_OPEN_SQL}"
-    "  AND i.triage_key > k.key) FROM k WHERE k.key IS NOT NULL"
-    ") SELECT key FROM k WHERE key IS NOT NULL"
-)
 _MAX_T = 2**62
+_OPEN_AND_SNOOZED = InboxFilter(statuses=("new", "open", "snoozed"))
 
 
 def _split_statuses(flt: InboxFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -473,6 +410,14 @@ def _split_statuses(flt: InboxFilter) -> tuple[tuple[str, ...], tuple[str, ...]]
     wanted = tuple(flt.statuses) or STATUSES
     return (tuple(s for s in INDEXED_STATUSES if s in wanted),
             tuple(s for s in STATUSES if s in wanted and s not in INDEXED_STATUSES))
+
+
+def _both_cutoffs(a: Mapping[int, int] | None, b: Mapping[int, int] | None
+                  ) -> Mapping[int, int] | None:
+    """Two per-account cutoff maps that must both hold (None: no limit)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return {acc: min(t, b[acc]) for acc, t in a.items() if acc in b}
 
 
 def rank_all(store: Store, settings: Settings, now: int, gaps: Sequence[Gap] | None = None,
@@ -485,19 +430,14 @@ def rank_all(store: Store, settings: Settings, now: int, gaps: Sequence[Gap] | N
     covering index once and scoring each (key, created_at), then one sort, is about three
     times faster than draining the threshold merge (0.45 s against 1.7 s for 116k items).
     """
-    try:
-        refresh(store, settings)
-    except sqlite3.OperationalError:  # read-only or busy: unkeyed items are keyed below
-        pass
-    conn = store.conn
-    rows = conn.execute(
-        "SELECT i.id, i.triage_key, i.created_at FROM interactions i"
-        " INDEXED BY interactions_triage"
-        " WHERE i.status IN ('new', 'open') AND i.triage_key IS NOT NULL").fetchall()
-    for item_id, account_id, kind, pinned, text, created in conn.execute(
-        "SELECT id, account_id, kind, pinned, text, created_at FROM interactions"
-        " WHERE status = 'snoozed' OR (status IN ('new', 'open') AND triage_key IS NULL)"
-    ):
+    index = store.triage
+    if keys_current(store, settings):
+        rows = index.keyed_open()
+        unkeyed = index.unkeyed()
+    else:  # keys of other keyword lists: every item is keyed here
+        rows = []
+        unkeyed = index.scoring_rows(_OPEN_AND_SNOOZED)
+    for item_id, account_id, kind, pinned, text, created in unkeyed:
         rows.append((item_id, key_for(settings, account_id, kind, pinned, text), created))
     scorer = _Scorer(settings, _accounts(store, settings), gap_spans(store, now, gaps), now)
     exact = scorer.exact
@@ -515,58 +455,45 @@ def rank_all(store: Store, settings: Settings, now: int, gaps: Sequence[Gap] | N
             for neg, created, item_id, key in scored]
 
 
-def iter_triage(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
-                now: int | None = None, *, before: Mapping[int, int] | None = None,
+def iter_triage(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
+                *, before: Mapping[int, int] | None = None,
                 gaps: Sequence[Gap] | None = None) -> Iterator[Ranked]:
     """Items matching ``flt`` in triage order (highest score first), lazily.
 
     ``before`` (account id -> time) keeps only items created before that time on those
-    accounts (the backlog's cutoffs; accounts not named are left out). Taking the first
-    page reads about one index entry per stream; exhausting the iterator scores them all.
+    accounts (the backlog's cutoffs; accounts not named are left out), as ``flt.before``
+    does. Taking the first page reads about one index entry per stream; exhausting the
+    iterator scores them all. Reading never writes.
     """
     settings = settings or Settings()
-    now = when.now() if now is None else now
     flt = flt or InboxFilter()
+    before = _both_cutoffs(before, flt.before)
     accounts = _accounts(store, settings)
     scorer = _Scorer(settings, accounts, gap_spans(store, now, gaps), now)
     indexed, brute = _split_statuses(flt)
-    try:
-        refresh(store, settings)
-        keyed = True
-    except sqlite3.OperationalError:  # read-only or locked: score unkeyed items in memory
-        keyed = False
     candidates: list[tuple] = []
-    if flt.search or flt.tag:
-        # The full-text or tag match runs once here; per stream it would run per chunk.
+    if flt.search or flt.tag or not keys_current(store, settings):
+        # The full-text or tag match runs once here (per stream it would run per chunk);
+        # keys of other keyword lists cannot be trusted at all.
         candidates = _brute(store, flt, scorer, before)
         indexed = ()
-    elif not keyed and not keys_current(store, settings):
-        candidates = _brute(store, flt, scorer, before)  # every stored key is stale
-        indexed = ()
     else:
-        if not keyed and indexed:  # only the missing keys are scored in memory
-            candidates = _brute(store, replace(flt, statuses=indexed, extra_where=[
-                *flt.extra_where, "i.triage_key IS NULL"]), scorer, before)
+        if indexed and store.triage.missing():  # only the missing keys are scored here
+            candidates = _brute(store, replace(flt, statuses=indexed), scorer, before,
+                                unkeyed_only=True)
         if brute:
             candidates += _brute(store, replace(flt, statuses=brute), scorer, before)
     heapq.heapify(candidates)
+    read = store.triage.stream_reader(_stream_status(indexed))
     heads: list[tuple] = []
     if indexed:
-        heads = _open_streams(store, flt, indexed, scorer, before)
-    sql, params = _stream_query(flt, indexed)
-    yield from _merge(store.conn, sql, params, scorer, candidates, heads)
+        heads = _open_streams(store.triage, read, flt, scorer, before)
+    yield from _merge(read, scorer, candidates, heads)
 
 
-def _stream_query(flt: InboxFilter, indexed: tuple[str, ...]) -> tuple[str, list]:
-    terms: list[str] = []
-    params: list = []
-    if indexed and len(indexed) < len(INDEXED_STATUSES):
-        terms.append("i.status = ?")
-        params.append(indexed[0])
-    terms += flt.extra_where
-    params += flt.extra_params
-    extra = "".join(f" AND ({t})" for t in terms)
-    return _STREAM_SQL.format(extra=extra), params
+def _stream_status(indexed: tuple[str, ...]) -> str | None:
+    """The one indexed status wanted, or None for both."""
+    return indexed[0] if indexed and len(indexed) < len(INDEXED_STATUSES) else None
 
 
 def _allowed(flt: InboxFilter, scorer: _Scorer, key: int,
@@ -587,14 +514,12 @@ def _allowed(flt: InboxFilter, scorer: _Scorer, key: int,
     return flt.pinned is None or bool(flt.pinned) == static["pinned"]
 
 
-def _open_streams(store: Store, flt: InboxFilter, indexed: tuple[str, ...], scorer: _Scorer,
+def _open_streams(index: TriageIndex, read: StreamReader, flt: InboxFilter, scorer: _Scorer,
                   before: Mapping[int, int] | None) -> list[tuple]:
     """The streams' first entries as a heap of (-bound, created_at, id, seq, stream)."""
-    conn = store.conn
-    sql, params = _stream_query(flt, indexed)
     now = scorer.now
     heads: list[tuple] = []
-    for (key,) in conn.execute(_KEYS_SQL).fetchall():
+    for key in index.open_keys():
         if not _allowed(flt, scorer, key, before):
             continue
         account_id, _kind, _static, window = scorer.info(key)
@@ -607,15 +532,15 @@ def _open_streams(store: Store, flt: InboxFilter, indexed: tuple[str, ...], scor
             if lo > top:
                 continue
             stream = _Stream(key, lo, top)
-            item = stream.next(conn, sql, params)
+            item = stream.next(read)
             if item is not None:
                 heads.append((-scorer.bound(key, item[1]), item[1], item[0], id(stream), stream))
     heapq.heapify(heads)
     return heads
 
 
-def _merge(conn: sqlite3.Connection, sql: str, params: list, scorer: _Scorer,
-           candidates: list[tuple], heads: list[tuple]) -> Iterator[Ranked]:
+def _merge(read: StreamReader, scorer: _Scorer, candidates: list[tuple],
+           heads: list[tuple]) -> Iterator[Ranked]:
     """The threshold merge: emit a candidate once no unread head can beat it."""
     push, pop = heapq.heappush, heapq.heappop
     while candidates or heads:
@@ -627,22 +552,19 @@ def _merge(conn: sqlite3.Connection, sql: str, params: list, scorer: _Scorer,
         score, in_gap, closed = scorer.exact(stream.key, t)
         account_id = stream.key // KEY_SPAN
         push(candidates, (-score, t, item_id, account_id, in_gap, closed))
-        item = stream.next(conn, sql, params)
+        item = stream.next(read)
         if item is not None:
             push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], id(stream),
                          stream))
 
 
-def _brute(store: Store, flt: InboxFilter, scorer: _Scorer,
-           before: Mapping[int, int] | None) -> list[tuple]:
+def _brute(store: Store, flt: InboxFilter, scorer: _Scorer, before: Mapping[int, int] | None,
+           *, unkeyed_only: bool = False) -> list[tuple]:
     """Score every matching row in memory (snoozed/done items, searches, unkeyed items)."""
-    where, params = flt.where()
     out = []
     settings = scorer.settings
-    for item_id, account_id, kind, pinned, text, created in store.conn.execute(
-        "SELECT i.id, i.account_id, i.kind, i.pinned, i.text, i.created_at"
-        f" FROM interactions i WHERE {where}", params,
-    ):
+    for item_id, account_id, kind, pinned, text, created in store.triage.scoring_rows(
+            flt, unkeyed_only=unkeyed_only):
         if before is not None and created >= before.get(account_id, -_MAX_T):
             continue
         key = key_for(settings, account_id, kind, pinned, text)
@@ -653,16 +575,15 @@ def _brute(store: Store, flt: InboxFilter, scorer: _Scorer,
     return out
 
 
-def triage_ids(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
-               now: int | None = None, limit: int | None = 100, offset: int = 0, *,
+def triage_ids(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
+               limit: int | None = 100, offset: int = 0, *,
                before: Mapping[int, int] | None = None,
                gaps: Sequence[Gap] | None = None) -> list[int]:
     """Ids in triage order (``limit`` None: all of them)."""
     return [r.id for r in _slice(store, flt, settings, now, limit, offset, before, gaps)]
 
 
-def triage_ranked(store: Store, flt: InboxFilter | None = None,
-                  settings: Settings | None = None, now: int | None = None,
+def triage_ranked(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
                   limit: int | None = 100, offset: int = 0, *,
                   before: Mapping[int, int] | None = None,
                   gaps: Sequence[Gap] | None = None) -> list[Ranked]:
@@ -681,45 +602,44 @@ def _slice(store, flt, settings, now, limit, offset, before, gaps) -> list[Ranke
     return out
 
 
-def triage_rows(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
-                now: int | None = None, limit: int | None = 100, offset: int = 0, *,
+def triage_rows(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
+                limit: int | None = 100, offset: int = 0, *,
                 before: Mapping[int, int] | None = None,
-                gaps: Sequence[Gap] | None = None) -> list[dict]:
+                gaps: Sequence[Gap] | None = None) -> list[RankedRow]:
     """Store rows in triage order, each with ``score``, ``in_gap``, ``unanswerable``,
     ``target_s``, ``deadline_at`` and ``window_closes_at`` added."""
     settings = settings or Settings()
-    now = when.now() if now is None else now
     ranked = _slice(store, flt, settings, now, limit, offset, before, gaps)
     return decorate(store, ranked, settings)
 
 
-def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list[dict]:
+def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list[RankedRow]:
     """The rows of ``ranked`` (fetched by id) with their triage fields, in that order."""
-    rows = store.rows_by_ids([r.id for r in ranked])
-    targets = {cid: t for cid, t in store.conn.execute("SELECT id, target_s FROM clients")}
+    rows = store.items.by_ids([r.id for r in ranked])
+    targets = store.clients.own_targets()
     out = []
     for r in ranked:
         row = rows.get(r.id)
         if row is None:  # deleted meanwhile
             continue
-        row["target_s"] = settings.target_s(row["tier"], row["client_id"],
-                                            targets.get(row["client_id"]))
-        row["score"] = round(r.score, 4)
-        row["in_gap"] = r.in_gap
-        row["unanswerable"] = r.unanswerable
-        row["deadline_at"] = deadline_at(row, settings)
-        row["window_closes_at"] = window_closes_at(row, settings)
-        out.append(row)
+        ranked_row: RankedRow = row  # type: ignore[assignment]  (the fields are added here)
+        ranked_row["target_s"] = settings.target_s(row["tier"], row["client_id"],
+                                                   targets.get(row["client_id"]))
+        ranked_row["score"] = round(r.score, 4)
+        ranked_row["in_gap"] = r.in_gap
+        ranked_row["unanswerable"] = r.unanswerable
+        ranked_row["deadline_at"] = deadline_at(row, settings)
+        ranked_row["window_closes_at"] = window_closes_at(row, settings)
+        out.append(ranked_row)
     return out
 
 
-def iter_rows(store: Store, flt: InboxFilter | None = None, settings: Settings | None = None,
-              now: int | None = None, *, limit: int | None = None,
-              before: Mapping[int, int] | None = None, batch: int = 500) -> Iterator[dict]:
+def iter_rows(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int, *,
+              limit: int | None = None, before: Mapping[int, int] | None = None,
+              batch: int = 500) -> Iterator[RankedRow]:
     """Decorated rows in triage order, fetched by id in batches (``list --limit 0``)."""
     settings = settings or Settings()
-    now = when.now() if now is None else now
-    ranked = iter_triage(store, flt, settings, now, before=before)
+    ranked: Iterator[Ranked] = iter_triage(store, flt, settings, now, before=before)
     if limit is not None:
         ranked = (r for _, r in zip(range(limit), ranked))
     chunk: list[Ranked] = []

@@ -18,13 +18,13 @@ def _prepared(env: BenchEnv) -> Path:
     key = id(env)
     if key not in _PREPARED:
         from sfogo.backlog.settings import Settings
-        from sfogo.backlog.triage import refresh
+        from sfogo.backlog.triage import apply_keywords
         from sfogo.inbox.store import Store
 
         path = env.scratch_copy()
         store = Store(path)
         try:
-            refresh(store, Settings())
+            apply_keywords(store, Settings())
         finally:
             store.close()
         (env.workdir / "report-config.toml").write_text('[work]\ntimezone = "Europe/Rome"\n')

@@ -44,9 +44,9 @@ def list_first_page_ms(env: BenchEnv) -> float:
     store = Store(env.sized_db)
     try:
         flt = InboxFilter()
-        rows = store.rows(flt, limit=100)
+        rows = store.items.page(flt, limit=100)
         if not rows:
             raise RuntimeError("the sized demo has no new or open items")
-        return median_ms(lambda: store.rows(flt, limit=100))
+        return median_ms(lambda: store.items.page(flt, limit=100))
     finally:
         store.close()

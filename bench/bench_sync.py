@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 _RESULTS: dict[int, dict] = {}
 
 
-def _accounts(store, url: str, handles: list[str]) -> list:
-    store.add_client("Bench", "normal")
-    return [store.add_account("Bench", "mastodon", handle,
-                              settings={"url": url, "token_env": f"BENCH_TOKEN_{n}"})
+def _accounts(store, url: str, handles: list[str], now: int) -> list:
+    store.clients.add("Bench", "normal", now=now)
+    return [store.accounts.add("Bench", "mastodon", handle,
+                               settings={"url": url, "token_env": f"BENCH_TOKEN_{n}"}, now=now)
             for n, handle in enumerate(handles)]
 
 
@@ -40,7 +41,7 @@ def _pages(source: Path) -> list[tuple[int, list]]:
     src = Store(source)
     pages: list[tuple[int, list[Interaction]]] = []
     try:
-        for account in src.accounts():
+        for account in src.accounts.all():
             rows = src.conn.execute(
                 "SELECT external_id, kind, created_at, text, author_name, author_handle, url,"
                 " thread_ref, parent_ref, outgoing, status FROM interactions"
@@ -63,12 +64,12 @@ def _straight_write(env: BenchEnv, pages: list, handles: list[str]) -> float:
 
     store = Store(env.empty_db)
     try:
-        _accounts(store, "http://127.0.0.1:9", handles)
+        _accounts(store, "http://127.0.0.1:9", handles, env.now)
         begin = time.perf_counter()
         for n, (account_id, items) in enumerate(pages):
             with store.transaction():
-                store.upsert_interactions(items)
-                store.update_account(account_id, cursor={"mentions_min_id": str(n)})
+                store.items.upsert(items, now=env.now)
+                store.accounts.update(account_id, cursor={"mentions_min_id": str(n)})
         return time.perf_counter() - begin
     finally:
         store.close()
@@ -76,14 +77,16 @@ def _straight_write(env: BenchEnv, pages: list, handles: list[str]) -> float:
 
 def _sync(env: BenchEnv, info: dict) -> tuple[float, Path]:
     """Seconds for one ``run_once`` over every account into a fresh file."""
+    from sfogo.inbox.clock import ShiftedClock
     from sfogo.inbox.store import Store
     from sfogo.inbox.sync import Syncer
 
     path = env.empty_db
     store = Store(path)
     try:
-        _accounts(store, info["url"], info["handles"])
-        syncer = Syncer(store, config={}, config_path=env.workdir / "config.toml",
+        _accounts(store, info["url"], info["handles"], env.now)
+        syncer = Syncer(store, clock=ShiftedClock(env.now), config={},
+                        config_path=env.workdir / "config.toml",
                         env={f"BENCH_TOKEN_{n}": t for n, t in enumerate(info["tokens"])},
                         send_replies=False)
         begin = time.perf_counter()
@@ -106,8 +109,9 @@ def _measure(env: BenchEnv) -> dict:
 
     server = subprocess.Popen(
         [sys.executable, "-m", "sfogo.tui.demo.live", "serve", "--accounts", str(ACCOUNTS),
-         "--pages", str(PAGES), "--per-page", str(PER_PAGE)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        text=True)
+         "--pages", str(PAGES), "--per-page", str(PER_PAGE)], cwd=ROOT,
+        env={**os.environ, "SFOGO_NOW": str(env.now)},  # the server's clock is the run's
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         info = json.loads(server.stdout.readline())
         runs = [_sync(env, info) for _ in range(2)]

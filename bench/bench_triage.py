@@ -1,8 +1,10 @@
 """Triage and backlog: the first page in urgency order, and the commands people wait for.
 
-The sized demo is copied once per run and its triage keys computed once (``triage_keys_s``
-measures that one-time cost, which the first triage after a bulk load pays); the other
-metrics then measure the steady state a manager sees.
+The sized demo is copied once per run. Its triage keys were computed while it was built
+(``demo_build_s`` includes them); ``triage_keys_s`` measures recomputing every open item's
+key once, as after the config's keyword lists change (the keys are then set back to the
+defaults the other metrics use, untimed). The other metrics measure the steady state a
+manager sees.
 """
 from __future__ import annotations
 
@@ -15,19 +17,21 @@ _PREPARED: dict[int, tuple[Path, float]] = {}
 
 
 def _prepared(env: BenchEnv) -> tuple[Path, float]:
-    """(a private copy of the sized demo with its triage keys, seconds to compute them)."""
+    """(a private copy of the sized demo, seconds to recompute every open item's key)."""
     key = id(env)
     if key not in _PREPARED:
-        from sfogo.backlog.settings import Settings
-        from sfogo.backlog.triage import refresh
+        from sfogo.backlog.settings import Settings, from_dict
+        from sfogo.backlog.triage import apply_keywords
         from sfogo.inbox.store import Store
 
         path = env.scratch_copy()
         store = Store(path)
         try:
+            other = from_dict({"keywords": {"urgent": ["refund", "rimborso"]}})
             start = time.perf_counter()
-            refresh(store, Settings())
+            apply_keywords(store, other)
             seconds = time.perf_counter() - start
+            apply_keywords(store, Settings())
         finally:
             store.close()
         _PREPARED[key] = (path, seconds)
@@ -36,7 +40,7 @@ def _prepared(env: BenchEnv) -> tuple[Path, float]:
 
 @metric("triage_keys_s", unit="s")
 def triage_keys_s(env: BenchEnv) -> float:
-    """One-time: the keys of every open item after a bulk load (the demo, an import)."""
+    """Once per change of the keyword lists: every open item's key recomputed."""
     return _prepared(env)[1]
 
 

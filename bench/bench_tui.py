@@ -47,14 +47,14 @@ SEARCH_WORDS = ("rimborso", "room", "refund", "parcheggio", "terrace", "dashboar
                 "invoice", "crash", "booking", "fattura", "grazie")
 
 
-def _clock(now: int | None):
-    """The app's clock: the bench demo's fixed "now", or the machine's."""
-    from sfogo.inbox.clock import ManualClock, SystemClock
+def _clock(now: int):
+    """The app's clock: the bench demo's fixed "now"."""
+    from sfogo.inbox.clock import ManualClock
 
-    return SystemClock() if now is None else ManualClock(now)
+    return ManualClock(now)
 
 
-def _child(db_path: str, now: int | None) -> None:
+def _child(db_path: str, now: int) -> None:
     """Runs in the measuring process: print the seconds from construction to first frame."""
     import asyncio
     import os
@@ -90,7 +90,7 @@ def _child(db_path: str, now: int | None) -> None:
     print(json.dumps({"first_paint_s": asyncio.run(run())}))
 
 
-def _keys_child(db_path: str, now: int | None) -> None:
+def _keys_child(db_path: str, now: int) -> None:
     """Runs in the measuring process: key-to-frame times and peak memory, as JSON."""
     import asyncio
     import os
@@ -201,7 +201,7 @@ def _keys_child(db_path: str, now: int | None) -> None:
     print(json.dumps(asyncio.run(run())))
 
 
-def _run_child(func: str, db_path: Path, now: int | None) -> dict:
+def _run_child(func: str, db_path: Path, now: int) -> dict:
     out = subprocess.run(
         [sys.executable, "-c",
          f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_tui import {func};"
@@ -213,7 +213,7 @@ def _run_child(func: str, db_path: Path, now: int | None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _measure(db_path: Path, now: int | None) -> float:
+def _measure(db_path: Path, now: int) -> float:
     samples = [_run_child("_child", db_path, now)["first_paint_s"] for _ in range(RUNS)]
     return statistics.median(samples)
 
@@ -225,7 +225,7 @@ def _keyed_copy(env: BenchEnv) -> Path:
 
     path = env.scratch_copy()
     with Store(path) as store:
-        triage.refresh(store, settings.load(None, store=store))
+        triage.apply_keywords(store, settings.load(None, store=store))
     return path
 
 
@@ -260,8 +260,8 @@ def first_paint_empty(env: BenchEnv) -> float:
 
     path = env.empty_db
     with Store(path) as store:
-        store.add_client("Bench", "normal", now=env.now)
-        store.add_account("Bench", "email", "bench@example.com", now=env.now)
+        store.clients.add("Bench", "normal", now=env.now)
+        store.accounts.add("Bench", "email", "bench@example.com", now=env.now)
     return _measure(path, env.now)
 
 

@@ -99,12 +99,14 @@ def file_mb(path: Path) -> float:
 
 
 def _demo_fingerprint() -> str:
-    """Changes whenever the demo generator or the schema changes: stale caches rebuild."""
-    from sfogo.inbox import schema
+    """Changes whenever the demo generator, the schema or the way items are stored (their
+    triage keys) changes: stale caches rebuild."""
+    from sfogo.inbox import schema, triage_keys
+    from sfogo.inbox.store import items
     from sfogo.tui.demo import build, text
 
     digest = hashlib.sha256()
-    for module in (build, text, schema):
+    for module in (build, text, schema, items, triage_keys):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -204,7 +206,7 @@ class BenchEnv:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def build_demo_file(path: Path, *, size: int, seed: int = 0, now: int | None = None) -> dict:
+def build_demo_file(path: Path, *, size: int, now: int, seed: int = 0) -> dict:
     """Build a demo of ``size`` items into the new file ``path``; return the demo summary."""
     from sfogo.tui.demo.build import build_demo
     from sfogo.inbox.store import Store

@@ -16,7 +16,6 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass
 
-from . import when
 from .store import Store
 
 DEFAULT_INTERVAL_S = 120
@@ -87,57 +86,35 @@ def next_attempt(account_id: int, outcome: str | None, ended_at: int | None,
     return max(due, retry_at) if retry_at is not None else due  # a maintenance Retry-After
 
 
-_LAST_RUN = (
-    "SELECT id, started_at, ended_at, outcome, detail, items, retry_at, lost FROM sync_runs"
-    " WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT 1"
-)
-_LAST_OK = (
-    "SELECT id, started_at FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
-    " ORDER BY started_at DESC, id DESC LIMIT 1"
-)
-_FAILURES_AFTER = (
-    "SELECT count(*), min(started_at) FROM sync_runs WHERE account_id = ? AND outcome != 'ok'"
-    " AND (started_at > ? OR (started_at = ? AND id > ?))"
-)
-
-
-def account_health(store: Store, *, now: int | None = None,
-                   interval: int = DEFAULT_INTERVAL_S,
+def account_health(store: Store, *, now: int, interval: int = DEFAULT_INTERVAL_S,
                    account_ids: list[int] | None = None) -> list[AccountHealth]:
     """Every syncable account's state (accounts of the 'import' channel have none)."""
-    now = when.now() if now is None else now
-    rows = store.conn.execute(
-        "SELECT a.id, a.channel, a.handle, c.name FROM accounts a"
-        " JOIN clients c ON c.id = a.client_id WHERE a.channel != 'import' ORDER BY a.id"
-    ).fetchall()
-    outbox: dict[tuple[int, str], int] = {}
-    for account_id, state, n in store.conn.execute(
-        "SELECT i.account_id, r.state, count(*) FROM replies r"
-        " JOIN interactions i ON i.id = r.interaction_id"
-        " WHERE r.state IN ('queued', 'sending', 'held') GROUP BY i.account_id, r.state"
-    ):
-        outbox[(account_id, state)] = n
+    owners = sorted((o for o in store.accounts.owners() if o.channel != "import"),
+                    key=lambda o: o.account_id)
+    waiting = store.outbox.waiting_counts()
     result = []
-    for account_id, channel, handle, client in rows:
+    for owner in owners:
+        account_id = owner.account_id
         if account_ids is not None and account_id not in account_ids:
             continue
-        health = AccountHealth(account_id, f"{channel}:{handle}", channel, handle, client,
-                               state="never synced")
-        health.queued_replies = (outbox.get((account_id, "queued"), 0)
-                                 + outbox.get((account_id, "sending"), 0))
-        health.held_replies = outbox.get((account_id, "held"), 0)
-        last = store.conn.execute(_LAST_RUN, (account_id,)).fetchone()
+        health = AccountHealth(account_id, owner.label, owner.channel, owner.handle,
+                               owner.client, state="never synced")
+        health.queued_replies = (waiting.get((account_id, "queued"), 0)
+                                 + waiting.get((account_id, "sending"), 0))
+        health.held_replies = waiting.get((account_id, "held"), 0)
+        last = store.runs.last(account_id)
         if last is not None:
-            _run_id, started, ended, outcome, detail, items, retry_at, lost = last
-            health.last_outcome, health.last_started_at = outcome, started
-            health.last_ended_at = ended if ended is not None else started
-            health.last_detail, health.last_items, health.last_lost = detail, items, lost
+            outcome, retry_at = last["outcome"], last["retry_at"]
+            health.last_outcome, health.last_started_at = outcome, last["started_at"]
+            ended = last["ended_at"]
+            health.last_ended_at = ended if ended is not None else last["started_at"]
+            health.last_detail, health.last_items = last["detail"], last["items"]
+            health.last_lost = last["lost"]
             if outcome != "ok":
-                ok = store.conn.execute(_LAST_OK, (account_id,)).fetchone()
+                ok = store.runs.last_ok(account_id)
                 ok_id, ok_started = ok if ok else (0, -1)
-                count, first = store.conn.execute(
-                    _FAILURES_AFTER, (account_id, ok_started, ok_started, ok_id)).fetchone()
-                health.failures, health.gap_since = count, first
+                health.failures, health.gap_since = store.runs.failures_after(
+                    account_id, (ok_started, ok_id))
                 health.retry_at = retry_at
             health.state = ("ok" if outcome == "ok" else
                             "rate_limited" if outcome == "rate_limited" and retry_at

@@ -180,7 +180,7 @@ class _Accounts:
         key = (line.channel, line.account)
         if key not in self.known:
             try:
-                account = self.store.account(f"{line.channel}:{line.account}")
+                account = self.store.accounts.get(f"{line.channel}:{line.account}")
             except NotFound:
                 account = None
             if account is None:
@@ -188,17 +188,17 @@ class _Accounts:
                     raise LineError(f"client: missing (needed to create the account "
                                     f"{line.channel}:{line.account})")
                 try:
-                    owner = self.store.client(line.client)
+                    owner = self.store.clients.get(line.client)
                 except NotFound:
-                    owner = self.store.add_client(line.client, line.tier, line.target_s,
-                                                  now=self.now)
+                    owner = self.store.clients.add(line.client, line.tier, line.target_s,
+                                                   now=self.now)
                     self.result.created_clients.append(owner.name)
-                account = self.store.add_account(owner.id, line.channel, line.account,
-                                                 line.account_name, now=self.now)
+                account = self.store.accounts.add(owner.id, line.channel, line.account,
+                                                  line.account_name, now=self.now)
                 self.result.created_accounts.append(f"{line.channel}:{line.account}")
                 self.known[key] = (account.id, owner.name)
             else:
-                self.known[key] = (account.id, self.store.client(account.client_id).name)
+                self.known[key] = (account.id, self.store.clients.get(account.client_id).name)
         account_id, client = self.known[key]
         if line.client and line.client.casefold() != client.casefold():
             raise LineError(f"client: the account {line.channel}:{line.account} belongs to "
@@ -220,7 +220,7 @@ def _numbered_lines(source: IO[bytes]) -> Iterator[tuple[int, str | None]]:
             yield number, text
 
 
-# Items are written by Store.upsert_interactions, the one write path sync uses too, not by
+# Items are written by store.items.upsert, the one write path sync uses too, not by
 # sqlite-utils: upsert_all would overwrite the manager's status, pin and snooze on a
 # re-import, and insert_all(ignore=True) would miss a platform's edited text. Measured on
 # 100,000 exported demo lines: the whole import ~7,000 lines/s (14 s), half of it parsing
@@ -257,7 +257,7 @@ def import_stream(store: Store, source: IO[bytes], *, now: int) -> ImportResult:
                         result.errors.append((number, str(exc)))
                     continue
                 items.append(line.item)
-            added = store.upsert_interactions(items, now=now)
+            added = store.items.upsert(items, now=now)
             result.added += added
             result.existing += len(items) - added
 
@@ -285,9 +285,9 @@ def import_file(store: Store, path: str | Path, *, now: int) -> ImportResult:
 
 def export_records(store: Store) -> Iterator[dict]:
     """Every interaction as an import line (times as epoch seconds), oldest first."""
-    clients = {c.id: c for c in store.clients()}
-    accounts = {a.id: a for a in store.accounts()}
-    for row in store.iter_rows(InboxFilter(statuses=()), oldest_first=True):
+    clients = {c.id: c for c in store.clients.all()}
+    accounts = {a.id: a for a in store.accounts.all()}
+    for row in store.items.iter_rows(InboxFilter(statuses=()), oldest_first=True):
         client = clients[row["client_id"]]
         account = accounts[row["account_id"]]
         yield {

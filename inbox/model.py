@@ -6,27 +6,88 @@ time happens only when something is shown to a person.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-TIERS = ("vip", "high", "normal", "low")
+
+class Tier(StrEnum):
+    VIP = "vip"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class Channel(StrEnum):
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    YOUTUBE = "youtube"
+    WORDPRESS = "wordpress"
+    EMAIL = "email"
+    IMPORT = "import"
+
+
+class Kind(StrEnum):
+    MENTION = "mention"
+    COMMENT = "comment"
+    REPLY = "reply"
+    DM = "dm"
+    EMAIL = "email"
+    REVIEW = "review"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    DONE = "done"
+    IGNORED = "ignored"
+
+
+class SyncOutcome(StrEnum):
+    OK = "ok"
+    OFFLINE = "offline"  # no route, DNS
+    DOWN = "down"  # 5xx, timeouts, maintenance pages
+    RATE_LIMITED = "rate_limited"
+    AUTH = "auth"  # token invalid or expired
+    BLOCKED = "blocked"  # account suspended, action blocked
+    BROKEN = "broken"  # a page that cannot be read at all
+
+
+class AwayReason(StrEnum):
+    AWAY = "away"
+    SICK = "sick"
+    OFFLINE = "offline"
+
+
+class ReplyState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    HELD = "held"
+    FAILED = "failed"
+    DROPPED = "dropped"
+
+
+# The vocabularies as plain tuples of their values, in the order users see them.
+TIERS = tuple(t.value for t in Tier)
 # Default response-time targets per tier, in seconds (a client may override its own).
 TIER_TARGETS = {"vip": 2 * 3600, "high": 4 * 3600, "normal": 24 * 3600, "low": 72 * 3600}
 
-CHANNELS = (
-    "mastodon", "bluesky", "facebook", "instagram", "x", "youtube", "wordpress", "email",
-    "import",
-)
+CHANNELS = tuple(c.value for c in Channel)
 # Short names for narrow screens and the health bar.
 CHANNEL_SHORT = {
     "mastodon": "mast", "bluesky": "bsky", "facebook": "fb", "instagram": "ig", "x": "x",
     "youtube": "yt", "wordpress": "wp", "email": "mail", "import": "imp",
 }
-KINDS = ("mention", "comment", "reply", "dm", "email", "review")
-STATUSES = ("new", "open", "snoozed", "done", "ignored")
+KINDS = tuple(k.value for k in Kind)
+STATUSES = tuple(s.value for s in Status)
 # Statuses that still need the manager; "snoozed" comes back when its time passes.
 OPEN_STATUSES = ("new", "open", "snoozed")
-SYNC_OUTCOMES = ("ok", "offline", "down", "rate_limited", "auth", "blocked", "broken")
-AWAY_REASONS = ("away", "sick", "offline")
-REPLY_STATES = ("queued", "sending", "sent", "held", "failed", "dropped")
+SYNC_OUTCOMES = tuple(o.value for o in SyncOutcome)
+AWAY_REASONS = tuple(r.value for r in AwayReason)
+REPLY_STATES = tuple(r.value for r in ReplyState)
 
 
 @dataclass(slots=True)

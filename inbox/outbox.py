@@ -24,59 +24,30 @@ import os
 import uuid
 from dataclasses import dataclass
 
-from . import when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, HoldReply
+from .clock import Clock
 from .errors import NotFound, SfogoError
 from .model import Interaction
+from .rows import ItemRow, ReplyRow
 from .store import Store
 from .text import sanitize
 
 PENDING = ("queued", "sending")
 EDITABLE = ("queued", "held", "failed")
 MAX_CHARS = 5000
-
-_SELECT = """
-SELECT r.id, r.interaction_id, r.text, r.state, r.reason, r.created_at, r.updated_at,
-       r.sent_at, r.attempts, r.idempotency_key, r.external_id,
-       i.account_id, a.channel, a.handle, c.name, i.author_name, i.author_handle, i.text, i.kind
-FROM replies r JOIN interactions i ON i.id = r.interaction_id
-JOIN accounts a ON a.id = i.account_id JOIN clients c ON c.id = a.client_id
-"""
-_FIELDS = ("id", "item_id", "text", "state", "reason", "created_at", "updated_at", "sent_at",
-           "attempts", "key", "external_id", "account_id", "channel", "handle", "client",
-           "parent_author", "parent_handle", "parent_text", "parent_kind")
+# How long ``sfogo outbox`` keeps showing sent and dropped replies.
+RECENT_S = 7 * 86400
 
 
-def _reply(row) -> dict:
-    data = dict(zip(_FIELDS, row))
-    data["account"] = f"{data['channel']}:{data['handle']}"
-    return data
-
-
-def get_reply(store: Store, reply_id: int) -> dict:
-    row = store.conn.execute(_SELECT + " WHERE r.id = ?", (reply_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"no reply with id {reply_id}: 'sfogo outbox' lists them")
-    return _reply(row)
+def get_reply(store: Store, reply_id: int) -> ReplyRow:
+    return store.outbox.get(reply_id)
 
 
 def list_replies(store: Store, *, states: tuple[str, ...] | None = None,
-                 account_id: int | None = None, since: int | None = None) -> list[dict]:
+                 account_id: int | None = None, since: int | None = None) -> list[ReplyRow]:
     """Replies newest first; ``since`` keeps sent/dropped ones only if updated after it."""
-    terms, params = [], []
-    if states:
-        terms.append(f"r.state IN ({', '.join('?' * len(states))})")
-        params += states
-    if account_id is not None:
-        terms.append("i.account_id = ?")
-        params.append(account_id)
-    if since is not None:
-        terms.append("(r.state NOT IN ('sent', 'dropped') OR r.updated_at >= ?)")
-        params.append(since)
-    where = f" WHERE {' AND '.join(terms)}" if terms else ""
-    return [_reply(r) for r in store.conn.execute(
-        _SELECT + where + " ORDER BY r.created_at DESC, r.id DESC", params)]
+    return store.outbox.replies(states=states, account_id=account_id, since=since)
 
 
 def _clean(text: str) -> str:
@@ -88,56 +59,45 @@ def _clean(text: str) -> str:
     return clean
 
 
-def queue_reply(store: Store, item_id: int, text: str, *, now: int | None = None) -> int:
+def queue_reply(store: Store, item_id: int, text: str, *, now: int) -> int:
     """Queue ``text`` as a reply to item ``item_id``; return the reply's id."""
-    row = store.row(item_id)
+    row = store.items.get(item_id)
     if connector_class(row["channel"]) is None:
-        raise SfogoError(f"item {item_id} came from {row['channel']!r}, which sfogo cannot "
+        raise SfogoError(f"item {item_id} came from {str(row['channel'])!r}, which sfogo cannot "
                          "reply to: answer it on its platform")
-    stamp = when.now() if now is None else now
-    with store.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO replies (interaction_id, text, state, created_at, updated_at,"
-            " idempotency_key) VALUES (?, ?, 'queued', ?, ?, ?)",
-            (item_id, _clean(text), stamp, stamp, uuid.uuid4().hex),
-        )
-    return cur.lastrowid
+    return store.outbox.add(item_id, _clean(text), idempotency_key=uuid.uuid4().hex, now=now)
 
 
-def _change(store: Store, reply_id: int, allowed: tuple[str, ...], verb: str, sets: str,
-            params: tuple) -> dict:
+def _allowed(store: Store, reply_id: int, allowed: tuple[str, ...], verb: str) -> ReplyRow:
     reply = get_reply(store, reply_id)
     if reply["state"] not in allowed:
         hint = (" (it may already have reached the platform: the next send finds out)"
                 if reply["state"] == "sending" else "")
         raise SfogoError(f"reply {reply_id} is {reply['state']}{hint}: only "
                          f"{', '.join(allowed)} replies can be {verb}")
-    with store.transaction() as conn:
-        conn.execute(f"UPDATE replies SET {sets} WHERE id = ? AND state = ?",
-                     (*params, reply_id, reply["state"]))
+    return reply
+
+
+def edit_reply(store: Store, reply_id: int, text: str, *, now: int) -> ReplyRow:
+    """New text for a reply not yet sent; it gets a new idempotency key (the old text was
+    never accepted: queued, held and failed replies are known not to be on the platform)."""
+    reply = _allowed(store, reply_id, EDITABLE, "edited")
+    store.outbox.edit(reply_id, expect=reply["state"], text=_clean(text),
+                      idempotency_key=uuid.uuid4().hex, now=now)
     return get_reply(store, reply_id)
 
 
-def edit_reply(store: Store, reply_id: int, text: str, *, now: int | None = None) -> dict:
-    """New text for a reply not yet sent; it gets a new idempotency key (the old text was
-    never accepted: queued, held and failed replies are known not to be on the platform)."""
-    stamp = when.now() if now is None else now
-    return _change(store, reply_id, EDITABLE, "edited",
-                   "text = ?, idempotency_key = ?, updated_at = ?",
-                   (_clean(text), uuid.uuid4().hex, stamp))
-
-
-def retry_reply(store: Store, reply_id: int, *, now: int | None = None) -> dict:
+def retry_reply(store: Store, reply_id: int, *, now: int) -> ReplyRow:
     """Put a held or failed reply back in the queue."""
-    stamp = when.now() if now is None else now
-    return _change(store, reply_id, ("held", "failed"), "retried",
-                   "state = 'queued', reason = '', updated_at = ?", (stamp,))
+    reply = _allowed(store, reply_id, ("held", "failed"), "retried")
+    store.outbox.set_state(reply_id, "queued", "", now=now, expect=reply["state"])
+    return get_reply(store, reply_id)
 
 
-def drop_reply(store: Store, reply_id: int, *, now: int | None = None) -> dict:
-    stamp = when.now() if now is None else now
-    return _change(store, reply_id, EDITABLE, "dropped",
-                   "state = 'dropped', updated_at = ?", (stamp,))
+def drop_reply(store: Store, reply_id: int, *, now: int) -> ReplyRow:
+    reply = _allowed(store, reply_id, EDITABLE, "dropped")
+    store.outbox.set_state(reply_id, "dropped", None, now=now, expect=reply["state"])
+    return get_reply(store, reply_id)
 
 
 # -- sending -------------------------------------------------------------------------------
@@ -184,28 +144,17 @@ def _taken_elsewhere(reason: str) -> bool:
 
 def _set(store: Store, reply_id: int, state: str, reason: str, now: int,
          *, expect: str | None = None) -> bool:
-    with store.transaction() as conn:
-        cur = conn.execute(
-            "UPDATE replies SET state = ?, reason = ?, updated_at = ? WHERE id = ?"
-            + (" AND state = ?" if expect else ""),
-            (state, sanitize(reason, single_line=True)[:300], now, reply_id,
-             *((expect,) if expect else ())),
-        )
-    return cur.rowcount == 1
+    return store.outbox.set_state(reply_id, state, sanitize(reason, single_line=True)[:300],
+                                  now=now, expect=expect)
 
 
-def _take(store: Store, reply: dict, now: int) -> bool:
+def _take(store: Store, reply: ReplyRow, now: int) -> bool:
     """Mark the reply sending and count the attempt, committed before any request."""
-    with store.transaction() as conn:
-        cur = conn.execute(
-            "UPDATE replies SET state = 'sending', attempts = attempts + 1, reason = ?,"
-            " updated_at = ? WHERE id = ? AND state = ? AND attempts = ?",
-            (_sender_tag(), now, reply["id"], reply["state"], reply["attempts"]),
-        )
-    return cur.rowcount == 1
+    return store.outbox.take(reply["id"], expect=reply["state"], attempts=reply["attempts"],
+                             reason=_sender_tag(), now=now)
 
 
-def _mark_sent(store: Store, reply: dict, parent: dict, external_id: str, now: int,
+def _mark_sent(store: Store, reply: ReplyRow, parent: ItemRow, external_id: str, now: int,
                display_name: str) -> None:
     """Sent, and stored in the thread as our own item, in one transaction."""
     outgoing = Interaction(
@@ -215,22 +164,19 @@ def _mark_sent(store: Store, reply: dict, parent: dict, external_id: str, now: i
         thread_ref=parent["thread_ref"] or parent["external_id"],
         parent_ref=parent["external_id"], outgoing=True, status="done", handled_at=now,
     )
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE replies SET state = 'sent', reason = '', sent_at = ?, updated_at = ?,"
-            " external_id = ? WHERE id = ?",
-            (now, now, outgoing.external_id, reply["id"]),
-        )
-        store.upsert_interactions([outgoing], now=now)
+    with store.transaction():
+        store.outbox.mark_sent(reply["id"], outgoing.external_id, now=now)
+        store.items.upsert([outgoing], now=now)
 
 
-async def send_account_replies(store: Store, connector: Channel, *, now=when.now,
+async def send_account_replies(store: Store, connector: Channel, *, clock: Clock,
                                blocked: str = "") -> SendSummary:
     """Send the account's queued replies (and settle those left ``sending``).
 
     ``blocked``: the account's last sync said it is blocked; replies are held with that.
     Stops at the first failure that concerns the whole account (unreachable, rate
-    limited, credentials); the rest wait for the next send.
+    limited, credentials); the rest wait for the next send. Each step is stamped with the
+    time it happened (``clock``), as sending takes a while.
     """
     summary = SendSummary()
     account = connector.account
@@ -242,60 +188,74 @@ async def send_account_replies(store: Store, connector: Channel, *, now=when.now
             summary.waiting += 1
             continue
         try:
-            parent = store.row(reply["item_id"])
+            parent = store.items.get(reply["item_id"])
         except NotFound:
-            _set(store, reply["id"], "failed", "the item it answers is no longer in sfogo", now())
+            _set(store, reply["id"], "failed", "the item it answers is no longer in sfogo",
+                 clock.now())
             summary.failed += 1
             continue
-        try:
-            if reply["state"] == "sending":
-                found = await connector.find_reply(parent, reply["text"], key=reply["key"])
-                if found:
-                    _mark_sent(store, reply, parent, found, now(), account.display_name)
-                    summary.sent += 1
-                    continue
-            if blocked:
-                _set(store, reply["id"], "held", f"the account is blocked: {blocked}", now())
-                summary.held += 1
-                continue
-            await connector.precheck(parent)
-        except HoldReply as hold:
-            _set(store, reply["id"], "held", str(hold), now())
-            summary.held += 1
-            continue
-        except ChannelError as exc:
-            summary.stopped = exc.detail
-            summary.waiting += 1
-            continue
-        if not _take(store, reply, now()):
-            summary.waiting += 1  # another sender took it between our read and now
-            continue
-        try:
-            external_id = await connector.send_reply(parent, reply["text"], key=reply["key"])
-        except HoldReply as hold:
-            _set(store, reply["id"], "held", str(hold), now())
-            summary.held += 1
-            continue
-        except ChannelError as exc:
-            if exc.outcome in ("offline", "rate_limited", "auth"):
-                # Provably not taken: the connection was refused or the platform said no.
-                _set(store, reply["id"], "queued", exc.detail, now())
-                summary.stopped = exc.detail
-                summary.waiting += 1
-            elif exc.outcome == "blocked":
-                _set(store, reply["id"], "held", f"the platform refused: {exc.detail}", now())
-                summary.held += 1
-            elif exc.outcome == "broken" and exc.status is not None and 400 <= exc.status < 500:
-                _set(store, reply["id"], "failed", exc.detail, now())
-                summary.failed += 1
-            else:
-                # Unknown whether the platform took it: stay "sending" so the next attempt
-                # looks for it before posting again.
-                _set(store, reply["id"], "sending", f"unknown whether it arrived: {exc.detail}",
-                     now())
-                summary.stopped = exc.detail
-                summary.waiting += 1
-            continue
-        _mark_sent(store, reply, parent, external_id, now(), account.display_name)
-        summary.sent += 1
+        await _send_one(store, connector, reply, parent, clock, blocked, summary)
     return summary
+
+
+async def _send_one(store: Store, connector: Channel, reply: ReplyRow, parent: ItemRow,
+                    clock: Clock, blocked: str, summary: SendSummary) -> None:
+    """Settle, check and post one reply (the steps of the module docstring)."""
+    account = connector.account
+    key = reply["idempotency_key"]
+    try:
+        if reply["state"] == "sending":
+            found = await connector.find_reply(parent, reply["text"], key=key)
+            if found:
+                _mark_sent(store, reply, parent, found, clock.now(), account.display_name)
+                summary.sent += 1
+                return
+        if blocked:
+            _set(store, reply["id"], "held", f"the account is blocked: {blocked}", clock.now())
+            summary.held += 1
+            return
+        await connector.precheck(parent)
+    except HoldReply as hold:
+        _set(store, reply["id"], "held", str(hold), clock.now())
+        summary.held += 1
+        return
+    except ChannelError as exc:
+        summary.stopped = exc.detail
+        summary.waiting += 1
+        return
+    if not _take(store, reply, clock.now()):
+        summary.waiting += 1  # another sender took it between our read and now
+        return
+    try:
+        external_id = await connector.send_reply(parent, reply["text"], key=key)
+    except HoldReply as hold:
+        _set(store, reply["id"], "held", str(hold), clock.now())
+        summary.held += 1
+        return
+    except ChannelError as exc:
+        _settle_failure(store, reply, exc, clock.now(), summary)
+        return
+    _mark_sent(store, reply, parent, external_id, clock.now(), account.display_name)
+    summary.sent += 1
+
+
+def _settle_failure(store: Store, reply: ReplyRow, exc: ChannelError, now: int,
+                    summary: SendSummary) -> None:
+    """Where a failed post leaves the reply: what the failure proves decides."""
+    if exc.outcome in ("offline", "rate_limited", "auth"):
+        # Provably not taken: the connection was refused or the platform said no.
+        _set(store, reply["id"], "queued", exc.detail, now)
+        summary.stopped = exc.detail
+        summary.waiting += 1
+    elif exc.outcome == "blocked":
+        _set(store, reply["id"], "held", f"the platform refused: {exc.detail}", now)
+        summary.held += 1
+    elif exc.outcome == "broken" and exc.status is not None and 400 <= exc.status < 500:
+        _set(store, reply["id"], "failed", exc.detail, now)
+        summary.failed += 1
+    else:
+        # Unknown whether the platform took it: stay "sending" so the next attempt looks
+        # for it before posting again.
+        _set(store, reply["id"], "sending", f"unknown whether it arrived: {exc.detail}", now)
+        summary.stopped = exc.detail
+        summary.waiting += 1

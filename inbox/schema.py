@@ -193,11 +193,11 @@ V4 = """
 ALTER TABLE sync_runs ADD COLUMN lost TEXT NOT NULL DEFAULT '';
 """
 
-# Version 5 (triage, backlog/triage.py): each open item's static triage class, kept in an
+# Version 5 (triage): each open item's static triage class, kept in an
 # index so the first page in urgency order never scores every row. ``triage_key`` packs
-# account, pin, kind and keyword flags (see backlog/triage.py); NULL means "not computed
-# yet": backlog code fills it lazily, because the keyword lists live in the user's config.
-# The triggers reset it whenever an input changes, so a stored key is never stale.
+# account, pin, kind and keyword flags (see inbox/triage_keys.py); NULL means "not computed
+# yet". The store computes the key on every write of an item; the triggers reset it when an
+# input changes by any other way, so a stored key is never stale.
 V5 = """
 ALTER TABLE interactions ADD COLUMN triage_key INTEGER;
 -- id is spelled out so the index serves ORDER BY created_at, id; status makes it covering.

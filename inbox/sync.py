@@ -26,11 +26,12 @@ from pathlib import Path
 from . import credentials, when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
+from .clock import Clock
 from .errors import SfogoError
 from .health import DEFAULT_INTERVAL_S, RATE_LIMIT_DEFAULT_S, AccountHealth, account_health
 from .model import Account
 from .outbox import SendSummary, send_account_replies
-from .store import Store
+from .store import OPTIMIZE_EVERY_S, Store
 
 log = logging.getLogger("sfogo.sync")
 
@@ -66,14 +67,9 @@ class RunResult:
 
 def record_run(store: Store, result: RunResult) -> int:
     """Write one sync run (the gap history and the health bar read these)."""
-    with store.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail, items,"
-            " retry_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (result.account_id, result.started_at, result.ended_at, result.outcome,
-             result.detail[:500], result.items, result.retry_at, result.lost[:500]),
-        )
-    return cur.lastrowid
+    return store.runs.add(result.account_id, result.started_at, result.ended_at,
+                          result.outcome, result.detail[:500], result.items, result.retry_at,
+                          result.lost[:500])
 
 
 _SSL = None
@@ -97,14 +93,13 @@ def _label(account: Account) -> str:
 
 @dataclass
 class Syncer:
-    """Syncs the accounts of one data file. ``now`` (and :meth:`watch`'s ``sleep``) can be
-    injected, so tests run a 30-hour outage on a fake clock."""
+    """Syncs the accounts of one data file. The ``clock`` (and :meth:`watch`'s ``sleep``)
+    is injected, so tests run a 30-hour outage on a manual clock."""
 
     store: Store
+    clock: Clock = field(kw_only=True)
     config_path: str | Path | None = None
     config: dict | None = None  # default: read from config_path (or the default file)
-    now: Callable[[], int] = when.now
-    clock: object = None  # a Clock; when given, ``now`` is its ``now``
     concurrency: int = DEFAULT_CONCURRENCY
     timeout: object = None  # an httpx.Timeout; default: channels.base.TIMEOUT
     env: dict | None = None  # where token_env variables are read (default os.environ)
@@ -113,8 +108,6 @@ class Syncer:
     _secrets: dict[int, Secrets] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        if self.clock is not None:
-            self.now = self.clock.now
         if self.config is None:
             self.config = credentials.load_config(self.config_path)
         self._session_dir = credentials.session_dir(self.config_path)
@@ -126,7 +119,7 @@ class Syncer:
         one named ``ref``. The generated demo's accounts have no server: syncing them would
         only record made-up failures in the demo's story."""
         if ref is not None:
-            account = self.store.account(ref)
+            account = self.store.accounts.get(ref)
             if connector_class(account.channel) is None:
                 raise SfogoError(f"{_label(account)} has no connector: its items come from "
                                  "'sfogo import'")
@@ -134,7 +127,7 @@ class Syncer:
                 raise SfogoError(f"{_label(account)} is a generated demo account: nothing "
                                  "to sync")
             return [account]
-        return [a for a in self.store.accounts() if connector_class(a.channel) is not None
+        return [a for a in self.store.accounts.all() if connector_class(a.channel) is not None
                 and not a.settings.get("generated")]
 
     def secrets(self, account: Account) -> Secrets:
@@ -145,7 +138,7 @@ class Syncer:
 
     def connector(self, account: Account, http) -> Channel:
         return connector_class(account.channel)(account, http, self.secrets(account),
-                                                now=self.now)
+                                                clock=self.clock)
 
     def _client(self):
         import httpx
@@ -162,7 +155,7 @@ class Syncer:
 
     async def sync_account(self, http, account: Account) -> RunResult:
         """Fetch every new page of one account, commit each, record the run, send replies."""
-        result = RunResult(account.id, _label(account), "ok", started_at=self.now())
+        result = RunResult(account.id, _label(account), "ok", started_at=self.clock.now())
         secrets = self.secrets(account)
         lost: list[str] = []
         host = account.settings.get("url") or account.channel
@@ -175,8 +168,8 @@ class Syncer:
                 # thread with its own connection was slower (the GIL changes hands at
                 # every row), so the loop commits directly.
                 with self.store.transaction():
-                    new = self.store.upsert_interactions(page.items, now=self.now())
-                    self.store.update_account(account.id, cursor=page.cursor)
+                    new = self.store.items.upsert(page.items, now=self.clock.now())
+                    self.store.accounts.update(account.id, cursor=page.cursor)
                 account.cursor = page.cursor
                 result.items += new
                 result.pages += 1
@@ -186,7 +179,7 @@ class Syncer:
         except ChannelError as exc:
             result.outcome, result.detail, result.retry_at = exc.outcome, exc.detail, exc.retry_at
             if exc.outcome == "rate_limited" and exc.retry_at is None:
-                result.retry_at = self.now() + RATE_LIMIT_DEFAULT_S
+                result.retry_at = self.clock.now() + RATE_LIMIT_DEFAULT_S
         except SHAPE_ERRORS as exc:
             result.outcome = "broken"
             result.detail = f"{host} sent data sfogo could not read ({type(exc).__name__})"
@@ -206,7 +199,7 @@ class Syncer:
                          "(deleted or no longer visible)")
         result.detail = credentials.redact("; ".join(filter(None, [result.detail, *notes])),
                                            secrets)
-        result.ended_at = self.now()
+        result.ended_at = self.clock.now()
         record_run(self.store, result)
         log.info("%s: %s, %d new", result.account, result.outcome, result.items)
         if self.send_replies and result.outcome in ("ok", "blocked"):
@@ -219,7 +212,7 @@ class Syncer:
         secrets = self.secrets(account)
         try:
             summary = await send_account_replies(self.store, self.connector(account, http),
-                                                 now=self.now, blocked=blocked)
+                                                 clock=self.clock, blocked=blocked)
         except Exception:
             log.exception("%s: sending replies failed", _label(account))
             return SendSummary(stopped="sending failed: see the log")
@@ -245,15 +238,15 @@ class Syncer:
         accounts = self.accounts() if accounts is None else accounts
         if not accounts:
             return []
-        now = self.now()
+        now = self.clock.now()
         states = {h.account_id: h for h in account_health(
             self.store, now=now, account_ids=[a.id for a in accounts])}
         limit = asyncio.Semaphore(max(1, self.concurrency))
 
         async def one(client, account: Account) -> RunResult:
             health = states.get(account.id)
-            if health is not None and health.rate_limited(self.now()):
-                result = self._not_now(health, self.now())
+            if health is not None and health.rate_limited(self.clock.now()):
+                result = self._not_now(health, self.clock.now())
             else:
                 async with limit:
                     result = await self.sync_account(client, account)
@@ -269,7 +262,7 @@ class Syncer:
     async def send_once(self, accounts: list[Account] | None = None) -> list[RunResult]:
         """Send queued replies without fetching (``sfogo send``)."""
         accounts = self.accounts() if accounts is None else accounts
-        now = self.now()
+        now = self.clock.now()
         states = {h.account_id: h for h in account_health(
             self.store, now=now, account_ids=[a.id for a in accounts])}
         results = []
@@ -286,7 +279,7 @@ class Syncer:
                 result = RunResult(account.id, _label(account), "ok", started_at=now)
                 summary = await self.send_for(client, account, blocked=blocked)
                 self._add_sent(result, summary)
-                result.detail, result.ended_at = summary.stopped, self.now()
+                result.detail, result.ended_at = summary.stopped, self.clock.now()
                 results.append(result)
         return results
 
@@ -297,17 +290,23 @@ class Syncer:
         """Sync each account when it is due, forever (or ``rounds`` times).
 
         Due: an interval after a success, at a rate limit's reset, after the back-off that
-        follows other failures (see :mod:`inbox.health`). One HTTP client per round.
+        follows other failures (see :mod:`inbox.health`). One HTTP client per round. A
+        long-lived connection: the planner's statistics are refreshed now and then.
         """
         done = 0
+        self.store.optimize(opening=True)
+        optimized = self.clock.now()
         while rounds is None or done < rounds:
-            now = self.now()
+            now = self.clock.now()
+            if now - optimized >= OPTIMIZE_EVERY_S:
+                self.store.optimize()
+                optimized = now
             accounts = self.accounts(account_ref)
             states = {h.account_id: h for h in account_health(
                 self.store, now=now, interval=interval, account_ids=[a.id for a in accounts])}
             due = [a for a in accounts if states[a.id].due(now)]
             results = await self.run_once(due) if due else []
-            now = self.now()
+            now = self.clock.now()
             after = account_health(self.store, now=now, interval=interval,
                                    account_ids=[a.id for a in accounts])
             if on_round is not None:
@@ -318,7 +317,8 @@ class Syncer:
             await sleep(max(1, min(wait, interval)))
 
 
-def sync_once(store: Store, *, account_ref: str | None = None, **kwargs) -> list[RunResult]:
+def sync_once(store: Store, *, clock: Clock, account_ref: str | None = None,
+              **kwargs) -> list[RunResult]:
     """Synchronous helper: one pass over every account (or the one named)."""
-    syncer = Syncer(store, **kwargs)
+    syncer = Syncer(store, clock=clock, **kwargs)
     return asyncio.run(syncer.run_once(syncer.accounts(account_ref)))

@@ -1,12 +1,12 @@
 """Reading times and durations the way people type them: ``2h``, ``tomorrow 9:00``, ISO 8601.
 
 Everything returns UTC epoch seconds; wall-clock words (``tomorrow``, ``9:00``) are read in
-the local time zone, or the one passed in.
+the local time zone, or the one passed in, relative to the ``ref`` time the caller gives
+(its clock's now: inbox/clock.py).
 """
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from .errors import SfogoError
@@ -21,11 +21,6 @@ DURATION_HELP = "try 90m, 2h, 1d12h or 2w"
 WHEN_HELP = "try 2h, 3d, 'tomorrow 9:00', monday or ISO 8601"
 
 
-def now() -> int:
-    """The current time in UTC epoch seconds (one place, so tests can pass their own)."""
-    return int(time.time())
-
-
 def parse_duration(text: str) -> int:
     """Seconds in a duration such as ``90m``, ``2h``, ``1d12h``; raise SfogoError otherwise."""
     cleaned = text.strip().lower()
@@ -37,8 +32,11 @@ def parse_duration(text: str) -> int:
     return int(total)
 
 
-def _local_tz(tz: tzinfo | None) -> tzinfo:
-    return tz if tz is not None else datetime.now().astimezone().tzinfo  # type: ignore[return-value]
+def _local_tz(tz: tzinfo | None, ref: int) -> tzinfo:
+    """``tz``, else the local zone's offset at ``ref`` (not at the machine's now)."""
+    if tz is not None:
+        return tz
+    return datetime.fromtimestamp(ref).astimezone().tzinfo  # type: ignore[return-value]
 
 
 def _clock(text: str) -> tuple[int, int] | None:
@@ -55,14 +53,13 @@ def _clock(text: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def parse_when(text: str, *, ref: int | None = None, past: bool = False,
+def parse_when(text: str, *, ref: int, past: bool = False,
                tz: tzinfo | None = None) -> int:
     """A point in time as UTC epoch seconds.
 
     A bare duration counts forward from ``ref`` (``snooze --until 2h``), or backward when
     ``past`` is true (``gaps --since 7d``). Raises SfogoError with a one-line hint.
     """
-    ref = now() if ref is None else ref
     raw = text.strip()
     low = raw.lower()
     if not low:
@@ -74,7 +71,7 @@ def parse_when(text: str, *, ref: int | None = None, past: bool = False,
         seconds = parse_duration(signed)
         backwards = past or low.startswith("-")
         return ref - seconds if backwards and not low.startswith("+") else ref + seconds
-    zone = _local_tz(tz)
+    zone = _local_tz(tz, ref)
     base = datetime.fromtimestamp(ref, zone)
     words = low.split()
     day: datetime | None = None

@@ -37,9 +37,9 @@ class World:
 
     def client(self, name: str = "Acme", tier: str = "vip"):
         try:
-            return self.store.client(name)
+            return self.store.clients.get(name)
         except Exception:
-            return self.store.add_client(name, tier, now=self.clock.now())
+            return self.store.clients.add(name, tier, now=self.clock.now())
 
     def mastodon_account(self, emu: MastodonEmulator, user: str, *, client: str = "Acme",
                          token: str | None = None):
@@ -49,9 +49,9 @@ class World:
         owner = emu.add_account(user, token=token, display_name=user.title())
         var = f"TOKEN_{user.upper()}"
         self.env[var] = token
-        account = self.store.add_account(client, "mastodon", f"@{user}@{emu.domain}",
-                                         settings={"url": emu.base_url, "token_env": var},
-                                         now=self.clock.now())
+        account = self.store.accounts.add(client, "mastodon", f"@{user}@{emu.domain}",
+                                          settings={"url": emu.base_url, "token_env": var},
+                                          now=self.clock.now())
         return account, owner
 
     def bluesky_account(self, emu: BlueskyEmulator, handle: str, *, client: str = "Acme",
@@ -61,9 +61,9 @@ class World:
         did = emu.add_user(handle, password=password, display_name=handle.split(".")[0])
         var = f"PW_{handle.split('.')[0].upper()}"
         self.env[var] = password
-        account = self.store.add_account(client, "bluesky", handle,
-                                         settings={"url": emu.base_url, "token_env": var},
-                                         now=self.clock.now())
+        account = self.store.accounts.add(client, "bluesky", handle,
+                                          settings={"url": emu.base_url, "token_env": var},
+                                          now=self.clock.now())
         return account, did
 
     def syncer(self, **kwargs) -> Syncer:

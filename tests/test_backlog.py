@@ -19,8 +19,7 @@ NOT_DONE = ("new", "open", "snoozed")
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(when, "now", lambda: NOW)
+def terminal_80_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
 
 
@@ -169,7 +168,7 @@ def test_backlog_counts_agree_with_the_definition_row_by_row(demo, db):
     """Every not-done item that arrived during a gap, or before one and still waiting."""
     gaps = find_gaps(db, now=NOW)
     settings = Settings()
-    targets = {c.id: c.effective_target_s for c in db.clients()}
+    targets = {c.id: c.effective_target_s for c in db.clients.all()}
     expected: dict[int, dict] = {}
     for aid, cid, channel, kind, created in db.conn.execute(
         "SELECT i.account_id, a.client_id, a.channel, i.kind, i.created_at FROM interactions i"
@@ -204,7 +203,7 @@ def test_backlog_for_people_fits_80_columns_and_names_every_client(cli, demo):
 
 
 def test_no_gaps_means_no_backlog(cli, store):
-    store.add_client("Quiet", "low")
+    store.clients.add("Quiet", "low", now=NOW)
     r = cli("backlog")
     assert r.code == 0 and "No backlog" in r.out
     assert cli("backlog", "--json").json()[0]["count"] == 0

@@ -88,7 +88,7 @@ def test_a_walk_cut_by_a_failure_resumes_where_it_stopped(world, bsky):
 
     cut = world.sync()[_label(account)]
     assert cut.outcome == "down" and cut.items == 200  # two pages committed
-    assert "walk" in world.store.account(account.id).cursor
+    assert "walk" in world.store.accounts.get(account.id).cursor
 
     bsky.add_mentions(did, 10)  # newer items arrive while the walk is unfinished
     world.clock.advance(60)
@@ -122,9 +122,9 @@ def test_a_reply_to_a_reply_keeps_the_threads_root(world, bsky):
     reply_uri = bsky.mention(did, reason="reply", text="is this still on sale?")
     mention_uri = bsky.mention(did, reason="mention", text="@acme.bsky.social hello")
     world.sync()
-    ids = {r["external_id"]: r["id"] for r in world.store.rows(None, limit=None)}
-    queue_reply(world.store, ids[reply_uri], "Yes, until Sunday.")
-    queue_reply(world.store, ids[mention_uri], "Hello!")
+    ids = {r["external_id"]: r["id"] for r in world.store.items.page(None, limit=None)}
+    queue_reply(world.store, ids[reply_uri], "Yes, until Sunday.", now=world.clock.now())
+    queue_reply(world.store, ids[mention_uri], "Hello!", now=world.clock.now())
 
     assert world.sync()[_label(account)].sent == 2
 
@@ -145,11 +145,11 @@ def test_a_reply_to_a_reply_keeps_the_threads_root(world, bsky):
 def test_failures_are_classified_from_error_names(world, bsky, fault, spec, outcome):
     account, did = world.bluesky_account(bsky, "acme.bsky.social")
     world.sync()
-    cursor = world.store.account(account.id).cursor
+    cursor = world.store.accounts.get(account.id).cursor
     bsky.faults.set(fault, paths="listNotifications", **spec)
     result = world.sync()[_label(account)]
     assert result.outcome == outcome
-    assert world.store.account(account.id).cursor == cursor
+    assert world.store.accounts.get(account.id).cursor == cursor
 
 
 def test_a_429_carries_the_epoch_reset(world, bsky):
@@ -180,8 +180,9 @@ def test_a_reply_whose_answer_was_cut_is_found_not_posted_twice(world, bsky):
     account, did = world.bluesky_account(bsky, "acme.bsky.social")
     uri = bsky.mention(did, text="@acme.bsky.social do you deliver?")
     world.sync()
-    item_id = world.store.rows(None, limit=None)[0]["id"]
-    reply_id = queue_reply(world.store, item_id, "We do, everywhere in Italy.")
+    item_id = world.store.items.page(None, limit=None)[0]["id"]
+    reply_id = queue_reply(world.store, item_id, "We do, everywhere in Italy.",
+                           now=world.clock.now())
     bsky.faults.set("reset", paths="createRecord", count=1)  # accepted, answer cut
 
     first = world.send()[_label(account)]
@@ -200,7 +201,8 @@ def test_a_deleted_parent_holds_the_reply(world, bsky):
     account, did = world.bluesky_account(bsky, "acme.bsky.social")
     uri = bsky.mention(did)
     world.sync()
-    reply_id = queue_reply(world.store, world.store.rows(None, limit=None)[0]["id"], "Thanks!")
+    reply_id = queue_reply(world.store, world.store.items.page(None, limit=None)[0]["id"],
+                           "Thanks!", now=world.clock.now())
     del bsky.posts[uri]
     world.send()
     reply = get_reply(world.store, reply_id)

@@ -14,6 +14,7 @@ from mailserver import (DOMAIN, PASSWORD, ScriptedIMAP, free_port,  # noqa: F401
 import sfogo.inbox.channels.email as email_channel
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.email import Email, reply_subject
+from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.model import Account
 
 
@@ -22,7 +23,7 @@ def connector(server, user, *, password=PASSWORD, url=None, **settings):
         "url": url or f"imap://127.0.0.1:{server.imap_port}", "user": user,
         "smtp_url": f"smtp://127.0.0.1:{server.smtp_port}",
         "from": f"Studio <{server.address(user)}>", "backfill_days": 0, **settings})
-    return Email(account, None, Secrets(password=password), now=lambda: NOW)
+    return Email(account, None, Secrets(password=password), clock=ManualClock(NOW))
 
 
 def message(n: int, *, subject: str | None = None, sender: str = "Giulia <giulia@example.org>",
@@ -66,18 +67,18 @@ async def test_first_sync_reaches_back_backfill_days(mail_server, mail_user):
 
 async def test_incremental_fetch_returns_only_new_messages(mail_server, mail_user, store):
     channel = connector(mail_server, mail_user)
-    client = store.add_client("Shop")
-    channel.account.id = store.add_account(client.id, "email", mail_user).id
+    client = store.clients.add("Shop", now=NOW)
+    channel.account.id = store.accounts.add(client.id, "email", mail_user, now=NOW).id
     mail_server.deliver(mail_user, message(1), message(2))
     items, cursor, _ = await drain(channel, {})
-    assert store.upsert_interactions(items, now=NOW) == 2
+    assert store.items.upsert(items, now=NOW) == 2
     # Nothing new: "UID n:*" still answers with the highest message, which must be dropped.
     nothing, same, _ = await drain(channel, cursor)
     assert nothing == [] and same == cursor
     mail_server.deliver(mail_user, message(3), message(4))
     new, cursor2, _ = await drain(channel, cursor)
     assert [i.external_id for i in new] == ["m3@example.org", "m4@example.org"]
-    assert store.upsert_interactions(new, now=NOW) == 2
+    assert store.items.upsert(new, now=NOW) == 2
     assert cursor2["INBOX"]["uid"] == 4
 
 
@@ -234,12 +235,12 @@ async def test_imap_failures_are_classified_by_response_code(mail_server, greeti
 async def test_a_renumbered_mailbox_is_read_again(mail_server, mail_user, store):
     mail_server.create(mail_user, "Clients")
     channel = connector(mail_server, mail_user, mailboxes=["INBOX", "Clients"])
-    client = store.add_client("Shop")
-    channel.account.id = store.add_account(client.id, "email", mail_user).id
+    client = store.clients.add("Shop", now=NOW)
+    channel.account.id = store.accounts.add(client.id, "email", mail_user, now=NOW).id
     old = [message(n) for n in range(3)]
     mail_server.deliver(mail_user, *old, mailbox="Clients")
     items, cursor, pages = await drain(channel, {})
-    assert store.upsert_interactions(items, now=NOW) == 3
+    assert store.items.upsert(items, now=NOW) == 3
     assert [p.more for p in pages] == [True, False]  # one page per mailbox
     # The server rebuilds the mailbox: same messages, new UIDs, new UIDVALIDITY.
     mail_server.recreate(mail_user, "Clients")
@@ -248,7 +249,7 @@ async def test_a_renumbered_mailbox_is_read_again(mail_server, mail_user, store)
     assert cursor2["Clients"]["uidvalidity"] != cursor["Clients"]["uidvalidity"]
     assert "UIDVALIDITY" in pages[-1].lost and "Clients" in pages[-1].lost
     assert {i.external_id for i in again} == {f"m{n}@example.org" for n in range(5)}
-    assert store.upsert_interactions(again, now=NOW) == 2  # nothing stored twice
+    assert store.items.upsert(again, now=NOW) == 2  # nothing stored twice
     quiet, _, pages = await drain(channel, cursor2)
     assert quiet == [] and all(p.lost == "" for p in pages)
 

@@ -7,6 +7,7 @@ from channel_kit import http_fixture, ids, pages_of, row, serving
 
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.graph import Facebook, Instagram
+from sfogo.inbox.clock import ManualClock
 from sfogo.tui.demo.emulators.graph import IG_USER_ID, PAGE_ID, GraphEmulator
 from sfogo.inbox.model import Account
 from sfogo.inbox.text import REPLACEMENT
@@ -28,14 +29,14 @@ http = http_fixture(5.0)
 def facebook(emulator, http, *, now=NOW, token="graph-token", **settings) -> Facebook:
     account = Account(id=1, client_id=1, channel="facebook", handle="trattoria",
                       settings={"url": emulator.base_url, "page_id": PAGE_ID, **settings})
-    return Facebook(account, http, Secrets(token=token), now=lambda: now)
+    return Facebook(account, http, Secrets(token=token), clock=ManualClock(now))
 
 
 def instagram(emulator, http, *, now=NOW, **settings) -> Instagram:
     account = Account(id=2, client_id=1, channel="instagram", handle="@trattoria.sfogo",
                       settings={"url": emulator.base_url, "page_id": PAGE_ID,
                                 "ig_user_id": IG_USER_ID, **settings})
-    return Instagram(account, http, Secrets(token="graph-token"), now=lambda: now)
+    return Instagram(account, http, Secrets(token="graph-token"), clock=ManualClock(now))
 
 
 def requested(emulator, fragment: str) -> list:
@@ -328,4 +329,4 @@ async def test_check_describes_the_page_and_the_instagram_account(graph, http):
     missing = Account(id=3, client_id=1, channel="instagram", handle="x",
                       settings={"url": graph.base_url, "page_id": PAGE_ID})
     with pytest.raises(ChannelError, match="ig_user_id"):
-        await Instagram(missing, http, Secrets(token="graph-token")).check()
+        await Instagram(missing, http, Secrets(token="graph-token"), clock=ManualClock(NOW)).check()

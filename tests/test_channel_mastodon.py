@@ -63,7 +63,7 @@ def test_direct_messages_are_dm_items_and_text_is_plain_and_safe(world, masto):
 
     world.sync()
 
-    rows = {r["external_id"]: r for r in world.store.rows(None, limit=None)}
+    rows = {r["external_id"]: r for r in world.store.items.page(None, limit=None)}
     item = rows[str(dm)]
     assert item["kind"] == "dm"
     assert "\x1b" not in item["text"] and "\x1b" not in item["author_name"]
@@ -84,7 +84,8 @@ def test_a_reply_matches_the_parents_visibility_and_carries_the_idempotency_key(
     world.sync()
     item_id = world.store.conn.execute(
         "SELECT id FROM interactions WHERE external_id = ?", (str(dm),)).fetchone()[0]
-    reply_id = queue_reply(world.store, item_id, "It left the warehouse today.")
+    reply_id = queue_reply(world.store, item_id, "It left the warehouse today.",
+                           now=world.clock.now())
 
     result = world.sync()[f"mastodon:{account.handle}"]
 
@@ -97,9 +98,9 @@ def test_a_reply_matches_the_parents_visibility_and_carries_the_idempotency_key(
     assert posts[0]["visibility"] == "direct"
     assert posts[0]["text"] == f"@{author} It left the warehouse today."
     post = masto.requests_to(r"/api/v1/statuses$", "POST")[0]
-    assert post.headers["idempotency-key"] == reply["key"]
+    assert post.headers["idempotency-key"] == reply["idempotency_key"]
     # The thread shows our reply.
-    thread = world.store.thread(world.store.row(item_id))
+    thread = world.store.items.thread(world.store.items.get(item_id))
     assert [r["outgoing"] for r in thread] == [False, True]
 
 
@@ -123,7 +124,7 @@ def test_failures_are_classified_from_status_codes(world, masto, fault, outcome)
     account, owner = world.mastodon_account(masto, "acme")
     masto.add_mentions(owner, 50)
     world.sync()
-    cursor = world.store.account(account.id).cursor
+    cursor = world.store.accounts.get(account.id).cursor
     masto.add_mentions(owner, 5)
     masto.faults.set(fault, seconds=2) if fault == "slow" else masto.faults.set(fault)
 
@@ -131,7 +132,7 @@ def test_failures_are_classified_from_status_codes(world, masto, fault, outcome)
 
     assert result.outcome == outcome
     assert result.items == 0
-    assert world.store.account(account.id).cursor == cursor  # nothing moved
+    assert world.store.accounts.get(account.id).cursor == cursor  # nothing moved
     assert world.runs(account.id)[-1]["outcome"] == outcome
     masto.faults.clear()
     assert world.sync()[f"mastodon:{account.handle}"].items == 5

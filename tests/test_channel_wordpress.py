@@ -7,6 +7,7 @@ from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_
 
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.wordpress import WordPress
+from sfogo.inbox.clock import ManualClock
 from sfogo.tui.demo.emulators.wordpress import ME_ID, PASSWORD, USER, WordPressEmulator
 from sfogo.inbox.model import Account
 from conftest import NOW
@@ -22,7 +23,7 @@ def emu():
 def connector(emu, http, *, password=PASSWORD, **settings):
     account = Account(client_id=1, channel="wordpress", handle="blog", id=1,
                       settings={"url": emu.base_url, "user": USER, **settings})
-    return WordPress(account, http, Secrets(password=password), now=lambda: NOW)
+    return WordPress(account, http, Secrets(password=password), clock=ManualClock(NOW))
 
 
 http = http_fixture(httpx.Timeout(2.0))
@@ -51,11 +52,11 @@ async def test_first_sync_reads_every_page_oldest_first(emu, http):
 async def test_incremental_fetch_returns_only_new_comments_despite_the_local_time_margin(
         emu, http, store):
     channel = connector(emu, http)
-    client = store.add_client("Bakery")
-    account = store.add_account(client.id, "wordpress", "blog")
+    client = store.clients.add("Bakery", now=NOW)
+    account = store.accounts.add(client.id, "wordpress", "blog", now=NOW)
     channel.account.id = account.id
     items, cursor, _ = await drain(channel, {})
-    assert store.upsert_interactions(items, now=NOW) == 250
+    assert store.items.upsert(items, now=NOW) == 250
     last_at = parse_iso(emu.comments[-1]["date_gmt"])
     # A comment in the very same second as the last one seen, and two later ones.
     same = emu.add_comment("<p>same second</p>", at=last_at, author_name="Twin")
@@ -67,7 +68,7 @@ async def test_incremental_fetch_returns_only_new_comments_despite_the_local_tim
     # from the last comment's local time minus its margin, so older comments come back too.
     after = comment_requests(emu)[0].query["after"][0]
     assert after < emu.comments[249]["date"]
-    assert store.upsert_interactions(new, now=NOW) == 3
+    assert store.items.upsert(new, now=NOW) == 3
     again, cursor3, _ = await drain(channel, cursor2)
     assert again == [] and cursor3["gmt"] == cursor2["gmt"]
 

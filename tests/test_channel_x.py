@@ -10,6 +10,7 @@ from conftest import NOW
 
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.x import TWEET_FIELDS, X
+from sfogo.inbox.clock import ManualClock
 from sfogo.tui.demo.emulators.x import ME_ID, XEmulator
 from sfogo.inbox.model import Account
 from sfogo.inbox.text import REPLACEMENT
@@ -27,7 +28,7 @@ http = http_fixture(5.0)
 def connector(emulator, http, *, now=NOW, token="x-token") -> X:
     account = Account(id=1, client_id=1, channel="x", handle="trattoria_sfogo",
                       settings={"url": emulator.base_url, "user_id": ME_ID})
-    return X(account, http, Secrets(token=token), now=lambda: now)
+    return X(account, http, Secrets(token=token), clock=ManualClock(now))
 
 
 def mention_requests(emulator):

@@ -8,6 +8,7 @@ from conftest import NOW
 
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.youtube import YouTube, next_pacific_midnight
+from sfogo.inbox.clock import ManualClock
 from sfogo.tui.demo.emulators.youtube import API_KEY, CHANNEL_ID, TOKEN, YouTubeEmulator
 from sfogo.inbox.model import Account
 from sfogo.inbox.when import iso
@@ -28,7 +29,7 @@ http = http_fixture(httpx.Timeout(2.0))
 def connector(emu, http, *, token=TOKEN, **settings):
     account = Account(client_id=1, channel="youtube", handle="studio", id=1,
                       settings={"url": emu.base_url, "channel_id": CHANNEL_ID, **settings})
-    return YouTube(account, http, Secrets(token=token), now=lambda: NOW)
+    return YouTube(account, http, Secrets(token=token), clock=ManualClock(NOW))
 
 
 def all_comments(emu):

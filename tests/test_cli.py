@@ -27,11 +27,11 @@ def eighty_columns(monkeypatch):
 def seed(path: Path, now: int) -> dict[str, int]:
     """A small inbox relative to ``now``; returns the sfogo id of each item by external id."""
     with Store(path) as s:
-        s.add_client("Hotel Aurora", "vip", now=now)
-        s.add_client("Pizzeria Da Gino", "low", now=now)
-        ig = s.add_account("Hotel Aurora", "instagram", "@hotelaurora", now=now)
-        fb = s.add_account("Pizzeria Da Gino", "facebook", "dagino", now=now)
-        s.upsert_interactions([
+        s.clients.add("Hotel Aurora", "vip", now=now)
+        s.clients.add("Pizzeria Da Gino", "low", now=now)
+        ig = s.accounts.add("Hotel Aurora", "instagram", "@hotelaurora", now=now)
+        fb = s.accounts.add("Pizzeria Da Gino", "facebook", "dagino", now=now)
+        s.items.upsert([
             Interaction(ig.id, "q1", "dm", now - 3 * HOUR, author_name="Giulia",
                         author_handle="@giulia", text="Avete una camera libera per sabato?"),
             Interaction(ig.id, "a1", "dm", now - 2 * HOUR, text="Sì, certo! Le scrivo i prezzi.",
@@ -124,11 +124,11 @@ def test_list_counts_what_it_left_out(cli, ids):
 
 def test_list_wakes_snoozed_items_whose_time_has_come(cli, db_path, ids, clock):
     with Store(db_path) as s:
-        account = s.account("@hotelaurora")
-        s.upsert_interactions([Interaction(account.id, "z1", "dm", clock.now() - 5 * HOUR,
-                                           status="snoozed", snoozed_until=clock.now() - 60)],
-                              now=clock.now())
-        s.set_status([ids["m1"]], "snoozed", until=clock.now() + HOUR, now=clock.now())
+        account = s.accounts.get("@hotelaurora")
+        s.items.upsert([Interaction(account.id, "z1", "dm", clock.now() - 5 * HOUR,
+                                    status="snoozed", snoozed_until=clock.now() - 60)],
+                       now=clock.now())
+        s.marks.set_status([ids["m1"]], "snoozed", until=clock.now() + HOUR, now=clock.now())
     rows = {r["external_id"]: r for r in cli("list", "--json").json()}
     assert rows["z1"]["status"] == "open" and rows["z1"]["snoozed_until"] is None
     assert "m1" not in rows  # still asleep
@@ -161,12 +161,13 @@ def test_list_of_a_filter_that_matches_nothing(cli, ids):
 
 def test_long_names_and_texts_still_fit_80_columns(cli, db_path, clock):
     with Store(db_path) as s:
-        s.add_client("The Grand International Hotel & Spa of the Eternal City", "high")
-        a = s.add_account(1, "wordpress", "the-grand-international-hotel-blog")
-        s.upsert_interactions([Interaction(
+        s.clients.add("The Grand International Hotel & Spa of the Eternal City", "high",
+                      now=clock.now())
+        a = s.accounts.add(1, "wordpress", "the-grand-international-hotel-blog", now=clock.now())
+        s.items.upsert([Interaction(
             a.id, str(n), "comment", clock.now() - 400 * 86400 + n,
             author_name="Maria Giovanna Elisabetta Carolina Rossi-Bianchi", text="word " * 200,
-        ) for n in range(3)])
+        ) for n in range(3)], now=clock.now())
     for args in (["list"], ["list", "--status", "all"], ["show", "1"], ["clients"],
                  ["accounts"], ["stats"]):
         r = cli(*args)
@@ -216,7 +217,7 @@ def test_show_json_is_the_item_and_the_thread_oldest_first(cli, ids):
 def test_show_is_a_read_and_changes_nothing(cli, db_path, ids):
     cli("show", str(ids["c1"]))
     with Store(db_path) as s:
-        assert s.row(ids["c1"])["status"] == "new"
+        assert s.items.get(ids["c1"])["status"] == "new"
 
 
 @pytest.mark.parametrize("arg, message", [("999", "no item with id 999"),
@@ -230,7 +231,7 @@ def test_show_unknown_or_bad_id(cli, ids, arg, message):
 
 def status_of(db_path, item_id) -> dict:
     with Store(db_path) as s:
-        return s.row(item_id)
+        return s.items.get(item_id)
 
 
 def test_done_and_reopen(cli, db_path, ids, clock):
@@ -363,9 +364,9 @@ def test_channel_settings_for_email_and_graph_accounts(cli, ids):
 
 def test_accounts_show_the_last_sync(cli, db_path, ids, clock):
     with Store(db_path) as s:
-        fb = s.account("dagino")
-        s.add_sync_run(fb.id, clock.now() - 7200, clock.now() - 7190, "ok", items=3)
-        s.add_sync_run(fb.id, clock.now() - 3600, clock.now() - 3590, "blocked", "action blocked")
+        fb = s.accounts.get("dagino")
+        s.runs.add(fb.id, clock.now() - 7200, clock.now() - 7190, "ok", items=3)
+        s.runs.add(fb.id, clock.now() - 3600, clock.now() - 3590, "blocked", "action blocked")
     data = {a["handle"]: a for a in cli("accounts", "--json").json()}
     assert data["dagino"]["last_sync"]["outcome"] == "blocked"
     assert data["dagino"]["last_sync"]["started_at"].endswith("Z")
@@ -424,10 +425,10 @@ def test_stats(cli, ids):
 # -- the data file ---------------------------------------------------------------------------
 
 
-def test_sfogo_db_and_db_are_both_honoured(cli, db_path, tmp_path, ids):
+def test_sfogo_db_and_db_are_both_honoured(cli, db_path, tmp_path, ids, clock):
     other = tmp_path / "elsewhere" / "other.db"
     with Store(other) as s:
-        s.add_client("Only Here", "low")
+        s.clients.add("Only Here", "low", now=clock.now())
     names = lambda r: [c["name"] for c in r.json()]  # noqa: E731
     assert names(cli("clients", "--json")) == ["Hotel Aurora", "Pizzeria Da Gino"]  # SFOGO_DB
     assert names(cli("--db", other, "clients", "--json")) == ["Only Here"]

@@ -97,8 +97,8 @@ def test_same_seed_and_now_build_the_same_inbox_and_another_seed_another(tmp_pat
 def test_size_gives_exactly_that_many_interactions(tmp_path, size):
     store = _build(tmp_path, f"{size}.db", size=size)
     try:
-        assert store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == size
-        assert len(store.accounts()) == 13  # the same clients and accounts at every size
+        assert store.items.total() == size
+        assert len(store.accounts.all()) == 13  # the same clients and accounts at every size
     finally:
         store.close()
 
@@ -411,25 +411,25 @@ def test_sfogo_demo_no_tui_builds_the_file_and_says_what_it_holds(cli, tmp_path)
     assert str(path) in r.out and "30 hours" in r.out and "@nuvolalabs" in r.out
     assert all(len(line) <= 80 for line in r.out.splitlines() if str(path) not in line)
     with Store(path) as store:
-        assert store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 3600
+        assert store.items.total() == 3600
     r = cli("demo", "--no-tui", "--db", path, "--seed", "2", "--size", "100")  # rebuilt
     assert r.code == 0, r.err
     with Store(path) as store:
-        assert store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 100
+        assert store.items.total() == 100
     assert [p.name for p in path.parent.iterdir()] == ["demo.db"]  # nothing half-built left
 
 
 def test_sfogo_demo_refuses_a_file_with_the_users_own_data(cli, tmp_path):
     path = tmp_path / "real.db"
     with Store(path) as store:
-        store.add_client("My real client", "vip")
-        store.add_account("My real client", "mastodon", "@me@example.social")
+        store.clients.add("My real client", "vip", now=NOW)
+        store.accounts.add("My real client", "mastodon", "@me@example.social", now=NOW)
     r = cli("demo", "--no-tui", "--db", path)
     assert r.code == 1
     assert r.err.count("\n") == 1 and "holds your own data" in r.err and "Traceback" not in r.err
     with Store(path) as store:
-        assert [c.name for c in store.clients()] == ["My real client"]
-        assert store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0
+        assert [c.name for c in store.clients.all()] == ["My real client"]
+        assert store.items.total() == 0
 
     junk = tmp_path / "notes.txt"
     junk.write_text("not a database at all\n" * 100)

@@ -14,25 +14,24 @@ DAY = 86400
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(when, "now", lambda: NOW)
+def terminal_80_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
 
 
 @pytest.fixture
 def accounts(store):
-    store.add_client("Hotel", "vip")
-    store.add_client("Startup", "high")
+    store.clients.add("Hotel", "vip", now=NOW)
+    store.clients.add("Startup", "high", now=NOW)
     return {
-        "fb": store.add_account("Hotel", "facebook", "hotel"),
-        "x": store.add_account("Startup", "x", "@startup"),
+        "fb": store.accounts.add("Hotel", "facebook", "hotel", now=NOW),
+        "x": store.accounts.add("Startup", "x", "@startup", now=NOW),
     }
 
 
 def _runs(store, account, *outcomes_at):
     for at, outcome in outcomes_at:
-        store.add_sync_run(account.id, NOW + at, NOW + at + 3, outcome,
-                           "" if outcome == "ok" else f"{outcome} detail")
+        store.runs.add(account.id, NOW + at, NOW + at + 3, outcome,
+                       "" if outcome == "ok" else f"{outcome} detail")
 
 
 def one_line_error(r, fragment: str) -> None:
@@ -141,13 +140,13 @@ def test_an_unknown_reason_is_refused_by_the_parser(cli, accounts):
 @pytest.fixture
 def story(store, accounts):
     """A 30-hour outage on the hotel's accounts, X blocked for 5 days, a 2-day sick leave."""
-    masto = store.add_account("Hotel", "mastodon", "@hotel@mastodon.social")
+    masto = store.accounts.add("Hotel", "mastodon", "@hotel@mastodon.social", now=NOW)
     for acc in (accounts["fb"], masto):
         _runs(store, acc, (-10 * DAY, "ok"), (-80 * HOUR, "offline"), (-60 * HOUR, "offline"),
               (-50 * HOUR, "ok"), (-HOUR, "ok"))
     _runs(store, accounts["x"], (-10 * DAY, "ok"), (-5 * DAY, "blocked"), (-4 * DAY, "blocked"),
           (-80 * HOUR, "offline"), (-HOUR, "blocked"))
-    store.add_away(NOW - 8 * DAY, NOW - 6 * DAY, "sick", "flu")
+    store.away.add(NOW - 8 * DAY, NOW - 6 * DAY, "sick", "flu")
     return accounts
 
 

@@ -74,7 +74,7 @@ def test_good_lines_are_written_and_each_bad_line_is_named(cli, db_path, tmp_pat
     ]
     assert "imported 2 new items, 0 already there, 3 bad lines skipped" in r.out
     with Store(db_path) as s:
-        rows = {r["external_id"]: r for r in s.rows(InboxFilter(statuses=()))}
+        rows = {r["external_id"]: r for r in s.items.page(InboxFilter(statuses=()))}
         assert set(rows) == {"m1", "m3"}
         assert rows["m3"]["text"] == "Grazie mille"
         assert rows["m3"]["tags"] == ["thanks"]
@@ -82,7 +82,7 @@ def test_good_lines_are_written_and_each_bad_line_is_named(cli, db_path, tmp_pat
         assert (rows["m1"]["client"], rows["m1"]["tier"], rows["m1"]["channel"]) == \
             ("Hotel Aurora", "vip", "instagram")
         # Nothing of a bad line is written: not even the client it named.
-        assert [c.name for c in s.clients()] == ["Hotel Aurora"]
+        assert [c.name for c in s.clients.all()] == ["Hotel Aurora"]
 
 
 @pytest.mark.parametrize("fields, reason", [
@@ -136,7 +136,7 @@ def test_fields_starting_with_underscore_are_ignored_and_minimal_lines_work(cli,
     assert r.out.splitlines() == ["created client 'Trattoria'", "created account import:trattoria",
                                   "imported 1 new item, 0 already there"]
     with Store(db_path) as s:
-        [row] = s.rows(InboxFilter(statuses=()))
+        [row] = s.items.page(InboxFilter(statuses=()))
         # Defaults: the generic channel, status new, a naive time read as UTC.
         assert (row["channel"], row["tier"], row["external_id"], row["status"],
                 row["created_at"]) == ("import", "normal", "7", "new",
@@ -145,9 +145,9 @@ def test_fields_starting_with_underscore_are_ignored_and_minimal_lines_work(cli,
 
 def test_an_existing_account_needs_no_client_and_may_not_change_owner(cli, db_path, tmp_path):
     with Store(db_path) as s:
-        s.add_client("Pizzeria", "low")
-        s.add_client("Hotel", "vip")
-        s.add_account("Pizzeria", "facebook", "dagino")
+        s.clients.add("Pizzeria", "low", now=NOW)
+        s.clients.add("Hotel", "vip", now=NOW)
+        s.accounts.add("Pizzeria", "facebook", "dagino", now=NOW)
     base = {"channel": "facebook", "account": "dagino", "kind": "comment",
             "created_at": "2026-11-27T09:00:00Z"}
     path = write(tmp_path / "acc.jsonl", [json.dumps({**base, "id": "1"}),
@@ -170,8 +170,8 @@ def test_reimporting_the_same_file_changes_nothing(cli, db_path, tmp_path):
     assert cli("import", path).code == 0
     # The manager works on an item between the two imports: that work is kept too.
     with Store(db_path) as s:
-        [m1] = [r["id"] for r in s.rows(InboxFilter(statuses=())) if r["external_id"] == "m1"]
-        s.set_status([m1], "done")
+        [m1] = [r["id"] for r in s.items.page(InboxFilter(statuses=())) if r["external_id"] == "m1"]
+        s.marks.set_status([m1], "done", now=NOW)
     before = snapshot(db_path)
     r = cli("import", path)
     assert (r.code, r.out.strip()) == (0, "imported 0 new items, 3 already there")
@@ -202,9 +202,9 @@ def test_hostile_text_is_sanitised_at_import(cli, db_path, tmp_path):
     ])
     assert cli("import", path).code == 0
     with Store(db_path) as s:
-        rows = {r["external_id"]: r for r in s.rows(InboxFilter(statuses=()))}
-        names = [c.name for c in s.clients()]
-        handles = [a.handle for a in s.accounts()]
+        rows = {r["external_id"]: r for r in s.items.page(InboxFilter(statuses=()))}
+        names = [c.name for c in s.clients.all()]
+        handles = [a.handle for a in s.accounts.all()]
     single_line = [*names, *handles, *(v for r in rows.values()
                                        for v in (r["author_name"], r["author_handle"]))]
     for value in [*single_line, *(r["text"] for r in rows.values())]:
@@ -223,13 +223,13 @@ def test_hostile_text_is_sanitised_at_import(cli, db_path, tmp_path):
 def build_varied_inbox(path: Path) -> None:
     """Every field in use: states, threads, tags, pins, outgoing, custom target, names."""
     with Store(path) as s:
-        s.add_client("Hotel Aurora", "vip", target_s=3600, now=NOW)
-        s.add_client("Onlus Mare", "low", now=NOW)
-        ig = s.add_account("Hotel Aurora", "instagram", "@aurora", "Hotel Aurora Roma",
-                           settings={"token_env": "AURORA_TOKEN", "url": "https://graph.test"},
-                           now=NOW)
-        mail = s.add_account("Onlus Mare", "email", "info@mare.example", now=NOW)
-        s.upsert_interactions([
+        s.clients.add("Hotel Aurora", "vip", target_s=3600, now=NOW)
+        s.clients.add("Onlus Mare", "low", now=NOW)
+        ig = s.accounts.add("Hotel Aurora", "instagram", "@aurora", "Hotel Aurora Roma",
+                            settings={"token_env": "AURORA_TOKEN", "url": "https://graph.test"},
+                            now=NOW)
+        mail = s.accounts.add("Onlus Mare", "email", "info@mare.example", now=NOW)
+        s.items.upsert([
             Interaction(ig.id, "q1", "dm", NOW - 7200, "Avete posto?\nPer due.", "Giulia",
                         "@giulia", "https://ig.test/q1", tags=["booking", "weekend"]),
             Interaction(ig.id, "a1", "dm", NOW - 7000, "Sì!", thread_ref="q1", parent_ref="q1",
@@ -316,10 +316,10 @@ def test_an_empty_inbox_exports_nothing(cli, db_path):
 def test_export_streams_rows(db_path):
     """A big export writes as it reads: lines go out before the last rows are read."""
     with Store(db_path) as s:
-        s.add_client("Big", "normal")
-        account = s.add_account("Big", "x", "@big")
-        with s.bulk_load() as conn:
-            s.insert_rows(conn, [(account.id, str(i), "mention", "", "", f"t{i}", "", "", "", 0,
+        s.clients.add("Big", "normal", now=NOW)
+        account = s.accounts.add("Big", "x", "@big", now=NOW)
+        with s.items.bulk_load():
+            s.items.insert_rows([(account.id, str(i), "mention", "", "", f"t{i}", "", "", "", 0,
                                   NOW + i, NOW + i, "new", None, None, 0) for i in range(1200)])
 
     class Watch(io.StringIO):

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from conftest import NOW
+
 from sfogo.backlog.gaps import find_gaps
 from sfogo.tui.demo import live
 from sfogo.inbox.outbox import list_replies
 from sfogo.inbox.store import Store
 
 LIVE_CHANNELS = {"mastodon", "bluesky", "facebook", "instagram", "x", "wordpress", "youtube"}
+
+
+@pytest.fixture
+def clock():
+    """The live demo waits for rate limits and retries: its clock starts at NOW and runs."""
+    from sfogo.inbox.clock import ShiftedClock
+
+    return ShiftedClock(NOW)
 
 
 def test_live_demo_fills_the_inbox_and_keeps_its_promises(cli, db_path):
@@ -84,7 +95,8 @@ def check_items_served_exactly_once(run):
 def check_failures_are_gaps(run):
     _, store, demo, _ = run
     ids = {a.id: a.channel for a, _, _ in demo.accounts}
-    gaps = [g for g in find_gaps(store) if g.account_id in ids]
+    after = NOW + 3600  # the demo takes seconds
+    gaps = [g for g in find_gaps(store, now=after) if g.account_id in ids]
     found = sorted((ids[g.account_id], g.kind, g.is_open, g.runs) for g in gaps)
     assert found == [
         ("bluesky", "rate_limited", False, 1),
@@ -115,7 +127,7 @@ def check_replies(run):
     assert reply["state"] == "sent" and reply["attempts"] == 1
     posts = masto_emu.requests_to(r"^/api/v1/statuses$", "POST")
     assert len(posts) == 1
-    parent = store.row(reply["item_id"])
+    parent = store.items.get(reply["item_id"])
     on_platform = masto_emu.posts_by(owner, in_reply_to=int(parent["external_id"]))
     assert len(on_platform) == 1  # Mastodon's reply starts with the author's @mention
     assert on_platform[0]["text"].endswith(reply["text"])

@@ -12,9 +12,9 @@ from sfogo.inbox.store import Store
 
 def fill(path, now: int, n: int = 50) -> None:
     with Store(path) as s:
-        s.add_client("Hotel Aurora", "vip", now=now)
-        account = s.add_account("Hotel Aurora", "mastodon", "@aurora@m.social", now=now)
-        s.upsert_interactions([Interaction(account.id, str(i), "mention", now - 60 * i,
+        s.clients.add("Hotel Aurora", "vip", now=now)
+        account = s.accounts.add("Hotel Aurora", "mastodon", "@aurora@m.social", now=now)
+        s.items.upsert([Interaction(account.id, str(i), "mention", now - 60 * i,
                                            author_name="Giulia", text=f"ciao {i}")
                                for i in range(n)], now=now)
 
@@ -81,8 +81,8 @@ def test_vacuum_gives_space_back_and_keeps_every_row(cli, db_path, clock):
     assert r.out.startswith(f"vacuumed {db_path}: ") and " MB → " in r.out
     with Store(db_path) as s:
         assert maintenance.file_size(s) < before / 2
-        assert s.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 100
-        assert s.rows(None, limit=1)[0]["text"].startswith("ciao")
+        assert s.items.total() == 100
+        assert s.items.page(None, limit=1)[0]["text"].startswith("ciao")
     assert cli("db", "check").code == 0
 
 

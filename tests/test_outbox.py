@@ -46,7 +46,7 @@ def test_a_reply_queued_while_offline_is_sent_once_after_recovery(world, cli, mo
     assert len(masto.posts_by(acme_id, in_reply_to=status)) == 1
     reply = get_reply(world.store, 1)
     assert reply["state"] == "sent" and reply["text"] == "Yes, from 9 to 18."
-    ours = world.store.thread(world.store.row(_item_id(world, status)))[-1]
+    ours = world.store.items.thread(world.store.items.get(_item_id(world, status)))[-1]
     assert (ours["outgoing"], ours["status"], ours["external_id"]) == (
         True, "done", reply["external_id"])
     listing = cli("outbox", "--json").json()
@@ -96,7 +96,8 @@ def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_acc
             return [p for p in emu.posts_by(owner)
                     if p["record"].get("reply", {}).get("parent", {}).get("uri") == parent]
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, parent), "On its way!")
+    reply_id = queue_reply(world.store, _item_id(world, parent), "On its way!",
+                           now=world.clock.now())
 
     _send_in_a_process_killed_after_the_server_accepted(world, emu, path)
 
@@ -116,7 +117,8 @@ def test_after_the_idempotency_key_expired_the_reply_is_looked_up_not_repeated(w
     acme, acme_id = world.mastodon_account(masto, "acme")
     status = masto.mention(acme_id, visibility="unlisted")
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, status), "Thank you!")
+    reply_id = queue_reply(world.store, _item_id(world, status), "Thank you!",
+                           now=world.clock.now())
     masto.faults.set("reset", paths=r"/api/v1/statuses$", count=1)  # accepted, answer cut
 
     world.send()
@@ -135,8 +137,9 @@ def test_a_deleted_parent_holds_the_reply_which_can_be_edited_retried_or_dropped
     gone = masto.mention(acme_id)
     kept = masto.mention(acme_id)
     world.sync()
-    first = queue_reply(world.store, _item_id(world, gone), "Sorry to hear that")
-    second = queue_reply(world.store, _item_id(world, kept), "Thanks!")
+    first = queue_reply(world.store, _item_id(world, gone), "Sorry to hear that",
+                        now=world.clock.now())
+    second = queue_reply(world.store, _item_id(world, kept), "Thanks!", now=world.clock.now())
     masto.delete_status(gone)
 
     result = world.send()[f"mastodon:{acme.handle}"]
@@ -146,10 +149,10 @@ def test_a_deleted_parent_holds_the_reply_which_can_be_edited_retried_or_dropped
     assert (held["state"], held["reason"]) == ("held", "the post was deleted or is no longer visible")
     listing = cli("outbox")
     assert "held" in listing.out and "deleted" in listing.out
-    key = held["key"]
+    key = held["idempotency_key"]
     edited = cli("outbox", "edit", first, "Sorry", "about", "that")
     assert edited.code == 0 and "still held" in edited.out
-    assert get_reply(world.store, first)["key"] != key  # new text, new idempotency key
+    assert get_reply(world.store, first)["idempotency_key"] != key  # new text, new idempotency key
     assert cli("outbox", "retry", first).code == 0
     assert get_reply(world.store, first)["state"] == "queued"
     world.send()
@@ -165,7 +168,7 @@ def test_replies_of_a_blocked_account_are_held_with_the_reason(world):
     acme, acme_id = world.mastodon_account(masto, "acme")
     status = masto.mention(acme_id)
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, status), "Hello")
+    reply_id = queue_reply(world.store, _item_id(world, status), "Hello", now=world.clock.now())
     masto.suspended.add(acme_id)
     world.clock.advance(300)
     result = world.sync()[f"mastodon:{acme.handle}"]
@@ -183,7 +186,7 @@ def test_a_reply_the_platform_refuses_fails_with_its_reason(world):
     acme, acme_id = world.mastodon_account(masto, "acme")
     status = masto.mention(acme_id)
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, status), "x" * 600)
+    reply_id = queue_reply(world.store, _item_id(world, status), "x" * 600, now=world.clock.now())
     world.send()
     reply = get_reply(world.store, reply_id)
     assert reply["state"] == "failed"
@@ -197,11 +200,11 @@ def test_only_unsent_replies_change_and_empty_text_is_refused(world):
     world.sync()
     item_id = _item_id(world, status)
     with pytest.raises(SfogoError, match="needs some text"):
-        queue_reply(world.store, item_id, "  \n ")
-    reply_id = queue_reply(world.store, item_id, "ok")
+        queue_reply(world.store, item_id, "  \n ", now=world.clock.now())
+    reply_id = queue_reply(world.store, item_id, "ok", now=world.clock.now())
     with pytest.raises(SfogoError, match="only held, failed replies can be retried"):
-        retry_reply(world.store, reply_id)
-    assert edit_reply(world.store, reply_id, "ok!")["text"] == "ok!"
-    drop_reply(world.store, reply_id)
+        retry_reply(world.store, reply_id, now=world.clock.now())
+    assert edit_reply(world.store, reply_id, "ok!", now=world.clock.now())["text"] == "ok!"
+    drop_reply(world.store, reply_id, now=world.clock.now())
     with pytest.raises(SfogoError):
-        edit_reply(world.store, reply_id, "again")
+        edit_reply(world.store, reply_id, "again", now=world.clock.now())

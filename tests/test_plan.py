@@ -42,12 +42,12 @@ def office(**extra) -> WorkHours:
 def three_old_emails(store: Store, now: int) -> list[int]:
     """Three e-mails that arrived nine days ago while the manager was sick (backlog), and
     nothing in the last seven days (so new arrivals take no time)."""
-    client = store.add_client("Hotel Roma", "vip", now=now - 30 * DAY)
-    account = store.add_account(client.id, "email", "info@hotel.example", now=now - 30 * DAY)
-    store.upsert_interactions(
+    client = store.clients.add("Hotel Roma", "vip", now=now - 30 * DAY)
+    account = store.accounts.add(client.id, "email", "info@hotel.example", now=now - 30 * DAY)
+    store.items.upsert(
         [Interaction(account.id, f"mail-{i}", "email", now - 9 * DAY + i * 60,
                      text=f"booking {i}") for i in range(3)], now=now - 9 * DAY)
-    store.add_away(now - 10 * DAY, now - 8 * DAY, "sick")
+    store.away.add(now - 10 * DAY, now - 8 * DAY, "sick")
     return [r[0] for r in store.conn.execute("SELECT id FROM interactions ORDER BY id")]
 
 
@@ -93,11 +93,11 @@ def test_a_lunch_break_and_fewer_hours_per_day_are_walked_exactly(store):
 def test_new_arrivals_take_their_share_of_the_hours(store):
     now = rome(2026, 11, 30, 9, 0)  # Monday 09:00
     three_old_emails(store, now)
-    account = store.accounts()[0].id
+    account = store.accounts.all()[0].id
     # 45 e-mails in the last 7 days = 1 per working hour (5 days x 9 h), 6 minutes each:
     # new mail takes 10% of the time, the backlog gets 90%.
-    store.upsert_interactions([Interaction(account, f"new-{i}", "email", now - 6 * DAY + i * 600)
-                               for i in range(45)], now=now)
+    store.items.upsert([Interaction(account, f"new-{i}", "email", now - 6 * DAY + i * 600)
+                        for i in range(45)], now=now)
     config = {"effort": {"email": 6, "learn": False}}
     plan = make_plan(store, now=now, work=office(), config=config)
     (hotel,) = plan.arrivals
@@ -112,16 +112,16 @@ def test_new_arrivals_take_their_share_of_the_hours(store):
 
 def deadlines_case(store: Store, now: int) -> dict[str, int]:
     """A VIP hotel (2-hour target) on Instagram and e-mail after the manager was away."""
-    client = store.add_client("Hotel Roma", "vip", now=now - 30 * DAY)
-    ig = store.add_account(client.id, "instagram", "@hotel", now=now - 30 * DAY).id
-    mail = store.add_account(client.id, "email", "info@hotel.example", now=now - 30 * DAY).id
-    store.upsert_interactions([
+    client = store.clients.add("Hotel Roma", "vip", now=now - 30 * DAY)
+    ig = store.accounts.add(client.id, "instagram", "@hotel", now=now - 30 * DAY).id
+    mail = store.accounts.add(client.id, "email", "info@hotel.example", now=now - 30 * DAY).id
+    store.items.upsert([
         Interaction(ig, "closed", "dm", now - 25 * HOUR, text="still there?"),
         Interaction(ig, "closing", "dm", now - 23 * HOUR - 50 * 60, text="a room for tonight?"),
         Interaction(mail, "fresh", "email", now - 30 * 60, text="invoice please"),
         Interaction(mail, "old", "email", now - 5 * HOUR, text="hello"),
     ], now=now)
-    store.add_away(now - 26 * HOUR, now - 60, "sick")
+    store.away.add(now - 26 * HOUR, now - 60, "sick")
     return {ext: i for i, ext in store.conn.execute("SELECT id, external_id FROM interactions")}
 
 
@@ -169,7 +169,7 @@ def test_mark_unanswerable_and_json(cli, db_path, clock):
     assert r.code == 0, r.err
     assert "Marked ignored" in r.out
     store = Store(db_path)
-    row = store.row(closed[0])
+    row = store.items.get(closed[0])
     assert row["status"] == "ignored" and row["tags"] == ["unanswerable"]
     store.close()
     assert cli("plan", "--json").json()["unanswerable"] == []
@@ -316,8 +316,8 @@ def test_batching_never_breaks_a_deadline_that_triage_order_meets():
 
 
 def test_median_handling_time_is_learned_once_there_are_enough_items(store):
-    client = store.add_client("Hotel Roma", "vip", now=NOW - 30 * DAY)
-    account = store.add_account(client.id, "instagram", "@hotel", now=NOW - 30 * DAY).id
+    client = store.clients.add("Hotel Roma", "vip", now=NOW - 30 * DAY)
+    account = store.accounts.add(client.id, "instagram", "@hotel", now=NOW - 30 * DAY).id
     # 33 DMs handled one after another: 10 gaps of 2 min, 11 of 3 min, 10 of 10 min, plus
     # one marked at the same second as the previous (a bulk action) and one after a
     # 2-hour break: neither is a handling time.
@@ -328,7 +328,7 @@ def test_median_handling_time_is_learned_once_there_are_enough_items(store):
         t += gap
         items.append(Interaction(account, f"dm-{n}", "dm", NOW - 20 * HOUR + n,
                                  status="done", handled_at=t))
-    store.upsert_interactions(items, now=NOW)
+    store.items.upsert(items, now=NOW)
     table = effort_table(store, NOW, plan_settings({}))
     assert (table["dm"].seconds, table["dm"].source, table["dm"].samples) == (180, "learned", 31)
     assert (table["email"].seconds, table["email"].source) == (6 * 60, "default")
@@ -358,7 +358,7 @@ def demo_file(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = Store(path)
-    summary = build_demo(store)
+    summary = build_demo(store, now=NOW)
     store.close()
     return path, summary
 
@@ -383,7 +383,7 @@ def test_the_plan_follows_triage_order_over_the_whole_backlog(demo):
     theirs = [r.id for r in iter_triage(store, InboxFilter(statuses=OPEN_STATUSES), settings,
                                         now, before=cutoffs(store, gaps, now), gaps=gaps)]
     assert ours == theirs
-    assert len(ours) == store.count(backlog_filter(store, now=now, gaps=gaps)) > 100
+    assert len(ours) == store.items.count(backlog_filter(store, now=now, gaps=gaps)) > 100
 
 
 def test_the_demo_plan_lists_the_outage_dms_as_unanswerable(demo):

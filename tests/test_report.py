@@ -140,12 +140,12 @@ def test_html_is_self_contained_and_inert(cli, demo):
 
 
 def hostile_fixture(store: Store, now: int) -> dict:
-    client = store.add_client("Evil <b>Corp</b>", "high", now=now - 30 * DAY)
-    account = store.add_account(
+    client = store.clients.add("Evil <b>Corp</b>", "high", now=now - 30 * DAY)
+    account = store.accounts.add(
         client.id, "email", "help@evil.example",
         settings={"token": "SECRET-TOKEN-IN-SETTINGS", "token_env": "EVIL_TOKEN",
                   "password": "hunter2-SETTINGS"}, now=now - 30 * DAY)
-    store.upsert_interactions([
+    store.items.upsert([
         Interaction(account.id, "x1", "email", now - 3 * HOUR,
                     text='<script>alert("x")</script> <img src=x onerror=alert(1)>',
                     author_name="<b>Mallory</b>"),
@@ -212,8 +212,8 @@ def test_csv_columns_times_and_formula_guard(cli, db_path, clock):
 def response_fixture(store: Store, now: int):
     """A VIP hotel on Instagram: four answered DMs, one ignored, one waiting, and a 4-hour
     outage during which two of them arrived."""
-    client = store.add_client("Hotel Roma", "vip", now=now - 30 * DAY)
-    ig = store.add_account(client.id, "instagram", "@hotel", now=now - 30 * DAY).id
+    client = store.clients.add("Hotel Roma", "vip", now=now - 30 * DAY)
+    ig = store.accounts.add(client.id, "instagram", "@hotel", now=now - 30 * DAY).id
     t0 = now - 10 * HOUR
     items = [
         # (id, arrives, answered by reply after, marked done after)
@@ -233,11 +233,11 @@ def response_fixture(store: Store, now: int):
         Interaction(ig, "rc", "dm", t0 + 3 * HOUR + 50 * MIN, thread_ref="c", outgoing=True,
                     status="done"),
     ]
-    store.upsert_interactions(items, now=now)
-    store.set_status([r[0] for r in store.conn.execute(
+    store.items.upsert(items, now=now)
+    store.marks.set_status([r[0] for r in store.conn.execute(
         "SELECT id FROM interactions WHERE external_id IN ('a', 'b', 'c')")], "done",
         now=now - HOUR)
-    run = store.add_sync_run
+    run = store.runs.add
     run(ig, t0 + 30 * MIN, t0 + 30 * MIN, "ok")
     run(ig, t0 + 2 * HOUR, t0 + 2 * HOUR, "down", "HTTP 503")
     run(ig, t0 + 5 * HOUR, t0 + 5 * HOUR, "down", "HTTP 503")
@@ -305,11 +305,11 @@ def test_italian_wording_and_humanize_is_english_again_afterwards(store):
 
 def test_the_backlog_eta_comes_from_the_plan(store):
     now = rome(2026, 11, 27, 17, 50)  # Friday evening
-    client = store.add_client("Hotel Roma", "vip", now=now - 30 * DAY)
-    mail = store.add_account(client.id, "email", "info@hotel.example", now=now - 30 * DAY).id
-    store.upsert_interactions([Interaction(mail, f"m{i}", "email", now - 9 * DAY + i)
-                               for i in range(3)], now=now)
-    store.add_away(now - 10 * DAY, now - 8 * DAY, "sick")
+    client = store.clients.add("Hotel Roma", "vip", now=now - 30 * DAY)
+    mail = store.accounts.add(client.id, "email", "info@hotel.example", now=now - 30 * DAY).id
+    store.items.upsert([Interaction(mail, f"m{i}", "email", now - 9 * DAY + i)
+                        for i in range(3)], now=now)
+    store.away.add(now - 10 * DAY, now - 8 * DAY, "sick")
     plan = make_plan(store, now=now, work=WORK,
                      config={"effort": {"email": 10, "learn": False}})
     status, at = plan.client_finish(client.id)
@@ -332,14 +332,14 @@ def test_the_backlog_eta_comes_from_the_plan(store):
     (("Hotel Roma", "--since", "7d", "-o", "/nonexistent-dir/r.html"), "cannot write"),
 ])
 def test_report_errors_are_one_line(cli, store, args, message):
-    store.add_client("Hotel Roma", "vip")
+    store.clients.add("Hotel Roma", "vip", now=NOW)
     r = cli("report", *args)
     assert r.code == 1 and message in r.err and r.err.count("\n") == 1, r.err
     assert "Traceback" not in r.err
 
 
 def test_output_file(cli, store, tmp_path):
-    store.add_client("Hotel Roma", "vip")
+    store.clients.add("Hotel Roma", "vip", now=NOW)
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
     r = cli("report", "Hotel Roma", "--since", "7d", "--format", "html", "-o", target)

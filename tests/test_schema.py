@@ -25,9 +25,9 @@ WORDS = ("rimborso", "carbonara", "giulia", "traveller", "stay", "grazie")
 def filled(db_path):
     """A file at the current version with clients, items, tags, a reply and a sync run."""
     with Store(db_path) as store:
-        store.add_client("Hotel Roma", "vip", now=NOW)
-        account = store.add_account("Hotel Roma", "mastodon", "@hotelroma", now=NOW)
-        store.upsert_interactions([
+        store.clients.add("Hotel Roma", "vip", now=NOW)
+        account = store.accounts.add("Hotel Roma", "mastodon", "@hotelroma", now=NOW)
+        store.items.upsert([
             Interaction(account_id=account.id, external_id=str(n), kind=kind,
                         created_at=NOW - 60 * n, text=text, author_name=name,
                         author_handle=handle)
@@ -38,14 +38,14 @@ def filled(db_path):
                 ("review", "Stay was fine; rimborso parziale", "Anna", "@anna"),
             ])
         ], now=NOW)
-        ids = store.list_ids()
-        store.add_tags(ids[:2], ["Refund", "vip"])
+        ids = store.items.ids()
+        store.marks.add_tags(ids[:2], ["Refund", "vip"])
         with store.transaction() as conn:
             conn.execute("UPDATE interactions SET triage_key = 7 WHERE id = ?", (ids[0],))
             conn.execute(
                 "INSERT INTO replies (interaction_id, text, created_at, updated_at,"
                 " idempotency_key) VALUES (?, 'Grazie!', ?, ?, 'k1')", (ids[1], NOW, NOW))
-        store.add_sync_run(account.id, NOW - 30, NOW - 29, "ok", items=4)
+        store.runs.add(account.id, NOW - 30, NOW - 29, "ok", items=4)
     return db_path
 
 

@@ -20,12 +20,12 @@ def _item(account_id: int, ext: str, created_at: int, text: str = "", **kw) -> I
 
 @pytest.fixture
 def account(store):
-    store.add_client("Hotel Roma", "vip")
-    return store.add_account("Hotel Roma", "mastodon", "@hotelroma")
+    store.clients.add("Hotel Roma", "vip", now=NOW)
+    return store.accounts.add("Hotel Roma", "mastodon", "@hotelroma", now=NOW)
 
 
 def _search(store: Store, words: str) -> list[int]:
-    return store.list_ids(InboxFilter(statuses=(), search=words))
+    return store.items.ids(InboxFilter(statuses=(), search=words))
 
 
 def _fts_blocks(store: Store):
@@ -54,10 +54,10 @@ def test_a_reader_is_not_blocked_by_a_writer_in_progress(db_path, account):
     reader = Store(db_path)
     try:
         with writer.transaction():
-            writer.upsert_interactions([_item(account.id, "1", NOW, "ciao")], now=NOW)
+            writer.items.upsert([_item(account.id, "1", NOW, "ciao")], now=NOW)
             # Mid-transaction, the reader sees the file as it was, at once.
-            assert reader.count(InboxFilter(statuses=())) == 0
-        assert reader.count(InboxFilter(statuses=())) == 1
+            assert reader.items.count(InboxFilter(statuses=())) == 0
+        assert reader.items.count(InboxFilter(statuses=())) == 1
     finally:
         writer.close()
         reader.close()
@@ -81,11 +81,11 @@ def test_a_version_1_file_is_migrated_forward_and_its_items_become_searchable(tm
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
         [item_id] = _search(store, "carbonara")
-        row = store.row(item_id)
+        row = store.items.get(item_id)
         assert (row["client"], row["channel"], row["external_id"]) == ("Trattoria", "facebook", "c1")
         # Tables of later versions exist and work.
-        store.add_tags([item_id], ["food"])
-        assert store.row(item_id)["tags"] == ["food"]
+        store.marks.add_tags([item_id], ["food"])
+        assert store.items.get(item_id)["tags"] == ["food"]
 
 
 def test_a_file_from_a_newer_sfogo_is_refused_and_left_alone(tmp_path):
@@ -131,18 +131,18 @@ def test_a_folder_is_refused(tmp_path):
 
 
 def test_search_follows_inserts_text_edits_and_deletes(store, account):
-    store.upsert_interactions([
+    store.items.upsert([
         _item(account.id, "1", NOW - 60, "Vorrei un rimborso", author_name="Giulia Bianchi"),
         _item(account.id, "2", NOW, "Great stay, thanks!", author_handle="@traveller"),
     ], now=NOW)
-    first, second = store.list_ids(InboxFilter(statuses=()))[::-1]
+    first, second = store.items.ids(InboxFilter(statuses=()))[::-1]
     assert _search(store, "rimborso") == [first]
     assert _search(store, "rimb") == [first]  # the last word matches as a prefix
     assert _search(store, "giulia") == [first]  # author name
     assert _search(store, "traveller") == [second]  # handle
 
     # The platform reports an edit: the index follows the new text.
-    store.upsert_interactions([_item(account.id, "2", NOW, "Terrible stay")], now=NOW)
+    store.items.upsert([_item(account.id, "2", NOW, "Terrible stay")], now=NOW)
     assert _search(store, "great") == []
     assert _search(store, "terrible") == [second]
 
@@ -153,23 +153,23 @@ def test_search_follows_inserts_text_edits_and_deletes(store, account):
 
 
 def test_search_input_is_never_fts_syntax(store, account):
-    store.upsert_interactions([_item(account.id, "1", NOW, 'he said "hi" AND left (NEAR)')],
-                              now=NOW)
+    store.items.upsert([_item(account.id, "1", NOW, 'he said "hi" AND left (NEAR)')],
+                       now=NOW)
     for hostile in ['"', 'AND', 'NEAR(', 'hi" OR "x', '*', '-left', 'col:hi']:
         _search(store, hostile)  # must not raise an FTS syntax error
     assert len(_search(store, 'said "hi')) == 1
 
 
 def test_a_status_change_does_not_rewrite_the_search_index(store, account):
-    store.upsert_interactions([_item(account.id, "1", NOW, "hello world")], now=NOW)
-    [item_id] = store.list_ids()
+    store.items.upsert([_item(account.id, "1", NOW, "hello world")], now=NOW)
+    [item_id] = store.items.ids()
     before = _fts_blocks(store)
-    store.set_status([item_id], "done", now=NOW)
-    store.set_status([item_id], "snoozed", until=NOW + 3600, now=NOW)
-    store.set_pinned([item_id], True)
+    store.marks.set_status([item_id], "done", now=NOW)
+    store.marks.set_status([item_id], "snoozed", until=NOW + 3600, now=NOW)
+    store.marks.set_pinned([item_id], True)
     assert _fts_blocks(store) == before
     # …whereas a text change does (so the comparison above can fail).
-    store.upsert_interactions([_item(account.id, "1", NOW, "hello moon")], now=NOW)
+    store.items.upsert([_item(account.id, "1", NOW, "hello moon")], now=NOW)
     assert _fts_blocks(store) != before
 
 
@@ -177,82 +177,82 @@ def test_a_status_change_does_not_rewrite_the_search_index(store, account):
 
 
 def test_upsert_keeps_the_managers_state_and_counts_only_new_items(store, account):
-    assert store.upsert_interactions([_item(account.id, "1", NOW - 600, "first")], now=NOW) == 1
-    [item_id] = store.list_ids()
-    store.set_status([item_id], "done", now=NOW - 60)
-    store.set_pinned([item_id], True)
-    store.add_tags([item_id], ["vip-guest"])
+    assert store.items.upsert([_item(account.id, "1", NOW - 600, "first")], now=NOW) == 1
+    [item_id] = store.items.ids()
+    store.marks.set_status([item_id], "done", now=NOW - 60)
+    store.marks.set_pinned([item_id], True)
+    store.marks.add_tags([item_id], ["vip-guest"])
 
-    added = store.upsert_interactions([
+    added = store.items.upsert([
         _item(account.id, "1", NOW - 600, "first, edited", status="new"),
         _item(account.id, "2", NOW, "second"),
     ], now=NOW)
     assert added == 1
-    row = store.row(item_id)
+    row = store.items.get(item_id)
     assert row["text"] == "first, edited"
     assert (row["status"], row["handled_at"], row["pinned"], row["tags"]) == \
         ("done", NOW - 60, True, ["vip-guest"])
 
 
 def test_done_stamps_the_handled_time_once_and_reopen_clears_it(store, account):
-    store.upsert_interactions([_item(account.id, "1", NOW - 600)], now=NOW)
-    [item_id] = store.list_ids()
-    store.set_status([item_id], "done", now=NOW - 100)
-    store.set_status([item_id], "ignored", now=NOW)  # still the first time it was handled
-    assert store.row(item_id)["handled_at"] == NOW - 100
-    store.set_status([item_id], "open", now=NOW)
-    row = store.row(item_id)
+    store.items.upsert([_item(account.id, "1", NOW - 600)], now=NOW)
+    [item_id] = store.items.ids()
+    store.marks.set_status([item_id], "done", now=NOW - 100)
+    store.marks.set_status([item_id], "ignored", now=NOW)  # still the first time it was handled
+    assert store.items.get(item_id)["handled_at"] == NOW - 100
+    store.marks.set_status([item_id], "open", now=NOW)
+    row = store.items.get(item_id)
     assert (row["status"], row["handled_at"]) == ("open", None)
 
 
 def test_unknown_ids_and_values_are_refused_before_anything_changes(store, account):
-    store.upsert_interactions([_item(account.id, "1", NOW)], now=NOW)
-    [item_id] = store.list_ids()
+    store.items.upsert([_item(account.id, "1", NOW)], now=NOW)
+    [item_id] = store.items.ids()
     with pytest.raises(NotFound, match="no item with id 999"):
-        store.set_status([item_id, 999], "done", now=NOW)
-    assert store.row(item_id)["status"] == "new"
+        store.marks.set_status([item_id, 999], "done", now=NOW)
+    assert store.items.get(item_id)["status"] == "new"
     with pytest.raises(SfogoError, match="unknown status"):
-        store.set_status([item_id], "archived")
+        store.marks.set_status([item_id], "archived", now=NOW)
     with pytest.raises(SfogoError, match="past"):
-        store.set_status([item_id], "snoozed", until=NOW - 1, now=NOW)
+        store.marks.set_status([item_id], "snoozed", until=NOW - 1, now=NOW)
     with pytest.raises(SfogoError, match="unknown tier"):
-        store.add_client("Bad", "platinum")
+        store.clients.add("Bad", "platinum", now=NOW)
     with pytest.raises(SfogoError, match="unknown channel"):
-        store.add_account("Hotel Roma", "myspace", "@x")
+        store.accounts.add("Hotel Roma", "myspace", "@x", now=NOW)
     with pytest.raises(NotFound):
-        store.add_account("Nobody", "x", "@x")
+        store.accounts.add("Nobody", "x", "@x", now=NOW)
 
 
 def test_snoozed_items_wake_when_their_time_comes(store, account):
-    store.upsert_interactions([_item(account.id, "1", NOW - 600), _item(account.id, "2", NOW)],
-                              now=NOW)
-    early, late = sorted(store.list_ids())
-    store.set_status([early], "snoozed", until=NOW + 3600, now=NOW)
-    store.set_status([late], "snoozed", until=NOW + 7200, now=NOW)
-    assert store.list_ids() == []  # snoozed items leave the default inbox
+    store.items.upsert([_item(account.id, "1", NOW - 600), _item(account.id, "2", NOW)],
+                       now=NOW)
+    early, late = sorted(store.items.ids())
+    store.marks.set_status([early], "snoozed", until=NOW + 3600, now=NOW)
+    store.marks.set_status([late], "snoozed", until=NOW + 7200, now=NOW)
+    assert store.items.ids() == []  # snoozed items leave the default inbox
 
-    assert store.wake_snoozed(now=NOW + 3599) == 0
-    assert store.wake_snoozed(now=NOW + 3600) == 1
-    row = store.row(early)
+    assert store.marks.wake_snoozed(now=NOW + 3599) == 0
+    assert store.marks.wake_snoozed(now=NOW + 3600) == 1
+    row = store.items.get(early)
     assert (row["status"], row["snoozed_until"]) == ("open", None)
-    assert store.list_ids() == [early]
-    assert store.row(late)["status"] == "snoozed"
+    assert store.items.ids() == [early]
+    assert store.items.get(late)["status"] == "snoozed"
 
 
 def test_rows_and_threads_carry_their_tags(store, account):
-    store.upsert_interactions([
+    store.items.upsert([
         _item(account.id, "root", NOW - 600, "question", tags=["booking"]),
         _item(account.id, "ans", NOW - 300, "answer", thread_ref="root", parent_ref="root",
               outgoing=True),
         _item(account.id, "other", NOW, "unrelated"),
     ], now=NOW)
-    rows = store.rows(InboxFilter(statuses=()))
+    rows = store.items.page(InboxFilter(statuses=()))
     assert [r["external_id"] for r in rows] == ["other", "ans", "root"]
     assert rows[2]["tags"] == ["booking"]
-    thread = store.thread(rows[1])
+    thread = store.items.thread(rows[1])
     assert [(t["external_id"], t["tags"], t["outgoing"]) for t in thread] == \
         [("root", ["booking"], False), ("ans", [], True)]
-    streamed = list(store.iter_rows(InboxFilter(statuses=()), oldest_first=True, batch=2))
+    streamed = list(store.items.iter_rows(InboxFilter(statuses=()), oldest_first=True, batch=2))
     assert [r["external_id"] for r in streamed] == ["root", "ans", "other"]
     assert streamed[0]["tags"] == ["booking"]
 
@@ -264,9 +264,9 @@ def _fill(store: Store, n: int) -> None:
     """``n`` items over 3 clients and 6 accounts, mostly handled, like a real inbox."""
     accounts = []
     for c, tier in enumerate(("vip", "normal", "low")):
-        store.add_client(f"Client {c}", tier)
+        store.clients.add(f"Client {c}", tier, now=NOW)
         for channel in ("mastodon", "instagram"):
-            accounts.append(store.add_account(f"Client {c}", channel, f"@c{c}").id)
+            accounts.append(store.accounts.add(f"Client {c}", channel, f"@c{c}", now=NOW).id)
     statuses = ("done",) * 7 + ("ignored", "new", "open")
     rows = [
         (accounts[i % len(accounts)], f"e{i}", "comment", "Ann", "@ann", f"text {i}", "",
@@ -275,8 +275,8 @@ def _fill(store: Store, n: int) -> None:
         for i in range(n)
     ]
     assert len(rows[0]) == len(INSERT_COLUMNS)
-    with store.bulk_load() as conn:
-        store.insert_rows(conn, rows)
+    with store.items.bulk_load():
+        store.items.insert_rows(rows)
 
 
 def _plan_of(store: Store, run) -> list[str]:
@@ -299,19 +299,20 @@ def _plan_of(store: Store, run) -> list[str]:
 def test_listing_pages_are_ordered_by_an_index(store, statuses, index):
     _fill(store, 20_000)
     flt = InboxFilter(statuses=statuses)
-    for run in (lambda: store.rows(flt, limit=50), lambda: list(store.iter_rows(flt, limit=50)),
-                lambda: store.list_ids(flt, limit=50)):
+    for run in (lambda: store.items.page(flt, limit=50),
+                lambda: list(store.items.iter_rows(flt, limit=50)),
+                lambda: store.items.ids(flt, limit=50)):
         plan = _plan_of(store, run)
         assert not any("TEMP B-TREE" in step for step in plan), plan
         assert any(f"INDEX {index}" in step for step in plan), plan
-    assert len(store.rows(flt, limit=50)) == 50
+    assert len(store.items.page(flt, limit=50)) == 50
 
 
 def test_plans_hold_after_plain_inserts_and_analyze(store, account):
-    store.upsert_interactions(
+    store.items.upsert(
         [_item(account.id, str(i), NOW - i * 60, status="done" if i % 4 else "new")
          for i in range(3000)], now=NOW)
     store.conn.execute("ANALYZE")
-    plan = _plan_of(store, lambda: store.rows(InboxFilter(), limit=50))
+    plan = _plan_of(store, lambda: store.items.page(InboxFilter(), limit=50))
     assert not any("TEMP B-TREE" in step for step in plan), plan
     assert any("INDEX interactions_open_created" in step for step in plan), plan

@@ -10,10 +10,11 @@ import sys
 import time
 
 import pytest
+from conftest import NOW
 from sync_world import world  # noqa: F401 (a fixture)
 
 from sfogo.backlog.gaps import find_gaps
-from sfogo.inbox.clock import NOW_ENV
+from sfogo.inbox.clock import NOW_ENV, ShiftedClock
 from sfogo.inbox.channels.mastodon import PAGE_LIMIT
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
@@ -164,7 +165,7 @@ def test_a_malformed_page_is_broken_and_does_not_move_the_cursor(world):
     assert (result.outcome, result.items) == ("broken", PAGE_LIMIT)  # page one is kept
     assert world.runs(acme.id)[-1]["outcome"] == "broken"
     page_one = masto.requests_to("/api/v1/notifications")[1].query["min_id"][0]
-    assert world.store.account(acme.id).cursor == {"mentions_min_id": page_one}
+    assert world.store.accounts.get(acme.id).cursor == {"mentions_min_id": page_one}
     again = world.sync()[f"mastodon:{acme.handle}"]
     assert (again.outcome, again.items) == ("ok", 20)
     assert sorted(world.external_ids(acme.id)) == sorted(masto.mention_ids(acme_id))
@@ -183,7 +184,7 @@ def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(world,
         monkeypatch.setenv(name, value)
     outputs = []
     world.sync()
-    item = world.store.rows(None, limit=1)[0]
+    item = world.store.items.page(None, limit=1)[0]
     outputs.append(cli("reply", item["id"], "Thanks for writing!"))
     outputs.append(cli("send"))
     masto.revoked.add(world.env["TOKEN_ACME"])  # now every request fails with 401
@@ -276,16 +277,17 @@ def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
     from sfogo.tui.demo.live import LIVE_CLIENT, run_live
 
     lines: list[str] = []
-    summary = run_live(store, out=lines.append, pause=0)
+    clock = ShiftedClock(NOW)  # emulators, sync and sleeps at the real pace
+    summary = run_live(store, clock=clock, out=lines.append, pause=0)
 
     text = "\n".join(lines)
-    accounts = store.accounts(store.client(LIVE_CLIENT).id)
+    accounts = store.accounts.all(store.clients.get(LIVE_CLIENT).id)
     assert {"mastodon", "bluesky"} <= {a.channel for a in accounts}
-    total = store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    total = store.items.total()
     assert summary["items"] == total > 300
     assert "down, a gap is recorded" in text and "rate limited, a gap is recorded" in text
     assert "1 reply sent" in text
-    gaps = [g for g in find_gaps(store) if g.source == "sync"]
+    gaps = [g for g in find_gaps(store, now=clock.now()) if g.source == "sync"]
     # Facebook, Instagram and WordPress keep syncing; YouTube's spent quota resets only at
     # midnight Pacific, so its gap stays open (tests/test_live_demo.py checks the rest).
     faulted = {a.id: a.channel for a in accounts if a.channel in ("mastodon", "bluesky", "x",

@@ -28,13 +28,13 @@ MIN, HOUR, DAY = 60, 3600, 86400
 ])
 def test_the_list_show_the_backlog_and_the_health_bar_say_the_same_age(
         store, age, short, words):
-    store.add_client("Hotel Roma", "vip", now=NOW)
-    account = store.add_account("Hotel Roma", "instagram", "hotelroma", now=NOW)
+    store.clients.add("Hotel Roma", "vip", now=NOW)
+    account = store.accounts.add("Hotel Roma", "instagram", "hotelroma", now=NOW)
     arrived = NOW - age
-    store.upsert_interactions([Interaction(
+    store.items.upsert([Interaction(
         account_id=account.id, external_id="m1", kind="dm", created_at=arrived,
         text="Ciao", author_name="Marco")], now=NOW)
-    row = store.row(store.list_ids()[0])
+    row = store.items.get(store.items.ids()[0])
 
     segments, _ = row_segments(row, 80, NOW, Settings(), lambda _name: Style(), Style())
     in_the_list = "".join(s.text for s in segments)

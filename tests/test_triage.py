@@ -11,10 +11,11 @@ from sfogo.backlog import triage
 from sfogo.backlog.gaps import find_gaps
 from sfogo.backlog.measure import cutoffs
 from sfogo.backlog.settings import Settings, from_dict
-from sfogo.backlog.triage import explain, iter_triage, refresh, triage_ids, triage_rows
+from sfogo.backlog.triage import apply_keywords, explain, iter_triage, triage_ids, triage_rows
 from sfogo.inbox import when
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
+from sfogo.inbox.store.triage import KEYS_SQL, stream_sql
 
 from conftest import NOW
 
@@ -23,15 +24,14 @@ DAY = 86400
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(when, "now", lambda: NOW)
+def terminal_80_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
 
 
 def _add(store: Store, account, ext: str, age_s: int, kind: str = "mention", text: str = "",
          **kw) -> int:
-    store.upsert_interactions([Interaction(account.id, ext, kind, NOW - age_s, text=text, **kw)],
-                              now=NOW)
+    store.items.upsert([Interaction(account.id, ext, kind, NOW - age_s, text=text, **kw)],
+                       now=NOW)
     return store.conn.execute("SELECT id FROM interactions WHERE account_id = ? AND"
                               " external_id = ?", (account.id, ext)).fetchone()[0]
 
@@ -39,19 +39,19 @@ def _add(store: Store, account, ext: str, age_s: int, kind: str = "mention", tex
 @pytest.fixture
 def world(store):
     """Two clients at opposite tiers, with a Facebook page, an Instagram and a Mastodon."""
-    store.add_client("Hotel", "vip")
-    store.add_client("Canoe club", "low")
+    store.clients.add("Hotel", "vip", now=NOW)
+    store.clients.add("Canoe club", "low", now=NOW)
     return {
-        "fb": store.add_account("Hotel", "facebook", "hotel"),
-        "ig": store.add_account("Hotel", "instagram", "@hotel"),
-        "masto": store.add_account("Hotel", "mastodon", "@hotel@mastodon.social"),
-        "club": store.add_account("Canoe club", "mastodon", "@club@mastodon.uno"),
-        "club_fb": store.add_account("Canoe club", "facebook", "canoeclub"),
+        "fb": store.accounts.add("Hotel", "facebook", "hotel", now=NOW),
+        "ig": store.accounts.add("Hotel", "instagram", "@hotel", now=NOW),
+        "masto": store.accounts.add("Hotel", "mastodon", "@hotel@mastodon.social", now=NOW),
+        "club": store.accounts.add("Canoe club", "mastodon", "@club@mastodon.uno", now=NOW),
+        "club_fb": store.accounts.add("Canoe club", "facebook", "canoeclub", now=NOW),
     }
 
 
 def _terms(store: Store, item_id: int, settings: Settings | None = None, **kw) -> dict:
-    row = store.row(item_id)
+    row = store.items.get(item_id)
     b = explain(row, settings or Settings(), NOW, **kw)
     return {t.name: t for t in b.terms} | {"_": b}
 
@@ -80,8 +80,8 @@ def test_the_deadline_ramp_rises_towards_the_target_and_is_capped_once_passed(st
 
 
 def test_a_clients_own_target_wins_over_its_tier(store, world):
-    store.add_client("Custom", "vip", target_s=10 * HOUR)
-    acc = store.add_account("Custom", "mastodon", "@custom@mastodon.social")
+    store.clients.add("Custom", "vip", target_s=10 * HOUR, now=NOW)
+    acc = store.accounts.add("Custom", "mastodon", "@custom@mastodon.social", now=NOW)
     item = _add(store, acc, "c", 5 * HOUR)
     settings = triage_settings(store)
     assert _terms(store, item, settings)["deadline"].factor == pytest.approx(0.5)
@@ -133,7 +133,7 @@ def test_a_pin_adds_its_coefficient_and_moves_the_item_up(store, world):
     pinned = _add(store, world["club"], "b", HOUR, text="ok")
     before = _terms(store, pinned)["_"].score
     assert triage_ids(store, None, Settings(), NOW) == [first, pinned]
-    store.set_pinned([pinned], True)  # after its key was stored: the trigger resets it
+    store.marks.set_pinned([pinned], True)  # after its key was stored: the trigger resets it
     assert _terms(store, pinned)["pinned"].contribution == 8.0
     assert _terms(store, pinned)["_"].score == pytest.approx(before + 8.0)
     assert triage_ids(store, None, from_dict({"triage": {"pinned": 40}}), NOW) == [pinned, first]
@@ -141,15 +141,15 @@ def test_a_pin_adds_its_coefficient_and_moves_the_item_up(store, world):
 
 def test_the_gap_term_marks_items_that_arrived_while_sfogo_could_not_see(store, world):
     acc = world["masto"]
-    store.add_sync_run(acc.id, NOW - 10 * HOUR, NOW - 10 * HOUR + 5, "ok")
-    store.add_sync_run(acc.id, NOW - 8 * HOUR, NOW - 8 * HOUR + 5, "down", "HTTP 503")
-    store.add_sync_run(acc.id, NOW - 4 * HOUR, NOW - 4 * HOUR + 5, "ok")
+    store.runs.add(acc.id, NOW - 10 * HOUR, NOW - 10 * HOUR + 5, "ok")
+    store.runs.add(acc.id, NOW - 8 * HOUR, NOW - 8 * HOUR + 5, "down", "HTTP 503")
+    store.runs.add(acc.id, NOW - 4 * HOUR, NOW - 4 * HOUR + 5, "ok")
     during = _add(store, acc, "in", 6 * HOUR)
     after = _add(store, acc, "out", 3 * HOUR)
     rows = {r["id"]: r for r in triage_rows(store, None, Settings(), NOW)}
     assert rows[during]["in_gap"] and not rows[after]["in_gap"]
     # An away period entered afterwards covers items already stored.
-    store.add_away(NOW - 3 * HOUR - 60, NOW - 2 * HOUR, "sick")
+    store.away.add(NOW - 3 * HOUR - 60, NOW - 2 * HOUR, "sick")
     rows = {r["id"]: r for r in triage_rows(store, None, Settings(), NOW)}
     assert rows[after]["in_gap"]
     assert _terms(store, after, in_gap=True)["gap"].contribution == 1.5
@@ -188,15 +188,15 @@ def test_channels_without_a_window_never_become_unanswerable(store, world):
     item = _add(store, world["masto"], "m", 40 * DAY, kind="dm")
     t = _terms(store, item)
     assert t["_"].window_closes_at is None and not t["_"].unanswerable
-    assert triage.window_closes_at(store.row(item), Settings()) is None
+    assert triage.window_closes_at(store.items.get(item), Settings()) is None
 
 
 def test_windows_are_configurable_per_channel_and_kind(store, world):
     item = _add(store, world["fb"], "c", 30 * HOUR, kind="dm")
     s = from_dict({"windows": {"facebook": {"dm": "7d"}}})
-    assert not explain(store.row(item), s, NOW).unanswerable
+    assert not explain(store.items.get(item), s, NOW).unanswerable
     s = from_dict({"windows": {"facebook": {"dm": "none"}}})
-    assert explain(store.row(item), s, NOW).window_closes_at is None
+    assert explain(store.items.get(item), s, NOW).window_closes_at is None
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -304,9 +304,9 @@ def _random_world(path, seed: int = 7, n: int = 3000) -> Store:
                ("Low", "low", None)]
     accounts = []
     for name, tier, target in clients:
-        store.add_client(name, tier, target)
+        store.clients.add(name, tier, target, now=NOW)
         for channel in ("facebook", "instagram", "mastodon", "email"):
-            accounts.append(store.add_account(name, channel, f"{name}-{channel}"))
+            accounts.append(store.accounts.add(name, channel, f"{name}-{channel}", now=NOW))
     kinds = ("dm", "comment", "mention", "email", "reply", "review")
     statuses = ("new",) * 6 + ("open",) * 3 + ("snoozed", "done", "ignored")
     rows = []
@@ -320,14 +320,14 @@ def _random_world(path, seed: int = 7, n: int = 3000) -> Store:
                      status, NOW + DAY if status == "snoozed" else None,
                      NOW if status in ("done", "ignored") else None,
                      int(rng.random() < 0.03)))
-    with store.bulk_load() as conn:
-        store.insert_rows(conn, rows)
+    with store.items.bulk_load():
+        store.items.insert_rows(rows)
     for acc in accounts[::3]:  # sync gaps on some accounts, one still open
-        store.add_sync_run(acc.id, NOW - 6 * DAY, NOW - 6 * DAY + 5, "ok")
-        store.add_sync_run(acc.id, NOW - 5 * DAY, NOW - 5 * DAY + 5, "offline", "no route")
-        store.add_sync_run(acc.id, NOW - 4 * DAY, NOW - 4 * DAY + 5, "ok")
-    store.add_sync_run(accounts[1].id, NOW - 2 * DAY, NOW - 2 * DAY + 5, "blocked", "locked")
-    store.add_away(NOW - 9 * DAY, NOW - 8 * DAY, "sick")
+        store.runs.add(acc.id, NOW - 6 * DAY, NOW - 6 * DAY + 5, "ok")
+        store.runs.add(acc.id, NOW - 5 * DAY, NOW - 5 * DAY + 5, "offline", "no route")
+        store.runs.add(acc.id, NOW - 4 * DAY, NOW - 4 * DAY + 5, "ok")
+    store.runs.add(accounts[1].id, NOW - 2 * DAY, NOW - 2 * DAY + 5, "blocked", "locked")
+    store.away.add(NOW - 9 * DAY, NOW - 8 * DAY, "sick")
     return store
 
 
@@ -344,7 +344,7 @@ def _brute(store: Store, flt: InboxFilter, settings: Settings, now: int,
     spans = triage.gap_spans(store, now)
     targets = dict(store.conn.execute("SELECT id, target_s FROM clients"))
     scored = []
-    for row in store.iter_rows(flt):
+    for row in store.items.iter_rows(flt):
         if before is not None and row["created_at"] >= before.get(row["account_id"], -1):
             continue
         row["target_s"] = targets[row["client_id"]]
@@ -370,23 +370,31 @@ def test_the_whole_order_and_filtered_orders_are_exact_too(random_store):
                    "keywords": {"urgent": ["broken", "reclamo"]}})
     now = NOW - DAY
     everything = InboxFilter(statuses=("new", "open", "snoozed"))
-    assert triage_ids(random_store, everything, s, now, limit=None) == _brute(
-        random_store, everything, s, now)
-    for flt in (InboxFilter(statuses=("new",)), InboxFilter(client_ids=[2], kinds=["dm"]),
-                InboxFilter(channels=["facebook"], pinned=False),
-                InboxFilter(search="rimborso"), InboxFilter(statuses=("done",))):
-        assert triage_ids(random_store, flt, s, now, limit=50) == _brute(
-            random_store, flt, s, now)[:50], flt
-    before = cutoffs(random_store, find_gaps(random_store, now=now), now)
-    backlog = InboxFilter(statuses=("new", "open", "snoozed"))
-    assert triage_ids(random_store, backlog, s, now, limit=80, before=before) == _brute(
-        random_store, backlog, s, now, before)[:80]
+    # Other keyword lists: until they are applied, every item is scored in memory; once
+    # applied, the index serves the same order.
+    unapplied = triage_ids(random_store, everything, s, now, limit=None)
+    assert apply_keywords(random_store, s) > 1500
+    try:
+        assert triage_ids(random_store, everything, s, now, limit=None) == unapplied == _brute(
+            random_store, everything, s, now)
+        for flt in (InboxFilter(statuses=("new",)), InboxFilter(client_ids=[2], kinds=["dm"]),
+                    InboxFilter(channels=["facebook"], pinned=False),
+                    InboxFilter(search="rimborso"), InboxFilter(statuses=("done",))):
+            assert triage_ids(random_store, flt, s, now, limit=50) == _brute(
+                random_store, flt, s, now)[:50], flt
+        before = cutoffs(random_store, find_gaps(random_store, now=now), now)
+        backlog = InboxFilter(statuses=("new", "open", "snoozed"))
+        assert triage_ids(random_store, backlog, s, now, limit=80, before=before) == _brute(
+            random_store, backlog, s, now, before)[:80]
+        assert triage_ids(random_store, InboxFilter(statuses=backlog.statuses, before=before),
+                          s, now, limit=80) == _brute(random_store, backlog, s, now, before)[:80]
+    finally:
+        apply_keywords(random_store, Settings())  # the module's store as it was
 
 
 def test_the_first_page_reads_a_few_index_entries_not_every_row(random_store):
     statements: list[str] = []
     conn = random_store.conn
-    refresh(random_store, Settings())
     conn.set_trace_callback(statements.append)
     try:
         ranked = list(zip(range(20), iter_triage(random_store, InboxFilter(), Settings(), NOW)))
@@ -398,16 +406,16 @@ def test_the_first_page_reads_a_few_index_entries_not_every_row(random_store):
     reads = [s for s in statements if "INDEXED BY interactions_triage" in s]
     # One read per stream part to find the heads, plus a few to go deeper.
     assert len(reads) <= 2 * streams + 20
+    assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+                   for s in statements)  # reading never writes
 
 
 def test_the_triage_page_is_served_by_the_index(random_store):
-    refresh(random_store, Settings())
-    sql, params = triage._stream_query(InboxFilter(), ("new", "open"))
-    args = [64, 0, 10**12, -1, -1, *params, 10]
-    plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + sql, args)]
+    args = [64, 0, 10**12, -1, -1, 10]
+    plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + stream_sql(), args)]
     assert any("USING COVERING INDEX interactions_triage" in p for p in plans), plans
     assert not any(p.startswith("SCAN") or "TEMP B-TREE" in p for p in plans), plans
-    plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + triage._KEYS_SQL)]
+    plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + KEYS_SQL)]
     assert all("SCAN i" not in p and "TEMP B-TREE" not in p for p in plans), plans
     assert any("interactions_triage" in p for p in plans), plans
 
@@ -417,38 +425,54 @@ def test_the_triage_page_is_served_by_the_index(random_store):
 
 def test_stored_keys_follow_pins_edits_reopening_and_moves(store, world):
     a = _add(store, world["masto"], "a", HOUR, text="hello")
-    refresh(store, Settings())
 
     def key(item_id):
         return store.conn.execute("SELECT triage_key FROM interactions WHERE id = ?",
                                   (item_id,)).fetchone()[0]
 
+    # Every write computes the key it changes, so a reader never has to.
     assert triage.decode_key(key(a)) == (world["masto"].id, "mention", False, False, False)
-    store.set_pinned([a], True)
-    assert key(a) is None
-    refresh(store, Settings())
+    store.marks.set_pinned([a], True)
     assert triage.decode_key(key(a))[2] is True
     # The platform edits the text: the keyword flags are recomputed.
-    store.upsert_interactions([Interaction(world["masto"].id, "a", "mention", NOW - HOUR,
-                                           text="HELP, refund?")], now=NOW)
-    assert key(a) is None
-    refresh(store, Settings())
+    store.items.upsert([Interaction(world["masto"].id, "a", "mention", NOW - HOUR,
+                                    text="HELP, refund?")], now=NOW)
     assert triage.decode_key(key(a))[3:] == (True, True)
     stored = key(a)
-    store.set_status([a], "done")
-    store.set_status([a], "open")
-    assert key(a) is None  # reopened: computed afresh, never trusted from before
-    refresh(store, Settings())
+    store.marks.set_status([a], "done", now=NOW)
+    store.marks.set_status([a], "open", now=NOW)
+    assert key(a) == stored  # reopened: computed afresh, never trusted from before
+    store.marks.set_status([a], "snoozed", until=NOW + HOUR, now=NOW)
+    store.marks.wake_snoozed(now=NOW + HOUR)
     assert key(a) == stored
 
 
-def test_when_the_file_cannot_be_written_unkeyed_items_are_scored_in_memory(random_store):
+def test_changed_keyword_lists_are_applied_once_and_reading_never_applies_them(store, world):
+    a = _add(store, world["masto"], "a", HOUR, text="la bucata è arrivata")
+    flags = lambda: triage.decode_key(store.conn.execute(  # noqa: E731
+        "SELECT triage_key FROM interactions WHERE id = ?", (a,)).fetchone()[0])[3]
+    custom = from_dict({"keywords": {"urgent": ["bucata"]}})
+    assert flags() is False
+    assert triage_ids(store, None, custom, NOW) == [a]  # scored in memory, nothing written
+    assert flags() is False and not triage.keys_current(store, custom)
+    assert apply_keywords(store, custom) == 1
+    assert flags() is True and triage.keys_current(store, custom)
+    assert apply_keywords(store, custom) == 0  # unchanged lists: no write at all
+    b = _add(store, world["masto"], "b", 60, text="another bucata")  # written with them
+    assert triage.decode_key(store.conn.execute(
+        "SELECT triage_key FROM interactions WHERE id = ?", (b,)).fetchone()[0])[3] is True
+
+
+def test_items_without_a_key_are_scored_in_memory_and_reading_writes_nothing(random_store):
     path = random_store.path
-    # New items arrive (no key yet) while another process holds the write lock.
+    # Items an older sfogo wrote (no key), read while another process holds the write lock.
     other = Store(path)
-    acc = other.accounts()[0]
-    other.upsert_interactions([Interaction(acc.id, f"late{i}", "dm", NOW - i * 60,
-                                           text="Urgente?") for i in range(5)], now=NOW)
+    acc = other.accounts.all()[0]
+    with other.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO interactions (account_id, external_id, kind, text, created_at,"
+            " fetched_at) VALUES (?, ?, 'dm', 'Urgente?', ?, ?)",
+            [(acc.id, f"late{i}", NOW - i * 60, NOW) for i in range(5)])
     reader = Store(path)
     reader.conn.execute("PRAGMA busy_timeout = 50")
     other.conn.execute("BEGIN IMMEDIATE")
@@ -494,9 +518,9 @@ def test_list_orders_by_score_by_default_and_newest_on_request(store, world, cli
 
 def test_list_backlog_keeps_what_the_gaps_left_behind(store, world, cli):
     acc = world["masto"]
-    store.add_sync_run(acc.id, NOW - 10 * HOUR, NOW - 10 * HOUR, "ok")
-    store.add_sync_run(acc.id, NOW - 8 * HOUR, NOW - 8 * HOUR, "offline", "no route")
-    store.add_sync_run(acc.id, NOW - 5 * HOUR, NOW - 5 * HOUR, "ok")
+    store.runs.add(acc.id, NOW - 10 * HOUR, NOW - 10 * HOUR, "ok")
+    store.runs.add(acc.id, NOW - 8 * HOUR, NOW - 8 * HOUR, "offline", "no route")
+    store.runs.add(acc.id, NOW - 5 * HOUR, NOW - 5 * HOUR, "ok")
     before = _add(store, acc, "b", 9 * HOUR, text="waiting since before")
     during = _add(store, acc, "d", 6 * HOUR, text="arrived unseen")
     _add(store, acc, "a", 2 * HOUR, text="after it")

@@ -393,10 +393,10 @@ async def test_a_large_inbox_pages_rows_and_keeps_memory_bounded(db_path):
     from sfogo.tui.widgets._inbox_list import ROW_CACHE
 
     with Store(db_path) as store:
-        store.add_client("Big", "normal", now=NOW)
-        account = store.add_account("Big", "email", "big@example.com", now=NOW)
-        with store.bulk_load() as conn:
-            store.insert_rows(conn, (
+        store.clients.add("Big", "normal", now=NOW)
+        account = store.accounts.add("Big", "email", "big@example.com", now=NOW)
+        with store.items.bulk_load():
+            store.items.insert_rows((
                 (account.id, f"m{i}", "email", f"Person {i}", "", f"message {i}", "", "", "",
                  0, NOW - i, NOW, "new", None, None, 0)
                 for i in range(20_000)

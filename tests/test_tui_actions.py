@@ -16,6 +16,7 @@ from tui_kit import (
 
 from sfogo.inbox.outbox import list_replies
 from sfogo.inbox.store import Store
+from sfogo.inbox.store.marks import Marks
 from sfogo.tui.screens import (
     DetailScreen, HelpScreen, InboxScreen, ReplyScreen, SnoozeScreen, TagScreen,
 )
@@ -129,11 +130,11 @@ async def test_a_reply_the_channel_cannot_take_is_refused_in_one_line(db_path):
     from sfogo.inbox.model import Interaction
 
     with Store(db_path) as store:
-        store.add_client("Imported", "normal", now=NOW)
-        account = store.add_account("Imported", "import", "old-crm", now=NOW)
-        store.upsert_interactions([Interaction(account_id=account.id, external_id="x1",
-                                               kind="email", created_at=NOW - 60,
-                                               text="from the old CRM")], now=NOW)
+        store.clients.add("Imported", "normal", now=NOW)
+        account = store.accounts.add("Imported", "import", "old-crm", now=NOW)
+        store.items.upsert([Interaction(account_id=account.id, external_id="x1",
+                                        kind="email", created_at=NOW - 60,
+                                        text="from the old CRM")], now=NOW)
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -200,13 +201,13 @@ async def test_the_item_screen_copies_pins_tags_and_replies(inbox_db):
 @pytest.mark.parametrize("size", [(40, 24)])
 async def test_select_several_then_done_them_in_one_write(inbox_db, size, monkeypatch):
     calls: list[tuple[list[int], str]] = []
-    set_status = Store.set_status
+    set_status = Marks.set_status
 
     def spy(self, ids, status, **kw):  # the real method runs; the test counts the calls
         calls.append((list(ids), status))
         return set_status(self, ids, status, **kw)
 
-    monkeypatch.setattr(Store, "set_status", spy)
+    monkeypatch.setattr(Marks, "set_status", spy)
     db_path, ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=size) as pilot:

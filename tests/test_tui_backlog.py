@@ -154,8 +154,8 @@ async def test_the_burndown_ends_at_the_backlog_and_follows_items_handled_elsewh
 
         with Store(demo_db) as other:  # another process clears twenty backlog items
             flt = backlog_filter(other, now=NOW)
-            done = other.list_ids(flt, limit=20)
-            other.set_status(done, "done", now=NOW)
+            done = other.items.ids(flt, limit=20)
+            other.marks.set_status(done, "done", now=NOW)
         # Later (the screen paces re-reads to twice the last read's time), the app's timer
         # sees that the file changed and the screen's pacing timer lets it read.
         screen._loaded_at -= 3600
@@ -175,8 +175,8 @@ async def test_the_screen_reads_again_when_it_comes_back_to_the_front(demo_db):
         screen = await open_backlog(pilot)
         app.data_changed.unsubscribe(screen)  # deaf to the file: only the resume can notice
         with Store(demo_db) as other:
-            other.set_status(other.list_ids(backlog_filter(other, now=NOW), limit=5), "done",
-                             now=NOW)
+            other.marks.set_status(other.items.ids(backlog_filter(other, now=NOW), limit=5), "done",
+                                   now=NOW)
         await pilot.press("a")  # the away prompt covers the screen …
         await pilot.pause()
         assert isinstance(app.screen, AwayScreen)
@@ -189,9 +189,9 @@ def test_the_burndown_history_matches_a_count_item_by_item(demo_db):
     """One SQL query against the definition, item by item, at every point."""
     with Store(demo_db) as store:
         # Handle a few items at known times inside the window, so points differ.
-        ids = store.list_ids(backlog_filter(store, now=NOW), limit=40)
+        ids = store.items.ids(backlog_filter(store, now=NOW), limit=40)
         for n, chunk in enumerate((ids[:10], ids[10:25], ids[25:])):
-            store.set_status(chunk, "done", now=NOW - (n + 1) * 86400 + 3600)
+            store.marks.set_status(chunk, "done", now=NOW - (n + 1) * 86400 + 3600)
         gaps = find_gaps(store, now=NOW)
         series = backlog_history(store, gaps, NOW)
         points = history_points(NOW, 14)
@@ -337,12 +337,12 @@ async def test_backlog_and_away_are_in_the_palette_and_have_ids(demo_db):
 @pytest.mark.parametrize("size", SIZES)
 async def test_hostile_client_names_are_inert(demo_db, size):
     with Store(demo_db) as store:
-        store.add_client(HOSTILE_CLIENT, "vip", now=NOW - 86400)
-        account = store.add_account(HOSTILE_CLIENT, "mastodon", "[b]evil[/b] [/", now=NOW)
-        store.add_sync_run(account.id, NOW - 7200, NOW - 7199, "blocked", "[/ [@click=app.quit]")
+        store.clients.add(HOSTILE_CLIENT, "vip", now=NOW - 86400)
+        account = store.accounts.add(HOSTILE_CLIENT, "mastodon", "[b]evil[/b] [/", now=NOW)
+        store.runs.add(account.id, NOW - 7200, NOW - 7199, "blocked", "[/ [@click=app.quit]")
         from sfogo.inbox.model import Interaction
 
-        store.upsert_interactions([Interaction(
+        store.items.upsert([Interaction(
             account_id=account.id, external_id="h1", kind="mention", created_at=NOW - 3600,
             text="[@click=app.quit]boom[/]", author_name="[/", status="new")], now=NOW)
     app = make_app(demo_db)

@@ -86,7 +86,7 @@ async def test_a_200k_inbox_moves_pages_and_filters_to_the_right_items(big):
     with Store(big) as other:
         order = triage_order(other)
         private = triage_order(other, InboxFilter(kinds=("dm", "email")))
-        clients = {c.name: c.id for c in other.clients()}
+        clients = {c.name: c.id for c in other.clients.all()}
         gino = triage_order(other, InboxFilter(client_ids=(clients["Trattoria Da Gino"],)))
         found = triage_order(other, InboxFilter(search="parcheggio"))
     assert len(order) > 20_000 and 0 < len(private) < len(order)

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.usefixtures("rome_time")
 def add_urgent_dm(db_path, external_id: str = "new-1") -> int:
     """What a sync would write: a VIP's Instagram message whose reply window is closing."""
     with Store(db_path) as other:
-        account = next(a for a in other.accounts() if a.channel == "instagram")
-        other.upsert_interactions([Interaction(
+        account = next(a for a in other.accounts.all() if a.channel == "instagram")
+        other.items.upsert([Interaction(
             account_id=account.id, external_id=external_id, kind="dm",
             created_at=NOW - 23 * 3600, text="Urgente: siamo in arrivo, avete posto?",
             author_name="Giulia Neri")], now=NOW)
@@ -91,8 +91,8 @@ async def test_the_item_screen_follows_changes_made_elsewhere(inbox_db):
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         with Store(db_path) as other:
-            other.set_pinned([ids[0]], True)
-            other.add_tags([ids[0]], ["callback"])
+            other.marks.set_pinned([ids[0]], True)
+            other.marks.add_tags([ids[0]], ["callback"])
         assert app.poll_changes()
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
@@ -172,7 +172,7 @@ async def test_without_colour_the_markers_and_the_cursor_still_show(inbox_db, mo
 async def test_a_snooze_that_ran_out_wakes_when_the_app_opens(inbox_db):
     db_path, ids = inbox_db
     with Store(db_path) as other:
-        other.set_status([ids[1]], "snoozed", until=NOW + 60, now=NOW)
+        other.marks.set_status([ids[1]], "snoozed", until=NOW + 60, now=NOW)
         other.conn.execute("UPDATE interactions SET snoozed_until = ? WHERE id = ?",
                            (NOW - 60, ids[1]))  # its time came while the app was closed
     app = make_app(db_path)
@@ -182,4 +182,4 @@ async def test_a_snooze_that_ran_out_wakes_when_the_app_opens(inbox_db):
         await settle(pilot)
         assert ids[1] in app.screen.query_one(InboxList).ids
         with Store(db_path) as other:
-            assert other.row(ids[1])["status"] == "open"
+            assert other.items.get(ids[1])["status"] == "open"

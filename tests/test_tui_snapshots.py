@@ -70,8 +70,8 @@ def test_snapshot_empty_file(tmp_path, monkeypatch, snap_compare, size):
 def test_snapshot_inbox_zero(db_path, snap_compare, size):
     """Accounts, and nothing new or open: the list says so, the pane is empty."""
     with Store(db_path) as store:
-        store.add_client("Hotel Roma Centrale", "vip", now=NOW)
-        store.add_account("Hotel Roma Centrale", "instagram", "hotelroma", now=NOW)
+        store.clients.add("Hotel Roma Centrale", "vip", now=NOW)
+        store.accounts.add("Hotel Roma Centrale", "instagram", "hotelroma", now=NOW)
     assert snap_compare(make_app(db_path), terminal_size=size, run_before=keys())
 
 

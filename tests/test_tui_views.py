@@ -24,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("rome_time")
 
 def rows(path, ids):
     with Store(path) as other:
-        return other.rows_by_ids(ids)
+        return other.items.by_ids(ids)
 
 
 async def show_view(pilot, key: str) -> list[int]:
@@ -41,7 +41,7 @@ async def test_each_default_view_lists_its_items_in_triage_order(demo_db):
         everything = triage_order(other)
         backlog = triage_order(other, before=cutoffs(other, find_gaps(other, now=NOW), NOW))
         settings = settings_of(other)
-        detail = other.rows_by_ids(everything)
+        detail = other.items.by_ids(everything)
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -115,7 +115,7 @@ async def test_views_declared_in_the_config_take_the_next_numbers(demo_db, tmp_p
     with Store(demo_db) as other:
         everything = triage_order(other, InboxFilter(statuses=("new", "open", "snoozed")))
         open_only = triage_order(other)
-        detail = other.rows_by_ids(everything)
+        detail = other.items.by_ids(everything)
     app = make_app(demo_db, config_path=config)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
@@ -164,8 +164,8 @@ def test_view_mistakes_are_one_line_each():
 async def test_f_filters_by_client_and_kind_and_the_state_stays_visible(demo_db):
     with Store(demo_db) as other:
         everything = triage_order(other)
-        detail = other.rows_by_ids(everything)
-        clients = sorted(c.name for c in other.clients())
+        detail = other.items.by_ids(everything)
+        clients = sorted(c.name for c in other.clients.all())
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -204,7 +204,7 @@ async def test_f_filters_by_client_and_kind_and_the_state_stays_visible(demo_db)
 async def test_status_and_backlog_filters_and_done_items_newest_first(demo_db):
     with Store(demo_db) as other:
         backlog_ids = triage_order(other, before=cutoffs(other, find_gaps(other, now=NOW), NOW))
-        done_newest = other.list_ids(InboxFilter(statuses=("done",)))
+        done_newest = other.items.ids(InboxFilter(statuses=("done",)))
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -226,7 +226,7 @@ async def test_a_search_matching_many_items_lists_them_newest_first(demo_db, mon
 
     monkeypatch.setattr(sfogo.tui.views, "SEARCH_RANK_LIMIT", 10)  # "many" = more than 10 here
     with Store(demo_db) as other:
-        newest = other.list_ids(InboxFilter(search="grazie"))
+        newest = other.items.ids(InboxFilter(search="grazie"))
         ranked = triage_order(other, InboxFilter(search="grazie"))
     assert len(newest) > 10 and newest != ranked
     app = make_app(demo_db)
@@ -271,11 +271,11 @@ async def test_keys_rebound_in_the_config_work_and_mistakes_are_one_line(demo_db
         await settle(pilot)
         assert first not in inbox.ids
         with Store(demo_db) as other:
-            assert other.row(first)["status"] == "done"
+            assert other.items.get(first)["status"] == "done"
         await pilot.press("F7")
         await settle(pilot)
         with Store(demo_db) as other:
-            assert other.row(inbox.current_id)["pinned"]
+            assert other.items.get(inbox.current_id)["pinned"]
         assert "e Done" in screen_text(app)  # the footer shows the new key
         await pilot.press("question_mark")
         await pilot.pause()

@@ -32,12 +32,12 @@ def build_inbox(store: Store, count: int = 30) -> list[int]:
     hostile markup in its text and author; the newest belongs to a conversation with the
     third. Returns the ids in triage order (what the app lists).
     """
-    store.add_client("Hotel Roma Centrale", "vip", now=NOW)
-    store.add_client("Trattoria da Gino", "normal", now=NOW)
+    store.clients.add("Hotel Roma Centrale", "vip", now=NOW)
+    store.clients.add("Trattoria da Gino", "normal", now=NOW)
     accounts = [
-        store.add_account("Hotel Roma Centrale", "instagram", "hotelroma", now=NOW),
-        store.add_account("Hotel Roma Centrale", "email", "info@hotelroma.it", now=NOW),
-        store.add_account("Trattoria da Gino", "mastodon", "@gino@social.example", now=NOW),
+        store.accounts.add("Hotel Roma Centrale", "instagram", "hotelroma", now=NOW),
+        store.accounts.add("Hotel Roma Centrale", "email", "info@hotelroma.it", now=NOW),
+        store.accounts.add("Trattoria da Gino", "mastodon", "@gino@social.example", now=NOW),
     ]
     texts = [
         "Ciao, vorrei prenotare una camera doppia per il 12 dicembre: è disponibile?",
@@ -58,7 +58,7 @@ def build_inbox(store: Store, count: int = 30) -> list[int]:
     hostile = items[27] if count > 27 else items[0]
     hostile.text = f"{HOSTILE_MARKUP} and a lone [/ bracket"
     hostile.author_name = HOSTILE_NAME
-    store.upsert_interactions(items, now=NOW)
+    store.items.upsert(items, now=NOW)
     return triage_order(store)
 
 
@@ -109,7 +109,7 @@ def screen_text(app) -> str:
 
 def row_of(db_path, item_id: int) -> dict:
     with Store(db_path) as other:  # a second connection: what another process sees
-        return other.row(item_id)
+        return other.items.get(item_id)
 
 
 def status_of(db_path, item_id: int) -> tuple[str, int | None]:

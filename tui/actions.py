@@ -93,25 +93,25 @@ def _apply(store: Store, action: ItemAction, now: int) -> None:
     verb = action.verb
     if verb is Verb.SEEN:
         for item_id in action.ids:
-            store.mark_seen(item_id)
+            store.marks.mark_seen(item_id)
     elif verb in STATUS_OF:
         status, until = STATUS_OF[verb], action.until
         if verb is Verb.SNOOZE and until is not None and until <= now:
             status, until = "open", None  # restoring a snooze whose time came meanwhile
-        store.set_status(list(action.ids), status, until=until, now=now)
+        store.marks.set_status(list(action.ids), status, until=until, now=now)
     elif verb in (Verb.PIN, Verb.UNPIN):
-        store.set_pinned(list(action.ids), verb is Verb.PIN)
+        store.marks.set_pinned(list(action.ids), verb is Verb.PIN)
     elif verb is Verb.TAG:
-        store.add_tags(list(action.ids), list(action.tags))
+        store.marks.add_tags(list(action.ids), list(action.tags))
     else:
-        store.remove_tags(list(action.ids), list(action.tags))
+        store.marks.remove_tags(list(action.ids), list(action.tags))
 
 
 def read_state(store: Store, ids: Sequence[int]) -> dict[int, ItemState]:
     """The overwritable state of ``ids`` (those that exist), read in chunks."""
     state: dict[int, ItemState] = {}
     for start in range(0, len(ids), STATE_CHUNK):
-        for item_id, row in store.rows_by_ids(ids[start:start + STATE_CHUNK]).items():
+        for item_id, row in store.items.by_ids(ids[start:start + STATE_CHUNK]).items():
             state[item_id] = ItemState(row["status"], row["snoozed_until"], row["pinned"],
                                        frozenset(row["tags"]))
     return state

@@ -10,6 +10,7 @@ with connections of their own.
 from __future__ import annotations
 
 import inspect
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from textual.worker import Worker
 
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.store import Store
+from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store
 from sfogo.inbox.text import sanitize
 
 from . import screens, widgets
@@ -72,7 +73,8 @@ class SfogoApp(App):
         self.changes = ChangeWatcher(self.store.data_version, self.data_changed.publish)
         self.config = load_app_config(config_path, binding_ids())
         self.views = self.config.views
-        self._has_accounts = bool(self.store.accounts())
+        self._prepare_store()
+        self._has_accounts = bool(self.store.accounts.all())
         self.first_page = None
         if self._has_accounts:
             from .prefetch import FirstPage
@@ -81,6 +83,18 @@ class SfogoApp(App):
             # The first screenful is read while Textual starts (see tui/prefetch.py).
             self.first_page = FirstPage(self.db_path, self.views[0],
                                         self.config.settings_base, self.now, FIRST_IDS)
+
+    def _prepare_store(self) -> None:
+        """What the app's long-lived connection does once: record the config's triage
+        keywords (a write only when they changed, so reads never have to) and refresh the
+        planner's statistics where SQLite thinks they are stale."""
+        from sfogo.backlog.triage import apply_keywords
+
+        try:
+            apply_keywords(self.store, self.config.settings_base)
+        except sqlite3.Error:  # read-only or busy: reads score unkeyed items in memory
+            pass
+        self.store.optimize(opening=True)
 
     # -- what screens use -------------------------------------------------------------------
 
@@ -124,6 +138,7 @@ class SfogoApp(App):
         for error in self.config.errors:
             self.notify(Content(sanitize(error)), severity="error", timeout=15)
         self.set_interval(LIVE_POLL_S, self.poll_changes)
+        self.set_interval(OPTIMIZE_EVERY_S, self.store.optimize)
 
     def on_unmount(self) -> None:
         if self.first_page is not None:

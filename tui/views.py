@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNELS, KINDS, STATUSES, TIERS
-from sfogo.inbox.store import InboxFilter, Store, fts_query
+from sfogo.inbox.store import InboxFilter, Store
 from sfogo.inbox.text import sanitize
 from sfogo.inbox.when import parse_duration
 
@@ -273,7 +273,7 @@ def resolve(view: View, filters: Filters, store: Store, settings, now: int, *,
         flt.statuses = statuses
     client_ids: tuple[int, ...] = ()
     if view.clients or view.tiers:
-        rows = store.conn.execute("SELECT id, name, tier FROM clients").fetchall()
+        rows = [(c.id, c.name, c.tier) for c in store.clients.all()]
         by_name = {name.casefold(): cid for cid, name, _tier in rows}
         wanted = set()
         for name in view.clients:
@@ -305,43 +305,27 @@ def resolve(view: View, filters: Filters, store: Store, settings, now: int, *,
     if view.due:
         horizon = end_of_day(now) if view.due == "today" else now + parse_duration(view.due)
         due: dict[int, int] = {}
-        for aid, cid, tier, own in store.conn.execute(
-            "SELECT a.id, c.id, c.tier, c.target_s FROM accounts a"
-            " JOIN clients c ON c.id = a.client_id"
-        ):
+        for o in store.accounts.owners():
             # Due by the horizon: created_at + target <= horizon.
-            due[aid] = horizon - settings.target_s(tier, cid, own) + 1
+            due[o.account_id] = horizon - settings.target_s(o.tier, o.client_id,
+                                                            o.own_target_s) + 1
         before = _merge_before(before, due)
     if before is not None and not before:
         nothing = True
     order = URGENCY
     if any(s not in RANKED_STATUSES for s in (flt.statuses or STATUSES)):
         order = NEWEST  # ranking every done item would score the whole file
-    elif flt.search and not nothing and _matches_more_than(store, flt.search, SEARCH_RANK_LIMIT):
+    elif flt.search and not nothing and store.items.search_exceeds(flt.search,
+                                                                   SEARCH_RANK_LIMIT):
         order = NEWEST
     return Query(flt, before, order, problems, empty=nothing)
 
 
-def _matches_more_than(store: Store, text: str, limit: int) -> bool:
-    query = fts_query(text)
-    if not query:
-        return False
-    n = store.conn.execute(
-        "SELECT count(*) FROM (SELECT rowid FROM interactions_fts WHERE interactions_fts"
-        " MATCH ? LIMIT ?)", (query, limit + 1),
-    ).fetchone()[0]
-    return n > limit
-
-
 def with_cutoffs(flt: InboxFilter, before: dict[int, int] | None) -> InboxFilter:
-    """``flt`` with the per-account cutoffs spelled as SQL (for the newest-first listing)."""
-    if before is None:
-        return flt
-    from sfogo.backlog.measure import add_cutoffs
+    """``flt`` narrowed by the per-account cutoffs (for the newest-first listing)."""
+    from sfogo.backlog.measure import with_cutoffs as narrowed
 
-    out = replace(flt, extra_where=list(flt.extra_where), extra_params=list(flt.extra_params))
-    add_cutoffs(out, before)
-    return out
+    return narrowed(flt, before)
 
 
 def iter_query_ids(store: Store, query: Query, settings, now: int, *,
@@ -351,7 +335,7 @@ def iter_query_ids(store: Store, query: Query, settings, now: int, *,
     if query.empty:
         return iter(())
     if query.order == NEWEST:
-        return store.iter_ids(with_cutoffs(query.flt, query.before))
+        return store.items.iter_ids(with_cutoffs(query.flt, query.before))
     from sfogo.backlog.triage import iter_triage
 
     ranked = iter_triage(store, query.flt, settings, now, before=query.before, gaps=gaps)

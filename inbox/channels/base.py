@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from .. import when
+from ..clock import Clock
 from ..model import Account, Interaction
 from ..text import sanitize
 
@@ -102,12 +103,16 @@ class Channel:
     default_url: ClassVar[str] = ""
 
     def __init__(self, account: Account, http: httpx.AsyncClient, secrets: Secrets,
-                 *, now=when.now) -> None:
+                 *, clock: Clock) -> None:
         self.account = account
         self.http = http
         self.secrets = secrets
-        self.now = now
+        self.clock = clock
         self.base_url = (account.settings.get("url") or self.default_url).rstrip("/")
+
+    def now(self) -> int:
+        """The time now, from the clock the connector was given (epoch seconds)."""
+        return self.clock.now()
 
     # -- what a connector implements -----------------------------------------------------
 

@@ -75,5 +75,5 @@ class Context:
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.close()
+            self._store.close(optimize=True)  # a short-lived connection: SQLite's advice
             self._store = None

@@ -145,7 +145,7 @@ def gaps(ctx: Context, since: int | None, until: int | None, client_ref: str | N
 
     store = ctx.store
     now = ctx.clock.now()
-    client_id = store.client(client_ref).id if client_ref else None
+    client_id = store.clients.get(client_ref).id if client_ref else None
     found = find_gaps(store, since=since, until=until, client_id=client_id, now=now)
     if as_json:
         _output.print_json([_gap_json(g, now) for g in found])
@@ -154,7 +154,7 @@ def gaps(ctx: Context, since: int | None, until: int | None, client_ref: str | N
         print("No gaps: sfogo could see every account, and you were never away."
               if since is None else f"No gaps since {_local(since)}.")
         return 0
-    accounts = len(store.accounts(client_id))
+    accounts = len(store.accounts.all(client_id))
     rows = [(_local(group[0].started_at), gap_duration(group[0], now), group[0].kind,
              _scope(group, accounts)) for group in _grouped(found)]
     _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"))
@@ -210,7 +210,7 @@ def backlog(ctx: Context, client_ref: str | None, as_json: bool) -> int:
     gap_list = find_gaps(store, now=now)
     summary = summarize(store, settings, now=now, gaps=gap_list)
     if client_ref:
-        wanted = store.client(client_ref).id
+        wanted = store.clients.get(client_ref).id
         summary = [s for s in summary if s.client_id == wanted]
     if as_json:
         _output.print_json([s.as_dict() for s in summary])

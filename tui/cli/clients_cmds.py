@@ -39,12 +39,12 @@ topic = Topic("clients")
 def clients(ctx: Context, as_json: bool) -> int:
     store = ctx.store
     accounts: dict[int, int] = {}
-    for account in store.accounts():
+    for account in store.accounts.all():
         accounts[account.client_id] = accounts.get(account.client_id, 0) + 1
     records = [
         {"id": c.id, "name": c.name, "tier": c.tier, "target_s": c.effective_target_s,
          "target_is_default": c.target_s is None, "accounts": accounts.get(c.id, 0)}
-        for c in store.clients()
+        for c in store.clients.all()
     ]
     if as_json:
         _output.print_json(records)
@@ -74,8 +74,8 @@ def client() -> None:
               help="reply within this long (default: the tier's, e.g. vip 2h)")
 @pass_context
 def client_add(ctx: Context, name: str, tier: str, target: int | None) -> int:
-    added = ctx.store.add_client(sanitize(name, single_line=True), tier, target,
-                                 now=ctx.clock.now())
+    added = ctx.store.clients.add(sanitize(name, single_line=True), tier, target,
+                                  now=ctx.clock.now())
     print(f"added client {added.name!r} ({added.tier}, replies within "
           f"{_output.duration(added.effective_target_s)}), id {added.id}")
     return 0
@@ -96,10 +96,10 @@ def _public_settings(settings: dict) -> dict:
 @pass_context
 def accounts(ctx: Context, as_json: bool) -> int:
     store = ctx.store
-    names = {c.id: c.name for c in store.clients()}
-    runs = store.last_sync_runs()
+    names = {c.id: c.name for c in store.clients.all()}
+    runs = store.runs.last_per_account()
     records = []
-    for a in store.accounts():
+    for a in store.accounts.all():
         run = runs.get(a.id)
         records.append({
             "id": a.id, "client": names.get(a.client_id, ""), "client_id": a.client_id,
@@ -223,9 +223,9 @@ def account_add(ctx: Context, client_ref: str, channel: str, handle: str, name: 
                 **opts) -> int:
     settings = account_settings(channel, opts)
     store = ctx.store
-    added = store.add_account(client_ref, channel, sanitize(handle, single_line=True),
-                              _line(name or ""), settings, now=ctx.clock.now())
-    owner = store.client(added.client_id)
+    added = store.accounts.add(client_ref, channel, sanitize(handle, single_line=True),
+                               _line(name or ""), settings, now=ctx.clock.now())
+    owner = store.clients.get(added.client_id)
     print(f"added {added.channel} account {added.handle!r} for {owner.name!r}, id {added.id}")
     if opts["token_env"] and not os.environ.get(opts["token_env"]):
         print(f"note: ${opts['token_env']} is not set here; sync will need it", file=sys.stderr)

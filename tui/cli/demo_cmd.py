@@ -50,9 +50,9 @@ def _holds_only_demo(path: Path) -> bool:
 
     store = Store(path, create=False)
     try:
-        accounts = store.accounts()
-        clients = {c.id for c in store.clients()}
-        items = store.conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
+        accounts = store.accounts.all()
+        clients = {c.id for c in store.clients.all()}
+        items = store.items.total()
     finally:
         store.close()
     if not accounts:
@@ -90,7 +90,7 @@ def _prepare_triage(store, config_path: str | None) -> None:
     from sfogo.backlog import settings, triage
 
     try:
-        triage.refresh(store, settings.load(config_path, store=store))
+        triage.apply_keywords(store, settings.load(config_path, store=store))
     except SfogoError:  # a broken config: the keys are computed later, when it is fixed
         pass
 
@@ -124,7 +124,7 @@ def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) ->
 
         live_store = Store(path)
         try:
-            run_live(live_store)
+            run_live(live_store, clock=ctx.clock)
         finally:
             live_store.close()
     if no_tui:

@@ -64,7 +64,7 @@ def ordered_rows(ctx: Context, flt: InboxFilter, *, order: str, limit: int | Non
         from .triage_cmds import triage_list_rows
 
         return triage_list_rows(ctx, flt, limit=limit, backlog=backlog, now=now)
-    return ctx.store.iter_rows(flt, limit=limit)
+    return ctx.store.items.iter_rows(flt, limit=limit)
 
 
 def _list_cells(row: dict, ref: int) -> tuple[str, ...]:
@@ -76,7 +76,7 @@ def _list_cells(row: dict, ref: int) -> tuple[str, ...]:
 
 
 def _print_empty(ctx: Context, what: str) -> None:
-    if not ctx.store.accounts():
+    if not ctx.store.accounts.all():
         print("The inbox is empty. Try the demo: sfogo demo; or add a client and an account:"
               "\n  sfogo client add NAME --tier normal\n  sfogo account add NAME CHANNEL HANDLE")
     else:
@@ -110,8 +110,8 @@ def list_items(ctx: Context, statuses, clients, channels, kinds, search, limit, 
 
     store = ctx.store
     now = ctx.clock.now()
-    store.wake_snoozed(now=now)
-    flt = InboxFilter(statuses=statuses, client_ids=[store.client(c).id for c in clients],
+    store.marks.wake_snoozed(now=now)
+    flt = InboxFilter(statuses=statuses, client_ids=[store.clients.get(c).id for c in clients],
                       channels=_flat(channels), kinds=_flat(kinds),
                       search=(search or "").strip())
     if backlog:
@@ -121,7 +121,7 @@ def list_items(ctx: Context, statuses, clients, channels, kinds, search, limit, 
     if as_json:
         _output.print_json_array(rows)
         return 0
-    total = store.count(flt)
+    total = store.items.count(flt)
     what = ", ".join(flt.statuses) if set(flt.statuses) != set(STATUSES) else "any status"
     if total == 0:
         _print_empty(ctx, what)
@@ -161,8 +161,8 @@ def _facts(row: dict, ref: int) -> list[tuple[str, str]]:
 @pass_context
 def show(ctx: Context, item_id: int, as_json: bool) -> int:
     store = ctx.store
-    row = store.row(item_id)
-    thread = store.thread(row)
+    row = store.items.get(item_id)
+    thread = store.items.thread(row)
     if as_json:
         _output.print_json({"item": row, "thread": thread})
         return 0
@@ -199,7 +199,7 @@ _IDS = click.argument("id_groups", metavar="ID...", nargs=-1, required=True, typ
 @_IDS
 @pass_context
 def done(ctx: Context, id_groups) -> int:
-    n = ctx.store.set_status(unique_ids(id_groups), "done", now=ctx.clock.now())
+    n = ctx.store.marks.set_status(unique_ids(id_groups), "done", now=ctx.clock.now())
     print(f"marked {_items(n)} done")
     return 0
 
@@ -213,7 +213,7 @@ def snooze(ctx: Context, id_groups, until: int | None) -> int:
     if until is None:
         raise SfogoError("snooze needs --until WHEN: 2h, 'tomorrow 9:00' or ISO 8601")
     now = ctx.clock.now()
-    n = ctx.store.set_status(unique_ids(id_groups), "snoozed", until=until, now=now)
+    n = ctx.store.marks.set_status(unique_ids(id_groups), "snoozed", until=until, now=now)
     print(f"snoozed {_items(n)} until {local_time(until)} ({_output.ago(until, ref=now)})")
     return 0
 
@@ -222,7 +222,7 @@ def snooze(ctx: Context, id_groups, until: int | None) -> int:
 @_IDS
 @pass_context
 def reopen(ctx: Context, id_groups) -> int:
-    n = ctx.store.set_status(unique_ids(id_groups), "open", now=ctx.clock.now())
+    n = ctx.store.marks.set_status(unique_ids(id_groups), "open", now=ctx.clock.now())
     print(f"reopened {_items(n)}")
     return 0
 
@@ -235,8 +235,8 @@ def reopen(ctx: Context, id_groups) -> int:
 @pass_context
 def stats(ctx: Context, as_json: bool) -> int:
     store = ctx.store
-    store.wake_snoozed(now=ctx.clock.now())
-    data = store.stats()
+    store.marks.wake_snoozed(now=ctx.clock.now())
+    data = store.items.stats()
     if as_json:
         _output.print_json(data)
         return 0

@@ -16,9 +16,6 @@ from ._context import Context
 from ._group import Topic, json_flag, pass_context
 from .sync_cmds import syncer, wrapped
 
-# Sent replies older than this are listed only with --all; waiting ones always are.
-RECENT_S = 7 * 86400
-
 topic = Topic("outbox")
 
 
@@ -79,7 +76,7 @@ def _reply_record(r: dict) -> dict:
 @pass_context
 def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
     """Replies queued, sent, held or failed, with reasons; or edit, retry or drop one."""
-    from sfogo.inbox.outbox import list_replies
+    from sfogo.inbox.outbox import RECENT_S, list_replies
 
     if click.get_current_context().invoked_subcommand is not None:
         return None

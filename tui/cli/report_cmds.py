@@ -46,8 +46,11 @@ def _work(data: dict, hours_per_day: float | None = None):
 
 def _settings(data: dict, store):
     from sfogo.backlog.settings import client_targets, from_dict
+    from sfogo.backlog.triage import apply_keywords
 
-    return from_dict(data).with_client_targets(client_targets(store))
+    settings = from_dict(data).with_client_targets(client_targets(store))
+    apply_keywords(store, settings)  # the config's keyword lists, if they changed: a write
+    return settings
 
 
 def _local(ts: int | None, tz) -> str:
@@ -87,14 +90,14 @@ def plan(ctx: Context, hours_per_day: float | None, start: str | None, everythin
     now = when.parse_when(start, ref=real_now, tz=work.tz) if start else real_now
     if now < real_now - 60:
         raise SfogoError("--start is in the past: a plan starts now or later")
-    store.wake_snoozed(now=real_now)
+    store.marks.wake_snoozed(now=real_now)
     made = make_plan(store, now=now, work=work, settings=_settings(data, store), config=data,
                      everything=everything)
     if mark_unanswerable and made.unanswerable:
         ids = [i.id for i in made.unanswerable]
         with store.transaction():
-            store.set_status(ids, "ignored", now=real_now)
-            store.add_tags(ids, ["unanswerable"])
+            store.marks.set_status(ids, "ignored", now=real_now)
+            store.marks.add_tags(ids, ["unanswerable"])
     if as_json:
         _print_json(to_json(made))
         return 0
@@ -220,10 +223,10 @@ def find_client(store, ref: str):
     from sfogo.inbox.errors import NotFound
 
     try:
-        return store.client(ref)
+        return store.clients.get(ref)
     except NotFound:
         word = ref.strip().casefold()
-        matches = [c for c in store.clients() if word and word in c.name.casefold()]
+        matches = [c for c in store.clients.all() if word and word in c.name.casefold()]
         if len(matches) == 1:
             return matches[0]
         if matches:

@@ -87,7 +87,7 @@ def _result_line(r) -> str:
 
 
 def _nothing_to_sync(ctx: Context) -> str:
-    if any(a.settings.get("generated") for a in ctx.store.accounts()):
+    if any(a.settings.get("generated") for a in ctx.store.accounts.all()):
         return "Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live')."
     return "No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR"
 

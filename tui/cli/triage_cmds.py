@@ -20,10 +20,16 @@ topic = Topic("triage")
 
 
 def settings_for(ctx: Context):
-    """The triage settings: the config file's, with each client's own response target."""
-    from sfogo.backlog.settings import load
+    """The triage settings: the config file's, with each client's own response target.
 
-    return load(ctx.config_path, store=ctx.store)
+    When the config's keyword lists differ from those the file's triage keys were computed
+    with, the keys are recomputed here: an explicit write, before any read ranks items."""
+    from sfogo.backlog.settings import load
+    from sfogo.backlog.triage import apply_keywords
+
+    settings = load(ctx.config_path, store=ctx.store)
+    apply_keywords(ctx.store, settings)
+    return settings
 
 
 def _terms_json(breakdown) -> list[dict]:
@@ -86,11 +92,11 @@ def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
 
     store = ctx.store
     now = ctx.clock.now()
-    store.wake_snoozed(now=now)
+    store.marks.wake_snoozed(now=now)
     settings = settings_for(ctx)
     flt = InboxFilter()
     if clients:
-        flt.client_ids = [store.client(name).id for name in clients]
+        flt.client_ids = [store.clients.get(name).id for name in clients]
     rows = triage_rows(store, flt, settings, now, limit=1)
     if not rows:
         if as_json:
@@ -118,7 +124,7 @@ def why(ctx: Context, item_id: int, as_json: bool) -> int:
 
     store = ctx.store
     now = ctx.clock.now()
-    row = store.row(item_id)
+    row = store.items.get(item_id)
     settings = settings_for(ctx)
     breakdown = _breakdown_for(store, row, settings, now)
     if as_json:

@@ -1,7 +1,7 @@
 """The demo inbox: four clients, thirteen accounts, two weeks of interactions and the stories
 sfogo exists for, built deterministically relative to "now".
 
-``build_demo(store, seed=0, size=None, now=None)`` fills an empty store and returns a
+``build_demo(store, seed=0, size=None, now=...)`` fills an empty store and returns a
 summary. Everything depends only on (seed, size, now). The stories (all times relative to
 now, Rome local time where it says so):
 
@@ -17,7 +17,7 @@ now, Rome local time where it says so):
 
 Speed: a million rows must build in well under a minute, so rows are plain tuples generated
 in time order from pre-rendered text pools with one ``random.Random``, inserted with
-``Store.bulk_load`` in one transaction.
+``store.items.bulk_load`` in one transaction.
 """
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sfogo.inbox import when
 from .text import (
     FILLS, FIRST, FOLLOWUPS, LAST, MAIL_DOMAINS, MASTODON_INSTANCES, OUR_REPLIES, TEMPLATES,
 )
@@ -357,10 +356,7 @@ class _Account:
 # --- the build -------------------------------------------------------------------------------
 
 def _require_empty(store: Store) -> None:
-    conn = store.conn
-    used = conn.execute("SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM accounts)"
-                        " + (SELECT count(*) FROM interactions)").fetchone()[0]
-    if used:
+    if store.clients.count() or store.accounts.count() or store.items.total():
         raise SfogoError(f"{store.path} already holds data: build the demo into a new file")
 
 
@@ -377,36 +373,37 @@ def _allocate(total: int, weights: list[float]) -> list[int]:
     return out
 
 
-def build_demo(store: Store, *, seed: int = 0, size: int | None = None,
-               now: int | None = None) -> dict:
+def build_demo(store: Store, *, seed: int = 0, size: int | None = None, now: int) -> dict:
     """Fill the empty ``store`` with the demo inbox; return a summary (counts, stories)."""
-    now = when.now() if now is None else int(now)
+    now = int(now)
     size = DEFAULT_SIZE if size is None else int(size)
     if size < 0:
         raise SfogoError("the demo size must be zero or more")
     _require_empty(store)
     win = story_windows(now)
     rng = random.Random(seed)
-    with store.bulk_load() as conn:
-        summary = _build(store, conn, rng, win, size)
+    with store.items.bulk_load():
+        summary = _build(store, rng, win, size)
     summary["seed"] = seed
-    summary["counts"]["by_status"] = store.status_counts()
+    summary["counts"]["by_status"] = store.items.status_counts()
     return summary
 
 
-def _build(store: Store, conn, rng: random.Random, win: Windows, size: int) -> dict:
+def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
+    # Long: one deterministic pass whose random draws must stay in this order (same seed,
+    # same demo), so it reads top to bottom rather than across helpers.
     now = win.now
     created = now - 120 * DAY
     clients = []
     for name, tier, target, _key, _p in CLIENTS:
-        clients.append(store.add_client(name, tier, target, now=created))
+        clients.append(store.clients.add(name, tier, target, now=created))
     accounts: list[_Account] = []
     for idx, spec in enumerate(ACCOUNTS):
         # "generated": no server stands behind these accounts, so sync leaves them alone
         # (the live demo's accounts are demo accounts too, but served by emulators).
         settings = {"demo": True, "generated": True, **dict(spec.settings)}
-        acc = store.add_account(clients[spec.client].id, spec.channel, spec.handle,
-                                spec.display_name, settings, now=created)
+        acc = store.accounts.add(clients[spec.client].id, spec.channel, spec.handle,
+                                 spec.display_name, settings, now=created)
         key = CLIENTS[spec.client][3]
         texts = TEMPLATES[key]
         # In declaration order: iterating a set of strings would follow PYTHONHASHSEED and
@@ -478,16 +475,16 @@ def _build(store: Store, conn, rng: random.Random, win: Windows, size: int) -> d
                 gen.scripted(a, row)
             if alloc[i][h]:
                 gen.fill(a, cell_start, alloc[i][h])
-        store.insert_rows(conn, gen.rows)
+        store.items.insert_rows(gen.rows)
         gen.rows.clear()
-    first_id = conn.execute("SELECT min(id) FROM interactions").fetchone()[0] or 1
+    first_id = store.items.first_id() or 1
     by_tag: dict[str, list[int]] = {}
     for index, tag in gen.tags:
         by_tag.setdefault(tag, []).append(first_id + index)
     for tag, ids in sorted(by_tag.items()):
-        store.add_tags(ids, [tag])
+        store.marks.add_tags(ids, [tag])
     runs = _sync_runs(store, win, accounts, gen.fetched)
-    sick_id = store.add_away(win.sick_start, win.sick_end, "sick",
+    sick_id = store.away.add(win.sick_start, win.sick_end, "sick",
                              "flu: in bed, no work for two days")
     blip_acc = by_key[BLIP_ACCOUNT]
     blocked = by_key[BLOCKED_ACCOUNT]
@@ -851,18 +848,18 @@ def _sync_runs(store: Store, win: Windows, accounts: list[_Account],
             if -OUTAGE_RUNS <= j < 0:
                 detail = (f"no route to host ({host})" if j % 3 else
                           f"DNS lookup for {host} failed: temporary failure in name resolution")
-                store.add_sync_run(a.id, at, at + j % 2, "offline", detail)
+                store.runs.add(a.id, at, at + j % 2, "offline", detail)
             elif blocked and at >= win.block_start:
-                store.add_sync_run(a.id, at, at + 2, "blocked", _BLOCKED_DETAIL, items)
+                store.runs.add(a.id, at, at + 2, "blocked", _BLOCKED_DETAIL, items)
             elif a.blip[0] <= j < a.blip[1]:
-                store.add_sync_run(a.id, at, at + 30, "down",
-                                   "HTTP 503 Service Unavailable from graph.instagram.com")
+                store.runs.add(a.id, at, at + 30, "down",
+                               "HTTP 503 Service Unavailable from graph.instagram.com")
             else:
-                store.add_sync_run(a.id, at, at + 1 + items // 25 + j % 3, "ok", "", items)
+                store.runs.add(a.id, at, at + 1 + items // 25 + j % 3, "ok", "", items)
             total += 1
         at = a.final_run
-        store.add_sync_run(a.id, at, at + 2, "blocked" if blocked else "ok",
-                           _BLOCKED_DETAIL if blocked else "", counts.get(at, 0))
+        store.runs.add(a.id, at, at + 2, "blocked" if blocked else "ok",
+                       _BLOCKED_DETAIL if blocked else "", counts.get(at, 0))
         total += 1
     return total
 

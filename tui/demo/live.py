@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sfogo.inbox.clock import Clock
+
 from .emulators.base import Emulator
 
 MODULES = ("mastodon", "bluesky", "graph", "x", "wordpress", "youtube")
@@ -64,10 +66,11 @@ def served_ids(emu: Emulator, owner) -> set[str]:
 
 
 class LiveDemo:
-    """Emulators, their accounts in ``store``, and a Syncer wired to both."""
+    """Emulators, their accounts in ``store``, and a Syncer wired to both, on one clock."""
 
-    def __init__(self, store, *, out: Callable[[str], None] = print, seed: int = 0) -> None:
-        self.store, self.out, self.seed = store, out, seed
+    def __init__(self, store, *, clock: Clock, out: Callable[[str], None] = print,
+                 seed: int = 0) -> None:
+        self.store, self.clock, self.out, self.seed = store, clock, out, seed
         self.emulators: list[Emulator] = []
         self.accounts: list[tuple[object, Emulator, object]] = []  # (account, emulator, owner)
         self.env: dict[str, str] = {}
@@ -79,12 +82,15 @@ class LiveDemo:
         from sfogo.inbox.errors import SfogoError
 
         try:
-            client = self.store.client(LIVE_CLIENT)
+            client = self.store.clients.get(LIVE_CLIENT)
         except SfogoError:
-            client = self.store.add_client(LIVE_CLIENT, "high")
+            client = self.store.clients.add(LIVE_CLIENT, "high", now=self.clock.now())
         for cls in emulator_classes():
             try:
-                emu = cls(seed=self.seed) if "seed" in inspect.signature(cls).parameters else cls()
+                kwargs = {"clock": self.clock}
+                if "seed" in inspect.signature(cls).parameters:
+                    kwargs["seed"] = self.seed
+                emu = cls(**kwargs)
                 emu.start()
                 specs = emu.live_accounts()
             except Exception as exc:
@@ -99,10 +105,10 @@ class LiveDemo:
                             "demo": True}
                 handle = spec["handle"]
                 if any(a.channel == spec["channel"] and a.handle == handle
-                       for a in self.store.accounts()):
+                       for a in self.store.accounts.all()):
                     handle = f"{handle}-{n}"
-                account = self.store.add_account(client.id, spec["channel"], handle,
-                                                 settings=settings)
+                account = self.store.accounts.add(client.id, spec["channel"], handle,
+                                                  settings=settings, now=self.clock.now())
                 self.accounts.append((account, emu, spec.get("owner")))
 
     def emulator(self, platform: str) -> Emulator | None:
@@ -114,8 +120,9 @@ class LiveDemo:
     def syncer(self):
         from sfogo.inbox.sync import Syncer
 
-        return Syncer(self.store, config_path=Path(self._tmp.name) / "config.toml", config={},
-                      env=self.env, on_result=self._print_result)
+        return Syncer(self.store, clock=self.clock, config={},
+                      config_path=Path(self._tmp.name) / "config.toml", env=self.env,
+                      on_result=self._print_result)
 
     def _print_result(self, r) -> None:
         from sfogo.inbox.text import excerpt
@@ -180,7 +187,7 @@ def _joined(names: list[str]) -> str:
 FAULTS: dict[str, tuple[str, Callable[[Emulator], None]]] = {
     "mastodon": ("Mastodon goes into maintenance", lambda e: e.faults.set("down")),
     "bluesky": ("Bluesky rate-limits us",
-                lambda e: e.faults.set("rate_limited", reset=time.time() + 2)),
+                lambda e: e.faults.set("rate_limited", reset=e.clock() + 2)),
     "x": ("X suspends the account (an error inside a 200)", lambda e: e.faults.set("blocked")),
     "youtube": ("YouTube's daily quota runs out", lambda e: e.exhaust_quota()),
 }
@@ -188,32 +195,27 @@ NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "facebook": "Facebook",
          "instagram": "Instagram", "x": "X", "wordpress": "WordPress", "youtube": "YouTube"}
 
 
-def _queue_window_closed_dm(store, account) -> int | None:
+def _queue_window_closed_dm(store, account, now: int) -> int | None:
     """Queue a reply to the newest Facebook DM whose sender last wrote over a day ago (their
     24-hour window has closed); return the reply id."""
-    from sfogo.inbox import when
     from sfogo.inbox.outbox import queue_reply
 
-    row = store.conn.execute(
-        "SELECT i.id FROM interactions i WHERE i.account_id = ? AND i.kind = 'dm'"
-        " AND i.outgoing = 0 AND i.created_at = (SELECT max(created_at) FROM interactions"
-        "  WHERE account_id = i.account_id AND thread_ref = i.thread_ref AND outgoing = 0)"
-        " AND i.created_at < ? ORDER BY i.created_at DESC LIMIT 1",
-        (account.id, when.now() - 25 * 3600)).fetchone()
-    if row is None:
+    item_id = store.items.newest_quiet_dm(account.id, before=now - 25 * 3600)
+    if item_id is None:
         return None
-    return queue_reply(store, row[0], "Sorry for the slow answer: yes, we still have a table "
-                                      "for Friday.")
+    return queue_reply(store, item_id, "Sorry for the slow answer: yes, we still have a table "
+                                       "for Friday.", now=now)
 
 
-def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
+def run_live(store, *, clock: Clock, out: Callable[[str], None] = print, seed: int = 0,
              pause: float = 0.8) -> dict:
     """Start the emulators, sync, break four of them, sync, queue two replies, recover,
     sync. Returns counts for the caller's summary."""
+    # Long: the story is told in order, one numbered step after the other.
     global last_demo
     from sfogo.inbox.outbox import get_reply, queue_reply
 
-    with LiveDemo(store, out=out, seed=seed) as live:
+    with LiveDemo(store, clock=clock, out=out, seed=seed) as live:
         last_demo = live
         if not live.accounts:
             out("No emulator is available for a live demo.")
@@ -252,13 +254,11 @@ def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
         live.arrive(4)
         replies = []
         if mastodon is not None:
-            newest = store.conn.execute(
-                "SELECT id FROM interactions WHERE account_id = ? AND outgoing = 0"
-                " ORDER BY created_at DESC LIMIT 1", (mastodon.id,)).fetchone()
-            if newest:
-                replies.append(queue_reply(store, newest[0], REPLY_TEXT))
+            newest = store.items.newest_incoming(mastodon.id)
+            if newest is not None:
+                replies.append(queue_reply(store, newest, REPLY_TEXT, now=clock.now()))
         if facebook is not None:
-            held = _queue_window_closed_dm(store, facebook)
+            held = _queue_window_closed_dm(store, facebook, clock.now())
             if held is not None:
                 replies.append(held)
         for emu in live.emulators:
@@ -282,9 +282,7 @@ def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
                 out(_fill(f"{reply['state']}: {reply['account']}: {reply['reason']}",
                           "  ", "    "))
         ids = [a.id for a, _, _ in live.accounts]
-        items = store.conn.execute(
-            f"SELECT count(*) FROM interactions WHERE account_id IN ({','.join('?' * len(ids))})",
-            ids).fetchone()[0]
+        items = store.items.total(ids)
         out(_fill(
             f"Done: {items:,} items from the live accounts are in the inbox, each once. The "
             "failures above are recorded as gaps: see 'sfogo gaps' and 'sfogo health'; the "
@@ -297,13 +295,13 @@ def run_live(store, *, out: Callable[[str], None] = print, seed: int = 0,
 # -- a separate process serving Mastodon accounts, for the sync benchmark ----------------------
 
 
-def serve(accounts: int, pages: int, per_page: int = 40) -> None:
+def serve(accounts: int, pages: int, per_page: int = 40, *, clock: Clock) -> None:
     """Serve ``accounts`` Mastodon accounts with ``pages`` pages of mentions each; print
     ``{"url", "tokens": [...], "handles": [...]}`` and serve until stdin closes."""
     from .emulators.mastodon import MastodonEmulator
 
-    emu = MastodonEmulator(seed=1, rate_limit=10_000)
-    now = time.time()
+    emu = MastodonEmulator(seed=1, rate_limit=10_000, clock=clock)
+    now = clock.time()
     tokens, handles = [], []
     for n in range(accounts):
         token = f"bench-token-{n}"
@@ -326,4 +324,6 @@ if __name__ == "__main__":
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--per-page", type=int, default=40)
     args = parser.parse_args()
-    serve(args.accounts, args.pages, args.per_page)
+    from sfogo.inbox.clock import from_env
+
+    serve(args.accounts, args.pages, args.per_page, clock=from_env())

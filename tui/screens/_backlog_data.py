@@ -64,9 +64,7 @@ def read_summary(store: Store, data: dict, now: int) -> Summary:
     gaps = find_gaps(store, now=now)
     clients = summarize(store, _settings(data, store), now=now, gaps=gaps)
     clients.sort(key=lambda c: (-c.count, c.client))
-    accounts = [tuple(r) for r in store.conn.execute(
-        "SELECT a.id, c.name, a.channel FROM accounts a JOIN clients c ON c.id = a.client_id"
-        " ORDER BY c.name, a.id")]
+    accounts = [(o.account_id, o.client, o.channel) for o in store.accounts.owners()]
     return Summary(clients, len(gaps), sum(g.is_open for g in gaps),
                    build_timeline(accounts, gaps, now, DAYS))
 

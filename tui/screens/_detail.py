@@ -27,9 +27,8 @@ def load_extras(store: Store, row: dict, settings, now: int) -> ItemExtras:
     from sfogo.backlog.triage import explain
     from sfogo.inbox.outbox import get_reply
 
-    thread = store.thread(row)
-    replies = [get_reply(store, reply_id) for (reply_id,) in store.conn.execute(
-        "SELECT id FROM replies WHERE interaction_id = ? ORDER BY id", (row["id"],))]
+    thread = store.items.thread(row)
+    replies = store.outbox.for_item(row["id"])
     created = row["created_at"]
     gap = next((g for g in find_gaps(store, now=now)
                 if g.touches(row["account_id"]) and g.started_at <= created < g.end_or(now)),
@@ -115,7 +114,7 @@ class DetailScreen(SfogoScreen[str | None]):
         self.refresh_row()
 
     def refresh_row(self) -> None:
-        fresh = self.sfogo.store.rows_by_ids([self.row["id"]]).get(self.row["id"])
+        fresh = self.sfogo.store.items.by_ids([self.row["id"]]).get(self.row["id"])
         if fresh is not None:
             self.row = fresh
             self.pane.show(fresh)

@@ -87,7 +87,7 @@ class InboxScreen(SfogoScreen):
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
         with Container(id="panes"):
-            yield InboxList(app.store.rows_by_ids, app.now, id="inbox")
+            yield InboxList(app.store.items.by_ids, app.now, id="inbox")
             yield DetailPane(app.now, id="detail")
         yield SearchBar(id="search")
         yield HealthBar(app.db_path, app.now, app.data_changed, id="health")
@@ -186,7 +186,7 @@ class InboxScreen(SfogoScreen):
         item_id = self.detail.item_id
         if item_id is None or (item_ids is not None and item_id not in item_ids):
             return
-        fresh = self.sfogo.store.rows_by_ids([item_id]).get(item_id)
+        fresh = self.sfogo.store.items.by_ids([item_id]).get(item_id)
         if fresh is not None:
             self.detail.show(fresh)
             self._extras.read(fresh)
@@ -197,7 +197,7 @@ class InboxScreen(SfogoScreen):
         bar = self.query_one(ViewBar)
         bar.views = tuple(v.name for v in self.views)
         bar.current = self.view_index
-        names = ({c.id: c.name for c in self.sfogo.store.clients()}
+        names = ({c.id: c.name for c in self.sfogo.store.clients.all()}
                  if self.filters.client_ids else {})  # no query while no client is chosen
         bar.filters = tuple(filter_words(self.filters, names))
         bar.selected = len(self.inbox.selected)
@@ -298,8 +298,8 @@ class InboxScreen(SfogoScreen):
 
     def action_filters(self) -> None:
         store = self.sfogo.store
-        clients = [(c.id, c.name) for c in store.clients()]
-        channels = sorted({a.channel for a in store.accounts()})
+        clients = [(c.id, c.name) for c in store.clients.all()]
+        channels = sorted({a.channel for a in store.accounts.all()})
 
         def changed(filters: Filters) -> None:
             self.filters = filters

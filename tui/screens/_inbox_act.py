@@ -49,7 +49,7 @@ class ItemActions:
         """The row as the file has it now, when one item is chosen."""
         if len(chosen) != 1:
             return None
-        return self._host.sfogo.store.rows_by_ids(chosen).get(chosen[0])
+        return self._host.sfogo.store.items.by_ids(chosen).get(chosen[0])
 
     def done(self) -> None:
         if chosen := self.chosen():

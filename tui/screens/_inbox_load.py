@@ -128,7 +128,7 @@ class ListLoader:
                 keep_id = next((i for i in request.keep_ids if i in present), keep_id)
             self._post(IdsLoaded(generation, ids, True, keep_id=keep_id, **loaded))
             if request.counts:  # after the ids: the list paints first
-                self._post(CountsLoaded(store.status_counts()))
+                self._post(CountsLoaded(store.items.status_counts()))
 
     def _read_ids(self, generation: int, request: ListRequest, found, first,
                   loaded: dict) -> array | None:

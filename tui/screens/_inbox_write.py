@@ -67,7 +67,7 @@ class Writer:
         def write() -> None:
             with Store(self._db_path) as store:  # this thread's own connection
                 inverse = apply_actions(store, batch, now=now)
-                counts = store.status_counts()
+                counts = store.items.status_counts()
             self._host.post_message(WriteDone(seq, counts, inverse))
 
         self._changes.own_write_started()
@@ -84,7 +84,7 @@ class Writer:
         def wake() -> None:
             with Store(db_path) as store:
                 try:
-                    store.wake_snoozed(now=now)  # a read unless something is due
+                    store.marks.wake_snoozed(now=now)  # a read unless something is due
                 except (sqlite3.Error, SfogoError):
                     pass  # read-only or busy: the next minute tries again
 

@@ -1,6 +1,6 @@
 """The burndown: backlog size at the end of each of the last days, and the plan's way to zero.
 
-The past is counted by one SQL query (:func:`backlog_history`); the future comes from the
+The past is counted by one store query (:func:`backlog_history`); the future comes from the
 catch-up plan's finish time for each item (:func:`projection`). Past bars are solid
 (``▁▂▃▄▅▆▇█``), projected ones shaded (``░``), so the two read apart without colour.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -25,28 +24,12 @@ PROJECTED = "░"
 MAX_FUTURE_DAYS = 60
 _FAR = 1 << 62
 
-# The backlog at point k: items still open then (never handled, or handled after it) whose
-# account had a gap that ended after they arrived. For each account, the gap cutoff only
-# grows with time, so an item enters the backlog at the first point whose cutoff is past its
-# arrival (its "step": one range of created_at per step, served by the (account_id,
-# created_at) index) and leaves it at the first point after it was handled. The query counts
-# items per (entered, left) pair; a running sum turns the pairs into the series.
-HISTORY_SQL = """
-WITH steps AS (
-    SELECT json_extract(value, '$[0]') AS account_id, json_extract(value, '$[1]') AS lo,
-           json_extract(value, '$[2]') AS hi, json_extract(value, '$[3]') AS entered
-    FROM json_each(:steps)
-)
-SELECT steps.entered,
-       CASE WHEN i.status IN ('new', 'open', 'snoozed') THEN :points
-            ELSE min(:points, (i.handled_at - :first + 86399) / 86400) END AS left_at,
-       count(*)
-FROM steps CROSS JOIN interactions i INDEXED BY interactions_account_created
-WHERE i.account_id = steps.account_id AND i.created_at >= steps.lo AND i.created_at < steps.hi
-  AND (i.status IN ('new', 'open', 'snoozed')
-       OR (i.status IN ('done', 'ignored') AND i.handled_at > :first))
-GROUP BY 1, 2
-"""
+# The backlog at point k: items still open then whose account had a gap that ended after
+# they arrived. For each account the gap cutoff only grows with time, so an item enters the
+# backlog at the first point whose cutoff is past its arrival (its "step": one range of
+# created_at) and leaves it at the first point after it was handled; the store counts items
+# per (entered, left) pair (``store.reports.backlog_transitions``) and a running sum turns
+# the pairs into the series.
 
 
 def history_points(now: int, days: int) -> list[int]:
@@ -60,7 +43,7 @@ def backlog_history(store: Store, gaps: list, now: int, days: int = 14) -> list[
     points = history_points(now, days)
     count = len(points)
     steps = []
-    for (account_id,) in store.conn.execute("SELECT id FROM accounts"):
+    for account_id in store.accounts.ids():
         mine = [g for g in gaps if g.touches(account_id)]
         # The cutoff at each point: items that arrived before it were caught by a gap.
         cuts = []
@@ -78,8 +61,8 @@ def backlog_history(store: Store, gaps: list, now: int, days: int = 14) -> list[
     if not steps:
         return [0] * count
     delta = [0] * (count + 1)
-    for entered, left_at, n in store.conn.execute(
-            HISTORY_SQL, {"steps": json.dumps(steps), "points": count, "first": points[0]}):
+    for entered, left_at, n in store.reports.backlog_transitions(steps, points=count,
+                                                                 first=points[0]):
         if left_at > entered:
             delta[entered] += n
             delta[left_at] -= n

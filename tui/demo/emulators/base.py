@@ -10,12 +10,24 @@ import json
 import re
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from sfogo.inbox.clock import Clock, SystemClock
+
+# What an emulator takes as its clock: a Clock, a callable returning epoch seconds, or None
+# (the machine's clock, for the live demo and the benchmarks' server).
+TimeSource = Clock | Callable[[], float] | None
+
+
+def time_source(clock: TimeSource) -> Callable[[], float]:
+    """A callable returning the time (epoch seconds, float) from any :data:`TimeSource`."""
+    if clock is None:
+        return SystemClock().time
+    return clock.time if hasattr(clock, "time") else clock  # type: ignore[union-attr]
 
 MAINTENANCE_HTML = (
     b"<!DOCTYPE html><html><head><title>Down for maintenance</title></head>"
@@ -169,11 +181,12 @@ class Emulator:
 
     platform = "generic"
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, clock: TimeSource = None) -> None:
         self.faults = Faults(on_offline=self._set_offline)
         self.requests: list[Request] = []  # every request received, for assertions
         self.slow_seconds = 30.0
-        self.clock = clock  # data timestamps, rate windows, token expiry (tests pass a fake)
+        # Data timestamps, rate windows, token expiry (tests pass a manual clock).
+        self.clock = time_source(clock)
         self._stopping = threading.Event()  # wakes "slow" and "stall" waits on stop()
         self._connections: set[socket.socket] = set()
         self._offline = False  # stopped by the "offline" fault

@@ -15,12 +15,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import secrets
-import time
-from collections.abc import Callable
 from random import Random
 
 from . import _gen
-from .base import Emulator, RateWindow, Request, Response, bearer, json_response
+from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
 
 ACCESS_TTL = 2 * 3600
 REFRESH_TTL = 90 * 86400
@@ -51,7 +49,7 @@ def error(name: str, message: str, status: int = 400, headers: dict | None = Non
 class BlueskyEmulator(Emulator):
     platform = "bluesky"
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, seed: int = 0,
+    def __init__(self, *, clock: TimeSource = None, seed: int = 0,
                  retention: int | None = None, expired_status: int = 400) -> None:
         super().__init__(clock=clock)
         self.rng = Random(seed)
@@ -63,7 +61,7 @@ class BlueskyEmulator(Emulator):
         self.takendown: set[str] = set()
         self.posts: dict[str, dict] = {}  # uri -> {uri, cid, did, record, indexedAt}
         self.notifications: dict[str, list[dict]] = {}  # did -> ascending by seq
-        self.session_limit = RateWindow(30, 300, clock)
+        self.session_limit = RateWindow(30, 300, self.clock)
         self.create_session_calls = 0
         self.refresh_calls = 0
         self._seq = itertools.count(1)

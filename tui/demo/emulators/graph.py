@@ -36,12 +36,10 @@ import base64
 import json
 import random
 import secrets
-import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from .base import Emulator, Request, Response, bearer, json_response
+from .base import Emulator, Request, Response, TimeSource, bearer, json_response
 
 PAGE_ID = "104000000000001"
 IG_USER_ID = "17841400000000001"
@@ -128,7 +126,7 @@ class GraphError(Exception):
 class GraphEmulator(Emulator):
     platform = "graph"
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, seed: int = 7,
+    def __init__(self, *, clock: TimeSource = None, seed: int = 7,
                  token: str = "graph-token",
                  posts: int = 6, comments: tuple[int, int] = (10, 70), conversations: int = 60,
                  media: int = 5, ig_comments: tuple[int, int] = (10, 60),

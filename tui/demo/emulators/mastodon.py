@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import html
 import itertools
-import time
-from collections.abc import Callable
 from random import Random
 from urllib.parse import urlencode
 
 from . import _gen
-from .base import Emulator, RateWindow, Request, Response, bearer, json_response
+from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
 
 IDEMPOTENCY_TTL = 3600
 MAX_CHARS = 500
@@ -26,12 +24,12 @@ MAX_CHARS = 500
 class MastodonEmulator(Emulator):
     platform = "mastodon"
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, seed: int = 0,
+    def __init__(self, *, clock: TimeSource = None, seed: int = 0,
                  domain: str = "social.example", rate_limit: int = 300) -> None:
         super().__init__(clock=clock)
         self.rng = Random(seed)
         self.domain = domain
-        self.rate = RateWindow(rate_limit, 300, clock)
+        self.rate = RateWindow(rate_limit, 300, self.clock)
         self.accounts: dict[str, dict] = {}  # id -> account JSON
         self.tokens: dict[str, str] = {}  # token -> account id
         self.revoked: set[str] = set()

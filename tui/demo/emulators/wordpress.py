@@ -20,12 +20,11 @@ import html
 import random
 import secrets
 import string
-import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from ._gen import HOSTILE
-from .base import Emulator, Request, Response, html_response, json_response
+from .base import Emulator, Request, Response, TimeSource, html_response, json_response
 
 USER = "editor"
 PASSWORD = "abcd efgh ijkl mnop qrst uvwx"  # application passwords look like this
@@ -59,11 +58,11 @@ class WordPressEmulator(Emulator):
 
     def __init__(self, *, comments: int = 250, posts: int = 12, seed: int = 7,
                  now: int | None = None, utc_offset: float = -7, user: str = USER,
-                 password: str = PASSWORD) -> None:
-        super().__init__()
+                 password: str = PASSWORD, clock: TimeSource = None) -> None:
+        super().__init__(clock=clock)
         self.user, self.password = user, password
         self.offset = timedelta(hours=utc_offset)
-        self.now = now if now is not None else int(time.time())
+        self.now = now if now is not None else int(self.clock())  # the generated data's "now"
         self.comments: list[dict] = []
         self.closed_posts: set[int] = set()
         self.posts = posts
@@ -139,7 +138,7 @@ class WordPressEmulator(Emulator):
     def add_live_items(self, owner: str, count: int) -> None:
         """``count`` visitors comment now (in the same second: the cursor's hard case), some
         of them answering a recent comment."""
-        at = int(time.time())
+        at = int(self.clock())
         with self.lock:
             for _ in range(count):
                 parent = 0
@@ -265,7 +264,7 @@ class WordPressEmulator(Emulator):
                               "already said that!", 409)
             rendered = "<p>" + html.escape(content).replace("\n", "<br />\n") + "</p>\n"
             comment = self.add_comment(rendered, author_name="Editor", post=post,
-                                       parent=parent, at=max(self.now, int(time.time())),
+                                       parent=parent, at=max(self.now, int(self.clock())),
                                        author=ME_ID, email="editor@blog.example.com")
             comment["content"]["raw"] = content
         return json_response(self._view(comment, "edit"), 201, {

@@ -30,11 +30,9 @@ from __future__ import annotations
 import base64
 import random
 import secrets
-import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 
-from .base import Emulator, RateWindow, Request, Response, bearer, json_response
+from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
 
 ME_ID = "1500000000000000001"
 TWEPOCH_MS = 1288834974657
@@ -78,7 +76,7 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank", **e
 class XEmulator(Emulator):
     platform = "x"
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, seed: int = 11,
+    def __init__(self, *, clock: TimeSource = None, seed: int = 11,
                  token: str = "x-token",
                  mentions: int = 250, cap: int = 800, post_cap: int = 100,
                  limits: dict | None = None) -> None:

@@ -24,7 +24,7 @@ import secrets
 import time
 
 from ._gen import HOSTILE
-from .base import Emulator, Request, Response, json_response
+from .base import Emulator, Request, Response, TimeSource, json_response
 
 TOKEN = "ya29.emulator-access-token"
 API_KEY = "AIzaSyEmulatorKey"
@@ -72,10 +72,11 @@ class YouTubeEmulator(Emulator):
     platform = "youtube"
 
     def __init__(self, *, threads: int = 230, seed: int = 11, now: int | None = None,
-                 quota: int = 10_000, token: str = TOKEN, channel_id: str = CHANNEL_ID) -> None:
-        super().__init__()
+                 quota: int = 10_000, token: str = TOKEN, channel_id: str = CHANNEL_ID,
+                 clock: TimeSource = None) -> None:
+        super().__init__(clock=clock)
         self.token, self.channel_id = token, channel_id
-        self.now = now if now is not None else int(time.time())
+        self.now = now if now is not None else int(self.clock())  # the generated data's "now"
         self.quota_left = quota
         self.threads: list[dict] = []  # each: {"top": comment, "replies": [...], "video": id}
         self.disabled_videos: set[str] = set()
@@ -160,7 +161,7 @@ class YouTubeEmulator(Emulator):
     def add_live_items(self, owner: str, count: int) -> None:
         """``count`` comments now: new threads, and now and then a reply in the newest
         thread (a reply does not bring its thread up: the connector's watch list finds it)."""
-        at = int(time.time())
+        at = int(self.clock())
         with self.lock:
             for n in range(count):
                 text = self.rng.choice(_PHRASES)
@@ -325,7 +326,7 @@ class YouTubeEmulator(Emulator):
         if refused:
             return refused
         reply = self.add_reply(parent, text, author=("@sfogo-studio", self.channel_id),
-                               at=max(self.now, int(time.time())))
+                               at=max(self.now, int(self.clock())))
         return json_response(self._view(reply, "html"))
 
     def _channels(self, request: Request) -> Response:

@@ -1,0 +1,155 @@
+"""What the store's queries return: typed rows.
+
+Rows that callers index by name (``row["status"]``) are TypedDicts, so the names are checked
+by a type checker and a row is still a plain dict (``--json`` prints it as it is). Small
+records read in loops are NamedTuples. Vocabulary fields hold the StrEnums of
+:mod:`sfogo.inbox.model`, which compare equal to their strings.
+
+Field names of :class:`ItemRow` are the documented fields of ``sfogo list --json``: ``client``
+is the client's name and ``account`` the account's handle, with ``client_id`` and
+``account_id`` beside them for the ids.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, TypedDict
+
+from .model import AwayReason, Channel, Kind, ReplyState, Status, SyncOutcome, Tier
+
+
+class ItemRow(TypedDict):
+    """An interaction with its account and client: what every listing shows."""
+
+    id: int
+    client: str  # the client's name
+    tier: Tier
+    channel: Channel
+    account: str  # the account's handle
+    kind: Kind
+    author_name: str
+    author_handle: str
+    text: str
+    url: str
+    created_at: int
+    fetched_at: int
+    status: Status
+    snoozed_until: int | None
+    handled_at: int | None
+    pinned: bool
+    outgoing: bool
+    thread_ref: str
+    parent_ref: str
+    external_id: str
+    account_id: int
+    client_id: int
+    tags: list[str]
+
+
+class RankedRow(ItemRow):
+    """An item row in triage order, with what its score says."""
+
+    target_s: int
+    score: float
+    in_gap: bool
+    unanswerable: bool
+    deadline_at: int
+    window_closes_at: int | None
+
+
+class ReplyRow(TypedDict):
+    """A reply in the outbox, with the item it answers and that item's account."""
+
+    id: int
+    item_id: int
+    text: str
+    state: ReplyState
+    reason: str
+    created_at: int
+    updated_at: int
+    sent_at: int | None
+    attempts: int
+    idempotency_key: str
+    external_id: str
+    account_id: int
+    channel: Channel
+    handle: str  # the account's handle
+    client: str  # the client's name
+    parent_author: str
+    parent_handle: str
+    parent_text: str
+    parent_kind: Kind
+    account: str  # "channel:handle"
+
+
+class SyncRunRow(TypedDict):
+    """One sync attempt of one account."""
+
+    id: int
+    account_id: int
+    started_at: int
+    ended_at: int | None
+    outcome: SyncOutcome
+    detail: str
+    items: int
+    retry_at: int | None
+    lost: str
+
+
+class Stats(TypedDict):
+    """Counts for ``sfogo stats``: every status is present in ``by_status`` and per client."""
+
+    total: int
+    by_status: dict[str, int]
+    by_client: dict[str, dict[str, int]]
+    by_channel: dict[str, int]
+    by_kind: dict[str, int]
+
+
+class AccountOwner(NamedTuple):
+    """An account with the client it belongs to (what scoring and reports need of both)."""
+
+    account_id: int
+    client_id: int
+    client: str  # the client's name
+    tier: Tier
+    own_target_s: int | None  # the client's own response target, None: its tier's
+    channel: Channel
+    handle: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.channel}:{self.handle}"
+
+
+class AwayPeriodRow(NamedTuple):
+    id: int
+    started_at: int
+    ended_at: int | None
+    reason: AwayReason
+    note: str
+
+
+# A failed sync run as the gaps read them: (id, started_at, outcome, detail). A bare tuple:
+# every triage page reads every failure (2,000 after the demo's outage), and an enum and a
+# NamedTuple per run measured 4 ms of a 10 ms page.
+FailedRun = tuple[int, int, str, str]
+
+
+# A report's incoming item with the first reply of ours to it, as a bare tuple (a period can
+# hold 250k of them; a NamedTuple per row measured ~10% of the report's time):
+# (id, kind, created_at, status, handled_at, replied_at), and with text
+# (id, kind, created_at, status, handled_at, author_handle, author_name, text, replied_at).
+PeriodItem = tuple[int, str, int, str, "int | None", "int | None"]
+PeriodText = tuple[int, str, int, str, "int | None", str, str, str, "int | None"]
+
+
+class WaitingItem(NamedTuple):
+    """An open incoming item of a report's period (the oldest first)."""
+
+    id: int
+    account_id: int
+    kind: Kind
+    created_at: int
+    author_handle: str
+    author_name: str
+    text: str
+    replied_at: int | None  # answered by us, though not marked done

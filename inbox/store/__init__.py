@@ -1,0 +1,41 @@
+"""The one SQLite file, and every query sfogo runs on it.
+
+``Store`` (:mod:`.database`) owns the connection (open, migrate, transaction, data_version,
+optimize, close) and reaches each kind of thing the file holds through a typed collaborator.
+``backlog/`` and ``tui/`` call these named functions, never SQL, so a second engine can
+stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
+
+    store.clients    clients.py    add, all, get, own_targets, count
+    store.accounts   accounts.py   add, all, get, update, ids, owners, count
+    store.items      items.py      upsert, bulk_load, insert_rows; require, ids, iter_ids,
+                                   page, iter_rows, by_ids, get, thread; count,
+                                   search_exceeds, status_counts, stats, total, first_id,
+                                   newest_incoming, newest_quiet_dm
+    store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
+                                   wake_snoozed
+    store.triage     triage.py     fingerprint, set_keywords, writing_keywords,
+                                   fill_missing, missing; open_keys, stream, stream_reader,
+                                   keyed_open, unkeyed, scoring_rows, backlog_groups,
+                                   count_before, unkeyed_brief
+    store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,
+                                   failed, oks_from
+    store.away       runs.py       add, all, current, end
+    store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
+                                   mark_sent, waiting_counts
+    store.reports    reports.py    period_items, period_texts, incoming_between,
+                                   all_between, oldest_waiting, backlog_transitions
+    store.workload   workload.py   handled_count, handled, arrived, recent_kinds
+
+Rows are typed (inbox/rows.py); what a listing shows is an :class:`InboxFilter`.
+"""
+from __future__ import annotations
+
+from ..model import OPEN_STATUSES, TIER_TARGETS
+from .database import BUSY_TIMEOUT_S, OPTIMIZE_EVERY_S, Store, default_path, open_store
+from .filters import InboxFilter, fts_query
+from .items import INSERT_COLUMNS, ROW_COLUMNS
+
+__all__ = [
+    "BUSY_TIMEOUT_S", "INSERT_COLUMNS", "InboxFilter", "OPEN_STATUSES", "OPTIMIZE_EVERY_S",
+    "ROW_COLUMNS", "Store", "TIER_TARGETS", "default_path", "fts_query", "open_store",
+]

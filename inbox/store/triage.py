@@ -1,0 +1,220 @@
+"""The triage index: each open item's stored key, kept right on every write, and the
+index-served reads the urgency order is merged from (backlog/triage.py holds the scoring).
+
+Keys are computed when items are written (:meth:`TriageIndex.fill_missing` runs inside every
+item write), with the keyword lists the file records in ``triage_meta``. Changing the lists
+is an explicit write (:meth:`TriageIndex.set_keywords`, run where the config is read when
+a command or the app starts); reading never writes. Until lists are recorded, keys use the
+defaults (inbox/triage_keys.py). A key left NULL (an item written by an older sfogo, or by
+hand) is scored in memory by the reader.
+
+The partial index ``interactions_triage (triage_key, created_at, id, status)`` over new and
+open items holds one *stream* per key, oldest first; :data:`KEYS_SQL` lists the keys with one
+seek each and :meth:`TriageIndex.stream` reads a stream in chunks with keyset paging.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+from ..triage_keys import Keywords
+from ._part import Part
+from .filters import InboxFilter, where
+
+OPEN_SQL = "i.status IN ('new', 'open')"  # exactly the partial index's WHERE
+# A stream of one key from (after_t, after_id) on, within [lo, hi] of created_at; the
+# redundant ``created_at >= ?`` bound keeps SQLite seeking instead of walking the index.
+STREAM_SQL = (
+    "SELECT i.id, i.created_at FROM interactions i INDEXED BY interactions_triage"
+    f" WHERE {OPEN_SQL} AND i.triage_key = ? AND i.created_at >= ? AND i.created_at <= ?"
+    " AND (i.created_at > ? OR i.id > ?){status}"
+    " ORDER BY i.created_at, i.id LIMIT ?"
+)
+# Every distinct key among open items, one index seek each (a loose index scan).
+KEYS_SQL = (
+    "WITH RECURSIVE k(key) AS ("
+    f" SELECT min(i.triage_key) FROM interactions i WHERE {OPEN_SQL}"
+    "  AND i.triage_key IS NOT NULL"
+    " UNION ALL"
+    f" SELECT (SELECT min(i.triage_key) FROM interactions i WHERE {OPEN_SQL}"
+    "  AND i.triage_key > k.key) FROM k WHERE k.key IS NOT NULL"
+    ") SELECT key FROM k WHERE key IS NOT NULL"
+)
+_MISSING_SQL = (
+    "SELECT i.id, i.account_id, i.kind, i.pinned, i.text FROM interactions i"
+    f" WHERE {OPEN_SQL} AND i.triage_key IS NULL"
+)
+_META = ("keywords", "urgent_words", "question_words")
+
+# (id, account_id, kind, pinned, text, created_at): what scoring an unkeyed item needs.
+ScoringRow = tuple[int, int, str, int, str, int]
+# read(key, lo, hi, after_t, after_id, limit) -> [(id, created_at), ...]
+StreamReader = Callable[[int, int, int, int, int, int], list[tuple[int, int]]]
+
+
+def stream_sql(status: str | None = None) -> str:
+    """:data:`STREAM_SQL` for both indexed statuses, or narrowed to one."""
+    return _STREAM_ONE if status else _STREAM_BOTH
+
+
+_STREAM_BOTH = STREAM_SQL.format(status="")
+_STREAM_ONE = STREAM_SQL.format(status=" AND i.status = ?")
+
+
+class TriageIndex(Part):
+    """``store.triage``."""
+
+    __slots__ = ("_cached",)
+
+    def __init__(self, store) -> None:
+        super().__init__(store)
+        self._cached: tuple[tuple[str, str], Keywords] | None = None
+
+    # -- the keys' keyword lists -----------------------------------------------------------
+
+    def _recorded(self) -> tuple[str | None, Keywords | None]:
+        """(stored fingerprint, stored lists)."""
+        meta = dict(self._conn.execute(
+            f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})", _META))
+        if "urgent_words" not in meta or "question_words" not in meta:
+            return meta.get("keywords"), None
+        raw = (meta["urgent_words"], meta["question_words"])
+        if self._cached is None or self._cached[0] != raw:
+            self._cached = (raw, Keywords(tuple(json.loads(raw[0])), tuple(json.loads(raw[1]))))
+        return meta.get("keywords"), self._cached[1]
+
+    def fingerprint(self) -> str | None:
+        """The fingerprint of the lists the stored keys were computed with (None: no key
+        was computed yet)."""
+        return self._recorded()[0]
+
+    def _record(self, keywords: Keywords) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO triage_meta (name, value) VALUES (?, ?)",
+            [("keywords", keywords.fingerprint),
+             ("urgent_words", json.dumps(list(keywords.urgent), ensure_ascii=False)),
+             ("question_words", json.dumps(list(keywords.question), ensure_ascii=False))])
+
+    def _reset_open(self) -> None:
+        self._conn.execute(
+            "UPDATE interactions SET triage_key = NULL WHERE id IN (SELECT i.id FROM"
+            f" interactions i WHERE {OPEN_SQL} AND i.triage_key IS NOT NULL)")
+
+    def writing_keywords(self) -> Keywords:
+        """The lists new keys are computed with (call inside a write transaction).
+
+        A file whose keys were computed with lists it does not record (an older sfogo) gets
+        the recorded lists, or the defaults, and its open items' keys are recomputed.
+        """
+        stored, keywords = self._recorded()
+        keywords = keywords or Keywords()
+        if stored != keywords.fingerprint:
+            with self._store.transaction():
+                self._record(keywords)
+                self._reset_open()
+        return keywords
+
+    def set_keywords(self, keywords: Keywords) -> int:
+        """Record new keyword lists and recompute the open items' keys with them; return
+        how many keys were computed (0 when the lists did not change: nothing is written)."""
+        stored, recorded = self._recorded()
+        if recorded == keywords and stored == keywords.fingerprint:
+            return 0
+        with self._store.transaction():
+            if stored != keywords.fingerprint:
+                self._reset_open()
+            self._record(keywords)
+            return self.fill_missing()
+
+    def fill_missing(self) -> int:
+        """Compute the keys open items lack (inside an item write: the schema's triggers
+        clear a key when its inputs change); return how many."""
+        with self._store.transaction() as conn:
+            rows = conn.execute(_MISSING_SQL).fetchall()
+            if rows:
+                key = self.writing_keywords().key
+                conn.executemany("UPDATE interactions SET triage_key = ? WHERE id = ?",
+                                 [(key(a, k, p, t), i) for i, a, k, p, t in rows])
+        return len(rows)
+
+    def missing(self) -> bool:
+        """Whether some open item has no key (one index probe)."""
+        return self._conn.execute(_MISSING_SQL + " LIMIT 1").fetchone() is not None
+
+    # -- index-served reads ----------------------------------------------------------------
+
+    def open_keys(self) -> list[int]:
+        """Every distinct key among open items, ascending."""
+        return [key for (key,) in self._conn.execute(KEYS_SQL)]
+
+    def stream(self, key: int, lo: int, hi: int, after: tuple[int, int], limit: int, *,
+               status: str | None = None) -> list[tuple[int, int]]:
+        """Up to ``limit`` (id, created_at) of one key's open items in [lo, hi] of
+        created_at, after ``after`` = (created_at, id), oldest first."""
+        return self.stream_reader(status)(key, lo, hi, after[0], after[1], limit)
+
+    def stream_reader(self, status: str | None = None) -> StreamReader:
+        """:meth:`stream` as a plain function ``read(key, lo, hi, after_t, after_id,
+        limit)``, for the merge's inner loop (hundreds of reads per page)."""
+        execute = self._conn.execute
+        if status:
+            def read(key, lo, hi, after_t, after_id, limit):
+                return execute(_STREAM_ONE, (key, lo if lo > after_t else after_t, hi, after_t,
+                                             after_id, status, limit)).fetchall()
+        else:
+            def read(key, lo, hi, after_t, after_id, limit):
+                return execute(_STREAM_BOTH, (key, lo if lo > after_t else after_t, hi,
+                                              after_t, after_id, limit)).fetchall()
+        return read
+
+    def keyed_open(self) -> list[tuple[int, int, int]]:
+        """(id, key, created_at) of every keyed open item: one pass over the covering index."""
+        return self._conn.execute(
+            "SELECT i.id, i.triage_key, i.created_at FROM interactions i"
+            f" INDEXED BY interactions_triage WHERE {OPEN_SQL} AND i.triage_key IS NOT NULL"
+        ).fetchall()
+
+    def unkeyed(self, *, snoozed: bool = True) -> Iterator[ScoringRow]:
+        """Open items without a key, and (``snoozed``) every snoozed item."""
+        sql = ("SELECT id, account_id, kind, pinned, text, created_at FROM interactions i"
+               f" WHERE ({OPEN_SQL} AND i.triage_key IS NULL)")
+        if snoozed:
+            sql += " OR i.status = 'snoozed'"
+        return self._conn.execute(sql)
+
+    def scoring_rows(self, flt: InboxFilter, *, unkeyed_only: bool = False
+                     ) -> Iterator[ScoringRow]:
+        """What scoring needs of every item matching ``flt`` (scored in memory: snoozed and
+        done items, searches, items without a key)."""
+        clause, params = where(flt)
+        if unkeyed_only:
+            clause += " AND i.triage_key IS NULL"
+        return self._conn.execute(
+            "SELECT i.id, i.account_id, i.kind, i.pinned, i.text, i.created_at"
+            f" FROM interactions i WHERE {clause}", params)
+
+    def backlog_groups(self, account_id: int, *, before: int, late_before: int,
+                       key_span: int) -> Iterator[tuple[int, int, int, int]]:
+        """Per key of one account's open items created before ``before``: (key, count,
+        oldest created_at, how many were created at or before ``late_before``)."""
+        return self._conn.execute(
+            "SELECT i.triage_key, count(*), min(i.created_at), sum(i.created_at <= ?)"
+            f" FROM interactions i WHERE {OPEN_SQL}"
+            " AND i.triage_key >= ? AND i.triage_key < ? AND i.created_at < ?"
+            " GROUP BY i.triage_key",
+            (late_before, account_id * key_span, (account_id + 1) * key_span, before))
+
+    def count_before(self, key: int, *, at_or_before: int, before: int) -> int:
+        """Open items of one key created at or before ``at_or_before`` and before ``before``."""
+        return self._conn.execute(
+            f"SELECT count(*) FROM interactions i WHERE {OPEN_SQL}"
+            " AND i.triage_key = ? AND i.created_at <= ? AND i.created_at < ?",
+            (key, at_or_before, before)).fetchone()[0]
+
+    def unkeyed_brief(self) -> Iterator[tuple[int, str, int]]:
+        """(account_id, kind, created_at) of open items without a key and snoozed items."""
+        return self._conn.execute(
+            "SELECT i.account_id, i.kind, i.created_at FROM interactions i"
+            f" WHERE {OPEN_SQL} AND i.triage_key IS NULL"
+            " UNION ALL SELECT account_id, kind, created_at FROM interactions"
+            " WHERE status = 'snoozed'")
