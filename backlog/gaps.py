@@ -4,6 +4,7 @@ Two sources: consecutive failed sync runs of one account (from the first failure
 next success, or still open), and away periods the manager records (away, sick, offline),
 which cover every account.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -72,23 +73,30 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
 
         def next_ok(started_at: int, run_id: int) -> tuple[int, int] | None:
             """The first successful run after this one, in (started_at, id) order."""
-            for key in runs.oks_from(account_id, started_at):
+            for key in runs.oks_from(account_id, started_at):  # noqa: B023 (this account's)
                 if key > (started_at, run_id):
                     return key
             return None
 
         current: Gap | None = None
         closing: tuple[int, int] | None = None
-        for run_id, started_at, outcome, detail in runs.failed(account_id, since=start,
-                                                               until=until):
+        for run_id, started_at, outcome, detail in runs.failed(
+            account_id, since=start, until=until
+        ):
             if current is None or (closing is not None and (started_at, run_id) > closing):
                 if current is not None:
                     gaps.append(current)
                 closing = next_ok(started_at, run_id)
-                current = Gap(kind=outcome, started_at=started_at,
-                              ended_at=closing[0] if closing else None, source="sync",
-                              account_id=account_id, account=owner.label,
-                              client_id=owner.client_id, client=owner.client)
+                current = Gap(
+                    kind=outcome,
+                    started_at=started_at,
+                    ended_at=closing[0] if closing else None,
+                    source="sync",
+                    account_id=account_id,
+                    account=owner.label,
+                    client_id=owner.client_id,
+                    client=owner.client,
+                )
             current.runs += 1
             current.kinds[outcome] = current.kinds.get(outcome, 0) + 1
             current.detail = detail
@@ -100,12 +108,27 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
 
 
 def _away_gaps(store: Store) -> list[Gap]:
-    return [Gap(kind=p.reason, started_at=p.started_at, ended_at=p.ended_at, source="away",
-                detail=p.note, away_id=p.id) for p in store.away.all()]
+    return [
+        Gap(
+            kind=p.reason,
+            started_at=p.started_at,
+            ended_at=p.ended_at,
+            source="away",
+            detail=p.note,
+            away_id=p.id,
+        )
+        for p in store.away.all()
+    ]
 
 
-def find_gaps(store: Store, *, since: int | None = None, until: int | None = None,
-              client_id: int | None = None, now: int) -> list[Gap]:
+def find_gaps(
+    store: Store,
+    *,
+    since: int | None = None,
+    until: int | None = None,
+    client_id: int | None = None,
+    now: int,
+) -> list[Gap]:
     """Every gap overlapping [since, until], oldest first.
 
     ``client_id`` keeps the gaps that touched that client's accounts (away periods touch
@@ -113,8 +136,11 @@ def find_gaps(store: Store, *, since: int | None = None, until: int | None = Non
     """
     lo = since if since is not None else 0
     hi = until if until is not None else now
-    gaps = [g for g in _sync_gaps(store, since, until) + _away_gaps(store)
-            if g.overlaps(lo, hi, now) or (g.is_open and g.started_at <= hi)]
+    gaps = [
+        g
+        for g in _sync_gaps(store, since, until) + _away_gaps(store)
+        if g.overlaps(lo, hi, now) or (g.is_open and g.started_at <= hi)
+    ]
     if client_id is not None:
         gaps = [g for g in gaps if g.client_id in (None, client_id)]
     gaps.sort(key=lambda g: (g.started_at, g.account))
@@ -127,8 +153,15 @@ def open_away(store: Store) -> tuple[int, int, str] | None:
     return None if current is None else (current.id, current.started_at, current.reason)
 
 
-def record_away(store: Store, reason: str = "away", *, start: int | None = None,
-                end: int | None = None, note: str = "", now: int) -> int:
+def record_away(
+    store: Store,
+    reason: str = "away",
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    note: str = "",
+    now: int,
+) -> int:
     """Record an away period (open-ended without ``end``); return its id."""
     if reason not in AWAY_REASONS:
         raise SfogoError(f"unknown reason {reason!r}: use one of {', '.join(AWAY_REASONS)}")

@@ -5,6 +5,7 @@ before a gap and was still unanswered when the gap started. For one account that
 to a cutoff: every open item created before the end of the latest gap touching the
 account (now, while a gap is still open) is backlog.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
@@ -22,14 +23,15 @@ def cutoffs(store: Store, gaps: list[Gap], now: int) -> dict[int, int]:
     account_ids = store.accounts.ids()
     for gap in gaps:
         end = gap.end_or(now)
-        for account_id in (account_ids if gap.account_id is None else [gap.account_id]):
+        for account_id in account_ids if gap.account_id is None else [gap.account_id]:
             if end > result.get(account_id, 0):
                 result[account_id] = end
     return result
 
 
-def backlog_filter(store: Store, *, now: int, gaps: list[Gap] | None = None,
-                   base: InboxFilter | None = None) -> InboxFilter:
+def backlog_filter(
+    store: Store, *, now: int, gaps: list[Gap] | None = None, base: InboxFilter | None = None
+) -> InboxFilter:
     """An InboxFilter (narrowing ``base``) that keeps only backlog items."""
     gaps = find_gaps(store, now=now) if gaps is None else gaps
     flt = base or InboxFilter(statuses=("new", "open", "snoozed"))
@@ -42,8 +44,7 @@ def with_cutoffs(flt: InboxFilter, limits: dict[int, int] | None) -> InboxFilter
     if limits is None:
         return flt
     if flt.before is not None:  # both limits hold: the earlier cutoff, on shared accounts
-        limits = {acc: min(t, flt.before[acc]) for acc, t in limits.items()
-                  if acc in flt.before}
+        limits = {acc: min(t, flt.before[acc]) for acc, t in limits.items() if acc in flt.before}
     return replace(flt, before=dict(limits))
 
 
@@ -64,8 +65,7 @@ class ClientBacklog:
     gaps: int = 0  # gaps that touched the client's accounts
     open_gaps: int = 0  # of which still open
 
-    def add(self, channel: str, kind: str, count: int, oldest: int, past: int,
-            closed: int) -> None:
+    def add(self, channel: str, kind: str, count: int, oldest: int, past: int, closed: int) -> None:
         if not count:
             return
         self.count += count
@@ -78,13 +78,13 @@ class ClientBacklog:
     def as_dict(self) -> dict:
         data = asdict(self)
         data["by_kind"] = dict(sorted(self.by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
-        data["by_channel"] = dict(sorted(self.by_channel.items(),
-                                         key=lambda kv: (-kv[1], kv[0])))
+        data["by_channel"] = dict(sorted(self.by_channel.items(), key=lambda kv: (-kv[1], kv[0])))
         return data
 
 
-def summarize(store: Store, settings: Settings | None = None, *, now: int,
-              gaps: list[Gap] | None = None) -> list[ClientBacklog]:
+def summarize(
+    store: Store, settings: Settings | None = None, *, now: int, gaps: list[Gap] | None = None
+) -> list[ClientBacklog]:
     """Per client (every client, by name): the backlog's size, kinds, channels, age, lateness.
 
     New and open items are counted from the triage index, one key range per account (the
@@ -94,9 +94,10 @@ def summarize(store: Store, settings: Settings | None = None, *, now: int,
     settings = settings or Settings()
     gaps = find_gaps(store, now=now) if gaps is None else gaps
     limits = cutoffs(store, gaps, now)
-    result = {c.id: ClientBacklog(c.id, c.name, c.tier, settings.target_s(c.tier, c.id,
-                                                                          c.target_s))
-              for c in store.clients.all()}
+    result = {
+        c.id: ClientBacklog(c.id, c.name, c.tier, settings.target_s(c.tier, c.id, c.target_s))
+        for c in store.clients.all()
+    }
     accounts = {o.account_id: (o.client_id, o.channel) for o in store.accounts.owners()}
     for gap in gaps:
         for entry in result.values():
@@ -112,7 +113,8 @@ def summarize(store: Store, settings: Settings | None = None, *, now: int,
         entry = result[cid]
         late = now - entry.target_s
         for key, count, oldest, past in triage.backlog_groups(
-                aid, before=cutoff, late_before=late, key_span=KEY_SPAN):
+            aid, before=cutoff, late_before=late, key_span=KEY_SPAN
+        ):
             kind = decode_key(key)[1]
             window = settings.window_s(channel, kind)
             closed = 0
@@ -126,6 +128,12 @@ def summarize(store: Store, settings: Settings | None = None, *, now: int,
         cid, channel = accounts[aid]
         entry = result[cid]
         window = settings.window_s(channel, kind)
-        entry.add(channel, kind, 1, created, int(created <= now - entry.target_s),
-                  int(window is not None and created <= now - window))
+        entry.add(
+            channel,
+            kind,
+            1,
+            created,
+            int(created <= now - entry.target_s),
+            int(window is not None and created <= now - window),
+        )
     return list(result.values())

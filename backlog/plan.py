@@ -44,6 +44,7 @@ and with the whole working time given to the backlog (``share`` 1) a finish time
 Items whose reply window has already closed are not scheduled: they are listed to be marked
 unanswerable.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -61,8 +62,14 @@ from .measure import cutoffs
 from .settings import Settings
 from .workhours import DAY_NAMES, HORIZON_DAYS, WorkHours
 
-DEFAULT_EFFORT_MIN = {"dm": 4.0, "email": 6.0, "comment": 2.0, "mention": 2.0, "reply": 2.0,
-                      "review": 5.0}
+DEFAULT_EFFORT_MIN = {
+    "dm": 4.0,
+    "email": 6.0,
+    "comment": 2.0,
+    "mention": 2.0,
+    "reply": 2.0,
+    "review": 5.0,
+}
 MIN_SAMPLES = 30
 SESSION_GAP_S = 30 * 60
 LEARN_SAMPLE = 3000
@@ -182,8 +189,10 @@ def plan_settings(config: dict) -> dict:
         if key in KINDS:
             minutes[key] = _minutes("effort", key, value)
         elif key not in ("learn", "min_samples", "session_gap"):
-            raise SfogoError(f"config: [effort] has no setting {key!r}: use "
-                             f"{', '.join(KINDS)}, learn, min_samples, session_gap")
+            raise SfogoError(
+                f"config: [effort] has no setting {key!r}: use "
+                f"{', '.join(KINDS)}, learn, min_samples, session_gap"
+            )
     learn = effort.get("learn", True)
     if not isinstance(learn, bool):
         raise SfogoError("config: [effort] learn must be true or false")
@@ -192,8 +201,9 @@ def plan_settings(config: dict) -> dict:
         raise SfogoError("config: [effort] min_samples must be a whole number above zero")
     for key in plan:
         if key not in ("batch_minutes", "lookahead", "arrivals"):
-            raise SfogoError(f"config: [plan] has no setting {key!r}: use batch_minutes, "
-                             "lookahead, arrivals")
+            raise SfogoError(
+                f"config: [plan] has no setting {key!r}: use batch_minutes, lookahead, arrivals"
+            )
     lookahead = plan.get("lookahead", DEFAULT_LOOKAHEAD)
     if isinstance(lookahead, bool) or not isinstance(lookahead, int) or lookahead < 0:
         raise SfogoError("config: [plan] lookahead must be a whole number, 0 or more")
@@ -201,21 +211,27 @@ def plan_settings(config: dict) -> dict:
     if not isinstance(arrivals, bool):
         raise SfogoError("config: [plan] arrivals must be true or false")
     return {
-        "minutes": minutes, "configured": {k for k in effort if k in KINDS},
-        "learn": learn, "min_samples": min_samples,
-        "session_gap_s": round(60 * _minutes("effort", "session_gap",
-                                             effort.get("session_gap", SESSION_GAP_S / 60))),
-        "batch_s": round(60 * _minutes("plan", "batch_minutes",
-                                       plan.get("batch_minutes", DEFAULT_BATCH_MIN))),
-        "lookahead": lookahead, "arrivals": arrivals,
+        "minutes": minutes,
+        "configured": {k for k in effort if k in KINDS},
+        "learn": learn,
+        "min_samples": min_samples,
+        "session_gap_s": round(
+            60 * _minutes("effort", "session_gap", effort.get("session_gap", SESSION_GAP_S / 60))
+        ),
+        "batch_s": round(
+            60 * _minutes("plan", "batch_minutes", plan.get("batch_minutes", DEFAULT_BATCH_MIN))
+        ),
+        "lookahead": lookahead,
+        "arrivals": arrivals,
     }
 
 
 # -- effort ----------------------------------------------------------------------------------
 
 
-def learned_samples(store: Store, now: int, *, session_gap_s: int = SESSION_GAP_S
-                    ) -> dict[str, list[int]]:
+def learned_samples(
+    store: Store, now: int, *, session_gap_s: int = SESSION_GAP_S
+) -> dict[str, list[int]]:
     """Measured handling times per kind (seconds); see the module docstring."""
     workload = store.workload
     since = now
@@ -236,14 +252,14 @@ def learned_samples(store: Store, now: int, *, session_gap_s: int = SESSION_GAP_
 
 def effort_table(store: Store, now: int, cfg: dict) -> dict[str, Effort]:
     """Seconds per kind: measured medians where there are enough samples, else config."""
-    samples = learned_samples(store, now, session_gap_s=cfg["session_gap_s"]) if cfg[
-        "learn"] else {}
+    samples = (
+        learned_samples(store, now, session_gap_s=cfg["session_gap_s"]) if cfg["learn"] else {}
+    )
     table = {}
     for kind in KINDS:
         values = samples.get(kind, [])
         if len(values) >= cfg["min_samples"]:
-            table[kind] = Effort(kind, int(statistics.median_low(values)), "learned",
-                                 len(values))
+            table[kind] = Effort(kind, int(statistics.median_low(values)), "learned", len(values))
         else:
             source = "config" if kind in cfg["configured"] else "default"
             table[kind] = Effort(kind, round(cfg["minutes"][kind] * 60), source, len(values))
@@ -253,8 +269,9 @@ def effort_table(store: Store, now: int, cfg: dict) -> dict[str, Effort]:
 # -- arrivals --------------------------------------------------------------------------------
 
 
-def arrival_load(store: Store, work: WorkHours, now: int,
-                 effort: dict[str, Effort]) -> list[Arrivals]:
+def arrival_load(
+    store: Store, work: WorkHours, now: int, effort: dict[str, Effort]
+) -> list[Arrivals]:
     """Per client: how much of each working hour the new flow of interactions needs."""
     since = now - ARRIVAL_DAYS * 86400
     hours = work.seconds_between(since, now) / 3600
@@ -342,8 +359,9 @@ class WorkClock:
 # -- the plan --------------------------------------------------------------------------------
 
 
-def ranked_backlog(store: Store, settings: Settings, now: int, gaps: list[Gap],
-                   everything: bool = False) -> list[tuple[int, float, int, int, str]]:
+def ranked_backlog(
+    store: Store, settings: Settings, now: int, gaps: list[Gap], everything: bool = False
+) -> list[tuple[int, float, int, int, str]]:
     """Backlog items (every open item with ``everything``) in triage order, as
     (id, score, created_at, account_id, kind)."""
     from . import triage
@@ -356,9 +374,16 @@ def ranked_backlog(store: Store, settings: Settings, now: int, gaps: list[Gap],
     return triage.rank_all(store, settings, now, gaps, before=limits)
 
 
-def make_plan(store: Store, *, now: int, work: WorkHours | None = None,
-              settings: Settings | None = None, config: dict | None = None,
-              gaps: list[Gap] | None = None, everything: bool = False) -> Plan:
+def make_plan(
+    store: Store,
+    *,
+    now: int,
+    work: WorkHours | None = None,
+    settings: Settings | None = None,
+    config: dict | None = None,
+    gaps: list[Gap] | None = None,
+    everything: bool = False,
+) -> Plan:
     """The catch-up plan for the whole backlog (every open item with ``everything``)."""
     work = work or WorkHours.from_config({})
     settings = settings if settings is not None else Settings()
@@ -368,29 +393,63 @@ def make_plan(store: Store, *, now: int, work: WorkHours | None = None,
     arrivals = arrival_load(store, work, now, effort) if cfg["arrivals"] else []
     share = 1.0 - sum(a.load for a in arrivals)
 
-    accounts = {o.account_id: (o.client_id, o.client, o.channel,
-                               settings.target_s(o.tier, o.client_id, o.own_target_s))
-                for o in store.accounts.owners()}
+    accounts = {
+        o.account_id: (
+            o.client_id,
+            o.client,
+            o.channel,
+            settings.target_s(o.tier, o.client_id, o.own_target_s),
+        )
+        for o in store.accounts.owners()
+    }
     items: list[PlanItem] = []
     unanswerable: list[PlanItem] = []
     static: dict[tuple[int, str], tuple] = {}  # what every item of an account and kind shares
     for rank, (item_id, score, created, account_id, kind) in enumerate(
-            ranked_backlog(store, settings, now, gaps, everything)):
+        ranked_backlog(store, settings, now, gaps, everything)
+    ):
         info = static.get((account_id, kind))
         if info is None:
             cid, client, channel, target = accounts[account_id]
             info = static[(account_id, kind)] = (
-                cid, client, channel, effort[kind].seconds, target,
-                settings.window_s(channel, kind))
+                cid,
+                client,
+                channel,
+                effort[kind].seconds,
+                target,
+                settings.window_s(channel, kind),
+            )
         cid, client, channel, seconds, target, window = info
         closes = None if window is None else created + window
-        item = PlanItem(item_id, rank, score, cid, client, channel, account_id, kind, created,
-                        seconds, created + target, closes)
+        item = PlanItem(
+            item_id,
+            rank,
+            score,
+            cid,
+            client,
+            channel,
+            account_id,
+            kind,
+            created,
+            seconds,
+            created + target,
+            closes,
+        )
         (unanswerable if closes is not None and closes <= now else items).append(item)
 
-    plan = Plan(now=now, work=work, effort=effort, arrivals=arrivals, share=share, items=[],
-                batches=[], unanswerable=unanswerable, finish_at=None, status="empty",
-                settings={k: v for k, v in cfg.items() if k != "configured"})
+    plan = Plan(
+        now=now,
+        work=work,
+        effort=effort,
+        arrivals=arrivals,
+        share=share,
+        items=[],
+        batches=[],
+        unanswerable=unanswerable,
+        finish_at=None,
+        status="empty",
+        settings={k: v for k, v in cfg.items() if k != "configured"},
+    )
     if not items:
         plan.finish_at = now
         return plan
@@ -398,8 +457,14 @@ def make_plan(store: Store, *, now: int, work: WorkHours | None = None,
     never = share < MIN_SHARE
     # With no time left for the backlog no deadline can be protected; the order is still
     # the triage order, batched.
-    order = schedule(items, clock, MIN_SHARE if never else share, batch_s=cfg["batch_s"],
-                     lookahead=cfg["lookahead"], protect=not never)
+    order = schedule(
+        items,
+        clock,
+        MIN_SHARE if never else share,
+        batch_s=cfg["batch_s"],
+        lookahead=cfg["lookahead"],
+        protect=not never,
+    )
     plan.items = order
     plan.batches = _group(order)
     if never:
@@ -418,14 +483,21 @@ def make_plan(store: Store, *, now: int, work: WorkHours | None = None,
 def _deadline_work(item: PlanItem, clock: WorkClock, share: float) -> tuple[float, float]:
     """The item's target and window deadlines on the backlog's own work scale."""
     target = clock.work(item.deadline_at) * share
-    window = (math.inf if item.window_closes_at is None
-              else clock.work(item.window_closes_at) * share)
+    window = (
+        math.inf if item.window_closes_at is None else clock.work(item.window_closes_at) * share
+    )
     return target, window
 
 
-def schedule(items: list[PlanItem], clock: WorkClock, share: float = 1.0, *,
-             batch_s: int = round(DEFAULT_BATCH_MIN * 60), lookahead: int = DEFAULT_LOOKAHEAD,
-             protect: bool = True) -> list[PlanItem]:
+def schedule(
+    items: list[PlanItem],
+    clock: WorkClock,
+    share: float = 1.0,
+    *,
+    batch_s: int = round(DEFAULT_BATCH_MIN * 60),
+    lookahead: int = DEFAULT_LOOKAHEAD,
+    protect: bool = True,
+) -> list[PlanItem]:
     """``items`` (in triage order) in working order, batched by the rule in the docstring.
 
     Work is measured in effort seconds; a deadline ``d`` becomes the effort that fits before
@@ -508,18 +580,23 @@ def set_times(order: list[PlanItem], clock: WorkClock, share: float) -> None:
             item.misses_window = item.window_closes_at is not None
         else:
             item.misses_target = item.finish_at > item.deadline_at
-            item.misses_window = (item.window_closes_at is not None
-                                  and item.finish_at > item.window_closes_at)
+            item.misses_window = (
+                item.window_closes_at is not None and item.finish_at > item.window_closes_at
+            )
 
 
 def _group(order: list[PlanItem]) -> list[Batch]:
     batches: list[Batch] = []
     for item in order:
-        if not batches or (item.batch and batches[-1].number != item.batch) or (
-                not item.batch and (batches[-1].client, batches[-1].channel)
-                != (item.client, item.channel)):
-            batches.append(Batch(item.batch or len(batches) + 1, item.client, item.channel,
-                                 []))
+        if (
+            not batches
+            or (item.batch and batches[-1].number != item.batch)
+            or (
+                not item.batch
+                and (batches[-1].client, batches[-1].channel) != (item.client, item.channel)
+            )
+        ):
+            batches.append(Batch(item.batch or len(batches) + 1, item.client, item.channel, []))
         batches[-1].items.append(item)
     return batches
 
@@ -529,13 +606,23 @@ def to_json(plan: Plan) -> dict:
     iso = when.iso
 
     def item(i: PlanItem) -> dict:
-        return {"id": i.id, "rank": i.rank, "score": round(i.score, 4), "client": i.client,
-                "channel": i.channel, "kind": i.kind, "created_at": iso(i.created_at),
-                "effort_min": round(i.effort_s / 60, 2), "start_at": iso(i.start_at),
-                "finish_at": iso(i.finish_at), "deadline_at": iso(i.deadline_at),
-                "window_closes_at": iso(i.window_closes_at),
-                "misses_target": i.misses_target, "misses_window": i.misses_window,
-                "batch": i.batch}
+        return {
+            "id": i.id,
+            "rank": i.rank,
+            "score": round(i.score, 4),
+            "client": i.client,
+            "channel": i.channel,
+            "kind": i.kind,
+            "created_at": iso(i.created_at),
+            "effort_min": round(i.effort_s / 60, 2),
+            "start_at": iso(i.start_at),
+            "finish_at": iso(i.finish_at),
+            "deadline_at": iso(i.deadline_at),
+            "window_closes_at": iso(i.window_closes_at),
+            "misses_target": i.misses_target,
+            "misses_window": i.misses_window,
+            "batch": i.batch,
+        }
 
     return {
         "now": iso(plan.now),
@@ -543,23 +630,43 @@ def to_json(plan: Plan) -> dict:
         "finish_at": iso(plan.finish_at) if plan.status in ("eta", "empty") else None,
         "items": len(plan.items),
         "effort_hours": round(plan.effort_s / 3600, 2),
-        "work": {"timezone": plan.work.tz.key,
-                 "days": [DAY_NAMES[d] for d in sorted(plan.work.days)],
-                 "hours": [f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}"
-                           for s, e in plan.work.ranges],
-                 "hours_per_day": plan.work.day_seconds / 3600},
+        "work": {
+            "timezone": plan.work.tz.key,
+            "days": [DAY_NAMES[d] for d in sorted(plan.work.days)],
+            "hours": [
+                f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}"
+                for s, e in plan.work.ranges
+            ],
+            "hours_per_day": plan.work.day_seconds / 3600,
+        },
         "share": round(plan.share, 4),
-        "effort": {k: {"minutes": round(e.seconds / 60, 2), "source": e.source,
-                       "samples": e.samples} for k, e in plan.effort.items()},
-        "arrivals": [{"client": a.client, "items_7d": a.items,
-                      "per_working_hour": round(a.per_hour, 2), "load": round(a.load, 4)}
-                     for a in plan.arrivals],
+        "effort": {
+            k: {"minutes": round(e.seconds / 60, 2), "source": e.source, "samples": e.samples}
+            for k, e in plan.effort.items()
+        },
+        "arrivals": [
+            {
+                "client": a.client,
+                "items_7d": a.items,
+                "per_working_hour": round(a.per_hour, 2),
+                "load": round(a.load, 4),
+            }
+            for a in plan.arrivals
+        ],
         "misses_target": sum(i.misses_target for i in plan.items),
         "misses_window": sum(i.misses_window for i in plan.items),
-        "batches": [{"number": b.number, "client": b.client, "channel": b.channel,
-                     "start_at": iso(b.start_at), "finish_at": iso(b.finish_at),
-                     "effort_min": round(b.effort_s / 60, 2), "ids": [i.id for i in b.items]}
-                    for b in plan.batches],
+        "batches": [
+            {
+                "number": b.number,
+                "client": b.client,
+                "channel": b.channel,
+                "start_at": iso(b.start_at),
+                "finish_at": iso(b.finish_at),
+                "effort_min": round(b.effort_s / 60, 2),
+                "ids": [i.id for i in b.items],
+            }
+            for b in plan.batches
+        ],
         "order": [item(i) for i in plan.items],
         "unanswerable": [item(i) for i in plan.unanswerable],
     }

@@ -21,6 +21,7 @@ Definitions (they are printed at the foot of every report too):
 - Everything is judged as of the moment the report is made (``now``): an item from last
   week answered yesterday has its real response time.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -46,8 +47,10 @@ LANGS = ("en", "it")
 WAITING_SHOWN = 12  # the oldest waiting items listed by name in md/html
 MAX_DAY_BARS = 120  # longer periods are charted by week
 
-def outcome(status: str, created: int, handled: int | None, replied: int | None
-            ) -> tuple[int | None, str, int | None]:
+
+def outcome(
+    status: str, created: int, handled: int | None, replied: int | None
+) -> tuple[int | None, str, int | None]:
     """(responded, via, resolved) of an incoming item; see the module docstring.
 
     ``responded``: our first reply or the manager's "done", whichever came first (None for
@@ -183,9 +186,12 @@ def nearest_rank(sorted_values: list[int], pct: float) -> int | None:
 
 def _stat(values: list[int], target_s: int) -> Stat:
     values.sort()
-    return Stat(answered=len(values), median_s=nearest_rank(values, 50),
-                p90_s=nearest_rank(values, 90),
-                within_target=bisect.bisect_right(values, target_s))
+    return Stat(
+        answered=len(values),
+        median_s=nearest_rank(values, 50),
+        p90_s=nearest_rank(values, 90),
+        within_target=bisect.bisect_right(values, target_s),
+    )
 
 
 def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -217,10 +223,22 @@ class _Rules:
 class _Scope:
     """What every pass over the client's items shares: accounts, gaps, rules."""
 
-    def __init__(self, store: Store, client: Client, since: int, until: int, now: int,
-                 settings: Settings | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: Client,
+        since: int,
+        until: int,
+        now: int,
+        settings: Settings | None,
+    ) -> None:
         self.store, self.client, self.since, self.until, self.now = (
-            store, client, since, until, now)
+            store,
+            client,
+            since,
+            until,
+            now,
+        )
         self.accounts = store.accounts.all(client.id)
         self.labels = {a.id: f"{a.channel}:{a.handle}" for a in self.accounts}
         self.channels = {a.id: a.channel for a in self.accounts}
@@ -231,8 +249,11 @@ class _Scope:
         self.account_gaps: dict[int, list[tuple[int, int, str]]] = {}
         self.index: dict[int, tuple[list[int], list[int]]] = {}
         for a in self.accounts:
-            spans = [(g.started_at, g.end_or(now), g.kind) for g in self.gaps
-                     if g.touches(a.id) and g.started_at <= now]
+            spans = [
+                (g.started_at, g.end_or(now), g.kind)
+                for g in self.gaps
+                if g.touches(a.id) and g.started_at <= now
+            ]
             self.account_gaps[a.id] = spans
             merged = _union([(lo, hi) for lo, hi, _k in spans])
             self.index[a.id] = ([lo for lo, _ in merged], [hi for _, hi in merged])
@@ -243,11 +264,15 @@ class _Scope:
 
         reports = self.store.reports
         if with_text:
-            streams = [self._judge(a.id, reports.period_texts(a.id, self.since, self.until),
-                                   True) for a in self.accounts]
+            streams = [
+                self._judge(a.id, reports.period_texts(a.id, self.since, self.until), True)
+                for a in self.accounts
+            ]
         else:
-            streams = [self._judge(a.id, reports.period_items(a.id, self.since, self.until),
-                                   False) for a in self.accounts]
+            streams = [
+                self._judge(a.id, reports.period_items(a.id, self.since, self.until), False)
+                for a in self.accounts
+            ]
         yield from heapq.merge(*streams, key=lambda it: (it.created_at, it.id))
 
     def _judge(self, account_id: int, cur, with_text: bool) -> Iterator[Item]:
@@ -264,19 +289,31 @@ class _Scope:
             if with_text:
                 handle, name, text = rec[5:8]
                 author = name or handle
-            in_gap, backlog = _flags(starts, ends, created,
-                                     now if resolved is None else resolved)
+            in_gap, backlog = _flags(starts, ends, created, now if resolved is None else resolved)
             window = self.rules.window_for(channel, kind, created)
             answer = now if responded is None else responded  # still waiting: judged now
             late = status != "ignored" and answer - created > target
             closed = window is not None and status != "ignored" and answer > window
             yield Item(
-                id=item_id, account_id=account_id, channel=channel, account=label, kind=kind,
-                created_at=created, status=status, handled_at=handled, responded_at=responded,
-                via=via, resolved_at=resolved, in_gap=in_gap,
+                id=item_id,
+                account_id=account_id,
+                channel=channel,
+                account=label,
+                kind=kind,
+                created_at=created,
+                status=status,
+                handled_at=handled,
+                responded_at=responded,
+                via=via,
+                resolved_at=resolved,
+                in_gap=in_gap,
                 gap_kinds=tuple(dict.fromkeys(k for lo, hi, k in gaps if lo <= created < hi)),
-                backlog=backlog, late=late, window_closed=closed, target_s=target,
-                author=author, text=text,
+                backlog=backlog,
+                late=late,
+                window_closed=closed,
+                target_s=target,
+                author=author,
+                text=text,
             )
 
 
@@ -288,14 +325,14 @@ def _flags(starts: list[int], ends: list[int], created: int, stop: int) -> tuple
     return False, k < len(starts) and starts[k] < stop
 
 
-def resolve_period(since_text: str, until_text: str | None, *, now: int,
-                   tz=None) -> tuple[int, int]:
+def resolve_period(
+    since_text: str, until_text: str | None, *, now: int, tz=None
+) -> tuple[int, int]:
     """``--since``/``--until`` as epoch seconds (durations count back from now)."""
     since = when.parse_when(since_text, ref=now, past=True, tz=tz)
     if since >= now:
         raise SfogoError("--since is in the future: a report covers what already happened")
-    until = now if until_text is None else when.parse_when(until_text, ref=now, past=True,
-                                                            tz=tz)
+    until = now if until_text is None else when.parse_when(until_text, ref=now, past=True, tz=tz)
     if until <= since:
         raise SfogoError("--until must come after --since")
     return since, min(until, now)  # the future has nothing to report yet
@@ -315,8 +352,13 @@ def _incidents(scope: _Scope) -> list[Incident]:
         for gap in gaps:
             end = gap.end_or(scope.now)
             if current is None or gap.started_at > current_end:
-                current = Incident(kind=kind, source=source, started_at=gap.started_at,
-                                   ended_at=gap.ended_at, accounts=[])
+                current = Incident(
+                    kind=kind,
+                    source=source,
+                    started_at=gap.started_at,
+                    ended_at=gap.ended_at,
+                    accounts=[],
+                )
                 current_end = end
                 incidents.append(current)
             else:
@@ -336,8 +378,14 @@ def _incidents(scope: _Scope) -> list[Incident]:
     return incidents
 
 
-def _buckets(work: WorkHours, since: int, until: int, created: list[int],
-             resolved: list[int], gaps: list[tuple[int, int]]) -> tuple[list[Bucket], bool]:
+def _buckets(
+    work: WorkHours,
+    since: int,
+    until: int,
+    created: list[int],
+    resolved: list[int],
+    gaps: list[tuple[int, int]],
+) -> tuple[list[Bucket], bool]:
     tz = work.tz
     first = datetime.fromtimestamp(since, tz).date()
     last = datetime.fromtimestamp(until - 1, tz).date()
@@ -425,9 +473,17 @@ class _Tally:
         self.backlog_cleared = backlog_cleared
 
 
-def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
-                 now: int, work: WorkHours | None = None,
-                 settings: Settings | None = None, eta: dict | None = None) -> Report:
+def build_report(
+    store: Store,
+    client_ref: str | int,
+    *,
+    since: int,
+    until: int,
+    now: int,
+    work: WorkHours | None = None,
+    settings: Settings | None = None,
+    eta: dict | None = None,
+) -> Report:
     """Gather everything the report says about ``client_ref`` in [since, until)."""
     work = work or WorkHours.from_config({})
     client = store.clients.get(client_ref)
@@ -437,12 +493,15 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
     tally = _Tally(now, target_s)
     for account in scope.accounts:
         starts, ends = scope.index[account.id]
-        tally.account(account.channel, starts, ends,
-                      store.reports.period_items(account.id, since, until, ordered=False))
+        tally.account(
+            account.channel,
+            starts,
+            ends,
+            store.reports.period_items(account.id, since, until, ordered=False),
+        )
     tally.resolved.sort()
     tally.created.sort()
-    times = {"all": tally.in_gap + tally.outside, "gap": tally.in_gap,
-             "outside": tally.outside}
+    times = {"all": tally.in_gap + tally.outside, "gap": tally.in_gap, "outside": tally.outside}
     response = {key: _stat(values, target_s) for key, values in times.items()}
     by_channel = tally.by_channel
     for channel, values in tally.channel_times.items():
@@ -454,30 +513,44 @@ def build_report(store: Store, client_ref: str | int, *, since: int, until: int,
         row.replies_sent -= row.received
     by_channel = {k: v for k, v in by_channel.items() if v.received or v.replies_sent}
 
-    clip = [(max(since, i.started_at), min(until, i.ended_at if i.ended_at is not None
-                                           else now)) for i in incidents]
+    clip = [
+        (max(since, i.started_at), min(until, i.ended_at if i.ended_at is not None else now))
+        for i in incidents
+    ]
     merged = _union(clip)
-    sync = _union([c for c, i in zip(clip, incidents) if i.source == "sync"])
-    away = _union([c for c, i in zip(clip, incidents) if i.source == "away"])
+    sync = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "sync"])
+    away = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "away"])
     buckets, weekly = _buckets(work, since, until, tally.created, tally.resolved, merged)
     backlog_total, backlog_open = tally.backlog_total, tally.backlog_open
     return Report(
-        client=client, since=since, until=until, now=now, tz_name=work.tz.key,
-        target_s=target_s, accounts=list(scope.labels.values()),
-        incidents=incidents, received=len(tally.created), answered=tally.answered,
-        ignored=tally.ignored, waiting_now=tally.waiting_now, late=tally.late,
+        client=client,
+        since=since,
+        until=until,
+        now=now,
+        tz_name=work.tz.key,
+        target_s=target_s,
+        accounts=list(scope.labels.values()),
+        incidents=incidents,
+        received=len(tally.created),
+        answered=tally.answered,
+        ignored=tally.ignored,
+        waiting_now=tally.waiting_now,
+        late=tally.late,
         response=response,
         channels=sorted(by_channel.values(), key=lambda r: (-r.received, r.channel)),
-        buckets=buckets, weekly=weekly,
+        buckets=buckets,
+        weekly=weekly,
         affected_s=sum(hi - lo for lo, hi in merged),
         affected_work_s=sum(work.seconds_between(lo, hi) for lo, hi in merged),
-        sync_s=sum(hi - lo for lo, hi in sync), away_s=sum(hi - lo for lo, hi in away),
-        backlog_total=backlog_total, backlog_answered=backlog_total - backlog_open,
+        sync_s=sum(hi - lo for lo, hi in sync),
+        away_s=sum(hi - lo for lo, hi in away),
+        backlog_total=backlog_total,
+        backlog_answered=backlog_total - backlog_open,
         backlog_open=backlog_open,
-        backlog_cleared_at=(tally.backlog_cleared if backlog_total and not backlog_open
-                            else None),
+        backlog_cleared_at=(tally.backlog_cleared if backlog_total and not backlog_open else None),
         eta=eta or {"status": "none", "at": None},
-        waiting=_oldest_waiting(scope), period_gaps=merged,
+        waiting=_oldest_waiting(scope),
+        period_gaps=merged,
     )
 
 
@@ -489,31 +562,78 @@ def _all_items(scope: _Scope, account_id: int) -> int:
 def _oldest_waiting(scope: _Scope) -> list[Item]:
     """The period's oldest interactions still waiting for an answer, with their text."""
     found = []
-    for w in scope.store.reports.oldest_waiting(list(scope.labels), scope.since, scope.until,
-                                                WAITING_SHOWN * 4):
+    for w in scope.store.reports.oldest_waiting(
+        list(scope.labels), scope.since, scope.until, WAITING_SHOWN * 4
+    ):
         if w.replied_at is not None:  # answered, though not marked done
             continue
-        found.append(Item(
-            id=w.id, account_id=w.account_id, channel=scope.channels[w.account_id],
-            account=scope.labels[w.account_id], kind=w.kind, created_at=w.created_at,
-            status="open", handled_at=None, responded_at=None, via="", resolved_at=None,
-            in_gap=False, gap_kinds=(), backlog=False, late=False, window_closed=False,
-            target_s=scope.rules.target_s, author=w.author_name or w.author_handle,
-            text=w.text))
+        found.append(
+            Item(
+                id=w.id,
+                account_id=w.account_id,
+                channel=scope.channels[w.account_id],
+                account=scope.labels[w.account_id],
+                kind=w.kind,
+                created_at=w.created_at,
+                status="open",
+                handled_at=None,
+                responded_at=None,
+                via="",
+                resolved_at=None,
+                in_gap=False,
+                gap_kinds=(),
+                backlog=False,
+                late=False,
+                window_closed=False,
+                target_s=scope.rules.target_s,
+                author=w.author_name or w.author_handle,
+                text=w.text,
+            )
+        )
     return found[:WAITING_SHOWN]
 
 
 # -- CSV ------------------------------------------------------------------------------------
 
 CSV_COLUMNS = (
-    "id", "received_at", "received_local", "channel", "account", "kind", "author", "status",
-    "responded_at", "response_min", "response_via", "target_min", "late", "in_gap",
-    "gap_kinds", "backlog", "window_closed", "text",
+    "id",
+    "received_at",
+    "received_local",
+    "channel",
+    "account",
+    "kind",
+    "author",
+    "status",
+    "responded_at",
+    "response_min",
+    "response_via",
+    "target_min",
+    "late",
+    "in_gap",
+    "gap_kinds",
+    "backlog",
+    "window_closed",
+    "text",
 )
 CSV_COLUMNS_IT = (
-    "id", "ricevuto_il", "ricevuto_ora_locale", "canale", "account", "tipo", "autore", "stato",
-    "risposto_il", "minuti_risposta", "risposta_tramite", "obiettivo_min", "in_ritardo",
-    "durante_interruzione", "tipi_interruzione", "arretrato", "finestra_chiusa", "testo",
+    "id",
+    "ricevuto_il",
+    "ricevuto_ora_locale",
+    "canale",
+    "account",
+    "tipo",
+    "autore",
+    "stato",
+    "risposto_il",
+    "minuti_risposta",
+    "risposta_tramite",
+    "obiettivo_min",
+    "in_ritardo",
+    "durante_interruzione",
+    "tipi_interruzione",
+    "arretrato",
+    "finestra_chiusa",
+    "testo",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -525,9 +645,18 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def write_csv(store: Store, client_ref: str | int, out: IO[str], *, since: int, until: int,
-              now: int, work: WorkHours | None = None,
-              settings: Settings | None = None, lang: str = "en") -> int:
+def write_csv(
+    store: Store,
+    client_ref: str | int,
+    out: IO[str],
+    *,
+    since: int,
+    until: int,
+    now: int,
+    work: WorkHours | None = None,
+    settings: Settings | None = None,
+    lang: str = "en",
+) -> int:
     """Stream one row per interaction of the period; return how many rows were written."""
     work = work or WorkHours.from_config({})
     client = store.clients.get(client_ref)
@@ -539,12 +668,30 @@ def write_csv(store: Store, client_ref: str | int, out: IO[str], *, since: int, 
     for it in scope.items(with_text=True):
         local = datetime.fromtimestamp(it.created_at, tz).strftime("%Y-%m-%d %H:%M")
         response = it.response_s
-        writer.writerow([csv_safe(v) for v in (
-            it.id, when.iso(it.created_at), local, it.channel, it.account, it.kind,
-            " ".join(it.author.split()), it.status, when.iso(it.responded_at) or "",
-            "" if response is None else round(response / 60, 1), it.via,
-            round(it.target_s / 60), int(it.late), int(it.in_gap), "+".join(it.gap_kinds),
-            int(it.backlog), int(it.window_closed), excerpt(it.text, 500),
-        )])
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    it.id,
+                    when.iso(it.created_at),
+                    local,
+                    it.channel,
+                    it.account,
+                    it.kind,
+                    " ".join(it.author.split()),
+                    it.status,
+                    when.iso(it.responded_at) or "",
+                    "" if response is None else round(response / 60, 1),
+                    it.via,
+                    round(it.target_s / 60),
+                    int(it.late),
+                    int(it.in_gap),
+                    "+".join(it.gap_kinds),
+                    int(it.backlog),
+                    int(it.window_closed),
+                    excerpt(it.text, 500),
+                )
+            ]
+        )
         count += 1
     return count

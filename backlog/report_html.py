@@ -4,6 +4,7 @@ No scripts, no external assets, no links: inline CSS (with print rules) and an i
 chart drawn here. Every interpolated value goes through :func:`esc`, and a
 Content-Security-Policy forbids scripts and fetches even if something slipped through.
 """
+
 from __future__ import annotations
 
 import html
@@ -12,7 +13,12 @@ from sfogo.inbox.text import excerpt
 
 from .report import Report
 from .report_text import (
-    Words, backlog_lines, item_label, language, summary_lines, tables,
+    Words,
+    backlog_lines,
+    item_label,
+    language,
+    summary_lines,
+    tables,
 )
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -58,8 +64,14 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _table(headers: list[str], rows: list[list[str]], *, numeric_from: int = 1,
-           numeric_to: int | None = None, marks: list[bool] | None = None) -> str:
+def _table(
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    numeric_from: int = 1,
+    numeric_to: int | None = None,
+    marks: list[bool] | None = None,
+) -> str:
     numeric = range(numeric_from, len(headers) if numeric_to is None else numeric_to)
 
     def cls(i: int) -> str:
@@ -71,8 +83,7 @@ def _table(headers: list[str], rows: list[list[str]], *, numeric_from: int = 1,
         mark = ' class="gap"' if marks and marks[r] else ""
         cells = "".join(f"<td{cls(i)}>{esc(c)}</td>" for i, c in enumerate(row))
         body.append(f"<tr{mark}>{cells}</tr>")
-    return (f"<table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _nice_max(value: int) -> int:
@@ -102,47 +113,67 @@ def chart_svg(report: Report, words: Words) -> str:
         return top + plot_h - v / ymax * plot_h
 
     title = words["chart_title_week" if report.weekly else "chart_title"]
-    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title">',
-             f'<title id="chart-title">{esc(title)}</title>']
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title">',
+        f'<title id="chart-title">{esc(title)}</title>',
+    ]
     for lo, hi in report.period_gaps:  # incidents behind everything
-        parts.append(f'<rect x="{x(lo):.1f}" y="{top}" width="{max(1.0, x(hi) - x(lo)):.1f}"'
-                     f' height="{plot_h}" fill="#f3d3d3"/>')
+        parts.append(
+            f'<rect x="{x(lo):.1f}" y="{top}" width="{max(1.0, x(hi) - x(lo)):.1f}"'
+            f' height="{plot_h}" fill="#f3d3d3"/>'
+        )
     for i in range(5):  # gridlines and the count axis
         value = ymax * i // 4
         yy = y(value)
-        parts.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}"'
-                     f' stroke="#d9dde5" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">'
-                     f'{esc(words.num(value))}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}"'
+            f' stroke="#d9dde5" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">'
+            f"{esc(words.num(value))}</text>"
+        )
     for b in buckets:
         x0, x1 = x(b.start), x(b.end)
         gap = max(0.5, (x1 - x0) * 0.15)
         h = b.received / ymax * plot_h
-        parts.append(f'<rect x="{x0 + gap:.1f}" y="{top + plot_h - h:.1f}"'
-                     f' width="{max(0.5, x1 - x0 - 2 * gap):.1f}" height="{h:.1f}"'
-                     f' fill="#4a78c2"><title>{esc(words.day(b.day))}: '
-                     f'{esc(words.num(b.received))} {esc(words["legend_received"])}, '
-                     f'{esc(words.num(b.waiting))} {esc(words["legend_waiting"])}'
-                     f'</title></rect>')
+        parts.append(
+            f'<rect x="{x0 + gap:.1f}" y="{top + plot_h - h:.1f}"'
+            f' width="{max(0.5, x1 - x0 - 2 * gap):.1f}" height="{h:.1f}"'
+            f' fill="#4a78c2"><title>{esc(words.day(b.day))}: '
+            f"{esc(words.num(b.received))} {esc(words['legend_received'])}, "
+            f"{esc(words.num(b.waiting))} {esc(words['legend_waiting'])}"
+            f"</title></rect>"
+        )
     points = " ".join(f"{x(b.end):.1f},{y(b.waiting):.1f}" for b in buckets)
     if points:
-        parts.append(f'<polyline points="{points}" fill="none" stroke="#d9822b"'
-                     f' stroke-width="2.5" stroke-linejoin="round"/>')
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="#d9822b"'
+            f' stroke-width="2.5" stroke-linejoin="round"/>'
+        )
         for b in buckets:
-            parts.append(f'<circle cx="{x(b.end):.1f}" cy="{y(b.waiting):.1f}" r="2.5"'
-                         f' fill="#d9822b"/>')
+            parts.append(
+                f'<circle cx="{x(b.end):.1f}" cy="{y(b.waiting):.1f}" r="2.5" fill="#d9822b"/>'
+            )
     every = max(1, -(-len(buckets) // 10))  # at most ten date labels
     full = max((x(b.end) - x(b.start) for b in buckets), default=0)
     for i, b in enumerate(buckets):
         # A partial first or last day is too narrow for its label.
         if i % every == 0 and x(b.end) - x(b.start) >= full * 0.6:
             cx = (x(b.start) + x(b.end)) / 2
-            parts.append(f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
-                         f'{esc(words.day(b.day))}</text>')
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}"'
-                 f' y2="{top + plot_h}" stroke="#5b6475" stroke-width="1"/>')
-    legend = [("#4a78c2", words["legend_received"]), ("#d9822b", words["legend_waiting"]),
-              ("#f3d3d3", words["legend_incident"])]
+            parts.append(
+                f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
+                f"{esc(words.day(b.day))}</text>"
+            )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}"'
+        f' y2="{top + plot_h}" stroke="#5b6475" stroke-width="1"/>'
+    )
+    legend = [
+        ("#4a78c2", words["legend_received"]),
+        ("#d9822b", words["legend_waiting"]),
+        ("#f3d3d3", words["legend_incident"]),
+    ]
     lx = left
     for color, label in legend:
         parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{color}"/>')
@@ -157,33 +188,42 @@ def render_html(report: Report, lang: str = "en") -> str:
         words = Words(lang, report.tz_name)
         tabs = tables(report, words)
         title = words.say("title", client=report.client.name)
-        period = words.say("period", since=words.date(report.since),
-                           until=words.date(report.until - 1), tz=report.tz_name,
-                           now=words.when(report.now, year=True))
+        period = words.say(
+            "period",
+            since=words.date(report.since),
+            until=words.date(report.until - 1),
+            tz=report.tz_name,
+            now=words.when(report.now, year=True),
+        )
         out = [
             "<!DOCTYPE html>",
             f'<html lang="{esc(lang)}"><head><meta charset="utf-8">',
             f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>",
-            f"<h1>{esc(title)}</h1>", f'<p class="period">{esc(period)}</p>',
-            f"<section><h2>{esc(words['summary'])}</h2><ul class=\"summary\">",
+            f"<h1>{esc(title)}</h1>",
+            f'<p class="period">{esc(period)}</p>',
+            f'<section><h2>{esc(words["summary"])}</h2><ul class="summary">',
         ]
         out += [f"<li>{esc(line)}</li>" for line in summary_lines(report, words)]
         out.append("</ul>")
         caption = words["chart_title_week" if report.weekly else "chart_title"]
-        out.append(f"<figure>{chart_svg(report, words)}"
-                   f"<figcaption>{esc(caption)}</figcaption></figure></section>")
+        out.append(
+            f"<figure>{chart_svg(report, words)}"
+            f"<figcaption>{esc(caption)}</figcaption></figure></section>"
+        )
         out.append(f"<section><h2>{esc(words['incidents'])}</h2>")
         if report.incidents:
             out.append(_table(*tabs["incidents"], numeric_from=5))
         else:
             out.append(f"<p>{esc(words['incidents_none'])}</p>")
         out.append("</section>")
-        out.append(f"<section><h2>{esc(words['channels'])}</h2>{_table(*tabs['channels'])}"
-                   "</section>")
-        out.append(f"<section><h2>{esc(words['response'])}</h2>{_table(*tabs['response'])}"
-                   "</section>")
+        out.append(
+            f"<section><h2>{esc(words['channels'])}</h2>{_table(*tabs['channels'])}</section>"
+        )
+        out.append(
+            f"<section><h2>{esc(words['response'])}</h2>{_table(*tabs['response'])}</section>"
+        )
         out.append(f"<section><h2>{esc(words['backlog'])}</h2>")
         out += [f"<p>{esc(line)}</p>" for line in backlog_lines(report, words)]
         out.append("</section>")
@@ -195,13 +235,17 @@ def render_html(report: Report, lang: str = "en") -> str:
             out.append('<ol class="waiting">')
             for it in report.waiting:
                 meta = f"{words.when(it.created_at)} · {item_label(it, words)} · {it.author}"
-                out.append(f'<li><div class="meta">{esc(meta)}</div>'
-                           f'<div class="quote">{esc(excerpt(it.text, 160))}</div></li>')
+                out.append(
+                    f'<li><div class="meta">{esc(meta)}</div>'
+                    f'<div class="quote">{esc(excerpt(it.text, 160))}</div></li>'
+                )
             out.append("</ol>")
         else:
             out.append(f"<p>{esc(words['waiting_none'])}</p>")
         out.append("</section>")
-        out.append(f"<section><h2>{esc(words['method'])}</h2>"
-                   f"<p class=\"method\">{esc(words['method_text'])}</p></section>")
+        out.append(
+            f"<section><h2>{esc(words['method'])}</h2>"
+            f'<p class="method">{esc(words["method_text"])}</p></section>'
+        )
         out.append("</main></body></html>\n")
         return "\n".join(out)

@@ -4,6 +4,7 @@ Durations and numbers come from humanize in the report's language (its Italian l
 activated for the rendering only, then deactivated); dates use our own month and weekday
 names so the output does not depend on the system locale.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,9 +27,15 @@ _WEEKDAYS = {
 }
 
 CHANNEL_NAMES = {
-    "mastodon": "Mastodon", "bluesky": "Bluesky", "facebook": "Facebook",
-    "instagram": "Instagram", "x": "X", "youtube": "YouTube", "wordpress": "WordPress",
-    "email": "E-mail", "import": "Import",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "x": "X",
+    "youtube": "YouTube",
+    "wordpress": "WordPress",
+    "email": "E-mail",
+    "import": "Import",
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -37,46 +44,65 @@ WORDS: dict[str, dict[str, str]] = {
         "period": "{since} to {until} (times in {tz}) · prepared {now}",
         "summary": "Summary",
         "sum_received": "{received} messages received: {answered} answered, {waiting} still "
-                        "waiting, {ignored} needed no answer.",
+        "waiting, {ignored} needed no answer.",
         "sum_response": "Median response time {median} (target {target}); 90% were answered "
-                        "within {p90}.",
+        "within {p90}.",
         "sum_no_response": "No message of this period has been answered yet (target {target}).",
         "sum_incidents": "{n} incidents: at least one account was affected for {total} "
-                         "({work} of working time).",
+        "({work} of working time).",
         "sum_incident_one": "1 incident: at least one account was affected for {total} "
-                            "({work} of working time).",
+        "({work} of working time).",
         "sum_no_incidents": "No incidents: every account was reachable the whole time.",
         "sum_lost": "Time lost: {sync} when messages could not be fetched, {away} when "
-                    "the manager was unavailable.",
+        "the manager was unavailable.",
         "incidents": "Incidents",
         "incidents_none": "None in this period.",
-        "h_what": "What", "h_accounts": "Accounts", "h_from": "From", "h_to": "To",
-        "h_duration": "Duration", "h_during": "Messages during it",
-        "still_open": "still ongoing", "all_accounts": "all accounts",
+        "h_what": "What",
+        "h_accounts": "Accounts",
+        "h_from": "From",
+        "h_to": "To",
+        "h_duration": "Duration",
+        "h_during": "Messages during it",
+        "still_open": "still ongoing",
+        "all_accounts": "all accounts",
         "channels": "Volume by channel",
-        "h_channel": "Channel", "h_received": "Received", "h_answered": "Answered",
-        "h_waiting": "Waiting", "h_sent": "Replies sent", "h_median": "Median response",
+        "h_channel": "Channel",
+        "h_received": "Received",
+        "h_answered": "Answered",
+        "h_waiting": "Waiting",
+        "h_sent": "Replies sent",
+        "h_median": "Median response",
         "response": "Response times",
-        "h_group": "Messages", "h_p90": "90% within", "h_within": "Within target",
-        "g_all": "All", "g_gap": "Arrived during an incident", "g_outside": "Arrived otherwise",
+        "h_group": "Messages",
+        "h_p90": "90% within",
+        "h_within": "Within target",
+        "g_all": "All",
+        "g_gap": "Arrived during an incident",
+        "g_outside": "Arrived otherwise",
         "backlog": "Backlog",
         "backlog_none": "No backlog: nothing arrived during an incident or waited through one.",
         "backlog_line": "{total} messages arrived during an incident or were waiting when one "
-                        "began: {answered} answered, {open} still open.",
+        "began: {answered} answered, {open} still open.",
         "backlog_cleared": "The backlog was cleared on {at}.",
         "backlog_eta": "At the current pace the backlog will be cleared by {at}.",
         "backlog_never": "At the current pace the backlog will not clear: new messages take "
-                         "all the working time.",
+        "all the working time.",
         "backlog_unknown": "The remaining messages are being worked through.",
-        "days": "Day by day", "weeks": "Week by week",
-        "h_day": "Day", "h_week": "Week of", "h_waiting_end": "Waiting at the end",
-        "h_incident": "Incident", "yes": "yes", "no": "",
+        "days": "Day by day",
+        "weeks": "Week by week",
+        "h_day": "Day",
+        "h_week": "Week of",
+        "h_waiting_end": "Waiting at the end",
+        "h_incident": "Incident",
+        "yes": "yes",
+        "no": "",
         "waiting": "Still waiting (oldest first)",
         "waiting_none": "Nothing from this period is waiting for an answer.",
         "chart_title": "Messages received per day, and messages waiting at the end of each day",
         "chart_title_week": "Messages received per week, and messages waiting at the end of "
-                            "each week",
-        "legend_received": "received", "legend_waiting": "waiting",
+        "each week",
+        "legend_received": "received",
+        "legend_waiting": "waiting",
         "legend_incident": "incident",
         "method": "How these figures are measured",
         "method_text": (
@@ -85,9 +111,16 @@ WORDS: dict[str, dict[str, str]] = {
             "percentiles are real response times, not averages. An incident is a period when "
             "an account could not be read (connection down, platform down, account blocked, "
             "login expired) or the manager was unavailable. The backlog is what arrived "
-            "during an incident or was still waiting when one began."),
-        "kind": {"mention": "mention", "comment": "comment", "reply": "reply",
-                 "dm": "private message", "email": "e-mail", "review": "review"},
+            "during an incident or was still waiting when one began."
+        ),
+        "kind": {
+            "mention": "mention",
+            "comment": "comment",
+            "reply": "reply",
+            "dm": "private message",
+            "email": "e-mail",
+            "review": "review",
+        },
         "gap": {
             ("sync", "offline"): "No internet connection",
             ("sync", "down"): "Platform down",
@@ -99,59 +132,76 @@ WORDS: dict[str, dict[str, str]] = {
             ("away", "sick"): "Manager ill",
             ("away", "offline"): "Manager without a connection",
         },
-        "under_minute": "under a minute", "none": "–",
+        "under_minute": "under a minute",
+        "none": "–",
     },
     "it": {
         "title": "Resoconto attività: {client}",
         "period": "dal {since} al {until} (orari {tz}) · preparato il {now}",
         "summary": "In breve",
         "sum_received": "{received} messaggi ricevuti: {answered} con risposta, {waiting} "
-                        "ancora in attesa, {ignored} senza bisogno di risposta.",
+        "ancora in attesa, {ignored} senza bisogno di risposta.",
         "sum_response": "Tempo di risposta mediano {median} (obiettivo {target}); il 90% ha "
-                        "avuto risposta entro {p90}.",
+        "avuto risposta entro {p90}.",
         "sum_no_response": "Nessun messaggio di questo periodo ha ancora avuto risposta "
-                           "(obiettivo {target}).",
+        "(obiettivo {target}).",
         "sum_incidents": "{n} interruzioni: almeno un account è stato coinvolto per {total} "
-                         "({work} in orario di lavoro).",
+        "({work} in orario di lavoro).",
         "sum_incident_one": "1 interruzione: almeno un account è stato coinvolto per {total} "
-                            "({work} in orario di lavoro).",
+        "({work} in orario di lavoro).",
         "sum_no_incidents": "Nessuna interruzione: tutti gli account sono stati raggiungibili "
-                            "per tutto il periodo.",
+        "per tutto il periodo.",
         "sum_lost": "Tempo perso: {sync} senza poter scaricare i messaggi, {away} con il "
-                    "gestore non disponibile.",
+        "gestore non disponibile.",
         "incidents": "Interruzioni",
         "incidents_none": "Nessuna in questo periodo.",
-        "h_what": "Cosa", "h_accounts": "Account", "h_from": "Dal", "h_to": "Al",
-        "h_duration": "Durata", "h_during": "Messaggi arrivati nel frattempo",
-        "still_open": "ancora in corso", "all_accounts": "tutti gli account",
+        "h_what": "Cosa",
+        "h_accounts": "Account",
+        "h_from": "Dal",
+        "h_to": "Al",
+        "h_duration": "Durata",
+        "h_during": "Messaggi arrivati nel frattempo",
+        "still_open": "ancora in corso",
+        "all_accounts": "tutti gli account",
         "channels": "Volumi per canale",
-        "h_channel": "Canale", "h_received": "Ricevuti", "h_answered": "Con risposta",
-        "h_waiting": "In attesa", "h_sent": "Risposte inviate",
+        "h_channel": "Canale",
+        "h_received": "Ricevuti",
+        "h_answered": "Con risposta",
+        "h_waiting": "In attesa",
+        "h_sent": "Risposte inviate",
         "h_median": "Risposta mediana",
         "response": "Tempi di risposta",
-        "h_group": "Messaggi", "h_p90": "90% entro", "h_within": "Entro l'obiettivo",
-        "g_all": "Tutti", "g_gap": "Arrivati durante un'interruzione",
+        "h_group": "Messaggi",
+        "h_p90": "90% entro",
+        "h_within": "Entro l'obiettivo",
+        "g_all": "Tutti",
+        "g_gap": "Arrivati durante un'interruzione",
         "g_outside": "Arrivati in altri momenti",
         "backlog": "Arretrato",
         "backlog_none": "Nessun arretrato: nulla è arrivato durante un'interruzione né è "
-                        "rimasto in attesa durante una.",
+        "rimasto in attesa durante una.",
         "backlog_line": "{total} messaggi sono arrivati durante un'interruzione o erano in "
-                        "attesa quando è iniziata: {answered} con risposta, {open} ancora "
-                        "aperti.",
+        "attesa quando è iniziata: {answered} con risposta, {open} ancora "
+        "aperti.",
         "backlog_cleared": "L'arretrato è stato smaltito il {at}.",
         "backlog_eta": "Al ritmo attuale l'arretrato sarà smaltito entro il {at}.",
         "backlog_never": "Al ritmo attuale l'arretrato non si smaltisce: i nuovi messaggi "
-                         "occupano tutto il tempo di lavoro.",
+        "occupano tutto il tempo di lavoro.",
         "backlog_unknown": "I messaggi rimasti sono in lavorazione.",
-        "days": "Giorno per giorno", "weeks": "Settimana per settimana",
-        "h_day": "Giorno", "h_week": "Settimana dal", "h_waiting_end": "In attesa a fine giornata",
-        "h_incident": "Interruzione", "yes": "sì", "no": "",
+        "days": "Giorno per giorno",
+        "weeks": "Settimana per settimana",
+        "h_day": "Giorno",
+        "h_week": "Settimana dal",
+        "h_waiting_end": "In attesa a fine giornata",
+        "h_incident": "Interruzione",
+        "yes": "sì",
+        "no": "",
         "waiting": "Ancora in attesa (dal più vecchio)",
         "waiting_none": "Nessun messaggio di questo periodo è in attesa di risposta.",
         "chart_title": "Messaggi ricevuti al giorno e messaggi in attesa a fine giornata",
-        "chart_title_week": "Messaggi ricevuti a settimana e messaggi in attesa a fine "
-                            "settimana",
-        "legend_received": "ricevuti", "legend_waiting": "in attesa",
+        "chart_title_week": "Messaggi ricevuti a settimana e messaggi in attesa a fine settimana",
+        "legend_received": "ricevuti",
+        "legend_waiting": "in attesa",
         "legend_incident": "interruzione",
         "method": "Come sono calcolati questi dati",
         "method_text": (
@@ -161,9 +211,16 @@ WORDS: dict[str, dict[str, str]] = {
             "in cui un account non era leggibile (connessione assente, piattaforma non "
             "disponibile, account bloccato, accesso scaduto) o il gestore non era "
             "disponibile. L'arretrato è ciò che è arrivato durante un'interruzione o era "
-            "ancora in attesa quando è iniziata."),
-        "kind": {"mention": "menzione", "comment": "commento", "reply": "risposta",
-                 "dm": "messaggio privato", "email": "e-mail", "review": "recensione"},
+            "ancora in attesa quando è iniziata."
+        ),
+        "kind": {
+            "mention": "menzione",
+            "comment": "commento",
+            "reply": "risposta",
+            "dm": "messaggio privato",
+            "email": "e-mail",
+            "review": "recensione",
+        },
         "gap": {
             ("sync", "offline"): "Connessione internet assente",
             ("sync", "down"): "Piattaforma non disponibile",
@@ -175,7 +232,8 @@ WORDS: dict[str, dict[str, str]] = {
             ("away", "sick"): "Gestore in malattia",
             ("away", "offline"): "Gestore senza connessione",
         },
-        "under_minute": "meno di un minuto", "none": "–",
+        "under_minute": "meno di un minuto",
+        "none": "–",
     },
 }
 
@@ -220,8 +278,10 @@ class Words:
         if ts is None:
             return self.w["none"]
         local = dt.datetime.fromtimestamp(ts, self.tz)
-        text = (f"{_WEEKDAYS[self.lang][local.weekday()]} {local.day} "
-                f"{_MONTHS[self.lang][local.month - 1]}")
+        text = (
+            f"{_WEEKDAYS[self.lang][local.weekday()]} {local.day} "
+            f"{_MONTHS[self.lang][local.month - 1]}"
+        )
         if year:
             text += f" {local.year}"
         return f"{text}, {local:%H:%M}"
@@ -246,8 +306,9 @@ class Words:
         if seconds < 2 * 3600:
             return humanize.precisedelta(delta, minimum_unit="minutes", format="%0.0f")
         if seconds < 72 * 3600:
-            return humanize.precisedelta(delta, minimum_unit="hours", suppress=["days"],
-                                         format="%0.0f")
+            return humanize.precisedelta(
+                delta, minimum_unit="hours", suppress=["days"], format="%0.0f"
+            )
         return humanize.precisedelta(delta, minimum_unit="hours", format="%0.0f")
 
     def gap(self, incident: Incident) -> str:
@@ -284,24 +345,44 @@ def incident_accounts(report: Report, incident: Incident, words: Words) -> str:
 
 def summary_lines(report: Report, words: Words) -> list[str]:
     """The summary's sentences (plain text: the caller escapes them for its format)."""
-    lines = [words.say("sum_received", received=words.num(report.received),
-                       answered=words.num(report.answered),
-                       waiting=words.num(report.waiting_now),
-                       ignored=words.num(report.ignored))]
+    lines = [
+        words.say(
+            "sum_received",
+            received=words.num(report.received),
+            answered=words.num(report.answered),
+            waiting=words.num(report.waiting_now),
+            ignored=words.num(report.ignored),
+        )
+    ]
     stat = report.response["all"]
     target = words.duration(report.target_s)
     if stat.answered:
-        lines.append(words.say("sum_response", median=words.duration(stat.median_s),
-                               target=target, p90=words.duration(stat.p90_s)))
+        lines.append(
+            words.say(
+                "sum_response",
+                median=words.duration(stat.median_s),
+                target=target,
+                p90=words.duration(stat.p90_s),
+            )
+        )
     else:
         lines.append(words.say("sum_no_response", target=target))
     n = len(report.incidents)
     if n:
         key = "sum_incident_one" if n == 1 else "sum_incidents"
-        lines.append(words.say(key, n=n, total=words.duration(report.affected_s),
-                               work=words.duration(report.affected_work_s)))
-        lines.append(words.say("sum_lost", sync=words.duration(report.sync_s),
-                               away=words.duration(report.away_s)))
+        lines.append(
+            words.say(
+                key,
+                n=n,
+                total=words.duration(report.affected_s),
+                work=words.duration(report.affected_work_s),
+            )
+        )
+        lines.append(
+            words.say(
+                "sum_lost", sync=words.duration(report.sync_s), away=words.duration(report.away_s)
+            )
+        )
     else:
         lines.append(words["sum_no_incidents"])
     lines += backlog_lines(report, words)
@@ -311,12 +392,18 @@ def summary_lines(report: Report, words: Words) -> list[str]:
 def backlog_lines(report: Report, words: Words) -> list[str]:
     if not report.backlog_total:
         return [words["backlog_none"]]
-    lines = [words.say("backlog_line", total=words.num(report.backlog_total),
-                       answered=words.num(report.backlog_answered),
-                       open=words.num(report.backlog_open))]
+    lines = [
+        words.say(
+            "backlog_line",
+            total=words.num(report.backlog_total),
+            answered=words.num(report.backlog_answered),
+            open=words.num(report.backlog_open),
+        )
+    ]
     if report.backlog_cleared_at is not None:
-        lines.append(words.say("backlog_cleared", at=words.when(report.backlog_cleared_at,
-                                                               year=True)))
+        lines.append(
+            words.say("backlog_cleared", at=words.when(report.backlog_cleared_at, year=True))
+        )
     elif report.backlog_open:
         status = report.eta.get("status")
         if status == "eta":
@@ -329,39 +416,94 @@ def backlog_lines(report: Report, words: Words) -> list[str]:
 
 
 def stat_row(words: Words, label: str, stat: Stat) -> list[str]:
-    return [label, words.num(stat.answered), words.duration(stat.median_s),
-            words.duration(stat.p90_s), words.pct(stat.within_target, stat.answered)]
+    return [
+        label,
+        words.num(stat.answered),
+        words.duration(stat.median_s),
+        words.duration(stat.p90_s),
+        words.pct(stat.within_target, stat.answered),
+    ]
 
 
 def tables(report: Report, words: Words) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table of the report as (headers, rows) of plain, unescaped text."""
     incidents = [
-        [words.gap(i), incident_accounts(report, i, words), words.when(i.started_at),
-         words.when(i.ended_at) if i.ended_at is not None else words["still_open"],
-         words.duration(i.duration(report.now)), words.num(i.arrived)]
+        [
+            words.gap(i),
+            incident_accounts(report, i, words),
+            words.when(i.started_at),
+            words.when(i.ended_at) if i.ended_at is not None else words["still_open"],
+            words.duration(i.duration(report.now)),
+            words.num(i.arrived),
+        ]
         for i in report.incidents
     ]
     channels = [
-        [CHANNEL_NAMES.get(c.channel, c.channel), words.num(c.received), words.num(c.answered),
-         words.num(c.waiting), words.num(c.replies_sent), words.duration(c.median_s)]
+        [
+            CHANNEL_NAMES.get(c.channel, c.channel),
+            words.num(c.received),
+            words.num(c.answered),
+            words.num(c.waiting),
+            words.num(c.replies_sent),
+            words.duration(c.median_s),
+        ]
         for c in report.channels
     ]
-    response = [stat_row(words, words[f"g_{key}"], report.response[key])
-                for key in ("all", "gap", "outside")]
+    response = [
+        stat_row(words, words[f"g_{key}"], report.response[key])
+        for key in ("all", "gap", "outside")
+    ]
     days = [
-        [words.day(b.day), words.num(b.received), words.num(b.waiting),
-         words["yes"] if b.in_gap else words["no"]]
+        [
+            words.day(b.day),
+            words.num(b.received),
+            words.num(b.waiting),
+            words["yes"] if b.in_gap else words["no"],
+        ]
         for b in report.buckets
     ]
     return {
-        "incidents": ([words["h_what"], words["h_accounts"], words["h_from"], words["h_to"],
-                       words["h_duration"], words["h_during"]], incidents),
-        "channels": ([words["h_channel"], words["h_received"], words["h_answered"],
-                      words["h_waiting"], words["h_sent"], words["h_median"]], channels),
-        "response": ([words["h_group"], words["h_answered"], words["h_median"],
-                      words["h_p90"], words["h_within"]], response),
-        "days": ([words["h_week"] if report.weekly else words["h_day"], words["h_received"],
-                  words["h_waiting_end"], words["h_incident"]], days),
+        "incidents": (
+            [
+                words["h_what"],
+                words["h_accounts"],
+                words["h_from"],
+                words["h_to"],
+                words["h_duration"],
+                words["h_during"],
+            ],
+            incidents,
+        ),
+        "channels": (
+            [
+                words["h_channel"],
+                words["h_received"],
+                words["h_answered"],
+                words["h_waiting"],
+                words["h_sent"],
+                words["h_median"],
+            ],
+            channels,
+        ),
+        "response": (
+            [
+                words["h_group"],
+                words["h_answered"],
+                words["h_median"],
+                words["h_p90"],
+                words["h_within"],
+            ],
+            response,
+        ),
+        "days": (
+            [
+                words["h_week"] if report.weekly else words["h_day"],
+                words["h_received"],
+                words["h_waiting_end"],
+                words["h_incident"],
+            ],
+            days,
+        ),
     }
 
 
@@ -377,8 +519,9 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
-def _md_table(headers: list[str], rows: list[list[str]], numeric_from: int = 1,
-              numeric_to: int | None = None) -> list[str]:
+def _md_table(
+    headers: list[str], rows: list[list[str]], numeric_from: int = 1, numeric_to: int | None = None
+) -> list[str]:
     """A pipe table padded to line up in plain text too (a pasted e-mail is read as text);
     columns ``numeric_from`` to ``numeric_to`` (exclusive) hold numbers, right-aligned."""
     cells = [[md_escape(h) for h in headers]] + [[md_escape(c) for c in r] for r in rows]
@@ -386,13 +529,19 @@ def _md_table(headers: list[str], rows: list[list[str]], numeric_from: int = 1,
     numeric = range(numeric_from, len(headers) if numeric_to is None else numeric_to)
 
     def line(row: list[str]) -> str:
-        out = [c.rjust(widths[i]) if i in numeric and row is not cells[0] else
-               c.ljust(widths[i]) for i, c in enumerate(row)]
+        out = [
+            c.rjust(widths[i]) if i in numeric and row is not cells[0] else c.ljust(widths[i])
+            for i, c in enumerate(row)
+        ]
         return "| " + " | ".join(out) + " |"
 
-    rule = "|" + "|".join(
-        "-" * (w + 1) + ":" if i in numeric else "-" * (w + 2)
-        for i, w in enumerate(widths)) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            "-" * (w + 1) + ":" if i in numeric else "-" * (w + 2) for i, w in enumerate(widths)
+        )
+        + "|"
+    )
     return [line(cells[0]), rule] + [line(r) for r in cells[1:]]
 
 
@@ -401,9 +550,17 @@ def render_md(report: Report, lang: str = "en") -> str:
         words = Words(lang, report.tz_name)
         tabs = tables(report, words)
         out = [f"# {md_escape(words.say('title', client=report.client.name))}", ""]
-        out.append(md_escape(words.say(
-            "period", since=words.date(report.since), until=words.date(report.until - 1),
-            tz=report.tz_name, now=words.when(report.now, year=True))))
+        out.append(
+            md_escape(
+                words.say(
+                    "period",
+                    since=words.date(report.since),
+                    until=words.date(report.until - 1),
+                    tz=report.tz_name,
+                    now=words.when(report.now, year=True),
+                )
+            )
+        )
         out += ["", f"## {words['summary']}", ""]
         out += [f"- {md_escape(line)}" for line in summary_lines(report, words)]
         out += ["", f"## {words['incidents']}", ""]

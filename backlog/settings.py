@@ -19,6 +19,7 @@ Everything has a default, so an empty config file (or none) works. The tables re
 
 A client's own response target (``clients.target_s``) wins over its tier's target.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,31 +30,50 @@ from sfogo.inbox import config as config_file
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNELS, KINDS, TIER_TARGETS, TIERS
 from sfogo.inbox.triage_keys import (
-    DEFAULT_QUESTION_WORDS, DEFAULT_URGENT_WORDS, Keywords, keyword_pattern,
+    DEFAULT_QUESTION_WORDS,
+    DEFAULT_URGENT_WORDS,
+    Keywords,
+    keyword_pattern,
 )
 from sfogo.inbox.when import parse_duration
 
 # Term names in the order ``sfogo why`` shows them; each has a coefficient in [triage].
-TERMS = ("pinned", "window", "unanswerable", "tier", "deadline", "kind", "words", "question",
-         "gap", "age")
+TERMS = (
+    "pinned",
+    "window",
+    "unanswerable",
+    "tier",
+    "deadline",
+    "kind",
+    "words",
+    "question",
+    "gap",
+    "age",
+)
 
 DEFAULT_COEFFICIENTS = {
-    "pinned": 8.0,         # a manual pin (Taskwarrior's "next" tag)
+    "pinned": 8.0,  # a manual pin (Taskwarrior's "next" tag)
     # A reply window in its last hour outranks any item without one: 32 x 11/12 plus a
     # dm's kind (3) beats the most every other term can add up to (32).
     "window": 32.0,
     "unanswerable": -30.0,  # the window has closed: shown, marked, sunk below the rest
-    "tier": 6.0,           # the client's tier
-    "deadline": 8.0,       # ramp towards the client's response target, capped once passed
-    "kind": 3.0,           # private messages and e-mails above public mentions
-    "words": 2.5,          # urgent or complaint words (English and Italian)
-    "question": 1.0,       # a question mark or question words
-    "gap": 1.5,            # arrived while sfogo could not see or the manager was away
-    "age": 2.0,            # capped age, so nothing waits for ever
+    "tier": 6.0,  # the client's tier
+    "deadline": 8.0,  # ramp towards the client's response target, capped once passed
+    "kind": 3.0,  # private messages and e-mails above public mentions
+    "words": 2.5,  # urgent or complaint words (English and Italian)
+    "question": 1.0,  # a question mark or question words
+    "gap": 1.5,  # arrived while sfogo could not see or the manager was away
+    "age": 2.0,  # capped age, so nothing waits for ever
 }
 DEFAULT_TIER_FACTORS = {"vip": 1.0, "high": 0.65, "normal": 0.3, "low": 0.0}
-DEFAULT_KIND_FACTORS = {"dm": 1.0, "email": 1.0, "review": 0.6, "comment": 0.5, "reply": 0.5,
-                        "mention": 0.3}
+DEFAULT_KIND_FACTORS = {
+    "dm": 1.0,
+    "email": 1.0,
+    "review": 0.6,
+    "comment": 0.5,
+    "reply": 0.5,
+    "mention": 0.3,
+}
 # Facebook and Instagram accept a reply to a private message only within 24 hours of the
 # person's last message; every other channel has no hard window.
 DEFAULT_WINDOWS = {("facebook", "dm"): 24 * 3600, ("instagram", "dm"): 24 * 3600}
@@ -84,8 +104,9 @@ class Settings:
 
     # -- lookups -----------------------------------------------------------------------
 
-    def target_s(self, tier: str, client_id: int | None = None,
-                 own_target: int | None = None) -> int:
+    def target_s(
+        self, tier: str, client_id: int | None = None, own_target: int | None = None
+    ) -> int:
         """The response target: the client's own, else its tier's."""
         if own_target:
             return int(own_target)
@@ -137,11 +158,16 @@ class Settings:
 
     def with_client_targets(self, targets: dict[int, int]) -> Settings:
         return Settings(
-            coefficients=self.coefficients, tier_factors=self.tier_factors,
-            tier_targets=self.tier_targets, kind_factors=self.kind_factors,
-            windows=self.windows, urgent_words=self.urgent_words,
-            question_words=self.question_words, age_cap_s=self.age_cap_s,
-            window_warning_s=self.window_warning_s, client_targets=dict(targets),
+            coefficients=self.coefficients,
+            tier_factors=self.tier_factors,
+            tier_targets=self.tier_targets,
+            kind_factors=self.kind_factors,
+            windows=self.windows,
+            urgent_words=self.urgent_words,
+            question_words=self.question_words,
+            age_cap_s=self.age_cap_s,
+            window_warning_s=self.window_warning_s,
+            client_targets=dict(targets),
         )
 
 
@@ -155,11 +181,12 @@ def _number(section: str, key: str, value: object) -> float:
 
 
 def _duration(section: str, key: str, value: object, *, allow_none: bool = False) -> int | None:
-    if allow_none and (value is False or (isinstance(value, str)
-                                          and value.strip().lower() in ("none", "0", ""))):
+    if allow_none and (
+        value is False or (isinstance(value, str) and value.strip().lower() in ("none", "0", ""))
+    ):
         return None
     if isinstance(value, bool):
-        raise SfogoError(f"config: [{section}] {key} must be a duration like \"2h\"")
+        raise SfogoError(f'config: [{section}] {key} must be a duration like "2h"')
     if isinstance(value, (int, float)):
         if value <= 0:
             raise SfogoError(f"config: [{section}] {key} must be longer than zero")
@@ -169,7 +196,7 @@ def _duration(section: str, key: str, value: object, *, allow_none: bool = False
             return parse_duration(value)
         except SfogoError:
             pass
-    raise SfogoError(f"config: [{section}] {key} must be a duration like \"2h\"")
+    raise SfogoError(f'config: [{section}] {key} must be a duration like "2h"')
 
 
 def _table(data: dict, name: str) -> dict:
@@ -179,9 +206,7 @@ def _table(data: dict, name: str) -> dict:
 def _unknown(section: str, keys, known) -> None:
     extra = sorted(set(keys) - set(known))
     if extra:
-        raise SfogoError(
-            f"config: [{section}] has no setting {extra[0]!r}: use {', '.join(known)}"
-        )
+        raise SfogoError(f"config: [{section}] has no setting {extra[0]!r}: use {', '.join(known)}")
 
 
 def from_dict(data: dict) -> Settings:
@@ -229,7 +254,7 @@ def from_dict(data: dict) -> Settings:
     for channel, table in windows_table.items():
         name = f"windows.{channel}"
         if not isinstance(table, dict):
-            raise SfogoError(f"config: [{name}] must be a table of kind = \"24h\"")
+            raise SfogoError(f'config: [{name}] must be a table of kind = "24h"')
         _unknown(name, table, KINDS)
         for kind, value in table.items():
             seconds = _duration(name, kind, value, allow_none=True)
@@ -247,9 +272,15 @@ def from_dict(data: dict) -> Settings:
         lists[group] = tuple(w for w in value if w.strip())
 
     return Settings(
-        coefficients=coefficients, tier_factors=tier_factors, tier_targets=tier_targets,
-        kind_factors=kind_factors, windows=windows, urgent_words=lists["urgent"],
-        question_words=lists["question"], age_cap_s=age_cap, window_warning_s=warning,
+        coefficients=coefficients,
+        tier_factors=tier_factors,
+        tier_targets=tier_targets,
+        kind_factors=kind_factors,
+        windows=windows,
+        urgent_words=lists["urgent"],
+        question_words=lists["question"],
+        age_cap_s=age_cap,
+        window_warning_s=warning,
     )
 
 
@@ -260,8 +291,11 @@ def load(config_path: str | os.PathLike | None = None, *, store=None) -> Setting
     the backlog see the target each client actually has.
     """
     path = config_path
-    if path and not os.path.exists(os.path.expanduser(path)) and (
-            os.fspath(path) == os.environ.get("SFOGO_CONFIG")):
+    if (
+        path
+        and not os.path.exists(os.path.expanduser(path))
+        and (os.fspath(path) == os.environ.get("SFOGO_CONFIG"))
+    ):
         path = None  # SFOGO_CONFIG may name a file not written yet: defaults, as with none
         data: dict = {}
     else:

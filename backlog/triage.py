@@ -56,9 +56,11 @@ Window note: each incoming private message is its own item, and its window is co
 its own arrival. An older message in a conversation whose newest message is still answerable
 shows as unanswerable, while the newest one carries the conversation's live window.
 """
+
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
@@ -70,7 +72,11 @@ from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.inbox.store.triage import StreamReader, TriageIndex
 from sfogo.inbox.triage_keys import (  # noqa: F401 (KIND_CODES, encode_key: the key layout)
-    KEY_SPAN, KEYED_STATUSES, KIND_CODES, decode_key, encode_key,
+    KEY_SPAN,
+    KEYED_STATUSES,
+    KIND_CODES,
+    decode_key,
+    encode_key,
 )
 
 from .gaps import Gap, find_gaps
@@ -193,9 +199,20 @@ def _clamp(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
 
-def _factors(now: int, created_at: int, *, pinned: bool, tier_f: float, kind_f: float,
-             words: bool, question: bool, in_gap: bool, target: int, window: int | None,
-             settings: Settings) -> tuple[float, ...]:
+def _factors(
+    now: int,
+    created_at: int,
+    *,
+    pinned: bool,
+    tier_f: float,
+    kind_f: float,
+    words: bool,
+    question: bool,
+    in_gap: bool,
+    target: int,
+    window: int | None,
+    settings: Settings,
+) -> tuple[float, ...]:
     """The factors in TERMS order. Both ``explain`` and the indexed order use this."""
     age = now - created_at
     window_f = closed = 0.0
@@ -221,7 +238,7 @@ def _factors(now: int, created_at: int, *, pinned: bool, tier_f: float, kind_f: 
 
 
 def _score(coefficients: tuple[float, ...], factors: tuple[float, ...]) -> float:
-    return math.fsum([c * f for c, f in zip(coefficients, factors)])
+    return math.fsum([c * f for c, f in zip(coefficients, factors, strict=True)])
 
 
 def deadline_at(row: Mapping, settings: Settings) -> int:
@@ -246,8 +263,7 @@ def span(seconds: float) -> str:
     return span_precise(seconds)
 
 
-def explain(row: Mapping, settings: Settings, now: int, *,
-            in_gap: bool | None = None) -> Breakdown:
+def explain(row: Mapping, settings: Settings, now: int, *, in_gap: bool | None = None) -> Breakdown:
     """Every term of the item's score, with its factor, coefficient and contribution.
 
     ``row`` is a Store row dict. ``in_gap`` says whether the item arrived during a gap
@@ -266,9 +282,19 @@ def explain(row: Mapping, settings: Settings, now: int, *,
     questions = settings.matches("question", text)
     tier_f = float(settings.tier_factors.get(tier, 0.0))
     kind_f = float(settings.kind_factors.get(kind, 0.0))
-    factors = _factors(now, created, pinned=bool(row.get("pinned")), tier_f=tier_f,
-                       kind_f=kind_f, words=bool(urgent), question=bool(questions),
-                       in_gap=in_gap, target=target, window=window, settings=settings)
+    factors = _factors(
+        now,
+        created,
+        pinned=bool(row.get("pinned")),
+        tier_f=tier_f,
+        kind_f=kind_f,
+        words=bool(urgent),
+        question=bool(questions),
+        in_gap=in_gap,
+        target=target,
+        window=window,
+        settings=settings,
+    )
     coefficients = _coefficients(settings)
     due = created + target
     closes = None if window is None else created + window
@@ -278,33 +304,51 @@ def explain(row: Mapping, settings: Settings, now: int, *,
     notes = {
         "pinned": "pinned by you" if row.get("pinned") else "not pinned",
         "tier": f"{tier} client",
-        "deadline": (f"target {span(target)}: "
-                     + (f"passed {span(now - due)} ago" if due <= now
-                        else f"due in {span(due - now)}")),
+        "deadline": (
+            f"target {span(target)}: "
+            + (f"passed {span(now - due)} ago" if due <= now else f"due in {span(due - now)}")
+        ),
         "kind": f"{kind}, " + ("private" if kind in ("dm", "email") else "public"),
         "words": ", ".join(urgent) if urgent else "no urgent or complaint words",
         "question": ", ".join(questions) if questions else "no question",
-        "gap": ("arrived while sfogo could not see or you were away" if in_gap
-                else "arrived outside any gap"),
-        "age": (f"{span(age)} old" + (f" (capped at {span(settings.age_cap_s)})"
-                                      if age >= settings.age_cap_s else "")
-                if age > 0 else "just arrived"),
+        "gap": (
+            "arrived while sfogo could not see or you were away"
+            if in_gap
+            else "arrived outside any gap"
+        ),
+        "age": (
+            f"{span(age)} old"
+            + (f" (capped at {span(settings.age_cap_s)})" if age >= settings.age_cap_s else "")
+            if age > 0
+            else "just arrived"
+        ),
     }
     if closes is None:
-        notes["window"] = ("no reply window for e-mail" if kind == "email" else
-                           f"no reply window for a {channel} {kind}")
+        notes["window"] = (
+            "no reply window for e-mail"
+            if kind == "email"
+            else f"no reply window for a {channel} {kind}"
+        )
         notes["unanswerable"] = "can always be answered"
     elif unanswerable:
         notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"
-        notes["unanswerable"] = (f"UNANSWERABLE: {channel} refuses replies {span(window)} "
-                                 "after the message")
+        notes["unanswerable"] = (
+            f"UNANSWERABLE: {channel} refuses replies {span(window)} after the message"
+        )
     else:
         notes["window"] = f"{channel} reply window closes in {span(closes - now)}"
         notes["unanswerable"] = "still answerable"
-    terms = [Term(name, f, c, c * f, notes.get(name, ""))
-             for name, f, c in zip(TERMS, factors, coefficients)]
-    return Breakdown(score=_score(coefficients, factors), terms=terms, deadline_at=due,
-                     window_closes_at=closes, unanswerable=unanswerable)
+    terms = [
+        Term(name, f, c, c * f, notes.get(name, ""))
+        for name, f, c in zip(TERMS, factors, coefficients, strict=True)
+    ]
+    return Breakdown(
+        score=_score(coefficients, factors),
+        terms=terms,
+        deadline_at=due,
+        window_closes_at=closes,
+        unanswerable=unanswerable,
+    )
 
 
 # -- the order ---------------------------------------------------------------------------
@@ -320,17 +364,24 @@ class _Account:
 
 
 def _accounts(store: Store, settings: Settings) -> dict[int, _Account]:
-    return {o.account_id: _Account(o.client_id, o.channel, o.tier,
-                                   settings.target_s(o.tier, o.client_id, o.own_target_s),
-                                   float(settings.tier_factors.get(o.tier, 0.0)))
-            for o in store.accounts.owners()}
+    return {
+        o.account_id: _Account(
+            o.client_id,
+            o.channel,
+            o.tier,
+            settings.target_s(o.tier, o.client_id, o.own_target_s),
+            float(settings.tier_factors.get(o.tier, 0.0)),
+        )
+        for o in store.accounts.owners()
+    }
 
 
 class _Scorer:
     """Scores (key, created_at) pairs for one ``now``, caching each key's static part."""
 
-    def __init__(self, settings: Settings, accounts: dict[int, _Account], spans: GapSpans,
-                 now: int) -> None:
+    def __init__(
+        self, settings: Settings, accounts: dict[int, _Account], spans: GapSpans, now: int
+    ) -> None:
         self.settings = settings
         self.accounts = accounts
         self.spans = spans
@@ -347,12 +398,21 @@ class _Scorer:
             if acc is None:
                 self._info[key] = None
             else:
-                static = dict(pinned=pinned, tier_f=acc.tier_f,
-                              kind_f=float(self.settings.kind_factors.get(kind, 0.0)),
-                              words=words, question=question, target=acc.target,
-                              settings=self.settings)
-                self._info[key] = (account_id, kind, static,
-                                   self.settings.window_s(acc.channel, kind))
+                static = dict(
+                    pinned=pinned,
+                    tier_f=acc.tier_f,
+                    kind_f=float(self.settings.kind_factors.get(kind, 0.0)),
+                    words=words,
+                    question=question,
+                    target=acc.target,
+                    settings=self.settings,
+                )
+                self._info[key] = (
+                    account_id,
+                    kind,
+                    static,
+                    self.settings.window_s(acc.channel, kind),
+                )
         return self._info[key]
 
     def exact(self, key: int, created_at: int) -> tuple[float, bool, bool]:
@@ -366,15 +426,14 @@ class _Scorer:
     def bound(self, key: int, created_at: int) -> float:
         """The best score an item of this key created then could have (gap assumed)."""
         _account_id, _kind, static, window = self.info(key)
-        factors = _factors(self.now, created_at, in_gap=self.gap_bonus > 0, window=window,
-                           **static)
+        factors = _factors(self.now, created_at, in_gap=self.gap_bonus > 0, window=window, **static)
         return _score(self.coefficients, factors)
 
 
 class _Stream:
     """One key's items in [lo, hi] of created_at, oldest first, read in growing chunks."""
 
-    __slots__ = ("key", "lo", "hi", "last_t", "last_id", "buf", "pos", "chunk", "done")
+    __slots__ = ("buf", "chunk", "done", "hi", "key", "last_id", "last_t", "lo", "pos")
 
     def __init__(self, key: int, lo: int, hi: int) -> None:
         self.key, self.lo, self.hi = key, lo, hi
@@ -408,20 +467,29 @@ _OPEN_AND_SNOOZED = InboxFilter(statuses=("new", "open", "snoozed"))
 def _split_statuses(flt: InboxFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(statuses the index serves, statuses scored by brute force)."""
     wanted = tuple(flt.statuses) or STATUSES
-    return (tuple(s for s in INDEXED_STATUSES if s in wanted),
-            tuple(s for s in STATUSES if s in wanted and s not in INDEXED_STATUSES))
+    return (
+        tuple(s for s in INDEXED_STATUSES if s in wanted),
+        tuple(s for s in STATUSES if s in wanted and s not in INDEXED_STATUSES),
+    )
 
 
-def _both_cutoffs(a: Mapping[int, int] | None, b: Mapping[int, int] | None
-                  ) -> Mapping[int, int] | None:
+def _both_cutoffs(
+    a: Mapping[int, int] | None, b: Mapping[int, int] | None
+) -> Mapping[int, int] | None:
     """Two per-account cutoff maps that must both hold (None: no limit)."""
     if a is None or b is None:
         return b if a is None else a
     return {acc: min(t, b[acc]) for acc, t in a.items() if acc in b}
 
 
-def rank_all(store: Store, settings: Settings, now: int, gaps: Sequence[Gap] | None = None,
-             *, before: dict[int, int] | None = None) -> list[tuple[int, float, int, int, str]]:
+def rank_all(
+    store: Store,
+    settings: Settings,
+    now: int,
+    gaps: Sequence[Gap] | None = None,
+    *,
+    before: dict[int, int] | None = None,
+) -> list[tuple[int, float, int, int, str]]:
     """Every open item (or, with ``before``, those created before their account's cutoff)
     in triage order, as (id, score, created_at, account_id, kind).
 
@@ -451,13 +519,21 @@ def rank_all(store: Store, settings: Settings, now: int, gaps: Sequence[Gap] | N
         scored.append((-exact(key, created)[0], created, item_id, key))
     scored.sort()  # the tie-break of iter_triage: older first, then lower id
     kinds = {key: decode_key(key)[1] for key in {k for *_, k in scored}}
-    return [(item_id, -neg, created, key // KEY_SPAN, kinds[key])
-            for neg, created, item_id, key in scored]
+    return [
+        (item_id, -neg, created, key // KEY_SPAN, kinds[key])
+        for neg, created, item_id, key in scored
+    ]
 
 
-def iter_triage(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
-                *, before: Mapping[int, int] | None = None,
-                gaps: Sequence[Gap] | None = None) -> Iterator[Ranked]:
+def iter_triage(
+    store: Store,
+    flt: InboxFilter | None,
+    settings: Settings | None,
+    now: int,
+    *,
+    before: Mapping[int, int] | None = None,
+    gaps: Sequence[Gap] | None = None,
+) -> Iterator[Ranked]:
     """Items matching ``flt`` in triage order (highest score first), lazily.
 
     ``before`` (account id -> time) keeps only items created before that time on those
@@ -479,8 +555,9 @@ def iter_triage(store: Store, flt: InboxFilter | None, settings: Settings | None
         indexed = ()
     else:
         if indexed and store.triage.missing():  # only the missing keys are scored here
-            candidates = _brute(store, replace(flt, statuses=indexed), scorer, before,
-                                unkeyed_only=True)
+            candidates = _brute(
+                store, replace(flt, statuses=indexed), scorer, before, unkeyed_only=True
+            )
         if brute:
             candidates += _brute(store, replace(flt, statuses=brute), scorer, before)
     heapq.heapify(candidates)
@@ -496,8 +573,7 @@ def _stream_status(indexed: tuple[str, ...]) -> str | None:
     return indexed[0] if indexed and len(indexed) < len(INDEXED_STATUSES) else None
 
 
-def _allowed(flt: InboxFilter, scorer: _Scorer, key: int,
-             before: Mapping[int, int] | None) -> bool:
+def _allowed(flt: InboxFilter, scorer: _Scorer, key: int, before: Mapping[int, int] | None) -> bool:
     info = scorer.info(key)
     if info is None:
         return False
@@ -514,8 +590,13 @@ def _allowed(flt: InboxFilter, scorer: _Scorer, key: int,
     return flt.pinned is None or bool(flt.pinned) == static["pinned"]
 
 
-def _open_streams(index: TriageIndex, read: StreamReader, flt: InboxFilter, scorer: _Scorer,
-                  before: Mapping[int, int] | None) -> list[tuple]:
+def _open_streams(
+    index: TriageIndex,
+    read: StreamReader,
+    flt: InboxFilter,
+    scorer: _Scorer,
+    before: Mapping[int, int] | None,
+) -> list[tuple]:
     """The streams' first entries as a heap of (-bound, created_at, id, seq, stream)."""
     now = scorer.now
     heads: list[tuple] = []
@@ -539,8 +620,9 @@ def _open_streams(index: TriageIndex, read: StreamReader, flt: InboxFilter, scor
     return heads
 
 
-def _merge(read: StreamReader, scorer: _Scorer, candidates: list[tuple],
-           heads: list[tuple]) -> Iterator[Ranked]:
+def _merge(
+    read: StreamReader, scorer: _Scorer, candidates: list[tuple], heads: list[tuple]
+) -> Iterator[Ranked]:
     """The threshold merge: emit a candidate once no unread head can beat it."""
     push, pop = heapq.heappush, heapq.heappop
     while candidates or heads:
@@ -554,17 +636,23 @@ def _merge(read: StreamReader, scorer: _Scorer, candidates: list[tuple],
         push(candidates, (-score, t, item_id, account_id, in_gap, closed))
         item = stream.next(read)
         if item is not None:
-            push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], id(stream),
-                         stream))
+            push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], id(stream), stream))
 
 
-def _brute(store: Store, flt: InboxFilter, scorer: _Scorer, before: Mapping[int, int] | None,
-           *, unkeyed_only: bool = False) -> list[tuple]:
+def _brute(
+    store: Store,
+    flt: InboxFilter,
+    scorer: _Scorer,
+    before: Mapping[int, int] | None,
+    *,
+    unkeyed_only: bool = False,
+) -> list[tuple]:
     """Score every matching row in memory (snoozed/done items, searches, unkeyed items)."""
     out = []
     settings = scorer.settings
     for item_id, account_id, kind, pinned, text, created in store.triage.scoring_rows(
-            flt, unkeyed_only=unkeyed_only):
+        flt, unkeyed_only=unkeyed_only
+    ):
         if before is not None and created >= before.get(account_id, -_MAX_T):
             continue
         key = key_for(settings, account_id, kind, pinned, text)
@@ -575,18 +663,32 @@ def _brute(store: Store, flt: InboxFilter, scorer: _Scorer, before: Mapping[int,
     return out
 
 
-def triage_ids(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
-               limit: int | None = 100, offset: int = 0, *,
-               before: Mapping[int, int] | None = None,
-               gaps: Sequence[Gap] | None = None) -> list[int]:
+def triage_ids(
+    store: Store,
+    flt: InboxFilter | None,
+    settings: Settings | None,
+    now: int,
+    limit: int | None = 100,
+    offset: int = 0,
+    *,
+    before: Mapping[int, int] | None = None,
+    gaps: Sequence[Gap] | None = None,
+) -> list[int]:
     """Ids in triage order (``limit`` None: all of them)."""
     return [r.id for r in _slice(store, flt, settings, now, limit, offset, before, gaps)]
 
 
-def triage_ranked(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
-                  limit: int | None = 100, offset: int = 0, *,
-                  before: Mapping[int, int] | None = None,
-                  gaps: Sequence[Gap] | None = None) -> list[Ranked]:
+def triage_ranked(
+    store: Store,
+    flt: InboxFilter | None,
+    settings: Settings | None,
+    now: int,
+    limit: int | None = 100,
+    offset: int = 0,
+    *,
+    before: Mapping[int, int] | None = None,
+    gaps: Sequence[Gap] | None = None,
+) -> list[Ranked]:
     return _slice(store, flt, settings, now, limit, offset, before, gaps)
 
 
@@ -602,10 +704,17 @@ def _slice(store, flt, settings, now, limit, offset, before, gaps) -> list[Ranke
     return out
 
 
-def triage_rows(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int,
-                limit: int | None = 100, offset: int = 0, *,
-                before: Mapping[int, int] | None = None,
-                gaps: Sequence[Gap] | None = None) -> list[RankedRow]:
+def triage_rows(
+    store: Store,
+    flt: InboxFilter | None,
+    settings: Settings | None,
+    now: int,
+    limit: int | None = 100,
+    offset: int = 0,
+    *,
+    before: Mapping[int, int] | None = None,
+    gaps: Sequence[Gap] | None = None,
+) -> list[RankedRow]:
     """Store rows in triage order, each with ``score``, ``in_gap``, ``unanswerable``,
     ``target_s``, ``deadline_at`` and ``window_closes_at`` added."""
     settings = settings or Settings()
@@ -623,8 +732,9 @@ def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list
         if row is None:  # deleted meanwhile
             continue
         ranked_row: RankedRow = row  # type: ignore[assignment]  (the fields are added here)
-        ranked_row["target_s"] = settings.target_s(row["tier"], row["client_id"],
-                                                   targets.get(row["client_id"]))
+        ranked_row["target_s"] = settings.target_s(
+            row["tier"], row["client_id"], targets.get(row["client_id"])
+        )
         ranked_row["score"] = round(r.score, 4)
         ranked_row["in_gap"] = r.in_gap
         ranked_row["unanswerable"] = r.unanswerable
@@ -634,14 +744,21 @@ def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list
     return out
 
 
-def iter_rows(store: Store, flt: InboxFilter | None, settings: Settings | None, now: int, *,
-              limit: int | None = None, before: Mapping[int, int] | None = None,
-              batch: int = 500) -> Iterator[RankedRow]:
+def iter_rows(
+    store: Store,
+    flt: InboxFilter | None,
+    settings: Settings | None,
+    now: int,
+    *,
+    limit: int | None = None,
+    before: Mapping[int, int] | None = None,
+    batch: int = 500,
+) -> Iterator[RankedRow]:
     """Decorated rows in triage order, fetched by id in batches (``list --limit 0``)."""
     settings = settings or Settings()
     ranked: Iterator[Ranked] = iter_triage(store, flt, settings, now, before=before)
     if limit is not None:
-        ranked = (r for _, r in zip(range(limit), ranked))
+        ranked = itertools.islice(ranked, limit)
     chunk: list[Ranked] = []
     for r in ranked:
         chunk.append(r)

@@ -11,8 +11,10 @@ Everything here is exact integer arithmetic on UTC epoch seconds: the working in
 each local day are built from the wall-clock ranges with :mod:`zoneinfo`, so nights,
 weekends and daylight-saving changes are walked, never approximated.
 """
+
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -52,12 +54,12 @@ def _zone(name: object) -> ZoneInfo:
     if name in (None, ""):
         return system_zone()
     if not isinstance(name, str):
-        raise SfogoError("config: [work] timezone must be a name like \"Europe/Rome\"")
+        raise SfogoError('config: [work] timezone must be a name like "Europe/Rome"')
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SfogoError(
-            f"config: [work] unknown time zone {name!r}: use an IANA name like \"Europe/Rome\""
+            f'config: [work] unknown time zone {name!r}: use an IANA name like "Europe/Rome"'
         ) from None
 
 
@@ -76,9 +78,7 @@ def _days(value: object) -> frozenset[int]:
         elif word in _LONG_DAYS:
             result.add(_LONG_DAYS.index(word))
         else:
-            raise SfogoError(
-                f"config: [work] unknown day {item!r}: use {', '.join(DAY_NAMES)}"
-            )
+            raise SfogoError(f"config: [work] unknown day {item!r}: use {', '.join(DAY_NAMES)}")
     return frozenset(result)
 
 
@@ -94,7 +94,7 @@ def parse_ranges(value: object) -> tuple[tuple[int, int], ...]:
     for item in value:
         m = _RANGE.match(str(item))
         if not m:
-            raise SfogoError(f"config: [work] bad hours {item!r}: write them as \"09:00-18:00\"")
+            raise SfogoError(f'config: [work] bad hours {item!r}: write them as "09:00-18:00"')
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60 or end <= start:
@@ -103,7 +103,7 @@ def parse_ranges(value: object) -> tuple[tuple[int, int], ...]:
             )
         ranges.append((start, end))
     ranges.sort()
-    for (_, end), (start, _) in zip(ranges, ranges[1:]):
+    for (_, end), (start, _) in itertools.pairwise(ranges):
         if start < end:
             raise SfogoError("config: [work] hours overlap: list each stretch once")
     return tuple(ranges)
@@ -168,8 +168,9 @@ class WorkHours:
             return []
         return [(self._at(day, s), self._at(day, e)) for s, e in self.ranges]
 
-    def intervals(self, start: int, *, horizon_days: int = HORIZON_DAYS
-                  ) -> Iterator[tuple[int, int]]:
+    def intervals(
+        self, start: int, *, horizon_days: int = HORIZON_DAYS
+    ) -> Iterator[tuple[int, int]]:
         """Working intervals from ``start`` on (the first one clipped to it)."""
         day = datetime.fromtimestamp(start, self.tz).date() - timedelta(days=1)
         for _ in range(horizon_days + 2):
@@ -195,7 +196,7 @@ class WorkHours:
 
     def describe(self) -> str:
         days = ", ".join(DAY_NAMES[d] for d in sorted(self.days))
-        hours = ", ".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}"
-                          for s, e in self.ranges)
+        hours = ", ".join(
+            f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in self.ranges
+        )
         return f"{days} {hours} {self.tz.key}"
-

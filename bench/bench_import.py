@@ -1,4 +1,5 @@
 """Import and open: JSON Lines in, and the cost of opening an up-to-date file."""
+
 from __future__ import annotations
 
 import statistics
@@ -9,8 +10,10 @@ import time
 from bench.harness import BenchEnv, metric
 
 # A fresh process opens the file and closes it: imports, the version check, WAL and pragmas.
-_OPEN = ("import sys, time; t = time.perf_counter(); from sfogo.inbox.store import Store; "
-         "Store(sys.argv[1]).close(); print(time.perf_counter() - t)")
+_OPEN = (
+    "import sys, time; t = time.perf_counter(); from sfogo.inbox.store import Store; "
+    "Store(sys.argv[1]).close(); print(time.perf_counter() - t)"
+)
 
 
 def _exported(env: BenchEnv):
@@ -47,7 +50,8 @@ def open_up_to_date_ms(env: BenchEnv) -> float:
     path = env.sized_db
     samples = []
     for _ in range(22):
-        done = subprocess.run([sys.executable, "-c", _OPEN, str(path)],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _OPEN, str(path)], capture_output=True, text=True, check=True
+        )
         samples.append(float(done.stdout) * 1000)
     return statistics.median(samples[1:])  # the first warms the page cache

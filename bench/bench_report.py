@@ -4,6 +4,7 @@ Each metric is the median wall time of ``sfogo …`` in a fresh process on a pri
 the sized demo whose triage keys were computed beforehand (the one-time cost after a bulk
 load is ``triage_keys_s``, measured in bench_triage). Targets at --size 1000000: under 3 s.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,8 +36,7 @@ def _prepared(env: BenchEnv) -> Path:
 def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 3) -> float:
     """Median wall time of ``sfogo --db FILE ARGS`` (after one warm-up run)."""
     path = _prepared(env)
-    return cli_seconds(path, env.workdir / "report-config.toml", *args, repeat=repeat,
-                       now=env.now)
+    return cli_seconds(path, env.workdir / "report-config.toml", *args, repeat=repeat, now=env.now)
 
 
 @metric("plan_cli_s", unit="s")
@@ -50,8 +50,9 @@ def report_html_s(env: BenchEnv) -> float:
     """``sfogo report`` for the VIP hotel over the demo's two weeks, as HTML to a file
     (with the plan's ETA for its backlog)."""
     out = env.workdir / "report.html"
-    seconds = _cli_seconds(env, "report", HOTEL, "--since", "14d", "--format", "html",
-                           "-o", str(out))
+    seconds = _cli_seconds(
+        env, "report", HOTEL, "--since", "14d", "--format", "html", "-o", str(out)
+    )
     if "<svg" not in out.read_text(encoding="utf-8"):
         raise RuntimeError("the report has no chart")
     return seconds

@@ -1,4 +1,5 @@
 """The store: building the demo, the file's size, and the default inbox's first page."""
+
 from __future__ import annotations
 
 import time

@@ -6,6 +6,7 @@ divides the sync's time by the time to write the very same items straight into a
 store the way sync commits them (one transaction per page with the account's cursor), so
 it measures what the network, parsing and mapping add on top of storing.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,9 +29,16 @@ _RESULTS: dict[int, dict] = {}
 
 def _accounts(store, url: str, handles: list[str], now: int) -> list:
     store.clients.add("Bench", "normal", now=now)
-    return [store.accounts.add("Bench", "mastodon", handle,
-                               settings={"url": url, "token_env": f"BENCH_TOKEN_{n}"}, now=now)
-            for n, handle in enumerate(handles)]
+    return [
+        store.accounts.add(
+            "Bench",
+            "mastodon",
+            handle,
+            settings={"url": url, "token_env": f"BENCH_TOKEN_{n}"},
+            now=now,
+        )
+        for n, handle in enumerate(handles)
+    ]
 
 
 def _pages(source: Path) -> list[tuple[int, list]]:
@@ -45,14 +53,28 @@ def _pages(source: Path) -> list[tuple[int, list]]:
             rows = src.conn.execute(
                 "SELECT external_id, kind, created_at, text, author_name, author_handle, url,"
                 " thread_ref, parent_ref, outgoing, status FROM interactions"
-                " WHERE account_id = ? ORDER BY id", (account.id,)).fetchall()
-            items = [Interaction(account_id=account.id, external_id=r[0], kind=r[1],
-                                 created_at=r[2], text=r[3], author_name=r[4],
-                                 author_handle=r[5], url=r[6], thread_ref=r[7],
-                                 parent_ref=r[8], outgoing=bool(r[9]), status=r[10])
-                     for r in rows]
+                " WHERE account_id = ? ORDER BY id",
+                (account.id,),
+            ).fetchall()
+            items = [
+                Interaction(
+                    account_id=account.id,
+                    external_id=r[0],
+                    kind=r[1],
+                    created_at=r[2],
+                    text=r[3],
+                    author_name=r[4],
+                    author_handle=r[5],
+                    url=r[6],
+                    thread_ref=r[7],
+                    parent_ref=r[8],
+                    outgoing=bool(r[9]),
+                    status=r[10],
+                )
+                for r in rows
+            ]
             for start in range(0, len(items), PER_PAGE):
-                pages.append((account.id, items[start:start + PER_PAGE]))
+                pages.append((account.id, items[start : start + PER_PAGE]))
     finally:
         src.close()
     return pages
@@ -85,10 +107,14 @@ def _sync(env: BenchEnv, info: dict) -> tuple[float, Path]:
     store = Store(path)
     try:
         _accounts(store, info["url"], info["handles"], env.now)
-        syncer = Syncer(store, clock=ShiftedClock(env.now), config={},
-                        config_path=env.workdir / "config.toml",
-                        env={f"BENCH_TOKEN_{n}": t for n, t in enumerate(info["tokens"])},
-                        send_replies=False)
+        syncer = Syncer(
+            store,
+            clock=ShiftedClock(env.now),
+            config={},
+            config_path=env.workdir / "config.toml",
+            env={f"BENCH_TOKEN_{n}": t for n, t in enumerate(info["tokens"])},
+            send_replies=False,
+        )
         begin = time.perf_counter()
         results = asyncio.run(syncer.run_once())
         seconds = time.perf_counter() - begin
@@ -108,10 +134,24 @@ def _measure(env: BenchEnv) -> dict:
     import httpcore  # noqa: F401  (first-use imports are not part of the throughput)
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "sfogo.tui.demo.live", "serve", "--accounts", str(ACCOUNTS),
-         "--pages", str(PAGES), "--per-page", str(PER_PAGE)], cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "sfogo.tui.demo.live",
+            "serve",
+            "--accounts",
+            str(ACCOUNTS),
+            "--pages",
+            str(PAGES),
+            "--per-page",
+            str(PER_PAGE),
+        ],
+        cwd=ROOT,
         env={**os.environ, "SFOGO_NOW": str(env.now)},  # the server's clock is the run's
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         info = json.loads(server.stdout.readline())
         runs = [_sync(env, info) for _ in range(2)]
@@ -121,8 +161,11 @@ def _measure(env: BenchEnv) -> dict:
     sync_s = min(seconds for seconds, _ in runs)
     pages = _pages(runs[0][1])
     straight_s = min(_straight_write(env, pages, info["handles"]) for _ in range(2))
-    _RESULTS[id(env)] = {"items": ACCOUNTS * PAGES * PER_PAGE, "sync_s": sync_s,
-                         "straight_s": straight_s}
+    _RESULTS[id(env)] = {
+        "items": ACCOUNTS * PAGES * PER_PAGE,
+        "sync_s": sync_s,
+        "straight_s": straight_s,
+    }
     return _RESULTS[id(env)]
 
 

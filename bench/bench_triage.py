@@ -6,6 +6,7 @@ key once, as after the config's keyword lists change (the keys are then set back
 defaults the other metrics use, untimed). The other metrics measure the steady state a
 manager sees.
 """
+
 from __future__ import annotations
 
 import time
@@ -58,8 +59,7 @@ def triage_first_page_ms(env: BenchEnv) -> float:
         rows = triage_rows(store, InboxFilter(), settings, env.now, limit=100)
         if len(rows) < 100:
             raise RuntimeError("the sized demo has fewer than 100 open items")
-        return median_ms(lambda: triage_rows(store, InboxFilter(), settings, env.now,
-                                             limit=100))
+        return median_ms(lambda: triage_rows(store, InboxFilter(), settings, env.now, limit=100))
     finally:
         store.close()
 
@@ -67,8 +67,7 @@ def triage_first_page_ms(env: BenchEnv) -> float:
 def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 5) -> float:
     """Median wall time of ``sfogo --db FILE ARGS`` in a fresh process."""
     path, _ = _prepared(env)
-    return cli_seconds(path, env.workdir / "no-config.toml", *args, repeat=repeat,
-                       now=env.now)
+    return cli_seconds(path, env.workdir / "no-config.toml", *args, repeat=repeat, now=env.now)
 
 
 @metric("next_cli_s", unit="s")

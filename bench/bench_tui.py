@@ -28,6 +28,7 @@ detail pane, workers). Each metric is the median. Textual paints at most 60 fram
 second, so a key waits 0–17 ms for its frame: ~8 ms of every figure is that wait.
 Peak memory is the process's maximum resident set size after all of that (``ru_maxrss``).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CURSOR_KEYS = 200
 PAGE_KEYS = 60
 VIEW_ROUNDS = 4
-SEARCH_WORDS = ("rimborso", "room", "refund", "parcheggio", "terrace", "dashboard", "marco",
-                "invoice", "crash", "booking", "fattura", "grazie")
+SEARCH_WORDS = (
+    "rimborso",
+    "room",
+    "refund",
+    "parcheggio",
+    "terrace",
+    "dashboard",
+    "marco",
+    "invoice",
+    "crash",
+    "booking",
+    "fattura",
+    "grazie",
+)
 
 
 def _clock(now: int):
@@ -157,25 +170,31 @@ def _keys_child(db_path: str, now: int) -> None:
                 up = inbox.cursor > 0 and rng.random() < 0.3
                 target = inbox.cursor - 1 if up else inbox.cursor + 1
                 key = "k" if up else "j"
-                cursor.append(await press(pilot, key, key,
-                                          lambda t=target: inbox.cursor == t))
+                cursor.append(await press(pilot, key, key, lambda t=target: inbox.cursor == t))
             out["cursor_ms"] = statistics.median(cursor)
 
             pages = []
             for _ in range(PAGE_KEYS):
                 target = min(len(inbox.ids) - 1, inbox.cursor + inbox._page_height())
-                pages.append(await press(pilot, "pagedown", None,
-                                         lambda t=target: inbox.cursor == t))
+                pages.append(
+                    await press(pilot, "pagedown", None, lambda t=target: inbox.cursor == t)
+                )
             out["pagedown_ms"] = statistics.median(pages)
 
             views = []
             for _ in range(VIEW_ROUNDS):
                 for number in (2, 3, 4, 5, 1):
                     version = inbox.ids_version
-                    views.append(await press(
-                        pilot, str(number), str(number),
-                        lambda n=number, v=version: screen.view_index == n - 1
-                        and inbox.painted_version > v))
+                    views.append(
+                        await press(
+                            pilot,
+                            str(number),
+                            str(number),
+                            lambda n=number, v=version: (
+                                screen.view_index == n - 1 and inbox.painted_version > v
+                            ),
+                        )
+                    )
             out["filter_ms"] = statistics.median(views)
 
             bar = screen.query_one(SearchBar)
@@ -189,10 +208,16 @@ def _keys_child(db_path: str, now: int) -> None:
                 await settle(pilot)
                 version = inbox.ids_version
                 last = word[-1]
-                searches.append(await press(
-                    pilot, last, last,
-                    lambda w=word, v=version: screen.search.text == w
-                    and inbox.painted_version > v))
+                searches.append(
+                    await press(
+                        pilot,
+                        last,
+                        last,
+                        lambda w=word, v=version: (
+                            screen.search.text == w and inbox.painted_version > v
+                        ),
+                    )
+                )
             out["search_ms"] = statistics.median(searches)
             out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             return out
@@ -203,10 +228,16 @@ def _keys_child(db_path: str, now: int) -> None:
 
 def _run_child(func: str, db_path: Path, now: int) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c",
-         f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_tui import {func};"
-         f" {func}({str(db_path)!r}, {now})"],
-        capture_output=True, text=True, timeout=900, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.bench_tui import {func};"
+            f" {func}({str(db_path)!r}, {now})",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
     )
     if out.returncode != 0:
         raise RuntimeError(f"the app failed: {out.stderr.strip().splitlines()[-1:]}")

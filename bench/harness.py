@@ -11,6 +11,7 @@ A benchmark module is ``bench/bench_<topic>.py``; each metric is a function of o
 ``python bench/run.py`` imports every module, runs the selected metrics in module order and
 prints one JSON object per line.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -177,10 +178,16 @@ class BenchEnv:
         tmp = self._cache.with_suffix(".tmp")
         shutil.copyfile(path, tmp)
         tmp.replace(self._cache)
-        self._meta.write_text(json.dumps(
-            {"size": self.size, "seed": self.seed, "now": self.now,
-             "fingerprint": self._fingerprint}
-        ))
+        self._meta.write_text(
+            json.dumps(
+                {
+                    "size": self.size,
+                    "seed": self.seed,
+                    "now": self.now,
+                    "fingerprint": self._fingerprint,
+                }
+            )
+        )
 
     def scratch_copy(self, source: Path | None = None) -> Path:
         """A private copy of ``source`` (default: ``sized_db``) that a metric may write to."""
@@ -208,8 +215,8 @@ class BenchEnv:
 
 def build_demo_file(path: Path, *, size: int, now: int, seed: int = 0) -> dict:
     """Build a demo of ``size`` items into the new file ``path``; return the demo summary."""
-    from sfogo.tui.demo.build import build_demo
     from sfogo.inbox.store import Store
+    from sfogo.tui.demo.build import build_demo
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

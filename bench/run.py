@@ -3,6 +3,7 @@
 Prints one JSON object per line, ``{"metric", "value", "unit", "size"}``; a metric that
 raises prints ``"error"`` instead of ``"value"`` and the run goes on.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,13 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     from sfogo.tui.demo.build import DEFAULT_SIZE
 
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=DEFAULT_SIZE,
-                        help=f"items in the sized demo (default {DEFAULT_SIZE})")
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=DEFAULT_SIZE,
+        help=f"items in the sized demo (default {DEFAULT_SIZE})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="demo seed (default 0)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these metrics")
     parser.add_argument("--list", action="store_true", help="list the metrics and exit")
-    parser.add_argument("--traceback", action="store_true",
-                        help="also print a failing metric's traceback to stderr")
+    parser.add_argument(
+        "--traceback", action="store_true", help="also print a failing metric's traceback to stderr"
+    )
     args = parser.parse_args(argv)
     if args.size < 0:
         parser.error("--size must be zero or more")
@@ -69,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         unknown = [n for n in args.only if n not in METRICS]
         if unknown:
-            print(f"bench/run.py: unknown metric {unknown[0]!r}: --list shows them",
-                  file=sys.stderr)
+            print(
+                f"bench/run.py: unknown metric {unknown[0]!r}: --list shows them", file=sys.stderr
+            )
             for failure in failures:  # perhaps it lives in a module that did not import
                 print(f"bench/run.py: {failure['metric']}: {failure['error']}", file=sys.stderr)
             return 2
@@ -87,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:
                 if args.traceback:
                     traceback.print_exc()
-                _emit({"metric": m.name, "error": _error_text(exc), "unit": m.unit,
-                       "size": args.size})
+                _emit(
+                    {"metric": m.name, "error": _error_text(exc), "unit": m.unit, "size": args.size}
+                )
                 continue
-            _emit({"metric": m.name, "value": _round(value), "unit": m.unit,
-                   "size": args.size})
+            _emit({"metric": m.name, "value": _round(value), "unit": m.unit, "size": args.size})
     finally:
         env.close()
     return 0

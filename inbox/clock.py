@@ -6,6 +6,7 @@ clock by itself. :class:`SystemClock` is the only place that reads it. Tests han
 :class:`ManualClock` (in-process) or set ``SFOGO_NOW`` (a child process), so nothing passes
 only in the week it was written.
 """
+
 from __future__ import annotations
 
 import os
@@ -99,6 +100,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> Clock:
         try:
             start = parse_iso(raw)
         except ValueError:
-            raise SfogoError(f"{NOW_ENV}={raw!r} is not a time: use ISO 8601 or epoch "
-                             "seconds, or unset it") from None
+            raise SfogoError(
+                f"{NOW_ENV}={raw!r} is not a time: use ISO 8601 or epoch seconds, or unset it"
+            ) from None
     return ShiftedClock(start)

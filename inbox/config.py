@@ -5,6 +5,7 @@ app, ``[accounts."HANDLE"]`` credentials in the channels) and supplies its own d
 a missing file means "all defaults". A file that holds secrets is written mode 0600, and
 reading a world- or group-readable one that holds secrets warns once.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,10 +18,17 @@ from .errors import SfogoError
 
 # Every top-level table some layer reads; anything else is a typo ("[triag]") and is refused.
 KNOWN_TABLES = (
-    "triage", "tiers", "kinds", "windows", "keywords",  # backlog/settings.py
-    "work", "effort", "plan",                            # backlog/plan.py, workhours.py
-    "views", "keys",                                     # tui/views.py, tui/keymap.py
-    "accounts",                                          # inbox/credentials.py
+    "triage",
+    "tiers",
+    "kinds",
+    "windows",
+    "keywords",  # backlog/settings.py
+    "work",
+    "effort",
+    "plan",  # backlog/plan.py, workhours.py
+    "views",
+    "keys",  # tui/views.py, tui/keymap.py
+    "accounts",  # inbox/credentials.py
 )
 
 # Keys whose values are secrets wherever they appear in the file.
@@ -69,13 +77,13 @@ def load(path: str | os.PathLike | None = None, *, warn=None) -> dict:
         raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
     unknown = [name for name in data if name not in KNOWN_TABLES]
     if unknown:
-        raise SfogoError(f"{file}: unknown table [{unknown[0]}]; the tables are "
-                         f"{', '.join(KNOWN_TABLES)}")
+        raise SfogoError(
+            f"{file}: unknown table [{unknown[0]}]; the tables are {', '.join(KNOWN_TABLES)}"
+        )
     if _has_secrets(data):
         mode = file.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
-            message = (f"warning: {file} holds secrets and others can read it: "
-                       f"run chmod 600 {file}")
+            message = f"warning: {file} holds secrets and others can read it: run chmod 600 {file}"
             (warn or (lambda m: print(m, file=sys.stderr)))(message)
     return data
 

@@ -12,6 +12,7 @@ Sessions (Bluesky's access and refresh JWTs) live in memory for the process and 
 ``sfogo sync --once`` every few minutes does not log in every time (createSession allows
 about 30 logins per 5 minutes and a few hundred a day).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,13 @@ def _keyring_secret(name: str) -> str:
         return ""
 
 
-def resolve(account: Account, config: dict | None = None, *,
-            env: dict | None = None, session_dir: Path | None = None) -> Secrets:
+def resolve(
+    account: Account,
+    config: dict | None = None,
+    *,
+    env: dict | None = None,
+    session_dir: Path | None = None,
+) -> Secrets:
     """The account's secrets (possibly empty: the connector then reports 'auth')."""
     env = os.environ if env is None else env
     found: dict[str, str] = {}
@@ -78,12 +84,22 @@ def resolve(account: Account, config: dict | None = None, *,
         secret = _keyring_secret(account_key(account))
         if secret:
             found["token"] = secret
-    extra = {k: v for k, v in table.items()
-             if k not in ("token", "password") and isinstance(v, (str, int))}
-    session = SessionFile(session_dir, account_key(account)) if session_dir else MemorySession(
-        account_key(account))
-    return Secrets(token=found.get("token", ""), password=found.get("password", ""),
-                   extra=extra, session=session)
+    extra = {
+        k: v
+        for k, v in table.items()
+        if k not in ("token", "password") and isinstance(v, (str, int))
+    }
+    session = (
+        SessionFile(session_dir, account_key(account))
+        if session_dir
+        else MemorySession(account_key(account))
+    )
+    return Secrets(
+        token=found.get("token", ""),
+        password=found.get("password", ""),
+        extra=extra,
+        session=session,
+    )
 
 
 def missing_hint(account: Account) -> str:

@@ -5,6 +5,7 @@ share one), flushed to disk, then renamed over the target in one step. Readers s
 file or the new one, never a torn one; a failure leaves the old file and no temporary.
 Files are created mode 0600: they hold credentials or clients' conversations.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
 
 def _sync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` survive a power cut (where the system allows it)."""
@@ -30,8 +32,13 @@ def _sync_folder(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_write(path: str | os.PathLike, *, binary: bool = False, encoding: str = "utf-8",
-                 newline: str | None = None) -> Iterator[IO]:
+def atomic_write(
+    path: str | os.PathLike,
+    *,
+    binary: bool = False,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> Iterator[IO]:
     """Open a private file that replaces ``path`` when the block ends without an error.
 
     ``newline=""`` is what the csv module wants. Raises OSError when the folder is missing
@@ -43,8 +50,12 @@ def atomic_write(path: str | os.PathLike, *, binary: bool = False, encoding: str
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else encoding,
-                       newline=None if binary else newline) as handle:
+        with os.fdopen(
+            fd,
+            "wb" if binary else "w",
+            encoding=None if binary else encoding,
+            newline=None if binary else newline,
+        ) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

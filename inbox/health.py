@@ -11,6 +11,7 @@ the jitter is derived from the account and the failure count, so every process c
 same next attempt. Auth and blocked failures need a person, so they wait at least an
 interval too.
 """
+
 from __future__ import annotations
 
 import random
@@ -63,15 +64,24 @@ class AccountHealth:
 
     def rate_limited(self, now: int) -> bool:
         """Inside a rate limit the platform set: not to be asked, even by ``--once``."""
-        return (self.last_outcome == "rate_limited" and self.retry_at is not None
-                and self.retry_at > now)
+        return (
+            self.last_outcome == "rate_limited"
+            and self.retry_at is not None
+            and self.retry_at > now
+        )
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def next_attempt(account_id: int, outcome: str | None, ended_at: int | None,
-                 failures: int, retry_at: int | None, interval: int) -> int | None:
+def next_attempt(
+    account_id: int,
+    outcome: str | None,
+    ended_at: int | None,
+    failures: int,
+    retry_at: int | None,
+    interval: int,
+) -> int | None:
     """When an account whose last run ended so may be asked again (None: now)."""
     if outcome is None or ended_at is None:
         return None
@@ -86,21 +96,29 @@ def next_attempt(account_id: int, outcome: str | None, ended_at: int | None,
     return max(due, retry_at) if retry_at is not None else due  # a maintenance Retry-After
 
 
-def account_health(store: Store, *, now: int, interval: int = DEFAULT_INTERVAL_S,
-                   account_ids: list[int] | None = None) -> list[AccountHealth]:
+def account_health(
+    store: Store,
+    *,
+    now: int,
+    interval: int = DEFAULT_INTERVAL_S,
+    account_ids: list[int] | None = None,
+) -> list[AccountHealth]:
     """Every syncable account's state (accounts of the 'import' channel have none)."""
-    owners = sorted((o for o in store.accounts.owners() if o.channel != "import"),
-                    key=lambda o: o.account_id)
+    owners = sorted(
+        (o for o in store.accounts.owners() if o.channel != "import"), key=lambda o: o.account_id
+    )
     waiting = store.outbox.waiting_counts()
     result = []
     for owner in owners:
         account_id = owner.account_id
         if account_ids is not None and account_id not in account_ids:
             continue
-        health = AccountHealth(account_id, owner.label, owner.channel, owner.handle,
-                               owner.client, state="never synced")
-        health.queued_replies = (waiting.get((account_id, "queued"), 0)
-                                 + waiting.get((account_id, "sending"), 0))
+        health = AccountHealth(
+            account_id, owner.label, owner.channel, owner.handle, owner.client, state="never synced"
+        )
+        health.queued_replies = waiting.get((account_id, "queued"), 0) + waiting.get(
+            (account_id, "sending"), 0
+        )
         health.held_replies = waiting.get((account_id, "held"), 0)
         last = store.runs.last(account_id)
         if last is not None:
@@ -114,12 +132,18 @@ def account_health(store: Store, *, now: int, interval: int = DEFAULT_INTERVAL_S
                 ok = store.runs.last_ok(account_id)
                 ok_id, ok_started = ok if ok else (0, -1)
                 health.failures, health.gap_since = store.runs.failures_after(
-                    account_id, (ok_started, ok_id))
+                    account_id, (ok_started, ok_id)
+                )
                 health.retry_at = retry_at
-            health.state = ("ok" if outcome == "ok" else
-                            "rate_limited" if outcome == "rate_limited" and retry_at
-                            and retry_at > now else "failing")
-            health.next_attempt_at = next_attempt(account_id, outcome, health.last_ended_at,
-                                                  health.failures, retry_at, interval)
+            health.state = (
+                "ok"
+                if outcome == "ok"
+                else "rate_limited"
+                if outcome == "rate_limited" and retry_at and retry_at > now
+                else "failing"
+            )
+            health.next_attempt_at = next_attempt(
+                account_id, outcome, health.last_ended_at, health.failures, retry_at, interval
+            )
         result.append(health)
     return result

@@ -6,9 +6,11 @@ keyed by (account, external id), so importing the same file twice changes nothin
 export line carries its client and account, so an export imports back into an empty file.
 Exports stream row by row and never contain account settings (no secrets, no cursors).
 """
+
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -24,9 +26,28 @@ from .text import html_to_text, sanitize
 
 # Field order of an exported line (and the CSV header); import accepts these plus "html".
 EXPORT_FIELDS = (
-    "client", "tier", "target_s", "channel", "account", "account_name", "id", "kind",
-    "created_at", "fetched_at", "author_name", "author_handle", "text", "url", "thread",
-    "parent", "outgoing", "status", "handled_at", "snoozed_until", "pinned", "tags",
+    "client",
+    "tier",
+    "target_s",
+    "channel",
+    "account",
+    "account_name",
+    "id",
+    "kind",
+    "created_at",
+    "fetched_at",
+    "author_name",
+    "author_handle",
+    "text",
+    "url",
+    "thread",
+    "parent",
+    "outgoing",
+    "status",
+    "handled_at",
+    "snoozed_until",
+    "pinned",
+    "tags",
 )
 IMPORT_FIELDS = frozenset(EXPORT_FIELDS) | {"html"}
 DEFAULT_CHANNEL = "import"
@@ -80,7 +101,9 @@ def _time(obj: dict, name: str) -> int | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise LineError(f"{name}: not an ISO 8601 time (write it as text, like 2026-11-27T09:30:00Z)")
+        raise LineError(
+            f"{name}: not an ISO 8601 time (write it as text, like 2026-11-27T09:30:00Z)"
+        )
     try:
         return when.parse_iso(value)
     except (ValueError, OverflowError, OSError):
@@ -111,7 +134,9 @@ def parse_line(obj: object) -> _Line:
         raise LineError("not a JSON object")
     unknown = [k for k in obj if k not in IMPORT_FIELDS and not str(k).startswith("_")]
     if unknown:
-        raise LineError(f"unknown field {str(unknown[0])[:40]!r} (fields starting with _ are ignored)")
+        raise LineError(
+            f"unknown field {str(unknown[0])[:40]!r} (fields starting with _ are ignored)"
+        )
     external_id = _string(obj, "id")
     if not external_id:
         raise LineError("id: missing (the item's id on its platform, unique per account)")
@@ -145,22 +170,37 @@ def parse_line(obj: object) -> _Line:
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise LineError("tags: must be a list of strings")
     target_s = obj.get("target_s")
-    if target_s is not None and (isinstance(target_s, bool) or not isinstance(target_s, int)
-                                 or target_s <= 0):
+    if target_s is not None and (
+        isinstance(target_s, bool) or not isinstance(target_s, int) or target_s <= 0
+    ):
         raise LineError("target_s: must be a whole number of seconds above zero")
     item = Interaction(
-        account_id=0, external_id=external_id, kind=kind, created_at=created_at, text=text,
-        author_name=_string(obj, "author_name"), author_handle=_string(obj, "author_handle"),
-        url=url, thread_ref=_string(obj, "thread"), parent_ref=_string(obj, "parent"),
-        outgoing=_flag(obj, "outgoing"), fetched_at=_time(obj, "fetched_at"), status=status,
-        snoozed_until=snoozed_until, handled_at=_time(obj, "handled_at"),
+        account_id=0,
+        external_id=external_id,
+        kind=kind,
+        created_at=created_at,
+        text=text,
+        author_name=_string(obj, "author_name"),
+        author_handle=_string(obj, "author_handle"),
+        url=url,
+        thread_ref=_string(obj, "thread"),
+        parent_ref=_string(obj, "parent"),
+        outgoing=_flag(obj, "outgoing"),
+        fetched_at=_time(obj, "fetched_at"),
+        status=status,
+        snoozed_until=snoozed_until,
+        handled_at=_time(obj, "handled_at"),
         pinned=_flag(obj, "pinned"),
         tags=[c for c in (sanitize(t, single_line=True).strip() for t in tags) if c],
     )
     return _Line(
-        client=_string(obj, "client"), tier=_choice(obj, "tier", TIERS, "normal"),
-        target_s=target_s, channel=_choice(obj, "channel", CHANNELS, DEFAULT_CHANNEL),
-        account=account, account_name=_string(obj, "account_name"), item=item,
+        client=_string(obj, "client"),
+        tier=_choice(obj, "tier", TIERS, "normal"),
+        target_s=target_s,
+        channel=_choice(obj, "channel", CHANNELS, DEFAULT_CHANNEL),
+        account=account,
+        account_name=_string(obj, "account_name"),
+        item=item,
     )
 
 
@@ -185,24 +225,30 @@ class _Accounts:
                 account = None
             if account is None:
                 if not line.client:
-                    raise LineError(f"client: missing (needed to create the account "
-                                    f"{line.channel}:{line.account})")
+                    raise LineError(
+                        f"client: missing (needed to create the account "
+                        f"{line.channel}:{line.account})"
+                    )
                 try:
                     owner = self.store.clients.get(line.client)
                 except NotFound:
-                    owner = self.store.clients.add(line.client, line.tier, line.target_s,
-                                                   now=self.now)
+                    owner = self.store.clients.add(
+                        line.client, line.tier, line.target_s, now=self.now
+                    )
                     self.result.created_clients.append(owner.name)
-                account = self.store.accounts.add(owner.id, line.channel, line.account,
-                                                  line.account_name, now=self.now)
+                account = self.store.accounts.add(
+                    owner.id, line.channel, line.account, line.account_name, now=self.now
+                )
                 self.result.created_accounts.append(f"{line.channel}:{line.account}")
                 self.known[key] = (account.id, owner.name)
             else:
                 self.known[key] = (account.id, self.store.clients.get(account.client_id).name)
         account_id, client = self.known[key]
         if line.client and line.client.casefold() != client.casefold():
-            raise LineError(f"client: the account {line.channel}:{line.account} belongs to "
-                            f"{client!r}, not {line.client!r}")
+            raise LineError(
+                f"client: the account {line.channel}:{line.account} belongs to "
+                f"{client!r}, not {line.client!r}"
+            )
         return account_id
 
 
@@ -234,7 +280,7 @@ def import_stream(store: Store, source: IO[bytes], *, now: int) -> ImportResult:
     accounts = _Accounts(store, result, now=now)
     lines = _numbered_lines(source)
     while True:
-        chunk = [pair for _, pair in zip(range(BATCH), lines)]
+        chunk = list(itertools.islice(lines, BATCH))
         if not chunk:
             return result
         # One transaction per batch: a batch's new clients, accounts and items land together.
@@ -248,7 +294,9 @@ def import_stream(store: Store, source: IO[bytes], *, now: int) -> ImportResult:
                     try:
                         decoded = json.loads(text.rstrip("\r\n"))
                     except json.JSONDecodeError as exc:
-                        raise LineError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+                        raise LineError(
+                            f"not valid JSON ({exc.msg} at column {exc.colno})"
+                        ) from None
                     line = parse_line(decoded)
                     line.item.account_id = accounts.resolve(line)
                 except (LineError, SfogoError) as exc:
@@ -269,7 +317,7 @@ def import_file(store: Store, path: str | Path, *, now: int) -> ImportResult:
 
         return import_stream(store, sys.stdin.buffer, now=now)
     try:
-        source = open(path, "rb")
+        source = open(path, "rb")  # noqa: SIM115 (closed by the with below)
     except FileNotFoundError:
         raise SfogoError(f"no file {str(path)!r} to import") from None
     except IsADirectoryError:
@@ -291,16 +339,28 @@ def export_records(store: Store) -> Iterator[dict]:
         client = clients[row["client_id"]]
         account = accounts[row["account_id"]]
         yield {
-            "client": client.name, "tier": client.tier, "target_s": client.target_s,
-            "channel": account.channel, "account": account.handle,
-            "account_name": account.display_name, "id": row["external_id"],
-            "kind": row["kind"], "created_at": row["created_at"],
-            "fetched_at": row["fetched_at"], "author_name": row["author_name"],
-            "author_handle": row["author_handle"], "text": row["text"], "url": row["url"],
-            "thread": row["thread_ref"], "parent": row["parent_ref"],
-            "outgoing": row["outgoing"], "status": row["status"],
-            "handled_at": row["handled_at"], "snoozed_until": row["snoozed_until"],
-            "pinned": row["pinned"], "tags": row["tags"],
+            "client": client.name,
+            "tier": client.tier,
+            "target_s": client.target_s,
+            "channel": account.channel,
+            "account": account.handle,
+            "account_name": account.display_name,
+            "id": row["external_id"],
+            "kind": row["kind"],
+            "created_at": row["created_at"],
+            "fetched_at": row["fetched_at"],
+            "author_name": row["author_name"],
+            "author_handle": row["author_handle"],
+            "text": row["text"],
+            "url": row["url"],
+            "thread": row["thread_ref"],
+            "parent": row["parent_ref"],
+            "outgoing": row["outgoing"],
+            "status": row["status"],
+            "handled_at": row["handled_at"],
+            "snoozed_until": row["snoozed_until"],
+            "pinned": row["pinned"],
+            "tags": row["tags"],
         }
 
 
@@ -335,8 +395,11 @@ def _csv_cell(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, list):
         value = ", ".join(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START) \
-            and not _PLAIN_HANDLE.match(value):
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_HANDLE.match(value)
+    ):
         return "'" + value
     return value
 
@@ -351,4 +414,3 @@ def export_csv(store: Store, out: IO[str]) -> int:
         writer.writerow([_csv_cell(record[name]) for name in EXPORT_FIELDS])
         count += 1
     return count
-

@@ -4,6 +4,7 @@ What ``sfogo db check``, ``sfogo db vacuum`` and ``sfogo db analyze`` run. VACUU
 ANALYZE go through sqlite-utils (``Database.vacuum``, ``Database.analyze``). The checks are
 PRAGMAs and an FTS5 command for which sqlite-utils has no call, so they are plain SQL.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -30,8 +31,12 @@ class Check:
 
 def _lines(messages: list[str]) -> tuple[str, ...]:
     # SQLite joins some findings with newlines ("*** in database main ***\nOn tree page …").
-    return tuple(line for message in messages for line in message.splitlines()
-                 if line.strip() and not line.startswith("*** in database"))
+    return tuple(
+        line
+        for message in messages
+        for line in message.splitlines()
+        if line.strip() and not line.startswith("*** in database")
+    )
 
 
 def _integrity(conn: sqlite3.Connection, quick: bool) -> Check:
@@ -51,14 +56,18 @@ def _foreign_keys(conn: sqlite3.Connection) -> Check:
         found = conn.execute("PRAGMA foreign_key_check").fetchall()
     except sqlite3.DatabaseError as exc:
         return Check("foreign keys", (str(exc),))
-    return Check("foreign keys", tuple(f"{table} row {rowid} refers to a missing {parent} row"
-                                       for table, rowid, parent, _ in found))
+    return Check(
+        "foreign keys",
+        tuple(
+            f"{table} row {rowid} refers to a missing {parent} row"
+            for table, rowid, parent, _ in found
+        ),
+    )
 
 
 def _search_index(conn: sqlite3.Connection) -> Check:
     """FTS5's own 'integrity-check' command: the index agrees with the rows it indexes."""
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
-                          (SEARCH_TABLE,)).fetchone()
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (SEARCH_TABLE,)).fetchone()
     if not exists:
         return Check("search index", (f"the {SEARCH_TABLE} table is missing",))
     try:

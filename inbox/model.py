@@ -3,6 +3,7 @@
 Times are UTC epoch seconds (int) everywhere below the user interface; conversion to local
 time happens only when something is shown to a person.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -78,8 +79,15 @@ TIER_TARGETS = {"vip": 2 * 3600, "high": 4 * 3600, "normal": 24 * 3600, "low": 7
 CHANNELS = tuple(c.value for c in Channel)
 # Short names for narrow screens and the health bar.
 CHANNEL_SHORT = {
-    "mastodon": "mast", "bluesky": "bsky", "facebook": "fb", "instagram": "ig", "x": "x",
-    "youtube": "yt", "wordpress": "wp", "email": "mail", "import": "imp",
+    "mastodon": "mast",
+    "bluesky": "bsky",
+    "facebook": "fb",
+    "instagram": "ig",
+    "x": "x",
+    "youtube": "yt",
+    "wordpress": "wp",
+    "email": "mail",
+    "import": "imp",
 }
 KINDS = tuple(k.value for k in Kind)
 STATUSES = tuple(s.value for s in Status)

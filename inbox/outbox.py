@@ -18,6 +18,7 @@ A reply is queued with a stable idempotency key (a UUID made at queue time). Sen
 Two senders (the watch loop and ``sfogo send``) never post the same reply: taking it is a
 compare-and-set on its state, and a reply another live process is sending is left alone.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,13 @@ def get_reply(store: Store, reply_id: int) -> ReplyRow:
     return store.outbox.get(reply_id)
 
 
-def list_replies(store: Store, *, states: tuple[str, ...] | None = None,
-                 account_id: int | None = None, since: int | None = None) -> list[ReplyRow]:
+def list_replies(
+    store: Store,
+    *,
+    states: tuple[str, ...] | None = None,
+    account_id: int | None = None,
+    since: int | None = None,
+) -> list[ReplyRow]:
     """Replies newest first; ``since`` keeps sent/dropped ones only if updated after it."""
     return store.outbox.replies(states=states, account_id=account_id, since=since)
 
@@ -63,18 +69,25 @@ def queue_reply(store: Store, item_id: int, text: str, *, now: int) -> int:
     """Queue ``text`` as a reply to item ``item_id``; return the reply's id."""
     row = store.items.get(item_id)
     if connector_class(row["channel"]) is None:
-        raise SfogoError(f"item {item_id} came from {str(row['channel'])!r}, which sfogo cannot "
-                         "reply to: answer it on its platform")
+        raise SfogoError(
+            f"item {item_id} came from {str(row['channel'])!r}, which sfogo cannot "
+            "reply to: answer it on its platform"
+        )
     return store.outbox.add(item_id, _clean(text), idempotency_key=uuid.uuid4().hex, now=now)
 
 
 def _allowed(store: Store, reply_id: int, allowed: tuple[str, ...], verb: str) -> ReplyRow:
     reply = get_reply(store, reply_id)
     if reply["state"] not in allowed:
-        hint = (" (it may already have reached the platform: the next send finds out)"
-                if reply["state"] == "sending" else "")
-        raise SfogoError(f"reply {reply_id} is {reply['state']}{hint}: only "
-                         f"{', '.join(allowed)} replies can be {verb}")
+        hint = (
+            " (it may already have reached the platform: the next send finds out)"
+            if reply["state"] == "sending"
+            else ""
+        )
+        raise SfogoError(
+            f"reply {reply_id} is {reply['state']}{hint}: only "
+            f"{', '.join(allowed)} replies can be {verb}"
+        )
     return reply
 
 
@@ -82,8 +95,13 @@ def edit_reply(store: Store, reply_id: int, text: str, *, now: int) -> ReplyRow:
     """New text for a reply not yet sent; it gets a new idempotency key (the old text was
     never accepted: queued, held and failed replies are known not to be on the platform)."""
     reply = _allowed(store, reply_id, EDITABLE, "edited")
-    store.outbox.edit(reply_id, expect=reply["state"], text=_clean(text),
-                      idempotency_key=uuid.uuid4().hex, now=now)
+    store.outbox.edit(
+        reply_id,
+        expect=reply["state"],
+        text=_clean(text),
+        idempotency_key=uuid.uuid4().hex,
+        now=now,
+    )
     return get_reply(store, reply_id)
 
 
@@ -128,7 +146,7 @@ def _taken_elsewhere(reason: str) -> bool:
     if not reason.startswith(prefix):
         return False
     try:
-        pid = int(reason[len(prefix):].split()[0])
+        pid = int(reason[len(prefix) :].split()[0])
     except (ValueError, IndexError):
         return False
     if pid == os.getpid():
@@ -142,35 +160,51 @@ def _taken_elsewhere(reason: str) -> bool:
     return True
 
 
-def _set(store: Store, reply_id: int, state: str, reason: str, now: int,
-         *, expect: str | None = None) -> bool:
-    return store.outbox.set_state(reply_id, state, sanitize(reason, single_line=True)[:300],
-                                  now=now, expect=expect)
+def _set(
+    store: Store, reply_id: int, state: str, reason: str, now: int, *, expect: str | None = None
+) -> bool:
+    return store.outbox.set_state(
+        reply_id, state, sanitize(reason, single_line=True)[:300], now=now, expect=expect
+    )
 
 
 def _take(store: Store, reply: ReplyRow, now: int) -> bool:
     """Mark the reply sending and count the attempt, committed before any request."""
-    return store.outbox.take(reply["id"], expect=reply["state"], attempts=reply["attempts"],
-                             reason=_sender_tag(), now=now)
+    return store.outbox.take(
+        reply["id"],
+        expect=reply["state"],
+        attempts=reply["attempts"],
+        reason=_sender_tag(),
+        now=now,
+    )
 
 
-def _mark_sent(store: Store, reply: ReplyRow, parent: ItemRow, external_id: str, now: int,
-               display_name: str) -> None:
+def _mark_sent(
+    store: Store, reply: ReplyRow, parent: ItemRow, external_id: str, now: int, display_name: str
+) -> None:
     """Sent, and stored in the thread as our own item, in one transaction."""
     outgoing = Interaction(
-        account_id=parent["account_id"], external_id=sanitize(external_id, single_line=True),
-        kind="dm" if parent["kind"] == "dm" else "reply", created_at=now, text=reply["text"],
-        author_name=display_name or parent["account"], author_handle=parent["account"],
+        account_id=parent["account_id"],
+        external_id=sanitize(external_id, single_line=True),
+        kind="dm" if parent["kind"] == "dm" else "reply",
+        created_at=now,
+        text=reply["text"],
+        author_name=display_name or parent["account"],
+        author_handle=parent["account"],
         thread_ref=parent["thread_ref"] or parent["external_id"],
-        parent_ref=parent["external_id"], outgoing=True, status="done", handled_at=now,
+        parent_ref=parent["external_id"],
+        outgoing=True,
+        status="done",
+        handled_at=now,
     )
     with store.transaction():
         store.outbox.mark_sent(reply["id"], outgoing.external_id, now=now)
         store.items.upsert([outgoing], now=now)
 
 
-async def send_account_replies(store: Store, connector: Channel, *, clock: Clock,
-                               blocked: str = "") -> SendSummary:
+async def send_account_replies(
+    store: Store, connector: Channel, *, clock: Clock, blocked: str = ""
+) -> SendSummary:
     """Send the account's queued replies (and settle those left ``sending``).
 
     ``blocked``: the account's last sync said it is blocked; replies are held with that.
@@ -190,16 +224,28 @@ async def send_account_replies(store: Store, connector: Channel, *, clock: Clock
         try:
             parent = store.items.get(reply["item_id"])
         except NotFound:
-            _set(store, reply["id"], "failed", "the item it answers is no longer in sfogo",
-                 clock.now())
+            _set(
+                store,
+                reply["id"],
+                "failed",
+                "the item it answers is no longer in sfogo",
+                clock.now(),
+            )
             summary.failed += 1
             continue
         await _send_one(store, connector, reply, parent, clock, blocked, summary)
     return summary
 
 
-async def _send_one(store: Store, connector: Channel, reply: ReplyRow, parent: ItemRow,
-                    clock: Clock, blocked: str, summary: SendSummary) -> None:
+async def _send_one(
+    store: Store,
+    connector: Channel,
+    reply: ReplyRow,
+    parent: ItemRow,
+    clock: Clock,
+    blocked: str,
+    summary: SendSummary,
+) -> None:
     """Settle, check and post one reply (the steps of the module docstring)."""
     account = connector.account
     key = reply["idempotency_key"]
@@ -239,8 +285,9 @@ async def _send_one(store: Store, connector: Channel, reply: ReplyRow, parent: I
     summary.sent += 1
 
 
-def _settle_failure(store: Store, reply: ReplyRow, exc: ChannelError, now: int,
-                    summary: SendSummary) -> None:
+def _settle_failure(
+    store: Store, reply: ReplyRow, exc: ChannelError, now: int, summary: SendSummary
+) -> None:
     """Where a failed post leaves the reply: what the failure proves decides."""
     if exc.outcome in ("offline", "rate_limited", "auth"):
         # Provably not taken: the connection was refused or the platform said no.

@@ -9,6 +9,7 @@ Field names of :class:`ItemRow` are the documented fields of ``sfogo list --json
 is the client's name and ``account`` the account's handle, with ``client_id`` and
 ``account_id`` beside them for the ids.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple, TypedDict

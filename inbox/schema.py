@@ -38,6 +38,7 @@ and changes the schema with sqlite-utils; never edit one that has shipped::
 - Add a test to tests/test_store.py that migrates a file of the previous version with
   data in it and checks the data, search and the new shape.
 """
+
 from __future__ import annotations
 
 import re
@@ -152,13 +153,16 @@ CREATE INDEX away_periods_started ON away_periods(started_at);
 """
 
 # Version 2: full-text search over text, author name and handle; tags.
-V2 = """
+V2 = (
+    """
 CREATE VIRTUAL TABLE interactions_fts USING fts5(
   text, author_name, author_handle,
   content='interactions', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
 INSERT INTO interactions_fts(interactions_fts) VALUES ('rebuild');
-""" + FTS_TRIGGERS + """
+"""
+    + FTS_TRIGGERS
+    + """
 CREATE TABLE interaction_tags (
   interaction_id INTEGER NOT NULL REFERENCES interactions(id) ON DELETE CASCADE,
   tag TEXT NOT NULL COLLATE NOCASE,
@@ -166,6 +170,7 @@ CREATE TABLE interaction_tags (
 ) WITHOUT ROWID;
 CREATE INDEX interaction_tags_tag ON interaction_tags(tag, interaction_id);
 """
+)
 
 # Version 3: the outbox, replies waiting to be sent exactly once.
 V3 = """
@@ -234,8 +239,12 @@ def user_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(conn: sqlite3.Connection, target: int | None = None, *,
-            migrations: Sequence[Migration] = MIGRATIONS) -> None:
+def migrate(
+    conn: sqlite3.Connection,
+    target: int | None = None,
+    *,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> None:
     """Move the file forward to ``target`` (default: the last), one transaction per step.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``), as the store's is.
@@ -308,10 +317,13 @@ def transform(db: Database, table: str, **changes: Any) -> None:
             f"transform would lose a collation or WITHOUT ROWID of table {table!r}: "
             "rebuild it with SQL in the migration"
         )
-    triggers = [sql for (sql,) in db.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name",
-        [table],
-    )]
+    triggers = [
+        sql
+        for (sql,) in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name",
+            [table],
+        )
+    ]
     target.transform(**changes)
     for sql in triggers:
         db.execute(sql)

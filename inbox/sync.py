@@ -15,6 +15,7 @@ The store is synchronous and shared by the account tasks on the event loop: a pa
 is a few milliseconds at most and no transaction spans an ``await``, so tasks cannot
 interleave inside one.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -67,9 +68,16 @@ class RunResult:
 
 def record_run(store: Store, result: RunResult) -> int:
     """Write one sync run (the gap history and the health bar read these)."""
-    return store.runs.add(result.account_id, result.started_at, result.ended_at,
-                          result.outcome, result.detail[:500], result.items, result.retry_at,
-                          result.lost[:500])
+    return store.runs.add(
+        result.account_id,
+        result.started_at,
+        result.ended_at,
+        result.outcome,
+        result.detail[:500],
+        result.items,
+        result.retry_at,
+        result.lost[:500],
+    )
 
 
 _SSL = None
@@ -121,24 +129,29 @@ class Syncer:
         if ref is not None:
             account = self.store.accounts.get(ref)
             if connector_class(account.channel) is None:
-                raise SfogoError(f"{_label(account)} has no connector: its items come from "
-                                 "'sfogo import'")
+                raise SfogoError(
+                    f"{_label(account)} has no connector: its items come from 'sfogo import'"
+                )
             if account.settings.get("generated"):
-                raise SfogoError(f"{_label(account)} is a generated demo account: nothing "
-                                 "to sync")
+                raise SfogoError(f"{_label(account)} is a generated demo account: nothing to sync")
             return [account]
-        return [a for a in self.store.accounts.all() if connector_class(a.channel) is not None
-                and not a.settings.get("generated")]
+        return [
+            a
+            for a in self.store.accounts.all()
+            if connector_class(a.channel) is not None and not a.settings.get("generated")
+        ]
 
     def secrets(self, account: Account) -> Secrets:
         if account.id not in self._secrets:
             self._secrets[account.id] = credentials.resolve(
-                account, self.config, env=self.env, session_dir=self._session_dir)
+                account, self.config, env=self.env, session_dir=self._session_dir
+            )
         return self._secrets[account.id]
 
     def connector(self, account: Account, http) -> Channel:
-        return connector_class(account.channel)(account, http, self.secrets(account),
-                                                clock=self.clock)
+        return connector_class(account.channel)(
+            account, http, self.secrets(account), clock=self.clock
+        )
 
     def _client(self):
         import httpx
@@ -146,7 +159,9 @@ class Syncer:
         from .channels.base import TIMEOUT
 
         return httpx.AsyncClient(
-            timeout=self.timeout or TIMEOUT, follow_redirects=False, verify=_ssl_context(),
+            timeout=self.timeout or TIMEOUT,
+            follow_redirects=False,
+            verify=_ssl_context(),
             limits=httpx.Limits(max_connections=max(10, self.concurrency * 2)),
             headers={"User-Agent": "sfogo"},
         )
@@ -191,14 +206,19 @@ class Syncer:
         result.lost = "; ".join(lost)
         notes = []
         if result.outcome == "ok":
-            notes.append("nothing new" if not result.items else
-                         f"{result.items} new in {result.pages} page"
-                         f"{'' if result.pages == 1 else 's'}")
+            notes.append(
+                "nothing new"
+                if not result.items
+                else f"{result.items} new in {result.pages} page{'' if result.pages == 1 else 's'}"
+            )
         if result.skipped:
-            notes.append(f"{result.skipped} item{'' if result.skipped == 1 else 's'} skipped "
-                         "(deleted or no longer visible)")
-        result.detail = credentials.redact("; ".join(filter(None, [result.detail, *notes])),
-                                           secrets)
+            notes.append(
+                f"{result.skipped} item{'' if result.skipped == 1 else 's'} skipped "
+                "(deleted or no longer visible)"
+            )
+        result.detail = credentials.redact(
+            "; ".join(filter(None, [result.detail, *notes])), secrets
+        )
         result.ended_at = self.clock.now()
         record_run(self.store, result)
         log.info("%s: %s, %d new", result.account, result.outcome, result.items)
@@ -211,8 +231,9 @@ class Syncer:
     async def send_for(self, http, account: Account, *, blocked: str = "") -> SendSummary:
         secrets = self.secrets(account)
         try:
-            summary = await send_account_replies(self.store, self.connector(account, http),
-                                                 clock=self.clock, blocked=blocked)
+            summary = await send_account_replies(
+                self.store, self.connector(account, http), clock=self.clock, blocked=blocked
+            )
         except Exception:
             log.exception("%s: sending replies failed", _label(account))
             return SendSummary(stopped="sending failed: see the log")
@@ -227,20 +248,30 @@ class Syncer:
     # -- many accounts -----------------------------------------------------------------------
 
     def _not_now(self, health: AccountHealth, now: int) -> RunResult:
-        return RunResult(health.account_id, health.account, health.last_outcome or "",
-                         detail=f"rate limited until {when.iso(health.retry_at)}",
-                         retry_at=health.retry_at, attempted=False, started_at=now, ended_at=now)
+        return RunResult(
+            health.account_id,
+            health.account,
+            health.last_outcome or "",
+            detail=f"rate limited until {when.iso(health.retry_at)}",
+            retry_at=health.retry_at,
+            attempted=False,
+            started_at=now,
+            ended_at=now,
+        )
 
-    async def run_once(self, accounts: list[Account] | None = None, *,
-                       http=None) -> list[RunResult]:
+    async def run_once(
+        self, accounts: list[Account] | None = None, *, http=None
+    ) -> list[RunResult]:
         """Sync ``accounts`` (default: all) once, concurrently; an account still inside a
         rate limit is not asked (the platform said when it may be)."""
         accounts = self.accounts() if accounts is None else accounts
         if not accounts:
             return []
         now = self.clock.now()
-        states = {h.account_id: h for h in account_health(
-            self.store, now=now, account_ids=[a.id for a in accounts])}
+        states = {
+            h.account_id: h
+            for h in account_health(self.store, now=now, account_ids=[a.id for a in accounts])
+        }
         limit = asyncio.Semaphore(max(1, self.concurrency))
 
         async def one(client, account: Account) -> RunResult:
@@ -263,8 +294,10 @@ class Syncer:
         """Send queued replies without fetching (``sfogo send``)."""
         accounts = self.accounts() if accounts is None else accounts
         now = self.clock.now()
-        states = {h.account_id: h for h in account_health(
-            self.store, now=now, account_ids=[a.id for a in accounts])}
+        states = {
+            h.account_id: h
+            for h in account_health(self.store, now=now, account_ids=[a.id for a in accounts])
+        }
         results = []
         async with self._client() as client:
             for account in accounts:
@@ -274,8 +307,11 @@ class Syncer:
                 if health is not None and health.rate_limited(now):
                     results.append(self._not_now(health, now))
                     continue
-                blocked = (health.last_detail if health is not None
-                           and health.last_outcome == "blocked" else "")
+                blocked = (
+                    health.last_detail
+                    if health is not None and health.last_outcome == "blocked"
+                    else ""
+                )
                 result = RunResult(account.id, _label(account), "ok", started_at=now)
                 summary = await self.send_for(client, account, blocked=blocked)
                 self._add_sent(result, summary)
@@ -283,10 +319,15 @@ class Syncer:
                 results.append(result)
         return results
 
-    async def watch(self, *, interval: int = DEFAULT_INTERVAL_S, account_ref: str | None = None,
-                    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                    on_round: Callable[[list[RunResult], list[AccountHealth]], None] | None = None,
-                    rounds: int | None = None) -> None:
+    async def watch(
+        self,
+        *,
+        interval: int = DEFAULT_INTERVAL_S,
+        account_ref: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_round: Callable[[list[RunResult], list[AccountHealth]], None] | None = None,
+        rounds: int | None = None,
+    ) -> None:
         """Sync each account when it is due, forever (or ``rounds`` times).
 
         Due: an interval after a success, at a rate limit's reset, after the back-off that
@@ -302,13 +343,18 @@ class Syncer:
                 self.store.optimize()
                 optimized = now
             accounts = self.accounts(account_ref)
-            states = {h.account_id: h for h in account_health(
-                self.store, now=now, interval=interval, account_ids=[a.id for a in accounts])}
+            states = {
+                h.account_id: h
+                for h in account_health(
+                    self.store, now=now, interval=interval, account_ids=[a.id for a in accounts]
+                )
+            }
             due = [a for a in accounts if states[a.id].due(now)]
             results = await self.run_once(due) if due else []
             now = self.clock.now()
-            after = account_health(self.store, now=now, interval=interval,
-                                   account_ids=[a.id for a in accounts])
+            after = account_health(
+                self.store, now=now, interval=interval, account_ids=[a.id for a in accounts]
+            )
             if on_round is not None:
                 on_round(results, after)
             done += 1
@@ -317,8 +363,9 @@ class Syncer:
             await sleep(max(1, min(wait, interval)))
 
 
-def sync_once(store: Store, *, clock: Clock, account_ref: str | None = None,
-              **kwargs) -> list[RunResult]:
+def sync_once(
+    store: Store, *, clock: Clock, account_ref: str | None = None, **kwargs
+) -> list[RunResult]:
     """Synchronous helper: one pass over every account (or the one named)."""
     syncer = Syncer(store, clock=clock, **kwargs)
     return asyncio.run(syncer.run_once(syncer.accounts(account_ref)))

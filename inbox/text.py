@@ -3,6 +3,7 @@
 Textual passes escape sequences straight to the terminal even with markup off, so every
 string from a platform or a person goes through :func:`sanitize` before it is stored.
 """
+
 from __future__ import annotations
 
 import re

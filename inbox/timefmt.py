@@ -23,6 +23,7 @@ Pure functions: ``now`` is always passed in, nothing here reads a clock. The cli
 report's durations (localized, with a second unit: "5 giorni e 3 ore") are prose for the
 client in their language and stay with the report.
 """
+
 from __future__ import annotations
 
 MINUTE = 60
@@ -42,8 +43,14 @@ UNITS = (
     (YEAR, None, "y", "year"),
 )
 # What one of each unit is called ("an hour", not "1 hour").
-_ONE = {"minute": "a minute", "hour": "an hour", "day": "a day", "week": "a week",
-        "month": "a month", "year": "a year"}
+_ONE = {
+    "minute": "a minute",
+    "hour": "an hour",
+    "day": "a day",
+    "week": "a week",
+    "month": "a month",
+    "year": "a year",
+}
 
 
 def whole(seconds: float) -> tuple[int, str, str]:

@@ -10,6 +10,7 @@ defaults below until then), so reading never has to write them.
 The default keyword lists live here because every writer of items computes keys, and the
 inbox layer cannot read the backlog's settings.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,31 +27,76 @@ KEYED_STATUSES = ("new", "open")  # items that carry a key: exactly the index's 
 
 DEFAULT_URGENT_WORDS = (
     # English
-    "urgent", "asap", "emergency", "immediately", "refund", "money back", "broken",
-    "not working", "doesn't work", "does not work", "can't", "cannot", "cancel",
-    "complaint", "complain", "disappointed", "unacceptable", "terrible", "scam", "help",
-    "lawyer", "wrong", "missing", "never arrived",
+    "urgent",
+    "asap",
+    "emergency",
+    "immediately",
+    "refund",
+    "money back",
+    "broken",
+    "not working",
+    "doesn't work",
+    "does not work",
+    "can't",
+    "cannot",
+    "cancel",
+    "complaint",
+    "complain",
+    "disappointed",
+    "unacceptable",
+    "terrible",
+    "scam",
+    "help",
+    "lawyer",
+    "wrong",
+    "missing",
+    "never arrived",
     # Italiano
-    "urgente", "subito", "emergenza", "rimborso", "rimborsi", "rimborsare", "rotto",
-    "non funziona", "non va", "guasto", "cancellare", "cancellazione", "annullare",
-    "disdetta", "disdire", "reclamo", "lamentela", "deluso", "delusa", "inaccettabile",
-    "vergogna", "truffa", "aiuto", "avvocato", "sbagliato", "mai arrivato",
+    "urgente",
+    "subito",
+    "emergenza",
+    "rimborso",
+    "rimborsi",
+    "rimborsare",
+    "rotto",
+    "non funziona",
+    "non va",
+    "guasto",
+    "cancellare",
+    "cancellazione",
+    "annullare",
+    "disdetta",
+    "disdire",
+    "reclamo",
+    "lamentela",
+    "deluso",
+    "delusa",
+    "inaccettabile",
+    "vergogna",
+    "truffa",
+    "aiuto",
+    "avvocato",
+    "sbagliato",
+    "mai arrivato",
 )
 DEFAULT_QUESTION_WORDS = ("?",)
 
 
 def encode_key(account_id: int, kind: str, pinned: bool, words: bool, question: bool) -> int:
-    return (account_id * KEY_SPAN + (PINNED_BIT if pinned else 0)
-            + KIND_CODES.get(kind, OTHER_KIND) * 4 + (WORDS_BIT if words else 0)
-            + (QUESTION_BIT if question else 0))
+    return (
+        account_id * KEY_SPAN
+        + (PINNED_BIT if pinned else 0)
+        + KIND_CODES.get(kind, OTHER_KIND) * 4
+        + (WORDS_BIT if words else 0)
+        + (QUESTION_BIT if question else 0)
+    )
 
 
 def decode_key(key: int) -> tuple[int, str, bool, bool, bool]:
     """(account id, kind, pinned, words, question)."""
     account_id, low = divmod(key, KEY_SPAN)
     kind = CODE_KINDS.get((low >> 2) & 7, "")
-    return account_id, kind, bool(low & PINNED_BIT), bool(low & WORDS_BIT), bool(
-        low & QUESTION_BIT)
+    return account_id, kind, bool(low & PINNED_BIT), bool(low & WORDS_BIT), bool(low & QUESTION_BIT)
 
 
 def keyword_pattern(words: tuple[str, ...]) -> re.Pattern | None:
@@ -62,11 +108,10 @@ def keyword_pattern(words: tuple[str, ...]) -> re.Pattern | None:
     Casefolding the text once beats re.IGNORECASE by a factor of four (measured).
     """
     wordy, other = [], []
-    for word in sorted({w.strip().casefold() for w in words if w.strip()},
-                       key=lambda w: (-len(w), w)):
-        body = r"\s+".join(
-            re.escape(piece).replace("'", "['\u2019]") for piece in word.split()
-        )
+    for word in sorted(
+        {w.strip().casefold() for w in words if w.strip()}, key=lambda w: (-len(w), w)
+    ):
+        body = r"\s+".join(re.escape(piece).replace("'", "['\u2019]") for piece in word.split())
         (wordy if word[0].isalnum() else other).append(body)
     parts = ([r"(?<!\w)(?:" + "|".join(wordy) + ")"] if wordy else []) + other
     return re.compile("|".join(parts)) if parts else None
@@ -104,8 +149,10 @@ class Keywords:
             self._patterns.extend((keyword_pattern(self.urgent), keyword_pattern(self.question)))
         urgent, question = self._patterns
         folded = text.casefold()
-        return (bool(urgent is not None and urgent.search(folded)),
-                bool(question is not None and question.search(folded)))
+        return (
+            bool(urgent is not None and urgent.search(folded)),
+            bool(question is not None and question.search(folded)),
+        )
 
     def key(self, account_id: int, kind: str, pinned, text: str) -> int:
         words, question = self.flags(text)

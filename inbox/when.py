@@ -4,10 +4,11 @@ Everything returns UTC epoch seconds; wall-clock words (``tomorrow``, ``9:00``) 
 the local time zone, or the one passed in, relative to the ``ref`` time the caller gives
 (its clock's now: inbox/clock.py).
 """
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from .errors import SfogoError
 
@@ -53,8 +54,7 @@ def _clock(text: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def parse_when(text: str, *, ref: int, past: bool = False,
-               tz: tzinfo | None = None) -> int:
+def parse_when(text: str, *, ref: int, past: bool = False, tz: tzinfo | None = None) -> int:
     """A point in time as UTC epoch seconds.
 
     A bare duration counts forward from ``ref`` (``snooze --until 2h``), or backward when
@@ -123,7 +123,7 @@ def iso(ts: int | float | None) -> str | None:
     """UTC ISO 8601 with a Z, for JSON output and exports."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(text: str) -> int:
@@ -135,5 +135,5 @@ def parse_iso(text: str) -> int:
         raw = raw[:-2] + ":" + raw[-2:]
     parsed = datetime.fromisoformat(raw)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp())

@@ -1,5 +1,6 @@
 """What the connector tests share: an emulator served for one test, an httpx client fixture,
 running a connector's fetch to completion, and an item as the outbox hands it back."""
+
 from __future__ import annotations
 
 import threading
@@ -51,9 +52,16 @@ async def drain(channel, cursor):
 
 def row(item, **extra) -> dict:
     """The item as the outbox hands it to send_reply (a Store row's fields)."""
-    return {"external_id": item.external_id, "thread_ref": item.thread_ref,
-            "parent_ref": item.parent_ref, "kind": item.kind, "author_handle": item.author_handle,
-            "created_at": item.created_at, "outgoing": item.outgoing, **extra}
+    return {
+        "external_id": item.external_id,
+        "thread_ref": item.thread_ref,
+        "parent_ref": item.parent_ref,
+        "kind": item.kind,
+        "author_handle": item.author_handle,
+        "created_at": item.created_at,
+        "outgoing": item.outgoing,
+        **extra,
+    }
 
 
 async def slow_is_down_then_stopped_is_offline(emu, connector) -> None:

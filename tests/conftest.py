@@ -1,5 +1,6 @@
 """Shared fixtures: real SQLite files in temporary folders, the test clock, the real
 command line on that clock."""
+
 from __future__ import annotations
 
 import json

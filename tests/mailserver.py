@@ -11,6 +11,7 @@ message it accepts and delivers it, by IMAP APPEND, to the INBOX of each recipie
 is one of the test users, so a reply sent with a copy to ourselves can be found again.
 It can be told to answer a command with an SMTP error (``smtp.fail["RCPT"] = "550 ..."``).
 """
+
 from __future__ import annotations
 
 import grp
@@ -69,8 +70,10 @@ def _config(root: Path, port: int, uid: int, gid: int) -> str:
     else:
         me = pwd.getpwuid(os.geteuid()).pw_name
         group = grp.getgrgid(os.getegid()).gr_name
-        users = (f"default_internal_user = {me}\ndefault_internal_group = {group}\n"
-                 f"default_login_user = {me}\n")
+        users = (
+            f"default_internal_user = {me}\ndefault_internal_group = {group}\n"
+            f"default_login_user = {me}\n"
+        )
         chroot = "  chroot =\n"  # only root may chroot
     return f"""\
 base_dir = {root}/run
@@ -186,8 +189,9 @@ class MailServer:
         (root / "passwd").write_text("\n".join(lines) + "\n")
         conf = root / "dovecot.conf"
         conf.write_text(_config(root, self.imap_port, uid, gid))
-        self.proc = subprocess.Popen([self.binary, "-F", "-c", str(conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [self.binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         try:
             wait_for_port(self.imap_port, proc=self.proc)
         except RuntimeError as exc:
@@ -204,12 +208,20 @@ class MailServer:
         server = self
 
         def authenticator(smtp, session, envelope, mechanism, data):
-            ok = (isinstance(data, LoginPassword) and data.login.decode() in server.users
-                  and data.password.decode() == PASSWORD)
+            ok = (
+                isinstance(data, LoginPassword)
+                and data.login.decode() in server.users
+                and data.password.decode() == PASSWORD
+            )
             return AuthResult(success=ok, handled=False)  # handled=True would send no reply
 
-        self._controller = Controller(self.smtp, hostname="127.0.0.1", port=self.smtp_port,
-                                      authenticator=authenticator, auth_require_tls=False)
+        self._controller = Controller(
+            self.smtp,
+            hostname="127.0.0.1",
+            port=self.smtp_port,
+            authenticator=authenticator,
+            auth_require_tls=False,
+        )
         self._controller.start()
 
     def stop(self) -> None:
@@ -243,8 +255,9 @@ class MailServer:
         conn.login(user, PASSWORD)
         return conn
 
-    def deliver(self, user: str, *raws: bytes, mailbox: str = "INBOX",
-                when: float | None = None) -> None:
+    def deliver(
+        self, user: str, *raws: bytes, mailbox: str = "INBOX", when: float | None = None
+    ) -> None:
         """Put messages into ``user``'s mailbox the way a delivery agent would (APPEND)."""
         conn = self.imap(user)
         try:
@@ -277,8 +290,10 @@ class MailServer:
 def mail_server():
     binary = dovecot_binary()
     if binary is None:
-        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd): "
-                    "the e-mail tests need a real IMAP server")
+        pytest.skip(
+            "Dovecot is not installed (apt-get install dovecot-imapd): "
+            "the e-mail tests need a real IMAP server"
+        )
     server = MailServer(binary)
     server.start()
     yield server
@@ -299,8 +314,11 @@ class ScriptedIMAP:
     is answered; LOGIN gets ``login`` (e.g. ``"NO [UNAVAILABLE] try later"``).
     """
 
-    def __init__(self, greeting: str | None = "* OK [CAPABILITY IMAP4rev1] ready",
-                 login: str = "OK logged in") -> None:
+    def __init__(
+        self,
+        greeting: str | None = "* OK [CAPABILITY IMAP4rev1] ready",
+        login: str = "OK logged in",
+    ) -> None:
         self.greeting, self.login = greeting, login
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))

@@ -1,17 +1,17 @@
 """The seed's stories, told by the backlog and triage commands on the demo inbox."""
+
 from __future__ import annotations
 
 import pytest
+from conftest import NOW
 
 from sfogo.backlog.gaps import find_gaps
 from sfogo.backlog.measure import cutoffs, summarize
 from sfogo.backlog.settings import Settings
 from sfogo.backlog.triage import triage_ids
 from sfogo.inbox import when
-from sfogo.tui.demo.build import build_demo, story_windows
 from sfogo.inbox.store import InboxFilter, Store
-
-from conftest import NOW
+from sfogo.tui.demo.build import build_demo, story_windows
 
 HOUR = 3600
 DAY = 86400
@@ -41,8 +41,9 @@ def db(demo):
 
 
 def _client_of(db: Store) -> dict[int, str]:
-    return dict(db.conn.execute(
-        "SELECT a.id, c.name FROM accounts a JOIN clients c ON c.id = a.client_id"))
+    return dict(
+        db.conn.execute("SELECT a.id, c.name FROM accounts a JOIN clients c ON c.id = a.client_id")
+    )
 
 
 # -- the 30-hour outage and the VIP hotel's private messages ------------------------------------
@@ -58,7 +59,9 @@ def test_after_the_outage_the_vip_dm_whose_window_closes_soonest_is_next(cli, de
         "SELECT i.id, i.created_at FROM interactions i JOIN accounts a ON a.id = i.account_id"
         " JOIN clients c ON c.id = a.client_id WHERE c.tier = 'vip' AND i.kind = 'dm'"
         " AND a.channel IN ('facebook', 'instagram') AND i.status IN ('new', 'open')"
-        " AND i.created_at > ? ORDER BY i.created_at, i.id", (NOW - 24 * HOUR,)).fetchall()
+        " AND i.created_at > ? ORDER BY i.created_at, i.id",
+        (NOW - 24 * HOUR,),
+    ).fetchall()
     assert len(answerable) >= 2
     assert top["id"] == answerable[0][0]
     assert top["client"] == "Hotel Aurelia Roma" and top["kind"] == "dm"
@@ -80,19 +83,27 @@ def test_after_the_outage_the_vip_dm_whose_window_closes_soonest_is_next(cli, de
 def test_the_outages_lost_messages_are_marked_unanswerable_and_not_ranked_first(cli, demo, db):
     path, summary = demo
     win = story_windows(NOW)
-    lost = [dm for dm in summary["stories"]["vip_dms"]
-            if win.outage_start <= dm["created_at"] < win.outage_end]
+    lost = [
+        dm
+        for dm in summary["stories"]["vip_dms"]
+        if win.outage_start <= dm["created_at"] < win.outage_end
+    ]
     assert len(lost) == 3
-    ids = {db.conn.execute("SELECT id FROM interactions WHERE external_id = ?",
-                           (dm["external_id"],)).fetchone()[0] for dm in lost}
+    ids = {
+        db.conn.execute(
+            "SELECT id FROM interactions WHERE external_id = ?", (dm["external_id"],)
+        ).fetchone()[0]
+        for dm in lost
+    }
     for item_id in ids:
         r = cli("--db", path, "why", item_id)
         assert r.code == 0 and "UNANSWERABLE" in r.out, r.out
         assert "window closed" in r.out
     first_page = triage_ids(db, InboxFilter(), Settings(), NOW, limit=50)
     assert not ids & set(first_page)
-    listed = cli("--db", path, "list", "--client", "Hotel Aurelia Roma", "--limit", "0",
-                 "--json").json()
+    listed = cli(
+        "--db", path, "list", "--client", "Hotel Aurelia Roma", "--limit", "0", "--json"
+    ).json()
     closed = [row for row in listed if row.get("unanswerable")]
     assert ids <= {row["id"] for row in closed}
 
@@ -101,7 +112,8 @@ def test_the_outages_lost_messages_are_marked_unanswerable_and_not_ranked_first(
 
 
 def test_the_blocked_x_accounts_mentions_are_in_the_startups_backlog_and_the_gap_is_open(
-        cli, demo, db):
+    cli, demo, db
+):
     path, summary = demo
     story = summary["stories"]["x_blocked"]
     gaps = cli("--db", path, "gaps", "--client", "Nuvola Labs", "--json").json()
@@ -114,21 +126,40 @@ def test_the_blocked_x_accounts_mentions_are_in_the_startups_backlog_and_the_gap
 
     x_waiting = db.conn.execute(
         "SELECT count(*), sum(kind = 'mention') FROM interactions WHERE account_id = ?"
-        f" AND status IN {NOT_DONE}", (story["account_id"],)).fetchone()
+        f" AND status IN {NOT_DONE}",
+        (story["account_id"],),
+    ).fetchone()
     backlog = {c["client"]: c for c in cli("--db", path, "backlog", "--json").json()}
     startup = backlog["Nuvola Labs"]
     # The gap is still open, so everything the account has not handled is backlog.
     assert startup["by_channel"]["x"] == x_waiting[0]
     assert startup["by_kind"]["mention"] >= x_waiting[1] > 0
     assert startup["open_gaps"] == 1
-    luca = db.conn.execute("SELECT id FROM interactions WHERE author_handle = '@lucamoretti'"
-                           " AND text LIKE '%broken since the update%'").fetchone()[0]
-    listed = cli("--db", path, "list", "--backlog", "--client", "Nuvola Labs", "--channel", "x",
-                 "--limit", "0", "--json").json()
+    luca = db.conn.execute(
+        "SELECT id FROM interactions WHERE author_handle = '@lucamoretti'"
+        " AND text LIKE '%broken since the update%'"
+    ).fetchone()[0]
+    listed = cli(
+        "--db",
+        path,
+        "list",
+        "--backlog",
+        "--client",
+        "Nuvola Labs",
+        "--channel",
+        "x",
+        "--limit",
+        "0",
+        "--json",
+    ).json()
     assert luca in {row["id"] for row in listed}
-    assert len(listed) == db.conn.execute(
-        "SELECT count(*) FROM interactions WHERE account_id = ? AND status IN ('new', 'open')",
-        (story["account_id"],)).fetchone()[0]
+    assert (
+        len(listed)
+        == db.conn.execute(
+            "SELECT count(*) FROM interactions WHERE account_id = ? AND status IN ('new', 'open')",
+            (story["account_id"],),
+        ).fetchone()[0]
+    )
 
 
 # -- the two sick days -----------------------------------------------------------------------
@@ -140,21 +171,32 @@ def test_the_sick_periods_items_count_for_the_right_clients(cli, demo, db):
     client_of = _client_of(db)
     during = db.conn.execute(
         "SELECT id, account_id FROM interactions WHERE created_at >= ? AND created_at < ?"
-        f" AND status IN {NOT_DONE}", (win.sick_start, win.sick_end)).fetchall()
+        f" AND status IN {NOT_DONE}",
+        (win.sick_start, win.sick_end),
+    ).fetchall()
     assert during, "the demo leaves some of the sick days' items waiting"
     gaps = find_gaps(db, now=NOW)
     before = cutoffs(db, gaps, NOW)
     by_client: dict[str, set[int]] = {}
     for cid, name in db.conn.execute("SELECT id, name FROM clients"):
-        by_client[name] = set(triage_ids(db, InboxFilter(statuses=NOT_DONE, client_ids=[cid]),
-                                         Settings(), NOW, limit=None, before=before))
+        by_client[name] = set(
+            triage_ids(
+                db,
+                InboxFilter(statuses=NOT_DONE, client_ids=[cid]),
+                Settings(),
+                NOW,
+                limit=None,
+                before=before,
+            )
+        )
     for item_id, account_id in during:
         owner = client_of[account_id]
         assert item_id in by_client[owner]
         assert all(item_id not in ids for name, ids in by_client.items() if name != owner)
     federica = db.conn.execute(  # her booking for eight went unconfirmed while you were ill
         "SELECT id FROM interactions WHERE author_handle = 'federica.ricci.3'"
-        " AND text LIKE 'Buonasera, avevo prenotato per 8 persone%'").fetchone()[0]
+        " AND text LIKE 'Buonasera, avevo prenotato per 8 persone%'"
+    ).fetchone()[0]
     assert federica in by_client["Trattoria Da Gino"]
     # The command's per-client counts are these same sets, counted from the index.
     backlog = {c["client"]: c for c in cli("--db", path, "backlog", "--json").json()}
@@ -186,7 +228,11 @@ def test_backlog_counts_agree_with_the_definition_row_by_row(demo, db):
     for entry in summarize(db, settings, now=NOW, gaps=gaps):
         e = expected[entry.client_id]
         assert (entry.count, entry.past_target, entry.unanswerable, entry.oldest_at) == (
-            e["count"], e["past"], e["lost"], e["oldest"]), entry.client
+            e["count"],
+            e["past"],
+            e["lost"],
+            e["oldest"],
+        ), entry.client
     hotel = next(s for s in summarize(db, settings, now=NOW) if s.tier == "vip")
     assert hotel.unanswerable >= 3  # the outage's private messages, past their 24 hours
 

@@ -1,4 +1,5 @@
 """Bluesky through real sockets: one session, newest-first walks, strong refs, failures."""
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,7 @@ def test_an_expired_token_is_refreshed_not_logged_in_again(world, store, status)
 
 
 def test_a_dead_refresh_token_means_one_new_login(world, bsky):
-    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    account, _did = world.bluesky_account(bsky, "acme.bsky.social")
     world.sync()
     bsky.refresh.clear()  # the server forgot every refresh token
     bsky.expire_sessions()
@@ -133,17 +134,28 @@ def test_a_reply_to_a_reply_keeps_the_threads_root(world, bsky):
     parent = bsky.posts[reply_uri]
     root = parent["record"]["reply"]["root"]
     assert by_text["Yes, until Sunday."] == {
-        "root": root, "parent": {"uri": reply_uri, "cid": parent["cid"]}}
-    assert by_text["Hello!"]["root"] == by_text["Hello!"]["parent"] == {
-        "uri": mention_uri, "cid": bsky.posts[mention_uri]["cid"]}
+        "root": root,
+        "parent": {"uri": reply_uri, "cid": parent["cid"]},
+    }
+    assert (
+        by_text["Hello!"]["root"]
+        == by_text["Hello!"]["parent"]
+        == {"uri": mention_uri, "cid": bsky.posts[mention_uri]["cid"]}
+    )
 
 
-@pytest.mark.parametrize("fault, spec, outcome", [
-    ("blocked", {}, "blocked"), ("down", {}, "down"), ("down", {"json": True}, "down"),
-    ("malformed", {}, "broken"), ("reset", {}, "down"),
-])
+@pytest.mark.parametrize(
+    "fault, spec, outcome",
+    [
+        ("blocked", {}, "blocked"),
+        ("down", {}, "down"),
+        ("down", {"json": True}, "down"),
+        ("malformed", {}, "broken"),
+        ("reset", {}, "down"),
+    ],
+)
 def test_failures_are_classified_from_error_names(world, bsky, fault, spec, outcome):
-    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    account, _did = world.bluesky_account(bsky, "acme.bsky.social")
     world.sync()
     cursor = world.store.accounts.get(account.id).cursor
     bsky.faults.set(fault, paths="listNotifications", **spec)
@@ -153,7 +165,7 @@ def test_failures_are_classified_from_error_names(world, bsky, fault, spec, outc
 
 
 def test_a_429_carries_the_epoch_reset(world, bsky):
-    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    account, _did = world.bluesky_account(bsky, "acme.bsky.social")
     reset = world.clock.now() + 900
     bsky.faults.set("rate_limited", paths="listNotifications", reset=reset)
     result = world.sync()[_label(account)]
@@ -169,7 +181,7 @@ def test_a_taken_down_account_cannot_log_in_and_is_blocked(world, bsky):
 
 
 def test_a_wrong_app_password_is_an_auth_failure_that_never_shows_the_password(world, bsky):
-    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    account, _did = world.bluesky_account(bsky, "acme.bsky.social")
     world.env["PW_ACME"] = "wrong-password-9876"
     result = world.sync()[_label(account)]
     assert result.outcome == "auth"
@@ -181,8 +193,9 @@ def test_a_reply_whose_answer_was_cut_is_found_not_posted_twice(world, bsky):
     uri = bsky.mention(did, text="@acme.bsky.social do you deliver?")
     world.sync()
     item_id = world.store.items.page(None, limit=None)[0]["id"]
-    reply_id = queue_reply(world.store, item_id, "We do, everywhere in Italy.",
-                           now=world.clock.now())
+    reply_id = queue_reply(
+        world.store, item_id, "We do, everywhere in Italy.", now=world.clock.now()
+    )
     bsky.faults.set("reset", paths="createRecord", count=1)  # accepted, answer cut
 
     first = world.send()[_label(account)]
@@ -191,18 +204,25 @@ def test_a_reply_whose_answer_was_cut_is_found_not_posted_twice(world, bsky):
 
     second = world.send()[_label(account)]
     assert second.sent == 1
-    replies = [p for p in bsky.posts_by(did) if p["record"].get("reply", {}).get(
-        "parent", {}).get("uri") == uri]
+    replies = [
+        p
+        for p in bsky.posts_by(did)
+        if p["record"].get("reply", {}).get("parent", {}).get("uri") == uri
+    ]
     assert len(replies) == 1
     assert get_reply(world.store, reply_id)["external_id"] == replies[0]["uri"]
 
 
 def test_a_deleted_parent_holds_the_reply(world, bsky):
-    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    _account, did = world.bluesky_account(bsky, "acme.bsky.social")
     uri = bsky.mention(did)
     world.sync()
-    reply_id = queue_reply(world.store, world.store.items.page(None, limit=None)[0]["id"],
-                           "Thanks!", now=world.clock.now())
+    reply_id = queue_reply(
+        world.store,
+        world.store.items.page(None, limit=None)[0]["id"],
+        "Thanks!",
+        now=world.clock.now(),
+    )
     del bsky.posts[uri]
     world.send()
     reply = get_reply(world.store, reply_id)
@@ -210,10 +230,14 @@ def test_a_deleted_parent_holds_the_reply(world, bsky):
 
 
 def test_createsession_is_rate_limited_like_the_real_service(world, bsky):
-    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    account, _did = world.bluesky_account(bsky, "acme.bsky.social")
     password = world.env["PW_ACME"]
     with httpx.Client(base_url=bsky.base_url) as http:
-        codes = [http.post("/xrpc/com.atproto.server.createSession",
-                           json={"identifier": account.handle, "password": password}).status_code
-                 for _ in range(31)]
+        codes = [
+            http.post(
+                "/xrpc/com.atproto.server.createSession",
+                json={"identifier": account.handle, "password": password},
+            ).status_code
+            for _ in range(31)
+        ]
     assert codes[:30] == [200] * 30 and codes[30] == 429

@@ -1,4 +1,5 @@
 """E-mail: the connector against a real Dovecot (IMAP) and aiosmtpd (SMTP) on loopback."""
+
 from __future__ import annotations
 
 import email
@@ -8,8 +9,7 @@ from email.message import EmailMessage
 import pytest
 from channel_kit import drain
 from conftest import NOW
-from mailserver import (DOMAIN, PASSWORD, ScriptedIMAP, free_port,  # noqa: F401
-                        mail_server, mail_user)
+from mailserver import DOMAIN, PASSWORD, ScriptedIMAP, free_port, mail_server, mail_user  # noqa: F401
 
 import sfogo.inbox.channels.email as email_channel
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
@@ -19,15 +19,31 @@ from sfogo.inbox.model import Account
 
 
 def connector(server, user, *, password=PASSWORD, url=None, **settings):
-    account = Account(client_id=1, channel="email", handle=user, id=1, settings={
-        "url": url or f"imap://127.0.0.1:{server.imap_port}", "user": user,
-        "smtp_url": f"smtp://127.0.0.1:{server.smtp_port}",
-        "from": f"Studio <{server.address(user)}>", "backfill_days": 0, **settings})
+    account = Account(
+        client_id=1,
+        channel="email",
+        handle=user,
+        id=1,
+        settings={
+            "url": url or f"imap://127.0.0.1:{server.imap_port}",
+            "user": user,
+            "smtp_url": f"smtp://127.0.0.1:{server.smtp_port}",
+            "from": f"Studio <{server.address(user)}>",
+            "backfill_days": 0,
+            **settings,
+        },
+    )
     return Email(account, None, Secrets(password=password), clock=ManualClock(NOW))
 
 
-def message(n: int, *, subject: str | None = None, sender: str = "Giulia <giulia@example.org>",
-            body: str | None = None, **headers) -> bytes:
+def message(
+    n: int,
+    *,
+    subject: str | None = None,
+    sender: str = "Giulia <giulia@example.org>",
+    body: str | None = None,
+    **headers,
+) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = f"shop@{DOMAIN}"
@@ -41,9 +57,14 @@ def message(n: int, *, subject: str | None = None, sender: str = "Giulia <giulia
 
 def row(item) -> dict:
     """An item as the outbox hands it to send_reply (a Store row's fields)."""
-    return {"external_id": item.external_id, "thread_ref": item.thread_ref,
-            "parent_ref": item.parent_ref, "text": item.text,
-            "author_handle": item.author_handle, "author_name": item.author_name}
+    return {
+        "external_id": item.external_id,
+        "thread_ref": item.thread_ref,
+        "parent_ref": item.parent_ref,
+        "text": item.text,
+        "author_handle": item.author_handle,
+        "author_name": item.author_name,
+    }
 
 
 async def test_first_sync_reads_every_message_in_batches(mail_server, mail_user, monkeypatch):
@@ -95,12 +116,14 @@ async def test_message_maps_to_a_sanitised_threaded_interaction(mail_server, mai
         b"--XX\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>the html version</p>\r\n"
         b"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n"
         b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        b"Plain =E2=9C=93 text \x1b[31mred\x1b[0m =E2=80=AEevil\r\n--XX--\r\n")
+        b"Plain =E2=9C=93 text \x1b[31mred\x1b[0m =E2=80=AEevil\r\n--XX--\r\n"
+    )
     html_only = (
         b"From: news@example.org\r\nSubject: Newsletter\r\nMessage-ID: <html@example.org>\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
         b"<html><body>\r\n<h1>Big news</h1>\r\n<p>Read <b>this</b><br>\r\nnow</p>"
-        b"<script>x()</script></body></html>\r\n")
+        b"<script>x()</script></body></html>\r\n"
+    )
     no_id = b"From: someone@example.org\r\nSubject: no id\r\n\r\nbody\r\n"
     ours = message(9, sender=f"Studio <{mail_user}@{DOMAIN}>")
     mail_server.deliver(mail_user, hostile, html_only, no_id, ours, when=NOW)
@@ -108,8 +131,9 @@ async def test_message_maps_to_a_sanitised_threaded_interaction(mail_server, mai
     by_id = {i.external_id: i for i in items}
     item = by_id["hostile@example.org"]
     assert item.kind == "email" and item.created_at == NOW  # when the server received it
-    assert item.text == ("Caff\u00e8 \ufffd[2J offer\n\n"
-                         "Plain \u2713 text \ufffd[31mred\ufffd[0m \ufffdevil")
+    assert item.text == (
+        "Caff\u00e8 \ufffd[2J offer\n\nPlain \u2713 text \ufffd[31mred\ufffd[0m \ufffdevil"
+    )
     assert item.author_name == "Evil\ufffd]0;pwn\ufffd Corp"
     assert item.author_handle == "evil@example.org"
     assert item.parent_ref == "m1@example.org" and item.thread_ref == "root@example.org"
@@ -123,9 +147,17 @@ async def test_message_maps_to_a_sanitised_threaded_interaction(mail_server, mai
 
 async def test_reply_has_threading_headers_and_is_found_again(mail_server, mail_user):
     channel = connector(mail_server, mail_user)
-    mail_server.deliver(mail_user, message(
-        2, subject="Re: Order 1234", msgid="<m2@example.org>", In_Reply_To="<m1@example.org>",
-        References="<root@example.org> <m1@example.org>", Reply_To="orders@example.org"))
+    mail_server.deliver(
+        mail_user,
+        message(
+            2,
+            subject="Re: Order 1234",
+            msgid="<m2@example.org>",
+            In_Reply_To="<m1@example.org>",
+            References="<root@example.org> <m1@example.org>",
+            Reply_To="orders@example.org",
+        ),
+    )
     items, cursor, _ = await drain(channel, {})
     parent = row(items[0])
     sent_before = len(mail_server.smtp.messages)
@@ -147,17 +179,23 @@ async def test_reply_has_threading_headers_and_is_found_again(mail_server, mail_
     # Our copy comes back in the next sync as our own message in the thread.
     new, _, _ = await drain(channel, cursor)
     assert [(i.external_id, i.parent_ref, i.thread_ref, i.outgoing) for i in new] == [
-        (reply_id, "m2@example.org", "root@example.org", True)]
+        (reply_id, "m2@example.org", "root@example.org", True)
+    ]
 
 
 async def test_reply_when_the_original_is_gone_uses_what_the_inbox_knows(mail_server, mail_user):
-    parent = {"external_id": "gone@example.org", "thread_ref": "root@example.org",
-              "parent_ref": "mid@example.org", "text": "Invoice question\n\nhello",
-              "author_handle": "ana@example.org"}
+    parent = {
+        "external_id": "gone@example.org",
+        "thread_ref": "root@example.org",
+        "parent_ref": "mid@example.org",
+        "text": "Invoice question\n\nhello",
+        "author_handle": "ana@example.org",
+    }
     sent_before = len(mail_server.smtp.messages)
     await connector(mail_server, mail_user).send_reply(parent, "Sent it.", key="k-gone")
-    sent = email.message_from_bytes(mail_server.smtp.messages[sent_before][2],
-                                    policy=email.policy.default)
+    sent = email.message_from_bytes(
+        mail_server.smtp.messages[sent_before][2], policy=email.policy.default
+    )
     assert sent["To"] == "ana@example.org" and sent["Subject"] == "Re: Invoice question"
     assert sent["References"] == "<root@example.org> <mid@example.org> <gone@example.org>"
 
@@ -169,13 +207,16 @@ def test_reply_subject_adds_one_re():
     assert reply_subject("Recipe for cake") == "Re: Recipe for cake"
 
 
-@pytest.mark.parametrize(("command", "answer", "outcome"), [
-    ("RCPT", "550 5.7.1 Relaying denied", "held"),
-    ("DATA", "554 5.7.1 Message rejected as spam", "held"),
-    ("MAIL", "451 4.3.0 Try again later", "down"),
-    ("MAIL", "421 4.7.0 Too busy, closing", "down"),
-    ("RCPT", "454 4.7.0 Temporary authentication failure", "auth"),
-])
+@pytest.mark.parametrize(
+    ("command", "answer", "outcome"),
+    [
+        ("RCPT", "550 5.7.1 Relaying denied", "held"),
+        ("DATA", "554 5.7.1 Message rejected as spam", "held"),
+        ("MAIL", "451 4.3.0 Try again later", "down"),
+        ("MAIL", "421 4.7.0 Too busy, closing", "down"),
+        ("RCPT", "454 4.7.0 Temporary authentication failure", "auth"),
+    ],
+)
 async def test_smtp_refusals_are_classified(mail_server, mail_user, command, answer, outcome):
     mail_server.smtp.fail[command] = answer
     parent = {"external_id": "p@example.org", "text": "Hi", "author_handle": "ana@example.org"}
@@ -192,8 +233,9 @@ async def test_smtp_refusals_are_classified(mail_server, mail_user, command, ans
 
 
 async def test_smtp_wrong_password_is_auth(mail_server, mail_user):
-    channel = connector(mail_server, mail_user,
-                        smtp_url=f"smtp://nobody@127.0.0.1:{mail_server.smtp_port}")
+    channel = connector(
+        mail_server, mail_user, smtp_url=f"smtp://nobody@127.0.0.1:{mail_server.smtp_port}"
+    )
     parent = {"external_id": "p@example.org", "text": "Hi", "author_handle": "ana@example.org"}
     with pytest.raises(ChannelError) as err:
         await channel.send_reply(parent, "hello", key="k")
@@ -211,18 +253,20 @@ async def test_imap_wrong_password_is_auth_and_a_stopped_server_offline(mail_ser
     assert err.value.outcome == "offline"
 
 
-@pytest.mark.parametrize(("greeting", "login", "outcome"), [
-    ("* OK ready", "NO [UNAVAILABLE] Maintenance, try later", "down"),
-    ("* OK ready", "NO [LIMIT] Too many connections", "rate_limited"),
-    ("* OK ready", "NO [CONTACTADMIN] Account disabled", "blocked"),
-    ("* OK ready", "NO [EXPIRED] Password expired", "auth"),
-    ("* OK ready", "NO Login failed", "auth"),
-    ("* BYE [UNAVAILABLE] Server shutting down", "", "down"),
-    (None, "", "down"),                       # says nothing: the client times out
-    ("HTTP/1.1 400 Bad Request", "", "broken"),  # not an IMAP server at all
-])
-async def test_imap_failures_are_classified_by_response_code(mail_server, greeting, login,
-                                                              outcome):
+@pytest.mark.parametrize(
+    ("greeting", "login", "outcome"),
+    [
+        ("* OK ready", "NO [UNAVAILABLE] Maintenance, try later", "down"),
+        ("* OK ready", "NO [LIMIT] Too many connections", "rate_limited"),
+        ("* OK ready", "NO [CONTACTADMIN] Account disabled", "blocked"),
+        ("* OK ready", "NO [EXPIRED] Password expired", "auth"),
+        ("* OK ready", "NO Login failed", "auth"),
+        ("* BYE [UNAVAILABLE] Server shutting down", "", "down"),
+        (None, "", "down"),  # says nothing: the client times out
+        ("HTTP/1.1 400 Bad Request", "", "broken"),  # not an IMAP server at all
+    ],
+)
+async def test_imap_failures_are_classified_by_response_code(mail_server, greeting, login, outcome):
     with ScriptedIMAP(greeting, login) as fake:
         channel = connector(mail_server, "m00", url=fake.url, timeout=0.3)
         with pytest.raises(ChannelError) as err:

@@ -1,18 +1,18 @@
 """Facebook Pages and Instagram connectors against the Graph emulator, over real sockets."""
+
 from __future__ import annotations
 
 import httpx
 import pytest
 from channel_kit import http_fixture, ids, pages_of, row, serving
+from conftest import NOW
 
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.graph import Facebook, Instagram
 from sfogo.inbox.clock import ManualClock
-from sfogo.tui.demo.emulators.graph import IG_USER_ID, PAGE_ID, GraphEmulator
 from sfogo.inbox.model import Account
 from sfogo.inbox.text import REPLACEMENT
-
-from conftest import NOW
+from sfogo.tui.demo.emulators.graph import IG_USER_ID, PAGE_ID, GraphEmulator
 
 HOUR = 3600
 
@@ -27,15 +27,29 @@ http = http_fixture(5.0)
 
 
 def facebook(emulator, http, *, now=NOW, token="graph-token", **settings) -> Facebook:
-    account = Account(id=1, client_id=1, channel="facebook", handle="trattoria",
-                      settings={"url": emulator.base_url, "page_id": PAGE_ID, **settings})
+    account = Account(
+        id=1,
+        client_id=1,
+        channel="facebook",
+        handle="trattoria",
+        settings={"url": emulator.base_url, "page_id": PAGE_ID, **settings},
+    )
     return Facebook(account, http, Secrets(token=token), clock=ManualClock(now))
 
 
 def instagram(emulator, http, *, now=NOW, **settings) -> Instagram:
-    account = Account(id=2, client_id=1, channel="instagram", handle="@trattoria.sfogo",
-                      settings={"url": emulator.base_url, "page_id": PAGE_ID,
-                                "ig_user_id": IG_USER_ID, **settings})
+    account = Account(
+        id=2,
+        client_id=1,
+        channel="instagram",
+        handle="@trattoria.sfogo",
+        settings={
+            "url": emulator.base_url,
+            "page_id": PAGE_ID,
+            "ig_user_id": IG_USER_ID,
+            **settings,
+        },
+    )
     return Instagram(account, http, Secrets(token="graph-token"), clock=ManualClock(now))
 
 
@@ -44,6 +58,7 @@ def requested(emulator, fragment: str) -> list:
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 async def test_facebook_first_fetch_reads_every_page_of_inbox_and_comments(graph, http):
     pages = await pages_of(facebook(graph, http))
@@ -70,12 +85,15 @@ async def test_facebook_incremental_fetch_returns_only_what_is_new(graph, http):
     cursor = (await pages_of(channel))[-1].cursor
     quiet_posts = [p["id"] for p in graph.of_type("post")]
     at_mark = {p["id"] for p in graph.of_type("post") if p["updated"] == cursor["comments"]}
-    person = next(c["person"] for c in graph.of_type("conversation")
-                  if c["platform"] == "messenger")
+    person = next(
+        c["person"] for c in graph.of_type("conversation") if c["platform"] == "messenger"
+    )
     graph.set_time(NOW + 60)
-    new = [graph.add_message(person, "any table for 4 tonight?"),
-           graph.add_message(None, "first time writing"),
-           graph.add_comment(quiet_posts[0], "late comment on an older post")]
+    new = [
+        graph.add_message(person, "any table for 4 tonight?"),
+        graph.add_message(None, "first time writing"),
+        graph.add_comment(quiet_posts[0], "late comment on an older post"),
+    ]
     top = next(c for c in graph.of_type("comment") if not c["parent"])
     new.append(graph.add_comment(top["post"], "a reply in a thread", parent=top["id"]))
     before = len(graph.requests)
@@ -95,8 +113,9 @@ async def test_facebook_incremental_fetch_returns_only_what_is_new(graph, http):
 async def test_facebook_items_are_mapped_and_sanitised(graph, http):
     post = graph.of_type("post")[0]
     hostile = "Ciao \x1b]52;c;cGF5bG9hZA==\x07 [@click=app.quit] \u202egnp.exe"
-    top = graph.add_comment(post["id"], hostile, author={"id": "6999", "name": "Eve\x1b[2J"},
-                            at=NOW - HOUR)
+    top = graph.add_comment(
+        post["id"], hostile, author={"id": "6999", "name": "Eve\x1b[2J"}, at=NOW - HOUR
+    )
     reply = graph.add_comment(post["id"], "agreed", parent=top, at=NOW - 60)
     dm = graph.add_message({"id": "6888", "name": "Ada Lovelace"}, "hello", at=NOW - 120)
     answer = graph.add_message("6888", "hi Ada!", at=NOW - 100, from_page=True)
@@ -160,6 +179,7 @@ async def test_comments_on_posts_older_than_the_lookback_are_reported_lost(graph
 
 
 # -- replying --------------------------------------------------------------------------------
+
 
 async def test_comment_reply_is_accepted_visible_and_found_again(graph, http):
     channel = facebook(graph, http)
@@ -243,24 +263,33 @@ async def test_platform_refusal_outside_the_window_holds_the_reply(graph, http):
 
 
 async def test_reply_to_a_deleted_comment_is_held(graph, http):
-    gone = {"external_id": "123_456", "thread_ref": "123", "parent_ref": "123",
-            "kind": "comment", "created_at": NOW}
+    gone = {
+        "external_id": "123_456",
+        "thread_ref": "123",
+        "parent_ref": "123",
+        "kind": "comment",
+        "created_at": NOW,
+    }
     with pytest.raises(HoldReply, match="no longer exists"):
         await facebook(graph, http).send_reply(gone, "hello", key="d")
 
 
 # -- failures --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind, spec, outcome, wait", [
-    ("down", {}, "down", None),
-    ("down", {"code": 2}, "down", None),
-    ("rate_limited", {"code": 80001, "minutes": 7}, "rate_limited", 7 * 60),
-    ("rate_limited", {"code": 613, "status": 403}, "rate_limited", 15 * 60),
-    ("expired", {}, "auth", None),
-    ("blocked", {}, "blocked", None),
-    ("malformed", {}, "broken", None),
-    ("reset", {}, "down", None),
-])
+
+@pytest.mark.parametrize(
+    "kind, spec, outcome, wait",
+    [
+        ("down", {}, "down", None),
+        ("down", {"code": 2}, "down", None),
+        ("rate_limited", {"code": 80001, "minutes": 7}, "rate_limited", 7 * 60),
+        ("rate_limited", {"code": 613, "status": 403}, "rate_limited", 15 * 60),
+        ("expired", {}, "auth", None),
+        ("blocked", {}, "blocked", None),
+        ("malformed", {}, "broken", None),
+        ("reset", {}, "down", None),
+    ],
+)
 async def test_faults_are_classified(graph, http, kind, spec, outcome, wait):
     graph.faults.set(kind, **spec)
     with pytest.raises(ChannelError) as caught:
@@ -326,7 +355,12 @@ async def test_token_travels_in_a_header_and_never_to_another_host(graph, http):
 async def test_check_describes_the_page_and_the_instagram_account(graph, http):
     assert await facebook(graph, http).check() == f"Facebook Page Trattoria Sfogo ({PAGE_ID})"
     assert await instagram(graph, http).check() == f"Instagram @trattoria.sfogo ({IG_USER_ID})"
-    missing = Account(id=3, client_id=1, channel="instagram", handle="x",
-                      settings={"url": graph.base_url, "page_id": PAGE_ID})
+    missing = Account(
+        id=3,
+        client_id=1,
+        channel="instagram",
+        handle="x",
+        settings={"url": graph.base_url, "page_id": PAGE_ID},
+    )
     with pytest.raises(ChannelError, match="ig_user_id"):
         await Instagram(missing, http, Secrets(token="graph-token"), clock=ManualClock(NOW)).check()

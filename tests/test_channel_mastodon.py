@@ -1,4 +1,5 @@
 """Mastodon through real sockets: paging forward, null statuses, DMs, replies, failures."""
+
 from __future__ import annotations
 
 import json
@@ -54,12 +55,17 @@ def test_mentions_page_forward_from_the_cursor_and_null_statuses_are_skipped(wor
 
 
 def test_direct_messages_are_dm_items_and_text_is_plain_and_safe(world, masto):
-    account, owner = world.mastodon_account(masto, "acme")
+    _account, owner = world.mastodon_account(masto, "acme")
     stranger = masto.add_account("mario", display_name="Mario \x1b[31mRed")
-    dm = masto.mention(owner, author=stranger, visibility="direct",
-                       text="@acme <b>refund</b> \x1b]0;owned\x07 please\nthanks")
-    reply_to_dm = masto.post(owner, "@mario on it", visibility="direct", in_reply_to=dm,
-                             mentions=(stranger,))
+    dm = masto.mention(
+        owner,
+        author=stranger,
+        visibility="direct",
+        text="@acme <b>refund</b> \x1b]0;owned\x07 please\nthanks",
+    )
+    reply_to_dm = masto.post(
+        owner, "@mario on it", visibility="direct", in_reply_to=dm, mentions=(stranger,)
+    )
 
     world.sync()
 
@@ -72,7 +78,8 @@ def test_direct_messages_are_dm_items_and_text_is_plain_and_safe(world, masto):
     # Our own answer in the conversation is ours: outgoing and already handled.
     ours = world.store.conn.execute(
         "SELECT outgoing, status, parent_ref FROM interactions WHERE external_id = ?",
-        (str(reply_to_dm),)).fetchone()
+        (str(reply_to_dm),),
+    ).fetchone()
     assert ours == (1, "done", str(dm))
     convs = masto.requests_to(r"/api/v1/conversations$")
     assert convs and convs[0].query["min_id"] == ["0"]
@@ -83,9 +90,11 @@ def test_a_reply_matches_the_parents_visibility_and_carries_the_idempotency_key(
     dm = masto.mention(owner, visibility="direct", text="@acme where is my order?")
     world.sync()
     item_id = world.store.conn.execute(
-        "SELECT id FROM interactions WHERE external_id = ?", (str(dm),)).fetchone()[0]
-    reply_id = queue_reply(world.store, item_id, "It left the warehouse today.",
-                           now=world.clock.now())
+        "SELECT id FROM interactions WHERE external_id = ?", (str(dm),)
+    ).fetchone()[0]
+    reply_id = queue_reply(
+        world.store, item_id, "It left the warehouse today.", now=world.clock.now()
+    )
 
     result = world.sync()[f"mastodon:{account.handle}"]
 
@@ -105,7 +114,7 @@ def test_a_reply_matches_the_parents_visibility_and_carries_the_idempotency_key(
 
 
 def test_the_same_idempotency_key_within_an_hour_creates_one_status(world, masto):
-    account, owner = world.mastodon_account(masto, "acme")
+    _account, _owner = world.mastodon_account(masto, "acme")
     token = world.env["TOKEN_ACME"]
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k-1"}
     with httpx.Client(base_url=masto.base_url) as http:
@@ -116,10 +125,18 @@ def test_the_same_idempotency_key_within_an_hour_creates_one_status(world, masto
     assert a["id"] == b["id"] != c["id"]
 
 
-@pytest.mark.parametrize("fault, outcome", [
-    ("down", "down"), ("expired", "auth"), ("blocked", "blocked"), ("malformed", "broken"),
-    ("reset", "down"), ("slow", "down"), ("offline", "offline"),
-])
+@pytest.mark.parametrize(
+    "fault, outcome",
+    [
+        ("down", "down"),
+        ("expired", "auth"),
+        ("blocked", "blocked"),
+        ("malformed", "broken"),
+        ("reset", "down"),
+        ("slow", "down"),
+        ("offline", "offline"),
+    ],
+)
 def test_failures_are_classified_from_status_codes(world, masto, fault, outcome):
     account, owner = world.mastodon_account(masto, "acme")
     masto.add_mentions(owner, 50)
@@ -139,7 +156,7 @@ def test_failures_are_classified_from_status_codes(world, masto, fault, outcome)
 
 
 def test_a_429_carries_the_iso_reset_as_retry_at(world, masto):
-    account, owner = world.mastodon_account(masto, "acme")
+    account, _owner = world.mastodon_account(masto, "acme")
     masto.rate.exhaust(world.env["TOKEN_ACME"])
     result = world.sync()[f"mastodon:{account.handle}"]
     assert result.outcome == "rate_limited"
@@ -147,9 +164,10 @@ def test_a_429_carries_the_iso_reset_as_retry_at(world, masto):
     assert result.retry_at == reset == world.clock.now() + 300
 
 
-def test_account_test_reports_what_the_account_sees_and_never_the_token(world, masto, cli,
-                                                                        monkeypatch):
-    account, owner = world.mastodon_account(masto, "acme")
+def test_account_test_reports_what_the_account_sees_and_never_the_token(
+    world, masto, cli, monkeypatch
+):
+    account, _owner = world.mastodon_account(masto, "acme")
     for name, value in world.env.items():
         monkeypatch.setenv(name, value)
     ok = cli("account", "test", account.handle)
@@ -169,7 +187,7 @@ def test_account_test_reports_what_the_account_sees_and_never_the_token(world, m
 
 
 def test_health_json_after_a_failure_names_the_gap_and_the_next_try(world, masto, cli):
-    account, owner = world.mastodon_account(masto, "acme")
+    account, _owner = world.mastodon_account(masto, "acme")
     masto.faults.set("down")
     world.sync()
     # The CLI reads real time; the run happened at the fake clock's time.

@@ -1,17 +1,18 @@
 """WordPress comments: the connector against the loopback emulator, through real sockets."""
+
 from __future__ import annotations
 
 import httpx
 import pytest
 from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_is_offline
+from conftest import NOW
 
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.wordpress import WordPress
 from sfogo.inbox.clock import ManualClock
-from sfogo.tui.demo.emulators.wordpress import ME_ID, PASSWORD, USER, WordPressEmulator
 from sfogo.inbox.model import Account
-from conftest import NOW
 from sfogo.inbox.when import parse_iso
+from sfogo.tui.demo.emulators.wordpress import ME_ID, PASSWORD, USER, WordPressEmulator
 
 
 @pytest.fixture
@@ -21,8 +22,13 @@ def emu():
 
 
 def connector(emu, http, *, password=PASSWORD, **settings):
-    account = Account(client_id=1, channel="wordpress", handle="blog", id=1,
-                      settings={"url": emu.base_url, "user": USER, **settings})
+    account = Account(
+        client_id=1,
+        channel="wordpress",
+        handle="blog",
+        id=1,
+        settings={"url": emu.base_url, "user": USER, **settings},
+    )
     return WordPress(account, http, Secrets(password=password), clock=ManualClock(NOW))
 
 
@@ -50,7 +56,8 @@ async def test_first_sync_reads_every_page_oldest_first(emu, http):
 
 
 async def test_incremental_fetch_returns_only_new_comments_despite_the_local_time_margin(
-        emu, http, store):
+    emu, http, store
+):
     channel = connector(emu, http)
     client = store.clients.add("Bakery", now=NOW)
     account = store.accounts.add(client.id, "wordpress", "blog", now=NOW)
@@ -77,9 +84,14 @@ async def test_comment_maps_to_a_sanitised_interaction(emu, http):
     hostile = emu.add_comment(
         "<p>Hello <b>there</b>&amp; welcome<br />\nsecond line \x1b]52;c;cGF5bG9hZA==\x07"
         " \u202eevil</p>\n<script>alert(1)</script>",
-        author_name="Evil\x1b[2J Name", post=3, at=NOW, email="evil@example.net")
-    reply = emu.add_comment("<p>thanks!</p>", parent=hostile["id"], author=ME_ID,
-                            author_name="Editor", at=NOW + 5)
+        author_name="Evil\x1b[2J Name",
+        post=3,
+        at=NOW,
+        email="evil@example.net",
+    )
+    reply = emu.add_comment(
+        "<p>thanks!</p>", parent=hostile["id"], author=ME_ID, author_name="Editor", at=NOW + 5
+    )
     items, _, _ = await drain(connector(emu, http), {})
     by_id = {i.external_id: i for i in items}
     item = by_id[str(hostile["id"])]
@@ -103,9 +115,12 @@ async def test_reply_is_posted_once_and_found_again(emu, http):
     posted = emu.comment(int(reply_id))
     assert posted["parent"] == parent["id"] and posted["post"] == parent["post"]
     assert posted["author"] == ME_ID and posted["content"]["raw"] == "Thanks <3 we ship on Mondays"
-    post = [r for r in emu.requests if r.method == "POST"][0]
-    assert post.json() == {"post": parent["post"], "parent": parent["id"],
-                           "content": "Thanks <3 we ship on Mondays"}
+    post = next(r for r in emu.requests if r.method == "POST")
+    assert post.json() == {
+        "post": parent["post"],
+        "parent": parent["id"],
+        "content": "Thanks <3 we ship on Mondays",
+    }
     assert await channel.find_reply(row, "Thanks <3 we ship on Mondays", key="k1") == reply_id
     assert await channel.find_reply(row, "something else", key="k2") is None
     # Sending the same reply again: WordPress answers 409 comment_duplicate; the reply it
@@ -132,14 +147,17 @@ async def test_commenting_too_fast_is_a_rate_limit(emu, http):
     assert err.value.retry_at == NOW + 60
 
 
-@pytest.mark.parametrize(("fault", "outcome", "retry_at"), [
-    ("down", "down", NOW + 600),          # the maintenance page, Retry-After: 600
-    ("rate_limited", "rate_limited", NOW + 120),  # a proxy's 429 with Retry-After
-    ("expired", "auth", None),             # 401 incorrect_password
-    ("blocked", "blocked", None),          # a firewall's 403 page
-    ("malformed", "broken", None),         # a PHP warning printed before the JSON
-    ("reset", "down", None),               # the connection dropped mid-page
-])
+@pytest.mark.parametrize(
+    ("fault", "outcome", "retry_at"),
+    [
+        ("down", "down", NOW + 600),  # the maintenance page, Retry-After: 600
+        ("rate_limited", "rate_limited", NOW + 120),  # a proxy's 429 with Retry-After
+        ("expired", "auth", None),  # 401 incorrect_password
+        ("blocked", "blocked", None),  # a firewall's 403 page
+        ("malformed", "broken", None),  # a PHP warning printed before the JSON
+        ("reset", "down", None),  # the connection dropped mid-page
+    ],
+)
 async def test_faults_are_classified(emu, http, fault, outcome, retry_at):
     emu.faults.set(fault, paths="/comments")
     with pytest.raises(ChannelError) as err:

@@ -1,4 +1,5 @@
 """The X connector against the X API v2 emulator, over real sockets."""
+
 from __future__ import annotations
 
 import calendar
@@ -11,9 +12,9 @@ from conftest import NOW
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.x import TWEET_FIELDS, X
 from sfogo.inbox.clock import ManualClock
-from sfogo.tui.demo.emulators.x import ME_ID, XEmulator
 from sfogo.inbox.model import Account
 from sfogo.inbox.text import REPLACEMENT
+from sfogo.tui.demo.emulators.x import ME_ID, XEmulator
 
 
 @pytest.fixture
@@ -26,8 +27,13 @@ http = http_fixture(5.0)
 
 
 def connector(emulator, http, *, now=NOW, token="x-token") -> X:
-    account = Account(id=1, client_id=1, channel="x", handle="trattoria_sfogo",
-                      settings={"url": emulator.base_url, "user_id": ME_ID})
+    account = Account(
+        id=1,
+        client_id=1,
+        channel="x",
+        handle="trattoria_sfogo",
+        settings={"url": emulator.base_url, "user_id": ME_ID},
+    )
     return X(account, http, Secrets(token=token), clock=ManualClock(now))
 
 
@@ -36,6 +42,7 @@ def mention_requests(emulator):
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 async def test_first_fetch_reads_every_page_and_hands_out_since_id_last(xapi, http):
     pages = await pages_of(connector(xapi, http))
@@ -84,8 +91,9 @@ async def test_interrupted_fetch_keeps_the_old_since_id_and_loses_nothing(xapi, 
 async def test_mentions_and_replies_are_mapped_and_sanitised(xapi, http):
     ours = next(t for t in xapi.tweets.values() if t["author_id"] == ME_ID)
     reply = xapi.add_mention("Fish & chips <tonight>?", author="ada", reply_to=ours["id"], at=NOW)
-    hostile = xapi.add_mention("x\x1b]0;owned\x07 \u202eevil [@click=app.quit]", author="eve",
-                               at=NOW + 1)
+    hostile = xapi.add_mention(
+        "x\x1b]0;owned\x07 \u202eevil [@click=app.quit]", author="eve", at=NOW + 1
+    )
 
     items = {i.external_id: i for p in await pages_of(connector(xapi, http)) for i in p.items}
 
@@ -121,20 +129,26 @@ async def test_mentions_beyond_the_800_x_keeps_are_reported_lost(http):
 
 # -- replying --------------------------------------------------------------------------------
 
+
 async def test_reply_is_posted_visible_and_found_again(xapi, http):
     channel = connector(xapi, http)
     mention = (await pages_of(channel))[0].items[0]
 
-    reply_id = await channel.send_reply(row(mention), "See you at 8! https://example.com/menu",
-                                        key="k")
+    reply_id = await channel.send_reply(
+        row(mention), "See you at 8! https://example.com/menu", key="k"
+    )
 
     posted = xapi.tweets[reply_id]
     assert posted["replied_to"] == mention.external_id and posted["author_id"] == ME_ID
     request = [r for r in xapi.requests if r.method == "POST"][-1].json()
-    assert request == {"text": "See you at 8! https://example.com/menu",
-                       "reply": {"in_reply_to_tweet_id": mention.external_id}}
-    assert await channel.find_reply(row(mention), "See you at 8! https://example.com/menu",
-                                    key="k") == reply_id
+    assert request == {
+        "text": "See you at 8! https://example.com/menu",
+        "reply": {"in_reply_to_tweet_id": mention.external_id},
+    }
+    assert (
+        await channel.find_reply(row(mention), "See you at 8! https://example.com/menu", key="k")
+        == reply_id
+    )
     assert await channel.find_reply(row(mention), "another text", key="k2") is None
 
 
@@ -165,20 +179,23 @@ async def test_the_24_hour_post_limit_is_a_rate_limit_until_its_reset(http):
 NEXT_MONTH = calendar.timegm((2026, 12, 1, 0, 0, 0))
 
 
-@pytest.mark.parametrize("kind, spec, outcome, retry_at", [
-    ("rate_limited", {"seconds": 600}, "rate_limited", NOW + 600),
-    ("rate_limited", {"capped": True, "period": "Monthly"}, "rate_limited", NEXT_MONTH),
-    ("rate_limited", {"capped": True, "period": "Daily"}, "rate_limited", NOW + 12 * 3600),
-    ("rate_limited", {"legacy": 88, "seconds": 120}, "rate_limited", NOW + 120),
-    ("expired", {}, "auth", None),
-    ("expired", {"legacy": 89}, "auth", None),
-    ("blocked", {}, "blocked", None),  # "User has been suspended" inside a 200
-    ("blocked", {"legacy": 326}, "blocked", None),
-    ("down", {}, "down", None),
-    ("down", {"legacy": 130}, "down", None),
-    ("malformed", {}, "broken", None),
-    ("reset", {}, "down", None),
-])
+@pytest.mark.parametrize(
+    "kind, spec, outcome, retry_at",
+    [
+        ("rate_limited", {"seconds": 600}, "rate_limited", NOW + 600),
+        ("rate_limited", {"capped": True, "period": "Monthly"}, "rate_limited", NEXT_MONTH),
+        ("rate_limited", {"capped": True, "period": "Daily"}, "rate_limited", NOW + 12 * 3600),
+        ("rate_limited", {"legacy": 88, "seconds": 120}, "rate_limited", NOW + 120),
+        ("expired", {}, "auth", None),
+        ("expired", {"legacy": 89}, "auth", None),
+        ("blocked", {}, "blocked", None),  # "User has been suspended" inside a 200
+        ("blocked", {"legacy": 326}, "blocked", None),
+        ("down", {}, "down", None),
+        ("down", {"legacy": 130}, "down", None),
+        ("malformed", {}, "broken", None),
+        ("reset", {}, "down", None),
+    ],
+)
 async def test_faults_are_classified(xapi, http, kind, spec, outcome, retry_at):
     xapi.faults.set(kind, **spec)
     with pytest.raises(ChannelError) as caught:

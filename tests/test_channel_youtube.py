@@ -1,4 +1,5 @@
 """YouTube comment threads: the connector against the loopback emulator, through real sockets."""
+
 from __future__ import annotations
 
 import httpx
@@ -9,9 +10,9 @@ from conftest import NOW
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.youtube import YouTube, next_pacific_midnight
 from sfogo.inbox.clock import ManualClock
-from sfogo.tui.demo.emulators.youtube import API_KEY, CHANNEL_ID, TOKEN, YouTubeEmulator
 from sfogo.inbox.model import Account
 from sfogo.inbox.when import iso
+from sfogo.tui.demo.emulators.youtube import API_KEY, CHANNEL_ID, TOKEN, YouTubeEmulator
 
 # 2026-11-27 12:00 UTC is 04:00 in Los Angeles (PST, UTC-8): the quota resets at 08:00 UTC.
 QUOTA_RESET = NOW + 20 * 3600
@@ -27,8 +28,13 @@ http = http_fixture(httpx.Timeout(2.0))
 
 
 def connector(emu, http, *, token=TOKEN, **settings):
-    account = Account(client_id=1, channel="youtube", handle="studio", id=1,
-                      settings={"url": emu.base_url, "channel_id": CHANNEL_ID, **settings})
+    account = Account(
+        client_id=1,
+        channel="youtube",
+        handle="studio",
+        id=1,
+        settings={"url": emu.base_url, "channel_id": CHANNEL_ID, **settings},
+    )
     return YouTube(account, http, Secrets(token=token), clock=ManualClock(NOW))
 
 
@@ -43,7 +49,7 @@ async def test_first_sync_reads_every_thread_and_every_reply(emu, http):
     assert len(items) == len(expected) and {i.external_id for i in items} == expected
     # Threads with more replies than the list includes were completed with comments.list.
     assert any(r.path.endswith("/comments") for r in emu.requests)
-    first = [r for r in emu.requests if r.path.endswith("/commentThreads")][0].query
+    first = next(r for r in emu.requests if r.path.endswith("/commentThreads")).query
     assert first["allThreadsRelatedToChannelId"] == [CHANNEL_ID]
     assert first["order"] == ["time"] and first["maxResults"] == ["100"]
     assert first["textFormat"] == ["plainText"] and first["part"] == ["snippet,replies"]
@@ -60,14 +66,19 @@ async def test_incremental_fetch_stops_at_the_last_seen_and_catches_new_replies(
     _, cursor, _ = await drain(channel, {})
     newest = emu.threads[-1]["top"]["id"]
     older = emu.threads[-30]["top"]["id"]  # a day old: below the stop point, but watched
-    new = [emu.add_thread("new thread one", at=NOW + 10),
-           emu.add_thread("new thread two", at=NOW + 20)]
-    replies = [emu.add_reply(newest, "reply on the newest", at=NOW + 30),
-               emu.add_reply(older, "late reply on an older thread", at=NOW + 40)]
+    new = [
+        emu.add_thread("new thread one", at=NOW + 10),
+        emu.add_thread("new thread two", at=NOW + 20),
+    ]
+    replies = [
+        emu.add_reply(newest, "reply on the newest", at=NOW + 30),
+        emu.add_reply(older, "late reply on an older thread", at=NOW + 40),
+    ]
     emu.requests.clear()
     fresh, cursor2, pages = await drain(channel, cursor)
     assert sorted(i.external_id for i in fresh) == sorted(
-        [t["top"]["id"] for t in new] + [r["id"] for r in replies])
+        [t["top"]["id"] for t in new] + [r["id"] for r in replies]
+    )
     assert len(pages) == 1  # it stopped on the first page
     assert cursor2["newest"] == iso(NOW + 40)
     again, _, _ = await drain(channel, cursor2)
@@ -86,10 +97,13 @@ async def test_a_failure_half_way_leaves_the_cursor_where_it_was(emu, http):
 
 
 async def test_comment_maps_to_a_sanitised_interaction(emu, http):
-    thread = emu.add_thread("hi \x1b]0;owned\x07 <b>not html</b>\n\u202eevil", at=NOW + 5,
-                            author=("@evil\x1b[31m", "UCevil"), video="vidHOSTILE")
-    reply = emu.add_reply(thread["top"]["id"], "thanks!", author=("@sfogo", CHANNEL_ID),
-                          at=NOW + 6)
+    thread = emu.add_thread(
+        "hi \x1b]0;owned\x07 <b>not html</b>\n\u202eevil",
+        at=NOW + 5,
+        author=("@evil\x1b[31m", "UCevil"),
+        video="vidHOSTILE",
+    )
+    reply = emu.add_reply(thread["top"]["id"], "thanks!", author=("@sfogo", CHANNEL_ID), at=NOW + 6)
     items, _, _ = await drain(connector(emu, http), {})
     by_id = {i.external_id: i for i in items}
     top = by_id[thread["top"]["id"]]
@@ -106,13 +120,17 @@ async def test_reply_goes_to_the_top_level_comment_and_is_found_again(emu, http)
     channel = connector(emu, http)
     thread = emu.threads[5]
     answer = emu.add_reply(thread["top"]["id"], "a question in the thread", at=NOW)
-    row = {"external_id": answer["id"], "thread_ref": thread["top"]["id"],
-           "parent_ref": thread["top"]["id"]}
+    row = {
+        "external_id": answer["id"],
+        "thread_ref": thread["top"]["id"],
+        "parent_ref": thread["top"]["id"],
+    }
     reply_id = await channel.send_reply(row, "Thanks, see you Friday!", key="k1")
-    post = [r for r in emu.requests if r.method == "POST"][0]
+    post = next(r for r in emu.requests if r.method == "POST")
     assert post.query["part"] == ["snippet"]
-    assert post.json() == {"snippet": {"parentId": thread["top"]["id"],
-                                       "textOriginal": "Thanks, see you Friday!"}}
+    assert post.json() == {
+        "snippet": {"parentId": thread["top"]["id"], "textOriginal": "Thanks, see you Friday!"}
+    }
     assert [r["id"] for r in emu.our_replies()] == [reply_id]
     assert await channel.find_reply(row, "Thanks, see you Friday!", key="k1") == reply_id
     assert await channel.find_reply(row, "Something else", key="k2") is None
@@ -135,14 +153,17 @@ async def test_spent_quota_waits_until_midnight_pacific(emu, http):
     assert err.value.retry_at == QUOTA_RESET
 
 
-@pytest.mark.parametrize(("fault", "outcome", "retry_at"), [
-    ("down", "down", None),                     # 503 backendError
-    ("rate_limited", "rate_limited", QUOTA_RESET),  # 403 quotaExceeded
-    ("expired", "auth", None),                  # 401 authError
-    ("blocked", "blocked", None),               # authenticatedUserAccountSuspended
-    ("malformed", "broken", None),
-    ("reset", "down", None),
-])
+@pytest.mark.parametrize(
+    ("fault", "outcome", "retry_at"),
+    [
+        ("down", "down", None),  # 503 backendError
+        ("rate_limited", "rate_limited", QUOTA_RESET),  # 403 quotaExceeded
+        ("expired", "auth", None),  # 401 authError
+        ("blocked", "blocked", None),  # authenticatedUserAccountSuspended
+        ("malformed", "broken", None),
+        ("reset", "down", None),
+    ],
+)
 async def test_faults_are_classified(emu, http, fault, outcome, retry_at):
     emu.faults.set(fault)
     with pytest.raises(ChannelError) as err:

@@ -1,4 +1,5 @@
 """The demo inbox: realistic, deterministic, and telling the stories sfogo exists for."""
+
 from __future__ import annotations
 
 import re
@@ -6,12 +7,11 @@ import statistics
 from datetime import datetime
 
 import pytest
+from conftest import NOW
 
-from sfogo.tui.demo.build import DEFAULT_SIZE, ROME, build_demo, story_windows
 from sfogo.inbox.model import TIERS, Client
 from sfogo.inbox.store import Store, default_path
-
-from conftest import NOW
+from sfogo.tui.demo.build import DEFAULT_SIZE, ROME, build_demo, story_windows
 
 HOUR = 3600
 DAY = 86400
@@ -58,21 +58,30 @@ def _build(tmp_path, name: str, **kw) -> Store:
 
 # -- determinism and size ----------------------------------------------------------------------
 
+
 def test_the_demo_is_the_same_in_every_process(tmp_path):
     """String hashing differs per process (PYTHONHASHSEED): the demo must not depend on it."""
     import os
     import subprocess
     import sys
 
-    script = ("import hashlib, sys; from sfogo.inbox.store import Store; from sfogo.tui.demo.build import "
-              "build_demo; s = Store(sys.argv[1]); build_demo(s, seed=0, size=800, now=%d); "
-              "rows = s.conn.execute('SELECT * FROM interactions ORDER BY id').fetchall(); "
-              "print(hashlib.sha256(repr(rows).encode()).hexdigest())" % NOW)
+    script = (
+        "import hashlib, sys; from sfogo.inbox.store import Store; "
+        "from sfogo.tui.demo.build import build_demo; s = Store(sys.argv[1]); "
+        f"build_demo(s, seed=0, size=800, now={NOW}); "
+        "rows = s.conn.execute('SELECT * FROM interactions ORDER BY id').fetchall(); "
+        "print(hashlib.sha256(repr(rows).encode()).hexdigest())"
+    )
     digests = set()
     for hash_seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{hash_seed}.db")],
-                             env=env, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / f"{hash_seed}.db")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         digests.add(out.strip())
     assert len(digests) == 1
 
@@ -82,10 +91,12 @@ def test_same_seed_and_now_build_the_same_inbox_and_another_seed_another(tmp_pat
     other = _build(tmp_path, "other.db", seed=1)
     try:
         assert _dump(again) == _dump(demo[0])
-        other_rows = other.conn.execute("SELECT text, author_name FROM interactions"
-                                        " ORDER BY id").fetchall()
-        same_rows = again.conn.execute("SELECT text, author_name FROM interactions"
-                                       " ORDER BY id").fetchall()
+        other_rows = other.conn.execute(
+            "SELECT text, author_name FROM interactions ORDER BY id"
+        ).fetchall()
+        same_rows = again.conn.execute(
+            "SELECT text, author_name FROM interactions ORDER BY id"
+        ).fetchall()
         assert other_rows != same_rows
         assert len(other_rows) == len(same_rows) == DEFAULT_SIZE
     finally:
@@ -112,6 +123,7 @@ def test_the_demo_refuses_a_store_that_already_holds_data(tmp_path, demo):
 
 # -- clients, accounts, volume -----------------------------------------------------------------
 
+
 def test_four_clients_cover_every_tier_with_a_response_target(db):
     rows = db.execute("SELECT name, tier, target_s FROM clients").fetchall()
     assert len(rows) >= 4
@@ -123,16 +135,21 @@ def test_four_clients_cover_every_tier_with_a_response_target(db):
 
 
 def test_accounts_span_channels_and_the_vip_hotel_gets_private_messages(db):
-    accounts = db.execute("SELECT a.id, a.channel, a.settings, c.tier FROM accounts a"
-                          " JOIN clients c ON c.id = a.client_id").fetchall()
+    accounts = db.execute(
+        "SELECT a.id, a.channel, a.settings, c.tier FROM accounts a"
+        " JOIN clients c ON c.id = a.client_id"
+    ).fetchall()
     assert len(accounts) >= 9
     assert len({ch for _, ch, _, _ in accounts}) >= 6
     assert all('"demo": true' in settings for _, _, settings, _ in accounts)
     vip = {ch: i for i, ch, _, tier in accounts if tier == "vip"}
     assert {"facebook", "instagram", "email"} <= set(vip)
     for channel in ("facebook", "instagram"):
-        dms = db.execute("SELECT count(*) FROM interactions WHERE account_id = ? AND kind = 'dm'"
-                         " AND outgoing = 0", (vip[channel],)).fetchone()[0]
+        dms = db.execute(
+            "SELECT count(*) FROM interactions WHERE account_id = ? AND kind = 'dm'"
+            " AND outgoing = 0",
+            (vip[channel],),
+        ).fetchone()[0]
         assert dms >= 20
     x_tiers = [tier for _, ch, _, tier in accounts if ch == "x"]
     assert x_tiers and "vip" not in x_tiers
@@ -140,7 +157,8 @@ def test_accounts_span_channels_and_the_vip_hotel_gets_private_messages(db):
 
 def test_three_thousand_items_over_two_weeks_in_english_and_italian(db):
     total, first, last = db.execute(
-        "SELECT count(*), min(created_at), max(created_at) FROM interactions").fetchone()
+        "SELECT count(*), min(created_at), max(created_at) FROM interactions"
+    ).fetchone()
     assert total >= 3000
     assert NOW - 14 * DAY <= first < NOW - 13 * DAY
     assert NOW - HOUR < last <= NOW
@@ -154,8 +172,9 @@ def test_daily_and_weekly_rhythms_in_rome_time(db):
     by_hour = [0] * 24
     by_day: dict[tuple[str, int], int] = {}
     for created, client in db.execute(
-            "SELECT i.created_at, c.name FROM interactions i JOIN accounts a"
-            " ON a.id = i.account_id JOIN clients c ON c.id = a.client_id WHERE i.outgoing = 0"):
+        "SELECT i.created_at, c.name FROM interactions i JOIN accounts a"
+        " ON a.id = i.account_id JOIN clients c ON c.id = a.client_id WHERE i.outgoing = 0"
+    ):
         local = datetime.fromtimestamp(created, ROME)
         by_hour[local.hour] += 1
         by_day[client, local.weekday()] = by_day.get((client, local.weekday()), 0) + 1
@@ -167,20 +186,22 @@ def test_daily_and_weekly_rhythms_in_rome_time(db):
 
     weekdays, weekend = range(0, 5), range(5, 7)
     assert per_day("Nuvola Labs", weekend) < 0.6 * per_day("Nuvola Labs", weekdays)
-    assert per_day("Trattoria Da Gino", weekend) > 1.2 * per_day("Trattoria Da Gino",
-                                                                  range(0, 4))
+    assert per_day("Trattoria Da Gino", weekend) > 1.2 * per_day("Trattoria Da Gino", range(0, 4))
 
 
 def test_urls_and_handles_follow_each_platform(db):
     seen = {}
     for channel, handle, url in db.execute(
-            "SELECT a.channel, i.author_handle, i.url FROM interactions i JOIN accounts a"
-            " ON a.id = i.account_id WHERE i.outgoing = 0 AND i.id % 7 = 0"):
+        "SELECT a.channel, i.author_handle, i.url FROM interactions i JOIN accounts a"
+        " ON a.id = i.account_id WHERE i.outgoing = 0 AND i.id % 7 = 0"
+    ):
         seen.setdefault(channel, []).append((handle, url))
     patterns = {
         "mastodon": (r"^@\w+@[\w.]+$", r"^https://[\w.]+/@\w+/\d+$"),
-        "bluesky": (r"^[\w.]+\.(bsky\.social|com)$",
-                    r"^https://bsky\.app/profile/[\w.]+/post/\w{13}$"),
+        "bluesky": (
+            r"^[\w.]+\.(bsky\.social|com)$",
+            r"^https://bsky\.app/profile/[\w.]+/post/\w{13}$",
+        ),
         "x": (r"^@\w{1,15}$", r"^https://x\.com/\w+/status/\d+$"),
         "email": (r"^[\w.]+@[\w.]+$", r"^$"),
         "instagram": (r"^@[\w.]+$", r"^https://www\.instagram\.com/(p|direct/t)/"),
@@ -199,23 +220,36 @@ def test_urls_and_handles_follow_each_platform(db):
 
 # -- threads and handling ---------------------------------------------------------------------
 
+
 def test_threads_hold_replies_some_of_them_ours(db):
     replies = db.execute(
         "SELECT r.outgoing, r.author_handle, a.handle, r.status, r.created_at, p.created_at,"
         " p.status, r.thread_ref, p.thread_ref, p.external_id"
         " FROM interactions r JOIN interactions p"
         "   ON p.account_id = r.account_id AND p.external_id = r.parent_ref"
-        " JOIN accounts a ON a.id = r.account_id WHERE r.parent_ref != ''").fetchall()
+        " JOIN accounts a ON a.id = r.account_id WHERE r.parent_ref != ''"
+    ).fetchall()
     orphans = db.execute(
         "SELECT count(*) FROM interactions r WHERE r.parent_ref != '' AND NOT EXISTS"
         " (SELECT 1 FROM interactions p WHERE p.account_id = r.account_id"
-        "  AND p.external_id = r.parent_ref)").fetchone()[0]
+        "  AND p.external_id = r.parent_ref)"
+    ).fetchone()[0]
     assert orphans == 0
     theirs = [r for r in replies if not r[0]]
     ours = [r for r in replies if r[0]]
     assert len(theirs) > 100 and len(ours) > 100
-    for _, author, account_handle, status, created, parent_created, parent_status, thread, \
-            parent_thread, parent_ext in ours:
+    for (
+        _,
+        author,
+        account_handle,
+        status,
+        created,
+        parent_created,
+        parent_status,
+        thread,
+        parent_thread,
+        parent_ext,
+    ) in ours:
         assert author == account_handle
         assert status == "done" and parent_status == "done"
         assert created > parent_created
@@ -226,7 +260,8 @@ def test_most_older_items_are_handled_at_realistic_speed_by_tier(db, win):
     rows = db.execute(
         "SELECT c.tier, i.status, i.created_at, i.fetched_at, i.handled_at FROM interactions i"
         " JOIN accounts a ON a.id = i.account_id JOIN clients c ON c.id = a.client_id"
-        " WHERE i.outgoing = 0").fetchall()
+        " WHERE i.outgoing = 0"
+    ).fetchall()
     for _, status, created, fetched, handled in rows:
         assert created <= fetched <= NOW
         if status in ("done", "ignored"):
@@ -237,14 +272,24 @@ def test_most_older_items_are_handled_at_realistic_speed_by_tier(db, win):
     handled = [r for r in older if r[1] in ("done", "ignored")]
     assert len(handled) > 0.9 * len(older)
     assert any(r[1] == "ignored" for r in rows)
-    assert db.execute("SELECT count(*) FROM interactions WHERE status = 'snoozed'"
-                      " AND snoozed_until > ?", (NOW,)).fetchone()[0] > 0
+    assert (
+        db.execute(
+            "SELECT count(*) FROM interactions WHERE status = 'snoozed' AND snoozed_until > ?",
+            (NOW,),
+        ).fetchone()[0]
+        > 0
+    )
     assert db.execute("SELECT count(*) FROM interactions WHERE pinned").fetchone()[0] > 0
     assert db.execute("SELECT count(DISTINCT tag) FROM interaction_tags").fetchone()[0] >= 5
-    normal_time = [r for r in rows if r[1] == "done" and not (
-        win.outage_start <= r[2] < win.outage_end or win.sick_start <= r[3] < win.sick_end)]
-    medians = {tier: statistics.median(r[4] - r[2] for r in normal_time if r[0] == tier)
-               for tier in TIERS}
+    normal_time = [
+        r
+        for r in rows
+        if r[1] == "done"
+        and not (win.outage_start <= r[2] < win.outage_end or win.sick_start <= r[3] < win.sick_end)
+    ]
+    medians = {
+        tier: statistics.median(r[4] - r[2] for r in normal_time if r[0] == tier) for tier in TIERS
+    }
     assert medians["vip"] < medians["high"] < medians["normal"] < medians["low"]
     assert medians["vip"] < 2 * HOUR
 
@@ -254,19 +299,27 @@ def test_replies_are_written_while_the_manager_works(db, win):
     busy = db.execute(
         "SELECT count(*) FROM interactions WHERE outgoing = 1 AND ((created_at >= ? AND"
         " created_at < ?) OR (created_at >= ? AND created_at < ?))",
-        (win.outage_start, win.outage_end, win.sick_start, win.sick_end)).fetchone()[0]
+        (win.outage_start, win.outage_end, win.sick_start, win.sick_end),
+    ).fetchone()[0]
     assert busy == 0
 
 
 # -- the stories ------------------------------------------------------------------------------
 
+
 def test_outage_every_account_offline_for_exactly_thirty_hours(db, win, summary):
     assert win.outage_end == NOW - 48 * HOUR and win.outage_start == NOW - 78 * HOUR
-    assert summary["stories"]["outage"] == {**summary["stories"]["outage"],
-                                            "start": win.outage_start, "end": win.outage_end}
+    assert summary["stories"]["outage"] == {
+        **summary["stories"]["outage"],
+        "start": win.outage_start,
+        "end": win.outage_end,
+    }
     for (account_id,) in db.execute("SELECT id FROM accounts").fetchall():
-        runs = db.execute("SELECT started_at, outcome, detail FROM sync_runs"
-                          " WHERE account_id = ? ORDER BY started_at", (account_id,)).fetchall()
+        runs = db.execute(
+            "SELECT started_at, outcome, detail FROM sync_runs"
+            " WHERE account_id = ? ORDER BY started_at",
+            (account_id,),
+        ).fetchall()
         offline = [r for r in runs if r[1] == "offline"]
         assert offline and all(r[2] for r in offline)
         first, last = offline[0][0], offline[-1][0]
@@ -277,9 +330,11 @@ def test_outage_every_account_offline_for_exactly_thirty_hours(db, win, summary)
         after = next(r for r in runs if r[0] > last)
         assert after[0] - first == 30 * HOUR  # the next run works again (or is blocked)
         assert after[1] in ("ok", "blocked")
-    items = db.execute("SELECT fetched_at, status FROM interactions WHERE created_at >= ?"
-                       " AND created_at < ? AND outgoing = 0",
-                       (win.outage_start, win.outage_end)).fetchall()
+    items = db.execute(
+        "SELECT fetched_at, status FROM interactions WHERE created_at >= ?"
+        " AND created_at < ? AND outgoing = 0",
+        (win.outage_start, win.outage_end),
+    ).fetchall()
     assert len(items) > 100
     assert all(fetched >= win.outage_end for fetched, _ in items)
     assert sum(1 for _, status in items if status == "new") > 0.6 * len(items)
@@ -287,14 +342,18 @@ def test_outage_every_account_offline_for_exactly_thirty_hours(db, win, summary)
 
 def test_x_account_blocked_for_five_days_and_still_blocked(db, win, summary):
     blocked = summary["stories"]["x_blocked"]
-    channel, tier = db.execute("SELECT a.channel, c.tier FROM accounts a JOIN clients c"
-                               " ON c.id = a.client_id WHERE a.id = ?",
-                               (blocked["account_id"],)).fetchone()
+    channel, tier = db.execute(
+        "SELECT a.channel, c.tier FROM accounts a JOIN clients c"
+        " ON c.id = a.client_id WHERE a.id = ?",
+        (blocked["account_id"],),
+    ).fetchone()
     assert channel == "x" and tier != "vip"
     assert blocked["start"] == NOW - 5 * DAY and blocked["end"] is None
-    runs = db.execute("SELECT started_at, outcome, detail, items FROM sync_runs"
-                      " WHERE account_id = ? AND started_at >= ? ORDER BY started_at",
-                      (blocked["account_id"], win.block_start)).fetchall()
+    runs = db.execute(
+        "SELECT started_at, outcome, detail, items FROM sync_runs"
+        " WHERE account_id = ? AND started_at >= ? ORDER BY started_at",
+        (blocked["account_id"], win.block_start),
+    ).fetchall()
     assert runs[0][0] < win.block_start + 900
     assert NOW - 900 < runs[-1][0] <= NOW  # the last run was minutes ago
     assert "ok" not in {r[1] for r in runs}
@@ -304,17 +363,27 @@ def test_x_account_blocked_for_five_days_and_still_blocked(db, win, summary):
     assert all(r[2] for r in runs if r[1] == "blocked")
     # Posting is blocked, reading is not: the mentions keep arriving and stay unanswered.
     assert sum(r[3] for r in runs) > 0
-    statuses = [s for (s,) in db.execute(
-        "SELECT status FROM interactions WHERE account_id = ? AND created_at >= ?",
-        (blocked["account_id"], win.block_start))]
+    statuses = [
+        s
+        for (s,) in db.execute(
+            "SELECT status FROM interactions WHERE account_id = ? AND created_at >= ?",
+            (blocked["account_id"], win.block_start),
+        )
+    ]
     assert len(statuses) > 50
     assert set(statuses) <= {"new", "open"} and statuses.count("new") > 0.8 * len(statuses)
-    assert db.execute("SELECT count(*) FROM interactions WHERE account_id = ? AND outgoing = 1"
-                      " AND created_at >= ?", (blocked["account_id"], win.block_start)
-                      ).fetchone()[0] == 0
-    before = db.execute("SELECT count(*) FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
-                        " AND started_at < ?", (blocked["account_id"], win.block_start)
-                        ).fetchone()[0]
+    assert (
+        db.execute(
+            "SELECT count(*) FROM interactions WHERE account_id = ? AND outgoing = 1"
+            " AND created_at >= ?",
+            (blocked["account_id"], win.block_start),
+        ).fetchone()[0]
+        == 0
+    )
+    before = db.execute(
+        "SELECT count(*) FROM sync_runs WHERE account_id = ? AND outcome = 'ok' AND started_at < ?",
+        (blocked["account_id"], win.block_start),
+    ).fetchone()[0]
     assert before > 0
 
 
@@ -326,9 +395,11 @@ def test_two_sick_days_a_week_ago_handled_late_with_a_handful_still_new(db, win)
     assert start.date() == datetime.fromtimestamp(NOW - 8 * DAY, ROME).date()
     assert datetime.fromtimestamp(win.sick_end, ROME).hour == 8
     assert 47 * HOUR <= win.sick_end - win.sick_start <= 49 * HOUR  # DST-proof
-    items = db.execute("SELECT status, handled_at FROM interactions WHERE fetched_at >= ?"
-                       " AND fetched_at < ? AND outgoing = 0",
-                       (win.sick_start, win.sick_end)).fetchall()
+    items = db.execute(
+        "SELECT status, handled_at FROM interactions WHERE fetched_at >= ?"
+        " AND fetched_at < ? AND outgoing = 0",
+        (win.sick_start, win.sick_end),
+    ).fetchall()
     assert len(items) > 300
     handled = [h for s, h in items if h is not None]
     assert all(h >= win.sick_end for h in handled)  # late: after the manager was back
@@ -338,12 +409,14 @@ def test_two_sick_days_a_week_ago_handled_late_with_a_handful_still_new(db, win)
 
 def test_sync_runs_every_fifteen_minutes_for_two_weeks(db):
     for account_id, n, first, last, items in db.execute(
-            "SELECT account_id, count(*), min(started_at), max(started_at), sum(items)"
-            " FROM sync_runs GROUP BY account_id"):
+        "SELECT account_id, count(*), min(started_at), max(started_at), sum(items)"
+        " FROM sync_runs GROUP BY account_id"
+    ):
         assert first <= NOW - 14 * DAY and NOW - 60 <= last <= NOW
         assert n >= 14 * 96
-        fetched = db.execute("SELECT count(*) FROM interactions WHERE account_id = ?"
-                             " AND outgoing = 0", (account_id,)).fetchone()[0]
+        fetched = db.execute(
+            "SELECT count(*) FROM interactions WHERE account_id = ? AND outgoing = 0", (account_id,)
+        ).fetchone()[0]
         assert items == fetched  # every incoming item was fetched by one run
     outcomes = {o for (o,) in db.execute("SELECT DISTINCT outcome FROM sync_runs")}
     assert {"ok", "offline", "blocked"} <= outcomes
@@ -353,9 +426,13 @@ def test_vip_direct_messages_with_one_and_four_hours_left(db, summary):
     rows = db.execute(
         "SELECT a.channel, i.created_at FROM interactions i JOIN accounts a ON a.id ="
         " i.account_id JOIN clients c ON c.id = a.client_id WHERE c.tier = 'vip' AND"
-        " i.kind = 'dm' AND i.outgoing = 0 AND i.status = 'new'").fetchall()
-    answerable = sorted((created + 24 * HOUR - NOW, channel) for channel, created in rows
-                        if created > NOW - 24 * HOUR)
+        " i.kind = 'dm' AND i.outgoing = 0 AND i.status = 'new'"
+    ).fetchall()
+    answerable = sorted(
+        (created + 24 * HOUR - NOW, channel)
+        for channel, created in rows
+        if created > NOW - 24 * HOUR
+    )
     assert answerable[0][1] == "instagram" and 50 * 60 <= answerable[0][0] <= 70 * 60
     assert answerable[1][1] == "facebook" and 3.5 * HOUR <= answerable[1][0] <= 4.5 * HOUR
     win = story_windows(NOW)
@@ -371,11 +448,13 @@ def test_backlog_items_from_every_gap_are_still_new(db, win, summary):
     n = db.execute(
         "SELECT count(*) FROM interactions WHERE status = 'new' AND outgoing = 0 AND"
         " ((created_at >= ? AND created_at < ?) OR (fetched_at >= ? AND fetched_at < ?))",
-        (win.outage_start, win.outage_end, win.sick_start, win.sick_end)).fetchone()[0]
+        (win.outage_start, win.outage_end, win.sick_start, win.sick_end),
+    ).fetchone()[0]
     assert n >= stories["outage"]["still_new"] + stories["sick"]["still_new"]
 
 
 # -- hostile strings ---------------------------------------------------------------------------
+
 
 def test_hostile_strings_are_stored_sanitised_and_markup_stays_literal(db):
     for column in ("text", "author_name", "author_handle", "url", "external_id"):
@@ -383,8 +462,9 @@ def test_hostile_strings_are_stored_sanitised_and_markup_stays_literal(db):
             assert not CONTROL.search(value), (column, value)
 
     def has(column: str, needle: str) -> int:
-        return db.execute(f"SELECT count(*) FROM interactions WHERE instr({column}, ?)",
-                          (needle,)).fetchone()[0]
+        return db.execute(
+            f"SELECT count(*) FROM interactions WHERE instr({column}, ?)", (needle,)
+        ).fetchone()[0]
 
     assert has("author_name", "[@click=app.quit]click me[/]")
     assert has("text", "[@click=app.quit]click me[/]")
@@ -397,12 +477,15 @@ def test_hostile_strings_are_stored_sanitised_and_markup_stays_literal(db):
     assert has("text", "\ufffd[2J")  # clear screen
     assert has("author_name", "Eve \ufffdgnp.exe")  # bidi override
     # The hostile item is among the newest, so the first screen shows it.
-    newest = db.execute("SELECT author_name FROM interactions WHERE status IN ('new', 'open')"
-                        " ORDER BY created_at DESC LIMIT 5").fetchall()
+    newest = db.execute(
+        "SELECT author_name FROM interactions WHERE status IN ('new', 'open')"
+        " ORDER BY created_at DESC LIMIT 5"
+    ).fetchall()
     assert ("[@click=app.quit]click me[/]",) in newest
 
 
 # -- the command --------------------------------------------------------------------------------
+
 
 def test_sfogo_demo_no_tui_builds_the_file_and_says_what_it_holds(cli, tmp_path):
     path = tmp_path / "mine" / "demo.db"
@@ -444,8 +527,9 @@ def test_bad_numbers_are_one_line_errors(cli, tmp_path):
         assert r.code == 1 and r.err.startswith("sfogo: bad --s"), r.err
 
 
-def test_without_db_the_demo_uses_its_own_file_not_the_users_inbox(cli, tmp_path, db_path,
-                                                                   monkeypatch):
+def test_without_db_the_demo_uses_its_own_file_not_the_users_inbox(
+    cli, tmp_path, db_path, monkeypatch
+):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     r = cli("demo", "--no-tui", "--size", "50")
     assert r.code == 0, r.err

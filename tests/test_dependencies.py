@@ -5,6 +5,7 @@ the day that dependency stops doing so; a declared package nobody imports is wei
 user installs. The imports are read from the source with ``ast``, so code that is never run
 in a test counts too.
 """
+
 from __future__ import annotations
 
 import ast
@@ -87,21 +88,25 @@ def test_the_package_imports_exactly_its_declared_dependencies():
     imported = found["required"]
     declared = _declared(PROJECT["dependencies"])
     assert not [n for n in imported if n.startswith("?")], (
-        f"imported but not installed: {sorted(n for n in imported if n.startswith('?'))}")
+        f"imported but not installed: {sorted(n for n in imported if n.startswith('?'))}"
+    )
     assert set(imported) - declared == set(), (
         "imported but not declared in [project].dependencies: "
-        + ", ".join(f"{n} ({imported[n]})" for n in sorted(set(imported) - declared)))
+        + ", ".join(f"{n} ({imported[n]})" for n in sorted(set(imported) - declared))
+    )
     unused = declared - set(imported)
     assert unused == set(), f"in [project].dependencies but never imported: {sorted(unused)}"
 
 
 def test_optional_imports_are_the_declared_extras():
     optional = _third_party(_files(*(ROOT / f for f in PACKAGES)))["optional"]
-    extras = {name: _declared(reqs) for name, reqs in PROJECT["optional-dependencies"].items()
-              if name != "test"}
+    extras = {
+        name: _declared(reqs)
+        for name, reqs in PROJECT["optional-dependencies"].items()
+        if name != "test"
+    }
     declared = set().union(*extras.values())
-    assert set(optional) == declared, (
-        f"optional imports {sorted(optional)} != the extras {extras}")
+    assert set(optional) == declared, f"optional imports {sorted(optional)} != the extras {extras}"
 
 
 def test_the_tests_use_what_they_declare(pytestconfig):
@@ -111,10 +116,13 @@ def test_the_tests_use_what_they_declare(pytestconfig):
     runtime = _declared(PROJECT["dependencies"])
     test_extra = _declared(PROJECT["optional-dependencies"]["test"])
     assert imported - runtime - test_extra == set(), (
-        f"the tests import packages declared nowhere: {sorted(imported - runtime - test_extra)}")
+        f"the tests import packages declared nowhere: {sorted(imported - runtime - test_extra)}"
+    )
     # A pytest plugin is used through its fixtures and settings (snap_compare, asyncio_mode),
     # not by import: it counts as used when pytest has loaded it.
-    plugins = {_normalise(dist.project_name)
-               for _, dist in pytestconfig.pluginmanager.list_plugin_distinfo()}
+    plugins = {
+        _normalise(dist.project_name)
+        for _, dist in pytestconfig.pluginmanager.list_plugin_distinfo()
+    }
     unused = test_extra - imported - plugins
     assert unused == set(), f"the test extra declares packages no test uses: {sorted(unused)}"

@@ -1,4 +1,5 @@
 """Private files written whole: a reader sees the old file or the new one, never half."""
+
 from __future__ import annotations
 
 import os
@@ -28,8 +29,10 @@ def mode(path) -> int:
 def test_two_writers_at_once_never_leave_a_torn_file_or_a_temporary(tmp_path):
     target = tmp_path / "sessions.json"
     write_private(target, b"0" * 10)
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(target), letter, "150"])
-               for letter in "AB"]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(target), letter, "150"])
+        for letter in "AB"
+    ]
     seen = set()
     try:
         while any(w.poll() is None for w in writers):
@@ -75,6 +78,7 @@ def test_the_config_and_the_sessions_file_are_written_private(tmp_path):
     assert mode(path) == 0o600
     credentials._MEMORY.clear()  # what a new process starts with
     assert credentials.SessionFile(tmp_path, "bluesky:acme.bsky.social").load() == {
-        "accessJwt": "a", "refreshJwt": "r"}
+        "accessJwt": "a",
+        "refreshJwt": "r",
+    }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "sessions.json"]
-

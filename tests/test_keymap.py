@@ -1,4 +1,5 @@
 """The [keys] table: rebinding by id, and refusing what would break the app."""
+
 from __future__ import annotations
 
 from sfogo.tui.app import binding_ids
@@ -12,14 +13,17 @@ def parse_keys(data: dict):
 
 def test_a_rebinding_is_applied_by_binding_id():
     assert parse_keys({"keys": {"inbox.done": "e", "inbox.snooze": ["z", "s"]}}) == (
-        {"inbox.done": "e", "inbox.snooze": "z,s"}, [])
+        {"inbox.done": "e", "inbox.snooze": "z,s"},
+        [],
+    )
 
 
 def test_a_key_another_binding_of_the_screen_uses_is_refused():
     keymap, errors = parse_keys({"keys": {"inbox.done": "q"}})
     assert keymap == {}
-    assert errors == ["config: [keys] inbox.done = 'q' is already app.quit's key: "
-                      "rebind app.quit too"]
+    assert errors == [
+        "config: [keys] inbox.done = 'q' is already app.quit's key: rebind app.quit too"
+    ]
     # Moving quit away first makes room.
     keymap, errors = parse_keys({"keys": {"inbox.done": "q", "app.quit": "ctrl+q"}})
     assert errors == [] and keymap == {"inbox.done": "q", "app.quit": "ctrl+q"}

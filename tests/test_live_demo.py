@@ -5,6 +5,7 @@ The demo runs once (~5 s) and each check reads one promise from the store and fr
 emulators the run left behind (``sfogo.tui.demo.live.last_demo``: stopped, with their
 request logs, what each account was served and the throwaway credentials).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,9 +14,9 @@ import pytest
 from conftest import NOW
 
 from sfogo.backlog.gaps import find_gaps
-from sfogo.tui.demo import live
 from sfogo.inbox.outbox import list_replies
 from sfogo.inbox.store import Store
+from sfogo.tui.demo import live
 
 LIVE_CHANNELS = {"mastodon", "bluesky", "facebook", "instagram", "x", "wordpress", "youtube"}
 
@@ -56,10 +57,15 @@ def _live(demo):
 
 
 def check_story_told(run):
-    out, store, demo, _ = run
+    out, _store, demo, _ = run
     assert set(_live(demo)) == LIVE_CHANNELS
-    for step in ("1. First sync", "2. New items arrive", "3. More arrive",
-                 "4. Mastodon, Bluesky and X are back", "Done:"):
+    for step in (
+        "1. First sync",
+        "2. New items arrive",
+        "3. More arrive",
+        "4. Mastodon, Bluesky and X are back",
+        "Done:",
+    ):
         assert step in out
     assert "Facebook, Instagram and WordPress keep syncing" in out
     assert "held: facebook:trattoriasfogo: Messenger allows replies only within 24" in out
@@ -67,7 +73,7 @@ def check_story_told(run):
     assert "youtube:@SfogoStudio: waits, rate limited until" in out
     assert "1 reply sent" in out and "1 reply held" in out
     assert "E-mail is not in the live demo" in out
-    story = out[:out.index("Built the demo inbox")]
+    story = out[: out.index("Built the demo inbox")]
     assert all(len(line) <= 80 for line in story.splitlines()), story
 
 
@@ -78,7 +84,8 @@ def check_items_served_exactly_once(run):
     for account, emu, owner in demo.accounts:
         rows = store.conn.execute(
             "SELECT external_id FROM interactions WHERE account_id = ? AND outgoing = 0",
-            (account.id,)).fetchall()
+            (account.id,),
+        ).fetchall()
         stored = [r[0] for r in rows]
         assert len(stored) == len(set(stored))
         served = demo.served[account.id]
@@ -107,22 +114,30 @@ def check_failures_are_gaps(run):
     ]
     for account, _, _ in demo.accounts:
         if account.channel in ("facebook", "instagram", "wordpress"):
-            outcomes = [r[0] for r in store.conn.execute(
-                "SELECT outcome FROM sync_runs WHERE account_id = ?", (account.id,))]
+            outcomes = [
+                r[0]
+                for r in store.conn.execute(
+                    "SELECT outcome FROM sync_runs WHERE account_id = ?", (account.id,)
+                )
+            ]
             assert outcomes == ["ok", "ok", "ok"], account.channel
     youtube = next(a for a, _, _ in demo.accounts if a.channel == "youtube")
     retry_at = store.conn.execute(
         "SELECT retry_at FROM sync_runs WHERE account_id = ? AND outcome = 'rate_limited'",
-        (youtube.id,)).fetchone()[0]
-    assert retry_at is not None and retry_at > store.conn.execute(
-        "SELECT max(started_at) FROM sync_runs").fetchone()[0]
+        (youtube.id,),
+    ).fetchone()[0]
+    assert (
+        retry_at is not None
+        and retry_at > store.conn.execute("SELECT max(started_at) FROM sync_runs").fetchone()[0]
+    )
 
 
 def check_replies(run):
     _, store, demo, _ = run
     channels = _live(demo)
-    (mastodon, masto_emu, owner), = [c for c in channels["mastodon"]
-                                     if list_replies(store, account_id=c[0].id)]
+    ((mastodon, masto_emu, owner),) = [
+        c for c in channels["mastodon"] if list_replies(store, account_id=c[0].id)
+    ]
     (reply,) = list_replies(store, account_id=mastodon.id)
     assert reply["state"] == "sent" and reply["attempts"] == 1
     posts = masto_emu.requests_to(r"^/api/v1/statuses$", "POST")
@@ -133,10 +148,12 @@ def check_replies(run):
     assert on_platform[0]["text"].endswith(reply["text"])
     stored = store.conn.execute(
         "SELECT count(*) FROM interactions WHERE account_id = ? AND external_id = ?"
-        " AND outgoing = 1", (mastodon.id, reply["external_id"])).fetchone()[0]
+        " AND outgoing = 1",
+        (mastodon.id, reply["external_id"]),
+    ).fetchone()[0]
     assert stored == 1
 
-    (facebook, graph, _), = channels["facebook"]
+    ((facebook, graph, _),) = channels["facebook"]
     (held,) = list_replies(store, account_id=facebook.id)
     assert held["state"] == "held"
     assert "within 24 hours of the person's last message" in held["reason"]
@@ -147,7 +164,7 @@ def check_replies(run):
 
 
 def check_no_secrets(run):
-    out, store, demo, path = run
+    out, _store, demo, path = run
     secrets = list(demo.env.values())
     bluesky = next(e for e in demo.emulators if e.platform == "bluesky")
     secrets += list(bluesky.access) + list(bluesky.refresh)  # the session's JWTs

@@ -1,5 +1,6 @@
 """`sfogo db`: a sound file says so in one line, a damaged one names each problem, and
 vacuum and analyze leave the data as it was."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,17 +15,29 @@ def fill(path, now: int, n: int = 50) -> None:
     with Store(path) as s:
         s.clients.add("Hotel Aurora", "vip", now=now)
         account = s.accounts.add("Hotel Aurora", "mastodon", "@aurora@m.social", now=now)
-        s.items.upsert([Interaction(account.id, str(i), "mention", now - 60 * i,
-                                           author_name="Giulia", text=f"ciao {i}")
-                               for i in range(n)], now=now)
+        s.items.upsert(
+            [
+                Interaction(
+                    account.id,
+                    str(i),
+                    "mention",
+                    now - 60 * i,
+                    author_name="Giulia",
+                    text=f"ciao {i}",
+                )
+                for i in range(n)
+            ],
+            now=now,
+        )
 
 
 def damage_an_index(path) -> None:
     """Flip one byte of an index's only page (the file is closed, its log checkpointed):
     the rows are intact, the index no longer finds them."""
     with sqlite3.connect(path) as conn:
-        (root,) = conn.execute("SELECT rootpage FROM sqlite_master"
-                               " WHERE name = 'interactions_created'").fetchone()
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'interactions_created'"
+        ).fetchone()
         (page_size,) = conn.execute("PRAGMA page_size").fetchone()
     conn.close()
     with open(path, "r+b") as f:
@@ -42,7 +55,10 @@ def test_a_sound_file_is_one_line(cli, db_path, clock):
     assert "integrity_check, foreign keys, search index" in r.out
     data = cli("db", "check", "--quick", "--json").json()
     assert data["ok"] is True and [c["name"] for c in data["checks"]] == [
-        "quick_check", "foreign keys", "search index"]
+        "quick_check",
+        "foreign keys",
+        "search index",
+    ]
 
 
 def test_a_damaged_copy_names_each_problem_and_exits_1(cli, db_path, tmp_path, clock):
@@ -60,7 +76,8 @@ def test_a_damaged_copy_names_each_problem_and_exits_1(cli, db_path, tmp_path, c
     assert r.err.count("\n") == 1 and r.err.startswith(f"sfogo: {copy} is damaged (")
     data = cli("--db", copy, "db", "check", "--json").json()
     assert data["ok"] is False and data["checks"][0]["problems"] == [
-        p.removeprefix("integrity_check: ") for p in problems]
+        p.removeprefix("integrity_check: ") for p in problems
+    ]
     assert cli("db", "check").code == 0  # the original is untouched
 
 

@@ -1,4 +1,5 @@
 """The outbox: replies queued offline go out once; held ones say why; a kill cannot double."""
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,8 @@ from sfogo.inbox.outbox import drop_reply, edit_reply, get_reply, queue_reply, r
 
 def _item_id(world, external_id) -> int:
     return world.store.conn.execute(
-        "SELECT id FROM interactions WHERE external_id = ?", (str(external_id),)).fetchone()[0]
+        "SELECT id FROM interactions WHERE external_id = ?", (str(external_id),)
+    ).fetchone()[0]
 
 
 def test_a_reply_queued_while_offline_is_sent_once_after_recovery(world, cli, monkeypatch):
@@ -48,7 +50,10 @@ def test_a_reply_queued_while_offline_is_sent_once_after_recovery(world, cli, mo
     assert reply["state"] == "sent" and reply["text"] == "Yes, from 9 to 18."
     ours = world.store.items.thread(world.store.items.get(_item_id(world, status)))[-1]
     assert (ours["outgoing"], ours["status"], ours["external_id"]) == (
-        True, "done", reply["external_id"])
+        True,
+        "done",
+        reply["external_id"],
+    )
     listing = cli("outbox", "--json").json()
     assert [(r["id"], r["state"]) for r in listing] == [(1, "sent")]
 
@@ -58,12 +63,24 @@ def _send_in_a_process_killed_after_the_server_accepted(world, emu, path: str) -
     and the child is SIGKILLed before it can store anything."""
     received, release = threading.Event(), threading.Event()
     emu.faults.set("stall", paths=path, count=1, received=received, release=release)
-    env = {**os.environ, **world.env, "SFOGO_DB": str(world.store.path),
-           "SFOGO_CONFIG": world.config_path, NOW_ENV: str(world.clock.now())}
+    env = {
+        **os.environ,
+        **world.env,
+        "SFOGO_DB": str(world.store.path),
+        "SFOGO_CONFIG": world.config_path,
+        NOW_ENV: str(world.clock.now()),
+    }
     child = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from sfogo.tui.cli import main; sys.exit(main())",
-         "send"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from sfogo.tui.cli import main; sys.exit(main())",
+            "send",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert received.wait(30), child.stderr.read() if child.poll() is not None else "no POST"
         child.send_signal(signal.SIGKILL)
@@ -76,7 +93,8 @@ def _send_in_a_process_killed_after_the_server_accepted(world, emu, path: str) -
 
 @pytest.mark.parametrize("platform", ["mastodon", "bluesky"])
 def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_accepted(
-        world, platform):
+    world, platform
+):
     # The child process starts at the world's time (SFOGO_NOW), as the emulators do.
     if platform == "mastodon":
         emu = world.mastodon(seed=12)
@@ -93,11 +111,16 @@ def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_acc
         path = r"createRecord$"
 
         def replies():
-            return [p for p in emu.posts_by(owner)
-                    if p["record"].get("reply", {}).get("parent", {}).get("uri") == parent]
+            return [
+                p
+                for p in emu.posts_by(owner)
+                if p["record"].get("reply", {}).get("parent", {}).get("uri") == parent
+            ]
+
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, parent), "On its way!",
-                           now=world.clock.now())
+    reply_id = queue_reply(
+        world.store, _item_id(world, parent), "On its way!", now=world.clock.now()
+    )
 
     _send_in_a_process_killed_after_the_server_accepted(world, emu, path)
 
@@ -114,11 +137,12 @@ def test_a_reply_is_sent_once_even_if_the_process_is_killed_after_the_server_acc
 
 def test_after_the_idempotency_key_expired_the_reply_is_looked_up_not_repeated(world):
     masto = world.mastodon(seed=13)
-    acme, acme_id = world.mastodon_account(masto, "acme")
+    _acme, acme_id = world.mastodon_account(masto, "acme")
     status = masto.mention(acme_id, visibility="unlisted")
     world.sync()
-    reply_id = queue_reply(world.store, _item_id(world, status), "Thank you!",
-                           now=world.clock.now())
+    reply_id = queue_reply(
+        world.store, _item_id(world, status), "Thank you!", now=world.clock.now()
+    )
     masto.faults.set("reset", paths=r"/api/v1/statuses$", count=1)  # accepted, answer cut
 
     world.send()
@@ -137,8 +161,9 @@ def test_a_deleted_parent_holds_the_reply_which_can_be_edited_retried_or_dropped
     gone = masto.mention(acme_id)
     kept = masto.mention(acme_id)
     world.sync()
-    first = queue_reply(world.store, _item_id(world, gone), "Sorry to hear that",
-                        now=world.clock.now())
+    first = queue_reply(
+        world.store, _item_id(world, gone), "Sorry to hear that", now=world.clock.now()
+    )
     second = queue_reply(world.store, _item_id(world, kept), "Thanks!", now=world.clock.now())
     masto.delete_status(gone)
 
@@ -146,7 +171,10 @@ def test_a_deleted_parent_holds_the_reply_which_can_be_edited_retried_or_dropped
 
     assert (result.sent, result.held) == (1, 1)
     held = get_reply(world.store, first)
-    assert (held["state"], held["reason"]) == ("held", "the post was deleted or is no longer visible")
+    assert (held["state"], held["reason"]) == (
+        "held",
+        "the post was deleted or is no longer visible",
+    )
     listing = cli("outbox")
     assert "held" in listing.out and "deleted" in listing.out
     key = held["idempotency_key"]
@@ -183,7 +211,7 @@ def test_replies_of_a_blocked_account_are_held_with_the_reason(world):
 
 def test_a_reply_the_platform_refuses_fails_with_its_reason(world):
     masto = world.mastodon(seed=16)
-    acme, acme_id = world.mastodon_account(masto, "acme")
+    _acme, acme_id = world.mastodon_account(masto, "acme")
     status = masto.mention(acme_id)
     world.sync()
     reply_id = queue_reply(world.store, _item_id(world, status), "x" * 600, now=world.clock.now())
@@ -195,7 +223,7 @@ def test_a_reply_the_platform_refuses_fails_with_its_reason(world):
 
 def test_only_unsent_replies_change_and_empty_text_is_refused(world):
     masto = world.mastodon(seed=17)
-    acme, acme_id = world.mastodon_account(masto, "acme")
+    _acme, acme_id = world.mastodon_account(masto, "acme")
     status = masto.mention(acme_id)
     world.sync()
     item_id = _item_id(world, status)

@@ -1,4 +1,5 @@
 """sfogo installs under one namespace, and every package folder is in the install list."""
+
 from __future__ import annotations
 
 import tomllib
@@ -31,6 +32,7 @@ def test_nothing_imports_the_folders_by_their_bare_names():
         "        importlib.import_module(m.name)\n"
         "print(sorted(n for n in sys.modules if n.split('.')[0] in ('inbox', 'backlog', 'tui')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], cwd="/", capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd="/", capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -1,4 +1,5 @@
 """The README tells the truth: its commands are CI's, and its config example is valid."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ def test_the_config_example_is_valid_for_every_layer():
     from sfogo.backlog.plan import plan_settings
     from sfogo.backlog.workhours import WorkHours
 
-    section = README[README.index("## Configuration"):]
+    section = README[README.index("## Configuration") :]
     data = tomllib.loads(code_blocks(section, "toml")[0])
     loaded = settings.from_dict(data)
     assert loaded.coefficients["window"] == 32.0
@@ -52,7 +53,7 @@ def test_every_command_in_the_help_is_in_the_readme():
     ctx = click.Context(cli, info_name="sfogo")
     names = cli.list_commands(ctx)
     assert "list" in names and "db" in names
-    table = README[README.index("## Commands"):README.index("### JSON output")]
+    table = README[README.index("## Commands") : README.index("### JSON output")]
     for name in names:
         assert f"sfogo {name}" in README, name
         command = cli.get_command(ctx, name)

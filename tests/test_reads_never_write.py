@@ -1,5 +1,6 @@
 """Reading never writes: a worker's queries leave the file as they found it, so the app's own
 connection sees no change (``PRAGMA data_version``) and does not reload after its reads."""
+
 from __future__ import annotations
 
 from conftest import NOW
@@ -33,8 +34,14 @@ def read_everything(store: Store) -> None:
     gaps = find_gaps(store, now=NOW)
     open_away(store)
     triage_rows(store, flt, settings, NOW, limit=100)
-    triage_ids(store, InboxFilter(statuses=("new", "open", "snoozed")), settings, NOW,
-               limit=200, offset=100)
+    triage_ids(
+        store,
+        InboxFilter(statuses=("new", "open", "snoozed")),
+        settings,
+        NOW,
+        limit=200,
+        offset=100,
+    )
     # Keyword lists other than the file's: scored in memory, the keys stay as they are.
     triage_ids(store, flt, from_dict({"keywords": {"urgent": ["bucata"]}}), NOW, limit=20)
     rank_all(store, settings, NOW, gaps)
@@ -42,8 +49,14 @@ def read_everything(store: Store) -> None:
     summarize(store, settings, now=NOW, gaps=gaps)
     store.items.page(backlog_filter(store, now=NOW, gaps=gaps), limit=20)
     make_plan(store, now=NOW, settings=settings, gaps=gaps)
-    build_report(store, store.clients.all()[0].id, since=NOW - 14 * DAY, until=NOW, now=NOW,
-                 settings=settings)
+    build_report(
+        store,
+        store.clients.all()[0].id,
+        since=NOW - 14 * DAY,
+        until=NOW,
+        now=NOW,
+        settings=settings,
+    )
     account_health(store, now=NOW)
     store.reports.oldest_waiting(store.accounts.ids(), NOW - 14 * DAY, NOW, 10)
 
@@ -73,9 +86,11 @@ def test_unkeyed_items_are_read_without_writing_their_keys(demo_db):
     writer = Store(demo_db)
     account = writer.accounts.all()[0]
     with writer.transaction() as conn:  # as an older sfogo left them: no triage key
-        conn.execute("INSERT INTO interactions (account_id, external_id, kind, text,"
-                     " created_at, fetched_at) VALUES (?, 'old-1', 'dm', 'urgente?', ?, ?)",
-                     (account.id, NOW - 60, NOW))
+        conn.execute(
+            "INSERT INTO interactions (account_id, external_id, kind, text,"
+            " created_at, fetched_at) VALUES (?, 'old-1', 'dm', 'urgente?', ?, ?)",
+            (account.id, NOW - 60, NOW),
+        )
     writer.close()
     ui = Store(demo_db)
     try:

@@ -1,5 +1,6 @@
 """The client report: incidents named with their length and volume, response times, the
 three formats, Italian, escaping, no secrets, spreadsheet-safe CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -65,7 +66,8 @@ def hotel_outage_arrivals(db_path, summary) -> int:
             "SELECT count(*) FROM interactions i JOIN accounts a ON a.id = i.account_id"
             " JOIN clients c ON c.id = a.client_id WHERE c.name = ? AND i.outgoing = 0"
             " AND i.created_at >= ? AND i.created_at < ?",
-            (HOTEL, outage["start"], outage["end"])).fetchone()[0]
+            (HOTEL, outage["start"], outage["end"]),
+        ).fetchone()[0]
     finally:
         store.close()
 
@@ -110,11 +112,14 @@ def test_hotel_report_in_html_and_csv(cli, demo, db_path):
     assert '<html lang="it">' in html_it and "<td>30 ore</td>" in html_it
     r = cli("report", HOTEL, "--since", "14d", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.out)))
-    in_outage = [x for x in rows if outage["start"] <= when.parse_iso(x["received_at"])
-                 < outage["end"]]
+    in_outage = [
+        x for x in rows if outage["start"] <= when.parse_iso(x["received_at"]) < outage["end"]
+    ]
     assert len(in_outage) == arrived
-    assert all(x["in_gap"] == "1" and "offline" in x["gap_kinds"].split("+")
-               and x["backlog"] == "1" for x in in_outage)
+    assert all(
+        x["in_gap"] == "1" and "offline" in x["gap_kinds"].split("+") and x["backlog"] == "1"
+        for x in in_outage
+    )
 
 
 def test_a_script_in_an_interaction_is_escaped_in_the_html(cli, demo):
@@ -142,35 +147,65 @@ def test_html_is_self_contained_and_inert(cli, demo):
 def hostile_fixture(store: Store, now: int) -> dict:
     client = store.clients.add("Evil <b>Corp</b>", "high", now=now - 30 * DAY)
     account = store.accounts.add(
-        client.id, "email", "help@evil.example",
-        settings={"token": "SECRET-TOKEN-IN-SETTINGS", "token_env": "EVIL_TOKEN",
-                  "password": "hunter2-SETTINGS"}, now=now - 30 * DAY)
-    store.items.upsert([
-        Interaction(account.id, "x1", "email", now - 3 * HOUR,
-                    text='<script>alert("x")</script> <img src=x onerror=alert(1)>',
-                    author_name="<b>Mallory</b>"),
-        Interaction(account.id, "x2", "email", now - 2 * HOUR, text="=HYPERLINK(\"http://x\")",
-                    author_name="@attacker"),
-        Interaction(account.id, "x3", "email", now - HOUR, text="+1 -2", author_name="-dash"),
-    ], now=now)
+        client.id,
+        "email",
+        "help@evil.example",
+        settings={
+            "token": "SECRET-TOKEN-IN-SETTINGS",
+            "token_env": "EVIL_TOKEN",
+            "password": "hunter2-SETTINGS",
+        },
+        now=now - 30 * DAY,
+    )
+    store.items.upsert(
+        [
+            Interaction(
+                account.id,
+                "x1",
+                "email",
+                now - 3 * HOUR,
+                text='<script>alert("x")</script> <img src=x onerror=alert(1)>',
+                author_name="<b>Mallory</b>",
+            ),
+            Interaction(
+                account.id,
+                "x2",
+                "email",
+                now - 2 * HOUR,
+                text='=HYPERLINK("http://x")',
+                author_name="@attacker",
+            ),
+            Interaction(account.id, "x3", "email", now - HOUR, text="+1 -2", author_name="-dash"),
+        ],
+        now=now,
+    )
     return {"client": client, "account": account}
 
 
-def test_hostile_text_is_escaped_everywhere_and_secrets_never_appear(cli, db_path,
-                                                                     monkeypatch, clock):
+def test_hostile_text_is_escaped_everywhere_and_secrets_never_appear(
+    cli, db_path, monkeypatch, clock
+):
     store = Store(db_path)
     hostile_fixture(store, clock.now())
     store.close()
     monkeypatch.setenv("EVIL_TOKEN", "SECRET-FROM-ENV")
     (db_path.parent / "config.toml").write_text(
-        '[accounts."help@evil.example"]\ntoken = "SECRET-FROM-CONFIG"\n')
+        '[accounts."help@evil.example"]\ntoken = "SECRET-FROM-CONFIG"\n'
+    )
     (db_path.parent / "config.toml").chmod(0o600)
-    outputs = {fmt: cli("report", "Evil", "--since", "1d", "--format", fmt)
-               for fmt in ("md", "html", "csv")}
+    outputs = {
+        fmt: cli("report", "Evil", "--since", "1d", "--format", fmt)
+        for fmt in ("md", "html", "csv")
+    }
     for fmt, r in outputs.items():
         assert r.code == 0, (fmt, r.err)
-        for secret in ("SECRET-TOKEN-IN-SETTINGS", "hunter2", "SECRET-FROM-ENV",
-                       "SECRET-FROM-CONFIG", "token_env"):
+        for secret in (
+            "SECRET-TOKEN-IN-SETTINGS",
+            "hunter2",
+            "SECRET-FROM-ENV",
+            "SECRET-FROM-CONFIG",
+            "token_env",
+        ):
             assert secret not in r.out, (fmt, secret)
     html = outputs["html"].out
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -188,20 +223,47 @@ def test_csv_columns_times_and_formula_guard(cli, db_path, clock):
     r = cli("report", "Evil", "--since", "1d", "--format", "csv")
     assert r.code == 0, r.err
     table = list(csv.reader(io.StringIO(r.out)))
-    assert table[0] == list(CSV_COLUMNS) == [
-        "id", "received_at", "received_local", "channel", "account", "kind", "author",
-        "status", "responded_at", "response_min", "response_via", "target_min", "late",
-        "in_gap", "gap_kinds", "backlog", "window_closed", "text"]
-    rows = [dict(zip(table[0], row)) for row in table[1:]]
+    assert (
+        table[0]
+        == list(CSV_COLUMNS)
+        == [
+            "id",
+            "received_at",
+            "received_local",
+            "channel",
+            "account",
+            "kind",
+            "author",
+            "status",
+            "responded_at",
+            "response_min",
+            "response_via",
+            "target_min",
+            "late",
+            "in_gap",
+            "gap_kinds",
+            "backlog",
+            "window_closed",
+            "text",
+        ]
+    )
+    rows = [dict(zip(table[0], row, strict=True)) for row in table[1:]]
     assert [x["text"] for x in rows] == [
         '<script>alert("x")</script> <img src=x onerror=alert(1)>',
-        "'=HYPERLINK(\"http://x\")", "'+1 -2"]
+        '\'=HYPERLINK("http://x")',
+        "'+1 -2",
+    ]
     assert [x["author"] for x in rows] == ["<b>Mallory</b>", "'@attacker", "'-dash"]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", x["received_at"]) for x in rows)
     assert [x["target_min"] for x in rows] == ["240"] * 3  # the "high" tier: 4 hours
     assert [x["late"] for x in rows] == ["0", "0", "0"]  # 1 to 3 hours old
-    italian = list(csv.reader(io.StringIO(
-        cli("report", "Evil", "--since", "1d", "--format", "csv", "--lang", "it").out)))
+    italian = list(
+        csv.reader(
+            io.StringIO(
+                cli("report", "Evil", "--since", "1d", "--format", "csv", "--lang", "it").out
+            )
+        )
+    )
     assert italian[0][:3] == ["id", "ricevuto_il", "ricevuto_ora_locale"]
     assert csv_safe("-3") == "'-3" and csv_safe(-3) == -3 and csv_safe("ok") == "ok"
 
@@ -220,23 +282,39 @@ def response_fixture(store: Store, now: int):
         Interaction(ig, "a", "dm", t0, text="a"),
         Interaction(ig, "b", "dm", t0 + HOUR, text="b"),
         Interaction(ig, "c", "dm", t0 + 3 * HOUR, text="c", thread_ref=""),
-        Interaction(ig, "d", "dm", t0 + 4 * HOUR, text="d", status="done",
-                    handled_at=t0 + 4 * HOUR + 20 * MIN),
-        Interaction(ig, "e", "dm", t0 + 5 * HOUR, text="e", status="ignored",
-                    handled_at=t0 + 5 * HOUR + 1),
+        Interaction(
+            ig,
+            "d",
+            "dm",
+            t0 + 4 * HOUR,
+            text="d",
+            status="done",
+            handled_at=t0 + 4 * HOUR + 20 * MIN,
+        ),
+        Interaction(
+            ig, "e", "dm", t0 + 5 * HOUR, text="e", status="ignored", handled_at=t0 + 5 * HOUR + 1
+        ),
         Interaction(ig, "f", "dm", t0 + 6 * HOUR, text="<script>f</script>"),
         # Our replies, in each conversation (thread = the first message's id).
-        Interaction(ig, "ra", "dm", t0 + 10 * MIN, thread_ref="a", outgoing=True,
-                    status="done"),
-        Interaction(ig, "rb", "dm", t0 + HOUR + 30 * MIN, thread_ref="b", outgoing=True,
-                    status="done"),
-        Interaction(ig, "rc", "dm", t0 + 3 * HOUR + 50 * MIN, thread_ref="c", outgoing=True,
-                    status="done"),
+        Interaction(ig, "ra", "dm", t0 + 10 * MIN, thread_ref="a", outgoing=True, status="done"),
+        Interaction(
+            ig, "rb", "dm", t0 + HOUR + 30 * MIN, thread_ref="b", outgoing=True, status="done"
+        ),
+        Interaction(
+            ig, "rc", "dm", t0 + 3 * HOUR + 50 * MIN, thread_ref="c", outgoing=True, status="done"
+        ),
     ]
     store.items.upsert(items, now=now)
-    store.marks.set_status([r[0] for r in store.conn.execute(
-        "SELECT id FROM interactions WHERE external_id IN ('a', 'b', 'c')")], "done",
-        now=now - HOUR)
+    store.marks.set_status(
+        [
+            r[0]
+            for r in store.conn.execute(
+                "SELECT id FROM interactions WHERE external_id IN ('a', 'b', 'c')"
+            )
+        ],
+        "done",
+        now=now - HOUR,
+    )
     run = store.runs.add
     run(ig, t0 + 30 * MIN, t0 + 30 * MIN, "ok")
     run(ig, t0 + 2 * HOUR, t0 + 2 * HOUR, "down", "HTTP 503")
@@ -259,7 +337,11 @@ def test_response_times_are_nearest_rank_inside_and_outside_gaps(store):
     assert report.response["all"].within_target == 4  # VIP target: 2 hours
     (incident,) = report.incidents
     assert (incident.kind, incident.started_at, incident.ended_at, incident.arrived) == (
-        "down", t0 + 2 * HOUR, t0 + 6 * HOUR, 3)  # c, d and e
+        "down",
+        t0 + 2 * HOUR,
+        t0 + 6 * HOUR,
+        3,
+    )  # c, d and e
     assert report.affected_s == 4 * HOUR
     # Backlog: c, d, e arrived in the outage (b was answered before it began, f arrived
     # after it). The last of them to stop waiting was e, ignored at t0+5h+1s.
@@ -282,7 +364,11 @@ def test_csv_and_summary_agree(store):
     assert sum(r["response_via"] != "" for r in rows) == report.answered
     assert sum(r["backlog"] == "1" for r in rows) == report.backlog_total
     assert sorted(float(r["response_min"]) for r in rows if r["response_min"]) == [
-        10.0, 20.0, 30.0, 50.0]
+        10.0,
+        20.0,
+        30.0,
+        50.0,
+    ]
     assert [r["response_via"] for r in rows] == ["reply", "reply", "reply", "done", "", ""]
 
 
@@ -307,30 +393,40 @@ def test_the_backlog_eta_comes_from_the_plan(store):
     now = rome(2026, 11, 27, 17, 50)  # Friday evening
     client = store.clients.add("Hotel Roma", "vip", now=now - 30 * DAY)
     mail = store.accounts.add(client.id, "email", "info@hotel.example", now=now - 30 * DAY).id
-    store.items.upsert([Interaction(mail, f"m{i}", "email", now - 9 * DAY + i)
-                        for i in range(3)], now=now)
+    store.items.upsert(
+        [Interaction(mail, f"m{i}", "email", now - 9 * DAY + i) for i in range(3)], now=now
+    )
     store.away.add(now - 10 * DAY, now - 8 * DAY, "sick")
-    plan = make_plan(store, now=now, work=WORK,
-                     config={"effort": {"email": 10, "learn": False}})
+    plan = make_plan(store, now=now, work=WORK, config={"effort": {"email": 10, "learn": False}})
     status, at = plan.client_finish(client.id)
     assert (status, at) == ("eta", rome(2026, 11, 30, 9, 20))
-    report = build_report(store, client.id, since=now - 14 * DAY, until=now, now=now,
-                          work=WORK, eta={"status": status, "at": at})
+    report = build_report(
+        store,
+        client.id,
+        since=now - 14 * DAY,
+        until=now,
+        now=now,
+        work=WORK,
+        eta={"status": status, "at": at},
+    )
     assert report.backlog_open == 3
     assert "backlog will be cleared by Mon 30 Nov 2026, 09:20" in render_md(report)
     assert "sarà smaltito entro il lun 30 nov 2026, 09:20" in render_md(report, "it")
 
 
-@pytest.mark.parametrize("args, message", [
-    (("Nobody", "--since", "7d"), "no client 'Nobody'"),
-    (("Hotel Roma",), "needs --since"),
-    (("Hotel Roma", "--since", "tomorrow 10:00"), "--since is in the future"),
-    (("Hotel Roma", "--since", "last blue moon"), "bad time"),
-    (("Hotel Roma", "--since", "7d", "--format", "pdf"), "unknown format 'pdf'"),
-    (("Hotel Roma", "--since", "7d", "--lang", "de"), "unknown language 'de'"),
-    (("Hotel Roma", "--since", "7d", "--until", "8d"), "--until must come after --since"),
-    (("Hotel Roma", "--since", "7d", "-o", "/nonexistent-dir/r.html"), "cannot write"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("Nobody", "--since", "7d"), "no client 'Nobody'"),
+        (("Hotel Roma",), "needs --since"),
+        (("Hotel Roma", "--since", "tomorrow 10:00"), "--since is in the future"),
+        (("Hotel Roma", "--since", "last blue moon"), "bad time"),
+        (("Hotel Roma", "--since", "7d", "--format", "pdf"), "unknown format 'pdf'"),
+        (("Hotel Roma", "--since", "7d", "--lang", "de"), "unknown language 'de'"),
+        (("Hotel Roma", "--since", "7d", "--until", "8d"), "--until must come after --since"),
+        (("Hotel Roma", "--since", "7d", "-o", "/nonexistent-dir/r.html"), "cannot write"),
+    ],
+)
 def test_report_errors_are_one_line(cli, store, args, message):
     store.clients.add("Hotel Roma", "vip", now=NOW)
     r = cli("report", *args)

@@ -1,4 +1,5 @@
 """Migrations: every step atomic, and a table rebuilt through sqlite-utils keeps what it held."""
+
 from __future__ import annotations
 
 import json
@@ -9,14 +10,13 @@ import sys
 import textwrap
 
 import pytest
+from conftest import NOW
 
 from sfogo.inbox import schema
 from sfogo.inbox.errors import StoreError
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.schema import MIGRATIONS, SCHEMA_VERSION, transform
 from sfogo.inbox.store import Store, fts_query
-
-from conftest import NOW
 
 WORDS = ("rimborso", "carbonara", "giulia", "traveller", "stay", "grazie")
 
@@ -27,24 +27,37 @@ def filled(db_path):
     with Store(db_path) as store:
         store.clients.add("Hotel Roma", "vip", now=NOW)
         account = store.accounts.add("Hotel Roma", "mastodon", "@hotelroma", now=NOW)
-        store.items.upsert([
-            Interaction(account_id=account.id, external_id=str(n), kind=kind,
-                        created_at=NOW - 60 * n, text=text, author_name=name,
-                        author_handle=handle)
-            for n, (kind, text, name, handle) in enumerate([
-                ("dm", "Vorrei un rimborso", "Giulia Bianchi", "@giulia"),
-                ("comment", "La carbonara era sublime, grazie", "Marco", "@marco"),
-                ("mention", "Great stay, thanks!", "", "@traveller"),
-                ("review", "Stay was fine; rimborso parziale", "Anna", "@anna"),
-            ])
-        ], now=NOW)
+        store.items.upsert(
+            [
+                Interaction(
+                    account_id=account.id,
+                    external_id=str(n),
+                    kind=kind,
+                    created_at=NOW - 60 * n,
+                    text=text,
+                    author_name=name,
+                    author_handle=handle,
+                )
+                for n, (kind, text, name, handle) in enumerate(
+                    [
+                        ("dm", "Vorrei un rimborso", "Giulia Bianchi", "@giulia"),
+                        ("comment", "La carbonara era sublime, grazie", "Marco", "@marco"),
+                        ("mention", "Great stay, thanks!", "", "@traveller"),
+                        ("review", "Stay was fine; rimborso parziale", "Anna", "@anna"),
+                    ]
+                )
+            ],
+            now=NOW,
+        )
         ids = store.items.ids()
         store.marks.add_tags(ids[:2], ["Refund", "vip"])
         with store.transaction() as conn:
             conn.execute("UPDATE interactions SET triage_key = 7 WHERE id = ?", (ids[0],))
             conn.execute(
                 "INSERT INTO replies (interaction_id, text, created_at, updated_at,"
-                " idempotency_key) VALUES (?, 'Grazie!', ?, ?, 'k1')", (ids[1], NOW, NOW))
+                " idempotency_key) VALUES (?, 'Grazie!', ?, ?, 'k1')",
+                (ids[1], NOW, NOW),
+            )
         store.runs.add(account.id, NOW - 30, NOW - 29, "ok", items=4)
     return db_path
 
@@ -56,33 +69,43 @@ def _connect(path) -> sqlite3.Connection:
 
 
 def _search(conn: sqlite3.Connection, words: str) -> list[int]:
-    return [r[0] for r in conn.execute(
-        "SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ? ORDER BY rowid",
-        (fts_query(words),))]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ? ORDER BY rowid",
+            (fts_query(words),),
+        )
+    ]
 
 
 def _snapshot(conn: sqlite3.Connection) -> dict:
     """Everything a rebuild must keep: rows, tags, search results, triggers and indexes."""
+
     def rows(table: str) -> list[dict]:
         cur = conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur]
+        return [dict(zip(names, r, strict=True)) for r in cur]
 
     return {
         "interactions": rows("interactions"),
         "tags": conn.execute("SELECT * FROM interaction_tags ORDER BY 1, 2").fetchall(),
         "search": {w: _search(conn, w) for w in WORDS},
-        "triggers": dict(conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")),
-        "indexes": dict(conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-            " ORDER BY name")),
+        "triggers": dict(
+            conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        ),
+        "indexes": dict(
+            conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                " ORDER BY name"
+            )
+        ),
     }
 
 
 def _fts_blocks(conn: sqlite3.Connection):
     return conn.execute(
-        "SELECT count(*), group_concat(hex(block)) FROM interactions_fts_data").fetchone()
+        "SELECT count(*), group_concat(hex(block)) FROM interactions_fts_data"
+    ).fetchone()
 
 
 def _schema_sql(conn: sqlite3.Connection) -> list[tuple]:
@@ -113,19 +136,24 @@ def test_a_rebuilt_interactions_table_keeps_rows_search_triggers_and_constraints
     assert _fts_blocks(conn) == blocks
     conn.execute(
         "INSERT INTO interactions (account_id, external_id, kind, text, created_at, fetched_at)"
-        " VALUES (1, 'new', 'dm', 'Prenotazione confermata', ?, ?)", (NOW, NOW))
+        " VALUES (1, 'new', 'dm', 'Prenotazione confermata', ?, ?)",
+        (NOW, NOW),
+    )
     assert len(_search(conn, "prenotazione")) == 1
     first = before["interactions"][0]["id"]
     conn.execute("UPDATE interactions SET text = 'changed' WHERE triage_key IS NOT NULL")
-    assert conn.execute("SELECT triage_key FROM interactions WHERE id = ?",
-                        (first,)).fetchone() == (None,)
+    assert conn.execute(
+        "SELECT triage_key FROM interactions WHERE id = ?", (first,)
+    ).fetchone() == (None,)
     # CHECK and UNIQUE constraints came across.
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         conn.execute("UPDATE interactions SET kind = 'tweet' WHERE id = ?", (first,))
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         conn.execute(
             "INSERT INTO interactions (account_id, external_id, kind, created_at, fetched_at)"
-            " VALUES (1, 'new', 'dm', ?, ?)", (NOW, NOW))
+            " VALUES (1, 'new', 'dm', ?, ?)",
+            (NOW, NOW),
+        )
     conn.close()
 
     # A file one version ahead is one this sfogo refuses, as any newer file.
@@ -221,10 +249,12 @@ print(json.dumps("sqlite_utils" in sys.modules))
 
 
 @pytest.mark.parametrize("mode, imported", [("open", False), ("v1", False), ("python-step", True)])
-def test_sqlite_utils_is_imported_only_for_a_python_migration_step(filled, tmp_path, mode,
-                                                                   imported):
+def test_sqlite_utils_is_imported_only_for_a_python_migration_step(
+    filled, tmp_path, mode, imported
+):
     """Importing it costs ~90 ms: opening an up-to-date file or running SQL steps never does."""
     path = tmp_path / "v1.db" if mode == "v1" else filled
-    result = subprocess.run([sys.executable, "-c", _PROBE, str(path), mode],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(path), mode], capture_output=True, text=True, check=True
+    )
     assert json.loads(result.stdout) is imported

@@ -1,21 +1,27 @@
 """The store: one SQLite file, migrated forward, searchable, fast on the hot listings."""
+
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+from conftest import NOW
 
 from sfogo.inbox.errors import NotFound, SfogoError, StoreError
 from sfogo.inbox.model import STATUSES, Interaction
 from sfogo.inbox.schema import MIGRATIONS, SCHEMA_VERSION
 from sfogo.inbox.store import INSERT_COLUMNS, InboxFilter, Store
 
-from conftest import NOW
-
 
 def _item(account_id: int, ext: str, created_at: int, text: str = "", **kw) -> Interaction:
-    return Interaction(account_id=account_id, external_id=ext, kind=kw.pop("kind", "mention"),
-                       created_at=created_at, text=text, **kw)
+    return Interaction(
+        account_id=account_id,
+        external_id=ext,
+        kind=kw.pop("kind", "mention"),
+        created_at=created_at,
+        text=text,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -68,13 +74,19 @@ def test_a_version_1_file_is_migrated_forward_and_its_items_become_searchable(tm
     conn = sqlite3.connect(path)
     conn.executescript(MIGRATIONS[0])
     conn.execute("PRAGMA user_version = 1")
-    conn.execute("INSERT INTO clients (id, name, tier, created_at) VALUES (1, 'Trattoria', 'low', ?)",
-                 (NOW,))
-    conn.execute("INSERT INTO accounts (id, client_id, channel, handle, created_at)"
-                 " VALUES (1, 1, 'facebook', 'trattoria', ?)", (NOW,))
-    conn.execute("INSERT INTO interactions (account_id, external_id, kind, text, created_at,"
-                 " fetched_at) VALUES (1, 'c1', 'comment', 'La carbonara era sublime', ?, ?)",
-                 (NOW, NOW))
+    conn.execute(
+        "INSERT INTO clients (id, name, tier, created_at) VALUES (1, 'Trattoria', 'low', ?)", (NOW,)
+    )
+    conn.execute(
+        "INSERT INTO accounts (id, client_id, channel, handle, created_at)"
+        " VALUES (1, 1, 'facebook', 'trattoria', ?)",
+        (NOW,),
+    )
+    conn.execute(
+        "INSERT INTO interactions (account_id, external_id, kind, text, created_at,"
+        " fetched_at) VALUES (1, 'c1', 'comment', 'La carbonara era sublime', ?, ?)",
+        (NOW, NOW),
+    )
     conn.commit()
     conn.close()
 
@@ -82,7 +94,11 @@ def test_a_version_1_file_is_migrated_forward_and_its_items_become_searchable(tm
         assert store.schema_version() == SCHEMA_VERSION
         [item_id] = _search(store, "carbonara")
         row = store.items.get(item_id)
-        assert (row["client"], row["channel"], row["external_id"]) == ("Trattoria", "facebook", "c1")
+        assert (row["client"], row["channel"], row["external_id"]) == (
+            "Trattoria",
+            "facebook",
+            "c1",
+        )
         # Tables of later versions exist and work.
         store.marks.add_tags([item_id], ["food"])
         assert store.items.get(item_id)["tags"] == ["food"]
@@ -131,10 +147,13 @@ def test_a_folder_is_refused(tmp_path):
 
 
 def test_search_follows_inserts_text_edits_and_deletes(store, account):
-    store.items.upsert([
-        _item(account.id, "1", NOW - 60, "Vorrei un rimborso", author_name="Giulia Bianchi"),
-        _item(account.id, "2", NOW, "Great stay, thanks!", author_handle="@traveller"),
-    ], now=NOW)
+    store.items.upsert(
+        [
+            _item(account.id, "1", NOW - 60, "Vorrei un rimborso", author_name="Giulia Bianchi"),
+            _item(account.id, "2", NOW, "Great stay, thanks!", author_handle="@traveller"),
+        ],
+        now=NOW,
+    )
     first, second = store.items.ids(InboxFilter(statuses=()))[::-1]
     assert _search(store, "rimborso") == [first]
     assert _search(store, "rimb") == [first]  # the last word matches as a prefix
@@ -153,9 +172,8 @@ def test_search_follows_inserts_text_edits_and_deletes(store, account):
 
 
 def test_search_input_is_never_fts_syntax(store, account):
-    store.items.upsert([_item(account.id, "1", NOW, 'he said "hi" AND left (NEAR)')],
-                       now=NOW)
-    for hostile in ['"', 'AND', 'NEAR(', 'hi" OR "x', '*', '-left', 'col:hi']:
+    store.items.upsert([_item(account.id, "1", NOW, 'he said "hi" AND left (NEAR)')], now=NOW)
+    for hostile in ['"', "AND", "NEAR(", 'hi" OR "x', "*", "-left", "col:hi"]:
         _search(store, hostile)  # must not raise an FTS syntax error
     assert len(_search(store, 'said "hi')) == 1
 
@@ -183,15 +201,22 @@ def test_upsert_keeps_the_managers_state_and_counts_only_new_items(store, accoun
     store.marks.set_pinned([item_id], True)
     store.marks.add_tags([item_id], ["vip-guest"])
 
-    added = store.items.upsert([
-        _item(account.id, "1", NOW - 600, "first, edited", status="new"),
-        _item(account.id, "2", NOW, "second"),
-    ], now=NOW)
+    added = store.items.upsert(
+        [
+            _item(account.id, "1", NOW - 600, "first, edited", status="new"),
+            _item(account.id, "2", NOW, "second"),
+        ],
+        now=NOW,
+    )
     assert added == 1
     row = store.items.get(item_id)
     assert row["text"] == "first, edited"
-    assert (row["status"], row["handled_at"], row["pinned"], row["tags"]) == \
-        ("done", NOW - 60, True, ["vip-guest"])
+    assert (row["status"], row["handled_at"], row["pinned"], row["tags"]) == (
+        "done",
+        NOW - 60,
+        True,
+        ["vip-guest"],
+    )
 
 
 def test_done_stamps_the_handled_time_once_and_reopen_clears_it(store, account):
@@ -224,8 +249,7 @@ def test_unknown_ids_and_values_are_refused_before_anything_changes(store, accou
 
 
 def test_snoozed_items_wake_when_their_time_comes(store, account):
-    store.items.upsert([_item(account.id, "1", NOW - 600), _item(account.id, "2", NOW)],
-                       now=NOW)
+    store.items.upsert([_item(account.id, "1", NOW - 600), _item(account.id, "2", NOW)], now=NOW)
     early, late = sorted(store.items.ids())
     store.marks.set_status([early], "snoozed", until=NOW + 3600, now=NOW)
     store.marks.set_status([late], "snoozed", until=NOW + 7200, now=NOW)
@@ -240,18 +264,30 @@ def test_snoozed_items_wake_when_their_time_comes(store, account):
 
 
 def test_rows_and_threads_carry_their_tags(store, account):
-    store.items.upsert([
-        _item(account.id, "root", NOW - 600, "question", tags=["booking"]),
-        _item(account.id, "ans", NOW - 300, "answer", thread_ref="root", parent_ref="root",
-              outgoing=True),
-        _item(account.id, "other", NOW, "unrelated"),
-    ], now=NOW)
+    store.items.upsert(
+        [
+            _item(account.id, "root", NOW - 600, "question", tags=["booking"]),
+            _item(
+                account.id,
+                "ans",
+                NOW - 300,
+                "answer",
+                thread_ref="root",
+                parent_ref="root",
+                outgoing=True,
+            ),
+            _item(account.id, "other", NOW, "unrelated"),
+        ],
+        now=NOW,
+    )
     rows = store.items.page(InboxFilter(statuses=()))
     assert [r["external_id"] for r in rows] == ["other", "ans", "root"]
     assert rows[2]["tags"] == ["booking"]
     thread = store.items.thread(rows[1])
-    assert [(t["external_id"], t["tags"], t["outgoing"]) for t in thread] == \
-        [("root", ["booking"], False), ("ans", [], True)]
+    assert [(t["external_id"], t["tags"], t["outgoing"]) for t in thread] == [
+        ("root", ["booking"], False),
+        ("ans", [], True),
+    ]
     streamed = list(store.items.iter_rows(InboxFilter(statuses=()), oldest_first=True, batch=2))
     assert [r["external_id"] for r in streamed] == ["root", "ans", "other"]
     assert streamed[0]["tags"] == ["booking"]
@@ -269,9 +305,24 @@ def _fill(store: Store, n: int) -> None:
             accounts.append(store.accounts.add(f"Client {c}", channel, f"@c{c}", now=NOW).id)
     statuses = ("done",) * 7 + ("ignored", "new", "open")
     rows = [
-        (accounts[i % len(accounts)], f"e{i}", "comment", "Ann", "@ann", f"text {i}", "",
-         "", "", 0, NOW - (n - i) * 60, NOW - (n - i) * 60, statuses[i % 10], None,
-         NOW if statuses[i % 10] in ("done", "ignored") else None, 0)
+        (
+            accounts[i % len(accounts)],
+            f"e{i}",
+            "comment",
+            "Ann",
+            "@ann",
+            f"text {i}",
+            "",
+            "",
+            "",
+            0,
+            NOW - (n - i) * 60,
+            NOW - (n - i) * 60,
+            statuses[i % 10],
+            None,
+            NOW if statuses[i % 10] in ("done", "ignored") else None,
+            0,
+        )
         for i in range(n)
     ]
     assert len(rows[0]) == len(INSERT_COLUMNS)
@@ -291,17 +342,22 @@ def _plan_of(store: Store, run) -> list[str]:
     return [r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
 
 
-@pytest.mark.parametrize("statuses, index", [
-    (("new", "open"), "interactions_open_created"),  # the default inbox
-    (STATUSES, "interactions_created"),  # --status all
-    (("done",), "interactions_status_created"),
-])
+@pytest.mark.parametrize(
+    "statuses, index",
+    [
+        (("new", "open"), "interactions_open_created"),  # the default inbox
+        (STATUSES, "interactions_created"),  # --status all
+        (("done",), "interactions_status_created"),
+    ],
+)
 def test_listing_pages_are_ordered_by_an_index(store, statuses, index):
     _fill(store, 20_000)
     flt = InboxFilter(statuses=statuses)
-    for run in (lambda: store.items.page(flt, limit=50),
-                lambda: list(store.items.iter_rows(flt, limit=50)),
-                lambda: store.items.ids(flt, limit=50)):
+    for run in (
+        lambda: store.items.page(flt, limit=50),
+        lambda: list(store.items.iter_rows(flt, limit=50)),
+        lambda: store.items.ids(flt, limit=50),
+    ):
         plan = _plan_of(store, run)
         assert not any("TEMP B-TREE" in step for step in plan), plan
         assert any(f"INDEX {index}" in step for step in plan), plan
@@ -310,8 +366,12 @@ def test_listing_pages_are_ordered_by_an_index(store, statuses, index):
 
 def test_plans_hold_after_plain_inserts_and_analyze(store, account):
     store.items.upsert(
-        [_item(account.id, str(i), NOW - i * 60, status="done" if i % 4 else "new")
-         for i in range(3000)], now=NOW)
+        [
+            _item(account.id, str(i), NOW - i * 60, status="done" if i % 4 else "new")
+            for i in range(3000)
+        ],
+        now=NOW,
+    )
     store.conn.execute("ANALYZE")
     plan = _plan_of(store, lambda: store.items.page(InboxFilter(), limit=50))
     assert not any("TEMP B-TREE" in step for step in plan), plan

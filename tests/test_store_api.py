@@ -1,4 +1,5 @@
 """The store's one way in: typed rows from named functions, and no SQL anywhere else."""
+
 from __future__ import annotations
 
 import io
@@ -15,21 +16,28 @@ from sfogo.inbox.rows import ItemRow, ReplyRow, SyncRunRow
 from sfogo.inbox.store import ROW_COLUMNS, InboxFilter
 
 ROOT = Path(__file__).resolve().parent.parent
-SQL = re.compile(r"\.conn\b|\.execute(?:many|script)?\(|\b(?:SELECT|INSERT INTO|DELETE FROM)\b"
-                 r"|\bUPDATE \w+ SET\b|\bPRAGMA\b")
+SQL = re.compile(
+    r"\.conn\b|\.execute(?:many|script)?\(|\b(?:SELECT|INSERT INTO|DELETE FROM)\b"
+    r"|\bUPDATE \w+ SET\b|\bPRAGMA\b"
+)
 
 
 def test_rows_are_the_typed_dicts_with_the_vocabularies_as_enums(store):
     client = store.clients.add("Hotel", "vip", now=NOW)
     account = store.accounts.add(client.id, "mastodon", "@hotel@example.social", now=NOW)
-    store.items.upsert([Interaction(account.id, "m1", "mention", NOW - 60, text="ciao",
-                                    tags=["vip"])], now=NOW)
+    store.items.upsert(
+        [Interaction(account.id, "m1", "mention", NOW - 60, text="ciao", tags=["vip"])], now=NOW
+    )
     store.runs.add(account.id, NOW - 30, NOW - 29, "down", "HTTP 503")
 
     (row,) = store.items.page(InboxFilter())
     assert list(row) == [*ROW_COLUMNS, "tags"] == list(ItemRow.__annotations__)
-    assert (type(row["tier"]), type(row["channel"]), type(row["kind"]),
-            type(row["status"])) == (Tier, Channel, Kind, Status)
+    assert (type(row["tier"]), type(row["channel"]), type(row["kind"]), type(row["status"])) == (
+        Tier,
+        Channel,
+        Kind,
+        Status,
+    )
     assert row["status"] == "new" and row["tags"] == ["vip"]
     # A row is still a plain dict for --json: the enums print as their words.
     assert json.loads(json.dumps(row))["channel"] == "mastodon"
@@ -37,7 +45,8 @@ def test_rows_are_the_typed_dicts_with_the_vocabularies_as_enums(store):
     reply = store.outbox.get(queue_reply(store, row["id"], "Grazie!", now=NOW))
     assert set(reply) == set(ReplyRow.__annotations__)
     assert reply["state"] is ReplyState.QUEUED and reply["account"] == (
-        "mastodon:@hotel@example.social")
+        "mastodon:@hotel@example.social"
+    )
     run = store.runs.last(account.id)
     assert set(run) == set(SyncRunRow.__annotations__) and run["outcome"] is SyncOutcome.DOWN
     assert store.runs.last_per_account() == {account.id: run}

@@ -1,4 +1,5 @@
 """Sync stories: outages, blocked accounts, rate limits, broken pages, secrets kept secret."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,8 @@ from conftest import NOW
 from sync_world import world  # noqa: F401 (a fixture)
 
 from sfogo.backlog.gaps import find_gaps
-from sfogo.inbox.clock import NOW_ENV, ShiftedClock
 from sfogo.inbox.channels.mastodon import PAGE_LIMIT
+from sfogo.inbox.clock import NOW_ENV, ShiftedClock
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
 
@@ -80,9 +81,11 @@ def test_after_a_30_hour_outage_each_account_has_one_gap_and_every_item_arrives_
         # Exponential back-off, capped: neither hammering nor giving up.
         assert 30 <= gap.runs <= 30 * 3600 // (BACKOFF_CAP_S * 3 // 4) + 10
 
-    for account, expected in ((acme, masto.mention_ids(acme_id)),
-                              (bistro, masto.mention_ids(bistro_id)),
-                              (sky, bsky.notification_uris(sky_did))):
+    for account, expected in (
+        (acme, masto.mention_ids(acme_id)),
+        (bistro, masto.mention_ids(bistro_id)),
+        (sky, bsky.notification_uris(sky_did)),
+    ):
         stored = world.external_ids(account.id)
         assert len(stored) == len(set(stored))
         assert set(stored) == set(expected)
@@ -123,8 +126,9 @@ def test_a_429_makes_sfogo_wait_until_the_reset_and_not_before(world):
     limited_at = world.clock.now()
 
     syncer = world.syncer()
-    watch_until(world, syncer, limited_at + 20 * 60,
-                every=lambda now: masto.mention(acme_id, at=now))
+    watch_until(
+        world, syncer, limited_at + 20 * 60, every=lambda now: masto.mention(acme_id, at=now)
+    )
 
     mine = [r for r in masto.requests if r.headers.get("authorization") == f"Bearer {token}"]
     assert mine[0].received_at == limited_at
@@ -135,16 +139,24 @@ def test_a_429_makes_sfogo_wait_until_the_reset_and_not_before(world):
     assert world.runs(acme.id)[0]["retry_at"] == reset
 
 
-def test_a_new_process_honours_a_rate_limit_recorded_by_an_earlier_one(world, cli,
-                                                                       monkeypatch):
+def test_a_new_process_honours_a_rate_limit_recorded_by_an_earlier_one(world, cli, monkeypatch):
     masto = world.mastodon()  # the command line runs on the world's clock too
-    acme, acme_id = world.mastodon_account(masto, "acme")
+    acme, _acme_id = world.mastodon_account(masto, "acme")
     for name, value in world.env.items():
         monkeypatch.setenv(name, value)
     now = world.clock.now()
-    record_run(world.store, RunResult(acme.id, "", "rate_limited", started_at=now - 5,
-                                      ended_at=now - 5, retry_at=now + 600,
-                                      detail="rate limited"))
+    record_run(
+        world.store,
+        RunResult(
+            acme.id,
+            "",
+            "rate_limited",
+            started_at=now - 5,
+            ended_at=now - 5,
+            retry_at=now + 600,
+            detail="rate limited",
+        ),
+    )
 
     result = cli("sync", "--once")
 
@@ -171,9 +183,9 @@ def test_a_malformed_page_is_broken_and_does_not_move_the_cursor(world):
     assert sorted(world.external_ids(acme.id)) == sorted(masto.mention_ids(acme_id))
 
 
-def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(world, cli,
-                                                                         monkeypatch, caplog,
-                                                                         db_path, tmp_path):
+def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(
+    world, cli, monkeypatch, caplog, db_path, tmp_path
+):
     caplog.set_level(logging.DEBUG)
     masto, bsky = world.mastodon(seed=8), world.bluesky(seed=8)
     acme, acme_id = world.mastodon_account(masto, "acme")
@@ -203,8 +215,11 @@ def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(world,
     assert len(secrets) >= 4
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("sfogo.db*"))
     assert b"Thanks for writing!" in stored  # the file is really what we think it is
-    texts = ([o.out + o.err for o in outputs] + [export.read_text()]
-             + [r.getMessage() + (r.exc_text or "") for r in caplog.records])
+    texts = (
+        [o.out + o.err for o in outputs]
+        + [export.read_text()]
+        + [r.getMessage() + (r.exc_text or "") for r in caplog.records]
+    )
     assert any("auth failed" in t for t in texts)
     for secret in secrets:
         assert secret.encode() not in stored
@@ -223,15 +238,31 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap():
 
 def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_path, db_path):
     masto = world.mastodon()
-    acme, acme_id = world.mastodon_account(masto, "acme")
+    _acme, acme_id = world.mastodon_account(masto, "acme")
     masto.add_mentions(acme_id, 5)
     world.store.close()
-    env = {**os.environ, **world.env, "SFOGO_DB": str(db_path),
-           "SFOGO_CONFIG": world.config_path, NOW_ENV: str(world.clock.now())}
+    env = {
+        **os.environ,
+        **world.env,
+        "SFOGO_DB": str(db_path),
+        "SFOGO_CONFIG": world.config_path,
+        NOW_ENV: str(world.clock.now()),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from sfogo.tui.cli import main; sys.exit(main())",
-         "sync", "--watch", "--interval", "1m"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from sfogo.tui.cli import main; sys.exit(main())",
+            "sync",
+            "--watch",
+            "--interval",
+            "1m",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         first = proc.stdout.readline()
         line = proc.stdout.readline()
@@ -250,9 +281,10 @@ def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_pat
 
 
 def test_secrets_come_from_the_named_variable_else_the_config_file_which_must_be_private(
-        world, cli, monkeypatch, tmp_path):
+    world, cli, monkeypatch, tmp_path
+):
     masto = world.mastodon(seed=9)
-    acme, acme_id = world.mastodon_account(masto, "acme")
+    acme, _acme_id = world.mastodon_account(masto, "acme")
     token = world.env["TOKEN_ACME"]
     config = tmp_path / "config.toml"
     config.write_text(f'[accounts."mastodon:{acme.handle}"]\ntoken = "{token}"\n')
@@ -290,8 +322,9 @@ def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
     gaps = [g for g in find_gaps(store, now=clock.now()) if g.source == "sync"]
     # Facebook, Instagram and WordPress keep syncing; YouTube's spent quota resets only at
     # midnight Pacific, so its gap stays open (tests/test_live_demo.py checks the rest).
-    faulted = {a.id: a.channel for a in accounts if a.channel in ("mastodon", "bluesky", "x",
-                                                                   "youtube")}
+    faulted = {
+        a.id: a.channel for a in accounts if a.channel in ("mastodon", "bluesky", "x", "youtube")
+    }
     assert {g.account_id for g in gaps} == set(faulted)
     assert all(g.is_open == (faulted[g.account_id] == "youtube") for g in gaps)
     sent = store.conn.execute("SELECT count(*) FROM replies WHERE state = 'sent'").fetchone()[0]

@@ -1,4 +1,5 @@
 """Untrusted text becomes safe plain text: no escape sequence survives ingest."""
+
 from __future__ import annotations
 
 import pytest
@@ -47,14 +48,18 @@ def test_anything_becomes_text():
 
 
 def test_html_becomes_plain_text_with_its_breaks():
-    html = ("<p>Ciao <b>Mario</b> &amp; Luigi</p><p>line one<br>line two</p>"
-            "<ul><li>first</li><li>second</li></ul><div>a</div><div>b</div>")
+    html = (
+        "<p>Ciao <b>Mario</b> &amp; Luigi</p><p>line one<br>line two</p>"
+        "<ul><li>first</li><li>second</li></ul><div>a</div><div>b</div>"
+    )
     assert html_to_text(html) == "Ciao Mario & Luigi\n\nline one\nline two\n\nfirst\nsecond\n\na\nb"
 
 
 def test_a_mastodon_status_reads_naturally():
-    html = ('<p>Thanks <span class="h-card"><a href="https://x.test/@anna" class="u-url mention">'
-            '@<span>anna</span></a></span>!</p><p>See you <a href="https://x.test">soon</a></p>')
+    html = (
+        '<p>Thanks <span class="h-card"><a href="https://x.test/@anna" class="u-url mention">'
+        '@<span>anna</span></a></span>!</p><p>See you <a href="https://x.test">soon</a></p>'
+    )
     assert html_to_text(html) == "Thanks @anna!\n\nSee you soon"
 
 
@@ -65,8 +70,13 @@ def test_scripts_styles_and_titles_are_not_text():
 
 def test_escapes_hidden_in_html_do_not_survive():
     # Raw control characters inside HTML, and the same ones written as character references.
-    for html in ("<p>\x1b]0;pwned\x07hi</p>", "<p>&#x1b;]0;pwned&#7;hi</p>",
-                 "<p>&#27;[2Jhi</p>", "<p>&#x202e;gnp.exe</p>", "<p>&#155;31m</p>"):
+    for html in (
+        "<p>\x1b]0;pwned\x07hi</p>",
+        "<p>&#x1b;]0;pwned&#7;hi</p>",
+        "<p>&#27;[2Jhi</p>",
+        "<p>&#x202e;gnp.exe</p>",
+        "<p>&#155;31m</p>",
+    ):
         text = html_to_text(html)
         assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
         assert not any(0x80 <= ord(ch) <= 0x9F for ch in text)

@@ -1,5 +1,6 @@
 """One age, everywhere: the list, ``sfogo show``, the backlog and the health bar say the same
 age for the same item, rounded to the nearest unit, never cut."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,7 @@ from rich.style import Style
 from sfogo.backlog.measure import ClientBacklog
 from sfogo.backlog.settings import Settings
 from sfogo.inbox.model import Interaction
-from sfogo.inbox.timefmt import ago, age_short, span_hm, span_precise, span_short, span_words
+from sfogo.inbox.timefmt import age_short, ago, span_hm, span_precise, span_short, span_words
 from sfogo.tui.cli._output import ago as cli_ago
 from sfogo.tui.screens._backlog_data import Summary
 from sfogo.tui.screens._backlog_text import client_lines
@@ -21,19 +22,31 @@ from sfogo.tui.widgets._timeline import Timeline
 MIN, HOUR, DAY = 60, 3600, 86400
 
 
-@pytest.mark.parametrize("age, short, words", [
-    (1 * HOUR + 50 * MIN, "2h", "2 hours ago"),
-    (4 * DAY + 23 * HOUR, "5d", "5 days ago"),
-    (30 * HOUR, "30h", "30 hours ago"),
-])
-def test_the_list_show_the_backlog_and_the_health_bar_say_the_same_age(
-        store, age, short, words):
+@pytest.mark.parametrize(
+    "age, short, words",
+    [
+        (1 * HOUR + 50 * MIN, "2h", "2 hours ago"),
+        (4 * DAY + 23 * HOUR, "5d", "5 days ago"),
+        (30 * HOUR, "30h", "30 hours ago"),
+    ],
+)
+def test_the_list_show_the_backlog_and_the_health_bar_say_the_same_age(store, age, short, words):
     store.clients.add("Hotel Roma", "vip", now=NOW)
     account = store.accounts.add("Hotel Roma", "instagram", "hotelroma", now=NOW)
     arrived = NOW - age
-    store.items.upsert([Interaction(
-        account_id=account.id, external_id="m1", kind="dm", created_at=arrived,
-        text="Ciao", author_name="Marco")], now=NOW)
+    store.items.upsert(
+        [
+            Interaction(
+                account_id=account.id,
+                external_id="m1",
+                kind="dm",
+                created_at=arrived,
+                text="Ciao",
+                author_name="Marco",
+            )
+        ],
+        now=NOW,
+    )
     row = store.items.get(store.items.ids()[0])
 
     segments, _ = row_segments(row, 80, NOW, Settings(), lambda _name: Style(), Style())
@@ -41,31 +54,35 @@ def test_the_list_show_the_backlog_and_the_health_bar_say_the_same_age(
     assert f" {short} " in in_the_list
     assert cli_ago(arrived, ref=NOW) == words  # sfogo show, list, accounts, backlog
     assert when_long(arrived, NOW).endswith(f" · {words}")  # the item's pane
-    bar = health_line(HealthState((AccountState(account.id, "ig", "blocked", arrived, True),),
-                                  None), NOW, 80).plain
+    bar = health_line(
+        HealthState((AccountState(account.id, "ig", "blocked", arrived, True),), None), NOW, 80
+    ).plain
     assert bar == f"✗ ig blocked {short}"
     backlog = ClientBacklog(1, "Hotel Roma", "vip", 3600, count=1, oldest_at=arrived)
     table = client_lines(Summary([backlog], 0, 0, Timeline(NOW, 14, (), ())), None, NOW, 80)
     assert f" {short} " in table[1].plain
 
 
-@pytest.mark.parametrize("seconds, short, words", [
-    (0, "1m", "a moment"),
-    (29, "1m", "29 seconds"),
-    (89, "1m", "a minute"),
-    (90, "2m", "2 minutes"),
-    (59 * MIN + 29, "59m", "59 minutes"),
-    (59 * MIN + 30, "1h", "an hour"),  # 60 minutes are an hour, not "60m"
-    (47 * HOUR + 29 * MIN, "47h", "47 hours"),
-    (47 * HOUR + 30 * MIN, "2d", "2 days"),
-    (13 * DAY + 11 * HOUR, "13d", "13 days"),
-    (13 * DAY + 12 * HOUR, "2w", "2 weeks"),
-    (52 * DAY, "7w", "7 weeks"),
-    (53 * DAY, "2mo", "2 months"),  # 7.6 weeks round to 8: the months take over
-    (340 * DAY, "11mo", "11 months"),
-    (345 * DAY, "1y", "a year"),
-    (800 * DAY, "2y", "2 years"),
-])
+@pytest.mark.parametrize(
+    "seconds, short, words",
+    [
+        (0, "1m", "a moment"),
+        (29, "1m", "29 seconds"),
+        (89, "1m", "a minute"),
+        (90, "2m", "2 minutes"),
+        (59 * MIN + 29, "59m", "59 minutes"),
+        (59 * MIN + 30, "1h", "an hour"),  # 60 minutes are an hour, not "60m"
+        (47 * HOUR + 29 * MIN, "47h", "47 hours"),
+        (47 * HOUR + 30 * MIN, "2d", "2 days"),
+        (13 * DAY + 11 * HOUR, "13d", "13 days"),
+        (13 * DAY + 12 * HOUR, "2w", "2 weeks"),
+        (52 * DAY, "7w", "7 weeks"),
+        (53 * DAY, "2mo", "2 months"),  # 7.6 weeks round to 8: the months take over
+        (340 * DAY, "11mo", "11 months"),
+        (345 * DAY, "1y", "a year"),
+        (800 * DAY, "2y", "2 years"),
+    ],
+)
 def test_a_duration_takes_the_largest_unit_it_fills_and_rounds_to_it(seconds, short, words):
     assert span_short(seconds) == short
     assert span_words(seconds) == words
@@ -98,4 +115,3 @@ def test_nothing_here_reads_a_clock():
     source = inspect.getsource(timefmt)
     for reader in ("time.time", "datetime.now", "when.now", "import time", "monotonic"):
         assert reader not in source, reader
-

@@ -1,11 +1,13 @@
 """Triage: every term of the urgency score, the reply-window rules, configurable
 coefficients, and the proof that the index-served order is exactly a full scoring."""
+
 from __future__ import annotations
 
 import math
 import random
 
 import pytest
+from conftest import NOW
 
 from sfogo.backlog import triage
 from sfogo.backlog.gaps import find_gaps
@@ -17,8 +19,6 @@ from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.inbox.store.triage import KEYS_SQL, stream_sql
 
-from conftest import NOW
-
 HOUR = 3600
 DAY = 86400
 
@@ -28,12 +28,13 @@ def terminal_80_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
 
 
-def _add(store: Store, account, ext: str, age_s: int, kind: str = "mention", text: str = "",
-         **kw) -> int:
-    store.items.upsert([Interaction(account.id, ext, kind, NOW - age_s, text=text, **kw)],
-                       now=NOW)
-    return store.conn.execute("SELECT id FROM interactions WHERE account_id = ? AND"
-                              " external_id = ?", (account.id, ext)).fetchone()[0]
+def _add(
+    store: Store, account, ext: str, age_s: int, kind: str = "mention", text: str = "", **kw
+) -> int:
+    store.items.upsert([Interaction(account.id, ext, kind, NOW - age_s, text=text, **kw)], now=NOW)
+    return store.conn.execute(
+        "SELECT id FROM interactions WHERE account_id = ? AND external_id = ?", (account.id, ext)
+    ).fetchone()[0]
 
 
 @pytest.fixture
@@ -110,15 +111,18 @@ def test_the_age_term_grows_and_is_capped(store, world):
     assert "capped at 7 days" in _terms(store, old)["age"].note
 
 
-@pytest.mark.parametrize("text, words, question", [
-    ("URGENT: the booking page is down", ["urgent"], []),
-    ("Vorrei un rimborso, il forno non   funziona", ["rimborso", "non funziona"], []),
-    ("My refunds never came", ["refund"], []),
-    ("We were prefunded", [], []),
-    ("Disdetta dell'abbonamento: come si fa?", ["disdetta"], ["?"]),
-    ("It doesn\u2019t work and I need help", ["doesn't work", "help"], []),
-    ("Che bella giornata", [], []),
-])
+@pytest.mark.parametrize(
+    "text, words, question",
+    [
+        ("URGENT: the booking page is down", ["urgent"], []),
+        ("Vorrei un rimborso, il forno non   funziona", ["rimborso", "non funziona"], []),
+        ("My refunds never came", ["refund"], []),
+        ("We were prefunded", [], []),
+        ("Disdetta dell'abbonamento: come si fa?", ["disdetta"], ["?"]),
+        ("It doesn\u2019t work and I need help", ["doesn't work", "help"], []),
+        ("Che bella giornata", [], []),
+    ],
+)
 def test_urgent_words_and_questions_in_english_and_italian(store, world, text, words, question):
     item = _add(store, world["masto"], "w", HOUR, text=text)
     terms = _terms(store, item)
@@ -161,8 +165,7 @@ def test_the_gap_term_marks_items_that_arrived_while_sfogo_could_not_see(store, 
 def test_a_message_whose_window_is_about_to_close_outranks_the_rest(store, world):
     closing = _add(store, world["club_fb"], "dm1", 23 * HOUR, kind="dm", text="ciao")
     # A VIP e-mail-like urgent pinned question from the hotel, long past its target.
-    _add(store, world["masto"], "x", 3 * DAY, kind="dm", text="URGENT refund? help",
-         pinned=True)
+    _add(store, world["masto"], "x", 3 * DAY, kind="dm", text="URGENT refund? help", pinned=True)
     far = _add(store, world["fb"], "dm2", 2 * HOUR, kind="dm", text="ciao")
     order = triage_ids(store, None, Settings(), NOW)
     assert order[0] == closing
@@ -225,18 +228,21 @@ def test_keyword_lists_from_the_config_are_used_and_stored_keys_follow_them(stor
     assert triage_ids(store, None, s, NOW) == [other, item]
 
 
-@pytest.mark.parametrize("toml, message", [
-    ("[triage]\ntier = 'high'\n", "config: [triage] tier must be a number"),
-    ("[triage]\nage = -1\n", "config: [triage] age must be zero or more"),
-    ("[triage]\ntiers = 1\n", "config: [triage] has no setting 'tiers'"),
-    ("[triage]\nage_cap = 'soon'\n", "config: [triage] age_cap must be a duration"),
-    ("[tiers.vip]\ntarget = 'x'\n", "config: [tiers.vip] target must be a duration"),
-    ("[tiers.gold]\ntarget = '1h'\n", "config: [tiers] has no setting 'gold'"),
-    ("[keywords]\nurgent = 'help'\n", "config: [keywords] urgent must be a list of words"),
-    ("[windows.facebook]\ndm = true\n", "config: [windows.facebook] dm must be a duration"),
-    ("triage = 3\n", "config: [triage] must be a table"),
-    ("[triag]\ntier = 1\n", "config: unknown table [triag]"),
-])
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ("[triage]\ntier = 'high'\n", "config: [triage] tier must be a number"),
+        ("[triage]\nage = -1\n", "config: [triage] age must be zero or more"),
+        ("[triage]\ntiers = 1\n", "config: [triage] has no setting 'tiers'"),
+        ("[triage]\nage_cap = 'soon'\n", "config: [triage] age_cap must be a duration"),
+        ("[tiers.vip]\ntarget = 'x'\n", "config: [tiers.vip] target must be a duration"),
+        ("[tiers.gold]\ntarget = '1h'\n", "config: [tiers] has no setting 'gold'"),
+        ("[keywords]\nurgent = 'help'\n", "config: [keywords] urgent must be a list of words"),
+        ("[windows.facebook]\ndm = true\n", "config: [windows.facebook] dm must be a duration"),
+        ("triage = 3\n", "config: [triage] must be a table"),
+        ("[triag]\ntier = 1\n", "config: unknown table [triag]"),
+    ],
+)
 def test_bad_config_values_are_one_clear_line(cli, tmp_path, toml, message):
     config = tmp_path / "bad.toml"
     config.write_text(toml)
@@ -251,8 +257,9 @@ def test_bad_config_values_are_one_clear_line(cli, tmp_path, toml, message):
 
 
 def test_why_lists_every_term_and_they_add_up_to_the_score(store, world, cli):
-    item = _add(store, world["fb"], "w", 22 * HOUR, kind="dm", text="Rimborso? Urgente!",
-                pinned=True)
+    item = _add(
+        store, world["fb"], "w", 22 * HOUR, kind="dm", text="Rimborso? Urgente!", pinned=True
+    )
     r = cli("why", item, "--json")
     assert r.code == 0, r.err
     data = r.json()
@@ -265,8 +272,11 @@ def test_why_lists_every_term_and_they_add_up_to_the_score(store, world, cli):
     human = cli("why", item)
     assert human.code == 0
     assert all(len(line) <= 80 for line in human.out.splitlines())
-    shown = [float(line.split()[3]) for line in human.out.splitlines()
-             if line.split() and line.split()[0] in triage.TERMS]
+    shown = [
+        float(line.split()[3])
+        for line in human.out.splitlines()
+        if line.split() and line.split()[0] in triage.TERMS
+    ]
     score_line = next(line for line in human.out.splitlines() if line.startswith("score"))
     assert round(sum(shown), 2) == float(score_line.split()[1])
 
@@ -293,15 +303,29 @@ def test_why_and_next_errors(cli, store, world):
 
 # -- the index-served order is exact ---------------------------------------------------------
 
-TEXTS = ("ciao", "Urgente: rimborso?", "help please", "nice photo", "non funziona!!", "when?",
-         "grazie", "broken again", "Reclamo formale", "ok")
+TEXTS = (
+    "ciao",
+    "Urgente: rimborso?",
+    "help please",
+    "nice photo",
+    "non funziona!!",
+    "when?",
+    "grazie",
+    "broken again",
+    "Reclamo formale",
+    "ok",
+)
 
 
 def _random_world(path, seed: int = 7, n: int = 3000) -> Store:
     rng = random.Random(seed)
     store = Store(path)
-    clients = [("Vip", "vip", None), ("High", "high", None), ("Normal", "normal", 8 * HOUR),
-               ("Low", "low", None)]
+    clients = [
+        ("Vip", "vip", None),
+        ("High", "high", None),
+        ("Normal", "normal", 8 * HOUR),
+        ("Low", "low", None),
+    ]
     accounts = []
     for name, tier, target in clients:
         store.clients.add(name, tier, target, now=NOW)
@@ -315,11 +339,26 @@ def _random_world(path, seed: int = 7, n: int = 3000) -> Store:
         # Coarse times give many ties on created_at, which the order must break by id.
         created = NOW + 2 * DAY - rng.randrange(0, 14 * DAY // 600) * 600
         status = rng.choice(statuses)
-        rows.append((acc.id, f"e{i}", rng.choice(kinds), "A", "@a", rng.choice(TEXTS), "", "",
-                     "", 0, created, NOW,
-                     status, NOW + DAY if status == "snoozed" else None,
-                     NOW if status in ("done", "ignored") else None,
-                     int(rng.random() < 0.03)))
+        rows.append(
+            (
+                acc.id,
+                f"e{i}",
+                rng.choice(kinds),
+                "A",
+                "@a",
+                rng.choice(TEXTS),
+                "",
+                "",
+                "",
+                0,
+                created,
+                NOW,
+                status,
+                NOW + DAY if status == "snoozed" else None,
+                NOW if status in ("done", "ignored") else None,
+                int(rng.random() < 0.03),
+            )
+        )
     with store.items.bulk_load():
         store.items.insert_rows(rows)
     for acc in accounts[::3]:  # sync gaps on some accounts, one still open
@@ -338,8 +377,9 @@ def random_store(tmp_path_factory):
     store.close()
 
 
-def _brute(store: Store, flt: InboxFilter, settings: Settings, now: int,
-           before: dict | None = None) -> list[int]:
+def _brute(
+    store: Store, flt: InboxFilter, settings: Settings, now: int, before: dict | None = None
+) -> list[int]:
     """Score every matching row with ``explain`` and sort: the reference order."""
     spans = triage.gap_spans(store, now)
     targets = dict(store.conn.execute("SELECT id, target_s FROM clients"))
@@ -361,13 +401,19 @@ def test_the_index_served_first_page_equals_a_brute_force_full_scoring(random_st
     brute = _brute(random_store, InboxFilter(), settings, now)
     assert len(brute) > 1500
     assert triage_ids(random_store, InboxFilter(), settings, now, limit=100) == brute[:100]
-    assert triage_ids(random_store, InboxFilter(), settings, now, limit=100,
-                      offset=100) == brute[100:200]
+    assert (
+        triage_ids(random_store, InboxFilter(), settings, now, limit=100, offset=100)
+        == brute[100:200]
+    )
 
 
 def test_the_whole_order_and_filtered_orders_are_exact_too(random_store):
-    s = from_dict({"triage": {"gap": 5.0, "pinned": 3.0, "window": 30.0},
-                   "keywords": {"urgent": ["broken", "reclamo"]}})
+    s = from_dict(
+        {
+            "triage": {"gap": 5.0, "pinned": 3.0, "window": 30.0},
+            "keywords": {"urgent": ["broken", "reclamo"]},
+        }
+    )
     now = NOW - DAY
     everything = InboxFilter(statuses=("new", "open", "snoozed"))
     # Other keyword lists: until they are applied, every item is scored in memory; once
@@ -375,19 +421,38 @@ def test_the_whole_order_and_filtered_orders_are_exact_too(random_store):
     unapplied = triage_ids(random_store, everything, s, now, limit=None)
     assert apply_keywords(random_store, s) > 1500
     try:
-        assert triage_ids(random_store, everything, s, now, limit=None) == unapplied == _brute(
-            random_store, everything, s, now)
-        for flt in (InboxFilter(statuses=("new",)), InboxFilter(client_ids=[2], kinds=["dm"]),
-                    InboxFilter(channels=["facebook"], pinned=False),
-                    InboxFilter(search="rimborso"), InboxFilter(statuses=("done",))):
-            assert triage_ids(random_store, flt, s, now, limit=50) == _brute(
-                random_store, flt, s, now)[:50], flt
+        assert (
+            triage_ids(random_store, everything, s, now, limit=None)
+            == unapplied
+            == _brute(random_store, everything, s, now)
+        )
+        for flt in (
+            InboxFilter(statuses=("new",)),
+            InboxFilter(client_ids=[2], kinds=["dm"]),
+            InboxFilter(channels=["facebook"], pinned=False),
+            InboxFilter(search="rimborso"),
+            InboxFilter(statuses=("done",)),
+        ):
+            assert (
+                triage_ids(random_store, flt, s, now, limit=50)
+                == _brute(random_store, flt, s, now)[:50]
+            ), flt
         before = cutoffs(random_store, find_gaps(random_store, now=now), now)
         backlog = InboxFilter(statuses=("new", "open", "snoozed"))
-        assert triage_ids(random_store, backlog, s, now, limit=80, before=before) == _brute(
-            random_store, backlog, s, now, before)[:80]
-        assert triage_ids(random_store, InboxFilter(statuses=backlog.statuses, before=before),
-                          s, now, limit=80) == _brute(random_store, backlog, s, now, before)[:80]
+        assert (
+            triage_ids(random_store, backlog, s, now, limit=80, before=before)
+            == _brute(random_store, backlog, s, now, before)[:80]
+        )
+        assert (
+            triage_ids(
+                random_store,
+                InboxFilter(statuses=backlog.statuses, before=before),
+                s,
+                now,
+                limit=80,
+            )
+            == _brute(random_store, backlog, s, now, before)[:80]
+        )
     finally:
         apply_keywords(random_store, Settings())  # the module's store as it was
 
@@ -397,17 +462,21 @@ def test_the_first_page_reads_a_few_index_entries_not_every_row(random_store):
     conn = random_store.conn
     conn.set_trace_callback(statements.append)
     try:
-        ranked = list(zip(range(20), iter_triage(random_store, InboxFilter(), Settings(), NOW)))
+        ranked = list(
+            zip(range(20), iter_triage(random_store, InboxFilter(), Settings(), NOW), strict=False)
+        )
     finally:
         conn.set_trace_callback(None)
     assert len(ranked) == 20
-    streams = conn.execute("SELECT count(DISTINCT triage_key) FROM interactions"
-                           " WHERE status IN ('new', 'open')").fetchone()[0]
+    streams = conn.execute(
+        "SELECT count(DISTINCT triage_key) FROM interactions WHERE status IN ('new', 'open')"
+    ).fetchone()[0]
     reads = [s for s in statements if "INDEXED BY interactions_triage" in s]
     # One read per stream part to find the heads, plus a few to go deeper.
     assert len(reads) <= 2 * streams + 20
-    assert not any(s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
-                   for s in statements)  # reading never writes
+    assert not any(
+        s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")) for s in statements
+    )  # reading never writes
 
 
 def test_the_triage_page_is_served_by_the_index(random_store):
@@ -427,16 +496,18 @@ def test_stored_keys_follow_pins_edits_reopening_and_moves(store, world):
     a = _add(store, world["masto"], "a", HOUR, text="hello")
 
     def key(item_id):
-        return store.conn.execute("SELECT triage_key FROM interactions WHERE id = ?",
-                                  (item_id,)).fetchone()[0]
+        return store.conn.execute(
+            "SELECT triage_key FROM interactions WHERE id = ?", (item_id,)
+        ).fetchone()[0]
 
     # Every write computes the key it changes, so a reader never has to.
     assert triage.decode_key(key(a)) == (world["masto"].id, "mention", False, False, False)
     store.marks.set_pinned([a], True)
     assert triage.decode_key(key(a))[2] is True
     # The platform edits the text: the keyword flags are recomputed.
-    store.items.upsert([Interaction(world["masto"].id, "a", "mention", NOW - HOUR,
-                                    text="HELP, refund?")], now=NOW)
+    store.items.upsert(
+        [Interaction(world["masto"].id, "a", "mention", NOW - HOUR, text="HELP, refund?")], now=NOW
+    )
     assert triage.decode_key(key(a))[3:] == (True, True)
     stored = key(a)
     store.marks.set_status([a], "done", now=NOW)
@@ -449,8 +520,11 @@ def test_stored_keys_follow_pins_edits_reopening_and_moves(store, world):
 
 def test_changed_keyword_lists_are_applied_once_and_reading_never_applies_them(store, world):
     a = _add(store, world["masto"], "a", HOUR, text="la bucata è arrivata")
-    flags = lambda: triage.decode_key(store.conn.execute(  # noqa: E731
-        "SELECT triage_key FROM interactions WHERE id = ?", (a,)).fetchone()[0])[3]
+
+    def flags():
+        key = store.conn.execute("SELECT triage_key FROM interactions WHERE id = ?", (a,))
+        return triage.decode_key(key.fetchone()[0])[3]
+
     custom = from_dict({"keywords": {"urgent": ["bucata"]}})
     assert flags() is False
     assert triage_ids(store, None, custom, NOW) == [a]  # scored in memory, nothing written
@@ -459,8 +533,14 @@ def test_changed_keyword_lists_are_applied_once_and_reading_never_applies_them(s
     assert flags() is True and triage.keys_current(store, custom)
     assert apply_keywords(store, custom) == 0  # unchanged lists: no write at all
     b = _add(store, world["masto"], "b", 60, text="another bucata")  # written with them
-    assert triage.decode_key(store.conn.execute(
-        "SELECT triage_key FROM interactions WHERE id = ?", (b,)).fetchone()[0])[3] is True
+    assert (
+        triage.decode_key(
+            store.conn.execute("SELECT triage_key FROM interactions WHERE id = ?", (b,)).fetchone()[
+                0
+            ]
+        )[3]
+        is True
+    )
 
 
 def test_items_without_a_key_are_scored_in_memory_and_reading_writes_nothing(random_store):
@@ -472,15 +552,17 @@ def test_items_without_a_key_are_scored_in_memory_and_reading_writes_nothing(ran
         conn.executemany(
             "INSERT INTO interactions (account_id, external_id, kind, text, created_at,"
             " fetched_at) VALUES (?, ?, 'dm', 'Urgente?', ?, ?)",
-            [(acc.id, f"late{i}", NOW - i * 60, NOW) for i in range(5)])
+            [(acc.id, f"late{i}", NOW - i * 60, NOW) for i in range(5)],
+        )
     reader = Store(path)
     reader.conn.execute("PRAGMA busy_timeout = 50")
     other.conn.execute("BEGIN IMMEDIATE")
     try:
         got = triage_ids(reader, InboxFilter(), Settings(), NOW, limit=60)
-        missing = reader.conn.execute("SELECT count(*) FROM interactions WHERE"
-                                      " status IN ('new', 'open') AND triage_key IS NULL"
-                                      ).fetchone()[0]
+        missing = reader.conn.execute(
+            "SELECT count(*) FROM interactions WHERE"
+            " status IN ('new', 'open') AND triage_key IS NULL"
+        ).fetchone()[0]
     finally:
         other.conn.execute("ROLLBACK")
     assert missing == 5
@@ -505,8 +587,7 @@ def test_list_orders_by_score_by_default_and_newest_on_request(store, world, cli
     assert rows[0]["deadline_at"] == when.iso(NOW - 21 * HOUR)
     human = cli("list")
     assert human.out.splitlines()[-1] == "2 of 2 items (new, open), most urgent first"
-    assert [r["id"] for r in cli("list", "--sort", "newest", "--json").json()] == [
-        mention, closing]
+    assert [r["id"] for r in cli("list", "--sort", "newest", "--json").json()] == [mention, closing]
     every = cli("list", "--status", "all", "--json").json()  # done items: newest first
     assert [r["id"] for r in every] == [mention, done, closing]
     assert "newest first" in cli("list", "--status", "all").out.splitlines()[-1]

@@ -5,6 +5,7 @@ frozen at ``NOW`` and the local time zone fixed, and checks the file through a s
 connection (as another process would see it). The list is in triage order: the tests
 compare it with the order the store's own triage gives.
 """
+
 from __future__ import annotations
 
 from array import array
@@ -12,14 +13,21 @@ from array import array
 import pytest
 from conftest import NOW
 from tui_kit import (
-    HOSTILE_MARKUP, HOSTILE_NAME, SIZES, build_inbox, expected, make_app, row_of, screen_text,
-    settle, status_of,
+    HOSTILE_MARKUP,
+    HOSTILE_NAME,
+    SIZES,
+    build_inbox,
+    expected,
+    make_app,
+    row_of,
+    screen_text,
+    settle,
+    status_of,
 )
 
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.tui.screens import DetailScreen, EmptyScreen, InboxScreen, SnoozeScreen
 from sfogo.tui.widgets import CountsHeader, DetailPane, InboxList
-
 
 pytestmark = pytest.mark.usefixtures("rome_time")
 
@@ -206,8 +214,11 @@ async def test_a_list_read_begun_before_a_change_does_not_bring_the_item_back(in
         screen = app.screen
         await pilot.press("d")
         # Ids read before the write committed still hold the item: they arrive late.
-        screen.on_ids_loaded(IdsLoaded(screen.loader.generation, array("q", ids),
-                                       True, ("new", "open"), frozenset(), None))
+        screen.on_ids_loaded(
+            IdsLoaded(
+                screen.loader.generation, array("q", ids), True, ("new", "open"), frozenset(), None
+            )
+        )
         inbox = screen.query_one(InboxList)
         assert ids[0] not in inbox.ids
         await settle(pilot)
@@ -328,7 +339,7 @@ def test_an_unusable_file_is_one_line_before_the_screen(tmp_path, cli):
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_hostile_markup_shows_literally_and_clicking_it_does_nothing(inbox_db, size):
-    db_path, ids = inbox_db
+    db_path, _ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -361,8 +372,10 @@ async def test_escape_sequences_never_reach_the_screen(db_path):
         build_inbox(store, count=3)
         store.conn.execute(
             "UPDATE interactions SET text = ?, author_name = ? WHERE external_id = 'ext-0'",
-            ("title \x1b]0;pwned\x07 clip \x1b]52;c;ZWNobyBoaQ==\x07 clear \x1b[2J \u202eevil",
-             "Mallory\x1b[31m\x9b"),
+            (
+                "title \x1b]0;pwned\x07 clip \x1b]52;c;ZWNobyBoaQ==\x07 clear \x1b[2J \u202eevil",
+                "Mallory\x1b[31m\x9b",
+            ),
         )
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -378,8 +391,7 @@ async def test_notifications_do_not_parse_markup(inbox_db):
     app = make_app(db_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
-        app.report_error(RuntimeError("server said [@click=app.quit]boom[/] [/"),
-                         where="inbox-ids")
+        app.report_error(RuntimeError("server said [@click=app.quit]boom[/] [/"), where="inbox-ids")
         await pilot.pause()
         text = screen_text(app)  # the toast wraps: look for its pieces
         assert "server said" in text and "[@click=app.quit]boom[/]" in text
@@ -396,11 +408,27 @@ async def test_a_large_inbox_pages_rows_and_keeps_memory_bounded(db_path):
         store.clients.add("Big", "normal", now=NOW)
         account = store.accounts.add("Big", "email", "big@example.com", now=NOW)
         with store.items.bulk_load():
-            store.items.insert_rows((
-                (account.id, f"m{i}", "email", f"Person {i}", "", f"message {i}", "", "", "",
-                 0, NOW - i, NOW, "new", None, None, 0)
+            store.items.insert_rows(
+                (
+                    account.id,
+                    f"m{i}",
+                    "email",
+                    f"Person {i}",
+                    "",
+                    f"message {i}",
+                    "",
+                    "",
+                    "",
+                    0,
+                    NOW - i,
+                    NOW,
+                    "new",
+                    None,
+                    None,
+                    0,
+                )
                 for i in range(20_000)
-            ))
+            )
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -3,6 +3,7 @@
 Each test runs the real app on a real file and checks the result through a second
 connection, as another process would see it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,17 +12,26 @@ import inspect
 import pytest
 from conftest import NOW
 from tui_kit import (
-    expected, make_app, row_of, screen_text, settle, status_of,
+    expected,
+    make_app,
+    row_of,
+    screen_text,
+    settle,
+    status_of,
 )
 
 from sfogo.inbox.outbox import list_replies
 from sfogo.inbox.store import Store
 from sfogo.inbox.store.marks import Marks
 from sfogo.tui.screens import (
-    DetailScreen, HelpScreen, InboxScreen, ReplyScreen, SnoozeScreen, TagScreen,
+    DetailScreen,
+    HelpScreen,
+    InboxScreen,
+    ReplyScreen,
+    SnoozeScreen,
+    TagScreen,
 )
 from sfogo.tui.widgets import DetailPane, InboxList, ViewBar
-
 
 pytestmark = pytest.mark.usefixtures("rome_time")
 
@@ -95,10 +105,12 @@ async def test_r_queues_a_reply_in_the_outbox_and_says_so(inbox_db, size):
         with Store(db_path) as other:
             replies = list_replies(other)
         assert [(r["item_id"], r["state"], r["text"]) for r in replies] == [
-            (ids[0], "queued", "Ok q\nx")]
+            (ids[0], "queued", "Ok q\nx")
+        ]
         toasts = [str(n.message) for n in app._notifications]
-        assert any("Reply queued" in t and "sent when instagram is reachable" in t
-                   for t in toasts), toasts
+        assert any(
+            "Reply queued" in t and "sent when instagram is reachable" in t for t in toasts
+        ), toasts
     # Opened again later, the item shows where its reply stands.
     app = make_app(db_path)
     async with app.run_test(size=size) as pilot:
@@ -111,7 +123,7 @@ async def test_r_queues_a_reply_in_the_outbox_and_says_so(inbox_db, size):
 
 
 async def test_an_empty_reply_is_not_queued_and_escape_cancels(inbox_db):
-    db_path, ids = inbox_db
+    db_path, _ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -132,9 +144,18 @@ async def test_a_reply_the_channel_cannot_take_is_refused_in_one_line(db_path):
     with Store(db_path) as store:
         store.clients.add("Imported", "normal", now=NOW)
         account = store.accounts.add("Imported", "import", "old-crm", now=NOW)
-        store.items.upsert([Interaction(account_id=account.id, external_id="x1",
-                                        kind="email", created_at=NOW - 60,
-                                        text="from the old CRM")], now=NOW)
+        store.items.upsert(
+            [
+                Interaction(
+                    account_id=account.id,
+                    external_id="x1",
+                    kind="email",
+                    created_at=NOW - 60,
+                    text="from the old CRM",
+                )
+            ],
+            now=NOW,
+        )
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -283,8 +304,15 @@ async def test_question_mark_lists_the_live_keys_with_their_ids(inbox_db, size):
         assert isinstance(app.screen, HelpScreen)
         assert "inbox.cursor_down" in screen_text(app)
         text = str(app.screen.query_one("#help-keys").content)  # all of it, scrolled or not
-        for words in ("Done", "inbox.done", "Snooze", "inbox.select", "View: Backlog",
-                      "Keys", "app.help"):
+        for words in (
+            "Done",
+            "inbox.done",
+            "Snooze",
+            "inbox.select",
+            "View: Backlog",
+            "Keys",
+            "app.help",
+        ):
             assert words in text, words
         await pilot.press("q")  # closes the help, does not quit
         await pilot.pause()
@@ -298,8 +326,11 @@ async def test_every_action_is_in_the_command_palette(inbox_db):
     import sfogo.tui.widgets
     from sfogo.tui.app import SfogoApp
 
-    classes = [SfogoApp] + [getattr(module, name) for module in (sfogo.tui.screens, sfogo.tui.widgets)
-                            for name in module.__all__]
+    classes = [SfogoApp] + [
+        getattr(module, name)
+        for module in (sfogo.tui.screens, sfogo.tui.widgets)
+        for name in module.__all__
+    ]
     for cls in classes:
         for binding in cls.__dict__.get("BINDINGS", ()):
             if isinstance(binding, Binding):
@@ -309,13 +340,27 @@ async def test_every_action_is_in_the_command_palette(inbox_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Open", "Done", "Snooze", "Reply", "Pin", "Tag", "Copy link", "Search",
-                       "Filters", "View 2", "Select", "Select all", "Keys", "Down", "Up",
-                       "Page down"):
+        for wanted in (
+            "Open",
+            "Done",
+            "Snooze",
+            "Reply",
+            "Pin",
+            "Tag",
+            "Copy link",
+            "Search",
+            "Filters",
+            "View 2",
+            "Select",
+            "Select all",
+            "Keys",
+            "Down",
+            "Up",
+            "Page down",
+        ):
             assert any(t.startswith(wanted) for t in titles), wanted
         # Running one from the palette does what the key does.
-        command = next(c for c in app.get_system_commands(app.screen)
-                       if c.title.startswith("Pin"))
+        command = next(c for c in app.get_system_commands(app.screen) if c.title.startswith("Pin"))
         result = command.callback()
         if inspect.isawaitable(result):
             await result

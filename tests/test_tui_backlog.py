@@ -6,6 +6,7 @@ items are cleared. The health bar under the inbox says the X account is blocked;
 records an away period and ``a`` again ends it. Every test runs the real app on a real
 SQLite file and checks it through a second connection, as another process would.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,14 +68,17 @@ async def test_b_opens_the_backlog_with_each_clients_numbers_and_q_goes_back(dem
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_backlog(pilot)
         assert {c.client: c.as_dict() for c in screen.summary.clients} == {
-            c.client: c.as_dict() for c in expected}
+            c.client: c.as_dict() for c in expected
+        }
         text = screen_text(app)
         total = sum(c.count for c in expected)
         assert f"Backlog · {total} items · " in text and "1 still open" in text
         for c in expected:
             oldest = age_short(c.oldest_at, now=NOW)
-            row = (rf"{re.escape(c.client)}\s+\S+\s+{c.count}\s+{c.past_target}\s+"
-                   rf"{c.unanswerable}\s+{oldest}\b")
+            row = (
+                rf"{re.escape(c.client)}\s+\S+\s+{c.count}\s+{c.past_target}\s+"
+                rf"{c.unanswerable}\s+{oldest}\b"
+            )
             assert re.search(row, text), (c.client, row)
         await pilot.press("q")
         await pilot.pause()
@@ -91,8 +95,12 @@ async def test_the_client_rows_fit_forty_columns(demo_db):
             start = c.client[:10]
             row = next(line for line in lines if line.startswith(f" {start}"))
             numbers = row.split()[-4:]
-            assert numbers == [str(c.count), str(c.past_target), str(c.unanswerable),
-                               age_short(c.oldest_at, now=NOW)], row
+            assert numbers == [
+                str(c.count),
+                str(c.past_target),
+                str(c.unanswerable),
+                age_short(c.oldest_at, now=NOW),
+            ], row
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, InboxScreen)
@@ -113,8 +121,11 @@ async def test_the_plan_says_when_the_backlog_is_cleared(demo_db):
         assert f"{len(plan.unanswerable)} can no longer be answered" in text
         batches = await show(pilot, screen.query_one("#backlog-batches"))
         first = plan.batches[0]
-        assert re.search(rf" 1 {re.escape(local_time(first.start_at, NOW))}\s+"
-                         rf"{re.escape(first.client)}.*\b{len(first.items)}\b", batches)
+        assert re.search(
+            rf" 1 {re.escape(local_time(first.start_at, NOW))}\s+"
+            rf"{re.escape(first.client)}.*\b{len(first.items)}\b",
+            batches,
+        )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -130,8 +141,11 @@ async def test_the_timeline_shows_the_outage_and_the_open_x_block(demo_db, size)
         assert "✗ 5d" in x_line
         # Every other account was blind for the 30 hours, and only that long.
         cell_h = 24 if size[0] < 60 else 8
-        outage_rows = [line for line in text.splitlines()
-                       if "█" in line and " x " not in line and "blind" not in line]
+        outage_rows = [
+            line
+            for line in text.splitlines()
+            if "█" in line and " x " not in line and "blind" not in line
+        ]
         assert len(outage_rows) == 12
         for line in outage_rows:
             runs = [len(r) for r in re.findall("█+", line)]
@@ -175,8 +189,9 @@ async def test_the_screen_reads_again_when_it_comes_back_to_the_front(demo_db):
         screen = await open_backlog(pilot)
         app.data_changed.unsubscribe(screen)  # deaf to the file: only the resume can notice
         with Store(demo_db) as other:
-            other.marks.set_status(other.items.ids(backlog_filter(other, now=NOW), limit=5), "done",
-                                   now=NOW)
+            other.marks.set_status(
+                other.items.ids(backlog_filter(other, now=NOW), limit=5), "done", now=NOW
+            )
         await pilot.press("a")  # the away prompt covers the screen …
         await pilot.pause()
         assert isinstance(app.screen, AwayScreen)
@@ -197,20 +212,31 @@ def test_the_burndown_history_matches_a_count_item_by_item(demo_db):
         points = history_points(NOW, 14)
         accounts = [r[0] for r in store.conn.execute("SELECT id FROM accounts")]
         rows = store.conn.execute(
-            "SELECT account_id, created_at, status, handled_at FROM interactions").fetchall()
+            "SELECT account_id, created_at, status, handled_at FROM interactions"
+        ).fetchall()
         expected = []
         for point in points:
             cut: dict[int, int] = {}
             for g in gaps:
                 if g.started_at < point:
-                    for a in (accounts if g.account_id is None else [g.account_id]):
+                    for a in accounts if g.account_id is None else [g.account_id]:
                         cut[a] = max(cut.get(a, 0), min(g.end_or(NOW), point))
-            expected.append(sum(
-                1 for a, created, status, handled in rows
-                if a in cut and created < cut[a] and (
-                    status in ("new", "open", "snoozed")
-                    or (status in ("done", "ignored") and handled is not None
-                        and handled > point))))
+            expected.append(
+                sum(
+                    1
+                    for a, created, status, handled in rows
+                    if a in cut
+                    and created < cut[a]
+                    and (
+                        status in ("new", "open", "snoozed")
+                        or (
+                            status in ("done", "ignored")
+                            and handled is not None
+                            and handled > point
+                        )
+                    )
+                )
+            )
         assert series == expected
         assert len(set(series)) > 5  # the outage, the block, the sick days all show
 
@@ -342,9 +368,20 @@ async def test_hostile_client_names_are_inert(demo_db, size):
         store.runs.add(account.id, NOW - 7200, NOW - 7199, "blocked", "[/ [@click=app.quit]")
         from sfogo.inbox.model import Interaction
 
-        store.items.upsert([Interaction(
-            account_id=account.id, external_id="h1", kind="mention", created_at=NOW - 3600,
-            text="[@click=app.quit]boom[/]", author_name="[/", status="new")], now=NOW)
+        store.items.upsert(
+            [
+                Interaction(
+                    account_id=account.id,
+                    external_id="h1",
+                    kind="mention",
+                    created_at=NOW - 3600,
+                    text="[@click=app.quit]boom[/]",
+                    author_name="[/",
+                    status="new",
+                )
+            ],
+            now=NOW,
+        )
     app = make_app(demo_db)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -380,18 +417,21 @@ async def _open(pilot) -> None:
 
 
 def test_snapshot_backlog_80x24(demo_template, db_path, snap_compare):
-    assert snap_compare(_backlog_app(demo_template, db_path), terminal_size=(80, 24),
-                        run_before=_open)
+    assert snap_compare(
+        _backlog_app(demo_template, db_path), terminal_size=(80, 24), run_before=_open
+    )
 
 
 def test_snapshot_backlog_40x24(demo_template, db_path, snap_compare):
-    assert snap_compare(_backlog_app(demo_template, db_path), terminal_size=(40, 24),
-                        run_before=_open)
+    assert snap_compare(
+        _backlog_app(demo_template, db_path), terminal_size=(40, 24), run_before=_open
+    )
 
 
 def test_snapshot_backlog_120x40(demo_template, db_path, snap_compare):
-    assert snap_compare(_backlog_app(demo_template, db_path), terminal_size=(120, 40),
-                        run_before=_open)
+    assert snap_compare(
+        _backlog_app(demo_template, db_path), terminal_size=(120, 40), run_before=_open
+    )
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -407,4 +447,3 @@ def test_snapshot_demo_inbox_while_away(demo_template, db_path, snap_compare, si
 
 async def _settled(pilot) -> None:
     await settle(pilot)
-

@@ -4,6 +4,7 @@ and the highlighted item is always the one the store's own triage order puts the
 Keys are posted the way the terminal driver posts them, in bursts, and checked after each
 burst (Pilot's ``press`` waits for idle twice per key: 1,000 of them would take a minute).
 """
+
 from __future__ import annotations
 
 import random
@@ -15,8 +16,8 @@ from conftest import NOW
 from textual import events
 from tui_kit import make_app, settle, triage_order
 
-from sfogo.tui.demo.build import build_demo
 from sfogo.inbox.store import InboxFilter, Store
+from sfogo.tui.demo.build import build_demo
 from sfogo.tui.widgets import InboxList
 
 SIZE = 200_000
@@ -57,8 +58,14 @@ def walk(rng: random.Random, cursor: int, count: int, page: int, n: int) -> tupl
     keys = []
     for _ in range(n):
         key = rng.choices(["j", "k", "pagedown", "pageup", "G", "g"], [50, 30, 8, 6, 1, 1])[0]
-        cursor = {"j": cursor + 1, "k": cursor - 1, "pagedown": cursor + page,
-                  "pageup": cursor - page, "G": count - 1, "g": 0}[key]
+        cursor = {
+            "j": cursor + 1,
+            "k": cursor - 1,
+            "pagedown": cursor + page,
+            "pageup": cursor - page,
+            "G": count - 1,
+            "g": 0,
+        }[key]
         cursor = max(0, min(cursor, count - 1))
         keys.append(key)
     return keys, cursor

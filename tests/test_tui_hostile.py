@@ -6,19 +6,30 @@ The file is written by "another tool" with raw SQL, so the text skips ingest's s
 the app must not rely on it. Pasted text (composer, tag and search fields) is the other way
 in.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from conftest import NOW
 from textual import events
 from tui_kit import (
-    ESCAPE_BYTES, HOSTILE_ESCAPES, HOSTILE_MARKUP, build_inbox, make_app, screen_text, settle,
+    ESCAPE_BYTES,
+    HOSTILE_ESCAPES,
+    HOSTILE_MARKUP,
+    build_inbox,
+    make_app,
+    screen_text,
+    settle,
 )
 
 from sfogo.inbox.store import Store
 from sfogo.tui.screens import (
-    DetailScreen, FilterScreen, HelpScreen, ReplyScreen, SnoozeScreen, TagScreen,
+    DetailScreen,
+    FilterScreen,
+    HelpScreen,
+    ReplyScreen,
+    SnoozeScreen,
+    TagScreen,
 )
 from sfogo.tui.widgets import SafeInput, SafeTextArea
 
@@ -36,17 +47,24 @@ def hostile_db(db_path):
         conn = store.conn
         conn.execute("UPDATE clients SET name = ? WHERE tier = 'vip'", (f"Hotel {BAD}",))
         conn.execute("UPDATE accounts SET handle = ? WHERE channel = 'instagram'", (BAD,))
-        conn.execute("UPDATE interactions SET text = ?, author_name = ?, author_handle = ?,"
-                     " url = ? WHERE id = ?", (BAD, BAD, BAD, f"https://x.example/{BAD}",
-                                              ids[0]))
+        conn.execute(
+            "UPDATE interactions SET text = ?, author_name = ?, author_handle = ?,"
+            " url = ? WHERE id = ?",
+            (BAD, BAD, BAD, f"https://x.example/{BAD}", ids[0]),
+        )
         conn.execute("INSERT INTO interaction_tags VALUES (?, ?)", (ids[0], BAD))
-        conn.execute("INSERT INTO replies (interaction_id, text, state, reason, created_at,"
-                     " updated_at, idempotency_key) VALUES (?, ?, 'held', ?, ?, ?, 'k1')",
-                     (ids[0], BAD, BAD, NOW - 60, NOW - 60))
+        conn.execute(
+            "INSERT INTO replies (interaction_id, text, state, reason, created_at,"
+            " updated_at, idempotency_key) VALUES (?, ?, 'held', ?, ?, ?, 'k1')",
+            (ids[0], BAD, BAD, NOW - 60, NOW - 60),
+        )
         account = conn.execute("SELECT id FROM accounts WHERE channel = 'instagram'").fetchone()
         # A failing sync run: the item arrived in a gap (the pane names the account).
-        conn.execute("INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail)"
-                     " VALUES (?, ?, ?, 'down', ?)", (account[0], NOW - 86400, NOW - 86400, BAD))
+        conn.execute(
+            "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail)"
+            " VALUES (?, ?, ?, 'down', ?)",
+            (account[0], NOW - 86400, NOW - 86400, BAD),
+        )
     return db_path, ids
 
 
@@ -60,7 +78,7 @@ def inert(app) -> str:
 
 @pytest.mark.parametrize("size", [(120, 40)])
 async def test_the_list_the_pane_and_the_view_bar(hostile_db, size):
-    db_path, ids = hostile_db
+    db_path, _ids = hostile_db
     app = make_app(db_path)
     async with app.run_test(size=size, notifications=True) as pilot:
         await settle(pilot)
@@ -85,7 +103,7 @@ async def test_the_list_the_pane_and_the_view_bar(hostile_db, size):
 
 
 async def test_the_item_screen_and_every_prompt(hostile_db):
-    db_path, ids = hostile_db
+    db_path, _ids = hostile_db
     app = make_app(db_path)
     async with app.run_test(size=(40, 24), notifications=True) as pilot:
         await settle(pilot)
@@ -129,7 +147,7 @@ async def test_the_item_screen_and_every_prompt(hostile_db):
 
 
 async def test_the_filters_help_and_search(hostile_db):
-    db_path, ids = hostile_db
+    db_path, _ids = hostile_db
     app = make_app(db_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
@@ -156,8 +174,10 @@ async def test_config_text_is_inert_too(db_path, tmp_path):
     with Store(db_path) as store:
         build_inbox(store, count=5)
     config = tmp_path / "config.toml"
-    config.write_text('[[views]]\nname = "[@click=app.quit]x[/] [/"\nsearch = "[/"\n'
-                      '[[views]]\nname = "bad"\nclient = "[b]nobody[/b] [/"\n')
+    config.write_text(
+        '[[views]]\nname = "[@click=app.quit]x[/] [/"\nsearch = "[/"\n'
+        '[[views]]\nname = "bad"\nclient = "[b]nobody[/b] [/"\n'
+    )
     app = make_app(db_path, config_path=config)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)

@@ -2,6 +2,7 @@
 it within seconds, keeping the cursor on its item (or the nearest one left) and the open item.
 And remote-friendly: without colour, every marker is still a symbol.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,6 @@ from sfogo.inbox.store import Store
 from sfogo.tui.screens import DetailScreen
 from sfogo.tui.widgets import CountsHeader, DetailPane, InboxList
 
-
 pytestmark = pytest.mark.usefixtures("rome_time")
 
 
@@ -21,16 +21,26 @@ def add_urgent_dm(db_path, external_id: str = "new-1") -> int:
     """What a sync would write: a VIP's Instagram message whose reply window is closing."""
     with Store(db_path) as other:
         account = next(a for a in other.accounts.all() if a.channel == "instagram")
-        other.items.upsert([Interaction(
-            account_id=account.id, external_id=external_id, kind="dm",
-            created_at=NOW - 23 * 3600, text="Urgente: siamo in arrivo, avete posto?",
-            author_name="Giulia Neri")], now=NOW)
-        return other.conn.execute("SELECT id FROM interactions WHERE external_id = ?",
-                                  (external_id,)).fetchone()[0]
+        other.items.upsert(
+            [
+                Interaction(
+                    account_id=account.id,
+                    external_id=external_id,
+                    kind="dm",
+                    created_at=NOW - 23 * 3600,
+                    text="Urgente: siamo in arrivo, avete posto?",
+                    author_name="Giulia Neri",
+                )
+            ],
+            now=NOW,
+        )
+        return other.conn.execute(
+            "SELECT id FROM interactions WHERE external_id = ?", (external_id,)
+        ).fetchone()[0]
 
 
 async def test_a_synced_item_appears_in_place_and_the_cursor_stays_on_its_item(inbox_db):
-    db_path, ids = inbox_db
+    db_path, _ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -140,7 +150,7 @@ async def test_a_change_while_a_read_runs_supersedes_the_read_without_cancelling
 
 
 async def test_our_own_writes_do_not_reload_the_list_again(inbox_db):
-    db_path, ids = inbox_db
+    db_path, _ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -154,7 +164,7 @@ async def test_our_own_writes_do_not_reload_the_list_again(inbox_db):
 
 async def test_without_colour_the_markers_and_the_cursor_still_show(inbox_db, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    db_path, ids = inbox_db
+    db_path, _ids = inbox_db
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -173,8 +183,9 @@ async def test_a_snooze_that_ran_out_wakes_when_the_app_opens(inbox_db):
     db_path, ids = inbox_db
     with Store(db_path) as other:
         other.marks.set_status([ids[1]], "snoozed", until=NOW + 60, now=NOW)
-        other.conn.execute("UPDATE interactions SET snoozed_until = ? WHERE id = ?",
-                           (NOW - 60, ids[1]))  # its time came while the app was closed
+        other.conn.execute(
+            "UPDATE interactions SET snoozed_until = ? WHERE id = ?", (NOW - 60, ids[1])
+        )  # its time came while the app was closed
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -4,8 +4,8 @@ frozen, workers drained).
 ``pytest --snapshot-update tests/test_tui_snapshots.py`` rewrites the pictures after a
 deliberate change; look at them (``tests/__snapshots__/``) before committing.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from conftest import NOW
@@ -13,7 +13,6 @@ from tui_kit import SIZES, build_inbox, make_app, settle
 
 from sfogo.inbox.outbox import queue_reply
 from sfogo.inbox.store import Store
-
 
 pytestmark = pytest.mark.usefixtures("rome_time")
 
@@ -56,8 +55,7 @@ SCREENS = {
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_snapshot(db_path, snap_compare, screen, size):
     pressed, reply = SCREENS[screen]
-    assert snap_compare(_app(db_path, reply=reply), terminal_size=size,
-                        run_before=keys(*pressed))
+    assert snap_compare(_app(db_path, reply=reply), terminal_size=size, run_before=keys(*pressed))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -82,6 +80,5 @@ WIDE = [(120, 40), (160, 48)]
 @pytest.mark.parametrize("screen", ["inbox", "item"])
 def test_snapshot_wide(db_path, snap_compare, screen, size):
     """From 120 columns the list and the item sit side by side."""
-    pressed, reply = SCREENS[screen]
-    assert snap_compare(_app(db_path, reply=True), terminal_size=size,
-                        run_before=keys(*pressed))
+    pressed, _reply = SCREENS[screen]
+    assert snap_compare(_app(db_path, reply=True), terminal_size=size, run_before=keys(*pressed))

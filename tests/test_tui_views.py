@@ -4,6 +4,7 @@ The inbox here is the demo (the four stories: a 30-hour outage, a blocked X acco
 week, VIP private messages), built once per run (conftest.py). Each view is checked against the
 store's own triage order, filtered by the view's definition written out in the test.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,6 @@ from sfogo.backlog.measure import cutoffs
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.tui.screens import FilterScreen, InboxScreen
 from sfogo.tui.widgets import InboxList, ViewBar
-
 
 pytestmark = pytest.mark.usefixtures("rome_time")
 
@@ -53,11 +53,14 @@ async def test_each_default_view_lists_its_items_in_triage_order(demo_db):
         assert "▸2 Backlog" in screen_text(app)
 
         due = await show_view(pilot, "3")
-        midnight = int(dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc).timestamp()) - 3600
+        midnight = int(dt.datetime(2026, 11, 28, tzinfo=dt.UTC).timestamp()) - 3600
         due_by_midnight = [
-            i for i in everything
-            if detail[i]["created_at"] + settings.target_s(
-                detail[i]["tier"], detail[i]["client_id"]) <= midnight]
+            i
+            for i in everything
+            if detail[i]["created_at"]
+            + settings.target_s(detail[i]["tier"], detail[i]["client_id"])
+            <= midnight
+        ]
         assert due == due_by_midnight  # due before local midnight (Rome), late ones too
         assert 0 < len(due) < len(everything)
 
@@ -120,30 +123,51 @@ async def test_views_declared_in_the_config_take_the_next_numbers(demo_db, tmp_p
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         errors = [str(n.message) for n in app._notifications]
-        assert errors == ["config: view 'broken': unknown channel 'myspace': use mastodon, "
-                          "bluesky, facebook, instagram, x, youtube, wordpress, email, import"]
+        assert errors == [
+            "config: view 'broken': unknown channel 'myspace': use mastodon, "
+            "bluesky, facebook, instagram, x, youtube, wordpress, email, import"
+        ]
         assert [v.name for v in app.screen.views] == [
-            "Inbox", "Backlog", "Due today", "VIP", "Private messages", "Gino", "Hotel DMs"]
+            "Inbox",
+            "Backlog",
+            "Due today",
+            "VIP",
+            "Private messages",
+            "Gino",
+            "Hotel DMs",
+        ]
         gino = await show_view(pilot, "6")
         assert gino == [i for i in open_only if detail[i]["client"] == "Trattoria Da Gino"]
         hotel_dms = await show_view(pilot, "7")
-        assert hotel_dms == [i for i in everything if detail[i]["client"] == "Hotel Aurelia Roma"
-                             and detail[i]["kind"] == "dm"]
+        assert hotel_dms == [
+            i
+            for i in everything
+            if detail[i]["client"] == "Hotel Aurelia Roma" and detail[i]["kind"] == "dm"
+        ]
         assert any(detail[i]["status"] == "snoozed" for i in hotel_dms) or hotel_dms
         vip_mail = await show_view(pilot, "4")  # the config's VIP replaced the built-in one
-        assert vip_mail == [i for i in open_only
-                            if detail[i]["tier"] == "vip" and detail[i]["kind"] == "email"]
+        assert vip_mail == [
+            i for i in open_only if detail[i]["tier"] == "vip" and detail[i]["kind"] == "email"
+        ]
         assert "▸6 Gino" not in screen_text(app) and "▸4 VIP" in screen_text(app)
 
 
 def test_view_mistakes_are_one_line_each():
     from sfogo.tui.views import parse_views
 
-    views, errors = parse_views({"views": [
-        {"name": "ok", "due": "4h"}, {"client": "x"}, {"name": "d", "due": "soon"},
-        {"name": "t", "tier": ["gold"]}, {"name": "u", "colour": "red"},
-        {"name": "b", "backlog": "yes"},
-    ] + [{"name": f"v{n}"} for n in range(5)]})
+    views, errors = parse_views(
+        {
+            "views": [
+                {"name": "ok", "due": "4h"},
+                {"client": "x"},
+                {"name": "d", "due": "soon"},
+                {"name": "t", "tier": ["gold"]},
+                {"name": "u", "colour": "red"},
+                {"name": "b", "backlog": "yes"},
+            ]
+            + [{"name": f"v{n}"} for n in range(5)]
+        }
+    )
     assert [v.name for v in views][5:] == ["ok", "v0", "v1", "v2"]
     assert errors == [
         "config: [[views]] #2 needs a name",
@@ -183,8 +207,11 @@ async def test_f_filters_by_client_and_kind_and_the_state_stays_visible(demo_db)
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
         shown = list(app.screen.query_one(InboxList).ids)
-        assert shown == [i for i in everything if detail[i]["client"] == "Nuvola Labs"
-                         and detail[i]["kind"] == "comment"]
+        assert shown == [
+            i
+            for i in everything
+            if detail[i]["client"] == "Nuvola Labs" and detail[i]["kind"] == "comment"
+        ]
         assert shown
         bar = app.screen.query_one(ViewBar)
         assert bar.filters == ("Nuvola Labs", "comment")
@@ -198,7 +225,8 @@ async def test_f_filters_by_client_and_kind_and_the_state_stays_visible(demo_db)
         await settle(pilot)
         assert app.screen.query_one(ViewBar).filters == ()
         assert list(app.screen.query_one(InboxList).ids) == [
-            i for i in everything if detail[i]["tier"] == "vip"]
+            i for i in everything if detail[i]["tier"] == "vip"
+        ]
 
 
 async def test_status_and_backlog_filters_and_done_items_newest_first(demo_db):
@@ -251,8 +279,10 @@ async def test_a_search_matching_many_items_lists_them_newest_first(demo_db, mon
 
 async def test_keys_rebound_in_the_config_work_and_mistakes_are_one_line(demo_db, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('[keys]\n"inbox.done" = "e"\n"inbox.snooze" = ["z", "ctrl+enter"]\n'
-                      '"inbox.dun" = "x"\n"inbox.pin" = ["P", "F7"]\n')
+    config.write_text(
+        '[keys]\n"inbox.done" = "e"\n"inbox.snooze" = ["z", "ctrl+enter"]\n'
+        '"inbox.dun" = "x"\n"inbox.pin" = ["P", "F7"]\n'
+    )
     app = make_app(demo_db, config_path=config)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
@@ -289,7 +319,9 @@ def test_key_checks():
         assert check_key(good) is None, good
     for bad in ("shift+enter", "ctrl+h", "ctrl+1", "alt+x", "hyperkey", ""):
         assert check_key(bad), bad
-    keymap, errors = parse_keys({"keys": {"inbox.search": ",", "inbox.tag": 3}},
-                                known={"inbox.search": ("slash", ""), "inbox.tag": ("t", "")})
+    keymap, errors = parse_keys(
+        {"keys": {"inbox.search": ",", "inbox.tag": 3}},
+        known={"inbox.search": ("slash", ""), "inbox.tag": ("t", "")},
+    )
     assert keymap == {"inbox.search": "comma"}
     assert errors == ["config: [keys] inbox.tag must be a key or a list of keys"]

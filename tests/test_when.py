@@ -1,17 +1,17 @@
 """Times and durations as people type them, read the same way on every machine."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import NOW  # Friday 2026-11-27 12:00 UTC
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.when import iso, parse_duration, parse_iso, parse_when
 
-from conftest import NOW  # Friday 2026-11-27 12:00 UTC
-
-UTC = timezone.utc
+UTC = UTC
 ROME = ZoneInfo("Europe/Rome")
 
 
@@ -19,10 +19,20 @@ def at(text: str, **kw) -> str:
     return iso(parse_when(text, ref=NOW, tz=kw.pop("tz", UTC), **kw))
 
 
-@pytest.mark.parametrize("text, seconds", [
-    ("90m", 5400), ("2h", 7200), ("1d12h", 129600), ("1.5h", 5400), ("2w", 1209600),
-    ("45s", 45), (" 2 h ", 7200), ("1h30m", 5400), ("3D", 259200),
-])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("90m", 5400),
+        ("2h", 7200),
+        ("1d12h", 129600),
+        ("1.5h", 5400),
+        ("2w", 1209600),
+        ("45s", 45),
+        (" 2 h ", 7200),
+        ("1h30m", 5400),
+        ("3D", 259200),
+    ],
+)
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
 
@@ -33,37 +43,43 @@ def test_bad_durations_say_how_to_write_one(text):
         parse_duration(text)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2h", "2026-11-27T14:00:00Z"),
-    ("1d", "2026-11-28T12:00:00Z"),
-    ("+30m", "2026-11-27T12:30:00Z"),
-    ("-2h", "2026-11-27T10:00:00Z"),
-    ("now", "2026-11-27T12:00:00Z"),
-    ("today", "2026-11-27T12:00:00Z"),
-    ("today 17:00", "2026-11-27T17:00:00Z"),
-    ("tomorrow 9:00", "2026-11-28T09:00:00Z"),
-    ("Tomorrow 9:30 am", "2026-11-28T09:30:00Z"),
-    ("domani 15:00", "2026-11-28T15:00:00Z"),
-    ("tomorrow", "2026-11-28T09:00:00Z"),  # the start of a working day
-    ("monday", "2026-11-30T09:00:00Z"),
-    ("friday", "2026-12-04T09:00:00Z"),  # today is Friday: the next one
-    ("17:30", "2026-11-27T17:30:00Z"),  # later today
-    ("9:00", "2026-11-28T09:00:00Z"),  # already past today: tomorrow
-    ("5pm", "2026-11-27T17:00:00Z"),
-    ("2026-12-01T09:00:00Z", "2026-12-01T09:00:00Z"),
-    ("2026-12-01T10:00:00+01:00", "2026-12-01T09:00:00Z"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2h", "2026-11-27T14:00:00Z"),
+        ("1d", "2026-11-28T12:00:00Z"),
+        ("+30m", "2026-11-27T12:30:00Z"),
+        ("-2h", "2026-11-27T10:00:00Z"),
+        ("now", "2026-11-27T12:00:00Z"),
+        ("today", "2026-11-27T12:00:00Z"),
+        ("today 17:00", "2026-11-27T17:00:00Z"),
+        ("tomorrow 9:00", "2026-11-28T09:00:00Z"),
+        ("Tomorrow 9:30 am", "2026-11-28T09:30:00Z"),
+        ("domani 15:00", "2026-11-28T15:00:00Z"),
+        ("tomorrow", "2026-11-28T09:00:00Z"),  # the start of a working day
+        ("monday", "2026-11-30T09:00:00Z"),
+        ("friday", "2026-12-04T09:00:00Z"),  # today is Friday: the next one
+        ("17:30", "2026-11-27T17:30:00Z"),  # later today
+        ("9:00", "2026-11-28T09:00:00Z"),  # already past today: tomorrow
+        ("5pm", "2026-11-27T17:00:00Z"),
+        ("2026-12-01T09:00:00Z", "2026-12-01T09:00:00Z"),
+        ("2026-12-01T10:00:00+01:00", "2026-12-01T09:00:00Z"),
+    ],
+)
 def test_times_forward(text, expected):
     assert at(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("7d", "2026-11-20T12:00:00Z"),
-    ("monday", "2026-11-23T00:00:00Z"),
-    ("friday", "2026-11-27T00:00:00Z"),
-    ("yesterday", "2026-11-26T00:00:00Z"),
-    ("17:00", "2026-11-26T17:00:00Z"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("7d", "2026-11-20T12:00:00Z"),
+        ("monday", "2026-11-23T00:00:00Z"),
+        ("friday", "2026-11-27T00:00:00Z"),
+        ("yesterday", "2026-11-26T00:00:00Z"),
+        ("17:00", "2026-11-26T17:00:00Z"),
+    ],
+)
 def test_times_backward_for_since(text, expected):
     assert at(text, past=True) == expected
 
@@ -80,8 +96,9 @@ def test_tomorrow_morning_across_a_daylight_saving_change():
     assert iso(parse_when("tomorrow 9:00", ref=ref, tz=ROME)) == "2026-10-25T08:00:00Z"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "soon", "tomorrow 25:00", "tomorrow at noon",
-                                  "2026-13-01", "monday 9:61"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "soon", "tomorrow 25:00", "tomorrow at noon", "2026-13-01", "monday 9:61"]
+)
 def test_bad_times_say_what_works(text):
     with pytest.raises(SfogoError, match="time"):
         parse_when(text, ref=NOW, tz=UTC)
@@ -93,11 +110,19 @@ def test_iso_is_utc_with_a_z():
     assert iso(None) is None
 
 
-@pytest.mark.parametrize("text", [
-    "2026-11-27T12:00:00Z", "2026-11-27T12:00:00+00:00", "2026-11-27T12:00:00+0000",
-    "2026-11-27T13:00:00+0100", "2026-11-27T07:00:00-05:00", "2026-11-27T12:00:00",
-    "2026-11-27T12:00:00.123Z", " 2026-11-27 12:00:00Z ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-27T12:00:00Z",
+        "2026-11-27T12:00:00+00:00",
+        "2026-11-27T12:00:00+0000",
+        "2026-11-27T13:00:00+0100",
+        "2026-11-27T07:00:00-05:00",
+        "2026-11-27T12:00:00",
+        "2026-11-27T12:00:00.123Z",
+        " 2026-11-27 12:00:00Z ",
+    ],
+)
 def test_parse_iso_reads_what_platforms_send(text):
     assert parse_iso(text) == NOW
 

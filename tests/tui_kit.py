@@ -2,6 +2,7 @@
 with a frozen clock, waiting for workers, reading the screen, and the order the store itself
 gives (triage), to compare the app against.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,9 @@ HOSTILE_MARKUP = "[@click=app.quit]click me[/]"
 HOSTILE_NAME = "[b]Evil[/b] [/"
 # Raw escapes a file written by another tool could hold: title change, clipboard write
 # (OSC 52), clear screen, CSI via C1, a bidi override.
-HOSTILE_ESCAPES = ("title \x1b]0;pwned\x07 clip \x1b]52;c;ZWNobyBoaQ==\x07 clear \x1b[2J "
-                   "csi \x9b31m \u202eevil")
+HOSTILE_ESCAPES = (
+    "title \x1b]0;pwned\x07 clip \x1b]52;c;ZWNobyBoaQ==\x07 clear \x1b[2J csi \x9b31m \u202eevil"
+)
 ESCAPE_BYTES = ("\x1b", "\x07", "\x9b", "\u202e")
 SIZES = [(80, 24), (40, 24)]
 
@@ -49,12 +51,20 @@ def build_inbox(store: Store, count: int = 30) -> list[int]:
     items = []
     for i in range(count):
         account = accounts[0] if i in (0, 2) else accounts[i % 3]
-        items.append(Interaction(
-            account_id=account.id, external_id=f"ext-{i}", kind=("dm", "comment", "email")[i % 3],
-            created_at=NOW - 600 - i * 1800, text=texts[i % 4], author_name=authors[i % 4],
-            author_handle=f"@fan{i}", url=f"https://example.com/p/{i}",
-            thread_ref="ext-2" if i == 0 else "", status="open" if i % 5 == 4 else "new",
-        ))
+        items.append(
+            Interaction(
+                account_id=account.id,
+                external_id=f"ext-{i}",
+                kind=("dm", "comment", "email")[i % 3],
+                created_at=NOW - 600 - i * 1800,
+                text=texts[i % 4],
+                author_name=authors[i % 4],
+                author_handle=f"@fan{i}",
+                url=f"https://example.com/p/{i}",
+                thread_ref="ext-2" if i == 0 else "",
+                status="open" if i % 5 == 4 else "new",
+            )
+        )
     hostile = items[27] if count > 27 else items[0]
     hostile.text = f"{HOSTILE_MARKUP} and a lone [/ bracket"
     hostile.author_name = HOSTILE_NAME
@@ -96,7 +106,7 @@ async def settle(pilot, timeout: float = 60.0) -> None:
             await asyncio.wait_for(app.workers.wait_for_complete(), timeout)
         except TimeoutError:
             running = [f"{w.group}/{w.name}" for w in app.workers if w.is_running]
-            raise AssertionError(f"workers still running after {timeout} s: {running}")
+            raise AssertionError(f"workers still running after {timeout} s: {running}") from None
         await pilot.pause()
         if rounds >= 2 and not any(w.is_running for w in app.workers):
             return

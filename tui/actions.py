@@ -7,6 +7,7 @@ write): the app can offer undo by applying those. Reading that state costs about
 item (0.2 s for a batch of 25,000), off the UI thread. :meth:`ItemAction.changes` says what
 the action does to a row, so the list can show it before the write commits.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -34,8 +35,13 @@ class Verb(StrEnum):
 
 
 # The status each status verb leaves an item in, and the verb that sets each status.
-STATUS_OF = {Verb.UNSEEN: "new", Verb.REOPEN: "open", Verb.SNOOZE: "snoozed",
-             Verb.DONE: "done", Verb.IGNORE: "ignored"}
+STATUS_OF = {
+    Verb.UNSEEN: "new",
+    Verb.REOPEN: "open",
+    Verb.SNOOZE: "snoozed",
+    Verb.DONE: "done",
+    Verb.IGNORE: "ignored",
+}
 VERB_FOR = {status: verb for verb, status in STATUS_OF.items()}
 
 
@@ -77,8 +83,9 @@ class ItemState:
     tags: frozenset[str]
 
 
-def apply_actions(store: Store, actions: Sequence[ItemAction], *,
-                  now: int) -> tuple[ItemAction, ...]:
+def apply_actions(
+    store: Store, actions: Sequence[ItemAction], *, now: int
+) -> tuple[ItemAction, ...]:
     """Apply ``actions`` in one transaction; return their inverse, to apply in that order."""
     inverse: list[ItemAction] = []
     with store.transaction():
@@ -111,9 +118,10 @@ def read_state(store: Store, ids: Sequence[int]) -> dict[int, ItemState]:
     """The overwritable state of ``ids`` (those that exist), read in chunks."""
     state: dict[int, ItemState] = {}
     for start in range(0, len(ids), STATE_CHUNK):
-        for item_id, row in store.items.by_ids(ids[start:start + STATE_CHUNK]).items():
-            state[item_id] = ItemState(row["status"], row["snoozed_until"], row["pinned"],
-                                       frozenset(row["tags"]))
+        for item_id, row in store.items.by_ids(ids[start : start + STATE_CHUNK]).items():
+            state[item_id] = ItemState(
+                row["status"], row["snoozed_until"], row["pinned"], frozenset(row["tags"])
+            )
     return state
 
 
@@ -128,8 +136,10 @@ def inverse_of(action: ItemAction, before: Mapping[int, ItemState]) -> list[Item
     if verb in STATUS_OF:
         for i in known:
             groups[(VERB_FOR[before[i].status], before[i].snoozed_until)].append(i)
-        return [ItemAction(v, tuple(ids), until=until if v is Verb.SNOOZE else None)
-                for (v, until), ids in groups.items()]
+        return [
+            ItemAction(v, tuple(ids), until=until if v is Verb.SNOOZE else None)
+            for (v, until), ids in groups.items()
+        ]
     if verb in (Verb.PIN, Verb.UNPIN):
         changed = tuple(i for i in known if before[i].pinned != (verb is Verb.PIN))
         back = Verb.UNPIN if verb is Verb.PIN else Verb.PIN

@@ -7,6 +7,7 @@ the one watcher of the file (:mod:`.changes`), which publishes on ``data_changed
 another connection commits. Screens own their queries and run them in named thread workers
 with connections of their own.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -60,8 +61,9 @@ class SfogoApp(App):
         Binding("a", "away", "Away", id="app.away"),
     ]
 
-    def __init__(self, db_path: str | Path, *, clock: Clock,
-                 config_path: str | Path | None = None) -> None:
+    def __init__(
+        self, db_path: str | Path, *, clock: Clock, config_path: str | Path | None = None
+    ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.config_path = config_path
@@ -81,8 +83,9 @@ class SfogoApp(App):
             from .screens._inbox_load import FIRST_IDS
 
             # The first screenful is read while Textual starts (see tui/prefetch.py).
-            self.first_page = FirstPage(self.db_path, self.views[0],
-                                        self.config.settings_base, self.now, FIRST_IDS)
+            self.first_page = FirstPage(
+                self.db_path, self.views[0], self.config.settings_base, self.now, FIRST_IDS
+            )
 
     def _prepare_store(self) -> None:
         """What the app's long-lived connection does once: record the config's triage
@@ -213,14 +216,15 @@ class SfogoApp(App):
         """Every key binding with an id is also a command in the palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
         seen: set[str] = set()
-        for key, active in screen.active_bindings.items():
+        for _key, active in screen.active_bindings.items():
             binding = active.binding
             if not binding.id or binding.id in seen or binding.id == "app.quit":
                 continue
             seen.add(binding.id)
             title = f"{binding.description or binding.action} ({self.get_key_display(binding)})"
             yield SystemCommand(
-                title, binding.tooltip or binding.description or binding.action,
+                title,
+                binding.tooltip or binding.description or binding.action,
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
 
@@ -229,6 +233,7 @@ def binding_ids() -> dict[str, tuple[str, str]]:
     """Every binding id in the app (what ``[keys]`` may rebind): id -> (keys, description)."""
     classes: list[type] = [SfogoApp]
     for module in (screens, widgets):
-        classes += [obj for name in module.__all__
-                    if inspect.isclass(obj := getattr(module, name, None))]
+        classes += [
+            obj for name in module.__all__ if inspect.isclass(obj := getattr(module, name, None))
+        ]
     return known_bindings(classes)

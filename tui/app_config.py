@@ -3,6 +3,7 @@
 Read once when the app starts. Each mistake is one line shown at startup and that part falls
 back to its defaults; the app always opens.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,11 @@ def read_config(config_path: str | Path | None) -> tuple[dict, list[str]]:
     from sfogo.inbox import config
 
     path = config_path
-    if path and not os.path.exists(os.path.expanduser(path)) and (
-            os.fspath(path) == os.environ.get("SFOGO_CONFIG")):
+    if (
+        path
+        and not os.path.exists(os.path.expanduser(path))
+        and (os.fspath(path) == os.environ.get("SFOGO_CONFIG"))
+    ):
         return {}, []  # SFOGO_CONFIG may name a file not written yet: all defaults
     try:
         return config.load(path, warn=lambda _m: None), []
@@ -35,8 +39,11 @@ def load_config(config_path: str | Path | None) -> dict:
     from sfogo.inbox import config
 
     path = config_path
-    if path and os.fspath(path) == os.environ.get("SFOGO_CONFIG") and not (
-            Path(path).expanduser().exists()):
+    if (
+        path
+        and os.fspath(path) == os.environ.get("SFOGO_CONFIG")
+        and not (Path(path).expanduser().exists())
+    ):
         path = None
     return config.load(path)
 
@@ -49,8 +56,9 @@ class AppConfig:
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup
 
 
-def load_app_config(config_path: str | Path | None,
-                    known_bindings: dict[str, tuple[str, str]]) -> AppConfig:
+def load_app_config(
+    config_path: str | Path | None, known_bindings: dict[str, tuple[str, str]]
+) -> AppConfig:
     """The app's part of the config; ``known_bindings`` are the ids ``[keys]`` may rebind."""
     from sfogo.backlog.settings import Settings, from_dict
 

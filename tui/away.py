@@ -4,6 +4,7 @@ The app runs these in a thread worker with that thread's own ``Store``; each ret
 sentence the app shows. While away, every account counts as unwatched (a gap), so the
 backlog and the health bar change with it.
 """
+
 from __future__ import annotations
 
 from sfogo.inbox.store import Store
@@ -14,7 +15,8 @@ from .widgets._format import local_time
 
 def end_away(store: Store, now: int) -> str | None:
     """End the open away period and say for how long it ran; None when not away."""
-    from sfogo.backlog.gaps import end_away as end, open_away
+    from sfogo.backlog.gaps import end_away as end
+    from sfogo.backlog.gaps import open_away
 
     if open_away(store) is None:
         return None

@@ -10,6 +10,7 @@ it reports back the counter is taken as seen. A change another process commits i
 same interval is then seen with its next commit (sync commits page by page, so it is not
 lost for long).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,8 +32,9 @@ class FileChanged:
 class ChangeWatcher:
     """Compares the change counter with the last one seen and publishes the difference."""
 
-    def __init__(self, data_version: Callable[[], int],
-                 publish: Callable[[FileChanged], None]) -> None:
+    def __init__(
+        self, data_version: Callable[[], int], publish: Callable[[FileChanged], None]
+    ) -> None:
         self._data_version = data_version
         self._publish = publish
         self._seen = data_version()

@@ -11,17 +11,34 @@ a key that does not reach a program over SSH or tmux (ctrl+enter, shift+enter, a
 ctrl keys terminals turn into other keys), is one line of error at startup and is left
 out; the rest of the table still applies.
 """
+
 from __future__ import annotations
 
 import string
 from collections.abc import Iterable
 
 # Named keys every terminal sends, through SSH and tmux alike.
-NAMED_KEYS = frozenset({
-    "enter", "escape", "tab", "shift+tab", "backspace", "delete", "insert", "home", "end",
-    "pageup", "pagedown", "up", "down", "left", "right", "space",
-    *(f"f{n}" for n in range(1, 13)),
-})
+NAMED_KEYS = frozenset(
+    {
+        "enter",
+        "escape",
+        "tab",
+        "shift+tab",
+        "backspace",
+        "delete",
+        "insert",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "up",
+        "down",
+        "left",
+        "right",
+        "space",
+        *(f"f{n}" for n in range(1, 13)),
+    }
+)
 # ctrl+h/i/m/[ arrive as backspace, tab, enter and escape: binding them would not work.
 CTRL_TAKEN = {"h": "backspace", "i": "tab", "m": "enter"}
 
@@ -71,8 +88,7 @@ def check_key(key: str) -> str | None:
     return "not a key name (use a character, a name like pagedown or f2, or ctrl+letter)"
 
 
-def parse_keys(data: dict, known: dict[str, tuple[str, str]]
-               ) -> tuple[dict[str, str], list[str]]:
+def parse_keys(data: dict, known: dict[str, tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
     """The usable part of ``[keys]`` as a Textual keymap, and one line per mistake;
     ``known`` is every binding id there is (:func:`known_bindings`)."""
     table = data.get("keys", {})
@@ -103,14 +119,16 @@ def parse_keys(data: dict, known: dict[str, tuple[str, str]]
     return _without_clashes(keymap, known, errors), errors
 
 
-def _without_clashes(keymap: dict[str, str], known: dict[str, tuple[str, str]],
-                     errors: list[str]) -> dict[str, str]:
+def _without_clashes(
+    keymap: dict[str, str], known: dict[str, tuple[str, str]], errors: list[str]
+) -> dict[str, str]:
     """Drop rebindings that take a key another binding still uses on the same screen.
 
     App bindings (``app.*``) are active on every screen, so they clash with all; bindings of
     two different screens never meet. Without this, ``"inbox.done" = "q"`` would silently
     turn the quit key into "mark done".
     """
+
     def keys_of(binding_id: str) -> set[str]:
         return set((keymap.get(binding_id) or known[binding_id][0]).split(","))
 
@@ -121,13 +139,16 @@ def _without_clashes(keymap: dict[str, str], known: dict[str, tuple[str, str]],
     for binding_id in keymap:
         mine = keys_of(binding_id)
         for other in known:
-            if other == binding_id or (scope(other) != scope(binding_id)
-                                       and "app" not in (scope(other), scope(binding_id))):
+            if other == binding_id or (
+                scope(other) != scope(binding_id) and "app" not in (scope(other), scope(binding_id))
+            ):
                 continue
             taken = mine & keys_of(other)
             if taken:
-                errors.append(f"config: [keys] {binding_id} = {sorted(taken)[0]!r} is already "
-                              f"{other}'s key: rebind {other} too")
+                errors.append(
+                    f"config: [keys] {binding_id} = {sorted(taken)[0]!r} is already "
+                    f"{other}'s key: rebind {other} too"
+                )
                 kept.pop(binding_id, None)
                 break
     return kept

@@ -12,12 +12,12 @@ and the terminal still shows the shell, so nothing on screen waits. A slower rea
 compute, a cold disk) goes on alongside the startup. The inbox screen's first load takes
 the page over (connection, iterator and all) and streams the rest.
 """
+
 from __future__ import annotations
 
 import threading
 from itertools import islice
 from pathlib import Path
-
 
 HEAD_START_S = 0.05
 
@@ -52,8 +52,9 @@ class FirstPage(threading.Thread):
             query = resolve(view, Filters(), store, settings, at, gaps=gaps)
             found = iter_query_ids(store, query, settings, at, gaps=gaps)
             first = list(islice(found, count))
-            self.result = dict(store=store, settings=settings, query=query, found=found,
-                               first=first)
+            self.result = dict(
+                store=store, settings=settings, query=query, found=found, first=first
+            )
         except BaseException as exc:  # the worker reports it, or reads again itself
             self.error = exc
             if store is not None:

@@ -25,6 +25,7 @@ in the list's worker: :func:`resolve` turns a view and the ``f`` filters into a
 index) or, when urgency would mean scoring a huge set (done items, a search matching
 thousands), newest first.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -85,8 +86,7 @@ class Filters:
     backlog: bool = False
 
     def active(self) -> bool:
-        return bool(self.client_ids or self.channels or self.kinds or self.statuses
-                    or self.backlog)
+        return bool(self.client_ids or self.channels or self.kinds or self.statuses or self.backlog)
 
 
 def listed_statuses(view: View, filters: Filters) -> tuple[str, ...]:
@@ -117,8 +117,9 @@ def filter_words(filters: Filters, client_names: dict[int, str]) -> list[str]:
 
     words = []
     if filters.client_ids:
-        words.append(", ".join(one_line(client_names.get(i, f"#{i}"), 30)
-                               for i in filters.client_ids))
+        words.append(
+            ", ".join(one_line(client_names.get(i, f"#{i}"), 30) for i in filters.client_ids)
+        )
     if filters.channels:
         words.append(",".join(CHANNEL_SHORT.get(c, c) for c in filters.channels))
     if filters.kinds:
@@ -132,8 +133,19 @@ def filter_words(filters: Filters, client_names: dict[int, str]) -> list[str]:
 
 # -- the config ---------------------------------------------------------------------------
 
-_FIELDS = ("name", "client", "channel", "kind", "status", "tier", "backlog", "due", "search",
-           "tag", "pinned")
+_FIELDS = (
+    "name",
+    "client",
+    "channel",
+    "kind",
+    "status",
+    "tier",
+    "backlog",
+    "due",
+    "search",
+    "tag",
+    "pinned",
+)
 _VOCAB = {"channel": CHANNELS, "kind": KINDS, "status": STATUSES, "tier": TIERS}
 
 
@@ -164,8 +176,13 @@ def _view(index: int, table: object) -> View:
     if unknown:
         raise SfogoError(f"{label} has no field {unknown[0]!r}: use {', '.join(_FIELDS)}")
     fields: dict = {"name": name}
-    for key, attr in (("client", "clients"), ("channel", "channels"), ("kind", "kinds"),
-                      ("status", "statuses"), ("tier", "tiers")):
+    for key, attr in (
+        ("client", "clients"),
+        ("channel", "channels"),
+        ("kind", "kinds"),
+        ("status", "statuses"),
+        ("tier", "tiers"),
+    ):
         if key in table:
             fields[attr] = _strings(label, key, table[key])
     for key in ("backlog", "pinned"):
@@ -181,14 +198,14 @@ def _view(index: int, table: object) -> View:
     if "due" in table:
         due = table["due"]
         if not isinstance(due, str) or not due.strip():
-            raise SfogoError(f"{label}: due must be \"today\" or a duration like \"4h\"")
+            raise SfogoError(f'{label}: due must be "today" or a duration like "4h"')
         due = due.strip().lower()
         if due != "today":
             try:
                 parse_duration(due)
             except SfogoError:
                 raise SfogoError(
-                    f"{label}: due must be \"today\" or a duration like \"4h\", not {due!r}"
+                    f'{label}: due must be "today" or a duration like "4h", not {due!r}'
                 ) from None
         fields["due"] = due
     return View(**fields)
@@ -256,16 +273,18 @@ def _merge_before(a: dict[int, int] | None, b: dict[int, int]) -> dict[int, int]
     return {acc: min(t, b[acc]) for acc, t in a.items() if acc in b}
 
 
-def resolve(view: View, filters: Filters, store: Store, settings, now: int, *,
-            search: str = "", gaps=None) -> Query:
+def resolve(
+    view: View, filters: Filters, store: Store, settings, now: int, *, search: str = "", gaps=None
+) -> Query:
     """The view and the ``f`` filters as one query (runs in a worker: it reads the store)."""
     from sfogo.backlog.gaps import find_gaps
     from sfogo.backlog.measure import cutoffs
 
     problems: list[str] = []
     nothing = False
-    flt = InboxFilter(statuses=("new", "open"), search=search or view.search, tag=view.tag,
-                      pinned=view.pinned)
+    flt = InboxFilter(
+        statuses=("new", "open"), search=search or view.search, tag=view.tag, pinned=view.pinned
+    )
     statuses = _both(view.statuses, filters.statuses)
     if statuses is None:
         nothing = True
@@ -307,16 +326,14 @@ def resolve(view: View, filters: Filters, store: Store, settings, now: int, *,
         due: dict[int, int] = {}
         for o in store.accounts.owners():
             # Due by the horizon: created_at + target <= horizon.
-            due[o.account_id] = horizon - settings.target_s(o.tier, o.client_id,
-                                                            o.own_target_s) + 1
+            due[o.account_id] = horizon - settings.target_s(o.tier, o.client_id, o.own_target_s) + 1
         before = _merge_before(before, due)
     if before is not None and not before:
         nothing = True
     order = URGENCY
     if any(s not in RANKED_STATUSES for s in (flt.statuses or STATUSES)):
         order = NEWEST  # ranking every done item would score the whole file
-    elif flt.search and not nothing and store.items.search_exceeds(flt.search,
-                                                                   SEARCH_RANK_LIMIT):
+    elif flt.search and not nothing and store.items.search_exceeds(flt.search, SEARCH_RANK_LIMIT):
         order = NEWEST
     return Query(flt, before, order, problems, empty=nothing)
 
@@ -328,8 +345,7 @@ def with_cutoffs(flt: InboxFilter, before: dict[int, int] | None) -> InboxFilter
     return narrowed(flt, before)
 
 
-def iter_query_ids(store: Store, query: Query, settings, now: int, *,
-                   gaps=None) -> Iterator[int]:
+def iter_query_ids(store: Store, query: Query, settings, now: int, *, gaps=None) -> Iterator[int]:
     """The query's ids in its order, lazily (the first page of the urgency order comes from
     the triage index in milliseconds; the rest streams)."""
     if query.empty:

@@ -3,6 +3,7 @@
 Connectors are imported lazily by channel name, so a command that never syncs never pays
 for httpx.
 """
+
 from __future__ import annotations
 
 import importlib

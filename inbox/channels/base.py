@@ -10,6 +10,7 @@ timeouts, maintenance pages), rate_limited (with the time it ends), auth (token 
 expired), blocked (suspended account, action blocked), broken (unparseable response).
 Classify on status codes and the platform's error codes, never on error text.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,15 @@ TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
 class ChannelError(Exception):
     """A failed request, already classified. ``detail`` is one safe line (no secrets)."""
 
-    def __init__(self, outcome: str, detail: str, *, retry_at: int | None = None,
-                 status: int | None = None, code: str | int | None = None) -> None:
+    def __init__(
+        self,
+        outcome: str,
+        detail: str,
+        *,
+        retry_at: int | None = None,
+        status: int | None = None,
+        code: str | int | None = None,
+    ) -> None:
         super().__init__(detail)
         self.outcome = outcome
         self.detail = sanitize(detail, single_line=True)[:300]
@@ -102,8 +110,9 @@ class Channel:
     name: ClassVar[str] = ""
     default_url: ClassVar[str] = ""
 
-    def __init__(self, account: Account, http: httpx.AsyncClient, secrets: Secrets,
-                 *, clock: Clock) -> None:
+    def __init__(
+        self, account: Account, http: httpx.AsyncClient, secrets: Secrets, *, clock: Clock
+    ) -> None:
         self.account = account
         self.http = http
         self.secrets = secrets
@@ -160,13 +169,19 @@ class Channel:
         try:
             response = await self.http.request(method, self.url(path), **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ChannelError("offline", f"cannot reach {self.host()}: {type(exc).__name__}") from None
+            raise ChannelError(
+                "offline", f"cannot reach {self.host()}: {type(exc).__name__}"
+            ) from None
         except httpx.TimeoutException as exc:
             raise ChannelError("down", f"{self.host()} timed out ({type(exc).__name__})") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise ChannelError("down", f"{self.host()} dropped the connection ({type(exc).__name__})") from None
+            raise ChannelError(
+                "down", f"{self.host()} dropped the connection ({type(exc).__name__})"
+            ) from None
         except httpx.TransportError as exc:
-            raise ChannelError("offline", f"network error talking to {self.host()}: {type(exc).__name__}") from None
+            raise ChannelError(
+                "offline", f"network error talking to {self.host()}: {type(exc).__name__}"
+            ) from None
         if response.is_success:
             return response
         body = self._maybe_json(response)
@@ -188,15 +203,23 @@ class Channel:
         status = response.status_code
         where = f"{self.host()} answered {status}"
         if status == 429:
-            return ChannelError("rate_limited", f"{where}: rate limited",
-                                retry_at=self.retry_after(response), status=status)
+            return ChannelError(
+                "rate_limited",
+                f"{where}: rate limited",
+                retry_at=self.retry_after(response),
+                status=status,
+            )
         if status == 401:
             return ChannelError("auth", f"{where}: credentials refused", status=status)
         if status == 403:
             return ChannelError("blocked", f"{where}: forbidden", status=status)
         if status >= 500 or body is None:  # a non-JSON 5xx is a maintenance page
-            return ChannelError("down", f"{where}: service unavailable", status=status,
-                                retry_at=self.retry_after(response))
+            return ChannelError(
+                "down",
+                f"{where}: service unavailable",
+                status=status,
+                retry_at=self.retry_after(response),
+            )
         return ChannelError("broken", f"{where}: unexpected answer", status=status)
 
     def json(self, response: httpx.Response) -> Any:
@@ -204,8 +227,11 @@ class Channel:
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-            raise ChannelError("broken", f"{self.host()} sent a response that is not JSON",
-                               status=response.status_code) from None
+            raise ChannelError(
+                "broken",
+                f"{self.host()} sent a response that is not JSON",
+                status=response.status_code,
+            ) from None
 
     def retry_after(self, response: httpx.Response) -> int | None:
         """``Retry-After`` (seconds or HTTP date) as epoch seconds, if present."""
@@ -235,9 +261,11 @@ class Channel:
             raise ChannelError("broken", f"{self.host()} sent an unexpected {what}")
 
     async def newest_first(
-        self, cursor: dict,
+        self,
+        cursor: dict,
         fetch_page: Callable[[str | None], Awaitable[tuple[list[Entry], str | None]]],
-        *, max_pages: int = 200,
+        *,
+        max_pages: int = 200,
     ) -> AsyncIterator[Page]:
         """Walk a newest-first listing down to the last entry seen (Bluesky, YouTube).
 
@@ -266,8 +294,9 @@ class Channel:
             items: list[Interaction] = []
             reached = False
             for entry in entries:
-                if seen is not None and (entry.key == seen or (
-                        seen_order is not None and entry.order < seen_order)):
+                if seen is not None and (
+                    entry.key == seen or (seen_order is not None and entry.order < seen_order)
+                ):
                     reached = True
                     break
                 oldest = entry.order
@@ -279,8 +308,10 @@ class Channel:
                 if not reached and seen is not None and (entries or api_cursor is not None):
                     since = when.iso((seen_order or 0) // 1000)
                     until = f"and {when.iso(oldest // 1000)} " if oldest is not None else ""
-                    lost = (f"the platform's list ends before the last item seen ({since}):"
-                            f" what arrived between then {until}could not be fetched")
+                    lost = (
+                        f"the platform's list ends before the last item seen ({since}):"
+                        f" what arrived between then {until}could not be fetched"
+                    )
                 new = {k: v for k, v in cursor.items() if k != "walk"}
                 if top is not None:
                     new.update(seen=top[0], seen_order=top[1])
@@ -313,8 +344,14 @@ class Channel:
 
     def item(self, **fields) -> Interaction:
         """An Interaction for this account with every text field sanitised."""
-        for key in ("author_name", "author_handle", "url", "external_id", "thread_ref",
-                    "parent_ref"):
+        for key in (
+            "author_name",
+            "author_handle",
+            "url",
+            "external_id",
+            "thread_ref",
+            "parent_ref",
+        ):
             if key in fields:
                 fields[key] = sanitize(fields[key], single_line=True)
         if "text" in fields:

@@ -16,6 +16,7 @@ before posting, which also tells us the parent still exists.
 Direct messages (``chat.bsky.convo.*``) need an app password allowed to use DMs and the
 ``atproto-proxy`` header; they are not read yet.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -58,19 +59,29 @@ class Bluesky(Channel):
         where = f"{self.host()} answered {status}"
         if status == 429 or name == "RateLimitExceeded":
             reset = self.epoch_header(response, "ratelimit-reset") or self.retry_after(response)
-            return ChannelError("rate_limited", f"{where}: RateLimitExceeded", retry_at=reset,
-                                status=status, code=name)
+            return ChannelError(
+                "rate_limited",
+                f"{where}: RateLimitExceeded",
+                retry_at=reset,
+                status=status,
+                code=name,
+            )
         if name in ("AccountTakedown", "AccountSuspended"):
-            return ChannelError("blocked", f"{where}: {name} (the account is taken down)",
-                                status=status, code=name)
+            return ChannelError(
+                "blocked", f"{where}: {name} (the account is taken down)", status=status, code=name
+            )
         if name == "AccountDeactivated":
-            return ChannelError("blocked", f"{where}: AccountDeactivated", status=status,
-                                code=name)
+            return ChannelError("blocked", f"{where}: AccountDeactivated", status=status, code=name)
         if name in EXPIRED or name in INVALID:
             return ChannelError("auth", f"{where}: {name}", status=status, code=name)
         if status >= 500:
-            return ChannelError("down", f"{where}: {name or 'service unavailable'}",
-                                status=status, retry_at=self.retry_after(response), code=name)
+            return ChannelError(
+                "down",
+                f"{where}: {name or 'service unavailable'}",
+                status=status,
+                retry_at=self.retry_after(response),
+                code=name,
+            )
         if name:
             return ChannelError("broken", f"{where}: {name}", status=status, code=name)
         return None
@@ -86,13 +97,22 @@ class Bluesky(Channel):
         return self._session
 
     def _keep(self, body: Any) -> dict:
-        self.expect(isinstance(body, dict) and body.get("accessJwt") and body.get("refreshJwt")
-                    and body.get("did"), "session")
+        self.expect(
+            isinstance(body, dict)
+            and body.get("accessJwt")
+            and body.get("refreshJwt")
+            and body.get("did"),
+            "session",
+        )
         state = body.get("status")
         if state in ("takendown", "suspended", "deactivated"):
             raise ChannelError("blocked", f"{self.host()}: the account is {state}", code=state)
-        session = {"accessJwt": body["accessJwt"], "refreshJwt": body["refreshJwt"],
-                   "did": body["did"], "handle": body.get("handle", "")}
+        session = {
+            "accessJwt": body["accessJwt"],
+            "refreshJwt": body["refreshJwt"],
+            "did": body["did"],
+            "handle": body.get("handle", ""),
+        }
         self._session = session
         if self.secrets.session is not None:
             self.secrets.session.save(session)
@@ -104,15 +124,19 @@ class Bluesky(Channel):
             raise ChannelError("auth", f"no app password for bluesky:{self.account.handle}")
         identifier = self.account.settings.get("user") or self.account.handle.lstrip("@")
         response = await super().request(
-            "POST", "/xrpc/com.atproto.server.createSession",
-            json={"identifier": identifier, "password": password})
+            "POST",
+            "/xrpc/com.atproto.server.createSession",
+            json={"identifier": identifier, "password": password},
+        )
         return self._keep(self.json(response))
 
     async def _refresh(self, session: dict) -> dict:
         try:
             response = await super().request(
-                "POST", "/xrpc/com.atproto.server.refreshSession",
-                headers={"Authorization": f"Bearer {session['refreshJwt']}"})
+                "POST",
+                "/xrpc/com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {session['refreshJwt']}"},
+            )
         except ChannelError as exc:
             if exc.code in EXPIRED or exc.code in INVALID:
                 self._forget()
@@ -135,8 +159,7 @@ class Bluesky(Channel):
         for attempt in range(3):
             headers = {"Authorization": f"Bearer {session['accessJwt']}"}
             try:
-                response = await super().request(method, f"/xrpc/{nsid}", headers=headers,
-                                                 **kwargs)
+                response = await super().request(method, f"/xrpc/{nsid}", headers=headers, **kwargs)
             except ChannelError as exc:
                 if attempt == 2 or exc.outcome != "auth":
                     raise
@@ -172,10 +195,15 @@ class Bluesky(Channel):
         created = min(created, _iso_ms(n["indexedAt"]) // 1000 + 300)
         rkey = uri.rsplit("/", 1)[-1]
         return self.item(
-            external_id=uri, kind=KIND_OF[n["reason"]], created_at=created,
-            text=str(record.get("text") or ""), author_name=author.get("displayName") or handle,
-            author_handle=f"@{handle}", url=f"https://bsky.app/profile/{handle}/post/{rkey}",
-            parent_ref=parent, thread_ref=root or uri,
+            external_id=uri,
+            kind=KIND_OF[n["reason"]],
+            created_at=created,
+            text=str(record.get("text") or ""),
+            author_name=author.get("displayName") or handle,
+            author_handle=f"@{handle}",
+            url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+            parent_ref=parent,
+            thread_ref=root or uri,
         )
 
     async def _notification_page(self, cursor: str | None) -> tuple[list[Entry], str | None]:
@@ -187,13 +215,18 @@ class Bluesky(Channel):
         self.expect(isinstance(notifications, list), "notification page")
         entries = []
         for n in notifications:
-            self.expect(isinstance(n, dict) and isinstance(n.get("uri"), str)
-                        and isinstance(n.get("indexedAt"), str), "notification")
+            self.expect(
+                isinstance(n, dict)
+                and isinstance(n.get("uri"), str)
+                and isinstance(n.get("indexedAt"), str),
+                "notification",
+            )
             try:
                 order = _iso_ms(n["indexedAt"])
             except ValueError:
-                raise ChannelError("broken", f"{self.host()} sent a notification without a "
-                                   "valid time") from None
+                raise ChannelError(
+                    "broken", f"{self.host()} sent a notification without a valid time"
+                ) from None
             # Older servers ignore ``reasons``: entries of other reasons still mark progress.
             item = self._item(n) if n.get("reason") in REASONS else None
             entries.append(Entry(n["uri"], order, item))
@@ -208,8 +241,11 @@ class Bluesky(Channel):
 
     async def _thread_post(self, uri: str) -> dict:
         try:
-            body = await self.xrpc("GET", "app.bsky.feed.getPostThread",
-                                   params={"uri": uri, "depth": "0", "parentHeight": "0"})
+            body = await self.xrpc(
+                "GET",
+                "app.bsky.feed.getPostThread",
+                params={"uri": uri, "depth": "0", "parentHeight": "0"},
+            )
         except ChannelError as exc:
             if exc.code == "NotFound":
                 raise HoldReply("the post was deleted") from None
@@ -231,27 +267,39 @@ class Bluesky(Channel):
         own_reply = (post.get("record") or {}).get("reply") or {}
         root = own_reply.get("root") if isinstance(own_reply.get("root"), dict) else None
         session = await self.session()
-        body = await self.xrpc("POST", "com.atproto.repo.createRecord", json={
-            "repo": session["did"], "collection": "app.bsky.feed.post",
-            "record": {"$type": "app.bsky.feed.post", "text": text,
-                       "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
-                       "reply": {"root": root or parent_ref, "parent": parent_ref}},
-        })
+        body = await self.xrpc(
+            "POST",
+            "com.atproto.repo.createRecord",
+            json={
+                "repo": session["did"],
+                "collection": "app.bsky.feed.post",
+                "record": {
+                    "$type": "app.bsky.feed.post",
+                    "text": text,
+                    "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
+                    "reply": {"root": root or parent_ref, "parent": parent_ref},
+                },
+            },
+        )
         self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
         return body["uri"]
 
     async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
         """Our latest posts, looking for this text in reply to this parent."""
         session = await self.session()
-        body = await self.xrpc("GET", "com.atproto.repo.listRecords", params={
-            "repo": session["did"], "collection": "app.bsky.feed.post", "limit": "100"})
+        body = await self.xrpc(
+            "GET",
+            "com.atproto.repo.listRecords",
+            params={"repo": session["did"], "collection": "app.bsky.feed.post", "limit": "100"},
+        )
         records = body.get("records") if isinstance(body, dict) else None
         self.expect(isinstance(records, list), "record list")
         for record in records:
             value = record.get("value") or {}
             reply = value.get("reply") or {}
-            if ((reply.get("parent") or {}).get("uri") == parent["external_id"]
-                    and value.get("text") == text):
+            if (reply.get("parent") or {}).get("uri") == parent["external_id"] and value.get(
+                "text"
+            ) == text:
                 return record.get("uri")
         return None
 
@@ -259,8 +307,9 @@ class Bluesky(Channel):
 
     async def check(self) -> str:
         session = await self.session()
-        me = await self.xrpc("GET", "app.bsky.actor.getProfile",
-                             params={"actor": session["did"]})
+        me = await self.xrpc("GET", "app.bsky.actor.getProfile", params={"actor": session["did"]})
         self.expect(isinstance(me, dict) and me.get("handle"), "profile")
-        return (f"@{me['handle']} on {self.host()} ({me.get('displayName') or me['handle']}): "
-                f"{me.get('followersCount', 0)} followers, {me.get('postsCount', 0)} posts")
+        return (
+            f"@{me['handle']} on {self.host()} ({me.get('displayName') or me['handle']}): "
+            f"{me.get('followersCount', 0)} followers, {me.get('postsCount', 0)} posts"
+        )

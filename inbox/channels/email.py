@@ -34,6 +34,7 @@ attachments beyond that are never downloaded.
 The blocking libraries run in worker threads (``asyncio.to_thread``); the HTTP client is
 unused.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,7 +48,7 @@ import re
 import smtplib
 import socket
 import ssl
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
@@ -61,8 +62,12 @@ from .base import Channel, ChannelError, HoldReply, Page
 BATCH = 50
 MAX_FETCH = 256 * 1024
 MAX_TEXT = 50_000
-MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _CODE = re.compile(r"\[([A-Z][A-Z0-9-]*)")
@@ -73,9 +78,16 @@ _REPLY_PREFIX = re.compile(r"^\s*re\s*(\[\d+\])?\s*:", re.IGNORECASE)
 # IMAP response codes (RFC 5530) -> outcome. EXPIRED is a password the user must renew
 # (auth); CONTACTADMIN is an account an administrator has disabled (blocked).
 IMAP_CODES = {
-    "AUTHENTICATIONFAILED": "auth", "AUTHORIZATIONFAILED": "auth", "EXPIRED": "auth",
-    "PRIVACYREQUIRED": "auth", "CONTACTADMIN": "blocked", "OVERQUOTA": "blocked",
-    "UNAVAILABLE": "down", "SERVERBUG": "down", "INUSE": "down", "LIMIT": "rate_limited",
+    "AUTHENTICATIONFAILED": "auth",
+    "AUTHORIZATIONFAILED": "auth",
+    "EXPIRED": "auth",
+    "PRIVACYREQUIRED": "auth",
+    "CONTACTADMIN": "blocked",
+    "OVERQUOTA": "blocked",
+    "UNAVAILABLE": "down",
+    "SERVERBUG": "down",
+    "INUSE": "down",
+    "LIMIT": "rate_limited",
 }
 LIMIT_WAIT = 15 * 60  # IMAP's [LIMIT] says nothing about when; try again in a while
 
@@ -101,8 +113,9 @@ def _internaldate(raw: bytes) -> int | None:
         hour, minute, second = (int(x) for x in clock.split(":"))
         sign = -1 if zone[0] == "-" else 1
         offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
-        at = datetime(int(year), MONTHS[month], int(day), hour, minute, second,
-                      tzinfo=timezone(offset))
+        at = datetime(
+            int(year), MONTHS[month], int(day), hour, minute, second, tzinfo=timezone(offset)
+        )
         return int(at.timestamp())
     except (ValueError, KeyError, IndexError, UnicodeDecodeError):
         return None
@@ -171,21 +184,27 @@ class Email(Channel):
                 return ChannelError("down", f"{where} is shutting down (BYE)", code="BYE")
             outcome = IMAP_CODES.get(code or "") or ("auth" if login else "broken")
             retry = self.now() + LIMIT_WAIT if outcome == "rate_limited" else None
-            return ChannelError(outcome, f"{where} refused: {code or 'NO'}", code=code,
-                                retry_at=retry)
+            return ChannelError(
+                outcome, f"{where} refused: {code or 'NO'}", code=code, retry_at=retry
+            )
         if isinstance(exc, (TimeoutError, socket.timeout)):
             return ChannelError("down", f"{where} timed out")
         if isinstance(exc, socket.gaierror):
             return ChannelError("offline", f"cannot resolve {where}")
         if isinstance(exc, ConnectionRefusedError):
             return ChannelError("offline", f"cannot reach {where}: connection refused")
-        if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError,
-                            EOFError)):
+        if isinstance(
+            exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, EOFError)
+        ):
             return ChannelError("down", f"{where} dropped the connection")
         if isinstance(exc, ssl.SSLError):
             return ChannelError("broken", f"TLS with {where} failed ({type(exc).__name__})")
-        if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH,
-                                                      errno.ENETDOWN, errno.EHOSTDOWN):
+        if isinstance(exc, OSError) and exc.errno in (
+            errno.ENETUNREACH,
+            errno.EHOSTUNREACH,
+            errno.ENETDOWN,
+            errno.EHOSTDOWN,
+        ):
             return ChannelError("offline", f"no route to {where}")
         if isinstance(exc, OSError):
             return ChannelError("down", f"network error with {where}: {type(exc).__name__}")
@@ -197,20 +216,24 @@ class Email(Channel):
         url = urlsplit(self.base_url)
         host = url.hostname or ""
         if url.scheme not in ("imap", "imaps") or not host:
-            raise ChannelError("broken", "the e-mail account's url must be imaps://HOST or "
-                               "imap://HOST")
+            raise ChannelError(
+                "broken", "the e-mail account's url must be imaps://HOST or imap://HOST"
+            )
         context = ssl.create_default_context()
         if url.scheme == "imaps":
-            conn = imaplib.IMAP4_SSL(host, url.port or 993, ssl_context=context,
-                                     timeout=self.timeout)
+            conn = imaplib.IMAP4_SSL(
+                host, url.port or 993, ssl_context=context, timeout=self.timeout
+            )
         else:
             conn = imaplib.IMAP4(host, url.port or 143, timeout=self.timeout)
             if "STARTTLS" in conn.capabilities:
                 conn.starttls(context)
             elif not _is_loopback(host):
                 conn.shutdown()
-                raise ChannelError("broken", f"{host} offers no STARTTLS: use imaps:// so the "
-                                   "password is not sent in clear")
+                raise ChannelError(
+                    "broken",
+                    f"{host} offers no STARTTLS: use imaps:// so the password is not sent in clear",
+                )
         user = unquote(url.username or "") or self.settings.get("user") or ""
         try:
             conn.login(user, self.password)
@@ -237,7 +260,7 @@ class Email(Channel):
     def _examine(self, conn: imaplib.IMAP4, mailbox: str) -> int:
         """Select ``mailbox`` read-only; return its UIDVALIDITY."""
         self._ok(*conn.select(self._quote(mailbox), readonly=True), f"SELECT {mailbox}")
-        typ, data = conn.response("UIDVALIDITY")
+        _typ, data = conn.response("UIDVALIDITY")
         try:
             return int(data[-1])
         except (TypeError, ValueError, IndexError):
@@ -250,14 +273,15 @@ class Email(Channel):
     def _search(self, conn: imaplib.IMAP4, last: int, since: int | None) -> list[int]:
         criteria = ["UID", f"{last + 1}:*"]
         if since is not None:
-            day = datetime.fromtimestamp(since, timezone.utc)
+            day = datetime.fromtimestamp(since, UTC)
             criteria += ["SINCE", f"{day.day}-{list(MONTHS)[day.month - 1]}-{day.year}"]
         data = self._ok(*conn.uid("SEARCH", *criteria), "UID SEARCH")
         uids = sorted({int(u) for chunk in data if chunk for u in chunk.split()})
         return [u for u in uids if u > last]  # "last+1:*" also matches the highest UID
 
-    def _fetch_batch(self, conn: imaplib.IMAP4,
-                     uids: list[int]) -> list[tuple[int, int | None, bytes]]:
+    def _fetch_batch(
+        self, conn: imaplib.IMAP4, uids: list[int]
+    ) -> list[tuple[int, int | None, bytes]]:
         """(UID, INTERNALDATE, first bytes of the message) for each UID."""
         spec = f"(UID FLAGS INTERNALDATE BODY.PEEK[]<0.{MAX_FETCH}>)"
         data = self._ok(*conn.uid("FETCH", ",".join(map(str, uids)), spec), "UID FETCH")
@@ -281,8 +305,9 @@ class Email(Channel):
     # -- reading ---------------------------------------------------------------------------
 
     async def fetch(self, cursor: dict):
-        state = {box: dict(value) for box, value in (cursor or {}).items()
-                 if isinstance(value, dict)}
+        state = {
+            box: dict(value) for box, value in (cursor or {}).items() if isinstance(value, dict)
+        }
         backfill = int(self.settings.get("backfill_days", 30) or 0)
         conn = await self._thread(self._imap)
         try:
@@ -299,16 +324,21 @@ class Email(Channel):
                     # again from the day before the last message we stored; the items are
                     # keyed by Message-ID, so what was already stored is not duplicated.
                     last = 0
-                    since = int(old["date"]) - 86400 if old.get("date") else (
-                        self.now() - backfill * 86400 if backfill else None)
-                    lost = (f"{mailbox}: the server renumbered its messages (UIDVALIDITY "
-                            f"{old.get('uidvalidity')} -> {validity}); re-read since "
-                            f"{when.iso(since) if since else 'the beginning'}")
+                    since = (
+                        int(old["date"]) - 86400
+                        if old.get("date")
+                        else (self.now() - backfill * 86400 if backfill else None)
+                    )
+                    lost = (
+                        f"{mailbox}: the server renumbered its messages (UIDVALIDITY "
+                        f"{old.get('uidvalidity')} -> {validity}); re-read since "
+                        f"{when.iso(since) if since else 'the beginning'}"
+                    )
                 box_state = {"uidvalidity": validity, "uid": last, "date": old.get("date")}
                 if old.get("uidvalidity") != validity:
                     box_state["date"] = None
                 uids = await self._thread(self._search, conn, last, since)
-                batches = [uids[i:i + BATCH] for i in range(0, len(uids), BATCH)] or [[]]
+                batches = [uids[i : i + BATCH] for i in range(0, len(uids), BATCH)] or [[]]
                 for number, batch in enumerate(batches):
                     items = []
                     if batch:
@@ -320,8 +350,12 @@ class Email(Channel):
                         box_state["uid"] = max(box_state["uid"], batch[-1])
                     state[mailbox] = dict(box_state)
                     more = not (last_box and number == len(batches) - 1)
-                    yield Page(items=items, cursor={k: dict(v) for k, v in state.items()},
-                               more=more, lost=lost if number == 0 else "")
+                    yield Page(
+                        items=items,
+                        cursor={k: dict(v) for k, v in state.items()},
+                        more=more,
+                        lost=lost if number == 0 else "",
+                    )
         finally:
             await asyncio.to_thread(self._close, conn)
 
@@ -348,12 +382,19 @@ class Email(Channel):
         except ChannelError:
             raise
         except Exception as exc:  # the email package is lenient; this is a last resort
-            raise ChannelError("broken", f"{mailbox} UID {uid} could not be parsed "
-                               f"({type(exc).__name__})") from None
+            raise ChannelError(
+                "broken", f"{mailbox} UID {uid} could not be parsed ({type(exc).__name__})"
+            ) from None
         text = f"{subject}\n\n{body}".strip() if subject else body
         return self.item(
-            external_id=external, kind="email", created_at=created, text=text[:MAX_TEXT],
-            author_name=name, author_handle=address, url="", thread_ref=root,
+            external_id=external,
+            kind="email",
+            created_at=created,
+            text=text[:MAX_TEXT],
+            author_name=name,
+            author_handle=address,
+            url="",
+            thread_ref=root,
             parent_ref=parent,
             outgoing=bool(address) and address.lower() == self.from_addr_spec,
         )
@@ -425,8 +466,10 @@ class Email(Channel):
                 raise
             except (imaplib.IMAP4.error, ChannelError):
                 continue  # e.g. a sent mailbox this server does not have
-            data = self._ok(*conn.uid("SEARCH", "HEADER", "Message-ID",
-                                      self._quote(f"<{message_id}>")), "UID SEARCH")
+            data = self._ok(
+                *conn.uid("SEARCH", "HEADER", "Message-ID", self._quote(f"<{message_id}>")),
+                "UID SEARCH",
+            )
             uids = [u for chunk in data if chunk for u in chunk.split()]
             if uids:
                 return uids[-1]
@@ -443,10 +486,12 @@ class Email(Channel):
             data = self._ok(*conn.uid("FETCH", uid.decode(), fields), "UID FETCH")
             raw = next((p[1] for p in data if isinstance(p, tuple)), b"")
             msg = email.message_from_bytes(raw, policy=email.policy.default)
-            return {"subject": self._header(msg, "Subject"),
-                    "references": self._header_ids(msg, "References"),
-                    "reply_to": self._header(msg, "Reply-To"),
-                    "from": self._header(msg, "From")}
+            return {
+                "subject": self._header(msg, "Subject"),
+                "references": self._header_ids(msg, "References"),
+                "reply_to": self._header(msg, "Reply-To"),
+                "from": self._header(msg, "From"),
+            }
         finally:
             self._close(conn)
 
@@ -473,7 +518,7 @@ class Email(Channel):
         msg["From"] = Address(display_name=name, addr_spec=address) if name else address
         msg["To"] = ", ".join(recipients)
         msg["Subject"] = reply_subject(subject)
-        msg["Date"] = format_datetime(datetime.fromtimestamp(self.now(), timezone.utc))
+        msg["Date"] = format_datetime(datetime.fromtimestamp(self.now(), UTC))
         msg["Message-ID"] = f"<{self.reply_message_id(key)}>"
         msg["In-Reply-To"] = f"<{parent_id}>"
         chain = [r for r in references if r != parent_id] + [parent_id]
@@ -489,8 +534,7 @@ class Email(Channel):
             raise HoldReply("the e-mail account has no smtp_url (smtps://HOST or smtp://HOST:587)")
         context = ssl.create_default_context()
         if url.scheme == "smtps":
-            server = smtplib.SMTP_SSL(host, url.port or 465, timeout=self.timeout,
-                                      context=context)
+            server = smtplib.SMTP_SSL(host, url.port or 465, timeout=self.timeout, context=context)
         else:
             server = smtplib.SMTP(host, url.port or 587, timeout=self.timeout)
         try:
@@ -538,8 +582,7 @@ class Email(Channel):
         if code in (454, 530, 534, 535):
             return ChannelError("auth", f"{where} refused the login ({code})", code=code)
         if 400 <= code < 500:
-            return ChannelError("down", f"{where} is temporarily refusing mail ({code})",
-                                code=code)
+            return ChannelError("down", f"{where} is temporarily refusing mail ({code})", code=code)
         if isinstance(exc, smtplib.SMTPConnectError):
             return ChannelError("blocked", f"{where} refused the connection ({code})", code=code)
         return HoldReply(f"the mail server refused the reply ({code})")
@@ -577,8 +620,9 @@ class Email(Channel):
         finally:
             self._close(conn)
         user = self.settings.get("user") or ""
-        line = (f"signed in to {self.host()} as {sanitize(user, single_line=True)}: "
-                + ", ".join(counts))
+        line = f"signed in to {self.host()} as {sanitize(user, single_line=True)}: " + ", ".join(
+            counts
+        )
         if not self.settings.get("smtp_url"):
             return line + "; no smtp_url, so replies cannot be sent"
         return line

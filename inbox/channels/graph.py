@@ -35,6 +35,7 @@ retrying cannot fix hold the reply instead: 10/2018278 (outside the messaging wi
 checked against the window in :meth:`precheck`, reading the conversation for the person's last
 message, before the platform is asked.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,16 +67,23 @@ RATE_CODES = {4, 17, 32, 613} | set(range(80000, 80015))  # 80001 Pages, 80002 I
 BLOCKED_CODES = {368}
 DOWN_CODES = {1, 2}
 WINDOW_SUBCODES = {2018278, 2018065}  # "This message is sent outside of allowed window"
-TOKEN_SUBCODES = {458: "the app is not installed", 459: "the user is checkpointed",
-                  460: "the password changed", 463: "the token expired",
-                  464: "the user is unconfirmed", 467: "the token is invalid",
-                  492: "the session is invalid"}
+TOKEN_SUBCODES = {
+    458: "the app is not installed",
+    459: "the user is checkpointed",
+    460: "the password changed",
+    463: "the token expired",
+    464: "the user is unconfirmed",
+    467: "the token is invalid",
+    492: "the session is invalid",
+}
 
-CONVERSATION_FIELDS = ("participants,updated_time,link,"
-                       f"messages.limit({PAGE_SIZE}){{id,message,from,created_time}}")
+CONVERSATION_FIELDS = (
+    f"participants,updated_time,link,messages.limit({PAGE_SIZE}){{id,message,from,created_time}}"
+)
 FB_COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url"
-IG_COMMENT_FIELDS = ("id,text,timestamp,username,from,"
-                     "replies{id,text,timestamp,username,from,parent_id}")
+IG_COMMENT_FIELDS = (
+    "id,text,timestamp,username,from,replies{id,text,timestamp,username,from,parent_id}"
+)
 
 
 class _Mark:
@@ -135,8 +143,11 @@ class _Graph(Channel):
     def setting(self, key: str) -> str:
         value = str(self.account.settings.get(key) or "").strip()
         if not value:
-            raise ChannelError("auth", f"{self.name} account {self.account.handle!r} has no "
-                                       f"{key!r} setting: add it to the account")
+            raise ChannelError(
+                "auth",
+                f"{self.name} account {self.account.handle!r} has no "
+                f"{key!r} setting: add it to the account",
+            )
         return value
 
     @property
@@ -176,8 +187,9 @@ class _Graph(Channel):
         if path.startswith(("http://", "https://")):
             response = await self.request("GET", self._follow(path), headers=self._headers())
         else:
-            response = await self.request("GET", self._api(path), params=params,
-                                          headers=self._headers())
+            response = await self.request(
+                "GET", self._api(path), params=params, headers=self._headers()
+            )
         return self._body(response)
 
     async def _post(self, path: str, **kwargs) -> dict:
@@ -190,7 +202,8 @@ class _Graph(Channel):
             raise ChannelError("broken", f"{self.host()} sent JSON that is not an object")
         if "error" in body:  # a 200 carrying an error: classify it like any other
             raise self.classify(response, body) or ChannelError(
-                "broken", f"{self.host()} answered with an unknown error")
+                "broken", f"{self.host()} answered with an unknown error"
+            )
         return body
 
     async def _pages(self, path: str, params: dict) -> AsyncIterator[list[dict]]:
@@ -224,9 +237,11 @@ class _Graph(Channel):
         scanned: ``result.lost`` says so."""
         cut = self.now() - self.lookback
         if 0 < mark.t < cut:
-            result.lost = (f"comments on {parents} older than {self.lookback // 86400} days "
-                           f"were not scanned; the last sync saw comments up to "
-                           f"{when.iso(mark.t)}")
+            result.lost = (
+                f"comments on {parents} older than {self.lookback // 86400} days "
+                f"were not scanned; the last sync saw comments up to "
+                f"{when.iso(mark.t)}"
+            )
         return cut
 
     def _time(self, value: Any) -> int:
@@ -273,8 +288,12 @@ class _Graph(Channel):
         """When access comes back: the largest ``estimated_time_to_regain_access`` (minutes)
         in the usage headers, else a default pause."""
         minutes = 0
-        for name in ("x-business-use-case-usage", "x-app-usage", "x-page-usage",
-                     "x-ad-account-usage"):
+        for name in (
+            "x-business-use-case-usage",
+            "x-app-usage",
+            "x-page-usage",
+            "x-ad-account-usage",
+        ):
             raw = response.headers.get(name)
             if not raw:
                 continue
@@ -330,11 +349,14 @@ class _Graph(Channel):
         sender_id = self._id(sender)
         text = message.get("message") or "(no text: an attachment or a sticker)"
         return self.item(
-            external_id=self._id(message) or _missing("message id"), kind="dm",
-            created_at=created, text=text,
+            external_id=self._id(message) or _missing("message id"),
+            kind="dm",
+            created_at=created,
+            text=text,
             author_name=sender.get("name") or sender.get("username") or "",
             author_handle=sender.get("username") or sender_id,
-            url=_web_link(conv.get("link")), thread_ref=self._id(conv),
+            url=_web_link(conv.get("link")),
+            thread_ref=self._id(conv),
             outgoing=sender_id in self.own_ids,
         )
 
@@ -368,10 +390,14 @@ class _Graph(Channel):
         conv_id = parent.get("thread_ref") or ""
         if not conv_id:
             raise HoldReply("this message has no conversation to answer in")
-        conv = await self._get(conv_id, {"fields": "participants,"
-                                         "messages.limit(25){id,from,created_time}"})
-        people = [p for p in (conv.get("participants") or {}).get("data") or []
-                  if isinstance(p, dict) and self._id(p) and self._id(p) not in self.own_ids]
+        conv = await self._get(
+            conv_id, {"fields": "participants,messages.limit(25){id,from,created_time}"}
+        )
+        people = [
+            p
+            for p in (conv.get("participants") or {}).get("data") or []
+            if isinstance(p, dict) and self._id(p) and self._id(p) not in self.own_ids
+        ]
         if not people:
             raise HoldReply("cannot tell who to answer in this conversation")
         recipient = self._id(people[0])
@@ -392,8 +418,11 @@ class _Graph(Channel):
 
     async def _send_message(self, parent: dict, text: str) -> str:
         recipient, tagged = await self._dm_target(parent)
-        payload: dict[str, Any] = {"recipient": {"id": recipient}, "messaging_type": "RESPONSE",
-                                   "message": {"text": text}}
+        payload: dict[str, Any] = {
+            "recipient": {"id": recipient},
+            "messaging_type": "RESPONSE",
+            "message": {"text": text},
+        }
         if tagged:
             payload.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
         try:
@@ -404,23 +433,35 @@ class _Graph(Channel):
 
     def _window_reason(self, last_in: int | None, human_agent: bool) -> str:
         hours = 7 * 24 if human_agent else 24
-        since = f"their last message was at {when.iso(last_in)}" if last_in else \
-            "they have not written in this conversation"
-        return (f"{self.label} allows replies only within {hours} hours of the person's last "
-                f"message and {since}: answer in the app, or wait for them to write again")
+        since = (
+            f"their last message was at {when.iso(last_in)}"
+            if last_in
+            else "they have not written in this conversation"
+        )
+        return (
+            f"{self.label} allows replies only within {hours} hours of the person's last "
+            f"message and {since}: answer in the app, or wait for them to write again"
+        )
 
     def _send_refusal(self, exc: ChannelError) -> Exception:
         """A refusal retrying cannot fix becomes HoldReply; anything else stays an error."""
         code, sub = exc.code, getattr(exc, "subcode", None)
         if code == 10 and sub in WINDOW_SUBCODES:
-            return HoldReply(f"{self.label} refused: the reply window for this conversation has "
-                             f"closed (error 10/{sub})")
+            return HoldReply(
+                f"{self.label} refused: the reply window for this conversation has "
+                f"closed (error 10/{sub})"
+            )
         if code == 551:
-            return HoldReply(f"{self.label} refused: this person is not available for messages "
-                             "right now (error 551)")
+            return HoldReply(
+                f"{self.label} refused: this person is not available for messages "
+                "right now (error 551)"
+            )
         if code == 100:
-            what = "the item no longer exists or is hidden" if sub == 33 else \
-                "the platform refused the reply's content or target"
+            what = (
+                "the item no longer exists or is hidden"
+                if sub == 33
+                else "the platform refused the reply's content or target"
+            )
             return HoldReply(f"{self.label} refused: {what} (error 100/{sub or 0})")
         if code == 506:
             return HoldReply(f"{self.label} refused a duplicate post (error 506)")
@@ -453,8 +494,9 @@ class _Graph(Channel):
                 created = self._time(message.get("created_time"))
                 if created < since:
                     return None  # newest first: nothing of ours after the parent
-                if self._id(message.get("from") or {}) in self.own_ids and \
-                        _same_text(message.get("message"), text):
+                if self._id(message.get("from") or {}) in self.own_ids and _same_text(
+                    message.get("message"), text
+                ):
                     return self._id(message)
             pages += 1
             if pages >= FIND_PAGES:
@@ -486,8 +528,11 @@ class Facebook(_Graph):
         """New comments (and replies) on the posts of the lookback window."""
         mark = _Mark(cursor, "comments")
         cut = self._lookback_cut(mark, result, "posts")
-        params = {"fields": "id,created_time,updated_time,permalink_url", "since": cut,
-                  "limit": PAGE_SIZE}
+        params = {
+            "fields": "id,created_time,updated_time,permalink_url",
+            "since": cut,
+            "limit": PAGE_SIZE,
+        }
         async for posts in self._pages(f"{self.page_id}/feed", params):
             old = False
             for post in posts:
@@ -497,8 +542,12 @@ class Facebook(_Graph):
                 # updated_time moves when someone comments: skip posts quiet since the mark.
                 if mark.before(self._time(post.get("updated_time") or post.get("created_time"))):
                     continue
-                comment_params = {"filter": "stream", "order": "reverse_chronological",
-                                  "fields": FB_COMMENT_FIELDS, "limit": COMMENT_PAGE_SIZE}
+                comment_params = {
+                    "filter": "stream",
+                    "order": "reverse_chronological",
+                    "fields": FB_COMMENT_FIELDS,
+                    "limit": COMMENT_PAGE_SIZE,
+                }
                 async for comments in self._pages(f"{self._id(post)}/comments", comment_params):
                     items, done = [], False
                     for comment in comments:
@@ -522,11 +571,15 @@ class Facebook(_Graph):
         parent = comment.get("parent") if isinstance(comment.get("parent"), dict) else {}
         cid = self._id(comment) or _missing("comment id")
         return self.item(
-            external_id=cid, kind="comment", created_at=created,
+            external_id=cid,
+            kind="comment",
+            created_at=created,
             text=comment.get("message") or "",
-            author_name=sender.get("name") or "", author_handle=self._id(sender),
+            author_name=sender.get("name") or "",
+            author_handle=self._id(sender),
             url=_web_link(comment.get("permalink_url")) or f"https://www.facebook.com/{cid}",
-            thread_ref=self._id(post), parent_ref=self._id(parent) or self._id(post),
+            thread_ref=self._id(post),
+            parent_ref=self._id(parent) or self._id(post),
             outgoing=self._id(sender) in self.own_ids,
         )
 
@@ -538,8 +591,9 @@ class Facebook(_Graph):
 
     async def check(self) -> str:
         page = await self._get(self.page_id, {"fields": "id,name"})
-        return sanitize(f"Facebook Page {page.get('name') or '?'} ({self._id(page)})",
-                        single_line=True)
+        return sanitize(
+            f"Facebook Page {page.get('name') or '?'} ({self._id(page)})", single_line=True
+        )
 
 
 class Instagram(_Graph):
@@ -577,8 +631,11 @@ class Instagram(_Graph):
         counts = cursor.get("media_counts") or {}
         seen: dict = {}
         cut = self._lookback_cut(mark, result, "media")
-        params = {"fields": "id,timestamp,permalink,comments_count", "since": cut,
-                  "limit": PAGE_SIZE}
+        params = {
+            "fields": "id,timestamp,permalink,comments_count",
+            "since": cut,
+            "limit": PAGE_SIZE,
+        }
         async for media_page in self._pages(f"{self.ig_user_id}/media", params):
             old = False
             for media in media_page:
@@ -612,8 +669,12 @@ class Instagram(_Graph):
         username = str(comment.get("username") or (comment.get("from") or {}).get("username") or "")
         permalink = _web_link(media.get("permalink"))
         return self.item(
-            external_id=cid, kind="comment", created_at=created, text=comment.get("text") or "",
-            author_name=username, author_handle=username,
+            external_id=cid,
+            kind="comment",
+            created_at=created,
+            text=comment.get("text") or "",
+            author_name=username,
+            author_handle=username,
             url=f"{permalink.rstrip('/')}/c/{cid}/" if permalink else "",
             thread_ref=self._id(media),
             parent_ref=str(comment.get("parent_id") or "") or self._id(media),
@@ -642,8 +703,9 @@ class Instagram(_Graph):
 
     async def check(self) -> str:
         user = await self._get(self.ig_user_id, {"fields": "id,username"})
-        return sanitize(f"Instagram @{user.get('username') or '?'} ({self._id(user)})",
-                        single_line=True)
+        return sanitize(
+            f"Instagram @{user.get('username') or '?'} ({self._id(user)})", single_line=True
+        )
 
 
 def _int(value: Any) -> int | None:

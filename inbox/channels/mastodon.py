@@ -15,6 +15,7 @@ Replies go to ``POST /api/v1/statuses`` with ``in_reply_to_id``, the parent's ow
 Mastodon remembers the key for an hour; after that, :meth:`find_reply` looks in the
 parent's thread for a reply of ours with the same text.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -44,19 +45,25 @@ class Mastodon(Channel):
         where = f"{self.host()} answered {status}"
         if status == 429:
             reset = self.iso_header(response, "x-ratelimit-reset") or self.retry_after(response)
-            return ChannelError("rate_limited", f"{where}: rate limited", retry_at=reset,
-                                status=status)
+            return ChannelError(
+                "rate_limited", f"{where}: rate limited", retry_at=reset, status=status
+            )
         if status == 401:
-            return ChannelError("auth", f"{where}: the access token is invalid or revoked",
-                                status=status)
+            return ChannelError(
+                "auth", f"{where}: the access token is invalid or revoked", status=status
+            )
         if status == 403:
             # Login disabled (suspended), unconfirmed or pending account, or an action not
             # allowed; Mastodon tells them apart only in translated text.
-            return ChannelError("blocked", f"{where}: the account's login is disabled or the "
-                                "action is not allowed", status=status)
+            return ChannelError(
+                "blocked",
+                f"{where}: the account's login is disabled or the action is not allowed",
+                status=status,
+            )
         if status == 422 and isinstance(body, dict):
-            return ChannelError("broken", f"{where}: {body.get('error', 'validation failed')}",
-                                status=status)
+            return ChannelError(
+                "broken", f"{where}: {body.get('error', 'validation failed')}", status=status
+            )
         return None
 
     # -- reading -----------------------------------------------------------------------------
@@ -88,17 +95,29 @@ class Mastodon(Channel):
         try:
             created = when.parse_iso(str(status.get("created_at")))
         except ValueError:
-            raise ChannelError("broken", f"{self.host()} sent a status without a valid time") from None
+            raise ChannelError(
+                "broken", f"{self.host()} sent a status without a valid time"
+            ) from None
         return self.item(
-            external_id=status["id"], kind=kind, created_at=created, text=text.strip(),
-            author_name=account.get("display_name") or acct, author_handle=f"@{acct}",
+            external_id=status["id"],
+            kind=kind,
+            created_at=created,
+            text=text.strip(),
+            author_name=account.get("display_name") or acct,
+            author_handle=f"@{acct}",
             url=status.get("url") or status.get("uri") or "",
-            parent_ref=reply_to, thread_ref=reply_to or status["id"],
-            outgoing=mine, status="done" if mine else "new",
+            parent_ref=reply_to,
+            thread_ref=reply_to or status["id"],
+            outgoing=mine,
+            status="done" if mine else "new",
         )
 
-    async def _forward(self, path: str, params: list[tuple[str, str]], min_id: str | None,
-                       ) -> AsyncIterator[tuple[list, str]]:
+    async def _forward(
+        self,
+        path: str,
+        params: list[tuple[str, str]],
+        min_id: str | None,
+    ) -> AsyncIterator[tuple[list, str]]:
         """Pages after ``min_id`` (oldest first): (records, the min_id that follows them)."""
         current = min_id or "0"
         for _ in range(MAX_PAGES):
@@ -110,8 +129,9 @@ class Mastodon(Channel):
             # The Link header's "prev" URL carries the min_id that follows this page; a
             # server without it gets the newest id of the page (results are newest first).
             prev = self.link_params(response, "prev") or {}
-            newest = prev.get("min_id") or (body[0].get("id") if isinstance(body[0], dict)
-                                            else None)
+            newest = prev.get("min_id") or (
+                body[0].get("id") if isinstance(body[0], dict) else None
+            )
             self.expect(isinstance(newest, str) and newest, "page (no paging link)")
             yield body, newest
             current = newest
@@ -119,8 +139,9 @@ class Mastodon(Channel):
     async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
         state = dict(cursor)
         notif_params = [("types[]", "mention"), ("limit", str(PAGE_LIMIT))]
-        async for records, newest in self._forward("/api/v1/notifications", notif_params,
-                                                   state.get("mentions_min_id")):
+        async for records, newest in self._forward(
+            "/api/v1/notifications", notif_params, state.get("mentions_min_id")
+        ):
             items, skipped = [], 0
             for n in records:
                 self.expect(isinstance(n, dict) and "type" in n, "notification")
@@ -133,8 +154,9 @@ class Mastodon(Channel):
             state = {**state, "mentions_min_id": newest}
             yield Page(items, dict(state), more=True, skipped=skipped)
         conv_params = [("limit", str(CONVERSATION_LIMIT))]
-        async for records, newest in self._forward("/api/v1/conversations", conv_params,
-                                                   state.get("dm_min_id")):
+        async for records, newest in self._forward(
+            "/api/v1/conversations", conv_params, state.get("dm_min_id")
+        ):
             items = []
             for conversation in records:
                 self.expect(isinstance(conversation, dict), "conversation")
@@ -168,9 +190,13 @@ class Mastodon(Channel):
         status = await self._parent_status(parent)
         visibility = status.get("visibility") or "public"
         response = await self.request(
-            "POST", "/api/v1/statuses",
-            data={"status": self._reply_text(status, text), "in_reply_to_id": status["id"],
-                  "visibility": visibility},
+            "POST",
+            "/api/v1/statuses",
+            data={
+                "status": self._reply_text(status, text),
+                "in_reply_to_id": status["id"],
+                "visibility": visibility,
+            },
             headers={"Idempotency-Key": key},
         )
         body = self.json(response)
@@ -180,7 +206,8 @@ class Mastodon(Channel):
     async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
         try:
             response = await self.request(
-                "GET", f"/api/v1/statuses/{parent['external_id']}/context")
+                "GET", f"/api/v1/statuses/{parent['external_id']}/context"
+            )
         except ChannelError as exc:
             if exc.status == 404:
                 return None
@@ -190,9 +217,12 @@ class Mastodon(Channel):
         wanted = " ".join(text.split())
         for status in body.get("descendants") or []:
             acct = str((status.get("account") or {}).get("acct") or "")
-            if (status.get("in_reply_to_id") == parent["external_id"]
-                    and "@" not in acct and acct.lower() == self._username()
-                    and wanted in " ".join(html_to_text(status.get("content")).split())):
+            if (
+                status.get("in_reply_to_id") == parent["external_id"]
+                and "@" not in acct
+                and acct.lower() == self._username()
+                and wanted in " ".join(html_to_text(status.get("content")).split())
+            ):
                 return status["id"]
         return None
 
@@ -202,12 +232,15 @@ class Mastodon(Channel):
         response = await self.request("GET", "/api/v1/accounts/verify_credentials")
         me = self.json(response)
         self.expect(isinstance(me, dict) and me.get("acct"), "account")
-        return (f"@{me['acct']} on {self.host()} ({me.get('display_name') or me['acct']}): "
-                f"{me.get('followers_count', 0)} followers, {me.get('statuses_count', 0)} posts")
+        return (
+            f"@{me['acct']} on {self.host()} ({me.get('display_name') or me['acct']}): "
+            f"{me.get('followers_count', 0)} followers, {me.get('statuses_count', 0)} posts"
+        )
 
     async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         if not self.secrets.token:
-            raise ChannelError("auth", f"no access token for {self.account.channel}:"
-                               f"{self.account.handle}")
+            raise ChannelError(
+                "auth", f"no access token for {self.account.channel}:{self.account.handle}"
+            )
         headers = {"Authorization": f"Bearer {self.secrets.token}", **kwargs.pop("headers", {})}
         return await super().request(method, path, headers=headers, **kwargs)

@@ -16,9 +16,10 @@ that local time minus a two-hour margin (daylight-saving changes) and drops what
 Mapping: kind ``comment``; ``thread_ref`` is ``post:<id>`` (post ids and comment ids share
 a number space, so the prefix keeps them apart); ``parent_ref`` the parent comment's id.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,10 +37,18 @@ FLOOD_WAIT = 60
 
 # Error codes (the JSON body's "code") and what they mean for sfogo.
 AUTH_CODES = {
-    "rest_comment_login_required", "rest_not_logged_in", "incorrect_password",
-    "invalid_username", "invalid_email", "application_passwords_disabled",
-    "rest_forbidden_context", "rest_forbidden", "rest_cannot_read", "rest_cannot_read_post",
-    "rest_cannot_create", "rest_comment_invalid_author",
+    "rest_comment_login_required",
+    "rest_not_logged_in",
+    "incorrect_password",
+    "invalid_username",
+    "invalid_email",
+    "application_passwords_disabled",
+    "rest_forbidden_context",
+    "rest_forbidden",
+    "rest_cannot_read",
+    "rest_cannot_read_post",
+    "rest_cannot_create",
+    "rest_comment_invalid_author",
 }
 BLOCKED_CODES = {"spammer_account", "rest_user_cannot_view"}
 # Refusals of one reply that a retry cannot fix: the reply is held with this reason.
@@ -58,7 +67,7 @@ HOLD_CODES = {
 
 def _gmt(text: str) -> datetime:
     """A WordPress ``date_gmt`` (no offset, UTC) as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=UTC)
 
 
 def _local(text: str) -> datetime:
@@ -95,7 +104,10 @@ class WordPress(Channel):
         if me is None:  # who "we" are, so our own replies come back marked outgoing
             me = (await self._me()).get("id")
         params: dict[str, Any] = {
-            "per_page": PER_PAGE, "orderby": "date_gmt", "order": "asc", "context": "edit",
+            "per_page": PER_PAGE,
+            "orderby": "date_gmt",
+            "order": "asc",
+            "context": "edit",
         }
         if self.account.settings.get("status"):
             params["status"] = self.account.settings["status"]
@@ -106,8 +118,12 @@ class WordPress(Channel):
             after = _gmt(last_gmt).replace(tzinfo=None) + offset - MARGIN
             params["after"] = after.strftime("%Y-%m-%dT%H:%M:%S")
         page = 1
-        state = {"gmt": last_gmt, "ids": sorted(seen), "offset": int(offset.total_seconds()),
-                 "me": me}
+        state = {
+            "gmt": last_gmt,
+            "ids": sorted(seen),
+            "offset": int(offset.total_seconds()),
+            "me": me,
+        }
         while True:
             response = await self._get("/comments", {**params, "page": page})
             body = self.json(response)
@@ -123,11 +139,13 @@ class WordPress(Channel):
                     cid = int(comment["id"])
                     gmt = _gmt(comment["date_gmt"])
                 except (KeyError, TypeError, ValueError):
-                    raise ChannelError("broken", f"{self.host()} sent a comment without "
-                                       "id or date") from None
+                    raise ChannelError(
+                        "broken", f"{self.host()} sent a comment without id or date"
+                    ) from None
                 # Already seen: older than the cursor, or at its instant with a known id.
-                if state["gmt"] and (gmt < _gmt(state["gmt"])
-                                     or (gmt == _gmt(state["gmt"]) and cid in state["ids"])):
+                if state["gmt"] and (
+                    gmt < _gmt(state["gmt"]) or (gmt == _gmt(state["gmt"]) and cid in state["ids"])
+                ):
                     continue
                 items.append(self._map(comment, me))
                 stamp = gmt.strftime("%Y-%m-%dT%H:%M:%S")
@@ -152,8 +170,12 @@ class WordPress(Channel):
         rendered = content.get("rendered") if isinstance(content, dict) else str(content)
         post = comment.get("post")
         parent = comment.get("parent") or 0
-        handle = (comment.get("author_email") or comment.get("author_url")
-                  or comment.get("author_name") or "")
+        handle = (
+            comment.get("author_email")
+            or comment.get("author_url")
+            or comment.get("author_name")
+            or ""
+        )
         return self.item(
             external_id=str(comment["id"]),
             kind="comment",
@@ -180,8 +202,9 @@ class WordPress(Channel):
         post = self._post_id(parent)
         payload = {"post": post, "parent": int(parent["external_id"]), "content": text}
         try:
-            response = await self.request("POST", f"{self.api}/comments", json=payload,
-                                          auth=self._auth())
+            response = await self.request(
+                "POST", f"{self.api}/comments", json=payload, auth=self._auth()
+            )
         except ChannelError as exc:
             if exc.code in HOLD_CODES:
                 raise HoldReply(HOLD_CODES[str(exc.code)]) from None
@@ -201,8 +224,14 @@ class WordPress(Channel):
     async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
         post = self._post_id(parent)
         me = (await self._me()).get("id")
-        params = {"post": post, "parent": int(parent["external_id"]), "per_page": PER_PAGE,
-                  "context": "edit", "orderby": "date_gmt", "order": "desc"}
+        params = {
+            "post": post,
+            "parent": int(parent["external_id"]),
+            "per_page": PER_PAGE,
+            "context": "edit",
+            "orderby": "date_gmt",
+            "order": "desc",
+        }
         if me:
             params["author"] = me
         body = self.json(await self._get("/comments", params))
@@ -229,9 +258,13 @@ class WordPress(Channel):
         if not isinstance(code, str):
             return None  # HTML maintenance pages, proxies: the generic status rules
         if code == "comment_flood":
-            return ChannelError("rate_limited", f"{where}: commenting too fast",
-                                retry_at=self.retry_after(response) or self.now() + FLOOD_WAIT,
-                                status=status, code=code)
+            return ChannelError(
+                "rate_limited",
+                f"{where}: commenting too fast",
+                retry_at=self.retry_after(response) or self.now() + FLOOD_WAIT,
+                status=status,
+                code=code,
+            )
         if code in AUTH_CODES:
             return ChannelError("auth", f"{where}: {code}", status=status, code=code)
         if code in BLOCKED_CODES:
@@ -239,11 +272,14 @@ class WordPress(Channel):
         if code in HOLD_CODES or code == "comment_duplicate":
             return ChannelError("broken", f"{where}: {code}", status=status, code=code)
         if status >= 500:
-            return ChannelError("down", f"{where}: {code}", status=status, code=code,
-                                retry_at=self.retry_after(response))
+            return ChannelError(
+                "down",
+                f"{where}: {code}",
+                status=status,
+                code=code,
+                retry_at=self.retry_after(response),
+            )
         return None
-
-
 
 
 def _rendered_text(rendered: str) -> str:

@@ -22,13 +22,14 @@ itself. We recognise it by the stable machine fields ``resource_type == "user"``
 deactivated; both mean blocked); never by ``detail`` text. Errors about other resources
 (an author who was suspended) are partial errors and are ignored.
 """
+
 from __future__ import annotations
 
 import calendar
 import html
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -43,8 +44,11 @@ MAX_PAGES = 2 * TIMELINE_CAP // PAGE_SIZE  # a bound in case next_token never en
 FIND_PAGES = 5
 DEFAULT_RATE_WAIT = 15 * 60  # X's rate-limit windows are 15 minutes
 TWEET_FIELDS = "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets"
-MENTION_PARAMS = {"tweet.fields": TWEET_FIELDS, "expansions": "author_id",
-                  "user.fields": "username,name"}
+MENTION_PARAMS = {
+    "tweet.fields": TWEET_FIELDS,
+    "expansions": "author_id",
+    "user.fields": "username,name",
+}
 
 # Older numeric codes (v1.1 shape ``{"errors": [{"code", "message"}]}``), still seen.
 LEGACY_AUTH = {32, 89, 215}
@@ -54,8 +58,11 @@ LEGACY_DOWN = {130, 131}
 LEGACY_DUPLICATE = 187
 USAGE_CAPPED = "/problems/usage-capped"
 # The app's access level or auth method does not allow the call: new credentials fix it.
-AUTH_PROBLEMS = ("/problems/client-forbidden", "/problems/unsupported-authentication",
-                 "/problems/oauth1-permissions")
+AUTH_PROBLEMS = (
+    "/problems/client-forbidden",
+    "/problems/unsupported-authentication",
+    "/problems/oauth1-permissions",
+)
 
 
 class X(Channel):
@@ -66,8 +73,11 @@ class X(Channel):
     def user_id(self) -> str:
         value = str(self.account.settings.get("user_id") or "").strip()
         if not value:
-            raise ChannelError("auth", f"x account {self.account.handle!r} has no 'user_id' "
-                                       "setting: add the account's numeric user id")
+            raise ChannelError(
+                "auth",
+                f"x account {self.account.handle!r} has no 'user_id' "
+                "setting: add the account's numeric user id",
+            )
         return value
 
     def _headers(self) -> dict[str, str]:
@@ -86,11 +96,17 @@ class X(Channel):
         for error in body.get("errors") or []:
             if not isinstance(error, dict):
                 continue
-            if error.get("resource_type") == "user" and \
-                    str(error.get("resource_id") or error.get("value") or "") == self.user_id:
+            if (
+                error.get("resource_type") == "user"
+                and str(error.get("resource_id") or error.get("value") or "") == self.user_id
+            ):
                 state = "suspended" if error.get("title") == "Forbidden" else "unavailable"
-                raise ChannelError("blocked", f"{self.host()}: this X account is {state}",
-                                   status=200, code=str(error.get("type") or "")[:80])
+                raise ChannelError(
+                    "blocked",
+                    f"{self.host()}: this X account is {state}",
+                    status=200,
+                    code=str(error.get("type") or "")[:80],
+                )
 
     # -- fetching ------------------------------------------------------------------------
 
@@ -119,8 +135,10 @@ class X(Channel):
             params["pagination_token"] = str(token)
         lost = ""
         if old and total >= TIMELINE_CAP:
-            lost = (f"X serves only the {TIMELINE_CAP} most recent mentions; older ones since "
-                    "the last sync may be missing")
+            lost = (
+                f"X serves only the {TIMELINE_CAP} most recent mentions; older ones since "
+                "the last sync may be missing"
+            )
         yield Page(held or [], {"since_id": newest} if newest else {}, more=False, lost=lost)
 
     def _items(self, body: dict) -> list:
@@ -150,13 +168,16 @@ class X(Channel):
                 parent = str(ref.get("id") or "")
         to_us = str(post.get("in_reply_to_user_id") or "") == self.user_id
         return self.item(
-            external_id=post_id, kind="reply" if parent and to_us else "mention",
+            external_id=post_id,
+            kind="reply" if parent and to_us else "mention",
             created_at=created,
             # X sends plain text with &, < and > escaped as entities.
             text=html.unescape(str(post.get("text") or "")),
-            author_name=str(author.get("name") or ""), author_handle=username,
+            author_name=str(author.get("name") or ""),
+            author_handle=username,
             url=f"https://x.com/{username or 'i'}/status/{post_id}",
-            thread_ref=str(post.get("conversation_id") or post_id), parent_ref=parent,
+            thread_ref=str(post.get("conversation_id") or post_id),
+            parent_ref=parent,
             outgoing=str(post.get("author_id") or "") == self.user_id,
         )
 
@@ -165,8 +186,9 @@ class X(Channel):
     async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent["external_id"]}}
         try:
-            response = await self.request("POST", "/2/tweets", json=payload,
-                                          headers=self._headers())
+            response = await self.request(
+                "POST", "/2/tweets", json=payload, headers=self._headers()
+            )
         except ChannelError as exc:
             if exc.code == LEGACY_DUPLICATE or exc.code == "refused":
                 raise HoldReply(exc.detail) from None
@@ -179,8 +201,11 @@ class X(Channel):
 
     async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
         """Our reply among the account's own posts newer than the parent."""
-        params: dict[str, Any] = {"since_id": parent["external_id"], "max_results": PAGE_SIZE,
-                                  "tweet.fields": "referenced_tweets,conversation_id,created_at"}
+        params: dict[str, Any] = {
+            "since_id": parent["external_id"],
+            "max_results": PAGE_SIZE,
+            "tweet.fields": "referenced_tweets,conversation_id,created_at",
+        }
         for _ in range(FIND_PAGES):
             body = await self._get(f"/2/users/{self.user_id}/tweets", params)
             wanted = _comparable(text)
@@ -188,8 +213,12 @@ class X(Channel):
                 if not isinstance(post, dict):
                     continue
                 refs = post.get("referenced_tweets") or []
-                answers = any(isinstance(r, dict) and r.get("type") == "replied_to"
-                              and str(r.get("id")) == str(parent["external_id"]) for r in refs)
+                answers = any(
+                    isinstance(r, dict)
+                    and r.get("type") == "replied_to"
+                    and str(r.get("id")) == str(parent["external_id"])
+                    for r in refs
+                )
                 if answers and _comparable(html.unescape(str(post.get("text") or ""))) == wanted:
                     return str(post["id"])
             token = (body.get("meta") or {}).get("next_token")
@@ -213,36 +242,64 @@ class X(Channel):
         where = f"{self.host()} answered {status}"
         if not isinstance(body, dict):
             return None
-        legacy = [e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)
-                  and isinstance(e.get("code"), int)]
+        legacy = [
+            e.get("code")
+            for e in body.get("errors") or []
+            if isinstance(e, dict) and isinstance(e.get("code"), int)
+        ]
         for code in legacy:
             if code in LEGACY_AUTH:
-                return ChannelError("auth", f"{where}: token invalid or expired ({code})",
-                                    status=status, code=code)
+                return ChannelError(
+                    "auth", f"{where}: token invalid or expired ({code})", status=status, code=code
+                )
             if code in LEGACY_BLOCKED:
-                return ChannelError("blocked", f"{where}: account suspended or locked ({code})",
-                                    status=status, code=code)
+                return ChannelError(
+                    "blocked",
+                    f"{where}: account suspended or locked ({code})",
+                    status=status,
+                    code=code,
+                )
             if code in LEGACY_RATE:
-                return ChannelError("rate_limited", f"{where}: rate limited ({code})",
-                                    retry_at=self.reset_at(response), status=status, code=code)
+                return ChannelError(
+                    "rate_limited",
+                    f"{where}: rate limited ({code})",
+                    retry_at=self.reset_at(response),
+                    status=status,
+                    code=code,
+                )
             if code in LEGACY_DOWN:
-                return ChannelError("down", f"{where}: over capacity ({code})", status=status,
-                                    code=code)
+                return ChannelError(
+                    "down", f"{where}: over capacity ({code})", status=status, code=code
+                )
             if code == LEGACY_DUPLICATE:
-                return ChannelError("broken", "X refused a duplicate post (187)", status=status,
-                                    code=code)
+                return ChannelError(
+                    "broken", "X refused a duplicate post (187)", status=status, code=code
+                )
         kind = str(body.get("type") or "")
         if kind.endswith(USAGE_CAPPED):
             retry_at = self.cap_reset_at(body, response)
-            return ChannelError("rate_limited", f"{where}: usage cap reached "
-                                f"({sanitize(body.get('period') or '?', single_line=True)[:20]})",
-                                retry_at=retry_at, status=status, code=kind[-60:])
+            return ChannelError(
+                "rate_limited",
+                f"{where}: usage cap reached "
+                f"({sanitize(body.get('period') or '?', single_line=True)[:20]})",
+                retry_at=retry_at,
+                status=status,
+                code=kind[-60:],
+            )
         if kind.endswith(AUTH_PROBLEMS):
-            return ChannelError("auth", f"{where}: the app or token may not make this call",
-                                status=status, code=kind[-60:])
+            return ChannelError(
+                "auth",
+                f"{where}: the app or token may not make this call",
+                status=status,
+                code=kind[-60:],
+            )
         if status == 429:
-            return ChannelError("rate_limited", f"{where}: rate limited",
-                                retry_at=self.reset_at(response), status=status)
+            return ChannelError(
+                "rate_limited",
+                f"{where}: rate limited",
+                retry_at=self.reset_at(response),
+                status=status,
+            )
         if status == 401:
             return ChannelError("auth", f"{where}: token invalid or expired", status=status)
         if status in (400, 403) and response.request.method == "POST":
@@ -250,8 +307,12 @@ class X(Channel):
             # (or 400 invalid-request) with type about:blank; retrying cannot help, so the
             # outbox holds the reply with X's own words.
             detail = sanitize(body.get("detail") or body.get("title") or "", single_line=True)
-            return ChannelError("broken", f"X refused the reply ({status}): {detail[:200]}",
-                                status=status, code="refused")
+            return ChannelError(
+                "broken",
+                f"X refused the reply ({status}): {detail[:200]}",
+                status=status,
+                code="refused",
+            )
         return None
 
     def reset_at(self, response: httpx.Response) -> int:
@@ -269,7 +330,7 @@ class X(Channel):
     def cap_reset_at(self, body: dict, response: httpx.Response) -> int:
         """A usage cap lifts with its period: the next UTC day or the next month."""
         period = str(body.get("period") or "").lower()
-        now = datetime.fromtimestamp(self.now(), timezone.utc)
+        now = datetime.fromtimestamp(self.now(), UTC)
         if period == "daily":
             return (self.now() // 86400 + 1) * 86400
         if period == "monthly":
@@ -286,4 +347,3 @@ def _comparable(text: str) -> str:
     """Text as X may echo it back: links shortened, reply mentions prefixed."""
     text = _URL.sub("<link>", " ".join(text.split()))
     return _LEADING_MENTIONS.sub("", text)
-

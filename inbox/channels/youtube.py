@@ -23,6 +23,7 @@ id); a reply's ``parent_ref`` and ``thread_ref`` are the top-level comment (YouT
 are one level deep). Replies: ``comments.insert`` (50 quota units) with ``parentId`` the
 top-level comment. A 403 ``quotaExceeded`` is a rate limit until midnight Pacific time.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -39,11 +40,25 @@ PAGE_SIZE = 100
 WATCH_DAYS = 7
 WATCH_MAX = 50  # commentThreads?id= takes at most 50 ids
 
-AUTH_REASONS = {"authError", "invalidCredentials", "forbidden", "insufficientPermissions",
-                "loginRequired", "required", "youtubeSignupRequired", "keyInvalid",
-                "accessNotConfigured", "authenticatedUserNotChannel"}
-BLOCKED_REASONS = {"authenticatedUserAccountSuspended", "authenticatedUserAccountClosed",
-                   "accountSuspended", "accountClosed", "accountDelegationForbidden"}
+AUTH_REASONS = {
+    "authError",
+    "invalidCredentials",
+    "forbidden",
+    "insufficientPermissions",
+    "loginRequired",
+    "required",
+    "youtubeSignupRequired",
+    "keyInvalid",
+    "accessNotConfigured",
+    "authenticatedUserNotChannel",
+}
+BLOCKED_REASONS = {
+    "authenticatedUserAccountSuspended",
+    "authenticatedUserAccountClosed",
+    "accountSuspended",
+    "accountClosed",
+    "accountDelegationForbidden",
+}
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"}
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 DOWN_REASONS = {"backendError", "internalError", "serviceUnavailable"}
@@ -91,8 +106,9 @@ class YouTube(Channel):
             params["key"] = self.secrets.token
         elif self.secrets.token:
             headers["Authorization"] = f"Bearer {self.secrets.token}"
-        response = await self.request(method, f"{API}{path}", params=params, headers=headers,
-                                      **kwargs)
+        response = await self.request(
+            method, f"{API}{path}", params=params, headers=headers, **kwargs
+        )
         body = self.json(response)
         if not isinstance(body, dict):
             raise ChannelError("broken", f"{self.host()} sent an answer that is not an object")
@@ -111,8 +127,13 @@ class YouTube(Channel):
         touched: set[str] = set()
         token = None
         while True:
-            params = {"part": "snippet,replies", "allThreadsRelatedToChannelId": self.channel_id,
-                      "order": "time", "maxResults": PAGE_SIZE, "textFormat": "plainText"}
+            params = {
+                "part": "snippet,replies",
+                "allThreadsRelatedToChannelId": self.channel_id,
+                "order": "time",
+                "maxResults": PAGE_SIZE,
+                "textFormat": "plainText",
+            }
             if token:
                 params["pageToken"] = token
             body = await self._call("GET", "/commentThreads", params)
@@ -121,8 +142,9 @@ class YouTube(Channel):
                 comments = self._comments(thread)
                 activity = max(c[1] for c in comments)
                 at_high = [cid for cid, ts, _ in comments if ts == high]
-                if high is not None and (activity < high or (
-                        activity == high and all(cid in seen for cid in at_high))):
+                if high is not None and (
+                    activity < high or (activity == high and all(cid in seen for cid in at_high))
+                ):
                     stop = True  # everything from here on is older than the cursor
                     break
                 comments = await self._complete(thread, comments)
@@ -143,8 +165,9 @@ class YouTube(Channel):
             found = [top, *((thread.get("replies") or {}).get("comments") or [])]
             return [(c["id"], when.parse_iso(c["snippet"]["publishedAt"]), c) for c in found]
         except (KeyError, TypeError, ValueError):
-            raise ChannelError("broken", f"{self.host()} sent a comment thread without "
-                               "its comment") from None
+            raise ChannelError(
+                "broken", f"{self.host()} sent a comment thread without its comment"
+            ) from None
 
     async def _complete(self, thread: dict, comments: list) -> list:
         """All replies of a thread: the list includes only a few of them."""
@@ -153,16 +176,22 @@ class YouTube(Channel):
             return comments
         replies = await self._replies(comments[0][0])
         try:
-            return [comments[0], *((c["id"], when.parse_iso(c["snippet"]["publishedAt"]), c)
-                                   for c in replies)]
+            return [
+                comments[0],
+                *((c["id"], when.parse_iso(c["snippet"]["publishedAt"]), c) for c in replies),
+            ]
         except (KeyError, TypeError, ValueError):
             raise ChannelError("broken", f"{self.host()} sent a reply without its date") from None
 
     async def _replies(self, parent_id: str) -> list[dict]:
         replies, token = [], None
         while True:
-            params = {"part": "snippet", "parentId": parent_id, "maxResults": PAGE_SIZE,
-                      "textFormat": "plainText"}
+            params = {
+                "part": "snippet",
+                "parentId": parent_id,
+                "maxResults": PAGE_SIZE,
+                "textFormat": "plainText",
+            }
             if token:
                 params["pageToken"] = token
             body = await self._call("GET", "/comments", params)
@@ -198,8 +227,11 @@ class YouTube(Channel):
         ids = [k for k in state["watch"] if k not in touched]
         if not ids:
             return []
-        body = await self._call("GET", "/commentThreads", {
-            "part": "snippet,replies", "id": ",".join(ids), "textFormat": "plainText"})
+        body = await self._call(
+            "GET",
+            "/commentThreads",
+            {"part": "snippet,replies", "id": ",".join(ids), "textFormat": "plainText"},
+        )
         items = []
         for thread in body.get("items") or []:
             since, count = state["watch"].get(thread.get("id"), [0, 0])
@@ -227,8 +259,11 @@ class YouTube(Channel):
         author_id = (snippet.get("authorChannelId") or {}).get("value") or ""
         video = snippet.get("videoId") or ""
         parent = snippet.get("parentId") or ""
-        url = (f"https://www.youtube.com/watch?v={video}&lc={comment['id']}" if video
-               else f"https://www.youtube.com/channel/{snippet.get('channelId', '')}")
+        url = (
+            f"https://www.youtube.com/watch?v={video}&lc={comment['id']}"
+            if video
+            else f"https://www.youtube.com/channel/{snippet.get('channelId', '')}"
+        )
         return self.item(
             external_id=comment["id"],
             kind="comment",
@@ -294,19 +329,29 @@ class YouTube(Channel):
         reason = next((r for r in reasons if isinstance(r, str)), None)
         where = f"{self.host()} answered {status} {reason or ''}".rstrip()
         if reason in QUOTA_REASONS:
-            return ChannelError("rate_limited", f"{where}: the daily quota is spent",
-                                retry_at=next_pacific_midnight(self.now()), status=status,
-                                code=reason)
+            return ChannelError(
+                "rate_limited",
+                f"{where}: the daily quota is spent",
+                retry_at=next_pacific_midnight(self.now()),
+                status=status,
+                code=reason,
+            )
         if reason in RATE_REASONS or status == 429:
-            return ChannelError("rate_limited", where, status=status, code=reason,
-                                retry_at=self.retry_after(response) or self.now() + 60)
+            return ChannelError(
+                "rate_limited",
+                where,
+                status=status,
+                code=reason,
+                retry_at=self.retry_after(response) or self.now() + 60,
+            )
         if reason in BLOCKED_REASONS:
             return ChannelError("blocked", where, status=status, code=reason)
         if reason in AUTH_REASONS or status == 401:
             return ChannelError("auth", where, status=status, code=reason)
         if reason in DOWN_REASONS or status >= 500:
-            return ChannelError("down", where, status=status, code=reason,
-                                retry_at=self.retry_after(response))
+            return ChannelError(
+                "down", where, status=status, code=reason, retry_at=self.retry_after(response)
+            )
         if reason in HOLD_REASONS:
             return ChannelError("broken", where, status=status, code=reason)
         return None

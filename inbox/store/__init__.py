@@ -28,6 +28,7 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
 
 Rows are typed (inbox/rows.py); what a listing shows is an :class:`InboxFilter`.
 """
+
 from __future__ import annotations
 
 from ..model import OPEN_STATUSES, TIER_TARGETS
@@ -36,6 +37,15 @@ from .filters import InboxFilter, fts_query
 from .items import INSERT_COLUMNS, ROW_COLUMNS
 
 __all__ = [
-    "BUSY_TIMEOUT_S", "INSERT_COLUMNS", "InboxFilter", "OPEN_STATUSES", "OPTIMIZE_EVERY_S",
-    "ROW_COLUMNS", "Store", "TIER_TARGETS", "default_path", "fts_query", "open_store",
+    "BUSY_TIMEOUT_S",
+    "INSERT_COLUMNS",
+    "OPEN_STATUSES",
+    "OPTIMIZE_EVERY_S",
+    "ROW_COLUMNS",
+    "TIER_TARGETS",
+    "InboxFilter",
+    "Store",
+    "default_path",
+    "fts_query",
+    "open_store",
 ]

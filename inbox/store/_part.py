@@ -1,4 +1,5 @@
 """The base of the store's collaborators."""
+
 from __future__ import annotations
 
 import sqlite3

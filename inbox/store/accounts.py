@@ -1,4 +1,5 @@
 """Accounts: one client's presence on one platform, with the connector's cursor."""
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,15 @@ _CHANNEL = {c.value: c for c in Channel}
 
 
 def _account(row) -> Account:
-    return Account(id=row[0], client_id=row[1], channel=Channel(row[2]), handle=row[3],
-                   display_name=row[4], settings=json.loads(row[5] or "{}"),
-                   cursor=json.loads(row[6] or "{}"))
+    return Account(
+        id=row[0],
+        client_id=row[1],
+        channel=Channel(row[2]),
+        handle=row[3],
+        display_name=row[4],
+        settings=json.loads(row[5] or "{}"),
+        cursor=json.loads(row[6] or "{}"),
+    )
 
 
 class Accounts(Part):
@@ -26,8 +33,16 @@ class Accounts(Part):
 
     __slots__ = ()
 
-    def add(self, client: str | int, channel: str, handle: str, display_name: str = "",
-            settings: dict | None = None, *, now: int) -> Account:
+    def add(
+        self,
+        client: str | int,
+        channel: str,
+        handle: str,
+        display_name: str = "",
+        settings: dict | None = None,
+        *,
+        now: int,
+    ) -> Account:
         owner = self._store.clients.get(client)
         if channel not in CHANNELS:
             raise SfogoError(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}")
@@ -43,16 +58,21 @@ class Accounts(Part):
                 )
         except sqlite3.IntegrityError:
             raise SfogoError(f"the {channel} account {handle!r} already exists") from None
-        return Account(client_id=owner.id, channel=Channel(channel), handle=handle,
-                       display_name=display_name, settings=settings or {}, id=cur.lastrowid)
+        return Account(
+            client_id=owner.id,
+            channel=Channel(channel),
+            handle=handle,
+            display_name=display_name,
+            settings=settings or {},
+            id=cur.lastrowid,
+        )
 
     def all(self, client_id: int | None = None) -> list[Account]:
         """Every account (or one client's), by id."""
         if client_id is None:
             rows = self._conn.execute(_SELECT + " ORDER BY id")
         else:
-            rows = self._conn.execute(_SELECT + " WHERE client_id = ? ORDER BY id",
-                                      (client_id,))
+            rows = self._conn.execute(_SELECT + " WHERE client_id = ? ORDER BY id", (client_id,))
         return [_account(r) for r in rows]
 
     def get(self, ref: str | int) -> Account:
@@ -64,8 +84,9 @@ class Accounts(Part):
                 return _account(row)
         channel, _, handle = text.partition(":")
         if handle and channel in CHANNELS:
-            rows = self._conn.execute(_SELECT + " WHERE channel = ? AND handle = ?",
-                                      (channel, handle)).fetchall()
+            rows = self._conn.execute(
+                _SELECT + " WHERE channel = ? AND handle = ?", (channel, handle)
+            ).fetchall()
         else:
             rows = self._conn.execute(_SELECT + " WHERE handle = ?", (text,)).fetchall()
         if not rows:
@@ -75,8 +96,14 @@ class Accounts(Part):
             raise SfogoError(f"{text!r} names several accounts: say which, as one of {options}")
         return _account(rows[0])
 
-    def update(self, account_id: int, *, settings: dict | None = None,
-               cursor: dict | None = None, display_name: str | None = None) -> None:
+    def update(
+        self,
+        account_id: int,
+        *,
+        settings: dict | None = None,
+        cursor: dict | None = None,
+        display_name: str | None = None,
+    ) -> None:
         sets, params = [], []
         if settings is not None:
             sets.append("settings = ?")
@@ -89,19 +116,23 @@ class Accounts(Part):
             params.append(display_name)
         if sets:
             with self._store.transaction() as conn:
-                conn.execute(f"UPDATE accounts SET {', '.join(sets)} WHERE id = ?",
-                             (*params, account_id))
+                conn.execute(
+                    f"UPDATE accounts SET {', '.join(sets)} WHERE id = ?", (*params, account_id)
+                )
 
     def ids(self) -> list[int]:
         return [r[0] for r in self._conn.execute("SELECT id FROM accounts ORDER BY id")]
 
     def owners(self) -> list[AccountOwner]:
         """Every account with its client, by client name then account id."""
-        return [AccountOwner(aid, cid, name, _TIER[tier], own, _CHANNEL[channel], handle)
-                for aid, cid, name, tier, own, channel, handle in self._conn.execute(
-                    "SELECT a.id, c.id, c.name, c.tier, c.target_s, a.channel, a.handle"
-                    " FROM accounts a JOIN clients c ON c.id = a.client_id"
-                    " ORDER BY c.name, a.id")]
+        return [
+            AccountOwner(aid, cid, name, _TIER[tier], own, _CHANNEL[channel], handle)
+            for aid, cid, name, tier, own, channel, handle in self._conn.execute(
+                "SELECT a.id, c.id, c.name, c.tier, c.target_s, a.channel, a.handle"
+                " FROM accounts a JOIN clients c ON c.id = a.client_id"
+                " ORDER BY c.name, a.id"
+            )
+        ]
 
     def count(self) -> int:
         return self._conn.execute("SELECT count(*) FROM accounts").fetchone()[0]

@@ -1,4 +1,5 @@
 """Clients: who the manager works for, each with a tier and maybe its own response target."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -19,8 +20,9 @@ class Clients(Part):
 
     __slots__ = ()
 
-    def add(self, name: str, tier: str = "normal", target_s: int | None = None, *,
-            now: int) -> Client:
+    def add(
+        self, name: str, tier: str = "normal", target_s: int | None = None, *, now: int
+    ) -> Client:
         name = name.strip()
         if not name:
             raise SfogoError("a client needs a name")
@@ -55,8 +57,12 @@ class Clients(Part):
 
     def own_targets(self) -> dict[int, int]:
         """Client id -> its own response target, for clients that set one."""
-        return {cid: t for cid, t in self._conn.execute(
-            "SELECT id, target_s FROM clients WHERE target_s IS NOT NULL")}
+        return {
+            cid: t
+            for cid, t in self._conn.execute(
+                "SELECT id, target_s FROM clients WHERE target_s IS NOT NULL"
+            )
+        }
 
     def count(self) -> int:
         return self._conn.execute("SELECT count(*) FROM clients").fetchone()[0]

@@ -15,6 +15,7 @@ before closing (``close(optimize=True)``: the command line); a long-lived one ru
 :data:`OPTIMIZE_EVERY_S` (the app, the sync loop). A worker's connection never runs it: it
 may ANALYZE, a write that other connections see as a change to the file.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import StoreError
 from .. import schema
+from ..errors import StoreError
 from ..schema import SCHEMA_VERSION
 from .accounts import Accounts
 from .clients import Clients
@@ -53,8 +54,9 @@ def default_path() -> Path:
 class Store:
     """An open sfogo data file. Use one per thread; close it (or use ``with``) when done."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True,
-                 create_folder: bool = True) -> None:
+    def __init__(
+        self, path: str | os.PathLike, *, create: bool = True, create_folder: bool = True
+    ) -> None:
         self.path = Path(path)
         self.conn = self._connect(create, create_folder)
         try:
@@ -98,8 +100,9 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"cannot create the folder {parent}: {exc.strerror}") from None
         try:
-            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
+            return sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from None
 

@@ -3,6 +3,7 @@
 The filter is plain data that any engine could read; :func:`where` spells it as SQLite SQL
 over the alias ``i`` (interactions), with the search as an FTS5 query.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -72,12 +73,16 @@ def where(flt: InboxFilter | None) -> tuple[str, list]:
             terms.append(f"i.status IN ({marks(len(statuses))})")
             params += statuses
     if flt.client_ids:
-        terms.append("i.account_id IN (SELECT id FROM accounts WHERE client_id IN "
-                     f"({marks(len(flt.client_ids))}))")
+        terms.append(
+            "i.account_id IN (SELECT id FROM accounts WHERE client_id IN "
+            f"({marks(len(flt.client_ids))}))"
+        )
         params += list(flt.client_ids)
     if flt.channels:
-        terms.append("i.account_id IN (SELECT id FROM accounts WHERE channel IN "
-                     f"({marks(len(flt.channels))}))")
+        terms.append(
+            "i.account_id IN (SELECT id FROM accounts WHERE channel IN "
+            f"({marks(len(flt.channels))}))"
+        )
         params += list(flt.channels)
     if flt.kinds:
         terms.append(f"i.kind IN ({marks(len(flt.kinds))})")
@@ -86,7 +91,8 @@ def where(flt: InboxFilter | None) -> tuple[str, list]:
         query = fts_query(flt.search)
         if query:
             terms.append(
-                "i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)")
+                "i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)"
+            )
             params.append(query)
     if flt.tag:
         terms.append("i.id IN (SELECT interaction_id FROM interaction_tags WHERE tag = ?)")

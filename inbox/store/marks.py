@@ -3,6 +3,7 @@
 A write that can change an item's triage key (a pin, reopening) recomputes it in the same
 transaction, so the key is right whenever anyone reads it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,8 +18,9 @@ class Marks(Part):
 
     __slots__ = ()
 
-    def set_status(self, ids: Sequence[int], status: str, *, until: int | None = None,
-                   now: int) -> int:
+    def set_status(
+        self, ids: Sequence[int], status: str, *, until: int | None = None, now: int
+    ) -> int:
         """Mark items done, ignored, open, new or snoozed (with ``until``); return the count."""
         if status not in STATUSES:
             raise SfogoError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
@@ -35,8 +37,10 @@ class Marks(Part):
                 " handled_at = CASE WHEN ? IS NULL THEN NULL"
                 "   ELSE coalesce(CASE WHEN status IN ('done', 'ignored') THEN handled_at END, ?)"
                 " END WHERE id = ?",
-                [(status, until if status == "snoozed" else None, handled, handled, i)
-                 for i in ids],
+                [
+                    (status, until if status == "snoozed" else None, handled, handled, i)
+                    for i in ids
+                ],
             )
             self._store.triage.fill_missing()  # reopened items get a fresh key
         return len(ids)
@@ -44,14 +48,17 @@ class Marks(Part):
     def mark_seen(self, item_id: int) -> None:
         """An item the manager opened is no longer new."""
         with self._store.transaction() as conn:
-            conn.execute("UPDATE interactions SET status = 'open' WHERE id = ? AND status = 'new'",
-                         (item_id,))
+            conn.execute(
+                "UPDATE interactions SET status = 'open' WHERE id = ? AND status = 'new'",
+                (item_id,),
+            )
 
     def set_pinned(self, ids: Sequence[int], pinned: bool) -> None:
         self._store.items.require(ids)
         with self._store.transaction() as conn:
-            conn.executemany("UPDATE interactions SET pinned = ? WHERE id = ?",
-                             [(int(pinned), i) for i in ids])
+            conn.executemany(
+                "UPDATE interactions SET pinned = ? WHERE id = ?", [(int(pinned), i) for i in ids]
+            )
             self._store.triage.fill_missing()
 
     def add_tags(self, ids: Sequence[int], tags: Sequence[str]) -> None:

@@ -1,5 +1,6 @@
 """Reply rows: what the outbox holds, and the compare-and-set writes that send each once
 (the rules are inbox/outbox.py's)."""
+
 from __future__ import annotations
 
 from ..errors import NotFound
@@ -15,13 +16,31 @@ SELECT r.id, r.interaction_id, r.text, r.state, r.reason, r.created_at, r.update
 FROM replies r JOIN interactions i ON i.id = r.interaction_id
 JOIN accounts a ON a.id = i.account_id JOIN clients c ON c.id = a.client_id
 """
-_FIELDS = ("id", "item_id", "text", "state", "reason", "created_at", "updated_at", "sent_at",
-           "attempts", "idempotency_key", "external_id", "account_id", "channel", "handle",
-           "client", "parent_author", "parent_handle", "parent_text", "parent_kind")
+_FIELDS = (
+    "id",
+    "item_id",
+    "text",
+    "state",
+    "reason",
+    "created_at",
+    "updated_at",
+    "sent_at",
+    "attempts",
+    "idempotency_key",
+    "external_id",
+    "account_id",
+    "channel",
+    "handle",
+    "client",
+    "parent_author",
+    "parent_handle",
+    "parent_text",
+    "parent_kind",
+)
 
 
 def _reply(row) -> ReplyRow:
-    data = dict(zip(_FIELDS, row))
+    data = dict(zip(_FIELDS, row, strict=True))
     data["state"] = ReplyState(data["state"])
     data["channel"] = Channel(data["channel"])
     data["parent_kind"] = Kind(data["parent_kind"])
@@ -40,8 +59,13 @@ class Outbox(Part):
             raise NotFound(f"no reply with id {reply_id}: 'sfogo outbox' lists them")
         return _reply(row)
 
-    def replies(self, *, states: tuple[str, ...] | None = None, account_id: int | None = None,
-                since: int | None = None) -> list[ReplyRow]:
+    def replies(
+        self,
+        *,
+        states: tuple[str, ...] | None = None,
+        account_id: int | None = None,
+        since: int | None = None,
+    ) -> list[ReplyRow]:
         """Replies newest first; ``since`` keeps sent/dropped ones only if updated after it."""
         terms, params = [], []
         if states:
@@ -54,13 +78,21 @@ class Outbox(Part):
             terms.append("(r.state NOT IN ('sent', 'dropped') OR r.updated_at >= ?)")
             params.append(since)
         clause = f" WHERE {' AND '.join(terms)}" if terms else ""
-        return [_reply(r) for r in self._conn.execute(
-            _SELECT + clause + " ORDER BY r.created_at DESC, r.id DESC", params)]
+        return [
+            _reply(r)
+            for r in self._conn.execute(
+                _SELECT + clause + " ORDER BY r.created_at DESC, r.id DESC", params
+            )
+        ]
 
     def for_item(self, item_id: int) -> list[ReplyRow]:
         """The replies to one item, oldest first."""
-        return [_reply(r) for r in self._conn.execute(
-            _SELECT + " WHERE r.interaction_id = ? ORDER BY r.id", (item_id,))]
+        return [
+            _reply(r)
+            for r in self._conn.execute(
+                _SELECT + " WHERE r.interaction_id = ? ORDER BY r.id", (item_id,)
+            )
+        ]
 
     def add(self, item_id: int, text: str, *, idempotency_key: str, now: int) -> int:
         """Queue a reply; return its id."""
@@ -68,23 +100,31 @@ class Outbox(Part):
             cur = conn.execute(
                 "INSERT INTO replies (interaction_id, text, state, created_at, updated_at,"
                 " idempotency_key) VALUES (?, ?, 'queued', ?, ?, ?)",
-                (item_id, text, now, now, idempotency_key))
+                (item_id, text, now, now, idempotency_key),
+            )
         return cur.lastrowid
 
     def _swap(self, reply_id: int, expect: str, sets: str, params: tuple) -> bool:
         with self._store.transaction() as conn:
-            cur = conn.execute(f"UPDATE replies SET {sets} WHERE id = ? AND state = ?",
-                               (*params, reply_id, expect))
+            cur = conn.execute(
+                f"UPDATE replies SET {sets} WHERE id = ? AND state = ?", (*params, reply_id, expect)
+            )
         return cur.rowcount == 1
 
-    def edit(self, reply_id: int, *, expect: str, text: str, idempotency_key: str,
-             now: int) -> bool:
+    def edit(
+        self, reply_id: int, *, expect: str, text: str, idempotency_key: str, now: int
+    ) -> bool:
         """New text and key for a reply still in state ``expect``; False if it moved on."""
-        return self._swap(reply_id, expect, "text = ?, idempotency_key = ?, updated_at = ?",
-                          (text, idempotency_key, now))
+        return self._swap(
+            reply_id,
+            expect,
+            "text = ?, idempotency_key = ?, updated_at = ?",
+            (text, idempotency_key, now),
+        )
 
-    def set_state(self, reply_id: int, state: str, reason: str | None, *, now: int,
-                  expect: str | None = None) -> bool:
+    def set_state(
+        self, reply_id: int, state: str, reason: str | None, *, now: int, expect: str | None = None
+    ) -> bool:
         """Move a reply to ``state`` with ``reason`` (None: the reason stays), only from
         state ``expect`` if given; False if the reply was not in that state."""
         sets = "state = ?, updated_at = ?" + ("" if reason is None else ", reason = ?")
@@ -95,15 +135,15 @@ class Outbox(Part):
             cur = conn.execute(f"UPDATE replies SET {sets} WHERE id = ?", (*params, reply_id))
         return cur.rowcount == 1
 
-    def take(self, reply_id: int, *, expect: str, attempts: int, reason: str,
-             now: int) -> bool:
+    def take(self, reply_id: int, *, expect: str, attempts: int, reason: str, now: int) -> bool:
         """Mark a reply ``sending`` and count the attempt, if no one else took it since it
         was read (its state and attempts unchanged)."""
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "UPDATE replies SET state = 'sending', attempts = attempts + 1, reason = ?,"
                 " updated_at = ? WHERE id = ? AND state = ? AND attempts = ?",
-                (reason, now, reply_id, expect, attempts))
+                (reason, now, reply_id, expect, attempts),
+            )
         return cur.rowcount == 1
 
     def mark_sent(self, reply_id: int, external_id: str, *, now: int) -> None:
@@ -111,11 +151,17 @@ class Outbox(Part):
         with self._store.transaction() as conn:
             conn.execute(
                 "UPDATE replies SET state = 'sent', reason = '', sent_at = ?, updated_at = ?,"
-                " external_id = ? WHERE id = ?", (now, now, external_id, reply_id))
+                " external_id = ? WHERE id = ?",
+                (now, now, external_id, reply_id),
+            )
 
     def waiting_counts(self) -> dict[tuple[int, str], int]:
         """(account id, state) -> replies queued, sending or held."""
-        return {(account_id, state): n for account_id, state, n in self._conn.execute(
-            "SELECT i.account_id, r.state, count(*) FROM replies r"
-            " JOIN interactions i ON i.id = r.interaction_id"
-            " WHERE r.state IN ('queued', 'sending', 'held') GROUP BY i.account_id, r.state")}
+        return {
+            (account_id, state): n
+            for account_id, state, n in self._conn.execute(
+                "SELECT i.account_id, r.state, count(*) FROM replies r"
+                " JOIN interactions i ON i.id = r.interaction_id"
+                " WHERE r.state IN ('queued', 'sending', 'held') GROUP BY i.account_id, r.state"
+            )
+        }

@@ -1,5 +1,6 @@
 """The report's and the burndown's reads: a period's items per account with our first reply
 to each, arrivals during a gap, the oldest waiting items, and the backlog's history."""
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,9 @@ class Reports(Part):
 
     __slots__ = ()
 
-    def period_items(self, account_id: int, since: int, until: int, *,
-                     ordered: bool = True) -> Iterator[PeriodItem]:
+    def period_items(
+        self, account_id: int, since: int, until: int, *, ordered: bool = True
+    ) -> Iterator[PeriodItem]:
         """The account's incoming items that arrived in [since, until), each with the time
         of our first reply to it (None: none), oldest first unless not ``ordered``."""
         sql = PERIOD_SQL.format(text="", order=" ORDER BY i.created_at, i.id" if ordered else "")
@@ -85,17 +87,22 @@ class Reports(Part):
         """How many incoming items of the account arrived in [lo, hi)."""
         return self._conn.execute(
             "SELECT count(*) FROM interactions WHERE account_id = ? AND outgoing = 0"
-            " AND created_at >= ? AND created_at < ?", (account_id, lo, hi)).fetchone()[0]
+            " AND created_at >= ? AND created_at < ?",
+            (account_id, lo, hi),
+        ).fetchone()[0]
 
     def all_between(self, account_id: int, lo: int, hi: int) -> int:
         """Every item of the account (ours included) created in [lo, hi): an index-only
         count."""
         return self._conn.execute(
             "SELECT count(*) FROM interactions WHERE account_id = ? AND created_at >= ?"
-            " AND created_at < ?", (account_id, lo, hi)).fetchone()[0]
+            " AND created_at < ?",
+            (account_id, lo, hi),
+        ).fetchone()[0]
 
-    def oldest_waiting(self, account_ids: Sequence[int], since: int, until: int,
-                       limit: int) -> list[WaitingItem]:
+    def oldest_waiting(
+        self, account_ids: Sequence[int], since: int, until: int, limit: int
+    ) -> list[WaitingItem]:
         """Up to ``limit`` of the oldest new or open incoming items of these accounts that
         arrived in [since, until), each with our first reply (answered but not marked
         done)."""
@@ -105,10 +112,12 @@ class Reports(Part):
         sql = WAITING_SQL.format(marks=marks(len(ids)))
         return [WaitingItem(*r) for r in self._conn.execute(sql, (since, until, *ids, limit))]
 
-    def backlog_transitions(self, steps: list[list[int]], *, points: int,
-                            first: int) -> Iterator[tuple[int, int, int]]:
+    def backlog_transitions(
+        self, steps: list[list[int]], *, points: int, first: int
+    ) -> Iterator[tuple[int, int, int]]:
         """(entered, left, count) for the burndown: ``steps`` are [account id, lo, hi,
         entered point]; ``points`` how many points there are, ``first`` the first one's
         time (points are a day apart)."""
         return self._conn.execute(
-            HISTORY_SQL, {"steps": json.dumps(steps), "points": points, "first": first})
+            HISTORY_SQL, {"steps": json.dumps(steps), "points": points, "first": first}
+        )

@@ -1,5 +1,6 @@
 """Sync runs (every attempt to read an account, with its outcome) and away periods (when
 the manager could not act): together, what backlog/gaps.py makes gaps of."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,13 +9,22 @@ from ..model import AwayReason, SyncOutcome
 from ..rows import AwayPeriodRow, FailedRun, SyncRunRow
 from ._part import Part
 
-_RUN_FIELDS = ("id", "account_id", "started_at", "ended_at", "outcome", "detail", "items",
-               "retry_at", "lost")
+_RUN_FIELDS = (
+    "id",
+    "account_id",
+    "started_at",
+    "ended_at",
+    "outcome",
+    "detail",
+    "items",
+    "retry_at",
+    "lost",
+)
 _RUN_SELECT = f"SELECT {', '.join(_RUN_FIELDS)} FROM sync_runs"
 
 
 def _run(row) -> SyncRunRow:
-    run = dict(zip(_RUN_FIELDS, row))
+    run = dict(zip(_RUN_FIELDS, row, strict=True))
     run["outcome"] = SyncOutcome(run["outcome"])
     return run  # type: ignore[return-value]
 
@@ -24,9 +34,17 @@ class SyncRuns(Part):
 
     __slots__ = ()
 
-    def add(self, account_id: int, started_at: int, ended_at: int | None, outcome: str,
-            detail: str = "", items: int = 0, retry_at: int | None = None,
-            lost: str = "") -> int:
+    def add(
+        self,
+        account_id: int,
+        started_at: int,
+        ended_at: int | None,
+        outcome: str,
+        detail: str = "",
+        items: int = 0,
+        retry_at: int | None = None,
+        lost: str = "",
+    ) -> int:
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail, items,"
@@ -37,20 +55,24 @@ class SyncRuns(Part):
 
     def last_per_account(self) -> dict[int, SyncRunRow]:
         """Each account's most recent sync run (the accounts listing)."""
-        return {r[1]: _run(r) for r in self._conn.execute(
-            "SELECT r.id, r.account_id, r.started_at, r.ended_at, r.outcome, r.detail, r.items,"
-            " r.retry_at, r.lost FROM sync_runs r JOIN (SELECT account_id, max(started_at) AS s"
-            " FROM sync_runs GROUP BY account_id) m"
-            " ON m.account_id = r.account_id AND m.s = r.started_at")}
+        return {
+            r[1]: _run(r)
+            for r in self._conn.execute(
+                "SELECT r.id, r.account_id, r.started_at, r.ended_at, r.outcome, r.detail, r.items,"
+                " r.retry_at, r.lost FROM sync_runs r JOIN (SELECT account_id, max(started_at) AS s"
+                " FROM sync_runs GROUP BY account_id) m"
+                " ON m.account_id = r.account_id AND m.s = r.started_at"
+            )
+        }
 
     def last(self, account_id: int) -> SyncRunRow | None:
         row = self._conn.execute(
             _RUN_SELECT + " WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
-            (account_id,)).fetchone()
+            (account_id,),
+        ).fetchone()
         return None if row is None else _run(row)
 
-    def last_ok(self, account_id: int, *, before: int | None = None
-                ) -> tuple[int, int] | None:
+    def last_ok(self, account_id: int, *, before: int | None = None) -> tuple[int, int] | None:
         """(id, started_at) of the account's last successful run (started before
         ``before``)."""
         sql = "SELECT id, started_at FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
@@ -58,8 +80,9 @@ class SyncRuns(Part):
         if before is not None:
             sql += " AND started_at < ?"
             params.append(before)
-        row = self._conn.execute(sql + " ORDER BY started_at DESC, id DESC LIMIT 1",
-                                 params).fetchone()
+        row = self._conn.execute(
+            sql + " ORDER BY started_at DESC, id DESC LIMIT 1", params
+        ).fetchone()
         return None if row is None else (row[0], row[1])
 
     def failures_after(self, account_id: int, after: tuple[int, int]) -> tuple[int, int | None]:
@@ -68,16 +91,20 @@ class SyncRuns(Part):
         count, first = self._conn.execute(
             "SELECT count(*), min(started_at) FROM sync_runs WHERE account_id = ?"
             " AND outcome != 'ok' AND (started_at > ? OR (started_at = ? AND id > ?))",
-            (account_id, started_at, started_at, run_id)).fetchone()
+            (account_id, started_at, started_at, run_id),
+        ).fetchone()
         return count, first
 
-    def failed(self, account_id: int, *, since: int | None = None,
-               until: int | None = None) -> list[FailedRun]:
+    def failed(
+        self, account_id: int, *, since: int | None = None, until: int | None = None
+    ) -> list[FailedRun]:
         """The account's failed runs started in [since, until], in (started_at, id) order
         (a partial index holds only the failures), as bare tuples: a triage page reads
         every failure, thousands after a long outage."""
-        sql = ("SELECT id, started_at, outcome, detail FROM sync_runs"
-               " WHERE account_id = ? AND outcome != 'ok'")
+        sql = (
+            "SELECT id, started_at, outcome, detail FROM sync_runs"
+            " WHERE account_id = ? AND outcome != 'ok'"
+        )
         params: list = [account_id]
         if since is not None:
             sql += " AND started_at >= ?"
@@ -92,7 +119,9 @@ class SyncRuns(Part):
         order; read lazily (the caller stops at the first that fits)."""
         return self._conn.execute(
             "SELECT started_at, id FROM sync_runs WHERE account_id = ? AND started_at >= ?"
-            " AND outcome = 'ok' ORDER BY started_at, id", (account_id, started_at))
+            " AND outcome = 'ok' ORDER BY started_at, id",
+            (account_id, started_at),
+        )
 
 
 class AwayPeriods(Part):
@@ -100,8 +129,9 @@ class AwayPeriods(Part):
 
     __slots__ = ()
 
-    def add(self, started_at: int, ended_at: int | None, reason: str = "away",
-            note: str = "") -> int:
+    def add(
+        self, started_at: int, ended_at: int | None, reason: str = "away", note: str = ""
+    ) -> int:
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO away_periods (started_at, ended_at, reason, note) VALUES (?, ?, ?, ?)",
@@ -111,16 +141,25 @@ class AwayPeriods(Part):
 
     def all(self) -> list[AwayPeriodRow]:
         """Every away period, oldest first."""
-        return [AwayPeriodRow(i, s, e, AwayReason(r), n) for i, s, e, r, n in self._conn.execute(
-            "SELECT id, started_at, ended_at, reason, note FROM away_periods ORDER BY started_at")]
+        return [
+            AwayPeriodRow(i, s, e, AwayReason(r), n)
+            for i, s, e, r, n in self._conn.execute(
+                "SELECT id, started_at, ended_at, reason, note FROM away_periods"
+                " ORDER BY started_at"
+            )
+        ]
 
     def current(self) -> AwayPeriodRow | None:
         """The open away period (no end yet), if any."""
         row = self._conn.execute(
             "SELECT id, started_at, ended_at, reason, note FROM away_periods"
-            " WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1").fetchone()
-        return None if row is None else AwayPeriodRow(row[0], row[1], row[2],
-                                                      AwayReason(row[3]), row[4])
+            " WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+        return (
+            None
+            if row is None
+            else AwayPeriodRow(row[0], row[1], row[2], AwayReason(row[3]), row[4])
+        )
 
     def end(self, away_id: int, ended_at: int) -> None:
         with self._store.transaction() as conn:

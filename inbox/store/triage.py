@@ -12,6 +12,7 @@ The partial index ``interactions_triage (triage_key, created_at, id, status)`` o
 open items holds one *stream* per key, oldest first; :data:`KEYS_SQL` lists the keys with one
 seek each and :meth:`TriageIndex.stream` reads a stream in chunks with keyset paging.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,8 +75,11 @@ class TriageIndex(Part):
 
     def _recorded(self) -> tuple[str | None, Keywords | None]:
         """(stored fingerprint, stored lists)."""
-        meta = dict(self._conn.execute(
-            f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})", _META))
+        meta = dict(
+            self._conn.execute(
+                f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})", _META
+            )
+        )
         if "urgent_words" not in meta or "question_words" not in meta:
             return meta.get("keywords"), None
         raw = (meta["urgent_words"], meta["question_words"])
@@ -91,14 +95,18 @@ class TriageIndex(Part):
     def _record(self, keywords: Keywords) -> None:
         self._conn.executemany(
             "INSERT OR REPLACE INTO triage_meta (name, value) VALUES (?, ?)",
-            [("keywords", keywords.fingerprint),
-             ("urgent_words", json.dumps(list(keywords.urgent), ensure_ascii=False)),
-             ("question_words", json.dumps(list(keywords.question), ensure_ascii=False))])
+            [
+                ("keywords", keywords.fingerprint),
+                ("urgent_words", json.dumps(list(keywords.urgent), ensure_ascii=False)),
+                ("question_words", json.dumps(list(keywords.question), ensure_ascii=False)),
+            ],
+        )
 
     def _reset_open(self) -> None:
         self._conn.execute(
             "UPDATE interactions SET triage_key = NULL WHERE id IN (SELECT i.id FROM"
-            f" interactions i WHERE {OPEN_SQL} AND i.triage_key IS NOT NULL)")
+            f" interactions i WHERE {OPEN_SQL} AND i.triage_key IS NOT NULL)"
+        )
 
     def writing_keywords(self) -> Keywords:
         """The lists new keys are computed with (call inside a write transaction).
@@ -133,8 +141,10 @@ class TriageIndex(Part):
             rows = conn.execute(_MISSING_SQL).fetchall()
             if rows:
                 key = self.writing_keywords().key
-                conn.executemany("UPDATE interactions SET triage_key = ? WHERE id = ?",
-                                 [(key(a, k, p, t), i) for i, a, k, p, t in rows])
+                conn.executemany(
+                    "UPDATE interactions SET triage_key = ? WHERE id = ?",
+                    [(key(a, k, p, t), i) for i, a, k, p, t in rows],
+                )
         return len(rows)
 
     def missing(self) -> bool:
@@ -147,8 +157,16 @@ class TriageIndex(Part):
         """Every distinct key among open items, ascending."""
         return [key for (key,) in self._conn.execute(KEYS_SQL)]
 
-    def stream(self, key: int, lo: int, hi: int, after: tuple[int, int], limit: int, *,
-               status: str | None = None) -> list[tuple[int, int]]:
+    def stream(
+        self,
+        key: int,
+        lo: int,
+        hi: int,
+        after: tuple[int, int],
+        limit: int,
+        *,
+        status: str | None = None,
+    ) -> list[tuple[int, int]]:
         """Up to ``limit`` (id, created_at) of one key's open items in [lo, hi] of
         created_at, after ``after`` = (created_at, id), oldest first."""
         return self.stream_reader(status)(key, lo, hi, after[0], after[1], limit)
@@ -158,13 +176,20 @@ class TriageIndex(Part):
         limit)``, for the merge's inner loop (hundreds of reads per page)."""
         execute = self._conn.execute
         if status:
+
             def read(key, lo, hi, after_t, after_id, limit):
-                return execute(_STREAM_ONE, (key, lo if lo > after_t else after_t, hi, after_t,
-                                             after_id, status, limit)).fetchall()
+                return execute(
+                    _STREAM_ONE,
+                    (key, lo if lo > after_t else after_t, hi, after_t, after_id, status, limit),
+                ).fetchall()
         else:
+
             def read(key, lo, hi, after_t, after_id, limit):
-                return execute(_STREAM_BOTH, (key, lo if lo > after_t else after_t, hi,
-                                              after_t, after_id, limit)).fetchall()
+                return execute(
+                    _STREAM_BOTH,
+                    (key, lo if lo > after_t else after_t, hi, after_t, after_id, limit),
+                ).fetchall()
+
         return read
 
     def keyed_open(self) -> list[tuple[int, int, int]]:
@@ -176,14 +201,15 @@ class TriageIndex(Part):
 
     def unkeyed(self, *, snoozed: bool = True) -> Iterator[ScoringRow]:
         """Open items without a key, and (``snoozed``) every snoozed item."""
-        sql = ("SELECT id, account_id, kind, pinned, text, created_at FROM interactions i"
-               f" WHERE ({OPEN_SQL} AND i.triage_key IS NULL)")
+        sql = (
+            "SELECT id, account_id, kind, pinned, text, created_at FROM interactions i"
+            f" WHERE ({OPEN_SQL} AND i.triage_key IS NULL)"
+        )
         if snoozed:
             sql += " OR i.status = 'snoozed'"
         return self._conn.execute(sql)
 
-    def scoring_rows(self, flt: InboxFilter, *, unkeyed_only: bool = False
-                     ) -> Iterator[ScoringRow]:
+    def scoring_rows(self, flt: InboxFilter, *, unkeyed_only: bool = False) -> Iterator[ScoringRow]:
         """What scoring needs of every item matching ``flt`` (scored in memory: snoozed and
         done items, searches, items without a key)."""
         clause, params = where(flt)
@@ -191,10 +217,13 @@ class TriageIndex(Part):
             clause += " AND i.triage_key IS NULL"
         return self._conn.execute(
             "SELECT i.id, i.account_id, i.kind, i.pinned, i.text, i.created_at"
-            f" FROM interactions i WHERE {clause}", params)
+            f" FROM interactions i WHERE {clause}",
+            params,
+        )
 
-    def backlog_groups(self, account_id: int, *, before: int, late_before: int,
-                       key_span: int) -> Iterator[tuple[int, int, int, int]]:
+    def backlog_groups(
+        self, account_id: int, *, before: int, late_before: int, key_span: int
+    ) -> Iterator[tuple[int, int, int, int]]:
         """Per key of one account's open items created before ``before``: (key, count,
         oldest created_at, how many were created at or before ``late_before``)."""
         return self._conn.execute(
@@ -202,14 +231,16 @@ class TriageIndex(Part):
             f" FROM interactions i WHERE {OPEN_SQL}"
             " AND i.triage_key >= ? AND i.triage_key < ? AND i.created_at < ?"
             " GROUP BY i.triage_key",
-            (late_before, account_id * key_span, (account_id + 1) * key_span, before))
+            (late_before, account_id * key_span, (account_id + 1) * key_span, before),
+        )
 
     def count_before(self, key: int, *, at_or_before: int, before: int) -> int:
         """Open items of one key created at or before ``at_or_before`` and before ``before``."""
         return self._conn.execute(
             f"SELECT count(*) FROM interactions i WHERE {OPEN_SQL}"
             " AND i.triage_key = ? AND i.created_at <= ? AND i.created_at < ?",
-            (key, at_or_before, before)).fetchone()[0]
+            (key, at_or_before, before),
+        ).fetchone()[0]
 
     def unkeyed_brief(self) -> Iterator[tuple[int, str, int]]:
         """(account_id, kind, created_at) of open items without a key and snoozed items."""
@@ -217,4 +248,5 @@ class TriageIndex(Part):
             "SELECT i.account_id, i.kind, i.created_at FROM interactions i"
             f" WHERE {OPEN_SQL} AND i.triage_key IS NULL"
             " UNION ALL SELECT account_id, kind, created_at FROM interactions"
-            " WHERE status = 'snoozed'")
+            " WHERE status = 'snoozed'"
+        )

@@ -6,6 +6,7 @@ and with no command opens the full-screen app. Every command receives the one
 :class:`~._context.Context` (clock, files, store). Heavy imports (textual, httpx,
 sqlite-utils) happen inside the commands that need them, so quick commands start quickly.
 """
+
 from __future__ import annotations
 
 import sys
@@ -36,8 +37,13 @@ COMMANDS = {
 }
 
 
-@click.group(cls=Root, lazy=COMMANDS, package=__name__, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Root,
+    lazy=COMMANDS,
+    package=__name__,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="sfogo", prog_name="sfogo", message="%(prog)s %(version)s")
 @pass_context
 def cli(ctx: Context) -> int | None:
@@ -55,7 +61,7 @@ def _message(exc: SfogoError, ctx: Context) -> str:
     if message.startswith("config: "):  # a value's error: say which file holds it
         from sfogo.inbox.config import default_path
 
-        message = f"{ctx.config_path or default_path()}: {message[len('config: '):]}"
+        message = f"{ctx.config_path or default_path()}: {message[len('config: ') :]}"
     return message
 
 

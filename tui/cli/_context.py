@@ -4,6 +4,7 @@ Each run of the command line makes one :class:`Context` (tests hand in their own
 :class:`~sfogo.inbox.clock.ManualClock`). Commands take ``now`` from ``ctx.clock.now()``
 and give ``ctx.clock`` to what runs for a while (the app, the sync loop).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

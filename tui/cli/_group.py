@@ -5,6 +5,7 @@
 each copy writes into the one :class:`~._context.Context`. A topic module collects its
 commands in a :class:`Topic`; the :class:`Root` command finds each command in its topic.
 """
+
 from __future__ import annotations
 
 import click
@@ -30,19 +31,38 @@ def shared_params() -> list[click.Parameter]:
     """``--db`` and ``--config``: fresh objects for each command that takes them."""
     path = click.Path(dir_okay=True, path_type=str)  # checked when the file is opened
     return [
-        click.Option(["--db"], metavar="PATH", type=path, envvar="SFOGO_DB", show_envvar=True,
-                     expose_value=False, callback=_remember,
-                     help="the data file (default: sfogo.db in the user data folder)"),
-        click.Option(["--config"], metavar="PATH", type=path, envvar="SFOGO_CONFIG",
-                     show_envvar=True, expose_value=False, callback=_remember,
-                     help="the config file (default: config.toml in the user config folder)"),
+        click.Option(
+            ["--db"],
+            metavar="PATH",
+            type=path,
+            envvar="SFOGO_DB",
+            show_envvar=True,
+            expose_value=False,
+            callback=_remember,
+            help="the data file (default: sfogo.db in the user data folder)",
+        ),
+        click.Option(
+            ["--config"],
+            metavar="PATH",
+            type=path,
+            envvar="SFOGO_CONFIG",
+            show_envvar=True,
+            expose_value=False,
+            callback=_remember,
+            help="the config file (default: config.toml in the user config folder)",
+        ),
     ]
 
 
 def no_mouse_param() -> click.Option:
     """``--no-mouse``, for the commands that open the full-screen app."""
-    return click.Option(["--no-mouse"], is_flag=True, expose_value=False, callback=_no_mouse,
-                        help="full-screen app: ignore the mouse (chatty over slow links)")
+    return click.Option(
+        ["--no-mouse"],
+        is_flag=True,
+        expose_value=False,
+        callback=_no_mouse,
+        help="full-screen app: ignore the mouse (chatty over slow links)",
+    )
 
 
 class SfogoCommand(click.Command):
@@ -121,7 +141,6 @@ def with_no_mouse(command: click.Command) -> click.Command:
     return command
 
 
-
-def json_flag(help: str = "print JSON"):  # noqa: A002 (click's own parameter name)
+def json_flag(help: str = "print JSON"):
     """``--json``: every command that prints data has it, with stable field names."""
     return click.option("--json", "as_json", is_flag=True, help=help)

@@ -1,4 +1,5 @@
 """Printing for people and for scripts: humanized times, 80-column tables, stable JSON."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,16 +12,33 @@ from sfogo.inbox import when
 from sfogo.inbox.text import excerpt, sanitize
 
 # Rows printed as JSON use these names; they are documented in the README and stable.
-JSON_TIME_FIELDS = ("created_at", "fetched_at", "snoozed_until", "handled_at", "started_at",
-                    "ended_at", "retry_at", "sent_at", "updated_at", "until", "since",
-                    "deadline_at", "window_closes_at", "oldest_at")
+JSON_TIME_FIELDS = (
+    "created_at",
+    "fetched_at",
+    "snoozed_until",
+    "handled_at",
+    "started_at",
+    "ended_at",
+    "retry_at",
+    "sent_at",
+    "updated_at",
+    "until",
+    "since",
+    "deadline_at",
+    "window_closes_at",
+    "oldest_at",
+)
 
 
 def to_json(value: object) -> object:
     """Convert epoch-second fields to ISO 8601 UTC, recursively."""
     if isinstance(value, dict):
-        return {k: (when.iso(v) if k in JSON_TIME_FIELDS and isinstance(v, (int, float))
-                    else to_json(v)) for k, v in value.items()}
+        return {
+            k: (
+                when.iso(v) if k in JSON_TIME_FIELDS and isinstance(v, (int, float)) else to_json(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
     return value
@@ -64,8 +82,9 @@ def width() -> int:
     return min(80, shutil.get_terminal_size((80, 24)).columns)
 
 
-def table(rows: Iterable[Sequence[str]], headers: Sequence[str], *, flex: int = -1,
-          sample: int = 1000) -> None:
+def table(
+    rows: Iterable[Sequence[str]], headers: Sequence[str], *, flex: int = -1, sample: int = 1000
+) -> None:
     """Print columns sized to content; column ``flex`` takes what is left and is cut.
 
     ``rows`` may be a stream (``list --limit 0`` over a big inbox): widths come from the

@@ -5,6 +5,7 @@ every other expected error: one line ``sfogo: …`` on stderr and exit code 1. C
 usage errors (an unknown option, a missing argument) keep its exit code 2. The choice
 types also complete in the shell (``sfogo list --channel ma<TAB>``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -121,8 +122,9 @@ class ItemIds(click.ParamType):
                 continue
             text = part.lstrip("#")
             if not text.isdigit():
-                raise SfogoError(f"bad id {part!r}: ids are whole numbers "
-                                 "('sfogo list' shows them)")
+                raise SfogoError(
+                    f"bad id {part!r}: ids are whole numbers ('sfogo list' shows them)"
+                )
             ids.append(int(text))
         return ids
 
@@ -159,8 +161,9 @@ class Limit(click.ParamType):
         if value is None or isinstance(value, int):
             return value
         if not value.strip().isdigit():
-            raise SfogoError(f"bad {option_name(param)} {value!r}: use a whole number "
-                             f"({self.zero})")
+            raise SfogoError(
+                f"bad {option_name(param)} {value!r}: use a whole number ({self.zero})"
+            )
         return int(value) or None
 
 
@@ -174,8 +177,9 @@ class WholeNumber(click.ParamType):
             return value
         cleaned = value.replace("_", "").replace(",", "").strip()
         if not cleaned.isdigit():
-            raise SfogoError(f"bad {option_name(param)} {value!r}: use a whole number like "
-                             "3600 or 1_000_000")
+            raise SfogoError(
+                f"bad {option_name(param)} {value!r}: use a whole number like 3600 or 1_000_000"
+            )
         return int(cleaned)
 
 
@@ -190,8 +194,9 @@ class Hours(click.ParamType):
         try:
             hours = float(value)
         except ValueError:
-            raise SfogoError(f"bad {option_name(param)} {value!r}: use a number of hours "
-                             "like 6 or 7.5") from None
+            raise SfogoError(
+                f"bad {option_name(param)} {value!r}: use a number of hours like 6 or 7.5"
+            ) from None
         if not 0 < hours <= 24:
             raise SfogoError(f"{option_name(param)} must be more than 0 and at most 24")
         return hours

@@ -1,4 +1,5 @@
 """``sfogo`` with no command: the full-screen app on the data file."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Human output fits 80 columns; ``--json`` prints stable field names (times in ISO 8601 UTC).
 Backlog modules are imported inside the commands so ``sfogo --help`` stays quick.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,27 +35,45 @@ def _local(ts: int) -> str:
 # -- away, back ------------------------------------------------------------------------------
 
 
-@topic.command("away", short_help="record time you cannot work (away, sick, offline)",
-               help="Record an away period; without --until it lasts until 'sfogo back'. "
-               "Items that arrive meanwhile count as backlog.")
-@click.option("--reason", type=click.Choice(AWAY_REASONS), default="away",
-              help="away (default), sick or offline")
-@click.option("--from", "start", type=When(past=True), metavar="WHEN",
-              help="when it began (default now): 2d, monday, 'yesterday 9:00', ISO 8601")
-@click.option("--until", "end", type=When(), metavar="WHEN",
-              help="when it ends (default: open until 'back')")
+@topic.command(
+    "away",
+    short_help="record time you cannot work (away, sick, offline)",
+    help="Record an away period; without --until it lasts until 'sfogo back'. "
+    "Items that arrive meanwhile count as backlog.",
+)
+@click.option(
+    "--reason",
+    type=click.Choice(AWAY_REASONS),
+    default="away",
+    help="away (default), sick or offline",
+)
+@click.option(
+    "--from",
+    "start",
+    type=When(past=True),
+    metavar="WHEN",
+    help="when it began (default now): 2d, monday, 'yesterday 9:00', ISO 8601",
+)
+@click.option(
+    "--until", "end", type=When(), metavar="WHEN", help="when it ends (default: open until 'back')"
+)
 @click.option("--note", metavar="TEXT", help="a note for yourself and the reports")
 @pass_context
-def away(ctx: Context, reason: str, start: int | None, end: int | None,
-         note: str | None) -> int:
+def away(ctx: Context, reason: str, start: int | None, end: int | None, note: str | None) -> int:
     from sfogo.backlog.gaps import record_away
     from sfogo.backlog.triage import span
 
     now = ctx.clock.now()
     if start is not None and start > now:
         raise SfogoError("--from is in the future: an away period starts now or earlier")
-    record_away(ctx.store, reason, start=start, end=end,
-                note=" ".join(note.split()) if note else "", now=now)
+    record_away(
+        ctx.store,
+        reason,
+        start=start,
+        end=end,
+        note=" ".join(note.split()) if note else "",
+        now=now,
+    )
     begin = now if start is None else start
     if end is None:
         print(f"Recorded: {reason} since {_local(begin)}. 'sfogo back' ends it.")
@@ -70,8 +89,10 @@ def back(ctx: Context) -> int:
     from sfogo.backlog.triage import span
 
     _id, started, ended, reason = end_away(ctx.store, now=ctx.clock.now())
-    print(f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
-          "'sfogo backlog' shows what piled up.")
+    print(
+        f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
+        "'sfogo backlog' shows what piled up."
+    )
     return 0
 
 
@@ -88,20 +109,31 @@ def gap_duration(gap, now: int) -> str:
 
 def _gap_json(gap, now: int) -> dict:
     return {
-        "kind": gap.kind, "source": gap.source, "scope": gap.scope,
-        "started_at": gap.started_at, "ended_at": gap.ended_at, "open": gap.is_open,
-        "duration_s": gap.duration(now), "account_id": gap.account_id,
-        "account": gap.account or None, "client_id": gap.client_id,
-        "client": gap.client or None, "runs": gap.runs, "outcomes": dict(gap.kinds),
+        "kind": gap.kind,
+        "source": gap.source,
+        "scope": gap.scope,
+        "started_at": gap.started_at,
+        "ended_at": gap.ended_at,
+        "open": gap.is_open,
+        "duration_s": gap.duration(now),
+        "account_id": gap.account_id,
+        "account": gap.account or None,
+        "client_id": gap.client_id,
+        "client": gap.client or None,
+        "runs": gap.runs,
+        "outcomes": dict(gap.kinds),
         "detail": gap.detail,
     }
 
 
 def _same_outage(gap, first) -> bool:
-    return (gap.source == first.source == "sync" and gap.kind == first.kind
-            and abs(gap.started_at - first.started_at) <= SAME_OUTAGE_S
-            and (gap.ended_at is None) == (first.ended_at is None)
-            and (gap.ended_at is None or abs(gap.ended_at - first.ended_at) <= SAME_OUTAGE_S))
+    return (
+        gap.source == first.source == "sync"
+        and gap.kind == first.kind
+        and abs(gap.started_at - first.started_at) <= SAME_OUTAGE_S
+        and (gap.ended_at is None) == (first.ended_at is None)
+        and (gap.ended_at is None or abs(gap.ended_at - first.ended_at) <= SAME_OUTAGE_S)
+    )
 
 
 def _grouped(gaps: list) -> list[list]:
@@ -131,16 +163,24 @@ def _scope(group: list, accounts: int) -> str:
     return f"{len(group)} of {accounts} accounts ({len(clients)} clients)"
 
 
-@topic.command("gaps", short_help="when sfogo could not see, or you were away",
-               help="Every gap: failed sync runs per account and away periods.")
-@click.option("--since", type=When(past=True), metavar="WHEN",
-              help="only gaps since then: 7d, monday, ISO 8601")
+@topic.command(
+    "gaps",
+    short_help="when sfogo could not see, or you were away",
+    help="Every gap: failed sync runs per account and away periods.",
+)
+@click.option(
+    "--since",
+    type=When(past=True),
+    metavar="WHEN",
+    help="only gaps since then: 7d, monday, ISO 8601",
+)
 @click.option("--until", type=When(past=True), metavar="WHEN", help="only gaps until then")
 @click.option("--client", "client_ref", metavar="C", help="only gaps that touched this client")
 @json_flag("print JSON, one object per gap")
 @pass_context
-def gaps(ctx: Context, since: int | None, until: int | None, client_ref: str | None,
-         as_json: bool) -> int:
+def gaps(
+    ctx: Context, since: int | None, until: int | None, client_ref: str | None, as_json: bool
+) -> int:
     from sfogo.backlog.gaps import find_gaps
 
     store = ctx.store
@@ -151,17 +191,29 @@ def gaps(ctx: Context, since: int | None, until: int | None, client_ref: str | N
         _output.print_json([_gap_json(g, now) for g in found])
         return 0
     if not found:
-        print("No gaps: sfogo could see every account, and you were never away."
-              if since is None else f"No gaps since {_local(since)}.")
+        print(
+            "No gaps: sfogo could see every account, and you were never away."
+            if since is None
+            else f"No gaps since {_local(since)}."
+        )
         return 0
     accounts = len(store.accounts.all(client_id))
-    rows = [(_local(group[0].started_at), gap_duration(group[0], now), group[0].kind,
-             _scope(group, accounts)) for group in _grouped(found)]
+    rows = [
+        (
+            _local(group[0].started_at),
+            gap_duration(group[0], now),
+            group[0].kind,
+            _scope(group, accounts),
+        )
+        for group in _grouped(found)
+    ]
     _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"))
     still = sum(g.is_open for g in found)
-    print(f"{len(found)} gap{'s' * (len(found) != 1)}"
-          + (f", {still} still open" if still else "")
-          + ("; --json lists every account's gap" if len(rows) < len(found) else ""))
+    print(
+        f"{len(found)} gap{'s' * (len(found) != 1)}"
+        + (f", {still} still open" if still else "")
+        + ("; --json lists every account's gap" if len(rows) < len(found) else "")
+    )
     return 0
 
 
@@ -175,13 +227,25 @@ def _counts(counts: dict[str, int]) -> str:
 def _print_backlog(summary: list, gap_list: list, now: int) -> None:
     total = sum(s.count for s in summary)
     still = sum(g.is_open for g in gap_list)
-    print(f"Backlog: {total:,} item{'s' * (total != 1)} left by {len(gap_list)} "
-          f"gap{'s' * (len(gap_list) != 1)}" + (f" ({still} still open)" if still else ""))
+    print(
+        f"Backlog: {total:,} item{'s' * (total != 1)} left by {len(gap_list)} "
+        f"gap{'s' * (len(gap_list) != 1)}" + (f" ({still} still open)" if still else "")
+    )
     print()
-    rows = [(s.client, s.tier, f"{s.count:,}", f"{s.past_target:,}", f"{s.unanswerable:,}",
-             _output.ago(s.oldest_at, ref=now) if s.oldest_at else "-") for s in summary]
-    _output.table(rows, ("CLIENT", "TIER", "ITEMS", "PAST TARGET", "UNANSWERABLE", "OLDEST"),
-                  flex=0)
+    rows = [
+        (
+            s.client,
+            s.tier,
+            f"{s.count:,}",
+            f"{s.past_target:,}",
+            f"{s.unanswerable:,}",
+            _output.ago(s.oldest_at, ref=now) if s.oldest_at else "-",
+        )
+        for s in summary
+    ]
+    _output.table(
+        rows, ("CLIENT", "TIER", "ITEMS", "PAST TARGET", "UNANSWERABLE", "OLDEST"), flex=0
+    )
     width = _output.width()
     for s in summary:
         if not s.count:
@@ -192,8 +256,14 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
         print("  " + excerpt(f"by kind: {_counts(data['by_kind'])}", width - 2))
         print("  " + excerpt(f"by channel: {_counts(data['by_channel'])}", width - 2))
         if s.unanswerable:
-            print("  " + excerpt(f"{s.unanswerable:,} can no longer be answered (the "
-                                 "platform's reply window closed)", width - 2))
+            print(
+                "  "
+                + excerpt(
+                    f"{s.unanswerable:,} can no longer be answered (the "
+                    "platform's reply window closed)",
+                    width - 2,
+                )
+            )
 
 
 @topic.command("backlog", short_help="what the gaps left behind, per client")

@@ -3,6 +3,7 @@
 Secrets never go into the data file: an account names the environment variable that holds
 its token or password, and addresses that carry a user, a password or a query are refused.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,14 @@ def clients(ctx: Context, as_json: bool) -> int:
     for account in store.accounts.all():
         accounts[account.client_id] = accounts.get(account.client_id, 0) + 1
     records = [
-        {"id": c.id, "name": c.name, "tier": c.tier, "target_s": c.effective_target_s,
-         "target_is_default": c.target_s is None, "accounts": accounts.get(c.id, 0)}
+        {
+            "id": c.id,
+            "name": c.name,
+            "tier": c.tier,
+            "target_s": c.effective_target_s,
+            "target_is_default": c.target_s is None,
+            "accounts": accounts.get(c.id, 0),
+        }
         for c in store.clients.all()
     ]
     if as_json:
@@ -53,10 +60,18 @@ def clients(ctx: Context, as_json: bool) -> int:
         print("No clients yet: sfogo client add NAME --tier vip|high|normal|low")
         return 0
     _output.table(
-        [(str(r["id"]), r["name"], r["tier"],
-          _output.duration(r["target_s"]) + (" (tier)" if r["target_is_default"] else ""),
-          str(r["accounts"])) for r in records],
-        ("ID", "CLIENT", "TIER", "REPLY WITHIN", "ACCOUNTS"), flex=1,
+        [
+            (
+                str(r["id"]),
+                r["name"],
+                r["tier"],
+                _output.duration(r["target_s"]) + (" (tier)" if r["target_is_default"] else ""),
+                str(r["accounts"]),
+            )
+            for r in records
+        ],
+        ("ID", "CLIENT", "TIER", "REPLY WITHIN", "ACCOUNTS"),
+        flex=1,
     )
     return 0
 
@@ -68,16 +83,28 @@ def client() -> None:
 
 @client.command("add", short_help="add a client")
 @click.argument("name", metavar="NAME")
-@click.option("--tier", type=OneOf(TIERS, "tier"), default="normal", metavar="TIER",
-              help=f"{', '.join(TIERS)} (default normal)")
-@click.option("--target", type=Duration(), metavar="DURATION",
-              help="reply within this long (default: the tier's, e.g. vip 2h)")
+@click.option(
+    "--tier",
+    type=OneOf(TIERS, "tier"),
+    default="normal",
+    metavar="TIER",
+    help=f"{', '.join(TIERS)} (default normal)",
+)
+@click.option(
+    "--target",
+    type=Duration(),
+    metavar="DURATION",
+    help="reply within this long (default: the tier's, e.g. vip 2h)",
+)
 @pass_context
 def client_add(ctx: Context, name: str, tier: str, target: int | None) -> int:
-    added = ctx.store.clients.add(sanitize(name, single_line=True), tier, target,
-                                  now=ctx.clock.now())
-    print(f"added client {added.name!r} ({added.tier}, replies within "
-          f"{_output.duration(added.effective_target_s)}), id {added.id}")
+    added = ctx.store.clients.add(
+        sanitize(name, single_line=True), tier, target, now=ctx.clock.now()
+    )
+    print(
+        f"added client {added.name!r} ({added.tier}, replies within "
+        f"{_output.duration(added.effective_target_s)}), id {added.id}"
+    )
     return 0
 
 
@@ -101,13 +128,20 @@ def accounts(ctx: Context, as_json: bool) -> int:
     records = []
     for a in store.accounts.all():
         run = runs.get(a.id)
-        records.append({
-            "id": a.id, "client": names.get(a.client_id, ""), "client_id": a.client_id,
-            "channel": a.channel, "handle": a.handle, "display_name": a.display_name,
-            "settings": _public_settings(a.settings),
-            "last_sync": None if run is None else {
-                k: run[k] for k in ("outcome", "started_at", "ended_at", "detail")},
-        })
+        records.append(
+            {
+                "id": a.id,
+                "client": names.get(a.client_id, ""),
+                "client_id": a.client_id,
+                "channel": a.channel,
+                "handle": a.handle,
+                "display_name": a.display_name,
+                "settings": _public_settings(a.settings),
+                "last_sync": None
+                if run is None
+                else {k: run[k] for k in ("outcome", "started_at", "ended_at", "detail")},
+            }
+        )
     if as_json:
         _output.print_json(records)
         return 0
@@ -115,12 +149,25 @@ def accounts(ctx: Context, as_json: bool) -> int:
         print("No accounts yet: sfogo account add CLIENT CHANNEL HANDLE")
         return 0
     ref = ctx.clock.now()
+
+    def last_sync(run: dict | None) -> str:
+        if run is None:
+            return "never synced"
+        return f"{run['outcome']} {_output.ago(run['started_at'], ref=ref)}"
+
     _output.table(
-        [(str(r["id"]), excerpt(r["client"], CLIENT_WIDTH), r["channel"], r["handle"],
-          "never synced" if r["last_sync"] is None else
-          f"{r['last_sync']['outcome']} {_output.ago(r['last_sync']['started_at'], ref=ref)}")
-         for r in records],
-        ("ID", "CLIENT", "CHANNEL", "HANDLE", "LAST SYNC"), flex=3,
+        [
+            (
+                str(r["id"]),
+                excerpt(r["client"], CLIENT_WIDTH),
+                r["channel"],
+                r["handle"],
+                last_sync(r["last_sync"]),
+            )
+            for r in records
+        ],
+        ("ID", "CLIENT", "CHANNEL", "HANDLE", "LAST SYNC"),
+        flex=3,
     )
     return 0
 
@@ -131,15 +178,18 @@ def _check_url(url: str, option: str = "--url", schemes=_WEB_SCHEMES) -> str:
     # The address is never echoed back: a pasted URL may carry a password.
     parts = urlsplit(url)
     if "@" in parts.netloc or parts.username or parts.password:
-        raise SfogoError(f"{option} must not hold a user or password: use --user, and "
-                         "--token-env/--password-env for the name of the variable that holds "
-                         "the secret")
+        raise SfogoError(
+            f"{option} must not hold a user or password: use --user, and "
+            "--token-env/--password-env for the name of the variable that holds "
+            "the secret"
+        )
     if parts.query or parts.fragment:  # a base address never needs one; a token might hide there
         raise SfogoError(f"{option} takes a bare address, without ?query or #fragment")
     if parts.scheme not in schemes or not parts.hostname:
         example = {"--smtp-url": "smtps://mail.example.com"}.get(
-            option, "imaps://mail.example.com" if schemes == _IMAP_SCHEMES
-            else "https://mastodon.social")
+            option,
+            "imaps://mail.example.com" if schemes == _IMAP_SCHEMES else "https://mastodon.social",
+        )
         raise SfogoError(f"bad {option}: give the server's address, like {example}")
     return url.rstrip("/")
 
@@ -148,8 +198,10 @@ def _env_name(value: str, option: str) -> str:
     if not _ENV_NAME.match(value):
         # Only the NAME of a variable is stored, never a secret: a value with lower-case
         # letters, dots or dashes is far more likely a pasted secret than a variable name.
-        raise SfogoError(f"{option} takes the NAME of an environment variable that holds "
-                         "the secret (like SFOGO_MASTODON_TOKEN), not the secret itself")
+        raise SfogoError(
+            f"{option} takes the NAME of an environment variable that holds "
+            "the secret (like SFOGO_MASTODON_TOKEN), not the secret itself"
+        )
     return value
 
 
@@ -188,8 +240,10 @@ def account_settings(channel: str, opts: dict) -> dict:
         if not sep or not key:
             raise SfogoError(f"bad --set {pair!r}: use KEY=VALUE, like page_id=1234")
         if key in SECRET_KEYS or key.endswith(("token", "password", "secret")):
-            raise SfogoError(f"--set {key}=…: secrets never go into the data file; put the "
-                             "NAME of a variable in --token-env or --password-env")
+            raise SfogoError(
+                f"--set {key}=…: secrets never go into the data file; put the "
+                "NAME of a variable in --token-env or --password-env"
+            )
         settings[key] = _setting_value(sanitize(value, single_line=True))
     return settings
 
@@ -199,32 +253,56 @@ def account() -> None:
     """Add an account to a client, or check an account's credentials."""
 
 
-@account.command("add", short_help="add an account to a client",
-                 help=f"Add an account to a client. CHANNEL: {', '.join(CHANNELS)}.")
+@account.command(
+    "add",
+    short_help="add an account to a client",
+    help=f"Add an account to a client. CHANNEL: {', '.join(CHANNELS)}.",
+)
 @click.argument("client_ref", metavar="CLIENT")
 @click.argument("channel", metavar="CHANNEL", type=OneOf(CHANNELS, "channel"))
 @click.argument("handle", metavar="HANDLE")
 @click.option("--name", help="display name")
 @click.option("--url", metavar="BASE_URL", help="the server's address (Mastodon, WordPress …)")
 @click.option("--user", help="the login user, where the platform has one")
-@click.option("--token-env", metavar="VAR",
-              help="the NAME of the environment variable that holds the token")
-@click.option("--password-env", metavar="VAR",
-              help="the NAME of the environment variable that holds the password")
+@click.option(
+    "--token-env", metavar="VAR", help="the NAME of the environment variable that holds the token"
+)
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    help="the NAME of the environment variable that holds the password",
+)
 @click.option("--smtp-url", metavar="URL", help="e-mail: the SMTP server (smtps://host)")
 @click.option("--from", "sender", metavar="ADDRESS", help="e-mail: the From address")
-@click.option("--mailbox", "mailboxes", multiple=True, metavar="NAME",
-              help="e-mail: a mailbox to read (repeat it; default INBOX)")
-@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
-              help="a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
-              "channel_id=… (see the README); never a secret")
+@click.option(
+    "--mailbox",
+    "mailboxes",
+    multiple=True,
+    metavar="NAME",
+    help="e-mail: a mailbox to read (repeat it; default INBOX)",
+)
+@click.option(
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
+    "channel_id=… (see the README); never a secret",
+)
 @pass_context
-def account_add(ctx: Context, client_ref: str, channel: str, handle: str, name: str | None,
-                **opts) -> int:
+def account_add(
+    ctx: Context, client_ref: str, channel: str, handle: str, name: str | None, **opts
+) -> int:
     settings = account_settings(channel, opts)
     store = ctx.store
-    added = store.accounts.add(client_ref, channel, sanitize(handle, single_line=True),
-                               _line(name or ""), settings, now=ctx.clock.now())
+    added = store.accounts.add(
+        client_ref,
+        channel,
+        sanitize(handle, single_line=True),
+        _line(name or ""),
+        settings,
+        now=ctx.clock.now(),
+    )
     owner = store.clients.get(added.client_id)
     print(f"added {added.channel} account {added.handle!r} for {owner.name!r}, id {added.id}")
     if opts["token_env"] and not os.environ.get(opts["token_env"]):

@@ -3,6 +3,7 @@
 Completion itself is click's: the shell calls ``sfogo`` with ``_SFOGO_COMPLETE`` set and
 gets back commands, options and the values of typed options (channels, kinds, statuses …).
 """
+
 from __future__ import annotations
 
 import click

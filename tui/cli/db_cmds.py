@@ -2,6 +2,7 @@
 
 The SQL lives in inbox/maintenance.py; these commands only say what it found.
 """
+
 from __future__ import annotations
 
 import click
@@ -26,8 +27,11 @@ def db() -> None:
 
 
 @db.command("check", short_help="check the data file for damage")
-@click.option("--quick", is_flag=True,
-              help="skip comparing each index with its table (much faster on big files)")
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="skip comparing each index with its table (much faster on big files)",
+)
 @json_flag()
 @pass_context
 def check(ctx: Context, quick: bool, as_json: bool) -> int:
@@ -39,18 +43,29 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
     checks = maintenance.check(store, quick=quick)
     problems = sum(len(c.problems) for c in checks)
     if as_json:
-        _output.print_json({"path": str(store.path), "ok": not problems, "checks": [
-            {"name": c.name, "ok": c.ok, "problems": list(c.problems)} for c in checks]})
+        _output.print_json(
+            {
+                "path": str(store.path),
+                "ok": not problems,
+                "checks": [
+                    {"name": c.name, "ok": c.ok, "problems": list(c.problems)} for c in checks
+                ],
+            }
+        )
         return 1 if problems else 0
     if not problems:
-        print(f"{store.path}: sound ({', '.join(c.name for c in checks)}; "
-              f"{_mb(maintenance.file_size(store))})")
+        print(
+            f"{store.path}: sound ({', '.join(c.name for c in checks)}; "
+            f"{_mb(maintenance.file_size(store))})"
+        )
         return 0
     for c in checks:
         for problem in c.problems:
             print(f"{c.name}: {problem}")
-    raise SfogoError(f"{store.path} is damaged ({problems} problem{'s' * (problems != 1)}): "
-                     "restore a backup, or save what can still be read with 'sfogo export'")
+    raise SfogoError(
+        f"{store.path} is damaged ({problems} problem{'s' * (problems != 1)}): "
+        "restore a backup, or save what can still be read with 'sfogo export'"
+    )
 
 
 @db.command("vacuum", short_help="give free space back to the disk")

@@ -3,6 +3,7 @@
 Without ``--db`` the demo lives in its own file, ``demo.db`` in the user data folder, and is
 rebuilt on every run. It never writes into a file that holds someone's own data.
 """
+
 from __future__ import annotations
 
 import sys
@@ -58,12 +59,14 @@ def _holds_only_demo(path: Path) -> bool:
     if not accounts:
         return not clients and not items
     # Demo accounts carry settings {"demo": true}; a client of its own is the user's data.
-    return (all(a.settings.get("demo") is True for a in accounts)
-            and clients <= {a.client_id for a in accounts})
+    return all(a.settings.get("demo") is True for a in accounts) and clients <= {
+        a.client_id for a in accounts
+    }
 
 
-def build_file(path: Path, *, seed: int, size: int | None, now: int,
-               config_path: str | None = None) -> dict:
+def build_file(
+    path: Path, *, seed: int, size: int | None, now: int, config_path: str | None = None
+) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was."""
     from sfogo.inbox.files import built_beside
@@ -96,27 +99,44 @@ def _prepare_triage(store, config_path: str | None) -> None:
 
 
 @with_no_mouse
-@topic.command("demo", short_help="build a realistic demo inbox and open it",
-               help="Build a deterministic demo inbox relative to now (four clients, two "
-               "weeks, an outage, a blocked account, sick days and their backlog) and open "
-               "it. Without --db it uses its own demo.db, never your inbox.")
-@click.option("--seed", type=WholeNumber(), default="0", metavar="N",
-              help="another seed gives another (equally realistic) inbox; default 0")
-@click.option("--size", type=WholeNumber(), metavar="N",
-              help="how many interactions (default 3,600; 1,000,000 takes ~20 s)")
-@click.option("--no-tui", is_flag=True,
-              help="build it and print a summary instead of opening the app")
-@click.option("--live", is_flag=True,
-              help="also start platform emulators on loopback and watch a real sync fill "
-              "live accounts through the real connectors")
+@topic.command(
+    "demo",
+    short_help="build a realistic demo inbox and open it",
+    help="Build a deterministic demo inbox relative to now (four clients, two "
+    "weeks, an outage, a blocked account, sick days and their backlog) and open "
+    "it. Without --db it uses its own demo.db, never your inbox.",
+)
+@click.option(
+    "--seed",
+    type=WholeNumber(),
+    default="0",
+    metavar="N",
+    help="another seed gives another (equally realistic) inbox; default 0",
+)
+@click.option(
+    "--size",
+    type=WholeNumber(),
+    metavar="N",
+    help="how many interactions (default 3,600; 1,000,000 takes ~20 s)",
+)
+@click.option(
+    "--no-tui", is_flag=True, help="build it and print a summary instead of opening the app"
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="also start platform emulators on loopback and watch a real sync fill "
+    "live accounts through the real connectors",
+)
 @pass_context
 def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) -> int:
     path = demo_path(ctx.db_typed)
     if size is not None and size >= ANNOUNCE_SIZE:
         print(f"Building a demo of {size:,} interactions…", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    summary = build_file(path, seed=seed, size=size, now=ctx.clock.now(),
-                         config_path=ctx.config_path)
+    summary = build_file(
+        path, seed=seed, size=size, now=ctx.clock.now(), config_path=ctx.config_path
+    )
     elapsed = time.perf_counter() - started
     if live:
         from sfogo.inbox.store import Store
@@ -146,24 +166,36 @@ def print_summary(summary: dict, path: Path, elapsed: float) -> None:
     channels = {a["channel"] for a in summary["accounts"]}
     stories = summary["stories"]
     out, blocked, sick = stories["outage"], stories["x_blocked"], stories["sick"]
-    print(f"Built the demo inbox in {elapsed:.1f} s: {counts['interactions']:,} interactions, "
-          f"{len(summary['clients'])} clients,\n{len(summary['accounts'])} accounts on "
-          f"{len(channels)} channels, {counts['sync_runs']:,} sync runs.")
-    print(textwrap.fill("Clients: " + ", ".join(f"{c['name']} ({c['tier']})"
-                                                for c in summary["clients"]), 80))
+    print(
+        f"Built the demo inbox in {elapsed:.1f} s: {counts['interactions']:,} interactions, "
+        f"{len(summary['clients'])} clients,\n{len(summary['accounts'])} accounts on "
+        f"{len(channels)} channels, {counts['sync_runs']:,} sync runs."
+    )
+    print(
+        textwrap.fill(
+            "Clients: " + ", ".join(f"{c['name']} ({c['tier']})" for c in summary["clients"]), 80
+        )
+    )
     print("Stories (your local time):")
-    print(f"  no connection  {_local(out['start'])} – {_local(out['end'])}, "
-          f"{out['hours']} hours, ended {_output.ago(out['end'], ref=now)}")
-    print(f"  X blocked      {blocked['handle']} ({blocked['client']}) since "
-          f"{_local(blocked['start'])}, still blocked")
+    print(
+        f"  no connection  {_local(out['start'])} – {_local(out['end'])}, "
+        f"{out['hours']} hours, ended {_output.ago(out['end'], ref=now)}"
+    )
+    print(
+        f"  X blocked      {blocked['handle']} ({blocked['client']}) since "
+        f"{_local(blocked['start'])}, still blocked"
+    )
     print(f"  sick           {_local(sick['start'])} – {_local(sick['end'])}")
     backlog = out["still_new"] + blocked["still_new"] + sick["still_new"]
-    print(f"  still new      {backlog:,} items that came in then "
-          f"({out['still_new']:,} outage, {blocked['still_new']:,} X, "
-          f"{sick['still_new']:,} sick);")
+    print(
+        f"  still new      {backlog:,} items that came in then "
+        f"({out['still_new']:,} outage, {blocked['still_new']:,} X, "
+        f"{sick['still_new']:,} sick);"
+    )
     print("                 'sfogo backlog' also counts what was waiting when they began")
-    open_dms = sorted(d["window_closes_at"] - now for d in stories["vip_dms"]
-                      if d["window_closes_at"] > now)
+    open_dms = sorted(
+        d["window_closes_at"] - now for d in stories["vip_dms"] if d["window_closes_at"] > now
+    )
     if open_dms:
         left = " and ".join(_output.duration(s) for s in open_dms)
         print(f"  VIP DMs        {len(open_dms)} hotel messages must be answered within {left}")

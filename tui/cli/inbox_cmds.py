@@ -3,6 +3,7 @@
 Every listing prints an 80-column table for people and, with ``--json``, stable field names
 for scripts (documented in the README). Expected errors raise SfogoError: one line, exit 1.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -52,8 +53,9 @@ def _flat(groups: Sequence[Sequence[str]]) -> list[str]:
 # -- list ------------------------------------------------------------------------------------
 
 
-def ordered_rows(ctx: Context, flt: InboxFilter, *, order: str, limit: int | None,
-                 backlog: bool, now: int) -> Iterator[dict]:
+def ordered_rows(
+    ctx: Context, flt: InboxFilter, *, order: str, limit: int | None, backlog: bool, now: int
+) -> Iterator[dict]:
     """The rows ``list`` shows, in the order it shows them: the one place that decides it.
 
     Most urgent first for waiting items (a threshold merge over the triage index, see
@@ -69,51 +71,95 @@ def ordered_rows(ctx: Context, flt: InboxFilter, *, order: str, limit: int | Non
 
 def _list_cells(row: dict, ref: int) -> tuple[str, ...]:
     return (
-        str(row["id"]), _output.ago(row["created_at"], ref=ref),
-        excerpt(row["client"], CLIENT_WIDTH), CHANNEL_SHORT.get(row["channel"], row["channel"]),
-        row["kind"], excerpt(author(row), AUTHOR_WIDTH), row["text"],
+        str(row["id"]),
+        _output.ago(row["created_at"], ref=ref),
+        excerpt(row["client"], CLIENT_WIDTH),
+        CHANNEL_SHORT.get(row["channel"], row["channel"]),
+        row["kind"],
+        excerpt(author(row), AUTHOR_WIDTH),
+        row["text"],
     )
 
 
 def _print_empty(ctx: Context, what: str) -> None:
     if not ctx.store.accounts.all():
-        print("The inbox is empty. Try the demo: sfogo demo; or add a client and an account:"
-              "\n  sfogo client add NAME --tier normal\n  sfogo account add NAME CHANNEL HANDLE")
+        print(
+            "The inbox is empty. Try the demo: sfogo demo; or add a client and an account:"
+            "\n  sfogo client add NAME --tier normal\n  sfogo account add NAME CHANNEL HANDLE"
+        )
     else:
         print(f"Nothing to show ({what}).")
 
 
-@topic.command("list", short_help="the inbox, most urgent first",
-               help="List interactions, most urgent first (new and open by default); "
-               "'sfogo why ID' explains an item's score.")
-@click.option("--status", "statuses", type=Statuses(STATUSES), default="new,open", metavar="S",
-              help=f"{', '.join(STATUSES)} (comma-separated) or all; default new,open")
-@click.option("--client", "clients", multiple=True, metavar="C",
-              help="a client's name or id (repeatable)")
-@click.option("--channel", "channels", type=Names(CHANNELS, "channel"), multiple=True,
-              metavar="CH", help=f"{', '.join(CHANNELS)} (comma-separated, repeatable)")
-@click.option("--kind", "kinds", type=Names(KINDS, "kind"), multiple=True, metavar="K",
-              help=f"{', '.join(KINDS)} (comma-separated, repeatable)")
+@topic.command(
+    "list",
+    short_help="the inbox, most urgent first",
+    help="List interactions, most urgent first (new and open by default); "
+    "'sfogo why ID' explains an item's score.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    type=Statuses(STATUSES),
+    default="new,open",
+    metavar="S",
+    help=f"{', '.join(STATUSES)} (comma-separated) or all; default new,open",
+)
+@click.option(
+    "--client", "clients", multiple=True, metavar="C", help="a client's name or id (repeatable)"
+)
+@click.option(
+    "--channel",
+    "channels",
+    type=Names(CHANNELS, "channel"),
+    multiple=True,
+    metavar="CH",
+    help=f"{', '.join(CHANNELS)} (comma-separated, repeatable)",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    type=Names(KINDS, "kind"),
+    multiple=True,
+    metavar="K",
+    help=f"{', '.join(KINDS)} (comma-separated, repeatable)",
+)
 @click.option("--search", metavar="TEXT", help="words in the text, author name or handle")
-@click.option("--limit", type=Limit(), default=str(DEFAULT_LIMIT), metavar="N",
-              help=f"at most N items (default {DEFAULT_LIMIT}; 0 for all)")
-@click.option("--sort", type=click.Choice(("score", "newest")),
-              help="score: most urgent first (default while only waiting items are listed); "
-              "newest: newest first (default with done or ignored)")
-@click.option("--backlog", is_flag=True,
-              help="only the backlog: what arrived during a gap, or before one unanswered")
+@click.option(
+    "--limit",
+    type=Limit(),
+    default=str(DEFAULT_LIMIT),
+    metavar="N",
+    help=f"at most N items (default {DEFAULT_LIMIT}; 0 for all)",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(("score", "newest")),
+    help="score: most urgent first (default while only waiting items are listed); "
+    "newest: newest first (default with done or ignored)",
+)
+@click.option(
+    "--backlog",
+    is_flag=True,
+    help="only the backlog: what arrived during a gap, or before one unanswered",
+)
 @json_flag()
 @pass_context
-def list_items(ctx: Context, statuses, clients, channels, kinds, search, limit, sort, backlog,
-               as_json) -> int:
+def list_items(
+    ctx: Context, statuses, clients, channels, kinds, search, limit, sort, backlog, as_json
+) -> int:
     from .triage_cmds import backlog_narrowed, list_order
 
     store = ctx.store
     now = ctx.clock.now()
     store.marks.wake_snoozed(now=now)
-    flt = InboxFilter(statuses=statuses, client_ids=[store.clients.get(c).id for c in clients],
-                      channels=_flat(channels), kinds=_flat(kinds),
-                      search=(search or "").strip())
+    flt = InboxFilter(
+        statuses=statuses,
+        client_ids=[store.clients.get(c).id for c in clients],
+        channels=_flat(channels),
+        kinds=_flat(kinds),
+        search=(search or "").strip(),
+    )
     if backlog:
         flt = backlog_narrowed(ctx, flt, now=now)
     order = list_order(sort, flt)
@@ -141,17 +187,30 @@ def _facts(row: dict, ref: int) -> list[tuple[str, str]]:
     facts = [
         ("Client", f"{row['client']} ({row['tier']})"),
         ("Account", f"{row['channel']} {row['account']}"),
-        ("From", "you" if row["outgoing"] else
-         " ".join(p for p in (row["author_name"], row["author_handle"]) if p)),
+        (
+            "From",
+            "you"
+            if row["outgoing"]
+            else " ".join(p for p in (row["author_name"], row["author_handle"]) if p),
+        ),
         ("Arrived", f"{local_time(row['created_at'])} ({_output.ago(row['created_at'], ref=ref)})"),
         ("Tags", ", ".join(row["tags"])),
     ]
     if row["snoozed_until"]:
-        facts.append(("Snoozed", f"until {local_time(row['snoozed_until'])} "
-                                 f"({_output.ago(row['snoozed_until'], ref=ref)})"))
+        facts.append(
+            (
+                "Snoozed",
+                f"until {local_time(row['snoozed_until'])} "
+                f"({_output.ago(row['snoozed_until'], ref=ref)})",
+            )
+        )
     if row["handled_at"]:
-        facts.append(("Handled", f"{local_time(row['handled_at'])} "
-                                 f"({_output.ago(row['handled_at'], ref=ref)})"))
+        facts.append(
+            (
+                "Handled",
+                f"{local_time(row['handled_at'])} ({_output.ago(row['handled_at'], ref=ref)})",
+            )
+        )
     return facts
 
 
@@ -177,14 +236,24 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
         print(f"{'Link':<8} {sanitize(row['url'], single_line=True)}")
     print()
     for paragraph in sanitize(row["text"]).split("\n"):
-        print(textwrap.fill(paragraph, width, initial_indent="  ", subsequent_indent="  ")
-              if paragraph.strip() else "")
+        print(
+            textwrap.fill(paragraph, width, initial_indent="  ", subsequent_indent="  ")
+            if paragraph.strip()
+            else ""
+        )
     if len(thread) > 1:
         print(f"\nThread · {len(thread)} items")
         _output.table(
-            [("▶" if t["id"] == row["id"] else "", str(t["id"]),
-              _output.ago(t["created_at"], ref=ref), excerpt(author(t), AUTHOR_WIDTH),
-              t["text"]) for t in thread],
+            [
+                (
+                    "▶" if t["id"] == row["id"] else "",
+                    str(t["id"]),
+                    _output.ago(t["created_at"], ref=ref),
+                    excerpt(author(t), AUTHOR_WIDTH),
+                    t["text"],
+                )
+                for t in thread
+            ],
             ("", "ID", "AGE", "AUTHOR", "TEXT"),
         )
     return 0
@@ -206,8 +275,9 @@ def done(ctx: Context, id_groups) -> int:
 
 @topic.command("snooze", short_help="hide items until a time")
 @_IDS
-@click.option("--until", type=When(), metavar="WHEN",
-              help="2h, 3d, 'tomorrow 9:00', monday, ISO 8601")
+@click.option(
+    "--until", type=When(), metavar="WHEN", help="2h, 3d, 'tomorrow 9:00', monday, ISO 8601"
+)
 @pass_context
 def snooze(ctx: Context, id_groups, until: int | None) -> int:
     if until is None:
@@ -245,9 +315,12 @@ def stats(ctx: Context, as_json: bool) -> int:
     if data["by_client"]:
         print()
         _output.table(
-            [(name, *(f"{counts[s]:,}" for s in STATUSES), f"{sum(counts.values()):,}")
-             for name, counts in data["by_client"].items()],
-            ("CLIENT", *(s.upper() for s in STATUSES), "TOTAL"), flex=0,
+            [
+                (name, *(f"{counts[s]:,}" for s in STATUSES), f"{sum(counts.values()):,}")
+                for name, counts in data["by_client"].items()
+            ],
+            ("CLIENT", *(s.upper() for s in STATUSES), "TOTAL"),
+            flex=0,
         )
     for title, counts in (("CHANNEL", data["by_channel"]), ("KIND", data["by_kind"])):
         if counts:

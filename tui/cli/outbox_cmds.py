@@ -3,6 +3,7 @@
 A reply is queued in the data file and sent exactly once, by the next sync or by
 ``sfogo send``; what could not be sent stays in the outbox with its reason.
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,8 +30,10 @@ def reply(ctx: Context, item_id: int, words: tuple[str, ...]) -> int:
 
     reply_id = queue_reply(ctx.store, item_id, " ".join(words), now=ctx.clock.now())
     queued = get_reply(ctx.store, reply_id)
-    print(f"queued reply {reply_id} to item {item_id} ({queued['account']}); it goes out with "
-          "the next sync, or now with 'sfogo send'")
+    print(
+        f"queued reply {reply_id} to item {item_id} ({queued['account']}); it goes out with "
+        "the next sync, or now with 'sfogo send'"
+    )
     return 0
 
 
@@ -53,9 +56,19 @@ def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
         if not r.attempted:
             print(wrapped(f"{r.account}: not sent, {r.detail}"))
             continue
-        counts = ", ".join(f"{n} {w}" for n, w in ((r.sent, "sent"), (r.held, "held"),
-                                                   (r.failed, "failed"), (r.waiting, "waiting"))
-                           if n) or "nothing to send"
+        counts = (
+            ", ".join(
+                f"{n} {w}"
+                for n, w in (
+                    (r.sent, "sent"),
+                    (r.held, "held"),
+                    (r.failed, "failed"),
+                    (r.waiting, "waiting"),
+                )
+                if n
+            )
+            or "nothing to send"
+        )
         print(wrapped(f"{r.account}: {counts}" + (f" · {r.detail}" if r.detail else "")))
     if any(r.held or r.failed for r in results):
         print("see why with 'sfogo outbox'", file=sys.stderr)
@@ -63,16 +76,34 @@ def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
 
 
 def _reply_record(r: dict) -> dict:
-    return {k: r[k] for k in ("id", "item_id", "account", "client", "state", "reason", "text",
-                              "attempts", "created_at", "updated_at", "sent_at", "external_id",
-                              "parent_handle", "parent_text")}
+    return {
+        k: r[k]
+        for k in (
+            "id",
+            "item_id",
+            "account",
+            "client",
+            "state",
+            "reason",
+            "text",
+            "attempts",
+            "created_at",
+            "updated_at",
+            "sent_at",
+            "external_id",
+            "parent_handle",
+            "parent_text",
+        )
+    }
 
 
-@topic.group("outbox", invoke_without_command=True,
-             short_help="replies queued, sent, held or failed, with reasons")
+@topic.group(
+    "outbox",
+    invoke_without_command=True,
+    short_help="replies queued, sent, held or failed, with reasons",
+)
 @json_flag()
-@click.option("--all", "everything", is_flag=True,
-              help="include dropped and older sent replies")
+@click.option("--all", "everything", is_flag=True, help="include dropped and older sent replies")
 @pass_context
 def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
     """Replies queued, sent, held or failed, with reasons; or edit, retry or drop one."""

@@ -4,6 +4,7 @@ Backlog modules are imported inside the commands so ``sfogo --help`` stays quick
 errors (unknown client, bad time, unknown format or language, a file that cannot be
 written) are one line.
 """
+
 from __future__ import annotations
 
 import sys
@@ -65,20 +66,41 @@ def _local(ts: int | None, tz) -> str:
 
 
 @topic.command("plan", short_help="when the backlog will be cleared, and in what order")
-@click.option("--hours-per-day", type=Hours(), metavar="N",
-              help="hours you can work each working day (default: from [work] hours)")
-@click.option("--start", metavar="WHEN",
-              help="when you start catching up (default now): monday 9:00, 2h, ISO 8601")
-@click.option("--all", "everything", is_flag=True,
-              help="plan every open item, not only the backlog")
-@click.option("--limit", type=Limit("0 lists every batch"), default=str(BATCHES_SHOWN),
-              metavar="N", help=f"batches to list (default {BATCHES_SHOWN}, 0: all)")
-@click.option("--mark-unanswerable", is_flag=True,
-              help="mark items whose reply window has closed as ignored")
+@click.option(
+    "--hours-per-day",
+    type=Hours(),
+    metavar="N",
+    help="hours you can work each working day (default: from [work] hours)",
+)
+@click.option(
+    "--start",
+    metavar="WHEN",
+    help="when you start catching up (default now): monday 9:00, 2h, ISO 8601",
+)
+@click.option(
+    "--all", "everything", is_flag=True, help="plan every open item, not only the backlog"
+)
+@click.option(
+    "--limit",
+    type=Limit("0 lists every batch"),
+    default=str(BATCHES_SHOWN),
+    metavar="N",
+    help=f"batches to list (default {BATCHES_SHOWN}, 0: all)",
+)
+@click.option(
+    "--mark-unanswerable", is_flag=True, help="mark items whose reply window has closed as ignored"
+)
 @json_flag("print the whole plan as JSON")
 @pass_context
-def plan(ctx: Context, hours_per_day: float | None, start: str | None, everything: bool,
-         limit: int | None, mark_unanswerable: bool, as_json: bool) -> int:
+def plan(
+    ctx: Context,
+    hours_per_day: float | None,
+    start: str | None,
+    everything: bool,
+    limit: int | None,
+    mark_unanswerable: bool,
+    as_json: bool,
+) -> int:
     from sfogo.backlog.plan import make_plan, to_json
     from sfogo.inbox import when
 
@@ -91,8 +113,14 @@ def plan(ctx: Context, hours_per_day: float | None, start: str | None, everythin
     if now < real_now - 60:
         raise SfogoError("--start is in the past: a plan starts now or later")
     store.marks.wake_snoozed(now=real_now)
-    made = make_plan(store, now=now, work=work, settings=_settings(data, store), config=data,
-                     everything=everything)
+    made = make_plan(
+        store,
+        now=now,
+        work=work,
+        settings=_settings(data, store),
+        config=data,
+        everything=everything,
+    )
     if mark_unanswerable and made.unanswerable:
         ids = [i.id for i in made.unanswerable]
         with store.transaction():
@@ -122,8 +150,10 @@ def _print_json(data: dict) -> None:
         if isinstance(value, list) and value and isinstance(value[0], dict):
             out.write(f"  {json.dumps(key)}: [\n")
             for m, item in enumerate(value):
-                out.write(f"    {json.dumps(item, ensure_ascii=False)}"
-                          f"{',' if m < len(value) - 1 else ''}\n")
+                out.write(
+                    f"    {json.dumps(item, ensure_ascii=False)}"
+                    f"{',' if m < len(value) - 1 else ''}\n"
+                )
             out.write(f"  ]{comma}\n")
         else:
             text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
@@ -137,38 +167,61 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
 
     tz = made.work.tz
     what = "Open items" if everything else "Backlog"
-    lines = [f"{what}: {len(made.items)} items, {span(made.effort_s)} of work"
-             + (f" (and {len(made.unanswerable)} that can no longer be answered)"
-                if made.unanswerable else "") + "."]
+    lines = [
+        f"{what}: {len(made.items)} items, {span(made.effort_s)} of work"
+        + (
+            f" (and {len(made.unanswerable)} that can no longer be answered)"
+            if made.unanswerable
+            else ""
+        )
+        + "."
+    ]
     lines.append(f"Working time: {made.work.describe()}, {made.work.day_seconds / 3600:g} h a day.")
     if made.arrivals:
         load = sum(a.load for a in made.arrivals)
-        parts = ", ".join(f"{a.client} {round(100 * a.load)}%" for a in
-                          sorted(made.arrivals, key=lambda a: -a.load))
-        lines.append(f"New interactions need {round(100 * load)}% of it ({parts}); "
-                     f"{max(0, round(100 * made.share))}% is left for the backlog.")
+        parts = ", ".join(
+            f"{a.client} {round(100 * a.load)}%"
+            for a in sorted(made.arrivals, key=lambda a: -a.load)
+        )
+        lines.append(
+            f"New interactions need {round(100 * load)}% of it ({parts}); "
+            f"{max(0, round(100 * made.share))}% is left for the backlog."
+        )
     if made.status == "eta":
         working = made.work.seconds_between(made.now, made.finish_at)
-        lines.append(f"Cleared by: {_local(made.finish_at, tz)} ({tz.key}), after "
-                     f"{span(working)} of working time.")
+        lines.append(
+            f"Cleared by: {_local(made.finish_at, tz)} ({tz.key}), after "
+            f"{span(working)} of working time."
+        )
     elif made.status == "never":
-        lines.append("Cleared by: never at this pace: new interactions take all the working "
-                     "time. Try --hours-per-day, or lower the [effort] minutes.")
+        lines.append(
+            "Cleared by: never at this pace: new interactions take all the working "
+            "time. Try --hours-per-day, or lower the [effort] minutes."
+        )
     elif made.status == "beyond":
         lines.append("Cleared by: not within ten years at this pace.")
     targets = sum(i.misses_target for i in made.items)
     windows = sum(i.misses_window for i in made.items)
-    lines.append(f"Will miss: {targets} response target{'s' * (targets != 1)} and "
-                 f"{windows} reply window{'s' * (windows != 1)}.")
-    closing = [i for i in made.items if i.misses_window][:IDS_SHOWN // 2]
+    lines.append(
+        f"Will miss: {targets} response target{'s' * (targets != 1)} and "
+        f"{windows} reply window{'s' * (windows != 1)}."
+    )
+    closing = [i for i in made.items if i.misses_window][: IDS_SHOWN // 2]
     if closing:
-        lines.append("Reply windows lost at this pace: " + ", ".join(
-            f"#{i.id} ({i.client}, {i.channel}, closes {_local(i.window_closes_at, tz)[4:]})"
-            for i in closing) + (" …" if windows > len(closing) else "") + ".")
+        lines.append(
+            "Reply windows lost at this pace: "
+            + ", ".join(
+                f"#{i.id} ({i.client}, {i.channel}, closes {_local(i.window_closes_at, tz)[4:]})"
+                for i in closing
+            )
+            + (" …" if windows > len(closing) else "")
+            + "."
+        )
     effort = ", ".join(
-        f"{k} {e.seconds / 60:.1f} min" + (f" (learned from {e.samples})"
-                                           if e.source == "learned" else "")
-        for k, e in made.effort.items())
+        f"{k} {e.seconds / 60:.1f} min"
+        + (f" (learned from {e.samples})" if e.source == "learned" else "")
+        for k, e in made.effort.items()
+    )
     lines.append(f"Minutes per item: {effort}.")
     return lines
 
@@ -181,17 +234,30 @@ def _print_batches(made, limit: int | None) -> None:
 
     shown = made.batches[:limit]
     print()
-    print(f"Order of work ({len(shown)} of {len(made.batches)} batches, "
-          "one client and channel each):")
+    print(
+        f"Order of work ({len(shown)} of {len(made.batches)} batches, one client and channel each):"
+    )
     rows = []
     for b in shown:
         late = sum(i.misses_target or i.misses_window for i in b.items)
         ids = " ".join(str(i.id) for i in b.items)
-        start = ("-" if b.start_at is None
-                 else datetime.fromtimestamp(b.start_at, made.work.tz).strftime("%a %d %H:%M"))
-        rows.append((str(b.number), start, excerpt(b.client, 16),
-                     CHANNEL_SHORT.get(b.channel, b.channel), str(len(b.items)),
-                     f"{b.effort_s / 60:.0f}", str(late), ids))
+        start = (
+            "-"
+            if b.start_at is None
+            else datetime.fromtimestamp(b.start_at, made.work.tz).strftime("%a %d %H:%M")
+        )
+        rows.append(
+            (
+                str(b.number),
+                start,
+                excerpt(b.client, 16),
+                CHANNEL_SHORT.get(b.channel, b.channel),
+                str(len(b.items)),
+                f"{b.effort_s / 60:.0f}",
+                str(late),
+                ids,
+            )
+        )
     _output.table(rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"))
 
 
@@ -209,8 +275,7 @@ def _print_plan(made, *, everything: bool, marked: bool, limit: int | None) -> N
         ids = " ".join(str(i.id) for i in made.unanswerable[:IDS_SHOWN])
         more = " …" if len(made.unanswerable) > IDS_SHOWN else ""
         verb = "Marked ignored" if marked else "Mark unanswerable"
-        print(textwrap.fill(
-            f"{verb} (the platform's reply window has closed): {ids}{more}", width))
+        print(textwrap.fill(f"{verb} (the platform's reply window has closed): {ids}{more}", width))
         if not marked:
             print("'sfogo plan --mark-unanswerable' marks them ignored, tagged unanswerable.")
 
@@ -244,8 +309,9 @@ def _eta(store, client_id: int, now: int, work, settings, data) -> dict:
     return {"status": status, "at": at}
 
 
-def _write_report(ctx: Context, out, client, fmt: str, lang: str, period: tuple[int, int],
-                  now: int, data: dict) -> None:
+def _write_report(
+    ctx: Context, out, client, fmt: str, lang: str, period: tuple[int, int], now: int, data: dict
+) -> None:
     from sfogo.backlog import report
 
     store = ctx.store
@@ -253,11 +319,21 @@ def _write_report(ctx: Context, out, client, fmt: str, lang: str, period: tuple[
     settings = _settings(data, store)
     since, until = period
     if fmt == "csv":
-        report.write_csv(store, client.id, out, since=since, until=until, now=now,
-                         work=work, settings=settings, lang=lang)
+        report.write_csv(
+            store,
+            client.id,
+            out,
+            since=since,
+            until=until,
+            now=now,
+            work=work,
+            settings=settings,
+            lang=lang,
+        )
         return
-    built = report.build_report(store, client.id, since=since, until=until, now=now,
-                                work=work, settings=settings)
+    built = report.build_report(
+        store, client.id, since=since, until=until, now=now, work=work, settings=settings
+    )
     if built.backlog_open:
         built.eta = _eta(store, built.client.id, now, work, settings, data)
     if fmt == "md":
@@ -272,18 +348,40 @@ def _write_report(ctx: Context, out, client, fmt: str, lang: str, period: tuple[
 
 @topic.command("report", short_help="a client's report: incidents, volumes, response times")
 @click.argument("client_ref", metavar="CLIENT")
-@click.option("--since", metavar="WHEN",
-              help="start of the period: 7d, monday, 2026-11-01, ISO 8601")
+@click.option(
+    "--since", metavar="WHEN", help="start of the period: 7d, monday, 2026-11-01, ISO 8601"
+)
 @click.option("--until", metavar="WHEN", help="end of the period (default now)")
-@click.option("--format", "fmt", type=OneOf(FORMATS, "format", case_sensitive=False),
-              default="md", help="md (default), html or csv")
-@click.option("-o", "--output", type=click.Path(path_type=str), metavar="FILE",
-              help="write to FILE instead of stdout")
-@click.option("--lang", type=OneOf(LANGS, "language", case_sensitive=False), default="en",
-              help="en (default) or it")
+@click.option(
+    "--format",
+    "fmt",
+    type=OneOf(FORMATS, "format", case_sensitive=False),
+    default="md",
+    help="md (default), html or csv",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=str),
+    metavar="FILE",
+    help="write to FILE instead of stdout",
+)
+@click.option(
+    "--lang",
+    type=OneOf(LANGS, "language", case_sensitive=False),
+    default="en",
+    help="en (default) or it",
+)
 @pass_context
-def report(ctx: Context, client_ref: str, since: str | None, until: str | None, fmt: str,
-           output: str | None, lang: str) -> int:
+def report(
+    ctx: Context,
+    client_ref: str,
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    output: str | None,
+    lang: str,
+) -> int:
     """A client's report for a period: incidents, volumes, response times, backlog. CLIENT is
     the client's name (or a part that names only one) or id."""
     from sfogo.backlog.report import resolve_period

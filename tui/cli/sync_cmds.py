@@ -2,6 +2,7 @@
 
 The sync loop runs on the context's clock, so a test (or ``SFOGO_NOW``) sets its time.
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,8 +19,13 @@ from ._group import Topic, json_flag, pass_context
 from ._types import Duration
 
 OUTCOME_WORDS = {
-    "ok": "ok", "offline": "offline", "down": "down", "rate_limited": "rate limited",
-    "auth": "auth failed", "blocked": "blocked", "broken": "broken",
+    "ok": "ok",
+    "offline": "offline",
+    "down": "down",
+    "rate_limited": "rate limited",
+    "auth": "auth failed",
+    "blocked": "blocked",
+    "broken": "broken",
 }
 
 topic = Topic("sync")
@@ -29,8 +35,12 @@ def wrapped(text: str) -> str:
     """One message, wrapped (not cut) to the terminal; continuation lines indented."""
     import textwrap
 
-    return textwrap.fill(sanitize(text, single_line=True), _output.width(),
-                         subsequent_indent="    ", break_on_hyphens=False)
+    return textwrap.fill(
+        sanitize(text, single_line=True),
+        _output.width(),
+        subsequent_indent="    ",
+        break_on_hyphens=False,
+    )
 
 
 def _ago(ts: int | None, ref: int) -> str:
@@ -79,8 +89,9 @@ def _result_line(r) -> str:
         parts.append(f"next try at {_clock(r.retry_at)}")
     if r.lost:
         parts.append(f"LOST: {r.lost}")
-    sent = ", ".join(f"{n} {w}" for n, w in ((r.sent, "sent"), (r.held, "held"),
-                                             (r.failed, "failed")) if n)
+    sent = ", ".join(
+        f"{n} {w}" for n, w in ((r.sent, "sent"), (r.held, "held"), (r.failed, "failed")) if n
+    )
     if sent:
         parts.append(f"replies: {sent}")
     return " · ".join(p for p in parts if p)
@@ -96,25 +107,42 @@ def _nothing_to_sync(ctx: Context) -> str:
 
 
 @topic.command("sync", short_help="pull new items from every account (once, or --watch)")
-@click.option("--watch/--once", default=False,
-              help="keep syncing, each account when due (Ctrl-C stops); or one pass over the "
-              "accounts (default)")
+@click.option(
+    "--watch/--once",
+    default=False,
+    help="keep syncing, each account when due (Ctrl-C stops); or one pass over the "
+    "accounts (default)",
+)
 @click.option("--account", "account_ref", metavar="HANDLE", help="only this account")
-@click.option("--interval", type=Duration(), metavar="DURATION",
-              help="--watch: time between syncs (2m)")
-@click.option("--concurrency", type=click.IntRange(min=1), default=6, metavar="N",
-              help="accounts synced at the same time (6)")
+@click.option(
+    "--interval", type=Duration(), metavar="DURATION", help="--watch: time between syncs (2m)"
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=6,
+    metavar="N",
+    help="accounts synced at the same time (6)",
+)
 @json_flag("print each account's result as JSON")
 @pass_context
-def sync(ctx: Context, watch: bool, account_ref: str | None, interval: int | None,
-         concurrency: int, as_json: bool) -> int:
+def sync(
+    ctx: Context,
+    watch: bool,
+    account_ref: str | None,
+    interval: int | None,
+    concurrency: int,
+    as_json: bool,
+) -> int:
     import asyncio
 
     if watch:
         return _watch(ctx, account_ref, _interval(interval), concurrency)
-    loop = syncer(ctx, concurrency=concurrency,
-                  on_result=None if as_json else lambda r: print(wrapped(_result_line(r)),
-                                                                 flush=True))
+    loop = syncer(
+        ctx,
+        concurrency=concurrency,
+        on_result=None if as_json else lambda r: print(wrapped(_result_line(r)), flush=True),
+    )
     accounts = loop.accounts(account_ref)
     if not accounts:
         print(_nothing_to_sync(ctx))
@@ -124,9 +152,12 @@ def sync(ctx: Context, watch: bool, account_ref: str | None, interval: int | Non
         _output.print_json([r.as_dict() for r in results])
     failed = [r for r in results if r.attempted and r.outcome != "ok"]
     if failed and not as_json:
-        print(f"sfogo: {len(failed)} of {len(results)} account"
-              f"{'' if len(results) == 1 else 's'} failed; each failure is recorded as a gap "
-              "('sfogo health', 'sfogo gaps')", file=sys.stderr)
+        print(
+            f"sfogo: {len(failed)} of {len(results)} account"
+            f"{'' if len(results) == 1 else 's'} failed; each failure is recorded as a gap "
+            "('sfogo health', 'sfogo gaps')",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 
@@ -141,15 +172,20 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
     tty = sys.stdout.isatty()
     drawn = 0
     every = f"{interval // 60} min" if interval % 60 == 0 else f"{interval} s"
-    print(f"sfogo sync: {len(accounts)} account{'' if len(accounts) == 1 else 's'}, every "
-          f"{every}; Ctrl-C stops", flush=True)
+    print(
+        f"sfogo sync: {len(accounts)} account{'' if len(accounts) == 1 else 's'}, every "
+        f"{every}; Ctrl-C stops",
+        flush=True,
+    )
 
     def show(results, states) -> None:
         nonlocal drawn
         ref = ctx.clock.now()
         # Cut, not wrapped: the redraw moves up exactly one row per account.
-        lines = [excerpt(sanitize(health_line(h, ref), single_line=True), _output.width() - 1)
-                 for h in states]
+        lines = [
+            excerpt(sanitize(health_line(h, ref), single_line=True), _output.width() - 1)
+            for h in states
+        ]
         if tty:
             if drawn:
                 sys.stdout.write(f"\x1b[{drawn}F\x1b[J")
@@ -187,14 +223,17 @@ def health_line(h, ref: int) -> str:
 
 
 def _iso_fields(record: dict) -> dict:
-    return {k: (when.iso(v) if (k.endswith("_at") or k == "gap_since") and isinstance(v, int)
-                else v) for k, v in record.items()}
+    return {
+        k: (when.iso(v) if (k.endswith("_at") or k == "gap_since") and isinstance(v, int) else v)
+        for k, v in record.items()
+    }
 
 
 @topic.command("health", short_help="each account's sync state: last result, gap, next try")
 @json_flag()
-@click.option("--interval", type=Duration(), metavar="DURATION",
-              help="the sync interval to plan with (2m)")
+@click.option(
+    "--interval", type=Duration(), metavar="DURATION", help="the sync interval to plan with (2m)"
+)
 @pass_context
 def health(ctx: Context, as_json: bool, interval: int | None) -> int:
     from sfogo.inbox.health import account_health
@@ -209,12 +248,22 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
         return 0
     rows = []
     for h in states:
-        last = ("never" if h.last_outcome is None else
-                f"{OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)}, "
-                f"{_ago(h.last_ended_at, ref)}")
+        last = (
+            "never"
+            if h.last_outcome is None
+            else f"{OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)}, "
+            f"{_ago(h.last_ended_at, ref)}"
+        )
         gap = "" if h.gap_since is None else _ago(h.gap_since, ref)
-        rows.append((_short(h), last, str(h.last_items) if h.last_outcome == "ok" else "",
-                     gap, _next(h.next_attempt_at, ref)))
+        rows.append(
+            (
+                _short(h),
+                last,
+                str(h.last_items) if h.last_outcome == "ok" else "",
+                gap,
+                _next(h.next_attempt_at, ref),
+            )
+        )
     _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0)
     for h in states:
         if h.last_outcome not in (None, "ok") and h.last_detail:
@@ -249,6 +298,7 @@ def check_account(ctx: Context, handle: str) -> str:
         line = asyncio.run(check())
     except ChannelError as exc:
         word = OUTCOME_WORDS.get(exc.outcome, exc.outcome)
-        raise SfogoError(redact(f"{account.channel}:{account.handle}: {word}: {exc.detail}",
-                                secrets)) from None
+        raise SfogoError(
+            redact(f"{account.channel}:{account.handle}: {word}: {exc.detail}", secrets)
+        ) from None
     return wrapped(redact(f"{account.channel}:{account.handle}: ok, {line}", secrets))

@@ -2,6 +2,7 @@
 
 The format is documented in the README; an export imports back into an empty file.
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,9 +35,11 @@ def import_(ctx: Context, file: str) -> int:
         print(f"created client {name!r}")
     for name in result.created_accounts:
         print(f"created account {name}")
-    print(f"imported {result.added} new {'item' if result.added == 1 else 'items'}, "
-          f"{result.existing} already there"
-          + (f", {result.bad} bad lines skipped" if result.bad else ""))
+    print(
+        f"imported {result.added} new {'item' if result.added == 1 else 'items'}, "
+        f"{result.existing} already there"
+        + (f", {result.bad} bad lines skipped" if result.bad else "")
+    )
     for number, reason in result.errors[:BAD_LINES_SHOWN]:
         print(f"sfogo: line {number}: {reason}", file=sys.stderr)
     if result.bad > BAD_LINES_SHOWN:
@@ -45,10 +48,20 @@ def import_(ctx: Context, file: str) -> int:
 
 
 @topic.command("export", short_help="write every interaction as JSON Lines or CSV")
-@click.option("--format", "fmt", type=OneOf(("jsonl", "csv"), "format"), metavar="FORMAT",
-              help="jsonl (default) or csv")
-@click.option("-o", "--output", type=click.Path(allow_dash=True, path_type=str),
-              metavar="FILE", help="write to FILE (default: standard output)")
+@click.option(
+    "--format",
+    "fmt",
+    type=OneOf(("jsonl", "csv"), "format"),
+    metavar="FORMAT",
+    help="jsonl (default) or csv",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(allow_dash=True, path_type=str),
+    metavar="FILE",
+    help="write to FILE (default: standard output)",
+)
 @pass_context
 def export(ctx: Context, fmt: str | None, output: str | None) -> int:
     from sfogo.inbox.files import atomic_write

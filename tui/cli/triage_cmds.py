@@ -3,6 +3,7 @@
 Human output fits 80 columns; ``--json`` prints stable field names (times in ISO 8601 UTC).
 Backlog modules are imported inside the commands so ``sfogo --help`` stays quick.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -33,26 +34,37 @@ def settings_for(ctx: Context):
 
 
 def _terms_json(breakdown) -> list[dict]:
-    return [{"name": t.name, "factor": t.factor, "coefficient": t.coefficient,
-             "contribution": t.contribution, "note": t.note} for t in breakdown.terms]
+    return [
+        {
+            "name": t.name,
+            "factor": t.factor,
+            "coefficient": t.coefficient,
+            "contribution": t.contribution,
+            "note": t.note,
+        }
+        for t in breakdown.terms
+    ]
 
 
 def _rounded(values: list[float], total: float, places: int = 2) -> list[float]:
     """Round ``values`` so that they add up to ``total`` rounded (largest remainder)."""
-    scale = 10 ** places
+    scale = 10**places
     floors = [int((v * scale) // 1) for v in values]
     missing = round(total * scale) - sum(floors)
-    order = sorted(range(len(values)), key=lambda i: (v := values[i] * scale) - int(v // 1),
-                   reverse=True)
-    for i in order[:max(0, missing)]:
+    order = sorted(
+        range(len(values)), key=lambda i: (v := values[i] * scale) - int(v // 1), reverse=True
+    )
+    for i in order[: max(0, missing)]:
         floors[i] += 1
     return [f / scale for f in floors]
 
 
 def _describe(row: dict, now: int) -> str:
     who = row["author_name"] or row["author_handle"]
-    return (f"{row['client']} · {row['channel']} {row['kind']} from {who}, "
-            f"{_output.ago(row['created_at'], ref=now)}")
+    return (
+        f"{row['client']} · {row['channel']} {row['kind']} from {who}, "
+        f"{_output.ago(row['created_at'], ref=now)}"
+    )
 
 
 def _breakdown_for(store, row: dict, settings, now: int):
@@ -70,20 +82,28 @@ def _print_breakdown(row: dict, breakdown, now: int) -> None:
     print("  " + excerpt(row["text"], width - 2))
     if breakdown.unanswerable:
         closed = breakdown.window_closes_at
-        print(textwrap.fill(f"UNANSWERABLE: {row['channel']} accepts a reply only within "
-                            f"{span(closed - row['created_at'])} of the person's message; "
-                            f"that window closed {_output.ago(closed, ref=now)}.", width))
+        print(
+            textwrap.fill(
+                f"UNANSWERABLE: {row['channel']} accepts a reply only within "
+                f"{span(closed - row['created_at'])} of the person's message; "
+                f"that window closed {_output.ago(closed, ref=now)}.",
+                width,
+            )
+        )
     print()
     shown = _rounded([t.contribution for t in breakdown.terms], breakdown.score)
-    rows = [(t.name, f"{t.factor:.2f}", f"{t.coefficient:g}", f"{c:.2f}", t.note)
-            for t, c in zip(breakdown.terms, shown, strict=True)]
+    rows = [
+        (t.name, f"{t.factor:.2f}", f"{t.coefficient:g}", f"{c:.2f}", t.note)
+        for t, c in zip(breakdown.terms, shown, strict=True)
+    ]
     rows.append(("score", "", "", f"{breakdown.score:.2f}", "the sum of the terms"))
     _output.table(rows, ("TERM", "FACTOR", "COEF", "POINTS", "WHY"))
 
 
 @topic.command("next", short_help="the most urgent item, and why")
-@click.option("--client", "clients", multiple=True, metavar="C",
-              help="only this client (repeatable)")
+@click.option(
+    "--client", "clients", multiple=True, metavar="C", help="only this client (repeatable)"
+)
 @json_flag()
 @pass_context
 def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
@@ -128,12 +148,17 @@ def why(ctx: Context, item_id: int, as_json: bool) -> int:
     settings = settings_for(ctx)
     breakdown = _breakdown_for(store, row, settings, now)
     if as_json:
-        _output.print_json({
-            "id": row["id"], "score": breakdown.score, "unanswerable": breakdown.unanswerable,
-            "deadline_at": deadline_at(row, settings),
-            "window_closes_at": window_closes_at(row, settings),
-            "status": row["status"], "terms": _terms_json(breakdown),
-        })
+        _output.print_json(
+            {
+                "id": row["id"],
+                "score": breakdown.score,
+                "unanswerable": breakdown.unanswerable,
+                "deadline_at": deadline_at(row, settings),
+                "window_closes_at": window_closes_at(row, settings),
+                "status": row["status"],
+                "terms": _terms_json(breakdown),
+            }
+        )
         return 0
     _print_breakdown(row, breakdown, now)
     if row["status"] not in ("new", "open"):

@@ -19,6 +19,7 @@ Speed: a million rows must build in well under a minute, so rows are plain tuple
 in time order from pre-rendered text pools with one ``random.Random``, inserted with
 ``store.items.bulk_load`` in one transaction.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,12 +28,20 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .text import (
-    FILLS, FIRST, FOLLOWUPS, LAST, MAIL_DOMAINS, MASTODON_INSTANCES, OUR_REPLIES, TEMPLATES,
-)
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.store import Store
 from sfogo.inbox.text import sanitize
+
+from .text import (
+    FILLS,
+    FIRST,
+    FOLLOWUPS,
+    LAST,
+    MAIL_DOMAINS,
+    MASTODON_INSTANCES,
+    OUR_REPLIES,
+    TEMPLATES,
+)
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,14 +71,110 @@ CLIENTS = (
 
 # Daily rhythm, by Rome local hour 0..23: quiet at night, peaks late morning and evening.
 DAILY = {
-    "hotel": (0.15, 0.08, 0.05, 0.04, 0.04, 0.06, 0.15, 0.4, 0.75, 1.0, 1.2, 1.35, 1.3, 1.05,
-              0.9, 0.9, 0.95, 1.0, 1.1, 1.25, 1.35, 1.15, 0.75, 0.35),
-    "startup": (0.1, 0.05, 0.03, 0.03, 0.03, 0.05, 0.1, 0.3, 0.8, 1.3, 1.45, 1.4, 1.1, 1.0, 1.3,
-                1.35, 1.3, 1.1, 0.85, 0.7, 0.75, 0.6, 0.35, 0.2),
-    "restaurant": (0.1, 0.05, 0.03, 0.02, 0.02, 0.03, 0.08, 0.2, 0.4, 0.6, 0.9, 1.4, 1.5, 1.1,
-                   0.6, 0.5, 0.7, 1.1, 1.5, 1.7, 1.6, 1.2, 0.7, 0.3),
-    "nonprofit": (0.1, 0.05, 0.03, 0.03, 0.03, 0.05, 0.15, 0.4, 0.8, 1.0, 1.1, 1.2, 1.1, 0.9,
-                  0.9, 1.0, 1.0, 1.0, 1.1, 1.3, 1.4, 1.2, 0.7, 0.3),
+    "hotel": (
+        0.15,
+        0.08,
+        0.05,
+        0.04,
+        0.04,
+        0.06,
+        0.15,
+        0.4,
+        0.75,
+        1.0,
+        1.2,
+        1.35,
+        1.3,
+        1.05,
+        0.9,
+        0.9,
+        0.95,
+        1.0,
+        1.1,
+        1.25,
+        1.35,
+        1.15,
+        0.75,
+        0.35,
+    ),
+    "startup": (
+        0.1,
+        0.05,
+        0.03,
+        0.03,
+        0.03,
+        0.05,
+        0.1,
+        0.3,
+        0.8,
+        1.3,
+        1.45,
+        1.4,
+        1.1,
+        1.0,
+        1.3,
+        1.35,
+        1.3,
+        1.1,
+        0.85,
+        0.7,
+        0.75,
+        0.6,
+        0.35,
+        0.2,
+    ),
+    "restaurant": (
+        0.1,
+        0.05,
+        0.03,
+        0.02,
+        0.02,
+        0.03,
+        0.08,
+        0.2,
+        0.4,
+        0.6,
+        0.9,
+        1.4,
+        1.5,
+        1.1,
+        0.6,
+        0.5,
+        0.7,
+        1.1,
+        1.5,
+        1.7,
+        1.6,
+        1.2,
+        0.7,
+        0.3,
+    ),
+    "nonprofit": (
+        0.1,
+        0.05,
+        0.03,
+        0.03,
+        0.03,
+        0.05,
+        0.15,
+        0.4,
+        0.8,
+        1.0,
+        1.1,
+        1.2,
+        1.1,
+        0.9,
+        0.9,
+        1.0,
+        1.0,
+        1.0,
+        1.1,
+        1.3,
+        1.4,
+        1.2,
+        0.7,
+        0.3,
+    ),
 }
 # Weekly rhythm, Monday..Sunday: the B2B startup is quiet at weekends, the trattoria busy.
 WEEKLY = {
@@ -94,36 +199,137 @@ class AccountSpec:
 
 
 ACCOUNTS = (
-    AccountSpec("hotel_fb", 0, "facebook", "hotelaureliaroma", "Hotel Aurelia Roma",
-                "Hotel Aurelia Roma", 12, (("comment", 50), ("dm", 35), ("review", 15)),
-                (("page_id", "104882317659042"),)),
-    AccountSpec("hotel_ig", 0, "instagram", "@hotelaureliaroma", "Hotel Aurelia Roma",
-                "@hotelaureliaroma", 15, (("comment", 50), ("dm", 35), ("mention", 15))),
-    AccountSpec("hotel_mail", 0, "email", "info@hotelaureliaroma.it", "Hotel Aurelia Roma",
-                "", 8, (("email", 100),), (("imap_host", "imap.hotelaureliaroma.it"),)),
-    AccountSpec("nuvola_x", 1, "x", "@nuvolalabs", "Nuvola Labs", "@nuvolalabs", 12,
-                (("mention", 100),)),
-    AccountSpec("nuvola_masto", 1, "mastodon", "@nuvolalabs@mastodon.social", "Nuvola Labs",
-                "@nuvolalabs", 6, (("mention", 100),),
-                (("instance", "https://mastodon.social"),)),
-    AccountSpec("nuvola_bsky", 1, "bluesky", "nuvolalabs.bsky.social", "Nuvola Labs",
-                "@nuvolalabs.bsky.social", 6, (("mention", 100),)),
-    AccountSpec("nuvola_yt", 1, "youtube", "@NuvolaLabs", "Nuvola Labs", "@NuvolaLabs", 4,
-                (("comment", 100),)),
-    AccountSpec("nuvola_mail", 1, "email", "support@nuvolalabs.io", "Nuvola Labs support", "",
-                5, (("email", 100),), (("imap_host", "imap.nuvolalabs.io"),)),
-    AccountSpec("gino_ig", 2, "instagram", "@trattoriadagino", "Trattoria Da Gino",
-                "@trattoriadagino", 10, (("comment", 55), ("dm", 25), ("mention", 20))),
-    AccountSpec("gino_fb", 2, "facebook", "trattoriadagino", "Trattoria Da Gino",
-                "Trattoria Da Gino", 8, (("comment", 45), ("dm", 20), ("review", 35)),
-                (("page_id", "377120965514208"),)),
-    AccountSpec("tevere_wp", 3, "wordpress", "amicideltevere.org", "Amici del Tevere", "",
-                4, (("comment", 100),), (("site", "https://amicideltevere.org"),)),
-    AccountSpec("tevere_masto", 3, "mastodon", "@amicideltevere@mastodon.uno",
-                "Amici del Tevere", "@amicideltevere", 4, (("mention", 100),),
-                (("instance", "https://mastodon.uno"),)),
-    AccountSpec("tevere_mail", 3, "email", "info@amicideltevere.org", "Amici del Tevere", "",
-                6, (("email", 100),), (("imap_host", "imap.amicideltevere.org"),)),
+    AccountSpec(
+        "hotel_fb",
+        0,
+        "facebook",
+        "hotelaureliaroma",
+        "Hotel Aurelia Roma",
+        "Hotel Aurelia Roma",
+        12,
+        (("comment", 50), ("dm", 35), ("review", 15)),
+        (("page_id", "104882317659042"),),
+    ),
+    AccountSpec(
+        "hotel_ig",
+        0,
+        "instagram",
+        "@hotelaureliaroma",
+        "Hotel Aurelia Roma",
+        "@hotelaureliaroma",
+        15,
+        (("comment", 50), ("dm", 35), ("mention", 15)),
+    ),
+    AccountSpec(
+        "hotel_mail",
+        0,
+        "email",
+        "info@hotelaureliaroma.it",
+        "Hotel Aurelia Roma",
+        "",
+        8,
+        (("email", 100),),
+        (("imap_host", "imap.hotelaureliaroma.it"),),
+    ),
+    AccountSpec(
+        "nuvola_x", 1, "x", "@nuvolalabs", "Nuvola Labs", "@nuvolalabs", 12, (("mention", 100),)
+    ),
+    AccountSpec(
+        "nuvola_masto",
+        1,
+        "mastodon",
+        "@nuvolalabs@mastodon.social",
+        "Nuvola Labs",
+        "@nuvolalabs",
+        6,
+        (("mention", 100),),
+        (("instance", "https://mastodon.social"),),
+    ),
+    AccountSpec(
+        "nuvola_bsky",
+        1,
+        "bluesky",
+        "nuvolalabs.bsky.social",
+        "Nuvola Labs",
+        "@nuvolalabs.bsky.social",
+        6,
+        (("mention", 100),),
+    ),
+    AccountSpec(
+        "nuvola_yt",
+        1,
+        "youtube",
+        "@NuvolaLabs",
+        "Nuvola Labs",
+        "@NuvolaLabs",
+        4,
+        (("comment", 100),),
+    ),
+    AccountSpec(
+        "nuvola_mail",
+        1,
+        "email",
+        "support@nuvolalabs.io",
+        "Nuvola Labs support",
+        "",
+        5,
+        (("email", 100),),
+        (("imap_host", "imap.nuvolalabs.io"),),
+    ),
+    AccountSpec(
+        "gino_ig",
+        2,
+        "instagram",
+        "@trattoriadagino",
+        "Trattoria Da Gino",
+        "@trattoriadagino",
+        10,
+        (("comment", 55), ("dm", 25), ("mention", 20)),
+    ),
+    AccountSpec(
+        "gino_fb",
+        2,
+        "facebook",
+        "trattoriadagino",
+        "Trattoria Da Gino",
+        "Trattoria Da Gino",
+        8,
+        (("comment", 45), ("dm", 20), ("review", 35)),
+        (("page_id", "377120965514208"),),
+    ),
+    AccountSpec(
+        "tevere_wp",
+        3,
+        "wordpress",
+        "amicideltevere.org",
+        "Amici del Tevere",
+        "",
+        4,
+        (("comment", 100),),
+        (("site", "https://amicideltevere.org"),),
+    ),
+    AccountSpec(
+        "tevere_masto",
+        3,
+        "mastodon",
+        "@amicideltevere@mastodon.uno",
+        "Amici del Tevere",
+        "@amicideltevere",
+        4,
+        (("mention", 100),),
+        (("instance", "https://mastodon.uno"),),
+    ),
+    AccountSpec(
+        "tevere_mail",
+        3,
+        "email",
+        "info@amicideltevere.org",
+        "Amici del Tevere",
+        "",
+        6,
+        (("email", 100),),
+        (("imap_host", "imap.amicideltevere.org"),),
+    ),
 )
 BLOCKED_ACCOUNT = "nuvola_x"
 BLIP_ACCOUNT = "gino_ig"  # a 45-minute Instagram outage (HTTP 503) ten days ago
@@ -131,10 +337,21 @@ BLIP_ACCOUNT = "gino_ig"  # a 45-minute Instagram outage (HTTP 503) ten days ago
 # Mean time from "the manager could look" to "handled", by tier (seconds).
 REACTION = {"vip": 20 * 60, "high": 45 * 60, "normal": 90 * 60, "low": 6 * HOUR}
 # Share of handled items that get a visible reply from the account.
-REPLY_SHARE = {"dm": 0.7, "email": 0.7, "mention": 0.35, "comment": 0.4, "reply": 0.3,
-               "review": 0.5}
-FOLLOW_KIND = {"dm": "dm", "email": "email", "mention": "reply", "comment": "reply",
-               "reply": "reply"}
+REPLY_SHARE = {
+    "dm": 0.7,
+    "email": 0.7,
+    "mention": 0.35,
+    "comment": 0.4,
+    "reply": 0.3,
+    "review": 0.5,
+}
+FOLLOW_KIND = {
+    "dm": "dm",
+    "email": "email",
+    "mention": "reply",
+    "comment": "reply",
+    "reply": "reply",
+}
 PRIVATE = frozenset(("dm", "email"))
 
 
@@ -158,12 +375,19 @@ def story_windows(now: int) -> Windows:
     sick_start = int(datetime(day.year, day.month, day.day, 8, tzinfo=ROME).timestamp())
     end_day = day + timedelta(days=2)
     sick_end = int(datetime(end_day.year, end_day.month, end_day.day, 8, tzinfo=ROME).timestamp())
-    return Windows(now=now, start=now - DAYS * DAY, outage_start=outage_end - OUTAGE_HOURS * HOUR,
-                   outage_end=outage_end, block_start=now - BLOCK_DAYS * DAY,
-                   sick_start=sick_start, sick_end=sick_end)
+    return Windows(
+        now=now,
+        start=now - DAYS * DAY,
+        outage_start=outage_end - OUTAGE_HOURS * HOUR,
+        outage_end=outage_end,
+        block_start=now - BLOCK_DAYS * DAY,
+        sick_start=sick_start,
+        sick_end=sick_end,
+    )
 
 
 # --- names, handles and ids in each platform's own format ------------------------------------
+
 
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -212,15 +436,16 @@ def _authors(rng: random.Random, channel: str, lang: str, count: int = 240) -> l
             instance = MASTODON_INSTANCES[rng.randrange(len(MASTODON_INSTANCES))]
             people.append((name, f"@{user}@{instance}", f"https://{instance}/@{user}"))
         elif channel == "bluesky":
-            handle = (f"{f}{la}.bsky.social" if style != 2 else f"{f}{la}.com")
+            handle = f"{f}{la}.bsky.social" if style != 2 else f"{f}{la}.com"
             did = "did:plc:" + "".join(rng.choice(_B32) for _ in range(24))
             people.append((name, handle, did))
         elif channel == "x":
             user = user.replace(".", "_")[:15]
             people.append((name, f"@{user}", user))
         elif channel == "facebook":
-            people.append((name, f"{f}.{la}.{rng.randint(1, 999)}",
-                           str(rng.randint(10**15, 10**16 - 1))))
+            people.append(
+                (name, f"{f}.{la}.{rng.randint(1, 999)}", str(rng.randint(10**15, 10**16 - 1)))
+            )
         elif channel == "instagram":
             people.append((name, f"@{user}", str(rng.randint(10**16, 10**17 - 1))))
         elif channel == "youtube":
@@ -229,14 +454,14 @@ def _authors(rng: random.Random, channel: str, lang: str, count: int = 240) -> l
             people.append((name, f"@{camel}{rng.randint(1, 999) if style == 3 else ''}", ""))
         elif channel == "wordpress":
             domain = MAIL_DOMAINS[rng.randrange(len(MAIL_DOMAINS))]
-            people.append((f"{first} {last[0]}." if style == 1 else name,
-                           f"{f}.{la}@{domain}", domain))
+            people.append(
+                (f"{first} {last[0]}." if style == 1 else name, f"{f}.{la}@{domain}", domain)
+            )
         else:  # email
             domain = MAIL_DOMAINS[rng.randrange(len(MAIL_DOMAINS))]
             people.append((name, f"{f}.{la}@{domain}", domain))
     # Everything from outside goes through the same sanitiser as real ingest.
-    return [(sanitize(n, single_line=True), sanitize(h, single_line=True), e)
-            for n, h, e in people]
+    return [(sanitize(n, single_line=True), sanitize(h, single_line=True), e) for n, h, e in people]
 
 
 def _id_maker(spec: AccountSpec, settings: dict):
@@ -246,33 +471,42 @@ def _id_maker(spec: AccountSpec, settings: dict):
     """
     ch = spec.channel
     if ch == "mastodon":
+
         def make(t, n, author, kind, root, parent, parent_url):
             ext = str(((t * 1000 + (n * 7919) % 1000) << 16) | (n & 0xFFFF))
             return ext, f"{author[2]}/{ext}"
     elif ch == "x":
+
         def make(t, n, author, kind, root, parent, parent_url):
             ext = str(((t * 1000 - 1288834974657 + (n * 7919) % 1000) << 22) | (n & 0x3FFFFF))
             return ext, f"https://x.com/{author[2]}/status/{ext}"
     elif ch == "bluesky":
+
         def make(t, n, author, kind, root, parent, parent_url):
             tid = _tid(((t * 1_000_000 + (n * 7919) % 1_000_000) << 10) | (n & 1023))
-            return (f"at://{author[2]}/app.bsky.feed.post/{tid}",
-                    f"https://bsky.app/profile/{author[1]}/post/{tid}")
+            return (
+                f"at://{author[2]}/app.bsky.feed.post/{tid}",
+                f"https://bsky.app/profile/{author[1]}/post/{tid}",
+            )
     elif ch == "facebook":
         page, page_id = spec.handle, settings["page_id"]
 
         def make(t, n, author, kind, root, parent, parent_url):
             if kind == "dm":
-                return (f"m_{t:x}{n:07x}",
-                        "https://business.facebook.com/latest/inbox/all"
-                        f"?selected_item_id={author[2]}")
+                return (
+                    f"m_{t:x}{n:07x}",
+                    f"https://business.facebook.com/latest/inbox/all?selected_item_id={author[2]}",
+                )
             if kind == "review" or root.startswith(page_id):  # a review, or a reply to one
                 return f"{page_id}_{10**15 + n}", f"https://www.facebook.com/{page}/reviews"
             post = root.partition("_")[0] if root else str(10**15 + (t // 21600) * 7)
             comment = 10**15 + n
-            return (f"{post}_{comment}",
-                    f"https://www.facebook.com/{page}/posts/{post}?comment_id={comment}")
+            return (
+                f"{post}_{comment}",
+                f"https://www.facebook.com/{page}/posts/{post}?comment_id={comment}",
+            )
     elif ch == "instagram":
+
         def make(t, n, author, kind, root, parent, parent_url):
             ext = f"17{t - 1_600_000_000:09d}{n % 10_000_000:07d}"
             if kind == "dm":
@@ -282,28 +516,35 @@ def _id_maker(spec: AccountSpec, settings: dict):
                 return ext, f"https://www.instagram.com/p/{code}/"
             return ext, f"https://www.instagram.com/p/{code}/c/{ext}/"
     elif ch == "youtube":
+
         def make(t, n, author, kind, root, parent, parent_url):
             video = _code(t // (3 * DAY) + 7)
-            if root:  # replies carry their parent's id: "parent.reply"
-                ext = f"{root}.{t:x}{n:05x}"
-            else:
-                ext = f"Ugw{t:08x}{n:06x}4AaABAg"
+            # Replies carry their parent's id: "parent.reply".
+            ext = f"{root}.{t:x}{n:05x}" if root else f"Ugw{t:08x}{n:06x}4AaABAg"
             return ext, f"https://www.youtube.com/watch?v={video}&lc={ext}"
     elif ch == "wordpress":
         site = settings.get("site", f"https://{spec.handle}")
-        slugs = ("pulizia-ponte-sisto", "raccolta-fondi-2026", "volontari-cercasi",
-                 "tevere-pulito-bilancio", "giornata-del-fiume")
+        slugs = (
+            "pulizia-ponte-sisto",
+            "raccolta-fondi-2026",
+            "volontari-cercasi",
+            "tevere-pulito-bilancio",
+            "giornata-del-fiume",
+        )
 
         def make(t, n, author, kind, root, parent, parent_url):
             ext = str(100000 + n)
             return ext, f"{site}/{slugs[t // (3 * DAY) % len(slugs)]}/#comment-{ext}"
     else:  # email: a Message-ID, no web page
+
         def make(t, n, author, kind, root, parent, parent_url):
             return f"<CA{t:x}.{n:06x}@mail.{author[2]}>", ""
+
     return make
 
 
 # --- text pools ------------------------------------------------------------------------------
+
 
 def _render(template: str, lang: str, me: str, rng: random.Random) -> str:
     values = {"me": me}
@@ -314,8 +555,9 @@ def _render(template: str, lang: str, me: str, rng: random.Random) -> str:
     return template.format(**values)
 
 
-def _pool(templates: list[tuple[str, str]], lang: str, me: str, rng: random.Random,
-          variants: int = 6) -> list[tuple[str, str]]:
+def _pool(
+    templates: list[tuple[str, str]], lang: str, me: str, rng: random.Random, variants: int = 6
+) -> list[tuple[str, str]]:
     out = []
     for template, tag in templates:
         seen = set()
@@ -354,6 +596,7 @@ class _Account:
 
 
 # --- the build -------------------------------------------------------------------------------
+
 
 def _require_empty(store: Store) -> None:
     if store.clients.count() or store.accounts.count() or store.items.total():
@@ -402,8 +645,14 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
         # "generated": no server stands behind these accounts, so sync leaves them alone
         # (the live demo's accounts are demo accounts too, but served by emulators).
         settings = {"demo": True, "generated": True, **dict(spec.settings)}
-        acc = store.accounts.add(clients[spec.client].id, spec.channel, spec.handle,
-                                 spec.display_name, settings, now=created)
+        acc = store.accounts.add(
+            clients[spec.client].id,
+            spec.channel,
+            spec.handle,
+            spec.display_name,
+            settings,
+            now=created,
+        )
         key = CLIENTS[spec.client][3]
         texts = TEMPLATES[key]
         # In declaration order: iterating a set of strings would follow PYTHONHASHSEED and
@@ -411,11 +660,14 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
         kinds = dict.fromkeys(k for k, _ in spec.kinds)
         pools = {}
         for kind in kinds:
-            pools[kind] = tuple(_pool(texts[kind].get(lang, []) or texts[kind]["en"], lang,
-                                      spec.me, rng) for lang in LANGS)
+            pools[kind] = tuple(
+                _pool(texts[kind].get(lang, []) or texts[kind]["en"], lang, spec.me, rng)
+                for lang in LANGS
+            )
         follow = tuple(
             _pool(texts.get("reply", {}).get(lang, []) + FOLLOWUPS[lang], lang, spec.me, rng)
-            for lang in LANGS)
+            for lang in LANGS
+        )
         ours = tuple([sanitize(t) for t in OUR_REPLIES[key][lang]] for lang in LANGS)
         table: list[str] = []
         for kind, weight in spec.kinds:
@@ -440,12 +692,25 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
             at = int(datetime(day.year, day.month, day.day, 20, 10, tzinfo=ROME).timestamp())
             lo = -((base - at) // RUN_EVERY)
             blip = (lo, lo + 3)
-        accounts.append(_Account(
-            spec=spec, id=acc.id, tier=CLIENTS[spec.client][1], make=_id_maker(spec, settings),
-            base=base, final_run=now - 40 + 2 * idx, p_it=CLIENTS[spec.client][4],
-            kind_table=tuple(table), pools=pools, follow=follow, ours=ours, authors=authors,
-            me_author=(spec.display_name, spec.handle, me_extra), blip=blip, ring=[],
-        ))
+        accounts.append(
+            _Account(
+                spec=spec,
+                id=acc.id,
+                tier=CLIENTS[spec.client][1],
+                make=_id_maker(spec, settings),
+                base=base,
+                final_run=now - 40 + 2 * idx,
+                p_it=CLIENTS[spec.client][4],
+                kind_table=tuple(table),
+                pools=pools,
+                follow=follow,
+                ours=ours,
+                authors=authors,
+                me_author=(spec.display_name, spec.handle, me_extra),
+                blip=blip,
+                ring=[],
+            )
+        )
     by_key = {a.spec.key: a for a in accounts}
 
     scripted = _scripted(win, by_key)
@@ -458,8 +723,9 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
     for a in accounts:
         key = CLIENTS[a.spec.client][3]
         daily, weekly = DAILY[key], WEEKLY[key]
-        weights.append([daily[lt.hour] * weekly[lt.weekday()] * (0.75 + 0.5 * rng.random())
-                        for lt in local])
+        weights.append(
+            [daily[lt.hour] * weekly[lt.weekday()] * (0.75 + 0.5 * rng.random()) for lt in local]
+        )
     totals = _allocate(n_random, [a.spec.share for a in accounts])
     alloc = [_allocate(totals[i], weights[i]) for i in range(len(accounts))]
     by_cell: dict[tuple[int, int], list] = {}
@@ -484,37 +750,67 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
     for tag, ids in sorted(by_tag.items()):
         store.marks.add_tags(ids, [tag])
     runs = _sync_runs(store, win, accounts, gen.fetched)
-    sick_id = store.away.add(win.sick_start, win.sick_end, "sick",
-                             "flu: in bed, no work for two days")
+    sick_id = store.away.add(
+        win.sick_start, win.sick_end, "sick", "flu: in bed, no work for two days"
+    )
     blip_acc = by_key[BLIP_ACCOUNT]
     blocked = by_key[BLOCKED_ACCOUNT]
     return {
         "size": size,
         "now": now,
-        "clients": [{"id": c.id, "name": c.name, "tier": c.tier,
-                     "target_s": c.effective_target_s} for c in clients],
-        "accounts": [{"id": a.id, "client": clients[a.spec.client].name,
-                      "channel": a.spec.channel, "handle": a.spec.handle} for a in accounts],
-        "counts": {"interactions": gen.count, "outgoing": gen.outgoing, "sync_runs": runs,
-                   "away_periods": 1, "tagged": len(gen.tags)},
+        "clients": [
+            {"id": c.id, "name": c.name, "tier": c.tier, "target_s": c.effective_target_s}
+            for c in clients
+        ],
+        "accounts": [
+            {
+                "id": a.id,
+                "client": clients[a.spec.client].name,
+                "channel": a.spec.channel,
+                "handle": a.spec.handle,
+            }
+            for a in accounts
+        ],
+        "counts": {
+            "interactions": gen.count,
+            "outgoing": gen.outgoing,
+            "sync_runs": runs,
+            "away_periods": 1,
+            "tagged": len(gen.tags),
+        },
         "stories": {
-            "outage": {"start": win.outage_start, "end": win.outage_end,
-                       "hours": OUTAGE_HOURS, "still_new": gen.backlog["outage"]},
-            "x_blocked": {"account_id": blocked.id, "handle": blocked.spec.handle,
-                          "client": clients[blocked.spec.client].name,
-                          "start": win.block_start, "end": None,
-                          "still_new": gen.backlog["blocked"]},
-            "sick": {"start": win.sick_start, "end": win.sick_end, "away_id": sick_id,
-                     "still_new": gen.backlog["sick"]},
-            "instagram_down": {"account_id": blip_acc.id,
-                               "start": blip_acc.base + blip_acc.blip[0] * RUN_EVERY,
-                               "end": blip_acc.base + blip_acc.blip[1] * RUN_EVERY},
+            "outage": {
+                "start": win.outage_start,
+                "end": win.outage_end,
+                "hours": OUTAGE_HOURS,
+                "still_new": gen.backlog["outage"],
+            },
+            "x_blocked": {
+                "account_id": blocked.id,
+                "handle": blocked.spec.handle,
+                "client": clients[blocked.spec.client].name,
+                "start": win.block_start,
+                "end": None,
+                "still_new": gen.backlog["blocked"],
+            },
+            "sick": {
+                "start": win.sick_start,
+                "end": win.sick_end,
+                "away_id": sick_id,
+                "still_new": gen.backlog["sick"],
+            },
+            "instagram_down": {
+                "account_id": blip_acc.id,
+                "start": blip_acc.base + blip_acc.blip[0] * RUN_EVERY,
+                "end": blip_acc.base + blip_acc.blip[1] * RUN_EVERY,
+            },
             "vip_dms": gen.vip_dms,
         },
     }
 
 
 # --- when the manager works ------------------------------------------------------------------
+
 
 def _work_tables(win: Windows, base: int, slots: int) -> tuple[list[int], list[int]]:
     """For each 15-minute slot from ``base``: the first slot at or after it when the manager
@@ -533,8 +829,9 @@ def _work_tables(win: Windows, base: int, slots: int) -> tuple[list[int], list[i
         lt = datetime.fromtimestamp(ts, ROME)
         minute = lt.hour * 60 + lt.minute
         day = lt.weekday()
-        works = ((day < 5 and (510 <= minute < 780 or 840 <= minute < 1170))
-                 or (day == 5 and 600 <= minute < 750))
+        works = (day < 5 and (510 <= minute < 780 or 840 <= minute < 1170)) or (
+            day == 5 and 600 <= minute < 750
+        )
         normal[k] = works
         vip[k] = works or 480 <= minute < 1320
 
@@ -599,12 +896,36 @@ class _Generator:
         for tag in row.get("tags", ()):
             self.tags.append((self.count, tag))
         name, handle, _extra = row["author"]
-        self.rows.append((a.id, ext, row["kind"], name, handle, row["text"], url, "", "", 0, t,
-                          fetched, row["status"], None, None, int(row.get("pinned", False))))
+        self.rows.append(
+            (
+                a.id,
+                ext,
+                row["kind"],
+                name,
+                handle,
+                row["text"],
+                url,
+                "",
+                "",
+                0,
+                t,
+                fetched,
+                row["status"],
+                None,
+                None,
+                int(row.get("pinned", False)),
+            )
+        )
         self.count += 1
         if row.get("vip_dm"):
-            self.vip_dms.append({"channel": a.spec.channel, "external_id": ext,
-                                 "created_at": t, "window_closes_at": t + DM_WINDOW})
+            self.vip_dms.append(
+                {
+                    "channel": a.spec.channel,
+                    "external_id": ext,
+                    "created_at": t,
+                    "window_closes_at": t + DM_WINDOW,
+                }
+            )
 
     def fill(self, a: _Account, cell_start: int, c: int) -> None:
         """``c`` items for account ``a`` in the hour from ``cell_start`` (replies included)."""
@@ -716,15 +1037,37 @@ class _Generator:
                     snooze = now + HOUR * (1 + int(rnd() * 47))
             else:
                 status = "ignored" if rnd() < 0.04 else "done"
-            rows.append((aid, ext, kind, author[0], author[1], text, url, root, parent, 0, t,
-                         fetched, status, snooze, handled, 1 if rnd() < 0.002 else 0))
+            rows.append(
+                (
+                    aid,
+                    ext,
+                    kind,
+                    author[0],
+                    author[1],
+                    text,
+                    url,
+                    root,
+                    parent,
+                    0,
+                    t,
+                    fetched,
+                    status,
+                    snooze,
+                    handled,
+                    1 if rnd() < 0.002 else 0,
+                )
+            )
             if tag and rnd() < 0.35:
                 tags.append((index, tag))
             index += 1
             # Our visible answer takes one of the hour's slots, so the total stays exact.
             # (Not from the blocked X account once it was blocked: it cannot post.)
-            if (status == "done" and i < c and rnd() < REPLY_SHARE[kind]
-                    and not (blocked and handled >= block_start)):
+            if (
+                status == "done"
+                and i < c
+                and rnd() < REPLY_SHARE[kind]
+                and not (blocked and handled >= block_start)
+            ):
                 i += 1
                 n += 1
                 at = handled - int(rnd() * 60)
@@ -736,8 +1079,26 @@ class _Generator:
                 if rkind == "dm":
                     rurl = url  # the same conversation
                 langs = ours[lang]
-                rows.append((aid, rext, rkind, me_name, me_handle, langs[int(rnd() * len(langs))],
-                             rurl, thread, ext, 1, at, at, "done", None, at, 0))
+                rows.append(
+                    (
+                        aid,
+                        rext,
+                        rkind,
+                        me_name,
+                        me_handle,
+                        langs[int(rnd() * len(langs))],
+                        rurl,
+                        thread,
+                        ext,
+                        1,
+                        at,
+                        at,
+                        "done",
+                        None,
+                        at,
+                        0,
+                    )
+                )
                 index += 1
                 self.outgoing += 1
         a.n = n
@@ -747,90 +1108,181 @@ class _Generator:
 
 # --- the stories' own items ------------------------------------------------------------------
 
+
 def _scripted(win: Windows, by_key: dict[str, _Account]) -> list[dict]:
     """Hand-written items, most important first (a tiny ``size`` keeps the first ones)."""
     now, out_s = win.now, win.outage_start
     keys = list(by_key)
 
-    def item(account: str, t: int, kind: str, author: tuple[str, str, str], text: str,
-             status: str = "new", **extra) -> dict:
+    def item(
+        account: str,
+        t: int,
+        kind: str,
+        author: tuple[str, str, str],
+        text: str,
+        status: str = "new",
+        **extra,
+    ) -> dict:
         name, handle, more = author
-        return {"account": keys.index(account), "t": t, "kind": kind,
-                "author": (sanitize(name, single_line=True), sanitize(handle, single_line=True),
-                           more),
-                "text": sanitize(text), "status": status, **extra}
+        return {
+            "account": keys.index(account),
+            "t": t,
+            "kind": kind,
+            "author": (sanitize(name, single_line=True), sanitize(handle, single_line=True), more),
+            "text": sanitize(text),
+            "status": status,
+            **extra,
+        }
 
     rows = [
         # The VIP hotel's private messages: 1 hour and 4 hours left to answer them…
-        item("hotel_ig", now - 23 * HOUR, "dm", ("Emma Walsh", "@emmawalsh", "17841400000000002"),
-             "Hi! Our flight to Fiumicino was moved, we land at 7am tomorrow. Is early check-in "
-             "possible? Urgent please, we're travelling with a baby", vip_dm=True,
-             tags=("booking",)),
-        item("hotel_fb", now - 20 * HOUR, "dm",
-             ("Chiara Bianchi", "chiara.bianchi.21", "2754019385520117"),
-             "Buongiorno! Vorrei prenotare una camera matrimoniale per il weekend del 12 "
-             "dicembre, è ancora disponibile? Ci servirebbe anche il parcheggio. Grazie",
-             vip_dm=True, tags=("booking",)),
+        item(
+            "hotel_ig",
+            now - 23 * HOUR,
+            "dm",
+            ("Emma Walsh", "@emmawalsh", "17841400000000002"),
+            "Hi! Our flight to Fiumicino was moved, we land at 7am tomorrow. Is early check-in "
+            "possible? Urgent please, we're travelling with a baby",
+            vip_dm=True,
+            tags=("booking",),
+        ),
+        item(
+            "hotel_fb",
+            now - 20 * HOUR,
+            "dm",
+            ("Chiara Bianchi", "chiara.bianchi.21", "2754019385520117"),
+            "Buongiorno! Vorrei prenotare una camera matrimoniale per il weekend del 12 "
+            "dicembre, è ancora disponibile? Ci servirebbe anche il parcheggio. Grazie",
+            vip_dm=True,
+            tags=("booking",),
+        ),
         # … and three from the outage that can no longer be answered.
-        item("hotel_fb", out_s + 4 * HOUR + 600, "dm",
-             ("Marco Conti", "marco.conti.7", "3318820041957712"),
-             "Salve, ho prenotato per stasera ma non trovo la conferma via e-mail. Potete "
-             "controllare? Urgente", vip_dm=True, tags=("booking",)),
-        item("hotel_ig", out_s + 17 * HOUR + 1500, "dm",
-             ("Jonas Nielsen", "@jonas.nielsen", "17841400000000003"),
-             "Hello, is there a shuttle from Termini? We arrive tomorrow around noon.",
-             vip_dm=True),
-        item("hotel_fb", out_s + 26 * HOUR + 2400, "dm",
-             ("Sara Greco", "sara.greco.90", "4021957730018844"),
-             "Buonasera, chiedo il rimborso della caparra: abbiamo dovuto annullare per "
-             "malattia. Rispondete per favore", vip_dm=True, tags=("refund",)),
+        item(
+            "hotel_fb",
+            out_s + 4 * HOUR + 600,
+            "dm",
+            ("Marco Conti", "marco.conti.7", "3318820041957712"),
+            "Salve, ho prenotato per stasera ma non trovo la conferma via e-mail. Potete "
+            "controllare? Urgente",
+            vip_dm=True,
+            tags=("booking",),
+        ),
+        item(
+            "hotel_ig",
+            out_s + 17 * HOUR + 1500,
+            "dm",
+            ("Jonas Nielsen", "@jonas.nielsen", "17841400000000003"),
+            "Hello, is there a shuttle from Termini? We arrive tomorrow around noon.",
+            vip_dm=True,
+        ),
+        item(
+            "hotel_fb",
+            out_s + 26 * HOUR + 2400,
+            "dm",
+            ("Sara Greco", "sara.greco.90", "4021957730018844"),
+            "Buonasera, chiedo il rimborso della caparra: abbiamo dovuto annullare per "
+            "malattia. Rispondete per favore",
+            vip_dm=True,
+            tags=("refund",),
+        ),
         # Hostile strings: markup, escape sequences, bidi overrides, a script tag.
-        item("nuvola_masto", now - 7 * 60, "mention",
-             ("[@click=app.quit]click me[/]", "@clicker@mastodon.social",
-              "https://mastodon.social/@clicker"),
-             "@nuvolalabs love the new release! [@click=app.quit]click me[/] or "
-             "[bold red]x[/] — and a lone [/ for good measure"),
-        item("nuvola_mail", now - 2 * HOUR, "email",
-             ("\x1b]0;pwned\x07Mallory", "mallory@evil.example", "evil.example"),
-             "URGENT: refund now \x1b[31mRED\x1b[0m\n\n<script>alert(1)</script>\nThanks",
-             tags=("refund",)),
-        item("gino_ig", now - 5 * HOUR, "comment", ("Eve \u202egnp.exe", "@eve.r", ""),
-             "Buonissimo! \x1b]52;c;ZWNobyBwd25lZA==\x07 copia e incolla"),
-        item("nuvola_yt", now - 9 * HOUR, "comment", ("Trudy [bold]", "@trudy", ""),
-             "\x1b[2JYour screen is clean now \x1b[31m:)\x1b[0m"),
-        item("nuvola_bsky", now - 30 * HOUR, "mention",
-             ("[/]", "slash.bsky.social", "did:plc:hostile7slash7bsky7social"),
-             "[bold red]x[/] @nuvolalabs.bsky.social 🙃 [/"),
-        item("tevere_wp", now - 26 * HOUR, "comment",
-             ("Mario [/] Rossi", "mario.rossi@example.org", "example.org"),
-             "Bella iniziativa \u202edaolnwod\u202c [link] \x1b[2J"),
+        item(
+            "nuvola_masto",
+            now - 7 * 60,
+            "mention",
+            (
+                "[@click=app.quit]click me[/]",
+                "@clicker@mastodon.social",
+                "https://mastodon.social/@clicker",
+            ),
+            "@nuvolalabs love the new release! [@click=app.quit]click me[/] or "
+            "[bold red]x[/] — and a lone [/ for good measure",
+        ),
+        item(
+            "nuvola_mail",
+            now - 2 * HOUR,
+            "email",
+            ("\x1b]0;pwned\x07Mallory", "mallory@evil.example", "evil.example"),
+            "URGENT: refund now \x1b[31mRED\x1b[0m\n\n<script>alert(1)</script>\nThanks",
+            tags=("refund",),
+        ),
+        item(
+            "gino_ig",
+            now - 5 * HOUR,
+            "comment",
+            ("Eve \u202egnp.exe", "@eve.r", ""),
+            "Buonissimo! \x1b]52;c;ZWNobyBwd25lZA==\x07 copia e incolla",
+        ),
+        item(
+            "nuvola_yt",
+            now - 9 * HOUR,
+            "comment",
+            ("Trudy [bold]", "@trudy", ""),
+            "\x1b[2JYour screen is clean now \x1b[31m:)\x1b[0m",
+        ),
+        item(
+            "nuvola_bsky",
+            now - 30 * HOUR,
+            "mention",
+            ("[/]", "slash.bsky.social", "did:plc:hostile7slash7bsky7social"),
+            "[bold red]x[/] @nuvolalabs.bsky.social 🙃 [/",
+        ),
+        item(
+            "tevere_wp",
+            now - 26 * HOUR,
+            "comment",
+            ("Mario [/] Rossi", "mario.rossi@example.org", "example.org"),
+            "Bella iniziativa \u202edaolnwod\u202c [link] \x1b[2J",
+        ),
         # The other stories, one human item each.
-        item("hotel_mail", out_s + 12 * HOUR, "email",
-             ("Hannah Schmidt", "hannah.schmidt@gmx.de", "gmx.de"),
-             "Room 304: air conditioning broken\n\nThe air conditioning in room 304 does not "
-             "work and reception says nobody can come until tomorrow. This is urgent.",
-             tags=("complaint",), pinned=True),
-        item("nuvola_x", now - 3 * DAY + 2 * HOUR, "mention",
-             ("Luca Moretti", "@lucamoretti", "lucamoretti"),
-             "@nuvolalabs urgent: your app has been broken since the update and nobody "
-             "answers. Refund?", tags=("refund",)),
-        item("gino_fb", win.sick_start + 20 * HOUR, "dm",
-             ("Federica Ricci", "federica.ricci.3", "5590127734412098"),
-             "Buonasera, avevo prenotato per 8 persone stasera ma nessuno ha confermato. "
-             "Siete aperti?", tags=("booking",)),
+        item(
+            "hotel_mail",
+            out_s + 12 * HOUR,
+            "email",
+            ("Hannah Schmidt", "hannah.schmidt@gmx.de", "gmx.de"),
+            "Room 304: air conditioning broken\n\nThe air conditioning in room 304 does not "
+            "work and reception says nobody can come until tomorrow. This is urgent.",
+            tags=("complaint",),
+            pinned=True,
+        ),
+        item(
+            "nuvola_x",
+            now - 3 * DAY + 2 * HOUR,
+            "mention",
+            ("Luca Moretti", "@lucamoretti", "lucamoretti"),
+            "@nuvolalabs urgent: your app has been broken since the update and nobody "
+            "answers. Refund?",
+            tags=("refund",),
+        ),
+        item(
+            "gino_fb",
+            win.sick_start + 20 * HOUR,
+            "dm",
+            ("Federica Ricci", "federica.ricci.3", "5590127734412098"),
+            "Buonasera, avevo prenotato per 8 persone stasera ma nessuno ha confermato. "
+            "Siete aperti?",
+            tags=("booking",),
+        ),
     ]
     return rows
 
 
 # --- sync runs -------------------------------------------------------------------------------
 
-_HOSTS = {"mastodon": "mastodon.social", "bluesky": "bsky.social", "facebook": "graph.facebook.com",
-          "instagram": "graph.instagram.com", "x": "api.x.com",
-          "youtube": "youtube.googleapis.com", "wordpress": "amicideltevere.org"}
+_HOSTS = {
+    "mastodon": "mastodon.social",
+    "bluesky": "bsky.social",
+    "facebook": "graph.facebook.com",
+    "instagram": "graph.instagram.com",
+    "x": "api.x.com",
+    "youtube": "youtube.googleapis.com",
+    "wordpress": "amicideltevere.org",
+}
 
 
-def _sync_runs(store: Store, win: Windows, accounts: list[_Account],
-               fetched: list[dict[int, int]]) -> int:
+def _sync_runs(
+    store: Store, win: Windows, accounts: list[_Account], fetched: list[dict[int, int]]
+) -> int:
     """Every account's runs every 15 minutes for two weeks, with the stories' failures."""
     total = 0
     for idx, a in enumerate(accounts):
@@ -846,20 +1298,34 @@ def _sync_runs(store: Store, win: Windows, accounts: list[_Account],
             at = a.base + j * RUN_EVERY
             items = counts.get(at, 0)
             if -OUTAGE_RUNS <= j < 0:
-                detail = (f"no route to host ({host})" if j % 3 else
-                          f"DNS lookup for {host} failed: temporary failure in name resolution")
+                detail = (
+                    f"no route to host ({host})"
+                    if j % 3
+                    else f"DNS lookup for {host} failed: temporary failure in name resolution"
+                )
                 store.runs.add(a.id, at, at + j % 2, "offline", detail)
             elif blocked and at >= win.block_start:
                 store.runs.add(a.id, at, at + 2, "blocked", _BLOCKED_DETAIL, items)
             elif a.blip[0] <= j < a.blip[1]:
-                store.runs.add(a.id, at, at + 30, "down",
-                               "HTTP 503 Service Unavailable from graph.instagram.com")
+                store.runs.add(
+                    a.id,
+                    at,
+                    at + 30,
+                    "down",
+                    "HTTP 503 Service Unavailable from graph.instagram.com",
+                )
             else:
                 store.runs.add(a.id, at, at + 1 + items // 25 + j % 3, "ok", "", items)
             total += 1
         at = a.final_run
-        store.runs.add(a.id, at, at + 2, "blocked" if blocked else "ok",
-                       _BLOCKED_DETAIL if blocked else "", counts.get(at, 0))
+        store.runs.add(
+            a.id,
+            at,
+            at + 2,
+            "blocked" if blocked else "ok",
+            _BLOCKED_DETAIL if blocked else "",
+            counts.get(at, 0),
+        )
         total += 1
     return total
 
@@ -869,5 +1335,7 @@ def _sync_runs(store: Store, win: Windows, accounts: list[_Account],
 # records outcome "blocked" (replies are impossible) but still fetches the mentions, which
 # keep arriving and stay new: they are the startup's backlog, as the backlog issue expects.
 # (A fully suspended account could not read them at all, and they would not be in the inbox.)
-_BLOCKED_DETAIL = ("X error 326: this account is temporarily locked; posting and replies are "
-                   "blocked (mentions can still be read)")
+_BLOCKED_DETAIL = (
+    "X error 326: this account is temporarily locked; posting and replies are "
+    "blocked (mentions can still be read)"
+)

@@ -10,6 +10,7 @@ a real IMAP server (the tests start Dovecot), not an emulator.
 ``python -m sfogo.tui.demo.live serve`` runs Mastodon emulators in their own process for
 the sync benchmark (bench/bench_sync.py) and prints how to reach them as one JSON line.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,11 @@ def emulator_classes() -> list[type[Emulator]]:
         except Exception:  # a channel still being written must not break the demo
             continue
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if (issubclass(cls, Emulator) and cls.__module__ == module.__name__
-                    and cls.live_accounts is not Emulator.live_accounts):
+            if (
+                issubclass(cls, Emulator)
+                and cls.__module__ == module.__name__
+                and cls.live_accounts is not Emulator.live_accounts
+            ):
                 found.append(cls)
     return found
 
@@ -68,8 +72,9 @@ def served_ids(emu: Emulator, owner) -> set[str]:
 class LiveDemo:
     """Emulators, their accounts in ``store``, and a Syncer wired to both, on one clock."""
 
-    def __init__(self, store, *, clock: Clock, out: Callable[[str], None] = print,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, store, *, clock: Clock, out: Callable[[str], None] = print, seed: int = 0
+    ) -> None:
         self.store, self.clock, self.out, self.seed = store, clock, out, seed
         self.emulators: list[Emulator] = []
         self.accounts: list[tuple[object, Emulator, object]] = []  # (account, emulator, owner)
@@ -101,14 +106,21 @@ class LiveDemo:
                 var = f"SFOGO_LIVE_{spec['channel'].upper()}_{len(self.env) + 1}"
                 self.env[var] = spec["secret"]
                 setting = SECRET_SETTINGS.get(spec.get("secret_kind", "token"), "token_env")
-                settings = {**spec.get("settings", {}), "url": spec["url"], setting: var,
-                            "demo": True}
+                settings = {
+                    **spec.get("settings", {}),
+                    "url": spec["url"],
+                    setting: var,
+                    "demo": True,
+                }
                 handle = spec["handle"]
-                if any(a.channel == spec["channel"] and a.handle == handle
-                       for a in self.store.accounts.all()):
+                if any(
+                    a.channel == spec["channel"] and a.handle == handle
+                    for a in self.store.accounts.all()
+                ):
                     handle = f"{handle}-{n}"
-                account = self.store.accounts.add(client.id, spec["channel"], handle,
-                                                  settings=settings, now=self.clock.now())
+                account = self.store.accounts.add(
+                    client.id, spec["channel"], handle, settings=settings, now=self.clock.now()
+                )
                 self.accounts.append((account, emu, spec.get("owner")))
 
     def emulator(self, platform: str) -> Emulator | None:
@@ -120,9 +132,14 @@ class LiveDemo:
     def syncer(self):
         from sfogo.inbox.sync import Syncer
 
-        return Syncer(self.store, clock=self.clock, config={},
-                      config_path=Path(self._tmp.name) / "config.toml", env=self.env,
-                      on_result=self._print_result)
+        return Syncer(
+            self.store,
+            clock=self.clock,
+            config={},
+            config_path=Path(self._tmp.name) / "config.toml",
+            env=self.env,
+            on_result=self._print_result,
+        )
 
     def _print_result(self, r) -> None:
         from sfogo.inbox.text import excerpt
@@ -135,8 +152,10 @@ class LiveDemo:
                 if count:
                     line += f", {count} repl{'y' if count == 1 else 'ies'} {verb}"
         else:
-            line = (f"{r.account}: {r.outcome.replace('_', ' ')}, a gap is recorded\n"
-                    f"    {excerpt(r.detail, 74)}")
+            line = (
+                f"{r.account}: {r.outcome.replace('_', ' ')}, a gap is recorded\n"
+                f"    {excerpt(r.detail, 74)}"
+            )
         self.out("  " + (line if "\n" in line else excerpt(line, 76)))
 
     def sync_round(self):
@@ -154,8 +173,10 @@ class LiveDemo:
 
     def reply_posts(self) -> dict[str, int]:
         """POST requests each emulator received other than logins: the replies it was sent."""
-        return {e.platform: sum(1 for r in e.requests_to(".", "POST") if "Session" not in r.path)
-                for e in self.emulators}
+        return {
+            e.platform: sum(1 for r in e.requests_to(".", "POST") if "Session" not in r.path)
+            for e in self.emulators
+        }
 
     def stop(self) -> None:
         for emu in self.emulators:
@@ -172,8 +193,9 @@ class LiveDemo:
 
 def _fill(text: str, first: str = "", rest: str = "") -> str:
     """``text`` wrapped to 80 columns, never inside a quoted command such as 'sfogo gaps'."""
-    wrapped = textwrap.fill(text.replace("'sfogo ", "'sfogo\0"), 80, initial_indent=first,
-                            subsequent_indent=rest)
+    wrapped = textwrap.fill(
+        text.replace("'sfogo ", "'sfogo\0"), 80, initial_indent=first, subsequent_indent=rest
+    )
     return wrapped.replace("\0", " ")
 
 
@@ -186,13 +208,22 @@ def _joined(names: list[str]) -> str:
 # quota is really spent and resets at midnight Pacific, so sync does not ask again today.
 FAULTS: dict[str, tuple[str, Callable[[Emulator], None]]] = {
     "mastodon": ("Mastodon goes into maintenance", lambda e: e.faults.set("down")),
-    "bluesky": ("Bluesky rate-limits us",
-                lambda e: e.faults.set("rate_limited", reset=e.clock() + 2)),
+    "bluesky": (
+        "Bluesky rate-limits us",
+        lambda e: e.faults.set("rate_limited", reset=e.clock() + 2),
+    ),
     "x": ("X suspends the account (an error inside a 200)", lambda e: e.faults.set("blocked")),
     "youtube": ("YouTube's daily quota runs out", lambda e: e.exhaust_quota()),
 }
-NAMES = {"mastodon": "Mastodon", "bluesky": "Bluesky", "facebook": "Facebook",
-         "instagram": "Instagram", "x": "X", "wordpress": "WordPress", "youtube": "YouTube"}
+NAMES = {
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "x": "X",
+    "wordpress": "WordPress",
+    "youtube": "YouTube",
+}
 
 
 def _queue_window_closed_dm(store, account, now: int) -> int | None:
@@ -203,12 +234,14 @@ def _queue_window_closed_dm(store, account, now: int) -> int | None:
     item_id = store.items.newest_quiet_dm(account.id, before=now - 25 * 3600)
     if item_id is None:
         return None
-    return queue_reply(store, item_id, "Sorry for the slow answer: yes, we still have a table "
-                                       "for Friday.", now=now)
+    return queue_reply(
+        store, item_id, "Sorry for the slow answer: yes, we still have a table for Friday.", now=now
+    )
 
 
-def run_live(store, *, clock: Clock, out: Callable[[str], None] = print, seed: int = 0,
-             pause: float = 0.8) -> dict:
+def run_live(
+    store, *, clock: Clock, out: Callable[[str], None] = print, seed: int = 0, pause: float = 0.8
+) -> dict:
     """Start the emulators, sync, break four of them, sync, queue two replies, recover,
     sync. Returns counts for the caller's summary."""
     # Long: the story is told in order, one numbered step after the other.
@@ -222,11 +255,14 @@ def run_live(store, *, clock: Clock, out: Callable[[str], None] = print, seed: i
             return {"accounts": 0, "items": 0}
         platforms = {e.platform for e in live.emulators}
         channels = sorted({a.channel for a, _, _ in live.accounts})
-        out(_fill(
-            f"Live demo: {len(live.accounts)} accounts of {LIVE_CLIENT} on "
-            f"{len(channels)} channel{'s' * (len(channels) != 1)} ({', '.join(channels)}), "
-            f"served by {len(live.emulators)} "
-            f"emulator{'s' * (len(live.emulators) != 1)} on 127.0.0.1."))
+        out(
+            _fill(
+                f"Live demo: {len(live.accounts)} accounts of {LIVE_CLIENT} on "
+                f"{len(channels)} channel{'s' * (len(channels) != 1)} ({', '.join(channels)}), "
+                f"served by {len(live.emulators)} "
+                f"emulator{'s' * (len(live.emulators) != 1)} on 127.0.0.1."
+            )
+        )
         out("1. First sync, through the real connectors:")
         live.sync_round()
         time.sleep(pause)
@@ -249,8 +285,13 @@ def run_live(store, *, clock: Clock, out: Callable[[str], None] = print, seed: i
             queued.append("one to a Mastodon mention")
         if facebook is not None:
             queued.append("one to a Facebook DM whose 24-hour window has closed")
-        out(_fill("3. More arrive while they are away. " + (
-            f"Replies are queued: {_joined(queued)}." if queued else ""), rest="   "))
+        out(
+            _fill(
+                "3. More arrive while they are away. "
+                + (f"Replies are queued: {_joined(queued)}." if queued else ""),
+                rest="   ",
+            )
+        )
         live.arrive(4)
         replies = []
         if mastodon is not None:
@@ -273,23 +314,34 @@ def run_live(store, *, clock: Clock, out: Callable[[str], None] = print, seed: i
             then.append("holds the Facebook one")
         if "youtube" in faulty:
             then.append("does not ask YouTube before its quota resets")
-        out(_fill(f"4. {_joined(back) + ' are back' if back else 'Later'}: {_joined(then)}:",
-                  rest="   "))
+        out(
+            _fill(
+                f"4. {_joined(back) + ' are back' if back else 'Later'}: {_joined(then)}:",
+                rest="   ",
+            )
+        )
         live.sync_round()
         for reply_id in replies:
             reply = get_reply(store, reply_id)
             if reply["state"] not in ("sent", "queued"):
-                out(_fill(f"{reply['state']}: {reply['account']}: {reply['reason']}",
-                          "  ", "    "))
+                out(_fill(f"{reply['state']}: {reply['account']}: {reply['reason']}", "  ", "    "))
         ids = [a.id for a, _, _ in live.accounts]
         items = store.items.total(ids)
-        out(_fill(
-            f"Done: {items:,} items from the live accounts are in the inbox, each once. The "
-            "failures above are recorded as gaps: see 'sfogo gaps' and 'sfogo health'; the "
-            "replies: 'sfogo outbox'. E-mail is not in the live demo (it needs an IMAP "
-            "server)."))
-        return {"accounts": len(ids), "items": items, "channels": channels,
-                "replies": replies, "reply_posts": live.reply_posts()}
+        out(
+            _fill(
+                f"Done: {items:,} items from the live accounts are in the inbox, each once. The "
+                "failures above are recorded as gaps: see 'sfogo gaps' and 'sfogo health'; the "
+                "replies: 'sfogo outbox'. E-mail is not in the live demo (it needs an IMAP "
+                "server)."
+            )
+        )
+        return {
+            "accounts": len(ids),
+            "items": items,
+            "channels": channels,
+            "replies": replies,
+            "reply_posts": live.reply_posts(),
+        }
 
 
 # -- a separate process serving Mastodon accounts, for the sync benchmark ----------------------

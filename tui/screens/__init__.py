@@ -1,4 +1,5 @@
 """sfogo's screens; each lives in a private module and is re-exported here."""
+
 from ._away import AwayScreen
 from ._backlog import BacklogScreen
 from ._compose import ReplyScreen
@@ -10,6 +11,15 @@ from ._inbox import InboxScreen
 from ._snooze import SnoozeScreen
 from ._tag import TagScreen
 
-__all__ = ["Choices", "DetailScreen", "EmptyScreen", "FilterScreen", "HelpScreen",
-           "InboxScreen", "ReplyScreen", "SnoozeScreen", "TagScreen"]
+__all__ = [
+    "Choices",
+    "DetailScreen",
+    "EmptyScreen",
+    "FilterScreen",
+    "HelpScreen",
+    "InboxScreen",
+    "ReplyScreen",
+    "SnoozeScreen",
+    "TagScreen",
+]
 __all__ += ["AwayScreen", "BacklogScreen"]  # the backlog screen, away mode

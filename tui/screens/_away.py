@@ -1,4 +1,5 @@
 """Why the manager is going away: one key picks away, sick or offline."""
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -29,14 +30,22 @@ class AwayScreen(DialogScreen[str | None]):
     ]
 
     def compose(self) -> ComposeResult:
-        lines = [Content.from_markup("[b $text-accent]$key[/]  [b]$reason[/]  $help",
-                                     key=reason[0], reason=reason.ljust(7), help=HELP[reason])
-                 for reason in AWAY_REASONS]
+        lines = [
+            Content.from_markup(
+                "[b $text-accent]$key[/]  [b]$reason[/]  $help",
+                key=reason[0],
+                reason=reason.ljust(7),
+                help=HELP[reason],
+            )
+            for reason in AWAY_REASONS
+        ]
         with Vertical() as box:
             box.border_title = "Going away"
             yield Static(Content("\n").join(lines), id="away-reasons")
-            yield Static(Content("Every account counts as unwatched until you "
-                                 "press a again. esc cancels."), id="away-hint")
+            yield Static(
+                Content("Every account counts as unwatched until you press a again. esc cancels."),
+                id="away-hint",
+            )
 
     def action_choose(self, reason: str) -> None:
         self.dismiss(reason or None)

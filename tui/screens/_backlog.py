@@ -10,6 +10,7 @@ with "computing…" and each part appears when it is ready. It reads again when 
 the file changed (at most as often as its reads allow, see :meth:`BacklogScreen.changed`)
 and when the screen comes back to the front.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -85,8 +86,9 @@ class BacklogScreen(SfogoScreen):
         Binding("k,up", "scroll('up')", "Up", id="backlog.up", show=False),
         Binding("g,home", "scroll('home')", "Top", id="backlog.top", show=False),
         Binding("G,end", "scroll('end')", "Bottom", id="backlog.bottom", show=False),
-        Binding("pagedown,space", "scroll('page_down')", "Page down", id="backlog.page_down",
-                show=False),
+        Binding(
+            "pagedown,space", "scroll('page_down')", "Page down", id="backlog.page_down", show=False
+        ),
         Binding("pageup", "scroll('page_up')", "Page up", id="backlog.page_up", show=False),
     ]
 
@@ -109,28 +111,43 @@ class BacklogScreen(SfogoScreen):
         app = self.sfogo
         yield Static(self._title(), id="backlog-title")
         with VerticalScroll(id="backlog-body"):
-            yield self._block("summary", "Per client", "backlog-clients",
-                              lambda w: client_lines(self.summary, self.plan, self.now(), w))
-            yield self._block("plan", "Catch-up plan", "backlog-plan",
-                              lambda w: plan_lines(self.plan, self.now(), w))
+            yield self._block(
+                "summary",
+                "Per client",
+                "backlog-clients",
+                lambda w: client_lines(self.summary, self.plan, self.now(), w),
+            )
+            yield self._block(
+                "plan",
+                "Catch-up plan",
+                "backlog-plan",
+                lambda w: plan_lines(self.plan, self.now(), w),
+            )
             yield Burndown(id="backlog-burndown")
             yield GapTimeline(id="backlog-timeline")
-            yield Block(lambda w: batch_lines(None if "plan" in self.errors else self.plan,
-                                              self.now(), w, failed="plan" in self.errors),
-                        id="backlog-batches")
+            yield Block(
+                lambda w: batch_lines(
+                    None if "plan" in self.errors else self.plan,
+                    self.now(),
+                    w,
+                    failed="plan" in self.errors,
+                ),
+                id="backlog-batches",
+            )
         yield HealthBar(app.db_path, app.now, app.data_changed, id="health")
         yield KeyFooter()
 
-    def _block(self, part: str, title: str, id: str,
-               make: Callable[[int], list[Content]]) -> Block:
+    def _block(self, part: str, title: str, id: str, make: Callable[[int], list[Content]]) -> Block:
         """A section that shows its part's error, if the part failed, instead of itself."""
+
         def lines(width: int) -> list[Content]:
             error = self.errors.get(part)
             if error is None:
                 return make(width)
             return [Content.assemble((title, "bold"))] + [
                 Content.assemble((line, "$text-error"))
-                for line in textwrap.wrap(error, max(20, width))]
+                for line in textwrap.wrap(error, max(20, width))
+            ]
 
         return Block(lines, id=id)
 
@@ -261,8 +278,9 @@ class BacklogScreen(SfogoScreen):
         elif plan is None:
             data = BurndownData(self.now(), tuple(self.past))
         else:
-            data = BurndownData(self.now(), tuple(self.past), plan.future, plan.status,
-                                plan.finish_at)
+            data = BurndownData(
+                self.now(), tuple(self.past), plan.future, plan.status, plan.finish_at
+            )
         self.query_one(Burndown).show(data)
 
     def _title(self) -> Content:
@@ -276,7 +294,8 @@ class BacklogScreen(SfogoScreen):
         if s.open_gaps:
             gaps += f" ({s.open_gaps} open)" if narrow else f", {s.open_gaps} still open"
         title += Content.assemble(
-            (f" · {count_short(total)} item{'s' * (total != 1)} · {gaps}", ""))
+            (f" · {count_short(total)} item{'s' * (total != 1)} · {gaps}", "")
+        )
         if self._waiting:
             title += Content.assemble((" · updating…", "$text-muted"))
         return title
@@ -301,6 +320,11 @@ class BacklogScreen(SfogoScreen):
 
     def action_scroll(self, where: str) -> None:
         body = self.query_one("#backlog-body", VerticalScroll)
-        {"down": body.scroll_down, "up": body.scroll_up, "home": body.scroll_home,
-         "end": body.scroll_end, "page_down": body.scroll_page_down,
-         "page_up": body.scroll_page_up}[where](animate=False)
+        {
+            "down": body.scroll_down,
+            "up": body.scroll_up,
+            "home": body.scroll_home,
+            "end": body.scroll_end,
+            "page_down": body.scroll_page_down,
+            "page_up": body.scroll_page_up,
+        }[where](animate=False)

@@ -2,6 +2,7 @@
 timeline, the burndown's past, and the catch-up plan (kept to what the screen shows: the
 plan itself can hold 100k items).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ def read_summary(store: Store, data: dict, now: int) -> Summary:
     clients = summarize(store, _settings(data, store), now=now, gaps=gaps)
     clients.sort(key=lambda c: (-c.count, c.client))
     accounts = [(o.account_id, o.client, o.channel) for o in store.accounts.owners()]
-    return Summary(clients, len(gaps), sum(g.is_open for g in gaps),
-                   build_timeline(accounts, gaps, now, DAYS))
+    return Summary(
+        clients, len(gaps), sum(g.is_open for g in gaps), build_timeline(accounts, gaps, now, DAYS)
+    )
 
 
 def read_history(store: Store, now: int) -> list[int]:
@@ -91,10 +93,27 @@ def read_plan(store: Store, data: dict, now: int, batches: int = 12) -> PlanView
         for item in plan.items:
             finish[item.client_id] = (plan.status, None)
     return PlanView(
-        plan.status, plan.finish_at, len(plan.items), plan.effort_s, plan.share,
-        sum(i.misses_target for i in plan.items), sum(i.misses_window for i in plan.items),
+        plan.status,
+        plan.finish_at,
+        len(plan.items),
+        plan.effort_s,
+        plan.share,
+        sum(i.misses_target for i in plan.items),
+        sum(i.misses_window for i in plan.items),
         len(plan.unanswerable),
-        tuple(BatchView(b.number, b.client, b.channel, len(b.items), b.effort_s, b.start_at,
-                        sum(i.misses_target for i in b.items)) for b in plan.batches[:batches]),
-        len(plan.batches), finish, tuple(projection(plan, now)),
+        tuple(
+            BatchView(
+                b.number,
+                b.client,
+                b.channel,
+                len(b.items),
+                b.effort_s,
+                b.start_at,
+                sum(i.misses_target for i in b.items),
+            )
+            for b in plan.batches[:batches]
+        ),
+        len(plan.batches),
+        finish,
+        tuple(projection(plan, now)),
     )

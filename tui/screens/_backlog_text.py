@@ -1,6 +1,7 @@
 """The backlog screen's sections as lines of Content, each a function of the width (the
 screen's ``Block`` widgets draw them): per client, the catch-up plan, the first batches.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,8 +20,9 @@ NARROW = 60
 TIER_SHORT = {"vip": "vip", "high": "high", "normal": "norm", "low": "low"}
 
 
-def client_lines(summary: Summary | None, plan: PlanView | None, now: int,
-                 width: int) -> list[Content]:
+def client_lines(
+    summary: Summary | None, plan: PlanView | None, now: int, width: int
+) -> list[Content]:
     """One line per client (items, past target, unanswerable, oldest, done by) and a line
     of where the items are (channels) and what they are (kinds)."""
     title = Content.assemble(("Per client", "bold"))
@@ -32,41 +34,54 @@ def client_lines(summary: Summary | None, plan: PlanView | None, now: int,
     # (header, width, right-aligned); the client's name takes what is left.
     columns = [("items", 6, True), ("late", 5, True), ("lost", 5, True), ("oldest", 7, True)]
     if narrow:
-        columns = [("items", 5, True), ("late", 5, True), ("lost", 5, True),
-                   ("old", 4, True)]
+        columns = [("items", 5, True), ("late", 5, True), ("lost", 5, True), ("old", 4, True)]
     else:
-        columns = [("tier", 4, False)] + columns + [("done by", 12, False)]
+        columns = [("tier", 4, False), *columns, ("done by", 12, False)]
     client_w = max(6, width - sum(w + 1 for _, w, _ in columns))
 
     def cells(values: list[str]) -> str:
         out = []
-        for (_, w, right), value in zip(columns, values):
+        for (_, w, right), value in zip(columns, values, strict=True):
             out.append(fit_right(value, w) if right else fit(value, w))
         return " " + " ".join(out)
 
-    lines = [Content.assemble(("Per client".ljust(client_w), "bold"),
-                              (cells([h for h, _, _ in columns]), "$text-muted"))]
+    lines = [
+        Content.assemble(
+            ("Per client".ljust(client_w), "bold"),
+            (cells([h for h, _, _ in columns]), "$text-muted"),
+        )
+    ]
     for c in summary.clients:
-        values = [count_short(c.count), count_short(c.past_target),
-                  count_short(c.unanswerable),
-                  age_short(c.oldest_at, now=now) if c.oldest_at else "-"]
+        values = [
+            count_short(c.count),
+            count_short(c.past_target),
+            count_short(c.unanswerable),
+            age_short(c.oldest_at, now=now) if c.oldest_at else "-",
+        ]
         if not narrow:
             done = "…" if plan is None else "-"
             if plan is not None and c.client_id in plan.client_finish:
                 status, at = plan.client_finish[c.client_id]
                 done = local_time(at, now) if at is not None else status
-            values = [TIER_SHORT.get(c.tier, c.tier)] + values + [done]
+            values = [TIER_SHORT.get(c.tier, c.tier), *values, done]
         late = "$text-error" if c.past_target else ""
-        lines.append(Content.assemble(
-            (fit(one_line(c.client, 80), client_w), "$text-primary bold" if c.count else ""),
-            (cells(values), late if c.count else "$text-muted")))
+        lines.append(
+            Content.assemble(
+                (fit(one_line(c.client, 80), client_w), "$text-primary bold" if c.count else ""),
+                (cells(values), late if c.count else "$text-muted"),
+            )
+        )
         if c.count:
             data = c.as_dict()
-            where = " ".join(f"{CHANNEL_SHORT.get(k, k)} {count_short(n)}"
-                             for k, n in data["by_channel"].items())
+            where = " ".join(
+                f"{CHANNEL_SHORT.get(k, k)} {count_short(n)}" for k, n in data["by_channel"].items()
+            )
             what = " ".join(f"{k} {count_short(n)}" for k, n in data["by_kind"].items())
-            lines.append(Content.assemble(("  " + where + " │ " + what, "$text-muted"))
-                         .truncate(width, ellipsis=True))
+            lines.append(
+                Content.assemble(("  " + where + " │ " + what, "$text-muted")).truncate(
+                    width, ellipsis=True
+                )
+            )
     return lines
 
 
@@ -77,48 +92,62 @@ def plan_lines(plan: PlanView | None, now: int, width: int) -> list[Content]:
         return [title, Content.assemble(("computing…", "$text-muted"))]
     if plan.status == "empty" and not plan.unanswerable:
         return [title, Content("Nothing to catch up on.")]
-    effort = (span_hm(plan.effort_s) if narrow
-              else f"{span_precise(plan.effort_s)} of work")
-    title += Content.assemble((f" · {count_short(plan.items)} items, {effort}",
-                               "$text-muted"))
+    effort = span_hm(plan.effort_s) if narrow else f"{span_precise(plan.effort_s)} of work"
+    title += Content.assemble((f" · {count_short(plan.items)} items, {effort}", "$text-muted"))
     lines = [title]
     if plan.status == "eta" and plan.finish_at is not None:
         share = f" · {max(0, round(100 * plan.share))}% of working time free for it"
-        lines.append(Content.assemble(("Cleared by ", ""),
-                                      (local_time(plan.finish_at, now), "bold"),
-                                      ("" if narrow else share, "$text-muted")))
+        lines.append(
+            Content.assemble(
+                ("Cleared by ", ""),
+                (local_time(plan.finish_at, now), "bold"),
+                ("" if narrow else share, "$text-muted"),
+            )
+        )
     elif plan.status == "never":
-        lines.append(Content.assemble(
-            ("Never cleared at this pace: new items take all the working time", "bold")))
+        lines.append(
+            Content.assemble(
+                ("Never cleared at this pace: new items take all the working time", "bold")
+            )
+        )
     elif plan.status == "beyond":
         lines.append(Content.assemble(("Not cleared within the plan's horizon", "bold")))
     late = plan.misses_target
     if narrow:
         text = f"Late: {late:,} targets, {plan.misses_window:,} windows"
     else:
-        text = (f"Will be late: {late:,} past their response target, "
-                f"{plan.misses_window:,} past their reply window")
+        text = (
+            f"Will be late: {late:,} past their response target, "
+            f"{plan.misses_window:,} past their reply window"
+        )
     lines.append(Content.assemble((text, "$text-error" if late else "")))
     if plan.unanswerable:
-        text = ("{:,} unanswerable (window closed)" if narrow
-                else "{:,} can no longer be answered (the reply window closed)")
+        text = (
+            "{:,} unanswerable (window closed)"
+            if narrow
+            else "{:,} can no longer be answered (the reply window closed)"
+        )
         lines.append(Content.assemble((text.format(plan.unanswerable), "$text-warning")))
     return [line.truncate(width, ellipsis=True) for line in lines]
 
 
-def batch_lines(plan: PlanView | None, now: int, width: int, *,
-                failed: bool = False) -> list[Content]:
-    title = Content.assemble(("First batches", "bold"),
-                             (" · one client and channel each" if width >= NARROW else "",
-                              "$text-muted"))
+def batch_lines(
+    plan: PlanView | None, now: int, width: int, *, failed: bool = False
+) -> list[Content]:
+    title = Content.assemble(
+        ("First batches", "bold"),
+        (" · one client and channel each" if width >= NARROW else "", "$text-muted"),
+    )
     if plan is None:
-        return [title, Content.assemble(("no plan (see above)" if failed else "computing…",
-                                         "$text-muted"))]
+        return [
+            title,
+            Content.assemble(("no plan (see above)" if failed else "computing…", "$text-muted")),
+        ]
     if not plan.batches:
         return [title, Content.assemble(("None.", "$text-muted"))]
     narrow = width < NARROW
     lines = [title]
-    for b in plan.batches[:5 if narrow else 8]:
+    for b in plan.batches[: 5 if narrow else 8]:
         start = local_time(b.start_at, now) if b.start_at else "-"
         client = initials(b.client) if narrow else one_line(b.client, 80)
         channel = CHANNEL_SHORT.get(b.channel, b.channel)
@@ -127,11 +156,15 @@ def batch_lines(plan: PlanView | None, now: int, width: int, *,
         if not narrow:
             tail += f" {b.late:>4} late" if b.late else ""
         client_w = max(3, min(20, width - len(head) - len(tail)))
-        lines.append(Content.assemble((head, "$text-muted"),
-                                      (fit(client, client_w), "$text-primary"), tail))
+        lines.append(
+            Content.assemble((head, "$text-muted"), (fit(client, client_w), "$text-primary"), tail)
+        )
     if plan.batch_count > len(lines) - 1:
-        lines.append(Content.assemble(
-            (f"… {plan.batch_count} batches in all: 'sfogo plan' lists them", "$text-muted")))
+        lines.append(
+            Content.assemble(
+                (f"… {plan.batch_count} batches in all: 'sfogo plan' lists them", "$text-muted")
+            )
+        )
     return [line.truncate(width, ellipsis=True) for line in lines]
 
 

@@ -1,5 +1,6 @@
 """What sfogo screens share: one typed way to the app, failed workers reported as a message
 instead of a dead app, and dialogs framed alike (app.tcss styles ``DialogScreen``)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast

@@ -4,6 +4,7 @@ is reachable, exactly once (inbox/outbox.py). The screen says so plainly.
 The composer is a TextArea: enter starts a new line, ctrl+s queues (ctrl+enter does not
 reach programs over SSH), escape cancels. q types a q.
 """
+
 from __future__ import annotations
 
 from textual import work
@@ -41,16 +42,24 @@ class ReplyScreen(DialogScreen[int | None]):
         with Vertical() as box:
             box.border_title = "Reply"
             box.border_subtitle = "ctrl+s queue · esc cancel"
-            yield Static(Content.from_markup(
-                "To [b]$who[/b] on $channel ($client):\n[i]$text[/i]",
-                who=who, channel=row["channel"], client=one_line(row["client"], 60),
-                text=one_line(row["text"], 240)), id="reply-to")
-            yield SafeTextArea(id="reply-text", soft_wrap=True, show_line_numbers=False,
-                               tab_behavior="focus")
+            yield Static(
+                Content.from_markup(
+                    "To [b]$who[/b] on $channel ($client):\n[i]$text[/i]",
+                    who=who,
+                    channel=row["channel"],
+                    client=one_line(row["client"], 60),
+                    text=one_line(row["text"], 240),
+                ),
+                id="reply-to",
+            )
+            yield SafeTextArea(
+                id="reply-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
+            )
             yield Static(Content(""), id="reply-error")
-            yield Static(Content(
-                "Queued replies are sent by sync when the channel is reachable."),
-                id="reply-hint")
+            yield Static(
+                Content("Queued replies are sent by sync when the channel is reachable."),
+                id="reply-hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#reply-text", SafeTextArea).focus()
@@ -75,7 +84,9 @@ class ReplyScreen(DialogScreen[int | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "reply-queue" or event.state not in (
-                WorkerState.SUCCESS, WorkerState.ERROR):
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
             return
         self._queueing = False
         self.sfogo.changes.own_write_ended()

@@ -4,6 +4,7 @@ this screen read about an item besides its row (thread, our replies, urgency, ga
 The screen acts through its owner (the inbox's item actions), so there is one place that
 changes items: done and snooze close it; pin, tag, reply and copy keep it open.
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -25,14 +26,18 @@ def load_extras(store: Store, row: dict, settings, now: int) -> ItemExtras:
     arrived in (runs in a worker)."""
     from sfogo.backlog.gaps import find_gaps
     from sfogo.backlog.triage import explain
-    from sfogo.inbox.outbox import get_reply
 
     thread = store.items.thread(row)
     replies = store.outbox.for_item(row["id"])
     created = row["created_at"]
-    gap = next((g for g in find_gaps(store, now=now)
-                if g.touches(row["account_id"]) and g.started_at <= created < g.end_or(now)),
-               None)
+    gap = next(
+        (
+            g
+            for g in find_gaps(store, now=now)
+            if g.touches(row["account_id"]) and g.started_at <= created < g.end_or(now)
+        ),
+        None,
+    )
     breakdown = None
     if not row["outgoing"] and row["status"] in ("new", "open", "snoozed"):
         breakdown = explain(row, settings, now, in_gap=gap is not None)
@@ -64,8 +69,9 @@ class ExtrasReader:
             if self._latest.is_current(token) and not get_current_worker().is_cancelled:
                 self._host.post_message(ExtrasLoaded(extras))
 
-        self._host.run_worker(work, name=self._group, group=self._group, thread=True,
-                              exit_on_error=False)
+        self._host.run_worker(
+            work, name=self._group, group=self._group, thread=True, exit_on_error=False
+        )
 
 
 class ItemOwner(Protocol):

@@ -1,4 +1,5 @@
 """What a file with no accounts shows: how to get something into it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,7 +34,6 @@ def empty_content(db_path: str | Path) -> Content:
 
 class EmptyScreen(Screen):
     """Shown instead of the inbox while the file has no accounts."""
-
 
     def __init__(self, db_path: str | Path) -> None:
         super().__init__()

@@ -4,6 +4,7 @@ Each toggle applies at once (the list reloads behind the dialog), so there is no
 key to learn: space or enter toggles, tab moves between the groups, ``c`` clears them all,
 ``q``/escape/``f`` close. A ticked choice reads ``[x]``, so it shows without colour too.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
@@ -18,9 +19,9 @@ from textual.widgets.option_list import Option
 
 from sfogo.inbox.model import CHANNELS, KINDS, STATUSES
 
-from ._base import DialogScreen
 from ..views import Filters
 from ..widgets._format import one_line
+from ._base import DialogScreen
 
 
 class Choices(OptionList):
@@ -72,8 +73,13 @@ class FilterScreen(DialogScreen[None]):
         Binding("c", "clear", "Clear all", id="filters.clear"),
     ]
 
-    def __init__(self, filters: Filters, clients: list[tuple[int, str]],
-                 channels: list[str], on_change: Callable[[Filters], None]) -> None:
+    def __init__(
+        self,
+        filters: Filters,
+        clients: list[tuple[int, str]],
+        channels: list[str],
+        on_change: Callable[[Filters], None],
+    ) -> None:
         super().__init__()
         self._filters = filters
         self._clients = clients
@@ -85,14 +91,21 @@ class FilterScreen(DialogScreen[None]):
         with VerticalScroll() as box:
             box.border_title = "Filters"
             box.border_subtitle = "space toggles · c clears · q closes"
-            yield Choices([("Backlog only", "backlog")],
-                          {"backlog"} if f.backlog else set(), id="filter-backlog")
+            yield Choices(
+                [("Backlog only", "backlog")],
+                {"backlog"} if f.backlog else set(),
+                id="filter-backlog",
+            )
             yield Static(Content("Client"), classes="filter-title")
-            yield Choices([(one_line(name, 60), cid) for cid, name in self._clients],
-                          set(f.client_ids), id="filter-clients")
+            yield Choices(
+                [(one_line(name, 60), cid) for cid, name in self._clients],
+                set(f.client_ids),
+                id="filter-clients",
+            )
             yield Static(Content("Channel"), classes="filter-title")
-            yield Choices([(ch, ch) for ch in self._channels], set(f.channels),
-                          id="filter-channels")
+            yield Choices(
+                [(ch, ch) for ch in self._channels], set(f.channels), id="filter-channels"
+            )
             yield Static(Content("Kind"), classes="filter-title")
             yield Choices([(k, k) for k in KINDS], set(f.kinds), id="filter-kinds")
             yield Static(Content("Status (none ticked: new and open)"), classes="filter-title")
@@ -102,8 +115,10 @@ class FilterScreen(DialogScreen[None]):
         self.query_one("#filter-backlog").focus()
 
     def current(self) -> Filters:
-        lists = {name: self.query_one(f"#filter-{name}", Choices).selected
-                 for name in ("backlog", "clients", "channels", "kinds", "statuses")}
+        lists = {
+            name: self.query_one(f"#filter-{name}", Choices).selected
+            for name in ("backlog", "clients", "channels", "kinds", "statuses")
+        }
         return Filters(
             client_ids=tuple(sorted(lists["clients"])),
             channels=tuple(lists["channels"]),

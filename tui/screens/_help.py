@@ -1,5 +1,6 @@
 """``?``: the keys that work where you are, as they are bound now (after ``[keys]``), with
 the binding ids the config uses to rebind them."""
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -26,14 +27,24 @@ def key_table(entries: list[tuple[str, str, str]], width: int) -> Content:
     lines = []
     for keys, description, binding_id in entries:
         if width >= keys_w + desc_w + len(binding_id) + 6:
-            lines.append(Content.from_markup(
-                "[b]$keys[/b] $desc [$text-muted]$id[/]",
-                keys=keys.ljust(keys_w), desc=description.ljust(desc_w), id=binding_id))
+            lines.append(
+                Content.from_markup(
+                    "[b]$keys[/b] $desc [$text-muted]$id[/]",
+                    keys=keys.ljust(keys_w),
+                    desc=description.ljust(desc_w),
+                    id=binding_id,
+                )
+            )
         else:
-            lines.append(Content.from_markup(
-                "[b]$keys[/b] $desc\n$pad[$text-muted]$id[/]",
-                keys=keys.ljust(keys_w), desc=description, id=binding_id,
-                pad=" " * (keys_w + 1)))
+            lines.append(
+                Content.from_markup(
+                    "[b]$keys[/b] $desc\n$pad[$text-muted]$id[/]",
+                    keys=keys.ljust(keys_w),
+                    desc=description,
+                    id=binding_id,
+                    pad=" " * (keys_w + 1),
+                )
+            )
     return Content("\n").join(lines)
 
 

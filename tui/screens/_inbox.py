@@ -13,6 +13,7 @@ primary-key page fetches for the lines on screen run on the UI thread
 A change (done, snooze, seen, pin, tags) shows at once and is written in a worker, one
 transaction per action however many items are selected.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -26,8 +27,7 @@ from textual.worker import Worker
 
 from ..actions import ItemAction, Verb
 from ..views import NEWEST, Filters, View, empty_text, filter_words
-from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar
-from ..widgets import ViewBar
+from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar, ViewBar
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 from ._detail import DetailScreen, ExtrasLoaded, ExtrasReader
@@ -56,8 +56,10 @@ class InboxScreen(SfogoScreen):
         Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
         Binding("slash", "search", "Search", id="inbox.search"),
         Binding("f", "filters", "Filters", id="inbox.filters"),
-        *[Binding(str(n), f"view({n - 1})", f"View {n}", id=f"inbox.view_{n}", show=False)
-          for n in range(1, 10)],
+        *[
+            Binding(str(n), f"view({n - 1})", f"View {n}", id=f"inbox.view_{n}", show=False)
+            for n in range(1, 10)
+        ],
     ]
 
     def __init__(self) -> None:
@@ -79,8 +81,7 @@ class InboxScreen(SfogoScreen):
 
     def compose(self) -> ComposeResult:
         app = self.sfogo
-        self.loader = ListLoader(self, app.db_path, app.now, app.settings_for,
-                                 app.take_first_page)
+        self.loader = ListLoader(self, app.db_path, app.now, app.settings_for, app.take_first_page)
         self.writer = Writer(self, app.db_path, app.now, app.changes)
         self.acts = ItemActions(self)
         self._extras = ExtrasReader(self, "inbox-extras")
@@ -110,8 +111,15 @@ class InboxScreen(SfogoScreen):
 
     # -- loading --------------------------------------------------------------------------
 
-    def reload(self, *, debounce: float = 0.0, keep: bool = True, wake: bool = False,
-               counts: bool = False, live: bool = False) -> None:
+    def reload(
+        self,
+        *,
+        debounce: float = 0.0,
+        keep: bool = True,
+        wake: bool = False,
+        counts: bool = False,
+        live: bool = False,
+    ) -> None:
         """Read the ids for the current view, filters and search off the UI thread (and the
         counts if asked: a search does not change them).
 
@@ -120,9 +128,18 @@ class InboxScreen(SfogoScreen):
         """
         self._partial_id = None
         keep_ids = self.inbox.around_cursor(NEIGHBOURS) if keep else ()
-        generation = self.loader.load(ListRequest(
-            self.view, replace(self.filters), self.search.text, debounce,
-            frozenset(self.writer.committed), keep_ids, counts or wake, live))
+        generation = self.loader.load(
+            ListRequest(
+                self.view,
+                replace(self.filters),
+                self.search.text,
+                debounce,
+                frozenset(self.writer.committed),
+                keep_ids,
+                counts or wake,
+                live,
+            )
+        )
         if wake:
             # Snoozed items whose time came wake once the list is complete (after the first
             # paint): the write reaches the list as a change to the file, like any other.
@@ -133,24 +150,28 @@ class InboxScreen(SfogoScreen):
             if message.shown is not None:
                 message.shown.set()
             return  # a newer load is on its way
-        ids = self.writer.filter_ids(message.ids, message.statuses, message.committed,
-                                     message.complete)
+        ids = self.writer.filter_ids(
+            message.ids, message.statuses, message.committed, message.complete
+        )
         inbox = self.inbox
         if message.settings is not None:
             inbox.settings = message.settings
         inbox.empty_text = self._empty_text()
         keep_id = message.keep_id
-        if message.complete and self._partial_id is not None:
-            if inbox.current_id != self._partial_id:  # moved while the rest was loading
-                keep_id = inbox.current_id
+        moved = inbox.current_id != self._partial_id  # while the rest was loading
+        if message.complete and self._partial_id is not None and moved:
+            keep_id = inbox.current_id
         if keep_id is None:
             inbox.cursor = 0
         inbox.set_ids(ids, keep_id=keep_id, complete=message.complete)
         self._partial_id = None if message.complete else inbox.current_id
         if message.shown is not None:
             self.call_after_refresh(message.shown.set)
-        if (message.complete and self._wake_after is not None
-                and message.generation >= self._wake_after):
+        if (
+            message.complete
+            and self._wake_after is not None
+            and message.generation >= self._wake_after
+        ):
             self._wake_after = None
             self.writer.wake()
         header = self.query_one(CountsHeader)
@@ -197,8 +218,11 @@ class InboxScreen(SfogoScreen):
         bar = self.query_one(ViewBar)
         bar.views = tuple(v.name for v in self.views)
         bar.current = self.view_index
-        names = ({c.id: c.name for c in self.sfogo.store.clients.all()}
-                 if self.filters.client_ids else {})  # no query while no client is chosen
+        names = (
+            {c.id: c.name for c in self.sfogo.store.clients.all()}
+            if self.filters.client_ids
+            else {}
+        )  # no query while no client is chosen
         bar.filters = tuple(filter_words(self.filters, names))
         bar.selected = len(self.inbox.selected)
 
@@ -259,9 +283,10 @@ class InboxScreen(SfogoScreen):
             self.detail.show(row)  # the pane may not have caught up with the cursor yet
         if self.size.width < NARROW:
             item_id = row["id"]
-            self.app.push_screen(DetailScreen(row, owner=self.acts),
-                                 callback=lambda choice: self.acts.after_item_screen(
-                                     item_id, choice))
+            self.app.push_screen(
+                DetailScreen(row, owner=self.acts),
+                callback=lambda choice: self.acts.after_item_screen(item_id, choice),
+            )
         else:
             self.add_class("-reading")
             self.detail.focus()
@@ -286,8 +311,11 @@ class InboxScreen(SfogoScreen):
 
     def action_view(self, index: int) -> None:
         if index >= len(self.views):
-            self.notify(f"No view {index + 1}: add one with [[views]] in the config file.",
-                        markup=False, timeout=4)
+            self.notify(
+                f"No view {index + 1}: add one with [[views]] in the config file.",
+                markup=False,
+                timeout=4,
+            )
             return
         if index == self.view_index:
             return
@@ -342,4 +370,4 @@ class InboxScreen(SfogoScreen):
         self.search.cancelled()
 
 
-__all__ = ["InboxScreen", "IdsLoaded", "ItemExtras"]
+__all__ = ["IdsLoaded", "InboxScreen", "ItemExtras"]

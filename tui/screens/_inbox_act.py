@@ -4,6 +4,7 @@ change at once, and handing the typed actions to the :class:`Writer`.
 The item's own screen (narrow terminals) acts through the same object, so there is one
 place that changes items, whichever screen the key was pressed on.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -84,10 +85,14 @@ class ItemActions:
         first = actions[0]
         ids = list(first.ids)
         status = first.status  # None: pins and tags, which leave the status alone
-        seq = host.writer.apply(actions, then=None if status else
-                                lambda: self._after_change(ids, screen))
-        leaves = first.verb is not Verb.SEEN and status is not None and (
-            status not in listed_statuses(host.view, host.filters))
+        seq = host.writer.apply(
+            actions, then=None if status else lambda: self._after_change(ids, screen)
+        )
+        leaves = (
+            first.verb is not Verb.SEEN
+            and status is not None
+            and (status not in listed_statuses(host.view, host.filters))
+        )
         if leaves:
             host.writer.hide(seq, ids, status)
             inbox.remove_ids(ids)
@@ -153,8 +158,7 @@ class ItemActions:
     # -- the item screen's owner (detail.ItemOwner) -----------------------------------------
 
     def pin_item(self, item_ids: list[int], *, pinned: bool, screen=None) -> None:
-        self.apply([ItemAction(Verb.PIN if pinned else Verb.UNPIN, tuple(item_ids))],
-                   screen=screen)
+        self.apply([ItemAction(Verb.PIN if pinned else Verb.UNPIN, tuple(item_ids))], screen=screen)
 
     def tag_items(self, item_ids: list[int], tags: list[str], *, screen=None) -> None:
         ids = tuple(item_ids)
@@ -174,8 +178,13 @@ class ItemActions:
         def queued(reply_id: int | None) -> None:
             if reply_id is None:
                 return
-            self._host.notify(Content(f"Reply queued: it will be sent when {row['channel']} "
-                                      "is reachable (sfogo sync sends it)."), timeout=6)
+            self._host.notify(
+                Content(
+                    f"Reply queued: it will be sent when {row['channel']} "
+                    "is reachable (sfogo sync sends it)."
+                ),
+                timeout=6,
+            )
             self._after_change([row["id"]], screen)
 
         self._host.app.push_screen(ReplyScreen(row), callback=queued)

@@ -6,6 +6,7 @@ next check and its result is dropped. The first screenful (``FIRST_IDS``) is pos
 of the rest so it paints at once; the rest follows in one message. The very first read takes
 over the page the app read while Textual started (tui/prefetch.py).
 """
+
 from __future__ import annotations
 
 import threading
@@ -30,10 +31,20 @@ SHOWN_WAIT_S = 0.25  # the longest the rest waits for the first screenful's fram
 class IdsLoaded(Message):
     """Ids for the list (``complete`` False: the first screenful, more coming)."""
 
-    def __init__(self, generation: int, ids: array, complete: bool, statuses,
-                 committed: frozenset[int], keep_id: int | None,
-                 shown: threading.Event | None = None, *, settings=None, order: str = "",
-                 problems: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        generation: int,
+        ids: array,
+        complete: bool,
+        statuses,
+        committed: frozenset[int],
+        keep_id: int | None,
+        shown: threading.Event | None = None,
+        *,
+        settings=None,
+        order: str = "",
+        problems: tuple[str, ...] = (),
+    ) -> None:
         super().__init__()
         self.shown = shown  # set once these ids are on screen
         self.generation = generation
@@ -72,9 +83,14 @@ class ListLoader:
 
     GROUP = "inbox-ids"
 
-    def __init__(self, host, db_path: str | Path, now: Callable[[], int],
-                 settings_for: Callable[[Store], object],
-                 first_page: Callable[[], dict | None]) -> None:
+    def __init__(
+        self,
+        host,
+        db_path: str | Path,
+        now: Callable[[], int],
+        settings_for: Callable[[Store], object],
+        first_page: Callable[[], dict | None],
+    ) -> None:
         self._host = host
         self._db_path = db_path
         self._now = now
@@ -86,8 +102,13 @@ class ListLoader:
         """Start reading; returns the read's generation (messages carry it)."""
         self.generation += 1
         generation = self.generation
-        self._host.run_worker(lambda: self._read(generation, request), name="inbox-ids",
-                              group=self.GROUP, thread=True, exit_on_error=False)
+        self._host.run_worker(
+            lambda: self._read(generation, request),
+            name="inbox-ids",
+            group=self.GROUP,
+            thread=True,
+            exit_on_error=False,
+        )
         return generation
 
     def is_current(self, message: IdsLoaded) -> bool:
@@ -114,11 +135,23 @@ class ListLoader:
                 now = self._now()
                 settings = self._settings_for(store)
                 gaps = find_gaps(store, now=now)
-                query = resolve(request.view, request.filters, store, settings, now,
-                                search=request.search, gaps=gaps)
+                query = resolve(
+                    request.view,
+                    request.filters,
+                    store,
+                    settings,
+                    now,
+                    search=request.search,
+                    gaps=gaps,
+                )
                 found = iter_query_ids(store, query, settings, now, gaps=gaps)
-            loaded = dict(statuses=tuple(query.flt.statuses), committed=request.committed,
-                          settings=settings, order=query.order, problems=tuple(query.problems))
+            loaded = dict(
+                statuses=tuple(query.flt.statuses),
+                committed=request.committed,
+                settings=settings,
+                order=query.order,
+                problems=tuple(query.problems),
+            )
             ids = self._read_ids(generation, request, found, first, loaded)
             if ids is None:
                 return
@@ -130,8 +163,9 @@ class ListLoader:
             if request.counts:  # after the ids: the list paints first
                 self._post(CountsLoaded(store.items.status_counts()))
 
-    def _read_ids(self, generation: int, request: ListRequest, found, first,
-                  loaded: dict) -> array | None:
+    def _read_ids(
+        self, generation: int, request: ListRequest, found, first, loaded: dict
+    ) -> array | None:
         """Every id of the query (None: superseded); the first screenful is posted ahead
         unless the list is being replaced underneath (``live``)."""
         ids = array("q")
@@ -140,8 +174,11 @@ class ListLoader:
             if len(ids) == FIRST_IDS:
                 shown = threading.Event()
                 keep_id = request.keep_ids[0] if request.keep_ids else None
-                self._post(IdsLoaded(generation, array("q", ids), False, keep_id=keep_id,
-                                     shown=shown, **loaded))
+                self._post(
+                    IdsLoaded(
+                        generation, array("q", ids), False, keep_id=keep_id, shown=shown, **loaded
+                    )
+                )
                 # Reading the rest holds the GIL between rows: let the first frame out.
                 shown.wait(SHOWN_WAIT_S)
         elif first is not None:

@@ -6,6 +6,7 @@ first, and each newer key supersedes the read the previous one started, so a fas
 costs one read, not one per letter. ``time.monotonic`` paces the keys (how long since the
 last one); it never says what time it is.
 """
+
 from __future__ import annotations
 
 import time

@@ -6,6 +6,7 @@ read that began earlier could bring a removed item back, so removals are remembe
 (``pending``) and dropped from ids that arrive, until a read that saw the write lands.
 Every write is declared to the app's change watcher, so the app does not reload for it.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -26,8 +27,9 @@ from ..changes import ChangeWatcher
 class WriteDone(Message):
     """A write committed: the status counts after it, and the actions that would undo it."""
 
-    def __init__(self, seq: int, counts: dict[str, int],
-                 inverse: tuple[ItemAction, ...] = ()) -> None:
+    def __init__(
+        self, seq: int, counts: dict[str, int], inverse: tuple[ItemAction, ...] = ()
+    ) -> None:
         super().__init__()
         self.seq = seq
         self.counts = counts
@@ -39,8 +41,9 @@ class Writer:
 
     GROUP = "inbox-write"
 
-    def __init__(self, host, db_path: str | Path, now: Callable[[], int],
-                 changes: ChangeWatcher) -> None:
+    def __init__(
+        self, host, db_path: str | Path, now: Callable[[], int], changes: ChangeWatcher
+    ) -> None:
         self._host = host
         self._db_path = db_path
         self._now = now
@@ -51,8 +54,9 @@ class Writer:
         self._writes: dict[str, int] = {}  # worker name -> write seq
         self._then: dict[int, Callable[[], None]] = {}  # seq -> run once it committed
 
-    def apply(self, actions: Sequence[ItemAction], *,
-              then: Callable[[], None] | None = None) -> int:
+    def apply(
+        self, actions: Sequence[ItemAction], *, then: Callable[[], None] | None = None
+    ) -> int:
         """Write ``actions`` in a worker; ``then`` runs on the UI thread once they committed.
         Returns the write's number."""
         self.seq += 1
@@ -72,8 +76,7 @@ class Writer:
 
         self._changes.own_write_started()
         # Not exclusive: every change must land, in whatever order the lock allows.
-        self._host.run_worker(write, name=name, group=self.GROUP, thread=True,
-                              exit_on_error=False)
+        self._host.run_worker(write, name=name, group=self.GROUP, thread=True, exit_on_error=False)
         return seq
 
     def wake(self) -> None:
@@ -88,8 +91,9 @@ class Writer:
                 except (sqlite3.Error, SfogoError):
                     pass  # read-only or busy: the next minute tries again
 
-        self._host.run_worker(wake, name="inbox-wake", group="inbox-wake", thread=True,
-                              exit_on_error=False)
+        self._host.run_worker(
+            wake, name="inbox-wake", group="inbox-wake", thread=True, exit_on_error=False
+        )
 
     def hide(self, seq: int, item_ids: Sequence[int], status: str) -> None:
         """``item_ids`` left the list with write ``seq``: keep them out of reads until a
@@ -97,8 +101,9 @@ class Writer:
         for item_id in item_ids:
             self.pending[item_id] = (seq, status)
 
-    def filter_ids(self, ids: array, statuses: Sequence[str], committed: frozenset[int],
-                   complete: bool) -> array:
+    def filter_ids(
+        self, ids: array, statuses: Sequence[str], committed: frozenset[int], complete: bool
+    ) -> array:
         """``ids`` from a read, without the items a write still pending removed."""
         drop = set()
         for item_id, (seq, status) in list(self.pending.items()):

@@ -1,4 +1,5 @@
 """Asking until when to snooze: a few presets, or any time ``parse_when`` reads."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,8 +19,12 @@ from ..widgets._safe import SafeInput
 from ._base import DialogScreen
 
 # (what the user would type, what the preset is called)
-PRESETS = (("1h", "in 1 hour"), ("3h", "in 3 hours"), ("tomorrow 9:00", "tomorrow 9:00"),
-           ("monday 9:00", "Monday 9:00"))
+PRESETS = (
+    ("1h", "in 1 hour"),
+    ("3h", "in 3 hours"),
+    ("tomorrow 9:00", "tomorrow 9:00"),
+    ("monday 9:00", "Monday 9:00"),
+)
 
 
 class SnoozeScreen(DialogScreen[int | None]):
@@ -46,15 +51,22 @@ class SnoozeScreen(DialogScreen[int | None]):
         for number, (text, label) in enumerate(PRESETS, start=1):
             at = when.parse_when(text, ref=ref)
             self._times.append(at)
-            options.append(Option(Content.from_markup(
-                "[b]$n[/b]  $label [$text-muted]($at)[/]",
-                n=str(number), label=label, at=local_time(at, ref),
-            )))
+            options.append(
+                Option(
+                    Content.from_markup(
+                        "[b]$n[/b]  $label [$text-muted]($at)[/]",
+                        n=str(number),
+                        label=label,
+                        at=local_time(at, ref),
+                    )
+                )
+            )
         with Vertical() as box:
             box.border_title = "Snooze until"
             yield OptionList(*options, id="snooze-presets")
-            yield SafeInput(placeholder="or type: 2d, fri 17:00, 2026-12-01", compact=True,
-                        id="snooze-input")
+            yield SafeInput(
+                placeholder="or type: 2d, fri 17:00, 2026-12-01", compact=True, id="snooze-input"
+            )
             yield Static(Content(""), id="snooze-error")
             yield Static(Content("1-4 pick · t type · esc cancel"), id="snooze-hint")
 

@@ -1,4 +1,5 @@
 """``t``: add or remove tags. ``invoice late`` adds two tags, ``-late`` removes one."""
+
 from __future__ import annotations
 
 from textual.app import ComposeResult
@@ -44,12 +45,12 @@ class TagScreen(DialogScreen[tuple[list[str], list[str]] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = ("Tag this item" if self._count == 1
-                                else f"Tag {self._count} items")
+            box.border_title = "Tag this item" if self._count == 1 else f"Tag {self._count} items"
             current = " ".join(f"#{one_line(t, TAG_MAX)}" for t in self._tags) or "no tags yet"
             yield Static(Content(current), id="tag-current")
-            yield SafeInput(placeholder="invoice late  (-late removes)", compact=True,
-                            id="tag-input")
+            yield SafeInput(
+                placeholder="invoice late  (-late removes)", compact=True, id="tag-input"
+            )
             yield Static(Content("enter saves · esc cancels"), id="tag-hint")
 
     def on_mount(self) -> None:

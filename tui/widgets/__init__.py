@@ -1,4 +1,5 @@
 """sfogo's widgets; each lives in a private module and is re-exported here."""
+
 from ._burndown import Burndown
 from ._detail import DetailPane
 from ._footer import KeyFooter
@@ -11,7 +12,15 @@ from ._timeline import GapTimeline
 from ._viewbar import ViewBar
 from ._work import Latest, WorkFailed
 
-__all__ = ["CountsHeader", "DetailPane", "InboxList", "KeyFooter", "SafeInput", "SafeTextArea",
-           "SearchBar", "ViewBar"]
+__all__ = [
+    "CountsHeader",
+    "DetailPane",
+    "InboxList",
+    "KeyFooter",
+    "SafeInput",
+    "SafeTextArea",
+    "SearchBar",
+    "ViewBar",
+]
 __all__ += ["Burndown", "GapTimeline", "HealthBar"]  # backlog screen, health bar
 __all__ += ["Latest", "WorkFailed"]  # background work

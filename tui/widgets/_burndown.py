@@ -4,6 +4,7 @@ The past is counted by one store query (:func:`backlog_history`); the future com
 catch-up plan's finish time for each item (:func:`projection`). Past bars are solid
 (``▁▂▃▄▅▆▇█``), projected ones shaded (``░``), so the two read apart without colour.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -54,15 +55,16 @@ def backlog_history(store: Store, gaps: list, now: int, days: int = 14) -> list[
         # An item that arrived in [lo, hi) enters the backlog at the first point whose
         # cutoff is past its arrival: after every point without a gap or with a cutoff
         # at or before lo (the cutoffs only grow).
-        for lo, hi in zip([-_FAR, *values], values):
+        for lo, hi in zip([-_FAR, *values], values, strict=False):
             entered = sum(c is None or c <= lo for c in cuts)
             if entered < count:
                 steps.append([account_id, lo, hi, entered])
     if not steps:
         return [0] * count
     delta = [0] * (count + 1)
-    for entered, left_at, n in store.reports.backlog_transitions(steps, points=count,
-                                                                 first=points[0]):
+    for entered, left_at, n in store.reports.backlog_transitions(
+        steps, points=count, first=points[0]
+    ):
         if left_at > entered:
             delta[entered] += n
             delta[left_at] -= n
@@ -116,15 +118,18 @@ def _caption(data: BurndownData, width: int) -> Content:
     peak = max(data.past)
     text = f"{start} · {tail}"
     if width >= 60:
-        text = (f"{len(data.past) - 1} days ago {count_short(data.past[0])} · "
-                f"peak {count_short(peak)} · {text}")
+        text = (
+            f"{len(data.past) - 1} days ago {count_short(data.past[0])} · "
+            f"peak {count_short(peak)} · {text}"
+        )
     return Content.assemble((text, "$text-muted"))
 
 
 def burndown_lines(data: BurndownData | None, width: int) -> list[Content]:
-    title = Content.assemble(("Burndown", "bold"), (" · backlog size, then the plan"
-                                                    if width >= 60 else " · then the plan",
-                                                    "$text-muted"))
+    title = Content.assemble(
+        ("Burndown", "bold"),
+        (" · backlog size, then the plan" if width >= 60 else " · then the plan", "$text-muted"),
+    )
     if data is None:
         return [title, Content.assemble(("computing…", "$text-muted"))]
     future = list(data.future or ())
@@ -139,8 +144,10 @@ def burndown_lines(data: BurndownData | None, width: int) -> list[Content]:
     lines = [title]
     for row in range(HEIGHT - 1, -1, -1):
         label = count_short(top) if row == HEIGHT - 1 else "0" if row == 0 else ""
-        parts: list[tuple[str, str]] = [(label.rjust(label_w - 1) + " ", "$text-muted"),
-                                        ("│" if row else "└", "$text-muted")]
+        parts: list[tuple[str, str]] = [
+            (label.rjust(label_w - 1) + " ", "$text-muted"),
+            ("│" if row else "└", "$text-muted"),
+        ]
         for value, projected in columns:
             eighths = round(value / top * HEIGHT * 8)
             if value and not eighths:
@@ -164,7 +171,7 @@ def burndown_lines(data: BurndownData | None, width: int) -> list[Content]:
         number = str(dt.datetime.fromtimestamp(start + index * DAY).day)
         at = index * per
         if at + len(number) <= len(axis):
-            axis[at:at + len(number)] = list(number)
+            axis[at : at + len(number)] = list(number)
     lines.append(Content.assemble((" " * (label_w + 1) + "".join(axis), "$text-muted")))
     lines.append(_caption(data, width))
     return lines

@@ -4,6 +4,7 @@ this urgent, the gap it arrived in, and its conversation.
 Every value from the store goes into ``Content`` as a template variable or a plain
 ``Content(...)``; nothing from a row is ever parsed as markup.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -52,20 +53,24 @@ def head_content(row: dict, now: int) -> Content:
     ]
     if handle and handle != author:
         parts.append(Content.from_markup(" [$text-muted]$handle[/]", handle=handle))
-    parts.append(Content.from_markup(
-        "\n[$text-primary]$client[/] · $channel $account · $kind · [b]$status[/b]",
-        client=one_line(row["client"]), channel=row["channel"],
-        account=one_line(row["account"]), kind=row["kind"], status=status,
-    ))
+    parts.append(
+        Content.from_markup(
+            "\n[$text-primary]$client[/] · $channel $account · $kind · [b]$status[/b]",
+            client=one_line(row["client"]),
+            channel=row["channel"],
+            account=one_line(row["account"]),
+            kind=row["kind"],
+            status=status,
+        )
+    )
     if extras:
         parts.append(Content.from_markup(" · $extras", extras=" ".join(extras)))
-    parts.append(Content.from_markup(
-        "\n[$text-muted]$when[/]", when=when_long(row["created_at"], now)
-    ))
+    parts.append(
+        Content.from_markup("\n[$text-muted]$when[/]", when=when_long(row["created_at"], now))
+    )
     url = one_line(row["url"], 500)
     if url:
-        parts.append(Content.from_markup("\n[$text-muted]$url[/] [dim](c copies it)[/]",
-                                         url=url))
+        parts.append(Content.from_markup("\n[$text-muted]$url[/] [dim](c copies it)[/]", url=url))
     return Content("").join(parts)
 
 
@@ -95,7 +100,8 @@ def replies_content(replies: list[dict], channel: str, now: int) -> Content:
         stamp = reply.get("sent_at") or reply.get("updated_at") or reply["created_at"]
         line = Content.from_markup(
             "[b $text-success]↳ Your reply[/] [b]$state[/b] [$text-muted]($when)[/]",
-            state=state, when=ago(stamp, now=now),
+            state=state,
+            when=ago(stamp, now=now),
         )
         reason = one_line(reply.get("reason"), 300)
         if reason and reply["state"] in ("held", "failed", "queued"):
@@ -119,28 +125,41 @@ def urgency_content(breakdown, width: int = 80) -> Content:
     note_w = width - 38  # what is left of a wide line after the numbers
     narrow = width < 60 or note_w < 16
     title = Content.from_markup(
-        "[b]Urgency $score[/b] [$text-muted]$how[/]", score=f"{breakdown.score:.1f}",
-        how="(sum of terms)" if narrow else "= Σ coefficient × factor")
+        "[b]Urgency $score[/b] [$text-muted]$how[/]",
+        score=f"{breakdown.score:.1f}",
+        how="(sum of terms)" if narrow else "= Σ coefficient × factor",
+    )
     if breakdown.unanswerable:
         title += Content.from_markup(" [b $text-error]✕ unanswerable[/]")
     lines = [title]
     for term in breakdown.terms:
         points = "  0.00" if term.contribution == 0 else f"{term.contribution:+6.2f}"
-        numbers = dict(name=f"{term.name:<12}", coef=f"{term.coefficient:5.1f}",
-                       factor=f"{term.factor:4.2f}", points=points)
+        numbers = dict(
+            name=f"{term.name:<12}",
+            coef=f"{term.coefficient:5.1f}",
+            factor=f"{term.factor:4.2f}",
+            points=points,
+        )
         note = one_line(term.note, 200)
         if not narrow:
             line = Content.from_markup(
                 "  $name $coef × $factor = [b]$points[/b]  [$text-muted]$note[/]",
-                note=fit(note, note_w).rstrip(), **numbers)
+                note=fit(note, note_w).rstrip(),
+                **numbers,
+            )
         elif term.contribution == 0:
             line = Content.from_markup("  $name [b]$points[/b]", **numbers)
         else:
-            wrapped = "\n".join(textwrap.wrap(note, max(10, width - 4),
-                                              initial_indent="    ", subsequent_indent="    "))
+            wrapped = "\n".join(
+                textwrap.wrap(
+                    note, max(10, width - 4), initial_indent="    ", subsequent_indent="    "
+                )
+            )
             line = Content.from_markup(
                 "  $name [b]$points[/b] = $coef × $factor\n[$text-muted]$note[/]",
-                note=wrapped, **numbers)
+                note=wrapped,
+                **numbers,
+            )
         if term.contribution == 0:
             line = line.stylize("dim")
         lines.append(line)
@@ -175,7 +194,9 @@ def gap_content(gap, now: int) -> Content:
         what = f"while {one_line(gap.account, 80)} was {gap.kind.replace('_', ' ')}"
     return Content.from_markup(
         "[b $text-warning]⚠ Arrived in a gap[/] $what: $start → $end ($length)",
-        what=what, start=local_time(gap.started_at, now), end=end,
+        what=what,
+        start=local_time(gap.started_at, now),
+        end=end,
         length=span_precise(gap.duration(now)),
     )
 
@@ -186,18 +207,22 @@ def thread_content(item_id: int, thread: list[dict], now: int) -> Content:
         return Content("")
     index = next((i for i, r in enumerate(thread) if r["id"] == item_id), 0)
     start = max(0, index - THREAD_AROUND)
-    shown = thread[start:index + THREAD_AROUND + 1]
+    shown = thread[start : index + THREAD_AROUND + 1]
     lines = [Content.from_markup("[b]Thread[/b] [$text-muted]· $n items[/]", n=str(len(thread)))]
     if start:
         lines.append(Content.from_markup("[$text-muted]  … $n earlier[/]", n=str(start)))
     for r in shown:
         mark = "▸" if r["id"] == item_id else " "
-        who = "you" if r["outgoing"] else (
-            one_line(r["author_name"], 60) or one_line(r["author_handle"], 60)
+        who = (
+            "you"
+            if r["outgoing"]
+            else (one_line(r["author_name"], 60) or one_line(r["author_handle"], 60))
         )
         line = Content.from_markup(
             "$mark [$text-muted]$when[/] [b]$who[/b] $text",
-            mark=mark, when=local_time(r["created_at"], now), who=who,
+            mark=mark,
+            when=local_time(r["created_at"], now),
+            who=who,
             text=one_line(r["text"], 300),
         )
         if r["id"] == item_id:
@@ -235,8 +260,9 @@ class DetailPane(VerticalScroll, can_focus=True):
     class Leave(Message):
         """The reader is done with the item (q or escape)."""
 
-    def __init__(self, now: Callable[[], int], *, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, now: Callable[[], int], *, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self._now = now
         self.item_id: int | None = None
@@ -252,8 +278,10 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static(id="detail-thread")
 
     def _parts(self) -> dict[str, Static]:
-        return {name: self.query_one(f"#detail-{name}", Static)
-                for name in ("head", "replies", "body", "gap", "thread")}
+        return {
+            name: self.query_one(f"#detail-{name}", Static)
+            for name in ("head", "replies", "body", "gap", "thread")
+        }
 
     def show(self, row: dict | None, empty: str = "") -> None:
         """Show ``row`` (thread, reply, urgency and gap come later, from :meth:`show_extras`)."""

@@ -1,4 +1,5 @@
 """The key bar: Textual's Footer, tighter on narrower terminals."""
+
 from __future__ import annotations
 
 from textual import events

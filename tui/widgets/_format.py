@@ -5,6 +5,7 @@ markup. Text from the store was sanitised at ingest, but :func:`one_line` saniti
 a file written by another tool (or an older sfogo) must not reach the terminal raw. Ages
 and durations come from :mod:`sfogo.inbox.timefmt`, the one rule the command line uses too.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,9 @@ def fit_right(text: str, width: int) -> str:
 LATE, CLOSING, DUE, GONE, QUIET = "late", "closing", "due", "gone", ""
 
 
-def deadline(row: dict, now: int, settings, *, wide: bool = False,
-             compact: bool = False) -> tuple[str, str]:
+def deadline(
+    row: dict, now: int, settings, *, wide: bool = False, compact: bool = False
+) -> tuple[str, str]:
     """(text, level) for an item's time to its deadline.
 
     New and open items: ``due 40m`` before the client's response target runs out,

@@ -1,4 +1,5 @@
 """The top line: how much is waiting (new, open, snoozed) and how many the list shows."""
+
 from __future__ import annotations
 
 from textual.content import Content
@@ -37,13 +38,19 @@ class CountsHeader(Widget):
             line = Content.from_markup(
                 " [$text-accent]●[/] [b]$new[/b] new $open open $snoozed snz"
                 " [$text-muted]│[/] $shown",
-                new=new, open=opened, snoozed=snoozed, shown=shown,
+                new=new,
+                open=opened,
+                snoozed=snoozed,
+                shown=shown,
             )
         else:
             line = Content.from_markup(
                 "  [$text-accent]●[/] [b]$new[/b] new · $open open · $snoozed snoozed"
                 "  [$text-muted]│[/] $shown shown",
-                new=new, open=opened, snoozed=snoozed, shown=shown,
+                new=new,
+                open=opened,
+                snoozed=snoozed,
+                shown=shown,
             )
         if self.search:
             line += Content.from_markup(" [$text-muted]/[/]$search", search=self.search)

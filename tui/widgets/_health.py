@@ -8,6 +8,7 @@ ages move on.
 Problems come first and carry a symbol, not only a colour, so they read with NO_COLOR:
 ``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -88,16 +89,18 @@ def load_health(store: Store, now: int) -> HealthState:
         elif h.last_outcome == "ok":
             accounts.append(AccountState(h.account_id, label, "ok", h.last_ended_at, False))
         else:
-            accounts.append(AccountState(h.account_id, label, h.last_outcome,
-                                         h.gap_since or h.last_started_at, True))
+            accounts.append(
+                AccountState(
+                    h.account_id, label, h.last_outcome, h.gap_since or h.last_started_at, True
+                )
+            )
 
     def order(a: AccountState) -> tuple:
         rank = 0 if a.open_gap else 1 if a.outcome == "never synced" else 2
         return rank, a.since if a.open_gap else 0, a.label
 
     away = open_away(store)
-    return HealthState(tuple(sorted(accounts, key=order)),
-                       (away[2], away[1]) if away else None)
+    return HealthState(tuple(sorted(accounts, key=order)), (away[2], away[1]) if away else None)
 
 
 def _entry(account: AccountState, now: int) -> Content:
@@ -122,8 +125,11 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
     if state.away is not None:
         reason, since = state.away
         at = local_time(since, now)
-        parts.append(Content.assemble(
-            (f"{reason} {at}" if narrow else f"{reason} since {at}", "$text-warning reverse")))
+        parts.append(
+            Content.assemble(
+                (f"{reason} {at}" if narrow else f"{reason} since {at}", "$text-warning reverse")
+            )
+        )
     if not state.accounts:
         parts.append(Content.assemble(("no synced accounts", "$text-muted")))
         return sep.join(parts)
@@ -132,7 +138,7 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
     accounts = state.accounts
     for index, account in enumerate(accounts):
         entry = _entry(account, now)
-        rest = accounts[index + 1:]
+        rest = accounts[index + 1 :]
         # Room must be left for the '+N' that would follow if this were the last one.
         tail = _tail(rest) if rest else ""
         need = cell_len(entry.plain) + (3 if line.plain else 0)
@@ -175,10 +181,16 @@ class HealthBar(Widget):
             self.token = token
             self.state = state
 
-    def __init__(self, db_path: str | Path, now: Callable[[], int],
-                 changed: Signal | None = None, *,
-                 name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        now: Callable[[], int],
+        changed: Signal | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         """``changed``: the app's signal that the file changed (the bar reads again)."""
         super().__init__(name=name, id=id, classes=classes)
         self._db_path = db_path

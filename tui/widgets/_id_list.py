@@ -5,6 +5,7 @@ An ``array('q')`` costs 8 bytes an item (1M items = 8 MB). Its operations keep t
 where a reader expects it: on the same item when the ids are replaced, on the same line
 (now the next item) when items are removed.
 """
+
 from __future__ import annotations
 
 from array import array
@@ -55,7 +56,7 @@ class IdList:
     def remove(self, drop: set[int]) -> tuple[bool, bool]:
         """Drop items: the cursor stays on its line. (any removed, selection changed)."""
         if len(drop) > BULK:
-            before_cursor = sum(1 for i in self.ids[:self.cursor] if i in drop)
+            before_cursor = sum(1 for i in self.ids[: self.cursor] if i in drop)
             kept = array("q", (i for i in self.ids if i not in drop))
             if len(kept) == len(self.ids):
                 return False, False

@@ -7,6 +7,7 @@ an LRU cache), and keeps rendered strips in another LRU. Nothing here knows abou
 or workers: the screen that owns the list decides which ids it shows (``set_ids``) and how
 rows are fetched (``fetch_rows``).
 """
+
 from __future__ import annotations
 
 from array import array
@@ -66,8 +67,14 @@ class InboxList(ScrollView, can_focus=True):
     }
     """
     COMPONENT_CLASSES = {
-        "inbox-list--cursor", "inbox-list--new", "inbox-list--client", "inbox-list--muted",
-        "inbox-list--ours", "inbox-list--late", "inbox-list--warn", "inbox-list--selected",
+        "inbox-list--cursor",
+        "inbox-list--new",
+        "inbox-list--client",
+        "inbox-list--muted",
+        "inbox-list--ours",
+        "inbox-list--late",
+        "inbox-list--warn",
+        "inbox-list--selected",
         "inbox-list--selected-mark",
     }
     BINDINGS = [
@@ -80,8 +87,7 @@ class InboxList(ScrollView, can_focus=True):
         Binding("pageup,ctrl+u", "page_up", "Page up", id="inbox.page_up", show=False),
         Binding("x,space", "toggle_select", "Select", id="inbox.select", show=False),
         Binding("asterisk", "select_all", "Select all", id="inbox.select_all", show=False),
-        Binding("escape", "clear_selection", "Clear selection", id="inbox.select_none",
-                show=False),
+        Binding("escape", "clear_selection", "Clear selection", id="inbox.select_none", show=False),
     ]
 
     class Highlighted(Message):
@@ -374,8 +380,15 @@ class InboxList(ScrollView, can_focus=True):
             if row is None:  # deleted by another process since the ids were read
                 strip = Strip.blank(width, base)
             else:
-                strip = row_strip(row, width, self._now(), self.settings,
-                                  self.get_component_rich_style, base, selected=selected,
-                                  cursor=is_cursor)
+                strip = row_strip(
+                    row,
+                    width,
+                    self._now(),
+                    self.settings,
+                    self.get_component_rich_style,
+                    base,
+                    selected=selected,
+                    cursor=is_cursor,
+                )
             self._strips[key] = strip
         return strip

@@ -1,4 +1,5 @@
 """A widget drawn as a few lines of Content that depend on its width (charts, tables)."""
+
 from __future__ import annotations
 
 from textual.content import Content
@@ -24,8 +25,7 @@ class LinesWidget(Widget):
         raise NotImplementedError
 
     def _lines(self, width: int) -> list[Content]:
-        return [line.truncate(width, ellipsis=True) for line in self.lines(width)] or [
-            Content("")]
+        return [line.truncate(width, ellipsis=True) for line in self.lines(width)] or [Content("")]
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines(width))

@@ -15,6 +15,7 @@ The first cell says how pressing the item is, with a symbol so it reads without 
 reply window closing, ``▲`` pinned. The second is the status: ``●`` new, ``z`` snoozed,
 ``✓`` done, ``-`` ignored, blank when open.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,8 +30,14 @@ from ._format import CLOSING, GONE, LATE, age_short, deadline, fit, fit_right, o
 
 COMPACT_BELOW = 64  # list widths under this get the compact row
 STATUS_MARKS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignored": "-"}
-KIND_SHORT = {"mention": "ment", "comment": "cmt", "reply": "reply", "dm": "dm",
-              "email": "email", "review": "review"}
+KIND_SHORT = {
+    "mention": "ment",
+    "comment": "cmt",
+    "reply": "reply",
+    "dm": "dm",
+    "email": "email",
+    "review": "review",
+}
 
 
 def urgency_mark(row: dict, level: str, selected: bool) -> str:
@@ -54,9 +61,15 @@ def where_short(row: dict) -> str:
     return f"{channel} {kind}"
 
 
-def row_segments(row: dict, width: int, now: int, settings,
-                 style: Callable[[str], Style], base: Style,
-                 selected: bool = False) -> tuple[list[Segment], int]:
+def row_segments(
+    row: dict,
+    width: int,
+    now: int,
+    settings,
+    style: Callable[[str], Style],
+    base: Style,
+    selected: bool = False,
+) -> tuple[list[Segment], int]:
     """The line's segments and the cells they take (each cell counted by ``fit``)."""
     muted = style("inbox-list--muted")
     new = row["status"] == "new"
@@ -64,15 +77,20 @@ def row_segments(row: dict, width: int, now: int, settings,
     wide = width >= 100
     due_text, level = deadline(row, now, settings, wide=wide, compact=compact)
     mark = urgency_mark(row, level, selected)
-    mark_style = {"+": "inbox-list--selected-mark", "✕": "inbox-list--muted",
-                  "!": "inbox-list--late", "▲": "inbox-list--warn"}.get(mark)
-    due_style = {LATE: style("inbox-list--late"), CLOSING: style("inbox-list--warn"),
-                 GONE: muted}.get(level, Style() if level else muted)
-    author = "you" if row["outgoing"] else one_line(
-        row["author_name"] or row["author_handle"], 80
-    )
-    author_style = style("inbox-list--ours") if row["outgoing"] else (
-        Style(bold=True) if new else Style()
+    mark_style = {
+        "+": "inbox-list--selected-mark",
+        "✕": "inbox-list--muted",
+        "!": "inbox-list--late",
+        "▲": "inbox-list--warn",
+    }.get(mark)
+    due_style = {
+        LATE: style("inbox-list--late"),
+        CLOSING: style("inbox-list--warn"),
+        GONE: muted,
+    }.get(level, Style() if level else muted)
+    author = "you" if row["outgoing"] else one_line(row["author_name"] or row["author_handle"], 80)
+    author_style = (
+        style("inbox-list--ours") if row["outgoing"] else (Style(bold=True) if new else Style())
     )
     client = one_line(row["client"], 60)
     text = one_line(row["text"])
@@ -83,14 +101,19 @@ def row_segments(row: dict, width: int, now: int, settings,
     ]
     if compact:
         client_w, author_w = (6, 6) if width >= 36 else (5, 5)
-        middle = [(client, style("inbox-list--client"), client_w),
-                  (CHANNEL_SHORT.get(row["channel"]) or one_line(row["channel"], 20), muted, 4),
-                  (author, author_style, author_w)]
+        middle = [
+            (client, style("inbox-list--client"), client_w),
+            (CHANNEL_SHORT.get(row["channel"]) or one_line(row["channel"], 20), muted, 4),
+            (author, author_style, author_w),
+        ]
         tail = [(due_text, due_style, 7)]
     else:
         client_w, author_w, due_w = (16, 18, 16) if wide else (11, 12, 10)
-        middle = [(client, style("inbox-list--client"), client_w),
-                  (where_short(row), muted, 10), (author, author_style, author_w)]
+        middle = [
+            (client, style("inbox-list--client"), client_w),
+            (where_short(row), muted, 10),
+            (author, author_style, author_w),
+        ]
         tail = [(age_short(row["created_at"], now=now), muted, 4), (due_text, due_style, due_w)]
     # The two marks touch; every other column is followed by one space, the excerpt
     # takes what is left.
@@ -109,8 +132,17 @@ def row_segments(row: dict, width: int, now: int, settings,
     return segments, fixed + text_w
 
 
-def row_strip(row: dict, width: int, now: int, settings, style: Callable[[str], Style],
-              base: Style, *, selected: bool, cursor: bool) -> Strip:
+def row_strip(
+    row: dict,
+    width: int,
+    now: int,
+    settings,
+    style: Callable[[str], Style],
+    base: Style,
+    *,
+    selected: bool,
+    cursor: bool,
+) -> Strip:
     """The line exactly ``width`` cells wide, with the selection's and the cursor's
     highlight (``style`` gives the list's component styles)."""
     segments, used = row_segments(row, width, now, settings, style, base, selected)
@@ -119,8 +151,7 @@ def row_strip(row: dict, width: int, now: int, settings, style: Callable[[str], 
     else:  # a list too narrow for its fixed columns: cut
         strip = Strip(segments).crop_extend(0, width, base)
     if selected and not cursor:
-        strip = Strip(Segment.apply_style(strip, post_style=style("inbox-list--selected")),
-                      width)
+        strip = Strip(Segment.apply_style(strip, post_style=style("inbox-list--selected")), width)
     if cursor:
         strip = Strip(Segment.apply_style(strip, post_style=style("inbox-list--cursor")), width)
     return strip

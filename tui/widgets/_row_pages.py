@@ -5,6 +5,7 @@ is fetched in one query, so scrolling costs one query per page, not one per line
 ``ROW_CACHE`` bounds memory whatever the list's length: a few screens either way of the
 cursor.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,7 @@ class RowPages:
         row = self._rows.get(item_id)
         if row is None:
             start = index - index % PAGE
-            fetched = self._fetch_rows(ids[start:start + PAGE])
+            fetched = self._fetch_rows(ids[start : start + PAGE])
             for fetched_id, fetched_row in fetched.items():
                 self._rows[fetched_id] = fetched_row
             row = fetched.get(item_id)

@@ -9,6 +9,7 @@ here is enough.
 Their cursors do not blink: over SSH every blink is a redraw sent down the line, and
 nothing in sfogo depends on animation.
 """
+
 from __future__ import annotations
 
 from textual import events

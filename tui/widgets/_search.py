@@ -1,4 +1,5 @@
 """The search line: an Input that says when it is cancelled (escape)."""
+
 from __future__ import annotations
 
 from textual.binding import Binding

@@ -6,9 +6,11 @@ overlaps it, so a 45-minute outage still shows as one cell. Symbols carry the me
 only colour (NO_COLOR): ``█`` blind, ``▓`` still blind (an open gap), ``░`` the manager away
 or sick (which covers every account), ``·`` seen.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -21,8 +23,13 @@ from ._lines import LinesWidget
 
 NARROW = 60
 SEEN, BLIND, OPEN, AWAY, FUTURE = "·", "█", "▓", "░", " "
-STYLES = {SEEN: "$text-muted", BLIND: "$text-warning", OPEN: "$text-error bold",
-          AWAY: "$text-secondary", FUTURE: ""}
+STYLES = {
+    SEEN: "$text-muted",
+    BLIND: "$text-warning",
+    OPEN: "$text-error bold",
+    AWAY: "$text-secondary",
+    FUTURE: "",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +57,9 @@ class Timeline:
     away: tuple[Span, ...]  # the manager's away periods: every account
 
 
-def build_timeline(accounts: list[tuple[int, str, str]], gaps: list, now: int,
-                   days: int = 14) -> Timeline:
+def build_timeline(
+    accounts: list[tuple[int, str, str]], gaps: list, now: int, days: int = 14
+) -> Timeline:
     """``accounts`` as (id, client, channel) in display order; ``gaps`` from
     :func:`backlog.gaps.find_gaps` (only those that reach into the window are drawn)."""
     since = day_bounds(now, days)[0]
@@ -65,8 +73,9 @@ def build_timeline(accounts: list[tuple[int, str, str]], gaps: list, now: int,
             away.append(span)
         else:
             spans.setdefault(gap.account_id, []).append(span)
-    rows = tuple(TimelineRow(client, channel, tuple(spans.get(aid, ())))
-                 for aid, client, channel in accounts)
+    rows = tuple(
+        TimelineRow(client, channel, tuple(spans.get(aid, ()))) for aid, client, channel in accounts
+    )
     return Timeline(now, days, rows, tuple(away))
 
 
@@ -80,14 +89,15 @@ def day_bounds(now: int, days: int) -> list[int]:
 
 def _cells(bounds: list[int], per_day: int) -> list[tuple[int, int]]:
     cells = []
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         step = (hi - lo) / per_day
         cells += [(lo + round(m * step), lo + round((m + 1) * step)) for m in range(per_day)]
     return cells
 
 
-def _bar(cells: list[tuple[int, int]], spans: tuple[Span, ...], away: tuple[Span, ...],
-         now: int) -> str:
+def _bar(
+    cells: list[tuple[int, int]], spans: tuple[Span, ...], away: tuple[Span, ...], now: int
+) -> str:
     chars = []
     for lo, hi in cells:
         if lo >= now:
@@ -127,8 +137,9 @@ def _suffix(spans: tuple[Span, ...], now: int, since: int, narrow: bool) -> tupl
 
 def timeline_lines(data: Timeline | None, width: int) -> list[Content]:
     """The chart as lines no wider than ``width``."""
-    title = Content.assemble(("Gaps", "bold"), (f" · last {data.days if data else 14} days",
-                                                "$text-muted"))
+    title = Content.assemble(
+        ("Gaps", "bold"), (f" · last {data.days if data else 14} days", "$text-muted")
+    )
     if data is None:
         return [title, Content.assemble(("computing…", "$text-muted"))]
     if not data.rows:
@@ -150,37 +161,50 @@ def timeline_lines(data: Timeline | None, width: int) -> list[Content]:
         number = str(dt.datetime.fromtimestamp(bounds[day]).day)
         at = day * per_day
         if at + len(number) <= len(axis):
-            axis[at:at + len(number)] = list(number)
+            axis[at : at + len(number)] = list(number)
     lines.append(Content.assemble((" " * (label_w + 1) + "".join(axis), "$text-muted")))
 
     def row(label: Content, bar: str, suffix: tuple[str, str]) -> Content:
         text, mark = suffix
-        return Content.assemble(label, " ", _styled_bar(bar), " ",
-                                (fit(text, suffix_w).rstrip(), STYLES.get(mark, "")))
+        return Content.assemble(
+            label, " ", _styled_bar(bar), " ", (fit(text, suffix_w).rstrip(), STYLES.get(mark, ""))
+        )
 
     since = bounds[0]
     if data.away:
         label = "you" if narrow else "you (all)"
-        text, mark = _suffix(data.away, data.now, since, narrow)
+        text, _mark = _suffix(data.away, data.now, since, narrow)
         latest = max(data.away, key=lambda s: s.start)
         if latest.end is None:
             text = f"{GAP_MARK} {latest.kind}"
         else:
             text = latest.kind if narrow else f"{latest.kind} {text}"
-        lines.append(row(Content.assemble((fit(label, label_w), "bold")),
-                         _bar(cells, (), data.away, data.now), (text, AWAY)))
+        lines.append(
+            row(
+                Content.assemble((fit(label, label_w), "bold")),
+                _bar(cells, (), data.away, data.now),
+                (text, AWAY),
+            )
+        )
     for r in data.rows:
         channel = CHANNEL_SHORT.get(r.channel) or one_line(r.channel, 4)
         client_w = label_w - 5
         client = initials(r.client) if client_w < 8 else one_line(r.client, 60)
-        label = Content.assemble((fit(client, client_w), "$text-primary"), " ",
-                                 (fit(channel, 4), ""))
-        lines.append(row(label, _bar(cells, r.spans, data.away, data.now),
-                         _suffix(r.spans, data.now, since, narrow)))
-    legend = (f"{BLIND} blind {OPEN} still blind {AWAY} you away"
-              if narrow else
-              f"{BLIND} blind  {OPEN} still blind  {AWAY} you away/sick (every account)"
-              f"  {SEEN} seen")
+        label = Content.assemble(
+            (fit(client, client_w), "$text-primary"), " ", (fit(channel, 4), "")
+        )
+        lines.append(
+            row(
+                label,
+                _bar(cells, r.spans, data.away, data.now),
+                _suffix(r.spans, data.now, since, narrow),
+            )
+        )
+    legend = (
+        f"{BLIND} blind {OPEN} still blind {AWAY} you away"
+        if narrow
+        else f"{BLIND} blind  {OPEN} still blind  {AWAY} you away/sick (every account)  {SEEN} seen"
+    )
     lines.append(Content.assemble((legend, "$text-muted")))
     return lines
 

@@ -4,6 +4,7 @@ how many items are selected. Always visible, so the list never hides what it lea
 ``▸2 Backlog  1 Inbox  3 Due today … │ f: Hotel Roma · ig · dm │ 3 selected``, with the
 other views shortened to their numbers, then dropped, when the line gets too narrow.
 """
+
 from __future__ import annotations
 
 from textual.content import Content
@@ -35,13 +36,15 @@ class ViewBar(Widget):
         width = self.size.width
         tail: list[Content] = []
         if self.filters:
-            tail.append(Content.from_markup("[$text-accent]f:[/] [b]$f[/b]",
-                                            f=" · ".join(self.filters)))
+            tail.append(
+                Content.from_markup("[$text-accent]f:[/] [b]$f[/b]", f=" · ".join(self.filters))
+            )
         if self.newest_first:
             tail.append(Content("newest first"))
         if self.selected:
-            tail.append(Content.from_markup("[b $text-accent]$n selected[/]",
-                                            n=count_short(self.selected)))
+            tail.append(
+                Content.from_markup("[b $text-accent]$n selected[/]", n=count_short(self.selected))
+            )
         tail_content = Content(" │ ").join(tail) if tail else Content("")
         for style in ("full", "numbers", "current"):
             head = self._views(style)
@@ -55,8 +58,7 @@ class ViewBar(Widget):
         for index, name in enumerate(self.views):
             number = str(index + 1)
             if index == self.current:
-                parts.append(Content.from_markup("[reverse b]▸$n $name[/]", n=number,
-                                                 name=name))
+                parts.append(Content.from_markup("[reverse b]▸$n $name[/]", n=number, name=name))
             elif style == "full":
                 parts.append(Content.from_markup("$n $name", n=number, name=name))
             elif style == "numbers":

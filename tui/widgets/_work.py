@@ -10,6 +10,7 @@ A read that a newer one replaces is *superseded*, never cancelled: its thread ch
 waiting for the app to settle, ``Worker.wait``) would get ``WorkerCancelled`` whenever the
 app happened to reload while it waited.
 """
+
 from __future__ import annotations
 
 from textual.message import Message

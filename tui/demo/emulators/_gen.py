@@ -1,23 +1,58 @@
 """Generated people and words for the emulators: seeded, varied, sometimes hostile."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from random import Random
 
-FIRST = ("Giulia", "Marco", "Sofia", "Luca", "Amara", "Kenji", "Noor", "Pablo", "Ines",
-         "Tomasz", "Aiko", "Femi", "Lena", "Omar", "Chiara", "Dev", "Rosa", "Yusuf")
-LAST = ("Rossi", "Bianchi", "Okafor", "Tanaka", "Haddad", "García", "Novak", "Larsen",
-        "Conti", "Mehta", "Silva", "Kowalski")
+FIRST = (
+    "Giulia",
+    "Marco",
+    "Sofia",
+    "Luca",
+    "Amara",
+    "Kenji",
+    "Noor",
+    "Pablo",
+    "Ines",
+    "Tomasz",
+    "Aiko",
+    "Femi",
+    "Lena",
+    "Omar",
+    "Chiara",
+    "Dev",
+    "Rosa",
+    "Yusuf",
+)
+LAST = (
+    "Rossi",
+    "Bianchi",
+    "Okafor",
+    "Tanaka",
+    "Haddad",
+    "García",
+    "Novak",
+    "Larsen",
+    "Conti",
+    "Mehta",
+    "Silva",
+    "Kowalski",
+)
 OPENERS = ("Hey {me}", "{me}", "Hi {me}!", "Ciao {me},", "Dear {me},", "Quick one {me}:")
 BODIES = (
-    "is the shop open on Sunday?", "my order #{n} has not arrived yet.",
+    "is the shop open on Sunday?",
+    "my order #{n} has not arrived yet.",
     "loved the new campaign, where can I buy the blue one?",
-    "your link in bio is broken.", "do you ship to Portugal?",
+    "your link in bio is broken.",
+    "do you ship to Portugal?",
     "can I still use the discount code from last week?",
     "the app keeps logging me out since the update.",
-    "who should I talk to about a collaboration?", "great event yesterday, thanks!",
+    "who should I talk to about a collaboration?",
+    "great event yesterday, thanks!",
     "the payment went through twice, please refund one.",
-    "is there a vegan option on the new menu?", "when is the next live stream?",
+    "is there a vegan option on the new menu?",
+    "when is the next live stream?",
 )
 # Hostile text a platform may carry: terminal escapes, bidi overrides, markup look-alikes.
 HOSTILE = (
@@ -30,7 +65,7 @@ HOSTILE = (
 
 def iso_ms(ts: float) -> str:
     """ISO 8601 with milliseconds and Z, as Mastodon and Bluesky write times."""
-    dt = datetime.fromtimestamp(ts, timezone.utc)
+    dt = datetime.fromtimestamp(ts, UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
@@ -45,5 +80,8 @@ def person(rng: Random) -> tuple[str, str]:
 def sentence(rng: Random, me: str, *, hostile_every: int = 25) -> str:
     if hostile_every and rng.randrange(hostile_every) == 0:
         return f"{me} {rng.choice(HOSTILE)}"
-    return (rng.choice(OPENERS).format(me=me) + " "
-            + rng.choice(BODIES).format(n=rng.randrange(1000, 9999)))
+    return (
+        rng.choice(OPENERS).format(me=me)
+        + " "
+        + rng.choice(BODIES).format(n=rng.randrange(1000, 9999))
+    )

@@ -4,6 +4,7 @@ Built on the standard library's http.server. Two measured details matter (archit
 Nagle's algorithm is disabled and headers and body go out in one write, otherwise every
 request stalls ~44 ms on delayed ACKs.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,6 +29,7 @@ def time_source(clock: TimeSource) -> Callable[[], float]:
     if clock is None:
         return SystemClock().time
     return clock.time if hasattr(clock, "time") else clock  # type: ignore[union-attr]
+
 
 MAINTENANCE_HTML = (
     b"<!DOCTYPE html><html><head><title>Down for maintenance</title></head>"
@@ -66,12 +68,14 @@ class Response:
 
 
 def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(status, json.dumps(obj).encode(), {"Content-Type": "application/json",
-                                                        **(headers or {})})
+    return Response(
+        status, json.dumps(obj).encode(), {"Content-Type": "application/json", **(headers or {})}
+    )
 
 
-def html_response(body: bytes = MAINTENANCE_HTML, status: int = 503,
-                  headers: dict[str, str] | None = None) -> Response:
+def html_response(
+    body: bytes = MAINTENANCE_HTML, status: int = 503, headers: dict[str, str] | None = None
+) -> Response:
     return Response(status, body, {"Content-Type": "text/html; charset=utf-8", **(headers or {})})
 
 
@@ -79,8 +83,17 @@ def html_response(body: bytes = MAINTENANCE_HTML, status: int = 503,
 # ``spec["release"]`` (a threading.Event) after setting ``spec["received"]``: a client killed
 # in between saw nothing although the server accepted. offline: the server stops listening
 # (connections are refused) until the fault is cleared; ``count`` and ``paths`` do not apply.
-FAULT_KINDS = ("down", "slow", "rate_limited", "expired", "blocked", "malformed", "reset",
-               "offline", "stall")
+FAULT_KINDS = (
+    "down",
+    "slow",
+    "rate_limited",
+    "expired",
+    "blocked",
+    "malformed",
+    "reset",
+    "offline",
+    "stall",
+)
 
 
 class Faults:
@@ -91,8 +104,15 @@ class Faults:
         self._active: dict[str, dict] = {}
         self._on_offline = on_offline
 
-    def set(self, kind: str, *, count: int | None = None, paths: str | None = None,
-            after: int = 0, **params) -> None:
+    def set(
+        self,
+        kind: str,
+        *,
+        count: int | None = None,
+        paths: str | None = None,
+        after: int = 0,
+        **params,
+    ) -> None:
         """Fail the next ``count`` requests (all if None) whose path matches ``paths``,
         letting the first ``after`` of them through."""
         if kind not in FAULT_KINDS:
@@ -102,8 +122,12 @@ class Faults:
                 self._on_offline(True)
             return
         with self._lock:
-            self._active[kind] = {"count": count, "paths": re.compile(paths) if paths else None,
-                                  "after": after, **params}
+            self._active[kind] = {
+                "count": count,
+                "paths": re.compile(paths) if paths else None,
+                "after": after,
+                **params,
+            }
 
     def clear(self, kind: str | None = None) -> None:
         with self._lock:
@@ -225,7 +249,9 @@ class Emulator:
         if kind == "blocked":
             return json_response({"error": "Your login is currently disabled"}, 403)
         if kind == "malformed":
-            return Response(200, b'{"data": [{"id": "1", "text": "trunc', {"Content-Type": "application/json"})
+            return Response(
+                200, b'{"data": [{"id": "1", "text": "trunc', {"Content-Type": "application/json"}
+            )
         raise ValueError(kind)
 
     # -- serving -------------------------------------------------------------------------
@@ -258,8 +284,11 @@ class Emulator:
         """Requests received whose path matches ``pattern`` (a regex), for assertions."""
         rx = re.compile(pattern)
         with self.lock:
-            return [r for r in self.requests
-                    if rx.search(r.path) and (method is None or r.method == method)]
+            return [
+                r
+                for r in self.requests
+                if rx.search(r.path) and (method is None or r.method == method)
+            ]
 
     def _route(self, request: Request) -> Response:
         for method, pattern, handler in self._routes:
@@ -286,14 +315,20 @@ class Emulator:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                request = Request(self.command, parts.path,
-                                  parse_qs(parts.query, keep_blank_values=True),
-                                  {k.lower(): v for k, v in self.headers.items()}, body)
+                request = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query, keep_blank_values=True),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 try:
                     response = emulator.dispatch(request)
                 except Exception as exc:  # an emulator bug shows as a 500, not a hang
                     response = json_response({"error": f"emulator: {exc!r}"}, 500)
-                head = [f"HTTP/1.1 {response.status} {self.responses.get(response.status, ('',))[0]}"]
+                head = [
+                    f"HTTP/1.1 {response.status} {self.responses.get(response.status, ('',))[0]}"
+                ]
                 headers = {"Content-Length": str(len(response.body)), **response.headers}
                 head += [f"{k}: {v}" for k, v in headers.items()]
                 raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body
@@ -331,8 +366,12 @@ class Emulator:
         self._server = _Server(("127.0.0.1", port), _Handler)
         self.port = self._server.server_address[1]
         # A short poll interval makes stop() (and the offline fault) take ~20 ms, not 0.5 s.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        name=f"emulator-{self.platform}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            args=(0.02,),
+            name=f"emulator-{self.platform}",
+            daemon=True,
+        )
         self._thread.start()
         return self.base_url
 

@@ -10,6 +10,7 @@ headers with an epoch-seconds reset. createSession is limited to 30 per 5 minute
 account, like the real service. ``retention`` keeps only the newest N notifications per
 account, to show what a stop-at-last-seen listing cannot give back.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,14 @@ def error(name: str, message: str, status: int = 400, headers: dict | None = Non
 class BlueskyEmulator(Emulator):
     platform = "bluesky"
 
-    def __init__(self, *, clock: TimeSource = None, seed: int = 0,
-                 retention: int | None = None, expired_status: int = 400) -> None:
+    def __init__(
+        self,
+        *,
+        clock: TimeSource = None,
+        seed: int = 0,
+        retention: int | None = None,
+        expired_status: int = 400,
+    ) -> None:
         super().__init__(clock=clock)
         self.rng = Random(seed)
         self.retention = retention
@@ -81,11 +88,14 @@ class BlueskyEmulator(Emulator):
 
     # -- building the world ----------------------------------------------------------------
 
-    def add_user(self, handle: str, *, password: str | None = None,
-                 display_name: str = "") -> str:
+    def add_user(self, handle: str, *, password: str | None = None, display_name: str = "") -> str:
         did = "did:plc:" + hashlib.sha1(handle.encode()).hexdigest()[:24]
-        self.users[did] = {"did": did, "handle": handle, "displayName": display_name or handle,
-                           "password": password}
+        self.users[did] = {
+            "did": did,
+            "handle": handle,
+            "displayName": display_name or handle,
+            "password": password,
+        }
         self.notifications.setdefault(did, [])
         return did
 
@@ -98,22 +108,37 @@ class BlueskyEmulator(Emulator):
         did = "did:plc:" + hashlib.sha1(handle.encode()).hexdigest()[:24]
         return did if did in self.users else self.add_user(handle, display_name=name)
 
-    def post(self, did: str, text: str, *, reply_to: str | None = None,
-             at: float | None = None, quote: str | None = None) -> str:
+    def post(
+        self,
+        did: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        at: float | None = None,
+        quote: str | None = None,
+    ) -> str:
         """Store a post by ``did``; return its at:// uri."""
         ts = self.clock() if at is None else at
         rkey = tid(int(ts * 1_000_000), next(self._clock_ids))
         uri = f"at://{did}/app.bsky.feed.post/{rkey}"
-        record: dict = {"$type": "app.bsky.feed.post", "text": text,
-                        "createdAt": _gen.iso_ms(ts), "langs": ["en"]}
+        record: dict = {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": _gen.iso_ms(ts),
+            "langs": ["en"],
+        }
         if reply_to:
             parent = self.posts[reply_to]
             root = parent["record"].get("reply", {}).get("root") or {
-                "uri": parent["uri"], "cid": parent["cid"]}
+                "uri": parent["uri"],
+                "cid": parent["cid"],
+            }
             record["reply"] = {"root": root, "parent": {"uri": parent["uri"], "cid": parent["cid"]}}
         if quote:
-            record["embed"] = {"$type": "app.bsky.embed.record",
-                               "record": {"uri": quote, "cid": self.posts[quote]["cid"]}}
+            record["embed"] = {
+                "$type": "app.bsky.embed.record",
+                "record": {"uri": quote, "cid": self.posts[quote]["cid"]},
+            }
         return self._store_post(did, uri, record, ts)
 
     def _store_post(self, did: str, uri: str, record: dict, ts: float) -> str:
@@ -122,35 +147,69 @@ class BlueskyEmulator(Emulator):
         indexed = max(ts, self._last_indexed + 0.001)
         self._last_indexed = indexed
         cid = cid_for(uri + record["text"])
-        self.posts[uri] = {"uri": uri, "cid": cid, "did": did, "record": record,
-                           "indexedAt": indexed}
+        self.posts[uri] = {
+            "uri": uri,
+            "cid": cid,
+            "did": did,
+            "record": record,
+            "indexedAt": indexed,
+        }
         return uri
 
     def _notify(self, owner: str, reason: str, uri: str, subject: str | None) -> None:
         post = self.posts[uri]
         entries = self.notifications[owner]
-        entries.append({"seq": next(self._seq), "uri": uri, "reason": reason,
-                        "reasonSubject": subject, "indexedAt": post["indexedAt"]})
+        entries.append(
+            {
+                "seq": next(self._seq),
+                "uri": uri,
+                "reason": reason,
+                "reasonSubject": subject,
+                "indexedAt": post["indexedAt"],
+            }
+        )
         if self.retention is not None and len(entries) > self.retention:
             del entries[: len(entries) - self.retention]
 
-    def mention(self, owner: str, *, reason: str = "mention", text: str | None = None,
-                at: float | None = None, author: str | None = None) -> str:
+    def mention(
+        self,
+        owner: str,
+        *,
+        reason: str = "mention",
+        text: str | None = None,
+        at: float | None = None,
+        author: str | None = None,
+    ) -> str:
         """Someone mentions, replies to or quotes ``owner``; return the post's uri."""
         author = author or self._stranger()
         me = "@" + self.users[owner]["handle"]
         body = text if text is not None else _gen.sentence(self.rng, me)
         subject = None
         if reason in ("reply", "quote"):
-            subject = self.post(owner, "A post of ours about the new collection",
-                                at=(self.clock() if at is None else at) - 3600)
-        uri = self.post(author, body, at=at, reply_to=subject if reason == "reply" else None,
-                        quote=subject if reason == "quote" else None)
+            subject = self.post(
+                owner,
+                "A post of ours about the new collection",
+                at=(self.clock() if at is None else at) - 3600,
+            )
+        uri = self.post(
+            author,
+            body,
+            at=at,
+            reply_to=subject if reason == "reply" else None,
+            quote=subject if reason == "quote" else None,
+        )
         self._notify(owner, reason, uri, subject)
         return uri
 
-    def add_mentions(self, owner: str, count: int, *, start: float | None = None,
-                     spacing: float = 60.0, like_every: int = 0) -> list[str]:
+    def add_mentions(
+        self,
+        owner: str,
+        count: int,
+        *,
+        start: float | None = None,
+        spacing: float = 60.0,
+        like_every: int = 0,
+    ) -> list[str]:
         """``count`` notifications: mentions, replies and quotes in turn; every n-th is
         preceded by a like (a reason the connector does not ask for)."""
         start = self.clock() - count * spacing if start is None else start
@@ -165,8 +224,11 @@ class BlueskyEmulator(Emulator):
 
     def notification_uris(self, owner: str) -> list[str]:
         with self.lock:
-            return [n["uri"] for n in self.notifications[owner]
-                    if n["reason"] in ("mention", "reply", "quote")]
+            return [
+                n["uri"]
+                for n in self.notifications[owner]
+                if n["reason"] in ("mention", "reply", "quote")
+            ]
 
     def posts_by(self, did: str) -> list[dict]:
         with self.lock:
@@ -179,8 +241,16 @@ class BlueskyEmulator(Emulator):
             password = f"demo-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
             owner = self.add_user(handle, password=password, display_name=f"Brand {n + 1}")
             self.add_mentions(owner, items, spacing=500, like_every=4)
-            result.append({"channel": "bluesky", "handle": handle, "url": self.base_url,
-                           "secret": password, "secret_kind": "password", "owner": owner})
+            result.append(
+                {
+                    "channel": "bluesky",
+                    "handle": handle,
+                    "url": self.base_url,
+                    "secret": password,
+                    "secret_kind": "password",
+                    "owner": owner,
+                }
+            )
         return result
 
     def add_live_items(self, owner: str, count: int) -> None:
@@ -195,11 +265,23 @@ class BlueskyEmulator(Emulator):
         self.access[access] = (did, now + ACCESS_TTL)
         self.refresh[refresh] = (did, now + REFRESH_TTL)
         user = self.users[did]
-        return {"accessJwt": access, "refreshJwt": refresh, "handle": user["handle"],
-                "did": did, "active": True,
-                "didDoc": {"id": did, "service": [{"id": "#atproto_pds",
-                                                   "type": "AtprotoPersonalDataServer",
-                                                   "serviceEndpoint": self.base_url}]}}
+        return {
+            "accessJwt": access,
+            "refreshJwt": refresh,
+            "handle": user["handle"],
+            "did": did,
+            "active": True,
+            "didDoc": {
+                "id": did,
+                "service": [
+                    {
+                        "id": "#atproto_pds",
+                        "type": "AtprotoPersonalDataServer",
+                        "serviceEndpoint": self.base_url,
+                    }
+                ],
+            },
+        }
 
     def expire_sessions(self) -> None:
         """Every access token expires now (refresh tokens still work)."""
@@ -214,9 +296,8 @@ class BlueskyEmulator(Emulator):
             except ValueError:
                 return error("InvalidRequest", "Invalid JSON body")
             identifier = str(body.get("identifier", ""))
-            did = next((d for d, u in self.users.items()
-                        if identifier in (u["handle"], d)), None)
-            allowed, remaining, reset = self.session_limit.hit(did or identifier)
+            did = next((d for d, u in self.users.items() if identifier in (u["handle"], d)), None)
+            allowed, _remaining, reset = self.session_limit.hit(did or identifier)
             if not allowed:
                 return self._rate_limited(reset, 30, 300)
             user = self.users.get(did) if did else None
@@ -241,9 +322,17 @@ class BlueskyEmulator(Emulator):
             return json_response(self._issue(did))
 
     def _rate_limited(self, reset: float, limit: int, window: int) -> Response:
-        return error("RateLimitExceeded", "Rate Limit Exceeded", 429, {
-            "RateLimit-Limit": str(limit), "RateLimit-Remaining": "0",
-            "RateLimit-Reset": str(int(reset)), "RateLimit-Policy": f"{limit};w={window}"})
+        return error(
+            "RateLimitExceeded",
+            "Rate Limit Exceeded",
+            429,
+            {
+                "RateLimit-Limit": str(limit),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(int(reset)),
+                "RateLimit-Policy": f"{limit};w={window}",
+            },
+        )
 
     def fault_response(self, kind: str, spec: dict, request: Request) -> Response:
         if kind == "rate_limited":
@@ -260,8 +349,11 @@ class BlueskyEmulator(Emulator):
         if kind == "down" and spec.get("json"):
             return error("UpstreamFailure", "Upstream Failure", 502)
         if kind == "malformed":
-            return Response(200, b'{"cursor": "12", "notifications": [{"uri": "at://did:plc:x/ap',
-                            {"Content-Type": "application/json; charset=utf-8"})
+            return Response(
+                200,
+                b'{"cursor": "12", "notifications": [{"uri": "at://did:plc:x/ap',
+                {"Content-Type": "application/json; charset=utf-8"},
+            )
         return super().fault_response(kind, spec, request)
 
     def _caller(self, request: Request) -> tuple[str | None, Response | None]:
@@ -289,15 +381,29 @@ class BlueskyEmulator(Emulator):
 
     def _profile(self, did: str) -> dict:
         user = self.users[did]
-        return {"did": did, "handle": user["handle"], "displayName": user["displayName"],
-                "avatar": f"https://cdn.bsky.example/{did}.jpg", "labels": [], "viewer": {},
-                "createdAt": "2023-05-01T10:00:00.000Z"}
+        return {
+            "did": did,
+            "handle": user["handle"],
+            "displayName": user["displayName"],
+            "avatar": f"https://cdn.bsky.example/{did}.jpg",
+            "labels": [],
+            "viewer": {},
+            "createdAt": "2023-05-01T10:00:00.000Z",
+        }
 
     def _post_view(self, uri: str) -> dict:
         post = self.posts[uri]
-        return {"uri": uri, "cid": post["cid"], "author": self._profile(post["did"]),
-                "record": post["record"], "replyCount": 0, "repostCount": 0, "likeCount": 0,
-                "indexedAt": _gen.iso_ms(post["indexedAt"]), "labels": []}
+        return {
+            "uri": uri,
+            "cid": post["cid"],
+            "author": self._profile(post["did"]),
+            "record": post["record"],
+            "replyCount": 0,
+            "repostCount": 0,
+            "likeCount": 0,
+            "indexedAt": _gen.iso_ms(post["indexedAt"]),
+            "labels": [],
+        }
 
     # -- routes ------------------------------------------------------------------------------
 
@@ -309,17 +415,31 @@ class BlueskyEmulator(Emulator):
                 before = int(r.arg("cursor")) if r.arg("cursor") else None
             except ValueError:
                 return error("InvalidRequest", "Invalid cursor or limit")
-            entries = [n for n in reversed(self.notifications[did])
-                       if (not reasons or n["reason"] in reasons)
-                       and (before is None or n["seq"] < before) and n["uri"] in self.posts]
+            entries = [
+                n
+                for n in reversed(self.notifications[did])
+                if (not reasons or n["reason"] in reasons)
+                and (before is None or n["seq"] < before)
+                and n["uri"] in self.posts
+            ]
             page = entries[:limit]
-            body: dict = {"notifications": [{
-                "uri": n["uri"], "cid": self.posts[n["uri"]]["cid"],
-                "author": self._profile(self.posts[n["uri"]]["did"]), "reason": n["reason"],
-                **({"reasonSubject": n["reasonSubject"]} if n["reasonSubject"] else {}),
-                "record": self.posts[n["uri"]]["record"], "isRead": False,
-                "indexedAt": _gen.iso_ms(n["indexedAt"]), "labels": []} for n in page],
-                "priority": False}
+            body: dict = {
+                "notifications": [
+                    {
+                        "uri": n["uri"],
+                        "cid": self.posts[n["uri"]]["cid"],
+                        "author": self._profile(self.posts[n["uri"]]["did"]),
+                        "reason": n["reason"],
+                        **({"reasonSubject": n["reasonSubject"]} if n["reasonSubject"] else {}),
+                        "record": self.posts[n["uri"]]["record"],
+                        "isRead": False,
+                        "indexedAt": _gen.iso_ms(n["indexedAt"]),
+                        "labels": [],
+                    }
+                    for n in page
+                ],
+                "priority": False,
+            }
             if page:  # a cursor comes with every non-empty page, even the last
                 body["cursor"] = str(page[-1]["seq"])
             return json_response(body)
@@ -334,8 +454,15 @@ class BlueskyEmulator(Emulator):
             uri = r.arg("uri") or ""
             if uri not in self.posts:
                 return error("NotFound", f"Post not found: {uri}")
-            return json_response({"thread": {"$type": "app.bsky.feed.defs#threadViewPost",
-                                             "post": self._post_view(uri), "replies": []}})
+            return json_response(
+                {
+                    "thread": {
+                        "$type": "app.bsky.feed.defs#threadViewPost",
+                        "post": self._post_view(uri),
+                        "replies": [],
+                    }
+                }
+            )
 
         return self._guarded(request, handle)
 
@@ -357,8 +484,11 @@ class BlueskyEmulator(Emulator):
             if reply is not None:
                 for part in ("root", "parent"):
                     ref = reply.get(part) if isinstance(reply, dict) else None
-                    if not isinstance(ref, dict) or ref.get("uri") not in self.posts \
-                            or self.posts[ref["uri"]]["cid"] != ref.get("cid"):
+                    if (
+                        not isinstance(ref, dict)
+                        or ref.get("uri") not in self.posts
+                        or self.posts[ref["uri"]]["cid"] != ref.get("cid")
+                    ):
                         return error("InvalidRequest", f"Record/reply/{part} is not a strong ref")
             now = self.clock()
             rkey = body.get("rkey") or tid(int(now * 1_000_000), next(self._clock_ids))
@@ -366,9 +496,14 @@ class BlueskyEmulator(Emulator):
             if uri in self.posts:
                 return error("InvalidRequest", "Record already exists")
             self._store_post(did, uri, dict(record), now)
-            return json_response({"uri": uri, "cid": self.posts[uri]["cid"],
-                                  "commit": {"cid": cid_for(uri), "rev": rkey},
-                                  "validationStatus": "valid"})
+            return json_response(
+                {
+                    "uri": uri,
+                    "cid": self.posts[uri]["cid"],
+                    "commit": {"cid": cid_for(uri), "rev": rkey},
+                    "validationStatus": "valid",
+                }
+            )
 
         return self._guarded(request, handle)
 
@@ -379,14 +514,18 @@ class BlueskyEmulator(Emulator):
             if owner is None:
                 return error("InvalidRequest", "Could not find repo")
             limit = min(100, max(1, int(r.arg("limit", "50"))))
-            mine = sorted((p for p in self.posts.values() if p["did"] == owner),
-                          key=lambda p: p["uri"].rsplit("/", 1)[1], reverse=True)
+            mine = sorted(
+                (p for p in self.posts.values() if p["did"] == owner),
+                key=lambda p: p["uri"].rsplit("/", 1)[1],
+                reverse=True,
+            )
             cursor = r.arg("cursor")
             if cursor:
                 mine = [p for p in mine if p["uri"].rsplit("/", 1)[1] < cursor]
             page = mine[:limit]
-            body: dict = {"records": [{"uri": p["uri"], "cid": p["cid"], "value": p["record"]}
-                                      for p in page]}
+            body: dict = {
+                "records": [{"uri": p["uri"], "cid": p["cid"], "value": p["record"]} for p in page]
+            }
             if len(page) == limit:
                 body["cursor"] = page[-1]["uri"].rsplit("/", 1)[1]
             return json_response(body)
@@ -399,7 +538,13 @@ class BlueskyEmulator(Emulator):
             target = next((d for d, u in self.users.items() if actor in (d, u["handle"])), None)
             if target is None:
                 return error("InvalidRequest", "Profile not found")
-            return json_response({**self._profile(target), "followersCount": 1234,
-                                  "followsCount": 321, "postsCount": len(self.posts_by(target))})
+            return json_response(
+                {
+                    **self._profile(target),
+                    "followersCount": 1234,
+                    "followsCount": 321,
+                    "postsCount": len(self.posts_by(target)),
+                }
+            )
 
         return self._guarded(request, handle)

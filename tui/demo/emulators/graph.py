@@ -30,13 +30,14 @@ Tests add items with :meth:`add_message`, :meth:`add_comment`, :meth:`add_ig_com
 :meth:`add_post`, :meth:`add_media`, and move time with :meth:`set_time` (the clock behind
 item times and the DM window; generated data lies in the 20 days before the clock's time).
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import random
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from .base import Emulator, Request, Response, TimeSource, bearer, json_response
@@ -46,27 +47,59 @@ IG_USER_ID = "17841400000000001"
 DM_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
 
-FIRST_NAMES = ["Giulia", "Marco", "Aisha", "Tomás", "Yuki", "Priya", "Lars", "Chiara", "Omar",
-               "Sofia", "Ben", "Lena", "Ravi", "Noor", "Pietro"]
+FIRST_NAMES = [
+    "Giulia",
+    "Marco",
+    "Aisha",
+    "Tomás",
+    "Yuki",
+    "Priya",
+    "Lars",
+    "Chiara",
+    "Omar",
+    "Sofia",
+    "Ben",
+    "Lena",
+    "Ravi",
+    "Noor",
+    "Pietro",
+]
 LAST_NAMES = ["Rossi", "Bianchi", "Khan", "García", "Sato", "Nair", "Berg", "Costa", "Haddad"]
-LINES = ["Is this still available?", "Love it! Do you ship to Milan?", "What time do you open "
-         "on Sunday?", "My order #4471 hasn't arrived yet", "Can I change the size?",
-         "Great service, thank you 🙏", "Price please", "Do you have it in blue?",
-         "The link in your bio is broken", "Any discount for students?"]
+LINES = [
+    "Is this still available?",
+    "Love it! Do you ship to Milan?",
+    "What time do you open on Sunday?",
+    "My order #4471 hasn't arrived yet",
+    "Can I change the size?",
+    "Great service, thank you 🙏",
+    "Price please",
+    "Do you have it in blue?",
+    "The link in your bio is broken",
+    "Any discount for students?",
+]
 # Hostile text the connector must neutralise: terminal escapes, bidi overrides, markup.
-HOSTILE = ["Nice \x1b]0;owned\x07 post", "see \u202egnp.exe\u202c", "[@click=app.quit]win[/]",
-           "bell\x07 and \x1b[2J clear"]
+HOSTILE = [
+    "Nice \x1b]0;owned\x07 post",
+    "see \u202egnp.exe\u202c",
+    "[@click=app.quit]win[/]",
+    "bell\x07 and \x1b[2J clear",
+]
 
 DEFAULT_FIELDS = {
-    "page": "id,name", "iguser": "id,username", "post": "id,message,created_time",
-    "comment": "id,message,created_time,from", "conversation": "id,link,updated_time",
-    "message": "id,created_time", "media": "id", "igcomment": "id,text,timestamp",
+    "page": "id,name",
+    "iguser": "id,username",
+    "post": "id,message,created_time",
+    "comment": "id,message,created_time,from",
+    "conversation": "id,link,updated_time",
+    "message": "id,created_time",
+    "media": "id",
+    "igcomment": "id,text,timestamp",
 }
 
 
 def iso(ts: int) -> str:
     """Graph's time format: no colon in the offset."""
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def parse_fields(spec: str) -> dict[str, dict]:
@@ -83,7 +116,7 @@ def parse_fields(spec: str) -> dict[str, dict]:
         while i < n and spec[i] == ".":
             j = spec.index("(", i)
             k = spec.index(")", j)
-            mods[spec[i + 1:j]] = spec[j + 1:k]
+            mods[spec[i + 1 : j]] = spec[j + 1 : k]
             i = k + 1
         if i < n and spec[i] == "{":
             depth, j = 0, i
@@ -92,7 +125,7 @@ def parse_fields(spec: str) -> dict[str, dict]:
                 if depth == 0:
                     break
                 j += 1
-            sub = spec[i + 1:j]
+            sub = spec[i + 1 : j]
             i = j + 1
         if name:
             fields[name] = {"mods": mods, "sub": sub}
@@ -115,9 +148,17 @@ def _uncursor(cursor: str) -> str:
 class GraphError(Exception):
     """An error answer in Graph's shape."""
 
-    def __init__(self, code: int, message: str, *, subcode: int | None = None,
-                 status: int = 400, kind: str = "OAuthException", headers: dict | None = None,
-                 **extra) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        subcode: int | None = None,
+        status: int = 400,
+        kind: str = "OAuthException",
+        headers: dict | None = None,
+        **extra,
+    ) -> None:
         super().__init__(message)
         self.code, self.subcode, self.status, self.kind = code, subcode, status, kind
         self.headers, self.extra = headers or {}, extra
@@ -126,25 +167,37 @@ class GraphError(Exception):
 class GraphEmulator(Emulator):
     platform = "graph"
 
-    def __init__(self, *, clock: TimeSource = None, seed: int = 7,
-                 token: str = "graph-token",
-                 posts: int = 6, comments: tuple[int, int] = (10, 70), conversations: int = 60,
-                 media: int = 5, ig_comments: tuple[int, int] = (10, 60),
-                 ig_conversations: int = 30) -> None:
+    def __init__(
+        self,
+        *,
+        clock: TimeSource = None,
+        seed: int = 7,
+        token: str = "graph-token",
+        posts: int = 6,
+        comments: tuple[int, int] = (10, 70),
+        conversations: int = 60,
+        media: int = 5,
+        ig_comments: tuple[int, int] = (10, 60),
+        ig_conversations: int = 30,
+    ) -> None:
         super().__init__(clock=clock)
         self.token = token
         self.rng = random.Random(seed)
         self.nodes: dict[str, dict] = {}
         self._serial = 0
         self.page = self._node("page", PAGE_ID, name="Trattoria Sfogo")
-        self.ig_user = self._node("iguser", IG_USER_ID, username="trattoria.sfogo",
-                                  name="Trattoria Sfogo")
+        self.ig_user = self._node(
+            "iguser", IG_USER_ID, username="trattoria.sfogo", name="Trattoria Sfogo"
+        )
         self._generate(posts, comments, conversations, media, ig_comments, ig_conversations)
         version = r"/v\d+\.\d+"
         self.route("GET", version + r"/(?P<node>[^/]+)", self._get_node)
         self.route("GET", version + r"/(?P<node>[^/]+)/(?P<edge>[a-z_]+)", self._get_edge)
-        self.route("POST", version + r"/(?P<node>[^/]+)/(?P<edge>comments|replies|messages)",
-                   self._post_edge)
+        self.route(
+            "POST",
+            version + r"/(?P<node>[^/]+)/(?P<edge>comments|replies|messages)",
+            self._post_edge,
+        )
 
     # -- clock and ids -------------------------------------------------------------------
 
@@ -185,7 +238,7 @@ class GraphEmulator(Emulator):
                 if parent:
                     at = max(at, self.nodes[parent]["created"])
                 self.add_comment(post["id"], self._line(), parent=parent, at=at)
-        for item in range(media):
+        for _item in range(media):
             m = self.add_media(self._line(), at=now - rng.randint(3600, 20 * 86400))
             for _ in range(rng.randint(*ig_comments)):
                 at = rng.randint(m["created"], now - 60)
@@ -202,74 +255,131 @@ class GraphEmulator(Emulator):
                 times[-1] = last
                 for at in times:
                     ours = rng.random() < 0.25 and at != times[0]
-                    self.add_message(person, self._line(), at=at, platform=platform,
-                                     from_page=ours)
+                    self.add_message(person, self._line(), at=at, platform=platform, from_page=ours)
 
     # -- what tests add ------------------------------------------------------------------
 
     def add_post(self, message: str, *, at: int | None = None) -> dict:
         at = self.now() if at is None else at
         post_id = f"{PAGE_ID}_{self._next_id('2')}"
-        return self._node("post", post_id, message=message, created=at, updated=at,
-                          comments=[])
+        return self._node("post", post_id, message=message, created=at, updated=at, comments=[])
 
     def add_media(self, caption: str, *, at: int | None = None) -> dict:
         at = self.now() if at is None else at
         media_id = self._next_id("179")
         code = base64.urlsafe_b64encode(media_id.encode()).decode()[:11]
-        return self._node("media", media_id, caption=caption, created=at, comments=[],
-                          permalink=f"https://www.instagram.com/p/{code}/")
+        return self._node(
+            "media",
+            media_id,
+            caption=caption,
+            created=at,
+            comments=[],
+            permalink=f"https://www.instagram.com/p/{code}/",
+        )
 
     def _newest(self, kind: str) -> dict:
-        return max((n for n in self.nodes.values() if n["_type"] == kind),
-                   key=lambda n: n["created"])
+        return max(
+            (n for n in self.nodes.values() if n["_type"] == kind), key=lambda n: n["created"]
+        )
 
-    def add_comment(self, post_id: str | None, text: str, *, author: dict | None = None,
-                    parent: str | None = None, at: int | None = None) -> str:
+    def add_comment(
+        self,
+        post_id: str | None,
+        text: str,
+        *,
+        author: dict | None = None,
+        parent: str | None = None,
+        at: int | None = None,
+    ) -> str:
         """A comment on a page post (the newest if None); ``author`` = {"id", "name"}."""
         post = self.nodes[post_id] if post_id else self._newest("post")
         at = self.now() if at is None else at
         author = author or self._person("messenger")
         comment_id = f"{post['id'].split('_')[1]}_{self._next_id('3')}"
-        self._node("comment", comment_id, post=post["id"], parent=parent, message=text,
-                   created=at, author=dict(author))
+        self._node(
+            "comment",
+            comment_id,
+            post=post["id"],
+            parent=parent,
+            message=text,
+            created=at,
+            author=dict(author),
+        )
         post["comments"].append(comment_id)
         post["updated"] = max(post["updated"], at)
         return comment_id
 
-    def add_ig_comment(self, media_id: str | None, text: str, *, username: str | None = None,
-                       parent: str | None = None, at: int | None = None,
-                       user_id: str | None = None) -> str:
+    def add_ig_comment(
+        self,
+        media_id: str | None,
+        text: str,
+        *,
+        username: str | None = None,
+        parent: str | None = None,
+        at: int | None = None,
+        user_id: str | None = None,
+    ) -> str:
         media = self.nodes[media_id] if media_id else self._newest("media")
         at = self.now() if at is None else at
         if username is None:
             who = self._person("instagram")
             username, user_id = who["username"], who["id"]
         comment_id = self._next_id("1795")
-        self._node("igcomment", comment_id, media=media["id"], parent=parent, text=text,
-                   created=at, author={"id": user_id or self._next_id("7"), "username": username},
-                   replies=[])
+        self._node(
+            "igcomment",
+            comment_id,
+            media=media["id"],
+            parent=parent,
+            text=text,
+            created=at,
+            author={"id": user_id or self._next_id("7"), "username": username},
+            replies=[],
+        )
         if parent:
             self.nodes[parent]["replies"].append(comment_id)
         else:
             media["comments"].append(comment_id)
         return comment_id
 
-    def add_message(self, person: dict | str | None, text: str, *, at: int | None = None,
-                    platform: str = "messenger", from_page: bool = False) -> str:
+    def add_message(
+        self,
+        person: dict | str | None,
+        text: str,
+        *,
+        at: int | None = None,
+        platform: str = "messenger",
+        from_page: bool = False,
+    ) -> str:
         """A message in the conversation with ``person`` (a dict, an id, or None for new)."""
         at = self.now() if at is None else at
-        conv = self.conversation_with(person["id"] if isinstance(person, dict) else person) \
-            if person else None
+        conv = (
+            self.conversation_with(person["id"] if isinstance(person, dict) else person)
+            if person
+            else None
+        )
         if conv is None:
             person = person if isinstance(person, dict) else self._person(platform)
-            conv = self._node("conversation", f"t_{self._next_id('1')}", platform=platform,
-                              person=dict(person), messages=[])
-        ours = {"id": IG_USER_ID, "username": self.ig_user["username"]} \
-            if conv["platform"] == "instagram" else {"id": PAGE_ID, "name": self.page["name"]}
+            conv = self._node(
+                "conversation",
+                f"t_{self._next_id('1')}",
+                platform=platform,
+                person=dict(person),
+                messages=[],
+            )
+        ours = (
+            {"id": IG_USER_ID, "username": self.ig_user["username"]}
+            if conv["platform"] == "instagram"
+            else {"id": PAGE_ID, "name": self.page["name"]}
+        )
         message_id = f"m_{self._next_id('9')}"
-        self._node("message", message_id, conv=conv["id"], text=text, created=at,
-                   author=ours if from_page else dict(conv["person"]))
+        self._node(
+            "message",
+            message_id,
+            conv=conv["id"],
+            text=text,
+            created=at,
+            author=ours if from_page else dict(conv["person"]),
+        )
         conv["messages"].append(message_id)
         return message_id
 
@@ -290,12 +400,24 @@ class GraphEmulator(Emulator):
         self.token = "EAAG" + secrets.token_urlsafe(30)
         page = {"page_id": PAGE_ID}
         return [
-            {"channel": "facebook", "handle": "trattoriasfogo", "url": self.base_url,
-             "secret": self.token, "secret_kind": "token", "owner": "messenger",
-             "settings": page},
-            {"channel": "instagram", "handle": "@" + self.ig_user["username"],
-             "url": self.base_url, "secret": self.token, "secret_kind": "token",
-             "owner": "instagram", "settings": {**page, "ig_user_id": IG_USER_ID}},
+            {
+                "channel": "facebook",
+                "handle": "trattoriasfogo",
+                "url": self.base_url,
+                "secret": self.token,
+                "secret_kind": "token",
+                "owner": "messenger",
+                "settings": page,
+            },
+            {
+                "channel": "instagram",
+                "handle": "@" + self.ig_user["username"],
+                "url": self.base_url,
+                "secret": self.token,
+                "secret_kind": "token",
+                "owner": "instagram",
+                "settings": {**page, "ig_user_id": IG_USER_ID},
+            },
         ]
 
     def add_live_items(self, owner: str, count: int) -> None:
@@ -337,16 +459,22 @@ class GraphEmulator(Emulator):
             edge = self._edge_items(node, name, {})
             if edge is not None:
                 limit = int(opts["mods"].get("limit", 25))
-                out[name] = self._page_of(edge, opts["sub"], limit, None,
-                                          f"/{self._version(request)}/{node['id']}/{name}",
-                                          request)
+                out[name] = self._page_of(
+                    edge,
+                    opts["sub"],
+                    limit,
+                    None,
+                    f"/{self._version(request)}/{node['id']}/{name}",
+                    request,
+                )
             elif name == "parent" and node.get("parent"):
-                out[name] = self._render(self.nodes[node["parent"]], opts["sub"] or "id",
-                                         request)
+                out[name] = self._render(self.nodes[node["parent"]], opts["sub"] or "id", request)
             elif name == "participants" and node["_type"] == "conversation":
-                ours = {"id": IG_USER_ID, "username": self.ig_user["username"]} \
-                    if node["platform"] == "instagram" else \
-                    {"id": PAGE_ID, "name": self.page["name"]}
+                ours = (
+                    {"id": IG_USER_ID, "username": self.ig_user["username"]}
+                    if node["platform"] == "instagram"
+                    else {"id": PAGE_ID, "name": self.page["name"]}
+                )
                 out[name] = {"data": [dict(node["person"]), ours]}
         out["id"] = node["id"]
         return out
@@ -358,42 +486,65 @@ class GraphEmulator(Emulator):
         return {"username": n["username"], "name": n["name"], "followers_count": 5678}
 
     def _full_post(self, n):
-        return {"message": n["message"], "created_time": iso(n["created"]),
-                "updated_time": iso(n["updated"]),
-                "permalink_url": f"https://www.facebook.com/{n['id'].replace('_', '/posts/')}"}
+        return {
+            "message": n["message"],
+            "created_time": iso(n["created"]),
+            "updated_time": iso(n["updated"]),
+            "permalink_url": f"https://www.facebook.com/{n['id'].replace('_', '/posts/')}",
+        }
 
     def _full_comment(self, n):
-        return {"message": n["message"], "created_time": iso(n["created"]),
-                "from": dict(n["author"]), "comment_count": len(self._replies_of(n)),
-                "permalink_url": f"https://www.facebook.com/{n['post'].replace('_', '/posts/')}"
-                                 f"?comment_id={n['id'].split('_')[1]}"}
+        return {
+            "message": n["message"],
+            "created_time": iso(n["created"]),
+            "from": dict(n["author"]),
+            "comment_count": len(self._replies_of(n)),
+            "permalink_url": f"https://www.facebook.com/{n['post'].replace('_', '/posts/')}"
+            f"?comment_id={n['id'].split('_')[1]}",
+        }
 
     def _full_conversation(self, n):
         updated = max(self.nodes[m]["created"] for m in n["messages"])
-        return {"updated_time": iso(updated), "message_count": len(n["messages"]),
-                "link": f"/{PAGE_ID}/inbox/{n['id'][2:]}", "unread_count": 0}
+        return {
+            "updated_time": iso(updated),
+            "message_count": len(n["messages"]),
+            "link": f"/{PAGE_ID}/inbox/{n['id'][2:]}",
+            "unread_count": 0,
+        }
 
     def _full_message(self, n):
-        return {"message": n["text"], "created_time": iso(n["created"]),
-                "from": dict(n["author"])}
+        return {"message": n["text"], "created_time": iso(n["created"]), "from": dict(n["author"])}
 
     def _full_media(self, n):
         count = len(n["comments"]) + sum(len(self.nodes[c]["replies"]) for c in n["comments"])
-        return {"caption": n["caption"], "timestamp": iso(n["created"]),
-                "permalink": n["permalink"], "comments_count": count, "media_type": "IMAGE",
-                "username": self.ig_user["username"]}
+        return {
+            "caption": n["caption"],
+            "timestamp": iso(n["created"]),
+            "permalink": n["permalink"],
+            "comments_count": count,
+            "media_type": "IMAGE",
+            "username": self.ig_user["username"],
+        }
 
     def _full_igcomment(self, n):
-        full = {"text": n["text"], "timestamp": iso(n["created"]),
-                "username": n["author"]["username"], "from": dict(n["author"]),
-                "like_count": 0, "hidden": False}
+        full = {
+            "text": n["text"],
+            "timestamp": iso(n["created"]),
+            "username": n["author"]["username"],
+            "from": dict(n["author"]),
+            "like_count": 0,
+            "hidden": False,
+        }
         if n["parent"]:
             full["parent_id"] = n["parent"]
         return full
 
     def _replies_of(self, comment: dict) -> list[str]:
-        return [i for i in self.nodes[comment["post"]]["comments"]
-                if self.nodes[i]["parent"] == comment["id"]]
+        return [
+            i
+            for i in self.nodes[comment["post"]]["comments"]
+            if self.nodes[i]["parent"] == comment["id"]
+        ]
 
     def _edge_items(self, node: dict, edge: str, query: dict) -> list[dict] | None:
         """The ordered items of ``node``'s ``edge``, or None when there is no such edge."""
@@ -402,8 +553,9 @@ class GraphEmulator(Emulator):
         if kind == "page" and edge == "conversations":
             platform = q.get("platform", "messenger")
             convs = [c for c in self.of_type("conversation") if c["platform"] == platform]
-            return sorted(convs, key=lambda c: max(get(m)["created"] for m in c["messages"]),
-                          reverse=True)
+            return sorted(
+                convs, key=lambda c: max(get(m)["created"] for m in c["messages"]), reverse=True
+            )
         if kind == "page" and edge in ("feed", "posts", "published_posts"):
             return self._timeline(self.of_type("post"), q)
         if kind == "iguser" and edge == "media":
@@ -412,15 +564,24 @@ class GraphEmulator(Emulator):
             items = [get(i) for i in node["comments"]]
             if q.get("filter", "toplevel") != "stream":
                 items = [c for c in items if not c["parent"]]
-            return sorted(items, key=lambda c: (c["created"], c["id"]),
-                          reverse=q.get("order") == "reverse_chronological")
+            return sorted(
+                items,
+                key=lambda c: (c["created"], c["id"]),
+                reverse=q.get("order") == "reverse_chronological",
+            )
         if kind == "comment" and edge == "comments":
             items = [get(i) for i in self._replies_of(node)]
-            return sorted(items, key=lambda c: (c["created"], c["id"]),
-                          reverse=q.get("order") == "reverse_chronological")
+            return sorted(
+                items,
+                key=lambda c: (c["created"], c["id"]),
+                reverse=q.get("order") == "reverse_chronological",
+            )
         if kind == "conversation" and edge == "messages":
-            return sorted((get(m) for m in node["messages"]),
-                          key=lambda m: (m["created"], m["id"]), reverse=True)
+            return sorted(
+                (get(m) for m in node["messages"]),
+                key=lambda m: (m["created"], m["id"]),
+                reverse=True,
+            )
         if kind == "media" and edge == "comments":
             return sorted((get(i) for i in node["comments"]), key=lambda c: (c["created"], c["id"]))
         if kind == "igcomment" and edge == "replies":
@@ -433,22 +594,30 @@ class GraphEmulator(Emulator):
         kept = [i for i in items if since <= i["created"] <= until]
         return sorted(kept, key=lambda i: (i["created"], i["id"]), reverse=True)
 
-    def _page_of(self, items: list[dict], spec: str | None, limit: int, after: str | None,
-                 path: str, request: Request, query: dict | None = None) -> dict:
+    def _page_of(
+        self,
+        items: list[dict],
+        spec: str | None,
+        limit: int,
+        after: str | None,
+        path: str,
+        request: Request,
+        query: dict | None = None,
+    ) -> dict:
         limit = max(1, min(limit, 100))
         start = 0
         if after:
             ids = [i["id"] for i in items]
             target = _uncursor(after)
             start = ids.index(target) + 1 if target in ids else len(items)
-        chunk = items[start:start + limit]
+        chunk = items[start : start + limit]
         page: dict = {"data": [self._render(i, spec, request) for i in chunk]}
         if chunk:
-            page["paging"] = {"cursors": {"before": _cursor(chunk[0]["id"]),
-                                          "after": _cursor(chunk[-1]["id"])}}
+            page["paging"] = {
+                "cursors": {"before": _cursor(chunk[0]["id"]), "after": _cursor(chunk[-1]["id"])}
+            }
             if start + limit < len(items):
-                params = {k: v[0] for k, v in (query or {}).items()
-                          if k not in ("after", "before")}
+                params = {k: v[0] for k, v in (query or {}).items() if k not in ("after", "before")}
                 if spec is not None:
                     params["fields"] = spec
                 params["limit"] = str(limit)
@@ -468,16 +637,23 @@ class GraphEmulator(Emulator):
             raise GraphError(104, "An access token is required to request this resource.")
         if token != self.token:
             challenge = 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"'
-            raise GraphError(190, "Invalid OAuth access token - Cannot parse access token",
-                             headers={"WWW-Authenticate": challenge})
+            raise GraphError(
+                190,
+                "Invalid OAuth access token - Cannot parse access token",
+                headers={"WWW-Authenticate": challenge},
+            )
 
     def _lookup(self, node_id: str, method: str = "get") -> dict:
         node = self.nodes.get(node_id)
         if node is None:
-            raise GraphError(100, f"Unsupported {method} request. Object with ID '{node_id}' "
-                                  "does not exist, cannot be loaded due to missing permissions, "
-                                  "or does not support this operation.", subcode=33,
-                             kind="GraphMethodException")
+            raise GraphError(
+                100,
+                f"Unsupported {method} request. Object with ID '{node_id}' "
+                "does not exist, cannot be loaded due to missing permissions, "
+                "or does not support this operation.",
+                subcode=33,
+                kind="GraphMethodException",
+            )
         return node
 
     def _handle(self, request: Request, work) -> Response:
@@ -495,6 +671,7 @@ class GraphEmulator(Emulator):
         def work():
             node = self._lookup(request.params["node"])
             return self._render(node, request.arg("fields"), request)
+
         return self._handle(request, work)
 
     def _get_edge(self, request: Request) -> Response:
@@ -503,14 +680,25 @@ class GraphEmulator(Emulator):
             edge = request.params["edge"]
             items = self._edge_items(node, edge, request.query)
             if items is None:
-                raise GraphError(100, f"(#100) Tried accessing nonexisting field ({edge}) on "
-                                      f"node type ({node['_type']})")
+                raise GraphError(
+                    100,
+                    f"(#100) Tried accessing nonexisting field ({edge}) on "
+                    f"node type ({node['_type']})",
+                )
             try:
                 limit = int(request.arg("limit", "25"))
             except ValueError:
                 raise GraphError(100, "(#100) Param limit must be a number") from None
-            return self._page_of(items, request.arg("fields"), limit, request.arg("after"),
-                                 request.path, request, request.query)
+            return self._page_of(
+                items,
+                request.arg("fields"),
+                limit,
+                request.arg("after"),
+                request.path,
+                request,
+                request.query,
+            )
+
         return self._handle(request, work)
 
     def _post_edge(self, request: Request) -> Response:
@@ -530,6 +718,7 @@ class GraphEmulator(Emulator):
             if edge == "replies" and node["_type"] == "igcomment":
                 return self._reply_ig(node, params)
             raise GraphError(100, f"(#100) Unsupported post request on {edge}")
+
         return self._handle(request, work)
 
     def _reply_comment(self, node: dict, params: dict) -> dict:
@@ -540,8 +729,11 @@ class GraphEmulator(Emulator):
         parent = None
         if node["_type"] == "comment":
             parent = node["parent"] or node["id"]  # one level deep, like Facebook
-        return {"id": self.add_comment(post["id"], text, parent=parent,
-                                       author={"id": PAGE_ID, "name": self.page["name"]})}
+        return {
+            "id": self.add_comment(
+                post["id"], text, parent=parent, author={"id": PAGE_ID, "name": self.page["name"]}
+            )
+        }
 
     def _reply_ig(self, node: dict, params: dict) -> dict:
         text = str(params.get("message") or "")
@@ -549,13 +741,20 @@ class GraphEmulator(Emulator):
             raise GraphError(100, "(#100) Missing message")
         if node["parent"]:
             raise GraphError(100, "(#100) Replies can only be made to top-level comments")
-        return {"id": self.add_ig_comment(node["media"], text, parent=node["id"],
-                                          username=self.ig_user["username"],
-                                          user_id=IG_USER_ID)}
+        return {
+            "id": self.add_ig_comment(
+                node["media"],
+                text,
+                parent=node["id"],
+                username=self.ig_user["username"],
+                user_id=IG_USER_ID,
+            )
+        }
 
     def _send_message(self, params: dict) -> dict:
         def obj(value):
             return json.loads(value) if isinstance(value, str) else (value or {})
+
         try:
             recipient, message = obj(params.get("recipient")), obj(params.get("message"))
         except ValueError:
@@ -567,22 +766,36 @@ class GraphEmulator(Emulator):
         if not text.strip():
             raise GraphError(100, "(#100) The parameter message[text] is required")
         person = conv["person"]["id"]
-        last = max((self.nodes[m]["created"] for m in conv["messages"]
-                    if self.nodes[m]["author"]["id"] == person), default=0)
+        last = max(
+            (
+                self.nodes[m]["created"]
+                for m in conv["messages"]
+                if self.nodes[m]["author"]["id"] == person
+            ),
+            default=0,
+        )
         tagged = (params.get("messaging_type"), params.get("tag")) == ("MESSAGE_TAG", "HUMAN_AGENT")
         window = HUMAN_AGENT_WINDOW if tagged else DM_WINDOW
         if self.now() - last > window:
-            raise GraphError(10, "(#10) This message is sent outside of allowed window. Learn "
-                                 "more about the new policy here: https://developers.facebook.com"
-                                 "/docs/messenger-platform/policy-overview", subcode=2018278)
+            raise GraphError(
+                10,
+                "(#10) This message is sent outside of allowed window. Learn "
+                "more about the new policy here: https://developers.facebook.com"
+                "/docs/messenger-platform/policy-overview",
+                subcode=2018278,
+            )
         message_id = self.add_message(person, text, from_page=True)
         return {"recipient_id": person, "message_id": message_id}
 
     # -- errors and faults ---------------------------------------------------------------
 
     def _error(self, err: GraphError) -> Response:
-        body = {"message": str(err), "type": err.kind, "code": err.code,
-                "fbtrace_id": "A" + "".join(self.rng.choice("abcdefXYZ0123") for _ in range(10))}
+        body = {
+            "message": str(err),
+            "type": err.kind,
+            "code": err.code,
+            "fbtrace_id": "A" + "".join(self.rng.choice("abcdefXYZ0123") for _ in range(10)),
+        }
         if err.subcode is not None:
             body["error_subcode"] = err.subcode
         body.update(err.extra)
@@ -593,35 +806,78 @@ class GraphEmulator(Emulator):
             code = spec.get("code") or self._rate_code(request.path)
             minutes = spec.get("minutes", 7)
             if code in (4, 17, 32, 613):
-                headers = {"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 64,
-                                                      "total_time": 71})}
+                headers = {
+                    "X-App-Usage": json.dumps(
+                        {"call_count": 100, "total_cputime": 64, "total_time": 71}
+                    )
+                }
             else:
                 usage_type = {80002: "instagram", 80006: "messenger"}.get(code, "pages")
-                headers = {"X-Business-Use-Case-Usage": json.dumps({PAGE_ID: [{
-                    "type": usage_type, "call_count": 100, "total_cputime": 12,
-                    "total_time": 20, "estimated_time_to_regain_access": minutes}]})}
-            return self._error(GraphError(code, f"(#{code}) There have been too many calls "
-                                                "from this account. Wait a bit and try again.",
-                                          status=spec.get("status", 400), headers=headers))
+                headers = {
+                    "X-Business-Use-Case-Usage": json.dumps(
+                        {
+                            PAGE_ID: [
+                                {
+                                    "type": usage_type,
+                                    "call_count": 100,
+                                    "total_cputime": 12,
+                                    "total_time": 20,
+                                    "estimated_time_to_regain_access": minutes,
+                                }
+                            ]
+                        }
+                    )
+                }
+            return self._error(
+                GraphError(
+                    code,
+                    f"(#{code}) There have been too many calls "
+                    "from this account. Wait a bit and try again.",
+                    status=spec.get("status", 400),
+                    headers=headers,
+                )
+            )
         if kind == "expired":
-            return self._error(GraphError(
-                190, "Error validating access token: Session has expired on Thursday, "
-                     "26-Nov-26 04:00:00 PST.", subcode=463,
-                headers={"WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token" '
-                                             '"Error validating access token"'}))
+            return self._error(
+                GraphError(
+                    190,
+                    "Error validating access token: Session has expired on Thursday, "
+                    "26-Nov-26 04:00:00 PST.",
+                    subcode=463,
+                    headers={
+                        "WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token" '
+                        '"Error validating access token"'
+                    },
+                )
+            )
         if kind == "blocked":
-            return self._error(GraphError(
-                368, "It looks like you were misusing this feature by going too fast. You've "
-                     "been temporarily blocked from using it.", subcode=1390008,
-                error_user_title="You're Temporarily Blocked",
-                error_user_msg="It looks like you were misusing this feature by going too fast."))
+            return self._error(
+                GraphError(
+                    368,
+                    "It looks like you were misusing this feature by going too fast. You've "
+                    "been temporarily blocked from using it.",
+                    subcode=1390008,
+                    error_user_title="You're Temporarily Blocked",
+                    error_user_msg=(
+                        "It looks like you were misusing this feature by going too fast."
+                    ),
+                )
+            )
         if kind == "down" and spec.get("code") in (1, 2):
-            return self._error(GraphError(spec["code"], "An unexpected error has occurred. "
-                                          "Please retry your request later.", status=500,
-                                          is_transient=True))
+            return self._error(
+                GraphError(
+                    spec["code"],
+                    "An unexpected error has occurred. Please retry your request later.",
+                    status=500,
+                    is_transient=True,
+                )
+            )
         if kind == "malformed":
-            return Response(200, b'{"data": [{"id": "1", "message": "trunc',
-                            {"Content-Type": "application/json"})
+            return Response(
+                200,
+                b'{"data": [{"id": "1", "message": "trunc',
+                {"Content-Type": "application/json"},
+            )
         return super().fault_response(kind, spec, request)
 
     def _rate_code(self, path: str) -> int:

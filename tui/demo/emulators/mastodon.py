@@ -7,6 +7,7 @@ last status id, ``Idempotency-Key`` remembered for an hour per account, and
 ``X-RateLimit-*`` headers on every answer with an ISO reset (300 requests per 5 minutes per
 token). Errors are ``{"error": "..."}`` (the text is what English servers send).
 """
+
 from __future__ import annotations
 
 import html
@@ -24,8 +25,14 @@ MAX_CHARS = 500
 class MastodonEmulator(Emulator):
     platform = "mastodon"
 
-    def __init__(self, *, clock: TimeSource = None, seed: int = 0,
-                 domain: str = "social.example", rate_limit: int = 300) -> None:
+    def __init__(
+        self,
+        *,
+        clock: TimeSource = None,
+        seed: int = 0,
+        domain: str = "social.example",
+        rate_limit: int = 300,
+    ) -> None:
         super().__init__(clock=clock)
         self.rng = Random(seed)
         self.domain = domain
@@ -53,18 +60,30 @@ class MastodonEmulator(Emulator):
 
     # -- building the world (tests and the live demo call these) -------------------------
 
-    def add_account(self, username: str, *, token: str | None = None, display_name: str = "",
-                    remote: bool = False) -> str:
+    def add_account(
+        self,
+        username: str,
+        *,
+        token: str | None = None,
+        display_name: str = "",
+        remote: bool = False,
+    ) -> str:
         """Create an account (local unless ``remote``); return its id."""
         account_id = str(next(self._account_ids))
         domain = f"remote{self.rng.randrange(1, 9)}.example" if remote else self.domain
         self.accounts[account_id] = {
-            "id": account_id, "username": username,
+            "id": account_id,
+            "username": username,
             "acct": f"{username}@{domain}" if remote else username,
-            "display_name": display_name or username, "locked": False, "bot": False,
-            "url": f"https://{domain}/@{username}", "avatar": f"https://{domain}/a/{username}.png",
-            "created_at": _gen.iso_ms(self.clock() - 86400 * 400), "note": "",
-            "followers_count": self.rng.randrange(10, 5000), "following_count": 100,
+            "display_name": display_name or username,
+            "locked": False,
+            "bot": False,
+            "url": f"https://{domain}/@{username}",
+            "avatar": f"https://{domain}/a/{username}.png",
+            "created_at": _gen.iso_ms(self.clock() - 86400 * 400),
+            "note": "",
+            "followers_count": self.rng.randrange(10, 5000),
+            "following_count": 100,
             "statuses_count": 0,
         }
         self.notifications.setdefault(account_id, [])
@@ -79,8 +98,9 @@ class MastodonEmulator(Emulator):
         name, user = _gen.person(self.rng)
         if user in self._strangers:
             return self._strangers[user]
-        self._strangers[user] = self.add_account(user, display_name=name,
-                                                 remote=self.rng.random() < 0.5)
+        self._strangers[user] = self.add_account(
+            user, display_name=name, remote=self.rng.random() < 0.5
+        )
         return self._strangers[user]
 
     def _new_status_id(self, ts: float) -> int:
@@ -89,19 +109,31 @@ class MastodonEmulator(Emulator):
         self._last_status_id = max(candidate, self._last_status_id + 1)
         return self._last_status_id
 
-    def post(self, author_id: str, text: str, *, visibility: str = "public",
-             in_reply_to: int | None = None, mentions: tuple[str, ...] = (),
-             at: float | None = None) -> int:
+    def post(
+        self,
+        author_id: str,
+        text: str,
+        *,
+        visibility: str = "public",
+        in_reply_to: int | None = None,
+        mentions: tuple[str, ...] = (),
+        at: float | None = None,
+    ) -> int:
         """Store a status by ``author_id`` (plain ``text`` becomes HTML); return its id."""
         ts = self.clock() if at is None else at
         status_id = self._new_status_id(ts)
         parent = self.statuses.get(in_reply_to) if in_reply_to else None
         conversation = (parent or {}).get("conversation") or status_id
         self.statuses[status_id] = {
-            "id": status_id, "account": author_id, "text": text, "visibility": visibility,
-            "created_at": ts, "in_reply_to": in_reply_to,
+            "id": status_id,
+            "account": author_id,
+            "text": text,
+            "visibility": visibility,
+            "created_at": ts,
+            "in_reply_to": in_reply_to,
             "in_reply_to_account": parent["account"] if parent else None,
-            "mentions": list(mentions), "conversation": conversation,
+            "mentions": list(mentions),
+            "conversation": conversation,
         }
         self.accounts[author_id]["statuses_count"] += 1
         for target in mentions:
@@ -109,16 +141,38 @@ class MastodonEmulator(Emulator):
                 self._notify(target, "mention", author_id, status_id, ts)
         return status_id
 
-    def _notify(self, owner: str, kind: str, from_id: str, status_id: int | None,
-                ts: float, *, hide_status: bool = False) -> None:
-        self.notifications[owner].append({
-            "id": next(self._notification_ids), "type": kind, "account": from_id,
-            "status": status_id, "created_at": ts, "hidden": hide_status,
-        })
+    def _notify(
+        self,
+        owner: str,
+        kind: str,
+        from_id: str,
+        status_id: int | None,
+        ts: float,
+        *,
+        hide_status: bool = False,
+    ) -> None:
+        self.notifications[owner].append(
+            {
+                "id": next(self._notification_ids),
+                "type": kind,
+                "account": from_id,
+                "status": status_id,
+                "created_at": ts,
+                "hidden": hide_status,
+            }
+        )
 
-    def mention(self, owner: str, *, text: str | None = None, visibility: str = "public",
-                in_reply_to: int | None = None, hidden: bool = False,
-                at: float | None = None, author: str | None = None) -> int:
+    def mention(
+        self,
+        owner: str,
+        *,
+        text: str | None = None,
+        visibility: str = "public",
+        in_reply_to: int | None = None,
+        hidden: bool = False,
+        at: float | None = None,
+        author: str | None = None,
+    ) -> int:
         """Someone mentions ``owner``; ``hidden``: the notification's status will be null."""
         author = author or self._stranger()
         me = "@" + self.accounts[owner]["username"]
@@ -130,12 +184,21 @@ class MastodonEmulator(Emulator):
             status_id = self._new_status_id(ts)
             self._notify(owner, "mention", author, status_id, ts, hide_status=True)
             return status_id
-        return self.post(author, body, visibility=visibility, in_reply_to=in_reply_to,
-                         mentions=(owner,), at=at)
+        return self.post(
+            author, body, visibility=visibility, in_reply_to=in_reply_to, mentions=(owner,), at=at
+        )
 
-    def add_mentions(self, owner: str, count: int, *, start: float | None = None,
-                     spacing: float = 60.0, hidden_every: int = 0, dm_every: int = 0,
-                     other_every: int = 0) -> list[int]:
+    def add_mentions(
+        self,
+        owner: str,
+        count: int,
+        *,
+        start: float | None = None,
+        spacing: float = 60.0,
+        hidden_every: int = 0,
+        dm_every: int = 0,
+        other_every: int = 0,
+    ) -> list[int]:
         """``count`` mentions ``spacing`` seconds apart; every n-th hidden, direct, or
         preceded by a favourite (a notification of another type, which the filter drops)."""
         start = self.clock() - count * spacing if start is None else start
@@ -146,8 +209,11 @@ class MastodonEmulator(Emulator):
                 self._notify(owner, "favourite", self._stranger(), None, at)
             hidden = bool(hidden_every) and n % hidden_every == hidden_every - 1
             direct = bool(dm_every) and n % dm_every == dm_every - 1
-            ids.append(self.mention(owner, hidden=hidden, at=at,
-                                    visibility="direct" if direct else "public"))
+            ids.append(
+                self.mention(
+                    owner, hidden=hidden, at=at, visibility="direct" if direct else "public"
+                )
+            )
         return ids
 
     def delete_status(self, status_id: int) -> None:
@@ -156,14 +222,21 @@ class MastodonEmulator(Emulator):
     def posts_by(self, account_id: str, *, in_reply_to: int | None = None) -> list[dict]:
         """Statuses written by ``account_id`` (e.g. the replies sfogo sent)."""
         with self.lock:
-            return [s for s in self.statuses.values() if s["account"] == account_id
-                    and (in_reply_to is None or s["in_reply_to"] == in_reply_to)]
+            return [
+                s
+                for s in self.statuses.values()
+                if s["account"] == account_id
+                and (in_reply_to is None or s["in_reply_to"] == in_reply_to)
+            ]
 
     def mention_ids(self, owner: str) -> list[str]:
         """Ids of the visible mention statuses of ``owner`` (what a sync should store)."""
         with self.lock:
-            return [str(n["status"]) for n in self.notifications[owner]
-                    if n["type"] == "mention" and not n["hidden"] and n["status"] in self.statuses]
+            return [
+                str(n["status"])
+                for n in self.notifications[owner]
+                if n["type"] == "mention" and not n["hidden"] and n["status"] in self.statuses
+            ]
 
     def live_accounts(self, count: int = 2, items: int = 120) -> list[dict]:
         """Accounts with generated mentions, for ``sfogo demo --live``."""
@@ -172,11 +245,17 @@ class MastodonEmulator(Emulator):
             user = f"brand{n + 1}"
             token = f"demo-mastodon-token-{n + 1}-{self.rng.randrange(10**8)}"
             owner = self.add_account(user, token=token, display_name=f"Brand {n + 1}")
-            self.add_mentions(owner, items, spacing=600, hidden_every=9, dm_every=7,
-                              other_every=5)
-            result.append({"channel": "mastodon", "handle": f"@{user}@{self.domain}",
-                           "url": self.base_url, "secret": token, "secret_kind": "token",
-                           "owner": owner})
+            self.add_mentions(owner, items, spacing=600, hidden_every=9, dm_every=7, other_every=5)
+            result.append(
+                {
+                    "channel": "mastodon",
+                    "handle": f"@{user}@{self.domain}",
+                    "url": self.base_url,
+                    "secret": token,
+                    "secret_kind": "token",
+                    "owner": owner,
+                }
+            )
         return result
 
     def add_live_items(self, owner: str, count: int) -> None:
@@ -190,26 +269,51 @@ class MastodonEmulator(Emulator):
         account = self.accounts[s["account"]]
         paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in s["text"].split("\n"))
         return {
-            "id": str(status_id), "created_at": _gen.iso_ms(s["created_at"]),
+            "id": str(status_id),
+            "created_at": _gen.iso_ms(s["created_at"]),
             "in_reply_to_id": str(s["in_reply_to"]) if s["in_reply_to"] else None,
-            "in_reply_to_account_id": s["in_reply_to_account"], "sensitive": False,
-            "spoiler_text": "", "visibility": s["visibility"], "language": "en",
+            "in_reply_to_account_id": s["in_reply_to_account"],
+            "sensitive": False,
+            "spoiler_text": "",
+            "visibility": s["visibility"],
+            "language": "en",
             "uri": f"https://{self.domain}/users/{account['username']}/statuses/{status_id}",
             "url": f"https://{self.domain}/@{account['acct']}/{status_id}",
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": None,
-            "content": paragraphs, "reblog": None, "account": account,
-            "media_attachments": [], "tags": [], "emojis": [], "card": None, "poll": None,
-            "mentions": [{"id": m, "username": self.accounts[m]["username"],
-                          "acct": self.accounts[m]["acct"], "url": self.accounts[m]["url"]}
-                         for m in s["mentions"] if m in self.accounts],
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "edited_at": None,
+            "content": paragraphs,
+            "reblog": None,
+            "account": account,
+            "media_attachments": [],
+            "tags": [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
+            "mentions": [
+                {
+                    "id": m,
+                    "username": self.accounts[m]["username"],
+                    "acct": self.accounts[m]["acct"],
+                    "url": self.accounts[m]["url"],
+                }
+                for m in s["mentions"]
+                if m in self.accounts
+            ],
         }
 
     def _notification_json(self, n: dict) -> dict:
         status = None
         if n["status"] is not None and not n["hidden"] and n["status"] in self.statuses:
             status = self._status_json(n["status"])
-        return {"id": str(n["id"]), "type": n["type"], "created_at": _gen.iso_ms(n["created_at"]),
-                "account": self.accounts[n["account"]], "status": status}
+        return {
+            "id": str(n["id"]),
+            "type": n["type"],
+            "created_at": _gen.iso_ms(n["created_at"]),
+            "account": self.accounts[n["account"]],
+            "status": status,
+        }
 
     # -- auth, rate limits, faults ---------------------------------------------------------
 
@@ -221,30 +325,44 @@ class MastodonEmulator(Emulator):
         if token in self.revoked:
             return None, json_response({"error": "The access token was revoked"}, 401), {}
         allowed, remaining, reset = self.rate.hit(token)
-        headers = {"X-RateLimit-Limit": str(self.rate.limit),
-                   "X-RateLimit-Remaining": str(max(0, remaining)),
-                   "X-RateLimit-Reset": _gen.iso_ms(reset)}
+        headers = {
+            "X-RateLimit-Limit": str(self.rate.limit),
+            "X-RateLimit-Remaining": str(max(0, remaining)),
+            "X-RateLimit-Reset": _gen.iso_ms(reset),
+        }
         if not allowed:
             return None, json_response({"error": "Too many requests"}, 429, headers), headers
         account_id = self.tokens[token]
         if account_id in self.suspended:
-            return None, json_response({"error": "Your login is currently disabled"}, 403,
-                                       headers), headers
+            return (
+                None,
+                json_response({"error": "Your login is currently disabled"}, 403, headers),
+                headers,
+            )
         return account_id, None, headers
 
     def fault_response(self, kind: str, spec: dict, request: Request) -> Response:
         if kind == "rate_limited":
             reset = spec.get("reset") or self.clock() + spec.get("seconds", 300)
-            return json_response({"error": "Too many requests"}, 429, {
-                "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": _gen.iso_ms(reset)})
+            return json_response(
+                {"error": "Too many requests"},
+                429,
+                {
+                    "X-RateLimit-Limit": "300",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": _gen.iso_ms(reset),
+                },
+            )
         if kind == "expired":  # Mastodon tokens do not expire: they get revoked
             return json_response({"error": "The access token was revoked"}, 401)
         if kind == "blocked":
             return json_response({"error": "Your login is currently disabled"}, 403)
         if kind == "malformed":
-            return Response(200, b'[{"id": "1", "type": "mention", "status": {"content": "<p>tru',
-                            {"Content-Type": "application/json; charset=utf-8"})
+            return Response(
+                200,
+                b'[{"id": "1", "type": "mention", "status": {"content": "<p>tru',
+                {"Content-Type": "application/json; charset=utf-8"},
+            )
         return super().fault_response(kind, spec, request)
 
     def _guarded(self, request: Request, handler) -> Response:
@@ -259,15 +377,23 @@ class MastodonEmulator(Emulator):
     # -- routes ----------------------------------------------------------------------------
 
     def _verify(self, request: Request) -> Response:
-        return self._guarded(request, lambda r, me: json_response(
-            {**self.accounts[me], "source": {"privacy": "public", "note": ""}}))
+        return self._guarded(
+            request,
+            lambda r, me: json_response(
+                {**self.accounts[me], "source": {"privacy": "public", "note": ""}}
+            ),
+        )
 
     def _page_links(self, path: str, request: Request, first: str, last: str) -> str:
-        keep = [(k, v) for k, vs in request.query.items() for v in vs
-                if k not in ("min_id", "max_id", "since_id")]
+        keep = [
+            (k, v)
+            for k, vs in request.query.items()
+            for v in vs
+            if k not in ("min_id", "max_id", "since_id")
+        ]
         url = f"{self.base_url}{path}?"
-        nxt = urlencode(keep + [("max_id", last)])
-        prev = urlencode(keep + [("min_id", first)])
+        nxt = urlencode([*keep, ("max_id", last)])
+        prev = urlencode([*keep, ("min_id", first)])
         return f'<{url}{nxt}>; rel="next", <{url}{prev}>; rel="prev"'
 
     @staticmethod
@@ -287,8 +413,9 @@ class MastodonEmulator(Emulator):
             chosen = [r for r in records if key(r) > lo and (hi is None or key(r) < hi)]
             chosen.sort(key=key)
             return list(reversed(chosen[:limit]))
-        chosen = [r for r in records if (hi is None or key(r) < hi)
-                  and (since is None or key(r) > since)]
+        chosen = [
+            r for r in records if (hi is None or key(r) < hi) and (since is None or key(r) > since)
+        ]
         chosen.sort(key=key, reverse=True)
         return chosen[:limit]
 
@@ -296,14 +423,18 @@ class MastodonEmulator(Emulator):
         def handle(r: Request, me: str) -> Response:
             types = set(r.query.get("types[]", []))
             excluded = set(r.query.get("exclude_types[]", []))
-            records = [n for n in self.notifications[me]
-                       if (not types or n["type"] in types) and n["type"] not in excluded]
+            records = [
+                n
+                for n in self.notifications[me]
+                if (not types or n["type"] in types) and n["type"] not in excluded
+            ]
             page = self._window(records, lambda n: n["id"], r, 40, 80)
             body = [self._notification_json(n) for n in page]
             headers = {}
             if page:
-                headers["Link"] = self._page_links("/api/v1/notifications", r,
-                                                   str(page[0]["id"]), str(page[-1]["id"]))
+                headers["Link"] = self._page_links(
+                    "/api/v1/notifications", r, str(page[0]["id"]), str(page[-1]["id"])
+                )
             return json_response(body, headers=headers)
 
         return self._guarded(request, handle)
@@ -323,15 +454,21 @@ class MastodonEmulator(Emulator):
     def _conversations(self, request: Request) -> Response:
         def handle(r: Request, me: str) -> Response:
             page = self._window(self._conversation_records(me), lambda c: c["last"], r, 20, 40)
-            body = [{"id": str(c["id"]),
-                     "unread": (me, c["id"]) not in self.read_conversations
-                     and self.statuses[c["last"]]["account"] != me,
-                     "accounts": [self.accounts[a] for a in sorted(c["accounts"])],
-                     "last_status": self._status_json(c["last"])} for c in page]
+            body = [
+                {
+                    "id": str(c["id"]),
+                    "unread": (me, c["id"]) not in self.read_conversations
+                    and self.statuses[c["last"]]["account"] != me,
+                    "accounts": [self.accounts[a] for a in sorted(c["accounts"])],
+                    "last_status": self._status_json(c["last"]),
+                }
+                for c in page
+            ]
             headers = {}
             if page:  # the cursor is a status id, not a conversation id
-                headers["Link"] = self._page_links("/api/v1/conversations", r,
-                                                   str(page[0]["last"]), str(page[-1]["last"]))
+                headers["Link"] = self._page_links(
+                    "/api/v1/conversations", r, str(page[0]["last"]), str(page[-1]["last"])
+                )
             return json_response(body, headers=headers)
 
         return self._guarded(request, handle)
@@ -376,9 +513,12 @@ class MastodonEmulator(Emulator):
                     chain = self.statuses.get(chain, {}).get("in_reply_to")
                 if chain == status_id and self._visible(s["id"], me):
                     descendants.append(s["id"])
-            return json_response({
-                "ancestors": [self._status_json(i) for i in ancestors if self._visible(i, me)],
-                "descendants": [self._status_json(i) for i in descendants]})
+            return json_response(
+                {
+                    "ancestors": [self._status_json(i) for i in ancestors if self._visible(i, me)],
+                    "descendants": [self._status_json(i) for i in descendants],
+                }
+            )
 
         return self._guarded(request, handle)
 
@@ -400,19 +540,26 @@ class MastodonEmulator(Emulator):
             if len(text) > MAX_CHARS:
                 return json_response(
                     {"error": f"Validation failed: Text character limit of {MAX_CHARS} exceeded"},
-                    422)
+                    422,
+                )
             reply_to = params.get("in_reply_to_id")
             if reply_to and not self._visible(int(reply_to), me):
                 return json_response({"error": "Record not found"}, 404)
             visibility = params.get("visibility", "public")
             if visibility not in ("public", "unlisted", "private", "direct"):
-                return json_response({"error": "Validation failed: Visibility is not included"
-                                               " in the list"}, 422)
+                return json_response(
+                    {"error": "Validation failed: Visibility is not included in the list"}, 422
+                )
             named = {w.lstrip("@").split("@")[0] for w in text.split() if w.startswith("@")}
             mentions = tuple(a["id"] for a in self.accounts.values() if a["username"] in named)
-            status_id = self.post(me, text, visibility=visibility,
-                                  in_reply_to=int(reply_to) if reply_to else None,
-                                  mentions=mentions, at=now)
+            status_id = self.post(
+                me,
+                text,
+                visibility=visibility,
+                in_reply_to=int(reply_to) if reply_to else None,
+                mentions=mentions,
+                at=now,
+            )
             if key:
                 self.idempotency[(me, key)] = (status_id, now)
             return json_response(self._status_json(status_id))

@@ -13,6 +13,7 @@ Faults in WordPress's shapes: ``down`` is the 503 maintenance page with ``Retry-
 password); ``blocked`` is a security firewall's 403 HTML page; ``malformed`` is a PHP
 warning printed before the JSON.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,7 +21,7 @@ import html
 import random
 import secrets
 import string
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from ._gen import HOSTILE
@@ -31,7 +32,7 @@ PASSWORD = "abcd efgh ijkl mnop qrst uvwx"  # application passwords look like th
 ME_ID = 1
 
 MAINTENANCE = (
-    b"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Maintenance</title></head>"
+    b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Maintenance</title></head>'
     b"<body><h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1>"
     b"</body></html>"
 )
@@ -40,25 +41,51 @@ FIREWALL = (
     b"<h1>Your access to this site has been limited by the site owner</h1></body></html>"
 )
 
-_NAMES = ["Giulia Conti", "Marco Bassi", "Ana Lima", "Tom Reed", "Yuki Sato", "Lena Vogel",
-          "Omar Haddad", "Chiara Riva", "Pablo Ruiz", "Sara Blom"]
-_PHRASES = ["Great post, thanks!", "Do you ship to Portugal?", "The link in paragraph two is "
-            "broken.", "When is the next workshop?", "I tried this recipe and <em>loved</em> it.",
-            "Could you share the <a href=\"https://example.org\">source</a>?",
-            "Price list please.", "Is the shop open on Sunday?"]
+_NAMES = [
+    "Giulia Conti",
+    "Marco Bassi",
+    "Ana Lima",
+    "Tom Reed",
+    "Yuki Sato",
+    "Lena Vogel",
+    "Omar Haddad",
+    "Chiara Riva",
+    "Pablo Ruiz",
+    "Sara Blom",
+]
+_PHRASES = [
+    "Great post, thanks!",
+    "Do you ship to Portugal?",
+    "The link in paragraph two is broken.",
+    "When is the next workshop?",
+    "I tried this recipe and <em>loved</em> it.",
+    'Could you share the <a href="https://example.org">source</a>?',
+    "Price list please.",
+    "Is the shop open on Sunday?",
+]
 
 
 def _error(code: str, message: str, status: int, headers: dict | None = None) -> Response:
-    return json_response({"code": code, "message": message, "data": {"status": status}},
-                         status, headers)
+    return json_response(
+        {"code": code, "message": message, "data": {"status": status}}, status, headers
+    )
 
 
 class WordPressEmulator(Emulator):
     platform = "wordpress"
 
-    def __init__(self, *, comments: int = 250, posts: int = 12, seed: int = 7,
-                 now: int | None = None, utc_offset: float = -7, user: str = USER,
-                 password: str = PASSWORD, clock: TimeSource = None) -> None:
+    def __init__(
+        self,
+        *,
+        comments: int = 250,
+        posts: int = 12,
+        seed: int = 7,
+        now: int | None = None,
+        utc_offset: float = -7,
+        user: str = USER,
+        password: str = PASSWORD,
+        clock: TimeSource = None,
+    ) -> None:
         super().__init__(clock=clock)
         self.user, self.password = user, password
         self.offset = timedelta(hours=utc_offset)
@@ -79,34 +106,54 @@ class WordPressEmulator(Emulator):
                 parent = rng.choice(self.comments[-10:])["id"]
             # Now and then a hostile one (escape sequences, bidi overrides, markup).
             text = HOSTILE[i % len(HOSTILE)] if i % 41 == 40 else rng.choice(_PHRASES)
-            self.add_comment(f"<p>{text}</p>", author_name=rng.choice(_NAMES),
-                             post=rng.randint(1, posts), parent=parent, at=at)
+            self.add_comment(
+                f"<p>{text}</p>",
+                author_name=rng.choice(_NAMES),
+                post=rng.randint(1, posts),
+                parent=parent,
+                at=at,
+            )
         self.route("GET", r"/wp-json/wp/v2/comments", self._list)
         self.route("POST", r"/wp-json/wp/v2/comments", self._create)
         self.route("GET", r"/wp-json/wp/v2/users/me", self._me)
 
     # -- data helpers for tests --------------------------------------------------------------
 
-    def add_comment(self, content_html: str, *, author_name: str = "Visitor", post: int = 1,
-                    parent: int = 0, at: int | None = None, author: int = 0,
-                    email: str = "") -> dict:
+    def add_comment(
+        self,
+        content_html: str,
+        *,
+        author_name: str = "Visitor",
+        post: int = 1,
+        parent: int = 0,
+        at: int | None = None,
+        author: int = 0,
+        email: str = "",
+    ) -> dict:
         """Store a comment as WordPress would (rendered HTML as given) and return it."""
         at = self.now if at is None else at
-        gmt = datetime.fromtimestamp(at, timezone.utc).replace(tzinfo=None)
+        gmt = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
         cid = self._next_id
         self._next_id += 1
         if parent:
             post = self.comment(parent)["post"]
         comment = {
-            "id": cid, "post": post, "parent": parent, "author": author,
+            "id": cid,
+            "post": post,
+            "parent": parent,
+            "author": author,
             "author_name": author_name,
             "author_email": email or f"{author_name.split()[0].lower()}{cid}@example.net",
-            "author_url": "", "author_ip": "127.0.0.1", "author_user_agent": "Mozilla/5.0",
+            "author_url": "",
+            "author_ip": "127.0.0.1",
+            "author_user_agent": "Mozilla/5.0",
             "date": (gmt + self.offset).strftime("%Y-%m-%dT%H:%M:%S"),
             "date_gmt": gmt.strftime("%Y-%m-%dT%H:%M:%S"),
             "content": {"rendered": content_html, "raw": html.unescape(content_html)},
             "link": f"https://blog.example.com/?p={post}#comment-{cid}",
-            "status": "approved", "type": "comment", "karma": 0,
+            "status": "approved",
+            "type": "comment",
+            "karma": 0,
             "author_avatar_urls": {"24": "https://secure.gravatar.com/avatar/0?s=24"},
             "meta": [],
         }
@@ -129,11 +176,18 @@ class WordPressEmulator(Emulator):
         """The site's editor, with an application password made up now (24 characters in
         groups of four, as WordPress shows them) and given only to this process."""
         chars = string.ascii_letters + string.digits
-        self.password = " ".join("".join(secrets.choice(chars) for _ in range(4))
-                                 for _ in range(6))
-        return [{"channel": "wordpress", "handle": "blog.example.com", "url": self.base_url,
-                 "secret": self.password, "secret_kind": "password", "owner": self.user,
-                 "settings": {"user": self.user}}]
+        self.password = " ".join("".join(secrets.choice(chars) for _ in range(4)) for _ in range(6))
+        return [
+            {
+                "channel": "wordpress",
+                "handle": "blog.example.com",
+                "url": self.base_url,
+                "secret": self.password,
+                "secret_kind": "password",
+                "owner": self.user,
+                "settings": {"user": self.user},
+            }
+        ]
 
     def add_live_items(self, owner: str, count: int) -> None:
         """``count`` visitors comment now (in the same second: the cursor's hard case), some
@@ -144,9 +198,13 @@ class WordPressEmulator(Emulator):
                 parent = 0
                 if self.rng.random() < 0.3:
                     parent = self.rng.choice(self.comments[-10:])["id"]
-                self.add_comment(f"<p>{self.rng.choice(_PHRASES)}</p>",
-                                 author_name=self.rng.choice(_NAMES),
-                                 post=self.rng.randint(1, self.posts), parent=parent, at=at)
+                self.add_comment(
+                    f"<p>{self.rng.choice(_PHRASES)}</p>",
+                    author_name=self.rng.choice(_NAMES),
+                    post=self.rng.randint(1, self.posts),
+                    parent=parent,
+                    at=at,
+                )
 
     def live_item_ids(self, owner: str) -> set[str]:
         """Ids of the visitors' comments: what a complete sync holds as incoming items."""
@@ -168,8 +226,11 @@ class WordPressEmulator(Emulator):
         if user != self.user:
             return _error("invalid_username", "Unknown username.", 401)
         if password.replace(" ", "") != self.password.replace(" ", ""):
-            return _error("incorrect_password",
-                          "The provided password is an invalid application password.", 401)
+            return _error(
+                "incorrect_password",
+                "The provided password is an invalid application password.",
+                401,
+            )
         return True
 
     def _me(self, request: Request) -> Response:
@@ -178,16 +239,18 @@ class WordPressEmulator(Emulator):
             return auth
         if not auth:
             return _error("rest_not_logged_in", "You are not currently logged in.", 401)
-        return json_response({"id": ME_ID, "name": "Editor", "slug": self.user,
-                              "roles": ["editor"]})
+        return json_response(
+            {"id": ME_ID, "name": "Editor", "slug": self.user, "roles": ["editor"]}
+        )
 
     def _list(self, request: Request) -> Response:
         auth = self._authenticated(request)
         if isinstance(auth, Response):
             return auth
         if request.arg("context") == "edit" and not auth:
-            return _error("rest_forbidden_context",
-                          "Sorry, you are not allowed to edit comments.", 401)
+            return _error(
+                "rest_forbidden_context", "Sorry, you are not allowed to edit comments.", 401
+            )
         try:
             per_page = int(request.arg("per_page", "10"))
             page = int(request.arg("page", "1"))
@@ -210,7 +273,7 @@ class WordPressEmulator(Emulator):
         rows.sort(key=lambda c: (c[key], c["id"]), reverse=request.arg("order", "desc") == "desc")
         total = len(rows)
         pages = -(-total // per_page)
-        chunk = rows[(page - 1) * per_page: page * per_page]
+        chunk = rows[(page - 1) * per_page : page * per_page]
         view = [self._view(c, request.arg("context", "view")) for c in chunk]
         base = f"{self.base_url}{request.path}?"
         query = {k: v[0] for k, v in request.query.items()}
@@ -239,8 +302,9 @@ class WordPressEmulator(Emulator):
         if isinstance(auth, Response):
             return auth
         if not auth:
-            return _error("rest_comment_login_required",
-                          "Sorry, you must be logged in to comment.", 401)
+            return _error(
+                "rest_comment_login_required", "Sorry, you must be logged in to comment.", 401
+            )
         try:
             data = request.json() if request.body else {k: v[0] for k, v in request.form().items()}
             post, parent = int(data.get("post") or 0), int(data.get("parent") or 0)
@@ -248,8 +312,11 @@ class WordPressEmulator(Emulator):
             return _error("rest_invalid_param", "Invalid parameter(s): post", 400)
         content = str(data.get("content") or "")
         if not post or post > self.posts:
-            return _error("rest_comment_invalid_post_id",
-                          "Sorry, you are not allowed to create this comment without a post.", 403)
+            return _error(
+                "rest_comment_invalid_post_id",
+                "Sorry, you are not allowed to create this comment without a post.",
+                403,
+            )
         if parent and not any(c["id"] == parent for c in self.comments):
             return _error("rest_comment_invalid_parent", "Invalid comment parent.", 400)
         if post in self.closed_posts:
@@ -257,39 +324,67 @@ class WordPressEmulator(Emulator):
         if not content.strip():
             return _error("rest_comment_content_invalid", "Invalid comment content.", 400)
         with self.lock:
-            if any(c["author"] == ME_ID and c["post"] == post and c["parent"] == parent
-                   and c["content"]["raw"] == content for c in self.comments):
-                return _error("comment_duplicate",
-                              "Duplicate comment detected; it looks as though you&#8217;ve "
-                              "already said that!", 409)
+            if any(
+                c["author"] == ME_ID
+                and c["post"] == post
+                and c["parent"] == parent
+                and c["content"]["raw"] == content
+                for c in self.comments
+            ):
+                return _error(
+                    "comment_duplicate",
+                    "Duplicate comment detected; it looks as though you&#8217;ve "
+                    "already said that!",
+                    409,
+                )
             rendered = "<p>" + html.escape(content).replace("\n", "<br />\n") + "</p>\n"
-            comment = self.add_comment(rendered, author_name="Editor", post=post,
-                                       parent=parent, at=max(self.now, int(self.clock())),
-                                       author=ME_ID, email="editor@blog.example.com")
+            comment = self.add_comment(
+                rendered,
+                author_name="Editor",
+                post=post,
+                parent=parent,
+                at=max(self.now, int(self.clock())),
+                author=ME_ID,
+                email="editor@blog.example.com",
+            )
             comment["content"]["raw"] = content
-        return json_response(self._view(comment, "edit"), 201, {
-            "Location": f"{self.base_url}/wp-json/wp/v2/comments/{comment['id']}"})
+        return json_response(
+            self._view(comment, "edit"),
+            201,
+            {"Location": f"{self.base_url}/wp-json/wp/v2/comments/{comment['id']}"},
+        )
 
     # -- faults ------------------------------------------------------------------------------
 
     def fault_response(self, kind: str, spec: dict, request: Request) -> Response:
         if kind == "down":
-            return html_response(MAINTENANCE, 503,
-                                 {"Retry-After": str(spec.get("retry_after", 600))})
+            return html_response(
+                MAINTENANCE, 503, {"Retry-After": str(spec.get("retry_after", 600))}
+            )
         if kind == "rate_limited":
             if request.method == "POST":
-                return _error("comment_flood",
-                              "You are posting comments too quickly. Slow down.", 400)
-            return html_response(b"<html><body>Too Many Requests</body></html>", 429,
-                                 {"Retry-After": str(spec.get("retry_after", 120))})
+                return _error(
+                    "comment_flood", "You are posting comments too quickly. Slow down.", 400
+                )
+            return html_response(
+                b"<html><body>Too Many Requests</body></html>",
+                429,
+                {"Retry-After": str(spec.get("retry_after", 120))},
+            )
         if kind == "expired":
-            return _error("incorrect_password",
-                          "The provided password is an invalid application password.", 401)
+            return _error(
+                "incorrect_password",
+                "The provided password is an invalid application password.",
+                401,
+            )
         if kind == "blocked":
             return html_response(FIREWALL, 403)
         if kind == "malformed":
-            return Response(200, b"<br />\n<b>Warning</b>:  Undefined array key \"x\" in "
-                                 b"<b>/var/www/html/wp-content/plugins/seo/seo.php</b> on line "
-                                 b"<b>42</b><br />\n[{\"id\": 1, \"post\": 1",
-                            {"Content-Type": "application/json; charset=UTF-8"})
+            return Response(
+                200,
+                b'<br />\n<b>Warning</b>:  Undefined array key "x" in '
+                b"<b>/var/www/html/wp-content/plugins/seo/seo.php</b> on line "
+                b'<b>42</b><br />\n[{"id": 1, "post": 1',
+                {"Content-Type": "application/json; charset=UTF-8"},
+            )
         return super().fault_response(kind, spec, request)

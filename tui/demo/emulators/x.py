@@ -25,12 +25,13 @@ with legacy code 64, or ``legacy=326``), ``down`` (503 HTML, or ``legacy=130`` J
 Tests add posts with :meth:`add_mention`, mark an author suspended with
 :meth:`suspend_author` (a partial error in ``includes``), and move time with :meth:`set_time`.
 """
+
 from __future__ import annotations
 
 import base64
 import random
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
 
@@ -42,14 +43,20 @@ DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
 DEFAULT_USER_FIELDS = ("id", "name", "username")
 
 NAMES = ["Giulia", "Marco", "Aisha", "Tomás", "Yuki", "Priya", "Lars", "Chiara", "Omar", "Sofia"]
-LINES = ["is the terrace open tonight?", "best carbonara in town & no contest",
-         "booked for Friday, can we bring a dog?", "your site says <closed> on Monday?",
-         "thanks for the lovely evening", "still waiting on a refund", "gluten free options?"]
+LINES = [
+    "is the terrace open tonight?",
+    "best carbonara in town & no contest",
+    "booked for Friday, can we bring a dog?",
+    "your site says <closed> on Monday?",
+    "thanks for the lovely evening",
+    "still waiting on a refund",
+    "gluten free options?",
+]
 HOSTILE = ["hey \x1b]52;c;cGF5bG9hZA==\x07 copied", "\u202etxt.exe", "[@click=app.quit]x[/]"]
 
 
 def iso(ts: int) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _escape(text: str) -> str:
@@ -76,18 +83,26 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank", **e
 class XEmulator(Emulator):
     platform = "x"
 
-    def __init__(self, *, clock: TimeSource = None, seed: int = 11,
-                 token: str = "x-token",
-                 mentions: int = 250, cap: int = 800, post_cap: int = 100,
-                 limits: dict | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: TimeSource = None,
+        seed: int = 11,
+        token: str = "x-token",
+        mentions: int = 250,
+        cap: int = 800,
+        post_cap: int = 100,
+        limits: dict | None = None,
+    ) -> None:
         super().__init__(clock=clock)
         self.token = token
         self.cap = cap
         self.post_cap = post_cap
         self.rng = random.Random(seed)
         limits = {"mentions": 450, "tweets": 900, "post": 200, "me": 75, **(limits or {})}
-        self.windows = {name: RateWindow(limit, WINDOW, lambda: self.clock())
-                        for name, limit in limits.items()}
+        self.windows = {
+            name: RateWindow(limit, WINDOW, lambda: self.clock()) for name, limit in limits.items()
+        }
         self._posted: list[int] = []  # times of our posts, for the 24-hour cap
         self._seq = 0
         self.users: dict[str, dict] = {}
@@ -121,32 +136,50 @@ class XEmulator(Emulator):
     def _post(self, author: str, text: str, at: int, reply_to: str | None = None) -> dict:
         post_id = self._snowflake(at)
         parent = self.tweets.get(reply_to) if reply_to else None
-        post = {"id": post_id, "text": text, "author_id": author, "created": at,
-                "conversation_id": parent["conversation_id"] if parent else post_id,
-                "in_reply_to_user_id": parent["author_id"] if parent else None,
-                "replied_to": reply_to}
+        post = {
+            "id": post_id,
+            "text": text,
+            "author_id": author,
+            "created": at,
+            "conversation_id": parent["conversation_id"] if parent else post_id,
+            "in_reply_to_user_id": parent["author_id"] if parent else None,
+            "replied_to": reply_to,
+        }
         self.tweets[post_id] = post
         return post
 
     def _generate(self, count: int) -> None:
         now, rng = self.now(), self.rng
-        authors = [self._user(str(2000 + i), f"{n.lower()}{i}", f"{n} {i}")
-                   for i, n in enumerate(NAMES * 4)]
-        ours = [self._post(ME_ID, f"Tonight's special #{i}", now - (20 - i) * 86400)
-                for i in range(12)]
+        authors = [
+            self._user(str(2000 + i), f"{n.lower()}{i}", f"{n} {i}")
+            for i, n in enumerate(NAMES * 4)
+        ]
+        ours = [
+            self._post(ME_ID, f"Tonight's special #{i}", now - (20 - i) * 86400) for i in range(12)
+        ]
         times = sorted(rng.randint(now - 14 * 86400, now - 60) for _ in range(count))
         for at in times:
             author = rng.choice(authors)
             line = rng.choice(HOSTILE) if rng.random() < 0.05 else rng.choice(LINES)
             earlier = [p for p in ours if p["created"] < at]
             if earlier and rng.random() < 0.4:
-                self._post(author["id"], f"@{self.me['username']} {line}", at,
-                           reply_to=rng.choice(earlier)["id"])
+                self._post(
+                    author["id"],
+                    f"@{self.me['username']} {line}",
+                    at,
+                    reply_to=rng.choice(earlier)["id"],
+                )
             else:
                 self._post(author["id"], f"@{self.me['username']} {line}", at)
 
-    def add_mention(self, text: str, *, author: str | None = None, at: int | None = None,
-                    reply_to: str | None = None) -> str:
+    def add_mention(
+        self,
+        text: str,
+        *,
+        author: str | None = None,
+        at: int | None = None,
+        reply_to: str | None = None,
+    ) -> str:
         """A new post mentioning the account; ``author`` is a username (created if new)."""
         at = self.now() if at is None else at
         user = None
@@ -165,8 +198,9 @@ class XEmulator(Emulator):
     def mentions(self) -> list[dict]:
         """The mentions timeline: newest first, only the ``cap`` most recent."""
         tag = f"@{self.me['username']}".lower()
-        found = [t for t in self.tweets.values()
-                 if t["author_id"] != ME_ID and tag in t["text"].lower()]
+        found = [
+            t for t in self.tweets.values() if t["author_id"] != ME_ID and tag in t["text"].lower()
+        ]
         return sorted(found, key=lambda t: int(t["id"]), reverse=True)[: self.cap]
 
     def replies_by_me(self) -> list[dict]:
@@ -178,15 +212,26 @@ class XEmulator(Emulator):
         """The account whose mentions were generated, with a user access token made up now
         and given only to this process."""
         self.token = secrets.token_urlsafe(40)
-        return [{"channel": "x", "handle": "@" + self.me["username"], "url": self.base_url,
-                 "secret": self.token, "secret_kind": "token", "owner": ME_ID,
-                 "settings": {"user_id": ME_ID}}]
+        return [
+            {
+                "channel": "x",
+                "handle": "@" + self.me["username"],
+                "url": self.base_url,
+                "secret": self.token,
+                "secret_kind": "token",
+                "owner": ME_ID,
+                "settings": {"user_id": ME_ID},
+            }
+        ]
 
     def add_live_items(self, owner: str, count: int) -> None:
         """``count`` new mentions now, some of them replies to our posts."""
         with self.lock:
-            ours = [t["id"] for t in self.tweets.values()
-                    if t["author_id"] == ME_ID and not t["replied_to"]]
+            ours = [
+                t["id"]
+                for t in self.tweets.values()
+                if t["author_id"] == ME_ID and not t["replied_to"]
+            ]
             for _ in range(count):
                 reply_to = self.rng.choice(ours) if ours and self.rng.random() < 0.4 else None
                 self.add_mention(self.rng.choice(LINES), reply_to=reply_to)
@@ -199,9 +244,14 @@ class XEmulator(Emulator):
     # -- rendering -----------------------------------------------------------------------
 
     def _render(self, post: dict, fields: list[str]) -> dict:
-        full = {"id": post["id"], "text": _escape(post["text"]),
-                "edit_history_tweet_ids": [post["id"]], "created_at": iso(post["created"]),
-                "author_id": post["author_id"], "conversation_id": post["conversation_id"]}
+        full = {
+            "id": post["id"],
+            "text": _escape(post["text"]),
+            "edit_history_tweet_ids": [post["id"]],
+            "created_at": iso(post["created"]),
+            "author_id": post["author_id"],
+            "conversation_id": post["conversation_id"],
+        }
         if post["in_reply_to_user_id"]:
             full["in_reply_to_user_id"] = post["in_reply_to_user_id"]
         if post["replied_to"]:
@@ -213,19 +263,30 @@ class XEmulator(Emulator):
         value = request.arg(name)
         return list(default) + (value.split(",") if value else [])
 
-    def _timeline(self, request: Request, posts: list[dict], headers: dict, *,
-                  allow_errors: bool) -> Response:
+    def _timeline(
+        self, request: Request, posts: list[dict], headers: dict, *, allow_errors: bool
+    ) -> Response:
         try:
             max_results = int(request.arg("max_results", "10"))
         except ValueError:
             max_results = -1
         if not 5 <= max_results <= 100:
-            return self._answer(problem(
-                400, "Invalid Request", "One or more parameters to your request was invalid.",
-                PROBLEMS + "invalid-request",
-                errors=[{"parameters": {"max_results": [request.arg("max_results")]},
-                         "message": "The `max_results` query parameter value is not between "
-                                    "5 and 100"}]), headers)
+            return self._answer(
+                problem(
+                    400,
+                    "Invalid Request",
+                    "One or more parameters to your request was invalid.",
+                    PROBLEMS + "invalid-request",
+                    errors=[
+                        {
+                            "parameters": {"max_results": [request.arg("max_results")]},
+                            "message": "The `max_results` query parameter value is not between "
+                            "5 and 100",
+                        }
+                    ],
+                ),
+                headers,
+            )
         since, until = request.arg("since_id"), request.arg("until_id")
         if since:
             posts = [p for p in posts if int(p["id"]) > int(since)]
@@ -235,9 +296,15 @@ class XEmulator(Emulator):
         if token:
             below = _untoken(token)
             if below is None:
-                return self._answer(problem(400, "Invalid Request", "One or more parameters "
-                                            "to your request was invalid.",
-                                            PROBLEMS + "invalid-request"), headers)
+                return self._answer(
+                    problem(
+                        400,
+                        "Invalid Request",
+                        "One or more parameters to your request was invalid.",
+                        PROBLEMS + "invalid-request",
+                    ),
+                    headers,
+                )
             posts = [p for p in posts if int(p["id"]) < int(below)]
         chunk = posts[:max_results]
         fields = self._list(request, "tweet.fields", DEFAULT_TWEET_FIELDS)
@@ -265,9 +332,16 @@ class XEmulator(Emulator):
 
     @staticmethod
     def _suspended(user_id: str, parameter: str, **extra) -> dict:
-        return {"value": user_id, "detail": f"User has been suspended: [{user_id}].",
-                "title": "Forbidden", "resource_type": "user", "parameter": parameter,
-                "resource_id": user_id, "type": PROBLEMS + "resource-not-found", **extra}
+        return {
+            "value": user_id,
+            "detail": f"User has been suspended: [{user_id}].",
+            "title": "Forbidden",
+            "resource_type": "user",
+            "parameter": parameter,
+            "resource_id": user_id,
+            "type": PROBLEMS + "resource-not-found",
+            **extra,
+        }
 
     # -- rate limits ---------------------------------------------------------------------
 
@@ -278,11 +352,15 @@ class XEmulator(Emulator):
             return json_response(problem(401, "Unauthorized", "Unauthorized"), 401), {}
         window = self.windows[endpoint]
         allowed, remaining, reset = window.hit(token)
-        headers = {"x-rate-limit-limit": str(window.limit),
-                   "x-rate-limit-remaining": str(remaining), "x-rate-limit-reset": str(reset)}
+        headers = {
+            "x-rate-limit-limit": str(window.limit),
+            "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(reset),
+        }
         if not allowed:
-            return json_response(problem(429, "Too Many Requests", "Too Many Requests"), 429,
-                                 headers), headers
+            return json_response(
+                problem(429, "Too Many Requests", "Too Many Requests"), 429, headers
+            ), headers
         return None, headers
 
     @staticmethod
@@ -297,8 +375,9 @@ class XEmulator(Emulator):
             if refused:
                 return refused
             fields = self._list(request, "user.fields", DEFAULT_USER_FIELDS)
-            return self._answer({"data": {k: v for k, v in self.me.items() if k in fields}},
-                                headers, 200)
+            return self._answer(
+                {"data": {k: v for k, v in self.me.items() if k in fields}}, headers, 200
+            )
 
     def _get_mentions(self, request: Request) -> Response:
         with self.lock:
@@ -307,11 +386,23 @@ class XEmulator(Emulator):
                 return refused
             user_id = request.params["id"]
             if user_id not in self.users:
-                return self._answer({"errors": [{
-                    "value": user_id, "detail": f"Could not find user with id: [{user_id}].",
-                    "title": "Not Found Error", "resource_type": "user", "parameter": "id",
-                    "resource_id": user_id, "type": PROBLEMS + "resource-not-found"}]},
-                    headers, 200)
+                return self._answer(
+                    {
+                        "errors": [
+                            {
+                                "value": user_id,
+                                "detail": f"Could not find user with id: [{user_id}].",
+                                "title": "Not Found Error",
+                                "resource_type": "user",
+                                "parameter": "id",
+                                "resource_id": user_id,
+                                "type": PROBLEMS + "resource-not-found",
+                            }
+                        ]
+                    },
+                    headers,
+                    200,
+                )
             posts = self.mentions() if user_id == ME_ID else []
             return self._timeline(request, posts, headers, allow_errors=True)
 
@@ -321,8 +412,11 @@ class XEmulator(Emulator):
             if refused:
                 return refused
             user_id = request.params["id"]
-            posts = sorted((t for t in self.tweets.values() if t["author_id"] == user_id),
-                           key=lambda t: int(t["id"]), reverse=True)
+            posts = sorted(
+                (t for t in self.tweets.values() if t["author_id"] == user_id),
+                key=lambda t: int(t["id"]),
+                reverse=True,
+            )
             return self._timeline(request, posts, headers, allow_errors=False)
 
     def _post_tweet(self, request: Request) -> Response:
@@ -330,8 +424,12 @@ class XEmulator(Emulator):
             refused, headers = self._guard(request, "post")
             if refused:
                 return refused
-            invalid = problem(400, "Invalid Request", "One or more parameters to your request "
-                              "was invalid.", PROBLEMS + "invalid-request")
+            invalid = problem(
+                400,
+                "Invalid Request",
+                "One or more parameters to your request was invalid.",
+                PROBLEMS + "invalid-request",
+            )
             try:
                 payload = request.json() or {}
             except ValueError:
@@ -342,26 +440,47 @@ class XEmulator(Emulator):
             now = self.now()
             self._posted = [t for t in self._posted if t > now - 86400]
             day_reset = (self._posted[0] if self._posted else now) + 86400
-            headers.update({
-                "x-user-limit-24hour-limit": str(self.post_cap),
-                "x-user-limit-24hour-remaining": str(max(0, self.post_cap - len(self._posted))),
-                "x-user-limit-24hour-reset": str(day_reset)})
+            headers.update(
+                {
+                    "x-user-limit-24hour-limit": str(self.post_cap),
+                    "x-user-limit-24hour-remaining": str(max(0, self.post_cap - len(self._posted))),
+                    "x-user-limit-24hour-reset": str(day_reset),
+                }
+            )
             if len(self._posted) >= self.post_cap:
-                return self._answer(problem(429, "Too Many Requests", "Too Many Requests"),
-                                    headers)
+                return self._answer(problem(429, "Too Many Requests", "Too Many Requests"), headers)
             if any(t["author_id"] == ME_ID and t["text"] == text for t in self.tweets.values()):
-                return self._answer(problem(403, "Forbidden", "You are not allowed to create a "
-                                            "Tweet with duplicate content."), headers)
+                return self._answer(
+                    problem(
+                        403,
+                        "Forbidden",
+                        "You are not allowed to create a Tweet with duplicate content.",
+                    ),
+                    headers,
+                )
             reply_to = str((payload.get("reply") or {}).get("in_reply_to_tweet_id") or "")
             if reply_to and reply_to not in self.tweets:
-                invalid["errors"] = [{"parameters": {"reply.in_reply_to_tweet_id": [reply_to]},
-                                      "message": "The tweet you are replying to does not exist"}]
+                invalid["errors"] = [
+                    {
+                        "parameters": {"reply.in_reply_to_tweet_id": [reply_to]},
+                        "message": "The tweet you are replying to does not exist",
+                    }
+                ]
                 return self._answer(invalid, headers)
             post = self._post(ME_ID, text, now, reply_to=reply_to or None)
             self._posted.append(now)
             headers["x-user-limit-24hour-remaining"] = str(self.post_cap - len(self._posted))
-            return self._answer({"data": {"id": post["id"], "text": _escape(text),
-                                          "edit_history_tweet_ids": [post["id"]]}}, headers, 201)
+            return self._answer(
+                {
+                    "data": {
+                        "id": post["id"],
+                        "text": _escape(text),
+                        "edit_history_tweet_ids": [post["id"]],
+                    }
+                },
+                headers,
+                201,
+            )
 
     # -- faults --------------------------------------------------------------------------
 
@@ -369,31 +488,52 @@ class XEmulator(Emulator):
         legacy = spec.get("legacy")
         if kind == "rate_limited":
             reset = self.now() + spec.get("seconds", 600)
-            headers = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0",
-                       "x-rate-limit-reset": str(reset)}
+            headers = {
+                "x-rate-limit-limit": "450",
+                "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": str(reset),
+            }
             if spec.get("capped"):
                 period = spec.get("period", "Monthly")
-                body = problem(429, "UsageCapExceeded", f"Usage cap exceeded: {period} product "
-                               "cap", PROBLEMS + "usage-capped", period=period, scope="Product")
+                body = problem(
+                    429,
+                    "UsageCapExceeded",
+                    f"Usage cap exceeded: {period} product cap",
+                    PROBLEMS + "usage-capped",
+                    period=period,
+                    scope="Product",
+                )
                 return json_response(body, 429, headers)
             if legacy:
-                return json_response({"errors": [{"code": legacy, "message": "Rate limit "
-                                                  "exceeded"}]}, 429, headers)
-            return json_response(problem(429, "Too Many Requests", "Too Many Requests"), 429,
-                                 headers)
+                return json_response(
+                    {"errors": [{"code": legacy, "message": "Rate limit exceeded"}]}, 429, headers
+                )
+            return json_response(
+                problem(429, "Too Many Requests", "Too Many Requests"), 429, headers
+            )
         if kind == "expired":
             if legacy:
-                return json_response({"errors": [{"code": legacy, "message": "Invalid or "
-                                                  "expired token."}]}, 401)
+                return json_response(
+                    {"errors": [{"code": legacy, "message": "Invalid or expired token."}]}, 401
+                )
             return json_response(problem(401, "Unauthorized", "Unauthorized"), 401)
         if kind == "blocked":
             if request.method == "GET" and not legacy:
                 return json_response({"errors": [self._suspended(ME_ID, "id")]})
             code = legacy or 64
-            return json_response({"errors": [{"code": code, "message": "Your account is "
-                                              "suspended and is not permitted to access this "
-                                              "feature."}]}, 403)
+            return json_response(
+                {
+                    "errors": [
+                        {
+                            "code": code,
+                            "message": "Your account is "
+                            "suspended and is not permitted to access this "
+                            "feature.",
+                        }
+                    ]
+                },
+                403,
+            )
         if kind == "down" and legacy:
-            return json_response({"errors": [{"code": legacy, "message": "Over capacity"}]},
-                                 503)
+            return json_response({"errors": [{"code": legacy, "message": "Over capacity"}]}, 503)
         return super().fault_response(kind, spec, request)

@@ -15,6 +15,7 @@ Faults in Google's shape ``{"error": {"code", "message", "errors": [{"domain", "
 "status"}}``: ``down`` 503 ``backendError``; ``rate_limited`` 403 ``quotaExceeded``;
 ``expired`` 401 ``authError``; ``blocked`` 403 ``authenticatedUserAccountSuspended``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,23 +32,49 @@ API_KEY = "AIzaSyEmulatorKey"
 CHANNEL_ID = "UCsfogoEmulatorChannel01"
 INCLUDED_REPLIES = 5
 
-_AUTHORS = [("@giuliaconti", "UCgiulia0000000000000001"),
-            ("@marcobassi", "UCmarco00000000000000002"),
-            ("@analima", "UCana000000000000000003"), ("@tomreed", "UCtom000000000000000004"),
-            ("@yukisato", "UCyuki00000000000000005"), ("@lenavogel", "UClena00000000000000006")]
-_PHRASES = ["Love this video!", "What camera do you use?", "Can you do a tutorial on lighting?",
-            "The audio is a bit low at 3:20", "Where can I buy the mug?", "First!",
-            "This helped me a lot, thank you", "Is there a discount code?"]
+_AUTHORS = [
+    ("@giuliaconti", "UCgiulia0000000000000001"),
+    ("@marcobassi", "UCmarco00000000000000002"),
+    ("@analima", "UCana000000000000000003"),
+    ("@tomreed", "UCtom000000000000000004"),
+    ("@yukisato", "UCyuki00000000000000005"),
+    ("@lenavogel", "UClena00000000000000006"),
+]
+_PHRASES = [
+    "Love this video!",
+    "What camera do you use?",
+    "Can you do a tutorial on lighting?",
+    "The audio is a bit low at 3:20",
+    "Where can I buy the mug?",
+    "First!",
+    "This helped me a lot, thank you",
+    "Is there a discount code?",
+]
 
 
-def google_error(status: int, reason: str, message: str, domain: str = "youtube.api",
-                 headers: dict | None = None) -> Response:
-    statuses = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-                404: "NOT_FOUND", 503: "UNAVAILABLE", 500: "INTERNAL"}
-    return json_response({"error": {
-        "code": status, "message": message,
-        "errors": [{"message": message, "domain": domain, "reason": reason}],
-        "status": statuses.get(status, "UNKNOWN")}}, status, headers)
+def google_error(
+    status: int, reason: str, message: str, domain: str = "youtube.api", headers: dict | None = None
+) -> Response:
+    statuses = {
+        400: "INVALID_ARGUMENT",
+        401: "UNAUTHENTICATED",
+        403: "PERMISSION_DENIED",
+        404: "NOT_FOUND",
+        503: "UNAVAILABLE",
+        500: "INTERNAL",
+    }
+    return json_response(
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"message": message, "domain": domain, "reason": reason}],
+                "status": statuses.get(status, "UNKNOWN"),
+            }
+        },
+        status,
+        headers,
+    )
 
 
 def _iso(ts: int) -> str:
@@ -71,9 +98,17 @@ def _offset(token: str | None) -> int | None:
 class YouTubeEmulator(Emulator):
     platform = "youtube"
 
-    def __init__(self, *, threads: int = 230, seed: int = 11, now: int | None = None,
-                 quota: int = 10_000, token: str = TOKEN, channel_id: str = CHANNEL_ID,
-                 clock: TimeSource = None) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int = 230,
+        seed: int = 11,
+        now: int | None = None,
+        quota: int = 10_000,
+        token: str = TOKEN,
+        channel_id: str = CHANNEL_ID,
+        clock: TimeSource = None,
+    ) -> None:
         super().__init__(clock=clock)
         self.token, self.channel_id = token, channel_id
         self.now = now if now is not None else int(self.clock())  # the generated data's "now"
@@ -86,11 +121,19 @@ class YouTubeEmulator(Emulator):
         step = (5 * 86400 - 7200) // max(1, threads)
         for i in range(threads):
             text = HOSTILE[i % len(HOSTILE)] if i % 37 == 36 else rng.choice(_PHRASES)
-            thread = self.add_thread(text, author=rng.choice(_AUTHORS),
-                                     video=f"vid{rng.randint(1, 8):08d}", at=start + i * step)
+            thread = self.add_thread(
+                text,
+                author=rng.choice(_AUTHORS),
+                video=f"vid{rng.randint(1, 8):08d}",
+                at=start + i * step,
+            )
             for r in range(rng.choice([0, 0, 0, 1, 2, 7])):
-                self.add_reply(thread["top"]["id"], f"reply {r}: {rng.choice(_PHRASES)}",
-                               author=rng.choice(_AUTHORS), at=start + i * step + 60 * (r + 1))
+                self.add_reply(
+                    thread["top"]["id"],
+                    f"reply {r}: {rng.choice(_PHRASES)}",
+                    author=rng.choice(_AUTHORS),
+                    at=start + i * step + 60 * (r + 1),
+                )
         self.route("GET", r"/youtube/v3/commentThreads", self._threads)
         self.route("GET", r"/youtube/v3/comments", self._comments)
         self.route("POST", r"/youtube/v3/comments", self._insert)
@@ -98,38 +141,60 @@ class YouTubeEmulator(Emulator):
 
     # -- data helpers for tests --------------------------------------------------------------
 
-    def _comment(self, text: str, author: tuple[str, str], video: str, at: int,
-                 parent: str = "") -> dict:
+    def _comment(
+        self, text: str, author: tuple[str, str], video: str, at: int, parent: str = ""
+    ) -> dict:
         self._n += 1
         cid = f"{parent}.{self._n:06d}x" if parent else f"Ugz{self._n:08d}emu4AaABAg"
         snippet = {
-            "channelId": self.channel_id, "videoId": video, "textOriginal": text,
+            "channelId": self.channel_id,
+            "videoId": video,
+            "textOriginal": text,
             "authorDisplayName": author[0],
             "authorProfileImageUrl": "https://yt3.ggpht.com/emu=s48",
             "authorChannelUrl": f"http://www.youtube.com/{author[0]}",
-            "authorChannelId": {"value": author[1]}, "canRate": True,
-            "viewerRating": "none", "likeCount": 0,
-            "publishedAt": _iso(at), "updatedAt": _iso(at),
+            "authorChannelId": {"value": author[1]},
+            "canRate": True,
+            "viewerRating": "none",
+            "likeCount": 0,
+            "publishedAt": _iso(at),
+            "updatedAt": _iso(at),
         }
         if parent:
             snippet["parentId"] = parent
         return {"kind": "youtube#comment", "etag": f"e{self._n}", "id": cid, "snippet": snippet}
 
-    def add_thread(self, text: str, *, author: tuple[str, str] = _AUTHORS[0],
-                   video: str = "vid00000001", at: int | None = None) -> dict:
+    def add_thread(
+        self,
+        text: str,
+        *,
+        author: tuple[str, str] = _AUTHORS[0],
+        video: str = "vid00000001",
+        at: int | None = None,
+    ) -> dict:
         """A new top-level comment (and so a new thread) on ``video``."""
         with self.lock:
-            thread = {"top": self._comment(text, author, video, self.now if at is None else at),
-                      "replies": [], "video": video}
+            thread = {
+                "top": self._comment(text, author, video, self.now if at is None else at),
+                "replies": [],
+                "video": video,
+            }
             self.threads.append(thread)
         return thread
 
-    def add_reply(self, top_id: str, text: str, *, author: tuple[str, str] = _AUTHORS[1],
-                  at: int | None = None) -> dict:
+    def add_reply(
+        self,
+        top_id: str,
+        text: str,
+        *,
+        author: tuple[str, str] = _AUTHORS[1],
+        at: int | None = None,
+    ) -> dict:
         with self.lock:
             thread = self.thread(top_id)
-            reply = self._comment(text, author, thread["video"],
-                                  self.now if at is None else at, parent=top_id)
+            reply = self._comment(
+                text, author, thread["video"], self.now if at is None else at, parent=top_id
+            )
             thread["replies"].append(reply)
         return reply
 
@@ -140,8 +205,12 @@ class YouTubeEmulator(Emulator):
         self.disabled_videos.add(video)
 
     def our_replies(self) -> list[dict]:
-        return [r for t in self.threads for r in t["replies"]
-                if r["snippet"]["authorChannelId"]["value"] == self.channel_id]
+        return [
+            r
+            for t in self.threads
+            for r in t["replies"]
+            if r["snippet"]["authorChannelId"]["value"] == self.channel_id
+        ]
 
     def exhaust_quota(self) -> None:
         """Spend the rest of today's quota: every call answers 403 quotaExceeded."""
@@ -154,9 +223,17 @@ class YouTubeEmulator(Emulator):
         """The channel, with an OAuth access token made up now and given only to this
         process."""
         self.token = "ya29." + secrets.token_urlsafe(40)
-        return [{"channel": "youtube", "handle": "@SfogoStudio", "url": self.base_url,
-                 "secret": self.token, "secret_kind": "token", "owner": self.channel_id,
-                 "settings": {"channel_id": self.channel_id}}]
+        return [
+            {
+                "channel": "youtube",
+                "handle": "@SfogoStudio",
+                "url": self.base_url,
+                "secret": self.token,
+                "secret_kind": "token",
+                "owner": self.channel_id,
+                "settings": {"channel_id": self.channel_id},
+            }
+        ]
 
     def add_live_items(self, owner: str, count: int) -> None:
         """``count`` comments now: new threads, and now and then a reply in the newest
@@ -167,18 +244,27 @@ class YouTubeEmulator(Emulator):
                 text = self.rng.choice(_PHRASES)
                 if n % 3 == 2 and self.threads:
                     newest = max(self.threads, key=lambda t: t["top"]["snippet"]["publishedAt"])
-                    self.add_reply(newest["top"]["id"], text, author=self.rng.choice(_AUTHORS),
-                                   at=at)
+                    self.add_reply(
+                        newest["top"]["id"], text, author=self.rng.choice(_AUTHORS), at=at
+                    )
                 else:
-                    self.add_thread(text, author=self.rng.choice(_AUTHORS),
-                                    video=f"vid{self.rng.randint(1, 8):08d}", at=at)
+                    self.add_thread(
+                        text,
+                        author=self.rng.choice(_AUTHORS),
+                        video=f"vid{self.rng.randint(1, 8):08d}",
+                        at=at,
+                    )
 
     def live_item_ids(self, owner: str) -> set[str]:
         """Ids of the viewers' comments and replies: what a complete sync holds as incoming
         items."""
         with self.lock:
-            return {c["id"] for t in self.threads for c in (t["top"], *t["replies"])
-                    if c["snippet"]["authorChannelId"]["value"] != self.channel_id}
+            return {
+                c["id"]
+                for t in self.threads
+                for c in (t["top"], *t["replies"])
+                if c["snippet"]["authorChannelId"]["value"] != self.channel_id
+            }
 
     # -- routes ------------------------------------------------------------------------------
 
@@ -187,30 +273,42 @@ class YouTubeEmulator(Emulator):
         if header == f"Bearer {self.token}":
             return None
         if header:
-            return google_error(401, "authError", "Request had invalid authentication "
-                                "credentials. Expected OAuth 2 access token.", "global",
-                                {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/",'
-                                                     ' error="invalid_token"'})
+            return google_error(
+                401,
+                "authError",
+                "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+                "global",
+                {
+                    "WWW-Authenticate": 'Bearer realm="https://accounts.google.com/",'
+                    ' error="invalid_token"'
+                },
+            )
         if request.arg("key") == API_KEY and not write:
             return None
         if request.arg("key") and request.arg("key") != API_KEY:
-            return google_error(400, "keyInvalid",
-                                "API key not valid. Please pass a valid API key.", "global")
+            return google_error(
+                400, "keyInvalid", "API key not valid. Please pass a valid API key.", "global"
+            )
         return google_error(401, "required", "Login Required.", "global")
 
     def _spend(self, units: int) -> Response | None:
         with self.lock:
             if self.quota_left < units:
-                return google_error(403, "quotaExceeded", "The request cannot be completed "
-                                    "because you have exceeded your quota.", "youtube.quota")
+                return google_error(
+                    403,
+                    "quotaExceeded",
+                    "The request cannot be completed because you have exceeded your quota.",
+                    "youtube.quota",
+                )
             self.quota_left -= units
         return None
 
     def _view(self, comment: dict, fmt: str) -> dict:
         view = {**comment, "snippet": dict(comment["snippet"])}
         text = comment["snippet"]["textOriginal"]
-        view["snippet"]["textDisplay"] = (text if fmt == "plainText"
-                                          else html.escape(text).replace("\n", "<br>"))
+        view["snippet"]["textDisplay"] = (
+            text if fmt == "plainText" else html.escape(text).replace("\n", "<br>")
+        )
         # textOriginal is only guaranteed to the comment's author.
         if comment["snippet"]["authorChannelId"]["value"] != self.channel_id:
             view["snippet"].pop("textOriginal")
@@ -221,14 +319,17 @@ class YouTubeEmulator(Emulator):
         view = {"kind": "youtube#commentThread", "etag": f"t{top['etag']}", "id": top["id"]}
         if "snippet" in parts:
             view["snippet"] = {
-                "channelId": self.channel_id, "videoId": thread["video"],
+                "channelId": self.channel_id,
+                "videoId": thread["video"],
                 "topLevelComment": self._view(top, fmt),
                 "canReply": thread["video"] not in self.disabled_videos,
-                "totalReplyCount": len(thread["replies"]), "isPublic": True,
+                "totalReplyCount": len(thread["replies"]),
+                "isPublic": True,
             }
         if "replies" in parts and thread["replies"]:
-            view["replies"] = {"comments": [self._view(r, fmt)
-                                            for r in thread["replies"][:INCLUDED_REPLIES]]}
+            view["replies"] = {
+                "comments": [self._view(r, fmt) for r in thread["replies"][:INCLUDED_REPLIES]]
+            }
         return view
 
     def _page_size(self, request: Request, default: int = 20) -> int | Response:
@@ -252,9 +353,14 @@ class YouTubeEmulator(Emulator):
             wanted = request.arg("id").split(",")
             rows = [t for t in rows if t["top"]["id"] in wanted]
             info = {"totalResults": len(rows), "resultsPerPage": len(rows)}
-            return json_response({"kind": "youtube#commentThreadListResponse", "etag": "x",
-                                  "pageInfo": info,
-                                  "items": [self._thread_view(t, parts, fmt) for t in rows]})
+            return json_response(
+                {
+                    "kind": "youtube#commentThreadListResponse",
+                    "etag": "x",
+                    "pageInfo": info,
+                    "items": [self._thread_view(t, parts, fmt) for t in rows],
+                }
+            )
         if request.arg("allThreadsRelatedToChannelId") != self.channel_id:
             if request.arg("videoId"):
                 rows = [t for t in rows if t["video"] == request.arg("videoId")]
@@ -266,12 +372,17 @@ class YouTubeEmulator(Emulator):
         offset = _offset(request.arg("pageToken"))
         if offset is None:
             return google_error(400, "invalidPageToken", "The page token is not valid.")
-        rows.sort(key=lambda t: (t["top"]["snippet"]["publishedAt"], t["top"]["id"]),
-                  reverse=request.arg("order", "time") == "time")
-        chunk = rows[offset:offset + size]
-        body = {"kind": "youtube#commentThreadListResponse", "etag": f"p{offset}",
-                "pageInfo": {"totalResults": len(chunk), "resultsPerPage": size},
-                "items": [self._thread_view(t, parts, fmt) for t in chunk]}
+        rows.sort(
+            key=lambda t: (t["top"]["snippet"]["publishedAt"], t["top"]["id"]),
+            reverse=request.arg("order", "time") == "time",
+        )
+        chunk = rows[offset : offset + size]
+        body = {
+            "kind": "youtube#commentThreadListResponse",
+            "etag": f"p{offset}",
+            "pageInfo": {"totalResults": len(chunk), "resultsPerPage": size},
+            "items": [self._thread_view(t, parts, fmt) for t in chunk],
+        }
         if offset + size < len(rows):
             body["nextPageToken"] = _token(offset + size)
         return json_response(body)
@@ -293,9 +404,12 @@ class YouTubeEmulator(Emulator):
         offset = _offset(request.arg("pageToken"))
         if offset is None:
             return google_error(400, "invalidPageToken", "The page token is not valid.")
-        body = {"kind": "youtube#commentListResponse", "etag": f"c{offset}",
-                "pageInfo": {"totalResults": len(replies), "resultsPerPage": size},
-                "items": [self._view(r, fmt) for r in replies[offset:offset + size]]}
+        body = {
+            "kind": "youtube#commentListResponse",
+            "etag": f"c{offset}",
+            "pageInfo": {"totalResults": len(replies), "resultsPerPage": size},
+            "items": [self._view(r, fmt) for r in replies[offset : offset + size]],
+        }
         if offset + size < len(replies):
             body["nextPageToken"] = _token(offset + size)
         return json_response(body)
@@ -308,25 +422,39 @@ class YouTubeEmulator(Emulator):
             snippet = request.json()["snippet"]
             parent, text = snippet.get("parentId"), snippet.get("textOriginal")
         except (ValueError, KeyError, TypeError):
-            return google_error(400, "processingFailure", "The API server failed to "
-                                "successfully process the request.", "youtube.comment")
+            return google_error(
+                400,
+                "processingFailure",
+                "The API server failed to successfully process the request.",
+                "youtube.comment",
+            )
         if not parent:
             return google_error(400, "parentIdMissing", "No parent ID.", "youtube.comment")
         if not text:
-            return google_error(400, "commentTextRequired", "The comment is empty.",
-                                "youtube.comment")
+            return google_error(
+                400, "commentTextRequired", "The comment is empty.", "youtube.comment"
+            )
         match = [t for t in self.threads if t["top"]["id"] == parent]
         if not match:
-            return google_error(404, "parentCommentNotFound", "The parent comment could not "
-                                "be found.", "youtube.comment")
+            return google_error(
+                404,
+                "parentCommentNotFound",
+                "The parent comment could not be found.",
+                "youtube.comment",
+            )
         if match[0]["video"] in self.disabled_videos:
-            return google_error(403, "commentsDisabled", "The video has disabled comments.",
-                                "youtube.commentThread")
+            return google_error(
+                403, "commentsDisabled", "The video has disabled comments.", "youtube.commentThread"
+            )
         refused = self._spend(50)
         if refused:
             return refused
-        reply = self.add_reply(parent, text, author=("@sfogo-studio", self.channel_id),
-                               at=max(self.now, int(self.clock())))
+        reply = self.add_reply(
+            parent,
+            text,
+            author=("@sfogo-studio", self.channel_id),
+            at=max(self.now, int(self.clock())),
+        )
         return json_response(self._view(reply, "html"))
 
     def _channels(self, request: Request) -> Response:
@@ -335,10 +463,20 @@ class YouTubeEmulator(Emulator):
             return refused
         items = []
         if request.arg("id") == self.channel_id or request.arg("mine") == "true":
-            items = [{"kind": "youtube#channel", "id": self.channel_id,
-                      "snippet": {"title": "Sfogo Studio", "description": ""}}]
-        return json_response({"kind": "youtube#channelListResponse", "items": items,
-                              "pageInfo": {"totalResults": len(items), "resultsPerPage": 5}})
+            items = [
+                {
+                    "kind": "youtube#channel",
+                    "id": self.channel_id,
+                    "snippet": {"title": "Sfogo Studio", "description": ""},
+                }
+            ]
+        return json_response(
+            {
+                "kind": "youtube#channelListResponse",
+                "items": items,
+                "pageInfo": {"totalResults": len(items), "resultsPerPage": 5},
+            }
+        )
 
     # -- faults ------------------------------------------------------------------------------
 
@@ -346,12 +484,24 @@ class YouTubeEmulator(Emulator):
         if kind == "down":
             return google_error(503, "backendError", "Backend Error", "global")
         if kind == "rate_limited":
-            return google_error(403, "quotaExceeded", "The request cannot be completed "
-                                "because you have exceeded your quota.", "youtube.quota")
+            return google_error(
+                403,
+                "quotaExceeded",
+                "The request cannot be completed because you have exceeded your quota.",
+                "youtube.quota",
+            )
         if kind == "expired":
-            return google_error(401, "authError", "Request had invalid authentication "
-                                "credentials. Expected OAuth 2 access token.", "global")
+            return google_error(
+                401,
+                "authError",
+                "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+                "global",
+            )
         if kind == "blocked":
-            return google_error(403, "authenticatedUserAccountSuspended", "The YouTube "
-                                "account of the authenticated user is suspended.", "youtube.api")
+            return google_error(
+                403,
+                "authenticatedUserAccountSuspended",
+                "The YouTube account of the authenticated user is suspended.",
+                "youtube.api",
+            )
         return super().fault_response(kind, spec, request)
