@@ -183,6 +183,38 @@ def test_a_malformed_page_is_broken_and_does_not_move_the_cursor(world):
     assert sorted(world.external_ids(acme.id)) == sorted(masto.mention_ids(acme_id))
 
 
+@pytest.mark.xfail(strict=True, reason="today one bad entry makes the account broken")
+@pytest.mark.parametrize(
+    "drop, reason",
+    [(("status.id",), "no id"), (("status.created_at", "created_at"), "no time")],
+)
+def test_one_entry_without_an_id_or_a_time_is_skipped_and_counted_and_never_blinds_the_account(
+    world, cli, drop, reason
+):
+    masto = world.mastodon(seed=12)
+    acme, acme_id = world.mastodon_account(masto, "acme")
+    mentions = masto.add_mentions(acme_id, PAGE_LIMIT + 30)
+    bad = str(mentions[40])
+    masto.faults.set("partial", drop=drop, keys=[bad])  # served that way on every sync
+
+    first = world.sync()[f"mastodon:{acme.handle}"]
+
+    assert (first.outcome, first.items, first.skipped) == ("ok", PAGE_LIMIT + 29, 1)
+    assert first.skips == {reason: 1}
+    assert f"1 skipped: {reason}" in world.runs(acme.id)[-1]["detail"]
+    assert set(world.external_ids(acme.id)) == {str(m) for m in mentions} - {bad}
+    # The cursor moved past it: later syncs bring what arrives, and no gap ever opens.
+    for _ in range(3):
+        masto.add_mentions(acme_id, 4, start=world.clock.now())
+        world.clock.advance(300)
+        later = world.sync()[f"mastodon:{acme.handle}"]
+        assert (later.outcome, later.items, later.skipped) == ("ok", 4, 0)
+    assert [g for g in find_gaps(world.store, now=world.clock.now()) if g.source == "sync"] == []
+    health = cli("health", "--json").json()[0]
+    assert (health["last_outcome"], health["skipped"], health["skips"]) == ("ok", 1, {reason: 1})
+    assert f"1 skipped: {reason}" in cli("health").out
+
+
 def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(
     world, cli, monkeypatch, caplog, db_path, tmp_path
 ):
