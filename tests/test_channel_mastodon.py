@@ -38,7 +38,8 @@ def test_mentions_page_forward_from_the_cursor_and_null_statuses_are_skipped(wor
     assert result.outcome == "ok"
     assert sorted(world.external_ids(account.id)) == sorted(visible)  # each once
     assert result.skipped == 13  # one in ten had a null status
-    assert "13 items skipped (deleted or no longer visible)" in world.runs(account.id)[0]["detail"]
+    assert result.skips == {"deleted or no longer visible": 13}
+    assert "13 skipped: deleted or no longer visible" in world.runs(account.id)[0]["detail"]
     first = _notification_requests(masto)
     assert all(r.query["types[]"] == ["mention"] for r in first)
     assert first[0].query["min_id"] == ["0"]
