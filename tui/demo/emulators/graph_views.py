@@ -119,13 +119,19 @@ class GraphViews:
         }
 
     def _full_comment(self, n):
+        # A reply's link names its top-level comment and itself, as facebook.com's do.
+        query = f"comment_id={n['id'].split('_')[1]}"
+        if n["parent"]:
+            query = (
+                f"comment_id={n['parent'].split('_')[1]}&reply_comment_id={n['id'].split('_')[1]}"
+            )
         return {
             "message": n["message"],
             "created_time": iso(n["created"]),
             "from": dict(n["author"]),
             "comment_count": len(self._replies_of(n)),
             "permalink_url": f"https://www.facebook.com/{n['post'].replace('_', '/posts/')}"
-            f"?comment_id={n['id'].split('_')[1]}",
+            f"?{query}",
         }
 
     def _full_conversation(self, n):

@@ -53,12 +53,14 @@ def _under(key: str) -> Entries:
 
 def _graph(body: Any) -> Iterator[dict]:
     """A Graph edge's ``data``, and the entries of the edges nested in them (replies of an
-    Instagram comment, messages of a conversation)."""
+    Instagram comment); a conversation stands for the messages nested in it."""
     for entry in _under("data")(body):
+        if isinstance(entry.get("messages"), dict):
+            yield from _graph(entry["messages"])
+            continue
         yield entry
-        for nested in ("replies", "messages", "comments"):
-            if isinstance(entry.get(nested), dict):
-                yield from _graph(entry[nested])
+        if isinstance(entry.get("replies"), dict):
+            yield from _graph(entry["replies"])
 
 
 def _youtube(body: Any) -> Iterator[dict]:
