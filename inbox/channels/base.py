@@ -22,6 +22,7 @@ its time) the connector derives it; a missing author is "unknown", a missing tex
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from .. import when
 from ..clock import Clock
 from ..model import Account, Interaction
 from ..text import sanitize
+
+log = logging.getLogger("sfogo.channels")
 
 # Connect fast (an unreachable host should fail quickly), read patiently (big pages).
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
@@ -129,7 +132,64 @@ class Secrets:
         return "Secrets(<hidden>)"
 
 
-class Channel:
+class EntryReader:
+    """Reading a page one entry at a time: the one place that tells "this entry cannot be
+    stored" (skipped, counted by reason in :attr:`skips`) from "this page cannot be read"
+    (a ``broken`` ChannelError, raised by the connector with :meth:`Channel.expect`)."""
+
+    skips: Counter[str]  # entries skipped since the last page was handed out
+
+    def entry(self, parse: Callable[..., Interaction | None], record: Any, *args) -> Any:
+        """``parse(record, *args)``, or None when the entry cannot be stored: a
+        :class:`SkipEntry` or a value of the wrong shape skips this entry (counted in
+        :attr:`skips`), never the page. ``parse`` returns None for entries it ignores
+        on purpose (types the account does not want); those are not counted."""
+        try:
+            return parse(record, *args)
+        except SkipEntry as skip:
+            self.skips[skip.reason] += 1
+        except ENTRY_ERRORS:
+            self.skips[UNREADABLE] += 1
+            log.debug("an entry sfogo could not read was skipped", exc_info=True)
+        return None
+
+    def entries(
+        self, records: Iterable[Any], parse: Callable[..., Interaction | None], *args
+    ) -> list[Interaction]:
+        """The items of ``records`` that :meth:`entry` could read, in order."""
+        found = (self.entry(parse, record, *args) for record in records)
+        return [item for item in found if item is not None]
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count entries skipped outside :meth:`entry` (e.g. a whole thread)."""
+        self.skips[reason] += count
+
+    @staticmethod
+    def need(value: Any, what: str) -> Any:
+        """``value``, or SkipEntry("no <what>") when it is missing or empty."""
+        if value is None or value == "" or value == {}:
+            raise SkipEntry(f"no {what}")
+        return value
+
+    @staticmethod
+    def as_object(value: Any) -> dict:
+        """An entry that must be a JSON object."""
+        if not isinstance(value, dict):
+            raise SkipEntry(UNREADABLE)
+        return value
+
+    @staticmethod
+    def need_time(value: Any, what: str = "time") -> int:
+        """An ISO time as epoch seconds; SkipEntry when it is missing or unreadable."""
+        if value is None or value == "":
+            raise SkipEntry(f"no {what}")
+        try:
+            return when.parse_iso(str(value))
+        except ValueError:
+            raise SkipEntry(f"unreadable {what}") from None
+
+
+class Channel(EntryReader):
     """Base class of every connector. Subclasses set ``name`` and ``default_url``."""
 
     name: ClassVar[str] = ""
@@ -294,56 +354,6 @@ class Channel:
         """Raise a 'broken' ChannelError unless ``condition``: a response of the wrong shape."""
         if not condition:
             raise ChannelError("broken", f"{self.host()} sent an unexpected {what}")
-
-    # -- one entry at a time --------------------------------------------------------------
-
-    def entry(self, parse: Callable[..., Interaction | None], record: Any, *args) -> Any:
-        """``parse(record, *args)``, or None when the entry cannot be stored: a
-        :class:`SkipEntry` or a value of the wrong shape skips this entry (counted in
-        :attr:`skips`), never the page. ``parse`` returns None for entries it ignores
-        on purpose (types the account does not want); those are not counted."""
-        try:
-            return parse(record, *args)
-        except SkipEntry as skip:
-            self.skips[skip.reason] += 1
-        except ENTRY_ERRORS:
-            self.skips[UNREADABLE] += 1
-        return None
-
-    def entries(
-        self, records: Iterable[Any], parse: Callable[..., Interaction | None], *args
-    ) -> list[Interaction]:
-        """The items of ``records`` that :meth:`entry` could read, in order."""
-        found = (self.entry(parse, record, *args) for record in records)
-        return [item for item in found if item is not None]
-
-    def skip(self, reason: str, count: int = 1) -> None:
-        """Count entries skipped outside :meth:`entry` (e.g. a whole thread)."""
-        self.skips[reason] += count
-
-    @staticmethod
-    def need(value: Any, what: str) -> Any:
-        """``value``, or SkipEntry("no <what>") when it is missing or empty."""
-        if value is None or value == "" or value == {}:
-            raise SkipEntry(f"no {what}")
-        return value
-
-    @staticmethod
-    def as_object(value: Any) -> dict:
-        """An entry that must be a JSON object."""
-        if not isinstance(value, dict):
-            raise SkipEntry(UNREADABLE)
-        return value
-
-    @staticmethod
-    def need_time(value: Any, what: str = "time") -> int:
-        """An ISO time as epoch seconds; SkipEntry when it is missing or unreadable."""
-        if value is None or value == "":
-            raise SkipEntry(f"no {what}")
-        try:
-            return when.parse_iso(str(value))
-        except ValueError:
-            raise SkipEntry(f"unreadable {what}") from None
 
     async def newest_first(
         self,
