@@ -12,6 +12,7 @@ from conftest import NOW
 from mailserver import DOMAIN, PASSWORD, ScriptedIMAP, free_port, mail_server, mail_user  # noqa: F401
 
 import sfogo.inbox.channels.email as email_channel
+import sfogo.inbox.channels.email_read as email_read
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.email import Email, reply_subject
 from sfogo.inbox.clock import ManualClock
@@ -68,7 +69,7 @@ def row(item) -> dict:
 
 
 async def test_first_sync_reads_every_message_in_batches(mail_server, mail_user, monkeypatch):
-    monkeypatch.setattr(email_channel, "BATCH", 10)
+    monkeypatch.setattr(email_read, "BATCH", 10)
     mail_server.deliver(mail_user, *(message(n) for n in range(25)))
     items, cursor, pages = await drain(connector(mail_server, mail_user), {})
     assert [len(p.items) for p in pages] == [10, 10, 5]
