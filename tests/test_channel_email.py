@@ -328,13 +328,8 @@ async def test_each_header_missing_in_turn_still_lands_nothing_is_skipped(mail_s
     by_id = {i.external_id: i for i in items}
     assert len(items) == 6 and skipped(pages) == {} and cursor["INBOX"]["uid"] == 6
     assert by_id["no-date@example.org"].created_at == NOW - 60
-    assert (
-        by_id["no-from@example.org"].author_name,
-        by_id["no-from@example.org"].author_handle,
-    ) == (
-        "unknown",
-        "",
-    )
+    anonymous = by_id["no-from@example.org"]
+    assert (anonymous.author_name, anonymous.author_handle) == ("unknown", "")
     assert by_id["bare@example.org"].text == ""
     orphan = by_id["orphan@example.org"]
     assert (orphan.parent_ref, orphan.thread_ref) == ("gone@example.org", "gone@example.org")
