@@ -19,6 +19,7 @@ from sfogo.inbox.channels.mastodon import PAGE_LIMIT
 from sfogo.inbox.clock import NOW_ENV, ShiftedClock
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
+from sfogo.tui.widgets._health import health_line, load_health
 
 
 class EndOfPhase(Exception):
@@ -219,6 +220,8 @@ def test_one_entry_without_an_id_or_a_time_is_skipped_and_counted_and_never_blin
     assert (health["last_outcome"], health["skipped"], health["skips"]) == ("ok", 1, {reason: 1})
     assert world.store.runs.skipped(1) == {reason: 1}
     assert f"1 skipped: {reason}" in cli("health").out
+    bar = health_line(load_health(world.store, world.clock.now()), world.clock.now(), 80)
+    assert bar.plain.startswith("mast ok ") and bar.plain.endswith(" ⊘1"), bar.plain
 
 
 def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(
