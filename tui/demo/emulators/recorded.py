@@ -14,8 +14,8 @@ The shapes, and where they come from:
 - mastodon ``null_status``: a mention whose ``status`` is null (deleted, or no longer visible
   to the token); in one recording of mastodon.social 39 of 40 mentions were (default
   ``spare_every=40``).
-- bluesky ``no_created_at``: a record without ``createdAt`` (the record is whatever the
-  author's client wrote; the lexicon requires it, the AppView serves it anyway).
+- bluesky ``no_created_at``: a record without ``createdAt`` (a record is whatever the
+  author's client wrote: a reader cannot count on every client following the lexicon).
 - x ``no_expansions``: mentions as served without the ``tweet.fields``/``expansions`` the
   app may use: ``id``, ``text``, ``edit_history_tweet_ids`` and no ``includes``.
 - graph ``comments_without_id``: Page post comments without ``id`` or ``from`` (since v11.0
@@ -24,7 +24,7 @@ The shapes, and where they come from:
 - graph ``media_without_timestamp``: Instagram media without ``timestamp``.
 - youtube ``replies_without_video``: reply comments whose snippet has no ``videoId``.
 - wordpress ``anonymous_undated``: comments with an empty ``author_name`` and a null
-  ``date_gmt`` (an anonymous comment saved with a zero GMT date).
+  ``date_gmt`` (the REST API serves a zero GMT date, ``0000-00-00 00:00:00``, as null).
 """
 
 from __future__ import annotations
