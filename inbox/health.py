@@ -15,7 +15,8 @@ interval too.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 
 from .store import Store
 
@@ -25,6 +26,18 @@ BACKOFF_CAP_S = 30 * 60
 # A 429 without any reset header: wait this long.
 RATE_LIMIT_DEFAULT_S = 300
 NEEDS_PERSON = ("auth", "blocked")
+SKIP_WINDOW_S = 24 * 3600
+
+
+def skipped_line(skips: Mapping[str, int]) -> str:
+    """``3 skipped: no time``, or ``4 skipped: 3 no time, 1 no id`` (most first); "" if none."""
+    total = sum(skips.values())
+    if not total:
+        return ""
+    ordered = sorted(skips.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(ordered) == 1:
+        return f"{total} skipped: {ordered[0][0]}"
+    return f"{total} skipped: " + ", ".join(f"{n} {why}" for why, n in ordered)
 
 
 def backoff_s(account_id: int, failures: int) -> int:
@@ -58,6 +71,8 @@ class AccountHealth:
     next_attempt_at: int | None = None  # None: now
     queued_replies: int = 0
     held_replies: int = 0
+    skipped: int = 0  # entries skipped in the last SKIP_WINDOW_S
+    skips: dict[str, int] = field(default_factory=dict)  # the same, by reason
 
     def due(self, now: int) -> bool:
         return self.next_attempt_at is None or self.next_attempt_at <= now
@@ -145,5 +160,7 @@ def account_health(
             health.next_attempt_at = next_attempt(
                 account_id, outcome, health.last_ended_at, health.failures, retry_at, interval
             )
+            health.skips = store.runs.skips_since(account_id, now - SKIP_WINDOW_S)
+            health.skipped = sum(health.skips.values())
         result.append(health)
     return result

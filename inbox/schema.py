@@ -225,12 +225,23 @@ CREATE TABLE triage_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT RO
 CREATE INDEX sync_runs_failed ON sync_runs(account_id, started_at) WHERE outcome != 'ok';
 """
 
+# The entries a sync run read but could not store, by reason ("no time": 3): one bad entry is
+# skipped and counted, never a reason to fail the account (inbox/channels/base.py).
+V_SYNC_RUN_SKIPS = """
+CREATE TABLE sync_run_skips (
+  run_id INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL CHECK (count > 0),
+  PRIMARY KEY (run_id, reason)
+) WITHOUT ROWID;
+"""
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
 # Index i holds the step that moves a file from version i to version i + 1.
 # Later issues append here; never edit a migration that has shipped.
-MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5]
+MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

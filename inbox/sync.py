@@ -5,7 +5,9 @@ accounts concurrently under a limit. For each account, every page of items commi
 transaction with the account's new cursor, so a cursor never runs ahead of its items and a
 failure half-way keeps what was read. Every attempt writes a sync run: its outcome (ok,
 offline, down, rate_limited, auth, blocked, broken), how many new items, a one-line
-detail, a rate limit's reset and what the platform could no longer give back (``lost``).
+detail, a rate limit's reset, what the platform could no longer give back (``lost``) and
+the entries it sent that could not be stored, by reason (``skips``: one bad entry is
+counted there, never a reason to fail the account).
 Consecutive failed runs are the account's open gap (backlog/gaps.py reads them); the next
 success closes it and, because it starts from the stored cursor, backfills what arrived.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +32,13 @@ from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
 from .clock import Clock
 from .errors import SfogoError
-from .health import DEFAULT_INTERVAL_S, RATE_LIMIT_DEFAULT_S, AccountHealth, account_health
+from .health import (
+    DEFAULT_INTERVAL_S,
+    RATE_LIMIT_DEFAULT_S,
+    AccountHealth,
+    account_health,
+    skipped_line,
+)
 from .model import Account
 from .outbox import SendSummary, send_account_replies
 from .store import OPTIMIZE_EVERY_S, Store
@@ -50,7 +59,8 @@ class RunResult:
     outcome: str
     items: int = 0
     pages: int = 0
-    skipped: int = 0
+    skipped: int = 0  # entries read but not stored; why, in skips
+    skips: dict[str, int] = field(default_factory=dict)
     detail: str = ""
     lost: str = ""
     retry_at: int | None = None
@@ -77,6 +87,7 @@ def record_run(store: Store, result: RunResult) -> int:
         result.items,
         result.retry_at,
         result.lost[:500],
+        skipped=result.skips,
     )
 
 
@@ -173,12 +184,13 @@ class Syncer:
         result = RunResult(account.id, _label(account), "ok", started_at=self.clock.now())
         secrets = self.secrets(account)
         lost: list[str] = []
+        skips: Counter[str] = Counter()
         host = account.settings.get("url") or account.channel
         try:
             if not (secrets.token or secrets.password):
                 raise ChannelError("auth", credentials.missing_hint(account))
             connector = self.connector(account, http)
-            async for page in connector.fetch(dict(account.cursor)):
+            async for page in connector.pages(dict(account.cursor)):
                 # Measured: a page commit (40 items, FTS included) takes ~1.5 ms; a writer
                 # thread with its own connection was slower (the GIL changes hands at
                 # every row), so the loop commits directly.
@@ -188,7 +200,7 @@ class Syncer:
                 account.cursor = page.cursor
                 result.items += new
                 result.pages += 1
-                result.skipped += page.skipped
+                skips.update(page.skipped)
                 if page.lost:
                     lost.append(page.lost)
         except ChannelError as exc:
@@ -204,6 +216,8 @@ class Syncer:
             result.detail = f"sfogo failed reading this account ({type(exc).__name__})"
             log.exception("%s: sync failed", result.account)
         result.lost = "; ".join(lost)
+        result.skips = dict(skips.most_common())
+        result.skipped = skips.total()
         notes = []
         if result.outcome == "ok":
             notes.append(
@@ -212,10 +226,7 @@ class Syncer:
                 else f"{result.items} new in {result.pages} page{'' if result.pages == 1 else 's'}"
             )
         if result.skipped:
-            notes.append(
-                f"{result.skipped} item{'' if result.skipped == 1 else 's'} skipped "
-                "(deleted or no longer visible)"
-            )
+            notes.append(skipped_line(result.skips))
         result.detail = credentials.redact(
             "; ".join(filter(None, [result.detail, *notes])), secrets
         )

@@ -8,9 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from channel_kit import each_field_missing_in_turn
 from sync_world import forget_sessions, world  # noqa: F401 (world: a fixture)
 
+from sfogo.inbox import when
+from sfogo.inbox.channels.base import NO_TEXT, Secrets
+from sfogo.inbox.channels.bluesky import Bluesky
 from sfogo.inbox.health import account_health
+from sfogo.inbox.model import Account
 from sfogo.inbox.outbox import get_reply, queue_reply
 
 
@@ -241,3 +246,55 @@ def test_createsession_is_rate_limited_like_the_real_service(world, bsky):
             for _ in range(31)
         ]
     assert codes[:30] == [200] * 30 and codes[30] == 429
+
+
+async def test_each_field_missing_in_turn_skips_only_what_cannot_be_derived(bsky, clock):
+    did = bsky.add_user("acme.bsky.social", password="bsky-field-pw")
+    bsky.add_mentions(did, 30, like_every=7)
+    created = {uri: post["record"]["createdAt"] for uri, post in bsky.posts.items()}
+
+    def make():
+        account = Account(
+            id=1, client_id=1, channel="bluesky", handle="acme.bsky.social",
+            settings={"url": bsky.base_url},
+        )  # fmt: skip
+        return Bluesky(account, http, Secrets(password="bsky-field-pw"), clock=clock)
+
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        found = await each_field_missing_in_turn(
+            bsky,
+            make,
+            [
+                ("id", ["uri"], "no id"),
+                ("any time", ["indexedAt", "record.createdAt"], None),  # the record key's
+                ("record time", ["record.createdAt"], None),  # indexedAt
+                ("author", ["author"], None),
+                ("text", ["record.text"], None),
+                ("parent", ["record.reply.parent"], None),
+                ("type", ["reason"], "unknown type"),
+            ],
+        )
+    for case in ("any time", "record time"):
+        items, touched = found[case]
+        assert all(items[t].created_at == when.parse_iso(created[t]) for t in touched), case
+    items, touched = found["author"]
+    dids = {t: t.split("/")[2] for t in touched}
+    assert all(items[t].author_name == dids[t] and dids[t] in items[t].url for t in touched)
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_TEXT}
+    items, touched = found["parent"]
+    replies = [t for t in touched if items[t].kind == "reply"]
+    assert replies and all(items[t].parent_ref == items[t].thread_ref != t for t in replies)
+
+
+def test_records_without_created_at_keep_syncing_on_the_index_time(world, bsky):
+    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    uris = bsky.add_mentions(did, 12)
+    bsky.faults.set("partial", shape="no_created_at")
+
+    result = world.sync()[_label(account)]
+
+    assert (result.outcome, result.items, result.skipped) == ("ok", 12, 0)
+    assert set(world.external_ids(account.id)) == set(uris)
+    times = {r["external_id"]: r["created_at"] for r in world.store.items.page(None, limit=None)}
+    assert all(times[u] == int(bsky.posts[u]["indexedAt"]) for u in uris)

@@ -7,11 +7,12 @@ import email.policy
 from email.message import EmailMessage
 
 import pytest
-from channel_kit import drain
+from channel_kit import drain, skipped
 from conftest import NOW
 from mailserver import DOMAIN, PASSWORD, ScriptedIMAP, free_port, mail_server, mail_user  # noqa: F401
 
 import sfogo.inbox.channels.email as email_channel
+import sfogo.inbox.channels.email_read as email_read
 from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.email import Email, reply_subject
 from sfogo.inbox.clock import ManualClock
@@ -68,7 +69,7 @@ def row(item) -> dict:
 
 
 async def test_first_sync_reads_every_message_in_batches(mail_server, mail_user, monkeypatch):
-    monkeypatch.setattr(email_channel, "BATCH", 10)
+    monkeypatch.setattr(email_read, "BATCH", 10)
     mail_server.deliver(mail_user, *(message(n) for n in range(25)))
     items, cursor, pages = await drain(connector(mail_server, mail_user), {})
     assert [len(p.items) for p in pages] == [10, 10, 5]
@@ -302,3 +303,36 @@ async def test_check_counts_the_mailboxes(mail_server, mail_user):
     mail_server.deliver(mail_user, message(1))
     line = await connector(mail_server, mail_user).check()
     assert mail_user in line and "INBOX 1 messages" in line
+
+
+def _raw(*headers: str, body: str = "Hello, about my order.") -> bytes:
+    head = "".join(f"{h}\r\n" for h in headers)
+    return f"{head}MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n{body}\r\n".encode()
+
+
+async def test_each_header_missing_in_turn_still_lands_nothing_is_skipped(mail_server, mail_user):
+    full = ("From: Giulia <giulia@example.org>", "Subject: Order 7", "Date: Fri, 20 Nov 2026")
+    mail_server.deliver(
+        mail_user,
+        _raw(*full, "Message-ID: <first@example.org>"),
+        _raw(*full[:2], "Message-ID: <no-date@example.org>"),  # the arrival time stands
+        _raw(*full[1:], "Message-ID: <no-from@example.org>"),  # unknown author
+        _raw(full[0], "Message-ID: <bare@example.org>", body=""),  # no subject, no text
+        _raw(*full, "In-Reply-To: <gone@example.org>", "Message-ID: <orphan@example.org>"),
+        _raw(*full),  # no Message-ID: a hash of the headers names it
+        when=NOW - 60,
+    )
+
+    items, cursor, pages = await drain(connector(mail_server, mail_user), {})
+
+    by_id = {i.external_id: i for i in items}
+    assert len(items) == 6 and skipped(pages) == {} and cursor["INBOX"]["uid"] == 6
+    assert by_id["no-date@example.org"].created_at == NOW - 60
+    anonymous = by_id["no-from@example.org"]
+    assert (anonymous.author_name, anonymous.author_handle) == ("unknown", "")
+    assert by_id["bare@example.org"].text == ""
+    orphan = by_id["orphan@example.org"]
+    assert (orphan.parent_ref, orphan.thread_ref) == ("gone@example.org", "gone@example.org")
+    [hashed] = [i for i in items if i.external_id.endswith("@no-message-id.invalid")]
+    again, _, _ = await drain(connector(mail_server, mail_user), {})
+    assert hashed.external_id in {i.external_id for i in again}  # the same name every time

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from channel_kit import http_fixture, ids, pages_of, row, serving
+from channel_kit import (
+    each_field_missing_in_turn,
+    http_fixture,
+    ids,
+    pages_of,
+    row,
+    serving,
+    skipped,
+)
 from conftest import NOW
 
-from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.base import NO_TEXT, ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.graph import Facebook, Instagram
+from sfogo.inbox.channels.graph_read import NO_MESSAGE_TEXT
 from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.model import Account
 from sfogo.inbox.text import REPLACEMENT
@@ -364,3 +373,101 @@ async def test_check_describes_the_page_and_the_instagram_account(graph, http):
     )
     with pytest.raises(ChannelError, match="ig_user_id"):
         await Instagram(missing, http, Secrets(token="graph-token"), clock=ManualClock(NOW)).check()
+
+
+# -- partial answers -------------------------------------------------------------------------
+
+FB_COMMENTS = r"/v\d+[.]\d+/\d+_\d+/comments$"
+IG_COMMENTS = r"/v\d+[.]\d+/\d+/comments$"
+
+
+async def test_each_comment_field_missing_in_turn_on_facebook(graph, http):
+    parents = {c["id"]: c["parent"] for c in graph.of_type("comment")}
+    found = await each_field_missing_in_turn(
+        graph,
+        lambda: facebook(graph, http),
+        [
+            ("id", ["id"], None),  # the permalink names it
+            ("id and link", ["id", "permalink_url"], "no id"),
+            ("time", ["created_time"], "no time"),
+            ("author", ["from"], None),
+            ("text", ["message"], None),
+            ("parent", ["parent"], None),  # the permalink names it too
+        ],
+        every=9,
+        paths=FB_COMMENTS,
+    )
+    for case in ("id", "parent"):
+        items, touched = found[case]
+        assert any(parents[t] for t in touched), case  # replies among them
+        for t in touched:
+            assert items[t].parent_ref == (parents[t] or graph.nodes[t]["post"]), case
+    items, touched = found["author"]
+    assert {(items[t].author_name, items[t].author_handle) for t in touched} == {("unknown", "")}
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_TEXT}
+
+
+async def test_each_comment_field_missing_in_turn_on_instagram(graph, http):
+    found = await each_field_missing_in_turn(
+        graph,
+        lambda: instagram(graph, http),
+        [
+            ("id", ["id"], "no id"),
+            ("time", ["timestamp"], "no time"),
+            ("author", ["username", "from"], None),
+            ("text", ["text"], None),
+            ("parent", ["parent_id"], None),  # read under its comment
+        ],
+        every=7,
+        paths=IG_COMMENTS,
+    )
+    items, touched = found["parent"]
+    replies = [t for t in touched if graph.nodes[t]["parent"]]
+    assert replies and all(items[t].parent_ref == graph.nodes[t]["parent"] for t in replies)
+    items, touched = found["author"]
+    assert {items[t].author_name for t in touched} == {"unknown"}
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_TEXT}
+
+
+async def test_each_message_field_missing_in_turn_in_the_page_inbox(graph, http):
+    found = await each_field_missing_in_turn(
+        graph,
+        lambda: facebook(graph, http),
+        [
+            ("id", ["id"], "no id"),
+            ("time", ["created_time"], "no time"),
+            ("author", ["from"], None),
+            ("text", ["message"], None),
+        ],
+        every=11,
+        paths=r"/conversations$",
+    )
+    items, touched = found["author"]
+    assert {(items[t].author_name, items[t].outgoing) for t in touched} == {("unknown", False)}
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_MESSAGE_TEXT}
+
+
+async def test_comments_served_without_id_or_author_land_under_their_permalink_ids(graph, http):
+    graph.faults.set("partial", shape="comments_without_id")
+
+    pages = await pages_of(facebook(graph, http))
+
+    comments = {i.external_id: i for p in pages for i in p.items if i.kind == "comment"}
+    assert skipped(pages) == {}
+    assert set(comments) == {c["id"] for c in graph.of_type("comment")}
+    for node in graph.of_type("comment"):
+        got = comments[node["id"]]
+        assert got.parent_ref == (node["parent"] or node["post"]) and got.thread_ref == node["post"]
+        assert got.author_name == "unknown" and not got.outgoing
+
+
+async def test_media_served_without_timestamp_still_have_their_comments_read(graph, http):
+    graph.faults.set("partial", shape="media_without_timestamp")
+
+    pages = await pages_of(instagram(graph, http))
+
+    comments = {i.external_id for p in pages for i in p.items if i.kind == "comment"}
+    assert comments == {c["id"] for c in graph.of_type("igcomment")} and skipped(pages) == {}

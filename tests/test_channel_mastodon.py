@@ -6,9 +6,13 @@ import json
 
 import httpx
 import pytest
+from channel_kit import each_field_missing_in_turn
 from sync_world import World
 
 from sfogo.inbox import when
+from sfogo.inbox.channels.base import NO_TEXT, Secrets
+from sfogo.inbox.channels.mastodon import Mastodon
+from sfogo.inbox.model import Account
 from sfogo.inbox.outbox import get_reply, queue_reply
 
 
@@ -38,7 +42,8 @@ def test_mentions_page_forward_from_the_cursor_and_null_statuses_are_skipped(wor
     assert result.outcome == "ok"
     assert sorted(world.external_ids(account.id)) == sorted(visible)  # each once
     assert result.skipped == 13  # one in ten had a null status
-    assert "13 items skipped (deleted or no longer visible)" in world.runs(account.id)[0]["detail"]
+    assert result.skips == {"deleted or no longer visible": 13}
+    assert "13 skipped: deleted or no longer visible" in world.runs(account.id)[0]["detail"]
     first = _notification_requests(masto)
     assert all(r.query["types[]"] == ["mention"] for r in first)
     assert first[0].query["min_id"] == ["0"]
@@ -197,3 +202,59 @@ def test_health_json_after_a_failure_names_the_gap_and_the_next_try(world, masto
     assert entry["gap_since"] == when.iso(world.clock.now())
     assert entry["failures"] == 1
     assert json.dumps(entry)  # plain JSON
+
+
+async def test_each_field_missing_in_turn_skips_only_what_cannot_be_derived(masto, clock):
+    owner = masto.add_account("acme", token="masto-field-token")
+    masto.add_mentions(owner, 30)
+    masto.post(owner, "our own post")
+    first = masto.mention(owner, text="@acme thread start")
+    masto.mention(owner, text="@acme a reply", in_reply_to=first)
+
+    def make():
+        account = Account(
+            id=1,
+            client_id=1,
+            channel="mastodon",
+            handle=f"@acme@{masto.domain}",
+            settings={"url": masto.base_url},
+        )
+        return Mastodon(account, http, Secrets(token="masto-field-token"), clock=clock)
+
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        found = await each_field_missing_in_turn(
+            masto,
+            make,
+            [
+                ("id", ["status.id"], "no id"),
+                ("time", ["status.created_at", "created_at"], "no time"),
+                ("status time", ["status.created_at"], None),  # the notification's time
+                ("author", ["status.account", "account"], None),
+                ("text", ["status.content"], None),
+                ("parent", ["status.in_reply_to_id"], None),
+                ("type", ["type"], "unknown type"),
+            ],
+        )
+    items, touched = found["status time"]
+    assert all(items[t].created_at > 0 for t in touched)
+    items, touched = found["author"]
+    assert {(items[t].author_name, items[t].author_handle) for t in touched} == {("unknown", "")}
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_TEXT}
+    items, touched = found["parent"]
+    assert all(items[t].kind == "mention" and items[t].parent_ref == "" for t in touched)
+
+
+def test_a_recording_where_39_of_40_mentions_have_a_null_status_keeps_syncing(world, masto):
+    account, owner = world.mastodon_account(masto, "acme")
+    mentions = masto.add_mentions(owner, 120)
+    nulled: list[str] = []
+    masto.faults.set("partial", shape="null_status", touched=nulled)
+
+    result = world.sync()[f"mastodon:{account.handle}"]
+
+    assert (result.outcome, result.items, result.skipped) == ("ok", 3, 117)
+    assert set(world.external_ids(account.id)) == {str(m) for m in mentions} - set(nulled)
+    masto.faults.clear()
+    masto.add_mentions(owner, 2, start=world.clock.now())
+    assert world.sync()[f"mastodon:{account.handle}"].items == 2

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_is_offline
+from channel_kit import (
+    drain,
+    each_field_missing_in_turn,
+    http_fixture,
+    serving,
+    skipped,
+    slow_is_down_then_stopped_is_offline,
+)
 from conftest import NOW
 
-from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.base import NO_TEXT, ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.wordpress import WordPress
 from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.model import Account
@@ -183,3 +190,46 @@ async def test_wrong_or_missing_application_password_is_auth(emu, http):
 async def test_check_names_the_user(emu, http):
     line = await connector(emu, http).check()
     assert "Editor" in line and "127.0.0.1" in line
+
+
+async def test_each_field_missing_in_turn_skips_only_what_cannot_be_derived(emu, http):
+    found = await each_field_missing_in_turn(
+        emu,
+        lambda: connector(emu, http),
+        [
+            ("id", ["id"], "no id"),
+            ("gmt date", ["date_gmt"], None),  # the local date less the site's offset
+            ("any date", ["date_gmt", "date"], "no time"),
+            ("author", ["author_name", "author_email", "author_url"], None),
+            ("text", ["content"], None),
+            ("parent", ["parent"], None),
+        ],
+        every=6,
+    )
+    truth = {str(c["id"]): parse_iso(c["date_gmt"]) for c in emu.comments}
+    items, touched = found["gmt date"]
+    # The offset is learnt from the comments before; the very first has none to learn from.
+    assert all(items[t].created_at == truth[t] for t in touched[1:])
+    assert abs(items[touched[0]].created_at - truth[touched[0]]) <= 14 * 3600
+    items, touched = found["author"]
+    assert {(items[t].author_name, items[t].author_handle) for t in touched} == {("unknown", "")}
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_TEXT}
+    items, touched = found["parent"]
+    assert {items[t].parent_ref for t in touched} == {""}
+
+
+async def test_anonymous_undated_comments_keep_syncing_and_never_move_the_cursor(emu, http):
+    _, cursor, _ = await drain(connector(emu, http), {})
+    new = [emu.add_comment("<p>late one</p>", at=NOW + 60 * n) for n in range(1, 4)]
+    emu.faults.set("partial", shape="anonymous_undated")
+
+    items, after, pages = await drain(connector(emu, http), cursor)
+
+    assert [i.external_id for i in items] == [str(c["id"]) for c in new] and skipped(pages) == {}
+    assert [i.created_at for i in items] == [NOW + 60 * n for n in range(1, 4)]  # offset known
+    assert [i.author_name for i in items] == [c["author_email"] for c in new]
+    assert after["gmt"] == cursor["gmt"]  # a guessed time is not a cursor
+    emu.faults.clear()
+    again, _, _ = await drain(connector(emu, http), after)
+    assert [i.external_id for i in again] == [str(c["id"]) for c in new]  # read once more

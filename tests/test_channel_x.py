@@ -6,10 +6,18 @@ import calendar
 
 import httpx
 import pytest
-from channel_kit import http_fixture, ids, pages_of, row, serving
+from channel_kit import (
+    each_field_missing_in_turn,
+    http_fixture,
+    ids,
+    pages_of,
+    row,
+    serving,
+    skipped,
+)
 from conftest import NOW
 
-from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.base import NO_TEXT, ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.x import TWEET_FIELDS, X
 from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.model import Account
@@ -234,3 +242,41 @@ async def test_bad_token_is_auth_and_a_stopped_server_is_offline(xapi, http):
 
 async def test_check_names_the_account(xapi, http):
     assert await connector(xapi, http).check() == f"X @trattoria_sfogo ({ME_ID})"
+
+
+async def test_each_field_missing_in_turn_skips_only_what_cannot_be_derived(xapi, http):
+    found = await each_field_missing_in_turn(
+        xapi,
+        lambda: connector(xapi, http),
+        [
+            ("id", ["id"], "no id"),
+            ("time", ["created_at"], None),  # the id holds it
+            ("author", ["author_id"], None),
+            ("text", ["text"], None),
+            ("parent", ["referenced_tweets"], None),
+        ],
+        every=7,
+    )
+    items, touched = found["time"]
+    assert all(items[t].created_at == xapi.tweets[t]["created"] for t in touched)
+    items, touched = found["author"]
+    assert {(items[t].author_name, items[t].author_handle) for t in touched} == {("unknown", "")}
+    assert all(items[t].url == f"https://x.com/i/status/{t}" for t in touched)
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_TEXT}
+    items, touched = found["parent"]
+    assert {(items[t].kind, items[t].parent_ref) for t in touched} == {("mention", "")}
+
+
+async def test_mentions_without_expansions_land_with_the_time_their_ids_hold(xapi, http):
+    xapi.faults.set("partial", shape="no_expansions")
+
+    pages = await pages_of(connector(xapi, http))
+
+    items = {i.external_id: i for p in pages for i in p.items}
+    assert list(items) == [t["id"] for t in xapi.mentions()] and skipped(pages) == {}
+    for post in xapi.mentions():
+        got = items[post["id"]]
+        assert got.created_at == post["created"] and got.thread_ref == post["id"]
+        assert (got.author_name, got.kind) == ("unknown", "mention")
+    assert pages[-1].cursor == {"since_id": xapi.mentions()[0]["id"]}

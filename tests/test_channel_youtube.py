@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from channel_kit import drain, http_fixture, serving, slow_is_down_then_stopped_is_offline
+from channel_kit import (
+    drain,
+    each_field_missing_in_turn,
+    http_fixture,
+    serving,
+    skipped,
+    slow_is_down_then_stopped_is_offline,
+)
 from conftest import NOW
 
-from sfogo.inbox.channels.base import ChannelError, HoldReply, Secrets
+from sfogo.inbox.channels.base import NO_TEXT, ChannelError, HoldReply, Secrets
 from sfogo.inbox.channels.youtube import YouTube, next_pacific_midnight
 from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.model import Account
@@ -191,3 +198,63 @@ async def test_an_api_key_reads_but_cannot_reply(emu, http):
 
 async def test_check_names_the_channel(emu, http):
     assert "Sfogo Studio" in await connector(emu, http).check()
+
+
+async def test_each_field_missing_in_turn_skips_only_what_cannot_be_derived(http):
+    emu = YouTubeEmulator(threads=0, now=NOW)
+    for n in range(24):
+        thread = emu.add_thread(f"question {n}", video=f"vid{n % 3:08d}", at=NOW - 9000 + 300 * n)
+        for r in range(n % 3):  # never more than the list includes: no comments.list
+            emu.add_reply(thread["top"]["id"], f"answer {r}", at=NOW - 8900 + 300 * n + r)
+    replies = {r["id"]: t for t in emu.threads for r in t["replies"]}
+    with serving(emu):
+        found = await each_field_missing_in_turn(
+            emu,
+            lambda: connector(emu, http),
+            [
+                ("time", ["snippet.publishedAt"], None),  # updatedAt
+                ("any time", ["snippet.publishedAt", "snippet.updatedAt"], "no time"),
+                ("author", ["snippet.authorDisplayName", "snippet.authorChannelId"], None),
+                ("text", ["snippet.textDisplay", "snippet.textOriginal"], None),
+                ("parent", ["snippet.parentId"], None),  # the thread
+                ("video", ["snippet.videoId"], None),  # the thread's
+            ],
+            every=2,
+        )
+    items, touched = found["author"]
+    assert {items[t].author_name for t in touched} == {"unknown"}
+    items, touched = found["text"]
+    assert {items[t].text for t in touched} == {NO_TEXT}
+    for case in ("parent", "video"):
+        items, touched = found[case]
+        assert {t for t in touched if t in replies}, case
+        for t in (t for t in touched if t in replies):
+            top, video = replies[t]["top"]["id"], replies[t]["video"]
+            assert (items[t].parent_ref, items[t].thread_ref) == (top, top), case
+            assert items[t].url == f"https://www.youtube.com/watch?v={video}&lc={t}", case
+
+
+async def test_a_comment_without_an_id_takes_its_threads_unless_it_is_a_reply(http):
+    emu = YouTubeEmulator(threads=0, now=NOW)
+    thread = emu.add_thread("question", at=NOW - 600)
+    top = thread["top"]["id"]
+    answers = [emu.add_reply(top, f"answer {r}", at=NOW - 500 + r)["id"] for r in (1, 2)]
+    emu.faults.set("partial", drop=("id",), keys=[top, answers[0]])
+    with serving(emu):
+        items, _, pages = await drain(connector(emu, http), {})
+    assert {i.external_id for i in items} == {top, answers[1]}
+    assert skipped(pages) == {"no id": 1}
+
+
+async def test_replies_served_without_video_link_to_their_threads_video(emu, http):
+    emu.faults.set("partial", shape="replies_without_video")
+
+    items, _, pages = await drain(connector(emu, http), {})
+
+    replies = {r["id"]: t for t in emu.threads for r in t["replies"]}
+    got = {i.external_id: i for i in items}
+    assert set(got) == {c["id"] for c in all_comments(emu)} and skipped(pages) == {}
+    for reply_id, thread in replies.items():
+        assert (
+            got[reply_id].url == f"https://www.youtube.com/watch?v={thread['video']}&lc={reply_id}"
+        )

@@ -376,3 +376,31 @@ def test_plans_hold_after_plain_inserts_and_analyze(store, account):
     plan = _plan_of(store, lambda: store.items.page(InboxFilter(), limit=50))
     assert not any("TEMP B-TREE" in step for step in plan), plan
     assert any("INDEX interactions_open_created" in step for step in plan), plan
+
+
+def test_a_file_from_before_skip_counts_keeps_its_runs_and_counts_skips_from_then_on(tmp_path):
+    from sfogo.inbox import schema
+
+    path = tmp_path / "v5.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    schema.migrate(conn, MIGRATIONS.index(schema.V_SYNC_RUN_SKIPS))
+    conn.execute("INSERT INTO clients (id, name, tier, created_at) VALUES (1, 'Bar', 'low', 0)")
+    conn.execute(
+        "INSERT INTO accounts (id, client_id, channel, handle, created_at)"
+        " VALUES (1, 1, 'x', 'bar', 0)"
+    )
+    conn.execute(
+        "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail)"
+        " VALUES (1, ?, ?, 'ok', 'nothing new')",
+        (NOW - 60, NOW - 59),
+    )
+    conn.close()
+
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.runs.last(1)["detail"] == "nothing new"
+        assert store.runs.skips_since(1, 0) == {}
+        run = store.runs.add(1, NOW, NOW, "ok", skipped={"no time": 3, "no id": 1})
+        assert store.runs.skipped(run) == {"no time": 3, "no id": 1}
+        assert store.runs.skips_since(1, NOW) == {"no time": 3, "no id": 1}
+        assert store.runs.skips_since(1, NOW + 1) == {}

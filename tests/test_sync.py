@@ -19,6 +19,7 @@ from sfogo.inbox.channels.mastodon import PAGE_LIMIT
 from sfogo.inbox.clock import NOW_ENV, ShiftedClock
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
+from sfogo.tui.widgets._health import health_line, load_health
 
 
 class EndOfPhase(Exception):
@@ -181,6 +182,46 @@ def test_a_malformed_page_is_broken_and_does_not_move_the_cursor(world):
     again = world.sync()[f"mastodon:{acme.handle}"]
     assert (again.outcome, again.items) == ("ok", 20)
     assert sorted(world.external_ids(acme.id)) == sorted(masto.mention_ids(acme_id))
+
+
+@pytest.mark.parametrize(
+    "drop, reason",
+    [(("status.id",), "no id"), (("status.created_at", "created_at"), "no time")],
+)
+def test_one_entry_without_an_id_or_a_time_is_skipped_and_counted_and_never_blinds_the_account(
+    world, cli, monkeypatch, drop, reason
+):
+    masto = world.mastodon(seed=12)
+    acme, acme_id = world.mastodon_account(masto, "acme")
+    for name, value in world.env.items():
+        monkeypatch.setenv(name, value)
+    mentions = masto.add_mentions(acme_id, PAGE_LIMIT + 30)
+    bad = str(mentions[40])
+    masto.faults.set("partial", drop=drop, keys=[bad])  # served that way on every sync
+
+    line = cli("sync", "--once")
+    [first] = cli("sync", "--once", "--json").json()  # the cursor is past it: not read again
+
+    assert line.code == 0 and line.out == (
+        f"mastodon:{acme.handle}: ok · {PAGE_LIMIT + 29} new in 2 pages; 1 skipped: {reason}\n"
+    )
+    assert (first["outcome"], first["items"], first["skipped"]) == ("ok", 0, 0)
+    runs = world.runs(acme.id)
+    assert runs[0]["items"] == PAGE_LIMIT + 29 and f"1 skipped: {reason}" in runs[0]["detail"]
+    assert set(world.external_ids(acme.id)) == {str(m) for m in mentions} - {bad}
+    # The cursor moved past it: later syncs bring what arrives, and no gap ever opens.
+    for _ in range(3):
+        masto.add_mentions(acme_id, 4, start=world.clock.now())
+        world.clock.advance(300)
+        later = world.sync()[f"mastodon:{acme.handle}"]
+        assert (later.outcome, later.items, later.skipped) == ("ok", 4, 0)
+    assert [g for g in find_gaps(world.store, now=world.clock.now()) if g.source == "sync"] == []
+    health = cli("health", "--json").json()[0]
+    assert (health["last_outcome"], health["skipped"], health["skips"]) == ("ok", 1, {reason: 1})
+    assert world.store.runs.skipped(1) == {reason: 1}
+    assert f"1 skipped: {reason}" in cli("health").out
+    bar = health_line(load_health(world.store, world.clock.now()), world.clock.now(), 80)
+    assert bar.plain.startswith("mast ok ") and bar.plain.endswith(" ⊘1"), bar.plain
 
 
 def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(

@@ -7,14 +7,24 @@ status codes into outcomes, parsing JSON, reading rate-limit headers — lives h
 
 Outcomes (see architecture.md, sync semantics): offline (no route/DNS/refused), down (5xx,
 timeouts, maintenance pages), rate_limited (with the time it ends), auth (token invalid or
-expired), blocked (suspended account, action blocked), broken (unparseable response).
-Classify on status codes and the platform's error codes, never on error text.
+expired), blocked (suspended account, action blocked), broken (a page that cannot be read at
+all). Classify on status codes and the platform's error codes, never on error text.
+
+One entry is not a page. Platforms send entries without the fields that were not requested
+or not permitted, of types newer than the connector, or with values nobody can read; such an
+entry is skipped and counted by reason (:class:`SkipEntry`, :meth:`Channel.entry`), the rest
+of its page lands and the cursor moves past it. Only a page that is not the expected shape
+(not JSON, not a list, no paging) is ``broken``. Where a value can be derived (an X id holds
+its time) the connector derives it; a missing author is "unknown", a missing text
+:data:`NO_TEXT`: neither hides an entry.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -26,8 +36,26 @@ from ..clock import Clock
 from ..model import Account, Interaction
 from ..text import sanitize
 
+log = logging.getLogger("sfogo.channels")
+
 # Connect fast (an unreachable host should fail quickly), read patiently (big pages).
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
+
+UNKNOWN_AUTHOR = "unknown"
+NO_TEXT = "(no text: open it on the platform)"
+# Python's errors for a value of the wrong type or shape: raised while reading one entry, they
+# mean "a value sfogo cannot read" and skip that entry only.
+ENTRY_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+UNREADABLE = "unreadable entry"
+
+
+class SkipEntry(Exception):
+    """One entry sfogo cannot store, and why in a few words ("no time", "no id", "unknown
+    type"): it is skipped and counted, never a reason to stop the page or the cursor."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ChannelError(Exception):
@@ -63,8 +91,8 @@ class Page:
     more: bool = False
     # What the platform could not give back (e.g. "older than the 800 newest"), for the run.
     lost: str = ""
-    # Entries seen but not stored (e.g. Mastodon mentions whose post is null), for the run.
-    skipped: int = 0
+    # Entries read but not stored, by reason ({"no time": 3}); filled by Channel.pages.
+    skipped: Counter = field(default_factory=Counter)
 
 
 class SessionSlot(Protocol):
@@ -104,7 +132,64 @@ class Secrets:
         return "Secrets(<hidden>)"
 
 
-class Channel:
+class EntryReader:
+    """Reading a page one entry at a time: the one place that tells "this entry cannot be
+    stored" (skipped, counted by reason in :attr:`skips`) from "this page cannot be read"
+    (a ``broken`` ChannelError, raised by the connector with :meth:`Channel.expect`)."""
+
+    skips: Counter[str]  # entries skipped since the last page was handed out
+
+    def entry(self, parse: Callable[..., Interaction | None], record: Any, *args) -> Any:
+        """``parse(record, *args)``, or None when the entry cannot be stored: a
+        :class:`SkipEntry` or a value of the wrong shape skips this entry (counted in
+        :attr:`skips`), never the page. ``parse`` returns None for entries it ignores
+        on purpose (types the account does not want); those are not counted."""
+        try:
+            return parse(record, *args)
+        except SkipEntry as skip:
+            self.skips[skip.reason] += 1
+        except ENTRY_ERRORS:
+            self.skips[UNREADABLE] += 1
+            log.debug("an entry sfogo could not read was skipped", exc_info=True)
+        return None
+
+    def entries(
+        self, records: Iterable[Any], parse: Callable[..., Interaction | None], *args
+    ) -> list[Interaction]:
+        """The items of ``records`` that :meth:`entry` could read, in order."""
+        found = (self.entry(parse, record, *args) for record in records)
+        return [item for item in found if item is not None]
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count entries skipped outside :meth:`entry` (e.g. a whole thread)."""
+        self.skips[reason] += count
+
+    @staticmethod
+    def need(value: Any, what: str) -> Any:
+        """``value``, or SkipEntry("no <what>") when it is missing or empty."""
+        if value is None or value == "" or value == {}:
+            raise SkipEntry(f"no {what}")
+        return value
+
+    @staticmethod
+    def as_object(value: Any) -> dict:
+        """An entry that must be a JSON object."""
+        if not isinstance(value, dict):
+            raise SkipEntry(UNREADABLE)
+        return value
+
+    @staticmethod
+    def need_time(value: Any, what: str = "time") -> int:
+        """An ISO time as epoch seconds; SkipEntry when it is missing or unreadable."""
+        if value is None or value == "":
+            raise SkipEntry(f"no {what}")
+        try:
+            return when.parse_iso(str(value))
+        except ValueError:
+            raise SkipEntry(f"unreadable {what}") from None
+
+
+class Channel(EntryReader):
     """Base class of every connector. Subclasses set ``name`` and ``default_url``."""
 
     name: ClassVar[str] = ""
@@ -118,6 +203,7 @@ class Channel:
         self.secrets = secrets
         self.clock = clock
         self.base_url = (account.settings.get("url") or self.default_url).rstrip("/")
+        self.skips: Counter[str] = Counter()  # entries skipped since the last page handed out
 
     def now(self) -> int:
         """The time now, from the clock the connector was given (epoch seconds)."""
@@ -129,6 +215,15 @@ class Channel:
         """Yield pages of new items from ``cursor`` onward (the platform's own paging)."""
         raise NotImplementedError
         yield  # pragma: no cover
+
+    async def pages(self, cursor: dict) -> AsyncIterator[Page]:
+        """:meth:`fetch`'s pages, each carrying the entries skipped while it was read (what
+        sync calls: a connector's fetch never counts by hand)."""
+        self.skips.clear()
+        async for page in self.fetch(cursor):
+            page.skipped.update(self.skips)
+            self.skips.clear()
+            yield page
 
     async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
         """Post ``text`` as a reply to the item row ``parent``; return the reply's external id.
@@ -343,7 +438,8 @@ class Channel:
             return None
 
     def item(self, **fields) -> Interaction:
-        """An Interaction for this account with every text field sanitised."""
+        """An Interaction for this account with every text field sanitised; an author without
+        a name shows its handle, or "unknown"; an entry without text shows :data:`NO_TEXT`."""
         for key in (
             "author_name",
             "author_handle",
@@ -355,5 +451,8 @@ class Channel:
             if key in fields:
                 fields[key] = sanitize(fields[key], single_line=True)
         if "text" in fields:
-            fields["text"] = sanitize(fields["text"])
+            fields["text"] = sanitize(fields["text"]) if fields["text"] is not None else NO_TEXT
+        fields["author_name"] = (
+            fields.get("author_name") or fields.get("author_handle") or UNKNOWN_AUTHOR
+        )
         return Interaction(account_id=self.account.id, **fields)

@@ -8,7 +8,11 @@ sync hands over (memory plus a 0600 file), never in the data file. createSession
 about 30 logins per 5 minutes: logging in per poll would lock the account out.
 
 ``listNotifications`` is newest first with a cursor towards older entries and no "since":
-:meth:`Channel.newest_first` walks it down to the last entry seen. Replies are
+:meth:`Channel.newest_first` walks it down to the last entry seen. An entry's order is its
+``indexedAt``, else its record's ``createdAt``, else the time in its record key (a TID: 53
+bits of microseconds); a record without ``createdAt`` takes ``indexedAt``. Only an entry
+without a ``uri``, without any time, or of an unknown reason is skipped and counted; reasons
+the inbox does not want (likes, follows) are read past, as progress. Replies are
 ``app.bsky.feed.post`` records with strong refs to the parent and to the thread's root (the
 parent's own root when the parent is itself a reply), read from ``getPostThread`` just
 before posting, which also tells us the parent still exists.
@@ -25,22 +29,56 @@ from typing import Any
 import httpx
 
 from .. import when
-from .base import Channel, ChannelError, Entry, HoldReply, Page
+from .base import Channel, ChannelError, Entry, HoldReply, Page, SkipEntry
 
 REASONS = ("mention", "reply", "quote")
 KIND_OF = {"mention": "mention", "reply": "reply", "quote": "mention"}
+# Reasons that are not for the inbox: an older server that ignores ``reasons`` sends them.
+OTHER_REASONS = {
+    "like",
+    "repost",
+    "follow",
+    "starterpack-joined",
+    "verified",
+    "unverified",
+    "like-via-repost",
+    "repost-via-repost",
+    "subscribed-post",
+}
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+EARLIEST_MS = 1_672_531_200_000  # 2023-01-01: no Bluesky record is older
 PAGE_LIMIT = 100
 # Error names that mean the access token (or, on refresh, the refresh token) is unusable.
 EXPIRED = {"ExpiredToken"}
 INVALID = {"InvalidToken", "AuthenticationRequired"}
 
 
-def _iso_ms(text: str) -> int:
-    """Epoch milliseconds from an ISO time; the sort key of notifications (indexedAt)."""
-    from datetime import datetime
+def _iso_ms(text: Any) -> int | None:
+    """Epoch milliseconds from an ISO time (the sort key of notifications), or None."""
+    from datetime import UTC, datetime
 
-    raw = text.strip().replace("Z", "+00:00")
-    return int(datetime.fromisoformat(raw).timestamp() * 1000)
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
+
+
+def tid_ms(uri: str) -> int | None:
+    """The time in a record key that is a TID (13 base32-sortable characters: 53 bits of
+    microseconds since the epoch, then 10 bits of clock id), in epoch milliseconds."""
+    rkey = uri.rsplit("/", 1)[-1]
+    if len(rkey) != 13 or any(c not in TID_ALPHABET for c in rkey):
+        return None
+    value = 0
+    for char in rkey:
+        value = value * 32 + TID_ALPHABET.index(char)
+    ms = (value >> 10) // 1000
+    return ms if ms >= EARLIEST_MS else None
 
 
 class Bluesky(Channel):
@@ -178,30 +216,40 @@ class Bluesky(Channel):
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _item(self, n: dict):
-        record = n.get("record") or {}
-        author = n.get("author") or {}
-        self.expect(isinstance(record, dict) and isinstance(author, dict), "notification")
-        uri = n["uri"]
-        handle = str(author.get("handle") or author.get("did") or "")
+    def _entry(self, n: Any) -> Entry:
+        """One notification: its place in the listing, and its item if the inbox wants it."""
+        n = self.as_object(n)
+        uri = str(self.need(n.get("uri"), "id"))
+        record = n.get("record") if isinstance(n.get("record"), dict) else {}
+        order = _iso_ms(n.get("indexedAt")) or _iso_ms(record.get("createdAt")) or tid_ms(uri)
+        if order is None:
+            raise SkipEntry("no time")
+        if n.get("reason") in REASONS:
+            return Entry(uri, order, self._item(n, uri, record, order))
+        if n.get("reason") in OTHER_REASONS:
+            return Entry(uri, order, None)  # read past: it still marks progress
+        raise SkipEntry("unknown type")
+
+    def _item(self, n: dict, uri: str, record: dict, order: int):
+        author = n.get("author") if isinstance(n.get("author"), dict) else {}
+        did = uri.removeprefix("at://").split("/", 1)[0]
+        handle = str(author.get("handle") or author.get("did") or did)
         reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
-        parent = (reply.get("parent") or {}).get("uri", "") if reply else ""
-        root = (reply.get("root") or {}).get("uri", "") if reply else ""
-        try:
-            created = when.parse_iso(str(record.get("createdAt") or n.get("indexedAt")))
-        except ValueError:
-            created = _iso_ms(n["indexedAt"]) // 1000
-        # createdAt is whatever the author's client wrote; never let it claim the future.
-        created = min(created, _iso_ms(n["indexedAt"]) // 1000 + 300)
-        rkey = uri.rsplit("/", 1)[-1]
+        root = str((reply.get("root") or {}).get("uri") or "")
+        parent = str((reply.get("parent") or {}).get("uri") or "") or root
+        # createdAt is whatever the author's client wrote (or nothing): the listing's own
+        # time stands in, and createdAt may never claim to be later than it.
+        created = _iso_ms(record.get("createdAt")) or order
+        created = min(created, order + 300_000) // 1000
+        text = record.get("text")
         return self.item(
             external_id=uri,
             kind=KIND_OF[n["reason"]],
             created_at=created,
-            text=str(record.get("text") or ""),
+            text=str(text) if text is not None else None,
             author_name=author.get("displayName") or handle,
-            author_handle=f"@{handle}",
-            url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+            author_handle=f"@{handle}" if handle else "",
+            url=f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}",
             parent_ref=parent,
             thread_ref=root or uri,
         )
@@ -213,23 +261,7 @@ class Bluesky(Channel):
         body = await self.xrpc("GET", "app.bsky.notification.listNotifications", params=params)
         notifications = body.get("notifications") if isinstance(body, dict) else None
         self.expect(isinstance(notifications, list), "notification page")
-        entries = []
-        for n in notifications:
-            self.expect(
-                isinstance(n, dict)
-                and isinstance(n.get("uri"), str)
-                and isinstance(n.get("indexedAt"), str),
-                "notification",
-            )
-            try:
-                order = _iso_ms(n["indexedAt"])
-            except ValueError:
-                raise ChannelError(
-                    "broken", f"{self.host()} sent a notification without a valid time"
-                ) from None
-            # Older servers ignore ``reasons``: entries of other reasons still mark progress.
-            item = self._item(n) if n.get("reason") in REASONS else None
-            entries.append(Entry(n["uri"], order, item))
+        entries = [e for e in (self.entry(self._entry, n) for n in notifications) if e]
         next_cursor = body.get("cursor")
         return entries, next_cursor if isinstance(next_cursor, str) and next_cursor else None
 

@@ -1,13 +1,6 @@
 """Facebook Pages and Instagram through Meta's Graph API (one base, two connectors).
 
-What is read:
-- page inbox: ``GET /{page-id}/conversations?platform=messenger|instagram`` with the newest
-  messages nested (kind ``dm``; thread = conversation id);
-- Facebook: comments on the page's posts, ``GET /{post-id}/comments?filter=stream&order=
-  reverse_chronological`` for every post of the lookback window updated since the last sync
-  (kind ``comment``; thread = post id, parent = parent comment, or the post);
-- Instagram: comments and their replies on the account's media, ``GET /{ig-media-id}/comments``
-  (kind ``comment``; thread = media id, parent = parent comment, or the media).
+What is read, the cursor and partial answers: :mod:`inbox.channels.graph_read`.
 
 Account settings (no secrets; the token is a Page access token in ``secrets.token``):
 - ``url``: API base, default ``https://graph.facebook.com``; ``version``: default ``v23.0``;
@@ -17,14 +10,6 @@ Account settings (no secrets; the token is a Page access token in ``secrets.toke
   (default 28; comments on older posts are not seen, and a longer gap says so in ``lost``);
 - ``human_agent``: true when the app has the HUMAN_AGENT permission: DMs may then be answered
   up to 7 days after the person's last message instead of 24 hours.
-
-Cursor: one high-water mark per edge (``conversations``, ``comments`` or ``media_comments``:
-epoch seconds of the newest item seen, and ``<edge>_ids``: the ids seen at that very second, so
-an item arriving later in the same second is still new), plus ``media_counts`` ({media id:
-comments_count}) so unchanged Instagram media are not re-read. Graph has no ``since`` on
-conversations or comments, so each edge reads newest first and stops at the mark. An edge's
-new mark is handed out only with its last page, so a fetch interrupted half way starts again
-from the old mark (duplicates are harmless: items are keyed by external id).
 
 Errors are classified on Graph's ``code``/``error_subcode``: 190 auth; 4, 17, 32, 613 and
 80001–80014 rate limited until the usage headers' ``estimated_time_to_regain_access`` (else 15
@@ -40,19 +25,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from .. import when
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page
+from .base import UNREADABLE, Channel, ChannelError, HoldReply
+from .graph_read import PAGE_SIZE, FacebookReader, InstagramReader
 
 API_VERSION = "v23.0"
-PAGE_SIZE = 25
-COMMENT_PAGE_SIZE = 50
-LOOKBACK_DAYS = 28
 # When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
 # app and page limits are computed over a rolling hour, so a short pause is the usual cure.
 DEFAULT_RATE_WAIT = 15 * 60
@@ -76,56 +58,6 @@ TOKEN_SUBCODES = {
     467: "the token is invalid",
     492: "the session is invalid",
 }
-
-CONVERSATION_FIELDS = (
-    f"participants,updated_time,link,messages.limit({PAGE_SIZE}){{id,message,from,created_time}}"
-)
-FB_COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url"
-IG_COMMENT_FIELDS = (
-    "id,text,timestamp,username,from,replies{id,text,timestamp,username,from,parent_id}"
-)
-
-
-class _Mark:
-    """An edge's high-water mark: the newest second seen and the ids seen at that second."""
-
-    def __init__(self, cursor: dict, key: str) -> None:
-        self.key = key
-        self.t = int(cursor.get(key) or 0)
-        self.ids = set(cursor.get(f"{key}_ids") or [])
-        self.newest, self.newest_ids = self.t, set(self.ids)
-
-    def before(self, created: int) -> bool:
-        """Older than the mark: on a newest-first edge, nothing after this is new."""
-        return created < self.t
-
-    def seen(self, created: int, item_id: str) -> bool:
-        return created < self.t or (created == self.t and item_id in self.ids)
-
-    def admit(self, created: int, item_id: str) -> bool:
-        """True, and remember it, when the item is newer than the mark (each edge's one rule)."""
-        if self.seen(created, item_id):
-            return False
-        self.see(created, item_id)
-        return True
-
-    def see(self, created: int, item_id: str) -> None:
-        if created > self.newest:
-            self.newest, self.newest_ids = created, {item_id}
-        elif created == self.newest:
-            self.newest_ids.add(item_id)
-
-    def store(self, values: dict) -> None:
-        values[self.key] = self.newest
-        values[f"{self.key}_ids"] = sorted(self.newest_ids)
-
-
-@dataclass
-class _EdgeResult:
-    """What an edge leaves behind after its last page: the new cursor values and losses."""
-
-    values: dict = field(default_factory=dict)
-    lost: str = ""
 
 
 class _Graph(Channel):
@@ -157,14 +89,6 @@ class _Graph(Channel):
     @property
     def own_ids(self) -> set[str]:
         return {self.page_id}
-
-    @property
-    def lookback(self) -> int:
-        try:
-            days = float(self.account.settings.get("lookback_days") or LOOKBACK_DAYS)
-        except (TypeError, ValueError):
-            days = LOOKBACK_DAYS
-        return int(days * 86400)
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -213,36 +137,14 @@ class _Graph(Channel):
             data = body.get("data")
             if not isinstance(data, list):
                 raise ChannelError("broken", f"{self.host()} sent a page without a data list")
-            yield [d for d in data if isinstance(d, dict)]
+            entries = [d for d in data if isinstance(d, dict)]
+            if len(entries) < len(data):
+                self.skip(UNREADABLE, len(data) - len(entries))
+            yield entries
             link = (body.get("paging") or {}).get("next")
             if not data or not link:
                 return
             body = await self._get(str(link))
-
-    async def _nested(self, edge: Any) -> AsyncIterator[dict]:
-        """The entries of a nested edge (``messages{...}`` inside a node), every page."""
-        while isinstance(edge, dict):
-            for entry in edge.get("data") or []:
-                if isinstance(entry, dict):
-                    yield entry
-            link = (edge.get("paging") or {}).get("next")
-            if not edge.get("data") or not link:
-                return
-            edge = await self._get(str(link))
-
-    def _lookback_cut(self, mark: _Mark, result: _EdgeResult, parents: str) -> int:
-        """The oldest time a comment scan reaches back to (posts or media newer than it).
-
-        When the last sync saw comments from before it, the ones in between are never
-        scanned: ``result.lost`` says so."""
-        cut = self.now() - self.lookback
-        if 0 < mark.t < cut:
-            result.lost = (
-                f"comments on {parents} older than {self.lookback // 86400} days "
-                f"were not scanned; the last sync saw comments up to "
-                f"{when.iso(mark.t)}"
-            )
-        return cut
 
     def _time(self, value: Any) -> int:
         try:
@@ -302,63 +204,6 @@ class _Graph(Channel):
             except (ValueError, TypeError):
                 continue
         return self.now() + (minutes * 60 if minutes > 0 else DEFAULT_RATE_WAIT)
-
-    # -- fetching ------------------------------------------------------------------------
-
-    def edges(self) -> list:
-        raise NotImplementedError
-
-    async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
-        cursor = dict(cursor or {})
-        edges = self.edges()
-        for index, edge in enumerate(edges):
-            result = _EdgeResult()
-            held: list | None = None
-            async for items in edge(cursor, result):
-                if held is not None:  # not the edge's last page: the old mark stays
-                    yield Page(held, dict(cursor), more=True)
-                held = items
-            cursor.update(result.values)
-            yield Page(held or [], dict(cursor), more=index < len(edges) - 1, lost=result.lost)
-
-    async def _conversations(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
-        """New messages of the page inbox, conversations newest first."""
-        mark = _Mark(cursor, "conversations")
-        params = {"platform": self.platform, "fields": CONVERSATION_FIELDS, "limit": PAGE_SIZE}
-        async for conversations in self._pages(f"{self.page_id}/conversations", params):
-            items, done = [], False
-            for conv in conversations:
-                if mark.before(self._time(conv.get("updated_time"))):
-                    done = True  # conversations come newest first: the rest is old
-                    break
-                async for message in self._nested(conv.get("messages")):
-                    created = self._time(message.get("created_time"))
-                    if mark.before(created):
-                        break
-                    item = self._message_item(conv, message, created)
-                    if mark.admit(created, item.external_id):
-                        items.append(item)
-            if items:
-                yield items
-            if done:
-                break
-        mark.store(result.values)
-
-    def _message_item(self, conv: dict, message: dict, created: int):
-        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-        sender_id = self._id(sender)
-        text = message.get("message") or "(no text: an attachment or a sticker)"
-        return self.item(
-            external_id=self._id(message) or _missing("message id"),
-            kind="dm",
-            created_at=created,
-            text=text,
-            author_name=sender.get("name") or sender.get("username") or "",
-            author_handle=sender.get("username") or sender_id,
-            url=_web_link(conv.get("link")),
-            thread_ref=self._id(conv),
-            outgoing=sender_id in self.own_ids,
-        )
 
     # -- replies -------------------------------------------------------------------------
 
@@ -514,74 +359,12 @@ class _Graph(Channel):
         return self._id(entry.get("from") or {}) in self.own_ids
 
 
-class Facebook(_Graph):
+class Facebook(FacebookReader, _Graph):
     """A Facebook Page: its Messenger inbox and the comments on its posts."""
 
     name = "facebook"
     platform = "messenger"
     label = "Messenger"
-
-    def edges(self) -> list:
-        return [self._conversations, self._post_comments]
-
-    async def _post_comments(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
-        """New comments (and replies) on the posts of the lookback window."""
-        mark = _Mark(cursor, "comments")
-        cut = self._lookback_cut(mark, result, "posts")
-        params = {
-            "fields": "id,created_time,updated_time,permalink_url",
-            "since": cut,
-            "limit": PAGE_SIZE,
-        }
-        async for posts in self._pages(f"{self.page_id}/feed", params):
-            old = False
-            for post in posts:
-                if self._time(post.get("created_time")) < cut:
-                    old = True  # newest first, in case the edge ignored since
-                    break
-                # updated_time moves when someone comments: skip posts quiet since the mark.
-                if mark.before(self._time(post.get("updated_time") or post.get("created_time"))):
-                    continue
-                comment_params = {
-                    "filter": "stream",
-                    "order": "reverse_chronological",
-                    "fields": FB_COMMENT_FIELDS,
-                    "limit": COMMENT_PAGE_SIZE,
-                }
-                async for comments in self._pages(f"{self._id(post)}/comments", comment_params):
-                    items, done = [], False
-                    for comment in comments:
-                        created = self._time(comment.get("created_time"))
-                        if mark.before(created):
-                            done = True
-                            break
-                        item = self._comment_item(post, comment, created)
-                        if mark.admit(created, item.external_id):
-                            items.append(item)
-                    if items:
-                        yield items
-                    if done:
-                        break
-            if old:
-                break
-        mark.store(result.values)
-
-    def _comment_item(self, post: dict, comment: dict, created: int):
-        sender = comment.get("from") if isinstance(comment.get("from"), dict) else {}
-        parent = comment.get("parent") if isinstance(comment.get("parent"), dict) else {}
-        cid = self._id(comment) or _missing("comment id")
-        return self.item(
-            external_id=cid,
-            kind="comment",
-            created_at=created,
-            text=comment.get("message") or "",
-            author_name=sender.get("name") or "",
-            author_handle=self._id(sender),
-            url=_web_link(comment.get("permalink_url")) or f"https://www.facebook.com/{cid}",
-            thread_ref=self._id(post),
-            parent_ref=self._id(parent) or self._id(post),
-            outgoing=self._id(sender) in self.own_ids,
-        )
 
     def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
         # Facebook threads comments one level deep: a reply to a reply goes under the
@@ -596,7 +379,7 @@ class Facebook(_Graph):
         )
 
 
-class Instagram(_Graph):
+class Instagram(InstagramReader, _Graph):
     """An Instagram professional account: its DMs (through the Page) and media comments."""
 
     name = "instagram"
@@ -617,69 +400,6 @@ class Instagram(_Graph):
     @property
     def username(self) -> str:
         return self.account.handle.lstrip("@").lower()
-
-    def edges(self) -> list:
-        return [self._conversations, self._media_comments]
-
-    async def _media_comments(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
-        """New comments and replies on the media of the lookback window.
-
-        The comments edge's order is not documented, so a media's comments are read in full,
-        but only for media whose ``comments_count`` changed since the last sync.
-        """
-        mark = _Mark(cursor, "media_comments")
-        counts = cursor.get("media_counts") or {}
-        seen: dict = {}
-        cut = self._lookback_cut(mark, result, "media")
-        params = {
-            "fields": "id,timestamp,permalink,comments_count",
-            "since": cut,
-            "limit": PAGE_SIZE,
-        }
-        async for media_page in self._pages(f"{self.ig_user_id}/media", params):
-            old = False
-            for media in media_page:
-                if self._time(media.get("timestamp")) < cut:
-                    old = True
-                    break
-                media_id = self._id(media) or _missing("media id")
-                seen[media_id] = media.get("comments_count")
-                if media_id in counts and counts[media_id] == seen[media_id]:
-                    continue
-                comment_params = {"fields": IG_COMMENT_FIELDS, "limit": COMMENT_PAGE_SIZE}
-                async for comments in self._pages(f"{media_id}/comments", comment_params):
-                    items = []
-                    for comment in comments:
-                        entries = [comment]
-                        entries += [r async for r in self._nested(comment.get("replies"))]
-                        for entry in entries:
-                            created = self._time(entry.get("timestamp"))
-                            item = self._ig_comment_item(media, entry, created)
-                            if mark.admit(created, item.external_id):
-                                items.append(item)
-                    if items:
-                        yield items
-            if old:
-                break
-        mark.store(result.values)
-        result.values["media_counts"] = seen
-
-    def _ig_comment_item(self, media: dict, comment: dict, created: int):
-        cid = self._id(comment) or _missing("comment id")
-        username = str(comment.get("username") or (comment.get("from") or {}).get("username") or "")
-        permalink = _web_link(media.get("permalink"))
-        return self.item(
-            external_id=cid,
-            kind="comment",
-            created_at=created,
-            text=comment.get("text") or "",
-            author_name=username,
-            author_handle=username,
-            url=f"{permalink.rstrip('/')}/c/{cid}/" if permalink else "",
-            thread_ref=self._id(media),
-            parent_ref=str(comment.get("parent_id") or "") or self._id(media),
-            outgoing=self._is_own(comment),
-        )
 
     def _is_own(self, entry: dict) -> bool:
         sender = entry.get("from") if isinstance(entry.get("from"), dict) else {}
@@ -723,14 +443,6 @@ def _max_regain(value: Any) -> int:
     if isinstance(value, list):
         return max([0] + [_max_regain(v) for v in value])
     return 0
-
-
-def _web_link(value: Any) -> str:
-    """An http(s) link from the platform, or a Facebook-relative path made absolute."""
-    link = str(value or "")
-    if link.startswith("/") and not link.startswith("//"):
-        return f"https://www.facebook.com{link}"
-    return link if link.startswith(("https://", "http://")) else ""
 
 
 def _same_text(theirs: Any, ours: str) -> bool:

@@ -15,6 +15,11 @@ that local time minus a two-hour margin (daylight-saving changes) and drops what
 
 Mapping: kind ``comment``; ``thread_ref`` is ``post:<id>`` (post ids and comment ids share
 a number space, so the prefix keeps them apart); ``parent_ref`` the parent comment's id.
+
+Partial answers: a comment whose ``date_gmt`` is null (saved with a zero GMT date) takes its
+site-local ``date`` less the offset learnt from other comments (0 until one is seen); such a
+time does not move the cursor. An anonymous comment with an empty ``author_name`` shows its
+e-mail or URL, else "unknown". A comment without an id or any date is skipped and counted.
 """
 
 from __future__ import annotations
@@ -24,9 +29,8 @@ from typing import Any
 
 import httpx
 
-from .. import when
 from ..text import html_to_text, sanitize
-from .base import Channel, ChannelError, HoldReply, Page
+from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
 
 PER_PAGE = 100
 # WordPress's "after" reads the site-local date; the offset is learnt from the comments,
@@ -133,31 +137,7 @@ class WordPress(Channel):
                 total_pages = int(response.headers["x-wp-totalpages"])
             except (KeyError, ValueError):  # a cache or proxy dropped it: go by page size
                 total_pages = page + 1 if len(body) >= PER_PAGE else page
-            items = []
-            for comment in body:
-                try:
-                    cid = int(comment["id"])
-                    gmt = _gmt(comment["date_gmt"])
-                except (KeyError, TypeError, ValueError):
-                    raise ChannelError(
-                        "broken", f"{self.host()} sent a comment without id or date"
-                    ) from None
-                # Already seen: older than the cursor, or at its instant with a known id.
-                if state["gmt"] and (
-                    gmt < _gmt(state["gmt"]) or (gmt == _gmt(state["gmt"]) and cid in state["ids"])
-                ):
-                    continue
-                items.append(self._map(comment, me))
-                stamp = gmt.strftime("%Y-%m-%dT%H:%M:%S")
-                if stamp == state["gmt"]:
-                    state["ids"] = sorted({*state["ids"], cid})
-                else:
-                    state["gmt"], state["ids"] = stamp, [cid]
-                try:
-                    local = _local(comment["date"]) - gmt.replace(tzinfo=None)
-                    state["offset"] = int(local.total_seconds())
-                except (KeyError, TypeError, ValueError):
-                    pass
+            items = self.entries(body, self._comment, me, state)
             # A page past the last answers 200 [] on this endpoint; both end the loop.
             more = bool(body) and page < total_pages
             yield Page(items=items, cursor=dict(state), more=more)
@@ -165,9 +145,34 @@ class WordPress(Channel):
                 return
             page += 1
 
-    def _map(self, comment: dict, me: Any):
-        content = comment.get("content") or {}
-        rendered = content.get("rendered") if isinstance(content, dict) else str(content)
+    def _comment(self, comment: Any, me: Any, state: dict):
+        """One comment as an item, moving ``state`` past it; None if already seen."""
+        comment = self.as_object(comment)
+        cid = int(self.need(comment.get("id"), "id"))
+        gmt, derived = _comment_time(comment, state["offset"])
+        # Already seen: older than the cursor, or at its instant with a known id.
+        if state["gmt"] and (
+            gmt < _gmt(state["gmt"]) or (gmt == _gmt(state["gmt"]) and cid in state["ids"])
+        ):
+            return None
+        item = self._map(comment, me, int(gmt.timestamp()))
+        if derived:
+            return item  # a guessed time never moves the cursor
+        stamp = gmt.strftime("%Y-%m-%dT%H:%M:%S")
+        if stamp == state["gmt"]:
+            state["ids"] = sorted({*state["ids"], cid})
+        else:
+            state["gmt"], state["ids"] = stamp, [cid]
+        try:
+            local = _local(comment["date"]) - gmt.replace(tzinfo=None)
+            state["offset"] = int(local.total_seconds())
+        except (KeyError, TypeError, ValueError):
+            pass
+        return item
+
+    def _map(self, comment: dict, me: Any, created: int):
+        content = comment.get("content")
+        rendered = content.get("rendered") if isinstance(content, dict) else content
         post = comment.get("post")
         parent = comment.get("parent") or 0
         handle = (
@@ -179,8 +184,8 @@ class WordPress(Channel):
         return self.item(
             external_id=str(comment["id"]),
             kind="comment",
-            created_at=when.parse_iso(comment["date_gmt"]),
-            text=_rendered_text(rendered or ""),
+            created_at=created,
+            text=_rendered_text(rendered) if rendered is not None else None,
             author_name=comment.get("author_name") or "",
             author_handle=handle,
             url=comment.get("link") or "",
@@ -280,6 +285,22 @@ class WordPress(Channel):
                 retry_at=self.retry_after(response),
             )
         return None
+
+
+def _comment_time(comment: dict, offset: int) -> tuple[datetime, bool]:
+    """(the comment's GMT time, whether it was derived from the site-local ``date``)."""
+    for name, derived in (("date_gmt", False), ("date", True)):
+        value = comment.get(name)
+        if not value:
+            continue
+        try:
+            if not derived:
+                return _gmt(str(value)), False
+            local = _local(str(value)) - timedelta(seconds=offset)
+            return local.replace(tzinfo=UTC), True
+        except ValueError:
+            raise SkipEntry("unreadable time") from None
+    raise SkipEntry("no time")
 
 
 def _rendered_text(rendered: str) -> str:

@@ -1,9 +1,13 @@
 """X (formerly Twitter) through the X API v2: mentions in, replies out.
 
 Mentions: ``GET /2/users/:id/mentions`` with ``since_id`` and ``pagination_token``, always
-asking for the author, creation time and conversation fields (without them a post is only
-``id`` and ``text``). A post that replies to one of ours is kind ``reply``, any other mention
-kind ``mention``; thread = ``conversation_id``, parent = the ``replied_to`` reference.
+asking for the author, creation time and conversation fields. Without them (an app whose
+access level does not grant them, a proxy that drops them) a post is only ``id``, ``text``
+and ``edit_history_tweet_ids``; it still lands: its time is in its id (a snowflake: the id
+shifted right by 22 bits is milliseconds since :data:`TWEPOCH_MS`), its author is "unknown",
+its thread is itself. Only a post without an id is skipped and counted. A post that replies
+to one of ours is kind ``reply``, any other mention kind ``mention``; thread =
+``conversation_id``, parent = the ``replied_to`` reference.
 
 Account settings (no secrets; ``secrets.token`` is an OAuth 2 user access token):
 - ``url``: API base, default ``https://api.x.com``;
@@ -36,13 +40,14 @@ import httpx
 
 from .. import when
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page
+from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
 
 PAGE_SIZE = 100
 TIMELINE_CAP = 800  # the mentions timeline reaches back this many posts
 MAX_PAGES = 2 * TIMELINE_CAP // PAGE_SIZE  # a bound in case next_token never ends
 FIND_PAGES = 5
 DEFAULT_RATE_WAIT = 15 * 60  # X's rate-limit windows are 15 minutes
+TWEPOCH_MS = 1288834974657  # X's epoch: the snowflake ids count milliseconds from here
 TWEET_FIELDS = "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets"
 MENTION_PARAMS = {
     "tweet.fields": TWEET_FIELDS,
@@ -122,9 +127,9 @@ class X(Channel):
         for _ in range(MAX_PAGES):
             body = await self._get(path, params)
             meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-            if newest == old and meta.get("newest_id"):
-                newest = str(meta["newest_id"])  # the first page holds the newest post
             items = self._items(body)
+            if newest == old:  # the first page holds the newest post
+                newest = str(meta.get("newest_id") or _newest_id(body) or old)
             total += len(items)
             if held is not None:
                 yield Page(held, {"since_id": old} if old else {}, more=True)
@@ -146,39 +151,38 @@ class X(Channel):
         for user in (body.get("includes") or {}).get("users") or []:
             if isinstance(user, dict) and user.get("id"):
                 users[str(user["id"])] = user
-        items = []
-        for post in body.get("data") or []:
-            if isinstance(post, dict):
-                items.append(self._item(post, users))
-        return items
+        data = body.get("data")
+        self.expect(data is None or isinstance(data, list), "page (data is not a list)")
+        return self.entries(data or [], self._item, users)
 
-    def _item(self, post: dict, users: dict):
-        post_id = str(post.get("id") or "")
-        if not post_id or "created_at" not in post:
-            raise ChannelError("broken", f"{self.host()} sent a post without an id or a time")
+    def _item(self, post: object, users: dict):
+        post = self.as_object(post)
+        post_id = str(self.need(post.get("id"), "id"))
         try:
             created = when.parse_iso(str(post["created_at"]))
-        except ValueError:
-            raise ChannelError("broken", f"{self.host()} sent an unreadable time") from None
-        author = users.get(str(post.get("author_id") or ""), {})
+        except (KeyError, ValueError):
+            created = snowflake_time(post_id)  # asked for, yet not sent: the id holds it
+        author_id = str(post.get("author_id") or "")
+        author = users.get(author_id, {})
         username = str(author.get("username") or "")
         parent = ""
         for ref in post.get("referenced_tweets") or []:
             if isinstance(ref, dict) and ref.get("type") == "replied_to":
                 parent = str(ref.get("id") or "")
         to_us = str(post.get("in_reply_to_user_id") or "") == self.user_id
+        text = post.get("text")
         return self.item(
             external_id=post_id,
             kind="reply" if parent and to_us else "mention",
             created_at=created,
             # X sends plain text with &, < and > escaped as entities.
-            text=html.unescape(str(post.get("text") or "")),
+            text=html.unescape(str(text)) if text is not None else None,
             author_name=str(author.get("name") or ""),
             author_handle=username,
             url=f"https://x.com/{username or 'i'}/status/{post_id}",
             thread_ref=str(post.get("conversation_id") or post_id),
             parent_ref=parent,
-            outgoing=str(post.get("author_id") or "") == self.user_id,
+            outgoing=author_id == self.user_id,
         )
 
     # -- replies -------------------------------------------------------------------------
@@ -337,6 +341,23 @@ class X(Channel):
             year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
             return calendar.timegm((year, month, 1, 0, 0, 0))
         return max(self.reset_at(response), self.now() + DEFAULT_RATE_WAIT)
+
+
+def snowflake_time(post_id: str) -> int:
+    """The creation time (epoch seconds) an X post id holds; SkipEntry if it holds none."""
+    if not post_id.isdigit() or int(post_id) >> 22 == 0:
+        raise SkipEntry("no time")
+    return ((int(post_id) >> 22) + TWEPOCH_MS) // 1000
+
+
+def _newest_id(body: dict) -> str:
+    """The largest post id of a page, for a page whose ``meta`` says nothing."""
+    ids = [
+        int(p["id"])
+        for p in body.get("data") or []
+        if isinstance(p, dict) and str(p.get("id") or "").isdigit()
+    ]
+    return str(max(ids)) if ids else ""
 
 
 _URL = re.compile(r"https?://\S+")

@@ -20,20 +20,27 @@ and re-reads them with one ``commentThreads?id=…`` call (1 quota unit) per fet
 
 Mapping: kind ``comment``; a top-level comment's ``thread_ref`` is its own id (the thread
 id); a reply's ``parent_ref`` and ``thread_ref`` are the top-level comment (YouTube threads
-are one level deep). Replies: ``comments.insert`` (50 quota units) with ``parentId`` the
-top-level comment. A 403 ``quotaExceeded`` is a rate limit until midnight Pacific time.
+are one level deep).
+
+Partial answers: replies come without ``videoId`` (the thread has it), sometimes without
+``parentId`` (the thread is the parent); a top-level comment without its id takes the
+thread's (they are the same); a comment without ``publishedAt`` takes ``updatedAt``. A
+comment without an id or any time is skipped and counted; a missing author is "unknown".
+
+Replies: ``comments.insert`` (50 quota units) with ``parentId`` the top-level comment. A
+403 ``quotaExceeded`` is a rate limit until midnight Pacific time.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
 from .. import when
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page
+from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
 
 API = "/youtube/v3"
 PAGE_SIZE = 100
@@ -76,6 +83,32 @@ HOLD_REASONS = {
     "invalidCustomEmoji": "YouTube refused an emoji in the reply",
     "processingFailure": "YouTube could not process the reply",
 }
+
+
+class _Comment(NamedTuple):
+    """One comment of a thread as read: its id and time ("" and None when not sent)."""
+
+    cid: str
+    ts: int | None
+    resource: Any
+    reply: bool
+
+
+class _Thread(NamedTuple):
+    """A comment thread as read: its id (= the top-level comment's), video and comments."""
+
+    id: str
+    video: str
+    total: int  # totalReplyCount: the list includes only a few replies
+    comments: list[_Comment]
+
+    @property
+    def replies(self) -> int:
+        return sum(c.reply for c in self.comments)
+
+    def activity(self) -> int | None:
+        """The newest time among the comments read (None: none had a time)."""
+        return max((c.ts for c in self.comments if c.ts is not None), default=None)
 
 
 def next_pacific_midnight(now: int) -> int:
@@ -138,18 +171,19 @@ class YouTube(Channel):
                 params["pageToken"] = token
             body = await self._call("GET", "/commentThreads", params)
             items, stop = [], False
-            for thread in body.get("items") or []:
-                comments = self._comments(thread)
-                activity = max(c[1] for c in comments)
-                at_high = [cid for cid, ts, _ in comments if ts == high]
-                if high is not None and (
-                    activity < high or (activity == high and all(cid in seen for cid in at_high))
+            for thread in self._threads(body):
+                activity = thread.activity()
+                at_high = [c.cid for c in thread.comments if c.ts == high]
+                if (
+                    high is not None
+                    and activity is not None
+                    and (activity < high or (activity == high and set(at_high) <= seen))
                 ):
                     stop = True  # everything from here on is older than the cursor
                     break
-                comments = await self._complete(thread, comments)
-                touched.add(thread["id"])
-                items += self._new(comments, high, seen, state)
+                thread = await self._complete(thread)
+                touched.add(thread.id)
+                items += self._new(thread, high, seen, state)
             token = body.get("nextPageToken")
             if token and not stop:
                 yield Page(items=items, cursor=old, more=True)
@@ -158,30 +192,30 @@ class YouTube(Channel):
             yield Page(items=items, cursor=self._cursor(state), more=False)
             return
 
-    def _comments(self, thread: dict) -> list[tuple[str, int, dict]]:
-        """(id, publishedAt, resource) for the top-level comment and the included replies."""
-        try:
-            top = thread["snippet"]["topLevelComment"]
-            found = [top, *((thread.get("replies") or {}).get("comments") or [])]
-            return [(c["id"], when.parse_iso(c["snippet"]["publishedAt"]), c) for c in found]
-        except (KeyError, TypeError, ValueError):
-            raise ChannelError(
-                "broken", f"{self.host()} sent a comment thread without its comment"
-            ) from None
+    def _threads(self, body: dict) -> list[_Thread]:
+        found = body.get("items")
+        self.expect(found is None or isinstance(found, list), "page (items is not a list)")
+        return [t for t in (self.entry(self._thread, raw) for raw in found or []) if t]
 
-    async def _complete(self, thread: dict, comments: list) -> list:
+    def _thread(self, raw: Any) -> _Thread:
+        """A thread's id, video and the comments it includes; SkipEntry without an id."""
+        thread = self.as_object(raw)
+        snippet = thread.get("snippet") if isinstance(thread.get("snippet"), dict) else {}
+        top = snippet.get("topLevelComment")
+        top_id = top.get("id") if isinstance(top, dict) else None
+        thread_id = str(self.need(thread.get("id") or top_id, "id"))
+        comments = [_comment(top, reply=False, default_id=thread_id)] if top else []
+        included = (thread.get("replies") or {}).get("comments") or []
+        comments += [_comment(r, reply=True) for r in included]
+        total = int(snippet.get("totalReplyCount") or 0)
+        return _Thread(thread_id, str(snippet.get("videoId") or ""), total, comments)
+
+    async def _complete(self, thread: _Thread) -> _Thread:
         """All replies of a thread: the list includes only a few of them."""
-        total = int((thread.get("snippet") or {}).get("totalReplyCount") or 0)
-        if total <= len(comments) - 1:
-            return comments
-        replies = await self._replies(comments[0][0])
-        try:
-            return [
-                comments[0],
-                *((c["id"], when.parse_iso(c["snippet"]["publishedAt"]), c) for c in replies),
-            ]
-        except (KeyError, TypeError, ValueError):
-            raise ChannelError("broken", f"{self.host()} sent a reply without its date") from None
+        if thread.total <= thread.replies:
+            return thread
+        replies = [_comment(r, reply=True) for r in await self._replies(thread.id)]
+        return thread._replace(comments=[c for c in thread.comments if not c.reply] + replies)
 
     async def _replies(self, parent_id: str) -> list[dict]:
         replies, token = [], None
@@ -200,17 +234,30 @@ class YouTube(Channel):
             if not token:
                 return replies
 
-    def _new(self, comments: list, high: int | None, seen: set, state: dict) -> list:
-        """Map the comments newer than the old cursor; move the new high-water mark."""
+    def _new(self, thread: _Thread, high: int | None, seen: set, state: dict) -> list:
+        """Map the comments newer than the old cursor; move the new high-water mark. A
+        comment without a time cannot be placed: it is read (and skipped) with its thread."""
         items = []
-        for cid, ts, resource in comments:
-            if high is not None and (ts < high or (ts == high and cid in seen)):
+        for comment in thread.comments:
+            if (
+                high is not None
+                and comment.ts is not None
+                and (comment.ts < high or (comment.ts == high and comment.cid in seen))
+            ):
                 continue
-            items.append(self._map(resource))
-            self._advance(state, cid, ts)
-        # Watch the thread for replies: its last activity and how many replies it has.
-        state["watch"][comments[0][0]] = [max(ts for _, ts, _ in comments), len(comments) - 1]
+            item = self.entry(self._map, comment, thread)
+            if item is not None:
+                items.append(item)
+                self._advance(state, item.external_id, item.created_at)
+        self._watch(state, thread)
         return items
+
+    @staticmethod
+    def _watch(state: dict, thread: _Thread) -> None:
+        """Watch the thread for replies: its last activity and how many replies it has."""
+        activity = thread.activity()
+        if activity is not None:
+            state["watch"][thread.id] = [activity, thread.replies]
 
     @staticmethod
     def _advance(state: dict, cid: str, ts: int) -> None:
@@ -233,17 +280,18 @@ class YouTube(Channel):
             {"part": "snippet,replies", "id": ",".join(ids), "textFormat": "plainText"},
         )
         items = []
-        for thread in body.get("items") or []:
-            since, count = state["watch"].get(thread.get("id"), [0, 0])
-            total = int((thread.get("snippet") or {}).get("totalReplyCount") or 0)
-            if total <= count:
+        for thread in self._threads(body):
+            since, count = state["watch"].get(thread.id, [0, 0])
+            if thread.total <= count:
                 continue
-            comments = await self._complete(thread, self._comments(thread))
-            for cid, ts, resource in comments[1:]:
-                if ts > since:
-                    items.append(self._map(resource))
-                    self._advance(state, cid, ts)
-            state["watch"][thread["id"]] = [max(ts for _, ts, _ in comments), len(comments) - 1]
+            thread = await self._complete(thread)
+            for comment in thread.comments:
+                if comment.reply and (comment.ts is None or comment.ts > since):
+                    item = self.entry(self._map, comment, thread)
+                    if item is not None:
+                        items.append(item)
+                        self._advance(state, item.external_id, item.created_at)
+            self._watch(state, thread)
         return items
 
     @staticmethod
@@ -254,26 +302,33 @@ class YouTube(Channel):
             cursor["ids"] = sorted(state["ids"])
         return cursor
 
-    def _map(self, comment: dict):
-        snippet = comment.get("snippet") or {}
+    def _map(self, comment: _Comment, thread: _Thread):
+        snippet = self.as_object(comment.resource).get("snippet")
+        snippet = snippet if isinstance(snippet, dict) else {}
+        cid = self.need(comment.cid, "id")
+        if comment.ts is None:
+            raise SkipEntry("no time")
         author_id = (snippet.get("authorChannelId") or {}).get("value") or ""
-        video = snippet.get("videoId") or ""
-        parent = snippet.get("parentId") or ""
+        video = snippet.get("videoId") or thread.video  # replies come without it
+        parent = (snippet.get("parentId") or thread.id) if comment.reply else ""
         url = (
-            f"https://www.youtube.com/watch?v={video}&lc={comment['id']}"
+            f"https://www.youtube.com/watch?v={video}&lc={cid}"
             if video
             else f"https://www.youtube.com/channel/{snippet.get('channelId', '')}"
         )
+        # plainText was asked for: the text is not HTML (a literal "<b>" stays so).
+        text = snippet.get("textDisplay") or snippet.get("textOriginal")
+        if not text and ("textDisplay" in snippet or "textOriginal" in snippet):
+            text = ""  # sent, and empty: not the same as not sent
         return self.item(
-            external_id=comment["id"],
+            external_id=cid,
             kind="comment",
-            created_at=when.parse_iso(snippet["publishedAt"]),
-            # plainText was asked for: the text is not HTML (a literal "<b>" stays so).
-            text=snippet.get("textDisplay") or snippet.get("textOriginal") or "",
+            created_at=comment.ts,
+            text=text,
             author_name=snippet.get("authorDisplayName") or "",
             author_handle=author_id or snippet.get("authorDisplayName") or "",
             url=url,
-            thread_ref=parent or comment["id"],
+            thread_ref=parent or cid,
             parent_ref=parent,
             outgoing=bool(author_id) and author_id == self.channel_id,
         )
@@ -355,3 +410,19 @@ class YouTube(Channel):
         if reason in HOLD_REASONS:
             return ChannelError("broken", where, status=status, code=reason)
         return None
+
+
+def _comment(resource: Any, *, reply: bool, default_id: str = "") -> _Comment:
+    """A comment resource with its id and time read where they can be: ``publishedAt``, else
+    ``updatedAt`` (the same unless the comment was edited)."""
+    if not isinstance(resource, dict):
+        return _Comment("", None, resource, reply)
+    snippet = resource.get("snippet") if isinstance(resource.get("snippet"), dict) else {}
+    ts = None
+    for name in ("publishedAt", "updatedAt"):
+        try:
+            ts = when.parse_iso(str(snippet[name]))
+            break
+        except (KeyError, ValueError):
+            continue
+    return _Comment(str(resource.get("id") or default_id), ts, resource, reply)

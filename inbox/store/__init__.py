@@ -18,7 +18,7 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
                                    keyed_open, unkeyed, scoring_rows, backlog_groups,
                                    count_before, unkeyed_brief
     store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,
-                                   failed, oks_from
+                                   failed, oks_from, skipped, skips_since
     store.away       runs.py       add, all, current, end
     store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
                                    mark_sent, waiting_counts

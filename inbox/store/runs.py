@@ -1,5 +1,6 @@
-"""Sync runs (every attempt to read an account, with its outcome) and away periods (when
-the manager could not act): together, what backlog/gaps.py makes gaps of."""
+"""Sync runs (every attempt to read an account, with its outcome and the entries it
+skipped) and away periods (when the manager could not act): together, what backlog/gaps.py
+makes gaps of."""
 
 from __future__ import annotations
 
@@ -44,14 +45,45 @@ class SyncRuns(Part):
         items: int = 0,
         retry_at: int | None = None,
         lost: str = "",
+        *,
+        skipped: dict[str, int] | None = None,
     ) -> int:
+        """Record one run; ``skipped`` counts the entries it could not store, by reason."""
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail, items,"
                 " retry_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (account_id, started_at, ended_at, outcome, detail, items, retry_at, lost),
             )
-        return cur.lastrowid
+            run_id = cur.lastrowid
+            conn.executemany(
+                "INSERT INTO sync_run_skips (run_id, reason, count) VALUES (?, ?, ?)",
+                [(run_id, why[:200], n) for why, n in (skipped or {}).items() if n > 0],
+            )
+        return run_id
+
+    def skipped(self, run_id: int) -> dict[str, int]:
+        """The entries one run skipped, by reason (most first)."""
+        return dict(
+            self._conn.execute(
+                "SELECT reason, count FROM sync_run_skips WHERE run_id = ?"
+                " ORDER BY count DESC, reason",
+                (run_id,),
+            )
+        )
+
+    def skips_since(self, account_id: int, since: int) -> dict[str, int]:
+        """The entries the account's runs started at ``since`` or later skipped, by reason
+        (most first); the runs come from the (account, started_at) index."""
+        return dict(
+            self._conn.execute(
+                "SELECT s.reason, sum(s.count) AS n FROM sync_runs r"
+                " JOIN sync_run_skips s ON s.run_id = r.id"
+                " WHERE r.account_id = ? AND r.started_at >= ?"
+                " GROUP BY s.reason ORDER BY n DESC, s.reason",
+                (account_id, since),
+            )
+        )
 
     def last_per_account(self) -> dict[int, SyncRunRow]:
         """Each account's most recent sync run (the accounts listing)."""

@@ -216,6 +216,8 @@ def health_line(h, ref: int) -> str:
         parts.append(f"gap since {_ago(h.gap_since, ref)} ({h.failures} tries)")
     if h.queued_replies or h.held_replies:
         parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
+    if h.skipped:
+        parts.append(f"{h.skipped} skipped in 24 h")
     return " · ".join(parts)
 
 
@@ -236,7 +238,7 @@ def _iso_fields(record: dict) -> dict:
 )
 @pass_context
 def health(ctx: Context, as_json: bool, interval: int | None) -> int:
-    from sfogo.inbox.health import account_health
+    from sfogo.inbox.health import account_health, skipped_line
 
     ref = ctx.clock.now()
     states = account_health(ctx.store, now=ref, interval=_interval(interval))
@@ -270,6 +272,8 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             print(wrapped(f"{h.account}: {h.last_detail}"))
         if h.last_lost:
             print(wrapped(f"{h.account}: lost: {h.last_lost}"))
+        if h.skipped:
+            print(wrapped(f"{h.account}: {skipped_line(h.skips)} (in the last 24 hours)"))
     return 0
 
 

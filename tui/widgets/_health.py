@@ -6,7 +6,9 @@ connection, and reads again when the app says the file changed and once a minute
 ages move on.
 
 Problems come first and carry a symbol, not only a colour, so they read with NO_COLOR:
-``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``.
+``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``. An account whose platform sent entries sfogo
+had to skip in the last 24 hours carries their count: ``x ok 2m ⊘3`` (``sfogo health``
+says why).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ TICK_S = 60  # ages are redrawn at least this often
 NARROW = 60
 GAP_MARK = "✗"  # an open gap: the account is not being seen
 NEVER_MARK = "?"
+SKIP_MARK = "⊘"  # entries skipped in the last 24 hours
 OUTCOME_SHORT = {"rate_limited": "limited", "never synced": "never"}
 
 
@@ -57,6 +60,7 @@ class AccountState:
     outcome: str  # the last run's outcome, or 'never synced'
     since: int | None  # failing: the open gap's first failure; ok: the last run's end
     open_gap: bool
+    skipped: int = 0  # entries skipped in the last 24 hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +91,13 @@ def load_health(store: Store, now: int) -> HealthState:
         if h.last_outcome is None:
             accounts.append(AccountState(h.account_id, label, "never synced", None, False))
         elif h.last_outcome == "ok":
-            accounts.append(AccountState(h.account_id, label, "ok", h.last_ended_at, False))
-        else:
             accounts.append(
-                AccountState(
-                    h.account_id, label, h.last_outcome, h.gap_since or h.last_started_at, True
-                )
+                AccountState(h.account_id, label, "ok", h.last_ended_at, False, h.skipped)
+            )
+        else:
+            since = h.gap_since or h.last_started_at
+            accounts.append(
+                AccountState(h.account_id, label, h.last_outcome, since, True, h.skipped)
             )
 
     def order(a: AccountState) -> tuple:
@@ -108,10 +113,14 @@ def _entry(account: AccountState, now: int) -> Content:
     age = age_short(account.since, now=now)
     text = f"{account.label} {outcome}" + (f" {age}" if age else "")
     if account.open_gap:
-        return Content.assemble((f"{GAP_MARK} {text}", "$text-error bold"))
-    if account.outcome == "never synced":
-        return Content.assemble((f"{NEVER_MARK} {text}", "$text-warning"))
-    return Content.assemble((text, "$text-muted"))
+        entry = Content.assemble((f"{GAP_MARK} {text}", "$text-error bold"))
+    elif account.outcome == "never synced":
+        entry = Content.assemble((f"{NEVER_MARK} {text}", "$text-warning"))
+    else:
+        entry = Content.assemble((text, "$text-muted"))
+    if account.skipped:
+        entry = entry + Content.assemble((f" {SKIP_MARK}{account.skipped}", "$text-warning"))
+    return entry
 
 
 def health_line(state: HealthState | None, now: int, width: int) -> Content:

@@ -79,6 +79,8 @@ def html_response(
     return Response(status, body, {"Content-Type": "text/html; charset=utf-8", **(headers or {})})
 
 
+# partial: the request is answered as usual, in a shape the platform really sends and the
+# generated data never would (entries without ids, times, authors: see recorded.py).
 # stall: the request is handled (a reply is created), then the answer waits for
 # ``spec["release"]`` (a threading.Event) after setting ``spec["received"]``: a client killed
 # in between saw nothing although the server accepted. offline: the server stops listening
@@ -93,16 +95,22 @@ FAULT_KINDS = (
     "reset",
     "offline",
     "stall",
+    "partial",
 )
 
 
 class Faults:
     """Faults to inject: each kind with how many requests it still affects (None: forever)."""
 
-    def __init__(self, on_offline: Callable[[bool], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_offline: Callable[[bool], None] | None = None,
+        reads: Callable[[dict], str | None] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._active: dict[str, dict] = {}
         self._on_offline = on_offline
+        self._reads = reads  # the paths a "partial" fault applies to, unless told
 
     def set(
         self,
@@ -121,6 +129,8 @@ class Faults:
             if self._on_offline is not None:
                 self._on_offline(True)
             return
+        if kind == "partial" and paths is None and self._reads is not None:
+            paths = self._reads(params)
         with self._lock:
             self._active[kind] = {
                 "count": count,
@@ -206,7 +216,7 @@ class Emulator:
     platform = "generic"
 
     def __init__(self, *, clock: TimeSource = None) -> None:
-        self.faults = Faults(on_offline=self._set_offline)
+        self.faults = Faults(on_offline=self._set_offline, reads=self._partial_reads)
         self.requests: list[Request] = []  # every request received, for assertions
         self.slow_seconds = 30.0
         # Data timestamps, rate windows, token expiry (tests pass a manual clock).
@@ -254,6 +264,11 @@ class Emulator:
             )
         raise ValueError(kind)
 
+    def _partial_reads(self, spec: dict) -> str | None:
+        from . import recorded
+
+        return recorded.reads(self.platform, spec)
+
     # -- serving -------------------------------------------------------------------------
 
     def dispatch(self, request: Request) -> Response:
@@ -276,6 +291,10 @@ class Emulator:
                 response = self._route(request)
                 response.cut_after = max(1, len(response.body) // 2)
                 return response
+            elif kind == "partial":
+                from . import recorded
+
+                return recorded.reshape(self.platform, request, self._route(request), spec)
             else:
                 return self.fault_response(kind, spec, request)
         return self._route(request)
