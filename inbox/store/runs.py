@@ -4,10 +4,11 @@ the manager could not act): together, what backlog/gaps.py makes gaps of."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ..model import AwayReason, SyncOutcome
 from ..rows import AwayPeriodRow, FailedRun, SyncRunRow
-from ._part import Part
+from ._part import Part, inserted_id
 
 _RUN_FIELDS = (
     "id",
@@ -23,7 +24,7 @@ _RUN_FIELDS = (
 _RUN_SELECT = f"SELECT {', '.join(_RUN_FIELDS)} FROM sync_runs"
 
 
-def _run(row) -> SyncRunRow:
+def _run(row: tuple[Any, ...]) -> SyncRunRow:
     run = dict(zip(_RUN_FIELDS, row, strict=True))
     run["outcome"] = SyncOutcome(run["outcome"])
     return run  # type: ignore[return-value]
@@ -51,7 +52,7 @@ class SyncRuns(Part):
                 " retry_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (account_id, started_at, ended_at, outcome, detail, items, retry_at, lost),
             )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def last_per_account(self) -> dict[int, SyncRunRow]:
         """Each account's most recent sync run (the accounts listing)."""
@@ -137,7 +138,7 @@ class AwayPeriods(Part):
                 "INSERT INTO away_periods (started_at, ended_at, reason, note) VALUES (?, ?, ?, ?)",
                 (started_at, ended_at, reason, note),
             )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def all(self) -> list[AwayPeriodRow]:
         """Every away period, oldest first."""
