@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import overload
 
 from .errors import SfogoError
 
@@ -119,7 +120,11 @@ def parse_when(text: str, *, ref: int, past: bool = False, tz: tzinfo | None = N
     return int(parsed.timestamp())
 
 
-def iso(ts: int | float | None) -> str | None:
+@overload
+def iso(ts: float) -> str: ...
+@overload
+def iso(ts: float | None) -> str | None: ...
+def iso(ts: float | None) -> str | None:
     """UTC ISO 8601 with a Z, for JSON output and exports."""
     if ts is None:
         return None

@@ -24,6 +24,7 @@ import httpx
 from .. import when
 from ..clock import Clock
 from ..model import Account, Interaction
+from ..rows import ItemRow
 from ..text import sanitize
 
 # Connect fast (an unreachable host should fail quickly), read patiently (big pages).
@@ -48,6 +49,12 @@ class ChannelError(Exception):
         self.retry_at = retry_at
         self.status = status
         self.code = code
+
+
+def as_object(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a field the platform left out,
+    sent as null or sent in another shape reads as an object with nothing in it."""
+    return value if isinstance(value, dict) else {}
 
 
 class HoldReply(Exception):
@@ -128,9 +135,9 @@ class Channel:
     async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
         """Yield pages of new items from ``cursor`` onward (the platform's own paging)."""
         raise NotImplementedError
-        yield  # pragma: no cover
+        yield  # type: ignore[unreachable]  # makes this an async generator, as overrides are
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         """Post ``text`` as a reply to the item row ``parent``; return the reply's external id.
 
         ``key`` is stable across retries of the same reply: use it as the platform's
@@ -139,11 +146,11 @@ class Channel:
         """
         raise NotImplementedError
 
-    async def precheck(self, parent: dict) -> None:
+    async def precheck(self, parent: ItemRow) -> None:
         """Raise HoldReply if a reply to ``parent`` must not be sent now (checked locally,
         before the outbox marks the reply as sending); send_reply may check more."""
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         """The external id of a reply already accepted by the platform, or None.
 
         Called before re-sending a reply whose earlier attempt may have reached the server
@@ -258,7 +265,12 @@ class Channel:
     def expect(self, condition: object, what: str) -> None:
         """Raise a 'broken' ChannelError unless ``condition``: a response of the wrong shape."""
         if not condition:
-            raise ChannelError("broken", f"{self.host()} sent an unexpected {what}")
+            raise self.unexpected(what)
+
+    def unexpected(self, what: str) -> ChannelError:
+        """The 'broken' ChannelError for a response of the wrong shape (``expect`` raises it;
+        raise it yourself where the type checker should see the check)."""
+        return ChannelError("broken", f"{self.host()} sent an unexpected {what}")
 
     async def newest_first(
         self,
@@ -317,6 +329,8 @@ class Channel:
                     new.update(seen=top[0], seen_order=top[1])
                 yield Page(items, new, more=False, lost=lost)
                 return
+            # Not finished: this page had entries, so the walk has its top.
+            assert top is not None
             state = {k: v for k, v in cursor.items() if k != "walk"}
             state["walk"] = {"top": top[0], "top_order": top[1], "next": next_cursor}
             yield Page(items, state, more=True)

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from .base import Channel, ChannelError, Entry, HoldReply, Page
 
 REASONS = ("mention", "reply", "quote")
@@ -212,7 +213,8 @@ class Bluesky(Channel):
             params.append(("cursor", cursor))
         body = await self.xrpc("GET", "app.bsky.notification.listNotifications", params=params)
         notifications = body.get("notifications") if isinstance(body, dict) else None
-        self.expect(isinstance(notifications, list), "notification page")
+        if not isinstance(notifications, list):
+            raise self.unexpected("notification page")
         entries = []
         for n in notifications:
             self.expect(
@@ -251,17 +253,19 @@ class Bluesky(Channel):
                 raise HoldReply("the post was deleted") from None
             raise
         thread = body.get("thread") if isinstance(body, dict) else None
-        self.expect(isinstance(thread, dict), "thread")
+        if not isinstance(thread, dict):
+            raise self.unexpected("thread")
         kind = str(thread.get("$type", ""))
         if kind.endswith("#notFoundPost"):
             raise HoldReply("the post was deleted")
         if kind.endswith("#blockedPost"):
             raise HoldReply("the author blocks this account, or this account blocks them")
         post = thread.get("post")
-        self.expect(isinstance(post, dict) and post.get("uri") and post.get("cid"), "post")
+        if not (isinstance(post, dict) and post.get("uri") and post.get("cid")):
+            raise self.unexpected("post")
         return post
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         post = await self._thread_post(parent["external_id"])
         parent_ref = {"uri": post["uri"], "cid": post["cid"]}
         own_reply = (post.get("record") or {}).get("reply") or {}
@@ -284,7 +288,7 @@ class Bluesky(Channel):
         self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
         return body["uri"]
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         """Our latest posts, looking for this text in reply to this parent."""
         session = await self.session()
         body = await self.xrpc(
@@ -293,7 +297,8 @@ class Bluesky(Channel):
             params={"repo": session["did"], "collection": "app.bsky.feed.post", "limit": "100"},
         )
         records = body.get("records") if isinstance(body, dict) else None
-        self.expect(isinstance(records, list), "record list")
+        if not isinstance(records, list):
+            raise self.unexpected("record list")
         for record in records:
             value = record.get("value") or {}
             reply = value.get("reply") or {}

@@ -46,8 +46,9 @@ from typing import Any
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page
+from .base import Channel, ChannelError, HoldReply, Page, as_object
 
 API_VERSION = "v23.0"
 PAGE_SIZE = 25
@@ -67,7 +68,7 @@ RATE_CODES = {4, 17, 32, 613} | set(range(80000, 80015))  # 80001 Pages, 80002 I
 BLOCKED_CODES = {368}
 DOWN_CODES = {1, 2}
 WINDOW_SUBCODES = {2018278, 2018065}  # "This message is sent outside of allowed window"
-TOKEN_SUBCODES = {
+TOKEN_SUBCODES: dict[int | None, str] = {  # None: an error without a subcode
     458: "the app is not installed",
     459: "the user is checkpointed",
     460: "the password changed",
@@ -273,7 +274,7 @@ class _Graph(Channel):
             outcome, detail, retry_at = "blocked", f"{where}: action temporarily blocked", None
         elif code in DOWN_CODES or error.get("is_transient") is True:
             outcome, detail, retry_at = "down", f"{where}: service temporarily unavailable", None
-        elif code == 10 or 200 <= code <= 299:
+        elif code == 10 or (code is not None and 200 <= code <= 299):
             # A permission the token lacks: only a new token with the permission fixes it.
             outcome, detail, retry_at = "auth", f"{where}: permission missing", None
         elif code == 100:
@@ -281,7 +282,7 @@ class _Graph(Channel):
         else:
             return None
         result = ChannelError(outcome, detail, retry_at=retry_at, status=status, code=code)
-        result.subcode = sub  # type: ignore[attr-defined]
+        result.subcode = sub  # type: ignore[attr-defined]  # read back by _send_refusal
         return result
 
     def usage_retry_at(self, response: httpx.Response) -> int:
@@ -345,7 +346,7 @@ class _Graph(Channel):
         mark.store(result.values)
 
     def _message_item(self, conv: dict, message: dict, created: int):
-        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+        sender = as_object(message.get("from"))
         sender_id = self._id(sender)
         text = message.get("message") or "(no text: an attachment or a sticker)"
         return self.item(
@@ -362,7 +363,7 @@ class _Graph(Channel):
 
     # -- replies -------------------------------------------------------------------------
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         if parent.get("kind") == "dm":
             return await self._send_message(parent, text)
         target, final = self._comment_target(parent, text)
@@ -374,16 +375,16 @@ class _Graph(Channel):
 
     reply_edge = "comments"
 
-    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+    def _comment_target(self, parent: ItemRow, text: str) -> tuple[str, str]:
         """Where a reply to this comment goes, and its final text."""
         return parent["external_id"], text
 
-    async def precheck(self, parent: dict) -> None:
+    async def precheck(self, parent: ItemRow) -> None:
         """A DM may be answered only inside the messaging window: ask the conversation."""
         if parent.get("kind") == "dm":
             await self._dm_target(parent)
 
-    async def _dm_target(self, parent: dict) -> tuple[str, bool]:
+    async def _dm_target(self, parent: ItemRow) -> tuple[str, bool]:
         """(the recipient's id, whether the HUMAN_AGENT tag is needed); HoldReply if the
         window has closed. The person's last message is read from the conversation, since
         they may have written again after the message being answered."""
@@ -416,7 +417,7 @@ class _Graph(Channel):
             return recipient, True
         raise HoldReply(self._window_reason(last_in, human_agent))
 
-    async def _send_message(self, parent: dict, text: str) -> str:
+    async def _send_message(self, parent: ItemRow, text: str) -> str:
         recipient, tagged = await self._dm_target(parent)
         payload: dict[str, Any] = {
             "recipient": {"id": recipient},
@@ -467,7 +468,7 @@ class _Graph(Channel):
             return HoldReply(f"{self.label} refused a duplicate post (error 506)")
         return exc
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         if parent.get("kind") == "dm":
             return await self._find_message(parent, text)
         target, final = self._comment_target(parent, text)
@@ -482,7 +483,7 @@ class _Graph(Channel):
                 break
         return None
 
-    async def _find_message(self, parent: dict, text: str) -> str | None:
+    async def _find_message(self, parent: ItemRow, text: str) -> str | None:
         conv_id = parent.get("thread_ref") or ""
         if not conv_id:
             return None
@@ -567,8 +568,8 @@ class Facebook(_Graph):
         mark.store(result.values)
 
     def _comment_item(self, post: dict, comment: dict, created: int):
-        sender = comment.get("from") if isinstance(comment.get("from"), dict) else {}
-        parent = comment.get("parent") if isinstance(comment.get("parent"), dict) else {}
+        sender = as_object(comment.get("from"))
+        parent = as_object(comment.get("parent"))
         cid = self._id(comment) or _missing("comment id")
         return self.item(
             external_id=cid,
@@ -583,7 +584,7 @@ class Facebook(_Graph):
             outgoing=self._id(sender) in self.own_ids,
         )
 
-    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+    def _comment_target(self, parent: ItemRow, text: str) -> tuple[str, str]:
         # Facebook threads comments one level deep: a reply to a reply goes under the
         # top-level comment, as the Facebook app does.
         ref, thread = parent.get("parent_ref") or "", parent.get("thread_ref") or ""
@@ -682,7 +683,7 @@ class Instagram(_Graph):
         )
 
     def _is_own(self, entry: dict) -> bool:
-        sender = entry.get("from") if isinstance(entry.get("from"), dict) else {}
+        sender = as_object(entry.get("from"))
         if self._id(sender):
             return self._id(sender) in self.own_ids
         return str(entry.get("username") or "").lower() == self.username
@@ -690,7 +691,7 @@ class Instagram(_Graph):
     def _text(self, entry: dict) -> str:
         return str(entry.get("text") or "")
 
-    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+    def _comment_target(self, parent: ItemRow, text: str) -> tuple[str, str]:
         # Instagram takes replies on top-level comments only: answer a reply under its
         # top-level comment and mention its author, as the Instagram app does.
         ref, thread = parent.get("parent_ref") or "", parent.get("thread_ref") or ""

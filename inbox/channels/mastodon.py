@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import html_to_text
 from .base import Channel, ChannelError, HoldReply, Page
 
@@ -132,7 +133,8 @@ class Mastodon(Channel):
             newest = prev.get("min_id") or (
                 body[0].get("id") if isinstance(body[0], dict) else None
             )
-            self.expect(isinstance(newest, str) and newest, "page (no paging link)")
+            if not isinstance(newest, str) or not newest:
+                raise self.unexpected("page (no paging link)")
             yield body, newest
             current = newest
 
@@ -168,7 +170,7 @@ class Mastodon(Channel):
 
     # -- replying ----------------------------------------------------------------------------
 
-    async def _parent_status(self, parent: dict) -> dict:
+    async def _parent_status(self, parent: ItemRow) -> dict:
         try:
             response = await self.request("GET", f"/api/v1/statuses/{parent['external_id']}")
         except ChannelError as exc:
@@ -186,7 +188,7 @@ class Mastodon(Channel):
             return f"{mention} {text}"
         return text
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         status = await self._parent_status(parent)
         visibility = status.get("visibility") or "public"
         response = await self.request(
@@ -203,7 +205,7 @@ class Mastodon(Channel):
         self.expect(isinstance(body, dict) and isinstance(body.get("id"), str), "status")
         return body["id"]
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         try:
             response = await self.request(
                 "GET", f"/api/v1/statuses/{parent['external_id']}/context"

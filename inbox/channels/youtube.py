@@ -26,12 +26,13 @@ top-level comment. A 403 ``quotaExceeded`` is a rate limit until midnight Pacifi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import sanitize
 from .base import Channel, ChannelError, HoldReply, Page
 
@@ -83,7 +84,7 @@ def next_pacific_midnight(now: int) -> int:
     try:
         from zoneinfo import ZoneInfo
 
-        zone = ZoneInfo("America/Los_Angeles")
+        zone: tzinfo = ZoneInfo("America/Los_Angeles")
     except Exception:  # no time zone database: Pacific standard time is close enough
         zone = timezone(timedelta(hours=-8))
     local = datetime.fromtimestamp(now, zone)
@@ -184,7 +185,8 @@ class YouTube(Channel):
             raise ChannelError("broken", f"{self.host()} sent a reply without its date") from None
 
     async def _replies(self, parent_id: str) -> list[dict]:
-        replies, token = [], None
+        replies: list[dict] = []
+        token: str | None = None
         while True:
             params = {
                 "part": "snippet",
@@ -281,11 +283,11 @@ class YouTube(Channel):
     # -- replying --------------------------------------------------------------------------
 
     @staticmethod
-    def _top(parent: dict) -> str:
+    def _top(parent: ItemRow) -> str:
         # Replies hang off the top-level comment, whichever comment of the thread we answer.
         return parent.get("thread_ref") or parent["external_id"]
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         payload = {"snippet": {"parentId": self._top(parent), "textOriginal": text}}
         try:
             body = await self._call("POST", "/comments", {"part": "snippet"}, json=payload)
@@ -299,7 +301,7 @@ class YouTube(Channel):
             raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
         return str(body["id"])
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         wanted = " ".join(text.split())
         for reply in await self._replies(self._top(parent)):
             snippet = reply.get("snippet") or {}

@@ -872,6 +872,9 @@ class GraphEmulator(Emulator):
                     is_transient=True,
                 )
             )
+        if kind == "down" and spec.get("bare"):
+            # An error object without its code, as a proxy in front of the API may send.
+            return json_response({"error": {"message": "Service Unavailable"}}, 503)
         if kind == "malformed":
             return Response(
                 200,
