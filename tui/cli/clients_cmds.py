@@ -292,7 +292,7 @@ def account() -> None:
 )
 @pass_context
 def account_add(
-    ctx: Context, /, client_ref: str, channel: str, handle: str, name: str | None, **opts
+    ctx: Context, client_ref: str, channel: str, handle: str, name: str | None, **opts
 ) -> int:
     settings = account_settings(channel, opts)
     store = ctx.store
