@@ -872,8 +872,7 @@ class GraphEmulator(Emulator):
                     is_transient=True,
                 )
             )
-        if kind == "down" and spec.get("bare"):
-            # An error object without its code, as a proxy in front of the API may send.
+        if kind == "down" and spec.get("bare"):  # an error without its code (a proxy's)
             return json_response({"error": {"message": "Service Unavailable"}}, 503)
         if kind == "malformed":
             return Response(
