@@ -38,6 +38,7 @@ def _local_tz(tz: tzinfo | None, ref: int) -> tzinfo:
     """``tz``, else the local zone's offset at ``ref`` (not at the machine's now)."""
     if tz is not None:
         return tz
+    # astimezone() always sets tzinfo (typeshed types the attribute as Optional).
     return datetime.fromtimestamp(ref).astimezone().tzinfo  # type: ignore[return-value]
 
 

@@ -47,7 +47,7 @@ def _reply(row: tuple[Any, ...]) -> ReplyRow:
     data["channel"] = Channel(data["channel"])
     data["parent_kind"] = Kind(data["parent_kind"])
     data["account"] = f"{data['channel']}:{data['handle']}"
-    return data  # type: ignore[return-value]
+    return data  # type: ignore[return-value]  # built from _FIELDS, a ReplyRow's keys
 
 
 class Outbox(Part):
