@@ -166,7 +166,8 @@ class Plan:
             return "empty", None
         if self.status != "eta":
             return self.status, None
-        return "eta", max(i.finish_at for i in mine)
+        # Under "eta" every item has a finish time (the last one has, and they only grow).
+        return "eta", max(i.finish_at for i in mine if i.finish_at is not None)
 
 
 # -- settings --------------------------------------------------------------------------------

@@ -27,14 +27,15 @@ from __future__ import annotations
 import bisect
 import csv
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import IO
+from datetime import date, datetime, timedelta, tzinfo
+from typing import IO, Any
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import Client
+from sfogo.inbox.rows import PeriodItem
 from sfogo.inbox.store import Store
 from sfogo.inbox.text import excerpt
 
@@ -59,11 +60,11 @@ def outcome(
     if status == "ignored":
         return None, "", max(created, handled if handled is not None else created)
     done = handled if status == "done" else None
-    if replied is None and done is None:
-        return None, "", (created if status == "done" else None)
-    if done is None or (replied is not None and replied <= done):
+    if replied is not None and (done is None or replied <= done):
         first = max(created, replied)
         return first, "reply", first
+    if done is None:  # no reply and not done (or done without a time)
+        return None, "", (created if status == "done" else None)
     first = max(created, done)
     return first, "done", first
 
@@ -275,7 +276,9 @@ class _Scope:
             ]
         yield from heapq.merge(*streams, key=lambda it: (it.created_at, it.id))
 
-    def _judge(self, account_id: int, cur, with_text: bool) -> Iterator[Item]:
+    def _judge(
+        self, account_id: int, cur: Iterable[tuple[Any, ...]], with_text: bool
+    ) -> Iterator[Item]:
         channel = self.channels[account_id]
         label = self.labels[account_id]
         gaps = self.account_gaps[account_id]
@@ -326,7 +329,7 @@ def _flags(starts: list[int], ends: list[int], created: int, stop: int) -> tuple
 
 
 def resolve_period(
-    since_text: str, until_text: str | None, *, now: int, tz=None
+    since_text: str, until_text: str | None, *, now: int, tz: tzinfo | None = None
 ) -> tuple[int, int]:
     """``--since``/``--until`` as epoch seconds (durations count back from now)."""
     since = when.parse_when(since_text, ref=now, past=True, tz=tz)
@@ -426,7 +429,9 @@ class _Tally:
     backlog_open: int = 0
     backlog_cleared: int = 0
 
-    def account(self, channel: str, starts: list[int], ends: list[int], rows) -> None:
+    def account(
+        self, channel: str, starts: list[int], ends: list[int], rows: Iterable[PeriodItem]
+    ) -> None:
         """Count one account's items (``store.reports.period_items`` tuples)."""
         now, target_s, bisect_right = self.now, self.target_s, bisect.bisect_right
         n_gaps = len(starts)

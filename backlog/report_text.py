@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sfogo.inbox.text import excerpt
 
-from .report import Incident, Report, Stat
+from .report import Incident, Item, Report, Stat
 
 _MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -113,25 +113,6 @@ WORDS: dict[str, dict[str, str]] = {
             "login expired) or the manager was unavailable. The backlog is what arrived "
             "during an incident or was still waiting when one began."
         ),
-        "kind": {
-            "mention": "mention",
-            "comment": "comment",
-            "reply": "reply",
-            "dm": "private message",
-            "email": "e-mail",
-            "review": "review",
-        },
-        "gap": {
-            ("sync", "offline"): "No internet connection",
-            ("sync", "down"): "Platform down",
-            ("sync", "rate_limited"): "Platform rate limit",
-            ("sync", "auth"): "Login expired",
-            ("sync", "blocked"): "Account blocked by the platform",
-            ("sync", "broken"): "Platform sent unreadable data",
-            ("away", "away"): "Manager away",
-            ("away", "sick"): "Manager ill",
-            ("away", "offline"): "Manager without a connection",
-        },
         "under_minute": "under a minute",
         "none": "–",
     },
@@ -213,27 +194,52 @@ WORDS: dict[str, dict[str, str]] = {
             "disponibile. L'arretrato è ciò che è arrivato durante un'interruzione o era "
             "ancora in attesa quando è iniziata."
         ),
-        "kind": {
-            "mention": "menzione",
-            "comment": "commento",
-            "reply": "risposta",
-            "dm": "messaggio privato",
-            "email": "e-mail",
-            "review": "recensione",
-        },
-        "gap": {
-            ("sync", "offline"): "Connessione internet assente",
-            ("sync", "down"): "Piattaforma non disponibile",
-            ("sync", "rate_limited"): "Limite di richieste della piattaforma",
-            ("sync", "auth"): "Accesso scaduto",
-            ("sync", "blocked"): "Account bloccato dalla piattaforma",
-            ("sync", "broken"): "Dati illeggibili dalla piattaforma",
-            ("away", "away"): "Gestore assente",
-            ("away", "sick"): "Gestore in malattia",
-            ("away", "offline"): "Gestore senza connessione",
-        },
         "under_minute": "meno di un minuto",
         "none": "–",
+    },
+}
+
+# What each kind of message, and each gap (source, kind), is called in a language.
+KIND_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "mention": "mention",
+        "comment": "comment",
+        "reply": "reply",
+        "dm": "private message",
+        "email": "e-mail",
+        "review": "review",
+    },
+    "it": {
+        "mention": "menzione",
+        "comment": "commento",
+        "reply": "risposta",
+        "dm": "messaggio privato",
+        "email": "e-mail",
+        "review": "recensione",
+    },
+}
+GAP_WORDS: dict[str, dict[tuple[str, str], str]] = {
+    "en": {
+        ("sync", "offline"): "No internet connection",
+        ("sync", "down"): "Platform down",
+        ("sync", "rate_limited"): "Platform rate limit",
+        ("sync", "auth"): "Login expired",
+        ("sync", "blocked"): "Account blocked by the platform",
+        ("sync", "broken"): "Platform sent unreadable data",
+        ("away", "away"): "Manager away",
+        ("away", "sick"): "Manager ill",
+        ("away", "offline"): "Manager without a connection",
+    },
+    "it": {
+        ("sync", "offline"): "Connessione internet assente",
+        ("sync", "down"): "Piattaforma non disponibile",
+        ("sync", "rate_limited"): "Limite di richieste della piattaforma",
+        ("sync", "auth"): "Accesso scaduto",
+        ("sync", "blocked"): "Account bloccato dalla piattaforma",
+        ("sync", "broken"): "Dati illeggibili dalla piattaforma",
+        ("away", "away"): "Gestore assente",
+        ("away", "sick"): "Gestore in malattia",
+        ("away", "offline"): "Gestore senza connessione",
     },
 }
 
@@ -261,6 +267,8 @@ class Words:
     def __init__(self, lang: str, tz_name: str) -> None:
         self.lang = lang
         self.w = WORDS[lang]
+        self.kinds = KIND_WORDS[lang]
+        self.gaps = GAP_WORDS[lang]
         self.tz = ZoneInfo(tz_name)
 
     def __getitem__(self, key: str) -> str:
@@ -312,16 +320,16 @@ class Words:
         return humanize.precisedelta(delta, minimum_unit="hours", format="%0.0f")
 
     def gap(self, incident: Incident) -> str:
-        return self.w["gap"].get((incident.source, incident.kind), incident.kind)
+        return self.gaps.get((incident.source, incident.kind), incident.kind)
 
     def kind(self, kind: str) -> str:
-        return self.w["kind"].get(kind, kind)
+        return self.kinds.get(kind, kind)
 
     def pct(self, part: int, whole: int) -> str:
         return self.w["none"] if not whole else f"{round(100 * part / whole)}%"
 
 
-def item_label(item, words: Words) -> str:
+def item_label(item: Item, words: Words) -> str:
     """'Instagram private message', 'E-mail' (not 'E-mail e-mail')."""
     channel = CHANNEL_NAMES.get(item.channel, item.channel)
     if item.kind == "email" and item.channel == "email":

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sfogo.inbox import config as config_file
 from sfogo.inbox.errors import SfogoError
@@ -36,6 +38,9 @@ from sfogo.inbox.triage_keys import (
     keyword_pattern,
 )
 from sfogo.inbox.when import parse_duration
+
+if TYPE_CHECKING:
+    from sfogo.inbox.store import Store
 
 # Term names in the order ``sfogo why`` shows them; each has a coefficient in [triage].
 TERMS = (
@@ -180,11 +185,14 @@ def _number(section: str, key: str, value: object) -> float:
     return float(value)
 
 
-def _duration(section: str, key: str, value: object, *, allow_none: bool = False) -> int | None:
-    if allow_none and (
-        value is False or (isinstance(value, str) and value.strip().lower() in ("none", "0", ""))
-    ):
+def _optional_duration(section: str, key: str, value: object) -> int | None:
+    """A duration, or None where the config turns it off (``false``, "none", "0", "")."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in ("none", "0", "")):
         return None
+    return _duration(section, key, value)
+
+
+def _duration(section: str, key: str, value: object) -> int:
     if isinstance(value, bool):
         raise SfogoError(f'config: [{section}] {key} must be a duration like "2h"')
     if isinstance(value, (int, float)):
@@ -203,7 +211,7 @@ def _table(data: dict, name: str) -> dict:
     return config_file.section(data, name)
 
 
-def _unknown(section: str, keys, known) -> None:
+def _unknown(section: str, keys: Iterable[str], known: Sequence[str]) -> None:
     extra = sorted(set(keys) - set(known))
     if extra:
         raise SfogoError(f"config: [{section}] has no setting {extra[0]!r}: use {', '.join(known)}")
@@ -257,7 +265,7 @@ def from_dict(data: dict) -> Settings:
             raise SfogoError(f'config: [{name}] must be a table of kind = "24h"')
         _unknown(name, table, KINDS)
         for kind, value in table.items():
-            seconds = _duration(name, kind, value, allow_none=True)
+            seconds = _optional_duration(name, kind, value)
             if seconds is None:
                 windows.pop((channel, kind), None)
             else:
@@ -284,7 +292,7 @@ def from_dict(data: dict) -> Settings:
     )
 
 
-def load(config_path: str | os.PathLike | None = None, *, store=None) -> Settings:
+def load(config_path: str | os.PathLike | None = None, *, store: Store | None = None) -> Settings:
     """Settings from the config file (defaults when it is missing).
 
     With ``store``, the clients' own response targets are read too, so ``explain`` and
@@ -306,6 +314,6 @@ def load(config_path: str | os.PathLike | None = None, *, store=None) -> Setting
     return settings
 
 
-def client_targets(store) -> dict[int, int]:
+def client_targets(store: Store) -> dict[int, int]:
     """Client id -> its own response target, for clients that set one."""
     return store.clients.own_targets()

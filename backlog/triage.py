@@ -65,7 +65,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
@@ -119,7 +119,7 @@ class Ranked(NamedTuple):
 # -- keys --------------------------------------------------------------------------------
 
 
-def key_for(settings: Settings, account_id: int, kind: str, pinned, text: str) -> int:
+def key_for(settings: Settings, account_id: int, kind: str, pinned: bool | int, text: str) -> int:
     return settings.keywords.key(account_id, kind, pinned, text)
 
 
@@ -323,7 +323,7 @@ def explain(row: Mapping, settings: Settings, now: int, *, in_gap: bool | None =
             else "just arrived"
         ),
     }
-    if closes is None:
+    if window is None or closes is None:  # the one is None exactly when the other is
         notes["window"] = (
             "no reply window for e-mail"
             if kind == "email"
@@ -376,6 +376,10 @@ def _accounts(store: Store, settings: Settings) -> dict[int, _Account]:
     }
 
 
+# What a triage key says: (account id, kind, _factors' static kwargs, reply window).
+_KeyInfo = tuple[int, str, dict[str, Any], int | None]
+
+
 class _Scorer:
     """Scores (key, created_at) pairs for one ``now``, caching each key's static part."""
 
@@ -388,9 +392,9 @@ class _Scorer:
         self.now = now
         self.coefficients = _coefficients(settings)
         self.gap_bonus = max(0.0, self.coefficients[_T["gap"]])
-        self._info: dict[int, tuple | None] = {}
+        self._info: dict[int, _KeyInfo | None] = {}
 
-    def info(self, key: int) -> tuple | None:
+    def info(self, key: int) -> _KeyInfo | None:
         """(account id, kind, static kwargs, window) for a key, None if its account is gone."""
         if key not in self._info:
             account_id, kind, pinned, words, question = decode_key(key)
@@ -415,9 +419,15 @@ class _Scorer:
                 )
         return self._info[key]
 
+    def known(self, key: int) -> _KeyInfo:
+        """:meth:`info` of a key its callers have checked (they skip keys whose account is gone)."""
+        info = self.info(key)
+        assert info is not None, "a key of a removed account"
+        return info
+
     def exact(self, key: int, created_at: int) -> tuple[float, bool, bool]:
         """(score, in_gap, unanswerable)."""
-        account_id, _kind, static, window = self.info(key)
+        account_id, _kind, static, window = self.known(key)
         in_gap = self.spans.covers(account_id, created_at)
         factors = _factors(self.now, created_at, in_gap=in_gap, window=window, **static)
         unanswerable = window is not None and created_at + window <= self.now
@@ -425,7 +435,7 @@ class _Scorer:
 
     def bound(self, key: int, created_at: int) -> float:
         """The best score an item of this key created then could have (gap assumed)."""
-        _account_id, _kind, static, window = self.info(key)
+        _account_id, _kind, static, window = self.known(key)
         factors = _factors(self.now, created_at, in_gap=self.gap_bonus > 0, window=window, **static)
         return _score(self.coefficients, factors)
 
@@ -603,7 +613,7 @@ def _open_streams(
     for key in index.open_keys():
         if not _allowed(flt, scorer, key, before):
             continue
-        account_id, _kind, _static, window = scorer.info(key)
+        account_id, _kind, _static, window = scorer.known(key)
         hi = _MAX_T if before is None else before[account_id] - 1
         if window is None:
             ranges = [(-_MAX_T, hi)]
@@ -692,7 +702,16 @@ def triage_ranked(
     return _slice(store, flt, settings, now, limit, offset, before, gaps)
 
 
-def _slice(store, flt, settings, now, limit, offset, before, gaps) -> list[Ranked]:
+def _slice(
+    store: Store,
+    flt: InboxFilter | None,
+    settings: Settings | None,
+    now: int,
+    limit: int | None,
+    offset: int,
+    before: Mapping[int, int] | None,
+    gaps: Sequence[Gap] | None,
+) -> list[Ranked]:
     it = iter_triage(store, flt, settings, now, before=before, gaps=gaps)
     out: list[Ranked] = []
     for n, ranked in enumerate(it):
@@ -731,7 +750,7 @@ def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list
         row = rows.get(r.id)
         if row is None:  # deleted meanwhile
             continue
-        ranked_row: RankedRow = row  # type: ignore[assignment]  (the fields are added here)
+        ranked_row: RankedRow = row  # type: ignore[assignment]  # the fields are added below
         ranked_row["target_s"] = settings.target_s(
             row["tier"], row["client_id"], targets.get(row["client_id"])
         )

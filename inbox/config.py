@@ -12,6 +12,7 @@ import os
 import stat
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import SfogoError
@@ -53,7 +54,9 @@ def _has_secrets(data: object) -> bool:
     return False
 
 
-def load(path: str | os.PathLike | None = None, *, warn=None) -> dict:
+def load(
+    path: str | os.PathLike | None = None, *, warn: Callable[[str], object] | None = None
+) -> dict:
     """The config as a dict ({} when the file does not exist).
 
     Raises SfogoError naming the file, line and column when the TOML is malformed.

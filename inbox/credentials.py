@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from . import config as config_mod
@@ -66,7 +67,7 @@ def resolve(
     account: Account,
     config: dict | None = None,
     *,
-    env: dict | None = None,
+    env: Mapping[str, str] | None = None,
     session_dir: Path | None = None,
 ) -> Secrets:
     """The account's secrets (possibly empty: the connector then reports 'auth')."""
@@ -192,7 +193,9 @@ def session_dir(config_path: str | os.PathLike | None) -> Path:
     return path.parent
 
 
-def load_config(config_path: str | os.PathLike | None, *, warn=None) -> dict:
+def load_config(
+    config_path: str | os.PathLike | None, *, warn: Callable[[str], object] | None = None
+) -> dict:
     """The config file's contents ({} when there is none); warns if it is world-readable."""
     path = Path(config_path).expanduser() if config_path else None
     if path is not None and not path.exists():

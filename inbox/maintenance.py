@@ -10,8 +10,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .store import Store
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # The full-text index over the interactions' text (see schema.py).
 SEARCH_TABLE = "interactions_fts"
@@ -93,7 +97,7 @@ def file_size(store: Store) -> int:
     return total
 
 
-def _database(store: Store):
+def _database(store: Store) -> Database:
     from sqlite_utils import Database
 
     # No plugins and no change to how the store's connection runs triggers.

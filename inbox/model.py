@@ -103,7 +103,8 @@ class Client:
     name: str
     tier: str = "normal"
     target_s: int | None = None  # None: the tier's default target
-    id: int | None = None
+    # Clients and accounts exist only as rows the store has written, so they have an id.
+    id: int = field(kw_only=True)
 
     @property
     def effective_target_s(self) -> int:
@@ -118,7 +119,7 @@ class Account:
     display_name: str = ""
     settings: dict = field(default_factory=dict)  # base URL, user, token env var …; no secrets
     cursor: dict = field(default_factory=dict)  # the connector's own paging state
-    id: int | None = None
+    id: int = field(kw_only=True)
 
 
 @dataclass(slots=True)

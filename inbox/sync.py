@@ -23,9 +23,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import credentials, when
 from .channels import connector_class
@@ -42,6 +43,11 @@ from .health import (
 from .model import Account
 from .outbox import SendSummary, send_account_replies
 from .store import OPTIMIZE_EVERY_S, Store
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 log = logging.getLogger("sfogo.sync")
 
@@ -91,10 +97,10 @@ def record_run(store: Store, result: RunResult) -> int:
     )
 
 
-_SSL = None
+_SSL: ssl.SSLContext | None = None
 
 
-def _ssl_context():
+def _ssl_context() -> ssl.SSLContext:
     """One verifying TLS context per process: loading the CA bundle takes ~30 ms, too much
     to repeat for every round of ``--watch``. It is httpx's default (its CA bundle, or
     ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set), built once."""
@@ -120,8 +126,8 @@ class Syncer:
     config_path: str | Path | None = None
     config: dict | None = None  # default: read from config_path (or the default file)
     concurrency: int = DEFAULT_CONCURRENCY
-    timeout: object = None  # an httpx.Timeout; default: channels.base.TIMEOUT
-    env: dict | None = None  # where token_env variables are read (default os.environ)
+    timeout: httpx.Timeout | None = None  # default: channels.base.TIMEOUT
+    env: Mapping[str, str] | None = None  # where token_env variables are read (default os.environ)
     send_replies: bool = True
     on_result: Callable[[RunResult], None] | None = None
     _secrets: dict[int, Secrets] = field(default_factory=dict, repr=False)
@@ -159,12 +165,13 @@ class Syncer:
             )
         return self._secrets[account.id]
 
-    def connector(self, account: Account, http) -> Channel:
-        return connector_class(account.channel)(
-            account, http, self.secrets(account), clock=self.clock
-        )
+    def connector(self, account: Account, http: httpx.AsyncClient) -> Channel:
+        cls = connector_class(account.channel)
+        if cls is None:  # accounts() offers only accounts that have a connector
+            raise SfogoError(f"{_label(account)} has no connector")
+        return cls(account, http, self.secrets(account), clock=self.clock)
 
-    def _client(self):
+    def _client(self) -> httpx.AsyncClient:
         import httpx
 
         from .channels.base import TIMEOUT
@@ -179,7 +186,7 @@ class Syncer:
 
     # -- one account -------------------------------------------------------------------------
 
-    async def sync_account(self, http, account: Account) -> RunResult:
+    async def sync_account(self, http: httpx.AsyncClient, account: Account) -> RunResult:
         """Fetch every new page of one account, commit each, record the run, send replies."""
         result = RunResult(account.id, _label(account), "ok", started_at=self.clock.now())
         secrets = self.secrets(account)
@@ -239,7 +246,9 @@ class Syncer:
             self._add_sent(result, await self.send_for(http, account, blocked=blocked))
         return result
 
-    async def send_for(self, http, account: Account, *, blocked: str = "") -> SendSummary:
+    async def send_for(
+        self, http: httpx.AsyncClient, account: Account, *, blocked: str = ""
+    ) -> SendSummary:
         secrets = self.secrets(account)
         try:
             summary = await send_account_replies(
@@ -271,7 +280,7 @@ class Syncer:
         )
 
     async def run_once(
-        self, accounts: list[Account] | None = None, *, http=None
+        self, accounts: list[Account] | None = None, *, http: httpx.AsyncClient | None = None
     ) -> list[RunResult]:
         """Sync ``accounts`` (default: all) once, concurrently; an account still inside a
         rate limit is not asked (the platform said when it may be)."""
@@ -285,7 +294,7 @@ class Syncer:
         }
         limit = asyncio.Semaphore(max(1, self.concurrency))
 
-        async def one(client, account: Account) -> RunResult:
+        async def one(client: httpx.AsyncClient, account: Account) -> RunResult:
             health = states.get(account.id)
             if health is not None and health.rate_limited(self.clock.now()):
                 result = self._not_now(health, self.clock.now())
@@ -375,7 +384,7 @@ class Syncer:
 
 
 def sync_once(
-    store: Store, *, clock: Clock, account_ref: str | None = None, **kwargs
+    store: Store, *, clock: Clock, account_ref: str | None = None, **kwargs: Any
 ) -> list[RunResult]:
     """Synchronous helper: one pass over every account (or the one named)."""
     syncer = Syncer(store, clock=clock, **kwargs)

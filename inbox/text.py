@@ -52,7 +52,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
         self._line_start = True
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "pre":
             self._pre += 1
         if tag in self._SKIP:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import overload
 
 from .errors import SfogoError
 
@@ -37,6 +38,7 @@ def _local_tz(tz: tzinfo | None, ref: int) -> tzinfo:
     """``tz``, else the local zone's offset at ``ref`` (not at the machine's now)."""
     if tz is not None:
         return tz
+    # astimezone() always sets tzinfo (typeshed types the attribute as Optional).
     return datetime.fromtimestamp(ref).astimezone().tzinfo  # type: ignore[return-value]
 
 
@@ -119,7 +121,11 @@ def parse_when(text: str, *, ref: int, past: bool = False, tz: tzinfo | None = N
     return int(parsed.timestamp())
 
 
-def iso(ts: int | float | None) -> str | None:
+@overload
+def iso(ts: float) -> str: ...
+@overload
+def iso(ts: float | None) -> str | None: ...
+def iso(ts: float | None) -> str | None:
     """UTC ISO 8601 with a Z, for JSON output and exports."""
     if ts is None:
         return None

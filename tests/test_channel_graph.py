@@ -291,6 +291,8 @@ async def test_reply_to_a_deleted_comment_is_held(graph, http):
     [
         ("down", {}, "down", None),
         ("down", {"code": 2}, "down", None),
+        # An error object without its code is judged by the status alone.
+        ("down", {"bare": True}, "down", None),
         ("rate_limited", {"code": 80001, "minutes": 7}, "rate_limited", 7 * 60),
         ("rate_limited", {"code": 613, "status": 403}, "rate_limited", 15 * 60),
         ("expired", {}, "auth", None),

@@ -125,13 +125,13 @@ def test_the_demo_refuses_a_store_that_already_holds_data(tmp_path, demo):
 
 
 def test_four_clients_cover_every_tier_with_a_response_target(db):
-    rows = db.execute("SELECT name, tier, target_s FROM clients").fetchall()
+    rows = db.execute("SELECT name, tier, target_s, id FROM clients").fetchall()
     assert len(rows) >= 4
-    assert {tier for _, tier, _ in rows} == set(TIERS)
+    assert {tier for _, tier, _, _ in rows} == set(TIERS)
     hotel = [r for r in rows if r[1] == "vip"]
     assert "Rome" in hotel[0][0] or "Roma" in hotel[0][0]
-    for name, tier, target in rows:
-        assert Client(name, tier, target).effective_target_s > 0
+    for name, tier, target, client_id in rows:
+        assert Client(name, tier, target, id=client_id).effective_target_s > 0
 
 
 def test_accounts_span_channels_and_the_vip_hotel_gets_private_messages(db):

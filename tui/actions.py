@@ -14,7 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict
 
+from sfogo.inbox.model import Status
+from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 
 # Rows read per query while noting what an action will overwrite (rows_by_ids chunks too).
@@ -36,13 +39,22 @@ class Verb(StrEnum):
 
 # The status each status verb leaves an item in, and the verb that sets each status.
 STATUS_OF = {
-    Verb.UNSEEN: "new",
-    Verb.REOPEN: "open",
-    Verb.SNOOZE: "snoozed",
-    Verb.DONE: "done",
-    Verb.IGNORE: "ignored",
+    Verb.UNSEEN: Status.NEW,
+    Verb.REOPEN: Status.OPEN,
+    Verb.SNOOZE: Status.SNOOZED,
+    Verb.DONE: Status.DONE,
+    Verb.IGNORE: Status.IGNORED,
 }
 VERB_FOR = {status: verb for verb, status in STATUS_OF.items()}
+
+
+class ItemChanges(TypedDict, total=False):
+    """The fields of an :class:`ItemRow` an action changes (``row | changes`` is the row after)."""
+
+    status: Status
+    snoozed_until: int | None
+    pinned: bool
+    tags: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +65,16 @@ class ItemAction:
     tags: tuple[str, ...] = ()  # TAG, UNTAG
 
     @property
-    def status(self) -> str | None:
+    def status(self) -> Status | None:
         """The status the items end in (None: the status is left alone)."""
         if self.verb is Verb.SEEN:
-            return "open"
+            return Status.OPEN
         return STATUS_OF.get(self.verb)
 
-    def changes(self, row: Mapping) -> dict:
+    def changes(self, row: ItemRow) -> ItemChanges:
         """What the action does to ``row`` (a row as the list holds it)."""
         if self.verb is Verb.SEEN:
-            return {"status": "open"} if row["status"] == "new" else {}
+            return {"status": Status.OPEN} if row["status"] == "new" else {}
         if self.verb in STATUS_OF:
             until = self.until if self.verb is Verb.SNOOZE else None
             return {"status": STATUS_OF[self.verb], "snoozed_until": until}
@@ -77,7 +89,7 @@ class ItemAction:
 class ItemState:
     """What an action can overwrite on one item."""
 
-    status: str
+    status: Status
     snoozed_until: int | None
     pinned: bool
     tags: frozenset[str]
@@ -104,7 +116,7 @@ def _apply(store: Store, action: ItemAction, now: int) -> None:
     elif verb in STATUS_OF:
         status, until = STATUS_OF[verb], action.until
         if verb is Verb.SNOOZE and until is not None and until <= now:
-            status, until = "open", None  # restoring a snooze whose time came meanwhile
+            status, until = Status.OPEN, None  # restoring a snooze whose time came meanwhile
         store.marks.set_status(list(action.ids), status, until=until, now=now)
     elif verb in (Verb.PIN, Verb.UNPIN):
         store.marks.set_pinned(list(action.ids), verb is Verb.PIN)

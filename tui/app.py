@@ -18,7 +18,6 @@ from pathlib import Path
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
@@ -121,8 +120,8 @@ class SfogoApp(App):
             text = str(error)
         else:
             text = f"{where or 'background task'} failed: {type(error).__name__}: {error}"
-        # Error text can quote untrusted data: controls replaced, Content, never markup.
-        self.notify(Content(sanitize(text)), severity="error", timeout=8)
+        # Error text can quote untrusted data: controls replaced, never parsed as markup.
+        self.notify(sanitize(text), markup=False, severity="error", timeout=8)
 
     def poll_changes(self) -> bool:
         """Tell the screens if another connection committed since the last look."""
@@ -139,7 +138,7 @@ class SfogoApp(App):
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         for error in self.config.errors:
-            self.notify(Content(sanitize(error)), severity="error", timeout=15)
+            self.notify(sanitize(error), markup=False, severity="error", timeout=15)
         self.set_interval(LIVE_POLL_S, self.poll_changes)
         self.set_interval(OPTIMIZE_EVERY_S, self.store.optimize)
 

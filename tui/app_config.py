@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sfogo.inbox.errors import SfogoError
 
 from .views import View
+
+if TYPE_CHECKING:  # load_app_config imports it when it runs
+    from sfogo.backlog.settings import Settings
 
 
 def read_config(config_path: str | Path | None) -> tuple[dict, list[str]]:
@@ -50,7 +54,7 @@ def load_config(config_path: str | Path | None) -> dict:
 
 @dataclass(slots=True)
 class AppConfig:
-    settings_base: object  # backlog.settings.Settings, before each client's own target
+    settings_base: Settings  # before each client's own target
     views: list[View]
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup

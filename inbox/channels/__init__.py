@@ -7,6 +7,10 @@ for httpx.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .base import Channel
 
 # channel name -> "module:Class"
 CONNECTORS = {
@@ -21,7 +25,7 @@ CONNECTORS = {
 }
 
 
-def connector_class(channel: str):
+def connector_class(channel: str) -> type[Channel] | None:
     """The connector class for ``channel``; None for channels without one (``import``)."""
     target = CONNECTORS.get(channel)
     if target is None:

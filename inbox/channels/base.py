@@ -26,7 +26,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -34,6 +34,7 @@ import httpx
 from .. import when
 from ..clock import Clock
 from ..model import Account, Interaction
+from ..rows import ItemRow
 from ..text import sanitize
 
 log = logging.getLogger("sfogo.channels")
@@ -76,6 +77,15 @@ class ChannelError(Exception):
         self.retry_at = retry_at
         self.status = status
         self.code = code
+
+
+_T = TypeVar("_T")
+
+
+def as_object(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a field the platform left out,
+    sent as null or sent in another shape reads as an object with nothing in it."""
+    return value if isinstance(value, dict) else {}
 
 
 class HoldReply(Exception):
@@ -139,7 +149,7 @@ class EntryReader:
 
     skips: Counter[str]  # entries skipped since the last page was handed out
 
-    def entry(self, parse: Callable[..., Interaction | None], record: Any, *args) -> Any:
+    def entry(self, parse: Callable[..., _T | None], record: Any, *args: Any) -> _T | None:
         """``parse(record, *args)``, or None when the entry cannot be stored: a
         :class:`SkipEntry` or a value of the wrong shape skips this entry (counted in
         :attr:`skips`), never the page. ``parse`` returns None for entries it ignores
@@ -172,7 +182,7 @@ class EntryReader:
         return value
 
     @staticmethod
-    def as_object(value: Any) -> dict:
+    def need_object(value: Any) -> dict:
         """An entry that must be a JSON object."""
         if not isinstance(value, dict):
             raise SkipEntry(UNREADABLE)
@@ -214,7 +224,7 @@ class Channel(EntryReader):
     async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
         """Yield pages of new items from ``cursor`` onward (the platform's own paging)."""
         raise NotImplementedError
-        yield  # pragma: no cover
+        yield  # type: ignore[unreachable]  # makes this an async generator, as overrides are
 
     async def pages(self, cursor: dict) -> AsyncIterator[Page]:
         """:meth:`fetch`'s pages, each carrying the entries skipped while it was read (what
@@ -225,7 +235,7 @@ class Channel(EntryReader):
             self.skips.clear()
             yield page
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         """Post ``text`` as a reply to the item row ``parent``; return the reply's external id.
 
         ``key`` is stable across retries of the same reply: use it as the platform's
@@ -234,11 +244,11 @@ class Channel(EntryReader):
         """
         raise NotImplementedError
 
-    async def precheck(self, parent: dict) -> None:
+    async def precheck(self, parent: ItemRow) -> None:
         """Raise HoldReply if a reply to ``parent`` must not be sent now (checked locally,
         before the outbox marks the reply as sending); send_reply may check more."""
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         """The external id of a reply already accepted by the platform, or None.
 
         Called before re-sending a reply whose earlier attempt may have reached the server
@@ -353,7 +363,12 @@ class Channel(EntryReader):
     def expect(self, condition: object, what: str) -> None:
         """Raise a 'broken' ChannelError unless ``condition``: a response of the wrong shape."""
         if not condition:
-            raise ChannelError("broken", f"{self.host()} sent an unexpected {what}")
+            raise self.unexpected(what)
+
+    def unexpected(self, what: str) -> ChannelError:
+        """The 'broken' ChannelError for a response of the wrong shape (``expect`` raises it;
+        raise it yourself where the type checker should see the check)."""
+        return ChannelError("broken", f"{self.host()} sent an unexpected {what}")
 
     async def newest_first(
         self,
@@ -412,6 +427,8 @@ class Channel(EntryReader):
                     new.update(seen=top[0], seen_order=top[1])
                 yield Page(items, new, more=False, lost=lost)
                 return
+            # Not finished: this page had entries, so the walk has its top.
+            assert top is not None
             state = {k: v for k, v in cursor.items() if k != "walk"}
             state["walk"] = {"top": top[0], "top_order": top[1], "next": next_cursor}
             yield Page(items, state, more=True)

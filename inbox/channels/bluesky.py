@@ -29,7 +29,8 @@ from typing import Any
 import httpx
 
 from .. import when
-from .base import Channel, ChannelError, Entry, HoldReply, Page, SkipEntry
+from ..rows import ItemRow
+from .base import Channel, ChannelError, Entry, HoldReply, Page, SkipEntry, as_object
 
 REASONS = ("mention", "reply", "quote")
 KIND_OF = {"mention": "mention", "reply": "reply", "quote": "mention"}
@@ -218,9 +219,9 @@ class Bluesky(Channel):
 
     def _entry(self, n: Any) -> Entry:
         """One notification: its place in the listing, and its item if the inbox wants it."""
-        n = self.as_object(n)
+        n = self.need_object(n)
         uri = str(self.need(n.get("uri"), "id"))
-        record = n.get("record") if isinstance(n.get("record"), dict) else {}
+        record = as_object(n.get("record"))
         order = _iso_ms(n.get("indexedAt")) or _iso_ms(record.get("createdAt")) or tid_ms(uri)
         if order is None:
             raise SkipEntry("no time")
@@ -231,10 +232,10 @@ class Bluesky(Channel):
         raise SkipEntry("unknown type")
 
     def _item(self, n: dict, uri: str, record: dict, order: int):
-        author = n.get("author") if isinstance(n.get("author"), dict) else {}
+        author = as_object(n.get("author"))
         did = uri.removeprefix("at://").split("/", 1)[0]
         handle = str(author.get("handle") or author.get("did") or did)
-        reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
+        reply = as_object(record.get("reply"))
         root = str((reply.get("root") or {}).get("uri") or "")
         parent = str((reply.get("parent") or {}).get("uri") or "") or root
         # createdAt is whatever the author's client wrote (or nothing): the listing's own
@@ -260,7 +261,8 @@ class Bluesky(Channel):
             params.append(("cursor", cursor))
         body = await self.xrpc("GET", "app.bsky.notification.listNotifications", params=params)
         notifications = body.get("notifications") if isinstance(body, dict) else None
-        self.expect(isinstance(notifications, list), "notification page")
+        if not isinstance(notifications, list):
+            raise self.unexpected("notification page")
         entries = [e for e in (self.entry(self._entry, n) for n in notifications) if e]
         next_cursor = body.get("cursor")
         return entries, next_cursor if isinstance(next_cursor, str) and next_cursor else None
@@ -283,17 +285,19 @@ class Bluesky(Channel):
                 raise HoldReply("the post was deleted") from None
             raise
         thread = body.get("thread") if isinstance(body, dict) else None
-        self.expect(isinstance(thread, dict), "thread")
+        if not isinstance(thread, dict):
+            raise self.unexpected("thread")
         kind = str(thread.get("$type", ""))
         if kind.endswith("#notFoundPost"):
             raise HoldReply("the post was deleted")
         if kind.endswith("#blockedPost"):
             raise HoldReply("the author blocks this account, or this account blocks them")
         post = thread.get("post")
-        self.expect(isinstance(post, dict) and post.get("uri") and post.get("cid"), "post")
+        if not (isinstance(post, dict) and post.get("uri") and post.get("cid")):
+            raise self.unexpected("post")
         return post
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         post = await self._thread_post(parent["external_id"])
         parent_ref = {"uri": post["uri"], "cid": post["cid"]}
         own_reply = (post.get("record") or {}).get("reply") or {}
@@ -316,7 +320,7 @@ class Bluesky(Channel):
         self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
         return body["uri"]
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         """Our latest posts, looking for this text in reply to this parent."""
         session = await self.session()
         body = await self.xrpc(
@@ -325,7 +329,8 @@ class Bluesky(Channel):
             params={"repo": session["did"], "collection": "app.bsky.feed.post", "limit": "100"},
         )
         records = body.get("records") if isinstance(body, dict) else None
-        self.expect(isinstance(records, list), "record list")
+        if not isinstance(records, list):
+            raise self.unexpected("record list")
         for record in records:
             value = record.get("value") or {}
             reply = value.get("reply") or {}

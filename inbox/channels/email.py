@@ -42,6 +42,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
 from urllib.parse import unquote, urlsplit
 
+from ..rows import ItemRow
 from ..text import sanitize
 from .base import Channel, ChannelError, HoldReply
 from .email_read import ImapReader, is_loopback
@@ -204,7 +205,7 @@ class Email(ImapReader, Channel):
         finally:
             self._close(conn)
 
-    def _compose(self, parent: dict, text: str, key: str, found: dict | None) -> EmailMessage:
+    def _compose(self, parent: ItemRow, text: str, key: str, found: dict | None) -> EmailMessage:
         parent_id = parent["external_id"]
         if found is not None:
             subject = found["subject"]
@@ -242,6 +243,7 @@ class Email(ImapReader, Channel):
         if url.scheme not in ("smtp", "smtps") or not host:
             raise HoldReply("the e-mail account has no smtp_url (smtps://HOST or smtp://HOST:587)")
         context = ssl.create_default_context()
+        server: smtplib.SMTP
         if url.scheme == "smtps":
             server = smtplib.SMTP_SSL(host, url.port or 465, timeout=self.timeout, context=context)
         else:
@@ -296,7 +298,7 @@ class Email(ImapReader, Channel):
             return ChannelError("blocked", f"{where} refused the connection ({code})", code=code)
         return HoldReply(f"the mail server refused the reply ({code})")
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         found = await self._thread(self._find_headers, parent["external_id"])
         msg = self._compose(parent, text, key, found)
         try:
@@ -314,7 +316,7 @@ class Email(ImapReader, Channel):
         finally:
             self._close(conn)
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         message_id = self.reply_message_id(key)
         return message_id if await self._thread(self._find_message, message_id) else None
 
@@ -325,7 +327,9 @@ class Email(ImapReader, Channel):
             for mailbox in self.mailboxes:
                 typ, data = conn.select(self._quote(mailbox), readonly=True)
                 self._ok(typ, data, f"SELECT {mailbox}")
-                counts.append(f"{sanitize(mailbox, single_line=True)} {int(data[0])} messages")
+                # imaplib gives None for a count the server left out (RFC 3501 requires it).
+                exists = "?" if data[0] is None else int(data[0])
+                counts.append(f"{sanitize(mailbox, single_line=True)} {exists} messages")
         finally:
             self._close(conn)
         user = self.settings.get("user") or ""

@@ -32,12 +32,19 @@ import re
 import ssl
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .. import when
 from ..text import html_to_text, sanitize
 from .base import ChannelError, Page, SkipEntry
+
+if TYPE_CHECKING:  # a mixin of Email: typed as a Channel with what it uses of Email
+    from collections.abc import Callable
+
+    from .base import Channel as _Host
+else:
+    _Host = object
 
 log = logging.getLogger("sfogo.channels.email")
 
@@ -85,10 +92,27 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class ImapReader:
+class ImapReader(_Host):
     """The IMAP half of :class:`.email.Email` (mixed into it, whose settings and error
     classification it uses): the connection, and reading new messages. Blocking methods
     run in worker threads, through ``Email._thread``."""
+
+    if TYPE_CHECKING:  # what it uses of Email
+
+        @property
+        def settings(self) -> dict: ...
+        @property
+        def mailboxes(self) -> list[str]: ...
+        @property
+        def timeout(self) -> float: ...
+        @property
+        def password(self) -> str: ...
+        @property
+        def from_addr_spec(self) -> str: ...
+        async def _thread(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+        def _classify_exception(
+            self, exc: BaseException, *, login: bool = False
+        ) -> ChannelError: ...
 
     # -- the connection (blocking) -----------------------------------------------------------
 
@@ -100,6 +124,7 @@ class ImapReader:
                 "broken", "the e-mail account's url must be imaps://HOST or imap://HOST"
             )
         context = ssl.create_default_context()
+        conn: imaplib.IMAP4
         if url.scheme == "imaps":
             conn = imaplib.IMAP4_SSL(
                 host, url.port or 993, ssl_context=context, timeout=self.timeout

@@ -30,8 +30,9 @@ from typing import Any
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import sanitize
-from .base import UNREADABLE, Channel, ChannelError, HoldReply
+from .base import UNREADABLE, Channel, ChannelError, HoldReply, as_object
 from .graph_read import PAGE_SIZE, FacebookReader, InstagramReader
 
 API_VERSION = "v23.0"
@@ -49,7 +50,7 @@ RATE_CODES = {4, 17, 32, 613} | set(range(80000, 80015))  # 80001 Pages, 80002 I
 BLOCKED_CODES = {368}
 DOWN_CODES = {1, 2}
 WINDOW_SUBCODES = {2018278, 2018065}  # "This message is sent outside of allowed window"
-TOKEN_SUBCODES = {
+TOKEN_SUBCODES: dict[int | None, str] = {  # None: an error without a subcode
     458: "the app is not installed",
     459: "the user is checkpointed",
     460: "the password changed",
@@ -175,7 +176,7 @@ class _Graph(Channel):
             outcome, detail, retry_at = "blocked", f"{where}: action temporarily blocked", None
         elif code in DOWN_CODES or error.get("is_transient") is True:
             outcome, detail, retry_at = "down", f"{where}: service temporarily unavailable", None
-        elif code == 10 or 200 <= code <= 299:
+        elif code == 10 or (code is not None and 200 <= code <= 299):
             # A permission the token lacks: only a new token with the permission fixes it.
             outcome, detail, retry_at = "auth", f"{where}: permission missing", None
         elif code == 100:
@@ -183,7 +184,7 @@ class _Graph(Channel):
         else:
             return None
         result = ChannelError(outcome, detail, retry_at=retry_at, status=status, code=code)
-        result.subcode = sub  # type: ignore[attr-defined]
+        result.subcode = sub  # type: ignore[attr-defined]  # read back by _send_refusal
         return result
 
     def usage_retry_at(self, response: httpx.Response) -> int:
@@ -207,7 +208,7 @@ class _Graph(Channel):
 
     # -- replies -------------------------------------------------------------------------
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         if parent.get("kind") == "dm":
             return await self._send_message(parent, text)
         target, final = self._comment_target(parent, text)
@@ -219,16 +220,16 @@ class _Graph(Channel):
 
     reply_edge = "comments"
 
-    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+    def _comment_target(self, parent: ItemRow, text: str) -> tuple[str, str]:
         """Where a reply to this comment goes, and its final text."""
         return parent["external_id"], text
 
-    async def precheck(self, parent: dict) -> None:
+    async def precheck(self, parent: ItemRow) -> None:
         """A DM may be answered only inside the messaging window: ask the conversation."""
         if parent.get("kind") == "dm":
             await self._dm_target(parent)
 
-    async def _dm_target(self, parent: dict) -> tuple[str, bool]:
+    async def _dm_target(self, parent: ItemRow) -> tuple[str, bool]:
         """(the recipient's id, whether the HUMAN_AGENT tag is needed); HoldReply if the
         window has closed. The person's last message is read from the conversation, since
         they may have written again after the message being answered."""
@@ -261,7 +262,7 @@ class _Graph(Channel):
             return recipient, True
         raise HoldReply(self._window_reason(last_in, human_agent))
 
-    async def _send_message(self, parent: dict, text: str) -> str:
+    async def _send_message(self, parent: ItemRow, text: str) -> str:
         recipient, tagged = await self._dm_target(parent)
         payload: dict[str, Any] = {
             "recipient": {"id": recipient},
@@ -312,7 +313,7 @@ class _Graph(Channel):
             return HoldReply(f"{self.label} refused a duplicate post (error 506)")
         return exc
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         if parent.get("kind") == "dm":
             return await self._find_message(parent, text)
         target, final = self._comment_target(parent, text)
@@ -327,7 +328,7 @@ class _Graph(Channel):
                 break
         return None
 
-    async def _find_message(self, parent: dict, text: str) -> str | None:
+    async def _find_message(self, parent: ItemRow, text: str) -> str | None:
         conv_id = parent.get("thread_ref") or ""
         if not conv_id:
             return None
@@ -366,7 +367,7 @@ class Facebook(FacebookReader, _Graph):
     platform = "messenger"
     label = "Messenger"
 
-    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+    def _comment_target(self, parent: ItemRow, text: str) -> tuple[str, str]:
         # Facebook threads comments one level deep: a reply to a reply goes under the
         # top-level comment, as the Facebook app does.
         ref, thread = parent.get("parent_ref") or "", parent.get("thread_ref") or ""
@@ -402,7 +403,7 @@ class Instagram(InstagramReader, _Graph):
         return self.account.handle.lstrip("@").lower()
 
     def _is_own(self, entry: dict) -> bool:
-        sender = entry.get("from") if isinstance(entry.get("from"), dict) else {}
+        sender = as_object(entry.get("from"))
         if self._id(sender):
             return self._id(sender) in self.own_ids
         return str(entry.get("username") or "").lower() == self.username
@@ -410,7 +411,7 @@ class Instagram(InstagramReader, _Graph):
     def _text(self, entry: dict) -> str:
         return str(entry.get("text") or "")
 
-    def _comment_target(self, parent: dict, text: str) -> tuple[str, str]:
+    def _comment_target(self, parent: ItemRow, text: str) -> tuple[str, str]:
         # Instagram takes replies on top-level comments only: answer a reply under its
         # top-level comment and mention its author, as the Instagram app does.
         ref, thread = parent.get("parent_ref") or "", parent.get("thread_ref") or ""

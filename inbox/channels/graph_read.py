@@ -30,11 +30,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import when
-from .base import Page
+from .base import Page, as_object
+
+if TYPE_CHECKING:  # the mixin uses its host's HTTP, paging and settings: type it as the host
+    from .graph import _Graph as _Host
+else:
+    _Host = object
 
 PAGE_SIZE = 25
 COMMENT_PAGE_SIZE = 50
@@ -92,7 +97,7 @@ class _EdgeResult:
     lost: str = ""
 
 
-class GraphReader:
+class GraphReader(_Host):
     """The reading half of a Graph connector (mixed into :class:`graph._Graph`'s
     subclasses, whose HTTP, paging and settings it uses): edges, marks, entries."""
 
@@ -146,7 +151,7 @@ class GraphReader:
         return cut
 
     def _author(self, entry: dict) -> dict:
-        return entry.get("from") if isinstance(entry.get("from"), dict) else {}
+        return as_object(entry.get("from"))
 
     # -- the page inbox ----------------------------------------------------------------------
 
@@ -175,7 +180,7 @@ class GraphReader:
         mark.store(result.values)
 
     def _message_item(self, conv: dict, message: Any):
-        message = self.as_object(message)
+        message = self.need_object(message)
         created = self.need_time(message.get("created_time"))
         sender = self._author(message)
         sender_id = self._id(sender)
@@ -248,10 +253,10 @@ class FacebookReader(GraphReader):
                 return
 
     def _comment_item(self, post: dict, comment: Any):
-        comment = self.as_object(comment)
+        comment = self.need_object(comment)
         created = self.need_time(comment.get("created_time"))
         sender = self._author(comment)
-        parent = comment.get("parent") if isinstance(comment.get("parent"), dict) else {}
+        parent = as_object(comment.get("parent"))
         post_id = self._id(post)
         named, reply = permalink_comment(comment.get("permalink_url"))
         local = post_id.rsplit("_", 1)[-1]
@@ -274,6 +279,11 @@ class FacebookReader(GraphReader):
 
 class InstagramReader(GraphReader):
     """An Instagram professional account's inbox (through the Page) and media comments."""
+
+    if TYPE_CHECKING:  # what it uses of Instagram
+
+        @property
+        def ig_user_id(self) -> str: ...
 
     def edges(self) -> list:
         return [self._conversations, self._media_comments]
@@ -330,7 +340,7 @@ class InstagramReader(GraphReader):
 
     def _ig_comment_item(self, media: dict, comment: Any, under: str):
         """A comment, or a reply read under the comment ``under``."""
-        comment = self.as_object(comment)
+        comment = self.need_object(comment)
         created = self.need_time(comment.get("timestamp"))
         cid = self.need(self._id(comment), "id")
         username = str(comment.get("username") or self._author(comment).get("username") or "")

@@ -27,8 +27,9 @@ from typing import Any
 
 import httpx
 
+from ..rows import ItemRow
 from ..text import html_to_text
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
+from .base import Channel, ChannelError, HoldReply, Page, SkipEntry, as_object
 
 # Mastodon's maximum for notifications (the default is 40): half the requests of a backfill,
 # which matters under 300 requests per 5 minutes (10,000 mentions: 125 requests, not 250).
@@ -95,9 +96,9 @@ class Mastodon(Channel):
 
     def _status_item(self, status: Any, *, at: Any = None):
         """One status as an item; ``at`` is the time to use when the status has none."""
-        status = self.as_object(status)
+        status = self.need_object(status)
         status_id = str(self.need(status.get("id"), "id"))
-        account = status.get("account") if isinstance(status.get("account"), dict) else {}
+        account = as_object(status.get("account"))
         acct = str(account.get("acct") or account.get("username") or "")
         mine = bool(acct) and acct.split("@")[0].lower() == self._username() and "@" not in acct
         reply_to = str(status.get("in_reply_to_id") or "")
@@ -128,7 +129,7 @@ class Mastodon(Channel):
         )
 
     def _mention(self, n: Any):
-        n = self.as_object(n)
+        n = self.need_object(n)
         if n.get("type") != "mention":
             if n.get("type") in OTHER_TYPES:
                 return None
@@ -138,7 +139,7 @@ class Mastodon(Channel):
         return self._status_item(n["status"], at=n.get("created_at"))
 
     def _conversation(self, conversation: Any):
-        last = self.as_object(conversation).get("last_status")
+        last = self.need_object(conversation).get("last_status")
         if last is None:
             raise SkipEntry(DELETED)
         return self._status_item(last)
@@ -163,7 +164,8 @@ class Mastodon(Channel):
             newest = prev.get("min_id") or (
                 body[0].get("id") if isinstance(body[0], dict) else None
             )
-            self.expect(isinstance(newest, str) and newest, "page (no paging link)")
+            if not isinstance(newest, str) or not newest:
+                raise self.unexpected("page (no paging link)")
             yield body, newest
             current = newest
 
@@ -184,7 +186,7 @@ class Mastodon(Channel):
 
     # -- replying ----------------------------------------------------------------------------
 
-    async def _parent_status(self, parent: dict) -> dict:
+    async def _parent_status(self, parent: ItemRow) -> dict:
         try:
             response = await self.request("GET", f"/api/v1/statuses/{parent['external_id']}")
         except ChannelError as exc:
@@ -202,7 +204,7 @@ class Mastodon(Channel):
             return f"{mention} {text}"
         return text
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         status = await self._parent_status(parent)
         visibility = status.get("visibility") or "public"
         response = await self.request(
@@ -219,7 +221,7 @@ class Mastodon(Channel):
         self.expect(isinstance(body, dict) and isinstance(body.get("id"), str), "status")
         return body["id"]
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         try:
             response = await self.request(
                 "GET", f"/api/v1/statuses/{parent['external_id']}/context"

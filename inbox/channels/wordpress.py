@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from ..rows import ItemRow
 from ..text import html_to_text, sanitize
 from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
 
@@ -122,7 +123,7 @@ class WordPress(Channel):
             after = _gmt(last_gmt).replace(tzinfo=None) + offset - MARGIN
             params["after"] = after.strftime("%Y-%m-%dT%H:%M:%S")
         page = 1
-        state = {
+        state: dict[str, Any] = {  # the next cursor
             "gmt": last_gmt,
             "ids": sorted(seen),
             "offset": int(offset.total_seconds()),
@@ -147,7 +148,7 @@ class WordPress(Channel):
 
     def _comment(self, comment: Any, me: Any, state: dict):
         """One comment as an item, moving ``state`` past it; None if already seen."""
-        comment = self.as_object(comment)
+        comment = self.need_object(comment)
         cid = int(self.need(comment.get("id"), "id"))
         gmt, derived = _comment_time(comment, state["offset"])
         # Already seen: older than the cursor, or at its instant with a known id.
@@ -197,13 +198,13 @@ class WordPress(Channel):
     # -- replying --------------------------------------------------------------------------
 
     @staticmethod
-    def _post_id(parent: dict) -> int:
+    def _post_id(parent: ItemRow) -> int:
         ref = parent.get("thread_ref") or ""
         if ref.startswith("post:") and ref[5:].isdigit():
             return int(ref[5:])
         raise HoldReply("the comment's post is unknown (no post id stored)")
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         post = self._post_id(parent)
         payload = {"post": post, "parent": int(parent["external_id"]), "content": text}
         try:
@@ -226,7 +227,7 @@ class WordPress(Channel):
             raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
         return str(body["id"])
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         post = self._post_id(parent)
         me = (await self._me()).get("id")
         params = {

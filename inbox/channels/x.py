@@ -39,8 +39,9 @@ from typing import Any
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
+from .base import Channel, ChannelError, HoldReply, Page, SkipEntry, as_object
 
 PAGE_SIZE = 100
 TIMELINE_CAP = 800  # the mentions timeline reaches back this many posts
@@ -126,7 +127,7 @@ class X(Channel):
         path = f"/2/users/{self.user_id}/mentions"
         for _ in range(MAX_PAGES):
             body = await self._get(path, params)
-            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            meta = as_object(body.get("meta"))
             items = self._items(body)
             if newest == old:  # the first page holds the newest post
                 newest = str(meta.get("newest_id") or _newest_id(body) or old)
@@ -156,7 +157,7 @@ class X(Channel):
         return self.entries(data or [], self._item, users)
 
     def _item(self, post: object, users: dict):
-        post = self.as_object(post)
+        post = self.need_object(post)
         post_id = str(self.need(post.get("id"), "id"))
         try:
             created = when.parse_iso(str(post["created_at"]))
@@ -187,7 +188,7 @@ class X(Channel):
 
     # -- replies -------------------------------------------------------------------------
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent["external_id"]}}
         try:
             response = await self.request(
@@ -203,7 +204,7 @@ class X(Channel):
             raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
         return str(data["id"])
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         """Our reply among the account's own posts newer than the parent."""
         params: dict[str, Any] = {
             "since_id": parent["external_id"],
@@ -233,7 +234,7 @@ class X(Channel):
 
     async def check(self) -> str:
         body = await self._get("/2/users/me", {"user.fields": "username,name"})
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        data = as_object(body.get("data"))
         line = f"X @{data.get('username') or '?'} ({data.get('id') or '?'})"
         if str(data.get("id") or "") != self.user_id:
             line += f": the token belongs to another user than user_id {self.user_id}"

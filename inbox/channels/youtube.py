@@ -33,14 +33,15 @@ Replies: ``comments.insert`` (50 quota units) with ``parentId`` the top-level co
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
 
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
+from .base import Channel, ChannelError, HoldReply, Page, SkipEntry, as_object
 
 API = "/youtube/v3"
 PAGE_SIZE = 100
@@ -116,7 +117,7 @@ def next_pacific_midnight(now: int) -> int:
     try:
         from zoneinfo import ZoneInfo
 
-        zone = ZoneInfo("America/Los_Angeles")
+        zone: tzinfo = ZoneInfo("America/Los_Angeles")
     except Exception:  # no time zone database: Pacific standard time is close enough
         zone = timezone(timedelta(hours=-8))
     local = datetime.fromtimestamp(now, zone)
@@ -199,8 +200,8 @@ class YouTube(Channel):
 
     def _thread(self, raw: Any) -> _Thread:
         """A thread's id, video and the comments it includes; SkipEntry without an id."""
-        thread = self.as_object(raw)
-        snippet = thread.get("snippet") if isinstance(thread.get("snippet"), dict) else {}
+        thread = self.need_object(raw)
+        snippet = as_object(thread.get("snippet"))
         top = snippet.get("topLevelComment")
         top_id = top.get("id") if isinstance(top, dict) else None
         thread_id = str(self.need(thread.get("id") or top_id, "id"))
@@ -218,7 +219,8 @@ class YouTube(Channel):
         return thread._replace(comments=[c for c in thread.comments if not c.reply] + replies)
 
     async def _replies(self, parent_id: str) -> list[dict]:
-        replies, token = [], None
+        replies: list[dict] = []
+        token: str | None = None
         while True:
             params = {
                 "part": "snippet",
@@ -303,8 +305,8 @@ class YouTube(Channel):
         return cursor
 
     def _map(self, comment: _Comment, thread: _Thread):
-        snippet = self.as_object(comment.resource).get("snippet")
-        snippet = snippet if isinstance(snippet, dict) else {}
+        snippet = self.need_object(comment.resource).get("snippet")
+        snippet = as_object(snippet)
         cid = self.need(comment.cid, "id")
         if comment.ts is None:
             raise SkipEntry("no time")
@@ -336,11 +338,11 @@ class YouTube(Channel):
     # -- replying --------------------------------------------------------------------------
 
     @staticmethod
-    def _top(parent: dict) -> str:
+    def _top(parent: ItemRow) -> str:
         # Replies hang off the top-level comment, whichever comment of the thread we answer.
         return parent.get("thread_ref") or parent["external_id"]
 
-    async def send_reply(self, parent: dict, text: str, *, key: str) -> str:
+    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
         payload = {"snippet": {"parentId": self._top(parent), "textOriginal": text}}
         try:
             body = await self._call("POST", "/comments", {"part": "snippet"}, json=payload)
@@ -354,7 +356,7 @@ class YouTube(Channel):
             raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
         return str(body["id"])
 
-    async def find_reply(self, parent: dict, text: str, *, key: str) -> str | None:
+    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
         wanted = " ".join(text.split())
         for reply in await self._replies(self._top(parent)):
             snippet = reply.get("snippet") or {}
@@ -417,7 +419,7 @@ def _comment(resource: Any, *, reply: bool, default_id: str = "") -> _Comment:
     ``updatedAt`` (the same unless the comment was edited)."""
     if not isinstance(resource, dict):
         return _Comment("", None, resource, reply)
-    snippet = resource.get("snippet") if isinstance(resource.get("snippet"), dict) else {}
+    snippet = as_object(resource.get("snippet"))
     ts = None
     for name in ("publishedAt", "updatedAt"):
         try:

@@ -9,6 +9,16 @@ if TYPE_CHECKING:
     from .database import Store
 
 
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid the INSERT just run on ``cur`` made.
+
+    sqlite3 types ``lastrowid`` as ``int | None``: it is None only before any statement ran.
+    """
+    rowid = cur.lastrowid
+    assert rowid is not None, "inserted_id() follows an INSERT"
+    return rowid
+
+
 class Part:
     """One collaborator of a :class:`Store`: it reaches the connection through the store."""
 

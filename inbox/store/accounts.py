@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from ..errors import NotFound, SfogoError
 from ..model import CHANNELS, Account, Channel, Tier
 from ..rows import AccountOwner
-from ._part import Part
+from ._part import Part, inserted_id
 
 _SELECT = "SELECT id, client_id, channel, handle, display_name, settings, cursor FROM accounts"
 # Plain strings from SQLite -> enum members (a dict lookup; every triage page reads these).
@@ -16,7 +17,7 @@ _TIER = {t.value: t for t in Tier}
 _CHANNEL = {c.value: c for c in Channel}
 
 
-def _account(row) -> Account:
+def _account(row: tuple[Any, ...]) -> Account:
     return Account(
         id=row[0],
         client_id=row[1],
@@ -64,7 +65,7 @@ class Accounts(Part):
             handle=handle,
             display_name=display_name,
             settings=settings or {},
-            id=cur.lastrowid,
+            id=inserted_id(cur),
         )
 
     def all(self, client_id: int | None = None) -> list[Account]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from ..errors import NotFound, SfogoError
 from ..model import TIERS, Client, Tier
-from ._part import Part
+from ._part import Part, inserted_id
 
 _SELECT = "SELECT id, name, tier, target_s FROM clients"
 
 
-def _client(row) -> Client:
+def _client(row: tuple[Any, ...]) -> Client:
     return Client(id=row[0], name=row[1], tier=Tier(row[2]), target_s=row[3])
 
 
@@ -38,7 +39,7 @@ class Clients(Part):
                 )
         except sqlite3.IntegrityError:
             raise SfogoError(f"a client named {name!r} already exists") from None
-        return Client(name=name, tier=Tier(tier), target_s=target_s, id=cur.lastrowid)
+        return Client(name=name, tier=Tier(tier), target_s=target_s, id=inserted_id(cur))
 
     def all(self) -> list[Client]:
         """Every client, by name."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from ..errors import NotFound, SfogoError
 from ..model import KINDS, STATUSES, Channel, Interaction, Kind, Status, Tier
@@ -18,6 +19,9 @@ from ..schema import DROP_FTS_TRIGGERS, FTS_TRIGGERS
 from ..triage_keys import KEYED_STATUSES, Keywords
 from ._part import Part
 from .filters import InboxFilter, fts_query, marks, where
+
+if TYPE_CHECKING:
+    from .database import Store
 
 # Column order of bulk inserts (demo, import): tuples are far cheaper than dicts.
 INSERT_COLUMNS = (
@@ -129,7 +133,7 @@ class Items(Part):
 
     __slots__ = ("_loading",)
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__(store)
         self._loading: Keywords | None = None  # inside bulk_load: the keys' keyword lists
 

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import NotFound
 from ..model import Channel, Kind, ReplyState
 from ..rows import ReplyRow
-from ._part import Part
+from ._part import Part, inserted_id
 from .filters import marks
 
 _SELECT = """
@@ -39,13 +41,13 @@ _FIELDS = (
 )
 
 
-def _reply(row) -> ReplyRow:
+def _reply(row: tuple[Any, ...]) -> ReplyRow:
     data = dict(zip(_FIELDS, row, strict=True))
     data["state"] = ReplyState(data["state"])
     data["channel"] = Channel(data["channel"])
     data["parent_kind"] = Kind(data["parent_kind"])
     data["account"] = f"{data['channel']}:{data['handle']}"
-    return data  # type: ignore[return-value]
+    return data  # type: ignore[return-value]  # built from _FIELDS, a ReplyRow's keys
 
 
 class Outbox(Part):
@@ -67,7 +69,8 @@ class Outbox(Part):
         since: int | None = None,
     ) -> list[ReplyRow]:
         """Replies newest first; ``since`` keeps sent/dropped ones only if updated after it."""
-        terms, params = [], []
+        terms: list[str] = []
+        params: list[str | int] = []
         if states:
             terms.append(f"r.state IN ({marks(len(states))})")
             params += states
@@ -102,7 +105,7 @@ class Outbox(Part):
                 " idempotency_key) VALUES (?, ?, 'queued', ?, ?, ?)",
                 (item_id, text, now, now, idempotency_key),
             )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def _swap(self, reply_id: int, expect: str, sets: str, params: tuple) -> bool:
         with self._store.transaction() as conn:

@@ -5,10 +5,11 @@ makes gaps of."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ..model import AwayReason, SyncOutcome
 from ..rows import AwayPeriodRow, FailedRun, SyncRunRow
-from ._part import Part
+from ._part import Part, inserted_id
 
 _RUN_FIELDS = (
     "id",
@@ -24,10 +25,10 @@ _RUN_FIELDS = (
 _RUN_SELECT = f"SELECT {', '.join(_RUN_FIELDS)} FROM sync_runs"
 
 
-def _run(row) -> SyncRunRow:
+def _run(row: tuple[Any, ...]) -> SyncRunRow:
     run = dict(zip(_RUN_FIELDS, row, strict=True))
     run["outcome"] = SyncOutcome(run["outcome"])
-    return run  # type: ignore[return-value]
+    return run  # type: ignore[return-value]  # built from _RUN_FIELDS, a SyncRunRow's keys
 
 
 class SyncRuns(Part):
@@ -55,7 +56,7 @@ class SyncRuns(Part):
                 " retry_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (account_id, started_at, ended_at, outcome, detail, items, retry_at, lost),
             )
-            run_id = cur.lastrowid
+            run_id = inserted_id(cur)
             conn.executemany(
                 "INSERT INTO sync_run_skips (run_id, reason, count) VALUES (?, ?, ?)",
                 [(run_id, why[:200], n) for why, n in (skipped or {}).items() if n > 0],
@@ -169,7 +170,7 @@ class AwayPeriods(Part):
                 "INSERT INTO away_periods (started_at, ended_at, reason, note) VALUES (?, ?, ?, ?)",
                 (started_at, ended_at, reason, note),
             )
-        return cur.lastrowid
+        return inserted_id(cur)
 
     def all(self) -> list[AwayPeriodRow]:
         """Every away period, oldest first."""

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ..triage_keys import Keywords
 from ._part import Part
 from .filters import InboxFilter, where
+
+if TYPE_CHECKING:
+    from .database import Store
 
 OPEN_SQL = "i.status IN ('new', 'open')"  # exactly the partial index's WHERE
 # A stream of one key from (after_t, after_id) on, within [lo, hi] of created_at; the
@@ -67,7 +71,7 @@ class TriageIndex(Part):
 
     __slots__ = ("_cached",)
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__(store)
         self._cached: tuple[tuple[str, str], Keywords] | None = None
 
@@ -177,14 +181,18 @@ class TriageIndex(Part):
         execute = self._conn.execute
         if status:
 
-            def read(key, lo, hi, after_t, after_id, limit):
+            def read(
+                key: int, lo: int, hi: int, after_t: int, after_id: int, limit: int
+            ) -> list[tuple[int, int]]:
                 return execute(
                     _STREAM_ONE,
                     (key, lo if lo > after_t else after_t, hi, after_t, after_id, status, limit),
                 ).fetchall()
         else:
 
-            def read(key, lo, hi, after_t, after_id, limit):
+            def read(
+                key: int, lo: int, hi: int, after_t: int, after_id: int, limit: int
+            ) -> list[tuple[int, int]]:
                 return execute(
                     _STREAM_BOTH,
                     (key, lo if lo > after_t else after_t, hi, after_t, after_id, limit),

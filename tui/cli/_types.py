@@ -72,7 +72,7 @@ class Names(click.ParamType):
         self.choices = tuple(choices)
         self.what = what
 
-    def convert(self, value, param, ctx) -> list[str]:
+    def convert(self, value, param, ctx) -> Sequence[str]:
         if isinstance(value, list):
             return value
         names = [v.strip() for v in value.split(",") if v.strip()]
@@ -108,6 +108,18 @@ class Statuses(Names):
         return tuple(names)
 
 
+def _item_ids(value: str) -> list[int]:
+    ids = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        text = part.lstrip("#")
+        if not text.isdigit():
+            raise SfogoError(f"bad id {part!r}: ids are whole numbers ('sfogo list' shows them)")
+        ids.append(int(text))
+    return ids
+
+
 class ItemIds(click.ParamType):
     """Item ids as typed: ``12``, ``#12`` or ``12,13``; gives a list of ints."""
 
@@ -116,26 +128,18 @@ class ItemIds(click.ParamType):
     def convert(self, value, param, ctx) -> list[int]:
         if isinstance(value, list):
             return value
-        ids = []
-        for part in (p.strip() for p in value.split(",")):
-            if not part:
-                continue
-            text = part.lstrip("#")
-            if not text.isdigit():
-                raise SfogoError(
-                    f"bad id {part!r}: ids are whole numbers ('sfogo list' shows them)"
-                )
-            ids.append(int(text))
-        return ids
+        return _item_ids(value)
 
 
-class ItemId(ItemIds):
+class ItemId(click.ParamType):
     """One item id: ``12`` or ``#12``."""
+
+    name = "id"
 
     def convert(self, value, param, ctx) -> int:
         if isinstance(value, int):
             return value
-        ids = super().convert(value, param, ctx)
+        ids = _item_ids(value)
         if len(ids) != 1:
             raise SfogoError(f"bad id {value!r}: give one id ('sfogo list' shows them)")
         return ids[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from typing import Any
 
 import click
 
@@ -42,7 +43,7 @@ def clients(ctx: Context, as_json: bool) -> int:
     accounts: dict[int, int] = {}
     for account in store.accounts.all():
         accounts[account.client_id] = accounts.get(account.client_id, 0) + 1
-    records = [
+    records: list[dict[str, Any]] = [  # what --json prints
         {
             "id": c.id,
             "name": c.name,
@@ -125,7 +126,7 @@ def accounts(ctx: Context, as_json: bool) -> int:
     store = ctx.store
     names = {c.id: c.name for c in store.clients.all()}
     runs = store.runs.last_per_account()
-    records = []
+    records: list[dict[str, Any]] = []  # what --json prints
     for a in store.accounts.all():
         run = runs.get(a.id)
         records.append(

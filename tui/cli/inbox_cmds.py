@@ -14,6 +14,7 @@ import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES
+from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import InboxFilter
 from sfogo.inbox.text import excerpt, sanitize
 
@@ -36,7 +37,7 @@ def local_time(ts: int) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %Y %H:%M")
 
 
-def author(row: dict) -> str:
+def author(row: ItemRow) -> str:
     if row["outgoing"]:
         return "you"
     return row["author_name"] or row["author_handle"]
@@ -55,7 +56,7 @@ def _flat(groups: Sequence[Sequence[str]]) -> list[str]:
 
 def ordered_rows(
     ctx: Context, flt: InboxFilter, *, order: str, limit: int | None, backlog: bool, now: int
-) -> Iterator[dict]:
+) -> Iterator[ItemRow]:
     """The rows ``list`` shows, in the order it shows them: the one place that decides it.
 
     Most urgent first for waiting items (a threshold merge over the triage index, see
@@ -69,7 +70,7 @@ def ordered_rows(
     return ctx.store.items.iter_rows(flt, limit=limit)
 
 
-def _list_cells(row: dict, ref: int) -> tuple[str, ...]:
+def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
     return (
         str(row["id"]),
         _output.ago(row["created_at"], ref=ref),
@@ -183,7 +184,7 @@ def list_items(
 # -- show ------------------------------------------------------------------------------------
 
 
-def _facts(row: dict, ref: int) -> list[tuple[str, str]]:
+def _facts(row: ItemRow, ref: int) -> list[tuple[str, str]]:
     facts = [
         ("Client", f"{row['client']} ({row['tier']})"),
         ("Account", f"{row['channel']} {row['account']}"),

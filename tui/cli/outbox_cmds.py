@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from sfogo.inbox.rows import ReplyRow
 from sfogo.inbox.text import sanitize
 
 from . import _output
@@ -75,7 +76,7 @@ def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
     return 0
 
 
-def _reply_record(r: dict) -> dict:
+def _reply_record(r: ReplyRow) -> dict:
     return {
         k: r[k]
         for k in (

@@ -10,6 +10,7 @@ import textwrap
 
 import click
 
+from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.text import excerpt
 
 from . import _output
@@ -59,7 +60,7 @@ def _rounded(values: list[float], total: float, places: int = 2) -> list[float]:
     return [f / scale for f in floors]
 
 
-def _describe(row: dict, now: int) -> str:
+def _describe(row: ItemRow, now: int) -> str:
     who = row["author_name"] or row["author_handle"]
     return (
         f"{row['client']} · {row['channel']} {row['kind']} from {who}, "
@@ -67,14 +68,14 @@ def _describe(row: dict, now: int) -> str:
     )
 
 
-def _breakdown_for(store, row: dict, settings, now: int):
+def _breakdown_for(store, row: ItemRow, settings, now: int):
     from sfogo.backlog.triage import explain, gap_spans
 
     spans = gap_spans(store, now)
     return explain(row, settings, now, in_gap=spans.covers(row["account_id"], row["created_at"]))
 
 
-def _print_breakdown(row: dict, breakdown, now: int) -> None:
+def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
     from sfogo.backlog.triage import span
 
     width = _output.width()

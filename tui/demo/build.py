@@ -25,8 +25,9 @@ from __future__ import annotations
 import math
 import random
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.store import Store
@@ -46,7 +47,7 @@ from .text import (
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    ROME = ZoneInfo("Europe/Rome")
+    ROME: tzinfo = ZoneInfo("Europe/Rome")
 except (ImportError, ZoneInfoNotFoundError):  # no tz database: Rome in winter is UTC+1
     ROME = timezone(timedelta(hours=1), "CET")
 
@@ -464,7 +465,11 @@ def _authors(rng: random.Random, channel: str, lang: str, count: int = 240) -> l
     return [(sanitize(n, single_line=True), sanitize(h, single_line=True), e) for n, h, e in people]
 
 
-def _id_maker(spec: AccountSpec, settings: dict):
+# (t, n, author, kind, root, parent, parent_url) -> (external id, URL)
+IdMaker = Callable[[int, int, tuple, str, str, str, str], tuple[str, str]]
+
+
+def _id_maker(spec: AccountSpec, settings: dict) -> IdMaker:
     """A function (t, n, author, kind, root, parent, parent_url) -> (external id, URL).
 
     Ids grow with time (as snowflakes and TIDs do) so the unique key arrives in order.
@@ -579,7 +584,7 @@ class _Account:
     spec: AccountSpec
     id: int
     tier: str
-    make: object
+    make: IdMaker
     base: int  # its sync grid: runs at base + j * RUN_EVERY
     final_run: int  # its last run, seconds before now
     p_it: float
@@ -591,7 +596,7 @@ class _Account:
     me_author: tuple
     blip: tuple[int, int]  # failed run indices [lo, hi)
     n: int = 0
-    ring: list | None = None
+    ring: list = field(default_factory=list)
     ring_pos: int = 0
 
 
@@ -1064,6 +1069,7 @@ class _Generator:
             # (Not from the blocked X account once it was blocked: it cannot post.)
             if (
                 status == "done"
+                and handled is not None  # (always, when done)
                 and i < c
                 and rnd() < REPLY_SHARE[kind]
                 and not (blocked and handled >= block_start)

@@ -23,8 +23,10 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sfogo.inbox.clock import Clock
+from sfogo.inbox.model import Account
 
 from .emulators.base import Emulator
 
@@ -77,7 +79,7 @@ class LiveDemo:
     ) -> None:
         self.store, self.clock, self.out, self.seed = store, clock, out, seed
         self.emulators: list[Emulator] = []
-        self.accounts: list[tuple[object, Emulator, object]] = []  # (account, emulator, owner)
+        self.accounts: list[tuple[Account, Emulator, object]] = []  # (account, emulator, owner)
         self.env: dict[str, str] = {}
         # account id -> ids of what its emulator held at the account's last successful sync
         self.served: dict[int, set[str]] = {}
@@ -92,7 +94,7 @@ class LiveDemo:
             client = self.store.clients.add(LIVE_CLIENT, "high", now=self.clock.now())
         for cls in emulator_classes():
             try:
-                kwargs = {"clock": self.clock}
+                kwargs: dict[str, Any] = {"clock": self.clock}
                 if "seed" in inspect.signature(cls).parameters:
                     kwargs["seed"] = self.seed
                 emu = cls(**kwargs)
@@ -126,7 +128,7 @@ class LiveDemo:
     def emulator(self, platform: str) -> Emulator | None:
         return next((e for e in self.emulators if e.platform == platform), None)
 
-    def account(self, channel: str):
+    def account(self, channel: str) -> Account | None:
         return next((a for a, _, _ in self.accounts if a.channel == channel), None)
 
     def syncer(self):
@@ -203,6 +205,13 @@ def _joined(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _exhaust_quota(emulator: Emulator) -> None:
+    from .emulators.youtube import YouTubeEmulator
+
+    assert isinstance(emulator, YouTubeEmulator)
+    emulator.exhaust_quota()
+
+
 # What goes wrong in step 2, per platform: (what the newcomer reads, how the emulator does it).
 # Bluesky's limit ends two seconds later, so step 4 shows sync waiting for the reset; YouTube's
 # quota is really spent and resets at midnight Pacific, so sync does not ask again today.
@@ -213,7 +222,7 @@ FAULTS: dict[str, tuple[str, Callable[[Emulator], None]]] = {
         lambda e: e.faults.set("rate_limited", reset=e.clock() + 2),
     ),
     "x": ("X suspends the account (an error inside a 200)", lambda e: e.faults.set("blocked")),
-    "youtube": ("YouTube's daily quota runs out", lambda e: e.exhaust_quota()),
+    "youtube": ("YouTube's daily quota runs out", _exhaust_quota),
 }
 NAMES = {
     "mastodon": "Mastodon",
@@ -275,7 +284,9 @@ def run_live(
         out(_fill("2. New items arrive. " + "; ".join(story) + ":", rest="   "))
         live.arrive(6)
         for platform in faulty:
-            FAULTS[platform][1](live.emulator(platform))
+            emulator = live.emulator(platform)
+            if emulator is not None:  # (faulty names only platforms that are served)
+                FAULTS[platform][1](emulator)
         live.sync_round()
         time.sleep(pause)
 

@@ -151,7 +151,7 @@ MAIL_DOMAINS = [
     "fastwebnet.it",
 ]
 
-FILLS = {
+FILLS: dict[str, list[str] | dict[str, list[str]]] = {  # a pool, or one per language
     "n": ["2", "3", "4", "5", "6", "8", "10", "12"],
     "n2": ["2", "3", "4", "6"],
     "time": ["8:30", "12:30", "13:00", "19:30", "20:00", "20:30", "21:15", "7:45"],

@@ -86,9 +86,11 @@ def read_plan(store: Store, data: dict, now: int, batches: int = 12) -> PlanView
     plan = make_plan(store, now=now, work=work, settings=_settings(data, store), config=data)
     finish: dict[int, tuple[str, int | None]] = {}
     if plan.status == "eta":
+        latest: dict[int, int] = {}  # client id -> when its last item is done
         for item in plan.items:
-            if finish.get(item.client_id, ("", 0))[1] < item.finish_at:
-                finish[item.client_id] = ("eta", item.finish_at)
+            if item.finish_at is not None and latest.get(item.client_id, 0) < item.finish_at:
+                latest[item.client_id] = item.finish_at
+        finish = {client_id: ("eta", at) for client_id, at in latest.items()}
     else:
         for item in plan.items:
             finish[item.client_id] = (plan.status, None)

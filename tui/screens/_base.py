@@ -20,7 +20,7 @@ class _Sfogo:
 
     @property
     def sfogo(self) -> SfogoApp:
-        return cast("SfogoApp", self.app)  # type: ignore[attr-defined]
+        return cast("SfogoApp", self.app)  # type: ignore[attr-defined]  # the Screen mixed in has it
 
 
 class SfogoScreen(_Sfogo, Screen[ScreenResultType]):

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 
 from ..widgets._format import one_line
@@ -31,7 +32,7 @@ class ReplyScreen(DialogScreen[int | None]):
         Binding("escape", "cancel", "Cancel", id="reply.cancel"),
     ]
 
-    def __init__(self, row: dict) -> None:
+    def __init__(self, row: ItemRow) -> None:
         super().__init__()
         self.row = row
         self._queueing = False  # ctrl+s pressed twice queues one reply

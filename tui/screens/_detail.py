@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.worker import get_current_worker
 
+from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 
 from ..widgets import DetailPane, KeyFooter, Latest
@@ -21,7 +22,7 @@ from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 
 
-def load_extras(store: Store, row: dict, settings, now: int) -> ItemExtras:
+def load_extras(store: Store, row: ItemRow, settings, now: int) -> ItemExtras:
     """The thread, our replies from the outbox, the urgency breakdown and the gap the item
     arrived in (runs in a worker)."""
     from sfogo.backlog.gaps import find_gaps
@@ -59,7 +60,7 @@ class ExtrasReader:
         self._group = group
         self._latest = Latest()
 
-    def read(self, row: dict) -> None:
+    def read(self, row: ItemRow) -> None:
         token = self._latest.next()
         app = self._host.sfogo
 
@@ -79,8 +80,8 @@ class ItemOwner(Protocol):
 
     def pin_item(self, item_ids: list[int], *, pinned: bool, screen=None) -> None: ...
     def tag_items(self, item_ids: list[int], tags: list[str], *, screen=None) -> None: ...
-    def reply_to(self, row: dict, *, screen=None) -> None: ...
-    def copy_link(self, row: dict) -> None: ...
+    def reply_to(self, row: ItemRow, *, screen=None) -> None: ...
+    def copy_link(self, row: ItemRow) -> None: ...
 
 
 class DetailScreen(SfogoScreen[str | None]):
@@ -95,7 +96,7 @@ class DetailScreen(SfogoScreen[str | None]):
         Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
     ]
 
-    def __init__(self, row: dict, owner: ItemOwner) -> None:
+    def __init__(self, row: ItemRow, owner: ItemOwner) -> None:
         super().__init__()
         self.row = row
         self._owner = owner

@@ -22,8 +22,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
-from textual.content import Content
 from textual.worker import Worker
+
+from sfogo.inbox.model import Status
 
 from ..actions import ItemAction, Verb
 from ..views import NEWEST, Filters, View, empty_text, filter_words
@@ -181,7 +182,7 @@ class InboxScreen(SfogoScreen):
         for problem in message.problems:
             if problem not in self._problems_shown:
                 self._problems_shown.add(problem)
-                self.notify(Content(problem), severity="warning", timeout=8)
+                self.notify(problem, markup=False, severity="warning", timeout=8)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.query_one(CountsHeader).counts = message.counts
@@ -279,7 +280,7 @@ class InboxScreen(SfogoScreen):
             return
         if row["status"] == "new":
             self.acts.apply([ItemAction(Verb.SEEN, (row["id"],))])
-            row = dict(row, status="open")
+            row = row | {"status": Status.OPEN}
             self.detail.show(row)  # the pane may not have caught up with the cursor yet
         if self.size.width < NARROW:
             item_id = row["id"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.content import Content
+from sfogo.inbox.rows import ItemRow
 
 from ..actions import ItemAction, Verb, describe
 from ..views import listed_statuses
@@ -31,7 +31,7 @@ class ItemActions:
 
     # -- the keys (on the selection, else the item being read or under the cursor) ---------
 
-    def target(self) -> dict | None:
+    def target(self) -> ItemRow | None:
         """The item single-item actions apply to: the one being read, else the cursor's."""
         detail = self._host.detail
         if detail.has_focus and detail.row is not None:
@@ -46,7 +46,7 @@ class ItemActions:
         row = self.target()
         return [] if row is None else [row["id"]]
 
-    def _chosen_row(self, chosen: list[int]) -> dict | None:
+    def _chosen_row(self, chosen: list[int]) -> ItemRow | None:
         """The row as the file has it now, when one item is chosen."""
         if len(chosen) != 1:
             return None
@@ -88,12 +88,11 @@ class ItemActions:
         seq = host.writer.apply(
             actions, then=None if status else lambda: self._after_change(ids, screen)
         )
-        leaves = (
+        if (
             first.verb is not Verb.SEEN
             and status is not None
             and (status not in listed_statuses(host.view, host.filters))
-        )
-        if leaves:
+        ):  # the items leave the list
             host.writer.hide(seq, ids, status)
             inbox.remove_ids(ids)
             header = host.query_one(CountsHeader)
@@ -105,7 +104,9 @@ class ItemActions:
         if status is None:
             self._show_changes(actions, screen)
         if (text := describe(actions)) is not None:
-            host.notify(Content(text), timeout=3 if first.verb in (Verb.TAG, Verb.UNTAG) else 2)
+            host.notify(
+                text, markup=False, timeout=3 if first.verb in (Verb.TAG, Verb.UNTAG) else 2
+            )
         if first.verb is not Verb.SEEN and status is not None and host.detail.has_focus:
             if not inbox.ids:
                 host.stop_reading()
@@ -121,10 +122,10 @@ class ItemActions:
             if row is None or row["id"] not in ids:
                 continue
             for action in actions:
-                row = dict(row, **action.changes(row))
+                row = row | action.changes(row)
             if shown is detail:
                 detail.show(row)
-            else:
+            elif screen is not None:  # (the one other thing shown)
                 screen.row = row
                 screen.pane.show(row)
 
@@ -174,22 +175,21 @@ class ItemActions:
 
         self._host.app.push_screen(TagScreen(tags, len(item_ids)), callback=chosen)
 
-    def reply_to(self, row: dict, *, screen=None) -> None:
+    def reply_to(self, row: ItemRow, *, screen=None) -> None:
         def queued(reply_id: int | None) -> None:
             if reply_id is None:
                 return
             self._host.notify(
-                Content(
-                    f"Reply queued: it will be sent when {row['channel']} "
-                    "is reachable (sfogo sync sends it)."
-                ),
+                f"Reply queued: it will be sent when {row['channel']} "
+                "is reachable (sfogo sync sends it).",
+                markup=False,
                 timeout=6,
             )
             self._after_change([row["id"]], screen)
 
         self._host.app.push_screen(ReplyScreen(row), callback=queued)
 
-    def copy_link(self, row: dict) -> None:
+    def copy_link(self, row: ItemRow) -> None:
         from ..widgets._format import one_line
 
         url = one_line(row["url"], 2000)
@@ -197,4 +197,4 @@ class ItemActions:
             self._host.notify("This item has no link.", markup=False, timeout=3)
             return
         self._host.app.copy_to_clipboard(url)  # OSC 52: reaches the local clipboard over SSH
-        self._host.notify(Content(f"Link copied: {url}"), timeout=4)
+        self._host.notify(f"Link copied: {url}", markup=False, timeout=4)

@@ -16,6 +16,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from sfogo.inbox.rows import ItemRow, ReplyRow
+
 from ._format import ago, local_time, one_line, when_long
 
 THREAD_AROUND = 8  # thread items shown either side of the open one
@@ -26,20 +28,20 @@ class ItemExtras:
     """What the detail worker reads for an item besides its row."""
 
     item_id: int
-    thread: list[dict] = field(default_factory=list)
-    replies: list[dict] = field(default_factory=list)  # from the outbox, oldest first
+    thread: list[ItemRow] = field(default_factory=list)
+    replies: list[ReplyRow] = field(default_factory=list)  # from the outbox, oldest first
     breakdown: object | None = None  # backlog.triage.Breakdown
     gap: object | None = None  # backlog.gaps.Gap the item arrived in
 
 
-def head_content(row: dict, now: int) -> Content:
+def head_content(row: ItemRow, now: int) -> Content:
     """Author, client and account, kind and status, times and link."""
     author = one_line(row["author_name"]) or one_line(row["author_handle"]) or "unknown"
     handle = one_line(row["author_handle"])
     if row["outgoing"]:
         author = f"you ({one_line(row['account'])})"
         handle = ""
-    status = row["status"]
+    status: str = row["status"]
     if status == "snoozed" and row["snoozed_until"]:
         status = f"snoozed until {local_time(row['snoozed_until'], now)}"
     elif status in ("done", "ignored") and row["handled_at"]:
@@ -74,7 +76,7 @@ def head_content(row: dict, now: int) -> Content:
     return Content("").join(parts)
 
 
-def body_content(row: dict) -> Content:
+def body_content(row: ItemRow) -> Content:
     from sfogo.inbox.text import sanitize
 
     # Tabs would move the terminal's cursor to its own tab stops: spaces keep the layout.
@@ -92,7 +94,7 @@ REPLY_STATES = {
 }
 
 
-def replies_content(replies: list[dict], channel: str, now: int) -> Content:
+def replies_content(replies: list[ReplyRow], channel: str, now: int) -> Content:
     """Our replies to the item and where each stands in the outbox."""
     lines = []
     for reply in replies:
@@ -201,7 +203,7 @@ def gap_content(gap, now: int) -> Content:
     )
 
 
-def thread_content(item_id: int, thread: list[dict], now: int) -> Content:
+def thread_content(item_id: int, thread: list[ItemRow], now: int) -> Content:
     """The conversation around the item, one line each, the open item marked."""
     if len(thread) <= 1:
         return Content("")
@@ -266,7 +268,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._now = now
         self.item_id: int | None = None
-        self.row: dict | None = None
+        self.row: ItemRow | None = None
         self.extras: ItemExtras | None = None
 
     def compose(self):
@@ -283,7 +285,7 @@ class DetailPane(VerticalScroll, can_focus=True):
             for name in ("head", "replies", "body", "gap", "thread")
         }
 
-    def show(self, row: dict | None, empty: str = "") -> None:
+    def show(self, row: ItemRow | None, empty: str = "") -> None:
         """Show ``row`` (thread, reply, urgency and gap come later, from :meth:`show_extras`)."""
         parts = self._parts()
         changed = row is None or row["id"] != self.item_id
@@ -322,7 +324,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         parts["gap"].display = extras.gap is not None
         parts["thread"].update(thread_content(extras.item_id, extras.thread, now))
 
-    def show_thread(self, item_id: int, thread: list[dict]) -> None:
+    def show_thread(self, item_id: int, thread: list[ItemRow]) -> None:
         """Only the conversation (kept for callers that read nothing else)."""
         if item_id == self.item_id:
             self.query_one("#detail-thread", Static).update(

@@ -9,11 +9,17 @@ and durations come from :mod:`sfogo.inbox.timefmt`, the one rule the command lin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
 from sfogo.inbox.text import sanitize
-from sfogo.inbox.timefmt import age_short, ago, span_short  # noqa: F401 (the cells use them)
+
+# The cells' ages and durations (re-exported: the widgets import them from here).
+from sfogo.inbox.timefmt import age_short as age_short
+from sfogo.inbox.timefmt import ago as ago
+from sfogo.inbox.timefmt import span_short as span_short
 
 ELLIPSIS = "…"
 # Long texts are cut before flattening: a row never shows more than a screen width.
@@ -48,7 +54,7 @@ LATE, CLOSING, DUE, GONE, QUIET = "late", "closing", "due", "gone", ""
 
 
 def deadline(
-    row: dict, now: int, settings, *, wide: bool = False, compact: bool = False
+    row: Mapping[str, Any], now: int, settings, *, wide: bool = False, compact: bool = False
 ) -> tuple[str, str]:
     """(text, level) for an item's time to its deadline.
 

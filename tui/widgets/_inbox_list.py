@@ -11,7 +11,8 @@ rows are fetched (``fetch_rows``).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Unpack
 
 from rich.segment import Segment
 from textual import events
@@ -22,6 +23,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from sfogo.inbox.rows import ItemRow
+
+from ..actions import ItemChanges
 from ._format import fit
 from ._id_list import BULK, IdList
 from ._row import row_strip
@@ -123,7 +127,7 @@ class InboxList(ScrollView, can_focus=True):
 
     def __init__(
         self,
-        fetch_rows: Callable[[Sequence[int]], dict[int, dict]],
+        fetch_rows: Callable[[Sequence[int]], dict[int, ItemRow]],
         now: Callable[[], int],
         settings=None,
         *,
@@ -176,10 +180,10 @@ class InboxList(ScrollView, can_focus=True):
         """What an action applies to: the selection in list order, else the cursor's item."""
         return self.model.chosen()
 
-    def current_row(self) -> dict | None:
+    def current_row(self) -> ItemRow | None:
         return self.row_at(self.cursor) if self.ids else None
 
-    def row_at(self, index: int) -> dict | None:
+    def row_at(self, index: int) -> ItemRow | None:
         """The row at ``index``, fetching its page if needed (None: deleted meanwhile)."""
         return self._rows.row(self.ids, index)
 
@@ -213,11 +217,13 @@ class InboxList(ScrollView, can_focus=True):
         self.refresh()
         self._post_highlighted()
 
-    def update_row(self, item_id: int, **changes) -> None:
+    def update_row(self, item_id: int, **changes: Unpack[ItemChanges]) -> None:
         """Change a cached row in place (a status, a pin) and redraw it."""
         self.update_rows([item_id], lambda _row: changes)
 
-    def update_rows(self, item_ids: Iterable[int], change: Callable[[dict], Mapping]) -> None:
+    def update_rows(
+        self, item_ids: Iterable[int], change: Callable[[ItemRow], ItemChanges]
+    ) -> None:
         """Change cached rows in place with ``change(row)`` (what an action does to a row)
         and redraw them; rows not cached are read fresh when drawn."""
         item_ids = list(item_ids)
@@ -326,7 +332,7 @@ class InboxList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self.move_to(self.cursor - self._page_height())
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:  # async, as Widget's is
         offset = event.get_content_offset(self)
         if offset is None:
             return
@@ -339,7 +345,7 @@ class InboxList(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._scroll_to_cursor()  # the list got shorter (reading an item): keep the cursor
 
-    def _on_focus(self, event: events.Focus) -> None:
+    def _on_focus(self, event: events.Focus | events.Blur) -> None:
         self._strips.clear()
         if self.ids:
             self.refresh_line(self.cursor)

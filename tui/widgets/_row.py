@@ -25,6 +25,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from sfogo.inbox.model import CHANNEL_SHORT
+from sfogo.inbox.rows import ItemRow
 
 from ._format import CLOSING, GONE, LATE, age_short, deadline, fit, fit_right, one_line
 
@@ -40,7 +41,7 @@ KIND_SHORT = {
 }
 
 
-def urgency_mark(row: dict, level: str, selected: bool) -> str:
+def urgency_mark(row: ItemRow, level: str, selected: bool) -> str:
     if selected:
         return "+"
     if level == GONE:
@@ -52,7 +53,7 @@ def urgency_mark(row: dict, level: str, selected: bool) -> str:
     return " "
 
 
-def where_short(row: dict) -> str:
+def where_short(row: ItemRow) -> str:
     """'ig dm', 'mast reply', 'mail' (an e-mail account's e-mails need no kind)."""
     channel = CHANNEL_SHORT.get(row["channel"]) or one_line(row["channel"], 20)
     kind = KIND_SHORT.get(row["kind"], one_line(row["kind"], 20))
@@ -62,7 +63,7 @@ def where_short(row: dict) -> str:
 
 
 def row_segments(
-    row: dict,
+    row: ItemRow,
     width: int,
     now: int,
     settings,
@@ -133,7 +134,7 @@ def row_segments(
 
 
 def row_strip(
-    row: dict,
+    row: ItemRow,
     width: int,
     now: int,
     settings,

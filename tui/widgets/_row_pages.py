@@ -8,9 +8,13 @@ cursor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from textual.cache import LRUCache
+
+from sfogo.inbox.rows import ItemRow
+
+from ..actions import ItemChanges
 
 PAGE = 128  # rows fetched per primary-key query
 ROW_CACHE = 32 * PAGE  # rows kept
@@ -19,14 +23,14 @@ ROW_CACHE = 32 * PAGE  # rows kept
 class RowPages:
     """``row(ids, index)``: the row of ``ids[index]``, fetching its page if needed."""
 
-    def __init__(self, fetch_rows: Callable[[Sequence[int]], dict[int, dict]]) -> None:
+    def __init__(self, fetch_rows: Callable[[Sequence[int]], dict[int, ItemRow]]) -> None:
         self._fetch_rows = fetch_rows
-        self._rows: LRUCache[int, dict] = LRUCache(ROW_CACHE)
+        self._rows: LRUCache[int, ItemRow] = LRUCache(ROW_CACHE)
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def row(self, ids: Sequence[int], index: int) -> dict | None:
+    def row(self, ids: Sequence[int], index: int) -> ItemRow | None:
         """The row at ``index`` (None: deleted since the ids were read)."""
         item_id = ids[index]
         row = self._rows.get(item_id)
@@ -38,7 +42,7 @@ class RowPages:
             row = fetched.get(item_id)
         return row
 
-    def update(self, item_id: int, changes: Mapping) -> bool:
+    def update(self, item_id: int, changes: ItemChanges) -> bool:
         """Change a cached row in place; False if it is not cached (it is read fresh)."""
         row = self._rows.get(item_id)
         if row is None:
@@ -46,7 +50,7 @@ class RowPages:
         row.update(changes)
         return True
 
-    def cached(self, item_id: int) -> dict | None:
+    def cached(self, item_id: int) -> ItemRow | None:
         return self._rows.get(item_id)
 
     def clear(self) -> None:

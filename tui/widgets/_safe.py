@@ -32,5 +32,6 @@ class SafeTextArea(TextArea):
         super().__init__(*args, **kwargs)
         self.cursor_blink = False
 
-    def _on_paste(self, event: events.Paste) -> None:
+    # Async like TextArea's own handler, which runs after this one and inserts the text.
+    async def _on_paste(self, event: events.Paste) -> None:
         event.text = sanitize(event.text).expandtabs(4)

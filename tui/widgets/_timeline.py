@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -58,7 +59,7 @@ class Timeline:
 
 
 def build_timeline(
-    accounts: list[tuple[int, str, str]], gaps: list, now: int, days: int = 14
+    accounts: Sequence[tuple[int, str, str]], gaps: list, now: int, days: int = 14
 ) -> Timeline:
     """``accounts`` as (id, client, channel) in display order; ``gaps`` from
     :func:`backlog.gaps.find_gaps` (only those that reach into the window are drawn)."""
@@ -172,7 +173,7 @@ def timeline_lines(data: Timeline | None, width: int) -> list[Content]:
 
     since = bounds[0]
     if data.away:
-        label = "you" if narrow else "you (all)"
+        you = "you" if narrow else "you (all)"
         text, _mark = _suffix(data.away, data.now, since, narrow)
         latest = max(data.away, key=lambda s: s.start)
         if latest.end is None:
@@ -181,7 +182,7 @@ def timeline_lines(data: Timeline | None, width: int) -> list[Content]:
             text = latest.kind if narrow else f"{latest.kind} {text}"
         lines.append(
             row(
-                Content.assemble((fit(label, label_w), "bold")),
+                Content.assemble((fit(you, label_w), "bold")),
                 _bar(cells, (), data.away, data.now),
                 (text, AWAY),
             )

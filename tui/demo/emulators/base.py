@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, overload
 from urllib.parse import parse_qs, urlsplit
 
 from sfogo.inbox.clock import Clock, SystemClock
@@ -28,7 +28,7 @@ def time_source(clock: TimeSource) -> Callable[[], float]:
     """A callable returning the time (epoch seconds, float) from any :data:`TimeSource`."""
     if clock is None:
         return SystemClock().time
-    return clock.time if hasattr(clock, "time") else clock  # type: ignore[union-attr]
+    return clock.time if hasattr(clock, "time") else clock
 
 
 MAINTENANCE_HTML = (
@@ -53,6 +53,10 @@ class Request:
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
 
+    @overload
+    def arg(self, name: str) -> str | None: ...
+    @overload
+    def arg(self, name: str, default: str) -> str: ...
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
         return values[0] if values else default
@@ -422,7 +426,7 @@ class Emulator:
         if offline and self._server is not None:
             self.stop()
             self._offline = True
-        elif not offline and self._offline:
+        elif not offline and self._offline and self.port is not None:
             self._offline = False
             self.start(self.port)
 

@@ -301,7 +301,12 @@ class BlueskyEmulator(Emulator):
             if not allowed:
                 return self._rate_limited(reset, 30, 300)
             user = self.users.get(did) if did else None
-            if user is None or not user["password"] or body.get("password") != user["password"]:
+            if (
+                did is None
+                or user is None
+                or not user["password"]
+                or body.get("password") != user["password"]
+            ):
                 return error("AuthenticationRequired", "Invalid identifier or password", 401)
             if did in self.takendown:
                 return error("AccountTakedown", "Account has been taken down", 401)
@@ -412,7 +417,7 @@ class BlueskyEmulator(Emulator):
             reasons = set(r.query.get("reasons", []))
             try:
                 limit = min(100, max(1, int(r.arg("limit", "50"))))
-                before = int(r.arg("cursor")) if r.arg("cursor") else None
+                before = int(cursor) if (cursor := r.arg("cursor")) else None
             except ValueError:
                 return error("InvalidRequest", "Invalid cursor or limit")
             entries = [

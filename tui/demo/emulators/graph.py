@@ -38,9 +38,9 @@ from __future__ import annotations
 import json
 import random
 
-from .base import Emulator, Request, Response, TimeSource, bearer, json_response
+from .base import Request, Response, TimeSource, bearer, json_response
 from .graph_views import GraphViews
-from .graph_world import IG_USER_ID, PAGE_ID, GraphWorld
+from .graph_world import IG_USER_ID, PAGE_ID
 
 DM_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
@@ -65,7 +65,7 @@ class GraphError(Exception):
         self.headers, self.extra = headers or {}, extra
 
 
-class GraphEmulator(GraphWorld, GraphViews, Emulator):
+class GraphEmulator(GraphViews):
     platform = "graph"
 
     def __init__(
@@ -99,14 +99,6 @@ class GraphEmulator(GraphWorld, GraphViews, Emulator):
             version + r"/(?P<node>[^/]+)/(?P<edge>comments|replies|messages)",
             self._post_edge,
         )
-
-    # -- clock ---------------------------------------------------------------------------
-
-    def now(self) -> int:
-        return int(self.clock())
-
-    def set_time(self, ts: float) -> None:
-        self.clock = lambda: ts
 
     # -- handlers ------------------------------------------------------------------------
 
@@ -351,6 +343,8 @@ class GraphEmulator(GraphWorld, GraphViews, Emulator):
                     is_transient=True,
                 )
             )
+        if kind == "down" and spec.get("bare"):  # an error without its code (a proxy's)
+            return json_response({"error": {"message": "Service Unavailable"}}, 503)
         if kind == "malformed":
             return Response(
                 200,

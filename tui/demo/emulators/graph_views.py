@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from .base import Request
-from .graph_world import IG_USER_ID, PAGE_ID
+from .graph_world import IG_USER_ID, PAGE_ID, GraphWorld
 
 DEFAULT_FIELDS = {
     "page": "id,name",
@@ -71,8 +71,8 @@ def _uncursor(cursor: str) -> str:
         return ""
 
 
-class GraphViews:
-    """Rendering nodes and edges as Graph does; mixed into :class:`.graph.GraphEmulator`."""
+class GraphViews(GraphWorld):
+    """Rendering the world's nodes and edges as Graph does."""
 
     def _render(self, node: dict, spec: str | None, request: Request) -> dict:
         fields = parse_fields(spec or DEFAULT_FIELDS[node["_type"]])

@@ -5,7 +5,10 @@ comments and conversations, generated, added by tests or by the live demo (see
 from __future__ import annotations
 
 import base64
+import random
 import secrets
+
+from .base import Emulator
 
 PAGE_ID = "104000000000001"
 IG_USER_ID = "17841400000000001"
@@ -55,10 +58,24 @@ HOSTILE = [
 ]
 
 
-class GraphWorld:
-    """The nodes (``self.nodes``: id -> node dict with ``_type``) and how they are made;
-    mixed into :class:`.graph.GraphEmulator`, which sets ``nodes``, ``rng``, ``page``,
-    ``ig_user`` and ``token`` (and serves ``base_url`` under ``lock``)."""
+class GraphWorld(Emulator):
+    """The nodes (``self.nodes``: id -> node dict with ``_type``), the clock and how nodes
+    are made. :class:`.graph.GraphEmulator` (through :class:`.graph_views.GraphViews`) sets
+    ``nodes``, ``rng``, ``page``, ``ig_user`` and ``token``, and serves ``base_url`` under
+    ``lock``."""
+
+    token: str
+    rng: random.Random
+    nodes: dict[str, dict]
+    page: dict
+    ig_user: dict
+    _serial: int
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def set_time(self, ts: float) -> None:
+        self.clock = lambda: ts
 
     # -- ids and nodes -------------------------------------------------------------------
 

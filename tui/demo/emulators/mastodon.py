@@ -501,7 +501,7 @@ class MastodonEmulator(Emulator):
             status_id = int(r.params["id"])
             if not self._visible(status_id, me):
                 return json_response({"error": "Record not found"}, 404)
-            ancestors = []
+            ancestors: list[int] = []
             parent = self.statuses[status_id]["in_reply_to"]
             while parent and parent in self.statuses:
                 ancestors.insert(0, parent)

@@ -349,8 +349,8 @@ class YouTubeEmulator(Emulator):
         fmt = request.arg("textFormat", "html")
         with self.lock:
             rows = list(self.threads)
-        if request.arg("id"):
-            wanted = request.arg("id").split(",")
+        if ids := request.arg("id"):
+            wanted = ids.split(",")
             rows = [t for t in rows if t["top"]["id"] in wanted]
             info = {"totalResults": len(rows), "resultsPerPage": len(rows)}
             return json_response(
