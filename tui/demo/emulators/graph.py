@@ -20,6 +20,14 @@ Only the requested ``fields`` come back (each type has Graph's small default set
 ``paging.cursors.before/after`` keyed on item ids plus absolute ``paging.next`` links. The token
 travels as ``Authorization: Bearer`` or ``access_token``; a wrong one gets error 190.
 
+Scheduled posts: ``POST /{page}/feed`` with ``published=false`` and
+``scheduled_publish_time`` (unix time, 10 minutes to 30 days ahead, else error 100) queues a
+post, listed by ``GET /{page}/scheduled_posts``; at its time (on the emulator's clock, with
+the queue faults of ``_queue.py``) it becomes a published post with the same id, on
+``/{page}/published_posts``, ``/feed`` and ``/posts``. ``POST /{page}/feed`` without
+``published=false`` publishes at once. (Unlike Graph, a scheduled post is not a node of its
+own until it is published: ``GET /{id}`` finds it only then.)
+
 Faults (``emulator.faults.set(kind, ...)``) answer in Graph's error shape: ``rate_limited``
 (code 80001 Pages / 80002 Instagram / 80006 Messenger by path, or ``code=``; with
 ``X-Business-Use-Case-Usage`` carrying ``estimated_time_to_regain_access`` = ``minutes``, or
@@ -40,12 +48,15 @@ import secrets
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from ._queue import PublishQueue
 from .base import Emulator, Request, Response, TimeSource, bearer, json_response
 
 PAGE_ID = "104000000000001"
 IG_USER_ID = "17841400000000001"
 DM_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
+SCHEDULE_MIN_AHEAD = 10 * 60
+SCHEDULE_MAX_AHEAD = 30 * 86400
 
 FIRST_NAMES = [
     "Giulia",
@@ -94,6 +105,7 @@ DEFAULT_FIELDS = {
     "message": "id,created_time",
     "media": "id",
     "igcomment": "id,text,timestamp",
+    "scheduled": "id,message,created_time",
 }
 
 
@@ -195,9 +207,11 @@ class GraphEmulator(Emulator):
         self.route("GET", version + r"/(?P<node>[^/]+)/(?P<edge>[a-z_]+)", self._get_edge)
         self.route(
             "POST",
-            version + r"/(?P<node>[^/]+)/(?P<edge>comments|replies|messages)",
+            version + r"/(?P<node>[^/]+)/(?P<edge>comments|replies|messages|feed)",
             self._post_edge,
         )
+        # The Page's scheduled posts (sfogo's posts watchdog): see the module docstring.
+        self.queue = PublishQueue(self.faults, lambda: self.clock(), self._publish_scheduled)
 
     # -- clock and ids -------------------------------------------------------------------
 
@@ -558,6 +572,8 @@ class GraphEmulator(Emulator):
             )
         if kind == "page" and edge in ("feed", "posts", "published_posts"):
             return self._timeline(self.of_type("post"), q)
+        if kind == "page" and edge == "scheduled_posts":
+            return [{"_type": "scheduled", **e} for e in self.queue.ordered()]
         if kind == "iguser" and edge == "media":
             return self._timeline(self.of_type("media"), q)
         if kind == "post" and edge == "comments":
@@ -711,6 +727,8 @@ class GraphEmulator(Emulator):
             elif request.body:
                 params.update({k: v[0] for k, v in request.form().items()})
             edge = request.params["edge"]
+            if edge == "feed" and node["_type"] == "page":
+                return self._post_feed(params)
             if edge == "messages" and node["_type"] == "page":
                 return self._send_message(params)
             if edge == "comments" and node["_type"] in ("post", "comment"):
@@ -886,3 +904,48 @@ class GraphEmulator(Emulator):
         parts = path.split("/")
         node = self.nodes.get(parts[2]) if len(parts) > 2 else None
         return 80002 if node and node["_type"] in ("iguser", "media", "igcomment") else 80001
+
+    # -- the Page's scheduled posts ------------------------------------------------------
+
+    def schedule_post(self, message: str, at: int) -> str:
+        """Queue a post for ``at`` (as the Page's own scheduler would); return its id."""
+        post_id = f"{PAGE_ID}_{self._next_id('2')}"
+        self.queue.add(post_id, at, message, created=self.now())
+        return post_id
+
+    def tick(self) -> None:
+        self.queue.tick()
+
+    def _publish_scheduled(self, entry: dict, at: float) -> None:
+        at = int(at)
+        self._node("post", entry["id"], message=entry["text"], created=at, updated=at, comments=[])
+
+    def _full_scheduled(self, n):
+        return {
+            "message": n["text"],
+            "scheduled_publish_time": int(n["at"]),
+            "created_time": iso(n["created"]),
+            "is_published": False,
+        }
+
+    def _post_feed(self, params: dict) -> dict:
+        message = str(params.get("message") or "")
+        if not message.strip():
+            raise GraphError(100, "(#100) Missing message or attachment")
+        if str(params.get("published", "true")).lower() in ("false", "0"):
+            try:
+                at = int(params.get("scheduled_publish_time"))
+            except (TypeError, ValueError):
+                raise GraphError(
+                    100, "(#100) The specified scheduled publish time is invalid."
+                ) from None
+            ahead = at - self.now()
+            if not SCHEDULE_MIN_AHEAD <= ahead <= SCHEDULE_MAX_AHEAD:
+                raise GraphError(
+                    100,
+                    "(#100) The specified scheduled publish time is invalid.",
+                    error_user_msg="The scheduled time must be between 10 minutes and 30 days "
+                    "from now.",
+                )
+            return {"id": self.schedule_post(message, at)}
+        return {"id": self.add_post(message)["id"]}
