@@ -174,6 +174,7 @@ class Report:
     eta: dict = field(default_factory=dict)  # {"status": "eta"|"never"|"none", "at": ts}
     waiting: list[Item] = field(default_factory=list)
     period_gaps: list[tuple[int, int]] = field(default_factory=list)  # merged, clipped
+    posts: object = None  # the scheduled posts section (backlog/report_posts.py)
 
 
 def nearest_rank(sorted_values: list[int], pct: float) -> int | None:
@@ -522,7 +523,7 @@ def build_report(
     away = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "away"])
     buckets, weekly = _buckets(work, since, until, tally.created, tally.resolved, merged)
     backlog_total, backlog_open = tally.backlog_total, tally.backlog_open
-    return Report(
+    report = Report(
         client=client,
         since=since,
         until=until,
@@ -552,6 +553,10 @@ def build_report(
         waiting=_oldest_waiting(scope),
         period_gaps=merged,
     )
+    from .report_posts import build_section  # it reads this module's Report
+
+    report.posts = build_section(store, report)
+    return report
 
 
 def _all_items(scope: _Scope, account_id: int) -> int:
@@ -657,7 +662,8 @@ def write_csv(
     settings: Settings | None = None,
     lang: str = "en",
 ) -> int:
-    """Stream one row per interaction of the period; return how many rows were written."""
+    """Stream one row per interaction of the period, then one per scheduled post due in it
+    (backlog/report_posts.py); return how many rows were written."""
     work = work or WorkHours.from_config({})
     client = store.clients.get(client_ref)
     scope = _Scope(store, client, since, until, now, settings)
@@ -693,5 +699,10 @@ def write_csv(
                 )
             ]
         )
+        count += 1
+    from .report_posts import csv_rows  # the scheduled posts follow the interactions
+
+    for row in csv_rows(store, client.id, (since, until), now, _incidents(scope), tz):
+        writer.writerow(row)
         count += 1
     return count

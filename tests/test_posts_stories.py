@@ -105,6 +105,24 @@ def test_posts_due_during_an_outage_are_at_risk_then_published_late_or_missed(wo
     assert dinner["state"] == "missed" and "not on the timeline" in dinner["reason"]
     assert [h["state"] for h in dinner["history"]] == ["scheduled", "missed"]
 
+    # The client's report says what happened to each, and in which incident.
+    md = cli("report", "Trattoria", "--since", "3d", "--format", "md").out
+    section = md[md.index("## Scheduled posts") :]
+    assert "3 scheduled posts were due: 1 published on time, 1 late, 1 missed, 0 vanished" in (
+        section
+    )
+    lunch_row = next(line for line in section.splitlines() if "lunch" in line)
+    assert "published 2 hours late" in lunch_row and "No internet connection" in lunch_row
+    it = cli("report", "Trattoria", "--since", "3d", "--format", "md", "--lang", "it").out
+    assert "## Post programmati" in it and "mai uscito" in it
+    assert "Connessione internet assente" in it
+    page = cli("report", "Trattoria", "--since", "3d", "--format", "html").out
+    assert "<h2>Scheduled posts</h2>" in page and "never appeared" in page
+    rows = cli("report", "Trattoria", "--since", "3d", "--format", "csv").out.splitlines()
+    posts = [r for r in rows if ",scheduled_post," in r]
+    assert len(posts) == 3 and any(",late,," in r or ",late," in r for r in posts)
+    assert all(r.startswith("post-") for r in posts)
+
 
 def _kill_after_the_server_accepted(world, emu, path: str, *args: str) -> None:
     """``sfogo ARGS`` in a child process, SIGKILLed once the emulator accepted its POST."""

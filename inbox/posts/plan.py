@@ -153,6 +153,9 @@ def _check(store: Store, fields: dict, zone: tzinfo, cache: dict) -> tuple[NewPo
         value = fields.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise SfogoError(f"{name}: missing")
+    for name in ("client", "account", "text", *OPTIONAL):
+        if fields.get(name) is not None and not isinstance(fields[name], str):
+            raise SfogoError(f"{name}: must be text")
     client_ref = str(fields["client"]).strip()
     account_ref = str(fields["account"]).strip()
     key = (client_ref.casefold(), account_ref)

@@ -84,8 +84,25 @@ def post(
     return 0
 
 
+TIME_FIELDS = ("at", "published_at", "expires_at", "started_at", "ended_at", "old_at", "new_at")
+
+
+def _iso_times(value):
+    """Epoch-second fields of a post's record as ISO 8601 UTC, recursively."""
+    from sfogo.inbox import when
+
+    if isinstance(value, dict):
+        return {
+            k: when.iso(v) if k in TIME_FIELDS and isinstance(v, int) else _iso_times(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_iso_times(v) for v in value]
+    return value
+
+
 def _record(p) -> dict:
-    return p.as_dict()
+    return _iso_times(p.as_dict())
 
 
 @topic.group(
