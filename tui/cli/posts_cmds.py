@@ -33,6 +33,16 @@ def _local(ts: int) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %H:%M")
 
 
+def _account(row) -> str:
+    """'mast @nuvolalabs', 'fb trattoriadagino': short enough to leave room for the text."""
+    from sfogo.inbox.model import CHANNEL_SHORT
+
+    handle = row["account"]
+    if handle.count("@") > 1:  # @user@instance: the instance is noise here
+        handle = "@" + handle.split("@")[1]
+    return f"{CHANNEL_SHORT.get(row['channel'], row['channel'])} {handle}"[:20]
+
+
 def _zone(ctx: Context):
     """The zone plan times without an offset are read in, and where it comes from."""
     from sfogo.backlog.workhours import WorkHours
@@ -162,7 +172,7 @@ def posts(
             str(p.row["id"]),
             _local(p.row["at"]),
             SHORT.get(p.state, p.state),
-            f"{p.row['channel']}:{p.row['account']}",
+            _account(p.row),
             p.row["text"],
         )
         for p in found

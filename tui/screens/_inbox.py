@@ -183,6 +183,9 @@ class InboxScreen(SfogoScreen):
                 self._problems_shown.add(problem)
                 self.notify(Content(problem), severity="warning", timeout=8)
 
+    def on_health_bar_posts_need_decision(self, message: HealthBar.PostsNeedDecision) -> None:
+        self.query_one(CountsHeader).posts = message.count
+
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.query_one(CountsHeader).counts = message.counts
 
