@@ -116,14 +116,22 @@ def list_posts(
     since: int | None = None,
     until: int | None = None,
     history: bool = False,
+    limit: int | None = None,
 ) -> list[ShownPost]:
-    """Posts by time, with their shown state; ``states`` may name ``at_risk``."""
-    stored = None
-    if states:
-        stored = sorted(
-            {s for s in states if s != AT_RISK} | ({*PENDING} if AT_RISK in states else set())
-        )
-    rows = store.posts.listing(client_id=client_id, states=stored, since=since, until=until)
+    """Posts by time, with their shown state; ``states`` may name ``at_risk`` (only posts
+    still expected whose time has come can be at risk, so only those are read for it)."""
+    kwargs = {"client_id": client_id, "since": since, "limit": limit}
+    if not states:
+        rows = store.posts.listing(**kwargs, until=until)
+    else:
+        rows = []
+        stored = [s for s in states if s != AT_RISK]
+        if stored:
+            rows += store.posts.listing(**kwargs, states=stored, until=until)
+        if AT_RISK in states and not set(PENDING) <= set(stored):
+            due = now + 1 if until is None else min(until, now + 1)
+            rows += store.posts.listing(**kwargs, states=PENDING, until=due)
+            rows.sort(key=lambda r: (r["at"], r["id"]))
     posts = shown(store, rows, now=now)
     if states:
         posts = [p for p in posts if p.state in states]

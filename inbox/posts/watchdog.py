@@ -37,7 +37,15 @@ from ..rows import PostRow
 from ..store.posts import Change, NewPost
 from ..timefmt import span_words
 from .match import TextIndex
-from .states import GRACE_S, LATE_S, PENDING, PostSource, PostState
+from .states import (
+    GRACE_S,
+    LATE_S,
+    MATCH_AFTER_S,
+    MATCH_BEFORE_S,
+    PENDING,
+    PostSource,
+    PostState,
+)
 
 # States a timeline match can still settle (a missed post published after all is late).
 MATCHABLE = (*PENDING, PostState.MISSED, PostState.VANISHED, PostState.HELD)
@@ -142,10 +150,7 @@ def _read_queue(
     out: Outcome,
 ) -> set[str]:
     """Rule 1; returns the platform ids the queue holds."""
-    unlinked = TextIndex()
-    for p in watched:
-        if not p["platform_id"] and p["state"] in PENDING:
-            unlinked.add(shown(p["text"]), p["at"], p)
+    unlinked: TextIndex | None = None  # built on the first entry nobody knows
     queued = set()
     for entry in queue:
         queued.add(entry.platform_id)
@@ -153,6 +158,11 @@ def _read_queue(
         if post is None:
             if entry.platform_id in known:
                 continue
+            if unlinked is None:
+                unlinked = TextIndex()
+                for p in watched:
+                    if not p["platform_id"] and p["state"] in PENDING:
+                        unlinked.add(shown(p["text"]), p["at"], p)
             found = unlinked.take(entry.text, entry.at)
             if found is None:
                 out.new.append(
@@ -248,10 +258,17 @@ def _read_timeline(
             settled[post["id"]] = entry
         else:
             rest.append(entry)
+    # Only posts a remaining entry could match in time are indexed by text.
     index = TextIndex()
-    for p in candidates.values():
-        if p["id"] not in settled:
-            index.add(shown(p["text"]), p["at"], p)
+    if rest:
+        first, last = min(e.at for e in rest), max(e.at for e in rest)
+        for p in candidates.values():
+            if (
+                p["id"] not in settled
+                and p["at"] - MATCH_BEFORE_S <= last
+                and p["at"] + MATCH_AFTER_S >= first
+            ):
+                index.add(shown(p["text"]), p["at"], p)
     for entry in reversed(rest):  # oldest first: an early copy does not steal a later match
         found = index.take(entry.text, entry.at)
         if found is not None:

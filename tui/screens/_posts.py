@@ -29,6 +29,7 @@ from ._post_dialogs import PostEditScreen, PostHistoryScreen
 from ._posts_data import PostsView, read_posts
 
 NARROW = 60
+FIRST_SCREENFUL = 60  # posts from today on, read first: more than a screen holds
 ORDER = ("missed", "vanished", "failed", "held", "at_risk")
 
 
@@ -110,6 +111,11 @@ class PostsScreen(SfogoScreen):
     @work(thread=True, group="posts-read", exit_on_error=False)
     def _load(self, token: int, db_path, now: int) -> None:
         with Store(db_path) as store:  # this thread's own connection
+            if self.view is None:  # the first screenful first, as the inbox does
+                first = read_posts(store, now, first=FIRST_SCREENFUL)
+                if not self._latest.is_current(token):
+                    return
+                self.post_message(PostsLoaded(token, first))
             view = read_posts(store, now)
         if self._latest.is_current(token):
             self.post_message(PostsLoaded(token, view))

@@ -24,6 +24,7 @@ class PostsView:
     """Lines of the list: ``("head", text)`` or ``("post", ShownPost)``, and a summary."""
 
     lines: list[tuple[str, object]] = field(default_factory=list)
+    complete: bool = True  # False: the first screenful, the rest is being read
     problems: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # problem state -> posts
 
@@ -35,19 +36,21 @@ def _day_label(day, today) -> str:
     return f"{word} · {name}" if word else name
 
 
-def read_posts(store: Store, now: int) -> PostsView:
-    """The screen's lines at ``now`` (local days in the machine's time zone, like the app)."""
+def read_posts(store: Store, now: int, *, first: int | None = None) -> PostsView:
+    """The screen's lines at ``now`` (local days in the machine's time zone, like the app);
+    ``first``: only the problems and that many posts from today on (the first screenful,
+    drawn while the rest is read)."""
     today = datetime.fromtimestamp(now).astimezone().date()
-    start_day = today - timedelta(days=DAYS_BEHIND)
-    first = int(datetime(start_day.year, start_day.month, start_day.day).astimezone().timestamp())
+    start = today if first is not None else today - timedelta(days=DAYS_BEHIND)
+    since = int(datetime(start.year, start.month, start.day).astimezone().timestamp())
     end_day = today + timedelta(days=DAYS_AHEAD + 1)
-    last = int(datetime(end_day.year, end_day.month, end_day.day).astimezone().timestamp())
-    posts = list_posts(store, now=now, since=first, until=last)
+    until = int(datetime(end_day.year, end_day.month, end_day.day).astimezone().timestamp())
     wanted = (*NEEDS_DECISION, AT_RISK)
     problems: list[ShownPost] = list_posts(
         store, now=now, states=wanted, since=now - DECISION_WINDOW_S
     )
-    view = PostsView()
+    posts = list_posts(store, now=now, since=since, until=until, limit=first)
+    view = PostsView(complete=first is None)
     if problems:
         view.lines.append(("head", f"Needs a decision · {len(problems)}"))
         view.lines += [("post", p) for p in problems]
