@@ -514,13 +514,7 @@ def build_report(
         row.replies_sent -= row.received
     by_channel = {k: v for k, v in by_channel.items() if v.received or v.replies_sent}
 
-    clip = [
-        (max(since, i.started_at), min(until, i.ended_at if i.ended_at is not None else now))
-        for i in incidents
-    ]
-    merged = _union(clip)
-    sync = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "sync"])
-    away = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "away"])
+    merged, sync, away = _spans(incidents, since, until, now)
     buckets, weekly = _buckets(work, since, until, tally.created, tally.resolved, merged)
     backlog_total, backlog_open = tally.backlog_total, tally.backlog_open
     report = Report(
@@ -557,6 +551,17 @@ def build_report(
 
     report.posts = build_section(store, report)
     return report
+
+
+def _spans(incidents: list[Incident], since: int, until: int, now: int) -> tuple[list, list, list]:
+    """The incidents clipped to the period and merged: all of them, the sync ones, the away."""
+    clip = [
+        (max(since, i.started_at), min(until, i.ended_at if i.ended_at is not None else now))
+        for i in incidents
+    ]
+    sync = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "sync"])
+    away = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "away"])
+    return _union(clip), sync, away
 
 
 def _all_items(scope: _Scope, account_id: int) -> int:

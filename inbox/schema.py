@@ -262,7 +262,8 @@ CREATE INDEX posts_account_at ON posts(account_id, at);
 -- The health bar's counts by state.
 CREATE INDEX posts_state ON posts(state, at);
 -- What the outbox must still send.
-CREATE INDEX posts_sending ON posts(account_id, at) WHERE send_state IN ('queued', 'sending');
+CREATE INDEX posts_sending ON posts(account_id, at)
+  WHERE send_state IN ('queued', 'sending', 'unknown');
 -- A queue entry is one expected post (restore gives the post a new platform id).
 CREATE UNIQUE INDEX posts_platform ON posts(account_id, platform_id) WHERE platform_id != '';
 CREATE TABLE post_events (

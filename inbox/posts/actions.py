@@ -23,9 +23,18 @@ from ..store import Store
 from ..store.posts import Change, NewPost
 from ..text import sanitize
 from ..timefmt import span_words
-from .states import MAX_CHARS, PENDING, RESTORABLE, PostSource, PostState, SendAction
+from .states import (
+    MAX_CHARS,
+    PENDING,
+    RESTORABLE,
+    SEND_PENDING,
+    SEND_UNSURE,
+    PostSource,
+    PostState,
+    SendAction,
+)
 
-SENDING = ("queued", "sending")
+SENDING = SEND_PENDING
 
 
 def clean_text(text: str, *, limit: int = MAX_CHARS, where: str = "") -> str:
@@ -102,7 +111,7 @@ def _allowed(post: PostRow, states, verb: str) -> None:
             f"post {post['id']} is {post['state']}: only "
             f"{', '.join(str(s) for s in states)} posts can be {verb}"
         )
-    if post["send_state"] == "sending":
+    if post["send_state"] in SEND_UNSURE:
         raise SfogoError(
             f"post {post['id']} is being sent (it may already be on the platform: the next "
             "send finds out); try again after it"

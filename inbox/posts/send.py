@@ -28,7 +28,7 @@ from ..store import Store
 from ..store.posts import Change
 from ..text import sanitize
 from ..timefmt import span_words
-from .states import LATE_S, PostState, SendAction
+from .states import LATE_S, SEND_UNSURE, PostState, SendAction
 
 
 def _line(text: str) -> str:
@@ -48,7 +48,7 @@ async def send_account_posts(
         if summary.stopped:
             summary.waiting += 1
             continue
-        if post["send_state"] == "sending" and _taken_elsewhere(post["send_reason"]):
+        if post["send_state"] in SEND_UNSURE and _taken_elsewhere(post["send_reason"]):
             summary.waiting += 1
             continue
         await _send_one(store, side, post, clock, blocked, summary)
@@ -62,7 +62,7 @@ async def _send_one(
     schedule = post["send_action"] == SendAction.SCHEDULE
     key = post["idempotency_key"]
     try:
-        if post["send_state"] == "sending":
+        if post["send_state"] in SEND_UNSURE:
             found = await (
                 side.find_scheduled(post["text"], post["at"])
                 if schedule

@@ -36,6 +36,12 @@ class SendAction(StrEnum):
     SCHEDULE = "schedule"  # put it (back) on the platform's queue now, for its time
 
 
+# Send states (the outbox's) that still have to happen; "unknown" is the outbox's word for
+# "may have reached the platform" where it has one (else "sending" says it): both are looked
+# up before any resend.
+SEND_PENDING = ("queued", "sending", "unknown")
+SEND_UNSURE = ("sending", "unknown")
+
 AT_RISK = "at_risk"  # derived: a pending post whose time fell inside a gap of its account
 
 POST_STATES = tuple(s.value for s in PostState)

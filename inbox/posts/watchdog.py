@@ -43,13 +43,14 @@ from .states import (
     MATCH_AFTER_S,
     MATCH_BEFORE_S,
     PENDING,
+    SEND_PENDING,
     PostSource,
     PostState,
 )
 
 # States a timeline match can still settle (a missed post published after all is late).
 MATCHABLE = (*PENDING, PostState.MISSED, PostState.VANISHED, PostState.HELD)
-SENDING = ("queued", "sending")
+SENDING = SEND_PENDING  # the outbox decides about these
 
 
 @dataclass(slots=True)

@@ -231,7 +231,8 @@ class Posts(Part):
         return [
             _post(r)
             for r in self._conn.execute(
-                _SELECT + " WHERE p.account_id = ? AND p.send_state IN ('queued', 'sending')"
+                _SELECT + " WHERE p.account_id = ? AND p.send_state IN ('queued', 'sending',"
+                " 'unknown')"
                 " AND (p.send_action = 'schedule' OR p.at <= ?) ORDER BY p.at, p.id",
                 (account_id, now),
             )
@@ -241,7 +242,8 @@ class Posts(Part):
         """Account id -> posts the outbox must act on now."""
         return dict(
             self._conn.execute(
-                "SELECT account_id, count(*) FROM posts WHERE send_state IN ('queued', 'sending')"
+                "SELECT account_id, count(*) FROM posts"
+                " WHERE send_state IN ('queued', 'sending', 'unknown')"
                 " AND (send_action = 'schedule' OR at <= ?) GROUP BY account_id",
                 (now,),
             ).fetchall()

@@ -960,6 +960,8 @@ class _Generator:
 
     def fill(self, a: _Account, cell_start: int, c: int) -> None:
         """``c`` items for account ``a`` in the hour from ``cell_start`` (replies included)."""
+        # Long on purpose: the loop runs once per generated row (a million for the big demo),
+        # where locals beat attribute lookups and a call per row; it reads top to bottom.
         rnd = self.rng.random
         log = math.log
         win = self.win
@@ -1141,7 +1143,9 @@ class _Generator:
 
 
 def _scripted(win: Windows, by_key: dict[str, _Account]) -> list[dict]:
-    """Hand-written items, most important first (a tiny ``size`` keeps the first ones)."""
+    """Hand-written items, most important first (a tiny ``size`` keeps the first ones).
+
+    Long on purpose: it is the stories' data, one hand-written item after another."""
     now, out_s = win.now, win.outage_start
     keys = list(by_key)
 

@@ -166,12 +166,21 @@ def build_posts(store: Store, win, by_key: dict[str, tuple[int, str]], tz) -> di
             if win.outage_start <= post.at < win.outage_end:
                 seen = win.outage_end + 15 * 60  # confirmed by the first sync after it
             _published(store, post_id, post, post.at + 40, seen)
-    story = {"vanished": [], "late": None, "missed": None, "at_risk": None}
-    # Six Thursday posts the Page's queue lost last night.
+    story = {"vanished": _thursday(store, win, by_key, tz)}
+    story.update(_outage(store, win, by_key))
+    story["at_risk"] = _blocked_x(store, win, by_key, tz)
+    story["count"] = store.posts.count()
+    return story
+
+
+def _thursday(store: Store, win, by_key, tz) -> list[int]:
+    """Six Thursday posts the Page's queue lost last night."""
+    now = win.now
     today = datetime.fromtimestamp(now, tz).date()
     thursday = today + timedelta(days=(3 - today.weekday()) % 7 or 7)
     lost_at = _wall(today - timedelta(days=1), "21:15", tz)
     fb_id, fb = by_key["gino_fb"]
+    ids = []
     for hhmm, text in THURSDAY:
         post = _Post(fb_id, fb, _wall(thursday, hhmm, tz), text, "queue")
         post_id = _created(store, post, now - 4 * DAY)
@@ -186,8 +195,13 @@ def build_posts(store: Store, win, by_key: dict[str, tuple[int, str]], tz) -> di
             ),
             now=lost_at,
         )
-        story["vanished"].append(post_id)
-    # The outage: Nuvola's Bluesky post went out when the connection came back ...
+        ids.append(post_id)
+    return ids
+
+
+def _outage(store: Store, win, by_key) -> dict:
+    """Nuvola's Bluesky post went out when the connection came back; Trattoria's Instagram
+    post for the live music night never appeared."""
     bsky_id, bsky = by_key["nuvola_bsky"]
     late = _Post(
         bsky_id,
@@ -196,10 +210,8 @@ def build_posts(store: Store, win, by_key: dict[str, tuple[int, str]], tz) -> di
         "Nuvola 2.0 webinar starts in one hour: join us live!",
         "sfogo",
     )
-    post_id = _created(store, late, win.outage_start - DAY)
-    _published(store, post_id, late, win.outage_end + 70, win.outage_end + 70)
-    story["late"] = post_id
-    # ... and Trattoria's Instagram post for the live music night never appeared.
+    late_id = _created(store, late, win.outage_start - DAY)
+    _published(store, late_id, late, win.outage_end + 70, win.outage_end + 70)
     ig_id, ig = by_key["gino_ig"]
     missed = _Post(
         ig_id,
@@ -208,18 +220,22 @@ def build_posts(store: Store, win, by_key: dict[str, tuple[int, str]], tz) -> di
         "Stasera musica dal vivo da Gino: dalle 21, chitarra e mandolino 🎶",
         "plan",
     )
-    post_id = _created(store, missed, win.outage_start - 2 * DAY)
+    missed_id = _created(store, missed, win.outage_start - 2 * DAY)
+    seen = win.outage_end + 900
     store.posts.change(
         Change(
-            post_id,
+            missed_id,
             "missed",
-            f"not on the timeline {(win.outage_end + 900 - missed.at) // HOUR} hours after its"
-            " time",
+            f"not on the timeline {(seen - missed.at) // HOUR} hours after its time",
         ),
-        now=win.outage_end + 900,
+        now=seen,
     )
-    story["missed"] = post_id
-    # Nuvola's blocked X account: yesterday's post cannot be confirmed, tomorrow's waits.
+    return {"late": late_id, "missed": missed_id}
+
+
+def _blocked_x(store: Store, win, by_key, tz) -> int:
+    """Nuvola's blocked X account: yesterday's post cannot be confirmed, tomorrow's waits."""
+    today = datetime.fromtimestamp(win.now, tz).date()
     x_id, xch = by_key["nuvola_x"]
     risky = _Post(
         x_id,
@@ -228,17 +244,9 @@ def build_posts(store: Store, win, by_key: dict[str, tuple[int, str]], tz) -> di
         "We're hiring: backend engineer, Rome or remote.",
         "plan",
     )
-    story["at_risk"] = _created(store, risky, now - 6 * DAY)
+    risky_id = _created(store, risky, win.now - 6 * DAY)
+    tomorrow = _wall(today + timedelta(days=1), "10:00", tz)
     _created(
-        store,
-        _Post(
-            x_id,
-            xch,
-            _wall(today + timedelta(days=1), "10:00", tz),
-            "Office hours today at 17:00",
-            "plan",
-        ),
-        now - 6 * DAY,
+        store, _Post(x_id, xch, tomorrow, "Office hours today at 17:00", "plan"), win.now - 6 * DAY
     )
-    story["count"] = store.posts.count()
-    return story
+    return risky_id

@@ -177,6 +177,11 @@ class GraphError(Exception):
 
 
 class GraphEmulator(Emulator):
+    """Graph's API on loopback (the module docstring has the routes and faults).
+
+    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
+    scheduled posts, its own error shapes), each route a short method of its own."""
+
     platform = "graph"
 
     def __init__(
