@@ -20,6 +20,7 @@ def agency(store):
     store.accounts.add("Trattoria", "facebook", "trattoria", now=NOW)
     store.accounts.add("Trattoria", "mastodon", "@gino@social.example", now=NOW)
     store.accounts.add("Nuvola", "x", "@nuvolalabs", now=NOW)
+    store.accounts.add("Nuvola", "email", "press@nuvola.example", now=NOW)
     return store
 
 
@@ -33,21 +34,23 @@ def test_a_plan_with_bad_rows_imports_nothing_and_names_each_row(agency, cli, tm
         "Trattoria,@nuvolalabs,2026-12-03 13:00,Someone else's account,\n"
         "Trattoria,@gino@social.example,2026-12-03 15:00,,\n"
         "Trattoria,trattoria,2026-12-03 17:00,Fine too,\n"
+        "Nuvola,press@nuvola.example,2026-12-03 18:00,A press release,\n"
     )
     result = cli("posts", "import", plan)
     assert result.code == 1 and agency.posts.count() == 0
     lines = result.err.splitlines()
-    assert "4 bad rows, nothing imported" in lines[0]
+    assert "5 bad rows, nothing imported" in lines[0]
     assert lines[1:] == [
         "line 3: client: no client 'Trattoria Nuova' ('sfogo clients' lists them)",
         "line 4: at: '3 December' is not a time: write 2026-12-03 09:00 (ISO 8601)",
         "line 5: account: @nuvolalabs belongs to another client than Trattoria",
         "line 6: text: missing",
+        "line 8: account: email accounts have no posts sfogo can watch",
     ]
 
     skipped = cli("posts", "import", plan, "--skip-bad")
     assert skipped.code == 0 and "imported 2 posts" in skipped.out
-    assert skipped.err.count("skipped line") == 4
+    assert skipped.err.count("skipped line") == 5
     again = cli("posts", "import", plan, "--skip-bad")
     assert "imported 0 posts (2 already planned)" in again.out and agency.posts.count() == 2
     first = agency.posts.get(1)

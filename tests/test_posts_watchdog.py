@@ -149,3 +149,18 @@ def test_a_file_of_the_previous_version_gains_the_posts_tables_and_keeps_its_dat
         # A state the schema does not know is refused.
         with pytest.raises(sqlite3.IntegrityError), store.transaction() as conn:
             conn.execute("UPDATE posts SET state = 'lost' WHERE id = 1")
+
+
+def test_the_posts_screens_days_and_the_sends_due_are_read_along_indexes(store, account):
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    store.posts.listing(since=NOW - 86400, until=NOW + 86400)
+    store.posts.to_send(account.id, NOW)
+    store.conn.set_trace_callback(None)
+    days, due = (s for s in statements if s.lstrip().startswith("SELECT"))
+    plans = [
+        " ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        for sql in (days, due)
+    ]
+    assert "USING INDEX posts_at" in plans[0] and "TEMP B-TREE" not in plans[0]
+    assert "USING INDEX posts_sending" in plans[1]

@@ -145,6 +145,17 @@ def _time(value: object, zone: tzinfo) -> tuple[int, bool]:
     return int(local.timestamp()), True
 
 
+def _account_problem(account, client) -> str:
+    """Why a plan row cannot name this account ("" : it can)."""
+    from ..channels.posting import POSTERS  # the posting side: only when a plan is read
+
+    if account.client_id != client.id:
+        return f"account: {account.handle} belongs to another client than {client.name}"
+    if account.channel not in POSTERS:
+        return f"account: {account.channel} accounts have no posts sfogo can watch"
+    return ""
+
+
 def _check(store: Store, fields: dict, zone: tzinfo, cache: dict) -> tuple[NewPost, bool]:
     """A plan row as a new post; SfogoError names the field and why."""
     if "_error" in fields:
@@ -170,11 +181,7 @@ def _check(store: Store, fields: dict, zone: tzinfo, cache: dict) -> tuple[NewPo
             except NotFound:
                 cache[key] = f"account: no account {account_ref!r} ('sfogo accounts' lists them)"
             else:
-                cache[key] = (
-                    account.id
-                    if account.client_id == client.id
-                    else f"account: {account_ref} belongs to another client than {client.name}"
-                )
+                cache[key] = _account_problem(account, client) or account.id
     found = cache[key]
     if isinstance(found, str):
         raise SfogoError(found)
