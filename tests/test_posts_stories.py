@@ -299,3 +299,24 @@ def test_plan_posts_on_x_are_confirmed_on_the_own_timeline_or_missed(world, tmp_
     world.send()
     mine = [t for t in emu.tweets.values() if t["text"] == "Thank you for the launch day!"]
     assert len(mine) == 1 and states(world)[2] == "late"
+
+
+def test_a_restore_killed_after_facebook_took_it_is_found_in_the_queue_not_repeated(world):
+    account, fb = facebook(world)
+    fb.schedule_post("Sabato: pizza in teglia per tutti", world.clock.now() + 3 * DAY)
+    world.sync()
+    fb.faults.set("drop_scheduled", count=1)
+    world.clock.advance(600)
+    world.sync()
+    assert states(world) == {1: "vanished"}
+    restore_post(world.store, 1, now=world.clock.now())
+
+    _kill_after_the_server_accepted(world, fb, r"/feed$", "send")
+
+    assert len(fb.queue.entries) == 1  # Facebook has it again ...
+    assert world.store.posts.get(1)["send_state"] == "sending"  # ... sfogo does not know
+    assert world.send()[f"facebook:{account.handle}"].sent == 1
+    world.sync()
+    post = world.store.posts.get(1)
+    assert len(fb.queue.entries) == 1 and post["platform_id"] in fb.queue.entries
+    assert (post["state"], post["attempts"]) == ("scheduled", 1)

@@ -25,7 +25,7 @@ from ..clock import Clock
 from ..outbox import SendSummary, _sender_tag, _taken_elsewhere, count_failure, failure_state
 from ..rows import PostRow
 from ..store import Store
-from ..store.posts import Change
+from ..store.posts import OLD_ID, Change
 from ..text import sanitize
 from ..timefmt import span_words
 from .states import LATE_S, SEND_UNSURE, PostState, SendAction
@@ -162,7 +162,7 @@ def _done(
                 PostState.SCHEDULED,
                 f"back on {side.name}'s queue",
                 fields=fields,
-                detail=f"platform id {old}" if old and old != done.platform_id else "",
+                detail=f"{OLD_ID}{old}" if old and old != done.platform_id else "",
             ),
             now=now,
         )

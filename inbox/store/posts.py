@@ -72,6 +72,9 @@ SETTABLE = frozenset(
     }
 )
 _CHANNEL = {c.value: c for c in Channel}
+# A history line's detail that keeps a queue id a post no longer has (a restore gave it a
+# new one): the watchdog must not take that id, listed again, for a new post.
+OLD_ID = "platform id "
 
 
 def _post(row) -> PostRow:
@@ -185,11 +188,11 @@ class Posts(Part):
                 (account_id,),
             )
         } | {
-            detail[len("platform id ") :]
+            detail[len(OLD_ID) :]
             for (detail,) in self._conn.execute(
                 "SELECT e.detail FROM post_events e JOIN posts p ON p.id = e.post_id"
-                " WHERE p.account_id = ? AND e.detail LIKE 'platform id %'",
-                (account_id,),
+                " WHERE p.account_id = ? AND e.detail LIKE ?",
+                (account_id, f"{OLD_ID}%"),
             )
         }
 

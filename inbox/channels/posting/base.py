@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...posts.match import normal, same_text
 from ..base import Channel
 
 
@@ -100,8 +101,6 @@ class Poster:
     async def find(self, text: str, *, key: str, queued_at: int) -> Published | None:
         """The post an earlier attempt may have published (looked up before any resend)."""
         timeline = await self.timeline(queued_at)
-        from ...posts.match import normal, same_text
-
         wanted = normal(self.shown(text))
         for entry in timeline.entries:
             if entry.at >= queued_at - 60 and same_text(wanted, normal(entry.text)):
@@ -115,8 +114,6 @@ class Poster:
 
     async def find_scheduled(self, text: str, at: int) -> QueueEntry | None:
         """The queue entry an earlier restore may have created (looked up before a resend)."""
-        from ...posts.match import normal, same_text
-
         entries = await self.queue() or []
         wanted = normal(self.shown(text))
         for entry in entries:
