@@ -175,6 +175,7 @@ class Report:
     eta: dict = field(default_factory=dict)  # {"status": "eta"|"never"|"none", "at": ts}
     waiting: list[Item] = field(default_factory=list)
     period_gaps: list[tuple[int, int]] = field(default_factory=list)  # merged, clipped
+    posts: object = None  # the scheduled posts section (backlog/report_posts.py)
 
 
 def nearest_rank(sorted_values: list[int], pct: float) -> int | None:
@@ -518,16 +519,10 @@ def build_report(
         row.replies_sent -= row.received
     by_channel = {k: v for k, v in by_channel.items() if v.received or v.replies_sent}
 
-    clip = [
-        (max(since, i.started_at), min(until, i.ended_at if i.ended_at is not None else now))
-        for i in incidents
-    ]
-    merged = _union(clip)
-    sync = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "sync"])
-    away = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "away"])
+    merged, sync, away = _spans(incidents, since, until, now)
     buckets, weekly = _buckets(work, since, until, tally.created, tally.resolved, merged)
     backlog_total, backlog_open = tally.backlog_total, tally.backlog_open
-    return Report(
+    report = Report(
         client=client,
         since=since,
         until=until,
@@ -557,6 +552,21 @@ def build_report(
         waiting=_oldest_waiting(scope),
         period_gaps=merged,
     )
+    from .report_posts import build_section  # it reads this module's Report
+
+    report.posts = build_section(store, report)
+    return report
+
+
+def _spans(incidents: list[Incident], since: int, until: int, now: int) -> tuple[list, list, list]:
+    """The incidents clipped to the period and merged: all of them, the sync ones, the away."""
+    clip = [
+        (max(since, i.started_at), min(until, i.ended_at if i.ended_at is not None else now))
+        for i in incidents
+    ]
+    sync = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "sync"])
+    away = _union([c for c, i in zip(clip, incidents, strict=True) if i.source == "away"])
+    return _union(clip), sync, away
 
 
 def _all_items(scope: _Scope, account_id: int) -> int:
@@ -662,7 +672,8 @@ def write_csv(
     settings: Settings | None = None,
     lang: str = "en",
 ) -> int:
-    """Stream one row per interaction of the period; return how many rows were written."""
+    """Stream one row per interaction of the period, then one per scheduled post due in it
+    (backlog/report_posts.py); return how many rows were written."""
     work = work or WorkHours.from_config({})
     client = store.clients.get(client_ref)
     scope = _Scope(store, client, since, until, now, settings)
@@ -698,5 +709,10 @@ def write_csv(
                 )
             ]
         )
+        count += 1
+    from .report_posts import csv_rows  # the scheduled posts follow the interactions
+
+    for row in csv_rows(store, client.id, (since, until), now, _incidents(scope), tz):
+        writer.writerow(row)
         count += 1
     return count

@@ -230,6 +230,9 @@ def render_html(report: Report, lang: str = "en") -> str:
         heading = words["weeks" if report.weekly else "days"]
         days = _table(*tabs["days"], numeric_to=3, marks=[b.in_gap for b in report.buckets])
         out.append(f"<section><h2>{esc(heading)}</h2>{days}</section>")
+        from .report_posts import render_html as posts_html
+
+        out.append(posts_html(report, words, lang))
         out.append(f"<section><h2>{esc(words['waiting'])}</h2>")
         if report.waiting:
             out.append('<ol class="waiting">')

@@ -584,6 +584,9 @@ def render_md(report: Report, lang: str = "en") -> str:
         out += [md_escape(line) for line in backlog_lines(report, words)]
         out += ["", f"## {words['weeks' if report.weekly else 'days']}", ""]
         out += _md_table(*tabs["days"], numeric_from=1, numeric_to=3)
+        from .report_posts import render_md as posts_md
+
+        out += posts_md(report, words, lang)
         out += ["", f"## {words['waiting']}", ""]
         if report.waiting:
             for it in report.waiting:

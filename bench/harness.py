@@ -104,10 +104,10 @@ def _demo_fingerprint() -> str:
     triage keys) changes: stale caches rebuild."""
     from sfogo.inbox import schema, triage_keys
     from sfogo.inbox.store import items
-    from sfogo.tui.demo import build, text
+    from sfogo.tui.demo import build, posts, text
 
     digest = hashlib.sha256()
-    for module in (build, text, schema, items, triage_keys):
+    for module in (build, text, posts, schema, items, triage_keys):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -285,24 +285,36 @@ async def _send_one(
     summary.sent += 1
 
 
+def failure_state(exc: ChannelError) -> tuple[str, str]:
+    """Where a failed post leaves what was being sent (a reply, or a post of sfogo's own
+    queue: inbox/posts/send.py): its next state and reason. What the failure proves decides."""
+    if exc.outcome in ("offline", "rate_limited", "auth"):
+        # Provably not taken: the connection was refused or the platform said no.
+        return "queued", exc.detail
+    if exc.outcome == "blocked":
+        return "held", f"the platform refused: {exc.detail}"
+    if exc.outcome == "broken" and exc.status is not None and 400 <= exc.status < 500:
+        return "failed", exc.detail
+    # Unknown whether the platform took it: stay "sending" so the next attempt looks for
+    # it before posting again.
+    return "sending", f"unknown whether it arrived: {exc.detail}"
+
+
+def count_failure(state: str, exc: ChannelError, summary: SendSummary) -> None:
+    """Count a failure's outcome; one that leaves the send waiting stops the account."""
+    if state == "held":
+        summary.held += 1
+    elif state == "failed":
+        summary.failed += 1
+    else:
+        summary.stopped = exc.detail
+        summary.waiting += 1
+
+
 def _settle_failure(
     store: Store, reply: ReplyRow, exc: ChannelError, now: int, summary: SendSummary
 ) -> None:
-    """Where a failed post leaves the reply: what the failure proves decides."""
-    if exc.outcome in ("offline", "rate_limited", "auth"):
-        # Provably not taken: the connection was refused or the platform said no.
-        _set(store, reply["id"], "queued", exc.detail, now)
-        summary.stopped = exc.detail
-        summary.waiting += 1
-    elif exc.outcome == "blocked":
-        _set(store, reply["id"], "held", f"the platform refused: {exc.detail}", now)
-        summary.held += 1
-    elif exc.outcome == "broken" and exc.status is not None and 400 <= exc.status < 500:
-        _set(store, reply["id"], "failed", exc.detail, now)
-        summary.failed += 1
-    else:
-        # Unknown whether the platform took it: stay "sending" so the next attempt looks
-        # for it before posting again.
-        _set(store, reply["id"], "sending", f"unknown whether it arrived: {exc.detail}", now)
-        summary.stopped = exc.detail
-        summary.waiting += 1
+    """Where a failed post leaves the reply (:func:`failure_state`)."""
+    state, reason = failure_state(exc)
+    _set(store, reply["id"], state, reason, now)
+    count_failure(state, exc, summary)

@@ -154,3 +154,49 @@ class WaitingItem(NamedTuple):
     author_name: str
     text: str
     replied_at: int | None  # answered by us, though not marked done
+
+
+class PostRow(TypedDict):
+    """An expected post with its account and client (``sfogo posts --json`` adds
+    ``history`` and the derived state; inbox/posts/ holds the rules)."""
+
+    id: int
+    client: str  # the client's name
+    client_id: int
+    account_id: int
+    account: str  # the account's handle
+    channel: Channel
+    at: int  # when it must go out (the platform's time, once it has one)
+    text: str  # the last text seen (restore uses it)
+    media: str  # a note about its media, never the media
+    notes: str
+    source: str  # queue, plan, sfogo (inbox/posts/states.py)
+    platform_id: str  # its id in the platform's queue (or sfogo's post, once sent)
+    state: str  # inbox/posts/states.py PostState
+    reason: str  # why it is in that state (the last transition's reason)
+    in_queue: bool  # the last read of the platform's queue held it
+    seen_at: int | None  # when a read of the queue last held it
+    published_id: str
+    published_at: int | None
+    url: str
+    expires_at: int | None
+    send_action: str  # "", publish, schedule
+    send_state: str  # "" or the outbox's states (queued, sending, sent, held, failed, dropped)
+    send_reason: str
+    attempts: int
+    idempotency_key: str
+    created_at: int
+    updated_at: int
+
+
+class PostEvent(NamedTuple):
+    """One transition of a post: the state it entered, when and why (never rewritten)."""
+
+    id: int
+    post_id: int
+    at: int
+    state: str
+    reason: str
+    old_at: int | None  # rescheduled: the time before ...
+    new_at: int | None  # ... and after
+    detail: str  # what changed besides the state (an edited text, an old platform id)

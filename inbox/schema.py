@@ -236,12 +236,66 @@ CREATE TABLE sync_run_skips (
 ) WITHOUT ROWID;
 """
 
+# Expected posts (inbox/posts/): every post that must go out, from the platforms' queues,
+# a plan file or sfogo's own queue, with its state, and the history of every transition
+# (nothing is overwritten: a post's row holds the present, its events the past). A post
+# sfogo must publish or put back on a queue carries the outbox's send columns.
+V_POSTS = """
+CREATE TABLE posts (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  at INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  media TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL CHECK (source IN ('queue', 'plan', 'sfogo')),
+  platform_id TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'rescheduled',
+    'published', 'late', 'missed', 'vanished', 'failed', 'held', 'cancelled')),
+  reason TEXT NOT NULL DEFAULT '',
+  in_queue INTEGER NOT NULL DEFAULT 0,
+  seen_at INTEGER,
+  published_id TEXT NOT NULL DEFAULT '',
+  published_at INTEGER,
+  url TEXT NOT NULL DEFAULT '',
+  expires_at INTEGER,
+  send_action TEXT NOT NULL DEFAULT '',
+  send_state TEXT NOT NULL DEFAULT '',
+  send_reason TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  idempotency_key TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+-- The Posts screen and 'sfogo posts' by time; one account's posts for the watchdog.
+CREATE INDEX posts_at ON posts(at);
+CREATE INDEX posts_account_at ON posts(account_id, at);
+-- The health bar's counts by state.
+CREATE INDEX posts_state ON posts(state, at);
+-- What the outbox must still send.
+CREATE INDEX posts_sending ON posts(account_id, at)
+  WHERE send_state IN ('queued', 'sending', 'unknown');
+-- A queue entry is one expected post (restore gives the post a new platform id).
+CREATE UNIQUE INDEX posts_platform ON posts(account_id, platform_id) WHERE platform_id != '';
+CREATE TABLE post_events (
+  id INTEGER PRIMARY KEY,
+  post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  old_at INTEGER,
+  new_at INTEGER,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX post_events_post ON post_events(post_id, id);
+"""
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
 # Index i holds the step that moves a file from version i to version i + 1.
 # Later issues append here; never edit a migration that has shipped.
-MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS]
+MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS, V_POSTS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,7 +11,9 @@ counted there, never a reason to fail the account).
 Consecutive failed runs are the account's open gap (backlog/gaps.py reads them); the next
 success closes it and, because it starts from the stored cursor, backfills what arrived.
 
-When the account's pages are in, its queued replies are sent (:mod:`inbox.outbox`).
+When the account's pages are in, its expected posts are checked against its queue and
+timeline (:mod:`inbox.posts.check`), and its queued replies and due posts are sent
+(:mod:`inbox.outbox`, :mod:`inbox.posts.send`).
 
 The store is synchronous and shared by the account tasks on the event loop: a page commit
 is a few milliseconds at most and no transaction spans an ``await``, so tasks cannot
@@ -129,6 +131,7 @@ class Syncer:
     timeout: httpx.Timeout | None = None  # default: channels.base.TIMEOUT
     env: Mapping[str, str] | None = None  # where token_env variables are read (default os.environ)
     send_replies: bool = True
+    watch_posts: bool = True  # check expected posts at each successful sync (inbox/posts)
     on_result: Callable[[RunResult], None] | None = None
     _secrets: dict[int, Secrets] = field(default_factory=dict, repr=False)
 
@@ -232,6 +235,8 @@ class Syncer:
                 if not result.items
                 else f"{result.items} new in {result.pages} page{'' if result.pages == 1 else 's'}"
             )
+        if result.outcome == "ok" and self.watch_posts:
+            notes.append(await self.check_posts(http, account))
         if result.skipped:
             notes.append(skipped_line(result.skips))
         result.detail = credentials.redact(
@@ -246,14 +251,36 @@ class Syncer:
             self._add_sent(result, await self.send_for(http, account, blocked=blocked))
         return result
 
+    async def check_posts(self, http: httpx.AsyncClient, account: Account) -> str:
+        """The account's expected posts against its queue and timeline; a note for the run."""
+        from .posts.check import check_account_posts
+
+        try:
+            checked = await check_account_posts(
+                self.store, self.connector(account, http), now_fn=self.clock.now
+            )
+        except Exception:
+            log.exception("%s: checking posts failed", _label(account))
+            return "posts not checked: see the log"
+        return credentials.redact(checked.note(), self.secrets(account))
+
     async def send_for(
         self, http: httpx.AsyncClient, account: Account, *, blocked: str = ""
     ) -> SendSummary:
+        from .posts.send import send_account_posts
+
         secrets = self.secrets(account)
         try:
+            connector = self.connector(account, http)
             summary = await send_account_replies(
-                self.store, self.connector(account, http), clock=self.clock, blocked=blocked
+                self.store, connector, clock=self.clock, blocked=blocked
             )
+            if not summary.stopped:  # the posts due now go the same way (inbox/posts/send)
+                posts = await send_account_posts(
+                    self.store, connector, clock=self.clock, blocked=blocked
+                )
+                summary.add(posts)
+                summary.stopped = posts.stopped
         except Exception:
             log.exception("%s: sending replies failed", _label(account))
             return SendSummary(stopped="sending failed: see the log")
@@ -319,10 +346,11 @@ class Syncer:
             for h in account_health(self.store, now=now, account_ids=[a.id for a in accounts])
         }
         results = []
+        posts_due = self.store.posts.due_counts(now)
         async with self._client() as client:
             for account in accounts:
                 health = states.get(account.id)
-                if health is not None and not health.queued_replies:
+                if health is not None and not health.queued_replies and account.id not in posts_due:
                     continue
                 if health is not None and health.rate_limited(now):
                     results.append(self._not_now(health, now))
@@ -369,7 +397,14 @@ class Syncer:
                     self.store, now=now, interval=interval, account_ids=[a.id for a in accounts]
                 )
             }
-            due = [a for a in accounts if states[a.id].due(now)]
+            # A post of sfogo's own queue whose time has come makes a healthy account due.
+            posts_due = self.store.posts.due_counts(now)
+            due = [
+                a
+                for a in accounts
+                if states[a.id].due(now)
+                or (a.id in posts_due and states[a.id].last_outcome in ("ok", None))
+            ]
             results = await self.run_once(due) if due else []
             now = self.clock.now()
             after = account_health(
@@ -379,6 +414,9 @@ class Syncer:
                 on_round(results, after)
             done += 1
             upcoming = [h.next_attempt_at for h in after if h.next_attempt_at is not None]
+            next_post = self.store.posts.next_send_at(now)
+            if next_post is not None:
+                upcoming.append(next_post)
             wait = min(upcoming, default=now + interval) - now
             await sleep(max(1, min(wait, interval)))
 

@@ -32,7 +32,7 @@ from . import screens, widgets
 from .app_config import load_app_config
 from .changes import LIVE_POLL_S, ChangeWatcher, FileChanged
 from .keymap import known_bindings
-from .screens import AwayScreen, BacklogScreen, EmptyScreen, HelpScreen, InboxScreen
+from .screens import AwayScreen, BacklogScreen, EmptyScreen, HelpScreen, InboxScreen, PostsScreen
 from .widgets import WorkFailed
 
 
@@ -58,6 +58,8 @@ class SfogoApp(App):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("b", "backlog", "Backlog", id="app.backlog"),
         Binding("a", "away", "Away", id="app.away"),
+        # Last: at 80 columns the inbox's footer is one cell short of it ("o Post").
+        Binding("o", "posts", "Posts", id="app.posts"),
     ]
 
     def __init__(
@@ -157,6 +159,15 @@ class SfogoApp(App):
         """The backlog screen (not over a modal, not twice)."""
         if not isinstance(self.screen, (BacklogScreen, ModalScreen)):
             self.push_screen(BacklogScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A file without accounts has no posts: the Posts key is not offered there."""
+        return not (action == "posts" and isinstance(self.screen, EmptyScreen))
+
+    def action_posts(self) -> None:
+        """The Posts screen (not over a modal, not twice, not without accounts)."""
+        if not isinstance(self.screen, (PostsScreen, ModalScreen, EmptyScreen)):
+            self.push_screen(PostsScreen())
 
     def action_help(self) -> None:
         from .screens._help import bindings_of

@@ -22,6 +22,9 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
     store.away       runs.py       add, all, current, end
     store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
                                    mark_sent, waiting_counts
+    store.posts      posts.py      get, listing, watched, platform_ids, history,
+                                   state_counts, pending_due, to_send, due_counts,
+                                   next_send_at, count; add, apply, change, take, set_send
     store.reports    reports.py    period_items, period_texts, incoming_between,
                                    all_between, oldest_waiting, backlog_transitions
     store.workload   workload.py   handled_count, handled, arrived, recent_kinds

@@ -32,6 +32,7 @@ from .clients import Clients
 from .items import Items
 from .marks import Marks
 from .outbox import Outbox
+from .posts import Posts
 from .reports import Reports
 from .runs import AwayPeriods, SyncRuns
 from .triage import TriageIndex
@@ -80,6 +81,7 @@ class Store:
         self.runs = SyncRuns(self)
         self.away = AwayPeriods(self)
         self.outbox = Outbox(self)
+        self.posts = Posts(self)
         self.reports = Reports(self)
         self.workload = Workload(self)
 

@@ -33,6 +33,7 @@ from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.store import Store
 from sfogo.inbox.text import sanitize
 
+from .posts import build_posts
 from .text import (
     FILLS,
     FIRST,
@@ -638,88 +639,122 @@ def build_demo(store: Store, *, seed: int = 0, size: int | None = None, now: int
 
 
 def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
-    # Long: one deterministic pass whose random draws must stay in this order (same seed,
-    # same demo), so it reads top to bottom rather than across helpers.
-    now = win.now
-    created = now - 120 * DAY
-    clients = []
-    for name, tier, target, _key, _p in CLIENTS:
-        clients.append(store.clients.add(name, tier, target, now=created))
-    accounts: list[_Account] = []
-    for idx, spec in enumerate(ACCOUNTS):
-        # "generated": no server stands behind these accounts, so sync leaves them alone
-        # (the live demo's accounts are demo accounts too, but served by emulators).
-        settings = {"demo": True, "generated": True, **dict(spec.settings)}
-        acc = store.accounts.add(
-            clients[spec.client].id,
-            spec.channel,
-            spec.handle,
-            spec.display_name,
-            settings,
-            now=created,
-        )
-        key = CLIENTS[spec.client][3]
-        texts = TEMPLATES[key]
-        # In declaration order: iterating a set of strings would follow PYTHONHASHSEED and
-        # make the demo differ from one process to the next.
-        kinds = dict.fromkeys(k for k, _ in spec.kinds)
-        pools = {}
-        for kind in kinds:
-            pools[kind] = tuple(
-                _pool(texts[kind].get(lang, []) or texts[kind]["en"], lang, spec.me, rng)
-                for lang in LANGS
-            )
-        follow = tuple(
-            _pool(texts.get("reply", {}).get(lang, []) + FOLLOWUPS[lang], lang, spec.me, rng)
+    """One deterministic pass: its random draws stay in this order (same seed, same demo)."""
+    created = win.now - 120 * DAY
+    clients = [
+        store.clients.add(name, tier, target, now=created) for name, tier, target, _k, _p in CLIENTS
+    ]
+    accounts = [
+        _account(store, rng, win, idx, spec, clients[spec.client].id, created)
+        for idx, spec in enumerate(ACCOUNTS)
+    ]
+    by_key = {a.spec.key: a for a in accounts}
+    gen = _generate(store, rng, win, accounts, by_key, size)
+    first_id = store.items.first_id() or 1
+    by_tag: dict[str, list[int]] = {}
+    for index, tag in gen.tags:
+        by_tag.setdefault(tag, []).append(first_id + index)
+    for tag, ids in sorted(by_tag.items()):
+        store.marks.add_tags(ids, [tag])
+    runs = _sync_runs(store, win, accounts, gen.fetched)
+    sick_id = store.away.add(
+        win.sick_start, win.sick_end, "sick", "flu: in bed, no work for two days"
+    )
+    posts = build_posts(store, win, {k: (a.id, a.spec.channel) for k, a in by_key.items()}, ROME)
+    return _summary(win, size, clients, accounts, by_key, gen, runs, sick_id, posts)
+
+
+def _account(
+    store: Store,
+    rng: random.Random,
+    win: Windows,
+    idx: int,
+    spec: AccountSpec,
+    client_id: int,
+    created: int,
+) -> _Account:
+    """One account in the store and its generator state (text pools, authors, sync grid)."""
+    # "generated": no server stands behind these accounts, so sync leaves them alone
+    # (the live demo's accounts are demo accounts too, but served by emulators).
+    settings = {"demo": True, "generated": True, **dict(spec.settings)}
+    acc = store.accounts.add(
+        client_id, spec.channel, spec.handle, spec.display_name, settings, now=created
+    )
+    key = CLIENTS[spec.client][3]
+    texts = TEMPLATES[key]
+    # In declaration order: iterating a set of strings would follow PYTHONHASHSEED and
+    # make the demo differ from one process to the next.
+    kinds = dict.fromkeys(k for k, _ in spec.kinds)
+    pools = {}
+    for kind in kinds:
+        pools[kind] = tuple(
+            _pool(texts[kind].get(lang, []) or texts[kind]["en"], lang, spec.me, rng)
             for lang in LANGS
         )
-        ours = tuple([sanitize(t) for t in OUR_REPLIES[key][lang]] for lang in LANGS)
-        table: list[str] = []
-        for kind, weight in spec.kinds:
-            table += [kind] * weight
-        authors = tuple(_authors(rng, spec.channel, lang) for lang in LANGS)
-        # Our own author entry, in the same (name, handle, extra) shape as other people.
-        me_extra = ""
-        if spec.channel == "mastodon":
-            me_extra = f"{settings['instance']}/@{spec.handle.split('@')[1]}"
-        elif spec.channel == "x":
-            me_extra = spec.handle.lstrip("@")
-        elif spec.channel == "bluesky":
-            me_extra = "did:plc:" + _tid(idx * 7919 + 17) * 2
-        elif spec.channel == "email":
-            me_extra = spec.handle.partition("@")[2]
-        # Sync runs go through the accounts one after another, two seconds apart; the grid
-        # passes through the end of the outage so that its runs frame exactly 30 hours.
-        base = win.outage_end + 2 * idx
-        blip = (0, 0)
-        if spec.key == BLIP_ACCOUNT:
-            day = datetime.fromtimestamp(now - 10 * DAY, ROME).date()
-            at = int(datetime(day.year, day.month, day.day, 20, 10, tzinfo=ROME).timestamp())
-            lo = -((base - at) // RUN_EVERY)
-            blip = (lo, lo + 3)
-        accounts.append(
-            _Account(
-                spec=spec,
-                id=acc.id,
-                tier=CLIENTS[spec.client][1],
-                make=_id_maker(spec, settings),
-                base=base,
-                final_run=now - 40 + 2 * idx,
-                p_it=CLIENTS[spec.client][4],
-                kind_table=tuple(table),
-                pools=pools,
-                follow=follow,
-                ours=ours,
-                authors=authors,
-                me_author=(spec.display_name, spec.handle, me_extra),
-                blip=blip,
-                ring=[],
-            )
-        )
-    by_key = {a.spec.key: a for a in accounts}
+    follow = tuple(
+        _pool(texts.get("reply", {}).get(lang, []) + FOLLOWUPS[lang], lang, spec.me, rng)
+        for lang in LANGS
+    )
+    ours = tuple([sanitize(t) for t in OUR_REPLIES[key][lang]] for lang in LANGS)
+    table: list[str] = []
+    for kind, weight in spec.kinds:
+        table += [kind] * weight
+    authors = tuple(_authors(rng, spec.channel, lang) for lang in LANGS)
+    # Sync runs go through the accounts one after another, two seconds apart; the grid
+    # passes through the end of the outage so that its runs frame exactly 30 hours.
+    base = win.outage_end + 2 * idx
+    return _Account(
+        spec=spec,
+        id=acc.id,
+        tier=CLIENTS[spec.client][1],
+        make=_id_maker(spec, settings),
+        base=base,
+        final_run=win.now - 40 + 2 * idx,
+        p_it=CLIENTS[spec.client][4],
+        kind_table=tuple(table),
+        pools=pools,
+        follow=follow,
+        ours=ours,
+        authors=authors,
+        me_author=(spec.display_name, spec.handle, _me_extra(spec, settings, idx)),
+        blip=_blip(spec, win, base),
+        ring=[],
+    )
 
-    scripted = _scripted(win, by_key)
-    scripted = scripted[:size]
+
+def _me_extra(spec: AccountSpec, settings: dict, idx: int) -> str:
+    """Our own author entry's extra field, in the same shape as other people's."""
+    if spec.channel == "mastodon":
+        return f"{settings['instance']}/@{spec.handle.split('@')[1]}"
+    if spec.channel == "x":
+        return spec.handle.lstrip("@")
+    if spec.channel == "bluesky":
+        return "did:plc:" + _tid(idx * 7919 + 17) * 2
+    if spec.channel == "email":
+        return spec.handle.partition("@")[2]
+    return ""
+
+
+def _blip(spec: AccountSpec, win: Windows, base: int) -> tuple[int, int]:
+    """The failed run indices of the Instagram blip ten days ago (others: none)."""
+    if spec.key != BLIP_ACCOUNT:
+        return (0, 0)
+    day = datetime.fromtimestamp(win.now - 10 * DAY, ROME).date()
+    at = int(datetime(day.year, day.month, day.day, 20, 10, tzinfo=ROME).timestamp())
+    lo = -((base - at) // RUN_EVERY)
+    return (lo, lo + 3)
+
+
+def _generate(
+    store: Store,
+    rng: random.Random,
+    win: Windows,
+    accounts: list[_Account],
+    by_key: dict[str, _Account],
+    size: int,
+) -> _Generator:
+    """Every interaction, hour cell by hour cell, inserted as it is generated."""
+    scripted = _scripted(win, by_key)[:size]
     n_random = size - len(scripted)
     cells = DAYS * 24
     # Hourly weights per account from the client's daily and weekly rhythm, with noise.
@@ -737,7 +772,6 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
     for row in scripted:
         cell = (row["t"] - win.start) // HOUR
         by_cell.setdefault((cell, row["account"]), []).append(row)
-
     gen = _Generator(rng, win, accounts)
     for h in range(cells):
         cell_start = win.start + h * HOUR
@@ -748,21 +782,16 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
                 gen.fill(a, cell_start, alloc[i][h])
         store.items.insert_rows(gen.rows)
         gen.rows.clear()
-    first_id = store.items.first_id() or 1
-    by_tag: dict[str, list[int]] = {}
-    for index, tag in gen.tags:
-        by_tag.setdefault(tag, []).append(first_id + index)
-    for tag, ids in sorted(by_tag.items()):
-        store.marks.add_tags(ids, [tag])
-    runs = _sync_runs(store, win, accounts, gen.fetched)
-    sick_id = store.away.add(
-        win.sick_start, win.sick_end, "sick", "flu: in bed, no work for two days"
-    )
+    return gen
+
+
+def _summary(win, size, clients, accounts, by_key, gen, runs, sick_id, posts) -> dict:
+    """What ``build_demo`` returns: counts and where each story lies."""
     blip_acc = by_key[BLIP_ACCOUNT]
     blocked = by_key[BLOCKED_ACCOUNT]
     return {
         "size": size,
-        "now": now,
+        "now": win.now,
         "clients": [
             {"id": c.id, "name": c.name, "tier": c.tier, "target_s": c.effective_target_s}
             for c in clients
@@ -782,6 +811,7 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
             "sync_runs": runs,
             "away_periods": 1,
             "tagged": len(gen.tags),
+            "posts": posts["count"],
         },
         "stories": {
             "outage": {
@@ -810,6 +840,7 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
                 "end": blip_acc.base + blip_acc.blip[1] * RUN_EVERY,
             },
             "vip_dms": gen.vip_dms,
+            "posts": {k: v for k, v in posts.items() if k != "count"},
         },
     }
 
@@ -934,6 +965,8 @@ class _Generator:
 
     def fill(self, a: _Account, cell_start: int, c: int) -> None:
         """``c`` items for account ``a`` in the hour from ``cell_start`` (replies included)."""
+        # Long on purpose: the loop runs once per generated row (a million for the big demo),
+        # where locals beat attribute lookups and a call per row; it reads top to bottom.
         rnd = self.rng.random
         log = math.log
         win = self.win
@@ -1116,7 +1149,9 @@ class _Generator:
 
 
 def _scripted(win: Windows, by_key: dict[str, _Account]) -> list[dict]:
-    """Hand-written items, most important first (a tiny ``size`` keeps the first ones)."""
+    """Hand-written items, most important first (a tiny ``size`` keeps the first ones).
+
+    Long on purpose: it is the stories' data, one hand-written item after another."""
     now, out_s = win.now, win.outage_start
     keys = list(by_key)
 

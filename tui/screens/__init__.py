@@ -8,6 +8,8 @@ from ._empty import EmptyScreen
 from ._filters import Choices, FilterScreen
 from ._help import HelpScreen
 from ._inbox import InboxScreen
+from ._post_dialogs import PostEditScreen, PostHistoryScreen
+from ._posts import PostsScreen
 from ._snooze import SnoozeScreen
 from ._tag import TagScreen
 
@@ -23,3 +25,4 @@ __all__ = [
     "TagScreen",
 ]
 __all__ += ["AwayScreen", "BacklogScreen"]  # the backlog screen, away mode
+__all__ += ["PostEditScreen", "PostHistoryScreen", "PostsScreen"]  # posts that must go out

@@ -6,6 +6,7 @@ from ._footer import KeyFooter
 from ._header import CountsHeader
 from ._health import HealthBar
 from ._inbox_list import InboxList
+from ._post_list import PostList
 from ._safe import SafeInput, SafeTextArea
 from ._search import SearchBar
 from ._timeline import GapTimeline
@@ -24,3 +25,4 @@ __all__ = [
 ]
 __all__ += ["Burndown", "GapTimeline", "HealthBar"]  # backlog screen, health bar
 __all__ += ["Latest", "WorkFailed"]  # background work
+__all__ += ["PostList"]  # the Posts screen

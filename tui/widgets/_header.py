@@ -1,4 +1,5 @@
-"""The top line: how much is waiting (new, open, snoozed) and how many the list shows."""
+"""The top line: how much is waiting (new, open, snoozed), how many the list shows, and
+whether posts need a decision (``o`` opens them)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class CountsHeader(Widget):
     counts: reactive[dict[str, int] | None] = reactive(None)
     shown: reactive[int | None] = reactive(None)  # None: still loading
     search: reactive[str] = reactive("")
+    posts: reactive[int] = reactive(0)  # posts that need a decision
 
     def render(self) -> Content:
         narrow = self.size.width < 60
@@ -35,12 +37,13 @@ class CountsHeader(Widget):
         snoozed = count_short(self.counts.get("snoozed", 0))
         shown = "…" if self.shown is None else count_short(self.shown)
         if narrow:
+            # Posts that need a decision take the place of the snoozed count (40 columns).
+            snz = "" if self.posts else f" {snoozed} snz"
             line = Content.from_markup(
-                " [$text-accent]●[/] [b]$new[/b] new $open open $snoozed snz"
-                " [$text-muted]│[/] $shown",
+                " [$text-accent]●[/] [b]$new[/b] new $open open$snz [$text-muted]│[/] $shown",
                 new=new,
                 open=opened,
-                snoozed=snoozed,
+                snz=snz,
                 shown=shown,
             )
         else:
@@ -54,4 +57,8 @@ class CountsHeader(Widget):
             )
         if self.search:
             line += Content.from_markup(" [$text-muted]/[/]$search", search=self.search)
+        if self.posts:
+            plural = "s" if self.posts > 1 else ""
+            text = f"⚑{self.posts}" if narrow else f"⚑ {self.posts} post{plural} to decide"
+            line += Content.from_markup(" [$text-error b]$text[/]", text=text)
         return title + line

@@ -8,7 +8,11 @@ ages move on.
 Problems come first and carry a symbol, not only a colour, so they read with NO_COLOR:
 ``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``. An account whose platform sent entries sfogo
 had to skip in the last 24 hours carries their count: ``x ok 2m ⊘3`` (``sfogo health``
-says why).
+says why). Posts that need a decision come after the
+accounts that cannot be seen (the likely cause) and before the healthy ones:
+``2 missed · 6 vanished`` (``8 posts`` where that does not fit), counted by
+``backlog.posts.decision_counts``; the bar also tells its screen how many there are
+(:class:`HealthBar.PostsNeedDecision`), so the inbox header can say so.
 """
 
 from __future__ import annotations
@@ -67,6 +71,17 @@ class AccountState:
 class HealthState:
     accounts: tuple[AccountState, ...]
     away: tuple[str, int] | None  # (reason, since) while the manager is away
+    posts: tuple[tuple[str, int], ...] = ()  # (state, posts) that need a decision
+
+
+# Posts needing a decision, in the bar's order, with the words it uses.
+POST_PROBLEMS = (
+    ("missed", "missed"),
+    ("vanished", "vanished"),
+    ("failed", "failed"),
+    ("held", "held"),
+    ("at_risk", "at risk"),
+)
 
 
 def load_health(store: Store, now: int) -> HealthState:
@@ -104,8 +119,14 @@ def load_health(store: Store, now: int) -> HealthState:
         rank = 0 if a.open_gap else 1 if a.outcome == "never synced" else 2
         return rank, a.since if a.open_gap else 0, a.label
 
+    from sfogo.backlog.posts import decision_counts
+
     away = open_away(store)
-    return HealthState(tuple(sorted(accounts, key=order)), (away[2], away[1]) if away else None)
+    counts = decision_counts(store, now=now)
+    posts = tuple((state, counts[state]) for state, _w in POST_PROBLEMS if counts.get(state))
+    return HealthState(
+        tuple(sorted(accounts, key=order)), (away[2], away[1]) if away else None, posts
+    )
 
 
 def _entry(account: AccountState, now: int) -> Content:
@@ -143,25 +164,51 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         parts.append(Content.assemble(("no synced accounts", "$text-muted")))
         return sep.join(parts)
     line = sep.join(parts)
-    shown = 0
-    accounts = state.accounts
-    for index, account in enumerate(accounts):
-        entry = _entry(account, now)
-        rest = accounts[index + 1 :]
+    # Posts that need a decision follow the accounts that cannot be seen (the likely cause):
+    # in words if they fit, else as a count, else left to the inbox header.
+    entries: list[AccountState | tuple[Content, ...]] = list(state.accounts)
+    if state.posts:
+        forms = (_posts_entry(state, short=True),)
+        if not narrow:
+            forms = (_posts_entry(state, short=False), *forms)
+        entries.insert(sum(a.open_gap for a in state.accounts), forms)
+    shown: set[int] = set()
+    for index, item in enumerate(entries):
+        rest = tuple(a for a in entries[index + 1 :] if isinstance(a, AccountState))
         # Room must be left for the '+N' that would follow if this were the last one.
         tail = _tail(rest) if rest else ""
-        need = cell_len(entry.plain) + (3 if line.plain else 0)
-        need += (1 + cell_len(tail)) if tail else 0
-        if cell_len(line.plain) + need > width:
+        forms = item if isinstance(item, tuple) else (_entry(item, now),)
+        entry = next((f for f in forms if _fits(line, f, tail, width)), None)
+        if entry is None:
+            if isinstance(item, tuple):
+                continue  # the posts count: the header says it too
             break
         line = line + sep + entry if line.plain else entry
-        shown += 1
-    left = accounts[shown:]
+        if isinstance(item, AccountState):
+            shown.add(item.account_id)
+    left = tuple(a for a in state.accounts if a.account_id not in shown)
     if left:
         tail = _tail(left)
         style = "$text-error bold" if any(a.open_gap for a in left) else "$text-muted"
         line = (line + Content(" ") if line.plain else line) + Content.assemble((tail, style))
     return line
+
+
+def _fits(line: Content, entry: Content, tail: str, width: int) -> bool:
+    need = cell_len(entry.plain) + (3 if line.plain else 0)
+    need += (1 + cell_len(tail)) if tail else 0
+    return cell_len(line.plain) + need <= width
+
+
+def _posts_entry(state: HealthState, *, short: bool) -> Content:
+    """'1 missed · 6 vanished · 1 at risk', or '8 posts'."""
+    if short:
+        total = sum(n for _s, n in state.posts)
+        text = f"{total} post{'s' * (total != 1)}"
+    else:
+        words = dict(POST_PROBLEMS)
+        text = " · ".join(f"{n} {words[s]}" for s, n in state.posts)
+    return Content.assemble((text, "$text-error bold"))
 
 
 def _tail(left: tuple[AccountState, ...]) -> str:
@@ -189,6 +236,13 @@ class HealthBar(Widget):
             super().__init__()
             self.token = token
             self.state = state
+
+    class PostsNeedDecision(Message):
+        """How many posts need a decision (it bubbles to the screen: the inbox header)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
 
     def __init__(
         self,
@@ -233,6 +287,7 @@ class HealthBar(Widget):
         message.stop()
         if self._latest.is_current(message.token):
             self.state = message.state
+            self.post_message(self.PostsNeedDecision(sum(n for _s, n in message.state.posts)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         failed = WorkFailed.of(event)

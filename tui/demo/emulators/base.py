@@ -101,6 +101,11 @@ FAULT_KINDS = (
     "stall",
     "partial",
 )
+# Faults of a platform's queue of scheduled posts (emulators/_queue.py), not of requests:
+# drop_scheduled (the queue silently loses posts), stall_publish (due posts stay queued),
+# publish_late (posts go out ``seconds`` after their time). They take ``match`` (a regex on
+# the post's text) instead of ``paths``, and requests never answer with them.
+QUEUE_FAULTS = ("drop_scheduled", "stall_publish", "publish_late")
 
 
 class Faults:
@@ -127,7 +132,7 @@ class Faults:
     ) -> None:
         """Fail the next ``count`` requests (all if None) whose path matches ``paths``,
         letting the first ``after`` of them through."""
-        if kind not in FAULT_KINDS:
+        if kind not in FAULT_KINDS and kind not in QUEUE_FAULTS:
             raise ValueError(f"unknown fault {kind!r}")
         if kind == "offline":
             if self._on_offline is not None:
@@ -156,6 +161,8 @@ class Faults:
         """The fault that applies to this request, consuming one of its count."""
         with self._lock:
             for kind, spec in list(self._active.items()):
+                if kind in QUEUE_FAULTS:
+                    continue
                 if spec["paths"] is not None and not spec["paths"].search(path):
                     continue
                 if spec["after"] > 0:
@@ -167,6 +174,21 @@ class Faults:
                         del self._active[kind]
                 return kind, spec
         return None
+
+    def peek(self, kind: str) -> dict | None:
+        """The active fault of ``kind`` (a queue fault), without using it up."""
+        with self._lock:
+            spec = self._active.get(kind)
+            return dict(spec) if spec is not None else None
+
+    def spend(self, kind: str) -> None:
+        """One use of a counted fault of ``kind`` (a queue fault dropped one post)."""
+        with self._lock:
+            spec = self._active.get(kind)
+            if spec is not None and spec["count"] is not None:
+                spec["count"] -= 1
+                if spec["count"] <= 0:
+                    del self._active[kind]
 
 
 Handler = Callable[[Request], Response]
@@ -275,10 +297,14 @@ class Emulator:
 
     # -- serving -------------------------------------------------------------------------
 
+    def tick(self) -> None:
+        """Let time act before a request is answered (queues publish what is due)."""
+
     def dispatch(self, request: Request) -> Response:
         request.received_at = self.clock()
         with self.lock:
             self.requests.append(request)
+            self.tick()
         fault = self.faults.take(request.path)
         if fault is not None:
             kind, spec = fault

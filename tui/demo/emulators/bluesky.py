@@ -9,6 +9,11 @@ entries and no "since", ``app.bsky.feed.getPostThread`` (``NotFound``),
 headers with an epoch-seconds reset. createSession is limited to 30 per 5 minutes per
 account, like the real service. ``retention`` keeps only the newest N notifications per
 account, to show what a stop-at-last-seen listing cannot give back.
+
+The account's own timeline (sfogo's posts watchdog): ``app.bsky.feed.getAuthorFeed``
+(``actor``, ``limit`` up to 100, ``cursor`` towards older posts, ``filter`` such as
+``posts_no_replies``), and ``com.atproto.repo.getRecord`` (``RecordNotFound``) to confirm a
+post by its record key.
 """
 
 from __future__ import annotations
@@ -48,6 +53,11 @@ def error(name: str, message: str, status: int = 400, headers: dict | None = Non
 
 
 class BlueskyEmulator(Emulator):
+    """Bluesky's API on loopback (the module docstring has the routes and faults).
+
+    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
+    scheduled posts, its own error shapes), each route a short method of its own."""
+
     platform = "bluesky"
 
     def __init__(
@@ -83,6 +93,8 @@ class BlueskyEmulator(Emulator):
             ("POST", "com.atproto.repo.createRecord", self._create_record),
             ("GET", "com.atproto.repo.listRecords", self._list_records),
             ("GET", "app.bsky.actor.getProfile", self._get_profile),
+            ("GET", "app.bsky.feed.getAuthorFeed", self._author_feed),
+            ("GET", "com.atproto.repo.getRecord", self._get_record),
         ):
             self.route(method, rf"/xrpc/{nsid.replace('.', '[.]')}", handler)
 
@@ -551,5 +563,47 @@ class BlueskyEmulator(Emulator):
                     "postsCount": len(self.posts_by(target)),
                 }
             )
+
+        return self._guarded(request, handle)
+
+    # -- the account's own timeline ------------------------------------------------------------
+
+    def _author_feed(self, request: Request) -> Response:
+        def handle(r: Request, did: str) -> Response:
+            actor = r.arg("actor")
+            owner = next((d for d, u in self.users.items() if actor in (d, u["handle"])), None)
+            if owner is None:
+                return error("InvalidRequest", "Profile not found")
+            try:
+                limit = min(100, max(1, int(r.arg("limit", "50"))))
+            except ValueError:
+                return error("InvalidRequest", "Invalid limit")
+            mine = sorted(
+                (p for p in self.posts.values() if p["did"] == owner),
+                key=lambda p: p["indexedAt"],
+                reverse=True,
+            )
+            if r.arg("filter") in ("posts_no_replies", "posts_and_author_threads"):
+                mine = [p for p in mine if "reply" not in p["record"]]
+            cursor = r.arg("cursor")
+            if cursor:
+                mine = [p for p in mine if _gen.iso_ms(p["indexedAt"]) < cursor]
+            page = mine[:limit]
+            body: dict = {"feed": [{"post": self._post_view(p["uri"])} for p in page]}
+            if len(page) == limit:
+                body["cursor"] = _gen.iso_ms(page[-1]["indexedAt"])
+            return json_response(body)
+
+        return self._guarded(request, handle)
+
+    def _get_record(self, request: Request) -> Response:
+        def handle(r: Request, did: str) -> Response:
+            repo = r.arg("repo")
+            owner = next((d for d, u in self.users.items() if repo in (d, u["handle"])), None)
+            uri = f"at://{owner}/{r.arg('collection')}/{r.arg('rkey')}"
+            post = self.posts.get(uri)
+            if owner is None or post is None:
+                return error("RecordNotFound", f"Could not locate record: {uri}")
+            return json_response({"uri": uri, "cid": post["cid"], "value": post["record"]})
 
         return self._guarded(request, handle)

@@ -20,6 +20,14 @@ Only the requested ``fields`` come back (each type has Graph's small default set
 ``paging.cursors.before/after`` keyed on item ids plus absolute ``paging.next`` links. The token
 travels as ``Authorization: Bearer`` or ``access_token``; a wrong one gets error 190.
 
+Scheduled posts: ``POST /{page}/feed`` with ``published=false`` and
+``scheduled_publish_time`` (unix time, 10 minutes to 30 days ahead, else error 100) queues a
+post, listed by ``GET /{page}/scheduled_posts``; at its time (on the emulator's clock, with
+the queue faults of ``_queue.py``) it becomes a published post with the same id, on
+``/{page}/published_posts``, ``/feed`` and ``/posts``. ``POST /{page}/feed`` without
+``published=false`` publishes at once. (Unlike Graph, a scheduled post is not a node of its
+own until it is published: ``GET /{id}`` finds it only then.)
+
 Faults (``emulator.faults.set(kind, ...)``) answer in Graph's error shape: ``rate_limited``
 (code 80001 Pages / 80002 Instagram / 80006 Messenger by path, or ``code=``; with
 ``X-Business-Use-Case-Usage`` carrying ``estimated_time_to_regain_access`` = ``minutes``, or
@@ -38,34 +46,22 @@ from __future__ import annotations
 import json
 import random
 
+from ._queue import PublishQueue
 from .base import Request, Response, TimeSource, bearer, json_response
-from .graph_views import GraphViews
+from .graph_schedule import GraphError, GraphSchedule
 from .graph_world import IG_USER_ID, PAGE_ID
 
 DM_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
 
 
-class GraphError(Exception):
-    """An error answer in Graph's shape."""
+class GraphEmulator(GraphSchedule):
+    """Graph's API on loopback: the routes, writes, errors and faults (the module docstring
+    has them); the world, its views and the scheduled posts live in the classes below it.
 
-    def __init__(
-        self,
-        code: int,
-        message: str,
-        *,
-        subcode: int | None = None,
-        status: int = 400,
-        kind: str = "OAuthException",
-        headers: dict | None = None,
-        **extra,
-    ) -> None:
-        super().__init__(message)
-        self.code, self.subcode, self.status, self.kind = code, subcode, status, kind
-        self.headers, self.extra = headers or {}, extra
+    Over 300 lines on purpose: one platform's whole surface of routes and error shapes,
+    each route a short method of its own."""
 
-
-class GraphEmulator(GraphViews):
     platform = "graph"
 
     def __init__(
@@ -96,9 +92,11 @@ class GraphEmulator(GraphViews):
         self.route("GET", version + r"/(?P<node>[^/]+)/(?P<edge>[a-z_]+)", self._get_edge)
         self.route(
             "POST",
-            version + r"/(?P<node>[^/]+)/(?P<edge>comments|replies|messages)",
+            version + r"/(?P<node>[^/]+)/(?P<edge>comments|replies|messages|feed)",
             self._post_edge,
         )
+        # The Page's scheduled posts (sfogo's posts watchdog): see graph_schedule.py.
+        self.queue = PublishQueue(self.faults, lambda: self.clock(), self._publish_scheduled)
 
     # -- handlers ------------------------------------------------------------------------
 
@@ -182,6 +180,8 @@ class GraphEmulator(GraphViews):
             elif request.body:
                 params.update({k: v[0] for k, v in request.form().items()})
             edge = request.params["edge"]
+            if edge == "feed" and node["_type"] == "page":
+                return self._post_feed(params)
             if edge == "messages" and node["_type"] == "page":
                 return self._send_message(params)
             if edge == "comments" and node["_type"] in ("post", "comment"):

@@ -20,6 +20,7 @@ DEFAULT_FIELDS = {
     "message": "id,created_time",
     "media": "id",
     "igcomment": "id,text,timestamp",
+    "scheduled": "id,message,created_time",
 }
 
 
@@ -189,6 +190,8 @@ class GraphViews(GraphWorld):
             )
         if kind == "page" and edge in ("feed", "posts", "published_posts"):
             return self._timeline(self.of_type("post"), q)
+        if kind == "page" and edge == "scheduled_posts":
+            return [{"_type": "scheduled", **e} for e in self.queue.ordered()]
         if kind == "iguser" and edge == "media":
             return self._timeline(self.of_type("media"), q)
         if kind == "post" and edge == "comments":

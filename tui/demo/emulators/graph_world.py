@@ -8,6 +8,7 @@ import base64
 import random
 import secrets
 
+from ._queue import PublishQueue
 from .base import Emulator
 
 PAGE_ID = "104000000000001"
@@ -70,6 +71,7 @@ class GraphWorld(Emulator):
     page: dict
     ig_user: dict
     _serial: int
+    queue: PublishQueue  # the Page's scheduled posts (graph_schedule.py)
 
     def now(self) -> int:
         return int(self.clock())

@@ -6,6 +6,12 @@ even with ``min_id``), notifications whose ``status`` is null, conversations pag
 last status id, ``Idempotency-Key`` remembered for an hour per account, and
 ``X-RateLimit-*`` headers on every answer with an ISO reset (300 requests per 5 minutes per
 token). Errors are ``{"error": "..."}`` (the text is what English servers send).
+
+Scheduled statuses: ``POST /api/v1/statuses`` with ``scheduled_at`` (at least 5 minutes
+ahead, else 422) answers a ScheduledStatus; ``GET /api/v1/scheduled_statuses`` lists them
+(20 by default, 40 at most, ``max_id`` paging with a ``Link`` header); each becomes a status
+at its time on the emulator's clock (with the queue faults of ``_queue.py``). The account's
+own timeline is ``GET /api/v1/accounts/:id/statuses`` (``exclude_replies``, ``max_id``).
 """
 
 from __future__ import annotations
@@ -16,13 +22,20 @@ from random import Random
 from urllib.parse import urlencode
 
 from . import _gen
+from ._queue import PublishQueue
 from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
 
 IDEMPOTENCY_TTL = 3600
 MAX_CHARS = 500
+SCHEDULE_MIN_AHEAD = 5 * 60
 
 
 class MastodonEmulator(Emulator):
+    """Mastodon's API on loopback (the module docstring has the routes and faults).
+
+    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
+    scheduled posts, its own error shapes), each route a short method of its own."""
+
     platform = "mastodon"
 
     def __init__(
@@ -57,6 +70,12 @@ class MastodonEmulator(Emulator):
         self.route("GET", r"/api/v1/statuses/(?P<id>\d+)/context", self._context)
         self.route("POST", r"/api/v1/statuses", self._post_status)
         self.route("DELETE", r"/api/v1/statuses/(?P<id>\d+)", self._delete)
+        # Scheduled statuses and the account's own timeline (sfogo's posts watchdog).
+        self.queue = PublishQueue(self.faults, self.clock, self._publish_scheduled)
+        self._scheduled_ids = itertools.count(3000)
+        self.route("GET", r"/api/v1/scheduled_statuses", self._list_scheduled)
+        self.route("DELETE", r"/api/v1/scheduled_statuses/(?P<id>\d+)", self._cancel_scheduled)
+        self.route("GET", r"/api/v1/accounts/(?P<id>\d+)/statuses", self._account_statuses)
 
     # -- building the world (tests and the live demo call these) -------------------------
 
@@ -530,6 +549,8 @@ class MastodonEmulator(Emulator):
                 params = {k: v[-1] for k, v in r.form().items()}
             key = r.headers.get("idempotency-key")
             now = self.clock()
+            if params.get("scheduled_at"):
+                return self._schedule(me, params, key, now)
             if key:
                 seen = self.idempotency.get((me, key))
                 if seen and now - seen[1] < IDEMPOTENCY_TTL and seen[0] in self.statuses:
@@ -575,5 +596,111 @@ class MastodonEmulator(Emulator):
             body = self._status_json(status_id)
             del self.statuses[status_id]
             return json_response(body)
+
+        return self._guarded(request, handle)
+
+    # -- scheduled statuses and the account's own timeline --------------------------------
+
+    def schedule(self, author_id: str, text: str, at: float, *, key: str | None = None) -> str:
+        """Put a status in ``author_id``'s queue for ``at``; return the scheduled id."""
+        entry_id = str(next(self._scheduled_ids))
+        self.queue.add(entry_id, at, text, account=author_id, key=key, visibility="public")
+        return entry_id
+
+    def scheduled(self, author_id: str) -> list[dict]:
+        with self.lock:
+            return [e for e in self.queue.ordered() if e["account"] == author_id]
+
+    def tick(self) -> None:
+        self.queue.tick()
+
+    def _publish_scheduled(self, entry: dict, at: float) -> None:
+        self.post(entry["account"], entry["text"], visibility=entry["visibility"], at=at)
+
+    def _scheduled_json(self, entry: dict) -> dict:
+        return {
+            "id": entry["id"],
+            "scheduled_at": _gen.iso_ms(entry["at"]),
+            "params": {
+                "text": entry["text"],
+                "poll": None,
+                "media_ids": None,
+                "sensitive": None,
+                "visibility": entry["visibility"],
+                "idempotency": entry["key"],
+                "scheduled_at": None,
+                "spoiler_text": None,
+                "application_id": 1,
+                "in_reply_to_id": None,
+                "language": None,
+                "with_rate_limit": False,
+            },
+            "media_attachments": [],
+        }
+
+    def _schedule(self, me: str, params: dict, key: str | None, now: float) -> Response:
+        from datetime import datetime
+
+        if key:
+            for entry in self.queue.entries.values():
+                if entry["account"] == me and entry["key"] == key:
+                    return json_response(self._scheduled_json(entry))
+        try:
+            raw = str(params["scheduled_at"]).replace("Z", "+00:00")
+            at = datetime.fromisoformat(raw).timestamp()
+        except ValueError:
+            return json_response({"error": "Validation failed: Scheduled at is invalid"}, 422)
+        if at < now + SCHEDULE_MIN_AHEAD:
+            error = "Validation failed: Scheduled at The scheduled date must be in the future"
+            return json_response({"error": error}, 422)
+        text = str(params.get("status", "")).strip()
+        if not text or len(text) > MAX_CHARS:
+            return json_response({"error": "Validation failed: Text can't be blank"}, 422)
+        entry_id = self.schedule(me, text, at, key=key)
+        return json_response(self._scheduled_json(self.queue.entries[entry_id]))
+
+    def _list_scheduled(self, request: Request) -> Response:
+        def handle(r: Request, me: str) -> Response:
+            mine = [e for e in self.queue.entries.values() if e["account"] == me]
+            page = self._window(mine, lambda e: int(e["id"]), r, 20, 40)
+            headers = {}
+            if page:
+                headers["Link"] = self._page_links(
+                    "/api/v1/scheduled_statuses", r, page[0]["id"], page[-1]["id"]
+                )
+            return json_response([self._scheduled_json(e) for e in page], headers=headers)
+
+        return self._guarded(request, handle)
+
+    def _cancel_scheduled(self, request: Request) -> Response:
+        def handle(r: Request, me: str) -> Response:
+            entry = self.queue.entries.get(r.params["id"])
+            if entry is None or entry["account"] != me:
+                return json_response({"error": "Record not found"}, 404)
+            self.queue.remove(entry["id"])
+            return json_response({})
+
+        return self._guarded(request, handle)
+
+    def _account_statuses(self, request: Request) -> Response:
+        def handle(r: Request, me: str) -> Response:
+            owner = r.params["id"]
+            if owner not in self.accounts:
+                return json_response({"error": "Record not found"}, 404)
+            no_replies = r.arg("exclude_replies") in ("true", "1")
+            mine = [
+                s
+                for s in self.statuses.values()
+                if s["account"] == owner
+                and self._visible(s["id"], me)
+                and not (no_replies and s["in_reply_to"])
+            ]
+            page = self._window(mine, lambda s: s["id"], r, 20, 40)
+            headers = {}
+            if page:
+                headers["Link"] = self._page_links(
+                    f"/api/v1/accounts/{owner}/statuses", r, str(page[0]["id"]), str(page[-1]["id"])
+                )
+            return json_response([self._status_json(s["id"]) for s in page], headers=headers)
 
         return self._guarded(request, handle)

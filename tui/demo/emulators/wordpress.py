@@ -12,6 +12,14 @@ Faults in WordPress's shapes: ``down`` is the 503 maintenance page with ``Retry-
 ``Retry-After`` otherwise; ``expired`` is ``401 incorrect_password`` (a revoked application
 password); ``blocked`` is a security firewall's 403 HTML page; ``malformed`` is a PHP
 warning printed before the JSON.
+
+Posts (``/wp-json/wp/v2/posts``): ``GET`` with ``status`` (``publish`` by default; ``future``
+and the others need the ``edit`` context and a login), ``after`` (site-local, like the
+comments), ``per_page``, ``page``, ``orderby=date``, ``order``; ``POST`` creates one
+(``status`` ``publish``, or ``future`` with ``date_gmt`` ahead). A ``future`` post is
+published at its date on the emulator's clock, with the queue faults of ``_queue.py``:
+``stall_publish`` is WordPress's own "missed schedule" (WP-Cron did not run), the post
+staying ``future`` past its date.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from ._gen import HOSTILE
+from ._queue import PublishQueue
 from .base import Emulator, Request, Response, TimeSource, html_response, json_response
 
 USER = "editor"
@@ -72,6 +81,11 @@ def _error(code: str, message: str, status: int, headers: dict | None = None) ->
 
 
 class WordPressEmulator(Emulator):
+    """WordPress's API on loopback (the module docstring has the routes and faults).
+
+    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
+    scheduled posts, its own error shapes), each route a short method of its own."""
+
     platform = "wordpress"
 
     def __init__(
@@ -116,6 +130,14 @@ class WordPressEmulator(Emulator):
         self.route("GET", r"/wp-json/wp/v2/comments", self._list)
         self.route("POST", r"/wp-json/wp/v2/comments", self._create)
         self.route("GET", r"/wp-json/wp/v2/users/me", self._me)
+        # The blog's own posts (sfogo's posts watchdog): see the module docstring.
+        self.blog: dict[int, dict] = {}  # post id -> post
+        self._post_ids = iter(range(1000, 10**9))
+        self.queue = PublishQueue(
+            self.faults, lambda: self.clock(), self._publish_future, self._lose_future
+        )
+        self.route("GET", r"/wp-json/wp/v2/posts", self._list_posts)
+        self.route("POST", r"/wp-json/wp/v2/posts", self._create_post)
 
     # -- data helpers for tests --------------------------------------------------------------
 
@@ -388,3 +410,120 @@ class WordPressEmulator(Emulator):
                 {"Content-Type": "application/json; charset=UTF-8"},
             )
         return super().fault_response(kind, spec, request)
+
+    # -- the blog's own posts ----------------------------------------------------------------
+
+    def add_post(self, title: str, at: int, *, status: str = "publish", content: str = "") -> int:
+        """A post by the editor (``future``: queued for ``at``); return its id."""
+        post_id = next(self._post_ids)
+        gmt = datetime.fromtimestamp(at, UTC).replace(tzinfo=None)
+        self.blog[post_id] = {
+            "id": post_id,
+            "date": (gmt + self.offset).strftime("%Y-%m-%dT%H:%M:%S"),
+            "date_gmt": gmt.strftime("%Y-%m-%dT%H:%M:%S"),
+            "status": status,
+            "title": {"raw": title, "rendered": html.escape(title)},
+            "content": {"raw": content, "rendered": f"<p>{html.escape(content)}</p>\n"},
+            "author": ME_ID,
+            "link": f"https://blog.example.com/?p={post_id}",
+        }
+        if status == "future":
+            self.queue.add(str(post_id), at, title)
+        return post_id
+
+    def tick(self) -> None:
+        self.queue.tick()
+
+    def _publish_future(self, entry: dict, at: float) -> None:
+        post = self.blog.get(int(entry["id"]))
+        if post is None:
+            return
+        gmt = datetime.fromtimestamp(int(at), UTC).replace(tzinfo=None)
+        post.update(
+            status="publish",
+            date=(gmt + self.offset).strftime("%Y-%m-%dT%H:%M:%S"),
+            date_gmt=gmt.strftime("%Y-%m-%dT%H:%M:%S"),
+        )
+
+    def _lose_future(self, entry: dict) -> None:
+        post = self.blog.get(int(entry["id"]))
+        if post is not None:
+            post["status"] = "draft"  # off the schedule: a draft nobody will publish
+
+    @staticmethod
+    def _post_view(post: dict, context: str) -> dict:
+        view = dict(post)
+        if context != "edit":
+            view["title"] = {"rendered": post["title"]["rendered"]}
+            view["content"] = {"rendered": post["content"]["rendered"]}
+        return view
+
+    def _list_posts(self, request: Request) -> Response:
+        auth = self._authenticated(request)
+        if isinstance(auth, Response):
+            return auth
+        status = request.arg("status", "publish")
+        if request.arg("context") == "edit" and not auth:
+            return _error(
+                "rest_forbidden_context", "Sorry, you are not allowed to edit posts.", 401
+            )
+        if status != "publish" and not auth:
+            return _error("rest_invalid_param", "Invalid parameter(s): status", 400)
+        try:
+            per_page = int(request.arg("per_page", "10"))
+            page = int(request.arg("page", "1"))
+        except ValueError:
+            return _error("rest_invalid_param", "Invalid parameter(s): per_page", 400)
+        if not 1 <= per_page <= 100 or page < 1:
+            return _error("rest_invalid_param", "Invalid parameter(s): per_page", 400)
+        with self.lock:
+            rows = [p for p in self.blog.values() if p["status"] in status.split(",")]
+        after = request.arg("after")
+        if after:  # site-local, as for comments
+            limit = datetime.fromisoformat(after.replace("Z", "")).replace(tzinfo=None)
+            rows = [p for p in rows if datetime.fromisoformat(p["date"]) > limit]
+        rows.sort(
+            key=lambda p: (p["date_gmt"], p["id"]), reverse=request.arg("order", "desc") == "desc"
+        )
+        total, pages = len(rows), -(-len(rows) // per_page)
+        chunk = rows[(page - 1) * per_page : page * per_page]
+        view = [self._post_view(p, request.arg("context", "view")) for p in chunk]
+        return json_response(view, 200, {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)})
+
+    def _create_post(self, request: Request) -> Response:
+        auth = self._authenticated(request)
+        if isinstance(auth, Response):
+            return auth
+        if not auth:
+            return _error("rest_cannot_create", "Sorry, you are not allowed to create posts.", 401)
+        try:
+            data = request.json() or {}
+        except ValueError:
+            return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
+        title = str(data.get("title") or "")
+        if not title.strip() and not str(data.get("content") or "").strip():
+            return _error("empty_content", "Content, title, and excerpt are empty.", 400)
+        status = data.get("status", "draft")
+        now = int(self.clock())
+        at = now
+        if data.get("date_gmt"):
+            try:
+                at = int(
+                    datetime.fromisoformat(str(data["date_gmt"]).replace("Z", ""))
+                    .replace(tzinfo=UTC)
+                    .timestamp()
+                )
+            except ValueError:
+                return _error("rest_invalid_param", "Invalid parameter(s): date_gmt", 400)
+        if status == "future" and at <= now:
+            status = "publish"  # WordPress publishes a "future" post dated in the past
+        if status not in ("publish", "future", "draft"):
+            return _error("rest_invalid_param", "Invalid parameter(s): status", 400)
+        with self.lock:
+            post_id = self.add_post(
+                title, at, status=status, content=str(data.get("content") or "")
+            )
+            view = self._post_view(self.blog[post_id], "edit")
+        return json_response(
+            view, 201, {"Location": f"{self.base_url}/wp-json/wp/v2/posts/{post_id}"}
+        )

@@ -8,7 +8,8 @@ Routes, answering like api.x.com:
   ``expansions=author_id`` the authors come in ``includes.users`` (``user.fields``). Response
   ``{data?, includes?, errors?, meta{result_count, newest_id?, oldest_id?, next_token?}}``;
   text has ``&``, ``<``, ``>`` escaped as entities, as X sends it.
-- ``GET /2/users/me``.
+- ``GET /2/users/me``. The account's own timeline, ``/2/users/:id/tweets``, also takes
+  ``exclude=replies`` and ``start_time`` (ISO 8601).
 - ``POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}}`` → 201 ``{"data": {"id",
   "text", "edit_history_tweet_ids"}}``; the same text twice from the account → 403 about:blank
   "duplicate content"; a missing parent → 400 invalid-request; more than ``post_cap`` posts per
@@ -59,6 +60,10 @@ def iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+def _epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -81,6 +86,11 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank", **e
 
 
 class XEmulator(Emulator):
+    """X's API on loopback (the module docstring has the routes and faults).
+
+    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
+    scheduled posts, its own error shapes), each route a short method of its own."""
+
     platform = "x"
 
     def __init__(
@@ -412,8 +422,17 @@ class XEmulator(Emulator):
             if refused:
                 return refused
             user_id = request.params["id"]
+            excluded = set((request.arg("exclude") or "").split(","))
+            start = request.arg("start_time")
+            since = _epoch(start) if start else None
             posts = sorted(
-                (t for t in self.tweets.values() if t["author_id"] == user_id),
+                (
+                    t
+                    for t in self.tweets.values()
+                    if t["author_id"] == user_id
+                    and not ("replies" in excluded and t["replied_to"])
+                    and (since is None or t["created"] >= since)
+                ),
                 key=lambda t: int(t["id"]),
                 reverse=True,
             )

@@ -14,6 +14,13 @@ not bring an old thread back up (what the connector's watch list is for).
 Faults in Google's shape ``{"error": {"code", "message", "errors": [{"domain", "reason"}],
 "status"}}``: ``down`` 503 ``backendError``; ``rate_limited`` 403 ``quotaExceeded``;
 ``expired`` 401 ``authError``; ``blocked`` 403 ``authenticatedUserAccountSuspended``.
+
+The channel's videos (sfogo's posts watchdog): ``channels?part=contentDetails`` names the
+uploads playlist, ``playlistItems`` lists it newest first, ``videos?part=snippet,status``
+gives each video's ``privacyStatus`` and, for a private video scheduled to go public,
+``publishAt``; ``PUT videos?part=status`` sets one (50 units; ``invalidPublishAt`` for a time
+passed). A scheduled video goes public at its time on the emulator's clock, with the queue
+faults of ``_queue.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import secrets
 import time
 
 from ._gen import HOSTILE
+from ._queue import PublishQueue
 from .base import Emulator, Request, Response, TimeSource, json_response
 
 TOKEN = "ya29.emulator-access-token"
@@ -96,6 +104,11 @@ def _offset(token: str | None) -> int | None:
 
 
 class YouTubeEmulator(Emulator):
+    """YouTube's API on loopback (the module docstring has the routes and faults).
+
+    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
+    scheduled posts, its own error shapes), each route a short method of its own."""
+
     platform = "youtube"
 
     def __init__(
@@ -138,6 +151,14 @@ class YouTubeEmulator(Emulator):
         self.route("GET", r"/youtube/v3/comments", self._comments)
         self.route("POST", r"/youtube/v3/comments", self._insert)
         self.route("GET", r"/youtube/v3/channels", self._channels)
+        # The channel's videos and their publishing times (sfogo's posts watchdog).
+        self.videos: dict[str, dict] = {}
+        self.queue = PublishQueue(
+            self.faults, lambda: self.clock(), self._go_public, self._lose_schedule
+        )
+        self.route("GET", r"/youtube/v3/playlistItems", self._playlist_items)
+        self.route("GET", r"/youtube/v3/videos", self._list_videos)
+        self.route("PUT", r"/youtube/v3/videos", self._update_video)
 
     # -- data helpers for tests --------------------------------------------------------------
 
@@ -470,6 +491,8 @@ class YouTubeEmulator(Emulator):
                     "snippet": {"title": "Sfogo Studio", "description": ""},
                 }
             ]
+            if "contentDetails" in (request.arg("part") or ""):
+                items[0]["contentDetails"] = {"relatedPlaylists": {"uploads": self.uploads_id}}
         return json_response(
             {
                 "kind": "youtube#channelListResponse",
@@ -505,3 +528,141 @@ class YouTubeEmulator(Emulator):
                 "youtube.api",
             )
         return super().fault_response(kind, spec, request)
+
+    # -- the channel's videos ----------------------------------------------------------------
+
+    @property
+    def uploads_id(self) -> str:
+        return "UU" + self.channel_id[2:]
+
+    def add_video(self, title: str, *, at: int, publish_at: int | None = None) -> str:
+        """A video uploaded at ``at``: public, or private until ``publish_at``."""
+        with self.lock:
+            self._n += 1
+            video_id = f"v{self._n:010d}"
+            self.videos[video_id] = {
+                "id": video_id,
+                "title": title,
+                "uploaded": at,
+                "published": at if publish_at is None else None,
+                "privacy": "public" if publish_at is None else "private",
+                "publish_at": publish_at,
+            }
+            if publish_at is not None:
+                self.queue.add(video_id, publish_at, title)
+        return video_id
+
+    def tick(self) -> None:
+        self.queue.tick()
+
+    def _go_public(self, entry: dict, at: float) -> None:
+        video = self.videos.get(entry["id"])
+        if video is not None:
+            video.update(privacy="public", published=int(at), publish_at=None)
+
+    def _lose_schedule(self, entry: dict) -> None:
+        video = self.videos.get(entry["id"])
+        if video is not None:
+            video["publish_at"] = None  # still private, with no time to go public
+
+    def _playlist_items(self, request: Request) -> Response:
+        refused = self._auth(request) or self._spend(1)
+        if refused:
+            return refused
+        if request.arg("playlistId") != self.uploads_id:
+            return google_error(404, "playlistNotFound", "The playlist could not be found.")
+        size = self._page_size(request, 5)
+        if isinstance(size, Response):
+            return size
+        offset = _offset(request.arg("pageToken"))
+        if offset is None:
+            return google_error(400, "invalidPageToken", "The page token is not valid.")
+        with self.lock:
+            rows = sorted(
+                self.videos.values(), key=lambda v: (v["uploaded"], v["id"]), reverse=True
+            )
+        chunk = rows[offset : offset + size]
+        items = []
+        for v in chunk:
+            details = {"videoId": v["id"]}
+            if v["published"] is not None:
+                details["videoPublishedAt"] = _iso(v["published"])
+            items.append(
+                {
+                    "kind": "youtube#playlistItem",
+                    "id": f"pl{v['id']}",
+                    "snippet": {
+                        "publishedAt": _iso(v["uploaded"]),
+                        "title": v["title"],
+                        "resourceId": {"kind": "youtube#video", "videoId": v["id"]},
+                    },
+                    "contentDetails": details,
+                }
+            )
+        body = {
+            "kind": "youtube#playlistItemListResponse",
+            "items": items,
+            "pageInfo": {"totalResults": len(rows), "resultsPerPage": size},
+        }
+        if offset + size < len(rows):
+            body["nextPageToken"] = _token(offset + size)
+        return json_response(body)
+
+    def _video_view(self, video: dict, parts: set[str]) -> dict:
+        view: dict = {"kind": "youtube#video", "id": video["id"]}
+        if "snippet" in parts:
+            view["snippet"] = {
+                "publishedAt": _iso(video["published"] or video["uploaded"]),
+                "channelId": self.channel_id,
+                "title": video["title"],
+            }
+        if "status" in parts:
+            view["status"] = {"privacyStatus": video["privacy"], "uploadStatus": "processed"}
+            if video["publish_at"] is not None:
+                view["status"]["publishAt"] = _iso(video["publish_at"])
+        return view
+
+    def _list_videos(self, request: Request) -> Response:
+        refused = self._auth(request) or self._spend(1)
+        if refused:
+            return refused
+        parts = set((request.arg("part") or "").split(","))
+        wanted = [v for v in (request.arg("id") or "").split(",") if v][:50]
+        with self.lock:
+            items = [self._video_view(self.videos[v], parts) for v in wanted if v in self.videos]
+        return json_response({"kind": "youtube#videoListResponse", "items": items})
+
+    def _update_video(self, request: Request) -> Response:
+        refused = self._auth(request, write=True)
+        if refused:
+            return refused
+        try:
+            body = request.json() or {}
+            video_id, status = str(body["id"]), dict(body.get("status") or {})
+        except (ValueError, KeyError, TypeError):
+            return google_error(400, "invalidVideoMetadata", "The request metadata is invalid.")
+        with self.lock:
+            video = self.videos.get(video_id)
+            if video is None:
+                return google_error(404, "videoNotFound", "The video could not be found.")
+            refused = self._spend(50)
+            if refused:
+                return refused
+            publish_at = status.get("publishAt")
+            if publish_at:
+                from sfogo.inbox.when import parse_iso
+
+                at = parse_iso(str(publish_at))
+                if at <= self.clock() or status.get("privacyStatus", "private") != "private":
+                    return google_error(
+                        400,
+                        "invalidPublishAt",
+                        "The request metadata specifies an invalid scheduled publishing time.",
+                    )
+                video.update(privacy="private", publish_at=at, published=None)
+                self.queue.remove(video_id)
+                self.queue.add(video_id, at, video["title"])
+            elif status.get("privacyStatus"):
+                video.update(privacy=status["privacyStatus"], publish_at=None)
+                self.queue.remove(video_id)
+            return json_response(self._video_view(video, {"snippet", "status"}))
