@@ -1339,7 +1339,7 @@ def _sync_runs(
 # The X account is blocked from *acting*, not from reading: X locks an account for posting and
 # replying ("action blocked", error 326) while its mentions can still be read. So every run
 # records outcome "blocked" (replies are impossible) but still fetches the mentions, which
-# keep arriving and stay new: they are the startup's backlog, as the backlog issue expects.
+# keep arriving and stay new: they are the startup's backlog.
 # (A fully suspended account could not read them at all, and they would not be in the inbox.)
 _BLOCKED_DETAIL = (
     "X error 326: this account is temporarily locked; posting and replies are "

@@ -1,5 +1,5 @@
 """Acting on items from the inbox: asking what to do (snooze time, tags, a reply), showing the
-change at once, and handing the typed actions to the :class:`Writer`.
+change at once, and handing the typed actions to the :class:`~._inbox_write.Writer`.
 
 The item's own screen (narrow terminals) acts through the same object, so there is one
 place that changes items, whichever screen the key was pressed on.
