@@ -16,7 +16,7 @@ from sync_world import world  # noqa: F401 (a fixture)
 
 from sfogo.backlog.gaps import find_gaps
 from sfogo.inbox.channels.mastodon import PAGE_LIMIT
-from sfogo.inbox.clock import NOW_ENV, ShiftedClock
+from sfogo.inbox.clock import NOW_ENV, ManualClock
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
 from sfogo.tui.widgets._health import health_line, load_health
@@ -350,7 +350,7 @@ def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
     from sfogo.tui.demo.live import LIVE_CLIENT, run_live
 
     lines: list[str] = []
-    clock = ShiftedClock(NOW)  # emulators, sync and sleeps at the real pace
+    clock = ManualClock(NOW)  # emulators and sync; the story's waits move it on
     summary = run_live(store, clock=clock, out=lines.append, pause=0)
 
     text = "\n".join(lines)
