@@ -34,6 +34,7 @@ from conftest import NOW
 DOMAIN = "sfogo.test"
 PASSWORD = "imap-test-pw"
 USERS = 40  # created up front: passwd-file reloads go by mtime, which is too coarse
+CLOCK_ENV = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
 
 
 def dovecot_binary() -> str | None:
@@ -85,7 +86,12 @@ def _config(root: Path, port: int, uid: int, gid: int) -> str:
             f"default_login_user = {me}\n"
         )
         chroot = "  chroot =\n"  # only root may chroot
+    # Dovecot gives its own processes a clean environment. When the suite runs with the
+    # machine's clock moved (.ci/clock-moved preloads libfaketime), the whole server runs on
+    # that clock, not only its master process.
+    moved = " ".join(name for name in CLOCK_ENV if name in os.environ)
     return f"""\
+import_environment = TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET {moved}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
