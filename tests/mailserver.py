@@ -34,7 +34,12 @@ from conftest import NOW
 DOMAIN = "sfogo.test"
 PASSWORD = "imap-test-pw"
 USERS = 40  # created up front: passwd-file reloads go by mtime, which is too coarse
-CLOCK_ENV = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+CLOCK_ENV = (
+    "LD_PRELOAD",
+    "FAKETIME",
+    "FAKETIME_DONT_FAKE_MONOTONIC",
+    "FAKETIME_FORCE_MONOTONIC_FIX",
+)
 
 
 def dovecot_binary() -> str | None:
