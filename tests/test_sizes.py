@@ -32,12 +32,9 @@ REASON = "# Long:"
 
 # Split by the work on issues #10/#11.
 PENDING = {  # "path:qualified name"
-    "inbox/channels/email.py:Email",
-    "inbox/channels/graph.py:_Graph",
     "tui/demo/build.py:_Generator.fill",
     "tui/demo/build.py:_scripted",
     "tui/demo/emulators/bluesky.py:BlueskyEmulator",
-    "tui/demo/emulators/graph.py:GraphEmulator",
     "tui/demo/emulators/mastodon.py:MastodonEmulator",
     "tui/demo/emulators/wordpress.py:WordPressEmulator",
     "tui/demo/emulators/x.py:XEmulator",
