@@ -8,6 +8,7 @@ in a worker by :class:`ExtrasReader` and arrives as a message the screen hands t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from sfogo.inbox.model import Status
@@ -40,7 +41,7 @@ class Reading:
         if row is not None and detail.display:
             self._extras.read(row)
 
-    def refresh(self, item_ids=None) -> None:
+    def refresh(self, item_ids: Collection[int] | None = None) -> None:
         """Show the item in the pane as it is in the file now (it stays even if it left
         the list: the reader is reading it); with ``item_ids``, only if it is one of them."""
         detail = self._host.detail
