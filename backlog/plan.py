@@ -375,25 +375,15 @@ def ranked_backlog(
     return triage.rank_all(store, settings, now, gaps, before=limits)
 
 
-def make_plan(
+def _plan_items(
     store: Store,
-    *,
+    settings: Settings,
     now: int,
-    work: WorkHours | None = None,
-    settings: Settings | None = None,
-    config: dict | None = None,
-    gaps: list[Gap] | None = None,
-    everything: bool = False,
-) -> Plan:
-    """The catch-up plan for the whole backlog (every open item with ``everything``)."""
-    work = work or WorkHours.from_config({})
-    settings = settings if settings is not None else Settings()
-    cfg = plan_settings(config or {})
-    gaps = find_gaps(store, now=now) if gaps is None else gaps
-    effort = effort_table(store, now, cfg)
-    arrivals = arrival_load(store, work, now, effort) if cfg["arrivals"] else []
-    share = 1.0 - sum(a.load for a in arrivals)
-
+    gaps: list[Gap],
+    effort: dict[str, Effort],
+    everything: bool,
+) -> tuple[list[PlanItem], list[PlanItem]]:
+    """The backlog as plan items in triage order: (answerable, unanswerable)."""
     accounts = {
         o.account_id: (
             o.client_id,
@@ -437,7 +427,28 @@ def make_plan(
             closes,
         )
         (unanswerable if closes is not None and closes <= now else items).append(item)
+    return items, unanswerable
 
+
+def make_plan(
+    store: Store,
+    *,
+    now: int,
+    work: WorkHours | None = None,
+    settings: Settings | None = None,
+    config: dict | None = None,
+    gaps: list[Gap] | None = None,
+    everything: bool = False,
+) -> Plan:
+    """The catch-up plan for the whole backlog (every open item with ``everything``)."""
+    work = work or WorkHours.from_config({})
+    settings = settings if settings is not None else Settings()
+    cfg = plan_settings(config or {})
+    gaps = find_gaps(store, now=now) if gaps is None else gaps
+    effort = effort_table(store, now, cfg)
+    arrivals = arrival_load(store, work, now, effort) if cfg["arrivals"] else []
+    share = 1.0 - sum(a.load for a in arrivals)
+    items, unanswerable = _plan_items(store, settings, now, gaps, effort, everything)
     plan = Plan(
         now=now,
         work=work,

@@ -96,6 +96,22 @@ def _nice_max(value: int) -> int:
         step *= 10
 
 
+def _legend_svg(words: Words, left: int) -> list[str]:
+    """The chart's key, in a row above the plot from ``left``: a swatch and a word each."""
+    parts = []
+    legend = [
+        ("#4a78c2", words["legend_received"]),
+        ("#d9822b", words["legend_waiting"]),
+        ("#f3d3d3", words["legend_incident"]),
+    ]
+    lx = left
+    for color, label in legend:
+        parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{color}"/>')
+        parts.append(f'<text x="{lx + 17}" y="20">{esc(label)}</text>')
+        lx += 30 + 8 * len(label)
+    return parts
+
+
 def chart_svg(report: Report, words: Words) -> str:
     """Bars of messages received, a line of messages waiting, incidents shaded."""
     width, height = 760, 280
@@ -169,16 +185,7 @@ def chart_svg(report: Report, words: Words) -> str:
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}"'
         f' y2="{top + plot_h}" stroke="#5b6475" stroke-width="1"/>'
     )
-    legend = [
-        ("#4a78c2", words["legend_received"]),
-        ("#d9822b", words["legend_waiting"]),
-        ("#f3d3d3", words["legend_incident"]),
-    ]
-    lx = left
-    for color, label in legend:
-        parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{color}"/>')
-        parts.append(f'<text x="{lx + 17}" y="20">{esc(label)}</text>')
-        lx += 30 + 8 * len(label)
+    parts.extend(_legend_svg(words, left))
     parts.append("</svg>")
     return "".join(parts)
 

@@ -263,6 +263,63 @@ def span(seconds: float) -> str:
     return span_precise(seconds)
 
 
+def _notes(
+    row: Mapping,
+    settings: Settings,
+    now: int,
+    *,
+    in_gap: bool,
+    urgent: Sequence[str],
+    questions: Sequence[str],
+    target: int,
+) -> dict[str, str]:
+    """A line of words for each term of the score: why it counts as much as it does."""
+    created = int(row["created_at"])
+    tier, kind, channel = row["tier"], row["kind"], row["channel"]
+    window = settings.window_s(channel, kind)
+    due = created + target
+    closes = None if window is None else created + window
+    age = now - created
+    notes = {
+        "pinned": "pinned by you" if row.get("pinned") else "not pinned",
+        "tier": f"{tier} client",
+        "deadline": (
+            f"target {span(target)}: "
+            + (f"passed {span(now - due)} ago" if due <= now else f"due in {span(due - now)}")
+        ),
+        "kind": f"{kind}, " + ("private" if kind in ("dm", "email") else "public"),
+        "words": ", ".join(urgent) if urgent else "no urgent or complaint words",
+        "question": ", ".join(questions) if questions else "no question",
+        "gap": (
+            "arrived while sfogo could not see or you were away"
+            if in_gap
+            else "arrived outside any gap"
+        ),
+        "age": (
+            f"{span(age)} old"
+            + (f" (capped at {span(settings.age_cap_s)})" if age >= settings.age_cap_s else "")
+            if age > 0
+            else "just arrived"
+        ),
+    }
+    if window is None or closes is None:  # the one is None exactly when the other is
+        notes["window"] = (
+            "no reply window for e-mail"
+            if kind == "email"
+            else f"no reply window for a {channel} {kind}"
+        )
+        notes["unanswerable"] = "can always be answered"
+    elif closes <= now:
+        notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"
+        notes["unanswerable"] = (
+            f"UNANSWERABLE: {channel} refuses replies {span(window)} after the message"
+        )
+    else:
+        notes["window"] = f"{channel} reply window closes in {span(closes - now)}"
+        notes["unanswerable"] = "still answerable"
+    return notes
+
+
 def explain(row: Mapping, settings: Settings, now: int, *, in_gap: bool | None = None) -> Breakdown:
     """Every term of the item's score, with its factor, coefficient and contribution.
 
@@ -299,45 +356,9 @@ def explain(row: Mapping, settings: Settings, now: int, *, in_gap: bool | None =
     due = created + target
     closes = None if window is None else created + window
     unanswerable = closes is not None and closes <= now
-    age = now - created
-
-    notes = {
-        "pinned": "pinned by you" if row.get("pinned") else "not pinned",
-        "tier": f"{tier} client",
-        "deadline": (
-            f"target {span(target)}: "
-            + (f"passed {span(now - due)} ago" if due <= now else f"due in {span(due - now)}")
-        ),
-        "kind": f"{kind}, " + ("private" if kind in ("dm", "email") else "public"),
-        "words": ", ".join(urgent) if urgent else "no urgent or complaint words",
-        "question": ", ".join(questions) if questions else "no question",
-        "gap": (
-            "arrived while sfogo could not see or you were away"
-            if in_gap
-            else "arrived outside any gap"
-        ),
-        "age": (
-            f"{span(age)} old"
-            + (f" (capped at {span(settings.age_cap_s)})" if age >= settings.age_cap_s else "")
-            if age > 0
-            else "just arrived"
-        ),
-    }
-    if window is None or closes is None:  # the one is None exactly when the other is
-        notes["window"] = (
-            "no reply window for e-mail"
-            if kind == "email"
-            else f"no reply window for a {channel} {kind}"
-        )
-        notes["unanswerable"] = "can always be answered"
-    elif unanswerable:
-        notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"
-        notes["unanswerable"] = (
-            f"UNANSWERABLE: {channel} refuses replies {span(window)} after the message"
-        )
-    else:
-        notes["window"] = f"{channel} reply window closes in {span(closes - now)}"
-        notes["unanswerable"] = "still answerable"
+    notes = _notes(
+        row, settings, now, in_gap=in_gap, urgent=urgent, questions=questions, target=target
+    )
     terms = [
         Term(name, f, c, c * f, notes.get(name, ""))
         for name, f, c in zip(TERMS, factors, coefficients, strict=True)

@@ -7,8 +7,9 @@ frame the compositor hands to the terminal layer (``App._display``) is also turn
 bytes a real terminal would receive (headless Textual skips that step) and written to
 /dev/null; the clock stops at a frame.
 
-The sized demo is copied and its triage keys computed first, as ``sfogo demo`` leaves them
-(the cached bench demo is built without them; a synced file gains them item by item).
+The sized demo is copied and the settings' keyword lists recorded in it, as ``sfogo demo``
+does (its triage keys were computed as it was built: this writes nothing unless the lists
+differ).
 
 First paint: from constructing ``SfogoApp`` to the first frame drawn after the inbox list
 has its content (the first screenful of rows in triage order, before the rest of the ids

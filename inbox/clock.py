@@ -32,6 +32,11 @@ class Clock(Protocol):
         """UTC epoch seconds, whole: what the inbox stores and compares."""
         ...
 
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass on this clock (a story paced for a reader, a wait for a
+        platform's reset): real time for the machine's clock, a step for a manual one."""
+        ...
+
 
 class SystemClock:
     """The machine's clock: the only reader of the real time."""
@@ -41,6 +46,9 @@ class SystemClock:
 
     def now(self) -> int:
         return int(time.time())
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def __repr__(self) -> str:
         return "SystemClock()"
@@ -60,6 +68,10 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
+
+    def sleep(self, seconds: float) -> None:
+        """Nothing waits: the time moves on at once."""
+        self.advance(seconds)
 
     def set(self, t: float) -> None:
         self.t = float(t)
@@ -81,6 +93,9 @@ class ShiftedClock:
 
     def now(self) -> int:
         return int(self.time())
+
+    def sleep(self, seconds: float) -> None:
+        self._base.sleep(seconds)
 
     def __repr__(self) -> str:
         return f"ShiftedClock(offset={self._offset:.0f}s)"

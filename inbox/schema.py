@@ -294,7 +294,7 @@ CREATE INDEX post_events_post ON post_events(post_id, id);
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
 # Index i holds the step that moves a file from version i to version i + 1.
-# Later issues append here; never edit a migration that has shipped.
+# New steps go at the end; never edit a migration that has shipped.
 MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS, V_POSTS]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -29,10 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import NOW
 
 DOMAIN = "sfogo.test"
 PASSWORD = "imap-test-pw"
 USERS = 40  # created up front: passwd-file reloads go by mtime, which is too coarse
+CLOCK_ENV = (
+    "LD_PRELOAD",
+    "FAKETIME",
+    "FAKETIME_DONT_FAKE_MONOTONIC",
+    "FAKETIME_FORCE_MONOTONIC_FIX",
+)
 
 
 def dovecot_binary() -> str | None:
@@ -48,17 +55,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 15.0, proc: subprocess.Popen | None = None) -> None:
+def wait_for_greeting(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Wait until the IMAP server ``proc`` greets on ``port``.
+
+    Nothing announces that Dovecot listens but a greeting, so this tries to connect; between
+    tries it waits on the process itself, so an exit is noticed at once, and it gives up
+    after ``timeout`` seconds.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"dovecot exited with {proc.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 if s.recv(64).startswith(b"* OK"):
                     return
         except OSError:
-            time.sleep(0.05)
+            pass
+        try:
+            code = proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"dovecot exited with {code}")
     raise RuntimeError(f"nothing answered on port {port} after {timeout} s")
 
 
@@ -75,7 +91,12 @@ def _config(root: Path, port: int, uid: int, gid: int) -> str:
             f"default_login_user = {me}\n"
         )
         chroot = "  chroot =\n"  # only root may chroot
+    # Dovecot gives its own processes a clean environment. When the suite runs with the
+    # machine's clock moved (.ci/clock-moved preloads libfaketime), the whole server runs on
+    # that clock, not only its master process.
+    moved = " ".join(name for name in CLOCK_ENV if name in os.environ)
     return f"""\
+import_environment = TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID LISTEN_FDS NOTIFY_SOCKET {moved}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -189,16 +210,20 @@ class MailServer:
         (root / "passwd").write_text("\n".join(lines) + "\n")
         conf = root / "dovecot.conf"
         conf.write_text(_config(root, self.imap_port, uid, gid))
-        self.proc = subprocess.Popen(
-            [self.binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        # What Dovecot says before its log is open goes to a file: a pipe nobody reads fills.
+        with (root / "dovecot.stderr").open("wb") as errors:
+            self.proc = subprocess.Popen(
+                [self.binary, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=errors
+            )
         try:
-            wait_for_port(self.imap_port, proc=self.proc)
+            wait_for_greeting(self.imap_port, self.proc)
         except RuntimeError as exc:
-            log = root / "dovecot.log"
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            said = ""
+            for name in ("dovecot.stderr", "dovecot.log"):
+                if (root / name).exists():
+                    said += (root / name).read_text(errors="replace")[-2000:]
             self.stop()
-            raise RuntimeError(f"{exc}; dovecot's log ends:\n{tail}") from None
+            raise RuntimeError(f"{exc}; dovecot said:\n{said}") from None
         self._start_smtp()
 
     def _start_smtp(self) -> None:
@@ -234,7 +259,7 @@ class MailServer:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait()
+                self.proc.wait(timeout=10)
         shutil.rmtree(self.root, ignore_errors=True)
 
     # -- helpers for tests -----------------------------------------------------------------
@@ -255,13 +280,12 @@ class MailServer:
         conn.login(user, PASSWORD)
         return conn
 
-    def deliver(
-        self, user: str, *raws: bytes, mailbox: str = "INBOX", when: float | None = None
-    ) -> None:
-        """Put messages into ``user``'s mailbox the way a delivery agent would (APPEND)."""
+    def deliver(self, user: str, *raws: bytes, mailbox: str = "INBOX", when: float = NOW) -> None:
+        """Put messages into ``user``'s mailbox the way a delivery agent would (APPEND),
+        arriving ``when`` (the tests' NOW: the e-mail tests' clocks stand there)."""
         conn = self.imap(user)
         try:
-            date = imaplib.Time2Internaldate(time.time() if when is None else when)
+            date = imaplib.Time2Internaldate(when)
             for raw in raws:
                 typ, data = conn.append(mailbox, None, date, raw)
                 if typ != "OK":

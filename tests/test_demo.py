@@ -81,6 +81,7 @@ def test_the_demo_is_the_same_in_every_process(tmp_path):
             capture_output=True,
             text=True,
             check=True,
+            timeout=120,
         ).stdout
         digests.add(out.strip())
     assert len(digests) == 1

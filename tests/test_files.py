@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -34,8 +35,10 @@ def test_two_writers_at_once_never_leave_a_torn_file_or_a_temporary(tmp_path):
         for letter in "AB"
     ]
     seen = set()
+    deadline = time.monotonic() + 60  # a writer that hangs fails the test, not the suite
     try:
         while any(w.poll() is None for w in writers):
+            assert time.monotonic() < deadline, "the writers did not finish in 60 s"
             data = target.read_bytes()
             seen.add(data[:1])
             # Whole: one writer's payload from the first byte to the last, or the first file.

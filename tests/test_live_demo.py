@@ -1,16 +1,16 @@
 """`sfogo demo --live`: emulators on loopback, a real sync through the real connectors, and
 the story's promises checked in the data file afterwards.
 
-The demo runs once (~5 s) and each check reads one promise from the store and from the
-emulators the run left behind (``sfogo.tui.demo.live.last_demo``: stopped, with their
-request logs, what each account was served and the throwaway credentials).
+The demo runs once, on the test clock (its pauses move that clock on, so it takes ~2 s),
+and each check reads one promise from the store and from the emulators the run left behind
+(``sfogo.tui.demo.live.last_demo``: stopped, with their request logs, what each account was
+served and the throwaway credentials).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import NOW
 
 from sfogo.backlog.gaps import find_gaps
@@ -19,14 +19,6 @@ from sfogo.inbox.store import Store
 from sfogo.tui.demo import live
 
 LIVE_CHANNELS = {"mastodon", "bluesky", "facebook", "instagram", "x", "wordpress", "youtube"}
-
-
-@pytest.fixture
-def clock():
-    """The live demo waits for rate limits and retries: its clock starts at NOW and runs."""
-    from sfogo.inbox.clock import ShiftedClock
-
-    return ShiftedClock(NOW)
 
 
 def test_live_demo_fills_the_inbox_and_keeps_its_promises(cli, db_path):

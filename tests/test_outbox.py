@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 
 import pytest
@@ -70,24 +71,27 @@ def _send_in_a_process_killed_after_the_server_accepted(world, emu, path: str) -
         "SFOGO_CONFIG": world.config_path,
         NOW_ENV: str(world.clock.now()),
     }
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from sfogo.tui.cli import main; sys.exit(main())",
-            "send",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        assert received.wait(30), child.stderr.read() if child.poll() is not None else "no POST"
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-    finally:
-        release.set()
-        child.kill()
+    with tempfile.TemporaryFile() as errors:  # a file: a pipe nobody reads can fill up
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from sfogo.tui.cli import main; sys.exit(main())",
+                "send",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        try:
+            if not received.wait(30):
+                errors.seek(0)
+                raise AssertionError(f"no POST in 30 s; the child said: {errors.read()!r}")
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+        finally:
+            release.set()
+            child.kill()
     assert child.returncode == -signal.SIGKILL
 
 

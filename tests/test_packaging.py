@@ -33,6 +33,11 @@ def test_nothing_imports_the_folders_by_their_bare_names():
         "print(sorted(n for n in sys.modules if n.split('.')[0] in ('inbox', 'backlog', 'tui')))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", script], cwd="/", capture_output=True, text=True, check=True
+        [sys.executable, "-c", script],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout
     assert out.strip() == "[]"

@@ -255,6 +255,10 @@ def test_sqlite_utils_is_imported_only_for_a_python_migration_step(
     """Importing it costs ~90 ms: opening an up-to-date file or running SQL steps never does."""
     path = tmp_path / "v1.db" if mode == "v1" else filled
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(path), mode], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _PROBE, str(path), mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     assert json.loads(result.stdout) is imported

@@ -8,15 +8,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
+from child import Lines
 from conftest import NOW
 from sync_world import world  # noqa: F401 (a fixture)
 
 from sfogo.backlog.gaps import find_gaps
 from sfogo.inbox.channels.mastodon import PAGE_LIMIT
-from sfogo.inbox.clock import NOW_ENV, ShiftedClock
+from sfogo.inbox.clock import NOW_ENV, ManualClock
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
 from sfogo.tui.widgets._health import health_line, load_health
@@ -289,6 +289,8 @@ def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_pat
         "SFOGO_CONFIG": world.config_path,
         NOW_ENV: str(world.clock.now()),
     }
+    stderr = tmp_path / "stderr"
+    errors = stderr.open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -300,20 +302,22 @@ def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_pat
             "1m",
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
         env=env,
     )
+    lines = Lines(proc.stdout, context=stderr.read_text)
     try:
-        first = proc.stdout.readline()
-        line = proc.stdout.readline()
-        deadline = time.monotonic() + 20
-        while not masto.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
+        first = lines.next("first line")
+        line = lines.next("line for the account's first round")
+        assert masto.requests  # the round really reached the server
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        proc.wait(20)
+        out = lines.rest()
     finally:
         proc.kill()
+        errors.close()
+    err = stderr.read_text()
     assert first == "sfogo sync: 1 account, every 1 min; Ctrl-C stops\n"
     assert line.startswith("20") and "mastodon:@acme@social.example: ok" in line
     assert "stopped" in out
@@ -350,7 +354,7 @@ def test_the_live_demo_fills_the_inbox_through_the_real_connectors(store):
     from sfogo.tui.demo.live import LIVE_CLIENT, run_live
 
     lines: list[str] = []
-    clock = ShiftedClock(NOW)  # emulators, sync and sleeps at the real pace
+    clock = ManualClock(NOW)  # emulators and sync; the story's waits move it on
     summary = run_live(store, clock=clock, out=lines.append, pause=0)
 
     text = "\n".join(lines)

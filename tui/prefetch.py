@@ -8,8 +8,8 @@ paint of a 1M-item inbox came 30-45 ms after an empty one's.
 
 So the app, when constructed, starts a thread that reads the page and waits for it up to
 ``HEAD_START_S`` before starting Textual: uncontended, the page is usually ready by then,
-and the terminal still shows the shell, so nothing on screen waits. A slower read (keys to
-compute, a cold disk) goes on alongside the startup. The inbox screen's first load takes
+and the terminal still shows the shell, so nothing on screen waits. A slower read (a cold
+disk, a big file) goes on alongside the startup. The inbox screen's first load takes
 the page over (connection, iterator and all) and streams the rest.
 """
 

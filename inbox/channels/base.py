@@ -5,7 +5,7 @@ A connector speaks one platform: how to list new items from a cursor, how to map
 codes mean what. Everything else — the HTTP client, timeouts, turning transport errors and
 status codes into outcomes, parsing JSON, reading rate-limit headers — lives here, once.
 
-Outcomes (see architecture.md, sync semantics): offline (no route/DNS/refused), down (5xx,
+Outcomes: offline (no route/DNS/refused), down (5xx,
 timeouts, maintenance pages), rate_limited (with the time it ends), auth (token invalid or
 expired), blocked (suspended account, action blocked), broken (a page that cannot be read at
 all). Classify on status codes and the platform's error codes, never on error text.

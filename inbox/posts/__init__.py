@@ -31,7 +31,7 @@ States and history
 line of history with its time and reason, written with the change and never rewritten; a
 change of time keeps both times, a change of text keeps the old text. ``held`` is ours:
 sfogo's own post waiting for a decision (it expired while the channel was down, or the
-account is blocked), which the issue asks for without naming it.
+account is blocked): it must neither go out late nor be forgotten.
 
 ``at risk`` is derived, never stored: a post still expected whose time fell inside a gap of
 its account (``backlog/posts.py`` asks ``backlog.gaps``), until a sync after the gap

@@ -8,9 +8,9 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
     store.clients    clients.py    add, all, get, own_targets, count
     store.accounts   accounts.py   add, all, get, update, ids, owners, count
     store.items      items.py      upsert, bulk_load, insert_rows; require, ids, iter_ids,
-                                   page, iter_rows, by_ids, get, thread; count,
-                                   search_exceeds, status_counts, stats, total, first_id,
+                                   page, iter_rows, by_ids, get, thread; first_id,
                                    newest_incoming, newest_quiet_dm
+                     item_counts.py  count, search_exceeds, status_counts, stats, total
     store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
                                    wake_snoozed
     store.triage     triage.py     fingerprint, set_keywords, writing_keywords,

@@ -965,8 +965,8 @@ class _Generator:
 
     def fill(self, a: _Account, cell_start: int, c: int) -> None:
         """``c`` items for account ``a`` in the hour from ``cell_start`` (replies included)."""
-        # Long on purpose: the loop runs once per generated row (a million for the big demo),
-        # where locals beat attribute lookups and a call per row; it reads top to bottom.
+        # Long: the loop runs once per generated row (a million for the big demo), where
+        # locals beat attribute lookups and a call per row; it reads top to bottom.
         rnd = self.rng.random
         log = math.log
         win = self.win
@@ -1149,9 +1149,8 @@ class _Generator:
 
 
 def _scripted(win: Windows, by_key: dict[str, _Account]) -> list[dict]:
-    """Hand-written items, most important first (a tiny ``size`` keeps the first ones).
-
-    Long on purpose: it is the stories' data, one hand-written item after another."""
+    """Hand-written items, most important first (a tiny ``size`` keeps the first ones)."""
+    # Long: it is the stories' data, one hand-written item after another.
     now, out_s = win.now, win.outage_start
     keys = list(by_key)
 
@@ -1374,7 +1373,7 @@ def _sync_runs(
 # The X account is blocked from *acting*, not from reading: X locks an account for posting and
 # replying ("action blocked", error 326) while its mentions can still be read. So every run
 # records outcome "blocked" (replies are impossible) but still fetches the mentions, which
-# keep arriving and stay new: they are the startup's backlog, as the backlog issue expects.
+# keep arriving and stay new: they are the startup's backlog.
 # (A fully suspended account could not read them at all, and they would not be in the inbox.)
 _BLOCKED_DETAIL = (
     "X error 326: this account is temporarily locked; posting and replies are "

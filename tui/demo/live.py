@@ -20,7 +20,6 @@ import json
 import sys
 import tempfile
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -274,7 +273,7 @@ def run_live(
         )
         out("1. First sync, through the real connectors:")
         live.sync_round()
-        time.sleep(pause)
+        clock.sleep(pause)
 
         faulty = [p for p in FAULTS if p in platforms]
         steady = [NAMES.get(c, c) for c in channels if c not in faulty]
@@ -288,7 +287,7 @@ def run_live(
             if emulator is not None:  # (faulty names only platforms that are served)
                 FAULTS[platform][1](emulator)
         live.sync_round()
-        time.sleep(pause)
+        clock.sleep(pause)
 
         mastodon, facebook = live.account("mastodon"), live.account("facebook")
         queued = []
@@ -315,7 +314,7 @@ def run_live(
                 replies.append(held)
         for emu in live.emulators:
             emu.faults.clear()  # the suspension is lifted too; YouTube's quota stays spent
-        time.sleep(max(pause, 2.2))  # past Bluesky's reset: sync never asks before it
+        clock.sleep(max(pause, 2.2))  # past Bluesky's reset: sync never asks before it
 
         back = [NAMES[p] for p in faulty if p != "youtube"]
         then = ["sync backfills from each cursor"]

@@ -5,7 +5,7 @@ The screen conducts; collaborators do the work. :class:`ListLoader` reads what i
 (a view, the ``f`` filters, a search) and the counts; :class:`ItemActions` asks what to do
 to items and shows it at once; :class:`Writer` applies those typed actions
 (:mod:`..actions`) and reports back; :class:`Search` keeps the search text and its
-debounce; :class:`ExtrasReader` reads what the pane shows besides the row. Every query runs
+debounce; :class:`Reading` keeps the pane on the item being read. Every query runs
 in a named thread worker with its own ``Store`` connection and posts a message back; only
 primary-key page fetches for the lines on screen run on the UI thread
 (``InboxList.row_at``).
@@ -24,21 +24,18 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.worker import Worker
 
-from sfogo.inbox.model import Status
-
-from ..actions import ItemAction, Verb
 from ..views import NEWEST, Filters, View, empty_text, filter_words
 from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar, ViewBar
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
-from ._detail import DetailScreen, ExtrasLoaded, ExtrasReader
+from ._detail import ExtrasLoaded
 from ._filters import FilterScreen
 from ._inbox_act import ItemActions
 from ._inbox_load import CountsLoaded, IdsLoaded, ListLoader, ListRequest
+from ._inbox_read import NARROW, Reading
 from ._inbox_search import Search
 from ._inbox_write import WriteDone, Writer
 
-NARROW = 60  # below this many columns the item opens on its own screen
 NEIGHBOURS = 64  # ids either side of the cursor tried when its item leaves the list
 
 
@@ -87,7 +84,7 @@ class InboxScreen(SfogoScreen):
         self.loader = ListLoader(self, app.db_path, app.now, app.settings_for, app.take_first_page)
         self.writer = Writer(self, app.db_path, app.now, app.changes)
         self.acts = ItemActions(self)
-        self._extras = ExtrasReader(self, "inbox-extras")
+        self.reading = Reading(self)
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
         with Container(id="panes"):
@@ -159,7 +156,7 @@ class InboxScreen(SfogoScreen):
         inbox = self.inbox
         if message.settings is not None:
             inbox.settings = message.settings
-        inbox.empty_text = self._empty_text()
+        inbox.empty_text = self.empty_text()
         keep_id = message.keep_id
         moved = inbox.current_id != self._partial_id  # while the rest was loading
         if message.complete and self._partial_id is not None and moved:
@@ -192,7 +189,8 @@ class InboxScreen(SfogoScreen):
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         self.query_one(CountsHeader).counts = message.counts
 
-    def _empty_text(self) -> str:
+    def empty_text(self) -> str:
+        """What the list and the pane say when nothing is listed."""
         return empty_text(self.view, self.view_index, self.filters, self.search.text)
 
     def _minute(self) -> None:
@@ -205,18 +203,7 @@ class InboxScreen(SfogoScreen):
         """Another process changed the file: reload, keeping the cursor and the open item."""
         self.inbox.invalidate()
         self.reload(live=True, counts=True)
-        self.refresh_detail()
-
-    def refresh_detail(self, item_ids=None) -> None:
-        """Show the item in the pane as it is in the file now (it stays even if it left
-        the list: the reader is reading it); with ``item_ids``, only if it is one of them."""
-        item_id = self.detail.item_id
-        if item_id is None or (item_ids is not None and item_id not in item_ids):
-            return
-        fresh = self.sfogo.store.items.by_ids([item_id]).get(item_id)
-        if fresh is not None:
-            self.detail.show(fresh)
-            self._extras.read(fresh)
+        self.reading.refresh()
 
     # -- the view bar -----------------------------------------------------------------------
 
@@ -244,58 +231,25 @@ class InboxScreen(SfogoScreen):
     def on_inbox_list_highlighted(self, message: InboxList.Highlighted) -> None:
         # The pane re-lays out its text, which costs more than the two list lines the
         # cursor changed: let the list's frame go out first, then fill the pane.
-        self.call_after_refresh(self.show_current)
-
-    def show_current(self, force: bool = False) -> None:
-        """Show the cursor's item in the pane (``force``: even while one is being read)."""
-        if not force and self.detail.has_focus and self.detail.row is not None:
-            return  # reading: the item stays open whatever the list does underneath
-        row = self.inbox.current_row()
-        if row is not None and row["id"] == self.detail.item_id:
-            return  # several moves collapsed into one update, or nothing changed
-        self.detail.show(row, empty=self._empty_text())
-        if row is not None and self.detail.display:
-            self._extras.read(row)
+        self.call_after_refresh(self.reading.show_current)
 
     def on_extras_loaded(self, message: ExtrasLoaded) -> None:
         self.detail.show_extras(message.extras)
 
     def on_inbox_list_selected(self, message: InboxList.Selected) -> None:
-        self.action_open()
+        self.reading.open()
 
     def on_detail_pane_leave(self, message: DetailPane.Leave) -> None:
-        self.stop_reading()
-
-    def stop_reading(self) -> None:
-        """Back to the list from the item being read."""
-        self.remove_class("-reading")
-        self.inbox.focus()
-        self.show_current(force=True)
+        self.reading.stop()
 
     def on_resize(self) -> None:
-        if self.size.width < NARROW and self.detail.has_focus:
-            self.stop_reading()
+        self.reading.resized()
 
     # -- keys -----------------------------------------------------------------------------
 
     def action_open(self) -> None:
         """Mark the item seen and read it: in the pane, or on its own screen when narrow."""
-        row = self.inbox.current_row()
-        if row is None:
-            return
-        if row["status"] == "new":
-            self.acts.apply([ItemAction(Verb.SEEN, (row["id"],))])
-            row = row | {"status": Status.OPEN}
-            self.detail.show(row)  # the pane may not have caught up with the cursor yet
-        if self.size.width < NARROW:
-            item_id = row["id"]
-            self.app.push_screen(
-                DetailScreen(row, owner=self.acts),
-                callback=lambda choice: self.acts.after_item_screen(item_id, choice),
-            )
-        else:
-            self.add_class("-reading")
-            self.detail.focus()
+        self.reading.open()
 
     def action_done(self) -> None:
         self.acts.done()

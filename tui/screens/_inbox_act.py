@@ -1,5 +1,5 @@
 """Acting on items from the inbox: asking what to do (snooze time, tags, a reply), showing the
-change at once, and handing the typed actions to the :class:`Writer`.
+change at once, and handing the typed actions to the :class:`~._inbox_write.Writer`.
 
 The item's own screen (narrow terminals) acts through the same object, so there is one
 place that changes items, whichever screen the key was pressed on.
@@ -109,9 +109,9 @@ class ItemActions:
             )
         if first.verb is not Verb.SEEN and status is not None and host.detail.has_focus:
             if not inbox.ids:
-                host.stop_reading()
+                host.reading.stop()
             else:
-                host.show_current(force=True)  # reading on: the next item takes the pane
+                host.reading.show_current(force=True)  # reading on: the next item takes the pane
 
     def _show_changes(self, actions: list[ItemAction], screen: DetailScreen | None) -> None:
         """The pane and the item's own screen show a pin or a tag before it is written."""
@@ -133,7 +133,7 @@ class ItemActions:
         """Redraw what shows the items (pane, item screen) once the change is in the file."""
         if screen is not None:
             screen.refresh_row()
-        self._host.refresh_detail(item_ids)
+        self._host.reading.refresh(item_ids)
 
     # -- what needs asking first ------------------------------------------------------------
 

@@ -35,11 +35,11 @@ STRIP_CACHE = 512  # rendered lines kept
 
 
 class InboxList(ScrollView, can_focus=True):
-    """A cursor over an ordered array of interaction ids, with a selection.
+    """A cursor over an ordered array of interaction ids, with a selection."""
 
-    Over 300 lines on purpose: a fifth is its CSS, bindings and messages, and the rest is
-    one cursor moving over one list and drawing it; the ids live in :class:`IdList`, the
-    rows in :class:`RowPages`, the line's cells in ``_row.py``."""
+    # Long: a fifth is its CSS, bindings and messages (Textual's shape for a widget), the
+    # rest one cursor moving over one list and drawing it; the ids live in IdList, the rows
+    # in RowPages, the cells of a line in _row.py.
 
     DEFAULT_CSS = """
     InboxList {

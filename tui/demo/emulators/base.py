@@ -1,6 +1,6 @@
 """A small threaded HTTP server on 127.0.0.1 with routes and injectable faults.
 
-Built on the standard library's http.server. Two measured details matter (architecture.md):
+Built on the standard library's http.server. Two measured details matter:
 Nagle's algorithm is disabled and headers and body go out in one write, otherwise every
 request stalls ~44 ms on delayed ACKs.
 """
@@ -259,7 +259,7 @@ class Emulator:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method, re.compile(f"^{pattern}$"), handler))
 
-    # -- the live demo (``sfogo demo --live``, inbox/emulators/live.py) ----------------------
+    # -- the live demo (``sfogo demo --live``, tui/demo/live.py) ----------------------------
 
     def live_accounts(self) -> list[dict]:
         """Create accounts with generated items (call after :meth:`start`); return, per

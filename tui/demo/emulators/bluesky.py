@@ -53,10 +53,10 @@ def error(name: str, message: str, status: int = 400, headers: dict | None = Non
 
 
 class BlueskyEmulator(Emulator):
-    """Bluesky's API on loopback (the module docstring has the routes and faults).
+    """Bluesky's API on loopback (the module docstring has the routes and faults)."""
 
-    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
-    scheduled posts, its own error shapes), each route a short method of its own."""
+    # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
+    # own error shapes), each route a short method of its own.
 
     platform = "bluesky"
 

@@ -57,10 +57,10 @@ HUMAN_AGENT_WINDOW = 7 * 24 * 3600
 
 class GraphEmulator(GraphSchedule):
     """Graph's API on loopback: the routes, writes, errors and faults (the module docstring
-    has them); the world, its views and the scheduled posts live in the classes below it.
+    has them); the world, its views and the scheduled posts live in the classes below it."""
 
-    Over 300 lines on purpose: one platform's whole surface of routes and error shapes,
-    each route a short method of its own."""
+    # Long: one platform's whole surface of routes and error shapes, each route a short method
+    # of its own.
 
     platform = "graph"
 

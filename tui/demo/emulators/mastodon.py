@@ -31,10 +31,10 @@ SCHEDULE_MIN_AHEAD = 5 * 60
 
 
 class MastodonEmulator(Emulator):
-    """Mastodon's API on loopback (the module docstring has the routes and faults).
+    """Mastodon's API on loopback (the module docstring has the routes and faults)."""
 
-    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
-    scheduled posts, its own error shapes), each route a short method of its own."""
+    # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
+    # own error shapes), each route a short method of its own.
 
     platform = "mastodon"
 

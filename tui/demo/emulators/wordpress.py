@@ -81,10 +81,10 @@ def _error(code: str, message: str, status: int, headers: dict | None = None) ->
 
 
 class WordPressEmulator(Emulator):
-    """WordPress's API on loopback (the module docstring has the routes and faults).
+    """WordPress's API on loopback (the module docstring has the routes and faults)."""
 
-    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
-    scheduled posts, its own error shapes), each route a short method of its own."""
+    # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
+    # own error shapes), each route a short method of its own.
 
     platform = "wordpress"
 

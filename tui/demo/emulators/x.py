@@ -86,10 +86,10 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank", **e
 
 
 class XEmulator(Emulator):
-    """X's API on loopback (the module docstring has the routes and faults).
+    """X's API on loopback (the module docstring has the routes and faults)."""
 
-    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
-    scheduled posts, its own error shapes), each route a short method of its own."""
+    # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
+    # own error shapes), each route a short method of its own.
 
     platform = "x"
 

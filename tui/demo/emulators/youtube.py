@@ -104,10 +104,10 @@ def _offset(token: str | None) -> int | None:
 
 
 class YouTubeEmulator(Emulator):
-    """YouTube's API on loopback (the module docstring has the routes and faults).
+    """YouTube's API on loopback (the module docstring has the routes and faults)."""
 
-    Over 300 lines on purpose: one platform's whole surface (reading, writing, its queue of
-    scheduled posts, its own error shapes), each route a short method of its own."""
+    # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
+    # own error shapes), each route a short method of its own.
 
     platform = "youtube"
 
