@@ -28,7 +28,7 @@ from . import credentials, when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
 from .clock import Clock
-from .errors import SfogoError
+from .errors import SfogoError, StoreError
 from .health import DEFAULT_INTERVAL_S, RATE_LIMIT_DEFAULT_S, AccountHealth, account_health
 from .model import Account
 from .outbox import SendSummary, send_account_replies
@@ -191,6 +191,8 @@ class Syncer:
                 result.skipped += page.skipped
                 if page.lost:
                     lost.append(page.lost)
+        except StoreError:
+            raise  # the data file (full, busy, damaged, read-only), not the platform: no run
         except ChannelError as exc:
             result.outcome, result.detail, result.retry_at = exc.outcome, exc.detail, exc.retry_at
             if exc.outcome == "rate_limited" and exc.retry_at is None:
@@ -200,6 +202,9 @@ class Syncer:
             result.detail = f"{host} sent data sfogo could not read ({type(exc).__name__})"
             log.warning("%s: unreadable answer", result.account, exc_info=True)
         except Exception as exc:  # a bug must not stop the other accounts' sync
+            stored = self.store.failure(exc)
+            if stored is not None:  # a read of the file failed: never the platform's gap
+                raise stored from None
             result.outcome = "broken"
             result.detail = f"sfogo failed reading this account ({type(exc).__name__})"
             log.exception("%s: sync failed", result.account)

@@ -39,12 +39,20 @@ def import_(ctx: Context, file: str) -> int:
         f"imported {result.added} new {'item' if result.added == 1 else 'items'}, "
         f"{result.existing} already there"
         + (f", {result.bad} bad lines skipped" if result.bad else "")
+        + (f"; stopped after line {result.written_to:,}" if result.stopped else "")
     )
     for number, reason in result.errors[:BAD_LINES_SHOWN]:
         print(f"sfogo: line {number}: {reason}", file=sys.stderr)
     if result.bad > BAD_LINES_SHOWN:
         print(f"sfogo: … and {result.bad - BAD_LINES_SHOWN} more bad lines", file=sys.stderr)
-    return 1 if result.bad else 0
+    if result.stopped is not None:
+        # What was committed stays; importing the file again skips it (items are keyed).
+        print(
+            f"sfogo: {result.stopped} (the import stopped: lines up to "
+            f"{result.written_to:,} are in; importing the file again skips them)",
+            file=sys.stderr,
+        )
+    return 1 if result.bad or result.stopped else 0
 
 
 @topic.command("export", short_help="write every interaction as JSON Lines or CSV")
