@@ -343,6 +343,7 @@ def _numbered_lines(source: IO[bytes]) -> Iterator[tuple[int, str | LineError]]:
             while raw and not raw.endswith(b"\n"):
                 raw = source.readline(MAX_LINE_BYTES)
                 size += len(raw)
+            size -= raw.endswith(b"\n") + raw.endswith(b"\r\n")  # the line, not its end
             yield (
                 number,
                 LineError(
