@@ -522,7 +522,7 @@ def export_jsonl(store: Store, out: IO[str]) -> int:
     """Write every interaction as JSON Lines; return how many."""
     count = 0
     for record in export_records(store):
-        out.write(json.dumps(_with_iso_times(record), ensure_ascii=False))
+        out.write(json.dumps(_with_iso_times(record), ensure_ascii=False, allow_nan=False))
         out.write("\n")
         count += 1
     return count
