@@ -107,6 +107,18 @@ def test_a_write_that_cannot_get_the_lock_says_busy_and_a_retry_works(run, demo_
         assert store.items.get(item)["status"] == "done"
 
 
+def test_a_check_that_cannot_get_the_lock_says_busy_not_damaged(run, demo_db):
+    holder = sqlite3.connect(demo_db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the search index's check is a write in SQLite
+    try:
+        assert "the inbox is busy" in one_line(run("db", "check"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert failures.recorded_damage(demo_db) is None
+    assert run("db", "check").code == 0
+
+
 def test_the_store_raises_busy_and_keeps_nothing_of_the_transaction(demo_db):
     item = a_new_item(demo_db)
     holder = sqlite3.connect(demo_db, isolation_level=None)
@@ -216,9 +228,27 @@ def _read_only_story(run, db, tmp_path) -> None:
     """Every read works; every write is refused in one line; nothing changes."""
     r = run("list", "--limit", 3, db=db)
     assert r.code == 0 and "most urgent first" in r.out, r
-    assert run("show", 5, db=db).code == 0
-    assert run("stats", db=db).code == 0
-    assert run("export", "-o", tmp_path / "copy.jsonl", db=db).code == 0
+    # New keyword lists would be recorded on a writable file; here the file's keys rank.
+    config = tmp_path / "keywords.toml"
+    config.write_text('[keywords]\nurgent = ["prenotazione"]\n')
+    for args in (("list", "--limit", 3), ("next",), ("backlog",), ("plan",)):
+        r = run("--config", config, *args, db=db)
+        assert r.code == 0 and r.err == "", (args, r)
+    for args in (
+        ("show", 5),
+        ("why", 5),
+        ("stats",),
+        ("clients",),
+        ("accounts",),
+        ("gaps",),
+        ("health",),
+        ("outbox",),
+        ("report", "Hotel", "--since", "7d"),
+        ("export", "-o", tmp_path / "copy.jsonl"),
+        ("db", "check"),
+    ):
+        r = run(*args, db=db)
+        assert r.code == 0, (args, r)
     for args in (("done", 5), ("snooze", 5, "--until", "2h"), ("reopen", 5)):
         line = one_line(run(*args, db=db))
         assert line.startswith(f"sfogo: {db} is read-only: "), line
