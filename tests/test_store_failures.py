@@ -396,3 +396,12 @@ async def test_the_app_names_damage_found_earlier_when_it_opens(demo_db):
         await settle(pilot)
         text = screen_text(app)
         assert "is damaged" in text and "db check" in text
+
+
+def test_a_demo_built_again_forgets_the_old_files_damage(run, tmp_path):
+    db = tmp_path / "demo.db"
+    assert run("demo", "--db", db, "--no-tui", "--size", 200).code == 0
+    failures.record_damage(db, "database disk image is malformed")
+    assert run("demo", "--db", db, "--no-tui", "--size", 200).code == 0
+    assert failures.recorded_damage(db) is None
+    assert run("done", 1, db=db).code == 0
