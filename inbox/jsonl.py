@@ -173,6 +173,14 @@ def _time(obj: dict, name: str) -> int | None:
     return ts
 
 
+def _tags(obj: dict) -> list[str]:
+    tags = obj.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise LineError("tags: must be a list of strings")
+    cleaned = (sanitize(_storable("tags", t, MAX_FIELD_BYTES), single_line=True) for t in tags)
+    return [t for t in (c.strip() for c in cleaned) if t]
+
+
 def _flag(obj: dict, name: str) -> bool:
     value = obj.get(name, False)
     if value is None:
@@ -231,11 +239,6 @@ def parse_line(obj: object) -> _Line:
         raise LineError("snoozed_until: missing (a snoozed item needs the time it wakes)")
     if status != "snoozed" and snoozed_until is not None:
         raise LineError("snoozed_until: only a snoozed item has one")
-    tags = obj.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise LineError("tags: must be a list of strings")
-    for tag in tags:
-        _storable("tags", tag, MAX_FIELD_BYTES)
     target_s = obj.get("target_s")
     if target_s is not None and (
         isinstance(target_s, bool)
@@ -262,7 +265,7 @@ def parse_line(obj: object) -> _Line:
         snoozed_until=snoozed_until,
         handled_at=_time(obj, "handled_at"),
         pinned=_flag(obj, "pinned"),
-        tags=[c for c in (sanitize(t, single_line=True).strip() for t in tags) if c],
+        tags=_tags(obj),
     )
     return _Line(
         client=_string(obj, "client"),

@@ -100,6 +100,25 @@ class CliWriter(threading.Thread):
 # -- three processes on one file --------------------------------------------------------------
 
 
+def _three_writers_world(db: Path, emu: MastodonEmulator) -> tuple[str, list[int]]:
+    """Items for the app to mark done, snoozed items for the command line to snooze again,
+    a Mastodon account on ``emu`` for the sync; returns (the emulator's owner id, the
+    command line's item ids)."""
+    owner = emu.add_account("acme", token=TOKEN)
+    with Store(db) as store:
+        add_items(store, "App Client", 400)
+        cli_account = add_items(store, "Cli Client", 30, status="snoozed", until=NOW + 86400)
+        store.accounts.add(
+            "App Client",
+            "mastodon",
+            f"@acme@{emu.domain}",
+            settings={"url": emu.base_url, "token_env": "CAMPAIGN_TOKEN"},
+            now=NOW,
+        )
+        rows = store.items.page(InboxFilter(statuses=()), limit=None)
+    return owner, [r["id"] for r in rows if r["account_id"] == cli_account.id]
+
+
 @pytest.mark.parametrize("seconds", [FAST, LONG])
 def test_the_app_a_sync_and_cli_writes_share_one_file_and_lose_nothing(
     db_path, tmp_path, capsys, seconds
@@ -107,22 +126,7 @@ def test_the_app_a_sync_and_cli_writes_share_one_file_and_lose_nothing(
     emu = MastodonEmulator(clock=ShiftedClock(NOW))
     emu.start()
     try:
-        owner = emu.add_account("acme", token=TOKEN)
-        with Store(db_path) as store:
-            add_items(store, "App Client", 400)
-            cli_account = add_items(store, "Cli Client", 30, status="snoozed", until=NOW + 86400)
-            store.accounts.add(
-                "App Client",
-                "mastodon",
-                f"@acme@{emu.domain}",
-                settings={"url": emu.base_url, "token_env": "CAMPAIGN_TOKEN"},
-                now=NOW,
-            )
-            cli_ids = [
-                r["id"]
-                for r in store.items.page(InboxFilter(statuses=()), limit=None)
-                if r["account_id"] == cli_account.id
-            ]
+        owner, cli_ids = _three_writers_world(db_path, emu)
         env = child_env(db_path, CAMPAIGN_TOKEN=TOKEN)
         sync = subprocess.Popen(
             sfogo("sync", "--watch", "--interval", "1s"),

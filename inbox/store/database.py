@@ -72,30 +72,7 @@ class Store:
         # How long a write waits for another writer's lock (default: BUSY_TIMEOUT_S).
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         self.read_only = False  # opened read-only because its folder cannot be written
-        self.conn = self._connect(create, create_folder)
-        try:
-            try:
-                self._setup()
-            except sqlite3.Error as exc:
-                if not self._may_read_only(exc):
-                    raise
-                self.conn.close()
-                self.conn = self._connect_read_only(exc)
-                self._setup()
-        except StoreError:
-            self.conn.close()  # a refused file is not left open (Windows could not delete it)
-            raise
-        except sqlite3.Error as exc:
-            self.conn.close()
-            error = self.failure(exc)
-            if error is None:
-                raise StoreError(f"cannot use {self.path}: {exc}") from None
-            if isinstance(error, StoreDamaged):  # not even its list of tables can be read
-                raise StoreDamaged(
-                    f"{self.path} is damaged ({exc}) so badly that it cannot be opened: "
-                    "restore a backup"
-                ) from None
-            raise error from None
+        self.conn = self._open(create, create_folder)
         self.clients = Clients(self)
         self.accounts = Accounts(self)
         self.items = Items(self)
@@ -108,6 +85,35 @@ class Store:
         self.workload = Workload(self)
 
     # -- opening -------------------------------------------------------------------------
+
+    def _open(self, create: bool, create_folder: bool) -> sqlite3.Connection:
+        """Connect and set the file up; a file whose folder cannot be written opens
+        read-only. Every failure is one StoreError, and leaves no connection open."""
+        conn = self.conn = self._connect(create, create_folder)
+        try:
+            try:
+                self._setup()
+            except sqlite3.Error as exc:
+                if not self._may_read_only(exc):
+                    raise
+                conn.close()
+                conn = self.conn = self._connect_read_only(exc)
+                self._setup()
+        except StoreError:
+            conn.close()  # a refused file is not left open (Windows could not delete it)
+            raise
+        except sqlite3.Error as exc:
+            conn.close()
+            error = self.failure(exc)
+            if error is None:
+                raise StoreError(f"cannot use {self.path}: {exc}") from None
+            if isinstance(error, StoreDamaged):  # not even its list of tables can be read
+                raise StoreDamaged(
+                    f"{self.path} is damaged ({exc}) so badly that it cannot be opened: "
+                    "restore a backup"
+                ) from None
+            raise error from None
+        return conn
 
     def _connect(self, create: bool, create_folder: bool) -> sqlite3.Connection:
         if not create and not self.path.exists():

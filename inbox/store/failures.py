@@ -153,11 +153,9 @@ def _free(path: Path) -> str:
         free = shutil.disk_usage(path.parent).free
     except OSError:
         return "no"
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if free < 1000 or unit == "GB":
-            return f"{free:,.0f} {unit}" if unit == "bytes" else f"{free:,.1f} {unit}"
-        free /= 1000
-    return ""  # not reached
+    import humanize
+
+    return humanize.naturalsize(free)
 
 
 # -- damage, recorded beside the file ----------------------------------------------------------
