@@ -133,14 +133,14 @@ def test_a_line_the_file_itself_refuses_is_skipped_alone(cli, db_path, tmp_path)
     with Store(db_path) as store:
         store.conn.execute(
             "CREATE TRIGGER refuse_cursed BEFORE INSERT ON interactions"
-            " WHEN NEW.external_id = 'cursed' BEGIN SELECT RAISE(ABORT, 'cursed'); END"
+            " WHEN NEW.external_id = 'cursed' BEGIN SELECT RAISE(ABORT, 'cursed \x1b[2J'); END"
         )
     path = tmp_path / "in.jsonl"
     lines = [good(1, client="New Client", account="new"), bad(id="cursed"), good(2)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = cli("import", path)
     assert r.err.splitlines() == [
-        "sfogo: line 2: cannot be stored (IntegrityError: cursed)",
+        "sfogo: line 2: cannot be stored (IntegrityError: cursed \ufffd[2J)",
     ]
     assert "created client 'New Client'" in r.out and "created account import:new" in r.out
     assert "imported 2 new items" in r.out

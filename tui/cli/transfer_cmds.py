@@ -27,6 +27,7 @@ topic = Topic("transfer")
 def import_(ctx: Context, file: str) -> int:
     """Read interactions from FILE, a .jsonl file, or - for standard input."""
     from sfogo.inbox.jsonl import import_file
+    from sfogo.inbox.text import sanitize
 
     if file != "-" and not Path(file).exists():
         raise SfogoError(f"no file {file!r} to import")
@@ -42,7 +43,8 @@ def import_(ctx: Context, file: str) -> int:
         + (f"; stopped after line {result.written_to:,}" if result.stopped else "")
     )
     for number, reason in result.errors[:BAD_LINES_SHOWN]:
-        print(f"sfogo: line {number}: {reason}", file=sys.stderr)
+        # A reason may quote the line (a value, SQLite's message): never raw to the terminal.
+        print(f"sfogo: line {number}: {sanitize(reason, single_line=True)}", file=sys.stderr)
     if result.bad > BAD_LINES_SHOWN:
         print(f"sfogo: … and {result.bad - BAD_LINES_SHOWN} more bad lines", file=sys.stderr)
     if result.stopped is not None:
