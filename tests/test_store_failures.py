@@ -405,3 +405,28 @@ def test_a_demo_built_again_forgets_the_old_files_damage(run, tmp_path):
     assert run("demo", "--db", db, "--no-tui", "--size", 200).code == 0
     assert failures.recorded_damage(db) is None
     assert run("done", 1, db=db).code == 0
+
+
+async def test_the_app_on_a_read_only_disk_lists_and_says_why_it_cannot_write(
+    demo_template, tmp_path
+):
+    from tui_kit import make_app, screen_text
+
+    from sfogo.tui.widgets import InboxList
+
+    folder = tmp_path / "ro"
+    with freezable_folder(folder) as freeze:
+        db = folder / "sfogo.db"
+        shutil.copyfile(demo_template, db)
+        freeze()
+        app = make_app(db)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await settle_past(pilot)
+            listed = list(app.screen.query_one(InboxList).ids)
+            assert listed
+            await pilot.press("j", "j", "d")
+            await settle_past(pilot)
+            text = screen_text(app)
+            assert app.is_running
+            assert text.count("is read-only") == 1, text  # once, however many writes failed
+            assert list(app.screen.query_one(InboxList).ids) == listed
