@@ -78,6 +78,7 @@ ARRIVAL_DAYS = 7
 KIND_MIX_SAMPLE = 500  # recent items per account that estimate its mix of kinds
 DEFAULT_BATCH_MIN = 45.0
 DEFAULT_LOOKAHEAD = 50
+MAX_MINUTES = 1_000_000  # about two years: an effort or a batch longer than that is a typo
 MIN_SHARE = 0.02  # below this the backlog gets no meaningful time: "never"
 
 
@@ -174,8 +175,16 @@ class Plan:
 
 
 def _minutes(section: str, key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise SfogoError(f"config: [{section}] {key} must be a number of minutes above zero")
+    # nan and inf are refused too: either would make every ETA after it meaningless.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value <= MAX_MINUTES  # False for nan as well
+    ):
+        raise SfogoError(
+            f"config: [{section}] {key} must be a number of minutes above zero "
+            f"(at most {MAX_MINUTES:,}), not {value!r}"
+        )
     return float(value)
 
 

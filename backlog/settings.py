@@ -22,6 +22,7 @@ A client's own response target (``clients.target_s``) wins over its tier's targe
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -86,6 +87,9 @@ DEFAULT_AGE_CAP_S = 7 * 86400
 DEFAULT_WINDOW_WARNING_S = 12 * 3600
 
 _TRIAGE_SHAPES = ("age_cap", "window_warning")
+# Bounds that keep every score and time finite and storable (a time is bound into SQL).
+MAX_NUMBER = 1_000_000
+MAX_DURATION_S = 3650 * 86400  # ten years
 # Terms that grow with an item's age; their coefficients may not be negative.
 TIME_TERMS = ("window", "deadline", "age")
 
@@ -180,8 +184,15 @@ class Settings:
 
 
 def _number(section: str, key: str, value: object) -> float:
+    """A finite number of sensible size: TOML's ``nan`` and ``inf`` (or 1e300, which sums
+    to inf) would turn every score they touch into NaN and the ranking into noise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SfogoError(f"config: [{section}] {key} must be a number")
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise SfogoError(
+            f"config: [{section}] {key} must be a number from {-MAX_NUMBER:,} to "
+            f"{MAX_NUMBER:,}, not {value}"
+        )
     return float(value)
 
 
@@ -193,18 +204,23 @@ def _optional_duration(section: str, key: str, value: object) -> int | None:
 
 
 def _duration(section: str, key: str, value: object) -> int:
-    if isinstance(value, bool):
-        raise SfogoError(f'config: [{section}] {key} must be a duration like "2h"')
-    if isinstance(value, (int, float)):
+    seconds = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise SfogoError(f'config: [{section}] {key} must be a duration like "2h", not {value}')
         if value <= 0:
             raise SfogoError(f"config: [{section}] {key} must be longer than zero")
-        return int(value)
-    if isinstance(value, str):
+        seconds = value
+    elif isinstance(value, str):
         try:
-            return parse_duration(value)
+            seconds = parse_duration(value)
         except SfogoError:
             pass
-    raise SfogoError(f'config: [{section}] {key} must be a duration like "2h"')
+    if seconds is None:
+        raise SfogoError(f'config: [{section}] {key} must be a duration like "2h"')
+    if seconds > MAX_DURATION_S:
+        raise SfogoError(f"config: [{section}] {key} must be at most {MAX_DURATION_S // 86400}d")
+    return int(seconds)
 
 
 def _table(data: dict, name: str) -> dict:

@@ -67,6 +67,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from sfogo.inbox.errors import StoreBusy, StoreDamaged, StoreReadOnly
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
@@ -133,9 +134,13 @@ def apply_keywords(store: Store, settings: Settings) -> int:
     they changed; return how many keys were computed (0: nothing was written).
 
     A write: run it where the config is read when a command or the app starts, never on a
-    read path.
+    read path. A file that cannot take the write (read-only, damaged, busy) keeps the keys
+    it has, and reads rank with them: a read-only inbox still lists.
     """
-    return store.triage.set_keywords(settings.keywords)
+    try:
+        return store.triage.set_keywords(settings.keywords)
+    except (StoreReadOnly, StoreDamaged, StoreBusy):
+        return 0
 
 
 # -- gaps per account --------------------------------------------------------------------

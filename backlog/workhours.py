@@ -28,6 +28,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _LONG_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
+WORK_KEYS = ("days", "hours", "timezone")
 DEFAULT_DAYS = DAY_NAMES[:5]
 DEFAULT_HOURS = ("09:00-18:00",)
 # Walking further than this many days without finishing means "never at this pace".
@@ -145,6 +146,11 @@ class WorkHours:
     @classmethod
     def from_config(cls, work: dict | None, *, hours_per_day: float | None = None) -> WorkHours:
         work = work or {}
+        unknown = sorted(set(work) - set(WORK_KEYS))
+        if unknown:
+            raise SfogoError(
+                f"config: [work] has no setting {unknown[0]!r}: use {', '.join(WORK_KEYS)}"
+            )
         ranges = parse_ranges(work.get("hours"))
         if hours_per_day is not None:
             ranges = cap_ranges(ranges, hours_per_day)

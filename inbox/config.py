@@ -8,6 +8,7 @@ reading a world- or group-readable one that holds secrets warns once.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import sys
@@ -32,6 +33,8 @@ KNOWN_TABLES = (
     "accounts",  # inbox/credentials.py
 )
 
+# What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it).
+ACCOUNT_KEYS = ("token", "password")
 # Keys whose values are secrets wherever they appear in the file.
 SECRET_KEYS = ("token", "password", "app_password", "secret", "refresh_token", "access_token")
 
@@ -83,12 +86,31 @@ def load(
         raise SfogoError(
             f"{file}: unknown table [{unknown[0]}]; the tables are {', '.join(KNOWN_TABLES)}"
         )
+    _check_accounts(file, data.get("accounts", {}))
     if _has_secrets(data):
         mode = file.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             message = f"warning: {file} holds secrets and others can read it: run chmod 600 {file}"
             (warn or (lambda m: print(m, file=sys.stderr)))(message)
     return data
+
+
+def _check_accounts(file: Path, accounts: object) -> None:
+    """``[accounts."CHANNEL:HANDLE"]`` tables hold a token or a password, nothing else: a
+    misspelt name would leave the secret unused and the account failing as 'auth'."""
+    if not isinstance(accounts, dict):
+        raise SfogoError(f'{file}: [accounts] must hold tables like [accounts."mastodon:@me"]')
+    for name, table in accounts.items():
+        label = f"[accounts.{json.dumps(name)}]"
+        if not isinstance(table, dict):
+            raise SfogoError(f"{file}: {label} must be a table with {' or '.join(ACCOUNT_KEYS)}")
+        for key, value in table.items():
+            if key not in ACCOUNT_KEYS:
+                raise SfogoError(
+                    f"{file}: {label} has no setting {key!r}: use {', '.join(ACCOUNT_KEYS)}"
+                )
+            if not isinstance(value, str):
+                raise SfogoError(f"{file}: {label} {key} must be text")
 
 
 def save(data: dict, path: str | os.PathLike | None = None) -> Path:

@@ -34,7 +34,7 @@ from . import credentials, when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
 from .clock import Clock
-from .errors import SfogoError
+from .errors import SfogoError, StoreError
 from .health import (
     DEFAULT_INTERVAL_S,
     RATE_LIMIT_DEFAULT_S,
@@ -123,6 +123,7 @@ class Syncer:
     """Syncs the accounts of one data file. The ``clock`` (and :meth:`watch`'s ``sleep``)
     is injected, so tests run a 30-hour outage on a manual clock."""
 
+    # Long: one account's whole round (read, send, watch posts) and the watch loop around it.
     store: Store
     clock: Clock = field(kw_only=True)
     config_path: str | Path | None = None
@@ -213,6 +214,8 @@ class Syncer:
                 skips.update(page.skipped)
                 if page.lost:
                     lost.append(page.lost)
+        except StoreError:
+            raise  # the data file (full, busy, damaged, read-only), not the platform: no run
         except ChannelError as exc:
             result.outcome, result.detail, result.retry_at = exc.outcome, exc.detail, exc.retry_at
             if exc.outcome == "rate_limited" and exc.retry_at is None:
@@ -222,6 +225,9 @@ class Syncer:
             result.detail = f"{host} sent data sfogo could not read ({type(exc).__name__})"
             log.warning("%s: unreadable answer", result.account, exc_info=True)
         except Exception as exc:  # a bug must not stop the other accounts' sync
+            stored = self.store.failure(exc)
+            if stored is not None:  # a read of the file failed: never the platform's gap
+                raise stored from None
             result.outcome = "broken"
             result.detail = f"sfogo failed reading this account ({type(exc).__name__})"
             log.exception("%s: sync failed", result.account)

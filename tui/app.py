@@ -6,13 +6,19 @@ nothing slow), the clock, what the config says (triage settings, saved views, ke
 the one watcher of the file (:mod:`.changes`), which publishes on ``data_changed`` when
 another connection commits. Screens own their queries and run them in named thread workers
 with connections of their own.
+
+A failure of the file itself (busy, damaged, read-only, full) is one notification, in the
+words the command line uses (inbox/store/failures.py), and the app keeps running. Damage is
+found only where a read reaches it, so a few seconds after opening, the app reads every
+page once in the background (``PRAGMA quick_check``, ~1 s per 250,000 items).
 """
 
 from __future__ import annotations
 
 import inspect
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from textual import on
@@ -24,8 +30,9 @@ from textual.signal import Signal
 from textual.worker import Worker
 
 from sfogo.inbox.clock import Clock
-from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store
+from sfogo.inbox.errors import SfogoError, StoreError
+from sfogo.inbox.rows import ItemRow
+from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store, failures
 from sfogo.inbox.text import sanitize
 
 from . import screens, widgets
@@ -46,6 +53,12 @@ class AwayDone(Message):
 
 class AwayAsk(Message):
     """The manager is not away: ask why they are going."""
+
+
+# The background check of every page starts this long after the app opens, so it never
+# competes with the first screenful.
+FILE_CHECK_DELAY_S = 5.0
+REPEAT_AFTER_S = 10.0  # the same error is not shown again while its notification still shows
 
 
 class SfogoApp(App):
@@ -78,6 +91,7 @@ class SfogoApp(App):
         self.views = self.config.views
         self._prepare_store()
         self._has_accounts = bool(self.store.accounts.all())
+        self._shown: dict[str, float] = {}  # error text -> when it was last shown (monotonic)
         self.first_page = None
         if self._has_accounts:
             from .prefetch import FirstPage
@@ -96,8 +110,8 @@ class SfogoApp(App):
 
         try:
             apply_keywords(self.store, self.config.settings_base)
-        except sqlite3.Error:  # read-only or busy: reads score unkeyed items in memory
-            pass
+        except (sqlite3.Error, StoreError):  # read-only, busy or damaged: reads score
+            pass  # unkeyed items in memory, and the file's state is shown once mounted
         self.store.optimize(opening=True)
 
     # -- what screens use -------------------------------------------------------------------
@@ -117,13 +131,31 @@ class SfogoApp(App):
         return self.first_page.take() if self.first_page is not None else None
 
     def report_error(self, error: BaseException, *, where: str = "") -> None:
-        """A worker failed: say so in one line and keep running."""
+        """A worker failed: say so in one line and keep running (the file's failures in the
+        command line's words; the same line is not repeated while it still shows)."""
+        error = failures.failure(error, self.db_path, waited_s=self.store.busy_timeout_s) or error
         if isinstance(error, SfogoError):
             text = str(error)
         else:
             text = f"{where or 'background task'} failed: {type(error).__name__}: {error}"
+        shown = self._shown.get(text)
+        if shown is not None and time.monotonic() - shown < REPEAT_AFTER_S:
+            return
+        self._shown[text] = time.monotonic()
         # Error text can quote untrusted data: controls replaced, never parsed as markup.
         self.notify(sanitize(text), markup=False, severity="error", timeout=8)
+
+    def rows_by_ids(self, ids: Sequence[int]) -> dict[int, ItemRow]:
+        """A page of the inbox list, read on the UI thread by primary key. A failure of the
+        file (a damaged page) is shown once and leaves those lines blank, so drawing the
+        list never stops the app."""
+        try:
+            return self.store.items.by_ids(ids)
+        except sqlite3.Error as exc:
+            if failures.failure(exc, self.db_path) is None:
+                raise
+            self.report_error(exc)
+            return {}
 
     def poll_changes(self) -> bool:
         """Tell the screens if another connection committed since the last look."""
@@ -141,8 +173,26 @@ class SfogoApp(App):
             self.set_keymap(self.config.keymap)
         for error in self.config.errors:
             self.notify(sanitize(error), markup=False, severity="error", timeout=15)
+        found = failures.recorded_damage(self.db_path)
+        if found is not None:
+            self.report_error(failures.damaged(self.db_path, found))
         self.set_interval(LIVE_POLL_S, self.poll_changes)
         self.set_interval(OPTIMIZE_EVERY_S, self.store.optimize)
+        self.set_timer(FILE_CHECK_DELAY_S, self.check_file)
+
+    def check_file(self) -> None:
+        """Read every page of the file in a worker; damage is recorded and shown."""
+
+        def check() -> None:
+            with Store(self.db_path) as store:  # this thread's own connection
+                problems = store.quick_check()
+            if problems:
+                what = f"a check of every page found {len(problems)} problems"
+                raise failures.found_damage(self.db_path, what)
+
+        self.run_worker(
+            check, name="file-check", group="file-check", thread=True, exit_on_error=False
+        )
 
     def on_unmount(self) -> None:
         if self.first_page is not None:

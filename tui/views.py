@@ -163,18 +163,22 @@ def _strings(label: str, key: str, value: object) -> tuple[str, ...]:
     return words
 
 
-def _view(index: int, table: object) -> View:
-    label = f"config: [[views]] #{index}"
+def _view(label: str, table: object) -> View:
+    label = f"config: {label}"
     if not isinstance(table, dict):
         raise SfogoError(f"{label} must be a table with a name and filters")
+    unknown = sorted(set(table) - set(_FIELDS), key=str)
     name = table.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise SfogoError(f"{label} needs a name")
-    name = sanitize(name, single_line=True).strip()[:NAME_MAX]  # shown in the view bar
-    label = f"config: view {name!r}"
-    unknown = sorted(set(table) - set(_FIELDS))
+    if isinstance(name, str) and name.strip():
+        name = sanitize(name, single_line=True).strip()[:NAME_MAX]  # shown in the view bar
+        label = f"config: view {name!r}"
     if unknown:
-        raise SfogoError(f"{label} has no field {unknown[0]!r}: use {', '.join(_FIELDS)}")
+        raise SfogoError(
+            f"{label} has no field {str(unknown[0])[:40]!r}: use {', '.join(_FIELDS)}"
+            + ("" if label.startswith("config: view") else " (each view is a [[views]] table)")
+        )
+    if not isinstance(name, str) or not name:
+        raise SfogoError(f"{label} needs a name")
     fields: dict = {"name": name}
     for key, attr in (
         ("client", "clients"),
@@ -216,13 +220,15 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
     views = list(DEFAULT_VIEWS)
     errors: list[str] = []
     tables = data.get("views", [])
-    if isinstance(tables, dict):  # [views] instead of [[views]]
-        tables = [tables]
-    if not isinstance(tables, list):
+    if isinstance(tables, dict):  # [views] instead of [[views]]: one view, checked alike
+        labelled = [("[views]", tables)]
+    elif isinstance(tables, list):
+        labelled = [(f"[[views]] #{n}", table) for n, table in enumerate(tables, start=1)]
+    else:
         return views, ["config: views must be [[views]] tables, each with a name"]
-    for index, table in enumerate(tables, start=1):
+    for label, table in labelled:
         try:
-            view = _view(index, table)
+            view = _view(label, table)
         except SfogoError as exc:
             errors.append(str(exc))
             continue

@@ -35,6 +35,7 @@ Rows are typed (inbox/rows.py); what a listing shows is an :class:`InboxFilter`.
 from __future__ import annotations
 
 from ..model import OPEN_STATUSES, TIER_TARGETS
+from . import failures
 from .database import BUSY_TIMEOUT_S, OPTIMIZE_EVERY_S, Store, default_path, open_store
 from .filters import InboxFilter, fts_query
 from .items import INSERT_COLUMNS, ROW_COLUMNS
@@ -49,6 +50,7 @@ __all__ = [
     "InboxFilter",
     "Store",
     "default_path",
+    "failures",
     "fts_query",
     "open_store",
 ]

@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None, *, context: Context | None = None) -> in
         return 1
     try:
         code = cli.main(args=argv, prog_name="sfogo", obj=ctx, standalone_mode=False)
+        if ctx.damage is not None:  # a read of a file found damaged earlier: say so after it
+            print(f"sfogo: {ctx.damage}", file=sys.stderr)
+            return 1
         return code if isinstance(code, int) else 0
     except SfogoError as exc:
         print(f"sfogo: {_message(exc, ctx)}", file=sys.stderr)
@@ -95,6 +98,12 @@ def main(argv: list[str] | None = None, *, context: Context | None = None) -> in
         return exc.exit_code
     except click.Abort:  # Ctrl-C
         return 130
+    except Exception as exc:
+        error = ctx.failure(exc)  # the data file busy, damaged, read-only or full
+        if error is None:
+            raise  # a bug: its traceback is what gets it fixed
+        print(f"sfogo: {error}", file=sys.stderr)
+        return 1
     finally:
         ctx.close()
 

@@ -31,6 +31,8 @@ class Context:
         self.mouse = True
         self._typed: set[str] = set()  # options given on the command line, not from the env
         self._store: Store | None = None
+        self.quiet_damage = False  # `db check` says itself what it finds
+        self.damage: Exception | None = None  # the data file was found damaged earlier
 
     def set_option(self, name: str, value: str, *, typed: bool) -> None:
         """Record ``--db``/``--config`` from the command line (``typed``) or the environment."""
@@ -67,12 +69,28 @@ class Context:
     def store(self) -> Store:
         """The data file, opened on first use with the command line's rules."""
         if self._store is None:
-            from sfogo.inbox.store import Store
+            from sfogo.inbox.store import Store, failures
 
             # Only the default location may be created on first use; a path the user gave
             # must lie in a folder that exists.
             self._store = Store(self.db_path, create_folder=not self.db)
+            found = failures.recorded_damage(self._store.path)
+            if found is not None and not self.quiet_damage:
+                # Reads go on (what can be read can be saved) and say it once they are done
+                # (main); writes are refused by the store.
+                self.damage = failures.damaged(self._store.path, found)
         return self._store
+
+    def failure(self, exc: BaseException):
+        """The one-line error ``exc`` means for the data file (a StoreError), or None when
+        it is not about the file (see inbox/store/failures.py)."""
+        if not type(exc).__module__.startswith("sqlite3"):
+            return None  # nothing that opens the file ran: sqlite3 may not even be imported
+        if self._store is not None:
+            return self._store.failure(exc)
+        from sfogo.inbox.store import failures
+
+        return failures.failure(exc, self.db_path)
 
     def close(self) -> None:
         if self._store is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
@@ -31,21 +32,35 @@ JSON_TIME_FIELDS = (
 
 
 def to_json(value: object) -> object:
-    """Convert epoch-second fields to ISO 8601 UTC, recursively."""
+    """Convert epoch-second fields to ISO 8601 UTC, recursively, and every number that is
+    not finite to null: strict JSON has no NaN or Infinity, and a script's parser (or
+    ``jq``) would stop at them."""
     if isinstance(value, dict):
         return {
-            k: (
-                when.iso(v) if k in JSON_TIME_FIELDS and isinstance(v, (int, float)) else to_json(v)
-            )
+            k: (_time(v) if k in JSON_TIME_FIELDS and isinstance(v, (int, float)) else to_json(v))
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 
+def _time(ts: float) -> str | None:
+    try:
+        return when.iso(ts)
+    except (ValueError, OverflowError, OSError):  # not finite, or past year 9999
+        return None
+
+
+def dumps(value: object, **kwargs) -> str:
+    """Strict JSON (``allow_nan=False``) of a value already passed through :func:`to_json`."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, **kwargs)
+
+
 def print_json(value: object) -> None:
-    json.dump(to_json(value), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write(dumps(to_json(value), indent=2))
     sys.stdout.write("\n")
 
 
@@ -58,7 +73,7 @@ def print_json_array(items: Iterable[object]) -> None:
     first = True
     for item in items:
         out.write("[\n  " if first else ",\n  ")
-        out.write(json.dumps(to_json(item), ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        out.write(dumps(to_json(item), indent=2).replace("\n", "\n  "))
         first = False
     out.write("[]\n" if first else "\n]\n")
 

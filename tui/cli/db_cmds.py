@@ -38,10 +38,17 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
     """Check the data file: every page and index, the links between rows, and the search
     index. One line when it is sound; each problem otherwise, and exit code 1."""
     from sfogo.inbox import maintenance
+    from sfogo.inbox.store import failures
 
+    ctx.quiet_damage = True  # this command says itself what it finds
     store = ctx.store
     checks = maintenance.check(store, quick=quick)
     problems = sum(len(c.problems) for c in checks)
+    # Every command names a damaged file, and none writes to it, until a check finds it sound.
+    if problems:
+        failures.record_damage(store.path, f"'sfogo db check' found {problems} problems")
+    else:
+        failures.clear_damage(store.path)
     if as_json:
         _output.print_json(
             {

@@ -70,7 +70,7 @@ def build_file(
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was."""
     from sfogo.inbox.files import built_beside
-    from sfogo.inbox.store import Store
+    from sfogo.inbox.store import Store, failures
     from sfogo.tui.demo.build import build_demo
 
     if not _holds_only_demo(path):
@@ -83,7 +83,8 @@ def build_file(
             _prepare_triage(store, config_path)
         finally:
             store.close()
-        for suffix in ("-wal", "-shm"):  # the old file's journal must not meet the new file
+        # The old file's journal must not meet the new file, nor its recorded damage.
+        for suffix in ("-wal", "-shm", failures.DAMAGE_SUFFIX):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     return summary
 

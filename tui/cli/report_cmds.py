@@ -139,7 +139,7 @@ def _print_json(data: dict) -> None:
     A plan can hold 100k items: json's C encoder serialises one compact item in
     microseconds, while an indented dump runs the pure-Python encoder (12 s for 57 MB).
     """
-    import json
+    from ._output import dumps, to_json
 
     out = sys.stdout
     keys = list(data)
@@ -148,16 +148,13 @@ def _print_json(data: dict) -> None:
         value = data[key]
         comma = "," if n < len(keys) - 1 else ""
         if isinstance(value, list) and value and isinstance(value[0], dict):
-            out.write(f"  {json.dumps(key)}: [\n")
+            out.write(f"  {dumps(key)}: [\n")
             for m, item in enumerate(value):
-                out.write(
-                    f"    {json.dumps(item, ensure_ascii=False)}"
-                    f"{',' if m < len(value) - 1 else ''}\n"
-                )
+                out.write(f"    {dumps(to_json(item))}{',' if m < len(value) - 1 else ''}\n")
             out.write(f"  ]{comma}\n")
         else:
-            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-            out.write(f"  {json.dumps(key)}: {text}{comma}\n")
+            text = dumps(to_json(value), indent=2).replace("\n", "\n  ")
+            out.write(f"  {dumps(key)}: {text}{comma}\n")
     out.write("}\n")
 
 

@@ -27,6 +27,7 @@ topic = Topic("transfer")
 def import_(ctx: Context, file: str) -> int:
     """Read interactions from FILE, a .jsonl file, or - for standard input."""
     from sfogo.inbox.jsonl import import_file
+    from sfogo.inbox.text import sanitize
 
     if file != "-" and not Path(file).exists():
         raise SfogoError(f"no file {file!r} to import")
@@ -39,12 +40,21 @@ def import_(ctx: Context, file: str) -> int:
         f"imported {result.added} new {'item' if result.added == 1 else 'items'}, "
         f"{result.existing} already there"
         + (f", {result.bad} bad lines skipped" if result.bad else "")
+        + (f"; stopped after line {result.written_to:,}" if result.stopped else "")
     )
     for number, reason in result.errors[:BAD_LINES_SHOWN]:
-        print(f"sfogo: line {number}: {reason}", file=sys.stderr)
+        # A reason may quote the line (a value, SQLite's message): never raw to the terminal.
+        print(f"sfogo: line {number}: {sanitize(reason, single_line=True)}", file=sys.stderr)
     if result.bad > BAD_LINES_SHOWN:
         print(f"sfogo: … and {result.bad - BAD_LINES_SHOWN} more bad lines", file=sys.stderr)
-    return 1 if result.bad else 0
+    if result.stopped is not None:
+        # What was committed stays; importing the file again skips it (items are keyed).
+        print(
+            f"sfogo: {result.stopped} (the import stopped: lines up to "
+            f"{result.written_to:,} are in; importing the file again skips them)",
+            file=sys.stderr,
+        )
+    return 1 if result.bad or result.stopped else 0
 
 
 @topic.command("export", short_help="write every interaction as JSON Lines or CSV")

@@ -88,7 +88,7 @@ class InboxScreen(SfogoScreen):
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
         with Container(id="panes"):
-            yield InboxList(app.store.items.by_ids, app.now, id="inbox")
+            yield InboxList(app.rows_by_ids, app.now, id="inbox")
             yield DetailPane(app.now, id="detail")
         yield SearchBar(id="search")
         yield HealthBar(app.db_path, app.now, app.data_changed, id="health")
