@@ -19,22 +19,21 @@ interleave inside one.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import credentials, when
+from . import credentials, redact, when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
 from .clock import Clock
 from .errors import SfogoError
 from .health import DEFAULT_INTERVAL_S, RATE_LIMIT_DEFAULT_S, AccountHealth, account_health
 from .model import Account
-from .outbox import SendSummary, send_account_replies
+from .outbox import SendSummary, outbox_settings, send_account_replies
 from .store import OPTIMIZE_EVERY_S, Store
 
-log = logging.getLogger("sfogo.sync")
+log = redact.logger("sfogo.sync")
 
 DEFAULT_CONCURRENCY = 6
 # Shape errors a connector did not catch itself: the platform sent something unexpected.
@@ -60,6 +59,7 @@ class RunResult:
     sent: int = 0
     held: int = 0
     failed: int = 0
+    unknown: int = 0
     waiting: int = 0
 
     def as_dict(self) -> dict:
@@ -119,6 +119,7 @@ class Syncer:
         if self.config is None:
             self.config = credentials.load_config(self.config_path)
         self._session_dir = credentials.session_dir(self.config_path)
+        self._outbox = outbox_settings(self.config)
 
     # -- what to sync ------------------------------------------------------------------------
 
@@ -232,7 +233,11 @@ class Syncer:
         secrets = self.secrets(account)
         try:
             summary = await send_account_replies(
-                self.store, self.connector(account, http), clock=self.clock, blocked=blocked
+                self.store,
+                self.connector(account, http),
+                clock=self.clock,
+                blocked=blocked,
+                settings=self._outbox,
             )
         except Exception:
             log.exception("%s: sending replies failed", _label(account))
@@ -244,6 +249,7 @@ class Syncer:
     def _add_sent(result: RunResult, summary: SendSummary) -> None:
         result.sent, result.held = summary.sent, summary.held
         result.failed, result.waiting = summary.failed, summary.waiting
+        result.unknown = summary.unknown
 
     # -- many accounts -----------------------------------------------------------------------
 

@@ -230,7 +230,7 @@ def test_only_unsent_replies_change_and_empty_text_is_refused(world):
     with pytest.raises(SfogoError, match="needs some text"):
         queue_reply(world.store, item_id, "  \n ", now=world.clock.now())
     reply_id = queue_reply(world.store, item_id, "ok", now=world.clock.now())
-    with pytest.raises(SfogoError, match="only held, failed replies can be retried"):
+    with pytest.raises(SfogoError, match="only held, failed, unknown replies can be retried"):
         retry_reply(world.store, reply_id, now=world.clock.now())
     assert edit_reply(world.store, reply_id, "ok!", now=world.clock.now())["text"] == "ok!"
     drop_reply(world.store, reply_id, now=world.clock.now())

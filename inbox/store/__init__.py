@@ -21,7 +21,8 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
                                    failed, oks_from
     store.away       runs.py       add, all, current, end
     store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
-                                   mark_sent, waiting_counts
+                                   looked_up, mark_sent, set_link, waiting_counts,
+                                   waiting_for
     store.reports    reports.py    period_items, period_texts, incoming_between,
                                    all_between, oldest_waiting, backlog_transitions
     store.workload   workload.py   handled_count, handled, arrived, recent_kinds

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import AwayReason, SyncOutcome
+from ..redact import redact
 from ..rows import AwayPeriodRow, FailedRun, SyncRunRow
 from ._part import Part
 
@@ -45,6 +46,8 @@ class SyncRuns(Part):
         retry_at: int | None = None,
         lost: str = "",
     ) -> int:
+        # A platform's words can quote a secret: the data file never keeps one.
+        detail, lost = redact(detail), redact(lost)
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail, items,"

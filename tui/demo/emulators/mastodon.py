@@ -50,6 +50,7 @@ class MastodonEmulator(Emulator):
         self._notification_ids = itertools.count(1000)
         self._last_status_id = 0
         self.route("GET", r"/api/v1/accounts/verify_credentials", self._verify)
+        self.route("GET", r"/api/v1/accounts/(?P<id>\d+)/statuses", self._account_statuses)
         self.route("GET", r"/api/v1/notifications", self._notifications)
         self.route("GET", r"/api/v1/conversations", self._conversations)
         self.route("POST", r"/api/v1/conversations/(?P<id>\d+)/read", self._read_conversation)
@@ -470,6 +471,32 @@ class MastodonEmulator(Emulator):
                     "/api/v1/conversations", r, str(page[0]["last"]), str(page[-1]["last"])
                 )
             return json_response(body, headers=headers)
+
+        return self._guarded(request, handle)
+
+    def _account_statuses(self, request: Request) -> Response:
+        """An account's statuses, newest first; its owner sees them all (direct included),
+        others the public and unlisted ones, as Mastodon's AccountStatusesFilter."""
+
+        def handle(r: Request, me: str) -> Response:
+            owner = r.params["id"]
+            if owner not in self.accounts:
+                return json_response({"error": "Record not found"}, 404)
+            shown = ("public", "unlisted", "private", "direct")
+            if owner != me:
+                shown = ("public", "unlisted")
+            records = [
+                s
+                for s in self.statuses.values()
+                if s["account"] == owner and s["visibility"] in shown
+            ]
+            page = self._window(records, lambda s: s["id"], r, 20, 40)
+            headers = {}
+            if page:
+                headers["Link"] = self._page_links(
+                    f"/api/v1/accounts/{owner}/statuses", r, str(page[0]["id"]), str(page[-1]["id"])
+                )
+            return json_response([self._status_json(s["id"]) for s in page], headers=headers)
 
         return self._guarded(request, handle)
 

@@ -38,6 +38,7 @@ from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, j
 ME_ID = "1500000000000000001"
 TWEPOCH_MS = 1288834974657
 WINDOW = 15 * 60
+USER_TIMELINE_CAP = 3200  # GET /2/users/:id/tweets serves an account's newest 3,200 posts
 PROBLEMS = "https://api.twitter.com/2/problems/"
 DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
 DEFAULT_USER_FIELDS = ("id", "name", "username")
@@ -292,6 +293,18 @@ class XEmulator(Emulator):
             posts = [p for p in posts if int(p["id"]) > int(since)]
         if until:
             posts = [p for p in posts if int(p["id"]) < int(until)]
+        start = request.arg("start_time")
+        if start:
+            try:
+                oldest = datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                return self._answer(
+                    problem(
+                        400, "Invalid Request", "Invalid start_time", PROBLEMS + "invalid-request"
+                    ),
+                    headers,
+                )
+            posts = [p for p in posts if p["created"] >= oldest]
         token = request.arg("pagination_token")
         if token:
             below = _untoken(token)
@@ -417,6 +430,8 @@ class XEmulator(Emulator):
                 key=lambda t: int(t["id"]),
                 reverse=True,
             )
+            # The user timeline reaches back only this many posts, whatever the filters.
+            posts = posts[:USER_TIMELINE_CAP]
             return self._timeline(request, posts, headers, allow_errors=False)
 
     def _post_tweet(self, request: Request) -> Response:
