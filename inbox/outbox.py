@@ -397,21 +397,22 @@ async def _settle(sender: _Sender, reply: ReplyRow, parent: ItemRow, summary: Se
     except ChannelError as exc:
         # Without a route the platform was not asked: that is no failed look-up.
         lookups = reply["lookups"] + (0 if exc.outcome == "offline" else 1)
-        if lookups >= MAX_LOOKUPS:
-            sender.set(
-                reply,
-                "unknown",
-                f"sfogo cannot tell whether it arrived: {lookups} look-ups failed, "
-                f"the last: {exc.detail}",
-            )
+        last = lookups >= MAX_LOOKUPS
+        reason = (
+            f"sfogo cannot tell whether it arrived: {lookups} look-ups failed, the last: "
+            if last
+            else "unknown whether it arrived (look-up failed: "
+        )
+        sender.store.outbox.looked_up(
+            reply["id"],
+            lookups=lookups,
+            reason=sanitize(reason + exc.detail + ("" if last else ")"), single_line=True),
+            now=sender.clock.now(),
+            state="unknown" if last else "sending",
+        )
+        if last:
             summary.unknown += 1
         else:
-            sender.store.outbox.looked_up(
-                reply["id"],
-                lookups=lookups,
-                reason=f"unknown whether it arrived (look-up failed: {exc.detail})",
-                now=sender.clock.now(),
-            )
             summary.waiting += 1
         if exc.outcome in ACCOUNT_WIDE:
             summary.stopped = exc.detail

@@ -158,13 +158,16 @@ class Outbox(Part):
             )
         return cur.rowcount == 1
 
-    def looked_up(self, reply_id: int, *, lookups: int, reason: str, now: int) -> bool:
-        """A failed look-up for a reply still ``sending``: count it, say why."""
+    def looked_up(
+        self, reply_id: int, *, lookups: int, reason: str, now: int, state: str = "sending"
+    ) -> bool:
+        """A failed look-up for a reply still ``sending``: count it, say why (and move it to
+        ``state``: ``unknown`` after the last one)."""
         return self._swap(
             reply_id,
             "sending",
-            "lookups = ?, reason = ?, updated_at = ?",
-            (lookups, redact(reason), now),
+            "state = ?, lookups = ?, reason = ?, updated_at = ?",
+            (state, lookups, redact(reason), now),
         )
 
     def mark_sent(self, reply_id: int, external_id: str, *, link: str = "", now: int) -> None:

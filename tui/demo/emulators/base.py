@@ -79,6 +79,8 @@ def html_response(
     return Response(status, body, {"Content-Type": "text/html; charset=utf-8", **(headers or {})})
 
 
+# answer: the request is not handled; the answer is ``spec["status"]`` with the JSON body
+# ``spec["body"]`` (an error shape a platform was seen to send, e.g. one quoting the token).
 # stall: the request is handled (a reply is created), then the answer waits for
 # ``spec["release"]`` (a threading.Event) after setting ``spec["received"]``: a client killed
 # in between saw nothing although the server accepted. offline: the server stops listening
@@ -93,6 +95,7 @@ FAULT_KINDS = (
     "reset",
     "offline",
     "stall",
+    "answer",
 )
 
 
@@ -252,6 +255,8 @@ class Emulator:
             return Response(
                 200, b'{"data": [{"id": "1", "text": "trunc', {"Content-Type": "application/json"}
             )
+        if kind == "answer":
+            return json_response(spec.get("body"), spec.get("status", 400))
         raise ValueError(kind)
 
     # -- serving -------------------------------------------------------------------------
