@@ -29,6 +29,25 @@ the same reply: taking it is a compare-and-set on its state, and a reply another
 sender is sending is left alone, unless its claim is older than :data:`STALE_S` (no send
 takes that long: the sender is stuck or its process id was reused).
 
+Per platform, how a reply that may have got through is found again (each connector's
+docstring has the details):
+
+- Bluesky: the reply's record key is derived from its idempotency key and queue time;
+  ``createRecord`` cannot write that key twice and ``getRecord`` answers for certain.
+- Mastodon: the ``Idempotency-Key`` covers the first hour; the account's own statuses are
+  read back to the queue time (past 2,000 statuses: unknown).
+- X: the account's posts from ``start_time`` = the queue time (past the 3,200 newest posts
+  the timeline serves: unknown).
+- Facebook: the comment's replies, newest first, back to the queue time; a DM among the
+  conversation's messages back to the queue time. Instagram: the comment's replies, read
+  whole (past 20 pages: unknown).
+- YouTube: the thread's replies, read whole (past 10,000: unknown).
+- WordPress: our replies to the comment, newest first, back to the queue time; its
+  ``comment_duplicate`` refusal is taken as "already there" and looked up.
+- E-mail: the Message-ID is derived from the idempotency key and looked for in our own copy
+  (``bcc_self``) or the sent mailbox; a copy missing ten minutes after the attempt means not
+  sent; with neither a copy nor a sent mailbox: unknown.
+
 The outbox sends replies today; the steps above hold for any action sfogo sends on the
 manager's behalf (a scheduled post, a like): what is reply-specific is the connector call
 and the outgoing item.

@@ -280,7 +280,7 @@ def youtube(world) -> Target:
         r"/youtube/v3/comments$",
         re.compile(r"^https://www\.youtube\.com/watch\?v=vid\w+&lc=[\w.-]+$"),
         lambda: [r for r in emu.our_replies() if r["snippet"].get("parentId") == target.parent],
-        lambda: emu.add_thread("What is the recipe for the sauce?")["top"]["id"],
+        lambda: emu.add_thread("What is the recipe?", at=world.clock.now())["top"]["id"],
     )
     return target
 
@@ -303,7 +303,7 @@ def wordpress(world) -> Target:
         r"/wp-json/wp/v2/comments$",
         re.compile(r"^https://blog\.example\.com/\?p=\d+#comment-\d+$"),
         lambda: [c for c in emu.replies_by_me() if str(c["parent"]) == target.parent],
-        lambda: str(emu.add_comment("<p>Can I bring my dog?</p>")["id"]),
+        lambda: str(emu.add_comment("<p>Can I bring my dog?</p>", at=world.clock.now())["id"]),
     )
     return target
 
