@@ -70,6 +70,9 @@ class ReplyRow(TypedDict):
     attempts: int
     idempotency_key: str
     external_id: str
+    link: str  # where the sent reply can be seen ('' when the platform has no page for it)
+    lookups: int  # failed look-ups for a reply that may have reached the platform
+    attempted_at: int | None  # when it was last handed to the platform
     account_id: int
     channel: Channel
     handle: str  # the account's handle

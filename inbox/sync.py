@@ -23,14 +23,13 @@ interleave inside one.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import credentials, when
+from . import credentials, redact, when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
 from .clock import Clock
@@ -43,7 +42,7 @@ from .health import (
     skipped_line,
 )
 from .model import Account
-from .outbox import SendSummary, send_account_replies
+from .outbox import SendSummary, outbox_settings, send_account_replies
 from .store import OPTIMIZE_EVERY_S, Store
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-log = logging.getLogger("sfogo.sync")
+log = redact.logger("sfogo.sync")
 
 DEFAULT_CONCURRENCY = 6
 # Shape errors a connector did not catch itself: the platform sent something unexpected.
@@ -78,6 +77,7 @@ class RunResult:
     sent: int = 0
     held: int = 0
     failed: int = 0
+    unknown: int = 0
     waiting: int = 0
 
     def as_dict(self) -> dict:
@@ -139,6 +139,7 @@ class Syncer:
         if self.config is None:
             self.config = credentials.load_config(self.config_path)
         self._session_dir = credentials.session_dir(self.config_path)
+        self._outbox = outbox_settings(self.config)
 
     # -- what to sync ------------------------------------------------------------------------
 
@@ -273,7 +274,7 @@ class Syncer:
         try:
             connector = self.connector(account, http)
             summary = await send_account_replies(
-                self.store, connector, clock=self.clock, blocked=blocked
+                self.store, connector, clock=self.clock, blocked=blocked, settings=self._outbox
             )
             if not summary.stopped:  # the posts due now go the same way (inbox/posts/send)
                 posts = await send_account_posts(
@@ -291,6 +292,7 @@ class Syncer:
     def _add_sent(result: RunResult, summary: SendSummary) -> None:
         result.sent, result.held = summary.sent, summary.held
         result.failed, result.waiting = summary.failed, summary.waiting
+        result.unknown = summary.unknown
 
     # -- many accounts -----------------------------------------------------------------------
 

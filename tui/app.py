@@ -18,6 +18,7 @@ from pathlib import Path
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
@@ -25,6 +26,7 @@ from textual.worker import Worker
 
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.redact import redact
 from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store
 from sfogo.inbox.text import sanitize
 
@@ -115,6 +117,15 @@ class SfogoApp(App):
     def take_first_page(self) -> dict | None:
         """The page read before Textual started, once (see tui/prefetch.py)."""
         return self.first_page.take() if self.first_page is not None else None
+
+    def notify(self, message: str | Content, *args, **kwargs) -> None:
+        """Every notification of every screen, with secrets masked (inbox/redact.py)."""
+        if isinstance(message, Content):
+            plain = redact(message.plain)
+            message = message if plain == message.plain else Content(plain)
+        else:
+            message = redact(message)
+        super().notify(message, *args, **kwargs)
 
     def report_error(self, error: BaseException, *, where: str = "") -> None:
         """A worker failed: say so in one line and keep running."""

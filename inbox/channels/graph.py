@@ -19,6 +19,14 @@ retrying cannot fix hold the reply instead: 10/2018278 (outside the messaging wi
 (person unavailable), 100 (target gone or content refused), 506 (duplicate). DM replies are
 checked against the window in :meth:`precheck`, reading the conversation for the person's last
 message, before the platform is asked.
+
+Graph has no idempotency key. Exactly once: a reply that may have got through is looked for
+where it would be (the replies to the comment, Facebook's newest first back to the reply's
+queue time, Instagram's edge read whole; a DM in the conversation's messages back to the
+queue time); past :data:`FIND_PAGES` pages the reply is ``unknown``. Facebook threads are two
+levels deep: a reply to a reply goes under the top-level comment. The link of a sent comment
+reply is its ``permalink_url`` (Instagram: the media's link with ``/c/ID/``); a message's is
+its conversation's.
 """
 
 from __future__ import annotations
@@ -32,8 +40,16 @@ import httpx
 from .. import when
 from ..rows import ItemRow
 from ..text import sanitize
-from .base import UNREADABLE, Channel, ChannelError, HoldReply, as_object
-from .graph_read import PAGE_SIZE, FacebookReader, InstagramReader
+from .base import (
+    CLOCK_SKEW_S,
+    UNREADABLE,
+    Channel,
+    ChannelError,
+    HoldReply,
+    LookupUnsure,
+    as_object,
+)
+from .graph_read import PAGE_SIZE, FacebookReader, InstagramReader, web_link
 
 API_VERSION = "v23.0"
 # When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
@@ -41,7 +57,7 @@ API_VERSION = "v23.0"
 DEFAULT_RATE_WAIT = 15 * 60
 DM_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
-FIND_PAGES = 5  # how many pages find_reply reads looking for our reply
+FIND_PAGES = 20  # pages find_reply reads looking for our reply before it gives up
 
 # Error codes (developers.facebook.com/docs/graph-api/guides/error-handling and the
 # Messenger Platform error table).
@@ -208,7 +224,9 @@ class _Graph(Channel):
 
     # -- replies -------------------------------------------------------------------------
 
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
+    async def send_reply(
+        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
+    ) -> str:
         if parent.get("kind") == "dm":
             return await self._send_message(parent, text)
         target, final = self._comment_target(parent, text)
@@ -313,9 +331,22 @@ class _Graph(Channel):
             return HoldReply(f"{self.label} refused a duplicate post (error 506)")
         return exc
 
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
+    async def find_reply(
+        self,
+        parent: ItemRow,
+        text: str,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """Ours among the replies to the comment (or the conversation's messages), back to
+        when the reply was queued; :class:`LookupUnsure` past :data:`FIND_PAGES` pages."""
+        since = (queued_at if queued_at is not None else int(parent.get("created_at") or 0)) - (
+            CLOCK_SKEW_S
+        )
         if parent.get("kind") == "dm":
-            return await self._find_message(parent, text)
+            return await self._find_message(parent, text, since)
         target, final = self._comment_target(parent, text)
         params = {"fields": self.find_fields, "limit": 100, **self.find_order}
         pages = 0
@@ -324,32 +355,46 @@ class _Graph(Channel):
                 if self._is_own(entry) and _same_text(self._text(entry), final):
                     return self._id(entry)
             pages += 1
+            # Newest first (Facebook): past the queue time nothing can be ours.
+            if self.find_order and entries and self._created(entries[-1]) < since:
+                return None
             if pages >= FIND_PAGES:
-                break
+                raise LookupUnsure(f"the comment has more than {pages * 100} replies to read")
         return None
 
-    async def _find_message(self, parent: ItemRow, text: str) -> str | None:
+    async def _find_message(self, parent: ItemRow, text: str, since: int) -> str | None:
         conv_id = parent.get("thread_ref") or ""
         if not conv_id:
             return None
-        since = int(parent.get("created_at") or 0)
         pages = 0
         params = {"fields": "id,message,from,created_time", "limit": PAGE_SIZE}
         async for messages in self._pages(f"{conv_id}/messages", params):
             for message in messages:
-                created = self._time(message.get("created_time"))
-                if created < since:
-                    return None  # newest first: nothing of ours after the parent
+                if self._time(message.get("created_time")) < since:
+                    return None  # newest first: nothing of ours after the queue time
                 if self._id(message.get("from") or {}) in self.own_ids and _same_text(
                     message.get("message"), text
                 ):
                     return self._id(message)
             pages += 1
             if pages >= FIND_PAGES:
-                break
+                raise LookupUnsure(f"more than {pages * PAGE_SIZE} messages since it was queued")
         return None
 
-    find_fields = "id,message,from"
+    def _created(self, entry: dict) -> int:
+        return self._time(entry.get("created_time") or entry.get("timestamp"))
+
+    async def reply_link(self, parent: ItemRow, external_id: str) -> str:
+        """A message's link is its conversation's; a comment's is its permalink."""
+        if parent.get("kind") == "dm":
+            return str(parent.get("url") or "")
+        return await self._comment_link(parent, external_id)
+
+    async def _comment_link(self, parent: ItemRow, external_id: str) -> str:
+        body = await self._get(external_id, {"fields": "permalink_url"})
+        return web_link(body.get("permalink_url"))
+
+    find_fields = "id,message,from,created_time"
     find_order = {"order": "reverse_chronological"}  # ours is among the newest
     label = "Graph"
 
@@ -388,7 +433,13 @@ class Instagram(InstagramReader, _Graph):
     label = "Instagram"
     reply_edge = "replies"
     find_fields = "id,text,username,from,timestamp"
-    find_order: dict = {}  # the replies edge takes no order
+    find_order: dict = {}  # the replies edge takes no order: it is read whole
+
+    async def _comment_link(self, parent: ItemRow, external_id: str) -> str:
+        # Instagram has no comment permalinks: the media's link with the comment, as the
+        # items' own links are made (``…/p/CODE/c/ID/``).
+        media = str(parent.get("url") or "").split("/c/", 1)[0].rstrip("/")
+        return f"{media}/c/{external_id}/" if media.startswith("https://") else ""
 
     @property
     def ig_user_id(self) -> str:

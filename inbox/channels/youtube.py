@@ -29,24 +29,32 @@ comment without an id or any time is skipped and counted; a missing author is "u
 
 Replies: ``comments.insert`` (50 quota units) with ``parentId`` the top-level comment. A
 403 ``quotaExceeded`` is a rate limit until midnight Pacific time.
+
+YouTube has no idempotency key. Exactly once: a reply that may have got through is looked
+for among every reply of its thread (a thread is read whole; past 10,000 replies the reply
+is ``unknown``). The link of a sent reply is ``watch?v=VIDEO&lc=ID`` with the thread's video
+(from the item's link, else ``commentThreads?id=`` for the thread: a reply may lack
+``videoId``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from .. import when
 from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry, as_object
+from .base import Channel, ChannelError, HoldReply, LookupUnsure, Page, Sent, SkipEntry, as_object
 
 API = "/youtube/v3"
 PAGE_SIZE = 100
 WATCH_DAYS = 7
 WATCH_MAX = 50  # commentThreads?id= takes at most 50 ids
+FIND_PAGES = 100  # pages of a thread's replies read looking for ours (10,000 replies)
 
 AUTH_REASONS = {
     "authError",
@@ -110,6 +118,16 @@ class _Thread(NamedTuple):
     def activity(self) -> int | None:
         """The newest time among the comments read (None: none had a time)."""
         return max((c.ts for c in self.comments if c.ts is not None), default=None)
+
+
+def _video_of(parent: ItemRow) -> str:
+    """The video of the item's thread, from its link (``watch?v=VIDEO&lc=…``)."""
+    query = parse_qs(urlsplit(str(parent.get("url") or "")).query)
+    return (query.get("v") or [""])[0]
+
+
+def _watch_link(video: str, comment_id: str) -> str:
+    return f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else ""
 
 
 def next_pacific_midnight(now: int) -> int:
@@ -342,7 +360,9 @@ class YouTube(Channel):
         # Replies hang off the top-level comment, whichever comment of the thread we answer.
         return parent.get("thread_ref") or parent["external_id"]
 
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
+    async def send_reply(
+        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
+    ) -> str:
         payload = {"snippet": {"parentId": self._top(parent), "textOriginal": text}}
         try:
             body = await self._call("POST", "/comments", {"part": "snippet"}, json=payload)
@@ -354,18 +374,51 @@ class YouTube(Channel):
             raise
         if not body.get("id"):
             raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
-        return str(body["id"])
+        video = (body.get("snippet") or {}).get("videoId") or _video_of(parent)
+        return Sent(body["id"], _watch_link(video, body["id"]))
 
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
+    async def find_reply(
+        self,
+        parent: ItemRow,
+        text: str,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """Ours among every reply of the thread (the list's order is not documented, so
+        all of it is read; replies hang off the top-level comment only)."""
         wanted = " ".join(text.split())
-        for reply in await self._replies(self._top(parent)):
-            snippet = reply.get("snippet") or {}
-            if (snippet.get("authorChannelId") or {}).get("value") != self.channel_id:
-                continue
-            mine = snippet.get("textOriginal") or snippet.get("textDisplay") or ""
-            if " ".join(mine.split()) == wanted:
-                return str(reply["id"])
-        return None
+        params = {
+            "part": "snippet",
+            "parentId": self._top(parent),
+            "maxResults": PAGE_SIZE,
+            "textFormat": "plainText",
+        }
+        for _ in range(FIND_PAGES):
+            body = await self._call("GET", "/comments", params)
+            for reply in body.get("items") or []:
+                snippet = (reply.get("snippet") if isinstance(reply, dict) else None) or {}
+                if (snippet.get("authorChannelId") or {}).get("value") != self.channel_id:
+                    continue
+                mine = snippet.get("textOriginal") or snippet.get("textDisplay") or ""
+                if " ".join(mine.split()) == wanted:
+                    video = snippet.get("videoId") or _video_of(parent)
+                    return Sent(str(reply["id"]), _watch_link(video, str(reply["id"])))
+            token = body.get("nextPageToken")
+            if not token:
+                return None
+            params["pageToken"] = token
+        raise LookupUnsure(f"the thread has more than {FIND_PAGES * PAGE_SIZE} replies")
+
+    async def reply_link(self, parent: ItemRow, external_id: str) -> str:
+        """``watch?v=VIDEO&lc=ID`` with the thread's video (a reply may not carry it)."""
+        body = await self._call(
+            "GET", "/commentThreads", {"part": "snippet", "id": self._top(parent)}
+        )
+        items = body.get("items") or []
+        video = (items[0].get("snippet") or {}).get("videoId") if items else ""
+        return _watch_link(str(video or ""), external_id)
 
     async def check(self) -> str:
         body = await self._call("GET", "/channels", {"part": "snippet", "id": self.channel_id})

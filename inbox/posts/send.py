@@ -22,7 +22,7 @@ from __future__ import annotations
 from ..channels.base import Channel, ChannelError
 from ..channels.posting import CannotPost, Poster, Published, QueueEntry, poster
 from ..clock import Clock
-from ..outbox import SendSummary, _sender_tag, _taken_elsewhere, count_failure, failure_state
+from ..outbox import Claim, SendSummary, count_failure, failure_state
 from ..rows import PostRow
 from ..store import Store
 from ..store.posts import OLD_ID, Change
@@ -44,19 +44,30 @@ async def send_account_posts(
     side = poster(connector)
     if side is None:
         return summary
-    for post in store.posts.to_send(connector.account.id, clock.now()):
-        if summary.stopped:
-            summary.waiting += 1
-            continue
-        if post["send_state"] in SEND_UNSURE and _taken_elsewhere(post["send_reason"]):
-            summary.waiting += 1
-            continue
-        await _send_one(store, side, post, clock, blocked, summary)
+    with Claim() as claim:
+        for post in store.posts.to_send(connector.account.id, clock.now()):
+            if summary.stopped:
+                summary.waiting += 1
+                continue
+            # A post keeps no attempt time of its own: its last change is at least as
+            # recent, so a claim is never taken for stale too early.
+            if post["send_state"] in SEND_UNSURE and claim.taken_elsewhere(
+                post["send_reason"], post["updated_at"], clock.now()
+            ):
+                summary.waiting += 1
+                continue
+            await _send_one(store, side, post, clock, blocked, summary, claim)
     return summary
 
 
 async def _send_one(
-    store: Store, side: Poster, post: PostRow, clock: Clock, blocked: str, summary: SendSummary
+    store: Store,
+    side: Poster,
+    post: PostRow,
+    clock: Clock,
+    blocked: str,
+    summary: SendSummary,
+    claim: Claim,
 ) -> None:
     """Settle, check and send one post (the steps of the module docstring)."""
     schedule = post["send_action"] == SendAction.SCHEDULE
@@ -96,7 +107,7 @@ async def _send_one(
         post["id"],
         expect=post["send_state"],
         attempts=post["attempts"],
-        reason=_sender_tag(),
+        reason=claim.tag,
         now=clock.now(),
     ):
         summary.waiting += 1  # another sender took it between our read and now

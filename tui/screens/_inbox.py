@@ -17,6 +17,7 @@ transaction per action however many items are selected.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from textual import on
 from textual.app import ComposeResult
@@ -34,7 +35,7 @@ from ._base import SfogoScreen
 from ._detail import DetailScreen, ExtrasLoaded, ExtrasReader
 from ._filters import FilterScreen
 from ._inbox_act import ItemActions
-from ._inbox_load import CountsLoaded, IdsLoaded, ListLoader, ListRequest
+from ._inbox_load import CountsLoaded, IdsLoaded, ListLoader, ListRequest, list_rows
 from ._inbox_search import Search
 from ._inbox_write import WriteDone, Writer
 
@@ -91,7 +92,7 @@ class InboxScreen(SfogoScreen):
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
         with Container(id="panes"):
-            yield InboxList(app.store.items.by_ids, app.now, id="inbox")
+            yield InboxList(partial(list_rows, app.store), app.now, id="inbox")
             yield DetailPane(app.now, id="detail")
         yield SearchBar(id="search")
         yield HealthBar(app.db_path, app.now, app.data_changed, id="health")

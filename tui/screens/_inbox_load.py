@@ -28,6 +28,16 @@ ID_CHUNK = 16_384  # ids read between checks for a newer read
 SHOWN_WAIT_S = 0.25  # the longest the rest waits for the first screenful's frame
 
 
+def list_rows(store: Store, ids) -> dict[int, dict]:
+    """A page of the list's rows by id, each with ``reply``: the state of a reply of ours to
+    it still in the outbox ('' when none). Key lookups only: it runs while the list draws."""
+    rows = store.items.by_ids(ids)
+    waiting = store.outbox.waiting_for(list(rows)) if rows else {}
+    for item_id, row in rows.items():
+        row["reply"] = waiting.get(item_id, "")
+    return rows
+
+
 class IdsLoaded(Message):
     """Ids for the list (``complete`` False: the first screenful, more coming)."""
 
