@@ -24,6 +24,7 @@ from collections.abc import Iterable
 TYPE_CHECKING = False  # not typing's: the store imports this module on every command
 if TYPE_CHECKING:
     import logging
+    from typing import Any, TextIO
 
 MASK = "***"
 # Shorter values would mask ordinary words; no platform issues secrets this short.
@@ -114,14 +115,14 @@ def redact_values(text: str) -> str:
 class RedactingStream:
     """A text stream that masks known secret values in everything written through it."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
         self._stream.write(redact_values(text))
         return len(text)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 

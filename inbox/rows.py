@@ -12,7 +12,7 @@ is the client's name and ``account`` the account's handle, with ``client_id`` an
 
 from __future__ import annotations
 
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple, NotRequired, TypedDict
 
 from .model import AwayReason, Channel, Kind, ReplyState, Status, SyncOutcome, Tier
 
@@ -43,6 +43,8 @@ class ItemRow(TypedDict):
     account_id: int
     client_id: int
     tags: list[str]
+    # The list's rows only: the state of a reply of ours to it not yet out ('' when none).
+    reply: NotRequired[str]
 
 
 class RankedRow(ItemRow):

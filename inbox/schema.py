@@ -297,9 +297,10 @@ def reply_unknown(db: Database) -> None:
     counts the failed look-ups for a reply that may have arrived, ``attempted_at`` is when
     it was last handed to the platform."""
     widen_check(db, "replies", "state", ["unknown"])
-    db["replies"].add_column("link", str, not_null_default="")
-    db["replies"].add_column("lookups", int, not_null_default=0)
-    db["replies"].add_column("attempted_at", int)
+    replies = db.table("replies")
+    replies.add_column("link", str, not_null_default="")
+    replies.add_column("lookups", int, not_null_default=0)
+    replies.add_column("attempted_at", int)
 
 
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.

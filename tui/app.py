@@ -18,8 +18,8 @@ from pathlib import Path
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.content import Content
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker
@@ -118,14 +118,23 @@ class SfogoApp(App):
         """The page read before Textual started, once (see tui/prefetch.py)."""
         return self.first_page.take() if self.first_page is not None else None
 
-    def notify(self, message: str | Content, *args, **kwargs) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notification of every screen, with secrets masked (inbox/redact.py)."""
-        if isinstance(message, Content):
-            plain = redact(message.plain)
-            message = message if plain == message.plain else Content(plain)
-        else:
-            message = redact(message)
-        super().notify(message, *args, **kwargs)
+        super().notify(
+            redact(message),
+            title=redact(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def report_error(self, error: BaseException, *, where: str = "") -> None:
         """A worker failed: say so in one line and keep running."""

@@ -404,9 +404,10 @@ class Bluesky(Channel):
             if exc.code == "RecordNotFound":
                 return None
             raise
-        self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
-        value = body.get("value") if isinstance(body.get("value"), dict) else {}
-        reply = value.get("reply") if isinstance(value.get("reply"), dict) else {}
+        if not (isinstance(body, dict) and isinstance(body.get("uri"), str)):
+            raise self.unexpected("record")
+        value = as_object(body.get("value"))
+        reply = as_object(value.get("reply"))
         if (reply.get("parent") or {}).get("uri") != parent["external_id"]:
             return None  # another record under our key (it cannot be ours)
         return Sent(body["uri"], self._link(body["uri"]))
@@ -418,7 +419,8 @@ class Bluesky(Channel):
         for _ in range(SCAN_PAGES):
             body = await self.xrpc("GET", "com.atproto.repo.listRecords", params=params)
             records = body.get("records") if isinstance(body, dict) else None
-            self.expect(isinstance(records, list), "record list")
+            if not isinstance(records, list):
+                raise self.unexpected("record list")
             for record in records:
                 value = (record.get("value") if isinstance(record, dict) else None) or {}
                 reply = value.get("reply") or {}

@@ -264,7 +264,7 @@ class X(Channel):
         )
 
     @staticmethod
-    def _answers(post: dict, parent: dict, wanted: str) -> bool:
+    def _answers(post: dict, parent: ItemRow, wanted: str) -> bool:
         refs = post.get("referenced_tweets") or []
         answers = any(
             isinstance(r, dict)
@@ -274,7 +274,7 @@ class X(Channel):
         )
         return answers and _comparable(html.unescape(str(post.get("text") or ""))) == wanted
 
-    async def reply_link(self, parent: dict, external_id: str) -> str:
+    async def reply_link(self, parent: ItemRow, external_id: str) -> str:
         return _sent(external_id).link
 
     async def check(self) -> str:

@@ -15,9 +15,11 @@ always come back through sfogo's own.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from ..channels.posting import poster_class
+from ..channels.posting import Poster, poster_class
 from ..errors import SfogoError
+from ..model import Account
 from ..rows import PostRow
 from ..store import Store
 from ..store.posts import Change, NewPost
@@ -46,7 +48,7 @@ def clean_text(text: str, *, limit: int = MAX_CHARS, where: str = "") -> str:
     return clean
 
 
-def _poster_for(store: Store, account_id: int):
+def _poster_for(store: Store, account_id: int) -> tuple[Account, type[Poster]]:
     account = store.accounts.get(account_id)
     cls = poster_class(account.channel)
     if cls is None:
@@ -105,7 +107,7 @@ def queue_post(
     return post_id
 
 
-def _allowed(post: PostRow, states, verb: str) -> None:
+def _allowed(post: PostRow, states: Sequence[str], verb: str) -> None:
     if post["state"] not in states:
         raise SfogoError(
             f"post {post['id']} is {post['state']}: only "

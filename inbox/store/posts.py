@@ -9,13 +9,15 @@ as the outbox moves replies (:mod:`.outbox`), so two senders never take the same
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import NotFound
 from ..model import Channel
 from ..rows import PostEvent, PostRow
-from ._part import Part
+from ._part import Part, inserted_id
 from .filters import marks
 
 _COLUMNS = (
@@ -77,7 +79,7 @@ _CHANNEL = {c.value: c for c in Channel}
 OLD_ID = "platform id "
 
 
-def _post(row) -> PostRow:
+def _post(row: Sequence[Any]) -> PostRow:
     data = dict(zip(_COLUMNS, row, strict=False))
     data["in_queue"] = bool(data["in_queue"])
     n = len(_COLUMNS)
@@ -145,7 +147,8 @@ class Posts(Part):
         limit: int | None = None,
     ) -> list[PostRow]:
         """Posts by time (then id), narrowed by each argument given; ``until`` exclusive."""
-        terms, params = [], []
+        terms: list[str] = []
+        params: list[str | int] = []
         if client_id is not None:
             terms.append("a.client_id = ?")
             params.append(client_id)
@@ -299,9 +302,9 @@ class Posts(Part):
                 )
                 conn.execute(
                     "INSERT INTO post_events (post_id, at, state, reason) VALUES (?, ?, ?, ?)",
-                    (cur.lastrowid, now, "scheduled", p.reason),
+                    (inserted_id(cur), now, "scheduled", p.reason),
                 )
-                ids.append(cur.lastrowid)
+                ids.append(inserted_id(cur))
         return ids
 
     def apply(self, changes: Iterable[Change], *, now: int) -> int:
@@ -318,7 +321,7 @@ class Posts(Part):
         return self.apply([change], now=now) == 1
 
     @staticmethod
-    def _one(conn, change: Change, now: int) -> int:
+    def _one(conn: sqlite3.Connection, change: Change, now: int) -> int:
         unknown = set(change.fields) - SETTABLE
         if unknown:
             raise ValueError(f"posts cannot set {sorted(unknown)}")

@@ -138,7 +138,7 @@ def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
     return 0
 
 
-def _notes(r: dict) -> list[str]:
+def _notes(r: ReplyRow) -> list[str]:
     """The lines under the table for one reply: why it waits, what to do, where it is."""
     if r["state"] == "sent" and r["link"]:
         return [f"reply {r['id']} sent: {r['link']}"]

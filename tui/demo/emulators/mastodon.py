@@ -501,7 +501,7 @@ class MastodonEmulator(Emulator):
             owner = r.params["id"]
             if owner not in self.accounts:
                 return json_response({"error": "Record not found"}, 404)
-            shown = ("public", "unlisted", "private", "direct")
+            shown: tuple[str, ...] = ("public", "unlisted", "private", "direct")
             if owner != me:
                 shown = ("public", "unlisted")
             no_replies = r.arg("exclude_replies") in ("true", "1")
