@@ -15,6 +15,7 @@ from sync_world import world  # noqa: F401 (world: a fixture)
 from sfogo.inbox import redact
 from sfogo.inbox.channels import OPTION_SETTINGS, SETTINGS
 from sfogo.inbox.outbox import get_reply
+from sfogo.inbox.posts.actions import queue_post
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkaWQ6cGxjOmFjbWUifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,27 @@ def test_a_token_quoted_by_a_platforms_error_is_never_stored_nor_shown(world, cl
     for text in (reply["reason"], listing.out, health.out, stored):
         assert token not in text and "eyJ" not in text
     assert "***" in reply["reason"] and "***" in listing.out
+
+
+def test_a_token_quoted_by_a_platforms_refusal_of_our_post_is_never_stored(world, cli):
+    emu = world.mastodon(seed=31)
+    account, _owner = world.mastodon_account(emu, "gino", client="Trattoria")
+    token = world.env["TOKEN_GINO"]
+    echoed = f"Validation failed: Authorization Bearer {token} access_token={token} {JWT}"
+    post_id = queue_post(
+        world.store, account.id, "Tonight: carbonara", at=world.clock.now(), now=world.clock.now()
+    )
+    emu.faults.set("answer", paths=r"/api/v1/statuses$", status=422, body={"error": echoed})
+    world.send()  # the platform refuses our post, quoting the token
+
+    post = world.store.posts.get(post_id)
+    assert post["state"] == "failed" and "Validation failed" in post["reason"]
+    history = world.store.posts.history([post_id])[post_id]
+    listing = cli("posts", "--json")
+    stored = _file_text(world.store.path)
+    for text in (post["reason"], post["send_reason"], history[-1].reason, listing.out, stored):
+        assert token not in text and "eyJ" not in text
+    assert "***" in post["reason"] and "***" in history[-1].reason
 
 
 def test_a_login_session_never_reaches_the_data_file_or_the_log(world, caplog):

@@ -5,6 +5,8 @@ A post's row holds its present; ``post_events`` holds its past, one row per tran
 written in the same transaction as the change and never updated. The send columns
 (``send_state``, ``attempts``, ``idempotency_key``) are moved with compare-and-set writes,
 as the outbox moves replies (:mod:`.outbox`), so two senders never take the same post.
+Every reason is redacted on its way into the file (a platform's refusal can quote the token
+it refused), as the outbox's are.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from ..errors import NotFound
 from ..model import Channel
+from ..redact import redact
 from ..rows import PostEvent, PostRow
 from ._part import Part, inserted_id
 from .filters import marks
@@ -295,14 +298,14 @@ class Posts(Part):
                         p.send_action,
                         p.send_state,
                         p.idempotency_key,
-                        p.reason,
+                        redact(p.reason),
                         now,
                         now,
                     ),
                 )
                 conn.execute(
                     "INSERT INTO post_events (post_id, at, state, reason) VALUES (?, ?, ?, ?)",
-                    (inserted_id(cur), now, "scheduled", p.reason),
+                    (inserted_id(cur), now, "scheduled", redact(p.reason)),
                 )
                 ids.append(inserted_id(cur))
         return ids
@@ -327,11 +330,14 @@ class Posts(Part):
             raise ValueError(f"posts cannot set {sorted(unknown)}")
         sets = ["updated_at = ?"]
         params: list = [now]
+        reason = redact(change.reason)
         if change.state is not None:
             sets += ["state = ?", "reason = ?"]
-            params += [change.state, change.reason]
+            params += [change.state, reason]
         for name, value in change.fields.items():
             sets.append(f"{name} = ?")
+            if name == "send_reason":
+                value = redact(str(value))
             params.append(int(value) if isinstance(value, bool) else value)
         sql = f"UPDATE posts SET {', '.join(sets)} WHERE id = ?"
         params.append(change.post_id)
@@ -353,10 +359,10 @@ class Posts(Part):
                     change.post_id,
                     now,
                     state,
-                    change.reason,
+                    reason,
                     change.old_at,
                     change.new_at,
-                    change.detail,
+                    change.detail,  # a text before an edit, an old id: ours, read back
                 ),
             )
         return 1
@@ -380,7 +386,7 @@ class Posts(Part):
     ) -> bool:
         """Move a post's send to ``send_state`` (only from ``expect``, if given)."""
         sql = "UPDATE posts SET send_state = ?, send_reason = ?, updated_at = ? WHERE id = ?"
-        params: list = [send_state, reason, now, post_id]
+        params: list = [send_state, redact(reason), now, post_id]
         if expect is not None:
             sql += " AND send_state = ?"
             params.append(expect)
