@@ -110,6 +110,20 @@ def test_a_login_session_never_reaches_the_data_file_or_the_log(world, caplog):
     assert "Traceback" in caplog.text and "***" in caplog.text
 
 
+def test_an_unreadable_entry_logged_by_a_connector_keeps_its_secrets_out_of_the_log(caplog):
+    from sfogo.inbox.channels import base, email_read
+
+    redact.remember("imap-secret-password")
+    for log in (base.log, email_read.log):
+        with caplog.at_level(logging.DEBUG, logger=log.name):
+            try:
+                raise ValueError("LOGIN gino imap-secret-password: unreadable answer")
+            except ValueError:
+                log.debug("an entry sfogo could not read was skipped", exc_info=True)
+    assert caplog.text.count("Traceback") == 2
+    assert "imap-secret-password" not in caplog.text
+
+
 def test_the_command_line_masks_a_secret_it_knows_wherever_it_would_print_it(cli, world):
     target = reply_world.mastodon(world)
     token = world.env["TOKEN_ACME"]

@@ -22,7 +22,6 @@ its time) the connector derives it; a missing author is "unknown", a missing tex
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,13 +30,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from .. import when
+from .. import redact, when
 from ..clock import Clock
 from ..model import Account, Interaction
 from ..rows import ItemRow
 from ..text import sanitize
 
-log = logging.getLogger("sfogo.channels")
+log = redact.logger("sfogo.channels")  # secrets masked (inbox/redact.py)
 
 # Connect fast (an unreachable host should fail quickly), read patiently (big pages).
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
