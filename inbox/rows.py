@@ -186,7 +186,8 @@ class PostRow(TypedDict):
     url: str
     expires_at: int | None
     send_action: str  # "", publish, schedule
-    send_state: str  # "" or the outbox's states (queued, sending, sent, held, failed, dropped)
+    send_state: str  # "" or the outbox's states (queued, sending, sent, held, failed, unknown,
+    # dropped)
     send_reason: str
     attempts: int
     idempotency_key: str

@@ -153,7 +153,7 @@ def cancel_post(store: Store, post_id: int, *, now: int) -> PostRow:
     """Stop expecting a post (and stop sfogo from sending it)."""
     post = store.posts.get(post_id)
     _allowed(post, (*PENDING, *RESTORABLE), "cancelled")
-    fields = {"send_state": "dropped"} if post["send_state"] in SENDING else {}
+    fields = {"send_state": "dropped"} if post["send_state"] in (*SENDING, "unknown") else {}
     store.posts.change(
         Change(
             post_id,
@@ -184,7 +184,11 @@ def publish_now(store: Store, post_id: int, *, now: int) -> PostRow:
         "send_action": SendAction.PUBLISH,
         "send_state": "queued",
         "send_reason": "",
-        "idempotency_key": uuid.uuid4().hex,
+        # An unknown post may be on the platform after all: its key stays, so where the
+        # platform has one (Bluesky's record key) a wrong guess still cannot post it twice.
+        "idempotency_key": (
+            post["idempotency_key"] if post["send_state"] == "unknown" else uuid.uuid4().hex
+        ),
         "expires_at": None,  # the manager decided: late is better than never
     }
     change = Change(

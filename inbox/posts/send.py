@@ -19,7 +19,7 @@ A post whose ``expires_at`` has passed when it could finally go out is not sent 
 
 from __future__ import annotations
 
-from ..channels.base import Channel, ChannelError
+from ..channels.base import Channel, ChannelError, LookupUnsure
 from ..channels.posting import CannotPost, Poster, Published, QueueEntry, poster
 from ..clock import Clock
 from ..outbox import Claim, SendSummary, count_failure, failure_state
@@ -74,11 +74,20 @@ async def _send_one(
     key = post["idempotency_key"]
     try:
         if post["send_state"] in SEND_UNSURE:
-            found = await (
-                side.find_scheduled(post["text"], post["at"])
-                if schedule
-                else side.find(post["text"], key=key, queued_at=post["at"])
-            )
+            try:
+                found = await (
+                    side.find_scheduled(post["text"], post["at"])
+                    if schedule
+                    else side.find(post["text"], key=key, queued_at=post["at"])
+                )
+            except LookupUnsure as unsure:
+                reason = (
+                    f"sfogo cannot tell whether it went out: {unsure}; check {side.name},"
+                    " then publish it now or cancel it"
+                )
+                _settle(store, post, "unknown", reason, clock.now())
+                summary.unknown += 1
+                return
             if found is not None:
                 _done(store, side, post, found, clock.now())
                 summary.sent += 1
@@ -137,10 +146,11 @@ def _hold(store: Store, post: PostRow, reason: str, now: int) -> None:
 
 
 def _settle(store: Store, post: PostRow, send_state: str, reason: str, now: int) -> None:
-    """The send's new state; held and failed sends are the post's state too (a decision)."""
+    """The send's new state; held, failed and unknown sends are the post's state too (a
+    decision: an unknown one is held)."""
     reason = _line(reason)
-    if send_state in ("held", "failed"):
-        state = PostState.HELD if send_state == "held" else PostState.FAILED
+    if send_state in ("held", "failed", "unknown"):
+        state = PostState.FAILED if send_state == "failed" else PostState.HELD
         store.posts.change(
             Change(
                 post["id"],

@@ -240,8 +240,9 @@ class Posts(Part):
         return [
             _post(r)
             for r in self._conn.execute(
+                # The partial index's own term, then what waits for the manager left out.
                 _SELECT + " WHERE p.account_id = ? AND p.send_state IN ('queued', 'sending',"
-                " 'unknown')"
+                " 'unknown') AND p.send_state != 'unknown'"
                 " AND (p.send_action = 'schedule' OR p.at <= ?) ORDER BY p.at, p.id",
                 (account_id, now),
             )
@@ -252,7 +253,7 @@ class Posts(Part):
         return dict(
             self._conn.execute(
                 "SELECT account_id, count(*) FROM posts"
-                " WHERE send_state IN ('queued', 'sending', 'unknown')"
+                " WHERE send_state IN ('queued', 'sending', 'unknown') AND send_state != 'unknown'"
                 " AND (send_action = 'schedule' OR at <= ?) GROUP BY account_id",
                 (now,),
             ).fetchall()
