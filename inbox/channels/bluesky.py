@@ -83,11 +83,12 @@ def reply_rkey(key: str, queued_at: int) -> str:
     names the same record; two replies queued in the same second collide once in 10^9."""
     draw = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
     micros = max(0, queued_at) * 1_000_000 + draw % 1_000_000
-    return _tid(micros, (draw >> 20) & 0x3FF)
+    return tid(micros, (draw >> 20) & 0x3FF)
 
 
-def _tid(micros: int, clock_id: int) -> str:
-    """53 bits of microseconds and 10 of clock id, in 13 base32-sortable characters."""
+def tid(micros: int, clock_id: int) -> str:
+    """53 bits of microseconds and 10 of clock id, in 13 base32-sortable characters (the
+    record keys of replies here and of our own posts: posting/bluesky.py)."""
     value = ((micros & ((1 << 53) - 1)) << 10) | clock_id
     return "".join(TID_CHARS[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 

@@ -347,7 +347,8 @@ def _int(value: Any) -> int | None:
 
 
 def _gmt_epoch(comment: dict) -> int:
-    """A comment's ``date_gmt`` as epoch seconds (0 when unreadable: read on)."""
+    """A comment's ``date_gmt`` as epoch seconds; 0 when null or unreadable, as WordPress
+    orders it (by ``date_gmt``, such comments come after every reply that can be ours)."""
     try:
         return int(_gmt(str(comment.get("date_gmt"))).timestamp())
     except (TypeError, ValueError):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ... import when
 from ..base import ChannelError, as_object
+from ..bluesky import tid
 from .base import Poster, Published, Timeline, complete_back_to
 
 if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run time)
@@ -22,19 +23,12 @@ if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run tim
 COLLECTION = "app.bsky.feed.post"
 PAGE = 100
 PAGES = 8
-_B32 = "234567abcdefghijklmnopqrstuvwxyz"  # atproto's sortable base32
 
 
 def record_key(at: int, key: str) -> str:
     """A TID (53 bits of microseconds, 10 of clock id) from the post's time and its key."""
     digest = int(key[:12], 16) if key else 0
-    micros = at * 1_000_000 + digest % 1_000_000
-    value = (micros << 10) | ((digest >> 20) & 0x3FF)
-    out = []
-    for _ in range(13):
-        out.append(_B32[value & 31])
-        value >>= 5
-    return "".join(reversed(out))
+    return tid(at * 1_000_000 + digest % 1_000_000, (digest >> 20) & 0x3FF)
 
 
 class BlueskyPoster(Poster):
