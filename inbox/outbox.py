@@ -29,8 +29,8 @@ the same reply: taking it is a compare-and-set on its state, and a reply another
 sender is sending is left alone, unless its claim is older than :data:`STALE_S` (no send
 takes that long: the sender is stuck or its process id was reused).
 
-Per platform, how a reply that may have got through is found again (each connector's
-docstring has the details):
+Per platform, how a reply that may have got through is found again (the details are in each
+connector's docstring, or its replies module's: bluesky_reply, graph_reply, youtube_reply):
 
 - Bluesky: the reply's record key is derived from its idempotency key and queue time;
   ``createRecord`` cannot write that key twice and ``getRecord`` answers for certain.

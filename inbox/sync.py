@@ -83,6 +83,11 @@ class RunResult:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def add_sent(self, summary: SendSummary) -> None:
+        """What sending did for this account (replies and posts)."""
+        self.sent, self.held, self.failed = summary.sent, summary.held, summary.failed
+        self.unknown, self.waiting = summary.unknown, summary.waiting
+
 
 def record_run(store: Store, result: RunResult) -> int:
     """Write one sync run (the gap history and the health bar read these)."""
@@ -249,7 +254,7 @@ class Syncer:
         if self.send_replies and result.outcome in ("ok", "blocked"):
             # Blocked: the queued replies are held with the reason instead of waiting mutely.
             blocked = result.detail if result.outcome == "blocked" else ""
-            self._add_sent(result, await self.send_for(http, account, blocked=blocked))
+            result.add_sent(await self.send_for(http, account, blocked=blocked))
         return result
 
     async def check_posts(self, http: httpx.AsyncClient, account: Account) -> str:
@@ -287,12 +292,6 @@ class Syncer:
             return SendSummary(stopped="sending failed: see the log")
         summary.stopped = credentials.redact(summary.stopped, secrets)
         return summary
-
-    @staticmethod
-    def _add_sent(result: RunResult, summary: SendSummary) -> None:
-        result.sent, result.held = summary.sent, summary.held
-        result.failed, result.waiting = summary.failed, summary.waiting
-        result.unknown = summary.unknown
 
     # -- many accounts -----------------------------------------------------------------------
 
@@ -364,7 +363,7 @@ class Syncer:
                 )
                 result = RunResult(account.id, _label(account), "ok", started_at=now)
                 summary = await self.send_for(client, account, blocked=blocked)
-                self._add_sent(result, summary)
+                result.add_sent(summary)
                 result.detail, result.ended_at = summary.stopped, self.clock.now()
                 results.append(result)
         return results

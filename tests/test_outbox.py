@@ -243,7 +243,7 @@ def test_a_bluesky_reply_accepted_before_a_kill_is_found_after_101_newer_posts(w
 def test_the_bluesky_record_key_is_the_replys_and_the_pds_refuses_it_twice(world):
     import httpx
 
-    from sfogo.inbox.channels.bluesky import reply_rkey
+    from sfogo.inbox.channels.bluesky_reply import reply_rkey
 
     target = reply_world.bluesky(world)
     reply_world.answer(world, target, "Ciao!")

@@ -27,34 +27,26 @@ Partial answers: replies come without ``videoId`` (the thread has it), sometimes
 thread's (they are the same); a comment without ``publishedAt`` takes ``updatedAt``. A
 comment without an id or any time is skipped and counted; a missing author is "unknown".
 
-Replies: ``comments.insert`` (50 quota units) with ``parentId`` the top-level comment. A
-403 ``quotaExceeded`` is a rate limit until midnight Pacific time.
-
-YouTube has no idempotency key. Exactly once: a reply that may have got through is looked
-for among every reply of its thread (a thread is read whole; past 10,000 replies the reply
-is ``unknown``). The link of a sent reply is ``watch?v=VIDEO&lc=ID`` with the thread's video
-(from the item's link, else ``commentThreads?id=`` for the thread: a reply may lack
-``videoId``).
+A 403 ``quotaExceeded`` is a rate limit until midnight Pacific time. Replies, sent exactly
+once: :mod:`inbox.channels.youtube_reply`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from .. import when
-from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, LookupUnsure, Page, Sent, SkipEntry, as_object
+from .base import Channel, ChannelError, Page, SkipEntry, as_object
+from .youtube_reply import HOLD_REASONS, YouTubeReplier
 
 API = "/youtube/v3"
 PAGE_SIZE = 100
 WATCH_DAYS = 7
 WATCH_MAX = 50  # commentThreads?id= takes at most 50 ids
-FIND_PAGES = 100  # pages of a thread's replies read looking for ours (10,000 replies)
 
 AUTH_REASONS = {
     "authError",
@@ -78,20 +70,6 @@ BLOCKED_REASONS = {
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"}
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 DOWN_REASONS = {"backendError", "internalError", "serviceUnavailable"}
-# Refusals of one reply that a retry cannot fix: the reply is held with this reason.
-HOLD_REASONS = {
-    "commentsDisabled": "comments are turned off on this video",
-    "operationNotSupported": "YouTube does not allow replies to this comment",
-    "parentCommentIsPrivate": "the comment is private",
-    "parentCommentNotFound": "the comment no longer exists",
-    "commentNotFound": "the comment no longer exists",
-    "ineligibleAccount": "this account cannot comment (link it to a YouTube channel)",
-    "commentTextTooLong": "the reply is too long for YouTube",
-    "commentTextRequired": "the reply is empty",
-    "invalidCommentMetadata": "YouTube refused the reply",
-    "invalidCustomEmoji": "YouTube refused an emoji in the reply",
-    "processingFailure": "YouTube could not process the reply",
-}
 
 
 class _Comment(NamedTuple):
@@ -120,16 +98,6 @@ class _Thread(NamedTuple):
         return max((c.ts for c in self.comments if c.ts is not None), default=None)
 
 
-def _video_of(parent: ItemRow) -> str:
-    """The video of the item's thread, from its link (``watch?v=VIDEO&lc=…``)."""
-    query = parse_qs(urlsplit(str(parent.get("url") or "")).query)
-    return (query.get("v") or [""])[0]
-
-
-def _watch_link(video: str, comment_id: str) -> str:
-    return f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else ""
-
-
 def next_pacific_midnight(now: int) -> int:
     """When the daily quota resets: the next midnight in America/Los_Angeles."""
     try:
@@ -143,7 +111,7 @@ def next_pacific_midnight(now: int) -> int:
     return int(midnight.timestamp())
 
 
-class YouTube(Channel):
+class YouTube(YouTubeReplier, Channel):
     name = "youtube"
     default_url = "https://www.googleapis.com"
 
@@ -352,73 +320,6 @@ class YouTube(Channel):
             parent_ref=parent,
             outgoing=bool(author_id) and author_id == self.channel_id,
         )
-
-    # -- replying --------------------------------------------------------------------------
-
-    @staticmethod
-    def _top(parent: ItemRow) -> str:
-        # Replies hang off the top-level comment, whichever comment of the thread we answer.
-        return parent.get("thread_ref") or parent["external_id"]
-
-    async def send_reply(
-        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
-    ) -> str:
-        payload = {"snippet": {"parentId": self._top(parent), "textOriginal": text}}
-        try:
-            body = await self._call("POST", "/comments", {"part": "snippet"}, json=payload)
-        except ChannelError as exc:
-            if exc.code in HOLD_REASONS:
-                raise HoldReply(HOLD_REASONS[str(exc.code)]) from None
-            if exc.status == 404:
-                raise HoldReply("the comment no longer exists") from None
-            raise
-        if not body.get("id"):
-            raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
-        video = (body.get("snippet") or {}).get("videoId") or _video_of(parent)
-        return Sent(body["id"], _watch_link(video, body["id"]))
-
-    async def find_reply(
-        self,
-        parent: ItemRow,
-        text: str,
-        *,
-        key: str,
-        queued_at: int | None = None,
-        attempted_at: int | None = None,
-    ) -> str | None:
-        """Ours among every reply of the thread (the list's order is not documented, so
-        all of it is read; replies hang off the top-level comment only)."""
-        wanted = " ".join(text.split())
-        params = {
-            "part": "snippet",
-            "parentId": self._top(parent),
-            "maxResults": PAGE_SIZE,
-            "textFormat": "plainText",
-        }
-        for _ in range(FIND_PAGES):
-            body = await self._call("GET", "/comments", params)
-            for reply in body.get("items") or []:
-                snippet = (reply.get("snippet") if isinstance(reply, dict) else None) or {}
-                if (snippet.get("authorChannelId") or {}).get("value") != self.channel_id:
-                    continue
-                mine = snippet.get("textOriginal") or snippet.get("textDisplay") or ""
-                if " ".join(mine.split()) == wanted:
-                    video = snippet.get("videoId") or _video_of(parent)
-                    return Sent(str(reply["id"]), _watch_link(video, str(reply["id"])))
-            token = body.get("nextPageToken")
-            if not token:
-                return None
-            params["pageToken"] = token
-        raise LookupUnsure(f"the thread has more than {FIND_PAGES * PAGE_SIZE} replies")
-
-    async def reply_link(self, parent: ItemRow, external_id: str) -> str:
-        """``watch?v=VIDEO&lc=ID`` with the thread's video (a reply may not carry it)."""
-        body = await self._call(
-            "GET", "/commentThreads", {"part": "snippet", "id": self._top(parent)}
-        )
-        items = body.get("items") or []
-        video = (items[0].get("snippet") or {}).get("videoId") if items else ""
-        return _watch_link(str(video or ""), external_id)
 
     async def check(self) -> str:
         body = await self._call("GET", "/channels", {"part": "snippet", "id": self.channel_id})

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ... import when
 from ..base import ChannelError, as_object
-from ..bluesky import tid
+from ..bluesky_reply import tid
 from .base import Poster, Published, Timeline, complete_back_to
 
 if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run time)
