@@ -120,17 +120,22 @@ def list_posts(
 ) -> list[ShownPost]:
     """Posts by time, with their shown state; ``states`` may name ``at_risk`` (only posts
     still expected whose time has come can be at risk, so only those are read for it)."""
-    kwargs = {"client_id": client_id, "since": since, "limit": limit}
+
+    def read(wanted: Sequence[str] | None, before: int | None) -> list[PostRow]:
+        return store.posts.listing(
+            client_id=client_id, since=since, limit=limit, states=wanted, until=before
+        )
+
     if not states:
-        rows = store.posts.listing(**kwargs, until=until)
+        rows = read(None, until)
     else:
         rows = []
         stored = [s for s in states if s != AT_RISK]
         if stored:
-            rows += store.posts.listing(**kwargs, states=stored, until=until)
+            rows += read(stored, until)
         if AT_RISK in states and not set(PENDING) <= set(stored):
             due = now + 1 if until is None else min(until, now + 1)
-            rows += store.posts.listing(**kwargs, states=PENDING, until=due)
+            rows += read(PENDING, due)
             rows.sort(key=lambda r: (r["at"], r["id"]))
     posts = shown(store, rows, now=now)
     if states:

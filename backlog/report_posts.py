@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from sfogo.inbox import when
 from sfogo.inbox.posts.states import AT_RISK, GRACE_S, PENDING
@@ -23,6 +24,9 @@ from sfogo.inbox.text import excerpt
 
 from .posts import ShownPost, shown
 from .report import Incident, Report, csv_safe
+
+if TYPE_CHECKING:
+    from .report_text import Words
 
 # Shown states the section reports one by one, in this order.
 PROBLEMS = ("late", "missed", "vanished", "failed", "held", AT_RISK)
@@ -116,27 +120,31 @@ def build_section(store: Store, report: Report) -> PostsSection:
     return section
 
 
-def _what(line: PostLine, words, lang: str) -> str:
+def _what(line: PostLine, words: Words, lang: str) -> str:
     from .report_text import CHANNEL_NAMES
 
     post = line.post
     w = WORDS[lang]
     channel = CHANNEL_NAMES.get(str(post.row["channel"]), str(post.row["channel"]))
     if post.state == "late":
-        text = w["late"].format(delay=words.duration(post.row["published_at"] - post.row["at"]))
+        published = post.row["published_at"]
+        delay = None if published is None else published - post.row["at"]
+        text = w["late"].format(delay=words.duration(delay))
     else:
         text = w[post.state].format(channel=channel)
     return text
 
 
-def _incident_text(incident: Incident | None, words) -> str:
+def _incident_text(incident: Incident | None, words: Words) -> str:
     if incident is None:
         return words["none"]
     end = words.when(incident.ended_at) if incident.ended_at is not None else words["still_open"]
     return f"{words.gap(incident)} ({words.when(incident.started_at)} – {end})"
 
 
-def section_table(report: Report, words, lang: str) -> tuple[list[str], list[list[str]], list[str]]:
+def section_table(
+    report: Report, words: Words, lang: str
+) -> tuple[list[str], list[list[str]], list[str]]:
     """(headers, rows, summary lines) of the section, as plain text."""
     from .report_text import CHANNEL_NAMES
 
@@ -169,7 +177,7 @@ def section_table(report: Report, words, lang: str) -> tuple[list[str], list[lis
     return headers, rows, lines
 
 
-def render_md(report: Report, words, lang: str) -> list[str]:
+def render_md(report: Report, words: Words, lang: str) -> list[str]:
     from .report_text import _md_table, md_escape
 
     headers, rows, lines = section_table(report, words, lang)
@@ -182,7 +190,7 @@ def render_md(report: Report, words, lang: str) -> list[str]:
     return out
 
 
-def render_html(report: Report, words, lang: str) -> str:
+def render_html(report: Report, words: Words, lang: str) -> str:
     headers, rows, lines = section_table(report, words, lang)
     esc = html.escape
     out = [f"<section><h2>{esc(WORDS[lang]['title'])}</h2>"]
@@ -204,7 +212,7 @@ def csv_rows(
     period: tuple[int, int],
     now: int,
     incidents: list[Incident],
-    tz,
+    tz: tzinfo,
 ) -> list[list]:
     """One CSV row per post of the period, in the report's columns (module docstring)."""
     rows = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 import tomllib
@@ -31,12 +32,43 @@ KNOWN_TABLES = (
     "views",
     "keys",  # tui/views.py, tui/keymap.py
     "accounts",  # inbox/credentials.py
+    "outbox",  # inbox/outbox.py
 )
 
 # What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it).
 ACCOUNT_KEYS = ("token", "password")
 # Keys whose values are secrets wherever they appear in the file.
 SECRET_KEYS = ("token", "password", "app_password", "secret", "refresh_token", "access_token")
+# Words that make a setting's name secret-like (``api_key``, ``X-Bearer``, ``appPassword``):
+# such a setting is refused where only public settings belong (the data file).
+SECRET_WORDS = (
+    "key",
+    "apikey",
+    "bearer",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "passphrase",
+    "credential",
+    "credentials",
+    "jwt",
+    "cookie",
+    "session",
+    "auth_token",
+)
+_WORD_SPLIT = re.compile(r"[_\-.\s]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_secret_name(name: str) -> bool:
+    """True for a name that says its value is a secret, in any case and with ``_``/``-``
+    (``key``, ``API_KEY``, ``api-key``, ``apikey``, ``refreshToken``, ``app_password`` …)."""
+    words = [w.lower() for w in _WORD_SPLIT.split(name.strip()) if w]
+    joined = "".join(words)
+    return any(w in SECRET_WORDS for w in words) or any(
+        joined.endswith(w) for w in SECRET_WORDS if len(w) > 3
+    )
 
 
 def default_path() -> Path:
@@ -50,11 +82,20 @@ def default_path() -> Path:
 
 
 def _has_secrets(data: object) -> bool:
+    """True when the file holds a secret; each secret value is remembered for redaction."""
+    from .redact import remember
+
+    found = False
     if isinstance(data, dict):
-        return any((k in SECRET_KEYS and v) or _has_secrets(v) for k, v in data.items())
-    if isinstance(data, list):
-        return any(_has_secrets(v) for v in data)
-    return False
+        for k, v in data.items():
+            if k in SECRET_KEYS and v:
+                remember(v)
+                found = True
+            found = _has_secrets(v) or found
+    elif isinstance(data, list):
+        for v in data:
+            found = _has_secrets(v) or found
+    return found
 
 
 def load(

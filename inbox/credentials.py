@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from . import config as config_mod
+from . import redact as redact_mod
 from .channels.base import Secrets
 from .errors import SfogoError
 from .files import write_private
@@ -90,6 +91,11 @@ def resolve(
         for k, v in table.items()
         if k not in ("token", "password") and isinstance(v, (str, int))
     }
+    redact_mod.remember(
+        found.get("token"),
+        found.get("password"),
+        *(v for k, v in extra.items() if config_mod.is_secret_name(k)),
+    )
     session = (
         SessionFile(session_dir, account_key(account))
         if session_dir
@@ -112,11 +118,15 @@ def missing_hint(account: Account) -> str:
 
 
 def redact(text: str, secrets: Secrets) -> str:
-    """``text`` with any secret value replaced by ***, before it is printed or stored."""
-    for value in (secrets.token, secrets.password):
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    return text
+    """``text`` with the account's secrets (and anything secret-like) replaced by ***,
+    before it is printed or stored (:func:`inbox.redact.redact`)."""
+    return redact_mod.redact(text, (secrets.token, secrets.password, *secrets.extra.values()))
+
+
+def _remember_session(data: dict | None) -> None:
+    """A login session's tokens are secrets too (Bluesky's access and refresh JWTs)."""
+    if data:
+        redact_mod.remember(*(v for k, v in data.items() if config_mod.is_secret_name(k)))
 
 
 # -- sessions ----------------------------------------------------------------------------
@@ -134,9 +144,11 @@ class MemorySession:
     def load(self) -> dict | None:
         with _LOCK:
             data = _MEMORY.get(self._key)
+        _remember_session(data)
         return dict(data) if data else None
 
     def save(self, data: dict | None) -> None:
+        _remember_session(data)
         with _LOCK:
             if data:
                 _MEMORY[self._key] = dict(data)
@@ -168,6 +180,7 @@ class SessionFile(MemorySession):
             return data
         stored = self._read().get(self._name)
         if isinstance(stored, dict) and stored:
+            _remember_session(stored)
             super().save(stored)
             return dict(stored)
         return None

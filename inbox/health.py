@@ -134,7 +134,10 @@ def account_health(
         health.queued_replies = waiting.get((account_id, "queued"), 0) + waiting.get(
             (account_id, "sending"), 0
         )
-        health.held_replies = waiting.get((account_id, "held"), 0)
+        # Held and unknown replies both wait for the manager to decide.
+        health.held_replies = waiting.get((account_id, "held"), 0) + waiting.get(
+            (account_id, "unknown"), 0
+        )
         last = store.runs.last(account_id)
         if last is not None:
             outcome, retry_at = last["outcome"], last["retry_at"]

@@ -69,6 +69,7 @@ class ReplyState(StrEnum):
     HELD = "held"
     FAILED = "failed"
     DROPPED = "dropped"
+    UNKNOWN = "unknown"  # may or may not have reached the platform: the manager decides
 
 
 # The vocabularies as plain tuples of their values, in the order users see them.
@@ -175,4 +176,5 @@ class Reply:
     sent_at: int | None = None
     idempotency_key: str = ""
     external_id: str = ""
+    link: str = ""  # where the sent reply can be seen
     id: int | None = None

@@ -1,22 +1,57 @@
-"""Replies waiting to be sent, and sending each exactly once.
+"""Replies waiting to be sent, sending each exactly once, and settling those whose fate
+was lost.
 
 A reply is queued with a stable idempotency key (a UUID made at queue time). Sending it:
 
-1. a reply left in ``sending`` by an earlier attempt may have reached the server (a crash
-   or a timeout after the platform accepted it): ask the connector to find it first
-   (:meth:`Channel.find_reply`; Mastodon's Idempotency-Key covers the first hour too);
+1. a reply left ``sending`` by an earlier attempt may have reached the server (a crash or a
+   timeout after the platform accepted it): the connector looks for it
+   (:meth:`Channel.find_reply`), back to when the reply was queued. Found: it is ``sent``.
+   Certainly not there: it is sent again, under the same key. The look-up cannot tell
+   (it cannot reach back that far): ``unknown``. The look-up itself fails: it is tried again
+   at the next send, and after :data:`MAX_LOOKUPS` failures the reply is ``unknown``;
 2. check what may have changed: the account blocked, the parent deleted, the reply window
    closed (:meth:`Channel.precheck`, and ``send_reply`` raising HoldReply): hold the reply
    with a reason the manager reads in ``sfogo outbox``;
 3. mark it ``sending`` and count the attempt in a committed transaction, *then* post;
-4. on success, mark it ``sent`` and store it as an outgoing item of the thread, in one
-   transaction. A failure that proves the platform did not take it (refused connection,
-   429, 401) puts it back in the queue; one that leaves it unknown (timeout, cut
-   connection, unreadable answer) leaves it ``sending`` so step 1 runs next time; a refusal
-   of the reply itself (a 4xx such as 422) marks it ``failed``.
+4. on success, in one transaction: the reply ``sent`` with its link, our reply stored as an
+   outgoing item of the thread, and the item it answers ``done`` (``[outbox]
+   reply_marks_done``; false: it stays open). A failure that proves the platform did not
+   take it (refused connection, 429, 401) puts it back in the queue; one that leaves it
+   unknown (timeout, cut connection, unreadable answer) leaves it ``sending`` so step 1
+   runs next time; a refusal of the reply itself (a 4xx such as 422) marks it ``failed``.
 
-Two senders (the watch loop and ``sfogo send``) never post the same reply: taking it is a
-compare-and-set on its state, and a reply another live process is sending is left alone.
+``unknown`` is where a reply stops when nobody can tell whether the platform has it: it
+never blocks the account's later replies. The manager checks the platform and answers
+with ``sfogo outbox retry`` ("it is not there: send it") or ``sfogo outbox drop``.
+
+Two senders (the watch loop and ``sfogo send``, or two workers of one process) never post
+the same reply: taking it is a compare-and-set on its state, and a reply another live
+sender is sending is left alone, unless its claim is older than :data:`STALE_S` (no send
+takes that long: the sender is stuck or its process id was reused).
+
+Per platform, how a reply that may have got through is found again (the details are in each
+connector's docstring, or its replies module's: bluesky_reply, graph_reply, youtube_reply):
+
+- Bluesky: the reply's record key is derived from its idempotency key and queue time;
+  ``createRecord`` cannot write that key twice and ``getRecord`` answers for certain.
+- Mastodon: the ``Idempotency-Key`` covers the first hour; the account's own statuses are
+  read back to the queue time (past 2,000 statuses: unknown).
+- X: the account's posts from ``start_time`` = the queue time (past the 3,200 newest posts
+  the timeline serves: unknown).
+- Facebook: the comment's replies, newest first, back to the queue time; a DM among the
+  conversation's messages back to the queue time. Instagram: the comment's replies, read
+  whole (past 20 pages: unknown).
+- YouTube: the thread's replies, read whole (past 10,000: unknown).
+- WordPress: our replies to the comment, newest first, back to the queue time; its
+  ``comment_duplicate`` refusal is taken as "already there" and looked up.
+- E-mail: the Message-ID is derived from the idempotency key and looked for in our own copy
+  (``bcc_self``) or the sent mailbox; a copy missing ten minutes after the attempt means not
+  sent; with neither a copy nor a sent mailbox: unknown.
+
+The steps above hold for any action sfogo sends on the manager's behalf: posts of sfogo's
+own queue and restores take them too (:mod:`sfogo.inbox.posts.send`, with
+:func:`failure_state` and :class:`Claim`); what is reply-specific is the connector call and
+the outgoing item.
 """
 
 from __future__ import annotations
@@ -24,21 +59,55 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from .channels import connector_class
-from .channels.base import Channel, ChannelError, HoldReply
+from .channels.base import Channel, ChannelError, HoldReply, LookupUnsure
 from .clock import Clock
+from .config import section
 from .errors import NotFound, SfogoError
 from .model import Interaction
 from .rows import ItemRow, ReplyRow
 from .store import Store
 from .text import sanitize
 
-PENDING = ("queued", "sending")
+PENDING = ("queued", "sending")  # what a send works on
+# A reply of ours to an item, not out yet (the list marks such items).
+WAITING = ("queued", "sending", "held", "failed", "unknown")
 EDITABLE = ("queued", "held", "failed")
+RETRYABLE = ("held", "failed", "unknown")
+DROPPABLE = ("queued", "held", "failed", "unknown")
 MAX_CHARS = 5000
 # How long ``sfogo outbox`` keeps showing sent and dropped replies.
 RECENT_S = 7 * 86400
+# Failed look-ups before a reply that may have arrived is marked unknown: with a sync every
+# few minutes, about a quarter of an hour of a platform that cannot answer.
+MAX_LOOKUPS = 5
+# A "sending" claim older than this is stale: a send (connect, post, read) is bounded by
+# timeouts of seconds, so its sender is stuck or gone.
+STALE_S = 15 * 60
+# Failures that concern the whole account: sending stops for it until the next round.
+ACCOUNT_WIDE = ("offline", "down", "rate_limited", "auth")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSettings:
+    """The config file's ``[outbox]`` table."""
+
+    reply_marks_done: bool = True  # a sent reply marks the item it answers done
+
+
+def outbox_settings(config: dict) -> OutboxSettings:
+    """``[outbox]`` from the config, checked: unknown keys and non-booleans are refused."""
+    table = section(config, "outbox")
+    for key, value in table.items():
+        if key != "reply_marks_done":
+            raise SfogoError(
+                f"config: [outbox] has no key {key!r}; the one key is reply_marks_done"
+            )
+        if not isinstance(value, bool):
+            raise SfogoError("config: [outbox] reply_marks_done must be true or false")
+    return OutboxSettings(reply_marks_done=table.get("reply_marks_done", True))
 
 
 def get_reply(store: Store, reply_id: int) -> ReplyRow:
@@ -93,7 +162,8 @@ def _allowed(store: Store, reply_id: int, allowed: tuple[str, ...], verb: str) -
 
 def edit_reply(store: Store, reply_id: int, text: str, *, now: int) -> ReplyRow:
     """New text for a reply not yet sent; it gets a new idempotency key (the old text was
-    never accepted: queued, held and failed replies are known not to be on the platform)."""
+    never accepted: queued, held and failed replies are known not to be on the platform;
+    an unknown one may be, so it cannot be edited, only retried or dropped)."""
     reply = _allowed(store, reply_id, EDITABLE, "edited")
     store.outbox.edit(
         reply_id,
@@ -106,14 +176,17 @@ def edit_reply(store: Store, reply_id: int, text: str, *, now: int) -> ReplyRow:
 
 
 def retry_reply(store: Store, reply_id: int, *, now: int) -> ReplyRow:
-    """Put a held or failed reply back in the queue."""
-    reply = _allowed(store, reply_id, ("held", "failed"), "retried")
+    """Put a held, failed or unknown reply back in the queue. For an unknown one the manager
+    says "I checked: it is not there"; it keeps its key, so where the platform has one
+    (Bluesky's record key, Mastodon's Idempotency-Key within the hour) a wrong guess still
+    cannot post it twice."""
+    reply = _allowed(store, reply_id, RETRYABLE, "retried")
     store.outbox.set_state(reply_id, "queued", "", now=now, expect=reply["state"])
     return get_reply(store, reply_id)
 
 
 def drop_reply(store: Store, reply_id: int, *, now: int) -> ReplyRow:
-    reply = _allowed(store, reply_id, EDITABLE, "dropped")
+    reply = _allowed(store, reply_id, DROPPABLE, "dropped")
     store.outbox.set_state(reply_id, "dropped", None, now=now, expect=reply["state"])
     return get_reply(store, reply_id)
 
@@ -126,6 +199,7 @@ class SendSummary:
     sent: int = 0
     held: int = 0
     failed: int = 0
+    unknown: int = 0  # nobody can tell whether the platform has them: the manager decides
     waiting: int = 0  # still queued or sending: the platform could not be reached
     stopped: str = ""  # why sending stopped early for this account (rate limit, down …)
 
@@ -133,77 +207,149 @@ class SendSummary:
         self.sent += other.sent
         self.held += other.held
         self.failed += other.failed
+        self.unknown += other.unknown
         self.waiting += other.waiting
 
 
-def _sender_tag() -> str:
-    return f"sending from process {os.getpid()}"
+_PREFIX = "sending from process "
+_ACTIVE: set[str] = set()  # this process's claims at work (two workers of one app)
 
 
-def _taken_elsewhere(reason: str) -> bool:
-    """True when another live process on this machine is sending this reply right now."""
-    prefix = "sending from process "
-    if not reason.startswith(prefix):
-        return False
-    try:
-        pid = int(reason[len(prefix) :].split()[0])
-    except (ValueError, IndexError):
-        return False
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+class Claim:
+    """One sender's mark on what it takes (a reply, or a post of sfogo's own queue:
+    inbox/posts/send.py), written as the reason of what it is sending: its process id and a
+    token of its own, so another sender can tell a live claim from a stale one. Used as a
+    context manager around the sending, so this process knows which of its claims are live."""
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex[:12]
+        self.tag = f"{_PREFIX}{os.getpid()} ({self.token})"
+
+    def __enter__(self) -> Claim:
+        _ACTIVE.add(self.token)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _ACTIVE.discard(self.token)
+
+    def taken_elsewhere(self, reason: str, attempted_at: int | None, now: int) -> bool:
+        """True when another live sender is sending it right now: ``reason`` is another
+        sender's claim, made less than :data:`STALE_S` ago (``attempted_at``)."""
+        if not reason.startswith(_PREFIX):
+            return False
+        if attempted_at is not None and now - attempted_at >= STALE_S:
+            return False
+        try:
+            pid_text, _, rest = reason[len(_PREFIX) :].partition(" ")
+            pid, token = int(pid_text), rest.strip("()")
+        except ValueError:
+            return False
+        if pid == os.getpid():
+            return token != self.token and token in _ACTIVE
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
 
 
-def _set(
-    store: Store, reply_id: int, state: str, reason: str, now: int, *, expect: str | None = None
-) -> bool:
-    return store.outbox.set_state(
-        reply_id, state, sanitize(reason, single_line=True)[:300], now=now, expect=expect
-    )
+class _Sender:
+    """One run of sending for one account: its claim, its stores, its clock."""
+
+    def __init__(
+        self, store: Store, connector: Channel, clock: Clock, settings: OutboxSettings
+    ) -> None:
+        self.store, self.connector, self.clock, self.settings = store, connector, clock, settings
+        self.claim = Claim()
+
+    def taken_elsewhere(self, reply: ReplyRow) -> bool:
+        """True when another live sender is sending this reply right now."""
+        return self.claim.taken_elsewhere(reply["reason"], reply["attempted_at"], self.clock.now())
+
+    def set(self, reply: ReplyRow, state: str, reason: str, *, expect: str | None = None) -> bool:
+        return self.store.outbox.set_state(
+            reply["id"],
+            state,
+            sanitize(reason, single_line=True)[:300],
+            now=self.clock.now(),
+            expect=expect,
+        )
+
+    def take(self, reply: ReplyRow) -> bool:
+        """Mark the reply sending and count the attempt, committed before any request."""
+        return self.store.outbox.take(
+            reply["id"],
+            expect=reply["state"],
+            attempts=reply["attempts"],
+            reason=self.claim.tag,
+            now=self.clock.now(),
+        )
+
+    async def mark_sent(self, reply: ReplyRow, parent: ItemRow, sent: str) -> None:
+        """Sent, stored in the thread as our own item and the item answered, in one
+        transaction; then its link, if the platform's answer did not hold it."""
+        now = self.clock.now()
+        link = _web_link(getattr(sent, "link", ""))
+        outgoing = _outgoing(reply, parent, sent, link, now, self.connector.account.display_name)
+        store = self.store
+        with store.transaction():
+            store.outbox.mark_sent(reply["id"], outgoing.external_id, link=link, now=now)
+            store.items.upsert([outgoing], now=now)
+            if self.settings.reply_marks_done:
+                if parent["status"] not in ("done", "ignored"):
+                    store.marks.set_status([parent["id"]], "done", now=now)
+            else:
+                store.marks.mark_seen(parent["id"])
+        if not link:
+            await self._fetch_link(reply, parent, outgoing)
+
+    async def _fetch_link(self, reply: ReplyRow, parent: ItemRow, outgoing: Interaction) -> None:
+        try:
+            link = _web_link(await self.connector.reply_link(parent, outgoing.external_id))
+        except (ChannelError, KeyError, TypeError, ValueError):
+            return  # the reply is out; only its link is missing
+        if link:
+            outgoing.url = link
+            with self.store.transaction():
+                self.store.outbox.set_link(reply["id"], link)
+                self.store.items.upsert([outgoing], now=self.clock.now())
 
 
-def _take(store: Store, reply: ReplyRow, now: int) -> bool:
-    """Mark the reply sending and count the attempt, committed before any request."""
-    return store.outbox.take(
-        reply["id"],
-        expect=reply["state"],
-        attempts=reply["attempts"],
-        reason=_sender_tag(),
-        now=now,
-    )
+def _web_link(value: Any) -> str:
+    """A link from a platform, if it is a web address (it is shown and opened)."""
+    link = sanitize(value or "", single_line=True).strip()
+    return link if link.startswith(("https://", "http://")) and " " not in link else ""
 
 
-def _mark_sent(
-    store: Store, reply: ReplyRow, parent: ItemRow, external_id: str, now: int, display_name: str
-) -> None:
-    """Sent, and stored in the thread as our own item, in one transaction."""
-    outgoing = Interaction(
+def _outgoing(
+    reply: ReplyRow, parent: ItemRow, sent: str, link: str, now: int, display_name: str
+) -> Interaction:
+    return Interaction(
         account_id=parent["account_id"],
-        external_id=sanitize(external_id, single_line=True),
+        external_id=sanitize(str(sent), single_line=True),
         kind="dm" if parent["kind"] == "dm" else "reply",
         created_at=now,
         text=reply["text"],
         author_name=display_name or parent["account"],
         author_handle=parent["account"],
+        url=link,
         thread_ref=parent["thread_ref"] or parent["external_id"],
         parent_ref=parent["external_id"],
         outgoing=True,
         status="done",
         handled_at=now,
     )
-    with store.transaction():
-        store.outbox.mark_sent(reply["id"], outgoing.external_id, now=now)
-        store.items.upsert([outgoing], now=now)
 
 
 async def send_account_replies(
-    store: Store, connector: Channel, *, clock: Clock, blocked: str = ""
+    store: Store,
+    connector: Channel,
+    *,
+    clock: Clock,
+    blocked: str = "",
+    settings: OutboxSettings | None = None,
 ) -> SendSummary:
     """Send the account's queued replies (and settle those left ``sending``).
 
@@ -213,76 +359,108 @@ async def send_account_replies(
     time it happened (``clock``), as sending takes a while.
     """
     summary = SendSummary()
-    account = connector.account
-    for reply in list_replies(store, states=PENDING, account_id=account.id)[::-1]:
-        if summary.stopped:
-            summary.waiting += 1
-            continue
-        if reply["state"] == "sending" and _taken_elsewhere(reply["reason"]):
-            summary.waiting += 1
-            continue
-        try:
-            parent = store.items.get(reply["item_id"])
-        except NotFound:
-            _set(
-                store,
-                reply["id"],
-                "failed",
-                "the item it answers is no longer in sfogo",
-                clock.now(),
-            )
-            summary.failed += 1
-            continue
-        await _send_one(store, connector, reply, parent, clock, blocked, summary)
+    sender = _Sender(store, connector, clock, settings or OutboxSettings())
+    with sender.claim:
+        account = connector.account
+        for reply in list_replies(store, states=PENDING, account_id=account.id)[::-1]:
+            if summary.stopped:
+                summary.waiting += 1
+                continue
+            if reply["state"] == "sending" and sender.taken_elsewhere(reply):
+                summary.waiting += 1
+                continue
+            try:
+                parent = store.items.get(reply["item_id"])
+            except NotFound:
+                sender.set(reply, "failed", "the item it answers is no longer in sfogo")
+                summary.failed += 1
+                continue
+            await _send_one(sender, reply, parent, blocked, summary)
     return summary
 
 
 async def _send_one(
-    store: Store,
-    connector: Channel,
-    reply: ReplyRow,
-    parent: ItemRow,
-    clock: Clock,
-    blocked: str,
-    summary: SendSummary,
+    sender: _Sender, reply: ReplyRow, parent: ItemRow, blocked: str, summary: SendSummary
 ) -> None:
     """Settle, check and post one reply (the steps of the module docstring)."""
-    account = connector.account
-    key = reply["idempotency_key"]
+    connector = sender.connector
     try:
-        if reply["state"] == "sending":
-            found = await connector.find_reply(parent, reply["text"], key=key)
-            if found:
-                _mark_sent(store, reply, parent, found, clock.now(), account.display_name)
-                summary.sent += 1
-                return
+        if reply["state"] == "sending" and not await _settle(sender, reply, parent, summary):
+            return
         if blocked:
-            _set(store, reply["id"], "held", f"the account is blocked: {blocked}", clock.now())
+            sender.set(reply, "held", f"the account is blocked: {blocked}")
             summary.held += 1
             return
         await connector.precheck(parent)
     except HoldReply as hold:
-        _set(store, reply["id"], "held", str(hold), clock.now())
+        sender.set(reply, "held", str(hold))
         summary.held += 1
         return
     except ChannelError as exc:
         summary.stopped = exc.detail
         summary.waiting += 1
         return
-    if not _take(store, reply, clock.now()):
+    if not sender.take(reply):
         summary.waiting += 1  # another sender took it between our read and now
         return
     try:
-        external_id = await connector.send_reply(parent, reply["text"], key=key)
+        sent = await connector.send_reply(
+            parent, reply["text"], key=reply["idempotency_key"], queued_at=reply["created_at"]
+        )
     except HoldReply as hold:
-        _set(store, reply["id"], "held", str(hold), clock.now())
+        sender.set(reply, "held", str(hold))
         summary.held += 1
         return
     except ChannelError as exc:
-        _settle_failure(store, reply, exc, clock.now(), summary)
+        _settle_failure(sender, reply, exc, summary)
         return
-    _mark_sent(store, reply, parent, external_id, clock.now(), account.display_name)
+    await sender.mark_sent(reply, parent, sent)
     summary.sent += 1
+
+
+async def _settle(sender: _Sender, reply: ReplyRow, parent: ItemRow, summary: SendSummary) -> bool:
+    """A reply left ``sending`` may be on the platform: find out. True when it is certainly
+    not there (send it again); otherwise it is settled here, or waits for the next look."""
+    try:
+        found = await sender.connector.find_reply(
+            parent,
+            reply["text"],
+            key=reply["idempotency_key"],
+            queued_at=reply["created_at"],
+            attempted_at=reply["attempted_at"],
+        )
+    except LookupUnsure as unsure:
+        sender.set(reply, "unknown", f"sfogo cannot tell whether it arrived: {unsure}")
+        summary.unknown += 1
+        return False
+    except ChannelError as exc:
+        # Without a route the platform was not asked: that is no failed look-up.
+        lookups = reply["lookups"] + (0 if exc.outcome == "offline" else 1)
+        last = lookups >= MAX_LOOKUPS
+        reason = (
+            f"sfogo cannot tell whether it arrived: {lookups} look-ups failed, the last: "
+            if last
+            else "unknown whether it arrived (look-up failed: "
+        )
+        sender.store.outbox.looked_up(
+            reply["id"],
+            lookups=lookups,
+            reason=sanitize(reason + exc.detail + ("" if last else ")"), single_line=True),
+            now=sender.clock.now(),
+            state="unknown" if last else "sending",
+        )
+        if last:
+            summary.unknown += 1
+        else:
+            summary.waiting += 1
+        if exc.outcome in ACCOUNT_WIDE:
+            summary.stopped = exc.detail
+        return False
+    if found:
+        await sender.mark_sent(reply, parent, found)
+        summary.sent += 1
+        return False
+    return True
 
 
 def failure_state(exc: ChannelError) -> tuple[str, str]:
@@ -312,9 +490,9 @@ def count_failure(state: str, exc: ChannelError, summary: SendSummary) -> None:
 
 
 def _settle_failure(
-    store: Store, reply: ReplyRow, exc: ChannelError, now: int, summary: SendSummary
+    sender: _Sender, reply: ReplyRow, exc: ChannelError, summary: SendSummary
 ) -> None:
     """Where a failed post leaves the reply (:func:`failure_state`)."""
     state, reason = failure_state(exc)
-    _set(store, reply["id"], state, reason, now)
+    sender.set(reply, state, reason)
     count_failure(state, exc, summary)

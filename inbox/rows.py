@@ -12,7 +12,7 @@ is the client's name and ``account`` the account's handle, with ``client_id`` an
 
 from __future__ import annotations
 
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple, NotRequired, TypedDict
 
 from .model import AwayReason, Channel, Kind, ReplyState, Status, SyncOutcome, Tier
 
@@ -43,6 +43,8 @@ class ItemRow(TypedDict):
     account_id: int
     client_id: int
     tags: list[str]
+    # The list's rows only: the state of a reply of ours to it not yet out ('' when none).
+    reply: NotRequired[str]
 
 
 class RankedRow(ItemRow):
@@ -70,6 +72,9 @@ class ReplyRow(TypedDict):
     attempts: int
     idempotency_key: str
     external_id: str
+    link: str  # where the sent reply can be seen ('' when the platform has no page for it)
+    lookups: int  # failed look-ups for a reply that may have reached the platform
+    attempted_at: int | None  # when it was last handed to the platform
     account_id: int
     channel: Channel
     handle: str  # the account's handle
@@ -181,7 +186,8 @@ class PostRow(TypedDict):
     url: str
     expires_at: int | None
     send_action: str  # "", publish, schedule
-    send_state: str  # "" or the outbox's states (queued, sending, sent, held, failed, dropped)
+    send_state: str  # "" or the outbox's states (queued, sending, sent, held, failed, unknown,
+    # dropped)
     send_reason: str
     attempts: int
     idempotency_key: str

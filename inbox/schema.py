@@ -290,12 +290,25 @@ CREATE TABLE post_events (
 CREATE INDEX post_events_post ON post_events(post_id, id);
 """
 
+
+def reply_unknown(db: Database) -> None:
+    """Replies that finish (inbox/outbox.py): a reply whose fate cannot be known becomes
+    ``unknown`` instead of staying ``sending``; a sent reply keeps its ``link``; ``lookups``
+    counts the failed look-ups for a reply that may have arrived, ``attempted_at`` is when
+    it was last handed to the platform."""
+    widen_check(db, "replies", "state", ["unknown"])
+    replies = db.table("replies")
+    replies.add_column("link", str, not_null_default="")
+    replies.add_column("lookups", int, not_null_default=0)
+    replies.add_column("attempted_at", int)
+
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
 # Index i holds the step that moves a file from version i to version i + 1.
 # New steps go at the end; never edit a migration that has shipped.
-MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS, V_POSTS]
+MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS, V_POSTS, reply_unknown]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -392,3 +405,36 @@ def transform(db: Database, table: str, **changes: Any) -> None:
     target.transform(**changes)
     for sql in triggers:
         db.execute(sql)
+
+
+def widen_check(db: Database, table: str, column: str, values: Sequence[str]) -> None:
+    """Let ``column`` of ``table`` hold ``values`` too: its ``CHECK (column IN (…))`` list
+    grows. sqlite-utils cannot change a CHECK, so the table is rebuilt from its own stored
+    definition (every column, added ones included, every constraint), with its indexes and
+    triggers put back, following SQLite's steps for a changed table."""
+    conn = db.conn
+    (sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()
+    check = re.search(rf"(CHECK\s*\(\s*{column}\s+IN\s*\()([^)]*)\)", sql, re.IGNORECASE)
+    if check is None:
+        raise ValueError(f"table {table!r} has no CHECK ({column} IN (...))")
+    listed = re.findall(r"'([^']*)'", check.group(2))
+    listed += [v for v in values if v not in listed]
+    sql = sql[: check.start(2)] + ", ".join(f"'{v}'" for v in listed) + sql[check.end(2) :]
+    temp = f"_{table}_widened"
+    sql = re.sub(rf'^CREATE TABLE\s+"?{table}"?', f"CREATE TABLE {temp}", sql, count=1, flags=re.I)
+    others = [
+        other
+        for (other,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger')"
+            " AND sql IS NOT NULL ORDER BY type, name",
+            (table,),
+        )
+    ]
+    conn.execute(sql)
+    conn.execute(f"INSERT INTO {temp} SELECT * FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {temp} RENAME TO {table}")
+    for other in others:
+        conn.execute(other)

@@ -23,14 +23,13 @@ interleave inside one.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import credentials, when
+from . import credentials, redact, when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
 from .clock import Clock
@@ -43,7 +42,7 @@ from .health import (
     skipped_line,
 )
 from .model import Account
-from .outbox import SendSummary, send_account_replies
+from .outbox import SendSummary, outbox_settings, send_account_replies
 from .store import OPTIMIZE_EVERY_S, Store
 
 if TYPE_CHECKING:
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-log = logging.getLogger("sfogo.sync")
+log = redact.logger("sfogo.sync")
 
 DEFAULT_CONCURRENCY = 6
 # Shape errors a connector did not catch itself: the platform sent something unexpected.
@@ -78,10 +77,16 @@ class RunResult:
     sent: int = 0
     held: int = 0
     failed: int = 0
+    unknown: int = 0
     waiting: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def add_sent(self, summary: SendSummary) -> None:
+        """What sending did for this account (replies and posts)."""
+        self.sent, self.held, self.failed = summary.sent, summary.held, summary.failed
+        self.unknown, self.waiting = summary.unknown, summary.waiting
 
 
 def record_run(store: Store, result: RunResult) -> int:
@@ -140,6 +145,7 @@ class Syncer:
         if self.config is None:
             self.config = credentials.load_config(self.config_path)
         self._session_dir = credentials.session_dir(self.config_path)
+        self._outbox = outbox_settings(self.config)
 
     # -- what to sync ------------------------------------------------------------------------
 
@@ -254,7 +260,7 @@ class Syncer:
         if self.send_replies and result.outcome in ("ok", "blocked"):
             # Blocked: the queued replies are held with the reason instead of waiting mutely.
             blocked = result.detail if result.outcome == "blocked" else ""
-            self._add_sent(result, await self.send_for(http, account, blocked=blocked))
+            result.add_sent(await self.send_for(http, account, blocked=blocked))
         return result
 
     async def check_posts(self, http: httpx.AsyncClient, account: Account) -> str:
@@ -279,7 +285,7 @@ class Syncer:
         try:
             connector = self.connector(account, http)
             summary = await send_account_replies(
-                self.store, connector, clock=self.clock, blocked=blocked
+                self.store, connector, clock=self.clock, blocked=blocked, settings=self._outbox
             )
             if not summary.stopped:  # the posts due now go the same way (inbox/posts/send)
                 posts = await send_account_posts(
@@ -292,11 +298,6 @@ class Syncer:
             return SendSummary(stopped="sending failed: see the log")
         summary.stopped = credentials.redact(summary.stopped, secrets)
         return summary
-
-    @staticmethod
-    def _add_sent(result: RunResult, summary: SendSummary) -> None:
-        result.sent, result.held = summary.sent, summary.held
-        result.failed, result.waiting = summary.failed, summary.waiting
 
     # -- many accounts -----------------------------------------------------------------------
 
@@ -368,7 +369,7 @@ class Syncer:
                 )
                 result = RunResult(account.id, _label(account), "ok", started_at=now)
                 summary = await self.send_for(client, account, blocked=blocked)
-                self._add_sent(result, summary)
+                result.add_sent(summary)
                 result.detail, result.ended_at = summary.stopped, self.clock.now()
                 results.append(result)
         return results

@@ -11,23 +11,63 @@ from html.parser import HTMLParser
 
 REPLACEMENT = "\ufffd"
 
-# C0 controls except tab and newline, DEL, C1 controls, and the bidi overrides/isolates
-# (U+202A–U+202E, U+2066–U+2069) that can make text read differently from what it is.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab and newline, DEL, C1 controls, the bidi overrides/isolates
+# (U+202A–U+202E, U+2066–U+2069) that can make text read differently from what it is, and
+# the invisible characters that let one name pose as another: zero-width space, non-joiner
+# and joiner (U+200B–U+200D), the bidi marks LRM, RLM (U+200E, U+200F) and ALM (U+061C),
+# word joiner (U+2060) and zero-width no-break space (U+FEFF).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060\ufeff\u061c]"
+)
+# Line and paragraph separators are line breaks that terminals and JSON readers disagree
+# about: they become the newline everyone reads the same way.
 _NEWLINES = re.compile(r"\r\n?")
+LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028", "\u2029"
+ZWNJ, ZWJ = "\u200c", "\u200d"
+# Scripts whose spelling needs the joiners between letters (Persian and Urdu write words
+# with ZWNJ; Indic scripts use both): Arabic, Syriac, Thaana, N'Ko …, and Devanagari to
+# Sinhala. Between two such letters a joiner changes the letters' shapes: visible, not a spoof.
+_JOINING = ((0x0600, 0x08FF), (0x0900, 0x0DFF))
+# Emoji a ZWJ glues into one picture (a family, a rainbow flag): the pictographs, plus the
+# variation selector and skin tones that may come before the joiner.
+_PICTURES = ((0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))
+
+
+def _within(ch: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return bool(ch) and any(lo <= ord(ch) <= hi for lo, hi in ranges)
+
+
+def _replace(match: re.Match) -> str:
+    """U+FFFD, except for a joiner that does a joiner's job (see ``_JOINING``, ``_PICTURES``)."""
+    ch = match.group()
+    if ch in (ZWNJ, ZWJ):
+        text, at = match.string, match.start()
+        before = text[at - 1] if at else ""
+        after = text[at + 1] if at + 1 < len(text) else ""
+        if _within(before, _JOINING) and _within(after, _JOINING):
+            return ch
+        if (
+            ch == ZWJ
+            and _within(after, _PICTURES)
+            and (_within(before, _PICTURES) or before == "\ufe0f")
+        ):
+            return ch
+    return REPLACEMENT
 
 
 def sanitize(value: object, *, single_line: bool = False) -> str:
-    """Return ``value`` as text with every control character replaced by U+FFFD.
+    """Return ``value`` as text with every control and invisible character replaced by U+FFFD.
 
     ``single_line`` also folds newlines and tabs into spaces (names, handles, subjects).
     """
     if value is None:
         return ""
     text = _NEWLINES.sub("\n", str(value))
+    if LINE_SEPARATOR in text or PARAGRAPH_SEPARATOR in text:
+        text = text.replace(LINE_SEPARATOR, "\n").replace(PARAGRAPH_SEPARATOR, "\n\n")
     if single_line:
         text = text.replace("\n", " ").replace("\t", " ")
-    return _UNSAFE.sub(REPLACEMENT, text)
+    return _UNSAFE.sub(_replace, text)
 
 
 class _TextExtractor(HTMLParser):

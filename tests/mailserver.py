@@ -14,6 +14,7 @@ It can be told to answer a command with an SMTP error (``smtp.fail["RCPT"] = "55
 
 from __future__ import annotations
 
+import asyncio
 import grp
 import imaplib
 import itertools
@@ -145,6 +146,9 @@ class SMTPRecorder:
     server: MailServer
     messages: list = field(default_factory=list)  # (mail_from, rcpt_tos, raw bytes)
     fail: dict = field(default_factory=dict)  # SMTP command -> reply line, e.g. "550 5.7.1 no"
+    # The next message is accepted and delivered, then the answer to DATA waits for
+    # ``stall["release"]`` after setting ``stall["received"]`` (a client killed meanwhile).
+    stall: dict | None = None
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if "MAIL" in self.fail:
@@ -167,6 +171,10 @@ class SMTPRecorder:
             user, _, domain = rcpt.partition("@")
             if domain == DOMAIN and user in self.server.users:
                 self.server.deliver(user, raw)
+        stall, self.stall = self.stall, None
+        if stall is not None:
+            stall["received"].set()
+            await asyncio.to_thread(stall["release"].wait, 60)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -328,6 +336,7 @@ def mail_server():
 def mail_user(mail_server):
     """A fresh mail user (its own empty maildir) for one test."""
     mail_server.smtp.fail.clear()
+    mail_server.smtp.stall = None
     return mail_server.new_user()
 
 

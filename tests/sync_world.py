@@ -84,11 +84,11 @@ class World:
 
     def syncer(self, **kwargs) -> Syncer:
         kwargs.setdefault("timeout", httpx.Timeout(3.0))
+        kwargs.setdefault("config", {})
         return Syncer(
             self.store,
             clock=self.clock,
             config_path=self.config_path,
-            config={},
             env=self.env,
             **kwargs,
         )

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 
 import pytest
@@ -124,6 +125,12 @@ def test_posts_due_during_an_outage_are_at_risk_then_published_late_or_missed(wo
     assert all(r.startswith("post-") for r in posts)
 
 
+def _said(errors) -> str:
+    """What a child wrote to its error file."""
+    errors.seek(0)
+    return errors.read().decode(errors="replace") or "no POST arrived in 30 s"
+
+
 def _kill_after_the_server_accepted(world, emu, path: str, *args: str) -> None:
     """``sfogo ARGS`` in a child process, SIGKILLed once the emulator accepted its POST."""
     received, release = threading.Event(), threading.Event()
@@ -135,6 +142,7 @@ def _kill_after_the_server_accepted(world, emu, path: str, *args: str) -> None:
         "SFOGO_CONFIG": world.config_path,
         NOW_ENV: str(world.clock.now()),
     }
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 (a file: an unread pipe can fill up)
     child = subprocess.Popen(
         [
             sys.executable,
@@ -144,10 +152,10 @@ def _kill_after_the_server_accepted(world, emu, path: str, *args: str) -> None:
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=errors,
     )
     try:
-        assert received.wait(30), child.stderr.read() if child.poll() is not None else "no POST"
+        assert received.wait(30), _said(errors)
         child.send_signal(signal.SIGKILL)
         child.wait(10)
     finally:
@@ -198,6 +206,41 @@ def test_our_own_post_crosses_a_kill_after_the_server_accepted_and_goes_out_once
     post = world.store.posts.get(post_id)
     assert (post["state"], post["attempts"]) == ("published", 1)
     assert post["published_id"] in (str(ours()[0].get("id")), ours()[0].get("uri"))
+
+
+def test_our_post_whose_fate_the_timeline_cannot_tell_is_held_for_a_decision_not_posted_twice(
+    world, cli
+):
+    emu = world.mastodon(seed=23)
+    account, owner = world.mastodon_account(emu, "gino", client="Trattoria")
+    now = world.clock.now()
+    post_id = queue_post(world.store, account.id, "Live from the kitchen", at=now, now=now)
+    # An attempt was cut off after Mastodon took it; the account has posted 900 times since.
+    assert world.store.posts.take(
+        post_id, expect="queued", attempts=0, reason="cut off", now=world.clock.now()
+    )
+    emu.post(owner, "Live from the kitchen", at=now + 1)
+    for n in range(900):
+        emu.post(owner, f"Today's special number {n}", at=now + 2 + n)
+    world.clock.advance(HOUR)
+
+    def ours():
+        return [s for s in emu.posts_by(owner) if "Live from the kitchen" in s["text"]]
+
+    result = world.send()[f"mastodon:{account.handle}"]
+    assert (result.sent, result.unknown) == (0, 1) and len(ours()) == 1  # not posted again
+    post = world.store.posts.get(post_id)
+    assert (post["state"], post["send_state"]) == ("held", "unknown")
+    assert "cannot tell whether it went out" in post["reason"]
+    assert "publish it now or cancel it" in cli("posts").out
+    world.send()  # an unknown post waits for the manager: no look-up, no history line
+    assert len(world.store.posts.history([post_id])[post_id]) == 2
+
+    assert cli("posts", "cancel", str(post_id)).code == 0  # the manager saw it there
+    post = world.store.posts.get(post_id)
+    assert (post["state"], post["send_state"]) == ("cancelled", "dropped")
+    world.send()
+    assert len(ours()) == 1
 
 
 def test_an_expired_live_post_is_held_for_a_decision_not_sent_late(world, cli, monkeypatch):

@@ -235,10 +235,13 @@ path, mode = sys.argv[1], sys.argv[2]
 if mode == "open":
     Store(path).close()
 elif mode == "v1":
+    # Every SQL step after version 1 (the Python steps that follow them import it).
+    sql_steps = next(i for i, s in enumerate(schema.MIGRATIONS + [None]) if not isinstance(s, str))
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(schema.MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    schema.migrate(conn, sql_steps)
+    assert schema.user_version(conn) == sql_steps > 1
     conn.close()
-    Store(path).close()
 else:
     def v6(db):
         db["replies"].add_column("url", str, not_null_default="")

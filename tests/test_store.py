@@ -104,6 +104,51 @@ def test_a_version_1_file_is_migrated_forward_and_its_items_become_searchable(tm
         assert store.items.get(item_id)["tags"] == ["food"]
 
 
+def test_a_version_5_outbox_is_migrated_to_replies_that_finish(tmp_path):
+    from sfogo.inbox import schema
+
+    path = tmp_path / "v5.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    schema.migrate(conn, 5)
+    conn.execute(
+        "INSERT INTO clients (id, name, tier, created_at) VALUES (1, 'Trattoria', 'low', ?)", (NOW,)
+    )
+    conn.execute(
+        "INSERT INTO accounts (id, client_id, channel, handle, created_at)"
+        " VALUES (1, 1, 'mastodon', '@trattoria', ?)",
+        (NOW,),
+    )
+    conn.execute(
+        "INSERT INTO interactions (id, account_id, external_id, kind, text, created_at,"
+        " fetched_at) VALUES (1, 1, 's1', 'mention', 'Siete aperti?', ?, ?)",
+        (NOW, NOW),
+    )
+    states = ("queued", "sending", "sent", "held", "failed", "dropped")
+    for n, state in enumerate(states, 1):
+        conn.execute(
+            "INSERT INTO replies (id, interaction_id, text, state, reason, created_at,"
+            " updated_at, attempts, idempotency_key) VALUES (?, 1, ?, ?, 'why', ?, ?, 1, ?)",
+            (n, f"reply {n}", state, NOW, NOW, f"key{n}"),
+        )
+    conn.close()
+
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        replies = store.outbox.for_item(1)
+        assert [(r["id"], r["state"], r["text"], r["reason"]) for r in replies] == [
+            (n, state, f"reply {n}", "why") for n, state in enumerate(states, 1)
+        ]
+        assert {(r["link"], r["lookups"], r["attempted_at"]) for r in replies} == {("", 0, None)}
+        assert store.outbox.set_state(2, "unknown", "cannot tell", now=NOW)
+        assert store.outbox.get(2)["state"] == "unknown"
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            store.outbox.set_state(2, "lost", "", now=NOW)
+        assert store.outbox.waiting_for([1]) == {1: "unknown"}
+        indexes = {r[1] for r in store.conn.execute("PRAGMA index_list(replies)")}
+        assert {"replies_state_created", "replies_interaction"} <= indexes
+        assert store.conn.execute("PRAGMA foreign_key_list(replies)").fetchall()
+
+
 def test_a_file_from_a_newer_sfogo_is_refused_and_left_alone(tmp_path):
     path = tmp_path / "future.db"
     conn = sqlite3.connect(path)

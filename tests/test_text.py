@@ -94,3 +94,39 @@ def test_excerpt_is_one_line_that_fits():
     assert excerpt("several\n  lines\tof   text", 40) == "several lines of text"
     cut = excerpt("a sentence that is far too long", 12)
     assert cut == "a sentence …" and len(cut) == 12
+
+
+INVISIBLE = [
+    ("\u200b", "zero-width space"),
+    ("\u200c", "zero-width non-joiner"),
+    ("\u200d", "zero-width joiner"),
+    ("\u2060", "word joiner"),
+    ("\ufeff", "zero-width no-break space"),
+    ("\u200e", "left-to-right mark"),
+    ("\u200f", "right-to-left mark"),
+    ("\u061c", "Arabic letter mark"),
+]
+
+
+@pytest.mark.parametrize("mark, what", INVISIBLE, ids=[w for _, w in INVISIBLE])
+def test_an_author_name_cannot_hide_a_mark_that_makes_it_pose_as_another(mark, what):
+    spoof = sanitize(f"Hotel{mark} Roma", single_line=True)
+    assert spoof == f"Hotel{REPLACEMENT} Roma" != "Hotel Roma"
+    assert sanitize(f"ann{mark}a") == f"ann{REPLACEMENT}a"
+
+
+def test_line_and_paragraph_separators_become_the_newlines_everyone_reads_alike():
+    assert sanitize("one\u2028two\u2029three") == "one\ntwo\n\nthree"
+    assert sanitize("Mario\u2028Rossi\u2029jr", single_line=True) == "Mario Rossi  jr"
+
+
+def test_joiners_doing_a_joiners_job_are_kept():
+    # Persian writes words with a non-joiner; emoji sequences are glued by the joiner.
+    persian = "می\u200cخواهم"
+    family = "👨\u200d👩\u200d👧"
+    flag = "🏳\ufe0f\u200d🌈"
+    assert sanitize(persian) == persian
+    assert sanitize(f"{family} {flag}", single_line=True) == f"{family} {flag}"
+    # ... and nowhere else: between Latin letters, or an emoji and a letter.
+    r = REPLACEMENT
+    assert sanitize("a\u200db \u200cx 🎉\u200dz") == f"a{r}b {r}x 🎉{r}z"

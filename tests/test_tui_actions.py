@@ -87,7 +87,7 @@ async def test_t_adds_and_removes_tags(inbox_db):
 # -- reply --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [(80, 24)])
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
 async def test_r_queues_a_reply_in_the_outbox_and_says_so(inbox_db, size):
     db_path, ids = inbox_db
     app = make_app(db_path)
@@ -111,15 +111,44 @@ async def test_r_queues_a_reply_in_the_outbox_and_says_so(inbox_db, size):
         assert any(
             "Reply queued" in t and "sent when instagram is reachable" in t for t in toasts
         ), toasts
-    # Opened again later, the item shows where its reply stands.
+        inbox = app.screen.query_one(InboxList)
+        line = inbox.render_line(inbox.cursor - round(inbox.scroll_offset.y)).text
+        assert line[1] == "↩" and len(line) == size[0] - 1  # the mark, in the status column
+    # Opened again later, the item shows where its reply stands; the list marks it still.
     app = make_app(db_path)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        assert inbox.render_line(0).text[1] == "↩"
         await pilot.press("enter")
         await settle(pilot)
         text = screen_text(app)
         assert "Your reply" in text
         assert "queued: it will be sent when instagram is reachable" in " ".join(text.split())
+
+
+def test_the_item_shows_a_sent_replys_link_and_what_to_do_with_an_unknown_one():
+    from sfogo.tui.widgets._detail import replies_content
+
+    base = {"created_at": NOW - 600, "updated_at": NOW - 300, "sent_at": None, "reason": ""}
+    sent = {
+        **base,
+        "state": "sent",
+        "text": "Grazie!",
+        "sent_at": NOW - 60,
+        "link": "https://social.example/@acme/1[b]",
+    }
+    unknown = {
+        **base,
+        "state": "unknown",
+        "text": "Ciao",
+        "link": "",
+        "reason": "sfogo cannot tell whether it arrived: [/] 5 look-ups failed",
+    }
+    text = " ".join(replies_content([sent, unknown], "mastodon", NOW).plain.split())
+    assert "sent (a minute ago) https://social.example/@acme/1[b]" in text  # not markup
+    assert "unknown: check mastodon, then retry or drop it" in text
+    assert "[/] 5 look-ups failed" in text
 
 
 async def test_an_empty_reply_is_not_queued_and_escape_cancels(inbox_db):

@@ -4,6 +4,9 @@ A sleep makes a test slow where the machine is fast and flaky where it is busy: 
 event itself (a worker, a message, a ``threading.Event``) or move the test clock. A read
 that can block (a child's output, a process's exit) has a timeout, so a hung child fails
 its test with a message instead of hanging the suite. Checked on the tests' own code.
+
+A sleep that is the point (a campaign's random moment to kill a process) says so on its
+line with a comment starting ``# on purpose:``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ TESTS = Path(__file__).resolve().parent
 SLEEPS = {("time", "sleep"), ("asyncio", "sleep")}
 # Calls that block until something happens unless given a timeout.
 NEED_TIMEOUT = {"run", "communicate", "wait", "join", "wait_for_complete"}
+ON_PURPOSE = "# on purpose:"
 
 
 def _name(node: ast.expr) -> str:
@@ -24,6 +28,7 @@ def _name(node: ast.expr) -> str:
 def findings(source: str) -> list[tuple[int, str]]:
     """(line, what) for every wall-clock sleep and every blocking call without a timeout."""
     tree = ast.parse(source)
+    lines = source.splitlines()
     bounded: set[int] = set()  # calls whose result an asyncio.wait_for(..., timeout) bounds
     for node in ast.walk(tree):
         if (
@@ -38,6 +43,8 @@ def findings(source: str) -> list[tuple[int, str]]:
             continue
         owner, attr = _name(node.func.value), node.func.attr
         if (owner, attr) in SLEEPS:
+            if ON_PURPOSE in lines[node.lineno - 1]:
+                continue
             found.append((node.lineno, f"{owner}.{attr}: wait for the event or move the clock"))
         elif attr == "readline" and owner in ("stdout", "stderr"):
             found.append((node.lineno, "readline on a pipe: use child.Lines (it has a timeout)"))
@@ -66,6 +73,7 @@ def test_the_check_sees_what_it_is_for():
     assert [w for _, w in findings("import time\ntime.sleep(1)\n")] == [
         "time.sleep: wait for the event or move the clock"
     ]
+    assert not findings("import time\ntime.sleep(1)  # on purpose: a random moment\n")
     assert findings("proc.stdout.readline()\n")
     assert findings("proc.wait()\n") and not findings("proc.wait(10)\n")
     assert findings("subprocess.run(['x'])\n")

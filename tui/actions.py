@@ -55,6 +55,7 @@ class ItemChanges(TypedDict, total=False):
     snoozed_until: int | None
     pinned: bool
     tags: list[str]
+    reply: str  # a reply queued from the list: its outbox state
 
 
 @dataclass(frozen=True, slots=True)

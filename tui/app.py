@@ -25,12 +25,14 @@ from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.worker import Worker
 
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.errors import SfogoError, StoreError
+from sfogo.inbox.redact import redact
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store, failures
 from sfogo.inbox.text import sanitize
@@ -130,6 +132,24 @@ class SfogoApp(App):
         """The page read before Textual started, once (see tui/prefetch.py)."""
         return self.first_page.take() if self.first_page is not None else None
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of every screen, with secrets masked (inbox/redact.py)."""
+        super().notify(
+            redact(message),
+            title=redact(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
     def report_error(self, error: BaseException, *, where: str = "") -> None:
         """A worker failed: say so in one line and keep running (the file's failures in the
         command line's words; the same line is not repeated while it still shows)."""
@@ -149,8 +169,10 @@ class SfogoApp(App):
         """A page of the inbox list, read on the UI thread by primary key. A failure of the
         file (a damaged page) is shown once and leaves those lines blank, so drawing the
         list never stops the app."""
+        from .screens._inbox_load import list_rows  # with each row's waiting reply (the mark)
+
         try:
-            return self.store.items.by_ids(ids)
+            return list_rows(self.store, ids)
         except sqlite3.Error as exc:
             if failures.failure(exc, self.db_path) is None:
                 raise

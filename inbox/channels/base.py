@@ -22,7 +22,6 @@ its time) the connector derives it; a missing author is "unknown", a missing tex
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,13 +30,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from .. import when
+from .. import redact, when
 from ..clock import Clock
 from ..model import Account, Interaction
 from ..rows import ItemRow
 from ..text import sanitize
 
-log = logging.getLogger("sfogo.channels")
+log = redact.logger("sfogo.channels")  # secrets masked (inbox/redact.py)
 
 # Connect fast (an unreachable host should fail quickly), read patiently (big pages).
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
@@ -90,6 +89,29 @@ def as_object(value: object) -> dict[str, Any]:
 
 class HoldReply(Exception):
     """A reply that must not be sent now, with the reason shown in the outbox."""
+
+
+class LookupUnsure(Exception):
+    """The look-up for a reply that may have reached the platform cannot tell either way
+    (it cannot reach back to when the reply was queued): the outbox marks it ``unknown``
+    with this reason rather than risk posting it twice."""
+
+
+class Sent(str):
+    """A reply's external id as the platform gave it (a ``str``), with its ``link`` when
+    the answer held one."""
+
+    link: str
+
+    def __new__(cls, external_id: object, link: str = "") -> Sent:
+        sent = super().__new__(cls, str(external_id))
+        sent.link = link
+        return sent
+
+
+# How far a platform's clock may run behind ours: a reply queued at T cannot have been
+# created before T minus this, so a look-up that reached back that far has seen it.
+CLOCK_SKEW_S = 300
 
 
 @dataclass(slots=True)
@@ -235,12 +257,16 @@ class Channel(EntryReader):
             self.skips.clear()
             yield page
 
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
-        """Post ``text`` as a reply to the item row ``parent``; return the reply's external id.
+    async def send_reply(
+        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
+    ) -> str:
+        """Post ``text`` as a reply to the item row ``parent``; return the reply's external id
+        (a :class:`Sent` when the answer also gave its link).
 
         ``key`` is stable across retries of the same reply: use it as the platform's
-        idempotency key where one exists. Raise HoldReply when the platform refuses for a
-        reason retrying cannot fix (window closed, parent deleted).
+        idempotency key where one exists (or derive a record key from it); ``queued_at`` is
+        when the reply was queued (None: now). Raise HoldReply when the platform refuses for
+        a reason retrying cannot fix (window closed, parent deleted).
         """
         raise NotImplementedError
 
@@ -248,13 +274,30 @@ class Channel(EntryReader):
         """Raise HoldReply if a reply to ``parent`` must not be sent now (checked locally,
         before the outbox marks the reply as sending); send_reply may check more."""
 
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
-        """The external id of a reply already accepted by the platform, or None.
+    async def find_reply(
+        self,
+        parent: ItemRow,
+        text: str,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """The external id of a reply already accepted by the platform, or None when it is
+        certainly not there.
 
         Called before re-sending a reply whose earlier attempt may have reached the server
-        (a crash or timeout after sending), so a reply is sent exactly once.
+        (a crash or timeout after sending), so a reply is sent exactly once. ``queued_at``
+        (when the reply was queued) bounds how far back to look: nothing of ours older than
+        it can be the reply; ``attempted_at`` is when it was last handed to the platform.
+        Raise :class:`LookupUnsure` when the look-up cannot reach back that far.
         """
         return None
+
+    async def reply_link(self, parent: ItemRow, external_id: str) -> str:
+        """Where a sent reply can be seen ('' when the platform has no page for it). Asked
+        after the reply is recorded as sent, so a failure here costs only the link."""
+        return getattr(external_id, "link", "")
 
     async def check(self) -> str:
         """Verify the credentials; return one line describing what the account can see."""

@@ -12,10 +12,8 @@ about 30 logins per 5 minutes: logging in per poll would lock the account out.
 ``indexedAt``, else its record's ``createdAt``, else the time in its record key (a TID: 53
 bits of microseconds); a record without ``createdAt`` takes ``indexedAt``. Only an entry
 without a ``uri``, without any time, or of an unknown reason is skipped and counted; reasons
-the inbox does not want (likes, follows) are read past, as progress. Replies are
-``app.bsky.feed.post`` records with strong refs to the parent and to the thread's root (the
-parent's own root when the parent is itself a reply), read from ``getPostThread`` just
-before posting, which also tells us the parent still exists.
+the inbox does not want (likes, follows) are read past, as progress. Replies are posts,
+sent exactly once under a record key of their own: :mod:`inbox.channels.bluesky_reply`.
 
 Direct messages (``chat.bsky.convo.*``) need an app password allowed to use DMs and the
 ``atproto-proxy`` header; they are not read yet.
@@ -28,9 +26,8 @@ from typing import Any
 
 import httpx
 
-from .. import when
-from ..rows import ItemRow
-from .base import Channel, ChannelError, Entry, HoldReply, Page, SkipEntry, as_object
+from .base import Channel, ChannelError, Entry, Page, SkipEntry, as_object
+from .bluesky_reply import BlueskyReplier, tid_micros
 
 REASONS = ("mention", "reply", "quote")
 KIND_OF = {"mention": "mention", "reply": "reply", "quote": "mention"}
@@ -46,7 +43,6 @@ OTHER_REASONS = {
     "repost-via-repost",
     "subscribed-post",
 }
-TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 EARLIEST_MS = 1_672_531_200_000  # 2023-01-01: no Bluesky record is older
 PAGE_LIMIT = 100
 # Error names that mean the access token (or, on refresh, the refresh token) is unusable.
@@ -70,19 +66,13 @@ def _iso_ms(text: Any) -> int | None:
 
 
 def tid_ms(uri: str) -> int | None:
-    """The time in a record key that is a TID (13 base32-sortable characters: 53 bits of
-    microseconds since the epoch, then 10 bits of clock id), in epoch milliseconds."""
-    rkey = uri.rsplit("/", 1)[-1]
-    if len(rkey) != 13 or any(c not in TID_ALPHABET for c in rkey):
-        return None
-    value = 0
-    for char in rkey:
-        value = value * 32 + TID_ALPHABET.index(char)
-    ms = (value >> 10) // 1000
+    """The time in a record key that is a TID (:func:`tid_micros`), in epoch milliseconds;
+    None when the key is not one or holds no plausible time."""
+    ms = tid_micros(uri.rsplit("/", 1)[-1]) // 1000
     return ms if ms >= EARLIEST_MS else None
 
 
-class Bluesky(Channel):
+class Bluesky(BlueskyReplier, Channel):
     name = "bluesky"
     default_url = "https://bsky.social"
 
@@ -270,75 +260,6 @@ class Bluesky(Channel):
     async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
         async for page in self.newest_first(cursor, self._notification_page):
             yield page
-
-    # -- replying ----------------------------------------------------------------------------
-
-    async def _thread_post(self, uri: str) -> dict:
-        try:
-            body = await self.xrpc(
-                "GET",
-                "app.bsky.feed.getPostThread",
-                params={"uri": uri, "depth": "0", "parentHeight": "0"},
-            )
-        except ChannelError as exc:
-            if exc.code == "NotFound":
-                raise HoldReply("the post was deleted") from None
-            raise
-        thread = body.get("thread") if isinstance(body, dict) else None
-        if not isinstance(thread, dict):
-            raise self.unexpected("thread")
-        kind = str(thread.get("$type", ""))
-        if kind.endswith("#notFoundPost"):
-            raise HoldReply("the post was deleted")
-        if kind.endswith("#blockedPost"):
-            raise HoldReply("the author blocks this account, or this account blocks them")
-        post = thread.get("post")
-        if not (isinstance(post, dict) and post.get("uri") and post.get("cid")):
-            raise self.unexpected("post")
-        return post
-
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
-        post = await self._thread_post(parent["external_id"])
-        parent_ref = {"uri": post["uri"], "cid": post["cid"]}
-        own_reply = (post.get("record") or {}).get("reply") or {}
-        root = own_reply.get("root") if isinstance(own_reply.get("root"), dict) else None
-        session = await self.session()
-        body = await self.xrpc(
-            "POST",
-            "com.atproto.repo.createRecord",
-            json={
-                "repo": session["did"],
-                "collection": "app.bsky.feed.post",
-                "record": {
-                    "$type": "app.bsky.feed.post",
-                    "text": text,
-                    "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
-                    "reply": {"root": root or parent_ref, "parent": parent_ref},
-                },
-            },
-        )
-        self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
-        return body["uri"]
-
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
-        """Our latest posts, looking for this text in reply to this parent."""
-        session = await self.session()
-        body = await self.xrpc(
-            "GET",
-            "com.atproto.repo.listRecords",
-            params={"repo": session["did"], "collection": "app.bsky.feed.post", "limit": "100"},
-        )
-        records = body.get("records") if isinstance(body, dict) else None
-        if not isinstance(records, list):
-            raise self.unexpected("record list")
-        for record in records:
-            value = record.get("value") or {}
-            reply = value.get("reply") or {}
-            if (reply.get("parent") or {}).get("uri") == parent["external_id"] and value.get(
-                "text"
-            ) == text:
-                return record.get("uri")
-        return None
 
     # -- checking ----------------------------------------------------------------------------
 

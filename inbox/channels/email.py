@@ -20,6 +20,12 @@ Secret: the password (``secrets.password``, or ``secrets.token`` for an app pass
 
 What is read, the cursor and partial messages: :mod:`inbox.channels.email_read`.
 
+Exactly once: a reply's Message-ID is derived from its idempotency key (the same on every
+attempt), and a reply that may have got through is looked for by that Message-ID in the copy
+sent to ourselves (``bcc_self``) or the ``sent_mailbox``. A copy still missing ten minutes
+after the attempt means the server did not take it; with neither a copy nor a sent mailbox
+there is nothing to look in, and the reply is ``unknown``. E-mail has no link.
+
 The blocking libraries run in worker threads (``asyncio.to_thread``); the HTTP client is
 unused.
 """
@@ -44,9 +50,12 @@ from urllib.parse import unquote, urlsplit
 
 from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply
+from .base import Channel, ChannelError, HoldReply, LookupUnsure
 from .email_read import ImapReader, is_loopback
 
+# How long the copy of a sent reply may take to reach our own mailbox before its absence
+# means the server did not take it.
+COPY_GRACE_S = 10 * 60
 _CODE = re.compile(r"\[([A-Z][A-Z0-9-]*)")
 _REPLY_PREFIX = re.compile(r"^\s*re\s*(\[\d+\])?\s*:", re.IGNORECASE)
 
@@ -298,7 +307,9 @@ class Email(ImapReader, Channel):
             return ChannelError("blocked", f"{where} refused the connection ({code})", code=code)
         return HoldReply(f"the mail server refused the reply ({code})")
 
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
+    async def send_reply(
+        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
+    ) -> str:
         found = await self._thread(self._find_headers, parent["external_id"])
         msg = self._compose(parent, text, key, found)
         try:
@@ -316,9 +327,29 @@ class Email(ImapReader, Channel):
         finally:
             self._close(conn)
 
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
+    async def find_reply(
+        self,
+        parent: ItemRow,
+        text: str,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """Our reply's Message-ID in the copy we sent ourselves (``bcc_self``) or in the
+        sent mailbox. Delivery takes a moment: within :data:`COPY_GRACE_S` of the attempt a
+        missing copy is "not yet" (asked again), after it "not sent"."""
+        bcc_self = self.settings.get("bcc_self", True)
+        if not bcc_self and not self.settings.get("sent_mailbox"):
+            raise LookupUnsure(
+                "without bcc_self or a sent_mailbox there is no copy of the reply to look for"
+            )
         message_id = self.reply_message_id(key)
-        return message_id if await self._thread(self._find_message, message_id) else None
+        if await self._thread(self._find_message, message_id):
+            return message_id
+        if attempted_at is not None and self.now() - attempted_at < COPY_GRACE_S:
+            raise ChannelError("down", "the copy of the reply has not arrived yet")
+        return None
 
     def _check(self) -> str:
         conn = self._imap()

@@ -27,7 +27,6 @@ import email.policy
 import hashlib
 import imaplib
 import ipaddress
-import logging
 import re
 import ssl
 from datetime import UTC, datetime, timedelta, timezone
@@ -35,7 +34,7 @@ from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from .. import when
+from .. import redact, when
 from ..text import html_to_text, sanitize
 from .base import ChannelError, Page, SkipEntry
 
@@ -46,7 +45,7 @@ if TYPE_CHECKING:  # a mixin of Email: typed as a Channel with what it uses of E
 else:
     _Host = object
 
-log = logging.getLogger("sfogo.channels.email")
+log = redact.logger("sfogo.channels.email")  # secrets masked (inbox/redact.py)
 
 BATCH = 50
 MAX_FETCH = 256 * 1024

@@ -14,11 +14,8 @@ Account settings (no secrets; the token is a Page access token in ``secrets.toke
 Errors are classified on Graph's ``code``/``error_subcode``: 190 auth; 4, 17, 32, 613 and
 80001–80014 rate limited until the usage headers' ``estimated_time_to_regain_access`` (else 15
 minutes); 368 blocked; 1, 2 and ``is_transient`` down; 10 and 200–299 (a permission the token
-lacks) auth, since only a new token fixes them; 100 broken. When replying, the refusals that
-retrying cannot fix hold the reply instead: 10/2018278 (outside the messaging window), 551
-(person unavailable), 100 (target gone or content refused), 506 (duplicate). DM replies are
-checked against the window in :meth:`precheck`, reading the conversation for the person's last
-message, before the platform is asked.
+lacks) auth, since only a new token fixes them; 100 broken. Replies (the refusals that hold
+them, the messaging window, exactly once): :mod:`inbox.channels.graph_reply`.
 """
 
 from __future__ import annotations
@@ -32,16 +29,19 @@ import httpx
 from .. import when
 from ..rows import ItemRow
 from ..text import sanitize
-from .base import UNREADABLE, Channel, ChannelError, HoldReply, as_object
-from .graph_read import PAGE_SIZE, FacebookReader, InstagramReader
+from .base import (
+    UNREADABLE,
+    Channel,
+    ChannelError,
+    as_object,
+)
+from .graph_read import FacebookReader, InstagramReader
+from .graph_reply import GraphReplier
 
 API_VERSION = "v23.0"
 # When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
 # app and page limits are computed over a rolling hour, so a short pause is the usual cure.
 DEFAULT_RATE_WAIT = 15 * 60
-DM_WINDOW = 24 * 3600
-HUMAN_AGENT_WINDOW = 7 * 24 * 3600
-FIND_PAGES = 5  # how many pages find_reply reads looking for our reply
 
 # Error codes (developers.facebook.com/docs/graph-api/guides/error-handling and the
 # Messenger Platform error table).
@@ -49,7 +49,6 @@ AUTH_CODES = {102, 190}
 RATE_CODES = {4, 17, 32, 613} | set(range(80000, 80015))  # 80001 Pages, 80002 IG, 80006 Messenger
 BLOCKED_CODES = {368}
 DOWN_CODES = {1, 2}
-WINDOW_SUBCODES = {2018278, 2018065}  # "This message is sent outside of allowed window"
 TOKEN_SUBCODES: dict[int | None, str] = {  # None: an error without a subcode
     458: "the app is not installed",
     459: "the user is checkpointed",
@@ -61,7 +60,7 @@ TOKEN_SUBCODES: dict[int | None, str] = {  # None: an error without a subcode
 }
 
 
-class _Graph(Channel):
+class _Graph(GraphReplier, Channel):
     """Shared Graph API machinery: auth, paging, error codes, the DM window, replies."""
 
     default_url = "https://graph.facebook.com"
@@ -206,159 +205,6 @@ class _Graph(Channel):
                 continue
         return self.now() + (minutes * 60 if minutes > 0 else DEFAULT_RATE_WAIT)
 
-    # -- replies -------------------------------------------------------------------------
-
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
-        if parent.get("kind") == "dm":
-            return await self._send_message(parent, text)
-        target, final = self._comment_target(parent, text)
-        try:
-            body = await self._post(f"{target}/{self.reply_edge}", data={"message": final})
-        except ChannelError as exc:
-            raise self._send_refusal(exc) from None
-        return self._id(body) or _missing("reply id")
-
-    reply_edge = "comments"
-
-    def _comment_target(self, parent: ItemRow, text: str) -> tuple[str, str]:
-        """Where a reply to this comment goes, and its final text."""
-        return parent["external_id"], text
-
-    async def precheck(self, parent: ItemRow) -> None:
-        """A DM may be answered only inside the messaging window: ask the conversation."""
-        if parent.get("kind") == "dm":
-            await self._dm_target(parent)
-
-    async def _dm_target(self, parent: ItemRow) -> tuple[str, bool]:
-        """(the recipient's id, whether the HUMAN_AGENT tag is needed); HoldReply if the
-        window has closed. The person's last message is read from the conversation, since
-        they may have written again after the message being answered."""
-        conv_id = parent.get("thread_ref") or ""
-        if not conv_id:
-            raise HoldReply("this message has no conversation to answer in")
-        conv = await self._get(
-            conv_id, {"fields": "participants,messages.limit(25){id,from,created_time}"}
-        )
-        people = [
-            p
-            for p in (conv.get("participants") or {}).get("data") or []
-            if isinstance(p, dict) and self._id(p) and self._id(p) not in self.own_ids
-        ]
-        if not people:
-            raise HoldReply("cannot tell who to answer in this conversation")
-        recipient = self._id(people[0])
-        last_in = None
-        for message in (conv.get("messages") or {}).get("data") or []:
-            if isinstance(message, dict) and self._id(message.get("from") or {}) == recipient:
-                last_in = self._time(message.get("created_time"))
-                break  # newest first
-        if last_in is None and not parent.get("outgoing"):
-            last_in = int(parent.get("created_at") or 0)
-        human_agent = bool(self.account.settings.get("human_agent"))
-        age = self.now() - (last_in or 0)
-        if age <= DM_WINDOW:
-            return recipient, False
-        if human_agent and age <= HUMAN_AGENT_WINDOW:
-            return recipient, True
-        raise HoldReply(self._window_reason(last_in, human_agent))
-
-    async def _send_message(self, parent: ItemRow, text: str) -> str:
-        recipient, tagged = await self._dm_target(parent)
-        payload: dict[str, Any] = {
-            "recipient": {"id": recipient},
-            "messaging_type": "RESPONSE",
-            "message": {"text": text},
-        }
-        if tagged:
-            payload.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
-        try:
-            body = await self._post(f"{self.page_id}/messages", json=payload)
-        except ChannelError as exc:
-            raise self._send_refusal(exc) from None
-        return str(body.get("message_id") or "") or _missing("message id")
-
-    def _window_reason(self, last_in: int | None, human_agent: bool) -> str:
-        hours = 7 * 24 if human_agent else 24
-        since = (
-            f"their last message was at {when.iso(last_in)}"
-            if last_in
-            else "they have not written in this conversation"
-        )
-        return (
-            f"{self.label} allows replies only within {hours} hours of the person's last "
-            f"message and {since}: answer in the app, or wait for them to write again"
-        )
-
-    def _send_refusal(self, exc: ChannelError) -> Exception:
-        """A refusal retrying cannot fix becomes HoldReply; anything else stays an error."""
-        code, sub = exc.code, getattr(exc, "subcode", None)
-        if code == 10 and sub in WINDOW_SUBCODES:
-            return HoldReply(
-                f"{self.label} refused: the reply window for this conversation has "
-                f"closed (error 10/{sub})"
-            )
-        if code == 551:
-            return HoldReply(
-                f"{self.label} refused: this person is not available for messages "
-                "right now (error 551)"
-            )
-        if code == 100:
-            what = (
-                "the item no longer exists or is hidden"
-                if sub == 33
-                else "the platform refused the reply's content or target"
-            )
-            return HoldReply(f"{self.label} refused: {what} (error 100/{sub or 0})")
-        if code == 506:
-            return HoldReply(f"{self.label} refused a duplicate post (error 506)")
-        return exc
-
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
-        if parent.get("kind") == "dm":
-            return await self._find_message(parent, text)
-        target, final = self._comment_target(parent, text)
-        params = {"fields": self.find_fields, "limit": 100, **self.find_order}
-        pages = 0
-        async for entries in self._pages(f"{target}/{self.reply_edge}", params):
-            for entry in entries:
-                if self._is_own(entry) and _same_text(self._text(entry), final):
-                    return self._id(entry)
-            pages += 1
-            if pages >= FIND_PAGES:
-                break
-        return None
-
-    async def _find_message(self, parent: ItemRow, text: str) -> str | None:
-        conv_id = parent.get("thread_ref") or ""
-        if not conv_id:
-            return None
-        since = int(parent.get("created_at") or 0)
-        pages = 0
-        params = {"fields": "id,message,from,created_time", "limit": PAGE_SIZE}
-        async for messages in self._pages(f"{conv_id}/messages", params):
-            for message in messages:
-                created = self._time(message.get("created_time"))
-                if created < since:
-                    return None  # newest first: nothing of ours after the parent
-                if self._id(message.get("from") or {}) in self.own_ids and _same_text(
-                    message.get("message"), text
-                ):
-                    return self._id(message)
-            pages += 1
-            if pages >= FIND_PAGES:
-                break
-        return None
-
-    find_fields = "id,message,from"
-    find_order = {"order": "reverse_chronological"}  # ours is among the newest
-    label = "Graph"
-
-    def _text(self, entry: dict) -> str:
-        return str(entry.get("message") or "")
-
-    def _is_own(self, entry: dict) -> bool:
-        return self._id(entry.get("from") or {}) in self.own_ids
-
 
 class Facebook(FacebookReader, _Graph):
     """A Facebook Page: its Messenger inbox and the comments on its posts."""
@@ -388,7 +234,13 @@ class Instagram(InstagramReader, _Graph):
     label = "Instagram"
     reply_edge = "replies"
     find_fields = "id,text,username,from,timestamp"
-    find_order: dict = {}  # the replies edge takes no order
+    find_order: dict = {}  # the replies edge takes no order: it is read whole
+
+    async def _comment_link(self, parent: ItemRow, external_id: str) -> str:
+        # Instagram has no comment permalinks: the media's link with the comment, as the
+        # items' own links are made (``…/p/CODE/c/ID/``).
+        media = str(parent.get("url") or "").split("/c/", 1)[0].rstrip("/")
+        return f"{media}/c/{external_id}/" if media.startswith("https://") else ""
 
     @property
     def ig_user_id(self) -> str:
@@ -444,11 +296,3 @@ def _max_regain(value: Any) -> int:
     if isinstance(value, list):
         return max([0] + [_max_regain(v) for v in value])
     return 0
-
-
-def _same_text(theirs: Any, ours: str) -> bool:
-    return " ".join(str(theirs or "").split()) == " ".join(ours.split())
-
-
-def _missing(what: str):
-    raise ChannelError("broken", f"the Graph API sent an item without a {what}")

@@ -15,9 +15,13 @@ a type newer than this module, is skipped and counted. Known types other than me
 older server ignoring ``types[]``) are read past without counting.
 
 Replies go to ``POST /api/v1/statuses`` with ``in_reply_to_id``, the parent's own visibility
-(read from the parent, which also tells us it still exists) and an ``Idempotency-Key``.
-Mastodon remembers the key for an hour; after that, :meth:`find_reply` looks in the
-parent's thread for a reply of ours with the same text.
+(read from the parent, which also tells us it still exists) and an ``Idempotency-Key``: a
+resend within the hour Mastodon remembers the key returns the first status instead of a new
+one. Exactly once beyond that hour: :meth:`find_reply` reads the account's own statuses
+(``/api/v1/accounts/:id/statuses``, where the author sees every visibility) newest first, back
+to when the reply was queued, for a reply to the parent with our text; nothing older can be
+it, so not finding it there is certain. More than 2,000 statuses since then: ``unknown``.
+The sent reply's link is the status's ``url``.
 """
 
 from __future__ import annotations
@@ -27,9 +31,20 @@ from typing import Any
 
 import httpx
 
+from .. import when
 from ..rows import ItemRow
 from ..text import html_to_text
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry, as_object
+from .base import (
+    CLOCK_SKEW_S,
+    Channel,
+    ChannelError,
+    HoldReply,
+    LookupUnsure,
+    Page,
+    Sent,
+    SkipEntry,
+    as_object,
+)
 
 # Mastodon's maximum for notifications (the default is 40): half the requests of a backfill,
 # which matters under 300 requests per 5 minutes (10,000 mentions: 125 requests, not 250).
@@ -54,6 +69,10 @@ OTHER_TYPES = {
     "quoted_update",
     "annual_report",
 }
+# Looking for a reply that may have arrived: our own statuses, 40 a page (the maximum), back
+# to when it was queued; past 2,000 statuses the look-up gives up and says so.
+FIND_LIMIT = 40
+FIND_PAGES = 50
 
 
 class Mastodon(Channel):
@@ -204,7 +223,9 @@ class Mastodon(Channel):
             return f"{mention} {text}"
         return text
 
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
+    async def send_reply(
+        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
+    ) -> str:
         status = await self._parent_status(parent)
         visibility = status.get("visibility") or "public"
         response = await self.request(
@@ -219,30 +240,54 @@ class Mastodon(Channel):
         )
         body = self.json(response)
         self.expect(isinstance(body, dict) and isinstance(body.get("id"), str), "status")
-        return body["id"]
+        return Sent(body["id"], str(body.get("url") or ""))
 
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
-        try:
-            response = await self.request(
-                "GET", f"/api/v1/statuses/{parent['external_id']}/context"
-            )
-        except ChannelError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        body = self.json(response)
-        self.expect(isinstance(body, dict), "context")
+    async def find_reply(
+        self,
+        parent: ItemRow,
+        text: str,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """Our own statuses, newest first, back to when the reply was queued: the author
+        sees all of them (direct ones too), and nothing older can be the reply."""
+        me = self.json(await self.request("GET", "/api/v1/accounts/verify_credentials"))
+        self.expect(isinstance(me, dict) and isinstance(me.get("id"), str), "account")
+        since = (queued_at if queued_at is not None else int(parent["created_at"])) - CLOCK_SKEW_S
         wanted = " ".join(text.split())
-        for status in body.get("descendants") or []:
-            acct = str((status.get("account") or {}).get("acct") or "")
-            if (
-                status.get("in_reply_to_id") == parent["external_id"]
-                and "@" not in acct
-                and acct.lower() == self._username()
-                and wanted in " ".join(html_to_text(status.get("content")).split())
-            ):
-                return status["id"]
-        return None
+        params: dict[str, str] = {"limit": str(FIND_LIMIT), "exclude_reblogs": "true"}
+        for _ in range(FIND_PAGES):
+            response = await self.request(
+                "GET", f"/api/v1/accounts/{me['id']}/statuses", params=params
+            )
+            page = self.json(response)
+            self.expect(isinstance(page, list), "status list")
+            for status in page:
+                self.expect(
+                    isinstance(status, dict) and isinstance(status.get("id"), str), "status"
+                )
+                if status.get("in_reply_to_id") == parent["external_id"] and wanted in " ".join(
+                    html_to_text(status.get("content")).split()
+                ):
+                    return Sent(status["id"], str(status.get("url") or ""))
+            older = (self.link_params(response, "next") or {}).get("max_id")
+            if not page or not older or self._created(page[-1]) < since:
+                return None
+            params["max_id"] = older
+        raise LookupUnsure(
+            f"the account posted more than {FIND_PAGES * FIND_LIMIT} statuses since the reply "
+            "was queued"
+        )
+
+    def _created(self, status: dict) -> int:
+        try:
+            return when.parse_iso(str(status.get("created_at")))
+        except ValueError:
+            raise ChannelError(
+                "broken", f"{self.host()} sent a status without a valid time"
+            ) from None
 
     # -- checking ----------------------------------------------------------------------------
 

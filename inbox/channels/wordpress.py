@@ -20,6 +20,11 @@ Partial answers: a comment whose ``date_gmt`` is null (saved with a zero GMT dat
 site-local ``date`` less the offset learnt from other comments (0 until one is seen); such a
 time does not move the cursor. An anonymous comment with an empty ``author_name`` shows its
 e-mail or URL, else "unknown". A comment without an id or any date is skipped and counted.
+
+WordPress has no idempotency key (it refuses an identical comment as ``comment_duplicate``,
+which is taken as "an earlier attempt got through" and looked up). Exactly once: a reply
+that may have got through is looked for among our replies to the same comment, newest first,
+back to its queue time. The link of a sent reply is the comment's ``link``.
 """
 
 from __future__ import annotations
@@ -31,7 +36,16 @@ import httpx
 
 from ..rows import ItemRow
 from ..text import html_to_text, sanitize
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry
+from .base import (
+    CLOCK_SKEW_S,
+    Channel,
+    ChannelError,
+    HoldReply,
+    LookupUnsure,
+    Page,
+    Sent,
+    SkipEntry,
+)
 
 PER_PAGE = 100
 # WordPress's "after" reads the site-local date; the offset is learnt from the comments,
@@ -39,6 +53,7 @@ PER_PAGE = 100
 MARGIN = timedelta(hours=2)
 # WordPress's own comment-flood interval is 15 s; wait a little longer than that.
 FLOOD_WAIT = 60
+FIND_PAGES = 20  # pages of our replies to one comment read looking for one
 
 # Error codes (the JSON body's "code") and what they mean for sfogo.
 AUTH_CODES = {
@@ -204,7 +219,9 @@ class WordPress(Channel):
             return int(ref[5:])
         raise HoldReply("the comment's post is unknown (no post id stored)")
 
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
+    async def send_reply(
+        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
+    ) -> str:
         post = self._post_id(parent)
         payload = {"post": post, "parent": int(parent["external_id"]), "content": text}
         try:
@@ -217,7 +234,7 @@ class WordPress(Channel):
             if exc.code == "comment_duplicate":
                 # WordPress already holds this exact comment from us: an earlier attempt
                 # got through. Return that comment instead of failing the reply.
-                found = await self.find_reply(parent, text, key=key)
+                found = await self.find_reply(parent, text, key=key, queued_at=queued_at)
                 if found:
                     return found
                 raise HoldReply("WordPress says this reply was already posted") from None
@@ -225,11 +242,23 @@ class WordPress(Channel):
         body = self.json(response)
         if not isinstance(body, dict) or "id" not in body:
             raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
-        return str(body["id"])
+        return Sent(body["id"], str(body.get("link") or ""))
 
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
+    async def find_reply(
+        self,
+        parent: ItemRow,
+        text: str,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """Our replies to the comment, newest first, back to when the reply was queued."""
         post = self._post_id(parent)
         me = (await self._me()).get("id")
+        since = (queued_at if queued_at is not None else int(parent.get("created_at") or 0)) - (
+            CLOCK_SKEW_S
+        )
         params = {
             "post": post,
             "parent": int(parent["external_id"]),
@@ -240,15 +269,21 @@ class WordPress(Channel):
         }
         if me:
             params["author"] = me
-        body = self.json(await self._get("/comments", params))
         wanted = _normal(text)
-        for comment in body if isinstance(body, list) else []:
-            content = comment.get("content") or {}
-            raw = content.get("raw") if isinstance(content, dict) else None
-            candidate = raw if raw is not None else _rendered_text(content.get("rendered", ""))
-            if _normal(candidate) == wanted and (not me or comment.get("author") == me):
-                return str(comment["id"])
-        return None
+        for page in range(1, FIND_PAGES + 1):
+            response = await self._get("/comments", {**params, "page": page})
+            body = self.json(response)
+            comments = [c for c in body if isinstance(c, dict)] if isinstance(body, list) else []
+            for comment in comments:
+                content = comment.get("content") or {}
+                raw = content.get("raw") if isinstance(content, dict) else None
+                candidate = raw if raw is not None else _rendered_text(content.get("rendered", ""))
+                if _normal(candidate) == wanted and (not me or comment.get("author") == me):
+                    return Sent(comment["id"], str(comment.get("link") or ""))
+            pages = _int(response.headers.get("x-wp-totalpages")) or page
+            if not comments or page >= pages or _gmt_epoch(comments[-1]) < since:
+                return None
+        raise LookupUnsure(f"more than {FIND_PAGES * PER_PAGE} of our replies to this comment")
 
     async def check(self) -> str:
         me = await self._me()
@@ -302,6 +337,22 @@ def _comment_time(comment: dict, offset: int) -> tuple[datetime, bool]:
         except ValueError:
             raise SkipEntry("unreadable time") from None
     raise SkipEntry("no time")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _gmt_epoch(comment: dict) -> int:
+    """A comment's ``date_gmt`` as epoch seconds; 0 when null or unreadable, as WordPress
+    orders it (by ``date_gmt``, such comments come after every reply that can be ours)."""
+    try:
+        return int(_gmt(str(comment.get("date_gmt"))).timestamp())
+    except (TypeError, ValueError):
+        return 0
 
 
 def _rendered_text(rendered: str) -> str:

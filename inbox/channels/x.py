@@ -20,6 +20,13 @@ old one. So the pages stream (memory stays one page) and a fetch interrupted hal
 again from the old ``since_id``: duplicates, never holes. X serves only the 800 most recent
 mentions: when a fetch with a ``since_id`` reaches that many, the page says what may be lost.
 
+Replies: ``POST /2/tweets`` with ``reply.in_reply_to_tweet_id``. X has no idempotency key.
+Exactly once: a reply that may have got through is looked for in the account's own posts
+(``GET /2/users/:id/tweets`` from ``start_time`` = the reply's queue time, every page);
+nothing older can be it, so not finding it there is certain, unless the account posted more
+than the 3,200 posts that timeline serves since then: the reply is then ``unknown``. The
+link of a sent reply is ``https://x.com/i/status/ID``.
+
 Suspension: X can answer 200 with no ``data`` and an ``errors`` entry about the account
 itself. We recognise it by the stable machine fields ``resource_type == "user"`` and
 ``resource_id`` == our user id (``title`` ``Forbidden`` = suspended, ``Not Found Error`` =
@@ -41,12 +48,25 @@ import httpx
 from .. import when
 from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry, as_object
+from .base import (
+    CLOCK_SKEW_S,
+    Channel,
+    ChannelError,
+    HoldReply,
+    LookupUnsure,
+    Page,
+    Sent,
+    SkipEntry,
+    as_object,
+)
 
 PAGE_SIZE = 100
 TIMELINE_CAP = 800  # the mentions timeline reaches back this many posts
 MAX_PAGES = 2 * TIMELINE_CAP // PAGE_SIZE  # a bound in case next_token never ends
-FIND_PAGES = 5
+# The user timeline serves an account's 3,200 newest posts, 100 a page: a look-up for a
+# reply reads it back to the reply's queue time, or says it cannot.
+USER_TIMELINE_CAP = 3200
+FIND_PAGES = USER_TIMELINE_CAP // PAGE_SIZE
 DEFAULT_RATE_WAIT = 15 * 60  # X's rate-limit windows are 15 minutes
 TWEPOCH_MS = 1288834974657  # X's epoch: the snowflake ids count milliseconds from here
 TWEET_FIELDS = "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets"
@@ -188,7 +208,9 @@ class X(Channel):
 
     # -- replies -------------------------------------------------------------------------
 
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
+    async def send_reply(
+        self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
+    ) -> str:
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent["external_id"]}}
         try:
             response = await self.request(
@@ -202,35 +224,58 @@ class X(Channel):
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not data.get("id"):
             raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
-        return str(data["id"])
+        return _sent(data["id"])
 
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
-        """Our reply among the account's own posts newer than the parent."""
+    async def find_reply(
+        self,
+        parent: ItemRow,
+        text: str,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """Our reply among the account's own posts since the reply was queued: the whole
+        listing from ``start_time``, or :class:`LookupUnsure` when X's timeline (its 3,200
+        newest posts) ends before reaching back that far."""
+        since = queued_at if queued_at is not None else int(parent.get("created_at") or 0)
         params: dict[str, Any] = {
             "since_id": parent["external_id"],
+            "start_time": when.iso(max(0, since - CLOCK_SKEW_S)),
             "max_results": PAGE_SIZE,
             "tweet.fields": "referenced_tweets,conversation_id,created_at",
         }
+        wanted, read = _comparable(text), 0
         for _ in range(FIND_PAGES):
             body = await self._get(f"/2/users/{self.user_id}/tweets", params)
-            wanted = _comparable(text)
             for post in body.get("data") or []:
-                if not isinstance(post, dict):
-                    continue
-                refs = post.get("referenced_tweets") or []
-                answers = any(
-                    isinstance(r, dict)
-                    and r.get("type") == "replied_to"
-                    and str(r.get("id")) == str(parent["external_id"])
-                    for r in refs
-                )
-                if answers and _comparable(html.unescape(str(post.get("text") or ""))) == wanted:
-                    return str(post["id"])
+                read += 1
+                if isinstance(post, dict) and self._answers(post, parent, wanted):
+                    return _sent(post["id"])
             token = (body.get("meta") or {}).get("next_token")
             if not token:
+                if read >= USER_TIMELINE_CAP:
+                    break
                 return None
             params["pagination_token"] = str(token)
-        return None
+        raise LookupUnsure(
+            f"X lists only the {USER_TIMELINE_CAP} newest posts of an account, and this "
+            "one posted more since the reply was queued"
+        )
+
+    @staticmethod
+    def _answers(post: dict, parent: ItemRow, wanted: str) -> bool:
+        refs = post.get("referenced_tweets") or []
+        answers = any(
+            isinstance(r, dict)
+            and r.get("type") == "replied_to"
+            and str(r.get("id")) == str(parent["external_id"])
+            for r in refs
+        )
+        return answers and _comparable(html.unescape(str(post.get("text") or ""))) == wanted
+
+    async def reply_link(self, parent: ItemRow, external_id: str) -> str:
+        return _sent(external_id).link
 
     async def check(self) -> str:
         body = await self._get("/2/users/me", {"user.fields": "username,name"})
@@ -363,6 +408,11 @@ def _newest_id(body: dict) -> str:
 
 _URL = re.compile(r"https?://\S+")
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
+
+
+def _sent(post_id: object) -> Sent:
+    """A post id with its link (``/i/status/ID`` needs no user name)."""
+    return Sent(str(post_id), f"https://x.com/i/status/{post_id}")
 
 
 def _comparable(text: str) -> str:

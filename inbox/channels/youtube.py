@@ -27,8 +27,8 @@ Partial answers: replies come without ``videoId`` (the thread has it), sometimes
 thread's (they are the same); a comment without ``publishedAt`` takes ``updatedAt``. A
 comment without an id or any time is skipped and counted; a missing author is "unknown".
 
-Replies: ``comments.insert`` (50 quota units) with ``parentId`` the top-level comment. A
-403 ``quotaExceeded`` is a rate limit until midnight Pacific time.
+A 403 ``quotaExceeded`` is a rate limit until midnight Pacific time. Replies, sent exactly
+once: :mod:`inbox.channels.youtube_reply`.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from typing import Any, NamedTuple
 import httpx
 
 from .. import when
-from ..rows import ItemRow
 from ..text import sanitize
-from .base import Channel, ChannelError, HoldReply, Page, SkipEntry, as_object
+from .base import Channel, ChannelError, Page, SkipEntry, as_object
+from .youtube_reply import HOLD_REASONS, YouTubeReplier
 
 API = "/youtube/v3"
 PAGE_SIZE = 100
@@ -70,20 +70,6 @@ BLOCKED_REASONS = {
 QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"}
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 DOWN_REASONS = {"backendError", "internalError", "serviceUnavailable"}
-# Refusals of one reply that a retry cannot fix: the reply is held with this reason.
-HOLD_REASONS = {
-    "commentsDisabled": "comments are turned off on this video",
-    "operationNotSupported": "YouTube does not allow replies to this comment",
-    "parentCommentIsPrivate": "the comment is private",
-    "parentCommentNotFound": "the comment no longer exists",
-    "commentNotFound": "the comment no longer exists",
-    "ineligibleAccount": "this account cannot comment (link it to a YouTube channel)",
-    "commentTextTooLong": "the reply is too long for YouTube",
-    "commentTextRequired": "the reply is empty",
-    "invalidCommentMetadata": "YouTube refused the reply",
-    "invalidCustomEmoji": "YouTube refused an emoji in the reply",
-    "processingFailure": "YouTube could not process the reply",
-}
 
 
 class _Comment(NamedTuple):
@@ -125,7 +111,7 @@ def next_pacific_midnight(now: int) -> int:
     return int(midnight.timestamp())
 
 
-class YouTube(Channel):
+class YouTube(YouTubeReplier, Channel):
     name = "youtube"
     default_url = "https://www.googleapis.com"
 
@@ -334,38 +320,6 @@ class YouTube(Channel):
             parent_ref=parent,
             outgoing=bool(author_id) and author_id == self.channel_id,
         )
-
-    # -- replying --------------------------------------------------------------------------
-
-    @staticmethod
-    def _top(parent: ItemRow) -> str:
-        # Replies hang off the top-level comment, whichever comment of the thread we answer.
-        return parent.get("thread_ref") or parent["external_id"]
-
-    async def send_reply(self, parent: ItemRow, text: str, *, key: str) -> str:
-        payload = {"snippet": {"parentId": self._top(parent), "textOriginal": text}}
-        try:
-            body = await self._call("POST", "/comments", {"part": "snippet"}, json=payload)
-        except ChannelError as exc:
-            if exc.code in HOLD_REASONS:
-                raise HoldReply(HOLD_REASONS[str(exc.code)]) from None
-            if exc.status == 404:
-                raise HoldReply("the comment no longer exists") from None
-            raise
-        if not body.get("id"):
-            raise ChannelError("broken", f"{self.host()} accepted the reply without an id")
-        return str(body["id"])
-
-    async def find_reply(self, parent: ItemRow, text: str, *, key: str) -> str | None:
-        wanted = " ".join(text.split())
-        for reply in await self._replies(self._top(parent)):
-            snippet = reply.get("snippet") or {}
-            if (snippet.get("authorChannelId") or {}).get("value") != self.channel_id:
-                continue
-            mine = snippet.get("textOriginal") or snippet.get("textDisplay") or ""
-            if " ".join(mine.split()) == wanted:
-                return str(reply["id"])
-        return None
 
     async def check(self) -> str:
         body = await self._call("GET", "/channels", {"part": "snippet", "id": self.channel_id})

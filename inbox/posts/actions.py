@@ -15,9 +15,11 @@ always come back through sfogo's own.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from ..channels.posting import poster_class
+from ..channels.posting import Poster, poster_class
 from ..errors import SfogoError
+from ..model import Account
 from ..rows import PostRow
 from ..store import Store
 from ..store.posts import Change, NewPost
@@ -46,7 +48,7 @@ def clean_text(text: str, *, limit: int = MAX_CHARS, where: str = "") -> str:
     return clean
 
 
-def _poster_for(store: Store, account_id: int):
+def _poster_for(store: Store, account_id: int) -> tuple[Account, type[Poster]]:
     account = store.accounts.get(account_id)
     cls = poster_class(account.channel)
     if cls is None:
@@ -105,7 +107,7 @@ def queue_post(
     return post_id
 
 
-def _allowed(post: PostRow, states, verb: str) -> None:
+def _allowed(post: PostRow, states: Sequence[str], verb: str) -> None:
     if post["state"] not in states:
         raise SfogoError(
             f"post {post['id']} is {post['state']}: only "
@@ -151,7 +153,7 @@ def cancel_post(store: Store, post_id: int, *, now: int) -> PostRow:
     """Stop expecting a post (and stop sfogo from sending it)."""
     post = store.posts.get(post_id)
     _allowed(post, (*PENDING, *RESTORABLE), "cancelled")
-    fields = {"send_state": "dropped"} if post["send_state"] in SENDING else {}
+    fields = {"send_state": "dropped"} if post["send_state"] in (*SENDING, "unknown") else {}
     store.posts.change(
         Change(
             post_id,
@@ -182,7 +184,11 @@ def publish_now(store: Store, post_id: int, *, now: int) -> PostRow:
         "send_action": SendAction.PUBLISH,
         "send_state": "queued",
         "send_reason": "",
-        "idempotency_key": uuid.uuid4().hex,
+        # An unknown post may be on the platform after all: its key stays, so where the
+        # platform has one (Bluesky's record key) a wrong guess still cannot post it twice.
+        "idempotency_key": (
+            post["idempotency_key"] if post["send_state"] == "unknown" else uuid.uuid4().hex
+        ),
         "expires_at": None,  # the manager decided: late is better than never
     }
     change = Change(

@@ -10,6 +10,7 @@ changes nothing: nothing is called missed on a timeline that could not be read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..channels.base import Channel, ChannelError
@@ -52,7 +53,9 @@ def timeline_since(posts: list[PostRow], now: int) -> int | None:
     return min(wanted) - MATCH_BEFORE_S if wanted else None
 
 
-async def check_account_posts(store: Store, connector: Channel, *, now_fn) -> CheckResult:
+async def check_account_posts(
+    store: Store, connector: Channel, *, now_fn: Callable[[], int]
+) -> CheckResult:
     """Read, compare and record one account's posts; ``now_fn`` gives the time (reads
     take a while, so the comparison uses the time after them)."""
     result = CheckResult()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Generic, TypeVar
 
 from .states import MATCH_AFTER_S, MATCH_BEFORE_S
 
@@ -49,25 +50,28 @@ def in_window(at: int, published_at: int) -> bool:
     return at - MATCH_BEFORE_S <= published_at <= at + MATCH_AFTER_S
 
 
-class TextIndex:
+_V = TypeVar("_V")
+
+
+class TextIndex(Generic[_V]):
     """Expected posts by the first characters of their normal form, for matching many
     published posts in one pass (dictionary lookups, not a comparison per pair)."""
 
     def __init__(self) -> None:
-        self._by_key: dict[str, list[tuple[str, int, object]]] = {}
+        self._by_key: dict[str, list[tuple[str, int, _V]]] = {}
 
-    def add(self, text: str, at: int, value: object) -> None:
+    def add(self, text: str, at: int, value: _V) -> None:
         norm = normal(text)
         self._by_key.setdefault(norm[:KEY_CHARS], []).append((norm, at, value))
 
-    def take(self, text: str, published_at: int) -> object | None:
+    def take(self, text: str, published_at: int) -> _V | None:
         """The expected post this published text matches (nearest in time), removed from
         the index so it matches once; None if none does."""
         norm = normal(text)
         bucket = self._by_key.get(norm[:KEY_CHARS])
         if not bucket:
             return None
-        best = None
+        best: int | None = None
         for index, (candidate, at, _value) in enumerate(bucket):
             if not in_window(at, published_at) or not same_text(candidate, norm):
                 continue

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from ..errors import NotFound, SfogoError
+from ..model import Account, Client
 from ..store import Store
 from ..store.posts import NewPost
 from ..text import sanitize
@@ -145,7 +146,7 @@ def _time(value: object, zone: tzinfo) -> tuple[int, bool]:
     return int(local.timestamp()), True
 
 
-def _account_problem(account, client) -> str:
+def _account_problem(account: Account, client: Client) -> str:
     """Why a plan row cannot name this account ("" : it can)."""
     from ..channels.posting import POSTERS  # the posting side: only when a plan is read
 

@@ -19,10 +19,10 @@ A post whose ``expires_at`` has passed when it could finally go out is not sent 
 
 from __future__ import annotations
 
-from ..channels.base import Channel, ChannelError
+from ..channels.base import Channel, ChannelError, LookupUnsure
 from ..channels.posting import CannotPost, Poster, Published, QueueEntry, poster
 from ..clock import Clock
-from ..outbox import SendSummary, _sender_tag, _taken_elsewhere, count_failure, failure_state
+from ..outbox import Claim, SendSummary, count_failure, failure_state
 from ..rows import PostRow
 from ..store import Store
 from ..store.posts import OLD_ID, Change
@@ -44,30 +44,50 @@ async def send_account_posts(
     side = poster(connector)
     if side is None:
         return summary
-    for post in store.posts.to_send(connector.account.id, clock.now()):
-        if summary.stopped:
-            summary.waiting += 1
-            continue
-        if post["send_state"] in SEND_UNSURE and _taken_elsewhere(post["send_reason"]):
-            summary.waiting += 1
-            continue
-        await _send_one(store, side, post, clock, blocked, summary)
+    with Claim() as claim:
+        for post in store.posts.to_send(connector.account.id, clock.now()):
+            if summary.stopped:
+                summary.waiting += 1
+                continue
+            # A post keeps no attempt time of its own: its last change is at least as
+            # recent, so a claim is never taken for stale too early.
+            if post["send_state"] in SEND_UNSURE and claim.taken_elsewhere(
+                post["send_reason"], post["updated_at"], clock.now()
+            ):
+                summary.waiting += 1
+                continue
+            await _send_one(store, side, post, clock, blocked, summary, claim)
     return summary
 
 
 async def _send_one(
-    store: Store, side: Poster, post: PostRow, clock: Clock, blocked: str, summary: SendSummary
+    store: Store,
+    side: Poster,
+    post: PostRow,
+    clock: Clock,
+    blocked: str,
+    summary: SendSummary,
+    claim: Claim,
 ) -> None:
     """Settle, check and send one post (the steps of the module docstring)."""
     schedule = post["send_action"] == SendAction.SCHEDULE
     key = post["idempotency_key"]
     try:
         if post["send_state"] in SEND_UNSURE:
-            found = await (
-                side.find_scheduled(post["text"], post["at"])
-                if schedule
-                else side.find(post["text"], key=key, queued_at=post["at"])
-            )
+            try:
+                found = await (
+                    side.find_scheduled(post["text"], post["at"])
+                    if schedule
+                    else side.find(post["text"], key=key, queued_at=post["at"])
+                )
+            except LookupUnsure as unsure:
+                reason = (
+                    f"sfogo cannot tell whether it went out: {unsure}; check {side.name},"
+                    " then publish it now or cancel it"
+                )
+                _settle(store, post, "unknown", reason, clock.now())
+                summary.unknown += 1
+                return
             if found is not None:
                 _done(store, side, post, found, clock.now())
                 summary.sent += 1
@@ -96,7 +116,7 @@ async def _send_one(
         post["id"],
         expect=post["send_state"],
         attempts=post["attempts"],
-        reason=_sender_tag(),
+        reason=claim.tag,
         now=clock.now(),
     ):
         summary.waiting += 1  # another sender took it between our read and now
@@ -126,10 +146,11 @@ def _hold(store: Store, post: PostRow, reason: str, now: int) -> None:
 
 
 def _settle(store: Store, post: PostRow, send_state: str, reason: str, now: int) -> None:
-    """The send's new state; held and failed sends are the post's state too (a decision)."""
+    """The send's new state; held, failed and unknown sends are the post's state too (a
+    decision: an unknown one is held)."""
     reason = _line(reason)
-    if send_state in ("held", "failed"):
-        state = PostState.HELD if send_state == "held" else PostState.FAILED
+    if send_state in ("held", "failed", "unknown"):
+        state = PostState.FAILED if send_state == "failed" else PostState.HELD
         store.posts.change(
             Change(
                 post["id"],

@@ -36,11 +36,13 @@ class SendAction(StrEnum):
     SCHEDULE = "schedule"  # put it (back) on the platform's queue now, for its time
 
 
-# Send states (the outbox's) that still have to happen; "unknown" is the outbox's word for
-# "may have reached the platform" where it has one (else "sending" says it): both are looked
-# up before any resend.
-SEND_PENDING = ("queued", "sending", "unknown")
-SEND_UNSURE = ("sending", "unknown")
+# Send states (the outbox's) that still have to happen; a "sending" one may have reached the
+# platform and is looked up before any resend. "unknown" is where the look-up could not tell
+# (the timeline cannot be read back to the post's time): the post is held for the manager
+# (publish it now, or cancel it), as the outbox holds such a reply, and a timeline match
+# still settles it.
+SEND_PENDING = ("queued", "sending")
+SEND_UNSURE = ("sending",)
 
 AT_RISK = "at_risk"  # derived: a pending post whose time fell inside a gap of its account
 

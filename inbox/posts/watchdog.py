@@ -151,7 +151,7 @@ def _read_queue(
     out: Outcome,
 ) -> set[str]:
     """Rule 1; returns the platform ids the queue holds."""
-    unlinked: TextIndex | None = None  # built on the first entry nobody knows
+    unlinked: TextIndex[PostRow] | None = None  # built on the first entry nobody knows
     queued = set()
     for entry in queue:
         queued.add(entry.platform_id)
@@ -160,7 +160,7 @@ def _read_queue(
             if entry.platform_id in known:
                 continue
             if unlinked is None:
-                unlinked = TextIndex()
+                unlinked = TextIndex[PostRow]()
                 for p in watched:
                     if not p["platform_id"] and p["state"] in PENDING:
                         unlinked.add(shown(p["text"]), p["at"], p)
@@ -179,7 +179,7 @@ def _read_queue(
                     )
                 )
                 continue
-            post = found  # type: ignore[assignment]
+            post = found
             out.changes.append(
                 Change(
                     post["id"],
@@ -188,7 +188,7 @@ def _read_queue(
                 )
             )
             by_pid[entry.platform_id] = post
-            post = dict(post, platform_id=entry.platform_id, in_queue=True)  # type: ignore[assignment]
+            post = post | {"platform_id": entry.platform_id, "in_queue": True}
         out.changes += _queued_changes(post, entry, now, where, shown)
     return queued
 
@@ -260,7 +260,7 @@ def _read_timeline(
         else:
             rest.append(entry)
     # Only posts a remaining entry could match in time are indexed by text.
-    index = TextIndex()
+    index = TextIndex[PostRow]()
     if rest:
         first, last = min(e.at for e in rest), max(e.at for e in rest)
         for p in candidates.values():
@@ -273,7 +273,7 @@ def _read_timeline(
     for entry in reversed(rest):  # oldest first: an early copy does not steal a later match
         found = index.take(entry.text, entry.at)
         if found is not None:
-            settled[found["id"]] = entry  # type: ignore[index]
+            settled[found["id"]] = entry
     for post_id, entry in settled.items():
         out.changes.append(_published(candidates[post_id], entry))
     return set(settled)

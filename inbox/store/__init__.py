@@ -21,7 +21,8 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
                                    failed, oks_from, skipped, skips_since
     store.away       runs.py       add, all, current, end
     store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
-                                   mark_sent, waiting_counts
+                                   looked_up, mark_sent, set_link, waiting_counts,
+                                   waiting_for
     store.posts      posts.py      get, listing, watched, platform_ids, history,
                                    state_counts, pending_due, to_send, due_counts,
                                    next_send_at, count; add, apply, change, take, set_send

@@ -1,20 +1,27 @@
 """Reply rows: what the outbox holds, and the compare-and-set writes that send each once
-(the rules are inbox/outbox.py's)."""
+(the rules are inbox/outbox.py's). Every reason is redacted on its way into the file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NotFound
 from ..model import Channel, Kind, ReplyState
+from ..redact import redact
 from ..rows import ReplyRow
 from ._part import Part, inserted_id
 from .filters import marks
 
+# A reply not yet out, most pressing first: what the manager must decide, then what waits.
+WAITING = ("unknown", "failed", "held", "sending", "queued")
+_CHUNK = 500  # ids per IN (...) list
+
 _SELECT = """
 SELECT r.id, r.interaction_id, r.text, r.state, r.reason, r.created_at, r.updated_at,
-       r.sent_at, r.attempts, r.idempotency_key, r.external_id,
-       i.account_id, a.channel, a.handle, c.name, i.author_name, i.author_handle, i.text, i.kind
+       r.sent_at, r.attempts, r.idempotency_key, r.external_id, r.link, r.lookups,
+       r.attempted_at, i.account_id, a.channel, a.handle, c.name, i.author_name,
+       i.author_handle, i.text, i.kind
 FROM replies r JOIN interactions i ON i.id = r.interaction_id
 JOIN accounts a ON a.id = i.account_id JOIN clients c ON c.id = a.client_id
 """
@@ -30,6 +37,9 @@ _FIELDS = (
     "attempts",
     "idempotency_key",
     "external_id",
+    "link",
+    "lookups",
+    "attempted_at",
     "account_id",
     "channel",
     "handle",
@@ -131,7 +141,7 @@ class Outbox(Part):
         """Move a reply to ``state`` with ``reason`` (None: the reason stays), only from
         state ``expect`` if given; False if the reply was not in that state."""
         sets = "state = ?, updated_at = ?" + ("" if reason is None else ", reason = ?")
-        params = (state, now) + (() if reason is None else (reason,))
+        params = (state, now) + (() if reason is None else (redact(reason),))
         if expect is not None:
             return self._swap(reply_id, expect, sets, params)
         with self._store.transaction() as conn:
@@ -144,27 +154,65 @@ class Outbox(Part):
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "UPDATE replies SET state = 'sending', attempts = attempts + 1, reason = ?,"
-                " updated_at = ? WHERE id = ? AND state = ? AND attempts = ?",
-                (reason, now, reply_id, expect, attempts),
+                " updated_at = ?, attempted_at = ?, lookups = 0"
+                " WHERE id = ? AND state = ? AND attempts = ?",
+                (redact(reason), now, now, reply_id, expect, attempts),
             )
         return cur.rowcount == 1
 
-    def mark_sent(self, reply_id: int, external_id: str, *, now: int) -> None:
+    def looked_up(
+        self, reply_id: int, *, lookups: int, reason: str, now: int, state: str = "sending"
+    ) -> bool:
+        """A failed look-up for a reply still ``sending``: count it, say why (and move it to
+        ``state``: ``unknown`` after the last one)."""
+        return self._swap(
+            reply_id,
+            "sending",
+            "state = ?, lookups = ?, reason = ?, updated_at = ?",
+            (state, lookups, redact(reason), now),
+        )
+
+    def mark_sent(self, reply_id: int, external_id: str, *, link: str = "", now: int) -> None:
         """Sent, with the platform's id for it (group it with storing our own item)."""
         with self._store.transaction() as conn:
             conn.execute(
                 "UPDATE replies SET state = 'sent', reason = '', sent_at = ?, updated_at = ?,"
-                " external_id = ? WHERE id = ?",
-                (now, now, external_id, reply_id),
+                " external_id = ?, link = ? WHERE id = ?",
+                (now, now, external_id, link, reply_id),
             )
 
+    def set_link(self, reply_id: int, link: str) -> None:
+        """Where a sent reply can be seen, when the platform told us after it took it."""
+        with self._store.transaction() as conn:
+            conn.execute("UPDATE replies SET link = ? WHERE id = ?", (link, reply_id))
+
     def waiting_counts(self) -> dict[tuple[int, str], int]:
-        """(account id, state) -> replies queued, sending or held."""
+        """(account id, state) -> replies queued, sending, held or unknown."""
         return {
             (account_id, state): n
             for account_id, state, n in self._conn.execute(
                 "SELECT i.account_id, r.state, count(*) FROM replies r"
                 " JOIN interactions i ON i.id = r.interaction_id"
-                " WHERE r.state IN ('queued', 'sending', 'held') GROUP BY i.account_id, r.state"
+                " WHERE r.state IN ('queued', 'sending', 'held', 'unknown')"
+                " GROUP BY i.account_id, r.state"
             )
         }
+
+    def waiting_for(self, item_ids: Sequence[int]) -> dict[int, ReplyState]:
+        """Item id -> the state of a reply of ours to it not yet out (queued, sending, held,
+        failed or unknown), for a page of the list; the most pressing state if several."""
+        found: dict[int, ReplyState] = {}
+        ids = list(item_ids)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for item_id, state in self._conn.execute(
+                "SELECT interaction_id, state FROM replies WHERE interaction_id IN"
+                f" ({marks(len(chunk))}) AND state IN ({marks(len(WAITING))})",
+                [*chunk, *WAITING],
+            ):
+                state = ReplyState(state)
+                if WAITING.index(state) < WAITING.index(found.get(item_id, state)):
+                    found[item_id] = state
+                else:
+                    found.setdefault(item_id, state)
+        return found

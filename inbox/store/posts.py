@@ -5,17 +5,22 @@ A post's row holds its present; ``post_events`` holds its past, one row per tran
 written in the same transaction as the change and never updated. The send columns
 (``send_state``, ``attempts``, ``idempotency_key``) are moved with compare-and-set writes,
 as the outbox moves replies (:mod:`.outbox`), so two senders never take the same post.
+Every reason is redacted on its way into the file (a platform's refusal can quote the token
+it refused), as the outbox's are.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import NotFound
 from ..model import Channel
+from ..redact import redact
 from ..rows import PostEvent, PostRow
-from ._part import Part
+from ._part import Part, inserted_id
 from .filters import marks
 
 _COLUMNS = (
@@ -77,7 +82,7 @@ _CHANNEL = {c.value: c for c in Channel}
 OLD_ID = "platform id "
 
 
-def _post(row) -> PostRow:
+def _post(row: Sequence[Any]) -> PostRow:
     data = dict(zip(_COLUMNS, row, strict=False))
     data["in_queue"] = bool(data["in_queue"])
     n = len(_COLUMNS)
@@ -145,7 +150,8 @@ class Posts(Part):
         limit: int | None = None,
     ) -> list[PostRow]:
         """Posts by time (then id), narrowed by each argument given; ``until`` exclusive."""
-        terms, params = [], []
+        terms: list[str] = []
+        params: list[str | int] = []
         if client_id is not None:
             terms.append("a.client_id = ?")
             params.append(client_id)
@@ -234,8 +240,9 @@ class Posts(Part):
         return [
             _post(r)
             for r in self._conn.execute(
+                # The partial index's own term, then what waits for the manager left out.
                 _SELECT + " WHERE p.account_id = ? AND p.send_state IN ('queued', 'sending',"
-                " 'unknown')"
+                " 'unknown') AND p.send_state != 'unknown'"
                 " AND (p.send_action = 'schedule' OR p.at <= ?) ORDER BY p.at, p.id",
                 (account_id, now),
             )
@@ -246,7 +253,7 @@ class Posts(Part):
         return dict(
             self._conn.execute(
                 "SELECT account_id, count(*) FROM posts"
-                " WHERE send_state IN ('queued', 'sending', 'unknown')"
+                " WHERE send_state IN ('queued', 'sending', 'unknown') AND send_state != 'unknown'"
                 " AND (send_action = 'schedule' OR at <= ?) GROUP BY account_id",
                 (now,),
             ).fetchall()
@@ -292,16 +299,16 @@ class Posts(Part):
                         p.send_action,
                         p.send_state,
                         p.idempotency_key,
-                        p.reason,
+                        redact(p.reason),
                         now,
                         now,
                     ),
                 )
                 conn.execute(
                     "INSERT INTO post_events (post_id, at, state, reason) VALUES (?, ?, ?, ?)",
-                    (cur.lastrowid, now, "scheduled", p.reason),
+                    (inserted_id(cur), now, "scheduled", redact(p.reason)),
                 )
-                ids.append(cur.lastrowid)
+                ids.append(inserted_id(cur))
         return ids
 
     def apply(self, changes: Iterable[Change], *, now: int) -> int:
@@ -318,17 +325,20 @@ class Posts(Part):
         return self.apply([change], now=now) == 1
 
     @staticmethod
-    def _one(conn, change: Change, now: int) -> int:
+    def _one(conn: sqlite3.Connection, change: Change, now: int) -> int:
         unknown = set(change.fields) - SETTABLE
         if unknown:
             raise ValueError(f"posts cannot set {sorted(unknown)}")
         sets = ["updated_at = ?"]
         params: list = [now]
+        reason = redact(change.reason)
         if change.state is not None:
             sets += ["state = ?", "reason = ?"]
-            params += [change.state, change.reason]
+            params += [change.state, reason]
         for name, value in change.fields.items():
             sets.append(f"{name} = ?")
+            if name == "send_reason":
+                value = redact(str(value))
             params.append(int(value) if isinstance(value, bool) else value)
         sql = f"UPDATE posts SET {', '.join(sets)} WHERE id = ?"
         params.append(change.post_id)
@@ -350,10 +360,10 @@ class Posts(Part):
                     change.post_id,
                     now,
                     state,
-                    change.reason,
+                    reason,
                     change.old_at,
                     change.new_at,
-                    change.detail,
+                    change.detail,  # a text before an edit, an old id: ours, read back
                 ),
             )
         return 1
@@ -377,7 +387,7 @@ class Posts(Part):
     ) -> bool:
         """Move a post's send to ``send_state`` (only from ``expect``, if given)."""
         sql = "UPDATE posts SET send_state = ?, send_reason = ?, updated_at = ? WHERE id = ?"
-        params: list = [send_state, reason, now, post_id]
+        params: list = [send_state, redact(reason), now, post_id]
         if expect is not None:
             sql += " AND send_state = ?"
             params.append(expect)

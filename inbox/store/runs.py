@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import AwayReason, SyncOutcome
+from ..redact import redact
 from ..rows import AwayPeriodRow, FailedRun, SyncRunRow
 from ._part import Part, inserted_id
 
@@ -50,6 +51,8 @@ class SyncRuns(Part):
         skipped: dict[str, int] | None = None,
     ) -> int:
         """Record one run; ``skipped`` counts the entries it could not store, by reason."""
+        # A platform's words can quote a secret: the data file never keeps one.
+        detail, lost = redact(detail), redact(lost)
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail, items,"

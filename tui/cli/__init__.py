@@ -72,11 +72,16 @@ def main(argv: list[str] | None = None, *, context: Context | None = None) -> in
     Tests pass a ``context`` holding their clock. Expected errors are one line
     ``sfogo: …`` on stderr with exit code 1; usage errors are one line with exit code 2.
     """
+    from sfogo.inbox.redact import RedactingStream, redact
+
     try:
         ctx = context if context is not None else Context()
     except SfogoError as exc:  # SFOGO_NOW that is not a time
         print(f"sfogo: {exc}", file=sys.stderr)
         return 1
+    # Whatever a command prints, a secret this process knows comes out as ***.
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(out), RedactingStream(err)
     try:
         code = cli.main(args=argv, prog_name="sfogo", obj=ctx, standalone_mode=False)
         if ctx.damage is not None:  # a read of a file found damaged earlier: say so after it
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None, *, context: Context | None = None) -> in
             return 1
         return code if isinstance(code, int) else 0
     except SfogoError as exc:
-        print(f"sfogo: {_message(exc, ctx)}", file=sys.stderr)
+        print(f"sfogo: {redact(_message(exc, ctx))}", file=sys.stderr)
         return 1
     except click.exceptions.NoArgsIsHelpError as exc:  # `sfogo db`: which action?
         exc.show()
@@ -105,6 +110,7 @@ def main(argv: list[str] | None = None, *, context: Context | None = None) -> in
         print(f"sfogo: {error}", file=sys.stderr)
         return 1
     finally:
+        sys.stdout, sys.stderr = out, err
         ctx.close()
 
 

@@ -218,8 +218,6 @@ def _line(text: str) -> str:
 
 def account_settings(channel: str, opts: dict) -> dict:
     """The settings ``account add`` stores, from its options; never a secret."""
-    from sfogo.inbox.config import SECRET_KEYS
-
     settings: dict = {}
     if opts["url"]:
         schemes = _IMAP_SCHEMES if channel == "email" else _WEB_SCHEMES
@@ -237,16 +235,33 @@ def account_settings(channel: str, opts: dict) -> dict:
         settings["mailboxes"] = [sanitize(m, single_line=True) for m in opts["mailboxes"]]
     for pair in opts["pairs"]:
         key, sep, value = pair.partition("=")
-        key = key.strip()
+        key = _line(key)
         if not sep or not key:
             raise SfogoError(f"bad --set {pair!r}: use KEY=VALUE, like page_id=1234")
-        if key in SECRET_KEYS or key.endswith(("token", "password", "secret")):
-            raise SfogoError(
-                f"--set {key}=…: secrets never go into the data file; put the "
-                "NAME of a variable in --token-env or --password-env"
-            )
-        settings[key] = _setting_value(sanitize(value, single_line=True))
+        settings[_set_key(channel, key)] = _setting_value(sanitize(value, single_line=True))
     return settings
+
+
+def _set_key(channel: str, key: str) -> str:
+    """A ``--set`` name the channel declares (inbox/channels SETTINGS), never a secret's."""
+    from sfogo.inbox.channels import OPTION_SETTINGS, SETTINGS
+    from sfogo.inbox.config import SECRET_KEYS, is_secret_name
+
+    if key in SECRET_KEYS or is_secret_name(key):
+        raise SfogoError(
+            f"--set {key}=…: secrets never go into the data file; put the "
+            "NAME of a variable in --token-env or --password-env"
+        )
+    if key in OPTION_SETTINGS:
+        option = {"from": "from", "mailboxes": "mailbox"}.get(key, key.replace("_", "-"))
+        raise SfogoError(f"--set {key}=…: use --{option} for it")
+    known = SETTINGS.get(channel, {})
+    if key not in known:
+        allowed = ", ".join(known) if known else "none"
+        raise SfogoError(
+            f"--set {key}=…: {channel} has no setting {key!r} (its settings: {allowed})"
+        )
+    return key
 
 
 @topic.group("account", short_help="add or test an account")

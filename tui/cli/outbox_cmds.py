@@ -1,7 +1,8 @@
 """Replies and the outbox: reply, send, outbox (edit, retry, drop).
 
 A reply is queued in the data file and sent exactly once, by the next sync or by
-``sfogo send``; what could not be sent stays in the outbox with its reason.
+``sfogo send``; what could not be sent stays in the outbox with its reason, and a sent one
+with its link.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 
 import click
 
+from sfogo.inbox.redact import redact
 from sfogo.inbox.rows import ReplyRow
 from sfogo.inbox.text import sanitize
 
@@ -64,6 +66,7 @@ def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
                     (r.sent, "sent"),
                     (r.held, "held"),
                     (r.failed, "failed"),
+                    (r.unknown, "unknown"),
                     (r.waiting, "waiting"),
                 )
                 if n
@@ -71,7 +74,7 @@ def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
             or "nothing to send"
         )
         print(wrapped(f"{r.account}: {counts}" + (f" · {r.detail}" if r.detail else "")))
-    if any(r.held or r.failed for r in results):
+    if any(r.held or r.failed or r.unknown for r in results):
         print("see why with 'sfogo outbox'", file=sys.stderr)
     return 0
 
@@ -92,6 +95,7 @@ def _reply_record(r: ReplyRow) -> dict:
             "updated_at",
             "sent_at",
             "external_id",
+            "link",
             "parent_handle",
             "parent_text",
         )
@@ -127,11 +131,26 @@ def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
         state = r["state"] if r["state"] != "sent" else f"sent {_output.ago(r['sent_at'], ref=ref)}"
         rows.append((str(r["id"]), str(r["item_id"]), state, r["account"], r["text"]))
     _output.table(rows, ("ID", "ITEM", "STATE", "ACCOUNT", "REPLY"), flex=4)
-    # Reasons are what the manager acts on: never cut them to fit a column.
+    # Reasons and links are what the manager acts on: never cut them to fit a column.
     for r in replies:
-        if r["reason"] and r["state"] in ("queued", "sending", "held", "failed"):
-            print(sanitize(f"reply {r['id']} {r['state']}: {r['reason']}", single_line=True))
+        for line in _notes(r):
+            print(redact(sanitize(line, single_line=True)))
     return 0
+
+
+def _notes(r: ReplyRow) -> list[str]:
+    """The lines under the table for one reply: why it waits, what to do, where it is."""
+    if r["state"] == "sent" and r["link"]:
+        return [f"reply {r['id']} sent: {r['link']}"]
+    if r["state"] == "unknown":
+        return [
+            f"reply {r['id']} unknown: {r['reason']}",
+            f"  check {r['account']}; if it is not there: sfogo outbox retry {r['id']}, "
+            f"if it is: sfogo outbox drop {r['id']}",
+        ]
+    if r["reason"] and r["state"] in ("queued", "sending", "held", "failed"):
+        return [f"reply {r['id']} {r['state']}: {r['reason']}"]
+    return []
 
 
 @outbox.command("edit", short_help="change the text of a reply not sent yet")
@@ -148,10 +167,12 @@ def outbox_edit(ctx: Context, reply_id: int, words: tuple[str, ...]) -> int:
     return 0
 
 
-@outbox.command("retry", short_help="queue a held or failed reply again")
+@outbox.command("retry", short_help="queue a held, failed or unknown reply again")
 @click.argument("reply_id", metavar="ID", type=int)
 @pass_context
 def outbox_retry(ctx: Context, reply_id: int) -> int:
+    """Queue a held, failed or unknown reply again. For an unknown one: you checked the
+    platform and the reply is not there."""
     from sfogo.inbox.outbox import retry_reply
 
     retry_reply(ctx.store, reply_id, now=ctx.clock.now())

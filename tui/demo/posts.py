@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sfogo.inbox.store import Store
 from sfogo.inbox.store.posts import Change, NewPost
@@ -166,7 +167,7 @@ def build_posts(store: Store, win, by_key: dict[str, tuple[int, str]], tz) -> di
             if win.outage_start <= post.at < win.outage_end:
                 seen = win.outage_end + 15 * 60  # confirmed by the first sync after it
             _published(store, post_id, post, post.at + 40, seen)
-    story = {"vanished": _thursday(store, win, by_key, tz)}
+    story: dict[str, Any] = {"vanished": _thursday(store, win, by_key, tz)}
     story.update(_outage(store, win, by_key))
     story["at_risk"] = _blocked_x(store, win, by_key, tz)
     story["count"] = store.posts.count()

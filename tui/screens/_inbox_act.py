@@ -179,6 +179,7 @@ class ItemActions:
         def queued(reply_id: int | None) -> None:
             if reply_id is None:
                 return
+            self._host.inbox.update_rows([row["id"]], lambda _row: {"reply": "queued"})
             self._host.notify(
                 f"Reply queued: it will be sent when {row['channel']} "
                 "is reachable (sfogo sync sends it).",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.worker import get_current_worker
 
+from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 
 from ..views import Filters, View, iter_query_ids, resolve
@@ -26,6 +27,16 @@ from ..views import Filters, View, iter_query_ids, resolve
 FIRST_IDS = 256  # sent ahead of the rest so the first screenful paints at once
 ID_CHUNK = 16_384  # ids read between checks for a newer read
 SHOWN_WAIT_S = 0.25  # the longest the rest waits for the first screenful's frame
+
+
+def list_rows(store: Store, ids: Sequence[int]) -> dict[int, ItemRow]:
+    """A page of the list's rows by id, each with ``reply``: the state of a reply of ours to
+    it still in the outbox ('' when none). Key lookups only: it runs while the list draws."""
+    rows = store.items.by_ids(ids)
+    waiting = store.outbox.waiting_for(list(rows)) if rows else {}
+    for item_id, row in rows.items():
+        row["reply"] = waiting.get(item_id, "")
+    return rows
 
 
 class IdsLoaded(Message):

@@ -233,7 +233,8 @@ class PostsScreen(SfogoScreen):
     def on_post_acted(self, message: PostActed) -> None:
         self.sfogo.changes.own_write_ended()
         self.notify(
-            Content(message.text),
+            message.text,
+            markup=False,
             severity="error" if message.error else "information",
             timeout=6,
         )

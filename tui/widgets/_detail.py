@@ -90,6 +90,7 @@ REPLY_STATES = {
     "sent": "sent",
     "held": "held, not sent",
     "failed": "failed, not sent",
+    "unknown": "unknown: check {channel}, then retry or drop it (sfogo outbox)",
     "dropped": "dropped",
 }
 
@@ -106,8 +107,11 @@ def replies_content(replies: list[ReplyRow], channel: str, now: int) -> Content:
             when=ago(stamp, now=now),
         )
         reason = one_line(reply.get("reason"), 300)
-        if reason and reply["state"] in ("held", "failed", "queued"):
+        if reason and reply["state"] in ("held", "failed", "queued", "unknown"):
             line += Content.from_markup("\n  [$text-warning]$reason[/]", reason=reason)
+        link = one_line(reply.get("link"), 500)
+        if link and reply["state"] == "sent":
+            line += Content.from_markup("\n  [$text-muted]$link[/]", link=link)
         line += Content.from_markup("\n  [i]$text[/i]", text=one_line(reply["text"], 300))
         lines.append(line)
     return Content("\n").join(lines)

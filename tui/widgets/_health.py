@@ -168,7 +168,7 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
     # in words if they fit, else as a count, else left to the inbox header.
     entries: list[AccountState | tuple[Content, ...]] = list(state.accounts)
     if state.posts:
-        forms = (_posts_entry(state, short=True),)
+        forms: tuple[Content, ...] = (_posts_entry(state, short=True),)
         if not narrow:
             forms = (_posts_entry(state, short=False), *forms)
         entries.insert(sum(a.open_gap for a in state.accounts), forms)

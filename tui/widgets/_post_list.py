@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from sfogo.backlog.posts import ShownPost
 from sfogo.inbox.model import CHANNEL_SHORT
 
 from ._format import fit, one_line
@@ -140,7 +141,7 @@ class PostList(ScrollView, can_focus=True):
         if keep_line and posts:
             target = next((i for i in posts if i >= old_cursor), posts[-1])
         elif keep_id is not None:
-            target = next((i for i in posts if lines[i][1].row["id"] == keep_id), None)
+            target = next((i for i in posts if _post_id(lines[i][1]) == keep_id), None)
         if target is None:
             target = posts[0] if posts else 0
         self.cursor = target
@@ -202,7 +203,7 @@ class PostList(ScrollView, can_focus=True):
         height = max(1, self.scrollable_content_region.height)
         self._move_to(self.cursor + step * height, step)
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return
@@ -276,3 +277,8 @@ class PostList(ScrollView, can_focus=True):
             plain = cursor or part_style is None
             segments.append(Segment(text, row_style if plain else base + part_style))
         return Strip(segments, width).crop_extend(0, width, base)
+
+
+def _post_id(value: object) -> int | None:
+    """The id of a line's post (None for a line that is not one)."""
+    return value.row["id"] if isinstance(value, ShownPost) else None

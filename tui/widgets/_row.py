@@ -13,7 +13,9 @@ deadline::
 The first cell says how pressing the item is, with a symbol so it reads without colour:
 ``+`` selected, ``✕`` unanswerable (the platform's reply window closed), ``!`` late or a
 reply window closing, ``▲`` pinned. The second is the status: ``●`` new, ``z`` snoozed,
-``✓`` done, ``-`` ignored, blank when open.
+``✓`` done, ``-`` ignored, blank when open; ``↩`` instead when a reply of ours to the item
+waits in the outbox (queued or sending, or held, failed or unknown: those in the warning
+colour, as the manager must act on them).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from ._format import CLOSING, GONE, LATE, age_short, deadline, fit, fit_right, o
 
 COMPACT_BELOW = 64  # list widths under this get the compact row
 STATUS_MARKS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignored": "-"}
+REPLY_MARK = "↩"
+# Replies in these states wait for the manager, not for the platform.
+REPLY_NEEDS_YOU = ("held", "failed", "unknown")
 KIND_SHORT = {
     "mention": "ment",
     "comment": "cmt",
@@ -95,10 +100,17 @@ def row_segments(
     )
     client = one_line(row["client"], 60)
     text = one_line(row["text"])
-    status_mark = STATUS_MARKS.get(row["status"], " ")
+    status_mark, status_style = (
+        STATUS_MARKS.get(row["status"], " "),
+        (style("inbox-list--new") if new else muted),
+    )
+    reply = row.get("reply")  # the state of a reply of ours not out yet (the list adds it)
+    if reply:
+        status_mark = REPLY_MARK
+        status_style = style("inbox-list--warn") if reply in REPLY_NEEDS_YOU else muted
     head = [
         (mark, style(mark_style) if mark_style else Style(), 1),
-        (status_mark, style("inbox-list--new") if new else muted, 1),
+        (status_mark, status_style, 1),
     ]
     if compact:
         client_w, author_w = (6, 6) if width >= 36 else (5, 5)

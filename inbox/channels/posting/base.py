@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...posts.match import normal, same_text
-from ..base import Channel
+from ..base import Channel, LookupUnsure
 
 
 class CannotPost(Exception):
@@ -99,12 +99,16 @@ class Poster:
         raise CannotPost(f"sfogo cannot publish on {self.name or self.account.channel}")
 
     async def find(self, text: str, *, key: str, queued_at: int) -> Published | None:
-        """The post an earlier attempt may have published (looked up before any resend)."""
+        """The post an earlier attempt may have published (looked up before any resend);
+        None when it is certainly not there, :class:`LookupUnsure` when the timeline could
+        not be read back to ``queued_at`` (the account posted too much since)."""
         timeline = await self.timeline(queued_at)
         wanted = normal(self.shown(text))
         for entry in timeline.entries:
             if entry.at >= queued_at - 60 and same_text(wanted, normal(entry.text)):
                 return entry
+        if timeline.since > queued_at:
+            raise LookupUnsure(f"{self.name}'s timeline could not be read back to the post's time")
         return None
 
     async def schedule(self, text: str, at: int, *, key: str, platform_id: str = "") -> QueueEntry:

@@ -10,29 +10,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ... import when
-from ..base import ChannelError
+from ..base import ChannelError, as_object
+from ..bluesky_reply import tid
 from .base import Poster, Published, Timeline, complete_back_to
+
+if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run time)
+    from ..bluesky import Bluesky
 
 COLLECTION = "app.bsky.feed.post"
 PAGE = 100
 PAGES = 8
-_B32 = "234567abcdefghijklmnopqrstuvwxyz"  # atproto's sortable base32
 
 
 def record_key(at: int, key: str) -> str:
     """A TID (53 bits of microseconds, 10 of clock id) from the post's time and its key."""
     digest = int(key[:12], 16) if key else 0
-    micros = at * 1_000_000 + digest % 1_000_000
-    value = (micros << 10) | ((digest >> 20) & 0x3FF)
-    out = []
-    for _ in range(13):
-        out.append(_B32[value & 31])
-        value >>= 5
-    return "".join(reversed(out))
+    return tid(at * 1_000_000 + digest % 1_000_000, (digest >> 20) & 0x3FF)
 
 
 class BlueskyPoster(Poster):
+    channel: Bluesky
     name = "Bluesky"
     max_chars = 300
 
@@ -53,7 +53,8 @@ class BlueskyPoster(Poster):
         for _ in range(PAGES):
             body = await self.channel.xrpc("GET", "app.bsky.feed.getAuthorFeed", params=params)
             feed = body.get("feed") if isinstance(body, dict) else None
-            self.channel.expect(isinstance(feed, list), "feed")
+            if not isinstance(feed, list):
+                raise self.channel.unexpected("feed")
             for item in feed:
                 post = item.get("post") if isinstance(item, dict) else None
                 if not isinstance(post, dict) or not post.get("uri") or item.get("reason"):
@@ -61,7 +62,7 @@ class BlueskyPoster(Poster):
                 at = self._time(post.get("indexedAt"))
                 if at < since:
                     return complete_back_to(entries, since, True)
-                record = post.get("record") if isinstance(post.get("record"), dict) else {}
+                record = as_object(post.get("record"))
                 handle = str((post.get("author") or {}).get("handle") or "")
                 entries.append(
                     Published(
@@ -112,7 +113,8 @@ class BlueskyPoster(Poster):
             if exc.code in ("RecordNotFound", "NotFound"):
                 return None
             raise
-        self.channel.expect(isinstance(body, dict) and body.get("uri"), "record")
-        value = body.get("value") if isinstance(body.get("value"), dict) else {}
+        if not (isinstance(body, dict) and body.get("uri")):
+            raise self.channel.unexpected("record")
+        value = as_object(body.get("value"))
         at = self._time(value.get("createdAt")) if value.get("createdAt") else self.now()
         return Published(body["uri"], at, str(value.get("text") or ""), self._url(body["uri"]))

@@ -15,18 +15,21 @@ publishing them to Instagram.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import when
 from ..base import ChannelError
 from .base import Poster, Published, QueueEntry, Timeline, complete_back_to
+
+if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run time)
+    from ..graph import Facebook, Instagram, _Graph
 
 PAGE = 50
 QUEUE_PAGES = 10
 TIMELINE_PAGES = 10
 
 
-def _time(channel, value: Any) -> int:
+def _time(channel: _Graph, value: Any) -> int:
     """A Graph time: unix seconds (scheduled_publish_time) or ISO with a +0000 offset."""
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         return int(value)
@@ -37,9 +40,14 @@ def _time(channel, value: Any) -> int:
 
 
 class _GraphPoster(Poster):
-    async def _read(self, path: str, params: dict, pages: int, since: int | None = None):
+    channel: _Graph
+
+    async def _read(
+        self, path: str, params: dict, pages: int, since: int | None = None
+    ) -> tuple[list[dict], bool]:
         """(entries, complete) of a newest-first edge, down to ``since`` at most."""
-        found, read = [], 0
+        found: list[dict] = []
+        read = 0
         async for page in self.channel._pages(path, params):
             read += 1
             for entry in page:
@@ -55,6 +63,7 @@ class _GraphPoster(Poster):
 
 
 class FacebookPoster(_GraphPoster):
+    channel: Facebook
     name = "Facebook"
     has_queue = True
     can_schedule = True
@@ -117,6 +126,7 @@ class FacebookPoster(_GraphPoster):
 
 
 class InstagramPoster(_GraphPoster):
+    channel: Instagram
     name = "Instagram"
     cannot_publish = (
         "Instagram publishes only images and videos through its API: publish the post from "

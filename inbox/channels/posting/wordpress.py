@@ -14,10 +14,14 @@ publishes takes its first line as the title and the rest as the content.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ...text import html_to_text
 from ..base import ChannelError
 from .base import Poster, Published, QueueEntry, Timeline, complete_back_to
+
+if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run time)
+    from ..wordpress import WordPress
 
 PER_PAGE = 100
 PAGES = 5
@@ -30,6 +34,7 @@ def title_of(text: str) -> str:
 
 
 class WordPressPoster(Poster):
+    channel: WordPress
     name = "WordPress"
     has_queue = True
     can_schedule = True

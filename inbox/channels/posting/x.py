@@ -9,16 +9,21 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from ... import when
 from ..base import ChannelError
 from .base import Poster, Published, Timeline, complete_back_to
+
+if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run time)
+    from ..x import X
 
 PAGE = 100
 PAGES = 8
 
 
 class XPoster(Poster):
+    channel: X
     name = "X"
     max_chars = 280
 
@@ -68,5 +73,6 @@ class XPoster(Poster):
         )
         body = self.channel.json(response)
         data = body.get("data") if isinstance(body, dict) else None
-        self.channel.expect(isinstance(data, dict) and data.get("id"), "post")
+        if not (isinstance(data, dict) and data.get("id")):
+            raise self.channel.unexpected("post")
         return Published(str(data["id"]), self.now(), text, self._url(str(data["id"])))

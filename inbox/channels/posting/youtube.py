@@ -13,15 +13,21 @@ platform's reason if the video was deleted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ... import when
 from ..base import ChannelError
 from .base import CannotPost, Poster, Published, QueueEntry, Timeline
+
+if TYPE_CHECKING:  # the connector this side wraps (imported with it, at run time)
+    from ..youtube import YouTube
 
 PAGE = 50
 PAGES = 4  # the 200 newest uploads: a week of a busy channel
 
 
 class YouTubePoster(Poster):
+    channel: YouTube
     name = "YouTube"
     has_queue = True
     can_schedule = True

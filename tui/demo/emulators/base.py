@@ -85,6 +85,8 @@ def html_response(
 
 # partial: the request is answered as usual, in a shape the platform really sends and the
 # generated data never would (entries without ids, times, authors: see recorded.py).
+# answer: the request is not handled; the answer is ``spec["status"]`` with the JSON body
+# ``spec["body"]`` (an error shape a platform was seen to send, e.g. one quoting the token).
 # stall: the request is handled (a reply is created), then the answer waits for
 # ``spec["release"]`` (a threading.Event) after setting ``spec["received"]``: a client killed
 # in between saw nothing although the server accepted. offline: the server stops listening
@@ -100,6 +102,7 @@ FAULT_KINDS = (
     "offline",
     "stall",
     "partial",
+    "answer",
 )
 # Faults of a platform's queue of scheduled posts (emulators/_queue.py), not of requests:
 # drop_scheduled (the queue silently loses posts), stall_publish (due posts stay queued),
@@ -288,6 +291,8 @@ class Emulator:
             return Response(
                 200, b'{"data": [{"id": "1", "text": "trunc', {"Content-Type": "application/json"}
             )
+        if kind == "answer":
+            return json_response(spec.get("body"), spec.get("status", 400))
         raise ValueError(kind)
 
     def _partial_reads(self, spec: dict) -> str | None:

@@ -4,7 +4,11 @@ Shapes follow the lexicons: ``com.atproto.server.createSession``/``refreshSessio
 tokens expire after two hours and answer ``ExpiredToken``, refresh tokens rotate),
 ``app.bsky.notification.listNotifications`` newest first with an opaque cursor towards older
 entries and no "since", ``app.bsky.feed.getPostThread`` (``NotFound``),
-``com.atproto.repo.createRecord``/``listRecords``, ``app.bsky.actor.getProfile``. Errors are
+``com.atproto.repo.createRecord``/``getRecord``/``listRecords``, ``app.bsky.actor.getProfile``.
+A record key given to createRecord must be a TID (the post lexicon's key type), and one that
+exists is refused as the reference PDS refuses it today: 500 ``InternalServerError`` (a newer
+lexicon names the error; a client must not rely on either); getRecord answers 400
+``RecordNotFound`` for a key that does not exist. Errors are
 ``{"error": NAME, "message": ...}``; 429 ``RateLimitExceeded`` carries ``RateLimit-*``
 headers with an epoch-seconds reset. createSession is limited to 30 per 5 minutes per
 account, like the real service. ``retention`` keeps only the newest N notifications per
@@ -12,14 +16,14 @@ account, to show what a stop-at-last-seen listing cannot give back.
 
 The account's own timeline (sfogo's posts watchdog): ``app.bsky.feed.getAuthorFeed``
 (``actor``, ``limit`` up to 100, ``cursor`` towards older posts, ``filter`` such as
-``posts_no_replies``), and ``com.atproto.repo.getRecord`` (``RecordNotFound``) to confirm a
-post by its record key.
+``posts_no_replies``); a post is confirmed by its record key with ``getRecord``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import secrets
 from random import Random
 
@@ -29,6 +33,8 @@ from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, j
 ACCESS_TTL = 2 * 3600
 REFRESH_TTL = 90 * 86400
 TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
+# A TID's syntax: 13 base32-sortable characters, the first with its top bit clear.
+TID_SYNTAX = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 
 def tid(micros: int, clock_id: int = 0) -> str:
@@ -91,10 +97,10 @@ class BlueskyEmulator(Emulator):
             ("POST", "app.bsky.notification.updateSeen", self._update_seen),
             ("GET", "app.bsky.feed.getPostThread", self._get_thread),
             ("POST", "com.atproto.repo.createRecord", self._create_record),
+            ("GET", "com.atproto.repo.getRecord", self._get_record),
             ("GET", "com.atproto.repo.listRecords", self._list_records),
             ("GET", "app.bsky.actor.getProfile", self._get_profile),
             ("GET", "app.bsky.feed.getAuthorFeed", self._author_feed),
-            ("GET", "com.atproto.repo.getRecord", self._get_record),
         ):
             self.route(method, rf"/xrpc/{nsid.replace('.', '[.]')}", handler)
 
@@ -509,9 +515,11 @@ class BlueskyEmulator(Emulator):
                         return error("InvalidRequest", f"Record/reply/{part} is not a strong ref")
             now = self.clock()
             rkey = body.get("rkey") or tid(int(now * 1_000_000), next(self._clock_ids))
+            if not isinstance(rkey, str) or not TID_SYNTAX.match(rkey):
+                return error("InvalidRequest", "Invalid record key: app.bsky.feed.post needs a TID")
             uri = f"at://{did}/app.bsky.feed.post/{rkey}"
             if uri in self.posts:
-                return error("InvalidRequest", "Record already exists")
+                return error("InternalServerError", "Internal Server Error", 500)
             self._store_post(did, uri, dict(record), now)
             return json_response(
                 {
@@ -521,6 +529,20 @@ class BlueskyEmulator(Emulator):
                     "validationStatus": "valid",
                 }
             )
+
+        return self._guarded(request, handle)
+
+    def _get_record(self, request: Request) -> Response:
+        def handle(r: Request, did: str) -> Response:
+            repo = r.arg("repo")
+            owner = next((d for d, u in self.users.items() if repo in (d, u["handle"])), None)
+            if owner is None:
+                return error("InvalidRequest", "Could not find repo")
+            uri = f"at://{owner}/{r.arg('collection')}/{r.arg('rkey')}"
+            post = self.posts.get(uri)
+            if post is None:
+                return error("RecordNotFound", f"Could not locate record: {uri}")
+            return json_response({"uri": uri, "cid": post["cid"], "value": post["record"]})
 
         return self._guarded(request, handle)
 
@@ -593,17 +615,5 @@ class BlueskyEmulator(Emulator):
             if len(page) == limit:
                 body["cursor"] = _gen.iso_ms(page[-1]["indexedAt"])
             return json_response(body)
-
-        return self._guarded(request, handle)
-
-    def _get_record(self, request: Request) -> Response:
-        def handle(r: Request, did: str) -> Response:
-            repo = r.arg("repo")
-            owner = next((d for d, u in self.users.items() if repo in (d, u["handle"])), None)
-            uri = f"at://{owner}/{r.arg('collection')}/{r.arg('rkey')}"
-            post = self.posts.get(uri)
-            if owner is None or post is None:
-                return error("RecordNotFound", f"Could not locate record: {uri}")
-            return json_response({"uri": uri, "cid": post["cid"], "value": post["record"]})
 
         return self._guarded(request, handle)

@@ -63,6 +63,7 @@ class MastodonEmulator(Emulator):
         self._notification_ids = itertools.count(1000)
         self._last_status_id = 0
         self.route("GET", r"/api/v1/accounts/verify_credentials", self._verify)
+        self.route("GET", r"/api/v1/accounts/(?P<id>\d+)/statuses", self._account_statuses)
         self.route("GET", r"/api/v1/notifications", self._notifications)
         self.route("GET", r"/api/v1/conversations", self._conversations)
         self.route("POST", r"/api/v1/conversations/(?P<id>\d+)/read", self._read_conversation)
@@ -70,12 +71,11 @@ class MastodonEmulator(Emulator):
         self.route("GET", r"/api/v1/statuses/(?P<id>\d+)/context", self._context)
         self.route("POST", r"/api/v1/statuses", self._post_status)
         self.route("DELETE", r"/api/v1/statuses/(?P<id>\d+)", self._delete)
-        # Scheduled statuses and the account's own timeline (sfogo's posts watchdog).
+        # Scheduled statuses (sfogo's posts watchdog; the own timeline is routed above).
         self.queue = PublishQueue(self.faults, self.clock, self._publish_scheduled)
         self._scheduled_ids = itertools.count(3000)
         self.route("GET", r"/api/v1/scheduled_statuses", self._list_scheduled)
         self.route("DELETE", r"/api/v1/scheduled_statuses/(?P<id>\d+)", self._cancel_scheduled)
-        self.route("GET", r"/api/v1/accounts/(?P<id>\d+)/statuses", self._account_statuses)
 
     # -- building the world (tests and the live demo call these) -------------------------
 
@@ -492,6 +492,36 @@ class MastodonEmulator(Emulator):
 
         return self._guarded(request, handle)
 
+    def _account_statuses(self, request: Request) -> Response:
+        """An account's statuses, newest first; its owner sees them all (direct included),
+        others the public and unlisted ones, as Mastodon's AccountStatusesFilter;
+        ``exclude_replies`` leaves replies out."""
+
+        def handle(r: Request, me: str) -> Response:
+            owner = r.params["id"]
+            if owner not in self.accounts:
+                return json_response({"error": "Record not found"}, 404)
+            shown: tuple[str, ...] = ("public", "unlisted", "private", "direct")
+            if owner != me:
+                shown = ("public", "unlisted")
+            no_replies = r.arg("exclude_replies") in ("true", "1")
+            records = [
+                s
+                for s in self.statuses.values()
+                if s["account"] == owner
+                and s["visibility"] in shown
+                and not (no_replies and s["in_reply_to"])
+            ]
+            page = self._window(records, lambda s: s["id"], r, 20, 40)
+            headers = {}
+            if page:
+                headers["Link"] = self._page_links(
+                    f"/api/v1/accounts/{owner}/statuses", r, str(page[0]["id"]), str(page[-1]["id"])
+                )
+            return json_response([self._status_json(s["id"]) for s in page], headers=headers)
+
+        return self._guarded(request, handle)
+
     def _read_conversation(self, request: Request) -> Response:
         def handle(r: Request, me: str) -> Response:
             conv_id = int(r.params["id"])
@@ -679,28 +709,5 @@ class MastodonEmulator(Emulator):
                 return json_response({"error": "Record not found"}, 404)
             self.queue.remove(entry["id"])
             return json_response({})
-
-        return self._guarded(request, handle)
-
-    def _account_statuses(self, request: Request) -> Response:
-        def handle(r: Request, me: str) -> Response:
-            owner = r.params["id"]
-            if owner not in self.accounts:
-                return json_response({"error": "Record not found"}, 404)
-            no_replies = r.arg("exclude_replies") in ("true", "1")
-            mine = [
-                s
-                for s in self.statuses.values()
-                if s["account"] == owner
-                and self._visible(s["id"], me)
-                and not (no_replies and s["in_reply_to"])
-            ]
-            page = self._window(mine, lambda s: s["id"], r, 20, 40)
-            headers = {}
-            if page:
-                headers["Link"] = self._page_links(
-                    f"/api/v1/accounts/{owner}/statuses", r, str(page[0]["id"]), str(page[-1]["id"])
-                )
-            return json_response([self._status_json(s["id"]) for s in page], headers=headers)
 
         return self._guarded(request, handle)

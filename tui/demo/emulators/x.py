@@ -39,6 +39,7 @@ from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, j
 ME_ID = "1500000000000000001"
 TWEPOCH_MS = 1288834974657
 WINDOW = 15 * 60
+USER_TIMELINE_CAP = 3200  # GET /2/users/:id/tweets serves an account's newest 3,200 posts
 PROBLEMS = "https://api.twitter.com/2/problems/"
 DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
 DEFAULT_USER_FIELDS = ("id", "name", "username")
@@ -58,10 +59,6 @@ HOSTILE = ["hey \x1b]52;c;cGF5bG9hZA==\x07 copied", "\u202etxt.exe", "[@click=ap
 
 def iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _epoch(text: str) -> int:
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
 def _escape(text: str) -> str:
@@ -302,6 +299,18 @@ class XEmulator(Emulator):
             posts = [p for p in posts if int(p["id"]) > int(since)]
         if until:
             posts = [p for p in posts if int(p["id"]) < int(until)]
+        start = request.arg("start_time")
+        if start:
+            try:
+                oldest = datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                return self._answer(
+                    problem(
+                        400, "Invalid Request", "Invalid start_time", PROBLEMS + "invalid-request"
+                    ),
+                    headers,
+                )
+            posts = [p for p in posts if p["created"] >= oldest]
         token = request.arg("pagination_token")
         if token:
             below = _untoken(token)
@@ -423,19 +432,18 @@ class XEmulator(Emulator):
                 return refused
             user_id = request.params["id"]
             excluded = set((request.arg("exclude") or "").split(","))
-            start = request.arg("start_time")
-            since = _epoch(start) if start else None
             posts = sorted(
-                (
-                    t
-                    for t in self.tweets.values()
-                    if t["author_id"] == user_id
-                    and not ("replies" in excluded and t["replied_to"])
-                    and (since is None or t["created"] >= since)
-                ),
+                (t for t in self.tweets.values() if t["author_id"] == user_id),
                 key=lambda t: int(t["id"]),
                 reverse=True,
             )
+            # The user timeline reaches back only this many posts, whatever the filters
+            # (``start_time`` is applied by _timeline, within them).
+            posts = [
+                t
+                for t in posts[:USER_TIMELINE_CAP]
+                if not ("replies" in excluded and t["replied_to"])
+            ]
             return self._timeline(request, posts, headers, allow_errors=False)
 
     def _post_tweet(self, request: Request) -> Response:
