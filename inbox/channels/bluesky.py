@@ -28,6 +28,7 @@ import httpx
 
 from .base import Channel, ChannelError, Entry, Page, SkipEntry, as_object
 from .bluesky_reply import BlueskyReplier, tid_micros
+from .likes import BlueskyLiker
 
 REASONS = ("mention", "reply", "quote")
 KIND_OF = {"mention": "mention", "reply": "reply", "quote": "mention"}
@@ -72,7 +73,7 @@ def tid_ms(uri: str) -> int | None:
     return ms if ms >= EARLIEST_MS else None
 
 
-class Bluesky(BlueskyReplier, Channel):
+class Bluesky(BlueskyLiker, BlueskyReplier, Channel):
     name = "bluesky"
     default_url = "https://bsky.social"
 

@@ -37,6 +37,7 @@ from .base import (
 )
 from .graph_read import FacebookReader, InstagramReader
 from .graph_reply import GraphReplier
+from .likes import FacebookLiker
 
 API_VERSION = "v23.0"
 # When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
@@ -206,7 +207,7 @@ class _Graph(GraphReplier, Channel):
         return self.now() + (minutes * 60 if minutes > 0 else DEFAULT_RATE_WAIT)
 
 
-class Facebook(FacebookReader, _Graph):
+class Facebook(FacebookLiker, FacebookReader, _Graph):
     """A Facebook Page: its Messenger inbox and the comments on its posts."""
 
     name = "facebook"
@@ -273,6 +274,11 @@ class Instagram(InstagramReader, _Graph):
                 text = f"@{handle} {text}"
             return ref, text
         return parent["external_id"], text
+
+    @classmethod
+    def cannot_like(cls, parent: ItemRow) -> str:
+        what = {"dm": "direct messages", "mention": "media"}.get(parent["kind"], "comments")
+        return f"instagram has no like for {what} in its API"
 
     async def check(self) -> str:
         user = await self._get(self.ig_user_id, {"fields": "id,username"})

@@ -59,6 +59,7 @@ from .base import (
     SkipEntry,
     as_object,
 )
+from .likes import XLiker
 
 PAGE_SIZE = 100
 TIMELINE_CAP = 800  # the mentions timeline reaches back this many posts
@@ -91,7 +92,7 @@ AUTH_PROBLEMS = (
 )
 
 
-class X(Channel):
+class X(XLiker, Channel):
     name = "x"
     default_url = "https://api.x.com"
 
@@ -357,9 +358,10 @@ class X(Channel):
             # (or 400 invalid-request) with type about:blank; retrying cannot help, so the
             # outbox holds the reply with X's own words.
             detail = sanitize(body.get("detail") or body.get("title") or "", single_line=True)
+            what = "like" if response.request.url.path.endswith("/likes") else "reply"
             return ChannelError(
                 "broken",
-                f"X refused the reply ({status}): {detail[:200]}",
+                f"X refused the {what} ({status}): {detail[:200]}",
                 status=status,
                 code="refused",
             )

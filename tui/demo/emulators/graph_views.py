@@ -131,6 +131,8 @@ class GraphViews(GraphWorld):
             "created_time": iso(n["created"]),
             "from": dict(n["author"]),
             "comment_count": len(self._replies_of(n)),
+            "user_likes": n["id"] in self.page_likes,
+            "like_count": int(n["id"] in self.page_likes),
             "permalink_url": f"https://www.facebook.com/{n['post'].replace('_', '/posts/')}"
             f"?{query}",
         }

@@ -72,6 +72,7 @@ class GraphWorld(Emulator):
     ig_user: dict
     _serial: int
     queue: PublishQueue  # the Page's scheduled posts (graph_schedule.py)
+    page_likes: set[str]  # ids of the posts and comments the Page likes (likes.py)
 
     def now(self) -> int:
         return int(self.clock())
