@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
 from ..errors import NotFound, SfogoError
 from ..model import CHANNELS, Account, Channel, Tier
 from ..rows import AccountOwner
-from ._part import Part, insert
+from ._part import Part, inserted_id
 
 _SELECT = "SELECT id, client_id, channel, handle, display_name, settings, cursor FROM accounts"
 # Plain strings from SQLite -> enum members (a dict lookup; every triage page reads these).
@@ -51,13 +52,12 @@ class Accounts(Part):
             raise SfogoError("an account needs a handle")
         try:
             with self._store.transaction() as conn:
-                account_id = insert(
-                    conn,
+                cur = conn.execute(
                     "INSERT INTO accounts (client_id, channel, handle, display_name, settings,"
                     " created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (owner.id, channel, handle, display_name, json.dumps(settings or {}), now),
                 )
-        except self._store.IntegrityError:
+        except sqlite3.IntegrityError:
             raise SfogoError(f"the {channel} account {handle!r} already exists") from None
         return Account(
             client_id=owner.id,
@@ -65,7 +65,7 @@ class Accounts(Part):
             handle=handle,
             display_name=display_name,
             settings=settings or {},
-            id=account_id,
+            id=inserted_id(cur),
         )
 
     def all(self, client_id: int | None = None) -> list[Account]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from ..errors import NotFound, SfogoError
 from ..model import TIERS, Client, Tier
-from ._part import Part, insert
+from ._part import Part, inserted_id
 
 _SELECT = "SELECT id, name, tier, target_s FROM clients"
 
@@ -32,14 +33,13 @@ class Clients(Part):
             raise SfogoError("a response-time target must be longer than zero")
         try:
             with self._store.transaction() as conn:
-                client_id = insert(
-                    conn,
+                cur = conn.execute(
                     "INSERT INTO clients (name, tier, target_s, created_at) VALUES (?, ?, ?, ?)",
                     (name, tier, target_s, now),
                 )
-        except self._store.IntegrityError:
+        except sqlite3.IntegrityError:
             raise SfogoError(f"a client named {name!r} already exists") from None
-        return Client(name=name, tier=Tier(tier), target_s=target_s, id=client_id)
+        return Client(name=name, tier=Tier(tier), target_s=target_s, id=inserted_id(cur))
 
     def all(self) -> list[Client]:
         """Every client, by name."""

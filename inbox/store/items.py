@@ -17,7 +17,7 @@ from ..model import KINDS, Channel, Interaction, Kind, Status, Tier
 from ..rows import ItemRow
 from ..schema import DROP_FTS_TRIGGERS, FTS_TRIGGERS
 from ..triage_keys import KEYED_STATUSES, Keywords
-from .filters import InboxFilter, marks
+from .filters import InboxFilter, marks, where
 from .item_counts import ItemCounts
 
 if TYPE_CHECKING:
@@ -193,8 +193,8 @@ class Items(ItemCounts):
                         (item.account_id, item.external_id),
                     ).fetchone()[0]
                     conn.executemany(
-                        "INSERT INTO interaction_tags (interaction_id, tag) VALUES (?, ?)"
-                        " ON CONFLICT DO NOTHING",
+                        "INSERT OR IGNORE INTO interaction_tags (interaction_id, tag)"
+                        " VALUES (?, ?)",
                         [(new_id, t) for t in item.tags],
                     )
             after = conn.execute(
@@ -258,7 +258,7 @@ class Items(ItemCounts):
         self, flt: InboxFilter | None = None, *, limit: int | None = None, offset: int = 0
     ) -> list[int]:
         """Ids in newest-first order (the TUI keeps these in an array and pages rows by id)."""
-        clause, params = self._where(flt)
+        clause, params = where(flt)
         sql = f"SELECT i.id FROM interactions i WHERE {clause}" + _NEWEST
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -267,7 +267,7 @@ class Items(ItemCounts):
 
     def iter_ids(self, flt: InboxFilter | None = None) -> Iterator[int]:
         """Like :meth:`ids` without building a list (fills an ``array('q')``)."""
-        clause, params = self._where(flt)
+        clause, params = where(flt)
         for (item_id,) in self._conn.execute(
             f"SELECT i.id FROM interactions i WHERE {clause}" + _NEWEST, params
         ):
@@ -277,7 +277,7 @@ class Items(ItemCounts):
         self, flt: InboxFilter | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ItemRow]:
         """Full rows (item, account and client), newest first."""
-        clause, params = self._where(flt)
+        clause, params = where(flt)
         sql = _ROW_SELECT + f" WHERE {clause}" + _NEWEST
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -299,13 +299,13 @@ class Items(ItemCounts):
         Newest first like :meth:`page`, or oldest first (exports: a reply follows what it
         answers); both orders are served by an index on ``created_at``.
         """
-        clause, params = self._where(flt)
+        clause, params = where(flt)
         direction = "" if oldest_first else " DESC"
-        sql = _ROW_SELECT + f" WHERE {clause} ORDER BY i.created_at{direction}, i.id{direction}"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params = [*params, limit]
-        cur = self._conn.execute(sql, params)
+        sql = (
+            _ROW_SELECT + f" WHERE {clause}"
+            f" ORDER BY i.created_at{direction}, i.id{direction} LIMIT ?"
+        )
+        cur = self._conn.execute(sql, [*params, -1 if limit is None else limit])
         while chunk := cur.fetchmany(batch):
             rows = {r[0]: _row(r) for r in chunk}
             self._attach_tags(rows)

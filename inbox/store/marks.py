@@ -66,8 +66,7 @@ class Marks(Part):
         clean = [t.strip() for t in tags if t.strip()]
         with self._store.transaction() as conn:
             conn.executemany(
-                "INSERT INTO interaction_tags (interaction_id, tag) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING",
+                "INSERT OR IGNORE INTO interaction_tags (interaction_id, tag) VALUES (?, ?)",
                 [(i, t) for i in ids for t in clean],
             )
 
