@@ -238,9 +238,7 @@ def facebook(world) -> Target:
         lambda: emu.add_comment(None, "Avete un tavolo per due stasera?"),
         like_path=r"/likes$",
         # Each like the platform accepted (a second one would be a second POST that got in).
-        likes=lambda: [
-            r for r in emu.requests_to(r"/likes$", "POST") if target.parent in r.path
-        ],
+        likes=lambda: [r for r in emu.requests_to(r"/likes$", "POST") if target.parent in r.path],
     )
     return target
 
