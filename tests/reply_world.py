@@ -29,6 +29,8 @@ from sfogo.tui.demo.emulators import x as x_emu
 from sfogo.tui.demo.emulators import youtube as yt_emu
 
 CHANNELS = ("mastodon", "bluesky", "facebook", "instagram", "x", "youtube", "wordpress", "email")
+# The private conversations answered in their own way (targets named for them).
+CONVERSATIONS = ("x_dm",)
 LIKE_CHANNELS = ("mastodon", "bluesky", "facebook", "x")
 # Where a second like of the same item is the first (X): a like whose answer was lost is sent
 # again rather than looked up.
@@ -299,6 +301,22 @@ def x(world) -> Target:
         like_path=r"/2/users/\d+/likes$",
         likes=lambda: [t for t in emu.liked_by(x_emu.ME_ID) if t == target.parent],
     )
+    return target
+
+
+def x_dm(world) -> Target:
+    """X, answering direct messages in their conversation."""
+    target = x(world)
+    emu = target.emulator
+    target.post_path = r"^/2/dm_conversations/[\d-]+/messages$"
+    target.link = re.compile(r"^https://x\.com/messages/\d+-\d+$")
+
+    def replies() -> list:
+        parent = emu.dm_events.get(target.parent)
+        return emu.dms_by_me(parent["conversation"]) if parent else []
+
+    target.replies = replies
+    target.new_parent = lambda: emu.add_dm("Avete posto stasera?", author="marta")
     return target
 
 

@@ -19,6 +19,7 @@ import reply_world
 from mailserver import mail_server  # noqa: F401 (a fixture: the e-mail target asks for it)
 from reply_world import (
     CHANNELS,
+    CONVERSATIONS,
     IDEMPOTENT_LIKES,
     LIKE_CHANNELS,
     answer,
@@ -66,6 +67,13 @@ def _killed_after_accept(world, request, channel: str, rounds: int) -> int:
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_a_reply_accepted_just_before_the_sender_was_killed_is_posted_once(world, request, channel):
     _killed_after_accept(world, request, channel, rounds=1)
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS)
+def test_an_answer_in_a_private_conversation_accepted_before_the_kill_is_sent_once(
+    world, request, conversation
+):
+    _killed_after_accept(world, request, conversation, rounds=1)
 
 
 @pytest.mark.campaign
