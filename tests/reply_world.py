@@ -12,6 +12,7 @@ hold of our likes of the item, for the same story told with likes.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import signal
@@ -30,7 +31,7 @@ from sfogo.tui.demo.emulators import youtube as yt_emu
 
 CHANNELS = ("mastodon", "bluesky", "facebook", "instagram", "x", "youtube", "wordpress", "email")
 # The private conversations answered in their own way (targets named for them).
-CONVERSATIONS = ("x_dm",)
+CONVERSATIONS = ("x_dm", "bluesky_chat")
 LIKE_CHANNELS = ("mastodon", "bluesky", "facebook", "x")
 # Where a second like of the same item is the first (X): a like whose answer was lost is sent
 # again rather than looked up.
@@ -195,6 +196,24 @@ def bluesky(world, seed: int = 12) -> Target:
     return target
 
 
+def bluesky_chat(world) -> Target:
+    """Bluesky, answering chat messages in their conversation."""
+    target = bluesky(world)
+    emu, did = target.emulator, target.owner  # type: ignore[attr-defined]
+    target.post_path = r"sendMessage$"
+    target.link = re.compile(r"^https://bsky\.app/messages/\w+$")
+
+    def replies() -> list:
+        return emu.chats_by(did, emu.convo_of(target.parent)) if target.parent else []
+
+    target.replies = replies
+    guests = itertools.count(1)  # each item in a conversation of its own
+    target.new_parent = lambda: emu.add_chat(
+        did, "Avete posto stasera?", sender=f"guest{next(guests)}.bsky.social"
+    )
+    return target
+
+
 def _graph(world) -> graph_emu.GraphEmulator:
     emu = graph_emu.GraphEmulator(
         clock=world.clock,
@@ -316,7 +335,8 @@ def x_dm(world) -> Target:
         return emu.dms_by_me(parent["conversation"]) if parent else []
 
     target.replies = replies
-    target.new_parent = lambda: emu.add_dm("Avete posto stasera?", author="marta")
+    guests = itertools.count(1)  # each item in a conversation of its own
+    target.new_parent = lambda: emu.add_dm("Avete posto stasera?", author=f"guest{next(guests)}")
     return target
 
 

@@ -146,3 +146,19 @@ async def test_a_conversation_the_account_left_holds_the_reply(xapi, http):
 
     with pytest.raises(HoldReply, match="refused the reply"):
         await channel.send_reply(gone, "ciao", key="k")
+
+
+async def test_messages_that_fail_to_load_do_not_hold_back_the_mentions(xapi, http):
+    from sfogo.inbox.channels.base import ChannelError
+
+    xapi.add_dm("ciao", author="marta")
+    xapi.faults.set("down", paths=r"/2/dm_events$")
+    channel, pages = connector(xapi, http), []
+
+    with pytest.raises(ChannelError) as failed:
+        async for page in channel.pages({}):
+            pages.append(page)
+
+    assert failed.value.outcome == "down"
+    assert len([i for p in pages for i in p.items]) == len(xapi.mentions())
+    assert "dm_since_id" not in pages[-1].cursor and pages[-1].more

@@ -77,6 +77,10 @@ class XDirect(_Host):
                     held, lost = items, ""
         except DirectUnreadable as unreadable:
             lost = "; ".join(filter(None, (lost, str(unreadable))))
+        except ChannelError:
+            # Messages failed: what was read lands first (the run still says why it stopped).
+            yield Page(held, {**state, **keep}, more=True, lost=lost)
+            raise
         mark = {"dm_since_id": dm_newest} if dm_newest else {}
         yield Page(held, {**state, **mark}, more=False, lost=lost)
 

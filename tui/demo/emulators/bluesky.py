@@ -18,6 +18,7 @@ account, to show what a stop-at-last-seen listing cannot give back.
 The account's own timeline (sfogo's posts watchdog): ``app.bsky.feed.getAuthorFeed``
 (``actor``, ``limit`` up to 100, ``cursor`` towards older posts, ``filter`` such as
 ``posts_no_replies``); a post is confirmed by its record key with ``getRecord``.
+Direct messages (``chat.bsky.convo.*`` through the chat proxy): :mod:`.bluesky_chat`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from random import Random
 
 from . import _gen
 from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
+from .bluesky_chat import BlueskyChat
 from .likes import BlueskyLikes
 
 ACCESS_TTL = 2 * 3600
@@ -60,7 +62,7 @@ def error(name: str, message: str, status: int = 400, headers: dict | None = Non
     return json_response({"error": name, "message": message}, status, headers)
 
 
-class BlueskyEmulator(BlueskyLikes, Emulator):
+class BlueskyEmulator(BlueskyChat, BlueskyLikes, Emulator):
     """Bluesky's API on loopback (the module docstring has the routes and faults)."""
 
     # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
@@ -106,6 +108,7 @@ class BlueskyEmulator(BlueskyLikes, Emulator):
         ):
             self.route(method, rf"/xrpc/{nsid.replace('.', '[.]')}", handler)
         self._route_likes()  # like records: likes.py
+        self._route_chat()  # direct messages: bluesky_chat.py
 
     # -- building the world ----------------------------------------------------------------
 
