@@ -33,6 +33,7 @@ from .base import (
     UNREADABLE,
     Channel,
     ChannelError,
+    HoldReply,
     as_object,
 )
 from .graph_read import FacebookReader, InstagramReader
@@ -274,6 +275,14 @@ class Instagram(InstagramReader, _Graph):
                 text = f"@{handle} {text}"
             return ref, text
         return parent["external_id"], text
+
+    async def precheck(self, parent: ItemRow) -> None:
+        if parent.get("kind") == "mention":  # media the account is tagged in
+            raise HoldReply(
+                "Instagram's API does not let an account comment on media it is tagged in: "
+                "answer it in the Instagram app"
+            )
+        await super().precheck(parent)
 
     @classmethod
     def cannot_like(cls, parent: ItemRow) -> str:

@@ -152,6 +152,22 @@ class GraphWorld(Emulator):
             permalink=f"https://www.instagram.com/p/{code}/",
         )
 
+    def add_tagged_media(self, caption: str, *, username: str, at: int | None = None) -> str:
+        """Media of ``username`` in which our Instagram account is tagged (the ``tags``
+        edge); its id."""
+        at = self.now() if at is None else at
+        media_id = self._next_id("178")
+        code = base64.urlsafe_b64encode(media_id.encode()).decode()[:11]
+        self._node(
+            "taggedmedia",
+            media_id,
+            caption=caption,
+            created=at,
+            username=username,
+            permalink=f"https://www.instagram.com/p/{code}/",
+        )
+        return media_id
+
     def _newest(self, kind: str) -> dict:
         return max(
             (n for n in self.nodes.values() if n["_type"] == kind), key=lambda n: n["created"]

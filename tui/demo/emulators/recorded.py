@@ -106,7 +106,9 @@ PLATFORMS = {
         lambda e: str(e.get("uri") or e.get("id")),
     ),
     "x": Platform(r"/2/users/\d+/mentions$", _under("data")),
-    "graph": Platform(r"/v\d+[.]\d+/[^/]+/(comments|replies|media|feed|conversations)$", _graph),
+    "graph": Platform(
+        r"/v\d+[.]\d+/[^/]+/(comments|replies|media|feed|conversations|tags)$", _graph
+    ),
     "youtube": Platform(r"/youtube/v3/(commentThreads|comments)$", _youtube),
     "wordpress": Platform(r"/wp-json/wp/v2/comments$", _list),
 }
