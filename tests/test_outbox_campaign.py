@@ -77,6 +77,13 @@ def test_an_answer_in_a_private_conversation_accepted_before_the_kill_is_sent_on
 
 
 @pytest.mark.campaign
+def test_campaign_kills_after_accept_in_every_private_conversation(world, request):
+    rounds = 8
+    replies = sum(_killed_after_accept(world, request, c, rounds) for c in CONVERSATIONS)
+    _say(f"{replies} answers in conversations, {replies} kills after accept, 0 sent twice")
+
+
+@pytest.mark.campaign
 def test_campaign_kills_after_accept_on_every_channel(world, request):
     rounds = 8
     replies = sum(_killed_after_accept(world, request, c, rounds) for c in CHANNELS)
