@@ -179,3 +179,19 @@ def test_a_reply_goes_to_the_conversation_once_and_lands_as_ours(world, bsky):
     world.sync()
     assert _dms(world, account)[ours["id"]]["outgoing"]  # our message, once, as our own
     assert len(bsky.chats_by(did, convo)) == 1
+
+
+def test_more_new_messages_in_a_conversation_than_a_sync_reads_are_said_lost(world, bsky):
+    from sfogo.inbox.channels.bluesky_chat import MAX_MESSAGE_PAGES, MESSAGE_LIMIT
+
+    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    now = world.clock.now()
+    for n in range(MAX_MESSAGE_PAGES * MESSAGE_LIMIT + 5):
+        bsky.add_chat(did, f"m{n}", at=now - 30000 + n)
+    other = bsky.add_chat(did, "ciao", sender="luca.bsky.social", at=now - 40000)
+
+    result = world.sync()[_label(account)]
+
+    assert result.items == MAX_MESSAGE_PAGES * MESSAGE_LIMIT + 1  # the newest, and the other
+    assert other in _dms(world, account)
+    assert "its older ones were not read" in world.runs(account.id)[-1]["lost"]

@@ -162,3 +162,17 @@ async def test_messages_that_fail_to_load_do_not_hold_back_the_mentions(xapi, ht
     assert failed.value.outcome == "down"
     assert len([i for p in pages for i in p.items]) == len(xapi.mentions())
     assert "dm_since_id" not in pages[-1].cursor and pages[-1].more
+
+
+async def test_more_messages_than_a_sync_reads_are_said_lost(xapi, http):
+    from sfogo.inbox.channels.x_dm import DM_MAX_PAGES, DM_PAGE_SIZE
+
+    count = DM_MAX_PAGES * DM_PAGE_SIZE + 5
+    for n in range(count):
+        xapi.add_dm(f"m{n}", author=f"p{n % 7}", at=NOW - 20000 + n)
+
+    items, cursor, pages = await drain(connector(xapi, http), {})
+
+    assert len(dms(items)) == DM_MAX_PAGES * DM_PAGE_SIZE  # the newest ones
+    assert "the older ones were not read" in pages[-1].lost
+    assert cursor["dm_since_id"] == max(xapi.dm_events, key=int)

@@ -92,9 +92,10 @@ class BlueskyChat(_Host):
         account without new messages gets the pages it had."""
         old = str(held.cursor.get("chat_rev") or "")
         newest, lost = old, held.lost
+        unread: list[str] = []
         cursor = {**held.cursor}
         try:
-            async for items, read_to in self._new_messages(old):
+            async for items, read_to in self._new_messages(old, unread):
                 newest = max(newest, read_to)
                 if items:
                     yield Page(held.items, cursor, more=True, lost=lost)
@@ -106,10 +107,12 @@ class BlueskyChat(_Host):
             yield Page(held.items, cursor, more=True, lost=lost)
             raise
         mark = {"chat_rev": newest} if newest else {}
+        lost = "; ".join(filter(None, (lost, *unread)))
         yield Page(held.items, {**cursor, **mark}, more=held.more, lost=lost)
 
-    async def _new_messages(self, mark: str) -> AsyncIterator[tuple[list, str]]:
-        """(items, the newest rev read) for each conversation with messages after ``mark``."""
+    async def _new_messages(self, mark: str, unread: list[str]) -> AsyncIterator[tuple[list, str]]:
+        """(items, the newest rev read) for each conversation with messages after ``mark``;
+        what a sync cannot read (too many) is said in ``unread``."""
         me = (await self.session())["did"]
         api_cursor = None
         for _ in range(MAX_CONVO_PAGES):
@@ -126,12 +129,18 @@ class BlueskyChat(_Host):
                 if mark and rev and rev <= mark:
                     return  # the most recently active first: the rest has nothing new
                 if convo.get("id"):
-                    yield await self._messages(convo, mark, me)
+                    yield await self._messages(convo, mark, me, unread)
             api_cursor = body.get("cursor")
             if not api_cursor or not convos:
                 return
+        unread.append(
+            f"more than {MAX_CONVO_PAGES * CONVO_LIMIT} conversations had new messages: "
+            "the others were not read"
+        )
 
-    async def _messages(self, convo: dict, mark: str, me: str) -> tuple[list, str]:
+    async def _messages(
+        self, convo: dict, mark: str, me: str, unread: list[str]
+    ) -> tuple[list, str]:
         """The conversation's messages after ``mark``, and the newest rev among them."""
         members = {str(m.get("did")): m for m in convo.get("members") or [] if isinstance(m, dict)}
         found: list = []
@@ -151,6 +160,11 @@ class BlueskyChat(_Host):
             api_cursor = body.get("cursor")
             if not api_cursor or len(fresh) < len(messages) or not messages:
                 break
+        else:
+            unread.append(
+                f"a conversation had more than {MAX_MESSAGE_PAGES * MESSAGE_LIMIT} new "
+                "messages: its older ones were not read"
+            )
         return found, newest
 
     def _message(self, message: Any, convo: str, members: dict, me: str):

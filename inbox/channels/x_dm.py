@@ -86,8 +86,8 @@ class XDirect(_Host):
 
     async def dm_pages(self, since_id: str) -> AsyncIterator[tuple[list, str]]:
         """Pages of new messages (newest first), down to ``since_id``: (items, the newest id
-        read so far). A token that may not read messages ends the listing with
-        :class:`DirectUnreadable`."""
+        read so far). A token that may not read messages, or more messages than one sync
+        reads, ends the listing with :class:`DirectUnreadable`."""
         params: dict[str, Any] = dict(DM_PARAMS)
         newest = since_id
         for _ in range(DM_MAX_PAGES):
@@ -110,6 +110,10 @@ class XDirect(_Host):
             if not token or len(events) < len(data or []):
                 return  # the end, or the mark reached
             params["pagination_token"] = str(token)
+        raise DirectUnreadable(
+            f"more than {DM_MAX_PAGES * DM_PAGE_SIZE} direct messages since the last sync: "
+            "the older ones were not read"
+        )
 
     def _dm_item(self, event: object, users: dict):
         from .x import snowflake_time
@@ -186,7 +190,8 @@ class XDirect(_Host):
 
 
 class DirectUnreadable(Exception):
-    """The token may not read direct messages (the mentions are read all the same)."""
+    """Direct messages that were not read, and why (the token's scope, or more than one sync
+    reads); the mentions are read all the same, and the run says it."""
 
 
 def included_users(body: dict) -> dict[str, dict]:
