@@ -195,3 +195,18 @@ def test_more_new_messages_in_a_conversation_than_a_sync_reads_are_said_lost(wor
     assert result.items == MAX_MESSAGE_PAGES * MESSAGE_LIMIT + 1  # the newest, and the other
     assert other in _dms(world, account)
     assert "its older ones were not read" in world.runs(account.id)[-1]["lost"]
+
+
+def test_account_test_says_whether_the_password_may_read_direct_messages(
+    world, bsky, cli, monkeypatch
+):
+    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    for name, value in world.env.items():
+        monkeypatch.setenv(name, value)
+
+    allowed = cli("account", "test", account.handle)
+    bsky.chat_denied.add(did)
+    denied = cli("account", "test", account.handle)
+
+    assert allowed.code == 0 and "direct messages: readable" in allowed.out
+    assert denied.code == 0 and "direct messages: not allowed by this app password" in denied.out

@@ -280,5 +280,6 @@ class Bluesky(BlueskyChat, BlueskyLiker, BlueskyReplier, Channel):
         self.expect(isinstance(me, dict) and me.get("handle"), "profile")
         return (
             f"@{me['handle']} on {self.host()} ({me.get('displayName') or me['handle']}): "
-            f"{me.get('followersCount', 0)} followers, {me.get('postsCount', 0)} posts"
+            f"{me.get('followersCount', 0)} followers, {me.get('postsCount', 0)} posts; "
+            f"{await self.chat_check()}"
         )

@@ -86,6 +86,14 @@ class BlueskyChat(_Host):
             raise self.unexpected(f"answer to {nsid}")
         return body
 
+    async def chat_check(self) -> str:
+        """What ``sfogo account test`` says of chat: readable, or why not."""
+        try:
+            await self.chat("GET", "chat.bsky.convo.listConvos", params={"limit": 1})
+        except ChatUnreadable:
+            return "direct messages: not allowed by this app password"
+        return "direct messages: readable"
+
     async def with_chat(self, held: Page) -> AsyncIterator[Page]:
         """The notifications' last page (``held``) and the pages of new chat messages after
         it. The last page of notifications waits for the first page of messages, so an
