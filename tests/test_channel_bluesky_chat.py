@@ -210,3 +210,16 @@ def test_account_test_says_whether_the_password_may_read_direct_messages(
 
     assert allowed.code == 0 and "direct messages: readable" in allowed.out
     assert denied.code == 0 and "direct messages: not allowed by this app password" in denied.out
+
+
+def test_a_server_without_chat_still_reads_the_mentions_and_says_so(world, bsky):
+    account, did = world.bluesky_account(bsky, "acme.bsky.social")
+    mentions = bsky.add_mentions(did, 3)
+    refusal = {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
+    bsky.faults.set("answer", body=refusal, status=501, paths="listConvos")
+
+    result = world.sync()[_label(account)]
+
+    assert (result.outcome, result.items) == ("ok", 3)
+    assert set(world.external_ids(account.id)) == set(mentions)
+    assert "does not serve Bluesky chat" in world.runs(account.id)[-1]["lost"]

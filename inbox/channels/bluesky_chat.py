@@ -15,7 +15,8 @@ an unknown type too. Our own messages land as our own items.
 An app password not allowed to use direct messages gets ``InvalidToken`` ("Bad token scope")
 from the chat service, right after the same session read the notifications: that is the
 password's scope, not a dead session, so sfogo does not log in again (createSession is
-scarce); the notifications land and the run says what to change.
+scarce); the notifications land and the run says what to change. A PDS that does not serve
+chat (``MethodNotImplemented``) is treated the same way.
 
 Replies: ``chat.bsky.convo.sendMessage {convoId, message: {text}}`` → the message view. Chat
 has no idempotency key and no record key. Exactly once: a reply that may have got through is
@@ -53,6 +54,8 @@ CONVO_LIMIT = 100
 MESSAGE_LIMIT = 100
 MAX_CONVO_PAGES = 20  # 2,000 active conversations a sync
 MAX_MESSAGE_PAGES = 20  # 2,000 new messages in one conversation a sync
+# A PDS that cannot proxy to the chat service answers the chat methods with these.
+NOT_SERVED = ("MethodNotImplemented", "XRPCNotSupported")
 MESSAGE = "chat.bsky.convo.defs#messageView"
 DELETED = "chat.bsky.convo.defs#deletedMessageView"
 NOT_ALLOWED = (
@@ -81,6 +84,8 @@ class BlueskyChat(_Host):
         except ChannelError as exc:
             if exc.code == "InvalidToken":
                 raise ChatUnreadable(NOT_ALLOWED) from None
+            if exc.code in NOT_SERVED:
+                raise ChatUnreadable(f"{self.host()} does not serve Bluesky chat") from None
             raise
         if not isinstance(body, dict):
             raise self.unexpected(f"answer to {nsid}")
