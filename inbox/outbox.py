@@ -147,11 +147,14 @@ def _clean(text: str) -> str:
 def queue_reply(store: Store, item_id: int, text: str, *, now: int) -> int:
     """Queue ``text`` as a reply to item ``item_id``; return the reply's id."""
     row = store.items.get(item_id)
-    if connector_class(row["channel"]) is None:
+    connector = connector_class(row["channel"])
+    if connector is None:
         raise SfogoError(
             f"item {item_id} came from {str(row['channel'])!r}, which sfogo cannot "
             "reply to: answer it on its platform"
         )
+    if refusal := connector.cannot_reply(row):
+        raise SfogoError(f"item {item_id}: {refusal}")
     return store.outbox.add(item_id, _clean(text), idempotency_key=uuid.uuid4().hex, now=now)
 
 

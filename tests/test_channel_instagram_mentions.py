@@ -117,3 +117,24 @@ async def test_replies_beyond_the_first_nested_page_come_from_the_replies_edge(g
     assert replies <= set(by_id)
     assert {by_id[r].parent_ref for r in replies} == {top}
     assert graph.requests_to(rf"/{top}/replies$", "GET")  # the nested page's next: the edge
+
+
+def test_sfogo_reply_to_tagged_media_is_refused_in_one_line_and_nothing_is_queued(
+    store, cli, clock
+):
+    from sfogo.inbox.model import Interaction
+
+    client = store.clients.add("Acme", "vip", now=clock.now())
+    account = store.accounts.add(client.id, "instagram", "@acme", now=clock.now())
+    store.items.upsert(
+        [Interaction(account.id, "178001", "mention", clock.now() - 60, text="Cena!")],
+        now=clock.now(),
+    )
+    item = store.items.page(None)[0]["id"]
+
+    result = cli("reply", item, "Grazie!")
+
+    assert result.code == 1 and result.out == ""
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("sfogo: ") and "tagged in" in line
+    assert store.outbox.replies() == []

@@ -302,6 +302,11 @@ class Channel(Liking, EntryReader):
         """
         raise NotImplementedError
 
+    @classmethod
+    def cannot_reply(cls, parent: ItemRow) -> str:
+        """Why the platform's API takes no reply to ``parent`` ('' if it does): one line."""
+        return ""
+
     async def precheck(self, parent: ItemRow) -> None:
         """Raise HoldReply if a reply to ``parent`` must not be sent now (checked locally,
         before the outbox marks the reply as sending); send_reply may check more."""

@@ -276,12 +276,18 @@ class Instagram(InstagramReader, _Graph):
             return ref, text
         return parent["external_id"], text
 
-    async def precheck(self, parent: ItemRow) -> None:
+    @classmethod
+    def cannot_reply(cls, parent: ItemRow) -> str:
         if parent.get("kind") == "mention":  # media the account is tagged in
-            raise HoldReply(
+            return (
                 "Instagram's API does not let an account comment on media it is tagged in: "
                 "answer it in the Instagram app"
             )
+        return ""
+
+    async def precheck(self, parent: ItemRow) -> None:
+        if refusal := self.cannot_reply(parent):  # queued by an sfogo that did not ask
+            raise HoldReply(refusal)
         await super().precheck(parent)
 
     @classmethod
