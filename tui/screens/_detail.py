@@ -82,10 +82,12 @@ class ItemOwner(Protocol):
     def tag_items(self, item_ids: list[int], tags: list[str], *, screen=None) -> None: ...
     def reply_to(self, row: ItemRow, *, screen=None) -> None: ...
     def copy_link(self, row: ItemRow) -> None: ...
+    def undo(self, screen=None) -> None: ...
 
 
 class DetailScreen(SfogoScreen[str | None]):
-    """Dismissed with "done" or "snooze" (the owner then asks or writes), or None."""
+    """Dismissed with "done", "snooze" or "reopen" (the owner then asks or writes), or
+    None."""
 
     BINDINGS = [
         Binding("d", "choose('done')", "Done", id="detail.done"),
@@ -94,6 +96,8 @@ class DetailScreen(SfogoScreen[str | None]):
         Binding("p", "pin", "Pin", id="detail.pin", show=False),
         Binding("t", "tag", "Tag", id="detail.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
+        Binding("u", "undo", "Undo", id="detail.undo", show=False),
+        Binding("O", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
     ]
 
     def __init__(self, row: ItemRow, owner: ItemOwner) -> None:
@@ -151,6 +155,9 @@ class DetailScreen(SfogoScreen[str | None]):
 
     def action_copy_link(self) -> None:
         self._owner.copy_link(self.row)
+
+    def action_undo(self) -> None:
+        self._owner.undo(self)
 
 
 __all__ = ["DetailScreen", "ExtrasLoaded", "ExtrasReader", "ItemOwner", "load_extras"]

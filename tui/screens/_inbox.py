@@ -10,8 +10,9 @@ in a named thread worker with its own ``Store`` connection and posts a message b
 primary-key page fetches for the lines on screen run on the UI thread
 (``InboxList.row_at``).
 
-A change (done, snooze, seen, pin, tags) shows at once and is written in a worker, one
-transaction per action however many items are selected.
+A change (done, snooze, seen, pin, tags, reopen) shows at once and is written in a worker,
+one transaction per action however many items are selected; ``u`` takes changes back, one
+after the other (:class:`Undoing`).
 """
 
 from __future__ import annotations
@@ -24,16 +25,19 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.worker import Worker
 
-from ..views import NEWEST, Filters, View, empty_text, filter_words
+from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words
 from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar, ViewBar
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 from ._detail import ExtrasLoaded
 from ._filters import FilterScreen
 from ._inbox_act import ItemActions
+from ._inbox_ask import SnoozeChecked
+from ._inbox_drafts import DraftSaved
 from ._inbox_load import CountsLoaded, IdsLoaded, ListLoader, ListRequest
 from ._inbox_read import NARROW, Reading
 from ._inbox_search import Search
+from ._inbox_undo import Undoing
 from ._inbox_write import WriteDone, Writer
 
 NEIGHBOURS = 64  # ids either side of the cursor tried when its item leaves the list
@@ -54,6 +58,9 @@ class InboxScreen(SfogoScreen):
         Binding("p", "pin", "Pin", id="inbox.pin", show=False),
         Binding("t", "tag", "Tag", id="inbox.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
+        Binding("u", "undo", "Undo", id="inbox.undo", show=False),
+        # o is the Posts screen; O ("open again") is a letter every terminal sends.
+        Binding("O", "reopen", "Reopen", id="inbox.reopen", show=False),
         Binding("slash", "search", "Search", id="inbox.search"),
         Binding("f", "filters", "Filters", id="inbox.filters"),
         *[
@@ -84,6 +91,7 @@ class InboxScreen(SfogoScreen):
         self.loader = ListLoader(self, app.db_path, app.now, app.settings_for, app.take_first_page)
         self.writer = Writer(self, app.db_path, app.now, app.changes)
         self.acts = ItemActions(self)
+        self.undoing = Undoing(self)
         self.reading = Reading(self)
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
@@ -119,15 +127,19 @@ class InboxScreen(SfogoScreen):
         wake: bool = False,
         counts: bool = False,
         live: bool = False,
+        focus: int | None = None,
     ) -> None:
         """Read the ids for the current view, filters and search off the UI thread (and the
         counts if asked: a search does not change them).
 
         ``live``: the file changed underneath; the list is replaced only when complete, and
         the cursor stays on its item or, if that left, on the nearest neighbour that did not.
+        ``focus``: put the cursor on this item if it is listed (an undo brought it back).
         """
         self._partial_id = None
         keep_ids = self.inbox.around_cursor(NEIGHBOURS) if keep else ()
+        if focus is not None:
+            keep_ids = (focus, *keep_ids)
         generation = self.loader.load(
             ListRequest(
                 self.view,
@@ -177,7 +189,7 @@ class InboxScreen(SfogoScreen):
         header = self.query_one(CountsHeader)
         header.shown = len(ids) if message.complete else None
         header.search = self.search.text
-        self.query_one(ViewBar).newest_first = message.order == NEWEST
+        self.query_one(ViewBar).newest_first = message.order in (NEWEST, HANDLED)
         for problem in message.problems:
             if problem not in self._problems_shown:
                 self._problems_shown.add(problem)
@@ -269,6 +281,12 @@ class InboxScreen(SfogoScreen):
     def action_copy_link(self) -> None:
         self.acts.copy()
 
+    def action_undo(self) -> None:
+        self.acts.undo()
+
+    def action_reopen(self) -> None:
+        self.acts.reopen()
+
     def action_view(self, index: int) -> None:
         if index >= len(self.views):
             self.notify(
@@ -303,14 +321,22 @@ class InboxScreen(SfogoScreen):
         self.query_one(CountsHeader).counts = message.counts
         if then is not None:
             then()
+        self.undoing.landed(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed write: forget the optimistic change and show the file as it is.
 
         (Textual also runs SfogoScreen's handler, which reports the error.)"""
-        if self.writer.finished(event):
+        if (seq := self.writer.finished(event)) is not None:
+            self.undoing.failed(seq)
             self.inbox.invalidate()
             self.reload(counts=True)
+
+    def on_snooze_checked(self, message: SnoozeChecked) -> None:
+        self.acts.snooze_checked(message)
+
+    def on_draft_saved(self, message: DraftSaved) -> None:
+        self.acts.draft_saved(message)
 
     # -- search ---------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ The first cell says how pressing the item is, with a symbol so it reads without 
 reply window closing, ``▲`` pinned. The second is the status: ``●`` new, ``z`` snoozed,
 ``✓`` done, ``-`` ignored, blank when open; ``↩`` instead when a reply of ours to the item
 waits in the outbox (queued or sending, or held, failed or unknown: those in the warning
-colour, as the manager must act on them).
+colour, as the manager must act on them), else ``✎`` when a reply is being written (its
+draft is kept).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ._format import CLOSING, GONE, LATE, age_short, deadline, fit, fit_right, o
 COMPACT_BELOW = 64  # list widths under this get the compact row
 STATUS_MARKS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignored": "-"}
 REPLY_MARK = "↩"
+DRAFT_MARK = "✎"
 # Replies in these states wait for the manager, not for the platform.
 REPLY_NEEDS_YOU = ("held", "failed", "unknown")
 KIND_SHORT = {
@@ -108,6 +110,8 @@ def row_segments(
     if reply:
         status_mark = REPLY_MARK
         status_style = style("inbox-list--warn") if reply in REPLY_NEEDS_YOU else muted
+    elif row.get("draft"):
+        status_mark, status_style = DRAFT_MARK, muted
     head = [
         (mark, style(mark_style) if mark_style else Style(), 1),
         (status_mark, status_style, 1),
