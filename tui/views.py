@@ -1,8 +1,9 @@
 """Saved views (keys 1–9) and the filters laid over them: what the inbox lists, and in which order.
 
-A view is a named filter. Six come built in (the sixth, "Done recently", lists what was
-done in the last 7 days, the latest first, so a mistake is easy to find and ``O`` reopens
-it); the config adds more, like gh-dash's sections::
+A view is a named filter. Five come built in on keys 1–5, and "Done recently" on key 0: what
+was done in the last 7 days, the latest first, so a mistake is easy to find and ``o``
+reopens it (on 0 so the config's views keep their numbers). The config adds more on 6–9,
+like gh-dash's sections::
 
     [[views]]
     name = "Rome, private"
@@ -76,8 +77,8 @@ DEFAULT_VIEWS = (
     View("Due today", due="today"),
     View("VIP", tiers=("vip",)),
     View("Private messages", kinds=("dm", "email")),
-    View("Done recently", statuses=("done",), done_within="7d"),
 )
+DONE_RECENTLY = View("Done recently", statuses=("done",), done_within="7d")  # key 0
 
 
 @dataclass(slots=True)
@@ -234,8 +235,10 @@ def _done_within(label: str, value: object) -> str:
 
 
 def parse_views(data: dict) -> tuple[list[View], list[str]]:
-    """The views for keys 1–9 (built-in, then the config's) and one line per mistake."""
+    """The views for keys 1–9 (built-in, then the config's), then key 0's ("Done
+    recently", or the config's view of that name), and one line per mistake."""
     views = list(DEFAULT_VIEWS)
+    done = DONE_RECENTLY
     errors: list[str] = []
     tables = data.get("views", [])
     if isinstance(tables, dict):  # [views] instead of [[views]]: one view, checked alike
@@ -243,7 +246,7 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
     elif isinstance(tables, list):
         labelled = [(f"[[views]] #{n}", table) for n, table in enumerate(tables, start=1)]
     else:
-        return views, ["config: views must be [[views]] tables, each with a name"]
+        return [*views, done], ["config: views must be [[views]] tables, each with a name"]
     for label, table in labelled:
         try:
             view = _view(label, table)
@@ -251,13 +254,20 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
             errors.append(str(exc))
             continue
         same = [i for i, v in enumerate(views) if v.name.casefold() == view.name.casefold()]
-        if same:
+        if view.name.casefold() == done.name.casefold():
+            done = view
+        elif same:
             views[same[0]] = view
         elif len(views) >= MAX_VIEWS:
             errors.append(f"config: view {view.name!r} left out: keys 1-9 hold {MAX_VIEWS} views")
         else:
             views.append(view)
-    return views, errors
+    return [*views, done], errors
+
+
+def view_keys(count: int) -> list[str]:
+    """The keys of ``count`` views as :func:`parse_views` lists them: 1, 2, …, then 0."""
+    return [*(str(n) for n in range(1, count)), "0"]
 
 
 # -- resolving ----------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class DetailScreen(SfogoScreen[str | None]):
         Binding("t", "tag", "Tag", id="detail.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
         Binding("u", "undo", "Undo", id="detail.undo", show=False),
-        Binding("O", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
+        Binding("o", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
     ]
 
     def __init__(self, row: ItemRow, owner: ItemOwner) -> None:

@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.worker import Worker
 
-from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words
+from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words, view_keys
 from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar, ViewBar
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
@@ -44,9 +44,9 @@ NEIGHBOURS = 64  # ids either side of the cursor tried when its item leaves the 
 
 
 class InboxScreen(SfogoScreen):
-    """The inbox in triage order with its detail pane; views on 1–9, filters on f.
+    """The inbox in triage order with its detail pane; views on 1–9, filters on f."""
 
-    Over 300 lines: it conducts every inbox action; the work is its collaborators'."""
+    # Long: it conducts every inbox action (one line each); the work is its collaborators'.
 
     HELP_TITLE = "Inbox"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal"), (120, "-wide")]
@@ -59,14 +59,14 @@ class InboxScreen(SfogoScreen):
         Binding("t", "tag", "Tag", id="inbox.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
         Binding("u", "undo", "Undo", id="inbox.undo", show=False),
-        # o is the Posts screen; O ("open again") is a letter every terminal sends.
-        Binding("O", "reopen", "Reopen", id="inbox.reopen", show=False),
+        Binding("o", "reopen", "Reopen", id="inbox.reopen", show=False),
         Binding("slash", "search", "Search", id="inbox.search"),
         Binding("f", "filters", "Filters", id="inbox.filters"),
         *[
             Binding(str(n), f"view({n - 1})", f"View {n}", id=f"inbox.view_{n}", show=False)
             for n in range(1, 10)
         ],
+        Binding("0", "view(-1)", "Done recently", id="inbox.view_0", show=False),
     ]
 
     def __init__(self) -> None:
@@ -222,6 +222,7 @@ class InboxScreen(SfogoScreen):
     def _show_view_bar(self) -> None:
         bar = self.query_one(ViewBar)
         bar.views = tuple(v.name for v in self.views)
+        bar.keys = tuple(view_keys(len(self.views)))
         bar.current = self.view_index
         names = (
             {c.id: c.name for c in self.sfogo.store.clients.all()}
@@ -233,7 +234,8 @@ class InboxScreen(SfogoScreen):
 
     def binding_notes(self) -> dict[str, str]:
         """Better words for the help screen: the views' names."""
-        return {f"inbox.view_{i + 1}": f"View: {view.name}" for i, view in enumerate(self.views)}
+        keys = view_keys(len(self.views))
+        return {f"inbox.view_{k}": f"View: {v.name}" for k, v in zip(keys, self.views, strict=True)}
 
     def on_inbox_list_selection_changed(self, message: InboxList.SelectionChanged) -> None:
         self.query_one(ViewBar).selected = message.count
@@ -288,7 +290,10 @@ class InboxScreen(SfogoScreen):
         self.acts.reopen()
 
     def action_view(self, index: int) -> None:
-        if index >= len(self.views):
+        """Show view ``index`` (key 1 is 0); -1 is key 0's, the last one listed."""
+        if index < 0:
+            index = len(self.views) - 1
+        elif index >= len(self.views) - 1:
             self.notify(
                 f"No view {index + 1}: add one with [[views]] in the config file.",
                 markup=False,

@@ -84,9 +84,9 @@ class ItemActions:
         """Open the chosen items again (done, ignored or snoozed ones; the rest are open)."""
         host = self._host
         if set(listed_statuses(host.view, host.filters)) <= {"new", "open"}:
-            done_view = next((i for i, v in enumerate(host.views) if v.statuses == ("done",)), None)
-            where = f": {done_view + 1} lists what was done lately" if done_view is not None else ""
-            host.notify(f"Nothing here to reopen{where}.", markup=False, timeout=3)
+            host.notify(
+                "Nothing here to reopen: 0 lists what was done lately.", markup=False, timeout=3
+            )
             return
         chosen = self.chosen()
         rows = host.sfogo.store.items.by_ids(chosen)  # primary-key look-ups
