@@ -124,6 +124,7 @@ async def test_o_reopens_from_the_done_recently_view_on_key_0(inbox_db):
         await settle(pilot)
         assert "▸0 Done recently" in screen_text(app)
         assert list(inbox.ids) == [ids[1], ids[0]]  # the latest done first
+        assert [inbox.render_line(n).text[1] for n in (0, 1)] == ["✓", "✓"]
         await pilot.press("o")
         await settle(pilot)
         assert status_of(db_path, ids[1]) == ("open", None)

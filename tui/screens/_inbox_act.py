@@ -140,8 +140,10 @@ class ItemActions:
             first.verb is not Verb.SEEN
             and status is not None
             and (status not in listed_statuses(host.view, host.filters))
-        ):  # the items leave the list
+        ):  # the items leave the list; their cached rows change too, for another view
             host.writer.hide(seq, ids, status)
+            for action in actions:
+                inbox.update_rows(ids, action.changes)
             inbox.remove_ids(ids)
             header = host.query_one(CountsHeader)
             if header.shown is not None:
