@@ -1,8 +1,8 @@
 """Drafts: the reply being written to an item, kept until it is queued or discarded.
 
-One draft per item (the item's id is the key); a draft goes with its item if the item is
-ever deleted. The list asks which items of a page have one (:meth:`Drafts.marked`), a
-primary-key look-up like the rest of the page.
+One draft per item (the item's id is the key, a foreign key that ``sfogo db check``
+verifies; items are never deleted). The list asks which items of a page have one
+(:meth:`Drafts.marked`), a primary-key look-up like the rest of the page.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ def replies_add(
 
     \b
     Example:
-      sfogo replies add orari "Ciao {author}, siamo aperti dalle 12 alle 23." --client Gino
+      sfogo replies add orari "Siamo aperti dalle 12, {author}." --client "Trattoria Da Gino"
     """
     from sfogo.inbox.canned import check_language, check_name, check_text
 
