@@ -135,7 +135,7 @@ class ReplyScreen(DialogScreen[Composed]):
 
     def _show_obstacles(self, found: Obstacles) -> None:
         lines = [f"⚠ {line}" for line in found.refused] + found.notes
-        self.query_one("#reply-warn", Static).update(Content("\n".join(lines)))
+        _say(self.query_one("#reply-warn", Static), "\n".join(lines))
 
     # -- as it is typed -----------------------------------------------------------------
 
@@ -321,4 +321,10 @@ class ReplyScreen(DialogScreen[Composed]):
 
     def _error(self, text: str) -> None:
         # Error text can quote the item or the file: Content, never markup.
-        self.query_one("#reply-error", Static).update(Content(text))
+        _say(self.query_one("#reply-error", Static), text)
+
+
+def _say(label: Static, text: str) -> None:
+    """Show ``text`` (plain) in ``label``; an empty label takes no line (40x24 is tight)."""
+    label.update(Content(text))
+    label.display = bool(text)
