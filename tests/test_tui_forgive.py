@@ -12,7 +12,7 @@ from tui_kit import make_app, row_of, screen_text, settle, status_of
 
 from sfogo.inbox.clock import ManualClock
 from sfogo.inbox.store import Store
-from sfogo.tui.screens import ConfirmScreen, InboxScreen, SnoozeScreen
+from sfogo.tui.screens import ConfirmScreen, DetailScreen, InboxScreen, SnoozeScreen
 from sfogo.tui.widgets import InboxList
 
 pytestmark = pytest.mark.usefixtures("rome_time")
@@ -177,3 +177,22 @@ async def test_a_snooze_that_loses_nothing_does_not_ask(inbox_db):
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
         assert status_of(db_path, target) == ("snoozed", NOW + 3600)
+
+
+async def test_on_a_narrow_terminal_the_items_own_screen_reopens_and_u_undoes_it(inbox_db):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(40, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("0", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.row["id"] == ids[0]
+        await pilot.press("o")
+        await settle(pilot)
+        assert status_of(db_path, ids[0]) == ("open", None)
+        await pilot.press("u")
+        await settle(pilot)
+        assert status_of(db_path, ids[0])[0] == "done"
+        assert toasts(app)[-1] == "Undone: 1 item reopened"
