@@ -1,4 +1,5 @@
-"""What the config file says about the app: triage settings, saved views and the keymap.
+"""What the config file says about the app: triage settings, saved views, the keymap and when
+the bell rings (``notify``).
 
 Read once when the app starts. Each mistake is one line shown at startup and that part falls
 back to its defaults; the app always opens.
@@ -57,6 +58,7 @@ class AppConfig:
     settings_base: Settings  # before each client's own target
     views: list[View]
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    notify: str = "vip"  # the bell for arrivals: "vip", "all" or "off" (tui/arrivals.py)
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup
 
 
@@ -66,6 +68,7 @@ def load_app_config(
     """The app's part of the config; ``known_bindings`` are the ids ``[keys]`` may rebind."""
     from sfogo.backlog.settings import Settings, from_dict
 
+    from .arrivals import parse_notify
     from .keymap import parse_keys
     from .views import parse_views
 
@@ -77,4 +80,11 @@ def load_app_config(
         settings_base = Settings()
     views, view_errors = parse_views(data)
     keymap, key_errors = parse_keys(data, known_bindings)
-    return AppConfig(settings_base, views, keymap, errors + view_errors + key_errors)
+    notify, notify_errors = parse_notify(data)
+    return AppConfig(
+        settings_base,
+        views,
+        keymap,
+        notify=notify,
+        errors=errors + view_errors + key_errors + notify_errors,
+    )

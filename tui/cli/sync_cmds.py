@@ -164,6 +164,8 @@ def sync(
 def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: int) -> int:
     import asyncio
 
+    from sfogo.inbox.watch import WatchLoop
+
     loop = syncer(ctx, concurrency=concurrency)
     accounts = loop.accounts(account_ref)
     if not accounts:
@@ -196,11 +198,45 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
                 print(f"{when.iso(r.ended_at)} {wrapped(_result_line(r))}")
         sys.stdout.flush()
 
+    watch = WatchLoop(loop, interval=interval, account_ref=account_ref, on_round=show)
     try:
-        asyncio.run(loop.watch(interval=interval, account_ref=account_ref, on_round=show))
+        asyncio.run(_hold_and_watch(ctx, watch, whole_file=account_ref is None))
     except KeyboardInterrupt:
         print("sfogo sync: stopped", flush=True)
     return 0
+
+
+async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
+    """Run the loop once this process holds the file's sync lock (inbox/synclock.py): while
+    the app or another watch holds it, wait and take over when it stops. One account watched
+    on its own takes no lock, so the file's loop goes on beside it. SIGUSR1 (the app's R)
+    asks for a round now."""
+    import asyncio
+    import os
+
+    from sfogo.inbox import synclock
+
+    if synclock.ROUND_SIGNAL is not None:
+        asyncio.get_running_loop().add_signal_handler(synclock.ROUND_SIGNAL, watch.sync_now)
+    lock = synclock.SyncLock(ctx.store.path) if whole_file and synclock.available() else None
+    waited = False
+
+    def waiting(who) -> None:
+        nonlocal waited
+        waited = True
+        name = who.describe() if who is not None else "another process"
+        print(f"sfogo sync: {name} syncs this file; taking over when it stops", flush=True)
+
+    if lock is not None:
+        me = synclock.Holder(os.getpid(), "sfogo sync --watch", watch.interval, ctx.clock.now())
+        await synclock.acquire(lock, me, waiting=waiting)
+        if waited:
+            print("sfogo sync: took over the sync loop", flush=True)
+    try:
+        await watch.run()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def health_line(h, ref: int) -> str:
