@@ -126,7 +126,8 @@ def load(
         raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
     unknown = [name for name in data if name not in KNOWN_TABLES and name not in KNOWN_KEYS]
     if unknown:
-        what = f"table [{unknown[0]}]" if isinstance(data[unknown[0]], dict) else unknown[0]
+        name = unknown[0]
+        what = f"table [{name}]" if isinstance(data[name], dict) else f"setting {name!r}"
         raise SfogoError(
             f"{file}: unknown {what}; the tables are {', '.join(KNOWN_TABLES)}, and the "
             f"settings outside them {', '.join(KNOWN_KEYS)}"
