@@ -13,8 +13,9 @@ from ._format import count_short
 
 
 class CountsHeader(Widget):
-    """``sfogo  ● 12 new · 8 open · 3 snoozed   20 shown  /word +3 arrived``, shorter when
-    narrow; the arrivals and the posts take their short forms where the line would not fit."""
+    """``sfogo  ● 12 new · 8 open · 3 snoozed  │ 20 shown /word  │ +3 arrived · ⚑ 2 posts to
+    decide``, shorter when narrow; the arrivals and the posts take their short forms where the
+    line would not fit."""
 
     DEFAULT_CSS = """
     CountsHeader {
@@ -61,19 +62,27 @@ class CountsHeader(Widget):
             )
         if self.search:
             line += Content.from_markup(" [$text-muted]/[/]$search", search=self.search)
-        room = self.size.width - cell_len((title + line).plain)
+        return title + line + self._news(self.size.width - cell_len((title + line).plain), narrow)
+
+    def _news(self, room: int, narrow: bool) -> Content:
+        """What arrived and the posts to decide, after a separator of their own, each in its
+        long form where the line has room for it (the posts' first, then the arrivals')."""
         arrived = f"+{count_short(self.arrived)}" if self.arrived else ""
         posts = f"⚑{self.posts}" if self.posts else ""
-        wide_arrived = f"{arrived} arrived" if arrived and not narrow else arrived
+        if not (arrived or posts):
+            return Content("")
         plural = "s" if self.posts > 1 else ""
+        wide_arrived = f"{arrived} arrived" if arrived and not narrow else arrived
         wide_posts = f"⚑ {self.posts} post{plural} to decide" if posts and not narrow else posts
-        # The long forms where they fit: the posts' first, then the arrivals'.
+        lead, join = (" │ ", " ") if narrow else ("  │ ", " · ")
         for a, p in ((wide_arrived, wide_posts), (wide_arrived, posts), (arrived, posts)):
-            if sum(cell_len(x) + 1 for x in (a, p) if x) <= room:
+            if cell_len(lead + join.join(x for x in (a, p) if x)) <= room:
                 arrived, posts = a, p
                 break
+        parts = []
         if arrived:
-            line += Content.from_markup(" [$text-accent b]$text[/]", text=arrived)
+            parts.append(Content.from_markup("[$text-accent b]$text[/]", text=arrived))
         if posts:
-            line += Content.from_markup(" [$text-error b]$text[/]", text=posts)
-        return title + line
+            parts.append(Content.from_markup("[$text-error b]$text[/]", text=posts))
+        sep = Content.from_markup("[$text-muted]$join[/]", join=join)
+        return Content.from_markup("[$text-muted]$lead[/]", lead=lead) + sep.join(parts)
