@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -58,7 +59,7 @@ def bells(app) -> list[int]:
 
 
 async def test_the_open_app_fetches_by_itself_and_the_health_bar_says_when_next(world, monkeypatch):
-    masto, _account, _owner = acme(world, monkeypatch, 7)
+    masto, _account, owner = acme(world, monkeypatch, 7)
     app = make_app(world.store.path, clock=world.clock)
     rung = bells(app)
     async with app.run_test(size=(100, 24)) as pilot:
@@ -72,6 +73,11 @@ async def test_the_open_app_fetches_by_itself_and_the_health_bar_says_when_next(
         holder = SyncLock(world.store.path).holder()
         assert holder is not None and holder.pid == os.getpid() and holder.host == "the app"
         assert rung == [1]  # one bell for the batch: Acme is a VIP client
+
+        # Another app's R reaches the holder as a signal: a round now, not in two minutes.
+        masto.add_mentions(owner, 2, start=world.clock.now() - 10, spacing=1)
+        os.kill(os.getpid(), signal.SIGUSR1)
+        await until(pilot, "the round asked for", lambda: len(app.query_one(InboxList).ids) == 9)
     assert not SyncLock(world.store.path).held_elsewhere()  # given back when the app quits
     assert not app.autosync._thread.is_alive()
 
@@ -197,6 +203,11 @@ async def test_the_app_waits_for_a_watch_and_takes_over_when_it_is_killed(
                 "takes over when it stops."
                 for n in app._notifications
             )
+            # The health bar follows the holder's schedule (an hour), not the app's own.
+            bar = app.query_one(HealthBar)
+            await until(pilot, "the holder's schedule", lambda: "sync in" in str(bar.render()))
+            assert bar.state is not None and bar.state.next_round is not None
+            assert bar.state.next_round - world.clock.now() > 50 * 60
             asked = len(masto.requests)
             # R while the watch holds the loop asks the watch for a round (a signal).
             await pilot.press("R")

@@ -43,7 +43,7 @@ class LiveApp(App):
         self.arrivals = Arrivals(newest_id, notify)
         self.arrivals_changed: Signal[int] = Signal(self, "arrivals-changed")
         self._arrivals_latest = Latest()
-        self._asks_for_rounds = False  # SIGUSR1 asks this app for a round (inbox/synclock.py)
+        self._hears_rounds = False  # SIGUSR1 asks this app for a round (inbox/synclock.py)
 
     @property
     def sync_feed(self) -> tuple[Signal[SyncStatus], Callable[[], SyncStatus]]:
@@ -54,6 +54,7 @@ class LiveApp(App):
         """Count arrivals whenever the file changes; start syncing after the first frame."""
         self.data_changed.subscribe(self, self.count_arrivals)
         if sync:
+            self._round_signal(True)  # before the loop can hold the lock and name this pid
             self.call_after_refresh(self.autosync.start)
 
     def stop_live(self) -> None:
@@ -69,7 +70,6 @@ class LiveApp(App):
     def on_sync_changed(self, message: SyncChanged) -> None:
         before, status = self.sync_status, message.status
         self.sync_status = status
-        self._round_signal(status.where == "here")
         if status.where == "elsewhere" and before.where != "elsewhere":
             who = status.holder.describe() if status.holder else "another process"
             self.notify(f"{who} syncs this file; the app takes over when it stops.", markup=False)
@@ -86,25 +86,27 @@ class LiveApp(App):
         self.report_error(message.error, where="sync")
 
     def _round_signal(self, on: bool) -> None:
-        """While the app runs the loop, SIGUSR1 (another app's ``R``) asks it for a round;
-        afterwards the signal is ignored, so a late one cannot end the app."""
+        """SIGUSR1 (another app's ``R``) asks the app for a round when it holds the loop. The
+        handler is in place before the loop can take the lock (whose file names this
+        process): a signal's default action would end the app. Afterwards the signal is
+        ignored, so a late one cannot end it either."""
         import asyncio
         import signal
 
         from sfogo.inbox.synclock import ROUND_SIGNAL
 
-        if ROUND_SIGNAL is None or on == self._asks_for_rounds:
+        if ROUND_SIGNAL is None or on == self._hears_rounds:
             return
         try:
             loop = asyncio.get_running_loop()
             if on:
-                loop.add_signal_handler(ROUND_SIGNAL, self.autosync.sync_now)
+                loop.add_signal_handler(ROUND_SIGNAL, self.autosync.round_asked)
             else:
                 loop.remove_signal_handler(ROUND_SIGNAL)
                 signal.signal(ROUND_SIGNAL, signal.SIG_IGN)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             return
-        self._asks_for_rounds = on
+        self._hears_rounds = on
 
     # -- arrivals ---------------------------------------------------------------------------
 

@@ -134,6 +134,12 @@ class AutoSync:
             return "Another process syncs this file and could not be asked: try again."
         return status.why or "Nothing to sync here."
 
+    def round_asked(self) -> None:
+        """Another process asked for a round (a signal): one now, if this app holds the loop
+        (a signal that comes before the loop starts is dropped: its first round is near)."""
+        if self._watch is not None:
+            self._watch.sync_now()
+
     # -- the thread's side --------------------------------------------------------------------
 
     def _set(self, status: SyncStatus) -> None:
