@@ -13,6 +13,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.signal import Signal
+from textual.timer import Timer
 
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.store import Store
@@ -21,6 +22,11 @@ from .arrivals import Arrivals, ArrivalsCounted
 from .autosync import AutoSync, SyncChanged, SyncFailed, SyncRound, SyncStatus, round_line
 from .changes import FileChanged
 from .widgets._work import Latest
+
+# While a round of the app's loop runs, the file is looked at this often until its first
+# change shows (the first page of a first sync), then at the usual pace (changes.LIVE_POLL_S):
+# each look that finds a change reads the list again, which costs more in a big file.
+FIRST_PAGE_POLL_S = 0.2
 
 
 class LiveApp(App):
@@ -44,6 +50,7 @@ class LiveApp(App):
         self.arrivals_changed: Signal[int] = Signal(self, "arrivals-changed")
         self._arrivals_latest = Latest()
         self._hears_rounds = False  # SIGUSR1 asks this app for a round (inbox/synclock.py)
+        self._first_page: Timer | None = None  # the quick look while a round runs
 
     @property
     def sync_feed(self) -> tuple[Signal[SyncStatus], Callable[[], SyncStatus]]:
@@ -70,12 +77,24 @@ class LiveApp(App):
     def on_sync_changed(self, message: SyncChanged) -> None:
         before, status = self.sync_status, message.status
         self.sync_status = status
+        self._watch_first_page(status.where == "here" and status.syncing)
         if status.where == "elsewhere" and before.where != "elsewhere":
             who = status.holder.describe() if status.holder else "another process"
             self.notify(f"{who} syncs this file; the app takes over when it stops.", markup=False)
         elif status.where == "here" and before.where == "elsewhere":
             self.notify("The other process stopped: the app syncs this file now.", markup=False)
         self.sync_changed.publish(status)
+
+    def _watch_first_page(self, on: bool) -> None:
+        if on and self._first_page is None:
+            self._first_page = self.set_interval(FIRST_PAGE_POLL_S, self._look_for_first_page)
+        elif not on and self._first_page is not None:
+            self._first_page.stop()
+            self._first_page = None
+
+    def _look_for_first_page(self) -> None:
+        if self.poll_changes():
+            self._watch_first_page(False)
 
     def on_sync_round(self, message: SyncRound) -> None:
         self.poll_changes()  # what the round wrote shows now, not at the next poll
