@@ -159,3 +159,22 @@ def test_two_watches_run_one_loop_and_kill_9_hands_it_to_the_other(world, tmp_pa
             second.wait(20)
             second_err.close()
     assert "Traceback" not in (tmp_path / "second.err").read_text()
+
+
+def test_health_says_whether_anything_syncs_the_file(world, cli, db_path):
+    masto = world.mastodon()
+    world.mastodon_account(masto, "acme")
+    nobody = cli("health")
+    assert nobody.code == 0
+    assert (
+        "Nothing syncs this file now: the next tries come when the app or 'sfogo sync --watch'"
+        " runs." in nobody.out
+    )
+    lock = SyncLock(db_path)
+    assert lock.try_acquire(Holder(4242, "sfogo sync --watch", 3600, 0))
+    try:
+        held = cli("health")
+    finally:
+        lock.release()
+    assert "sfogo sync --watch (pid 4242) syncs this file, every 60 min." in held.out
+    assert "Nothing syncs" not in held.out

@@ -173,7 +173,7 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
         return 0
     tty = sys.stdout.isatty()
     drawn = 0
-    every = f"{interval // 60} min" if interval % 60 == 0 else f"{interval} s"
+    every = _every(interval)
     print(
         f"sfogo sync: {len(accounts)} account{'' if len(accounts) == 1 else 's'}, every "
         f"{every}; Ctrl-C stops",
@@ -303,6 +303,7 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             )
         )
     _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0)
+    print(who_syncs(ctx))
     for h in states:
         if h.last_outcome not in (None, "ok") and h.last_detail:
             print(wrapped(f"{h.account}: {h.last_detail}"))
@@ -311,6 +312,27 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
         if h.skipped:
             print(wrapped(f"{h.account}: {skipped_line(h.skips)} (in the last 24 hours)"))
     return 0
+
+
+def who_syncs(ctx: Context) -> str:
+    """Whether a sync loop runs on the file (inbox/synclock.py): the next tries come only
+    then."""
+    from sfogo.inbox import synclock
+
+    lock = synclock.SyncLock(ctx.store.path)
+    if not lock.held_elsewhere():
+        return (
+            "Nothing syncs this file now: the next tries come when the app or "
+            "'sfogo sync --watch' runs."
+        )
+    who = lock.holder()
+    if who is None:
+        return "Another process syncs this file."
+    return f"{who.describe()} syncs this file, every {_every(who.interval)}."
+
+
+def _every(interval: int) -> str:
+    return f"{interval // 60} min" if interval % 60 == 0 else f"{interval} s"
 
 
 # -- account test ----------------------------------------------------------------------------
