@@ -226,3 +226,29 @@ async def test_the_app_waits_for_a_watch_and_takes_over_when_it_is_killed(
     finally:
         watch.kill()
         watch.wait(20)
+
+
+async def test_arrivals_above_a_scrolled_view_leave_the_lines_under_your_eyes(world, monkeypatch):
+    masto, _account, owner = acme(world, monkeypatch, 30)
+    syncer = world.syncer()
+    await syncer.run_once(syncer.accounts())
+    app = make_app(world.store.path, clock=world.clock)
+    async with app.run_test(size=(100, 24)) as pilot:
+        inbox = app.query_one(InboxList)
+        await until(pilot, "the list", lambda: len(inbox.ids) == 30)
+        await until(pilot, "the loop", lambda: app.sync_status.where == "here")
+        await pilot.press("G", "k", "k")
+        await settle(pilot)
+        top = round(inbox.scroll_offset.y)
+        assert top > 0
+        first_line, reading = inbox.ids[top], inbox.ids[inbox.cursor]
+        # Older than everything listed: they rank above it, above the view.
+        masto.add_mentions(owner, 3, start=world.clock.now() - 6 * 3600, spacing=60)
+        await pilot.press("R")
+        await until(pilot, "the arrivals", lambda: len(inbox.ids) == 33)
+        ids = list(inbox.ids)
+        arrived = sorted(ids)[-3:]  # ids only grow
+        assert max(ids.index(i) for i in arrived) < ids.index(first_line)  # they landed above
+        assert inbox.ids[inbox.cursor] == reading
+        assert inbox.ids[round(inbox.scroll_offset.y)] == first_line
+        assert app.query_one(CountsHeader).arrived == 3
