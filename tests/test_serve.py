@@ -117,3 +117,16 @@ def test_serve_without_textual_serve_says_how_to_install_it(demo_db, tmp_path, c
     )
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr == f"sfogo: sfogo serve needs textual-serve: {INSTALL}\n"
+
+
+def test_a_port_in_use_is_one_line(demo_db, cli):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = cli("serve", "--port", str(port))
+    assert r.code == 1 and r.out == ""
+    assert r.err == (
+        f"sfogo: cannot listen on localhost:{port} (Address already in use): choose another "
+        "--port\n"
+    )

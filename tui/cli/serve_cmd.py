@@ -62,6 +62,7 @@ def serve(ctx: Context, port: int) -> int:
     except ImportError:
         raise SfogoError(f"sfogo serve needs textual-serve: {INSTALL}") from None
     ctx.store  # noqa: B018 (opening is the check: a bad file fails here, not in the browser)
+    _check_port(port)
 
     class Quiet(Server):
         async def on_startup(self, app) -> None:
@@ -71,6 +72,27 @@ def serve(ctx: Context, port: int) -> int:
                 flush=True,
             )
 
-    Quiet(app_command(ctx), host=HOST, port=port, title="sfogo").serve()
+    try:
+        Quiet(app_command(ctx), host=HOST, port=port, title="sfogo").serve()
+    except OSError as exc:  # taken since the check
+        raise SfogoError(_busy(port, exc)) from None
     print("sfogo serve: stopped", flush=True)
     return 0
+
+
+def _check_port(port: int) -> None:
+    """Refuse a port something on this machine already listens on, before saying we serve
+    (textual-serve announces itself before it binds)."""
+    import socket
+
+    for family, *_rest, address in socket.getaddrinfo(HOST, port, type=socket.SOCK_STREAM):
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise SfogoError(_busy(port, exc)) from None
+
+
+def _busy(port: int, exc: OSError) -> str:
+    return f"cannot listen on localhost:{port} ({exc.strerror}): choose another --port"
