@@ -252,3 +252,20 @@ async def test_arrivals_above_a_scrolled_view_leave_the_lines_under_your_eyes(wo
         assert inbox.ids[inbox.cursor] == reading
         assert inbox.ids[round(inbox.scroll_offset.y)] == first_line
         assert app.query_one(CountsHeader).arrived == 3
+
+
+async def test_the_apps_loop_sends_a_queued_reply(world, monkeypatch, cli):
+    masto, _account, owner = acme(world, monkeypatch, 1)
+    syncer = world.syncer()
+    await syncer.run_once(syncer.accounts())
+    (item,) = [r[0] for r in world.store.conn.execute("SELECT id FROM interactions")]
+    parent = world.store.items.get(item)["external_id"]
+    assert cli("reply", str(item), "Thanks, we are on it!").code == 0
+    world.clock.advance(30)
+    app = make_app(world.store.path, clock=world.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, "the loop", lambda: app.sync_status.where == "here")
+        await pilot.press("R")  # the account is not due yet: its reply goes with R's round
+        await until(pilot, "the reply", lambda: bool(masto.posts_by(owner)))
+    (sent,) = masto.posts_by(owner)
+    assert sent["in_reply_to"] == int(parent) and "Thanks, we are on it!" in sent["text"]
