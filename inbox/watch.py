@@ -5,8 +5,8 @@ thread of its own (tui/autosync.py); the lock that makes it one loop per data fi
 :mod:`.synclock`. Each round asks the accounts that are due (an interval after a success, at
 a rate limit's reset, after the back-off that follows other failures: see :mod:`.health`),
 sends their queued replies and due posts (:class:`~.sync.Syncer`), and then waits until the
-next account or post is due. A host can wake the wait early or ask for a
-round of every account now (the app's ``R``).
+next account or post is due. A host can wake the wait early or ask for a round of every
+account now (the app's ``R``).
 
 :func:`next_round_at` is the same schedule read from the file, so the app's health bar says
 when the next round comes whichever process runs the loop.
