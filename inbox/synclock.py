@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import SfogoError
+from .text import sanitize
 
 try:
     import fcntl
@@ -89,7 +90,7 @@ class Holder:
             accounts = data.get("accounts")
             return cls(
                 int(data["pid"]),
-                str(data["host"]),
+                sanitize(str(data["host"]), single_line=True)[:80],  # shown: another file's words
                 int(data["interval"]),
                 int(data["since"]),
                 None if accounts is None else tuple(int(a) for a in accounts),

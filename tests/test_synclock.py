@@ -178,3 +178,15 @@ def test_health_says_whether_anything_syncs_the_file(world, cli, db_path):
         lock.release()
     assert "sfogo sync --watch (pid 4242) syncs this file, every 60 min." in held.out
     assert "Nothing syncs" not in held.out
+
+
+def test_a_holder_is_read_as_plain_text_whatever_the_file_says(db_path):
+    lock = SyncLock(db_path)
+    lock.path.write_bytes(
+        b'{"pid": 7, "host": "evil \\u001b]0;pwned\\u0007 [b]x[/b]", "interval": 60, "since": 0}'
+    )
+    who = lock.holder()
+    assert who is not None and "\x1b" not in who.host and "\x07" not in who.host
+    assert who.describe().startswith("evil ") and who.describe().endswith("(pid 7)")
+    lock.path.write_bytes(b'{"pid": "seven"}')
+    assert lock.holder() is None  # torn or foreign: nobody is named
