@@ -242,9 +242,11 @@ class SfogoApp(LiveApp):
             self.push_screen(BacklogScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A file without accounts has no posts and nothing to sync: neither key is offered
-        there."""
-        return not (action in ("posts", "sync_now") and isinstance(self.screen, EmptyScreen))
+        """A file without accounts has no posts: the Posts key is not offered there. ``R`` is
+        offered while a sync loop runs on the file (here or in another process)."""
+        if action == "sync_now":
+            return self.sync_status.where != "off" and not isinstance(self.screen, EmptyScreen)
+        return not (action == "posts" and isinstance(self.screen, EmptyScreen))
 
     def action_posts(self) -> None:
         """The Posts screen (not over a modal, not twice, not without accounts)."""

@@ -77,6 +77,8 @@ class LiveApp(App):
     def on_sync_changed(self, message: SyncChanged) -> None:
         before, status = self.sync_status, message.status
         self.sync_status = status
+        if (before.where == "off") != (status.where == "off"):
+            self.refresh_bindings()  # R is offered while a loop runs
         self._watch_first_page(status.where == "here" and status.syncing)
         if status.where == "elsewhere" and before.where != "elsewhere":
             who = status.holder.describe() if status.holder else "another process"
