@@ -100,6 +100,7 @@ async def test_r_syncs_now_and_arrivals_do_not_move_the_cursor(world, monkeypatc
 
         asked = len(masto.requests)
         masto.add_mentions(owner, 3, start=world.clock.now() - 10, spacing=1)
+        assert "R" in app.screen.active_bindings  # offered while a loop runs
         await pilot.press("R")  # not due for two minutes: R asks now
         await until(pilot, "the round R asked for", lambda: len(inbox.ids) == 9)
         assert len(masto.requests) > asked
@@ -269,3 +270,17 @@ async def test_the_apps_loop_sends_a_queued_reply(world, monkeypatch, cli):
         await until(pilot, "the reply", lambda: bool(masto.posts_by(owner)))
     (sent,) = masto.posts_by(owner)
     assert sent["in_reply_to"] == int(parent) and "Thanks, we are on it!" in sent["text"]
+
+
+async def test_without_a_secret_nothing_syncs_and_r_is_not_offered(world, tmp_path):
+    masto = world.mastodon()
+    world.mastodon_account(masto, "acme")  # its token is not in this process's environment
+    masto.add_mentions(masto.account_by_name("acme"), 3)
+    app = make_app(world.store.path, clock=world.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, "the loop's answer", lambda: bool(app.sync_status.why))
+        assert app.sync_status.where == "off"
+        assert app.sync_status.why.startswith("Nothing syncs here: no secret of the 1 account")
+        assert "R" not in app.screen.active_bindings
+        assert "sync in" not in str(app.query_one(HealthBar).render())
+    assert masto.requests == [] and item_count(world) == 0
