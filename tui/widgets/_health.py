@@ -13,14 +13,21 @@ accounts that cannot be seen (the likely cause) and before the healthy ones:
 ``2 missed · 6 vanished`` (``8 posts`` where that does not fit), counted by
 ``backlog.posts.decision_counts``; the bar also tells its screen how many there are
 (:class:`HealthBar.PostsNeedDecision`), so the inbox header can say so.
+
+While a sync loop runs on the file (the app's own or another process's, see
+tui/autosync.py), the bar starts with when its next round comes, from the same schedule the
+loop follows (:func:`inbox.watch.next_round_at`): ``sync in 50s`` (``↻ 50s`` when narrow),
+``syncing`` while a round of the app's runs. Under a minute it counts down in steps of ten
+seconds: redrawn every ten seconds, a few bytes, rather than every second.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual import work
@@ -34,10 +41,16 @@ from textual.worker import Worker
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
-from ._format import age_short, local_time, one_line
+from ._format import age_short, local_time, one_line, span_short
 from ._work import Latest, WorkFailed
 
+if TYPE_CHECKING:
+    from sfogo.inbox.synclock import Holder
+
+    from ..autosync import SyncStatus
+
 TICK_S = 60  # ages are redrawn at least this often
+COUNTDOWN_S = 10  # the next round's countdown is redrawn this often
 NARROW = 60
 GAP_MARK = "✗"  # an open gap: the account is not being seen
 NEVER_MARK = "?"
@@ -72,6 +85,36 @@ class HealthState:
     accounts: tuple[AccountState, ...]
     away: tuple[str, int] | None  # (reason, since) while the manager is away
     posts: tuple[tuple[str, int], ...] = ()  # (state, posts) that need a decision
+    next_round: int | None = None  # when the file's sync loop wakes next (None: no loop)
+    syncing: bool = False  # a round of the app's own loop is running
+
+
+def next_round(store: Store, now: int, holder: Holder | None) -> int:
+    """When the loop that ``holder`` runs wakes next (its interval, its accounts; without a
+    holder, sync --watch's defaults), as the loop itself computes it."""
+    from sfogo.inbox.health import DEFAULT_INTERVAL_S, account_health
+    from sfogo.inbox.sync import syncable
+    from sfogo.inbox.watch import next_round_at
+
+    interval = holder.interval if holder is not None else DEFAULT_INTERVAL_S
+    if holder is not None and holder.accounts is not None:
+        ids = list(holder.accounts)
+    else:
+        ids = [a.id for a in syncable(store)]
+    states = account_health(store, now=now, interval=interval, account_ids=ids)
+    return next_round_at(store, states, now=now, interval=interval)
+
+
+def next_round_text(state: HealthState, now: int) -> str:
+    """'now', '50s' (in tens of seconds under a minute), '2m'; '' when no loop runs."""
+    if state.next_round is None:
+        return ""
+    left = state.next_round - now
+    if state.syncing or left <= 0:
+        return "now"
+    if left < 55:  # from 55 s it rounds to a minute
+        return f"{max(10, int(left / 10 + 0.5) * 10)}s"
+    return span_short(left)
 
 
 # Posts needing a decision, in the bar's order, with the words it uses.
@@ -84,8 +127,9 @@ POST_PROBLEMS = (
 )
 
 
-def load_health(store: Store, now: int) -> HealthState:
-    """Every synced account (problems first, longest open gap first) and the away state."""
+def load_health(store: Store, now: int, sync: SyncStatus | None = None) -> HealthState:
+    """Every synced account (problems first, longest open gap first), the away state, and
+    when the next round of the file's sync loop comes (``sync``: who runs it)."""
     from sfogo.backlog.gaps import open_away
     from sfogo.inbox.health import account_health
 
@@ -124,8 +168,13 @@ def load_health(store: Store, now: int) -> HealthState:
     away = open_away(store)
     counts = decision_counts(store, now=now)
     posts = tuple((state, counts[state]) for state, _w in POST_PROBLEMS if counts.get(state))
+    looping = sync is not None and sync.where != "off"
     return HealthState(
-        tuple(sorted(accounts, key=order)), (away[2], away[1]) if away else None, posts
+        tuple(sorted(accounts, key=order)),
+        (away[2], away[1]) if away else None,
+        posts,
+        next_round(store, now, sync.holder) if looping and sync is not None else None,
+        sync.syncing if sync is not None else False,
     )
 
 
@@ -160,6 +209,10 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
                 (f"{reason} {at}" if narrow else f"{reason} since {at}", "$text-warning reverse")
             )
         )
+    upcoming = next_round_text(state, now)
+    if upcoming:
+        text = "syncing" if upcoming == "now" else f"sync in {upcoming}"
+        parts.append(Content.assemble((f"↻ {upcoming}" if narrow else text, "$text-muted")))
     if not state.accounts:
         parts.append(Content.assemble(("no synced accounts", "$text-muted")))
         return sep.join(parts)
@@ -250,22 +303,38 @@ class HealthBar(Widget):
         now: Callable[[], int],
         changed: Signal | None = None,
         *,
+        sync: tuple[Signal[SyncStatus], Callable[[], SyncStatus]] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """``changed``: the app's signal that the file changed (the bar reads again)."""
+        """``changed``: the app's signal that the file changed (the bar reads again);
+        ``sync``: the app's signal that who syncs the file changed, and who does now."""
         super().__init__(name=name, id=id, classes=classes)
         self._db_path = db_path
         self._now = now
         self._changed = changed
+        self._sync = sync
         self._latest = Latest()
 
     def on_mount(self) -> None:
         if self._changed is not None:
             self._changed.subscribe(self, self._file_changed)
+        if self._sync is not None:
+            self._sync[0].subscribe(self, self._sync_changed)
         self.reload()
         self.set_interval(TICK_S, self.reload)  # ages move on
+        self.set_interval(COUNTDOWN_S, self._countdown)
+
+    def _sync_changed(self, status: SyncStatus) -> None:
+        state = self.state
+        if state is not None and state.next_round is not None and status.where == "here":
+            self.state = replace(state, syncing=status.syncing)  # at once: "syncing"
+        self.reload()
+
+    def _countdown(self) -> None:
+        if self.state is not None and self.state.next_round is not None:
+            self.refresh()
 
     def render(self) -> Content:
         return health_line(self.state, self._now(), self.size.width)
@@ -278,8 +347,9 @@ class HealthBar(Widget):
 
     @work(thread=True, group="health-bar", exit_on_error=False)
     def _load(self, token: int) -> None:
+        sync = self._sync[1]() if self._sync is not None else None
         with Store(self._db_path) as store:  # this thread's own connection
-            state = load_health(store, self._now())
+            state = load_health(store, self._now(), sync)
         if self._latest.is_current(token):
             self.post_message(self.Loaded(token, state))
 
