@@ -352,7 +352,9 @@ class WorkClock:
             if work_s <= 0:
                 return self.start
             k = bisect.bisect_left(self.before, work_s) - 1  # last stretch starting before
-        return self.los[k] + math.ceil(work_s - self.before[k])
+        # A microsecond of slack: a share like 1 - 0.8 is 0.19999999999999996 in floating
+        # point, and work that ends on the second must not end a second later.
+        return self.los[k] + math.ceil(work_s - self.before[k] - 1e-6)
 
     def work(self, ts: int) -> float:
         """Working seconds from start to ``ts`` (``inf`` past what the clock has walked)."""

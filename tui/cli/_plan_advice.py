@@ -1,0 +1,94 @@
+"""``sfogo plan``'s advice as text: what it would take to clear the backlog by a date, and
+what each choice that drops work would change (``backlog.plan_advice`` computes it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sfogo.backlog.plan_advice import Advice, Choice
+from sfogo.inbox.timefmt import span_hm
+
+from . import _output
+
+LABELS = {
+    Choice.AS_IS: "as it is",
+    Choice.DROP_LOW: "drop low tier",
+    Choice.DROP_WINDOW: "give up closed windows",
+    Choice.DROP_BOTH: "both",
+}
+WHAT = {
+    Choice.DROP_LOW: "drop the low-tier clients' backlog",
+    Choice.DROP_WINDOW: "give up the replies whose window closed or closes first",
+    Choice.DROP_BOTH: "drop the low tier and give up the closed windows",
+}
+
+
+def hours_words(hours: float) -> str:
+    """'9 h', '9 h 24 min' (a working day's length)."""
+    h, m = divmod(round(hours * 60), 60)
+    return f"{h} h" + (f" {m} min" if m else "")
+
+
+def _day(ts: int, tz) -> str:
+    """The date a target ends: a target is the midnight after it, so a second earlier."""
+    return datetime.fromtimestamp(ts - 1, tz).strftime("%a %d %b")
+
+
+def advice_lines(advice: Advice, tz) -> list[str]:
+    """Sentences before the table: the first date, and what the cheapest choice needs."""
+    if not advice.targets:
+        return []
+    as_is = advice.options[0]
+    first = as_is.hours_per_day[0]
+    by = _day(advice.targets[0], tz)
+    now_h = hours_words(advice.day_hours)
+    if first is None:
+        text = f"To clear it by the end of {by}: no working day is long enough"
+    else:
+        text = f"To clear it by the end of {by}: {hours_words(first)} of work a day"
+    lines = [f"{text} (you work {now_h} now)."]
+    best = min(
+        (o for o in advice.options[1:] if o.hours_per_day[0] is not None),
+        key=lambda o: o.hours_per_day[0] or 0.0,
+        default=None,
+    )
+    if best is not None and best.hours_per_day[0] is not None:
+        what = WHAT[best.choice]
+        lines.append(
+            f"Or {hours_words(best.hours_per_day[0])} a day if you {what} "
+            f"({best.items} item{'s' * (best.items != 1)}, {span_hm(best.saved_s)} less work)."
+        )
+    return lines
+
+
+def print_advice(advice: Advice, tz) -> None:
+    """The choices as a table: items dropped, work saved, when cleared, hours a day by date."""
+    import textwrap
+
+    width = _output.width()
+    print()
+    for line in advice_lines(advice, tz):
+        print(textwrap.fill(line, width, subsequent_indent="  "))
+    if len(advice.options) < 2 and len(advice.targets) < 2:
+        return
+    dates = [_day(t, tz)[:6].upper() for t in advice.targets]
+    rows = []
+    for o in advice.options:
+        cleared = (
+            "never at this pace"
+            if o.finish_at is None
+            else datetime.fromtimestamp(o.finish_at, tz).strftime("%a %d %b %H:%M")
+        )
+        rows.append(
+            (
+                LABELS[o.choice],
+                str(o.items) if o.items else "-",
+                span_hm(o.saved_s) if o.saved_s else "-",
+                cleared,
+                *("-" if h is None else span_hm(h * 3600) for h in o.hours_per_day),
+            )
+        )
+    print("Hours a day to clear it by the end of each date, and what each choice changes:")
+    _output.table(rows, ("CHOICE", "ITEMS", "SAVES", "CLEARED BY", *dates), flex=0)
+    if any(h is None for o in advice.options for h in o.hours_per_day):
+        print("(-: no working day is long enough for that date)")
