@@ -39,6 +39,7 @@ from .plan import MIN_SHARE, Plan, WorkClock
 from .workhours import WorkHours, cap_ranges
 
 _BARE_DATE = re.compile(r"[a-z]+|\d{4}-\d{2}-\d{2}")  # "friday", "tomorrow", "2026-12-04"
+MAX_AHEAD_DAYS = 366  # a date further than this is a typo, and costs a walk through its days
 TARGET_DAYS = (1, 3, 5)  # default dates: the end of the 1st, 3rd and 5th working day ahead
 
 
@@ -114,6 +115,8 @@ def target_from(text: str, work: WorkHours, now: int) -> int:
         at = end_of_day(work, datetime.fromtimestamp(at, work.tz).date())
     if at <= now:
         raise SfogoError(f"--by {text!r} is not in the future: give a later date")
+    if at > now + MAX_AHEAD_DAYS * 86400:
+        raise SfogoError(f"--by {text!r} is more than a year ahead: give a nearer date")
     return at
 
 

@@ -47,17 +47,16 @@ def advice_lines(advice: Advice, tz) -> list[str]:
     else:
         text = f"To clear it by the end of {by}: {hours_words(first)} of work a day"
     lines = [f"{text} (you work {now_h} now)."]
-    best = min(
-        (o for o in advice.options[1:] if o.hours_per_day[0] is not None),
-        key=lambda o: o.hours_per_day[0] or 0.0,
-        default=None,
-    )
-    if best is not None and best.hours_per_day[0] is not None:
-        what = WHAT[best.choice]
-        lines.append(
-            f"Or {hours_words(best.hours_per_day[0])} a day if you {what} "
-            f"({best.items} item{'s' * (best.items != 1)}, {span_hm(best.saved_s)} less work)."
-        )
+    # The choice that needs the fewest hours, if it needs fewer than doing everything.
+    choices = [(o.hours_per_day[0], o) for o in advice.options[1:]]
+    fits = [(hours, o) for hours, o in choices if hours is not None]
+    if fits:
+        hours, best = min(fits, key=lambda pair: pair[0])
+        if first is None or hours < first:
+            lines.append(
+                f"Or {hours_words(hours)} a day if you {WHAT[best.choice]} "
+                f"({best.items} item{'s' * (best.items != 1)}, {span_hm(best.saved_s)} less work)."
+            )
     return lines
 
 
