@@ -217,8 +217,8 @@ def test_plan_prints_the_advice_and_its_json(cli, db_path, clock):
     human = cli("plan", "--by", "monday")
     assert human.code == 0, human.err
     said = " ".join(human.out.split())
-    assert "by the end of Mon 30 Nov: 9 h 24 min of work a day (you work 9 h now)" in said
-    assert "Or 8 h 36 min a day if you drop the low tier and give up the closed windows" in said
+    assert "by the end of Mon 30 Nov: 9h24 of work a day (you work 9h00 now)" in said
+    assert "Or 8h36 a day if you drop the low tier and give up the closed windows" in said
     table = [line.split() for line in human.out.splitlines()]
     assert ["drop", "low", "tier", "10", "1h00", "Mon", "30", "Nov", "17:00", "8h54"] in table
     assert max(len(line) for line in human.out.splitlines()) <= 80

@@ -24,9 +24,8 @@ WHAT = {
 
 
 def hours_words(hours: float) -> str:
-    """'9 h', '9 h 24 min' (a working day's length)."""
-    h, m = divmod(round(hours * 60), 60)
-    return f"{h} h" + (f" {m} min" if m else "")
+    """'9h00', '9h24' (a working day's length, as the backlog screen says it)."""
+    return span_hm(hours * 3600)
 
 
 def _day(ts: int, tz) -> str:

@@ -345,7 +345,7 @@ REACTION = {"vip": 20 * 60, "high": 45 * 60, "normal": 90 * 60, "low": 6 * HOUR}
 # learns these efforts from the demo instead of the arrivals' own rhythm.
 SESSION = HOUR
 SESSION_FULL = 50 * 60  # a session busier than this (the million-item demo) is not kept
-EFFORT_S = {"dm": 180, "email": 240, "comment": 60, "mention": 60, "reply": 60, "review": 150}
+EFFORT_S = {"dm": 240, "email": 360, "comment": 120, "mention": 120, "reply": 120, "review": 300}
 # Share of handled items that get a visible reply from the account.
 REPLY_SHARE = {
     "dm": 0.7,
