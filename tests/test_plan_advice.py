@@ -222,3 +222,19 @@ def test_plan_prints_the_advice_and_its_json(cli, db_path, clock):
     table = [line.split() for line in human.out.splitlines()]
     assert ["drop", "low", "tier", "10", "1h00", "Mon", "30", "Nov", "17:00", "8h54"] in table
     assert max(len(line) for line in human.out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize(
+    "by, message",
+    [
+        ("2001-01-01", "is not in the future"),
+        ("2030-01-01", "more than a year ahead"),
+        ("someday", "someday"),
+    ],
+)
+def test_a_bad_by_date_is_one_line(cli, db_path, clock, by, message):
+    with Store(db_path) as store:
+        busy_week(store, clock.now())
+    r = cli("plan", "--by", by)
+    assert r.code == 1 and message in r.err
+    assert r.err.count("\n") == 1 and "Traceback" not in r.err

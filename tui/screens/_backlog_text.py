@@ -156,13 +156,15 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
     you = span_hm(advice.day_hours * 3600)
     lines = [
         Content.assemble(
-            (f"By {day}: " if narrow else f"To clear it by the end of {day}: ", ""),
+            (f"Clear by {day}: " if narrow else f"To clear it by the end of {day}: ", ""),
             (per_day(as_is.hours_per_day[0]), "bold"),
             ("" if narrow else f" (you work {you})", "$text-muted"),
         )
     ]
     if not narrow and len(advice.options) > 1:
-        head = f"  {fit('or', 22)} {'items':>6} {'saves':>6}  {fit('cleared', 12)} {'a day':>6}"
+        head = (
+            f"  {fit('or, by choice', 22)} {'items':>6} {'saves':>6}  {'cleared':12} {'a day':>6}"
+        )
         lines.append(Content.assemble((head, "$text-muted")))
     for o in advice.options[1:]:
         wide, short = CHOICE_WORDS[str(o.choice)]
