@@ -238,3 +238,30 @@ def test_a_bad_by_date_is_one_line(cli, db_path, clock, by, message):
     r = cli("plan", "--by", by)
     assert r.code == 1 and message in r.err
     assert r.err.count("\n") == 1 and "Traceback" not in r.err
+
+
+def test_when_new_mail_alone_needs_more_than_a_day_the_plan_says_how_much(cli, db_path, clock):
+    now = clock.now()
+    with Store(db_path) as store:
+        busy_week(store, now)
+        # 450 more answered e-mails in the week, 6 minutes each: 45 more hours of new work,
+        # so new mail needs 80% + 100% of the 45 working hours: 1.8 x 9 h = 16h12 a day.
+        mail = store.accounts.all()[0].id
+        store.items.upsert(
+            [Interaction(mail, f"more-{i}", "email", now - 6 * DAY + i * 700) for i in range(450)],
+            now=now,
+        )
+        more = [
+            i
+            for i, e in store.conn.execute("SELECT id, external_id FROM interactions")
+            if e.startswith("more-")
+        ]
+        store.marks.set_status(more, "done", now=now)
+    (db_path.parent / "config.toml").write_text(
+        '[work]\ntimezone = "Europe/Rome"\n[effort]\ndm = 12\nemail = 6\nlearn = false\n'
+    )
+    r = cli("plan")
+    assert r.code == 0, r.err
+    said = " ".join(r.out.split())
+    assert "Cleared by: never at this pace" in said
+    assert "no working day is long enough (new interactions alone need 16h12 a day" in said

@@ -42,10 +42,17 @@ def advice_lines(advice: Advice, tz) -> list[str]:
     by = _day(advice.targets[0], tz)
     now_h = hours_words(advice.day_hours)
     if first is None:
-        text = f"To clear it by the end of {by}: no working day is long enough"
+        # Say why: new interactions alone may need more than a day holds.
+        alone = hours_words(advice.load * advice.day_hours)
+        lines = [
+            f"To clear it by the end of {by}: no working day is long enough (new "
+            f"interactions alone need {alone} a day; you work {now_h})."
+        ]
     else:
-        text = f"To clear it by the end of {by}: {hours_words(first)} of work a day"
-    lines = [f"{text} (you work {now_h} now)."]
+        lines = [
+            f"To clear it by the end of {by}: {hours_words(first)} of work a day "
+            f"(you work {now_h} now)."
+        ]
     # The choice that needs the fewest hours, if it needs fewer than doing everything.
     choices = [(o.hours_per_day[0], o) for o in advice.options[1:]]
     fits = [(hours, o) for hours, o in choices if hours is not None]
