@@ -9,9 +9,17 @@ its thread is itself. Only a post without an id is skipped and counted. A post t
 to one of ours is kind ``reply``, any other mention kind ``mention``; thread =
 ``conversation_id``, parent = the ``replied_to`` reference.
 
-Account settings (no secrets; ``secrets.token`` is an OAuth 2 user access token):
+Account settings (no secrets):
 - ``url``: API base, default ``https://api.x.com``;
-- ``user_id``: the account's numeric user id (required).
+- ``user_id``: the account's numeric user id (required);
+- ``client_id``: the app's OAuth 2.0 client id (for the refresh token);
+- ``token_url``: the token endpoint, default ``URL/2/oauth2/token``.
+
+Credentials: a refresh token (OAuth 2.0 with PKCE and the ``offline.access`` scope) with the
+app's client secret for a confidential client, sent with Basic auth; access tokens live two
+hours and X rotates the refresh token at every refresh (:mod:`inbox.channels.oauth` keeps
+the new one safe). An account with only an access token (``secrets.token``) works until it
+expires.
 
 Cursor ``{"since_id": ...}``. X returns mentions newest first and pages *older* with
 ``pagination_token`` down to ``since_id``. The new ``since_id`` (the first page's
@@ -59,6 +67,7 @@ from .base import (
     SkipEntry,
     as_object,
 )
+from .oauth import OAuthClient
 
 PAGE_SIZE = 100
 TIMELINE_CAP = 800  # the mentions timeline reaches back this many posts
@@ -91,9 +100,13 @@ AUTH_PROBLEMS = (
 )
 
 
-class X(Channel):
+class X(OAuthClient, Channel):
     name = "x"
     default_url = "https://api.x.com"
+    basic_auth = True  # a confidential client's secret goes in a Basic header
+
+    def token_url(self) -> str:
+        return f"{self.base_url}/2/oauth2/token"
 
     @property
     def user_id(self) -> str:
@@ -106,11 +119,8 @@ class X(Channel):
             )
         return value
 
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.secrets.token}"}
-
     async def _get(self, path: str, params: dict) -> dict:
-        response = await self.request("GET", path, params=params, headers=self._headers())
+        response = await self.call("GET", path, params=params)
         body = self.json(response)
         if not isinstance(body, dict):
             raise ChannelError("broken", f"{self.host()} sent JSON that is not an object")
@@ -213,9 +223,7 @@ class X(Channel):
     ) -> str:
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent["external_id"]}}
         try:
-            response = await self.request(
-                "POST", "/2/tweets", json=payload, headers=self._headers()
-            )
+            response = await self.call("POST", "/2/tweets", json=payload)
         except ChannelError as exc:
             if exc.code == LEGACY_DUPLICATE or exc.code == "refused":
                 raise HoldReply(exc.detail) from None
