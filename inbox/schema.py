@@ -303,12 +303,35 @@ def reply_unknown(db: Database) -> None:
     replies.add_column("attempted_at", int)
 
 
+# When each account's credentials stop working, as the platform last said (Graph's
+# debug_token ``expires_at``, Google's ``refresh_token_expires_in``): the health bar and
+# ``sfogo health`` warn before it. One row per account, replaced at each check; expires_at
+# NULL: they do not expire, or the platform does not say. Never a token: only times.
+V_TOKEN_CHECKS = """
+CREATE TABLE token_checks (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  checked_at INTEGER NOT NULL,
+  expires_at INTEGER
+);
+"""
+
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
 # Index i holds the step that moves a file from version i to version i + 1.
 # New steps go at the end; never edit a migration that has shipped.
-MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS, V_POSTS, reply_unknown]
+MIGRATIONS: list[Migration] = [
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V_SYNC_RUN_SKIPS,
+    V_POSTS,
+    reply_unknown,
+    V_TOKEN_CHECKS,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

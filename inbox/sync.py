@@ -204,7 +204,7 @@ class Syncer:
         skips: Counter[str] = Counter()
         host = account.settings.get("url") or account.channel
         try:
-            if not (secrets.token or secrets.password):
+            if not secrets.known:
                 raise ChannelError("auth", credentials.missing_hint(account))
             connector = self.connector(account, http)
             async for page in connector.pages(dict(account.cursor)):
@@ -220,6 +220,7 @@ class Syncer:
                 skips.update(page.skipped)
                 if page.lost:
                     lost.append(page.lost)
+            await self.check_token(connector, account)
         except StoreError:
             raise  # the data file (full, busy, damaged, read-only), not the platform: no run
         except ChannelError as exc:
@@ -262,6 +263,21 @@ class Syncer:
             blocked = result.detail if result.outcome == "blocked" else ""
             result.add_sent(await self.send_for(http, account, blocked=blocked))
         return result
+
+    async def check_token(self, connector: Channel, account: Account) -> None:
+        """Ask when the account's credentials expire and keep the answer (the health bar
+        warns before); a check that fails is logged and never fails the sync."""
+        last = self.store.runs.token_check(account.id)
+        try:
+            check = await connector.token_check(last)
+        except ChannelError as exc:
+            log.info("%s: token check failed: %s", _label(account), exc.detail)
+            return
+        except SHAPE_ERRORS:
+            log.warning("%s: token check unreadable", _label(account), exc_info=True)
+            return
+        if check is not None and check != last:
+            self.store.runs.set_token_check(account.id, check)
 
     async def check_posts(self, http: httpx.AsyncClient, account: Account) -> str:
         """The account's expected posts against its queue and timeline; a note for the run."""

@@ -34,7 +34,7 @@ import httpx
 from .. import redact, when
 from ..clock import Clock
 from ..model import Account, Interaction
-from ..rows import ItemRow
+from ..rows import ItemRow, TokenCheck
 from ..text import sanitize
 
 log = redact.logger("sfogo.channels")  # secrets masked (inbox/redact.py)
@@ -192,14 +192,6 @@ class Secrets:
     def known(self) -> bool:
         """True when there is anything to authenticate with."""
         return bool(self.token or self.password or self.refresh_token)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenCheck:
-    """What the platform says about when the account's credentials stop working."""
-
-    checked_at: int  # when it was asked (a check that costs a request is made once a day)
-    expires_at: int | None  # None: they do not expire, or the platform does not say
 
 
 class EntryReader:

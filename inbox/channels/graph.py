@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from .. import when
-from ..rows import ItemRow
+from ..rows import TOKEN_WARN_S, ItemRow, TokenCheck
 from ..text import sanitize
 from .base import (
     UNREADABLE,
@@ -42,6 +42,7 @@ API_VERSION = "v23.0"
 # When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
 # app and page limits are computed over a rolling hour, so a short pause is the usual cure.
 DEFAULT_RATE_WAIT = 15 * 60
+TOKEN_CHECK_EVERY_S = 86400  # debug_token is asked at most once a day per account
 
 # Error codes (developers.facebook.com/docs/graph-api/guides/error-handling and the
 # Messenger Platform error table).
@@ -115,6 +116,24 @@ class _Graph(GraphReplier, Channel):
                 "GET", self._api(path), params=params, headers=self._headers()
             )
         return self._body(response)
+
+    async def token_check(self, last: TokenCheck | None) -> TokenCheck | None:
+        """``debug_token``'s ``expires_at`` (0: the token does not expire), asked once a
+        day, and at every sync once it is within the health bar's warning (a new token then
+        clears the warning at once). ``input_token`` must travel in the query: the URL
+        never reaches a log or an error (they name the host), and the token is masked
+        wherever it would be printed."""
+        now = self.now()
+        if last is not None and now - last.checked_at < TOKEN_CHECK_EVERY_S:
+            near = last.expires_at is not None and last.expires_at - now <= TOKEN_WARN_S
+            if not near:
+                return last
+        body = await self._get("debug_token", {"input_token": self.secrets.token})
+        data = as_object(body.get("data"))
+        expires = data.get("expires_at")
+        if not isinstance(expires, int) or isinstance(expires, bool):
+            return TokenCheck(now, None)  # Graph did not say: nothing to warn of
+        return TokenCheck(now, expires or None)
 
     async def _post(self, path: str, **kwargs) -> dict:
         response = await self.request("POST", self._api(path), headers=self._headers(), **kwargs)

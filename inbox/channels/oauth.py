@@ -45,7 +45,8 @@ import httpx
 from .. import redact
 from ..grants import MemoryGrant
 from ..login import account_key, login_command
-from .base import Channel, ChannelError, TokenCheck
+from ..rows import TokenCheck
+from .base import Channel, ChannelError
 
 ACCESS_MARGIN_S = 120  # refresh this long before the access token expires
 DEFAULT_EXPIRES_S = 3600  # an answer without expires_in: assume Google's hour

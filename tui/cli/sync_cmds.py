@@ -291,7 +291,7 @@ def check_account(ctx: Context, handle: str) -> str:
     loop = syncer(ctx, send_replies=False)
     account = loop.accounts(handle)[0]
     secrets = loop.secrets(account)
-    if not (secrets.token or secrets.password):
+    if not secrets.known:
         raise SfogoError(missing_hint(account))
 
     async def check() -> str:
