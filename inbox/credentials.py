@@ -3,8 +3,8 @@
 Secrets are looked up, in order, in the environment variable the account names
 (``settings["token_env"]``), in the config file's ``[accounts."CHANNEL:HANDLE"]`` table
 (``token``, ``password``, ``refresh_token``, ``client_secret``; a bare
-``[accounts."HANDLE"]`` works too), and in the system keyring when the optional ``keyring``
-package is installed and has a usable backend (service ``sfogo``, user ``CHANNEL:HANDLE``:
+``[accounts."HANDLE"]`` works too), and in the system keyring when the ``keyring`` package has
+a usable backend (service ``sfogo``, user ``CHANNEL:HANDLE``:
 :mod:`inbox.system_keyring`). ``sfogo account login`` puts them in the keyring or the file
 (:mod:`inbox.login`). Never from the interactions file: accounts there hold only the *name*
 of a variable.

@@ -1,9 +1,9 @@
 """The system keyring, where there is one: service ``sfogo``, user ``CHANNEL:HANDLE``.
 
-It is used when the optional ``keyring`` package is installed and finds a backend that
-stores (the macOS Keychain, Windows Credential Locker, the Secret Service of GNOME or KDE,
-or one named by ``PYTHON_KEYRING_BACKEND``); its "fail" and "null" backends, chosen where
-nothing stores, count as no keyring. An entry holds either the account's one secret as
+It is used when the ``keyring`` package finds a backend that stores (the macOS Keychain,
+Windows Credential Locker, the Secret Service of GNOME or KDE, or one named by
+``PYTHON_KEYRING_BACKEND``); its "fail" and "null" backends, chosen where nothing stores,
+count as no keyring. An entry holds either the account's one secret as
 text (what ``keyring set sfogo CHANNEL:HANDLE`` stores by hand, and what ``sfogo account
 login`` stores for a token or a password), or a JSON object that ``sfogo account login``
 writes for an OAuth account: ``refresh_token``, ``client_secret`` and, once sync has used
@@ -23,11 +23,9 @@ class KeyringUnavailable(OSError):
 
 
 def _backend() -> Any:
-    """The keyring backend that stores, or None (no package, or only "fail"/"null")."""
-    try:
-        import keyring  # optional: not a dependency
-    except Exception:
-        return None
+    """The keyring backend that stores, or None (only the "fail" or "null" backend)."""
+    import keyring  # imported here: a command that never needs a secret does not pay for it
+
     try:
         backend = keyring.get_keyring()
     except Exception:

@@ -218,6 +218,8 @@ def health_line(h, ref: int) -> str:
         parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
     if h.skipped:
         parts.append(f"{h.skipped} skipped in 24 h")
+    if h.token_warning:
+        parts.append(h.token_warning)
     return " · ".join(parts)
 
 
@@ -274,7 +276,20 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             print(wrapped(f"{h.account}: lost: {h.last_lost}"))
         if h.skipped:
             print(wrapped(f"{h.account}: {skipped_line(h.skips)} (in the last 24 hours)"))
+        if h.token_warning:
+            print(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
     return 0
+
+
+def _renew(h) -> str:
+    """How to renew an account's credentials before they expire."""
+    from sfogo.inbox.login import login_command
+    from sfogo.inbox.model import Account
+
+    command = login_command(Account(0, h.channel, h.handle, id=h.account_id))
+    if h.channel in ("facebook", "instagram"):
+        return f"get a new long-lived Page token and store it with {command}"
+    return f"log in again before then: {command}"
 
 
 # -- account test ----------------------------------------------------------------------------

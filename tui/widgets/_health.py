@@ -8,7 +8,9 @@ ages move on.
 Problems come first and carry a symbol, not only a colour, so they read with NO_COLOR:
 ``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``. An account whose platform sent entries sfogo
 had to skip in the last 24 hours carries their count: ``x ok 2m ⊘3`` (``sfogo health``
-says why). Posts that need a decision come after the
+says why). An account whose credentials expire within a week says so, before sync fails:
+``fb ok 2m ⚠ token expires in 5 days`` (``⚠ token 5d`` where that does not fit), after
+the open gaps. Posts that need a decision come after the
 accounts that cannot be seen (the likely cause) and before the healthy ones:
 ``2 missed · 6 vanished`` (``8 posts`` where that does not fit), counted by
 ``backlog.posts.decision_counts``; the bar also tells its screen how many there are
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -31,10 +33,11 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.worker import Worker
 
+from sfogo.inbox.health import token_warning
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
-from ._format import age_short, local_time, one_line
+from ._format import age_short, local_time, one_line, span_short
 from ._work import Latest, WorkFailed
 
 TICK_S = 60  # ages are redrawn at least this often
@@ -42,6 +45,7 @@ NARROW = 60
 GAP_MARK = "✗"  # an open gap: the account is not being seen
 NEVER_MARK = "?"
 SKIP_MARK = "⊘"  # entries skipped in the last 24 hours
+TOKEN_MARK = "⚠"  # the account's credentials expire within a week
 OUTCOME_SHORT = {"rate_limited": "limited", "never synced": "never"}
 
 
@@ -65,6 +69,7 @@ class AccountState:
     since: int | None  # failing: the open gap's first failure; ok: the last run's end
     open_gap: bool
     skipped: int = 0  # entries skipped in the last 24 hours
+    token_expires_at: int | None = None  # set when its credentials expire within a week
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,21 +108,28 @@ def load_health(store: Store, now: int) -> HealthState:
         label = labels[h.account_id]
         if repeated[label] > 1:  # same channel, same initials: the handle tells them apart
             label = f"{label} {one_line(h.handle, 40).lstrip('@')[:8]}"
+        expires = h.token_expires_at if h.token_warning else None
         if h.last_outcome is None:
-            accounts.append(AccountState(h.account_id, label, "never synced", None, False))
+            state = AccountState(h.account_id, label, "never synced", None, False)
         elif h.last_outcome == "ok":
-            accounts.append(
-                AccountState(h.account_id, label, "ok", h.last_ended_at, False, h.skipped)
-            )
+            state = AccountState(h.account_id, label, "ok", h.last_ended_at, False, h.skipped)
         else:
             since = h.gap_since or h.last_started_at
-            accounts.append(
-                AccountState(h.account_id, label, h.last_outcome, since, True, h.skipped)
-            )
+            state = AccountState(h.account_id, label, h.last_outcome, since, True, h.skipped)
+        accounts.append(replace(state, token_expires_at=expires))
 
     def order(a: AccountState) -> tuple:
-        rank = 0 if a.open_gap else 1 if a.outcome == "never synced" else 2
-        return rank, a.since if a.open_gap else 0, a.label
+        # An open gap first, then credentials about to die (the next gap), then the unknown.
+        rank = (
+            0
+            if a.open_gap
+            else 1
+            if a.token_expires_at is not None
+            else 2
+            if a.outcome == "never synced"
+            else 3
+        )
+        return rank, a.since if a.open_gap else a.token_expires_at or 0, a.label
 
     from sfogo.backlog.posts import decision_counts
 
@@ -129,7 +141,7 @@ def load_health(store: Store, now: int) -> HealthState:
     )
 
 
-def _entry(account: AccountState, now: int) -> Content:
+def _entry(account: AccountState, now: int, *, short: bool = False) -> Content:
     outcome = OUTCOME_SHORT.get(account.outcome, account.outcome)
     age = age_short(account.since, now=now)
     text = f"{account.label} {outcome}" + (f" {age}" if age else "")
@@ -141,6 +153,13 @@ def _entry(account: AccountState, now: int) -> Content:
         entry = Content.assemble((text, "$text-muted"))
     if account.skipped:
         entry = entry + Content.assemble((f" {SKIP_MARK}{account.skipped}", "$text-warning"))
+    if account.token_expires_at is not None:
+        left = account.token_expires_at - now
+        if short:
+            warning = f"token {span_short(left)}" if left > 0 else "token expired"
+        else:
+            warning = token_warning(account.token_expires_at, now=now) or "token expires soon"
+        entry = entry + Content.assemble((f" {TOKEN_MARK} {warning}", "$text-warning bold"))
     return entry
 
 
@@ -177,7 +196,7 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         rest = tuple(a for a in entries[index + 1 :] if isinstance(a, AccountState))
         # Room must be left for the '+N' that would follow if this were the last one.
         tail = _tail(rest) if rest else ""
-        forms = item if isinstance(item, tuple) else (_entry(item, now),)
+        forms = item if isinstance(item, tuple) else _entries(item, now)
         entry = next((f for f in forms if _fits(line, f, tail, width)), None)
         if entry is None:
             if isinstance(item, tuple):
@@ -192,6 +211,13 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         style = "$text-error bold" if any(a.open_gap for a in left) else "$text-muted"
         line = (line + Content(" ") if line.plain else line) + Content.assemble((tail, style))
     return line
+
+
+def _entries(account: AccountState, now: int) -> tuple[Content, ...]:
+    """The forms an account's entry may take, longest first."""
+    if account.token_expires_at is None:
+        return (_entry(account, now),)
+    return (_entry(account, now), _entry(account, now, short=True))
 
 
 def _fits(line: Content, entry: Content, tail: str, width: int) -> bool:

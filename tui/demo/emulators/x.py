@@ -16,7 +16,7 @@ Routes, answering like api.x.com:
   24 hours → 429 with ``x-user-limit-24hour-remaining: 0``.
 
 - ``POST /2/oauth2/token`` with ``grant_type=refresh_token``: the refresh tokens of
-  :attr:`XEmulator.oauth` (:mod:`.oauth`: access tokens live two hours on the emulator's
+  the emulator's ``oauth`` (:mod:`.oauth`: access tokens live two hours on the emulator's
   clock; every refresh answers a new refresh token and spends the old one). A request with
   an access token that expired or was never given: 401 ``Unauthorized``.
 

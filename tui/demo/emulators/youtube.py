@@ -16,7 +16,7 @@ Faults in Google's shape ``{"error": {"code", "message", "errors": [{"domain", "
 ``expired`` 401 ``authError``; ``blocked`` 403 ``authenticatedUserAccountSuspended``.
 
 OAuth: ``POST /token`` answers like ``https://oauth2.googleapis.com/token`` for the refresh
-tokens of :attr:`YouTubeEmulator.oauth` (:mod:`.oauth`); its access tokens live an hour on
+tokens of the emulator's ``oauth`` (:mod:`.oauth`); its access tokens live an hour on
 the emulator's clock, and an expired one gets 401 ``authError`` (``UNAUTHENTICATED``).
 
 The channel's videos (sfogo's posts watchdog): ``channels?part=contentDetails`` names the
