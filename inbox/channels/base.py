@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -253,15 +253,12 @@ class EntryReader:
 
 class Authorizing:
     """How a connector authorises its requests, renews what expired and says when its
-    credentials will die: the hooks a connector overrides, and :meth:`call`, which uses
-    them (a base of :class:`Channel`)."""
-
-    if TYPE_CHECKING:  # what it uses of Channel
-
-        async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
+    credentials will die: the hooks a connector overrides (a base of :class:`Channel`,
+    whose :meth:`~Channel.request` uses them)."""
 
     async def authorization(self) -> dict[str, str]:
-        """The headers that authorise a request made with :meth:`call` (none by default)."""
+        """The headers that authorise every request (none by default: a connector that
+        authorises otherwise adds its own)."""
         return {}
 
     async def reauthorize(self, error: ChannelError, used: dict[str, str]) -> bool:
@@ -279,23 +276,6 @@ class Authorizing:
         says nothing. ``last`` is the previous answer: a check that costs a request returns
         it unchanged while it is less than a day old. Asked by sync after a good run."""
         return None
-
-    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """:meth:`request` with :meth:`authorization`'s headers; after an ``auth`` refusal,
-        once more if :meth:`reauthorize` renewed them. A refused request was not carried
-        out, so sending it again cannot do it twice."""
-        extra = kwargs.pop("headers", None) or {}
-        for attempt in (1, 2):
-            used = await self.authorization()
-            try:
-                response = await self.request(method, path, headers={**used, **extra}, **kwargs)
-            except ChannelError as exc:
-                if attempt == 1 and exc.outcome == "auth" and await self.reauthorize(exc, used):
-                    continue
-                raise
-            self.authorized(used)
-            return response
-        raise AssertionError("unreachable")
 
 
 class Channel(Authorizing, EntryReader):
@@ -390,7 +370,26 @@ class Channel(Authorizing, EntryReader):
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
 
     async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """Send a request; return a 2xx response or raise a classified ChannelError."""
+        """Send a request with :meth:`authorization`'s headers; return a 2xx response or
+        raise a classified ChannelError. After an ``auth`` refusal it is sent once more if
+        :meth:`reauthorize` renewed the credentials: a refused request was not carried out,
+        so sending it again cannot do it twice."""
+        extra = kwargs.pop("headers", None) or {}
+        for attempt in (1, 2):
+            used = await self.authorization()
+            try:
+                response = await self.answer(method, path, headers={**extra, **used}, **kwargs)
+            except ChannelError as exc:
+                if attempt == 1 and exc.outcome == "auth" and await self.reauthorize(exc, used):
+                    continue
+                raise
+            self.authorized(used)
+            return response
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def answer(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """Send a request as it is; return a 2xx response or raise a classified
+        ChannelError."""
         response = await self.send(method, path, **kwargs)
         if response.is_success:
             return response

@@ -119,8 +119,13 @@ class X(OAuthClient, Channel):
             )
         return value
 
+    def _headers(self) -> dict[str, str]:
+        """Headers of X's own for a request: none. The bearer token is the OAuth hooks'
+        (:meth:`authorization`), which every :meth:`request` adds."""
+        return {}
+
     async def _get(self, path: str, params: dict) -> dict:
-        response = await self.call("GET", path, params=params)
+        response = await self.request("GET", path, params=params, headers=self._headers())
         body = self.json(response)
         if not isinstance(body, dict):
             raise ChannelError("broken", f"{self.host()} sent JSON that is not an object")
@@ -223,7 +228,9 @@ class X(OAuthClient, Channel):
     ) -> str:
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent["external_id"]}}
         try:
-            response = await self.call("POST", "/2/tweets", json=payload)
+            response = await self.request(
+                "POST", "/2/tweets", json=payload, headers=self._headers()
+            )
         except ChannelError as exc:
             if exc.code == LEGACY_DUPLICATE or exc.code == "refused":
                 raise HoldReply(exc.detail) from None

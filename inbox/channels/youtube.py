@@ -140,7 +140,7 @@ class YouTube(OAuthClient, YouTubeReplier, Channel):
         params = dict(params)
         if self._keyed:
             params["key"] = self.secrets.token
-        response = await self.call(method, f"{API}{path}", params=params, **kwargs)
+        response = await self.request(method, f"{API}{path}", params=params, **kwargs)
         body = self.json(response)
         if not isinstance(body, dict):
             raise ChannelError("broken", f"{self.host()} sent an answer that is not an object")

@@ -68,7 +68,9 @@ class XPoster(Poster):
         return complete_back_to(entries, since, False)
 
     async def publish(self, text: str, *, key: str, queued_at: int) -> Published:
-        response = await self.channel.call("POST", "/2/tweets", json={"text": text})
+        response = await self.channel.request(
+            "POST", "/2/tweets", json={"text": text}, headers=self.channel._headers()
+        )
         body = self.channel.json(response)
         data = body.get("data") if isinstance(body, dict) else None
         if not (isinstance(data, dict) and data.get("id")):
