@@ -305,3 +305,13 @@ def test_a_graph_token_far_from_expiry_is_asked_once_a_day_and_not_warned_of(wor
     ran = world.sync()["facebook:Trattoria Sfogo"]
     assert ran.outcome == "auth" and "the token expired" in ran.detail
     assert "token expired" in cli("health").out
+
+
+def test_a_page_token_whose_data_access_ends_soon_is_warned_of_too(world, cli):
+    emu = serve(world, GraphEmulator(clock=world.clock.time))
+    emu.data_access_expires_at = world.clock.now() + 3 * DAY  # the token itself never expires
+    graph_account(world, emu)
+
+    world.sync()
+
+    assert "facebook:Trattoria Sfogo: token expires in 3 days" in flat(cli("health").out)

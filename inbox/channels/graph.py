@@ -118,11 +118,14 @@ class _Graph(GraphReplier, Channel):
         return self._body(response)
 
     async def token_check(self, last: TokenCheck | None) -> TokenCheck | None:
-        """``debug_token``'s ``expires_at`` (0: the token does not expire), asked once a
-        day, and at every sync once it is within the health bar's warning (a new token then
-        clears the warning at once). ``input_token`` must travel in the query: the URL
-        never reaches a log or an error (they name the host), and the token is masked
-        wherever it would be printed."""
+        """When the token stops working, from ``debug_token``: the earlier of
+        ``expires_at`` (0: the token does not expire) and ``data_access_expires_at`` (past
+        it the Page's data cannot be read until the person logs in to the app again). Asked
+        once a day, and at every sync once it is within the health bar's warning (a new
+        token then clears the warning at once). Graph asks for the token to check in the
+        query and a valid token of the same app to ask with: the token itself. The URL never
+        reaches a log or an error (they name the host), and the token is masked wherever
+        it would be printed."""
         now = self.now()
         if last is not None and now - last.checked_at < TOKEN_CHECK_EVERY_S:
             near = last.expires_at is not None and last.expires_at - now <= TOKEN_WARN_S
@@ -130,10 +133,12 @@ class _Graph(GraphReplier, Channel):
                 return last
         body = await self._get("debug_token", {"input_token": self.secrets.token})
         data = as_object(body.get("data"))
-        expires = data.get("expires_at")
-        if not isinstance(expires, int) or isinstance(expires, bool):
-            return TokenCheck(now, None)  # Graph did not say: nothing to warn of
-        return TokenCheck(now, expires or None)
+        ends = [
+            value
+            for value in (data.get("expires_at"), data.get("data_access_expires_at"))
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        ]
+        return TokenCheck(now, min(ends, default=None))  # None: nothing to warn of
 
     async def _post(self, path: str, **kwargs) -> dict:
         response = await self.request("POST", self._api(path), headers=self._headers(), **kwargs)

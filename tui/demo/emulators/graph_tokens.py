@@ -2,7 +2,8 @@
 
 A long-lived Page token got from a long-lived user token does not expire (``expires_at``
 0); one got otherwise dies with the user token, about 60 days after it was issued. Tests set
-:attr:`GraphTokens.token_expires_at`; past it, every request with the token is refused with
+:attr:`GraphTokens.token_expires_at` (and ``data_access_expires_at``, which
+``debug_token`` reports); past the token's expiry, every request with it is refused with
 error 190, subcode 463 ("Session has expired"), as Graph does.
 
 ``GET /debug_token?input_token=T`` (any version prefix; the caller's own token in
@@ -40,6 +41,7 @@ class GraphTokens:
     token: str
     token_expires_at: int = 0  # 0: never (a Page token from a long-lived user token)
     token_issued_at: int = 0
+    data_access_expires_at: int = 0  # 0: 90 days from now (the person used the app lately)
 
     if TYPE_CHECKING:  # what it uses of the emulator
 
@@ -87,7 +89,7 @@ class GraphTokens:
             )
             return json_response({"data": data})
         data.update(
-            data_access_expires_at=self.now() + DATA_ACCESS_S,
+            data_access_expires_at=self.data_access_expires_at or self.now() + DATA_ACCESS_S,
             expires_at=self.token_expires_at,
             is_valid=not self.token_expired(asked),
             issued_at=self.token_issued_at or self.now() - 86400,
