@@ -18,7 +18,7 @@ from sfogo.tui.demo.emulators.graph import GraphEmulator
 from sfogo.tui.demo.emulators.graph_world import PAGE_ID
 from sfogo.tui.demo.emulators.x import ME_ID, XEmulator
 from sfogo.tui.demo.emulators.youtube import CHANNEL_ID, YouTubeEmulator
-from sfogo.tui.widgets._health import health_line, load_health
+from sfogo.tui.widgets._health import AccountState, HealthState, health_line, load_health
 
 HOUR = 3600
 DAY = 86400
@@ -315,3 +315,13 @@ def test_a_page_token_whose_data_access_ends_soon_is_warned_of_too(world, cli):
     world.sync()
 
     assert "facebook:Trattoria Sfogo: token expires in 3 days" in flat(cli("health").out)
+
+
+def test_a_warned_account_that_does_not_fit_the_bar_is_not_counted_as_ok():
+    now = 1795780800
+    warned = AccountState(9, "fb HAR", "ok", now - 60, False, token_expires_at=now + 5 * DAY)
+    healthy = tuple(AccountState(i, f"m{i}", "ok", now - 60, False) for i in range(8))
+    state = HealthState((warned, *healthy), None)
+
+    assert health_line(state, now, 80).plain.startswith("fb HAR ok 1m ⚠ token expires in 5 days")
+    assert health_line(state, now, 20).plain == "+9 (1 ⚠)"

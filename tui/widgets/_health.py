@@ -190,7 +190,8 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         forms: tuple[Content, ...] = (_posts_entry(state, short=True),)
         if not narrow:
             forms = (_posts_entry(state, short=False), *forms)
-        entries.insert(sum(a.open_gap for a in state.accounts), forms)
+        # After the accounts that cannot be seen and those whose token is about to die.
+        entries.insert(sum(_needs_person(a) for a in state.accounts), forms)
     shown: set[int] = set()
     for index, item in enumerate(entries):
         rest = tuple(a for a in entries[index + 1 :] if isinstance(a, AccountState))
@@ -208,7 +209,13 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
     left = tuple(a for a in state.accounts if a.account_id not in shown)
     if left:
         tail = _tail(left)
-        style = "$text-error bold" if any(a.open_gap for a in left) else "$text-muted"
+        style = (
+            "$text-error bold"
+            if any(a.open_gap for a in left)
+            else "$text-warning bold"
+            if any(_needs_person(a) for a in left)
+            else "$text-muted"
+        )
         line = (line + Content(" ") if line.plain else line) + Content.assemble((tail, style))
     return line
 
@@ -237,11 +244,16 @@ def _posts_entry(state: HealthState, *, short: bool) -> Content:
     return Content.assemble((text, "$text-error bold"))
 
 
+def _needs_person(account: AccountState) -> bool:
+    return account.open_gap or account.token_expires_at is not None
+
+
 def _tail(left: tuple[AccountState, ...]) -> str:
-    problems = sum(a.open_gap for a in left)
-    if not problems:
-        return f"+{len(left)} ok"
-    return f"+{len(left)} ({problems} {GAP_MARK})"
+    """'+9 ok', '+9 (2 ✗)', '+9 (1 ⚠)', '+9 (2 ✗ 1 ⚠)' for the accounts that did not fit."""
+    gaps = sum(a.open_gap for a in left)
+    warned = sum(a.token_expires_at is not None and not a.open_gap for a in left)
+    marks = [f"{n} {mark}" for n, mark in ((gaps, GAP_MARK), (warned, TOKEN_MARK)) if n]
+    return f"+{len(left)} ({' '.join(marks)})" if marks else f"+{len(left)} ok"
 
 
 class HealthBar(Widget):
