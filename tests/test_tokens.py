@@ -325,3 +325,25 @@ def test_a_warned_account_that_does_not_fit_the_bar_is_not_counted_as_ok():
 
     assert health_line(state, now, 80).plain.startswith("fb HAR ok 1m ⚠ token expires in 5 days")
     assert health_line(state, now, 20).plain == "+9 (1 ⚠)"
+
+
+def test_a_rotated_token_that_cannot_be_stored_is_kept_and_stored_at_the_next_sync(world):
+    emu = serve(world, XEmulator(clock=world.clock.time, mentions=3))
+    login = emu.oauth.login()
+    config = x_account(world, emu, login)
+    sessions = world_folder(world) / "sessions.json"
+    sessions.mkdir()  # a file that cannot be written (even by root)
+
+    ran = world.sync(config=config)["x:trattoria_sfogo"]
+
+    assert ran.outcome == "auth"
+    assert "could not store" in ran.detail and "stores it again at the next sync" in ran.detail
+    [rotated] = emu.oauth.refresh_tokens  # the login's is spent: only this process has it
+    assert rotated != login
+
+    sessions.rmdir()
+    ran = world.sync(config=config)["x:trattoria_sfogo"]  # the same process, a sync later
+
+    assert (ran.outcome, ran.items) == ("ok", 3)
+    assert stored_grant(world, "x:trattoria_sfogo")["refresh_token"] == rotated
+    assert emu.oauth.refreshes == 1  # the kept access token was used, not a second refresh
