@@ -34,7 +34,6 @@ from . import system_keyring as keyring_mod
 from .files import write_private
 
 SESSIONS = "sessions.json"
-SESSIONS_LOCK = ".sfogo-sessions.lock"  # held while sessions.json is read, changed, replaced
 REFRESH_LOCK = ".sfogo-refresh.lock"  # held while a refresh token is spent
 REFRESH_WAIT_S = 30.0  # a refresh takes a second; past this the lock's holder is stuck
 SECRET_FIELDS = ("refresh_token", "previous_refresh_token", "access_token")
@@ -62,14 +61,17 @@ def read_sessions(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _lock_fd(folder: Path, name: str) -> int | None:
-    """An open lock file in ``folder`` (created 0600), or None where locks cannot be had."""
+def _lock_fd(folder: Path, name: str | None) -> int | None:
+    """An open lock file ``name`` in ``folder`` (created 0600), or the folder itself when
+    ``name`` is None; None where locks cannot be had."""
     try:
         import fcntl  # noqa: F401  (POSIX only: elsewhere, no lock)
     except ImportError:
         return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if name is None:
+            return os.open(folder, os.O_RDONLY)
         return os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
         return None
@@ -78,8 +80,10 @@ def _lock_fd(folder: Path, name: str) -> int | None:
 @contextmanager
 def _sessions_locked(folder: Path) -> Iterator[None]:
     """Held for the few milliseconds of a read-change-replace of sessions.json, so two
-    processes that save different accounts never drop each other's entry."""
-    fd = _lock_fd(folder, SESSIONS_LOCK)
+    processes that save different accounts never drop each other's entry. The lock is
+    the folder's own (sessions.json is replaced, so it cannot hold one): no file is left
+    behind."""
+    fd = _lock_fd(folder, None)
     if fd is None:
         yield
         return

@@ -97,6 +97,7 @@ def test_without_a_keyring_the_login_goes_to_the_config_file_mode_0600_keeping_i
     assert done.code == 0, done.err
     assert system_keyring.available() == ""
     assert f"stored in {world.config_path} (mode 0600)" in done.out
+    assert done.err == ""  # no note that the file is read first: the file holds it
     with open(world.config_path) as f:
         text = f.read()
     assert text.startswith(CONFIG_BEFORE)

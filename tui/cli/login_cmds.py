@@ -87,8 +87,9 @@ def account_login(ctx: Context, handle: str, to_file: bool, client_id: str | Non
     shadow = login.shadowing_env(account, os.environ)
     if shadow:
         print(f"note: ${shadow} is set here and is read first", file=sys.stderr)
-    for table in login.config_tables(account, _config_file(ctx)):
-        print(f'note: [accounts."{table}"] in the config file is read first', file=sys.stderr)
+    if where.startswith("the system keyring"):  # a bare [accounts."HANDLE"] table stays
+        for table in login.config_tables(account, _config_file(ctx)):
+            print(f'note: [accounts."{table}"] in the config file is read first', file=sys.stderr)
     return 0
 
 
