@@ -14,6 +14,7 @@ from sync_world import world  # noqa: F401  (fixture)
 
 from sfogo.inbox import grants
 from sfogo.inbox.health import account_health
+from sfogo.inbox.redact import redact
 from sfogo.tui.demo.emulators.graph import GraphEmulator
 from sfogo.tui.demo.emulators.graph_world import PAGE_ID
 from sfogo.tui.demo.emulators.x import ME_ID, XEmulator
@@ -124,6 +125,9 @@ def test_x_sync_lives_across_the_two_hour_expiry_and_keeps_the_rotated_refresh_t
         assert refused.status_code == 400
         assert refused.json()["error"] == "invalid_request"
     the_file_holds_no_token(world, first, rotated, again)
+    # Wherever a token would be printed or logged, it is masked (inbox/redact.py).
+    for token in (first, rotated, again):
+        assert redact(f"said {token} twice") == "said *** twice"
 
 
 def test_an_access_token_refused_before_its_time_is_refreshed_once_and_the_request_retried(

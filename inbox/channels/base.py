@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -251,10 +251,26 @@ class EntryReader:
             raise SkipEntry(f"unreadable {what}") from None
 
 
+def transport_error(exc: httpx.TransportError, host: str) -> ChannelError:
+    """What a failure to talk to ``host`` means: offline (no route) or down."""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return ChannelError("offline", f"cannot reach {host}: {name}")
+    if isinstance(exc, httpx.TimeoutException):
+        return ChannelError("down", f"{host} timed out ({name})")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return ChannelError("down", f"{host} dropped the connection ({name})")
+    return ChannelError("offline", f"network error talking to {host}: {name}")
+
+
 class Authorizing:
     """How a connector authorises its requests, renews what expired and says when its
-    credentials will die: the hooks a connector overrides (a base of :class:`Channel`,
-    whose :meth:`~Channel.request` uses them)."""
+    credentials will die: the hooks a connector overrides (a base of :class:`Channel`),
+    and :meth:`request`, which uses them."""
+
+    if TYPE_CHECKING:  # what it uses of Channel
+
+        async def answer(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
 
     async def authorization(self) -> dict[str, str]:
         """The headers that authorise every request (none by default: a connector that
@@ -276,6 +292,24 @@ class Authorizing:
         says nothing. ``last`` is the previous answer: a check that costs a request returns
         it unchanged while it is less than a day old. Asked by sync after a good run."""
         return None
+
+    async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """Send a request with :meth:`authorization`'s headers; return a 2xx response or
+        raise a classified ChannelError. After an ``auth`` refusal it is sent once more if
+        :meth:`reauthorize` renewed the credentials: a refused request was not carried out,
+        so sending it again cannot do it twice."""
+        extra = kwargs.pop("headers", None) or {}
+        for attempt in (1, 2):
+            used = await self.authorization()
+            try:
+                response = await self.answer(method, path, headers={**extra, **used}, **kwargs)
+            except ChannelError as exc:
+                if attempt == 1 and exc.outcome == "auth" and await self.reauthorize(exc, used):
+                    continue
+                raise
+            self.authorized(used)
+            return response
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 class Channel(Authorizing, EntryReader):
@@ -369,27 +403,8 @@ class Channel(Authorizing, EntryReader):
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
 
-    async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """Send a request with :meth:`authorization`'s headers; return a 2xx response or
-        raise a classified ChannelError. After an ``auth`` refusal it is sent once more if
-        :meth:`reauthorize` renewed the credentials: a refused request was not carried out,
-        so sending it again cannot do it twice."""
-        extra = kwargs.pop("headers", None) or {}
-        for attempt in (1, 2):
-            used = await self.authorization()
-            try:
-                response = await self.answer(method, path, headers={**extra, **used}, **kwargs)
-            except ChannelError as exc:
-                if attempt == 1 and exc.outcome == "auth" and await self.reauthorize(exc, used):
-                    continue
-                raise
-            self.authorized(used)
-            return response
-        raise AssertionError("unreachable: the second attempt returns or raises")
-
     async def answer(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """Send a request as it is; return a 2xx response or raise a classified
-        ChannelError."""
+        """Send a request as it is: a 2xx response, or raise a classified ChannelError."""
         response = await self.send(method, path, **kwargs)
         if response.is_success:
             return response
@@ -402,20 +417,8 @@ class Channel(Authorizing, EntryReader):
         has error shapes of its own), or raise the ChannelError of a transport failure."""
         try:
             return await self.http.request(method, self.url(path), **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ChannelError(
-                "offline", f"cannot reach {self.host()}: {type(exc).__name__}"
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise ChannelError("down", f"{self.host()} timed out ({type(exc).__name__})") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise ChannelError(
-                "down", f"{self.host()} dropped the connection ({type(exc).__name__})"
-            ) from None
         except httpx.TransportError as exc:
-            raise ChannelError(
-                "offline", f"network error talking to {self.host()}: {type(exc).__name__}"
-            ) from None
+            raise transport_error(exc, self.host()) from None
 
     def host(self) -> str:
         return httpx.URL(self.base_url).host or self.base_url

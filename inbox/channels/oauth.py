@@ -257,6 +257,7 @@ class OAuthClient:
     account with only an access token (``token``) sends it as it is, and a 401 stands."""
 
     default_token_url: ClassVar[str] = ""
+    token_path: ClassVar[str] = ""
     basic_auth: ClassVar[bool] = False
     _grant: RefreshGrant | None = None
 
@@ -268,6 +269,10 @@ class OAuthClient:
         return self._grant
 
     def token_url(self) -> str:
+        """The token endpoint: the platform's own, or ``token_path`` on the API's host."""
+        if self.token_path:
+            channel: Channel = self  # type: ignore[assignment]  # a mixin of Channel
+            return f"{channel.base_url}{self.token_path}"
         return self.default_token_url
 
     async def authorization(self) -> dict[str, str]:

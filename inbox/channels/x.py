@@ -104,9 +104,7 @@ class X(OAuthClient, Channel):
     name = "x"
     default_url = "https://api.x.com"
     basic_auth = True  # a confidential client's secret goes in a Basic header
-
-    def token_url(self) -> str:
-        return f"{self.base_url}/2/oauth2/token"
+    token_path = "/2/oauth2/token"  # on the API's own host
 
     @property
     def user_id(self) -> str:
