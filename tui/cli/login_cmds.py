@@ -2,8 +2,8 @@
 
 A secret is never an argument or an option (it would stay in the shell's history and in
 ``ps``): the login prompts for it on the terminal without echo, or reads it from standard
-input when that is not a terminal (``pass show x | sfogo account login x:@me``), one line
-per thing asked. What each channel asks for and where it is kept: :mod:`inbox.login`.
+input when that is not a terminal (``pass show mastodon | sfogo account login @me``), one
+line per thing asked, in order. What each channel asks for and where it is kept: :mod:`inbox.login`.
 """
 
 from __future__ import annotations
