@@ -4,6 +4,7 @@ Graph token's expiry from ``debug_token``, over loopback against the emulators."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -351,3 +352,24 @@ def test_a_rotated_token_that_cannot_be_stored_is_kept_and_stored_at_the_next_sy
     assert (ran.outcome, ran.items) == ("ok", 3)
     assert stored_grant(world, "x:trattoria_sfogo")["refresh_token"] == rotated
     assert emu.oauth.refreshes == 1  # the kept access token was used, not a second refresh
+
+
+def test_two_syncs_at_once_spend_the_rotating_refresh_token_once(world):
+    """The app's sync and a cron sync refresh together: the second waits for the first's
+    grant instead of spending the same refresh token (X would refuse it: the account
+    would need a new login)."""
+    emu = serve(world, XEmulator(clock=world.clock.time, mentions=3))
+    config = x_account(world, emu, emu.oauth.login())
+    # The first refresh takes half a second: the other sync arrives while it runs.
+    emu.faults.set("slow", paths=r"/2/oauth2/token$", count=1, seconds=0.5)
+
+    async def both():
+        return await asyncio.gather(
+            world.syncer(config=config).run_once(), world.syncer(config=config).run_once()
+        )
+
+    first, second = asyncio.run(both())
+
+    assert [r.outcome for r in (*first, *second)] == ["ok", "ok"]
+    assert emu.oauth.refreshes == 1
+    assert len(emu.requests_to(r"/2/oauth2/token$")) == 1
