@@ -33,7 +33,6 @@ KNOWN_TABLES = (
     "keys",  # tui/views.py, tui/keymap.py
     "accounts",  # inbox/credentials.py
     "outbox",  # inbox/outbox.py
-    "health",  # inbox/health.py
 )
 
 # What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it): a token
