@@ -29,7 +29,7 @@ from pathlib import Path
 from . import config as config_mod
 from . import redact as redact_mod
 from . import system_keyring
-from .channels.base import GrantSlot, Secrets
+from .channels.base import ChannelError, GrantSlot, Secrets
 from .errors import SfogoError
 from .grants import GrantFile, KeyringGrant, MemoryGrant, read_sessions, update_session
 from .login import account_key, login_command
@@ -111,6 +111,22 @@ def missing_hint(account: Account) -> str:
             f"{login_command(account)}"
         )
     return f"no credentials: store them with {login_command(account)}"
+
+
+# Refusals that only new credentials fix: an HTTP 401, Graph's error 190 (token expired,
+# revoked, password changed).
+REFUSED_STATUS = 401
+REFUSED_CODES = (190,)
+
+
+def refused_detail(account: Account, error: ChannelError) -> str:
+    """An ``auth`` failure's line, ending with the command that stores new credentials
+    when the platform refused the ones it has (and the line does not say so already)."""
+    detail = error.detail
+    refused = error.status == REFUSED_STATUS or error.code in REFUSED_CODES
+    if error.outcome != "auth" or not refused or "sfogo account login" in detail:
+        return detail
+    return f"{detail}: log in again: {login_command(account)}"
 
 
 def redact(text: str, secrets: Secrets) -> str:

@@ -224,7 +224,8 @@ class Syncer:
         except StoreError:
             raise  # the data file (full, busy, damaged, read-only), not the platform: no run
         except ChannelError as exc:
-            result.outcome, result.detail, result.retry_at = exc.outcome, exc.detail, exc.retry_at
+            result.outcome, result.retry_at = exc.outcome, exc.retry_at
+            result.detail = credentials.refused_detail(account, exc)
             if exc.outcome == "rate_limited" and exc.retry_at is None:
                 result.retry_at = self.clock.now() + RATE_LIMIT_DEFAULT_S
         except SHAPE_ERRORS as exc:

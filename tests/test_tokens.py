@@ -309,6 +309,7 @@ def test_a_graph_token_far_from_expiry_is_asked_once_a_day_and_not_warned_of(wor
     world.clock.advance(50 * DAY)
     ran = world.sync()["facebook:Trattoria Sfogo"]
     assert ran.outcome == "auth" and "the token expired" in ran.detail
+    assert ran.detail.endswith("log in again: sfogo account login 'facebook:Trattoria Sfogo'")
     assert "token expired" in cli("health").out
 
 
