@@ -303,6 +303,12 @@ def reply_unknown(db: Database) -> None:
     replies.add_column("attempted_at", int)
 
 
+def outbox_likes(db: Database) -> None:
+    """Likes go through the outbox like replies (inbox/outbox.py): a row's ``action`` says
+    which (``reply``, or ``like`` with no text), so a like is sent exactly once too."""
+    db.table("replies").add_column("action", str, not_null_default="reply")
+
+
 # When each account's credentials stop working, as the platform last said (Graph's
 # debug_token ``expires_at``, Google's ``refresh_token_expires_in``): the health bar and
 # ``sfogo health`` warn before it. One row per account, replaced at each check; expires_at
@@ -330,6 +336,7 @@ MIGRATIONS: list[Migration] = [
     V_SYNC_RUN_SKIPS,
     V_POSTS,
     reply_unknown,
+    outbox_likes,
     V_TOKEN_CHECKS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,6 @@
-"""X (formerly Twitter) through the X API v2: mentions in, replies out.
+"""X (formerly Twitter) through the X API v2: mentions and direct messages in, replies out.
+
+Direct messages: :mod:`.x_dm`.
 
 Mentions: ``GET /2/users/:id/mentions`` with ``since_id`` and ``pagination_token``, always
 asking for the author, creation time and conversation fields. Without them (an app whose
@@ -67,7 +69,9 @@ from .base import (
     SkipEntry,
     as_object,
 )
+from .likes import XLiker
 from .oauth import OAuthClient
+from .x_dm import XDirect, dm_link, included_users
 
 PAGE_SIZE = 100
 TIMELINE_CAP = 800  # the mentions timeline reaches back this many posts
@@ -100,11 +104,22 @@ AUTH_PROBLEMS = (
 )
 
 
-class X(OAuthClient, Channel):
+class XAuth(OAuthClient):
+    """X's OAuth 2.0: the token endpoint on the API's host, a confidential client's secret
+    in a Basic header."""
+
+    basic_auth = True
+    token_path = "/2/oauth2/token"
+
+    def _headers(self) -> dict[str, str]:
+        """Headers of X's own for a request: none. The bearer token is the OAuth hooks'
+        (:meth:`authorization`), which every :meth:`request` adds."""
+        return {}
+
+
+class X(XAuth, XDirect, XLiker, Channel):
     name = "x"
     default_url = "https://api.x.com"
-    basic_auth = True  # a confidential client's secret goes in a Basic header
-    token_path = "/2/oauth2/token"  # on the API's own host
 
     @property
     def user_id(self) -> str:
@@ -116,11 +131,6 @@ class X(OAuthClient, Channel):
                 "setting: add the account's numeric user id",
             )
         return value
-
-    def _headers(self) -> dict[str, str]:
-        """Headers of X's own for a request: none. The bearer token is the OAuth hooks'
-        (:meth:`authorization`), which every :meth:`request` adds."""
-        return {}
 
     async def _get(self, path: str, params: dict) -> dict:
         response = await self.request("GET", path, params=params, headers=self._headers())
@@ -151,6 +161,7 @@ class X(OAuthClient, Channel):
 
     async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
         old = str((cursor or {}).get("since_id") or "")
+        keep = {k: v for k, v in (cursor or {}).items() if k == "dm_since_id"}
         params: dict[str, Any] = {"max_results": PAGE_SIZE, **MENTION_PARAMS}
         if old:
             params["since_id"] = old
@@ -166,7 +177,7 @@ class X(OAuthClient, Channel):
                 newest = str(meta.get("newest_id") or _newest_id(body) or old)
             total += len(items)
             if held is not None:
-                yield Page(held, {"since_id": old} if old else {}, more=True)
+                yield Page(held, {**keep, "since_id": old} if old else keep, more=True)
             held = items
             token = meta.get("next_token")
             if not token:  # an empty page may still carry a next_token: follow it
@@ -178,16 +189,14 @@ class X(OAuthClient, Channel):
                 f"X serves only the {TIMELINE_CAP} most recent mentions; older ones since "
                 "the last sync may be missing"
             )
-        yield Page(held or [], {"since_id": newest} if newest else {}, more=False, lost=lost)
+        state = {"since_id": newest} if newest else {}
+        async for page in self.with_dms(held or [], state, keep, lost):  # x_dm.py
+            yield page
 
     def _items(self, body: dict) -> list:
-        users = {}
-        for user in (body.get("includes") or {}).get("users") or []:
-            if isinstance(user, dict) and user.get("id"):
-                users[str(user["id"])] = user
         data = body.get("data")
         self.expect(data is None or isinstance(data, list), "page (data is not a list)")
-        return self.entries(data or [], self._item, users)
+        return self.entries(data or [], self._item, included_users(body))
 
     def _item(self, post: object, users: dict):
         post = self.need_object(post)
@@ -224,6 +233,8 @@ class X(OAuthClient, Channel):
     async def send_reply(
         self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
     ) -> str:
+        if parent["kind"] == "dm":  # an answer in its conversation: x_dm.py
+            return await self.send_dm(parent, text)
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent["external_id"]}}
         try:
             response = await self.request(
@@ -252,6 +263,8 @@ class X(OAuthClient, Channel):
         listing from ``start_time``, or :class:`LookupUnsure` when X's timeline (its 3,200
         newest posts) ends before reaching back that far."""
         since = queued_at if queued_at is not None else int(parent.get("created_at") or 0)
+        if parent["kind"] == "dm":
+            return await self.find_dm(parent, text, since=since)
         params: dict[str, Any] = {
             "since_id": parent["external_id"],
             "start_time": when.iso(max(0, since - CLOCK_SKEW_S)),
@@ -288,7 +301,7 @@ class X(OAuthClient, Channel):
         return answers and _comparable(html.unescape(str(post.get("text") or ""))) == wanted
 
     async def reply_link(self, parent: ItemRow, external_id: str) -> str:
-        return _sent(external_id).link
+        return dm_link(parent) if parent["kind"] == "dm" else _sent(external_id).link
 
     async def check(self) -> str:
         body = await self._get("/2/users/me", {"user.fields": "username,name"})
@@ -370,9 +383,10 @@ class X(OAuthClient, Channel):
             # (or 400 invalid-request) with type about:blank; retrying cannot help, so the
             # outbox holds the reply with X's own words.
             detail = sanitize(body.get("detail") or body.get("title") or "", single_line=True)
+            what = "like" if response.request.url.path.endswith("/likes") else "reply"
             return ChannelError(
                 "broken",
-                f"X refused the reply ({status}): {detail[:200]}",
+                f"X refused the {what} ({status}): {detail[:200]}",
                 status=status,
                 code="refused",
             )

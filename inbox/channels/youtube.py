@@ -46,6 +46,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import sanitize
 from .base import Channel, ChannelError, Page, SkipEntry, as_object
 from .oauth import OAuthClient
@@ -123,6 +124,10 @@ class YouTube(OAuthClient, YouTubeReplier, Channel):
     name = "youtube"
     default_url = "https://www.googleapis.com"
     default_token_url = "https://oauth2.googleapis.com/token"
+
+    @classmethod
+    def cannot_like(cls, parent: ItemRow) -> str:
+        return "youtube has no like for comments in its API"
 
     @property
     def channel_id(self) -> str:
