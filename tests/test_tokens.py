@@ -374,3 +374,24 @@ def test_two_syncs_at_once_spend_the_rotating_refresh_token_once(world):
     assert [r.outcome for r in (*first, *second)] == ["ok", "ok"]
     assert emu.oauth.refreshes == 1
     assert len(emu.requests_to(r"/2/oauth2/token$")) == 1
+
+
+def test_a_google_refresh_token_with_time_based_access_is_warned_of_before_it_ends(world, cli):
+    emu = serve(world, YouTubeEmulator(clock=world.clock.time, now=world.clock.now(), threads=3))
+    emu.oauth.refresh_lifetime = 10 * DAY  # the person granted access for ten days
+    config = youtube_account(world, emu, emu.oauth.login())
+
+    assert world.sync(config=config)["youtube:Trattoria Sfogo"].outcome == "ok"
+    assert "token expires" not in cli("health").out
+
+    world.clock.advance(4 * DAY)
+    assert world.sync(config=config)["youtube:Trattoria Sfogo"].outcome == "ok"
+    shown = flat(cli("health").out)
+    assert "youtube:Trattoria Sfogo: token expires in 6 days" in shown
+    assert "log in again before then: sfogo account login 'youtube:Trattoria Sfogo'" in shown
+
+    world.clock.advance(7 * DAY)  # past it: Google refuses the refresh token
+    ran = world.sync(config=config)["youtube:Trattoria Sfogo"]
+    assert ran.outcome == "auth" and ran.detail.endswith(
+        "log in again: sfogo account login 'youtube:Trattoria Sfogo'"
+    )

@@ -12,7 +12,8 @@ are each platform's own shapes:
 - Google (``POST /token``): 400 ``{"error": "invalid_grant", "error_description": "Token has
   been expired or revoked."}``; a wrong client: 401 ``invalid_client``.
 
-Success: ``{"token_type", "access_token", "expires_in", "scope"[, "refresh_token"]}``.
+Success: ``{"token_type", "access_token", "expires_in", "scope"[, "refresh_token"]
+[, "refresh_token_expires_in"]}`` (the last for Google's time-based access).
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class TokenIssuer:
     basic_auth: bool = False  # X: a confidential client sends its secret in a Basic header
     prefix: str = ""  # what the platform's tokens start with ("ya29." for Google)
     scope: str = ""
+    # Google's time-based access: the refresh token itself dies this long after the consent
+    # (answered as ``refresh_token_expires_in``); None: it does not.
+    refresh_lifetime: int | None = None
+    granted_at: dict[str, float] = field(default_factory=dict)  # refresh token -> consent
     refresh_tokens: set[str] = field(default_factory=set)
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expires at
     refreshes: int = 0  # answered refreshes, for assertions
@@ -67,6 +72,7 @@ class TokenIssuer:
         """A new refresh token, as the platform's consent screen would give."""
         token = self.prefix + "rt-" + secrets.token_urlsafe(24)
         self.refresh_tokens.add(token)
+        self.granted_at[token] = self.clock()
         return token
 
     def revoke(self, refresh_token: str | None = None) -> None:
@@ -98,7 +104,7 @@ class TokenIssuer:
                 status,
             )
         spent = form.get("refresh_token", "")
-        if spent not in self.refresh_tokens:
+        if spent not in self.refresh_tokens or self._ended(spent):
             return self._refuse(self.refusals.dead)
         access = self.prefix + "at-" + secrets.token_urlsafe(24)
         self.access_tokens[access] = self.clock() + self.lifetime
@@ -109,10 +115,19 @@ class TokenIssuer:
             "expires_in": self.lifetime,
             "scope": self.scope,
         }
+        if self.refresh_lifetime is not None:
+            ends = self.granted_at.get(spent, self.clock()) + self.refresh_lifetime
+            body["refresh_token_expires_in"] = int(ends - self.clock())
         if self.rotate:
             self.refresh_tokens.discard(spent)
             body["refresh_token"] = self.login()
         return json_response(body, 200, {"Cache-Control": "no-store"})
+
+    def _ended(self, refresh_token: str) -> bool:
+        """Past its time-based access (Google's ``refresh_token_expires_in``)."""
+        if self.refresh_lifetime is None:
+            return False
+        return self.clock() >= self.granted_at.get(refresh_token, 0.0) + self.refresh_lifetime
 
     def _client(self, request: Request, form: dict[str, str]) -> tuple[str, str]:
         """The client id and secret the request authenticates with (Basic, else the form)."""
