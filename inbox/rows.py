@@ -52,10 +52,12 @@ class ItemRow(TypedDict):
     account_id: int
     client_id: int
     tags: list[str]
-    # The list's rows only: the state of a reply of ours to it not yet out ('' when none).
+    # The list's rows only: the state of a reply of ours to it not yet out ('' when none),
+    # and whether a reply is being written to it (a draft is kept).
     reply: NotRequired[str]
     # The list's rows only: the state of our like of it ('' when none, or dropped).
     liked: NotRequired[str]
+    draft: NotRequired[bool]
 
 
 class RankedRow(ItemRow):
@@ -96,6 +98,25 @@ class ReplyRow(TypedDict):
     parent_kind: Kind
     account: str  # "channel:handle"
     action: OutboxAction  # a reply, or a like (whose text is empty)
+
+
+class DraftRow(TypedDict):
+    """A reply being written, kept per item until it is queued or discarded."""
+
+    item_id: int
+    text: str
+    updated_at: int
+
+
+class CannedRow(TypedDict):
+    """A canned reply added with ``sfogo replies add`` (the config's come from the config)."""
+
+    id: int
+    name: str
+    text: str
+    language: str  # '' for any language
+    client: str  # a client's name, '' for any client
+    created_at: int
 
 
 class SyncRunRow(TypedDict):
