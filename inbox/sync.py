@@ -176,8 +176,7 @@ class Syncer:
     def has_secrets(self, account: Account) -> bool:
         """True when this process can read the account's secret (the environment, the config
         file or the keyring); without one a sync of it can only fail as 'auth'."""
-        secrets = self.secrets(account)
-        return bool(secrets.token or secrets.password)
+        return self.secrets(account).known
 
     def connector(self, account: Account, http: httpx.AsyncClient) -> Channel:
         cls = connector_class(account.channel)
@@ -208,7 +207,7 @@ class Syncer:
         skips: Counter[str] = Counter()
         host = account.settings.get("url") or account.channel
         try:
-            if not self.has_secrets(account):
+            if not secrets.known:
                 raise ChannelError("auth", credentials.missing_hint(account))
             connector = self.connector(account, http)
             async for page in connector.pages(dict(account.cursor)):
@@ -224,10 +223,12 @@ class Syncer:
                 skips.update(page.skipped)
                 if page.lost:
                     lost.append(page.lost)
+            await self.check_token(connector, account)
         except StoreError:
             raise  # the data file (full, busy, damaged, read-only), not the platform: no run
         except ChannelError as exc:
-            result.outcome, result.detail, result.retry_at = exc.outcome, exc.detail, exc.retry_at
+            result.outcome, result.retry_at = exc.outcome, exc.retry_at
+            result.detail = credentials.refused_detail(account, exc)
             if exc.outcome == "rate_limited" and exc.retry_at is None:
                 result.retry_at = self.clock.now() + RATE_LIMIT_DEFAULT_S
         except SHAPE_ERRORS as exc:
@@ -266,6 +267,21 @@ class Syncer:
             blocked = result.detail if result.outcome == "blocked" else ""
             result.add_sent(await self.send_for(http, account, blocked=blocked))
         return result
+
+    async def check_token(self, connector: Channel, account: Account) -> None:
+        """Ask when the account's credentials expire and keep the answer (the health bar
+        warns before); a check that fails is logged and never fails the sync."""
+        last = self.store.runs.token_check(account.id)
+        try:
+            check = await connector.token_check(last)
+        except ChannelError as exc:
+            log.info("%s: token check failed: %s", _label(account), exc.detail)
+            return
+        except SHAPE_ERRORS:
+            log.warning("%s: token check unreadable", _label(account), exc_info=True)
+            return
+        if check is not None and check != last:
+            self.store.runs.set_token_check(account.id, check)
 
     async def check_posts(self, http: httpx.AsyncClient, account: Account) -> str:
         """The account's expected posts against its queue and timeline; a note for the run."""

@@ -254,6 +254,8 @@ def health_line(h, ref: int) -> str:
         parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
     if h.skipped:
         parts.append(f"{h.skipped} skipped in 24 h")
+    if h.token_warning:
+        parts.append(h.token_warning)
     return " · ".join(parts)
 
 
@@ -311,6 +313,8 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             print(wrapped(f"{h.account}: lost: {h.last_lost}"))
         if h.skipped:
             print(wrapped(f"{h.account}: {skipped_line(h.skips)} (in the last 24 hours)"))
+        if h.token_warning:
+            print(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
     return 0
 
 
@@ -335,6 +339,17 @@ def _every(interval: int) -> str:
     return f"{interval // 60} min" if interval % 60 == 0 else f"{interval} s"
 
 
+def _renew(h) -> str:
+    """How to renew an account's credentials before they expire."""
+    from sfogo.inbox.login import login_command
+    from sfogo.inbox.model import Account
+
+    command = login_command(Account(0, h.channel, h.handle, id=h.account_id))
+    if h.channel in ("facebook", "instagram"):
+        return f"get a new long-lived Page token and store it with {command}"
+    return f"log in again before then: {command}"
+
+
 # -- account test ----------------------------------------------------------------------------
 
 
@@ -349,7 +364,7 @@ def check_account(ctx: Context, handle: str) -> str:
     loop = syncer(ctx, send_replies=False)
     account = loop.accounts(handle)[0]
     secrets = loop.secrets(account)
-    if not (secrets.token or secrets.password):
+    if not secrets.known:
         raise SfogoError(missing_hint(account))
 
     async def check() -> str:

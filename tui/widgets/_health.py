@@ -8,7 +8,9 @@ ages move on.
 Problems come first and carry a symbol, not only a colour, so they read with NO_COLOR:
 ``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``. An account whose platform sent entries sfogo
 had to skip in the last 24 hours carries their count: ``x ok 2m ⊘3`` (``sfogo health``
-says why). Posts that need a decision come after the
+says why). An account whose credentials expire within a week says so, before sync fails:
+``fb ok 2m ⚠ token expires in 5 days`` (``⚠ token 5d`` where that does not fit), after
+the open gaps. Posts that need a decision come after the
 accounts that cannot be seen (the likely cause) and before the healthy ones:
 ``2 missed · 6 vanished`` (``8 posts`` where that does not fit), counted by
 ``backlog.posts.decision_counts``; the bar also tells its screen how many there are
@@ -38,6 +40,7 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.worker import Worker
 
+from sfogo.inbox.health import token_warning
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
@@ -55,6 +58,7 @@ NARROW = 60
 GAP_MARK = "✗"  # an open gap: the account is not being seen
 NEVER_MARK = "?"
 SKIP_MARK = "⊘"  # entries skipped in the last 24 hours
+TOKEN_MARK = "⚠"  # the account's credentials expire within a week
 OUTCOME_SHORT = {"rate_limited": "limited", "never synced": "never"}
 
 
@@ -78,6 +82,7 @@ class AccountState:
     since: int | None  # failing: the open gap's first failure; ok: the last run's end
     open_gap: bool
     skipped: int = 0  # entries skipped in the last 24 hours
+    token_expires_at: int | None = None  # set when its credentials expire within a week
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,21 +152,28 @@ def load_health(store: Store, now: int, sync: SyncStatus | None = None) -> Healt
         label = labels[h.account_id]
         if repeated[label] > 1:  # same channel, same initials: the handle tells them apart
             label = f"{label} {one_line(h.handle, 40).lstrip('@')[:8]}"
+        expires = h.token_expires_at if h.token_warning else None
         if h.last_outcome is None:
-            accounts.append(AccountState(h.account_id, label, "never synced", None, False))
+            state = AccountState(h.account_id, label, "never synced", None, False)
         elif h.last_outcome == "ok":
-            accounts.append(
-                AccountState(h.account_id, label, "ok", h.last_ended_at, False, h.skipped)
-            )
+            state = AccountState(h.account_id, label, "ok", h.last_ended_at, False, h.skipped)
         else:
             since = h.gap_since or h.last_started_at
-            accounts.append(
-                AccountState(h.account_id, label, h.last_outcome, since, True, h.skipped)
-            )
+            state = AccountState(h.account_id, label, h.last_outcome, since, True, h.skipped)
+        accounts.append(replace(state, token_expires_at=expires))
 
     def order(a: AccountState) -> tuple:
-        rank = 0 if a.open_gap else 1 if a.outcome == "never synced" else 2
-        return rank, a.since if a.open_gap else 0, a.label
+        # An open gap first, then credentials about to die (the next gap), then the unknown.
+        rank = (
+            0
+            if a.open_gap
+            else 1
+            if a.token_expires_at is not None
+            else 2
+            if a.outcome == "never synced"
+            else 3
+        )
+        return rank, a.since if a.open_gap else a.token_expires_at or 0, a.label
 
     from sfogo.backlog.posts import decision_counts
 
@@ -178,7 +190,7 @@ def load_health(store: Store, now: int, sync: SyncStatus | None = None) -> Healt
     )
 
 
-def _entry(account: AccountState, now: int) -> Content:
+def _entry(account: AccountState, now: int, *, short: bool = False) -> Content:
     outcome = OUTCOME_SHORT.get(account.outcome, account.outcome)
     age = age_short(account.since, now=now)
     text = f"{account.label} {outcome}" + (f" {age}" if age else "")
@@ -190,6 +202,13 @@ def _entry(account: AccountState, now: int) -> Content:
         entry = Content.assemble((text, "$text-muted"))
     if account.skipped:
         entry = entry + Content.assemble((f" {SKIP_MARK}{account.skipped}", "$text-warning"))
+    if account.token_expires_at is not None:
+        left = account.token_expires_at - now
+        if short:
+            warning = f"token {span_short(left)}" if left > 0 else "token expired"
+        else:
+            warning = token_warning(account.token_expires_at, now=now) or "token expires soon"
+        entry = entry + Content.assemble((f" {TOKEN_MARK} {warning}", "$text-warning bold"))
     return entry
 
 
@@ -224,13 +243,14 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         forms: tuple[Content, ...] = (_posts_entry(state, short=True),)
         if not narrow:
             forms = (_posts_entry(state, short=False), *forms)
-        entries.insert(sum(a.open_gap for a in state.accounts), forms)
+        # After the accounts that cannot be seen and those whose token is about to die.
+        entries.insert(sum(_needs_person(a) for a in state.accounts), forms)
     shown: set[int] = set()
     for index, item in enumerate(entries):
         rest = tuple(a for a in entries[index + 1 :] if isinstance(a, AccountState))
         # Room must be left for the '+N' that would follow if this were the last one.
         tail = _tail(rest) if rest else ""
-        forms = item if isinstance(item, tuple) else (_entry(item, now),)
+        forms = item if isinstance(item, tuple) else _entries(item, now)
         entry = next((f for f in forms if _fits(line, f, tail, width)), None)
         if entry is None:
             if isinstance(item, tuple):
@@ -242,9 +262,22 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
     left = tuple(a for a in state.accounts if a.account_id not in shown)
     if left:
         tail = _tail(left)
-        style = "$text-error bold" if any(a.open_gap for a in left) else "$text-muted"
+        style = (
+            "$text-error bold"
+            if any(a.open_gap for a in left)
+            else "$text-warning bold"
+            if any(_needs_person(a) for a in left)
+            else "$text-muted"
+        )
         line = (line + Content(" ") if line.plain else line) + Content.assemble((tail, style))
     return line
+
+
+def _entries(account: AccountState, now: int) -> tuple[Content, ...]:
+    """The forms an account's entry may take, longest first."""
+    if account.token_expires_at is None:
+        return (_entry(account, now),)
+    return (_entry(account, now), _entry(account, now, short=True))
 
 
 def _fits(line: Content, entry: Content, tail: str, width: int) -> bool:
@@ -264,11 +297,16 @@ def _posts_entry(state: HealthState, *, short: bool) -> Content:
     return Content.assemble((text, "$text-error bold"))
 
 
+def _needs_person(account: AccountState) -> bool:
+    return account.open_gap or account.token_expires_at is not None
+
+
 def _tail(left: tuple[AccountState, ...]) -> str:
-    problems = sum(a.open_gap for a in left)
-    if not problems:
-        return f"+{len(left)} ok"
-    return f"+{len(left)} ({problems} {GAP_MARK})"
+    """'+9 ok', '+9 (2 ✗)', '+9 (1 ⚠)', '+9 (2 ✗ 1 ⚠)' for the accounts that did not fit."""
+    gaps = sum(a.open_gap for a in left)
+    warned = sum(a.token_expires_at is not None and not a.open_gap for a in left)
+    marks = [f"{n} {mark}" for n, mark in ((gaps, GAP_MARK), (warned, TOKEN_MARK)) if n]
+    return f"+{len(left)} ({' '.join(marks)})" if marks else f"+{len(left)} ok"
 
 
 class HealthBar(Widget):
