@@ -24,6 +24,7 @@ from pathlib import Path
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
@@ -103,6 +104,12 @@ class SfogoApp(App):
             self.first_page = FirstPage(
                 self.db_path, self.views[0], self.config.settings_base, self.now, FIRST_IDS
             )
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal, writing fewer bytes (see tui/lean_output.py)."""
+        from .lean_output import lean_driver
+
+        return lean_driver(super().get_driver_class())
 
     def _prepare_store(self) -> None:
         """What the app's long-lived connection does once: record the config's triage

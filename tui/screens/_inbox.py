@@ -89,7 +89,10 @@ class InboxScreen(SfogoScreen):
         yield ViewBar(id="viewbar")
         with Container(id="panes"):
             yield InboxList(app.rows_by_ids, app.now, id="inbox")
-            yield DetailPane(app.now, id="detail")
+            # The frame draws the separator: the pane's own border would be drawn again
+            # every time its content changes height.
+            with Container(id="detail-frame"):
+                yield DetailPane(app.now, id="detail")
         yield SearchBar(id="search")
         yield HealthBar(app.db_path, app.now, app.data_changed, id="health")
         yield KeyFooter()
@@ -101,6 +104,11 @@ class InboxScreen(SfogoScreen):
     @property
     def detail(self) -> DetailPane:
         return self.query_one("#detail", DetailPane)
+
+    @property
+    def pane_shown(self) -> bool:
+        """The detail pane has room on this screen (not under 60 columns)."""
+        return self.query_one("#detail-frame").display
 
     def on_mount(self) -> None:
         self.inbox.focus()
@@ -229,12 +237,10 @@ class InboxScreen(SfogoScreen):
     # -- the highlighted item -------------------------------------------------------------
 
     def on_inbox_list_highlighted(self, message: InboxList.Highlighted) -> None:
-        # The pane re-lays out its text, which costs more than the two list lines the
-        # cursor changed: let the list's frame go out first, then fill the pane.
-        self.call_after_refresh(self.reading.show_current)
+        self.reading.cursor_moved()  # the pane follows when the keys pause
 
     def on_extras_loaded(self, message: ExtrasLoaded) -> None:
-        self.detail.show_extras(message.extras)
+        self.reading.extras_loaded(message.extras)
 
     def on_inbox_list_selected(self, message: InboxList.Selected) -> None:
         self.reading.open()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Static
 
@@ -274,6 +275,15 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.item_id: int | None = None
         self.row: ItemRow | None = None
         self.extras: ItemExtras | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual sets a scroll container's new virtual size through a reactive that lays
+        # the pane out again and redraws it whole in the next frame, with nothing changed:
+        # every item went out twice. Scrollbars that appear or go still lay out (their own
+        # reactives do), as when Textual scrolls (it passes layout=False itself).
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def compose(self):
         yield Static(id="detail-head")
