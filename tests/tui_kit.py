@@ -100,14 +100,20 @@ async def settle(pilot, timeout: float = 60.0) -> None:
     fails the test after ``timeout`` seconds instead of hanging the suite."""
     import asyncio
 
+    from sfogo.tui.screens._inbox_read import FOLLOW_S
+
     app = pilot.app
-    for rounds in range(1, 8):
+    for rounds in range(1, 40):
         try:
             await asyncio.wait_for(app.workers.wait_for_complete(), timeout)
         except TimeoutError:
             running = [f"{w.group}/{w.name}" for w in app.workers if w.is_running]
             raise AssertionError(f"workers still running after {timeout} s: {running}") from None
         await pilot.pause()
+        reading = getattr(app.screen, "reading", None)
+        if reading is not None and reading.pending:
+            await pilot.pause(FOLLOW_S)  # the pane follows the cursor once the keys pause
+            continue
         if rounds >= 2 and not any(w.is_running for w in app.workers):
             return
 

@@ -18,6 +18,7 @@ came. On Windows, where Textual cuts a frame into chunks, the driver is left as 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from functools import lru_cache
@@ -47,6 +48,11 @@ _TOKEN = re.compile(
     re.S,
 )
 _ASCII = re.compile(r"[ -~]*\Z")
+ERASE_MIN = 8  # spaces: from here "erase" (ESC[nX) and a move (ESC[nC) cost fewer bytes
+ERASE_PAD = " " * ERASE_MIN
+_LONG_SPACES = re.compile(f"( {{{ERASE_MIN},}})")
+# Attributes an erased cell does not show (it takes only the background).
+_NOT_ERASED = _SEEN_ON_SPACE | {_REVERSE}
 
 
 class Unreadable(ValueError):
@@ -137,11 +143,14 @@ class Compactor:
     """Rewrites Textual's output stream; one per terminal (it tracks the terminal's style).
 
     The style is carried from one write to the next, and each write ends with the terminal
-    in the style the original stream would have left it in."""
+    in the style the original stream would have left it in. With ``erase`` (the terminal
+    erases in the current background: terminfo's ``bce``), a run of at least
+    :data:`ERASE_MIN` spaces goes out as "erase N characters" and a cursor move."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, erase: bool = False) -> None:
         self._have: Style = PLAIN  # the terminal's style
         self._want: Style = PLAIN  # the style the original stream has set
+        self._erase = erase
 
     def compact(self, data: str) -> str:
         try:
@@ -153,17 +162,24 @@ class Compactor:
             return data + "\x1b[0m"
         return out
 
-    @staticmethod
-    def _rewrite(data: str, have: Style, want: Style) -> tuple[str, Style, Style]:
+    def _rewrite(self, data: str, have: Style, want: Style) -> tuple[str, Style, Style]:
         # Long: one loop over the tokens of a frame; splitting it would cost a call per token.
         out: list[str] = []
         put = out.append
         row = col = None  # where the cursor is, while that is certain
+        ahead = 0  # columns erased but not yet moved over (a position may make it moot)
         for m in _TOKEN.finditer(data):
             sgr, y, x, ret, other, text, bad = m.groups()
             if sgr is not None:
                 want = apply_sgr(want, sgr)
-            elif y is not None:
+                continue
+            if bad is not None or (other is not None and other.endswith("m")):
+                raise Unreadable(data)  # a style this class cannot follow (e.g. "4:3")
+            if ahead and y is None and ret != "\r":
+                put(f"\x1b[{ahead}C")
+            if y is not None or ret == "\r":
+                ahead = 0
+            if y is not None:
                 to_row, to_col = int(y or 1), int(x or 1)
                 if (row, col) != (to_row, to_col):
                     if out and out[-1] == "\n":
@@ -171,16 +187,14 @@ class Compactor:
                     put(f"\x1b[{to_row}H" if to_col == 1 else f"\x1b[{to_row};{to_col}H")
                     row, col = to_row, to_col
             elif ret is not None:
+                ahead = 0
                 put(ret)
                 if ret == "\r":
                     col = 1
                 else:
                     row = col = None
             elif text is not None:
-                if want != have and not (text.strip(" ") == "" and _spaces_look_alike(have, want)):
-                    put(transition(have, want))
-                    have = want
-                put(text)
+                have, ahead = self._text(text, have, want, put)
                 if col is not None and _ASCII.match(text):
                     col += len(text)
                 else:
@@ -190,10 +204,47 @@ class Compactor:
                 have = want
                 put(other)
                 row = col = None
-            elif bad is not None:
-                raise Unreadable(data)
+        if ahead:
+            put(f"\x1b[{ahead}C")
         put(transition(have, want))
         return "".join(out), want, want
+
+    def _text(self, text: str, have: Style, want: Style, put) -> tuple[Style, int]:
+        """Put ``text`` in style ``want``; return the terminal's style and how many erased
+        columns the cursor has yet to move over (the last piece's)."""
+        erasable = self._erase and not want[0] & _NOT_ERASED
+        pieces = _LONG_SPACES.split(text) if erasable and ERASE_PAD in text else [text]
+        ahead = 0
+        for n, piece in enumerate(pieces):
+            if not piece:
+                continue
+            if ahead:
+                put(f"\x1b[{ahead}C")
+                ahead = 0
+            blank = piece.strip(" ") == ""
+            if want != have and not (blank and _spaces_look_alike(have, want)):
+                put(transition(have, want))
+                have = want
+            if n % 2 and _REVERSE not in have[0]:  # a long run of spaces
+                put(f"\x1b[{len(piece)}X")
+                ahead = len(piece)
+            else:
+                put(piece)
+        return have, ahead
+
+
+def erases_in_background(term: str | None) -> bool:
+    """Whether terminal ``term`` erases in the current background colour (terminfo's
+    ``bce``), which :class:`Compactor` needs to send runs of spaces as erases."""
+    if not term:
+        return False
+    try:
+        import curses
+
+        curses.setupterm(term, sys.__stdout__.fileno() if sys.__stdout__ else -1)
+        return curses.tigetflag("bce") == 1
+    except Exception:  # no terminfo entry, no curses: plain spaces are always right
+        return False
 
 
 def lean_driver(base: type[Driver]) -> type[Driver]:
@@ -206,7 +257,7 @@ def lean_driver(base: type[Driver]) -> type[Driver]:
 
         def write(self, data: str) -> None:
             if self._compactor is None:
-                self._compactor = Compactor()
+                self._compactor = Compactor(erase=erases_in_background(os.environ.get("TERM")))
             super().write(self._compactor.compact(data))
 
     LeanDriver.__name__ = f"Lean{base.__name__}"

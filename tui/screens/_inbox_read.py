@@ -129,9 +129,8 @@ class Reading:
         else:
             detail = host.detail
             other = detail.item_id != row["id"]  # the keys had not paused yet
-            if other or detail.row is None or detail.row["status"] != row["status"]:
-                self._waiting = None
-                detail.show(row)  # now, not when the extras come: the reader asked for it
+            self._waiting = None
+            detail.show(row)  # now, not when the extras come: the reader asked for it
             if other:
                 self._extras.read(row)
             host.add_class("-reading")

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Static
 
 from sfogo.inbox.rows import ItemRow, ReplyRow
 
 from ._format import ago, local_time, one_line, when_long
+from ._one_paint import OnePaint, PaneText
 
 THREAD_AROUND = 8  # thread items shown either side of the open one
 
@@ -173,7 +173,7 @@ def urgency_content(breakdown, width: int = 80) -> Content:
     return Content("\n").join(lines)
 
 
-class UrgencyView(Static):
+class UrgencyView(OnePaint, Static):
     """The breakdown, laid out for the width it gets."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -241,7 +241,7 @@ def thread_content(item_id: int, thread: list[ItemRow], now: int) -> Content:
     return Content("\n").join(lines)
 
 
-class DetailPane(VerticalScroll, can_focus=True):
+class DetailPane(OnePaint, VerticalScroll, can_focus=True):
     """The item in full; scrolls when focused. ``q``/escape hand the keys back."""
 
     DEFAULT_CSS = """
@@ -276,22 +276,13 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.row: ItemRow | None = None
         self.extras: ItemExtras | None = None
 
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        # Textual sets a scroll container's new virtual size through a reactive that lays
-        # the pane out again and redraws it whole in the next frame, with nothing changed:
-        # every item went out twice. Scrollbars that appear or go still lay out (their own
-        # reactives do), as when Textual scrolls (it passes layout=False itself).
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
-
     def compose(self):
-        yield Static(id="detail-head")
-        yield Static(id="detail-replies")
-        yield Static(id="detail-body")
+        yield PaneText(id="detail-head")
+        yield PaneText(id="detail-replies")
+        yield PaneText(id="detail-body")
         yield UrgencyView(id="detail-urgency")
-        yield Static(id="detail-gap")
-        yield Static(id="detail-thread")
+        yield PaneText(id="detail-gap")
+        yield PaneText(id="detail-thread")
 
     def _parts(self) -> dict[str, Static]:
         return {

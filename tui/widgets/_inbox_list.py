@@ -150,7 +150,6 @@ class InboxList(ScrollView, can_focus=True):
         self.painted = False  # a line was drawn after the ids came (the bench's first frame)
         self.ids_version = 0  # counts set_ids calls; painted_version: the last one drawn
         self.painted_version = 0
-        self._geometry: tuple[Size, Size, Size] | None = None  # see _size_updated
 
     # -- what the list holds (the model's, read through the widget) ----------------------
 
@@ -342,19 +341,6 @@ class InboxList(ScrollView, can_focus=True):
             self.move_to(index)
             if event.chain == 2:
                 self.post_message(self.Selected(self, self.ids[index]))
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        # Textual's ScrollView compares the compositor's virtual size (for a line-API widget,
-        # always its viewport) with its own (the list's length): they never match, so every
-        # layout anywhere on the screen (the pane showing an item) redrew the scrollbar.
-        # Only a change of the list's own geometry or length reaches it.
-        geometry = (size, container_size, self.virtual_size)
-        if geometry == self._geometry:
-            return False
-        self._geometry = geometry
-        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self) -> None:
         self._scroll_to_cursor()  # the list got shorter (reading an item): keep the cursor
