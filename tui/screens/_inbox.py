@@ -25,7 +25,16 @@ from textual.containers import Container
 from textual.worker import Worker
 
 from ..views import NEWEST, Filters, View, empty_text, filter_words
-from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar, ViewBar
+from ..widgets import (
+    CountsHeader,
+    DetailPane,
+    HealthBar,
+    InboxList,
+    KeyFooter,
+    MarksLegend,
+    SearchBar,
+    ViewBar,
+)
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 from ._detail import ExtrasLoaded
@@ -87,6 +96,7 @@ class InboxScreen(SfogoScreen):
         self.reading = Reading(self)
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
+        yield MarksLegend(id="legend")
         with Container(id="panes"):
             yield InboxList(app.rows_by_ids, app.now, id="inbox")
             # The frame draws the separator: the pane's own border would be drawn again
