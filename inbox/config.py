@@ -34,6 +34,8 @@ KNOWN_TABLES = (
     "accounts",  # inbox/credentials.py
     "outbox",  # inbox/outbox.py
 )
+# Settings at the top level, outside any table (each layer checks its own value).
+KNOWN_KEYS = ("theme",)  # tui/theme_config.py: the theme last chosen in the app
 
 # What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it).
 ACCOUNT_KEYS = ("token", "password")
@@ -122,10 +124,13 @@ def load(
         raise SfogoError(f"the config file {file} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
-    unknown = [name for name in data if name not in KNOWN_TABLES]
+    unknown = [name for name in data if name not in KNOWN_TABLES and name not in KNOWN_KEYS]
     if unknown:
+        name = unknown[0]
+        what = f"table [{name}]" if isinstance(data[name], dict) else f"setting {name!r}"
         raise SfogoError(
-            f"{file}: unknown table [{unknown[0]}]; the tables are {', '.join(KNOWN_TABLES)}"
+            f"{file}: unknown {what}; the tables are {', '.join(KNOWN_TABLES)}, and the "
+            f"settings outside them {', '.join(KNOWN_KEYS)}"
         )
     _check_accounts(file, data.get("accounts", {}))
     if _has_secrets(data):

@@ -43,6 +43,7 @@ from .app_config import load_app_config
 from .changes import LIVE_POLL_S, ChangeWatcher, FileChanged
 from .keymap import known_bindings
 from .screens import AwayScreen, BacklogScreen, EmptyScreen, HelpScreen, InboxScreen, PostsScreen
+from .theme_config import keep_theme
 from .widgets import WorkFailed
 
 
@@ -200,6 +201,7 @@ class SfogoApp(App):
     def on_mount(self) -> None:
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        keep_theme(self, self.config_path, self.config.theme)
         for error in self.config.errors:
             self.notify(sanitize(error), markup=False, severity="error", timeout=15)
         found = failures.recorded_damage(self.db_path)

@@ -57,6 +57,7 @@ class AppConfig:
     settings_base: Settings  # before each client's own target
     views: list[View]
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    theme: str | None = None  # the theme last chosen (tui/theme_config.py)
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup
 
 
@@ -67,6 +68,7 @@ def load_app_config(
     from sfogo.backlog.settings import Settings, from_dict
 
     from .keymap import parse_keys
+    from .theme_config import parse_theme
     from .views import parse_views
 
     data, errors = read_config(config_path)
@@ -77,4 +79,6 @@ def load_app_config(
         settings_base = Settings()
     views, view_errors = parse_views(data)
     keymap, key_errors = parse_keys(data, known_bindings)
-    return AppConfig(settings_base, views, keymap, errors + view_errors + key_errors)
+    theme, theme_errors = parse_theme(data)
+    errors += view_errors + key_errors + theme_errors
+    return AppConfig(settings_base, views, keymap, theme=theme, errors=errors)
