@@ -25,6 +25,7 @@ HOSTILE_ESCAPES = (
 )
 ESCAPE_BYTES = ("\x1b", "\x07", "\x9b", "\u202e")
 SIZES = [(80, 24), (40, 24)]
+ROW_1 = 3  # the list's first line on the inbox screen: after counts, views and the legend
 
 
 def build_inbox(store: Store, count: int = 30) -> list[int]:
