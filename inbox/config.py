@@ -33,6 +33,7 @@ KNOWN_TABLES = (
     "keys",  # tui/views.py, tui/keymap.py
     "accounts",  # inbox/credentials.py
     "outbox",  # inbox/outbox.py
+    "replies",  # inbox/canned.py
 )
 # Settings at the top level, outside any table (each layer checks its own value).
 KNOWN_KEYS = ("theme",)  # tui/theme_config.py: the theme last chosen in the app

@@ -5,20 +5,29 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widget import Widget
 
-from ._row import REPLY_MARK, STATUS_MARKS
+from ._row import DRAFT_MARK, LIKE_MARK, REPLY_MARK, STATUS_MARKS
 
-# From the longest to the shortest; the first that fits the width is shown.
+# From the longest to the shortest; the first that fits the width is shown (on a phone the
+# rarer marks, snoozed and liked, give way).
 LEGENDS = (
     "! late or closing  ✕ window closed  ▲ pinned  {new} new  {snoozed} snoozed"
-    "  {reply} reply waiting",
-    "! late  ✕ closed  ▲ pinned  {new} new  {snoozed} snoozed  {reply} reply",
-    "!late ✕closed ▲pin {new}new {snoozed}snz {reply}reply",
+    "  {reply} reply waiting  {draft} draft  {like} liked",
+    "! late  ✕ closed  ▲ pinned  {new} new  {snoozed} snoozed  {reply} reply  {draft} draft"
+    "  {like} liked",
+    "!late ✕closed ▲pin {new}new {snoozed}snz {reply}reply {draft}draft {like}liked",
+    "!late ✕shut ▲pin {new}new {reply}reply {draft}draft",
 )
 
 
 def legend_text(width: int) -> str:
     """The legend for ``width`` cells (the shortest, cut by the CSS, when none fits)."""
-    marks = {"new": STATUS_MARKS["new"], "snoozed": STATUS_MARKS["snoozed"], "reply": REPLY_MARK}
+    marks = {
+        "new": STATUS_MARKS["new"],
+        "snoozed": STATUS_MARKS["snoozed"],
+        "reply": REPLY_MARK,
+        "draft": DRAFT_MARK,
+        "like": LIKE_MARK,
+    }
     texts = [legend.format(**marks) for legend in LEGENDS]
     return next((text for text in texts if len(text) <= width), texts[-1])
 
