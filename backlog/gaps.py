@@ -107,7 +107,7 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
     return gaps
 
 
-def _away_gaps(store: Store) -> list[Gap]:
+def away_gaps(store: Store) -> list[Gap]:
     return [
         Gap(
             kind=p.reason,
@@ -138,7 +138,7 @@ def find_gaps(
     hi = until if until is not None else now
     gaps = [
         g
-        for g in _sync_gaps(store, since, until) + _away_gaps(store)
+        for g in _sync_gaps(store, since, until) + away_gaps(store)
         if g.overlaps(lo, hi, now) or (g.is_open and g.started_at <= hi)
     ]
     if client_id is not None:

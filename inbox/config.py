@@ -36,7 +36,10 @@ KNOWN_TABLES = (
     "replies",  # inbox/canned.py
 )
 # Settings at the top level, outside any table (each layer checks its own value).
-KNOWN_KEYS = ("notify",)  # tui/arrivals.py: when the app rings the bell
+KNOWN_KEYS = (
+    "notify",  # tui/arrivals.py: when the app rings the bell
+    "theme",  # tui/theme_config.py: the theme last chosen in the app
+)
 
 # What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it): a token
 # or a password, or an OAuth refresh token with the app's client secret (X, YouTube).

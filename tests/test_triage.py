@@ -612,3 +612,38 @@ def test_list_backlog_keeps_what_the_gaps_left_behind(store, world, cli):
     rows = cli("list", "--backlog", "--json").json()
     assert [(r["id"], r["in_gap"]) for r in rows] == [(during, True), (before, False)]
     assert "2 of 2 items" in cli("list", "--backlog").out
+
+
+def test_gaps_asked_per_item_agree_with_the_gaps_grouped_from_every_run(random_store):
+    """ProbedSpans (one index probe per item) answers as GapSpans over find_gaps does, at
+    the runs' own seconds and around them, on accounts with and without gaps."""
+    from sfogo.backlog.gaps import find_gaps
+    from sfogo.backlog.triage import GapSpans, ProbedSpans
+
+    for now in (NOW, NOW - 9 * DAY, NOW - 4 * DAY):
+        probed, grouped = ProbedSpans(random_store, now), GapSpans(find_gaps(random_store, now=now))
+        times = {NOW - 10 * DAY, NOW + 3 * DAY}
+        for (started,) in random_store.conn.execute("SELECT started_at FROM sync_runs"):
+            times |= {started - 1, started, started + 1, started + HOUR}
+        accounts = [a.id for a in random_store.accounts.all()]
+        checked = [(a, t) for a in accounts for t in sorted(times)]
+        if now == NOW:  # the fixture's gaps (one open) are all before NOW
+            assert sum(grouped.covers(a, t) for a, t in checked) > 10
+        assert [probed.covers(a, t) for a, t in checked] == [
+            grouped.covers(a, t) for a, t in checked
+        ]
+
+
+def test_the_first_page_leaves_streams_that_cannot_reach_it_unread(random_store):
+    statements: list[str] = []
+    conn = random_store.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        assert len(triage_ids(random_store, InboxFilter(), Settings(), NOW, limit=5)) == 5
+    finally:
+        conn.set_trace_callback(None)
+    streams = conn.execute(
+        "SELECT count(DISTINCT triage_key) FROM interactions WHERE status IN ('new', 'open')"
+    ).fetchone()[0]
+    reads = [s for s in statements if "INDEXED BY interactions_triage" in s]
+    assert len(reads) < streams / 2

@@ -15,6 +15,7 @@ from conftest import NOW
 from tui_kit import (
     HOSTILE_MARKUP,
     HOSTILE_NAME,
+    ROW_1,
     SIZES,
     build_inbox,
     expected,
@@ -65,8 +66,8 @@ async def test_opens_on_the_most_urgent_item_and_moves_with_j_and_k(inbox_db, si
         lines = screen_text(app).splitlines()
         assert "Inbox" in lines[1]  # the view bar
         # The first rows: the VIP's Instagram messages whose reply window is closing.
-        assert "Hotel" in lines[2] and "Hotel" in lines[3]
-        assert ("closes" if size[0] >= 64 else "win") in lines[2]
+        assert "Hotel" in lines[ROW_1] and "Hotel" in lines[ROW_1 + 1]
+        assert ("closes" if size[0] >= 64 else "win") in lines[ROW_1]
         assert all(len(line) <= size[0] for line in lines)  # cut, never wrapped
         await pilot.press("q")
     assert app.return_code == 0

@@ -13,6 +13,7 @@ import inspect
 import pytest
 from conftest import NOW
 from tui_kit import (
+    ROW_1,
     expected,
     make_app,
     row_of,
@@ -351,8 +352,8 @@ async def test_select_several_then_done_them_in_one_write(inbox_db, size, monkey
         assert app.screen.query_one(ViewBar).selected == 3
         assert "3 selected" in screen_text(app)
         lines = screen_text(app).splitlines()
-        assert lines[2].startswith("+") and lines[4].startswith("+")  # a visible mark
-        assert not lines[3].startswith("+")
+        assert lines[ROW_1].startswith("+") and lines[ROW_1 + 2].startswith("+")  # a visible mark
+        assert not lines[ROW_1 + 1].startswith("+")
         await pilot.press("d")
         await settle(pilot)
         assert calls == [([ids[0], ids[2], ids[3]], "done")]  # one call: one transaction

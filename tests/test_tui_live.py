@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 from conftest import NOW
-from tui_kit import expected, make_app, screen_text, settle
+from tui_kit import ROW_1, expected, make_app, screen_text, settle
 
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import Store
@@ -172,9 +172,9 @@ async def test_without_colour_the_markers_and_the_cursor_still_show(inbox_db, mo
         assert app.no_color
         await pilot.press("x")  # one selected: "+"
         lines = screen_text(app).splitlines()
-        marks = {line[:2] for line in lines[2:12]}
+        marks = {line[:2] for line in lines[ROW_1 : ROW_1 + 10]}
         assert "+●" in marks and "!●" in marks  # selected; late or closing, new
-        assert any("late" in line for line in lines) and "closes" in lines[3]
+        assert any("late" in line for line in lines) and "closes" in lines[ROW_1 + 1]
         inbox = app.screen.query_one(InboxList)
         strip = inbox.render_line(inbox.cursor - round(inbox.scroll_offset.y))
         assert all(seg.style and seg.style.reverse for seg in strip if seg.text.strip())

@@ -25,6 +25,7 @@ HOSTILE_ESCAPES = (
 )
 ESCAPE_BYTES = ("\x1b", "\x07", "\x9b", "\u202e")
 SIZES = [(80, 24), (40, 24)]
+ROW_1 = 3  # the list's first line on the inbox screen: after counts, views and the legend
 
 
 def build_inbox(store: Store, count: int = 30) -> list[int]:
@@ -100,14 +101,20 @@ async def settle(pilot, timeout: float = 60.0) -> None:
     fails the test after ``timeout`` seconds instead of hanging the suite."""
     import asyncio
 
+    from sfogo.tui.screens._inbox_read import FOLLOW_S
+
     app = pilot.app
-    for rounds in range(1, 8):
+    for rounds in range(1, 40):
         try:
             await asyncio.wait_for(app.workers.wait_for_complete(), timeout)
         except TimeoutError:
             running = [f"{w.group}/{w.name}" for w in app.workers if w.is_running]
             raise AssertionError(f"workers still running after {timeout} s: {running}") from None
         await pilot.pause()
+        reading = getattr(app.screen, "reading", None)
+        if reading is not None and reading.pending:
+            await pilot.pause(FOLLOW_S)  # the pane follows the cursor once the keys pause
+            continue
         if rounds >= 2 and not any(w.is_running for w in app.workers):
             return
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from textual import on
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
@@ -47,6 +48,7 @@ from .app_live import LiveApp
 from .changes import LIVE_POLL_S, ChangeWatcher, FileChanged
 from .keymap import known_bindings
 from .screens import AwayScreen, BacklogScreen, EmptyScreen, HelpScreen, InboxScreen, PostsScreen
+from .theme_config import keep_theme
 from .widgets import WorkFailed
 
 
@@ -78,7 +80,6 @@ class SfogoApp(LiveApp):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("b", "backlog", "Backlog", id="app.backlog"),
         Binding("a", "away", "Away", id="app.away"),
-        # Last: at 80 columns the inbox's footer is one cell short of them ("P Post").
         # P, not o: o reopens a done item.
         Binding("P", "posts", "Posts", id="app.posts"),
         Binding("R", "sync_now", "Sync now", id="app.sync"),
@@ -111,6 +112,12 @@ class SfogoApp(LiveApp):
             self.first_page = FirstPage(
                 self.db_path, self.views[0], self.config.settings_base, self.now, FIRST_IDS
             )
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal, writing fewer bytes (see tui/lean_output.py)."""
+        from .lean_output import lean_driver
+
+        return lean_driver(super().get_driver_class())
 
     def _prepare_store(self) -> None:
         """What the app's long-lived connection does once: record the config's triage
@@ -201,6 +208,7 @@ class SfogoApp(LiveApp):
     def on_mount(self) -> None:
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        keep_theme(self, self.config_path, self.config.theme)
         for error in self.config.errors:
             self.notify(sanitize(error), markup=False, severity="error", timeout=15)
         found = failures.recorded_damage(self.db_path)

@@ -61,6 +61,7 @@ class AppConfig:
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     replies: list[Canned] = field(default_factory=list)  # [[replies]]
     notify: str = "vip"  # the bell for arrivals: "vip", "all" or "off" (tui/arrivals.py)
+    theme: str | None = None  # the theme last chosen (tui/theme_config.py)
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup
 
 
@@ -73,6 +74,7 @@ def load_app_config(
 
     from .arrivals import parse_notify
     from .keymap import parse_keys
+    from .theme_config import parse_theme
     from .views import parse_views
 
     data, errors = read_config(config_path)
@@ -85,11 +87,13 @@ def load_app_config(
     keymap, key_errors = parse_keys(data, known_bindings)
     replies, reply_errors = from_config(data)
     notify, notify_errors = parse_notify(data)
+    theme, theme_errors = parse_theme(data)
     return AppConfig(
         settings_base,
         views,
         keymap,
         replies,
         notify=notify,
-        errors=errors + view_errors + key_errors + reply_errors + notify_errors,
+        theme=theme,
+        errors=errors + view_errors + key_errors + reply_errors + notify_errors + theme_errors,
     )

@@ -121,6 +121,16 @@ class SyncRuns(Part):
         ).fetchone()
         return None if row is None else (row[0], row[1])
 
+    def failing_at(self, account_id: int, t: int) -> bool:
+        """Whether the account's last run started at or before ``t`` failed (one index
+        probe): then ``t`` lies in a gap its failures opened."""
+        row = self._conn.execute(
+            "SELECT outcome FROM sync_runs WHERE account_id = ? AND started_at <= ?"
+            " ORDER BY started_at DESC, id DESC LIMIT 1",
+            (account_id, t),
+        ).fetchone()
+        return row is not None and row[0] != "ok"
+
     def failures_after(self, account_id: int, after: tuple[int, int]) -> tuple[int, int | None]:
         """(how many failed runs, the first one's start) after ``after`` = (started_at, id)."""
         started_at, run_id = after

@@ -65,10 +65,16 @@ class ExtrasReader:
         app = self._host.sfogo
 
         def work() -> None:
-            with Store(app.db_path) as store:  # this thread's own connection
-                extras = load_extras(store, row, app.settings_for(store), app.now())
-            if self._latest.is_current(token) and not get_current_worker().is_cancelled:
-                self._host.post_message(ExtrasLoaded(extras))
+            try:
+                with Store(app.db_path) as store:  # this thread's own connection
+                    extras = load_extras(store, row, app.settings_for(store), app.now())
+            except Exception:
+                # The row still shows, without extras; the failed worker is reported.
+                extras = ItemExtras(row["id"])
+                raise
+            finally:
+                if self._latest.is_current(token) and not get_current_worker().is_cancelled:
+                    self._host.post_message(ExtrasLoaded(extras))
 
         self._host.run_worker(
             work, name=self._group, group=self._group, thread=True, exit_on_error=False

@@ -104,4 +104,20 @@ def bindings_of(screen) -> list[tuple[str, str, str]]:
         if display not in seen[binding.id][1]:
             seen[binding.id][1].append(display)
     notes = screen.binding_notes() if hasattr(screen, "binding_notes") else {}
-    return [(" ".join(seen[i][1]), notes.get(i, seen[i][0]), i) for i in order]
+    entries = [(" ".join(seen[i][1]), notes.get(i, seen[i][0]), i) for i in order]
+    return entries + palette_entry(screen)
+
+
+PALETTE_WORDS = "Commands: any action, by name"
+
+
+def palette_entry(screen) -> list[tuple[str, str, str]]:
+    """Textual's command palette (ctrl+p), where the screen has it: it has no id (the
+    config does not rebind it), so its line shows none."""
+    app = screen.app
+    if not app.ENABLE_COMMAND_PALETTE:
+        return []
+    active = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
+    if active is None:
+        return []
+    return [(app.get_key_display(active.binding), PALETTE_WORDS, "")]

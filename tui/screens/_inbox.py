@@ -26,7 +26,16 @@ from textual.containers import Container
 from textual.worker import Worker
 
 from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words, view_keys
-from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar, ViewBar
+from ..widgets import (
+    CountsHeader,
+    DetailPane,
+    HealthBar,
+    InboxList,
+    KeyFooter,
+    MarksLegend,
+    SearchBar,
+    ViewBar,
+)
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 from ._detail import ExtrasLoaded
@@ -97,9 +106,13 @@ class InboxScreen(SfogoScreen):
         self.reading = Reading(self)
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
+        yield MarksLegend(id="legend")
         with Container(id="panes"):
             yield InboxList(app.rows_by_ids, app.now, id="inbox")
-            yield DetailPane(app.now, id="detail")
+            # The frame draws the separator: the pane's own border would be drawn again
+            # every time its content changes height.
+            with Container(id="detail-frame"):
+                yield DetailPane(app.now, id="detail")
         yield SearchBar(id="search")
         yield HealthBar(app.db_path, app.now, app.data_changed, sync=app.sync_feed, id="health")
         yield KeyFooter()
@@ -111,6 +124,11 @@ class InboxScreen(SfogoScreen):
     @property
     def detail(self) -> DetailPane:
         return self.query_one("#detail", DetailPane)
+
+    @property
+    def pane_shown(self) -> bool:
+        """The detail pane has room on this screen (not under 60 columns)."""
+        return self.query_one("#detail-frame").display
 
     def on_mount(self) -> None:
         self.inbox.focus()
@@ -250,14 +268,12 @@ class InboxScreen(SfogoScreen):
     # -- the highlighted item -------------------------------------------------------------
 
     def on_inbox_list_highlighted(self, message: InboxList.Highlighted) -> None:
-        # The pane re-lays out its text, which costs more than the two list lines the
-        # cursor changed: let the list's frame go out first, then fill the pane.
-        self.call_after_refresh(self.reading.show_current)
+        self.reading.cursor_moved()  # the pane follows when the keys pause
         if message.item_id is not None and self.inbox.cursor == 0:
             self.sfogo.arrivals_looked()  # the top of the list: where urgent arrivals land
 
     def on_extras_loaded(self, message: ExtrasLoaded) -> None:
-        self.detail.show_extras(message.extras)
+        self.reading.extras_loaded(message.extras)
 
     def on_inbox_list_selected(self, message: InboxList.Selected) -> None:
         self.reading.open()

@@ -6,6 +6,7 @@ from ._footer import KeyFooter
 from ._header import CountsHeader
 from ._health import HealthBar
 from ._inbox_list import InboxList
+from ._legend import MarksLegend
 from ._post_list import PostList
 from ._safe import SafeInput, SafeTextArea
 from ._search import SearchBar
@@ -18,6 +19,7 @@ __all__ = [
     "DetailPane",
     "InboxList",
     "KeyFooter",
+    "MarksLegend",
     "SafeInput",
     "SafeTextArea",
     "SearchBar",

@@ -19,6 +19,7 @@ from textual.widgets import Static
 from sfogo.inbox.rows import ItemRow, ReplyRow
 
 from ._format import ago, local_time, one_line, when_long
+from ._one_paint import OnePaint, PaneText
 
 THREAD_AROUND = 8  # thread items shown either side of the open one
 
@@ -175,7 +176,7 @@ def urgency_content(breakdown, width: int = 80) -> Content:
     return Content("\n").join(lines)
 
 
-class UrgencyView(Static):
+class UrgencyView(OnePaint, Static):
     """The breakdown, laid out for the width it gets."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -243,7 +244,7 @@ def thread_content(item_id: int, thread: list[ItemRow], now: int) -> Content:
     return Content("\n").join(lines)
 
 
-class DetailPane(VerticalScroll, can_focus=True):
+class DetailPane(OnePaint, VerticalScroll, can_focus=True):
     """The item in full; scrolls when focused. ``q``/escape hand the keys back."""
 
     DEFAULT_CSS = """
@@ -279,12 +280,12 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.extras: ItemExtras | None = None
 
     def compose(self):
-        yield Static(id="detail-head")
-        yield Static(id="detail-replies")
-        yield Static(id="detail-body")
+        yield PaneText(id="detail-head")
+        yield PaneText(id="detail-replies")
+        yield PaneText(id="detail-body")
         yield UrgencyView(id="detail-urgency")
-        yield Static(id="detail-gap")
-        yield Static(id="detail-thread")
+        yield PaneText(id="detail-gap")
+        yield PaneText(id="detail-thread")
 
     def _parts(self) -> dict[str, Static]:
         return {
