@@ -1,5 +1,5 @@
-"""Shared fixtures: real SQLite files in temporary folders, the test clock, the real
-command line on that clock."""
+"""Shared fixtures: real SQLite files in temporary folders, a real PostgreSQL server for the
+store's suite on both engines, the test clock, the real command line on that clock."""
 
 from __future__ import annotations
 
@@ -36,6 +36,47 @@ def db_path(tmp_path, monkeypatch):
 @pytest.fixture
 def store(db_path):
     s = Store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The session's PostgreSQL server (tests/pg_server.py), started on first use."""
+    from pg_server import LocalServer, postgres_bindir
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = LocalServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """Each engine in turn: a test that takes it (or ``any_location``, ``any_store``) runs
+    once on an SQLite file and once on a PostgreSQL database."""
+    return request.param
+
+
+@pytest.fixture
+def any_location(engine, tmp_path, request):
+    """A fresh, empty inbox location of the test's engine: a file path or a database URL."""
+    if engine == "sqlite":
+        return tmp_path / "sfogo.db"
+    server = request.getfixturevalue("pg_server")
+    return server.url(server.new_database())
+
+
+@pytest.fixture
+def any_store(any_location):
+    """A new inbox on the test's engine."""
+    s = Store(any_location)
     yield s
     s.close()
 

@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..model import Channel, Kind, ReplyState
 from ..redact import redact
 from ..rows import ReplyRow
-from ._part import Part, inserted_id
+from ._part import Part, insert
 from .filters import marks
 
 # A reply not yet out, most pressing first: what the manager must decide, then what waits.
@@ -110,12 +110,12 @@ class Outbox(Part):
     def add(self, item_id: int, text: str, *, idempotency_key: str, now: int) -> int:
         """Queue a reply; return its id."""
         with self._store.transaction() as conn:
-            cur = conn.execute(
+            return insert(
+                conn,
                 "INSERT INTO replies (interaction_id, text, state, created_at, updated_at,"
                 " idempotency_key) VALUES (?, ?, 'queued', ?, ?, ?)",
                 (item_id, text, now, now, idempotency_key),
             )
-        return inserted_id(cur)
 
     def _swap(self, reply_id: int, expect: str, sets: str, params: tuple) -> bool:
         with self._store.transaction() as conn:

@@ -46,13 +46,13 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
     problems = sum(len(c.problems) for c in checks)
     # Every command names a damaged file, and none writes to it, until a check finds it sound.
     if problems:
-        failures.record_damage(store.path, f"'sfogo db check' found {problems} problems")
+        failures.record_damage(store.location, f"'sfogo db check' found {problems} problems")
     else:
-        failures.clear_damage(store.path)
+        failures.clear_damage(store.location)
     if as_json:
         _output.print_json(
             {
-                "path": str(store.path),
+                "path": store.name,
                 "ok": not problems,
                 "checks": [
                     {"name": c.name, "ok": c.ok, "problems": list(c.problems)} for c in checks
@@ -62,7 +62,7 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
         return 1 if problems else 0
     if not problems:
         print(
-            f"{store.path}: sound ({', '.join(c.name for c in checks)}; "
+            f"{store.name}: sound ({', '.join(c.name for c in checks)}; "
             f"{_mb(maintenance.file_size(store))})"
         )
         return 0
@@ -70,7 +70,7 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
         for problem in c.problems:
             print(f"{c.name}: {problem}")
     raise SfogoError(
-        f"{store.path} is damaged ({problems} problem{'s' * (problems != 1)}): "
+        f"{store.name} is damaged ({problems} problem{'s' * (problems != 1)}): "
         "restore a backup, or save what can still be read with 'sfogo export'"
     )
 
@@ -83,7 +83,7 @@ def vacuum(ctx: Context) -> int:
     from sfogo.inbox import maintenance
 
     before, after = maintenance.vacuum(ctx.store)
-    print(f"vacuumed {ctx.store.path}: {_mb(before)} → {_mb(after)}")
+    print(f"vacuumed {ctx.store.name}: {_mb(before)} → {_mb(after)}")
     return 0
 
 
@@ -95,5 +95,5 @@ def analyze(ctx: Context) -> int:
     from sfogo.inbox import maintenance
 
     maintenance.analyze(ctx.store)
-    print(f"analyzed {ctx.store.path}: the query planner's statistics are fresh")
+    print(f"analyzed {ctx.store.name}: the query planner's statistics are fresh")
     return 0
