@@ -33,49 +33,62 @@ def db_path(tmp_path, monkeypatch):
     return path
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``engines`` that use ``store`` (or ``engine``) run once per engine."""
+    if metafunc.definition.get_closest_marker("engines") is None:
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        return
+    if "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def store(db_path):
-    s = Store(db_path)
-    yield s
-    s.close()
+def engine(request) -> str:
+    """The test's engine: "sqlite", unless its module is marked ``engines`` (then each)."""
+    return getattr(request, "param", "sqlite")
 
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """The session's PostgreSQL server (tests/pg_server.py), started on first use."""
+    """The session's PostgreSQL server (tests/pg_server.py), started on first use; skipped
+    with the reason when the server's binaries are not installed."""
     from pg_server import LocalServer, postgres_bindir
 
     bindir = postgres_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        pytest.skip("PostgreSQL is not installed: apt-get install postgresql (CI does)")
     server = LocalServer(bindir)
     server.start()
     yield server
     server.stop()
 
 
-ENGINES = ("sqlite", "postgresql")
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request) -> str:
-    """Each engine in turn: a test that takes it (or ``any_location``, ``any_store``) runs
-    once on an SQLite file and once on a PostgreSQL database."""
-    return request.param
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A database with sfogo's schema, migrated once: each test's database is a copy."""
+    name = pg_server.new_database("template")
+    Store(pg_server.url(name)).close()
+    return name
 
 
 @pytest.fixture
-def any_location(engine, tmp_path, request):
-    """A fresh, empty inbox location of the test's engine: a file path or a database URL."""
+def any_location(engine, db_path, request):
+    """A fresh, empty inbox of the test's engine: the file path, or a new database's URL
+    (SFOGO_DB names it, so the command line opens the same inbox)."""
     if engine == "sqlite":
-        return tmp_path / "sfogo.db"
+        return db_path
     server = request.getfixturevalue("pg_server")
-    return server.url(server.new_database())
+    url = server.url(server.new_database(template=request.getfixturevalue("pg_template")))
+    request.getfixturevalue("monkeypatch").setenv("SFOGO_DB", url)
+    return url
 
 
 @pytest.fixture
-def any_store(any_location):
-    """A new inbox on the test's engine."""
+def store(any_location):
     s = Store(any_location)
     yield s
     s.close()

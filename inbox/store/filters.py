@@ -132,4 +132,4 @@ def where(flt: InboxFilter | None, search: SearchSql = SQLITE_SEARCH) -> tuple[s
         term, more = before_sql(flt.before)
         terms.append(term)
         params += more
-    return (" AND ".join(terms) if terms else "1"), params
+    return (" AND ".join(terms) if terms else "1 = 1"), params
