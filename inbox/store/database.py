@@ -40,7 +40,7 @@ from . import failures
 from ._part import Connection
 from .accounts import Accounts
 from .clients import Clients
-from .filters import SQLITE_SEARCH, SearchSql
+from .filters import SQLITE_SEARCH, SearchSql, marks
 from .items import Items
 from .location import Location, default_location, is_url, location_of, shown
 from .marks import Marks
@@ -48,6 +48,7 @@ from .outbox import Outbox
 from .posts import Posts
 from .reports import Reports
 from .runs import AwayPeriods, SyncRuns
+from .tables import Table, quoted, sqlite_tables
 from .triage import TriageIndex
 from .workload import Workload
 
@@ -173,6 +174,23 @@ class Store:
         """Changes when another connection commits to the inbox: a cheap poll for 'live'."""
         raise NotImplementedError
 
+    # -- whole tables (sfogo db copy) ------------------------------------------------------
+
+    def tables(self) -> list[Table]:
+        """The inbox's tables, from the engine's catalogue (see :mod:`.tables`)."""
+        raise NotImplementedError
+
+    def load_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Insert ``rows`` as they are, ids included (inside :meth:`transaction`)."""
+        names = ", ".join(quoted(c) for c in columns)
+        self.conn.executemany(
+            f"INSERT INTO {quoted(table)} ({names}) VALUES ({marks(len(columns))})", rows
+        )
+
+    def after_load(self, table: str) -> None:
+        """What the engine needs after rows came in with their ids (SQLite: nothing, a new
+        row's id follows the largest)."""
+
     # -- shared ------------------------------------------------------------------------
 
     def __enter__(self) -> Store:
@@ -223,6 +241,9 @@ class SqliteStore(Store):
     def path(self) -> Path:
         assert isinstance(self.location, Path)
         return self.location
+
+    def tables(self) -> list[Table]:
+        return sqlite_tables(self.conn)
 
     # -- opening -------------------------------------------------------------------------
 

@@ -22,10 +22,12 @@ from typing import Any, ClassVar
 from ...errors import StoreError
 from ..database import Store
 from ..filters import SearchSql
+from ..tables import Table, quoted
 from . import failures, schema
 from .connection import PgConnection, load_numeric_as_number
 from .driver import psycopg
 from .search import PG_SEARCH
+from .tables import pg_tables
 
 # Advisory lock keys (classid, objid): 0x5f060 is sfogo's class, so other programs sharing
 # the database do not collide with them. Advisory locks are per database: per inbox.
@@ -186,6 +188,28 @@ class PgStore(Store):
         return self._version
 
     # -- bulk loading ------------------------------------------------------------------------
+
+    def tables(self) -> list[Table]:
+        return pg_tables(self.conn)
+
+    def load_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        self.copy_rows(quoted(table), [quoted(c) for c in columns], rows)
+
+    def after_load(self, table: str) -> None:
+        """Rows that came with their ids leave the identity's sequence behind: move it past
+        the largest, so the next new row does not collide with a copied one."""
+        raw = self.conn.raw
+        found = raw.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = CAST(%s AS regclass)"
+            " AND attidentity != ''",
+            (quoted(table),),
+        ).fetchall()
+        for (column,) in found:
+            raw.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, %s),"
+                f" coalesce((SELECT max({quoted(column)}) FROM {quoted(table)}), 0) + 1, false)",
+                (quoted(table), column),
+            )
 
     def copy_rows(self, table: str, columns: Iterable[str], rows: Iterable[tuple]) -> None:
         """Load rows with COPY (inside a transaction): several times faster than INSERTs."""
