@@ -16,7 +16,7 @@ from test_store import _fill
 from sfogo.inbox.errors import StoreError
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
-from sfogo.inbox.store.triage import STREAM_SQL, stream_sql
+from sfogo.inbox.store.triage import _MISSING_SQL, STREAM_SQL, stream_sql
 
 pytestmark = pytest.mark.engines
 
@@ -87,6 +87,9 @@ def test_the_triage_stream_and_search_use_their_indexes(pg_store):
     plan = _plan(pg_store, stream_sql(), (key, 0, NOW, 0, 0, 100))
     # A key's few hundred open items: found by the index (then sorted, or read in order).
     assert '"Index Name": "interactions_triage"' in plan, plan
+    # Open items without a key: none here, and the planner must know it without a scan.
+    missing = _plan(pg_store, _MISSING_SQL, ())
+    assert '"Index Name": "interactions_unkeyed"' in missing, missing
     flt = InboxFilter(statuses=(), search="text 1999")
     [(sql, params)] = [
         s

@@ -125,6 +125,11 @@ CREATE INDEX interactions_account_created ON interactions(account_id, created_at
 CREATE INDEX interactions_thread ON interactions(account_id, thread_ref, created_at);
 CREATE INDEX interactions_triage ON interactions(triage_key, created_at, id, status)
   WHERE status IN ('new', 'open');
+-- Open items still without a triage key (a handful at most): the planner cannot tell from
+-- statistics that few open items lack one while most handled items do, and would scan every
+-- open item; SQLite finds them at the front of interactions_triage.
+CREATE INDEX interactions_unkeyed ON interactions(id)
+  WHERE status IN ('new', 'open') AND triage_key IS NULL;
 CREATE INDEX interactions_search ON interactions USING gin (search);
 -- Our replies by what they answer: the report's first reply to each item (SQLite indexes
 -- a materialized list of them on the fly instead).
