@@ -152,3 +152,14 @@ def test_without_psycopg_a_postgresql_inbox_says_how_to_install_it(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "sfogo: a PostgreSQL inbox needs psycopg: pip install 'sfogo[postgres]'"
     ]
+
+
+def test_the_demo_fills_an_empty_database_and_never_one_that_holds_data(cli, pg_server):
+    url = pg_server.url(pg_server.new_database("demo"))
+    r = cli("demo", "--db", url, "--no-tui", "--size", "400")
+    assert r.code == 0, r.err
+    assert f"Inbox:     {url}" in r.out
+    assert cli("--db", url, "stats", "--json").json()["total"] == 400
+    again = cli("demo", "--db", url, "--no-tui", "--size", "400")
+    assert again.code == 1
+    assert again.err.strip().endswith("already holds data: build the demo into a new inbox")

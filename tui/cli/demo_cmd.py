@@ -211,5 +211,6 @@ def print_summary(summary: dict, path: Path | str, elapsed: float) -> None:
     if open_dms:
         left = " and ".join(_output.duration(s) for s in open_dms)
         print(f"  VIP DMs        {len(open_dms)} hotel messages must be answered within {left}")
-    print(f"Data file: {path}")
+    label = "Data file:" if isinstance(path, Path) else "Inbox:"
+    print(f"{label:<10} {path}")
     print(f"Open it:   sfogo --db {path}")
