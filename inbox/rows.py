@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from typing import NamedTuple, NotRequired, TypedDict
 
-from .model import AwayReason, Channel, Kind, ReplyState, Status, SyncOutcome, Tier
+from .model import (
+    AwayReason,
+    Channel,
+    Kind,
+    OutboxAction,
+    ReplyState,
+    Status,
+    SyncOutcome,
+    Tier,
+)
 
 
 class ItemRow(TypedDict):
@@ -45,6 +54,8 @@ class ItemRow(TypedDict):
     tags: list[str]
     # The list's rows only: the state of a reply of ours to it not yet out ('' when none).
     reply: NotRequired[str]
+    # The list's rows only: the state of our like of it ('' when none, or dropped).
+    liked: NotRequired[str]
 
 
 class RankedRow(ItemRow):
@@ -84,6 +95,7 @@ class ReplyRow(TypedDict):
     parent_text: str
     parent_kind: Kind
     account: str  # "channel:handle"
+    action: OutboxAction  # a reply, or a like (whose text is empty)
 
 
 class SyncRunRow(TypedDict):

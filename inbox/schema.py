@@ -303,12 +303,28 @@ def reply_unknown(db: Database) -> None:
     replies.add_column("attempted_at", int)
 
 
+def outbox_likes(db: Database) -> None:
+    """Likes go through the outbox like replies (inbox/outbox.py): a row's ``action`` says
+    which (``reply``, or ``like`` with no text), so a like is sent exactly once too."""
+    db.table("replies").add_column("action", str, not_null_default="reply")
+
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
 # Index i holds the step that moves a file from version i to version i + 1.
 # New steps go at the end; never edit a migration that has shipped.
-MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS, V_POSTS, reply_unknown]
+MIGRATIONS: list[Migration] = [
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V_SYNC_RUN_SKIPS,
+    V_POSTS,
+    reply_unknown,
+    outbox_likes,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -56,6 +56,7 @@ class ItemChanges(TypedDict, total=False):
     pinned: bool
     tags: list[str]
     reply: str  # a reply queued from the list: its outbox state
+    liked: str  # a like queued from the list: its outbox state
 
 
 @dataclass(frozen=True, slots=True)

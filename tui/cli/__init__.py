@@ -31,7 +31,7 @@ COMMANDS = {
     **dict.fromkeys(("away", "back", "gaps", "backlog"), "backlog_cmds"),
     **dict.fromkeys(("plan", "report"), "report_cmds"),
     **dict.fromkeys(("sync", "health"), "sync_cmds"),
-    **dict.fromkeys(("reply", "send", "outbox"), "outbox_cmds"),
+    **dict.fromkeys(("reply", "like", "send", "outbox"), "outbox_cmds"),
     **dict.fromkeys(("post", "posts"), "posts_cmds"),
     "db": "db_cmds",
     "completion": "completion_cmd",

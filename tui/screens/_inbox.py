@@ -10,7 +10,7 @@ in a named thread worker with its own ``Store`` connection and posts a message b
 primary-key page fetches for the lines on screen run on the UI thread
 (``InboxList.row_at``).
 
-A change (done, snooze, seen, pin, tags) shows at once and is written in a worker, one
+A change (done, snooze, seen, pin, tags, a like) shows at once and is written in a worker, one
 transaction per action however many items are selected.
 """
 
@@ -30,7 +30,7 @@ from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 from ._detail import ExtrasLoaded
 from ._filters import FilterScreen
-from ._inbox_act import ItemActions
+from ._inbox_act import ItemActions, LikesQueued
 from ._inbox_load import CountsLoaded, IdsLoaded, ListLoader, ListRequest
 from ._inbox_read import NARROW, Reading
 from ._inbox_search import Search
@@ -54,6 +54,7 @@ class InboxScreen(SfogoScreen):
         Binding("p", "pin", "Pin", id="inbox.pin", show=False),
         Binding("t", "tag", "Tag", id="inbox.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
+        Binding("l", "like", "Like", id="inbox.like", show=False),
         Binding("slash", "search", "Search", id="inbox.search"),
         Binding("f", "filters", "Filters", id="inbox.filters"),
         *[
@@ -268,6 +269,12 @@ class InboxScreen(SfogoScreen):
 
     def action_copy_link(self) -> None:
         self.acts.copy()
+
+    def action_like(self) -> None:
+        self.acts.like()
+
+    def on_likes_queued(self, message: LikesQueued) -> None:
+        self.acts.likes_queued(message)
 
     def action_view(self, index: int) -> None:
         if index >= len(self.views):

@@ -1,5 +1,6 @@
 """Acting on items from the inbox: asking what to do (snooze time, tags, a reply), showing the
-change at once, and handing the typed actions to the :class:`~._inbox_write.Writer`.
+change at once, and handing the typed actions to the :class:`~._inbox_write.Writer`. A like
+is queued in the outbox by a worker of its own, which answers with :class:`LikesQueued`.
 
 The item's own screen (narrow terminals) acts through the same object, so there is one
 place that changes items, whichever screen the key was pressed on.
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.message import Message
+
 from sfogo.inbox.rows import ItemRow
+from sfogo.inbox.store import Store
 
 from ..actions import ItemAction, Verb, describe
 from ..views import listed_statuses
@@ -21,6 +25,23 @@ from ._tag import TagScreen
 if TYPE_CHECKING:
     from ._detail import DetailScreen
     from ._inbox import InboxScreen
+
+
+class LikesQueued(Message):
+    """The likes of ``item_ids`` were queued (``queued``; ``already`` were liked before), or
+    refused with ``error`` (one line: nothing was queued)."""
+
+    def __init__(
+        self,
+        item_ids: list[int],
+        queued: tuple[int, ...],
+        already: tuple[int, ...],
+        error: str,
+        screen: DetailScreen | None,
+    ) -> None:
+        super().__init__()
+        self.item_ids, self.queued, self.already = item_ids, queued, already
+        self.error, self.screen = error, screen
 
 
 class ItemActions:
@@ -74,6 +95,10 @@ class ItemActions:
     def copy(self) -> None:
         if (row := self.target()) is not None:
             self.copy_link(row)
+
+    def like(self) -> None:
+        if chosen := self.chosen():
+            self.like_items(chosen)
 
     def apply(self, actions: list[ItemAction], *, screen: DetailScreen | None = None) -> None:
         """Show the change at once, write it in a worker (one transaction), announce it.
@@ -189,6 +214,52 @@ class ItemActions:
             self._after_change([row["id"]], screen)
 
         self._host.app.push_screen(ReplyScreen(row), callback=queued)
+
+    def like_items(self, item_ids: list[int], *, screen: DetailScreen | None = None) -> None:
+        """Queue a like of each item in a worker (all or nothing: an item its platform
+        cannot like refuses the batch with the reason)."""
+        host, app = self._host, self._host.sfogo
+        ids, now, db_path = list(item_ids), app.now(), app.db_path
+
+        def work() -> None:
+            from sfogo.inbox.errors import SfogoError
+            from sfogo.inbox.outbox import queue_likes
+
+            try:
+                with Store(db_path) as store:  # this thread's own connection
+                    liked = queue_likes(store, ids, now=now)
+            except SfogoError as exc:
+                host.post_message(LikesQueued(ids, (), (), str(exc), screen))
+            except Exception as exc:  # the watcher must hear that the write ended
+                error = f"Could not queue the like: {type(exc).__name__}"
+                host.post_message(LikesQueued(ids, (), (), error, screen))
+            else:
+                host.post_message(LikesQueued(ids, tuple(liked.queued), liked.already, "", screen))
+
+        app.changes.own_write_started()  # the app does not reload for it
+        host.run_worker(
+            work, name="like-queue", group="like-queue", thread=True, exit_on_error=False
+        )
+
+    def likes_queued(self, message: LikesQueued) -> None:
+        """The worker queued the likes (or was refused): show it."""
+        host = self._host
+        host.sfogo.changes.own_write_ended()
+        if message.error:  # e.g. "instagram has no like for comments in its API"
+            host.notify(message.error, markup=False, severity="warning", timeout=6)
+            return
+        if message.queued:
+            host.inbox.update_rows(list(message.queued), lambda _row: {"liked": "queued"})
+            n = len(message.queued)
+            host.notify(
+                ("Liked" if n == 1 else f"Liked {n} items")
+                + ": sent when the channel is reachable (sfogo sync sends it).",
+                markup=False,
+                timeout=4,
+            )
+        elif message.already:
+            host.notify("Already liked.", markup=False, timeout=3)
+        self._after_change(list(message.item_ids), message.screen)
 
     def copy_link(self, row: ItemRow) -> None:
         from ..widgets._format import one_line
