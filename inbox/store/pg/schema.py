@@ -274,6 +274,11 @@ V1 = (
     + "\n".join(notify_on(t) for t in V1_TABLES)
 )
 
+# SQLite's outbox_likes: a row of the outbox is a reply, or a like (no text).
+OUTBOX_LIKES = """
+ALTER TABLE replies ADD COLUMN action text COLLATE "C" NOT NULL DEFAULT 'reply';
+"""
+
 # Index i holds the step that moves an inbox from version i to version i + 1.
-MIGRATIONS: list[str] = [V1]
+MIGRATIONS: list[str] = [V1, OUTBOX_LIKES]
 SCHEMA_VERSION = len(MIGRATIONS)
