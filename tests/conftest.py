@@ -80,11 +80,14 @@ def any_location(engine, db_path, request):
     """A fresh, empty inbox of the test's engine: the file path, or a new database's URL
     (SFOGO_DB names it, so the command line opens the same inbox)."""
     if engine == "sqlite":
-        return db_path
+        yield db_path
+        return
     server = request.getfixturevalue("pg_server")
-    url = server.url(server.new_database(template=request.getfixturevalue("pg_template")))
+    name = server.new_database(template=request.getfixturevalue("pg_template"))
+    url = server.url(name)
     request.getfixturevalue("monkeypatch").setenv("SFOGO_DB", url)
-    return url
+    yield url
+    server.drop_database(name)  # each copy is megabytes: hundreds would fill the disk
 
 
 @pytest.fixture

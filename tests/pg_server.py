@@ -163,6 +163,10 @@ class LocalServer:
         self.admin(f"CREATE DATABASE {name}{copy}")
         return name
 
+    def drop_database(self, name: str) -> None:
+        """Drop a test's database, closing whatever connections it left open."""
+        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
     def psql(
         self, database: str, user: str, sql: str, timeout: float = 30
     ) -> subprocess.CompletedProcess:

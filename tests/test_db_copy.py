@@ -35,7 +35,8 @@ def pg_url(pg_server):
     """A new, empty PostgreSQL database, with a password in its URL (the server trusts
     loopback and ignores it; the copy must never print it)."""
     name = pg_server.new_database("copy")
-    return pg_server.url(name).replace("sfogo_admin@", "sfogo_admin:hunter2-secret@")
+    yield pg_server.url(name).replace("sfogo_admin@", "sfogo_admin:hunter2-secret@")
+    pg_server.drop_database(name)
 
 
 def _tables(out: str) -> dict[str, list[str]]:

@@ -23,9 +23,10 @@ pytestmark = pytest.mark.engines
 
 @pytest.fixture
 def pg_store(pg_server, pg_template):
-    url = pg_server.url(pg_server.new_database(template=pg_template))
-    with Store(url) as store:
+    name = pg_server.new_database(template=pg_template)
+    with Store(pg_server.url(name)) as store:
         yield store
+    pg_server.drop_database(name)
 
 
 def _plan(store: Store, sql: str, params) -> str:
