@@ -52,10 +52,12 @@ class ItemRow(TypedDict):
     account_id: int
     client_id: int
     tags: list[str]
-    # The list's rows only: the state of a reply of ours to it not yet out ('' when none).
+    # The list's rows only: the state of a reply of ours to it not yet out ('' when none),
+    # and whether a reply is being written to it (a draft is kept).
     reply: NotRequired[str]
     # The list's rows only: the state of our like of it ('' when none, or dropped).
     liked: NotRequired[str]
+    draft: NotRequired[bool]
 
 
 class RankedRow(ItemRow):
@@ -96,6 +98,25 @@ class ReplyRow(TypedDict):
     parent_kind: Kind
     account: str  # "channel:handle"
     action: OutboxAction  # a reply, or a like (whose text is empty)
+
+
+class DraftRow(TypedDict):
+    """A reply being written, kept per item until it is queued or discarded."""
+
+    item_id: int
+    text: str
+    updated_at: int
+
+
+class CannedRow(TypedDict):
+    """A canned reply added with ``sfogo replies add`` (the config's come from the config)."""
+
+    id: int
+    name: str
+    text: str
+    language: str  # '' for any language
+    client: str  # a client's name, '' for any client
+    created_at: int
 
 
 class SyncRunRow(TypedDict):
@@ -144,6 +165,18 @@ class AwayPeriodRow(NamedTuple):
     ended_at: int | None
     reason: AwayReason
     note: str
+
+
+# Warn this long before an account's credentials expire (inbox/health.py): a week leaves a
+# weekend and a few working days to renew a Page token that lives 60 days.
+TOKEN_WARN_S = 7 * 86400
+
+
+class TokenCheck(NamedTuple):
+    """What the platform said about when an account's credentials stop working."""
+
+    checked_at: int  # when it was asked (a check that costs a request is made once a day)
+    expires_at: int | None  # None: they do not expire, or the platform does not say
 
 
 # A failed sync run as the gaps read them: (id, started_at, outcome, detail). A bare tuple:

@@ -13,7 +13,7 @@ import pytest
 from conftest import NOW
 from test_store import _fill
 
-from sfogo.inbox.errors import StoreError
+from sfogo.inbox.errors import SfogoError, StoreError
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.inbox.store.triage import _MISSING_SQL, STREAM_SQL, stream_sql
@@ -164,3 +164,12 @@ def test_the_demo_fills_an_empty_database_and_never_one_that_holds_data(cli, pg_
     again = cli("demo", "--db", url, "--no-tui", "--size", "400")
     assert again.code == 1
     assert again.err.strip().endswith("already holds data: build the demo into a new inbox")
+
+
+def test_canned_replies_take_new_ids_and_names_are_one_whatever_their_case(pg_store):
+    first = pg_store.canned.add("Grazie", "Grazie mille!", now=NOW)
+    assert pg_store.canned.add("ciao", "Ciao!", now=NOW) == first + 1
+    with pytest.raises(SfogoError, match="already exists"):
+        pg_store.canned.add("GRAZIE", "again", now=NOW)
+    assert [r["name"] for r in pg_store.canned.all()] == ["ciao", "Grazie"]
+    assert pg_store.canned.remove("grazie")["text"] == "Grazie mille!"

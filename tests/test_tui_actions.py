@@ -25,6 +25,7 @@ from sfogo.inbox.outbox import list_replies
 from sfogo.inbox.store import Store
 from sfogo.inbox.store.marks import Marks
 from sfogo.tui.screens import (
+    ConfirmScreen,
     DetailScreen,
     HelpScreen,
     InboxScreen,
@@ -378,6 +379,9 @@ async def test_select_all_of_a_view_then_snooze_them_together(inbox_db):
         await pilot.pause()
         assert isinstance(app.screen, SnoozeScreen)
         await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # more than 10 items: asked first
+        await pilot.press("y")
         await settle(pilot)
         assert all(status_of(db_path, i) == ("snoozed", NOW + 3600) for i in vip)
         assert list(inbox.ids) == []

@@ -10,9 +10,10 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
     store.clients    clients.py    add, all, get, own_targets, count
     store.accounts   accounts.py   add, all, get, update, ids, owners, count
     store.items      items.py      upsert, bulk_load, insert_rows; require, ids, iter_ids,
-                                   page, iter_rows, by_ids, get, thread; first_id,
-                                   newest_incoming, newest_quiet_dm
-                     item_counts.py  count, search_exceeds, status_counts, stats, total
+                                   page, iter_rows, by_ids, get, thread, handles_near;
+                                   first_id, newest_incoming, newest_quiet_dm
+                     item_counts.py  count, search_exceeds, status_counts, stats, total,
+                                   newest_id, arrived_after
     store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
                                    wake_snoozed
     store.triage     triage.py     fingerprint, set_keywords, writing_keywords,
@@ -31,6 +32,8 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
     store.reports    reports.py    period_items, period_texts, incoming_between,
                                    all_between, oldest_waiting, backlog_transitions
     store.workload   workload.py   handled_count, handled, arrived, recent_kinds
+    store.drafts     drafts.py     get, save, discard, marked, count
+    store.canned     canned.py     all, get, add, remove
 
 Rows are typed (inbox/rows.py); what a listing shows is an :class:`InboxFilter`.
 

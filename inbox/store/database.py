@@ -39,7 +39,9 @@ from ..schema import SCHEMA_VERSION
 from . import failures
 from ._part import Connection
 from .accounts import Accounts
+from .canned import CannedReplies
 from .clients import Clients
+from .drafts import Drafts
 from .filters import SQLITE_SEARCH, SearchSql, marks
 from .items import Items
 from .location import Location, default_location, is_url, location_of, shown
@@ -118,6 +120,8 @@ class Store:
         self.posts = Posts(self)
         self.reports = Reports(self)
         self.workload = Workload(self)
+        self.drafts = Drafts(self)
+        self.canned = CannedReplies(self)
         self._specialise()
 
     @property

@@ -32,9 +32,11 @@ COMMANDS = {
     **dict.fromkeys(("plan", "report"), "report_cmds"),
     **dict.fromkeys(("sync", "health"), "sync_cmds"),
     **dict.fromkeys(("reply", "like", "send", "outbox"), "outbox_cmds"),
+    "replies": "replies_cmds",
     **dict.fromkeys(("post", "posts"), "posts_cmds"),
     "db": "db_cmds",
     "completion": "completion_cmd",
+    "serve": "serve_cmd",
 }
 
 

@@ -1,4 +1,5 @@
-"""Clients and their accounts: clients, client add, accounts, account add, account test.
+"""Clients and their accounts: clients, client add, accounts, account add, account test,
+account login and logout (:mod:`.login_cmds`).
 
 Secrets never go into the data file: an account names the environment variable that holds
 its token or password, and addresses that carry a user, a password or a query are refused.
@@ -21,6 +22,7 @@ from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
 from ._types import Duration, OneOf
+from .login_cmds import account_login, account_logout
 
 CLIENT_WIDTH = 12
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
@@ -264,9 +266,13 @@ def _set_key(channel: str, key: str) -> str:
     return key
 
 
-@topic.group("account", short_help="add or test an account")
+@topic.group("account", short_help="add an account, store or test its credentials")
 def account() -> None:
-    """Add an account to a client, or check an account's credentials."""
+    """Add an account to a client; store, test or forget an account's credentials."""
+
+
+account.add_command(account_login)
+account.add_command(account_logout)
 
 
 @account.command(

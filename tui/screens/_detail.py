@@ -83,10 +83,12 @@ class ItemOwner(Protocol):
     def reply_to(self, row: ItemRow, *, screen=None) -> None: ...
     def like_items(self, item_ids: list[int], *, screen=None) -> None: ...
     def copy_link(self, row: ItemRow) -> None: ...
+    def undo(self, screen=None) -> None: ...
 
 
 class DetailScreen(SfogoScreen[str | None]):
-    """Dismissed with "done" or "snooze" (the owner then asks or writes), or None."""
+    """Dismissed with "done", "snooze" or "reopen" (the owner then asks or writes), or
+    None."""
 
     BINDINGS = [
         Binding("d", "choose('done')", "Done", id="detail.done"),
@@ -96,6 +98,8 @@ class DetailScreen(SfogoScreen[str | None]):
         Binding("t", "tag", "Tag", id="detail.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
         Binding("l", "like", "Like", id="detail.like", show=False),
+        Binding("u", "undo", "Undo", id="detail.undo", show=False),
+        Binding("o", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
     ]
 
     def __init__(self, row: ItemRow, owner: ItemOwner) -> None:
@@ -156,6 +160,9 @@ class DetailScreen(SfogoScreen[str | None]):
 
     def action_like(self) -> None:
         self._owner.like_items([self.row["id"]], screen=self)
+
+    def action_undo(self) -> None:
+        self._owner.undo(self)
 
 
 __all__ = ["DetailScreen", "ExtrasLoaded", "ExtrasReader", "ItemOwner", "load_extras"]

@@ -70,7 +70,7 @@ class PostsScreen(SfogoScreen):
     HELP_TITLE = "Posts"
     BINDINGS = [
         Binding("q,escape", "back", "Back", id="posts.back"),
-        Binding("o", "back", "Back to the inbox", id="posts.toggle", show=False),
+        Binding("P", "back", "Back to the inbox", id="posts.toggle", show=False),
         Binding("enter", "history", "History", id="posts.history"),
         Binding("r", "restore", "Restore", id="posts.restore"),
         Binding("n", "publish", "Publish now", id="posts.publish"),
@@ -89,7 +89,7 @@ class PostsScreen(SfogoScreen):
         yield Static(title_line(None, 80), id="posts-title")
         yield PostList(app.now, id="posts-list")
         yield Static(Content(""), id="posts-why")
-        yield HealthBar(app.db_path, app.now, app.data_changed, id="health")
+        yield HealthBar(app.db_path, app.now, app.data_changed, sync=app.sync_feed, id="health")
         yield KeyFooter()
 
     @property

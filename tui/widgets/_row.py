@@ -15,8 +15,9 @@ The first cell says how pressing the item is, with a symbol so it reads without 
 reply window closing, ``▲`` pinned. The second is the status: ``●`` new, ``z`` snoozed,
 ``✓`` done, ``-`` ignored, blank when open; ``↩`` instead when a reply of ours to the item
 waits in the outbox (queued or sending, or held, failed or unknown: those in the warning
-colour, as the manager must act on them). An item we liked (or whose like waits in the
-outbox) starts its excerpt with ``♥``, so no column moves.
+colour, as the manager must act on them), else ``✎`` when a reply is being written (its
+draft is kept). An item we liked (or whose like waits in the outbox) starts its excerpt
+with ``♥``, so no column moves.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ COMPACT_BELOW = 64  # list widths under this get the compact row
 STATUS_MARKS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignored": "-"}
 REPLY_MARK = "↩"
 LIKE_MARK = "♥"
+DRAFT_MARK = "✎"
 # Replies in these states wait for the manager, not for the platform.
 REPLY_NEEDS_YOU = ("held", "failed", "unknown")
 KIND_SHORT = {
@@ -110,6 +112,8 @@ def row_segments(
     if reply:
         status_mark = REPLY_MARK
         status_style = style("inbox-list--warn") if reply in REPLY_NEEDS_YOU else muted
+    elif row.get("draft"):
+        status_mark, status_style = DRAFT_MARK, muted
     head = [
         (mark, style(mark_style) if mark_style else Style(), 1),
         (status_mark, status_style, 1),
