@@ -3,6 +3,7 @@
 What ``sfogo db check``, ``sfogo db vacuum`` and ``sfogo db analyze`` run. VACUUM and
 ANALYZE go through sqlite-utils (``Database.vacuum``, ``Database.analyze``). The checks are
 PRAGMAs and an FTS5 command for which sqlite-utils has no call, so they are plain SQL.
+A PostgreSQL inbox has its own (inbox/store/pg/maintenance.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .store import Store, failures
+from .store.database import SqliteStore
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from .store.pg.database import PgStore
 
 # The full-text index over the interactions' text (see schema.py).
 SEARCH_TABLE = "interactions_fts"
@@ -69,7 +73,7 @@ def _foreign_keys(conn: sqlite3.Connection) -> Check:
     )
 
 
-def _search_index(store: Store) -> Check:
+def _search_index(store: SqliteStore) -> Check:
     """FTS5's own 'integrity-check' command: the index agrees with the rows it indexes."""
     conn = store.conn
     exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (SEARCH_TABLE,)).fetchone()
@@ -88,14 +92,29 @@ def _search_index(store: Store) -> Check:
     return Check("search index")
 
 
+def _pg(store: Store) -> PgStore | None:
+    """The store, if it is a PostgreSQL inbox (its maintenance is its own)."""
+    return None if isinstance(store, SqliteStore) else store  # type: ignore[return-value]
+
+
 def check(store: Store, *, quick: bool = False) -> list[Check]:
     """Every check of the file, in order: pages and indexes, foreign keys, search index."""
+    if (pg := _pg(store)) is not None:
+        from .store.pg import maintenance
+
+        return maintenance.check(pg)
+    assert isinstance(store, SqliteStore)
     conn = store.conn
     return [_integrity(conn, quick), _foreign_keys(conn), _search_index(store)]
 
 
 def file_size(store: Store) -> int:
-    """Bytes on disk: the file and its write-ahead log."""
+    """Bytes on disk: the file and its write-ahead log (a PostgreSQL inbox: its database)."""
+    if (pg := _pg(store)) is not None:
+        from .store.pg import maintenance
+
+        return maintenance.size(pg)
+    assert isinstance(store, SqliteStore)
     total = 0
     for suffix in ("", "-wal"):
         part = Path(f"{store.path}{suffix}")
@@ -104,7 +123,7 @@ def file_size(store: Store) -> int:
     return total
 
 
-def _database(store: Store) -> Database:
+def _database(store: SqliteStore) -> Database:
     from sqlite_utils import Database
 
     # No plugins and no change to how the store's connection runs triggers.
@@ -117,6 +136,11 @@ def vacuum(store: Store) -> tuple[int, int]:
     VACUUM in WAL mode writes the new content into the log; the checkpoint moves it into
     the file and truncates the log, so the space is really given back.
     """
+    if (pg := _pg(store)) is not None:
+        from .store.pg import maintenance
+
+        return maintenance.vacuum(pg)
+    assert isinstance(store, SqliteStore)
     before = file_size(store)
     _database(store).vacuum()
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -126,5 +150,10 @@ def vacuum(store: Store) -> tuple[int, int]:
 def analyze(store: Store) -> None:
     """Refresh the query planner's statistics: ANALYZE, then ``PRAGMA optimize`` (which
     SQLite recommends after a schema change or a big load, and before closing)."""
+    if (pg := _pg(store)) is not None:
+        from .store.pg import maintenance
+
+        return maintenance.analyze(pg)
+    assert isinstance(store, SqliteStore)
     _database(store).analyze()
     store.conn.execute("PRAGMA optimize")

@@ -57,7 +57,23 @@ ROUND_SIGNAL: signal.Signals | None = getattr(signal, "SIGUSR1", None)
 
 def lock_path(db_path: str | os.PathLike) -> Path:
     """``sfogo.db`` -> ``sfogo.db-sync.lock`` (beside it, like ``sfogo.db-wal``); the real
-    path, so a relative path, an absolute one and a symbolic link name one lock."""
+    path, so a relative path, an absolute one and a symbolic link name one lock.
+
+    A PostgreSQL inbox (a URL) has no folder: its lock file is in the user's cache folder,
+    named by a hash of the URL without its password. That makes one loop per machine;
+    across machines each would run its own (an advisory lock on the server is the way to
+    one loop per inbox)."""
+    from .store.location import is_url, shown
+
+    if is_url(db_path):
+        import hashlib
+
+        from platformdirs import user_cache_path
+
+        folder = user_cache_path("sfogo", appauthor=False)
+        folder.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(shown(str(db_path)).encode()).hexdigest()[:16]
+        return folder / f"postgresql-{digest}{SUFFIX}"
     return Path(os.path.realpath(db_path) + SUFFIX)
 
 

@@ -1,5 +1,5 @@
-"""Shared fixtures: real SQLite files in temporary folders, the test clock, the real
-command line on that clock."""
+"""Shared fixtures: real SQLite files in temporary folders, a real PostgreSQL server for the
+store's suite on both engines, the test clock, the real command line on that clock."""
 
 from __future__ import annotations
 
@@ -48,9 +48,66 @@ def db_path(tmp_path, monkeypatch):
     return path
 
 
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``engines`` that use ``store`` (or ``engine``) run once per engine."""
+    if metafunc.definition.get_closest_marker("engines") is None:
+        return
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        return
+    if "engine" in metafunc.fixturenames:
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def store(db_path):
-    s = Store(db_path)
+def engine(request) -> str:
+    """The test's engine: "sqlite", unless its module is marked ``engines`` (then each)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The session's PostgreSQL server (tests/pg_server.py), started on first use; skipped
+    with the reason when the server's binaries are not installed."""
+    from pg_server import LocalServer, postgres_bindir
+
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed: apt-get install postgresql (CI does)")
+    server = LocalServer(bindir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A database with sfogo's schema, migrated once: each test's database is a copy."""
+    name = pg_server.new_database("template")
+    Store(pg_server.url(name)).close()
+    return name
+
+
+@pytest.fixture
+def any_location(engine, db_path, request):
+    """A fresh, empty inbox of the test's engine: the file path, or a new database's URL
+    (SFOGO_DB names it, so the command line opens the same inbox)."""
+    if engine == "sqlite":
+        yield db_path
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.new_database(template=request.getfixturevalue("pg_template"))
+    url = server.url(name)
+    request.getfixturevalue("monkeypatch").setenv("SFOGO_DB", url)
+    yield url
+    server.drop_database(name)  # each copy is megabytes: hundreds would fill the disk
+
+
+@pytest.fixture
+def store(any_location):
+    s = Store(any_location)
     yield s
     s.close()
 

@@ -66,11 +66,12 @@ def item_id(world, external_id: str) -> int:
 
 
 def child_env(world) -> dict:
-    """What a child ``sfogo`` process needs: the file, the config, the secrets, the clock."""
+    """What a child ``sfogo`` process needs: the inbox (a file or a URL), the config, the
+    secrets, the clock."""
     return {
         **os.environ,
         **world.env,
-        "SFOGO_DB": str(world.store.path),
+        "SFOGO_DB": str(world.store.location),
         "SFOGO_CONFIG": world.config_path,
         NOW_ENV: str(world.clock.now()),
     }

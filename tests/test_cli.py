@@ -770,7 +770,7 @@ def test_shell_completion_comes_from_click(cli, db_path):
     assert _complete("sfogo lis", db_path) == ["list"]
     assert _complete("sfogo list --channel ma", db_path) == ["mastodon"]
     assert _complete("sfogo list --kind dm,me", db_path) == ["dm,mention"]
-    assert _complete("sfogo db ", db_path) == ["check", "vacuum", "analyze"]
+    assert _complete("sfogo db ", db_path) == ["check", "vacuum", "analyze", "copy"]
     for shell, marker in (
         ("bash", "complete -o nosort -F"),
         ("zsh", "#compdef sfogo"),

@@ -9,6 +9,8 @@ from sfogo.backlog.gaps import end_away, find_gaps, open_away, record_away
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 HOUR = 3600
 DAY = 86400
 

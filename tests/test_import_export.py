@@ -16,6 +16,8 @@ from sfogo.inbox.jsonl import EXPORT_FIELDS, export_jsonl
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 GOOD = {
     "client": "Hotel Aurora",
     "tier": "vip",

@@ -12,6 +12,8 @@ from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.outbox import get_reply, queue_likes, queue_reply
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 
 def _env(world, monkeypatch) -> None:
     for name, value in world.env.items():

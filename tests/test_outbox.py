@@ -22,6 +22,8 @@ from sfogo.inbox.outbox import (
     retry_reply,
 )
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 
 def _item_id(world, external_id) -> int:
     return world.store.conn.execute(

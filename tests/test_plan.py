@@ -33,6 +33,8 @@ from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import OPEN_STATUSES, Interaction
 from sfogo.inbox.store import InboxFilter, Store
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 ROME = ZoneInfo("Europe/Rome")
 DAY = 86400
 HOUR = 3600

@@ -15,6 +15,8 @@ from sfogo.inbox.schema import MIGRATIONS, V_POSTS
 from sfogo.inbox.store import Store
 from sfogo.inbox.store.posts import NewPost
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 HOUR = 3600
 
 
@@ -152,6 +154,7 @@ def test_a_file_of_the_previous_version_gains_the_posts_tables_and_keeps_its_dat
             conn.execute("UPDATE posts SET state = 'lost' WHERE id = 1")
 
 
+@pytest.mark.sqlite_only(reason="SQLite's query plans (PostgreSQL's: test_pg_plans.py)")
 def test_the_posts_screens_days_and_the_sends_due_are_read_along_indexes(store, account):
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)

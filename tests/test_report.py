@@ -23,6 +23,8 @@ from sfogo.inbox import when
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import Store
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 ROME = ZoneInfo("Europe/Rome")
 HOUR = 3600
 DAY = 86400

@@ -8,12 +8,15 @@ import re
 import tokenize
 from pathlib import Path
 
+import pytest
 from conftest import NOW
 
 from sfogo.inbox.model import Channel, Interaction, Kind, ReplyState, Status, SyncOutcome, Tier
 from sfogo.inbox.outbox import queue_reply
 from sfogo.inbox.rows import ItemRow, ReplyRow, SyncRunRow
 from sfogo.inbox.store import ROW_COLUMNS, InboxFilter
+
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL = re.compile(

@@ -22,6 +22,8 @@ from sfogo.inbox.sync import RunResult, record_run
 from sfogo.inbox.watch import WatchLoop
 from sfogo.tui.widgets._health import health_line, load_health
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 
 class EndOfPhase(Exception):
     pass
@@ -225,6 +227,16 @@ def test_one_entry_without_an_id_or_a_time_is_skipped_and_counted_and_never_blin
     assert bar.plain.startswith("mast ok ") and bar.plain.endswith(" ⊘1"), bar.plain
 
 
+def _stored_bytes(store, folder) -> bytes:
+    """Everything the inbox holds: the file's bytes (and its log's), or on PostgreSQL every
+    row of every table as the server writes it out."""
+    if store.engine == "sqlite":
+        return b"".join(p.read_bytes() for p in folder.glob("sfogo.db*"))
+    return "\n".join(
+        str(row) for t in store.tables() for row in store.conn.execute(f'SELECT * FROM "{t.name}"')
+    ).encode()
+
+
 def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(
     world, cli, monkeypatch, caplog, db_path, tmp_path
 ):
@@ -255,7 +267,7 @@ def test_no_secret_reaches_the_data_file_the_logs_the_exports_or_an_error(
 
     secrets = [world.env["TOKEN_ACME"], world.env["PW_ACME"], *bsky.access, *bsky.refresh]
     assert len(secrets) >= 4
-    stored = b"".join(p.read_bytes() for p in tmp_path.glob("sfogo.db*"))
+    stored = _stored_bytes(world.store, tmp_path)
     assert b"Thanks for writing!" in stored  # the file is really what we think it is
     texts = (
         [o.out + o.err for o in outputs]
@@ -278,7 +290,7 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap():
     assert [backoff_s(8, n) for n in range(1, 6)] != waits[:5]  # accounts do not march together
 
 
-def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_path, db_path):
+def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_path):
     masto = world.mastodon()
     _acme, acme_id = world.mastodon_account(masto, "acme")
     masto.add_mentions(acme_id, 5)
@@ -286,7 +298,7 @@ def test_watch_prints_a_line_per_account_and_ctrl_c_exits_cleanly(world, tmp_pat
     env = {
         **os.environ,
         **world.env,
-        "SFOGO_DB": str(db_path),
+        "SFOGO_DB": str(world.store.location),
         "SFOGO_CONFIG": world.config_path,
         NOW_ENV: str(world.clock.now()),
     }

@@ -19,6 +19,8 @@ from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.inbox.store.triage import KEYS_SQL, stream_sql
 
+pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
+
 HOUR = 3600
 DAY = 86400
 

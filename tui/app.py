@@ -1,4 +1,5 @@
-"""The full-screen app: ``SfogoApp(db_path, clock=...)`` opens the inbox of one data file.
+"""The full-screen app: ``SfogoApp(db_path, clock=...)`` opens one inbox (a data file, or a
+PostgreSQL database by its URL).
 
 The app holds what every screen shares, and screens reach it through one typed accessor
 (``SfogoScreen.sfogo``): the UI thread's ``Store`` (page fetches and a change counter,
@@ -40,6 +41,7 @@ from sfogo.inbox.errors import SfogoError, StoreError
 from sfogo.inbox.redact import redact
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store, failures
+from sfogo.inbox.store.location import location_of, shown
 from sfogo.inbox.text import sanitize
 
 from . import screens, widgets
@@ -89,7 +91,7 @@ class SfogoApp(LiveApp):
         self, db_path: str | Path, *, clock: Clock, config_path: str | Path | None = None
     ) -> None:
         super().__init__()
-        self.db_path = Path(db_path)
+        self.db_path = location_of(db_path)
         self.config_path = config_path
         self.clock = clock
         # Opened here, on the thread that runs the app, so a bad file fails before the
@@ -188,7 +190,7 @@ class SfogoApp(LiveApp):
 
         try:
             return list_rows(self.store, ids)
-        except sqlite3.Error as exc:
+        except Exception as exc:  # the engine's own error class: sqlite3's or psycopg's
             if failures.failure(exc, self.db_path) is None:
                 raise
             self.report_error(exc)
@@ -202,7 +204,7 @@ class SfogoApp(LiveApp):
 
     def get_default_screen(self) -> Screen:
         if not self._has_accounts:
-            return EmptyScreen(self.db_path)
+            return EmptyScreen(shown(self.db_path))
         return InboxScreen()
 
     def on_mount(self) -> None:

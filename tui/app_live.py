@@ -33,7 +33,7 @@ class LiveApp(App):
     """The app's sync loop, its arrivals and its bell."""
 
     # What SfogoApp provides.
-    db_path: Path
+    db_path: Path | str  # a data file, or a PostgreSQL inbox's URL
     clock: Clock
     data_changed: Signal[FileChanged]
     poll_changes: Callable[[], bool]

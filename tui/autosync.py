@@ -30,6 +30,7 @@ from textual.message import Message
 from sfogo.inbox import synclock
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.health import DEFAULT_INTERVAL_S
+from sfogo.inbox.store.location import location_of
 
 if TYPE_CHECKING:
     from sfogo.inbox.model import Account
@@ -89,7 +90,7 @@ class AutoSync:
         interval: int = DEFAULT_INTERVAL_S,
     ) -> None:
         self._post = post
-        self.db_path = Path(db_path)
+        self.db_path = location_of(db_path)  # a data file, or a PostgreSQL inbox's URL
         self.clock = clock
         self.config_path = config_path
         self.env = env  # where token_env variables are read (default: this process's)

@@ -1,9 +1,11 @@
-"""The one SQLite file, and every query sfogo runs on it.
+"""The inbox, on either engine, and every query sfogo runs on it.
 
-``Store`` (:mod:`.database`) owns the connection (open, migrate, transaction, data_version,
-optimize, close) and reaches each kind of thing the file holds through a typed collaborator.
-``backlog/`` and ``tui/`` call these named functions, never SQL, so a second engine can
-stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
+``Store(location)`` (:mod:`.database`) opens an SQLite file (``SqliteStore``, the default
+for one person) or, for a ``postgresql://`` URL, a PostgreSQL database (``PgStore``,
+:mod:`.pg`, a shared inbox). It owns the connection (open, migrate, transaction,
+data_version, optimize, close) and reaches each kind of thing the inbox holds through a
+typed collaborator. ``backlog/`` and ``tui/`` call these named functions, never SQL, and
+see no difference between the engines (a test holds backlog/ and tui/ free of SQL)::
 
     store.clients    clients.py    add, all, get, own_targets, count
     store.accounts   accounts.py   add, all, get, update, ids, owners, count
@@ -34,6 +36,20 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
     store.canned     canned.py     all, get, add, remove
 
 Rows are typed (inbox/rows.py); what a listing shows is an :class:`InboxFilter`.
+
+How the two engines stay one behaviour:
+
+- Collaborators write SQL once, in the spelling both read (see :mod:`._part`): ``?``
+  parameters, ``ON CONFLICT`` rather than ``INSERT OR IGNORE``, ``CASE`` rather than a
+  summed comparison, ``1 = 1`` rather than ``1``. A new collaborator with only such SQL
+  works on both with no more code. A statement PostgreSQL must spell differently is
+  written again in an override in :mod:`.pg.parts`, which ``PgStore`` installs.
+- Full-text search is each engine's own behind ``store.search_sql`` (FTS5; ``tsvector``
+  with a GIN index on PostgreSQL), with the same reading of the user's words.
+- Each engine has its own migrations: ``inbox/schema.py`` (``PRAGMA user_version``) and
+  :mod:`.pg.schema` (``sfogo_meta``). A step appended to one needs its twin in the other;
+  tests/test_engines.py compares the two schemas and names what differs.
+- Tests of the store run on both engines (modules marked ``engines``).
 """
 
 from __future__ import annotations

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from ..errors import NotFound, SfogoError
 from ..model import CHANNELS, Account, Channel, Tier
 from ..rows import AccountOwner
-from ._part import Part, inserted_id
+from ._part import Part, insert
 
 _SELECT = "SELECT id, client_id, channel, handle, display_name, settings, cursor FROM accounts"
 # Plain strings from SQLite -> enum members (a dict lookup; every triage page reads these).
@@ -52,12 +51,13 @@ class Accounts(Part):
             raise SfogoError("an account needs a handle")
         try:
             with self._store.transaction() as conn:
-                cur = conn.execute(
+                account_id = insert(
+                    conn,
                     "INSERT INTO accounts (client_id, channel, handle, display_name, settings,"
                     " created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (owner.id, channel, handle, display_name, json.dumps(settings or {}), now),
                 )
-        except sqlite3.IntegrityError:
+        except self._store.IntegrityError:
             raise SfogoError(f"the {channel} account {handle!r} already exists") from None
         return Account(
             client_id=owner.id,
@@ -65,7 +65,7 @@ class Accounts(Part):
             handle=handle,
             display_name=display_name,
             settings=settings or {},
-            id=inserted_id(cur),
+            id=account_id,
         )
 
     def all(self, client_id: int | None = None) -> list[Account]:

@@ -4,11 +4,9 @@ their case."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from ..errors import NotFound, SfogoError
 from ..rows import CannedRow
-from ._part import Part, inserted_id
+from ._part import Part, insert
 
 _SELECT = "SELECT id, name, text, language, client, created_at FROM canned_replies"
 
@@ -31,7 +29,7 @@ class CannedReplies(Part):
 
     def all(self) -> list[CannedRow]:
         """Every canned reply in the file, by name."""
-        return [_canned(r) for r in self._conn.execute(_SELECT + " ORDER BY name COLLATE NOCASE")]
+        return [_canned(r) for r in self._conn.execute(_SELECT + " ORDER BY lower(name), name")]
 
     def get(self, name: str) -> CannedRow:
         row = self._conn.execute(_SELECT + " WHERE name = ?", (name,)).fetchone()
@@ -43,17 +41,18 @@ class CannedReplies(Part):
         """Store a canned reply (its text checked by the caller); return its id."""
         try:
             with self._store.transaction() as conn:
-                cur = conn.execute(
+                new_id = insert(
+                    conn,
                     "INSERT INTO canned_replies (name, text, language, client, created_at)"
                     " VALUES (?, ?, ?, ?, ?)",
                     (name, text, language, client, now),
                 )
-        except sqlite3.IntegrityError:
+        except self._store.IntegrityError:
             raise SfogoError(
                 f"a canned reply named {name!r} already exists: 'sfogo replies remove "
                 f"{name}' first, or pick another name"
             ) from None
-        return inserted_id(cur)
+        return new_id
 
     def remove(self, name: str) -> CannedRow:
         """Forget a canned reply; returns it as it was."""

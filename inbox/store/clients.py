@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from ..errors import NotFound, SfogoError
 from ..model import TIERS, Client, Tier
-from ._part import Part, inserted_id
+from ._part import Part, insert
 
 _SELECT = "SELECT id, name, tier, target_s FROM clients"
 
@@ -33,13 +32,14 @@ class Clients(Part):
             raise SfogoError("a response-time target must be longer than zero")
         try:
             with self._store.transaction() as conn:
-                cur = conn.execute(
+                client_id = insert(
+                    conn,
                     "INSERT INTO clients (name, tier, target_s, created_at) VALUES (?, ?, ?, ?)",
                     (name, tier, target_s, now),
                 )
-        except sqlite3.IntegrityError:
+        except self._store.IntegrityError:
             raise SfogoError(f"a client named {name!r} already exists") from None
-        return Client(name=name, tier=Tier(tier), target_s=target_s, id=inserted_id(cur))
+        return Client(name=name, tier=Tier(tier), target_s=target_s, id=client_id)
 
     def all(self) -> list[Client]:
         """Every client, by name."""

@@ -1,8 +1,11 @@
-"""The open data file: the connection, its settings, migrations and transactions.
+"""The open inbox: the base every engine shares, and the SQLite file.
 
-:class:`Store` owns the SQLite connection and hands out typed collaborators, one per thing
-the file holds (``store.clients``, ``store.items`` …); every query lives in one of them, so
-``backlog/`` and ``tui/`` call named functions and never see SQL.
+:class:`Store` is what ``backlog/`` and ``tui/`` hold: it hands out the typed collaborators,
+one per thing the inbox holds (``store.clients``, ``store.items`` …), and owns the write
+transaction. ``Store(location)`` opens the engine the location names: an SQLite file
+(:class:`SqliteStore`, below) or a PostgreSQL URL (:class:`~.pg.database.PgStore`); both
+answer every collaborator's functions with the same typed rows (see the package's docstring
+for how the engines differ and stay equal).
 
 One connection per thread (sqlite3's rule): a thread opens its own ``Store``. WAL mode and a
 busy timeout let the app, a background sync and a one-off command share the file. Writes
@@ -28,21 +31,26 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, ClassVar
 
 from .. import schema
 from ..errors import StoreDamaged, StoreError, StoreReadOnly
 from ..schema import SCHEMA_VERSION
 from . import failures
+from ._part import Connection
 from .accounts import Accounts
 from .canned import CannedReplies
 from .clients import Clients
 from .drafts import Drafts
+from .filters import SQLITE_SEARCH, SearchSql, marks
 from .items import Items
+from .location import Location, default_location, is_url, location_of, shown
 from .marks import Marks
 from .outbox import Outbox
 from .posts import Posts
 from .reports import Reports
 from .runs import AwayPeriods, SyncRuns
+from .tables import Table, quoted, sqlite_tables
 from .triage import TriageIndex
 from .workload import Workload
 
@@ -51,30 +59,55 @@ OPTIMIZE_EVERY_S = 6 * 3600  # long-lived connections refresh the planner's stat
 
 
 def default_path() -> Path:
-    """The user's inbox: ``SFOGO_DB``, else ``sfogo.db`` in the user data directory."""
-    env = os.environ.get("SFOGO_DB")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_path
-
-    return user_data_path("sfogo", appauthor=False) / "sfogo.db"
+    """The user's data file: ``SFOGO_DB``, else ``sfogo.db`` in the user data directory
+    (a URL in ``SFOGO_DB`` is not a file: see :func:`~.location.default_location`)."""
+    found = default_location()
+    return found if isinstance(found, Path) else Path(found)
 
 
 class Store:
-    """An open sfogo data file. Use one per thread; close it (or use ``with``) when done."""
+    """An open inbox, of either engine. Use one per thread; close it (or use ``with``).
+
+    ``Store(location)`` returns the engine's own class: a path opens an SQLite file
+    (:class:`SqliteStore`), a ``postgresql://`` URL a server's database
+    (:class:`~.pg.database.PgStore`).
+    """
+
+    engine: ClassVar[str] = ""
+    # What a value being written can raise when the value is the problem, not the inbox
+    # (a constraint, a string the engine cannot store): the import skips that line.
+    CONTENT_ERRORS: ClassVar[tuple[type[BaseException], ...]] = ()
+    # A unique or foreign key refused a write (a client's name taken …).
+    IntegrityError: ClassVar[type[BaseException]] = Exception
+    # How the engine spells a full-text match in a listing's WHERE.
+    search_sql: ClassVar[SearchSql] = SQLITE_SEARCH
+
+    conn: Connection
+    location: Location
+    busy_timeout_s: float
+    read_only: bool
+
+    def __new__(cls, location: str | os.PathLike, *args: Any, **kwargs: Any) -> Store:
+        if cls is not Store:
+            return super().__new__(cls)
+        if is_url(location):
+            from .pg.database import PgStore  # a one-line StoreError without psycopg
+
+            return super().__new__(PgStore)
+        return super().__new__(SqliteStore)
 
     def __init__(
         self,
-        path: str | os.PathLike,
+        location: str | os.PathLike,
         *,
         create: bool = True,
         create_folder: bool = True,
         busy_timeout_s: float | None = None,
     ) -> None:
-        self.path = Path(path)
+        self.location = location_of(location)
         # How long a write waits for another writer's lock (default: BUSY_TIMEOUT_S).
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
-        self.read_only = False  # opened read-only because its folder cannot be written
+        self.read_only = False  # opened read-only: it cannot be written here
         self.conn = self._open(create, create_folder)
         self.clients = Clients(self)
         self.accounts = Accounts(self)
@@ -89,6 +122,132 @@ class Store:
         self.workload = Workload(self)
         self.drafts = Drafts(self)
         self.canned = CannedReplies(self)
+        self._specialise()
+
+    @property
+    def name(self) -> str:
+        """The inbox as messages name it: the file's path, or the URL without a password."""
+        return shown(self.location)
+
+    def _specialise(self) -> None:
+        """Put the engine's own collaborators where it spells a query differently."""
+
+    # -- what each engine provides ------------------------------------------------------
+
+    def _open(self, create: bool, create_folder: bool) -> Connection:
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        """Start a write transaction that holds the one writer's lock at once."""
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _roll_back(self) -> None:
+        raise NotImplementedError
+
+    def _may_write(self) -> None:
+        """Refuse a write before it starts (an inbox opened read-only)."""
+
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def migrate(self, target: int) -> None:
+        raise NotImplementedError
+
+    def schema_version(self) -> int:
+        raise NotImplementedError
+
+    def optimize(self, *, opening: bool = False) -> None:
+        """Refresh the planner's statistics where they went stale (it may write)."""
+
+    def close(self, *, optimize: bool = False) -> None:
+        raise NotImplementedError
+
+    def failure(self, exc: BaseException) -> StoreError | None:
+        """What ``exc`` means for this inbox as a one-line sfogo error (None: it is not
+        about the inbox)."""
+        raise NotImplementedError
+
+    def quick_check(self) -> list[str]:
+        """What a quick check of every page finds wrong; [] when the inbox is sound."""
+        return []
+
+    def data_version(self) -> int:
+        """Changes when another connection commits to the inbox: a cheap poll for 'live'."""
+        raise NotImplementedError
+
+    # -- whole tables (sfogo db copy) ------------------------------------------------------
+
+    def tables(self) -> list[Table]:
+        """The inbox's tables, from the engine's catalogue (see :mod:`.tables`)."""
+        raise NotImplementedError
+
+    def load_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Insert ``rows`` as they are, ids included (inside :meth:`transaction`)."""
+        names = ", ".join(quoted(c) for c in columns)
+        self.conn.executemany(
+            f"INSERT INTO {quoted(table)} ({names}) VALUES ({marks(len(columns))})", rows
+        )
+
+    def after_load(self, table: str) -> None:
+        """What the engine needs after rows came in with their ids (SQLite: nothing, a new
+        row's id follows the largest)."""
+
+    # -- shared ------------------------------------------------------------------------
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction; it takes the write lock at once so it cannot deadlock.
+
+        Nested, it joins the outer one. Outside the store package, use it only to group
+        collaborators' writes (``with store.transaction(): ...``), never for SQL. An error
+        about the inbox itself (busy, damaged, read-only, full, a lost server) leaves as a
+        one-line :class:`~sfogo.inbox.errors.StoreError`; nothing of the transaction is kept.
+        """
+        if self.in_transaction():
+            yield self.conn
+            return
+        self._may_write()
+        try:
+            self._begin()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise self.failure(exc) or exc from None
+        try:
+            yield self.conn
+            self._commit()
+        except BaseException as exc:
+            self._roll_back()
+            error = self.failure(exc) if not isinstance(exc, StoreError) else None
+            if error is not None:
+                raise error from None
+            raise
+
+
+class SqliteStore(Store):
+    """An open sfogo data file (SQLite)."""
+
+    engine = "sqlite"
+    CONTENT_ERRORS = failures.CONTENT_ERRORS
+    IntegrityError = sqlite3.IntegrityError
+    conn: sqlite3.Connection
+
+    @property
+    def path(self) -> Path:
+        assert isinstance(self.location, Path)
+        return self.location
+
+    def tables(self) -> list[Table]:
+        return sqlite_tables(self.conn)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -251,38 +410,12 @@ class Store:
             self.optimize()
         self.conn.close()
 
-    def __enter__(self) -> Store:
-        return self
+    def _begin(self) -> None:
+        # IMMEDIATE: the write lock now, so two writers never deadlock upgrading a read.
+        self.conn.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; it takes the write lock at once so it cannot deadlock.
-
-        Nested, it joins the outer one. Outside the store package, use it only to group
-        collaborators' writes (``with store.transaction(): ...``), never for SQL. An error
-        about the file itself (busy, damaged, read-only, full) leaves as a one-line
-        :class:`~sfogo.inbox.errors.StoreError`; nothing of the transaction is kept.
-        """
-        if self.conn.in_transaction:
-            yield self.conn
-            return
-        self._may_write()
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self.failure(exc) or exc from None
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except BaseException as exc:
-            self._roll_back()
-            error = self.failure(exc) if isinstance(exc, sqlite3.Error) else None
-            if error is not None:
-                raise error from None
-            raise
+    def _commit(self) -> None:
+        self.conn.execute("COMMIT")
 
     def _roll_back(self) -> None:
         """ROLLBACK, unless SQLite already rolled back after the error (a full disk, a busy
@@ -320,6 +453,6 @@ class Store:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
 
-def open_store(path: str | os.PathLike | None = None, *, create: bool = True) -> Store:
-    """Open the file at ``path`` (default: :func:`default_path`)."""
-    return Store(default_path() if path is None else path, create=create)
+def open_store(location: str | os.PathLike | None = None, *, create: bool = True) -> Store:
+    """Open the inbox at ``location`` (default: :func:`~.location.default_location`)."""
+    return Store(default_location() if location is None else location, create=create)

@@ -30,6 +30,7 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import StoreBusy, StoreDamaged, StoreError, StoreFull, StoreReadOnly
+from .location import is_url
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html).
 SQLITE_PERM = 3
@@ -65,6 +66,11 @@ def failure(
     if isinstance(exc, StoreError):
         return exc
     if not isinstance(exc, sqlite3.Error):
+        if type(exc).__module__.startswith("psycopg"):
+            from .location import shown
+            from .pg.failures import failure as pg_failure
+
+            return pg_failure(exc, shown(str(path)), waited_s=waited_s)
         return None
     code = primary_code(exc)
     path = Path(path)
@@ -95,7 +101,7 @@ def found_damage(path: str | os.PathLike, what: str) -> StoreDamaged:
     return damaged(Path(path), what)
 
 
-def damaged(path: Path, what: str) -> StoreDamaged:
+def damaged(path: Path | str, what: str) -> StoreDamaged:
     """The one line for a damaged file, with the ways out."""
     return StoreDamaged(
         f"{path} is damaged ({what}): 'sfogo db check' says what is wrong (and clears this "
@@ -166,7 +172,10 @@ def damage_marker(path: str | os.PathLike) -> Path:
 
 
 def recorded_damage(path: str | os.PathLike) -> str | None:
-    """What an earlier command found wrong with the file, or None (none recorded)."""
+    """What an earlier command found wrong with the file, or None (none recorded; a
+    PostgreSQL inbox has no file beside which to record: its server guards its pages)."""
+    if is_url(path):
+        return None
     try:
         text = damage_marker(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -177,6 +186,8 @@ def recorded_damage(path: str | os.PathLike) -> str | None:
 def record_damage(path: str | os.PathLike, what: str) -> None:
     """Remember that the file is damaged (best effort: a folder that cannot be written
     keeps nothing, and nothing can be written to the file there anyway)."""
+    if is_url(path):
+        return
     try:
         damage_marker(path).write_text(what.splitlines()[0] + "\n", encoding="utf-8")
     except (OSError, IndexError):
@@ -185,6 +196,8 @@ def record_damage(path: str | os.PathLike, what: str) -> None:
 
 def clear_damage(path: str | os.PathLike) -> None:
     """The file was found sound (``sfogo db check``): forget what was recorded."""
+    if is_url(path):
+        return
     try:
         damage_marker(path).unlink()
     except OSError:  # none recorded, or a folder that cannot be written

@@ -1,12 +1,13 @@
-"""What a listing shows (:class:`InboxFilter`), and how SQLite reads it.
+"""What a listing shows (:class:`InboxFilter`), and how an engine reads it.
 
-The filter is plain data that any engine could read; :func:`where` spells it as SQLite SQL
-over the alias ``i`` (interactions), with the search as an FTS5 query.
+The filter is plain data; :func:`where` spells it as SQL over the alias ``i``
+(interactions) that both engines read, with the search in the engine's own full-text
+spelling (:class:`SearchSql`: an FTS5 query here, a ``tsquery`` in :mod:`.pg.search`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..model import STATUSES
@@ -45,6 +46,34 @@ def fts_query(text: str, *, prefix: bool = True) -> str:
     return " ".join(quoted)
 
 
+@dataclass(frozen=True, slots=True)
+class SearchSql:
+    """How an engine spells a full-text search for a user's ``text`` (None: no words).
+
+    ``match(text)``: a term over ``i`` and its parameters; ``first(text, n)``: a query for
+    the ids of up to ``n`` matching items, any status."""
+
+    match: Callable[[str], tuple[str, list] | None]
+    first: Callable[[str, int], tuple[str, list] | None]
+
+
+def _fts_match(text: str) -> tuple[str, list] | None:
+    query = fts_query(text)
+    if not query:
+        return None
+    return "i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)", [query]
+
+
+def _fts_first(text: str, n: int) -> tuple[str, list] | None:
+    query = fts_query(text)
+    if not query:
+        return None
+    return "SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ? LIMIT ?", [query, n]
+
+
+SQLITE_SEARCH = SearchSql(_fts_match, _fts_first)
+
+
 def marks(n: int) -> str:
     """``?, ?, ?`` for ``n`` parameters."""
     return ", ".join("?" * n)
@@ -61,8 +90,9 @@ def before_sql(before: Mapping[int, int]) -> tuple[str, list]:
     return f"({terms})", params
 
 
-def where(flt: InboxFilter | None) -> tuple[str, list]:
-    """The WHERE clause (over alias ``i``) and its parameters."""
+def where(flt: InboxFilter | None, search: SearchSql = SQLITE_SEARCH) -> tuple[str, list]:
+    """The WHERE clause (over alias ``i``) and its parameters; ``search`` is the engine's
+    full-text spelling (``store.search_sql``)."""
     flt = flt or InboxFilter()
     terms: list[str] = []
     params: list = []
@@ -90,12 +120,10 @@ def where(flt: InboxFilter | None) -> tuple[str, list]:
         terms.append(f"i.kind IN ({marks(len(flt.kinds))})")
         params += list(flt.kinds)
     if flt.search:
-        query = fts_query(flt.search)
-        if query:
-            terms.append(
-                "i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)"
-            )
-            params.append(query)
+        found = search.match(flt.search)
+        if found is not None:
+            terms.append(found[0])
+            params += found[1]
     if flt.tag:
         terms.append("i.id IN (SELECT interaction_id FROM interaction_tags WHERE tag = ?)")
         params.append(flt.tag)
@@ -109,4 +137,4 @@ def where(flt: InboxFilter | None) -> tuple[str, list]:
     if flt.handled_since is not None:
         terms.append("i.handled_at >= ?")
         params.append(flt.handled_since)
-    return (" AND ".join(terms) if terms else "1"), params
+    return (" AND ".join(terms) if terms else "1 = 1"), params

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ..model import STATUSES
 from ..rows import Stats
 from ._part import Part
-from .filters import InboxFilter, fts_query, marks, where
+from .filters import InboxFilter, marks
 
 
 class ItemCounts(Part):
@@ -22,7 +22,7 @@ class ItemCounts(Part):
     __slots__ = ()
 
     def count(self, flt: InboxFilter | None = None) -> int:
-        clause, params = where(flt)
+        clause, params = self._where(flt)
         return self._conn.execute(
             f"SELECT count(*) FROM interactions i WHERE {clause}", params
         ).fetchone()[0]
@@ -30,14 +30,11 @@ class ItemCounts(Part):
     def search_exceeds(self, text: str, limit: int) -> bool:
         """Whether a search for ``text`` matches more than ``limit`` items (any status);
         it stops counting there."""
-        query = fts_query(text)
-        if not query:
+        found = self._store.search_sql.first(text, limit + 1)
+        if found is None:
             return False
-        n = self._conn.execute(
-            "SELECT count(*) FROM (SELECT rowid FROM interactions_fts WHERE interactions_fts"
-            " MATCH ? LIMIT ?)",
-            (query, limit + 1),
-        ).fetchone()[0]
+        sql, params = found
+        n = self._conn.execute(f"SELECT count(*) FROM ({sql}) AS m", params).fetchone()[0]
         return n > limit
 
     def newest_id(self) -> int:

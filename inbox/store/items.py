@@ -17,7 +17,7 @@ from ..model import KINDS, Channel, Interaction, Kind, Status, Tier
 from ..rows import ItemRow
 from ..schema import DROP_FTS_TRIGGERS, FTS_TRIGGERS
 from ..triage_keys import KEYED_STATUSES, Keywords
-from .filters import InboxFilter, marks, where
+from .filters import InboxFilter, marks
 from .item_counts import ItemCounts
 
 if TYPE_CHECKING:
@@ -133,6 +133,8 @@ class Items(ItemCounts):
     :class:`~.item_counts.ItemCounts`)."""
 
     __slots__ = ("_loading",)
+    # A statement another engine spells differently (its collaborator overrides it).
+    upsert_sql = _UPSERT_SQL
 
     def __init__(self, store: Store) -> None:
         super().__init__(store)
@@ -185,7 +187,7 @@ class Items(ItemCounts):
             written = 0  # rows inserted or updated (an unchanged re-fetch writes nothing)
             for item in items:
                 written += conn.execute(
-                    _UPSERT_SQL, self._insert_tuple(item, now, keywords)
+                    self.upsert_sql, self._insert_tuple(item, now, keywords)
                 ).rowcount
                 if item.tags:
                     new_id = conn.execute(
@@ -193,8 +195,8 @@ class Items(ItemCounts):
                         (item.account_id, item.external_id),
                     ).fetchone()[0]
                     conn.executemany(
-                        "INSERT OR IGNORE INTO interaction_tags (interaction_id, tag)"
-                        " VALUES (?, ?)",
+                        "INSERT INTO interaction_tags (interaction_id, tag) VALUES (?, ?)"
+                        " ON CONFLICT DO NOTHING",
                         [(new_id, t) for t in item.tags],
                     )
             after = conn.execute(
@@ -258,7 +260,7 @@ class Items(ItemCounts):
         self, flt: InboxFilter | None = None, *, limit: int | None = None, offset: int = 0
     ) -> list[int]:
         """Ids in newest-first order (the TUI keeps these in an array and pages rows by id)."""
-        clause, params = where(flt)
+        clause, params = self._where(flt)
         sql = f"SELECT i.id FROM interactions i WHERE {clause}" + _NEWEST
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -271,7 +273,7 @@ class Items(ItemCounts):
         """Like :meth:`ids` without building a list (fills an ``array('q')``); ``by_handled``:
         the most recently done or ignored first (an index on status and ``handled_at``
         serves it for one status)."""
-        clause, params = where(flt)
+        clause, params = self._where(flt)
         order = " ORDER BY i.handled_at DESC, i.id DESC" if by_handled else _NEWEST
         for (item_id,) in self._conn.execute(
             f"SELECT i.id FROM interactions i WHERE {clause}" + order, params
@@ -282,7 +284,7 @@ class Items(ItemCounts):
         self, flt: InboxFilter | None = None, *, limit: int | None = 100, offset: int = 0
     ) -> list[ItemRow]:
         """Full rows (item, account and client), newest first."""
-        clause, params = where(flt)
+        clause, params = self._where(flt)
         sql = _ROW_SELECT + f" WHERE {clause}" + _NEWEST
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -304,13 +306,13 @@ class Items(ItemCounts):
         Newest first like :meth:`page`, or oldest first (exports: a reply follows what it
         answers); both orders are served by an index on ``created_at``.
         """
-        clause, params = where(flt)
+        clause, params = self._where(flt)
         direction = "" if oldest_first else " DESC"
-        sql = (
-            _ROW_SELECT + f" WHERE {clause}"
-            f" ORDER BY i.created_at{direction}, i.id{direction} LIMIT ?"
-        )
-        cur = self._conn.execute(sql, [*params, -1 if limit is None else limit])
+        sql = _ROW_SELECT + f" WHERE {clause} ORDER BY i.created_at{direction}, i.id{direction}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = [*params, limit]
+        cur = self._conn.execute(sql, params)
         while chunk := cur.fetchmany(batch):
             rows = {r[0]: _row(r) for r in chunk}
             self._attach_tags(rows)

@@ -31,14 +31,20 @@ class Marks(Part):
                 raise SfogoError("the snooze time is in the past: pick a later time")
         self._store.items.require(ids)
         handled = now if status in ("done", "ignored") else None
+        # Handled again: the first handling's time stays; reopened or snoozed: cleared.
+        handled_sql = (
+            "NULL"
+            if handled is None
+            else "coalesce(CASE WHEN status IN ('done', 'ignored') THEN handled_at END, ?)"
+        )
         with self._store.transaction() as conn:
             conn.executemany(
                 "UPDATE interactions SET status = ?, snoozed_until = ?,"
-                " handled_at = CASE WHEN ? IS NULL THEN NULL"
-                "   ELSE coalesce(CASE WHEN status IN ('done', 'ignored') THEN handled_at END, ?)"
-                " END WHERE id = ?",
+                f" handled_at = {handled_sql} WHERE id = ?",
                 [
-                    (status, until if status == "snoozed" else None, handled, handled, i)
+                    (status, until if status == "snoozed" else None)
+                    + (() if handled is None else (handled,))
+                    + (i,)
                     for i in ids
                 ],
             )
@@ -66,7 +72,8 @@ class Marks(Part):
         clean = [t.strip() for t in tags if t.strip()]
         with self._store.transaction() as conn:
             conn.executemany(
-                "INSERT OR IGNORE INTO interaction_tags (interaction_id, tag) VALUES (?, ?)",
+                "INSERT INTO interaction_tags (interaction_id, tag) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [(i, t) for i in ids for t in clean],
             )
 

@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ..model import Channel, Kind, OutboxAction, ReplyState
 from ..redact import redact
 from ..rows import ReplyRow
-from ._part import Part, inserted_id
+from ._part import Part, insert
 from .filters import marks
 
 # A reply not yet out, most pressing first: what the manager must decide, then what waits.
@@ -121,12 +121,12 @@ class Outbox(Part):
     ) -> int:
         """Queue a reply (or a like: ``action``, no text); return its id."""
         with self._store.transaction() as conn:
-            cur = conn.execute(
+            return insert(
+                conn,
                 "INSERT INTO replies (interaction_id, text, state, created_at, updated_at,"
                 " idempotency_key, action) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
                 (item_id, text, now, now, idempotency_key, str(action)),
             )
-        return inserted_id(cur)
 
     def _swap(self, reply_id: int, expect: str, sets: str, params: tuple) -> bool:
         with self._store.transaction() as conn:

@@ -11,7 +11,6 @@ it refused), as the outbox's are.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from ..errors import NotFound
 from ..model import Channel
 from ..redact import redact
 from ..rows import PostEvent, PostRow
-from ._part import Part, inserted_id
+from ._part import Connection, Part, insert
 from .filters import marks
 
 _COLUMNS = (
@@ -280,7 +279,8 @@ class Posts(Part):
         ids = []
         with self._store.transaction() as conn:
             for p in posts:
-                cur = conn.execute(
+                post_id = insert(
+                    conn,
                     "INSERT INTO posts (account_id, at, text, media, notes, source, platform_id,"
                     " in_queue, seen_at, expires_at, send_action, send_state, idempotency_key,"
                     " reason, created_at, updated_at)"
@@ -306,9 +306,9 @@ class Posts(Part):
                 )
                 conn.execute(
                     "INSERT INTO post_events (post_id, at, state, reason) VALUES (?, ?, ?, ?)",
-                    (inserted_id(cur), now, "scheduled", redact(p.reason)),
+                    (post_id, now, "scheduled", redact(p.reason)),
                 )
-                ids.append(inserted_id(cur))
+                ids.append(post_id)
         return ids
 
     def apply(self, changes: Iterable[Change], *, now: int) -> int:
@@ -325,7 +325,7 @@ class Posts(Part):
         return self.apply([change], now=now) == 1
 
     @staticmethod
-    def _one(conn: sqlite3.Connection, change: Change, now: int) -> int:
+    def _one(conn: Connection, change: Change, now: int) -> int:
         unknown = set(change.fields) - SETTABLE
         if unknown:
             raise ValueError(f"posts cannot set {sorted(unknown)}")

@@ -69,18 +69,23 @@ class Reports(Part):
     """``store.reports``."""
 
     __slots__ = ()
+    # Statements another engine spells differently (its collaborator overrides them).
+    period_sql = PERIOD_SQL
+    history_sql = HISTORY_SQL
 
     def period_items(
         self, account_id: int, since: int, until: int, *, ordered: bool = True
     ) -> Iterator[PeriodItem]:
         """The account's incoming items that arrived in [since, until), each with the time
         of our first reply to it (None: none), oldest first unless not ``ordered``."""
-        sql = PERIOD_SQL.format(text="", order=" ORDER BY i.created_at, i.id" if ordered else "")
+        sql = self.period_sql.format(
+            text="", order=" ORDER BY i.created_at, i.id" if ordered else ""
+        )
         return self._conn.execute(sql, (account_id, since, until))
 
     def period_texts(self, account_id: int, since: int, until: int) -> Iterator[PeriodText]:
         """:meth:`period_items` with author and text, oldest first."""
-        sql = PERIOD_SQL.format(text=_TEXT_COLUMNS, order=" ORDER BY i.created_at, i.id")
+        sql = self.period_sql.format(text=_TEXT_COLUMNS, order=" ORDER BY i.created_at, i.id")
         return self._conn.execute(sql, (account_id, since, until))
 
     def incoming_between(self, account_id: int, lo: int, hi: int) -> int:
@@ -119,5 +124,5 @@ class Reports(Part):
         entered point]; ``points`` how many points there are, ``first`` the first one's
         time (points are a day apart)."""
         return self._conn.execute(
-            HISTORY_SQL, {"steps": json.dumps(steps), "points": points, "first": first}
+            self.history_sql, {"steps": json.dumps(steps), "points": points, "first": first}
         )

@@ -10,7 +10,7 @@ from typing import Any
 from ..model import AwayReason, SyncOutcome
 from ..redact import redact
 from ..rows import AwayPeriodRow, FailedRun, SyncRunRow, TokenCheck
-from ._part import Part, inserted_id
+from ._part import Part, insert
 
 _RUN_FIELDS = (
     "id",
@@ -54,12 +54,12 @@ class SyncRuns(Part):
         # A platform's words can quote a secret: the data file never keeps one.
         detail, lost = redact(detail), redact(lost)
         with self._store.transaction() as conn:
-            cur = conn.execute(
+            run_id = insert(
+                conn,
                 "INSERT INTO sync_runs (account_id, started_at, ended_at, outcome, detail, items,"
                 " retry_at, lost) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (account_id, started_at, ended_at, outcome, detail, items, retry_at, lost),
             )
-            run_id = inserted_id(cur)
             conn.executemany(
                 "INSERT INTO sync_run_skips (run_id, reason, count) VALUES (?, ?, ?)",
                 [(run_id, why[:200], n) for why, n in (skipped or {}).items() if n > 0],
@@ -205,11 +205,11 @@ class AwayPeriods(Part):
         self, started_at: int, ended_at: int | None, reason: str = "away", note: str = ""
     ) -> int:
         with self._store.transaction() as conn:
-            cur = conn.execute(
+            return insert(
+                conn,
                 "INSERT INTO away_periods (started_at, ended_at, reason, note) VALUES (?, ?, ?, ?)",
                 (started_at, ended_at, reason, note),
             )
-        return inserted_id(cur)
 
     def all(self) -> list[AwayPeriodRow]:
         """Every away period, oldest first."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..triage_keys import Keywords
 from ._part import Part
-from .filters import InboxFilter, where
+from .filters import InboxFilter
 
 if TYPE_CHECKING:
     from .database import Store
@@ -98,7 +98,8 @@ class TriageIndex(Part):
 
     def _record(self, keywords: Keywords) -> None:
         self._conn.executemany(
-            "INSERT OR REPLACE INTO triage_meta (name, value) VALUES (?, ?)",
+            "INSERT INTO triage_meta (name, value) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             [
                 ("keywords", keywords.fingerprint),
                 ("urgent_words", json.dumps(list(keywords.urgent), ensure_ascii=False)),
@@ -220,7 +221,7 @@ class TriageIndex(Part):
     def scoring_rows(self, flt: InboxFilter, *, unkeyed_only: bool = False) -> Iterator[ScoringRow]:
         """What scoring needs of every item matching ``flt`` (scored in memory: snoozed and
         done items, searches, items without a key)."""
-        clause, params = where(flt)
+        clause, params = self._where(flt)
         if unkeyed_only:
             clause += " AND i.triage_key IS NULL"
         return self._conn.execute(
@@ -235,7 +236,8 @@ class TriageIndex(Part):
         """Per key of one account's open items created before ``before``: (key, count,
         oldest created_at, how many were created at or before ``late_before``)."""
         return self._conn.execute(
-            "SELECT i.triage_key, count(*), min(i.created_at), sum(i.created_at <= ?)"
+            "SELECT i.triage_key, count(*), min(i.created_at),"
+            " sum(CASE WHEN i.created_at <= ? THEN 1 ELSE 0 END)"
             f" FROM interactions i WHERE {OPEN_SQL}"
             " AND i.triage_key >= ? AND i.triage_key < ? AND i.created_at < ?"
             " GROUP BY i.triage_key",

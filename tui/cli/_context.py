@@ -7,13 +7,13 @@ and give ``ctx.clock`` to what runs for a while (the app, the sync loop).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sfogo.inbox.clock import Clock, from_env
 
 if TYPE_CHECKING:  # the store module is imported when a command first opens the file
     from sfogo.inbox.store import Store
+    from sfogo.inbox.store.location import Location
 
 
 class Context:
@@ -42,13 +42,15 @@ class Context:
             self._typed.add(name)
 
     @property
-    def db_path(self) -> Path:
-        """The data file: ``--db``, else ``SFOGO_DB``, else sfogo.db in the user data folder."""
-        if self.db:
-            return Path(self.db).expanduser()
-        from sfogo.inbox.store import default_path
+    def db_path(self) -> Location:
+        """The inbox: ``--db``, else ``SFOGO_DB``, else sfogo.db in the user data folder; a
+        file's path, or a PostgreSQL URL."""
+        from sfogo.inbox.store.location import default_location, location_of
 
-        return default_path()
+        if self.db:
+            found = location_of(self.db)
+            return found if isinstance(found, str) else found.expanduser()
+        return default_location()
 
     @property
     def db_typed(self) -> str | None:
@@ -74,18 +76,18 @@ class Context:
             # Only the default location may be created on first use; a path the user gave
             # must lie in a folder that exists.
             self._store = Store(self.db_path, create_folder=not self.db)
-            found = failures.recorded_damage(self._store.path)
+            found = failures.recorded_damage(self._store.location)
             if found is not None and not self.quiet_damage:
                 # Reads go on (what can be read can be saved) and say it once they are done
                 # (main); writes are refused by the store.
-                self.damage = failures.damaged(self._store.path, found)
+                self.damage = failures.damaged(self._store.name, found)
         return self._store
 
     def failure(self, exc: BaseException):
         """The one-line error ``exc`` means for the data file (a StoreError), or None when
         it is not about the file (see inbox/store/failures.py)."""
-        if not type(exc).__module__.startswith("sqlite3"):
-            return None  # nothing that opens the file ran: sqlite3 may not even be imported
+        if not type(exc).__module__.startswith(("sqlite3", "psycopg")):
+            return None  # nothing that opens the inbox ran: its driver may not be imported
         if self._store is not None:
             return self._store.failure(exc)
         from sfogo.inbox.store import failures

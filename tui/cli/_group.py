@@ -33,13 +33,14 @@ def shared_params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--db"],
-            metavar="PATH",
+            metavar="PATH|URL",
             type=path,
             envvar="SFOGO_DB",
             show_envvar=True,
             expose_value=False,
             callback=_remember,
-            help="the data file (default: sfogo.db in the user data folder)",
+            help="the data file, or a shared inbox's postgresql://USER@HOST/DB (default: sfogo.db"
+            " in the user data folder)",
         ),
         click.Option(
             ["--config"],

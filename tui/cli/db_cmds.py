@@ -1,6 +1,7 @@
-"""``sfogo db``: look after the data file (check, vacuum, analyze).
+"""``sfogo db``: look after the inbox (check, vacuum, analyze) and copy it (copy).
 
-The SQL lives in inbox/maintenance.py; these commands only say what it found.
+The SQL lives in inbox/maintenance.py and inbox/store/copy.py; these commands only say
+what they found.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:,.1f} MB"
 
 
-@topic.group("db", short_help="look after the data file: check, vacuum, analyze")
+@topic.group("db", short_help="look after the data file: check, vacuum, analyze, copy")
 def db() -> None:
     """Look after the data file: check it for damage, give back free space, refresh the
-    query planner's statistics."""
+    query planner's statistics; copy the inbox to another file or a PostgreSQL database."""
 
 
 @db.command("check", short_help="check the data file for damage")
@@ -46,13 +47,13 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
     problems = sum(len(c.problems) for c in checks)
     # Every command names a damaged file, and none writes to it, until a check finds it sound.
     if problems:
-        failures.record_damage(store.path, f"'sfogo db check' found {problems} problems")
+        failures.record_damage(store.location, f"'sfogo db check' found {problems} problems")
     else:
-        failures.clear_damage(store.path)
+        failures.clear_damage(store.location)
     if as_json:
         _output.print_json(
             {
-                "path": str(store.path),
+                "path": store.name,
                 "ok": not problems,
                 "checks": [
                     {"name": c.name, "ok": c.ok, "problems": list(c.problems)} for c in checks
@@ -62,7 +63,7 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
         return 1 if problems else 0
     if not problems:
         print(
-            f"{store.path}: sound ({', '.join(c.name for c in checks)}; "
+            f"{store.name}: sound ({', '.join(c.name for c in checks)}; "
             f"{_mb(maintenance.file_size(store))})"
         )
         return 0
@@ -70,7 +71,7 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
         for problem in c.problems:
             print(f"{c.name}: {problem}")
     raise SfogoError(
-        f"{store.path} is damaged ({problems} problem{'s' * (problems != 1)}): "
+        f"{store.name} is damaged ({problems} problem{'s' * (problems != 1)}): "
         "restore a backup, or save what can still be read with 'sfogo export'"
     )
 
@@ -83,7 +84,7 @@ def vacuum(ctx: Context) -> int:
     from sfogo.inbox import maintenance
 
     before, after = maintenance.vacuum(ctx.store)
-    print(f"vacuumed {ctx.store.path}: {_mb(before)} → {_mb(after)}")
+    print(f"vacuumed {ctx.store.name}: {_mb(before)} → {_mb(after)}")
     return 0
 
 
@@ -95,5 +96,95 @@ def analyze(ctx: Context) -> int:
     from sfogo.inbox import maintenance
 
     maintenance.analyze(ctx.store)
-    print(f"analyzed {ctx.store.path}: the query planner's statistics are fresh")
+    print(f"analyzed {ctx.store.name}: the query planner's statistics are fresh")
     return 0
+
+
+@db.command("copy", short_help="copy the inbox to another one (a file or a PostgreSQL URL)")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="LOCATION",
+    help="where to: a new data file, or postgresql://USER@HOST/DB (an empty database)",
+)
+@click.option(
+    "--chunk",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="rows per transaction (a stopped copy keeps whole chunks and resumes after them)",
+)
+@json_flag()
+@pass_context
+def copy(ctx: Context, target: str, chunk: int, as_json: bool) -> int:
+    """Copy every table of the inbox (--db) to LOCATION: a PostgreSQL database to share
+    it with a team, or a data file to take it back. Prints each table's rows and checksum
+    on both sides; run it again to resume a copy that was stopped. Stop syncing while it
+    runs. Secrets are not in the inbox, so none are copied."""
+    import sys
+
+    from sfogo.inbox.store import Store
+    from sfogo.inbox.store.copy import copy_inbox
+    from sfogo.inbox.store.location import location_of, shown
+
+    source = ctx.store
+    where = location_of(target)
+    if shown(where) == source.name or (
+        not isinstance(where, str) and where.expanduser().resolve() == _resolved(source)
+    ):
+        raise SfogoError("--to names the inbox being copied: pass another file or database")
+
+    def progress(table: str, done: int, total: int) -> None:
+        print(f"copying {table}: {done:,} of {total:,} rows", file=sys.stderr, flush=True)
+
+    with Store(where, create_folder=False) as to:
+        results = copy_inbox(source, to, chunk=chunk, progress=progress)
+        target_name = to.name
+    same = all(r.same for r in results)
+    if as_json:
+        _output.print_json(
+            {
+                "from": source.name,
+                "to": target_name,
+                "ok": same,
+                "tables": [
+                    {
+                        "table": r.table,
+                        "rows": r.rows,
+                        "copied": r.copied,
+                        "checksum": r.checksum,
+                        "target_rows": r.target_rows,
+                        "target_checksum": r.target_checksum,
+                        "same": r.same,
+                    }
+                    for r in results
+                ],
+            }
+        )
+    else:
+        _print_copy(source.name, target_name, results)
+    if not same:
+        raise SfogoError(
+            f"{target_name} differs from {source.name} (see above): was the inbox written"
+            " during the copy? Run the copy again"
+        )
+    return 0
+
+
+def _resolved(store) -> object:
+    path = getattr(store, "path", None)
+    return None if path is None else path.resolve()
+
+
+def _print_copy(source: str, target: str, results) -> None:
+    width = max([len(r.table) for r in results] + [5])
+    print(f"{source} → {target}")
+    print(f"{'table':<{width}}  {'rows':>9}  {'copied':>9}  checksum (source = target)")
+    for r in results:
+        mark = "same" if r.same else f"DIFFERS: {r.target_rows:,} rows, {r.target_checksum[:12]}"
+        print(f"{r.table:<{width}}  {r.rows:>9,}  {r.copied:>9,}  {r.checksum[:12]}  {mark}")
+    total = sum(r.rows for r in results)
+    copied = sum(r.copied for r in results)
+    resumed = f" ({total - copied:,} were there from an earlier run)" if copied < total else ""
+    print(f"{total:,} rows in {len(results)} tables{resumed}")

@@ -27,14 +27,18 @@ ANNOUNCE_SIZE = 200_000
 topic = Topic("demo")
 
 
-def demo_path(db: str | None) -> Path:
-    """Where the demo goes: the explicit ``--db``, else its own ``demo.db``.
+def demo_path(db: str | None) -> Path | str:
+    """Where the demo goes: the explicit ``--db`` (a file, or a PostgreSQL URL), else its
+    own ``demo.db``.
 
     Decision: only an explicit ``--db`` counts. ``SFOGO_DB`` names the user's real inbox
     (the file plain ``sfogo`` opens), so it never receives the demo implicitly.
     """
+    from sfogo.inbox.store.location import location_of
+
     if db:
-        return Path(db).expanduser()
+        found = location_of(db)
+        return found if isinstance(found, str) else found.expanduser()
     from platformdirs import user_data_path
 
     return user_data_path("sfogo", appauthor=False) / "demo.db"
@@ -65,13 +69,20 @@ def _holds_only_demo(path: Path) -> bool:
 
 
 def build_file(
-    path: Path, *, seed: int, size: int | None, now: int, config_path: str | None = None
+    path: Path | str, *, seed: int, size: int | None, now: int, config_path: str | None = None
 ) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
-    the previous file as it was."""
+    the previous file as it was. A PostgreSQL database is filled in place, and only an
+    empty one: nothing there is ever replaced."""
     from sfogo.inbox.files import built_beside
     from sfogo.inbox.store import Store, failures
     from sfogo.tui.demo.build import build_demo
+
+    if isinstance(path, str):
+        with Store(path) as store:
+            summary = build_demo(store, seed=seed, size=size, now=now)
+            _prepare_triage(store, config_path)
+        return summary
 
     if not _holds_only_demo(path):
         raise SfogoError(f"{path} holds your own data, not a demo: pass another file to --db")
@@ -160,7 +171,7 @@ def _local(ts: int) -> str:
     return datetime.fromtimestamp(ts).strftime("%a %d %b %H:%M")
 
 
-def print_summary(summary: dict, path: Path, elapsed: float) -> None:
+def print_summary(summary: dict, path: Path | str, elapsed: float) -> None:
     """What was built and which stories it tells, for a person (fits 80 columns)."""
     now = summary["now"]
     counts = summary["counts"]
@@ -200,5 +211,6 @@ def print_summary(summary: dict, path: Path, elapsed: float) -> None:
     if open_dms:
         left = " and ".join(_output.duration(s) for s in open_dms)
         print(f"  VIP DMs        {len(open_dms)} hotel messages must be answered within {left}")
-    print(f"Data file: {path}")
+    label = "Data file:" if isinstance(path, Path) else "Inbox:"
+    print(f"{label:<10} {path}")
     print(f"Open it:   sfogo --db {path}")

@@ -32,7 +32,9 @@ topic = Topic("serve")
 
 def app_command(ctx: Context) -> str:
     """The shell command that opens the app on this context's data file and config."""
-    words = [sys.executable, "-c", APP, "--db", str(ctx.db_path.resolve())]
+    where = ctx.db_path
+    db = where if isinstance(where, str) else str(where.resolve())  # a URL stays as it is
+    words = [sys.executable, "-c", APP, "--db", db]
     if ctx.config_path:
         words += ["--config", str(click.format_filename(ctx.config_path))]
     if not ctx.mouse:

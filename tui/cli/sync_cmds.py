@@ -218,7 +218,7 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
 
     if synclock.ROUND_SIGNAL is not None:
         asyncio.get_running_loop().add_signal_handler(synclock.ROUND_SIGNAL, watch.sync_now)
-    lock = synclock.SyncLock(ctx.store.path) if whole_file and synclock.available() else None
+    lock = synclock.SyncLock(ctx.store.location) if whole_file and synclock.available() else None
     waited = False
 
     def waiting(who) -> None:
@@ -323,7 +323,7 @@ def who_syncs(ctx: Context) -> str:
     then."""
     from sfogo.inbox import synclock
 
-    lock = synclock.SyncLock(ctx.store.path)
+    lock = synclock.SyncLock(ctx.store.location)
     if not lock.held_elsewhere():
         return (
             "Nothing syncs this file now: the next tries come when the app or "

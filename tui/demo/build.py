@@ -615,7 +615,7 @@ class _Account:
 
 def _require_empty(store: Store) -> None:
     if store.clients.count() or store.accounts.count() or store.items.total():
-        raise SfogoError(f"{store.path} already holds data: build the demo into a new file")
+        raise SfogoError(f"{store.name} already holds data: build the demo into a new inbox")
 
 
 def _allocate(total: int, weights: list[float]) -> list[int]:

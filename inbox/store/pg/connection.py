@@ -1,0 +1,119 @@
+"""psycopg's connection with sqlite3's calling conventions, so collaborators write SQL once.
+
+:class:`PgConnection` answers ``execute``, ``executemany`` and ``in_transaction`` as
+sqlite3's connection does. :func:`translate` turns the shared spelling into psycopg's,
+once per statement (cached):
+
+- ``?`` becomes ``%s``; ``?1`` … and ``:name`` become named placeholders; a literal ``%``
+  is doubled (psycopg reads ``%`` as the start of a placeholder);
+- SQLite's planner hint ``INDEXED BY name`` is dropped (PostgreSQL picks its own plan).
+
+Nothing else is rewritten: a statement PostgreSQL spells differently is written again in
+the collaborator that overrides it (:mod:`.parts`), never patched here by pattern.
+
+Values come back as sqlite3 gives them: ``numeric`` (what ``sum`` of a ``bigint`` is) as an
+``int`` when whole, else a ``float``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from .driver import NumericBinaryLoader, NumericLoader, TransactionStatus, psycopg
+
+# A quoted string or identifier, a placeholder, a literal %, or a planner hint.
+_TOKENS = re.compile(
+    r"""('(?:[^']|'')*'|"(?:[^"]|"")*")"""  # 1: quoted text, kept as it is
+    r"|\?(\d+)"  # 2: ?NNN
+    r"|(\?)"  # 3: ?
+    r"|(?<!:):([A-Za-z_]\w*)"  # 4: :name (not a ::cast)
+    r"|(%)"  # 5: a literal percent sign
+    r"|(\s+INDEXED\s+BY\s+\w+)",  # 6: SQLite's hint
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=2048)
+def translate(sql: str, named: bool) -> tuple[str, bool]:
+    """(psycopg's spelling of ``sql``, whether its parameters are numbered: ``?1`` …).
+
+    ``named``: the parameters come as a mapping, so ``:name`` is a placeholder."""
+    numbered = False
+
+    def one(m: re.Match) -> str:
+        nonlocal numbered
+        quoted, number, plain, name, percent, _hint = m.groups()
+        if quoted is not None:
+            return quoted.replace("%", "%%")
+        if number is not None:
+            numbered = True
+            return f"%(p{number})s"
+        if plain is not None:
+            return "%s"
+        if name is not None:
+            return f"%({name})s" if named else m.group(0)
+        if percent is not None:
+            return "%%"
+        return ""  # the hint
+
+    return _TOKENS.sub(one, sql), numbered
+
+
+def _params(params: Any, numbered: bool) -> Any:
+    if numbered and not isinstance(params, Mapping):
+        return {f"p{i}": value for i, value in enumerate(params, 1)}
+    return params
+
+
+class PgConnection:
+    """One psycopg connection in autocommit mode, called as sqlite3's is."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: psycopg.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+        query, numbered = translate(sql, isinstance(params, Mapping))
+        return self.raw.execute(query, _params(params, numbered))
+
+    def executemany(self, sql: str, rows: Iterable[Any]) -> Any:
+        rows = list(rows)
+        cur = self.raw.cursor()
+        if rows:
+            query, numbered = translate(sql, isinstance(rows[0], Mapping))
+            cur.executemany(query, [_params(r, numbered) for r in rows])
+        return cur
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def load_numeric_as_number(raw: psycopg.Connection) -> None:
+    """``numeric`` results as sqlite3 gives numbers: an int when whole, else a float."""
+    text, binary = _numeric_loaders()
+    raw.adapters.register_loader("numeric", text)
+    raw.adapters.register_loader("numeric", binary)
+
+
+@lru_cache(maxsize=1)
+def _numeric_loaders() -> tuple[type, type]:
+    def number(value: Any) -> int | float:
+        return int(value) if value == value.to_integral_value() else float(value)
+
+    class Text(NumericLoader):
+        def load(self, data: Any) -> Any:
+            return number(super().load(data))
+
+    class Binary(NumericBinaryLoader):
+        def load(self, data: Any) -> Any:
+            return number(super().load(data))
+
+    return Text, Binary

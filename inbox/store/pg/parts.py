@@ -1,0 +1,157 @@
+"""The collaborators whose SQL PostgreSQL spells differently: only what differs is here.
+
+Each class overrides the statement or method of its SQLite collaborator that PostgreSQL
+cannot run as written, or runs slowly; everything else is inherited and runs as it is
+(through :class:`~.connection.PgConnection`'s translation of placeholders).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from ...model import Interaction
+from ...triage_keys import KEYED_STATUSES
+from ..items import _INSERT_SQL, INSERT_COLUMNS, Items
+from ..reports import Reports
+
+if TYPE_CHECKING:
+    from .database import PgStore
+
+
+_FOUND_SQL = (
+    "SELECT i.account_id, i.external_id, i.id FROM interactions i"
+    " JOIN unnest(CAST(? AS bigint[]), CAST(? AS text[])) AS k(a, e)"
+    " ON i.account_id = k.a AND i.external_id = k.e"
+)
+# Content that a platform may change (an edited post); the manager's own state is kept.
+_EDIT_SQL = (
+    "UPDATE interactions SET text = ?, author_name = ?, author_handle = ?, url = ?"
+    " WHERE account_id = ? AND external_id = ? AND (text IS DISTINCT FROM ?"
+    " OR author_name IS DISTINCT FROM ? OR author_handle IS DISTINCT FROM ?"
+    " OR url IS DISTINCT FROM ?)"
+)
+
+
+class PgItems(Items):
+    """``store.items``: the upsert looks up which items exist first, and bulk loads go
+    through COPY.
+
+    PostgreSQL's ``INSERT … ON CONFLICT`` draws a new id from the sequence before it finds
+    the conflict, so every re-fetched item (most of a sync's) would use up an id: ids would
+    leave gaps SQLite's never have. One look-up for the whole page, then the new items'
+    INSERTs and the edited ones' UPDATEs in a pipeline, keeps the ids SQLite gives and
+    costs two round trips a page instead of one per item."""
+
+    __slots__ = ()
+
+    @property
+    def _pg(self) -> PgStore:
+        return self._store  # type: ignore[return-value]  # only a PgStore holds these
+
+    def upsert(self, items: Iterable[Interaction], *, now: int) -> int:
+        """Store items keyed by (account, external id); return how many were new (as
+        :meth:`Items.upsert`, whose rules these are)."""
+        items = list(items)
+        if not items:
+            return 0
+        triage = self._store.triage
+        with self._store.transaction() as conn:
+            keywords = triage.writing_keywords()
+            rows = [self._insert_tuple(item, now, keywords) for item in items]
+            keys = {
+                (a, e): i
+                for a, e, i in conn.execute(
+                    _FOUND_SQL, ([r[0] for r in rows], [r[1] for r in rows])
+                )
+            }
+            inserts, edits = [], []
+            for r in rows:
+                if (r[0], r[1]) in keys:
+                    edits.append((r[5], r[3], r[4], r[6], r[0], r[1], r[5], r[3], r[4], r[6]))
+                else:
+                    inserts.append(r)
+                    keys[(r[0], r[1])] = 0  # a second copy in the same page edits it
+            conn.executemany(_INSERT_SQL, inserts)
+            edited = conn.executemany(_EDIT_SQL, edits).rowcount if edits else 0
+            tagged = [i for i in items if i.tags]
+            if tagged:
+                ids = {
+                    (a, e): i
+                    for a, e, i in conn.execute(
+                        _FOUND_SQL,
+                        ([i.account_id for i in tagged], [i.external_id for i in tagged]),
+                    )
+                }
+                conn.executemany(
+                    "INSERT INTO interaction_tags (interaction_id, tag) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    [(ids[(i.account_id, i.external_id)], t) for i in tagged for t in i.tags],
+                )
+            if edited:  # an edited text cleared its item's key
+                triage.fill_missing()
+        return len(inserts)
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """A transaction for loading many rows at once with :meth:`insert_rows`; the search
+        index follows by its trigger (one GIN insert per row, as fast as a rebuild), and the
+        table is vacuumed once the load committed (fresh statistics, and a visibility map
+        that lets the triage index answer without reading the table)."""
+        with self._store.transaction() as conn:
+            self._loading = self._store.triage.writing_keywords()
+            try:
+                yield None
+            finally:
+                self._loading = None
+            self._store.triage.fill_missing()
+            conn.execute("ANALYZE interactions")
+        self._pg.vacuum("interactions", "interaction_tags")
+
+    def insert_rows(self, rows: Iterable[tuple]) -> None:
+        """Insert raw tuples in ``INSERT_COLUMNS`` order (inside :meth:`bulk_load`)."""
+        keywords = self._loading or self._store.triage.writing_keywords()
+        key = keywords.key
+        self._pg.copy_rows(
+            "interactions",
+            (*INSERT_COLUMNS, "triage_key"),
+            ((*r, key(r[0], r[2], r[15], r[5]) if r[12] in KEYED_STATUSES else None) for r in rows),
+        )
+
+
+class PgReports(Reports):
+    """``store.reports``: our first reply to each item found by the indexes (SQLite indexes
+    a materialized CTE on the fly; PostgreSQL would scan it once per item), and the
+    burndown's steps read from a JSON array with PostgreSQL's functions."""
+
+    __slots__ = ()
+    period_sql = """
+SELECT i.id, i.kind, i.created_at, i.status, i.handled_at, {text}
+  CASE WHEN i.kind IN ('dm', 'email') THEN
+    (SELECT min(o.created_at) FROM interactions o
+      WHERE o.account_id = ?1 AND o.outgoing = 1 AND o.created_at >= i.created_at
+        AND o.thread_ref = CASE WHEN i.thread_ref = '' THEN i.external_id ELSE i.thread_ref END)
+  ELSE (SELECT min(o.created_at) FROM interactions o
+      WHERE o.account_id = ?1 AND o.outgoing = 1 AND o.parent_ref = i.external_id
+        AND o.created_at >= i.created_at) END
+FROM interactions i
+WHERE i.account_id = ?1 AND i.created_at >= ?2 AND i.created_at < ?3 AND i.outgoing = 0{order}
+"""
+    history_sql = """
+WITH steps AS (
+    SELECT (s->>0)::bigint AS account_id, (s->>1)::bigint AS lo, (s->>2)::bigint AS hi,
+           (s->>3)::bigint AS entered
+    FROM jsonb_array_elements(CAST(:steps AS jsonb)) AS s
+)
+SELECT steps.entered,
+       CASE WHEN i.status IN ('new', 'open', 'snoozed') THEN CAST(:points AS bigint)
+            ELSE least(CAST(:points AS bigint), (i.handled_at - :first + 86399) / 86400)
+       END AS left_at,
+       count(*)
+FROM steps JOIN interactions i
+  ON i.account_id = steps.account_id AND i.created_at >= steps.lo AND i.created_at < steps.hi
+WHERE i.status IN ('new', 'open', 'snoozed')
+   OR (i.status IN ('done', 'ignored') AND i.handled_at > :first)
+GROUP BY 1, 2
+"""

@@ -1,0 +1,175 @@
+"""What is PostgreSQL's own: its query plans, its change notices, its connection errors and
+the one line a missing driver gives. The behaviour both engines share is tested on both by
+the modules marked ``engines``."""
+
+from __future__ import annotations
+
+import json
+import select
+import subprocess
+import sys
+
+import pytest
+from conftest import NOW
+from test_store import _fill
+
+from sfogo.inbox.errors import SfogoError, StoreError
+from sfogo.inbox.model import Interaction
+from sfogo.inbox.store import InboxFilter, Store
+from sfogo.inbox.store.triage import _MISSING_SQL, STREAM_SQL, stream_sql
+
+pytestmark = pytest.mark.engines
+
+
+@pytest.fixture
+def pg_store(pg_server, pg_template):
+    name = pg_server.new_database(template=pg_template)
+    with Store(pg_server.url(name)) as store:
+        yield store
+    pg_server.drop_database(name)
+
+
+def _plan(store: Store, sql: str, params) -> str:
+    """PostgreSQL's plan for ``sql`` as JSON text (node types and index names)."""
+    from sfogo.inbox.store.pg.connection import translate
+
+    query, _ = translate("EXPLAIN (FORMAT JSON) " + sql, False)
+    [[plan]] = store.conn.raw.execute(query, params).fetchall()
+    return json.dumps(plan)
+
+
+def _statements(store: Store, run) -> list[tuple[str, tuple]]:
+    """The statements ``run`` sends through the store's connection, with their values."""
+    sent: list[tuple[str, tuple]] = []
+    conn = store.conn
+    original = type(conn).execute
+
+    def traced(self, sql, params=()):
+        sent.append((sql, params))
+        return original(self, sql, params)
+
+    type(conn).execute = traced  # type: ignore[method-assign]
+    try:
+        run()
+    finally:
+        type(conn).execute = original  # type: ignore[method-assign]
+    return sent
+
+
+@pytest.mark.parametrize(
+    "statuses, index",
+    [
+        (("new", "open"), "interactions_open_created"),  # the default inbox
+        (("new", "open", "snoozed", "done", "ignored"), "interactions_created"),
+        # Most items are done: reading the newest along either index is as good.
+        (("done",), ("interactions_status_created", "interactions_created")),
+    ],
+)
+def test_listing_pages_are_read_along_an_index_without_a_sort(pg_store, statuses, index):
+    _fill(pg_store, 20_000)
+    flt = InboxFilter(statuses=statuses)
+    [(sql, params)] = [
+        s
+        for s in _statements(pg_store, lambda: pg_store.items.page(flt, limit=50))
+        if "FROM interactions i" in s[0] and "ORDER BY" in s[0]
+    ]
+    plan = _plan(pg_store, sql, params)
+    assert '"Sort"' not in plan, plan
+    names = (index,) if isinstance(index, str) else index
+    assert any(f'"Index Name": "{name}"' in plan for name in names), plan
+    assert len(pg_store.items.page(flt, limit=50)) == 50
+
+
+def test_the_triage_stream_and_search_use_their_indexes(pg_store):
+    _fill(pg_store, 20_000)
+    pg_store.triage.fill_missing()
+    key = pg_store.triage.open_keys()[0]
+    assert STREAM_SQL.format(status="") == stream_sql()
+    plan = _plan(pg_store, stream_sql(), (key, 0, NOW, 0, 0, 100))
+    # A key's few hundred open items: found by the index (then sorted, or read in order).
+    assert '"Index Name": "interactions_triage"' in plan, plan
+    # Open items without a key: none here, and the planner must know it without a scan.
+    missing = _plan(pg_store, _MISSING_SQL, ())
+    assert '"Index Name": "interactions_unkeyed"' in missing, missing
+    flt = InboxFilter(statuses=(), search="text 1999")
+    [(sql, params)] = [
+        s
+        for s in _statements(pg_store, lambda: pg_store.items.ids(flt))
+        if "FROM interactions i" in s[0]
+    ]
+    assert '"Index Name": "interactions_search"' in _plan(pg_store, sql, params)
+    assert len(pg_store.items.ids(flt)) == 11  # 1999, 19990 … 19999
+
+
+def test_another_sessions_write_is_heard_and_ours_is_not(pg_store):
+    account = pg_store.accounts.add(
+        pg_store.clients.add("Hotel", "vip", now=NOW).name, "x", "@h", now=NOW
+    )
+    seen = pg_store.data_version()
+    pg_store.items.upsert([Interaction(account.id, "1", "mention", NOW, text="a")], now=NOW)
+    assert pg_store.data_version() == seen  # our own write: the app already knows
+    with Store(pg_store.url) as other:
+        other.items.upsert([Interaction(account.id, "2", "mention", NOW, text="b")], now=NOW)
+    # The notice travels on its own: wait until it reaches our connection.
+    ready, _, _ = select.select([pg_store.conn.raw.fileno()], [], [], 10)
+    assert ready, "no change notice within 10 s"
+    assert pg_store.data_version() > seen
+
+
+def test_a_server_that_does_not_answer_is_one_line_without_the_password(pg_server):
+    url = f"postgresql://sfogo:s3cr3t-pw@127.0.0.1:{pg_server.port + 1}/nothing"
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "cannot open the PostgreSQL inbox postgresql://sfogo:***@127.0.0.1" in message
+    assert "s3cr3t-pw" not in message
+
+
+def test_a_database_of_another_program_is_refused_and_left_alone(pg_server):
+    name = pg_server.new_database()
+    pg_server.admin("CREATE TABLE photos (id int)", name)
+    with pytest.raises(StoreError, match="holds tables that are not sfogo's"):
+        Store(pg_server.url(name))
+    out = pg_server.psql(
+        name,
+        "sfogo_admin",
+        "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'",
+    )
+    assert out.stdout.strip() == "photos"
+
+
+def test_without_psycopg_a_postgresql_inbox_says_how_to_install_it(tmp_path):
+    # A child process where psycopg cannot be imported, as on a machine without the extra.
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from sfogo.tui.cli import main\n"
+        "sys.exit(main(['--db', 'postgresql://me@127.0.0.1/inbox', 'list']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "sfogo: a PostgreSQL inbox needs psycopg: pip install 'sfogo[postgres]'"
+    ]
+
+
+def test_the_demo_fills_an_empty_database_and_never_one_that_holds_data(cli, pg_server):
+    url = pg_server.url(pg_server.new_database("demo"))
+    r = cli("demo", "--db", url, "--no-tui", "--size", "400")
+    assert r.code == 0, r.err
+    assert f"Inbox:     {url}" in r.out
+    assert cli("--db", url, "stats", "--json").json()["total"] == 400
+    again = cli("demo", "--db", url, "--no-tui", "--size", "400")
+    assert again.code == 1
+    assert again.err.strip().endswith("already holds data: build the demo into a new inbox")
+
+
+def test_canned_replies_take_new_ids_and_names_are_one_whatever_their_case(pg_store):
+    first = pg_store.canned.add("Grazie", "Grazie mille!", now=NOW)
+    assert pg_store.canned.add("ciao", "Ciao!", now=NOW) == first + 1
+    with pytest.raises(SfogoError, match="already exists"):
+        pg_store.canned.add("GRAZIE", "again", now=NOW)
+    assert [r["name"] for r in pg_store.canned.all()] == ["ciao", "Grazie"]
+    assert pg_store.canned.remove("grazie")["text"] == "Grazie mille!"
