@@ -1,9 +1,10 @@
 """The click classes behind every sfogo command, and the options they all share.
 
-``--db`` and ``--config`` are declared once here. Every command and group gets its own copy
-(:class:`SfogoCommand`, :class:`SfogoGroup`), so they work before and after a command's name;
-each copy writes into the one :class:`~._context.Context`. A topic module collects its
-commands in a :class:`Topic`; the :class:`Root` command finds each command in its topic.
+``--db``, ``--config`` and ``--no-pager`` are declared once here. Every command and group
+gets its own copy (:class:`SfogoCommand`, :class:`SfogoGroup`), so they work before and after
+a command's name; each copy writes into the one :class:`~._context.Context`. A topic module
+collects its commands in a :class:`Topic`; the :class:`Root` command finds each command in
+its topic.
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ def _no_mouse(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         ctx.ensure_object(Context).mouse = False
 
 
+def _no_pager(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Context).pager = False
+
+
 def shared_params() -> list[click.Parameter]:
-    """``--db`` and ``--config``: fresh objects for each command that takes them."""
+    """``--db``, ``--config`` and ``--no-pager``: fresh objects for each command."""
     path = click.Path(dir_okay=True, path_type=str)  # checked when the file is opened
     return [
         click.Option(
@@ -50,6 +56,13 @@ def shared_params() -> list[click.Parameter]:
             expose_value=False,
             callback=_remember,
             help="the config file (default: config.toml in the user config folder)",
+        ),
+        click.Option(
+            ["--no-pager"],
+            is_flag=True,
+            expose_value=False,
+            callback=_no_pager,
+            help="print long listings straight to the terminal (or SFOGO_PAGER=cat)",
         ),
     ]
 

@@ -12,11 +12,11 @@ import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import AWAY_REASONS
-from sfogo.inbox.text import excerpt
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._table import cut
 from ._types import When
 from .triage_cmds import settings_for
 
@@ -244,21 +244,24 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
         for s in summary
     ]
     _output.table(
-        rows, ("CLIENT", "TIER", "ITEMS", "PAST TARGET", "UNANSWERABLE", "OLDEST"), flex=0
+        rows,
+        ("CLIENT", "TIER", "ITEMS", "PAST TARGET", "UNANSWERABLE", "OLDEST"),
+        flex=0,
+        page=False,
     )
     width = _output.width()
     for s in summary:
         if not s.count:
             continue
         print()
-        print(excerpt(f"{s.client}: {s.count:,} items", width))
+        print(cut(f"{s.client}: {s.count:,} items", width))
         data = s.as_dict()
-        print("  " + excerpt(f"by kind: {_counts(data['by_kind'])}", width - 2))
-        print("  " + excerpt(f"by channel: {_counts(data['by_channel'])}", width - 2))
+        print("  " + cut(f"by kind: {_counts(data['by_kind'])}", width - 2))
+        print("  " + cut(f"by channel: {_counts(data['by_channel'])}", width - 2))
         if s.unanswerable:
             print(
                 "  "
-                + excerpt(
+                + cut(
                     f"{s.unanswerable:,} can no longer be answered (the "
                     "platform's reply window closed)",
                     width - 2,

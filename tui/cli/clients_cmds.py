@@ -15,7 +15,7 @@ import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNELS, TIERS
-from sfogo.inbox.text import excerpt, sanitize
+from sfogo.inbox.text import sanitize
 
 from . import _output
 from ._context import Context
@@ -160,7 +160,7 @@ def accounts(ctx: Context, as_json: bool) -> int:
         [
             (
                 str(r["id"]),
-                excerpt(r["client"], CLIENT_WIDTH),
+                r["client"],
                 r["channel"],
                 r["handle"],
                 last_sync(r["last_sync"]),
@@ -169,6 +169,7 @@ def accounts(ctx: Context, as_json: bool) -> int:
         ],
         ("ID", "CLIENT", "CHANNEL", "HANDLE", "LAST SYNC"),
         flex=3,
+        caps={1: CLIENT_WIDTH},
     )
     return 0
 

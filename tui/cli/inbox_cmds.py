@@ -16,11 +16,12 @@ from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import InboxFilter
-from sfogo.inbox.text import excerpt, sanitize
+from sfogo.inbox.text import sanitize
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._table import cut
 from ._types import ItemId, ItemIds, Limit, Names, Statuses, When, unique_ids
 
 DEFAULT_LIMIT = 50
@@ -28,6 +29,8 @@ DEFAULT_LIMIT = 50
 CLIENT_WIDTH = 12
 AUTHOR_WIDTH = 14
 LIST_HEADERS = ("ID", "AGE", "CLIENT", "CH", "KIND", "AUTHOR", "TEXT")
+# On a terminal, long client and author names leave room for the text.
+LIST_CAPS = {2: CLIENT_WIDTH, 5: AUTHOR_WIDTH}
 
 topic = Topic("inbox")
 
@@ -74,10 +77,10 @@ def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
     return (
         str(row["id"]),
         _output.ago(row["created_at"], ref=ref),
-        excerpt(row["client"], CLIENT_WIDTH),
+        row["client"],
         CHANNEL_SHORT.get(row["channel"], row["channel"]),
         row["kind"],
-        excerpt(author(row), AUTHOR_WIDTH),
+        author(row),
         row["text"],
     )
 
@@ -173,11 +176,15 @@ def list_items(
     if total == 0:
         _print_empty(ctx, what)
         return 0
-    _output.table((_list_cells(r, now) for r in rows), LIST_HEADERS)
     shown = total if limit is None else min(limit, total)
     more = "; --limit 0 shows all" if shown < total else ""
     order_text = "most urgent first" if order == "score" else "newest first"
-    print(f"{shown:,} of {total:,} items ({what}), {order_text}{more}")
+    _output.table(
+        (_list_cells(r, now) for r in rows),
+        LIST_HEADERS,
+        caps=LIST_CAPS,
+        footer=[f"{shown:,} of {total:,} items ({what}), {order_text}{more}"],
+    )
     return 0
 
 
@@ -232,13 +239,15 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
     print(f"#{row['id']} · {row['kind']} · {row['status']}{pinned}")
     for label, value in _facts(row, ref):
         if value:
-            print(f"{label:<8} {excerpt(sanitize(value, single_line=True), width - 9)}")
+            print(f"{label:<8} {cut(value, width - 9)}")
     if row["url"]:  # never cut: a shortened link is a broken link
         print(f"{'Link':<8} {sanitize(row['url'], single_line=True)}")
     print()
     for paragraph in sanitize(row["text"]).split("\n"):
         print(
-            textwrap.fill(paragraph, width, initial_indent="  ", subsequent_indent="  ")
+            textwrap.fill(
+                paragraph, _output.wrap_width(), initial_indent="  ", subsequent_indent="  "
+            )
             if paragraph.strip()
             else ""
         )
@@ -250,12 +259,14 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
                     "▶" if t["id"] == row["id"] else "",
                     str(t["id"]),
                     _output.ago(t["created_at"], ref=ref),
-                    excerpt(author(t), AUTHOR_WIDTH),
+                    author(t),
                     t["text"],
                 )
                 for t in thread
             ],
             ("", "ID", "AGE", "AUTHOR", "TEXT"),
+            caps={3: AUTHOR_WIDTH},
+            page=False,
         )
     return 0
 
@@ -322,9 +333,12 @@ def stats(ctx: Context, as_json: bool) -> int:
             ],
             ("CLIENT", *(s.upper() for s in STATUSES), "TOTAL"),
             flex=0,
+            page=False,
         )
     for title, counts in (("CHANNEL", data["by_channel"]), ("KIND", data["by_kind"])):
         if counts:
             print()
-            _output.table([(k, f"{n:,}") for k, n in counts.items()], (title, "ITEMS"), flex=0)
+            _output.table(
+                [(k, f"{n:,}") for k, n in counts.items()], (title, "ITEMS"), flex=0, page=False
+            )
     return 0

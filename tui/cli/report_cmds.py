@@ -227,7 +227,6 @@ def _print_batches(made, limit: int | None) -> None:
     from datetime import datetime
 
     from sfogo.inbox.model import CHANNEL_SHORT
-    from sfogo.inbox.text import excerpt
 
     shown = made.batches[:limit]
     print()
@@ -247,7 +246,7 @@ def _print_batches(made, limit: int | None) -> None:
             (
                 str(b.number),
                 start,
-                excerpt(b.client, 16),
+                b.client,
                 CHANNEL_SHORT.get(b.channel, b.channel),
                 str(len(b.items)),
                 f"{b.effort_s / 60:.0f}",
@@ -255,14 +254,16 @@ def _print_batches(made, limit: int | None) -> None:
                 ids,
             )
         )
-    _output.table(rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"))
+    _output.table(
+        rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"), caps={2: 16}, page=False
+    )
 
 
 def _print_plan(made, *, everything: bool, marked: bool, limit: int | None) -> None:
     if not made.items and not made.unanswerable:
         print(f"{'Open items' if everything else 'Backlog'}: nothing to catch up on.")
         return
-    width = _output.width()
+    width = _output.wrap_width()
     for line in _summary_lines(made, everything=everything):
         print(textwrap.fill(line, width, subsequent_indent="  "))
     if made.batches:

@@ -11,11 +11,12 @@ import click
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.text import excerpt, sanitize
+from sfogo.inbox.text import sanitize
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._table import cut
 from ._types import Duration
 
 OUTCOME_WORDS = {
@@ -37,7 +38,7 @@ def wrapped(text: str) -> str:
 
     return textwrap.fill(
         sanitize(text, single_line=True),
-        _output.width(),
+        _output.wrap_width(),
         subsequent_indent="    ",
         break_on_hyphens=False,
     )
@@ -182,10 +183,7 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
         nonlocal drawn
         ref = ctx.clock.now()
         # Cut, not wrapped: the redraw moves up exactly one row per account.
-        lines = [
-            excerpt(sanitize(health_line(h, ref), single_line=True), _output.width() - 1)
-            for h in states
-        ]
+        lines = [cut(health_line(h, ref), _output.width() - 1) for h in states]
         if tty:
             if drawn:
                 sys.stdout.write(f"\x1b[{drawn}F\x1b[J")
