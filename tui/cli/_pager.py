@@ -75,5 +75,6 @@ def page(lines: Iterable[str]) -> None:
 
 
 def _redacted(lines: Iterable[str], redact) -> Iterator[str]:
-    for line in lines:
-        yield redact(line) + "\n"
+    # echo_via_pager ends the text with a line break of its own.
+    for n, line in enumerate(lines):
+        yield ("\n" if n else "") + redact(line)

@@ -110,8 +110,7 @@ def table_lines(
     for i, cap in (caps or {}).items():
         widths[i] = min(widths[i], max(cap, cells(headers[i])))
     flex = flex % cols
-    fixed = sum(w for i, w in enumerate(widths) if i != flex) + len(GAP) * (cols - 1)
-    widths[flex] = max(MIN_FLEX, min(widths[flex], total - fixed))
+    _fit(widths, flex, total - len(GAP) * (cols - 1))
 
     def line(row: Sequence[object]) -> str:
         out = []
@@ -123,6 +122,20 @@ def table_lines(
     yield line(headers)
     for r in itertools.chain(first, stream):
         yield line(r)
+
+
+def _fit(widths: list[int], flex: int, room: int) -> None:
+    """Shrink ``widths`` to ``room`` cells: the flexible column first (down to
+    :data:`MIN_FLEX`), then the widest of the others, a cell at a time (a narrow terminal)."""
+    others = sum(w for i, w in enumerate(widths) if i != flex)
+    widths[flex] = max(MIN_FLEX, min(widths[flex], room - others))
+    over = sum(widths) - room
+    while over > 0:
+        widest = max((i for i in range(len(widths)) if i != flex), key=lambda i: widths[i])
+        if widths[widest] <= 2:
+            break  # narrower than any table: let the terminal wrap
+        widths[widest] -= 1
+        over -= 1
 
 
 def print_table(
