@@ -303,7 +303,8 @@ class _Accounts:
         key = (line.channel, line.account)
         if key not in self.known:
             try:
-                account = self.store.accounts.get(f"{line.channel}:{line.account}")
+                # A removed account takes its lines back without coming back itself.
+                account = self.store.accounts.get(f"{line.channel}:{line.account}", removed=True)
             except NotFound:
                 account = None
             if account is None:
@@ -487,7 +488,7 @@ def import_file(store: Store, path: str | Path, *, now: int) -> ImportResult:
 def export_records(store: Store) -> Iterator[dict]:
     """Every interaction as an import line (times as epoch seconds), oldest first."""
     clients = {c.id: c for c in store.clients.all()}
-    accounts = {a.id: a for a in store.accounts.all()}
+    accounts = {a.id: a for a in store.accounts.all(removed=True)}  # their items too
     for row in store.items.iter_rows(InboxFilter(statuses=()), oldest_first=True):
         client = clients[row["client_id"]]
         account = accounts[row["account_id"]]

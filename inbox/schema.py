@@ -303,12 +303,29 @@ def reply_unknown(db: Database) -> None:
     replies.add_column("attempted_at", int)
 
 
+def account_removed_at(db: Database) -> None:
+    """Accounts can be removed and keep their items (``sfogo account remove``): a removed
+    account is no longer synced or listed, its items stay readable and say where they came
+    from; adding the same account again brings it back."""
+    db.table("accounts").add_column("removed_at", int)
+
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
 # Index i holds the step that moves a file from version i to version i + 1.
 # New steps go at the end; never edit a migration that has shipped.
-MIGRATIONS: list[Migration] = [V1, V2, V3, V4, V5, V_SYNC_RUN_SKIPS, V_POSTS, reply_unknown]
+MIGRATIONS: list[Migration] = [
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V_SYNC_RUN_SKIPS,
+    V_POSTS,
+    reply_unknown,
+    account_removed_at,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

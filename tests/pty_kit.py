@@ -38,9 +38,11 @@ def run_on_pty(
     env: dict[str, str],
     cols: int = 80,
     rows: int = 24,
+    typed: str = "",
     timeout: float = 60.0,
 ) -> tuple[int, str]:
-    """Run ``sfogo ARGS`` with stdin, stdout and stderr on a pty ``cols`` × ``rows``;
+    """Run ``sfogo ARGS`` with stdin, stdout and stderr on a pty ``cols`` × ``rows``, with
+    ``typed`` already typed at the keyboard (the terminal holds it until it is read);
     return its exit code and everything it wrote (line ends as ``\\n``)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -54,6 +56,8 @@ def run_on_pty(
         close_fds=True,
     )
     os.close(slave)
+    if typed:
+        os.write(master, typed.encode())
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
     try:

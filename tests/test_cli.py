@@ -463,6 +463,7 @@ def test_accounts_and_account_add_keep_no_secret(cli, db_path, ids, monkeypatch)
             "display_name",
             "settings",
             "last_sync",
+            "removed_at",
         ]
         for a in data
     )

@@ -78,12 +78,28 @@ def no_mouse_param() -> click.Option:
     )
 
 
+def format_examples(ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """The command's examples (:mod:`._examples`), last in its ``--help``, unwrapped."""
+    from ._examples import examples_for
+
+    lines = examples_for(ctx.command_path)
+    if lines:
+        formatter.write_paragraph()
+        formatter.write_text("Examples:")
+        for line in lines:
+            formatter.write(f"{'':>{formatter.current_indent + 2}}{line}\n")
+
+
 class SfogoCommand(click.Command):
     """A command that also takes the shared options after its name."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.params.extend(shared_params())
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        format_examples(ctx, formatter)
 
 
 class SfogoGroup(click.Group):
@@ -99,6 +115,10 @@ class SfogoGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        format_examples(ctx, formatter)
 
 
 class Topic(click.Group):
@@ -135,6 +155,10 @@ class Root(click.Group):
 
         topic: Topic = import_module(f"{self.package}.{module}").topic
         return topic.get_command(ctx, cmd_name)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        format_examples(ctx, formatter)
 
     def invoke(self, ctx: click.Context):
         try:

@@ -28,6 +28,7 @@ JSON_TIME_FIELDS = (
     "deadline_at",
     "window_closes_at",
     "oldest_at",
+    "removed_at",
 )
 
 

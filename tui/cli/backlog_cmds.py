@@ -85,6 +85,7 @@ def away(ctx: Context, reason: str, start: int | None, end: int | None, note: st
 @topic.command("back", short_help="end the open away period")
 @pass_context
 def back(ctx: Context) -> int:
+    """End the open away period: from now on, time counts as working time again."""
     from sfogo.backlog.gaps import end_away
     from sfogo.backlog.triage import span
 
@@ -274,6 +275,9 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
 @json_flag()
 @pass_context
 def backlog(ctx: Context, client_ref: str | None, as_json: bool) -> int:
+    """Per client, what the gaps left behind: the items that arrived while sfogo could not
+    see or you were away, how many are past their target, and which can no longer be
+    answered."""
     from sfogo.backlog.gaps import find_gaps
     from sfogo.backlog.measure import summarize
 

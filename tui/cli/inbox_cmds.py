@@ -191,10 +191,10 @@ def list_items(
 # -- show ------------------------------------------------------------------------------------
 
 
-def _facts(row: ItemRow, ref: int) -> list[tuple[str, str]]:
+def _facts(row: ItemRow, ref: int, *, removed: bool = False) -> list[tuple[str, str]]:
     facts = [
         ("Client", f"{row['client']} ({row['tier']})"),
-        ("Account", f"{row['channel']} {row['account']}"),
+        ("Account", f"{row['channel']} {row['account']}" + (" (removed)" if removed else "")),
         (
             "From",
             "you"
@@ -227,6 +227,8 @@ def _facts(row: ItemRow, ref: int) -> list[tuple[str, str]]:
 @json_flag()
 @pass_context
 def show(ctx: Context, item_id: int, as_json: bool) -> int:
+    """Show one item in full (client, account, author, times, links, text) with the
+    conversation it belongs to. ID is the number 'sfogo list' prints (a leading # is fine)."""
     store = ctx.store
     row = store.items.get(item_id)
     thread = store.items.thread(row)
@@ -237,7 +239,8 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
     ref = ctx.clock.now()
     pinned = " · pinned" if row["pinned"] else ""
     print(f"#{row['id']} · {row['kind']} · {row['status']}{pinned}")
-    for label, value in _facts(row, ref):
+    removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
+    for label, value in _facts(row, ref, removed=removed):
         if value:
             print(f"{label:<8} {cut(value, width - 9)}")
     if row["url"]:  # never cut: a shortened link is a broken link
@@ -280,6 +283,8 @@ _IDS = click.argument("id_groups", metavar="ID...", nargs=-1, required=True, typ
 @_IDS
 @pass_context
 def done(ctx: Context, id_groups) -> int:
+    """Mark items done: they leave the inbox ('sfogo reopen' brings them back). IDs may be
+    separated by spaces or commas."""
     n = ctx.store.marks.set_status(unique_ids(id_groups), "done", now=ctx.clock.now())
     print(f"marked {_items(n)} done")
     return 0
@@ -292,6 +297,7 @@ def done(ctx: Context, id_groups) -> int:
 )
 @pass_context
 def snooze(ctx: Context, id_groups, until: int | None) -> int:
+    """Hide items until a time; when it comes, they are back in the inbox, as open."""
     if until is None:
         raise SfogoError("snooze needs --until WHEN: 2h, 'tomorrow 9:00' or ISO 8601")
     now = ctx.clock.now()
@@ -304,6 +310,7 @@ def snooze(ctx: Context, id_groups, until: int | None) -> int:
 @_IDS
 @pass_context
 def reopen(ctx: Context, id_groups) -> int:
+    """Bring done, ignored or snoozed items back into the inbox, as open."""
     n = ctx.store.marks.set_status(unique_ids(id_groups), "open", now=ctx.clock.now())
     print(f"reopened {_items(n)}")
     return 0
@@ -316,6 +323,7 @@ def reopen(ctx: Context, id_groups) -> int:
 @json_flag()
 @pass_context
 def stats(ctx: Context, as_json: bool) -> int:
+    """Count the items by status, and by client, channel and kind."""
     store = ctx.store
     store.marks.wake_snoozed(now=ctx.clock.now())
     data = store.items.stats()

@@ -45,6 +45,7 @@ def reply(ctx: Context, item_id: int, words: tuple[str, ...]) -> int:
 @json_flag()
 @pass_context
 def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
+    """Send the queued replies and due posts now, instead of waiting for the next sync."""
     import asyncio
 
     loop = syncer(ctx)
@@ -158,6 +159,7 @@ def _notes(r: ReplyRow) -> list[str]:
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @pass_context
 def outbox_edit(ctx: Context, reply_id: int, words: tuple[str, ...]) -> int:
+    """Change the text of a reply that has not been sent yet."""
     from sfogo.inbox.outbox import edit_reply
 
     edited = edit_reply(ctx.store, reply_id, " ".join(words), now=ctx.clock.now())
@@ -184,6 +186,7 @@ def outbox_retry(ctx: Context, reply_id: int) -> int:
 @click.argument("reply_id", metavar="ID", type=int)
 @pass_context
 def outbox_drop(ctx: Context, reply_id: int) -> int:
+    """Give up on a reply that has not been sent yet; it stays listed as dropped."""
     from sfogo.inbox.outbox import drop_reply
 
     drop_reply(ctx.store, reply_id, now=ctx.clock.now())

@@ -240,6 +240,8 @@ def posts_restore(ctx: Context, ids: tuple[list[int], ...]) -> int:
 @click.argument("ids", metavar="ID...", nargs=-1, type=ItemIds(), required=True)
 @pass_context
 def posts_publish(ctx: Context, ids: tuple[list[int], ...]) -> int:
+    """Let sfogo publish posts now: held, missed or failed posts go out with the next
+    send."""
     from sfogo.inbox.posts.actions import publish_now
 
     return _each(ctx, unique_ids(ids), publish_now, lambda r: f"post {r['id']}: {r['reason']}")
@@ -250,6 +252,7 @@ def posts_publish(ctx: Context, ids: tuple[list[int], ...]) -> int:
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @pass_context
 def posts_edit(ctx: Context, post_id: int, words: tuple[str, ...]) -> int:
+    """Give a post that sfogo publishes a new text (before it goes out)."""
     from sfogo.inbox.posts.actions import edit_post
 
     edited = edit_post(ctx.store, post_id, " ".join(words), now=ctx.clock.now())
@@ -261,6 +264,7 @@ def posts_edit(ctx: Context, post_id: int, words: tuple[str, ...]) -> int:
 @click.argument("ids", metavar="ID...", nargs=-1, type=ItemIds(), required=True)
 @pass_context
 def posts_cancel(ctx: Context, ids: tuple[list[int], ...]) -> int:
+    """Stop expecting posts: they are no longer watched, and sfogo does not send them."""
     from sfogo.inbox.posts.actions import cancel_post
 
     def say(row) -> str:

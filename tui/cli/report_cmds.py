@@ -101,6 +101,8 @@ def plan(
     mark_unanswerable: bool,
     as_json: bool,
 ) -> int:
+    """Plan the catch-up: how long the backlog takes in your working hours, when each
+    client's backlog is cleared, which promises break, and the order of work in batches."""
     from sfogo.backlog.plan import make_plan, to_json
     from sfogo.inbox import when
 

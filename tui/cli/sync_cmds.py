@@ -135,6 +135,8 @@ def sync(
     concurrency: int,
     as_json: bool,
 ) -> int:
+    """Pull new items from every account (or one), send queued replies and posts, and
+    record each account's outcome; --watch keeps doing it every interval."""
     import asyncio
 
     if watch:
@@ -236,6 +238,8 @@ def _iso_fields(record: dict) -> dict:
 )
 @pass_context
 def health(ctx: Context, as_json: bool, interval: int | None) -> int:
+    """Each account's sync state: the last result, an open gap and since when, and when
+    the next try is due."""
     from sfogo.inbox.health import account_health, skipped_line
 
     ref = ctx.clock.now()

@@ -74,6 +74,8 @@ def import_(ctx: Context, file: str) -> int:
 )
 @pass_context
 def export(ctx: Context, fmt: str | None, output: str | None) -> int:
+    """Write every interaction, as JSON Lines (which 'sfogo import' reads back) or CSV,
+    to FILE or standard output."""
     from sfogo.inbox.files import atomic_write
     from sfogo.inbox.jsonl import export_csv, export_jsonl
 

@@ -108,6 +108,8 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
 @json_flag()
 @pass_context
 def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
+    """Show the most urgent item waiting for you, with the terms of its score: what to
+    answer first, and why."""
     from sfogo.backlog.triage import triage_rows
     from sfogo.inbox.store import InboxFilter
 
@@ -141,6 +143,8 @@ def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
 @json_flag()
 @pass_context
 def why(ctx: Context, item_id: int, as_json: bool) -> int:
+    """Explain an item's urgency score term by term (tier, age, reply window, gap,
+    keywords…), with the coefficient and the points of each."""
     from sfogo.backlog.triage import deadline_at, window_closes_at
 
     store = ctx.store
