@@ -26,6 +26,16 @@ IDS_SHOWN = 24
 # it (a test checks that the two agree).
 FORMATS = ("md", "html", "csv")
 LANGS = ("en", "it")
+# `report -o FILE` without --format: the format the file's name asks for (Markdown reads as
+# plain text, so .txt gets it too).
+EXTENSIONS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+}
 
 topic = Topic("report")
 
@@ -346,6 +356,18 @@ def _write_report(
         out.write(render_html(built, lang))
 
 
+def format_of(output: str) -> str:
+    """The report format ``-o FILE`` names by its extension."""
+    suffix = Path(output).suffix.lower()
+    if suffix not in EXTENSIONS:
+        known = ", ".join(EXTENSIONS)
+        raise SfogoError(
+            f"cannot tell a report format from {Path(output).name!r}: "
+            f"end the name in one of {known}, or give --format"
+        )
+    return EXTENSIONS[suffix]
+
+
 @topic.command("report", short_help="a client's report: incidents, volumes, response times")
 @click.argument("client_ref", metavar="CLIENT")
 @click.option(
@@ -356,8 +378,7 @@ def _write_report(
     "--format",
     "fmt",
     type=OneOf(FORMATS, "format", case_sensitive=False),
-    default="md",
-    help="md (default), html or csv",
+    help="md, html or csv (default: from -o FILE's extension, else md)",
 )
 @click.option(
     "-o",
@@ -378,7 +399,7 @@ def report(
     client_ref: str,
     since: str | None,
     until: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     lang: str,
 ) -> int:
@@ -389,6 +410,7 @@ def report(
 
     if not since:
         raise SfogoError("a report needs --since WHEN: 7d, monday, 2026-11-01 or ISO 8601")
+    fmt = fmt or (format_of(output) if output else "md")
     data = _config(ctx)
     client = find_client(ctx.store, client_ref)
     now = ctx.clock.now()
