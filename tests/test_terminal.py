@@ -105,3 +105,24 @@ def test_a_long_listing_goes_through_the_pager_only_on_a_terminal(db_path, clock
     k = int(rows[1][0]) - 1  # the item's external id
     assert rows[1][6] == " ".join((f"{k} ラーメンは美味しいですか 🍜 " * 6).split())
     assert piped.stderr == "30 of 30 items (new, open), most urgent first\n"
+
+
+def test_long_work_shows_a_bar_on_a_terminal_and_nothing_when_piped(tmp_path, clock):
+    demo, dump = tmp_path / "demo.db", tmp_path / "all.jsonl"
+    env = terminal_env(clock.now())
+    code, out = run_on_pty(["demo", "--size", "20000", "--no-tui", "--db", str(demo)], env=env)
+    assert code == 0, out
+    assert "Building  [" in out and "100%" in out and "Built the demo inbox" in out
+    code, out = run_on_pty(["export", "-o", str(dump), "--db", str(demo)], env=env)
+    assert code == 0 and "Exporting  [" in out and "exported 20000 items" in out
+    code, out = run_on_pty(["import", str(dump), "--db", str(tmp_path / "copy.db")], env=env)
+    assert code == 0 and "Importing  [" in out and "imported 20000 new items" in out
+    # Piped: the same work, not a bar in sight.
+    for args in (
+        ["demo", "--size", "20000", "--no-tui", "--db", str(tmp_path / "piped.db")],
+        ["export", "-o", str(tmp_path / "piped.jsonl"), "--db", str(demo)],
+        ["import", str(dump), "--db", str(tmp_path / "copy2.db")],
+    ):
+        piped = subprocess.run([SFOGO, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert piped.returncode == 0, piped.stderr
+        assert "[##" not in piped.stdout + piped.stderr and "\x1b" not in piped.stderr, args
