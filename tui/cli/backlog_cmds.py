@@ -255,7 +255,7 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
         if not s.count:
             continue
         print()
-        print(cut(f"{s.client}: {s.count:,} items", width))
+        print(cut(f"{s.client}: {s.count:,} item{'s' * (s.count != 1)}", width))
         data = s.as_dict()
         print("  " + cut(f"by kind: {_counts(data['by_kind'])}", width - 2))
         print("  " + cut(f"by channel: {_counts(data['by_channel'])}", width - 2))

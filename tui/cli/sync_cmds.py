@@ -44,10 +44,6 @@ def wrapped(text: str) -> str:
     )
 
 
-def _ago(ts: int | None, ref: int) -> str:
-    return "just now" if ts is not None and 0 <= ref - ts < 60 else _output.ago(ts, ref=ref)
-
-
 def _short(h) -> str:
     from sfogo.inbox.model import CHANNEL_SHORT
 
@@ -208,12 +204,12 @@ def health_line(h, ref: int) -> str:
     if h.last_outcome is None:
         return f"{h.account}: never synced · next {_next(h.next_attempt_at, ref)}"
     word = OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)
-    parts = [f"{h.account}: {word} {_ago(h.last_ended_at, ref)}"]
+    parts = [f"{h.account}: {word} {_output.ago(h.last_ended_at, ref=ref)}"]
     if h.last_outcome == "ok":
         parts.append(f"{h.last_items} new")
     parts.append(f"next {_next(h.next_attempt_at, ref)}")
     if h.gap_since is not None:
-        parts.append(f"gap since {_ago(h.gap_since, ref)} ({h.failures} tries)")
+        parts.append(f"gap since {_output.ago(h.gap_since, ref=ref)} ({h.failures} tries)")
     if h.queued_replies or h.held_replies:
         parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
     if h.skipped:
@@ -256,9 +252,9 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             "never"
             if h.last_outcome is None
             else f"{OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)}, "
-            f"{_ago(h.last_ended_at, ref)}"
+            f"{_output.ago(h.last_ended_at, ref=ref)}"
         )
-        gap = "" if h.gap_since is None else _ago(h.gap_since, ref)
+        gap = "" if h.gap_since is None else _output.ago(h.gap_since, ref=ref)
         rows.append(
             (
                 _short(h),
