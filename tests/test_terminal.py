@@ -126,3 +126,14 @@ def test_long_work_shows_a_bar_on_a_terminal_and_nothing_when_piped(tmp_path, cl
         piped = subprocess.run([SFOGO, *args], env=env, capture_output=True, text=True, timeout=120)
         assert piped.returncode == 0, piped.stderr
         assert "[##" not in piped.stdout + piped.stderr and "\x1b" not in piped.stderr, args
+
+
+def test_the_demo_app_leaves_the_mouse_alone_with_no_mouse_after_its_name(tmp_path, clock):
+    env = terminal_env(clock.now())
+    mouse_on = "\x1b[?1000h"  # the sequence that asks the terminal for mouse reports
+    demo = ["--size", "50", "--db", str(tmp_path / "d.db")]
+    for args in (["demo", "--no-mouse"], ["--no-mouse", "demo"]):
+        code, out = run_on_pty([*args, *demo], env=env, typed="q")  # q quits the app
+        assert code == 0 and "sfogo" in out and mouse_on not in out, args
+    code, out = run_on_pty(["demo", *demo], env=env, typed="q")
+    assert code == 0 and mouse_on in out  # the check can fail: with the mouse, it is there
