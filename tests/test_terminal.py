@@ -11,6 +11,7 @@ import subprocess
 
 from pty_kit import SFOGO, run_on_pty, terminal_env
 from rich.cells import cell_len
+from sync_world import world  # noqa: F401 (a fixture)
 
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import Store
@@ -137,3 +138,22 @@ def test_the_demo_app_leaves_the_mouse_alone_with_no_mouse_after_its_name(tmp_pa
         assert code == 0 and "sfogo" in out and mouse_on not in out, args
     code, out = run_on_pty(["demo", *demo], env=env, typed="q")
     assert code == 0 and mouse_on in out  # the check can fail: with the mouse, it is there
+
+
+def test_a_sync_pass_shows_a_bar_over_the_accounts_and_each_ones_line(world, db_path, clock):
+    masto = world.mastodon()
+    for user in ("acme", "bravo", "carla"):
+        _account, owner = world.mastodon_account(masto, user)
+        masto.add_mentions(owner, 3)
+    world.store.close()
+    env = terminal_env(clock.now(), SFOGO_DB=str(db_path), **world.env)
+    env["SFOGO_CONFIG"] = world.config_path
+    code, out = run_on_pty(["sync"], env=env)
+    assert code == 0, out
+    assert "Syncing  [" in out and "100%" in out
+    lines = [line.rsplit("\x1b[K", 1)[-1] for line in out.splitlines()]  # after the bar
+    for user in ("acme", "bravo", "carla"):
+        assert any(line.startswith(f"mastodon:@{user}@") and "3 new" in line for line in lines), out
+    piped = subprocess.run([SFOGO, "sync"], env=env, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and "\x1b" not in piped.stdout + piped.stderr, piped
+    assert len(piped.stdout.splitlines()) == 3  # one line per account, nothing else

@@ -5,6 +5,7 @@ The sync loop runs on the context's clock, so a test (or ``SFOGO_NOW``) sets its
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import click
@@ -16,6 +17,7 @@ from sfogo.inbox.text import sanitize
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._progress import progress_bar
 from ._table import cut
 from ._types import Duration
 
@@ -137,16 +139,23 @@ def sync(
 
     if watch:
         return _watch(ctx, account_ref, _interval(interval), concurrency)
-    loop = syncer(
-        ctx,
-        concurrency=concurrency,
-        on_result=None if as_json else lambda r: print(wrapped(_result_line(r)), flush=True),
-    )
+    loop = syncer(ctx, concurrency=concurrency)
     accounts = loop.accounts(account_ref)
     if not accounts:
         print(_nothing_to_sync(ctx))
         return 0
-    results = asyncio.run(loop.run_once(accounts))
+    # A bar over the accounts when a pass takes a while (a first sync backfills), with each
+    # account's line printed above it as the account finishes.
+    with progress_bar(0 if as_json else len(accounts), "Syncing") as progress:
+        if not as_json:
+            finished = itertools.count(1)
+
+            def said(result) -> None:
+                progress.say(wrapped(_result_line(result)))
+                progress(next(finished))
+
+            loop.on_result = said
+        results = asyncio.run(loop.run_once(accounts))
     if as_json:
         _output.print_json([r.as_dict() for r in results])
     failed = [r for r in results if r.attempted and r.outcome != "ok"]
