@@ -152,9 +152,16 @@ def run_sfogo(db: Path, *args, timeout: float = 120, **env: str) -> subprocess.C
 # -- the app's raw bytes --------------------------------------------------------------------
 
 
-def app_bytes(db: Path, keys: list[bytes], *, size=(24, 80), timeout=60.0) -> tuple[bytes, int]:
+def app_bytes(
+    db: Path, keys: list[bytes], *, size=(24, 80), timeout: float | None = None
+) -> tuple[bytes, int]:
     """Run ``sfogo`` (the full-screen app) in a pseudo-terminal, type ``keys`` (each after
-    the screen went quiet), quit, and return every byte it wrote and its exit status."""
+    the screen went quiet), quit, and return every byte it wrote and its exit status.
+
+    The deadline grows with the keys: each waits for a quiet screen, which on a busy 2-core
+    machine takes far longer than the quarter second it takes alone (a fixed minute failed
+    the long campaign's 144 keys in CI while other work ran)."""
+    timeout = timeout if timeout is not None else 30.0 + 1.5 * len(keys)
     import fcntl
     import pty
     import struct
