@@ -208,13 +208,13 @@ def gaps(
         )
         for group in _grouped(found)
     ]
-    _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"))
     still = sum(g.is_open for g in found)
-    print(
+    total = (
         f"{len(found)} gap{'s' * (len(found) != 1)}"
         + (f", {still} still open" if still else "")
         + ("; --json lists every account's gap" if len(rows) < len(found) else "")
     )
+    _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"), footer=[total])
     return 0
 
 

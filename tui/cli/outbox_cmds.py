@@ -131,11 +131,9 @@ def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
     for r in replies:
         state = r["state"] if r["state"] != "sent" else f"sent {_output.ago(r['sent_at'], ref=ref)}"
         rows.append((str(r["id"]), str(r["item_id"]), state, r["account"], r["text"]))
-    _output.table(rows, ("ID", "ITEM", "STATE", "ACCOUNT", "REPLY"), flex=4)
     # Reasons and links are what the manager acts on: never cut them to fit a column.
-    for r in replies:
-        for line in _notes(r):
-            print(redact(sanitize(line, single_line=True)))
+    notes = [redact(sanitize(line, single_line=True)) for r in replies for line in _notes(r)]
+    _output.table(rows, ("ID", "ITEM", "STATE", "ACCOUNT", "REPLY"), flex=4, footer=notes)
     return 0
 
 

@@ -177,13 +177,14 @@ def posts(
         )
         for p in found
     ]
-    _output.table(rows, ("ID", "WHEN", "STATE", "ACCOUNT", "TEXT"), flex=4)
+    notes = []
     for p in found:
         if p.needs_decision or p.state == "late":
             why = p.row["reason"]
             if p.gap is not None:
                 why = f"due during a gap ({p.gap.kind}) of its account: not confirmed yet"
-            print(sanitize(f"post {p.row['id']} {p.state}: {why}", single_line=True))
+            notes.append(sanitize(f"post {p.row['id']} {p.state}: {why}", single_line=True))
+    _output.table(rows, ("ID", "WHEN", "STATE", "ACCOUNT", "TEXT"), flex=4, footer=notes)
     if any(p.state in NEEDS_DECISION for p in found):
         print("'sfogo posts restore ID' brings a missed or vanished post back", file=sys.stderr)
     return 0
