@@ -49,6 +49,8 @@ def wrap_width() -> int:
 
 def cells(text: str) -> int:
     """How many terminal cells ``text`` takes."""
+    if text.isascii():  # printable ASCII after sanitising: one cell each, at C speed
+        return len(text)
     from rich.cells import cell_len
 
     return cell_len(text)
@@ -63,6 +65,8 @@ def cut(text: str, width: int) -> str:
     flat = " ".join(sanitize(text).split())
     if width >= UNCUT or cells(flat) <= width:
         return flat
+    if flat.isascii():
+        return flat[: max(0, width - 1)] + "…"
     from rich.cells import set_cell_size
 
     # set_cell_size pads a wide character that does not fit with a space: strip it so the
