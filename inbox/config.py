@@ -33,6 +33,7 @@ KNOWN_TABLES = (
     "keys",  # tui/views.py, tui/keymap.py
     "accounts",  # inbox/credentials.py
     "outbox",  # inbox/outbox.py
+    "replies",  # inbox/canned.py
 )
 
 # What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it).

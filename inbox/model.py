@@ -72,6 +72,13 @@ class ReplyState(StrEnum):
     UNKNOWN = "unknown"  # may or may not have reached the platform: the manager decides
 
 
+class OutboxAction(StrEnum):
+    """What an outbox row sends: a reply (with its text) or a like of the item."""
+
+    REPLY = "reply"
+    LIKE = "like"
+
+
 # The vocabularies as plain tuples of their values, in the order users see them.
 TIERS = tuple(t.value for t in Tier)
 # Default response-time targets per tier, in seconds (a client may override its own).

@@ -1,5 +1,5 @@
-"""Replies waiting to be sent, sending each exactly once, and settling those whose fate
-was lost.
+"""Replies and likes waiting to be sent, sending each exactly once, and settling those whose
+fate was lost.
 
 A reply is queued with a stable idempotency key (a UUID made at queue time). Sending it:
 
@@ -52,6 +52,16 @@ The steps above hold for any action sfogo sends on the manager's behalf: posts o
 own queue and restores take them too (:mod:`sfogo.inbox.posts.send`, with
 :func:`failure_state` and :class:`Claim`); what is reply-specific is the connector call and
 the outgoing item.
+
+**Likes** are outbox rows too (``action`` = ``like``, no text): queued by :func:`queue_likes`,
+sent by the same steps through :meth:`Channel.send_like` and looked up with
+:meth:`Channel.find_like`. A sent like stores no item and leaves the item's status alone
+(liking is not answering). Where the platform has no like for the item (Instagram comments,
+YouTube comments, WordPress, e-mail) :meth:`Channel.cannot_like` says so in one line and
+nothing is queued. Per platform (:mod:`sfogo.inbox.channels.likes`): a Mastodon status says
+whether we ``favourited`` it; X's like is idempotent (a resend is the look-up); Bluesky's like
+record has a key derived like a reply's and ``getRecord`` confirms it; a Facebook comment says
+whether the Page likes it (``user_likes``).
 """
 
 from __future__ import annotations
@@ -66,7 +76,7 @@ from .channels.base import Channel, ChannelError, HoldReply, LookupUnsure
 from .clock import Clock
 from .config import section
 from .errors import NotFound, SfogoError
-from .model import Interaction
+from .model import Interaction, OutboxAction
 from .rows import ItemRow, ReplyRow
 from .store import Store
 from .text import sanitize
@@ -137,12 +147,61 @@ def _clean(text: str) -> str:
 def queue_reply(store: Store, item_id: int, text: str, *, now: int) -> int:
     """Queue ``text`` as a reply to item ``item_id``; return the reply's id."""
     row = store.items.get(item_id)
-    if connector_class(row["channel"]) is None:
+    connector = connector_class(row["channel"])
+    if connector is None:
         raise SfogoError(
             f"item {item_id} came from {str(row['channel'])!r}, which sfogo cannot "
             "reply to: answer it on its platform"
         )
+    if refusal := connector.cannot_reply(row):
+        raise SfogoError(f"item {item_id}: {refusal}")
     return store.outbox.add(item_id, _clean(text), idempotency_key=uuid.uuid4().hex, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Liked:
+    """What :func:`queue_likes` did: the likes it queued (item id -> like id), and the items
+    it left alone because a like of ours is already there or on its way."""
+
+    queued: dict[int, int]
+    already: tuple[int, ...]
+
+
+def cannot_like(row: ItemRow) -> str:
+    """Why sfogo cannot like the item ``row`` ('' when it can): one line."""
+    connector = connector_class(row["channel"])
+    if connector is None:
+        return (
+            f"item {row['id']} came from {str(row['channel'])!r}, which sfogo cannot like: "
+            "like it on its platform"
+        )
+    if row["outgoing"]:
+        return f"item {row['id']} is one of ours: sfogo likes what others wrote"
+    return connector.cannot_like(row)
+
+
+def queue_likes(store: Store, item_ids: list[int], *, now: int) -> Liked:
+    """Queue a like of each item; all or nothing: an item that cannot be liked (the platform
+    has no like for it) raises SfogoError with the reason and nothing is queued. Items
+    liked already (a like not dropped nor failed) are left alone."""
+    rows = [store.items.get(item_id) for item_id in dict.fromkeys(item_ids)]
+    for row in rows:
+        if refusal := cannot_like(row):
+            raise SfogoError(refusal)
+    liked = store.outbox.likes_for([row["id"] for row in rows])
+    already = tuple(r["id"] for r in rows if liked.get(r["id"]) not in (None, "failed"))
+    queued = {}
+    with store.transaction():
+        for row in rows:
+            if row["id"] not in already:
+                queued[row["id"]] = store.outbox.add(
+                    row["id"],
+                    "",
+                    idempotency_key=uuid.uuid4().hex,
+                    now=now,
+                    action=OutboxAction.LIKE,
+                )
+    return Liked(queued, already)
 
 
 def _allowed(store: Store, reply_id: int, allowed: tuple[str, ...], verb: str) -> ReplyRow:
@@ -154,8 +213,9 @@ def _allowed(store: Store, reply_id: int, allowed: tuple[str, ...], verb: str) -
             else ""
         )
         raise SfogoError(
-            f"reply {reply_id} is {reply['state']}{hint}: only "
-            f"{', '.join(allowed)} replies can be {verb}"
+            f"{reply['action']} {reply_id} is {reply['state']}{hint}: only "
+            f"{', '.join(allowed)} {'likes' if reply['action'] == 'like' else 'replies'} can be"
+            f" {verb}"
         )
     return reply
 
@@ -165,6 +225,8 @@ def edit_reply(store: Store, reply_id: int, text: str, *, now: int) -> ReplyRow:
     never accepted: queued, held and failed replies are known not to be on the platform;
     an unknown one may be, so it cannot be edited, only retried or dropped)."""
     reply = _allowed(store, reply_id, EDITABLE, "edited")
+    if reply["action"] == OutboxAction.LIKE:
+        raise SfogoError(f"{reply_id} is a like: it has no text to edit")
     store.outbox.edit(
         reply_id,
         expect=reply["state"],
@@ -289,8 +351,13 @@ class _Sender:
 
     async def mark_sent(self, reply: ReplyRow, parent: ItemRow, sent: str) -> None:
         """Sent, stored in the thread as our own item and the item answered, in one
-        transaction; then its link, if the platform's answer did not hold it."""
+        transaction; then its link, if the platform's answer did not hold it. A like is
+        only marked sent: it is no item, and it answers nothing."""
         now = self.clock.now()
+        if reply["action"] == OutboxAction.LIKE:
+            external_id = sanitize(str(sent), single_line=True)
+            self.store.outbox.mark_sent(reply["id"], external_id, now=now)
+            return
         link = _web_link(getattr(sent, "link", ""))
         outgoing = _outgoing(reply, parent, sent, link, now, self.connector.account.display_name)
         store = self.store
@@ -391,7 +458,8 @@ async def _send_one(
             sender.set(reply, "held", f"the account is blocked: {blocked}")
             summary.held += 1
             return
-        await connector.precheck(parent)
+        if reply["action"] == OutboxAction.REPLY:  # a reply window does not bound a like
+            await connector.precheck(parent)
     except HoldReply as hold:
         sender.set(reply, "held", str(hold))
         summary.held += 1
@@ -404,9 +472,14 @@ async def _send_one(
         summary.waiting += 1  # another sender took it between our read and now
         return
     try:
-        sent = await connector.send_reply(
-            parent, reply["text"], key=reply["idempotency_key"], queued_at=reply["created_at"]
-        )
+        if reply["action"] == OutboxAction.LIKE:
+            sent = await connector.send_like(
+                parent, key=reply["idempotency_key"], queued_at=reply["created_at"]
+            )
+        else:
+            sent = await connector.send_reply(
+                parent, reply["text"], key=reply["idempotency_key"], queued_at=reply["created_at"]
+            )
     except HoldReply as hold:
         sender.set(reply, "held", str(hold))
         summary.held += 1
@@ -421,14 +494,20 @@ async def _send_one(
 async def _settle(sender: _Sender, reply: ReplyRow, parent: ItemRow, summary: SendSummary) -> bool:
     """A reply left ``sending`` may be on the platform: find out. True when it is certainly
     not there (send it again); otherwise it is settled here, or waits for the next look."""
+    key, queued_at, attempted_at = (
+        reply["idempotency_key"],
+        reply["created_at"],
+        reply["attempted_at"],
+    )
     try:
-        found = await sender.connector.find_reply(
-            parent,
-            reply["text"],
-            key=reply["idempotency_key"],
-            queued_at=reply["created_at"],
-            attempted_at=reply["attempted_at"],
-        )
+        if reply["action"] == OutboxAction.LIKE:
+            found = await sender.connector.find_like(
+                parent, key=key, queued_at=queued_at, attempted_at=attempted_at
+            )
+        else:
+            found = await sender.connector.find_reply(
+                parent, reply["text"], key=key, queued_at=queued_at, attempted_at=attempted_at
+            )
     except LookupUnsure as unsure:
         sender.set(reply, "unknown", f"sfogo cannot tell whether it arrived: {unsure}")
         summary.unknown += 1

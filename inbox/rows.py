@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from typing import NamedTuple, NotRequired, TypedDict
 
-from .model import AwayReason, Channel, Kind, ReplyState, Status, SyncOutcome, Tier
+from .model import (
+    AwayReason,
+    Channel,
+    Kind,
+    OutboxAction,
+    ReplyState,
+    Status,
+    SyncOutcome,
+    Tier,
+)
 
 
 class ItemRow(TypedDict):
@@ -43,8 +52,12 @@ class ItemRow(TypedDict):
     account_id: int
     client_id: int
     tags: list[str]
-    # The list's rows only: the state of a reply of ours to it not yet out ('' when none).
+    # The list's rows only: the state of a reply of ours to it not yet out ('' when none),
+    # and whether a reply is being written to it (a draft is kept).
     reply: NotRequired[str]
+    # The list's rows only: the state of our like of it ('' when none, or dropped).
+    liked: NotRequired[str]
+    draft: NotRequired[bool]
 
 
 class RankedRow(ItemRow):
@@ -84,6 +97,26 @@ class ReplyRow(TypedDict):
     parent_text: str
     parent_kind: Kind
     account: str  # "channel:handle"
+    action: OutboxAction  # a reply, or a like (whose text is empty)
+
+
+class DraftRow(TypedDict):
+    """A reply being written, kept per item until it is queued or discarded."""
+
+    item_id: int
+    text: str
+    updated_at: int
+
+
+class CannedRow(TypedDict):
+    """A canned reply added with ``sfogo replies add`` (the config's come from the config)."""
+
+    id: int
+    name: str
+    text: str
+    language: str  # '' for any language
+    client: str  # a client's name, '' for any client
+    created_at: int
 
 
 class SyncRunRow(TypedDict):

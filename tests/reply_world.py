@@ -5,11 +5,14 @@ and what the platform holds of our replies to it.
 ``sfogo send`` in a child process, killed right after the platform accepted a reply, is
 :func:`send_killed_after_accept`; :func:`arm` makes the platform hold its answer to the next
 post of a reply until released (an emulator's ``stall`` fault, or the SMTP server's DATA).
+The platforms that can like (:data:`LIKE_CHANNELS`) say where a like is posted and what they
+hold of our likes of the item, for the same story told with likes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import signal
@@ -27,6 +30,12 @@ from sfogo.tui.demo.emulators import x as x_emu
 from sfogo.tui.demo.emulators import youtube as yt_emu
 
 CHANNELS = ("mastodon", "bluesky", "facebook", "instagram", "x", "youtube", "wordpress", "email")
+# The private conversations answered in their own way (targets named for them).
+CONVERSATIONS = ("x_dm", "bluesky_chat")
+LIKE_CHANNELS = ("mastodon", "bluesky", "facebook", "x")
+# Where a second like of the same item is the first (X): a like whose answer was lost is sent
+# again rather than looked up.
+IDEMPOTENT_LIKES = ("x",)
 CLI = "import sys; from sfogo.tui.cli import main; sys.exit(main())"
 
 
@@ -42,6 +51,8 @@ class Target:
     replies: Callable[[], list]  # our replies to the item, as the platform holds them
     new_parent: Callable[[], str]  # another item to answer, arrived now (external id)
     parent: str = ""  # the item's external id
+    like_path: str = ""  # the path a like is posted to (a regex; '' where there is no like)
+    likes: Callable[[], list] = list  # our likes of the item, as the platform holds them
 
     @property
     def label(self) -> str:
@@ -89,21 +100,25 @@ def child_errors(child: subprocess.Popen) -> str:
     return errors.read().decode(errors="replace")
 
 
-def arm(target: Target, received: threading.Event, release: threading.Event) -> None:
-    """The next reply posted is accepted, then its answer waits for ``release``."""
+def arm(
+    target: Target, received: threading.Event, release: threading.Event, path: str = ""
+) -> None:
+    """The next reply posted (or what is posted to ``path``) is accepted, then its answer
+    waits for ``release``."""
     if target.channel == "email":
         target.emulator.smtp.stall = {"received": received, "release": release}
     else:
         target.emulator.faults.set(
-            "stall", paths=target.post_path, count=1, received=received, release=release
+            "stall", paths=path or target.post_path, count=1, received=received, release=release
         )
 
 
-def send_killed_after_accept(world, target: Target) -> None:
-    """``sfogo send`` in a child process; the platform accepts the reply, holds its answer,
-    and the child is SIGKILLed before it can store anything."""
+def send_killed_after_accept(world, target: Target, path: str = "") -> None:
+    """``sfogo send`` in a child process; the platform accepts the reply (or what is posted
+    to ``path``: a like), holds its answer, and the child is SIGKILLed before it can store
+    anything."""
     received, release = threading.Event(), threading.Event()
-    arm(target, received, release)
+    arm(target, received, release, path)
     child = sfogo_child(world, "send")
     try:
         if not received.wait(60):
@@ -146,6 +161,8 @@ def mastodon(world, seed: int = 12) -> Target:
         re.compile(rf"^https://{re.escape(emu.domain)}/@acme/\d+$"),
         lambda: replies(target.parent),
         lambda: str(emu.mention(owner)),
+        like_path=r"/favourite$",
+        likes=lambda: [s for s in emu.favourited_by(owner) if str(s) == target.parent],
     )
     target.owner = owner  # type: ignore[attr-defined]
     return target
@@ -170,8 +187,30 @@ def bluesky(world, seed: int = 12) -> Target:
         re.compile(r"^https://bsky\.app/profile/acme\.bsky\.social/post/[2-7a-z]{13}$"),
         replies,
         lambda: emu.mention(did),
+        like_path=r"createRecord$",
+        likes=lambda: [
+            r for r in emu.likes_by(did) if r["record"]["subject"]["uri"] == target.parent
+        ],
     )
     target.owner = did  # type: ignore[attr-defined]
+    return target
+
+
+def bluesky_chat(world) -> Target:
+    """Bluesky, answering chat messages in their conversation."""
+    target = bluesky(world)
+    emu, did = target.emulator, target.owner  # type: ignore[attr-defined]
+    target.post_path = r"sendMessage$"
+    target.link = re.compile(r"^https://bsky\.app/messages/\w+$")
+
+    def replies() -> list:
+        return emu.chats_by(did, emu.convo_of(target.parent)) if target.parent else []
+
+    target.replies = replies
+    guests = itertools.count(1)  # each item in a conversation of its own
+    target.new_parent = lambda: emu.add_chat(
+        did, "Avete posto stasera?", sender=f"guest{next(guests)}.bsky.social"
+    )
     return target
 
 
@@ -218,6 +257,9 @@ def facebook(world) -> Target:
         ),
         replies,
         lambda: emu.add_comment(None, "Avete un tavolo per due stasera?"),
+        like_path=r"/likes$",
+        # Each like the platform accepted (a second one would be a second POST that got in).
+        likes=lambda: [r for r in emu.requests_to(r"/likes$", "POST") if target.parent in r.path],
     )
     return target
 
@@ -275,7 +317,26 @@ def x(world) -> Target:
         re.compile(r"^https://x\.com/i/status/\d+$"),
         lambda: [t for t in emu.replies_by_me() if t["replied_to"] == target.parent],
         lambda: emu.add_mention("are you open tonight?"),
+        like_path=r"/2/users/\d+/likes$",
+        likes=lambda: [t for t in emu.liked_by(x_emu.ME_ID) if t == target.parent],
     )
+    return target
+
+
+def x_dm(world) -> Target:
+    """X, answering direct messages in their conversation."""
+    target = x(world)
+    emu = target.emulator
+    target.post_path = r"^/2/dm_conversations/[\d-]+/messages$"
+    target.link = re.compile(r"^https://x\.com/messages/\d+-\d+$")
+
+    def replies() -> list:
+        parent = emu.dm_events.get(target.parent)
+        return emu.dms_by_me(parent["conversation"]) if parent else []
+
+    target.replies = replies
+    guests = itertools.count(1)  # each item in a conversation of its own
+    target.new_parent = lambda: emu.add_dm("Avete posto stasera?", author=f"guest{next(guests)}")
     return target
 
 
@@ -386,6 +447,17 @@ def answer(world, target: Target, text: str) -> int:
     target.parent = str(target.new_parent())
     world.sync(target.label)
     return queue_reply(world.store, item_id(world, target.parent), text, now=world.clock.now())
+
+
+def like(world, target: Target) -> int:
+    """A new item arrives on the target, sfogo syncs it and queues a like of it; returns the
+    like's id."""
+    from sfogo.inbox.outbox import queue_likes
+
+    target.parent = str(target.new_parent())
+    world.sync(target.label)
+    item = item_id(world, target.parent)
+    return queue_likes(world.store, [item], now=world.clock.now()).queued[item]
 
 
 def run(coro):

@@ -778,7 +778,7 @@ def _complete(words: str, db_path) -> list[str]:
 
 def test_shell_completion_comes_from_click(cli, db_path):
     assert {"list", "demo"} <= set(_complete("sfogo ", db_path))
-    assert _complete("sfogo li", db_path) == ["list"]
+    assert _complete("sfogo lis", db_path) == ["list"]
     assert _complete("sfogo list --channel ma", db_path) == ["mastodon"]
     assert _complete("sfogo list --kind dm,me", db_path) == ["dm,mention"]
     assert _complete("sfogo db ", db_path) == ["check", "vacuum", "analyze"]

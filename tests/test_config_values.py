@@ -72,7 +72,7 @@ def test_a_poisoned_or_unknown_value_is_one_line_naming_its_key(
         (
             "[views.rome]\nclient = 'x'\n",
             "config: [views] has no field 'rome': use name, client, channel, kind, status, tier,"
-            " backlog, due, search, tag, pinned (each view is a [[views]] table)",
+            " backlog, due, search, tag, pinned, done_within (each view is a [[views]] table)",
         ),
         (
             "[views]\nname = 'Mine'\nbogus = 1\n",
@@ -88,7 +88,14 @@ def test_a_views_table_is_checked_like_each_view(toml, error):
 
     views, errors = parse_views(tomllib.loads(toml))
     assert len(errors) == 1 and errors[0].startswith(error), errors
-    assert [v.name for v in views] == ["Inbox", "Backlog", "Due today", "VIP", "Private messages"]
+    assert [v.name for v in views] == [
+        "Inbox",
+        "Backlog",
+        "Due today",
+        "VIP",
+        "Private messages",
+        "Done recently",
+    ]
 
 
 def test_the_app_says_a_poisoned_value_and_ranks_with_the_defaults(tmp_path):

@@ -1,5 +1,5 @@
-"""Campaigns: kill -9 in the middle of a sync and right after a platform accepted a reply,
-two senders at once. Nothing is lost, nothing is posted or stored twice.
+"""Campaigns: kill -9 in the middle of a sync and right after a platform accepted a reply or
+a like, two senders at once. Nothing is lost, nothing is posted, liked or stored twice.
 
 The suite runs each campaign small; ``pytest -m campaign`` runs the long versions (and prints
 their numbers). Kill points are drawn from a fixed seed: which request of a sync is the last
@@ -19,9 +19,13 @@ import reply_world
 from mailserver import mail_server  # noqa: F401 (a fixture: the e-mail target asks for it)
 from reply_world import (
     CHANNELS,
+    CONVERSATIONS,
+    IDEMPOTENT_LIKES,
+    LIKE_CHANNELS,
     answer,
     child_errors,
     item_id,
+    like,
     send_killed_after_accept,
     sfogo_child,
 )
@@ -65,11 +69,64 @@ def test_a_reply_accepted_just_before_the_sender_was_killed_is_posted_once(world
     _killed_after_accept(world, request, channel, rounds=1)
 
 
+@pytest.mark.parametrize("conversation", CONVERSATIONS)
+def test_an_answer_in_a_private_conversation_accepted_before_the_kill_is_sent_once(
+    world, request, conversation
+):
+    _killed_after_accept(world, request, conversation, rounds=1)
+
+
+@pytest.mark.campaign
+def test_campaign_kills_after_accept_in_every_private_conversation(world, request):
+    rounds = 8
+    replies = sum(_killed_after_accept(world, request, c, rounds) for c in CONVERSATIONS)
+    _say(f"{replies} answers in conversations, {replies} kills after accept, 0 sent twice")
+
+
 @pytest.mark.campaign
 def test_campaign_kills_after_accept_on_every_channel(world, request):
     rounds = 8
     replies = sum(_killed_after_accept(world, request, c, rounds) for c in CHANNELS)
     _say(f"{replies} replies, {replies} kills after the platform accepted, 0 posted twice")
+
+
+# -- a kill right after the platform accepted a like -------------------------------------------
+
+
+def _like_killed_after_accept(world, request, channel: str, rounds: int) -> int:
+    """``rounds`` likes on ``channel``, the sender killed after each was accepted; each is
+    found (or, where the platform's like is idempotent, sent again harmlessly), never liked
+    twice. Returns the likes checked."""
+    target = reply_world.target_for(channel, world, request)
+    for _ in range(rounds):
+        like_id = like(world, target)
+        send_killed_after_accept(world, target, target.like_path)
+        assert len(target.likes()) == 1  # the platform has it ...
+        queued = get_reply(world.store, like_id)
+        assert (queued["state"], queued["attempts"]) == ("sending", 1)  # ... sfogo does not know
+        forget_sessions()  # what a new process starts with
+        result = world.send()[target.label]
+        assert (result.sent, result.unknown, result.waiting) == (1, 0, 0), result
+        assert len(target.likes()) == 1  # found, not liked twice
+        sent = get_reply(world.store, like_id)
+        assert sent["state"] == "sent"
+        assert sent["attempts"] == (2 if channel in IDEMPOTENT_LIKES else 1)
+        # A like answers nothing: the item stays as the manager left it.
+        assert world.store.items.get(item_id(world, target.parent))["status"] == "new"
+        world.clock.advance(600)
+    return rounds
+
+
+@pytest.mark.parametrize("channel", LIKE_CHANNELS)
+def test_a_like_accepted_just_before_the_sender_was_killed_is_liked_once(world, request, channel):
+    _like_killed_after_accept(world, request, channel, rounds=1)
+
+
+@pytest.mark.campaign
+def test_campaign_kills_after_a_like_was_accepted_on_every_channel_that_likes(world, request):
+    rounds = 8
+    likes = sum(_like_killed_after_accept(world, request, c, rounds) for c in LIKE_CHANNELS)
+    _say(f"{likes} likes, {likes} kills after the platform accepted, 0 liked twice")
 
 
 # -- two senders at once ----------------------------------------------------------------------

@@ -137,7 +137,7 @@ def test_texts_match_as_platforms_echo_them():
 def test_a_file_of_the_previous_version_gains_the_posts_tables_and_keeps_its_data(tmp_path):
     path = tmp_path / "v5.db"
     conn = sqlite3.connect(path, isolation_level=None)
-    # The version before the posts tables (later steps, added since, are the store's too).
+    # The file as it was before the posts tables (the later steps may be Python functions).
     for version, step in enumerate(MIGRATIONS[: MIGRATIONS.index(V_POSTS)], 1):
         conn.executescript(f"{step}\nPRAGMA user_version = {version};")
     conn.execute("INSERT INTO clients (name, created_at) VALUES ('Gino', 1)")

@@ -43,6 +43,10 @@ def test_the_config_example_is_valid_for_every_layer():
     assert errors == [] and any(v.name == "Rome, private" for v in user_views)
     keys, errors = keymap.parse_keys(data, app.binding_ids())
     assert errors == [] and keys["inbox.done"] == "e"
+    from sfogo.inbox.canned import from_config
+
+    replies, errors = from_config(data)
+    assert errors == [] and [r.name for r in replies] == ["grazie"]
 
 
 def test_every_command_in_the_help_is_in_the_readme():

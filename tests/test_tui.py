@@ -26,7 +26,13 @@ from tui_kit import (
 )
 
 from sfogo.inbox.store import InboxFilter, Store
-from sfogo.tui.screens import DetailScreen, EmptyScreen, InboxScreen, SnoozeScreen
+from sfogo.tui.screens import (
+    ConfirmScreen,
+    DetailScreen,
+    EmptyScreen,
+    InboxScreen,
+    SnoozeScreen,
+)
 from sfogo.tui.widgets import CountsHeader, DetailPane, InboxList
 
 pytestmark = pytest.mark.usefixtures("rome_time")
@@ -258,6 +264,11 @@ async def test_snooze_free_text_reports_bad_input_and_accepts_good(inbox_db):
         assert status_of(db_path, ids[0])[0] == "new"
         field.value = "tomorrow 9:00"
         await pilot.press("enter")
+        await settle(pilot)
+        # The item's reply window closes before then: the app asks first.
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "reply window closes in" in " ".join(screen_text(app).split())
+        await pilot.press("y")
         await settle(pilot)
         # Tomorrow 9:00 in Rome is 08:00 UTC the next day.
         assert status_of(db_path, ids[0]) == ("snoozed", NOW + 20 * 3600)

@@ -1,4 +1,5 @@
-"""Acting on items from the keyboard: pin, tag, reply, copy the link, and batches of items.
+"""Acting on items from the keyboard: pin, tag, reply, like, copy the link, and batches of
+items.
 
 Each test runs the real app on a real file and checks the result through a second
 connection, as another process would see it.
@@ -24,6 +25,7 @@ from sfogo.inbox.outbox import list_replies
 from sfogo.inbox.store import Store
 from sfogo.inbox.store.marks import Marks
 from sfogo.tui.screens import (
+    ConfirmScreen,
     DetailScreen,
     HelpScreen,
     InboxScreen,
@@ -125,6 +127,87 @@ async def test_r_queues_a_reply_in_the_outbox_and_says_so(inbox_db, size):
         text = screen_text(app)
         assert "Your reply" in text
         assert "queued: it will be sent when instagram is reachable" in " ".join(text.split())
+
+
+# -- like ---------------------------------------------------------------------------------------
+
+MASTODON_ITEM, INSTAGRAM_DM = 6, 1  # in the small inbox (tui_kit.build_inbox)
+
+
+def _line(inbox: InboxList) -> str:
+    return inbox.render_line(inbox.cursor - round(inbox.scroll_offset.y)).text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_l_likes_the_item_through_the_outbox_and_the_row_shows_a_heart(inbox_db, size):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        inbox.move_to(ids.index(MASTODON_ITEM))
+        await settle(pilot)
+        before = _line(inbox)
+        await pilot.press("l")
+        await settle(pilot)
+        with Store(db_path) as other:
+            assert other.outbox.likes_for([MASTODON_ITEM]) == {MASTODON_ITEM: "queued"}
+            assert other.items.get(MASTODON_ITEM)["status"] == "new"  # a like answers nothing
+        line = _line(inbox)
+        assert "♥" in line and "♥" not in before and len(line) == len(before)
+        toasts = [str(n.message) for n in app._notifications]
+        assert any(t.startswith("Liked: sent when the channel is reachable") for t in toasts)
+        await pilot.press("l")  # again: nothing more is queued
+        await settle(pilot)
+        with Store(db_path) as other:
+            assert len(list_replies(other)) == 1
+        assert "Already liked." in [str(n.message) for n in app._notifications]
+    # Opened again later, the list still marks it and the item says where its like stands.
+    app = make_app(db_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        inbox.move_to(ids.index(MASTODON_ITEM))
+        await settle(pilot)
+        assert "♥" in _line(inbox)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "♥ Your like queued" in " ".join(screen_text(app).split())
+
+
+async def test_l_on_an_item_its_platform_cannot_like_says_why_and_queues_nothing(inbox_db):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        inbox.move_to(ids.index(INSTAGRAM_DM))
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        toasts = [str(n.message) for n in app._notifications]
+        assert "instagram has no like for direct messages in its API" in toasts
+        assert "♥" not in _line(inbox)
+        with Store(db_path) as other:
+            assert list_replies(other) == []
+
+
+async def test_the_item_screen_likes_and_stays_open(inbox_db):
+    db_path, ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one(InboxList).move_to(ids.index(MASTODON_ITEM))
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert "♥ Your like" in screen_text(app)
+        with Store(db_path) as other:
+            assert other.outbox.likes_for([MASTODON_ITEM]) == {MASTODON_ITEM: "queued"}
 
 
 def test_the_item_shows_a_sent_replys_link_and_what_to_do_with_an_unknown_one():
@@ -296,6 +379,9 @@ async def test_select_all_of_a_view_then_snooze_them_together(inbox_db):
         await pilot.pause()
         assert isinstance(app.screen, SnoozeScreen)
         await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # more than 10 items: asked first
+        await pilot.press("y")
         await settle(pilot)
         assert all(status_of(db_path, i) == ("snoozed", NOW + 3600) for i in vip)
         assert list(inbox.ids) == []

@@ -21,7 +21,7 @@ SIZES = [(80, 24), (40, 24)]
 
 async def open_posts(pilot) -> PostsScreen:
     await settle(pilot)
-    await pilot.press("o")
+    await pilot.press("P")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, PostsScreen)
@@ -52,7 +52,7 @@ async def test_problems_come_first_and_the_health_bar_and_header_count_them(demo
         assert "? at risk" in lines[3] and "∅ vanished" in lines[4]
         assert current(screen).state == "missed"
         assert "not on the timeline" in screen.query_one("#posts-why").render().plain
-        await pilot.press("o")  # o again: back to the inbox
+        await pilot.press("P")  # P again: back to the inbox
         await settle(pilot)
         assert not isinstance(app.screen, PostsScreen)
 
@@ -174,11 +174,11 @@ def _keys(*pressed: str):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_posts(demo_db, snap_compare, size):
-    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=_keys("o"))
+    assert snap_compare(make_app(demo_db), terminal_size=size, run_before=_keys("P"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_post_history(demo_db, snap_compare, size):
     assert snap_compare(
-        make_app(demo_db), terminal_size=size, run_before=_keys("o", "j", "j", "enter")
+        make_app(demo_db), terminal_size=size, run_before=_keys("P", "j", "j", "enter")
     )

@@ -135,6 +135,7 @@ async def test_views_declared_in_the_config_take_the_next_numbers(demo_db, tmp_p
             "Private messages",
             "Gino",
             "Hotel DMs",
+            "Done recently",  # on key 0, whatever the config adds
         ]
         gino = await show_view(pilot, "6")
         assert gino == [i for i in open_only if detail[i]["client"] == "Trattoria Da Gino"]
@@ -168,13 +169,13 @@ def test_view_mistakes_are_one_line_each():
             + [{"name": f"v{n}"} for n in range(5)]
         }
     )
-    assert [v.name for v in views][5:] == ["ok", "v0", "v1", "v2"]
+    assert [v.name for v in views][5:] == ["ok", "v0", "v1", "v2", "Done recently"]
     assert errors == [
         "config: [[views]] #2 needs a name",
         "config: view 'd': due must be \"today\" or a duration like \"4h\", not 'soon'",
         "config: view 't': unknown tier 'gold': use vip, high, normal, low",
         "config: view 'u' has no field 'colour': use name, client, channel, kind, status, "
-        "tier, backlog, due, search, tag, pinned",
+        "tier, backlog, due, search, tag, pinned, done_within",
         "config: view 'b': backlog must be true or false",
         "config: view 'v3' left out: keys 1-9 hold 9 views",
         "config: view 'v4' left out: keys 1-9 hold 9 views",
@@ -281,7 +282,7 @@ async def test_keys_rebound_in_the_config_work_and_mistakes_are_one_line(demo_db
     config = tmp_path / "config.toml"
     config.write_text(
         '[keys]\n"inbox.done" = "e"\n"inbox.snooze" = ["z", "ctrl+enter"]\n'
-        '"inbox.dun" = "x"\n"inbox.pin" = ["P", "F7"]\n'
+        '"inbox.dun" = "x"\n"inbox.pin" = ["I", "F7"]\n'
     )
     app = make_app(demo_db, config_path=config)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

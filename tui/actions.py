@@ -56,6 +56,8 @@ class ItemChanges(TypedDict, total=False):
     pinned: bool
     tags: list[str]
     reply: str  # a reply queued from the list: its outbox state
+    liked: str  # a like queued from the list: its outbox state
+    draft: bool  # a reply is being written: its draft is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,21 +168,51 @@ def inverse_of(action: ItemAction, before: Mapping[int, ItemState]) -> list[Item
     return [ItemAction(back, tuple(ids), tags=tags) for tags, ids in groups.items()]
 
 
-def describe(actions: Iterable[ItemAction]) -> str | None:
-    """The one line a batch of actions is announced with (None: nothing worth saying)."""
+def describe(actions: Iterable[ItemAction], *, now: int) -> str | None:
+    """The one line a batch of actions is announced with: what changed, on how many items
+    ("3 items done"). None for what is not worth saying (opening an item)."""
     actions = list(actions)
-    if not actions:
+    if not actions or actions[0].verb in (Verb.SEEN, Verb.UNSEEN):
         return None
     first = actions[0]
     n = _items(len(first.ids))
-    if first.verb in (Verb.TAG, Verb.UNTAG):
+    verb = first.verb
+    if verb in (Verb.TAG, Verb.UNTAG):
         words = [f"{'+' if a.verb is Verb.TAG else '-'}{t}" for a in actions for t in a.tags]
         return f"Tags {' '.join(words)} on {n}"
-    if first.verb in (Verb.PIN, Verb.UNPIN):
-        return f"{'Pinned' if first.verb is Verb.PIN else 'Unpinned'} {n}"
-    if first.verb is Verb.SNOOZE or (first.verb is Verb.DONE and len(first.ids) > 1):
-        return f"{'Snoozed' if first.verb is Verb.SNOOZE else 'Done'}: {n}"
-    return None
+    if verb is Verb.SNOOZE and first.until is not None:
+        from .widgets._format import local_time
+
+        return f"{n} snoozed until {local_time(first.until, now)}"
+    return f"{n} {PAST[verb]}"
+
+
+def question(actions: Sequence[ItemAction], *, now: int) -> str:
+    """What to ask before a batch this big ("Mark 25 items done?")."""
+    first = actions[0]
+    n = _items(len(first.ids))
+    verb = first.verb
+    if verb in (Verb.TAG, Verb.UNTAG):
+        words = [f"{'+' if a.verb is Verb.TAG else '-'}{t}" for a in actions for t in a.tags]
+        return f"Tag {n}: {' '.join(words)}?"
+    if verb is Verb.SNOOZE and first.until is not None:
+        from .widgets._format import local_time
+
+        return f"Snooze {n} until {local_time(first.until, now)}?"
+    if verb is Verb.DONE:
+        return f"Mark {n} done?"
+    return f"{verb.value.capitalize()} {n}?"
+
+
+# What each verb did, as the announcement says it ("3 items done").
+PAST = {
+    Verb.DONE: "done",
+    Verb.IGNORE: "ignored",
+    Verb.SNOOZE: "snoozed",
+    Verb.REOPEN: "reopened",
+    Verb.PIN: "pinned",
+    Verb.UNPIN: "unpinned",
+}
 
 
 def _items(n: int) -> str:

@@ -73,8 +73,9 @@ class SfogoApp(App):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("b", "backlog", "Backlog", id="app.backlog"),
         Binding("a", "away", "Away", id="app.away"),
-        # Last: at 80 columns the inbox's footer is one cell short of it ("o Post").
-        Binding("o", "posts", "Posts", id="app.posts"),
+        # Last: at 80 columns the inbox's footer is one cell short of it ("P Post").
+        # P, not o: o reopens a done item.
+        Binding("P", "posts", "Posts", id="app.posts"),
     ]
 
     def __init__(

@@ -1,4 +1,5 @@
-"""What the config file says about the app: triage settings, saved views and the keymap.
+"""What the config file says about the app: triage settings, saved views, the keymap and
+canned replies.
 
 Read once when the app starts. Each mistake is one line shown at startup and that part falls
 back to its defaults; the app always opens.
@@ -15,8 +16,9 @@ from sfogo.inbox.errors import SfogoError
 
 from .views import View
 
-if TYPE_CHECKING:  # load_app_config imports it when it runs
+if TYPE_CHECKING:  # load_app_config imports them when it runs
     from sfogo.backlog.settings import Settings
+    from sfogo.inbox.canned import Canned
 
 
 def read_config(config_path: str | Path | None) -> tuple[dict, list[str]]:
@@ -57,6 +59,7 @@ class AppConfig:
     settings_base: Settings  # before each client's own target
     views: list[View]
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    replies: list[Canned] = field(default_factory=list)  # [[replies]]
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup
 
 
@@ -65,6 +68,7 @@ def load_app_config(
 ) -> AppConfig:
     """The app's part of the config; ``known_bindings`` are the ids ``[keys]`` may rebind."""
     from sfogo.backlog.settings import Settings, from_dict
+    from sfogo.inbox.canned import from_config
 
     from .keymap import parse_keys
     from .views import parse_views
@@ -77,4 +81,6 @@ def load_app_config(
         settings_base = Settings()
     views, view_errors = parse_views(data)
     keymap, key_errors = parse_keys(data, known_bindings)
-    return AppConfig(settings_base, views, keymap, errors + view_errors + key_errors)
+    replies, reply_errors = from_config(data)
+    errors += view_errors + key_errors + reply_errors
+    return AppConfig(settings_base, views, keymap, replies, errors)

@@ -1,7 +1,9 @@
 """Saved views (keys 1–9) and the filters laid over them: what the inbox lists, and in which order.
 
-A view is a named filter. Five come built in; the config adds more, like gh-dash's
-sections::
+A view is a named filter. Five come built in on keys 1–5, and "Done recently" on key 0: what
+was done in the last 7 days, the latest first, so a mistake is easy to find and ``o``
+reopens it (on 0 so the config's views keep their numbers). The config adds more on 6–9,
+like gh-dash's sections::
 
     [[views]]
     name = "Rome, private"
@@ -15,6 +17,7 @@ sections::
     search = "rimborso"
     tag = "invoice"
     pinned = true
+    done_within = "7d"                  # done (or ignored) this recently, the latest first
 
 A user view named like a built-in one replaces it. Views are checked when the app starts;
 each mistake is one line and the view is left out, nothing crashes.
@@ -45,6 +48,7 @@ NAME_MAX = 24
 # newest first (architecture: ranking a big match set is slow; recency is index-served).
 SEARCH_RANK_LIMIT = 30_000
 URGENCY, NEWEST = "urgency", "newest"
+HANDLED = "handled"  # the latest done first (a view with done_within)
 # Statuses triage ranks; the others (done, ignored) list newest first.
 RANKED_STATUSES = ("new", "open", "snoozed")
 
@@ -64,6 +68,7 @@ class View:
     search: str = ""
     tag: str = ""
     pinned: bool | None = None
+    done_within: str = ""  # "", or a duration ("7d"): handled this recently, latest first
 
 
 DEFAULT_VIEWS = (
@@ -73,6 +78,7 @@ DEFAULT_VIEWS = (
     View("VIP", tiers=("vip",)),
     View("Private messages", kinds=("dm", "email")),
 )
+DONE_RECENTLY = View("Done recently", statuses=("done",), done_within="7d")  # key 0
 
 
 @dataclass(slots=True)
@@ -145,6 +151,7 @@ _FIELDS = (
     "search",
     "tag",
     "pinned",
+    "done_within",
 )
 _VOCAB = {"channel": CHANNELS, "kind": KINDS, "status": STATUSES, "tier": TIERS}
 
@@ -212,12 +219,26 @@ def _view(label: str, table: object) -> View:
                     f'{label}: due must be "today" or a duration like "4h", not {due!r}'
                 ) from None
         fields["due"] = due
+    if "done_within" in table:
+        fields["done_within"] = _done_within(label, table["done_within"])
     return View(**fields)
 
 
+def _done_within(label: str, value: object) -> str:
+    text = value.strip().lower() if isinstance(value, str) else ""
+    try:
+        if not text or parse_duration(text) <= 0:
+            raise SfogoError("")
+    except SfogoError:
+        raise SfogoError(f'{label}: done_within must be a duration like "7d"') from None
+    return text
+
+
 def parse_views(data: dict) -> tuple[list[View], list[str]]:
-    """The views for keys 1–9 (built-in, then the config's) and one line per mistake."""
+    """The views for keys 1–9 (built-in, then the config's), then key 0's ("Done
+    recently", or the config's view of that name), and one line per mistake."""
     views = list(DEFAULT_VIEWS)
+    done = DONE_RECENTLY
     errors: list[str] = []
     tables = data.get("views", [])
     if isinstance(tables, dict):  # [views] instead of [[views]]: one view, checked alike
@@ -225,7 +246,7 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
     elif isinstance(tables, list):
         labelled = [(f"[[views]] #{n}", table) for n, table in enumerate(tables, start=1)]
     else:
-        return views, ["config: views must be [[views]] tables, each with a name"]
+        return [*views, done], ["config: views must be [[views]] tables, each with a name"]
     for label, table in labelled:
         try:
             view = _view(label, table)
@@ -233,13 +254,20 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
             errors.append(str(exc))
             continue
         same = [i for i, v in enumerate(views) if v.name.casefold() == view.name.casefold()]
-        if same:
+        if view.name.casefold() == done.name.casefold():
+            done = view
+        elif same:
             views[same[0]] = view
         elif len(views) >= MAX_VIEWS:
             errors.append(f"config: view {view.name!r} left out: keys 1-9 hold {MAX_VIEWS} views")
         else:
             views.append(view)
-    return views, errors
+    return [*views, done], errors
+
+
+def view_keys(count: int) -> list[str]:
+    """The keys of ``count`` views as :func:`parse_views` lists them: 1, 2, …, then 0."""
+    return [*(str(n) for n in range(1, count)), "0"]
 
 
 # -- resolving ----------------------------------------------------------------------------
@@ -337,7 +365,10 @@ def resolve(
     if before is not None and not before:
         nothing = True
     order = URGENCY
-    if any(s not in RANKED_STATUSES for s in (flt.statuses or STATUSES)):
+    if view.done_within:
+        flt.handled_since = now - parse_duration(view.done_within)
+        order = HANDLED
+    elif any(s not in RANKED_STATUSES for s in (flt.statuses or STATUSES)):
         order = NEWEST  # ranking every done item would score the whole file
     elif flt.search and not nothing and store.items.search_exceeds(flt.search, SEARCH_RANK_LIMIT):
         order = NEWEST
@@ -356,8 +387,9 @@ def iter_query_ids(store: Store, query: Query, settings, now: int, *, gaps=None)
     the triage index in milliseconds; the rest streams)."""
     if query.empty:
         return iter(())
-    if query.order == NEWEST:
-        return store.items.iter_ids(with_cutoffs(query.flt, query.before))
+    if query.order in (NEWEST, HANDLED):
+        flt = with_cutoffs(query.flt, query.before)
+        return store.items.iter_ids(flt, by_handled=query.order == HANDLED)
     from sfogo.backlog.triage import iter_triage
 
     ranked = iter_triage(store, query.flt, settings, now, before=query.before, gaps=gaps)

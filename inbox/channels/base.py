@@ -221,7 +221,39 @@ class EntryReader:
             raise SkipEntry(f"unreadable {what}") from None
 
 
-class Channel(EntryReader):
+class Liking:
+    """What a connector implements to like items (the outbox's second action); the
+    defaults serve a platform without likes. Platforms' likes: :mod:`.likes`."""
+
+    name: ClassVar[str] = ""
+
+    @classmethod
+    def cannot_like(cls, parent: ItemRow) -> str:
+        """Why sfogo cannot like ``parent`` here ('' when it can): one line, asked before a
+        like is queued, so a platform without a like for the item queues nothing."""
+        return f"{cls.name} has no like in its API"
+
+    async def send_like(self, parent: ItemRow, *, key: str, queued_at: int | None = None) -> str:
+        """Like the item row ``parent``; return the like's external id (the item's own id
+        where the platform names a like by what it likes). ``key`` and ``queued_at`` are
+        the like's, as for :meth:`send_reply`."""
+        raise NotImplementedError
+
+    async def find_like(
+        self,
+        parent: ItemRow,
+        *,
+        key: str,
+        queued_at: int | None = None,
+        attempted_at: int | None = None,
+    ) -> str | None:
+        """The like's external id when the platform has it, None when it certainly has not
+        (as :meth:`find_reply`). The default serves platforms whose like is idempotent (a
+        second like of the same item is the first): sending again is the look-up."""
+        return None
+
+
+class Channel(Liking, EntryReader):
     """Base class of every connector. Subclasses set ``name`` and ``default_url``."""
 
     name: ClassVar[str] = ""
@@ -269,6 +301,11 @@ class Channel(EntryReader):
         a reason retrying cannot fix (window closed, parent deleted).
         """
         raise NotImplementedError
+
+    @classmethod
+    def cannot_reply(cls, parent: ItemRow) -> str:
+        """Why the platform's API takes no reply to ``parent`` ('' if it does): one line."""
+        return ""
 
     async def precheck(self, parent: ItemRow) -> None:
         """Raise HoldReply if a reply to ``parent`` must not be sent now (checked locally,

@@ -15,8 +15,9 @@ without a ``uri``, without any time, or of an unknown reason is skipped and coun
 the inbox does not want (likes, follows) are read past, as progress. Replies are posts,
 sent exactly once under a record key of their own: :mod:`inbox.channels.bluesky_reply`.
 
-Direct messages (``chat.bsky.convo.*``) need an app password allowed to use DMs and the
-``atproto-proxy`` header; they are not read yet.
+Direct messages (``chat.bsky.convo.*``, through the PDS with the ``atproto-proxy`` header,
+for an app password allowed to use them) are read after the notifications and answered in
+their conversation: :mod:`inbox.channels.bluesky_chat`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from typing import Any
 import httpx
 
 from .base import Channel, ChannelError, Entry, Page, SkipEntry, as_object
+from .bluesky_chat import BlueskyChat
 from .bluesky_reply import BlueskyReplier, tid_micros
+from .likes import BlueskyLiker
 
 REASONS = ("mention", "reply", "quote")
 KIND_OF = {"mention": "mention", "reply": "reply", "quote": "mention"}
@@ -72,7 +75,7 @@ def tid_ms(uri: str) -> int | None:
     return ms if ms >= EARLIEST_MS else None
 
 
-class Bluesky(BlueskyReplier, Channel):
+class Bluesky(BlueskyChat, BlueskyLiker, BlueskyReplier, Channel):
     name = "bluesky"
     default_url = "https://bsky.social"
 
@@ -181,12 +184,16 @@ class Bluesky(BlueskyReplier, Channel):
     async def session(self) -> dict:
         return self._load_session() or await self._login()
 
-    async def xrpc(self, method: str, nsid: str, **kwargs) -> Any:
+    async def xrpc(self, method: str, nsid: str, *, proxy: str = "", **kwargs) -> Any:
         """Call ``nsid`` with the session; refresh once on ExpiredToken, log in again once
-        on InvalidToken. Returns the decoded JSON body."""
+        on InvalidToken. Returns the decoded JSON body. With ``proxy`` the PDS forwards the
+        call to that service (chat), whose InvalidToken means the password's scope: raised,
+        never a new login (bluesky_chat.py)."""
         session = await self.session()
         for attempt in range(3):
             headers = {"Authorization": f"Bearer {session['accessJwt']}"}
+            if proxy:
+                headers["atproto-proxy"] = proxy
             try:
                 response = await super().request(method, f"/xrpc/{nsid}", headers=headers, **kwargs)
             except ChannelError as exc:
@@ -194,7 +201,7 @@ class Bluesky(BlueskyReplier, Channel):
                     raise
                 if exc.code in EXPIRED:
                     session = await self._refresh(session)
-                elif exc.code in INVALID:
+                elif exc.code in INVALID and not proxy:
                     self._forget()
                     session = await self._login()
                 else:
@@ -259,7 +266,11 @@ class Bluesky(BlueskyReplier, Channel):
 
     async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
         async for page in self.newest_first(cursor, self._notification_page):
-            yield page
+            if page.more:  # a walk left unfinished by this run: the messages wait for it
+                yield page
+                continue
+            async for last in self.with_chat(page):  # bluesky_chat.py
+                yield last
 
     # -- checking ----------------------------------------------------------------------------
 
@@ -269,5 +280,6 @@ class Bluesky(BlueskyReplier, Channel):
         self.expect(isinstance(me, dict) and me.get("handle"), "profile")
         return (
             f"@{me['handle']} on {self.host()} ({me.get('displayName') or me['handle']}): "
-            f"{me.get('followersCount', 0)} followers, {me.get('postsCount', 0)} posts"
+            f"{me.get('followersCount', 0)} followers, {me.get('postsCount', 0)} posts; "
+            f"{await self.chat_check()}"
         )

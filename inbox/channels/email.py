@@ -85,6 +85,10 @@ class Email(ImapReader, Channel):
     name = "email"
     default_url = ""
 
+    @classmethod
+    def cannot_like(cls, parent: ItemRow) -> str:
+        return "an e-mail cannot be liked: answer it instead"
+
     # -- settings --------------------------------------------------------------------------
 
     @property

@@ -33,10 +33,12 @@ from .base import (
     UNREADABLE,
     Channel,
     ChannelError,
+    HoldReply,
     as_object,
 )
 from .graph_read import FacebookReader, InstagramReader
 from .graph_reply import GraphReplier
+from .likes import FacebookLiker
 
 API_VERSION = "v23.0"
 # When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
@@ -206,7 +208,7 @@ class _Graph(GraphReplier, Channel):
         return self.now() + (minutes * 60 if minutes > 0 else DEFAULT_RATE_WAIT)
 
 
-class Facebook(FacebookReader, _Graph):
+class Facebook(FacebookLiker, FacebookReader, _Graph):
     """A Facebook Page: its Messenger inbox and the comments on its posts."""
 
     name = "facebook"
@@ -273,6 +275,25 @@ class Instagram(InstagramReader, _Graph):
                 text = f"@{handle} {text}"
             return ref, text
         return parent["external_id"], text
+
+    @classmethod
+    def cannot_reply(cls, parent: ItemRow) -> str:
+        if parent.get("kind") == "mention":  # media the account is tagged in
+            return (
+                "Instagram's API does not let an account comment on media it is tagged in: "
+                "answer it in the Instagram app"
+            )
+        return ""
+
+    async def precheck(self, parent: ItemRow) -> None:
+        if refusal := self.cannot_reply(parent):  # queued by an sfogo that did not ask
+            raise HoldReply(refusal)
+        await super().precheck(parent)
+
+    @classmethod
+    def cannot_like(cls, parent: ItemRow) -> str:
+        what = {"dm": "direct messages", "mention": "media"}.get(parent["kind"], "comments")
+        return f"instagram has no like for {what} in its API"
 
     async def check(self) -> str:
         user = await self._get(self.ig_user_id, {"fields": "id,username"})

@@ -7,9 +7,15 @@ What is read:
   reverse_chronological`` for every post of the lookback window updated since the last sync
   (kind ``comment``; thread = post id, parent = parent comment, or the post);
 - Instagram: comments and their replies on the account's media, ``GET /{ig-media-id}/comments``
-  (kind ``comment``; thread = media id, parent = parent comment, or the media).
+  with the replies nested, their further pages from ``GET /{ig-comment-id}/replies`` (kind
+  ``comment``; thread = media id, parent = parent comment, or the media); the media others
+  tagged the account in, ``GET /{ig-user-id}/tags`` (newest first; kind ``mention``, the
+  caption as its text; thread = the media). Instagram serves a comment or caption that
+  @mentions the account only by the id its webhook carries (``mentioned_comment``,
+  ``mentioned_media``): sfogo, which polls, cannot list them.
 
-Cursor: one high-water mark per edge (``conversations``, ``comments`` or ``media_comments``:
+Cursor: one high-water mark per edge (``conversations``, ``comments``, ``media_comments`` or
+``tags``:
 epoch seconds of the newest item seen, and ``<edge>_ids``: the ids seen at that very second, so
 an item arriving later in the same second is still new), plus ``media_counts`` ({media id:
 comments_count}) so unchanged Instagram media are not re-read. Graph has no ``since`` on
@@ -51,6 +57,7 @@ FB_COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url"
 IG_COMMENT_FIELDS = (
     "id,text,timestamp,username,from,replies{id,text,timestamp,username,from,parent_id}"
 )
+TAG_FIELDS = "id,caption,timestamp,username,permalink,media_type"
 NO_MESSAGE_TEXT = "(no text: an attachment or a sticker)"
 
 
@@ -286,7 +293,44 @@ class InstagramReader(GraphReader):
         def ig_user_id(self) -> str: ...
 
     def edges(self) -> list:
-        return [self._conversations, self._media_comments]
+        return [self._conversations, self._media_comments, self._tags]
+
+    async def _tags(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
+        """Media the account is tagged in, newest first, down to the mark (or the lookback
+        window on a first sync)."""
+        mark = _Mark(cursor, "tags")
+        cut = max(self.now() - self.lookback, 0) if not mark.t else 0
+        params = {"fields": TAG_FIELDS, "limit": PAGE_SIZE}
+        async for media_page in self._pages(f"{self.ig_user_id}/tags", params):
+            items, done = [], False
+            for media in media_page:
+                created = _time_or_none(as_object(media).get("timestamp"))
+                if mark.before(created) or (created is not None and created < cut):
+                    done = True
+                    break
+                item = self.entry(self._tag_item, media)
+                if item is not None and mark.admit(item.created_at, item.external_id):
+                    items.append(item)
+            yield items
+            if done:
+                break
+        mark.store(result.values)
+
+    def _tag_item(self, media: Any):
+        media = self.need_object(media)
+        created = self.need_time(media.get("timestamp"))
+        media_id = self.need(self._id(media), "id")
+        username = str(media.get("username") or "")
+        return self.item(
+            external_id=media_id,
+            kind="mention",
+            created_at=created,
+            text=media.get("caption"),
+            author_name=username,
+            author_handle=username,
+            url=web_link(media.get("permalink")),
+            thread_ref=media_id,
+        )
 
     async def _media_comments(self, cursor: dict, result: _EdgeResult) -> AsyncIterator[list]:
         """New comments and replies on the media of the lookback window.

@@ -22,6 +22,10 @@ one. Exactly once beyond that hour: :meth:`find_reply` reads the account's own s
 to when the reply was queued, for a reply to the parent with our text; nothing older can be
 it, so not finding it there is certain. More than 2,000 statuses since then: ``unknown``.
 The sent reply's link is the status's ``url``.
+
+Likes: ``POST /api/v1/statuses/:id/favourite``, idempotent on the server (favouriting a
+status twice answers it, ``favourited: true``, once more): a like whose answer was lost is
+simply sent again. Every item is a status (direct messages too), so every item can be liked.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from .base import (
     SkipEntry,
     as_object,
 )
+from .likes import MastodonLiker
 
 # Mastodon's maximum for notifications (the default is 40): half the requests of a backfill,
 # which matters under 300 requests per 5 minutes (10,000 mentions: 125 requests, not 250).
@@ -75,7 +80,7 @@ FIND_LIMIT = 40
 FIND_PAGES = 50
 
 
-class Mastodon(Channel):
+class Mastodon(MastodonLiker, Channel):
     name = "mastodon"
     default_url = "https://mastodon.social"
 

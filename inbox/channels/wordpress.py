@@ -99,6 +99,10 @@ class WordPress(Channel):
     name = "wordpress"
     default_url = ""  # every site is self-hosted: --url is required
 
+    @classmethod
+    def cannot_like(cls, parent: ItemRow) -> str:
+        return "wordpress has no like for comments in its API"
+
     @property
     def api(self) -> str:
         return "/wp-json/wp/v2"

@@ -1,4 +1,6 @@
-"""X (formerly Twitter) through the X API v2: mentions in, replies out.
+"""X (formerly Twitter) through the X API v2: mentions and direct messages in, replies out.
+
+Direct messages: :mod:`.x_dm`.
 
 Mentions: ``GET /2/users/:id/mentions`` with ``since_id`` and ``pagination_token``, always
 asking for the author, creation time and conversation fields. Without them (an app whose
@@ -59,6 +61,8 @@ from .base import (
     SkipEntry,
     as_object,
 )
+from .likes import XLiker
+from .x_dm import XDirect, dm_link, included_users
 
 PAGE_SIZE = 100
 TIMELINE_CAP = 800  # the mentions timeline reaches back this many posts
@@ -91,7 +95,7 @@ AUTH_PROBLEMS = (
 )
 
 
-class X(Channel):
+class X(XDirect, XLiker, Channel):
     name = "x"
     default_url = "https://api.x.com"
 
@@ -138,6 +142,7 @@ class X(Channel):
 
     async def fetch(self, cursor: dict) -> AsyncIterator[Page]:
         old = str((cursor or {}).get("since_id") or "")
+        keep = {k: v for k, v in (cursor or {}).items() if k == "dm_since_id"}
         params: dict[str, Any] = {"max_results": PAGE_SIZE, **MENTION_PARAMS}
         if old:
             params["since_id"] = old
@@ -153,7 +158,7 @@ class X(Channel):
                 newest = str(meta.get("newest_id") or _newest_id(body) or old)
             total += len(items)
             if held is not None:
-                yield Page(held, {"since_id": old} if old else {}, more=True)
+                yield Page(held, {**keep, "since_id": old} if old else keep, more=True)
             held = items
             token = meta.get("next_token")
             if not token:  # an empty page may still carry a next_token: follow it
@@ -165,16 +170,14 @@ class X(Channel):
                 f"X serves only the {TIMELINE_CAP} most recent mentions; older ones since "
                 "the last sync may be missing"
             )
-        yield Page(held or [], {"since_id": newest} if newest else {}, more=False, lost=lost)
+        state = {"since_id": newest} if newest else {}
+        async for page in self.with_dms(held or [], state, keep, lost):  # x_dm.py
+            yield page
 
     def _items(self, body: dict) -> list:
-        users = {}
-        for user in (body.get("includes") or {}).get("users") or []:
-            if isinstance(user, dict) and user.get("id"):
-                users[str(user["id"])] = user
         data = body.get("data")
         self.expect(data is None or isinstance(data, list), "page (data is not a list)")
-        return self.entries(data or [], self._item, users)
+        return self.entries(data or [], self._item, included_users(body))
 
     def _item(self, post: object, users: dict):
         post = self.need_object(post)
@@ -211,6 +214,8 @@ class X(Channel):
     async def send_reply(
         self, parent: ItemRow, text: str, *, key: str, queued_at: int | None = None
     ) -> str:
+        if parent["kind"] == "dm":  # an answer in its conversation: x_dm.py
+            return await self.send_dm(parent, text)
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": parent["external_id"]}}
         try:
             response = await self.request(
@@ -239,6 +244,8 @@ class X(Channel):
         listing from ``start_time``, or :class:`LookupUnsure` when X's timeline (its 3,200
         newest posts) ends before reaching back that far."""
         since = queued_at if queued_at is not None else int(parent.get("created_at") or 0)
+        if parent["kind"] == "dm":
+            return await self.find_dm(parent, text, since=since)
         params: dict[str, Any] = {
             "since_id": parent["external_id"],
             "start_time": when.iso(max(0, since - CLOCK_SKEW_S)),
@@ -275,7 +282,7 @@ class X(Channel):
         return answers and _comparable(html.unescape(str(post.get("text") or ""))) == wanted
 
     async def reply_link(self, parent: ItemRow, external_id: str) -> str:
-        return _sent(external_id).link
+        return dm_link(parent) if parent["kind"] == "dm" else _sent(external_id).link
 
     async def check(self) -> str:
         body = await self._get("/2/users/me", {"user.fields": "username,name"})
@@ -357,9 +364,10 @@ class X(Channel):
             # (or 400 invalid-request) with type about:blank; retrying cannot help, so the
             # outbox holds the reply with X's own words.
             detail = sanitize(body.get("detail") or body.get("title") or "", single_line=True)
+            what = "like" if response.request.url.path.endswith("/likes") else "reply"
             return ChannelError(
                 "broken",
-                f"X refused the reply ({status}): {detail[:200]}",
+                f"X refused the {what} ({status}): {detail[:200]}",
                 status=status,
                 code="refused",
             )

@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from .. import when
+from ..rows import ItemRow
 from ..text import sanitize
 from .base import Channel, ChannelError, Page, SkipEntry, as_object
 from .youtube_reply import HOLD_REASONS, YouTubeReplier
@@ -114,6 +115,10 @@ def next_pacific_midnight(now: int) -> int:
 class YouTube(YouTubeReplier, Channel):
     name = "youtube"
     default_url = "https://www.googleapis.com"
+
+    @classmethod
+    def cannot_like(cls, parent: ItemRow) -> str:
+        return "youtube has no like for comments in its API"
 
     @property
     def channel_id(self) -> str:

@@ -8,8 +8,8 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
     store.clients    clients.py    add, all, get, own_targets, count
     store.accounts   accounts.py   add, all, get, update, ids, owners, count
     store.items      items.py      upsert, bulk_load, insert_rows; require, ids, iter_ids,
-                                   page, iter_rows, by_ids, get, thread; first_id,
-                                   newest_incoming, newest_quiet_dm
+                                   page, iter_rows, by_ids, get, thread, handles_near;
+                                   first_id, newest_incoming, newest_quiet_dm
                      item_counts.py  count, search_exceeds, status_counts, stats, total
     store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
                                    wake_snoozed
@@ -29,6 +29,8 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
     store.reports    reports.py    period_items, period_texts, incoming_between,
                                    all_between, oldest_waiting, backlog_transitions
     store.workload   workload.py   handled_count, handled, arrived, recent_kinds
+    store.drafts     drafts.py     get, save, discard, marked, count
+    store.canned     canned.py     all, get, add, remove
 
 Rows are typed (inbox/rows.py); what a listing shows is an :class:`InboxFilter`.
 """

@@ -34,7 +34,9 @@ from ..errors import StoreDamaged, StoreError, StoreReadOnly
 from ..schema import SCHEMA_VERSION
 from . import failures
 from .accounts import Accounts
+from .canned import CannedReplies
 from .clients import Clients
+from .drafts import Drafts
 from .items import Items
 from .marks import Marks
 from .outbox import Outbox
@@ -85,6 +87,8 @@ class Store:
         self.posts = Posts(self)
         self.reports = Reports(self)
         self.workload = Workload(self)
+        self.drafts = Drafts(self)
+        self.canned = CannedReplies(self)
 
     # -- opening -------------------------------------------------------------------------
 

@@ -26,6 +26,8 @@ class InboxFilter:
     # Account id -> only items created before this time; accounts not named are left out
     # (the backlog's cutoffs, a view's due horizon). None: no such limit.
     before: Mapping[int, int] | None = None
+    # Only items done or ignored at this time or later (the "Done recently" view).
+    handled_since: int | None = None
 
 
 def fts_query(text: str, *, prefix: bool = True) -> str:
@@ -104,4 +106,7 @@ def where(flt: InboxFilter | None) -> tuple[str, list]:
         term, more = before_sql(flt.before)
         terms.append(term)
         params += more
+    if flt.handled_since is not None:
+        terms.append("i.handled_at >= ?")
+        params.append(flt.handled_since)
     return (" AND ".join(terms) if terms else "1"), params

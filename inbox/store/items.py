@@ -265,11 +265,16 @@ class Items(ItemCounts):
             params = [*params, limit, offset]
         return [r[0] for r in self._conn.execute(sql, params)]
 
-    def iter_ids(self, flt: InboxFilter | None = None) -> Iterator[int]:
-        """Like :meth:`ids` without building a list (fills an ``array('q')``)."""
+    def iter_ids(
+        self, flt: InboxFilter | None = None, *, by_handled: bool = False
+    ) -> Iterator[int]:
+        """Like :meth:`ids` without building a list (fills an ``array('q')``); ``by_handled``:
+        the most recently done or ignored first (an index on status and ``handled_at``
+        serves it for one status)."""
         clause, params = where(flt)
+        order = " ORDER BY i.handled_at DESC, i.id DESC" if by_handled else _NEWEST
         for (item_id,) in self._conn.execute(
-            f"SELECT i.id FROM interactions i WHERE {clause}" + _NEWEST, params
+            f"SELECT i.id FROM interactions i WHERE {clause}" + order, params
         ):
             yield item_id
 
@@ -351,6 +356,24 @@ class Items(ItemCounts):
         result = {r[0]: _row(r) for r in rows}
         self._attach_tags(result)
         return list(result.values())
+
+    def handles_near(self, item: ItemRow, *, recent: int = 2000) -> list[str]:
+        """Who wrote in the item's conversation (latest first), then who wrote among the
+        account's latest ``recent`` items: the handles a reply may mention. Our own
+        messages are left out; each handle once."""
+        root = item["thread_ref"] or item["external_id"]
+        thread = self._conn.execute(
+            "SELECT author_handle FROM interactions WHERE account_id = ? AND outgoing = 0"
+            " AND (thread_ref = ? OR external_id = ?) ORDER BY created_at DESC",
+            (item["account_id"], root, root),
+        )
+        nearby = self._conn.execute(
+            "SELECT author_handle FROM (SELECT author_handle, outgoing FROM interactions"
+            " WHERE account_id = ? ORDER BY created_at DESC LIMIT ?) WHERE outgoing = 0",
+            (item["account_id"], recent),
+        )
+        seen = dict.fromkeys(h for (h,) in [*thread, *nearby] if h)
+        return list(seen)
 
     # -- single look-ups ----------------------------------------------------------------
 

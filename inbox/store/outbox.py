@@ -1,5 +1,6 @@
-"""Reply rows: what the outbox holds, and the compare-and-set writes that send each once
-(the rules are inbox/outbox.py's). Every reason is redacted on its way into the file."""
+"""Outbox rows: the replies and likes the outbox holds, and the compare-and-set writes that
+send each once (the rules are inbox/outbox.py's). Every reason is redacted on its way into
+the file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NotFound
-from ..model import Channel, Kind, ReplyState
+from ..model import Channel, Kind, OutboxAction, ReplyState
 from ..redact import redact
 from ..rows import ReplyRow
 from ._part import Part, inserted_id
@@ -21,7 +22,7 @@ _SELECT = """
 SELECT r.id, r.interaction_id, r.text, r.state, r.reason, r.created_at, r.updated_at,
        r.sent_at, r.attempts, r.idempotency_key, r.external_id, r.link, r.lookups,
        r.attempted_at, i.account_id, a.channel, a.handle, c.name, i.author_name,
-       i.author_handle, i.text, i.kind
+       i.author_handle, i.text, i.kind, r.action
 FROM replies r JOIN interactions i ON i.id = r.interaction_id
 JOIN accounts a ON a.id = i.account_id JOIN clients c ON c.id = a.client_id
 """
@@ -48,6 +49,7 @@ _FIELDS = (
     "parent_handle",
     "parent_text",
     "parent_kind",
+    "action",
 )
 
 
@@ -56,6 +58,7 @@ def _reply(row: tuple[Any, ...]) -> ReplyRow:
     data["state"] = ReplyState(data["state"])
     data["channel"] = Channel(data["channel"])
     data["parent_kind"] = Kind(data["parent_kind"])
+    data["action"] = OutboxAction(data["action"])
     data["account"] = f"{data['channel']}:{data['handle']}"
     return data  # type: ignore[return-value]  # built from _FIELDS, a ReplyRow's keys
 
@@ -107,13 +110,21 @@ class Outbox(Part):
             )
         ]
 
-    def add(self, item_id: int, text: str, *, idempotency_key: str, now: int) -> int:
-        """Queue a reply; return its id."""
+    def add(
+        self,
+        item_id: int,
+        text: str,
+        *,
+        idempotency_key: str,
+        now: int,
+        action: OutboxAction = OutboxAction.REPLY,
+    ) -> int:
+        """Queue a reply (or a like: ``action``, no text); return its id."""
         with self._store.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO replies (interaction_id, text, state, created_at, updated_at,"
-                " idempotency_key) VALUES (?, ?, 'queued', ?, ?, ?)",
-                (item_id, text, now, now, idempotency_key),
+                " idempotency_key, action) VALUES (?, ?, 'queued', ?, ?, ?, ?)",
+                (item_id, text, now, now, idempotency_key, str(action)),
             )
         return inserted_id(cur)
 
@@ -187,7 +198,7 @@ class Outbox(Part):
             conn.execute("UPDATE replies SET link = ? WHERE id = ?", (link, reply_id))
 
     def waiting_counts(self) -> dict[tuple[int, str], int]:
-        """(account id, state) -> replies queued, sending, held or unknown."""
+        """(account id, state) -> replies and likes queued, sending, held or unknown."""
         return {
             (account_id, state): n
             for account_id, state, n in self._conn.execute(
@@ -207,7 +218,8 @@ class Outbox(Part):
             chunk = ids[start : start + _CHUNK]
             for item_id, state in self._conn.execute(
                 "SELECT interaction_id, state FROM replies WHERE interaction_id IN"
-                f" ({marks(len(chunk))}) AND state IN ({marks(len(WAITING))})",
+                f" ({marks(len(chunk))}) AND state IN ({marks(len(WAITING))})"
+                " AND action = 'reply'",
                 [*chunk, *WAITING],
             ):
                 state = ReplyState(state)
@@ -215,4 +227,22 @@ class Outbox(Part):
                     found[item_id] = state
                 else:
                     found.setdefault(item_id, state)
+        return found
+
+    def likes_for(self, item_ids: Sequence[int]) -> dict[int, ReplyState]:
+        """Item id -> the state of our like of it (any state but dropped), for a page of the
+        list; the most pressing state if several, a sent one before a waiting one."""
+        order = ("sent", *WAITING)
+        found: dict[int, ReplyState] = {}
+        ids = list(item_ids)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for item_id, state in self._conn.execute(
+                "SELECT interaction_id, state FROM replies WHERE interaction_id IN"
+                f" ({marks(len(chunk))}) AND action = 'like' AND state != 'dropped'",
+                chunk,
+            ):
+                state = ReplyState(state)
+                if item_id not in found or order.index(state) < order.index(found[item_id]):
+                    found[item_id] = state
         return found

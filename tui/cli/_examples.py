@@ -67,6 +67,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sync": ("sfogo sync", "sfogo sync --watch --interval 2m", "sfogo sync --account @aurora"),
     "health": ("sfogo health", "sfogo health --json"),
     "reply": ("sfogo reply 42 Grazie mille, a presto!",),
+    "like": ("sfogo like 42 43",),
+    "replies": ("sfogo replies", "sfogo replies --json"),
+    "replies add": (
+        'sfogo replies add thanks "Grazie {author}! A presto da {client}." --language it',
+        'sfogo replies add orari "Siamo aperti dalle 12, {author}." --client "Trattoria Da Gino"',
+    ),
+    "replies remove": ("sfogo replies remove orari",),
     "send": ("sfogo send", "sfogo send --account @aurora --json"),
     "outbox": ("sfogo outbox", "sfogo outbox --all --json"),
     "outbox edit": ("sfogo outbox edit 3 Grazie, a presto!",),

@@ -1,7 +1,7 @@
-"""Replies and the outbox: reply, send, outbox (edit, retry, drop).
+"""Replies, likes and the outbox: reply, like, send, outbox (edit, retry, drop).
 
-A reply is queued in the data file and sent exactly once, by the next sync or by
-``sfogo send``; what could not be sent stays in the outbox with its reason, and a sent one
+A reply or a like is queued in the data file and sent exactly once, by the next sync or by
+``sfogo send``; what could not be sent stays in the outbox with its reason, and a sent reply
 with its link.
 """
 
@@ -21,6 +21,7 @@ from ._group import Topic, json_flag, pass_context
 from .sync_cmds import syncer, wrapped
 
 topic = Topic("outbox")
+LIKE_MARK = "♥"  # how a like shows where a reply shows its text (the list's mark too)
 
 
 @topic.command("reply", short_help="queue a reply to an item (sent by sync or 'sfogo send')")
@@ -40,7 +41,35 @@ def reply(ctx: Context, item_id: int, words: tuple[str, ...]) -> int:
     return 0
 
 
-@topic.command("send", short_help="send queued replies now")
+@topic.command("like", short_help="like items on their platform (sent like a reply)")
+@click.argument("item_ids", metavar="ID...", nargs=-1, type=int, required=True)
+@pass_context
+def like(ctx: Context, item_ids: tuple[int, ...]) -> int:
+    """Like items ID... on their platforms; the likes go out with the next sync, or now with
+    'sfogo send', exactly once. An item its platform cannot like (an Instagram comment, an
+    e-mail) is refused with the reason, and then nothing is queued."""
+    from sfogo.inbox.outbox import queue_likes
+
+    liked = queue_likes(ctx.store, list(item_ids), now=ctx.clock.now())
+    if liked.queued:
+        items = ", ".join(str(i) for i in liked.queued)
+        print(
+            f"queued {_likes(len(liked.queued))} (item {items}); they go out with the next "
+            "sync, or now with 'sfogo send'"
+            if len(liked.queued) > 1
+            else f"queued a like of item {items}; it goes out with the next sync, or now with "
+            "'sfogo send'"
+        )
+    if liked.already:
+        print(f"already liked: item {', '.join(str(i) for i in liked.already)}")
+    return 0
+
+
+def _likes(n: int) -> str:
+    return "a like" if n == 1 else f"{n} likes"
+
+
+@topic.command("send", short_help="send queued replies and likes now")
 @click.option("--account", "account_ref", metavar="HANDLE", help="only this account's replies")
 @json_flag()
 @pass_context
@@ -99,6 +128,7 @@ def _reply_record(r: ReplyRow) -> dict:
             "link",
             "parent_handle",
             "parent_text",
+            "action",
         )
     }
 
@@ -106,13 +136,14 @@ def _reply_record(r: ReplyRow) -> dict:
 @topic.group(
     "outbox",
     invoke_without_command=True,
-    short_help="replies queued, sent, held or failed, with reasons",
+    short_help="replies and likes queued, sent, held or failed, with reasons",
 )
 @json_flag()
 @click.option("--all", "everything", is_flag=True, help="include dropped and older sent replies")
 @pass_context
 def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
-    """Replies queued, sent, held or failed, with reasons; or edit, retry or drop one."""
+    """Replies and likes queued, sent, held or failed, with reasons; or edit, retry or drop
+    one."""
     from sfogo.inbox.outbox import RECENT_S, list_replies
 
     if click.get_current_context().invoked_subcommand is not None:
@@ -130,7 +161,8 @@ def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
     rows = []
     for r in replies:
         state = r["state"] if r["state"] != "sent" else f"sent {_output.ago(r['sent_at'], ref=ref)}"
-        rows.append((str(r["id"]), str(r["item_id"]), state, r["account"], r["text"]))
+        text = r["text"] if r["action"] == "reply" else f"{LIKE_MARK} like"
+        rows.append((str(r["id"]), str(r["item_id"]), state, r["account"], text))
     # Reasons and links are what the manager acts on: never cut them to fit a column.
     notes = [redact(sanitize(line, single_line=True)) for r in replies for line in _notes(r)]
     _output.table(rows, ("ID", "ITEM", "STATE", "ACCOUNT", "REPLY"), flex=4, footer=notes)
@@ -138,17 +170,19 @@ def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
 
 
 def _notes(r: ReplyRow) -> list[str]:
-    """The lines under the table for one reply: why it waits, what to do, where it is."""
+    """The lines under the table for one reply or like: why it waits, what to do, where it
+    is."""
+    what = r["action"]  # "reply" or "like"
     if r["state"] == "sent" and r["link"]:
-        return [f"reply {r['id']} sent: {r['link']}"]
+        return [f"{what} {r['id']} sent: {r['link']}"]
     if r["state"] == "unknown":
         return [
-            f"reply {r['id']} unknown: {r['reason']}",
+            f"{what} {r['id']} unknown: {r['reason']}",
             f"  check {r['account']}; if it is not there: sfogo outbox retry {r['id']}, "
             f"if it is: sfogo outbox drop {r['id']}",
         ]
     if r["reason"] and r["state"] in ("queued", "sending", "held", "failed"):
-        return [f"reply {r['id']} {r['state']}: {r['reason']}"]
+        return [f"{what} {r['id']} {r['state']}: {r['reason']}"]
     return []
 
 
@@ -167,7 +201,7 @@ def outbox_edit(ctx: Context, reply_id: int, words: tuple[str, ...]) -> int:
     return 0
 
 
-@outbox.command("retry", short_help="queue a held, failed or unknown reply again")
+@outbox.command("retry", short_help="queue a held, failed or unknown reply or like again")
 @click.argument("reply_id", metavar="ID", type=int)
 @pass_context
 def outbox_retry(ctx: Context, reply_id: int) -> int:
@@ -175,18 +209,21 @@ def outbox_retry(ctx: Context, reply_id: int) -> int:
     platform and the reply is not there."""
     from sfogo.inbox.outbox import retry_reply
 
-    retry_reply(ctx.store, reply_id, now=ctx.clock.now())
-    print(f"reply {reply_id} is queued again; it goes out with the next sync or 'sfogo send'")
+    retried = retry_reply(ctx.store, reply_id, now=ctx.clock.now())
+    print(
+        f"{retried['action']} {reply_id} is queued again; it goes out with the next sync or "
+        "'sfogo send'"
+    )
     return 0
 
 
-@outbox.command("drop", short_help="give up on a reply not sent yet")
+@outbox.command("drop", short_help="give up on a reply or like not sent yet")
 @click.argument("reply_id", metavar="ID", type=int)
 @pass_context
 def outbox_drop(ctx: Context, reply_id: int) -> int:
     """Give up on a reply that has not been sent yet; it stays listed as dropped."""
     from sfogo.inbox.outbox import drop_reply
 
-    drop_reply(ctx.store, reply_id, now=ctx.clock.now())
-    print(f"dropped reply {reply_id}")
+    dropped = drop_reply(ctx.store, reply_id, now=ctx.clock.now())
+    print(f"dropped {dropped['action']} {reply_id}")
     return 0

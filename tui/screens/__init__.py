@@ -2,7 +2,9 @@
 
 from ._away import AwayScreen
 from ._backlog import BacklogScreen
+from ._canned_pick import CannedPicker
 from ._compose import ReplyScreen
+from ._confirm import ConfirmScreen
 from ._detail import DetailScreen
 from ._empty import EmptyScreen
 from ._filters import Choices, FilterScreen
@@ -26,3 +28,4 @@ __all__ = [
 ]
 __all__ += ["AwayScreen", "BacklogScreen"]  # the backlog screen, away mode
 __all__ += ["PostEditScreen", "PostHistoryScreen", "PostsScreen"]  # posts that must go out
+__all__ += ["CannedPicker", "ConfirmScreen"]  # asking first, canned replies

@@ -2,7 +2,7 @@
 this screen read about an item besides its row (thread, our replies, urgency, gap).
 
 The screen acts through its owner (the inbox's item actions), so there is one place that
-changes items: done and snooze close it; pin, tag, reply and copy keep it open.
+changes items: done and snooze close it; pin, tag, reply, like and copy keep it open.
 """
 
 from __future__ import annotations
@@ -81,11 +81,14 @@ class ItemOwner(Protocol):
     def pin_item(self, item_ids: list[int], *, pinned: bool, screen=None) -> None: ...
     def tag_items(self, item_ids: list[int], tags: list[str], *, screen=None) -> None: ...
     def reply_to(self, row: ItemRow, *, screen=None) -> None: ...
+    def like_items(self, item_ids: list[int], *, screen=None) -> None: ...
     def copy_link(self, row: ItemRow) -> None: ...
+    def undo(self, screen=None) -> None: ...
 
 
 class DetailScreen(SfogoScreen[str | None]):
-    """Dismissed with "done" or "snooze" (the owner then asks or writes), or None."""
+    """Dismissed with "done", "snooze" or "reopen" (the owner then asks or writes), or
+    None."""
 
     BINDINGS = [
         Binding("d", "choose('done')", "Done", id="detail.done"),
@@ -94,6 +97,9 @@ class DetailScreen(SfogoScreen[str | None]):
         Binding("p", "pin", "Pin", id="detail.pin", show=False),
         Binding("t", "tag", "Tag", id="detail.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
+        Binding("l", "like", "Like", id="detail.like", show=False),
+        Binding("u", "undo", "Undo", id="detail.undo", show=False),
+        Binding("o", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
     ]
 
     def __init__(self, row: ItemRow, owner: ItemOwner) -> None:
@@ -151,6 +157,12 @@ class DetailScreen(SfogoScreen[str | None]):
 
     def action_copy_link(self) -> None:
         self._owner.copy_link(self.row)
+
+    def action_like(self) -> None:
+        self._owner.like_items([self.row["id"]], screen=self)
+
+    def action_undo(self) -> None:
+        self._owner.undo(self)
 
 
 __all__ = ["DetailScreen", "ExtrasLoaded", "ExtrasReader", "ItemOwner", "load_extras"]

@@ -10,8 +10,9 @@ in a named thread worker with its own ``Store`` connection and posts a message b
 primary-key page fetches for the lines on screen run on the UI thread
 (``InboxList.row_at``).
 
-A change (done, snooze, seen, pin, tags) shows at once and is written in a worker, one
-transaction per action however many items are selected.
+A change (done, snooze, seen, pin, tags, reopen, a like) shows at once and is written in a
+worker, one transaction per action however many items are selected; ``u`` takes changes back,
+one after the other (:class:`Undoing`).
 """
 
 from __future__ import annotations
@@ -24,25 +25,29 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.worker import Worker
 
-from ..views import NEWEST, Filters, View, empty_text, filter_words
+from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words, view_keys
 from ..widgets import CountsHeader, DetailPane, HealthBar, InboxList, KeyFooter, SearchBar, ViewBar
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 from ._detail import ExtrasLoaded
 from ._filters import FilterScreen
 from ._inbox_act import ItemActions
+from ._inbox_ask import SnoozeChecked
+from ._inbox_drafts import DraftSaved
+from ._inbox_like import LikesQueued
 from ._inbox_load import CountsLoaded, IdsLoaded, ListLoader, ListRequest
 from ._inbox_read import NARROW, Reading
 from ._inbox_search import Search
+from ._inbox_undo import Undoing
 from ._inbox_write import WriteDone, Writer
 
 NEIGHBOURS = 64  # ids either side of the cursor tried when its item leaves the list
 
 
 class InboxScreen(SfogoScreen):
-    """The inbox in triage order with its detail pane; views on 1–9, filters on f.
+    """The inbox in triage order with its detail pane; views on 1–9, filters on f."""
 
-    Over 300 lines: it conducts every inbox action; the work is its collaborators'."""
+    # Long: it conducts every inbox action (one line each); the work is its collaborators'.
 
     HELP_TITLE = "Inbox"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal"), (120, "-wide")]
@@ -54,12 +59,16 @@ class InboxScreen(SfogoScreen):
         Binding("p", "pin", "Pin", id="inbox.pin", show=False),
         Binding("t", "tag", "Tag", id="inbox.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
+        Binding("l", "like", "Like", id="inbox.like", show=False),
+        Binding("u", "undo", "Undo", id="inbox.undo", show=False),
+        Binding("o", "reopen", "Reopen", id="inbox.reopen", show=False),
         Binding("slash", "search", "Search", id="inbox.search"),
         Binding("f", "filters", "Filters", id="inbox.filters"),
         *[
             Binding(str(n), f"view({n - 1})", f"View {n}", id=f"inbox.view_{n}", show=False)
             for n in range(1, 10)
         ],
+        Binding("0", "view(-1)", "Done recently", id="inbox.view_0", show=False),
     ]
 
     def __init__(self) -> None:
@@ -84,6 +93,7 @@ class InboxScreen(SfogoScreen):
         self.loader = ListLoader(self, app.db_path, app.now, app.settings_for, app.take_first_page)
         self.writer = Writer(self, app.db_path, app.now, app.changes)
         self.acts = ItemActions(self)
+        self.undoing = Undoing(self)
         self.reading = Reading(self)
         yield CountsHeader(id="counts")
         yield ViewBar(id="viewbar")
@@ -119,15 +129,19 @@ class InboxScreen(SfogoScreen):
         wake: bool = False,
         counts: bool = False,
         live: bool = False,
+        focus: int | None = None,
     ) -> None:
         """Read the ids for the current view, filters and search off the UI thread (and the
         counts if asked: a search does not change them).
 
         ``live``: the file changed underneath; the list is replaced only when complete, and
         the cursor stays on its item or, if that left, on the nearest neighbour that did not.
+        ``focus``: put the cursor on this item if it is listed (an undo brought it back).
         """
         self._partial_id = None
         keep_ids = self.inbox.around_cursor(NEIGHBOURS) if keep else ()
+        if focus is not None:
+            keep_ids = (focus, *keep_ids)
         generation = self.loader.load(
             ListRequest(
                 self.view,
@@ -177,7 +191,7 @@ class InboxScreen(SfogoScreen):
         header = self.query_one(CountsHeader)
         header.shown = len(ids) if message.complete else None
         header.search = self.search.text
-        self.query_one(ViewBar).newest_first = message.order == NEWEST
+        self.query_one(ViewBar).newest_first = message.order in (NEWEST, HANDLED)
         for problem in message.problems:
             if problem not in self._problems_shown:
                 self._problems_shown.add(problem)
@@ -210,6 +224,7 @@ class InboxScreen(SfogoScreen):
     def _show_view_bar(self) -> None:
         bar = self.query_one(ViewBar)
         bar.views = tuple(v.name for v in self.views)
+        bar.keys = tuple(view_keys(len(self.views)))
         bar.current = self.view_index
         names = (
             {c.id: c.name for c in self.sfogo.store.clients.all()}
@@ -221,7 +236,8 @@ class InboxScreen(SfogoScreen):
 
     def binding_notes(self) -> dict[str, str]:
         """Better words for the help screen: the views' names."""
-        return {f"inbox.view_{i + 1}": f"View: {view.name}" for i, view in enumerate(self.views)}
+        keys = view_keys(len(self.views))
+        return {f"inbox.view_{k}": f"View: {v.name}" for k, v in zip(keys, self.views, strict=True)}
 
     def on_inbox_list_selection_changed(self, message: InboxList.SelectionChanged) -> None:
         self.query_one(ViewBar).selected = message.count
@@ -269,8 +285,23 @@ class InboxScreen(SfogoScreen):
     def action_copy_link(self) -> None:
         self.acts.copy()
 
+    def action_like(self) -> None:
+        self.acts.like()
+
+    def on_likes_queued(self, message: LikesQueued) -> None:
+        self.acts.likes_queued(message)
+
+    def action_undo(self) -> None:
+        self.acts.undo()
+
+    def action_reopen(self) -> None:
+        self.acts.reopen()
+
     def action_view(self, index: int) -> None:
-        if index >= len(self.views):
+        """Show view ``index`` (key 1 is 0); -1 is key 0's, the last one listed."""
+        if index < 0:
+            index = len(self.views) - 1
+        elif index >= len(self.views) - 1:
             self.notify(
                 f"No view {index + 1}: add one with [[views]] in the config file.",
                 markup=False,
@@ -303,14 +334,22 @@ class InboxScreen(SfogoScreen):
         self.query_one(CountsHeader).counts = message.counts
         if then is not None:
             then()
+        self.undoing.landed(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed write: forget the optimistic change and show the file as it is.
 
         (Textual also runs SfogoScreen's handler, which reports the error.)"""
-        if self.writer.finished(event):
+        if (seq := self.writer.finished(event)) is not None:
+            self.undoing.failed(seq)
             self.inbox.invalidate()
             self.reload(counts=True)
+
+    def on_snooze_checked(self, message: SnoozeChecked) -> None:
+        self.acts.snooze_checked(message)
+
+    def on_draft_saved(self, message: DraftSaved) -> None:
+        self.acts.draft_saved(message)
 
     # -- search ---------------------------------------------------------------------------
 

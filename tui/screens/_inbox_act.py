@@ -1,5 +1,7 @@
-"""Acting on items from the inbox: asking what to do (snooze time, tags, a reply), showing the
-change at once, and handing the typed actions to the :class:`~._inbox_write.Writer`.
+"""Acting on items from the inbox: asking what to do (snooze time, tags, a reply), asking
+first when a change is big or late, showing the change at once, handing the typed actions to
+the :class:`~._inbox_write.Writer`, and announcing each change with the key that undoes it. A
+like is queued in the outbox by a worker of its own, which answers with :class:`LikesQueued`.
 
 The item's own screen (narrow terminals) acts through the same object, so there is one
 place that changes items, whichever screen the key was pressed on.
@@ -11,10 +13,15 @@ from typing import TYPE_CHECKING
 
 from sfogo.inbox.rows import ItemRow
 
-from ..actions import ItemAction, Verb, describe
+from ..actions import ItemAction, Verb, describe, question
 from ..views import listed_statuses
 from ..widgets import CountsHeader
-from ._compose import ReplyScreen
+from ._compose import Composed, ReplyScreen
+from ._confirm import ConfirmScreen
+from ._inbox_ask import BULK, SnoozeChecked, check_snooze, snooze_question
+from ._inbox_drafts import DraftSaved, keep_draft
+from ._inbox_like import LikesQueued, likes_answered, queue_likes
+from ._inbox_undo import key_of
 from ._snooze import SnoozeScreen
 from ._tag import TagScreen
 
@@ -75,12 +82,59 @@ class ItemActions:
         if (row := self.target()) is not None:
             self.copy_link(row)
 
-    def apply(self, actions: list[ItemAction], *, screen: DetailScreen | None = None) -> None:
-        """Show the change at once, write it in a worker (one transaction), announce it.
+    def like(self) -> None:
+        if chosen := self.chosen():
+            self.like_items(chosen)
 
-        ``screen``: the item's own screen, if the action came from there (it stays open)."""
+    def reopen(self) -> None:
+        """Open the chosen items again (done, ignored or snoozed ones; the rest are open)."""
+        host = self._host
+        if set(listed_statuses(host.view, host.filters)) <= {"new", "open"}:
+            host.notify(
+                "Nothing here to reopen: 0 lists what was done lately.", markup=False, timeout=3
+            )
+            return
+        chosen = self.chosen()
+        rows = host.sfogo.store.items.by_ids(chosen)  # primary-key look-ups
+        ids = tuple(i for i in chosen if i in rows and rows[i]["status"] not in ("new", "open"))
+        if not ids:
+            host.notify("Already open.", markup=False, timeout=2)
+            return
+        self.apply([ItemAction(Verb.REOPEN, ids)])
+
+    def undo(self, screen: DetailScreen | None = None) -> None:
+        self._host.undoing.undo(screen)
+
+    def apply(
+        self,
+        actions: list[ItemAction],
+        *,
+        screen: DetailScreen | None = None,
+        asked: bool = False,
+    ) -> None:
+        """Change the items: after asking, when more than :data:`BULK` would change.
+
+        ``screen``: the item's own screen, if the action came from there (it stays open);
+        ``asked``: the manager already said yes."""
         if not actions:
             return
+        if not asked and len(actions[0].ids) > BULK and actions[0].verb is not Verb.SEEN:
+            self.ask(question(actions, now=self._host.sfogo.now()), actions, screen)
+            return
+        self._apply(actions, screen)
+
+    def ask(self, text: str, actions: list[ItemAction], screen: DetailScreen | None) -> None:
+        """Apply ``actions`` if the manager says yes to ``text`` (plain text)."""
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply(actions, screen)
+
+        title = "Change these items?" if len(actions[0].ids) > 1 else "Change this item?"
+        self._host.app.push_screen(ConfirmScreen(title, text), callback=answered)
+
+    def _apply(self, actions: list[ItemAction], screen: DetailScreen | None) -> None:
+        """Show the change at once, write it in a worker (one transaction), announce it."""
         host, inbox = self._host, self._host.inbox
         first = actions[0]
         ids = list(first.ids)
@@ -92,8 +146,10 @@ class ItemActions:
             first.verb is not Verb.SEEN
             and status is not None
             and (status not in listed_statuses(host.view, host.filters))
-        ):  # the items leave the list
+        ):  # the items leave the list; their cached rows change too, for another view
             host.writer.hide(seq, ids, status)
+            for action in actions:
+                inbox.update_rows(ids, action.changes)
             inbox.remove_ids(ids)
             header = host.query_one(CountsHeader)
             if header.shown is not None:
@@ -103,10 +159,9 @@ class ItemActions:
                 inbox.update_rows(ids, action.changes)
         if status is None:
             self._show_changes(actions, screen)
-        if (text := describe(actions)) is not None:
-            host.notify(
-                text, markup=False, timeout=3 if first.verb in (Verb.TAG, Verb.UNTAG) else 2
-            )
+        if (text := describe(actions, now=host.sfogo.now())) is not None:
+            host.undoing.expect(seq, text)
+            host.notify(f"{text} · {host.undoing.key()} undoes", markup=False, timeout=3)
         if first.verb is not Verb.SEEN and status is not None and host.detail.has_focus:
             if not inbox.ids:
                 host.reading.stop()
@@ -144,17 +199,34 @@ class ItemActions:
             return
 
         def chosen(until: int | None) -> None:
-            if until is not None:
-                self.apply([ItemAction(Verb.SNOOZE, tuple(item_ids), until=until)])
+            if until is not None:  # what would it take past a deadline? (a worker reads)
+                check_snooze(self._host, item_ids, until)
 
         self._host.app.push_screen(SnoozeScreen(self._host.sfogo.now), callback=chosen)
 
+    def snooze_checked(self, message: SnoozeChecked) -> None:
+        """Snooze, after asking when the items are many or the snooze outlasts a window or
+        a response target."""
+        actions = [ItemAction(Verb.SNOOZE, message.ids, until=message.until)]
+        now = self._host.sfogo.now()
+        text = snooze_question(len(message.ids), message.until, message.risks, now)
+        if text is None:
+            self.apply(actions, asked=True)
+        else:
+            self.ask(text, actions, None)
+
     def after_item_screen(self, item_id: int, choice: str | None) -> None:
-        """The item's own screen closed with ``choice`` ("done", "snooze" or None)."""
+        """The item's own screen closed with ``choice`` ("done", "snooze", "reopen" or None)."""
         if choice == "done":
             self.apply([ItemAction(Verb.DONE, (item_id,))])
         elif choice == "snooze":
             self.snooze([item_id])
+        elif choice == "reopen":
+            row = self._host.sfogo.store.items.by_ids([item_id]).get(item_id)
+            if row is not None and row["status"] not in ("new", "open"):
+                self.apply([ItemAction(Verb.REOPEN, (item_id,))])
+            else:
+                self._host.notify("Already open.", markup=False, timeout=2)
 
     # -- the item screen's owner (detail.ItemOwner) -----------------------------------------
 
@@ -176,11 +248,17 @@ class ItemActions:
         self._host.app.push_screen(TagScreen(tags, len(item_ids)), callback=chosen)
 
     def reply_to(self, row: ItemRow, *, screen=None) -> None:
-        def queued(reply_id: int | None) -> None:
-            if reply_id is None:
+        host = self._host
+
+        def closed(result: Composed | None) -> None:
+            if result is None:
                 return
-            self._host.inbox.update_rows([row["id"]], lambda _row: {"reply": "queued"})
-            self._host.notify(
+            if result.keep is not None:
+                keep_draft(host, row["id"], result.keep)
+            if result.reply_id is None:
+                return
+            host.inbox.update_rows([row["id"]], lambda _row: {"reply": "queued", "draft": False})
+            host.notify(
                 f"Reply queued: it will be sent when {row['channel']} "
                 "is reachable (sfogo sync sends it).",
                 markup=False,
@@ -188,7 +266,29 @@ class ItemActions:
             )
             self._after_change([row["id"]], screen)
 
-        self._host.app.push_screen(ReplyScreen(row), callback=queued)
+        replies = host.sfogo.config.replies
+        host.app.push_screen(ReplyScreen(row, canned=replies), callback=closed)
+
+    def draft_saved(self, message: DraftSaved) -> None:
+        """The draft is in the file (or could not be written): say so, mark the row."""
+        host = self._host
+        host.sfogo.changes.own_write_ended()
+        if message.error is not None:
+            host.sfogo.report_error(message.error, where="keeping the draft")
+            return
+        host.inbox.update_rows([message.item_id], lambda _row: {"draft": message.kept})
+        if message.kept:
+            reply = key_of(host, "inbox.reply", "r")
+            host.notify(f"Draft kept: {reply} opens it again.", markup=False, timeout=3)
+        else:
+            host.notify("Draft discarded.", markup=False, timeout=2)
+
+    def like_items(self, item_ids: list[int], *, screen: DetailScreen | None = None) -> None:
+        queue_likes(self._host, item_ids, screen)
+
+    def likes_queued(self, message: LikesQueued) -> None:
+        if likes_answered(self._host, message):
+            self._after_change(list(message.item_ids), message.screen)
 
     def copy_link(self, row: ItemRow) -> None:
         from ..widgets._format import one_line

@@ -31,11 +31,17 @@ SHOWN_WAIT_S = 0.25  # the longest the rest waits for the first screenful's fram
 
 def list_rows(store: Store, ids: Sequence[int]) -> dict[int, ItemRow]:
     """A page of the list's rows by id, each with ``reply``: the state of a reply of ours to
-    it still in the outbox ('' when none). Key lookups only: it runs while the list draws."""
+    it still in the outbox ('' when none), ``liked``: the state of our like of it ('' when
+    none), and ``draft``: whether a reply is being written. Key lookups only: it runs while
+    the list draws."""
     rows = store.items.by_ids(ids)
     waiting = store.outbox.waiting_for(list(rows)) if rows else {}
+    likes = store.outbox.likes_for(list(rows)) if rows else {}
+    drafts = store.drafts.marked(list(rows)) if rows else set()
     for item_id, row in rows.items():
         row["reply"] = waiting.get(item_id, "")
+        row["liked"] = likes.get(item_id, "")
+        row["draft"] = item_id in drafts
     return rows
 
 

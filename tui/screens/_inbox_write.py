@@ -119,18 +119,19 @@ class Writer:
         self._changes.own_write_ended()
         return self._then.pop(message.seq, None)
 
-    def finished(self, event: Worker.StateChanged) -> bool:
-        """A write's worker ended; True if it failed (the screen shows the file again)."""
+    def finished(self, event: Worker.StateChanged) -> int | None:
+        """A write's worker ended; its number if it failed (the screen shows the file
+        again), else None."""
         seq = self._writes.get(event.worker.name)
         if seq is None or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
-            return False
+            return None
         del self._writes[event.worker.name]
         if event.state != WorkerState.ERROR:
-            return False
+            return None
         self._changes.own_write_ended()
         self.committed.add(seq)
         self._then.pop(seq, None)
         for item_id, (pending_seq, _) in list(self.pending.items()):
             if pending_seq == seq:
                 del self.pending[item_id]
-        return True
+        return seq

@@ -70,7 +70,7 @@ class PostsScreen(SfogoScreen):
     HELP_TITLE = "Posts"
     BINDINGS = [
         Binding("q,escape", "back", "Back", id="posts.back"),
-        Binding("o", "back", "Back to the inbox", id="posts.toggle", show=False),
+        Binding("P", "back", "Back to the inbox", id="posts.toggle", show=False),
         Binding("enter", "history", "History", id="posts.history"),
         Binding("r", "restore", "Restore", id="posts.restore"),
         Binding("n", "publish", "Publish now", id="posts.publish"),

@@ -96,13 +96,15 @@ REPLY_STATES = {
 
 
 def replies_content(replies: list[ReplyRow], channel: str, now: int) -> Content:
-    """Our replies to the item and where each stands in the outbox."""
+    """Our replies to the item (and our like of it) and where each stands in the outbox."""
     lines = []
     for reply in replies:
         state = REPLY_STATES.get(reply["state"], reply["state"]).format(channel=channel)
         stamp = reply.get("sent_at") or reply.get("updated_at") or reply["created_at"]
+        like = reply.get("action") == "like"
         line = Content.from_markup(
-            "[b $text-success]↳ Your reply[/] [b]$state[/b] [$text-muted]($when)[/]",
+            "[b $text-success]$what[/] [b]$state[/b] [$text-muted]($when)[/]",
+            what="♥ Your like" if like else "↳ Your reply",
             state=state,
             when=ago(stamp, now=now),
         )
@@ -112,7 +114,8 @@ def replies_content(replies: list[ReplyRow], channel: str, now: int) -> Content:
         link = one_line(reply.get("link"), 500)
         if link and reply["state"] == "sent":
             line += Content.from_markup("\n  [$text-muted]$link[/]", link=link)
-        line += Content.from_markup("\n  [i]$text[/i]", text=one_line(reply["text"], 300))
+        if not like:
+            line += Content.from_markup("\n  [i]$text[/i]", text=one_line(reply["text"], 300))
         lines.append(line)
     return Content("\n").join(lines)
 

@@ -15,7 +15,9 @@ The first cell says how pressing the item is, with a symbol so it reads without 
 reply window closing, ``▲`` pinned. The second is the status: ``●`` new, ``z`` snoozed,
 ``✓`` done, ``-`` ignored, blank when open; ``↩`` instead when a reply of ours to the item
 waits in the outbox (queued or sending, or held, failed or unknown: those in the warning
-colour, as the manager must act on them).
+colour, as the manager must act on them), else ``✎`` when a reply is being written (its
+draft is kept). An item we liked (or whose like waits in the outbox) starts its excerpt
+with ``♥``, so no column moves.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from ._format import CLOSING, GONE, LATE, age_short, deadline, fit, fit_right, o
 COMPACT_BELOW = 64  # list widths under this get the compact row
 STATUS_MARKS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignored": "-"}
 REPLY_MARK = "↩"
+LIKE_MARK = "♥"
+DRAFT_MARK = "✎"
 # Replies in these states wait for the manager, not for the platform.
 REPLY_NEEDS_YOU = ("held", "failed", "unknown")
 KIND_SHORT = {
@@ -108,6 +112,8 @@ def row_segments(
     if reply:
         status_mark = REPLY_MARK
         status_style = style("inbox-list--warn") if reply in REPLY_NEEDS_YOU else muted
+    elif row.get("draft"):
+        status_mark, status_style = DRAFT_MARK, muted
     head = [
         (mark, style(mark_style) if mark_style else Style(), 1),
         (status_mark, status_style, 1),
@@ -137,12 +143,23 @@ def row_segments(
         segments.append(Segment(" ", base))
         segments.append(Segment(fit(value, w), base + st))
     segments.append(Segment(" ", base))
-    segments.append(Segment(fit(text, text_w), base))
+    segments += _excerpt(row, text, text_w, style, base)
     for i, (value, st, w) in enumerate(tail):
         segments.append(Segment(" ", base))
         cell = fit_right(value, w) if i == 0 and not compact else fit(value, w)
         segments.append(Segment(cell, base + st))
     return segments, fixed + text_w
+
+
+def _excerpt(
+    row: ItemRow, text: str, width: int, style: Callable[[str], Style], base: Style
+) -> list[Segment]:
+    """The excerpt in ``width`` cells, after the like mark when we liked the item."""
+    liked = row.get("liked")  # the state of our like of it (the list adds it)
+    if not liked or width < 3:
+        return [Segment(fit(text, width), base)]
+    heart = style("inbox-list--warn") if liked in REPLY_NEEDS_YOU else style("inbox-list--ours")
+    return [Segment(LIKE_MARK, base + heart), Segment(fit(f" {text}", width - 1), base)]
 
 
 def row_strip(

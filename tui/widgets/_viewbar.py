@@ -1,4 +1,4 @@
-"""The line under the counts: which view (1–9) is on, what the filters keep, the order, and
+"""The line under the counts: which view (1–9, 0) is on, what the filters keep, the order, and
 how many items are selected. Always visible, so the list never hides what it leaves out.
 
 ``▸2 Backlog  1 Inbox  3 Due today … │ f: Hotel Roma · ig · dm │ 3 selected``, with the
@@ -27,6 +27,7 @@ class ViewBar(Widget):
     """
 
     views: reactive[tuple[str, ...]] = reactive(tuple)
+    keys: reactive[tuple[str, ...]] = reactive(tuple)  # each view's key (default: 1, 2, …)
     current: reactive[int] = reactive(0)
     filters: reactive[tuple[str, ...]] = reactive(tuple)  # what ``f`` keeps, as words
     newest_first: reactive[bool] = reactive(False)
@@ -56,7 +57,7 @@ class ViewBar(Widget):
     def _views(self, style: str) -> Content:
         parts: list[Content] = []
         for index, name in enumerate(self.views):
-            number = str(index + 1)
+            number = self.keys[index] if index < len(self.keys) else str(index + 1)
             if index == self.current:
                 parts.append(Content.from_markup("[reverse b]▸$n $name[/]", n=number, name=name))
             elif style == "full":

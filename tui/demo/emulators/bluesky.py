@@ -4,7 +4,8 @@ Shapes follow the lexicons: ``com.atproto.server.createSession``/``refreshSessio
 tokens expire after two hours and answer ``ExpiredToken``, refresh tokens rotate),
 ``app.bsky.notification.listNotifications`` newest first with an opaque cursor towards older
 entries and no "since", ``app.bsky.feed.getPostThread`` (``NotFound``),
-``com.atproto.repo.createRecord``/``getRecord``/``listRecords``, ``app.bsky.actor.getProfile``.
+``com.atproto.repo.createRecord``/``getRecord``/``listRecords`` (posts, and like records:
+:mod:`.likes`), ``app.bsky.actor.getProfile``.
 A record key given to createRecord must be a TID (the post lexicon's key type), and one that
 exists is refused as the reference PDS refuses it today: 500 ``InternalServerError`` (a newer
 lexicon names the error; a client must not rely on either); getRecord answers 400
@@ -17,6 +18,7 @@ account, to show what a stop-at-last-seen listing cannot give back.
 The account's own timeline (sfogo's posts watchdog): ``app.bsky.feed.getAuthorFeed``
 (``actor``, ``limit`` up to 100, ``cursor`` towards older posts, ``filter`` such as
 ``posts_no_replies``); a post is confirmed by its record key with ``getRecord``.
+Direct messages (``chat.bsky.convo.*`` through the chat proxy): :mod:`.bluesky_chat`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from random import Random
 
 from . import _gen
 from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
+from .bluesky_chat import BlueskyChat
+from .likes import BlueskyLikes
 
 ACCESS_TTL = 2 * 3600
 REFRESH_TTL = 90 * 86400
@@ -58,7 +62,7 @@ def error(name: str, message: str, status: int = 400, headers: dict | None = Non
     return json_response({"error": name, "message": message}, status, headers)
 
 
-class BlueskyEmulator(Emulator):
+class BlueskyEmulator(BlueskyChat, BlueskyLikes, Emulator):
     """Bluesky's API on loopback (the module docstring has the routes and faults)."""
 
     # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
@@ -103,6 +107,8 @@ class BlueskyEmulator(Emulator):
             ("GET", "app.bsky.feed.getAuthorFeed", self._author_feed),
         ):
             self.route(method, rf"/xrpc/{nsid.replace('.', '[.]')}", handler)
+        self._route_likes()  # like records: likes.py
+        self._route_chat()  # direct messages: bluesky_chat.py
 
     # -- building the world ----------------------------------------------------------------
 
@@ -498,6 +504,12 @@ class BlueskyEmulator(Emulator):
             if body.get("repo") not in (did, self.users[did]["handle"]):
                 return error("InvalidRequest", "Input/repo must be the authenticated account")
             record = body.get("record")
+            now = self.clock()
+            rkey = body.get("rkey") or tid(int(now * 1_000_000), next(self._clock_ids))
+            if not isinstance(rkey, str) or not TID_SYNTAX.match(rkey):
+                return error("InvalidRequest", "Invalid record key: the collection needs a TID")
+            if body.get("collection") == "app.bsky.feed.like":
+                return self._create_like(did, record, rkey)
             if body.get("collection") != "app.bsky.feed.post" or not isinstance(record, dict):
                 return error("InvalidRequest", "Unsupported collection or record")
             text = record.get("text")
@@ -513,10 +525,6 @@ class BlueskyEmulator(Emulator):
                         or self.posts[ref["uri"]]["cid"] != ref.get("cid")
                     ):
                         return error("InvalidRequest", f"Record/reply/{part} is not a strong ref")
-            now = self.clock()
-            rkey = body.get("rkey") or tid(int(now * 1_000_000), next(self._clock_ids))
-            if not isinstance(rkey, str) or not TID_SYNTAX.match(rkey):
-                return error("InvalidRequest", "Invalid record key: app.bsky.feed.post needs a TID")
             uri = f"at://{did}/app.bsky.feed.post/{rkey}"
             if uri in self.posts:
                 return error("InternalServerError", "Internal Server Error", 500)
@@ -539,7 +547,7 @@ class BlueskyEmulator(Emulator):
             if owner is None:
                 return error("InvalidRequest", "Could not find repo")
             uri = f"at://{owner}/{r.arg('collection')}/{r.arg('rkey')}"
-            post = self.posts.get(uri)
+            post = self.posts.get(uri) or self.like_records.get(uri)
             if post is None:
                 return error("RecordNotFound", f"Could not locate record: {uri}")
             return json_response({"uri": uri, "cid": post["cid"], "value": post["record"]})

@@ -14,7 +14,7 @@ Routes (any ``/vNN.N/`` version prefix), all answering JSON like graph.facebook.
   top-level comment), ``POST /{ig-comment}/replies`` (top-level comments only),
   ``POST /{page}/messages`` (``recipient``, ``messaging_type``, ``message``; refused with
   error 10/2018278 later than 24 hours after the person's last message, 7 days with the
-  HUMAN_AGENT tag).
+  HUMAN_AGENT tag); ``POST /{post-or-comment}/likes`` (the Page likes it: :mod:`.likes`).
 
 Only the requested ``fields`` come back (each type has Graph's small default set). Paging is
 ``paging.cursors.before/after`` keyed on item ids plus absolute ``paging.next`` links. The token
@@ -50,12 +50,13 @@ from ._queue import PublishQueue
 from .base import Request, Response, TimeSource, bearer, json_response
 from .graph_schedule import GraphError, GraphSchedule
 from .graph_world import IG_USER_ID, PAGE_ID
+from .likes import GraphLikes
 
 DM_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
 
 
-class GraphEmulator(GraphSchedule):
+class GraphEmulator(GraphLikes, GraphSchedule):
     """Graph's API on loopback: the routes, writes, errors and faults (the module docstring
     has them); the world, its views and the scheduled posts live in the classes below it."""
 
@@ -97,6 +98,7 @@ class GraphEmulator(GraphSchedule):
         )
         # The Page's scheduled posts (sfogo's posts watchdog): see graph_schedule.py.
         self.queue = PublishQueue(self.faults, lambda: self.clock(), self._publish_scheduled)
+        self._route_likes()  # the Page's likes: likes.py
 
     # -- handlers ------------------------------------------------------------------------
 

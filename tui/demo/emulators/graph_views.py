@@ -19,6 +19,7 @@ DEFAULT_FIELDS = {
     "conversation": "id,link,updated_time",
     "message": "id,created_time",
     "media": "id",
+    "taggedmedia": "id",
     "igcomment": "id,text,timestamp",
     "scheduled": "id,message,created_time",
 }
@@ -131,6 +132,8 @@ class GraphViews(GraphWorld):
             "created_time": iso(n["created"]),
             "from": dict(n["author"]),
             "comment_count": len(self._replies_of(n)),
+            "user_likes": n["id"] in self.page_likes,
+            "like_count": int(n["id"] in self.page_likes),
             "permalink_url": f"https://www.facebook.com/{n['post'].replace('_', '/posts/')}"
             f"?{query}",
         }
@@ -156,6 +159,17 @@ class GraphViews(GraphWorld):
             "comments_count": count,
             "media_type": "IMAGE",
             "username": self.ig_user["username"],
+        }
+
+    def _full_taggedmedia(self, n):
+        """Media another account tagged ours in (the ``tags`` edge): its owner's."""
+        return {
+            "caption": n["caption"],
+            "timestamp": iso(n["created"]),
+            "permalink": n["permalink"],
+            "media_type": "IMAGE",
+            "username": n["username"],
+            "comments_count": 0,
         }
 
     def _full_igcomment(self, n):
@@ -194,6 +208,8 @@ class GraphViews(GraphWorld):
             return [{"_type": "scheduled", **e} for e in self.queue.ordered()]
         if kind == "iguser" and edge == "media":
             return self._timeline(self.of_type("media"), q)
+        if kind == "iguser" and edge == "tags":  # newest first; no since on this edge
+            return self._timeline(self.of_type("taggedmedia"), {})
         if kind == "post" and edge == "comments":
             items = [get(i) for i in node["comments"]]
             if q.get("filter", "toplevel") != "stream":

@@ -72,6 +72,7 @@ class GraphWorld(Emulator):
     ig_user: dict
     _serial: int
     queue: PublishQueue  # the Page's scheduled posts (graph_schedule.py)
+    page_likes: set[str]  # ids of the posts and comments the Page likes (likes.py)
 
     def now(self) -> int:
         return int(self.clock())
@@ -150,6 +151,22 @@ class GraphWorld(Emulator):
             comments=[],
             permalink=f"https://www.instagram.com/p/{code}/",
         )
+
+    def add_tagged_media(self, caption: str, *, username: str, at: int | None = None) -> str:
+        """Media of ``username`` in which our Instagram account is tagged (the ``tags``
+        edge); its id."""
+        at = self.now() if at is None else at
+        media_id = self._next_id("178")
+        code = base64.urlsafe_b64encode(media_id.encode()).decode()[:11]
+        self._node(
+            "taggedmedia",
+            media_id,
+            caption=caption,
+            created=at,
+            username=username,
+            permalink=f"https://www.instagram.com/p/{code}/",
+        )
+        return media_id
 
     def _newest(self, kind: str) -> dict:
         return max(

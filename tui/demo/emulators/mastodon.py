@@ -12,6 +12,7 @@ ahead, else 422) answers a ScheduledStatus; ``GET /api/v1/scheduled_statuses`` l
 (20 by default, 40 at most, ``max_id`` paging with a ``Link`` header); each becomes a status
 at its time on the emulator's clock (with the queue faults of ``_queue.py``). The account's
 own timeline is ``GET /api/v1/accounts/:id/statuses`` (``exclude_replies``, ``max_id``).
+Favourites: :mod:`.likes`.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from urllib.parse import urlencode
 from . import _gen
 from ._queue import PublishQueue
 from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
+from .likes import MastodonFavourites
 
 IDEMPOTENCY_TTL = 3600
 MAX_CHARS = 500
 SCHEDULE_MIN_AHEAD = 5 * 60
 
 
-class MastodonEmulator(Emulator):
+class MastodonEmulator(MastodonFavourites, Emulator):
     """Mastodon's API on loopback (the module docstring has the routes and faults)."""
 
     # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
@@ -71,6 +73,7 @@ class MastodonEmulator(Emulator):
         self.route("GET", r"/api/v1/statuses/(?P<id>\d+)/context", self._context)
         self.route("POST", r"/api/v1/statuses", self._post_status)
         self.route("DELETE", r"/api/v1/statuses/(?P<id>\d+)", self._delete)
+        self._route_likes()  # favourites: likes.py
         # Scheduled statuses (sfogo's posts watchdog; the own timeline is routed above).
         self.queue = PublishQueue(self.faults, self.clock, self._publish_scheduled)
         self._scheduled_ids = itertools.count(3000)
@@ -541,7 +544,8 @@ class MastodonEmulator(Emulator):
             status_id = int(r.params["id"])
             if not self._visible(status_id, me):
                 return json_response({"error": "Record not found"}, 404)
-            return json_response(self._status_json(status_id))
+            favourited = (me, status_id) in self.favourites  # as the viewer sees it
+            return json_response({**self._status_json(status_id), "favourited": favourited})
 
         return self._guarded(request, handle)
 

@@ -51,6 +51,14 @@ def _under(key: str) -> Entries:
     return entries
 
 
+def _either(*keys: str) -> Entries:
+    def entries(body: Any) -> Iterator[dict]:
+        for key in keys:
+            yield from _under(key)(body)
+
+    return entries
+
+
 def _graph(body: Any) -> Iterator[dict]:
     """A Graph edge's ``data``, and the entries of the edges nested in them (replies of an
     Instagram comment); a conversation stands for the messages nested in it."""
@@ -94,11 +102,13 @@ PLATFORMS = {
     "mastodon": Platform(r"/api/v1/(notifications|conversations)$", _list, _mastodon_key),
     "bluesky": Platform(
         r"/xrpc/app[.]bsky[.]notification[.]listNotifications$",
-        _under("notifications"),
-        lambda e: str(e.get("uri")),
+        _either("notifications", "messages"),  # notifications, or a chat's messages
+        lambda e: str(e.get("uri") or e.get("id")),
     ),
     "x": Platform(r"/2/users/\d+/mentions$", _under("data")),
-    "graph": Platform(r"/v\d+[.]\d+/[^/]+/(comments|replies|media|feed|conversations)$", _graph),
+    "graph": Platform(
+        r"/v\d+[.]\d+/[^/]+/(comments|replies|media|feed|conversations|tags)$", _graph
+    ),
     "youtube": Platform(r"/youtube/v3/(commentThreads|comments)$", _youtube),
     "wordpress": Platform(r"/wp-json/wp/v2/comments$", _list),
 }

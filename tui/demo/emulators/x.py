@@ -23,8 +23,9 @@ status}``. Faults: ``rate_limited`` (429; ``capped=True`` for the usage-capped p
 with legacy code 64, or ``legacy=326``), ``down`` (503 HTML, or ``legacy=130`` JSON),
 ``malformed``, ``slow``, ``reset``.
 
-Tests add posts with :meth:`add_mention`, mark an author suspended with
-:meth:`suspend_author` (a partial error in ``includes``), and move time with :meth:`set_time`.
+Likes: :mod:`.likes`; direct messages: :mod:`.x_dm`. Tests add posts with
+:meth:`add_mention`, mark an author suspended with :meth:`suspend_author` (a partial error in
+``includes``), and move time with :meth:`set_time`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ import secrets
 from datetime import UTC, datetime
 
 from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
+from .likes import XLikes
+from .x_dm import XDirectMessages
 
 ME_ID = "1500000000000000001"
 TWEPOCH_MS = 1288834974657
@@ -82,7 +85,7 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank", **e
     return {"title": title, "detail": detail, "type": kind, "status": status, **extra}
 
 
-class XEmulator(Emulator):
+class XEmulator(XDirectMessages, XLikes, Emulator):
     """X's API on loopback (the module docstring has the routes and faults)."""
 
     # Long: one platform's whole surface (reading, writing, its queue of scheduled posts, its
@@ -106,7 +109,16 @@ class XEmulator(Emulator):
         self.cap = cap
         self.post_cap = post_cap
         self.rng = random.Random(seed)
-        limits = {"mentions": 450, "tweets": 900, "post": 200, "me": 75, **(limits or {})}
+        limits = {
+            "mentions": 450,
+            "tweets": 900,
+            "post": 200,
+            "me": 75,
+            "likes": 50,
+            "dm_events": 300,
+            "dm_post": 200,
+            **(limits or {}),
+        }
         self.windows = {
             name: RateWindow(limit, WINDOW, lambda: self.clock()) for name, limit in limits.items()
         }
@@ -121,6 +133,8 @@ class XEmulator(Emulator):
         self.route("GET", r"/2/users/(?P<id>\d+)/mentions", self._get_mentions)
         self.route("GET", r"/2/users/(?P<id>\d+)/tweets", self._get_tweets)
         self.route("POST", r"/2/tweets", self._post_tweet)
+        self._route_likes()  # likes.py
+        self._route_dms()  # direct messages: x_dm.py
 
     def now(self) -> int:
         return int(self.clock())
