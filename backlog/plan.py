@@ -120,6 +120,7 @@ class PlanItem:
     misses_target: bool = False
     misses_window: bool = False
     batch: int = 0
+    tier: str = ""  # the client's tier
 
 
 @dataclass(slots=True)
@@ -351,7 +352,9 @@ class WorkClock:
             if work_s <= 0:
                 return self.start
             k = bisect.bisect_left(self.before, work_s) - 1  # last stretch starting before
-        return self.los[k] + math.ceil(work_s - self.before[k])
+        # A microsecond of slack: a share like 1 - 0.8 is 0.19999999999999996 in floating
+        # point, and work that ends on the second must not end a second later.
+        return self.los[k] + math.ceil(work_s - self.before[k] - 1e-6)
 
     def work(self, ts: int) -> float:
         """Working seconds from start to ``ts`` (``inf`` past what the clock has walked)."""
@@ -399,6 +402,7 @@ def _plan_items(
             o.client,
             o.channel,
             settings.target_s(o.tier, o.client_id, o.own_target_s),
+            o.tier,
         )
         for o in store.accounts.owners()
     }
@@ -410,7 +414,7 @@ def _plan_items(
     ):
         info = static.get((account_id, kind))
         if info is None:
-            cid, client, channel, target = accounts[account_id]
+            cid, client, channel, target, tier = accounts[account_id]
             info = static[(account_id, kind)] = (
                 cid,
                 client,
@@ -418,8 +422,9 @@ def _plan_items(
                 effort[kind].seconds,
                 target,
                 settings.window_s(channel, kind),
+                tier,
             )
-        cid, client, channel, seconds, target, window = info
+        cid, client, channel, seconds, target, window, tier = info
         closes = None if window is None else created + window
         item = PlanItem(
             item_id,
@@ -434,6 +439,7 @@ def _plan_items(
             seconds,
             created + target,
             closes,
+            tier=tier,
         )
         (unanswerable if closes is not None and closes <= now else items).append(item)
     return items, unanswerable

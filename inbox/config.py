@@ -35,11 +35,22 @@ KNOWN_TABLES = (
     "outbox",  # inbox/outbox.py
     "replies",  # inbox/canned.py
 )
+# Settings at the top level, outside any table (each layer checks its own value).
+KNOWN_KEYS = ("notify",)  # tui/arrivals.py: when the app rings the bell
 
-# What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it).
-ACCOUNT_KEYS = ("token", "password")
+# What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it): a token
+# or a password, or an OAuth refresh token with the app's client secret (X, YouTube).
+ACCOUNT_KEYS = ("token", "password", "refresh_token", "client_secret")
 # Keys whose values are secrets wherever they appear in the file.
-SECRET_KEYS = ("token", "password", "app_password", "secret", "refresh_token", "access_token")
+SECRET_KEYS = (
+    "token",
+    "password",
+    "app_password",
+    "secret",
+    "refresh_token",
+    "access_token",
+    "client_secret",
+)
 # Words that make a setting's name secret-like (``api_key``, ``X-Bearer``, ``appPassword``):
 # such a setting is refused where only public settings belong (the data file).
 SECRET_WORDS = (
@@ -123,10 +134,13 @@ def load(
         raise SfogoError(f"the config file {file} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
-    unknown = [name for name in data if name not in KNOWN_TABLES]
+    unknown = [name for name in data if name not in KNOWN_TABLES and name not in KNOWN_KEYS]
     if unknown:
+        name = unknown[0]
+        what = f"table [{name}]" if isinstance(data[name], dict) else f"setting {name!r}"
         raise SfogoError(
-            f"{file}: unknown table [{unknown[0]}]; the tables are {', '.join(KNOWN_TABLES)}"
+            f"{file}: unknown {what}; the tables are {', '.join(KNOWN_TABLES)}, and the "
+            f"settings outside them {', '.join(KNOWN_KEYS)}"
         )
     _check_accounts(file, data.get("accounts", {}))
     if _has_secrets(data):
@@ -166,6 +180,73 @@ def save(data: dict, path: str | os.PathLike | None = None) -> Path:
     with atomic_write(file, binary=True) as handle:
         tomli_w.dump(data, handle)
     return file
+
+
+def save_account(path: str | os.PathLike, name: str, table: dict[str, str] | None) -> Path:
+    """Set ``[accounts."NAME"]`` to ``table`` (None: remove it) in the config file, mode
+    0600, replaced atomically.
+
+    The rest of the file stays as it was written, comments included: the old table is cut
+    out of the text and the new one appended. Where the file says it in another form (an
+    inline table, a quoted key sfogo did not write) that edit does not give the expected
+    contents, and the file is written out whole instead (its comments are then lost).
+    Raises SfogoError for a file that cannot be read, OSError for one that cannot be written.
+    """
+    import tomli_w
+
+    from .files import write_private
+
+    file = Path(path).expanduser()
+    old = ""
+    if file.exists():
+        try:
+            old = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise SfogoError(f"cannot read the config file {file}") from None
+    try:
+        expected = tomllib.loads(old)
+    except tomllib.TOMLDecodeError as exc:
+        raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
+    accounts = expected.setdefault("accounts", {})
+    if not isinstance(accounts, dict):
+        raise SfogoError(f'{file}: [accounts] must hold tables like [accounts."mastodon:@me"]')
+    accounts.pop(name, None)
+    if table:
+        accounts[name] = dict(table)
+    elif not accounts and "[accounts]" not in old:
+        del expected["accounts"]
+    text = _cut_table(old, name)
+    if table:
+        text = text.rstrip("\n") + ("\n\n" if text.strip() else "")
+        text += tomli_w.dumps({"accounts": {name: dict(table)}})
+    try:
+        edited = tomllib.loads(text) == expected
+    except tomllib.TOMLDecodeError:
+        edited = False
+    if not edited:
+        text = tomli_w.dumps(expected)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    return write_private(file, text)
+
+
+def _cut_table(text: str, name: str) -> str:
+    """``text`` without the table ``[accounts."NAME"]`` (its header to the next header)."""
+    quoted = (json.dumps(name), "'" + name + "'", name)
+    header = re.compile(
+        r"^\s*\[\s*accounts\s*\.\s*(?:" + "|".join(re.escape(q) for q in quoted) + r")\s*\]"
+        r"\s*(?:#.*)?$"
+    )
+    kept: list[str] = []
+    cutting = False
+    for line in text.splitlines(keepends=True):
+        if header.match(line):
+            cutting = True
+            continue
+        if cutting and line.lstrip().startswith("["):
+            cutting = False
+        if not cutting:
+            kept.append(line)
+    return "".join(kept)
 
 
 def section(data: dict, name: str) -> dict:

@@ -2,10 +2,16 @@
 
 Secrets are looked up, in order, in the environment variable the account names
 (``settings["token_env"]``), in the config file's ``[accounts."CHANNEL:HANDLE"]`` table
-(``token``, ``password``; a bare ``[accounts."HANDLE"]`` works too), and in the system keyring
-when the optional ``keyring`` package is installed and has a usable backend (service
-``sfogo``, user ``CHANNEL:HANDLE``). Never from the interactions file: accounts there hold only
-the *name* of a variable.
+(``token``, ``password``, ``refresh_token``, ``client_secret``; a bare
+``[accounts."HANDLE"]`` works too), and in the system keyring when the ``keyring`` package has
+a usable backend (service ``sfogo``, user ``CHANNEL:HANDLE``:
+:mod:`inbox.system_keyring`). ``sfogo account login`` puts them in the keyring or the file
+(:mod:`inbox.login`). Never from the interactions file: accounts there hold only the *name*
+of a variable.
+
+An OAuth account's live grant (X rotates its refresh token at every refresh) is kept where
+its refresh token came from: in its keyring entry, else in ``sessions.json``
+(:mod:`inbox.grants`).
 
 Sessions (Bluesky's access and refresh JWTs) live in memory for the process and in
 ``sessions.json`` beside the config file, written mode 0600, so a cron job that runs
@@ -15,7 +21,6 @@ about 30 logins per 5 minutes and a few hundred a day).
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -23,18 +28,17 @@ from pathlib import Path
 
 from . import config as config_mod
 from . import redact as redact_mod
-from .channels.base import Secrets
+from . import system_keyring
+from .channels.base import ChannelError, GrantSlot, Secrets
 from .errors import SfogoError
-from .files import write_private
+from .grants import GrantFile, KeyringGrant, MemoryGrant, read_sessions, update_session
+from .login import account_key, login_command
 from .model import Account
 
-KEYRING_SERVICE = "sfogo"
+KEYRING_SERVICE = system_keyring.SERVICE
 # Settings that name an environment variable holding a secret.
 ENV_SETTINGS = {"token_env": "token", "password_env": "password"}
-
-
-def account_key(account: Account) -> str:
-    return f"{account.channel}:{account.handle}"
+SECRET_FIELDS = config_mod.ACCOUNT_KEYS  # token, password, refresh_token, client_secret
 
 
 def _config_table(config: dict, account: Account) -> dict:
@@ -48,20 +52,13 @@ def _config_table(config: dict, account: Account) -> dict:
     return {}
 
 
-def _keyring_secret(name: str) -> str:
-    """The keyring's secret for ``name``, or '' (no keyring package, no usable backend)."""
-    try:
-        import keyring  # optional: not a dependency
-        from keyring.errors import KeyringError
-    except Exception:
-        return ""
-    try:
-        backend = keyring.get_keyring()
-        if getattr(backend, "priority", 1) <= 0:  # the "fail" and "null" backends
-            return ""
-        return keyring.get_password(KEYRING_SERVICE, name) or ""
-    except (KeyringError, RuntimeError, OSError):
-        return ""
+def _keyring_secrets(name: str) -> dict[str, str]:
+    """The keyring's secrets for ``name`` by field ({} without a keyring or an entry): a
+    text entry is a token; a JSON one (written by ``account login``) names its fields."""
+    entry = system_keyring.entry(name)
+    if "secret" in entry:
+        return {"token": str(entry["secret"])}
+    return {k: v for k, v in entry.items() if k in SECRET_FIELDS and isinstance(v, str) and v}
 
 
 def resolve(
@@ -79,48 +76,72 @@ def resolve(
         if name and env.get(name):
             found[field] = env[name]
     table = _config_table(config or {}, account)
-    for field in ("token", "password"):
+    for field in SECRET_FIELDS:
         if field not in found and isinstance(table.get(field), str) and table[field]:
             found[field] = table[field]
-    if not found:
-        secret = _keyring_secret(account_key(account))
-        if secret:
-            found["token"] = secret
-    extra = {
-        k: v
-        for k, v in table.items()
-        if k not in ("token", "password") and isinstance(v, (str, int))
-    }
+    key = account_key(account)
+    grant: GrantSlot | None = None
+    if found.get("refresh_token"):
+        grant = GrantFile(session_dir, key) if session_dir else MemoryGrant(key)
+    elif not found:
+        found = _keyring_secrets(key)
+        if found.get("refresh_token"):
+            grant = KeyringGrant(key, session_dir)
+    extra = {k: v for k, v in table.items() if k not in SECRET_FIELDS and isinstance(v, str | int)}
     redact_mod.remember(
-        found.get("token"),
-        found.get("password"),
-        *(v for k, v in extra.items() if config_mod.is_secret_name(k)),
+        *found.values(), *(v for k, v in extra.items() if config_mod.is_secret_name(k))
     )
-    session = (
-        SessionFile(session_dir, account_key(account))
-        if session_dir
-        else MemorySession(account_key(account))
-    )
+    session = SessionFile(session_dir, key) if session_dir else MemorySession(key)
     return Secrets(
         token=found.get("token", ""),
         password=found.get("password", ""),
         extra=extra,
         session=session,
+        refresh_token=found.get("refresh_token", ""),
+        client_secret=found.get("client_secret", ""),
+        grant=grant,
     )
 
 
 def missing_hint(account: Account) -> str:
-    """One line telling the user where sfogo looked for this account's secret."""
-    table = f'[accounts."{account_key(account)}"] of the config file'
+    """One line telling the user how to give sfogo this account's secret."""
     if account.settings.get("token_env"):
-        return f"no credentials: set ${account.settings['token_env']}, or a token in {table}"
-    return f"no credentials: put a token in {table}"
+        return (
+            f"no credentials: set ${account.settings['token_env']}, or store them with "
+            f"{login_command(account)}"
+        )
+    return f"no credentials: store them with {login_command(account)}"
+
+
+# Refusals that only new credentials fix: an HTTP 401, Graph's error 190 (token expired,
+# revoked, password changed).
+REFUSED_STATUS = 401
+REFUSED_CODES = (190,)
+
+
+def refused_detail(account: Account, error: ChannelError) -> str:
+    """An ``auth`` failure's line, ending with the command that stores new credentials
+    when the platform refused the ones it has (and the line does not say so already)."""
+    detail = error.detail
+    refused = error.status == REFUSED_STATUS or error.code in REFUSED_CODES
+    if error.outcome != "auth" or not refused or "sfogo account login" in detail:
+        return detail
+    return f"{detail}: log in again: {login_command(account)}"
 
 
 def redact(text: str, secrets: Secrets) -> str:
     """``text`` with the account's secrets (and anything secret-like) replaced by ***,
     before it is printed or stored (:func:`inbox.redact.redact`)."""
-    return redact_mod.redact(text, (secrets.token, secrets.password, *secrets.extra.values()))
+    return redact_mod.redact(
+        text,
+        (
+            secrets.token,
+            secrets.password,
+            secrets.refresh_token,
+            secrets.client_secret,
+            *secrets.extra.values(),
+        ),
+    )
 
 
 def _remember_session(data: dict | None) -> None:
@@ -167,18 +188,11 @@ class SessionFile(MemorySession):
         super().__init__(key, scope=str(self.path))
         self._name = key
 
-    def _read(self) -> dict:
-        try:
-            data = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def load(self) -> dict | None:
         data = super().load()
         if data:
             return data
-        stored = self._read().get(self._name)
+        stored = read_sessions(self.path).get(self._name)
         if isinstance(stored, dict) and stored:
             _remember_session(stored)
             super().save(stored)
@@ -187,17 +201,10 @@ class SessionFile(MemorySession):
 
     def save(self, data: dict | None) -> None:
         super().save(data)
-        with _LOCK:
-            sessions = self._read()
-            if data:
-                sessions[self._name] = data
-            else:
-                sessions.pop(self._name, None)
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                write_private(self.path, json.dumps(sessions))
-            except OSError:
-                pass  # the in-memory session still works; the next process logs in again
+        try:
+            update_session(self.path, self._name, data)
+        except OSError:
+            pass  # the in-memory session still works; the next process logs in again
 
 
 def session_dir(config_path: str | os.PathLike | None) -> Path:

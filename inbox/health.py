@@ -10,6 +10,10 @@ back-off from 30 s, doubled per consecutive failure, with ±25% jitter, capped a
 the jitter is derived from the account and the failure count, so every process computes the
 same next attempt. Auth and blocked failures need a person, so they wait at least an
 interval too.
+
+Credentials that expire (a Graph token's ``expires_at``, a Google refresh token of
+time-based access) are warned of from :data:`TOKEN_WARN_S` before they stop working:
+"token expires in 5 days" (:func:`token_warning`), before sync fails.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
+from .rows import TOKEN_WARN_S
 from .store import Store
+from .timefmt import span_words
 
 DEFAULT_INTERVAL_S = 120
 BACKOFF_BASE_S = 30
@@ -27,6 +33,19 @@ BACKOFF_CAP_S = 30 * 60
 RATE_LIMIT_DEFAULT_S = 300
 NEEDS_PERSON = ("auth", "blocked")
 SKIP_WINDOW_S = 24 * 3600
+
+
+def token_warning(expires_at: int | None, *, now: int) -> str:
+    """'token expires in 5 days', 'token expired 2 days ago'; '' when it is further than
+    :data:`TOKEN_WARN_S` away or does not expire."""
+    if expires_at is None:
+        return ""
+    left = expires_at - now
+    if left > TOKEN_WARN_S:
+        return ""
+    if left <= 0:
+        return f"token expired {span_words(-left)} ago"
+    return f"token expires in {span_words(left)}"
 
 
 def skipped_line(skips: Mapping[str, int]) -> str:
@@ -73,6 +92,8 @@ class AccountHealth:
     held_replies: int = 0
     skipped: int = 0  # entries skipped in the last SKIP_WINDOW_S
     skips: dict[str, int] = field(default_factory=dict)  # the same, by reason
+    token_expires_at: int | None = None  # when the credentials stop working, if they do
+    token_warning: str = ""  # "token expires in 5 days" (TOKEN_WARN_S before), else ''
 
     def due(self, now: int) -> bool:
         return self.next_attempt_at is None or self.next_attempt_at <= now
@@ -124,6 +145,7 @@ def account_health(
         key=lambda o: o.account_id,
     )
     waiting = store.outbox.waiting_counts()
+    checks = store.runs.token_checks()
     result = []
     for owner in owners:
         account_id = owner.account_id
@@ -139,6 +161,10 @@ def account_health(
         health.held_replies = waiting.get((account_id, "held"), 0) + waiting.get(
             (account_id, "unknown"), 0
         )
+        check = checks.get(account_id)
+        if check is not None and check.expires_at is not None:
+            health.token_expires_at = check.expires_at
+            health.token_warning = token_warning(check.expires_at, now=now)
         last = store.runs.last(account_id)
         if last is not None:
             outcome, retry_at = last["outcome"], last["retry_at"]

@@ -168,6 +168,18 @@ class AwayPeriodRow(NamedTuple):
     note: str
 
 
+# Warn this long before an account's credentials expire (inbox/health.py): a week leaves a
+# weekend and a few working days to renew a Page token that lives 60 days.
+TOKEN_WARN_S = 7 * 86400
+
+
+class TokenCheck(NamedTuple):
+    """What the platform said about when an account's credentials stop working."""
+
+    checked_at: int  # when it was asked (a check that costs a request is made once a day)
+    expires_at: int | None  # None: they do not expire, or the platform does not say
+
+
 # A failed sync run as the gaps read them: (id, started_at, outcome, detail). A bare tuple:
 # every triage page reads every failure (2,000 after the demo's outage), and an enum and a
 # NamedTuple per run measured 4 ms of a 10 ms page.

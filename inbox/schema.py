@@ -331,6 +331,18 @@ CREATE TABLE canned_replies (
 CREATE INDEX interactions_status_handled ON interactions(status, handled_at);
 """
 
+# When each account's credentials stop working, as the platform last said (Graph's
+# debug_token ``expires_at``, Google's ``refresh_token_expires_in``): the health bar and
+# ``sfogo health`` warn before it. One row per account, replaced at each check; expires_at
+# NULL: they do not expire, or the platform does not say. Never a token: only times.
+V_TOKEN_CHECKS = """
+CREATE TABLE token_checks (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  checked_at INTEGER NOT NULL,
+  expires_at INTEGER
+);
+"""
+
 
 def account_removed_at(db: Database) -> None:
     """Accounts can be removed and keep their items (``sfogo account remove``): a removed
@@ -355,6 +367,7 @@ MIGRATIONS: list[Migration] = [
     reply_unknown,
     outbox_likes,
     V_DRAFTS_AND_CANNED_REPLIES,
+    V_TOKEN_CHECKS,
     account_removed_at,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

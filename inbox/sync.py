@@ -13,7 +13,8 @@ success closes it and, because it starts from the stored cursor, backfills what 
 
 When the account's pages are in, its expected posts are checked against its queue and
 timeline (:mod:`inbox.posts.check`), and its queued replies and due posts are sent
-(:mod:`inbox.outbox`, :mod:`inbox.posts.send`).
+(:mod:`inbox.outbox`, :mod:`inbox.posts.send`). The loop that runs this round after round
+(``sfogo sync --watch``, the app) is :mod:`inbox.watch`.
 
 The store is synchronous and shared by the account tasks on the event loop: a page commit
 is a few milliseconds at most and no transaction spans an ``await``, so tasks cannot
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,16 +35,10 @@ from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
 from .clock import Clock
 from .errors import SfogoError, StoreError
-from .health import (
-    DEFAULT_INTERVAL_S,
-    RATE_LIMIT_DEFAULT_S,
-    AccountHealth,
-    account_health,
-    skipped_line,
-)
+from .health import RATE_LIMIT_DEFAULT_S, AccountHealth, account_health, skipped_line
 from .model import Account
 from .outbox import SendSummary, outbox_settings, send_account_replies
-from .store import OPTIMIZE_EVERY_S, Store
+from .store import Store
 
 if TYPE_CHECKING:
     import ssl
@@ -123,12 +118,21 @@ def _label(account: Account) -> str:
     return f"{account.channel}:{account.handle}"
 
 
+def syncable(store: Store) -> list[Account]:
+    """Every account sfogo can sync: those with a connector and a server behind them (the
+    generated demo's accounts have none: syncing them would only record made-up failures)."""
+    return [
+        a
+        for a in store.accounts.all()
+        if connector_class(a.channel) is not None and not a.settings.get("generated")
+    ]
+
+
 @dataclass
 class Syncer:
-    """Syncs the accounts of one data file. The ``clock`` (and :meth:`watch`'s ``sleep``)
-    is injected, so tests run a 30-hour outage on a manual clock."""
+    """Syncs the accounts of one data file, once (the loop around it is :mod:`.watch`). The
+    ``clock`` is injected, so tests run a 30-hour outage on a manual clock."""
 
-    # Long: one account's whole round (read, send, watch posts) and the watch loop around it.
     store: Store
     clock: Clock = field(kw_only=True)
     config_path: str | Path | None = None
@@ -150,9 +154,7 @@ class Syncer:
     # -- what to sync ------------------------------------------------------------------------
 
     def accounts(self, ref: str | None = None) -> list[Account]:
-        """Accounts sfogo can sync (those with a connector and a server behind them), or the
-        one named ``ref``. The generated demo's accounts have no server: syncing them would
-        only record made-up failures in the demo's story."""
+        """Accounts sfogo can sync (:func:`syncable`), or the one named ``ref``."""
         if ref is not None:
             account = self.store.accounts.get(ref)
             if connector_class(account.channel) is None:
@@ -162,11 +164,7 @@ class Syncer:
             if account.settings.get("generated"):
                 raise SfogoError(f"{_label(account)} is a generated demo account: nothing to sync")
             return [account]
-        return [
-            a
-            for a in self.store.accounts.all()
-            if connector_class(a.channel) is not None and not a.settings.get("generated")
-        ]
+        return syncable(self.store)
 
     def secrets(self, account: Account) -> Secrets:
         if account.id not in self._secrets:
@@ -174,6 +172,11 @@ class Syncer:
                 account, self.config, env=self.env, session_dir=self._session_dir
             )
         return self._secrets[account.id]
+
+    def has_secrets(self, account: Account) -> bool:
+        """True when this process can read the account's secret (the environment, the config
+        file or the keyring); without one a sync of it can only fail as 'auth'."""
+        return self.secrets(account).known
 
     def connector(self, account: Account, http: httpx.AsyncClient) -> Channel:
         cls = connector_class(account.channel)
@@ -204,7 +207,7 @@ class Syncer:
         skips: Counter[str] = Counter()
         host = account.settings.get("url") or account.channel
         try:
-            if not (secrets.token or secrets.password):
+            if not secrets.known:
                 raise ChannelError("auth", credentials.missing_hint(account))
             connector = self.connector(account, http)
             async for page in connector.pages(dict(account.cursor)):
@@ -220,10 +223,12 @@ class Syncer:
                 skips.update(page.skipped)
                 if page.lost:
                     lost.append(page.lost)
+            await self.check_token(connector, account)
         except StoreError:
             raise  # the data file (full, busy, damaged, read-only), not the platform: no run
         except ChannelError as exc:
-            result.outcome, result.detail, result.retry_at = exc.outcome, exc.detail, exc.retry_at
+            result.outcome, result.retry_at = exc.outcome, exc.retry_at
+            result.detail = credentials.refused_detail(account, exc)
             if exc.outcome == "rate_limited" and exc.retry_at is None:
                 result.retry_at = self.clock.now() + RATE_LIMIT_DEFAULT_S
         except SHAPE_ERRORS as exc:
@@ -262,6 +267,21 @@ class Syncer:
             blocked = result.detail if result.outcome == "blocked" else ""
             result.add_sent(await self.send_for(http, account, blocked=blocked))
         return result
+
+    async def check_token(self, connector: Channel, account: Account) -> None:
+        """Ask when the account's credentials expire and keep the answer (the health bar
+        warns before); a check that fails is logged and never fails the sync."""
+        last = self.store.runs.token_check(account.id)
+        try:
+            check = await connector.token_check(last)
+        except ChannelError as exc:
+            log.info("%s: token check failed: %s", _label(account), exc.detail)
+            return
+        except SHAPE_ERRORS:
+            log.warning("%s: token check unreadable", _label(account), exc_info=True)
+            return
+        if check is not None and check != last:
+            self.store.runs.set_token_check(account.id, check)
 
     async def check_posts(self, http: httpx.AsyncClient, account: Account) -> str:
         """The account's expected posts against its queue and timeline; a note for the run."""
@@ -373,59 +393,6 @@ class Syncer:
                 result.detail, result.ended_at = summary.stopped, self.clock.now()
                 results.append(result)
         return results
-
-    async def watch(
-        self,
-        *,
-        interval: int = DEFAULT_INTERVAL_S,
-        account_ref: str | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_round: Callable[[list[RunResult], list[AccountHealth]], None] | None = None,
-        rounds: int | None = None,
-    ) -> None:
-        """Sync each account when it is due, forever (or ``rounds`` times).
-
-        Due: an interval after a success, at a rate limit's reset, after the back-off that
-        follows other failures (see :mod:`inbox.health`). One HTTP client per round. A
-        long-lived connection: the planner's statistics are refreshed now and then.
-        """
-        done = 0
-        self.store.optimize(opening=True)
-        optimized = self.clock.now()
-        while rounds is None or done < rounds:
-            now = self.clock.now()
-            if now - optimized >= OPTIMIZE_EVERY_S:
-                self.store.optimize()
-                optimized = now
-            accounts = self.accounts(account_ref)
-            states = {
-                h.account_id: h
-                for h in account_health(
-                    self.store, now=now, interval=interval, account_ids=[a.id for a in accounts]
-                )
-            }
-            # A post of sfogo's own queue whose time has come makes a healthy account due.
-            posts_due = self.store.posts.due_counts(now)
-            due = [
-                a
-                for a in accounts
-                if states[a.id].due(now)
-                or (a.id in posts_due and states[a.id].last_outcome in ("ok", None))
-            ]
-            results = await self.run_once(due) if due else []
-            now = self.clock.now()
-            after = account_health(
-                self.store, now=now, interval=interval, account_ids=[a.id for a in accounts]
-            )
-            if on_round is not None:
-                on_round(results, after)
-            done += 1
-            upcoming = [h.next_attempt_at for h in after if h.next_attempt_at is not None]
-            next_post = self.store.posts.next_send_at(now)
-            if next_post is not None:
-                upcoming.append(next_post)
-            wait = min(upcoming, default=now + interval) - now
-            await sleep(max(1, min(wait, interval)))
 
 
 def sync_once(

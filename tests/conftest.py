@@ -17,6 +17,21 @@ from sfogo.inbox.store import Store
 NOW = 1795780800
 
 
+@pytest.fixture(autouse=True)
+def no_system_keyring(monkeypatch):
+    """No test reads or writes the keyring of the machine it runs on: every test, and every
+    child process it starts, has keyring's "fail" backend (no keyring) unless it sets up
+    its own (``file_keyring`` in tests/test_login.py)."""
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """The test's clock, at NOW until the test moves it: the ``cli`` fixture's commands, the

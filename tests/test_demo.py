@@ -156,17 +156,19 @@ def test_accounts_span_channels_and_the_vip_hotel_gets_private_messages(db):
     assert x_tiers and "vip" not in x_tiers
 
 
-def test_three_thousand_items_over_two_weeks_in_english_and_italian(db):
+def test_a_freelancers_two_weeks_in_english_and_italian(db):
     total, first, last = db.execute(
         "SELECT count(*), min(created_at), max(created_at) FROM interactions"
     ).fetchone()
-    assert total >= 3000
+    # A freelancer's real volume across four clients: a few dozen to a hundred or so
+    # interactions a day.
+    assert 50 * 14 <= total <= 150 * 14
     assert NOW - 14 * DAY <= first < NOW - 13 * DAY
     assert NOW - HOUR < last <= NOW
     texts = [t for (t,) in db.execute("SELECT text FROM interactions WHERE outgoing = 0")]
     italian = sum(1 for t in texts if re.search(r"\b(grazie|per|non|avete|è|della)\b", t, re.I))
     english = sum(1 for t in texts if re.search(r"\b(the|thanks|you|is|for)\b", t, re.I))
-    assert italian > total * 0.2 and english > total * 0.2
+    assert italian > len(texts) * 0.2 and english > len(texts) * 0.2
 
 
 def test_daily_and_weekly_rhythms_in_rome_time(db):
@@ -401,7 +403,7 @@ def test_two_sick_days_a_week_ago_handled_late_with_a_handful_still_new(db, win)
         " AND fetched_at < ? AND outgoing = 0",
         (win.sick_start, win.sick_end),
     ).fetchall()
-    assert len(items) > 300
+    assert len(items) > 100  # two days of a freelancer's few dozen a day
     handled = [h for s, h in items if h is not None]
     assert all(h >= win.sick_end for h in handled)  # late: after the manager was back
     still_new = sum(1 for s, _ in items if s == "new")

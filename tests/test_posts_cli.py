@@ -11,6 +11,7 @@ from sync_world import world  # noqa: F401 (world: a fixture)
 
 from sfogo.inbox.posts.states import LATE_S
 from sfogo.inbox.store.posts import NewPost
+from sfogo.inbox.watch import WatchLoop
 
 JSON_FIELDS = {
     "id",
@@ -96,7 +97,7 @@ def test_sync_watch_wakes_for_our_post_and_publishes_it_on_time(world):
         slept.append(seconds)
         world.clock.advance(seconds)
 
-    asyncio.run(world.syncer().watch(interval=3600, sleep=sleep, rounds=3))
+    asyncio.run(WatchLoop(world.syncer(), interval=3600, sleep=sleep).run(rounds=3))
     assert slept[0] == 600  # it woke for the post, not an hour later
     post = world.store.posts.get(post_id)
     assert post["state"] == "published" and post["published_at"] - post["at"] <= LATE_S

@@ -19,6 +19,7 @@ from sfogo.inbox.channels.mastodon import PAGE_LIMIT
 from sfogo.inbox.clock import NOW_ENV, ManualClock
 from sfogo.inbox.health import BACKOFF_CAP_S, account_health, backoff_s
 from sfogo.inbox.sync import RunResult, record_run
+from sfogo.inbox.watch import WatchLoop
 from sfogo.tui.widgets._health import health_line, load_health
 
 
@@ -38,7 +39,7 @@ def watch_until(world, syncer, end: int, *, every=None, interval: int = 120) -> 
             raise EndOfPhase
 
     with pytest.raises(EndOfPhase):
-        asyncio.run(syncer.watch(interval=interval, sleep=fake_sleep))
+        asyncio.run(WatchLoop(syncer, interval=interval, sleep=fake_sleep).run())
 
 
 def test_after_a_30_hour_outage_each_account_has_one_gap_and_every_item_arrives_once(world):

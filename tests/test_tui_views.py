@@ -46,7 +46,7 @@ async def test_each_default_view_lists_its_items_in_triage_order(demo_db):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert list(app.screen.query_one(InboxList).ids) == everything
-        assert len(everything) > 300
+        assert len(everything) > 100  # many screens of a freelancer's open items
 
         assert await show_view(pilot, "2") == backlog
         assert 0 < len(backlog) < len(everything)
@@ -253,11 +253,11 @@ async def test_status_and_backlog_filters_and_done_items_newest_first(demo_db):
 async def test_a_search_matching_many_items_lists_them_newest_first(demo_db, monkeypatch):
     import sfogo.tui.views
 
-    monkeypatch.setattr(sfogo.tui.views, "SEARCH_RANK_LIMIT", 10)  # "many" = more than 10 here
+    monkeypatch.setattr(sfogo.tui.views, "SEARCH_RANK_LIMIT", 3)  # "many" = more than 3 here
     with Store(demo_db) as other:
         newest = other.items.ids(InboxFilter(search="grazie"))
         ranked = triage_order(other, InboxFilter(search="grazie"))
-    assert len(newest) > 10 and newest != ranked
+    assert len(newest) > 3 and newest != ranked
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -7,6 +7,10 @@ the one watcher of the file (:mod:`.changes`), which publishes on ``data_changed
 another connection commits. Screens own their queries and run them in named thread workers
 with connections of their own.
 
+The app syncs by itself (:mod:`.autosync`: the loop of ``sync --watch`` in a thread, or a
+wait for the process that runs it), publishes who syncs on ``sync_changed``, counts what
+arrived since you last looked and rings the bell for it (:mod:`.arrivals`).
+
 A failure of the file itself (busy, damaged, read-only, full) is one notification, in the
 words the command line uses (inbox/store/failures.py), and the app keeps running. Damage is
 found only where a read reaches it, so a few seconds after opening, the app reads every
@@ -22,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from textual import on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -39,6 +43,7 @@ from sfogo.inbox.text import sanitize
 
 from . import screens, widgets
 from .app_config import load_app_config
+from .app_live import LiveApp
 from .changes import LIVE_POLL_S, ChangeWatcher, FileChanged
 from .keymap import known_bindings
 from .screens import AwayScreen, BacklogScreen, EmptyScreen, HelpScreen, InboxScreen, PostsScreen
@@ -63,7 +68,7 @@ FILE_CHECK_DELAY_S = 5.0
 REPEAT_AFTER_S = 10.0  # the same error is not shown again while its notification still shows
 
 
-class SfogoApp(App):
+class SfogoApp(LiveApp):
     """sfogo's inbox; ``clock`` is where "now" comes from (frozen in tests)."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -73,9 +78,10 @@ class SfogoApp(App):
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("b", "backlog", "Backlog", id="app.backlog"),
         Binding("a", "away", "Away", id="app.away"),
-        # Last: at 80 columns the inbox's footer is one cell short of it ("P Post").
+        # Last: at 80 columns the inbox's footer is one cell short of them ("P Post").
         # P, not o: o reopens a done item.
         Binding("P", "posts", "Posts", id="app.posts"),
+        Binding("R", "sync_now", "Sync now", id="app.sync"),
     ]
 
     def __init__(
@@ -95,6 +101,7 @@ class SfogoApp(App):
         self._prepare_store()
         self._has_accounts = bool(self.store.accounts.all())
         self._shown: dict[str, float] = {}  # error text -> when it was last shown (monotonic)
+        self.start_live(config_path, self.store.items.newest_id(), self.config.notify)
         self.first_page = None
         if self._has_accounts:
             from .prefetch import FirstPage
@@ -202,6 +209,7 @@ class SfogoApp(App):
         self.set_interval(LIVE_POLL_S, self.poll_changes)
         self.set_interval(OPTIMIZE_EVERY_S, self.store.optimize)
         self.set_timer(FILE_CHECK_DELAY_S, self.check_file)
+        self.go_live(sync=self._has_accounts)
 
     def check_file(self) -> None:
         """Read every page of the file in a worker; damage is recorded and shown."""
@@ -218,6 +226,7 @@ class SfogoApp(App):
         )
 
     def on_unmount(self) -> None:
+        self.stop_live()
         if self.first_page is not None:
             self.first_page.discard()
         self.store.close()
@@ -234,7 +243,10 @@ class SfogoApp(App):
             self.push_screen(BacklogScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A file without accounts has no posts: the Posts key is not offered there."""
+        """A file without accounts has no posts: the Posts key is not offered there. ``R`` is
+        offered while a sync loop runs on the file (here or in another process)."""
+        if action == "sync_now":
+            return self.sync_status.where != "off" and not isinstance(self.screen, EmptyScreen)
         return not (action == "posts" and isinstance(self.screen, EmptyScreen))
 
     def action_posts(self) -> None:

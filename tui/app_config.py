@@ -1,5 +1,5 @@
-"""What the config file says about the app: triage settings, saved views, the keymap and
-canned replies.
+"""What the config file says about the app: triage settings, saved views, the keymap, canned
+replies and when the bell rings (``notify``).
 
 Read once when the app starts. Each mistake is one line shown at startup and that part falls
 back to its defaults; the app always opens.
@@ -60,6 +60,7 @@ class AppConfig:
     views: list[View]
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     replies: list[Canned] = field(default_factory=list)  # [[replies]]
+    notify: str = "vip"  # the bell for arrivals: "vip", "all" or "off" (tui/arrivals.py)
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup
 
 
@@ -70,6 +71,7 @@ def load_app_config(
     from sfogo.backlog.settings import Settings, from_dict
     from sfogo.inbox.canned import from_config
 
+    from .arrivals import parse_notify
     from .keymap import parse_keys
     from .views import parse_views
 
@@ -82,5 +84,12 @@ def load_app_config(
     views, view_errors = parse_views(data)
     keymap, key_errors = parse_keys(data, known_bindings)
     replies, reply_errors = from_config(data)
-    errors += view_errors + key_errors + reply_errors
-    return AppConfig(settings_base, views, keymap, replies, errors)
+    notify, notify_errors = parse_notify(data)
+    return AppConfig(
+        settings_base,
+        views,
+        keymap,
+        replies,
+        notify=notify,
+        errors=errors + view_errors + key_errors + reply_errors + notify_errors,
+    )

@@ -35,16 +35,22 @@ _GRAPH = {
     "lookback_days": "how old a post may be and still be scanned for comments (28)",
     "human_agent": "true if the app may answer DMs for 7 days (HUMAN_AGENT)",
 }
+# OAuth 2.0 refresh (inbox/channels/oauth.py): the app's client id is not a secret.
+_OAUTH = {
+    "client_id": "the app's OAuth 2.0 client id (sfogo account login asks for it)",
+    "token_url": "the token endpoint, when not the platform's own",
+}
 SETTINGS: dict[str, dict[str, str]] = {
     "mastodon": {},
     "bluesky": {},
     "facebook": _GRAPH,
     "instagram": {**_GRAPH, "ig_user_id": "the Instagram professional account's id"},
-    "x": {"user_id": "the account's numeric user id"},
+    "x": {"user_id": "the account's numeric user id", **_OAUTH},
     "wordpress": {"status": "the comment status to read (approve)"},
     "youtube": {
         "channel_id": "the channel (UC…) whose comments are read",
         "auth": "oauth (default) or key (an API key: reading only)",
+        **_OAUTH,
     },
     "email": {
         "mailbox": "one mailbox to read (or --mailbox)",

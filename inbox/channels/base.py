@@ -24,8 +24,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -33,7 +34,7 @@ import httpx
 from .. import redact, when
 from ..clock import Clock
 from ..model import Account, Interaction
-from ..rows import ItemRow
+from ..rows import ItemRow, TokenCheck
 from ..text import sanitize
 
 log = redact.logger("sfogo.channels")  # secrets masked (inbox/redact.py)
@@ -151,6 +152,25 @@ class Entry:
     item: Interaction | None
 
 
+class GrantSlot(Protocol):
+    """Where an OAuth grant (a refresh token and the access token it last gave) lives between
+    runs: beside the account's secret, in the keyring entry or ``sessions.json``.
+
+    Provided by :mod:`inbox.grants`. ``load`` reads what is stored now (another process may
+    have rotated the token since); ``save`` raises OSError when the grant could not be stored
+    durably (it is then kept for this process and stored again at the next ``load``);
+    ``hold`` is held while a refresh runs, so two processes never spend one refresh token.
+    """
+
+    where: str  # "the keyring", or the file's path: for messages
+
+    def load(self) -> dict | None: ...
+
+    def save(self, data: dict) -> None: ...
+
+    def hold(self) -> AbstractAsyncContextManager[object]: ...
+
+
 @dataclass(slots=True)
 class Secrets:
     """Credentials for one account, resolved by sync from env/config/keyring; never stored."""
@@ -159,9 +179,19 @@ class Secrets:
     password: str = ""
     extra: dict = field(default_factory=dict)
     session: SessionSlot | None = None  # platforms with login sessions keep them here
+    # OAuth 2.0 (X, YouTube): the refresh token the login stored, the app's client secret
+    # ('' for a public client) and where the live grant is kept.
+    refresh_token: str = ""
+    client_secret: str = ""
+    grant: GrantSlot | None = None
 
     def __repr__(self) -> str:  # never print a secret by accident
         return "Secrets(<hidden>)"
+
+    @property
+    def known(self) -> bool:
+        """True when there is anything to authenticate with."""
+        return bool(self.token or self.password or self.refresh_token)
 
 
 class EntryReader:
@@ -221,6 +251,67 @@ class EntryReader:
             raise SkipEntry(f"unreadable {what}") from None
 
 
+def transport_error(exc: httpx.TransportError, host: str) -> ChannelError:
+    """What a failure to talk to ``host`` means: offline (no route) or down."""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return ChannelError("offline", f"cannot reach {host}: {name}")
+    if isinstance(exc, httpx.TimeoutException):
+        return ChannelError("down", f"{host} timed out ({name})")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return ChannelError("down", f"{host} dropped the connection ({name})")
+    return ChannelError("offline", f"network error talking to {host}: {name}")
+
+
+class Authorizing:
+    """How a connector authorises its requests, renews what expired and says when its
+    credentials will die: the hooks a connector overrides (a base of :class:`Channel`),
+    and :meth:`request`, which uses them."""
+
+    if TYPE_CHECKING:  # what it uses of Channel
+
+        async def answer(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
+
+    async def authorization(self) -> dict[str, str]:
+        """The headers that authorise every request (none by default: a connector that
+        authorises otherwise adds its own)."""
+        return {}
+
+    async def reauthorize(self, error: ChannelError, used: dict[str, str]) -> bool:
+        """After ``error`` (an ``auth`` refusal of a request sent with the headers ``used``):
+        True when fresh credentials were obtained and the request is worth sending once more
+        (an expired access token refreshed); False to let the error stand."""
+        return False
+
+    def authorized(self, used: dict[str, str]) -> None:
+        """A request sent with the headers ``used`` was accepted (a refreshed grant has now
+        worked once)."""
+
+    async def token_check(self, last: TokenCheck | None) -> TokenCheck | None:
+        """When the account's credentials stop working, as the platform says; None when it
+        says nothing. ``last`` is the previous answer: a check that costs a request returns
+        it unchanged while it is less than a day old. Asked by sync after a good run."""
+        return None
+
+    async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """Send a request with :meth:`authorization`'s headers; return a 2xx response or
+        raise a classified ChannelError. After an ``auth`` refusal it is sent once more if
+        :meth:`reauthorize` renewed the credentials: a refused request was not carried out,
+        so sending it again cannot do it twice."""
+        extra = kwargs.pop("headers", None) or {}
+        for attempt in (1, 2):
+            used = await self.authorization()
+            try:
+                response = await self.answer(method, path, headers={**extra, **used}, **kwargs)
+            except ChannelError as exc:
+                if attempt == 1 and exc.outcome == "auth" and await self.reauthorize(exc, used):
+                    continue
+                raise
+            self.authorized(used)
+            return response
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+
 class Liking:
     """What a connector implements to like items (the outbox's second action); the
     defaults serve a platform without likes. Platforms' likes: :mod:`.likes`."""
@@ -253,7 +344,7 @@ class Liking:
         return None
 
 
-class Channel(Liking, EntryReader):
+class Channel(Authorizing, Liking, EntryReader):
     """Base class of every connector. Subclasses set ``name`` and ``default_url``."""
 
     name: ClassVar[str] = ""
@@ -349,29 +440,22 @@ class Channel(Liking, EntryReader):
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
 
-    async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """Send a request; return a 2xx response or raise a classified ChannelError."""
-        try:
-            response = await self.http.request(method, self.url(path), **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ChannelError(
-                "offline", f"cannot reach {self.host()}: {type(exc).__name__}"
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise ChannelError("down", f"{self.host()} timed out ({type(exc).__name__})") from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise ChannelError(
-                "down", f"{self.host()} dropped the connection ({type(exc).__name__})"
-            ) from None
-        except httpx.TransportError as exc:
-            raise ChannelError(
-                "offline", f"network error talking to {self.host()}: {type(exc).__name__}"
-            ) from None
+    async def answer(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """Send a request as it is: a 2xx response, or raise a classified ChannelError."""
+        response = await self.send(method, path, **kwargs)
         if response.is_success:
             return response
         body = self._maybe_json(response)
         error = self.classify(response, body)
         raise error or self.generic_error(response, body)
+
+    async def send(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """Send a request; return the response whatever its status (an OAuth token endpoint
+        has error shapes of its own), or raise the ChannelError of a transport failure."""
+        try:
+            return await self.http.request(method, self.url(path), **kwargs)
+        except httpx.TransportError as exc:
+            raise transport_error(exc, self.host()) from None
 
     def host(self) -> str:
         return httpx.URL(self.base_url).host or self.base_url

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from .. import when
-from ..rows import ItemRow
+from ..rows import TOKEN_WARN_S, ItemRow, TokenCheck
 from ..text import sanitize
 from .base import (
     UNREADABLE,
@@ -44,6 +44,7 @@ API_VERSION = "v23.0"
 # When a rate-limit error carries no estimated_time_to_regain_access, wait this long: the
 # app and page limits are computed over a rolling hour, so a short pause is the usual cure.
 DEFAULT_RATE_WAIT = 15 * 60
+TOKEN_CHECK_EVERY_S = 86400  # debug_token is asked at most once a day per account
 
 # Error codes (developers.facebook.com/docs/graph-api/guides/error-handling and the
 # Messenger Platform error table).
@@ -117,6 +118,29 @@ class _Graph(GraphReplier, Channel):
                 "GET", self._api(path), params=params, headers=self._headers()
             )
         return self._body(response)
+
+    async def token_check(self, last: TokenCheck | None) -> TokenCheck | None:
+        """When the token stops working, from ``debug_token``: the earlier of
+        ``expires_at`` (0: the token does not expire) and ``data_access_expires_at`` (past
+        it the Page's data cannot be read until the person logs in to the app again). Asked
+        once a day, and at every sync once it is within the health bar's warning (a new
+        token then clears the warning at once). Graph asks for the token to check in the
+        query and a valid token of the same app to ask with: the token itself. The URL never
+        reaches a log or an error (they name the host), and the token is masked wherever
+        it would be printed."""
+        now = self.now()
+        if last is not None and now - last.checked_at < TOKEN_CHECK_EVERY_S:
+            near = last.expires_at is not None and last.expires_at - now <= TOKEN_WARN_S
+            if not near:
+                return last
+        body = await self._get("debug_token", {"input_token": self.secrets.token})
+        data = as_object(body.get("data"))
+        ends = [
+            value
+            for value in (data.get("expires_at"), data.get("data_access_expires_at"))
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        ]
+        return TokenCheck(now, min(ends, default=None))  # None: nothing to warn of
 
     async def _post(self, path: str, **kwargs) -> dict:
         response = await self.request("POST", self._api(path), headers=self._headers(), **kwargs)

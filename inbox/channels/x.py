@@ -11,9 +11,17 @@ its thread is itself. Only a post without an id is skipped and counted. A post t
 to one of ours is kind ``reply``, any other mention kind ``mention``; thread =
 ``conversation_id``, parent = the ``replied_to`` reference.
 
-Account settings (no secrets; ``secrets.token`` is an OAuth 2 user access token):
+Account settings (no secrets):
 - ``url``: API base, default ``https://api.x.com``;
-- ``user_id``: the account's numeric user id (required).
+- ``user_id``: the account's numeric user id (required);
+- ``client_id``: the app's OAuth 2.0 client id (for the refresh token);
+- ``token_url``: the token endpoint, default ``URL/2/oauth2/token``.
+
+Credentials: a refresh token (OAuth 2.0 with PKCE and the ``offline.access`` scope) with the
+app's client secret for a confidential client, sent with Basic auth; access tokens live two
+hours and X rotates the refresh token at every refresh (:mod:`inbox.channels.oauth` keeps
+the new one safe). An account with only an access token (``secrets.token``) works until it
+expires.
 
 Cursor ``{"since_id": ...}``. X returns mentions newest first and pages *older* with
 ``pagination_token`` down to ``since_id``. The new ``since_id`` (the first page's
@@ -62,6 +70,7 @@ from .base import (
     as_object,
 )
 from .likes import XLiker
+from .oauth import OAuthClient
 from .x_dm import XDirect, dm_link, included_users
 
 PAGE_SIZE = 100
@@ -95,7 +104,20 @@ AUTH_PROBLEMS = (
 )
 
 
-class X(XDirect, XLiker, Channel):
+class XAuth(OAuthClient):
+    """X's OAuth 2.0: the token endpoint on the API's host, a confidential client's secret
+    in a Basic header."""
+
+    basic_auth = True
+    token_path = "/2/oauth2/token"
+
+    def _headers(self) -> dict[str, str]:
+        """Headers of X's own for a request: none. The bearer token is the OAuth hooks'
+        (:meth:`authorization`), which every :meth:`request` adds."""
+        return {}
+
+
+class X(XAuth, XDirect, XLiker, Channel):
     name = "x"
     default_url = "https://api.x.com"
 
@@ -109,9 +131,6 @@ class X(XDirect, XLiker, Channel):
                 "setting: add the account's numeric user id",
             )
         return value
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.secrets.token}"}
 
     async def _get(self, path: str, params: dict) -> dict:
         response = await self.request("GET", path, params=params, headers=self._headers())

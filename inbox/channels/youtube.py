@@ -3,9 +3,16 @@
 Account settings:
   ``channel_id``  the channel (``UC…``) whose comment threads are read; required
   ``url``         the API root, ``https://www.googleapis.com`` by default
-  ``auth``        ``oauth`` (default: ``secrets.token`` is an OAuth access token, sent as a
-                  bearer token; needed for replies) or ``key`` (``secrets.token`` is an API
-                  key sent as ``key=``; reading only)
+  ``auth``        ``oauth`` (default: a refresh token with the OAuth client's id and
+                  secret, or an access token in ``secrets.token``, sent as a bearer token;
+                  needed for replies) or ``key`` (``secrets.token`` is an API key sent as
+                  ``key=``; reading only)
+  ``client_id``   the OAuth client's id (for the refresh token)
+  ``token_url``   Google's token endpoint, ``https://oauth2.googleapis.com/token`` by default
+
+Access tokens live an hour and are refreshed before they expire and after a 401
+(:mod:`inbox.channels.oauth`); Google keeps the refresh token (``invalid_grant``: revoked,
+or expired: a test-mode app's last seven days).
 
 Reading: ``commentThreads?allThreadsRelatedToChannelId=…&order=time``, newest first, 100 a
 page; there is no "since". The cursor keeps the newest ``publishedAt`` seen and the comment
@@ -42,6 +49,7 @@ from .. import when
 from ..rows import ItemRow
 from ..text import sanitize
 from .base import Channel, ChannelError, Page, SkipEntry, as_object
+from .oauth import OAuthClient
 from .youtube_reply import HOLD_REASONS, YouTubeReplier
 
 API = "/youtube/v3"
@@ -112,9 +120,10 @@ def next_pacific_midnight(now: int) -> int:
     return int(midnight.timestamp())
 
 
-class YouTube(YouTubeReplier, Channel):
+class YouTube(OAuthClient, YouTubeReplier, Channel):
     name = "youtube"
     default_url = "https://www.googleapis.com"
+    default_token_url = "https://oauth2.googleapis.com/token"
 
     @classmethod
     def cannot_like(cls, parent: ItemRow) -> str:
@@ -124,16 +133,19 @@ class YouTube(YouTubeReplier, Channel):
     def channel_id(self) -> str:
         return self.account.settings.get("channel_id") or ""
 
+    @property
+    def _keyed(self) -> bool:
+        """Reading with an API key (``auth=key``), not as the channel's owner."""
+        return self.account.settings.get("auth") == "key"
+
+    async def authorization(self) -> dict[str, str]:
+        return {} if self._keyed else await super().authorization()
+
     async def _call(self, method: str, path: str, params: dict, **kwargs) -> Any:
         params = dict(params)
-        headers = {}
-        if self.account.settings.get("auth") == "key":
+        if self._keyed:
             params["key"] = self.secrets.token
-        elif self.secrets.token:
-            headers["Authorization"] = f"Bearer {self.secrets.token}"
-        response = await self.request(
-            method, f"{API}{path}", params=params, headers=headers, **kwargs
-        )
+        response = await self.request(method, f"{API}{path}", params=params, **kwargs)
         body = self.json(response)
         if not isinstance(body, dict):
             raise ChannelError("broken", f"{self.host()} sent an answer that is not an object")

@@ -10,7 +10,8 @@ stand behind the same names (a test holds backlog/ and tui/ free of SQL)::
     store.items      items.py      upsert, bulk_load, insert_rows; require, ids, iter_ids,
                                    page, iter_rows, by_ids, get, thread, handles_near;
                                    first_id, newest_incoming, newest_quiet_dm
-                     item_counts.py  count, search_exceeds, status_counts, stats, total
+                     item_counts.py  count, search_exceeds, status_counts, stats, total,
+                                   newest_id, arrived_after
     store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
                                    wake_snoozed
     store.triage     triage.py     fingerprint, set_keywords, writing_keywords,

@@ -40,6 +40,23 @@ class ItemCounts(Part):
         ).fetchone()[0]
         return n > limit
 
+    def newest_id(self) -> int:
+        """The highest item id (0 when empty): ids only grow, so what arrives after now has a
+        higher one (the app's 'arrived since you looked')."""
+        return self._conn.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
+
+    def arrived_after(self, item_id: int) -> dict[str, int]:
+        """New incoming items with an id above ``item_id``, counted by their client's tier
+        (a range of the primary key: as fast as what arrived is small)."""
+        return dict(
+            self._conn.execute(
+                "SELECT c.tier, count(*) FROM interactions i"
+                " JOIN accounts a ON a.id = i.account_id JOIN clients c ON c.id = a.client_id"
+                " WHERE i.id > ? AND i.outgoing = 0 AND i.status = 'new' GROUP BY c.tier",
+                (item_id,),
+            )
+        )
+
     def status_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
         for status, n in self._conn.execute(

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..model import AwayReason, SyncOutcome
 from ..redact import redact
-from ..rows import AwayPeriodRow, FailedRun, SyncRunRow
+from ..rows import AwayPeriodRow, FailedRun, SyncRunRow, TokenCheck
 from ._part import Part, inserted_id
 
 _RUN_FIELDS = (
@@ -158,6 +158,32 @@ class SyncRuns(Part):
             " AND outcome = 'ok' ORDER BY started_at, id",
             (account_id, started_at),
         )
+
+    def set_token_check(self, account_id: int, check: TokenCheck) -> None:
+        """Keep what the platform last said about when the account's credentials expire."""
+        with self._store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO token_checks (account_id, checked_at, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (account_id) DO UPDATE SET checked_at = excluded.checked_at,"
+                " expires_at = excluded.expires_at",
+                (account_id, check.checked_at, check.expires_at),
+            )
+
+    def token_check(self, account_id: int) -> TokenCheck | None:
+        row = self._conn.execute(
+            "SELECT checked_at, expires_at FROM token_checks WHERE account_id = ?",
+            (account_id,),
+        ).fetchone()
+        return None if row is None else TokenCheck(row[0], row[1])
+
+    def token_checks(self) -> dict[int, TokenCheck]:
+        """Every account's last token check (the health bar)."""
+        return {
+            a: TokenCheck(c, e)
+            for a, c, e in self._conn.execute(
+                "SELECT account_id, checked_at, expires_at FROM token_checks"
+            )
+        }
 
 
 class AwayPeriods(Part):

@@ -36,6 +36,7 @@ COMMANDS = {
     **dict.fromkeys(("post", "posts"), "posts_cmds"),
     "db": "db_cmds",
     "completion": "completion_cmd",
+    "serve": "serve_cmd",
 }
 
 

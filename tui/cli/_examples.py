@@ -43,6 +43,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         " --user info --password-env AURORA_MAIL_PASSWORD",
     ),
     "account test": ("sfogo account test @aurora", "sfogo account test mastodon:@aurora"),
+    "account login": ("sfogo account login @aurora", "sfogo account login x:@aurora --file"),
+    "account logout": ("sfogo account logout @aurora",),
     "account rename": ("sfogo account rename @aurora @aurora_hotels",),
     "account edit": (
         "sfogo account edit @aurora --token-env AURORA_NEW_TOKEN",
@@ -59,12 +61,17 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "back": ("sfogo back",),
     "gaps": ("sfogo gaps --since 7d", "sfogo gaps --client Aurora --json"),
     "backlog": ("sfogo backlog", "sfogo backlog --client Aurora --json"),
-    "plan": ("sfogo plan", "sfogo plan --hours-per-day 3 --start 'tomorrow 9:00'"),
+    "plan": (
+        "sfogo plan",
+        "sfogo plan --hours-per-day 3 --start 'tomorrow 9:00'",
+        "sfogo plan --by friday",
+    ),
     "report": (
         "sfogo report Aurora --since 7d -o aurora.html",
         "sfogo report Aurora --since 2026-11-01 --until 2026-12-01 --lang it -o aurora.md",
     ),
     "sync": ("sfogo sync", "sfogo sync --watch --interval 2m", "sfogo sync --account @aurora"),
+    "serve": ("sfogo serve", "sfogo serve --port 8080"),
     "health": ("sfogo health", "sfogo health --json"),
     "reply": ("sfogo reply 42 Grazie mille, a presto!",),
     "like": ("sfogo like 42 43",),

@@ -1,4 +1,5 @@
-"""Clients and their accounts: list, add, rename, edit and remove them; test an account.
+"""Clients and their accounts: list, add, rename, edit and remove them; test an account,
+log in and out (:mod:`.login_cmds`).
 
 Secrets never go into the data file: an account names the environment variable that holds
 its token or password, and addresses that carry a user, a password or a query are refused.
@@ -22,6 +23,7 @@ from ._context import Context
 from ._group import Topic, json_flag, pass_context
 from ._table import on_terminal
 from ._types import Duration, OneOf
+from .login_cmds import account_login, account_logout
 
 CLIENT_WIDTH = 12
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
@@ -384,10 +386,14 @@ def account_options(command):
     return command
 
 
-@topic.group("account", short_help="add, test, rename, edit or remove an account")
+@topic.group("account", short_help="add, log in, test, rename, edit or remove an account")
 def account() -> None:
-    """Add an account to a client, check its credentials, give it a new handle, change its
-    settings or client, or remove it (its items stay)."""
+    """Add an account to a client; store, test or forget its credentials; give it a new
+    handle, change its settings or client, or remove it (its items stay)."""
+
+
+account.add_command(account_login)
+account.add_command(account_logout)
 
 
 @account.command(

@@ -127,7 +127,7 @@ def _prepare_triage(store, config_path: str | None) -> None:
     "--size",
     type=WholeNumber(),
     metavar="N",
-    help="how many interactions (default 3,600; 1,000,000 takes ~20 s)",
+    help="how many interactions (default 1,400, about 100 a day; 1,000,000 takes ~20 s)",
 )
 @click.option(
     "--no-tui", is_flag=True, help="build it and print a summary instead of opening the app"

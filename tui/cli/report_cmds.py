@@ -88,6 +88,12 @@ def _local(ts: int | None, tz) -> str:
     help="when you start catching up (default now): monday 9:00, 2h, ISO 8601",
 )
 @click.option(
+    "--by",
+    metavar="WHEN",
+    help="a date to clear the backlog by: friday, 2026-12-04, 'friday 13:00' "
+    "(default: the end of the 1st, 3rd and 5th working day ahead)",
+)
+@click.option(
     "--all", "everything", is_flag=True, help="plan every open item, not only the backlog"
 )
 @click.option(
@@ -106,6 +112,7 @@ def plan(
     ctx: Context,
     hours_per_day: float | None,
     start: str | None,
+    by: str | None,
     everything: bool,
     limit: int | None,
     mark_unanswerable: bool,
@@ -113,6 +120,7 @@ def plan(
 ) -> int:
     """Plan the catch-up: how long the backlog takes in your working hours, when each
     client's backlog is cleared, which promises break, and the order of work in batches."""
+    from sfogo.backlog import plan_advice
     from sfogo.backlog.plan import make_plan, to_json
     from sfogo.inbox import when
 
@@ -124,6 +132,7 @@ def plan(
     now = when.parse_when(start, ref=real_now, tz=work.tz) if start else real_now
     if now < real_now - 60:
         raise SfogoError("--start is in the past: a plan starts now or later")
+    targets = None if by is None else [plan_advice.target_from(by, work, now)]
     store.marks.wake_snoozed(now=real_now)
     made = make_plan(
         store,
@@ -133,15 +142,16 @@ def plan(
         config=data,
         everything=everything,
     )
+    advice = plan_advice.plan_advice(made, targets)
     if mark_unanswerable and made.unanswerable:
         ids = [i.id for i in made.unanswerable]
         with store.transaction():
             store.marks.set_status(ids, "ignored", now=real_now)
             store.marks.add_tags(ids, ["unanswerable"])
     if as_json:
-        _print_json(to_json(made))
+        _print_json({**to_json(made), "advice": plan_advice.to_json(advice)})
         return 0
-    _print_plan(made, everything=everything, marked=mark_unanswerable, limit=limit)
+    _print_plan(made, advice, everything=everything, marked=mark_unanswerable, limit=limit)
     return 0
 
 
@@ -271,13 +281,16 @@ def _print_batches(made, limit: int | None) -> None:
     )
 
 
-def _print_plan(made, *, everything: bool, marked: bool, limit: int | None) -> None:
+def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | None) -> None:
+    from ._plan_advice import print_advice
+
     if not made.items and not made.unanswerable:
         print(f"{'Open items' if everything else 'Backlog'}: nothing to catch up on.")
         return
     width = _output.wrap_width()
     for line in _summary_lines(made, everything=everything):
         print(textwrap.fill(line, width, subsequent_indent="  "))
+    print_advice(advice, made.work.tz)
     if made.batches:
         _print_batches(made, limit)
     if made.unanswerable:

@@ -172,6 +172,8 @@ def sync(
 def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: int) -> int:
     import asyncio
 
+    from sfogo.inbox.watch import WatchLoop
+
     loop = syncer(ctx, concurrency=concurrency)
     accounts = loop.accounts(account_ref)
     if not accounts:
@@ -179,7 +181,7 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
         return 0
     tty = sys.stdout.isatty()
     drawn = 0
-    every = f"{interval // 60} min" if interval % 60 == 0 else f"{interval} s"
+    every = _every(interval)
     print(
         f"sfogo sync: {len(accounts)} account{'' if len(accounts) == 1 else 's'}, every "
         f"{every}; Ctrl-C stops",
@@ -201,11 +203,45 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
                 print(f"{when.iso(r.ended_at)} {wrapped(_result_line(r))}")
         sys.stdout.flush()
 
+    watch = WatchLoop(loop, interval=interval, account_ref=account_ref, on_round=show)
     try:
-        asyncio.run(loop.watch(interval=interval, account_ref=account_ref, on_round=show))
+        asyncio.run(_hold_and_watch(ctx, watch, whole_file=account_ref is None))
     except KeyboardInterrupt:
         print("sfogo sync: stopped", flush=True)
     return 0
+
+
+async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
+    """Run the loop once this process holds the file's sync lock (inbox/synclock.py): while
+    the app or another watch holds it, wait and take over when it stops. One account watched
+    on its own takes no lock, so the file's loop goes on beside it. SIGUSR1 (the app's R)
+    asks for a round now."""
+    import asyncio
+    import os
+
+    from sfogo.inbox import synclock
+
+    if synclock.ROUND_SIGNAL is not None:
+        asyncio.get_running_loop().add_signal_handler(synclock.ROUND_SIGNAL, watch.sync_now)
+    lock = synclock.SyncLock(ctx.store.path) if whole_file and synclock.available() else None
+    waited = False
+
+    def waiting(who) -> None:
+        nonlocal waited
+        waited = True
+        name = who.describe() if who is not None else "another process"
+        print(f"sfogo sync: {name} syncs this file; taking over when it stops", flush=True)
+
+    if lock is not None:
+        me = synclock.Holder(os.getpid(), "sfogo sync --watch", watch.interval, ctx.clock.now())
+        await synclock.acquire(lock, me, waiting=waiting)
+        if waited:
+            print("sfogo sync: took over the sync loop", flush=True)
+    try:
+        await watch.run()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def health_line(h, ref: int) -> str:
@@ -223,6 +259,8 @@ def health_line(h, ref: int) -> str:
         parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
     if h.skipped:
         parts.append(f"{h.skipped} skipped in 24 h")
+    if h.token_warning:
+        parts.append(h.token_warning)
     return " · ".join(parts)
 
 
@@ -274,6 +312,7 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             )
         )
     _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0)
+    print(who_syncs(ctx))
     for h in states:
         if h.last_outcome not in (None, "ok") and h.last_detail:
             print(wrapped(f"{h.account}: {h.last_detail}"))
@@ -281,7 +320,41 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             print(wrapped(f"{h.account}: lost: {h.last_lost}"))
         if h.skipped:
             print(wrapped(f"{h.account}: {skipped_line(h.skips)} (in the last 24 hours)"))
+        if h.token_warning:
+            print(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
     return 0
+
+
+def who_syncs(ctx: Context) -> str:
+    """Whether a sync loop runs on the file (inbox/synclock.py): the next tries come only
+    then."""
+    from sfogo.inbox import synclock
+
+    lock = synclock.SyncLock(ctx.store.path)
+    if not lock.held_elsewhere():
+        return (
+            "Nothing syncs this file now: the next tries come when the app or "
+            "'sfogo sync --watch' runs."
+        )
+    who = lock.holder()
+    if who is None:
+        return "Another process syncs this file."
+    return f"{who.describe()} syncs this file, every {_every(who.interval)}."
+
+
+def _every(interval: int) -> str:
+    return f"{interval // 60} min" if interval % 60 == 0 else f"{interval} s"
+
+
+def _renew(h) -> str:
+    """How to renew an account's credentials before they expire."""
+    from sfogo.inbox.login import login_command
+    from sfogo.inbox.model import Account
+
+    command = login_command(Account(0, h.channel, h.handle, id=h.account_id))
+    if h.channel in ("facebook", "instagram"):
+        return f"get a new long-lived Page token and store it with {command}"
+    return f"log in again before then: {command}"
 
 
 # -- account test ----------------------------------------------------------------------------
@@ -298,7 +371,7 @@ def check_account(ctx: Context, handle: str) -> str:
     loop = syncer(ctx, send_replies=False)
     account = loop.accounts(handle)[0]
     secrets = loop.secrets(account)
-    if not (secrets.token or secrets.password):
+    if not secrets.known:
         raise SfogoError(missing_hint(account))
 
     async def check() -> str:

@@ -22,6 +22,7 @@ in time order from pre-rendered text pools with one ``random.Random``, inserted 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import unicodedata
@@ -52,7 +53,7 @@ try:
 except (ImportError, ZoneInfoNotFoundError):  # no tz database: Rome in winter is UTC+1
     ROME = timezone(timedelta(hours=1), "CET")
 
-DEFAULT_SIZE = 3600
+DEFAULT_SIZE = 1400  # about 100 interactions a day (ours included): one freelancer, four clients
 HOUR = 3600
 DAY = 86400
 DAYS = 14
@@ -338,6 +339,13 @@ BLIP_ACCOUNT = "gino_ig"  # a 45-minute Instagram outage (HTTP 503) ten days ago
 
 # Mean time from "the manager could look" to "handled", by tier (seconds).
 REACTION = {"vip": 20 * 60, "high": 45 * 60, "normal": 90 * 60, "low": 6 * HOUR}
+# The manager works through the inbox in sessions, one an hour: what is ready is handled
+# one item after another, each taking about this long (seconds; 0.6x to 1.4x). So the
+# time between two handled items inside a session is a real handling time, and the plan
+# learns these efforts from the demo instead of the arrivals' own rhythm.
+SESSION = HOUR
+SESSION_FULL = 50 * 60  # a session busier than this (the million-item demo) is not kept
+EFFORT_S = {"dm": 240, "email": 360, "comment": 120, "mention": 120, "reply": 120, "review": 300}
 # Share of handled items that get a visible reply from the account.
 REPLY_SHARE = {
     "dm": 0.7,
@@ -599,6 +607,7 @@ class _Account:
     n: int = 0
     ring: list = field(default_factory=list)
     ring_pos: int = 0
+    owed: int = 0  # slots our replies borrowed from the account's later hours
 
 
 # --- the build -------------------------------------------------------------------------------
@@ -783,6 +792,8 @@ def _generate(
         )
     totals = _allocate(n_random, [a.spec.share for a in accounts])
     alloc = [_allocate(totals[i], weights[i]) for i in range(len(accounts))]
+    # What each account has left from each hour on: our replies may borrow from it.
+    left = [[*reversed([*itertools.accumulate(reversed(counts))]), 0] for counts in alloc]
     by_cell: dict[tuple[int, int], list] = {}
     for row in scripted:
         cell = (row["t"] - win.start) // HOUR
@@ -793,8 +804,13 @@ def _generate(
         for i, a in enumerate(accounts):
             for row in by_cell.get((h, i), ()):
                 gen.scripted(a, row)
-            if alloc[i][h]:
-                gen.fill(a, cell_start, alloc[i][h])
+            # A reply borrowed in an earlier hour takes this hour's slot (so the total stays
+            # exact: an account never owes more than its later hours hold).
+            c = alloc[i][h]
+            paid = min(a.owed, c)
+            a.owed -= paid
+            if c - paid:
+                gen.fill(a, cell_start, c - paid, left[i][h + 1] - a.owed)
         store.items.insert_rows(gen.rows)
         gen.rows.clear()
         if progress is not None and h % 24 == 23:  # once a generated day
@@ -920,6 +936,7 @@ class _Generator:
         self.slot_base = win.outage_end - ((win.outage_end - first) // RUN_EVERY) * RUN_EVERY
         self.slots = (win.now + 12 * DAY - self.slot_base) // RUN_EVERY
         self.next_normal, self.next_vip = _work_tables(win, self.slot_base, self.slots)
+        self.busy: dict[int, float] = {}  # session start -> when its last item was handled
 
     def _fetch_time(self, a: _Account, t: int) -> int:
         j = (t - a.base) // RUN_EVERY + 1
@@ -980,8 +997,9 @@ class _Generator:
                 }
             )
 
-    def fill(self, a: _Account, cell_start: int, c: int) -> None:
-        """``c`` items for account ``a`` in the hour from ``cell_start`` (replies included)."""
+    def fill(self, a: _Account, cell_start: int, c: int, spare: int) -> None:
+        """``c`` items for account ``a`` in the hour from ``cell_start`` (replies included;
+        past ``c``, up to ``spare`` replies borrow slots from the account's later hours)."""
         # Long: the loop runs once per generated row (a million for the big demo), where
         # locals beat attribute lookups and a call per row; it reads top to bottom.
         rnd = self.rng.random
@@ -1003,6 +1021,7 @@ class _Generator:
         me = a.me_author
         p_it = a.p_it
         mean = REACTION[a.tier]
+        busy, effort_s = self.busy, EFFORT_S
         nxt = self.next_vip if a.tier == "vip" else self.next_normal
         sb, slots = self.slot_base, self.slots
         blocked = a.spec.key == BLOCKED_ACCOUNT
@@ -1012,6 +1031,7 @@ class _Generator:
         n = a.n
         index = self.count
         i = 0
+        borrowed = 0
         while i < c:
             t = cell_start + times[i]
             i += 1
@@ -1074,6 +1094,15 @@ class _Generator:
                     w = nxt[k]
                     if w != k:
                         handled = sb + w * RUN_EVERY + int(rnd() * 900)
+                    # Handled in that hour's session, after what the session already did.
+                    session = sb + (handled - sb) // SESSION * SESSION
+                    done = busy.get(session, session)
+                    if done < fetched:
+                        done = fetched
+                    done += effort_s[kind] * (0.6 + 0.8 * rnd())
+                    if done - session <= SESSION_FULL:
+                        busy[session] = done
+                        handled = int(done)
                     if handled >= now:
                         handled = None
             snooze = None
@@ -1082,10 +1111,12 @@ class _Generator:
                 if status == "new":
                     backlog[which] += 1
             elif handled is None:
+                # Shares of a few dozen waiting items, so a freelancer's volume still shows
+                # some of each.
                 r = rnd()
-                if r < 0.75:
+                if r < 0.65:
                     status = "new"
-                elif r < 0.95:
+                elif r < 0.87:
                     status = "open"
                 else:
                     status = "snoozed"
@@ -1109,22 +1140,27 @@ class _Generator:
                     status,
                     snooze,
                     handled,
-                    1 if rnd() < 0.002 else 0,
+                    1 if rnd() < 0.005 else 0,
                 )
             )
             if tag and rnd() < 0.35:
                 tags.append((index, tag))
             index += 1
-            # Our visible answer takes one of the hour's slots, so the total stays exact.
-            # (Not from the blocked X account once it was blocked: it cannot post.)
+            # Our visible answer takes one of the hour's slots, or borrows one from a later
+            # hour when this one is full (a quiet account has one item an hour), so the
+            # total stays exact. (Not from the blocked X account once it was blocked: it
+            # cannot post.)
             if (
                 status == "done"
                 and handled is not None  # (always, when done)
-                and i < c
+                and (i < c or borrowed < spare)
                 and rnd() < REPLY_SHARE[kind]
                 and not (blocked and handled >= block_start)
             ):
-                i += 1
+                if i < c:
+                    i += 1
+                else:
+                    borrowed += 1
                 n += 1
                 at = handled - int(rnd() * 60)
                 if at <= fetched:
@@ -1159,6 +1195,7 @@ class _Generator:
                 self.outgoing += 1
         a.n = n
         a.ring_pos = ring_pos
+        a.owed += borrowed
         self.count = index
 
 

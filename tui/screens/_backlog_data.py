@@ -6,11 +6,16 @@ plan itself can hold 100k items).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from sfogo.inbox.store import Store
 
 from ..widgets._burndown import backlog_history, projection
 from ..widgets._timeline import Timeline, build_timeline
+
+if TYPE_CHECKING:  # the backlog modules load in the workers, not when the app starts
+    from sfogo.backlog.plan_advice import Advice
 
 DAYS = 14  # the timeline's and the burndown's window
 
@@ -56,6 +61,8 @@ class PlanView:
     batch_count: int
     client_finish: dict[int, tuple[str, int | None]]
     future: tuple[int, ...]
+    advice: Advice | None = None  # what it would take, by the next working day's end
+    tz: tzinfo | None = None  # the working time's zone (the advice's dates are its days)
 
 
 def read_summary(store: Store, data: dict, now: int) -> Summary:
@@ -79,6 +86,7 @@ def read_history(store: Store, now: int) -> list[int]:
 
 def read_plan(store: Store, data: dict, now: int, batches: int = 12) -> PlanView:
     from sfogo.backlog.plan import make_plan
+    from sfogo.backlog.plan_advice import default_targets, plan_advice
     from sfogo.backlog.workhours import WorkHours
     from sfogo.inbox.config import section
 
@@ -118,4 +126,6 @@ def read_plan(store: Store, data: dict, now: int, batches: int = 12) -> PlanView
         len(plan.batches),
         finish,
         tuple(projection(plan, now)),
+        plan_advice(plan, default_targets(work, now, (1,))),
+        work.tz,
     )

@@ -4,6 +4,7 @@ screen's ``Block`` widgets draw them): per client, the catch-up plan, the first 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from textual.content import Content
@@ -128,7 +129,57 @@ def plan_lines(plan: PlanView | None, now: int, width: int) -> list[Content]:
             else "{:,} can no longer be answered (the reply window closed)"
         )
         lines.append(Content.assemble((text.format(plan.unanswerable), "$text-warning")))
+    lines += advice_lines(plan, narrow)
     return [line.truncate(width, ellipsis=True) for line in lines]
+
+
+# The choices as the screen names them (wide, narrow).
+CHOICE_WORDS = {
+    "drop_low_tier": ("drop low tier", "low tier"),
+    "drop_window_closed": ("give up closed windows", "windows"),
+    "drop_both": ("both", "both"),
+}
+
+
+def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
+    """What it would take to clear the backlog by the end of the next working day, and what
+    each choice that drops work changes (``backlog.plan_advice``)."""
+    advice = plan.advice
+    if advice is None or not advice.targets or not (plan.items or plan.unanswerable):
+        return []
+
+    def per_day(hours: float | None) -> str:
+        return "no day is long enough" if hours is None else f"{span_hm(hours * 3600)} a day"
+
+    day = dt.datetime.fromtimestamp(advice.targets[0] - 1, plan.tz).strftime("%a %d %b")
+    as_is = advice.options[0]
+    you = span_hm(advice.day_hours * 3600)
+    lines = [
+        Content.assemble(
+            (f"Clear by {day}: " if narrow else f"To clear it by the end of {day}: ", ""),
+            (per_day(as_is.hours_per_day[0]), "bold"),
+            ("" if narrow else f" (you work {you})", "$text-muted"),
+        )
+    ]
+    if not narrow and len(advice.options) > 1:
+        head = (
+            f"  {fit('or, by choice', 22)} {'items':>6} {'saves':>6}  {'cleared':12} {'a day':>6}"
+        )
+        lines.append(Content.assemble((head, "$text-muted")))
+    for o in advice.options[1:]:
+        wide, short = CHOICE_WORDS[str(o.choice)]
+        hours = per_day(o.hours_per_day[0])
+        if narrow:
+            lines.append(Content.assemble((f" {short} −{o.items}: ", "$text-muted"), (hours, "")))
+            continue
+        cleared = "never" if o.finish_at is None else local_time(o.finish_at, advice.now)
+        cells = (
+            f"  {fit(wide, 22)} {o.items:>6,} {span_hm(o.saved_s) if o.saved_s else '-':>6}"
+            f"  {fit(cleared, 12)} "
+        )
+        day_h = "-" if o.hours_per_day[0] is None else span_hm(o.hours_per_day[0] * 3600)
+        lines.append(Content.assemble((cells, ""), (f"{day_h:>6}", "bold")))
+    return lines
 
 
 def batch_lines(

@@ -101,7 +101,7 @@ class InboxScreen(SfogoScreen):
             yield InboxList(app.rows_by_ids, app.now, id="inbox")
             yield DetailPane(app.now, id="detail")
         yield SearchBar(id="search")
-        yield HealthBar(app.db_path, app.now, app.data_changed, id="health")
+        yield HealthBar(app.db_path, app.now, app.data_changed, sync=app.sync_feed, id="health")
         yield KeyFooter()
 
     @property
@@ -118,6 +118,8 @@ class InboxScreen(SfogoScreen):
         self.reload(wake=True)
         self.set_interval(60, self._minute)
         self.sfogo.data_changed.subscribe(self, self._data_changed)
+        self.sfogo.arrivals_changed.subscribe(self, self._arrivals_changed)
+        self.query_one(CountsHeader).arrived = self.sfogo.arrivals.count
 
     # -- loading --------------------------------------------------------------------------
 
@@ -213,6 +215,9 @@ class InboxScreen(SfogoScreen):
         self.inbox.tick()
         self.writer.wake()
 
+    def _arrivals_changed(self, count: int) -> None:
+        self.query_one(CountsHeader).arrived = count
+
     def _data_changed(self, _change=None) -> None:
         """Another process changed the file: reload, keeping the cursor and the open item."""
         self.inbox.invalidate()
@@ -248,6 +253,8 @@ class InboxScreen(SfogoScreen):
         # The pane re-lays out its text, which costs more than the two list lines the
         # cursor changed: let the list's frame go out first, then fill the pane.
         self.call_after_refresh(self.reading.show_current)
+        if message.item_id is not None and self.inbox.cursor == 0:
+            self.sfogo.arrivals_looked()  # the top of the list: where urgent arrivals land
 
     def on_extras_loaded(self, message: ExtrasLoaded) -> None:
         self.detail.show_extras(message.extras)
@@ -332,6 +339,7 @@ class InboxScreen(SfogoScreen):
     def on_write_done(self, message: WriteDone) -> None:
         then = self.writer.done(message)
         self.query_one(CountsHeader).counts = message.counts
+        self.sfogo.count_arrivals()  # an arrival opened or handled leaves the count
         if then is not None:
             then()
         self.undoing.landed(message)

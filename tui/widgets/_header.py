@@ -1,8 +1,10 @@
-"""The top line: how much is waiting (new, open, snoozed), how many the list shows, and
-whether posts need a decision (``o`` opens them)."""
+"""The top line: how much is waiting (new, open, snoozed), how many the list shows, how many
+arrived since you last looked (tui/arrivals.py), and whether posts need a decision (``o``
+opens them)."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -11,7 +13,9 @@ from ._format import count_short
 
 
 class CountsHeader(Widget):
-    """``sfogo  ● 12 new · 8 open · 3 snoozed   20 shown  /word``, shorter when narrow."""
+    """``sfogo  ● 12 new · 8 open · 3 snoozed  │ 20 shown /word  │ +3 arrived · ⚑ 2 posts to
+    decide``, shorter when narrow; the arrivals and the posts take their short forms where the
+    line would not fit."""
 
     DEFAULT_CSS = """
     CountsHeader {
@@ -26,6 +30,7 @@ class CountsHeader(Widget):
     shown: reactive[int | None] = reactive(None)  # None: still loading
     search: reactive[str] = reactive("")
     posts: reactive[int] = reactive(0)  # posts that need a decision
+    arrived: reactive[int] = reactive(0)  # new items since you last looked
 
     def render(self) -> Content:
         narrow = self.size.width < 60
@@ -37,8 +42,8 @@ class CountsHeader(Widget):
         snoozed = count_short(self.counts.get("snoozed", 0))
         shown = "…" if self.shown is None else count_short(self.shown)
         if narrow:
-            # Posts that need a decision take the place of the snoozed count (40 columns).
-            snz = "" if self.posts else f" {snoozed} snz"
+            # Arrivals and posts that need a decision take the place of the snoozed count.
+            snz = "" if self.posts or self.arrived else f" {snoozed} snz"
             line = Content.from_markup(
                 " [$text-accent]●[/] [b]$new[/b] new $open open$snz [$text-muted]│[/] $shown",
                 new=new,
@@ -57,8 +62,27 @@ class CountsHeader(Widget):
             )
         if self.search:
             line += Content.from_markup(" [$text-muted]/[/]$search", search=self.search)
-        if self.posts:
-            plural = "s" if self.posts > 1 else ""
-            text = f"⚑{self.posts}" if narrow else f"⚑ {self.posts} post{plural} to decide"
-            line += Content.from_markup(" [$text-error b]$text[/]", text=text)
-        return title + line
+        return title + line + self._news(self.size.width - cell_len((title + line).plain), narrow)
+
+    def _news(self, room: int, narrow: bool) -> Content:
+        """What arrived and the posts to decide, after a separator of their own, each in its
+        long form where the line has room for it (the posts' first, then the arrivals')."""
+        arrived = f"+{count_short(self.arrived)}" if self.arrived else ""
+        posts = f"⚑{self.posts}" if self.posts else ""
+        if not (arrived or posts):
+            return Content("")
+        plural = "s" if self.posts > 1 else ""
+        wide_arrived = f"{arrived} arrived" if arrived and not narrow else arrived
+        wide_posts = f"⚑ {self.posts} post{plural} to decide" if posts and not narrow else posts
+        lead, join = (" │ ", " ") if narrow else ("  │ ", " · ")
+        for a, p in ((wide_arrived, wide_posts), (wide_arrived, posts), (arrived, posts)):
+            if cell_len(lead + join.join(x for x in (a, p) if x)) <= room:
+                arrived, posts = a, p
+                break
+        parts = []
+        if arrived:
+            parts.append(Content.from_markup("[$text-accent b]$text[/]", text=arrived))
+        if posts:
+            parts.append(Content.from_markup("[$text-error b]$text[/]", text=posts))
+        sep = Content.from_markup("[$text-muted]$join[/]", join=join)
+        return Content.from_markup("[$text-muted]$lead[/]", lead=lead) + sep.join(parts)

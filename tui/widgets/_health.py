@@ -8,19 +8,28 @@ ages move on.
 Problems come first and carry a symbol, not only a colour, so they read with NO_COLOR:
 ``✗ x blocked 5d · fb HAR ok 2m · … +9 ok``. An account whose platform sent entries sfogo
 had to skip in the last 24 hours carries their count: ``x ok 2m ⊘3`` (``sfogo health``
-says why). Posts that need a decision come after the
+says why). An account whose credentials expire within a week says so, before sync fails:
+``fb ok 2m ⚠ token expires in 5 days`` (``⚠ token 5d`` where that does not fit), after
+the open gaps. Posts that need a decision come after the
 accounts that cannot be seen (the likely cause) and before the healthy ones:
 ``2 missed · 6 vanished`` (``8 posts`` where that does not fit), counted by
 ``backlog.posts.decision_counts``; the bar also tells its screen how many there are
 (:class:`HealthBar.PostsNeedDecision`), so the inbox header can say so.
+
+While a sync loop runs on the file (the app's own or another process's, see
+tui/autosync.py), the bar starts with when its next round comes, from the same schedule the
+loop follows (:func:`inbox.watch.next_round_at`): ``sync in 50s`` (``↻ 50s`` when narrow),
+``syncing`` while a round of the app's runs. Under a minute it counts down in steps of ten
+seconds: redrawn every ten seconds, a few bytes, rather than every second.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual import work
@@ -31,17 +40,25 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.worker import Worker
 
+from sfogo.inbox.health import token_warning
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
-from ._format import age_short, local_time, one_line
+from ._format import age_short, local_time, one_line, span_short
 from ._work import Latest, WorkFailed
 
+if TYPE_CHECKING:
+    from sfogo.inbox.synclock import Holder
+
+    from ..autosync import SyncStatus
+
 TICK_S = 60  # ages are redrawn at least this often
+COUNTDOWN_S = 10  # the next round's countdown is redrawn this often
 NARROW = 60
 GAP_MARK = "✗"  # an open gap: the account is not being seen
 NEVER_MARK = "?"
 SKIP_MARK = "⊘"  # entries skipped in the last 24 hours
+TOKEN_MARK = "⚠"  # the account's credentials expire within a week
 OUTCOME_SHORT = {"rate_limited": "limited", "never synced": "never"}
 
 
@@ -65,6 +82,7 @@ class AccountState:
     since: int | None  # failing: the open gap's first failure; ok: the last run's end
     open_gap: bool
     skipped: int = 0  # entries skipped in the last 24 hours
+    token_expires_at: int | None = None  # set when its credentials expire within a week
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +90,36 @@ class HealthState:
     accounts: tuple[AccountState, ...]
     away: tuple[str, int] | None  # (reason, since) while the manager is away
     posts: tuple[tuple[str, int], ...] = ()  # (state, posts) that need a decision
+    next_round: int | None = None  # when the file's sync loop wakes next (None: no loop)
+    syncing: bool = False  # a round of the app's own loop is running
+
+
+def next_round(store: Store, now: int, holder: Holder | None) -> int:
+    """When the loop that ``holder`` runs wakes next (its interval, its accounts; without a
+    holder, sync --watch's defaults), as the loop itself computes it."""
+    from sfogo.inbox.health import DEFAULT_INTERVAL_S, account_health
+    from sfogo.inbox.sync import syncable
+    from sfogo.inbox.watch import next_round_at
+
+    interval = holder.interval if holder is not None else DEFAULT_INTERVAL_S
+    if holder is not None and holder.accounts is not None:
+        ids = list(holder.accounts)
+    else:
+        ids = [a.id for a in syncable(store)]
+    states = account_health(store, now=now, interval=interval, account_ids=ids)
+    return next_round_at(store, states, now=now, interval=interval)
+
+
+def next_round_text(state: HealthState, now: int) -> str:
+    """'now', '50s' (in tens of seconds under a minute), '2m'; '' when no loop runs."""
+    if state.next_round is None:
+        return ""
+    left = state.next_round - now
+    if state.syncing or left <= 0:
+        return "now"
+    if left < 55:  # from 55 s it rounds to a minute
+        return f"{max(10, int(left / 10 + 0.5) * 10)}s"
+    return span_short(left)
 
 
 # Posts needing a decision, in the bar's order, with the words it uses.
@@ -84,8 +132,9 @@ POST_PROBLEMS = (
 )
 
 
-def load_health(store: Store, now: int) -> HealthState:
-    """Every synced account (problems first, longest open gap first) and the away state."""
+def load_health(store: Store, now: int, sync: SyncStatus | None = None) -> HealthState:
+    """Every synced account (problems first, longest open gap first), the away state, and
+    when the next round of the file's sync loop comes (``sync``: who runs it)."""
     from sfogo.backlog.gaps import open_away
     from sfogo.inbox.health import account_health
 
@@ -103,33 +152,45 @@ def load_health(store: Store, now: int) -> HealthState:
         label = labels[h.account_id]
         if repeated[label] > 1:  # same channel, same initials: the handle tells them apart
             label = f"{label} {one_line(h.handle, 40).lstrip('@')[:8]}"
+        expires = h.token_expires_at if h.token_warning else None
         if h.last_outcome is None:
-            accounts.append(AccountState(h.account_id, label, "never synced", None, False))
+            state = AccountState(h.account_id, label, "never synced", None, False)
         elif h.last_outcome == "ok":
-            accounts.append(
-                AccountState(h.account_id, label, "ok", h.last_ended_at, False, h.skipped)
-            )
+            state = AccountState(h.account_id, label, "ok", h.last_ended_at, False, h.skipped)
         else:
             since = h.gap_since or h.last_started_at
-            accounts.append(
-                AccountState(h.account_id, label, h.last_outcome, since, True, h.skipped)
-            )
+            state = AccountState(h.account_id, label, h.last_outcome, since, True, h.skipped)
+        accounts.append(replace(state, token_expires_at=expires))
 
     def order(a: AccountState) -> tuple:
-        rank = 0 if a.open_gap else 1 if a.outcome == "never synced" else 2
-        return rank, a.since if a.open_gap else 0, a.label
+        # An open gap first, then credentials about to die (the next gap), then the unknown.
+        rank = (
+            0
+            if a.open_gap
+            else 1
+            if a.token_expires_at is not None
+            else 2
+            if a.outcome == "never synced"
+            else 3
+        )
+        return rank, a.since if a.open_gap else a.token_expires_at or 0, a.label
 
     from sfogo.backlog.posts import decision_counts
 
     away = open_away(store)
     counts = decision_counts(store, now=now)
     posts = tuple((state, counts[state]) for state, _w in POST_PROBLEMS if counts.get(state))
+    looping = sync is not None and sync.where != "off"
     return HealthState(
-        tuple(sorted(accounts, key=order)), (away[2], away[1]) if away else None, posts
+        tuple(sorted(accounts, key=order)),
+        (away[2], away[1]) if away else None,
+        posts,
+        next_round(store, now, sync.holder) if looping and sync is not None else None,
+        sync.syncing if sync is not None else False,
     )
 
 
-def _entry(account: AccountState, now: int) -> Content:
+def _entry(account: AccountState, now: int, *, short: bool = False) -> Content:
     outcome = OUTCOME_SHORT.get(account.outcome, account.outcome)
     age = age_short(account.since, now=now)
     text = f"{account.label} {outcome}" + (f" {age}" if age else "")
@@ -141,6 +202,13 @@ def _entry(account: AccountState, now: int) -> Content:
         entry = Content.assemble((text, "$text-muted"))
     if account.skipped:
         entry = entry + Content.assemble((f" {SKIP_MARK}{account.skipped}", "$text-warning"))
+    if account.token_expires_at is not None:
+        left = account.token_expires_at - now
+        if short:
+            warning = f"token {span_short(left)}" if left > 0 else "token expired"
+        else:
+            warning = token_warning(account.token_expires_at, now=now) or "token expires soon"
+        entry = entry + Content.assemble((f" {TOKEN_MARK} {warning}", "$text-warning bold"))
     return entry
 
 
@@ -160,6 +228,10 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
                 (f"{reason} {at}" if narrow else f"{reason} since {at}", "$text-warning reverse")
             )
         )
+    upcoming = next_round_text(state, now)
+    if upcoming:
+        text = "syncing" if upcoming == "now" else f"sync in {upcoming}"
+        parts.append(Content.assemble((f"↻ {upcoming}" if narrow else text, "$text-muted")))
     if not state.accounts:
         parts.append(Content.assemble(("no synced accounts", "$text-muted")))
         return sep.join(parts)
@@ -171,13 +243,14 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         forms: tuple[Content, ...] = (_posts_entry(state, short=True),)
         if not narrow:
             forms = (_posts_entry(state, short=False), *forms)
-        entries.insert(sum(a.open_gap for a in state.accounts), forms)
+        # After the accounts that cannot be seen and those whose token is about to die.
+        entries.insert(sum(_needs_person(a) for a in state.accounts), forms)
     shown: set[int] = set()
     for index, item in enumerate(entries):
         rest = tuple(a for a in entries[index + 1 :] if isinstance(a, AccountState))
         # Room must be left for the '+N' that would follow if this were the last one.
         tail = _tail(rest) if rest else ""
-        forms = item if isinstance(item, tuple) else (_entry(item, now),)
+        forms = item if isinstance(item, tuple) else _entries(item, now)
         entry = next((f for f in forms if _fits(line, f, tail, width)), None)
         if entry is None:
             if isinstance(item, tuple):
@@ -189,9 +262,22 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
     left = tuple(a for a in state.accounts if a.account_id not in shown)
     if left:
         tail = _tail(left)
-        style = "$text-error bold" if any(a.open_gap for a in left) else "$text-muted"
+        style = (
+            "$text-error bold"
+            if any(a.open_gap for a in left)
+            else "$text-warning bold"
+            if any(_needs_person(a) for a in left)
+            else "$text-muted"
+        )
         line = (line + Content(" ") if line.plain else line) + Content.assemble((tail, style))
     return line
+
+
+def _entries(account: AccountState, now: int) -> tuple[Content, ...]:
+    """The forms an account's entry may take, longest first."""
+    if account.token_expires_at is None:
+        return (_entry(account, now),)
+    return (_entry(account, now), _entry(account, now, short=True))
 
 
 def _fits(line: Content, entry: Content, tail: str, width: int) -> bool:
@@ -211,11 +297,16 @@ def _posts_entry(state: HealthState, *, short: bool) -> Content:
     return Content.assemble((text, "$text-error bold"))
 
 
+def _needs_person(account: AccountState) -> bool:
+    return account.open_gap or account.token_expires_at is not None
+
+
 def _tail(left: tuple[AccountState, ...]) -> str:
-    problems = sum(a.open_gap for a in left)
-    if not problems:
-        return f"+{len(left)} ok"
-    return f"+{len(left)} ({problems} {GAP_MARK})"
+    """'+9 ok', '+9 (2 ✗)', '+9 (1 ⚠)', '+9 (2 ✗ 1 ⚠)' for the accounts that did not fit."""
+    gaps = sum(a.open_gap for a in left)
+    warned = sum(a.token_expires_at is not None and not a.open_gap for a in left)
+    marks = [f"{n} {mark}" for n, mark in ((gaps, GAP_MARK), (warned, TOKEN_MARK)) if n]
+    return f"+{len(left)} ({' '.join(marks)})" if marks else f"+{len(left)} ok"
 
 
 class HealthBar(Widget):
@@ -250,22 +341,38 @@ class HealthBar(Widget):
         now: Callable[[], int],
         changed: Signal | None = None,
         *,
+        sync: tuple[Signal[SyncStatus], Callable[[], SyncStatus]] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """``changed``: the app's signal that the file changed (the bar reads again)."""
+        """``changed``: the app's signal that the file changed (the bar reads again);
+        ``sync``: the app's signal that who syncs the file changed, and who does now."""
         super().__init__(name=name, id=id, classes=classes)
         self._db_path = db_path
         self._now = now
         self._changed = changed
+        self._sync = sync
         self._latest = Latest()
 
     def on_mount(self) -> None:
         if self._changed is not None:
             self._changed.subscribe(self, self._file_changed)
+        if self._sync is not None:
+            self._sync[0].subscribe(self, self._sync_changed)
         self.reload()
         self.set_interval(TICK_S, self.reload)  # ages move on
+        self.set_interval(COUNTDOWN_S, self._countdown)
+
+    def _sync_changed(self, status: SyncStatus) -> None:
+        state = self.state
+        if state is not None and state.next_round is not None and status.where == "here":
+            self.state = replace(state, syncing=status.syncing)  # at once: "syncing"
+        self.reload()
+
+    def _countdown(self) -> None:
+        if self.state is not None and self.state.next_round is not None:
+            self.refresh()
 
     def render(self) -> Content:
         return health_line(self.state, self._now(), self.size.width)
@@ -278,8 +385,9 @@ class HealthBar(Widget):
 
     @work(thread=True, group="health-bar", exit_on_error=False)
     def _load(self, token: int) -> None:
+        sync = self._sync[1]() if self._sync is not None else None
         with Store(self._db_path) as store:  # this thread's own connection
-            state = load_health(store, self._now())
+            state = load_health(store, self._now(), sync)
         if self._latest.is_current(token):
             self.post_message(self.Loaded(token, state))
 

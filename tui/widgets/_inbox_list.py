@@ -190,12 +190,24 @@ class InboxList(ScrollView, can_focus=True):
     # -- what the list shows --------------------------------------------------------------
 
     def set_ids(self, ids: array, *, keep_id: int | None = None, complete: bool = True) -> None:
-        """Show ``ids``; the cursor stays on ``keep_id`` if it is there, else on its index."""
+        """Show ``ids``; the cursor stays on ``keep_id`` if it is there, else on its index.
+
+        With ``keep_id``, what you are looking at stays where it is: scrolled down the list,
+        the first line's item stays the first line (items that arrive above it push the
+        view, not the text under your eyes); at the top, arrivals show at the top. The
+        header counts them (tui/arrivals.py)."""
         self.ids_version += 1
         self.loaded = True
         self.complete = complete
+        top = round(self.scroll_offset.y)
+        anchor = self.ids[top] if keep_id is not None and 0 < top < len(self.ids) else None
         if self.model.replace(ids, keep_id=keep_id, prune=complete):
             self.post_message(self.SelectionChanged(len(self.selected)))
+        if anchor is not None:
+            self.virtual_size = Size(0, len(self.ids))
+            index = self.model.index_of(anchor, top, missing=-1)
+            if index >= 0 and index != top:
+                self.scroll_to(y=index, animate=False, immediate=True)
         self._redraw_all()
 
     def remove_ids(self, item_ids: Iterable[int]) -> None:

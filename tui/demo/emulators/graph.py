@@ -18,7 +18,8 @@ Routes (any ``/vNN.N/`` version prefix), all answering JSON like graph.facebook.
 
 Only the requested ``fields`` come back (each type has Graph's small default set). Paging is
 ``paging.cursors.before/after`` keyed on item ids plus absolute ``paging.next`` links. The token
-travels as ``Authorization: Bearer`` or ``access_token``; a wrong one gets error 190.
+travels as ``Authorization: Bearer`` or ``access_token``; a wrong one gets error 190, an
+expired one 190/463; ``GET /debug_token`` says when it expires (:mod:`.graph_tokens`).
 
 Scheduled posts: ``POST /{page}/feed`` with ``published=false`` and
 ``scheduled_publish_time`` (unix time, 10 minutes to 30 days ahead, else error 100) queues a
@@ -49,6 +50,7 @@ import random
 from ._queue import PublishQueue
 from .base import Request, Response, TimeSource, bearer, json_response
 from .graph_schedule import GraphError, GraphSchedule
+from .graph_tokens import GraphTokens
 from .graph_world import IG_USER_ID, PAGE_ID
 from .likes import GraphLikes
 
@@ -56,7 +58,7 @@ DM_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
 
 
-class GraphEmulator(GraphLikes, GraphSchedule):
+class GraphEmulator(GraphTokens, GraphLikes, GraphSchedule):
     """Graph's API on loopback: the routes, writes, errors and faults (the module docstring
     has them); the world, its views and the scheduled posts live in the classes below it."""
 
@@ -89,6 +91,7 @@ class GraphEmulator(GraphLikes, GraphSchedule):
         )
         self._generate(posts, comments, conversations, media, ig_comments, ig_conversations)
         version = r"/v\d+\.\d+"
+        self.route("GET", r"(?:/v\d+\.\d+)?/debug_token", self._debug_token)
         self.route("GET", version + r"/(?P<node>[^/]+)", self._get_node)
         self.route("GET", version + r"/(?P<node>[^/]+)/(?P<edge>[a-z_]+)", self._get_edge)
         self.route(
@@ -113,6 +116,8 @@ class GraphEmulator(GraphLikes, GraphSchedule):
                 "Invalid OAuth access token - Cannot parse access token",
                 headers={"WWW-Authenticate": challenge},
             )
+        if self.token_expired(token):
+            raise self.expired_error()
 
     def _lookup(self, node_id: str, method: str = "get") -> dict:
         node = self.nodes.get(node_id)

@@ -15,6 +15,11 @@ Routes, answering like api.x.com:
   "duplicate content"; a missing parent → 400 invalid-request; more than ``post_cap`` posts per
   24 hours → 429 with ``x-user-limit-24hour-remaining: 0``.
 
+- ``POST /2/oauth2/token`` with ``grant_type=refresh_token``: the refresh tokens of
+  the emulator's ``oauth`` (:mod:`.oauth`: access tokens live two hours on the emulator's
+  clock; every refresh answers a new refresh token and spends the old one). A request with
+  an access token that expired or was never given: 401 ``Unauthorized``.
+
 Every answer carries ``x-rate-limit-limit/remaining/reset`` (15-minute windows per endpoint,
 epoch seconds); running out gives 429. Errors are problem objects ``{title, detail, type,
 status}``. Faults: ``rate_limited`` (429; ``capped=True`` for the usage-capped problem with
@@ -37,6 +42,7 @@ from datetime import UTC, datetime
 
 from .base import Emulator, RateWindow, Request, Response, TimeSource, bearer, json_response
 from .likes import XLikes
+from .oauth import X_REFUSALS, TokenIssuer
 from .x_dm import XDirectMessages
 
 ME_ID = "1500000000000000001"
@@ -135,6 +141,16 @@ class XEmulator(XDirectMessages, XLikes, Emulator):
         self.route("POST", r"/2/tweets", self._post_tweet)
         self._route_likes()  # likes.py
         self._route_dms()  # direct messages: x_dm.py
+        # OAuth 2.0 with PKCE: access tokens live two hours, refresh tokens rotate.
+        self.oauth = TokenIssuer(
+            lambda: self.clock(),
+            lifetime=7200,
+            rotate=True,
+            refusals=X_REFUSALS,
+            basic_auth=True,
+            scope="tweet.read tweet.write users.read offline.access",
+        )
+        self.route("POST", r"/2/oauth2/token", self._post_token)
 
     def now(self) -> int:
         return int(self.clock())
@@ -381,7 +397,7 @@ class XEmulator(XDirectMessages, XLikes, Emulator):
     def _guard(self, request: Request, endpoint: str) -> tuple[Response | None, dict]:
         """Auth, then the endpoint's 15-minute window: (an error response or None, headers)."""
         token = bearer(request)
-        if token != self.token:
+        if token is None or (token != self.token and not self.oauth.valid(token)):
             return json_response(problem(401, "Unauthorized", "Unauthorized"), 401), {}
         window = self.windows[endpoint]
         allowed, remaining, reset = window.hit(token)
@@ -401,6 +417,10 @@ class XEmulator(XDirectMessages, XLikes, Emulator):
         return json_response(body, status or body.get("status", 200), headers)
 
     # -- handlers ------------------------------------------------------------------------
+
+    def _post_token(self, request: Request) -> Response:
+        with self.lock:
+            return self.oauth.answer(request)
 
     def _get_me(self, request: Request) -> Response:
         with self.lock:

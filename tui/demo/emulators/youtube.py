@@ -15,6 +15,10 @@ Faults in Google's shape ``{"error": {"code", "message", "errors": [{"domain", "
 "status"}}``: ``down`` 503 ``backendError``; ``rate_limited`` 403 ``quotaExceeded``;
 ``expired`` 401 ``authError``; ``blocked`` 403 ``authenticatedUserAccountSuspended``.
 
+OAuth: ``POST /token`` answers like ``https://oauth2.googleapis.com/token`` for the refresh
+tokens of the emulator's ``oauth`` (:mod:`.oauth`); its access tokens live an hour on
+the emulator's clock, and an expired one gets 401 ``authError`` (``UNAUTHENTICATED``).
+
 The channel's videos (sfogo's posts watchdog): ``channels?part=contentDetails`` names the
 uploads playlist, ``playlistItems`` lists it newest first, ``videos?part=snippet,status``
 gives each video's ``privacyStatus`` and, for a private video scheduled to go public,
@@ -34,6 +38,7 @@ import time
 from ._gen import HOSTILE
 from ._queue import PublishQueue
 from .base import Emulator, Request, Response, TimeSource, json_response
+from .oauth import GOOGLE_REFUSALS, TokenIssuer
 
 TOKEN = "ya29.emulator-access-token"
 API_KEY = "AIzaSyEmulatorKey"
@@ -159,6 +164,19 @@ class YouTubeEmulator(Emulator):
         self.route("GET", r"/youtube/v3/playlistItems", self._playlist_items)
         self.route("GET", r"/youtube/v3/videos", self._list_videos)
         self.route("PUT", r"/youtube/v3/videos", self._update_video)
+        # Google's token endpoint (oauth2.googleapis.com/token): access tokens live an hour,
+        # the refresh token is kept.
+        self.oauth = TokenIssuer(
+            lambda: self.clock(),
+            lifetime=3599,
+            rotate=False,
+            refusals=GOOGLE_REFUSALS,
+            client_id="sfogo.apps.googleusercontent.com",
+            client_secret="GOCSPX-emulator",
+            prefix="ya29.",
+            scope="https://www.googleapis.com/auth/youtube.force-ssl",
+        )
+        self.route("POST", r"/token", self._token_endpoint)
 
     # -- data helpers for tests --------------------------------------------------------------
 
@@ -289,10 +307,17 @@ class YouTubeEmulator(Emulator):
 
     # -- routes ------------------------------------------------------------------------------
 
+    def _token_endpoint(self, request: Request) -> Response:
+        with self.lock:
+            return self.oauth.answer(request)
+
     def _auth(self, request: Request, *, write: bool = False) -> Response | None:
         header = request.headers.get("authorization", "")
         if header == f"Bearer {self.token}":
             return None
+        with self.lock:
+            if header.startswith("Bearer ") and self.oauth.valid(header[len("Bearer ") :]):
+                return None
         if header:
             return google_error(
                 401,

@@ -1,0 +1,247 @@
+"""What it would take to clear the backlog: hours per day by a date, and what to drop.
+
+The plan (``backlog.plan``) says when the backlog is gone at the hours you work; this module
+answers the next question, "and what would make it sooner?", with numbers computed from the
+same inputs, never canned text:
+
+- **Hours per day by a date.** New interactions keep arriving whatever you do: the plan
+  measured them as a share (``load``) of the configured working time, so until a date ``D``
+  they need ``load * working_seconds(now, D)``. The backlog needs its own effort on top. The
+  answer is the fewest minutes per working day (each day trimmed or stretched as
+  ``--hours-per-day`` does, from its usual start, up to midnight) whose working time until
+  ``D`` covers both. None when even the longest day that fits is not enough.
+- **Choices that drop work**, each with its effect: how many items leave the backlog, how
+  much work that saves, when the rest is cleared at the current hours, and the hours per
+  day each date would then need.
+  - *Drop low tier*: the backlog items of low-tier clients (their new arrivals still come).
+  - *Window closed*: items whose platform reply window has closed (the plan already skips
+    them, so they save no time, but they leave the backlog) and items whose window closes
+    before the plan reaches them at this pace (those save their effort).
+  - Both together.
+
+A finish time is the plan's own: ``left`` effort seconds at ``share`` of the working time,
+walked through the working intervals (``WorkClock``), so the "as it is" row agrees with the
+plan to the second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sfogo.inbox import when
+from sfogo.inbox.errors import SfogoError
+
+from .plan import MIN_SHARE, Plan, WorkClock
+from .workhours import WorkHours, cap_ranges
+
+_BARE_DATE = re.compile(r"[a-z]+|\d{4}-\d{2}-\d{2}")  # "friday", "tomorrow", "2026-12-04"
+MAX_AHEAD_DAYS = 366  # a date further than this is a typo, and costs a walk through its days
+TARGET_DAYS = (1, 3, 5)  # default dates: the end of the 1st, 3rd and 5th working day ahead
+
+
+class Choice(StrEnum):
+    AS_IS = "as_is"
+    DROP_LOW = "drop_low_tier"
+    DROP_WINDOW = "drop_window_closed"
+    DROP_BOTH = "drop_both"
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One backlog item as the advice sees it."""
+
+    effort_s: int
+    tier: str
+    closed: bool  # its reply window has closed already (the plan does not schedule it)
+    loses_window: bool  # its window closes before the plan reaches it at this pace
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One choice and its effect."""
+
+    choice: Choice
+    items: int  # backlog items the choice drops (0 for "as it is")
+    saved_s: int  # work those items would have taken
+    left_s: int  # backlog work left after the choice
+    finish_at: int | None  # cleared at the current hours (None: never, or past the horizon)
+    hours_per_day: tuple[float | None, ...]  # per target; None: no day is long enough
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    now: int
+    day_hours: float  # the configured working hours per working day
+    load: float  # share of working time new arrivals need
+    targets: tuple[int, ...]  # the dates, as the moment each one ends
+    options: tuple[Option, ...]  # as it is first, then the choices that drop something
+
+    def option(self, choice: Choice) -> Option | None:
+        return next((o for o in self.options if o.choice == choice), None)
+
+
+def default_targets(work: WorkHours, now: int, days: Iterable[int] = TARGET_DAYS) -> list[int]:
+    """The end (local midnight) of the n-th working day after today, for each n."""
+    wanted = sorted(set(days))
+    if not work.days or not wanted:
+        return []
+    out: list[int] = []
+    day = datetime.fromtimestamp(now, work.tz).date()
+    count = 0
+    while len(out) < len(wanted):
+        day += timedelta(days=1)
+        if day.weekday() in work.days:
+            count += 1
+            if count in wanted:
+                out.append(end_of_day(work, day))
+    return out
+
+
+def end_of_day(work: WorkHours, day: date) -> int:
+    """The local midnight that ends ``day`` (a date), as epoch seconds."""
+    nxt = day + timedelta(days=1)
+    return int(datetime(nxt.year, nxt.month, nxt.day, tzinfo=work.tz).timestamp())
+
+
+def target_from(text: str, work: WorkHours, now: int) -> int:
+    """``--by``: a moment (``friday 18:00``, ``3d``, ISO 8601); a bare date (``friday``,
+    ``2026-12-04``) means the end of that day."""
+    at = when.parse_when(text, ref=now, tz=work.tz)
+    if _BARE_DATE.fullmatch(text.strip().lower()) and text.strip().lower() != "now":
+        at = end_of_day(work, datetime.fromtimestamp(at, work.tz).date())
+    if at <= now:
+        raise SfogoError(f"--by {text!r} is not in the future: give a later date")
+    if at > now + MAX_AHEAD_DAYS * 86400:
+        raise SfogoError(f"--by {text!r} is more than a year ahead: give a nearer date")
+    return at
+
+
+def finish_at(work: WorkHours, now: int, left_s: float, share: float) -> int | None:
+    """When ``left_s`` seconds of backlog work are done with ``share`` of the working time."""
+    if left_s <= 0:
+        return now
+    if share < MIN_SHARE:
+        return None
+    return WorkClock(work, now).wall(left_s / share)
+
+
+def hours_needed(work: WorkHours, now: int, until: int, left_s: float, load: float) -> float | None:
+    """The fewest hours per working day (to the minute) that clear ``left_s`` of backlog by
+    ``until`` while new arrivals take ``load`` of the configured working time."""
+    need = left_s + max(0.0, load) * work.seconds_between(now, until)
+
+    def capacity(minutes: int) -> int | None:
+        try:
+            ranges = cap_ranges(work.ranges, minutes / 60)
+        except SfogoError:  # a day that long does not fit before midnight
+            return None
+        return WorkHours(work.tz, work.days, ranges).seconds_between(now, until)
+
+    # The longest day that fits (fitting is monotone: a shorter day fits too).
+    lo, hi = 1, 24 * 60
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if capacity(mid) is None:
+            hi = mid - 1
+        else:
+            lo = mid
+    longest = lo
+    best = capacity(longest)
+    if best is None or best < need:
+        return None
+    if need <= 0:
+        return 0.0
+    lo, hi = 1, longest  # the fewest minutes whose capacity covers the need
+    while lo < hi:
+        mid = (lo + hi) // 2
+        cap = capacity(mid)
+        if cap is not None and cap >= need:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo / 60
+
+
+def advise(
+    pending: Sequence[Pending],
+    *,
+    load: float,
+    work: WorkHours,
+    now: int,
+    targets: Sequence[int] | None = None,
+) -> Advice:
+    """The options for this backlog (see the module docstring)."""
+    dates = tuple(default_targets(work, now) if targets is None else targets)
+    share = 1.0 - load
+    open_items = [p for p in pending if not p.closed]
+    total = sum(p.effort_s for p in open_items)
+    choices = {
+        Choice.DROP_LOW: lambda p: p.tier == "low",
+        Choice.DROP_WINDOW: lambda p: p.closed or p.loses_window,
+        Choice.DROP_BOTH: lambda p: p.tier == "low" or p.closed or p.loses_window,
+    }
+
+    def option(choice: Choice, dropped: list[Pending]) -> Option:
+        saved = sum(p.effort_s for p in dropped if not p.closed)
+        left = total - saved
+        return Option(
+            choice,
+            len(dropped),
+            saved,
+            left,
+            finish_at(work, now, left, share),
+            tuple(hours_needed(work, now, d, left, load) for d in dates),
+        )
+
+    options = [option(Choice.AS_IS, [])]
+    seen: set[tuple[int, int]] = set()
+    for choice, drops in choices.items():
+        dropped = [p for p in pending if drops(p)]
+        effect = (len(dropped), sum(p.effort_s for p in dropped))
+        # A choice that drops nothing, or exactly what another one drops, adds nothing.
+        if dropped and effect not in seen:
+            seen.add(effect)
+            options.append(option(choice, dropped))
+    return Advice(now, work.day_seconds / 3600, load, dates, tuple(options))
+
+
+def pending(plan: Plan) -> list[Pending]:
+    """The plan's backlog as the advice sees it: scheduled items, then the unanswerable."""
+    return [Pending(i.effort_s, i.tier, False, i.misses_window) for i in plan.items] + [
+        Pending(i.effort_s, i.tier, True, True) for i in plan.unanswerable
+    ]
+
+
+def plan_advice(plan: Plan, targets: Sequence[int] | None = None) -> Advice:
+    """The advice for a plan made by ``backlog.plan.make_plan``."""
+    return advise(
+        pending(plan), load=1.0 - plan.share, work=plan.work, now=plan.now, targets=targets
+    )
+
+
+def to_json(advice: Advice) -> dict:
+    """Stable JSON fields; times are ISO 8601 UTC."""
+    iso = when.iso
+    return {
+        "hours_per_day_now": round(advice.day_hours, 2),
+        "arrivals_load": round(advice.load, 4),
+        "targets": [iso(t) for t in advice.targets],
+        "options": [
+            {
+                "choice": str(o.choice),
+                "items": o.items,
+                "saved_hours": round(o.saved_s / 3600, 2),
+                "left_hours": round(o.left_s / 3600, 2),
+                "finish_at": iso(o.finish_at),
+                "hours_per_day": [
+                    {"by": iso(t), "hours": None if h is None else round(h, 2)}
+                    for t, h in zip(advice.targets, o.hours_per_day, strict=True)
+                ],
+            }
+            for o in advice.options
+        ],
+    }

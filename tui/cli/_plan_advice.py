@@ -1,0 +1,99 @@
+"""``sfogo plan``'s advice as text: what it would take to clear the backlog by a date, and
+what each choice that drops work would change (``backlog.plan_advice`` computes it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sfogo.backlog.plan_advice import Advice, Choice
+from sfogo.inbox.timefmt import span_hm
+
+from . import _output
+
+LABELS = {
+    Choice.AS_IS: "as it is",
+    Choice.DROP_LOW: "drop low tier",
+    Choice.DROP_WINDOW: "give up closed windows",
+    Choice.DROP_BOTH: "both",
+}
+WHAT = {
+    Choice.DROP_LOW: "drop the low-tier clients' backlog",
+    Choice.DROP_WINDOW: "give up the replies whose window closed or closes first",
+    Choice.DROP_BOTH: "drop the low tier and give up the closed windows",
+}
+
+
+def hours_words(hours: float) -> str:
+    """'9h00', '9h24' (a working day's length, as the backlog screen says it)."""
+    return span_hm(hours * 3600)
+
+
+def _day(ts: int, tz) -> str:
+    """The date a target ends: a target is the midnight after it, so a second earlier."""
+    return datetime.fromtimestamp(ts - 1, tz).strftime("%a %d %b")
+
+
+def advice_lines(advice: Advice, tz) -> list[str]:
+    """Sentences before the table: the first date, and what the cheapest choice needs."""
+    if not advice.targets:
+        return []
+    as_is = advice.options[0]
+    first = as_is.hours_per_day[0]
+    by = _day(advice.targets[0], tz)
+    now_h = hours_words(advice.day_hours)
+    if first is None:
+        # Say why: new interactions alone may need more than a day holds.
+        alone = hours_words(advice.load * advice.day_hours)
+        lines = [
+            f"To clear it by the end of {by}: no working day is long enough (new "
+            f"interactions alone need {alone} a day; you work {now_h})."
+        ]
+    else:
+        lines = [
+            f"To clear it by the end of {by}: {hours_words(first)} of work a day "
+            f"(you work {now_h} now)."
+        ]
+    # The choice that needs the fewest hours, if it needs fewer than doing everything.
+    choices = [(o.hours_per_day[0], o) for o in advice.options[1:]]
+    fits = [(hours, o) for hours, o in choices if hours is not None]
+    if fits:
+        hours, best = min(fits, key=lambda pair: pair[0])
+        if first is None or hours < first:
+            lines.append(
+                f"Or {hours_words(hours)} a day if you {WHAT[best.choice]} "
+                f"({best.items} item{'s' * (best.items != 1)}, {span_hm(best.saved_s)} less work)."
+            )
+    return lines
+
+
+def print_advice(advice: Advice, tz) -> None:
+    """The choices as a table: items dropped, work saved, when cleared, hours a day by date."""
+    import textwrap
+
+    width = _output.width()
+    print()
+    for line in advice_lines(advice, tz):
+        print(textwrap.fill(line, width, subsequent_indent="  "))
+    if len(advice.options) < 2 and len(advice.targets) < 2:
+        return
+    dates = [_day(t, tz)[:6].upper() for t in advice.targets]
+    rows = []
+    for o in advice.options:
+        cleared = (
+            "never at this pace"
+            if o.finish_at is None
+            else datetime.fromtimestamp(o.finish_at, tz).strftime("%a %d %b %H:%M")
+        )
+        rows.append(
+            (
+                LABELS[o.choice],
+                str(o.items) if o.items else "-",
+                span_hm(o.saved_s) if o.saved_s else "-",
+                cleared,
+                *("-" if h is None else span_hm(h * 3600) for h in o.hours_per_day),
+            )
+        )
+    print("Hours a day to clear it by the end of each date, and what each choice changes:")
+    _output.table(rows, ("CHOICE", "ITEMS", "SAVES", "CLEARED BY", *dates), flex=0)
+    if any(h is None for o in advice.options for h in o.hours_per_day):
+        print("(-: no working day is long enough for that date)")

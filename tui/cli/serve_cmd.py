@@ -1,0 +1,98 @@
+"""``sfogo serve [--port]``: the full-screen app in a browser, through textual-serve.
+
+textual-serve starts one app process per browser visit (the same ``sfogo`` command, on the
+same data file and config) and has no authentication of its own, so it listens on this
+machine's loopback only: reach it from elsewhere through SSH port forwarding (README). Each
+visit's app takes part in the file's one sync loop like any other (inbox/synclock.py).
+
+textual-serve is an optional extra (``pip install 'sfogo[serve]'``): it brings aiohttp and
+jinja2, which the terminal app does not need.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import click
+
+from sfogo.inbox.errors import SfogoError
+
+from ._context import Context
+from ._group import Topic, pass_context
+
+HOST = "localhost"  # never another interface: the served app has no login
+DEFAULT_PORT = 8000
+INSTALL = "pip install 'sfogo[serve]'"
+# The app, as each visit's process starts it (textual-serve runs it through the shell).
+APP = "import sys; from sfogo.tui.cli import main; sys.exit(main())"
+
+topic = Topic("serve")
+
+
+def app_command(ctx: Context) -> str:
+    """The shell command that opens the app on this context's data file and config."""
+    words = [sys.executable, "-c", APP, "--db", str(ctx.db_path.resolve())]
+    if ctx.config_path:
+        words += ["--config", str(click.format_filename(ctx.config_path))]
+    if not ctx.mouse:
+        words.append("--no-mouse")
+    return shlex.join(words)
+
+
+@topic.command("serve", short_help="the app in a browser, on this machine only")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="the local port to listen on",
+)
+@pass_context
+def serve(ctx: Context, port: int) -> int:
+    """Serve the full-screen app at http://localhost:PORT until Ctrl+C. It listens on this
+    machine only; from another one, forward the port over SSH:
+
+    \b
+      ssh -L 8000:localhost:8000 me@server 'sfogo serve'
+      then open http://localhost:8000 here
+    """
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise SfogoError(f"sfogo serve needs textual-serve: {INSTALL}") from None
+    ctx.store  # noqa: B018 (opening is the check: a bad file fails here, not in the browser)
+    _check_port(port)
+
+    class Quiet(Server):
+        async def on_startup(self, app) -> None:
+            # One line of our own instead of textual-serve's logo and the long command.
+            print(
+                f"sfogo: serving the app at {self.public_url} (this machine only); Ctrl+C stops",
+                flush=True,
+            )
+
+    try:
+        Quiet(app_command(ctx), host=HOST, port=port, title="sfogo").serve()
+    except OSError as exc:  # taken since the check
+        raise SfogoError(_busy(port, exc)) from None
+    print("sfogo serve: stopped", flush=True)
+    return 0
+
+
+def _check_port(port: int) -> None:
+    """Refuse a port something on this machine already listens on, before saying we serve
+    (textual-serve announces itself before it binds)."""
+    import socket
+
+    for family, *_rest, address in socket.getaddrinfo(HOST, port, type=socket.SOCK_STREAM):
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise SfogoError(_busy(port, exc)) from None
+
+
+def _busy(port: int, exc: OSError) -> str:
+    return f"cannot listen on localhost:{port} ({exc.strerror}): choose another --port"
