@@ -311,7 +311,7 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
                 _next(h.next_attempt_at, ref),
             )
         )
-    _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0)
+    _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0, page=False)
     print(who_syncs(ctx))
     for h in states:
         if h.last_outcome not in (None, "ok") and h.last_detail:
