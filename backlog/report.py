@@ -241,7 +241,7 @@ class _Scope:
             until,
             now,
         )
-        self.accounts = store.accounts.all(client.id)
+        self.accounts = store.accounts.all(client.id, removed=True)  # the period's, all
         self.labels = {a.id: f"{a.channel}:{a.handle}" for a in self.accounts}
         self.channels = {a.id: a.channel for a in self.accounts}
         self.gaps = find_gaps(store, since=since, until=until, client_id=client.id, now=now)

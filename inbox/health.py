@@ -141,7 +141,8 @@ def account_health(
 ) -> list[AccountHealth]:
     """Every syncable account's state (accounts of the 'import' channel have none)."""
     owners = sorted(
-        (o for o in store.accounts.owners() if o.channel != "import"), key=lambda o: o.account_id
+        (o for o in store.accounts.owners() if o.channel != "import" and not o.removed),
+        key=lambda o: o.account_id,
     )
     waiting = store.outbox.waiting_counts()
     checks = store.runs.token_checks()

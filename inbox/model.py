@@ -128,6 +128,7 @@ class Account:
     settings: dict = field(default_factory=dict)  # base URL, user, token env var …; no secrets
     cursor: dict = field(default_factory=dict)  # the connector's own paging state
     id: int = field(kw_only=True)
+    removed_at: int | None = field(default=None, kw_only=True)  # removed: items kept
 
 
 @dataclass(slots=True)

@@ -153,6 +153,7 @@ class AccountOwner(NamedTuple):
     own_target_s: int | None  # the client's own response target, None: its tier's
     channel: Channel
     handle: str
+    removed: bool = False  # the account was removed; its items stay
 
     @property
     def label(self) -> str:

@@ -344,6 +344,13 @@ CREATE TABLE token_checks (
 """
 
 
+def account_removed_at(db: Database) -> None:
+    """Accounts can be removed and keep their items (``sfogo account remove``): a removed
+    account is no longer synced or listed, its items stay readable and say where they came
+    from; adding the same account again brings it back."""
+    db.table("accounts").add_column("removed_at", int)
+
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
@@ -361,6 +368,7 @@ MIGRATIONS: list[Migration] = [
     outbox_likes,
     V_DRAFTS_AND_CANNED_REPLIES,
     V_TOKEN_CHECKS,
+    account_removed_at,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pty_kit import run_on_pty, terminal_env
 
 from sfogo.inbox import when
 from sfogo.inbox.model import Interaction
@@ -115,14 +116,16 @@ def fits(text: str, width: int = 80) -> None:
 def test_list_shows_what_needs_attention_newest_first(cli, ids):
     r = cli("list", "--sort", "newest")
     assert r.code == 0
-    lines = r.out.splitlines()
-    assert lines[0].split() == ["ID", "AGE", "CLIENT", "CH", "KIND", "AUTHOR", "TEXT"]
-    shown = [int(line.split()[0]) for line in lines[1:-1]]
+    # Piped: a header, then one line of tab-separated full values per item; the count goes
+    # to stderr, so `cut -f1` reads only ids.
+    lines = [line.split("\t") for line in r.out.splitlines()]
+    assert lines[0] == ["ID", "AGE", "CLIENT", "CH", "KIND", "AUTHOR", "TEXT"]
+    shown = [int(line[0]) for line in lines[1:]]
     assert shown == [ids["m1"], ids["c1"], ids["q1"]]  # done items are not in the inbox
-    assert "10 minutes ago" in lines[1] and "Luca" in lines[1] and "Loving the" in lines[1]
-    assert "3 hours ago" in lines[3] and "Hotel Aurora" in lines[3] and "ig" in lines[3]
-    assert lines[-1] == "3 of 3 items (new, open), newest first"
-    fits(r.out)
+    assert lines[1][1] == "10 minutes ago" and "Luca" in lines[1][5]
+    assert lines[1][6].startswith("Loving the")
+    assert lines[3][1:4] == ["3 hours ago", "Hotel Aurora", "ig"]
+    assert r.err == "3 of 3 items (new, open), newest first\n"
 
 
 def test_list_json_has_the_documented_fields_and_utc_times(cli, ids, clock):
@@ -171,7 +174,7 @@ def test_list_filters(cli, ids, args, expected):
 
 def test_list_counts_what_it_left_out(cli, ids):
     r = cli("list", "--status", "all", "--limit", "2")
-    assert r.out.splitlines()[-1] == "2 of 5 items (any status), newest first; --limit 0 shows all"
+    assert r.err.splitlines()[-1] == "2 of 5 items (any status), newest first; --limit 0 shows all"
 
 
 def test_list_wakes_snoozed_items_whose_time_has_come(cli, db_path, ids, clock):
@@ -224,7 +227,7 @@ def test_list_of_a_filter_that_matches_nothing(cli, ids):
     assert (r.code, r.out.strip()) == (0, "Nothing to show (new, open).")
 
 
-def test_long_names_and_texts_still_fit_80_columns(cli, db_path, clock):
+def test_long_names_and_texts_fit_an_80_column_terminal_and_pipe_whole(cli, db_path, clock):
     with Store(db_path) as s:
         s.clients.add(
             "The Grand International Hotel & Spa of the Eternal City", "high", now=clock.now()
@@ -244,6 +247,7 @@ def test_long_names_and_texts_still_fit_80_columns(cli, db_path, clock):
             ],
             now=clock.now(),
         )
+    env = terminal_env(clock.now(), SFOGO_DB=str(db_path))
     for args in (
         ["list"],
         ["list", "--status", "all"],
@@ -252,9 +256,15 @@ def test_long_names_and_texts_still_fit_80_columns(cli, db_path, clock):
         ["accounts"],
         ["stats"],
     ):
-        r = cli(*args)
-        assert r.code == 0, r.err
-        fits(r.out)
+        code, out = run_on_pty(args, env=env, cols=80, rows=100)
+        assert code == 0, out
+        fits(out)
+    # Piped, nothing is cut: every value whole, tab-separated.
+    piped = cli("list", "--status", "all").out.splitlines()
+    row = piped[1].split("\t")
+    assert row[2] == "The Grand International Hotel & Spa of the Eternal City"
+    assert row[5] == "Maria Giovanna Elisabetta Carolina Rossi-Bianchi"
+    assert row[6] == ("word " * 200).strip()
 
 
 def test_stored_escape_sequences_never_reach_the_terminal(cli, db_path, ids):
@@ -453,6 +463,7 @@ def test_accounts_and_account_add_keep_no_secret(cli, db_path, ids, monkeypatch)
             "display_name",
             "settings",
             "last_sync",
+            "removed_at",
         ]
         for a in data
     )

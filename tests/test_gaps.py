@@ -243,7 +243,7 @@ def test_gaps_lists_durations_people_read(cli, story):
         for line in lines
     ), r.out
     assert any("2 days" in line and "sick" in line and "flu" in line for line in lines), r.out
-    assert "4 gaps, 1 still open; --json lists every account's gap" in r.out
+    assert r.err == "4 gaps, 1 still open; --json lists every account's gap\n"  # piped
 
 
 def test_gaps_json_has_every_gap_with_iso_times(cli, story):

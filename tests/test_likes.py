@@ -115,7 +115,7 @@ def test_a_like_of_a_deleted_post_is_held_and_can_be_retried_or_dropped_not_edit
 
     held = get_reply(world.store, like)
     assert held["state"] == "held" and "deleted" in held["reason"]
-    listing = cli("outbox").out
+    listing = cli("outbox").err  # piped: the notes after the table go to stderr
     assert f"like {like} held: the post was deleted" in listing
     edit = cli("outbox", "edit", like, "new", "text")
     assert edit.code == 1 and "is a like: it has no text to edit" in edit.err

@@ -159,7 +159,7 @@ def test_a_deleted_parent_holds_the_reply_which_can_be_edited_retried_or_dropped
         "the post was deleted or is no longer visible",
     )
     listing = cli("outbox")
-    assert "held" in listing.out and "deleted" in listing.out
+    assert "held" in listing.out and "deleted" in listing.err  # piped: notes on stderr
     key = held["idempotency_key"]
     edited = cli("outbox", "edit", first, "Sorry", "about", "that")
     assert edited.code == 0 and "still held" in edited.out
@@ -337,7 +337,7 @@ def test_a_reply_whose_look_up_keeps_failing_becomes_unknown_and_never_blocks_la
     assert reply["updated_at"] == world.clock.now()  # when it was settled
     assert world.send() == {}  # nothing left to do: unknown waits for the manager
     listing = cli("outbox")
-    assert "unknown" in listing.out and f"sfogo outbox retry {stuck}" in listing.out
+    assert "unknown" in listing.out and f"sfogo outbox retry {stuck}" in listing.err
     assert cli("outbox", "edit", stuck, "changed").code == 1  # it may be out there as it is
 
     # "I checked: it is not there" sends it again, under its key: Mastodon still knows the
@@ -406,7 +406,7 @@ def test_a_sent_reply_has_its_link_and_marks_the_item_done_unless_told_not_to(wo
     assert item["status"] == "done" and item["handled_at"] == reply["sent_at"]
     ours = world.store.items.thread(item)[-1]
     assert ours["outgoing"] and ours["url"] == reply["link"]
-    assert f"reply {done} sent: {reply['link']}" in cli("outbox").out
+    assert f"reply {done} sent: {reply['link']}" in cli("outbox").err  # piped: stderr
     assert cli("outbox", "--json").json()[0]["link"] == reply["link"]
 
     kept = reply_world.answer(world, target, "Ciao di nuovo!")

@@ -232,7 +232,7 @@ def test_our_post_whose_fate_the_timeline_cannot_tell_is_held_for_a_decision_not
     post = world.store.posts.get(post_id)
     assert (post["state"], post["send_state"]) == ("held", "unknown")
     assert "cannot tell whether it went out" in post["reason"]
-    assert "publish it now or cancel it" in cli("posts").out
+    assert "publish it now or cancel it" in cli("posts").err  # piped: notes on stderr
     world.send()  # an unknown post waits for the manager: no look-up, no history line
     assert len(world.store.posts.history([post_id])[post_id]) == 2
 
@@ -277,7 +277,7 @@ def test_an_expired_live_post_is_held_for_a_decision_not_sent_late(world, cli, m
     assert held["state"] == "held" and "stale" in held["reason"]
     assert menu["state"] == "late"  # no expiry: it waited for the channel and went out
     listing = cli("posts")
-    assert "held" in listing.out and "publish it now or cancel it" in listing.out
+    assert "held" in listing.out and "publish it now or cancel it" in listing.err
 
     assert cli("posts", "publish", "1").code == 0  # the manager decides: post it anyway
     world.send()

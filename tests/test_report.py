@@ -429,6 +429,11 @@ def test_the_backlog_eta_comes_from_the_plan(store):
         (("Hotel Roma", "--since", "7d", "--lang", "de"), "unknown language 'de'"),
         (("Hotel Roma", "--since", "7d", "--until", "8d"), "--until must come after --since"),
         (("Hotel Roma", "--since", "7d", "-o", "/nonexistent-dir/r.html"), "cannot write"),
+        (
+            ("Hotel Roma", "--since", "7d", "-o", "r.pdf"),
+            "cannot tell a report format from 'r.pdf': end the name in one of .md, .markdown,"
+            " .txt, .html, .htm, .csv, or give --format",
+        ),
     ],
 )
 def test_report_errors_are_one_line(cli, store, args, message):
@@ -446,6 +451,25 @@ def test_output_file(cli, store, tmp_path):
     assert r.code == 0 and r.out == "" and str(target) in r.err
     assert target.read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]  # no temp left
+
+
+def test_the_output_files_name_picks_the_format(cli, store, tmp_path):
+    store.clients.add("Hotel Roma", "vip", now=NOW)
+    starts = {
+        "r.html": "<!DOCTYPE html>",
+        "r.HTM": "<!DOCTYPE html>",
+        "r.md": "# ",
+        "r.txt": "# ",
+        "r.csv": "id,received_at,",
+    }
+    for name, start in starts.items():
+        r = cli("report", "Hotel Roma", "--since", "7d", "-o", tmp_path / name)
+        assert r.code == 0, r.err
+        assert (tmp_path / name).read_text().startswith(start), name
+    # --format says it when the name does not.
+    r = cli("report", "Hotel Roma", "--since", "7d", "--format", "csv", "-o", tmp_path / "r.out")
+    assert r.code == 0 and (tmp_path / "r.out").read_text().startswith("id,received_at,")
+    assert not (tmp_path / "r.pdf").exists()  # an unknown name writes nothing
 
 
 def test_helpers():

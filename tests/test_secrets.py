@@ -62,9 +62,9 @@ def test_a_token_quoted_by_a_platforms_error_is_never_stored_nor_shown(world, cl
     listing = cli("outbox")
     health = cli("health")
     stored = _file_text(world.store.path)
-    for text in (reply["reason"], listing.out, health.out, stored):
+    for text in (reply["reason"], listing.out, listing.err, health.out, stored):
         assert token not in text and "eyJ" not in text
-    assert "***" in reply["reason"] and "***" in listing.out
+    assert "***" in reply["reason"] and "***" in listing.err  # piped: the reason on stderr
 
 
 def test_a_token_quoted_by_a_platforms_refusal_of_our_post_is_never_stored(world, cli):

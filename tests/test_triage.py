@@ -588,11 +588,11 @@ def test_list_orders_by_score_by_default_and_newest_on_request(store, world, cli
     assert rows[0]["window_closes_at"] == when.iso(NOW + HOUR)
     assert rows[0]["deadline_at"] == when.iso(NOW - 21 * HOUR)
     human = cli("list")
-    assert human.out.splitlines()[-1] == "2 of 2 items (new, open), most urgent first"
+    assert human.err.splitlines()[-1] == "2 of 2 items (new, open), most urgent first"
     assert [r["id"] for r in cli("list", "--sort", "newest", "--json").json()] == [mention, closing]
     every = cli("list", "--status", "all", "--json").json()  # done items: newest first
     assert [r["id"] for r in every] == [mention, done, closing]
-    assert "newest first" in cli("list", "--status", "all").out.splitlines()[-1]
+    assert "newest first" in cli("list", "--status", "all").err.splitlines()[-1]
     scored = cli("list", "--status", "all", "--sort", "score", "--json").json()
     assert scored[0]["id"] == closing and len(scored) == 3
     r = cli("list", "--sort", "oldest")
@@ -613,7 +613,7 @@ def test_list_backlog_keeps_what_the_gaps_left_behind(store, world, cli):
         assert sorted(r["id"] for r in rows) == [before, during], sort
     rows = cli("list", "--backlog", "--json").json()
     assert [(r["id"], r["in_gap"]) for r in rows] == [(during, True), (before, False)]
-    assert "2 of 2 items" in cli("list", "--backlog").out
+    assert "2 of 2 items" in cli("list", "--backlog").err
 
 
 def test_gaps_asked_per_item_agree_with_the_gaps_grouped_from_every_run(random_store):

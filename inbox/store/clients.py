@@ -56,6 +56,66 @@ class Clients(Part):
             raise NotFound(f"no client {ref!r}: 'sfogo clients' lists them")
         return _client(row)
 
+    def edit(
+        self,
+        ref: str | int,
+        *,
+        name: str | None = None,
+        tier: str | None = None,
+        target_s: int | None = None,
+        tier_target: bool = False,
+    ) -> Client:
+        """Rename a client, change its tier or its own response target (``tier_target``:
+        drop it, so the tier's applies again); returns the client as it now is."""
+        client = self.get(ref)
+        sets: dict[str, object] = {}
+        if name is not None:
+            if not name.strip():
+                raise SfogoError("a client needs a name")
+            sets["name"] = name.strip()
+        if tier is not None:
+            if tier not in TIERS:
+                raise SfogoError(f"unknown tier {tier!r}: use one of {', '.join(TIERS)}")
+            sets["tier"] = tier
+        if tier_target and target_s is not None:
+            raise SfogoError("give either a response-time target or the tier's, not both")
+        if target_s is not None:
+            if target_s <= 0:
+                raise SfogoError("a response-time target must be longer than zero")
+            sets["target_s"] = target_s
+        if tier_target:
+            sets["target_s"] = None
+        if sets:
+            columns = ", ".join(f"{column} = ?" for column in sets)
+            try:
+                with self._store.transaction() as conn:
+                    conn.execute(
+                        f"UPDATE clients SET {columns} WHERE id = ?", (*sets.values(), client.id)
+                    )
+            except self._store.IntegrityError:
+                raise SfogoError(f"a client named {sets['name']!r} already exists") from None
+        return self.get(client.id)
+
+    def remove(self, ref: str | int) -> Client:
+        """Remove a client that has no accounts (one added by mistake). A client whose
+        accounts hold items stays, so those items keep their client."""
+        client = self.get(ref)
+        accounts = self._conn.execute(
+            "SELECT count(*), count(removed_at) FROM accounts WHERE client_id = ?", (client.id,)
+        ).fetchone()
+        if accounts[0] > accounts[1]:
+            raise SfogoError(
+                f"{client.name!r} still has {accounts[0] - accounts[1]} account(s): "
+                "remove them first ('sfogo account remove')"
+            )
+        if accounts[0]:
+            raise SfogoError(
+                f"{client.name!r} is kept: the items of its removed accounts still belong to it"
+            )
+        with self._store.transaction() as conn:
+            conn.execute("DELETE FROM clients WHERE id = ?", (client.id,))
+        return client
+
     def own_targets(self) -> dict[int, int]:
         """Client id -> its own response target, for clients that set one."""
         return {

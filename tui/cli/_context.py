@@ -29,6 +29,7 @@ class Context:
         self.db: str | None = None
         self.config: str | None = None
         self.mouse = True
+        self.pager = True  # --no-pager turns it off
         self._typed: set[str] = set()  # options given on the command line, not from the env
         self._store: Store | None = None
         self.quiet_damage = False  # `db check` says itself what it finds

@@ -1,9 +1,10 @@
 """The click classes behind every sfogo command, and the options they all share.
 
-``--db`` and ``--config`` are declared once here. Every command and group gets its own copy
-(:class:`SfogoCommand`, :class:`SfogoGroup`), so they work before and after a command's name;
-each copy writes into the one :class:`~._context.Context`. A topic module collects its
-commands in a :class:`Topic`; the :class:`Root` command finds each command in its topic.
+``--db``, ``--config`` and ``--no-pager`` are declared once here. Every command and group
+gets its own copy (:class:`SfogoCommand`, :class:`SfogoGroup`), so they work before and after
+a command's name; each copy writes into the one :class:`~._context.Context`. A topic module
+collects its commands in a :class:`Topic`; the :class:`Root` command finds each command in
+its topic.
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ def _no_mouse(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         ctx.ensure_object(Context).mouse = False
 
 
+def _no_pager(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Context).pager = False
+
+
 def shared_params() -> list[click.Parameter]:
-    """``--db`` and ``--config``: fresh objects for each command that takes them."""
+    """``--db``, ``--config`` and ``--no-pager``: fresh objects for each command."""
     path = click.Path(dir_okay=True, path_type=str)  # checked when the file is opened
     return [
         click.Option(
@@ -52,6 +58,13 @@ def shared_params() -> list[click.Parameter]:
             callback=_remember,
             help="the config file (default: config.toml in the user config folder)",
         ),
+        click.Option(
+            ["--no-pager"],
+            is_flag=True,
+            expose_value=False,
+            callback=_no_pager,
+            help="print long listings straight to the terminal (or SFOGO_PAGER=cat)",
+        ),
     ]
 
 
@@ -66,12 +79,28 @@ def no_mouse_param() -> click.Option:
     )
 
 
+def format_examples(ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """The command's examples (:mod:`._examples`), last in its ``--help``, unwrapped."""
+    from ._examples import examples_for
+
+    lines = examples_for(ctx.command_path)
+    if lines:
+        formatter.write_paragraph()
+        formatter.write_text("Examples:")
+        for line in lines:
+            formatter.write(f"{'':>{formatter.current_indent + 2}}{line}\n")
+
+
 class SfogoCommand(click.Command):
     """A command that also takes the shared options after its name."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.params.extend(shared_params())
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        format_examples(ctx, formatter)
 
 
 class SfogoGroup(click.Group):
@@ -87,6 +116,10 @@ class SfogoGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        format_examples(ctx, formatter)
 
 
 class Topic(click.Group):
@@ -123,6 +156,10 @@ class Root(click.Group):
 
         topic: Topic = import_module(f"{self.package}.{module}").topic
         return topic.get_command(ctx, cmd_name)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        format_examples(ctx, formatter)
 
     def invoke(self, ctx: click.Context):
         try:

@@ -1,16 +1,16 @@
-"""Printing for people and for scripts: humanized times, 80-column tables, stable JSON."""
+"""Printing for people and for scripts: humanized times, tables (:mod:`._table`), stable JSON."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-import shutil
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sfogo.inbox import when
-from sfogo.inbox.text import excerpt, sanitize
+
+from . import _table
+from ._table import line_width, print_table
 
 # Rows printed as JSON use these names; they are documented in the README and stable.
 JSON_TIME_FIELDS = (
@@ -28,6 +28,7 @@ JSON_TIME_FIELDS = (
     "deadline_at",
     "window_closes_at",
     "oldest_at",
+    "removed_at",
 )
 
 
@@ -93,36 +94,27 @@ def duration(seconds: float) -> str:
 
 
 def width() -> int:
-    """The terminal's width, at most 80 so output pastes into e-mails and tickets."""
-    return min(80, shutil.get_terminal_size((80, 24)).columns)
+    """How many cells a line may take: the terminal's real width, or no limit when piped
+    (piped output is never cut)."""
+    return line_width()
+
+
+def wrap_width() -> int:
+    """Where prose wraps: the terminal's width, or 80 columns when piped."""
+    return _table.wrap_width()
 
 
 def table(
-    rows: Iterable[Sequence[str]], headers: Sequence[str], *, flex: int = -1, sample: int = 1000
+    rows: Iterable[Sequence[object]],
+    headers: Sequence[str],
+    *,
+    flex: int = -1,
+    caps: Mapping[int, int] | None = None,
+    footer: Sequence[str] = (),
+    page: bool = True,
+    sample: int = 1000,
 ) -> None:
-    """Print columns sized to content; column ``flex`` takes what is left and is cut.
-
-    ``rows`` may be a stream (``list --limit 0`` over a big inbox): widths come from the
-    first ``sample`` rows and later cells are cut to fit, so memory stays flat.
-    """
-    total = width()
-    cols = len(headers)
-    stream = iter(rows)
-    first = list(itertools.islice(stream, sample))
-    widths = [max([len(h)] + [len(str(r[i])) for r in first]) for i, h in enumerate(headers)]
-    flex = flex % cols
-    fixed = sum(w for i, w in enumerate(widths) if i != flex) + 2 * (cols - 1)
-    widths[flex] = max(8, min(widths[flex], total - fixed))
-
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, cell in enumerate(cells):
-            # Sanitised again on the way out: a row written by anything that skipped the
-            # ingest rules still cannot send escape sequences to the terminal.
-            text = excerpt(sanitize(str(cell)), widths[i])
-            out.append(text if i == cols - 1 else text.ljust(widths[i]))
-        return "  ".join(out).rstrip()
-
-    print(line(headers))
-    for r in itertools.chain(first, stream):
-        print(line(r))
+    """Print a table through the one formatter (:func:`._table.print_table`): fitted to the
+    terminal, or tab-separated full values when piped; column ``flex`` takes what is left,
+    ``caps`` bound some columns on a terminal, ``footer`` follows it (see there)."""
+    print_table(rows, headers, flex=flex, caps=caps, footer=footer, page=page, sample=sample)

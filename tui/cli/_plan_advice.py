@@ -70,7 +70,7 @@ def print_advice(advice: Advice, tz) -> None:
     """The choices as a table: items dropped, work saved, when cleared, hours a day by date."""
     import textwrap
 
-    width = _output.width()
+    width = _output.wrap_width()  # prose wraps (80 columns when piped); tables are not cut
     print()
     for line in advice_lines(advice, tz):
         print(textwrap.fill(line, width, subsequent_indent="  "))
@@ -94,6 +94,6 @@ def print_advice(advice: Advice, tz) -> None:
             )
         )
     print("Hours a day to clear it by the end of each date, and what each choice changes:")
-    _output.table(rows, ("CHOICE", "ITEMS", "SAVES", "CLEARED BY", *dates), flex=0)
+    _output.table(rows, ("CHOICE", "ITEMS", "SAVES", "CLEARED BY", *dates), flex=0, page=False)
     if any(h is None for o in advice.options for h in o.hours_per_day):
         print("(-: no working day is long enough for that date)")

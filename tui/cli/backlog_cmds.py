@@ -12,11 +12,11 @@ import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import AWAY_REASONS
-from sfogo.inbox.text import excerpt
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._table import cut
 from ._types import When
 from .triage_cmds import settings_for
 
@@ -85,6 +85,7 @@ def away(ctx: Context, reason: str, start: int | None, end: int | None, note: st
 @topic.command("back", short_help="end the open away period")
 @pass_context
 def back(ctx: Context) -> int:
+    """End the open away period: from now on, time counts as working time again."""
     from sfogo.backlog.gaps import end_away
     from sfogo.backlog.triage import span
 
@@ -207,13 +208,13 @@ def gaps(
         )
         for group in _grouped(found)
     ]
-    _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"))
     still = sum(g.is_open for g in found)
-    print(
+    total = (
         f"{len(found)} gap{'s' * (len(found) != 1)}"
         + (f", {still} still open" if still else "")
         + ("; --json lists every account's gap" if len(rows) < len(found) else "")
     )
+    _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"), footer=[total])
     return 0
 
 
@@ -244,21 +245,24 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
         for s in summary
     ]
     _output.table(
-        rows, ("CLIENT", "TIER", "ITEMS", "PAST TARGET", "UNANSWERABLE", "OLDEST"), flex=0
+        rows,
+        ("CLIENT", "TIER", "ITEMS", "PAST TARGET", "UNANSWERABLE", "OLDEST"),
+        flex=0,
+        page=False,
     )
     width = _output.width()
     for s in summary:
         if not s.count:
             continue
         print()
-        print(excerpt(f"{s.client}: {s.count:,} items", width))
+        print(cut(f"{s.client}: {s.count:,} item{'s' * (s.count != 1)}", width))
         data = s.as_dict()
-        print("  " + excerpt(f"by kind: {_counts(data['by_kind'])}", width - 2))
-        print("  " + excerpt(f"by channel: {_counts(data['by_channel'])}", width - 2))
+        print("  " + cut(f"by kind: {_counts(data['by_kind'])}", width - 2))
+        print("  " + cut(f"by channel: {_counts(data['by_channel'])}", width - 2))
         if s.unanswerable:
             print(
                 "  "
-                + excerpt(
+                + cut(
                     f"{s.unanswerable:,} can no longer be answered (the "
                     "platform's reply window closed)",
                     width - 2,
@@ -271,6 +275,9 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
 @json_flag()
 @pass_context
 def backlog(ctx: Context, client_ref: str | None, as_json: bool) -> int:
+    """Per client, what the gaps left behind: the items that arrived while sfogo could not
+    see or you were away, how many are past their target, and which can no longer be
+    answered."""
     from sfogo.backlog.gaps import find_gaps
     from sfogo.backlog.measure import summarize
 

@@ -1,5 +1,5 @@
-"""Clients and their accounts: clients, client add, accounts, account add, account test,
-account login and logout (:mod:`.login_cmds`).
+"""Clients and their accounts: list, add, rename, edit and remove them; test an account,
+log in and out (:mod:`.login_cmds`).
 
 Secrets never go into the data file: an account names the environment variable that holds
 its token or password, and addresses that carry a user, a password or a query are refused.
@@ -16,11 +16,12 @@ import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNELS, TIERS
-from sfogo.inbox.text import excerpt, sanitize
+from sfogo.inbox.text import sanitize
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._table import on_terminal
 from ._types import Duration, OneOf
 from .login_cmds import account_login, account_logout
 
@@ -41,6 +42,8 @@ topic = Topic("clients")
 @json_flag()
 @pass_context
 def clients(ctx: Context, as_json: bool) -> int:
+    """List the clients with their tier, their reply target (their own or the tier's)
+    and how many accounts each has."""
     store = ctx.store
     accounts: dict[int, int] = {}
     for account in store.accounts.all():
@@ -79,9 +82,10 @@ def clients(ctx: Context, as_json: bool) -> int:
     return 0
 
 
-@topic.group("client", short_help="add a client")
+@topic.group("client", short_help="add, rename, edit or remove a client")
 def client() -> None:
-    """Add a client."""
+    """Add a client, rename it, change its tier or reply target, or remove one added by
+    mistake."""
 
 
 @client.command("add", short_help="add a client")
@@ -101,6 +105,8 @@ def client() -> None:
 )
 @pass_context
 def client_add(ctx: Context, name: str, tier: str, target: int | None) -> int:
+    """Add a client, with a tier (vip, high, normal, low) that sets how urgent its items
+    are and how soon they should be answered."""
     added = ctx.store.clients.add(
         sanitize(name, single_line=True), tier, target, now=ctx.clock.now()
     )
@@ -108,6 +114,72 @@ def client_add(ctx: Context, name: str, tier: str, target: int | None) -> int:
         f"added client {added.name!r} ({added.tier}, replies within "
         f"{_output.duration(added.effective_target_s)}), id {added.id}"
     )
+    return 0
+
+
+@client.command("rename", short_help="give a client a new name")
+@click.argument("client_ref", metavar="CLIENT")
+@click.argument("name", metavar="NEW_NAME")
+@pass_context
+def client_rename(ctx: Context, client_ref: str, name: str) -> int:
+    """Give a client a new name; its accounts and items follow it. CLIENT is the client's
+    name or id."""
+    old = ctx.store.clients.get(client_ref)
+    renamed = ctx.store.clients.edit(old.id, name=sanitize(name, single_line=True))
+    print(f"renamed client {old.name!r} to {renamed.name!r}")
+    return 0
+
+
+@client.command("edit", short_help="change a client's tier or reply target")
+@click.argument("client_ref", metavar="CLIENT")
+@click.option("--tier", type=OneOf(TIERS, "tier"), metavar="TIER", help=", ".join(TIERS))
+@click.option("--target", type=Duration(), metavar="DURATION", help="reply within this long")
+@click.option(
+    "--tier-target", is_flag=True, help="drop the client's own target: the tier's applies"
+)
+@pass_context
+def client_edit(
+    ctx: Context, client_ref: str, tier: str | None, target: int | None, tier_target: bool
+) -> int:
+    """Change a client's tier (how urgent its items are) or its own reply target."""
+    if tier is None and target is None and not tier_target:
+        raise SfogoError("nothing to change: give --tier, --target or --tier-target")
+    edited = ctx.store.clients.edit(client_ref, tier=tier, target_s=target, tier_target=tier_target)
+    own = "" if edited.target_s is None else ", its own target"
+    print(
+        f"client {edited.name!r}: {edited.tier}, replies within "
+        f"{_output.duration(edited.effective_target_s)}{own}"
+    )
+    return 0
+
+
+def yes_flag():
+    return click.option("--yes", "-y", is_flag=True, help="do not ask first (for scripts)")
+
+
+def confirmed(question: str, yes: bool) -> bool:
+    """Whether to go ahead: ``--yes``, or the person at the terminal says so. Without a
+    terminal to ask on, ``--yes`` is required: a script never removes by accident."""
+    if yes:
+        return True
+    if not (on_terminal(sys.stdin) and on_terminal()):
+        raise SfogoError("removing asks first: add --yes to remove without asking")
+    return click.confirm(question, default=False)
+
+
+@client.command("remove", short_help="remove a client that has no accounts")
+@click.argument("client_ref", metavar="CLIENT")
+@yes_flag()
+@pass_context
+def client_remove(ctx: Context, client_ref: str, yes: bool) -> int:
+    """Remove a client added by mistake. A client with accounts is refused: remove its
+    accounts first; one whose removed accounts left items is kept for them."""
+    found = ctx.store.clients.get(client_ref)
+    if not confirmed(f"Remove the client {found.name!r}?", yes):
+        print("nothing removed")
+        return 1
+    removed = ctx.store.clients.remove(found.id)
+    print(f"removed client {removed.name!r}")
     return 0
 
 
@@ -122,14 +194,17 @@ def _public_settings(settings: dict) -> dict:
 
 
 @topic.command("accounts", short_help="the accounts and their last sync")
+@click.option("--all", "everything", is_flag=True, help="removed accounts too")
 @json_flag()
 @pass_context
-def accounts(ctx: Context, as_json: bool) -> int:
+def accounts(ctx: Context, everything: bool, as_json: bool) -> int:
+    """List the accounts with their client, channel, handle and the outcome of their last
+    sync."""
     store = ctx.store
     names = {c.id: c.name for c in store.clients.all()}
     runs = store.runs.last_per_account()
     records: list[dict[str, Any]] = []  # what --json prints
-    for a in store.accounts.all():
+    for a in store.accounts.all(removed=everything):
         run = runs.get(a.id)
         records.append(
             {
@@ -143,6 +218,7 @@ def accounts(ctx: Context, as_json: bool) -> int:
                 "last_sync": None
                 if run is None
                 else {k: run[k] for k in ("outcome", "started_at", "ended_at", "detail")},
+                "removed_at": a.removed_at,
             }
         )
     if as_json:
@@ -153,7 +229,9 @@ def accounts(ctx: Context, as_json: bool) -> int:
         return 0
     ref = ctx.clock.now()
 
-    def last_sync(run: dict | None) -> str:
+    def last_sync(run: dict | None, removed_at: int | None) -> str:
+        if removed_at is not None:
+            return f"removed {_output.ago(removed_at, ref=ref)}"
         if run is None:
             return "never synced"
         return f"{run['outcome']} {_output.ago(run['started_at'], ref=ref)}"
@@ -162,15 +240,16 @@ def accounts(ctx: Context, as_json: bool) -> int:
         [
             (
                 str(r["id"]),
-                excerpt(r["client"], CLIENT_WIDTH),
+                r["client"],
                 r["channel"],
                 r["handle"],
-                last_sync(r["last_sync"]),
+                last_sync(r["last_sync"], r["removed_at"]),
             )
             for r in records
         ],
         ("ID", "CLIENT", "CHANNEL", "HANDLE", "LAST SYNC"),
         flex=3,
+        caps={1: CLIENT_WIDTH},
     )
     return 0
 
@@ -266,9 +345,51 @@ def _set_key(channel: str, key: str) -> str:
     return key
 
 
-@topic.group("account", short_help="add an account, store or test its credentials")
+def account_options(command):
+    """The options that describe an account (``account add`` and ``account edit``)."""
+    options = (
+        click.option("--name", help="display name"),
+        click.option(
+            "--url", metavar="BASE_URL", help="the server's address (Mastodon, WordPress …)"
+        ),
+        click.option("--user", help="the login user, where the platform has one"),
+        click.option(
+            "--token-env",
+            metavar="VAR",
+            help="the NAME of the environment variable that holds the token",
+        ),
+        click.option(
+            "--password-env",
+            metavar="VAR",
+            help="the NAME of the environment variable that holds the password",
+        ),
+        click.option("--smtp-url", metavar="URL", help="e-mail: the SMTP server (smtps://host)"),
+        click.option("--from", "sender", metavar="ADDRESS", help="e-mail: the From address"),
+        click.option(
+            "--mailbox",
+            "mailboxes",
+            multiple=True,
+            metavar="NAME",
+            help="e-mail: a mailbox to read (repeat it; default INBOX)",
+        ),
+        click.option(
+            "--set",
+            "pairs",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
+            "channel_id=… (see the README); never a secret",
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@topic.group("account", short_help="add, log in, test, rename, edit or remove an account")
 def account() -> None:
-    """Add an account to a client; store, test or forget an account's credentials."""
+    """Add an account to a client; store, test or forget its credentials; give it a new
+    handle, change its settings or client, or remove it (its items stay)."""
 
 
 account.add_command(account_login)
@@ -283,34 +404,7 @@ account.add_command(account_logout)
 @click.argument("client_ref", metavar="CLIENT")
 @click.argument("channel", metavar="CHANNEL", type=OneOf(CHANNELS, "channel"))
 @click.argument("handle", metavar="HANDLE")
-@click.option("--name", help="display name")
-@click.option("--url", metavar="BASE_URL", help="the server's address (Mastodon, WordPress …)")
-@click.option("--user", help="the login user, where the platform has one")
-@click.option(
-    "--token-env", metavar="VAR", help="the NAME of the environment variable that holds the token"
-)
-@click.option(
-    "--password-env",
-    metavar="VAR",
-    help="the NAME of the environment variable that holds the password",
-)
-@click.option("--smtp-url", metavar="URL", help="e-mail: the SMTP server (smtps://host)")
-@click.option("--from", "sender", metavar="ADDRESS", help="e-mail: the From address")
-@click.option(
-    "--mailbox",
-    "mailboxes",
-    multiple=True,
-    metavar="NAME",
-    help="e-mail: a mailbox to read (repeat it; default INBOX)",
-)
-@click.option(
-    "--set",
-    "pairs",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
-    "channel_id=… (see the README); never a secret",
-)
+@account_options
 @pass_context
 def account_add(
     ctx: Context, client_ref: str, channel: str, handle: str, name: str | None, **opts
@@ -341,4 +435,79 @@ def account_test(ctx: Context, handle: str) -> int:
     from .sync_cmds import check_account
 
     print(check_account(ctx, handle))
+    return 0
+
+
+@account.command("rename", short_help="give an account its new handle")
+@click.argument("account_ref", metavar="ACCOUNT")
+@click.argument("handle", metavar="NEW_HANDLE")
+@pass_context
+def account_rename(ctx: Context, account_ref: str, handle: str) -> int:
+    """Give an account its new handle, after it changed on the platform; its items and
+    cursor stay. ACCOUNT is the account's id, handle, or channel:handle."""
+    store = ctx.store
+    old = store.accounts.get(account_ref)
+    renamed = store.accounts.rename(old.id, sanitize(handle, single_line=True))
+    print(f"renamed {old.channel} account {old.handle!r} to {renamed.handle!r}")
+    return 0
+
+
+@account.command("edit", short_help="change an account's settings, name or client")
+@click.argument("account_ref", metavar="ACCOUNT")
+@click.option("--client", "client_ref", metavar="CLIENT", help="give it to another client")
+@account_options
+@click.option("--unset", "unset", multiple=True, metavar="KEY", help="drop a setting (repeat it)")
+@pass_context
+def account_edit(
+    ctx: Context,
+    account_ref: str,
+    client_ref: str | None,
+    name: str | None,
+    unset: tuple[str, ...],
+    **opts,
+) -> int:
+    """Change an account's settings (the same options as 'account add'), its display name
+    or its client. Settings not named stay as they are; --unset drops one."""
+    store = ctx.store
+    found = store.accounts.get(account_ref)
+    changes = account_settings(found.channel, opts)
+    unknown = [key for key in unset if key not in found.settings]
+    if unknown:
+        raise SfogoError(f"--unset {unknown[0]}: the account has no setting {unknown[0]!r}")
+    if not (changes or unset or name is not None or client_ref):
+        raise SfogoError("nothing to change: give the options to change (see --help)")
+    settings = {k: v for k, v in {**found.settings, **changes}.items() if k not in unset}
+    display = None if name is None else _line(name)
+    store.accounts.update(found.id, settings=settings, display_name=display)
+    if client_ref:
+        store.accounts.move(found.id, client_ref)
+    owner = store.clients.get(store.accounts.get(found.id).client_id)
+    print(f"edited {found.channel} account {found.handle!r} of {owner.name!r}")
+    token_env = opts.get("token_env")
+    if token_env and not os.environ.get(token_env):
+        print(f"note: ${token_env} is not set here; sync will need it", file=sys.stderr)
+    return 0
+
+
+@account.command("remove", short_help="remove an account; its items stay")
+@click.argument("account_ref", metavar="ACCOUNT")
+@yes_flag()
+@pass_context
+def account_remove(ctx: Context, account_ref: str, yes: bool) -> int:
+    """Remove an account: it is no longer synced or listed, and its replies and posts not
+    sent yet stay unsent. Its items stay readable, marked as from a removed account.
+    Adding the same channel and handle again brings it back. Asks first."""
+    store = ctx.store
+    found = store.accounts.get(account_ref)
+    owner = store.clients.get(found.client_id)
+    items = store.accounts.item_count(found.id)
+    question = (
+        f"Remove the {found.channel} account {found.handle!r} of {owner.name!r}? "
+        f"Its {items:,} items stay, marked as from a removed account."
+    )
+    if not confirmed(question, yes):
+        print("nothing removed")
+        return 1
+    store.accounts.remove(found.id, now=ctx.clock.now())
+    print(f"removed {found.channel} account {found.handle!r}; its {items:,} items stay")
     return 0

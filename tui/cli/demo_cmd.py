@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -19,10 +20,12 @@ from sfogo.inbox.errors import SfogoError
 from . import _output
 from ._context import Context
 from ._group import Topic, pass_context, with_no_mouse
+from ._progress import progress_bar, wanted
 from ._types import WholeNumber
 
 # From this size on the build takes long enough to deserve a word first.
 ANNOUNCE_SIZE = 200_000
+PROGRESS_SIZE = 20_000  # a demo this big shows a progress bar on a terminal
 
 topic = Topic("demo")
 
@@ -69,18 +72,25 @@ def _holds_only_demo(path: Path) -> bool:
 
 
 def build_file(
-    path: Path | str, *, seed: int, size: int | None, now: int, config_path: str | None = None
+    path: Path | str,
+    *,
+    seed: int,
+    size: int | None,
+    now: int,
+    config_path: str | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was. A PostgreSQL database is filled in place, and only an
-    empty one: nothing there is ever replaced."""
+    empty one: nothing there is ever replaced. ``progress`` hears the share of items
+    written."""
     from sfogo.inbox.files import built_beside
     from sfogo.inbox.store import Store, failures
     from sfogo.tui.demo.build import build_demo
 
     if isinstance(path, str):
         with Store(path) as store:
-            summary = build_demo(store, seed=seed, size=size, now=now)
+            summary = build_demo(store, seed=seed, size=size, now=now, progress=progress)
             _prepare_triage(store, config_path)
         return summary
 
@@ -90,7 +100,7 @@ def build_file(
     with built_beside(path) as building:
         store = Store(building)
         try:
-            summary = build_demo(store, seed=seed, size=size, now=now)
+            summary = build_demo(store, seed=seed, size=size, now=now, progress=progress)
             _prepare_triage(store, config_path)
         finally:
             store.close()
@@ -143,12 +153,19 @@ def _prepare_triage(store, config_path: str | None) -> None:
 @pass_context
 def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) -> int:
     path = demo_path(ctx.db_typed)
-    if size is not None and size >= ANNOUNCE_SIZE:
+    if size is not None and size >= ANNOUNCE_SIZE and not wanted():  # the bar says it
         print(f"Building a demo of {size:,} interactions…", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    summary = build_file(
-        path, seed=seed, size=size, now=ctx.clock.now(), config_path=ctx.config_path
-    )
+    # A bar for a big demo on a terminal: per mille of the items written.
+    with progress_bar(1000 if (size or 0) >= PROGRESS_SIZE else 0, "Building") as advance:
+        summary = build_file(
+            path,
+            seed=seed,
+            size=size,
+            now=ctx.clock.now(),
+            config_path=ctx.config_path,
+            progress=lambda share: advance(share * 1000),
+        )
     elapsed = time.perf_counter() - started
     if live:
         from sfogo.inbox.store import Store

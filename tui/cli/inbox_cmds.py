@@ -16,11 +16,12 @@ from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import InboxFilter
-from sfogo.inbox.text import excerpt, sanitize
+from sfogo.inbox.text import sanitize
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._table import cut
 from ._types import ItemId, ItemIds, Limit, Names, Statuses, When, unique_ids
 
 DEFAULT_LIMIT = 50
@@ -28,6 +29,8 @@ DEFAULT_LIMIT = 50
 CLIENT_WIDTH = 12
 AUTHOR_WIDTH = 14
 LIST_HEADERS = ("ID", "AGE", "CLIENT", "CH", "KIND", "AUTHOR", "TEXT")
+# On a terminal, long client and author names leave room for the text.
+LIST_CAPS = {2: CLIENT_WIDTH, 5: AUTHOR_WIDTH}
 
 topic = Topic("inbox")
 
@@ -74,10 +77,10 @@ def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
     return (
         str(row["id"]),
         _output.ago(row["created_at"], ref=ref),
-        excerpt(row["client"], CLIENT_WIDTH),
+        row["client"],
         CHANNEL_SHORT.get(row["channel"], row["channel"]),
         row["kind"],
-        excerpt(author(row), AUTHOR_WIDTH),
+        author(row),
         row["text"],
     )
 
@@ -173,21 +176,25 @@ def list_items(
     if total == 0:
         _print_empty(ctx, what)
         return 0
-    _output.table((_list_cells(r, now) for r in rows), LIST_HEADERS)
     shown = total if limit is None else min(limit, total)
     more = "; --limit 0 shows all" if shown < total else ""
     order_text = "most urgent first" if order == "score" else "newest first"
-    print(f"{shown:,} of {total:,} items ({what}), {order_text}{more}")
+    _output.table(
+        (_list_cells(r, now) for r in rows),
+        LIST_HEADERS,
+        caps=LIST_CAPS,
+        footer=[f"{shown:,} of {total:,} items ({what}), {order_text}{more}"],
+    )
     return 0
 
 
 # -- show ------------------------------------------------------------------------------------
 
 
-def _facts(row: ItemRow, ref: int) -> list[tuple[str, str]]:
+def _facts(row: ItemRow, ref: int, *, removed: bool = False) -> list[tuple[str, str]]:
     facts = [
         ("Client", f"{row['client']} ({row['tier']})"),
-        ("Account", f"{row['channel']} {row['account']}"),
+        ("Account", f"{row['channel']} {row['account']}" + (" (removed)" if removed else "")),
         (
             "From",
             "you"
@@ -220,6 +227,8 @@ def _facts(row: ItemRow, ref: int) -> list[tuple[str, str]]:
 @json_flag()
 @pass_context
 def show(ctx: Context, item_id: int, as_json: bool) -> int:
+    """Show one item in full (client, account, author, times, links, text) with the
+    conversation it belongs to. ID is the number 'sfogo list' prints (a leading # is fine)."""
     store = ctx.store
     row = store.items.get(item_id)
     thread = store.items.thread(row)
@@ -230,15 +239,18 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
     ref = ctx.clock.now()
     pinned = " · pinned" if row["pinned"] else ""
     print(f"#{row['id']} · {row['kind']} · {row['status']}{pinned}")
-    for label, value in _facts(row, ref):
+    removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
+    for label, value in _facts(row, ref, removed=removed):
         if value:
-            print(f"{label:<8} {excerpt(sanitize(value, single_line=True), width - 9)}")
+            print(f"{label:<8} {cut(value, width - 9)}")
     if row["url"]:  # never cut: a shortened link is a broken link
         print(f"{'Link':<8} {sanitize(row['url'], single_line=True)}")
     print()
     for paragraph in sanitize(row["text"]).split("\n"):
         print(
-            textwrap.fill(paragraph, width, initial_indent="  ", subsequent_indent="  ")
+            textwrap.fill(
+                paragraph, _output.wrap_width(), initial_indent="  ", subsequent_indent="  "
+            )
             if paragraph.strip()
             else ""
         )
@@ -250,12 +262,14 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
                     "▶" if t["id"] == row["id"] else "",
                     str(t["id"]),
                     _output.ago(t["created_at"], ref=ref),
-                    excerpt(author(t), AUTHOR_WIDTH),
+                    author(t),
                     t["text"],
                 )
                 for t in thread
             ],
             ("", "ID", "AGE", "AUTHOR", "TEXT"),
+            caps={3: AUTHOR_WIDTH},
+            page=False,
         )
     return 0
 
@@ -269,6 +283,8 @@ _IDS = click.argument("id_groups", metavar="ID...", nargs=-1, required=True, typ
 @_IDS
 @pass_context
 def done(ctx: Context, id_groups) -> int:
+    """Mark items done: they leave the inbox ('sfogo reopen' brings them back). IDs may be
+    separated by spaces or commas."""
     n = ctx.store.marks.set_status(unique_ids(id_groups), "done", now=ctx.clock.now())
     print(f"marked {_items(n)} done")
     return 0
@@ -281,6 +297,7 @@ def done(ctx: Context, id_groups) -> int:
 )
 @pass_context
 def snooze(ctx: Context, id_groups, until: int | None) -> int:
+    """Hide items until a time; when it comes, they are back in the inbox, as open."""
     if until is None:
         raise SfogoError("snooze needs --until WHEN: 2h, 'tomorrow 9:00' or ISO 8601")
     now = ctx.clock.now()
@@ -293,6 +310,7 @@ def snooze(ctx: Context, id_groups, until: int | None) -> int:
 @_IDS
 @pass_context
 def reopen(ctx: Context, id_groups) -> int:
+    """Bring done, ignored or snoozed items back into the inbox, as open."""
     n = ctx.store.marks.set_status(unique_ids(id_groups), "open", now=ctx.clock.now())
     print(f"reopened {_items(n)}")
     return 0
@@ -305,6 +323,7 @@ def reopen(ctx: Context, id_groups) -> int:
 @json_flag()
 @pass_context
 def stats(ctx: Context, as_json: bool) -> int:
+    """Count the items by status, and by client, channel and kind."""
     store = ctx.store
     store.marks.wake_snoozed(now=ctx.clock.now())
     data = store.items.stats()
@@ -322,9 +341,12 @@ def stats(ctx: Context, as_json: bool) -> int:
             ],
             ("CLIENT", *(s.upper() for s in STATUSES), "TOTAL"),
             flex=0,
+            page=False,
         )
     for title, counts in (("CHANNEL", data["by_channel"]), ("KIND", data["by_kind"])):
         if counts:
             print()
-            _output.table([(k, f"{n:,}") for k, n in counts.items()], (title, "ITEMS"), flex=0)
+            _output.table(
+                [(k, f"{n:,}") for k, n in counts.items()], (title, "ITEMS"), flex=0, page=False
+            )
     return 0

@@ -74,6 +74,7 @@ def _likes(n: int) -> str:
 @json_flag()
 @pass_context
 def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
+    """Send the queued replies and due posts now, instead of waiting for the next sync."""
     import asyncio
 
     loop = syncer(ctx)
@@ -162,11 +163,9 @@ def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
         state = r["state"] if r["state"] != "sent" else f"sent {_output.ago(r['sent_at'], ref=ref)}"
         text = r["text"] if r["action"] == "reply" else f"{LIKE_MARK} like"
         rows.append((str(r["id"]), str(r["item_id"]), state, r["account"], text))
-    _output.table(rows, ("ID", "ITEM", "STATE", "ACCOUNT", "REPLY"), flex=4)
     # Reasons and links are what the manager acts on: never cut them to fit a column.
-    for r in replies:
-        for line in _notes(r):
-            print(redact(sanitize(line, single_line=True)))
+    notes = [redact(sanitize(line, single_line=True)) for r in replies for line in _notes(r)]
+    _output.table(rows, ("ID", "ITEM", "STATE", "ACCOUNT", "REPLY"), flex=4, footer=notes)
     return 0
 
 
@@ -192,6 +191,7 @@ def _notes(r: ReplyRow) -> list[str]:
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @pass_context
 def outbox_edit(ctx: Context, reply_id: int, words: tuple[str, ...]) -> int:
+    """Change the text of a reply that has not been sent yet."""
     from sfogo.inbox.outbox import edit_reply
 
     edited = edit_reply(ctx.store, reply_id, " ".join(words), now=ctx.clock.now())
@@ -221,6 +221,7 @@ def outbox_retry(ctx: Context, reply_id: int) -> int:
 @click.argument("reply_id", metavar="ID", type=int)
 @pass_context
 def outbox_drop(ctx: Context, reply_id: int) -> int:
+    """Give up on a reply that has not been sent yet; it stays listed as dropped."""
     from sfogo.inbox.outbox import drop_reply
 
     dropped = drop_reply(ctx.store, reply_id, now=ctx.clock.now())

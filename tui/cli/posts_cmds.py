@@ -177,13 +177,14 @@ def posts(
         )
         for p in found
     ]
-    _output.table(rows, ("ID", "WHEN", "STATE", "ACCOUNT", "TEXT"), flex=4)
+    notes = []
     for p in found:
         if p.needs_decision or p.state == "late":
             why = p.row["reason"]
             if p.gap is not None:
                 why = f"due during a gap ({p.gap.kind}) of its account: not confirmed yet"
-            print(sanitize(f"post {p.row['id']} {p.state}: {why}", single_line=True))
+            notes.append(sanitize(f"post {p.row['id']} {p.state}: {why}", single_line=True))
+    _output.table(rows, ("ID", "WHEN", "STATE", "ACCOUNT", "TEXT"), flex=4, footer=notes)
     if any(p.state in NEEDS_DECISION for p in found):
         print("'sfogo posts restore ID' brings a missed or vanished post back", file=sys.stderr)
     return 0
@@ -240,6 +241,8 @@ def posts_restore(ctx: Context, ids: tuple[list[int], ...]) -> int:
 @click.argument("ids", metavar="ID...", nargs=-1, type=ItemIds(), required=True)
 @pass_context
 def posts_publish(ctx: Context, ids: tuple[list[int], ...]) -> int:
+    """Let sfogo publish posts now: held, missed or failed posts go out with the next
+    send."""
     from sfogo.inbox.posts.actions import publish_now
 
     return _each(ctx, unique_ids(ids), publish_now, lambda r: f"post {r['id']}: {r['reason']}")
@@ -250,6 +253,7 @@ def posts_publish(ctx: Context, ids: tuple[list[int], ...]) -> int:
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @pass_context
 def posts_edit(ctx: Context, post_id: int, words: tuple[str, ...]) -> int:
+    """Give a post that sfogo publishes a new text (before it goes out)."""
     from sfogo.inbox.posts.actions import edit_post
 
     edited = edit_post(ctx.store, post_id, " ".join(words), now=ctx.clock.now())
@@ -261,6 +265,7 @@ def posts_edit(ctx: Context, post_id: int, words: tuple[str, ...]) -> int:
 @click.argument("ids", metavar="ID...", nargs=-1, type=ItemIds(), required=True)
 @pass_context
 def posts_cancel(ctx: Context, ids: tuple[list[int], ...]) -> int:
+    """Stop expecting posts: they are no longer watched, and sfogo does not send them."""
     from sfogo.inbox.posts.actions import cancel_post
 
     def say(row) -> str:

@@ -34,10 +34,6 @@ def _config_replies(ctx: Context):
 def replies(ctx: Context, as_json: bool) -> int | None:
     """Canned replies, from the config's [[replies]] and the data file, by name. In the
     composer, ctrl+t picks one with fuzzy search.
-
-    \b
-    Example:
-      sfogo replies add thanks "Grazie {author}! A presto da {client}." --language it
     """
     if click.get_current_context().invoked_subcommand is not None:
         return None
@@ -97,10 +93,6 @@ def replies_add(
 ) -> int:
     """Store a canned reply NAME with TEXT. Placeholders: {author} (the author's name),
     {handle} (their handle), {client} (the client's name); {{ and }} are braces.
-
-    \b
-    Example:
-      sfogo replies add orari "Siamo aperti dalle 12, {author}." --client "Trattoria Da Gino"
     """
     from sfogo.inbox.canned import check_language, check_name, check_text
 
@@ -125,12 +117,7 @@ def replies_add(
 @click.argument("name", metavar="NAME")
 @pass_context
 def replies_remove(ctx: Context, name: str) -> int:
-    """Forget the canned reply NAME (the config's are removed from the config file).
-
-    \b
-    Example:
-      sfogo replies remove orari
-    """
+    """Forget the canned reply NAME (the config's are removed from the config file)."""
     configured, _errors = _config_replies(ctx)
     try:
         row = ctx.store.canned.remove(name)

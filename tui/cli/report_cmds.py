@@ -26,6 +26,16 @@ IDS_SHOWN = 24
 # it (a test checks that the two agree).
 FORMATS = ("md", "html", "csv")
 LANGS = ("en", "it")
+# `report -o FILE` without --format: the format the file's name asks for (Markdown reads as
+# plain text, so .txt gets it too).
+EXTENSIONS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".csv": "csv",
+}
 
 topic = Topic("report")
 
@@ -108,6 +118,8 @@ def plan(
     mark_unanswerable: bool,
     as_json: bool,
 ) -> int:
+    """Plan the catch-up: how long the backlog takes in your working hours, when each
+    client's backlog is cleared, which promises break, and the order of work in batches."""
     from sfogo.backlog import plan_advice
     from sfogo.backlog.plan import make_plan, to_json
     from sfogo.inbox import when
@@ -237,7 +249,6 @@ def _print_batches(made, limit: int | None) -> None:
     from datetime import datetime
 
     from sfogo.inbox.model import CHANNEL_SHORT
-    from sfogo.inbox.text import excerpt
 
     shown = made.batches[:limit]
     print()
@@ -257,7 +268,7 @@ def _print_batches(made, limit: int | None) -> None:
             (
                 str(b.number),
                 start,
-                excerpt(b.client, 16),
+                b.client,
                 CHANNEL_SHORT.get(b.channel, b.channel),
                 str(len(b.items)),
                 f"{b.effort_s / 60:.0f}",
@@ -265,7 +276,9 @@ def _print_batches(made, limit: int | None) -> None:
                 ids,
             )
         )
-    _output.table(rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"))
+    _output.table(
+        rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"), caps={2: 16}, page=False
+    )
 
 
 def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | None) -> None:
@@ -274,7 +287,7 @@ def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | No
     if not made.items and not made.unanswerable:
         print(f"{'Open items' if everything else 'Backlog'}: nothing to catch up on.")
         return
-    width = _output.width()
+    width = _output.wrap_width()
     for line in _summary_lines(made, everything=everything):
         print(textwrap.fill(line, width, subsequent_indent="  "))
     print_advice(advice, made.work.tz)
@@ -356,6 +369,18 @@ def _write_report(
         out.write(render_html(built, lang))
 
 
+def format_of(output: str) -> str:
+    """The report format ``-o FILE`` names by its extension."""
+    suffix = Path(output).suffix.lower()
+    if suffix not in EXTENSIONS:
+        known = ", ".join(EXTENSIONS)
+        raise SfogoError(
+            f"cannot tell a report format from {Path(output).name!r}: "
+            f"end the name in one of {known}, or give --format"
+        )
+    return EXTENSIONS[suffix]
+
+
 @topic.command("report", short_help="a client's report: incidents, volumes, response times")
 @click.argument("client_ref", metavar="CLIENT")
 @click.option(
@@ -366,8 +391,7 @@ def _write_report(
     "--format",
     "fmt",
     type=OneOf(FORMATS, "format", case_sensitive=False),
-    default="md",
-    help="md (default), html or csv",
+    help="md, html or csv (default: from -o FILE's extension, else md)",
 )
 @click.option(
     "-o",
@@ -388,7 +412,7 @@ def report(
     client_ref: str,
     since: str | None,
     until: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     lang: str,
 ) -> int:
@@ -399,6 +423,7 @@ def report(
 
     if not since:
         raise SfogoError("a report needs --since WHEN: 7d, monday, 2026-11-01 or ISO 8601")
+    fmt = fmt or (format_of(output) if output else "md")
     data = _config(ctx)
     client = find_client(ctx.store, client_ref)
     now = ctx.clock.now()

@@ -5,17 +5,20 @@ The sync loop runs on the context's clock, so a test (or ``SFOGO_NOW``) sets its
 
 from __future__ import annotations
 
+import itertools
 import sys
 
 import click
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.text import excerpt, sanitize
+from sfogo.inbox.text import sanitize
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._progress import progress_bar
+from ._table import cut
 from ._types import Duration
 
 OUTCOME_WORDS = {
@@ -37,14 +40,10 @@ def wrapped(text: str) -> str:
 
     return textwrap.fill(
         sanitize(text, single_line=True),
-        _output.width(),
+        _output.wrap_width(),
         subsequent_indent="    ",
         break_on_hyphens=False,
     )
-
-
-def _ago(ts: int | None, ref: int) -> str:
-    return "just now" if ts is not None and 0 <= ref - ts < 60 else _output.ago(ts, ref=ref)
 
 
 def _short(h) -> str:
@@ -134,20 +133,29 @@ def sync(
     concurrency: int,
     as_json: bool,
 ) -> int:
+    """Pull new items from every account (or one), send queued replies and posts, and
+    record each account's outcome; --watch keeps doing it every interval."""
     import asyncio
 
     if watch:
         return _watch(ctx, account_ref, _interval(interval), concurrency)
-    loop = syncer(
-        ctx,
-        concurrency=concurrency,
-        on_result=None if as_json else lambda r: print(wrapped(_result_line(r)), flush=True),
-    )
+    loop = syncer(ctx, concurrency=concurrency)
     accounts = loop.accounts(account_ref)
     if not accounts:
         print(_nothing_to_sync(ctx))
         return 0
-    results = asyncio.run(loop.run_once(accounts))
+    # A bar over the accounts when a pass takes a while (a first sync backfills), with each
+    # account's line printed above it as the account finishes.
+    with progress_bar(0 if as_json else len(accounts), "Syncing") as progress:
+        if not as_json:
+            finished = itertools.count(1)
+
+            def said(result) -> None:
+                progress.say(wrapped(_result_line(result)))
+                progress(next(finished))
+
+            loop.on_result = said
+        results = asyncio.run(loop.run_once(accounts))
     if as_json:
         _output.print_json([r.as_dict() for r in results])
     failed = [r for r in results if r.attempted and r.outcome != "ok"]
@@ -184,10 +192,7 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
         nonlocal drawn
         ref = ctx.clock.now()
         # Cut, not wrapped: the redraw moves up exactly one row per account.
-        lines = [
-            excerpt(sanitize(health_line(h, ref), single_line=True), _output.width() - 1)
-            for h in states
-        ]
+        lines = [cut(health_line(h, ref), _output.width() - 1) for h in states]
         if tty:
             if drawn:
                 sys.stdout.write(f"\x1b[{drawn}F\x1b[J")
@@ -244,12 +249,12 @@ def health_line(h, ref: int) -> str:
     if h.last_outcome is None:
         return f"{h.account}: never synced · next {_next(h.next_attempt_at, ref)}"
     word = OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)
-    parts = [f"{h.account}: {word} {_ago(h.last_ended_at, ref)}"]
+    parts = [f"{h.account}: {word} {_output.ago(h.last_ended_at, ref=ref)}"]
     if h.last_outcome == "ok":
         parts.append(f"{h.last_items} new")
     parts.append(f"next {_next(h.next_attempt_at, ref)}")
     if h.gap_since is not None:
-        parts.append(f"gap since {_ago(h.gap_since, ref)} ({h.failures} tries)")
+        parts.append(f"gap since {_output.ago(h.gap_since, ref=ref)} ({h.failures} tries)")
     if h.queued_replies or h.held_replies:
         parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
     if h.skipped:
@@ -276,6 +281,8 @@ def _iso_fields(record: dict) -> dict:
 )
 @pass_context
 def health(ctx: Context, as_json: bool, interval: int | None) -> int:
+    """Each account's sync state: the last result, an open gap and since when, and when
+    the next try is due."""
     from sfogo.inbox.health import account_health, skipped_line
 
     ref = ctx.clock.now()
@@ -292,9 +299,9 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
             "never"
             if h.last_outcome is None
             else f"{OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)}, "
-            f"{_ago(h.last_ended_at, ref)}"
+            f"{_output.ago(h.last_ended_at, ref=ref)}"
         )
-        gap = "" if h.gap_since is None else _ago(h.gap_since, ref)
+        gap = "" if h.gap_since is None else _output.ago(h.gap_since, ref=ref)
         rows.append(
             (
                 _short(h),
@@ -304,7 +311,7 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
                 _next(h.next_attempt_at, ref),
             )
         )
-    _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0)
+    _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0, page=False)
     print(who_syncs(ctx))
     for h in states:
         if h.last_outcome not in (None, "ok") and h.last_detail:

@@ -14,6 +14,7 @@ from sfogo.inbox.errors import SfogoError
 
 from ._context import Context
 from ._group import Topic, pass_context
+from ._progress import progress_bar
 from ._types import OneOf
 
 BAD_LINES_SHOWN = 20
@@ -31,7 +32,9 @@ def import_(ctx: Context, file: str) -> int:
 
     if file != "-" and not Path(file).exists():
         raise SfogoError(f"no file {file!r} to import")
-    result = import_file(ctx.store, file, now=ctx.clock.now())
+    size = Path(file).stat().st_size if file != "-" and Path(file).is_file() else 0
+    with progress_bar(size, "Importing") as advance:
+        result = import_file(ctx.store, file, now=ctx.clock.now(), progress=advance)
     for name in result.created_clients:
         print(f"created client {name!r}")
     for name in result.created_accounts:
@@ -74,6 +77,8 @@ def import_(ctx: Context, file: str) -> int:
 )
 @pass_context
 def export(ctx: Context, fmt: str | None, output: str | None) -> int:
+    """Write every interaction, as JSON Lines (which 'sfogo import' reads back) or CSV,
+    to FILE or standard output."""
     from sfogo.inbox.files import atomic_write
     from sfogo.inbox.jsonl import export_csv, export_jsonl
 
@@ -87,9 +92,12 @@ def export(ctx: Context, fmt: str | None, output: str | None) -> int:
     target = Path(output).expanduser()
     if target.is_dir():
         raise SfogoError(f"{output!r} is a folder: give a file name to -o")
+    from sfogo.inbox.store import InboxFilter
+
+    total = store.items.count(InboxFilter(statuses=()))
     try:  # clients' conversations: a private file, and a failed export leaves no half file
-        with atomic_write(target, newline="") as out:
-            n = write(store, out)
+        with atomic_write(target, newline="") as out, progress_bar(total, "Exporting") as advance:
+            n = write(store, out, progress=advance)
     except OSError as exc:
         raise SfogoError(f"cannot write {output!r}: {exc.strerror}") from None
     print(f"exported {n} item{'s' * (n != 1)} to {target}", file=sys.stderr)

@@ -11,11 +11,11 @@ import textwrap
 import click
 
 from sfogo.inbox.rows import ItemRow
-from sfogo.inbox.text import excerpt
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
+from ._table import cut
 from ._types import ItemId
 
 topic = Topic("triage")
@@ -79,8 +79,8 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
     from sfogo.backlog.triage import span
 
     width = _output.width()
-    print(excerpt(f"#{row['id']}  score {breakdown.score:.2f}  {_describe(row, now)}", width))
-    print("  " + excerpt(row["text"], width - 2))
+    print(cut(f"#{row['id']}  score {breakdown.score:.2f}  {_describe(row, now)}", width))
+    print("  " + cut(row["text"], width - 2))
     if breakdown.unanswerable:
         closed = breakdown.window_closes_at
         print(
@@ -88,7 +88,7 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
                 f"UNANSWERABLE: {row['channel']} accepts a reply only within "
                 f"{span(closed - row['created_at'])} of the person's message; "
                 f"that window closed {_output.ago(closed, ref=now)}.",
-                width,
+                _output.wrap_width(),
             )
         )
     print()
@@ -98,7 +98,7 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
         for t, c in zip(breakdown.terms, shown, strict=True)
     ]
     rows.append(("score", "", "", f"{breakdown.score:.2f}", "the sum of the terms"))
-    _output.table(rows, ("TERM", "FACTOR", "COEF", "POINTS", "WHY"))
+    _output.table(rows, ("TERM", "FACTOR", "COEF", "POINTS", "WHY"), page=False)
 
 
 @topic.command("next", short_help="the most urgent item, and why")
@@ -108,6 +108,8 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
 @json_flag()
 @pass_context
 def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
+    """Show the most urgent item waiting for you, with the terms of its score: what to
+    answer first, and why."""
     from sfogo.backlog.triage import triage_rows
     from sfogo.inbox.store import InboxFilter
 
@@ -141,6 +143,8 @@ def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
 @json_flag()
 @pass_context
 def why(ctx: Context, item_id: int, as_json: bool) -> int:
+    """Explain an item's urgency score term by term (tier, age, reply window, gap,
+    keywords…), with the coefficient and the points of each."""
     from sfogo.backlog.triage import deadline_at, window_closes_at
 
     store = ctx.store

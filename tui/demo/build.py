@@ -631,8 +631,16 @@ def _allocate(total: int, weights: list[float]) -> list[int]:
     return out
 
 
-def build_demo(store: Store, *, seed: int = 0, size: int | None = None, now: int) -> dict:
-    """Fill the empty ``store`` with the demo inbox; return a summary (counts, stories)."""
+def build_demo(
+    store: Store,
+    *,
+    seed: int = 0,
+    size: int | None = None,
+    now: int,
+    progress: Callable[[float], None] | None = None,
+) -> dict:
+    """Fill the empty ``store`` with the demo inbox; return a summary (counts, stories).
+    ``progress`` hears the share of the items written so far (0 to 1), now and then."""
     now = int(now)
     size = DEFAULT_SIZE if size is None else int(size)
     if size < 0:
@@ -641,13 +649,19 @@ def build_demo(store: Store, *, seed: int = 0, size: int | None = None, now: int
     win = story_windows(now)
     rng = random.Random(seed)
     with store.items.bulk_load():
-        summary = _build(store, rng, win, size)
+        summary = _build(store, rng, win, size, progress)
     summary["seed"] = seed
     summary["counts"]["by_status"] = store.items.status_counts()
     return summary
 
 
-def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
+def _build(
+    store: Store,
+    rng: random.Random,
+    win: Windows,
+    size: int,
+    progress: Callable[[float], None] | None = None,
+) -> dict:
     """One deterministic pass: its random draws stay in this order (same seed, same demo)."""
     created = win.now - 120 * DAY
     clients = [
@@ -658,7 +672,7 @@ def _build(store: Store, rng: random.Random, win: Windows, size: int) -> dict:
         for idx, spec in enumerate(ACCOUNTS)
     ]
     by_key = {a.spec.key: a for a in accounts}
-    gen = _generate(store, rng, win, accounts, by_key, size)
+    gen = _generate(store, rng, win, accounts, by_key, size, progress)
     first_id = store.items.first_id() or 1
     by_tag: dict[str, list[int]] = {}
     for index, tag in gen.tags:
@@ -761,6 +775,7 @@ def _generate(
     accounts: list[_Account],
     by_key: dict[str, _Account],
     size: int,
+    progress: Callable[[float], None] | None = None,
 ) -> _Generator:
     """Every interaction, hour cell by hour cell, inserted as it is generated."""
     scripted = _scripted(win, by_key)[:size]
@@ -798,6 +813,8 @@ def _generate(
                 gen.fill(a, cell_start, c - paid, left[i][h + 1] - a.owed)
         store.items.insert_rows(gen.rows)
         gen.rows.clear()
+        if progress is not None and h % 24 == 23:  # once a generated day
+            progress((h + 1) / cells)
     return gen
 
 

@@ -311,6 +311,15 @@ CREATE TABLE token_checks (
 );
 """ + notify_on("token_checks")
 
+# SQLite's account_removed_at: a removed account keeps its items (sfogo account remove).
+ACCOUNT_REMOVED_AT = "ALTER TABLE accounts ADD COLUMN removed_at bigint;\n"
+
 # Index i holds the step that moves an inbox from version i to version i + 1.
-MIGRATIONS: list[str] = [V1, OUTBOX_LIKES, DRAFTS_AND_CANNED_REPLIES, TOKEN_CHECKS]
+MIGRATIONS: list[str] = [
+    V1,
+    OUTBOX_LIKES,
+    DRAFTS_AND_CANNED_REPLIES,
+    TOKEN_CHECKS,
+    ACCOUNT_REMOVED_AT,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
