@@ -57,6 +57,25 @@ def tid_micros(rkey: str) -> int:
     return value >> 10
 
 
+async def own_record(channel: Any, collection: str, rkey: str) -> dict[str, Any] | None:
+    """Our record ``rkey`` in ``collection`` (a reply, a like), or None when there is none:
+    keyed records make "was it created?" one read."""
+    session = await channel.session()
+    try:
+        body = await channel.xrpc(
+            "GET",
+            "com.atproto.repo.getRecord",
+            params={"repo": session["did"], "collection": collection, "rkey": rkey},
+        )
+    except ChannelError as exc:
+        if exc.code == "RecordNotFound":
+            return None
+        raise
+    if not (isinstance(body, dict) and isinstance(body.get("uri"), str)):
+        raise channel.unexpected("record")
+    return body
+
+
 class BlueskyReplier(_Host):
     """Replying on Bluesky: the reply under its own record key, finding it again, its link
     (mixed into :class:`.bluesky.Bluesky`, whose session and XRPC calls it uses)."""
@@ -145,19 +164,9 @@ class BlueskyReplier(_Host):
         return await self._own_reply(reply_rkey(key, queued_at), parent)
 
     async def _own_reply(self, rkey: str, parent: ItemRow) -> Sent | None:
-        session = await self.session()
-        try:
-            body = await self.xrpc(
-                "GET",
-                "com.atproto.repo.getRecord",
-                params={"repo": session["did"], "collection": POST, "rkey": rkey},
-            )
-        except ChannelError as exc:
-            if exc.code == "RecordNotFound":
-                return None
-            raise
-        if not (isinstance(body, dict) and isinstance(body.get("uri"), str)):
-            raise self.unexpected("record")
+        body = await own_record(self, POST, rkey)
+        if body is None:
+            return None
         value = as_object(body.get("value"))
         reply = as_object(value.get("reply"))
         if (reply.get("parent") or {}).get("uri") != parent["external_id"]:

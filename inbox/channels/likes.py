@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .. import when
 from ..rows import ItemRow
 from .base import ChannelError, HoldReply, LookupUnsure, Sent, as_object
-from .bluesky_reply import reply_rkey
+from .bluesky_reply import own_record, reply_rkey
 
 if TYPE_CHECKING:  # mixins of the connectors: typed as a Channel with what each one uses
     from .base import Channel as _Host
@@ -185,19 +185,9 @@ class BlueskyLiker(_Host):
         return await self._own_like(reply_rkey(key, queued_at), parent)
 
     async def _own_like(self, rkey: str, parent: ItemRow) -> str | None:
-        session = await self.session()
-        try:
-            body = await self.xrpc(
-                "GET",
-                "com.atproto.repo.getRecord",
-                params={"repo": session["did"], "collection": LIKE, "rkey": rkey},
-            )
-        except ChannelError as exc:
-            if exc.code == "RecordNotFound":
-                return None
-            raise
-        if not (isinstance(body, dict) and isinstance(body.get("uri"), str)):
-            raise self.unexpected("record")
+        body = await own_record(self, LIKE, rkey)
+        if body is None:
+            return None
         subject = as_object(as_object(body.get("value")).get("subject"))
         if subject.get("uri") != parent["external_id"]:
             return None  # another record under our key (it cannot be ours)
