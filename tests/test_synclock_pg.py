@@ -13,9 +13,12 @@ import time
 import pytest
 from sync_world import world  # noqa: F401 (a fixture)
 from test_synclock import _watch
+from test_tui_autosync import acme, until
+from tui_kit import make_app
 
 from sfogo.inbox.clock import NOW_ENV
 from sfogo.inbox.synclock import Holder, ServerSyncLock, SyncLock, acquire, ask_for_round
+from sfogo.tui.widgets import InboxList
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
@@ -133,3 +136,23 @@ def test_two_watches_run_one_loop_and_kill_9_hands_it_to_the_other(
     assert not asker.held_elsewhere() and asker.holder() is None  # given back on SIGINT
     assert "Nothing syncs this file now" in cli("health").out
     print(f"takeover after kill -9 on PostgreSQL: {waited:.2f} s")  # after cli: it reads stdout
+
+
+async def test_the_app_holds_a_shared_inbox_loop_and_hears_r_from_another_machine(
+    world, monkeypatch, any_location
+):
+    masto, _account, owner = acme(world, monkeypatch, 3)
+    app = make_app(any_location, clock=world.clock)
+    async with app.run_test(size=(100, 24)) as pilot:
+        inbox = app.query_one(InboxList)
+        await until(pilot, "the first round", lambda: len(inbox.ids) == 3)
+        assert app.sync_status.where == "here"
+        elsewhere = SyncLock(any_location)
+        holder = elsewhere.holder()
+        assert holder is not None and holder.pid == os.getpid() and holder.host == "the app"
+        assert elsewhere.held_elsewhere()
+
+        masto.add_mentions(owner, 2, start=world.clock.now() - 10, spacing=1)
+        assert ask_for_round(elsewhere) == holder  # another app's R: a NOTIFY, no signal
+        await until(pilot, "the round asked for", lambda: len(inbox.ids) == 5)
+    assert not SyncLock(any_location).held_elsewhere()  # given back when the app quits
