@@ -269,14 +269,18 @@ class ServerSyncLock(SyncLock):
         while True:
             await asyncio.sleep(ROUND_POLL_S)
             try:
+                if not self._server.held:
+                    # The session was lost (the server restarted, the network broke) and the
+                    # lock with it: take it again once it is free. If another host took it
+                    # meanwhile, both run a loop until this one stops: a known limit, rare
+                    # (it needs the session lost while the process lives on). Rounds asked
+                    # for meanwhile were not heard: one now stands for them.
+                    if self._server.try_acquire(holder.to_json().decode()):
+                        on_round()
+                    continue
                 asked = self._server.rounds_asked()
             except SfogoError:
-                # The session is lost (the server restarted, the network broke) and with it
-                # the lock: take it again if it is free. If another host took it meanwhile,
-                # both run a loop until this one stops: a known limit, rare (it needs the
-                # session lost while the process lives on).
                 self._server.release()
-                self._server.try_acquire(holder.to_json().decode())
                 continue
             if asked:
                 on_round()

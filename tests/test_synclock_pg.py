@@ -156,3 +156,24 @@ async def test_the_app_holds_a_shared_inbox_loop_and_hears_r_from_another_machin
         assert ask_for_round(elsewhere) == holder  # another app's R: a NOTIFY, no signal
         await until(pilot, "the round asked for", lambda: len(inbox.ids) == 5)
     assert not SyncLock(any_location).held_elsewhere()  # given back when the app quits
+
+
+def test_a_holder_whose_session_is_lost_takes_the_lock_again(any_location):
+    import psycopg
+
+    lock = SyncLock(any_location)
+    assert isinstance(lock, ServerSyncLock)
+
+    async def main() -> None:
+        back = asyncio.Event()  # a round, for the asks it could not hear while it was gone
+        await acquire(lock, ME, on_round=back.set)
+        lost = lock._server._conn.info.backend_pid  # type: ignore[union-attr]
+        with psycopg.connect(any_location, autocommit=True) as admin:  # a server's restart
+            admin.execute("SELECT pg_terminate_backend(%s)", (lost,))
+        await asyncio.wait_for(back.wait(), 10)
+        assert lock.held and lock._server._conn.info.backend_pid != lost  # type: ignore[union-attr]
+        assert SyncLock(any_location).holder() == ME  # its words again, for its new session
+        lock.release()
+
+    asyncio.run(main())
+    assert not SyncLock(any_location).held_elsewhere()

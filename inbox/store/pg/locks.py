@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ...errors import StoreError
 from . import failures
 from .database import CONNECT_TIMEOUT_S, SYNC_LOCK
 from .driver import psycopg
@@ -54,6 +55,13 @@ def _connect(url: str, name: str) -> psycopg.Connection:
         raise failures.connect_failure(exc, name) from None
 
 
+def _failure(exc: psycopg.Error, name: str) -> StoreError:
+    """Always a one-line error: the lock's callers know no psycopg."""
+    return failures.failure(exc, name) or StoreError(
+        f"cannot use {name}: {failures.first_line(exc)}"
+    )
+
+
 def _said(conn: psycopg.Connection) -> str | None:
     row = conn.execute("SELECT value FROM sfogo_meta WHERE name = %s", (META_NAME,)).fetchone()
     return None if row is None else str(row[0])
@@ -88,7 +96,7 @@ class PgSyncLock:
         try:
             yield conn
         except psycopg.Error as exc:
-            raise failures.failure(exc, self.name, waited_s=0) or exc from None
+            raise _failure(exc, self.name) from None
         finally:
             conn.close()
 
@@ -115,7 +123,7 @@ class PgSyncLock:
             )
         except psycopg.Error as exc:
             conn.close()
-            raise failures.failure(exc, self.name, waited_s=0) or exc from None
+            raise _failure(exc, self.name) from None
         self._conn = conn
         return True
 
@@ -163,4 +171,4 @@ class PgSyncLock:
         try:
             return sum(1 for _ in self._conn.notifies(timeout=0))
         except psycopg.Error as exc:
-            raise failures.failure(exc, self.name, waited_s=0) or exc from None
+            raise _failure(exc, self.name) from None
