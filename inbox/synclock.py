@@ -63,21 +63,8 @@ ROUND_SIGNAL: signal.Signals | None = getattr(signal, "SIGUSR1", None)
 
 def lock_path(db_path: str | os.PathLike) -> Path:
     """``sfogo.db`` -> ``sfogo.db-sync.lock`` (beside it, like ``sfogo.db-wal``); the real
-    path, so a relative path, an absolute one and a symbolic link name one lock.
-
-    A PostgreSQL inbox (a URL) has no folder: this path is in the user's cache folder, named
-    by a hash of the URL without its password; its loop takes :class:`ServerSyncLock`."""
-    from .store.location import is_url, shown
-
-    if is_url(db_path):
-        import hashlib
-
-        from platformdirs import user_cache_path
-
-        folder = user_cache_path("sfogo", appauthor=False)
-        folder.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256(shown(str(db_path)).encode()).hexdigest()[:16]
-        return folder / f"postgresql-{digest}{SUFFIX}"
+    path, so a relative path, an absolute one and a symbolic link name one lock. (A
+    PostgreSQL inbox has no folder: its loop takes a :class:`ServerSyncLock`.)"""
     return Path(os.path.realpath(db_path) + SUFFIX)
 
 
