@@ -29,6 +29,11 @@ file while another process waits on it would let two holders in. A network file 
 not honour ``flock``; SQLite's WAL mode does not work there either. Where ``fcntl`` is
 missing (Windows) there is no lock: :func:`available` says so and the app leaves syncing to
 ``sfogo sync --watch``.
+
+A PostgreSQL inbox is shared by machines that share no folder: there :class:`SyncLock` is a
+:class:`ServerSyncLock`, a session advisory lock on the server (``inbox/store/pg/locks.py``),
+with the same guarantees (the server ends the lock with its session, ``kill -9`` included),
+the holder's words in the database, and a round asked for by ``NOTIFY`` instead of a signal.
 """
 
 from __future__ import annotations
@@ -51,35 +56,24 @@ except ImportError:  # Windows: no flock
 
 SUFFIX = "-sync.lock"
 POLL_S = 1.0  # a waiting host tries the lock this often: the bound on a takeover
+ROUND_POLL_S = 0.5  # a server lock's holder looks for asked rounds this often
 # The signal that asks the holder for a round now (the app's R key); None where it is missing.
 ROUND_SIGNAL: signal.Signals | None = getattr(signal, "SIGUSR1", None)
 
 
 def lock_path(db_path: str | os.PathLike) -> Path:
     """``sfogo.db`` -> ``sfogo.db-sync.lock`` (beside it, like ``sfogo.db-wal``); the real
-    path, so a relative path, an absolute one and a symbolic link name one lock.
-
-    A PostgreSQL inbox (a URL) has no folder: its lock file is in the user's cache folder,
-    named by a hash of the URL without its password. That makes one loop per machine;
-    across machines each would run its own (an advisory lock on the server is the way to
-    one loop per inbox)."""
-    from .store.location import is_url, shown
-
-    if is_url(db_path):
-        import hashlib
-
-        from platformdirs import user_cache_path
-
-        folder = user_cache_path("sfogo", appauthor=False)
-        folder.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256(shown(str(db_path)).encode()).hexdigest()[:16]
-        return folder / f"postgresql-{digest}{SUFFIX}"
+    path, so a relative path, an absolute one and a symbolic link name one lock. (A
+    PostgreSQL inbox has no folder: its loop takes a :class:`ServerSyncLock`.)"""
     return Path(os.path.realpath(db_path) + SUFFIX)
 
 
-def available() -> bool:
-    """True where the system has ``flock`` (every POSIX system)."""
-    return fcntl is not None
+def available(db_path: str | os.PathLike | None = None) -> bool:
+    """True where the inbox can be locked: a PostgreSQL inbox always; a file where the
+    system has ``flock`` (every POSIX system)."""
+    from .store.location import is_url
+
+    return is_url(db_path) or fcntl is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +110,15 @@ class Holder:
 
 
 class SyncLock:
-    """The loop's lock on one data file. Not shared between threads: one host, one lock."""
+    """The loop's lock on one data file (on a PostgreSQL inbox: a :class:`ServerSyncLock`).
+    Not shared between threads: one host, one lock."""
+
+    def __new__(cls, db_path: str | os.PathLike) -> SyncLock:
+        from .store.location import is_url
+
+        if cls is SyncLock and is_url(db_path):
+            return super().__new__(ServerSyncLock)
+        return super().__new__(cls)
 
     def __init__(self, db_path: str | os.PathLike) -> None:
         self.path = lock_path(db_path)
@@ -191,6 +193,85 @@ class SyncLock:
         except OSError:
             return None
 
+    def ask_for_round(self) -> Holder | None:
+        """See :func:`ask_for_round`: a signal to the holder's process."""
+        # A holder killed with kill -9 leaves its process id in the file, and the system may
+        # give that id to another program since: only a live holder is signalled.
+        if ROUND_SIGNAL is None or not self.held_elsewhere():
+            return None
+        who = self.holder()
+        if who is None or who.pid == os.getpid():
+            return None
+        try:
+            os.kill(who.pid, ROUND_SIGNAL)
+        except OSError:  # gone since it wrote the file, or not ours to signal
+            return None
+        return who
+
+
+class ServerSyncLock(SyncLock):
+    """The loop's lock on a PostgreSQL inbox: one per inbox, whichever machine holds it."""
+
+    def __init__(self, db_path: str | os.PathLike) -> None:
+        from .store.location import shown
+        from .store.pg.locks import PgSyncLock
+
+        url = str(db_path)
+        self._server = PgSyncLock(url, shown(url))
+        self._listener: asyncio.Task | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._server.held
+
+    def try_acquire(self, holder: Holder) -> bool:
+        return self._server.try_acquire(holder.to_json().decode())
+
+    def release(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.cancel()
+        self._server.release()
+
+    def held_elsewhere(self) -> bool:
+        return self._server.held_elsewhere()
+
+    def holder(self) -> Holder | None:
+        """Who holds the loop now (a dead holder's words are never read back)."""
+        words = self._server.words()
+        return None if words is None else Holder.from_json(words.encode())
+
+    def ask_for_round(self) -> Holder | None:
+        """A ``NOTIFY`` that the holder's session hears, wherever it runs."""
+        who = self.holder()
+        if who is None or self.held or not self._server.ask_for_round():
+            return None
+        return who
+
+    def listen(self, holder: Holder, on_round: Callable[[], object]) -> None:
+        """While held, call ``on_round`` for each round asked for (in the running loop)."""
+        self._listener = asyncio.create_task(self._listen(holder, on_round))
+
+    async def _listen(self, holder: Holder, on_round: Callable[[], object]) -> None:
+        while True:
+            await asyncio.sleep(ROUND_POLL_S)
+            try:
+                if not self._server.held:
+                    # The session was lost (the server restarted, the network broke) and the
+                    # lock with it: take it again once it is free. If another host took it
+                    # meanwhile, both run a loop until this one stops: a known limit, rare
+                    # (it needs the session lost while the process lives on). Rounds asked
+                    # for meanwhile were not heard: one now stands for them.
+                    if self._server.try_acquire(holder.to_json().decode()):
+                        on_round()
+                    continue
+                asked = self._server.rounds_asked()
+            except SfogoError:
+                self._server.release()
+                continue
+            if asked:
+                on_round()
+
 
 async def acquire(
     lock: SyncLock,
@@ -198,30 +279,23 @@ async def acquire(
     *,
     waiting: Callable[[Holder | None], object] | None = None,
     poll_s: float = POLL_S,
+    on_round: Callable[[], object] | None = None,
 ) -> None:
     """Take the loop, waiting for as long as another host holds it; ``waiting(who)`` is
     called once when it has to wait. The wait is paced on the machine's clock (a poll, not a
-    time of the inbox); cancelling the task stops it."""
+    time of the inbox); cancelling the task stops it. ``on_round`` is called when another
+    host asks for a round and no signal carries it (a PostgreSQL inbox), until release."""
     told = False
     while not lock.try_acquire(holder):
         if not told and waiting is not None:
             waiting(lock.holder())
             told = True
         await asyncio.sleep(poll_s)
+    if on_round is not None and isinstance(lock, ServerSyncLock):
+        lock.listen(holder, on_round)
 
 
 def ask_for_round(lock: SyncLock) -> Holder | None:
     """Ask the process that holds the loop for a round now; the holder asked, or None
     (nobody holds it, it is this process, or it could not be reached)."""
-    # A holder killed with kill -9 leaves its process id in the file, and the system may give
-    # that id to another program since: only a live holder is signalled.
-    if ROUND_SIGNAL is None or not lock.held_elsewhere():
-        return None
-    who = lock.holder()
-    if who is None or who.pid == os.getpid():
-        return None
-    try:
-        os.kill(who.pid, ROUND_SIGNAL)
-    except OSError:  # gone since it wrote the file, or not ours to signal
-        return None
-    return who
+    return lock.ask_for_round()

@@ -173,7 +173,7 @@ class AutoSync:
             if not accounts:
                 self._set(SyncStatus(why=_why_not(syncer)))
                 return
-            if not synclock.available():
+            if not synclock.available(self.db_path):
                 self._set(SyncStatus(why="No file locks here: run 'sfogo sync --watch'."))
                 return
             await self._hold(syncer, accounts)
@@ -188,7 +188,10 @@ class AutoSync:
         )
         try:
             await synclock.acquire(
-                lock, me, waiting=lambda who: self._set(SyncStatus("elsewhere", who))
+                lock,
+                me,
+                waiting=lambda who: self._set(SyncStatus("elsewhere", who)),
+                on_round=self.round_asked,
             )
             here = SyncStatus("here", me)
             self._set(here)

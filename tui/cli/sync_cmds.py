@@ -215,7 +215,7 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
     """Run the loop once this process holds the file's sync lock (inbox/synclock.py): while
     the app or another watch holds it, wait and take over when it stops. One account watched
     on its own takes no lock, so the file's loop goes on beside it. SIGUSR1 (the app's R)
-    asks for a round now."""
+    asks for a round now (on PostgreSQL, a NOTIFY)."""
     import asyncio
     import os
 
@@ -223,7 +223,8 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
 
     if synclock.ROUND_SIGNAL is not None:
         asyncio.get_running_loop().add_signal_handler(synclock.ROUND_SIGNAL, watch.sync_now)
-    lock = synclock.SyncLock(ctx.store.location) if whole_file and synclock.available() else None
+    where = ctx.store.location
+    lock = synclock.SyncLock(where) if whole_file and synclock.available(where) else None
     waited = False
 
     def waiting(who) -> None:
@@ -234,7 +235,7 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
 
     if lock is not None:
         me = synclock.Holder(os.getpid(), "sfogo sync --watch", watch.interval, ctx.clock.now())
-        await synclock.acquire(lock, me, waiting=waiting)
+        await synclock.acquire(lock, me, waiting=waiting, on_round=watch.sync_now)
         if waited:
             print("sfogo sync: took over the sync loop", flush=True)
     try:
