@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import BenchEnv, metric
+from bench.harness import ENGINES, BenchEnv, metric
 from sfogo.inbox.channels.mastodon import PAGE_LIMIT as PER_PAGE  # a full page each request
 
 ACCOUNTS = 20
@@ -41,7 +41,7 @@ def _accounts(store, url: str, handles: list[str], now: int) -> list:
     ]
 
 
-def _pages(source: Path) -> list[tuple[int, list]]:
+def _pages(source: Path | str) -> list[tuple[int, list]]:
     """The synced items, as sync received them: per account, pages of PER_PAGE."""
     from sfogo.inbox.model import Interaction
     from sfogo.inbox.store import Store
@@ -84,7 +84,7 @@ def _straight_write(env: BenchEnv, pages: list, handles: list[str]) -> float:
     """Seconds to upsert the synced items into a fresh store, page by page with cursors."""
     from sfogo.inbox.store import Store
 
-    store = Store(env.empty_db)
+    store = Store(env.empty_location())
     try:
         _accounts(store, "http://127.0.0.1:9", handles, env.now)
         begin = time.perf_counter()
@@ -97,13 +97,13 @@ def _straight_write(env: BenchEnv, pages: list, handles: list[str]) -> float:
         store.close()
 
 
-def _sync(env: BenchEnv, info: dict) -> tuple[float, Path]:
+def _sync(env: BenchEnv, info: dict) -> tuple[float, Path | str]:
     """Seconds for one ``run_once`` over every account into a fresh file."""
     from sfogo.inbox.clock import ShiftedClock
     from sfogo.inbox.store import Store
     from sfogo.inbox.sync import Syncer
 
-    path = env.empty_db
+    path = env.empty_location()
     store = Store(path)
     try:
         _accounts(store, info["url"], info["handles"], env.now)
@@ -169,13 +169,13 @@ def _measure(env: BenchEnv) -> dict:
     return _RESULTS[id(env)]
 
 
-@metric("sync_items_per_s", unit="items/s")
+@metric("sync_items_per_s", unit="items/s", engines=ENGINES)
 def sync_items_per_s(env: BenchEnv) -> float:
     result = _measure(env)
     return result["items"] / result["sync_s"]
 
 
-@metric("sync_overhead_ratio", unit="x")
+@metric("sync_overhead_ratio", unit="x", engines=ENGINES)
 def sync_overhead_ratio(env: BenchEnv) -> float:
     result = _measure(env)
     return result["sync_s"] / result["straight_s"]

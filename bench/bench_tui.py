@@ -38,7 +38,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.harness import BenchEnv, metric
+from bench.harness import ENGINES, BenchEnv, metric
 
 RUNS = 5
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,7 +227,7 @@ def _keys_child(db_path: str, now: int) -> None:
     print(json.dumps(asyncio.run(run())))
 
 
-def _run_child(func: str, db_path: Path, now: int) -> dict:
+def _run_child(func: str, db_path: Path | str, now: int) -> dict:
     out = subprocess.run(
         [
             sys.executable,
@@ -245,17 +245,17 @@ def _run_child(func: str, db_path: Path, now: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _measure(db_path: Path, now: int) -> float:
+def _measure(db_path: Path | str, now: int) -> float:
     samples = [_run_child("_child", db_path, now)["first_paint_s"] for _ in range(RUNS)]
     return statistics.median(samples)
 
 
-def _keyed_copy(env: BenchEnv) -> Path:
+def _keyed_copy(env: BenchEnv) -> Path | str:
     """A scratch copy of the sized demo with its triage keys, as ``sfogo demo`` leaves it."""
     from sfogo.backlog import settings, triage
     from sfogo.inbox.store import Store
 
-    path = env.scratch_copy()
+    path = env.scratch_location()
     with Store(path) as store:
         triage.apply_keywords(store, settings.load(None, store=store))
     return path
@@ -266,12 +266,13 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-_KEYS: dict[tuple[int, int], dict | Exception] = {}  # (size, seed) -> the key run's results
+# (size, seed, engine) -> the key run's results
+_KEYS: dict[tuple[int, int, str], dict | Exception] = {}
 
 
 def _keys(env: BenchEnv) -> dict:
     """One measuring process serves the five key metrics of a run (a failure too)."""
-    cache_key = (env.size, env.seed)
+    cache_key = (env.size, env.seed, env.engine)
     if cache_key not in _KEYS:
         path = _keyed_copy(env)  # the app writes (wakes snoozed items): never the cache
         try:
@@ -279,7 +280,7 @@ def _keys(env: BenchEnv) -> dict:
         except Exception as exc:
             _KEYS[cache_key] = exc
         finally:
-            _remove(path)
+            env.discard(path)
     result = _KEYS[cache_key]
     if isinstance(result, Exception):
         raise result
@@ -297,35 +298,35 @@ def first_paint_empty(env: BenchEnv) -> float:
     return _measure(path, env.now)
 
 
-@metric("tui_first_paint_s", unit="s")
+@metric("tui_first_paint_s", unit="s", engines=ENGINES)
 def first_paint(env: BenchEnv) -> float:
     path = _keyed_copy(env)
     try:
         return _measure(path, env.now)
     finally:
-        _remove(path)
+        env.discard(path)
 
 
-@metric("tui_key_cursor_ms", unit="ms")
+@metric("tui_key_cursor_ms", unit="ms", engines=ENGINES)
 def key_cursor(env: BenchEnv) -> float:
     return _keys(env)["cursor_ms"]
 
 
-@metric("tui_key_pagedown_ms", unit="ms")
+@metric("tui_key_pagedown_ms", unit="ms", engines=ENGINES)
 def key_pagedown(env: BenchEnv) -> float:
     return _keys(env)["pagedown_ms"]
 
 
-@metric("tui_filter_ms", unit="ms")
+@metric("tui_filter_ms", unit="ms", engines=ENGINES)
 def key_filter(env: BenchEnv) -> float:
     return _keys(env)["filter_ms"]
 
 
-@metric("tui_search_ms", unit="ms")
+@metric("tui_search_ms", unit="ms", engines=ENGINES)
 def key_search(env: BenchEnv) -> float:
     return _keys(env)["search_ms"]
 
 
-@metric("tui_peak_mb", unit="MB")
+@metric("tui_peak_mb", unit="MB", engines=ENGINES)
 def peak_mb(env: BenchEnv) -> float:
     return _keys(env)["peak_mb"]

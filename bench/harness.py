@@ -10,6 +10,11 @@ A benchmark module is ``bench/bench_<topic>.py``; each metric is a function of o
 
 ``python bench/run.py`` imports every module, runs the selected metrics in module order and
 prints one JSON object per line.
+
+A metric that measures an inbox at a location (a file or a PostgreSQL URL) declares
+``engines=ENGINES`` and reaches the inbox through ``env.sized_location``,
+``env.scratch_location()`` and ``env.discard()``; ``--engine postgres`` runs those metrics on
+both engines, on the same generated data.
 """
 
 from __future__ import annotations
@@ -26,8 +31,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 OUT_DIR = Path(__file__).resolve().parent / "out"  # gitignored: cached demo files
+
+
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+ENGINES = (SQLITE, POSTGRES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +47,21 @@ class Metric:
     unit: str
     func: Callable[[BenchEnv], float]
     module: str
+    engines: tuple[str, ...] = (SQLITE,)
 
 
 # Every registered metric, in registration (= module, then source) order.
 METRICS: dict[str, Metric] = {}
 
 
-def metric(name: str, *, unit: str = "ms") -> Callable:
-    """Register ``func(env) -> float`` as the metric ``name`` measured in ``unit``."""
+def metric(name: str, *, unit: str = "ms", engines: tuple[str, ...] = (SQLITE,)) -> Callable:
+    """Register ``func(env) -> float`` as the metric ``name`` measured in ``unit``, on the
+    ``engines`` it can measure (those that reach the inbox through a location: both)."""
 
     def register(func: Callable[[BenchEnv], float]) -> Callable[[BenchEnv], float]:
         if name in METRICS and METRICS[name].func is not func:
             raise ValueError(f"metric {name!r} is defined twice")
-        METRICS[name] = Metric(name, unit, func, func.__module__)
+        METRICS[name] = Metric(name, unit, func, func.__module__, engines)
         return func
 
     return register
@@ -129,12 +142,27 @@ class BenchEnv:
       (keyed by size and seed). Treat it as read-only: copy it with :meth:`scratch_copy`
       before writing;
     - ``empty_db``: a new empty, migrated data file each time it is read;
-    - ``workdir``: a scratch folder for this run, deleted at the end.
+    - ``workdir``: a scratch folder for this run, deleted at the end;
+    - ``engine``: where the location metrics find the inbox (``sized_location``,
+      ``scratch_location()``, ``empty_location()``, ``discard()``): the SQLite files above,
+      or, for ``postgres``, databases on a throwaway local server holding a copy of the
+      same sized demo.
     """
 
-    def __init__(self, size: int, seed: int = 0, *, out_dir: Path = OUT_DIR) -> None:
+    def __init__(
+        self,
+        size: int,
+        seed: int = 0,
+        *,
+        engine: str = SQLITE,
+        now: int | None = None,
+        out_dir: Path = OUT_DIR,
+    ) -> None:
         self.size = size
         self.seed = seed
+        self.engine = engine
+        self._server: Any = None  # the local PostgreSQL server, started on first use
+        self._pg_base: str | None = None  # the database holding the sized demo
         self.out_dir = out_dir
         self.workdir = Path(tempfile.mkdtemp(prefix="sfogo-bench-"))
         self._cache = out_dir / f"demo-{size}-{seed}.db"
@@ -146,7 +174,7 @@ class BenchEnv:
         # time-dependent metrics (triage, reply windows) see the stories where they are.
         from sfogo.inbox.clock import from_env
 
-        self.now: int = cached["now"] if cached else from_env().now()
+        self.now: int = now if now is not None else cached["now"] if cached else from_env().now()
 
     # -- the cached sized demo ---------------------------------------------------------
 
@@ -217,8 +245,84 @@ class BenchEnv:
         Store(path).close()
         return path
 
+    # -- the inbox on this env's engine -----------------------------------------------
+
+    @property
+    def sized_location(self) -> Path | str:
+        """The sized demo on this env's engine (read-only, like ``sized_db``)."""
+        if self.engine == SQLITE:
+            return self.sized_db
+        server = self._pg_server()
+        if self._pg_base is None:
+            self._pg_base = _copy_to_postgres(server, self.sized_db)
+        return server.url(self._pg_base)
+
+    def scratch_location(self) -> Path | str:
+        """A private copy of the sized demo on this env's engine, to write to."""
+        if self.engine == SQLITE:
+            return self.scratch_copy()
+        self.sized_location  # noqa: B018 (copies the demo to the server once)
+        server = self._pg_server()
+        return server.url(server.new_database("scratch", template=self._pg_base))
+
+    def empty_location(self) -> Path | str:
+        """A new empty, migrated inbox on this env's engine."""
+        if self.engine == SQLITE:
+            return self.empty_db
+        from sfogo.inbox.store import Store
+
+        server = self._pg_server()
+        url = server.url(server.new_database("empty"))
+        Store(url).close()
+        return url
+
+    def discard(self, location: Path | str) -> None:
+        """Remove a scratch copy made by :meth:`scratch_location`."""
+        if isinstance(location, str):
+            self._pg_server().drop_database(location.rsplit("/", 1)[1])
+            return
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{location}{suffix}").unlink(missing_ok=True)
+
+    def _pg_server(self) -> Any:
+        if self._server is None:
+            from tests.pg_server import LocalServer, postgres_bindir
+
+            bindir = postgres_bindir()
+            if bindir is None:
+                raise RuntimeError("PostgreSQL is not installed: apt-get install postgresql")
+            server = LocalServer(bindir)
+            try:
+                server.start()
+            except Exception:
+                server.stop()
+                raise
+            self._server = server
+        return self._server
+
     def close(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _copy_to_postgres(server: Any, source: Path) -> str:
+    """A new database on ``server`` holding a copy of the inbox file ``source`` (what
+    ``sfogo db copy --to`` does), vacuumed and analyzed as ``sfogo db vacuum`` leaves it;
+    its name."""
+    from sfogo.inbox.store import Store
+    from sfogo.inbox.store.copy import copy_inbox
+    from sfogo.inbox.store.pg import maintenance
+
+    name = server.new_database("demo")
+    with Store(source) as src, Store(server.url(name)) as target:
+        results = copy_inbox(src, target)
+        differ = [r.table for r in results if not r.same]
+        if differ:
+            raise RuntimeError(f"the copy to PostgreSQL differs in {', '.join(differ)}")
+        maintenance.vacuum(target)
+    return name
 
 
 def build_demo_file(path: Path, *, size: int, now: int, seed: int = 0) -> dict:

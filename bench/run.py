@@ -2,6 +2,10 @@
 
 Prints one JSON object per line, ``{"metric", "value", "unit", "size"}``; a metric that
 raises prints ``"error"`` instead of ``"value"`` and the run goes on.
+
+``--engine postgres`` compares the engines: it runs only the metrics that can measure a
+PostgreSQL inbox, each on SQLite and then on a throwaway local PostgreSQL server holding a
+copy of the same demo, and adds ``"engine"`` to every line.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/run.py` from a checkout puts bench/ first
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import METRICS, BenchEnv  # noqa: E402
+from bench.harness import METRICS, POSTGRES, SQLITE, BenchEnv, Metric  # noqa: E402
 
 
 def _emit(obj: dict) -> None:
@@ -58,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0, help="demo seed (default 0)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these metrics")
+    parser.add_argument(
+        "--engine",
+        choices=(SQLITE, POSTGRES),
+        default=SQLITE,
+        help="postgres: run the metrics that take a location on both engines, side by side",
+    )
     parser.add_argument("--list", action="store_true", help="list the metrics and exit")
     parser.add_argument(
         "--traceback", action="store_true", help="also print a failing metric's traceback to stderr"
@@ -85,23 +95,36 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for failure in failures:  # a module that failed to import is reported on full runs
             _emit({**failure, "size": args.size})
+    if args.engine == SQLITE:
+        runs = [(m, SQLITE) for m in selected]
+    else:  # each metric on both engines, one after the other: the same load for both
+        runs = [(m, e) for m in selected if POSTGRES in m.engines for e in (SQLITE, POSTGRES)]
+        if not runs:
+            print("bench/run.py: none of these metrics runs on postgres", file=sys.stderr)
+            return 2
 
-    env = BenchEnv(args.size, args.seed)
+    envs = {SQLITE: BenchEnv(args.size, args.seed)}
+    if args.engine == POSTGRES:  # the same "now", so both see the same cached demo
+        envs[POSTGRES] = BenchEnv(args.size, args.seed, engine=POSTGRES, now=envs[SQLITE].now)
     try:
-        for m in selected:
-            try:
-                value = m.func(env)
-            except Exception as exc:
-                if args.traceback:
-                    traceback.print_exc()
-                _emit(
-                    {"metric": m.name, "error": _error_text(exc), "unit": m.unit, "size": args.size}
-                )
-                continue
-            _emit({"metric": m.name, "value": _round(value), "unit": m.unit, "size": args.size})
+        for m, engine in runs:
+            extra = {} if args.engine == SQLITE else {"engine": engine}
+            _emit({**_measure(m, envs[engine], args.traceback), **extra})
     finally:
-        env.close()
+        for env in envs.values():
+            env.close()
     return 0
+
+
+def _measure(m: Metric, env: BenchEnv, show_traceback: bool) -> dict:
+    """One metric's output line (its value, or its error)."""
+    try:
+        value = m.func(env)
+    except Exception as exc:
+        if show_traceback:
+            traceback.print_exc()
+        return {"metric": m.name, "error": _error_text(exc), "unit": m.unit, "size": env.size}
+    return {"metric": m.name, "value": _round(value), "unit": m.unit, "size": env.size}
 
 
 if __name__ == "__main__":
