@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,13 @@ from sfogo.inbox.store import Store
 
 # A fixed "now" for tests that build data relative to the present: 2026-11-27 12:00 UTC.
 NOW = 1795780800
+
+# The tests press Ctrl+C on the programs they start (`sync --watch`, `serve`), as a user at a
+# terminal does. A runner started in the background by a shell has SIGINT ignored, and an
+# ignored signal is inherited across exec: the programs would never hear it (seen in a CI run
+# launched with `&`). Python's own handler here means each child starts with the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
