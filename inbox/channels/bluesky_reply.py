@@ -76,6 +76,31 @@ async def own_record(channel: Any, collection: str, rkey: str) -> dict[str, Any]
     return body
 
 
+async def create_keyed_record(
+    channel: Any, collection: str, rkey: str, record: dict[str, Any], found: Any
+) -> str:
+    """Write our record under ``rkey`` and return its uri. Where the write may have happened
+    (not refused as offline, auth, rate limit or block), a PDS refusing the key means an
+    earlier attempt wrote it: ``found()`` (our record under that key, or None) answers."""
+    session = await channel.session()
+    try:
+        body = await channel.xrpc(
+            "POST",
+            "com.atproto.repo.createRecord",
+            json={"repo": session["did"], "collection": collection, "rkey": rkey, "record": record},
+        )
+    except ChannelError as exc:
+        if exc.outcome in ("offline", "auth", "rate_limited", "blocked"):
+            raise  # provably not written
+        # A PDS refuses a key that exists (today with a 500): an earlier attempt wrote it.
+        existing = await found()
+        if existing:
+            return existing
+        raise
+    channel.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
+    return str(body["uri"])
+
+
 class BlueskyReplier(_Host):
     """Replying on Bluesky: the reply under its own record key, finding it again, its link
     (mixed into :class:`.bluesky.Bluesky`, whose session and XRPC calls it uses)."""
@@ -117,34 +142,16 @@ class BlueskyReplier(_Host):
         parent_ref = {"uri": post["uri"], "cid": post["cid"]}
         own_reply = (post.get("record") or {}).get("reply") or {}
         root = own_reply.get("root") if isinstance(own_reply.get("root"), dict) else None
-        session = await self.session()
         rkey = reply_rkey(key, self.now() if queued_at is None else queued_at)
-        try:
-            body = await self.xrpc(
-                "POST",
-                "com.atproto.repo.createRecord",
-                json={
-                    "repo": session["did"],
-                    "collection": POST,
-                    "rkey": rkey,
-                    "record": {
-                        "$type": POST,
-                        "text": text,
-                        "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
-                        "reply": {"root": root or parent_ref, "parent": parent_ref},
-                    },
-                },
-            )
-        except ChannelError as exc:
-            if exc.outcome in ("offline", "auth", "rate_limited", "blocked"):
-                raise  # provably not written
-            # A PDS refuses a key that exists (today with a 500): an earlier attempt wrote it.
-            existing = await self._own_reply(rkey, parent)
-            if existing:
-                return existing
-            raise
-        self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
-        return Sent(body["uri"], self._link(body["uri"]))
+        record = {
+            "$type": POST,
+            "text": text,
+            "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
+            "reply": {"root": root or parent_ref, "parent": parent_ref},
+        }
+        found = lambda: self._own_reply(rkey, parent)  # noqa: E731  # a Sent: its link too
+        uri = await create_keyed_record(self, POST, rkey, record, found)
+        return Sent(uri, self._link(uri))
 
     async def find_reply(
         self,

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .. import when
 from ..rows import ItemRow
 from .base import ChannelError, HoldReply, LookupUnsure, Sent, as_object
-from .bluesky_reply import own_record, reply_rkey
+from .bluesky_reply import create_keyed_record, own_record, reply_rkey
 
 if TYPE_CHECKING:  # mixins of the connectors: typed as a Channel with what each one uses
     from .base import Channel as _Host
@@ -143,33 +143,15 @@ class BlueskyLiker(_Host):
 
     async def send_like(self, parent: ItemRow, *, key: str, queued_at: int | None = None) -> str:
         post = await self._thread_post(parent["external_id"])  # its cid; HoldReply if gone
-        session = await self.session()
         rkey = reply_rkey(key, self.now() if queued_at is None else queued_at)
-        try:
-            body = await self.xrpc(
-                "POST",
-                "com.atproto.repo.createRecord",
-                json={
-                    "repo": session["did"],
-                    "collection": LIKE,
-                    "rkey": rkey,
-                    "record": {
-                        "$type": LIKE,
-                        "subject": {"uri": post["uri"], "cid": post["cid"]},
-                        "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
-                    },
-                },
-            )
-        except ChannelError as exc:
-            if exc.outcome in ("offline", "auth", "rate_limited", "blocked"):
-                raise  # provably not written
-            # A PDS refuses a key that exists: an earlier attempt wrote it.
-            existing = await self._own_like(rkey, parent)
-            if existing:
-                return existing
-            raise
-        self.expect(isinstance(body, dict) and isinstance(body.get("uri"), str), "record")
-        return str(body["uri"])
+        record = {
+            "$type": LIKE,
+            "subject": {"uri": post["uri"], "cid": post["cid"]},
+            "createdAt": when.iso(self.now()).replace("Z", ".000Z"),
+        }
+        return await create_keyed_record(
+            self, LIKE, rkey, record, lambda: self._own_like(rkey, parent)
+        )
 
     async def find_like(
         self,
