@@ -108,6 +108,9 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
 
 
 def away_gaps(store: Store) -> list[Gap]:
+    """The whole inbox's away periods as gaps. A team member's own period is not one: the
+    others watch the inbox meanwhile; it takes that member's hours out of the plan
+    (``backlog.team_hours``)."""
     return [
         Gap(
             kind=p.reason,
@@ -118,6 +121,7 @@ def away_gaps(store: Store) -> list[Gap]:
             away_id=p.id,
         )
         for p in store.away.all()
+        if p.member_id is None
     ]
 
 
@@ -147,9 +151,10 @@ def find_gaps(
     return gaps
 
 
-def open_away(store: Store) -> tuple[int, int, str] | None:
-    """The open away period (id, started_at, reason), if the manager is away now."""
-    current = store.away.current()
+def open_away(store: Store, member_id: int | None = None) -> tuple[int, int, str] | None:
+    """The open away period (id, started_at, reason), if the manager (or the member) is
+    away now."""
+    current = store.away.current(member_id)
     return None if current is None else (current.id, current.started_at, current.reason)
 
 
@@ -160,26 +165,29 @@ def record_away(
     start: int | None = None,
     end: int | None = None,
     note: str = "",
+    member_id: int | None = None,
     now: int,
 ) -> int:
-    """Record an away period (open-ended without ``end``); return its id."""
+    """Record an away period (open-ended without ``end``) of the whole inbox, or of one
+    team member; return its id."""
     if reason not in AWAY_REASONS:
         raise SfogoError(f"unknown reason {reason!r}: use one of {', '.join(AWAY_REASONS)}")
     start = now if start is None else start
     if end is not None and end <= start:
         raise SfogoError("the end of an away period must come after its start")
     if end is None:
-        current = open_away(store)
+        current = open_away(store, member_id)
         if current is not None:
             raise SfogoError(
                 f"already {current[2]} since {when.iso(current[1])}: run 'sfogo back' first"
             )
-    return store.away.add(start, end, reason, note)
+    return store.away.add(start, end, reason, note, member_id=member_id)
 
 
-def end_away(store: Store, *, now: int) -> tuple[int, int, int, str]:
-    """End the open away period; return (id, started_at, ended_at, reason)."""
-    current = open_away(store)
+def end_away(store: Store, *, member_id: int | None = None, now: int) -> tuple[int, int, int, str]:
+    """End the open away period (the inbox's, or the member's); return (id, started_at,
+    ended_at, reason)."""
+    current = open_away(store, member_id)
     if current is None:
         raise SfogoError("you are not away: 'sfogo away' records a period")
     away_id, started_at, reason = current

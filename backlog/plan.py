@@ -60,6 +60,7 @@ from sfogo.inbox.store import Store
 from .gaps import Gap, find_gaps
 from .measure import cutoffs
 from .settings import Settings
+from .team_hours import TeamHours, team_hours
 from .workhours import DAY_NAMES, HORIZON_DAYS, WorkHours
 
 DEFAULT_EFFORT_MIN = {
@@ -156,6 +157,8 @@ class Plan:
     finish_at: int | None
     status: str  # "empty", "eta", "never" (no time left), "beyond" (past the horizon)
     settings: dict = field(default_factory=dict)
+    # The team whose members' hours the plan walked (None: one person's, ``work``).
+    team: TeamHours | None = None
 
     @property
     def effort_s(self) -> int:
@@ -281,7 +284,7 @@ def effort_table(store: Store, now: int, cfg: dict) -> dict[str, Effort]:
 
 
 def arrival_load(
-    store: Store, work: WorkHours, now: int, effort: dict[str, Effort]
+    store: Store, work: WorkHours | TeamHours, now: int, effort: dict[str, Effort]
 ) -> list[Arrivals]:
     """Per client: how much of each working hour the new flow of interactions needs."""
     since = now - ARRIVAL_DAYS * 86400
@@ -314,27 +317,34 @@ def arrival_load(
 
 
 class WorkClock:
-    """Working seconds since ``start`` <-> wall time, over intervals built as needed."""
+    """Working seconds since ``start`` <-> wall time, over intervals built as needed.
 
-    def __init__(self, work: WorkHours, start: int) -> None:
+    A team's intervals carry a rate (how many members work then: ``backlog.team_hours``);
+    one person's work at one working second per second."""
+
+    def __init__(self, work: WorkHours | TeamHours, start: int) -> None:
         self.start = start
         self._iter = work.intervals(start, horizon_days=HORIZON_DAYS)
         self.los: list[int] = []
         self.his: list[int] = []
+        self.rates: list[int] = []
         self.before: list[float] = []  # working seconds before each interval
         self.total = 0.0
         self.exhausted = False
 
     def _extend(self) -> bool:
         try:
-            lo, hi = next(self._iter)
+            piece = next(self._iter)
         except StopIteration:
             self.exhausted = True
             return False
+        lo, hi = piece[0], piece[1]
+        rate = piece[2] if len(piece) > 2 else 1
         self.los.append(lo)
         self.his.append(hi)
+        self.rates.append(rate)
         self.before.append(self.total)
-        self.total += hi - lo
+        self.total += (hi - lo) * rate
         return True
 
     def wall(self, work_s: float, *, begin: bool = False) -> int | None:
@@ -354,7 +364,10 @@ class WorkClock:
             k = bisect.bisect_left(self.before, work_s) - 1  # last stretch starting before
         # A microsecond of slack: a share like 1 - 0.8 is 0.19999999999999996 in floating
         # point, and work that ends on the second must not end a second later.
-        return self.los[k] + math.ceil(work_s - self.before[k] - 1e-6)
+        done = work_s - self.before[k]
+        if self.rates[k] != 1:
+            done /= self.rates[k]
+        return self.los[k] + math.ceil(done - 1e-6)
 
     def work(self, ts: int) -> float:
         """Working seconds from start to ``ts`` (``inf`` past what the clock has walked)."""
@@ -366,7 +379,7 @@ class WorkClock:
         k = bisect.bisect_right(self.los, ts) - 1
         if k < 0:
             return 0.0
-        return self.before[k] + min(ts, self.his[k]) - self.los[k]
+        return self.before[k] + (min(ts, self.his[k]) - self.los[k]) * self.rates[k]
 
 
 # -- the plan --------------------------------------------------------------------------------
@@ -454,14 +467,21 @@ def make_plan(
     config: dict | None = None,
     gaps: list[Gap] | None = None,
     everything: bool = False,
+    hours_per_day: float | None = None,
 ) -> Plan:
-    """The catch-up plan for the whole backlog (every open item with ``everything``)."""
+    """The catch-up plan for the whole backlog (every open item with ``everything``).
+
+    With team members, their hours less their away periods are the working time (see
+    ``backlog.team_hours``; ``hours_per_day`` trims each member's day as it trimmed
+    ``work``); without, ``work`` is."""
     work = work or WorkHours.from_config({})
     settings = settings if settings is not None else Settings()
     cfg = plan_settings(config or {})
+    team = team_hours(store, (config or {}).get("work"), hours_per_day=hours_per_day)
     gaps = find_gaps(store, now=now) if gaps is None else gaps
     effort = effort_table(store, now, cfg)
-    arrivals = arrival_load(store, work, now, effort) if cfg["arrivals"] else []
+    hours: WorkHours | TeamHours = team or work
+    arrivals = arrival_load(store, hours, now, effort) if cfg["arrivals"] else []
     share = 1.0 - sum(a.load for a in arrivals)
     items, unanswerable = _plan_items(store, settings, now, gaps, effort, everything)
     plan = Plan(
@@ -476,11 +496,12 @@ def make_plan(
         finish_at=None,
         status="empty",
         settings={k: v for k, v in cfg.items() if k != "configured"},
+        team=team,
     )
     if not items:
         plan.finish_at = now
         return plan
-    clock = WorkClock(work, now)
+    clock = WorkClock(hours, now)
     never = share < MIN_SHARE
     # With no time left for the backlog no deadline can be protected; the order is still
     # the triage order, batched.
@@ -666,6 +687,8 @@ def to_json(plan: Plan) -> dict:
             ],
             "hours_per_day": plan.work.day_seconds / 3600,
         },
+        # The members whose hours the plan shared the backlog among ([] : one person's).
+        "team": [p.name for p in plan.team.people] if plan.team else [],
         "share": round(plan.share, 4),
         "effort": {
             k: {"minutes": round(e.seconds / 60, 2), "source": e.source, "samples": e.samples}

@@ -670,9 +670,10 @@ def iter_triage(
     scorer = _Scorer(settings, accounts, spans, now)
     indexed, brute = _split_statuses(flt)
     candidates: list[tuple] = []
-    if flt.search or flt.tag or not keys_current(store, settings):
-        # The full-text or tag match runs once here (per stream it would run per chunk);
-        # keys of other keyword lists cannot be trusted at all.
+    owned = flt.assignee is not None or flt.unassigned
+    if flt.search or flt.tag or owned or not keys_current(store, settings):
+        # The full-text, tag or owner match runs once here (per stream it would run per
+        # chunk); keys of other keyword lists cannot be trusted at all.
         candidates = _brute(store, flt, scorer, before)
         indexed = ()
     else:

@@ -39,6 +39,7 @@ KNOWN_TABLES = (
 KNOWN_KEYS = (
     "notify",  # tui/arrivals.py: when the app rings the bell
     "theme",  # tui/theme_config.py: the theme last chosen in the app
+    "user",  # inbox/team.py: which team member this person is
 )
 
 # What an [accounts."CHANNEL:HANDLE"] table may hold (inbox/credentials.py reads it): a token

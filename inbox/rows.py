@@ -166,6 +166,7 @@ class AwayPeriodRow(NamedTuple):
     ended_at: int | None
     reason: AwayReason
     note: str
+    member_id: int | None = None  # whose period it is (None: the whole inbox's)
 
 
 # Warn this long before an account's credentials expire (inbox/health.py): a week leaves a
@@ -252,3 +253,25 @@ class PostEvent(NamedTuple):
     old_at: int | None  # rescheduled: the time before ...
     new_at: int | None  # ... and after
     detail: str  # what changed besides the state (an edited text, an old platform id)
+
+
+class MemberRow(NamedTuple):
+    """A member of the team (``sfogo team``): their name, PostgreSQL login role ('' when
+    none) and working time ('' where [work]'s applies)."""
+
+    id: int
+    name: str
+    login_role: str
+    days: str  # "mon,tue,wed" ('' : [work] days)
+    hours: str  # "09:00-13:00,14:00-18:00" ('' : [work] hours)
+    timezone: str  # an IANA name ('' : [work] timezone)
+
+
+class Presence(NamedTuple):
+    """Someone writing a reply to an item: who, since when, last renewed when."""
+
+    interaction_id: int
+    member_id: int
+    name: str
+    since: int
+    renewed_at: int

@@ -351,6 +351,38 @@ def account_removed_at(db: Database) -> None:
     db.table("accounts").add_column("removed_at", int)
 
 
+# A team on one inbox (inbox/team.py, inbox/store/team.py): who the members are (their
+# PostgreSQL login role, optional, and their own working time; '' takes [work]'s), which item
+# each one owns, who is writing a reply to which item right now (a claim with the time it was
+# last renewed, so a crashed app's claim expires), and whose away period is whose (NULL: the
+# whole inbox, as before).
+V_TEAM = """
+CREATE TABLE members (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  login_role TEXT NOT NULL DEFAULT '',
+  days TEXT NOT NULL DEFAULT '',
+  hours TEXT NOT NULL DEFAULT '',
+  timezone TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX members_login_role ON members(login_role) WHERE login_role != '';
+CREATE TABLE assignments (
+  interaction_id INTEGER PRIMARY KEY REFERENCES interactions(id) ON DELETE CASCADE,
+  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+  assigned_at INTEGER NOT NULL
+);
+CREATE INDEX assignments_member ON assignments(member_id, interaction_id);
+CREATE TABLE replying (
+  interaction_id INTEGER PRIMARY KEY REFERENCES interactions(id) ON DELETE CASCADE,
+  member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+  since INTEGER NOT NULL,
+  renewed_at INTEGER NOT NULL
+);
+ALTER TABLE away_periods ADD COLUMN member_id INTEGER REFERENCES members(id) ON DELETE CASCADE;
+"""
+
+
 # A step is an SQL script (the shipped ones) or a function over a sqlite-utils Database.
 Migration: TypeAlias = "str | Callable[[Database], None]"
 
@@ -369,6 +401,7 @@ MIGRATIONS: list[Migration] = [
     V_DRAFTS_AND_CANNED_REPLIES,
     V_TOKEN_CHECKS,
     account_removed_at,
+    V_TEAM,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,7 +22,7 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
                                    count_before, unkeyed_brief
     store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,
                                    failed, oks_from, skipped, skips_since
-    store.away       runs.py       add, all, current, end
+    store.away       runs.py       add, all, current, end (per member, or the inbox's)
     store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
                                    looked_up, mark_sent, set_link, waiting_counts,
                                    waiting_for
@@ -34,6 +34,9 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
     store.workload   workload.py   handled_count, handled, arrived, recent_kinds
     store.drafts     drafts.py     get, save, discard, marked, count
     store.canned     canned.py     all, get, add, remove
+    store.team       team.py       members, count, find, get, by_role, login_role, add,
+                                   edit, remove, open_counts; assign, assignees;
+                                   replying, claim, release
 
 Rows are typed (inbox/rows.py); what a listing shows is an :class:`InboxFilter`.
 

@@ -51,6 +51,7 @@ from .posts import Posts
 from .reports import Reports
 from .runs import AwayPeriods, SyncRuns
 from .tables import Table, quoted, sqlite_tables
+from .team import Team
 from .triage import TriageIndex
 from .workload import Workload
 
@@ -122,6 +123,7 @@ class Store:
         self.workload = Workload(self)
         self.drafts = Drafts(self)
         self.canned = CannedReplies(self)
+        self.team = Team(self)
         self._specialise()
 
     @property

@@ -29,6 +29,9 @@ class InboxFilter:
     before: Mapping[int, int] | None = None
     # Only items done or ignored at this time or later (the "Done recently" view).
     handled_since: int | None = None
+    # Only the items this member owns (a team's "Mine"); ``unassigned``: only those nobody owns.
+    assignee: int | None = None
+    unassigned: bool = False
 
 
 def fts_query(text: str, *, prefix: bool = True) -> str:
@@ -137,4 +140,9 @@ def where(flt: InboxFilter | None, search: SearchSql = SQLITE_SEARCH) -> tuple[s
     if flt.handled_since is not None:
         terms.append("i.handled_at >= ?")
         params.append(flt.handled_since)
+    if flt.assignee is not None:
+        terms.append("i.id IN (SELECT interaction_id FROM assignments WHERE member_id = ?)")
+        params.append(flt.assignee)
+    if flt.unassigned:
+        terms.append("i.id NOT IN (SELECT interaction_id FROM assignments)")
     return (" AND ".join(terms) if terms else "1 = 1"), params

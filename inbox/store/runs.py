@@ -197,41 +197,46 @@ class SyncRuns(Part):
 
 
 class AwayPeriods(Part):
-    """``store.away``: periods the manager recorded as away, sick or offline."""
+    """``store.away``: periods the manager (or one member of the team) recorded as away, sick
+    or offline. A period with no member is the whole inbox's, as before there were teams."""
 
     __slots__ = ()
+    _SELECT = "SELECT id, started_at, ended_at, reason, note, member_id FROM away_periods"
 
     def add(
-        self, started_at: int, ended_at: int | None, reason: str = "away", note: str = ""
+        self,
+        started_at: int,
+        ended_at: int | None,
+        reason: str = "away",
+        note: str = "",
+        *,
+        member_id: int | None = None,
     ) -> int:
         with self._store.transaction() as conn:
             return insert(
                 conn,
-                "INSERT INTO away_periods (started_at, ended_at, reason, note) VALUES (?, ?, ?, ?)",
-                (started_at, ended_at, reason, note),
+                "INSERT INTO away_periods (started_at, ended_at, reason, note, member_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (started_at, ended_at, reason, note, member_id),
             )
 
     def all(self) -> list[AwayPeriodRow]:
-        """Every away period, oldest first."""
+        """Every away period (the whole inbox's and each member's), oldest first."""
         return [
-            AwayPeriodRow(i, s, e, AwayReason(r), n)
-            for i, s, e, r, n in self._conn.execute(
-                "SELECT id, started_at, ended_at, reason, note FROM away_periods"
-                " ORDER BY started_at"
-            )
+            AwayPeriodRow(i, s, e, AwayReason(r), n, m)
+            for i, s, e, r, n, m in self._conn.execute(self._SELECT + " ORDER BY started_at, id")
         ]
 
-    def current(self) -> AwayPeriodRow | None:
-        """The open away period (no end yet), if any."""
+    def current(self, member_id: int | None = None) -> AwayPeriodRow | None:
+        """The open away period (no end yet) of the whole inbox, or of ``member_id``."""
+        who = "member_id IS NULL" if member_id is None else "member_id = ?"
         row = self._conn.execute(
-            "SELECT id, started_at, ended_at, reason, note FROM away_periods"
-            " WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1"
+            self._SELECT + f" WHERE ended_at IS NULL AND {who} ORDER BY started_at DESC LIMIT 1",
+            () if member_id is None else (member_id,),
         ).fetchone()
-        return (
-            None
-            if row is None
-            else AwayPeriodRow(row[0], row[1], row[2], AwayReason(row[3]), row[4])
-        )
+        if row is None:
+            return None
+        return AwayPeriodRow(row[0], row[1], row[2], AwayReason(row[3]), row[4], row[5])
 
     def end(self, away_id: int, ended_at: int) -> None:
         with self._store.transaction() as conn:

@@ -33,6 +33,7 @@ COMMANDS = {
     **dict.fromkeys(("sync", "health"), "sync_cmds"),
     **dict.fromkeys(("reply", "like", "send", "outbox"), "outbox_cmds"),
     "replies": "replies_cmds",
+    **dict.fromkeys(("team", "assign", "unassign"), "team_cmds"),
     **dict.fromkeys(("post", "posts"), "posts_cmds"),
     "db": "db_cmds",
     "completion": "completion_cmd",

@@ -57,8 +57,18 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "away": (
         "sfogo away --reason sick --from 'monday 9:00' --until 'wednesday 18:00'",
         "sfogo away --reason offline --note 'on the train'",
+        "sfogo away --member Bruno --reason sick --until friday",
     ),
-    "back": ("sfogo back",),
+    "back": ("sfogo back", "sfogo back --member Anna"),
+    "team": ("sfogo team", "sfogo team --json"),
+    "team add": (
+        "sfogo team add Anna --role anna",
+        "sfogo team add Bruno --hours 14:00-20:00 --days mon,tue,wed --timezone Europe/Rome",
+    ),
+    "team edit": ("sfogo team edit Anna --hours 09:00-13:00", "sfogo team edit Bruno --role bruno"),
+    "team remove": ("sfogo team remove Bruno", "sfogo team remove Bruno --yes"),
+    "assign": ("sfogo assign 1305 1322 Anna", "sfogo assign 1128 me", "sfogo assign 1128 nobody"),
+    "unassign": ("sfogo unassign 1305,1322",),
     "gaps": ("sfogo gaps --since 7d", "sfogo gaps --client Aurora --json"),
     "backlog": ("sfogo backlog", "sfogo backlog --client Aurora --json"),
     "plan": (

@@ -11,6 +11,7 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_
 from sfogo.inbox.model import AWAY_REASONS
 
 from . import _output
@@ -33,6 +34,13 @@ def _local(ts: int) -> str:
 
 
 # -- away, back ------------------------------------------------------------------------------
+
+# A team member's own period: it takes their hours out of the plan; the inbox has no gap.
+_MEMBER = click.option(
+    "--member",
+    metavar="NAME",
+    help=N_("a team member's own period (default: the whole inbox's)"),
+)
 
 
 @topic.command(
@@ -58,12 +66,21 @@ def _local(ts: int) -> str:
     "--until", "end", type=When(), metavar="WHEN", help="when it ends (default: open until 'back')"
 )
 @click.option("--note", metavar="TEXT", help="a note for yourself and the reports")
+@_MEMBER
 @pass_context
-def away(ctx: Context, reason: str, start: int | None, end: int | None, note: str | None) -> int:
+def away(
+    ctx: Context,
+    reason: str,
+    start: int | None,
+    end: int | None,
+    note: str | None,
+    member: str | None,
+) -> int:
     from sfogo.backlog.gaps import record_away
     from sfogo.backlog.triage import span
 
     now = ctx.clock.now()
+    member_id = ctx.store.team.get(member).id if member else None
     if start is not None and start > now:
         raise SfogoError("--from is in the future: an away period starts now or earlier")
     record_away(
@@ -72,6 +89,7 @@ def away(ctx: Context, reason: str, start: int | None, end: int | None, note: st
         start=start,
         end=end,
         note=" ".join(note.split()) if note else "",
+        member_id=member_id,
         now=now,
     )
     begin = now if start is None else start
@@ -83,13 +101,15 @@ def away(ctx: Context, reason: str, start: int | None, end: int | None, note: st
 
 
 @topic.command("back", short_help="end the open away period")
+@_MEMBER
 @pass_context
-def back(ctx: Context) -> int:
+def back(ctx: Context, member: str | None) -> int:
     """End the open away period: from now on, time counts as working time again."""
     from sfogo.backlog.gaps import end_away
     from sfogo.backlog.triage import span
 
-    _id, started, ended, reason = end_away(ctx.store, now=ctx.clock.now())
+    member_id = ctx.store.team.get(member).id if member else None
+    _id, started, ended, reason = end_away(ctx.store, member_id=member_id, now=ctx.clock.now())
     print(
         f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
         "'sfogo backlog' shows what piled up."

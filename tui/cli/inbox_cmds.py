@@ -13,6 +13,7 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_
 from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import InboxFilter
@@ -147,10 +148,25 @@ def _print_empty(ctx: Context, what: str) -> None:
     is_flag=True,
     help="only the backlog: what arrived during a gap, or before one unanswered",
 )
+@click.option(
+    "--assignee",
+    metavar="NAME",
+    help=N_("only the items of team member NAME (me: yours; nobody: the unassigned)"),
+)
 @json_flag()
 @pass_context
 def list_items(
-    ctx: Context, statuses, clients, channels, kinds, search, limit, sort, backlog, as_json
+    ctx: Context,
+    statuses,
+    clients,
+    channels,
+    kinds,
+    search,
+    limit,
+    sort,
+    backlog,
+    assignee,
+    as_json,
 ) -> int:
     from .triage_cmds import backlog_narrowed, list_order
 
@@ -164,6 +180,13 @@ def list_items(
         kinds=_flat(kinds),
         search=(search or "").strip(),
     )
+    if assignee is not None:
+        from .team_cmds import NOBODY, member_named
+
+        if assignee.strip().lower() in NOBODY:
+            flt.unassigned = True
+        else:
+            flt.assignee = member_named(ctx, assignee).id
     if backlog:
         flt = backlog_narrowed(ctx, flt, now=now)
     order = list_order(sort, flt)

@@ -141,6 +141,7 @@ def plan(
         settings=_settings(data, store),
         config=data,
         everything=everything,
+        hours_per_day=hours_per_day,
     )
     advice = plan_advice.plan_advice(made, targets)
     if mark_unanswerable and made.unanswerable:
