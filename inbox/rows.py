@@ -58,6 +58,10 @@ class ItemRow(TypedDict):
     # The list's rows only: the state of our like of it ('' when none, or dropped).
     liked: NotRequired[str]
     draft: NotRequired[bool]
+    # The list's rows only: the team member it is assigned to ('' : nobody), and who else is
+    # writing a reply to it now ('' : nobody).
+    owner: NotRequired[str]
+    replying: NotRequired[str]
 
 
 class RankedRow(ItemRow):

@@ -31,15 +31,20 @@ def configured_user(config: dict) -> str:
 
 def identity(store: Store, config: dict) -> MemberRow | None:
     """The member this person is (see the module's docstring), or None: nobody."""
-    name = configured_user(config)
-    if name:
-        member = store.team.find(name)
+    return who(store, configured_user(config))
+
+
+def who(store: Store, user: str) -> MemberRow | None:
+    """The member named ``user`` (the config's), else the one of this connection's login
+    role, else None."""
+    if user:
+        member = store.team.find(user)
         if member is None:
             raise SfogoError(
                 _(
                     "config: user {name!r} is not a team member: 'sfogo team add {name}' "
-                    "adds them, 'sfogo team list' shows who is"
-                ).format(name=name)
+                    "adds them, 'sfogo team' shows who is"
+                ).format(name=user)
             )
         return member
     return store.team.by_role(store.team.login_role())

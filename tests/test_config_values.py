@@ -72,7 +72,8 @@ def test_a_poisoned_or_unknown_value_is_one_line_naming_its_key(
         (
             "[views.rome]\nclient = 'x'\n",
             "config: [views] has no field 'rome': use name, client, channel, kind, status, tier,"
-            " backlog, due, search, tag, pinned, done_within (each view is a [[views]] table)",
+            " backlog, due, search, tag, pinned, done_within, assignee"
+            " (each view is a [[views]] table)",
         ),
         (
             "[views]\nname = 'Mine'\nbogus = 1\n",

@@ -50,7 +50,7 @@ def test_members_have_unique_names_whatever_their_case_and_unique_login_roles(st
     assert store.team.get("anna").id == anna
     edited = store.team.edit(store.team.get("Bruno"), name="Bruno R", hours="14:00-20:00")
     assert store.team.get("bruno r") == edited and edited.hours == "14:00-20:00"
-    with pytest.raises(NotFound, match="sfogo team list"):
+    with pytest.raises(NotFound, match="'sfogo team' shows"):
         store.team.get("Bruno")
 
 

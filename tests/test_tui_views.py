@@ -175,7 +175,7 @@ def test_view_mistakes_are_one_line_each():
         "config: view 'd': due must be \"today\" or a duration like \"4h\", not 'soon'",
         "config: view 't': unknown tier 'gold': use vip, high, normal, low",
         "config: view 'u' has no field 'colour': use name, client, channel, kind, status, "
-        "tier, backlog, due, search, tag, pinned, done_within",
+        "tier, backlog, due, search, tag, pinned, done_within, assignee",
         "config: view 'b': backlog must be true or false",
         "config: view 'v3' left out: keys 1-9 hold 9 views",
         "config: view 'v4' left out: keys 1-9 hold 9 views",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypedDict
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import Status
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
@@ -35,6 +36,7 @@ class Verb(StrEnum):
     UNPIN = "unpin"
     TAG = "tag"  # with ``tags``
     UNTAG = "untag"  # with ``tags``
+    ASSIGN = "assign"  # with ``member`` (None: to nobody) and ``owner`` (their name)
 
 
 # The status each status verb leaves an item in, and the verb that sets each status.
@@ -58,6 +60,7 @@ class ItemChanges(TypedDict, total=False):
     reply: str  # a reply queued from the list: its outbox state
     liked: str  # a like queued from the list: its outbox state
     draft: bool  # a reply is being written: its draft is kept
+    owner: str  # the team member it is assigned to ('' : nobody)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,8 @@ class ItemAction:
     ids: tuple[int, ...]
     until: int | None = None  # SNOOZE: UTC epoch seconds
     tags: tuple[str, ...] = ()  # TAG, UNTAG
+    member: int | None = None  # ASSIGN: the member's id (None: nobody)
+    owner: str = ""  # ASSIGN: the member's name, as the row shows it
 
     @property
     def status(self) -> Status | None:
@@ -83,6 +88,8 @@ class ItemAction:
             return {"status": STATUS_OF[self.verb], "snoozed_until": until}
         if self.verb in (Verb.PIN, Verb.UNPIN):
             return {"pinned": self.verb is Verb.PIN}
+        if self.verb is Verb.ASSIGN:
+            return {"owner": self.owner}
         tags = set(row.get("tags", ()))
         tags = tags | set(self.tags) if self.verb is Verb.TAG else tags - set(self.tags)
         return {"tags": sorted(tags)}
@@ -96,6 +103,7 @@ class ItemState:
     snoozed_until: int | None
     pinned: bool
     tags: frozenset[str]
+    owner: tuple[int | None, str] = (None, "")  # (member id, name); read for ASSIGN only
 
 
 def apply_actions(
@@ -105,7 +113,7 @@ def apply_actions(
     inverse: list[ItemAction] = []
     with store.transaction():
         for action in actions:
-            before = read_state(store, action.ids)
+            before = read_state(store, action.ids, owners=action.verb is Verb.ASSIGN)
             _apply(store, action, now)
             inverse[:0] = inverse_of(action, before)
     return tuple(inverse)
@@ -123,19 +131,29 @@ def _apply(store: Store, action: ItemAction, now: int) -> None:
         store.marks.set_status(list(action.ids), status, until=until, now=now)
     elif verb in (Verb.PIN, Verb.UNPIN):
         store.marks.set_pinned(list(action.ids), verb is Verb.PIN)
+    elif verb is Verb.ASSIGN:
+        store.team.assign(list(action.ids), action.member, now=now)
     elif verb is Verb.TAG:
         store.marks.add_tags(list(action.ids), list(action.tags))
     else:
         store.marks.remove_tags(list(action.ids), list(action.tags))
 
 
-def read_state(store: Store, ids: Sequence[int]) -> dict[int, ItemState]:
-    """The overwritable state of ``ids`` (those that exist), read in chunks."""
+def read_state(store: Store, ids: Sequence[int], *, owners: bool = False) -> dict[int, ItemState]:
+    """The overwritable state of ``ids`` (those that exist), read in chunks; with ``owners``,
+    who each is assigned to as well."""
     state: dict[int, ItemState] = {}
     for start in range(0, len(ids), STATE_CHUNK):
-        for item_id, row in store.items.by_ids(ids[start : start + STATE_CHUNK]).items():
+        chunk = ids[start : start + STATE_CHUNK]
+        held = store.team.assignees(chunk) if owners else {}
+        for item_id, row in store.items.by_ids(chunk).items():
+            member = held.get(item_id)
             state[item_id] = ItemState(
-                row["status"], row["snoozed_until"], row["pinned"], frozenset(row["tags"])
+                row["status"],
+                row["snoozed_until"],
+                row["pinned"],
+                frozenset(row["tags"]),
+                (None, "") if member is None else (member.id, member.name),
             )
     return state
 
@@ -159,6 +177,14 @@ def inverse_of(action: ItemAction, before: Mapping[int, ItemState]) -> list[Item
         changed = tuple(i for i in known if before[i].pinned != (verb is Verb.PIN))
         back = Verb.UNPIN if verb is Verb.PIN else Verb.PIN
         return [ItemAction(back, changed)] if changed else []
+    if verb is Verb.ASSIGN:
+        for i in known:
+            if before[i].owner[0] != action.member:
+                groups[before[i].owner].append(i)
+        return [
+            ItemAction(Verb.ASSIGN, tuple(ids), member=member, owner=name)
+            for (member, name), ids in groups.items()
+        ]
     wanted = set(action.tags)
     for i in known:
         touched = wanted - before[i].tags if verb is Verb.TAG else wanted & before[i].tags
@@ -184,6 +210,10 @@ def describe(actions: Iterable[ItemAction], *, now: int) -> str | None:
         from .widgets._format import local_time
 
         return f"{n} snoozed until {local_time(first.until, now)}"
+    if verb is Verb.ASSIGN:
+        if first.member is None:
+            return _("{items} unassigned").format(items=n)
+        return _("{items} assigned to {name}").format(items=n, name=first.owner)
     return f"{n} {PAST[verb]}"
 
 
@@ -201,6 +231,10 @@ def question(actions: Sequence[ItemAction], *, now: int) -> str:
         return f"Snooze {n} until {local_time(first.until, now)}?"
     if verb is Verb.DONE:
         return f"Mark {n} done?"
+    if verb is Verb.ASSIGN:
+        if first.member is None:
+            return _("Unassign {items}?").format(items=n)
+        return _("Assign {items} to {name}?").format(items=n, name=first.owner)
     return f"{verb.value.capitalize()} {n}?"
 
 

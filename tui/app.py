@@ -39,7 +39,7 @@ from textual.worker import Worker
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.errors import SfogoError, StoreError
 from sfogo.inbox.redact import redact
-from sfogo.inbox.rows import ItemRow
+from sfogo.inbox.rows import ItemRow, MemberRow
 from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store, failures
 from sfogo.inbox.store.location import location_of, shown
 from sfogo.inbox.text import sanitize
@@ -101,6 +101,8 @@ class SfogoApp(LiveApp):
         self.changes = ChangeWatcher(self.store.data_version, self.data_changed.publish)
         self.config = load_app_config(config_path, binding_ids())
         self.views = self.config.views
+        # Who this person is on a team's inbox (None: nobody, a one-person inbox as ever).
+        self.me = self._who_am_i()
         self._prepare_store()
         self._has_accounts = bool(self.store.accounts.all())
         self._shown: dict[str, float] = {}  # error text -> when it was last shown (monotonic)
@@ -132,6 +134,24 @@ class SfogoApp(LiveApp):
         except (sqlite3.Error, StoreError):  # read-only, busy or damaged: reads score
             pass  # unkeyed items in memory, and the file's state is shown once mounted
         self.store.optimize(opening=True)
+
+    def _who_am_i(self) -> MemberRow | None:
+        """The team member using the app (inbox/team.py); with one, a "Mine" view follows
+        the built-in ones."""
+        from sfogo.inbox.team import who
+
+        from .views import mine_view
+
+        try:
+            me = who(self.store, self.config.user)
+        except (SfogoError, sqlite3.Error) as exc:
+            self.config.errors.append(str(exc))
+            return None
+        if me is not None:
+            self.views, error = mine_view(self.views, me.name)
+            if error:
+                self.config.errors.append(error)
+        return me
 
     # -- what screens use -------------------------------------------------------------------
 
@@ -189,7 +209,9 @@ class SfogoApp(LiveApp):
         from .screens._inbox_load import list_rows  # with each row's waiting reply (the mark)
 
         try:
-            return list_rows(self.store, ids)
+            return list_rows(
+                self.store, ids, now=self.now(), me=None if self.me is None else self.me.id
+            )
         except Exception as exc:  # the engine's own error class: sqlite3's or psycopg's
             if failures.failure(exc, self.db_path) is None:
                 raise

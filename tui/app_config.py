@@ -62,6 +62,7 @@ class AppConfig:
     replies: list[Canned] = field(default_factory=list)  # [[replies]]
     notify: str = "vip"  # the bell for arrivals: "vip", "all" or "off" (tui/arrivals.py)
     theme: str | None = None  # the theme last chosen (tui/theme_config.py)
+    user: str = ""  # the team member this person is ('' : by the login role, or nobody)
     errors: list[str] = field(default_factory=list)  # one line each, shown at startup
 
 
@@ -71,6 +72,7 @@ def load_app_config(
     """The app's part of the config; ``known_bindings`` are the ids ``[keys]`` may rebind."""
     from sfogo.backlog.settings import Settings, from_dict
     from sfogo.inbox.canned import from_config
+    from sfogo.inbox.team import configured_user
 
     from .arrivals import parse_notify
     from .keymap import parse_keys
@@ -88,6 +90,11 @@ def load_app_config(
     replies, reply_errors = from_config(data)
     notify, notify_errors = parse_notify(data)
     theme, theme_errors = parse_theme(data)
+    try:
+        user = configured_user(data)
+    except SfogoError as exc:
+        errors.append(str(exc))
+        user = ""
     return AppConfig(
         settings_base,
         views,
@@ -95,5 +102,6 @@ def load_app_config(
         replies,
         notify=notify,
         theme=theme,
+        user=user,
         errors=errors + view_errors + key_errors + reply_errors + notify_errors + theme_errors,
     )

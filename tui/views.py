@@ -18,6 +18,10 @@ like gh-dash's sections::
     tag = "invoice"
     pinned = true
     done_within = "7d"                  # done (or ignored) this recently, the latest first
+    assignee = "Anna"                   # a team member's items (sfogo team)
+
+On a team's inbox the app that knows who you are (inbox/team.py) adds "Mine" after the
+built-in views: the items assigned to you, most urgent first.
 
 A user view named like a built-in one replaces it. Views are checked when the app starts;
 each mistake is one line and the view is left out, nothing crashes.
@@ -69,6 +73,7 @@ class View:
     tag: str = ""
     pinned: bool | None = None
     done_within: str = ""  # "", or a duration ("7d"): handled this recently, latest first
+    assignee: str = ""  # "", or a team member's name: only the items assigned to them
 
 
 DEFAULT_VIEWS = (
@@ -152,6 +157,7 @@ _FIELDS = (
     "tag",
     "pinned",
     "done_within",
+    "assignee",
 )
 _VOCAB = {"channel": CHANNELS, "kind": KINDS, "status": STATUSES, "tier": TIERS}
 
@@ -201,7 +207,7 @@ def _view(label: str, table: object) -> View:
             if not isinstance(table[key], bool):
                 raise SfogoError(f"{label}: {key} must be true or false")
             fields[key] = table[key]
-    for key in ("search", "tag"):
+    for key in ("search", "tag", "assignee"):
         if key in table:
             if not isinstance(table[key], str):
                 raise SfogoError(f"{label}: {key} must be text")
@@ -263,6 +269,17 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
         else:
             views.append(view)
     return [*views, done], errors
+
+
+def mine_view(views: list[View], name: str) -> tuple[list[View], str]:
+    """``views`` with "Mine" (the items assigned to ``name``) after the built-in ones, and
+    the line that says why it was left out when keys 1-9 are all taken ('' otherwise)."""
+    from sfogo.inbox.i18n import _
+
+    if len(views) - 1 >= MAX_VIEWS:
+        return views, _("the Mine view left out: keys 1-9 hold {n} views").format(n=MAX_VIEWS)
+    at = len(DEFAULT_VIEWS)
+    return [*views[:at], View(_("Mine"), assignee=name), *views[at:]], ""
 
 
 def view_keys(count: int) -> list[str]:
@@ -351,6 +368,13 @@ def resolve(
         if both is None:
             nothing = True
         setattr(flt, attr, both or ())
+    if view.assignee:
+        member = store.team.find(view.assignee)
+        if member is None:
+            problems.append(f"view {view.name!r}: no team member {view.assignee!r}")
+            nothing = True
+        else:
+            flt.assignee = member.id
     before: dict[int, int] | None = None
     if view.backlog or filters.backlog:
         gaps = find_gaps(store, now=now) if gaps is None else gaps

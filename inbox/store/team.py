@@ -51,9 +51,7 @@ class Team(Part):
     def get(self, name: str) -> MemberRow:
         found = self.find(name)
         if found is None:
-            raise NotFound(
-                _("no team member {name!r}: 'sfogo team list' shows them").format(name=name)
-            )
+            raise NotFound(_("no team member {name!r}: 'sfogo team' shows them").format(name=name))
         return found
 
     def by_role(self, role: str) -> MemberRow | None:

@@ -14,7 +14,7 @@ blocked, it asks.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from textual import on, work
@@ -61,9 +61,16 @@ class ReplyScreen(DialogScreen[Composed]):
         Binding("ctrl+g", "discard", "Discard the draft", id="reply.discard"),
     ]
 
-    def __init__(self, row: ItemRow, *, canned: Sequence[Canned] = ()) -> None:
+    def __init__(
+        self,
+        row: ItemRow,
+        *,
+        canned: Sequence[Canned] = (),
+        renew: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
         self.row = row
+        self._renew = renew  # renews the team's "is replying" claim while the box is open
         self.limit = limit_for(row["channel"], row["kind"])
         self._config_canned = list(canned)
         self._stored_canned: list[Canned] = []
@@ -118,6 +125,10 @@ class ReplyScreen(DialogScreen[Composed]):
         area.focus()
         self._count()
         self._read_context()
+        if self._renew is not None:
+            from sfogo.inbox.store.team import RENEW_S
+
+            self.set_interval(RENEW_S, self._renew)
 
     # -- what the item's context says ---------------------------------------------------
 

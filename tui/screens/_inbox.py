@@ -25,6 +25,8 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.worker import Worker
 
+from sfogo.inbox.i18n import N_
+
 from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words, view_keys
 from ..widgets import (
     CountsHeader,
@@ -69,6 +71,7 @@ class InboxScreen(SfogoScreen):
         Binding("t", "tag", "Tag", id="inbox.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
         Binding("l", "like", "Like", id="inbox.like", show=False),
+        Binding("A", "assign", N_("Assign"), id="inbox.assign", show=False),
         Binding("u", "undo", "Undo", id="inbox.undo", show=False),
         Binding("o", "reopen", "Reopen", id="inbox.reopen", show=False),
         Binding("slash", "search", "Search", id="inbox.search"),
@@ -310,6 +313,9 @@ class InboxScreen(SfogoScreen):
 
     def action_like(self) -> None:
         self.acts.like()
+
+    def action_assign(self) -> None:
+        self.acts.assign()
 
     def on_likes_queued(self, message: LikesQueued) -> None:
         self.acts.likes_queued(message)

@@ -21,6 +21,7 @@ from ._confirm import ConfirmScreen
 from ._inbox_ask import BULK, SnoozeChecked, check_snooze, snooze_question
 from ._inbox_drafts import DraftSaved, keep_draft
 from ._inbox_like import LikesQueued, likes_answered, queue_likes
+from ._inbox_replying import claim_then, release, write_claim
 from ._inbox_undo import key_of
 from ._snooze import SnoozeScreen
 from ._tag import TagScreen
@@ -85,6 +86,12 @@ class ItemActions:
     def like(self) -> None:
         if chosen := self.chosen():
             self.like_items(chosen)
+
+    def assign(self) -> None:
+        if chosen := self.chosen():
+            from ._inbox_assign import ask_assignee
+
+            ask_assignee(self._host, self, chosen)
 
     def reopen(self) -> None:
         """Open the chosen items again (done, ignored or snoozed ones; the rest are open)."""
@@ -251,6 +258,7 @@ class ItemActions:
         host = self._host
 
         def closed(result: Composed | None) -> None:
+            release(host, row["id"])
             if result is None:
                 return
             if result.keep is not None:
@@ -267,7 +275,15 @@ class ItemActions:
             self._after_change([row["id"]], screen)
 
         replies = host.sfogo.config.replies
-        host.app.push_screen(ReplyScreen(row, canned=replies), callback=closed)
+
+        def renew() -> None:
+            write_claim(host, row["id"])
+
+        def go() -> None:
+            composer = ReplyScreen(row, canned=replies, renew=renew if host.sfogo.me else None)
+            host.app.push_screen(composer, callback=closed)
+
+        claim_then(host, row, go)
 
     def draft_saved(self, message: DraftSaved) -> None:
         """The draft is in the file (or could not be written): say so, mark the row."""

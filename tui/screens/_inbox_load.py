@@ -29,19 +29,29 @@ ID_CHUNK = 16_384  # ids read between checks for a newer read
 SHOWN_WAIT_S = 0.25  # the longest the rest waits for the first screenful's frame
 
 
-def list_rows(store: Store, ids: Sequence[int]) -> dict[int, ItemRow]:
+def list_rows(
+    store: Store, ids: Sequence[int], *, now: int | None = None, me: int | None = None
+) -> dict[int, ItemRow]:
     """A page of the list's rows by id, each with ``reply``: the state of a reply of ours to
     it still in the outbox ('' when none), ``liked``: the state of our like of it ('' when
-    none), and ``draft``: whether a reply is being written. Key lookups only: it runs while
-    the list draws."""
+    none), ``draft``: whether a reply is being written, ``owner``: the team member it is
+    assigned to ('' when nobody) and, given ``now``, ``replying``: who else (not ``me``) is
+    writing a reply to it. Key lookups only: it runs while the list draws."""
     rows = store.items.by_ids(ids)
-    waiting = store.outbox.waiting_for(list(rows)) if rows else {}
-    likes = store.outbox.likes_for(list(rows)) if rows else {}
-    drafts = store.drafts.marked(list(rows)) if rows else set()
+    found = list(rows)
+    waiting = store.outbox.waiting_for(found) if rows else {}
+    likes = store.outbox.likes_for(found) if rows else {}
+    drafts = store.drafts.marked(found) if rows else set()
+    owners = store.team.assignees(found) if rows else {}
+    replying = store.team.replying(found, now=now) if rows and now is not None else {}
     for item_id, row in rows.items():
         row["reply"] = waiting.get(item_id, "")
         row["liked"] = likes.get(item_id, "")
         row["draft"] = item_id in drafts
+        owner = owners.get(item_id)
+        row["owner"] = "" if owner is None else owner.name
+        other = replying.get(item_id)
+        row["replying"] = "" if other is None or other.member_id == me else other.name
     return rows
 
 

@@ -18,6 +18,10 @@ waits in the outbox (queued or sending, or held, failed or unknown: those in the
 colour, as the manager must act on them), else ``✎`` when a reply is being written (its
 draft is kept). An item we liked (or whose like waits in the outbox) starts its excerpt
 with ``♥``, so no column moves.
+
+On a team's inbox an assigned item's excerpt starts with its owner's name (``Anna›``; under
+64 columns its first three letters), and an item someone else is writing a reply to shows
+``✍`` in the status column and "Anna is replying" before the excerpt.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.rows import ItemRow
 
@@ -38,6 +43,8 @@ STATUS_MARKS = {"new": "●", "open": " ", "snoozed": "z", "done": "✓", "ignor
 REPLY_MARK = "↩"
 LIKE_MARK = "♥"
 DRAFT_MARK = "✎"
+REPLYING_MARK = "✍"
+OWNER_MARK = "› "
 # Replies in these states wait for the manager, not for the platform.
 REPLY_NEEDS_YOU = ("held", "failed", "unknown")
 KIND_SHORT = {
@@ -114,6 +121,8 @@ def row_segments(
         status_style = style("inbox-list--warn") if reply in REPLY_NEEDS_YOU else muted
     elif row.get("draft"):
         status_mark, status_style = DRAFT_MARK, muted
+    if row.get("replying"):  # someone else is writing a reply to it now
+        status_mark, status_style = REPLYING_MARK, style("inbox-list--warn")
     head = [
         (mark, style(mark_style) if mark_style else Style(), 1),
         (status_mark, status_style, 1),
@@ -143,7 +152,7 @@ def row_segments(
         segments.append(Segment(" ", base))
         segments.append(Segment(fit(value, w), base + st))
     segments.append(Segment(" ", base))
-    segments += _excerpt(row, text, text_w, style, base)
+    segments += _excerpt(row, text, text_w, style, base, compact)
     for i, (value, st, w) in enumerate(tail):
         segments.append(Segment(" ", base))
         cell = fit_right(value, w) if i == 0 and not compact else fit(value, w)
@@ -152,14 +161,43 @@ def row_segments(
 
 
 def _excerpt(
-    row: ItemRow, text: str, width: int, style: Callable[[str], Style], base: Style
+    row: ItemRow,
+    text: str,
+    width: int,
+    style: Callable[[str], Style],
+    base: Style,
+    compact: bool = False,
 ) -> list[Segment]:
-    """The excerpt in ``width`` cells, after the like mark when we liked the item."""
+    """The excerpt in ``width`` cells, after the like mark when we liked the item, and the
+    owner's name or who is replying (a team's inbox)."""
+    head: list[Segment] = []
+    replying, owner = row.get("replying"), row.get("owner")
+    short = 3 if compact else 12
+    if replying and width >= 24 and not compact:
+        who = _("{name} is replying").format(name=one_line(replying, 16)) + " · "
+        head.append(Segment(who, base + style("inbox-list--warn")))
+    elif replying and width >= 6:
+        head.append(
+            Segment(
+                f"{one_line(replying, short)}{REPLYING_MARK} ", base + style("inbox-list--warn")
+            )
+        )
+    elif owner and width >= 6:
+        head.append(
+            Segment(one_line(owner, short) + OWNER_MARK, base + style("inbox-list--client"))
+        )
+    used = sum(seg.cell_length for seg in head)
+    if used > width - 2:  # a long name in a narrow list: the excerpt keeps its cells
+        head, used = [], 0
     liked = row.get("liked")  # the state of our like of it (the list adds it)
-    if not liked or width < 3:
-        return [Segment(fit(text, width), base)]
+    if not liked or width - used < 3:
+        return [*head, Segment(fit(text, max(0, width - used)), base)]
     heart = style("inbox-list--warn") if liked in REPLY_NEEDS_YOU else style("inbox-list--ours")
-    return [Segment(LIKE_MARK, base + heart), Segment(fit(f" {text}", width - 1), base)]
+    return [
+        *head,
+        Segment(LIKE_MARK, base + heart),
+        Segment(fit(f" {text}", width - used - 1), base),
+    ]
 
 
 def row_strip(
