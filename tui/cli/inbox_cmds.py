@@ -75,6 +75,7 @@ def ordered_rows(
 
 
 def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
+    owner = row.get("owner")  # a team's inbox: the text starts with its owner's name
     return (
         str(row["id"]),
         _output.ago(row["created_at"], ref=ref),
@@ -82,7 +83,7 @@ def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
         CHANNEL_SHORT.get(row["channel"], row["channel"]),
         row["kind"],
         author(row),
-        row["text"],
+        f"{owner}› {row['text']}" if owner else row["text"],
     )
 
 
@@ -202,8 +203,10 @@ def list_items(
     shown = total if limit is None else min(limit, total)
     more = "; --limit 0 shows all" if shown < total else ""
     order_text = "most urgent first" if order == "score" else "newest first"
+    from .team_cmds import with_owners
+
     _output.table(
-        (_list_cells(r, now) for r in rows),
+        (_list_cells(r, now) for r in with_owners(store, rows)),
         LIST_HEADERS,
         caps=LIST_CAPS,
         footer=[f"{shown:,} of {total:,} items ({what}), {order_text}{more}"],
@@ -263,7 +266,9 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
     pinned = " · pinned" if row["pinned"] else ""
     print(f"#{row['id']} · {row['kind']} · {row['status']}{pinned}")
     removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
-    for label, value in _facts(row, ref, removed=removed):
+    from .team_cmds import team_facts
+
+    for label, value in _facts(row, ref, removed=removed) + team_facts(store, row, now=ref):
         if value:
             print(f"{label:<8} {cut(value, width - 9)}")
     if row["url"]:  # never cut: a shortened link is a broken link

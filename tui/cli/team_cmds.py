@@ -7,13 +7,16 @@ a member's name.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import N_, _, ngettext
-from sfogo.inbox.rows import MemberRow
+from sfogo.inbox.rows import ItemRow, MemberRow
+from sfogo.inbox.store import Store
 
 from . import _output
 from ._context import Context
@@ -46,6 +49,35 @@ def member_named(ctx: Context, name: str) -> MemberRow:
             )
         return me
     return ctx.store.team.get(name.strip())
+
+
+def with_owners(store: Store, rows: Iterable[ItemRow], chunk: int = 500) -> Iterator[ItemRow]:
+    """``rows`` with each one's ``owner`` ('' : nobody) on a team's inbox, looked up a chunk
+    at a time (a listing streams); with no team, ``rows`` as they are."""
+    if not store.team.count():
+        yield from rows
+        return
+    stream = iter(rows)
+    while batch := list(itertools.islice(stream, chunk)):
+        owners = store.team.assignees([r["id"] for r in batch])
+        for row in batch:
+            held = owners.get(row["id"])
+            row["owner"] = "" if held is None else held.name
+            yield row
+
+
+def team_facts(store: Store, row: ItemRow, *, now: int) -> list[tuple[str, str]]:
+    """What ``sfogo show`` says of the item on a team's inbox: its owner, who is replying."""
+    item_id = row["id"]
+    held = store.team.assignees([item_id]).get(item_id)
+    facts = [(_("Owner"), held.name)] if held is not None else []
+    claim = store.team.replying([item_id], now=now).get(item_id)
+    if claim is not None:
+        since = _output.ago(claim.since, ref=now)
+        facts.append(
+            (_("Replying"), _("{name}, since {since}").format(name=claim.name, since=since))
+        )
+    return facts
 
 
 def _hours_checked(days: str, hours: str, timezone: str) -> tuple[str, str, str]:

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.worker import get_current_worker
 
+from sfogo.inbox.i18n import N_
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 
@@ -88,6 +89,7 @@ class ItemOwner(Protocol):
     def tag_items(self, item_ids: list[int], tags: list[str], *, screen=None) -> None: ...
     def reply_to(self, row: ItemRow, *, screen=None) -> None: ...
     def like_items(self, item_ids: list[int], *, screen=None) -> None: ...
+    def assign_items(self, item_ids: list[int], *, screen=None) -> None: ...
     def copy_link(self, row: ItemRow) -> None: ...
     def undo(self, screen=None) -> None: ...
 
@@ -104,6 +106,7 @@ class DetailScreen(SfogoScreen[str | None]):
         Binding("t", "tag", "Tag", id="detail.tag", show=False),
         Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
         Binding("l", "like", "Like", id="detail.like", show=False),
+        Binding("A", "assign", N_("Assign"), id="detail.assign", show=False),
         Binding("u", "undo", "Undo", id="detail.undo", show=False),
         Binding("o", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
     ]
@@ -133,7 +136,7 @@ class DetailScreen(SfogoScreen[str | None]):
         self.refresh_row()
 
     def refresh_row(self) -> None:
-        fresh = self.sfogo.store.items.by_ids([self.row["id"]]).get(self.row["id"])
+        fresh = self.sfogo.rows_by_ids([self.row["id"]]).get(self.row["id"])
         if fresh is not None:
             self.row = fresh
             self.pane.show(fresh)
@@ -166,6 +169,9 @@ class DetailScreen(SfogoScreen[str | None]):
 
     def action_like(self) -> None:
         self._owner.like_items([self.row["id"]], screen=self)
+
+    def action_assign(self) -> None:
+        self._owner.assign_items([self.row["id"]], screen=self)
 
     def action_undo(self) -> None:
         self._owner.undo(self)

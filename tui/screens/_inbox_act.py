@@ -89,9 +89,12 @@ class ItemActions:
 
     def assign(self) -> None:
         if chosen := self.chosen():
-            from ._inbox_assign import ask_assignee
+            self.assign_items(chosen)
 
-            ask_assignee(self._host, self, chosen)
+    def assign_items(self, item_ids: list[int], *, screen: DetailScreen | None = None) -> None:
+        from ._inbox_assign import ask_assignee
+
+        ask_assignee(self._host, self, item_ids, screen)
 
     def reopen(self) -> None:
         """Open the chosen items again (done, ignored or snoozed ones; the rest are open)."""

@@ -11,11 +11,17 @@ from ..actions import ItemAction, Verb
 from ._assign import AssignScreen, Choice
 
 if TYPE_CHECKING:
+    from ._detail import DetailScreen
     from ._inbox import InboxScreen
     from ._inbox_act import ItemActions
 
 
-def ask_assignee(host: InboxScreen, acts: ItemActions, item_ids: list[int]) -> None:
+def ask_assignee(
+    host: InboxScreen,
+    acts: ItemActions,
+    item_ids: list[int],
+    screen: DetailScreen | None = None,
+) -> None:
     """Ask who gets ``item_ids``, then assign them (a team's members: a small table, read on
     the UI thread; with no team, say how to make one)."""
     store = host.sfogo.store
@@ -37,7 +43,8 @@ def ask_assignee(host: InboxScreen, acts: ItemActions, item_ids: list[int]) -> N
         if choice is None:
             return
         member, name = choice
-        acts.apply([ItemAction(Verb.ASSIGN, tuple(item_ids), member=member, owner=name)])
+        action = ItemAction(Verb.ASSIGN, tuple(item_ids), member=member, owner=name)
+        acts.apply([action], screen=screen)
 
     host.app.push_screen(
         AssignScreen(members, me=None if me is None else me.id, count=len(item_ids), owner=owner),

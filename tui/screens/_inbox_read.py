@@ -106,7 +106,7 @@ class Reading:
             return
         if self._waiting is not None and self._waiting["id"] != item_id:
             return  # another item is on its way to the pane
-        fresh = self._host.sfogo.store.items.by_ids([item_id]).get(item_id)
+        fresh = self._host.sfogo.rows_by_ids([item_id]).get(item_id)
         if fresh is not None:
             self._show_with_extras(fresh)
 

@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.rows import ItemRow, ReplyRow
 
 from ._format import ago, local_time, one_line, when_long
@@ -48,6 +49,10 @@ def head_content(row: ItemRow, now: int) -> Content:
     elif status in ("done", "ignored") and row["handled_at"]:
         status = f"{status} {ago(row['handled_at'], now=now)}"
     extras = []
+    if row.get("replying"):  # a team's inbox: someone else is answering it now
+        extras.append(_("✍ {name} is replying").format(name=one_line(row["replying"], 40)))
+    if row.get("owner"):
+        extras.append(_("owner {name}").format(name=one_line(row["owner"], 40)))
     if row["pinned"]:
         extras.append("▲ pinned")
     extras += [f"#{one_line(t, 40)}" for t in row.get("tags", ())]
