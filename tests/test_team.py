@@ -188,6 +188,10 @@ def test_the_team_commands_add_assign_and_list_by_assignee(store, items, cli, tm
     assert [r["id"] for r in mine] == [items[2]]
     nobody = json.loads(cli("list", "--assignee", "nobody", "--json").out)
     assert [r["id"] for r in nobody] == [items[3]]
+    listing = cli("list", "--assignee", "anna").out
+    assert f"{items[0]}\t" in listing and "Anna› hi 0" in listing
+    assert "Owner    Bruno" in cli("show", str(items[2])).out
+    assert "Owner" not in cli("show", str(items[3])).out
     assert cli("unassign", str(items[0])).out.strip() == "unassigned 1 item"
     team = {r["name"]: r for r in json.loads(cli("team", "--json").out)}
     assert team["Anna"]["open_items"] == 1 and team["Bruno"]["you"] is True

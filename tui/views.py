@@ -371,7 +371,13 @@ def resolve(
     if view.assignee:
         member = store.team.find(view.assignee)
         if member is None:
-            problems.append(f"view {view.name!r}: no team member {view.assignee!r}")
+            from sfogo.inbox.i18n import _
+
+            problems.append(
+                _("view {view!r}: no team member {name!r}").format(
+                    view=view.name, name=view.assignee
+                )
+            )
             nothing = True
         else:
             flt.assignee = member.id
