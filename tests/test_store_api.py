@@ -34,9 +34,10 @@ def test_rows_are_the_typed_dicts_with_the_vocabularies_as_enums(store):
     store.runs.add(account.id, NOW - 30, NOW - 29, "down", "HTTP 503")
 
     (row,) = store.items.page(InboxFilter())
-    # ItemRow's optional keys, 'reply', 'liked' and 'draft', are the inbox list's own
-    # (tui/screens/_inbox_load.py).
-    store_keys = [k for k in ItemRow.__annotations__ if k not in ("reply", "liked", "draft")]
+    # ItemRow's optional keys, 'reply', 'liked', 'draft', 'owner' and 'replying', are the
+    # inbox list's own (tui/screens/_inbox_load.py).
+    list_only = ("reply", "liked", "draft", "owner", "replying")
+    store_keys = [k for k in ItemRow.__annotations__ if k not in list_only]
     assert list(row) == [*ROW_COLUMNS, "tags"] == store_keys
     assert (type(row["tier"]), type(row["channel"]), type(row["kind"]), type(row["status"])) == (
         Tier,

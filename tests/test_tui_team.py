@@ -148,3 +148,23 @@ async def test_opening_the_reply_box_tells_the_others_without_asking_when_nobody
         assert claim.member_id == anna and claim.since == NOW
         # Your own claim is not announced to you; others' apps read it as "Anna".
         assert app.rows_by_ids([ids[0]])[ids[0]]["replying"] == ""
+
+
+async def test_a_on_a_team_records_your_own_sick_day_not_a_gap_of_the_inbox(inbox_db, tmp_path):
+    db_path, _ids = inbox_db
+    anna, _bruno, config = _team(db_path, tmp_path)
+    app = make_app(db_path, config_path=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("s")  # sick
+        await settle(pilot)
+        with Store(db_path) as other:
+            assert other.away.current() is None  # the others still watch the inbox
+            assert other.away.current(anna).reason == "sick"
+        await pilot.press("a")  # back
+        await settle(pilot)
+        with Store(db_path) as other:
+            assert other.away.current(anna) is None
+            assert [p.member_id for p in other.away.all()] == [anna]

@@ -305,7 +305,7 @@ class SfogoApp(LiveApp):
             from .away import end_away
 
             with Store(self.db_path) as store:  # this thread's own connection
-                text = end_away(store, self.now())
+                text = end_away(store, self.now(), self._my_id())
             self.post_message(AwayAsk() if text is None else AwayDone(text))
 
         self.run_worker(work, name="away", group="away", thread=True, exit_on_error=False)
@@ -322,9 +322,14 @@ class SfogoApp(LiveApp):
             from .away import start_away
 
             with Store(self.db_path) as store:
-                self.post_message(AwayDone(start_away(store, reason, self.now())))
+                said = start_away(store, reason, self.now(), self._my_id())
+                self.post_message(AwayDone(said))
 
         self.run_worker(work, name="away", group="away", thread=True, exit_on_error=False)
+
+    def _my_id(self) -> int | None:
+        """Whose away period ``a`` records: yours on a team's inbox, else the inbox's."""
+        return None if self.me is None else self.me.id
 
     def on_away_done(self, message: AwayDone) -> None:
         self.notify(message.text, markup=False, timeout=4)
