@@ -199,6 +199,9 @@ def test_the_team_commands_add_assign_and_list_by_assignee(store, items, cli, tm
         team["Anna"]["hours"]
         == "mon, tue, wed, thu, fri 09:00-13:00 " + team["Anna"]["hours"].split()[-1]
     )
+    plan = cli("plan", "--all").out
+    assert "Working time: the team's (Anna mon, tue, wed, thu, fri 09:00-13:00" in plan
+    assert json.loads(cli("plan", "--all", "--json").out)["team"] == ["Anna", "Bruno"]
     assert cli("away", "--member", "Anna", "--reason", "sick").code == 0
     assert json.loads(cli("team", "--json").out)[0]["away"] == "sick"
     assert cli("back", "--member", "Anna").code == 0

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 
 from . import _output
 from ._context import Context
@@ -196,7 +197,17 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
         )
         + "."
     ]
-    lines.append(f"Working time: {made.work.describe()}, {made.work.day_seconds / 3600:g} h a day.")
+    if made.team is not None:  # a team's: everyone's hours, less who is away
+        people = "; ".join(f"{p.name} {p.work.describe()}" for p in made.team.people)
+        lines.append(
+            _("Working time: the team's ({people}), {hours:g} h a day when all work.").format(
+                people=people, hours=made.team.day_seconds / 3600
+            )
+        )
+    else:
+        lines.append(
+            f"Working time: {made.work.describe()}, {made.work.day_seconds / 3600:g} h a day."
+        )
     if made.arrivals:
         load = sum(a.load for a in made.arrivals)
         parts = ", ".join(
@@ -208,7 +219,7 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
             f"{max(0, round(100 * made.share))}% is left for the backlog."
         )
     if made.status == "eta":
-        working = made.work.seconds_between(made.now, made.finish_at)
+        working = (made.team or made.work).seconds_between(made.now, made.finish_at)
         lines.append(
             f"Cleared by: {_local(made.finish_at, tz)} ({tz.key}), after "
             f"{span(working)} of working time."
