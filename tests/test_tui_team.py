@@ -168,3 +168,22 @@ async def test_a_on_a_team_records_your_own_sick_day_not_a_gap_of_the_inbox(inbo
         with Store(db_path) as other:
             assert other.away.current(anna) is None
             assert [p.member_id for p in other.away.all()] == [anna]
+
+
+async def test_a_colleague_opening_the_reply_box_shows_in_a_running_app(inbox_db, tmp_path):
+    db_path, ids = inbox_db
+    _anna, bruno, config = _team(db_path, tmp_path)
+    app = make_app(db_path, config_path=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "is replying" not in _line(app, ids[1])
+        with Store(db_path) as other:  # Bruno's app, another connection
+            other.team.claim(ids[1], bruno, now=NOW)
+        app.poll_changes()  # what the app's timer does every 1.5 s
+        await settle(pilot)
+        assert "Bruno is replying" in _line(app, ids[1])
+        with Store(db_path) as other:  # Bruno closed the box
+            other.team.release(ids[1], bruno)
+        app.poll_changes()
+        await settle(pilot)
+        assert "is replying" not in _line(app, ids[1])
