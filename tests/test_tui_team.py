@@ -187,3 +187,22 @@ async def test_a_colleague_opening_the_reply_box_shows_in_a_running_app(inbox_db
         app.poll_changes()
         await settle(pilot)
         assert "is replying" not in _line(app, ids[1])
+
+
+async def test_a_claim_that_lapsed_leaves_the_row_within_a_minute(inbox_db, tmp_path):
+    from sfogo.inbox.clock import ManualClock
+    from sfogo.inbox.store.team import REPLYING_EXPIRES_S
+
+    db_path, ids = inbox_db
+    _anna, bruno, config = _team(db_path, tmp_path)
+    with Store(db_path) as other:  # Bruno's app claimed it, then crashed: no release
+        other.team.claim(ids[0], bruno, now=NOW)
+    clock = ManualClock(NOW)
+    app = make_app(db_path, clock=clock, config_path=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Bruno is replying" in _line(app, ids[0])
+        clock.advance(REPLYING_EXPIRES_S)
+        app.screen._minute()  # what the screen's timer does every minute
+        await settle(pilot)
+        assert "is replying" not in _line(app, ids[0])

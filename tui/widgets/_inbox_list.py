@@ -370,7 +370,11 @@ class InboxList(ScrollView, can_focus=True):
         super().notify_style_update()
 
     def tick(self) -> None:
-        """Ages and deadlines changed: redraw every line (the screen calls this each minute)."""
+        """Ages and deadlines changed: redraw every line (the screen calls this each minute).
+        A shown "is replying" may have lapsed with no write to say so: those rows are read
+        again."""
+        if self._rows.any_replying():
+            self._rows.clear()
         self._strips.clear()
         self.refresh()
 

@@ -55,3 +55,8 @@ class RowPages:
 
     def clear(self) -> None:
         self._rows.clear()
+
+    def any_replying(self) -> bool:
+        """Whether a cached row says someone is replying to it (a claim that may lapse)."""
+        keys = self._rows.keys()  # an LRUCache cannot be iterated itself
+        return any((row := self._rows.get(k)) is not None and row.get("replying") for k in keys)
