@@ -203,7 +203,11 @@ def test_the_team_commands_add_assign_and_list_by_assignee(store, items, cli, tm
     assert "Working time: the team's (Anna mon, tue, wed, thu, fri 09:00-13:00" in plan
     assert json.loads(cli("plan", "--all", "--json").out)["team"] == ["Anna", "Bruno"]
     assert cli("away", "--member", "Anna", "--reason", "sick").code == 0
-    assert json.loads(cli("team", "--json").out)[0]["away"] == "sick"
+    assert json.loads(cli("team", "list", "--json").out)[0]["away"] == "sick"
+    (tmp_path / "config.toml").write_text('user = "Zoe"\n')
+    listed = cli("team", "list")
+    assert listed.code == 0 and "Anna" in listed.out and "Zoe" in listed.err
+    (tmp_path / "config.toml").write_text('user = "Bruno"\n')
     assert cli("back", "--member", "Anna").code == 0
     refused = cli("team", "remove", "Anna")  # no terminal to ask on
     assert refused.code == 1 and "--yes" in refused.err

@@ -93,6 +93,10 @@ async def test_the_mine_view_lists_what_is_assigned_to_you(inbox_db, tmp_path):
         await settle(pilot)
         assert list(app.screen.query_one(InboxList).ids) == [ids[3], ids[7]]
         assert "Mine" in screen_text(app)
+        await pilot.press("A", "2")  # given to Bruno: it leaves Mine at once
+        await settle(pilot)
+        assert list(app.screen.query_one(InboxList).ids) == [ids[7]]
+        assert _owner(db_path, ids[3]) == "Bruno"
 
 
 async def test_someone_elses_reply_shows_on_the_row_and_a_second_reply_asks_first(

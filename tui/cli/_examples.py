@@ -61,6 +61,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "back": ("sfogo back", "sfogo back --member Anna"),
     "team": ("sfogo team", "sfogo team --json"),
+    "team list": ("sfogo team list", "sfogo team list --json"),
     "team add": (
         "sfogo team add Anna --role anna",
         "sfogo team add Bruno --hours 14:00-20:00 --days mon,tue,wed --timezone Europe/Rome",

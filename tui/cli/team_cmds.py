@@ -111,16 +111,32 @@ def _hours_options(f):
 @pass_context
 def team(ctx: Context, as_json: bool) -> int | None:
     """The team sharing this inbox: each member's login role, working time, open items
-    and whether they are away now."""
+    and whether they are away now (the same as 'sfogo team list')."""
     if click.get_current_context().invoked_subcommand is not None:
         return None
+    return _list_team(ctx, as_json)
+
+
+@team.command("list", short_help=N_("the members, their hours and open items"))
+@json_flag()
+@pass_context
+def team_list(ctx: Context, as_json: bool) -> int:
+    """List the team: each member's login role, working time, open items and whether they
+    are away now; '(you)' marks who this config or login role says you are."""
+    return _list_team(ctx, as_json)
+
+
+def _list_team(ctx: Context, as_json: bool) -> int:
     from sfogo.backlog.team_hours import member_hours
     from sfogo.tui.app_config import load_config
 
     store = ctx.store
     work = load_config(ctx.config_path).get("work")
     counts = store.team.open_counts()
-    me = _me(ctx)
+    try:
+        me, problem = _me(ctx), ""
+    except SfogoError as exc:  # a config naming nobody on the team: list it all the same
+        me, problem = None, str(exc)
     records: list[dict[str, Any]] = []
     for m in store.team.members():
         away = store.away.current(m.id)
@@ -153,6 +169,8 @@ def team(ctx: Context, as_json: bool) -> int | None:
             (_("NAME"), _("ROLE"), _("OPEN"), _("AWAY"), _("HOURS")),
             flex=4,
         )
+    if problem:
+        click.echo(f"sfogo: {problem}", err=True)
     return 0
 
 

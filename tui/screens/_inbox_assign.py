@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sfogo.inbox.i18n import _
 
 from ..actions import ItemAction, Verb
+from ..widgets import CountsHeader
 from ._assign import AssignScreen, Choice
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ def ask_assignee(
         member, name = choice
         action = ItemAction(Verb.ASSIGN, tuple(item_ids), member=member, owner=name)
         acts.apply([action], screen=screen)
+        view = host.view.assignee
+        if view and view.casefold() != name.casefold():  # given away from "Mine": they leave
+            host.inbox.remove_ids(item_ids)
+            header = host.query_one(CountsHeader)
+            if header.shown is not None:
+                header.shown = len(host.inbox.ids)
 
     host.app.push_screen(
         AssignScreen(members, me=None if me is None else me.id, count=len(item_ids), owner=owner),
