@@ -47,16 +47,23 @@ def demo_path(db: str | None) -> Path | str:
     return user_data_path("sfogo", appauthor=False) / "demo.db"
 
 
-def _holds_only_demo(path: Path) -> bool:
+def _holds_only_demo(path: Path, *, own: bool = False) -> bool:
     """True when ``path`` is missing, empty, or an sfogo file holding nothing but a demo.
 
-    Raises StoreError (one line) for a file that is not an sfogo data file at all.
+    Raises StoreError (one line) for a file that is not an sfogo data file at all, unless
+    it is the demo's ``own`` file: that one holds nothing but a demo by construction, so
+    one sfogo cannot open (another version's schema, damage) is simply built again.
     """
     if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return True
     from sfogo.inbox.store import Store
 
-    store = Store(path, create=False)
+    try:
+        store = Store(path, create=False)
+    except SfogoError:
+        if own:
+            return True
+        raise
     try:
         accounts = store.accounts.all()
         clients = {c.id for c in store.clients.all()}
@@ -79,11 +86,12 @@ def build_file(
     now: int,
     config_path: str | None = None,
     progress: Callable[[float], None] | None = None,
+    own: bool = False,
 ) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was. A PostgreSQL database is filled in place, and only an
     empty one: nothing there is ever replaced. ``progress`` hears the share of items
-    written."""
+    written; ``own`` says ``path`` is the demo's own file, not one the user named."""
     from sfogo.inbox.files import built_beside
     from sfogo.inbox.store import Store, failures
     from sfogo.tui.demo.build import build_demo
@@ -94,7 +102,7 @@ def build_file(
             _prepare_triage(store, config_path)
         return summary
 
-    if not _holds_only_demo(path):
+    if not _holds_only_demo(path, own=own):
         raise SfogoError(f"{path} holds your own data, not a demo: pass another file to --db")
     path.parent.mkdir(parents=True, exist_ok=True)
     with built_beside(path) as building:
@@ -165,6 +173,7 @@ def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) ->
             now=ctx.clock.now(),
             config_path=ctx.config_path,
             progress=lambda share: advance(share * 1000),
+            own=not ctx.db_typed,
         )
     elapsed = time.perf_counter() - started
     if live:
