@@ -147,6 +147,10 @@ class PgStore(Store):
                     " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                     (str(target),),
                 )
+        if version < target:
+            from .access import Access
+
+            Access(self).share_again()  # a new table gets the members' privileges too
 
     # -- transactions ----------------------------------------------------------------------
 

@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...errors import StoreError
+from ...i18n import _
 from . import failures
+from .access import SEES_EVERY_CLIENT
 from .database import CONNECT_TIMEOUT_S, SYNC_LOCK
 from .driver import psycopg
 
@@ -75,6 +77,21 @@ def _backend(said: str | None) -> int | None:
         return None
 
 
+def _sees_every_client(conn: psycopg.Connection, name: str) -> None:
+    """Refuse the loop to a role that sees only some clients: its rounds would sync their
+    accounts alone, and the others' silence would read as gaps."""
+    row = conn.execute(SEES_EVERY_CLIENT).fetchone()
+    if row is not None and not row[0]:
+        conn.close()
+        raise StoreError(
+            _(
+                "role %(role)s sees only some clients of %(inbox)s: the sync loop runs in the"
+                " app of a role that sees them all (the inbox's owner)"
+            )
+            % {"role": conn.info.user, "inbox": name}
+        )
+
+
 class PgSyncLock:
     """The loop's advisory lock on one PostgreSQL inbox; holder's words as JSON text."""
 
@@ -106,6 +123,7 @@ class PgSyncLock:
             return True
         conn = _connect(self.url, self.name)
         try:
+            _sees_every_client(conn, self.name)
             row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", SYNC_LOCK).fetchone()
             if not row or not row[0]:
                 conn.close()
