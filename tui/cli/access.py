@@ -101,6 +101,7 @@ def grant(ctx: Context, name: str, clients: tuple[str, ...], every: bool) -> int
         access.grant_every_client(name)
         print(_("%(role)s sees every client.") % {"role": name})
         return 0
+    access.check_owner(_("grant access"))
     ids = access.client_ids(list(clients))
     added = access.grant(name, ids, now=ctx.clock.now())
     print(
@@ -122,6 +123,7 @@ def revoke(ctx: Context, name: str, clients: tuple[str, ...], every: bool) -> in
     access = _access(ctx)
     if every == bool(clients):
         raise SfogoError(_("name the clients to revoke, or --all (not both)"))
+    access.check_owner(_("revoke access"))
     taken = access.revoke(name, None if every else access.client_ids(list(clients)))
     print(
         ngettext("%(role)s lost %(n)d client.", "%(role)s lost %(n)d clients.", taken)

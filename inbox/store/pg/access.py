@@ -178,13 +178,21 @@ class Access:
     def _exists(self, role: str) -> bool:
         return self._one("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)) is not None
 
+    def _refused(self, what: str) -> SfogoError:
+        return StoreError(
+            _("role %(me)s may not %(what)s: run it as the inbox's owner (%(owner)s)")
+            % {"me": self.current_role(), "what": what, "owner": self.owner()}
+        )
+
     def _fail(self, exc: psycopg.Error, what: str) -> SfogoError:
         if exc.sqlstate == "42501":
-            return StoreError(
-                _("role %(me)s may not %(what)s: run it as the inbox's owner (%(owner)s)")
-                % {"me": self.current_role(), "what": what, "owner": self.owner()}
-            )
+            return self._refused(what)
         return self._store.failure(exc) or StoreError(str(exc).splitlines()[0])
+
+    def check_owner(self, what: str) -> None:
+        """Only a role that sees every client changes who sees what."""
+        if not self.sees_every_client():
+            raise self._refused(what)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -223,6 +231,7 @@ class Access:
         from psycopg import sql
 
         check_role_name(role)
+        self.check_owner(_("create roles"))
         if self._exists(role):
             raise SfogoError(
                 _("role %(role)s exists already: 'sfogo access grant %(role)s CLIENT…'")
@@ -244,6 +253,7 @@ class Access:
         """Let ``role`` see these clients; how many it did not see yet."""
         from psycopg import sql
 
+        self.check_owner(_("grant access"))
         self._known(role)
         raw = self._store.conn.raw
         try:
@@ -267,6 +277,7 @@ class Access:
         """Make ``role`` a member of the owner's: it sees every client, now and later."""
         from psycopg import sql
 
+        self.check_owner(_("grant access"))
         self._known(role)
         try:
             self._store.conn.raw.execute(
@@ -280,6 +291,7 @@ class Access:
         how many it saw."""
         from psycopg import sql
 
+        self.check_owner(_("revoke access"))
         try:
             with self._store.transaction() as conn:
                 if client_ids is None:

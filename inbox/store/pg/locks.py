@@ -82,13 +82,14 @@ def _sees_every_client(conn: psycopg.Connection, name: str) -> None:
     accounts alone, and the others' silence would read as gaps."""
     row = conn.execute(SEES_EVERY_CLIENT).fetchone()
     if row is not None and not row[0]:
+        role = conn.info.user
         conn.close()
         raise StoreError(
             _(
                 "role %(role)s sees only some clients of %(inbox)s: the sync loop runs in the"
                 " app of a role that sees them all (the inbox's owner)"
             )
-            % {"role": conn.info.user, "inbox": name}
+            % {"role": role, "inbox": name}
         )
 
 
