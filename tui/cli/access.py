@@ -34,26 +34,26 @@ def _access(ctx: Context):
     return access_of(ctx.store)
 
 
-@topic.group("access", short_help="who may see which client (PostgreSQL)")
+@topic.group("access", short_help=_("who may see which client (PostgreSQL)"))
 def access() -> None:
     """Who may see which client of a shared PostgreSQL inbox. The database enforces it: a
     role granted some clients sees only theirs, in sfogo and in psql. The inbox's owner (and
     every role granted --all) sees every client and runs the sync loop."""
 
 
-@access.group("role", short_help="login roles for the team")
+@access.group("role", short_help=_("login roles for the team"))
 def role() -> None:
     """The PostgreSQL login roles of the team (one per person)."""
 
 
-@role.command("add", short_help="create a login role for a member")
+@role.command("add", short_help=_("create a login role for a member"))
 @click.argument("name")
 @click.option(
     "--password-env",
     metavar="VAR",
     default=PASSWORD_ENV,
     show_default=True,
-    help="the environment variable that holds the password (else it is asked for)",
+    help=_("the environment variable that holds the password (else it is asked for)"),
 )
 @pass_context
 def role_add(ctx: Context, name: str, password_env: str) -> int:
@@ -85,10 +85,10 @@ def role_add(ctx: Context, name: str, password_env: str) -> int:
     return 0
 
 
-@access.command("grant", short_help="let a role see some clients (or --all)")
+@access.command("grant", short_help=_("let a role see some clients (or --all)"))
 @click.argument("name")
 @click.argument("clients", nargs=-1)
-@click.option("--all", "every", is_flag=True, help="every client, now and later (a lead)")
+@click.option("--all", "every", is_flag=True, help=_("every client, now and later (a lead)"))
 @pass_context
 def grant(ctx: Context, name: str, clients: tuple[str, ...], every: bool) -> int:
     """Let the role NAME see CLIENTS (names or ids): their items, threads, gaps, outbox,
@@ -111,10 +111,10 @@ def grant(ctx: Context, name: str, clients: tuple[str, ...], every: bool) -> int
     return 0
 
 
-@access.command("revoke", short_help="take clients from a role (or --all)")
+@access.command("revoke", short_help=_("take clients from a role (or --all)"))
 @click.argument("name")
 @click.argument("clients", nargs=-1)
-@click.option("--all", "every", is_flag=True, help="every client, and --all's membership")
+@click.option("--all", "every", is_flag=True, help=_("every client, and --all's membership"))
 @pass_context
 def revoke(ctx: Context, name: str, clients: tuple[str, ...], every: bool) -> int:
     """Take CLIENTS (names or ids) from the role NAME; --all takes every client it was
@@ -132,7 +132,7 @@ def revoke(ctx: Context, name: str, clients: tuple[str, ...], every: bool) -> in
     return 0
 
 
-@access.command("list", short_help="the roles and the clients each sees")
+@access.command("list", short_help=_("the roles and the clients each sees"))
 @json_flag()
 @pass_context
 def list_(ctx: Context, as_json: bool) -> int:

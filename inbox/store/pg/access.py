@@ -199,8 +199,7 @@ class Access:
     def share_tables(self) -> None:
         """Make sure the members' group exists and holds exactly :data:`MEMBER_PRIVILEGES`
         on the tables there are (run after each migration by the owner)."""
-        from psycopg import sql
-
+        sql = psycopg.sql
         raw = self._store.conn.raw
         tables = {
             name
@@ -228,8 +227,7 @@ class Access:
     def add_role(self, role: str, password: str) -> None:
         """Create ``role``, a login role in the members' group; the server keeps only the
         password's verifier, computed here (the password never crosses the wire)."""
-        from psycopg import sql
-
+        sql = psycopg.sql
         check_role_name(role)
         self.check_owner(_("create roles"))
         if self._exists(role):
@@ -251,8 +249,7 @@ class Access:
 
     def grant(self, role: str, client_ids: list[int], *, now: int) -> int:
         """Let ``role`` see these clients; how many it did not see yet."""
-        from psycopg import sql
-
+        sql = psycopg.sql
         self.check_owner(_("grant access"))
         self._known(role)
         raw = self._store.conn.raw
@@ -275,8 +272,7 @@ class Access:
 
     def grant_every_client(self, role: str) -> None:
         """Make ``role`` a member of the owner's: it sees every client, now and later."""
-        from psycopg import sql
-
+        sql = psycopg.sql
         self.check_owner(_("grant access"))
         self._known(role)
         try:
@@ -289,8 +285,7 @@ class Access:
     def revoke(self, role: str, client_ids: list[int] | None) -> int:
         """Take these clients from ``role`` (None: every client, and the owner's membership);
         how many it saw."""
-        from psycopg import sql
-
+        sql = psycopg.sql
         self.check_owner(_("revoke access"))
         try:
             with self._store.transaction() as conn:
