@@ -254,6 +254,9 @@ def test_sfogo_as_the_junior_lists_searches_counts_and_ranks_only_its_clients(ag
         ("stats", "--json"),
         ("report", granted, "--since", "30d"),
         ("posts", "--json"),
+        ("gaps", "--json"),
+        ("health", "--json"),
+        ("backlog",),
     ):
         done = cli(*command, *junior)
         assert done.code == 0, (command, done.err)
@@ -311,6 +314,19 @@ def test_the_owner_reads_without_the_policies(agency):
     juniors = _psql_one(agency, query)
     assert "accounts" not in owners and "client_access" not in owners
     assert "accounts" in juniors
+
+
+def test_a_table_a_migration_adds_is_shared_with_the_members(agency, monkeypatch):
+    from sfogo.inbox.store.pg import schema
+
+    later = "CREATE TABLE later_notes (note text);\n"
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, later])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(schema.MIGRATIONS))
+    monkeypatch.setitem(access.MEMBER_PRIVILEGES, "later_notes", "SELECT")
+    before = agency.psql("SELECT count(*) FROM later_notes")
+    assert before.returncode == 1 and "does not exist" in before.stderr
+    Store(agency.url()).close()  # the owner opens it: the step runs
+    assert _psql_one(agency, "SELECT count(*) FROM later_notes") == "0"
 
 
 # -- the command line -------------------------------------------------------------------------
