@@ -10,6 +10,9 @@ The holder's words (what it says about itself, JSON) are the ``sync_holder`` row
 ``sfogo_meta``, with the server process of its session: a reader trusts them only while
 that session holds the lock, so a dead holder is never named. A round is asked for with
 ``NOTIFY`` on :data:`ROUND_CHANNEL`, which the holder's session listens to.
+
+Only a role that sees every client takes the lock (:mod:`.access`): a member's loop would
+sync its own clients alone and record the other clients' silence as gaps.
 """
 
 from __future__ import annotations
