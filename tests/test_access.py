@@ -246,6 +246,10 @@ def test_sfogo_as_the_junior_lists_searches_counts_and_ranks_only_its_clients(ag
     assert listed.code == 0, listed.err
     rows = json.loads(listed.out)
     assert len(rows) == theirs and {r["client"] for r in rows} == {granted}
+    found = cli("list", "--json", "--search", f"riservato{agency.forbidden}", *junior)
+    assert found.code == 0 and json.loads(found.out) == []
+    found = cli("list", "--json", "--search", "pagamento", *junior)
+    assert [r["client"] for r in json.loads(found.out)] == [granted]
     ranked = cli("next", "--json", *junior)
     assert ranked.code == 0 and json.loads(ranked.out)["client"] == granted
     clients = cli("clients", "--json", *junior)
