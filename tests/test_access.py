@@ -187,7 +187,6 @@ def test_the_juniors_psql_cannot_write_another_clients_rows(agency):
     assert account is not None
     refused = {
         # A policy's check: the row written would be another client's.
-        f"UPDATE interactions SET account_id = {account[0]} WHERE id = {item}": "row-level",
         f"INSERT INTO drafts VALUES ({forbidden}, 'x', 1)": "row-level",
         "INSERT INTO replies (interaction_id, text, created_at, updated_at, idempotency_key)"
         f" VALUES ({forbidden}, 'x', 1, 1, 'k')": "row-level",
@@ -196,6 +195,8 @@ def test_the_juniors_psql_cannot_write_another_clients_rows(agency):
         f"INSERT INTO client_access VALUES ('{agency.junior}', {agency.forbidden}, 1)": "denied",
         "UPDATE sync_runs SET outcome = 'ok'": "denied",
         "DELETE FROM interactions": "denied",
+        f"UPDATE interactions SET account_id = {account[0]} WHERE id = {item}": "denied",
+        f"UPDATE interactions SET text = 'x' WHERE id = {item}": "denied",
         "UPDATE accounts SET cursor = '{}'": "denied",
         "DELETE FROM canned_replies": "denied",
     }

@@ -51,7 +51,9 @@ MEMBER_PRIVILEGES: dict[str, str] = {
     "client_access": "SELECT",
     "clients": "SELECT",
     "accounts": "SELECT",
-    "interactions": "SELECT, UPDATE",  # marks, snoozes, pins; the trigger keeps the rest
+    # Marks, snoozes and pins (the triage key follows them); what a customer wrote is
+    # the sync's alone.
+    "interactions": "SELECT, UPDATE (status, snoozed_until, handled_at, pinned, triage_key)",
     "interaction_tags": "SELECT, INSERT, DELETE",
     "replies": "SELECT, INSERT, UPDATE",  # the outbox: queue, edit, drop a reply or a like
     "drafts": "SELECT, INSERT, UPDATE, DELETE",
