@@ -334,6 +334,14 @@ def test_a_table_a_migration_adds_is_shared_with_the_members(agency, monkeypatch
     assert _psql_one(agency, "SELECT count(*) FROM later_notes") == "0"
 
 
+def test_a_members_newer_sfogo_leaves_the_upgrade_to_the_owner(agency, cli):
+    agency.owner_run("UPDATE sfogo_meta SET value = '1' WHERE name = 'schema'")
+    with pytest.raises(StoreError, match=r"has schema 1 .* owner \(agency\d+\) opens it once"):
+        Store(agency.url(agency.junior))
+    done = cli("list", "--db", agency.url(agency.junior))
+    assert done.code == 1 and "opens it once" in done.err
+
+
 # -- the command line -------------------------------------------------------------------------
 
 

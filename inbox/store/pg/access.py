@@ -196,6 +196,22 @@ class Access:
         if not self.sees_every_client():
             raise self._refused(what)
 
+    def check_upgrade(self, version: int, target: int) -> None:
+        """A member's sfogo, newer than the inbox, waits for the owner's to upgrade it."""
+        if not self.sees_every_client():
+            raise StoreError(
+                _(
+                    "%(inbox)s has schema %(version)d and this sfogo needs %(target)d: the"
+                    " inbox's owner (%(owner)s) opens it once with this sfogo to upgrade it"
+                )
+                % {
+                    "inbox": self._store.name,
+                    "version": version,
+                    "target": target,
+                    "owner": self.owner(),
+                }
+            )
+
     # -- changing ------------------------------------------------------------------------
 
     def share_tables(self) -> None:

@@ -118,6 +118,10 @@ class PgStore(Store):
             if not create:
                 raise StoreError(f"no sfogo inbox in {self.name}: run 'sfogo demo' or add a client")
         if version < schema.SCHEMA_VERSION:
+            if version:
+                from .access import Access
+
+                Access(self).check_upgrade(version, schema.SCHEMA_VERSION)
             self.migrate(schema.SCHEMA_VERSION)
 
     def schema_version(self) -> int:
