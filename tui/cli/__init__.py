@@ -37,6 +37,7 @@ COMMANDS = {
     "db": "db_cmds",
     "completion": "completion_cmd",
     "serve": "serve_cmd",
+    "access": "access",
 }
 
 

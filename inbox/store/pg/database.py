@@ -118,6 +118,10 @@ class PgStore(Store):
             if not create:
                 raise StoreError(f"no sfogo inbox in {self.name}: run 'sfogo demo' or add a client")
         if version < schema.SCHEMA_VERSION:
+            if version:
+                from .access import Access
+
+                Access(self).check_upgrade(version, schema.SCHEMA_VERSION)
             self.migrate(schema.SCHEMA_VERSION)
 
     def schema_version(self) -> int:
@@ -147,6 +151,10 @@ class PgStore(Store):
                     " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                     (str(target),),
                 )
+        if version < target:
+            from .access import Access
+
+            Access(self).share_again()  # a new table gets the members' privileges too
 
     # -- transactions ----------------------------------------------------------------------
 
