@@ -26,6 +26,8 @@ client in their language and stay with the report.
 
 from __future__ import annotations
 
+from sfogo.inbox.i18n import _
+
 MINUTE = 60
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
@@ -61,7 +63,7 @@ def whole(seconds: float) -> tuple[int, str, str]:
         count = max(1, int(size / unit + 0.5))
         if limit is None or count < limit:
             return count, suffix, name
-    raise AssertionError("the last unit has no limit")
+    raise AssertionError(_("the last unit has no limit"))
 
 
 def span_short(seconds: float) -> str:
@@ -88,7 +90,7 @@ def span_words(seconds: float) -> str:
     the seconds ('51 seconds')."""
     size = abs(int(seconds))
     if size < MINUTE:
-        return "a moment" if size == 0 else "a second" if size == 1 else f"{size} seconds"
+        return _("a moment") if size == 0 else _("a second") if size == 1 else f"{size} seconds"
     count, _suffix, name = whole(size)
     return _ONE[name] if count == 1 else f"{count} {name}s"
 
@@ -99,7 +101,7 @@ def ago(ts: int | None, *, now: int) -> str:
         return ""
     seconds = now - ts
     if abs(seconds) < MINUTE:
-        return "just now" if seconds >= 0 else "in a moment"
+        return _("just now") if seconds >= 0 else _("in a moment")
     words = span_words(seconds)
     return f"{words} ago" if seconds > 0 else f"in {words}"
 
