@@ -73,6 +73,7 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from sfogo.inbox.errors import StoreBusy, StoreDamaged, StoreReadOnly
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
@@ -340,19 +341,23 @@ def _notes(
     }
     if window is None or closes is None:  # the one is None exactly when the other is
         notes["window"] = (
-            "no reply window for e-mail"
+            _("no reply window for e-mail")
             if kind == "email"
-            else f"no reply window for a {channel} {kind}"
+            else _("no reply window for a {channel} {kind}").format(channel=channel, kind=kind)
         )
-        notes["unanswerable"] = "can always be answered"
+        notes["unanswerable"] = _("can always be answered")
     elif closes <= now:
-        notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"
-        notes["unanswerable"] = (
-            f"UNANSWERABLE: {channel} refuses replies {span(window)} after the message"
+        notes["window"] = _("the reply window ({span}) closed {span2} ago").format(
+            span=span(window), span2=span(now - closes)
         )
+        notes["unanswerable"] = _(
+            "UNANSWERABLE: {channel} refuses replies {span} after the message"
+        ).format(channel=channel, span=span(window))
     else:
-        notes["window"] = f"{channel} reply window closes in {span(closes - now)}"
-        notes["unanswerable"] = "still answerable"
+        notes["window"] = _("{channel} reply window closes in {span}").format(
+            channel=channel, span=span(closes - now)
+        )
+        notes["unanswerable"] = _("still answerable")
     return notes
 
 
