@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sfogo.backlog.plan_advice import Advice, Choice
+from sfogo.inbox.i18n import _
 from sfogo.inbox.timefmt import span_hm
 
 from . import _output
@@ -93,7 +94,7 @@ def print_advice(advice: Advice, tz) -> None:
                 *("-" if h is None else span_hm(h * 3600) for h in o.hours_per_day),
             )
         )
-    print("Hours a day to clear it by the end of each date, and what each choice changes:")
+    print(_("Hours a day to clear it by the end of each date, and what each choice changes:"))
     _output.table(rows, ("CHOICE", "ITEMS", "SAVES", "CLEARED BY", *dates), flex=0, page=False)
     if any(h is None for o in advice.options for h in o.hours_per_day):
-        print("(-: no working day is long enough for that date)")
+        print(_("(-: no working day is long enough for that date)"))

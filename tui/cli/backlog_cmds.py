@@ -11,6 +11,7 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import AWAY_REASONS
 
 from . import _output
@@ -37,27 +38,33 @@ def _local(ts: int) -> str:
 
 @topic.command(
     "away",
-    short_help="record time you cannot work (away, sick, offline)",
-    help="Record an away period; without --until it lasts until 'sfogo back'. "
-    "Items that arrive meanwhile count as backlog.",
+    short_help=N_("record time you cannot work (away, sick, offline)"),
+    help=N_(
+        "Record an away period; without --until it lasts until 'sfogo back'. "
+        "Items that arrive meanwhile count as backlog."
+    ),
 )
 @click.option(
     "--reason",
     type=click.Choice(AWAY_REASONS),
     default="away",
-    help="away (default), sick or offline",
+    help=N_("away (default), sick or offline"),
 )
 @click.option(
     "--from",
     "start",
     type=When(past=True),
     metavar="WHEN",
-    help="when it began (default now): 2d, monday, 'yesterday 9:00', ISO 8601",
+    help=N_("when it began (default now): 2d, monday, 'yesterday 9:00', ISO 8601"),
 )
 @click.option(
-    "--until", "end", type=When(), metavar="WHEN", help="when it ends (default: open until 'back')"
+    "--until",
+    "end",
+    type=When(),
+    metavar="WHEN",
+    help=N_("when it ends (default: open until 'back')"),
 )
-@click.option("--note", metavar="TEXT", help="a note for yourself and the reports")
+@click.option("--note", metavar="TEXT", help=N_("a note for yourself and the reports"))
 @pass_context
 def away(ctx: Context, reason: str, start: int | None, end: int | None, note: str | None) -> int:
     from sfogo.backlog.gaps import record_away
@@ -65,7 +72,7 @@ def away(ctx: Context, reason: str, start: int | None, end: int | None, note: st
 
     now = ctx.clock.now()
     if start is not None and start > now:
-        raise SfogoError("--from is in the future: an away period starts now or earlier")
+        raise SfogoError(_("--from is in the future: an away period starts now or earlier"))
     record_away(
         ctx.store,
         reason,
@@ -76,13 +83,21 @@ def away(ctx: Context, reason: str, start: int | None, end: int | None, note: st
     )
     begin = now if start is None else start
     if end is None:
-        print(f"Recorded: {reason} since {_local(begin)}. 'sfogo back' ends it.")
+        print(
+            _("Recorded: {reason} since {local}. 'sfogo back' ends it.").format(
+                reason=reason, local=_local(begin)
+            )
+        )
     else:
-        print(f"Recorded: {reason} from {_local(begin)} to {_local(end)} ({span(end - begin)}).")
+        print(
+            _("Recorded: {reason} from {local} to {local2} ({span}).").format(
+                reason=reason, local=_local(begin), local2=_local(end), span=span(end - begin)
+            )
+        )
     return 0
 
 
-@topic.command("back", short_help="end the open away period")
+@topic.command("back", short_help=N_("end the open away period"))
 @pass_context
 def back(ctx: Context) -> int:
     """End the open away period: from now on, time counts as working time again."""
@@ -91,8 +106,10 @@ def back(ctx: Context) -> int:
 
     _id, started, ended, reason = end_away(ctx.store, now=ctx.clock.now())
     print(
-        f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
-        "'sfogo backlog' shows what piled up."
+        _(
+            "Welcome back: {reason} for {span}, since {local}.\n'sfogo backlog' "
+            "shows what piled up."
+        ).format(reason=reason, span=span(ended - started), local=_local(started))
     )
     return 0
 
@@ -166,17 +183,17 @@ def _scope(group: list, accounts: int) -> str:
 
 @topic.command(
     "gaps",
-    short_help="when sfogo could not see, or you were away",
-    help="Every gap: failed sync runs per account and away periods.",
+    short_help=N_("when sfogo could not see, or you were away"),
+    help=N_("Every gap: failed sync runs per account and away periods."),
 )
 @click.option(
     "--since",
     type=When(past=True),
     metavar="WHEN",
-    help="only gaps since then: 7d, monday, ISO 8601",
+    help=N_("only gaps since then: 7d, monday, ISO 8601"),
 )
-@click.option("--until", type=When(past=True), metavar="WHEN", help="only gaps until then")
-@click.option("--client", "client_ref", metavar="C", help="only gaps that touched this client")
+@click.option("--until", type=When(past=True), metavar="WHEN", help=N_("only gaps until then"))
+@click.option("--client", "client_ref", metavar="C", help=N_("only gaps that touched this client"))
 @json_flag("print JSON, one object per gap")
 @pass_context
 def gaps(
@@ -193,9 +210,9 @@ def gaps(
         return 0
     if not found:
         print(
-            "No gaps: sfogo could see every account, and you were never away."
+            _("No gaps: sfogo could see every account, and you were never away.")
             if since is None
-            else f"No gaps since {_local(since)}."
+            else _("No gaps since {local}.").format(local=_local(since))
         )
         return 0
     accounts = len(store.accounts.all(client_id))
@@ -270,8 +287,8 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
             )
 
 
-@topic.command("backlog", short_help="what the gaps left behind, per client")
-@click.option("--client", "client_ref", metavar="C", help="only this client")
+@topic.command("backlog", short_help=N_("what the gaps left behind, per client"))
+@click.option("--client", "client_ref", metavar="C", help=N_("only this client"))
 @json_flag()
 @pass_context
 def backlog(ctx: Context, client_ref: str | None, as_json: bool) -> int:
@@ -293,7 +310,7 @@ def backlog(ctx: Context, client_ref: str | None, as_json: bool) -> int:
         _output.print_json([s.as_dict() for s in summary])
         return 0
     if not gap_list:
-        print("No backlog: no gaps recorded, so nothing piled up unseen.")
+        print(_("No backlog: no gaps recorded, so nothing piled up unseen."))
         return 0
     _print_backlog(summary, gap_list, now)
     return 0

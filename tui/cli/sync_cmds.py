@@ -12,6 +12,7 @@ import click
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.text import sanitize
 
 from . import _output
@@ -105,23 +106,25 @@ def _nothing_to_sync(ctx: Context) -> str:
 # -- sync ------------------------------------------------------------------------------------
 
 
-@topic.command("sync", short_help="pull new items from every account (once, or --watch)")
+@topic.command("sync", short_help=N_("pull new items from every account (once, or --watch)"))
 @click.option(
     "--watch/--once",
     default=False,
-    help="keep syncing, each account when due (Ctrl-C stops); or one pass over the "
-    "accounts (default)",
+    help=N_(
+        "keep syncing, each account when due (Ctrl-C stops); or one pass over the "
+        "accounts (default)"
+    ),
 )
-@click.option("--account", "account_ref", metavar="HANDLE", help="only this account")
+@click.option("--account", "account_ref", metavar="HANDLE", help=N_("only this account"))
 @click.option(
-    "--interval", type=Duration(), metavar="DURATION", help="--watch: time between syncs (2m)"
+    "--interval", type=Duration(), metavar="DURATION", help=N_("--watch: time between syncs (2m)")
 )
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
     default=6,
     metavar="N",
-    help="accounts synced at the same time (6)",
+    help=N_("accounts synced at the same time (6)"),
 )
 @json_flag("print each account's result as JSON")
 @pass_context
@@ -161,9 +164,13 @@ def sync(
     failed = [r for r in results if r.attempted and r.outcome != "ok"]
     if failed and not as_json:
         print(
-            f"sfogo: {len(failed)} of {len(results)} account"
-            f"{'' if len(results) == 1 else 's'} failed; each failure is recorded as a gap "
-            "('sfogo health', 'sfogo gaps')",
+            ngettext(
+                "sfogo: {count} of {total} account failed; each failure is recorded as a gap "
+                "('sfogo health', 'sfogo gaps')",
+                "sfogo: {count} of {total} accounts failed; each failure is recorded as a gap "
+                "('sfogo health', 'sfogo gaps')",
+                len(results),
+            ).format(count=len(failed), total=len(results)),
             file=sys.stderr,
         )
     return 1 if failed else 0
@@ -183,8 +190,11 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
     drawn = 0
     every = _every(interval)
     print(
-        f"sfogo sync: {len(accounts)} account{'' if len(accounts) == 1 else 's'}, every "
-        f"{every}; Ctrl-C stops",
+        ngettext(
+            "sfogo sync: {count} account, every {every}; Ctrl-C stops",
+            "sfogo sync: {count} accounts, every {every}; Ctrl-C stops",
+            len(accounts),
+        ).format(count=len(accounts), every=every),
         flush=True,
     )
 
@@ -207,7 +217,7 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
     try:
         asyncio.run(_hold_and_watch(ctx, watch, whole_file=account_ref is None))
     except KeyboardInterrupt:
-        print("sfogo sync: stopped", flush=True)
+        print(_("sfogo sync: stopped"), flush=True)
     return 0
 
 
@@ -231,13 +241,16 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
         nonlocal waited
         waited = True
         name = who.describe() if who is not None else "another process"
-        print(f"sfogo sync: {name} syncs this file; taking over when it stops", flush=True)
+        print(
+            _("sfogo sync: {name} syncs this file; taking over when it stops").format(name=name),
+            flush=True,
+        )
 
     if lock is not None:
         me = synclock.Holder(os.getpid(), "sfogo sync --watch", watch.interval, ctx.clock.now())
         await synclock.acquire(lock, me, waiting=waiting, on_round=watch.sync_now)
         if waited:
-            print("sfogo sync: took over the sync loop", flush=True)
+            print(_("sfogo sync: took over the sync loop"), flush=True)
     try:
         await watch.run()
     finally:
@@ -275,10 +288,13 @@ def _iso_fields(record: dict) -> dict:
     }
 
 
-@topic.command("health", short_help="each account's sync state: last result, gap, next try")
+@topic.command("health", short_help=N_("each account's sync state: last result, gap, next try"))
 @json_flag()
 @click.option(
-    "--interval", type=Duration(), metavar="DURATION", help="the sync interval to plan with (2m)"
+    "--interval",
+    type=Duration(),
+    metavar="DURATION",
+    help=N_("the sync interval to plan with (2m)"),
 )
 @pass_context
 def health(ctx: Context, as_json: bool, interval: int | None) -> int:
@@ -292,7 +308,7 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
         _output.print_json([_iso_fields({**h.as_dict(), "due": h.due(ref)}) for h in states])
         return 0
     if not states:
-        print("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR")
+        print(_("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR"))
         return 0
     rows = []
     for h in states:

@@ -10,6 +10,7 @@ import textwrap
 
 import click
 
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.rows import ItemRow
 
 from . import _output
@@ -101,9 +102,9 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
     _output.table(rows, ("TERM", "FACTOR", "COEF", "POINTS", "WHY"), page=False)
 
 
-@topic.command("next", short_help="the most urgent item, and why")
+@topic.command("next", short_help=N_("the most urgent item, and why"))
 @click.option(
-    "--client", "clients", multiple=True, metavar="C", help="only this client (repeatable)"
+    "--client", "clients", multiple=True, metavar="C", help=N_("only this client (repeatable)")
 )
 @json_flag()
 @pass_context
@@ -125,7 +126,7 @@ def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
         if as_json:
             _output.print_json(None)
         else:
-            print("Nothing to do: no new or open items.")
+            print(_("Nothing to do: no new or open items."))
         return 0
     row = rows[0]
     breakdown = _breakdown_for(store, row, settings, now)
@@ -134,11 +135,15 @@ def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
         return 0
     _print_breakdown(row, breakdown, now)
     print()
-    print(f"sfogo show {row['id']} for the conversation; sfogo done {row['id']} when answered.")
+    print(
+        _("sfogo show {id} for the conversation; sfogo done {id} when answered.").format(
+            id=row["id"]
+        )
+    )
     return 0
 
 
-@topic.command("why", short_help="an item's urgency score, term by term")
+@topic.command("why", short_help=N_("an item's urgency score, term by term"))
 @click.argument("item_id", metavar="ID", type=ItemId())
 @json_flag()
 @pass_context
@@ -167,7 +172,11 @@ def why(ctx: Context, item_id: int, as_json: bool) -> int:
         return 0
     _print_breakdown(row, breakdown, now)
     if row["status"] not in ("new", "open"):
-        print(f"(the item is {row['status']}: triage ranks new and open items only)")
+        print(
+            _("(the item is {status}: triage ranks new and open items only)").format(
+                status=row["status"]
+            )
+        )
     return 0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sfogo.backlog.posts import DECISION_WINDOW_S, ShownPost, list_posts
+from sfogo.inbox.i18n import _
 from sfogo.inbox.posts.states import AT_RISK, NEEDS_DECISION
 from sfogo.inbox.store import Store
 
@@ -52,7 +53,7 @@ def read_posts(store: Store, now: int, *, first: int | None = None) -> PostsView
     posts = list_posts(store, now=now, since=since, until=until, limit=first)
     view = PostsView(complete=first is None)
     if problems:
-        view.lines.append(("head", f"Needs a decision · {len(problems)}"))
+        view.lines.append(("head", _("Needs a decision · {count}").format(count=len(problems))))
         view.lines += [("post", p) for p in problems]
         view.problems = len(problems)
         for p in problems:

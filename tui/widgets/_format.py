@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.text import sanitize
 
 # The cells' ages and durations (re-exported: the widgets import them from here).
@@ -77,16 +78,20 @@ def deadline(
     if window is not None:
         closes = created + window
         if closes <= now:
-            return "closed", GONE
+            return _("closed"), GONE
         if closes - now <= min(settings.window_warning_s, window):
             left = span_short(closes - now)
             if compact:
-                return f"win {left}", CLOSING
-            return (f"window closes {left}" if wide else f"closes {left}"), CLOSING
+                return _("win {left}").format(left=left), CLOSING
+            return (
+                _("window closes {left}").format(left=left)
+                if wide
+                else _("closes {left}").format(left=left)
+            ), CLOSING
     due = created + settings.target_s(row["tier"], row.get("client_id"), row.get("target_s"))
     if due > now:
-        return f"due {span_short(due - now)}", DUE
-    text = f"late {span_short(now - due)}"
+        return _("due {left}").format(left=span_short(due - now)), DUE
+    text = _("late {late}").format(late=span_short(now - due))
     if compact and len(text) > 7:
         text = text.replace(" ", "")
     return text, LATE
