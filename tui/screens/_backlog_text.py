@@ -197,7 +197,10 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
     ]
     if not narrow and len(advice.options) > 1:
         choice = fit(_("or, by choice"), 22)
-        head = f"  {choice} {_('items'):>6} {_('saves'):>6}  {_('cleared'):12} {_('a day'):>6}"
+        # The heading is the per-day cell's words without the hours ("a day" alone is also
+        # a duration, "un giorno", elsewhere).
+        per_day_heading = _("{span_hm} a day").format(span_hm="").strip()
+        head = f"  {choice} {_('items'):>6} {_('saves'):>6}  {_('cleared'):12} {per_day_heading:>6}"
         lines.append(Content.assemble((head, "$text-muted")))
     for o in advice.options[1:]:
         wide, short = (_(w) for w in CHOICE_WORDS[str(o.choice)])

@@ -158,7 +158,7 @@ def urgency_content(breakdown, width: int = 80) -> Content:
     title = Content.from_markup(
         _("[b]Urgency $score[/b] [$text-muted]$how[/]"),
         score=f"{breakdown.score:.1f}",
-        how="(sum of terms)" if narrow else "= Σ coefficient × factor",
+        how=_("(sum of terms)") if narrow else _("= Σ coefficient × factor"),
     )
     if breakdown.unanswerable:
         title += Content.from_markup(_(" [b $text-error]✕ unanswerable[/]"))
