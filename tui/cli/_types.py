@@ -32,7 +32,7 @@ def option_name(param: click.Parameter | None) -> str:
 def listed(choices: Sequence[str]) -> str:
     """'a or b', 'a, b or c'; a longer list reads 'one of a, b, c, d'."""
     if len(choices) > 3:
-        return "one of " + ", ".join(choices)
+        return _("one of ") + ", ".join(choices)
     return " or ".join(filter(None, (", ".join(choices[:-1]), choices[-1])))
 
 
@@ -106,7 +106,7 @@ class Statuses(Names):
         if isinstance(value, tuple):
             return value
         names = [v.strip() for v in value.split(",") if v.strip()]
-        hint = f"{', '.join(self.statuses)}, or all"
+        hint = _("{names}, or all").format(names=", ".join(self.statuses))
         if "all" in names:
             return self.statuses
         for name in names:

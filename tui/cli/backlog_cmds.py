@@ -11,7 +11,7 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.model import AWAY_REASONS
 
 from . import _output
@@ -122,7 +122,7 @@ def gap_duration(gap, now: int) -> str:
     from sfogo.backlog.triage import span
 
     text = span(gap.duration(now))
-    return f"{text}, still open" if gap.is_open else text
+    return _("{text}, still open").format(text=text) if gap.is_open else text
 
 
 def _gap_json(gap, now: int) -> dict:
@@ -174,11 +174,13 @@ def _scope(group: list, accounts: int) -> str:
     if len(group) == 1:
         return f"{gap.account} ({gap.client})"
     if len(group) == accounts:
-        return f"every account ({len(group)})"
+        return _("every account ({count})").format(count=len(group))
     clients = {g.client for g in group}
     if len(clients) == 1:
-        return f"{len(group)} accounts of {gap.client}"
-    return f"{len(group)} of {accounts} accounts ({len(clients)} clients)"
+        return _("{count} accounts of {client}").format(count=len(group), client=gap.client)
+    return _("{count} of {accounts} accounts ({count2} clients)").format(
+        count=len(group), accounts=accounts, count2=len(clients)
+    )
 
 
 @topic.command(
@@ -194,7 +196,7 @@ def _scope(group: list, accounts: int) -> str:
 )
 @click.option("--until", type=When(past=True), metavar="WHEN", help=N_("only gaps until then"))
 @click.option("--client", "client_ref", metavar="C", help=N_("only gaps that touched this client"))
-@json_flag("print JSON, one object per gap")
+@json_flag(N_("print JSON, one object per gap"))
 @pass_context
 def gaps(
     ctx: Context, since: int | None, until: int | None, client_ref: str | None, as_json: bool
@@ -228,8 +230,8 @@ def gaps(
     still = sum(g.is_open for g in found)
     total = (
         f"{len(found)} gap{'s' * (len(found) != 1)}"
-        + (f", {still} still open" if still else "")
-        + ("; --json lists every account's gap" if len(rows) < len(found) else "")
+        + (_(", {still} still open").format(still=still) if still else "")
+        + (_("; --json lists every account's gap") if len(rows) < len(found) else "")
     )
     _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"), footer=[total])
     return 0
@@ -246,8 +248,11 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
     total = sum(s.count for s in summary)
     still = sum(g.is_open for g in gap_list)
     print(
-        f"Backlog: {total:,} item{'s' * (total != 1)} left by {len(gap_list)} "
-        f"gap{'s' * (len(gap_list) != 1)}" + (f" ({still} still open)" if still else "")
+        ngettext("Backlog: {total:,} item", "Backlog: {total:,} items", total).format(total=total)
+        + ngettext(" left by {count} gap", " left by {count} gaps", len(gap_list)).format(
+            count=len(gap_list)
+        )
+        + (_(" ({still} still open)").format(still=still) if still else "")
     )
     print()
     rows = [
@@ -272,16 +277,28 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
         if not s.count:
             continue
         print()
-        print(cut(f"{s.client}: {s.count:,} item{'s' * (s.count != 1)}", width))
+        print(
+            cut(
+                ngettext("{client}: {count:,} item", "{client}: {count:,} items", s.count).format(
+                    client=s.client, count=s.count
+                ),
+                width,
+            )
+        )
         data = s.as_dict()
-        print("  " + cut(f"by kind: {_counts(data['by_kind'])}", width - 2))
-        print("  " + cut(f"by channel: {_counts(data['by_channel'])}", width - 2))
+        print("  " + cut(_("by kind: {counts}").format(counts=_counts(data["by_kind"])), width - 2))
+        print(
+            "  "
+            + cut(_("by channel: {counts}").format(counts=_counts(data["by_channel"])), width - 2)
+        )
         if s.unanswerable:
             print(
                 "  "
                 + cut(
-                    f"{s.unanswerable:,} can no longer be answered (the "
-                    "platform's reply window closed)",
+                    _(
+                        "{unanswerable:,} can no longer be answered (the platform's reply "
+                        "window closed)"
+                    ).format(unanswerable=s.unanswerable),
                     width - 2,
                 )
             )

@@ -150,7 +150,7 @@ def client_edit(
     if tier is None and target is None and not tier_target:
         raise SfogoError(_("nothing to change: give --tier, --target or --tier-target"))
     edited = ctx.store.clients.edit(client_ref, tier=tier, target_s=target, tier_target=tier_target)
-    own = "" if edited.target_s is None else ", its own target"
+    own = "" if edited.target_s is None else _(", its own target")
     print(
         _("client {name!r}: {tier}, replies within {duration}{own}").format(
             name=edited.name,
@@ -184,7 +184,7 @@ def client_remove(ctx: Context, client_ref: str, yes: bool) -> int:
     """Remove a client added by mistake. A client with accounts is refused: remove its
     accounts first; one whose removed accounts left items is kept for them."""
     found = ctx.store.clients.get(client_ref)
-    if not confirmed(f"Remove the client {found.name!r}?", yes):
+    if not confirmed(_("Remove the client {name!r}?").format(name=found.name), yes):
         print(_("nothing removed"))
         return 1
     removed = ctx.store.clients.remove(found.id)
@@ -242,7 +242,7 @@ def accounts(ctx: Context, everything: bool, as_json: bool) -> int:
         if removed_at is not None:
             return f"removed {_output.ago(removed_at, ref=ref)}"
         if run is None:
-            return "never synced"
+            return _("never synced")
         return f"{run['outcome']} {_output.ago(run['started_at'], ref=ref)}"
 
     _output.table(
@@ -551,10 +551,10 @@ def account_remove(ctx: Context, account_ref: str, yes: bool) -> int:
     found = store.accounts.get(account_ref)
     owner = store.clients.get(found.client_id)
     items = store.accounts.item_count(found.id)
-    question = (
-        f"Remove the {found.channel} account {found.handle!r} of {owner.name!r}? "
-        f"Its {items:,} items stay, marked as from a removed account."
-    )
+    question = _(
+        "Remove the {channel} account {handle!r} of {name!r}? Its {items:,} "
+        "items stay, marked as from a removed account."
+    ).format(channel=found.channel, handle=found.handle, name=owner.name, items=items)
     if not confirmed(question, yes):
         print(_("nothing removed"))
         return 1

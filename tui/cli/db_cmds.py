@@ -205,11 +205,21 @@ def _print_copy(source: str, target: str, results) -> None:
     print(f"{source} → {target}")
     print(f"{'table':<{width}}  {'rows':>9}  {'copied':>9}  checksum (source = target)")
     for r in results:
-        mark = "same" if r.same else f"DIFFERS: {r.target_rows:,} rows, {r.target_checksum[:12]}"
+        mark = (
+            "same"
+            if r.same
+            else _("DIFFERS: {target_rows:,} rows, {value}").format(
+                target_rows=r.target_rows, value=r.target_checksum[:12]
+            )
+        )
         print(f"{r.table:<{width}}  {r.rows:>9,}  {r.copied:>9,}  {r.checksum[:12]}  {mark}")
     total = sum(r.rows for r in results)
     copied = sum(r.copied for r in results)
-    resumed = f" ({total - copied:,} were there from an earlier run)" if copied < total else ""
+    resumed = (
+        _(" ({value:,} were there from an earlier run)").format(value=total - copied)
+        if copied < total
+        else ""
+    )
     print(
         _("{total:,} rows in {count} tables{resumed}").format(
             total=total, count=len(results), resumed=resumed

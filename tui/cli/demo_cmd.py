@@ -267,6 +267,6 @@ def print_summary(summary: dict, path: Path | str, elapsed: float) -> None:
                 count=len(open_dms), left=left
             )
         )
-    label = "Data file:" if isinstance(path, Path) else "Inbox:"
+    label = _("Data file:") if isinstance(path, Path) else "Inbox:"
     print(f"{label:<10} {path}")
     print(_("Open it:   sfogo --db {path}").format(path=path))

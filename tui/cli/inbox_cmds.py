@@ -181,13 +181,13 @@ def list_items(
         _output.print_json_array(rows)
         return 0
     total = store.items.count(flt)
-    what = ", ".join(flt.statuses) if set(flt.statuses) != set(STATUSES) else "any status"
+    what = ", ".join(flt.statuses) if set(flt.statuses) != set(STATUSES) else _("any status")
     if total == 0:
         _print_empty(ctx, what)
         return 0
     shown = total if limit is None else min(limit, total)
-    more = "; --limit 0 shows all" if shown < total else ""
-    order_text = "most urgent first" if order == "score" else "newest first"
+    more = _("; --limit 0 shows all") if shown < total else ""
+    order_text = _("most urgent first") if order == "score" else _("newest first")
     _output.table(
         (_list_cells(r, now) for r in rows),
         LIST_HEADERS,
@@ -217,8 +217,10 @@ def _facts(row: ItemRow, ref: int, *, removed: bool = False) -> list[tuple[str, 
         facts.append(
             (
                 "Snoozed",
-                f"until {local_time(row['snoozed_until'])} "
-                f"({_output.ago(row['snoozed_until'], ref=ref)})",
+                _("until {local_time} ({ago})").format(
+                    local_time=local_time(row["snoozed_until"]),
+                    ago=_output.ago(row["snoozed_until"], ref=ref),
+                ),
             )
         )
     if row["handled_at"]:
@@ -246,7 +248,7 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
         return 0
     width = _output.width()
     ref = ctx.clock.now()
-    pinned = " · pinned" if row["pinned"] else ""
+    pinned = _(" · pinned") if row["pinned"] else ""
     print(f"#{row['id']} · {row['kind']} · {row['status']}{pinned}")
     removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
     for label, value in _facts(row, ref, removed=removed):
@@ -344,7 +346,10 @@ def stats(ctx: Context, as_json: bool) -> int:
         _output.print_json(data)
         return 0
     by_status = data["by_status"]
-    print(f"{data['total']:,} items · " + " · ".join(f"{s} {by_status[s]:,}" for s in STATUSES))
+    print(
+        _("{total:,} items · ").format(total=data["total"])
+        + " · ".join(f"{s} {by_status[s]:,}" for s in STATUSES)
+    )
     if data["by_client"]:
         print()
         _output.table(

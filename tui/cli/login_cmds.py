@@ -55,7 +55,9 @@ def _client_id(ctx: Context, account: Account, answers: _Answers, given: str | N
     if not value and not login.needs_client_id(account):
         return
     if not value:
-        value = answers.ask(f"{account.channel} OAuth client id", hide=False)
+        value = answers.ask(
+            _("{channel} OAuth client id").format(channel=account.channel), hide=False
+        )
     value = sanitize(value, single_line=True)
     ctx.store.accounts.update(account.id, settings={**account.settings, "client_id": value})
     account.settings["client_id"] = value

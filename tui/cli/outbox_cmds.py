@@ -75,7 +75,7 @@ def like(ctx: Context, item_ids: tuple[int, ...]) -> int:
 
 
 def _likes(n: int) -> str:
-    return "a like" if n == 1 else f"{n} likes"
+    return _("a like") if n == 1 else f"{n} likes"
 
 
 @topic.command("send", short_help=N_("send queued replies and likes now"))
@@ -96,22 +96,23 @@ def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
         return 0
     for r in results:
         if not r.attempted:
-            print(wrapped(f"{r.account}: not sent, {r.detail}"))
-            continue
-        counts = (
-            ", ".join(
-                f"{n} {w}"
-                for n, w in (
-                    (r.sent, "sent"),
-                    (r.held, "held"),
-                    (r.failed, "failed"),
-                    (r.unknown, "unknown"),
-                    (r.waiting, "waiting"),
+            print(
+                wrapped(
+                    _("{account}: not sent, {detail}").format(account=r.account, detail=r.detail)
                 )
-                if n
             )
-            or "nothing to send"
-        )
+            continue
+        counts = ", ".join(
+            f"{n} {w}"
+            for n, w in (
+                (r.sent, "sent"),
+                (r.held, "held"),
+                (r.failed, "failed"),
+                (r.unknown, "unknown"),
+                (r.waiting, "waiting"),
+            )
+            if n
+        ) or _("nothing to send")
         print(wrapped(f"{r.account}: {counts}" + (f" · {r.detail}" if r.detail else "")))
     if any(r.held or r.failed or r.unknown for r in results):
         print(_("see why with 'sfogo outbox'"), file=sys.stderr)
@@ -189,8 +190,10 @@ def _notes(r: ReplyRow) -> list[str]:
     if r["state"] == "unknown":
         return [
             f"{what} {r['id']} unknown: {r['reason']}",
-            f"  check {r['account']}; if it is not there: sfogo outbox retry {r['id']}, "
-            f"if it is: sfogo outbox drop {r['id']}",
+            _(
+                "  check {account}; if it is not there: sfogo outbox retry {id}, if it "
+                "is: sfogo outbox drop {id}"
+            ).format(account=r["account"], id=r["id"]),
         ]
     if r["reason"] and r["state"] in ("queued", "sending", "held", "failed"):
         return [f"{what} {r['id']} {r['state']}: {r['reason']}"]
@@ -207,7 +210,7 @@ def outbox_edit(ctx: Context, reply_id: int, words: tuple[str, ...]) -> int:
 
     edited = edit_reply(ctx.store, reply_id, " ".join(words), now=ctx.clock.now())
     held = edited["state"] in ("held", "failed")
-    hint = " ('sfogo outbox retry' queues it again)" if held else ""
+    hint = _(" ('sfogo outbox retry' queues it again)") if held else ""
     print(
         _("edited reply {reply_id}, still {state}{hint}").format(
             reply_id=reply_id, state=edited["state"], hint=hint

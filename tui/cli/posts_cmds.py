@@ -14,7 +14,7 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.posts.states import NEEDS_DECISION, SHOWN_STATES
 from sfogo.inbox.text import sanitize
 
@@ -51,7 +51,7 @@ def _zone(ctx: Context):
 
     work = load_config(ctx.config_path).get("work") or {}
     zone = WorkHours.from_config(work).tz
-    where = "[work] timezone" if work.get("timezone") else "the system's time zone"
+    where = _("[work] timezone") if work.get("timezone") else _("the system's time zone")
     return zone, where
 
 
@@ -87,7 +87,9 @@ def post(
         ctx.store, account, " ".join(words), at=at, now=now, expires_s=expires, client_ref=client
     )
     row = ctx.store.posts.get(post_id)
-    stale = f", stale after {_output.duration(expires)}" if expires else ""
+    stale = (
+        _(", stale after {duration}").format(duration=_output.duration(expires)) if expires else ""
+    )
     print(
         _(
             "queued post {post_id} for {channel}:{account} at {local}{stale}; 'sync"
@@ -135,7 +137,7 @@ def _record(p) -> dict:
     "states",
     type=Names(SHOWN_STATES, "state"),
     metavar="S",
-    help="only these states, comma-separated: " + ", ".join(SHOWN_STATES),
+    help=_("only these states, comma-separated: ") + ", ".join(SHOWN_STATES),
 )
 @click.option(
     "--from", "since", type=When(past=True), metavar="WHEN", help=N_("from this time (default 7d)")
@@ -191,8 +193,15 @@ def posts(
         if p.needs_decision or p.state == "late":
             why = p.row["reason"]
             if p.gap is not None:
-                why = f"due during a gap ({p.gap.kind}) of its account: not confirmed yet"
-            notes.append(sanitize(f"post {p.row['id']} {p.state}: {why}", single_line=True))
+                why = _("due during a gap ({kind}) of its account: not confirmed yet").format(
+                    kind=p.gap.kind
+                )
+            notes.append(
+                sanitize(
+                    _("post {id} {state}: {why}").format(id=p.row["id"], state=p.state, why=why),
+                    single_line=True,
+                )
+            )
     _output.table(rows, ("ID", "WHEN", "STATE", "ACCOUNT", "TEXT"), flex=4, footer=notes)
     if any(p.state in NEEDS_DECISION for p in found):
         print(_("'sfogo posts restore ID' brings a missed or vanished post back"), file=sys.stderr)
@@ -210,7 +219,9 @@ def posts_import(ctx: Context, path: str, skip_bad: bool) -> int:
 
     zone, where = _zone(ctx)
     result = import_plan(ctx.store, path, zone=zone, now=ctx.clock.now(), skip_bad=skip_bad)
-    line = f"imported {result.added} post{'s' * (result.added != 1)}"
+    line = ngettext("imported {added} post", "imported {added} posts", result.added).format(
+        added=result.added
+    )
     if result.already:
         line += f" ({result.already} already planned)"
     print(line)
@@ -282,7 +293,7 @@ def posts_cancel(ctx: Context, ids: tuple[list[int], ...]) -> int:
     from sfogo.inbox.posts.actions import cancel_post
 
     def say(row) -> str:
-        line = f"post {row['id']}: cancelled"
+        line = _("post {id}: cancelled").format(id=row["id"])
         if row["in_queue"]:
             line += f" (it is still in {row['channel']}'s queue: remove it there too)"
         return line

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.i18n import N_, _, ngettext
 
 from . import _output
 from ._context import Context
@@ -101,7 +101,7 @@ def _local(ts: int | None, tz) -> str:
 )
 @click.option(
     "--limit",
-    type=Limit("0 lists every batch"),
+    type=Limit(_("0 lists every batch")),
     default=str(BATCHES_SHOWN),
     metavar="N",
     help=_("batches to list (default {batches_shown}, 0: all)").format(batches_shown=BATCHES_SHOWN),
@@ -111,7 +111,7 @@ def _local(ts: int | None, tz) -> str:
     is_flag=True,
     help=N_("mark items whose reply window has closed as ignored"),
 )
-@json_flag("print the whole plan as JSON")
+@json_flag(_("print the whole plan as JSON"))
 @pass_context
 def plan(
     ctx: Context,
@@ -190,17 +190,23 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
     from sfogo.backlog.triage import span
 
     tz = made.work.tz
-    what = "Open items" if everything else "Backlog"
+    what = _("Open items") if everything else "Backlog"
     lines = [
-        f"{what}: {len(made.items)} items, {span(made.effort_s)} of work"
+        _("{what}: {count} items, {span} of work").format(
+            what=what, count=len(made.items), span=span(made.effort_s)
+        )
         + (
-            f" (and {len(made.unanswerable)} that can no longer be answered)"
+            _(" (and {count} that can no longer be answered)").format(count=len(made.unanswerable))
             if made.unanswerable
             else ""
         )
         + "."
     ]
-    lines.append(f"Working time: {made.work.describe()}, {made.work.day_seconds / 3600:g} h a day.")
+    lines.append(
+        _("Working time: {describe}, {value:g} h a day.").format(
+            describe=made.work.describe(), value=made.work.day_seconds / 3600
+        )
+    )
     if made.arrivals:
         load = sum(a.load for a in made.arrivals)
         parts = ", ".join(
@@ -208,32 +214,44 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
             for a in sorted(made.arrivals, key=lambda a: -a.load)
         )
         lines.append(
-            f"New interactions need {round(100 * load)}% of it ({parts}); "
-            f"{max(0, round(100 * made.share))}% is left for the backlog."
+            _(
+                "New interactions need {need} of it ({parts}); {left} is left for the backlog."
+            ).format(
+                need=f"{round(100 * load)}%",
+                parts=parts,
+                left=f"{max(0, round(100 * made.share))}%",
+            )
         )
     if made.status == "eta":
         working = made.work.seconds_between(made.now, made.finish_at)
         lines.append(
-            f"Cleared by: {_local(made.finish_at, tz)} ({tz.key}), after "
-            f"{span(working)} of working time."
+            _("Cleared by: {local} ({key}), after {span} of working time.").format(
+                local=_local(made.finish_at, tz), key=tz.key, span=span(working)
+            )
         )
     elif made.status == "never":
         lines.append(
-            "Cleared by: never at this pace: new interactions take all the working "
-            "time. Try --hours-per-day, or lower the [effort] minutes."
+            _(
+                "Cleared by: never at this pace: new interactions take all the working "
+                "time. Try --hours-per-day, or lower the [effort] minutes."
+            )
         )
     elif made.status == "beyond":
-        lines.append("Cleared by: not within ten years at this pace.")
+        lines.append(_("Cleared by: not within ten years at this pace."))
     targets = sum(i.misses_target for i in made.items)
     windows = sum(i.misses_window for i in made.items)
     lines.append(
-        f"Will miss: {targets} response target{'s' * (targets != 1)} and "
-        f"{windows} reply window{'s' * (windows != 1)}."
+        ngettext(
+            "Will miss: {targets} response target", "Will miss: {targets} response targets", targets
+        ).format(targets=targets)
+        + ngettext(" and {windows} reply window.", " and {windows} reply windows.", windows).format(
+            windows=windows
+        )
     )
     closing = [i for i in made.items if i.misses_window][: IDS_SHOWN // 2]
     if closing:
         lines.append(
-            "Reply windows lost at this pace: "
+            _("Reply windows lost at this pace: ")
             + ", ".join(
                 f"#{i.id} ({i.client}, {i.channel}, closes {_local(i.window_closes_at, tz)[4:]})"
                 for i in closing
@@ -246,7 +264,7 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
         + (f" (learned from {e.samples})" if e.source == "learned" else "")
         for k, e in made.effort.items()
     )
-    lines.append(f"Minutes per item: {effort}.")
+    lines.append(_("Minutes per item: {effort}.").format(effort=effort))
     return lines
 
 
@@ -308,8 +326,15 @@ def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | No
         print()
         ids = " ".join(str(i.id) for i in made.unanswerable[:IDS_SHOWN])
         more = " …" if len(made.unanswerable) > IDS_SHOWN else ""
-        verb = "Marked ignored" if marked else "Mark unanswerable"
-        print(textwrap.fill(f"{verb} (the platform's reply window has closed): {ids}{more}", width))
+        verb = _("Marked ignored") if marked else _("Mark unanswerable")
+        print(
+            textwrap.fill(
+                _("{verb} (the platform's reply window has closed): {ids}{more}").format(
+                    verb=verb, ids=ids, more=more
+                ),
+                width,
+            )
+        )
         if not marked:
             print(_("'sfogo plan --mark-unanswerable' marks them ignored, tagged unanswerable."))
 

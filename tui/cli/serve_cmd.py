@@ -102,4 +102,6 @@ def _check_port(port: int) -> None:
 
 
 def _busy(port: int, exc: OSError) -> str:
-    return f"cannot listen on localhost:{port} ({exc.strerror}): choose another --port"
+    return _("cannot listen on localhost:{port} ({strerror}): choose another --port").format(
+        port=port, strerror=exc.strerror
+    )

@@ -82,11 +82,11 @@ def syncer(ctx: Context, **kwargs):
 
 def _result_line(r) -> str:
     if not r.attempted:
-        return f"{r.account}: not asked, {r.detail}"
+        return _("{account}: not asked, {detail}").format(account=r.account, detail=r.detail)
     word = OUTCOME_WORDS.get(r.outcome, r.outcome)
     parts = [f"{r.account}: {word}", r.detail]
     if r.retry_at and r.outcome == "rate_limited":
-        parts.append(f"next try at {_clock(r.retry_at)}")
+        parts.append(_("next try at {clock}").format(clock=_clock(r.retry_at)))
     if r.lost:
         parts.append(f"LOST: {r.lost}")
     sent = ", ".join(
@@ -99,8 +99,8 @@ def _result_line(r) -> str:
 
 def _nothing_to_sync(ctx: Context) -> str:
     if any(a.settings.get("generated") for a in ctx.store.accounts.all()):
-        return "Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live')."
-    return "No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR"
+        return _("Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live').")
+    return _("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR")
 
 
 # -- sync ------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def _nothing_to_sync(ctx: Context) -> str:
     metavar="N",
     help=N_("accounts synced at the same time (6)"),
 )
-@json_flag("print each account's result as JSON")
+@json_flag(_("print each account's result as JSON"))
 @pass_context
 def sync(
     ctx: Context,
@@ -240,14 +240,14 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
     def waiting(who) -> None:
         nonlocal waited
         waited = True
-        name = who.describe() if who is not None else "another process"
+        name = who.describe() if who is not None else _("another process")
         print(
             _("sfogo sync: {name} syncs this file; taking over when it stops").format(name=name),
             flush=True,
         )
 
     if lock is not None:
-        me = synclock.Holder(os.getpid(), "sfogo sync --watch", watch.interval, ctx.clock.now())
+        me = synclock.Holder(os.getpid(), _("sfogo sync --watch"), watch.interval, ctx.clock.now())
         await synclock.acquire(lock, me, waiting=waiting, on_round=watch.sync_now)
         if waited:
             print(_("sfogo sync: took over the sync loop"), flush=True)
@@ -261,18 +261,28 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
 def health_line(h, ref: int) -> str:
     """One account's live line: last result and its age, items, gap, next attempt."""
     if h.last_outcome is None:
-        return f"{h.account}: never synced · next {_next(h.next_attempt_at, ref)}"
+        return _("{account}: never synced · next {next}").format(
+            account=h.account, next=_next(h.next_attempt_at, ref)
+        )
     word = OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)
     parts = [f"{h.account}: {word} {_output.ago(h.last_ended_at, ref=ref)}"]
     if h.last_outcome == "ok":
         parts.append(f"{h.last_items} new")
     parts.append(f"next {_next(h.next_attempt_at, ref)}")
     if h.gap_since is not None:
-        parts.append(f"gap since {_output.ago(h.gap_since, ref=ref)} ({h.failures} tries)")
+        parts.append(
+            _("gap since {ago} ({failures} tries)").format(
+                ago=_output.ago(h.gap_since, ref=ref), failures=h.failures
+            )
+        )
     if h.queued_replies or h.held_replies:
-        parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
+        parts.append(
+            _("outbox {queued_replies} queued, {held_replies} held").format(
+                queued_replies=h.queued_replies, held_replies=h.held_replies
+            )
+        )
     if h.skipped:
-        parts.append(f"{h.skipped} skipped in 24 h")
+        parts.append(_("{skipped} skipped in 24 h").format(skipped=h.skipped))
     if h.token_warning:
         parts.append(h.token_warning)
     return " · ".join(parts)
@@ -334,9 +344,21 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
         if h.last_outcome not in (None, "ok") and h.last_detail:
             print(wrapped(f"{h.account}: {h.last_detail}"))
         if h.last_lost:
-            print(wrapped(f"{h.account}: lost: {h.last_lost}"))
+            print(
+                wrapped(
+                    _("{account}: lost: {last_lost}").format(
+                        account=h.account, last_lost=h.last_lost
+                    )
+                )
+            )
         if h.skipped:
-            print(wrapped(f"{h.account}: {skipped_line(h.skips)} (in the last 24 hours)"))
+            print(
+                wrapped(
+                    _("{account}: {skipped_line} (in the last 24 hours)").format(
+                        account=h.account, skipped_line=skipped_line(h.skips)
+                    )
+                )
+            )
         if h.token_warning:
             print(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
     return 0
@@ -349,14 +371,16 @@ def who_syncs(ctx: Context) -> str:
 
     lock = synclock.SyncLock(ctx.store.location)
     if not lock.held_elsewhere():
-        return (
+        return _(
             "Nothing syncs this file now: the next tries come when the app or "
             "'sfogo sync --watch' runs."
         )
     who = lock.holder()
     if who is None:
-        return "Another process syncs this file."
-    return f"{who.describe()} syncs this file, every {_every(who.interval)}."
+        return _("Another process syncs this file.")
+    return _("{describe} syncs this file, every {every}.").format(
+        describe=who.describe(), every=_every(who.interval)
+    )
 
 
 def _every(interval: int) -> str:
@@ -370,8 +394,10 @@ def _renew(h) -> str:
 
     command = login_command(Account(0, h.channel, h.handle, id=h.account_id))
     if h.channel in ("facebook", "instagram"):
-        return f"get a new long-lived Page token and store it with {command}"
-    return f"log in again before then: {command}"
+        return _("get a new long-lived Page token and store it with {command}").format(
+            command=command
+        )
+    return _("log in again before then: {command}").format(command=command)
 
 
 # -- account test ----------------------------------------------------------------------------
@@ -402,4 +428,11 @@ def check_account(ctx: Context, handle: str) -> str:
         raise SfogoError(
             redact(f"{account.channel}:{account.handle}: {word}: {exc.detail}", secrets)
         ) from None
-    return wrapped(redact(f"{account.channel}:{account.handle}: ok, {line}", secrets))
+    return wrapped(
+        redact(
+            _("{channel}:{handle}: ok, {line}").format(
+                channel=account.channel, handle=account.handle, line=line
+            ),
+            secrets,
+        )
+    )

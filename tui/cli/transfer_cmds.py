@@ -41,10 +41,17 @@ def import_(ctx: Context, file: str) -> int:
     for name in result.created_accounts:
         print(_("created account {name}").format(name=name))
     print(
-        f"imported {result.added} new {'item' if result.added == 1 else 'items'}, "
-        f"{result.existing} already there"
-        + (f", {result.bad} bad lines skipped" if result.bad else "")
-        + (f"; stopped after line {result.written_to:,}" if result.stopped else "")
+        ngettext(
+            "imported {added} new item, {existing} already there",
+            "imported {added} new items, {existing} already there",
+            result.added,
+        ).format(added=result.added, existing=result.existing)
+        + (_(", {bad} bad lines skipped").format(bad=result.bad) if result.bad else "")
+        + (
+            _("; stopped after line {written_to:,}").format(written_to=result.written_to)
+            if result.stopped
+            else ""
+        )
     )
     for number, reason in result.errors[:BAD_LINES_SHOWN]:
         # A reason may quote the line (a value, SQLite's message): never raw to the terminal.

@@ -63,9 +63,12 @@ def _rounded(values: list[float], total: float, places: int = 2) -> list[float]:
 
 def _describe(row: ItemRow, now: int) -> str:
     who = row["author_name"] or row["author_handle"]
-    return (
-        f"{row['client']} · {row['channel']} {row['kind']} from {who}, "
-        f"{_output.ago(row['created_at'], ref=now)}"
+    return _("{client} · {channel} {kind} from {who}, {ago}").format(
+        client=row["client"],
+        channel=row["channel"],
+        kind=row["kind"],
+        who=who,
+        ago=_output.ago(row["created_at"], ref=now),
     )
 
 
@@ -80,15 +83,27 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
     from sfogo.backlog.triage import span
 
     width = _output.width()
-    print(cut(f"#{row['id']}  score {breakdown.score:.2f}  {_describe(row, now)}", width))
+    print(
+        cut(
+            _("#{id}  score {score:.2f}  {describe}").format(
+                id=row["id"], score=breakdown.score, describe=_describe(row, now)
+            ),
+            width,
+        )
+    )
     print("  " + cut(row["text"], width - 2))
     if breakdown.unanswerable:
         closed = breakdown.window_closes_at
         print(
             textwrap.fill(
-                f"UNANSWERABLE: {row['channel']} accepts a reply only within "
-                f"{span(closed - row['created_at'])} of the person's message; "
-                f"that window closed {_output.ago(closed, ref=now)}.",
+                _(
+                    "UNANSWERABLE: {channel} accepts a reply only within {span} of the "
+                    "person's message; that window closed {ago}."
+                ).format(
+                    channel=row["channel"],
+                    span=span(closed - row["created_at"]),
+                    ago=_output.ago(closed, ref=now),
+                ),
                 _output.wrap_width(),
             )
         )
@@ -98,7 +113,7 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
         (t.name, f"{t.factor:.2f}", f"{t.coefficient:g}", f"{c:.2f}", t.note)
         for t, c in zip(breakdown.terms, shown, strict=True)
     ]
-    rows.append(("score", "", "", f"{breakdown.score:.2f}", "the sum of the terms"))
+    rows.append(("score", "", "", f"{breakdown.score:.2f}", _("the sum of the terms")))
     _output.table(rows, ("TERM", "FACTOR", "COEF", "POINTS", "WHY"), page=False)
 
 
