@@ -192,7 +192,11 @@ def list_items(
         (_list_cells(r, now) for r in rows),
         LIST_HEADERS,
         caps=LIST_CAPS,
-        footer=[f"{shown:,} of {total:,} items ({what}), {order_text}{more}"],
+        footer=[
+            _("{shown:,} of {total:,} items ({what}), {order}{more}").format(
+                shown=shown, total=total, what=what, order=order_text, more=more
+            )
+        ],
     )
     return 0
 

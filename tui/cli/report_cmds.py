@@ -185,23 +185,31 @@ def _print_json(data: dict) -> None:
     out.write("}\n")
 
 
+def _effort_line(made, *, everything: bool) -> str:
+    """'Backlog: 130 items, 6 hours 11 minutes of work (and 20 that …).'"""
+    from sfogo.backlog.triage import span
+
+    what = _("Open items") if everything else "Backlog"
+    unanswerable = (
+        _(" (and {count} that can no longer be answered)").format(count=len(made.unanswerable))
+        if made.unanswerable
+        else ""
+    )
+    return (
+        _("{what}: {count} items, {span} of work").format(
+            what=what, count=len(made.items), span=span(made.effort_s)
+        )
+        + unanswerable
+        + "."
+    )
+
+
 def _summary_lines(made, *, everything: bool) -> list[str]:
     """The plan in sentences: effort, working time, arrivals, finish, what will be late."""
     from sfogo.backlog.triage import span
 
     tz = made.work.tz
-    what = _("Open items") if everything else "Backlog"
-    lines = [
-        _("{what}: {count} items, {span} of work").format(
-            what=what, count=len(made.items), span=span(made.effort_s)
-        )
-        + (
-            _(" (and {count} that can no longer be answered)").format(count=len(made.unanswerable))
-            if made.unanswerable
-            else ""
-        )
-        + "."
-    ]
+    lines = [_effort_line(made, everything=everything)]
     lines.append(
         _("Working time: {describe}, {value:g} h a day.").format(
             describe=made.work.describe(), value=made.work.day_seconds / 3600
@@ -261,7 +269,7 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
         )
     effort = ", ".join(
         f"{k} {e.seconds / 60:.1f} min"
-        + (f" (learned from {e.samples})" if e.source == "learned" else "")
+        + (_(" (learned from {n})").format(n=e.samples) if e.source == "learned" else "")
         for k, e in made.effort.items()
     )
     lines.append(_("Minutes per item: {effort}.").format(effort=effort))
