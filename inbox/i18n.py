@@ -82,10 +82,10 @@ def check_language(value: object) -> str | None:
     """A one-line complaint about the config's ``language``, or None when it is fine."""
     if value is None or (isinstance(value, str) and value.lower() in LANGUAGES):
         return None
-    return (
-        f"language = {value!r} is not one sfogo speaks: use "
-        f"{' or '.join(repr(lang) for lang in LANGUAGES)} (English is used)"
-    )
+    choices = " or ".join(repr(lang) for lang in LANGUAGES)
+    return _(
+        "language = {value!r} is not one sfogo speaks: use {choices} (English is used)"
+    ).format(value=value, choices=choices)
 
 
 def choose(configured: object = None, environ: Mapping[str, str] | None = None) -> str:

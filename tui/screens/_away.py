@@ -32,11 +32,13 @@ class AwayScreen(DialogScreen[str | None]):
     ]
 
     def compose(self) -> ComposeResult:
+        words = {reason: _(WORDS.get(reason, reason)) for reason in AWAY_REASONS}
+        width = max(len(w) for w in words.values())  # the reasons line up in any language
         lines = [
             Content.from_markup(
                 "[b $text-accent]$key[/]  [b]$reason[/]  $help",
                 key=reason[0],
-                reason=_(WORDS.get(reason, reason)).ljust(9),
+                reason=words[reason].ljust(width),
                 help=_(HELP[reason]),
             )
             for reason in AWAY_REASONS
