@@ -78,7 +78,7 @@ class ReplyScreen(DialogScreen[Composed]):
         row = self.row
         who = one_line(row["author_name"], 60) or one_line(row["author_handle"], 60) or "them"
         with Vertical() as box:
-            box.border_title = "Reply"
+            box.border_title = _("Reply")
             box.border_subtitle = _("ctrl+s queue · esc keeps the draft")
             yield Static(
                 Content.from_markup(
@@ -160,9 +160,12 @@ class ReplyScreen(DialogScreen[Composed]):
         if limit is None:
             label.update(Content(_("{count:,} characters · no limit").format(count=count)))
             return
-        unit = {Unit.GRAPHEMES: _("characters"), Unit.WEIGHTED: _("weighted")}.get(
-            limit.unit, str(limit.unit)
-        )
+        unit = {
+            Unit.GRAPHEMES: _("characters"),
+            Unit.CHARACTERS: _("characters"),
+            Unit.WEIGHTED: _("weighted"),
+            Unit.BYTES: _("bytes"),
+        }.get(limit.unit, str(limit.unit))
         style = "$text-error" if count > limit.limit else ""
         if not style and count > limit.limit * 0.9:
             style = "$text-warning"

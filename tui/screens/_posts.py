@@ -23,7 +23,7 @@ from sfogo.inbox.store import Store
 
 from ..changes import FileChanged
 from ..widgets import HealthBar, KeyFooter, Latest
-from ..widgets._format import one_line
+from ..widgets._format import one_line, posts_in_state
 from ..widgets._post_list import MARKS, WORDS, PostList
 from ._base import SfogoScreen
 from ._post_dialogs import PostEditScreen, PostHistoryScreen
@@ -58,9 +58,7 @@ def title_line(view: PostsView | None, width: int) -> Content:
     if not view.problems:
         return title + Content.assemble((_(" · nothing to decide"), "$text-success"))
     parts = [
-        f"{view.counts[s]} {_(WORDS.get(s, s))}"
-        if width >= NARROW
-        else f"{view.counts[s]}{MARKS[s]}"
+        posts_in_state(s, view.counts[s]) if width >= NARROW else f"{view.counts[s]}{MARKS[s]}"
         for s in ORDER
         if view.counts.get(s)
     ]

@@ -33,7 +33,7 @@ class PostsView:
 def _day_label(day, today) -> str:
     name = f"{day:%a} {day.day} {day:%b}"
     offset = (day - today).days
-    word = {-1: "Yesterday", 0: "Today", 1: "Tomorrow"}.get(offset)
+    word = {-1: _("Yesterday"), 0: _("Today"), 1: _("Tomorrow")}.get(offset)
     return f"{word} · {name}" if word else name
 
 

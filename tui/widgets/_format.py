@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from sfogo.inbox.i18n import _
+from sfogo.inbox.i18n import _, ngettext
 from sfogo.inbox.text import sanitize
 
 # The cells' ages and durations (re-exported: the widgets import them from here).
@@ -126,3 +126,18 @@ def count_short(n: int) -> str:
         return f"{n // 1000}k"
     millions = n / 1_000_000
     return f"{millions:.1f}M" if millions < 10 else f"{int(millions)}M"
+
+
+def posts_in_state(state: str, n: int) -> str:
+    """'1 missed', '6 vanished': a count of posts in a state that needs a decision, as the
+    health bar and the Posts screen's title say it (a sentence each, so every language can
+    make the word agree with the number)."""
+    forms = {
+        "missed": ngettext("{n} missed", "{n} missed", n),
+        "vanished": ngettext("{n} vanished", "{n} vanished", n),
+        "failed": ngettext("{n} failed", "{n} failed", n),
+        "held": ngettext("{n} held", "{n} held", n),
+        "at_risk": ngettext("{n} at risk", "{n} at risk", n),
+    }
+    form = forms.get(state)
+    return form.format(n=n) if form is not None else f"{n} {state}"

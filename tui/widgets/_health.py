@@ -45,7 +45,7 @@ from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
-from ._format import age_short, local_time, one_line, span_short
+from ._format import age_short, local_time, one_line, posts_in_state, span_short
 from ._work import Latest, WorkFailed
 
 if TYPE_CHECKING:
@@ -313,8 +313,7 @@ def _posts_entry(state: HealthState, *, short: bool) -> Content:
         total = sum(n for _s, n in state.posts)
         text = ngettext("{n} post", "{n} posts", total).format(n=total)
     else:
-        words = dict(POST_PROBLEMS)
-        text = " · ".join(f"{n} {_(words[s])}" for s, n in state.posts)
+        text = " · ".join(posts_in_state(s, n) for s, n in state.posts)
     return Content.assemble((text, "$text-error bold"))
 
 

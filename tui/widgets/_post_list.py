@@ -50,6 +50,7 @@ STATE_WORDS = (
     N_("published"),
     N_("cancelled"),
     N_("queued"),
+    N_("scheduled"),
 )
 LEVEL = {
     "published": "good",
@@ -278,7 +279,7 @@ class PostList(ScrollView, can_focus=True):
                 (f" {when}  ", None),
                 (fit(initials(row["client"]), 3) + " ", "post-list--muted"),
                 (fit(channel, 4) + " ", "post-list--muted"),
-                (fit(f"{mark} {WORDS.get(post.state, post.state)}", 11) + " ", tone),
+                (fit(f"{mark} {_(WORDS.get(post.state, post.state))}", 11) + " ", tone),
             ]
         used = sum(cell_len(text) for text, _ in cells)
         cells.append((fit(one_line(row["text"]), max(1, width - used)), None))
