@@ -26,7 +26,9 @@ client in their language and stay with the report.
 
 from __future__ import annotations
 
-from sfogo.inbox.i18n import _, ngettext
+from datetime import datetime
+
+from sfogo.inbox.i18n import N_, _, ngettext
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -137,3 +139,30 @@ def span_hm(seconds: float) -> str:
     if not hours:
         return f"{minutes}m"
     return f"{hours}h{minutes:02d}" if hours < 100 else f"{hours}h"
+
+
+# Day and month names as strftime's %a and %b write them (the C locale, which sfogo never
+# changes), translated where a date is shown.
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+
+
+def strftime(moment: datetime, fmt: str) -> str:
+    """``moment.strftime(fmt)`` with the day (``%a``) and month (``%b``) names in the
+    interface's language."""
+    day = _(WEEKDAYS[moment.weekday()]).replace("%", "%%")
+    month = _(MONTHS[moment.month - 1]).replace("%", "%%")
+    return moment.strftime(fmt.replace("%a", day).replace("%b", month))

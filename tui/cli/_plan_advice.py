@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sfogo.backlog.plan_advice import Advice, Choice
 from sfogo.inbox.i18n import N_, _, ngettext
-from sfogo.inbox.timefmt import span_hm
+from sfogo.inbox.timefmt import span_hm, strftime
 
 from . import _output
 
@@ -31,7 +31,7 @@ def hours_words(hours: float) -> str:
 
 def _day(ts: int, tz) -> str:
     """The date a target ends: a target is the midnight after it, so a second earlier."""
-    return datetime.fromtimestamp(ts - 1, tz).strftime("%a %d %b")
+    return strftime(datetime.fromtimestamp(ts - 1, tz), "%a %d %b")
 
 
 def advice_lines(advice: Advice, tz) -> list[str]:
@@ -95,7 +95,7 @@ def print_advice(advice: Advice, tz) -> None:
         cleared = (
             _("never at this pace")
             if o.finish_at is None
-            else datetime.fromtimestamp(o.finish_at, tz).strftime("%a %d %b %H:%M")
+            else strftime(datetime.fromtimestamp(o.finish_at, tz), "%a %d %b %H:%M")
         )
         rows.append(
             (

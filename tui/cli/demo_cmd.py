@@ -17,6 +17,7 @@ import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
@@ -196,7 +197,7 @@ def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) ->
 
 
 def _local(ts: int) -> str:
-    return datetime.fromtimestamp(ts).strftime("%a %d %b %H:%M")
+    return strftime(datetime.fromtimestamp(ts), "%a %d %b %H:%M")
 
 
 def print_summary(summary: dict, path: Path | str, elapsed: float) -> None:

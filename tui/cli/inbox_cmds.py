@@ -13,11 +13,12 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import InboxFilter
 from sfogo.inbox.text import sanitize
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
@@ -38,7 +39,7 @@ topic = Topic("inbox")
 
 def local_time(ts: int) -> str:
     """A moment as the manager's wall clock shows it: 'Thu 27 Nov 2026 10:02'."""
-    return datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %Y %H:%M")
+    return strftime(datetime.fromtimestamp(ts).astimezone(), "%a %d %b %Y %H:%M")
 
 
 def author(row: ItemRow) -> str:
@@ -48,7 +49,7 @@ def author(row: ItemRow) -> str:
 
 
 def _items(n: int) -> str:
-    return f"{n} item" if n == 1 else f"{n} items"
+    return ngettext("{n} item", "{n} items", n).format(n=n)
 
 
 def _flat(groups: Sequence[Sequence[str]]) -> list[str]:

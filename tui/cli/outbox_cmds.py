@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.redact import redact
 from sfogo.inbox.rows import ReplyRow
 from sfogo.inbox.text import sanitize
@@ -75,7 +75,7 @@ def like(ctx: Context, item_ids: tuple[int, ...]) -> int:
 
 
 def _likes(n: int) -> str:
-    return _("a like") if n == 1 else f"{n} likes"
+    return ngettext("a like", "{n} likes", n).format(n=n)
 
 
 @topic.command("send", short_help=N_("send queued replies and likes now"))

@@ -17,6 +17,7 @@ from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.posts.states import NEEDS_DECISION, SHOWN_STATES
 from sfogo.inbox.text import sanitize
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
@@ -31,7 +32,7 @@ SHORT = {"rescheduled": "moved", "at_risk": "at risk", "cancelled": "cancelled"}
 
 def _local(ts: int) -> str:
     """'Thu 03 Dec 09:00' in the manager's time zone."""
-    return datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %H:%M")
+    return strftime(datetime.fromtimestamp(ts).astimezone(), "%a %d %b %H:%M")
 
 
 def _account(row) -> str:

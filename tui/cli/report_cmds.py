@@ -15,6 +15,7 @@ import click
 
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import N_, _, ngettext
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
@@ -70,7 +71,7 @@ def _local(ts: int | None, tz) -> str:
 
     if ts is None:
         return "-"
-    return datetime.fromtimestamp(ts, tz).strftime("%a %d %b %Y %H:%M")
+    return strftime(datetime.fromtimestamp(ts, tz), "%a %d %b %Y %H:%M")
 
 
 # -- plan ------------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ def _print_batches(made, limit: int | None) -> None:
         start = (
             "-"
             if b.start_at is None
-            else datetime.fromtimestamp(b.start_at, made.work.tz).strftime("%a %d %H:%M")
+            else strftime(datetime.fromtimestamp(b.start_at, made.work.tz), "%a %d %H:%M")
         )
         rows.append(
             (

@@ -11,7 +11,7 @@ from textual.content import Content
 
 from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import CHANNEL_SHORT
-from sfogo.inbox.timefmt import span_hm, span_precise
+from sfogo.inbox.timefmt import span_hm, span_precise, strftime
 
 from ..widgets._format import age_short, count_short, fit, fit_right, local_time, one_line
 from ..widgets._health import initials
@@ -180,7 +180,7 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
             else _("{span_hm} a day").format(span_hm=span_hm(hours * 3600))
         )
 
-    day = dt.datetime.fromtimestamp(advice.targets[0] - 1, plan.tz).strftime("%a %d %b")
+    day = strftime(dt.datetime.fromtimestamp(advice.targets[0] - 1, plan.tz), "%a %d %b")
     as_is = advice.options[0]
     you = span_hm(advice.day_hours * 3600)
     lines = [

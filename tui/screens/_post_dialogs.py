@@ -18,6 +18,7 @@ from textual.widgets import Static
 from sfogo.backlog.posts import ShownPost
 from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.text import sanitize
+from sfogo.inbox.timefmt import strftime
 
 from ..widgets._format import one_line
 from ..widgets._post_list import MARKS, WORDS
@@ -26,7 +27,7 @@ from ._base import DialogScreen
 
 
 def _when(ts: int | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %H:%M")
+    return "" if ts is None else strftime(datetime.fromtimestamp(ts).astimezone(), "%a %d %b %H:%M")
 
 
 def history_lines(post: ShownPost) -> list[Content]:

@@ -15,6 +15,7 @@ from sfogo.backlog.posts import DECISION_WINDOW_S, ShownPost, list_posts
 from sfogo.inbox.i18n import _
 from sfogo.inbox.posts.states import AT_RISK, NEEDS_DECISION
 from sfogo.inbox.store import Store
+from sfogo.inbox.timefmt import strftime
 
 DAYS_BEHIND = 3
 DAYS_AHEAD = 7
@@ -31,7 +32,7 @@ class PostsView:
 
 
 def _day_label(day, today) -> str:
-    name = f"{day:%a} {day.day} {day:%b}"
+    name = f"{strftime(day, '%a')} {day.day} {strftime(day, '%b')}"
     offset = (day - today).days
     word = {-1: _("Yesterday"), 0: _("Today"), 1: _("Tomorrow")}.get(offset)
     return f"{word} · {name}" if word else name

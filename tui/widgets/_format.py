@@ -21,6 +21,7 @@ from sfogo.inbox.text import sanitize
 from sfogo.inbox.timefmt import age_short as age_short
 from sfogo.inbox.timefmt import ago as ago
 from sfogo.inbox.timefmt import span_short as span_short
+from sfogo.inbox.timefmt import strftime
 
 ELLIPSIS = "…"
 # Long texts are cut before flattening: a row never shows more than a screen width.
@@ -105,10 +106,10 @@ def local_time(ts: int, now: int) -> str:
     if moment.date() == today.date():
         return clock
     if abs((moment.date() - today.date()).days) < 7:
-        return f"{moment.strftime('%a')} {clock}"
+        return f"{strftime(moment, '%a')} {clock}"
     if moment.year == today.year:
-        return f"{moment.day} {moment.strftime('%b')} {clock}"
-    return f"{moment.day} {moment.strftime('%b %Y')} {clock}"
+        return f"{moment.day} {strftime(moment, '%b')} {clock}"
+    return f"{moment.day} {strftime(moment, '%b %Y')} {clock}"
 
 
 def when_long(ts: int | None, now: int) -> str:

@@ -24,6 +24,7 @@ from textual.strip import Strip
 from sfogo.backlog.posts import ShownPost
 from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import CHANNEL_SHORT
+from sfogo.inbox.timefmt import strftime
 
 from ._format import fit, one_line
 
@@ -261,7 +262,7 @@ class PostList(ScrollView, can_focus=True):
         narrow = width < NARROW
         local = datetime.fromtimestamp(row["at"]).astimezone()
         if post.needs_decision:
-            when = f"{local:%d %H:%M}" if narrow else f"{local:%a %d %H:%M}"
+            when = f"{local:%d %H:%M}" if narrow else strftime(local, "%a %d %H:%M")
         else:
             when = f"{local:%H:%M}"
         mark = MARKS.get(post.state, "·")
