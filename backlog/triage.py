@@ -73,6 +73,7 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from sfogo.inbox.errors import StoreBusy, StoreDamaged, StoreReadOnly
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
@@ -317,42 +318,56 @@ def _notes(
     closes = None if window is None else created + window
     age = now - created
     notes = {
-        "pinned": "pinned by you" if row.get("pinned") else "not pinned",
-        "tier": f"{tier} client",
+        "pinned": _("pinned by you") if row.get("pinned") else _("not pinned"),
+        "tier": _("{tier} client").format(tier=tier),
         "deadline": (
-            f"target {span(target)}: "
-            + (f"passed {span(now - due)} ago" if due <= now else f"due in {span(due - now)}")
+            _("target {span}: ").format(span=span(target))
+            + (
+                _("passed {span} ago").format(span=span(now - due))
+                if due <= now
+                else _("due in {span}").format(span=span(due - now))
+            )
         ),
-        "kind": f"{kind}, " + ("private" if kind in ("dm", "email") else "public"),
-        "words": ", ".join(urgent) if urgent else "no urgent or complaint words",
-        "question": ", ".join(questions) if questions else "no question",
+        "kind": (_("{kind}, private") if kind in ("dm", "email") else _("{kind}, public")).format(
+            kind=kind
+        ),
+        "words": ", ".join(urgent) if urgent else _("no urgent or complaint words"),
+        "question": ", ".join(questions) if questions else _("no question"),
         "gap": (
-            "arrived while sfogo could not see or you were away"
+            _("arrived while sfogo could not see or you were away")
             if in_gap
-            else "arrived outside any gap"
+            else _("arrived outside any gap")
         ),
         "age": (
-            f"{span(age)} old"
-            + (f" (capped at {span(settings.age_cap_s)})" if age >= settings.age_cap_s else "")
+            _("{span} old").format(span=span(age))
+            + (
+                _(" (capped at {span})").format(span=span(settings.age_cap_s))
+                if age >= settings.age_cap_s
+                else ""
+            )
             if age > 0
-            else "just arrived"
+            else _("just arrived")
         ),
     }
     if window is None or closes is None:  # the one is None exactly when the other is
         notes["window"] = (
-            "no reply window for e-mail"
+            _("no reply window for e-mail")
             if kind == "email"
-            else f"no reply window for a {channel} {kind}"
+            else _("no reply window for a {channel} {kind}").format(channel=channel, kind=kind)
         )
-        notes["unanswerable"] = "can always be answered"
+        notes["unanswerable"] = _("can always be answered")
     elif closes <= now:
-        notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"
-        notes["unanswerable"] = (
-            f"UNANSWERABLE: {channel} refuses replies {span(window)} after the message"
+        notes["window"] = _("the reply window ({span}) closed {span2} ago").format(
+            span=span(window), span2=span(now - closes)
         )
+        notes["unanswerable"] = _(
+            "UNANSWERABLE: {channel} refuses replies {span} after the message"
+        ).format(channel=channel, span=span(window))
     else:
-        notes["window"] = f"{channel} reply window closes in {span(closes - now)}"
-        notes["unanswerable"] = "still answerable"
+        notes["window"] = _("{channel} reply window closes in {span}").format(
+            channel=channel, span=span(closes - now)
+        )
+        notes["unanswerable"] = _("still answerable")
     return notes
 
 

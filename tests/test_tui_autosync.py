@@ -163,7 +163,7 @@ def test_the_command_line_takes_notify_and_refuses_an_unknown_top_level_key(cli,
     lines = r.err.splitlines()
     assert r.code == 1 and len(lines) == 1, r
     assert lines[0].startswith(f"sfogo: {config}: unknown setting 'notfy'; the tables are ")
-    assert lines[0].endswith(", and the settings outside them notify, theme")
+    assert lines[0].endswith(", and the settings outside them notify, theme, language")
 
 
 def _watch(world, tmp_path) -> tuple[subprocess.Popen, Lines]:

@@ -7,6 +7,7 @@ backlog and the health bar change with it.
 
 from __future__ import annotations
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.store import Store
 from sfogo.inbox.timefmt import span_precise
 
@@ -21,7 +22,9 @@ def end_away(store: Store, now: int) -> str | None:
     if open_away(store) is None:
         return None
     _id, started, ended, was = end(store, now=now)
-    return f"Back: {was} for {span_precise(ended - started)}, since {local_time(started, now)}."
+    return _("Back: {was} for {span_precise}, since {local_time}.").format(
+        was=was, span_precise=span_precise(ended - started), local_time=local_time(started, now)
+    )
 
 
 def start_away(store: Store, reason: str, now: int) -> str:
@@ -29,4 +32,6 @@ def start_away(store: Store, reason: str, now: int) -> str:
     from sfogo.backlog.gaps import record_away
 
     record_away(store, reason, now=now)
-    return f"{reason.capitalize()} since {local_time(now, now)}: press a when back."
+    return _("{capitalize} since {local_time}: press a when back.").format(
+        capitalize=reason.capitalize(), local_time=local_time(now, now)
+    )

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.worker import get_current_worker
 
+from sfogo.inbox.i18n import N_
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 
@@ -97,15 +98,15 @@ class DetailScreen(SfogoScreen[str | None]):
     None."""
 
     BINDINGS = [
-        Binding("d", "choose('done')", "Done", id="detail.done"),
-        Binding("s", "choose('snooze')", "Snooze", id="detail.snooze"),
-        Binding("r", "reply", "Reply", id="detail.reply"),
-        Binding("p", "pin", "Pin", id="detail.pin", show=False),
-        Binding("t", "tag", "Tag", id="detail.tag", show=False),
-        Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
-        Binding("l", "like", "Like", id="detail.like", show=False),
-        Binding("u", "undo", "Undo", id="detail.undo", show=False),
-        Binding("o", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
+        Binding("d", "choose('done')", N_("Done"), id="detail.done"),
+        Binding("s", "choose('snooze')", N_("Snooze"), id="detail.snooze"),
+        Binding("r", "reply", N_("Reply"), id="detail.reply"),
+        Binding("p", "pin", N_("Pin"), id="detail.pin", show=False),
+        Binding("t", "tag", N_("Tag"), id="detail.tag", show=False),
+        Binding("c,y", "copy_link", N_("Copy link"), id="detail.copy_link", show=False),
+        Binding("l", "like", N_("Like"), id="detail.like", show=False),
+        Binding("u", "undo", N_("Undo"), id="detail.undo", show=False),
+        Binding("o", "choose('reopen')", N_("Reopen"), id="detail.reopen", show=False),
     ]
 
     def __init__(self, row: ItemRow, owner: ItemOwner) -> None:

@@ -25,6 +25,8 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.worker import Worker
 
+from sfogo.inbox.i18n import N_, _
+
 from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words, view_keys
 from ..widgets import (
     CountsHeader,
@@ -58,26 +60,32 @@ class InboxScreen(SfogoScreen):
 
     # Long: it conducts every inbox action (one line each); the work is its collaborators'.
 
-    HELP_TITLE = "Inbox"
+    HELP_TITLE = N_("Inbox")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal"), (120, "-wide")]
     BINDINGS = [
-        Binding("enter", "open", "Open", id="inbox.open", show=False),
-        Binding("d", "done", "Done", id="inbox.done"),
-        Binding("s", "snooze", "Snooze", id="inbox.snooze"),
-        Binding("r", "reply", "Reply", id="inbox.reply"),
-        Binding("p", "pin", "Pin", id="inbox.pin", show=False),
-        Binding("t", "tag", "Tag", id="inbox.tag", show=False),
-        Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
-        Binding("l", "like", "Like", id="inbox.like", show=False),
-        Binding("u", "undo", "Undo", id="inbox.undo", show=False),
-        Binding("o", "reopen", "Reopen", id="inbox.reopen", show=False),
-        Binding("slash", "search", "Search", id="inbox.search"),
-        Binding("f", "filters", "Filters", id="inbox.filters"),
+        Binding("enter", "open", N_("Open"), id="inbox.open", show=False),
+        Binding("d", "done", N_("Done"), id="inbox.done"),
+        Binding("s", "snooze", N_("Snooze"), id="inbox.snooze"),
+        Binding("r", "reply", N_("Reply"), id="inbox.reply"),
+        Binding("p", "pin", N_("Pin"), id="inbox.pin", show=False),
+        Binding("t", "tag", N_("Tag"), id="inbox.tag", show=False),
+        Binding("c,y", "copy_link", N_("Copy link"), id="inbox.copy_link", show=False),
+        Binding("l", "like", N_("Like"), id="inbox.like", show=False),
+        Binding("u", "undo", N_("Undo"), id="inbox.undo", show=False),
+        Binding("o", "reopen", N_("Reopen"), id="inbox.reopen", show=False),
+        Binding("slash", "search", N_("Search"), id="inbox.search"),
+        Binding("f", "filters", N_("Filters"), id="inbox.filters"),
         *[
-            Binding(str(n), f"view({n - 1})", f"View {n}", id=f"inbox.view_{n}", show=False)
+            Binding(
+                str(n),
+                f"view({n - 1})",
+                _("View {n}").format(n=n),
+                id=f"inbox.view_{n}",
+                show=False,
+            )
             for n in range(1, 10)
         ],
-        Binding("0", "view(-1)", "Done recently", id="inbox.view_0", show=False),
+        Binding("0", "view(-1)", N_("Done recently"), id="inbox.view_0", show=False),
     ]
 
     def __init__(self) -> None:
@@ -246,7 +254,7 @@ class InboxScreen(SfogoScreen):
 
     def _show_view_bar(self) -> None:
         bar = self.query_one(ViewBar)
-        bar.views = tuple(v.name for v in self.views)
+        bar.views = tuple(_(v.name) for v in self.views)  # the default views' names
         bar.keys = tuple(view_keys(len(self.views)))
         bar.current = self.view_index
         names = (
@@ -260,7 +268,10 @@ class InboxScreen(SfogoScreen):
     def binding_notes(self) -> dict[str, str]:
         """Better words for the help screen: the views' names."""
         keys = view_keys(len(self.views))
-        return {f"inbox.view_{k}": f"View: {v.name}" for k, v in zip(keys, self.views, strict=True)}
+        return {
+            f"inbox.view_{k}": _("View: {name}").format(name=_(v.name))
+            for k, v in zip(keys, self.views, strict=True)
+        }
 
     def on_inbox_list_selection_changed(self, message: InboxList.SelectionChanged) -> None:
         self.query_one(ViewBar).selected = message.count
@@ -326,7 +337,9 @@ class InboxScreen(SfogoScreen):
             index = len(self.views) - 1
         elif index >= len(self.views) - 1:
             self.notify(
-                f"No view {index + 1}: add one with [[views]] in the config file.",
+                _("No view {value}: add one with [[views]] in the config file.").format(
+                    value=index + 1
+                ),
                 markup=False,
                 timeout=4,
             )
