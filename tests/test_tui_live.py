@@ -198,3 +198,26 @@ async def test_a_snooze_that_ran_out_wakes_when_the_app_opens(inbox_db):
         assert ids[1] in app.screen.query_one(InboxList).ids
         with Store(db_path) as other:
             assert other.items.get(ids[1])["status"] == "open"
+
+
+def test_a_commit_of_another_process_during_our_writes_is_published_when_they_end():
+    """An app that writes all the time (``d`` down the list) still hears the others: what
+    moved the counter beyond one step per write of ours is published when they are back."""
+    from sfogo.tui.changes import ChangeWatcher
+
+    version, heard = [0], []
+    watcher = ChangeWatcher(lambda: version[0], heard.append)
+    watcher.own_write_started()
+    version[0] += 1  # our write commits
+    watcher.own_write_ended()
+    assert heard == [] and not watcher.poll()  # ours alone: no reload
+    version[0] += 1  # another process commits before our next write, unseen yet
+    watcher.own_write_started()
+    watcher.own_write_started()
+    version[0] += 2  # both of ours
+    assert not watcher.poll()  # ours are in flight: not now
+    watcher.own_write_ended()
+    assert heard == []
+    watcher.own_write_ended()
+    assert len(heard) == 1  # the other process's commit, not taken for one of ours
+    assert not watcher.poll()
