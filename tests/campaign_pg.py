@@ -249,9 +249,12 @@ class Manager:
                     self.stalls.append(f"done {item}: the pane stayed")
             elif step == "undo" and last_done is not None:
                 self.app.type("u")
-                self.expected[last_done[0]] = last_done[1] or "new"
+                back = last_done[0]
+                self.expected[back] = last_done[1] or "new"
                 last_done = None
-                self.pump(0.5)
+                # The undo puts the cursor back on the item: act on nothing before it shows.
+                if not self.until(lambda _t, back=back: self.current() == back, 4.0):
+                    self.stalls.append(f"undo {back}: the item did not come back")
             elif step == "snooze":
                 self.app.type("s")
                 if not self.until(lambda t: "Snooze until" in t, 4):

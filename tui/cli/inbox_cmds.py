@@ -13,6 +13,7 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import InboxFilter
@@ -73,7 +74,11 @@ def ordered_rows(
     return ctx.store.items.iter_rows(flt, limit=limit)
 
 
-def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
+def _list_cells(row: ItemRow, ref: int, removed: frozenset[int] = frozenset()) -> tuple[str, ...]:
+    """A row of ``list``; an item whose account is in ``removed`` says so before its text."""
+    text = row["text"]
+    if row["account_id"] in removed:
+        text = _("(account removed) {text}").format(text=text)
     return (
         str(row["id"]),
         _output.ago(row["created_at"], ref=ref),
@@ -81,7 +86,7 @@ def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
         CHANNEL_SHORT.get(row["channel"], row["channel"]),
         row["kind"],
         author(row),
-        row["text"],
+        text,
     )
 
 
@@ -179,8 +184,9 @@ def list_items(
     shown = total if limit is None else min(limit, total)
     more = "; --limit 0 shows all" if shown < total else ""
     order_text = "most urgent first" if order == "score" else "newest first"
+    removed = frozenset(o.account_id for o in store.accounts.owners() if o.removed)
     _output.table(
-        (_list_cells(r, now) for r in rows),
+        (_list_cells(r, now, removed) for r in rows),
         LIST_HEADERS,
         caps=LIST_CAPS,
         footer=[f"{shown:,} of {total:,} items ({what}), {order_text}{more}"],

@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.rows import ItemRow, ReplyRow
 
 from ._format import ago, local_time, one_line, when_long
@@ -33,10 +34,12 @@ class ItemExtras:
     replies: list[ReplyRow] = field(default_factory=list)  # from the outbox, oldest first
     breakdown: object | None = None  # backlog.triage.Breakdown
     gap: object | None = None  # backlog.gaps.Gap the item arrived in
+    account_removed: bool = False  # its account was removed (the items are kept)
 
 
-def head_content(row: ItemRow, now: int) -> Content:
-    """Author, client and account, kind and status, times and link."""
+def head_content(row: ItemRow, now: int, *, account_removed: bool = False) -> Content:
+    """Author, client and account (and whether it was removed), kind and status, times and
+    link."""
     author = one_line(row["author_name"]) or one_line(row["author_handle"]) or "unknown"
     handle = one_line(row["author_handle"])
     if row["outgoing"]:
@@ -48,6 +51,8 @@ def head_content(row: ItemRow, now: int) -> Content:
     elif status in ("done", "ignored") and row["handled_at"]:
         status = f"{status} {ago(row['handled_at'], now=now)}"
     extras = []
+    if account_removed:
+        extras.append(_("account removed"))
     if row["pinned"]:
         extras.append("▲ pinned")
     extras += [f"#{one_line(t, 40)}" for t in row.get("tags", ())]
@@ -325,6 +330,8 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
         self.extras = extras
         now = self._now()
         parts = self._parts()
+        if extras.account_removed:
+            parts["head"].update(head_content(self.row, now, account_removed=True))
         parts["replies"].update(replies_content(extras.replies, self.row["channel"], now))
         parts["replies"].display = bool(extras.replies)
         self.query_one(UrgencyView).show(extras.breakdown)
