@@ -37,7 +37,7 @@ from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
 MANAGERS = ("alpha", "bravo", "charlie")
 CLI_WORD = "delta"
 PROBE_ITEMS = 200
-PROBE_EVERY_S = 4.0
+PROBE_EVERY_S = 5.0
 TROUBLE = re.compile(r"locked|busy|Traceback|OperationalError|lock timeout|could not")
 HEADER = re.compile(r"(\d+) snoozed")
 
@@ -146,6 +146,12 @@ class Probe:
             else:
                 store.marks.set_status(self.world.probe_ids, "new", now=NOW)
         self.flips.append((time.monotonic(), snoozed))
+
+    def shown_last(self, seen: list[tuple[float, int]]) -> bool:
+        """Whether the counts ``seen`` end on the last flip's side (True: no flip yet)."""
+        if not self.flips:
+            return True
+        return bool(seen) and self.snoozed_side(seen[-1][1]) == self.flips[-1][1]
 
     def delays(self, seen: list[tuple[float, int]], until: float) -> list[float | None]:
         """Each flip's delay in an app that showed the snoozed counts ``seen`` (time, count,
@@ -474,7 +480,10 @@ class Campaign:
             go.wait(timeout=60)
             if ok:
                 m.work(end[0])
-            m.pump(PROBE_EVERY_S + 2)  # the last flip shows
+            probe = result.probe
+            assert probe is not None
+            # Until the last flip shows (a miss shows as one in the delays).
+            m.until(lambda _t: probe.shown_last(m.seen), PROBE_EVERY_S)
 
         threads = [threading.Thread(target=manage, args=(m,), daemon=True) for m in managers]
         for t in threads:
