@@ -16,6 +16,7 @@ the delay of a flip in an app is the time from its commit to the first screen th
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from campaign_kit import sfogo
 from campaign_screen import PtyApp
+from child import Lines
 from conftest import NOW
 
 from sfogo.inbox import when
@@ -339,8 +341,7 @@ class CliLoop(threading.Thread):
 
 
 def campaign_env(tmp: Path) -> dict[str, str]:
-    import os
-
+    """The processes' environment: no config of the user's, the tests' clock."""
     return {
         **os.environ,
         "SFOGO_CONFIG": str(tmp / "config.toml"),
@@ -432,21 +433,26 @@ class Campaign:
         try:
             world = build_world(self.url, emu, campaign_env(self.tmp), start=6)
             result.probe = Probe(world)
+            errors = open(self.tmp / "sync.err", "w+")  # noqa: SIM115 (the child's lifetime)
             sync = subprocess.Popen(
                 sfogo("sync", "--watch", "--interval", "1s"),
                 env=world.env,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=errors,
                 text=True,
             )
             assert sync.stdout is not None
-            sync.stdout.readline()  # its banner: it runs, and holds the loop before the apps
+            said = Lines(sync.stdout, lambda: (self.tmp / "sync.err").read_text())
+            said.next("the watch's banner", timeout=60)  # it holds the loop before the apps
             managers = result.managers = [launch(world, word, self.tmp / word) for word in MANAGERS]
             self._run_actors(world, managers, result, seconds)
             result.app_statuses = [m.app.quit() for m in managers]
             self._drain(world)
             sync.send_signal(signal.SIGINT)
-            _out, sync_err = sync.communicate(timeout=60)
+            sync.wait(timeout=60)
+            said.rest()
+            errors.close()
+            sync_err = (self.tmp / "sync.err").read_text()
             result.trouble += [f"sync --watch: {line}" for line in sync_err.splitlines()]
             last = run(world, "sync", "--once")
             if last.returncode != 0 or last.stderr.strip():
@@ -517,11 +523,12 @@ class Campaign:
     def _drain(self, world: PgWorld) -> None:
         """Until the loop has sent every reply queued (at most a minute)."""
         deadline = time.monotonic() + 60
+        pace = threading.Event()  # never set: a look every half second
         with Store(world.url) as store:
             while time.monotonic() < deadline:
                 if not store.outbox.replies(states=("queued", "sending")):
                     return
-                time.sleep(0.5)
+                pace.wait(0.5)
 
     def _check(self, world: PgWorld, result: Result) -> None:
         with Store(world.url) as store:
