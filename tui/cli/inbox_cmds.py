@@ -22,7 +22,7 @@ from sfogo.inbox.text import sanitize
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
-from ._table import cut
+from ._table import cut, on_terminal
 from ._types import ItemId, ItemIds, Limit, Names, Statuses, When, unique_ids
 
 DEFAULT_LIMIT = 50
@@ -184,7 +184,12 @@ def list_items(
     shown = total if limit is None else min(limit, total)
     more = "; --limit 0 shows all" if shown < total else ""
     order_text = "most urgent first" if order == "score" else "newest first"
-    removed = frozenset(o.account_id for o in store.accounts.owners() if o.removed)
+    # On a terminal an item of a removed account says so; piped, the text stays its value.
+    removed = (
+        frozenset(o.account_id for o in store.accounts.owners() if o.removed)
+        if on_terminal()
+        else frozenset()
+    )
     _output.table(
         (_list_cells(r, now, removed) for r in rows),
         LIST_HEADERS,

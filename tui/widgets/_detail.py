@@ -51,8 +51,6 @@ def head_content(row: ItemRow, now: int, *, account_removed: bool = False) -> Co
     elif status in ("done", "ignored") and row["handled_at"]:
         status = f"{status} {ago(row['handled_at'], now=now)}"
     extras = []
-    if account_removed:
-        extras.append(_("account removed"))
     if row["pinned"]:
         extras.append("▲ pinned")
     extras += [f"#{one_line(t, 40)}" for t in row.get("tags", ())]
@@ -71,6 +69,8 @@ def head_content(row: ItemRow, now: int, *, account_removed: bool = False) -> Co
             status=status,
         )
     )
+    if account_removed:  # its items are kept; nothing syncs or sends for it any more
+        parts.append(Content.from_markup(" · [$text-warning]$gone[/]", gone=_("account removed")))
     if extras:
         parts.append(Content.from_markup(" · $extras", extras=" ".join(extras)))
     parts.append(
