@@ -136,6 +136,22 @@ class AutoSync:
             return _("Another process syncs this file and could not be asked: try again.")
         return status.why or _("Nothing to sync here.")
 
+    def reply_queued(self) -> None:
+        """A reply was queued in the app: it goes out now, not with its account's next round.
+        Here the loop wakes for the accounts with replies queued; elsewhere its holder is
+        asked for a round (from a thread: asking may open a connection)."""
+        status = self.status
+        if status.where == "here" and self._watch is not None:
+            self._watch.send_now()
+        elif status.where == "elsewhere":
+            threading.Thread(target=self._ask_quietly, name="sfogo-ask", daemon=True).start()
+
+    def _ask_quietly(self) -> None:
+        try:
+            synclock.ask_for_round(self._asker)
+        except Exception:  # the holder's next round sends it all the same
+            pass
+
     def round_asked(self) -> None:
         """Another process asked for a round (a signal): one now, if this app holds the loop
         (a signal that comes before the loop starts is dropped: its first round is near)."""

@@ -23,7 +23,7 @@ from sfogo.inbox.timefmt import strftime
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
-from ._table import cut
+from ._table import cut, on_terminal
 from ._types import ItemId, ItemIds, Limit, Names, Statuses, When, unique_ids
 
 DEFAULT_LIMIT = 50
@@ -75,7 +75,11 @@ def ordered_rows(
     return ctx.store.items.iter_rows(flt, limit=limit)
 
 
-def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
+def _list_cells(row: ItemRow, ref: int, removed: frozenset[int] = frozenset()) -> tuple[str, ...]:
+    """A row of ``list``; an item whose account is in ``removed`` says so before its text."""
+    text = row["text"]
+    if row["account_id"] in removed:
+        text = _("(account removed) {text}").format(text=text)
     return (
         str(row["id"]),
         _output.ago(row["created_at"], ref=ref),
@@ -83,7 +87,7 @@ def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
         CHANNEL_SHORT.get(row["channel"], row["channel"]),
         row["kind"],
         author(row),
-        row["text"],
+        text,
     )
 
 
@@ -189,8 +193,14 @@ def list_items(
     shown = total if limit is None else min(limit, total)
     more = _("; --limit 0 shows all") if shown < total else ""
     order_text = _("most urgent first") if order == "score" else _("newest first")
+    # On a terminal an item of a removed account says so; piped, the text stays its value.
+    removed = (
+        frozenset(o.account_id for o in store.accounts.owners() if o.removed)
+        if on_terminal()
+        else frozenset()
+    )
     _output.table(
-        (_list_cells(r, now) for r in rows),
+        (_list_cells(r, now, removed) for r in rows),
         LIST_HEADERS,
         caps=LIST_CAPS,
         footer=[

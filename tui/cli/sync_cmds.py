@@ -15,11 +15,11 @@ from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.text import sanitize
 
-from . import _output
+from . import _output, _pager
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
 from ._progress import progress_bar
-from ._table import cut
+from ._table import cut, on_terminal, table_lines
 from ._types import Duration
 
 OUTCOME_WORDS = {
@@ -338,13 +338,12 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
                 _next(h.next_attempt_at, ref),
             )
         )
-    _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0, page=False)
-    print(who_syncs(ctx))
+    details = [who_syncs(ctx)]
     for h in states:
         if h.last_outcome not in (None, "ok") and h.last_detail:
-            print(wrapped(f"{h.account}: {h.last_detail}"))
+            details.append(wrapped(f"{h.account}: {h.last_detail}"))
         if h.last_lost:
-            print(
+            details.append(
                 wrapped(
                     _("{account}: lost: {last_lost}").format(
                         account=h.account, last_lost=h.last_lost
@@ -352,7 +351,7 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
                 )
             )
         if h.skipped:
-            print(
+            details.append(
                 wrapped(
                     _("{account}: {skipped_line} (in the last 24 hours)").format(
                         account=h.account, skipped_line=skipped_line(h.skips)
@@ -360,7 +359,16 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
                 )
             )
         if h.token_warning:
-            print(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
+            details.append(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
+    headers = ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY")
+    if not on_terminal():  # piped: the table's rows, then the lines, as they are
+        _output.table(rows, headers, flex=0, page=False)
+        for text in details:
+            print(text)
+        return 0
+    # On a terminal the table and its detail lines are one listing: paged when long.
+    lines = [line for text in details for line in text.split("\n")]
+    _pager.emit(itertools.chain(table_lines(rows, headers, flex=0), lines))
     return 0
 
 

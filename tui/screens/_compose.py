@@ -232,6 +232,7 @@ class ReplyScreen(DialogScreen[Composed]):
             self._ask_first(result)
         elif event.state == WorkerState.SUCCESS:
             self._settled = True
+            self.sfogo.autosync.reply_queued()  # it goes out now, not at the next round
             self.dismiss(Composed(reply_id=result))
         else:
             error = event.worker.error

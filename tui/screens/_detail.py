@@ -43,7 +43,8 @@ def load_extras(store: Store, row: ItemRow, settings, now: int) -> ItemExtras:
     breakdown = None
     if not row["outgoing"] and row["status"] in ("new", "open", "snoozed"):
         breakdown = explain(row, settings, now, in_gap=gap is not None)
-    return ItemExtras(row["id"], thread, replies, breakdown, gap)
+    removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
+    return ItemExtras(row["id"], thread, replies, breakdown, gap, account_removed=removed)
 
 
 class ExtrasLoaded(Message):

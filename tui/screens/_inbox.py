@@ -95,6 +95,7 @@ class InboxScreen(SfogoScreen):
         self.search = Search(self)
         self._partial_id: int | None = None  # cursor item when the first screenful came
         self._wake_after: int | None = None  # wake snoozed items when this load completes
+        self._focus: int | None = None  # an undo's item, until a complete read lists it
         self._problems_shown: set[str] = set()
 
     @property
@@ -164,9 +165,13 @@ class InboxScreen(SfogoScreen):
 
         ``live``: the file changed underneath; the list is replaced only when complete, and
         the cursor stays on its item or, if that left, on the nearest neighbour that did not.
-        ``focus``: put the cursor on this item if it is listed (an undo brought it back).
+        ``focus``: put the cursor on this item if it is listed (an undo brought it back); a
+        live reload that supersedes that read before it came back keeps the same focus.
         """
         self._partial_id = None
+        if focus is None and live:
+            focus = self._focus
+        self._focus = focus
         keep_ids = self.inbox.around_cursor(NEIGHBOURS) if keep else ()
         if focus is not None:
             keep_ids = (focus, *keep_ids)
@@ -207,6 +212,8 @@ class InboxScreen(SfogoScreen):
             inbox.cursor = 0
         inbox.set_ids(ids, keep_id=keep_id, complete=message.complete)
         self._partial_id = None if message.complete else inbox.current_id
+        if message.complete:
+            self._focus = None
         if message.shown is not None:
             self.call_after_refresh(message.shown.set)
         if (

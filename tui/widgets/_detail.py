@@ -34,10 +34,12 @@ class ItemExtras:
     replies: list[ReplyRow] = field(default_factory=list)  # from the outbox, oldest first
     breakdown: object | None = None  # backlog.triage.Breakdown
     gap: object | None = None  # backlog.gaps.Gap the item arrived in
+    account_removed: bool = False  # its account was removed (the items are kept)
 
 
-def head_content(row: ItemRow, now: int) -> Content:
-    """Author, client and account, kind and status, times and link."""
+def head_content(row: ItemRow, now: int, *, account_removed: bool = False) -> Content:
+    """Author, client and account (and whether it was removed), kind and status, times and
+    link."""
     author = one_line(row["author_name"]) or one_line(row["author_handle"]) or _("unknown")
     handle = one_line(row["author_handle"])
     if row["outgoing"]:
@@ -69,6 +71,8 @@ def head_content(row: ItemRow, now: int) -> Content:
             status=status,
         )
     )
+    if account_removed:  # its items are kept; nothing syncs or sends for it any more
+        parts.append(Content.from_markup(" · [$text-warning]$gone[/]", gone=_("account removed")))
     if extras:
         parts.append(Content.from_markup(" · $extras", extras=" ".join(extras)))
     parts.append(
@@ -348,6 +352,8 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
         self.extras = extras
         now = self._now()
         parts = self._parts()
+        if extras.account_removed:
+            parts["head"].update(head_content(self.row, now, account_removed=True))
         parts["replies"].update(replies_content(extras.replies, self.row["channel"], now))
         parts["replies"].display = bool(extras.replies)
         self.query_one(UrgencyView).show(extras.breakdown)
