@@ -193,6 +193,11 @@ class GapSpans:
         i = bisect_right(starts, t) - 1
         return i >= 0 and t < ends[i]
 
+    def horizon(self, account_id: int) -> float:
+        """A time from which on no item of the account lies in a gap (-inf: none does)."""
+        ends = self._spans(account_id)[1]
+        return ends[-1] if ends else -math.inf
+
 
 def gap_spans(store: Store, now: int, gaps: Sequence[Gap] | None = None) -> GapSpans:
     return GapSpans(find_gaps(store, now=now) if gaps is None else gaps)
@@ -215,6 +220,7 @@ class ProbedSpans:
         self._now = now
         self._away = GapSpans(away_gaps(store))
         self._full: GapSpans | None = None
+        self._sync: dict[int, int | None] | None = None
 
     def covers(self, account_id: int, t: int) -> bool:
         if t > self._now:
@@ -222,6 +228,14 @@ class ProbedSpans:
                 self._full = gap_spans(self._store, self._now)
             return self._full.covers(account_id, t)
         return self._away.covers(account_id, t) or self._store.runs.failing_at(account_id, t)
+
+    def horizon(self, account_id: int) -> float:
+        """As :meth:`GapSpans.horizon`: past the account's last gap and every away period
+        (one statement for all accounts, on first use)."""
+        if self._sync is None:
+            self._sync = self._store.triage.gap_horizons()
+        sync = self._sync.get(account_id, -math.inf)
+        return max(math.inf if sync is None else sync, self._away.horizon(account_id))
 
 
 # -- the score ---------------------------------------------------------------------------
@@ -455,6 +469,7 @@ class _Scorer:
         self.gap_bonus = max(0.0, self.coefficients[_T["gap"]])
         self._info: dict[int, _KeyInfo | None] = {}
         self._terms_of: dict[int, _KeyTerms] = {}
+        self._horizons: dict[int, float] = {}
 
     def info(self, key: int) -> _KeyInfo | None:
         """(account id, kind, static kwargs, window) for a key, None if its account is gone."""
@@ -487,20 +502,23 @@ class _Scorer:
         assert info is not None, "a key of a removed account"
         return info
 
-    def _terms(self, key: int) -> _KeyTerms:
+    def terms(self, key: int) -> _KeyTerms:
+        """What scoring an item of this key needs besides its time and gap flag."""
         terms = self._terms_of.get(key)
         if terms is None:
-            account_id, _kind, static, window = self.known(key)
+            account_id, kind, pinned, words, question = decode_key(key)
+            acc = self.accounts[account_id]  # callers skip keys whose account is gone
+            window = self.settings.window_s(acc.channel, kind)
             c = self.coefficients
             fixed = [  # each static term's coefficient x factor, as _factors gives them
-                c[_T["pinned"]] * (1.0 if static["pinned"] else 0.0),
-                c[_T["tier"]] * static["tier_f"],
-                c[_T["kind"]] * static["kind_f"],
-                c[_T["words"]] * (1.0 if static["words"] else 0.0),
-                c[_T["question"]] * (1.0 if static["question"] else 0.0),
+                c[_T["pinned"]] * (1.0 if pinned else 0.0),
+                c[_T["tier"]] * acc.tier_f,
+                c[_T["kind"]] * float(self.settings.kind_factors.get(kind, 0.0)),
+                c[_T["words"]] * (1.0 if words else 0.0),
+                c[_T["question"]] * (1.0 if question else 0.0),
             ]
             warning = None if window is None else min(self.settings.window_warning_s, window)
-            terms = _KeyTerms(account_id, fixed, static["target"], window, warning)
+            terms = _KeyTerms(account_id, fixed, acc.target, window, warning, sum(fixed))
             self._terms_of[key] = terms
         return terms
 
@@ -527,17 +545,47 @@ class _Scorer:
             ]
         )
 
+    def horizon(self, account_id: int) -> float:
+        """From this time on, no item of the account lies in a gap."""
+        h = self._horizons.get(account_id)
+        if h is None:
+            h = self._horizons[account_id] = self.spans.horizon(account_id)
+        return h
+
     def exact(self, key: int, created_at: int) -> tuple[float, bool, bool]:
-        """(score, in_gap, unanswerable)."""
-        terms = self._terms(key)
-        in_gap = self.spans.covers(terms.account_id, created_at)
+        """(score, in_gap, unanswerable); the gaps are asked only before the horizon."""
+        terms = self.terms(key)
+        account_id = terms.account_id
+        in_gap = created_at < self.horizon(account_id) and self.spans.covers(account_id, created_at)
         window = terms.window
         unanswerable = window is not None and created_at + window <= self.now
         return self._score_at(terms, created_at, in_gap), in_gap, unanswerable
 
     def bound(self, key: int, created_at: int) -> float:
-        """The best score an item of this key created then could have (gap assumed)."""
-        return self._score_at(self._terms(key), created_at, self.gap_bonus > 0)
+        """The best score an item of this key created then or later could have: its own
+        score with a gap assumed while one is possible (before the account's horizon), and
+        exactly its score after it (so ties after the horizon cost no extra reads)."""
+        terms = self.terms(key)
+        gap = self.gap_bonus > 0 and created_at < self.horizon(terms.account_id)
+        return self._score_at(terms, created_at, gap)
+
+    def head_bound(self, key: int, lo: int) -> float:
+        """:meth:`bound` at ``lo`` for a stream not read yet, summed plainly (it only
+        orders the unread streams) and raised by far more than any rounding."""
+        terms = self.terms(key)
+        c = self.coefficients
+        age = self.now - lo
+        total = terms.fixed_sum + c[_T["deadline"]] * _clamp(age / terms.target)
+        total += c[_T["age"]] * _clamp(age / self.settings.age_cap_s)
+        if terms.window is not None:
+            remaining = lo + terms.window - self.now
+            if remaining <= 0:
+                total += c[_T["unanswerable"]]
+            else:
+                total += c[_T["window"]] * _clamp(1.0 - remaining / terms.warning)  # type: ignore[operator]
+        if self.gap_bonus > 0 and lo < self.horizon(terms.account_id):
+            total += self.gap_bonus
+        return total + 1e-9 * (1.0 + abs(total))
 
 
 class _KeyTerms(NamedTuple):
@@ -548,6 +596,7 @@ class _KeyTerms(NamedTuple):
     target: int
     window: int | None
     warning: int | None
+    fixed_sum: float  # sum(fixed), plainly: for bounds only
 
 
 class _Stream:
@@ -722,10 +771,16 @@ def _open_streams(
     """The streams' first entries as a heap of (-bound, created_at, id, seq, stream)."""
     now = scorer.now
     heads: list[tuple] = []
+    narrowed = bool(flt.client_ids or flt.channels or flt.kinds or flt.pinned is not None)
+    accounts = scorer.accounts
     for key in index.open_keys():
-        if not _allowed(flt, scorer, key, before):
+        if narrowed or before is not None:
+            if not _allowed(flt, scorer, key, before):
+                continue
+        elif key // KEY_SPAN not in accounts:  # its account is gone
             continue
-        account_id, _kind, _static, window = scorer.known(key)
+        terms = scorer.terms(key)
+        account_id, window = terms.account_id, terms.window
         hi = _MAX_T if before is None else before[account_id] - 1
         if window is None:
             ranges = [(-_MAX_T, hi)]
@@ -737,7 +792,7 @@ def _open_streams(
             # Not read yet: the stream's best possible score (its time terms are highest at
             # ``lo``) stands for it, so a stream that cannot reach the page is never read.
             stream = _Stream(key, lo, top)
-            heads.append((-scorer.bound(key, lo), _UNREAD, _UNREAD, id(stream), stream))
+            heads.append((-scorer.head_bound(key, lo), _UNREAD, _UNREAD, id(stream), stream))
     heapq.heapify(heads)
     return heads
 

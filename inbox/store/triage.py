@@ -50,6 +50,19 @@ _MISSING_SQL = (
     f" WHERE {OPEN_SQL} AND i.triage_key IS NULL"
 )
 _META = ("keywords", "urgent_words", "question_words")
+# Per account with a failed run: its last failure's start, and the start of the run after it
+# in (started_at, id) order (NULL: none yet, the gap is still open). Two index seeks each.
+_HORIZONS_SQL = (
+    "SELECT f.account_id, f.started_at, (SELECT min(r.started_at) FROM sync_runs r"
+    "  WHERE r.account_id = f.account_id AND r.started_at >= f.started_at"
+    "  AND (r.started_at > f.started_at OR r.id > f.id))"
+    " FROM (SELECT a.id AS account_id,"
+    "  (SELECT r.started_at FROM sync_runs r WHERE r.account_id = a.id AND r.outcome != 'ok'"
+    "   ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS started_at,"
+    "  (SELECT r.id FROM sync_runs r WHERE r.account_id = a.id AND r.outcome != 'ok'"
+    "   ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS id"
+    "  FROM accounts a) f WHERE f.started_at IS NOT NULL"
+)
 
 # (id, account_id, kind, pinned, text, created_at): what scoring an unkeyed item needs.
 ScoringRow = tuple[int, int, str, int, str, int]
@@ -200,6 +213,12 @@ class TriageIndex(Part):
                 ).fetchall()
 
         return read
+
+    def gap_horizons(self) -> dict[int, int | None]:
+        """Account id -> the time from which none of its items can lie in a sync gap (the
+        start of the run after its last failure; None: its last run failed, the gap is
+        open). Accounts that never failed are left out. One statement for every account."""
+        return {a: end for a, _last, end in self._conn.execute(_HORIZONS_SQL)}
 
     def keyed_open(self) -> list[tuple[int, int, int]]:
         """(id, key, created_at) of every keyed open item: one pass over the covering index."""
