@@ -76,7 +76,7 @@ from sfogo.inbox.errors import StoreBusy, StoreDamaged, StoreReadOnly
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
-from sfogo.inbox.store.triage import StreamReader, TriageIndex
+from sfogo.inbox.store.triage import ManyReader, StreamRequest, TriageIndex
 from sfogo.inbox.triage_keys import (  # noqa: F401 (KIND_CODES, encode_key: the key layout)
     KEY_SPAN,
     KEYED_STATUSES,
@@ -612,17 +612,25 @@ class _Stream:
         self.chunk = 4
         self.done = False
 
-    def next(self, read: StreamReader) -> tuple[int, int] | None:
+    def wants(self) -> bool:
+        """Whether :meth:`next` must read first."""
+        return self.pos >= len(self.buf) and not self.done
+
+    def request(self) -> StreamRequest:
+        return (self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk)
+
+    def fill(self, rows: list[tuple[int, int]]) -> None:
+        """Take the rows read for :meth:`request`."""
+        self.buf, self.pos = rows, 0
+        if len(rows) < self.chunk:
+            self.done = True
+        self.chunk = min(self.chunk * 4, 1024)
+
+    def next(self, read: ManyReader) -> tuple[int, int] | None:
+        if self.wants():
+            self.fill(read([self.request()])[0])
         if self.pos >= len(self.buf):
-            if self.done:
-                return None
-            self.buf = read(self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk)
-            self.pos = 0
-            if len(self.buf) < self.chunk:
-                self.done = True
-            self.chunk = min(self.chunk * 4, 1024)
-            if not self.buf:
-                return None
+            return None
         item = self.buf[self.pos]
         self.pos += 1
         self.last_id, self.last_t = item
@@ -630,6 +638,7 @@ class _Stream:
 
 
 _MAX_T = 2**62
+_BATCH = 32  # streams opened by one read at most
 _UNREAD = -(2**63)  # a head's created_at and id before its stream is read: sorts first
 _OPEN_AND_SNOOZED = InboxFilter(statuses=("new", "open", "snoozed"))
 
@@ -732,10 +741,10 @@ def iter_triage(
         if brute:
             candidates += _brute(store, replace(flt, statuses=brute), scorer, before)
     heapq.heapify(candidates)
-    read = store.triage.stream_reader(_stream_status(indexed))
     heads: list[tuple] = []
     if indexed:
-        heads = _open_streams(store.triage, read, flt, scorer, before)
+        heads = _open_streams(store.triage, flt, scorer, before)
+    read = store.triage.many_reader(_stream_status(indexed))
     yield from _merge(read, scorer, candidates, heads)
 
 
@@ -763,16 +772,17 @@ def _allowed(flt: InboxFilter, scorer: _Scorer, key: int, before: Mapping[int, i
 
 def _open_streams(
     index: TriageIndex,
-    read: StreamReader,
     flt: InboxFilter,
     scorer: _Scorer,
     before: Mapping[int, int] | None,
 ) -> list[tuple]:
-    """The streams' first entries as a heap of (-bound, created_at, id, seq, stream)."""
+    """The streams, unread, as a heap of (-bound, _UNREAD, _UNREAD, seq, (key, lo, hi)):
+    a stream is made when it is first read (most never are)."""
     now = scorer.now
     heads: list[tuple] = []
     narrowed = bool(flt.client_ids or flt.channels or flt.kinds or flt.pinned is not None)
     accounts = scorer.accounts
+    seq = itertools.count()
     for key in index.open_keys():
         if narrowed or before is not None:
             if not _allowed(flt, scorer, key, before):
@@ -791,30 +801,51 @@ def _open_streams(
                 continue
             # Not read yet: the stream's best possible score (its time terms are highest at
             # ``lo``) stands for it, so a stream that cannot reach the page is never read.
-            stream = _Stream(key, lo, top)
-            heads.append((-scorer.head_bound(key, lo), _UNREAD, _UNREAD, id(stream), stream))
+            bound = scorer.head_bound(key, lo)
+            heads.append((-bound, _UNREAD, _UNREAD, next(seq), (key, lo, top)))
     heapq.heapify(heads)
     return heads
 
 
 def _merge(
-    read: StreamReader, scorer: _Scorer, candidates: list[tuple], heads: list[tuple]
+    read: ManyReader, scorer: _Scorer, candidates: list[tuple], heads: list[tuple]
 ) -> Iterator[Ranked]:
-    """The threshold merge: emit a candidate once no unread head can beat it."""
+    """The threshold merge: emit a candidate once no unread head can beat it.
+
+    An unread stream at the top is opened together with the unread streams after it that
+    must be read before the best candidate can be emitted (their bound is above its score;
+    with no candidate yet, the next ones by bound): one statement for up to ``_BATCH``
+    streams instead of one each.
+    """
     push, pop = heapq.heappush, heapq.heappop
     while candidates or heads:
         if candidates and (not heads or candidates[0][:3] < heads[0][:3]):
             neg, t, item_id, account_id, in_gap, closed = pop(candidates)
             yield Ranked(item_id, -neg, t, account_id, in_gap, closed)
             continue
-        _neg_bound, t, item_id, _seq, stream = pop(heads)
-        if t != _UNREAD:
-            score, in_gap, closed = scorer.exact(stream.key, t)
-            account_id = stream.key // KEY_SPAN
-            push(candidates, (-score, t, item_id, account_id, in_gap, closed))
+        _neg_bound, t, item_id, seq, stream = pop(heads)
+        if t == _UNREAD:
+            batch = [_Stream(*stream)]
+            floor = candidates[0][:3] if candidates else None
+            while (
+                heads
+                and heads[0][1] == _UNREAD
+                and len(batch) < _BATCH
+                and (floor is None or heads[0][:3] < floor)
+            ):
+                batch.append(_Stream(*pop(heads)[4]))
+            for opened, rows in zip(batch, read([b.request() for b in batch]), strict=True):
+                opened.fill(rows)
+                item = opened.next(read)
+                if item is not None:
+                    bound = scorer.bound(opened.key, item[1])
+                    push(heads, (-bound, item[1], item[0], seq, opened))
+            continue
+        score, in_gap, closed = scorer.exact(stream.key, t)
+        push(candidates, (-score, t, item_id, stream.key // KEY_SPAN, in_gap, closed))
         item = stream.next(read)
         if item is not None:
-            push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], id(stream), stream))
+            push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], seq, stream))
 
 
 def _brute(

@@ -17,7 +17,7 @@ from sfogo.backlog.triage import apply_keywords, explain, iter_triage, triage_id
 from sfogo.inbox import when
 from sfogo.inbox.model import Interaction
 from sfogo.inbox.store import InboxFilter, Store
-from sfogo.inbox.store.triage import KEYS_SQL, stream_sql
+from sfogo.inbox.store.triage import KEYS_SQL, stream_sql, streams_sql
 
 pytestmark = pytest.mark.engines  # the store's behaviour, on both engines
 
@@ -486,6 +486,11 @@ def test_the_triage_page_is_served_by_the_index(random_store):
     plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + stream_sql(), args)]
     assert any("USING COVERING INDEX interactions_triage" in p for p in plans), plans
     assert not any(p.startswith("SCAN") or "TEMP B-TREE" in p for p in plans), plans
+    plans = [  # several streams' chunks in one statement: an index search for each
+        r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + streams_sql(3), args * 3)
+    ]
+    assert sum("USING COVERING INDEX interactions_triage" in p for p in plans) == 3, plans
+    assert not any(p.startswith("SCAN i") or "TEMP B-TREE" in p for p in plans), plans
     plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + KEYS_SQL)]
     assert all("SCAN i" not in p and "TEMP B-TREE" not in p for p in plans), plans
     assert any("interactions_triage" in p for p in plans), plans

@@ -17,7 +17,7 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
     store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
                                    wake_snoozed
     store.triage     triage.py     fingerprint, set_keywords, writing_keywords,
-                                   fill_missing, missing; open_keys, stream, stream_reader,
+                                   fill_missing, missing; open_keys, stream, many_reader,
                                    keyed_open, unkeyed, scoring_rows, backlog_groups,
                                    count_before, unkeyed_brief
     store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,

@@ -10,13 +10,15 @@ hand) is scored in memory by the reader.
 
 The partial index ``interactions_triage (triage_key, created_at, id, status)`` over new and
 open items holds one *stream* per key, oldest first; :data:`KEYS_SQL` lists the keys with one
-seek each and :meth:`TriageIndex.stream` reads a stream in chunks with keyset paging.
+seek each and :meth:`TriageIndex.many_reader` reads several streams' next chunks with keyset
+paging in one statement.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..triage_keys import Keywords
@@ -66,8 +68,10 @@ _HORIZONS_SQL = (
 
 # (id, account_id, kind, pinned, text, created_at): what scoring an unkeyed item needs.
 ScoringRow = tuple[int, int, str, int, str, int]
-# read(key, lo, hi, after_t, after_id, limit) -> [(id, created_at), ...]
-StreamReader = Callable[[int, int, int, int, int, int], list[tuple[int, int]]]
+# (key, lo, hi, after_t, after_id, limit): one stream's next chunk (see TriageIndex.stream).
+StreamRequest = tuple[int, int, int, int, int, int]
+# read_many([request, ...]) -> [[(id, created_at), ...] per request, in order]
+ManyReader = Callable[[Sequence[StreamRequest]], list[list[tuple[int, int]]]]
 
 
 def stream_sql(status: str | None = None) -> str:
@@ -77,6 +81,18 @@ def stream_sql(status: str | None = None) -> str:
 
 _STREAM_BOTH = STREAM_SQL.format(status="")
 _STREAM_ONE = STREAM_SQL.format(status=" AND i.status = ?")
+
+
+@lru_cache(maxsize=64)
+def streams_sql(n: int, status: bool = False) -> str:
+    """``n`` streams' chunks in one statement: each request's :data:`STREAM_SQL`, tagged
+    with its position (a round trip per stream is what a server engine cannot afford)."""
+    one = _STREAM_ONE if status else _STREAM_BOTH
+    return " UNION ALL ".join(f"SELECT {n}, s.* FROM ({one}) s" for n in range(n))
+
+
+def _by_time(row: tuple[int, int]) -> tuple[int, int]:
+    return row[1], row[0]
 
 
 class TriageIndex(Part):
@@ -187,30 +203,25 @@ class TriageIndex(Part):
     ) -> list[tuple[int, int]]:
         """Up to ``limit`` (id, created_at) of one key's open items in [lo, hi] of
         created_at, after ``after`` = (created_at, id), oldest first."""
-        return self.stream_reader(status)(key, lo, hi, after[0], after[1], limit)
+        return self.many_reader(status)([(key, lo, hi, after[0], after[1], limit)])[0]
 
-    def stream_reader(self, status: str | None = None) -> StreamReader:
-        """:meth:`stream` as a plain function ``read(key, lo, hi, after_t, after_id,
-        limit)``, for the merge's inner loop (hundreds of reads per page)."""
+    def many_reader(self, status: str | None = None) -> ManyReader:
+        """Several streams' next chunks (:meth:`stream`'s requests) in one statement."""
         execute = self._conn.execute
-        if status:
 
-            def read(
-                key: int, lo: int, hi: int, after_t: int, after_id: int, limit: int
-            ) -> list[tuple[int, int]]:
-                return execute(
-                    _STREAM_ONE,
-                    (key, lo if lo > after_t else after_t, hi, after_t, after_id, status, limit),
-                ).fetchall()
-        else:
-
-            def read(
-                key: int, lo: int, hi: int, after_t: int, after_id: int, limit: int
-            ) -> list[tuple[int, int]]:
-                return execute(
-                    _STREAM_BOTH,
-                    (key, lo if lo > after_t else after_t, hi, after_t, after_id, limit),
-                ).fetchall()
+        def read(requests: Sequence[StreamRequest]) -> list[list[tuple[int, int]]]:
+            params: list[int | str] = []
+            for key, lo, hi, after_t, after_id, limit in requests:
+                params += (key, lo if lo > after_t else after_t, hi, after_t, after_id)
+                if status:
+                    params.append(status)
+                params.append(limit)
+            out: list[list[tuple[int, int]]] = [[] for _ in requests]
+            for n, item_id, created_at in execute(streams_sql(len(requests), bool(status)), params):
+                out[n].append((item_id, created_at))
+            for rows in out:  # each part comes in its order; a compound keeps no order
+                rows.sort(key=_by_time)
+            return out
 
         return read
 
