@@ -76,8 +76,9 @@ from sfogo.inbox.errors import StoreBusy, StoreDamaged, StoreReadOnly
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
-from sfogo.inbox.store.triage import ManyReader, StreamRequest, TriageIndex
+from sfogo.inbox.store.triage import ManyReader, StreamRequest, StreamRow
 from sfogo.inbox.triage_keys import (  # noqa: F401 (KIND_CODES, encode_key: the key layout)
+    CODE_KINDS,
     KEY_SPAN,
     KEYED_STATUSES,
     KIND_CODES,
@@ -198,6 +199,15 @@ class GapSpans:
         ends = self._spans(account_id)[1]
         return ends[-1] if ends else -math.inf
 
+    def probe_before(self, account_id: int) -> int:
+        """Before when the store should say whether the account was failing: never here
+        (these spans know every gap)."""
+        return -_MAX_T
+
+    def covers_known(self, account_id: int, t: int, failing: bool | int | None) -> bool:
+        """:meth:`covers`, given what the store said (unused here)."""
+        return self.covers(account_id, t)
+
 
 def gap_spans(store: Store, now: int, gaps: Sequence[Gap] | None = None) -> GapSpans:
     return GapSpans(find_gaps(store, now=now) if gaps is None else gaps)
@@ -209,25 +219,61 @@ class ProbedSpans:
 
     A first page asks about a couple of hundred items, while the runs hold thousands of
     failures (a long outage, retried every few minutes): one index probe per item (is the
-    account's last run before it a failure?) costs a fraction of grouping them all. An
+    account's last run before it a failure?) costs a fraction of grouping them all, and
+    each probe also says until when its answer holds, so nearby items ask none. An
     item's time inside a sync gap is exactly that: from a failed run up to the next
     successful one. Away periods (few) are read once; times after ``now`` (a gap is
     counted up to ``now``) fall back to the full spans.
     """
 
-    def __init__(self, store: Store, now: int) -> None:
+    def __init__(
+        self, store: Store, now: int, horizons: dict[int, int | None] | None = None
+    ) -> None:
         self._store = store
         self._now = now
         self._away = GapSpans(away_gaps(store))
         self._full: GapSpans | None = None
-        self._sync: dict[int, int | None] | None = None
+        self._sync = horizons  # store.triage.gap_horizons(), read on first use if not given
+        # Per account, spans of time already asked: (from, until, in a sync gap).
+        self._known: dict[int, list[tuple[int, float, bool]]] = {}
 
     def covers(self, account_id: int, t: int) -> bool:
         if t > self._now:
             if self._full is None:
                 self._full = gap_spans(self._store, self._now)
             return self._full.covers(account_id, t)
-        return self._away.covers(account_id, t) or self._store.runs.failing_at(account_id, t)
+        return self._away.covers(account_id, t) or self._failing_at(account_id, t)
+
+    def probe_before(self, account_id: int) -> int:
+        """Before when a stream read should ask whether the account was failing: its sync
+        horizon (items after it lie in no sync gap)."""
+        if self._sync is None:
+            self._sync = self._store.triage.gap_horizons()
+        if account_id not in self._sync:
+            return -_MAX_T
+        end = self._sync[account_id]
+        return _MAX_T if end is None else end
+
+    def covers_known(self, account_id: int, t: int, failing: bool | int | None) -> bool:
+        """:meth:`covers`, where the stream read already said whether the account's last
+        run by ``t`` failed (``failing``, asked before :meth:`probe_before`)."""
+        if t > self._now:
+            return self.covers(account_id, t)
+        return bool(failing) or self._away.covers(account_id, t)
+
+    def _failing_at(self, account_id: int, t: int) -> bool:
+        """``store.runs.failing_at``, remembering the span its answer holds for: items of
+        one account near each other in time cost one probe."""
+        known = self._known.setdefault(account_id, [])
+        for lo, hi, failing in known:
+            if lo <= t < hi:
+                return failing
+        state = self._store.triage.run_state(account_id, t)
+        if state is None:
+            return False
+        failing, lo, until = state
+        known.append((lo, math.inf if until is None else until, failing))
+        return failing
 
     def horizon(self, account_id: int) -> float:
         """As :meth:`GapSpans.horizon`: past the account's last gap and every away period
@@ -470,6 +516,8 @@ class _Scorer:
         self._info: dict[int, _KeyInfo | None] = {}
         self._terms_of: dict[int, _KeyTerms] = {}
         self._horizons: dict[int, float] = {}
+        self._parts: dict[tuple[int, int], list[tuple[int, float]]] = {}
+        self._flags: dict[int, float] = {}
 
     def info(self, key: int) -> _KeyInfo | None:
         """(account id, kind, static kwargs, window) for a key, None if its account is gone."""
@@ -561,6 +609,23 @@ class _Scorer:
         unanswerable = window is not None and created_at + window <= self.now
         return self._score_at(terms, created_at, in_gap), in_gap, unanswerable
 
+    def probe_before(self, key: int) -> int:
+        """Before when a read of this key's stream asks whether the account was failing."""
+        return self.spans.probe_before(key // KEY_SPAN)
+
+    def exact_read(
+        self, key: int, created_at: int, failing: bool | int | None
+    ) -> tuple[float, bool, bool]:
+        """:meth:`exact` of an item a stream read, with what the read said of its gap."""
+        terms = self.terms(key)
+        account_id = terms.account_id
+        in_gap = created_at < self.horizon(account_id) and self.spans.covers_known(
+            account_id, created_at, failing
+        )
+        window = terms.window
+        unanswerable = window is not None and created_at + window <= self.now
+        return self._score_at(terms, created_at, in_gap), in_gap, unanswerable
+
     def bound(self, key: int, created_at: int) -> float:
         """The best score an item of this key created then or later could have: its own
         score with a gap assumed while one is possible (before the account's horizon), and
@@ -569,23 +634,65 @@ class _Scorer:
         gap = self.gap_bonus > 0 and created_at < self.horizon(terms.account_id)
         return self._score_at(terms, created_at, gap)
 
-    def head_bound(self, key: int, lo: int) -> float:
-        """:meth:`bound` at ``lo`` for a stream not read yet, summed plainly (it only
-        orders the unread streams) and raised by far more than any rounding."""
-        terms = self.terms(key)
+    def bound_after(self, key: int, created_at: int, exact: tuple[float, bool, bool]) -> float:
+        """:meth:`bound` from the item's :meth:`exact` score, without scoring it again: the
+        score itself where no later item can gain a gap term, else raised by it (and by
+        far more than any rounding)."""
+        score, in_gap = exact[0], exact[1]
+        if in_gap:
+            return score if self.coefficients[_T["gap"]] >= 0 else self.bound(key, created_at)
+        if self.gap_bonus > 0 and created_at < self.horizon(key // KEY_SPAN):
+            raised = score + self.gap_bonus
+            return raised + 1e-9 * (1.0 + abs(raised))
+        return score
+
+    def unread_parts(self, key: int) -> list[tuple[int, float]]:
+        """The key's stream parts as (lo, bound at lo): one, or two for a key with a reply
+        window (closed, then open). Bounds summed plainly (they only order unread streams)
+        and raised far above any rounding; made from per-account and per-flag parts, as
+        every open key is asked on every page."""
+        account_id, low = divmod(key, KEY_SPAN)
+        kind_code = (low >> 2) & 7
+        parts = self._parts.get((account_id, kind_code))
+        if parts is None:
+            parts = self._parts[(account_id, kind_code)] = self._account_parts(
+                account_id, kind_code
+            )
+        flags = self._flags.get(low)
+        if flags is None:
+            _acc, kind, pinned, words, question = decode_key(low)
+            c = self.coefficients
+            flags = self._flags[low] = (
+                c[_T["pinned"]] * (1.0 if pinned else 0.0)
+                + c[_T["kind"]] * float(self.settings.kind_factors.get(kind, 0.0))
+                + c[_T["words"]] * (1.0 if words else 0.0)
+                + c[_T["question"]] * (1.0 if question else 0.0)
+            )
+        return [(lo, total + flags + 1e-9 * (1.0 + abs(total + flags))) for lo, total in parts]
+
+    def _account_parts(self, account_id: int, kind_code: int) -> list[tuple[int, float]]:
+        """:meth:`unread_parts` without the flags' terms."""
+        acc = self.accounts[account_id]
+        window = self.settings.window_s(acc.channel, CODE_KINDS.get(kind_code, ""))
         c = self.coefficients
-        age = self.now - lo
-        total = terms.fixed_sum + c[_T["deadline"]] * _clamp(age / terms.target)
-        total += c[_T["age"]] * _clamp(age / self.settings.age_cap_s)
-        if terms.window is not None:
-            remaining = lo + terms.window - self.now
-            if remaining <= 0:
-                total += c[_T["unanswerable"]]
-            else:
-                total += c[_T["window"]] * _clamp(1.0 - remaining / terms.warning)  # type: ignore[operator]
-        if self.gap_bonus > 0 and lo < self.horizon(terms.account_id):
-            total += self.gap_bonus
-        return total + 1e-9 * (1.0 + abs(total))
+        tier = c[_T["tier"]] * acc.tier_f
+        horizon = self.horizon(account_id)
+        gap = self.gap_bonus
+        # Before any window part, age is unbounded: deadline and age are at their caps.
+        capped = tier + c[_T["deadline"]] + c[_T["age"]] + (gap if horizon > -_MAX_T else 0.0)
+        if window is None:
+            return [(-_MAX_T, capped)]
+        lo = self.now - window + 1  # the open part's oldest: its window closes in a second
+        warning = min(self.settings.window_warning_s, window)
+        age = window - 1
+        open_part = (
+            tier
+            + c[_T["window"]] * _clamp(1.0 - 1 / warning)
+            + c[_T["deadline"]] * _clamp(age / acc.target)
+            + c[_T["age"]] * _clamp(age / self.settings.age_cap_s)
+            + (gap if lo < horizon else 0.0)
+        )
+        return [(-_MAX_T, capped + c[_T["unanswerable"]]), (lo, open_part)]
 
 
 class _KeyTerms(NamedTuple):
@@ -602,14 +709,27 @@ class _KeyTerms(NamedTuple):
 class _Stream:
     """One key's items in [lo, hi] of created_at, oldest first, read in growing chunks."""
 
-    __slots__ = ("buf", "chunk", "done", "hi", "key", "last_id", "last_t", "lo", "pos")
+    __slots__ = (
+        "buf",
+        "chunk",
+        "done",
+        "head",
+        "hi",
+        "key",
+        "last_id",
+        "last_t",
+        "lo",
+        "pos",
+        "probe",
+    )
 
-    def __init__(self, key: int, lo: int, hi: int) -> None:
-        self.key, self.lo, self.hi = key, lo, hi
+    def __init__(self, key: int, lo: int, hi: int, probe: int, chunk: int = 4) -> None:
+        self.key, self.lo, self.hi, self.probe = key, lo, hi, probe
         self.last_t, self.last_id = lo - 1, -1
-        self.buf: list[tuple[int, int]] = []
+        self.buf: list[StreamRow] = []
+        self.head: tuple[float, int, int] = (0.0, _UNREAD, _UNREAD)  # its entry in the heap
         self.pos = 0
-        self.chunk = 4
+        self.chunk = chunk
         self.done = False
 
     def wants(self) -> bool:
@@ -617,23 +737,23 @@ class _Stream:
         return self.pos >= len(self.buf) and not self.done
 
     def request(self) -> StreamRequest:
-        return (self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk)
+        return (self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk, self.probe)
 
-    def fill(self, rows: list[tuple[int, int]]) -> None:
+    def fill(self, rows: list[StreamRow]) -> None:
         """Take the rows read for :meth:`request`."""
         self.buf, self.pos = rows, 0
         if len(rows) < self.chunk:
             self.done = True
         self.chunk = min(self.chunk * 4, 1024)
 
-    def next(self, read: ManyReader) -> tuple[int, int] | None:
+    def next(self, read: ManyReader) -> StreamRow | None:
         if self.wants():
             self.fill(read([self.request()])[0])
         if self.pos >= len(self.buf):
             return None
         item = self.buf[self.pos]
         self.pos += 1
-        self.last_id, self.last_t = item
+        self.last_id, self.last_t = item[0], item[1]
         return item
 
 
@@ -724,17 +844,18 @@ def iter_triage(
     flt = flt or InboxFilter()
     before = _both_cutoffs(before, flt.before)
     accounts = _accounts(store, settings)
-    spans = ProbedSpans(store, now) if gaps is None else GapSpans(gaps)
+    overview = store.triage.overview()
+    spans = ProbedSpans(store, now, overview.horizons) if gaps is None else GapSpans(gaps)
     scorer = _Scorer(settings, accounts, spans, now)
     indexed, brute = _split_statuses(flt)
     candidates: list[tuple] = []
-    if flt.search or flt.tag or not keys_current(store, settings):
+    if flt.search or flt.tag or overview.fingerprint != settings.keywords.fingerprint:
         # The full-text or tag match runs once here (per stream it would run per chunk);
         # keys of other keyword lists cannot be trusted at all.
         candidates = _brute(store, flt, scorer, before)
         indexed = ()
     else:
-        if indexed and store.triage.missing():  # only the missing keys are scored here
+        if indexed and overview.missing:  # only the missing keys are scored here
             candidates = _brute(
                 store, replace(flt, statuses=indexed), scorer, before, unkeyed_only=True
             )
@@ -743,9 +864,9 @@ def iter_triage(
     heapq.heapify(candidates)
     heads: list[tuple] = []
     if indexed:
-        heads = _open_streams(store.triage, flt, scorer, before)
+        heads = _open_streams(overview.keys, flt, scorer, before)
     read = store.triage.many_reader(_stream_status(indexed))
-    yield from _merge(read, scorer, candidates, heads)
+    yield from _merge(read, scorer, candidates, heads, store.triage.first_chunk)
 
 
 def _stream_status(indexed: tuple[str, ...]) -> str | None:
@@ -771,81 +892,102 @@ def _allowed(flt: InboxFilter, scorer: _Scorer, key: int, before: Mapping[int, i
 
 
 def _open_streams(
-    index: TriageIndex,
+    keys: list[int],
     flt: InboxFilter,
     scorer: _Scorer,
     before: Mapping[int, int] | None,
 ) -> list[tuple]:
     """The streams, unread, as a heap of (-bound, _UNREAD, _UNREAD, seq, (key, lo, hi)):
     a stream is made when it is first read (most never are)."""
-    now = scorer.now
     heads: list[tuple] = []
     narrowed = bool(flt.client_ids or flt.channels or flt.kinds or flt.pinned is not None)
     accounts = scorer.accounts
     seq = itertools.count()
-    for key in index.open_keys():
+    for key in keys:
         if narrowed or before is not None:
             if not _allowed(flt, scorer, key, before):
                 continue
         elif key // KEY_SPAN not in accounts:  # its account is gone
             continue
-        terms = scorer.terms(key)
-        account_id, window = terms.account_id, terms.window
-        hi = _MAX_T if before is None else before[account_id] - 1
-        if window is None:
-            ranges = [(-_MAX_T, hi)]
-        else:  # closed windows first in time, but they score lower: two monotone parts
-            ranges = [(-_MAX_T, min(hi, now - window)), (now - window + 1, hi)]
-        for lo, top in ranges:
+        hi = _MAX_T if before is None else before[key // KEY_SPAN] - 1
+        # Closed windows come first in time but score lower: such a key has two monotone
+        # parts, the closed one ending where the open one starts.
+        parts = scorer.unread_parts(key)
+        for n, (lo, bound) in enumerate(parts):
+            top = hi if n + 1 == len(parts) else min(hi, parts[n + 1][0] - 1)
             if lo > top:
                 continue
             # Not read yet: the stream's best possible score (its time terms are highest at
             # ``lo``) stands for it, so a stream that cannot reach the page is never read.
-            bound = scorer.head_bound(key, lo)
             heads.append((-bound, _UNREAD, _UNREAD, next(seq), (key, lo, top)))
     heapq.heapify(heads)
     return heads
 
 
 def _merge(
-    read: ManyReader, scorer: _Scorer, candidates: list[tuple], heads: list[tuple]
+    read: ManyReader,
+    scorer: _Scorer,
+    candidates: list[tuple],
+    heads: list[tuple],
+    first_chunk: int = 4,
 ) -> Iterator[Ranked]:
     """The threshold merge: emit a candidate once no unread head can beat it.
 
-    An unread stream at the top is opened together with the unread streams after it that
-    must be read before the best candidate can be emitted (their bound is above its score;
-    with no candidate yet, the next ones by bound): one statement for up to ``_BATCH``
-    streams instead of one each.
+    Reads are batched, one statement for several streams: an unread stream at the top is
+    opened with the unread ones after it that must be read before the best candidate can be
+    emitted (with no candidate yet, the next ones by bound), up to ``_BATCH``; a stream that
+    needs its next chunk is read with the others whose buffer is empty and whose head must
+    also be taken before the best candidate.
     """
     push, pop = heapq.heappush, heapq.heappop
+    live: list[_Stream] = []  # opened streams with more to read
+
+    def advance(stream: _Stream) -> None:
+        item = stream.next(read)
+        if item is None:
+            return
+        item_id, t, failing = item
+        exact = scorer.exact_read(stream.key, t, failing)
+        stream.head = (-scorer.bound_after(stream.key, t, exact), t, item_id)
+        push(heads, (*stream.head, exact, stream))
+
     while candidates or heads:
         if candidates and (not heads or candidates[0][:3] < heads[0][:3]):
             neg, t, item_id, account_id, in_gap, closed = pop(candidates)
             yield Ranked(item_id, -neg, t, account_id, in_gap, closed)
             continue
-        _neg_bound, t, item_id, seq, stream = pop(heads)
+        _neg_bound, t, item_id, exact, stream = pop(heads)
+        floor = candidates[0][:3] if candidates else None
         if t == _UNREAD:
-            batch = [_Stream(*stream)]
-            floor = candidates[0][:3] if candidates else None
+            payloads = [stream]
             while (
                 heads
                 and heads[0][1] == _UNREAD
-                and len(batch) < _BATCH
+                and len(payloads) < _BATCH
                 and (floor is None or heads[0][:3] < floor)
             ):
-                batch.append(_Stream(*pop(heads)[4]))
-            for opened, rows in zip(batch, read([b.request() for b in batch]), strict=True):
-                opened.fill(rows)
-                item = opened.next(read)
-                if item is not None:
-                    bound = scorer.bound(opened.key, item[1])
-                    push(heads, (-bound, item[1], item[0], seq, opened))
-            continue
-        score, in_gap, closed = scorer.exact(stream.key, t)
-        push(candidates, (-score, t, item_id, stream.key // KEY_SPAN, in_gap, closed))
-        item = stream.next(read)
-        if item is not None:
-            push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], seq, stream))
+                payloads.append(pop(heads)[4])
+            batch = [
+                _Stream(key, lo, hi, scorer.probe_before(key), first_chunk)
+                for key, lo, hi in payloads
+            ]
+        else:
+            score, in_gap, closed = exact
+            push(candidates, (-score, t, item_id, stream.key // KEY_SPAN, in_gap, closed))
+            if not stream.wants():
+                advance(stream)
+                continue
+            floor = candidates[0][:3]
+            batch = [stream]
+            batch += [s for s in live if s is not stream and s.wants() and s.head < floor]
+        for opened, rows in zip(batch, read([b.request() for b in batch]), strict=True):
+            opened.fill(rows)
+        live = [s for s in live if not s.done]
+        for opened in batch:
+            if not opened.done and opened not in live:
+                live.append(opened)
+            if opened is stream or t == _UNREAD:
+                advance(opened)
 
 
 def _brute(

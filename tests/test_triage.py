@@ -487,9 +487,14 @@ def test_the_triage_page_is_served_by_the_index(random_store):
     assert any("USING COVERING INDEX interactions_triage" in p for p in plans), plans
     assert not any(p.startswith("SCAN") or "TEMP B-TREE" in p for p in plans), plans
     plans = [  # several streams' chunks in one statement: an index search for each
-        r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + streams_sql(3), args * 3)
+        r[3]
+        for r in random_store.conn.execute(
+            "EXPLAIN QUERY PLAN " + streams_sql(3), [10**12, 1, *args] * 3
+        )
     ]
     assert sum("USING COVERING INDEX interactions_triage" in p for p in plans) == 3, plans
+    # and whether each row's account was failing then: one probe of its runs' index
+    assert sum("SEARCH r USING INDEX sync_runs_account_started" in p for p in plans) == 3, plans
     assert not any(p.startswith("SCAN i") or "TEMP B-TREE" in p for p in plans), plans
     plans = [r[3] for r in random_store.conn.execute("EXPLAIN QUERY PLAN " + KEYS_SQL)]
     assert all("SCAN i" not in p and "TEMP B-TREE" not in p for p in plans), plans

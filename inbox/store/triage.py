@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..triage_keys import Keywords
+from ..triage_keys import KEY_SPAN, Keywords
 from ._part import Part
 from .filters import InboxFilter
 
@@ -52,6 +52,20 @@ _MISSING_SQL = (
     f" WHERE {OPEN_SQL} AND i.triage_key IS NULL"
 )
 _META = ("keywords", "urgent_words", "question_words")
+# The account's last run started at or before a time, and when the next run of the other
+# outcome (ok after a failure, a failure after an ok) started: the span that run's outcome
+# holds for. The failure is found by the partial index of failed runs.
+_RUN_STATE_SQL = (
+    "SELECT r.outcome != 'ok', r.started_at, CASE WHEN r.outcome = 'ok' THEN"
+    " (SELECT min(n.started_at) FROM sync_runs n WHERE n.account_id = r.account_id"
+    "  AND n.outcome != 'ok' AND n.started_at >= r.started_at"
+    "  AND (n.started_at > r.started_at OR n.id > r.id))"
+    " ELSE (SELECT min(n.started_at) FROM sync_runs n WHERE n.account_id = r.account_id"
+    "  AND n.outcome = 'ok' AND n.started_at >= r.started_at"
+    "  AND (n.started_at > r.started_at OR n.id > r.id)) END"
+    " FROM sync_runs r WHERE r.account_id = ? AND r.started_at <= ?"
+    " ORDER BY r.started_at DESC, r.id DESC LIMIT 1"
+)
 # Per account with a failed run: its last failure's start, and the start of the run after it
 # in (started_at, id) order (NULL: none yet, the gap is still open). Two index seeks each.
 _HORIZONS_SQL = (
@@ -68,10 +82,25 @@ _HORIZONS_SQL = (
 
 # (id, account_id, kind, pinned, text, created_at): what scoring an unkeyed item needs.
 ScoringRow = tuple[int, int, str, int, str, int]
-# (key, lo, hi, after_t, after_id, limit): one stream's next chunk (see TriageIndex.stream).
-StreamRequest = tuple[int, int, int, int, int, int]
-# read_many([request, ...]) -> [[(id, created_at), ...] per request, in order]
-ManyReader = Callable[[Sequence[StreamRequest]], list[list[tuple[int, int]]]]
+_META_SQL = f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})"
+
+
+class TriageOverview(NamedTuple):
+    """What a triage page needs before it reads any stream (:meth:`TriageIndex.overview`)."""
+
+    fingerprint: str | None  # the keyword lists' the stored keys were computed with
+    missing: bool  # some open item has no key
+    keys: list[int]  # every distinct key among open items, ascending
+    horizons: dict[int, int | None]  # TriageIndex.gap_horizons
+
+
+# (key, lo, hi, after_t, after_id, limit, probe_before): one stream's next chunk (see
+# TriageIndex.stream), asking whether the account was failing for items before probe_before.
+StreamRequest = tuple[int, int, int, int, int, int, int]
+# (id, created_at, failing): failing is None when not asked (see TriageIndex.many_reader).
+StreamRow = tuple[int, int, bool | int | None]
+# read_many([request, ...]) -> [[row, ...] per request, in order]
+ManyReader = Callable[[Sequence[StreamRequest]], list[list[StreamRow]]]
 
 
 def stream_sql(status: str | None = None) -> str:
@@ -83,15 +112,27 @@ _STREAM_BOTH = STREAM_SQL.format(status="")
 _STREAM_ONE = STREAM_SQL.format(status=" AND i.status = ?")
 
 
+# Whether an item's account was failing when it arrived (its last run by then failed: the
+# item lies in a sync gap), asked only for items before ``probe_before``.
+_FAILING_SQL = (
+    "CASE WHEN s.created_at < ? THEN (SELECT r.outcome != 'ok' FROM sync_runs r"
+    " WHERE r.account_id = ? AND r.started_at <= s.created_at"
+    " ORDER BY r.started_at DESC, r.id DESC LIMIT 1) END"
+)
+
+
 @lru_cache(maxsize=64)
 def streams_sql(n: int, status: bool = False) -> str:
     """``n`` streams' chunks in one statement: each request's :data:`STREAM_SQL`, tagged
-    with its position (a round trip per stream is what a server engine cannot afford)."""
+    with its position (a round trip per stream is what a server engine cannot afford), each
+    row with whether it arrived while its account was failing."""
     one = _STREAM_ONE if status else _STREAM_BOTH
-    return " UNION ALL ".join(f"SELECT {n}, s.* FROM ({one}) s" for n in range(n))
+    return " UNION ALL ".join(
+        f"SELECT {n}, s.id, s.created_at, {_FAILING_SQL} FROM ({one}) s" for n in range(n)
+    )
 
 
-def _by_time(row: tuple[int, int]) -> tuple[int, int]:
+def _by_time(row: StreamRow) -> tuple[int, int]:
     return row[1], row[0]
 
 
@@ -108,11 +149,9 @@ class TriageIndex(Part):
 
     def _recorded(self) -> tuple[str | None, Keywords | None]:
         """(stored fingerprint, stored lists)."""
-        meta = dict(
-            self._conn.execute(
-                f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})", _META
-            )
-        )
+        return self._parse_meta(dict(self._conn.execute(_META_SQL, _META)))
+
+    def _parse_meta(self, meta: dict[str, str]) -> tuple[str | None, Keywords | None]:
         if "urgent_words" not in meta or "question_words" not in meta:
             return meta.get("keywords"), None
         raw = (meta["urgent_words"], meta["question_words"])
@@ -187,6 +226,15 @@ class TriageIndex(Part):
 
     # -- index-served reads ----------------------------------------------------------------
 
+    first_chunk = 4  # rows a stream's first read asks for (a statement here costs little)
+
+    def overview(self) -> TriageOverview:
+        """The keys' fingerprint, whether keys are missing, the open keys and the accounts'
+        gap horizons (four statements; a server engine sends them at once)."""
+        return TriageOverview(
+            self.fingerprint(), self.missing(), self.open_keys(), self.gap_horizons()
+        )
+
     def open_keys(self) -> list[int]:
         """Every distinct key among open items, ascending."""
         return [key for (key,) in self._conn.execute(KEYS_SQL)]
@@ -203,27 +251,40 @@ class TriageIndex(Part):
     ) -> list[tuple[int, int]]:
         """Up to ``limit`` (id, created_at) of one key's open items in [lo, hi] of
         created_at, after ``after`` = (created_at, id), oldest first."""
-        return self.many_reader(status)([(key, lo, hi, after[0], after[1], limit)])[0]
+        request = (key, lo, hi, after[0], after[1], limit, -(2**62))
+        return [(i, t) for i, t, _ in self.many_reader(status)([request])[0]]
 
     def many_reader(self, status: str | None = None) -> ManyReader:
-        """Several streams' next chunks (:meth:`stream`'s requests) in one statement."""
+        """Several streams' next chunks (:meth:`stream`'s requests) in one statement, each
+        row as (id, created_at, failing): whether the account's last sync run by then
+        failed (None: not asked, the item is at or after the request's ``probe_before``,
+        or no run started by then)."""
         execute = self._conn.execute
 
-        def read(requests: Sequence[StreamRequest]) -> list[list[tuple[int, int]]]:
+        def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
             params: list[int | str] = []
-            for key, lo, hi, after_t, after_id, limit in requests:
+            for key, lo, hi, after_t, after_id, limit, probe_before in requests:
+                params += (probe_before, key // KEY_SPAN)
                 params += (key, lo if lo > after_t else after_t, hi, after_t, after_id)
                 if status:
                     params.append(status)
                 params.append(limit)
-            out: list[list[tuple[int, int]]] = [[] for _ in requests]
-            for n, item_id, created_at in execute(streams_sql(len(requests), bool(status)), params):
-                out[n].append((item_id, created_at))
+            out: list[list[StreamRow]] = [[] for _ in requests]
+            sql = streams_sql(len(requests), bool(status))
+            for n, item_id, created_at, failing in execute(sql, params):
+                out[n].append((item_id, created_at, failing))
             for rows in out:  # each part comes in its order; a compound keeps no order
                 rows.sort(key=_by_time)
             return out
 
         return read
+
+    def run_state(self, account_id: int, t: int) -> tuple[bool, int, int | None] | None:
+        """(whether the account's last run started at or before ``t`` failed, when that
+        run started, when the next run with the other outcome started: None if none yet);
+        None when no run started by then. Every time in that span has the same answer."""
+        row = self._conn.execute(_RUN_STATE_SQL, (account_id, t)).fetchone()
+        return None if row is None else (bool(row[0]), row[1], row[2])
 
     def gap_horizons(self) -> dict[int, int | None]:
         """Account id -> the time from which none of its items can lie in a sync gap (the
