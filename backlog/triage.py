@@ -725,7 +725,7 @@ class _Stream:
 
     def __init__(self, key: int, lo: int, hi: int, probe: int, chunk: int = 4) -> None:
         self.key, self.lo, self.hi, self.probe = key, lo, hi, probe
-        self.last_t, self.last_id = lo - 1, -1
+        self.last_t, self.last_id = lo - 1, -1  # the last row read (not yet taken, perhaps)
         self.buf: list[StreamRow] = []
         self.head: tuple[float, int, int] = (0.0, _UNREAD, _UNREAD)  # its entry in the heap
         self.pos = 0
@@ -736,12 +736,18 @@ class _Stream:
         """Whether :meth:`next` must read first."""
         return self.pos >= len(self.buf) and not self.done
 
+    def low(self) -> bool:
+        """Whether half the rows read are taken: worth reading on with another stream."""
+        return 2 * self.pos >= len(self.buf) and not self.done
+
     def request(self) -> StreamRequest:
         return (self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk, self.probe)
 
     def fill(self, rows: list[StreamRow]) -> None:
-        """Take the rows read for :meth:`request`."""
-        self.buf, self.pos = rows, 0
+        """Take the rows read for :meth:`request`, after those not taken yet."""
+        self.buf, self.pos = self.buf[self.pos :] + rows, 0
+        if rows:
+            self.last_id, self.last_t = rows[-1][0], rows[-1][1]
         if len(rows) < self.chunk:
             self.done = True
         self.chunk = min(self.chunk * 4, 1024)
@@ -753,7 +759,6 @@ class _Stream:
             return None
         item = self.buf[self.pos]
         self.pos += 1
-        self.last_id, self.last_t = item[0], item[1]
         return item
 
 
@@ -843,8 +848,9 @@ def iter_triage(
     settings = settings or Settings()
     flt = flt or InboxFilter()
     before = _both_cutoffs(before, flt.before)
+    # The overview first: a server engine sends the two reads after it along with it.
+    overview = store.triage.overview(then_accounts=True, then_away=gaps is None)
     accounts = _accounts(store, settings)
-    overview = store.triage.overview()
     spans = ProbedSpans(store, now, overview.horizons) if gaps is None else GapSpans(gaps)
     scorer = _Scorer(settings, accounts, spans, now)
     indexed, brute = _split_statuses(flt)
@@ -866,7 +872,8 @@ def iter_triage(
     if indexed:
         heads = _open_streams(overview.keys, flt, scorer, before)
     read = store.triage.many_reader(_stream_status(indexed))
-    yield from _merge(read, scorer, candidates, heads, store.triage.first_chunk)
+    index = store.triage
+    yield from _merge(read, scorer, candidates, heads, index.first_chunk, index.read_ahead)
 
 
 def _stream_status(indexed: tuple[str, ...]) -> str | None:
@@ -930,14 +937,15 @@ def _merge(
     candidates: list[tuple],
     heads: list[tuple],
     first_chunk: int = 4,
+    read_ahead: bool = False,
 ) -> Iterator[Ranked]:
     """The threshold merge: emit a candidate once no unread head can beat it.
 
     Reads are batched, one statement for several streams: an unread stream at the top is
     opened with the unread ones after it that must be read before the best candidate can be
     emitted (with no candidate yet, the next ones by bound), up to ``_BATCH``; a stream that
-    needs its next chunk is read with the others whose buffer is empty and whose head must
-    also be taken before the best candidate.
+    needs its next chunk is read alone, or (``read_ahead``, where a statement costs a round
+    trip) with every opened stream that has taken half of what it read.
     """
     push, pop = heapq.heappush, heapq.heappop
     live: list[_Stream] = []  # opened streams with more to read
@@ -977,9 +985,9 @@ def _merge(
             if not stream.wants():
                 advance(stream)
                 continue
-            floor = candidates[0][:3]
             batch = [stream]
-            batch += [s for s in live if s is not stream and s.wants() and s.head < floor]
+            if read_ahead:
+                batch += [s for s in live if s is not stream and s.low()]
         for opened, rows in zip(batch, read([b.request() for b in batch]), strict=True):
             opened.fill(rows)
         live = [s for s in live if not s.done]

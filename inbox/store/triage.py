@@ -227,10 +227,12 @@ class TriageIndex(Part):
     # -- index-served reads ----------------------------------------------------------------
 
     first_chunk = 4  # rows a stream's first read asks for (a statement here costs little)
+    read_ahead = False  # whether a stream's next chunk is read with others' (see _merge)
 
-    def overview(self) -> TriageOverview:
+    def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
         """The keys' fingerprint, whether keys are missing, the open keys and the accounts'
-        gap horizons (four statements; a server engine sends them at once)."""
+        gap horizons (four statements; a server engine sends them at once, with the next
+        calls' ``store.accounts.owners()`` and ``store.away.all()`` when told they follow)."""
         return TriageOverview(
             self.fingerprint(), self.missing(), self.open_keys(), self.gap_horizons()
         )

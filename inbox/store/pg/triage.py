@@ -3,26 +3,57 @@
 In process, SQLite answers a statement in microseconds; over loopback every statement is a
 round trip of about 0.1 ms before the server does any work. So the statements a triage page
 starts with are sent together in one pipeline (psycopg's pipeline mode: one round trip for
-all four), and a stream's first read asks for more rows, which costs the server next to
-nothing and saves reading the same stream again.
+all of them, the accounts and away periods read next included), and a stream's first read
+asks for more rows, which costs the server next to nothing and saves reading the same
+stream again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ...triage_keys import KEY_SPAN
+from ..accounts import OWNERS_SQL
+from ..runs import AWAY_SQL
 from ..triage import (
     _HORIZONS_SQL,
     _META,
     _META_SQL,
     _MISSING_SQL,
     KEYS_SQL,
+    OPEN_SQL,
+    ManyReader,
+    StreamRequest,
+    StreamRow,
     TriageIndex,
     TriageOverview,
+    _by_time,
 )
 
 if TYPE_CHECKING:
     from .connection import PgConnection
+
+
+# Every stream's chunk in one statement whose text does not depend on how many streams are
+# read (the requests come as arrays): PostgreSQL plans it once and keeps the plan, where a
+# UNION ALL of N parts would be planned again for every N, at a cost of milliseconds.
+_STREAMS_SQL = """
+SELECT r.n, s.id, s.created_at,
+  CASE WHEN s.created_at < r.probe THEN (SELECT f.outcome != 'ok' FROM sync_runs f
+    WHERE f.account_id = r.key / {span} AND f.started_at <= s.created_at
+    ORDER BY f.started_at DESC, f.id DESC LIMIT 1) END
+FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]),
+            CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]))
+  WITH ORDINALITY AS r(key, lo, hi, after_t, after_id, lim, probe, n)
+CROSS JOIN LATERAL (
+  SELECT i.id, i.created_at FROM interactions i
+  WHERE {open} AND i.triage_key = r.key AND i.created_at >= greatest(r.lo, r.after_t)
+    AND i.created_at <= r.hi AND (i.created_at > r.after_t OR i.id > r.after_id){status}
+  ORDER BY i.created_at, i.id LIMIT r.lim) s
+"""
+_STREAMS_BOTH = _STREAMS_SQL.format(span=KEY_SPAN, open=OPEN_SQL, status="")
+_STREAMS_ONE = _STREAMS_SQL.format(span=KEY_SPAN, open=OPEN_SQL, status=" AND i.status = ?")
 
 
 class PgTriageIndex(TriageIndex):
@@ -31,17 +62,39 @@ class PgTriageIndex(TriageIndex):
     __slots__ = ()
 
     first_chunk = 16
+    read_ahead = True
 
-    def overview(self) -> TriageOverview:
+    def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
         conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore holds this
         with conn.raw.pipeline():
             meta = conn.execute(_META_SQL, _META)
             missing = conn.execute(_MISSING_SQL + " LIMIT 1")
             keys = conn.execute(KEYS_SQL)
             horizons = conn.execute(_HORIZONS_SQL)
+            if then_accounts:
+                conn.ahead(OWNERS_SQL)
+            if then_away:
+                conn.ahead(AWAY_SQL)
         return TriageOverview(
             self._parse_meta(dict(meta.fetchall()))[0],
             missing.fetchone() is not None,
             [key for (key,) in keys.fetchall()],
             {a: end for a, _last, end in horizons.fetchall()},
         )
+
+    def many_reader(self, status: str | None = None) -> ManyReader:
+        execute = self._conn.execute
+
+        def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
+            columns: list[list] = [list(c) for c in zip(*requests, strict=True)]
+            params: list = [*columns, status] if status else columns
+            out: list[list[StreamRow]] = [[] for _ in requests]
+            for n, item_id, created_at, failing in execute(
+                _STREAMS_ONE if status else _STREAMS_BOTH, params
+            ):
+                out[n - 1].append((item_id, created_at, failing))
+            for rows in out:
+                rows.sort(key=_by_time)
+            return out
+
+        return read
