@@ -1092,8 +1092,7 @@ def triage_rows(
 
 def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list[RankedRow]:
     """The rows of ``ranked`` (fetched by id) with their triage fields, in that order."""
-    rows = store.items.by_ids([r.id for r in ranked])
-    targets = store.clients.own_targets()
+    rows, targets = store.triage.rows_and_targets([r.id for r in ranked])
     out = []
     for r in ranked:
         row = rows.get(r.id)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..rows import ItemRow
 from ..triage_keys import KEY_SPAN, Keywords
 from ._part import Part
 from .filters import InboxFilter
@@ -293,6 +294,11 @@ class TriageIndex(Part):
         start of the run after its last failure; None: its last run failed, the gap is
         open). Accounts that never failed are left out. One statement for every account."""
         return {a: end for a, _last, end in self._conn.execute(_HORIZONS_SQL)}
+
+    def rows_and_targets(self, ids: Sequence[int]) -> tuple[dict[int, ItemRow], dict[int, int]]:
+        """``store.items.by_ids(ids)`` and ``store.clients.own_targets()``: what a ranked
+        page is shown with (a server engine sends both at once)."""
+        return self._store.items.by_ids(ids), self._store.clients.own_targets()
 
     def keyed_open(self) -> list[tuple[int, int, int]]:
         """(id, key, created_at) of every keyed open item: one pass over the covering index."""

@@ -46,6 +46,9 @@ _TAGGED_SELECT = _ROW_SELECT.replace(
 assert _TAGGED_SELECT != _ROW_SELECT, "the row select changed: update the tags column"
 
 
+BY_IDS_SQL = _TAGGED_SELECT + " WHERE i.id = ANY(CAST(? AS bigint[]))"
+
+
 def _tagged(r: Sequence) -> ItemRow:
     row = _row(r)
     if r[-1]:
@@ -127,8 +130,7 @@ class PgItems(Items):
         """As :meth:`Items.by_ids`, in one round trip (the ids as one array parameter)."""
         if not ids:
             return {}
-        sql = _TAGGED_SELECT + " WHERE i.id = ANY(CAST(? AS bigint[]))"
-        return {r[0]: _tagged(r) for r in self._conn.execute(sql, (list(ids),))}
+        return {r[0]: _tagged(r) for r in self._conn.execute(BY_IDS_SQL, (list(ids),))}
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ...rows import ItemRow
 from ...triage_keys import KEY_SPAN
 from ..accounts import OWNERS_SQL
+from ..clients import OWN_TARGETS_SQL
 from ..runs import AWAY_SQL
 from ..triage import (
     _HORIZONS_SQL,
@@ -98,3 +100,13 @@ class PgTriageIndex(TriageIndex):
             return out
 
         return read
+
+    def rows_and_targets(self, ids: Sequence[int]) -> tuple[dict[int, ItemRow], dict[int, int]]:
+        from .parts import BY_IDS_SQL
+
+        if ids:
+            conn: PgConnection = self._conn  # type: ignore[assignment]  # a PgStore's
+            with conn.raw.pipeline():
+                conn.ahead(BY_IDS_SQL, (list(ids),))
+                conn.ahead(OWN_TARGETS_SQL)
+        return self._store.items.by_ids(ids), self._store.clients.own_targets()
