@@ -68,7 +68,7 @@ import heapq
 import itertools
 import math
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -855,10 +855,11 @@ def iter_triage(
     scorer = _Scorer(settings, accounts, spans, now)
     indexed, brute = _split_statuses(flt)
     candidates: list[tuple] = []
-    if flt.search or flt.tag or overview.fingerprint != settings.keywords.fingerprint:
+    current = overview.fingerprint == settings.keywords.fingerprint
+    if flt.search or flt.tag or not current:
         # The full-text or tag match runs once here (per stream it would run per chunk);
         # keys of other keyword lists cannot be trusted at all.
-        candidates = _brute(store, flt, scorer, before)
+        candidates = _brute(store, flt, scorer, before, stored_keys=current)
         indexed = ()
     else:
         if indexed and overview.missing:  # only the missing keys are scored here
@@ -1005,16 +1006,23 @@ def _brute(
     before: Mapping[int, int] | None,
     *,
     unkeyed_only: bool = False,
+    stored_keys: bool = False,
 ) -> list[tuple]:
-    """Score every matching row in memory (snoozed/done items, searches, unkeyed items)."""
+    """Score every matching row in memory (snoozed/done items, searches, unkeyed items);
+    ``stored_keys``: the stored keys are current, so only items without one are keyed here."""
     out = []
     settings = scorer.settings
-    for item_id, account_id, kind, pinned, text, created in store.triage.scoring_rows(
-        flt, unkeyed_only=unkeyed_only
-    ):
+    rows: Iterable[tuple] = (
+        store.triage.keyed_scoring_rows(flt)
+        if stored_keys and not unkeyed_only
+        else store.triage.scoring_rows(flt, unkeyed_only=unkeyed_only)
+    )
+    for item_id, account_id, kind, pinned, text, created, *stored in rows:
         if before is not None and created >= before.get(account_id, -_MAX_T):
             continue
-        key = key_for(settings, account_id, kind, pinned, text)
+        key = stored[0] if stored and stored[0] is not None else None
+        if key is None:
+            key = key_for(settings, account_id, kind, pinned, text or "")
         if scorer.info(key) is None:
             continue
         score, in_gap, closed = scorer.exact(key, created)

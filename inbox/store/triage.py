@@ -83,6 +83,8 @@ _HORIZONS_SQL = (
 
 # (id, account_id, kind, pinned, text, created_at): what scoring an unkeyed item needs.
 ScoringRow = tuple[int, int, str, int, str, int]
+# The same with the stored key (None: none), and the text only where there is no key.
+KeyedScoringRow = tuple[int, int, str, int, str | None, int, int | None]
 _META_SQL = f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})"
 
 
@@ -325,6 +327,17 @@ class TriageIndex(Part):
             clause += " AND i.triage_key IS NULL"
         return self._conn.execute(
             "SELECT i.id, i.account_id, i.kind, i.pinned, i.text, i.created_at"
+            f" FROM interactions i WHERE {clause}",
+            params,
+        )
+
+    def keyed_scoring_rows(self, flt: InboxFilter) -> Iterator[KeyedScoringRow]:
+        """:meth:`scoring_rows` with each item's stored key, and its text only where it has
+        none (a search matching thousands of items moves no text it does not need)."""
+        clause, params = self._where(flt)
+        return self._conn.execute(
+            "SELECT i.id, i.account_id, i.kind, i.pinned,"
+            " CASE WHEN i.triage_key IS NULL THEN i.text END, i.created_at, i.triage_key"
             f" FROM interactions i WHERE {clause}",
             params,
         )
