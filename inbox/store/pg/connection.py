@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -94,6 +95,11 @@ class PgConnection:
                 return cursor
             self._ahead.clear()
         return self._send(sql, params)
+
+    def together(self) -> AbstractContextManager[Any]:
+        """Statements sent inside go in one pipeline (one round trip), where the client
+        library has pipeline mode; otherwise one after the other, with the same answers."""
+        return self.raw.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
 
     def ahead(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Send ``sql`` now; its answer goes to the next :meth:`execute` of the same."""

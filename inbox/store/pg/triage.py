@@ -81,7 +81,7 @@ class PgTriageIndex(TriageIndex):
 
     def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
         conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore holds this
-        with conn.raw.pipeline():
+        with conn.together():
             meta = conn.execute(_META_SQL, _META)
             missing = conn.execute(_MISSING_SQL + " LIMIT 1")
             keys = conn.execute(_KEYS_SQL)
@@ -119,7 +119,7 @@ class PgTriageIndex(TriageIndex):
 
         if ids:
             conn: PgConnection = self._conn  # type: ignore[assignment]  # a PgStore's
-            with conn.raw.pipeline():
+            with conn.together():
                 conn.ahead(BY_IDS_SQL, (list(ids),))
                 conn.ahead(OWN_TARGETS_SQL)
         return self._store.items.by_ids(ids), self._store.clients.own_targets()
