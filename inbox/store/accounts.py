@@ -40,6 +40,13 @@ def _account(row: tuple[Any, ...]) -> Account:
     )
 
 
+OWNERS_SQL = (
+    "SELECT a.id, c.id, c.name, c.tier, c.target_s, a.channel, a.handle, a.removed_at"
+    " FROM accounts a JOIN clients c ON c.id = a.client_id"
+    " ORDER BY c.name, a.id"
+)
+
+
 class Accounts(Part):
     """``store.accounts``."""
 
@@ -218,11 +225,7 @@ class Accounts(Part):
             AccountOwner(
                 aid, cid, name, _TIER[tier], own, _CHANNEL[channel], handle, gone is not None
             )
-            for aid, cid, name, tier, own, channel, handle, gone in self._conn.execute(
-                "SELECT a.id, c.id, c.name, c.tier, c.target_s, a.channel, a.handle, a.removed_at"
-                " FROM accounts a JOIN clients c ON c.id = a.client_id"
-                " ORDER BY c.name, a.id"
-            )
+            for aid, cid, name, tier, own, channel, handle, gone in self._conn.execute(OWNERS_SQL)
         ]
 
     def count(self) -> int:

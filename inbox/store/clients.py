@@ -17,6 +17,9 @@ def _client(row: tuple[Any, ...]) -> Client:
     return Client(id=row[0], name=row[1], tier=Tier(row[2]), target_s=row[3])
 
 
+OWN_TARGETS_SQL = "SELECT id, target_s FROM clients WHERE target_s IS NOT NULL"
+
+
 class Clients(Part):
     """``store.clients``."""
 
@@ -136,12 +139,7 @@ class Clients(Part):
 
     def own_targets(self) -> dict[int, int]:
         """Client id -> its own response target, for clients that set one."""
-        return {
-            cid: t
-            for cid, t in self._conn.execute(
-                "SELECT id, target_s FROM clients WHERE target_s IS NOT NULL"
-            )
-        }
+        return {cid: t for cid, t in self._conn.execute(OWN_TARGETS_SQL)}
 
     def count(self) -> int:
         return self._conn.execute("SELECT count(*) FROM clients").fetchone()[0]

@@ -196,6 +196,9 @@ class SyncRuns(Part):
         }
 
 
+AWAY_SQL = "SELECT id, started_at, ended_at, reason, note FROM away_periods ORDER BY started_at"
+
+
 class AwayPeriods(Part):
     """``store.away``: periods the manager recorded as away, sick or offline."""
 
@@ -215,10 +218,7 @@ class AwayPeriods(Part):
         """Every away period, oldest first."""
         return [
             AwayPeriodRow(i, s, e, AwayReason(r), n)
-            for i, s, e, r, n in self._conn.execute(
-                "SELECT id, started_at, ended_at, reason, note FROM away_periods"
-                " ORDER BY started_at"
-            )
+            for i, s, e, r, n in self._conn.execute(AWAY_SQL)
         ]
 
     def current(self) -> AwayPeriodRow | None:

@@ -59,9 +59,11 @@ class PgStore(Store):
 
     def _specialise(self) -> None:
         from .parts import PgItems, PgReports
+        from .triage import PgTriageIndex
 
         self.items = PgItems(self)
         self.reports = PgReports(self)
+        self.triage = PgTriageIndex(self)
 
     # -- opening -------------------------------------------------------------------------
 
