@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import AWAY_REASONS
 from sfogo.inbox.store import Store
 
@@ -171,15 +172,21 @@ def record_away(
     """Record an away period (open-ended without ``end``) of the whole inbox, or of one
     team member; return its id."""
     if reason not in AWAY_REASONS:
-        raise SfogoError(f"unknown reason {reason!r}: use one of {', '.join(AWAY_REASONS)}")
+        raise SfogoError(
+            _("unknown reason {reason!r}: use one of {names}").format(
+                reason=reason, names=", ".join(AWAY_REASONS)
+            )
+        )
     start = now if start is None else start
     if end is not None and end <= start:
-        raise SfogoError("the end of an away period must come after its start")
+        raise SfogoError(_("the end of an away period must come after its start"))
     if end is None:
         current = open_away(store, member_id)
         if current is not None:
             raise SfogoError(
-                f"already {current[2]} since {when.iso(current[1])}: run 'sfogo back' first"
+                _("already {v2} since {iso}: run 'sfogo back' first").format(
+                    v2=current[2], iso=when.iso(current[1])
+                )
             )
     return store.away.add(start, end, reason, note, member_id=member_id)
 
@@ -189,7 +196,7 @@ def end_away(store: Store, *, member_id: int | None = None, now: int) -> tuple[i
     ended_at, reason)."""
     current = open_away(store, member_id)
     if current is None:
-        raise SfogoError("you are not away: 'sfogo away' records a period")
+        raise SfogoError(_("you are not away: 'sfogo away' records a period"))
     away_id, started_at, reason = current
     ended_at = max(now, started_at + 1)
     store.away.end(away_id, ended_at)

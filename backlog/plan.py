@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import KINDS
 from sfogo.inbox.store import Store
 
@@ -186,8 +187,10 @@ def _minutes(section: str, key: str, value: object) -> float:
         or not 0 < value <= MAX_MINUTES  # False for nan as well
     ):
         raise SfogoError(
-            f"config: [{section}] {key} must be a number of minutes above zero "
-            f"(at most {MAX_MINUTES:,}), not {value!r}"
+            _(
+                "config: [{section}] {key} must be a number of minutes above zero (at "
+                "most {max_minutes:,}), not {value!r}"
+            ).format(section=section, key=key, max_minutes=MAX_MINUTES, value=value)
         )
     return float(value)
 
@@ -197,33 +200,37 @@ def plan_settings(config: dict) -> dict:
     effort = config.get("effort", {})
     plan = config.get("plan", {})
     if not isinstance(effort, dict) or not isinstance(plan, dict):
-        raise SfogoError("config: [effort] and [plan] must be tables")
+        raise SfogoError(_("config: [effort] and [plan] must be tables"))
     minutes = dict(DEFAULT_EFFORT_MIN)
     for key, value in effort.items():
         if key in KINDS:
             minutes[key] = _minutes("effort", key, value)
         elif key not in ("learn", "min_samples", "session_gap"):
             raise SfogoError(
-                f"config: [effort] has no setting {key!r}: use "
-                f"{', '.join(KINDS)}, learn, min_samples, session_gap"
+                _(
+                    "config: [effort] has no setting {key!r}: use {names}, learn, "
+                    "min_samples, session_gap"
+                ).format(key=key, names=", ".join(KINDS))
             )
     learn = effort.get("learn", True)
     if not isinstance(learn, bool):
-        raise SfogoError("config: [effort] learn must be true or false")
+        raise SfogoError(_("config: [effort] learn must be true or false"))
     min_samples = effort.get("min_samples", MIN_SAMPLES)
     if isinstance(min_samples, bool) or not isinstance(min_samples, int) or min_samples < 1:
-        raise SfogoError("config: [effort] min_samples must be a whole number above zero")
+        raise SfogoError(_("config: [effort] min_samples must be a whole number above zero"))
     for key in plan:
         if key not in ("batch_minutes", "lookahead", "arrivals"):
             raise SfogoError(
-                f"config: [plan] has no setting {key!r}: use batch_minutes, lookahead, arrivals"
+                _(
+                    "config: [plan] has no setting {key!r}: use batch_minutes, lookahead, arrivals"
+                ).format(key=key)
             )
     lookahead = plan.get("lookahead", DEFAULT_LOOKAHEAD)
     if isinstance(lookahead, bool) or not isinstance(lookahead, int) or lookahead < 0:
-        raise SfogoError("config: [plan] lookahead must be a whole number, 0 or more")
+        raise SfogoError(_("config: [plan] lookahead must be a whole number, 0 or more"))
     arrivals = plan.get("arrivals", True)
     if not isinstance(arrivals, bool):
-        raise SfogoError("config: [plan] arrivals must be true or false")
+        raise SfogoError(_("config: [plan] arrivals must be true or false"))
     return {
         "minutes": minutes,
         "configured": {k for k in effort if k in KINDS},

@@ -34,6 +34,7 @@ from enum import StrEnum
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 
 from .plan import MIN_SHARE, Plan, WorkClock
 from .workhours import WorkHours, cap_ranges
@@ -114,9 +115,13 @@ def target_from(text: str, work: WorkHours, now: int) -> int:
     if _BARE_DATE.fullmatch(text.strip().lower()) and text.strip().lower() != "now":
         at = end_of_day(work, datetime.fromtimestamp(at, work.tz).date())
     if at <= now:
-        raise SfogoError(f"--by {text!r} is not in the future: give a later date")
+        raise SfogoError(
+            _("--by {text!r} is not in the future: give a later date").format(text=text)
+        )
     if at > now + MAX_AHEAD_DAYS * 86400:
-        raise SfogoError(f"--by {text!r} is more than a year ahead: give a nearer date")
+        raise SfogoError(
+            _("--by {text!r} is more than a year ahead: give a nearer date").format(text=text)
+        )
     return at
 
 

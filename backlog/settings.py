@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from sfogo.inbox import config as config_file
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import CHANNELS, KINDS, TIER_TARGETS, TIERS
 from sfogo.inbox.triage_keys import (
     DEFAULT_QUESTION_WORDS,
@@ -187,11 +188,17 @@ def _number(section: str, key: str, value: object) -> float:
     """A finite number of sensible size: TOML's ``nan`` and ``inf`` (or 1e300, which sums
     to inf) would turn every score they touch into NaN and the ranking into noise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SfogoError(f"config: [{section}] {key} must be a number")
+        raise SfogoError(
+            _("config: [{section}] {key} must be a number").format(section=section, key=key)
+        )
     if not math.isfinite(value) or abs(value) > MAX_NUMBER:
         raise SfogoError(
-            f"config: [{section}] {key} must be a number from {-MAX_NUMBER:,} to "
-            f"{MAX_NUMBER:,}, not {value}"
+            _(
+                "config: [{section}] {key} must be a number from {value:,} to "
+                "{max_number:,}, not {value2}"
+            ).format(
+                section=section, key=key, value=-MAX_NUMBER, max_number=MAX_NUMBER, value2=value
+            )
         )
     return float(value)
 
@@ -207,9 +214,17 @@ def _duration(section: str, key: str, value: object) -> int:
     seconds = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value):
-            raise SfogoError(f'config: [{section}] {key} must be a duration like "2h", not {value}')
+            raise SfogoError(
+                _('config: [{section}] {key} must be a duration like "2h", not {value}').format(
+                    section=section, key=key, value=value
+                )
+            )
         if value <= 0:
-            raise SfogoError(f"config: [{section}] {key} must be longer than zero")
+            raise SfogoError(
+                _("config: [{section}] {key} must be longer than zero").format(
+                    section=section, key=key
+                )
+            )
         seconds = value
     elif isinstance(value, str):
         try:
@@ -217,9 +232,17 @@ def _duration(section: str, key: str, value: object) -> int:
         except SfogoError:
             pass
     if seconds is None:
-        raise SfogoError(f'config: [{section}] {key} must be a duration like "2h"')
+        raise SfogoError(
+            _('config: [{section}] {key} must be a duration like "2h"').format(
+                section=section, key=key
+            )
+        )
     if seconds > MAX_DURATION_S:
-        raise SfogoError(f"config: [{section}] {key} must be at most {MAX_DURATION_S // 86400}d")
+        raise SfogoError(
+            _("config: [{section}] {key} must be at most {value}d").format(
+                section=section, key=key, value=MAX_DURATION_S // 86400
+            )
+        )
     return int(seconds)
 
 
@@ -230,7 +253,11 @@ def _table(data: dict, name: str) -> dict:
 def _unknown(section: str, keys: Iterable[str], known: Sequence[str]) -> None:
     extra = sorted(set(keys) - set(known))
     if extra:
-        raise SfogoError(f"config: [{section}] has no setting {extra[0]!r}: use {', '.join(known)}")
+        raise SfogoError(
+            _("config: [{section}] has no setting {v0!r}: use {names}").format(
+                section=section, v0=extra[0], names=", ".join(known)
+            )
+        )
 
 
 def from_dict(data: dict) -> Settings:
@@ -244,7 +271,7 @@ def from_dict(data: dict) -> Settings:
     for name in TIME_TERMS:
         # The indexed triage order needs these to grow with age (backlog/triage.py).
         if coefficients[name] < 0:
-            raise SfogoError(f"config: [triage] {name} must be zero or more")
+            raise SfogoError(_("config: [triage] {name} must be zero or more").format(name=name))
     age_cap = DEFAULT_AGE_CAP_S
     if "age_cap" in triage:
         age_cap = _duration("triage", "age_cap", triage["age_cap"])
@@ -259,7 +286,9 @@ def from_dict(data: dict) -> Settings:
     for tier, table in tiers.items():
         name = f"tiers.{tier}"
         if not isinstance(table, dict):
-            raise SfogoError(f"config: [{name}] must be a table with target and factor")
+            raise SfogoError(
+                _("config: [{name}] must be a table with target and factor").format(name=name)
+            )
         _unknown(name, table, ("target", "factor"))
         if "target" in table:
             tier_targets[tier] = _duration(name, "target", table["target"])
@@ -278,7 +307,9 @@ def from_dict(data: dict) -> Settings:
     for channel, table in windows_table.items():
         name = f"windows.{channel}"
         if not isinstance(table, dict):
-            raise SfogoError(f'config: [{name}] must be a table of kind = "24h"')
+            raise SfogoError(
+                _('config: [{name}] must be a table of kind = "24h"').format(name=name)
+            )
         _unknown(name, table, KINDS)
         for kind, value in table.items():
             seconds = _optional_duration(name, kind, value)
@@ -292,7 +323,9 @@ def from_dict(data: dict) -> Settings:
     lists = {"urgent": DEFAULT_URGENT_WORDS, "question": DEFAULT_QUESTION_WORDS}
     for group, value in keywords.items():
         if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
-            raise SfogoError(f"config: [keywords] {group} must be a list of words")
+            raise SfogoError(
+                _("config: [keywords] {group} must be a list of words").format(group=group)
+            )
         lists[group] = tuple(w for w in value if w.strip())
 
     return Settings(

@@ -68,16 +68,18 @@ import heapq
 import itertools
 import math
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from sfogo.inbox.errors import StoreBusy, StoreDamaged, StoreReadOnly
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import STATUSES
 from sfogo.inbox.rows import RankedRow
 from sfogo.inbox.store import InboxFilter, Store
-from sfogo.inbox.store.triage import StreamReader, TriageIndex
+from sfogo.inbox.store.triage import ManyReader, StreamRequest, StreamRow
 from sfogo.inbox.triage_keys import (  # noqa: F401 (KIND_CODES, encode_key: the key layout)
+    CODE_KINDS,
     KEY_SPAN,
     KEYED_STATUSES,
     KIND_CODES,
@@ -193,6 +195,20 @@ class GapSpans:
         i = bisect_right(starts, t) - 1
         return i >= 0 and t < ends[i]
 
+    def horizon(self, account_id: int) -> float:
+        """A time from which on no item of the account lies in a gap (-inf: none does)."""
+        ends = self._spans(account_id)[1]
+        return ends[-1] if ends else -math.inf
+
+    def probe_before(self, account_id: int) -> int:
+        """Before when the store should say whether the account was failing: never here
+        (these spans know every gap)."""
+        return -_MAX_T
+
+    def covers_known(self, account_id: int, t: int, failing: bool | int | None) -> bool:
+        """:meth:`covers`, given what the store said (unused here)."""
+        return self.covers(account_id, t)
+
 
 def gap_spans(store: Store, now: int, gaps: Sequence[Gap] | None = None) -> GapSpans:
     return GapSpans(find_gaps(store, now=now) if gaps is None else gaps)
@@ -204,24 +220,69 @@ class ProbedSpans:
 
     A first page asks about a couple of hundred items, while the runs hold thousands of
     failures (a long outage, retried every few minutes): one index probe per item (is the
-    account's last run before it a failure?) costs a fraction of grouping them all. An
+    account's last run before it a failure?) costs a fraction of grouping them all, and
+    each probe also says until when its answer holds, so nearby items ask none. An
     item's time inside a sync gap is exactly that: from a failed run up to the next
     successful one. Away periods (few) are read once; times after ``now`` (a gap is
     counted up to ``now``) fall back to the full spans.
     """
 
-    def __init__(self, store: Store, now: int) -> None:
+    def __init__(
+        self, store: Store, now: int, horizons: dict[int, int | None] | None = None
+    ) -> None:
         self._store = store
         self._now = now
         self._away = GapSpans(away_gaps(store))
         self._full: GapSpans | None = None
+        self._sync = horizons  # store.triage.gap_horizons(), read on first use if not given
+        # Per account, spans of time already asked: (from, until, in a sync gap).
+        self._known: dict[int, list[tuple[int, float, bool]]] = {}
 
     def covers(self, account_id: int, t: int) -> bool:
         if t > self._now:
             if self._full is None:
                 self._full = gap_spans(self._store, self._now)
             return self._full.covers(account_id, t)
-        return self._away.covers(account_id, t) or self._store.runs.failing_at(account_id, t)
+        return self._away.covers(account_id, t) or self._failing_at(account_id, t)
+
+    def probe_before(self, account_id: int) -> int:
+        """Before when a stream read should ask whether the account was failing: its sync
+        horizon (items after it lie in no sync gap)."""
+        if self._sync is None:
+            self._sync = self._store.triage.gap_horizons()
+        if account_id not in self._sync:
+            return -_MAX_T
+        end = self._sync[account_id]
+        return _MAX_T if end is None else end
+
+    def covers_known(self, account_id: int, t: int, failing: bool | int | None) -> bool:
+        """:meth:`covers`, where the stream read already said whether the account's last
+        run by ``t`` failed (``failing``, asked before :meth:`probe_before`)."""
+        if t > self._now:
+            return self.covers(account_id, t)
+        return bool(failing) or self._away.covers(account_id, t)
+
+    def _failing_at(self, account_id: int, t: int) -> bool:
+        """``store.runs.failing_at``, remembering the span its answer holds for: items of
+        one account near each other in time cost one probe."""
+        known = self._known.setdefault(account_id, [])
+        for lo, hi, failing in known:
+            if lo <= t < hi:
+                return failing
+        state = self._store.triage.run_state(account_id, t)
+        if state is None:
+            return False
+        failing, lo, until = state
+        known.append((lo, math.inf if until is None else until, failing))
+        return failing
+
+    def horizon(self, account_id: int) -> float:
+        """As :meth:`GapSpans.horizon`: past the account's last gap and every away period
+        (one statement for all accounts, on first use)."""
+        if self._sync is None:
+            self._sync = self._store.triage.gap_horizons()
+        sync = self._sync.get(account_id, -math.inf)
+        return max(math.inf if sync is None else sync, self._away.horizon(account_id))
 
 
 # -- the score ---------------------------------------------------------------------------
@@ -317,42 +378,56 @@ def _notes(
     closes = None if window is None else created + window
     age = now - created
     notes = {
-        "pinned": "pinned by you" if row.get("pinned") else "not pinned",
-        "tier": f"{tier} client",
+        "pinned": _("pinned by you") if row.get("pinned") else _("not pinned"),
+        "tier": _("{tier} client").format(tier=tier),
         "deadline": (
-            f"target {span(target)}: "
-            + (f"passed {span(now - due)} ago" if due <= now else f"due in {span(due - now)}")
+            _("target {span}: ").format(span=span(target))
+            + (
+                _("passed {span} ago").format(span=span(now - due))
+                if due <= now
+                else _("due in {span}").format(span=span(due - now))
+            )
         ),
-        "kind": f"{kind}, " + ("private" if kind in ("dm", "email") else "public"),
-        "words": ", ".join(urgent) if urgent else "no urgent or complaint words",
-        "question": ", ".join(questions) if questions else "no question",
+        "kind": (_("{kind}, private") if kind in ("dm", "email") else _("{kind}, public")).format(
+            kind=kind
+        ),
+        "words": ", ".join(urgent) if urgent else _("no urgent or complaint words"),
+        "question": ", ".join(questions) if questions else _("no question"),
         "gap": (
-            "arrived while sfogo could not see or you were away"
+            _("arrived while sfogo could not see or you were away")
             if in_gap
-            else "arrived outside any gap"
+            else _("arrived outside any gap")
         ),
         "age": (
-            f"{span(age)} old"
-            + (f" (capped at {span(settings.age_cap_s)})" if age >= settings.age_cap_s else "")
+            _("{span} old").format(span=span(age))
+            + (
+                _(" (capped at {span})").format(span=span(settings.age_cap_s))
+                if age >= settings.age_cap_s
+                else ""
+            )
             if age > 0
-            else "just arrived"
+            else _("just arrived")
         ),
     }
     if window is None or closes is None:  # the one is None exactly when the other is
         notes["window"] = (
-            "no reply window for e-mail"
+            _("no reply window for e-mail")
             if kind == "email"
-            else f"no reply window for a {channel} {kind}"
+            else _("no reply window for a {channel} {kind}").format(channel=channel, kind=kind)
         )
-        notes["unanswerable"] = "can always be answered"
+        notes["unanswerable"] = _("can always be answered")
     elif closes <= now:
-        notes["window"] = f"the reply window ({span(window)}) closed {span(now - closes)} ago"
-        notes["unanswerable"] = (
-            f"UNANSWERABLE: {channel} refuses replies {span(window)} after the message"
+        notes["window"] = _("the reply window ({span}) closed {span2} ago").format(
+            span=span(window), span2=span(now - closes)
         )
+        notes["unanswerable"] = _(
+            "UNANSWERABLE: {channel} refuses replies {span} after the message"
+        ).format(channel=channel, span=span(window))
     else:
-        notes["window"] = f"{channel} reply window closes in {span(closes - now)}"
-        notes["unanswerable"] = "still answerable"
+        notes["window"] = _("{channel} reply window closes in {span}").format(
+            channel=channel, span=span(closes - now)
+        )
+        notes["unanswerable"] = _("still answerable")
     return notes
 
 
@@ -455,6 +530,9 @@ class _Scorer:
         self.gap_bonus = max(0.0, self.coefficients[_T["gap"]])
         self._info: dict[int, _KeyInfo | None] = {}
         self._terms_of: dict[int, _KeyTerms] = {}
+        self._horizons: dict[int, float] = {}
+        self._parts: dict[tuple[int, int], list[tuple[int, float]]] = {}
+        self._flags: dict[int, float] = {}
 
     def info(self, key: int) -> _KeyInfo | None:
         """(account id, kind, static kwargs, window) for a key, None if its account is gone."""
@@ -487,20 +565,23 @@ class _Scorer:
         assert info is not None, "a key of a removed account"
         return info
 
-    def _terms(self, key: int) -> _KeyTerms:
+    def terms(self, key: int) -> _KeyTerms:
+        """What scoring an item of this key needs besides its time and gap flag."""
         terms = self._terms_of.get(key)
         if terms is None:
-            account_id, _kind, static, window = self.known(key)
+            account_id, kind, pinned, words, question = decode_key(key)
+            acc = self.accounts[account_id]  # callers skip keys whose account is gone
+            window = self.settings.window_s(acc.channel, kind)
             c = self.coefficients
             fixed = [  # each static term's coefficient x factor, as _factors gives them
-                c[_T["pinned"]] * (1.0 if static["pinned"] else 0.0),
-                c[_T["tier"]] * static["tier_f"],
-                c[_T["kind"]] * static["kind_f"],
-                c[_T["words"]] * (1.0 if static["words"] else 0.0),
-                c[_T["question"]] * (1.0 if static["question"] else 0.0),
+                c[_T["pinned"]] * (1.0 if pinned else 0.0),
+                c[_T["tier"]] * acc.tier_f,
+                c[_T["kind"]] * float(self.settings.kind_factors.get(kind, 0.0)),
+                c[_T["words"]] * (1.0 if words else 0.0),
+                c[_T["question"]] * (1.0 if question else 0.0),
             ]
             warning = None if window is None else min(self.settings.window_warning_s, window)
-            terms = _KeyTerms(account_id, fixed, static["target"], window, warning)
+            terms = _KeyTerms(account_id, fixed, acc.target, window, warning, sum(fixed))
             self._terms_of[key] = terms
         return terms
 
@@ -527,17 +608,106 @@ class _Scorer:
             ]
         )
 
+    def horizon(self, account_id: int) -> float:
+        """From this time on, no item of the account lies in a gap."""
+        h = self._horizons.get(account_id)
+        if h is None:
+            h = self._horizons[account_id] = self.spans.horizon(account_id)
+        return h
+
     def exact(self, key: int, created_at: int) -> tuple[float, bool, bool]:
-        """(score, in_gap, unanswerable)."""
-        terms = self._terms(key)
-        in_gap = self.spans.covers(terms.account_id, created_at)
+        """(score, in_gap, unanswerable); the gaps are asked only before the horizon."""
+        terms = self.terms(key)
+        account_id = terms.account_id
+        in_gap = created_at < self.horizon(account_id) and self.spans.covers(account_id, created_at)
+        window = terms.window
+        unanswerable = window is not None and created_at + window <= self.now
+        return self._score_at(terms, created_at, in_gap), in_gap, unanswerable
+
+    def probe_before(self, key: int) -> int:
+        """Before when a read of this key's stream asks whether the account was failing."""
+        return self.spans.probe_before(key // KEY_SPAN)
+
+    def exact_read(
+        self, key: int, created_at: int, failing: bool | int | None
+    ) -> tuple[float, bool, bool]:
+        """:meth:`exact` of an item a stream read, with what the read said of its gap."""
+        terms = self.terms(key)
+        account_id = terms.account_id
+        in_gap = created_at < self.horizon(account_id) and self.spans.covers_known(
+            account_id, created_at, failing
+        )
         window = terms.window
         unanswerable = window is not None and created_at + window <= self.now
         return self._score_at(terms, created_at, in_gap), in_gap, unanswerable
 
     def bound(self, key: int, created_at: int) -> float:
-        """The best score an item of this key created then could have (gap assumed)."""
-        return self._score_at(self._terms(key), created_at, self.gap_bonus > 0)
+        """The best score an item of this key created then or later could have: its own
+        score with a gap assumed while one is possible (before the account's horizon), and
+        exactly its score after it (so ties after the horizon cost no extra reads)."""
+        terms = self.terms(key)
+        gap = self.gap_bonus > 0 and created_at < self.horizon(terms.account_id)
+        return self._score_at(terms, created_at, gap)
+
+    def bound_after(self, key: int, created_at: int, exact: tuple[float, bool, bool]) -> float:
+        """:meth:`bound` from the item's :meth:`exact` score, without scoring it again: the
+        score itself where no later item can gain a gap term, else raised by it (and by
+        far more than any rounding)."""
+        score, in_gap = exact[0], exact[1]
+        if in_gap:
+            return score if self.coefficients[_T["gap"]] >= 0 else self.bound(key, created_at)
+        if self.gap_bonus > 0 and created_at < self.horizon(key // KEY_SPAN):
+            raised = score + self.gap_bonus
+            return raised + 1e-9 * (1.0 + abs(raised))
+        return score
+
+    def unread_parts(self, key: int) -> list[tuple[int, float]]:
+        """The key's stream parts as (lo, bound at lo): one, or two for a key with a reply
+        window (closed, then open). Bounds summed plainly (they only order unread streams)
+        and raised far above any rounding; made from per-account and per-flag parts, as
+        every open key is asked on every page."""
+        account_id, low = divmod(key, KEY_SPAN)
+        kind_code = (low >> 2) & 7
+        parts = self._parts.get((account_id, kind_code))
+        if parts is None:
+            parts = self._parts[(account_id, kind_code)] = self._account_parts(
+                account_id, kind_code
+            )
+        flags = self._flags.get(low)
+        if flags is None:
+            _acc, kind, pinned, words, question = decode_key(low)
+            c = self.coefficients
+            flags = self._flags[low] = (
+                c[_T["pinned"]] * (1.0 if pinned else 0.0)
+                + c[_T["kind"]] * float(self.settings.kind_factors.get(kind, 0.0))
+                + c[_T["words"]] * (1.0 if words else 0.0)
+                + c[_T["question"]] * (1.0 if question else 0.0)
+            )
+        return [(lo, total + flags + 1e-9 * (1.0 + abs(total + flags))) for lo, total in parts]
+
+    def _account_parts(self, account_id: int, kind_code: int) -> list[tuple[int, float]]:
+        """:meth:`unread_parts` without the flags' terms."""
+        acc = self.accounts[account_id]
+        window = self.settings.window_s(acc.channel, CODE_KINDS.get(kind_code, ""))
+        c = self.coefficients
+        tier = c[_T["tier"]] * acc.tier_f
+        horizon = self.horizon(account_id)
+        gap = self.gap_bonus
+        # Before any window part, age is unbounded: deadline and age are at their caps.
+        capped = tier + c[_T["deadline"]] + c[_T["age"]] + (gap if horizon > -_MAX_T else 0.0)
+        if window is None:
+            return [(-_MAX_T, capped)]
+        lo = self.now - window + 1  # the open part's oldest: its window closes in a second
+        warning = min(self.settings.window_warning_s, window)
+        age = window - 1
+        open_part = (
+            tier
+            + c[_T["window"]] * _clamp(1.0 - 1 / warning)
+            + c[_T["deadline"]] * _clamp(age / acc.target)
+            + c[_T["age"]] * _clamp(age / self.settings.age_cap_s)
+            + (gap if lo < horizon else 0.0)
+        )
+        return [(-_MAX_T, capped + c[_T["unanswerable"]]), (lo, open_part)]
 
 
 class _KeyTerms(NamedTuple):
@@ -548,39 +718,67 @@ class _KeyTerms(NamedTuple):
     target: int
     window: int | None
     warning: int | None
+    fixed_sum: float  # sum(fixed), plainly: for bounds only
 
 
 class _Stream:
     """One key's items in [lo, hi] of created_at, oldest first, read in growing chunks."""
 
-    __slots__ = ("buf", "chunk", "done", "hi", "key", "last_id", "last_t", "lo", "pos")
+    __slots__ = (
+        "buf",
+        "chunk",
+        "done",
+        "head",
+        "hi",
+        "key",
+        "last_id",
+        "last_t",
+        "lo",
+        "pos",
+        "probe",
+    )
 
-    def __init__(self, key: int, lo: int, hi: int) -> None:
-        self.key, self.lo, self.hi = key, lo, hi
-        self.last_t, self.last_id = lo - 1, -1
-        self.buf: list[tuple[int, int]] = []
+    def __init__(self, key: int, lo: int, hi: int, probe: int, chunk: int = 4) -> None:
+        self.key, self.lo, self.hi, self.probe = key, lo, hi, probe
+        self.last_t, self.last_id = lo - 1, -1  # the last row read (not yet taken, perhaps)
+        self.buf: list[StreamRow] = []
+        self.head: tuple[float, int, int] = (0.0, _UNREAD, _UNREAD)  # its entry in the heap
         self.pos = 0
-        self.chunk = 4
+        self.chunk = chunk
         self.done = False
 
-    def next(self, read: StreamReader) -> tuple[int, int] | None:
+    def wants(self) -> bool:
+        """Whether :meth:`next` must read first."""
+        return self.pos >= len(self.buf) and not self.done
+
+    def low(self) -> bool:
+        """Whether half the rows read are taken: worth reading on with another stream."""
+        return 2 * self.pos >= len(self.buf) and not self.done
+
+    def request(self) -> StreamRequest:
+        return (self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk, self.probe)
+
+    def fill(self, rows: list[StreamRow]) -> None:
+        """Take the rows read for :meth:`request`, after those not taken yet."""
+        self.buf, self.pos = self.buf[self.pos :] + rows, 0
+        if rows:
+            self.last_id, self.last_t = rows[-1][0], rows[-1][1]
+        if len(rows) < self.chunk:
+            self.done = True
+        self.chunk = min(self.chunk * 4, 1024)
+
+    def next(self, read: ManyReader) -> StreamRow | None:
+        if self.wants():
+            self.fill(read([self.request()])[0])
         if self.pos >= len(self.buf):
-            if self.done:
-                return None
-            self.buf = read(self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk)
-            self.pos = 0
-            if len(self.buf) < self.chunk:
-                self.done = True
-            self.chunk = min(self.chunk * 4, 1024)
-            if not self.buf:
-                return None
+            return None
         item = self.buf[self.pos]
         self.pos += 1
-        self.last_id, self.last_t = item
         return item
 
 
 _MAX_T = 2**62
+_BATCH = 32  # streams opened by one read at most
 _UNREAD = -(2**63)  # a head's created_at and id before its stream is read: sorts first
 _OPEN_AND_SNOOZED = InboxFilter(statuses=("new", "open", "snoozed"))
 
@@ -665,30 +863,34 @@ def iter_triage(
     settings = settings or Settings()
     flt = flt or InboxFilter()
     before = _both_cutoffs(before, flt.before)
+    # The overview first: a server engine sends the two reads after it along with it.
+    overview = store.triage.overview(then_accounts=True, then_away=gaps is None)
     accounts = _accounts(store, settings)
-    spans = ProbedSpans(store, now) if gaps is None else GapSpans(gaps)
+    spans = ProbedSpans(store, now, overview.horizons) if gaps is None else GapSpans(gaps)
     scorer = _Scorer(settings, accounts, spans, now)
     indexed, brute = _split_statuses(flt)
     candidates: list[tuple] = []
     owned = flt.assignee is not None or flt.unassigned
-    if flt.search or flt.tag or owned or not keys_current(store, settings):
+    current = overview.fingerprint == settings.keywords.fingerprint
+    if flt.search or flt.tag or owned or not current:
         # The full-text, tag or owner match runs once here (per stream it would run per
         # chunk); keys of other keyword lists cannot be trusted at all.
-        candidates = _brute(store, flt, scorer, before)
+        candidates = _brute(store, flt, scorer, before, stored_keys=current)
         indexed = ()
     else:
-        if indexed and store.triage.missing():  # only the missing keys are scored here
+        if indexed and overview.missing:  # only the missing keys are scored here
             candidates = _brute(
                 store, replace(flt, statuses=indexed), scorer, before, unkeyed_only=True
             )
         if brute:
             candidates += _brute(store, replace(flt, statuses=brute), scorer, before)
     heapq.heapify(candidates)
-    read = store.triage.stream_reader(_stream_status(indexed))
     heads: list[tuple] = []
     if indexed:
-        heads = _open_streams(store.triage, read, flt, scorer, before)
-    yield from _merge(read, scorer, candidates, heads)
+        heads = _open_streams(overview.keys, flt, scorer, before)
+    read = store.triage.many_reader(_stream_status(indexed))
+    index = store.triage
+    yield from _merge(read, scorer, candidates, heads, index.first_chunk, index.read_ahead)
 
 
 def _stream_status(indexed: tuple[str, ...]) -> str | None:
@@ -714,53 +916,103 @@ def _allowed(flt: InboxFilter, scorer: _Scorer, key: int, before: Mapping[int, i
 
 
 def _open_streams(
-    index: TriageIndex,
-    read: StreamReader,
+    keys: list[int],
     flt: InboxFilter,
     scorer: _Scorer,
     before: Mapping[int, int] | None,
 ) -> list[tuple]:
-    """The streams' first entries as a heap of (-bound, created_at, id, seq, stream)."""
-    now = scorer.now
+    """The streams, unread, as a heap of (-bound, _UNREAD, _UNREAD, seq, (key, lo, hi)):
+    a stream is made when it is first read (most never are)."""
     heads: list[tuple] = []
-    for key in index.open_keys():
-        if not _allowed(flt, scorer, key, before):
+    narrowed = bool(flt.client_ids or flt.channels or flt.kinds or flt.pinned is not None)
+    accounts = scorer.accounts
+    seq = itertools.count()
+    for key in keys:
+        if narrowed or before is not None:
+            if not _allowed(flt, scorer, key, before):
+                continue
+        elif key // KEY_SPAN not in accounts:  # its account is gone
             continue
-        account_id, _kind, _static, window = scorer.known(key)
-        hi = _MAX_T if before is None else before[account_id] - 1
-        if window is None:
-            ranges = [(-_MAX_T, hi)]
-        else:  # closed windows first in time, but they score lower: two monotone parts
-            ranges = [(-_MAX_T, min(hi, now - window)), (now - window + 1, hi)]
-        for lo, top in ranges:
+        hi = _MAX_T if before is None else before[key // KEY_SPAN] - 1
+        # Closed windows come first in time but score lower: such a key has two monotone
+        # parts, the closed one ending where the open one starts.
+        parts = scorer.unread_parts(key)
+        for n, (lo, bound) in enumerate(parts):
+            top = hi if n + 1 == len(parts) else min(hi, parts[n + 1][0] - 1)
             if lo > top:
                 continue
             # Not read yet: the stream's best possible score (its time terms are highest at
             # ``lo``) stands for it, so a stream that cannot reach the page is never read.
-            stream = _Stream(key, lo, top)
-            heads.append((-scorer.bound(key, lo), _UNREAD, _UNREAD, id(stream), stream))
+            heads.append((-bound, _UNREAD, _UNREAD, next(seq), (key, lo, top)))
     heapq.heapify(heads)
     return heads
 
 
 def _merge(
-    read: StreamReader, scorer: _Scorer, candidates: list[tuple], heads: list[tuple]
+    read: ManyReader,
+    scorer: _Scorer,
+    candidates: list[tuple],
+    heads: list[tuple],
+    first_chunk: int = 4,
+    read_ahead: bool = False,
 ) -> Iterator[Ranked]:
-    """The threshold merge: emit a candidate once no unread head can beat it."""
+    """The threshold merge: emit a candidate once no unread head can beat it.
+
+    Reads are batched, one statement for several streams: an unread stream at the top is
+    opened with the unread ones after it that must be read before the best candidate can be
+    emitted (with no candidate yet, the next ones by bound), up to ``_BATCH``; a stream that
+    needs its next chunk is read alone, or (``read_ahead``, where a statement costs a round
+    trip) with every opened stream that has taken half of what it read.
+    """
     push, pop = heapq.heappush, heapq.heappop
+    live: list[_Stream] = []  # opened streams with more to read
+
+    def advance(stream: _Stream) -> None:
+        item = stream.next(read)
+        if item is None:
+            return
+        item_id, t, failing = item
+        exact = scorer.exact_read(stream.key, t, failing)
+        stream.head = (-scorer.bound_after(stream.key, t, exact), t, item_id)
+        push(heads, (*stream.head, exact, stream))
+
     while candidates or heads:
         if candidates and (not heads or candidates[0][:3] < heads[0][:3]):
             neg, t, item_id, account_id, in_gap, closed = pop(candidates)
             yield Ranked(item_id, -neg, t, account_id, in_gap, closed)
             continue
-        _neg_bound, t, item_id, _seq, stream = pop(heads)
-        if t != _UNREAD:
-            score, in_gap, closed = scorer.exact(stream.key, t)
-            account_id = stream.key // KEY_SPAN
-            push(candidates, (-score, t, item_id, account_id, in_gap, closed))
-        item = stream.next(read)
-        if item is not None:
-            push(heads, (-scorer.bound(stream.key, item[1]), item[1], item[0], id(stream), stream))
+        _neg_bound, t, item_id, exact, stream = pop(heads)
+        floor = candidates[0][:3] if candidates else None
+        if t == _UNREAD:
+            payloads = [stream]
+            while (
+                heads
+                and heads[0][1] == _UNREAD
+                and len(payloads) < _BATCH
+                and (floor is None or heads[0][:3] < floor)
+            ):
+                payloads.append(pop(heads)[4])
+            batch = [
+                _Stream(key, lo, hi, scorer.probe_before(key), first_chunk)
+                for key, lo, hi in payloads
+            ]
+        else:
+            score, in_gap, closed = exact
+            push(candidates, (-score, t, item_id, stream.key // KEY_SPAN, in_gap, closed))
+            if not stream.wants():
+                advance(stream)
+                continue
+            batch = [stream]
+            if read_ahead:
+                batch += [s for s in live if s is not stream and s.low()]
+        for opened, rows in zip(batch, read([b.request() for b in batch]), strict=True):
+            opened.fill(rows)
+        live = [s for s in live if not s.done]
+        for opened in batch:
+            if not opened.done and opened not in live:
+                live.append(opened)
+            if opened is stream or t == _UNREAD:
+                advance(opened)
 
 
 def _brute(
@@ -770,16 +1022,23 @@ def _brute(
     before: Mapping[int, int] | None,
     *,
     unkeyed_only: bool = False,
+    stored_keys: bool = False,
 ) -> list[tuple]:
-    """Score every matching row in memory (snoozed/done items, searches, unkeyed items)."""
+    """Score every matching row in memory (snoozed/done items, searches, unkeyed items);
+    ``stored_keys``: the stored keys are current, so only items without one are keyed here."""
     out = []
     settings = scorer.settings
-    for item_id, account_id, kind, pinned, text, created in store.triage.scoring_rows(
-        flt, unkeyed_only=unkeyed_only
-    ):
+    rows: Iterable[tuple] = (
+        store.triage.keyed_scoring_rows(flt)
+        if stored_keys and not unkeyed_only
+        else store.triage.scoring_rows(flt, unkeyed_only=unkeyed_only)
+    )
+    for item_id, account_id, kind, pinned, text, created, *stored in rows:
         if before is not None and created >= before.get(account_id, -_MAX_T):
             continue
-        key = key_for(settings, account_id, kind, pinned, text)
+        key = stored[0] if stored and stored[0] is not None else None
+        if key is None:
+            key = key_for(settings, account_id, kind, pinned, text or "")
         if scorer.info(key) is None:
             continue
         score, in_gap, closed = scorer.exact(key, created)
@@ -857,8 +1116,7 @@ def triage_rows(
 
 def decorate(store: Store, ranked: Sequence[Ranked], settings: Settings) -> list[RankedRow]:
     """The rows of ``ranked`` (fetched by id) with their triage fields, in that order."""
-    rows = store.items.by_ids([r.id for r in ranked])
-    targets = store.clients.own_targets()
+    rows, targets = store.triage.rows_and_targets([r.id for r in ranked])
     out = []
     for r in ranked:
         row = rows.get(r.id)

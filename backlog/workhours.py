@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _LONG_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -55,12 +56,14 @@ def _zone(name: object) -> ZoneInfo:
     if name in (None, ""):
         return system_zone()
     if not isinstance(name, str):
-        raise SfogoError('config: [work] timezone must be a name like "Europe/Rome"')
+        raise SfogoError(_('config: [work] timezone must be a name like "Europe/Rome"'))
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SfogoError(
-            f'config: [work] unknown time zone {name!r}: use an IANA name like "Europe/Rome"'
+            _(
+                'config: [work] unknown time zone {name!r}: use an IANA name like "Europe/Rome"'
+            ).format(name=name)
         ) from None
 
 
@@ -70,7 +73,7 @@ def _days(value: object) -> frozenset[int]:
     if isinstance(value, str):
         value = [v for v in re.split(r"[,\s]+", value) if v]
     if not isinstance(value, list) or not value:
-        raise SfogoError('config: [work] days must be a list like ["mon", "tue", "wed"]')
+        raise SfogoError(_('config: [work] days must be a list like ["mon", "tue", "wed"]'))
     result = set()
     for item in value:
         word = str(item).strip().lower()
@@ -79,7 +82,11 @@ def _days(value: object) -> frozenset[int]:
         elif word in _LONG_DAYS:
             result.add(_LONG_DAYS.index(word))
         else:
-            raise SfogoError(f"config: [work] unknown day {item!r}: use {', '.join(DAY_NAMES)}")
+            raise SfogoError(
+                _("config: [work] unknown day {item!r}: use {names}").format(
+                    item=item, names=", ".join(DAY_NAMES)
+                )
+            )
     return frozenset(result)
 
 
@@ -90,23 +97,29 @@ def parse_ranges(value: object) -> tuple[tuple[int, int], ...]:
     if isinstance(value, str):
         value = [v for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not value:
-        raise SfogoError('config: [work] hours must look like "09:00-18:00" or a list of them')
+        raise SfogoError(_('config: [work] hours must look like "09:00-18:00" or a list of them'))
     ranges = []
     for item in value:
         m = _RANGE.match(str(item))
         if not m:
-            raise SfogoError(f'config: [work] bad hours {item!r}: write them as "09:00-18:00"')
+            raise SfogoError(
+                _('config: [work] bad hours {item!r}: write them as "09:00-18:00"').format(
+                    item=item
+                )
+            )
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60 or end <= start:
             raise SfogoError(
-                f"config: [work] bad hours {item!r}: the end must follow the start, by 24:00"
+                _(
+                    "config: [work] bad hours {item!r}: the end must follow the start, by 24:00"
+                ).format(item=item)
             )
         ranges.append((start, end))
     ranges.sort()
-    for (_, end), (start, _) in itertools.pairwise(ranges):
+    for (_start, end), (start, _end) in itertools.pairwise(ranges):
         if start < end:
-            raise SfogoError("config: [work] hours overlap: list each stretch once")
+            raise SfogoError(_("config: [work] hours overlap: list each stretch once"))
     return tuple(ranges)
 
 
@@ -117,7 +130,7 @@ def cap_ranges(ranges: tuple[tuple[int, int], ...], hours: float) -> tuple[tuple
     the end, longer days extend the last stretch (up to midnight).
     """
     if not 0 < hours <= 24:
-        raise SfogoError("--hours-per-day must be more than 0 and at most 24")
+        raise SfogoError(_("--hours-per-day must be more than 0 and at most 24"))
     want = round(hours * 60)
     result = []
     for i, (start, end) in enumerate(ranges):
@@ -129,8 +142,10 @@ def cap_ranges(ranges: tuple[tuple[int, int], ...], hours: float) -> tuple[tuple
         want -= result[-1][1] - start
     if want > 0:
         raise SfogoError(
-            f"--hours-per-day {hours:g} does not fit in a day that starts at "
-            f"{ranges[0][0] // 60:02d}:{ranges[0][0] % 60:02d}"
+            _(
+                "--hours-per-day {hours:g} does not fit in a day that starts at "
+                "{value:02d}:{value2:02d}"
+            ).format(hours=hours, value=ranges[0][0] // 60, value2=ranges[0][0] % 60)
         )
     return tuple(result)
 
@@ -149,7 +164,9 @@ class WorkHours:
         unknown = sorted(set(work) - set(WORK_KEYS))
         if unknown:
             raise SfogoError(
-                f"config: [work] has no setting {unknown[0]!r}: use {', '.join(WORK_KEYS)}"
+                _("config: [work] has no setting {v0!r}: use {names}").format(
+                    v0=unknown[0], names=", ".join(WORK_KEYS)
+                )
             )
         ranges = parse_ranges(work.get("hours"))
         if hours_per_day is not None:
@@ -179,7 +196,7 @@ class WorkHours:
     ) -> Iterator[tuple[int, int]]:
         """Working intervals from ``start`` on (the first one clipped to it)."""
         day = datetime.fromtimestamp(start, self.tz).date() - timedelta(days=1)
-        for _ in range(horizon_days + 2):
+        for _day in range(horizon_days + 2):
             for lo, hi in self.day_intervals(day):
                 if hi > start:
                     yield max(lo, start), hi

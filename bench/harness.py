@@ -36,6 +36,7 @@ from typing import Any
 OUT_DIR = Path(__file__).resolve().parent / "out"  # gitignored: cached demo files
 
 
+PG_ENV = "SFOGO_BENCH_PG"  # see AttachedServer
 SQLITE = "sqlite"
 POSTGRES = "postgres"
 ENGINES = (SQLITE, POSTGRES)
@@ -285,6 +286,9 @@ class BenchEnv:
             Path(f"{location}{suffix}").unlink(missing_ok=True)
 
     def _pg_server(self) -> Any:
+        if self._server is None and os.environ.get(PG_ENV):
+            attached = AttachedServer(os.environ[PG_ENV])
+            self._server, self._pg_base = attached, attached.base
         if self._server is None:
             from tests.pg_server import LocalServer, postgres_bindir
 
@@ -305,6 +309,40 @@ class BenchEnv:
             self._server.stop()
             self._server = None
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class AttachedServer:
+    """A running server named by ``SFOGO_BENCH_PG`` (a URL of a database holding a ``db
+    copy`` of this run's sized demo, vacuumed), used instead of a throwaway one: copying a
+    million items takes minutes, so repeated runs copy once. The scratch databases it makes
+    (copies of that one) are dropped at the end."""
+
+    def __init__(self, url: str) -> None:
+        self._root, self.base = url.rsplit("/", 1)
+        self._made: list[str] = []
+
+    def url(self, database: str) -> str:
+        return f"{self._root}/{database}"
+
+    def admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def new_database(self, prefix: str = "t", *, template: str | None = None) -> str:
+        name = f"bench_{prefix}_{os.getpid()}_{len(self._made) + 1}"
+        self.admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        self._made.append(name)
+        return name
+
+    def drop_database(self, name: str) -> None:
+        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def stop(self) -> None:
+        for name in self._made:
+            self.drop_database(name)
+        self._made = []
 
 
 def _copy_to_postgres(server: Any, source: Path) -> str:

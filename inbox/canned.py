@@ -25,6 +25,8 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from sfogo.inbox.i18n import _
+
 from .errors import SfogoError
 from .text import sanitize
 
@@ -53,9 +55,13 @@ class Canned:
 def check_name(name: str) -> str:
     clean = " ".join(sanitize(name, single_line=True).split())
     if not clean:
-        raise SfogoError("a canned reply needs a name")
+        raise SfogoError(_("a canned reply needs a name"))
     if len(clean) > NAME_MAX:
-        raise SfogoError(f"a canned reply's name can be at most {NAME_MAX} characters")
+        raise SfogoError(
+            _("a canned reply's name can be at most {name_max} characters").format(
+                name_max=NAME_MAX
+            )
+        )
     return clean
 
 
@@ -63,9 +69,11 @@ def check_text(text: str) -> str:
     """The text, cleaned; raises SfogoError for an unknown placeholder or a lone brace."""
     clean = sanitize(text).strip()
     if not clean:
-        raise SfogoError("a canned reply needs a text")
+        raise SfogoError(_("a canned reply needs a text"))
     if len(clean) > TEXT_MAX:
-        raise SfogoError(f"a canned reply can be at most {TEXT_MAX} characters")
+        raise SfogoError(
+            _("a canned reply can be at most {text_max} characters").format(text_max=TEXT_MAX)
+        )
     try:
         fields = [
             (name, spec, conversion)
@@ -74,8 +82,10 @@ def check_text(text: str) -> str:
         ]
     except ValueError:
         raise SfogoError(
-            "a lone { or } in the text: write {{ and }} for braces, "
-            f"or use a placeholder: {_known()}"
+            _(
+                "a lone {{ or }} in the text: write {{{{ and }}}} for braces, or use a "
+                "placeholder: {known}"
+            ).format(known=_known())
         ) from None
     for name, spec, conversion in fields:
         if name not in PLACEHOLDERS or spec or conversion:
@@ -86,7 +96,11 @@ def check_text(text: str) -> str:
                 + (f":{spec}" if spec else "")
                 + "}"
             )
-            raise SfogoError(f"unknown placeholder {shown[:40]}: use {_known()}")
+            raise SfogoError(
+                _("unknown placeholder {value}: use {known}").format(
+                    value=shown[:40], known=_known()
+                )
+            )
     return clean
 
 
@@ -97,7 +111,11 @@ def _known() -> str:
 def check_language(language: str) -> str:
     clean = language.strip().lower().replace("_", "-")
     if clean and not _LANGUAGE.match(clean):
-        raise SfogoError(f"language {language[:20]!r}: use a language code like it, en or pt-br")
+        raise SfogoError(
+            _("language {value!r}: use a language code like it, en or pt-br").format(
+                value=language[:20]
+            )
+        )
     return clean
 
 
@@ -115,20 +133,24 @@ def fill(text: str, *, author: str, handle: str, client: str) -> str:
 
 def _entry(label: str, table: object) -> Canned:
     if not isinstance(table, dict):
-        raise SfogoError(f"config: {label} must be a table with a name and a text")
+        raise SfogoError(
+            _("config: {label} must be a table with a name and a text").format(label=label)
+        )
     unknown = sorted(set(table) - set(FIELDS), key=str)
     name = table.get("name")
     if isinstance(name, str) and name.strip():
         label = f"reply {check_name(name)!r}"
     if unknown:
         raise SfogoError(
-            f"config: {label} has no field {str(unknown[0])[:40]!r}: use {', '.join(FIELDS)}"
+            _("config: {label} has no field {value!r}: use {names}").format(
+                label=label, value=str(unknown[0])[:40], names=", ".join(FIELDS)
+            )
         )
     values = {}
     for key in FIELDS:
         value = table.get(key, "")
         if not isinstance(value, str):
-            raise SfogoError(f"config: {label}: {key} must be text")
+            raise SfogoError(_("config: {label}: {key} must be text").format(label=label, key=key))
         values[key] = value
     try:
         return Canned(
@@ -139,7 +161,7 @@ def _entry(label: str, table: object) -> Canned:
             source="config",
         )
     except SfogoError as exc:
-        raise SfogoError(f"config: {label}: {exc}") from None
+        raise SfogoError(_("config: {label}: {exc}").format(label=label, exc=exc)) from None
 
 
 def from_config(data: Mapping) -> tuple[list[Canned], list[str]]:
@@ -160,7 +182,11 @@ def from_config(data: Mapping) -> tuple[list[Canned], list[str]]:
             errors.append(str(exc))
             continue
         if any(r.name.casefold() == reply.name.casefold() for r in found):
-            errors.append(f"config: reply {reply.name!r} is there twice: the first one is used")
+            errors.append(
+                _("config: reply {name!r} is there twice: the first one is used").format(
+                    name=reply.name
+                )
+            )
             continue
         found.append(reply)
     return found, errors

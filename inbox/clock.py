@@ -14,6 +14,8 @@ import time
 from collections.abc import Mapping
 from typing import Protocol
 
+from sfogo.inbox.i18n import _
+
 from .errors import SfogoError
 
 # A child process's clock starts at this instant and runs on from there (tests and the
@@ -116,6 +118,8 @@ def from_env(environ: Mapping[str, str] | None = None) -> Clock:
             start = parse_iso(raw)
         except ValueError:
             raise SfogoError(
-                f"{NOW_ENV}={raw!r} is not a time: use ISO 8601 or epoch seconds, or unset it"
+                _(
+                    "{now_env}={raw!r} is not a time: use ISO 8601 or epoch seconds, or unset it"
+                ).format(now_env=NOW_ENV, raw=raw)
             ) from None
     return ShiftedClock(start)

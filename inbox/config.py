@@ -17,6 +17,8 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+from sfogo.inbox.i18n import _
+
 from .errors import SfogoError
 
 # Every top-level table some layer reads; anything else is a typo ("[triag]") and is refused.
@@ -39,6 +41,7 @@ KNOWN_TABLES = (
 KNOWN_KEYS = (
     "notify",  # tui/arrivals.py: when the app rings the bell
     "theme",  # tui/theme_config.py: the theme last chosen in the app
+    "language",  # inbox/i18n.py: the interface's language ("en", "it")
     "user",  # inbox/team.py: which team member this person is
 )
 
@@ -126,31 +129,49 @@ def load(
         raw = file.read_bytes()
     except FileNotFoundError:
         if path:  # a file the user named must exist
-            raise SfogoError(f"no config file at {file}: create it or drop --config") from None
+            raise SfogoError(
+                _("no config file at {file}: create it or drop --config").format(file=file)
+            ) from None
         return {}
     except IsADirectoryError:
-        raise SfogoError(f"{file} is a folder, not a config file") from None
+        raise SfogoError(_("{file} is a folder, not a config file").format(file=file)) from None
     except OSError as exc:
-        raise SfogoError(f"cannot read the config file {file}: {exc.strerror}") from None
+        raise SfogoError(
+            _("cannot read the config file {file}: {strerror}").format(
+                file=file, strerror=exc.strerror
+            )
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise SfogoError(f"the config file {file} is not UTF-8 text") from None
+        raise SfogoError(_("the config file {file} is not UTF-8 text").format(file=file)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
+        raise SfogoError(
+            _("the config file {file} is not valid TOML: {exc}").format(file=file, exc=exc)
+        ) from None
     unknown = [name for name in data if name not in KNOWN_TABLES and name not in KNOWN_KEYS]
     if unknown:
         name = unknown[0]
-        what = f"table [{name}]" if isinstance(data[name], dict) else f"setting {name!r}"
+        what = (
+            _("table [{name}]").format(name=name)
+            if isinstance(data[name], dict)
+            else f"setting {name!r}"
+        )
         raise SfogoError(
-            f"{file}: unknown {what}; the tables are {', '.join(KNOWN_TABLES)}, and the "
-            f"settings outside them {', '.join(KNOWN_KEYS)}"
+            _(
+                "{file}: unknown {what}; the tables are {names}, and the settings "
+                "outside them {names2}"
+            ).format(
+                file=file, what=what, names=", ".join(KNOWN_TABLES), names2=", ".join(KNOWN_KEYS)
+            )
         )
     _check_accounts(file, data.get("accounts", {}))
     if _has_secrets(data):
         mode = file.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
-            message = f"warning: {file} holds secrets and others can read it: run chmod 600 {file}"
+            message = _(
+                "warning: {file} holds secrets and others can read it: run chmod 600 {file}"
+            ).format(file=file)
             (warn or (lambda m: print(m, file=sys.stderr)))(message)
     return data
 
@@ -159,18 +180,30 @@ def _check_accounts(file: Path, accounts: object) -> None:
     """``[accounts."CHANNEL:HANDLE"]`` tables hold a token or a password, nothing else: a
     misspelt name would leave the secret unused and the account failing as 'auth'."""
     if not isinstance(accounts, dict):
-        raise SfogoError(f'{file}: [accounts] must hold tables like [accounts."mastodon:@me"]')
+        raise SfogoError(
+            _('{file}: [accounts] must hold tables like [accounts."mastodon:@me"]').format(
+                file=file
+            )
+        )
     for name, table in accounts.items():
         label = f"[accounts.{json.dumps(name)}]"
         if not isinstance(table, dict):
-            raise SfogoError(f"{file}: {label} must be a table with {' or '.join(ACCOUNT_KEYS)}")
+            raise SfogoError(
+                _("{file}: {label} must be a table with {names}").format(
+                    file=file, label=label, names=" or ".join(ACCOUNT_KEYS)
+                )
+            )
         for key, value in table.items():
             if key not in ACCOUNT_KEYS:
                 raise SfogoError(
-                    f"{file}: {label} has no setting {key!r}: use {', '.join(ACCOUNT_KEYS)}"
+                    _("{file}: {label} has no setting {key!r}: use {names}").format(
+                        file=file, label=label, key=key, names=", ".join(ACCOUNT_KEYS)
+                    )
                 )
             if not isinstance(value, str):
-                raise SfogoError(f"{file}: {label} {key} must be text")
+                raise SfogoError(
+                    _("{file}: {label} {key} must be text").format(file=file, label=label, key=key)
+                )
 
 
 def save(data: dict, path: str | os.PathLike | None = None) -> Path:
@@ -206,14 +239,20 @@ def save_account(path: str | os.PathLike, name: str, table: dict[str, str] | Non
         try:
             old = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            raise SfogoError(f"cannot read the config file {file}") from None
+            raise SfogoError(_("cannot read the config file {file}").format(file=file)) from None
     try:
         expected = tomllib.loads(old)
     except tomllib.TOMLDecodeError as exc:
-        raise SfogoError(f"the config file {file} is not valid TOML: {exc}") from None
+        raise SfogoError(
+            _("the config file {file} is not valid TOML: {exc}").format(file=file, exc=exc)
+        ) from None
     accounts = expected.setdefault("accounts", {})
     if not isinstance(accounts, dict):
-        raise SfogoError(f'{file}: [accounts] must hold tables like [accounts."mastodon:@me"]')
+        raise SfogoError(
+            _('{file}: [accounts] must hold tables like [accounts."mastodon:@me"]').format(
+                file=file
+            )
+        )
     accounts.pop(name, None)
     if table:
         accounts[name] = dict(table)
@@ -257,5 +296,9 @@ def section(data: dict, name: str) -> dict:
     """A table of the config, checked to be a table (``[triage]``, ``[work]`` …)."""
     value = data.get(name, {})
     if not isinstance(value, dict):
-        raise SfogoError(f"config: [{name}] must be a table, not {type(value).__name__}")
+        raise SfogoError(
+            _("config: [{name}] must be a table, not {name2}").format(
+                name=name, name2=type(value).__name__
+            )
+        )
     return value

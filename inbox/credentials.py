@@ -26,6 +26,8 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from sfogo.inbox.i18n import _
+
 from . import config as config_mod
 from . import redact as redact_mod
 from . import system_keyring
@@ -44,7 +46,7 @@ SECRET_FIELDS = config_mod.ACCOUNT_KEYS  # token, password, refresh_token, clien
 def _config_table(config: dict, account: Account) -> dict:
     accounts = config.get("accounts", {})
     if not isinstance(accounts, dict):
-        raise SfogoError("config: [accounts] must be a table of accounts")
+        raise SfogoError(_("config: [accounts] must be a table of accounts"))
     for name in (account_key(account), account.handle):
         table = accounts.get(name)
         if isinstance(table, dict):
@@ -106,11 +108,12 @@ def resolve(
 def missing_hint(account: Account) -> str:
     """One line telling the user how to give sfogo this account's secret."""
     if account.settings.get("token_env"):
-        return (
-            f"no credentials: set ${account.settings['token_env']}, or store them with "
-            f"{login_command(account)}"
+        return _("no credentials: set ${token_env}, or store them with {login_command}").format(
+            token_env=account.settings["token_env"], login_command=login_command(account)
         )
-    return f"no credentials: store them with {login_command(account)}"
+    return _("no credentials: store them with {login_command}").format(
+        login_command=login_command(account)
+    )
 
 
 # Refusals that only new credentials fix: an HTTP 401, Graph's error 190 (token expired,
@@ -126,7 +129,9 @@ def refused_detail(account: Account, error: ChannelError) -> str:
     refused = error.status == REFUSED_STATUS or error.code in REFUSED_CODES
     if error.outcome != "auth" or not refused or "sfogo account login" in detail:
         return detail
-    return f"{detail}: log in again: {login_command(account)}"
+    return _("{detail}: log in again: {login_command}").format(
+        detail=detail, login_command=login_command(account)
+    )
 
 
 def redact(text: str, secrets: Secrets) -> str:

@@ -29,6 +29,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 
+from sfogo.inbox.i18n import _
+
 from . import redact
 from . import system_keyring as keyring_mod
 from .files import write_private
@@ -255,5 +257,5 @@ class KeyringGrant(_Grant):
         entry = keyring_mod.entry(self._key)
         if not entry.get("refresh_token"):
             # Logged out meanwhile: writing the grant back would bring the login back.
-            raise keyring_mod.KeyringUnavailable("the login is no longer in the keyring")
+            raise keyring_mod.KeyringUnavailable(_("the login is no longer in the keyring"))
         keyring_mod.put_entry(self._key, {**entry, "grant": data})

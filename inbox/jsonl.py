@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from sfogo.inbox.i18n import _
+
 from . import when
 from .errors import NotFound, SfogoError, StoreError
 from .model import CHANNELS, KINDS, STATUSES, TIERS, Interaction
@@ -125,13 +127,19 @@ def _storable(name: str, text: str, limit: int) -> str:
     found = _SURROGATE.search(text)
     if found:
         raise LineError(
-            f"{name}: holds a lone surrogate ({found.group()!r}), which is not text; "
-            "write the character itself or its \\uXXXX pair"
+            _(
+                "{name}: holds a lone surrogate ({group!r}), which is not text; write "
+                "the character itself or its \\uXXXX pair"
+            ).format(name=name, group=found.group())
         )
     if len(text) * 4 > limit:  # cheap first: 4 bytes is the most a character takes
         size = len(text.encode("utf-8"))
         if size > limit:
-            raise LineError(f"{name}: {size:,} bytes; at most {_kib(limit)} fit in one item")
+            raise LineError(
+                _("{name}: {size:,} bytes; at most {kib} fit in one item").format(
+                    name=name, size=size, kib=_kib(limit)
+                )
+            )
     return text
 
 
@@ -144,7 +152,7 @@ def _string(obj: dict, name: str, *, single_line: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise LineError(f"{name}: must be a string")
+        raise LineError(_("{name}: must be a string").format(name=name))
     limit = MAX_FIELD_BYTES if single_line else MAX_TEXT_BYTES
     text = _storable(name, value, limit) if isinstance(value, str) else str(value)
     return sanitize(text, single_line=single_line).strip()
@@ -156,7 +164,9 @@ def _time(obj: dict, name: str) -> int | None:
         return None
     if not isinstance(value, str):
         raise LineError(
-            f"{name}: not an ISO 8601 time (write it as text, like 2026-11-27T09:30:00Z)"
+            _("{name}: not an ISO 8601 time (write it as text, like 2026-11-27T09:30:00Z)").format(
+                name=name
+            )
         )
     try:
         ts = when.parse_iso(value)
@@ -164,19 +174,24 @@ def _time(obj: dict, name: str) -> int | None:
         offset = _OFFSET.search(value.strip())
         if offset and int(offset.group(1)) >= 24:
             raise LineError(
-                f"{name}: {offset.group()} is not a time zone offset (they run from -23:59 "
-                "to +23:59)"
+                _(
+                    "{name}: {group} is not a time zone offset (they run from -23:59 to +23:59)"
+                ).format(name=name, group=offset.group())
             ) from None
-        raise LineError(f"{name}: not an ISO 8601 time") from None
+        raise LineError(_("{name}: not an ISO 8601 time").format(name=name)) from None
     if not MIN_TIME <= ts <= MAX_TIME:
-        raise LineError(f"{name}: {value[:40]!r} is not between 1970 and the end of 9999")
+        raise LineError(
+            _("{name}: {value!r} is not between 1970 and the end of 9999").format(
+                name=name, value=value[:40]
+            )
+        )
     return ts
 
 
 def _tags(obj: dict) -> list[str]:
     tags = obj.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise LineError("tags: must be a list of strings")
+        raise LineError(_("tags: must be a list of strings"))
     cleaned = (sanitize(_storable("tags", t, MAX_FIELD_BYTES), single_line=True) for t in tags)
     return [t for t in (c.strip() for c in cleaned) if t]
 
@@ -187,7 +202,7 @@ def _flag(obj: dict, name: str) -> bool:
         return False
     if isinstance(value, bool) or value in (0, 1):
         return bool(value)
-    raise LineError(f"{name}: must be true or false")
+    raise LineError(_("{name}: must be true or false").format(name=name))
 
 
 def _choice(obj: dict, name: str, options: tuple[str, ...], default: str) -> str:
@@ -195,36 +210,42 @@ def _choice(obj: dict, name: str, options: tuple[str, ...], default: str) -> str
     if value is None or value == "":
         return default
     if value not in options:
-        raise LineError(f"{name}: {str(value)[:40]!r} is not one of {', '.join(options)}")
+        raise LineError(
+            _("{name}: {value!r} is not one of {names}").format(
+                name=name, value=str(value)[:40], names=", ".join(options)
+            )
+        )
     return value
 
 
 def parse_line(obj: object) -> _Line:
     """Check one decoded JSON line; raise LineError naming the first field that is wrong."""
     if not isinstance(obj, dict):
-        raise LineError("not a JSON object")
+        raise LineError(_("not a JSON object"))
     unknown = [k for k in obj if k not in IMPORT_FIELDS and not str(k).startswith("_")]
     if unknown:
         raise LineError(
-            f"unknown field {str(unknown[0])[:40]!r} (fields starting with _ are ignored)"
+            _("unknown field {value!r} (fields starting with _ are ignored)").format(
+                value=str(unknown[0])[:40]
+            )
         )
     external_id = _string(obj, "id")
     if not external_id:
-        raise LineError("id: missing (the item's id on its platform, unique per account)")
+        raise LineError(_("id: missing (the item's id on its platform, unique per account)"))
     account = _string(obj, "account")
     if not account:
-        raise LineError("account: missing (the handle of the account the item arrived on)")
+        raise LineError(_("account: missing (the handle of the account the item arrived on)"))
     if obj.get("kind") in (None, ""):
-        raise LineError(f"kind: missing (one of {', '.join(KINDS)})")
+        raise LineError(_("kind: missing (one of {names})").format(names=", ".join(KINDS)))
     kind = _choice(obj, "kind", KINDS, "")
     created_at = _time(obj, "created_at")
     if created_at is None:
-        raise LineError("created_at: missing (an ISO 8601 time, like 2026-11-27T09:30:00Z)")
+        raise LineError(_("created_at: missing (an ISO 8601 time, like 2026-11-27T09:30:00Z)"))
     if obj.get("html") not in (None, "") and obj.get("text") not in (None, ""):
-        raise LineError("html: give text or html, not both")
+        raise LineError(_("html: give text or html, not both"))
     if obj.get("html") not in (None, ""):
         if not isinstance(obj["html"], str):
-            raise LineError("html: must be a string")
+            raise LineError(_("html: must be a string"))
         # The limit is on what is kept: the text, not the markup around it.
         html = _storable("html", obj["html"], MAX_LINE_BYTES)
         text = _storable("html", html_to_text(html), MAX_TEXT_BYTES)
@@ -232,13 +253,13 @@ def parse_line(obj: object) -> _Line:
         text = _string(obj, "text", single_line=False)
     url = _string(obj, "url")
     if url and not url.lower().startswith(_URL_SCHEMES):
-        raise LineError("url: must start with http://, https:// or mailto:")
+        raise LineError(_("url: must start with http://, https:// or mailto:"))
     status = _choice(obj, "status", STATUSES, "new")
     snoozed_until = _time(obj, "snoozed_until")
     if status == "snoozed" and snoozed_until is None:
-        raise LineError("snoozed_until: missing (a snoozed item needs the time it wakes)")
+        raise LineError(_("snoozed_until: missing (a snoozed item needs the time it wakes)"))
     if status != "snoozed" and snoozed_until is not None:
-        raise LineError("snoozed_until: only a snoozed item has one")
+        raise LineError(_("snoozed_until: only a snoozed item has one"))
     target_s = obj.get("target_s")
     if target_s is not None and (
         isinstance(target_s, bool)
@@ -246,7 +267,7 @@ def parse_line(obj: object) -> _Line:
         or not 0 < target_s <= MAX_TARGET_S
     ):
         raise LineError(
-            "target_s: must be a whole number of seconds above zero (at most ten years)"
+            _("target_s: must be a whole number of seconds above zero (at most ten years)")
         )
     item = Interaction(
         account_id=0,
@@ -310,8 +331,9 @@ class _Accounts:
             if account is None:
                 if not line.client:
                     raise LineError(
-                        f"client: missing (needed to create the account "
-                        f"{line.channel}:{line.account})"
+                        _(
+                            "client: missing (needed to create the account {channel}:{account})"
+                        ).format(channel=line.channel, account=line.account)
                     )
                 try:
                     owner = self.store.clients.get(line.client)
@@ -330,8 +352,11 @@ class _Accounts:
         account_id, client = self.known[key]
         if line.client and line.client.casefold() != client.casefold():
             raise LineError(
-                f"client: the account {line.channel}:{line.account} belongs to "
-                f"{client!r}, not {line.client!r}"
+                _(
+                    "client: the account {channel}:{account} belongs to {client!r}, not {client2!r}"
+                ).format(
+                    channel=line.channel, account=line.account, client=client, client2=line.client
+                )
             )
         return account_id
 
@@ -351,8 +376,9 @@ def _numbered_lines(source: IO[bytes]) -> Iterator[tuple[int, str | LineError]]:
             yield (
                 number,
                 LineError(
-                    f"{size:,} bytes; a line may hold at most {_kib(MAX_LINE_BYTES)} "
-                    f"(a text at most {_kib(MAX_TEXT_BYTES)})"
+                    _(
+                        "{size:,} bytes; a line may hold at most {kib} (a text at most {kib2})"
+                    ).format(size=size, kib=_kib(MAX_LINE_BYTES), kib2=_kib(MAX_TEXT_BYTES))
                 ),
             )
             continue
@@ -361,7 +387,7 @@ def _numbered_lines(source: IO[bytes]) -> Iterator[tuple[int, str | LineError]]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            yield number, LineError("not UTF-8 text")
+            yield number, LineError(_("not UTF-8 text"))
             continue
         if text.strip():
             yield number, text
@@ -372,11 +398,13 @@ def read_line(text: str) -> _Line:
     try:
         decoded = json.loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
-        raise LineError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        raise LineError(
+            _("not valid JSON ({msg} at column {colno})").format(msg=exc.msg, colno=exc.colno)
+        ) from None
     except RecursionError:
-        raise LineError("not valid JSON (nested too deeply)") from None
+        raise LineError(_("not valid JSON (nested too deeply)")) from None
     except ValueError as exc:  # a number with thousands of digits
-        raise LineError(f"not valid JSON ({str(exc)[:80]})") from None
+        raise LineError(_("not valid JSON ({value})").format(value=str(exc)[:80])) from None
     return parse_line(decoded)
 
 
@@ -443,7 +471,9 @@ def _write(
                 outcomes.append(_write_lines(store, accounts, [one], now=now))
             except CONTENT_ERRORS as exc:
                 accounts.restore(saved)
-                reason = f"cannot be stored ({type(exc).__name__}: {str(exc)[:120]})"
+                reason = _("cannot be stored ({name}: {value})").format(
+                    name=type(exc).__name__, value=str(exc)[:120]
+                )
                 outcomes.append((0, 0, [(one[0], reason)]))
     for added, existing, refused in outcomes:
         result.added += added
@@ -489,11 +519,15 @@ def import_file(
     try:
         source = open(path, "rb")  # noqa: SIM115 (closed by the with below)
     except FileNotFoundError:
-        raise SfogoError(f"no file {str(path)!r} to import") from None
+        raise SfogoError(_("no file {value!r} to import").format(value=str(path))) from None
     except IsADirectoryError:
-        raise SfogoError(f"{str(path)!r} is a folder: import a .jsonl file") from None
+        raise SfogoError(
+            _("{value!r} is a folder: import a .jsonl file").format(value=str(path))
+        ) from None
     except OSError as exc:
-        raise SfogoError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+        raise SfogoError(
+            _("cannot read {value!r}: {strerror}").format(value=str(path), strerror=exc.strerror)
+        ) from None
     with source:
         return import_stream(store, source, now=now, progress=progress)
 

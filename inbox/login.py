@@ -36,6 +36,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sfogo.inbox.i18n import _
+
 from . import redact
 from . import system_keyring as keyring_mod
 from .errors import SfogoError
@@ -77,7 +79,7 @@ def account_key(account: Account) -> str:
 
 def login_command(account: Account) -> str:
     """The command that stores this account's credentials, ready to paste."""
-    return f"sfogo account login {shlex.quote(account_key(account))}"
+    return _("sfogo account login {quote}").format(quote=shlex.quote(account_key(account)))
 
 
 def uses_oauth(account: Account) -> bool:
@@ -92,10 +94,12 @@ def asks(account: Account) -> tuple[Ask, ...]:
     if uses_oauth(account):
         return _OAUTH[account.channel]
     if account.channel == "youtube":
-        return (Ask("token", "YouTube API key (reading only)"),)
+        return (Ask("token", _("YouTube API key (reading only)")),)
     if account.channel not in _TOKEN:
         raise SfogoError(
-            f"{account_key(account)} has no credentials: its items come from 'sfogo import'"
+            _("{account_key} has no credentials: its items come from 'sfogo import'").format(
+                account_key=account_key(account)
+            )
         )
     return (_TOKEN[account.channel],)
 
@@ -125,19 +129,27 @@ def store(
                 keyring_mod.put(name, next(iter(table.values())))
         except keyring_mod.KeyringUnavailable as exc:
             raise SfogoError(
-                f"the system keyring did not store it ({exc}): try again with --file"
+                _("the system keyring did not store it ({exc}): try again with --file").format(
+                    exc=exc
+                )
             ) from None
         _drop_from_config(account, config_path)
-        where = f"the system keyring ({keyring_mod.available()}: service sfogo, user {name})"
+        where = _("the system keyring ({available}: service sfogo, user {name})").format(
+            available=keyring_mod.available(), name=name
+        )
     else:
         from .config import save_account
 
         try:
             save_account(config_path, name, table)
         except OSError as exc:
-            raise SfogoError(f"cannot write {config_path}: {exc.strerror or exc}") from None
+            raise SfogoError(
+                _("cannot write {config_path}: {value}").format(
+                    config_path=config_path, value=exc.strerror or exc
+                )
+            ) from None
         keyring_mod.delete(name)
-        where = f"{config_path} (mode 0600)"
+        where = _("{config_path} (mode 0600)").format(config_path=config_path)
     forget_session(account, config_path.parent)
     return where
 
@@ -164,7 +176,11 @@ def _drop_from_config(account: Account, config_path: Path) -> bool:
     try:
         save_account(config_path, name, None)
     except OSError as exc:
-        raise SfogoError(f"cannot write {config_path}: {exc.strerror or exc}") from None
+        raise SfogoError(
+            _("cannot write {config_path}: {value}").format(
+                config_path=config_path, value=exc.strerror or exc
+            )
+        ) from None
     return True
 
 
@@ -187,7 +203,7 @@ def remove(account: Account, *, config_path: Path) -> list[str]:
     removed = []
     name = account_key(account)
     if keyring_mod.delete(name):
-        removed.append("the system keyring")
+        removed.append(_("the system keyring"))
     if _drop_from_config(account, config_path):
         removed.append(str(config_path))
     forget_session(account, config_path.parent)

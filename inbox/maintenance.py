@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sfogo.inbox.i18n import _
+
 from .store import Store, failures
 from .store.database import SqliteStore
 
@@ -63,9 +65,9 @@ def _foreign_keys(conn: sqlite3.Connection) -> Check:
     try:
         found = conn.execute("PRAGMA foreign_key_check").fetchall()
     except sqlite3.DatabaseError as exc:
-        return Check("foreign keys", (str(exc),))
+        return Check(_("foreign keys"), (str(exc),))
     return Check(
-        "foreign keys",
+        _("foreign keys"),
         tuple(
             f"{table} row {rowid} refers to a missing {parent} row"
             for table, rowid, parent, _ in found
@@ -78,18 +80,21 @@ def _search_index(store: SqliteStore) -> Check:
     conn = store.conn
     exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (SEARCH_TABLE,)).fetchone()
     if not exists:
-        return Check("search index", (f"the {SEARCH_TABLE} table is missing",))
+        return Check(
+            _("search index"),
+            (_("the {search_table} table is missing").format(search_table=SEARCH_TABLE),),
+        )
     try:
         conn.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('integrity-check')")
     except sqlite3.DatabaseError as exc:
         # FTS5 runs its check as a write: a file that takes none is not damaged for that.
         code = failures.primary_code(exc)
         if code == failures.SQLITE_READONLY:
-            return Check("search index (not checked: the file is read-only)")
+            return Check(_("search index (not checked: the file is read-only)"))
         if code in (failures.SQLITE_BUSY, failures.SQLITE_LOCKED):
             raise store.failure(exc) or exc from None  # the check could not run: try again
-        return Check("search index", (str(exc),))
-    return Check("search index")
+        return Check(_("search index"), (str(exc),))
+    return Check(_("search index"))
 
 
 def _pg(store: Store) -> PgStore | None:

@@ -71,6 +71,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sfogo.inbox.i18n import _
+
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, HoldReply, LookupUnsure
 from .clock import Clock
@@ -113,10 +115,12 @@ def outbox_settings(config: dict) -> OutboxSettings:
     for key, value in table.items():
         if key != "reply_marks_done":
             raise SfogoError(
-                f"config: [outbox] has no key {key!r}; the one key is reply_marks_done"
+                _("config: [outbox] has no key {key!r}; the one key is reply_marks_done").format(
+                    key=key
+                )
             )
         if not isinstance(value, bool):
-            raise SfogoError("config: [outbox] reply_marks_done must be true or false")
+            raise SfogoError(_("config: [outbox] reply_marks_done must be true or false"))
     return OutboxSettings(reply_marks_done=table.get("reply_marks_done", True))
 
 
@@ -138,9 +142,11 @@ def list_replies(
 def _clean(text: str) -> str:
     clean = sanitize(text).strip()
     if not clean:
-        raise SfogoError("a reply needs some text")
+        raise SfogoError(_("a reply needs some text"))
     if len(clean) > MAX_CHARS:
-        raise SfogoError(f"a reply can be at most {MAX_CHARS} characters")
+        raise SfogoError(
+            _("a reply can be at most {max_chars} characters").format(max_chars=MAX_CHARS)
+        )
     return clean
 
 
@@ -150,11 +156,13 @@ def queue_reply(store: Store, item_id: int, text: str, *, now: int) -> int:
     connector = connector_class(row["channel"])
     if connector is None:
         raise SfogoError(
-            f"item {item_id} came from {str(row['channel'])!r}, which sfogo cannot "
-            "reply to: answer it on its platform"
+            _(
+                "item {item_id} came from {value!r}, which sfogo cannot reply to: "
+                "answer it on its platform"
+            ).format(item_id=item_id, value=str(row["channel"]))
         )
     if refusal := connector.cannot_reply(row):
-        raise SfogoError(f"item {item_id}: {refusal}")
+        raise SfogoError(_("item {item_id}: {refusal}").format(item_id=item_id, refusal=refusal))
     return store.outbox.add(item_id, _clean(text), idempotency_key=uuid.uuid4().hex, now=now)
 
 
@@ -213,9 +221,15 @@ def _allowed(store: Store, reply_id: int, allowed: tuple[str, ...], verb: str) -
             else ""
         )
         raise SfogoError(
-            f"{reply['action']} {reply_id} is {reply['state']}{hint}: only "
-            f"{', '.join(allowed)} {'likes' if reply['action'] == 'like' else 'replies'} can be"
-            f" {verb}"
+            _("{action} {reply_id} is {state}{hint}: only {names} {value} can be {verb}").format(
+                action=reply["action"],
+                reply_id=reply_id,
+                state=reply["state"],
+                hint=hint,
+                names=", ".join(allowed),
+                value="likes" if reply["action"] == "like" else "replies",
+                verb=verb,
+            )
         )
     return reply
 
@@ -226,7 +240,9 @@ def edit_reply(store: Store, reply_id: int, text: str, *, now: int) -> ReplyRow:
     an unknown one may be, so it cannot be edited, only retried or dropped)."""
     reply = _allowed(store, reply_id, EDITABLE, "edited")
     if reply["action"] == OutboxAction.LIKE:
-        raise SfogoError(f"{reply_id} is a like: it has no text to edit")
+        raise SfogoError(
+            _("{reply_id} is a like: it has no text to edit").format(reply_id=reply_id)
+        )
     store.outbox.edit(
         reply_id,
         expect=reply["state"],

@@ -259,6 +259,16 @@ class PostEvent(NamedTuple):
     detail: str  # what changed besides the state (an edited text, an old platform id)
 
 
+class AccessRow(TypedDict):
+    """A role of a shared PostgreSQL inbox and the clients it sees (``sfogo access list``)."""
+
+    role: str
+    exists: bool  # False: granted clients, but the server has no such role (any longer)
+    login: bool  # the role can log in (a person), else a group
+    every_client: bool  # the owner's member (or a superuser): sees every client
+    clients: list[str]  # the clients granted by name, by name
+
+
 class MemberRow(NamedTuple):
     """A member of the team (``sfogo team``): their name, PostgreSQL login role ('' when
     none) and working time ('' where [work]'s applies)."""

@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sfogo.inbox.i18n import _
+
 from . import credentials, redact, when
 from .channels import connector_class
 from .channels.base import Channel, ChannelError, Secrets
@@ -159,10 +161,16 @@ class Syncer:
             account = self.store.accounts.get(ref)
             if connector_class(account.channel) is None:
                 raise SfogoError(
-                    f"{_label(account)} has no connector: its items come from 'sfogo import'"
+                    _("{label} has no connector: its items come from 'sfogo import'").format(
+                        label=_label(account)
+                    )
                 )
             if account.settings.get("generated"):
-                raise SfogoError(f"{_label(account)} is a generated demo account: nothing to sync")
+                raise SfogoError(
+                    _("{label} is a generated demo account: nothing to sync").format(
+                        label=_label(account)
+                    )
+                )
             return [account]
         return syncable(self.store)
 
@@ -181,7 +189,7 @@ class Syncer:
     def connector(self, account: Account, http: httpx.AsyncClient) -> Channel:
         cls = connector_class(account.channel)
         if cls is None:  # accounts() offers only accounts that have a connector
-            raise SfogoError(f"{_label(account)} has no connector")
+            raise SfogoError(_("{label} has no connector").format(label=_label(account)))
         return cls(account, http, self.secrets(account), clock=self.clock)
 
     def _client(self) -> httpx.AsyncClient:

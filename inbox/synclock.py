@@ -46,6 +46,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sfogo.inbox.i18n import _
+
 from .errors import SfogoError
 from .text import sanitize
 
@@ -87,7 +89,7 @@ class Holder:
     accounts: tuple[int, ...] | None = None  # the account ids it syncs; None: every one
 
     def describe(self) -> str:
-        return f"{self.host} (pid {self.pid})"
+        return _("{host} (pid {pid})").format(host=self.host, pid=self.pid)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode()
@@ -136,11 +138,13 @@ class SyncLock:
         if self._fd is not None:
             return True
         if fcntl is None:
-            raise SfogoError("this system has no file locks (flock): run 'sfogo sync --watch'")
+            raise SfogoError(_("this system has no file locks (flock): run 'sfogo sync --watch'"))
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
-            raise SfogoError(f"cannot open {self.path}: {exc.strerror}") from None
+            raise SfogoError(
+                _("cannot open {path}: {strerror}").format(path=self.path, strerror=exc.strerror)
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -148,7 +152,9 @@ class SyncLock:
             return False
         except OSError as exc:
             os.close(fd)
-            raise SfogoError(f"cannot lock {self.path}: {exc.strerror}") from None
+            raise SfogoError(
+                _("cannot lock {path}: {strerror}").format(path=self.path, strerror=exc.strerror)
+            ) from None
         self._fd = fd
         self._write(holder.to_json())
         return True

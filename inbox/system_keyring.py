@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sfogo.inbox.i18n import _
+
 SERVICE = "sfogo"
 
 
@@ -73,14 +75,16 @@ def put(name: str, value: str) -> None:
     without storing raises :class:`KeyringUnavailable` like one that refused."""
     backend = _backend()
     if backend is None:
-        raise KeyringUnavailable("no system keyring")
+        raise KeyringUnavailable(_("no system keyring"))
     try:
         backend.set_password(SERVICE, name, value)
         stored = backend.get_password(SERVICE, name)
     except Exception as exc:
-        raise KeyringUnavailable(f"the keyring refused ({type(exc).__name__})") from None
+        raise KeyringUnavailable(
+            _("the keyring refused ({name})").format(name=type(exc).__name__)
+        ) from None
     if stored != value:
-        raise KeyringUnavailable("the keyring did not keep what was stored")
+        raise KeyringUnavailable(_("the keyring did not keep what was stored"))
 
 
 def put_entry(name: str, data: dict[str, object]) -> None:

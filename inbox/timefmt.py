@@ -26,6 +26,10 @@ client in their language and stay with the report.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sfogo.inbox.i18n import N_, _, ngettext
+
 MINUTE = 60
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
@@ -42,15 +46,22 @@ UNITS = (
     (MONTH, 12, "mo", "month"),
     (YEAR, None, "y", "year"),
 )
-# What one of each unit is called ("an hour", not "1 hour").
-_ONE = {
-    "minute": "a minute",
-    "hour": "an hour",
-    "day": "a day",
-    "week": "a week",
-    "month": "a month",
-    "year": "a year",
-}
+
+
+def _count_of(name: str, count: int) -> str:
+    """``count`` of a unit in words ("an hour", "30 hours"), in the interface's language."""
+    forms = {
+        "minute": ngettext("a minute", "{n} minutes", count),
+        "hour": ngettext("an hour", "{n} hours", count),
+        "day": ngettext("a day", "{n} days", count),
+        "week": ngettext("a week", "{n} weeks", count),
+        "month": ngettext("a month", "{n} months", count),
+        "year": ngettext("a year", "{n} years", count),
+        "minute_n": ngettext("{n} minute", "{n} minutes", count),
+        "hour_n": ngettext("{n} hour", "{n} hours", count),
+        "day_n": ngettext("{n} day", "{n} days", count),
+    }
+    return forms[name].format(n=count)
 
 
 def whole(seconds: float) -> tuple[int, str, str]:
@@ -77,9 +88,9 @@ def age_short(ts: int | None, *, now: int) -> str:
         return ""
     seconds = now - ts
     if seconds < 0:
-        return "soon"
+        return _("soon")
     if seconds < MINUTE:
-        return "now"
+        return _("now")
     return span_short(seconds)
 
 
@@ -88,9 +99,11 @@ def span_words(seconds: float) -> str:
     the seconds ('51 seconds')."""
     size = abs(int(seconds))
     if size < MINUTE:
-        return "a moment" if size == 0 else "a second" if size == 1 else f"{size} seconds"
+        if size == 0:
+            return _("a moment")
+        return ngettext("a second", "{n} seconds", size).format(n=size)
     count, _suffix, name = whole(size)
-    return _ONE[name] if count == 1 else f"{count} {name}s"
+    return _count_of(name, count)
 
 
 def ago(ts: int | None, *, now: int) -> str:
@@ -99,9 +112,9 @@ def ago(ts: int | None, *, now: int) -> str:
         return ""
     seconds = now - ts
     if abs(seconds) < MINUTE:
-        return "just now" if seconds >= 0 else "in a moment"
+        return _("just now") if seconds >= 0 else _("in a moment")
     words = span_words(seconds)
-    return f"{words} ago" if seconds > 0 else f"in {words}"
+    return (_("{span} ago") if seconds > 0 else _("in {span}")).format(span=words)
 
 
 def span_precise(seconds: float) -> str:
@@ -111,14 +124,13 @@ def span_precise(seconds: float) -> str:
     s = int(abs(seconds))
     minutes = int(s / MINUTE + 0.5)
     if minutes < 60:
-        m = max(1, minutes)
-        return f"{m} minute{'s' * (m != 1)}"
+        return _count_of("minute_n", max(1, minutes))
     if minutes < 48 * 60:
         h, m = divmod(minutes, 60)
-        text = f"{h} hour{'s' * (h != 1)}"
-        return text + (f" {m} minute{'s' * (m != 1)}" if m and h < 10 else "")
+        text = _count_of("hour_n", h)
+        return text + (" " + _count_of("minute_n", m) if m and h < 10 else "")
     d, h = divmod(int(s / HOUR + 0.5), 24)
-    return f"{d} day{'s' * (d != 1)}" + (f" {h} hour{'s' * (h != 1)}" if h else "")
+    return _count_of("day_n", d) + (" " + _count_of("hour_n", h) if h else "")
 
 
 def span_hm(seconds: float) -> str:
@@ -127,3 +139,30 @@ def span_hm(seconds: float) -> str:
     if not hours:
         return f"{minutes}m"
     return f"{hours}h{minutes:02d}" if hours < 100 else f"{hours}h"
+
+
+# Day and month names as strftime's %a and %b write them (the C locale, which sfogo never
+# changes), translated where a date is shown.
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+
+
+def strftime(moment: datetime, fmt: str) -> str:
+    """``moment.strftime(fmt)`` with the day (``%a``) and month (``%b``) names in the
+    interface's language."""
+    day = _(WEEKDAYS[moment.weekday()]).replace("%", "%%")
+    month = _(MONTHS[moment.month - 1]).replace("%", "%%")
+    return moment.strftime(fmt.replace("%a", day).replace("%b", month))

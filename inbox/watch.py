@@ -54,13 +54,18 @@ def next_round_at(store: Store, states: Sequence[AccountHealth], *, now: int, in
     return min(min(upcoming, default=now + interval), now + interval)
 
 
+def _has_queued(health: AccountHealth, now: int) -> bool:
+    """Replies wait to go out, and the platform did not ask us to wait."""
+    return health.queued_replies > 0 and not health.rate_limited(now)
+
+
 class WatchLoop:
     """Runs ``syncer`` round after round.
 
     ``accounts()`` says which accounts the loop syncs (default: every account the syncer
     can, or the one named ``account_ref``); ``sleep`` waits between rounds (default:
-    :meth:`pause`, the machine's time cut short by :meth:`wake` and :meth:`sync_now`; tests
-    move their clock instead). :meth:`wake` and :meth:`sync_now` may be called from any
+    :meth:`pause`, the machine's time cut short by :meth:`wake`, :meth:`sync_now` and
+    :meth:`send_now`; tests move their clock instead). Those three may be called from any
     thread once :meth:`run` started.
     """
 
@@ -83,6 +88,7 @@ class WatchLoop:
         self._sleep = sleep or self.pause
         self._woken = asyncio.Event()
         self._forced = False
+        self._sending = False  # send_now asked: accounts with replies queued are due
         self.last_forced = False  # the last round was one sync_now asked for
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -119,7 +125,10 @@ class WatchLoop:
             for h in account_health(store, now=now, interval=self.interval, account_ids=ids)
         }
         forced, self._forced = self._forced, False
+        sending, self._sending = self._sending, False
         due = list(accounts) if forced else due_accounts(store, accounts, states, now=now)
+        if sending:  # a reply was queued: its account's round now, not at its time
+            due += [a for a in accounts if a not in due and _has_queued(states[a.id], now)]
         results = await self._sync(due) if due else []
         now = clock.now()
         after = account_health(store, now=now, interval=self.interval, account_ids=ids)
@@ -147,6 +156,12 @@ class WatchLoop:
     def sync_now(self) -> None:
         """A round of every account now (a rate limit is still honoured)."""
         self._forced = True
+        self.wake()
+
+    def send_now(self) -> None:
+        """A round now of the accounts that have replies queued (one was just queued), so
+        they go out now rather than with each account's next round."""
+        self._sending = True
         self.wake()
 
     async def pause(self, seconds: float) -> None:

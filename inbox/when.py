@@ -11,6 +11,8 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import overload
 
+from sfogo.inbox.i18n import _
+
 from .errors import SfogoError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -27,10 +29,14 @@ def parse_duration(text: str) -> int:
     """Seconds in a duration such as ``90m``, ``2h``, ``1d12h``; raise SfogoError otherwise."""
     cleaned = text.strip().lower()
     if not cleaned or not _DURATION_WHOLE.match(cleaned):
-        raise SfogoError(f"bad duration {text!r}: {DURATION_HELP}")
+        raise SfogoError(
+            _("bad duration {text!r}: {duration_help}").format(
+                text=text, duration_help=DURATION_HELP
+            )
+        )
     total = sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(cleaned))
     if total <= 0:
-        raise SfogoError(f"bad duration {text!r}: it must be longer than zero")
+        raise SfogoError(_("bad duration {text!r}: it must be longer than zero").format(text=text))
     return int(total)
 
 
@@ -65,7 +71,7 @@ def parse_when(text: str, *, ref: int, past: bool = False, tz: tzinfo | None = N
     raw = text.strip()
     low = raw.lower()
     if not low:
-        raise SfogoError(f"empty time: {WHEN_HELP}")
+        raise SfogoError(_("empty time: {when_help}").format(when_help=WHEN_HELP))
     if low == "now":
         return ref
     signed = low.lstrip("+-")
@@ -95,7 +101,9 @@ def parse_when(text: str, *, ref: int, past: bool = False, tz: tzinfo | None = N
         if rest:
             clock = _clock(rest)
             if clock is None:
-                raise SfogoError(f"bad time {text!r}: {WHEN_HELP}")
+                raise SfogoError(
+                    _("bad time {text!r}: {when_help}").format(text=text, when_help=WHEN_HELP)
+                )
         elif past:  # "--since monday": from the start of that day
             clock = (0, 0)
         elif words[0] in ("today", "oggi"):
@@ -115,7 +123,9 @@ def parse_when(text: str, *, ref: int, past: bool = False, tz: tzinfo | None = N
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
     except ValueError:
-        raise SfogoError(f"bad time {text!r}: {WHEN_HELP}") from None
+        raise SfogoError(
+            _("bad time {text!r}: {when_help}").format(text=text, when_help=WHEN_HELP)
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return int(parsed.timestamp())

@@ -40,6 +40,19 @@ def no_system_keyring(monkeypatch):
     keyring.set_keyring(before)
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """Every test, and every child it starts, speaks English whatever the machine's locale
+    (tests/test_italian.py asks for Italian on purpose); the language is English again after."""
+    from sfogo.inbox import i18n
+
+    for name in i18n.ENV_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    yield
+    i18n.use("en")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """The test's clock, at NOW until the test moves it: the ``cli`` fixture's commands, the

@@ -445,3 +445,51 @@ def test_no_escape_from_the_data_reaches_the_terminal(request, capsys, source, d
     assert escapes_from_data(raw) == []
     assert "\ufffd".encode() in raw  # the hostile escapes were drawn, defused
     report(capsys, f"app raw bytes, {source} ({depth} items opened)", bytes=len(raw), escapes=0)
+
+
+# -- three managers' apps, a sync and the command line on one PostgreSQL inbox ----------------
+
+# The longest an app may take to show a change another process committed: the app looks for
+# changes every 1.5 s (tui/changes.py), then reads the list again (measured: 2.5 s at worst).
+LIVE_BOUND_S = 4.0
+# The longest any statement may wait for a lock (the server logs every wait over 100 ms): the
+# writers take turns (one advisory lock per write transaction), each a few milliseconds unless
+# the machine is busy (measured: 0.85 s at worst, with the three apps on two cores).
+WAIT_BOUND_MS = 2000
+
+
+@pytest.mark.parametrize(
+    "seconds", [pytest.param(8, id="fast"), pytest.param(60, id="long", marks=pytest.mark.campaign)]
+)
+def test_three_apps_a_sync_and_cli_writes_share_a_postgresql_inbox(
+    pg_server, pg_template, tmp_path, capsys, seconds
+):
+    from campaign_pg import Campaign
+
+    name = pg_server.new_database(template=pg_template)
+    try:
+        # Every lock wait over 100 ms is logged by the server, with how long it lasted.
+        pg_server.admin(f"ALTER DATABASE {name} SET log_lock_waits = on")
+        pg_server.admin(f"ALTER DATABASE {name} SET deadlock_timeout = '100ms'")
+        log = pg_server.folder / "server.log"
+        at = log.stat().st_size
+        result = Campaign(pg_server.url(name), tmp_path).run(seconds)
+        result.server_log = log.read_bytes()[at:].decode(errors="replace")
+    finally:
+        pg_server.drop_database(name)
+
+    # Nothing locked: no process said so, no statement waited beyond the bound.
+    assert result.trouble == [], result.trouble
+    assert result.waits_over(WAIT_BOUND_MS) == [], result.waits_over(WAIT_BOUND_MS)
+    assert result.app_statuses == [0, 0, 0]
+    # Nothing lost: every mention stored once, every action applied, every reply sent once.
+    assert result.missing_mentions == [] and result.duplicates == []
+    assert result.wrong_statuses == [], result.wrong_statuses
+    assert result.cli_snoozes_wrong == []
+    assert result.replies_not_sent_once == [], result.replies_not_sent_once
+    # Every app live: each flip of the probe shows in each app within the bound.
+    assert all(m.actions > 0 for m in result.managers)
+    assert [s for m in result.managers for s in m.stalls] == []  # each showed its effect
+    assert result.unseen_flips == [], result.unseen_flips
+    assert result.worst_delay_s <= LIVE_BOUND_S, result.delays
+    report(capsys, f"PostgreSQL, three apps ({seconds} s)", **result.figures())

@@ -4,6 +4,7 @@ account's items outlive it."""
 from __future__ import annotations
 
 import pytest
+from conftest import NOW
 from pty_kit import run_on_pty, terminal_env
 
 from sfogo.inbox.model import Interaction
@@ -135,3 +136,39 @@ def test_removing_an_account_at_a_terminal_asks_first(db_path, clock, agency):
     assert code == 0 and "removed mastodon account '@aurora'; its 2 items stay" in out
     with Store(db_path) as s:
         assert s.accounts.all() == [] and s.accounts.item_count(agency) == 2
+
+
+def test_a_removed_accounts_items_say_so_in_the_list(cli, agency, db_path, clock):
+    env = terminal_env(clock.now(), SFOGO_DB=str(db_path))
+    code, out = run_on_pty(["list"], env=env, cols=120)
+    assert code == 0 and "ciao" in out and "(account removed)" not in out
+    assert cli("account", "remove", "@aurora", "--yes").code == 0
+    code, out = run_on_pty(["list"], env=env, cols=120)
+    assert code == 0, out
+    assert "(account removed) ciao" in out and "(account removed) una camera?" in out
+    # Piped, the text is the item's own: whole values, as ever.
+    assert sorted(line.split("\t")[6] for line in cli("list").out.splitlines()[1:]) == [
+        "ciao",
+        "una camera?",
+    ]
+    cli("account", "add", "Hotel Aurora", "mastodon", "@aurora", "--token-env", "AURORA_T2")
+    code, out = run_on_pty(["list"], env=env, cols=120)
+    assert code == 0 and "(account removed)" not in out
+
+
+async def test_the_apps_pane_says_an_items_account_was_removed(cli, agency, db_path):
+    from tui_kit import make_app, screen_text, settle
+
+    with Store(db_path) as s:  # another account: the app opens on the inbox
+        s.accounts.add("Pizzeria Da Gino", "import", "gino", now=NOW)
+    assert cli("account", "remove", "@aurora", "--yes").code == 0
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        assert "@aurora · mention · new · account removed" in screen_text(app)
+    cli("account", "add", "Hotel Aurora", "mastodon", "@aurora", "--token-env", "AURORA_T2")
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        assert "mastodon @aurora · mention · new" in screen_text(app)
+        assert "account removed" not in screen_text(app)

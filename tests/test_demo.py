@@ -545,6 +545,19 @@ def test_without_db_the_demo_uses_its_own_file_not_the_users_inbox(
     assert demo_file != default_path()  # nor is it the default inbox without SFOGO_DB
 
 
+def test_its_own_file_is_built_again_when_sfogo_cannot_open_it(cli, tmp_path, monkeypatch):
+    """Another version's or a damaged demo.db is no one's data: the demo replaces it (a file
+    named with --db that sfogo cannot open is refused instead, above)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    demo_file = tmp_path / "data" / "sfogo" / "demo.db"
+    demo_file.parent.mkdir(parents=True)
+    demo_file.write_text("not a database at all\n" * 100)
+    r = cli("demo", "--no-tui", "--size", "50")
+    assert r.code == 0, r.err
+    with Store(demo_file, create=False) as store:
+        assert store.items.total() == 50
+
+
 def test_sync_leaves_the_generated_demo_alone(cli, tmp_path):
     """Its accounts have no server: syncing them would add made-up failures to the story."""
     path = tmp_path / "demo.db"

@@ -10,7 +10,7 @@ from sfogo.inbox.store import Store
 
 # What only one engine keeps, for its own machinery.
 SQLITE_OWN = ("sqlite_", "interactions_fts")
-PG_OWN_TABLES = {"sfogo_meta"}
+PG_OWN_TABLES = {"sfogo_meta", "client_access"}  # the version; who sees which client
 PG_OWN_COLUMNS = {("interactions", "search")}  # the tsvector that FTS5's table is on SQLite
 
 

@@ -173,3 +173,37 @@ def test_canned_replies_take_new_ids_and_names_are_one_whatever_their_case(pg_st
         pg_store.canned.add("GRAZIE", "again", now=NOW)
     assert [r["name"] for r in pg_store.canned.all()] == ["ciao", "Grazie"]
     assert pg_store.canned.remove("grazie")["text"] == "Grazie mille!"
+
+
+def test_a_triage_page_reads_its_streams_by_the_index_in_few_round_trips(pg_store):
+    from sfogo.backlog.settings import Settings
+    from sfogo.backlog.triage import triage_rows
+    from sfogo.inbox.store.pg.triage import _STREAMS_BOTH
+
+    _fill(pg_store, 20_000)
+    pg_store.triage.fill_missing()
+    keys = pg_store.triage.open_keys()[:3]
+    requests = [list(r) for r in zip(*[(k, 0, NOW, -1, -1, 16, NOW) for k in keys], strict=True)]
+    plan = _plan(pg_store, _STREAMS_BOTH, requests)
+    assert '"Index Name": "interactions_triage"' in plan, plan
+    assert '"Node Type": "Sort"' not in plan, plan
+    # Every statement of a first page, whatever its streams: the overview's pipeline (the
+    # accounts and away periods sent with it), the stream reads, the rows with the targets.
+    sent = _statements(pg_store, lambda: triage_rows(pg_store, None, Settings(), NOW, limit=100))
+    reads = [sql for sql, _ in sent if sql == _STREAMS_BOTH]
+    assert 1 <= len(reads) <= 4, len(reads)
+    assert len(sent) <= 8 + len(reads), [s[:40] for s, _ in sent]
+
+
+def test_an_answer_sent_ahead_goes_only_to_the_very_next_same_statement(pg_store):
+    conn = pg_store.conn
+    count = "SELECT count(*) FROM clients"
+    with conn.together():
+        conn.ahead(count)
+    pg_store.clients.add("Later", "vip", now=NOW)  # another statement: the answer is dropped
+    assert conn.execute(count).fetchone()[0] == 1
+    with conn.together():
+        conn.ahead(count)
+    assert conn.execute(count).fetchone()[0] == 1  # served
+    pg_store.clients.add("Later still", "low", now=NOW)
+    assert conn.execute(count).fetchone()[0] == 2  # asked again, not served twice

@@ -157,3 +157,26 @@ def test_a_sync_pass_shows_a_bar_over_the_accounts_and_each_ones_line(world, db_
     piped = subprocess.run([SFOGO, "sync"], env=env, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0 and "\x1b" not in piped.stdout + piped.stderr, piped
     assert len(piped.stdout.splitlines()) == 3  # one line per account, nothing else
+
+
+def test_health_and_its_detail_lines_go_through_the_pager_when_long(db_path, clock):
+    now = clock.now()
+    with Store(db_path) as store:
+        store.clients.add("Acme", "normal", now=now)
+        for n in range(12):
+            account = store.accounts.add(
+                "Acme", "mastodon", f"@a{n}", settings={"token_env": f"T{n}"}, now=now
+            )
+            store.runs.add(
+                account.id, now - 600, now - 600, "down", f"HTTP 503 for a{n}", 0, None, ""
+            )
+    env = terminal_env(now, SFOGO_DB=str(db_path), PAGER="sed -e s/^/»/")
+    code, out = run_on_pty(["health"], env=env, rows=10)
+    assert code == 0, out
+    paged = out.splitlines()
+    assert paged[0].startswith("»ACCOUNT") and all(line.startswith("»") for line in paged)
+    assert "»Nothing syncs this file now" in out  # the detail lines are in the pager too
+    assert "»mastodon:@a11: HTTP 503 for a11" in out
+    # Room for it all: printed as it is.
+    code, out = run_on_pty(["health"], env=env, rows=60)
+    assert code == 0 and out.startswith("ACCOUNT") and "»" not in out

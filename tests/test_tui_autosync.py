@@ -163,7 +163,7 @@ def test_the_command_line_takes_notify_and_refuses_an_unknown_top_level_key(cli,
     lines = r.err.splitlines()
     assert r.code == 1 and len(lines) == 1, r
     assert lines[0].startswith(f"sfogo: {config}: unknown setting 'notfy'; the tables are ")
-    assert lines[0].endswith(", and the settings outside them notify, theme, user")
+    assert lines[0].endswith(", and the settings outside them notify, theme, language, user")
 
 
 def _watch(world, tmp_path) -> tuple[subprocess.Popen, Lines]:
@@ -284,3 +284,43 @@ async def test_without_a_secret_nothing_syncs_and_r_is_not_offered(world, tmp_pa
         assert "R" not in app.screen.active_bindings
         assert "sync in" not in str(app.query_one(HealthBar).render())
     assert masto.requests == [] and item_count(world) == 0
+
+
+async def test_a_reply_queued_in_the_app_goes_out_now_not_with_the_next_round(world, monkeypatch):
+    masto, _account, owner = acme(world, monkeypatch, 1)
+    app = make_app(world.store.path, clock=world.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, "the first round", lambda: len(app.query_one(InboxList).ids) == 1)
+        await until(pilot, "the loop's wait", lambda: not app.sync_status.syncing)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"On it", "ctrl+s")
+        # The next round is two minutes away: the queued reply wakes the loop instead.
+        await until(pilot, "the reply", lambda: bool(masto.posts_by(owner)), timeout=15)
+    (sent,) = masto.posts_by(owner)
+    assert "On it" in sent["text"]
+
+
+async def test_a_reply_queued_while_a_watch_holds_the_loop_asks_it_for_a_round(
+    world, monkeypatch, tmp_path
+):
+    masto, _account, owner = acme(world, monkeypatch, 1)
+    watch, lines = _watch(world, tmp_path)
+    try:
+        lines.next("the watch's banner")
+        assert ": ok" in lines.next("the watch's first round")
+        app = make_app(world.store.path, clock=world.clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, "the wait", lambda: app.sync_status.where == "elsewhere")
+            await until(pilot, "the item", lambda: len(app.query_one(InboxList).ids) == 1)
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press(*"On it", "ctrl+s")
+            # The watch's next round is an hour away: the queued reply asks for one now.
+            assert ": ok" in await asyncio.to_thread(lines.next, "the round the reply asked for")
+            await until(pilot, "the reply", lambda: bool(masto.posts_by(owner)), timeout=15)
+    finally:
+        watch.kill()
+        watch.wait(20)
+    (sent,) = masto.posts_by(owner)
+    assert "On it" in sent["text"]

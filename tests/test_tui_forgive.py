@@ -196,3 +196,27 @@ async def test_on_a_narrow_terminal_the_items_own_screen_reopens_and_u_undoes_it
         await settle(pilot)
         assert status_of(db_path, ids[0])[0] == "done"
         assert toasts(app)[-1] == "Undone: 1 item reopened"
+
+
+async def test_an_undos_item_gets_the_cursor_even_when_another_process_reloads_the_list(
+    inbox_db,
+):
+    """The three-app campaign on one inbox: ``u`` brought an item back, and a change of
+    another process, heard before the undo's read came back, reloaded the list; the cursor
+    must still land on the item brought back, not stay where it was."""
+    db_path, _ids = inbox_db
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen, inbox = app.screen, app.screen.query_one(InboxList)
+        first = inbox.current_id
+        await pilot.press("d")
+        await settle(pilot)
+        assert inbox.current_id != first
+        with Store(db_path) as other:  # what the undo's write does
+            other.marks.set_status([first], "new", now=NOW)
+        assert isinstance(screen, InboxScreen)
+        screen.reload(focus=first, counts=True)  # the undo's read
+        screen.reload(live=True, counts=True)  # another process's commit, heard meanwhile
+        await settle(pilot)
+        assert inbox.current_id == first

@@ -198,3 +198,55 @@ async def test_a_snooze_that_ran_out_wakes_when_the_app_opens(inbox_db):
         assert ids[1] in app.screen.query_one(InboxList).ids
         with Store(db_path) as other:
             assert other.items.get(ids[1])["status"] == "open"
+
+
+def test_a_commit_of_another_process_during_our_writes_is_published_when_they_end():
+    """An app that writes all the time (``d`` down the list) still hears the others: what
+    moved the counter beyond one step per write of ours is published when they are back."""
+    from sfogo.tui.changes import ChangeWatcher
+
+    version, heard = [0], []
+    watcher = ChangeWatcher(lambda: version[0], heard.append)
+    watcher.own_write_started()
+    version[0] += 1  # our write commits
+    watcher.own_write_ended()
+    assert heard == [] and not watcher.poll()  # ours alone: no reload
+    version[0] += 1  # another process commits before our next write, unseen yet
+    watcher.own_write_started()
+    watcher.own_write_started()
+    version[0] += 2  # both of ours
+    assert not watcher.poll()  # ours are in flight: not now
+    watcher.own_write_ended()
+    assert heard == []
+    watcher.own_write_ended()
+    assert len(heard) == 1  # the other process's commit, not taken for one of ours
+    assert not watcher.poll()
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+async def test_a_colleagues_change_just_before_ours_shows_in_a_quiet_shared_inbox(
+    store, any_location
+):
+    """A colleague marks an item done, the manager presses ``d`` on another a moment later,
+    and nobody writes after that: the colleague's change must show all the same, not wait
+    for some later commit of another process (on a shared inbox there may be none for
+    hours)."""
+    store.clients.add("Acme", "normal", now=NOW)
+    account = store.accounts.add("Acme", "import", "acme", now=NOW)
+    store.items.upsert(
+        [Interaction(account.id, f"i{n}", "comment", NOW - 60 * (n + 1)) for n in range(5)],
+        now=NOW,
+    )
+    app = make_app(any_location)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        theirs = inbox.ids[-1]
+        with Store(any_location) as colleague:
+            colleague.marks.set_status([theirs], "done", now=NOW)
+        await pilot.press("d")  # ours, before the app's next look for changes
+        deadline = asyncio.get_running_loop().time() + 10
+        while theirs in inbox.ids and asyncio.get_running_loop().time() < deadline:
+            await pilot.pause(0.1)
+        assert theirs not in inbox.ids, "the colleague's change never showed"
+        assert len(inbox.ids) == 3

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypedDict
 
-from sfogo.inbox.i18n import _
+from sfogo.inbox.i18n import _, ngettext
 from sfogo.inbox.model import Status
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
@@ -205,16 +205,18 @@ def describe(actions: Iterable[ItemAction], *, now: int) -> str | None:
     verb = first.verb
     if verb in (Verb.TAG, Verb.UNTAG):
         words = [f"{'+' if a.verb is Verb.TAG else '-'}{t}" for a in actions for t in a.tags]
-        return f"Tags {' '.join(words)} on {n}"
+        return _("Tags {names} on {n}").format(names=" ".join(words), n=n)
     if verb is Verb.SNOOZE and first.until is not None:
         from .widgets._format import local_time
 
-        return f"{n} snoozed until {local_time(first.until, now)}"
+        return _("{n} snoozed until {local_time}").format(
+            n=n, local_time=local_time(first.until, now)
+        )
     if verb is Verb.ASSIGN:
         if first.member is None:
             return _("{items} unassigned").format(items=n)
         return _("{items} assigned to {name}").format(items=n, name=first.owner)
-    return f"{n} {PAST[verb]}"
+    return _past(verb, len(first.ids)) or n
 
 
 def question(actions: Sequence[ItemAction], *, now: int) -> str:
@@ -224,13 +226,15 @@ def question(actions: Sequence[ItemAction], *, now: int) -> str:
     verb = first.verb
     if verb in (Verb.TAG, Verb.UNTAG):
         words = [f"{'+' if a.verb is Verb.TAG else '-'}{t}" for a in actions for t in a.tags]
-        return f"Tag {n}: {' '.join(words)}?"
+        return _("Tag {n}: {names}?").format(n=n, names=" ".join(words))
     if verb is Verb.SNOOZE and first.until is not None:
         from .widgets._format import local_time
 
-        return f"Snooze {n} until {local_time(first.until, now)}?"
+        return _("Snooze {n} until {local_time}?").format(
+            n=n, local_time=local_time(first.until, now)
+        )
     if verb is Verb.DONE:
-        return f"Mark {n} done?"
+        return _("Mark {n} done?").format(n=n)
     if verb is Verb.ASSIGN:
         if first.member is None:
             return _("Unassign {items}?").format(items=n)
@@ -238,16 +242,20 @@ def question(actions: Sequence[ItemAction], *, now: int) -> str:
     return f"{verb.value.capitalize()} {n}?"
 
 
-# What each verb did, as the announcement says it ("3 items done").
-PAST = {
-    Verb.DONE: "done",
-    Verb.IGNORE: "ignored",
-    Verb.SNOOZE: "snoozed",
-    Verb.REOPEN: "reopened",
-    Verb.PIN: "pinned",
-    Verb.UNPIN: "unpinned",
-}
+def _past(verb: Verb, count: int) -> str | None:
+    """What the verb did, as the announcement says it ("3 items done"): one sentence per
+    verb, so that each language can make the words agree with the number."""
+    forms = {
+        Verb.DONE: ngettext("{n:,} item done", "{n:,} items done", count),
+        Verb.IGNORE: ngettext("{n:,} item ignored", "{n:,} items ignored", count),
+        Verb.SNOOZE: ngettext("{n:,} item snoozed", "{n:,} items snoozed", count),
+        Verb.REOPEN: ngettext("{n:,} item reopened", "{n:,} items reopened", count),
+        Verb.PIN: ngettext("{n:,} item pinned", "{n:,} items pinned", count),
+        Verb.UNPIN: ngettext("{n:,} item unpinned", "{n:,} items unpinned", count),
+    }
+    form = forms.get(verb)
+    return form.format(n=count) if form is not None else None
 
 
 def _items(n: int) -> str:
-    return "1 item" if n == 1 else f"{n:,} items"
+    return ngettext("{n:,} item", "{n:,} items", n).format(n=n)

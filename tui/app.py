@@ -38,6 +38,7 @@ from textual.worker import Worker
 
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.errors import SfogoError, StoreError
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.redact import redact
 from sfogo.inbox.rows import ItemRow, MemberRow
 from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store, failures
@@ -78,13 +79,13 @@ class SfogoApp(LiveApp):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "sfogo"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Keys", id="app.help"),
-        Binding("b", "backlog", "Backlog", id="app.backlog"),
-        Binding("a", "away", "Away", id="app.away"),
+        Binding("q", "quit", N_("Quit"), id="app.quit"),
+        Binding("question_mark", "help", N_("Keys"), id="app.help"),
+        Binding("b", "backlog", N_("Backlog"), id="app.backlog"),
+        Binding("a", "away", N_("Away"), id="app.away"),
         # P, not o: o reopens a done item.
-        Binding("P", "posts", "Posts", id="app.posts"),
-        Binding("R", "sync_now", "Sync now", id="app.sync"),
+        Binding("P", "posts", N_("Posts"), id="app.posts"),
+        Binding("R", "sync_now", N_("Sync now"), id="app.sync"),
     ]
 
     def __init__(
@@ -194,7 +195,9 @@ class SfogoApp(LiveApp):
         if isinstance(error, SfogoError):
             text = str(error)
         else:
-            text = f"{where or 'background task'} failed: {type(error).__name__}: {error}"
+            text = _("{value} failed: {name}: {error}").format(
+                value=where or "background task", name=type(error).__name__, error=error
+            )
         shown = self._shown.get(text)
         if shown is not None and time.monotonic() - shown < REPEAT_AFTER_S:
             return
@@ -250,7 +253,7 @@ class SfogoApp(LiveApp):
             with Store(self.db_path) as store:  # this thread's own connection
                 problems = store.quick_check()
             if problems:
-                what = f"a check of every page found {len(problems)} problems"
+                what = _("a check of every page found {count} problems").format(count=len(problems))
                 raise failures.found_damage(self.db_path, what)
 
         self.run_worker(
@@ -291,7 +294,7 @@ class SfogoApp(LiveApp):
 
         if isinstance(self.screen, HelpScreen):
             return
-        title = getattr(self.screen, "HELP_TITLE", "") or type(self.screen).__name__
+        title = _(getattr(self.screen, "HELP_TITLE", "")) or type(self.screen).__name__
         self.push_screen(HelpScreen(title, bindings_of(self.screen)))
 
     def action_away(self) -> None:
@@ -346,19 +349,39 @@ class SfogoApp(LiveApp):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key binding with an id is also a command in the palette (ctrl+p)."""
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # Textual's own, in our words
+            yield command._replace(title=_(command.title), help=_(command.help))
         seen: set[str] = set()
         for _key, active in screen.active_bindings.items():
             binding = active.binding
             if not binding.id or binding.id in seen or binding.id == "app.quit":
                 continue
             seen.add(binding.id)
-            title = f"{binding.description or binding.action} ({self.get_key_display(binding)})"
+            words = _(binding.description) if binding.description else binding.action
+            title = f"{words} ({self.get_key_display(binding)})"
             yield SystemCommand(
                 title,
-                binding.tooltip or binding.description or binding.action,
+                _(binding.tooltip) if binding.tooltip else words,
                 lambda node=active.node, action=binding.action: self.run_action(action, node),
             )
+
+
+# Textual's own palette commands (App.get_system_commands), as Textual writes them.
+TEXTUAL_COMMANDS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
 
 
 def binding_ids() -> dict[str, tuple[str, str]]:

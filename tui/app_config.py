@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 
 from .views import View
 
@@ -72,6 +73,7 @@ def load_app_config(
     """The app's part of the config; ``known_bindings`` are the ids ``[keys]`` may rebind."""
     from sfogo.backlog.settings import Settings, from_dict
     from sfogo.inbox.canned import from_config
+    from sfogo.inbox.i18n import check_language
     from sfogo.inbox.team import configured_user
 
     from .arrivals import parse_notify
@@ -83,7 +85,7 @@ def load_app_config(
     try:
         settings_base = from_dict(data)
     except SfogoError as exc:
-        errors.append(f"{exc} (triage uses the defaults)")
+        errors.append(_("{exc} (triage uses the defaults)").format(exc=exc))
         settings_base = Settings()
     views, view_errors = parse_views(data)
     keymap, key_errors = parse_keys(data, known_bindings)
@@ -95,6 +97,8 @@ def load_app_config(
     except SfogoError as exc:
         errors.append(str(exc))
         user = ""
+    language = check_language(data.get("language"))  # chosen before the app (tui/cli)
+    theme_errors += [language] if language else []
     return AppConfig(
         settings_base,
         views,

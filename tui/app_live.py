@@ -16,6 +16,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 
 from sfogo.inbox.clock import Clock
+from sfogo.inbox.i18n import _
 from sfogo.inbox.store import Store
 
 from .arrivals import Arrivals, ArrivalsCounted
@@ -81,10 +82,13 @@ class LiveApp(App):
             self.refresh_bindings()  # R is offered while a loop runs
         self._watch_first_page(status.where == "here" and status.syncing)
         if status.where == "elsewhere" and before.where != "elsewhere":
-            who = status.holder.describe() if status.holder else "another process"
-            self.notify(f"{who} syncs this file; the app takes over when it stops.", markup=False)
+            who = status.holder.describe() if status.holder else _("another process")
+            self.notify(
+                _("{who} syncs this file; the app takes over when it stops.").format(who=who),
+                markup=False,
+            )
         elif status.where == "here" and before.where == "elsewhere":
-            self.notify("The other process stopped: the app syncs this file now.", markup=False)
+            self.notify(_("The other process stopped: the app syncs this file now."), markup=False)
         self.sync_changed.publish(status)
 
     def _watch_first_page(self, on: bool) -> None:

@@ -30,6 +30,7 @@ from textual.message import Message
 from sfogo.inbox import synclock
 from sfogo.inbox.clock import Clock
 from sfogo.inbox.health import DEFAULT_INTERVAL_S
+from sfogo.inbox.i18n import _, ngettext
 from sfogo.inbox.store.location import location_of
 
 if TYPE_CHECKING:
@@ -127,13 +128,29 @@ class AutoSync:
         status = self.status
         if status.where == "here" and self._watch is not None:
             self._watch.sync_now()
-            return "Syncing every account now."
+            return _("Syncing every account now.")
         if status.where == "elsewhere":
             who = synclock.ask_for_round(self._asker)
             if who is not None:
-                return f"Asked {who.describe()} to sync now."
-            return "Another process syncs this file and could not be asked: try again."
-        return status.why or "Nothing to sync here."
+                return _("Asked {describe} to sync now.").format(describe=who.describe())
+            return _("Another process syncs this file and could not be asked: try again.")
+        return status.why or _("Nothing to sync here.")
+
+    def reply_queued(self) -> None:
+        """A reply was queued in the app: it goes out now, not with its account's next round.
+        Here the loop wakes for the accounts with replies queued; elsewhere its holder is
+        asked for a round (from a thread: asking may open a connection)."""
+        status = self.status
+        if status.where == "here" and self._watch is not None:
+            self._watch.send_now()
+        elif status.where == "elsewhere":
+            threading.Thread(target=self._ask_quietly, name="sfogo-ask", daemon=True).start()
+
+    def _ask_quietly(self) -> None:
+        try:
+            synclock.ask_for_round(self._asker)
+        except Exception:  # the holder's next round sends it all the same
+            pass
 
     def round_asked(self) -> None:
         """Another process asked for a round (a signal): one now, if this app holds the loop
@@ -224,23 +241,29 @@ def _why_not(syncer: Syncer) -> str:
     accounts = syncer.accounts()
     if not accounts:
         if any(a.settings.get("generated") for a in syncer.store.accounts.all()):
-            return "Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live')."
-        return "Nothing to sync: no account has a connector ('sfogo account add')."
-    return (
-        f"Nothing syncs here: no secret of the {len(accounts)} account"
-        f"{'s' * (len(accounts) != 1)} is set in this session ('sfogo account test HANDLE' "
-        "says what is missing)."
-    )
+            return _(
+                "Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live')."
+            )
+        return _("Nothing to sync: no account has a connector ('sfogo account add').")
+    return ngettext(
+        "Nothing syncs here: no secret of the {count} account is set in this session "
+        "('sfogo account test HANDLE' says what is missing).",
+        "Nothing syncs here: no secret of the {count} accounts is set in this session "
+        "('sfogo account test HANDLE' says what is missing).",
+        len(accounts),
+    ).format(count=len(accounts))
 
 
 def round_line(results: list[RunResult]) -> str:
     """What a round did, in one line (after ``R``)."""
     asked = [r for r in results if r.attempted]
     if not asked:
-        return "Synced: nothing was due (a rate limit is honoured)."
+        return _("Synced: nothing was due (a rate limit is honoured).")
     new = sum(r.items for r in asked)
     failed = sum(r.outcome != "ok" for r in asked)
-    line = f"Synced {len(asked)} account{'s' * (len(asked) != 1)}: {new} new"
+    line = ngettext(
+        "Synced {count} account: {new} new", "Synced {count} accounts: {new} new", len(asked)
+    ).format(count=len(asked), new=new)
     if failed:
-        line += f"; {failed} failed (the health bar says which)"
+        line += _("; {failed} failed (the health bar says which)").format(failed=failed)
     return line + "."

@@ -9,6 +9,7 @@ catch-up plan leaves your hours out (backlog/team_hours.py).
 
 from __future__ import annotations
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.store import Store
 from sfogo.inbox.timefmt import span_precise
 
@@ -23,7 +24,9 @@ def end_away(store: Store, now: int, member_id: int | None = None) -> str | None
     if open_away(store, member_id) is None:
         return None
     _id, started, ended, was = end(store, member_id=member_id, now=now)
-    return f"Back: {was} for {span_precise(ended - started)}, since {local_time(started, now)}."
+    return _("Back: {was} for {span_precise}, since {local_time}.").format(
+        was=was, span_precise=span_precise(ended - started), local_time=local_time(started, now)
+    )
 
 
 def start_away(store: Store, reason: str, now: int, member_id: int | None = None) -> str:
@@ -31,4 +34,6 @@ def start_away(store: Store, reason: str, now: int, member_id: int | None = None
     from sfogo.backlog.gaps import record_away
 
     record_away(store, reason, member_id=member_id, now=now)
-    return f"{reason.capitalize()} since {local_time(now, now)}: press a when back."
+    return _("{capitalize} since {local_time}: press a when back.").format(
+        capitalize=reason.capitalize(), local_time=local_time(now, now)
+    )

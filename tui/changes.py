@@ -6,9 +6,13 @@ every ``LIVE_POLL_S`` and publishes a :class:`FileChanged` on one signal, to whi
 
 The app's own writes would look like changes from another connection too (each worker has
 its own), so they are declared: while one is in flight the watcher does not look, and when
-it reports back the counter is taken as seen. A change another process commits in that
-same interval is then seen with its next commit (sync commits page by page, so it is not
-lost for long).
+the last reports back, the counter is taken as seen less one step per write of ours. What
+moved it further was another process's commit (one that came before the write or during
+it), and is published then: an app that writes all the time (a manager going down the list
+with ``d``) would otherwise take every other process's commit for one of its own, and show
+none of them while it kept writing. (A PostgreSQL inbox counts one notice per transaction
+exactly; SQLite's counter may count several commits as one step, so there such a commit can
+still wait for the next.)
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class ChangeWatcher:
         self._publish = publish
         self._seen = data_version()
         self._own_writes = 0
+        self._own_ended = 0  # writes of ours that reported back since the watcher last looked
 
     def poll(self) -> bool:
         """Publish if another connection committed since the last look; True if it did."""
@@ -55,11 +60,19 @@ class ChangeWatcher:
         self._own_writes += 1
 
     def own_write_ended(self) -> None:
-        """One of our writes committed (or failed): what it changed is on screen already."""
+        """One of our writes committed (or failed): what it changed is on screen already;
+        once the last is back, a commit of another process in the meantime is published."""
         self._own_writes = max(0, self._own_writes - 1)
-        self._seen = self._data_version()
+        self._own_ended += 1
+        if self._own_writes:
+            return
+        version = self._data_version()
+        others = version - self._seen - self._own_ended
+        self._seen, self._own_ended = version, 0
+        if others > 0:
+            self._publish(FileChanged())
 
     def announce(self, change: FileChanged) -> None:
         """We changed the file and every screen must know now (not at the next poll)."""
-        self._seen = self._data_version()
+        self._seen, self._own_ended = self._data_version(), 0
         self._publish(change)

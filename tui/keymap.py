@@ -17,6 +17,8 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable
 
+from sfogo.inbox.i18n import _
+
 # Named keys every terminal sends, through SSH and tmux alike.
 NAMED_KEYS = frozenset(
     {
@@ -61,31 +63,33 @@ def check_key(key: str) -> str | None:
     """Why ``key`` cannot be used (None: it can). ``key`` is a Textual key name or one
     character."""
     if not key:
-        return "an empty key"
+        return _("an empty key")
     if len(key) == 1:
-        return None if key.isprintable() and key != " " else "not a printable key"
+        return None if key.isprintable() and key != " " else _("not a printable key")
     lowered = key.lower()
     if lowered in NAMED_KEYS:
         return None
-    modifiers, _, base = lowered.rpartition("+")
+    modifiers, _plus, base = lowered.rpartition("+")
     if modifiers == "ctrl":
         if base in ("enter", "return"):
-            return "ctrl+enter does not reach programs over SSH or tmux"
+            return _("ctrl+enter does not reach programs over SSH or tmux")
         if base in CTRL_TAKEN:
-            return f"terminals send {key} as {CTRL_TAKEN[base]}"
+            return _("terminals send {key} as {value}").format(key=key, value=CTRL_TAKEN[base])
         if len(base) == 1 and base in string.ascii_lowercase:
             return None
-        return "only ctrl+letter survives SSH and tmux"
+        return _("only ctrl+letter survives SSH and tmux")
     if modifiers:
         if lowered in ("shift+enter", "shift+return"):
-            return "shift+enter does not reach programs over SSH or tmux"
-        return f"{modifiers}+ keys do not reliably reach programs over SSH or tmux"
+            return _("shift+enter does not reach programs over SSH or tmux")
+        return _("{modifiers}+ keys do not reliably reach programs over SSH or tmux").format(
+            modifiers=modifiers
+        )
     # A Textual character name such as "question_mark" or "asterisk".
     from textual.keys import key_to_character
 
     if key_to_character(key) is not None:
         return None
-    return "not a key name (use a character, a name like pagedown or f2, or ctrl+letter)"
+    return _("not a key name (use a character, a name like pagedown or f2, or ctrl+letter)")
 
 
 def parse_keys(data: dict, known: dict[str, tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
@@ -99,19 +103,35 @@ def parse_keys(data: dict, known: dict[str, tuple[str, str]]) -> tuple[dict[str,
     for binding_id, value in table.items():
         if binding_id not in known:
             close = [k for k in known if k.split(".")[-1] == binding_id.split(".")[-1]]
-            hint = f" (did you mean {close[0]!r}?)" if close else " (? lists the ids)"
-            errors.append(f"config: [keys] has no binding {binding_id!r}{hint}")
+            hint = (
+                _(" (did you mean {v0!r}?)").format(v0=close[0])
+                if close
+                else _(" (? lists the ids)")
+            )
+            errors.append(
+                _("config: [keys] has no binding {binding_id!r}{hint}").format(
+                    binding_id=binding_id, hint=hint
+                )
+            )
             continue
         if isinstance(value, str):
             keys = [k.strip() for k in value.split(",")] if len(value.strip()) > 1 else [value]
         elif isinstance(value, list) and all(isinstance(k, str) for k in value):
             keys = [k if len(k) == 1 else k.strip() for k in value]
         else:
-            errors.append(f"config: [keys] {binding_id} must be a key or a list of keys")
+            errors.append(
+                _("config: [keys] {binding_id} must be a key or a list of keys").format(
+                    binding_id=binding_id
+                )
+            )
             continue
         bad = next(((k, why) for k in keys if (why := check_key(k))), None)
         if bad:
-            errors.append(f"config: [keys] {binding_id} = {bad[0]!r}: {bad[1]}")
+            errors.append(
+                _("config: [keys] {binding_id} = {v0!r}: {v1}").format(
+                    binding_id=binding_id, v0=bad[0], v1=bad[1]
+                )
+            )
             continue
         from textual.keys import _character_to_key  # "," -> "comma": the list stays a list
 
@@ -146,8 +166,10 @@ def _without_clashes(
             taken = mine & keys_of(other)
             if taken:
                 errors.append(
-                    f"config: [keys] {binding_id} = {sorted(taken)[0]!r} is already "
-                    f"{other}'s key: rebind {other} too"
+                    _(
+                        "config: [keys] {binding_id} = {v0!r} is already {other}'s key: rebind "
+                        "{other} too"
+                    ).format(binding_id=binding_id, v0=sorted(taken)[0], other=other)
                 )
                 kept.pop(binding_id, None)
                 break

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -43,7 +44,9 @@ def check_theme(name: str, available: Collection[str]) -> str | None:
     """The one-line error for a theme this app does not have, else None."""
     if name in available:
         return None
-    return f"config: no theme {name!r}; pick one with ctrl+p, Change theme (it is saved)"
+    return _("config: no theme {name!r}; pick one with ctrl+p, Change theme (it is saved)").format(
+        name=name
+    )
 
 
 def line_of(name: str) -> str:
@@ -55,7 +58,7 @@ def line_of(name: str) -> str:
 
 def with_theme(text: str, name: str) -> str:
     """The config text with ``theme`` set to ``name``; nothing else changes."""
-    line = f"theme = {line_of(name)}"
+    line = _("theme = {line_of}").format(line_of=line_of(name))
     lines = text.splitlines(keepends=True)
     top = next((i for i, each in enumerate(lines) if _TABLE.match(each)), len(lines))
     for i in range(top):
@@ -81,21 +84,31 @@ def save_theme(config_path: str | os.PathLike | None, name: str) -> Path:
     except FileNotFoundError:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise SfogoError(f"the theme was not saved: cannot read {path} ({exc})") from None
+        raise SfogoError(
+            _("the theme was not saved: cannot read {path} ({exc})").format(path=path, exc=exc)
+        ) from None
     new = with_theme(text, name)
     try:
         if tomllib.loads(new).get("theme") != name:
             raise SfogoError(
-                f"the theme was not saved: {path} sets theme in a form sfogo cannot edit;"
-                f" write theme = {line_of(name)} by hand"
+                _(
+                    "the theme was not saved: {path} sets theme in a form sfogo cannot "
+                    "edit; write theme = {line_of} by hand"
+                ).format(path=path, line_of=line_of(name))
             )
     except tomllib.TOMLDecodeError as exc:
-        raise SfogoError(f"the theme was not saved: {path} is not valid TOML ({exc})") from None
+        raise SfogoError(
+            _("the theme was not saved: {path} is not valid TOML ({exc})").format(
+                path=path, exc=exc
+            )
+        ) from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return write_private(path, new)
     except OSError as exc:
-        raise SfogoError(f"the theme was not saved: cannot write {path} ({exc})") from None
+        raise SfogoError(
+            _("the theme was not saved: cannot write {path} ({exc})").format(path=path, exc=exc)
+        ) from None
 
 
 def keep_theme(app: App, config_path: str | os.PathLike | None, name: str | None) -> None:

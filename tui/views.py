@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import CHANNELS, KINDS, STATUSES, TIERS
 from sfogo.inbox.store import InboxFilter, Store
 from sfogo.inbox.text import sanitize
@@ -77,13 +78,13 @@ class View:
 
 
 DEFAULT_VIEWS = (
-    View("Inbox"),
-    View("Backlog", backlog=True),
-    View("Due today", due="today"),
-    View("VIP", tiers=("vip",)),
-    View("Private messages", kinds=("dm", "email")),
+    View(N_("Inbox")),
+    View(N_("Backlog"), backlog=True),
+    View(N_("Due today"), due="today"),
+    View(N_("VIP"), tiers=("vip",)),
+    View(N_("Private messages"), kinds=("dm", "email")),
 )
-DONE_RECENTLY = View("Done recently", statuses=("done",), done_within="7d")  # key 0
+DONE_RECENTLY = View(N_("Done recently"), statuses=("done",), done_within="7d")  # key 0
 
 
 @dataclass(slots=True)
@@ -112,12 +113,12 @@ def listed_statuses(view: View, filters: Filters) -> tuple[str, ...]:
 def empty_text(view: View, view_index: int, filters: Filters, search: str) -> str:
     """What the list says when nothing is in it, and how to get something back."""
     if search:
-        return "No match. Escape clears the search."
+        return _("No match. Escape clears the search.")
     if filters.active():
-        return "Nothing matches these filters: f changes them."
+        return _("Nothing matches these filters: f changes them.")
     if view_index:
-        return f"Nothing in {view.name}. 1 shows the whole inbox."
-    return "Inbox zero: nothing new or open."
+        return _("Nothing in {name}. 1 shows the whole inbox.").format(name=_(view.name))
+    return _("Inbox zero: nothing new or open.")
 
 
 def filter_words(filters: Filters, client_names: dict[int, str]) -> list[str]:
@@ -166,32 +167,40 @@ def _strings(label: str, key: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise SfogoError(f"{label}: {key} must be a word or a list of words")
+        raise SfogoError(
+            _("{label}: {key} must be a word or a list of words").format(label=label, key=key)
+        )
     words = tuple(dict.fromkeys(sanitize(v, single_line=True).strip() for v in value))
     allowed = _VOCAB.get(key)
     if allowed:
         for word in words:
             if word not in allowed:
-                raise SfogoError(f"{label}: unknown {key} {word!r}: use {', '.join(allowed)}")
+                raise SfogoError(
+                    _("{label}: unknown {key} {word!r}: use {names}").format(
+                        label=label, key=key, word=word, names=", ".join(allowed)
+                    )
+                )
     return words
 
 
 def _view(label: str, table: object) -> View:
     label = f"config: {label}"
     if not isinstance(table, dict):
-        raise SfogoError(f"{label} must be a table with a name and filters")
+        raise SfogoError(_("{label} must be a table with a name and filters").format(label=label))
     unknown = sorted(set(table) - set(_FIELDS), key=str)
     name = table.get("name")
     if isinstance(name, str) and name.strip():
         name = sanitize(name, single_line=True).strip()[:NAME_MAX]  # shown in the view bar
-        label = f"config: view {name!r}"
+        label = _("config: view {name!r}").format(name=name)
     if unknown:
         raise SfogoError(
-            f"{label} has no field {str(unknown[0])[:40]!r}: use {', '.join(_FIELDS)}"
-            + ("" if label.startswith("config: view") else " (each view is a [[views]] table)")
+            _("{label} has no field {value!r}: use {names}").format(
+                label=label, value=str(unknown[0])[:40], names=", ".join(_FIELDS)
+            )
+            + ("" if label.startswith("config: view") else _(" (each view is a [[views]] table)"))
         )
     if not isinstance(name, str) or not name:
-        raise SfogoError(f"{label} needs a name")
+        raise SfogoError(_("{label} needs a name").format(label=label))
     fields: dict = {"name": name}
     for key, attr in (
         ("client", "clients"),
@@ -205,24 +214,30 @@ def _view(label: str, table: object) -> View:
     for key in ("backlog", "pinned"):
         if key in table:
             if not isinstance(table[key], bool):
-                raise SfogoError(f"{label}: {key} must be true or false")
+                raise SfogoError(
+                    _("{label}: {key} must be true or false").format(label=label, key=key)
+                )
             fields[key] = table[key]
     for key in ("search", "tag", "assignee"):
         if key in table:
             if not isinstance(table[key], str):
-                raise SfogoError(f"{label}: {key} must be text")
+                raise SfogoError(_("{label}: {key} must be text").format(label=label, key=key))
             fields[key] = " ".join(sanitize(table[key], single_line=True).split())
     if "due" in table:
         due = table["due"]
         if not isinstance(due, str) or not due.strip():
-            raise SfogoError(f'{label}: due must be "today" or a duration like "4h"')
+            raise SfogoError(
+                _('{label}: due must be "today" or a duration like "4h"').format(label=label)
+            )
         due = due.strip().lower()
         if due != "today":
             try:
                 parse_duration(due)
             except SfogoError:
                 raise SfogoError(
-                    f'{label}: due must be "today" or a duration like "4h", not {due!r}'
+                    _('{label}: due must be "today" or a duration like "4h", not {due!r}').format(
+                        label=label, due=due
+                    )
                 ) from None
         fields["due"] = due
     if "done_within" in table:
@@ -236,7 +251,9 @@ def _done_within(label: str, value: object) -> str:
         if not text or parse_duration(text) <= 0:
             raise SfogoError("")
     except SfogoError:
-        raise SfogoError(f'{label}: done_within must be a duration like "7d"') from None
+        raise SfogoError(
+            _('{label}: done_within must be a duration like "7d"').format(label=label)
+        ) from None
     return text
 
 
@@ -265,7 +282,11 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
         elif same:
             views[same[0]] = view
         elif len(views) >= MAX_VIEWS:
-            errors.append(f"config: view {view.name!r} left out: keys 1-9 hold {MAX_VIEWS} views")
+            errors.append(
+                _("config: view {name!r} left out: keys 1-9 hold {max_views} views").format(
+                    name=view.name, max_views=MAX_VIEWS
+                )
+            )
         else:
             views.append(view)
     return [*views, done], errors
@@ -274,8 +295,6 @@ def parse_views(data: dict) -> tuple[list[View], list[str]]:
 def mine_view(views: list[View], name: str) -> tuple[list[View], str]:
     """``views`` with "Mine" (the items assigned to ``name``) after the built-in ones, and
     the line that says why it was left out when keys 1-9 are all taken ('' otherwise)."""
-    from sfogo.inbox.i18n import _
-
     if len(views) - 1 >= MAX_VIEWS:
         return views, _("the Mine view left out: keys 1-9 hold {n} views").format(n=MAX_VIEWS)
     at = len(DEFAULT_VIEWS)
@@ -349,7 +368,9 @@ def resolve(
         for name in view.clients:
             cid = by_name.get(name.casefold())
             if cid is None:
-                problems.append(f"view {view.name!r}: no client {name!r}")
+                problems.append(
+                    _("view {name!r}: no client {name2!r}").format(name=view.name, name2=name)
+                )
             else:
                 wanted.add(cid)
         if view.clients and view.tiers:
@@ -371,8 +392,6 @@ def resolve(
     if view.assignee:
         member = store.team.find(view.assignee)
         if member is None:
-            from sfogo.inbox.i18n import _
-
             problems.append(
                 _("view {view!r}: no team member {name!r}").format(
                     view=view.name, name=view.assignee

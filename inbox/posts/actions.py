@@ -17,6 +17,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sfogo.inbox.i18n import _
+
 from ..channels.posting import Poster, poster_class
 from ..errors import SfogoError
 from ..model import Account
@@ -42,9 +44,13 @@ SENDING = SEND_PENDING
 def clean_text(text: str, *, limit: int = MAX_CHARS, where: str = "") -> str:
     clean = sanitize(text).strip()
     if not clean:
-        raise SfogoError("a post needs some text")
+        raise SfogoError(_("a post needs some text"))
     if len(clean) > limit:
-        raise SfogoError(f"{where or 'a post'} takes at most {limit} characters ({len(clean)})")
+        raise SfogoError(
+            _("{value} takes at most {limit} characters ({count})").format(
+                value=where or "a post", limit=limit, count=len(clean)
+            )
+        )
     return clean
 
 
@@ -53,7 +59,9 @@ def _poster_for(store: Store, account_id: int) -> tuple[Account, type[Poster]]:
     cls = poster_class(account.channel)
     if cls is None:
         raise SfogoError(
-            f"{account.channel}:{account.handle} has no timeline sfogo can watch or post to"
+            _("{channel}:{handle} has no timeline sfogo can watch or post to").format(
+                channel=account.channel, handle=account.handle
+            )
         )
     return account, cls
 
@@ -77,15 +85,18 @@ def queue_post(
         client = store.clients.get(client_ref)
         if account.client_id != client.id:
             raise SfogoError(
-                f"{account.channel}:{account.handle} is not an account of {client.name}:"
-                " 'sfogo accounts' lists them"
+                _(
+                    "{channel}:{handle} is not an account of {name}: 'sfogo accounts' lists them"
+                ).format(channel=account.channel, handle=account.handle, name=client.name)
             )
-    _, cls = _poster_for(store, account.id)
+    _poster, cls = _poster_for(store, account.id)
     if cls.cannot_publish:
         raise SfogoError(cls.cannot_publish)
     if at < now - 60:
         raise SfogoError(
-            f"that time passed {span_words(now - at)} ago: give --at now, or a time ahead"
+            _("that time passed {span_words} ago: give --at now, or a time ahead").format(
+                span_words=span_words(now - at)
+            )
         )
     body = clean_text(text, limit=cls.max_chars, where=f"a {cls.name} post")
     (post_id,) = store.posts.add(
@@ -99,7 +110,7 @@ def queue_post(
                 send_action=SendAction.PUBLISH,
                 send_state="queued",
                 idempotency_key=uuid.uuid4().hex,
-                reason="queued in sfogo",
+                reason=_("queued in sfogo"),
             )
         ],
         now=now,
@@ -110,13 +121,19 @@ def queue_post(
 def _allowed(post: PostRow, states: Sequence[str], verb: str) -> None:
     if post["state"] not in states:
         raise SfogoError(
-            f"post {post['id']} is {post['state']}: only "
-            f"{', '.join(str(s) for s in states)} posts can be {verb}"
+            _("post {id} is {state}: only {names} posts can be {verb}").format(
+                id=post["id"],
+                state=post["state"],
+                names=", ".join(str(s) for s in states),
+                verb=verb,
+            )
         )
     if post["send_state"] in SEND_UNSURE:
         raise SfogoError(
-            f"post {post['id']} is being sent (it may already be on the platform: the next "
-            "send finds out); try again after it"
+            _(
+                "post {id} is being sent (it may already be on the platform: the next "
+                "send finds out); try again after it"
+            ).format(id=post["id"])
         )
 
 
@@ -128,10 +145,12 @@ def edit_post(store: Store, post_id: int, text: str, *, now: int) -> PostRow:
     _allowed(post, editable, "edited")
     if post["in_queue"]:
         raise SfogoError(
-            f"post {post_id} is in {post['channel']}'s queue: edit it there; sfogo shows the "
-            "new text after the next sync"
+            _(
+                "post {post_id} is in {channel}'s queue: edit it there; sfogo shows the"
+                " new text after the next sync"
+            ).format(post_id=post_id, channel=post["channel"])
         )
-    _, cls = _poster_for(store, post["account_id"])
+    _poster, cls = _poster_for(store, post["account_id"])
     body = clean_text(text, limit=cls.max_chars, where=f"a {cls.name} post")
     fields: dict = {"text": body}
     if post["send_action"]:  # new text, new key: the old text was never accepted
@@ -139,7 +158,7 @@ def edit_post(store: Store, post_id: int, text: str, *, now: int) -> PostRow:
     store.posts.change(
         Change(
             post_id,
-            reason="text edited in sfogo",
+            reason=_("text edited in sfogo"),
             fields=fields,
             detail=f"before: {post['text']}",
             expect=(post["state"],),
@@ -158,7 +177,7 @@ def cancel_post(store: Store, post_id: int, *, now: int) -> PostRow:
         Change(
             post_id,
             PostState.CANCELLED,
-            "cancelled in sfogo",
+            _("cancelled in sfogo"),
             fields=fields,
             expect=(post["state"],),
         ),
@@ -171,14 +190,16 @@ def publish_now(store: Store, post_id: int, *, now: int) -> PostRow:
     """Let sfogo publish a post at the next send: a held or failed one, one that was missed
     or vanished, or one of its own queue ahead of its time."""
     post = store.posts.get(post_id)
-    _allowed(post, (*PENDING, *RESTORABLE), "published now")
-    _, cls = _poster_for(store, post["account_id"])
+    _allowed(post, (*PENDING, *RESTORABLE), _("published now"))
+    _poster, cls = _poster_for(store, post["account_id"])
     if cls.cannot_publish:
         raise SfogoError(cls.cannot_publish)
     if post["in_queue"]:
         raise SfogoError(
-            f"post {post_id} is still in {cls.name}'s queue: publish it there, or cancel it"
-            " first (sfogo would publish it twice)"
+            _(
+                "post {post_id} is still in {name}'s queue: publish it there, or cancel"
+                " it first (sfogo would publish it twice)"
+            ).format(post_id=post_id, name=cls.name)
         )
     fields: dict = {
         "send_action": SendAction.PUBLISH,
@@ -192,14 +213,21 @@ def publish_now(store: Store, post_id: int, *, now: int) -> PostRow:
         "expires_at": None,  # the manager decided: late is better than never
     }
     change = Change(
-        post_id, PostState.SCHEDULED, "publish now: sfogo sends it at the next sync", fields=fields
+        post_id,
+        PostState.SCHEDULED,
+        _("publish now: sfogo sends it at the next sync"),
+        fields=fields,
     )
     if post["at"] > now:  # ahead of its time: it is due now
         fields["at"] = now
         change.old_at, change.new_at = post["at"], now
     change.expect = (post["state"],)
     if not store.posts.change(change, now=now):
-        raise SfogoError(f"post {post_id} changed meanwhile: look again with 'sfogo posts'")
+        raise SfogoError(
+            _("post {post_id} changed meanwhile: look again with 'sfogo posts'").format(
+                post_id=post_id
+            )
+        )
     return store.posts.get(post_id)
 
 
@@ -207,19 +235,25 @@ def restore_post(store: Store, post_id: int, *, now: int) -> PostRow:
     """Bring back a missed, vanished, failed or held post (see the module docstring)."""
     post = store.posts.get(post_id)
     _allowed(post, RESTORABLE, "restored")
-    _, cls = _poster_for(store, post["account_id"])
+    _poster, cls = _poster_for(store, post["account_id"])
     ahead = post["at"] - now
     if cls.can_schedule and cls.min_ahead_s <= ahead <= cls.max_ahead_s:
         action = SendAction.SCHEDULE
-        reason = f"restore: back on {cls.name}'s queue at the next sync"
+        reason = _("restore: back on {name}'s queue at the next sync").format(name=cls.name)
     elif cls.cannot_publish:
-        raise SfogoError(f"post {post_id} cannot be restored by sfogo: {cls.cannot_publish}")
+        raise SfogoError(
+            _("post {post_id} cannot be restored by sfogo: {cannot_publish}").format(
+                post_id=post_id, cannot_publish=cls.cannot_publish
+            )
+        )
     else:
         action = SendAction.PUBLISH
         reason = (
-            f"restore: sfogo publishes it at its time, in {span_words(ahead)}"
+            _("restore: sfogo publishes it at its time, in {span_words}").format(
+                span_words=span_words(ahead)
+            )
             if ahead > 0
-            else "restore: its time has passed, sfogo publishes it at the next sync"
+            else _("restore: its time has passed, sfogo publishes it at the next sync")
         )
     change = Change(
         post_id,
@@ -235,5 +269,9 @@ def restore_post(store: Store, post_id: int, *, now: int) -> PostRow:
         expect=(post["state"],),
     )
     if not store.posts.change(change, now=now):
-        raise SfogoError(f"post {post_id} changed meanwhile: look again with 'sfogo posts'")
+        raise SfogoError(
+            _("post {post_id} changed meanwhile: look again with 'sfogo posts'").format(
+                post_id=post_id
+            )
+        )
     return store.posts.get(post_id)

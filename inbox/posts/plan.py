@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from sfogo.inbox.i18n import _, ngettext
+
 from ..errors import NotFound, SfogoError
 from ..model import Account, Client
 from ..store import Store
@@ -42,10 +44,14 @@ class PlanError(SfogoError):
         shown = lines[:MAX_BAD_SHOWN]
         more = len(lines) - len(shown)
         if more:
-            shown.append(f"... and {more} more")
-        hint = "fix them, or import the good rows with --skip-bad"
+            shown.append(_("... and {more} more").format(more=more))
+        hint = _("fix them, or import the good rows with --skip-bad")
         super().__init__(
-            f"{len(lines)} bad row{'s' * (len(lines) != 1)}, nothing imported ({hint}):\n"
+            ngettext(
+                "{count} bad row, nothing imported ({hint}):\n",
+                "{count} bad rows, nothing imported ({hint}):\n",
+                len(lines),
+            ).format(count=len(lines), hint=hint)
             + "\n".join(shown)
         )
         self.lines = lines
@@ -64,14 +70,16 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SfogoError(f"no plan file at {path}") from None
+        raise SfogoError(_("no plan file at {path}").format(path=path)) from None
     except OSError as exc:
-        raise SfogoError(f"cannot read {path}: {exc.strerror}") from None
+        raise SfogoError(
+            _("cannot read {path}: {strerror}").format(path=path, strerror=exc.strerror)
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SfogoError(
-            f"{path} is not UTF-8 text: save it as UTF-8 and import it again"
+            _("{path} is not UTF-8 text: save it as UTF-8 and import it again").format(path=path)
         ) from None
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json") or text.lstrip().startswith("{"):
         return _json_lines(text)
@@ -101,15 +109,23 @@ def _csv_rows(text: str, path: Path) -> list[tuple[int, dict]]:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise SfogoError(
-            f"{path} is empty: a plan starts with the header client,account,at,text"
+            _("{path} is empty: a plan starts with the header client,account,at,text").format(
+                path=path
+            )
         ) from None
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
-        why = f"no column {', '.join(missing)}" if missing else f"unknown column {unknown[0]!r}"
+        why = (
+            _("no column {names}").format(names=", ".join(missing))
+            if missing
+            else _("unknown column {v0!r}").format(v0=unknown[0])
+        )
         raise SfogoError(
-            f"{path}: the header has {why}: it must name client,account,at,text "
-            "(and optionally media,notes)"
+            _(
+                "{path}: the header has {why}: it must name client,account,at,text (and"
+                " optionally media,notes)"
+            ).format(path=path, why=why)
         )
     rows = []
     for record in reader:
@@ -126,22 +142,25 @@ def _csv_rows(text: str, path: Path) -> list[tuple[int, dict]]:
 def _time(value: object, zone: tzinfo) -> tuple[int, bool]:
     """(UTC epoch, whether it had no offset) of a plan time; ValueError says why not."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError("a time must be text like 2026-12-03 09:00")
+        raise ValueError(_("a time must be text like 2026-12-03 09:00"))
     if isinstance(value, int | float):
         return int(value), False
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a time: write 2026-12-03 09:00 (ISO 8601)") from None
+        raise ValueError(
+            _("{text!r} is not a time: write 2026-12-03 09:00 (ISO 8601)").format(text=text)
+        ) from None
     if parsed.tzinfo is not None:
         return int(parsed.timestamp()), False
     local = parsed.replace(tzinfo=zone)
     back = datetime.fromtimestamp(local.timestamp(), UTC).astimezone(zone).replace(tzinfo=None)
     if back != parsed:
         raise ValueError(
-            f"{text} does not exist in {getattr(zone, 'key', zone)} (the clocks jump that "
-            "night): pick another time"
+            _(
+                "{text} does not exist in {getattr} (the clocks jump that night): pick another time"
+            ).format(text=text, getattr=getattr(zone, "key", zone))
         )
     return int(local.timestamp()), True
 
@@ -151,9 +170,13 @@ def _account_problem(account: Account, client: Client) -> str:
     from ..channels.posting import POSTERS  # the posting side: only when a plan is read
 
     if account.client_id != client.id:
-        return f"account: {account.handle} belongs to another client than {client.name}"
+        return _("account: {handle} belongs to another client than {name}").format(
+            handle=account.handle, name=client.name
+        )
     if account.channel not in POSTERS:
-        return f"account: {account.channel} accounts have no posts sfogo can watch"
+        return _("account: {channel} accounts have no posts sfogo can watch").format(
+            channel=account.channel
+        )
     return ""
 
 
@@ -164,10 +187,10 @@ def _check(store: Store, fields: dict, zone: tzinfo, cache: dict) -> tuple[NewPo
     for name in REQUIRED:
         value = fields.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise SfogoError(f"{name}: missing")
+            raise SfogoError(_("{name}: missing").format(name=name))
     for name in ("client", "account", "text", *OPTIONAL):
         if fields.get(name) is not None and not isinstance(fields[name], str):
-            raise SfogoError(f"{name}: must be text")
+            raise SfogoError(_("{name}: must be text").format(name=name))
     client_ref = str(fields["client"]).strip()
     account_ref = str(fields["account"]).strip()
     key = (client_ref.casefold(), account_ref)
@@ -175,12 +198,16 @@ def _check(store: Store, fields: dict, zone: tzinfo, cache: dict) -> tuple[NewPo
         try:
             client = store.clients.get(client_ref)
         except NotFound:
-            cache[key] = f"client: no client {client_ref!r} ('sfogo clients' lists them)"
+            cache[key] = _("client: no client {client_ref!r} ('sfogo clients' lists them)").format(
+                client_ref=client_ref
+            )
         else:
             try:
                 account = store.accounts.get(account_ref)
             except NotFound:
-                cache[key] = f"account: no account {account_ref!r} ('sfogo accounts' lists them)"
+                cache[key] = _(
+                    "account: no account {account_ref!r} ('sfogo accounts' lists them)"
+                ).format(account_ref=account_ref)
             else:
                 cache[key] = _account_problem(account, client) or account.id
     found = cache[key]
@@ -189,10 +216,14 @@ def _check(store: Store, fields: dict, zone: tzinfo, cache: dict) -> tuple[NewPo
     try:
         at, naive = _time(fields["at"], zone)
     except ValueError as exc:
-        raise SfogoError(f"at: {exc}") from None
+        raise SfogoError(_("at: {exc}").format(exc=exc)) from None
     text = sanitize(str(fields["text"])).strip()
     if len(text) > MAX_CHARS:
-        raise SfogoError(f"text: {len(text)} characters, at most {MAX_CHARS}")
+        raise SfogoError(
+            _("text: {count} characters, at most {max_chars}").format(
+                count=len(text), max_chars=MAX_CHARS
+            )
+        )
     extra = {
         name: sanitize(str(fields.get(name) or ""), single_line=True).strip()[:500]
         for name in OPTIONAL
@@ -204,7 +235,7 @@ def _check(store: Store, fields: dict, zone: tzinfo, cache: dict) -> tuple[NewPo
         source=PostSource.PLAN,
         media=extra["media"],
         notes=extra["notes"],
-        reason="planned in a plan file",
+        reason=_("planned in a plan file"),
     )
     return post, naive
 
@@ -221,7 +252,7 @@ def import_plan(
         try:
             post, naive = _check(store, fields, zone, cache)
         except SfogoError as exc:
-            result.bad.append(f"line {number}: {exc}")
+            result.bad.append(_("line {number}: {exc}").format(number=number, exc=exc))
             continue
         good.append(post)
         result.naive += naive

@@ -17,9 +17,10 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
     store.marks      marks.py      set_status, mark_seen, set_pinned, add_tags, remove_tags,
                                    wake_snoozed
     store.triage     triage.py     fingerprint, set_keywords, writing_keywords,
-                                   fill_missing, missing; open_keys, stream, stream_reader,
-                                   keyed_open, unkeyed, scoring_rows, backlog_groups,
-                                   count_before, unkeyed_brief
+                                   fill_missing, missing; overview, open_keys, stream,
+                                   many_reader, gap_horizons, run_state, rows_and_targets,
+                                   keyed_open, unkeyed, scoring_rows, keyed_scoring_rows,
+                                   backlog_groups, count_before, unkeyed_brief
     store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,
                                    failed, oks_from, skipped, skips_since
     store.away       runs.py       add, all, current, end (per member, or the inbox's)
@@ -47,6 +48,10 @@ How the two engines stay one behaviour:
   summed comparison, ``1 = 1`` rather than ``1``. A new collaborator with only such SQL
   works on both with no more code. A statement PostgreSQL must spell differently is
   written again in an override in :mod:`.pg.parts`, which ``PgStore`` installs.
+- A round trip to the server costs what a whole SQLite read does: reads that come together
+  go together. :mod:`.pg.triage` sends a triage page's first statements in one pipeline and
+  reads every stream with one array-parameter statement; ``PgConnection.ahead`` sends a
+  statement whose answer the next call asks for, served only to that very call.
 - Full-text search is each engine's own behind ``store.search_sql`` (FTS5; ``tsvector``
   with a GIN index on PostgreSQL), with the same reading of the user's words.
 - Each engine has its own migrations: ``inbox/schema.py`` (``PRAGMA user_version``) and

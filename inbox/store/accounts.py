@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sfogo.inbox.i18n import _
+
 from ..errors import NotFound, SfogoError
 from ..model import CHANNELS, Account, Channel, Tier
 from ..rows import AccountOwner
@@ -38,6 +40,13 @@ def _account(row: tuple[Any, ...]) -> Account:
     )
 
 
+OWNERS_SQL = (
+    "SELECT a.id, c.id, c.name, c.tier, c.target_s, a.channel, a.handle, a.removed_at"
+    " FROM accounts a JOIN clients c ON c.id = a.client_id"
+    " ORDER BY c.name, a.id"
+)
+
+
 class Accounts(Part):
     """``store.accounts``."""
 
@@ -55,10 +64,14 @@ class Accounts(Part):
     ) -> Account:
         owner = self._store.clients.get(client)
         if channel not in CHANNELS:
-            raise SfogoError(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}")
+            raise SfogoError(
+                _("unknown channel {channel!r}: use one of {names}").format(
+                    channel=channel, names=", ".join(CHANNELS)
+                )
+            )
         handle = handle.strip()
         if not handle:
-            raise SfogoError("an account needs a handle")
+            raise SfogoError(_("an account needs a handle"))
         gone = self._conn.execute(
             "SELECT id FROM accounts WHERE channel = ? AND handle = ? AND removed_at IS NOT NULL",
             (channel, handle),
@@ -80,7 +93,11 @@ class Accounts(Part):
                     (owner.id, channel, handle, display_name, json.dumps(settings or {}), now),
                 )
         except self._store.IntegrityError:
-            raise SfogoError(f"the {channel} account {handle!r} already exists") from None
+            raise SfogoError(
+                _("the {channel} account {handle!r} already exists").format(
+                    channel=channel, handle=handle
+                )
+            ) from None
         return Account(
             client_id=owner.id,
             channel=Channel(channel),
@@ -116,7 +133,11 @@ class Accounts(Part):
             raise NotFound(f"no account {text!r}: 'sfogo accounts' lists them")
         if len(rows) > 1:
             options = ", ".join(f"{r[2]}:{r[3]}" for r in rows)
-            raise SfogoError(f"{text!r} names several accounts: say which, as one of {options}")
+            raise SfogoError(
+                _("{text!r} names several accounts: say which, as one of {options}").format(
+                    text=text, options=options
+                )
+            )
         return _account(rows[0])
 
     def update(
@@ -159,15 +180,17 @@ class Accounts(Part):
         """Give an account its new handle (the platform's handle changed)."""
         handle = handle.strip()
         if not handle:
-            raise SfogoError("an account needs a handle")
+            raise SfogoError(_("an account needs a handle"))
         account = self.get(account_id)
         try:
             with self._store.transaction() as conn:
                 conn.execute("UPDATE accounts SET handle = ? WHERE id = ?", (handle, account_id))
         except self._store.IntegrityError:
             raise SfogoError(
-                f"the {account.channel} account {handle!r} already exists (or was removed:"
-                " 'sfogo accounts --all' lists it)"
+                _(
+                    "the {channel} account {handle!r} already exists (or was removed: "
+                    "'sfogo accounts --all' lists it)"
+                ).format(channel=account.channel, handle=handle)
             ) from None
         return self.get(account_id)
 
@@ -202,11 +225,7 @@ class Accounts(Part):
             AccountOwner(
                 aid, cid, name, _TIER[tier], own, _CHANNEL[channel], handle, gone is not None
             )
-            for aid, cid, name, tier, own, channel, handle, gone in self._conn.execute(
-                "SELECT a.id, c.id, c.name, c.tier, c.target_s, a.channel, a.handle, a.removed_at"
-                " FROM accounts a JOIN clients c ON c.id = a.client_id"
-                " ORDER BY c.name, a.id"
-            )
+            for aid, cid, name, tier, own, channel, handle, gone in self._conn.execute(OWNERS_SQL)
         ]
 
     def count(self) -> int:

@@ -4,6 +4,8 @@ their case."""
 
 from __future__ import annotations
 
+from sfogo.inbox.i18n import _
+
 from ..errors import NotFound, SfogoError
 from ..rows import CannedRow
 from ._part import Part, insert
@@ -49,8 +51,10 @@ class CannedReplies(Part):
                 )
         except self._store.IntegrityError:
             raise SfogoError(
-                f"a canned reply named {name!r} already exists: 'sfogo replies remove "
-                f"{name}' first, or pick another name"
+                _(
+                    "a canned reply named {name!r} already exists: 'sfogo replies remove "
+                    "{name}' first, or pick another name"
+                ).format(name=name)
             ) from None
         return new_id
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sfogo.inbox.i18n import _
+
 from ..errors import NotFound, SfogoError
 from ..model import TIERS, Client, Tier
 from ._part import Part, insert
@@ -13,6 +15,9 @@ _SELECT = "SELECT id, name, tier, target_s FROM clients"
 
 def _client(row: tuple[Any, ...]) -> Client:
     return Client(id=row[0], name=row[1], tier=Tier(row[2]), target_s=row[3])
+
+
+OWN_TARGETS_SQL = "SELECT id, target_s FROM clients WHERE target_s IS NOT NULL"
 
 
 class Clients(Part):
@@ -25,11 +30,15 @@ class Clients(Part):
     ) -> Client:
         name = name.strip()
         if not name:
-            raise SfogoError("a client needs a name")
+            raise SfogoError(_("a client needs a name"))
         if tier not in TIERS:
-            raise SfogoError(f"unknown tier {tier!r}: use one of {', '.join(TIERS)}")
+            raise SfogoError(
+                _("unknown tier {tier!r}: use one of {names}").format(
+                    tier=tier, names=", ".join(TIERS)
+                )
+            )
         if target_s is not None and target_s <= 0:
-            raise SfogoError("a response-time target must be longer than zero")
+            raise SfogoError(_("a response-time target must be longer than zero"))
         try:
             with self._store.transaction() as conn:
                 client_id = insert(
@@ -38,7 +47,9 @@ class Clients(Part):
                     (name, tier, target_s, now),
                 )
         except self._store.IntegrityError:
-            raise SfogoError(f"a client named {name!r} already exists") from None
+            raise SfogoError(
+                _("a client named {name!r} already exists").format(name=name)
+            ) from None
         return Client(name=name, tier=Tier(tier), target_s=target_s, id=client_id)
 
     def all(self) -> list[Client]:
@@ -71,17 +82,21 @@ class Clients(Part):
         sets: dict[str, object] = {}
         if name is not None:
             if not name.strip():
-                raise SfogoError("a client needs a name")
+                raise SfogoError(_("a client needs a name"))
             sets["name"] = name.strip()
         if tier is not None:
             if tier not in TIERS:
-                raise SfogoError(f"unknown tier {tier!r}: use one of {', '.join(TIERS)}")
+                raise SfogoError(
+                    _("unknown tier {tier!r}: use one of {names}").format(
+                        tier=tier, names=", ".join(TIERS)
+                    )
+                )
             sets["tier"] = tier
         if tier_target and target_s is not None:
-            raise SfogoError("give either a response-time target or the tier's, not both")
+            raise SfogoError(_("give either a response-time target or the tier's, not both"))
         if target_s is not None:
             if target_s <= 0:
-                raise SfogoError("a response-time target must be longer than zero")
+                raise SfogoError(_("a response-time target must be longer than zero"))
             sets["target_s"] = target_s
         if tier_target:
             sets["target_s"] = None
@@ -93,7 +108,9 @@ class Clients(Part):
                         f"UPDATE clients SET {columns} WHERE id = ?", (*sets.values(), client.id)
                     )
             except self._store.IntegrityError:
-                raise SfogoError(f"a client named {sets['name']!r} already exists") from None
+                raise SfogoError(
+                    _("a client named {name!r} already exists").format(name=sets["name"])
+                ) from None
         return self.get(client.id)
 
     def remove(self, ref: str | int) -> Client:
@@ -105,12 +122,16 @@ class Clients(Part):
         ).fetchone()
         if accounts[0] > accounts[1]:
             raise SfogoError(
-                f"{client.name!r} still has {accounts[0] - accounts[1]} account(s): "
-                "remove them first ('sfogo account remove')"
+                _(
+                    "{name!r} still has {value} account(s): remove them first ('sfogo "
+                    "account remove')"
+                ).format(name=client.name, value=accounts[0] - accounts[1])
             )
         if accounts[0]:
             raise SfogoError(
-                f"{client.name!r} is kept: the items of its removed accounts still belong to it"
+                _("{name!r} is kept: the items of its removed accounts still belong to it").format(
+                    name=client.name
+                )
             )
         with self._store.transaction() as conn:
             conn.execute("DELETE FROM clients WHERE id = ?", (client.id,))
@@ -118,12 +139,7 @@ class Clients(Part):
 
     def own_targets(self) -> dict[int, int]:
         """Client id -> its own response target, for clients that set one."""
-        return {
-            cid: t
-            for cid, t in self._conn.execute(
-                "SELECT id, target_s FROM clients WHERE target_s IS NOT NULL"
-            )
-        }
+        return {cid: t for cid, t in self._conn.execute(OWN_TARGETS_SQL)}
 
     def count(self) -> int:
         return self._conn.execute("SELECT count(*) FROM clients").fetchone()[0]

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sfogo.inbox.i18n import _
+
 from ..errors import SfogoError
 from .tables import Table, in_copy_order, quoted
 
@@ -109,16 +111,24 @@ def _copy_table(
 ) -> TableCopy:
     done = _largest_key(target, table) if table.key else None
     if table.key and done is None and _count(target, table):
-        raise SfogoError(f"the target's {table.name} is not empty: copy into a new inbox")
+        raise SfogoError(
+            _("the target's {name} is not empty: copy into a new inbox").format(name=table.name)
+        )
     if not table.key and _count(target, table):
         done_rows, done_sum = summary(target, table, columns)
         if (done_rows, done_sum) != summary(source, table, columns):
-            raise SfogoError(f"the target's {table.name} holds other rows: copy into a new inbox")
+            raise SfogoError(
+                _("the target's {name} holds other rows: copy into a new inbox").format(
+                    name=table.name
+                )
+            )
     if done is not None and summary(target, table, columns, done) != summary(
         source, table, columns, done
     ):
         raise SfogoError(
-            f"the target's {table.name} holds rows that are not the source's: copy into a new inbox"
+            _(
+                "the target's {name} holds rows that are not the source's: copy into a new inbox"
+            ).format(name=table.name)
         )
     rows = _count(source, table)
     copied = 0
@@ -161,7 +171,9 @@ def copy_inbox(
         other = theirs.get(table.name)
         if other is None:
             raise SfogoError(
-                f"{target.name} has no table {table.name}: upgrade the sfogo that made it"
+                _("{name} has no table {name2}: upgrade the sfogo that made it").format(
+                    name=target.name, name2=table.name
+                )
             )
         columns = tuple(c for c in table.columns if c in other.columns)
         results.append(_copy_table(source, target, table, columns, chunk, progress))

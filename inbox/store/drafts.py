@@ -35,10 +35,11 @@ class Drafts(Part):
             return
         self._store.items.require([item_id])
         with self._store.transaction() as conn:
+            # != rather than SQLite's IS NOT, which PostgreSQL cannot read (text is NOT NULL).
             conn.execute(
                 "INSERT INTO drafts (interaction_id, text, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT(interaction_id) DO UPDATE SET text = excluded.text,"
-                " updated_at = excluded.updated_at WHERE drafts.text IS NOT excluded.text",
+                " updated_at = excluded.updated_at WHERE drafts.text != excluded.text",
                 (item_id, text, now),
             )
 

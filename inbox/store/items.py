@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from sfogo.inbox.i18n import _
+
 from ..errors import NotFound, SfogoError
 from ..model import KINDS, Channel, Interaction, Kind, Status, Tier
 from ..rows import ItemRow
@@ -145,7 +147,11 @@ class Items(ItemCounts):
     @staticmethod
     def _insert_tuple(item: Interaction, fetched_at: int, keywords: Keywords) -> tuple:
         if item.kind not in KINDS:
-            raise SfogoError(f"unknown kind {item.kind!r}: use one of {', '.join(KINDS)}")
+            raise SfogoError(
+                _("unknown kind {kind!r}: use one of {names}").format(
+                    kind=item.kind, names=", ".join(KINDS)
+                )
+            )
         key = (
             keywords.key(item.account_id, item.kind, item.pinned, item.text)
             if item.status in KEYED_STATUSES

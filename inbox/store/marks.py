@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sfogo.inbox.i18n import _
+
 from ..errors import SfogoError
 from ..model import STATUSES
 from ._part import Part
@@ -23,12 +25,18 @@ class Marks(Part):
     ) -> int:
         """Mark items done, ignored, open, new or snoozed (with ``until``); return the count."""
         if status not in STATUSES:
-            raise SfogoError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
+            raise SfogoError(
+                _("unknown status {status!r}: use one of {names}").format(
+                    status=status, names=", ".join(STATUSES)
+                )
+            )
         if status == "snoozed":
             if until is None:
-                raise SfogoError("snoozing needs a time: --until 2h, 'tomorrow 9:00' or ISO 8601")
+                raise SfogoError(
+                    _("snoozing needs a time: --until 2h, 'tomorrow 9:00' or ISO 8601")
+                )
             if until <= now:
-                raise SfogoError("the snooze time is in the past: pick a later time")
+                raise SfogoError(_("the snooze time is in the past: pick a later time"))
         self._store.items.require(ids)
         handled = now if status in ("done", "ignored") else None
         # Handled again: the first handling's time stays; reopened or snoozed: cleared.

@@ -196,6 +196,11 @@ class SyncRuns(Part):
         }
 
 
+AWAY_SQL = (
+    "SELECT id, started_at, ended_at, reason, note, member_id FROM away_periods ORDER BY started_at"
+)
+
+
 class AwayPeriods(Part):
     """``store.away``: periods the manager (or one member of the team) recorded as away, sick
     or offline. A period with no member is the whole inbox's, as before there were teams."""
@@ -224,7 +229,7 @@ class AwayPeriods(Part):
         """Every away period (the whole inbox's and each member's), oldest first."""
         return [
             AwayPeriodRow(i, s, e, AwayReason(r), n, m)
-            for i, s, e, r, n, m in self._conn.execute(self._SELECT + " ORDER BY started_at, id")
+            for i, s, e, r, n, m in self._conn.execute(AWAY_SQL)
         ]
 
     def current(self, member_id: int | None = None) -> AwayPeriodRow | None:

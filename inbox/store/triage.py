@@ -10,16 +10,19 @@ hand) is scored in memory by the reader.
 
 The partial index ``interactions_triage (triage_key, created_at, id, status)`` over new and
 open items holds one *stream* per key, oldest first; :data:`KEYS_SQL` lists the keys with one
-seek each and :meth:`TriageIndex.stream` reads a stream in chunks with keyset paging.
+seek each and :meth:`TriageIndex.many_reader` reads several streams' next chunks with keyset
+paging in one statement.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..triage_keys import Keywords
+from ..rows import ItemRow
+from ..triage_keys import KEY_SPAN, Keywords
 from ._part import Part
 from .filters import InboxFilter
 
@@ -50,11 +53,57 @@ _MISSING_SQL = (
     f" WHERE {OPEN_SQL} AND i.triage_key IS NULL"
 )
 _META = ("keywords", "urgent_words", "question_words")
+# The account's last run started at or before a time, and when the next run of the other
+# outcome (ok after a failure, a failure after an ok) started: the span that run's outcome
+# holds for. The failure is found by the partial index of failed runs.
+_RUN_STATE_SQL = (
+    "SELECT r.outcome != 'ok', r.started_at, CASE WHEN r.outcome = 'ok' THEN"
+    " (SELECT min(n.started_at) FROM sync_runs n WHERE n.account_id = r.account_id"
+    "  AND n.outcome != 'ok' AND n.started_at >= r.started_at"
+    "  AND (n.started_at > r.started_at OR n.id > r.id))"
+    " ELSE (SELECT min(n.started_at) FROM sync_runs n WHERE n.account_id = r.account_id"
+    "  AND n.outcome = 'ok' AND n.started_at >= r.started_at"
+    "  AND (n.started_at > r.started_at OR n.id > r.id)) END"
+    " FROM sync_runs r WHERE r.account_id = ? AND r.started_at <= ?"
+    " ORDER BY r.started_at DESC, r.id DESC LIMIT 1"
+)
+# Per account with a failed run: its last failure's start, and the start of the run after it
+# in (started_at, id) order (NULL: none yet, the gap is still open). Two index seeks each.
+_HORIZONS_SQL = (
+    "SELECT f.account_id, f.started_at, (SELECT min(r.started_at) FROM sync_runs r"
+    "  WHERE r.account_id = f.account_id AND r.started_at >= f.started_at"
+    "  AND (r.started_at > f.started_at OR r.id > f.id))"
+    " FROM (SELECT a.id AS account_id,"
+    "  (SELECT r.started_at FROM sync_runs r WHERE r.account_id = a.id AND r.outcome != 'ok'"
+    "   ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS started_at,"
+    "  (SELECT r.id FROM sync_runs r WHERE r.account_id = a.id AND r.outcome != 'ok'"
+    "   ORDER BY r.started_at DESC, r.id DESC LIMIT 1) AS id"
+    "  FROM accounts a) f WHERE f.started_at IS NOT NULL"
+)
 
 # (id, account_id, kind, pinned, text, created_at): what scoring an unkeyed item needs.
 ScoringRow = tuple[int, int, str, int, str, int]
-# read(key, lo, hi, after_t, after_id, limit) -> [(id, created_at), ...]
-StreamReader = Callable[[int, int, int, int, int, int], list[tuple[int, int]]]
+# The same with the stored key (None: none), and the text only where there is no key.
+KeyedScoringRow = tuple[int, int, str, int, str | None, int, int | None]
+_META_SQL = f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})"
+
+
+class TriageOverview(NamedTuple):
+    """What a triage page needs before it reads any stream (:meth:`TriageIndex.overview`)."""
+
+    fingerprint: str | None  # the keyword lists' the stored keys were computed with
+    missing: bool  # some open item has no key
+    keys: list[int]  # every distinct key among open items, ascending
+    horizons: dict[int, int | None]  # TriageIndex.gap_horizons
+
+
+# (key, lo, hi, after_t, after_id, limit, probe_before): one stream's next chunk (see
+# TriageIndex.stream), asking whether the account was failing for items before probe_before.
+StreamRequest = tuple[int, int, int, int, int, int, int]
+# (id, created_at, failing): failing is None when not asked (see TriageIndex.many_reader).
+StreamRow = tuple[int, int, bool | int | None]
+# read_many([request, ...]) -> [[row, ...] per request, in order]
+ManyReader = Callable[[Sequence[StreamRequest]], list[list[StreamRow]]]
 
 
 def stream_sql(status: str | None = None) -> str:
@@ -64,6 +113,30 @@ def stream_sql(status: str | None = None) -> str:
 
 _STREAM_BOTH = STREAM_SQL.format(status="")
 _STREAM_ONE = STREAM_SQL.format(status=" AND i.status = ?")
+
+
+# Whether an item's account was failing when it arrived (its last run by then failed: the
+# item lies in a sync gap), asked only for items before ``probe_before``.
+_FAILING_SQL = (
+    "CASE WHEN s.created_at < ? THEN (SELECT r.outcome != 'ok' FROM sync_runs r"
+    " WHERE r.account_id = ? AND r.started_at <= s.created_at"
+    " ORDER BY r.started_at DESC, r.id DESC LIMIT 1) END"
+)
+
+
+@lru_cache(maxsize=64)
+def streams_sql(n: int, status: bool = False) -> str:
+    """``n`` streams' chunks in one statement: each request's :data:`STREAM_SQL`, tagged
+    with its position (a round trip per stream is what a server engine cannot afford), each
+    row with whether it arrived while its account was failing."""
+    one = _STREAM_ONE if status else _STREAM_BOTH
+    return " UNION ALL ".join(
+        f"SELECT {n}, s.id, s.created_at, {_FAILING_SQL} FROM ({one}) s" for n in range(n)
+    )
+
+
+def _by_time(row: StreamRow) -> tuple[int, int]:
+    return row[1], row[0]
 
 
 class TriageIndex(Part):
@@ -79,11 +152,9 @@ class TriageIndex(Part):
 
     def _recorded(self) -> tuple[str | None, Keywords | None]:
         """(stored fingerprint, stored lists)."""
-        meta = dict(
-            self._conn.execute(
-                f"SELECT name, value FROM triage_meta WHERE name IN ({', '.join('?' * 3)})", _META
-            )
-        )
+        return self._parse_meta(dict(self._conn.execute(_META_SQL, _META)))
+
+    def _parse_meta(self, meta: dict[str, str]) -> tuple[str | None, Keywords | None]:
         if "urgent_words" not in meta or "question_words" not in meta:
             return meta.get("keywords"), None
         raw = (meta["urgent_words"], meta["question_words"])
@@ -158,6 +229,17 @@ class TriageIndex(Part):
 
     # -- index-served reads ----------------------------------------------------------------
 
+    first_chunk = 4  # rows a stream's first read asks for (a statement here costs little)
+    read_ahead = False  # whether a stream's next chunk is read with others' (see _merge)
+
+    def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
+        """The keys' fingerprint, whether keys are missing, the open keys and the accounts'
+        gap horizons (four statements; a server engine sends them at once, with the next
+        calls' ``store.accounts.owners()`` and ``store.away.all()`` when told they follow)."""
+        return TriageOverview(
+            self.fingerprint(), self.missing(), self.open_keys(), self.gap_horizons()
+        )
+
     def open_keys(self) -> list[int]:
         """Every distinct key among open items, ascending."""
         return [key for (key,) in self._conn.execute(KEYS_SQL)]
@@ -174,32 +256,51 @@ class TriageIndex(Part):
     ) -> list[tuple[int, int]]:
         """Up to ``limit`` (id, created_at) of one key's open items in [lo, hi] of
         created_at, after ``after`` = (created_at, id), oldest first."""
-        return self.stream_reader(status)(key, lo, hi, after[0], after[1], limit)
+        request = (key, lo, hi, after[0], after[1], limit, -(2**62))
+        return [(i, t) for i, t, _ in self.many_reader(status)([request])[0]]
 
-    def stream_reader(self, status: str | None = None) -> StreamReader:
-        """:meth:`stream` as a plain function ``read(key, lo, hi, after_t, after_id,
-        limit)``, for the merge's inner loop (hundreds of reads per page)."""
+    def many_reader(self, status: str | None = None) -> ManyReader:
+        """Several streams' next chunks (:meth:`stream`'s requests) in one statement, each
+        row as (id, created_at, failing): whether the account's last sync run by then
+        failed (None: not asked, the item is at or after the request's ``probe_before``,
+        or no run started by then)."""
         execute = self._conn.execute
-        if status:
 
-            def read(
-                key: int, lo: int, hi: int, after_t: int, after_id: int, limit: int
-            ) -> list[tuple[int, int]]:
-                return execute(
-                    _STREAM_ONE,
-                    (key, lo if lo > after_t else after_t, hi, after_t, after_id, status, limit),
-                ).fetchall()
-        else:
-
-            def read(
-                key: int, lo: int, hi: int, after_t: int, after_id: int, limit: int
-            ) -> list[tuple[int, int]]:
-                return execute(
-                    _STREAM_BOTH,
-                    (key, lo if lo > after_t else after_t, hi, after_t, after_id, limit),
-                ).fetchall()
+        def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
+            params: list[int | str] = []
+            for key, lo, hi, after_t, after_id, limit, probe_before in requests:
+                params += (probe_before, key // KEY_SPAN)
+                params += (key, lo if lo > after_t else after_t, hi, after_t, after_id)
+                if status:
+                    params.append(status)
+                params.append(limit)
+            out: list[list[StreamRow]] = [[] for _ in requests]
+            sql = streams_sql(len(requests), bool(status))
+            for n, item_id, created_at, failing in execute(sql, params):
+                out[n].append((item_id, created_at, failing))
+            for rows in out:  # each part comes in its order; a compound keeps no order
+                rows.sort(key=_by_time)
+            return out
 
         return read
+
+    def run_state(self, account_id: int, t: int) -> tuple[bool, int, int | None] | None:
+        """(whether the account's last run started at or before ``t`` failed, when that
+        run started, when the next run with the other outcome started: None if none yet);
+        None when no run started by then. Every time in that span has the same answer."""
+        row = self._conn.execute(_RUN_STATE_SQL, (account_id, t)).fetchone()
+        return None if row is None else (bool(row[0]), row[1], row[2])
+
+    def gap_horizons(self) -> dict[int, int | None]:
+        """Account id -> the time from which none of its items can lie in a sync gap (the
+        start of the run after its last failure; None: its last run failed, the gap is
+        open). Accounts that never failed are left out. One statement for every account."""
+        return {a: end for a, _last, end in self._conn.execute(_HORIZONS_SQL)}
+
+    def rows_and_targets(self, ids: Sequence[int]) -> tuple[dict[int, ItemRow], dict[int, int]]:
+        """``store.items.by_ids(ids)`` and ``store.clients.own_targets()``: what a ranked
+        page is shown with (a server engine sends both at once)."""
+        return self._store.items.by_ids(ids), self._store.clients.own_targets()
 
     def keyed_open(self) -> list[tuple[int, int, int]]:
         """(id, key, created_at) of every keyed open item: one pass over the covering index."""
@@ -226,6 +327,17 @@ class TriageIndex(Part):
             clause += " AND i.triage_key IS NULL"
         return self._conn.execute(
             "SELECT i.id, i.account_id, i.kind, i.pinned, i.text, i.created_at"
+            f" FROM interactions i WHERE {clause}",
+            params,
+        )
+
+    def keyed_scoring_rows(self, flt: InboxFilter) -> Iterator[KeyedScoringRow]:
+        """:meth:`scoring_rows` with each item's stored key, and its text only where it has
+        none (a search matching thousands of items moves no text it does not need)."""
+        clause, params = self._where(flt)
+        return self._conn.execute(
+            "SELECT i.id, i.account_id, i.kind, i.pinned,"
+            " CASE WHEN i.triage_key IS NULL THEN i.text END, i.created_at, i.triage_key"
             f" FROM interactions i WHERE {clause}",
             params,
         )

@@ -14,6 +14,7 @@ import sys
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 
 from ._context import Context
 from ._group import Root, pass_context
@@ -38,6 +39,7 @@ COMMANDS = {
     "db": "db_cmds",
     "completion": "completion_cmd",
     "serve": "serve_cmd",
+    "access": "access",
 }
 
 
@@ -77,6 +79,9 @@ def main(argv: list[str] | None = None, *, context: Context | None = None) -> in
     """
     from sfogo.inbox.redact import RedactingStream, redact
 
+    from . import _language
+
+    _language.choose(argv)  # before click writes a word (--help, usage errors)
     try:
         ctx = context if context is not None else Context()
     except SfogoError as exc:  # SFOGO_NOW that is not a time
@@ -99,7 +104,8 @@ def main(argv: list[str] | None = None, *, context: Context | None = None) -> in
         return exc.exit_code
     except click.UsageError as exc:
         path = exc.ctx.command_path if exc.ctx is not None else "sfogo"
-        print(f"sfogo: {exc.format_message()} (see '{path} --help')", file=sys.stderr)
+        see = _("(see '{command} --help')").format(command=path)
+        print(f"sfogo: {exc.format_message()} {see}", file=sys.stderr)
         return exc.exit_code
     except click.ClickException as exc:
         print(f"sfogo: {exc.format_message()}", file=sys.stderr)

@@ -116,6 +116,21 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "sfogo completion bash > ~/.local/share/bash-completion/completions/sfogo",
         "sfogo completion fish > ~/.config/fish/completions/sfogo.fish",
     ),
+    "access": ("sfogo access list", "sfogo access grant giulia 'Hotel Aurora'"),
+    "access role": ("sfogo access role add giulia",),
+    "access role add": (
+        "sfogo access role add giulia",
+        "sfogo access role add giulia --password-env GIULIA_PASSWORD",
+    ),
+    "access grant": (
+        "sfogo access grant giulia 'Hotel Aurora' 'Pizzeria Da Gino'",
+        "sfogo access grant marco --all",
+    ),
+    "access revoke": (
+        "sfogo access revoke giulia 'Pizzeria Da Gino'",
+        "sfogo access revoke marco --all",
+    ),
+    "access list": ("sfogo access list", "sfogo access list --json"),
 }
 
 

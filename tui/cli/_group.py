@@ -9,8 +9,14 @@ its topic.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from click.core import ParameterSource
+
+from sfogo.inbox.i18n import N_, _
 
 from ._context import Context
 
@@ -45,8 +51,10 @@ def shared_params() -> list[click.Parameter]:
             show_envvar=True,
             expose_value=False,
             callback=_remember,
-            help="the data file, or a shared inbox's postgresql://USER@HOST/DB (default: sfogo.db"
-            " in the user data folder)",
+            help=N_(
+                "the data file, or a shared inbox's postgresql://USER@HOST/DB (default: sfogo.db"
+                " in the user data folder)"
+            ),
         ),
         click.Option(
             ["--config"],
@@ -56,14 +64,14 @@ def shared_params() -> list[click.Parameter]:
             show_envvar=True,
             expose_value=False,
             callback=_remember,
-            help="the config file (default: config.toml in the user config folder)",
+            help=N_("the config file (default: config.toml in the user config folder)"),
         ),
         click.Option(
             ["--no-pager"],
             is_flag=True,
             expose_value=False,
             callback=_no_pager,
-            help="print long listings straight to the terminal (or SFOGO_PAGER=cat)",
+            help=N_("print long listings straight to the terminal (or SFOGO_PAGER=cat)"),
         ),
     ]
 
@@ -75,7 +83,7 @@ def no_mouse_param() -> click.Option:
         is_flag=True,
         expose_value=False,
         callback=_no_mouse,
-        help="full-screen app: ignore the mouse (chatty over slow links)",
+        help=N_("full-screen app: ignore the mouse (chatty over slow links)"),
     )
 
 
@@ -86,12 +94,45 @@ def format_examples(ctx: click.Context, formatter: click.HelpFormatter) -> None:
     lines = examples_for(ctx.command_path)
     if lines:
         formatter.write_paragraph()
-        formatter.write_text("Examples:")
+        formatter.write_text(_("Examples:"))
         for line in lines:
             formatter.write(f"{'':>{formatter.current_indent + 2}}{line}\n")
 
 
-class SfogoCommand(click.Command):
+@contextmanager
+def _translated(*holders: object) -> Iterator[None]:
+    """While help is written: each holder's ``help`` and ``short_help`` in the interface's
+    language. Commands and options are built when their module is imported, which may be
+    before the language is chosen (and tests change it), so help is translated where it is
+    shown; the catalogue's msgids are the texts as click cleans them."""
+    saved = []
+    for holder in holders:
+        for attr in ("help", "short_help"):
+            text = getattr(holder, attr, None)
+            if text:
+                saved.append((holder, attr, text))
+                setattr(holder, attr, _(inspect.cleandoc(text)))
+    try:
+        yield
+    finally:
+        for holder, attr, text in saved:
+            setattr(holder, attr, text)
+
+
+class Translated(click.Command):
+    """Help in the interface's language: the command's text, its options' and its
+    commands' one-line summaries."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self, *self.get_params(ctx)):
+            super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated(self):
+            return super().get_short_help_str(limit)
+
+
+class SfogoCommand(Translated):
     """A command that also takes the shared options after its name."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -103,7 +144,7 @@ class SfogoCommand(click.Command):
         format_examples(ctx, formatter)
 
 
-class SfogoGroup(click.Group):
+class SfogoGroup(Translated, click.Group):
     """A command with actions (``client add``, ``db check``): shared options at every level,
     actions listed in the order they were written."""
 
@@ -135,7 +176,7 @@ class Topic(click.Group):
         return list(self.commands)
 
 
-class Root(click.Group):
+class Root(Translated, click.Group):
     """``sfogo``: finds each command in its topic module, imported when the command is first
     needed, so ``sfogo list`` does not pay for the other topics (``--help`` imports all)."""
 
@@ -179,6 +220,6 @@ def with_no_mouse(command: click.Command) -> click.Command:
     return command
 
 
-def json_flag(help: str = "print JSON"):
+def json_flag(help: str = N_("print JSON")):
     """``--json``: every command that prints data has it, with stable field names."""
     return click.option("--json", "as_json", is_flag=True, help=help)

@@ -6,20 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from sfogo.backlog.plan_advice import Advice, Choice
-from sfogo.inbox.timefmt import span_hm
+from sfogo.inbox.i18n import N_, _, ngettext
+from sfogo.inbox.timefmt import span_hm, strftime
 
 from . import _output
 
 LABELS = {
-    Choice.AS_IS: "as it is",
-    Choice.DROP_LOW: "drop low tier",
-    Choice.DROP_WINDOW: "give up closed windows",
-    Choice.DROP_BOTH: "both",
+    Choice.AS_IS: N_("as it is"),
+    Choice.DROP_LOW: N_("drop low tier"),
+    Choice.DROP_WINDOW: N_("give up closed windows"),
+    Choice.DROP_BOTH: N_("both"),
 }
 WHAT = {
-    Choice.DROP_LOW: "drop the low-tier clients' backlog",
-    Choice.DROP_WINDOW: "give up the replies whose window closed or closes first",
-    Choice.DROP_BOTH: "drop the low tier and give up the closed windows",
+    Choice.DROP_LOW: N_("drop the low-tier clients' backlog"),
+    Choice.DROP_WINDOW: N_("give up the replies whose window closed or closes first"),
+    Choice.DROP_BOTH: N_("drop the low tier and give up the closed windows"),
 }
 
 
@@ -30,7 +31,7 @@ def hours_words(hours: float) -> str:
 
 def _day(ts: int, tz) -> str:
     """The date a target ends: a target is the midnight after it, so a second earlier."""
-    return datetime.fromtimestamp(ts - 1, tz).strftime("%a %d %b")
+    return strftime(datetime.fromtimestamp(ts - 1, tz), "%a %d %b")
 
 
 def advice_lines(advice: Advice, tz) -> list[str]:
@@ -45,13 +46,17 @@ def advice_lines(advice: Advice, tz) -> list[str]:
         # Say why: new interactions alone may need more than a day holds.
         alone = hours_words(advice.load * advice.day_hours)
         lines = [
-            f"To clear it by the end of {by}: no working day is long enough (new "
-            f"interactions alone need {alone} a day; you work {now_h})."
+            _(
+                "To clear it by the end of {by}: no working day is long enough (new "
+                "interactions alone need {alone} a day; you work {now_h})."
+            ).format(by=by, alone=alone, now_h=now_h)
         ]
     else:
         lines = [
-            f"To clear it by the end of {by}: {hours_words(first)} of work a day "
-            f"(you work {now_h} now)."
+            _(
+                "To clear it by the end of {by}: {hours_words} of work a day (you work "
+                "{now_h} now)."
+            ).format(by=by, hours_words=hours_words(first), now_h=now_h)
         ]
     # The choice that needs the fewest hours, if it needs fewer than doing everything.
     choices = [(o.hours_per_day[0], o) for o in advice.options[1:]]
@@ -60,8 +65,16 @@ def advice_lines(advice: Advice, tz) -> list[str]:
         hours, best = min(fits, key=lambda pair: pair[0])
         if first is None or hours < first:
             lines.append(
-                f"Or {hours_words(hours)} a day if you {WHAT[best.choice]} "
-                f"({best.items} item{'s' * (best.items != 1)}, {span_hm(best.saved_s)} less work)."
+                ngettext(
+                    "Or {hours} a day if you {what} ({items} item, {saved} less work).",
+                    "Or {hours} a day if you {what} ({items} items, {saved} less work).",
+                    best.items,
+                ).format(
+                    hours=hours_words(hours),
+                    what=_(WHAT[best.choice]),
+                    items=best.items,
+                    saved=span_hm(best.saved_s),
+                )
             )
     return lines
 
@@ -80,20 +93,20 @@ def print_advice(advice: Advice, tz) -> None:
     rows = []
     for o in advice.options:
         cleared = (
-            "never at this pace"
+            _("never at this pace")
             if o.finish_at is None
-            else datetime.fromtimestamp(o.finish_at, tz).strftime("%a %d %b %H:%M")
+            else strftime(datetime.fromtimestamp(o.finish_at, tz), "%a %d %b %H:%M")
         )
         rows.append(
             (
-                LABELS[o.choice],
+                _(LABELS[o.choice]),
                 str(o.items) if o.items else "-",
                 span_hm(o.saved_s) if o.saved_s else "-",
                 cleared,
                 *("-" if h is None else span_hm(h * 3600) for h in o.hours_per_day),
             )
         )
-    print("Hours a day to clear it by the end of each date, and what each choice changes:")
+    print(_("Hours a day to clear it by the end of each date, and what each choice changes:"))
     _output.table(rows, ("CHOICE", "ITEMS", "SAVES", "CLEARED BY", *dates), flex=0, page=False)
     if any(h is None for o in advice.options for h in o.hours_per_day):
-        print("(-: no working day is long enough for that date)")
+        print(_("(-: no working day is long enough for that date)"))

@@ -15,6 +15,7 @@ from click.shell_completion import CompletionItem
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import _
 
 from ._context import Context
 
@@ -31,7 +32,7 @@ def option_name(param: click.Parameter | None) -> str:
 def listed(choices: Sequence[str]) -> str:
     """'a or b', 'a, b or c'; a longer list reads 'one of a, b, c, d'."""
     if len(choices) > 3:
-        return "one of " + ", ".join(choices)
+        return _("one of ") + ", ".join(choices)
     return " or ".join(filter(None, (", ".join(choices[:-1]), choices[-1])))
 
 
@@ -55,7 +56,11 @@ class OneOf(click.ParamType):
     def convert(self, value, param, ctx) -> str:
         word = value if self.case_sensitive else value.lower()
         if word not in self.choices:
-            raise SfogoError(f"unknown {self.what} {value!r}: use {listed(self.choices)}")
+            raise SfogoError(
+                _("unknown {what} {value!r}: use {listed}").format(
+                    what=self.what, value=value, listed=listed(self.choices)
+                )
+            )
         return word
 
     def shell_complete(self, ctx, param, incomplete):
@@ -78,7 +83,11 @@ class Names(click.ParamType):
         names = [v.strip() for v in value.split(",") if v.strip()]
         for name in names:
             if name not in self.choices:
-                raise SfogoError(f"unknown {self.what} {name!r}: use {listed(self.choices)}")
+                raise SfogoError(
+                    _("unknown {what} {name!r}: use {listed}").format(
+                        what=self.what, name=name, listed=listed(self.choices)
+                    )
+                )
         return names
 
     def shell_complete(self, ctx, param, incomplete):
@@ -97,14 +106,20 @@ class Statuses(Names):
         if isinstance(value, tuple):
             return value
         names = [v.strip() for v in value.split(",") if v.strip()]
-        hint = f"{', '.join(self.statuses)}, or all"
+        hint = _("{names}, or all").format(names=", ".join(self.statuses))
         if "all" in names:
             return self.statuses
         for name in names:
             if name not in self.statuses:
-                raise SfogoError(f"unknown status {name!r}: use one of {hint}")
+                raise SfogoError(
+                    _("unknown status {name!r}: use one of {hint}").format(name=name, hint=hint)
+                )
         if not names:
-            raise SfogoError(f"{option_name(param)} needs a value: one of {hint}")
+            raise SfogoError(
+                _("{option_name} needs a value: one of {hint}").format(
+                    option_name=option_name(param), hint=hint
+                )
+            )
         return tuple(names)
 
 
@@ -115,7 +130,11 @@ def _item_ids(value: str) -> list[int]:
             continue
         text = part.lstrip("#")
         if not text.isdigit():
-            raise SfogoError(f"bad id {part!r}: ids are whole numbers ('sfogo list' shows them)")
+            raise SfogoError(
+                _("bad id {part!r}: ids are whole numbers ('sfogo list' shows them)").format(
+                    part=part
+                )
+            )
         ids.append(int(text))
     return ids
 
@@ -141,7 +160,9 @@ class ItemId(click.ParamType):
             return value
         ids = _item_ids(value)
         if len(ids) != 1:
-            raise SfogoError(f"bad id {value!r}: give one id ('sfogo list' shows them)")
+            raise SfogoError(
+                _("bad id {value!r}: give one id ('sfogo list' shows them)").format(value=value)
+            )
         return ids[0]
 
 
@@ -149,7 +170,7 @@ def unique_ids(groups: Sequence[Sequence[int]]) -> list[int]:
     """The ids of ``done 12,13 13``-style arguments, duplicates dropped, order kept."""
     ids = list(dict.fromkeys(i for group in groups for i in group))
     if not ids:
-        raise SfogoError("no id given: 'sfogo list' shows the ids")
+        raise SfogoError(_("no id given: 'sfogo list' shows the ids"))
     return ids
 
 
@@ -166,7 +187,9 @@ class Limit(click.ParamType):
             return value
         if not value.strip().isdigit():
             raise SfogoError(
-                f"bad {option_name(param)} {value!r}: use a whole number ({self.zero})"
+                _("bad {option_name} {value!r}: use a whole number ({zero})").format(
+                    option_name=option_name(param), value=value, zero=self.zero
+                )
             )
         return int(value) or None
 
@@ -182,7 +205,9 @@ class WholeNumber(click.ParamType):
         cleaned = value.replace("_", "").replace(",", "").strip()
         if not cleaned.isdigit():
             raise SfogoError(
-                f"bad {option_name(param)} {value!r}: use a whole number like 3600 or 1_000_000"
+                _("bad {option_name} {value!r}: use a whole number like 3600 or 1_000_000").format(
+                    option_name=option_name(param), value=value
+                )
             )
         return int(cleaned)
 
@@ -199,10 +224,16 @@ class Hours(click.ParamType):
             hours = float(value)
         except ValueError:
             raise SfogoError(
-                f"bad {option_name(param)} {value!r}: use a number of hours like 6 or 7.5"
+                _("bad {option_name} {value!r}: use a number of hours like 6 or 7.5").format(
+                    option_name=option_name(param), value=value
+                )
             ) from None
         if not 0 < hours <= 24:
-            raise SfogoError(f"{option_name(param)} must be more than 0 and at most 24")
+            raise SfogoError(
+                _("{option_name} must be more than 0 and at most 24").format(
+                    option_name=option_name(param)
+                )
+            )
         return hours
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.i18n import N_
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.model import AWAY_REASONS
 
 from . import _output
@@ -45,27 +45,33 @@ _MEMBER = click.option(
 
 @topic.command(
     "away",
-    short_help="record time you cannot work (away, sick, offline)",
-    help="Record an away period; without --until it lasts until 'sfogo back'. "
-    "Items that arrive meanwhile count as backlog.",
+    short_help=N_("record time you cannot work (away, sick, offline)"),
+    help=N_(
+        "Record an away period; without --until it lasts until 'sfogo back'. "
+        "Items that arrive meanwhile count as backlog."
+    ),
 )
 @click.option(
     "--reason",
     type=click.Choice(AWAY_REASONS),
     default="away",
-    help="away (default), sick or offline",
+    help=N_("away (default), sick or offline"),
 )
 @click.option(
     "--from",
     "start",
     type=When(past=True),
     metavar="WHEN",
-    help="when it began (default now): 2d, monday, 'yesterday 9:00', ISO 8601",
+    help=N_("when it began (default now): 2d, monday, 'yesterday 9:00', ISO 8601"),
 )
 @click.option(
-    "--until", "end", type=When(), metavar="WHEN", help="when it ends (default: open until 'back')"
+    "--until",
+    "end",
+    type=When(),
+    metavar="WHEN",
+    help=N_("when it ends (default: open until 'back')"),
 )
-@click.option("--note", metavar="TEXT", help="a note for yourself and the reports")
+@click.option("--note", metavar="TEXT", help=N_("a note for yourself and the reports"))
 @_MEMBER
 @pass_context
 def away(
@@ -82,7 +88,7 @@ def away(
     now = ctx.clock.now()
     member_id = ctx.store.team.get(member).id if member else None
     if start is not None and start > now:
-        raise SfogoError("--from is in the future: an away period starts now or earlier")
+        raise SfogoError(_("--from is in the future: an away period starts now or earlier"))
     record_away(
         ctx.store,
         reason,
@@ -94,13 +100,21 @@ def away(
     )
     begin = now if start is None else start
     if end is None:
-        print(f"Recorded: {reason} since {_local(begin)}. 'sfogo back' ends it.")
+        print(
+            _("Recorded: {reason} since {local}. 'sfogo back' ends it.").format(
+                reason=reason, local=_local(begin)
+            )
+        )
     else:
-        print(f"Recorded: {reason} from {_local(begin)} to {_local(end)} ({span(end - begin)}).")
+        print(
+            _("Recorded: {reason} from {local} to {local2} ({span}).").format(
+                reason=reason, local=_local(begin), local2=_local(end), span=span(end - begin)
+            )
+        )
     return 0
 
 
-@topic.command("back", short_help="end the open away period")
+@topic.command("back", short_help=N_("end the open away period"))
 @_MEMBER
 @pass_context
 def back(ctx: Context, member: str | None) -> int:
@@ -111,8 +125,10 @@ def back(ctx: Context, member: str | None) -> int:
     member_id = ctx.store.team.get(member).id if member else None
     _id, started, ended, reason = end_away(ctx.store, member_id=member_id, now=ctx.clock.now())
     print(
-        f"Welcome back: {reason} for {span(ended - started)}, since {_local(started)}.\n"
-        "'sfogo backlog' shows what piled up."
+        _(
+            "Welcome back: {reason} for {span}, since {local}.\n'sfogo backlog' "
+            "shows what piled up."
+        ).format(reason=reason, span=span(ended - started), local=_local(started))
     )
     return 0
 
@@ -125,7 +141,7 @@ def gap_duration(gap, now: int) -> str:
     from sfogo.backlog.triage import span
 
     text = span(gap.duration(now))
-    return f"{text}, still open" if gap.is_open else text
+    return _("{text}, still open").format(text=text) if gap.is_open else text
 
 
 def _gap_json(gap, now: int) -> dict:
@@ -177,27 +193,29 @@ def _scope(group: list, accounts: int) -> str:
     if len(group) == 1:
         return f"{gap.account} ({gap.client})"
     if len(group) == accounts:
-        return f"every account ({len(group)})"
+        return _("every account ({count})").format(count=len(group))
     clients = {g.client for g in group}
     if len(clients) == 1:
-        return f"{len(group)} accounts of {gap.client}"
-    return f"{len(group)} of {accounts} accounts ({len(clients)} clients)"
+        return _("{count} accounts of {client}").format(count=len(group), client=gap.client)
+    return _("{count} of {accounts} accounts ({count2} clients)").format(
+        count=len(group), accounts=accounts, count2=len(clients)
+    )
 
 
 @topic.command(
     "gaps",
-    short_help="when sfogo could not see, or you were away",
-    help="Every gap: failed sync runs per account and away periods.",
+    short_help=N_("when sfogo could not see, or you were away"),
+    help=N_("Every gap: failed sync runs per account and away periods."),
 )
 @click.option(
     "--since",
     type=When(past=True),
     metavar="WHEN",
-    help="only gaps since then: 7d, monday, ISO 8601",
+    help=N_("only gaps since then: 7d, monday, ISO 8601"),
 )
-@click.option("--until", type=When(past=True), metavar="WHEN", help="only gaps until then")
-@click.option("--client", "client_ref", metavar="C", help="only gaps that touched this client")
-@json_flag("print JSON, one object per gap")
+@click.option("--until", type=When(past=True), metavar="WHEN", help=N_("only gaps until then"))
+@click.option("--client", "client_ref", metavar="C", help=N_("only gaps that touched this client"))
+@json_flag(N_("print JSON, one object per gap"))
 @pass_context
 def gaps(
     ctx: Context, since: int | None, until: int | None, client_ref: str | None, as_json: bool
@@ -213,9 +231,9 @@ def gaps(
         return 0
     if not found:
         print(
-            "No gaps: sfogo could see every account, and you were never away."
+            _("No gaps: sfogo could see every account, and you were never away.")
             if since is None
-            else f"No gaps since {_local(since)}."
+            else _("No gaps since {local}.").format(local=_local(since))
         )
         return 0
     accounts = len(store.accounts.all(client_id))
@@ -231,8 +249,8 @@ def gaps(
     still = sum(g.is_open for g in found)
     total = (
         f"{len(found)} gap{'s' * (len(found) != 1)}"
-        + (f", {still} still open" if still else "")
-        + ("; --json lists every account's gap" if len(rows) < len(found) else "")
+        + (_(", {still} still open").format(still=still) if still else "")
+        + (_("; --json lists every account's gap") if len(rows) < len(found) else "")
     )
     _output.table(rows, ("STARTED", "LASTED", "KIND", "WHAT"), footer=[total])
     return 0
@@ -249,8 +267,11 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
     total = sum(s.count for s in summary)
     still = sum(g.is_open for g in gap_list)
     print(
-        f"Backlog: {total:,} item{'s' * (total != 1)} left by {len(gap_list)} "
-        f"gap{'s' * (len(gap_list) != 1)}" + (f" ({still} still open)" if still else "")
+        ngettext("Backlog: {total:,} item", "Backlog: {total:,} items", total).format(total=total)
+        + ngettext(" left by {count} gap", " left by {count} gaps", len(gap_list)).format(
+            count=len(gap_list)
+        )
+        + (_(" ({still} still open)").format(still=still) if still else "")
     )
     print()
     rows = [
@@ -275,23 +296,35 @@ def _print_backlog(summary: list, gap_list: list, now: int) -> None:
         if not s.count:
             continue
         print()
-        print(cut(f"{s.client}: {s.count:,} item{'s' * (s.count != 1)}", width))
+        print(
+            cut(
+                ngettext("{client}: {count:,} item", "{client}: {count:,} items", s.count).format(
+                    client=s.client, count=s.count
+                ),
+                width,
+            )
+        )
         data = s.as_dict()
-        print("  " + cut(f"by kind: {_counts(data['by_kind'])}", width - 2))
-        print("  " + cut(f"by channel: {_counts(data['by_channel'])}", width - 2))
+        print("  " + cut(_("by kind: {counts}").format(counts=_counts(data["by_kind"])), width - 2))
+        print(
+            "  "
+            + cut(_("by channel: {counts}").format(counts=_counts(data["by_channel"])), width - 2)
+        )
         if s.unanswerable:
             print(
                 "  "
                 + cut(
-                    f"{s.unanswerable:,} can no longer be answered (the "
-                    "platform's reply window closed)",
+                    _(
+                        "{unanswerable:,} can no longer be answered (the platform's reply "
+                        "window closed)"
+                    ).format(unanswerable=s.unanswerable),
                     width - 2,
                 )
             )
 
 
-@topic.command("backlog", short_help="what the gaps left behind, per client")
-@click.option("--client", "client_ref", metavar="C", help="only this client")
+@topic.command("backlog", short_help=N_("what the gaps left behind, per client"))
+@click.option("--client", "client_ref", metavar="C", help=N_("only this client"))
 @json_flag()
 @pass_context
 def backlog(ctx: Context, client_ref: str | None, as_json: bool) -> int:
@@ -313,7 +346,7 @@ def backlog(ctx: Context, client_ref: str | None, as_json: bool) -> int:
         _output.print_json([s.as_dict() for s in summary])
         return 0
     if not gap_list:
-        print("No backlog: no gaps recorded, so nothing piled up unseen.")
+        print(_("No backlog: no gaps recorded, so nothing piled up unseen."))
         return 0
     _print_backlog(summary, gap_list, now)
     return 0

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import CHANNELS, TIERS
 from sfogo.inbox.text import sanitize
 
@@ -38,7 +39,7 @@ topic = Topic("clients")
 # -- clients ---------------------------------------------------------------------------------
 
 
-@topic.command("clients", short_help="the clients, their tier and reply target")
+@topic.command("clients", short_help=N_("the clients, their tier and reply target"))
 @json_flag()
 @pass_context
 def clients(ctx: Context, as_json: bool) -> int:
@@ -63,7 +64,7 @@ def clients(ctx: Context, as_json: bool) -> int:
         _output.print_json(records)
         return 0
     if not records:
-        print("No clients yet: sfogo client add NAME --tier vip|high|normal|low")
+        print(_("No clients yet: sfogo client add NAME --tier vip|high|normal|low"))
         return 0
     _output.table(
         [
@@ -82,26 +83,26 @@ def clients(ctx: Context, as_json: bool) -> int:
     return 0
 
 
-@topic.group("client", short_help="add, rename, edit or remove a client")
+@topic.group("client", short_help=N_("add, rename, edit or remove a client"))
 def client() -> None:
     """Add a client, rename it, change its tier or reply target, or remove one added by
     mistake."""
 
 
-@client.command("add", short_help="add a client")
+@client.command("add", short_help=N_("add a client"))
 @click.argument("name", metavar="NAME")
 @click.option(
     "--tier",
     type=OneOf(TIERS, "tier"),
     default="normal",
     metavar="TIER",
-    help=f"{', '.join(TIERS)} (default normal)",
+    help=_("{names} (default normal)").format(names=", ".join(TIERS)),
 )
 @click.option(
     "--target",
     type=Duration(),
     metavar="DURATION",
-    help="reply within this long (default: the tier's, e.g. vip 2h)",
+    help=N_("reply within this long (default: the tier's, e.g. vip 2h)"),
 )
 @pass_context
 def client_add(ctx: Context, name: str, tier: str, target: int | None) -> int:
@@ -111,13 +112,17 @@ def client_add(ctx: Context, name: str, tier: str, target: int | None) -> int:
         sanitize(name, single_line=True), tier, target, now=ctx.clock.now()
     )
     print(
-        f"added client {added.name!r} ({added.tier}, replies within "
-        f"{_output.duration(added.effective_target_s)}), id {added.id}"
+        _("added client {name!r} ({tier}, replies within {duration}), id {id}").format(
+            name=added.name,
+            tier=added.tier,
+            duration=_output.duration(added.effective_target_s),
+            id=added.id,
+        )
     )
     return 0
 
 
-@client.command("rename", short_help="give a client a new name")
+@client.command("rename", short_help=N_("give a client a new name"))
 @click.argument("client_ref", metavar="CLIENT")
 @click.argument("name", metavar="NEW_NAME")
 @pass_context
@@ -126,16 +131,16 @@ def client_rename(ctx: Context, client_ref: str, name: str) -> int:
     name or id."""
     old = ctx.store.clients.get(client_ref)
     renamed = ctx.store.clients.edit(old.id, name=sanitize(name, single_line=True))
-    print(f"renamed client {old.name!r} to {renamed.name!r}")
+    print(_("renamed client {name!r} to {name2!r}").format(name=old.name, name2=renamed.name))
     return 0
 
 
-@client.command("edit", short_help="change a client's tier or reply target")
+@client.command("edit", short_help=N_("change a client's tier or reply target"))
 @click.argument("client_ref", metavar="CLIENT")
 @click.option("--tier", type=OneOf(TIERS, "tier"), metavar="TIER", help=", ".join(TIERS))
-@click.option("--target", type=Duration(), metavar="DURATION", help="reply within this long")
+@click.option("--target", type=Duration(), metavar="DURATION", help=N_("reply within this long"))
 @click.option(
-    "--tier-target", is_flag=True, help="drop the client's own target: the tier's applies"
+    "--tier-target", is_flag=True, help=N_("drop the client's own target: the tier's applies")
 )
 @pass_context
 def client_edit(
@@ -143,18 +148,22 @@ def client_edit(
 ) -> int:
     """Change a client's tier (how urgent its items are) or its own reply target."""
     if tier is None and target is None and not tier_target:
-        raise SfogoError("nothing to change: give --tier, --target or --tier-target")
+        raise SfogoError(_("nothing to change: give --tier, --target or --tier-target"))
     edited = ctx.store.clients.edit(client_ref, tier=tier, target_s=target, tier_target=tier_target)
-    own = "" if edited.target_s is None else ", its own target"
+    own = "" if edited.target_s is None else _(", its own target")
     print(
-        f"client {edited.name!r}: {edited.tier}, replies within "
-        f"{_output.duration(edited.effective_target_s)}{own}"
+        _("client {name!r}: {tier}, replies within {duration}{own}").format(
+            name=edited.name,
+            tier=edited.tier,
+            duration=_output.duration(edited.effective_target_s),
+            own=own,
+        )
     )
     return 0
 
 
 def yes_flag():
-    return click.option("--yes", "-y", is_flag=True, help="do not ask first (for scripts)")
+    return click.option("--yes", "-y", is_flag=True, help=N_("do not ask first (for scripts)"))
 
 
 def confirmed(question: str, yes: bool) -> bool:
@@ -163,11 +172,11 @@ def confirmed(question: str, yes: bool) -> bool:
     if yes:
         return True
     if not (on_terminal(sys.stdin) and on_terminal()):
-        raise SfogoError("removing asks first: add --yes to remove without asking")
+        raise SfogoError(_("removing asks first: add --yes to remove without asking"))
     return click.confirm(question, default=False)
 
 
-@client.command("remove", short_help="remove a client that has no accounts")
+@client.command("remove", short_help=N_("remove a client that has no accounts"))
 @click.argument("client_ref", metavar="CLIENT")
 @yes_flag()
 @pass_context
@@ -175,11 +184,11 @@ def client_remove(ctx: Context, client_ref: str, yes: bool) -> int:
     """Remove a client added by mistake. A client with accounts is refused: remove its
     accounts first; one whose removed accounts left items is kept for them."""
     found = ctx.store.clients.get(client_ref)
-    if not confirmed(f"Remove the client {found.name!r}?", yes):
-        print("nothing removed")
+    if not confirmed(_("Remove the client {name!r}?").format(name=found.name), yes):
+        print(_("nothing removed"))
         return 1
     removed = ctx.store.clients.remove(found.id)
-    print(f"removed client {removed.name!r}")
+    print(_("removed client {name!r}").format(name=removed.name))
     return 0
 
 
@@ -193,8 +202,8 @@ def _public_settings(settings: dict) -> dict:
     return {k: v for k, v in settings.items() if k not in SECRET_KEYS}
 
 
-@topic.command("accounts", short_help="the accounts and their last sync")
-@click.option("--all", "everything", is_flag=True, help="removed accounts too")
+@topic.command("accounts", short_help=N_("the accounts and their last sync"))
+@click.option("--all", "everything", is_flag=True, help=N_("removed accounts too"))
 @json_flag()
 @pass_context
 def accounts(ctx: Context, everything: bool, as_json: bool) -> int:
@@ -225,7 +234,7 @@ def accounts(ctx: Context, everything: bool, as_json: bool) -> int:
         _output.print_json(records)
         return 0
     if not records:
-        print("No accounts yet: sfogo account add CLIENT CHANNEL HANDLE")
+        print(_("No accounts yet: sfogo account add CLIENT CHANNEL HANDLE"))
         return 0
     ref = ctx.clock.now()
 
@@ -233,7 +242,7 @@ def accounts(ctx: Context, everything: bool, as_json: bool) -> int:
         if removed_at is not None:
             return f"removed {_output.ago(removed_at, ref=ref)}"
         if run is None:
-            return "never synced"
+            return _("never synced")
         return f"{run['outcome']} {_output.ago(run['started_at'], ref=ref)}"
 
     _output.table(
@@ -261,18 +270,25 @@ def _check_url(url: str, option: str = "--url", schemes=_WEB_SCHEMES) -> str:
     parts = urlsplit(url)
     if "@" in parts.netloc or parts.username or parts.password:
         raise SfogoError(
-            f"{option} must not hold a user or password: use --user, and "
-            "--token-env/--password-env for the name of the variable that holds "
-            "the secret"
+            _(
+                "{option} must not hold a user or password: use --user, and --token-"
+                "env/--password-env for the name of the variable that holds the secret"
+            ).format(option=option)
         )
     if parts.query or parts.fragment:  # a base address never needs one; a token might hide there
-        raise SfogoError(f"{option} takes a bare address, without ?query or #fragment")
+        raise SfogoError(
+            _("{option} takes a bare address, without ?query or #fragment").format(option=option)
+        )
     if parts.scheme not in schemes or not parts.hostname:
         example = {"--smtp-url": "smtps://mail.example.com"}.get(
             option,
             "imaps://mail.example.com" if schemes == _IMAP_SCHEMES else "https://mastodon.social",
         )
-        raise SfogoError(f"bad {option}: give the server's address, like {example}")
+        raise SfogoError(
+            _("bad {option}: give the server's address, like {example}").format(
+                option=option, example=example
+            )
+        )
     return url.rstrip("/")
 
 
@@ -281,8 +297,10 @@ def _env_name(value: str, option: str) -> str:
         # Only the NAME of a variable is stored, never a secret: a value with lower-case
         # letters, dots or dashes is far more likely a pasted secret than a variable name.
         raise SfogoError(
-            f"{option} takes the NAME of an environment variable that holds "
-            "the secret (like SFOGO_MASTODON_TOKEN), not the secret itself"
+            _(
+                "{option} takes the NAME of an environment variable that holds the "
+                "secret (like SFOGO_MASTODON_TOKEN), not the secret itself"
+            ).format(option=option)
         )
     return value
 
@@ -318,7 +336,9 @@ def account_settings(channel: str, opts: dict) -> dict:
         key, sep, value = pair.partition("=")
         key = _line(key)
         if not sep or not key:
-            raise SfogoError(f"bad --set {pair!r}: use KEY=VALUE, like page_id=1234")
+            raise SfogoError(
+                _("bad --set {pair!r}: use KEY=VALUE, like page_id=1234").format(pair=pair)
+            )
         settings[_set_key(channel, key)] = _setting_value(sanitize(value, single_line=True))
     return settings
 
@@ -330,17 +350,21 @@ def _set_key(channel: str, key: str) -> str:
 
     if key in SECRET_KEYS or is_secret_name(key):
         raise SfogoError(
-            f"--set {key}=…: secrets never go into the data file; put the "
-            "NAME of a variable in --token-env or --password-env"
+            _(
+                "--set {key}=…: secrets never go into the data file; put the NAME of a "
+                "variable in --token-env or --password-env"
+            ).format(key=key)
         )
     if key in OPTION_SETTINGS:
         option = {"from": "from", "mailboxes": "mailbox"}.get(key, key.replace("_", "-"))
-        raise SfogoError(f"--set {key}=…: use --{option} for it")
+        raise SfogoError(_("--set {key}=…: use --{option} for it").format(key=key, option=option))
     known = SETTINGS.get(channel, {})
     if key not in known:
         allowed = ", ".join(known) if known else "none"
         raise SfogoError(
-            f"--set {key}=…: {channel} has no setting {key!r} (its settings: {allowed})"
+            _("--set {key}=…: {channel} has no setting {key!r} (its settings: {allowed})").format(
+                key=key, channel=channel, allowed=allowed
+            )
         )
     return key
 
@@ -348,37 +372,41 @@ def _set_key(channel: str, key: str) -> str:
 def account_options(command):
     """The options that describe an account (``account add`` and ``account edit``)."""
     options = (
-        click.option("--name", help="display name"),
+        click.option("--name", help=N_("display name")),
         click.option(
-            "--url", metavar="BASE_URL", help="the server's address (Mastodon, WordPress …)"
+            "--url", metavar="BASE_URL", help=N_("the server's address (Mastodon, WordPress …)")
         ),
-        click.option("--user", help="the login user, where the platform has one"),
+        click.option("--user", help=N_("the login user, where the platform has one")),
         click.option(
             "--token-env",
             metavar="VAR",
-            help="the NAME of the environment variable that holds the token",
+            help=N_("the NAME of the environment variable that holds the token"),
         ),
         click.option(
             "--password-env",
             metavar="VAR",
-            help="the NAME of the environment variable that holds the password",
+            help=N_("the NAME of the environment variable that holds the password"),
         ),
-        click.option("--smtp-url", metavar="URL", help="e-mail: the SMTP server (smtps://host)"),
-        click.option("--from", "sender", metavar="ADDRESS", help="e-mail: the From address"),
+        click.option(
+            "--smtp-url", metavar="URL", help=N_("e-mail: the SMTP server (smtps://host)")
+        ),
+        click.option("--from", "sender", metavar="ADDRESS", help=N_("e-mail: the From address")),
         click.option(
             "--mailbox",
             "mailboxes",
             multiple=True,
             metavar="NAME",
-            help="e-mail: a mailbox to read (repeat it; default INBOX)",
+            help=N_("e-mail: a mailbox to read (repeat it; default INBOX)"),
         ),
         click.option(
             "--set",
             "pairs",
             multiple=True,
             metavar="KEY=VALUE",
-            help="a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
-            "channel_id=… (see the README); never a secret",
+            help=N_(
+                "a channel setting, e.g. page_id=…, ig_user_id=…, user_id=…, "
+                "channel_id=… (see the README); never a secret"
+            ),
         ),
     )
     for option in reversed(options):
@@ -386,7 +414,7 @@ def account_options(command):
     return command
 
 
-@topic.group("account", short_help="add, log in, test, rename, edit or remove an account")
+@topic.group("account", short_help=N_("add, log in, test, rename, edit or remove an account"))
 def account() -> None:
     """Add an account to a client; store, test or forget its credentials; give it a new
     handle, change its settings or client, or remove it (its items stay)."""
@@ -398,8 +426,8 @@ account.add_command(account_logout)
 
 @account.command(
     "add",
-    short_help="add an account to a client",
-    help=f"Add an account to a client. CHANNEL: {', '.join(CHANNELS)}.",
+    short_help=N_("add an account to a client"),
+    help=_("Add an account to a client. CHANNEL: {names}.").format(names=", ".join(CHANNELS)),
 )
 @click.argument("client_ref", metavar="CLIENT")
 @click.argument("channel", metavar="CHANNEL", type=OneOf(CHANNELS, "channel"))
@@ -420,13 +448,22 @@ def account_add(
         now=ctx.clock.now(),
     )
     owner = store.clients.get(added.client_id)
-    print(f"added {added.channel} account {added.handle!r} for {owner.name!r}, id {added.id}")
+    print(
+        _("added {channel} account {handle!r} for {name!r}, id {id}").format(
+            channel=added.channel, handle=added.handle, name=owner.name, id=added.id
+        )
+    )
     if opts["token_env"] and not os.environ.get(opts["token_env"]):
-        print(f"note: ${opts['token_env']} is not set here; sync will need it", file=sys.stderr)
+        print(
+            _("note: ${token_env} is not set here; sync will need it").format(
+                token_env=opts["token_env"]
+            ),
+            file=sys.stderr,
+        )
     return 0
 
 
-@account.command("test", short_help="check an account's credentials")
+@account.command("test", short_help=N_("check an account's credentials"))
 @click.argument("handle", metavar="HANDLE")
 @pass_context
 def account_test(ctx: Context, handle: str) -> int:
@@ -438,7 +475,7 @@ def account_test(ctx: Context, handle: str) -> int:
     return 0
 
 
-@account.command("rename", short_help="give an account its new handle")
+@account.command("rename", short_help=N_("give an account its new handle"))
 @click.argument("account_ref", metavar="ACCOUNT")
 @click.argument("handle", metavar="NEW_HANDLE")
 @pass_context
@@ -448,15 +485,21 @@ def account_rename(ctx: Context, account_ref: str, handle: str) -> int:
     store = ctx.store
     old = store.accounts.get(account_ref)
     renamed = store.accounts.rename(old.id, sanitize(handle, single_line=True))
-    print(f"renamed {old.channel} account {old.handle!r} to {renamed.handle!r}")
+    print(
+        _("renamed {channel} account {handle!r} to {handle2!r}").format(
+            channel=old.channel, handle=old.handle, handle2=renamed.handle
+        )
+    )
     return 0
 
 
-@account.command("edit", short_help="change an account's settings, name or client")
+@account.command("edit", short_help=N_("change an account's settings, name or client"))
 @click.argument("account_ref", metavar="ACCOUNT")
-@click.option("--client", "client_ref", metavar="CLIENT", help="give it to another client")
+@click.option("--client", "client_ref", metavar="CLIENT", help=N_("give it to another client"))
 @account_options
-@click.option("--unset", "unset", multiple=True, metavar="KEY", help="drop a setting (repeat it)")
+@click.option(
+    "--unset", "unset", multiple=True, metavar="KEY", help=N_("drop a setting (repeat it)")
+)
 @pass_context
 def account_edit(
     ctx: Context,
@@ -473,23 +516,30 @@ def account_edit(
     changes = account_settings(found.channel, opts)
     unknown = [key for key in unset if key not in found.settings]
     if unknown:
-        raise SfogoError(f"--unset {unknown[0]}: the account has no setting {unknown[0]!r}")
+        raise SfogoError(_("--unset {v0}: the account has no setting {v0!r}").format(v0=unknown[0]))
     if not (changes or unset or name is not None or client_ref):
-        raise SfogoError("nothing to change: give the options to change (see --help)")
+        raise SfogoError(_("nothing to change: give the options to change (see --help)"))
     settings = {k: v for k, v in {**found.settings, **changes}.items() if k not in unset}
     display = None if name is None else _line(name)
     store.accounts.update(found.id, settings=settings, display_name=display)
     if client_ref:
         store.accounts.move(found.id, client_ref)
     owner = store.clients.get(store.accounts.get(found.id).client_id)
-    print(f"edited {found.channel} account {found.handle!r} of {owner.name!r}")
+    print(
+        _("edited {channel} account {handle!r} of {name!r}").format(
+            channel=found.channel, handle=found.handle, name=owner.name
+        )
+    )
     token_env = opts.get("token_env")
     if token_env and not os.environ.get(token_env):
-        print(f"note: ${token_env} is not set here; sync will need it", file=sys.stderr)
+        print(
+            _("note: ${token_env} is not set here; sync will need it").format(token_env=token_env),
+            file=sys.stderr,
+        )
     return 0
 
 
-@account.command("remove", short_help="remove an account; its items stay")
+@account.command("remove", short_help=N_("remove an account; its items stay"))
 @click.argument("account_ref", metavar="ACCOUNT")
 @yes_flag()
 @pass_context
@@ -501,13 +551,17 @@ def account_remove(ctx: Context, account_ref: str, yes: bool) -> int:
     found = store.accounts.get(account_ref)
     owner = store.clients.get(found.client_id)
     items = store.accounts.item_count(found.id)
-    question = (
-        f"Remove the {found.channel} account {found.handle!r} of {owner.name!r}? "
-        f"Its {items:,} items stay, marked as from a removed account."
-    )
+    question = _(
+        "Remove the {channel} account {handle!r} of {name!r}? Its {items:,} "
+        "items stay, marked as from a removed account."
+    ).format(channel=found.channel, handle=found.handle, name=owner.name, items=items)
     if not confirmed(question, yes):
-        print("nothing removed")
+        print(_("nothing removed"))
         return 1
     store.accounts.remove(found.id, now=ctx.clock.now())
-    print(f"removed {found.channel} account {found.handle!r}; its {items:,} items stay")
+    print(
+        _("removed {channel} account {handle!r}; its {items:,} items stay").format(
+            channel=found.channel, handle=found.handle, items=items
+        )
+    )
     return 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from sfogo.inbox.i18n import N_
+
 from ._group import Topic
 
 SHELLS = ("bash", "zsh", "fish")
@@ -16,7 +18,7 @@ COMPLETE_VAR = "_SFOGO_COMPLETE"
 topic = Topic("completion")
 
 
-@topic.command("completion", short_help="print the shell completion script (bash, zsh, fish)")
+@topic.command("completion", short_help=N_("print the shell completion script (bash, zsh, fish)"))
 @click.argument("shell", type=click.Choice(SHELLS))
 def completion(shell: str) -> int:
     """Print the completion script for SHELL. Load it from your shell's start-up file:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _, ngettext
 
 from . import _output
 from ._context import Context
@@ -21,17 +22,17 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:,.1f} MB"
 
 
-@topic.group("db", short_help="look after the data file: check, vacuum, analyze, copy")
+@topic.group("db", short_help=N_("look after the data file: check, vacuum, analyze, copy"))
 def db() -> None:
     """Look after the data file: check it for damage, give back free space, refresh the
     query planner's statistics; copy the inbox to another file or a PostgreSQL database."""
 
 
-@db.command("check", short_help="check the data file for damage")
+@db.command("check", short_help=N_("check the data file for damage"))
 @click.option(
     "--quick",
     is_flag=True,
-    help="skip comparing each index with its table (much faster on big files)",
+    help=N_("skip comparing each index with its table (much faster on big files)"),
 )
 @json_flag()
 @pass_context
@@ -63,20 +64,28 @@ def check(ctx: Context, quick: bool, as_json: bool) -> int:
         return 1 if problems else 0
     if not problems:
         print(
-            f"{store.name}: sound ({', '.join(c.name for c in checks)}; "
-            f"{_mb(maintenance.file_size(store))})"
+            _("{name}: sound ({names}; {mb})").format(
+                name=store.name,
+                names=", ".join(c.name for c in checks),
+                mb=_mb(maintenance.file_size(store)),
+            )
         )
         return 0
     for c in checks:
         for problem in c.problems:
             print(f"{c.name}: {problem}")
     raise SfogoError(
-        f"{store.name} is damaged ({problems} problem{'s' * (problems != 1)}): "
-        "restore a backup, or save what can still be read with 'sfogo export'"
+        ngettext(
+            "{name} is damaged ({problems} problem): restore a backup, or save what can "
+            "still be read with 'sfogo export'",
+            "{name} is damaged ({problems} problems): restore a backup, or save what can "
+            "still be read with 'sfogo export'",
+            problems,
+        ).format(name=store.name, problems=problems)
     )
 
 
-@db.command("vacuum", short_help="give free space back to the disk")
+@db.command("vacuum", short_help=N_("give free space back to the disk"))
 @pass_context
 def vacuum(ctx: Context) -> int:
     """Rewrite the data file without its free pages (after deleting many items, or a big
@@ -84,11 +93,15 @@ def vacuum(ctx: Context) -> int:
     from sfogo.inbox import maintenance
 
     before, after = maintenance.vacuum(ctx.store)
-    print(f"vacuumed {ctx.store.name}: {_mb(before)} → {_mb(after)}")
+    print(
+        _("vacuumed {name}: {mb} → {mb2}").format(
+            name=ctx.store.name, mb=_mb(before), mb2=_mb(after)
+        )
+    )
     return 0
 
 
-@db.command("analyze", short_help="refresh the query planner's statistics")
+@db.command("analyze", short_help=N_("refresh the query planner's statistics"))
 @pass_context
 def analyze(ctx: Context) -> int:
     """Refresh the statistics SQLite's query planner uses to pick indexes (ANALYZE and
@@ -96,24 +109,26 @@ def analyze(ctx: Context) -> int:
     from sfogo.inbox import maintenance
 
     maintenance.analyze(ctx.store)
-    print(f"analyzed {ctx.store.name}: the query planner's statistics are fresh")
+    print(
+        _("analyzed {name}: the query planner's statistics are fresh").format(name=ctx.store.name)
+    )
     return 0
 
 
-@db.command("copy", short_help="copy the inbox to another one (a file or a PostgreSQL URL)")
+@db.command("copy", short_help=N_("copy the inbox to another one (a file or a PostgreSQL URL)"))
 @click.option(
     "--to",
     "target",
     required=True,
     metavar="LOCATION",
-    help="where to: a new data file, or postgresql://USER@HOST/DB (an empty database)",
+    help=N_("where to: a new data file, or postgresql://USER@HOST/DB (an empty database)"),
 )
 @click.option(
     "--chunk",
     type=click.IntRange(min=1),
     default=5000,
     show_default=True,
-    help="rows per transaction (a stopped copy keeps whole chunks and resumes after them)",
+    help=N_("rows per transaction (a stopped copy keeps whole chunks and resumes after them)"),
 )
 @json_flag()
 @pass_context
@@ -133,10 +148,16 @@ def copy(ctx: Context, target: str, chunk: int, as_json: bool) -> int:
     if shown(where) == source.name or (
         not isinstance(where, str) and where.expanduser().resolve() == _resolved(source)
     ):
-        raise SfogoError("--to names the inbox being copied: pass another file or database")
+        raise SfogoError(_("--to names the inbox being copied: pass another file or database"))
 
     def progress(table: str, done: int, total: int) -> None:
-        print(f"copying {table}: {done:,} of {total:,} rows", file=sys.stderr, flush=True)
+        print(
+            _("copying {table}: {done:,} of {total:,} rows").format(
+                table=table, done=done, total=total
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
 
     with Store(where, create_folder=False) as to:
         results = copy_inbox(source, to, chunk=chunk, progress=progress)
@@ -166,8 +187,10 @@ def copy(ctx: Context, target: str, chunk: int, as_json: bool) -> int:
         _print_copy(source.name, target_name, results)
     if not same:
         raise SfogoError(
-            f"{target_name} differs from {source.name} (see above): was the inbox written"
-            " during the copy? Run the copy again"
+            _(
+                "{target_name} differs from {name} (see above): was the inbox written "
+                "during the copy? Run the copy again"
+            ).format(target_name=target_name, name=source.name)
         )
     return 0
 
@@ -182,9 +205,23 @@ def _print_copy(source: str, target: str, results) -> None:
     print(f"{source} → {target}")
     print(f"{'table':<{width}}  {'rows':>9}  {'copied':>9}  checksum (source = target)")
     for r in results:
-        mark = "same" if r.same else f"DIFFERS: {r.target_rows:,} rows, {r.target_checksum[:12]}"
+        mark = (
+            "same"
+            if r.same
+            else _("DIFFERS: {target_rows:,} rows, {value}").format(
+                target_rows=r.target_rows, value=r.target_checksum[:12]
+            )
+        )
         print(f"{r.table:<{width}}  {r.rows:>9,}  {r.copied:>9,}  {r.checksum[:12]}  {mark}")
     total = sum(r.rows for r in results)
     copied = sum(r.copied for r in results)
-    resumed = f" ({total - copied:,} were there from an earlier run)" if copied < total else ""
-    print(f"{total:,} rows in {len(results)} tables{resumed}")
+    resumed = (
+        _(" ({value:,} were there from an earlier run)").format(value=total - copied)
+        if copied < total
+        else ""
+    )
+    print(
+        _("{total:,} rows in {count} tables{resumed}").format(
+            total=total, count=len(results), resumed=resumed
+        )
+    )

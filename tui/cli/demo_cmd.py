@@ -16,6 +16,8 @@ from pathlib import Path
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
@@ -47,16 +49,23 @@ def demo_path(db: str | None) -> Path | str:
     return user_data_path("sfogo", appauthor=False) / "demo.db"
 
 
-def _holds_only_demo(path: Path) -> bool:
+def _holds_only_demo(path: Path, *, own: bool = False) -> bool:
     """True when ``path`` is missing, empty, or an sfogo file holding nothing but a demo.
 
-    Raises StoreError (one line) for a file that is not an sfogo data file at all.
+    Raises StoreError (one line) for a file that is not an sfogo data file at all, unless
+    it is the demo's ``own`` file: that one holds nothing but a demo by construction, so
+    one sfogo cannot open (another version's schema, damage) is simply built again.
     """
     if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return True
     from sfogo.inbox.store import Store
 
-    store = Store(path, create=False)
+    try:
+        store = Store(path, create=False)
+    except SfogoError:
+        if own:
+            return True
+        raise
     try:
         accounts = store.accounts.all()
         clients = {c.id for c in store.clients.all()}
@@ -79,11 +88,12 @@ def build_file(
     now: int,
     config_path: str | None = None,
     progress: Callable[[float], None] | None = None,
+    own: bool = False,
 ) -> dict:
     """Build the demo beside ``path`` and move it into place, so a failed build leaves
     the previous file as it was. A PostgreSQL database is filled in place, and only an
     empty one: nothing there is ever replaced. ``progress`` hears the share of items
-    written."""
+    written; ``own`` says ``path`` is the demo's own file, not one the user named."""
     from sfogo.inbox.files import built_beside
     from sfogo.inbox.store import Store, failures
     from sfogo.tui.demo.build import build_demo
@@ -94,8 +104,10 @@ def build_file(
             _prepare_triage(store, config_path)
         return summary
 
-    if not _holds_only_demo(path):
-        raise SfogoError(f"{path} holds your own data, not a demo: pass another file to --db")
+    if not _holds_only_demo(path, own=own):
+        raise SfogoError(
+            _("{path} holds your own data, not a demo: pass another file to --db").format(path=path)
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     with built_beside(path) as building:
         store = Store(building)
@@ -123,38 +135,46 @@ def _prepare_triage(store, config_path: str | None) -> None:
 @with_no_mouse
 @topic.command(
     "demo",
-    short_help="build a realistic demo inbox and open it",
-    help="Build a deterministic demo inbox relative to now (four clients, two "
-    "weeks, an outage, a blocked account, sick days and their backlog) and open "
-    "it. Without --db it uses its own demo.db, never your inbox.",
+    short_help=N_("build a realistic demo inbox and open it"),
+    help=N_(
+        "Build a deterministic demo inbox relative to now (four clients, two "
+        "weeks, an outage, a blocked account, sick days and their backlog) and open "
+        "it. Without --db it uses its own demo.db, never your inbox."
+    ),
 )
 @click.option(
     "--seed",
     type=WholeNumber(),
     default="0",
     metavar="N",
-    help="another seed gives another (equally realistic) inbox; default 0",
+    help=N_("another seed gives another (equally realistic) inbox; default 0"),
 )
 @click.option(
     "--size",
     type=WholeNumber(),
     metavar="N",
-    help="how many interactions (default 1,400, about 100 a day; 1,000,000 takes ~20 s)",
+    help=N_("how many interactions (default 1,400, about 100 a day; 1,000,000 takes ~20 s)"),
 )
 @click.option(
-    "--no-tui", is_flag=True, help="build it and print a summary instead of opening the app"
+    "--no-tui", is_flag=True, help=N_("build it and print a summary instead of opening the app")
 )
 @click.option(
     "--live",
     is_flag=True,
-    help="also start platform emulators on loopback and watch a real sync fill "
-    "live accounts through the real connectors",
+    help=N_(
+        "also start platform emulators on loopback and watch a real sync fill "
+        "live accounts through the real connectors"
+    ),
 )
 @pass_context
 def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) -> int:
     path = demo_path(ctx.db_typed)
     if size is not None and size >= ANNOUNCE_SIZE and not wanted():  # the bar says it
-        print(f"Building a demo of {size:,} interactions…", file=sys.stderr, flush=True)
+        print(
+            _("Building a demo of {size:,} interactions…").format(size=size),
+            file=sys.stderr,
+            flush=True,
+        )
     started = time.perf_counter()
     # A bar for a big demo on a terminal: per mille of the items written.
     with progress_bar(1000 if (size or 0) >= PROGRESS_SIZE else 0, "Building") as advance:
@@ -165,6 +185,7 @@ def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) ->
             now=ctx.clock.now(),
             config_path=ctx.config_path,
             progress=lambda share: advance(share * 1000),
+            own=not ctx.db_typed,
         )
     elapsed = time.perf_counter() - started
     if live:
@@ -185,7 +206,7 @@ def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) ->
 
 
 def _local(ts: int) -> str:
-    return datetime.fromtimestamp(ts).strftime("%a %d %b %H:%M")
+    return strftime(datetime.fromtimestamp(ts), "%a %d %b %H:%M")
 
 
 def print_summary(summary: dict, path: Path | str, elapsed: float) -> None:
@@ -196,38 +217,66 @@ def print_summary(summary: dict, path: Path | str, elapsed: float) -> None:
     stories = summary["stories"]
     out, blocked, sick = stories["outage"], stories["x_blocked"], stories["sick"]
     print(
-        f"Built the demo inbox in {elapsed:.1f} s: {counts['interactions']:,} interactions, "
-        f"{len(summary['clients'])} clients,\n{len(summary['accounts'])} accounts on "
-        f"{len(channels)} channels, {counts['sync_runs']:,} sync runs."
+        _(
+            "Built the demo inbox in {elapsed:.1f} s: {interactions:,} "
+            "interactions, {count} clients,\n{count2} accounts on {count3} channels,"
+            " {sync_runs:,} sync runs."
+        ).format(
+            elapsed=elapsed,
+            interactions=counts["interactions"],
+            count=len(summary["clients"]),
+            count2=len(summary["accounts"]),
+            count3=len(channels),
+            sync_runs=counts["sync_runs"],
+        )
     )
     print(
         textwrap.fill(
             "Clients: " + ", ".join(f"{c['name']} ({c['tier']})" for c in summary["clients"]), 80
         )
     )
-    print("Stories (your local time):")
+    print(_("Stories (your local time):"))
     print(
-        f"  no connection  {_local(out['start'])} – {_local(out['end'])}, "
-        f"{out['hours']} hours, ended {_output.ago(out['end'], ref=now)}"
+        _("  no connection  {local} – {local2}, {hours} hours, ended {ago}").format(
+            local=_local(out["start"]),
+            local2=_local(out["end"]),
+            hours=out["hours"],
+            ago=_output.ago(out["end"], ref=now),
+        )
     )
     print(
-        f"  X blocked      {blocked['handle']} ({blocked['client']}) since "
-        f"{_local(blocked['start'])}, still blocked"
+        _("  X blocked      {handle} ({client}) since {local}, still blocked").format(
+            handle=blocked["handle"], client=blocked["client"], local=_local(blocked["start"])
+        )
     )
-    print(f"  sick           {_local(sick['start'])} – {_local(sick['end'])}")
+    print(
+        _("  sick           {local} – {local2}").format(
+            local=_local(sick["start"]), local2=_local(sick["end"])
+        )
+    )
     backlog = out["still_new"] + blocked["still_new"] + sick["still_new"]
     print(
-        f"  still new      {backlog:,} items that came in then "
-        f"({out['still_new']:,} outage, {blocked['still_new']:,} X, "
-        f"{sick['still_new']:,} sick);"
+        _(
+            "  still new      {backlog:,} items that came in then ({still_new:,} "
+            "outage, {still_new2:,} X, {still_new3:,} sick);"
+        ).format(
+            backlog=backlog,
+            still_new=out["still_new"],
+            still_new2=blocked["still_new"],
+            still_new3=sick["still_new"],
+        )
     )
-    print("                 'sfogo backlog' also counts what was waiting when they began")
+    print(_("                 'sfogo backlog' also counts what was waiting when they began"))
     open_dms = sorted(
         d["window_closes_at"] - now for d in stories["vip_dms"] if d["window_closes_at"] > now
     )
     if open_dms:
         left = " and ".join(_output.duration(s) for s in open_dms)
-        print(f"  VIP DMs        {len(open_dms)} hotel messages must be answered within {left}")
-    label = "Data file:" if isinstance(path, Path) else "Inbox:"
+        print(
+            _("  VIP DMs        {count} hotel messages must be answered within {left}").format(
+                count=len(open_dms), left=left
+            )
+        )
+    label = _("Data file:") if isinstance(path, Path) else "Inbox:"
     print(f"{label:<10} {path}")
-    print(f"Open it:   sfogo --db {path}")
+    print(_("Open it:   sfogo --db {path}").format(path=path))

@@ -13,16 +13,17 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.i18n import N_
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.model import CHANNEL_SHORT, CHANNELS, KINDS, STATUSES
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import InboxFilter
 from sfogo.inbox.text import sanitize
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
-from ._table import cut
+from ._table import cut, on_terminal
 from ._types import ItemId, ItemIds, Limit, Names, Statuses, When, unique_ids
 
 DEFAULT_LIMIT = 50
@@ -38,7 +39,7 @@ topic = Topic("inbox")
 
 def local_time(ts: int) -> str:
     """A moment as the manager's wall clock shows it: 'Thu 27 Nov 2026 10:02'."""
-    return datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %Y %H:%M")
+    return strftime(datetime.fromtimestamp(ts).astimezone(), "%a %d %b %Y %H:%M")
 
 
 def author(row: ItemRow) -> str:
@@ -48,7 +49,7 @@ def author(row: ItemRow) -> str:
 
 
 def _items(n: int) -> str:
-    return f"{n} item" if n == 1 else f"{n} items"
+    return ngettext("{n} item", "{n} items", n).format(n=n)
 
 
 def _flat(groups: Sequence[Sequence[str]]) -> list[str]:
@@ -74,8 +75,14 @@ def ordered_rows(
     return ctx.store.items.iter_rows(flt, limit=limit)
 
 
-def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
+def _list_cells(row: ItemRow, ref: int, removed: frozenset[int] = frozenset()) -> tuple[str, ...]:
+    """A row of ``list``; an item whose account is in ``removed`` says so before its text."""
+    text = row["text"]
+    if row["account_id"] in removed:
+        text = _("(account removed) {text}").format(text=text)
     owner = row.get("owner")  # a team's inbox: the text starts with its owner's name
+    if owner:
+        text = f"{owner}› {text}"
     return (
         str(row["id"]),
         _output.ago(row["created_at"], ref=ref),
@@ -83,25 +90,29 @@ def _list_cells(row: ItemRow, ref: int) -> tuple[str, ...]:
         CHANNEL_SHORT.get(row["channel"], row["channel"]),
         row["kind"],
         author(row),
-        f"{owner}› {row['text']}" if owner else row["text"],
+        text,
     )
 
 
 def _print_empty(ctx: Context, what: str) -> None:
     if not ctx.store.accounts.all():
         print(
-            "The inbox is empty. Try the demo: sfogo demo; or add a client and an account:"
-            "\n  sfogo client add NAME --tier normal\n  sfogo account add NAME CHANNEL HANDLE"
+            _(
+                "The inbox is empty. Try the demo: sfogo demo; or add a client and an account:"
+                "\n  sfogo client add NAME --tier normal\n  sfogo account add NAME CHANNEL HANDLE"
+            )
         )
     else:
-        print(f"Nothing to show ({what}).")
+        print(_("Nothing to show ({what}).").format(what=what))
 
 
 @topic.command(
     "list",
-    short_help="the inbox, most urgent first",
-    help="List interactions, most urgent first (new and open by default); "
-    "'sfogo why ID' explains an item's score.",
+    short_help=N_("the inbox, most urgent first"),
+    help=N_(
+        "List interactions, most urgent first (new and open by default); "
+        "'sfogo why ID' explains an item's score."
+    ),
 )
 @click.option(
     "--status",
@@ -109,10 +120,10 @@ def _print_empty(ctx: Context, what: str) -> None:
     type=Statuses(STATUSES),
     default="new,open",
     metavar="S",
-    help=f"{', '.join(STATUSES)} (comma-separated) or all; default new,open",
+    help=_("{names} (comma-separated) or all; default new,open").format(names=", ".join(STATUSES)),
 )
 @click.option(
-    "--client", "clients", multiple=True, metavar="C", help="a client's name or id (repeatable)"
+    "--client", "clients", multiple=True, metavar="C", help=N_("a client's name or id (repeatable)")
 )
 @click.option(
     "--channel",
@@ -120,7 +131,7 @@ def _print_empty(ctx: Context, what: str) -> None:
     type=Names(CHANNELS, "channel"),
     multiple=True,
     metavar="CH",
-    help=f"{', '.join(CHANNELS)} (comma-separated, repeatable)",
+    help=_("{names} (comma-separated, repeatable)").format(names=", ".join(CHANNELS)),
 )
 @click.option(
     "--kind",
@@ -128,26 +139,30 @@ def _print_empty(ctx: Context, what: str) -> None:
     type=Names(KINDS, "kind"),
     multiple=True,
     metavar="K",
-    help=f"{', '.join(KINDS)} (comma-separated, repeatable)",
+    help=_("{names} (comma-separated, repeatable)").format(names=", ".join(KINDS)),
 )
-@click.option("--search", metavar="TEXT", help="words in the text, author name or handle")
+@click.option("--search", metavar="TEXT", help=N_("words in the text, author name or handle"))
 @click.option(
     "--limit",
     type=Limit(),
     default=str(DEFAULT_LIMIT),
     metavar="N",
-    help=f"at most N items (default {DEFAULT_LIMIT}; 0 for all)",
+    help=_("at most N items (default {default_limit}; 0 for all)").format(
+        default_limit=DEFAULT_LIMIT
+    ),
 )
 @click.option(
     "--sort",
     type=click.Choice(("score", "newest")),
-    help="score: most urgent first (default while only waiting items are listed); "
-    "newest: newest first (default with done or ignored)",
+    help=N_(
+        "score: most urgent first (default while only waiting items are listed); "
+        "newest: newest first (default with done or ignored)"
+    ),
 )
 @click.option(
     "--backlog",
     is_flag=True,
-    help="only the backlog: what arrived during a gap, or before one unanswered",
+    help=N_("only the backlog: what arrived during a gap, or before one unanswered"),
 )
 @click.option(
     "--assignee",
@@ -196,20 +211,30 @@ def list_items(
         _output.print_json_array(rows)
         return 0
     total = store.items.count(flt)
-    what = ", ".join(flt.statuses) if set(flt.statuses) != set(STATUSES) else "any status"
+    what = ", ".join(flt.statuses) if set(flt.statuses) != set(STATUSES) else _("any status")
     if total == 0:
         _print_empty(ctx, what)
         return 0
     shown = total if limit is None else min(limit, total)
-    more = "; --limit 0 shows all" if shown < total else ""
-    order_text = "most urgent first" if order == "score" else "newest first"
+    more = _("; --limit 0 shows all") if shown < total else ""
+    order_text = _("most urgent first") if order == "score" else _("newest first")
+    # On a terminal an item of a removed account says so; piped, the text stays its value.
+    removed = (
+        frozenset(o.account_id for o in store.accounts.owners() if o.removed)
+        if on_terminal()
+        else frozenset()
+    )
     from .team_cmds import with_owners
 
     _output.table(
-        (_list_cells(r, now) for r in with_owners(store, rows)),
+        (_list_cells(r, now, removed) for r in with_owners(store, rows)),
         LIST_HEADERS,
         caps=LIST_CAPS,
-        footer=[f"{shown:,} of {total:,} items ({what}), {order_text}{more}"],
+        footer=[
+            _("{shown:,} of {total:,} items ({what}), {order}{more}").format(
+                shown=shown, total=total, what=what, order=order_text, more=more
+            )
+        ],
     )
     return 0
 
@@ -234,8 +259,10 @@ def _facts(row: ItemRow, ref: int, *, removed: bool = False) -> list[tuple[str, 
         facts.append(
             (
                 "Snoozed",
-                f"until {local_time(row['snoozed_until'])} "
-                f"({_output.ago(row['snoozed_until'], ref=ref)})",
+                _("until {local_time} ({ago})").format(
+                    local_time=local_time(row["snoozed_until"]),
+                    ago=_output.ago(row["snoozed_until"], ref=ref),
+                ),
             )
         )
     if row["handled_at"]:
@@ -248,7 +275,7 @@ def _facts(row: ItemRow, ref: int, *, removed: bool = False) -> list[tuple[str, 
     return facts
 
 
-@topic.command("show", short_help="one item with its conversation")
+@topic.command("show", short_help=N_("one item with its conversation"))
 @click.argument("item_id", metavar="ID", type=ItemId())
 @json_flag()
 @pass_context
@@ -263,7 +290,7 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
         return 0
     width = _output.width()
     ref = ctx.clock.now()
-    pinned = " · pinned" if row["pinned"] else ""
+    pinned = _(" · pinned") if row["pinned"] else ""
     print(f"#{row['id']} · {row['kind']} · {row['status']}{pinned}")
     removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
     from .team_cmds import team_facts
@@ -283,7 +310,7 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
             else ""
         )
     if len(thread) > 1:
-        print(f"\nThread · {len(thread)} items")
+        print(_("\nThread · {count} items").format(count=len(thread)))
         _output.table(
             [
                 (
@@ -307,47 +334,51 @@ def show(ctx: Context, item_id: int, as_json: bool) -> int:
 _IDS = click.argument("id_groups", metavar="ID...", nargs=-1, required=True, type=ItemIds())
 
 
-@topic.command("done", short_help="mark items done")
+@topic.command("done", short_help=N_("mark items done"))
 @_IDS
 @pass_context
 def done(ctx: Context, id_groups) -> int:
     """Mark items done: they leave the inbox ('sfogo reopen' brings them back). IDs may be
     separated by spaces or commas."""
     n = ctx.store.marks.set_status(unique_ids(id_groups), "done", now=ctx.clock.now())
-    print(f"marked {_items(n)} done")
+    print(_("marked {items} done").format(items=_items(n)))
     return 0
 
 
-@topic.command("snooze", short_help="hide items until a time")
+@topic.command("snooze", short_help=N_("hide items until a time"))
 @_IDS
 @click.option(
-    "--until", type=When(), metavar="WHEN", help="2h, 3d, 'tomorrow 9:00', monday, ISO 8601"
+    "--until", type=When(), metavar="WHEN", help=N_("2h, 3d, 'tomorrow 9:00', monday, ISO 8601")
 )
 @pass_context
 def snooze(ctx: Context, id_groups, until: int | None) -> int:
     """Hide items until a time; when it comes, they are back in the inbox, as open."""
     if until is None:
-        raise SfogoError("snooze needs --until WHEN: 2h, 'tomorrow 9:00' or ISO 8601")
+        raise SfogoError(_("snooze needs --until WHEN: 2h, 'tomorrow 9:00' or ISO 8601"))
     now = ctx.clock.now()
     n = ctx.store.marks.set_status(unique_ids(id_groups), "snoozed", until=until, now=now)
-    print(f"snoozed {_items(n)} until {local_time(until)} ({_output.ago(until, ref=now)})")
+    print(
+        _("snoozed {items} until {local_time} ({ago})").format(
+            items=_items(n), local_time=local_time(until), ago=_output.ago(until, ref=now)
+        )
+    )
     return 0
 
 
-@topic.command("reopen", short_help="bring done, ignored or snoozed items back")
+@topic.command("reopen", short_help=N_("bring done, ignored or snoozed items back"))
 @_IDS
 @pass_context
 def reopen(ctx: Context, id_groups) -> int:
     """Bring done, ignored or snoozed items back into the inbox, as open."""
     n = ctx.store.marks.set_status(unique_ids(id_groups), "open", now=ctx.clock.now())
-    print(f"reopened {_items(n)}")
+    print(_("reopened {items}").format(items=_items(n)))
     return 0
 
 
 # -- stats -----------------------------------------------------------------------------------
 
 
-@topic.command("stats", short_help="counts by client, channel, kind and status")
+@topic.command("stats", short_help=N_("counts by client, channel, kind and status"))
 @json_flag()
 @pass_context
 def stats(ctx: Context, as_json: bool) -> int:
@@ -359,7 +390,10 @@ def stats(ctx: Context, as_json: bool) -> int:
         _output.print_json(data)
         return 0
     by_status = data["by_status"]
-    print(f"{data['total']:,} items · " + " · ".join(f"{s} {by_status[s]:,}" for s in STATUSES))
+    print(
+        _("{total:,} items · ").format(total=data["total"])
+        + " · ".join(f"{s} {by_status[s]:,}" for s in STATUSES)
+    )
     if data["by_client"]:
         print()
         _output.table(

@@ -16,6 +16,7 @@ import click
 
 from sfogo.inbox import login
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import Account
 from sfogo.inbox.text import sanitize
 
@@ -44,7 +45,7 @@ class _Answers:
             value = sys.stdin.readline().rstrip("\r\n")
         value = value.strip()
         if not value and not optional:
-            raise SfogoError(f"no {label} given: nothing was stored")
+            raise SfogoError(_("no {label} given: nothing was stored").format(label=label))
         return value
 
 
@@ -54,23 +55,25 @@ def _client_id(ctx: Context, account: Account, answers: _Answers, given: str | N
     if not value and not login.needs_client_id(account):
         return
     if not value:
-        value = answers.ask(f"{account.channel} OAuth client id", hide=False)
+        value = answers.ask(
+            _("{channel} OAuth client id").format(channel=account.channel), hide=False
+        )
     value = sanitize(value, single_line=True)
     ctx.store.accounts.update(account.id, settings={**account.settings, "client_id": value})
     account.settings["client_id"] = value
 
 
 @click.command(
-    "login", cls=SfogoCommand, short_help="store an account's token or password (prompted)"
+    "login", cls=SfogoCommand, short_help=N_("store an account's token or password (prompted)")
 )
 @click.argument("handle", metavar="HANDLE")
 @click.option(
     "--file",
     "to_file",
     is_flag=True,
-    help="keep it in the config file (mode 0600) even where a system keyring exists",
+    help=N_("keep it in the config file (mode 0600) even where a system keyring exists"),
 )
-@click.option("--client-id", metavar="ID", help="X, YouTube: the app's OAuth client id")
+@click.option("--client-id", metavar="ID", help=N_("X, YouTube: the app's OAuth client id"))
 @pass_context
 def account_login(ctx: Context, handle: str, to_file: bool, client_id: str | None) -> int:
     """Store the credentials of the account HANDLE (or channel:handle), typed at a prompt
@@ -83,17 +86,29 @@ def account_login(ctx: Context, handle: str, to_file: bool, client_id: str | Non
     values = {a.key: answers.ask(a.label, hide=True, optional=a.optional) for a in asks}
     where = login.store(account, values, config_path=_config_file(ctx), keyring=not to_file)
     name = login.account_key(account)
-    print(f"{name}: stored in {where}; 'sfogo account test {name}' checks it")
+    print(
+        _("{name}: stored in {where}; 'sfogo account test {name}' checks it").format(
+            name=name, where=where
+        )
+    )
     shadow = login.shadowing_env(account, os.environ)
     if shadow:
-        print(f"note: ${shadow} is set here and is read first", file=sys.stderr)
+        print(
+            _("note: ${shadow} is set here and is read first").format(shadow=shadow),
+            file=sys.stderr,
+        )
     if where.startswith("the system keyring"):  # a bare [accounts."HANDLE"] table stays
         for table in login.config_tables(account, _config_file(ctx)):
-            print(f'note: [accounts."{table}"] in the config file is read first', file=sys.stderr)
+            print(
+                _('note: [accounts."{table}"] in the config file is read first').format(
+                    table=table
+                ),
+                file=sys.stderr,
+            )
     return 0
 
 
-@click.command("logout", cls=SfogoCommand, short_help="forget an account's stored credentials")
+@click.command("logout", cls=SfogoCommand, short_help=N_("forget an account's stored credentials"))
 @click.argument("handle", metavar="HANDLE")
 @pass_context
 def account_logout(ctx: Context, handle: str) -> int:
@@ -102,5 +117,9 @@ def account_logout(ctx: Context, handle: str) -> int:
     account = ctx.store.accounts.get(handle)
     removed = login.remove(account, config_path=_config_file(ctx))
     name = login.account_key(account)
-    print(f"{name}: removed from {' and '.join(removed)}" if removed else f"{name}: none stored")
+    print(
+        _("{name}: removed from {names}").format(name=name, names=" and ".join(removed))
+        if removed
+        else _("{name}: none stored").format(name=name)
+    )
     return 0

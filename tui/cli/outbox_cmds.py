@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.redact import redact
 from sfogo.inbox.rows import ReplyRow
 from sfogo.inbox.text import sanitize
@@ -24,7 +25,7 @@ topic = Topic("outbox")
 LIKE_MARK = "♥"  # how a like shows where a reply shows its text (the list's mark too)
 
 
-@topic.command("reply", short_help="queue a reply to an item (sent by sync or 'sfogo send')")
+@topic.command("reply", short_help=N_("queue a reply to an item (sent by sync or 'sfogo send')"))
 @click.argument("item_id", metavar="ID", type=int)
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @pass_context
@@ -35,13 +36,15 @@ def reply(ctx: Context, item_id: int, words: tuple[str, ...]) -> int:
     reply_id = queue_reply(ctx.store, item_id, " ".join(words), now=ctx.clock.now())
     queued = get_reply(ctx.store, reply_id)
     print(
-        f"queued reply {reply_id} to item {item_id} ({queued['account']}); it goes out with "
-        "the next sync, or now with 'sfogo send'"
+        _(
+            "queued reply {reply_id} to item {item_id} ({account}); it goes out "
+            "with the next sync, or now with 'sfogo send'"
+        ).format(reply_id=reply_id, item_id=item_id, account=queued["account"])
     )
     return 0
 
 
-@topic.command("like", short_help="like items on their platform (sent like a reply)")
+@topic.command("like", short_help=N_("like items on their platform (sent like a reply)"))
 @click.argument("item_ids", metavar="ID...", nargs=-1, type=int, required=True)
 @pass_context
 def like(ctx: Context, item_ids: tuple[int, ...]) -> int:
@@ -54,23 +57,29 @@ def like(ctx: Context, item_ids: tuple[int, ...]) -> int:
     if liked.queued:
         items = ", ".join(str(i) for i in liked.queued)
         print(
-            f"queued {_likes(len(liked.queued))} (item {items}); they go out with the next "
-            "sync, or now with 'sfogo send'"
+            _(
+                "queued {likes} (item {items}); they go out with the next sync, or now "
+                "with 'sfogo send'"
+            ).format(likes=_likes(len(liked.queued)), items=items)
             if len(liked.queued) > 1
-            else f"queued a like of item {items}; it goes out with the next sync, or now with "
-            "'sfogo send'"
+            else _(
+                "queued a like of item {items}; it goes out with the next sync, or now "
+                "with 'sfogo send'"
+            ).format(items=items)
         )
     if liked.already:
-        print(f"already liked: item {', '.join(str(i) for i in liked.already)}")
+        print(
+            _("already liked: item {names}").format(names=", ".join(str(i) for i in liked.already))
+        )
     return 0
 
 
 def _likes(n: int) -> str:
-    return "a like" if n == 1 else f"{n} likes"
+    return ngettext("a like", "{n} likes", n).format(n=n)
 
 
-@topic.command("send", short_help="send queued replies and likes now")
-@click.option("--account", "account_ref", metavar="HANDLE", help="only this account's replies")
+@topic.command("send", short_help=N_("send queued replies and likes now"))
+@click.option("--account", "account_ref", metavar="HANDLE", help=N_("only this account's replies"))
 @json_flag()
 @pass_context
 def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
@@ -83,29 +92,30 @@ def send(ctx: Context, account_ref: str | None, as_json: bool) -> int:
         _output.print_json([r.as_dict() for r in results])
         return 0
     if not results:
-        print("Nothing to send: the outbox is empty")
+        print(_("Nothing to send: the outbox is empty"))
         return 0
     for r in results:
         if not r.attempted:
-            print(wrapped(f"{r.account}: not sent, {r.detail}"))
-            continue
-        counts = (
-            ", ".join(
-                f"{n} {w}"
-                for n, w in (
-                    (r.sent, "sent"),
-                    (r.held, "held"),
-                    (r.failed, "failed"),
-                    (r.unknown, "unknown"),
-                    (r.waiting, "waiting"),
+            print(
+                wrapped(
+                    _("{account}: not sent, {detail}").format(account=r.account, detail=r.detail)
                 )
-                if n
             )
-            or "nothing to send"
-        )
+            continue
+        counts = ", ".join(
+            f"{n} {w}"
+            for n, w in (
+                (r.sent, "sent"),
+                (r.held, "held"),
+                (r.failed, "failed"),
+                (r.unknown, "unknown"),
+                (r.waiting, "waiting"),
+            )
+            if n
+        ) or _("nothing to send")
         print(wrapped(f"{r.account}: {counts}" + (f" · {r.detail}" if r.detail else "")))
     if any(r.held or r.failed or r.unknown for r in results):
-        print("see why with 'sfogo outbox'", file=sys.stderr)
+        print(_("see why with 'sfogo outbox'"), file=sys.stderr)
     return 0
 
 
@@ -136,10 +146,12 @@ def _reply_record(r: ReplyRow) -> dict:
 @topic.group(
     "outbox",
     invoke_without_command=True,
-    short_help="replies and likes queued, sent, held or failed, with reasons",
+    short_help=N_("replies and likes queued, sent, held or failed, with reasons"),
 )
 @json_flag()
-@click.option("--all", "everything", is_flag=True, help="include dropped and older sent replies")
+@click.option(
+    "--all", "everything", is_flag=True, help=N_("include dropped and older sent replies")
+)
 @pass_context
 def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
     """Replies and likes queued, sent, held or failed, with reasons; or edit, retry or drop
@@ -156,7 +168,7 @@ def outbox(ctx: Context, as_json: bool, everything: bool) -> int | None:
         _output.print_json([_reply_record(r) for r in replies])
         return 0
     if not replies:
-        print("The outbox is empty. Queue a reply with: sfogo reply ID TEXT")
+        print(_("The outbox is empty. Queue a reply with: sfogo reply ID TEXT"))
         return 0
     rows = []
     for r in replies:
@@ -178,15 +190,17 @@ def _notes(r: ReplyRow) -> list[str]:
     if r["state"] == "unknown":
         return [
             f"{what} {r['id']} unknown: {r['reason']}",
-            f"  check {r['account']}; if it is not there: sfogo outbox retry {r['id']}, "
-            f"if it is: sfogo outbox drop {r['id']}",
+            _(
+                "  check {account}; if it is not there: sfogo outbox retry {id}, if it "
+                "is: sfogo outbox drop {id}"
+            ).format(account=r["account"], id=r["id"]),
         ]
     if r["reason"] and r["state"] in ("queued", "sending", "held", "failed"):
         return [f"{what} {r['id']} {r['state']}: {r['reason']}"]
     return []
 
 
-@outbox.command("edit", short_help="change the text of a reply not sent yet")
+@outbox.command("edit", short_help=N_("change the text of a reply not sent yet"))
 @click.argument("reply_id", metavar="ID", type=int)
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @pass_context
@@ -196,12 +210,16 @@ def outbox_edit(ctx: Context, reply_id: int, words: tuple[str, ...]) -> int:
 
     edited = edit_reply(ctx.store, reply_id, " ".join(words), now=ctx.clock.now())
     held = edited["state"] in ("held", "failed")
-    hint = " ('sfogo outbox retry' queues it again)" if held else ""
-    print(f"edited reply {reply_id}, still {edited['state']}{hint}")
+    hint = _(" ('sfogo outbox retry' queues it again)") if held else ""
+    print(
+        _("edited reply {reply_id}, still {state}{hint}").format(
+            reply_id=reply_id, state=edited["state"], hint=hint
+        )
+    )
     return 0
 
 
-@outbox.command("retry", short_help="queue a held, failed or unknown reply or like again")
+@outbox.command("retry", short_help=N_("queue a held, failed or unknown reply or like again"))
 @click.argument("reply_id", metavar="ID", type=int)
 @pass_context
 def outbox_retry(ctx: Context, reply_id: int) -> int:
@@ -211,13 +229,14 @@ def outbox_retry(ctx: Context, reply_id: int) -> int:
 
     retried = retry_reply(ctx.store, reply_id, now=ctx.clock.now())
     print(
-        f"{retried['action']} {reply_id} is queued again; it goes out with the next sync or "
-        "'sfogo send'"
+        _(
+            "{action} {reply_id} is queued again; it goes out with the next sync or 'sfogo send'"
+        ).format(action=retried["action"], reply_id=reply_id)
     )
     return 0
 
 
-@outbox.command("drop", short_help="give up on a reply or like not sent yet")
+@outbox.command("drop", short_help=N_("give up on a reply or like not sent yet"))
 @click.argument("reply_id", metavar="ID", type=int)
 @pass_context
 def outbox_drop(ctx: Context, reply_id: int) -> int:
@@ -225,5 +244,5 @@ def outbox_drop(ctx: Context, reply_id: int) -> int:
     from sfogo.inbox.outbox import drop_reply
 
     dropped = drop_reply(ctx.store, reply_id, now=ctx.clock.now())
-    print(f"dropped {dropped['action']} {reply_id}")
+    print(_("dropped {action} {reply_id}").format(action=dropped["action"], reply_id=reply_id))
     return 0

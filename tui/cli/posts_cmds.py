@@ -14,8 +14,10 @@ from datetime import datetime
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.posts.states import NEEDS_DECISION, SHOWN_STATES
 from sfogo.inbox.text import sanitize
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
@@ -30,7 +32,7 @@ SHORT = {"rescheduled": "moved", "at_risk": "at risk", "cancelled": "cancelled"}
 
 def _local(ts: int) -> str:
     """'Thu 03 Dec 09:00' in the manager's time zone."""
-    return datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %H:%M")
+    return strftime(datetime.fromtimestamp(ts).astimezone(), "%a %d %b %H:%M")
 
 
 def _account(row) -> str:
@@ -50,22 +52,22 @@ def _zone(ctx: Context):
 
     work = load_config(ctx.config_path).get("work") or {}
     zone = WorkHours.from_config(work).tz
-    where = "[work] timezone" if work.get("timezone") else "the system's time zone"
+    where = _("[work] timezone") if work.get("timezone") else _("the system's time zone")
     return zone, where
 
 
-@topic.command("post", short_help="queue a post; sync or 'sfogo send' publishes it at its time")
+@topic.command("post", short_help=N_("queue a post; sync or 'sfogo send' publishes it at its time"))
 @click.argument("client")
 @click.argument("account")
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @click.option(
-    "--at", "at", type=When(), metavar="WHEN", required=True, help="when: 'tomorrow 9:00', ISO"
+    "--at", "at", type=When(), metavar="WHEN", required=True, help=N_("when: 'tomorrow 9:00', ISO")
 )
 @click.option(
     "--expires",
     type=Duration(),
     metavar="DURATION",
-    help="stale this long after its time (2h): if the channel was down, hold it for you",
+    help=N_("stale this long after its time (2h): if the channel was down, hold it for you"),
 )
 @pass_context
 def post(
@@ -86,10 +88,20 @@ def post(
         ctx.store, account, " ".join(words), at=at, now=now, expires_s=expires, client_ref=client
     )
     row = ctx.store.posts.get(post_id)
-    stale = f", stale after {_output.duration(expires)}" if expires else ""
+    stale = (
+        _(", stale after {duration}").format(duration=_output.duration(expires)) if expires else ""
+    )
     print(
-        f"queued post {post_id} for {row['channel']}:{row['account']} at {_local(row['at'])}"
-        f"{stale}; 'sync --watch' or 'sfogo send' publishes it then"
+        _(
+            "queued post {post_id} for {channel}:{account} at {local}{stale}; 'sync"
+            " --watch' or 'sfogo send' publishes it then"
+        ).format(
+            post_id=post_id,
+            channel=row["channel"],
+            account=row["account"],
+            local=_local(row["at"]),
+            stale=stale,
+        )
     )
     return 0
 
@@ -118,20 +130,20 @@ def _record(p) -> dict:
 @topic.group(
     "posts",
     invoke_without_command=True,
-    short_help="expected posts: published, late, missed, vanished, at risk",
+    short_help=N_("expected posts: published, late, missed, vanished, at risk"),
 )
-@click.option("--client", metavar="C", help="one client's posts (name or id)")
+@click.option("--client", metavar="C", help=N_("one client's posts (name or id)"))
 @click.option(
     "--state",
     "states",
     type=Names(SHOWN_STATES, "state"),
     metavar="S",
-    help="only these states, comma-separated: " + ", ".join(SHOWN_STATES),
+    help=_("only these states, comma-separated: ") + ", ".join(SHOWN_STATES),
 )
 @click.option(
-    "--from", "since", type=When(past=True), metavar="WHEN", help="from this time (default 7d)"
+    "--from", "since", type=When(past=True), metavar="WHEN", help=N_("from this time (default 7d)")
 )
-@click.option("--until", "until", type=When(), metavar="WHEN", help="up to this time")
+@click.option("--until", "until", type=When(), metavar="WHEN", help=N_("up to this time"))
 @json_flag()
 @pass_context
 def posts(
@@ -165,7 +177,7 @@ def posts(
         _output.print_json([_record(p) for p in found])
         return 0
     if not found:
-        print("No posts here. Plan some with 'sfogo posts import FILE' or 'sfogo post'.")
+        print(_("No posts here. Plan some with 'sfogo posts import FILE' or 'sfogo post'."))
         return 0
     rows = [
         (
@@ -182,17 +194,24 @@ def posts(
         if p.needs_decision or p.state == "late":
             why = p.row["reason"]
             if p.gap is not None:
-                why = f"due during a gap ({p.gap.kind}) of its account: not confirmed yet"
-            notes.append(sanitize(f"post {p.row['id']} {p.state}: {why}", single_line=True))
+                why = _("due during a gap ({kind}) of its account: not confirmed yet").format(
+                    kind=p.gap.kind
+                )
+            notes.append(
+                sanitize(
+                    _("post {id} {state}: {why}").format(id=p.row["id"], state=p.state, why=why),
+                    single_line=True,
+                )
+            )
     _output.table(rows, ("ID", "WHEN", "STATE", "ACCOUNT", "TEXT"), flex=4, footer=notes)
     if any(p.state in NEEDS_DECISION for p in found):
-        print("'sfogo posts restore ID' brings a missed or vanished post back", file=sys.stderr)
+        print(_("'sfogo posts restore ID' brings a missed or vanished post back"), file=sys.stderr)
     return 0
 
 
-@posts.command("import", short_help="read an editorial plan (CSV or JSON Lines)")
+@posts.command("import", short_help=N_("read an editorial plan (CSV or JSON Lines)"))
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--skip-bad", is_flag=True, help="import the good rows and list the bad ones")
+@click.option("--skip-bad", is_flag=True, help=N_("import the good rows and list the bad ones"))
 @pass_context
 def posts_import(ctx: Context, path: str, skip_bad: bool) -> int:
     """Read FILE: CSV with the header client,account,at,text (and optionally media,notes), or
@@ -201,14 +220,20 @@ def posts_import(ctx: Context, path: str, skip_bad: bool) -> int:
 
     zone, where = _zone(ctx)
     result = import_plan(ctx.store, path, zone=zone, now=ctx.clock.now(), skip_bad=skip_bad)
-    line = f"imported {result.added} post{'s' * (result.added != 1)}"
+    line = ngettext("imported {added} post", "imported {added} posts", result.added).format(
+        added=result.added
+    )
     if result.already:
         line += f" ({result.already} already planned)"
     print(line)
     if result.naive:
-        print(f"times without an offset were read in {getattr(zone, 'key', zone)} ({where})")
+        print(
+            _("times without an offset were read in {getattr} ({where})").format(
+                getattr=getattr(zone, "key", zone), where=where
+            )
+        )
     for bad in result.bad:
-        print(f"skipped {bad}", file=sys.stderr)
+        print(_("skipped {bad}").format(bad=bad), file=sys.stderr)
     return 0
 
 
@@ -226,7 +251,7 @@ def _each(ctx: Context, ids: list[int], act, say) -> int:
     return 1 if failed else 0
 
 
-@posts.command("restore", short_help="bring back missed or vanished posts")
+@posts.command("restore", short_help=N_("bring back missed or vanished posts"))
 @click.argument("ids", metavar="ID...", nargs=-1, type=ItemIds(), required=True)
 @pass_context
 def posts_restore(ctx: Context, ids: tuple[list[int], ...]) -> int:
@@ -237,7 +262,7 @@ def posts_restore(ctx: Context, ids: tuple[list[int], ...]) -> int:
     return _each(ctx, unique_ids(ids), restore_post, lambda r: f"post {r['id']}: {r['reason']}")
 
 
-@posts.command("publish", short_help="let sfogo publish posts now (held, missed, failed)")
+@posts.command("publish", short_help=N_("let sfogo publish posts now (held, missed, failed)"))
 @click.argument("ids", metavar="ID...", nargs=-1, type=ItemIds(), required=True)
 @pass_context
 def posts_publish(ctx: Context, ids: tuple[list[int], ...]) -> int:
@@ -248,7 +273,7 @@ def posts_publish(ctx: Context, ids: tuple[list[int], ...]) -> int:
     return _each(ctx, unique_ids(ids), publish_now, lambda r: f"post {r['id']}: {r['reason']}")
 
 
-@posts.command("edit", short_help="new text for a post sfogo publishes")
+@posts.command("edit", short_help=N_("new text for a post sfogo publishes"))
 @click.argument("post_id", metavar="ID", type=int)
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
 @pass_context
@@ -257,11 +282,11 @@ def posts_edit(ctx: Context, post_id: int, words: tuple[str, ...]) -> int:
     from sfogo.inbox.posts.actions import edit_post
 
     edited = edit_post(ctx.store, post_id, " ".join(words), now=ctx.clock.now())
-    print(f"edited post {post_id}, still {edited['state']}")
+    print(_("edited post {post_id}, still {state}").format(post_id=post_id, state=edited["state"]))
     return 0
 
 
-@posts.command("cancel", short_help="stop expecting posts (and stop sfogo sending them)")
+@posts.command("cancel", short_help=N_("stop expecting posts (and stop sfogo sending them)"))
 @click.argument("ids", metavar="ID...", nargs=-1, type=ItemIds(), required=True)
 @pass_context
 def posts_cancel(ctx: Context, ids: tuple[list[int], ...]) -> int:
@@ -269,7 +294,7 @@ def posts_cancel(ctx: Context, ids: tuple[list[int], ...]) -> int:
     from sfogo.inbox.posts.actions import cancel_post
 
     def say(row) -> str:
-        line = f"post {row['id']}: cancelled"
+        line = _("post {id}: cancelled").format(id=row["id"])
         if row["in_queue"]:
             line += f" (it is still in {row['channel']}'s queue: remove it there too)"
         return line

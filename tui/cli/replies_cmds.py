@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 
 from . import _output
 from ._context import Context
@@ -28,7 +29,7 @@ def _config_replies(ctx: Context):
     return from_config(load_config(ctx.config_path))
 
 
-@topic.group("replies", invoke_without_command=True, short_help="canned replies (ctrl+t)")
+@topic.group("replies", invoke_without_command=True, short_help=N_("canned replies (ctrl+t)"))
 @json_flag()
 @pass_context
 def replies(ctx: Context, as_json: bool) -> int | None:
@@ -59,7 +60,9 @@ def replies(ctx: Context, as_json: bool) -> int | None:
     if as_json:
         _output.print_json(records)
     elif not records:
-        print('No canned replies yet: sfogo replies add NAME "TEXT" (or [[replies]] in the config)')
+        print(
+            _('No canned replies yet: sfogo replies add NAME "TEXT" (or [[replies]] in the config)')
+        )
     else:
         from sfogo.inbox.text import excerpt
 
@@ -82,11 +85,13 @@ def replies(ctx: Context, as_json: bool) -> int | None:
     return 0
 
 
-@replies.command("add", short_help="store a canned reply in the data file")
+@replies.command("add", short_help=N_("store a canned reply in the data file"))
 @click.argument("name", metavar="NAME")
 @click.argument("words", metavar="TEXT...", nargs=-1, required=True)
-@click.option("--language", default="", metavar="CODE", help="its language (it, en, pt-br)")
-@click.option("--client", "client_ref", metavar="C", help="offered first for this client's items")
+@click.option("--language", default="", metavar="CODE", help=N_("its language (it, en, pt-br)"))
+@click.option(
+    "--client", "client_ref", metavar="C", help=N_("offered first for this client's items")
+)
 @pass_context
 def replies_add(
     ctx: Context, name: str, words: tuple[str, ...], language: str, client_ref: str | None
@@ -103,17 +108,23 @@ def replies_add(
     configured, _errors = _config_replies(ctx)
     if any(r.name.casefold() == clean_name.casefold() for r in configured):
         raise SfogoError(
-            f"the config file already has a reply named {clean_name!r}: edit it there,"
-            " or pick another name"
+            _(
+                "the config file already has a reply named {clean_name!r}: edit it "
+                "there, or pick another name"
+            ).format(clean_name=clean_name)
         )
     reply_id = ctx.store.canned.add(
         clean_name, text, language=code, client=client, now=ctx.clock.now()
     )
-    print(f"added canned reply {clean_name!r} (id {reply_id}): ctrl+t in the composer offers it")
+    print(
+        _(
+            "added canned reply {clean_name!r} (id {reply_id}): ctrl+t in the composer offers it"
+        ).format(clean_name=clean_name, reply_id=reply_id)
+    )
     return 0
 
 
-@replies.command("remove", short_help="forget a canned reply of the data file")
+@replies.command("remove", short_help=N_("forget a canned reply of the data file"))
 @click.argument("name", metavar="NAME")
 @pass_context
 def replies_remove(ctx: Context, name: str) -> int:
@@ -124,8 +135,8 @@ def replies_remove(ctx: Context, name: str) -> int:
     except SfogoError:
         if any(r.name.casefold() == name.strip().casefold() for r in configured):
             raise SfogoError(
-                f"{name!r} is in the config file's [[replies]]: remove it there"
+                _("{name!r} is in the config file's [[replies]]: remove it there").format(name=name)
             ) from None
         raise
-    print(f"removed canned reply {row['name']!r}")
+    print(_("removed canned reply {name!r}").format(name=row["name"]))
     return 0

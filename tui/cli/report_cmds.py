@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 
 from sfogo.inbox.errors import SfogoError
-from sfogo.inbox.i18n import _
+from sfogo.inbox.i18n import N_, _, ngettext
+from sfogo.inbox.timefmt import strftime
 
 from . import _output
 from ._context import Context
@@ -70,44 +71,48 @@ def _local(ts: int | None, tz) -> str:
 
     if ts is None:
         return "-"
-    return datetime.fromtimestamp(ts, tz).strftime("%a %d %b %Y %H:%M")
+    return strftime(datetime.fromtimestamp(ts, tz), "%a %d %b %Y %H:%M")
 
 
 # -- plan ------------------------------------------------------------------------------------
 
 
-@topic.command("plan", short_help="when the backlog will be cleared, and in what order")
+@topic.command("plan", short_help=N_("when the backlog will be cleared, and in what order"))
 @click.option(
     "--hours-per-day",
     type=Hours(),
     metavar="N",
-    help="hours you can work each working day (default: from [work] hours)",
+    help=N_("hours you can work each working day (default: from [work] hours)"),
 )
 @click.option(
     "--start",
     metavar="WHEN",
-    help="when you start catching up (default now): monday 9:00, 2h, ISO 8601",
+    help=N_("when you start catching up (default now): monday 9:00, 2h, ISO 8601"),
 )
 @click.option(
     "--by",
     metavar="WHEN",
-    help="a date to clear the backlog by: friday, 2026-12-04, 'friday 13:00' "
-    "(default: the end of the 1st, 3rd and 5th working day ahead)",
+    help=N_(
+        "a date to clear the backlog by: friday, 2026-12-04, 'friday 13:00' "
+        "(default: the end of the 1st, 3rd and 5th working day ahead)"
+    ),
 )
 @click.option(
-    "--all", "everything", is_flag=True, help="plan every open item, not only the backlog"
+    "--all", "everything", is_flag=True, help=N_("plan every open item, not only the backlog")
 )
 @click.option(
     "--limit",
-    type=Limit("0 lists every batch"),
+    type=Limit(_("0 lists every batch")),
     default=str(BATCHES_SHOWN),
     metavar="N",
-    help=f"batches to list (default {BATCHES_SHOWN}, 0: all)",
+    help=_("batches to list (default {batches_shown}, 0: all)").format(batches_shown=BATCHES_SHOWN),
 )
 @click.option(
-    "--mark-unanswerable", is_flag=True, help="mark items whose reply window has closed as ignored"
+    "--mark-unanswerable",
+    is_flag=True,
+    help=N_("mark items whose reply window has closed as ignored"),
 )
-@json_flag("print the whole plan as JSON")
+@json_flag(_("print the whole plan as JSON"))
 @pass_context
 def plan(
     ctx: Context,
@@ -132,7 +137,7 @@ def plan(
     # The start is read in the work time zone (the config's), so it is parsed here.
     now = when.parse_when(start, ref=real_now, tz=work.tz) if start else real_now
     if now < real_now - 60:
-        raise SfogoError("--start is in the past: a plan starts now or later")
+        raise SfogoError(_("--start is in the past: a plan starts now or later"))
     targets = None if by is None else [plan_advice.target_from(by, work, now)]
     store.marks.wake_snoozed(now=real_now)
     made = make_plan(
@@ -182,21 +187,31 @@ def _print_json(data: dict) -> None:
     out.write("}\n")
 
 
+def _effort_line(made, *, everything: bool) -> str:
+    """'Backlog: 130 items, 6 hours 11 minutes of work (and 20 that …).'"""
+    from sfogo.backlog.triage import span
+
+    what = _("Open items") if everything else "Backlog"
+    unanswerable = (
+        _(" (and {count} that can no longer be answered)").format(count=len(made.unanswerable))
+        if made.unanswerable
+        else ""
+    )
+    return (
+        _("{what}: {count} items, {span} of work").format(
+            what=what, count=len(made.items), span=span(made.effort_s)
+        )
+        + unanswerable
+        + "."
+    )
+
+
 def _summary_lines(made, *, everything: bool) -> list[str]:
     """The plan in sentences: effort, working time, arrivals, finish, what will be late."""
     from sfogo.backlog.triage import span
 
     tz = made.work.tz
-    what = "Open items" if everything else "Backlog"
-    lines = [
-        f"{what}: {len(made.items)} items, {span(made.effort_s)} of work"
-        + (
-            f" (and {len(made.unanswerable)} that can no longer be answered)"
-            if made.unanswerable
-            else ""
-        )
-        + "."
-    ]
+    lines = [_effort_line(made, everything=everything)]
     if made.team is not None:  # a team's: everyone's hours, less who is away
         people = "; ".join(f"{p.name} {p.work.describe()}" for p in made.team.people)
         lines.append(
@@ -206,7 +221,9 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
         )
     else:
         lines.append(
-            f"Working time: {made.work.describe()}, {made.work.day_seconds / 3600:g} h a day."
+            _("Working time: {describe}, {value:g} h a day.").format(
+                describe=made.work.describe(), value=made.work.day_seconds / 3600
+            )
         )
     if made.arrivals:
         load = sum(a.load for a in made.arrivals)
@@ -215,32 +232,44 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
             for a in sorted(made.arrivals, key=lambda a: -a.load)
         )
         lines.append(
-            f"New interactions need {round(100 * load)}% of it ({parts}); "
-            f"{max(0, round(100 * made.share))}% is left for the backlog."
+            _(
+                "New interactions need {need} of it ({parts}); {left} is left for the backlog."
+            ).format(
+                need=f"{round(100 * load)}%",
+                parts=parts,
+                left=f"{max(0, round(100 * made.share))}%",
+            )
         )
     if made.status == "eta":
         working = (made.team or made.work).seconds_between(made.now, made.finish_at)
         lines.append(
-            f"Cleared by: {_local(made.finish_at, tz)} ({tz.key}), after "
-            f"{span(working)} of working time."
+            _("Cleared by: {local} ({key}), after {span} of working time.").format(
+                local=_local(made.finish_at, tz), key=tz.key, span=span(working)
+            )
         )
     elif made.status == "never":
         lines.append(
-            "Cleared by: never at this pace: new interactions take all the working "
-            "time. Try --hours-per-day, or lower the [effort] minutes."
+            _(
+                "Cleared by: never at this pace: new interactions take all the working "
+                "time. Try --hours-per-day, or lower the [effort] minutes."
+            )
         )
     elif made.status == "beyond":
-        lines.append("Cleared by: not within ten years at this pace.")
+        lines.append(_("Cleared by: not within ten years at this pace."))
     targets = sum(i.misses_target for i in made.items)
     windows = sum(i.misses_window for i in made.items)
     lines.append(
-        f"Will miss: {targets} response target{'s' * (targets != 1)} and "
-        f"{windows} reply window{'s' * (windows != 1)}."
+        ngettext(
+            "Will miss: {targets} response target", "Will miss: {targets} response targets", targets
+        ).format(targets=targets)
+        + ngettext(" and {windows} reply window.", " and {windows} reply windows.", windows).format(
+            windows=windows
+        )
     )
     closing = [i for i in made.items if i.misses_window][: IDS_SHOWN // 2]
     if closing:
         lines.append(
-            "Reply windows lost at this pace: "
+            _("Reply windows lost at this pace: ")
             + ", ".join(
                 f"#{i.id} ({i.client}, {i.channel}, closes {_local(i.window_closes_at, tz)[4:]})"
                 for i in closing
@@ -250,10 +279,10 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
         )
     effort = ", ".join(
         f"{k} {e.seconds / 60:.1f} min"
-        + (f" (learned from {e.samples})" if e.source == "learned" else "")
+        + (_(" (learned from {n})").format(n=e.samples) if e.source == "learned" else "")
         for k, e in made.effort.items()
     )
-    lines.append(f"Minutes per item: {effort}.")
+    lines.append(_("Minutes per item: {effort}.").format(effort=effort))
     return lines
 
 
@@ -265,7 +294,9 @@ def _print_batches(made, limit: int | None) -> None:
     shown = made.batches[:limit]
     print()
     print(
-        f"Order of work ({len(shown)} of {len(made.batches)} batches, one client and channel each):"
+        _("Order of work ({count} of {count2} batches, one client and channel each):").format(
+            count=len(shown), count2=len(made.batches)
+        )
     )
     rows = []
     for b in shown:
@@ -274,7 +305,7 @@ def _print_batches(made, limit: int | None) -> None:
         start = (
             "-"
             if b.start_at is None
-            else datetime.fromtimestamp(b.start_at, made.work.tz).strftime("%a %d %H:%M")
+            else strftime(datetime.fromtimestamp(b.start_at, made.work.tz), "%a %d %H:%M")
         )
         rows.append(
             (
@@ -297,7 +328,11 @@ def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | No
     from ._plan_advice import print_advice
 
     if not made.items and not made.unanswerable:
-        print(f"{'Open items' if everything else 'Backlog'}: nothing to catch up on.")
+        print(
+            _("{value}: nothing to catch up on.").format(
+                value="Open items" if everything else "Backlog"
+            )
+        )
         return
     width = _output.wrap_width()
     for line in _summary_lines(made, everything=everything):
@@ -309,10 +344,17 @@ def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | No
         print()
         ids = " ".join(str(i.id) for i in made.unanswerable[:IDS_SHOWN])
         more = " …" if len(made.unanswerable) > IDS_SHOWN else ""
-        verb = "Marked ignored" if marked else "Mark unanswerable"
-        print(textwrap.fill(f"{verb} (the platform's reply window has closed): {ids}{more}", width))
+        verb = _("Marked ignored") if marked else _("Mark unanswerable")
+        print(
+            textwrap.fill(
+                _("{verb} (the platform's reply window has closed): {ids}{more}").format(
+                    verb=verb, ids=ids, more=more
+                ),
+                width,
+            )
+        )
         if not marked:
-            print("'sfogo plan --mark-unanswerable' marks them ignored, tagged unanswerable.")
+            print(_("'sfogo plan --mark-unanswerable' marks them ignored, tagged unanswerable."))
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -331,7 +373,9 @@ def find_client(store, ref: str):
             return matches[0]
         if matches:
             names = ", ".join(repr(c.name) for c in matches)
-            raise SfogoError(f"{ref!r} matches several clients: {names}") from None
+            raise SfogoError(
+                _("{ref!r} matches several clients: {names}").format(ref=ref, names=names)
+            ) from None
         raise
 
 
@@ -387,36 +431,38 @@ def format_of(output: str) -> str:
     if suffix not in EXTENSIONS:
         known = ", ".join(EXTENSIONS)
         raise SfogoError(
-            f"cannot tell a report format from {Path(output).name!r}: "
-            f"end the name in one of {known}, or give --format"
+            _(
+                "cannot tell a report format from {name!r}: end the name in one of "
+                "{known}, or give --format"
+            ).format(name=Path(output).name, known=known)
         )
     return EXTENSIONS[suffix]
 
 
-@topic.command("report", short_help="a client's report: incidents, volumes, response times")
+@topic.command("report", short_help=N_("a client's report: incidents, volumes, response times"))
 @click.argument("client_ref", metavar="CLIENT")
 @click.option(
-    "--since", metavar="WHEN", help="start of the period: 7d, monday, 2026-11-01, ISO 8601"
+    "--since", metavar="WHEN", help=N_("start of the period: 7d, monday, 2026-11-01, ISO 8601")
 )
-@click.option("--until", metavar="WHEN", help="end of the period (default now)")
+@click.option("--until", metavar="WHEN", help=N_("end of the period (default now)"))
 @click.option(
     "--format",
     "fmt",
     type=OneOf(FORMATS, "format", case_sensitive=False),
-    help="md, html or csv (default: from -o FILE's extension, else md)",
+    help=N_("md, html or csv (default: from -o FILE's extension, else md)"),
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=str),
     metavar="FILE",
-    help="write to FILE instead of stdout",
+    help=N_("write to FILE instead of stdout"),
 )
 @click.option(
     "--lang",
     type=OneOf(LANGS, "language", case_sensitive=False),
     default="en",
-    help="en (default) or it",
+    help=N_("en (default) or it"),
 )
 @pass_context
 def report(
@@ -434,7 +480,7 @@ def report(
     from sfogo.inbox.files import atomic_write
 
     if not since:
-        raise SfogoError("a report needs --since WHEN: 7d, monday, 2026-11-01 or ISO 8601")
+        raise SfogoError(_("a report needs --since WHEN: 7d, monday, 2026-11-01 or ISO 8601"))
     fmt = fmt or (format_of(output) if output else "md")
     data = _config(ctx)
     client = find_client(ctx.store, client_ref)
@@ -445,11 +491,13 @@ def report(
         return 0
     target = Path(output).expanduser()
     if target.is_dir():
-        raise SfogoError(f"{target} is a folder: give -o a file name")
+        raise SfogoError(_("{target} is a folder: give -o a file name").format(target=target))
     try:  # a client's conversations: a private file, complete or not there at all
         with atomic_write(target, newline="") as out:
             _write_report(ctx, out, client, fmt, lang, period, now, data)
     except OSError as exc:
-        raise SfogoError(f"cannot write {target}: {exc.strerror}") from None
-    print(f"wrote {target}", file=sys.stderr)
+        raise SfogoError(
+            _("cannot write {target}: {strerror}").format(target=target, strerror=exc.strerror)
+        ) from None
+    print(_("wrote {target}").format(target=target), file=sys.stderr)
     return 0

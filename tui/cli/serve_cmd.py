@@ -17,6 +17,7 @@ import sys
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 
 from ._context import Context
 from ._group import Topic, pass_context
@@ -42,13 +43,13 @@ def app_command(ctx: Context) -> str:
     return shlex.join(words)
 
 
-@topic.command("serve", short_help="the app in a browser, on this machine only")
+@topic.command("serve", short_help=N_("the app in a browser, on this machine only"))
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
     default=DEFAULT_PORT,
     show_default=True,
-    help="the local port to listen on",
+    help=N_("the local port to listen on"),
 )
 @pass_context
 def serve(ctx: Context, port: int) -> int:
@@ -62,7 +63,9 @@ def serve(ctx: Context, port: int) -> int:
     try:
         from textual_serve.server import Server
     except ImportError:
-        raise SfogoError(f"sfogo serve needs textual-serve: {INSTALL}") from None
+        raise SfogoError(
+            _("sfogo serve needs textual-serve: {install}").format(install=INSTALL)
+        ) from None
     ctx.store  # noqa: B018 (opening is the check: a bad file fails here, not in the browser)
     _check_port(port)
 
@@ -70,7 +73,9 @@ def serve(ctx: Context, port: int) -> int:
         async def on_startup(self, app) -> None:
             # One line of our own instead of textual-serve's logo and the long command.
             print(
-                f"sfogo: serving the app at {self.public_url} (this machine only); Ctrl+C stops",
+                _(
+                    "sfogo: serving the app at {public_url} (this machine only); Ctrl+C stops"
+                ).format(public_url=self.public_url),
                 flush=True,
             )
 
@@ -78,7 +83,7 @@ def serve(ctx: Context, port: int) -> int:
         Quiet(app_command(ctx), host=HOST, port=port, title="sfogo").serve()
     except OSError as exc:  # taken since the check
         raise SfogoError(_busy(port, exc)) from None
-    print("sfogo serve: stopped", flush=True)
+    print(_("sfogo serve: stopped"), flush=True)
     return 0
 
 
@@ -97,4 +102,6 @@ def _check_port(port: int) -> None:
 
 
 def _busy(port: int, exc: OSError) -> str:
-    return f"cannot listen on localhost:{port} ({exc.strerror}): choose another --port"
+    return _("cannot listen on localhost:{port} ({strerror}): choose another --port").format(
+        port=port, strerror=exc.strerror
+    )

@@ -12,13 +12,14 @@ import click
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.text import sanitize
 
-from . import _output
+from . import _output, _pager
 from ._context import Context
 from ._group import Topic, json_flag, pass_context
 from ._progress import progress_bar
-from ._table import cut
+from ._table import cut, on_terminal, table_lines
 from ._types import Duration
 
 OUTCOME_WORDS = {
@@ -81,11 +82,11 @@ def syncer(ctx: Context, **kwargs):
 
 def _result_line(r) -> str:
     if not r.attempted:
-        return f"{r.account}: not asked, {r.detail}"
+        return _("{account}: not asked, {detail}").format(account=r.account, detail=r.detail)
     word = OUTCOME_WORDS.get(r.outcome, r.outcome)
     parts = [f"{r.account}: {word}", r.detail]
     if r.retry_at and r.outcome == "rate_limited":
-        parts.append(f"next try at {_clock(r.retry_at)}")
+        parts.append(_("next try at {clock}").format(clock=_clock(r.retry_at)))
     if r.lost:
         parts.append(f"LOST: {r.lost}")
     sent = ", ".join(
@@ -98,32 +99,34 @@ def _result_line(r) -> str:
 
 def _nothing_to_sync(ctx: Context) -> str:
     if any(a.settings.get("generated") for a in ctx.store.accounts.all()):
-        return "Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live')."
-    return "No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR"
+        return _("Nothing to sync: the demo's accounts are generated (try 'sfogo demo --live').")
+    return _("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR")
 
 
 # -- sync ------------------------------------------------------------------------------------
 
 
-@topic.command("sync", short_help="pull new items from every account (once, or --watch)")
+@topic.command("sync", short_help=N_("pull new items from every account (once, or --watch)"))
 @click.option(
     "--watch/--once",
     default=False,
-    help="keep syncing, each account when due (Ctrl-C stops); or one pass over the "
-    "accounts (default)",
+    help=N_(
+        "keep syncing, each account when due (Ctrl-C stops); or one pass over the "
+        "accounts (default)"
+    ),
 )
-@click.option("--account", "account_ref", metavar="HANDLE", help="only this account")
+@click.option("--account", "account_ref", metavar="HANDLE", help=N_("only this account"))
 @click.option(
-    "--interval", type=Duration(), metavar="DURATION", help="--watch: time between syncs (2m)"
+    "--interval", type=Duration(), metavar="DURATION", help=N_("--watch: time between syncs (2m)")
 )
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
     default=6,
     metavar="N",
-    help="accounts synced at the same time (6)",
+    help=N_("accounts synced at the same time (6)"),
 )
-@json_flag("print each account's result as JSON")
+@json_flag(_("print each account's result as JSON"))
 @pass_context
 def sync(
     ctx: Context,
@@ -161,9 +164,13 @@ def sync(
     failed = [r for r in results if r.attempted and r.outcome != "ok"]
     if failed and not as_json:
         print(
-            f"sfogo: {len(failed)} of {len(results)} account"
-            f"{'' if len(results) == 1 else 's'} failed; each failure is recorded as a gap "
-            "('sfogo health', 'sfogo gaps')",
+            ngettext(
+                "sfogo: {count} of {total} account failed; each failure is recorded as a gap "
+                "('sfogo health', 'sfogo gaps')",
+                "sfogo: {count} of {total} accounts failed; each failure is recorded as a gap "
+                "('sfogo health', 'sfogo gaps')",
+                len(results),
+            ).format(count=len(failed), total=len(results)),
             file=sys.stderr,
         )
     return 1 if failed else 0
@@ -183,8 +190,11 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
     drawn = 0
     every = _every(interval)
     print(
-        f"sfogo sync: {len(accounts)} account{'' if len(accounts) == 1 else 's'}, every "
-        f"{every}; Ctrl-C stops",
+        ngettext(
+            "sfogo sync: {count} account, every {every}; Ctrl-C stops",
+            "sfogo sync: {count} accounts, every {every}; Ctrl-C stops",
+            len(accounts),
+        ).format(count=len(accounts), every=every),
         flush=True,
     )
 
@@ -207,7 +217,7 @@ def _watch(ctx: Context, account_ref: str | None, interval: int, concurrency: in
     try:
         asyncio.run(_hold_and_watch(ctx, watch, whole_file=account_ref is None))
     except KeyboardInterrupt:
-        print("sfogo sync: stopped", flush=True)
+        print(_("sfogo sync: stopped"), flush=True)
     return 0
 
 
@@ -230,14 +240,17 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
     def waiting(who) -> None:
         nonlocal waited
         waited = True
-        name = who.describe() if who is not None else "another process"
-        print(f"sfogo sync: {name} syncs this file; taking over when it stops", flush=True)
+        name = who.describe() if who is not None else _("another process")
+        print(
+            _("sfogo sync: {name} syncs this file; taking over when it stops").format(name=name),
+            flush=True,
+        )
 
     if lock is not None:
-        me = synclock.Holder(os.getpid(), "sfogo sync --watch", watch.interval, ctx.clock.now())
+        me = synclock.Holder(os.getpid(), _("sfogo sync --watch"), watch.interval, ctx.clock.now())
         await synclock.acquire(lock, me, waiting=waiting, on_round=watch.sync_now)
         if waited:
-            print("sfogo sync: took over the sync loop", flush=True)
+            print(_("sfogo sync: took over the sync loop"), flush=True)
     try:
         await watch.run()
     finally:
@@ -248,18 +261,28 @@ async def _hold_and_watch(ctx: Context, watch, *, whole_file: bool) -> None:
 def health_line(h, ref: int) -> str:
     """One account's live line: last result and its age, items, gap, next attempt."""
     if h.last_outcome is None:
-        return f"{h.account}: never synced · next {_next(h.next_attempt_at, ref)}"
+        return _("{account}: never synced · next {next}").format(
+            account=h.account, next=_next(h.next_attempt_at, ref)
+        )
     word = OUTCOME_WORDS.get(h.last_outcome, h.last_outcome)
     parts = [f"{h.account}: {word} {_output.ago(h.last_ended_at, ref=ref)}"]
     if h.last_outcome == "ok":
         parts.append(f"{h.last_items} new")
     parts.append(f"next {_next(h.next_attempt_at, ref)}")
     if h.gap_since is not None:
-        parts.append(f"gap since {_output.ago(h.gap_since, ref=ref)} ({h.failures} tries)")
+        parts.append(
+            _("gap since {ago} ({failures} tries)").format(
+                ago=_output.ago(h.gap_since, ref=ref), failures=h.failures
+            )
+        )
     if h.queued_replies or h.held_replies:
-        parts.append(f"outbox {h.queued_replies} queued, {h.held_replies} held")
+        parts.append(
+            _("outbox {queued_replies} queued, {held_replies} held").format(
+                queued_replies=h.queued_replies, held_replies=h.held_replies
+            )
+        )
     if h.skipped:
-        parts.append(f"{h.skipped} skipped in 24 h")
+        parts.append(_("{skipped} skipped in 24 h").format(skipped=h.skipped))
     if h.token_warning:
         parts.append(h.token_warning)
     return " · ".join(parts)
@@ -275,10 +298,13 @@ def _iso_fields(record: dict) -> dict:
     }
 
 
-@topic.command("health", short_help="each account's sync state: last result, gap, next try")
+@topic.command("health", short_help=N_("each account's sync state: last result, gap, next try"))
 @json_flag()
 @click.option(
-    "--interval", type=Duration(), metavar="DURATION", help="the sync interval to plan with (2m)"
+    "--interval",
+    type=Duration(),
+    metavar="DURATION",
+    help=N_("the sync interval to plan with (2m)"),
 )
 @pass_context
 def health(ctx: Context, as_json: bool, interval: int | None) -> int:
@@ -292,7 +318,7 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
         _output.print_json([_iso_fields({**h.as_dict(), "due": h.due(ref)}) for h in states])
         return 0
     if not states:
-        print("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR")
+        print(_("No accounts to sync: sfogo account add CLIENT CHANNEL HANDLE --token-env VAR"))
         return 0
     rows = []
     for h in states:
@@ -312,17 +338,37 @@ def health(ctx: Context, as_json: bool, interval: int | None) -> int:
                 _next(h.next_attempt_at, ref),
             )
         )
-    _output.table(rows, ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY"), flex=0, page=False)
-    print(who_syncs(ctx))
+    details = [who_syncs(ctx)]
     for h in states:
         if h.last_outcome not in (None, "ok") and h.last_detail:
-            print(wrapped(f"{h.account}: {h.last_detail}"))
+            details.append(wrapped(f"{h.account}: {h.last_detail}"))
         if h.last_lost:
-            print(wrapped(f"{h.account}: lost: {h.last_lost}"))
+            details.append(
+                wrapped(
+                    _("{account}: lost: {last_lost}").format(
+                        account=h.account, last_lost=h.last_lost
+                    )
+                )
+            )
         if h.skipped:
-            print(wrapped(f"{h.account}: {skipped_line(h.skips)} (in the last 24 hours)"))
+            details.append(
+                wrapped(
+                    _("{account}: {skipped_line} (in the last 24 hours)").format(
+                        account=h.account, skipped_line=skipped_line(h.skips)
+                    )
+                )
+            )
         if h.token_warning:
-            print(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
+            details.append(wrapped(f"{h.account}: {h.token_warning}: {_renew(h)}"))
+    headers = ("ACCOUNT", "LAST", "NEW", "GAP SINCE", "NEXT TRY")
+    if not on_terminal():  # piped: the table's rows, then the lines, as they are
+        _output.table(rows, headers, flex=0, page=False)
+        for text in details:
+            print(text)
+        return 0
+    # On a terminal the table and its detail lines are one listing: paged when long.
+    lines = [line for text in details for line in text.split("\n")]
+    _pager.emit(itertools.chain(table_lines(rows, headers, flex=0), lines))
     return 0
 
 
@@ -333,14 +379,16 @@ def who_syncs(ctx: Context) -> str:
 
     lock = synclock.SyncLock(ctx.store.location)
     if not lock.held_elsewhere():
-        return (
+        return _(
             "Nothing syncs this file now: the next tries come when the app or "
             "'sfogo sync --watch' runs."
         )
     who = lock.holder()
     if who is None:
-        return "Another process syncs this file."
-    return f"{who.describe()} syncs this file, every {_every(who.interval)}."
+        return _("Another process syncs this file.")
+    return _("{describe} syncs this file, every {every}.").format(
+        describe=who.describe(), every=_every(who.interval)
+    )
 
 
 def _every(interval: int) -> str:
@@ -354,8 +402,10 @@ def _renew(h) -> str:
 
     command = login_command(Account(0, h.channel, h.handle, id=h.account_id))
     if h.channel in ("facebook", "instagram"):
-        return f"get a new long-lived Page token and store it with {command}"
-    return f"log in again before then: {command}"
+        return _("get a new long-lived Page token and store it with {command}").format(
+            command=command
+        )
+    return _("log in again before then: {command}").format(command=command)
 
 
 # -- account test ----------------------------------------------------------------------------
@@ -386,4 +436,11 @@ def check_account(ctx: Context, handle: str) -> str:
         raise SfogoError(
             redact(f"{account.channel}:{account.handle}: {word}: {exc.detail}", secrets)
         ) from None
-    return wrapped(redact(f"{account.channel}:{account.handle}: ok, {line}", secrets))
+    return wrapped(
+        redact(
+            _("{channel}:{handle}: ok, {line}").format(
+                channel=account.channel, handle=account.handle, line=line
+            ),
+            secrets,
+        )
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _, ngettext
 
 from ._context import Context
 from ._group import Topic, pass_context
@@ -22,7 +23,7 @@ BAD_LINES_SHOWN = 20
 topic = Topic("transfer")
 
 
-@topic.command("import", short_help="read interactions from a JSON Lines file")
+@topic.command("import", short_help=N_("read interactions from a JSON Lines file"))
 @click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, path_type=str))
 @pass_context
 def import_(ctx: Context, file: str) -> int:
@@ -31,49 +32,66 @@ def import_(ctx: Context, file: str) -> int:
     from sfogo.inbox.text import sanitize
 
     if file != "-" and not Path(file).exists():
-        raise SfogoError(f"no file {file!r} to import")
+        raise SfogoError(_("no file {file!r} to import").format(file=file))
     size = Path(file).stat().st_size if file != "-" and Path(file).is_file() else 0
     with progress_bar(size, "Importing") as advance:
         result = import_file(ctx.store, file, now=ctx.clock.now(), progress=advance)
     for name in result.created_clients:
-        print(f"created client {name!r}")
+        print(_("created client {name!r}").format(name=name))
     for name in result.created_accounts:
-        print(f"created account {name}")
+        print(_("created account {name}").format(name=name))
     print(
-        f"imported {result.added} new {'item' if result.added == 1 else 'items'}, "
-        f"{result.existing} already there"
-        + (f", {result.bad} bad lines skipped" if result.bad else "")
-        + (f"; stopped after line {result.written_to:,}" if result.stopped else "")
+        ngettext(
+            "imported {added} new item, {existing} already there",
+            "imported {added} new items, {existing} already there",
+            result.added,
+        ).format(added=result.added, existing=result.existing)
+        + (_(", {bad} bad lines skipped").format(bad=result.bad) if result.bad else "")
+        + (
+            _("; stopped after line {written_to:,}").format(written_to=result.written_to)
+            if result.stopped
+            else ""
+        )
     )
     for number, reason in result.errors[:BAD_LINES_SHOWN]:
         # A reason may quote the line (a value, SQLite's message): never raw to the terminal.
-        print(f"sfogo: line {number}: {sanitize(reason, single_line=True)}", file=sys.stderr)
+        print(
+            _("sfogo: line {number}: {sanitize}").format(
+                number=number, sanitize=sanitize(reason, single_line=True)
+            ),
+            file=sys.stderr,
+        )
     if result.bad > BAD_LINES_SHOWN:
-        print(f"sfogo: … and {result.bad - BAD_LINES_SHOWN} more bad lines", file=sys.stderr)
+        print(
+            _("sfogo: … and {value} more bad lines").format(value=result.bad - BAD_LINES_SHOWN),
+            file=sys.stderr,
+        )
     if result.stopped is not None:
         # What was committed stays; importing the file again skips it (items are keyed).
         print(
-            f"sfogo: {result.stopped} (the import stopped: lines up to "
-            f"{result.written_to:,} are in; importing the file again skips them)",
+            _(
+                "sfogo: {stopped} (the import stopped: lines up to {written_to:,} are "
+                "in; importing the file again skips them)"
+            ).format(stopped=result.stopped, written_to=result.written_to),
             file=sys.stderr,
         )
     return 1 if result.bad or result.stopped else 0
 
 
-@topic.command("export", short_help="write every interaction as JSON Lines or CSV")
+@topic.command("export", short_help=N_("write every interaction as JSON Lines or CSV"))
 @click.option(
     "--format",
     "fmt",
     type=OneOf(("jsonl", "csv"), "format"),
     metavar="FORMAT",
-    help="jsonl (default) or csv",
+    help=N_("jsonl (default) or csv"),
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(allow_dash=True, path_type=str),
     metavar="FILE",
-    help="write to FILE (default: standard output)",
+    help=N_("write to FILE (default: standard output)"),
 )
 @pass_context
 def export(ctx: Context, fmt: str | None, output: str | None) -> int:
@@ -91,7 +109,7 @@ def export(ctx: Context, fmt: str | None, output: str | None) -> int:
         return 0
     target = Path(output).expanduser()
     if target.is_dir():
-        raise SfogoError(f"{output!r} is a folder: give a file name to -o")
+        raise SfogoError(_("{output!r} is a folder: give a file name to -o").format(output=output))
     from sfogo.inbox.store import InboxFilter
 
     total = store.items.count(InboxFilter(statuses=()))
@@ -99,6 +117,13 @@ def export(ctx: Context, fmt: str | None, output: str | None) -> int:
         with atomic_write(target, newline="") as out, progress_bar(total, "Exporting") as advance:
             n = write(store, out, progress=advance)
     except OSError as exc:
-        raise SfogoError(f"cannot write {output!r}: {exc.strerror}") from None
-    print(f"exported {n} item{'s' * (n != 1)} to {target}", file=sys.stderr)
+        raise SfogoError(
+            _("cannot write {output!r}: {strerror}").format(output=output, strerror=exc.strerror)
+        ) from None
+    print(
+        ngettext("exported {n} item to {target}", "exported {n} items to {target}", n).format(
+            n=n, target=target
+        ),
+        file=sys.stderr,
+    )
     return 0

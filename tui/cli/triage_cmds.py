@@ -10,6 +10,7 @@ import textwrap
 
 import click
 
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.rows import ItemRow
 
 from . import _output
@@ -62,9 +63,12 @@ def _rounded(values: list[float], total: float, places: int = 2) -> list[float]:
 
 def _describe(row: ItemRow, now: int) -> str:
     who = row["author_name"] or row["author_handle"]
-    return (
-        f"{row['client']} · {row['channel']} {row['kind']} from {who}, "
-        f"{_output.ago(row['created_at'], ref=now)}"
+    return _("{client} · {channel} {kind} from {who}, {ago}").format(
+        client=row["client"],
+        channel=row["channel"],
+        kind=row["kind"],
+        who=who,
+        ago=_output.ago(row["created_at"], ref=now),
     )
 
 
@@ -79,15 +83,27 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
     from sfogo.backlog.triage import span
 
     width = _output.width()
-    print(cut(f"#{row['id']}  score {breakdown.score:.2f}  {_describe(row, now)}", width))
+    print(
+        cut(
+            _("#{id}  score {score:.2f}  {describe}").format(
+                id=row["id"], score=breakdown.score, describe=_describe(row, now)
+            ),
+            width,
+        )
+    )
     print("  " + cut(row["text"], width - 2))
     if breakdown.unanswerable:
         closed = breakdown.window_closes_at
         print(
             textwrap.fill(
-                f"UNANSWERABLE: {row['channel']} accepts a reply only within "
-                f"{span(closed - row['created_at'])} of the person's message; "
-                f"that window closed {_output.ago(closed, ref=now)}.",
+                _(
+                    "UNANSWERABLE: {channel} accepts a reply only within {span} of the "
+                    "person's message; that window closed {ago}."
+                ).format(
+                    channel=row["channel"],
+                    span=span(closed - row["created_at"]),
+                    ago=_output.ago(closed, ref=now),
+                ),
                 _output.wrap_width(),
             )
         )
@@ -97,13 +113,13 @@ def _print_breakdown(row: ItemRow, breakdown, now: int) -> None:
         (t.name, f"{t.factor:.2f}", f"{t.coefficient:g}", f"{c:.2f}", t.note)
         for t, c in zip(breakdown.terms, shown, strict=True)
     ]
-    rows.append(("score", "", "", f"{breakdown.score:.2f}", "the sum of the terms"))
+    rows.append(("score", "", "", f"{breakdown.score:.2f}", _("the sum of the terms")))
     _output.table(rows, ("TERM", "FACTOR", "COEF", "POINTS", "WHY"), page=False)
 
 
-@topic.command("next", short_help="the most urgent item, and why")
+@topic.command("next", short_help=N_("the most urgent item, and why"))
 @click.option(
-    "--client", "clients", multiple=True, metavar="C", help="only this client (repeatable)"
+    "--client", "clients", multiple=True, metavar="C", help=N_("only this client (repeatable)")
 )
 @json_flag()
 @pass_context
@@ -125,7 +141,7 @@ def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
         if as_json:
             _output.print_json(None)
         else:
-            print("Nothing to do: no new or open items.")
+            print(_("Nothing to do: no new or open items."))
         return 0
     row = rows[0]
     breakdown = _breakdown_for(store, row, settings, now)
@@ -134,11 +150,15 @@ def next_item(ctx: Context, clients: tuple[str, ...], as_json: bool) -> int:
         return 0
     _print_breakdown(row, breakdown, now)
     print()
-    print(f"sfogo show {row['id']} for the conversation; sfogo done {row['id']} when answered.")
+    print(
+        _("sfogo show {id} for the conversation; sfogo done {id} when answered.").format(
+            id=row["id"]
+        )
+    )
     return 0
 
 
-@topic.command("why", short_help="an item's urgency score, term by term")
+@topic.command("why", short_help=N_("an item's urgency score, term by term"))
 @click.argument("item_id", metavar="ID", type=ItemId())
 @json_flag()
 @pass_context
@@ -167,7 +187,11 @@ def why(ctx: Context, item_id: int, as_json: bool) -> int:
         return 0
     _print_breakdown(row, breakdown, now)
     if row["status"] not in ("new", "open"):
-        print(f"(the item is {row['status']}: triage ranks new and open items only)")
+        print(
+            _("(the item is {status}: triage ranks new and open items only)").format(
+                status=row["status"]
+            )
+        )
     return 0
 
 

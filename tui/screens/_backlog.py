@@ -27,6 +27,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.store import Store
 
 from ..app_config import load_config
@@ -76,20 +77,24 @@ class PlanLoaded(Message):
 class BacklogScreen(SfogoScreen):
     """Per-client backlog, plan, burndown, gap timeline and batches; q or escape goes back."""
 
-    HELP_TITLE = "Backlog"
+    HELP_TITLE = N_("Backlog")
 
     BINDINGS = [
-        Binding("q,escape", "back", "Back", id="backlog.back"),
+        Binding("q,escape", "back", N_("Back"), id="backlog.back"),
         # b again goes back too: the key toggles the screen (and hides the app's b here).
-        Binding("b", "back", "Back to the inbox", id="backlog.toggle", show=False),
-        Binding("j,down", "scroll('down')", "Down", id="backlog.down", show=False),
-        Binding("k,up", "scroll('up')", "Up", id="backlog.up", show=False),
-        Binding("g,home", "scroll('home')", "Top", id="backlog.top", show=False),
-        Binding("G,end", "scroll('end')", "Bottom", id="backlog.bottom", show=False),
+        Binding("b", "back", N_("Back to the inbox"), id="backlog.toggle", show=False),
+        Binding("j,down", "scroll('down')", N_("Down"), id="backlog.down", show=False),
+        Binding("k,up", "scroll('up')", N_("Up"), id="backlog.up", show=False),
+        Binding("g,home", "scroll('home')", N_("Top"), id="backlog.top", show=False),
+        Binding("G,end", "scroll('end')", N_("Bottom"), id="backlog.bottom", show=False),
         Binding(
-            "pagedown,space", "scroll('page_down')", "Page down", id="backlog.page_down", show=False
+            "pagedown,space",
+            "scroll('page_down')",
+            N_("Page down"),
+            id="backlog.page_down",
+            show=False,
         ),
-        Binding("pageup", "scroll('page_up')", "Page up", id="backlog.page_up", show=False),
+        Binding("pageup", "scroll('page_up')", N_("Page up"), id="backlog.page_up", show=False),
     ]
 
     def __init__(self) -> None:
@@ -113,13 +118,13 @@ class BacklogScreen(SfogoScreen):
         with VerticalScroll(id="backlog-body"):
             yield self._block(
                 "summary",
-                "Per client",
+                _("Per client"),
                 "backlog-clients",
                 lambda w: client_lines(self.summary, self.plan, self.now(), w),
             )
             yield self._block(
                 "plan",
-                "Catch-up plan",
+                _("Catch-up plan"),
                 "backlog-plan",
                 lambda w: plan_lines(self.plan, self.now(), w),
             )
@@ -284,20 +289,28 @@ class BacklogScreen(SfogoScreen):
         self.query_one(Burndown).show(data)
 
     def _title(self) -> Content:
-        title = Content.assemble(("Backlog", "bold"))
+        title = Content.assemble((_("Backlog"), "bold"))
         s = self.summary
         if s is None:
-            return title + Content.assemble((" · computing…", "$text-muted"))
+            return title + Content.assemble((_(" · computing…"), "$text-muted"))
         total = sum(c.count for c in s.clients)
         narrow = self.size.width and self.size.width < NARROW
-        gaps = f"{s.gaps} gap{'s' * (s.gaps != 1)}"
+        gaps = ngettext("{n} gap", "{n} gaps", s.gaps).format(n=s.gaps)
         if s.open_gaps:
-            gaps += f" ({s.open_gaps} open)" if narrow else f", {s.open_gaps} still open"
+            gaps += (
+                _(" ({n} open)").format(n=s.open_gaps)
+                if narrow
+                else _(", {n} still open").format(n=s.open_gaps)
+            )
+        items = ngettext("{n} item", "{n} items", total).format(n=count_short(total))
         title += Content.assemble(
-            (f" · {count_short(total)} item{'s' * (total != 1)} · {gaps}", "")
+            (
+                f" · {items} · {gaps}",
+                "",
+            )
         )
         if self._waiting:
-            title += Content.assemble((" · updating…", "$text-muted"))
+            title += Content.assemble((_(" · updating…"), "$text-muted"))
         return title
 
     def _loaded(self, part: str) -> None:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from textual.content import Content
 
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import CHANNEL_SHORT
-from sfogo.inbox.timefmt import span_hm, span_precise
+from sfogo.inbox.timefmt import span_hm, span_precise, strftime
 
 from ..widgets._format import age_short, count_short, fit, fit_right, local_time, one_line
 from ..widgets._health import initials
@@ -26,30 +27,40 @@ def client_lines(
 ) -> list[Content]:
     """One line per client (items, past target, unanswerable, oldest, done by) and a line
     of where the items are (channels) and what they are (kinds)."""
-    title = Content.assemble(("Per client", "bold"))
+    title = Content.assemble((_("Per client"), "bold"))
     if summary is None:
-        return [title, Content.assemble(("computing…", "$text-muted"))]
+        return [title, Content.assemble((_("computing…"), "$text-muted"))]
     if not summary.clients:
-        return [title, Content.assemble(("No clients yet.", "$text-muted"))]
+        return [title, Content.assemble((_("No clients yet."), "$text-muted"))]
     narrow = width < NARROW
     # (header, width, right-aligned); the client's name takes what is left.
-    columns = [("items", 6, True), ("late", 5, True), ("lost", 5, True), ("oldest", 7, True)]
+    columns = [
+        (N_("items"), 6, True),
+        (N_("late"), 5, True),
+        (N_("lost"), 5, True),
+        (N_("oldest"), 7, True),
+    ]
     if narrow:
-        columns = [("items", 5, True), ("late", 5, True), ("lost", 5, True), ("old", 4, True)]
+        columns = [
+            (N_("items"), 5, True),
+            (N_("late"), 5, True),
+            (N_("lost"), 5, True),
+            (N_("old"), 4, True),
+        ]
     else:
-        columns = [("tier", 4, False), *columns, ("done by", 12, False)]
+        columns = [(N_("tier"), 4, False), *columns, (N_("done by"), 12, False)]
     client_w = max(6, width - sum(w + 1 for _, w, _ in columns))
 
     def cells(values: list[str]) -> str:
         out = []
-        for (_, w, right), value in zip(columns, values, strict=True):
+        for (_head, w, right), value in zip(columns, values, strict=True):
             out.append(fit_right(value, w) if right else fit(value, w))
         return " " + " ".join(out)
 
     lines = [
         Content.assemble(
-            ("Per client".ljust(client_w), "bold"),
-            (cells([h for h, _, _ in columns]), "$text-muted"),
+            (_("Per client").ljust(client_w), "bold"),
+            (cells([_(h) for h, _w, _r in columns]), "$text-muted"),
         )
     ]
     for c in summary.clients:
@@ -88,19 +99,31 @@ def client_lines(
 
 def plan_lines(plan: PlanView | None, now: int, width: int) -> list[Content]:
     narrow = width < NARROW
-    title = Content.assemble(("Catch-up plan", "bold"))
+    title = Content.assemble((_("Catch-up plan"), "bold"))
     if plan is None:
-        return [title, Content.assemble(("computing…", "$text-muted"))]
+        return [title, Content.assemble((_("computing…"), "$text-muted"))]
     if plan.status == "empty" and not plan.unanswerable:
-        return [title, Content("Nothing to catch up on.")]
-    effort = span_hm(plan.effort_s) if narrow else f"{span_precise(plan.effort_s)} of work"
-    title += Content.assemble((f" · {count_short(plan.items)} items, {effort}", "$text-muted"))
+        return [title, Content(_("Nothing to catch up on."))]
+    effort = (
+        span_hm(plan.effort_s)
+        if narrow
+        else _("{span_precise} of work").format(span_precise=span_precise(plan.effort_s))
+    )
+    title += Content.assemble(
+        (
+            _(" · {count_short} items, {effort}").format(
+                count_short=count_short(plan.items), effort=effort
+            ),
+            "$text-muted",
+        )
+    )
     lines = [title]
     if plan.status == "eta" and plan.finish_at is not None:
-        share = f" · {max(0, round(100 * plan.share))}% of working time free for it"
+        percent = f"{max(0, round(100 * plan.share))}%"
+        share = _(" · {percent} of working time free for it").format(percent=percent)
         lines.append(
             Content.assemble(
-                ("Cleared by ", ""),
+                (_("Cleared by "), ""),
                 (local_time(plan.finish_at, now), "bold"),
                 ("" if narrow else share, "$text-muted"),
             )
@@ -108,25 +131,27 @@ def plan_lines(plan: PlanView | None, now: int, width: int) -> list[Content]:
     elif plan.status == "never":
         lines.append(
             Content.assemble(
-                ("Never cleared at this pace: new items take all the working time", "bold")
+                (_("Never cleared at this pace: new items take all the working time"), "bold")
             )
         )
     elif plan.status == "beyond":
-        lines.append(Content.assemble(("Not cleared within the plan's horizon", "bold")))
+        lines.append(Content.assemble((_("Not cleared within the plan's horizon"), "bold")))
     late = plan.misses_target
     if narrow:
-        text = f"Late: {late:,} targets, {plan.misses_window:,} windows"
-    else:
-        text = (
-            f"Will be late: {late:,} past their response target, "
-            f"{plan.misses_window:,} past their reply window"
+        text = _("Late: {late:,} targets, {misses_window:,} windows").format(
+            late=late, misses_window=plan.misses_window
         )
+    else:
+        text = _(
+            "Will be late: {late:,} past their response target, {misses_window:,} "
+            "past their reply window"
+        ).format(late=late, misses_window=plan.misses_window)
     lines.append(Content.assemble((text, "$text-error" if late else "")))
     if plan.unanswerable:
         text = (
-            "{:,} unanswerable (window closed)"
+            _("{:,} unanswerable (window closed)")
             if narrow
-            else "{:,} can no longer be answered (the reply window closed)"
+            else _("{:,} can no longer be answered (the reply window closed)")
         )
         lines.append(Content.assemble((text.format(plan.unanswerable), "$text-warning")))
     lines += advice_lines(plan, narrow)
@@ -135,9 +160,9 @@ def plan_lines(plan: PlanView | None, now: int, width: int) -> list[Content]:
 
 # The choices as the screen names them (wide, narrow).
 CHOICE_WORDS = {
-    "drop_low_tier": ("drop low tier", "low tier"),
-    "drop_window_closed": ("give up closed windows", "windows"),
-    "drop_both": ("both", "both"),
+    "drop_low_tier": (N_("drop low tier"), N_("low tier")),
+    "drop_window_closed": (N_("give up closed windows"), N_("windows")),
+    "drop_both": (N_("both"), N_("both")),
 }
 
 
@@ -149,25 +174,36 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
         return []
 
     def per_day(hours: float | None) -> str:
-        return "no day is long enough" if hours is None else f"{span_hm(hours * 3600)} a day"
+        return (
+            _("no day is long enough")
+            if hours is None
+            else _("{span_hm} a day").format(span_hm=span_hm(hours * 3600))
+        )
 
-    day = dt.datetime.fromtimestamp(advice.targets[0] - 1, plan.tz).strftime("%a %d %b")
+    day = strftime(dt.datetime.fromtimestamp(advice.targets[0] - 1, plan.tz), "%a %d %b")
     as_is = advice.options[0]
     you = span_hm(advice.day_hours * 3600)
     lines = [
         Content.assemble(
-            (f"Clear by {day}: " if narrow else f"To clear it by the end of {day}: ", ""),
+            (
+                _("Clear by {day}: ").format(day=day)
+                if narrow
+                else _("To clear it by the end of {day}: ").format(day=day),
+                "",
+            ),
             (per_day(as_is.hours_per_day[0]), "bold"),
-            ("" if narrow else f" (you work {you})", "$text-muted"),
+            ("" if narrow else _(" (you work {you})").format(you=you), "$text-muted"),
         )
     ]
     if not narrow and len(advice.options) > 1:
-        head = (
-            f"  {fit('or, by choice', 22)} {'items':>6} {'saves':>6}  {'cleared':12} {'a day':>6}"
-        )
+        choice = fit(_("or, by choice"), 22)
+        # The heading is the per-day cell's words without the hours ("a day" alone is also
+        # a duration, "un giorno", elsewhere).
+        per_day_heading = _("{span_hm} a day").format(span_hm="").strip()
+        head = f"  {choice} {_('items'):>6} {_('saves'):>6}  {_('cleared'):12} {per_day_heading:>6}"
         lines.append(Content.assemble((head, "$text-muted")))
     for o in advice.options[1:]:
-        wide, short = CHOICE_WORDS[str(o.choice)]
+        wide, short = (_(w) for w in CHOICE_WORDS[str(o.choice)])
         hours = per_day(o.hours_per_day[0])
         if narrow:
             lines.append(Content.assemble((f" {short} −{o.items}: ", "$text-muted"), (hours, "")))
@@ -186,16 +222,18 @@ def batch_lines(
     plan: PlanView | None, now: int, width: int, *, failed: bool = False
 ) -> list[Content]:
     title = Content.assemble(
-        ("First batches", "bold"),
-        (" · one client and channel each" if width >= NARROW else "", "$text-muted"),
+        (_("First batches"), "bold"),
+        (_(" · one client and channel each") if width >= NARROW else "", "$text-muted"),
     )
     if plan is None:
         return [
             title,
-            Content.assemble(("no plan (see above)" if failed else "computing…", "$text-muted")),
+            Content.assemble(
+                (_("no plan (see above)") if failed else _("computing…"), "$text-muted")
+            ),
         ]
     if not plan.batches:
-        return [title, Content.assemble(("None.", "$text-muted"))]
+        return [title, Content.assemble((_("None."), "$text-muted"))]
     narrow = width < NARROW
     lines = [title]
     for b in plan.batches[: 5 if narrow else 8]:
@@ -213,7 +251,12 @@ def batch_lines(
     if plan.batch_count > len(lines) - 1:
         lines.append(
             Content.assemble(
-                (f"… {plan.batch_count} batches in all: 'sfogo plan' lists them", "$text-muted")
+                (
+                    _("… {batch_count} batches in all: 'sfogo plan' lists them").format(
+                        batch_count=plan.batch_count
+                    ),
+                    "$text-muted",
+                )
             )
         )
     return [line.truncate(width, ellipsis=True) for line in lines]

@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sfogo.inbox.canned import Canned, fill, guess_language
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.rows import ItemRow
 
 from ..widgets._format import one_line
@@ -74,11 +75,11 @@ class CannedPicker(DialogScreen[str | None]):
     """Returns the chosen reply's text, filled for ``row``, or None."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Close", id="canned.cancel"),
+        Binding("escape", "cancel", N_("Close"), id="canned.cancel"),
         # Typed into the search field, q is a letter; it closes only when the list has focus.
-        Binding("q", "cancel", "Close", id="canned.cancel_q", show=False),
-        Binding("down", "move(1)", "Next", id="canned.down", show=False),
-        Binding("up", "move(-1)", "Previous", id="canned.up", show=False),
+        Binding("q", "cancel", N_("Close"), id="canned.cancel_q", show=False),
+        Binding("down", "move(1)", N_("Next"), id="canned.down", show=False),
+        Binding("up", "move(-1)", N_("Previous"), id="canned.up", show=False),
     ]
 
     def __init__(self, replies: Sequence[Canned], row: ItemRow) -> None:
@@ -90,11 +91,11 @@ class CannedPicker(DialogScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Canned replies"
-            yield SafeInput(placeholder="type to search", compact=True, id="canned-search")
+            box.border_title = _("Canned replies")
+            yield SafeInput(placeholder=_("type to search"), compact=True, id="canned-search")
             yield OptionList(id="canned-list")
             yield Static(Content(""), id="canned-empty")
-            yield Static(Content("↑↓ choose · enter inserts · esc closes"), id="canned-hint")
+            yield Static(Content(_("↑↓ choose · enter inserts · esc closes")), id="canned-hint")
 
     def on_mount(self) -> None:
         self.query_one("#canned-search").focus()
@@ -134,10 +135,10 @@ class CannedPicker(DialogScreen[str | None]):
             listing.highlighted = 0
         empty = self.query_one("#canned-empty", Static)
         if self._replies:
-            empty.update(Content("" if options else "No canned reply matches."))
+            empty.update(Content("" if options else _("No canned reply matches.")))
         else:
             empty.update(
-                Content("No canned replies yet: add one with 'sfogo replies add NAME TEXT'.")
+                Content(_("No canned replies yet: add one with 'sfogo replies add NAME TEXT'."))
             )
 
     def on_input_changed(self, event: Input.Changed) -> None:

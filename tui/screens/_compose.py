@@ -28,6 +28,7 @@ from textual.worker import Worker, WorkerState
 from sfogo.inbox.canned import Canned, combine
 from sfogo.inbox.channels.limits import Unit, limit_for, measure
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 from sfogo.inbox.text import sanitize
@@ -53,12 +54,12 @@ class ReplyScreen(DialogScreen[Composed]):
     """Returns what became of the reply; the caller keeps the draft."""
 
     BINDINGS = [
-        Binding("ctrl+s", "queue", "Queue reply", id="reply.queue"),
-        Binding("escape", "close", "Close, keep the draft", id="reply.cancel"),
-        Binding("ctrl+t", "canned", "Canned reply", id="reply.canned"),
+        Binding("ctrl+s", "queue", N_("Queue reply"), id="reply.queue"),
+        Binding("escape", "close", N_("Close, keep the draft"), id="reply.cancel"),
+        Binding("ctrl+t", "canned", N_("Canned reply"), id="reply.canned"),
         # TextArea takes ctrl+e for "end of line" (end does that too): ours comes first.
-        Binding("ctrl+e", "editor", "Edit in $EDITOR", id="reply.editor", priority=True),
-        Binding("ctrl+g", "discard", "Discard the draft", id="reply.discard"),
+        Binding("ctrl+e", "editor", N_("Edit in $EDITOR"), id="reply.editor", priority=True),
+        Binding("ctrl+g", "discard", N_("Discard the draft"), id="reply.discard"),
     ]
 
     def __init__(
@@ -84,11 +85,11 @@ class ReplyScreen(DialogScreen[Composed]):
         row = self.row
         who = one_line(row["author_name"], 60) or one_line(row["author_handle"], 60) or "them"
         with Vertical() as box:
-            box.border_title = "Reply"
-            box.border_subtitle = "ctrl+s queue · esc keeps the draft"
+            box.border_title = _("Reply")
+            box.border_subtitle = _("ctrl+s queue · esc keeps the draft")
             yield Static(
                 Content.from_markup(
-                    "To [b]$who[/b] on $channel ($client):\n[i]$text[/i]",
+                    _("To [b]$who[/b] on $channel ($client):\n[i]$text[/i]"),
                     who=who,
                     channel=row["channel"],
                     client=one_line(row["client"], 60),
@@ -107,7 +108,7 @@ class ReplyScreen(DialogScreen[Composed]):
             yield Static(Content(""), id="reply-count")
             yield Static(Content(""), id="reply-error")
             yield Static(
-                Content("ctrl+t canned · ctrl+e editor · ctrl+g discard · @ mentions"),
+                Content(_("ctrl+t canned · ctrl+e editor · ctrl+g discard · @ mentions")),
                 id="reply-hint",
             )
 
@@ -168,17 +169,20 @@ class ReplyScreen(DialogScreen[Composed]):
         count = measure(text, limit)
         label = self.query_one("#reply-count", Static)
         if limit is None:
-            label.update(Content(f"{count:,} characters · no limit"))
+            label.update(Content(_("{count:,} characters · no limit").format(count=count)))
             return
-        unit = {Unit.GRAPHEMES: "characters", Unit.WEIGHTED: "weighted"}.get(
-            limit.unit, str(limit.unit)
-        )
+        unit = {
+            Unit.GRAPHEMES: _("characters"),
+            Unit.CHARACTERS: _("characters"),
+            Unit.WEIGHTED: _("weighted"),
+            Unit.BYTES: _("bytes"),
+        }.get(limit.unit, str(limit.unit))
         style = "$text-error" if count > limit.limit else ""
         if not style and count > limit.limit * 0.9:
             style = "$text-warning"
         label.update(
             Content.from_markup(
-                f"[{style or '$text-muted'}]$count/$limit $unit · $channel[/]",
+                "[{style}]$count/$limit $unit · $channel[/]".format(style=style or "$text-muted"),
                 count=f"{count:,}",
                 limit=f"{limit.limit:,}",
                 unit=unit,
@@ -192,9 +196,8 @@ class ReplyScreen(DialogScreen[Composed]):
         if limit is None or (count := measure(text, limit)) <= limit.limit:
             return None
         unit = "characters" if limit.unit is Unit.GRAPHEMES else str(limit.unit)
-        return (
-            f"{count:,} {unit}: {self.row['channel']} takes at most {limit.limit:,};"
-            " shorten the reply"
+        return _("{count:,} {unit}: {channel} takes at most {limit:,}; shorten the reply").format(
+            count=count, unit=unit, channel=self.row["channel"], limit=limit.limit
         )
 
     # -- the keys -----------------------------------------------------------------------
@@ -202,7 +205,7 @@ class ReplyScreen(DialogScreen[Composed]):
     def action_queue(self) -> None:
         text = sanitize(self.area.text).strip()
         if not text:
-            self._error("Write something first: an empty reply is not queued.")
+            self._error(_("Write something first: an empty reply is not queued."))
             return
         if (why := self.too_long(text)) is not None:
             self._error(why)
@@ -240,13 +243,18 @@ class ReplyScreen(DialogScreen[Composed]):
             self._ask_first(result)
         elif event.state == WorkerState.SUCCESS:
             self._settled = True
+            self.sfogo.autosync.reply_queued()  # it goes out now, not at the next round
             self.dismiss(Composed(reply_id=result))
         else:
             error = event.worker.error
             if isinstance(error, SfogoError):
                 self._error(str(error))
             else:
-                self._error(f"Could not queue the reply: {type(error).__name__}: {error}")
+                self._error(
+                    _("Could not queue the reply: {name}: {error}").format(
+                        name=type(error).__name__, error=error
+                    )
+                )
 
     def _ask_first(self, found: Obstacles) -> None:
         self._show_obstacles(found)
@@ -258,7 +266,11 @@ class ReplyScreen(DialogScreen[Composed]):
 
         question = "\n".join(f"{line[0].upper()}{line[1:]}." for line in found.refused)
         self.app.push_screen(
-            ConfirmScreen("Queue this reply?", f"{question}\nQueue it anyway?", yes="queue"),
+            ConfirmScreen(
+                _("Queue this reply?"),
+                _("{question}\nQueue it anyway?").format(question=question),
+                yes="queue",
+            ),
             callback=answered,
         )
 
@@ -286,7 +298,9 @@ class ReplyScreen(DialogScreen[Composed]):
                 self.dismiss(Composed(keep=""))
 
         self.app.push_screen(
-            ConfirmScreen("Discard the draft?", "What you wrote will be lost.", yes="discard"),
+            ConfirmScreen(
+                _("Discard the draft?"), _("What you wrote will be lost."), yes="discard"
+            ),
             callback=answered,
         )
 

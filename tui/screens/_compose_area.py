@@ -20,6 +20,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from sfogo.inbox.i18n import N_
+
 from ..widgets._safe import SafeTextArea
 
 SHOWN = 5  # handles offered at once
@@ -49,7 +51,7 @@ class ComposerArea(SafeTextArea):
         Binding(
             "tab,enter",
             "take_mention",
-            "Take mention",
+            N_("Take mention"),
             id="reply.mention_take",
             show=False,
             priority=True,
@@ -57,7 +59,7 @@ class ComposerArea(SafeTextArea):
         Binding(
             "down",
             "mention_move(1)",
-            "Next mention",
+            N_("Next mention"),
             id="reply.mention_next",
             show=False,
             priority=True,
@@ -65,7 +67,7 @@ class ComposerArea(SafeTextArea):
         Binding(
             "up",
             "mention_move(-1)",
-            "Previous mention",
+            N_("Previous mention"),
             id="reply.mention_prev",
             show=False,
             priority=True,
@@ -73,7 +75,7 @@ class ComposerArea(SafeTextArea):
         Binding(
             "escape",
             "hide_mentions",
-            "Hide mentions",
+            N_("Hide mentions"),
             id="reply.mention_hide",
             show=False,
             priority=True,

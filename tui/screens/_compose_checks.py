@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 
 from sfogo.inbox.canned import Canned
+from sfogo.inbox.i18n import _
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 from sfogo.inbox.timefmt import span_words
@@ -38,18 +39,29 @@ def obstacles(store: Store, row: ItemRow, settings, *, now: int) -> Obstacles:
     if run is not None and run["outcome"] == "blocked":
         when = span_words(now - run["started_at"])
         found.refused.append(
-            f"{channel} blocked this account at its last sync ({when} ago):"
-            " the reply will likely be refused"
+            _(
+                "{channel} blocked this account at its last sync ({when} ago): the "
+                "reply will likely be refused"
+            ).format(channel=channel, when=when)
         )
     closes = window_closes_at(row, settings)
     if closes is not None and not row["outgoing"]:
         if closes <= now:
             found.refused.append(
-                f"this {row['kind']}'s reply window closed {span_words(now - closes)} ago:"
-                f" {channel} refuses replies after {span_words(closes - row['created_at'])}"
+                _(
+                    "this {kind}'s reply window closed {span_words} ago: {channel} refuses "
+                    "replies after {span_words2}"
+                ).format(
+                    kind=row["kind"],
+                    span_words=span_words(now - closes),
+                    channel=channel,
+                    span_words2=span_words(closes - row["created_at"]),
+                )
             )
         elif closes - now <= settings.window_warning_s:
-            found.notes.append(f"reply window closes in {span_words(closes - now)}")
+            found.notes.append(
+                _("reply window closes in {span_words}").format(span_words=span_words(closes - now))
+            )
     return found
 
 

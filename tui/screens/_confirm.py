@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from sfogo.inbox.i18n import N_, _
+
 from ._base import DialogScreen
 
 
@@ -19,8 +21,8 @@ class ConfirmScreen(DialogScreen[bool]):
     """Returns True for yes. ``question`` is plain text (it may quote untrusted names)."""
 
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,q,escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y,enter", "answer(True)", N_("Yes"), id="confirm.yes"),
+        Binding("n,q,escape", "answer(False)", N_("No"), id="confirm.no"),
     ]
 
     def __init__(self, title: str, question: str, *, yes: str = "yes") -> None:
@@ -34,7 +36,7 @@ class ConfirmScreen(DialogScreen[bool]):
             box.border_title = self._title
             yield Static(Content(self._question), id="confirm-question")
             yield Static(
-                Content(f"y/enter {self._yes} · n/q/esc no"),
+                Content(_("y/enter {yes} · n/q/esc no").format(yes=self._yes)),
                 id="confirm-hint",
             )
 

@@ -43,7 +43,8 @@ def load_extras(store: Store, row: ItemRow, settings, now: int) -> ItemExtras:
     breakdown = None
     if not row["outgoing"] and row["status"] in ("new", "open", "snoozed"):
         breakdown = explain(row, settings, now, in_gap=gap is not None)
-    return ItemExtras(row["id"], thread, replies, breakdown, gap)
+    removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
+    return ItemExtras(row["id"], thread, replies, breakdown, gap, account_removed=removed)
 
 
 class ExtrasLoaded(Message):
@@ -99,16 +100,16 @@ class DetailScreen(SfogoScreen[str | None]):
     None."""
 
     BINDINGS = [
-        Binding("d", "choose('done')", "Done", id="detail.done"),
-        Binding("s", "choose('snooze')", "Snooze", id="detail.snooze"),
-        Binding("r", "reply", "Reply", id="detail.reply"),
-        Binding("p", "pin", "Pin", id="detail.pin", show=False),
-        Binding("t", "tag", "Tag", id="detail.tag", show=False),
-        Binding("c,y", "copy_link", "Copy link", id="detail.copy_link", show=False),
-        Binding("l", "like", "Like", id="detail.like", show=False),
+        Binding("d", "choose('done')", N_("Done"), id="detail.done"),
+        Binding("s", "choose('snooze')", N_("Snooze"), id="detail.snooze"),
+        Binding("r", "reply", N_("Reply"), id="detail.reply"),
+        Binding("p", "pin", N_("Pin"), id="detail.pin", show=False),
+        Binding("t", "tag", N_("Tag"), id="detail.tag", show=False),
+        Binding("c,y", "copy_link", N_("Copy link"), id="detail.copy_link", show=False),
+        Binding("l", "like", N_("Like"), id="detail.like", show=False),
         Binding("A", "assign", N_("Assign"), id="detail.assign", show=False),
-        Binding("u", "undo", "Undo", id="detail.undo", show=False),
-        Binding("o", "choose('reopen')", "Reopen", id="detail.reopen", show=False),
+        Binding("u", "undo", N_("Undo"), id="detail.undo", show=False),
+        Binding("o", "choose('reopen')", N_("Reopen"), id="detail.reopen", show=False),
     ]
 
     def __init__(self, row: ItemRow, owner: ItemOwner) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from textual.app import App, SuspendNotSupported
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.text import sanitize
 
 READ_MAX = 1_000_000  # characters read back; a reply is far shorter
@@ -36,7 +37,7 @@ def edit_in_editor(app: App, text: str) -> tuple[str | None, str | None]:
     """(the edited text, None) or (None, why not: one line)."""
     command = editor_command()
     if command is None:
-        return None, "Set $EDITOR to write in your editor (e.g. export EDITOR=nano)."
+        return None, _("Set $EDITOR to write in your editor (e.g. export EDITOR=nano).")
     fd, name = tempfile.mkstemp(prefix="sfogo-reply-", suffix=".txt")
     path = Path(name)
     try:
@@ -46,7 +47,9 @@ def edit_in_editor(app: App, text: str) -> tuple[str | None, str | None]:
         if isinstance(code, str):
             return None, code
         if code != 0:
-            return None, f"{command[0]} exited with code {code}: the reply is as it was."
+            return None, _("{v0} exited with code {code}: the reply is as it was.").format(
+                v0=command[0], code=code
+            )
         with path.open(encoding="utf-8", errors="replace") as handle:
             edited = handle.read(READ_MAX)
     finally:
@@ -61,7 +64,7 @@ def _run(app: App, argv: list[str]) -> int | str:
             return _call(argv, quiet=False)
     except SuspendNotSupported:
         if not app.is_headless:
-            return "ctrl+e needs a terminal: the editor cannot open in a browser."
+            return _("ctrl+e needs a terminal: the editor cannot open in a browser.")
         return _call(argv, quiet=True)
 
 
@@ -72,6 +75,6 @@ def _call(argv: list[str], *, quiet: bool) -> int | str:
     try:
         return subprocess.call(argv, stdin=quiet_io, stdout=quiet_io, stderr=quiet_io)
     except FileNotFoundError:
-        return f"no editor {argv[0]!r}: check $EDITOR."
+        return _("no editor {v0!r}: check $EDITOR.").format(v0=argv[0])
     except OSError as exc:
-        return f"cannot run {argv[0]!r}: {exc.strerror}"
+        return _("cannot run {v0!r}: {strerror}").format(v0=argv[0], strerror=exc.strerror)

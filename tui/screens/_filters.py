@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import CHANNELS, KINDS, STATUSES
 
 from ..views import Filters
@@ -28,9 +29,9 @@ class Choices(OptionList):
     """A list of choices, each ticked or not: ``[x] Hotel Roma`` / ``[ ] Trattoria``."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", id="filters.down", show=False),
-        Binding("k", "cursor_up", "Up", id="filters.up", show=False),
-        Binding("space", "select", "Toggle", id="filters.toggle", show=False),
+        Binding("j", "cursor_down", N_("Down"), id="filters.down", show=False),
+        Binding("k", "cursor_up", N_("Up"), id="filters.up", show=False),
+        Binding("space", "select", N_("Toggle"), id="filters.toggle", show=False),
     ]
 
     class Changed(Message):
@@ -69,8 +70,8 @@ class Choices(OptionList):
 
 class FilterScreen(DialogScreen[None]):
     BINDINGS = [
-        Binding("escape,q,f", "close", "Close", id="filters.close"),
-        Binding("c", "clear", "Clear all", id="filters.clear"),
+        Binding("escape,q,f", "close", N_("Close"), id="filters.close"),
+        Binding("c", "clear", N_("Clear all"), id="filters.clear"),
     ]
 
     def __init__(
@@ -89,26 +90,26 @@ class FilterScreen(DialogScreen[None]):
     def compose(self) -> ComposeResult:
         f = self._filters
         with VerticalScroll() as box:
-            box.border_title = "Filters"
-            box.border_subtitle = "space toggles · c clears · q closes"
+            box.border_title = _("Filters")
+            box.border_subtitle = _("space toggles · c clears · q closes")
             yield Choices(
-                [("Backlog only", "backlog")],
+                [(_("Backlog only"), "backlog")],
                 {"backlog"} if f.backlog else set(),
                 id="filter-backlog",
             )
-            yield Static(Content("Client"), classes="filter-title")
+            yield Static(Content(_("Client")), classes="filter-title")
             yield Choices(
                 [(one_line(name, 60), cid) for cid, name in self._clients],
                 set(f.client_ids),
                 id="filter-clients",
             )
-            yield Static(Content("Channel"), classes="filter-title")
+            yield Static(Content(_("Channel")), classes="filter-title")
             yield Choices(
                 [(ch, ch) for ch in self._channels], set(f.channels), id="filter-channels"
             )
-            yield Static(Content("Kind"), classes="filter-title")
+            yield Static(Content(_("Kind")), classes="filter-title")
             yield Choices([(k, k) for k in KINDS], set(f.kinds), id="filter-kinds")
-            yield Static(Content("Status (none ticked: new and open)"), classes="filter-title")
+            yield Static(Content(_("Status (none ticked: new and open)")), classes="filter-title")
             yield Choices([(s, s) for s in STATUSES], set(f.statuses), id="filter-statuses")
 
     def on_mount(self) -> None:

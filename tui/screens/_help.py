@@ -9,14 +9,16 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from sfogo.inbox.i18n import N_, _
+
 from ._base import DialogScreen
 
-HELP_FOOTER = """\
+HELP_FOOTER = N_("""\
 Rebind any key in the config file, by id:
   [keys]
   "inbox.done" = "e"
 Keys that travel over SSH and tmux: letters, arrows,
-F-keys, ctrl+letter. Modals close with q or escape."""
+F-keys, ctrl+letter. Modals close with q or escape.""")
 
 
 def key_table(entries: list[tuple[str, str, str]], width: int) -> Content:
@@ -50,9 +52,9 @@ def key_table(entries: list[tuple[str, str, str]], width: int) -> Content:
 
 class HelpScreen(DialogScreen[None]):
     BINDINGS = [
-        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
-        Binding("j,down", "scroll('down')", "Scroll down", id="help.down", show=False),
-        Binding("k,up", "scroll('up')", "Scroll up", id="help.up", show=False),
+        Binding("escape,q,question_mark", "close", N_("Close"), id="help.close"),
+        Binding("j,down", "scroll('down')", N_("Scroll down"), id="help.down", show=False),
+        Binding("k,up", "scroll('up')", N_("Scroll up"), id="help.up", show=False),
     ]
 
     def __init__(self, title: str, entries: list[tuple[str, str, str]]) -> None:
@@ -62,10 +64,10 @@ class HelpScreen(DialogScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = f"Keys · {self._title}"
-            box.border_subtitle = "q closes"
+            box.border_title = _("Keys · {title}").format(title=self._title)
+            box.border_subtitle = _("q closes")
             yield Static(id="help-keys")
-            yield Static(Content(HELP_FOOTER), id="help-footer")
+            yield Static(Content(_(HELP_FOOTER)), id="help-footer")
 
     def on_resize(self) -> None:
         box = self.query_one(VerticalScroll)
@@ -98,7 +100,10 @@ def bindings_of(screen) -> list[tuple[str, str, str]]:
         if not binding.id:
             continue
         if binding.id not in seen:
-            seen[binding.id] = [binding.description or binding.action, []]
+            seen[binding.id] = [
+                _(binding.description) if binding.description else binding.action,
+                [],
+            ]
             order.append(binding.id)
         display = app.get_key_display(binding)
         if display not in seen[binding.id][1]:
@@ -108,7 +113,7 @@ def bindings_of(screen) -> list[tuple[str, str, str]]:
     return entries + palette_entry(screen)
 
 
-PALETTE_WORDS = "Commands: any action, by name"
+PALETTE_WORDS = N_("Commands: any action, by name")
 
 
 def palette_entry(screen) -> list[tuple[str, str, str]]:
@@ -120,4 +125,4 @@ def palette_entry(screen) -> list[tuple[str, str, str]]:
     active = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
     if active is None:
         return []
-    return [(app.get_key_display(active.binding), PALETTE_WORDS, "")]
+    return [(app.get_key_display(active.binding), _(PALETTE_WORDS), "")]

@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.worker import Worker
 
-from sfogo.inbox.i18n import N_
+from sfogo.inbox.i18n import N_, _
 
 from ..views import HANDLED, NEWEST, Filters, View, empty_text, filter_words, view_keys
 from ..widgets import (
@@ -60,27 +60,33 @@ class InboxScreen(SfogoScreen):
 
     # Long: it conducts every inbox action (one line each); the work is its collaborators'.
 
-    HELP_TITLE = "Inbox"
+    HELP_TITLE = N_("Inbox")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-normal"), (120, "-wide")]
     BINDINGS = [
-        Binding("enter", "open", "Open", id="inbox.open", show=False),
-        Binding("d", "done", "Done", id="inbox.done"),
-        Binding("s", "snooze", "Snooze", id="inbox.snooze"),
-        Binding("r", "reply", "Reply", id="inbox.reply"),
-        Binding("p", "pin", "Pin", id="inbox.pin", show=False),
-        Binding("t", "tag", "Tag", id="inbox.tag", show=False),
-        Binding("c,y", "copy_link", "Copy link", id="inbox.copy_link", show=False),
-        Binding("l", "like", "Like", id="inbox.like", show=False),
+        Binding("enter", "open", N_("Open"), id="inbox.open", show=False),
+        Binding("d", "done", N_("Done"), id="inbox.done"),
+        Binding("s", "snooze", N_("Snooze"), id="inbox.snooze"),
+        Binding("r", "reply", N_("Reply"), id="inbox.reply"),
+        Binding("p", "pin", N_("Pin"), id="inbox.pin", show=False),
+        Binding("t", "tag", N_("Tag"), id="inbox.tag", show=False),
+        Binding("c,y", "copy_link", N_("Copy link"), id="inbox.copy_link", show=False),
+        Binding("l", "like", N_("Like"), id="inbox.like", show=False),
         Binding("A", "assign", N_("Assign"), id="inbox.assign", show=False),
-        Binding("u", "undo", "Undo", id="inbox.undo", show=False),
-        Binding("o", "reopen", "Reopen", id="inbox.reopen", show=False),
-        Binding("slash", "search", "Search", id="inbox.search"),
-        Binding("f", "filters", "Filters", id="inbox.filters"),
+        Binding("u", "undo", N_("Undo"), id="inbox.undo", show=False),
+        Binding("o", "reopen", N_("Reopen"), id="inbox.reopen", show=False),
+        Binding("slash", "search", N_("Search"), id="inbox.search"),
+        Binding("f", "filters", N_("Filters"), id="inbox.filters"),
         *[
-            Binding(str(n), f"view({n - 1})", f"View {n}", id=f"inbox.view_{n}", show=False)
+            Binding(
+                str(n),
+                f"view({n - 1})",
+                _("View {n}").format(n=n),
+                id=f"inbox.view_{n}",
+                show=False,
+            )
             for n in range(1, 10)
         ],
-        Binding("0", "view(-1)", "Done recently", id="inbox.view_0", show=False),
+        Binding("0", "view(-1)", N_("Done recently"), id="inbox.view_0", show=False),
     ]
 
     def __init__(self) -> None:
@@ -90,6 +96,7 @@ class InboxScreen(SfogoScreen):
         self.search = Search(self)
         self._partial_id: int | None = None  # cursor item when the first screenful came
         self._wake_after: int | None = None  # wake snoozed items when this load completes
+        self._focus: int | None = None  # an undo's item, until a complete read lists it
         self._problems_shown: set[str] = set()
 
     @property
@@ -159,9 +166,13 @@ class InboxScreen(SfogoScreen):
 
         ``live``: the file changed underneath; the list is replaced only when complete, and
         the cursor stays on its item or, if that left, on the nearest neighbour that did not.
-        ``focus``: put the cursor on this item if it is listed (an undo brought it back).
+        ``focus``: put the cursor on this item if it is listed (an undo brought it back); a
+        live reload that supersedes that read before it came back keeps the same focus.
         """
         self._partial_id = None
+        if focus is None and live:
+            focus = self._focus
+        self._focus = focus
         keep_ids = self.inbox.around_cursor(NEIGHBOURS) if keep else ()
         if focus is not None:
             keep_ids = (focus, *keep_ids)
@@ -202,6 +213,8 @@ class InboxScreen(SfogoScreen):
             inbox.cursor = 0
         inbox.set_ids(ids, keep_id=keep_id, complete=message.complete)
         self._partial_id = None if message.complete else inbox.current_id
+        if message.complete:
+            self._focus = None
         if message.shown is not None:
             self.call_after_refresh(message.shown.set)
         if (
@@ -249,7 +262,7 @@ class InboxScreen(SfogoScreen):
 
     def _show_view_bar(self) -> None:
         bar = self.query_one(ViewBar)
-        bar.views = tuple(v.name for v in self.views)
+        bar.views = tuple(_(v.name) for v in self.views)  # the default views' names
         bar.keys = tuple(view_keys(len(self.views)))
         bar.current = self.view_index
         names = (
@@ -263,7 +276,10 @@ class InboxScreen(SfogoScreen):
     def binding_notes(self) -> dict[str, str]:
         """Better words for the help screen: the views' names."""
         keys = view_keys(len(self.views))
-        return {f"inbox.view_{k}": f"View: {v.name}" for k, v in zip(keys, self.views, strict=True)}
+        return {
+            f"inbox.view_{k}": _("View: {name}").format(name=_(v.name))
+            for k, v in zip(keys, self.views, strict=True)
+        }
 
     def on_inbox_list_selection_changed(self, message: InboxList.SelectionChanged) -> None:
         self.query_one(ViewBar).selected = message.count
@@ -332,7 +348,9 @@ class InboxScreen(SfogoScreen):
             index = len(self.views) - 1
         elif index >= len(self.views) - 1:
             self.notify(
-                f"No view {index + 1}: add one with [[views]] in the config file.",
+                _("No view {value}: add one with [[views]] in the config file.").format(
+                    value=index + 1
+                ),
                 markup=False,
                 timeout=4,
             )

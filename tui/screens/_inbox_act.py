@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.rows import ItemRow
 
 from ..actions import ItemAction, Verb, describe, question
@@ -101,14 +102,14 @@ class ItemActions:
         host = self._host
         if set(listed_statuses(host.view, host.filters)) <= {"new", "open"}:
             host.notify(
-                "Nothing here to reopen: 0 lists what was done lately.", markup=False, timeout=3
+                _("Nothing here to reopen: 0 lists what was done lately."), markup=False, timeout=3
             )
             return
         chosen = self.chosen()
         rows = host.sfogo.store.items.by_ids(chosen)  # primary-key look-ups
         ids = tuple(i for i in chosen if i in rows and rows[i]["status"] not in ("new", "open"))
         if not ids:
-            host.notify("Already open.", markup=False, timeout=2)
+            host.notify(_("Already open."), markup=False, timeout=2)
             return
         self.apply([ItemAction(Verb.REOPEN, ids)])
 
@@ -140,7 +141,7 @@ class ItemActions:
             if yes:
                 self._apply(actions, screen)
 
-        title = "Change these items?" if len(actions[0].ids) > 1 else "Change this item?"
+        title = _("Change these items?") if len(actions[0].ids) > 1 else _("Change this item?")
         self._host.app.push_screen(ConfirmScreen(title, text), callback=answered)
 
     def _apply(self, actions: list[ItemAction], screen: DetailScreen | None) -> None:
@@ -171,7 +172,11 @@ class ItemActions:
             self._show_changes(actions, screen)
         if (text := describe(actions, now=host.sfogo.now())) is not None:
             host.undoing.expect(seq, text)
-            host.notify(f"{text} · {host.undoing.key()} undoes", markup=False, timeout=3)
+            host.notify(
+                _("{text} · {key} undoes").format(text=text, key=host.undoing.key()),
+                markup=False,
+                timeout=3,
+            )
         if first.verb is not Verb.SEEN and status is not None and host.detail.has_focus:
             if not inbox.ids:
                 host.reading.stop()
@@ -236,7 +241,7 @@ class ItemActions:
             if row is not None and row["status"] not in ("new", "open"):
                 self.apply([ItemAction(Verb.REOPEN, (item_id,))])
             else:
-                self._host.notify("Already open.", markup=False, timeout=2)
+                self._host.notify(_("Already open."), markup=False, timeout=2)
 
     # -- the item screen's owner (detail.ItemOwner) -----------------------------------------
 
@@ -270,8 +275,10 @@ class ItemActions:
                 return
             host.inbox.update_rows([row["id"]], lambda _row: {"reply": "queued", "draft": False})
             host.notify(
-                f"Reply queued: it will be sent when {row['channel']} "
-                "is reachable (sfogo sync sends it).",
+                _(
+                    "Reply queued: it will be sent when {channel} is reachable (sfogo sync "
+                    "sends it)."
+                ).format(channel=row["channel"]),
                 markup=False,
                 timeout=6,
             )
@@ -298,9 +305,13 @@ class ItemActions:
         host.inbox.update_rows([message.item_id], lambda _row: {"draft": message.kept})
         if message.kept:
             reply = key_of(host, "inbox.reply", "r")
-            host.notify(f"Draft kept: {reply} opens it again.", markup=False, timeout=3)
+            host.notify(
+                _("Draft kept: {reply} opens it again.").format(reply=reply),
+                markup=False,
+                timeout=3,
+            )
         else:
-            host.notify("Draft discarded.", markup=False, timeout=2)
+            host.notify(_("Draft discarded."), markup=False, timeout=2)
 
     def like_items(self, item_ids: list[int], *, screen: DetailScreen | None = None) -> None:
         queue_likes(self._host, item_ids, screen)
@@ -314,7 +325,7 @@ class ItemActions:
 
         url = one_line(row["url"], 2000)
         if not url:
-            self._host.notify("This item has no link.", markup=False, timeout=3)
+            self._host.notify(_("This item has no link."), markup=False, timeout=3)
             return
         self._host.app.copy_to_clipboard(url)  # OSC 52: reaches the local clipboard over SSH
-        self._host.notify(f"Link copied: {url}", markup=False, timeout=4)
+        self._host.notify(_("Link copied: {url}").format(url=url), markup=False, timeout=4)

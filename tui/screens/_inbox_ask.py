@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from textual.message import Message
 
 from sfogo.backlog.snooze_risk import WINDOW, SnoozeRisk, snooze_risks
+from sfogo.inbox.i18n import _, ngettext
 from sfogo.inbox.store import Store
 from sfogo.inbox.timefmt import span_words
 
@@ -55,32 +56,35 @@ def snooze_question(count: int, until: int, risks: Sequence[SnoozeRisk], now: in
     if count == 1 and risks:
         risk = risks[0]
         if risk.what == WINDOW:
-            return (
-                f"This {risk.channel} {risk.kind}'s reply window closes in "
-                f"{span_words(risk.at - now)}, before the snooze ends ({when}); after that "
-                f"{risk.channel} refuses a reply. Snooze past it?"
+            return _(
+                "This {channel} {kind}'s reply window closes in {span}, before the snooze "
+                "ends ({when}); after that {channel} refuses a reply. Snooze past it?"
+            ).format(
+                channel=risk.channel, kind=risk.kind, span=span_words(risk.at - now), when=when
             )
-        return (
-            f"This item's response target runs out in {span_words(risk.at - now)}, "
-            f"before the snooze ends ({when}). Snooze past it?"
-        )
+        return _(
+            "This item's response target runs out in {span}, before the snooze ends "
+            "({when}). Snooze past it?"
+        ).format(span=span_words(risk.at - now), when=when)
     if count <= BULK and not risks:
         return None
-    lines = [f"Snooze {count:,} items until {when}?"]
+    lines = [_("Snooze {count:,} items until {when}?").format(count=count, when=when)]
     windows = [r for r in risks if r.what == WINDOW]
     targets = len(risks) - len(windows)
     if windows:
         lines.append(
-            f"{_count(len(windows), 'reply window')} close{'s' if len(windows) == 1 else ''}"
-            f" before then (the first in {span_words(windows[0].at - now)})."
+            ngettext(
+                "{n:,} reply window closes before then (the first in {span}).",
+                "{n:,} reply windows close before then (the first in {span}).",
+                len(windows),
+            ).format(n=len(windows), span=span_words(windows[0].at - now))
         )
     if targets:
         lines.append(
-            f"{_count(targets, 'response target')} run{'s' if targets == 1 else ''} out"
-            " before then."
+            ngettext(
+                "{n:,} response target runs out before then.",
+                "{n:,} response targets run out before then.",
+                targets,
+            ).format(n=targets)
         )
     return "\n".join(lines)
-
-
-def _count(n: int, what: str) -> str:
-    return f"1 {what}" if n == 1 else f"{n:,} {what}s"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.store import Store
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def queue_likes(host: InboxScreen, item_ids: list[int], screen: DetailScreen | N
         except SfogoError as exc:
             host.post_message(LikesQueued(ids, (), (), str(exc), screen))
         except Exception as exc:  # the watcher must hear that the write ended
-            error = f"Could not queue the like: {type(exc).__name__}"
+            error = _("Could not queue the like: {name}").format(name=type(exc).__name__)
             host.post_message(LikesQueued(ids, (), (), error, screen))
         else:
             host.post_message(LikesQueued(ids, tuple(liked.queued), liked.already, "", screen))
@@ -66,11 +67,11 @@ def likes_answered(host: InboxScreen, message: LikesQueued) -> bool:
         host.inbox.update_rows(list(message.queued), lambda _row: {"liked": "queued"})
         n = len(message.queued)
         host.notify(
-            ("Liked" if n == 1 else f"Liked {n} items")
-            + ": sent when the channel is reachable (sfogo sync sends it).",
+            ("Liked" if n == 1 else _("Liked {n} items").format(n=n))
+            + _(": sent when the channel is reachable (sfogo sync sends it)."),
             markup=False,
             timeout=4,
         )
     elif message.already:
-        host.notify("Already liked.", markup=False, timeout=3)
+        host.notify(_("Already liked."), markup=False, timeout=3)
     return True

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sfogo.inbox.i18n import _
+
 from ..undo import Step, UndoStack
 from ._inbox_write import WriteDone
 
@@ -52,7 +54,7 @@ class Undoing:
     def undo(self, screen: DetailScreen | None = None) -> None:
         step = self.stack.take()
         if step is None:
-            self._host.notify("Nothing to undo.", markup=False, timeout=2)
+            self._host.notify(_("Nothing to undo."), markup=False, timeout=2)
         elif step.inverse is not None:
             self._undo(step, screen)
         # else: its write has not committed yet; landed() undoes it when it does
@@ -68,6 +70,6 @@ class Undoing:
             host.reading.refresh(ids)
             if screen is not None and screen.is_attached:
                 screen.refresh_row()
-            host.notify(f"Undone: {step.label}", markup=False, timeout=3)
+            host.notify(_("Undone: {label}").format(label=step.label), markup=False, timeout=3)
 
         host.writer.apply(inverse, then=undone)

@@ -16,7 +16,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from sfogo.backlog.posts import ShownPost
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.text import sanitize
+from sfogo.inbox.timefmt import strftime
 
 from ..widgets._format import one_line
 from ..widgets._post_list import MARKS, WORDS
@@ -25,7 +27,7 @@ from ._base import DialogScreen
 
 
 def _when(ts: int | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts).astimezone().strftime("%a %d %b %H:%M")
+    return "" if ts is None else strftime(datetime.fromtimestamp(ts).astimezone(), "%a %d %b %H:%M")
 
 
 def history_lines(post: ShownPost) -> list[Content]:
@@ -34,12 +36,14 @@ def history_lines(post: ShownPost) -> list[Content]:
     state = WORDS.get(post.state, post.state)
     why = row["reason"]
     if post.gap is not None:
-        why = f"due while its account could not be read ({post.gap.kind}): not confirmed yet"
+        why = _("due while its account could not be read ({kind}): not confirmed yet").format(
+            kind=post.gap.kind
+        )
     lines = [
         Content(sanitize(row["text"])),  # sanitised at ingest; again for any other writer
         Content(""),
         Content.from_markup(
-            "[b]$mark $state[/b] · due $when · $source",
+            _("[b]$mark $state[/b] · due $when · $source"),
             mark=MARKS.get(post.state, "·"),
             state=state,
             when=_when(row["at"]),
@@ -68,13 +72,13 @@ class PostHistoryScreen(DialogScreen[str | None]):
     """Returns an action's name (restore, publish, cancel, edit) or None."""
 
     BINDINGS = [
-        Binding("escape,q", "close", "Close", id="post.close"),
-        Binding("r", "act('restore')", "Restore", id="post.restore"),
-        Binding("n", "act('publish')", "Publish now", id="post.publish"),
-        Binding("c", "act('cancel')", "Cancel post", id="post.cancel"),
-        Binding("e", "act('edit')", "Edit", id="post.edit"),
-        Binding("j,down", "scroll(1)", "Scroll down", id="post.down", show=False),
-        Binding("k,up", "scroll(-1)", "Scroll up", id="post.up", show=False),
+        Binding("escape,q", "close", N_("Close"), id="post.close"),
+        Binding("r", "act('restore')", N_("Restore"), id="post.restore"),
+        Binding("n", "act('publish')", N_("Publish now"), id="post.publish"),
+        Binding("c", "act('cancel')", N_("Cancel post"), id="post.cancel"),
+        Binding("e", "act('edit')", N_("Edit"), id="post.edit"),
+        Binding("j,down", "scroll(1)", N_("Scroll down"), id="post.down", show=False),
+        Binding("k,up", "scroll(-1)", N_("Scroll up"), id="post.up", show=False),
     ]
 
     def __init__(self, post: ShownPost) -> None:
@@ -84,8 +88,10 @@ class PostHistoryScreen(DialogScreen[str | None]):
     def compose(self) -> ComposeResult:
         row = self.post.row
         with VerticalScroll() as box:
-            box.border_title = f"Post {row['id']} · {row['channel']} {one_line(row['account'], 40)}"
-            box.border_subtitle = "r restore · n publish · c cancel · e edit · q close"
+            box.border_title = _("Post {id} · {channel} {one_line}").format(
+                id=row["id"], channel=row["channel"], one_line=one_line(row["account"], 40)
+            )
+            box.border_subtitle = _("r restore · n publish · c cancel · e edit · q close")
             yield Static(Content("\n").join(history_lines(self.post)), id="post-history")
 
     def on_mount(self) -> None:
@@ -106,8 +112,8 @@ class PostEditScreen(DialogScreen[str | None]):
     """Returns the new text, or None when cancelled; ctrl+s saves, escape cancels."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="post_edit.save"),
-        Binding("escape", "cancel", "Cancel", id="post_edit.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="post_edit.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="post_edit.cancel"),
     ]
 
     def __init__(self, post: ShownPost) -> None:
@@ -116,8 +122,8 @@ class PostEditScreen(DialogScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Edit post {self.post.row['id']}"
-            box.border_subtitle = "ctrl+s save · esc cancel"
+            box.border_title = _("Edit post {id}").format(id=self.post.row["id"])
+            box.border_subtitle = _("ctrl+s save · esc cancel")
             yield SafeTextArea(
                 self.post.row["text"],
                 id="post-text",
@@ -134,7 +140,7 @@ class PostEditScreen(DialogScreen[str | None]):
         text = self.query_one("#post-text", SafeTextArea).text
         if not text.strip():
             self.query_one("#post-edit-error", Static).update(
-                Content("Write something first: a post needs some text.")
+                Content(_("Write something first: a post needs some text."))
             )
             return
         self.dismiss(text)

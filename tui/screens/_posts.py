@@ -18,11 +18,12 @@ from textual.message import Message
 from textual.widgets import Static
 
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.store import Store
 
 from ..changes import FileChanged
 from ..widgets import HealthBar, KeyFooter, Latest
-from ..widgets._format import one_line
+from ..widgets._format import one_line, posts_in_state
 from ..widgets._post_list import MARKS, WORDS, PostList
 from ._base import SfogoScreen
 from ._post_dialogs import PostEditScreen, PostHistoryScreen
@@ -51,13 +52,13 @@ class PostActed(Message):
 
 def title_line(view: PostsView | None, width: int) -> Content:
     """'Posts · 2 missed · 6 vanished · 1 at risk', or '… · nothing to decide'."""
-    title = Content.assemble(("Posts", "bold"))
+    title = Content.assemble((_("Posts"), "bold"))
     if view is None:
-        return title + Content.assemble((" · reading…", "$text-muted"))
+        return title + Content.assemble((_(" · reading…"), "$text-muted"))
     if not view.problems:
-        return title + Content.assemble((" · nothing to decide", "$text-success"))
+        return title + Content.assemble((_(" · nothing to decide"), "$text-success"))
     parts = [
-        f"{view.counts[s]} {WORDS.get(s, s)}" if width >= NARROW else f"{view.counts[s]}{MARKS[s]}"
+        posts_in_state(s, view.counts[s]) if width >= NARROW else f"{view.counts[s]}{MARKS[s]}"
         for s in ORDER
         if view.counts.get(s)
     ]
@@ -67,15 +68,15 @@ def title_line(view: PostsView | None, width: int) -> Content:
 class PostsScreen(SfogoScreen):
     """Posts by day with the problems first; q or escape goes back."""
 
-    HELP_TITLE = "Posts"
+    HELP_TITLE = N_("Posts")
     BINDINGS = [
-        Binding("q,escape", "back", "Back", id="posts.back"),
-        Binding("P", "back", "Back to the inbox", id="posts.toggle", show=False),
-        Binding("enter", "history", "History", id="posts.history"),
-        Binding("r", "restore", "Restore", id="posts.restore"),
-        Binding("n", "publish", "Publish now", id="posts.publish"),
-        Binding("c", "cancel_post", "Cancel post", id="posts.cancel"),
-        Binding("e", "edit", "Edit", id="posts.edit"),
+        Binding("q,escape", "back", N_("Back"), id="posts.back"),
+        Binding("P", "back", N_("Back to the inbox"), id="posts.toggle", show=False),
+        Binding("enter", "history", N_("History"), id="posts.history"),
+        Binding("r", "restore", N_("Restore"), id="posts.restore"),
+        Binding("n", "publish", N_("Publish now"), id="posts.publish"),
+        Binding("c", "cancel_post", N_("Cancel post"), id="posts.cancel"),
+        Binding("e", "edit", N_("Edit"), id="posts.edit"),
     ]
 
     def __init__(self) -> None:
@@ -145,7 +146,9 @@ class PostsScreen(SfogoScreen):
         if post is not None:
             text = post.row["reason"]
             if post.gap is not None:
-                text = f"due while its account could not be read ({post.gap.kind})"
+                text = _("due while its account could not be read ({kind})").format(
+                    kind=post.gap.kind
+                )
             why = Content.assemble(
                 (f"{MARKS.get(post.state, '·')} {WORDS.get(post.state, post.state)}", "bold"),
                 (f": {one_line(text, 300)}" if text else "", ""),
@@ -212,21 +215,30 @@ class PostsScreen(SfogoScreen):
             with Store(db_path) as store:
                 if action == "restore":
                     row = actions.restore_post(store, post_id, now=now)
-                    said = f"Post {post_id}: {row['reason']}"
+                    said = _("Post {post_id}: {reason}").format(
+                        post_id=post_id, reason=row["reason"]
+                    )
                 elif action == "publish":
                     row = actions.publish_now(store, post_id, now=now)
-                    said = f"Post {post_id}: {row['reason']}"
+                    said = _("Post {post_id}: {reason}").format(
+                        post_id=post_id, reason=row["reason"]
+                    )
                 elif action == "cancel":
                     actions.cancel_post(store, post_id, now=now)
-                    said = f"Post {post_id} cancelled"
+                    said = _("Post {post_id} cancelled").format(post_id=post_id)
                 else:
                     actions.edit_post(store, post_id, text, now=now)
-                    said = f"Post {post_id} edited"
+                    said = _("Post {post_id} edited").format(post_id=post_id)
         except SfogoError as exc:
             self.post_message(PostActed(str(exc), error=True))
             return
         except Exception as exc:  # a bug: say it, and let the watcher look at the file again
-            self.post_message(PostActed(f"{action} failed: {type(exc).__name__}", error=True))
+            self.post_message(
+                PostActed(
+                    _("{action} failed: {error}").format(action=action, error=type(exc).__name__),
+                    error=True,
+                )
+            )
             return
         self.post_message(PostActed(said))
 

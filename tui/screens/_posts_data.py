@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sfogo.backlog.posts import DECISION_WINDOW_S, ShownPost, list_posts
+from sfogo.inbox.i18n import _
 from sfogo.inbox.posts.states import AT_RISK, NEEDS_DECISION
 from sfogo.inbox.store import Store
+from sfogo.inbox.timefmt import strftime
 
 DAYS_BEHIND = 3
 DAYS_AHEAD = 7
@@ -30,9 +32,9 @@ class PostsView:
 
 
 def _day_label(day, today) -> str:
-    name = f"{day:%a} {day.day} {day:%b}"
+    name = f"{strftime(day, '%a')} {day.day} {strftime(day, '%b')}"
     offset = (day - today).days
-    word = {-1: "Yesterday", 0: "Today", 1: "Tomorrow"}.get(offset)
+    word = {-1: _("Yesterday"), 0: _("Today"), 1: _("Tomorrow")}.get(offset)
     return f"{word} · {name}" if word else name
 
 
@@ -52,7 +54,7 @@ def read_posts(store: Store, now: int, *, first: int | None = None) -> PostsView
     posts = list_posts(store, now=now, since=since, until=until, limit=first)
     view = PostsView(complete=first is None)
     if problems:
-        view.lines.append(("head", f"Needs a decision · {len(problems)}"))
+        view.lines.append(("head", _("Needs a decision · {count}").format(count=len(problems))))
         view.lines += [("post", p) for p in problems]
         view.problems = len(problems)
         for p in problems:

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
+from sfogo.inbox.i18n import N_, _
 
 from ..widgets._format import local_time
 from ..widgets._safe import SafeInput
@@ -20,10 +21,10 @@ from ._base import DialogScreen
 
 # (what the user would type, what the preset is called)
 PRESETS = (
-    ("1h", "in 1 hour"),
-    ("3h", "in 3 hours"),
-    ("tomorrow 9:00", "tomorrow 9:00"),
-    ("monday 9:00", "Monday 9:00"),
+    ("1h", N_("in 1 hour")),
+    ("3h", N_("in 3 hours")),
+    ("tomorrow 9:00", N_("tomorrow 9:00")),
+    ("monday 9:00", N_("Monday 9:00")),
 )
 
 
@@ -31,13 +32,13 @@ class SnoozeScreen(DialogScreen[int | None]):
     """Returns the chosen time (UTC epoch seconds), or None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="snooze.cancel"),
-        Binding("q", "cancel", "Cancel", id="snooze.cancel_q", show=False),
+        Binding("escape", "cancel", N_("Cancel"), id="snooze.cancel"),
+        Binding("q", "cancel", N_("Cancel"), id="snooze.cancel_q", show=False),
         Binding("1", "preset(0)", "1h", id="snooze.preset1", show=False),
         Binding("2", "preset(1)", "3h", id="snooze.preset2", show=False),
-        Binding("3", "preset(2)", "Tomorrow", id="snooze.preset3", show=False),
-        Binding("4", "preset(3)", "Monday", id="snooze.preset4", show=False),
-        Binding("t", "type_time", "Type a time", id="snooze.type"),
+        Binding("3", "preset(2)", N_("Tomorrow"), id="snooze.preset3", show=False),
+        Binding("4", "preset(3)", N_("Monday"), id="snooze.preset4", show=False),
+        Binding("t", "type_time", N_("Type a time"), id="snooze.type"),
     ]
 
     def __init__(self, now: Callable[[], int]) -> None:
@@ -56,19 +57,19 @@ class SnoozeScreen(DialogScreen[int | None]):
                     Content.from_markup(
                         "[b]$n[/b]  $label [$text-muted]($at)[/]",
                         n=str(number),
-                        label=label,
+                        label=_(label),
                         at=local_time(at, ref),
                     )
                 )
             )
         with Vertical() as box:
-            box.border_title = "Snooze until"
+            box.border_title = _("Snooze until")
             yield OptionList(*options, id="snooze-presets")
             yield SafeInput(
-                placeholder="or type: 2d, fri 17:00, 2026-12-01", compact=True, id="snooze-input"
+                placeholder=_("or type: 2d, fri 17:00, 2026-12-01"), compact=True, id="snooze-input"
             )
             yield Static(Content(""), id="snooze-error")
-            yield Static(Content("1-4 pick · t type · esc cancel"), id="snooze-hint")
+            yield Static(Content(_("1-4 pick · t type · esc cancel")), id="snooze-hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -80,7 +81,7 @@ class SnoozeScreen(DialogScreen[int | None]):
         try:
             at = when.parse_when(event.value, ref=ref)
             if at <= ref:
-                raise SfogoError("that time has passed: pick a later one")
+                raise SfogoError(_("that time has passed: pick a later one"))
         except SfogoError as exc:
             # The message quotes what was typed: Content, never markup.
             self.query_one("#snooze-error", Static).update(Content(str(exc)))

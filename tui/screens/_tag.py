@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Static
 
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.text import sanitize
 
 from ..widgets._format import one_line
@@ -33,9 +34,9 @@ class TagScreen(DialogScreen[tuple[list[str], list[str]] | None]):
     """Returns (add, remove), or None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="tag.cancel"),
+        Binding("escape", "cancel", N_("Cancel"), id="tag.cancel"),
         # Typed into the field, q is a letter; it closes only when the field lost focus.
-        Binding("q", "cancel", "Cancel", id="tag.cancel_q", show=False),
+        Binding("q", "cancel", N_("Cancel"), id="tag.cancel_q", show=False),
     ]
 
     def __init__(self, tags: list[str], count: int) -> None:
@@ -45,13 +46,17 @@ class TagScreen(DialogScreen[tuple[list[str], list[str]] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Tag this item" if self._count == 1 else f"Tag {self._count} items"
-            current = " ".join(f"#{one_line(t, TAG_MAX)}" for t in self._tags) or "no tags yet"
+            box.border_title = (
+                _("Tag this item")
+                if self._count == 1
+                else _("Tag {count} items").format(count=self._count)
+            )
+            current = " ".join(f"#{one_line(t, TAG_MAX)}" for t in self._tags) or _("no tags yet")
             yield Static(Content(current), id="tag-current")
             yield SafeInput(
-                placeholder="invoice late  (-late removes)", compact=True, id="tag-input"
+                placeholder=_("invoice late  (-late removes)"), compact=True, id="tag-input"
             )
-            yield Static(Content("enter saves · esc cancels"), id="tag-hint")
+            yield Static(Content(_("enter saves · esc cancels")), id="tag-hint")
 
     def on_mount(self) -> None:
         self.query_one("#tag-input").focus()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.store import Store
 
 from ._format import count_short, local_time
@@ -102,36 +103,41 @@ class BurndownData:
 
 def _caption(data: BurndownData, width: int) -> Content:
     now_count = data.past[-1]
-    start = f"{count_short(now_count)} now"
+    start = _("{count} now").format(count=count_short(now_count))
     if data.future is None:
-        tail = "plan: computing…"
+        tail = _("plan: computing…")
     elif data.status == "eta" and data.finish_at is not None:
-        tail = f"0 by {local_time(data.finish_at, data.now)}"
+        tail = _("0 by {local_time}").format(local_time=local_time(data.finish_at, data.now))
     elif data.status == "empty":
-        tail = "nothing to plan"
+        tail = _("nothing to plan")
     elif data.status == "failed":
-        tail = "no plan (see above)"
+        tail = _("no plan (see above)")
     elif data.status == "never":
-        tail = "never 0: new items take all the time"
+        tail = _("never 0: new items take all the time")
     else:
-        tail = "not 0 within the plan's horizon"
+        tail = _("not 0 within the plan's horizon")
     peak = max(data.past)
     text = f"{start} · {tail}"
     if width >= 60:
-        text = (
-            f"{len(data.past) - 1} days ago {count_short(data.past[0])} · "
-            f"peak {count_short(peak)} · {text}"
+        text = _("{days} days ago {then} · peak {peak} · {text}").format(
+            days=len(data.past) - 1,
+            then=count_short(data.past[0]),
+            peak=count_short(peak),
+            text=text,
         )
     return Content.assemble((text, "$text-muted"))
 
 
 def burndown_lines(data: BurndownData | None, width: int) -> list[Content]:
     title = Content.assemble(
-        ("Burndown", "bold"),
-        (" · backlog size, then the plan" if width >= 60 else " · then the plan", "$text-muted"),
+        (_("Burndown"), "bold"),
+        (
+            _(" · backlog size, then the plan") if width >= 60 else _(" · then the plan"),
+            "$text-muted",
+        ),
     )
     if data is None:
-        return [title, Content.assemble(("computing…", "$text-muted"))]
+        return [title, Content.assemble((_("computing…"), "$text-muted"))]
     future = list(data.future or ())
     top = max([*data.past, *future, 1])
     label_w = len(count_short(top)) + 1

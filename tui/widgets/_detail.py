@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from sfogo.inbox.i18n import _
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.rows import ItemRow, ReplyRow
 
 from ._format import ago, local_time, one_line, when_long
@@ -34,19 +34,23 @@ class ItemExtras:
     replies: list[ReplyRow] = field(default_factory=list)  # from the outbox, oldest first
     breakdown: object | None = None  # backlog.triage.Breakdown
     gap: object | None = None  # backlog.gaps.Gap the item arrived in
+    account_removed: bool = False  # its account was removed (the items are kept)
 
 
-def head_content(row: ItemRow, now: int) -> Content:
-    """Author, client and account, kind and status, times and link."""
-    author = one_line(row["author_name"]) or one_line(row["author_handle"]) or "unknown"
+def head_content(row: ItemRow, now: int, *, account_removed: bool = False) -> Content:
+    """Author, client and account (and whether it was removed), kind and status, times and
+    link."""
+    author = one_line(row["author_name"]) or one_line(row["author_handle"]) or _("unknown")
     handle = one_line(row["author_handle"])
     if row["outgoing"]:
-        author = f"you ({one_line(row['account'])})"
+        author = _("you ({one_line})").format(one_line=one_line(row["account"]))
         handle = ""
-    status: str = row["status"]
-    if status == "snoozed" and row["snoozed_until"]:
-        status = f"snoozed until {local_time(row['snoozed_until'], now)}"
-    elif status in ("done", "ignored") and row["handled_at"]:
+    status: str = _(STATUS_WORDS.get(row["status"], row["status"]))
+    if row["status"] == "snoozed" and row["snoozed_until"]:
+        status = _("snoozed until {local_time}").format(
+            local_time=local_time(row["snoozed_until"], now)
+        )
+    elif row["status"] in ("done", "ignored") and row["handled_at"]:
         status = f"{status} {ago(row['handled_at'], now=now)}"
     extras = []
     if row.get("replying"):  # a team's inbox: someone else is answering it now
@@ -54,7 +58,7 @@ def head_content(row: ItemRow, now: int) -> Content:
     if row.get("owner"):
         extras.append(_("owner {name}").format(name=one_line(row["owner"], 40)))
     if row["pinned"]:
-        extras.append("▲ pinned")
+        extras.append(_("▲ pinned"))
     extras += [f"#{one_line(t, 40)}" for t in row.get("tags", ())]
     parts = [
         Content.from_markup("[b]$author[/b]", author=author),
@@ -67,10 +71,12 @@ def head_content(row: ItemRow, now: int) -> Content:
             client=one_line(row["client"]),
             channel=row["channel"],
             account=one_line(row["account"]),
-            kind=row["kind"],
+            kind=_(KIND_WORDS.get(row["kind"], row["kind"])),
             status=status,
         )
     )
+    if account_removed:  # its items are kept; nothing syncs or sends for it any more
+        parts.append(Content.from_markup(" · [$text-warning]$gone[/]", gone=_("account removed")))
     if extras:
         parts.append(Content.from_markup(" · $extras", extras=" ".join(extras)))
     parts.append(
@@ -78,7 +84,9 @@ def head_content(row: ItemRow, now: int) -> Content:
     )
     url = one_line(row["url"], 500)
     if url:
-        parts.append(Content.from_markup("\n[$text-muted]$url[/] [dim](c copies it)[/]", url=url))
+        parts.append(
+            Content.from_markup(_("\n[$text-muted]$url[/] [dim](c copies it)[/]"), url=url)
+        )
     return Content("").join(parts)
 
 
@@ -86,18 +94,34 @@ def body_content(row: ItemRow) -> Content:
     from sfogo.inbox.text import sanitize
 
     # Tabs would move the terminal's cursor to its own tab stops: spaces keep the layout.
-    text = sanitize(row["text"]).expandtabs(4).strip() or "(no text)"
+    text = sanitize(row["text"]).expandtabs(4).strip() or _("(no text)")
     return Content(text)
 
 
 REPLY_STATES = {
-    "queued": "queued: it will be sent when {channel} is reachable",
-    "sending": "being sent to {channel}",
-    "sent": "sent",
-    "held": "held, not sent",
-    "failed": "failed, not sent",
-    "unknown": "unknown: check {channel}, then retry or drop it (sfogo outbox)",
-    "dropped": "dropped",
+    "queued": N_("queued: it will be sent when {channel} is reachable"),
+    "sending": N_("being sent to {channel}"),
+    "sent": N_("sent"),
+    "held": N_("held, not sent"),
+    "failed": N_("failed, not sent"),
+    "unknown": N_("unknown: check {channel}, then retry or drop it (sfogo outbox)"),
+    "dropped": N_("dropped"),
+}
+# The codes the header shows, in the interface's words.
+STATUS_WORDS = {
+    "new": N_("new"),
+    "open": N_("open"),
+    "snoozed": N_("snoozed"),
+    "done": N_("done"),
+    "ignored": N_("ignored"),
+}
+KIND_WORDS = {
+    "comment": N_("comment"),
+    "reply": N_("reply"),
+    "mention": N_("mention"),
+    "dm": N_("dm"),
+    "email": N_("email"),
+    "review": N_("review"),
 }
 
 
@@ -105,12 +129,12 @@ def replies_content(replies: list[ReplyRow], channel: str, now: int) -> Content:
     """Our replies to the item (and our like of it) and where each stands in the outbox."""
     lines = []
     for reply in replies:
-        state = REPLY_STATES.get(reply["state"], reply["state"]).format(channel=channel)
+        state = _(REPLY_STATES.get(reply["state"], reply["state"])).format(channel=channel)
         stamp = reply.get("sent_at") or reply.get("updated_at") or reply["created_at"]
         like = reply.get("action") == "like"
         line = Content.from_markup(
             "[b $text-success]$what[/] [b]$state[/b] [$text-muted]($when)[/]",
-            what="♥ Your like" if like else "↳ Your reply",
+            what=_("♥ Your like") if like else _("↳ Your reply"),
             state=state,
             when=ago(stamp, now=now),
         )
@@ -140,12 +164,12 @@ def urgency_content(breakdown, width: int = 80) -> Content:
     note_w = width - 38  # what is left of a wide line after the numbers
     narrow = width < 60 or note_w < 16
     title = Content.from_markup(
-        "[b]Urgency $score[/b] [$text-muted]$how[/]",
+        _("[b]Urgency $score[/b] [$text-muted]$how[/]"),
         score=f"{breakdown.score:.1f}",
-        how="(sum of terms)" if narrow else "= Σ coefficient × factor",
+        how=_("(sum of terms)") if narrow else _("= Σ coefficient × factor"),
     )
     if breakdown.unanswerable:
-        title += Content.from_markup(" [b $text-error]✕ unanswerable[/]")
+        title += Content.from_markup(_(" [b $text-error]✕ unanswerable[/]"))
     lines = [title]
     for term in breakdown.terms:
         points = "  0.00" if term.contribution == 0 else f"{term.contribution:+6.2f}"
@@ -202,13 +226,15 @@ def gap_content(gap, now: int) -> Content:
         return Content("")
     from sfogo.inbox.timefmt import span_precise
 
-    end = "still open" if gap.ended_at is None else local_time(gap.ended_at, now)
+    end = _("still open") if gap.ended_at is None else local_time(gap.ended_at, now)
     if gap.source == "away":
-        what = f"while you were {gap.kind}"
+        what = _("while you were {kind}").format(kind=gap.kind)
     else:
-        what = f"while {one_line(gap.account, 80)} was {gap.kind.replace('_', ' ')}"
+        what = _("while {one_line} was {replace}").format(
+            one_line=one_line(gap.account, 80), replace=gap.kind.replace("_", " ")
+        )
     return Content.from_markup(
-        "[b $text-warning]⚠ Arrived in a gap[/] $what: $start → $end ($length)",
+        _("[b $text-warning]⚠ Arrived in a gap[/] $what: $start → $end ($length)"),
         what=what,
         start=local_time(gap.started_at, now),
         end=end,
@@ -223,9 +249,9 @@ def thread_content(item_id: int, thread: list[ItemRow], now: int) -> Content:
     index = next((i for i, r in enumerate(thread) if r["id"] == item_id), 0)
     start = max(0, index - THREAD_AROUND)
     shown = thread[start : index + THREAD_AROUND + 1]
-    lines = [Content.from_markup("[b]Thread[/b] [$text-muted]· $n items[/]", n=str(len(thread)))]
+    lines = [Content.from_markup(_("[b]Thread[/b] [$text-muted]· $n items[/]"), n=str(len(thread)))]
     if start:
-        lines.append(Content.from_markup("[$text-muted]  … $n earlier[/]", n=str(start)))
+        lines.append(Content.from_markup(_("[$text-muted]  … $n earlier[/]"), n=str(start)))
     for r in shown:
         mark = "▸" if r["id"] == item_id else " "
         who = (
@@ -245,7 +271,7 @@ def thread_content(item_id: int, thread: list[ItemRow], now: int) -> Content:
         lines.append(line)
     later = len(thread) - (start + len(shown))
     if later > 0:
-        lines.append(Content.from_markup("[$text-muted]  … $n later[/]", n=str(later)))
+        lines.append(Content.from_markup(_("[$text-muted]  … $n later[/]"), n=str(later)))
     return Content("\n").join(lines)
 
 
@@ -267,9 +293,9 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", id="detail.scroll_down", show=False),
-        Binding("k", "scroll_up", "Scroll up", id="detail.scroll_up", show=False),
-        Binding("q,escape", "leave", "Back", id="detail.back"),
+        Binding("j", "scroll_down", N_("Scroll down"), id="detail.scroll_down", show=False),
+        Binding("k", "scroll_up", N_("Scroll up"), id="detail.scroll_up", show=False),
+        Binding("q,escape", "leave", N_("Back"), id="detail.back"),
     ]
 
     class Leave(Message):
@@ -330,6 +356,8 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
         self.extras = extras
         now = self._now()
         parts = self._parts()
+        if extras.account_removed:
+            parts["head"].update(head_content(self.row, now, account_removed=True))
         parts["replies"].update(replies_content(extras.replies, self.row["channel"], now))
         parts["replies"].display = bool(extras.replies)
         self.query_one(UrgencyView).show(extras.breakdown)

@@ -8,6 +8,8 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from sfogo.inbox.i18n import _
+
 NARROW = 60  # phones: "? Keys" first, the bar is cut short
 ROOMY = 100  # from here: Textual's spacing and the palette hint (ctrl+p)
 FIRST_WHEN_NARROW = ("help",)
@@ -58,6 +60,11 @@ class KeyFooter(Footer):
 
     def compose(self) -> ComposeResult:
         keys = list(super().compose())
+        for key in keys:  # bindings are declared before the language is chosen
+            if isinstance(key, FooterKey):
+                key.description = _(str(key.description))
+                if isinstance(key.tooltip, str) and key.tooltip:
+                    key.tooltip = _(key.tooltip)
         if getattr(self, "_narrow", False):
             first = [k for k in keys if getattr(k, "action", None) in FIRST_WHEN_NARROW]
             keys = first + [k for k in keys if k not in first]

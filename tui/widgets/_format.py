@@ -14,12 +14,14 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
+from sfogo.inbox.i18n import _, ngettext
 from sfogo.inbox.text import sanitize
 
 # The cells' ages and durations (re-exported: the widgets import them from here).
 from sfogo.inbox.timefmt import age_short as age_short
 from sfogo.inbox.timefmt import ago as ago
 from sfogo.inbox.timefmt import span_short as span_short
+from sfogo.inbox.timefmt import strftime
 
 ELLIPSIS = "…"
 # Long texts are cut before flattening: a row never shows more than a screen width.
@@ -77,16 +79,20 @@ def deadline(
     if window is not None:
         closes = created + window
         if closes <= now:
-            return "closed", GONE
+            return _("closed"), GONE
         if closes - now <= min(settings.window_warning_s, window):
             left = span_short(closes - now)
             if compact:
-                return f"win {left}", CLOSING
-            return (f"window closes {left}" if wide else f"closes {left}"), CLOSING
+                return _("win {left}").format(left=left), CLOSING
+            return (
+                _("window closes {left}").format(left=left)
+                if wide
+                else _("closes {left}").format(left=left)
+            ), CLOSING
     due = created + settings.target_s(row["tier"], row.get("client_id"), row.get("target_s"))
     if due > now:
-        return f"due {span_short(due - now)}", DUE
-    text = f"late {span_short(now - due)}"
+        return _("due {left}").format(left=span_short(due - now)), DUE
+    text = _("late {late}").format(late=span_short(now - due))
     if compact and len(text) > 7:
         text = text.replace(" ", "")
     return text, LATE
@@ -100,10 +106,10 @@ def local_time(ts: int, now: int) -> str:
     if moment.date() == today.date():
         return clock
     if abs((moment.date() - today.date()).days) < 7:
-        return f"{moment.strftime('%a')} {clock}"
+        return f"{strftime(moment, '%a')} {clock}"
     if moment.year == today.year:
-        return f"{moment.day} {moment.strftime('%b')} {clock}"
-    return f"{moment.day} {moment.strftime('%b %Y')} {clock}"
+        return f"{moment.day} {strftime(moment, '%b')} {clock}"
+    return f"{moment.day} {strftime(moment, '%b %Y')} {clock}"
 
 
 def when_long(ts: int | None, now: int) -> str:
@@ -121,3 +127,18 @@ def count_short(n: int) -> str:
         return f"{n // 1000}k"
     millions = n / 1_000_000
     return f"{millions:.1f}M" if millions < 10 else f"{int(millions)}M"
+
+
+def posts_in_state(state: str, n: int) -> str:
+    """'1 missed', '6 vanished': a count of posts in a state that needs a decision, as the
+    health bar and the Posts screen's title say it (a sentence each, so every language can
+    make the word agree with the number)."""
+    forms = {
+        "missed": ngettext("{n} missed", "{n} missed", n),
+        "vanished": ngettext("{n} vanished", "{n} vanished", n),
+        "failed": ngettext("{n} failed", "{n} failed", n),
+        "held": ngettext("{n} held", "{n} held", n),
+        "at_risk": ngettext("{n} at risk", "{n} at risk", n),
+    }
+    form = forms.get(state)
+    return form.format(n=n) if form is not None else f"{n} {state}"

@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from sfogo.inbox.i18n import _, ngettext
+
 from ._format import count_short
 
 
@@ -36,16 +38,16 @@ class CountsHeader(Widget):
         narrow = self.size.width < 60
         title = Content.from_markup("[b]sfogo[/b]")
         if self.counts is None:
-            return title + Content.from_markup(" [$text-muted]counting…[/]")
+            return title + Content.from_markup(_(" [$text-muted]counting…[/]"))
         new = count_short(self.counts.get("new", 0))
         opened = count_short(self.counts.get("open", 0))
         snoozed = count_short(self.counts.get("snoozed", 0))
         shown = "…" if self.shown is None else count_short(self.shown)
         if narrow:
             # Arrivals and posts that need a decision take the place of the snoozed count.
-            snz = "" if self.posts or self.arrived else f" {snoozed} snz"
+            snz = "" if self.posts or self.arrived else _(" {snoozed} snz").format(snoozed=snoozed)
             line = Content.from_markup(
-                " [$text-accent]●[/] [b]$new[/b] new $open open$snz [$text-muted]│[/] $shown",
+                _(" [$text-accent]●[/] [b]$new[/b] new $open open$snz [$text-muted]│[/] $shown"),
                 new=new,
                 open=opened,
                 snz=snz,
@@ -53,8 +55,10 @@ class CountsHeader(Widget):
             )
         else:
             line = Content.from_markup(
-                "  [$text-accent]●[/] [b]$new[/b] new · $open open · $snoozed snoozed"
-                "  [$text-muted]│[/] $shown shown",
+                _(
+                    "  [$text-accent]●[/] [b]$new[/b] new · $open open · $snoozed snoozed"
+                    "  [$text-muted]│[/] $shown shown"
+                ),
                 new=new,
                 open=opened,
                 snoozed=snoozed,
@@ -71,9 +75,16 @@ class CountsHeader(Widget):
         posts = f"⚑{self.posts}" if self.posts else ""
         if not (arrived or posts):
             return Content("")
-        plural = "s" if self.posts > 1 else ""
-        wide_arrived = f"{arrived} arrived" if arrived and not narrow else arrived
-        wide_posts = f"⚑ {self.posts} post{plural} to decide" if posts and not narrow else posts
+        wide_arrived = (
+            _("{arrived} arrived").format(arrived=arrived) if arrived and not narrow else arrived
+        )
+        wide_posts = (
+            ngettext("⚑ {posts} post to decide", "⚑ {posts} posts to decide", self.posts).format(
+                posts=self.posts
+            )
+            if posts and not narrow
+            else posts
+        )
         lead, join = (" │ ", " ") if narrow else ("  │ ", " · ")
         for a, p in ((wide_arrived, wide_posts), (wide_arrived, posts), (arrived, posts)):
             if cell_len(lead + join.join(x for x in (a, p) if x)) <= room:

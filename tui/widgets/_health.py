@@ -41,10 +41,11 @@ from textual.widget import Widget
 from textual.worker import Worker
 
 from sfogo.inbox.health import token_warning
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.store import Store
 
-from ._format import age_short, local_time, one_line, span_short
+from ._format import age_short, local_time, one_line, posts_in_state, span_short
 from ._work import Latest, WorkFailed
 
 if TYPE_CHECKING:
@@ -60,6 +61,17 @@ NEVER_MARK = "?"
 SKIP_MARK = "⊘"  # entries skipped in the last 24 hours
 TOKEN_MARK = "⚠"  # the account's credentials expire within a week
 OUTCOME_SHORT = {"rate_limited": "limited", "never synced": "never"}
+# The outcomes as the bar says them (translated where shown; the states stay codes).
+OUTCOME_WORDS = (
+    N_("ok"),
+    N_("offline"),
+    N_("down"),
+    N_("limited"),
+    N_("auth"),
+    N_("blocked"),
+    N_("broken"),
+    N_("never"),
+)
 
 
 def initials(name: str) -> str:
@@ -124,11 +136,11 @@ def next_round_text(state: HealthState, now: int) -> str:
 
 # Posts needing a decision, in the bar's order, with the words it uses.
 POST_PROBLEMS = (
-    ("missed", "missed"),
-    ("vanished", "vanished"),
-    ("failed", "failed"),
-    ("held", "held"),
-    ("at_risk", "at risk"),
+    ("missed", N_("missed")),
+    ("vanished", N_("vanished")),
+    ("failed", N_("failed")),
+    ("held", N_("held")),
+    ("at_risk", N_("at risk")),
 )
 
 
@@ -191,7 +203,7 @@ def load_health(store: Store, now: int, sync: SyncStatus | None = None) -> Healt
 
 
 def _entry(account: AccountState, now: int, *, short: bool = False) -> Content:
-    outcome = OUTCOME_SHORT.get(account.outcome, account.outcome)
+    outcome = _(OUTCOME_SHORT.get(account.outcome, account.outcome))
     age = age_short(account.since, now=now)
     text = f"{account.label} {outcome}" + (f" {age}" if age else "")
     if account.open_gap:
@@ -205,9 +217,11 @@ def _entry(account: AccountState, now: int, *, short: bool = False) -> Content:
     if account.token_expires_at is not None:
         left = account.token_expires_at - now
         if short:
-            warning = f"token {span_short(left)}" if left > 0 else "token expired"
+            warning = (
+                _("token {left}").format(left=span_short(left)) if left > 0 else _("token expired")
+            )
         else:
-            warning = token_warning(account.token_expires_at, now=now) or "token expires soon"
+            warning = token_warning(account.token_expires_at, now=now) or _("token expires soon")
         entry = entry + Content.assemble((f" {TOKEN_MARK} {warning}", "$text-warning bold"))
     return entry
 
@@ -216,7 +230,7 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
     """The bar's one line, at most ``width`` cells: away, problems, then as many healthy
     accounts as fit and '+N ok' for the rest."""
     if state is None:
-        return Content.assemble(("sync: checking…", "$text-muted"))
+        return Content.assemble((_("sync: checking…"), "$text-muted"))
     narrow = width < NARROW
     sep = Content.assemble((" · ", "$text-muted"))
     parts: list[Content] = []
@@ -225,15 +239,22 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         at = local_time(since, now)
         parts.append(
             Content.assemble(
-                (f"{reason} {at}" if narrow else f"{reason} since {at}", "$text-warning reverse")
+                (
+                    f"{_(reason)} {at}"
+                    if narrow
+                    else _("{reason} since {at}").format(reason=_(reason), at=at),
+                    "$text-warning reverse",
+                )
             )
         )
     upcoming = next_round_text(state, now)
     if upcoming:
-        text = "syncing" if upcoming == "now" else f"sync in {upcoming}"
+        text = (
+            _("syncing") if upcoming == "now" else _("sync in {upcoming}").format(upcoming=upcoming)
+        )
         parts.append(Content.assemble((f"↻ {upcoming}" if narrow else text, "$text-muted")))
     if not state.accounts:
-        parts.append(Content.assemble(("no synced accounts", "$text-muted")))
+        parts.append(Content.assemble((_("no synced accounts"), "$text-muted")))
         return sep.join(parts)
     line = sep.join(parts)
     # Posts that need a decision follow the accounts that cannot be seen (the likely cause):
@@ -290,10 +311,9 @@ def _posts_entry(state: HealthState, *, short: bool) -> Content:
     """'1 missed · 6 vanished · 1 at risk', or '8 posts'."""
     if short:
         total = sum(n for _s, n in state.posts)
-        text = f"{total} post{'s' * (total != 1)}"
+        text = ngettext("{n} post", "{n} posts", total).format(n=total)
     else:
-        words = dict(POST_PROBLEMS)
-        text = " · ".join(f"{n} {words[s]}" for s, n in state.posts)
+        text = " · ".join(posts_in_state(s, n) for s, n in state.posts)
     return Content.assemble((text, "$text-error bold"))
 
 
@@ -306,7 +326,9 @@ def _tail(left: tuple[AccountState, ...]) -> str:
     gaps = sum(a.open_gap for a in left)
     warned = sum(a.token_expires_at is not None and not a.open_gap for a in left)
     marks = [f"{n} {mark}" for n, mark in ((gaps, GAP_MARK), (warned, TOKEN_MARK)) if n]
-    return f"+{len(left)} ({' '.join(marks)})" if marks else f"+{len(left)} ok"
+    return (
+        f"+{len(left)} ({' '.join(marks)})" if marks else _("+{count} ok").format(count=len(left))
+    )
 
 
 class HealthBar(Widget):

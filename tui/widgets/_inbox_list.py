@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.rows import ItemRow
 
 from ..actions import ItemChanges
@@ -82,16 +83,18 @@ class InboxList(ScrollView, can_focus=True):
         "inbox-list--selected-mark",
     }
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", id="inbox.cursor_down", show=False),
-        Binding("k,up", "cursor_up", "Up", id="inbox.cursor_up", show=False),
-        Binding("g,home", "first", "First", id="inbox.first", show=False),
-        Binding("G,end", "last", "Last", id="inbox.last", show=False),
+        Binding("j,down", "cursor_down", N_("Down"), id="inbox.cursor_down", show=False),
+        Binding("k,up", "cursor_up", N_("Up"), id="inbox.cursor_up", show=False),
+        Binding("g,home", "first", N_("First"), id="inbox.first", show=False),
+        Binding("G,end", "last", N_("Last"), id="inbox.last", show=False),
         # ctrl+d/ctrl+u as in less and vim: phones' keyboards rarely have page keys.
-        Binding("pagedown,ctrl+d", "page_down", "Page down", id="inbox.page_down", show=False),
-        Binding("pageup,ctrl+u", "page_up", "Page up", id="inbox.page_up", show=False),
-        Binding("x,space", "toggle_select", "Select", id="inbox.select", show=False),
-        Binding("asterisk", "select_all", "Select all", id="inbox.select_all", show=False),
-        Binding("escape", "clear_selection", "Clear selection", id="inbox.select_none", show=False),
+        Binding("pagedown,ctrl+d", "page_down", N_("Page down"), id="inbox.page_down", show=False),
+        Binding("pageup,ctrl+u", "page_up", N_("Page up"), id="inbox.page_up", show=False),
+        Binding("x,space", "toggle_select", N_("Select"), id="inbox.select", show=False),
+        Binding("asterisk", "select_all", N_("Select all"), id="inbox.select_all", show=False),
+        Binding(
+            "escape", "clear_selection", N_("Clear selection"), id="inbox.select_none", show=False
+        ),
     ]
 
     class Highlighted(Message):
@@ -143,7 +146,7 @@ class InboxList(ScrollView, can_focus=True):
         self.model = IdList()
         self.loaded = False  # the first ids arrived (until then the list says "loading")
         self.complete = False  # every id arrived (the first screenful may come alone)
-        self.empty_text = "Nothing here."
+        self.empty_text = _("Nothing here.")
         self._rows = RowPages(fetch_rows)
         self._strips: LRUCache[tuple, Strip] = LRUCache(STRIP_CACHE)
         self._highlighted: int | None = None
@@ -274,7 +277,7 @@ class InboxList(ScrollView, can_focus=True):
         if not self.ids:
             return
         if not self.complete:
-            self.notify("The list is still loading: try again in a moment.", timeout=3)
+            self.notify(_("The list is still loading: try again in a moment."), timeout=3)
             return
         self.model.select_all()
         self._selection_redrawn()

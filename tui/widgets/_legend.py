@@ -5,17 +5,23 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widget import Widget
 
+from sfogo.inbox.i18n import N_, _
+
 from ._row import DRAFT_MARK, LIKE_MARK, REPLY_MARK, STATUS_MARKS
 
 # From the longest to the shortest; the first that fits the width is shown (on a phone the
 # rarer marks, snoozed and liked, give way).
 LEGENDS = (
-    "! late or closing  ✕ window closed  ▲ pinned  {new} new  {snoozed} snoozed"
-    "  {reply} reply waiting  {draft} draft  {like} liked",
-    "! late  ✕ closed  ▲ pinned  {new} new  {snoozed} snoozed  {reply} reply  {draft} draft"
-    "  {like} liked",
-    "!late ✕closed ▲pin {new}new {snoozed}snz {reply}reply {draft}draft {like}liked",
-    "!late ✕shut ▲pin {new}new {reply}reply {draft}draft",
+    N_(
+        "! late or closing  ✕ window closed  ▲ pinned  {new} new  {snoozed} snoozed"
+        "  {reply} reply waiting  {draft} draft  {like} liked"
+    ),
+    N_(
+        "! late  ✕ closed  ▲ pinned  {new} new  {snoozed} snoozed  {reply} reply  {draft} draft"
+        "  {like} liked"
+    ),
+    N_("!late ✕closed ▲pin {new}new {snoozed}snz {reply}reply {draft}draft {like}liked"),
+    N_("!late ✕shut ▲pin {new}new {reply}reply {draft}draft"),
 )
 
 
@@ -28,7 +34,7 @@ def legend_text(width: int) -> str:
         "draft": DRAFT_MARK,
         "like": LIKE_MARK,
     }
-    texts = [legend.format(**marks) for legend in LEGENDS]
+    texts = [_(legend).format(**marks) for legend in LEGENDS]
     return next((text for text in texts if len(text) <= width), texts[-1])
 
 

@@ -22,7 +22,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from sfogo.backlog.posts import ShownPost
+from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.model import CHANNEL_SHORT
+from sfogo.inbox.timefmt import strftime
 
 from ._format import fit, one_line
 
@@ -38,7 +40,19 @@ MARKS = {
     "cancelled": "–",
     "at_risk": "?",
 }
-WORDS = {"rescheduled": "moved", "at_risk": "at risk"}
+WORDS = {"rescheduled": N_("moved"), "at_risk": N_("at risk")}
+# The other states as the title says them (translated where shown).
+STATE_WORDS = (
+    N_("missed"),
+    N_("vanished"),
+    N_("failed"),
+    N_("held"),
+    N_("late"),
+    N_("published"),
+    N_("cancelled"),
+    N_("queued"),
+    N_("scheduled"),
+)
 LEVEL = {
     "published": "good",
     "late": "warn",
@@ -93,12 +107,12 @@ class PostList(ScrollView, can_focus=True):
         "post-list--bad",
     }
     BINDINGS = [
-        Binding("j,down", "move(1)", "Down", id="posts.cursor_down", show=False),
-        Binding("k,up", "move(-1)", "Up", id="posts.cursor_up", show=False),
-        Binding("g,home", "edge(0)", "First", id="posts.first", show=False),
-        Binding("G,end", "edge(1)", "Last", id="posts.last", show=False),
-        Binding("pagedown", "page(1)", "Page down", id="posts.page_down", show=False),
-        Binding("pageup", "page(-1)", "Page up", id="posts.page_up", show=False),
+        Binding("j,down", "move(1)", N_("Down"), id="posts.cursor_down", show=False),
+        Binding("k,up", "move(-1)", N_("Up"), id="posts.cursor_up", show=False),
+        Binding("g,home", "edge(0)", N_("First"), id="posts.first", show=False),
+        Binding("G,end", "edge(1)", N_("Last"), id="posts.last", show=False),
+        Binding("pagedown", "page(1)", N_("Page down"), id="posts.page_down", show=False),
+        Binding("pageup", "page(-1)", N_("Page up"), id="posts.page_up", show=False),
     ]
 
     class Highlighted(Message):
@@ -117,7 +131,7 @@ class PostList(ScrollView, can_focus=True):
         self.lines: list[tuple[str, object]] = []
         self.cursor = 0
         self.loaded = False
-        self.empty_text = "No posts. Plan some with 'sfogo posts import FILE' or 'sfogo post'."
+        self.empty_text = _("No posts. Plan some with 'sfogo posts import FILE' or 'sfogo post'.")
         self._strips: LRUCache[tuple, Strip] = LRUCache(512)
 
     # -- data ---------------------------------------------------------------------------
@@ -225,7 +239,7 @@ class PostList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= len(self.lines):
             if y == 0 and not self.lines:
-                text = "  loading…" if not self.loaded else f"  {self.empty_text}"
+                text = _("  loading…") if not self.loaded else f"  {self.empty_text}"
                 muted = self.get_component_rich_style("post-list--muted")
                 return Strip([Segment(fit(text, width), base + muted)], width)
             return Strip.blank(width, base)
@@ -248,7 +262,7 @@ class PostList(ScrollView, can_focus=True):
         narrow = width < NARROW
         local = datetime.fromtimestamp(row["at"]).astimezone()
         if post.needs_decision:
-            when = f"{local:%d %H:%M}" if narrow else f"{local:%a %d %H:%M}"
+            when = f"{local:%d %H:%M}" if narrow else strftime(local, "%a %d %H:%M")
         else:
             when = f"{local:%H:%M}"
         mark = MARKS.get(post.state, "·")
@@ -266,7 +280,7 @@ class PostList(ScrollView, can_focus=True):
                 (f" {when}  ", None),
                 (fit(initials(row["client"]), 3) + " ", "post-list--muted"),
                 (fit(channel, 4) + " ", "post-list--muted"),
-                (fit(f"{mark} {WORDS.get(post.state, post.state)}", 11) + " ", tone),
+                (fit(f"{mark} {_(WORDS.get(post.state, post.state))}", 11) + " ", tone),
             ]
         used = sum(cell_len(text) for text, _ in cells)
         cells.append((fit(one_line(row["text"]), max(1, width - used)), None))

@@ -6,6 +6,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
+from sfogo.inbox.i18n import N_, _
+
 from ._safe import SafeInput
 
 
@@ -13,14 +15,14 @@ class SearchBar(SafeInput):
     """Typing filters the list (the screen debounces it); escape clears and closes."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Clear search", id="search.cancel"),
+        Binding("escape", "cancel", N_("Clear search"), id="search.cancel"),
     ]
 
     class Cancelled(Message):
         """The search was cleared with escape."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="search: words, @handle, name…", compact=True, id=id)
+        super().__init__(placeholder=_("search: words, @handle, name…"), compact=True, id=id)
 
     def action_cancel(self) -> None:
         with self.prevent(Input.Changed):  # one reload, from Cancelled, not two

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
+from sfogo.inbox.i18n import _
 from sfogo.inbox.model import CHANNEL_SHORT
 
 from ._format import fit, one_line, span_short
@@ -131,7 +132,9 @@ def _suffix(spans: tuple[Span, ...], now: int, since: int, narrow: bool) -> tupl
     still = [s for s in spans if s.end is None]
     if still:
         age = span_short(now - min(s.start for s in still))
-        return (f"{GAP_MARK} {age}" if narrow else f"{GAP_MARK} {age} open"), OPEN
+        return (
+            f"{GAP_MARK} {age}" if narrow else _("{mark} {age} open").format(mark=GAP_MARK, age=age)
+        ), OPEN
     longest = max(spans, key=lambda s: s.end_or(now) - max(s.start, since))
     return span_short(longest.end_or(now) - longest.start), BLIND
 
@@ -139,12 +142,13 @@ def _suffix(spans: tuple[Span, ...], now: int, since: int, narrow: bool) -> tupl
 def timeline_lines(data: Timeline | None, width: int) -> list[Content]:
     """The chart as lines no wider than ``width``."""
     title = Content.assemble(
-        ("Gaps", "bold"), (f" · last {data.days if data else 14} days", "$text-muted")
+        (_("Gaps"), "bold"),
+        (_(" · last {days} days").format(days=data.days if data else 14), "$text-muted"),
     )
     if data is None:
-        return [title, Content.assemble(("computing…", "$text-muted"))]
+        return [title, Content.assemble((_("computing…"), "$text-muted"))]
     if not data.rows:
-        return [title, Content.assemble(("No accounts yet.", "$text-muted"))]
+        return [title, Content.assemble((_("No accounts yet."), "$text-muted"))]
     narrow = width < NARROW
     label_w = 7 if narrow else 16
     suffix_w = 5 if narrow else 10
@@ -173,7 +177,7 @@ def timeline_lines(data: Timeline | None, width: int) -> list[Content]:
 
     since = bounds[0]
     if data.away:
-        you = "you" if narrow else "you (all)"
+        you = "you" if narrow else _("you (all)")
         text, _mark = _suffix(data.away, data.now, since, narrow)
         latest = max(data.away, key=lambda s: s.start)
         if latest.end is None:
@@ -202,9 +206,13 @@ def timeline_lines(data: Timeline | None, width: int) -> list[Content]:
             )
         )
     legend = (
-        f"{BLIND} blind {OPEN} still blind {AWAY} you away"
+        _("{blind} blind {open} still blind {away} you away").format(
+            blind=BLIND, open=OPEN, away=AWAY
+        )
         if narrow
-        else f"{BLIND} blind  {OPEN} still blind  {AWAY} you away/sick (every account)  {SEEN} seen"
+        else _(
+            "{blind} blind  {open} still blind  {away} you away/sick (every account)  {seen} seen"
+        ).format(blind=BLIND, open=OPEN, away=AWAY, seen=SEEN)
     )
     lines.append(Content.assemble((legend, "$text-muted")))
     return lines

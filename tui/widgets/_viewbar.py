@@ -11,6 +11,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from sfogo.inbox.i18n import _
+
 from ._format import count_short
 
 
@@ -41,10 +43,12 @@ class ViewBar(Widget):
                 Content.from_markup("[$text-accent]f:[/] [b]$f[/b]", f=" · ".join(self.filters))
             )
         if self.newest_first:
-            tail.append(Content("newest first"))
+            tail.append(Content(_("newest first")))
         if self.selected:
             tail.append(
-                Content.from_markup("[b $text-accent]$n selected[/]", n=count_short(self.selected))
+                Content.from_markup(
+                    _("[b $text-accent]$n selected[/]"), n=count_short(self.selected)
+                )
             )
         tail_content = Content(" │ ").join(tail) if tail else Content("")
         for style in ("full", "numbers", "current"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -69,18 +70,47 @@ def _params(params: Any, numbered: bool) -> Any:
 
 
 class PgConnection:
-    """One psycopg connection in autocommit mode, called as sqlite3's is."""
+    """One psycopg connection in autocommit mode, called as sqlite3's is.
 
-    __slots__ = ("raw",)
+    :meth:`ahead` sends statements whose answers the very next calls will ask for (inside a
+    pipeline: no round trip of their own); :meth:`execute` hands such an answer out only to
+    the next statement, and only if it is exactly that one: any other statement drops
+    every answer sent ahead, so none is ever served late.
+    """
+
+    __slots__ = ("_ahead", "raw")
 
     def __init__(self, raw: psycopg.Connection) -> None:
         self.raw = raw
+        self._ahead: list[tuple[str, tuple, Any]] = []
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
+        if self._ahead:
+            first_sql, first_params, cursor = self._ahead.pop(0)
+            if (
+                first_sql == sql
+                and not isinstance(params, Mapping)
+                and first_params == tuple(params)
+            ):
+                return cursor
+            self._ahead.clear()
+        return self._send(sql, params)
+
+    def together(self) -> AbstractContextManager[Any]:
+        """Statements sent inside go in one pipeline (one round trip), where the client
+        library has pipeline mode; otherwise one after the other, with the same answers."""
+        return self.raw.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
+
+    def ahead(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Send ``sql`` now; its answer goes to the next :meth:`execute` of the same."""
+        self._ahead.append((sql, tuple(params), self._send(sql, params)))
+
+    def _send(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> Any:
         query, numbered = translate(sql, isinstance(params, Mapping))
         return self.raw.execute(query, _params(params, numbered))
 
     def executemany(self, sql: str, rows: Iterable[Any]) -> Any:
+        self._ahead.clear()
         rows = list(rows)
         cur = self.raw.cursor()
         if rows:

@@ -59,9 +59,11 @@ class PgStore(Store):
 
     def _specialise(self) -> None:
         from .parts import PgItems, PgReports
+        from .triage import PgTriageIndex
 
         self.items = PgItems(self)
         self.reports = PgReports(self)
+        self.triage = PgTriageIndex(self)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -118,6 +120,10 @@ class PgStore(Store):
             if not create:
                 raise StoreError(f"no sfogo inbox in {self.name}: run 'sfogo demo' or add a client")
         if version < schema.SCHEMA_VERSION:
+            if version:
+                from .access import Access
+
+                Access(self).check_upgrade(version, schema.SCHEMA_VERSION)
             self.migrate(schema.SCHEMA_VERSION)
 
     def schema_version(self) -> int:
@@ -147,6 +153,10 @@ class PgStore(Store):
                     " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                     (str(target),),
                 )
+        if version < target:
+            from .access import Access
+
+            Access(self).share_again()  # a new table gets the members' privileges too
 
     # -- transactions ----------------------------------------------------------------------
 

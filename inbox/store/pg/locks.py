@@ -10,6 +10,9 @@ The holder's words (what it says about itself, JSON) are the ``sync_holder`` row
 ``sfogo_meta``, with the server process of its session: a reader trusts them only while
 that session holds the lock, so a dead holder is never named. A round is asked for with
 ``NOTIFY`` on :data:`ROUND_CHANNEL`, which the holder's session listens to.
+
+Only a role that sees every client takes the lock (:mod:`.access`): a member's loop would
+sync its own clients alone and record the other clients' silence as gaps.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ...errors import StoreError
+from ...i18n import _
 from . import failures
+from .access import SEES_EVERY_CLIENT
 from .database import CONNECT_TIMEOUT_S, SYNC_LOCK
 from .driver import psycopg
 
@@ -75,6 +80,22 @@ def _backend(said: str | None) -> int | None:
         return None
 
 
+def _sees_every_client(conn: psycopg.Connection, name: str) -> None:
+    """Refuse the loop to a role that sees only some clients: its rounds would sync their
+    accounts alone, and the others' silence would read as gaps."""
+    row = conn.execute(SEES_EVERY_CLIENT).fetchone()
+    if row is not None and not row[0]:
+        role = conn.info.user
+        conn.close()
+        raise StoreError(
+            _(
+                "role %(role)s sees only some clients of %(inbox)s: the sync loop runs in the"
+                " app of a role that sees them all (the inbox's owner)"
+            )
+            % {"role": role, "inbox": name}
+        )
+
+
 class PgSyncLock:
     """The loop's advisory lock on one PostgreSQL inbox; holder's words as JSON text."""
 
@@ -106,6 +127,7 @@ class PgSyncLock:
             return True
         conn = _connect(self.url, self.name)
         try:
+            _sees_every_client(conn, self.name)
             row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", SYNC_LOCK).fetchone()
             if not row or not row[0]:
                 conn.close()

@@ -30,10 +30,13 @@ Adding a migration
 Whenever a step is appended to SQLite's ``MIGRATIONS``, append the same change here, as SQL
 (PostgreSQL can ALTER what SQLite had to rebuild), and call :func:`notify_on` for a new
 table. tests/test_engines.py compares both schemas table by table and column by column,
-and fails until they agree.
+and fails until they agree. A new table also says who may see its rows (:mod:`.access`):
+a client's data gets a policy in the same step, and every table its members' privileges.
 """
 
 from __future__ import annotations
+
+from .access import CLIENT_ACCESS
 
 # The change notice: one per statement, deduplicated by PostgreSQL within a transaction.
 CHANNEL = "sfogo_changes"
@@ -353,6 +356,8 @@ MIGRATIONS: list[str] = [
     DRAFTS_AND_CANNED_REPLIES,
     TOKEN_CHECKS,
     ACCOUNT_REMOVED_AT,
+    # PostgreSQL's own (no SQLite twin): who may see which client, by row-level security.
+    CLIENT_ACCESS,
     TEAM,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

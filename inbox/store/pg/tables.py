@@ -5,7 +5,9 @@ from __future__ import annotations
 from ..tables import Table
 from .connection import PgConnection
 
-OWN = {"sfogo_meta"}  # the schema's version: each engine keeps its own
+# The schema's version (each engine keeps its own) and who may see which client (only a
+# shared inbox has roles).
+OWN = {"sfogo_meta", "client_access"}
 
 _COLUMNS_SQL = (
     "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"

@@ -1,0 +1,128 @@
+"""The triage index's reads on PostgreSQL: the same statements, fewer round trips.
+
+In process, SQLite answers a statement in microseconds; over loopback every statement is a
+round trip of about 0.1 ms before the server does any work. So the statements a triage page
+starts with are sent together in one pipeline (psycopg's pipeline mode: one round trip for
+all of them, the accounts and away periods read next included), and a stream's first read
+asks for more rows, which costs the server next to nothing and saves reading the same
+stream again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ...rows import ItemRow
+from ...triage_keys import KEY_SPAN
+from ..accounts import OWNERS_SQL
+from ..clients import OWN_TARGETS_SQL
+from ..runs import AWAY_SQL
+from ..triage import (
+    _HORIZONS_SQL,
+    _META,
+    _META_SQL,
+    _MISSING_SQL,
+    OPEN_SQL,
+    ManyReader,
+    StreamRequest,
+    StreamRow,
+    TriageIndex,
+    TriageOverview,
+    _by_time,
+)
+
+if TYPE_CHECKING:
+    from .connection import PgConnection
+
+
+# Every stream's chunk in one statement whose text does not depend on how many streams are
+# read (the requests come as arrays): PostgreSQL plans it once and keeps the plan, where a
+# UNION ALL of N parts would be planned again for every N, at a cost of milliseconds.
+_STREAMS_SQL = """
+SELECT r.n, s.id, s.created_at,
+  CASE WHEN s.created_at < r.probe THEN (SELECT f.outcome != 'ok' FROM sync_runs f
+    WHERE f.account_id = r.key / {span} AND f.started_at <= s.created_at
+    ORDER BY f.started_at DESC, f.id DESC LIMIT 1) END
+FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]),
+            CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]))
+  WITH ORDINALITY AS r(key, lo, hi, after_t, after_id, lim, probe, n)
+CROSS JOIN LATERAL (
+  SELECT i.id, i.created_at FROM interactions i
+  WHERE {open} AND i.triage_key = r.key AND i.created_at >= greatest(r.lo, r.after_t)
+    AND i.created_at <= r.hi AND (i.created_at > r.after_t OR i.id > r.after_id){status}
+  ORDER BY i.created_at, i.id LIMIT r.lim) s
+"""
+_STREAMS_BOTH = _STREAMS_SQL.format(span=KEY_SPAN, open=OPEN_SQL, status="")
+_STREAMS_ONE = _STREAMS_SQL.format(span=KEY_SPAN, open=OPEN_SQL, status=" AND i.status = ?")
+
+
+# KEYS_SQL as PostgreSQL walks it faster (a fifth less than min() per step, measured):
+# each next key by an index seek in a LATERAL subquery.
+_KEYS_SQL = f"""
+WITH RECURSIVE k(key) AS (
+  (SELECT i.triage_key FROM interactions i WHERE {OPEN_SQL} AND i.triage_key IS NOT NULL
+   ORDER BY i.triage_key LIMIT 1)
+  UNION ALL
+  SELECT n.triage_key FROM k CROSS JOIN LATERAL (
+    SELECT i.triage_key FROM interactions i WHERE {OPEN_SQL} AND i.triage_key > k.key
+    ORDER BY i.triage_key LIMIT 1) n
+) SELECT key FROM k
+"""
+
+
+class PgTriageIndex(TriageIndex):
+    """``store.triage`` on PostgreSQL."""
+
+    __slots__ = ()
+
+    first_chunk = 16
+    read_ahead = True
+
+    def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
+        conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore holds this
+        with conn.together():
+            meta = conn.execute(_META_SQL, _META)
+            missing = conn.execute(_MISSING_SQL + " LIMIT 1")
+            keys = conn.execute(_KEYS_SQL)
+            horizons = conn.execute(_HORIZONS_SQL)
+            if then_accounts:
+                conn.ahead(OWNERS_SQL)
+            if then_away:
+                conn.ahead(AWAY_SQL)
+        return TriageOverview(
+            self._parse_meta(dict(meta.fetchall()))[0],
+            missing.fetchone() is not None,
+            [key for (key,) in keys.fetchall()],
+            {a: end for a, _last, end in horizons.fetchall()},
+        )
+
+    def many_reader(self, status: str | None = None) -> ManyReader:
+        execute = self._conn.execute
+
+        def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
+            columns: list[list] = [list(c) for c in zip(*requests, strict=True)]
+            params: list = [*columns, status] if status else columns
+            out: list[list[StreamRow]] = [[] for _ in requests]
+            for n, item_id, created_at, failing in execute(
+                _STREAMS_ONE if status else _STREAMS_BOTH, params
+            ):
+                out[n - 1].append((item_id, created_at, failing))
+            for rows in out:
+                rows.sort(key=_by_time)
+            return out
+
+        return read
+
+    def rows_and_targets(self, ids: Sequence[int]) -> tuple[dict[int, ItemRow], dict[int, int]]:
+        from .parts import BY_IDS_SQL
+
+        if ids:
+            conn: PgConnection = self._conn  # type: ignore[assignment]  # a PgStore's
+            with conn.together():
+                conn.ahead(BY_IDS_SQL, (list(ids),))
+                conn.ahead(OWN_TARGETS_SQL)
+        return self._store.items.by_ids(ids), self._store.clients.own_targets()
+
+    def open_keys(self) -> list[int]:
+        return [key for (key,) in self._conn.execute(_KEYS_SQL)]
