@@ -42,6 +42,8 @@ CLIENT_OF = {
     "interaction_tags": _ITEM,
     "replies": _ITEM,
     "drafts": _ITEM,
+    "assignments": _ITEM,
+    "replying": _ITEM,
     "sync_run_skips": (
         "(SELECT a.client_id FROM sync_runs r JOIN accounts a ON a.id = r.account_id"
         " WHERE r.id = t.run_id)"
@@ -86,6 +88,7 @@ def _fill_every_table(store: Store) -> dict[int, int]:
     """Rows of every client in the tables the demo leaves empty; each client's own item."""
     items = {}
     store.canned.add("shared", "Grazie!", now=NOW)
+    anna = store.team.add("Anna", now=NOW)
     for client in store.clients.all():
         account = next(a for a in store.accounts.all() if a.client_id == client.id)
         store.items.upsert(
@@ -104,6 +107,8 @@ def _fill_every_table(store: Store) -> dict[int, int]:
         (row,) = store.items.page(InboxFilter(search=f"riservato{client.id}"))
         items[client.id] = row["id"]
         store.drafts.save(row["id"], "bozza", now=NOW)
+        store.team.assign([row["id"]], anna, now=NOW)
+        store.team.claim(row["id"], anna, now=NOW)
         queue_reply(store, row["id"], "Grazie per il messaggio", now=NOW)
         store.canned.add(f"per-{client.id}", "Ciao", client=client.name, now=NOW)
         store.runs.add(account.id, NOW - 60, NOW - 59, "ok", skipped={"no text": 2})

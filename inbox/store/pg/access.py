@@ -65,6 +65,10 @@ MEMBER_PRIVILEGES: dict[str, str] = {
     "canned_replies": "SELECT",
     "away_periods": "SELECT",
     "triage_meta": "SELECT",
+    # The team (inbox/store/team.py): who is who, who owns an item, who is replying.
+    "members": "SELECT",
+    "assignments": "SELECT, INSERT, UPDATE, DELETE",
+    "replying": "SELECT, INSERT, UPDATE, DELETE",
 }
 
 # The roles whose grants count for the current one: itself and the groups it inherits.
@@ -74,7 +78,8 @@ _MY_CLIENTS = f"SELECT client_id FROM client_access WHERE {_MINE}"
 _BY_ACCOUNT = "account_id = ANY (ARRAY(SELECT id FROM accounts))"
 
 
-def _by_item(table: str) -> str:
+def by_item(table: str) -> str:
+    """A policy's rows: those whose item (``interaction_id``) the role sees."""
     return f"EXISTS (SELECT 1 FROM interactions i WHERE i.id = {table}.interaction_id)"
 
 
@@ -87,16 +92,16 @@ V1_POLICIES: dict[str, str] = {
     "sync_runs": _BY_ACCOUNT,
     "posts": _BY_ACCOUNT,
     "token_checks": _BY_ACCOUNT,
-    "interaction_tags": _by_item("interaction_tags"),
-    "replies": _by_item("replies"),
-    "drafts": _by_item("drafts"),
+    "interaction_tags": by_item("interaction_tags"),
+    "replies": by_item("replies"),
+    "drafts": by_item("drafts"),
     "sync_run_skips": "EXISTS (SELECT 1 FROM sync_runs r WHERE r.id = sync_run_skips.run_id)",
     "post_events": "EXISTS (SELECT 1 FROM posts p WHERE p.id = post_events.post_id)",
     # A canned reply for one client names it: shown to those who see the client.
     "canned_replies": "client = '' OR CAST(client AS citext) IN (SELECT name FROM clients)",
 }
 # Tables with no client's data: every member reads them whole.
-SHARED = ("sfogo_meta", "triage_meta", "away_periods")
+SHARED = ("sfogo_meta", "triage_meta", "away_periods", "members")
 
 # Whether the current role sees every client: the owner, its members, a superuser.
 SEES_EVERY_CLIENT = """

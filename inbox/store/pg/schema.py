@@ -36,7 +36,7 @@ a client's data gets a policy in the same step, and every table its members' pri
 
 from __future__ import annotations
 
-from .access import CLIENT_ACCESS
+from .access import CLIENT_ACCESS, by_item, client_policy
 
 # The change notice: one per statement, deduplicated by PostgreSQL within a transaction.
 CHANNEL = "sfogo_changes"
@@ -347,6 +347,10 @@ ALTER TABLE away_periods ADD COLUMN member_id bigint REFERENCES members(id) ON D
     + notify_on("members")
     + notify_on("assignments")
     + notify_on("replying")
+    # Who owns an item and who is replying to it are the item's client's: a member sees
+    # them for the clients granted to them (the members themselves are shared).
+    + client_policy("assignments", by_item("assignments"))
+    + client_policy("replying", by_item("replying"))
 )
 
 # Index i holds the step that moves an inbox from version i to version i + 1.
