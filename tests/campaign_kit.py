@@ -195,6 +195,10 @@ def app_bytes(
 
     ended, status = 0, -1
     try:
+        # The first key waits for the app's first words, then a quiet screen: a loaded machine
+        # can take longer than the quiet second to start Python at all.
+        while not out and time.monotonic() < deadline and pump(0.05):
+            pass
         pump(1.0)
         for key in keys:
             os.write(fd, key)
