@@ -29,7 +29,8 @@ _NEXT_OK_SQL = (
     "SELECT started_at, id FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
     " AND started_at >= ? AND (started_at > ? OR id > ?) ORDER BY started_at, id LIMIT 1"
 )
-# An account's failed runs from its last success before a time on (all: none before it).
+# An account's failed runs from its last success before a time on (all: none before it),
+# so that a gap which started earlier and reaches into a window is seen whole.
 _FAILED_SINCE_LAST_OK = (
     " AND started_at >= coalesce((SELECT l.started_at FROM sync_runs l WHERE l.account_id = ?"
     " AND l.outcome = 'ok' AND l.started_at < ? ORDER BY l.started_at DESC, l.id DESC"
