@@ -8,12 +8,14 @@ which cover every account.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import _
 from sfogo.inbox.model import AWAY_REASONS
+from sfogo.inbox.rows import AccountOwner, FailedRun
 from sfogo.inbox.store import Store
 
 
@@ -60,51 +62,62 @@ def _sync_gaps(store: Store, since: int | None, until: int | None) -> list[Gap]:
     for the success that closed it: an account syncing every 15 minutes has thousands of
     good runs for every failure. A gap keeps its real end even when that lies after
     ``until`` (a report on last week must not call a gap closed since "still open").
+    The accounts are walked side by side, their reads asked together (a server engine
+    sends each round in one trip): the failures, then each round of gaps' closing runs.
     """
-    runs = store.runs
-    gaps: list[Gap] = []
-    for owner in store.accounts.owners():
-        account_id = owner.account_id
-        start = None
-        if since is not None:
-            # Begin at the last success before `since`, so a gap that started earlier and
-            # reaches into the window is seen whole.
-            last_ok = runs.last_ok(account_id, before=since)
-            start = None if last_ok is None else last_ok[1]
+    owners = store.accounts.owners()
+    failed = store.runs.failed_many([o.account_id for o in owners], since=since, until=until)
+    walkers = [_account_gaps(owner, runs) for owner, runs in zip(owners, failed, strict=True)]
+    results: list[list[Gap]] = [[] for _ in walkers]
+    asked: dict[int, tuple[int, int, int]] = {}  # walker -> the run it wants closed
 
-        def next_ok(started_at: int, run_id: int) -> tuple[int, int] | None:
-            """The first successful run after this one, in (started_at, id) order."""
-            for key in runs.oks_from(account_id, started_at):  # noqa: B023 (this account's)
-                if key > (started_at, run_id):
-                    return key
-            return None
+    def resume(n: int, answer: tuple[int, int] | None) -> None:
+        try:
+            asked[n] = walkers[n].send(answer)  # the first send (None) starts it
+        except StopIteration as stop:
+            results[n] = stop.value
 
-        current: Gap | None = None
-        closing: tuple[int, int] | None = None
-        for run_id, started_at, outcome, detail in runs.failed(
-            account_id, since=start, until=until
-        ):
-            if current is None or (closing is not None and (started_at, run_id) > closing):
-                if current is not None:
-                    gaps.append(current)
-                closing = next_ok(started_at, run_id)
-                current = Gap(
-                    kind=outcome,
-                    started_at=started_at,
-                    ended_at=closing[0] if closing else None,
-                    source="sync",
-                    account_id=account_id,
-                    account=owner.label,
-                    client_id=owner.client_id,
-                    client=owner.client,
-                )
-            current.runs += 1
-            current.kinds[outcome] = current.kinds.get(outcome, 0) + 1
-            current.detail = detail
-        if current is not None:
-            gaps.append(current)
+    for n in range(len(walkers)):
+        resume(n, None)
+    while asked:
+        requests = dict(asked)
+        asked.clear()
+        for n, answer in zip(requests, store.runs.next_oks(list(requests.values())), strict=True):
+            resume(n, answer)
+    gaps = [gap for account_gaps in results for gap in account_gaps]
     for gap in gaps:  # the outcome that filled most of the gap names it
         gap.kind = Counter(gap.kinds).most_common(1)[0][0]
+    return gaps
+
+
+def _account_gaps(
+    owner: AccountOwner, runs: list[FailedRun]
+) -> Generator[tuple[int, int, int], tuple[int, int] | None, list[Gap]]:
+    """One account's gaps from its failed runs in order; yields (account_id, started_at,
+    id) of a run that opens a gap and is sent the first successful run after it."""
+    gaps: list[Gap] = []
+    current: Gap | None = None
+    closing: tuple[int, int] | None = None
+    for run_id, started_at, outcome, detail in runs:
+        if current is None or (closing is not None and (started_at, run_id) > closing):
+            if current is not None:
+                gaps.append(current)
+            closing = yield (owner.account_id, started_at, run_id)
+            current = Gap(
+                kind=outcome,
+                started_at=started_at,
+                ended_at=closing[0] if closing else None,
+                source="sync",
+                account_id=owner.account_id,
+                account=owner.label,
+                client_id=owner.client_id,
+                client=owner.client,
+            )
+        current.runs += 1
+        current.kinds[outcome] = current.kinds.get(outcome, 0) + 1
+        current.detail = detail
+    if current is not None:
+        gaps.append(current)
     return gaps
 
 

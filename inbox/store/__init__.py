@@ -22,7 +22,7 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
                                    keyed_open, unkeyed, scoring_rows, keyed_scoring_rows,
                                    backlog_groups, count_before, unkeyed_brief
     store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,
-                                   failed, oks_from, skipped, skips_since
+                                   failed_many, next_oks, skipped, skips_since
     store.away       runs.py       add, all, current, end (per member, or the inbox's)
     store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
                                    looked_up, mark_sent, set_link, waiting_counts,

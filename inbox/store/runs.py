@@ -4,7 +4,7 @@ makes gaps of."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 
 from ..model import AwayReason, SyncOutcome
@@ -24,6 +24,18 @@ _RUN_FIELDS = (
     "lost",
 )
 _RUN_SELECT = f"SELECT {', '.join(_RUN_FIELDS)} FROM sync_runs"
+# The first successful run after (started_at, id), in that order.
+_NEXT_OK_SQL = (
+    "SELECT started_at, id FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
+    " AND started_at >= ? AND (started_at > ? OR id > ?) ORDER BY started_at, id LIMIT 1"
+)
+# An account's failed runs from its last success before a time on (all: none before it),
+# so that a gap which started earlier and reaches into a window is seen whole.
+_FAILED_SINCE_LAST_OK = (
+    " AND started_at >= coalesce((SELECT l.started_at FROM sync_runs l WHERE l.account_id = ?"
+    " AND l.outcome = 'ok' AND l.started_at < ? ORDER BY l.started_at DESC, l.id DESC"
+    " LIMIT 1), started_at)"
+)
 
 
 def _run(row: tuple[Any, ...]) -> SyncRunRow:
@@ -141,33 +153,40 @@ class SyncRuns(Part):
         ).fetchone()
         return count, first
 
-    def failed(
-        self, account_id: int, *, since: int | None = None, until: int | None = None
-    ) -> list[FailedRun]:
-        """The account's failed runs started in [since, until], in (started_at, id) order
-        (a partial index holds only the failures), as bare tuples: a triage page reads
-        every failure, thousands after a long outage."""
-        sql = (
-            "SELECT id, started_at, outcome, detail FROM sync_runs"
-            " WHERE account_id = ? AND outcome != 'ok'"
-        )
-        params: list = [account_id]
-        if since is not None:
-            sql += " AND started_at >= ?"
-            params.append(since)
-        if until is not None:
-            sql += " AND started_at <= ?"
-            params.append(until)
-        return self._conn.execute(sql + " ORDER BY started_at, id", params).fetchall()
+    def failed_many(
+        self, account_ids: Sequence[int], *, since: int | None = None, until: int | None = None
+    ) -> list[list[FailedRun]]:
+        """Each account's failed runs in (started_at, id) order (a partial index holds only
+        the failures), as bare tuples: a triage page reads every failure, thousands after a
+        long outage. From its last success before ``since`` (all of its failures when it
+        has none), to ``until`` (started at or before). One statement per account, which a
+        server engine sends together."""
+        statements = []
+        for account_id in account_ids:
+            sql = (
+                "SELECT id, started_at, outcome, detail FROM sync_runs"
+                " WHERE account_id = ? AND outcome != 'ok'"
+            )
+            params: list = [account_id]
+            if since is not None:
+                sql += _FAILED_SINCE_LAST_OK
+                params += [account_id, since]
+            if until is not None:
+                sql += " AND started_at <= ?"
+                params.append(until)
+            statements.append((sql + " ORDER BY started_at, id", params))
+        return self._each(statements)
 
-    def oks_from(self, account_id: int, started_at: int) -> Iterator[tuple[int, int]]:
-        """(started_at, id) of the account's successful runs from ``started_at`` on, in
-        order; read lazily (the caller stops at the first that fits)."""
-        return self._conn.execute(
-            "SELECT started_at, id FROM sync_runs WHERE account_id = ? AND started_at >= ?"
-            " AND outcome = 'ok' ORDER BY started_at, id",
-            (account_id, started_at),
-        )
+    def next_oks(self, runs: Sequence[tuple[int, int, int]]) -> list[tuple[int, int] | None]:
+        """For each (account_id, started_at, id) of a run, (started_at, id) of the
+        account's first successful run after it in that order (None: none yet); one
+        statement each, which a server engine sends together."""
+        answers = self._each([(_NEXT_OK_SQL, [a, t, t, i]) for a, t, i in runs])
+        return [(rows[0][0], rows[0][1]) if rows else None for rows in answers]
+
+    def _each(self, statements: Sequence[tuple[str, list]]) -> list[list]:
+        """Every statement's rows, in order."""
+        return [self._conn.execute(sql, params).fetchall() for sql, params in statements]
 
     def set_token_check(self, account_id: int, check: TokenCheck) -> None:
         """Keep what the platform last said about when the account's credentials expire."""

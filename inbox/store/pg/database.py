@@ -58,11 +58,12 @@ class PgStore(Store):
         return str(self.location)
 
     def _specialise(self) -> None:
-        from .parts import PgItems, PgReports
+        from .parts import PgItems, PgReports, PgSyncRuns
         from .triage import PgTriageIndex
 
         self.items = PgItems(self)
         self.reports = PgReports(self)
+        self.runs = PgSyncRuns(self)
         self.triage = PgTriageIndex(self)
 
     # -- opening -------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from ...triage_keys import KEYED_STATUSES
 from ..filters import InboxFilter
 from ..items import _INSERT_SQL, _NEWEST, _ROW_SELECT, INSERT_COLUMNS, Items, _row
 from ..reports import Reports
+from ..runs import SyncRuns
 
 if TYPE_CHECKING:
+    from .connection import PgConnection
     from .database import PgStore
 
 
@@ -194,3 +196,18 @@ WHERE i.status IN ('new', 'open', 'snoozed')
    OR (i.status IN ('done', 'ignored') AND i.handled_at > :first)
 GROUP BY 1, 2
 """
+
+
+class PgSyncRuns(SyncRuns):
+    """``store.runs``: statements asked together go in one pipeline (one round trip for
+    all of them: finding gaps asks one per account)."""
+
+    __slots__ = ()
+
+    def _each(self, statements: Sequence[tuple[str, list]]) -> list[list]:
+        conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore's
+        if len(statements) > 1:
+            with conn.together():
+                for sql, params in statements:
+                    conn.ahead(sql, params)
+        return [conn.execute(sql, params).fetchall() for sql, params in statements]

@@ -101,7 +101,10 @@ class PgTriageIndex(TriageIndex):
         execute = self._conn.execute
 
         def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
-            columns: list[list] = [list(c) for c in zip(*requests, strict=True)]
+            # Each column as an array literal: its parameter's type is then the same whatever
+            # the numbers (a list of ints is sent as smallint[], integer[] or bigint[] by its
+            # largest), so the statement is prepared once and its plan kept.
+            columns: list = ["{" + ",".join(map(str, c)) + "}" for c in zip(*requests, strict=True)]
             params: list = [*columns, status] if status else columns
             out: list[list[StreamRow]] = [[] for _ in requests]
             for n, item_id, created_at, failing in execute(
