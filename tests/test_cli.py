@@ -131,7 +131,7 @@ def test_list_shows_what_needs_attention_newest_first(cli, ids):
 def test_list_json_has_the_documented_fields_and_utc_times(cli, ids, clock):
     rows = cli("list", "--sort", "newest", "--json").json()
     assert [r["id"] for r in rows] == [ids["m1"], ids["c1"], ids["q1"]]
-    assert all(list(r) == ROW_FIELDS for r in rows)
+    assert all(list(r) == [*ROW_FIELDS, "account_removed"] for r in rows)
     comment = rows[1]
     assert (
         comment["client"],

@@ -112,6 +112,7 @@ def test_a_removed_account_keeps_its_items_and_comes_back_when_added_again(cli, 
     one_line_error(cli("sync", "--account", "@aurora"), "was removed")
     rows = cli("list", "--json").json()
     assert sorted(row["text"] for row in rows) == ["ciao", "una camera?"]
+    assert all(row["account_removed"] is True and "owner" not in row for row in rows)
     assert len(cli("export").out.splitlines()) == 2  # exported with their account
     shown = cli("show", str(rows[0]["id"]))
     assert "Account  mastodon @aurora (removed)" in shown.out
@@ -123,6 +124,7 @@ def test_a_removed_account_keeps_its_items_and_comes_back_when_added_again(cli, 
     (back,) = cli("accounts", "--json").json()
     assert back["id"] == agency and back["settings"] == {"token_env": "AURORA_T2"}
     assert "(removed)" not in cli("show", str(rows[0]["id"])).out
+    assert not any(row["account_removed"] for row in cli("list", "--json").json())
 
 
 def test_removing_an_account_at_a_terminal_asks_first(db_path, clock, agency):

@@ -75,6 +75,15 @@ def ordered_rows(
     return ctx.store.items.iter_rows(flt, limit=limit)
 
 
+def _json_row(row: ItemRow, removed: frozenset[int]) -> dict[str, object]:
+    """A row of ``list --json``: ``account_removed`` always; ``owner`` (null: nobody) on a
+    team's inbox, where :func:`with_owners` has looked it up."""
+    out: dict[str, object] = {**row, "account_removed": row["account_id"] in removed}
+    if "owner" in row:
+        out["owner"] = row["owner"] or None
+    return out
+
+
 def _list_cells(row: ItemRow, ref: int, removed: frozenset[int] = frozenset()) -> tuple[str, ...]:
     """A row of ``list``; an item whose account is in ``removed`` says so before its text."""
     text = row["text"]
@@ -207,8 +216,11 @@ def list_items(
         flt = backlog_narrowed(ctx, flt, now=now)
     order = list_order(sort, flt)
     rows = ordered_rows(ctx, flt, order=order, limit=limit, backlog=backlog, now=now)
+    from .team_cmds import with_owners
+
+    gone = frozenset(o.account_id for o in store.accounts.owners() if o.removed)
     if as_json:
-        _output.print_json_array(rows)
+        _output.print_json_array(_json_row(r, gone) for r in with_owners(store, rows))
         return 0
     total = store.items.count(flt)
     what = ", ".join(flt.statuses) if set(flt.statuses) != set(STATUSES) else _("any status")
@@ -219,13 +231,7 @@ def list_items(
     more = _("; --limit 0 shows all") if shown < total else ""
     order_text = _("most urgent first") if order == "score" else _("newest first")
     # On a terminal an item of a removed account says so; piped, the text stays its value.
-    removed = (
-        frozenset(o.account_id for o in store.accounts.owners() if o.removed)
-        if on_terminal()
-        else frozenset()
-    )
-    from .team_cmds import with_owners
-
+    removed = gone if on_terminal() else frozenset()
     _output.table(
         (_list_cells(r, now, removed) for r in with_owners(store, rows)),
         LIST_HEADERS,
