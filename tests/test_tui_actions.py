@@ -496,3 +496,17 @@ async def test_reading_an_item_the_actions_act_on_it(inbox_db):
         await settle(pilot)
         assert status_of(db_path, ids[1])[0] == "done"
         assert app.screen.query_one(DetailPane).item_id == ids[2]
+
+
+@pytest.mark.parametrize("width", [24, 40, 60, 80, 120])
+def test_the_items_head_never_starts_or_ends_a_line_with_a_separator(width):
+    from textual.content import Content
+
+    from sfogo.tui.widgets._detail import flow
+
+    groups = [Content(w) for w in ("Hotel Aurelia Roma", "email info@hotel.example", "email")]
+    groups += [Content("open"), Content("▲ pinned #complaint #vip #follow-up")]
+    lines = flow(groups, width).plain.split("\n")
+    assert all(not ln.startswith("·") and not ln.endswith("·") for ln in lines), lines
+    assert " · ".join(lines).split(" · ") == [g.plain for g in groups]  # nothing lost
+    assert all(len(ln) <= width or " · " not in ln for ln in lines)  # a joined line fits

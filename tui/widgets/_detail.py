@@ -37,9 +37,11 @@ class ItemExtras:
     account_removed: bool = False  # its account was removed (the items are kept)
 
 
-def head_content(row: ItemRow, now: int, *, account_removed: bool = False) -> Content:
+def head_content(
+    row: ItemRow, now: int, *, account_removed: bool = False, width: int = 80
+) -> Content:
     """Author, client and account (and whether it was removed), kind and status, times and
-    link."""
+    link, laid out for ``width`` cells."""
     author = one_line(row["author_name"]) or one_line(row["author_handle"]) or _("unknown")
     handle = one_line(row["author_handle"])
     if row["outgoing"]:
@@ -65,20 +67,17 @@ def head_content(row: ItemRow, now: int, *, account_removed: bool = False) -> Co
     ]
     if handle and handle != author:
         parts.append(Content.from_markup(" [$text-muted]$handle[/]", handle=handle))
-    parts.append(
-        Content.from_markup(
-            "\n[$text-primary]$client[/] · $channel $account · $kind · [b]$status[/b]",
-            client=one_line(row["client"]),
-            channel=row["channel"],
-            account=one_line(row["account"]),
-            kind=_(KIND_WORDS.get(row["kind"], row["kind"])),
-            status=status,
-        )
-    )
+    where = [
+        Content.from_markup("[$text-primary]$client[/]", client=one_line(row["client"])),
+        Content(f"{row['channel']} {one_line(row['account'])}"),
+        Content(_(KIND_WORDS.get(row["kind"], row["kind"]))),
+        Content.from_markup("[b]$status[/b]", status=status),
+    ]
     if account_removed:  # its items are kept; nothing syncs or sends for it any more
-        parts.append(Content.from_markup(" · [$text-warning]$gone[/]", gone=_("account removed")))
+        where.append(Content.from_markup("[$text-warning]$gone[/]", gone=_("account removed")))
     if extras:
-        parts.append(Content.from_markup(" · $extras", extras=" ".join(extras)))
+        where.append(Content(" ".join(extras)))
+    parts += [Content("\n"), flow(where, width)]
     parts.append(
         Content.from_markup("\n[$text-muted]$when[/]", when=when_long(row["created_at"], now))
     )
@@ -205,6 +204,41 @@ def urgency_content(breakdown, width: int = 80) -> Content:
     return Content("\n").join(lines)
 
 
+def flow(groups: list[Content], width: int, sep: str = " · ") -> Content:
+    """``groups`` joined by ``sep``, a new line where the next group would not fit: a line
+    never ends or starts with a separator (a group longer than the line still wraps)."""
+    lines: list[Content] = []
+    for group in groups:
+        if lines and lines[-1].cell_length + len(sep) + group.cell_length <= width:
+            lines[-1] = lines[-1] + sep + group
+        else:
+            lines.append(group)
+    return Content("\n").join(lines)
+
+
+class HeadView(OnePaint, Static):
+    """The item's head (:func:`head_content`), laid out for the width it gets."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.head: tuple[ItemRow, int, bool] | None = None
+        self.text = ""  # shown when there is no item
+
+    def show(self, row: ItemRow | None, now: int = 0, *, account_removed: bool = False) -> None:
+        self.head = None if row is None else (row, now, account_removed)
+        self.refresh(layout=True)
+
+    def show_text(self, text: str) -> None:
+        self.head, self.text = None, text
+        self.refresh(layout=True)
+
+    def render(self) -> Content:
+        if self.head is None:
+            return Content(self.text)
+        row, now, removed = self.head
+        return head_content(row, now, account_removed=removed, width=self.size.width or 80)
+
+
 class UrgencyView(OnePaint, Static):
     """The breakdown, laid out for the width it gets."""
 
@@ -311,7 +345,7 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
         self.extras: ItemExtras | None = None
 
     def compose(self):
-        yield PaneText(id="detail-head")
+        yield HeadView(id="detail-head")
         yield PaneText(id="detail-replies")
         yield PaneText(id="detail-body")
         yield UrgencyView(id="detail-urgency")
@@ -321,7 +355,7 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
     def _parts(self) -> dict[str, Static]:
         return {
             name: self.query_one(f"#detail-{name}", Static)
-            for name in ("head", "replies", "body", "gap", "thread")
+            for name in ("replies", "body", "gap", "thread")
         }
 
     def show(self, row: ItemRow | None, empty: str = "") -> None:
@@ -332,7 +366,7 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
         if row is None:
             self.item_id = None
             self.extras = None
-            parts["head"].update(Content(empty))
+            self.query_one(HeadView).show_text(empty)
             for name in ("replies", "body", "gap", "thread"):
                 parts[name].update(Content(""))
             self.query_one(UrgencyView).show(None)
@@ -340,7 +374,7 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
             return
         self.item_id = row["id"]
         now = self._now()
-        parts["head"].update(head_content(row, now))
+        self.query_one(HeadView).show(row, now)
         parts["body"].update(body_content(row))
         if changed:
             self.extras = None
@@ -357,7 +391,7 @@ class DetailPane(OnePaint, VerticalScroll, can_focus=True):
         now = self._now()
         parts = self._parts()
         if extras.account_removed:
-            parts["head"].update(head_content(self.row, now, account_removed=True))
+            self.query_one(HeadView).show(self.row, now, account_removed=True)
         parts["replies"].update(replies_content(extras.replies, self.row["channel"], now))
         parts["replies"].display = bool(extras.replies)
         self.query_one(UrgencyView).show(extras.breakdown)
