@@ -842,3 +842,12 @@ def test_a_quick_command_imports_only_its_own_topic(db_path, ids):
     assert "sfogo.tui.cli.inbox_cmds" in loaded and "sfogo.tui.cli.triage_cmds" in loaded
     for heavy in ("textual", "httpx", "sqlite_utils", "sync_cmds", "report_cmds", "demo_cmd"):
         assert heavy not in loaded, heavy
+
+
+def test_list_json_gives_each_items_owner_once_the_inbox_has_a_team(cli, ids):
+    assert all("owner" not in r for r in cli("list", "--json").json())  # one person: no owner
+    assert cli("team", "add", "Anna").code == 0
+    assert cli("assign", str(ids["c1"]), "Anna").code == 0
+    owners = {r["id"]: r["owner"] for r in cli("list", "--json").json()}
+    assert owners[ids["c1"]] == "Anna"
+    assert {o for i, o in owners.items() if i != ids["c1"]} == {None}
