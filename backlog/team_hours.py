@@ -23,7 +23,7 @@ from sfogo.inbox.store import Store
 
 from .workhours import HORIZON_DAYS, WorkHours
 
-_FOREVER = 2**62
+FOREVER = 2**62  # the end of an away period that has none
 
 
 def member_hours(
@@ -115,7 +115,7 @@ def team_hours(
     away: dict[int, list[tuple[int, int]]] = {}
     for period in store.away.all():
         if period.member_id is not None:
-            end = _FOREVER if period.ended_at is None else period.ended_at
+            end = FOREVER if period.ended_at is None else period.ended_at
             away.setdefault(period.member_id, []).append((period.started_at, end))
     people = []
     for m in members:

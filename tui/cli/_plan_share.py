@@ -1,0 +1,71 @@
+"""``sfogo plan`` on a team's inbox: who does what by when (``backlog.plan_share`` shares
+it out). Each member's times are read in their own time zone; one person's plan prints no
+such table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sfogo.inbox.i18n import _, ngettext
+from sfogo.inbox.timefmt import span_hm, strftime
+
+from . import _output
+
+DATE = "%a %d %b %H:%M"
+
+
+def _at(ts: int, tz) -> str:
+    return strftime(datetime.fromtimestamp(ts, tz), DATE)
+
+
+def share_note(part, status: str) -> str:
+    """Why a member's share looks as it does: away, handed on, past the horizon."""
+    notes = []
+    if part.away and part.back_at is None:
+        notes.append(_("away, no end date: none until back"))
+    elif part.away:
+        notes.append(_("away until {at}").format(at=_at(part.back_at, part.tz)))
+    if part.handed_on:
+        notes.append(
+            ngettext(
+                "{n} of their items shared out", "{n} of their items shared out", part.handed_on
+            ).format(n=part.handed_on)
+        )
+    if part.beyond and status == "beyond":
+        notes.append(_("not done within ten years"))
+    return "; ".join(notes)
+
+
+def share_rows(made) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for part in made.shares:
+        done = "-"
+        if part.finish_at is not None:
+            done = _at(part.finish_at, part.tz)
+        elif part.items and made.status == "never":
+            done = _("never at this pace")
+        rows.append(
+            (
+                part.name,
+                str(part.items),
+                span_hm(part.effort_s) if part.effort_s else "-",
+                "-" if part.start_at is None else _at(part.start_at, part.tz),
+                done,
+                part.tz.key,
+                share_note(part, made.status),
+            )
+        )
+    return rows
+
+
+def print_shares(made) -> None:
+    """The table of each member's share; nothing for one person's plan."""
+    if not made.shares:
+        return
+    print()
+    print(_("Who does what (each member's times in their own hours and time zone):"))
+    _output.table(
+        share_rows(made),
+        ("MEMBER", "ITEMS", "WORK", "STARTS", "DONE BY", "TIME ZONE", "NOTE"),
+        page=False,
+    )
