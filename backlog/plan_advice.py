@@ -302,6 +302,10 @@ def to_json(advice: Advice) -> dict:
     return {
         "hours_per_day_now": round(advice.day_hours, 2),
         "arrivals_load": round(advice.load, 4),
+        # A team's members and their hours now; hours_per_day below are then each one's.
+        "members": [
+            {"member": name, "hours_per_day_now": round(hours, 2)} for name, hours in advice.members
+        ],
         "targets": [iso(t) for t in advice.targets],
         "options": [
             {

@@ -11,7 +11,12 @@ from sfogo.inbox.timefmt import span_hm, strftime
 
 from . import _output
 
-DATE = "%a %d %b %H:%M"
+DATE = "%a %d %H:%M"  # as the batches' START
+
+
+def city(tz) -> str:
+    """'America/New_York' -> 'New York' (--json gives the zone's full name)."""
+    return tz.key.split("/")[-1].replace("_", " ")
 
 
 def _at(ts: int, tz) -> str:
@@ -22,14 +27,14 @@ def share_note(part, status: str) -> str:
     """Why a member's share looks as it does: away, handed on, past the horizon."""
     notes = []
     if part.away and part.back_at is None:
-        notes.append(_("away, no end date: none until back"))
+        notes.append(_("away: none until back"))
     elif part.away:
-        notes.append(_("away until {at}").format(at=_at(part.back_at, part.tz)))
+        notes.append(_("back {at}").format(at=_at(part.back_at, part.tz)))
     if part.handed_on:
         notes.append(
-            ngettext(
-                "{n} of their items shared out", "{n} of their items shared out", part.handed_on
-            ).format(n=part.handed_on)
+            ngettext("{n} of theirs shared out", "{n} of theirs shared out", part.handed_on).format(
+                n=part.handed_on
+            )
         )
     if part.beyond and status == "beyond":
         notes.append(_("not done within ten years"))
@@ -47,11 +52,11 @@ def share_rows(made) -> list[tuple[str, ...]]:
         rows.append(
             (
                 part.name,
+                city(part.tz),
                 str(part.items),
                 span_hm(part.effort_s) if part.effort_s else "-",
                 "-" if part.start_at is None else _at(part.start_at, part.tz),
                 done,
-                part.tz.key,
                 share_note(part, made.status),
             )
         )
@@ -63,9 +68,9 @@ def print_shares(made) -> None:
     if not made.shares:
         return
     print()
-    print(_("Who does what (each member's times in their own hours and time zone):"))
+    print(_("Who does what (each member's times in their own time zone):"))
     _output.table(
         share_rows(made),
-        ("MEMBER", "ITEMS", "WORK", "STARTS", "DONE BY", "TIME ZONE", "NOTE"),
+        ("MEMBER", "ZONE", "ITEMS", "WORK", "STARTS", "DONE BY", "NOTE"),
         page=False,
     )

@@ -242,10 +242,13 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
         )
     if made.status == "eta":
         working = (made.team or made.work).seconds_between(made.now, made.finish_at)
+        cleared = (
+            _("Cleared by: {local} ({key}), after {span} of the team's working time.")
+            if made.team is not None
+            else _("Cleared by: {local} ({key}), after {span} of working time.")
+        )
         lines.append(
-            _("Cleared by: {local} ({key}), after {span} of working time.").format(
-                local=_local(made.finish_at, tz), key=tz.key, span=span(working)
-            )
+            cleared.format(local=_local(made.finish_at, tz), key=tz.key, span=span(working))
         )
     elif made.status == "never":
         lines.append(

@@ -10,8 +10,8 @@ holiday, so the app shows owners on rows, the Mine view (key 6) and the plan's s
 - **Marco**: Rome, Tuesday to Saturday, afternoons and evenings (the restaurant's busy
   hours); he has the trattoria and the hotel's Facebook;
 - **Sofia**: Lisbon, weekday mornings; nothing assigned: the plan gives her work;
-- **Tom**: New York, on holiday since three days ago until the day after tomorrow, 09:00
-  his time; the startup's e-mails wait for him.
+- **Tom**: New York, on holiday since three days ago until 09:00 his time on the second
+  weekday after today; the startup's e-mails wait for him.
 
 The sick days and the outage of the stories stay the whole inbox's (they came before the
 team). Everything depends only on ``now``: the same demo every time.
@@ -44,9 +44,13 @@ AWAY = "Tom"
 
 
 def holiday(now: int) -> tuple[int, int]:
-    """Tom's holiday: from three days ago to 09:00 New York time the day after tomorrow."""
+    """Tom's holiday: from three days ago to 09:00 New York time on the second weekday
+    after today (on a Friday: Tuesday)."""
     zone = ZoneInfo("America/New_York")
-    back = datetime.fromtimestamp(now, zone).date() + timedelta(days=2)
+    back, weekdays = datetime.fromtimestamp(now, zone).date(), 0
+    while weekdays < 2:
+        back += timedelta(days=1)
+        weekdays += back.weekday() < 5
     end = datetime(back.year, back.month, back.day, 9, tzinfo=zone)
     return now - 3 * DAY, int(end.timestamp())
 

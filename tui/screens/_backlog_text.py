@@ -285,10 +285,14 @@ def batch_lines(
         start = local_time(b.start_at, now) if b.start_at else "-"
         client = initials(b.client) if narrow else one_line(b.client, 80)
         channel = CHANNEL_SHORT.get(b.channel, b.channel)
-        head = f"{b.number:>2} {fit(start, 11)} "
-        if b.member:  # a team's plan: who does it
+        # A team's plan says who does it; at 40 columns the start and count give it room.
+        tight = narrow and bool(b.member)
+        head = f"{b.number:>2} {fit(start, 9 if tight else 11)} "
+        if b.member:
             head += f"{fit(one_line(b.member, 40), 6 if narrow else 8)} "
         tail = f" {fit(channel, 4)} {b.items:>4} {span_hm(b.effort_s):>5}"
+        if tight:
+            tail = f" {fit(channel, 4)}{b.items:>3} {span_hm(b.effort_s):>4}"
         if not narrow:
             tail += f" {b.late:>4} late" if b.late else ""
         client_w = max(3, min(20, width - len(head) - len(tail)))
