@@ -43,6 +43,13 @@ and with the whole working time given to the backlog (``share`` 1) a finish time
 ``start + cumulative minutes`` walked through those intervals, to the second.
 Items whose reply window has already closed are not scheduled: they are listed to be marked
 unanswerable.
+
+A team
+------
+With team members, the working time is theirs (``backlog.team_hours``), an assigned item
+only joins a batch of the same owner's items, and ``backlog.plan_share`` hands each batch to
+one member and walks their own hours: the plan's times are each member's, and
+``Plan.shares`` says who does what by when.
 """
 
 from __future__ import annotations
@@ -727,20 +734,7 @@ def to_json(plan: Plan) -> dict:
         # The members whose hours the plan shared the backlog among ([] : one person's).
         "team": [p.name for p in plan.team.people] if plan.team else [],
         # Who does what by when (backlog.plan_share; [] : one person's plan).
-        "shares": [
-            {
-                "member": p.name,
-                "items": p.items,
-                "effort_hours": round(p.effort_s / 3600, 2),
-                "start_at": iso(p.start_at),
-                "finish_at": iso(p.finish_at),
-                "timezone": p.tz.key,
-                "away": p.away,
-                "back_at": iso(p.back_at),
-                "handed_on": p.handed_on,
-            }
-            for p in plan.shares
-        ],
+        "shares": [_share_json(p) for p in plan.shares],
         "share": round(plan.share, 4),
         "effort": {
             k: {"minutes": round(e.seconds / 60, 2), "source": e.source, "samples": e.samples}
@@ -772,4 +766,19 @@ def to_json(plan: Plan) -> dict:
         ],
         "order": [item(i) for i in plan.items],
         "unanswerable": [item(i) for i in plan.unanswerable],
+    }
+
+
+def _share_json(part: Share) -> dict:
+    iso = when.iso
+    return {
+        "member": part.name,
+        "items": part.items,
+        "effort_hours": round(part.effort_s / 3600, 2),
+        "start_at": iso(part.start_at),
+        "finish_at": iso(part.finish_at),
+        "timezone": part.tz.key,
+        "away": part.away,
+        "back_at": iso(part.back_at),
+        "handed_on": part.handed_on,
     }

@@ -3,9 +3,10 @@
 The catch-up plan (``backlog.plan``) walks working time through :class:`~.plan.WorkClock`.
 For one person that is ``[work]``'s intervals, at one second of work per second. For a team
 it is every member's intervals at once: while two members work, the backlog gets two
-seconds of work per second, while one is away or off shift it gets one. So the backlog is
-shared among those present, in triage order, each item taken by whoever is free; nobody's
-night or sick day counts.
+seconds of work per second, while one is away or off shift it gets one; nobody's night or
+sick day counts. That pooled time measures the share new arrivals take and guards the
+deadlines while batching; who does which batch, and so every finish time, comes from each
+member's own time (``backlog.plan_share``).
 
 A member's ``days``, ``hours`` and ``timezone`` replace ``[work]``'s where set. Only a
 member's own away periods take their time away; the whole inbox's (no member) are gaps, as

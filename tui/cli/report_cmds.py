@@ -206,9 +206,22 @@ def _effort_line(made, *, everything: bool) -> str:
     )
 
 
+def _cleared_line(made) -> str:
+    """'Cleared by: … (Europe/Rome), after 18 hours of working time.'"""
+    from sfogo.backlog.triage import span
+
+    tz = made.work.tz
+    working = (made.team or made.work).seconds_between(made.now, made.finish_at)
+    cleared = (
+        _("Cleared by: {local} ({key}), after {span} of the team's working time.")
+        if made.team is not None
+        else _("Cleared by: {local} ({key}), after {span} of working time.")
+    )
+    return cleared.format(local=_local(made.finish_at, tz), key=tz.key, span=span(working))
+
+
 def _summary_lines(made, *, everything: bool) -> list[str]:
     """The plan in sentences: effort, working time, arrivals, finish, what will be late."""
-    from sfogo.backlog.triage import span
 
     tz = made.work.tz
     lines = [_effort_line(made, everything=everything)]
@@ -241,15 +254,7 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
             )
         )
     if made.status == "eta":
-        working = (made.team or made.work).seconds_between(made.now, made.finish_at)
-        cleared = (
-            _("Cleared by: {local} ({key}), after {span} of the team's working time.")
-            if made.team is not None
-            else _("Cleared by: {local} ({key}), after {span} of working time.")
-        )
-        lines.append(
-            cleared.format(local=_local(made.finish_at, tz), key=tz.key, span=span(working))
-        )
+        lines.append(_cleared_line(made))
     elif made.status == "never":
         lines.append(
             _(
