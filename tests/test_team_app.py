@@ -77,3 +77,17 @@ async def test_the_plan_view_shows_each_members_share(team_db, size):
             assert "items" in shares["Giulia"] and "done" in shares["Giulia"]
             assert "away until Tue 09:00" in shares["Tom"] and "New York" in shares["Tom"]
         assert "each of you" in " ".join(lines) or size[0] < 60
+
+
+async def test_your_own_sick_day_shows_in_the_health_bar_with_who_else_is_away(team_db):
+    app = make_app(team_db, user=DEMO_USER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("s")  # sick
+        await settle(pilot)
+        bar = screen_text(app).splitlines()[-2]
+        assert bar.strip().startswith("sick since") and "Tom away" in bar
+        with Store(team_db) as other:
+            assert other.away.current() is None  # Giulia's own, not the inbox's

@@ -8,6 +8,7 @@ UTC+1 and New York UTC-5, six hours apart), never taken from the code under test
 from __future__ import annotations
 
 import pytest
+from conftest import NOW
 from test_plan import rome, three_old_emails
 
 from sfogo.backlog.plan import make_plan
@@ -185,3 +186,16 @@ def test_the_health_bar_shows_your_own_away_period_and_who_else_is_away(store):
     assert health_line(as_bruno, now, 80).plain.startswith("Anna, Carla away")
     nobody = load_health(store, now)  # an app that does not know who it is
     assert nobody.away is None and nobody.members_away == ("Anna", "Carla")
+
+
+def test_the_demo_team_builds_and_plans_on_both_engines(store):
+    from sfogo.tui.demo.build import build_demo
+
+    summary = build_demo(store, seed=0, size=300, now=NOW, team=True)
+    plan = make_plan(store, now=NOW, work=OFFICE, config=ROME_WORK)
+    assert [s.name for s in plan.shares] == [
+        m["name"] for m in summary["stories"]["team"]["members"]
+    ]
+    assert sum(s.items for s in plan.shares) == len(plan.items) > 0
+    tom = plan.shares[-1]
+    assert tom.away and tom.back_at == summary["stories"]["team"]["away"]["end"]
