@@ -175,7 +175,10 @@ def zone_time(ts: int, now: int, tz: tzinfo) -> str:
 def share_lines(plan: PlanView, now: int, narrow: bool) -> list[Content]:
     """A team's plan: each member's items, work and when they are done, in their own
     hours and time zone (backlog.plan_share); nothing for one person's plan."""
-    lines = []
+    if not plan.shares:
+        return []
+    heading = _("Who does what") if narrow else _("Who does what, in each one's own time zone")
+    lines = [Content.assemble((heading, "$text-muted"))]
     for part in plan.shares:
         city = part.tz.key.split("/")[-1].replace("_", " ")
         done = "-"
