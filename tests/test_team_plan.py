@@ -184,8 +184,13 @@ def test_the_health_bar_shows_your_own_away_period_and_who_else_is_away(store):
     as_bruno = load_health(store, now, me=team["Bruno"])
     assert as_bruno.away is None and as_bruno.members_away == ("Anna", "Carla")
     assert health_line(as_bruno, now, 80).plain.startswith("Anna, Carla away")
+    # Bruno on the train for an hour (a period with an end): his own mark, until it ends.
+    store.away.add(now - 60, now + 3600, "offline", member_id=team["Bruno"])
+    as_bruno = load_health(store, now, me=team["Bruno"])
+    assert as_bruno.away == ("offline", now - 60) and as_bruno.members_away == ("Anna", "Carla")
+    assert load_health(store, now + 3600, me=team["Bruno"]).away is None
     nobody = load_health(store, now)  # an app that does not know who it is
-    assert nobody.away is None and nobody.members_away == ("Anna", "Carla")
+    assert nobody.away is None and nobody.members_away == ("Anna", "Bruno", "Carla")
 
 
 def test_the_demo_team_builds_and_plans_on_both_engines(store):

@@ -150,24 +150,30 @@ POST_PROBLEMS = (
 def away_state(
     store: Store, now: int, me: int | None = None
 ) -> tuple[tuple[str, int] | None, tuple[str, ...]]:
-    """(reason, since) while the whole inbox, else the app's user (member ``me``), is away;
-    and the names of the other members away now (a period with an end counts until then)."""
+    """(reason, since) while the whole inbox is away (its open period), else while the app's
+    user (member ``me``) is; and the names of the other members away now. A member's period
+    with an end counts until then (``sfogo away --member NAME --until friday``)."""
     from sfogo.backlog.gaps import open_away
 
-    away = open_away(store)
-    if away is None and me is not None:
-        away = open_away(store, me)
-    names = {m.id: m.name for m in store.team.members()} if store.team.count() else {}
-    others = {
-        names[p.member_id]
-        for p in (store.away.all() if names else ())
-        if p.member_id is not None
-        and p.member_id != me
-        and p.member_id in names
-        and p.started_at <= now
-        and (p.ended_at is None or p.ended_at > now)
-    }
-    return ((away[2], away[1]) if away else None), tuple(sorted(others, key=str.casefold))
+    inbox = open_away(store)
+    if inbox is not None:
+        away: tuple[str, int] | None = (inbox[2], inbox[1])
+    else:
+        away = None
+    if not store.team.count():
+        return away, ()
+    names = {m.id: m.name for m in store.team.members()}
+    now_away = [
+        p
+        for p in store.away.all()
+        if p.member_id in names and p.started_at <= now and (p.ended_at is None or p.ended_at > now)
+    ]
+    mine = [p for p in now_away if p.member_id == me]
+    if away is None and mine:
+        latest = max(mine, key=lambda p: p.started_at)
+        away = (latest.reason, latest.started_at)
+    others = {names.get(p.member_id or 0, "") for p in now_away if p.member_id != me}
+    return away, tuple(sorted(others, key=str.casefold))
 
 
 def load_health(
