@@ -65,12 +65,11 @@ def away_now(person: Person, now: int) -> tuple[bool, int | None]:
 class _Lane:
     """One member's queue: their own working time, and how much of it is taken."""
 
-    __slots__ = ("clock", "gone", "index", "share", "used")
+    __slots__ = ("clock", "gone", "share", "used")
 
-    def __init__(self, index: int, person: Person, now: int) -> None:
+    def __init__(self, person: Person, now: int) -> None:
         from .plan import WorkClock
 
-        self.index = index
         self.clock = WorkClock(TeamHours((person,)), now)
         self.used = 0.0  # their working seconds taken so far
         away, back = away_now(person, now)
@@ -113,25 +112,33 @@ def _choose(lanes: list[_Lane], work_s: float) -> _Lane:
     return min(present, key=key)
 
 
-def share_out(order: Sequence[PlanItem], team: TeamHours, now: int, share: float) -> list[Share]:
-    """Give each batch of ``order`` (plan items in working order) to a member, by the rules
-    of the module's docstring; set each item's ``member``, start, finish and misses; return
-    each member's share, in the team's order."""
-    lanes = [_Lane(n, p, now) for n, p in enumerate(team.people)]
+def _handed(
+    order: Sequence[PlanItem], lanes: list[_Lane], share: float
+) -> Iterator[tuple[list[PlanItem], _Lane]]:
+    """Each batch of ``order`` with the lane that takes it (rules 1 and 2); the caller moves
+    that lane's ``used`` on before asking for the next batch."""
     by_name = {lane.share.name: lane for lane in lanes}
     for batch in _batches(order):
         owner = by_name.get(batch[0].owner) if batch[0].owner else None
         if owner is not None and not owner.gone:
-            lane = owner
-        else:
-            lane = _choose(lanes, sum(i.effort_s for i in batch) / share)
-            if owner is not None:
-                owner.share.handed_on += len(batch)
+            yield batch, owner
+            continue
+        if owner is not None:
+            owner.share.handed_on += len(batch)
+        yield batch, _choose(lanes, sum(i.effort_s for i in batch) / share)
+
+
+def share_out(order: Sequence[PlanItem], team: TeamHours, now: int, share: float) -> list[Share]:
+    """Give each batch of ``order`` (plan items in working order) to a member, by the rules
+    of the module's docstring; set each item's ``member``, start, finish and misses; return
+    each member's share, in the team's order."""
+    lanes = [_Lane(p, now) for p in team.people]
+    for batch, lane in _handed(order, lanes, share):
         for item in batch:
             item.member = lane.share.name
             item.start_at = lane.start()
             lane.used += item.effort_s / share
-            item.finish_at = lane.clock.wall(lane.used) if not lane.gone else None
+            item.finish_at = None if lane.gone else lane.clock.wall(lane.used)
             _misses(item)
             _count(lane.share, item)
     return [lane.share for lane in lanes]
@@ -162,13 +169,10 @@ def _count(share: Share, item: PlanItem) -> None:
 def finish_of(order: Sequence[PlanItem], team: TeamHours, now: int, share: float) -> int | None:
     """When ``order`` (plan items) is all done if shared out, without touching the items
     (the advice's options): None past the horizon."""
-    lanes = [_Lane(n, p, now) for n, p in enumerate(team.people)]
-    by_name = {lane.share.name: lane for lane in lanes}
+    lanes = [_Lane(p, now) for p in team.people]
     last = now
-    for batch in _batches(order):
+    for batch, lane in _handed(order, lanes, share):
         work_s = sum(i.effort_s for i in batch) / share
-        owner = by_name.get(batch[0].owner) if batch[0].owner else None
-        lane = owner if owner is not None and not owner.gone else _choose(lanes, work_s)
         at = lane.finish(work_s)
         if at is None:
             return None
