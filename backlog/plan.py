@@ -43,6 +43,13 @@ and with the whole working time given to the backlog (``share`` 1) a finish time
 ``start + cumulative minutes`` walked through those intervals, to the second.
 Items whose reply window has already closed are not scheduled: they are listed to be marked
 unanswerable.
+
+A team
+------
+With team members, the working time is theirs (``backlog.team_hours``), an assigned item
+only joins a batch of the same owner's items, and ``backlog.plan_share`` hands each batch to
+one member and walks their own hours: the plan's times are each member's, and
+``Plan.shares`` says who does what by when.
 """
 
 from __future__ import annotations
@@ -60,6 +67,7 @@ from sfogo.inbox.store import Store
 
 from .gaps import Gap, find_gaps
 from .measure import cutoffs
+from .plan_share import Share, share_out
 from .settings import Settings
 from .team_hours import TeamHours, team_hours
 from .workhours import DAY_NAMES, HORIZON_DAYS, WorkHours
@@ -123,6 +131,8 @@ class PlanItem:
     misses_window: bool = False
     batch: int = 0
     tier: str = ""  # the client's tier
+    owner: str = ""  # the team member it is assigned to ('' : nobody)
+    member: str = ""  # the team member the plan gives it to ('' : one person's plan)
 
 
 @dataclass(slots=True)
@@ -144,6 +154,11 @@ class Batch:
     def effort_s(self) -> int:
         return sum(i.effort_s for i in self.items)
 
+    @property
+    def member(self) -> str:
+        """Who does it ('' : one person's plan)."""
+        return self.items[0].member
+
 
 @dataclass(slots=True)
 class Plan:
@@ -160,6 +175,8 @@ class Plan:
     settings: dict = field(default_factory=dict)
     # The team whose members' hours the plan walked (None: one person's, ``work``).
     team: TeamHours | None = None
+    # Each member's part, in the team's order (backlog.plan_share; [] : one person's plan).
+    shares: list[Share] = field(default_factory=list)
 
     @property
     def effort_s(self) -> int:
@@ -508,6 +525,11 @@ def make_plan(
     if not items:
         plan.finish_at = now
         return plan
+    if team is not None:  # an assigned item is batched with its owner's only
+        owners = store.team.assignees([i.id for i in items])
+        for item in items:
+            if (owner := owners.get(item.id)) is not None:
+                item.owner = owner.name
     clock = WorkClock(hours, now)
     never = share < MIN_SHARE
     # With no time left for the backlog no deadline can be protected; the order is still
@@ -521,18 +543,32 @@ def make_plan(
         protect=not never,
     )
     plan.items = order
+    _times(plan, clock, MIN_SHARE if never else share, never=never)
     plan.batches = _group(order)
-    if never:
+    return plan
+
+
+def _times(plan: Plan, clock: WorkClock, share: float, *, never: bool) -> None:
+    """Each item's start and finish (a team's: each member's own, see backlog.plan_share),
+    and the plan's status and finish."""
+    order = plan.items
+    if plan.team is not None:
+        plan.shares = share_out(order, plan.team, plan.now, share)
+    elif not never:
+        set_times(order, clock, share)
+    if never:  # who does what still holds (a team's); when does not
         plan.status = "never"
         for item in order:
+            item.start_at = item.finish_at = None
             item.misses_target = True
             item.misses_window = item.window_closes_at is not None
-        return plan
-    set_times(order, clock, share)
-    last = order[-1].finish_at
+        for part in plan.shares:
+            part.start_at = part.finish_at = None
+        return
+    finishes = [i.finish_at for i in order]
+    last = None if None in finishes else max(f for f in finishes if f is not None)
     plan.status = "eta" if last is not None else "beyond"
     plan.finish_at = last
-    return plan
 
 
 def _deadline_work(item: PlanItem, clock: WorkClock, share: float) -> tuple[float, float]:
@@ -559,7 +595,7 @@ def schedule(
     it, ``working_seconds(now, d) * share``, so "meets" is ``cumulative effort <= that``.
     """
     n = len(items)
-    keys = [(i.client_id, i.channel) for i in items]
+    keys = [(i.client_id, i.channel, i.owner) for i in items]
     effort = [i.effort_s for i in items]
     # Baseline: pure triage order. Each item's slack is how much it can be delayed before
     # the first deadline it meets would break (inf when it meets none: nothing to protect).
@@ -677,6 +713,7 @@ def to_json(plan: Plan) -> dict:
             "misses_target": i.misses_target,
             "misses_window": i.misses_window,
             "batch": i.batch,
+            "member": i.member or None,  # who the plan gives it to (null: one person's)
         }
 
     return {
@@ -696,6 +733,8 @@ def to_json(plan: Plan) -> dict:
         },
         # The members whose hours the plan shared the backlog among ([] : one person's).
         "team": [p.name for p in plan.team.people] if plan.team else [],
+        # Who does what by when (backlog.plan_share; [] : one person's plan).
+        "shares": [_share_json(p) for p in plan.shares],
         "share": round(plan.share, 4),
         "effort": {
             k: {"minutes": round(e.seconds / 60, 2), "source": e.source, "samples": e.samples}
@@ -720,10 +759,26 @@ def to_json(plan: Plan) -> dict:
                 "start_at": iso(b.start_at),
                 "finish_at": iso(b.finish_at),
                 "effort_min": round(b.effort_s / 60, 2),
+                "member": b.member or None,
                 "ids": [i.id for i in b.items],
             }
             for b in plan.batches
         ],
         "order": [item(i) for i in plan.items],
         "unanswerable": [item(i) for i in plan.unanswerable],
+    }
+
+
+def _share_json(part: Share) -> dict:
+    iso = when.iso
+    return {
+        "member": part.name,
+        "items": part.items,
+        "effort_hours": round(part.effort_s / 3600, 2),
+        "start_at": iso(part.start_at),
+        "finish_at": iso(part.finish_at),
+        "timezone": part.tz.key,
+        "away": part.away,
+        "back_at": iso(part.back_at),
+        "handed_on": part.handed_on,
     }

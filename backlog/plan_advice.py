@@ -22,13 +22,20 @@ same inputs, never canned text:
 A finish time is the plan's own: ``left`` effort seconds at ``share`` of the working time,
 walked through the working intervals (``WorkClock``), so the "as it is" row agrees with the
 plan to the second.
+
+On a team's inbox every member's own calendar counts (``backlog.team_hours``): the hours
+per day are what *each* member would work (their day trimmed or stretched from its usual
+start, as ``--hours-per-day`` does for a team; a day that cannot stretch that far runs to
+midnight), the capacity is the sum of the members' time less their away periods, and each
+option's finish time is the plan's sharing of what is left (``backlog.plan_share``), so the
+"as it is" row still agrees with the plan.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -36,7 +43,9 @@ from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import _
 
-from .plan import MIN_SHARE, Plan, WorkClock
+from .plan import MIN_SHARE, Plan, PlanItem, WorkClock
+from .plan_share import finish_of
+from .team_hours import Person, TeamHours
 from .workhours import WorkHours, cap_ranges
 
 _BARE_DATE = re.compile(r"[a-z]+|\d{4}-\d{2}-\d{2}")  # "friday", "tomorrow", "2026-12-04"
@@ -59,6 +68,7 @@ class Pending:
     tier: str
     closed: bool  # its reply window has closed already (the plan does not schedule it)
     loses_window: bool  # its window closes before the plan reaches it at this pace
+    item: PlanItem | None = field(default=None, compare=False)  # the plan's (a team's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +86,12 @@ class Option:
 @dataclass(frozen=True, slots=True)
 class Advice:
     now: int
-    day_hours: float  # the configured working hours per working day
+    day_hours: float  # the configured working hours per working day (a team's: all of it)
     load: float  # share of working time new arrivals need
     targets: tuple[int, ...]  # the dates, as the moment each one ends
     options: tuple[Option, ...]  # as it is first, then the choices that drop something
+    # A team's members and their working hours per day now (hours per day are each one's).
+    members: tuple[tuple[str, float], ...] = ()
 
     def option(self, choice: Choice) -> Option | None:
         return next((o for o in self.options if o.choice == choice), None)
@@ -125,7 +137,11 @@ def target_from(text: str, work: WorkHours, now: int) -> int:
     return at
 
 
-def finish_at(work: WorkHours, now: int, left_s: float, share: float) -> int | None:
+Calendar = WorkHours | TeamHours
+Finisher = Callable[[Sequence[Pending]], "int | None"]
+
+
+def finish_at(work: Calendar, now: int, left_s: float, share: float) -> int | None:
     """When ``left_s`` seconds of backlog work are done with ``share`` of the working time."""
     if left_s <= 0:
         return now
@@ -134,27 +150,49 @@ def finish_at(work: WorkHours, now: int, left_s: float, share: float) -> int | N
     return WorkClock(work, now).wall(left_s / share)
 
 
-def hours_needed(work: WorkHours, now: int, until: int, left_s: float, load: float) -> float | None:
-    """The fewest hours per working day (to the minute) that clear ``left_s`` of backlog by
-    ``until`` while new arrivals take ``load`` of the configured working time."""
-    need = left_s + max(0.0, load) * work.seconds_between(now, until)
+def _longest(ranges: tuple[tuple[int, int], ...]) -> int:
+    """The most minutes a day with these ranges holds, its last stretch run to midnight."""
+    return sum(e - s for s, e in ranges[:-1]) + 24 * 60 - ranges[-1][0]
 
-    def capacity(minutes: int) -> int | None:
+
+def _capped(work: Calendar, minutes: int) -> Calendar | None:
+    """``work`` with every day ``minutes`` long (None: one person's day cannot be); a
+    team member's day that cannot stretch so far runs to midnight."""
+    if isinstance(work, WorkHours):
         try:
             ranges = cap_ranges(work.ranges, minutes / 60)
         except SfogoError:  # a day that long does not fit before midnight
             return None
-        return WorkHours(work.tz, work.days, ranges).seconds_between(now, until)
+        return WorkHours(work.tz, work.days, ranges)
+    people = []
+    for p in work.people:
+        most = min(minutes, _longest(p.work.ranges))
+        ranges = cap_ranges(p.work.ranges, most / 60)
+        people.append(Person(p.name, WorkHours(p.work.tz, p.work.days, ranges), p.away))
+    return TeamHours(tuple(people))
 
-    # The longest day that fits (fitting is monotone: a shorter day fits too).
-    lo, hi = 1, 24 * 60
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if capacity(mid) is None:
-            hi = mid - 1
-        else:
-            lo = mid
-    longest = lo
+
+def hours_needed(work: Calendar, now: int, until: int, left_s: float, load: float) -> float | None:
+    """The fewest hours per working day (to the minute; a team's: each member's) that clear
+    ``left_s`` of backlog by ``until`` while new arrivals take ``load`` of the configured
+    working time."""
+    need = left_s + max(0.0, load) * work.seconds_between(now, until)
+
+    def capacity(minutes: int) -> int | None:
+        capped = _capped(work, minutes)
+        return None if capped is None else capped.seconds_between(now, until)
+
+    if isinstance(work, TeamHours):  # every length fits: the longest day is the last
+        longest = max((_longest(p.work.ranges) for p in work.people), default=1)
+    else:  # the longest day that fits (fitting is monotone: a shorter day fits too)
+        lo, hi = 1, 24 * 60
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if capacity(mid) is None:
+                hi = mid - 1
+            else:
+                lo = mid
+        longest = lo
     best = capacity(longest)
     if best is None or best < need:
         return None
@@ -175,12 +213,18 @@ def advise(
     pending: Sequence[Pending],
     *,
     load: float,
-    work: WorkHours,
+    work: Calendar,
     now: int,
     targets: Sequence[int] | None = None,
+    finish: Finisher | None = None,
 ) -> Advice:
-    """The options for this backlog (see the module docstring)."""
-    dates = tuple(default_targets(work, now) if targets is None else targets)
+    """The options for this backlog (see the module docstring). ``targets`` default to
+    one person's working days (``work`` must then be a ``WorkHours``); ``finish`` says
+    when the items left are done (a team's sharing), else they are walked at ``share``."""
+    if targets is None:
+        assert isinstance(work, WorkHours), "a team's advice needs its dates"
+        targets = default_targets(work, now)
+    dates = tuple(targets)
     share = 1.0 - load
     open_items = [p for p in pending if not p.closed]
     total = sum(p.effort_s for p in open_items)
@@ -190,15 +234,21 @@ def advise(
         Choice.DROP_BOTH: lambda p: p.tier == "low" or p.closed or p.loses_window,
     }
 
-    def option(choice: Choice, dropped: list[Pending]) -> Option:
+    def option(
+        choice: Choice, dropped: list[Pending], drops: Callable[[Pending], bool] = lambda p: False
+    ) -> Option:
         saved = sum(p.effort_s for p in dropped if not p.closed)
         left = total - saved
+        if finish is None or share < MIN_SHARE:
+            done = finish_at(work, now, left, share)
+        else:
+            done = finish([p for p in open_items if not drops(p)])
         return Option(
             choice,
             len(dropped),
             saved,
             left,
-            finish_at(work, now, left, share),
+            done,
             tuple(hours_needed(work, now, d, left, load) for d in dates),
         )
 
@@ -210,21 +260,39 @@ def advise(
         # A choice that drops nothing, or exactly what another one drops, adds nothing.
         if dropped and effect not in seen:
             seen.add(effect)
-            options.append(option(choice, dropped))
-    return Advice(now, work.day_seconds / 3600, load, dates, tuple(options))
+            options.append(option(choice, dropped, drops))
+    members: tuple[tuple[str, float], ...] = ()
+    if isinstance(work, TeamHours):
+        members = tuple((p.name, p.work.day_seconds / 3600) for p in work.people)
+    return Advice(now, work.day_seconds / 3600, load, dates, tuple(options), members)
 
 
 def pending(plan: Plan) -> list[Pending]:
     """The plan's backlog as the advice sees it: scheduled items, then the unanswerable."""
-    return [Pending(i.effort_s, i.tier, False, i.misses_window) for i in plan.items] + [
+    return [Pending(i.effort_s, i.tier, False, i.misses_window, i) for i in plan.items] + [
         Pending(i.effort_s, i.tier, True, True) for i in plan.unanswerable
     ]
 
 
 def plan_advice(plan: Plan, targets: Sequence[int] | None = None) -> Advice:
-    """The advice for a plan made by ``backlog.plan.make_plan``."""
+    """The advice for a plan made by ``backlog.plan.make_plan`` (a team's: each member's
+    calendar, and the plan's sharing for the finish times)."""
+    dates = default_targets(plan.work, plan.now) if targets is None else targets
+    team = plan.team
+    finish: Finisher | None = None
+    if team is not None:
+
+        def finish(kept: Sequence[Pending]) -> int | None:
+            order = [p.item for p in kept if p.item is not None]
+            return finish_of(order, team, plan.now, plan.share) if order else plan.now
+
     return advise(
-        pending(plan), load=1.0 - plan.share, work=plan.work, now=plan.now, targets=targets
+        pending(plan),
+        load=1.0 - plan.share,
+        work=team or plan.work,
+        now=plan.now,
+        targets=dates,
+        finish=finish,
     )
 
 
@@ -234,6 +302,10 @@ def to_json(advice: Advice) -> dict:
     return {
         "hours_per_day_now": round(advice.day_hours, 2),
         "arrivals_load": round(advice.load, 4),
+        # A team's members and their hours now; hours_per_day below are then each one's.
+        "members": [
+            {"member": name, "hours_per_day_now": round(hours, 2)} for name, hours in advice.members
+        ],
         "targets": [iso(t) for t in advice.targets],
         "options": [
             {

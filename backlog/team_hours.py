@@ -3,9 +3,10 @@
 The catch-up plan (``backlog.plan``) walks working time through :class:`~.plan.WorkClock`.
 For one person that is ``[work]``'s intervals, at one second of work per second. For a team
 it is every member's intervals at once: while two members work, the backlog gets two
-seconds of work per second, while one is away or off shift it gets one. So the backlog is
-shared among those present, in triage order, each item taken by whoever is free; nobody's
-night or sick day counts.
+seconds of work per second, while one is away or off shift it gets one; nobody's night or
+sick day counts. That pooled time measures the share new arrivals take and guards the
+deadlines while batching; who does which batch, and so every finish time, comes from each
+member's own time (``backlog.plan_share``).
 
 A member's ``days``, ``hours`` and ``timezone`` replace ``[work]``'s where set. Only a
 member's own away periods take their time away; the whole inbox's (no member) are gaps, as
@@ -23,7 +24,7 @@ from sfogo.inbox.store import Store
 
 from .workhours import HORIZON_DAYS, WorkHours
 
-_FOREVER = 2**62
+FOREVER = 2**62  # the end of an away period that has none
 
 
 def member_hours(
@@ -115,7 +116,7 @@ def team_hours(
     away: dict[int, list[tuple[int, int]]] = {}
     for period in store.away.all():
         if period.member_id is not None:
-            end = _FOREVER if period.ended_at is None else period.ended_at
+            end = FOREVER if period.ended_at is None else period.ended_at
             away.setdefault(period.member_id, []).append((period.started_at, end))
     people = []
     for m in members:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import statistics
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import NOW
 
+from sfogo.backlog.workhours import WorkHours
 from sfogo.inbox.model import TIERS, Client
 from sfogo.inbox.store import Store, default_path
 from sfogo.tui.demo.build import DEFAULT_SIZE, ROME, build_demo, story_windows
@@ -570,3 +572,70 @@ def test_sync_leaves_the_generated_demo_alone(cli, tmp_path):
     assert r.code == 1 and "generated demo account" in r.err
     with Store(path) as store:
         assert store.conn.execute("SELECT count(*) FROM sync_runs").fetchone()[0] == runs
+
+
+# -- the team (sfogo demo adds it; the stories above are the freelancer's alone) --------------
+
+
+@pytest.fixture(scope="module")
+def team_demo(tmp_path_factory):
+    """The demo as ``sfogo demo`` builds it: with its small agency, at the tests' NOW."""
+    path = tmp_path_factory.mktemp("team") / "demo.db"
+    with Store(path) as store:
+        summary = build_demo(store, seed=0, now=NOW, team=True)
+    return path, summary
+
+
+def test_the_demo_team_has_its_own_hours_some_assignments_and_one_member_on_holiday(team_demo):
+    from sfogo.backlog.gaps import find_gaps
+    from sfogo.backlog.plan import make_plan
+    from sfogo.inbox.store import InboxFilter
+    from sfogo.inbox.team import who
+    from sfogo.tui.demo.team import DEMO_USER
+
+    path, summary = team_demo
+    team = summary["stories"]["team"]
+    with Store(path) as store:
+        members = {m.name: m for m in store.team.members()}
+        assert [(m.name, m.timezone) for m in members.values()] == [
+            ("Giulia", "Europe/Rome"),
+            ("Marco", "Europe/Rome"),
+            ("Sofia", "Europe/Lisbon"),
+            ("Tom", "America/New_York"),
+        ]
+        assert who(store, DEMO_USER).name == team["you"] == "Giulia"
+        owned = store.team.open_counts()
+        assert {n: owned.get(m.id, 0) for n, m in members.items()} == {
+            **team["assigned"],
+            "Sofia": 0,
+        }
+        assert all(team["assigned"][n] > 0 for n in ("Giulia", "Marco", "Tom"))
+        # Tom is on holiday now, back at 09:00 New York time the day after tomorrow; a
+        # member's holiday is not a gap of the inbox: the stories' gaps are as they were.
+        holiday = store.away.current(members["Tom"].id)
+        assert holiday is None  # it has an end: not "open", but it covers now
+        (period,) = [p for p in store.away.all() if p.member_id == members["Tom"].id]
+        # NOW is a Friday: the second weekday after it is Tuesday 1 December.
+        back = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+        assert period.started_at < NOW < period.ended_at == back.timestamp()
+        assert [p.member_id for p in store.away.all()].count(None) == 1
+        away_gaps = [g for g in find_gaps(store, now=NOW) if g.source == "away"]
+        assert [g.started_at for g in away_gaps] == [summary["stories"]["sick"]["start"]]
+        # The plan: every member's share, an owner's items are theirs, Tom's wait for him.
+        plan = make_plan(store, now=NOW, work=WorkHours.from_config({}), config={})
+        assert [s.name for s in plan.shares] == ["Giulia", "Marco", "Sofia", "Tom"]
+        assert sum(s.items for s in plan.shares) == len(plan.items)
+        assert all(i.member == i.owner for i in plan.items if i.owner)
+        toms = [i for i in plan.items if i.member == "Tom"]
+        assert toms and all(i.start_at >= period.ended_at for i in toms)
+        assert {i.id for i in toms} <= set(store.items.ids(InboxFilter(assignee=members["Tom"].id)))
+        assert plan.shares[2].items > 0  # Sofia owns nothing and still gets work
+
+
+def test_sfogo_demo_says_who_is_on_the_team(cli, tmp_path):
+    r = cli("demo", "--no-tui", "--db", tmp_path / "demo.db", "--size", "300")
+    assert r.code == 0, r.err
+    said = " ".join(r.out.split())
+    assert "team Giulia (you) Rome, Marco Rome, Sofia Lisbon, Tom New York" in said
+    assert "away Tom until " in said
+    assert all(len(line) <= 80 for line in r.out.splitlines() if "demo.db" not in line)

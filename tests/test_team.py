@@ -142,14 +142,30 @@ def test_the_plan_shares_the_backlog_among_the_members_present(store):
     store.team.add("Anna", hours="09:00-18:00", now=now)
     bruno = store.team.add("Bruno", hours="14:00-22:00", now=now)
     config = {**TEN_MINUTES, **ROME_WORK}
-    plan = make_plan(store, now=now, work=office(), config=config)
-    # Until 18:00 both work: twenty minutes of work in ten; then Bruno alone until 22:00.
-    assert [i.finish_at for i in plan.items] == [
-        rome(2026, 11, 27, 17, 55),
-        rome(2026, 11, 27, 18, 0),
-        rome(2026, 11, 27, 18, 10),
+    # Each e-mail on its own (no batches): until 18:00 both work, Anna takes the first and
+    # Bruno the second; then Bruno alone until 22:00 takes the third (Anna would finish it
+    # on Monday). Each item is one person's: nobody answers an e-mail in five minutes by
+    # sharing it, as the pooled hours once said (17:55, 18:00, 18:10).
+    one_by_one = {**config, "plan": {"lookahead": 0}}
+    plan = make_plan(store, now=now, work=office(), config=one_by_one)
+    assert [(i.member, i.finish_at) for i in plan.items] == [
+        ("Anna", rome(2026, 11, 27, 18, 0)),
+        ("Bruno", rome(2026, 11, 27, 18, 0)),
+        ("Bruno", rome(2026, 11, 27, 18, 10)),
     ]
     assert plan.team is not None and [p.name for p in plan.team.people] == ["Anna", "Bruno"]
+    assert [(s.name, s.items, s.finish_at) for s in plan.shares] == [
+        ("Anna", 1, rome(2026, 11, 27, 18, 0)),
+        ("Bruno", 2, rome(2026, 11, 27, 18, 10)),
+    ]
+    # Batched (one client and channel), the three go whole to whoever finishes them first:
+    # Bruno at 18:20; Anna would be done on Monday.
+    batched = make_plan(store, now=now, work=office(), config=config)
+    assert [(i.member, i.finish_at) for i in batched.items] == [
+        ("Bruno", rome(2026, 11, 27, 18, 0)),
+        ("Bruno", rome(2026, 11, 27, 18, 10)),
+        ("Bruno", rome(2026, 11, 27, 18, 20)),
+    ]
     # Bruno is sick from now: Anna's hours alone, exactly one person's plan.
     store.away.add(now, None, "sick", member_id=bruno)
     sick = make_plan(store, now=now, work=office(), config=config)
@@ -162,7 +178,11 @@ def test_the_plan_shares_the_backlog_among_the_members_present(store):
             rome(2026, 11, 30, 9, 20),
         ]
     )
-    assert alone.team is None
+    assert alone.team is None and alone.shares == []
+    assert [(s.name, s.items, s.away, s.back_at) for s in sick.shares] == [
+        ("Anna", 3, False, None),
+        ("Bruno", 0, True, None),
+    ]
 
 
 # -- the command line --------------------------------------------------------------------------

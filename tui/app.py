@@ -89,8 +89,14 @@ class SfogoApp(LiveApp):
     ]
 
     def __init__(
-        self, db_path: str | Path, *, clock: Clock, config_path: str | Path | None = None
+        self,
+        db_path: str | Path,
+        *,
+        clock: Clock,
+        config_path: str | Path | None = None,
+        user: str = "",
     ) -> None:
+        """``user``: the team member this app is, over the config's (the demo's own)."""
         super().__init__()
         self.db_path = location_of(db_path)
         self.config_path = config_path
@@ -102,6 +108,8 @@ class SfogoApp(LiveApp):
         self.changes = ChangeWatcher(self.store.data_version, self.data_changed.publish)
         self.config = load_app_config(config_path, binding_ids())
         self.views = self.config.views
+        if user:
+            self.config.user = user
         # Who this person is on a team's inbox (None: nobody, a one-person inbox as ever).
         self.me = self._who_am_i()
         self._prepare_store()
@@ -308,7 +316,7 @@ class SfogoApp(LiveApp):
             from .away import end_away
 
             with Store(self.db_path) as store:  # this thread's own connection
-                text = end_away(store, self.now(), self._my_id())
+                text = end_away(store, self.now(), self.my_id())
             self.post_message(AwayAsk() if text is None else AwayDone(text))
 
         self.run_worker(work, name="away", group="away", thread=True, exit_on_error=False)
@@ -325,12 +333,12 @@ class SfogoApp(LiveApp):
             from .away import start_away
 
             with Store(self.db_path) as store:
-                said = start_away(store, reason, self.now(), self._my_id())
+                said = start_away(store, reason, self.now(), self.my_id())
                 self.post_message(AwayDone(said))
 
         self.run_worker(work, name="away", group="away", thread=True, exit_on_error=False)
 
-    def _my_id(self) -> int | None:
+    def my_id(self) -> int | None:
         """Whose away period ``a`` records: yours on a team's inbox, else the inbox's."""
         return None if self.me is None else self.me.id
 

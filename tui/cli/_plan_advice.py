@@ -42,7 +42,9 @@ def advice_lines(advice: Advice, tz) -> list[str]:
     first = as_is.hours_per_day[0]
     by = _day(advice.targets[0], tz)
     now_h = hours_words(advice.day_hours)
-    if first is None:
+    if advice.members:  # a team's: hours a day are each member's
+        lines = _team_lines(advice, by, first)
+    elif first is None:
         # Say why: new interactions alone may need more than a day holds.
         alone = hours_words(advice.load * advice.day_hours)
         lines = [
@@ -77,6 +79,28 @@ def advice_lines(advice: Advice, tz) -> list[str]:
                 )
             )
     return lines
+
+
+def team_now(advice: Advice) -> str:
+    """'Giulia 8h00, Marco 8h00': each member's working day now."""
+    return ", ".join(f"{name} {hours_words(hours)}" for name, hours in advice.members)
+
+
+def _team_lines(advice: Advice, by: str, first: float | None) -> list[str]:
+    """The advice's sentence for a team: hours a day each member would work."""
+    if first is None:
+        return [
+            _(
+                "To clear it by the end of {by}: no working day is long enough, even for "
+                "all of you (now: {members})."
+            ).format(by=by, members=team_now(advice))
+        ]
+    return [
+        _(
+            "To clear it by the end of {by}: {hours} of work a day for each of you (now: "
+            "{members})."
+        ).format(by=by, hours=hours_words(first), members=team_now(advice))
+    ]
 
 
 def print_advice(advice: Advice, tz) -> None:

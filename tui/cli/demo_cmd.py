@@ -100,7 +100,7 @@ def build_file(
 
     if isinstance(path, str):
         with Store(path) as store:
-            summary = build_demo(store, seed=seed, size=size, now=now, progress=progress)
+            summary = build_demo(store, seed=seed, size=size, now=now, progress=progress, team=True)
             _prepare_triage(store, config_path)
         return summary
 
@@ -112,7 +112,7 @@ def build_file(
     with built_beside(path) as building:
         store = Store(building)
         try:
-            summary = build_demo(store, seed=seed, size=size, now=now, progress=progress)
+            summary = build_demo(store, seed=seed, size=size, now=now, progress=progress, team=True)
             _prepare_triage(store, config_path)
         finally:
             store.close()
@@ -200,9 +200,11 @@ def demo(ctx: Context, seed: int, size: int | None, no_tui: bool, live: bool) ->
     if no_tui:
         print_summary(summary, path, elapsed)
         return 0
+    from sfogo.tui.demo.team import DEMO_USER
+
     from .app_cmd import open_app  # textual only when the app really opens
 
-    return open_app(ctx, path)
+    return open_app(ctx, path, user=DEMO_USER)  # the demo opens as one of its team
 
 
 def _local(ts: int) -> str:
@@ -277,6 +279,29 @@ def print_summary(summary: dict, path: Path | str, elapsed: float) -> None:
                 count=len(open_dms), left=left
             )
         )
+    if "team" in stories:
+        _print_team(stories["team"])
     label = _("Data file:") if isinstance(path, Path) else "Inbox:"
     print(f"{label:<10} {path}")
     print(_("Open it:   sfogo --db {path}").format(path=path))
+
+
+def _print_team(team: dict) -> None:
+    """Who is on the demo's team, who the app opens as, and who is away."""
+    you = team["you"]
+    people = ", ".join(
+        (_("{name} (you)").format(name=m["name"]) if m["name"] == you else m["name"])
+        + f" {m['timezone'].split('/')[-1].replace('_', ' ')}"
+        for m in team["members"]
+    )
+    print(
+        textwrap.fill(
+            _("  team           {people}").format(people=people), 80, subsequent_indent=" " * 17
+        )
+    )
+    away = team["away"]
+    print(
+        _("  away           {name} until {local}").format(
+            name=away["member"], local=_local(away["end"])
+        )
+    )

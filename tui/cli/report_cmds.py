@@ -206,9 +206,22 @@ def _effort_line(made, *, everything: bool) -> str:
     )
 
 
+def _cleared_line(made) -> str:
+    """'Cleared by: … (Europe/Rome), after 18 hours of working time.'"""
+    from sfogo.backlog.triage import span
+
+    tz = made.work.tz
+    working = (made.team or made.work).seconds_between(made.now, made.finish_at)
+    cleared = (
+        _("Cleared by: {local} ({key}), after {span} of the team's working time.")
+        if made.team is not None
+        else _("Cleared by: {local} ({key}), after {span} of working time.")
+    )
+    return cleared.format(local=_local(made.finish_at, tz), key=tz.key, span=span(working))
+
+
 def _summary_lines(made, *, everything: bool) -> list[str]:
     """The plan in sentences: effort, working time, arrivals, finish, what will be late."""
-    from sfogo.backlog.triage import span
 
     tz = made.work.tz
     lines = [_effort_line(made, everything=everything)]
@@ -241,12 +254,7 @@ def _summary_lines(made, *, everything: bool) -> list[str]:
             )
         )
     if made.status == "eta":
-        working = (made.team or made.work).seconds_between(made.now, made.finish_at)
-        lines.append(
-            _("Cleared by: {local} ({key}), after {span} of working time.").format(
-                local=_local(made.finish_at, tz), key=tz.key, span=span(working)
-            )
-        )
+        lines.append(_cleared_line(made))
     elif made.status == "never":
         lines.append(
             _(
@@ -307,10 +315,12 @@ def _print_batches(made, limit: int | None) -> None:
             if b.start_at is None
             else strftime(datetime.fromtimestamp(b.start_at, made.work.tz), "%a %d %H:%M")
         )
+        who = (b.member,) if made.team is not None else ()
         rows.append(
             (
                 str(b.number),
                 start,
+                *who,
                 b.client,
                 CHANNEL_SHORT.get(b.channel, b.channel),
                 str(len(b.items)),
@@ -319,13 +329,19 @@ def _print_batches(made, limit: int | None) -> None:
                 ids,
             )
         )
+    # A team's plan says who does each batch (column 2; the client's moves to 3).
+    who = ("WHO",) if made.team is not None else ()
     _output.table(
-        rows, ("#", "START", "CLIENT", "CH", "N", "MIN", "LATE", "IDS"), caps={2: 16}, page=False
+        rows,
+        ("#", "START", *who, "CLIENT", "CH", "N", "MIN", "LATE", "IDS"),
+        caps={2 + len(who): 16},
+        page=False,
     )
 
 
 def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | None) -> None:
     from ._plan_advice import print_advice
+    from ._plan_share import print_shares
 
     if not made.items and not made.unanswerable:
         print(
@@ -337,6 +353,7 @@ def _print_plan(made, advice, *, everything: bool, marked: bool, limit: int | No
     width = _output.wrap_width()
     for line in _summary_lines(made, everything=everything):
         print(textwrap.fill(line, width, subsequent_indent="  "))
+    print_shares(made)
     print_advice(advice, made.work.tz)
     if made.batches:
         _print_batches(made, limit)

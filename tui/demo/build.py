@@ -638,9 +638,11 @@ def build_demo(
     size: int | None = None,
     now: int,
     progress: Callable[[float], None] | None = None,
+    team: bool = False,
 ) -> dict:
     """Fill the empty ``store`` with the demo inbox; return a summary (counts, stories).
-    ``progress`` hears the share of the items written so far (0 to 1), now and then."""
+    ``progress`` hears the share of the items written so far (0 to 1), now and then;
+    ``team`` adds the small agency of ``tui/demo/team.py`` (``sfogo demo`` does)."""
     now = int(now)
     size = DEFAULT_SIZE if size is None else int(size)
     if size < 0:
@@ -652,6 +654,11 @@ def build_demo(
         summary = _build(store, rng, win, size, progress)
     summary["seed"] = seed
     summary["counts"]["by_status"] = store.items.status_counts()
+    if team:
+        from .team import add_team
+
+        summary["stories"]["team"] = add_team(store, now)
+        summary["counts"]["away_periods"] += 1
     return summary
 
 

@@ -139,7 +139,9 @@ class BacklogScreen(SfogoScreen):
                 ),
                 id="backlog-batches",
             )
-        yield HealthBar(app.db_path, app.now, app.data_changed, sync=app.sync_feed, id="health")
+        yield HealthBar(
+            app.db_path, app.now, app.data_changed, sync=app.sync_feed, me=app.my_id(), id="health"
+        )
         yield KeyFooter()
 
     def _block(self, part: str, title: str, id: str, make: Callable[[int], list[Content]]) -> Block:

@@ -16,6 +16,7 @@ from ..widgets._timeline import Timeline, build_timeline
 
 if TYPE_CHECKING:  # the backlog modules load in the workers, not when the app starts
     from sfogo.backlog.plan_advice import Advice
+    from sfogo.backlog.plan_share import Share
 
 DAYS = 14  # the timeline's and the burndown's window
 
@@ -43,6 +44,7 @@ class BatchView:
     effort_s: int
     start_at: int | None
     late: int
+    member: str = ""  # who does it (a team's plan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class PlanView:
     future: tuple[int, ...]
     advice: Advice | None = None  # what it would take, by the next working day's end
     tz: tzinfo | None = None  # the working time's zone (the advice's dates are its days)
+    shares: tuple[Share, ...] = ()  # a team's: who does what by when (backlog.plan_share)
 
 
 def read_summary(store: Store, data: dict, now: int) -> Summary:
@@ -120,6 +123,7 @@ def read_plan(store: Store, data: dict, now: int, batches: int = 12) -> PlanView
                 b.effort_s,
                 b.start_at,
                 sum(i.misses_target for i in b.items),
+                b.member,
             )
             for b in plan.batches[:batches]
         ),
@@ -128,4 +132,5 @@ def read_plan(store: Store, data: dict, now: int, batches: int = 12) -> PlanView
         tuple(projection(plan, now)),
         plan_advice(plan, default_targets(work, now, (1,))),
         work.tz,
+        tuple(plan.shares),
     )

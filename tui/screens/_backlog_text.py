@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from datetime import tzinfo
 
 from textual.content import Content
 
-from sfogo.inbox.i18n import N_, _
+from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.model import CHANNEL_SHORT
 from sfogo.inbox.timefmt import span_hm, span_precise, strftime
 
@@ -154,8 +155,54 @@ def plan_lines(plan: PlanView | None, now: int, width: int) -> list[Content]:
             else _("{:,} can no longer be answered (the reply window closed)")
         )
         lines.append(Content.assemble((text.format(plan.unanswerable), "$text-warning")))
+    lines += share_lines(plan, now, narrow)
     lines += advice_lines(plan, narrow)
     return [line.truncate(width, ellipsis=True) for line in lines]
+
+
+def zone_time(ts: int, now: int, tz: tzinfo) -> str:
+    """Wall-clock time in ``tz``, with as much date as needed (as ``local_time`` does)."""
+    moment = dt.datetime.fromtimestamp(ts, tz)
+    today = dt.datetime.fromtimestamp(now, tz)
+    clock = moment.strftime("%H:%M")
+    if moment.date() == today.date():
+        return clock
+    if abs((moment.date() - today.date()).days) < 7:
+        return f"{strftime(moment, '%a')} {clock}"
+    return f"{moment.day} {strftime(moment, '%b')} {clock}"
+
+
+def share_lines(plan: PlanView, now: int, narrow: bool) -> list[Content]:
+    """A team's plan: each member's items, work and when they are done, in their own
+    hours and time zone (backlog.plan_share); nothing for one person's plan."""
+    if not plan.shares:
+        return []
+    heading = _("Who does what") if narrow else _("Who does what, in each one's own time zone")
+    lines = [Content.assemble((heading, "$text-muted"))]
+    for part in plan.shares:
+        city = part.tz.key.split("/")[-1].replace("_", " ")
+        done = "-"
+        if part.finish_at is not None:
+            at = zone_time(part.finish_at, now, part.tz)
+            done = at if narrow else _("done {at} {city}").format(at=at, city=city)
+        count = ngettext("{n} item", "{n} items", part.items).format(n=count_short(part.items))
+        work = span_hm(part.effort_s) if part.effort_s else "-"
+        note = ""
+        if part.away and part.back_at is None:
+            note = _("away: none until back")
+        elif part.away and part.back_at is not None:
+            note = _("away until {at}").format(at=zone_time(part.back_at, now, part.tz))
+        head = f" {fit(one_line(part.name, 40), 7 if narrow else 10)}"
+        cells = f" {part.items:>4} {work:>5} " if narrow else f" {count:>10} {work:>6}  "
+        lines.append(
+            Content.assemble(
+                (head, "$text-primary"),
+                (cells, ""),
+                (done, "bold" if part.items else "$text-muted"),
+                (f" · {note}" if note and not narrow else "", "$text-warning"),
+            )
+        )
+    return lines
 
 
 # The choices as the screen names them (wide, narrow).
@@ -183,6 +230,7 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
     day = strftime(dt.datetime.fromtimestamp(advice.targets[0] - 1, plan.tz), "%a %d %b")
     as_is = advice.options[0]
     you = span_hm(advice.day_hours * 3600)
+    yours = _(" (each of you)") if advice.members else _(" (you work {you})").format(you=you)
     lines = [
         Content.assemble(
             (
@@ -192,7 +240,7 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
                 "",
             ),
             (per_day(as_is.hours_per_day[0]), "bold"),
-            ("" if narrow else _(" (you work {you})").format(you=you), "$text-muted"),
+            ("" if narrow else yours, "$text-muted"),
         )
     ]
     if not narrow and len(advice.options) > 1:
@@ -240,8 +288,14 @@ def batch_lines(
         start = local_time(b.start_at, now) if b.start_at else "-"
         client = initials(b.client) if narrow else one_line(b.client, 80)
         channel = CHANNEL_SHORT.get(b.channel, b.channel)
-        head = f"{b.number:>2} {fit(start, 11)} "
+        # A team's plan says who does it; at 40 columns the start and count give it room.
+        tight = narrow and bool(b.member)
+        head = f"{b.number:>2} {fit(start, 9 if tight else 11)} "
+        if b.member:
+            head += f"{fit(one_line(b.member, 40), 6 if narrow else 8)} "
         tail = f" {fit(channel, 4)} {b.items:>4} {span_hm(b.effort_s):>5}"
+        if tight:
+            tail = f" {fit(channel, 4)}{b.items:>3} {span_hm(b.effort_s):>4}"
         if not narrow:
             tail += f" {b.late:>4} late" if b.late else ""
         client_w = max(3, min(20, width - len(head) - len(tail)))

@@ -124,7 +124,9 @@ class InboxScreen(SfogoScreen):
             with Container(id="detail-frame"):
                 yield DetailPane(app.now, id="detail")
         yield SearchBar(id="search")
-        yield HealthBar(app.db_path, app.now, app.data_changed, sync=app.sync_feed, id="health")
+        yield HealthBar(
+            app.db_path, app.now, app.data_changed, sync=app.sync_feed, me=app.my_id(), id="health"
+        )
         yield KeyFooter()
 
     @property

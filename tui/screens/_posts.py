@@ -90,7 +90,9 @@ class PostsScreen(SfogoScreen):
         yield Static(title_line(None, 80), id="posts-title")
         yield PostList(app.now, id="posts-list")
         yield Static(Content(""), id="posts-why")
-        yield HealthBar(app.db_path, app.now, app.data_changed, sync=app.sync_feed, id="health")
+        yield HealthBar(
+            app.db_path, app.now, app.data_changed, sync=app.sync_feed, me=app.my_id(), id="health"
+        )
         yield KeyFooter()
 
     @property

@@ -1,4 +1,6 @@
-"""The health bar: one line with each account's last sync and the manager's away state.
+"""The health bar: one line with each account's last sync and the manager's away state
+(the whole inbox's or, on a team's inbox, the app user's own), and which other members of
+the team are away now (``Tom away``).
 
 It reads the same state as ``sfogo health`` (:func:`inbox.health.account_health`) and the
 open away period (:func:`backlog.gaps.open_away`) in a named thread worker with its own
@@ -104,6 +106,7 @@ class HealthState:
     posts: tuple[tuple[str, int], ...] = ()  # (state, posts) that need a decision
     next_round: int | None = None  # when the file's sync loop wakes next (None: no loop)
     syncing: bool = False  # a round of the app's own loop is running
+    members_away: tuple[str, ...] = ()  # a team's: the others away now, by name
 
 
 def next_round(store: Store, now: int, holder: Holder | None) -> int:
@@ -144,10 +147,41 @@ POST_PROBLEMS = (
 )
 
 
-def load_health(store: Store, now: int, sync: SyncStatus | None = None) -> HealthState:
-    """Every synced account (problems first, longest open gap first), the away state, and
-    when the next round of the file's sync loop comes (``sync``: who runs it)."""
+def away_state(
+    store: Store, now: int, me: int | None = None
+) -> tuple[tuple[str, int] | None, tuple[str, ...]]:
+    """(reason, since) while the whole inbox is away (its open period), else while the app's
+    user (member ``me``) is; and the names of the other members away now. A member's period
+    with an end counts until then (``sfogo away --member NAME --until friday``)."""
     from sfogo.backlog.gaps import open_away
+
+    inbox = open_away(store)
+    if inbox is not None:
+        away: tuple[str, int] | None = (inbox[2], inbox[1])
+    else:
+        away = None
+    if not store.team.count():
+        return away, ()
+    names = {m.id: m.name for m in store.team.members()}
+    now_away = [
+        p
+        for p in store.away.all()
+        if p.member_id in names and p.started_at <= now and (p.ended_at is None or p.ended_at > now)
+    ]
+    mine = [p for p in now_away if p.member_id == me]
+    if away is None and mine:
+        latest = max(mine, key=lambda p: p.started_at)
+        away = (latest.reason, latest.started_at)
+    others = {names.get(p.member_id or 0, "") for p in now_away if p.member_id != me}
+    return away, tuple(sorted(others, key=str.casefold))
+
+
+def load_health(
+    store: Store, now: int, sync: SyncStatus | None = None, me: int | None = None
+) -> HealthState:
+    """Every synced account (problems first, longest open gap first), the away state (the
+    inbox's or the app user's, ``me``, and the other members away), and when the next
+    round of the file's sync loop comes (``sync``: who runs it)."""
     from sfogo.inbox.health import account_health
 
     rows = account_health(store, now=now)
@@ -189,16 +223,17 @@ def load_health(store: Store, now: int, sync: SyncStatus | None = None) -> Healt
 
     from sfogo.backlog.posts import decision_counts
 
-    away = open_away(store)
+    away, others = away_state(store, now, me)
     counts = decision_counts(store, now=now)
     posts = tuple((state, counts[state]) for state, _w in POST_PROBLEMS if counts.get(state))
     looping = sync is not None and sync.where != "off"
     return HealthState(
         tuple(sorted(accounts, key=order)),
-        (away[2], away[1]) if away else None,
+        away,
         posts,
         next_round(store, now, sync.holder) if looping and sync is not None else None,
         sync.syncing if sync is not None else False,
+        others,
     )
 
 
@@ -247,6 +282,9 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
                 )
             )
         )
+    if state.members_away:
+        names = ", ".join(one_line(n, 20) for n in state.members_away)
+        parts.append(Content.assemble((_("{names} away").format(names=names), "$text-warning")))
     upcoming = next_round_text(state, now)
     if upcoming:
         text = (
@@ -364,17 +402,20 @@ class HealthBar(Widget):
         changed: Signal | None = None,
         *,
         sync: tuple[Signal[SyncStatus], Callable[[], SyncStatus]] | None = None,
+        me: int | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         """``changed``: the app's signal that the file changed (the bar reads again);
-        ``sync``: the app's signal that who syncs the file changed, and who does now."""
+        ``sync``: the app's signal that who syncs the file changed, and who does now;
+        ``me``: the team member using the app (their away period is shown as the inbox's)."""
         super().__init__(name=name, id=id, classes=classes)
         self._db_path = db_path
         self._now = now
         self._changed = changed
         self._sync = sync
+        self._me = me
         self._latest = Latest()
 
     def on_mount(self) -> None:
@@ -409,7 +450,7 @@ class HealthBar(Widget):
     def _load(self, token: int) -> None:
         sync = self._sync[1]() if self._sync is not None else None
         with Store(self._db_path) as store:  # this thread's own connection
-            state = load_health(store, self._now(), sync)
+            state = load_health(store, self._now(), sync, self._me)
         if self._latest.is_current(token):
             self.post_message(self.Loaded(token, state))
 
