@@ -111,6 +111,17 @@ def pg_template(pg_server) -> str:
     return name
 
 
+@pytest.fixture(scope="session")
+def pg_copies(pg_server, pg_template):
+    """Copies of ``pg_template`` for the tests, each made ahead and dropped after in a
+    thread (tests/pg_server.py's :class:`~pg_server.Copies`)."""
+    from pg_server import Copies
+
+    copies = Copies(pg_server, pg_template)
+    yield copies
+    copies.close()
+
+
 @pytest.fixture
 def any_location(engine, db_path, request):
     """A fresh, empty inbox of the test's engine: the file path, or a new database's URL
@@ -119,11 +130,12 @@ def any_location(engine, db_path, request):
         yield db_path
         return
     server = request.getfixturevalue("pg_server")
-    name = server.new_database(template=request.getfixturevalue("pg_template"))
+    copies = request.getfixturevalue("pg_copies")
+    name = copies.take()
     url = server.url(name)
     request.getfixturevalue("monkeypatch").setenv("SFOGO_DB", url)
     yield url
-    server.drop_database(name)  # each copy is megabytes: hundreds would fill the disk
+    copies.drop(name)  # each copy is megabytes: hundreds would fill the disk
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Who may see what on a shared PostgreSQL inbox: a member's role gets its clients' rows and
 nothing else, through sfogo and through ``psql`` with its own login.
 
-Each test builds an agency as one would on a real server: an owner role that may create
-roles (not a superuser), its database, the demo inbox in it, and a few rows more so that
-every table holds rows of two clients; then a junior's role granted one client.
+The module builds an agency once, as one would on a real server: an owner role that may
+create roles (not a superuser), its database, the demo inbox in it, and a few rows more so
+that every table holds rows of two clients; then a junior's role granted one client. Each
+test works on its own copy of that database (``CREATE DATABASE … TEMPLATE``: the roles are
+the server's, the rows, grants and policies the copy's own).
 """
 
 from __future__ import annotations
@@ -117,14 +119,26 @@ def _fill_every_table(store: Store) -> dict[int, int]:
     return items
 
 
-@pytest.fixture
-def agency(pg_server):
+@dataclass
+class Built:
+    """The module's agency, built once: its database is the template of each test's."""
+
+    db: str
+    owner: str
+    junior: str
+    granted: int
+    forbidden: int
+    items: dict[int, int]
+
+
+@pytest.fixture(scope="module")
+def built_agency(pg_server):
     from sfogo.tui.demo.build import build_demo
 
     n = next(_names)
     owner, junior = f"agency{n}", f"giulia{n}"
     pg_server.admin(f"CREATE ROLE {owner} LOGIN CREATEROLE")
-    db = pg_server.new_database("access")
+    db = pg_server.new_database("agency")
     pg_server.admin(f"ALTER DATABASE {db} OWNER TO {owner}")
     with Store(pg_server.url(db, owner)) as store:
         build_demo(store, seed=3, size=300, now=NOW)
@@ -135,7 +149,27 @@ def agency(pg_server):
         control.grant(junior, [first], now=NOW)
         control.add_role(f"other{n}", "not used")
         control.grant(f"other{n}", [second], now=NOW)
-    yield Agency(pg_server, db, owner, junior, first, second, items[second], items[first])
+    # No session may hold the template while it is copied (autovacuum neither).
+    pg_server.admin(f"ALTER DATABASE {db} ALLOW_CONNECTIONS false")
+    yield Built(db, owner, junior, first, second, items)
+    pg_server.drop_database(db)
+
+
+@pytest.fixture
+def agency(pg_server, built_agency):
+    b = built_agency
+    db = pg_server.new_database("access", template=b.db)
+    pg_server.admin(f"ALTER DATABASE {db} OWNER TO {b.owner}")
+    yield Agency(
+        pg_server,
+        db,
+        b.owner,
+        b.junior,
+        b.granted,
+        b.forbidden,
+        b.items[b.forbidden],
+        b.items[b.granted],
+    )
     pg_server.drop_database(db)
 
 

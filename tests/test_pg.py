@@ -22,11 +22,11 @@ pytestmark = pytest.mark.engines
 
 
 @pytest.fixture
-def pg_store(pg_server, pg_template):
-    name = pg_server.new_database(template=pg_template)
+def pg_store(pg_server, pg_copies):
+    name = pg_copies.take()
     with Store(pg_server.url(name)) as store:
         yield store
-    pg_server.drop_database(name)
+    pg_copies.drop(name)
 
 
 def _plan(store: Store, sql: str, params) -> str:

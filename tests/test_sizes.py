@@ -19,6 +19,7 @@ what they hold.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import tokenize
 from collections.abc import Iterator
@@ -64,6 +65,7 @@ def _has_reason(node: ast.AST, comments: dict[int, str]) -> bool:
     return any(comments.get(line, "").startswith(REASON) for line in range(lo, hi))
 
 
+@functools.cache  # two tests read it: the packages are parsed once
 def offenders() -> dict[str, int]:
     """``path:qualified name`` -> lines, for each room too big without a reason."""
     found = {}

@@ -25,6 +25,7 @@ from ._group import Topic, pass_context
 HOST = "localhost"  # never another interface: the served app has no login
 DEFAULT_PORT = 8000
 INSTALL = "pip install 'sfogo[serve]'"
+APP_EXIT_S = 10.0  # how long a visit's app may take to exit once told to quit
 # The app, as each visit's process starts it (textual-serve runs it through the shell).
 APP = "import sys; from sfogo.tui.cli import main; sys.exit(main())"
 
@@ -60,8 +61,11 @@ def serve(ctx: Context, port: int) -> int:
       ssh -L 8000:localhost:8000 me@server 'sfogo serve'
       then open http://localhost:8000 here
     """
+    import asyncio
+
     try:
-        from textual_serve.server import Server
+        from textual_serve import server as served
+        from textual_serve.app_service import AppService
     except ImportError:
         raise SfogoError(
             _("sfogo serve needs textual-serve: {install}").format(install=INSTALL)
@@ -69,7 +73,28 @@ def serve(ctx: Context, port: int) -> int:
     ctx.store  # noqa: B018 (opening is the check: a bad file fails here, not in the browser)
     _check_port(port)
 
-    class Quiet(Server):
+    class WaitedAppService(AppService):
+        """Its stop also waits for the visit's app process to exit (killed after
+        :data:`APP_EXIT_S`). textual-serve's own stops when the app closes its output, a
+        moment before the process ends: a Ctrl+C then could close the event loop between
+        the two, and asyncio's child watcher, told of the exit in a thread, printed a
+        traceback ("Event loop is closed") on stderr."""
+
+        async def stop(self) -> None:
+            await super().stop()
+            process = self._process
+            if process is None or process.returncode is not None:
+                return
+            try:
+                await asyncio.wait_for(process.wait(), APP_EXIT_S)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+    # textual-serve makes each visit's app service by this name, its module's own import.
+    served.AppService = WaitedAppService  # type: ignore[attr-defined]
+
+    class Quiet(served.Server):
         async def on_startup(self, app) -> None:
             # One line of our own instead of textual-serve's logo and the long command.
             print(
