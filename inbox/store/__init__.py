@@ -67,6 +67,8 @@ from . import failures
 from .database import BUSY_TIMEOUT_S, OPTIMIZE_EVERY_S, Store, default_path, open_store
 from .filters import InboxFilter, fts_query
 from .items import INSERT_COLUMNS, ROW_COLUMNS
+from .pg.pool import keep as keep_connections
+from .pg.pool import release as release_connections
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -80,5 +82,7 @@ __all__ = [
     "default_path",
     "failures",
     "fts_query",
+    "keep_connections",
     "open_store",
+    "release_connections",
 ]
