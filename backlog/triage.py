@@ -778,7 +778,7 @@ class _Stream:
 
 
 _MAX_T = 2**62
-_BATCH = 32  # streams opened by one read at most
+_BATCH = 32  # streams opened by one read at most (the store's ``open_batch``)
 _UNREAD = -(2**63)  # a head's created_at and id before its stream is read: sorts first
 _OPEN_AND_SNOOZED = InboxFilter(statuses=("new", "open", "snoozed"))
 
@@ -890,7 +890,9 @@ def iter_triage(
         heads = _open_streams(overview.keys, flt, scorer, before)
     read = store.triage.many_reader(_stream_status(indexed))
     index = store.triage
-    yield from _merge(read, scorer, candidates, heads, index.first_chunk, index.read_ahead)
+    yield from _merge(
+        read, scorer, candidates, heads, index.first_chunk, index.read_ahead, index.open_batch
+    )
 
 
 def _stream_status(indexed: tuple[str, ...]) -> str | None:
@@ -955,14 +957,16 @@ def _merge(
     heads: list[tuple],
     first_chunk: int = 4,
     read_ahead: bool = False,
+    open_batch: int = _BATCH,
 ) -> Iterator[Ranked]:
     """The threshold merge: emit a candidate once no unread head can beat it.
 
     Reads are batched, one statement for several streams: an unread stream at the top is
     opened with the unread ones after it that must be read before the best candidate can be
-    emitted (with no candidate yet, the next ones by bound), up to ``_BATCH``; a stream that
-    needs its next chunk is read alone, or (``read_ahead``, where a statement costs a round
-    trip) with every opened stream that has taken half of what it read.
+    emitted (with no candidate yet, the next ones by bound), up to ``open_batch``; a stream
+    that needs its next chunk is read alone. With ``read_ahead`` (where a statement costs a
+    round trip) a stream's next chunk comes with every opened stream that has taken half of
+    what it read, and opening streams opens the next ones by bound up to ``open_batch``.
     """
     push, pop = heapq.heappush, heapq.heappop
     live: list[_Stream] = []  # opened streams with more to read
@@ -985,10 +989,12 @@ def _merge(
         floor = candidates[0][:3] if candidates else None
         if t == _UNREAD:
             payloads = [stream]
+            if read_ahead:  # a statement is a round trip: open the next streams by bound too
+                payloads += _take_unread(heads, open_batch - 1)
             while (
                 heads
                 and heads[0][1] == _UNREAD
-                and len(payloads) < _BATCH
+                and len(payloads) < open_batch
                 and (floor is None or heads[0][:3] < floor)
             ):
                 payloads.append(pop(heads)[4])
@@ -1013,6 +1019,19 @@ def _merge(
                 live.append(opened)
             if opened is stream or t == _UNREAD:
                 advance(opened)
+
+
+def _take_unread(heads: list[tuple], n: int) -> list[tuple[int, int, int]]:
+    """The ``n`` best unread streams' payloads, taken out of ``heads`` (read streams'
+    heads lie between them in the heap: a walk over it, a few hundred entries at most)."""
+    unread = [h for h in heads if h[1] == _UNREAD]
+    if not unread:
+        return []
+    taken = heapq.nsmallest(n, unread)
+    chosen = {h[3] for h in taken}  # an unread head's sequence number
+    heads[:] = [h for h in heads if h[1] != _UNREAD or h[3] not in chosen]
+    heapq.heapify(heads)
+    return [h[4] for h in taken]
 
 
 def _brute(

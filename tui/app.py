@@ -41,7 +41,13 @@ from sfogo.inbox.errors import SfogoError, StoreError
 from sfogo.inbox.i18n import N_, _
 from sfogo.inbox.redact import redact
 from sfogo.inbox.rows import ItemRow, MemberRow
-from sfogo.inbox.store import OPTIMIZE_EVERY_S, Store, failures
+from sfogo.inbox.store import (
+    OPTIMIZE_EVERY_S,
+    Store,
+    failures,
+    keep_connections,
+    release_connections,
+)
 from sfogo.inbox.store.location import location_of, shown
 from sfogo.inbox.text import sanitize
 
@@ -241,6 +247,8 @@ class SfogoApp(LiveApp):
         return InboxScreen()
 
     def on_mount(self) -> None:
+        # Every worker opens its own store: on a server, reuse closed ones' connections.
+        keep_connections()
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         keep_theme(self, self.config_path, self.config.theme)
@@ -273,6 +281,7 @@ class SfogoApp(LiveApp):
         if self.first_page is not None:
             self.first_page.discard()
         self.store.close()
+        release_connections()
 
     @on(WorkFailed)
     def _work_failed(self, message: WorkFailed) -> None:

@@ -51,9 +51,13 @@ How the two engines stay one behaviour:
 - A round trip to the server costs what a whole SQLite read does: reads that come together
   go together. :mod:`.pg.triage` sends a triage page's first statements in one pipeline and
   reads every stream with one array-parameter statement; ``PgConnection.ahead`` sends a
-  statement whose answer the next call asks for, served only to that very call.
+  statement whose answer the next call asks for, served only to that very call. A new
+  connection costs a server process: while the app runs (``keep_connections()`` to
+  ``release_connections()``) a closed store's connection serves the next store
+  (:mod:`.pg.pool`).
 - Full-text search is each engine's own behind ``store.search_sql`` (FTS5; ``tsvector``
-  with a GIN index on PostgreSQL), with the same reading of the user's words.
+  with a GIN index on PostgreSQL), with the same reading of the user's words; whether a
+  search matches "more than N" is remembered while someone types (:mod:`.search_bound`).
 - Each engine has its own migrations: ``inbox/schema.py`` (``PRAGMA user_version``) and
   :mod:`.pg.schema` (``sfogo_meta``). A step appended to one needs its twin in the other;
   tests/test_engines.py compares the two schemas and names what differs.
@@ -67,6 +71,8 @@ from . import failures
 from .database import BUSY_TIMEOUT_S, OPTIMIZE_EVERY_S, Store, default_path, open_store
 from .filters import InboxFilter, fts_query
 from .items import INSERT_COLUMNS, ROW_COLUMNS
+from .pg.pool import keep as keep_connections
+from .pg.pool import release as release_connections
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -80,5 +86,7 @@ __all__ = [
     "default_path",
     "failures",
     "fts_query",
+    "keep_connections",
     "open_store",
+    "release_connections",
 ]

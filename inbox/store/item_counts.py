@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ..model import STATUSES
 from ..rows import Stats
+from . import search_bound
 from ._part import Part
 from .filters import InboxFilter, marks
 
@@ -29,13 +30,19 @@ class ItemCounts(Part):
 
     def search_exceeds(self, text: str, limit: int) -> bool:
         """Whether a search for ``text`` matches more than ``limit`` items (any status);
-        it stops counting there."""
+        it stops counting there, and answers from an earlier search that ``text`` narrows or
+        widens while no item arrived (see .search_bound: typing on costs no count)."""
         found = self._store.search_sql.first(text, limit + 1)
         if found is None:
             return False
-        sql, params = found
-        n = self._conn.execute(f"SELECT count(*) FROM ({sql}) AS m", params).fetchone()[0]
-        return n > limit
+        location, newest = str(self._store.location), self.newest_id()
+        exceeds = search_bound.known(location, limit, newest, text)
+        if exceeds is None:
+            sql, params = found
+            n = self._conn.execute(f"SELECT count(*) FROM ({sql}) AS m", params).fetchone()[0]
+            exceeds = n > limit
+            search_bound.remember(location, limit, newest, text, exceeds)
+        return exceeds
 
     def newest_id(self) -> int:
         """The highest item id (0 when empty): ids only grow, so what arrives after now has a

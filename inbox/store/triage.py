@@ -230,7 +230,8 @@ class TriageIndex(Part):
     # -- index-served reads ----------------------------------------------------------------
 
     first_chunk = 4  # rows a stream's first read asks for (a statement here costs little)
-    read_ahead = False  # whether a stream's next chunk is read with others' (see _merge)
+    read_ahead = False  # whether a read takes others' next chunks and streams along (_merge)
+    open_batch = 32  # streams opened by one read at most
 
     def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
         """The keys' fingerprint, whether keys are missing, the open keys and the accounts'
@@ -276,7 +277,7 @@ class TriageIndex(Part):
                 params.append(limit)
             out: list[list[StreamRow]] = [[] for _ in requests]
             sql = streams_sql(len(requests), bool(status))
-            for n, item_id, created_at, failing in execute(sql, params):
+            for n, item_id, created_at, failing in execute(sql, params).fetchall():
                 out[n].append((item_id, created_at, failing))
             for rows in out:  # each part comes in its order; a compound keeps no order
                 rows.sort(key=_by_time)

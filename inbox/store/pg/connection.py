@@ -99,7 +99,7 @@ class PgConnection:
     def together(self) -> AbstractContextManager[Any]:
         """Statements sent inside go in one pipeline (one round trip), where the client
         library has pipeline mode; otherwise one after the other, with the same answers."""
-        return self.raw.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
+        return self.raw.pipeline() if _pipelines() else nullcontext()
 
     def ahead(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Send ``sql`` now; its answer goes to the next :meth:`execute` of the same."""
@@ -124,6 +124,12 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+@lru_cache(maxsize=1)
+def _pipelines() -> bool:
+    """Whether libpq has pipeline mode (asked once: psycopg checks again on every call)."""
+    return psycopg.Pipeline.is_supported()
 
 
 def load_numeric_as_number(raw: psycopg.Connection) -> None:

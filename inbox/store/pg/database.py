@@ -23,9 +23,9 @@ from ...errors import StoreError
 from ..database import Store
 from ..filters import SearchSql
 from ..tables import Table, quoted
-from . import failures, schema
+from . import failures, pool, schema
 from .connection import PgConnection, load_numeric_as_number
-from .driver import psycopg
+from .driver import TransactionStatus, psycopg
 from .search import PG_SEARCH
 from .tables import pg_tables
 
@@ -36,6 +36,7 @@ WRITE_LOCK = (LOCK_CLASS, 1)  # the one writer at a time, per transaction
 SYNC_LOCK = (LOCK_CLASS, 2)  # the one sync loop, per session (see .locks)
 MIN_SERVER = 130000  # normalize() (the search index's accents), generated identity
 CONNECT_TIMEOUT_S = 10
+_SCHEMA_SQL = "SELECT value FROM sfogo_meta WHERE name = 'schema'"
 
 
 class PgStore(Store):
@@ -49,6 +50,7 @@ class PgStore(Store):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._listening = False
+        self._kept = False  # its connection went back to the pool: closed for this store
         self._version = 0
         self._pid = 0
         super().__init__(*args, **kwargs)
@@ -69,6 +71,9 @@ class PgStore(Store):
     # -- opening -------------------------------------------------------------------------
 
     def _open(self, create: bool, create_folder: bool) -> PgConnection:
+        kept = pool.take(self.url)
+        if kept is not None and self._reuse(*kept):
+            return self.conn
         try:
             raw = psycopg.connect(
                 self.url,
@@ -90,6 +95,27 @@ class PgStore(Store):
             raise
         return self.conn
 
+    def _reuse(self, raw: psycopg.Connection, setup: Any) -> bool:
+        """Whether a kept connection (see .pool) serves this store: the same busy timeout,
+        and the schema still this sfogo's (one statement; any error, e.g. a restarted
+        server: no, and it is closed)."""
+        try:
+            if setup == self._lock_timeout():
+                row = raw.execute(_SCHEMA_SQL).fetchone()
+                if row is not None and int(row[0]) == schema.SCHEMA_VERSION:
+                    self.conn = PgConnection(raw)
+                    return True
+        except psycopg.Error:
+            pass
+        try:
+            raw.close()
+        except psycopg.Error:
+            pass
+        return False
+
+    def _lock_timeout(self) -> str:
+        return f"{int(self.busy_timeout_s * 1000)}ms"
+
     def _setup(self, raw: psycopg.Connection, create: bool) -> None:
         load_numeric_as_number(raw)
         if raw.info.server_version < MIN_SERVER:
@@ -100,10 +126,7 @@ class PgStore(Store):
         encoding = raw.execute("SHOW server_encoding").fetchone()
         if encoding is None or encoding[0] != "UTF8":
             raise StoreError(f"{self.name} is not a UTF8 database: create it with -E UTF8")
-        raw.execute(
-            "SELECT set_config('lock_timeout', %s, false)",
-            (f"{int(self.busy_timeout_s * 1000)}ms",),
-        )
+        raw.execute("SELECT set_config('lock_timeout', %s, false)", (self._lock_timeout(),))
         version = self.schema_version()
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
@@ -132,7 +155,7 @@ class PgStore(Store):
         exists = raw.execute("SELECT to_regclass('sfogo_meta') IS NOT NULL").fetchone()
         if not exists or not exists[0]:
             return 0
-        row = raw.execute("SELECT value FROM sfogo_meta WHERE name = 'schema'").fetchone()
+        row = raw.execute(_SCHEMA_SQL).fetchone()
         return int(row[0]) if row else 0
 
     def migrate(self, target: int) -> None:
@@ -179,7 +202,20 @@ class PgStore(Store):
     # -- living and closing ----------------------------------------------------------------
 
     def close(self, *, optimize: bool = False) -> None:
-        """Close the connection (the server's autovacuum keeps the statistics fresh)."""
+        """Close the connection (the server's autovacuum keeps the statistics fresh), or
+        keep it for the next store on this inbox (see .pool) if the session holds nothing."""
+        raw = self.conn.raw
+        if self._kept:  # closed twice: the connection may serve another store by now
+            return
+        if (
+            not self._listening
+            and not raw.closed
+            and not raw.broken
+            and raw.info.transaction_status == TransactionStatus.IDLE
+            and pool.give(self.url, raw, self._lock_timeout())
+        ):
+            self._kept = True
+            return
         self.conn.close()
 
     def failure(self, exc: BaseException) -> StoreError | None:

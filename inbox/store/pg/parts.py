@@ -51,6 +51,13 @@ assert _TAGGED_SELECT != _ROW_SELECT, "the row select changed: update the tags c
 BY_IDS_SQL = _TAGGED_SELECT + " WHERE i.id = ANY(CAST(? AS bigint[]))"
 
 
+def int_array(numbers: Iterable[int]) -> str:
+    """A ``bigint[]`` parameter as its literal: psycopg's list dumper inspects every element
+    to choose the array's type (about 1 ms for 100 ids), and a list of small ints would be
+    another type, so another prepared statement, than one with a large id."""
+    return "{" + ",".join(map(str, numbers)) + "}"
+
+
 def _tagged(r: Sequence) -> ItemRow:
     row = _row(r)
     if r[-1]:
@@ -132,7 +139,8 @@ class PgItems(Items):
         """As :meth:`Items.by_ids`, in one round trip (the ids as one array parameter)."""
         if not ids:
             return {}
-        return {r[0]: _tagged(r) for r in self._conn.execute(BY_IDS_SQL, (list(ids),))}
+        rows = self._conn.execute(BY_IDS_SQL, (int_array(ids),)).fetchall()
+        return {r[0]: _tagged(r) for r in rows}
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:

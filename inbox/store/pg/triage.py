@@ -31,6 +31,7 @@ from ..triage import (
     TriageOverview,
     _by_time,
 )
+from .parts import int_array
 
 if TYPE_CHECKING:
     from .connection import PgConnection
@@ -76,8 +77,11 @@ class PgTriageIndex(TriageIndex):
 
     __slots__ = ()
 
-    first_chunk = 16
+    # One read for the demo's first page at 1M items (three with 32 streams of 16 rows: a
+    # round trip costs more than the rows, and the streams are read in order of bound anyway).
+    first_chunk = 24
     read_ahead = True
+    open_batch = 48
 
     def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
         conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore holds this
@@ -104,12 +108,12 @@ class PgTriageIndex(TriageIndex):
             # Each column as an array literal: its parameter's type is then the same whatever
             # the numbers (a list of ints is sent as smallint[], integer[] or bigint[] by its
             # largest), so the statement is prepared once and its plan kept.
-            columns: list = ["{" + ",".join(map(str, c)) + "}" for c in zip(*requests, strict=True)]
+            columns: list = [int_array(c) for c in zip(*requests, strict=True)]
             params: list = [*columns, status] if status else columns
             out: list[list[StreamRow]] = [[] for _ in requests]
             for n, item_id, created_at, failing in execute(
                 _STREAMS_ONE if status else _STREAMS_BOTH, params
-            ):
+            ).fetchall():
                 out[n - 1].append((item_id, created_at, failing))
             for rows in out:
                 rows.sort(key=_by_time)
@@ -118,12 +122,12 @@ class PgTriageIndex(TriageIndex):
         return read
 
     def rows_and_targets(self, ids: Sequence[int]) -> tuple[dict[int, ItemRow], dict[int, int]]:
-        from .parts import BY_IDS_SQL
+        from .parts import BY_IDS_SQL, int_array
 
         if ids:
             conn: PgConnection = self._conn  # type: ignore[assignment]  # a PgStore's
             with conn.together():
-                conn.ahead(BY_IDS_SQL, (list(ids),))
+                conn.ahead(BY_IDS_SQL, (int_array(ids),))
                 conn.ahead(OWN_TARGETS_SQL)
         return self._store.items.by_ids(ids), self._store.clients.own_targets()
 
