@@ -284,7 +284,8 @@ def health_line(state: HealthState | None, now: int, width: int) -> Content:
         )
     if state.members_away:
         names = ", ".join(one_line(n, 20) for n in state.members_away)
-        parts.append(Content.assemble((_("{names} away").format(names=names), "$text-warning")))
+        away = ngettext("{names} away", "{names} away", len(state.members_away))
+        parts.append(Content.assemble((away.format(names=names), "$text-warning")))
     upcoming = next_round_text(state, now)
     if upcoming:
         text = (
