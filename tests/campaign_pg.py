@@ -10,8 +10,9 @@ snoozes and replies to a fourth client's items in a loop.
 
 Whether every app is live is measured with a probe: every few seconds 200 items of a fifth
 client are snoozed, or brought back, in one transaction. Nobody else moves the snoozed count
-by that much, so the count in each app's header says which side of the last flip it shows;
-the delay of a flip in an app is the time from its commit to the first screen that shows it.
+by that much at once, so the jumps of the count in each app's header say which side of the
+last flip it shows (:class:`Probe`); the delay of a flip in an app is the time from its
+commit to the first screen that shows it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ CLI_WORD = "delta"
 PROBE_ITEMS = 200
 PROBE_EVERY_S = 5.0
 TROUBLE = re.compile(r"locked|busy|Traceback|OperationalError|lock timeout|could not")
-HEADER = re.compile(r"(\d+) snoozed")
+HEADER = re.compile(r"([\d,]+) snoozed")  # 1,234 above a thousand
 
 
 def token(word: str) -> str:
@@ -126,17 +127,19 @@ def run(world: PgWorld, *args: str, timeout: float = 120) -> subprocess.Complete
 
 
 class Probe:
-    """Flips the probe's items between new and snoozed; remembers each flip's commit."""
+    """Flips the probe's items between new and snoozed; remembers each flip's commit.
+
+    Which side of the flips an app shows is read from the jumps of the snoozed count in its
+    header, not from the count itself: a flip moves it by ``PROBE_ITEMS`` in one
+    transaction, while everything else the campaign does (a manager's snooze, a reply sent
+    for a snoozed item) moves it by one item at a time, a few between two screens. So the
+    managers' own work cannot make a screen read as the wrong side, however long it runs."""
 
     def __init__(self, world: PgWorld) -> None:
         self.world = world
         self.flips: list[tuple[float, bool]] = []  # (monotonic time of the commit, snoozed)
         with Store(world.url) as store:
             self.base = store.items.status_counts().get("snoozed", 0)
-
-    def snoozed_side(self, shown: int) -> bool:
-        """Whether a header's snoozed count is the probe's snoozed side."""
-        return shown >= self.base + PROBE_ITEMS // 2
 
     def flip(self) -> None:
         snoozed = not (self.flips and self.flips[-1][1])
@@ -147,26 +150,42 @@ class Probe:
                 )
             else:
                 store.marks.set_status(self.world.probe_ids, "new", now=NOW)
-        self.flips.append((time.monotonic(), snoozed))
+            self.flips.append((time.monotonic(), snoozed))  # committed, and the next flip waits
+
+    def sides(self, seen: list[tuple[float, int]]) -> list[tuple[float, bool]]:
+        """The side each screen of ``seen`` (time, snoozed count, on every change) showed:
+        the first from the count (nobody has worked yet: it is the base or the base and the
+        probe), then a jump of at least half the probe moves to its side, smaller changes
+        leave it where it was."""
+        out: list[tuple[float, bool]] = []
+        for n, (at, count) in enumerate(seen):
+            if n == 0:
+                side = count >= self.base + PROBE_ITEMS // 2
+            else:
+                jump = count - seen[n - 1][1]
+                side = jump > 0 if abs(jump) >= PROBE_ITEMS // 2 else out[-1][1]
+            out.append((at, side))
+        return out
 
     def shown_last(self, seen: list[tuple[float, int]]) -> bool:
         """Whether the counts ``seen`` end on the last flip's side (True: no flip yet)."""
         if not self.flips:
             return True
-        return bool(seen) and self.snoozed_side(seen[-1][1]) == self.flips[-1][1]
+        return bool(seen) and self.sides(seen)[-1][1] == self.flips[-1][1]
 
     def delays(self, seen: list[tuple[float, int]], until: float) -> list[float | None]:
         """Each flip's delay in an app that showed the snoozed counts ``seen`` (time, count,
         on every change): the first time it showed the flip's side before the next flip
         (None: it never did)."""
+        sides = self.sides(seen)
         out: list[float | None] = []
         for n, (at, side) in enumerate(self.flips):
             end = self.flips[n + 1][0] if n + 1 < len(self.flips) else until
-            before = [s for t, s in seen if t <= at]
-            if before and self.snoozed_side(before[-1]) == side:
+            before = [s for t, s in sides if t <= at]
+            if before and before[-1] == side:
                 out.append(0.0)  # a commit the app had shown already (it cannot be seen early)
                 continue
-            hits = [t for t, s in seen if at < t <= end and self.snoozed_side(s) == side]
+            hits = [t for t, s in sides if at < t <= end and s == side]
             out.append(hits[0] - at if hits else None)
         return out
 
@@ -197,7 +216,7 @@ class Manager:
         text = self.app.screen.text()
         found = HEADER.search(text.split("\n", 1)[0])
         if found:
-            count = int(found.group(1))
+            count = int(found.group(1).replace(",", ""))
             if not self.seen or self.seen[-1][1] != count:
                 self.seen.append((time.monotonic(), count))
         for line in text.splitlines():
