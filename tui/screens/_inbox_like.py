@@ -65,6 +65,7 @@ def likes_answered(host: InboxScreen, message: LikesQueued) -> bool:
         host.notify(message.error, markup=False, severity="warning", timeout=6)
         return False
     if message.queued:
+        host.sfogo.autosync.reply_queued()  # it goes out now, as a queued reply does
         host.inbox.update_rows(list(message.queued), lambda _row: {"liked": "queued"})
         n = len(message.queued)
         host.notify(
