@@ -40,7 +40,10 @@ from sfogo.tui.demo.emulators.mastodon import MastodonEmulator
 MANAGERS = ("alpha", "bravo", "charlie")
 CLI_WORD = "delta"
 PROBE_ITEMS = 200
-PROBE_EVERY_S = 5.0
+# Longer than the live bound (test_campaigns.LIVE_BOUND_S, 5 s), so a failure says which it
+# was: a flip shown late has a delay over the bound, a flip never shown before the next one
+# is a change the app missed (it hears a change every second from the sync's writes).
+PROBE_EVERY_S = 8.0
 TROUBLE = re.compile(r"locked|busy|Traceback|OperationalError|lock timeout|could not")
 HEADER = re.compile(r"([\d,]+) snoozed")  # 1,234 above a thousand
 
@@ -314,6 +317,7 @@ def launch(world: PgWorld, word: str, home: Path) -> Manager:
         "COLORTERM": "",
         "NO_COLOR": "",
         "HOME": str(home),
+        "PYTHONFAULTHANDLER": "1",  # a stuck app says where it is stuck (PtyApp.quit)
         "XDG_CACHE_HOME": str(home / "cache"),
     }
     home.mkdir(parents=True, exist_ok=True)
@@ -466,6 +470,11 @@ class Campaign:
             managers = result.managers = [launch(world, word, self.tmp / word) for word in MANAGERS]
             self._run_actors(world, managers, result, seconds)
             result.app_statuses = [m.app.quit() for m in managers]
+            result.trouble += [
+                f"{m.word} did not quit; its screen and stacks:\n{m.app.last_words}"
+                for m in managers
+                if m.app.last_words
+            ]
             self._drain(world)
             sync.send_signal(signal.SIGINT)
             sync.wait(timeout=60)
