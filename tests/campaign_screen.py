@@ -183,7 +183,7 @@ class PtyApp:
         """Close screens and the app with ``q`` (Escape first, for a dialog); its status.
 
         An app that does not quit is stopped with SIGABRT first: with ``PYTHONFAULTHANDLER``
-        set it writes every thread's stack (kept in :attr:`last_words`), then it is killed."""
+        set it writes every thread's stack (kept in ``last_words``), then it is killed."""
         deadline = time.monotonic() + timeout
         while self.status is None and time.monotonic() < deadline:
             if not self.ended:
