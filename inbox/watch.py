@@ -55,7 +55,8 @@ def next_round_at(store: Store, states: Sequence[AccountHealth], *, now: int, in
 
 
 def _has_queued(health: AccountHealth, now: int) -> bool:
-    """Replies wait to go out, and the platform did not ask us to wait."""
+    """Replies or likes wait to go out (the outbox counts both), and the platform did not
+    ask us to wait."""
     return health.queued_replies > 0 and not health.rate_limited(now)
 
 
@@ -159,8 +160,8 @@ class WatchLoop:
         self.wake()
 
     def send_now(self) -> None:
-        """A round now of the accounts that have replies queued (one was just queued), so
-        they go out now rather than with each account's next round."""
+        """A round now of the accounts that have replies or likes queued (one was just
+        queued), so they go out now rather than with each account's next round."""
         self._sending = True
         self.wake()
 

@@ -16,6 +16,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import termios
 import time
@@ -119,6 +120,7 @@ class PtyApp:
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.status: int | None = None
         self.ended = False
+        self.last_words = ""  # what a stuck app said when stopped (its threads' stacks)
 
     def pump(self, seconds: float) -> bool:
         """Read what the app writes for ``seconds``; False once it has ended."""
@@ -153,11 +155,35 @@ class PtyApp:
                 return
             self.read_once()
 
+    def _stacks(self, seconds: float = 5.0) -> str:
+        """SIGABRT, and what the app writes until it ends (at most ``seconds``)."""
+        before = self.screen.text()
+        os.kill(self.pid, signal.SIGABRT)
+        said = b""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            said += data
+        text = said.decode(errors="replace")
+        start = text.find("Fatal Python error")  # the stacks, after the screen's last bytes
+        return f"{before}\n--- after SIGABRT ---\n{text[start:] if start >= 0 else text[-4000:]}"
+
     def type(self, keys: str | bytes) -> None:
         os.write(self.fd, keys.encode() if isinstance(keys, str) else keys)
 
     def quit(self, timeout: float = 30.0) -> int:
-        """Close screens and the app with ``q`` (Escape first, for a dialog); its status."""
+        """Close screens and the app with ``q`` (Escape first, for a dialog); its status.
+
+        An app that does not quit is stopped with SIGABRT first: with ``PYTHONFAULTHANDLER``
+        set it writes every thread's stack (kept in ``last_words``), then it is killed."""
         deadline = time.monotonic() + timeout
         while self.status is None and time.monotonic() < deadline:
             if not self.ended:
@@ -169,7 +195,8 @@ class PtyApp:
             if done:
                 self.status = status
         if self.status is None:  # it did not quit: stop it, and the test fails on it
-            os.kill(self.pid, 9)
+            self.last_words = self._stacks()
+            os.kill(self.pid, signal.SIGKILL)
             self.status = os.waitpid(self.pid, 0)[1] or -9
         os.close(self.fd)
         return self.status

@@ -137,9 +137,10 @@ class AutoSync:
         return status.why or _("Nothing to sync here.")
 
     def reply_queued(self) -> None:
-        """A reply was queued in the app: it goes out now, not with its account's next round.
-        Here the loop wakes for the accounts with replies queued; elsewhere its holder is
-        asked for a round (from a thread: asking may open a connection)."""
+        """A reply (or a like) was queued in the app: it goes out now, not with its account's
+        next round. Here the loop wakes for the accounts with replies or likes queued;
+        elsewhere its holder is asked for a round (from a thread: asking may open a
+        connection)."""
         status = self.status
         if status.where == "here" and self._watch is not None:
             self._watch.send_now()

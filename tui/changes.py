@@ -6,7 +6,8 @@ every ``LIVE_POLL_S`` and publishes a :class:`FileChanged` on one signal, to whi
 
 The app's own writes would look like changes from another connection too (each worker has
 its own), so they are declared: while one is in flight the watcher does not look, and when
-the last reports back, the counter is taken as seen less one step per write of ours. What
+the last reports back, the counter is taken as seen less one step per write of ours that
+committed (one that failed or was refused moved nothing, and is not taken off). What
 moved it further was another process's commit (one that came before the write or during
 it), and is published then: an app that writes all the time (a manager going down the list
 with ``d``) would otherwise take every other process's commit for one of its own, and show
@@ -59,11 +60,18 @@ class ChangeWatcher:
     def own_write_started(self) -> None:
         self._own_writes += 1
 
-    def own_write_ended(self) -> None:
-        """One of our writes committed (or failed): what it changed is on screen already;
-        once the last is back, a commit of another process in the meantime is published."""
+    def own_write_ended(self, *, committed: bool = True) -> None:
+        """One of our writes is back: what it changed is on screen already; once the last
+        is back, a commit of another process in the meantime is published.
+
+        ``committed``: False when the write failed or was refused and wrote nothing (or may
+        still commit after this: a composer closed while queueing). Such a write moved no
+        counter, so it is not taken off the difference: counted as one of ours, it would
+        hide another process's commit of the same moment until some later commit. When
+        unsure, say False: one reload too many is harmless, a change not shown is not."""
         self._own_writes = max(0, self._own_writes - 1)
-        self._own_ended += 1
+        if committed:
+            self._own_ended += 1
         if self._own_writes:
             return
         version = self._data_version()

@@ -237,8 +237,10 @@ class ReplyScreen(DialogScreen[Composed]):
         ):
             return
         self._queueing = False
-        self.sfogo.changes.own_write_ended()
         result = event.worker.result
+        self.sfogo.changes.own_write_ended(  # asked first: nothing was written
+            committed=event.state == WorkerState.SUCCESS and not isinstance(result, Obstacles)
+        )
         if event.state == WorkerState.SUCCESS and isinstance(result, Obstacles):
             self._ask_first(result)
         elif event.state == WorkerState.SUCCESS:
@@ -330,7 +332,7 @@ class ReplyScreen(DialogScreen[Composed]):
     def on_unmount(self) -> None:
         if self._queueing:  # closed while queueing: the watcher must not wait for it
             self._queueing = False
-            self.sfogo.changes.own_write_ended()
+            self.sfogo.changes.own_write_ended(committed=False)  # it may commit after this
         if not self._settled:  # the app is closing with the composer open: keep the text
             self._keep_now()
 

@@ -298,7 +298,7 @@ class ItemActions:
     def draft_saved(self, message: DraftSaved) -> None:
         """The draft is in the file (or could not be written): say so, mark the row."""
         host = self._host
-        host.sfogo.changes.own_write_ended()
+        host.sfogo.changes.own_write_ended(committed=message.error is None)
         if message.error is not None:
             host.sfogo.report_error(message.error, where="keeping the draft")
             return

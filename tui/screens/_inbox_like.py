@@ -59,11 +59,13 @@ def queue_likes(host: InboxScreen, item_ids: list[int], screen: DetailScreen | N
 
 def likes_answered(host: InboxScreen, message: LikesQueued) -> bool:
     """The worker queued the likes (or was refused): show it. True when rows changed."""
-    host.sfogo.changes.own_write_ended()
+    # Refused, or every item liked already: nothing was written.
+    host.sfogo.changes.own_write_ended(committed=bool(message.queued) and not message.error)
     if message.error:  # e.g. "instagram has no like for comments in its API"
         host.notify(message.error, markup=False, severity="warning", timeout=6)
         return False
     if message.queued:
+        host.sfogo.autosync.reply_queued()  # it goes out now, as a queued reply does
         host.inbox.update_rows(list(message.queued), lambda _row: {"liked": "queued"})
         n = len(message.queued)
         host.notify(

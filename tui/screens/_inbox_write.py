@@ -128,7 +128,7 @@ class Writer:
         del self._writes[event.worker.name]
         if event.state != WorkerState.ERROR:
             return None
-        self._changes.own_write_ended()
+        self._changes.own_write_ended(committed=False)
         self.committed.add(seq)
         self._then.pop(seq, None)
         for item_id, (pending_seq, _) in list(self.pending.items()):

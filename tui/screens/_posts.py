@@ -245,7 +245,7 @@ class PostsScreen(SfogoScreen):
         self.post_message(PostActed(said))
 
     def on_post_acted(self, message: PostActed) -> None:
-        self.sfogo.changes.own_write_ended()
+        self.sfogo.changes.own_write_ended(committed=not message.error)
         self.notify(
             message.text,
             markup=False,
