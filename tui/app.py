@@ -226,9 +226,7 @@ class SfogoApp(LiveApp):
         from .screens._inbox_load import list_rows  # with each row's waiting reply (the mark)
 
         try:
-            return list_rows(
-                self.store, ids, now=self.now(), me=None if self.me is None else self.me.id
-            )
+            return list_rows(self.store, ids, now=self.now(), me=self.my_id())
         except Exception as exc:  # the engine's own error class: sqlite3's or psycopg's
             if failures.failure(exc, self.db_path) is None:
                 raise
@@ -348,7 +346,7 @@ class SfogoApp(LiveApp):
         self.run_worker(work, name="away", group="away", thread=True, exit_on_error=False)
 
     def my_id(self) -> int | None:
-        """Whose away period ``a`` records: yours on a team's inbox, else the inbox's."""
+        """The id of the member using the app (whose away ``a`` records); None: one person."""
         return None if self.me is None else self.me.id
 
     def on_away_done(self, message: AwayDone) -> None:

@@ -77,7 +77,7 @@ def ordered_rows(
 
 def _json_row(row: ItemRow, removed: frozenset[int]) -> dict[str, object]:
     """A row of ``list --json``: ``account_removed`` always; ``owner`` (null: nobody) on a
-    team's inbox, where :func:`with_owners` has looked it up."""
+    team's inbox, where ``with_owners`` has looked it up."""
     out: dict[str, object] = {**row, "account_removed": row["account_id"] in removed}
     if "owner" in row:
         out["owner"] = row["owner"] or None
