@@ -134,6 +134,16 @@ class PlanItem:
     owner: str = ""  # the team member it is assigned to ('' : nobody)
     member: str = ""  # the team member the plan gives it to ('' : one person's plan)
 
+    def finishes(self, at: int | None) -> None:
+        """Set the finish ``at`` (None: beyond the horizon) and which deadlines it misses."""
+        self.finish_at = at
+        if at is None:
+            self.misses_target = True
+            self.misses_window = self.window_closes_at is not None
+        else:
+            self.misses_target = at > self.deadline_at
+            self.misses_window = self.window_closes_at is not None and at > self.window_closes_at
+
 
 @dataclass(slots=True)
 class Batch:
@@ -665,15 +675,7 @@ def set_times(order: list[PlanItem], clock: WorkClock, share: float) -> None:
     for item in order:
         item.start_at = clock.wall(done / share, begin=True)
         done += item.effort_s
-        item.finish_at = clock.wall(done / share)
-        if item.finish_at is None:
-            item.misses_target = True
-            item.misses_window = item.window_closes_at is not None
-        else:
-            item.misses_target = item.finish_at > item.deadline_at
-            item.misses_window = (
-                item.window_closes_at is not None and item.finish_at > item.window_closes_at
-            )
+        item.finishes(clock.wall(done / share))
 
 
 def _group(order: list[PlanItem]) -> list[Batch]:

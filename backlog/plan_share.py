@@ -138,21 +138,9 @@ def share_out(order: Sequence[PlanItem], team: TeamHours, now: int, share: float
             item.member = lane.share.name
             item.start_at = lane.start()
             lane.used += item.effort_s / share
-            item.finish_at = None if lane.gone else lane.clock.wall(lane.used)
-            _misses(item)
+            item.finishes(None if lane.gone else lane.clock.wall(lane.used))
             _count(lane.share, item)
     return [lane.share for lane in lanes]
-
-
-def _misses(item: PlanItem) -> None:
-    if item.finish_at is None:
-        item.misses_target = True
-        item.misses_window = item.window_closes_at is not None
-    else:
-        item.misses_target = item.finish_at > item.deadline_at
-        item.misses_window = (
-            item.window_closes_at is not None and item.finish_at > item.window_closes_at
-        )
 
 
 def _count(share: Share, item: PlanItem) -> None:
