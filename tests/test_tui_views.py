@@ -326,3 +326,37 @@ def test_key_checks():
     )
     assert keymap == {"inbox.search": "comma"}
     assert errors == ["config: [keys] inbox.tag must be a key or a list of keys"]
+
+
+# -- the view bar ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("width", "current", "shown"),
+    [
+        # A team's seven views at 80 columns: only the last one loses its name.
+        (80, 0, "▸1 Inbox  2 Backlog  3 Due today  4 VIP  5 Private messages  6 Mine  0"),
+        (80, 6, "1 Inbox  2 Backlog  3 Due today  4 VIP  5 6  ▸0 Done recently"),
+        # 40 columns: names from the far end first, then the numbers go.
+        (40, 0, "▸1 Inbox  2 Backlog  3 4 5 6 0"),
+        (40, 4, "1 2 3 4  ▸5 Private messages  6 0"),
+        (22, 4, "▸5 Private messages"),
+    ],
+)
+async def test_the_view_bar_drops_names_from_the_far_end_first(width, current, shown):
+    from textual.app import App
+
+    class Bar(App):
+        def compose(self):
+            yield ViewBar()
+
+    app = Bar()
+    async with app.run_test(size=(width, 3)) as pilot:
+        bar = app.query_one(ViewBar)
+        bar.keys = tuple("1234560")
+        bar.views = tuple(
+            ["Inbox", "Backlog", "Due today", "VIP", "Private messages", "Mine", "Done recently"]
+        )
+        bar.current = current
+        await pilot.pause()
+        assert screen_text(app).splitlines()[0].strip() == shown

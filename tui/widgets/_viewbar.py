@@ -2,7 +2,8 @@
 how many items are selected. Always visible, so the list never hides what it leaves out.
 
 ``▸2 Backlog  1 Inbox  3 Due today … │ f: Hotel Roma · ig · dm │ 3 selected``, with the
-other views shortened to their numbers, then dropped, when the line gets too narrow.
+other views shortened to their numbers from the far end, then dropped, when the line gets too
+narrow.
 """
 
 from __future__ import annotations
@@ -51,23 +52,34 @@ class ViewBar(Widget):
                 )
             )
         tail_content = Content(" │ ").join(tail) if tail else Content("")
-        for style in ("full", "numbers", "current"):
-            head = self._views(style)
+        others = [i for i in range(len(self.views)) if i != self.current]
+        # Names go from the far end first (the current view always keeps its own), then the
+        # numbers too: a sixth view must not cost the first five their names.
+        for named in range(len(others), -2, -1):
+            head = self._views(set(others[: max(named, 0)]), numbers=named >= 0)
             line = head + (Content(" │ ") + tail_content if tail else Content(""))
             if line.cell_length <= width:
                 return line
         return line  # cut with an ellipsis by the CSS
 
-    def _views(self, style: str) -> Content:
-        parts: list[Content] = []
+    def _views(self, named: set[int], *, numbers: bool) -> Content:
+        """The views as ``▸N name`` for the current one, ``N name`` for those in ``named``
+        and ``N`` for the others (left out when not ``numbers``)."""
+        line = Content("")
+        after_name = False
         for index, name in enumerate(self.views):
             number = self.keys[index] if index < len(self.keys) else str(index + 1)
             if index == self.current:
-                parts.append(Content.from_markup("[reverse b]▸$n $name[/]", n=number, name=name))
-            elif style == "full":
-                parts.append(Content.from_markup("$n $name", n=number, name=name))
-            elif style == "numbers":
-                parts.append(Content(number))
-        if style == "current" or not parts:
-            return Content("").join(parts)
-        return Content(" ").join(parts) if style == "numbers" else Content("  ").join(parts)
+                part = Content.from_markup("[reverse b]▸$n $name[/]", n=number, name=name)
+            elif index in named:
+                part = Content.from_markup("$n $name", n=number, name=name)
+            elif numbers:
+                part = Content(number)
+            else:
+                continue
+            has_name = index == self.current or index in named
+            if line.cell_length:
+                line += Content("  " if has_name or after_name else " ")
+            line += part
+            after_name = has_name
+        return line
