@@ -93,6 +93,12 @@ async def test_the_mine_view_lists_what_is_assigned_to_you(inbox_db, tmp_path):
         await settle(pilot)
         assert list(app.screen.query_one(InboxList).ids) == [ids[3], ids[7]]
         assert "Mine" in screen_text(app)
+        assert "Anna›" not in _line(app, ids[3])  # every row here is yours: not repeated
+        await pilot.press("1")
+        await settle(pilot)
+        assert "Anna›" in _line(app, ids[3])
+        await pilot.press(str(mine + 1))
+        await settle(pilot)
         await pilot.press("A", "2")  # given to Bruno: it leaves Mine at once
         await settle(pilot)
         assert list(app.screen.query_one(InboxList).ids) == [ids[7]]

@@ -72,8 +72,22 @@ class LiveApp(App):
     # -- syncing ----------------------------------------------------------------------------
 
     def action_sync_now(self) -> None:
-        """Sync every account now: here, or by the process that runs the file's loop."""
-        self.notify(self.autosync.sync_now(), markup=False, timeout=4)
+        """Sync every account now: here, or by the process that runs the file's loop. That
+        process is asked from a thread: on a PostgreSQL inbox asking opens a connection,
+        which must never hold up the keys."""
+        if self.autosync.status.where != "elsewhere":
+            self.notify(self.autosync.sync_now(), markup=False, timeout=4)
+            return
+
+        def ask() -> None:
+            try:
+                text = self.autosync.sync_now()
+            except Exception as exc:  # the server could not be reached: said, not raised
+                self.call_from_thread(self.report_error, exc, where=_("Sync now"))
+                return
+            self.call_from_thread(self.notify, text, markup=False, timeout=4)
+
+        self.run_worker(ask, thread=True, group="sync-now")
 
     def on_sync_changed(self, message: SyncChanged) -> None:
         before, status = self.sync_status, message.status

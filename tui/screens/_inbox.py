@@ -144,6 +144,7 @@ class InboxScreen(SfogoScreen):
 
     def on_mount(self) -> None:
         self.inbox.focus()
+        self.inbox.owner_implied = self.view.assignee
         self._show_view_bar()
         self.reload(wake=True)
         self.set_interval(60, self._minute)
@@ -360,6 +361,7 @@ class InboxScreen(SfogoScreen):
         if index == self.view_index:
             return
         self.view_index = index
+        self.inbox.owner_implied = self.views[index].assignee
         self.inbox.action_clear_selection()
         self._show_view_bar()
         self.reload(keep=False)

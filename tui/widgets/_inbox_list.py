@@ -147,6 +147,8 @@ class InboxList(ScrollView, can_focus=True):
         self.loaded = False  # the first ids arrived (until then the list says "loading")
         self.complete = False  # every id arrived (the first screenful may come alone)
         self.empty_text = _("Nothing here.")
+        # The owner every row of the view has (the Mine view's): not repeated on each row.
+        self.owner_implied = ""
         self._rows = RowPages(fetch_rows)
         self._strips: LRUCache[tuple, Strip] = LRUCache(STRIP_CACHE)
         self._highlighted: int | None = None
@@ -414,6 +416,7 @@ class InboxList(ScrollView, can_focus=True):
                     base,
                     selected=selected,
                     cursor=is_cursor,
+                    owner_implied=self.owner_implied,
                 )
             self._strips[key] = strip
         return strip

@@ -86,6 +86,7 @@ def row_segments(
     style: Callable[[str], Style],
     base: Style,
     selected: bool = False,
+    owner_implied: str = "",
 ) -> tuple[list[Segment], int]:
     """The line's segments and the cells they take (each cell counted by ``fit``)."""
     muted = style("inbox-list--muted")
@@ -152,7 +153,7 @@ def row_segments(
         segments.append(Segment(" ", base))
         segments.append(Segment(fit(value, w), base + st))
     segments.append(Segment(" ", base))
-    segments += _excerpt(row, text, text_w, style, base, compact)
+    segments += _excerpt(row, text, text_w, style, base, compact, owner_implied)
     for i, (value, st, w) in enumerate(tail):
         segments.append(Segment(" ", base))
         cell = fit_right(value, w) if i == 0 and not compact else fit(value, w)
@@ -167,11 +168,14 @@ def _excerpt(
     style: Callable[[str], Style],
     base: Style,
     compact: bool = False,
+    owner_implied: str = "",
 ) -> list[Segment]:
     """The excerpt in ``width`` cells, after the like mark when we liked the item, and the
-    owner's name or who is replying (a team's inbox)."""
+    owner's name (unless ``owner_implied``) or who is replying (a team's inbox)."""
     head: list[Segment] = []
     replying, owner = row.get("replying"), row.get("owner")
+    if owner == owner_implied:
+        owner = ""
     short = 3 if compact else 12
     if replying and width >= 24 and not compact:
         who = _("{name} is replying").format(name=one_line(replying, 16)) + " · "
@@ -210,10 +214,12 @@ def row_strip(
     *,
     selected: bool,
     cursor: bool,
+    owner_implied: str = "",
 ) -> Strip:
     """The line exactly ``width`` cells wide, with the selection's and the cursor's
-    highlight (``style`` gives the list's component styles)."""
-    segments, used = row_segments(row, width, now, settings, style, base, selected)
+    highlight (``style`` gives the list's component styles); an owner named
+    ``owner_implied`` (every row's, in a view of one member's items) is not shown."""
+    segments, used = row_segments(row, width, now, settings, style, base, selected, owner_implied)
     if used <= width:
         strip = Strip(segments, used).extend_cell_length(width, base)
     else:  # a list too narrow for its fixed columns: cut
