@@ -56,6 +56,7 @@ CLIENT_OF = {
     ),
     "canned_replies": "(SELECT c.id FROM clients c WHERE c.name = CAST(t.client AS citext))",
     "client_access": "t.client_id",
+    "triage_open_keys": "(SELECT a.client_id FROM accounts a WHERE a.id = t.key / 64)",
 }
 _names = itertools.count(1)
 

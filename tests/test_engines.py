@@ -7,10 +7,11 @@ one."""
 from __future__ import annotations
 
 from sfogo.inbox.store import Store
+from sfogo.inbox.store.pg.tables import OWN
 
 # What only one engine keeps, for its own machinery.
 SQLITE_OWN = ("sqlite_", "interactions_fts")
-PG_OWN_TABLES = {"sfogo_meta", "client_access"}  # the version; who sees which client
+PG_OWN_TABLES = OWN  # the version; who sees which client; the keys a triage page reads
 PG_OWN_COLUMNS = {("interactions", "search")}  # the tsvector that FTS5's table is on SQLite
 
 

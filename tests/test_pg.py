@@ -207,3 +207,44 @@ def test_an_answer_sent_ahead_goes_only_to_the_very_next_same_statement(pg_store
     assert conn.execute(count).fetchone()[0] == 1  # served
     pg_store.clients.add("Later still", "low", now=NOW)
     assert conn.execute(count).fetchone()[0] == 2  # asked again, not served twice
+
+
+def _keys_seen(store: Store) -> set[int]:
+    return {k for (k,) in store.conn.raw.execute("SELECT key FROM triage_open_keys").fetchall()}
+
+
+def _key_of(store: Store, item_id: int) -> int:
+    return store.conn.execute(
+        "SELECT triage_key FROM interactions WHERE id = ?", (item_id,)
+    ).fetchone()[0]
+
+
+def test_every_key_an_open_item_gets_is_among_the_keys_a_triage_page_reads(pg_store):
+    from sfogo.backlog.settings import Settings
+    from sfogo.backlog.triage import triage_rows
+    from sfogo.inbox.triage_keys import PINNED_BIT
+
+    store = pg_store
+    _fill(store, 300)
+    assert _keys_seen(store) == set(store.triage.open_keys())  # a bulk load's keys
+    # A new item (a dm: there was no open dm) and a reopened one get their keys recorded.
+    account = store.accounts.all()[0].id
+    store.items.upsert(
+        [Interaction(account, "new-dm", "dm", NOW - 30, text="Urgent: refund?")], now=NOW
+    )
+    store.marks.set_status([store.items.ids(InboxFilter(statuses=("done",)))[0]], "open", now=NOW)
+    # A pin changes the key (the schema's trigger clears it, the store computes it again).
+    pinned = store.items.ids(InboxFilter())[0]
+    before = _key_of(store, pinned)
+    store.marks.set_pinned([pinned], True)
+    assert _key_of(store, pinned) == before | PINNED_BIT
+    assert before | PINNED_BIT in _keys_seen(store)
+    assert set(store.triage.open_keys()) <= _keys_seen(store)
+    # Every item of a key handled: the key stays, its stream reads empty, the order holds.
+    key = _key_of(store, store.items.ids(InboxFilter())[-1])
+    gone = [i for i in store.items.ids(InboxFilter()) if _key_of(store, i) == key]
+    order = [r["id"] for r in triage_rows(store, InboxFilter(), Settings(), NOW, limit=80)]
+    store.marks.set_status(gone, "done", now=NOW)
+    assert key in _keys_seen(store) and key not in store.triage.open_keys()
+    page = [r["id"] for r in triage_rows(store, InboxFilter(), Settings(), NOW, limit=40)]
+    assert page == [i for i in order if i not in gone][:40]

@@ -50,7 +50,9 @@ How the two engines stay one behaviour:
   written again in an override in :mod:`.pg.parts`, which ``PgStore`` installs.
 - A round trip to the server costs what a whole SQLite read does: reads that come together
   go together. :mod:`.pg.triage` sends a triage page's first statements in one pipeline and
-  reads every stream with one array-parameter statement; ``PgConnection.ahead`` sends a
+  reads every stream with one array-parameter statement; what SQLite finds by walking an
+  index in microseconds, a server engine may keep in a table of its own instead (the keys
+  open items have had, kept by a trigger); ``PgConnection.ahead`` sends a
   statement whose answer the next call asks for, served only to that very call. A new
   connection costs a server process: while the app runs (``keep_connections()`` to
   ``release_connections()``) a closed store's connection serves the next store

@@ -93,7 +93,9 @@ class TriageOverview(NamedTuple):
 
     fingerprint: str | None  # the keyword lists' the stored keys were computed with
     missing: bool  # some open item has no key
-    keys: list[int]  # every distinct key among open items, ascending
+    # Every distinct key among open items, ascending; a server engine may add keys no open
+    # item has any more (their streams read empty).
+    keys: list[int]
     horizons: dict[int, int | None]  # TriageIndex.gap_horizons
 
 

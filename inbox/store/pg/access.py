@@ -11,7 +11,8 @@ The server enforces it, so it holds for sfogo and for ``psql`` alike:
   ``client_access``. Every table that holds a client's data has a policy (:data:`V1_POLICIES`)
   that lets any other role reach only the rows of those clients, directly (``clients``,
   ``accounts``), through the account (items, sync runs, posts, token checks), the item
-  (tags, replies and likes, drafts), the run (its skips) or the post (its events). A grant
+  (tags, replies and likes, drafts), the run (its skips), the post (its events) or the
+  triage key (the account it packs: the keys a triage page reads). A grant
   to a group role counts for its members.
 - What a member may do to each table is :data:`MEMBER_PRIVILEGES`, granted to the group
   role :data:`MEMBER_GROUP` (cluster-wide, as PostgreSQL's roles are). A member reads its
@@ -69,6 +70,7 @@ MEMBER_PRIVILEGES: dict[str, str] = {
     "members": "SELECT",
     "assignments": "SELECT, INSERT, UPDATE, DELETE",
     "replying": "SELECT, INSERT, UPDATE, DELETE",
+    "triage_open_keys": "SELECT",  # written by a trigger, as the table's owner
 }
 
 # The roles whose grants count for the current one: itself and the groups it inherits.
@@ -76,6 +78,8 @@ _MINE = "role_name IN (SELECT rolname FROM pg_roles WHERE pg_has_role(current_us
 _MY_CLIENTS = f"SELECT client_id FROM client_access WHERE {_MINE}"
 # The accounts a role sees, once per statement (an InitPlan): accounts' own policy applies.
 _BY_ACCOUNT = "account_id = ANY (ARRAY(SELECT id FROM accounts))"
+# A triage key's account is its key divided by 64 (inbox/triage_keys.py's KEY_SPAN).
+BY_KEY = "key / 64 = ANY (ARRAY(SELECT id FROM accounts))"
 
 
 def by_item(table: str) -> str:

@@ -36,7 +36,7 @@ a client's data gets a policy in the same step, and every table its members' pri
 
 from __future__ import annotations
 
-from .access import CLIENT_ACCESS, by_item, client_policy
+from .access import BY_KEY, CLIENT_ACCESS, by_item, client_policy
 
 # The change notice: one per statement, deduplicated by PostgreSQL within a transaction.
 CHANNEL = "sfogo_changes"
@@ -353,6 +353,36 @@ ALTER TABLE away_periods ADD COLUMN member_id bigint REFERENCES members(id) ON D
     + client_policy("replying", by_item("replying"))
 )
 
+# PostgreSQL's own: every key an open item has had, kept by a trigger, so that a triage
+# page reads a few hundred rows of a small table instead of walking the triage index (one
+# index seek per key: ~0.9 ms of a page's ~6 at a million items; in process SQLite's walk
+# costs microseconds). A key that no open item has any more stays: its stream reads empty,
+# and a key's layout (account x 64 + flags) bounds the table at 64 rows per account.
+# Without a unique index a writer never waits for another one inserting the same new key
+# (nor deadlocks with it); the rare duplicate is read as one. The trigger runs as the
+# table's owner: a member who reopens an item records its key without any privilege here.
+OPEN_KEYS = (
+    """
+CREATE TABLE triage_open_keys (key bigint NOT NULL);
+CREATE INDEX triage_open_keys_key ON triage_open_keys(key);
+INSERT INTO triage_open_keys SELECT DISTINCT triage_key FROM interactions
+  WHERE status IN ('new', 'open') AND triage_key IS NOT NULL;
+CREATE FUNCTION triage_key_seen() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+  INSERT INTO triage_open_keys SELECT NEW.triage_key
+  WHERE NOT EXISTS (SELECT 1 FROM triage_open_keys WHERE key = NEW.triage_key);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER interactions_key_seen AFTER INSERT OR UPDATE OF status, triage_key
+  ON interactions FOR EACH ROW
+  WHEN (NEW.status IN ('new', 'open') AND NEW.triage_key IS NOT NULL)
+  EXECUTE FUNCTION triage_key_seen();
+"""
+    # A key names its account: a member sees those of the clients granted to them.
+    + client_policy("triage_open_keys", BY_KEY)
+)
+
 # Index i holds the step that moves an inbox from version i to version i + 1.
 MIGRATIONS: list[str] = [
     V1,
@@ -363,5 +393,7 @@ MIGRATIONS: list[str] = [
     # PostgreSQL's own (no SQLite twin): who may see which client, by row-level security.
     CLIENT_ACCESS,
     TEAM,
+    # PostgreSQL's own: the keys a triage page reads (SQLite walks its index).
+    OPEN_KEYS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from ..tables import Table
 from .connection import PgConnection
 
-# The schema's version (each engine keeps its own) and who may see which client (only a
-# shared inbox has roles).
-OWN = {"sfogo_meta", "client_access"}
+# The schema's version (each engine keeps its own), who may see which client (only a
+# shared inbox has roles) and the keys a triage page reads (a trigger keeps them; SQLite
+# walks its index instead).
+OWN = {"sfogo_meta", "client_access", "triage_open_keys"}
 
 _COLUMNS_SQL = (
     "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
