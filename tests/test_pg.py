@@ -183,16 +183,19 @@ def test_a_triage_page_reads_its_streams_by_the_index_in_few_round_trips(pg_stor
     _fill(pg_store, 20_000)
     pg_store.triage.fill_missing()
     keys = pg_store.triage.open_keys()[:3]
-    requests = [list(r) for r in zip(*[(k, 0, NOW, -1, -1, 16, NOW) for k in keys], strict=True)]
+    requests = [
+        list(r) for r in zip(*[(k, 0, NOW, -1, -1, 16, NOW, 1, 0) for k in keys], strict=True)
+    ]
     plan = _plan(pg_store, _STREAMS_BOTH, requests)
     assert '"Index Name": "interactions_triage"' in plan, plan
     assert '"Node Type": "Sort"' not in plan, plan
     # Every statement of a first page, whatever its streams: the overview's pipeline (the
-    # accounts and away periods sent with it), the stream reads, the rows with the targets.
+    # database's identity, the accounts and away periods sent with it), the stream reads,
+    # the rows with the targets.
     sent = _statements(pg_store, lambda: triage_rows(pg_store, None, Settings(), NOW, limit=100))
     reads = [sql for sql, _ in sent if sql == _STREAMS_BOTH]
     assert 1 <= len(reads) <= 4, len(reads)
-    assert len(sent) <= 8 + len(reads), [s[:40] for s, _ in sent]
+    assert len(sent) <= 9 + len(reads), [s[:40] for s, _ in sent]
 
 
 def test_an_answer_sent_ahead_goes_only_to_the_very_next_same_statement(pg_store):

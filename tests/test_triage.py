@@ -709,3 +709,42 @@ def test_first_pages_equal_a_full_sort_with_gaps_pins_and_windows_on_both_engine
         )
     finally:
         store.close()
+
+
+def test_an_item_fetched_late_into_a_gap_already_read_ranks_as_a_full_sort_says(any_location):
+    """A page read again skips the gap questions its streams were answered (PostgreSQL keeps
+    the answers: .pg.probes); an item that arrived since inside that stretch, as a late
+    fetch after an outage brings, is asked alone and ranks where a full scoring puts it."""
+    store = Store(any_location)
+    try:
+        store.clients.add("Acme", "normal", now=NOW)
+        account = store.accounts.add("Acme", "mastodon", "@acme", now=NOW).id
+        other = store.accounts.add("Acme", "instagram", "@acme", now=NOW).id
+        # Ten hours down (retried every ten minutes), then back; an item every twenty.
+        start = NOW - 12 * HOUR
+        store.runs.add(account, start - HOUR, start - HOUR + 5, "ok")
+        for n in range(60):
+            store.runs.add(account, start + n * 600, start + n * 600 + 5, "down", "x")
+        store.runs.add(account, start + 10 * HOUR, start + 10 * HOUR + 5, "ok")
+        store.runs.add(other, start, start + 5, "ok")
+        store.items.upsert(
+            [Interaction(account, f"a{n}", "mention", start + n * 1200 + 60) for n in range(30)]
+            + [Interaction(other, f"b{n}", "mention", start + n * 1200) for n in range(30)],
+            now=NOW,
+        )
+        settings = Settings()
+        first = triage.triage_ranked(store, InboxFilter(), settings, NOW, limit=70)
+        assert [r.id for r in first] == _brute(store, InboxFilter(), settings, NOW)
+        assert sum(r.in_gap for r in first) == 30  # the whole outage was read and asked
+        # At a retry with no item in its ten minutes: no answer of that page says how
+        # things stood then.
+        late_at = start + 600 * 31 + 30
+        store.items.upsert([Interaction(account, "late", "mention", late_at)], now=NOW)
+        brute = _brute(store, InboxFilter(), settings, NOW)
+        for _ in range(2):  # asked, then answered from what was kept
+            again = triage.triage_ranked(store, InboxFilter(), settings, NOW, limit=70)
+            assert [r.id for r in again] == brute
+            assert [r.in_gap for r in again] == [r.account_id == account for r in again]
+        assert late_at in {r.created_at for r in again if r.in_gap}
+    finally:
+        store.close()

@@ -31,7 +31,9 @@ from ..triage import (
     TriageOverview,
     _by_time,
 )
+from . import probes
 from .parts import int_array
+from .probes import UNBOUNDED
 
 if TYPE_CHECKING:
     from .connection import PgConnection
@@ -39,15 +41,20 @@ if TYPE_CHECKING:
 
 # Every stream's chunk in one statement whose text does not depend on how many streams are
 # read (the requests come as arrays): PostgreSQL plans it once and keeps the plan, where a
-# UNION ALL of N parts would be planned again for every N, at a cost of milliseconds.
+# UNION ALL of N parts would be planned again for every N, at a cost of milliseconds. A
+# gap probe's answer comes as the start of the run it is read from, times 2, plus 1 when
+# that run failed (0 when no run had started: not failing, since time 0); :mod:`.probes`
+# keeps it, and items in [skip_lo, skip_hi] are not asked.
 _STREAMS_SQL = """
 SELECT r.n, s.id, s.created_at,
-  CASE WHEN s.created_at < r.probe THEN (SELECT f.outcome != 'ok' FROM sync_runs f
-    WHERE f.account_id = r.key / {span} AND f.started_at <= s.created_at
-    ORDER BY f.started_at DESC, f.id DESC LIMIT 1) END
+  CASE WHEN s.created_at < r.probe AND (s.created_at < r.skip_lo OR s.created_at > r.skip_hi)
+  THEN coalesce((SELECT f.started_at * 2 + CASE WHEN f.outcome != 'ok' THEN 1 ELSE 0 END
+    FROM sync_runs f WHERE f.account_id = r.key / {span} AND f.started_at <= s.created_at
+    ORDER BY f.started_at DESC, f.id DESC LIMIT 1), 0) END
 FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]),
-            CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]))
-  WITH ORDINALITY AS r(key, lo, hi, after_t, after_id, lim, probe, n)
+            CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]),
+            CAST(? AS bigint[]))
+  WITH ORDINALITY AS r(key, lo, hi, after_t, after_id, lim, probe, skip_lo, skip_hi, n)
 CROSS JOIN LATERAL (
   SELECT i.id, i.created_at FROM interactions i
   WHERE {open} AND i.triage_key = r.key AND i.created_at >= greatest(r.lo, r.after_t)
@@ -57,6 +64,14 @@ CROSS JOIN LATERAL (
 _STREAMS_BOTH = _STREAMS_SQL.format(span=KEY_SPAN, open=OPEN_SQL, status="")
 _STREAMS_ONE = _STREAMS_SQL.format(span=KEY_SPAN, open=OPEN_SQL, status=" AND i.status = ?")
 
+
+_NOTHING = (1, 0)  # an empty [skip_lo, skip_hi]
+# What the kept probes are kept under: a recreated database, or another server on the same
+# address, is another one; a role sees its own clients' runs.
+_DATABASE_SQL = (
+    "SELECT oid, current_user, pg_postmaster_start_time() FROM pg_database"
+    " WHERE datname = current_database()"
+)
 
 # The keys a triage page opens streams for: every key an open item has had (the schema's
 # triage_open_keys, kept by a trigger), a superset of the open keys whose extra keys' streams
@@ -80,14 +95,14 @@ WITH RECURSIVE k(key) AS (
 class PgTriageIndex(TriageIndex):
     """``store.triage`` on PostgreSQL."""
 
-    __slots__ = ()
-
     # Two reads for the demo's first page at 1M items (~390 rows). One read of 48 streams of
     # 24 rows took ~810 rows, each with its gap probe on the server: 3 ms more per page on a
     # quiet machine than the extra round trip costs (measured alternating, 40 rounds).
     first_chunk = 16
     read_ahead = True
     open_batch = 32
+
+    __slots__ = ("_database",)  # who reads which database: the key of its kept probes
 
     def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
         conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore holds this
@@ -96,10 +111,12 @@ class PgTriageIndex(TriageIndex):
             missing = conn.execute(_MISSING_SQL + " LIMIT 1")
             keys = conn.execute(_SEEN_KEYS_SQL)
             horizons = conn.execute(_HORIZONS_SQL)
+            database = conn.execute(_DATABASE_SQL)
             if then_accounts:
                 conn.ahead(OWNERS_SQL)
             if then_away:
                 conn.ahead(AWAY_SQL)
+        self._database = (str(self._store.location), *database.fetchone())
         return TriageOverview(
             self._parse_meta(dict(meta.fetchall()))[0],
             missing.fetchone() is not None,
@@ -109,23 +126,55 @@ class PgTriageIndex(TriageIndex):
 
     def many_reader(self, status: str | None = None) -> ManyReader:
         execute = self._conn.execute
+        # Only after an overview on this connection: it says which database this is.
+        database = getattr(self, "_database", None)
+        known = None if database is None else probes.answers(database)
 
         def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
+            final = [-UNBOUNDED < r[6] < UNBOUNDED and known is not None for r in requests]
+            skips = [
+                known.stretch.get(r[0], _NOTHING) if ok and known else _NOTHING
+                for r, ok in zip(requests, final, strict=True)
+            ]
             # Each column as an array literal: its parameter's type is then the same whatever
             # the numbers (a list of ints is sent as smallint[], integer[] or bigint[] by its
             # largest), so the statement is prepared once and its plan kept.
             columns: list = [int_array(c) for c in zip(*requests, strict=True)]
+            columns += [int_array(s[0] for s in skips), int_array(s[1] for s in skips)]
             params: list = [*columns, status] if status else columns
             out: list[list[StreamRow]] = [[] for _ in requests]
-            for n, item_id, created_at, failing in execute(
+            for n, item_id, created_at, answer in execute(
                 _STREAMS_ONE if status else _STREAMS_BOTH, params
             ).fetchall():
+                request = requests[n - 1]
+                failing: bool | None = None
+                if answer is not None:
+                    failing = bool(answer & 1)
+                    if final[n - 1] and known is not None:
+                        known.keep(request[0] // KEY_SPAN, answer >> 1, created_at, failing)
+                elif created_at < request[6] and skips[n - 1][0] <= created_at <= skips[n - 1][1]:
+                    failing = self._kept(known, request[0] // KEY_SPAN, created_at)
                 out[n - 1].append((item_id, created_at, failing))
-            for rows in out:
+            for rows, request, ok in zip(out, requests, final, strict=True):
                 rows.sort(key=_by_time)
+                if ok and known is not None and rows and rows[0][1] < request[6]:
+                    asked = [t for _i, t, _f in rows if t < request[6]]
+                    known.widen(request[0], asked[0], asked[-1])
             return out
 
         return read
+
+    def _kept(self, known: probes.Answers | None, account_id: int, t: int) -> bool | None:
+        """A skipped item's answer: kept, or asked alone (it arrived since its stream's
+        stretch was answered) and then kept."""
+        failing = None if known is None else known.failing(account_id, t)
+        if failing is not None:
+            return failing
+        state = self.run_state(account_id, t)
+        failing, since, until = (False, 0, None) if state is None else state  # None: no run yet
+        if known is not None:
+            known.keep(account_id, since, t if until is None else until - 1, failing)
+        return failing
 
     def rows_and_targets(self, ids: Sequence[int]) -> tuple[dict[int, ItemRow], dict[int, int]]:
         from .parts import BY_IDS_SQL, int_array
