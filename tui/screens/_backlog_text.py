@@ -231,6 +231,9 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
     as_is = advice.options[0]
     you = span_hm(advice.day_hours * 3600)
     yours = _(" (each of you)") if advice.members else _(" (you work {you})").format(you=you)
+    who = (as_is.limited_by or (None,))[0]
+    if who is not None:  # one member's own items set the hours (or put the date out of reach)
+        yours = _(" (each of you; limited by {member}'s own items)").format(member=who)
     lines = [
         Content.assemble(
             (
