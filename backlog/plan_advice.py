@@ -26,9 +26,12 @@ plan to the second.
 On a team's inbox every member's own calendar counts (``backlog.team_hours``): the hours
 per day are what *each* member would work (their day trimmed or stretched from its usual
 start, as ``--hours-per-day`` does for a team; a day that cannot stretch that far runs to
-midnight), the capacity is the sum of the members' time less their away periods, and each
-option's finish time is the plan's sharing of what is left (``backlog.plan_share``), so the
-"as it is" row still agrees with the plan.
+midnight), and they follow the plan's sharing rule (``backlog.hours_needed``): a date is
+within reach only if each owner's own items fit in their own time less their away periods,
+and everything fits in the team's. When one member's own items set the hours (or put the
+date out of reach), the option names them (``limited_by``). Each option's finish time is
+the plan's sharing of what is left (``backlog.plan_share``), so the "as it is" row still
+agrees with the plan.
 """
 
 from __future__ import annotations
