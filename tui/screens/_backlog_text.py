@@ -231,9 +231,6 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
     as_is = advice.options[0]
     you = span_hm(advice.day_hours * 3600)
     yours = _(" (each of you)") if advice.members else _(" (you work {you})").format(you=you)
-    who = (as_is.limited_by or (None,))[0]
-    if who is not None:  # one member's own items set the hours (or put the date out of reach)
-        yours = _(" (each of you; limited by {member}'s own items)").format(member=who)
     lines = [
         Content.assemble(
             (
@@ -246,6 +243,10 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
             ("" if narrow else yours, "$text-muted"),
         )
     ]
+    who = (as_is.limited_by or (None,))[0]
+    if who is not None:  # one member's own items set the hours (or put the date out of reach)
+        why = _("  set by {member}'s own items, whatever the others do").format(member=who)
+        lines.append(Content.assemble((why, "$text-muted")))
     if not narrow and len(advice.options) > 1:
         choice = fit(_("or, by choice"), 22)
         # The heading is the per-day cell's words without the hours ("a day" alone is also
