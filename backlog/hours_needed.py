@@ -30,10 +30,12 @@ Why this condition and not the plan's sharing run on shortened calendars: the pl
 whole batches, one at a time, to whoever would finish each first, and such greedy sharing
 is not monotone in the length of the day (a longer day can send a batch to someone else
 and end later), so a search over ``H`` could skip the answer; running it costs a whole
-sharing per step, for each option and date. The condition is the same rule with the
-unassigned work divisible: it never says a date is out of reach that some sharing by the
-plan's rule could meet, and the "cleared by" column, which is the plan's own sharing at
-today's hours, says when the plan itself finishes.
+sharing per step, for each option and date (and it would count the arrivals as a share of
+the shortened days, where one person's answer counts them in the configured ones). The
+condition is the same rule with the unassigned work divisible: any sharing of whole
+batches by the rule that meets ``D`` at ``H`` meets it, so it never calls a date out of
+reach that the rule could meet; the plan's own first-come sharing may end a little later,
+and the "cleared by" column, the plan's own sharing at today's hours, says when.
 """
 
 from __future__ import annotations
