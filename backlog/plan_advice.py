@@ -26,15 +26,18 @@ plan to the second.
 On a team's inbox every member's own calendar counts (``backlog.team_hours``): the hours
 per day are what *each* member would work (their day trimmed or stretched from its usual
 start, as ``--hours-per-day`` does for a team; a day that cannot stretch that far runs to
-midnight), the capacity is the sum of the members' time less their away periods, and each
-option's finish time is the plan's sharing of what is left (``backlog.plan_share``), so the
-"as it is" row still agrees with the plan.
+midnight), and they follow the plan's sharing rule (``backlog.hours_needed``): a date is
+within reach only if each owner's own items fit in their own time less their away periods,
+and everything fits in the team's. When one member's own items set the hours (or put the
+date out of reach), the option names them (``limited_by``). Each option's finish time is
+the plan's sharing of what is left (``backlog.plan_share``), so the "as it is" row still
+agrees with the plan.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -43,10 +46,11 @@ from sfogo.inbox import when
 from sfogo.inbox.errors import SfogoError
 from sfogo.inbox.i18n import _
 
+from .hours_needed import hours_needed, team_hours_needed
 from .plan import MIN_SHARE, Plan, PlanItem, WorkClock
-from .plan_share import finish_of
-from .team_hours import Person, TeamHours
-from .workhours import WorkHours, cap_ranges
+from .plan_share import finish_of, owned_effort
+from .team_hours import TeamHours
+from .workhours import WorkHours
 
 _BARE_DATE = re.compile(r"[a-z]+|\d{4}-\d{2}-\d{2}")  # "friday", "tomorrow", "2026-12-04"
 MAX_AHEAD_DAYS = 366  # a date further than this is a typo, and costs a walk through its days
@@ -81,6 +85,8 @@ class Option:
     left_s: int  # backlog work left after the choice
     finish_at: int | None  # cleared at the current hours (None: never, or past the horizon)
     hours_per_day: tuple[float | None, ...]  # per target; None: no day is long enough
+    # Per target, the team member whose own items set its hours (None: nobody in particular).
+    limited_by: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +145,7 @@ def target_from(text: str, work: WorkHours, now: int) -> int:
 
 Calendar = WorkHours | TeamHours
 Finisher = Callable[[Sequence[Pending]], "int | None"]
+Owners = Callable[[Sequence[Pending]], Mapping[str, float]]
 
 
 def finish_at(work: Calendar, now: int, left_s: float, share: float) -> int | None:
@@ -150,65 +157,6 @@ def finish_at(work: Calendar, now: int, left_s: float, share: float) -> int | No
     return WorkClock(work, now).wall(left_s / share)
 
 
-def _longest(ranges: tuple[tuple[int, int], ...]) -> int:
-    """The most minutes a day with these ranges holds, its last stretch run to midnight."""
-    return sum(e - s for s, e in ranges[:-1]) + 24 * 60 - ranges[-1][0]
-
-
-def _capped(work: Calendar, minutes: int) -> Calendar | None:
-    """``work`` with every day ``minutes`` long (None: one person's day cannot be); a
-    team member's day that cannot stretch so far runs to midnight."""
-    if isinstance(work, WorkHours):
-        try:
-            ranges = cap_ranges(work.ranges, minutes / 60)
-        except SfogoError:  # a day that long does not fit before midnight
-            return None
-        return WorkHours(work.tz, work.days, ranges)
-    people = []
-    for p in work.people:
-        most = min(minutes, _longest(p.work.ranges))
-        ranges = cap_ranges(p.work.ranges, most / 60)
-        people.append(Person(p.name, WorkHours(p.work.tz, p.work.days, ranges), p.away))
-    return TeamHours(tuple(people))
-
-
-def hours_needed(work: Calendar, now: int, until: int, left_s: float, load: float) -> float | None:
-    """The fewest hours per working day (to the minute; a team's: each member's) that clear
-    ``left_s`` of backlog by ``until`` while new arrivals take ``load`` of the configured
-    working time."""
-    need = left_s + max(0.0, load) * work.seconds_between(now, until)
-
-    def capacity(minutes: int) -> int | None:
-        capped = _capped(work, minutes)
-        return None if capped is None else capped.seconds_between(now, until)
-
-    if isinstance(work, TeamHours):  # every length fits: the longest day is the last
-        longest = max((_longest(p.work.ranges) for p in work.people), default=1)
-    else:  # the longest day that fits (fitting is monotone: a shorter day fits too)
-        lo, hi = 1, 24 * 60
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if capacity(mid) is None:
-                hi = mid - 1
-            else:
-                lo = mid
-        longest = lo
-    best = capacity(longest)
-    if best is None or best < need:
-        return None
-    if need <= 0:
-        return 0.0
-    lo, hi = 1, longest  # the fewest minutes whose capacity covers the need
-    while lo < hi:
-        mid = (lo + hi) // 2
-        cap = capacity(mid)
-        if cap is not None and cap >= need:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo / 60
-
-
 def advise(
     pending: Sequence[Pending],
     *,
@@ -217,10 +165,13 @@ def advise(
     now: int,
     targets: Sequence[int] | None = None,
     finish: Finisher | None = None,
+    owners: Owners | None = None,
 ) -> Advice:
     """The options for this backlog (see the module docstring). ``targets`` default to
     one person's working days (``work`` must then be a ``WorkHours``); ``finish`` says
-    when the items left are done (a team's sharing), else they are walked at ``share``."""
+    when the items left are done (a team's sharing), else they are walked at ``share``;
+    ``owners`` says whose the items left are (a team's: the effort that stays with each
+    member), else anyone may do any of them."""
     if targets is None:
         assert isinstance(work, WorkHours), "a team's advice needs its dates"
         targets = default_targets(work, now)
@@ -239,18 +190,19 @@ def advise(
     ) -> Option:
         saved = sum(p.effort_s for p in dropped if not p.closed)
         left = total - saved
+        kept = [p for p in open_items if not drops(p)]
         if finish is None or share < MIN_SHARE:
             done = finish_at(work, now, left, share)
         else:
-            done = finish([p for p in open_items if not drops(p)])
-        return Option(
-            choice,
-            len(dropped),
-            saved,
-            left,
-            done,
-            tuple(hours_needed(work, now, d, left, load) for d in dates),
-        )
+            done = finish(kept)
+        if isinstance(work, TeamHours):
+            owned = owners(kept) if owners is not None else {}
+            answers = [team_hours_needed(work, now, d, left, load, owned) for d in dates]
+        else:
+            answers = [(hours_needed(work, now, d, left, load), None) for d in dates]
+        hours = tuple(h for h, _who in answers)
+        limits = tuple(who for _h, who in answers)
+        return Option(choice, len(dropped), saved, left, done, hours, limits)
 
     options = [option(Choice.AS_IS, [])]
     seen: set[tuple[int, int]] = set()
@@ -280,11 +232,15 @@ def plan_advice(plan: Plan, targets: Sequence[int] | None = None) -> Advice:
     dates = default_targets(plan.work, plan.now) if targets is None else targets
     team = plan.team
     finish: Finisher | None = None
+    owners: Owners | None = None
     if team is not None:
 
         def finish(kept: Sequence[Pending]) -> int | None:
             order = [p.item for p in kept if p.item is not None]
             return finish_of(order, team, plan.now, plan.share) if order else plan.now
+
+        def owners(kept: Sequence[Pending]) -> Mapping[str, float]:
+            return owned_effort([p.item for p in kept if p.item is not None], team, plan.now)
 
     return advise(
         pending(plan),
@@ -293,7 +249,22 @@ def plan_advice(plan: Plan, targets: Sequence[int] | None = None) -> Advice:
         now=plan.now,
         targets=dates,
         finish=finish,
+        owners=owners,
     )
+
+
+def per_target(advice: Advice, option: Option) -> Iterator[tuple[int, float | None, str | None]]:
+    """(date, hours a day, who limits them) for each of the advice's dates."""
+    limits = option.limited_by or (None,) * len(option.hours_per_day)
+    return zip(advice.targets, option.hours_per_day, limits, strict=True)
+
+
+def _per_day(advice: Advice, by: int, hours: float | None, who: str | None) -> dict:
+    """One date's hours a day; on a team's inbox also the member whose own items set them."""
+    row = {"by": when.iso(by), "hours": None if hours is None else round(hours, 2)}
+    if advice.members:
+        row["limited_by"] = who
+    return row
 
 
 def to_json(advice: Advice) -> dict:
@@ -314,10 +285,7 @@ def to_json(advice: Advice) -> dict:
                 "saved_hours": round(o.saved_s / 3600, 2),
                 "left_hours": round(o.left_s / 3600, 2),
                 "finish_at": iso(o.finish_at),
-                "hours_per_day": [
-                    {"by": iso(t), "hours": None if h is None else round(h, 2)}
-                    for t, h in zip(advice.targets, o.hours_per_day, strict=True)
-                ],
+                "hours_per_day": [_per_day(advice, *row) for row in per_target(advice, o)],
             }
             for o in advice.options
         ],

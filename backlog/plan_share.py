@@ -24,7 +24,7 @@ pooled time; the times here are each member's own, so they are the ones the plan
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -167,3 +167,14 @@ def finish_of(order: Sequence[PlanItem], team: TeamHours, now: int, share: float
         lane.used += work_s
         last = max(last, at)
     return last
+
+
+def owned_effort(items: Iterable[PlanItem], team: TeamHours, now: int) -> dict[str, int]:
+    """The effort seconds that stay with each member by rule 1 (the advice's hours): their
+    assigned items, unless they are away with no end date (then their items are shared)."""
+    keep = {p.name for p in team.people if away_now(p, now) != (True, None)}
+    owned: dict[str, int] = {}
+    for item in items:
+        if item.owner in keep:
+            owned[item.owner] = owned.get(item.owner, 0) + item.effort_s
+    return owned

@@ -11,8 +11,9 @@ import pytest
 from conftest import NOW
 from test_plan import rome, three_old_emails
 
+from sfogo.backlog.hours_needed import hours_needed
 from sfogo.backlog.plan import make_plan
-from sfogo.backlog.plan_advice import plan_advice
+from sfogo.backlog.plan_advice import plan_advice, to_json
 from sfogo.backlog.workhours import WorkHours
 from sfogo.inbox.store import Store
 from sfogo.tui.widgets._health import health_line, load_health
@@ -133,6 +134,7 @@ def test_one_persons_plan_prints_no_shares(db_path, cli, clock):
     assert "of working time." in " ".join(r.out.split()) and "team" not in r.out
     data = cli("plan", "--json").json()
     assert data["shares"] == [] and data["team"] == []
+    assert all("limited_by" not in h for o in data["advice"]["options"] for h in o["hours_per_day"])
     assert {i["member"] for i in data["order"]} == {None}
 
 
@@ -166,6 +168,134 @@ def test_the_advice_counts_each_members_hours_and_agrees_with_the_plan(store):
     advice = plan_advice(plan, targets=[end_of_monday, end_of_tuesday])
     assert advice.options[0].hours_per_day == (3.0, 1.0)
     assert advice.options[0].finish_at == plan.finish_at == rome(2026, 11, 30, 12, 0)
+
+
+# An hour an e-mail; nothing new arrived in the last week, so the backlog has all the time.
+HOUR_EACH = {"effort": {"email": 60, "learn": False}, **ROME_WORK}
+END_OF_MONDAY, END_OF_TUESDAY = rome(2026, 12, 1, 0, 0), rome(2026, 12, 2, 0, 0)
+
+
+def _hours_and_who(advice) -> list[tuple[float | None, str | None]]:
+    as_is = advice.options[0]
+    return list(zip(as_is.hours_per_day, as_is.limited_by, strict=True))
+
+
+def test_an_owner_with_more_items_than_their_day_holds_sets_the_hours_and_is_named(store):
+    """Anna owns all three e-mails (3 h); Bruno owns none. Both work 09:00-18:00 in Rome."""
+    three_old_emails(store, MONDAY_9)
+    anna = store.team.add("Anna", now=MONDAY_9)
+    store.team.add("Bruno", now=MONDAY_9)
+    store.team.assign(store.items.ids(), anna, now=MONDAY_9)
+    plan = make_plan(store, now=MONDAY_9, work=OFFICE, config=HOUR_EACH)
+    assert plan.share == 1.0
+    monday_11 = rome(2026, 11, 30, 11, 0)
+    advice = plan_advice(plan, targets=[monday_11, END_OF_MONDAY, END_OF_TUESDAY])
+    # By hand, with H the hours a day each works from 09:00:
+    # - Monday 11:00: Anna has min(H, 2 h) before it, never her 3 h: out of reach, hers.
+    #   (The pool would do: Anna and Bruno 1h30 each, 09:00-10:30, is 3 h.)
+    # - Monday night: Anna alone needs H >= 3 h (the pool: 2 x H >= 3 h, H = 1h30).
+    # - Tuesday night: Anna needs 2 x H >= 3 h, H = 1h30 (the pool: 4 x H, 45 minutes).
+    assert _hours_and_who(advice) == [(None, "Anna"), (3.0, "Anna"), (1.5, "Anna")]
+    pooled = [hours_needed(plan.team, MONDAY_9, d, 3 * 3600, 0.0) for d in advice.targets]
+    assert pooled == [1.5, 1.5, 0.75]
+    # The "cleared by" column is the plan's: Anna does all three, 09:00-12:00.
+    assert advice.options[0].finish_at == plan.finish_at == rome(2026, 11, 30, 12, 0)
+    data = to_json(advice)["options"][0]["hours_per_day"]
+    assert [(h["hours"], h["limited_by"]) for h in data] == _hours_and_who(advice)
+
+
+def test_an_owner_away_until_after_the_date_puts_it_out_of_reach_and_is_named(store):
+    """Bruno, away until Tuesday 09:00, owns one of the three e-mails of an hour each."""
+    three_old_emails(store, MONDAY_9)
+    store.team.add("Anna", now=MONDAY_9)
+    bruno = store.team.add("Bruno", now=MONDAY_9)
+    store.away.add(MONDAY_9 - 3600, rome(2026, 12, 1, 9, 0), "away", member_id=bruno)
+    store.team.assign(store.items.ids()[:1], bruno, now=MONDAY_9)
+    plan = make_plan(store, now=MONDAY_9, work=OFFICE, config=HOUR_EACH)
+    advice = plan_advice(plan, targets=[END_OF_MONDAY, END_OF_TUESDAY])
+    # Monday night: Bruno has no time before it, so his hour cannot be done (the pool,
+    # Anna alone, would do the three at 3 h). Tuesday night: Bruno needs H >= 1 h on his
+    # Tuesday; the pool is Anna's two days and Bruno's one, 3 x H >= 3 h: 1 h too. A tie
+    # is nobody's.
+    assert _hours_and_who(advice) == [(None, "Bruno"), (1.0, None)]
+    # Anna does the other two on Monday 09:00-11:00; Bruno his on Tuesday 09:00-10:00.
+    assert advice.options[0].finish_at == plan.finish_at == rome(2026, 12, 1, 10, 0)
+
+
+def test_an_owner_away_with_no_end_has_their_items_counted_as_shared(store):
+    three_old_emails(store, MONDAY_9)
+    store.team.add("Anna", now=MONDAY_9)
+    bruno = store.team.add("Bruno", now=MONDAY_9)
+    store.away.add(MONDAY_9 - 3600, None, "sick", member_id=bruno)
+    store.team.assign(store.items.ids(), bruno, now=MONDAY_9)
+    plan = make_plan(store, now=MONDAY_9, work=OFFICE, config=HOUR_EACH)
+    advice = plan_advice(plan, targets=[END_OF_MONDAY, END_OF_TUESDAY])
+    # Bruno's 3 h are Anna's: 3 h on Monday, 1h30 a day by Tuesday night; nobody is named
+    # (kept with Bruno they would be out of reach on both dates).
+    assert _hours_and_who(advice) == [(3.0, None), (1.5, None)]
+
+
+def test_with_nothing_assigned_the_hours_are_the_pooled_ones(store, clock):
+    """New mail takes part of the time (``busy_week``); nobody owns anything."""
+    from test_plan_advice import CONFIG, busy_week
+
+    now = clock.now()
+    busy_week(store, now)
+    _team(store, now)
+    plan = make_plan(store, now=now, work=OFFICE, config={**CONFIG, **ROME_WORK})
+    targets = [rome(2026, 11, 30, 0, 0), rome(2026, 12, 1, 0, 0), rome(2026, 12, 4, 0, 0)]
+    advice = plan_advice(plan, targets=targets)
+    assert 0 < advice.load < 1 and len(advice.options) > 1
+    for o in advice.options:
+        assert o.limited_by == (None, None, None)
+        pooled = [hours_needed(plan.team, now, d, o.left_s, advice.load) for d in targets]
+        assert o.hours_per_day == tuple(pooled)
+    assert any(h is not None for h in advice.options[0].hours_per_day)
+
+
+def test_two_members_alike_with_nothing_assigned_each_need_half_of_one_persons_work(store):
+    """Two members with the same calendar and no owners share the backlog equally, so each
+    needs the hours one person with half of it would need (one person's computation)."""
+    from test_plan_advice import CONFIG, busy_week
+
+    busy_week(store, MONDAY_9)
+    store.team.add("Anna", now=MONDAY_9)
+    store.team.add("Bruno", now=MONDAY_9)
+    plan = make_plan(store, now=MONDAY_9, work=OFFICE, config={**CONFIG, **ROME_WORK})
+    advice = plan_advice(plan, targets=[END_OF_MONDAY, END_OF_TUESDAY])
+    one = plan.team.people[0].work
+    for o in advice.options:
+        alone = [hours_needed(one, MONDAY_9, d, o.left_s / 2, advice.load) for d in advice.targets]
+        assert o.hours_per_day == tuple(alone)
+
+
+def test_sfogo_plan_names_the_member_who_puts_a_date_out_of_reach(db_path, cli, clock):
+    now = clock.now()  # Friday 13:00 in Rome
+    with Store(db_path) as store:
+        three_old_emails(store, now)
+        store.team.add("Anna", now=now)
+        bruno = store.team.add("Bruno", now=now)
+        store.away.add(now - 3600, rome(2026, 12, 1, 9, 0), "away", member_id=bruno)
+        store.team.assign(store.items.ids()[:1], bruno, now=now)
+    (db_path.parent / "config.toml").write_text(
+        '[work]\ntimezone = "Europe/Rome"\n[effort]\nemail = 60\nlearn = false\n'
+    )
+    r = cli("plan")
+    assert r.code == 0, r.err
+    said = " ".join(r.out.split())
+    assert (
+        "To clear it by the end of Mon 30 Nov: out of reach whatever the others do, as Bruno "
+        "cannot finish their own items by then (now: Anna 9h00, Bruno 9h00)."
+    ) in said
+    rows = [line.split("\t") for line in r.out.splitlines() if "\t" in line]
+    head = next(row for row in rows if row[0] == "CHOICE")
+    assert head[4:] == ["MON 30", "WED 02", "FRI 04"]
+    as_is = next(row for row in rows if row[0] == "as it is")
+    assert as_is[4] == "- (Bruno)" and "(" not in as_is[5]
+    assert "(a name: that member's own items set the hours, whatever the others do)" in r.out
+    advice = cli("plan", "--json").json()["advice"]
+    by_monday = advice["options"][0]["hours_per_day"][0]
+    assert by_monday == {"by": "2026-11-30T23:00:00Z", "hours": None, "limited_by": "Bruno"}
 
 
 # -- the health bar ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sfogo.backlog.plan_advice import Advice, Choice
+from sfogo.backlog.plan_advice import Advice, Choice, per_target
 from sfogo.inbox.i18n import N_, _, ngettext
 from sfogo.inbox.timefmt import span_hm, strftime
 
@@ -43,7 +43,7 @@ def advice_lines(advice: Advice, tz) -> list[str]:
     by = _day(advice.targets[0], tz)
     now_h = hours_words(advice.day_hours)
     if advice.members:  # a team's: hours a day are each member's
-        lines = _team_lines(advice, by, first)
+        lines = _team_lines(advice, by, first, (as_is.limited_by or (None,))[0])
     elif first is None:
         # Say why: new interactions alone may need more than a day holds.
         alone = hours_words(advice.load * advice.day_hours)
@@ -86,8 +86,24 @@ def team_now(advice: Advice) -> str:
     return ", ".join(f"{name} {hours_words(hours)}" for name, hours in advice.members)
 
 
-def _team_lines(advice: Advice, by: str, first: float | None) -> list[str]:
-    """The advice's sentence for a team: hours a day each member would work."""
+def _team_lines(advice: Advice, by: str, first: float | None, who: str | None) -> list[str]:
+    """The advice's sentence for a team: hours a day each member would work, and the
+    member whose own items set them, if one does."""
+    members = team_now(advice)
+    if who is not None and first is None:
+        return [
+            _(
+                "To clear it by the end of {by}: out of reach whatever the others do, as "
+                "{member} cannot finish their own items by then (now: {members})."
+            ).format(by=by, member=who, members=members)
+        ]
+    if who is not None and first is not None:
+        return [
+            _(
+                "To clear it by the end of {by}: {hours} of work a day for each of you, "
+                "which {member}'s own items need (now: {members})."
+            ).format(by=by, hours=hours_words(first), member=who, members=members)
+        ]
     if first is None:
         return [
             _(
@@ -127,10 +143,18 @@ def print_advice(advice: Advice, tz) -> None:
                 str(o.items) if o.items else "-",
                 span_hm(o.saved_s) if o.saved_s else "-",
                 cleared,
-                *("-" if h is None else span_hm(h * 3600) for h in o.hours_per_day),
+                *(_cell(h, who) for _by, h, who in per_target(advice, o)),
             )
         )
     print(_("Hours a day to clear it by the end of each date, and what each choice changes:"))
     _output.table(rows, ("CHOICE", "ITEMS", "SAVES", "CLEARED BY", *dates), flex=0, page=False)
     if any(h is None for o in advice.options for h in o.hours_per_day):
         print(_("(-: no working day is long enough for that date)"))
+    if any(who for o in advice.options for who in o.limited_by):
+        print(_("(a name: that member's own items set the hours, whatever the others do)"))
+
+
+def _cell(hours: float | None, who: str | None) -> str:
+    """'2h13', '-'; with the member whose own items set it: '2h13 (Giulia)', '- (Tom)'."""
+    cell = "-" if hours is None else span_hm(hours * 3600)
+    return cell if who is None else f"{cell} ({who})"

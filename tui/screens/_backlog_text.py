@@ -243,6 +243,10 @@ def advice_lines(plan: PlanView, narrow: bool) -> list[Content]:
             ("" if narrow else yours, "$text-muted"),
         )
     ]
+    who = (as_is.limited_by or (None,))[0]
+    if who is not None:  # one member's own items set the hours (or put the date out of reach)
+        why = _("  set by {member}'s own items, whatever the others do").format(member=who)
+        lines.append(Content.assemble((why, "$text-muted")))
     if not narrow and len(advice.options) > 1:
         choice = fit(_("or, by choice"), 22)
         # The heading is the per-day cell's words without the hours ("a day" alone is also
