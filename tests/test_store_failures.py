@@ -396,8 +396,10 @@ async def test_the_app_names_damage_found_earlier_when_it_opens(demo_db):
     app = make_app(demo_db)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await settle(pilot)
-        text = screen_text(app)
-        assert "is damaged" in text and "db check" in text
+        # Said once, in a toast (the file's path before it wraps as long as the test's folder).
+        (said,) = [n.message for n in app._notifications]
+        assert "is damaged" in said and "'sfogo db check'" in said
+        assert "damaged" in screen_text(app)
 
 
 def test_a_demo_built_again_forgets_the_old_files_damage(run, tmp_path):

@@ -112,21 +112,9 @@ def row_segments(
     )
     client = one_line(row["client"], 60)
     text = one_line(row["text"])
-    status_mark, status_style = (
-        STATUS_MARKS.get(row["status"], " "),
-        (style("inbox-list--new") if new else muted),
-    )
-    reply = row.get("reply")  # the state of a reply of ours not out yet (the list adds it)
-    if reply:
-        status_mark = REPLY_MARK
-        status_style = style("inbox-list--warn") if reply in REPLY_NEEDS_YOU else muted
-    elif row.get("draft"):
-        status_mark, status_style = DRAFT_MARK, muted
-    if row.get("replying"):  # someone else is writing a reply to it now
-        status_mark, status_style = REPLYING_MARK, style("inbox-list--warn")
     head = [
         (mark, style(mark_style) if mark_style else Style(), 1),
-        (status_mark, status_style, 1),
+        (*_status(row, style, muted), 1),
     ]
     if compact:
         client_w, author_w = (6, 6) if width >= 36 else (5, 5)
@@ -159,6 +147,20 @@ def row_segments(
         cell = fit_right(value, w) if i == 0 and not compact else fit(value, w)
         segments.append(Segment(cell, base + st))
     return segments, fixed + text_w
+
+
+def _status(row: ItemRow, style: Callable[[str], Style], muted: Style) -> tuple[str, Style]:
+    """The status column: the item's status, or our reply waiting, a draft, someone else
+    replying."""
+    if row.get("replying"):  # someone else is writing a reply to it now
+        return REPLYING_MARK, style("inbox-list--warn")
+    reply = row.get("reply")  # the state of a reply of ours not out yet (the list adds it)
+    if reply:
+        return REPLY_MARK, style("inbox-list--warn") if reply in REPLY_NEEDS_YOU else muted
+    if row.get("draft"):
+        return DRAFT_MARK, muted
+    new = row["status"] == "new"
+    return STATUS_MARKS.get(row["status"], " "), style("inbox-list--new") if new else muted
 
 
 def _excerpt(
