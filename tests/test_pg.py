@@ -251,3 +251,29 @@ def test_every_key_an_open_item_gets_is_among_the_keys_a_triage_page_reads(pg_st
     assert key in _keys_seen(store) and key not in store.triage.open_keys()
     page = [r["id"] for r in triage_rows(store, InboxFilter(), Settings(), NOW, limit=40)]
     assert page == [i for i in order if i not in gone][:40]
+
+
+def test_kept_gap_answers_cover_their_spans_only_and_start_again_when_full(monkeypatch):
+    from sfogo.inbox.store.pg import probes
+
+    kept = probes.Answers()
+    kept.keep(7, 100, 150, True)  # run at 100 failed; an item at 150 asked
+    kept.keep(7, 100, 180, True)  # the same run, a later item: the longer span stays
+    kept.keep(7, 0, 40, False)  # no run before 40
+    kept.keep(8, 200, 260, False)
+    assert [kept.failing(7, t) for t in (0, 40, 41, 99, 100, 180, 181)] == [
+        False,
+        False,
+        None,
+        None,
+        True,
+        True,
+        None,
+    ]
+    assert kept.failing(8, 230) is False and kept.failing(9, 230) is None
+    kept.widen(7 * 64, 120, 150)
+    kept.widen(7 * 64, 100, 130)
+    assert kept.stretch[7 * 64] == (100, 150)
+    monkeypatch.setattr(probes, "MAX_SPANS", kept.count)
+    kept.keep(8, 300, 310, True)  # full: what was kept goes, then this one is kept
+    assert kept.failing(7, 150) is None and kept.stretch == {} and kept.failing(8, 305)

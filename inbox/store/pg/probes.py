@@ -15,6 +15,7 @@ alone. SQLite's probes cost microseconds in process and keep nothing.
 from __future__ import annotations
 
 import bisect
+import threading
 from dataclasses import dataclass, field
 
 MAX_SPANS = 200_000  # per database; past it the spans start again (memory stays small)
@@ -24,46 +25,53 @@ UNBOUNDED = 2**61  # a request's probe_before past this: the gap is open, nothin
 @dataclass(slots=True)
 class Answers:
     """One database's spans (per account) and, per key, the stretch of created_at its
-    streams have had answered."""
+    streams have had answered. The app reads in several threads at once: a lock keeps each
+    account's two lists in step."""
 
     starts: dict[int, list[int]] = field(default_factory=dict)  # account -> span starts
     spans: dict[int, list[tuple[int, int, bool]]] = field(default_factory=dict)
     stretch: dict[int, tuple[int, int]] = field(default_factory=dict)  # key -> (lo, hi)
     count: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def failing(self, account_id: int, t: int) -> bool | None:
         """The kept answer for ``t`` (None: no span covers it)."""
-        starts = self.starts.get(account_id)
-        if not starts:
-            return None
-        i = bisect.bisect_right(starts, t) - 1
-        if i < 0:
-            return None
-        _lo, hi, failing = self.spans[account_id][i]
-        return failing if t <= hi else None
+        with self._lock:
+            starts = self.starts.get(account_id)
+            if not starts:
+                return None
+            i = bisect.bisect_right(starts, t) - 1
+            if i < 0:
+                return None
+            lo, hi, failing = self.spans[account_id][i]
+        return failing if lo <= t <= hi else None
 
     def keep(self, account_id: int, lo: int, hi: int, failing: bool) -> None:
         """Keep that every time in [lo, hi] has the answer ``failing``."""
-        if self.count >= MAX_SPANS:
-            self.starts.clear()
-            self.spans.clear()
-            self.stretch.clear()
-            self.count = 0
-        starts = self.starts.setdefault(account_id, [])
-        spans = self.spans.setdefault(account_id, [])
-        i = bisect.bisect_left(starts, lo)
-        if i < len(starts) and starts[i] == lo:  # the same run: keep the longer span
-            if spans[i][1] < hi:
-                spans[i] = (lo, hi, failing)
-            return
-        starts.insert(i, lo)
-        spans.insert(i, (lo, hi, failing))
-        self.count += 1
+        with self._lock:
+            if self.count >= MAX_SPANS:
+                self.starts.clear()
+                self.spans.clear()
+                self.stretch.clear()
+                self.count = 0
+            starts = self.starts.setdefault(account_id, [])
+            spans = self.spans.setdefault(account_id, [])
+            i = bisect.bisect_left(starts, lo)
+            if i < len(starts) and starts[i] == lo:  # the same run: keep the longer span
+                if spans[i][1] < hi:
+                    spans[i] = (lo, hi, failing)
+                return
+            starts.insert(i, lo)
+            spans.insert(i, (lo, hi, failing))
+            self.count += 1
 
     def widen(self, key: int, lo: int, hi: int) -> None:
         """The key's streams had every item in [lo, hi] answered."""
-        known = self.stretch.get(key)
-        self.stretch[key] = (lo, hi) if known is None else (min(lo, known[0]), max(hi, known[1]))
+        with self._lock:
+            known = self.stretch.get(key)
+            self.stretch[key] = (
+                (lo, hi) if known is None else (min(lo, known[0]), max(hi, known[1]))
+            )
 
 
 _BY_DATABASE: dict[tuple, Answers] = {}
@@ -71,7 +79,4 @@ _BY_DATABASE: dict[tuple, Answers] = {}
 
 def answers(database: tuple) -> Answers:
     """The answers kept for ``database`` (an identity that a new database never shares)."""
-    found = _BY_DATABASE.get(database)
-    if found is None:
-        found = _BY_DATABASE[database] = Answers()
-    return found
+    return _BY_DATABASE.setdefault(database, Answers())
