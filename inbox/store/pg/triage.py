@@ -122,12 +122,15 @@ class PgTriageIndex(TriageIndex):
             missing = conn.execute(_MISSING_SQL + " LIMIT 1")
             keys = conn.execute(_SEEN_KEYS_SQL)
             horizons = conn.execute(_HORIZONS_SQL)
-            database = conn.execute(_DATABASE_SQL)
+            # Which database this is never changes for a store: asked with its first page.
+            known = getattr(self, "_database", None)
+            database = None if known is not None else conn.execute(_DATABASE_SQL)
             if then_accounts:
                 conn.ahead(OWNERS_SQL)
             if then_away:
                 conn.ahead(AWAY_SQL)
-        self._database = (str(self._store.location), *database.fetchone())
+        if database is not None:
+            self._database = (str(self._store.location), *database.fetchone())
         return TriageOverview(
             self._parse_meta(dict(meta.fetchall()))[0],
             missing.fetchone() is not None,
@@ -142,9 +145,10 @@ class PgTriageIndex(TriageIndex):
         known = None if database is None else probes.answers(database)
 
         def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
-            final = [-UNBOUNDED < r[6] < UNBOUNDED and known is not None for r in requests]
+            # A request's answers are final (and kept) when its account has a gap horizon.
+            final = [known is not None and -UNBOUNDED < r[6] < UNBOUNDED for r in requests]
             skips = [
-                known.stretch.get(r[0], _NOTHING) if ok and known else _NOTHING
+                known.stretch.get(r[0], _NOTHING) if known is not None and ok else _NOTHING
                 for r, ok in zip(requests, final, strict=True)
             ]
             # Each column as an array literal: its parameter's type is then the same whatever
