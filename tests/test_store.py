@@ -345,6 +345,23 @@ def test_rows_and_threads_carry_their_tags(store, account):
     assert streamed[0]["tags"] == ["booking"]
 
 
+def test_rows_by_id_are_the_rows_a_page_shows_with_every_tag(store, account):
+    store.clients.add("Other", "low", now=NOW)
+    other = store.accounts.add("Other", "instagram", "@other", now=NOW)
+    store.items.upsert(
+        [
+            _item(account.id, "a", NOW - 60, "one", tags=["zeta", "booking"]),
+            _item(other.id, "b", NOW - 30, "two", tags=["refund"]),
+            _item(other.id, "c", NOW, "three"),
+        ],
+        now=NOW,
+    )
+    page = {r["id"]: r for r in store.items.page(InboxFilter(statuses=()))}
+    assert store.items.by_ids([*page, 10**9]) == page  # an unknown id is left out
+    assert sorted(r["tags"] for r in page.values()) == [[], ["booking", "zeta"], ["refund"]]
+    assert {r["client"] for r in page.values()} == {"Hotel Roma", "Other"}
+
+
 # -- query plans on a realistic file ---------------------------------------------------------
 
 

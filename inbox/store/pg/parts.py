@@ -7,7 +7,7 @@ cannot run as written, or runs slowly; everything else is inherited and runs as 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -48,7 +48,23 @@ _TAGGED_SELECT = _ROW_SELECT.replace(
 assert _TAGGED_SELECT != _ROW_SELECT, "the row select changed: update the tags column"
 
 
-BY_IDS_SQL = _TAGGED_SELECT + " WHERE i.id = ANY(CAST(? AS bigint[]))"
+# Rows by id as three statements in one pipeline: the items alone, their tags, and every
+# account with its client (a dozen rows, a few hundred for a big agency). Joined and with
+# the tags as a subquery per row the server took 0.27 ms longer for a 100-row page.
+_ITEMS_BY_IDS_SQL = """
+SELECT i.id, i.kind, i.author_name, i.author_handle, i.text, i.url, i.created_at,
+       i.fetched_at, i.status, i.snoozed_until, i.handled_at, i.pinned, i.outgoing,
+       i.thread_ref, i.parent_ref, i.external_id, i.account_id
+FROM interactions i WHERE i.id = ANY(CAST(? AS bigint[]))
+"""
+_TAGS_BY_IDS_SQL = (
+    "SELECT interaction_id, CAST(tag AS text) FROM interaction_tags"
+    " WHERE interaction_id = ANY(CAST(? AS bigint[])) ORDER BY interaction_id, tag"
+)
+_ACCOUNTS_SQL = (
+    "SELECT a.id, c.name, c.tier, a.channel, a.handle, a.client_id"
+    " FROM accounts a JOIN clients c ON c.id = a.client_id"
+)
 
 
 def int_array(numbers: Iterable[int]) -> str:
@@ -139,8 +155,36 @@ class PgItems(Items):
         """As :meth:`Items.by_ids`, in one round trip (the ids as one array parameter)."""
         if not ids:
             return {}
-        rows = self._conn.execute(BY_IDS_SQL, (int_array(ids),)).fetchall()
-        return {r[0]: _tagged(r) for r in rows}
+        conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore's
+        with conn.together():
+            rows = self.send_by_ids(ids)
+        return rows()
+
+    def send_by_ids(self, ids: Sequence[int]) -> Callable[[], dict[int, ItemRow]]:
+        """Send :meth:`by_ids`'s statements (inside a pipeline: no round trip yet); the
+        rows come from the function returned, once the pipeline is through."""
+        execute = self._conn.execute
+        numbers = (int_array(ids),)
+        items = execute(_ITEMS_BY_IDS_SQL, numbers)
+        tags = execute(_TAGS_BY_IDS_SQL, numbers)
+        accounts = execute(_ACCOUNTS_SQL)
+
+        def rows() -> dict[int, ItemRow]:
+            # An account's columns as _ROW_SELECT places them: client, tier, channel, handle.
+            whose = {a[0]: a[1:] for a in accounts.fetchall()}
+            out: dict[int, ItemRow] = {}
+            for r in items.fetchall():
+                account = whose.get(r[16])
+                if account is None:  # (removed between the statements: as the join did)
+                    continue
+                name, tier, channel, handle, client_id = account
+                out[r[0]] = _row((r[0], name, tier, channel, handle, *r[1:], client_id))
+            for item_id, tag in tags.fetchall():
+                if item_id in out:  # (deleted between the two statements)
+                    out[item_id]["tags"].append(tag)
+            return out
+
+        return rows
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
