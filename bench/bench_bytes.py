@@ -145,12 +145,12 @@ def _session(db: Path, config: Path, now: int, cols: int, rows: int) -> dict[str
     }
 
 
-_RESULTS: dict[tuple[int, int, int, int], dict[str, float] | Exception] = {}
+_RESULTS: dict[tuple[int, int, int, int, int], dict[str, float] | Exception] = {}
 
 
 def _measured(env: BenchEnv, cols: int, rows: int) -> dict[str, float]:
     """One session per terminal size serves its metrics (a failure too)."""
-    key = (env.size, env.seed, cols, rows)
+    key = (env.size, env.seed, cols, rows, env.round)
     if key not in _RESULTS:
         path = _keyed_copy(env)  # the app writes (wakes snoozed items): never the cache
         try:

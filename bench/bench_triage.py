@@ -17,39 +17,50 @@ from pathlib import Path
 
 from bench.harness import ENGINES, BenchEnv, cli_seconds, median_ms, metric
 
-_PREPARED: dict[int, tuple[Path | str, float]] = {}
+_PREPARED: dict[int, Path | str] = {}  # env -> its copy with keys
+_KEYS_S: dict[tuple[int, int], float] = {}  # (env, round) -> seconds to recompute the keys
 
 
-def _prepared(env: BenchEnv) -> tuple[Path | str, float]:
-    """(a private copy of the sized demo, seconds to recompute every open item's key)."""
-    key = id(env)
-    if key not in _PREPARED:
-        from sfogo.backlog.settings import Settings, from_dict
-        from sfogo.backlog.triage import apply_keywords
-        from sfogo.inbox.store import Store
-
+def _prepared(env: BenchEnv) -> Path | str:
+    """A private copy of the sized demo, its keys recomputed once (timed)."""
+    if id(env) not in _PREPARED:
         path = env.scratch_location()
-        store = Store(path)
-        try:
-            other = from_dict({"keywords": {"urgent": ["refund", "rimborso"]}})
-            start = time.perf_counter()
-            apply_keywords(store, other)
-            seconds = time.perf_counter() - start
-            apply_keywords(store, Settings())
-            if isinstance(path, str):  # as autovacuum leaves it (see the module's note)
-                from sfogo.inbox.store.pg import maintenance
+        _KEYS_S[(id(env), env.round)] = _rekey(path)
+        _PREPARED[id(env)] = path
+    return _PREPARED[id(env)]
 
-                maintenance.vacuum(store)  # type: ignore[arg-type]  # a PgStore here
-        finally:
-            store.close()
-        _PREPARED[key] = (path, seconds)
-    return _PREPARED[key]
+
+def _rekey(path: Path | str) -> float:
+    """Seconds to recompute every open item's key for other keyword lists; the keys are then
+    set back to the defaults the other metrics use (untimed)."""
+    from sfogo.backlog.settings import Settings, from_dict
+    from sfogo.backlog.triage import apply_keywords
+    from sfogo.inbox.store import Store
+
+    store = Store(path)
+    try:
+        other = from_dict({"keywords": {"urgent": ["refund", "rimborso"]}})
+        start = time.perf_counter()
+        apply_keywords(store, other)
+        seconds = time.perf_counter() - start
+        apply_keywords(store, Settings())
+        if isinstance(path, str):  # as autovacuum leaves it (see the module's note)
+            from sfogo.inbox.store.pg import maintenance
+
+            maintenance.vacuum(store)  # type: ignore[arg-type]  # a PgStore here
+    finally:
+        store.close()
+    return seconds
 
 
 @metric("triage_keys_s", unit="s", engines=ENGINES)
 def triage_keys_s(env: BenchEnv) -> float:
     """Once per change of the keyword lists: every open item's key recomputed."""
-    return _prepared(env)[1]
+    path = _prepared(env)
+    key = (id(env), env.round)
+    if key not in _KEYS_S:  # a later round: measured again on the same copy
+        _KEYS_S[key] = _rekey(path)
+    return _KEYS_S[key]
 
 
 @metric("triage_first_page_ms", unit="ms", engines=ENGINES)
@@ -59,7 +70,7 @@ def triage_first_page_ms(env: BenchEnv) -> float:
     from sfogo.backlog.triage import triage_rows
     from sfogo.inbox.store import InboxFilter, Store
 
-    path, _ = _prepared(env)
+    path = _prepared(env)
     store = Store(path)
     try:
         settings = Settings()
@@ -81,7 +92,7 @@ def triage_first_page_cpu_ms(env: BenchEnv) -> float:
     from sfogo.backlog.triage import triage_rows
     from sfogo.inbox.store import InboxFilter, Store
 
-    path, _ = _prepared(env)
+    path = _prepared(env)
     store = Store(path)
     try:
         settings = Settings()
@@ -95,7 +106,7 @@ def triage_first_page_cpu_ms(env: BenchEnv) -> float:
 
 def _cli_seconds(env: BenchEnv, *args: str, repeat: int = 5) -> float:
     """Median wall time of ``sfogo --db FILE ARGS`` in a fresh process."""
-    path, _ = _prepared(env)
+    path = _prepared(env)
     assert isinstance(path, Path)  # a metric on SQLite only
     return cli_seconds(path, env.workdir / "no-config.toml", *args, repeat=repeat, now=env.now)
 

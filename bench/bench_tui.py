@@ -266,13 +266,13 @@ def _remove(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-# (size, seed, engine) -> the key run's results
-_KEYS: dict[tuple[int, int, str], dict | Exception] = {}
+# (size, seed, engine, round) -> the key run's results
+_KEYS: dict[tuple[int, int, str, int], dict | Exception] = {}
 
 
 def _keys(env: BenchEnv) -> dict:
     """One measuring process serves the five key metrics of a run (a failure too)."""
-    cache_key = (env.size, env.seed, env.engine)
+    cache_key = (env.size, env.seed, env.engine, env.round)
     if cache_key not in _KEYS:
         path = _keyed_copy(env)  # the app writes (wakes snoozed items): never the cache
         try:

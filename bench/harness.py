@@ -147,7 +147,10 @@ class BenchEnv:
     - ``engine``: where the location metrics find the inbox (``sized_location``,
       ``scratch_location()``, ``empty_location()``, ``discard()``): the SQLite files above,
       or, for ``postgres``, databases on a throwaway local server holding a copy of the
-      same sized demo.
+      same sized demo;
+    - ``round``: which of ``--rounds`` is being measured (0 without it). A cache of
+      *measurements* (one session timing several metrics) is kept per round, so each round
+      measures again; a cache of *prepared data* (a copy with its keys) is kept per env.
     """
 
     def __init__(
@@ -162,6 +165,7 @@ class BenchEnv:
         self.size = size
         self.seed = seed
         self.engine = engine
+        self.round = 0
         self._server: Any = None  # the local PostgreSQL server, started on first use
         self._pg_base: str | None = None  # the database holding the sized demo
         self.out_dir = out_dir

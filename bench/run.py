@@ -7,7 +7,11 @@ raises prints ``"error"`` instead of ``"value"`` and the run goes on.
 PostgreSQL inbox, each on SQLite and then on a throwaway local PostgreSQL server holding a
 copy of the same demo, and adds ``"engine"`` to every line. With ``SFOGO_BENCH_PG`` set to
 the URL of a database that already holds a ``db copy`` of the sized demo, that server is
-used instead (copying a million items takes minutes: repeated runs copy once).
+used instead (copying a million items takes minutes: repeated runs copy once). On a shared
+machine the load changes from one second to the next, and a figure taken while the other
+engine's was not can be off by half: ``--rounds N`` measures each metric N times on each
+engine, alternating which goes first (SQLite, PostgreSQL, then PostgreSQL, SQLite, …), and
+prints each engine's median of its N values, the values themselves under ``"rounds"``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import statistics
 import sys
 import traceback
 from pathlib import Path
@@ -70,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         default=SQLITE,
         help="postgres: run the metrics that take a location on both engines, side by side",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --engine postgres: measure each metric N times per engine, alternating"
+        " which goes first, and print each engine's median (default 1)",
+    )
     parser.add_argument("--list", action="store_true", help="list the metrics and exit")
     parser.add_argument(
         "--traceback", action="store_true", help="also print a failing metric's traceback to stderr"
@@ -77,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.size < 0:
         parser.error("--size must be zero or more")
+    if args.rounds < 1 or (args.rounds > 1 and args.engine != POSTGRES):
+        parser.error("--rounds takes 1 or more, and more than 1 only with --engine postgres")
 
     failures = load_modules()
     if args.list:
@@ -98,10 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         for failure in failures:  # a module that failed to import is reported on full runs
             _emit({**failure, "size": args.size})
     if args.engine == SQLITE:
-        runs = [(m, SQLITE) for m in selected]
+        selected_runs = [(m, (SQLITE,)) for m in selected]
     else:  # each metric on both engines, one after the other: the same load for both
-        runs = [(m, e) for m in selected if POSTGRES in m.engines for e in (SQLITE, POSTGRES)]
-        if not runs:
+        selected_runs = [(m, (SQLITE, POSTGRES)) for m in selected if POSTGRES in m.engines]
+        if not selected_runs:
             print("bench/run.py: none of these metrics runs on postgres", file=sys.stderr)
             return 2
 
@@ -109,13 +123,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine == POSTGRES:  # the same "now", so both see the same cached demo
         envs[POSTGRES] = BenchEnv(args.size, args.seed, engine=POSTGRES, now=envs[SQLITE].now)
     try:
-        for m, engine in runs:
-            extra = {} if args.engine == SQLITE else {"engine": engine}
-            _emit({**_measure(m, envs[engine], args.traceback), **extra})
+        for m, engines in selected_runs:
+            if args.rounds == 1:
+                for engine in engines:
+                    extra = {} if args.engine == SQLITE else {"engine": engine}
+                    _emit({**_measure(m, envs[engine], args.traceback), **extra})
+                continue
+            lines: dict[str, list[dict]] = {engine: [] for engine in engines}
+            for n in range(args.rounds):
+                for engine in engines if n % 2 == 0 else engines[::-1]:
+                    envs[engine].round = n
+                    lines[engine].append(_measure(m, envs[engine], args.traceback))
+            for engine in engines:
+                _emit({**_median_line(lines[engine]), "engine": engine})
     finally:
         for env in envs.values():
             env.close()
     return 0
+
+
+def _median_line(lines: list[dict]) -> dict:
+    """One metric's line from its rounds: the median value and every round's (an error in
+    any round is the line's error: a median over the rounds that worked would hide it)."""
+    failed = [line for line in lines if "error" in line]
+    if failed:
+        return failed[0]
+    values = [line["value"] for line in lines]
+    return {**lines[0], "value": _round(statistics.median(values)), "rounds": values}
 
 
 def _measure(m: Metric, env: BenchEnv, show_traceback: bool) -> dict:
