@@ -105,6 +105,21 @@ async def test_the_mine_view_lists_what_is_assigned_to_you(inbox_db, tmp_path):
         assert _owner(db_path, ids[3]) == "Bruno"
 
 
+async def test_a_team_app_that_does_not_know_you_says_how_to_get_the_mine_view(inbox_db, tmp_path):
+    db_path, _ids = inbox_db
+    _team(db_path, tmp_path)
+    config = tmp_path / "anyone.toml"
+    config.write_text("")  # no user = "…"
+    app = make_app(db_path, config_path=config)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert app.me is None and "Mine" not in [v.name for v in app.views]
+        await pilot.press(str(len(DEFAULT_VIEWS) + 1))
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any('user = "NAME"' in m and "sfogo team" in m for m in said), said
+
+
 async def test_someone_elses_reply_shows_on_the_row_and_a_second_reply_asks_first(
     inbox_db, tmp_path
 ):

@@ -350,13 +350,7 @@ class InboxScreen(SfogoScreen):
         if index < 0:
             index = len(self.views) - 1
         elif index >= len(self.views) - 1:
-            self.notify(
-                _("No view {value}: add one with [[views]] in the config file.").format(
-                    value=index + 1
-                ),
-                markup=False,
-                timeout=4,
-            )
+            self.notify(self._no_view(index + 1), markup=False, timeout=6)
             return
         if index == self.view_index:
             return
@@ -365,6 +359,16 @@ class InboxScreen(SfogoScreen):
         self.inbox.action_clear_selection()
         self._show_view_bar()
         self.reload(keep=False)
+
+    def _no_view(self, key: int) -> str:
+        """What a view key with no view says: on a team's inbox that does not know who you
+        are, how to say it (the "Mine" view comes with it)."""
+        if self.sfogo.me is None and self.sfogo.store.team.count():
+            return _(
+                'No view {value}: say who you are with user = "NAME" in the config file'
+                " for a Mine view ('sfogo team' lists the names)."
+            ).format(value=key)
+        return _("No view {value}: add one with [[views]] in the config file.").format(value=key)
 
     def action_filters(self) -> None:
         store = self.sfogo.store
