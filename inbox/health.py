@@ -144,13 +144,14 @@ def account_health(
         (o for o in store.accounts.owners() if o.channel != "import" and not o.removed),
         key=lambda o: o.account_id,
     )
+    if account_ids is not None:
+        owners = [o for o in owners if o.account_id in account_ids]
     waiting = store.outbox.waiting_counts()
     checks = store.runs.token_checks()
+    facts = store.runs.health_facts([o.account_id for o in owners], skips_since=now - SKIP_WINDOW_S)
     result = []
-    for owner in owners:
+    for owner, fact in zip(owners, facts, strict=True):
         account_id = owner.account_id
-        if account_ids is not None and account_id not in account_ids:
-            continue
         health = AccountHealth(
             account_id, owner.label, owner.channel, owner.handle, owner.client, state="never synced"
         )
@@ -165,7 +166,7 @@ def account_health(
         if check is not None and check.expires_at is not None:
             health.token_expires_at = check.expires_at
             health.token_warning = token_warning(check.expires_at, now=now)
-        last = store.runs.last(account_id)
+        last = fact.last
         if last is not None:
             outcome, retry_at = last["outcome"], last["retry_at"]
             health.last_outcome, health.last_started_at = outcome, last["started_at"]
@@ -174,11 +175,7 @@ def account_health(
             health.last_detail, health.last_items = last["detail"], last["items"]
             health.last_lost = last["lost"]
             if outcome != "ok":
-                ok = store.runs.last_ok(account_id)
-                ok_id, ok_started = ok if ok else (0, -1)
-                health.failures, health.gap_since = store.runs.failures_after(
-                    account_id, (ok_started, ok_id)
-                )
+                health.failures, health.gap_since = fact.failures, fact.gap_since
                 health.retry_at = retry_at
             health.state = (
                 "ok"
@@ -190,7 +187,7 @@ def account_health(
             health.next_attempt_at = next_attempt(
                 account_id, outcome, health.last_ended_at, health.failures, retry_at, interval
             )
-            health.skips = store.runs.skips_since(account_id, now - SKIP_WINDOW_S)
+            health.skips = fact.skips
             health.skipped = sum(health.skips.values())
         result.append(health)
     return result

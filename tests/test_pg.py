@@ -235,6 +235,19 @@ def test_a_triage_page_reads_its_streams_by_the_index_in_few_round_trips(pg_stor
     assert _round_trips(pg_store, page) == 2 + len(reads)
 
 
+def test_every_accounts_health_takes_the_same_few_round_trips_however_many(pg_store):
+    from sfogo.inbox.health import account_health
+
+    pg_store.clients.add("Bar", "normal", now=NOW)
+    for n in range(12):
+        account = pg_store.accounts.add("Bar", "mastodon", f"@bar{n}", now=NOW)
+        pg_store.runs.add(account.id, NOW - 120, NOW - 120, "ok")
+        pg_store.runs.add(account.id, NOW - 60, NOW - 60, "down", "503")
+    assert [h.failures for h in account_health(pg_store, now=NOW)] == [1] * 12
+    # The accounts, the outbox's counts, the token checks, then two steps of run facts.
+    assert _round_trips(pg_store, lambda: account_health(pg_store, now=NOW)) <= 5
+
+
 def test_an_answer_sent_ahead_goes_only_to_the_very_next_same_statement(pg_store):
     conn = pg_store.conn
     count = "SELECT count(*) FROM clients"

@@ -362,6 +362,38 @@ def test_rows_by_id_are_the_rows_a_page_shows_with_every_tag(store, account):
     assert {r["client"] for r in page.values()} == {"Hotel Roma", "Other"}
 
 
+def test_each_accounts_health_counts_its_failures_since_its_last_success(store):
+    from sfogo.inbox.health import account_health
+
+    store.clients.add("Bar", "normal", now=NOW)
+    recovered, failing, never_ok, never = (
+        store.accounts.add("Bar", channel, "@bar", now=NOW).id
+        for channel in ("mastodon", "x", "bluesky", "instagram")
+    )
+    hour = 3600
+    store.runs.add(recovered, NOW - 3 * hour, NOW - 3 * hour, "down", "503")
+    store.runs.add(recovered, NOW - 2 * hour, NOW - 2 * hour, "ok", skipped={"no id": 2})
+    store.runs.add(failing, NOW - 5 * hour, NOW - 5 * hour, "down", "503")
+    store.runs.add(failing, NOW - 4 * hour, NOW - 4 * hour, "ok")
+    store.runs.add(failing, NOW - 2 * hour, NOW - 2 * hour, "down", "503")
+    store.runs.add(failing, NOW - hour, NOW - hour, "blocked", "403", skipped={"no time": 1})
+    store.runs.add(never_ok, NOW - 2 * hour, NOW - 2 * hour, "down", "503")
+    store.runs.add(never_ok, NOW - hour, NOW - hour, "down", "503")
+    health = {h.account_id: h for h in account_health(store, now=NOW)}
+    facts = [
+        (h.state, h.failures, h.gap_since, h.skipped)
+        for h in (health[a] for a in (recovered, failing, never_ok, never))
+    ]
+    assert facts == [
+        ("ok", 0, None, 2),
+        ("failing", 2, NOW - 2 * hour, 1),
+        ("failing", 2, NOW - 2 * hour, 0),
+        ("never synced", 0, None, 0),
+    ]
+    only = account_health(store, now=NOW, account_ids=[failing])
+    assert [(h.account_id, h.failures) for h in only] == [(failing, 2)]
+
+
 # -- query plans on a realistic file ---------------------------------------------------------
 
 

@@ -21,8 +21,8 @@ see no difference between the engines (a test holds backlog/ and tui/ free of SQ
                                    many_reader, gap_horizons, run_state, rows_and_targets,
                                    keyed_open, unkeyed, scoring_rows, keyed_scoring_rows,
                                    backlog_groups, count_before, unkeyed_brief
-    store.runs       runs.py       add, last_per_account, last, last_ok, failures_after,
-                                   failed_many, next_oks, skipped, skips_since
+    store.runs       runs.py       add, last_per_account, last, health_facts, failed_many,
+                                   next_oks, skipped, skips_since
     store.away       runs.py       add, all, current, end (per member, or the inbox's)
     store.outbox     outbox.py     get, replies, for_item, add, edit, set_state, take,
                                    looked_up, mark_sent, set_link, waiting_counts,

@@ -5,7 +5,7 @@ makes gaps of."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..model import AwayReason, SyncOutcome
 from ..redact import redact
@@ -24,6 +24,23 @@ _RUN_FIELDS = (
     "lost",
 )
 _RUN_SELECT = f"SELECT {', '.join(_RUN_FIELDS)} FROM sync_runs"
+_LAST_SQL = _RUN_SELECT + " WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT 1"
+_LAST_OK_SQL = (
+    "SELECT id, started_at FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
+    " ORDER BY started_at DESC, id DESC LIMIT 1"
+)
+# What the account's runs started at a time or later skipped, by reason (most first).
+_SKIPS_SINCE_SQL = (
+    "SELECT s.reason, sum(s.count) AS n FROM sync_runs r"
+    " JOIN sync_run_skips s ON s.run_id = r.id"
+    " WHERE r.account_id = ? AND r.started_at >= ?"
+    " GROUP BY s.reason ORDER BY n DESC, s.reason"
+)
+# How many failed runs after (started_at, id), and the first one's start.
+_FAILURES_AFTER_SQL = (
+    "SELECT count(*), min(started_at) FROM sync_runs WHERE account_id = ?"
+    " AND outcome != 'ok' AND (started_at > ? OR (started_at = ? AND id > ?))"
+)
 # The first successful run after (started_at, id), in that order.
 _NEXT_OK_SQL = (
     "SELECT started_at, id FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
@@ -36,6 +53,15 @@ _FAILED_SINCE_LAST_OK = (
     " AND l.outcome = 'ok' AND l.started_at < ? ORDER BY l.started_at DESC, l.id DESC"
     " LIMIT 1), started_at)"
 )
+
+
+class RunFacts(NamedTuple):
+    """What an account's health is made of (:meth:`SyncRuns.health_facts`)."""
+
+    last: SyncRunRow | None  # its last run
+    skips: dict[str, int]  # what its recent runs skipped, by reason
+    failures: int  # failed runs since its last success (0 when the last run was ok)
+    gap_since: int | None  # the first of those failures' start
 
 
 def _run(row: tuple[Any, ...]) -> SyncRunRow:
@@ -91,15 +117,7 @@ class SyncRuns(Part):
     def skips_since(self, account_id: int, since: int) -> dict[str, int]:
         """The entries the account's runs started at ``since`` or later skipped, by reason
         (most first); the runs come from the (account, started_at) index."""
-        return dict(
-            self._conn.execute(
-                "SELECT s.reason, sum(s.count) AS n FROM sync_runs r"
-                " JOIN sync_run_skips s ON s.run_id = r.id"
-                " WHERE r.account_id = ? AND r.started_at >= ?"
-                " GROUP BY s.reason ORDER BY n DESC, s.reason",
-                (account_id, since),
-            )
-        )
+        return dict(self._conn.execute(_SKIPS_SINCE_SQL, (account_id, since)))
 
     def last_per_account(self) -> dict[int, SyncRunRow]:
         """Each account's most recent sync run (the accounts listing)."""
@@ -114,24 +132,39 @@ class SyncRuns(Part):
         }
 
     def last(self, account_id: int) -> SyncRunRow | None:
-        row = self._conn.execute(
-            _RUN_SELECT + " WHERE account_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
-            (account_id,),
-        ).fetchone()
+        row = self._conn.execute(_LAST_SQL, (account_id,)).fetchone()
         return None if row is None else _run(row)
 
-    def last_ok(self, account_id: int, *, before: int | None = None) -> tuple[int, int] | None:
-        """(id, started_at) of the account's last successful run (started before
-        ``before``)."""
-        sql = "SELECT id, started_at FROM sync_runs WHERE account_id = ? AND outcome = 'ok'"
-        params: list = [account_id]
-        if before is not None:
-            sql += " AND started_at < ?"
-            params.append(before)
-        row = self._conn.execute(
-            sql + " ORDER BY started_at DESC, id DESC LIMIT 1", params
-        ).fetchone()
-        return None if row is None else (row[0], row[1])
+    def health_facts(self, account_ids: Sequence[int], *, skips_since: int) -> list[RunFacts]:
+        """Each account's :class:`RunFacts` (in order), the skips of its runs started at
+        ``skips_since`` or later. The statements of each step go together: a server engine
+        answers in two round trips however many accounts there are (one per statement
+        asked a big team's health in hundreds)."""
+        first = self._each(
+            [
+                statement
+                for a in account_ids
+                for statement in (
+                    (_LAST_SQL, [a]),
+                    (_SKIPS_SINCE_SQL, [a, skips_since]),
+                    (_LAST_OK_SQL, [a]),
+                )
+            ]
+        )
+        lasts = [_run(rows[0]) if rows else None for rows in first[0::3]]
+        oks = [tuple(rows[0]) if rows else (0, -1) for rows in first[2::3]]  # (id, started_at)
+        failing = [n for n, last in enumerate(lasts) if last and last["outcome"] != "ok"]
+        counted = self._each(
+            [
+                (_FAILURES_AFTER_SQL, [account_ids[n], oks[n][1], oks[n][1], oks[n][0]])
+                for n in failing
+            ]
+        )
+        failures = {n: (rows[0][0], rows[0][1]) for n, rows in zip(failing, counted, strict=True)}
+        return [
+            RunFacts(last, dict(skips), *failures.get(n, (0, None)))
+            for n, (last, skips) in enumerate(zip(lasts, first[1::3], strict=True))
+        ]
 
     def failing_at(self, account_id: int, t: int) -> bool:
         """Whether the account's last run started at or before ``t`` failed (one index
@@ -142,16 +175,6 @@ class SyncRuns(Part):
             (account_id, t),
         ).fetchone()
         return row is not None and row[0] != "ok"
-
-    def failures_after(self, account_id: int, after: tuple[int, int]) -> tuple[int, int | None]:
-        """(how many failed runs, the first one's start) after ``after`` = (started_at, id)."""
-        started_at, run_id = after
-        count, first = self._conn.execute(
-            "SELECT count(*), min(started_at) FROM sync_runs WHERE account_id = ?"
-            " AND outcome != 'ok' AND (started_at > ? OR (started_at = ? AND id > ?))",
-            (account_id, started_at, started_at, run_id),
-        ).fetchone()
-        return count, first
 
     def failed_many(
         self, account_ids: Sequence[int], *, since: int | None = None, until: int | None = None
