@@ -8,7 +8,6 @@ import json
 import select
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import pytest
 from conftest import NOW
@@ -58,34 +57,24 @@ def _statements(store: Store, run) -> list[tuple[str, tuple]]:
 
 
 def _round_trips(store: Store, run) -> int:
-    """How many times ``run`` waits for the server: a pipeline once, a statement sent
-    outside one once (an answer sent ahead costs none)."""
+    """How many times ``run`` waits for the server: a statement sent outside together()
+    once, the first one sent inside it once (the pipeline it opens), an answer sent ahead
+    and served none."""
     conn = store.conn
     cls = type(conn)
-    original_send, original_together = cls._send, cls.together
-    depth, trips = 0, 0
+    original = cls._send
+    trips = 0
 
     def send(self, sql, params):
         nonlocal trips
-        trips += depth == 0
-        return original_send(self, sql, params)
+        trips += self._pending is not None or not self._inside
+        return original(self, sql, params)
 
-    @contextmanager
-    def together(self):
-        nonlocal depth, trips
-        trips += depth == 0
-        depth += 1
-        try:
-            with original_together(self):
-                yield
-        finally:
-            depth -= 1
-
-    cls._send, cls.together = send, together  # type: ignore[method-assign]
+    cls._send = send  # type: ignore[method-assign]
     try:
         run()
     finally:
-        cls._send, cls.together = original_send, original_together  # type: ignore[method-assign]
+        cls._send = original  # type: ignore[method-assign]
     return trips
 
 
@@ -246,6 +235,47 @@ def test_every_accounts_health_takes_the_same_few_round_trips_however_many(pg_st
     assert [h.failures for h in account_health(pg_store, now=NOW)] == [1] * 12
     # The accounts, the outbox's counts, the token checks, then two steps of run facts.
     assert _round_trips(pg_store, lambda: account_health(pg_store, now=NOW)) <= 5
+
+
+def test_a_page_of_the_lists_rows_with_their_marks_takes_one_round_trip(pg_store):
+    from sfogo.inbox.model import OutboxAction
+    from sfogo.tui.screens._inbox_load import list_rows
+
+    _fill(pg_store, 300)
+    ids = pg_store.items.ids(InboxFilter(statuses=()))[:60]
+    anna = pg_store.team.add("Anna", now=NOW)
+    bruno = pg_store.team.add("Bruno", now=NOW)
+    pg_store.team.assign(ids[1:3], anna, now=NOW)
+    pg_store.team.claim(ids[2], bruno, now=NOW)
+    pg_store.drafts.save(ids[3], "half a reply", now=NOW)
+    pg_store.outbox.add(ids[4], "thanks", idempotency_key="k1", now=NOW)
+    pg_store.outbox.add(ids[5], "", idempotency_key="k2", now=NOW, action=OutboxAction.LIKE)
+
+    def page():
+        return list_rows(pg_store, [*ids, 10**9], now=NOW, me=anna)
+
+    assert _round_trips(pg_store, page) == 1
+    rows = page()
+    assert sorted(rows) == sorted(ids)  # the unknown id is left out
+    marks = {
+        n: (
+            rows[i]["owner"],
+            rows[i]["replying"],
+            rows[i]["draft"],
+            rows[i]["reply"],
+            rows[i]["liked"],
+        )
+        for n, i in enumerate(ids[:7])
+    }
+    assert marks == {
+        0: ("", "", False, "", ""),
+        1: ("Anna", "", False, "", ""),
+        2: ("Anna", "Bruno", False, "", ""),
+        3: ("", "", True, "", ""),
+        4: ("", "", False, "queued", ""),
+        5: ("", "", False, "", "queued"),
+        6: ("", "", False, "", ""),
+    }
 
 
 def test_an_answer_sent_ahead_goes_only_to_the_very_next_same_statement(pg_store):

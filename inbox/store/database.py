@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -163,6 +163,12 @@ class Store:
 
     def optimize(self, *, opening: bool = False) -> None:
         """Refresh the planner's statistics where they went stale (it may write)."""
+
+    def ahead_list_rows(self, ids: Sequence[int], *, now: int | None) -> None:
+        """Send ahead what a page of the list reads next (its rows by id, then what is
+        waiting, liked, drafted, assigned and being replied to, in that order, for these
+        ``ids``): a server engine answers it all in one round trip, served to those reads
+        only if they ask exactly that. In process, nothing to do."""
 
     def close(self, *, optimize: bool = False) -> None:
         raise NotImplementedError

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..rows import DraftRow
 from ._part import Part
-from .filters import marks
+from .filters import chunked, marks
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -54,17 +54,17 @@ class Drafts(Part):
     def marked(self, item_ids: Sequence[int]) -> set[int]:
         """Which of ``item_ids`` have a draft (primary-key look-ups)."""
         found: set[int] = set()
-        for start in range(0, len(item_ids), _CHUNK):
-            chunk = list(item_ids[start : start + _CHUNK])
-            found.update(
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT interaction_id FROM drafts"
-                    f" WHERE interaction_id IN ({marks(len(chunk))})",
-                    chunk,
-                )
-            )
+        for sql, params in self.marked_statements(item_ids):
+            found.update(r[0] for r in self._conn.execute(sql, params))
         return found
+
+    @staticmethod
+    def marked_statements(item_ids: Sequence[int]) -> list[tuple[str, list]]:
+        """:meth:`marked`'s statements (a server engine sends them ahead)."""
+        return [
+            (f"SELECT interaction_id FROM drafts WHERE interaction_id IN ({marks(len(c))})", c)
+            for c in chunked(item_ids, _CHUNK)
+        ]
 
     def count(self) -> int:
         return self._conn.execute("SELECT count(*) FROM drafts").fetchone()[0]

@@ -82,6 +82,12 @@ def marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
+def chunked(ids: Sequence[int], size: int) -> list[list[int]]:
+    """``ids`` in lists of ``size`` at most: one ``IN (...)`` list each."""
+    ids = list(ids)
+    return [ids[n : n + size] for n in range(0, len(ids), size)]
+
+
 def before_sql(before: Mapping[int, int]) -> tuple[str, list]:
     """Per-account cutoffs as one term over ``i``; no cutoffs: nothing matches."""
     if not before:

@@ -12,7 +12,7 @@ from ..model import Channel, Kind, OutboxAction, ReplyState
 from ..redact import redact
 from ..rows import ReplyRow
 from ._part import Part, insert
-from .filters import marks
+from .filters import chunked, marks
 
 # A reply not yet out, most pressing first: what the manager must decide, then what waits.
 WAITING = ("unknown", "failed", "held", "sending", "queued")
@@ -213,15 +213,8 @@ class Outbox(Part):
         """Item id -> the state of a reply of ours to it not yet out (queued, sending, held,
         failed or unknown), for a page of the list; the most pressing state if several."""
         found: dict[int, ReplyState] = {}
-        ids = list(item_ids)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            for item_id, state in self._conn.execute(
-                "SELECT interaction_id, state FROM replies WHERE interaction_id IN"
-                f" ({marks(len(chunk))}) AND state IN ({marks(len(WAITING))})"
-                " AND action = 'reply'",
-                [*chunk, *WAITING],
-            ):
+        for sql, params in self.waiting_statements(item_ids):
+            for item_id, state in self._conn.execute(sql, params):
                 state = ReplyState(state)
                 if WAITING.index(state) < WAITING.index(found.get(item_id, state)):
                     found[item_id] = state
@@ -229,20 +222,39 @@ class Outbox(Part):
                     found.setdefault(item_id, state)
         return found
 
+    @staticmethod
+    def waiting_statements(item_ids: Sequence[int]) -> list[tuple[str, list]]:
+        """:meth:`waiting_for`'s statements (a server engine sends them ahead)."""
+        return [
+            (
+                "SELECT interaction_id, state FROM replies WHERE interaction_id IN"
+                f" ({marks(len(chunk))}) AND state IN ({marks(len(WAITING))})"
+                " AND action = 'reply'",
+                [*chunk, *WAITING],
+            )
+            for chunk in chunked(item_ids, _CHUNK)
+        ]
+
     def likes_for(self, item_ids: Sequence[int]) -> dict[int, ReplyState]:
         """Item id -> the state of our like of it (any state but dropped), for a page of the
         list; the most pressing state if several, a sent one before a waiting one."""
         order = ("sent", *WAITING)
         found: dict[int, ReplyState] = {}
-        ids = list(item_ids)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            for item_id, state in self._conn.execute(
-                "SELECT interaction_id, state FROM replies WHERE interaction_id IN"
-                f" ({marks(len(chunk))}) AND action = 'like' AND state != 'dropped'",
-                chunk,
-            ):
+        for sql, params in self.likes_statements(item_ids):
+            for item_id, state in self._conn.execute(sql, params):
                 state = ReplyState(state)
                 if item_id not in found or order.index(state) < order.index(found[item_id]):
                     found[item_id] = state
         return found
+
+    @staticmethod
+    def likes_statements(item_ids: Sequence[int]) -> list[tuple[str, list]]:
+        """:meth:`likes_for`'s statements."""
+        return [
+            (
+                "SELECT interaction_id, state FROM replies WHERE interaction_id IN"
+                f" ({marks(len(chunk))}) AND action = 'like' AND state != 'dropped'",
+                chunk,
+            )
+            for chunk in chunked(item_ids, _CHUNK)
+        ]

@@ -18,7 +18,7 @@ from ..errors import NotFound, SfogoError
 from ..i18n import _
 from ..rows import MemberRow, Presence
 from ._part import Part, insert
-from .filters import marks
+from .filters import chunked, marks
 
 # The composer renews its claim this often; the claim lapses after this long without one.
 # Two missed renewals are tolerated (a slow disk, a busy server); a crashed app's claim is
@@ -149,32 +149,46 @@ class Team(Part):
     def assignees(self, item_ids: Sequence[int]) -> dict[int, MemberRow]:
         """Item id -> its owner, for the items that have one (key look-ups only)."""
         found: dict[int, MemberRow] = {}
-        for start in range(0, len(item_ids), _CHUNK):
-            chunk = list(item_ids[start : start + _CHUNK])
-            for row in self._conn.execute(
+        for sql, params in self.assignees_statements(item_ids):
+            for row in self._conn.execute(sql, params):
+                found[row[0]] = MemberRow(*row[1:])
+        return found
+
+    @staticmethod
+    def assignees_statements(item_ids: Sequence[int]) -> list[tuple[str, list]]:
+        """:meth:`assignees`'s statements (a server engine sends them ahead)."""
+        return [
+            (
                 "SELECT s.interaction_id, m.id, m.name, m.login_role, m.days, m.hours,"
                 " m.timezone FROM assignments s JOIN members m ON m.id = s.member_id"
                 f" WHERE s.interaction_id IN ({marks(len(chunk))})",
                 chunk,
-            ):
-                found[row[0]] = MemberRow(*row[1:])
-        return found
+            )
+            for chunk in chunked(item_ids, _CHUNK)
+        ]
 
     # -- who is replying ----------------------------------------------------------------
 
     def replying(self, item_ids: Sequence[int], *, now: int) -> dict[int, Presence]:
         """Item id -> who is writing a reply to it now (claims that have not lapsed)."""
         found: dict[int, Presence] = {}
-        for start in range(0, len(item_ids), _CHUNK):
-            chunk = list(item_ids[start : start + _CHUNK])
-            for row in self._conn.execute(
+        for sql, params in self.replying_statements(item_ids, now=now):
+            for row in self._conn.execute(sql, params):
+                found[row[0]] = Presence(*row)
+        return found
+
+    @staticmethod
+    def replying_statements(item_ids: Sequence[int], *, now: int) -> list[tuple[str, list]]:
+        """:meth:`replying`'s statements (a server engine sends them ahead)."""
+        return [
+            (
                 "SELECT r.interaction_id, r.member_id, m.name, r.since, r.renewed_at"
                 " FROM replying r JOIN members m ON m.id = r.member_id"
                 f" WHERE r.interaction_id IN ({marks(len(chunk))}) AND r.renewed_at > ?",
                 [*chunk, now - REPLYING_EXPIRES_S],
-            ):
-                found[row[0]] = Presence(*row)
-        return found
+            )
+            for chunk in chunked(item_ids, _CHUNK)
+        ]
 
     def claim(
         self, item_id: int, member_id: int, *, now: int, force: bool = False

@@ -37,13 +37,15 @@ def list_rows(
     none), ``draft``: whether a reply is being written, ``owner``: the team member it is
     assigned to ('' when nobody) and, given ``now``, ``replying``: who else (not ``me``) is
     writing a reply to it. Key lookups only: it runs while the list draws."""
+    ids = list(ids)
+    store.ahead_list_rows(ids, now=now)  # on a server, all of it in one round trip
     rows = store.items.by_ids(ids)
-    found = list(rows)
-    waiting = store.outbox.waiting_for(found) if rows else {}
-    likes = store.outbox.likes_for(found) if rows else {}
-    drafts = store.drafts.marked(found) if rows else set()
-    owners = store.team.assignees(found) if rows else {}
-    replying = store.team.replying(found, now=now) if rows and now is not None else {}
+    # Asked for every id, as sent ahead (ids not found have none of these).
+    waiting = store.outbox.waiting_for(ids) if rows else {}
+    likes = store.outbox.likes_for(ids) if rows else {}
+    drafts = store.drafts.marked(ids) if rows else set()
+    owners = store.team.assignees(ids) if rows else {}
+    replying = store.team.replying(ids, now=now) if rows and now is not None else {}
     for item_id, row in rows.items():
         row["reply"] = waiting.get(item_id, "")
         row["liked"] = likes.get(item_id, "")

@@ -18,8 +18,8 @@ Values come back as sqlite3 gives them: ``numeric`` (what ``sum`` of a ``bigint`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -78,11 +78,13 @@ class PgConnection:
     every answer sent ahead, so none is ever served late.
     """
 
-    __slots__ = ("_ahead", "raw")
+    __slots__ = ("_ahead", "_inside", "_pending", "raw")
 
     def __init__(self, raw: psycopg.Connection) -> None:
         self.raw = raw
         self._ahead: list[tuple[str, tuple, Any]] = []
+        self._inside = False  # in together()
+        self._pending: ExitStack | None = None  # together()'s, until its first statement
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         if self._ahead:
@@ -96,16 +98,32 @@ class PgConnection:
             self._ahead.clear()
         return self._send(sql, params)
 
-    def together(self) -> AbstractContextManager[Any]:
+    @contextmanager
+    def together(self) -> Iterator[None]:
         """Statements sent inside go in one pipeline (one round trip), where the client
-        library has pipeline mode; otherwise one after the other, with the same answers."""
-        return self.raw.pipeline() if _pipelines() else nullcontext()
+        library has pipeline mode; otherwise one after the other, with the same answers.
+        The pipeline starts with the first statement sent: inside, statements all served
+        by answers sent ahead cost no round trip. Nested, the outermost one counts."""
+        if self._inside or not _pipelines():
+            yield
+            return
+        self._inside = True
+        with ExitStack() as stack:
+            self._pending = stack
+            try:
+                yield
+            finally:
+                self._pending = None
+                self._inside = False
 
     def ahead(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Send ``sql`` now; its answer goes to the next :meth:`execute` of the same."""
         self._ahead.append((sql, tuple(params), self._send(sql, params)))
 
     def _send(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> Any:
+        if self._pending is not None:  # the first statement sent in together()
+            stack, self._pending = self._pending, None
+            stack.enter_context(self.raw.pipeline())
         query, numbered = translate(sql, isinstance(params, Mapping))
         return self.raw.execute(query, _params(params, numbered))
 

@@ -16,7 +16,7 @@ other sessions sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from ...errors import StoreError
@@ -198,6 +198,23 @@ class PgStore(Store):
                 self.conn.raw.execute("ROLLBACK")
             except Exception:
                 pass  # a lost connection rolled back on the server already
+
+    def ahead_list_rows(self, ids: Sequence[int], *, now: int | None) -> None:
+        from .parts import by_ids_statements
+
+        if not ids:
+            return
+        statements = [
+            *by_ids_statements(ids),
+            *self.outbox.waiting_statements(ids),
+            *self.outbox.likes_statements(ids),
+            *self.drafts.marked_statements(ids),
+            *self.team.assignees_statements(ids),
+            *(self.team.replying_statements(ids, now=now) if now is not None else []),
+        ]
+        with self.conn.together():
+            for sql, params in statements:
+                self.conn.ahead(sql, params)
 
     # -- living and closing ----------------------------------------------------------------
 

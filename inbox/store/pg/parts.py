@@ -67,6 +67,12 @@ _ACCOUNTS_SQL = (
 )
 
 
+def by_ids_statements(ids: Sequence[int]) -> list[tuple[str, tuple]]:
+    """:meth:`PgItems.by_ids`'s statements: the items, their tags, the accounts."""
+    numbers = (int_array(ids),)
+    return [(_ITEMS_BY_IDS_SQL, numbers), (_TAGS_BY_IDS_SQL, numbers), (_ACCOUNTS_SQL, ())]
+
+
 def int_array(numbers: Iterable[int]) -> str:
     """A ``bigint[]`` parameter as its literal: psycopg's list dumper inspects every element
     to choose the array's type (about 1 ms for 100 ids), and a list of small ints would be
@@ -164,10 +170,7 @@ class PgItems(Items):
         """Send :meth:`by_ids`'s statements (inside a pipeline: no round trip yet); the
         rows come from the function returned, once the pipeline is through."""
         execute = self._conn.execute
-        numbers = (int_array(ids),)
-        items = execute(_ITEMS_BY_IDS_SQL, numbers)
-        tags = execute(_TAGS_BY_IDS_SQL, numbers)
-        accounts = execute(_ACCOUNTS_SQL)
+        items, tags, accounts = (execute(sql, params) for sql, params in by_ids_statements(ids))
 
         def rows() -> dict[int, ItemRow]:
             # An account's columns as _ROW_SELECT places them: client, tier, channel, handle.
