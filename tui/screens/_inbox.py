@@ -365,8 +365,8 @@ class InboxScreen(SfogoScreen):
         are, how to say it (the "Mine" view comes with it)."""
         if self.sfogo.me is None and self.sfogo.store.team.count():
             return _(
-                'No view {value}: say who you are with user = "NAME" in the config file'
-                " for a Mine view ('sfogo team' lists the names)."
+                'No view {value}: put user = "NAME" in the config file for a Mine view'
+                " ('sfogo team' lists the names)."
             ).format(value=key)
         return _("No view {value}: add one with [[views]] in the config file.").format(value=key)
 
