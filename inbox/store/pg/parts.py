@@ -7,13 +7,14 @@ cannot run as written, or runs slowly; everything else is inherited and runs as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ...model import Interaction
 from ...rows import ItemRow
 from ...triage_keys import KEYED_STATUSES
+from ..accounts import OWNERS_SQL
 from ..filters import InboxFilter
 from ..items import _INSERT_SQL, _NEWEST, _ROW_SELECT, INSERT_COLUMNS, Items, _row
 from ..reports import Reports
@@ -49,8 +50,8 @@ assert _TAGGED_SELECT != _ROW_SELECT, "the row select changed: update the tags c
 
 
 # Rows by id as three statements in one pipeline: the items alone, their tags, and every
-# account with its client (a dozen rows, a few hundred for a big agency). Joined and with
-# the tags as a subquery per row the server took 0.27 ms longer for a 100-row page.
+# account with its client (OWNERS_SQL: a dozen rows, a few hundred for a big agency). Joined
+# and with the tags as a subquery per row the server took 0.27 ms longer for 100 rows.
 _ITEMS_BY_IDS_SQL = """
 SELECT i.id, i.kind, i.author_name, i.author_handle, i.text, i.url, i.created_at,
        i.fetched_at, i.status, i.snoozed_until, i.handled_at, i.pinned, i.outgoing,
@@ -61,16 +62,12 @@ _TAGS_BY_IDS_SQL = (
     "SELECT interaction_id, CAST(tag AS text) FROM interaction_tags"
     " WHERE interaction_id = ANY(CAST(? AS bigint[])) ORDER BY interaction_id, tag"
 )
-_ACCOUNTS_SQL = (
-    "SELECT a.id, c.name, c.tier, a.channel, a.handle, a.client_id"
-    " FROM accounts a JOIN clients c ON c.id = a.client_id"
-)
 
 
 def by_ids_statements(ids: Sequence[int]) -> list[tuple[str, tuple]]:
     """:meth:`PgItems.by_ids`'s statements: the items, their tags, the accounts."""
     numbers = (int_array(ids),)
-    return [(_ITEMS_BY_IDS_SQL, numbers), (_TAGS_BY_IDS_SQL, numbers), (_ACCOUNTS_SQL, ())]
+    return [(_ITEMS_BY_IDS_SQL, numbers), (_TAGS_BY_IDS_SQL, numbers), (OWNERS_SQL, ())]
 
 
 def int_array(numbers: Iterable[int]) -> str:
@@ -162,32 +159,21 @@ class PgItems(Items):
         if not ids:
             return {}
         conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore's
-        with conn.together():
-            rows = self.send_by_ids(ids)
-        return rows()
-
-    def send_by_ids(self, ids: Sequence[int]) -> Callable[[], dict[int, ItemRow]]:
-        """Send :meth:`by_ids`'s statements (inside a pipeline: no round trip yet); the
-        rows come from the function returned, once the pipeline is through."""
-        execute = self._conn.execute
-        items, tags, accounts = (execute(sql, params) for sql, params in by_ids_statements(ids))
-
-        def rows() -> dict[int, ItemRow]:
-            # An account's columns as _ROW_SELECT places them: client, tier, channel, handle.
-            whose = {a[0]: a[1:] for a in accounts.fetchall()}
-            out: dict[int, ItemRow] = {}
-            for r in items.fetchall():
-                account = whose.get(r[16])
-                if account is None:  # (removed between the statements: as the join did)
-                    continue
-                name, tier, channel, handle, client_id = account
-                out[r[0]] = _row((r[0], name, tier, channel, handle, *r[1:], client_id))
-            for item_id, tag in tags.fetchall():
-                if item_id in out:  # (deleted between the two statements)
-                    out[item_id]["tags"].append(tag)
-            return out
-
-        return rows
+        with conn.together():  # (no round trip when the triage page sent them ahead)
+            items, tags, accounts = [conn.execute(*s) for s in by_ids_statements(ids)]
+        # OWNERS_SQL's columns as _ROW_SELECT places them: client, tier, channel, handle.
+        whose = {a[0]: (a[2], a[3], a[5], a[6], a[1]) for a in accounts.fetchall()}
+        out: dict[int, ItemRow] = {}
+        for r in items.fetchall():
+            account = whose.get(r[16])
+            if account is None:  # (removed between the statements: as the join did)
+                continue
+            name, tier, channel, handle, client_id = account
+            out[r[0]] = _row((r[0], name, tier, channel, handle, *r[1:], client_id))
+        for item_id, tag in tags.fetchall():
+            if item_id in out:  # (deleted between the two statements)
+                out[item_id]["tags"].append(tag)
+        return out
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:

@@ -196,13 +196,15 @@ class PgTriageIndex(TriageIndex):
         return {a: end for a, _last, end in self._conn.execute(_HORIZONS_SQL)}
 
     def rows_and_targets(self, ids: Sequence[int]) -> tuple[dict[int, ItemRow], dict[int, int]]:
-        if not ids:
-            return {}, self._store.clients.own_targets()
-        conn: PgConnection = self._conn  # type: ignore[assignment]  # a PgStore's
-        with conn.together():
-            rows = self._store.items.send_by_ids(ids)  # type: ignore[attr-defined]  # PgItems
-            conn.ahead(OWN_TARGETS_SQL)
-        return rows(), self._store.clients.own_targets()
+        from .parts import by_ids_statements
+
+        if ids:
+            conn: PgConnection = self._conn  # type: ignore[assignment]  # a PgStore's
+            with conn.together():
+                for sql, params in by_ids_statements(ids):
+                    conn.ahead(sql, params)
+                conn.ahead(OWN_TARGETS_SQL)
+        return self._store.items.by_ids(ids), self._store.clients.own_targets()
 
     def open_keys(self) -> list[int]:
         return [key for (key,) in self._conn.execute(_KEYS_SQL)]
