@@ -722,12 +722,14 @@ class _KeyTerms(NamedTuple):
 
 
 class _Stream:
-    """One key's items in [lo, hi] of created_at, oldest first, read in growing chunks."""
+    """One key's items in [lo, hi] of created_at, oldest first, read in growing chunks
+    from [start, end] (which holds [lo, hi]: the rows outside it are left out)."""
 
     __slots__ = (
         "buf",
         "chunk",
         "done",
+        "end",
         "head",
         "hi",
         "key",
@@ -736,11 +738,23 @@ class _Stream:
         "lo",
         "pos",
         "probe",
+        "start",
     )
 
-    def __init__(self, key: int, lo: int, hi: int, probe: int, chunk: int = 4) -> None:
+    def __init__(
+        self,
+        key: int,
+        lo: int,
+        hi: int,
+        probe: int,
+        chunk: int = 4,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> None:
         self.key, self.lo, self.hi, self.probe = key, lo, hi, probe
-        self.last_t, self.last_id = lo - 1, -1  # the last row read (not yet taken, perhaps)
+        self.start = lo if start is None else start
+        self.end = hi if end is None else end
+        self.last_t, self.last_id = self.start - 1, -1  # the last row read (not yet taken)
         self.buf: list[StreamRow] = []
         self.head: tuple[float, int, int] = (0.0, _UNREAD, _UNREAD)  # its entry in the heap
         self.pos = 0
@@ -756,19 +770,21 @@ class _Stream:
         return 2 * self.pos >= len(self.buf) and not self.done
 
     def request(self) -> StreamRequest:
-        return (self.key, self.lo, self.hi, self.last_t, self.last_id, self.chunk, self.probe)
+        return (self.key, self.start, self.end, self.last_t, self.last_id, self.chunk, self.probe)
 
     def fill(self, rows: list[StreamRow]) -> None:
         """Take the rows read for :meth:`request`, after those not taken yet."""
-        self.buf, self.pos = self.buf[self.pos :] + rows, 0
         if rows:
             self.last_id, self.last_t = rows[-1][0], rows[-1][1]
         if len(rows) < self.chunk:
             self.done = True
         self.chunk = min(self.chunk * 4, 1024)
+        if rows and (rows[0][1] < self.lo or rows[-1][1] > self.hi):
+            rows = [r for r in rows if self.lo <= r[1] <= self.hi]
+        self.buf, self.pos = self.buf[self.pos :] + rows, 0
 
     def next(self, read: ManyReader) -> StreamRow | None:
-        if self.wants():
+        while self.wants():  # a read whose rows all lay outside [lo, hi] reads on
             self.fill(read([self.request()])[0])
         if self.pos >= len(self.buf):
             return None
@@ -779,6 +795,7 @@ class _Stream:
 
 _MAX_T = 2**62
 _BATCH = 32  # streams opened by one read at most (the store's ``open_batch``)
+_CUT_STEP = 60  # seconds: a reply window's parts are read from and to whole minutes
 _UNREAD = -(2**63)  # a head's created_at and id before its stream is read: sorts first
 _OPEN_AND_SNOOZED = InboxFilter(statuses=("new", "open", "snoozed"))
 
@@ -863,12 +880,16 @@ def iter_triage(
     settings = settings or Settings()
     flt = flt or InboxFilter()
     before = _both_cutoffs(before, flt.before)
-    # The overview first: a server engine sends the two reads after it along with it.
-    overview = store.triage.overview(then_accounts=True, then_away=gaps is None)
+    indexed, brute = _split_statuses(flt)
+    # The overview first: a server engine sends the two reads after it along with it, and
+    # the first streams this kind of page read last time (used if asked again exactly).
+    page_kind = repr((_stream_status(indexed), flt, before, gaps is None))
+    overview = store.triage.overview(
+        then_accounts=True, then_away=gaps is None, first_read=page_kind
+    )
     accounts = _accounts(store, settings)
     spans = ProbedSpans(store, now, overview.horizons) if gaps is None else GapSpans(gaps)
     scorer = _Scorer(settings, accounts, spans, now)
-    indexed, brute = _split_statuses(flt)
     candidates: list[tuple] = []
     owned = flt.assignee is not None or flt.unassigned
     current = overview.fingerprint == settings.keywords.fingerprint
@@ -888,7 +909,7 @@ def iter_triage(
     heads: list[tuple] = []
     if indexed:
         heads = _open_streams(overview.keys, flt, scorer, before)
-    read = store.triage.many_reader(_stream_status(indexed))
+    read = store.triage.many_reader(_stream_status(indexed), first_read=page_kind)
     index = store.triage
     yield from _merge(
         read, scorer, candidates, heads, index.first_chunk, index.read_ahead, index.open_batch
@@ -937,15 +958,22 @@ def _open_streams(
             continue
         hi = _MAX_T if before is None else before[key // KEY_SPAN] - 1
         # Closed windows come first in time but score lower: such a key has two monotone
-        # parts, the closed one ending where the open one starts.
+        # parts, the closed one ending where the open one starts. That start moves with
+        # the clock; each part is read as far as the minute it falls in (the rows past it
+        # are the other part's, left out when read), so the reads a page asks stay the same
+        # for a minute: a server engine can send them ahead (``first_read``).
         parts = scorer.unread_parts(key)
         for n, (lo, bound) in enumerate(parts):
-            top = hi if n + 1 == len(parts) else min(hi, parts[n + 1][0] - 1)
+            top, end = hi, hi
+            if n + 1 < len(parts):
+                cut = parts[n + 1][0]
+                top, end = min(hi, cut - 1), min(hi, cut - cut % _CUT_STEP + _CUT_STEP - 1)
             if lo > top:
                 continue
+            start = lo if n == 0 else lo - lo % _CUT_STEP
             # Not read yet: the stream's best possible score (its time terms are highest at
             # ``lo``) stands for it, so a stream that cannot reach the page is never read.
-            heads.append((-bound, _UNREAD, _UNREAD, next(seq), (key, lo, top)))
+            heads.append((-bound, _UNREAD, _UNREAD, next(seq), (key, lo, top, start, end)))
     heapq.heapify(heads)
     return heads
 
@@ -999,8 +1027,8 @@ def _merge(
             ):
                 payloads.append(pop(heads)[4])
             batch = [
-                _Stream(key, lo, hi, scorer.probe_before(key), first_chunk)
-                for key, lo, hi in payloads
+                _Stream(key, lo, hi, scorer.probe_before(key), first_chunk, start, end)
+                for key, lo, hi, start, end in payloads
             ]
         else:
             score, in_gap, closed = exact
@@ -1021,7 +1049,7 @@ def _merge(
                 advance(opened)
 
 
-def _take_unread(heads: list[tuple], n: int) -> list[tuple[int, int, int]]:
+def _take_unread(heads: list[tuple], n: int) -> list[tuple[int, int, int, int, int]]:
     """The ``n`` best unread streams' payloads, taken out of ``heads`` (read streams'
     heads lie between them in the heap: a walk over it, a few hundred entries at most)."""
     unread = [h for h in heads if h[1] == _UNREAD]

@@ -200,6 +200,7 @@ def test_canned_replies_take_new_ids_and_names_are_one_whatever_their_case(pg_st
 def test_a_triage_page_reads_its_streams_by_the_index_in_few_round_trips(pg_store):
     from sfogo.backlog.settings import Settings
     from sfogo.backlog.triage import triage_rows
+    from sfogo.inbox.store.pg import triage as pg_triage
     from sfogo.inbox.store.pg.triage import _STREAMS_BOTH
 
     _fill(pg_store, 20_000)
@@ -214,14 +215,25 @@ def test_a_triage_page_reads_its_streams_by_the_index_in_few_round_trips(pg_stor
 
     # A first page waits for the server once for the overview (the database's identity, the
     # accounts and away periods sent with it), once per stream read, and once for the rows
-    # with their tags, accounts and the targets.
-    def page():
-        return triage_rows(pg_store, None, Settings(), NOW, limit=100)
+    # with their tags, accounts and the targets. The same kind of page again, within the
+    # minute, has its first read answered with the overview.
+    def page(now=NOW):
+        return triage_rows(pg_store, None, Settings(), now, limit=100)
 
+    pg_triage._FIRST_READS.clear()
     sent = _statements(pg_store, page)
     reads = [sql for sql, _ in sent if sql == _STREAMS_BOTH]
     assert 1 <= len(reads) <= 4, len(reads)
+    pg_triage._FIRST_READS.clear()
+    first = page()
+    pg_triage._FIRST_READS.clear()
     assert _round_trips(pg_store, page) == 2 + len(reads)
+    assert _round_trips(pg_store, page) == 1 + len(reads)
+    assert [r["id"] for r in page()] == [r["id"] for r in first]
+    pg_triage._FIRST_READS.clear()
+    later = page(NOW + 20)  # read alone
+    assert _round_trips(pg_store, lambda: page(NOW + 20)) == 1 + len(reads)
+    assert page(NOW + 20) == later
 
 
 def test_every_accounts_health_takes_the_same_few_round_trips_however_many(pg_store):

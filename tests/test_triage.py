@@ -711,6 +711,38 @@ def test_first_pages_equal_a_full_sort_with_gaps_pins_and_windows_on_both_engine
         store.close()
 
 
+def test_items_either_side_of_a_closing_window_rank_as_a_full_sort_within_its_minute(any_location):
+    """A reply window's closed and open parts are read to and from the minute the window
+    closes in, and the rows past each part are left out: dozens of messages on both sides
+    of that instant (more than a first read takes) rank as a full scoring says, again and
+    again in that minute (a server engine answers the same reads sent ahead) and after."""
+    store = Store(any_location)
+    try:
+        store.clients.add("Hotel", "vip", now=NOW)
+        page = store.accounts.add("Hotel", "facebook", "hotel", now=NOW).id
+        masto = store.accounts.add("Hotel", "mastodon", "@hotel", now=NOW).id
+        window = Settings().window_s("facebook", "dm")
+        assert window is not None
+        cut = NOW + 30 - window + 1  # at NOW + 30 the window closes for what came then
+        times = [cut - 25 + n for n in range(20)] + [cut + n for n in range(25)]
+        times += [cut - HOUR, cut - DAY, cut + HOUR, cut + 5 * HOUR]
+        store.items.upsert(
+            [Interaction(page, f"dm{n}", "dm", t) for n, t in enumerate(times)]
+            + [Interaction(masto, f"m{n}", "mention", cut + n * 600) for n in range(12)],
+            now=NOW,
+        )
+        settings = Settings()
+        for now in (NOW + 30, NOW + 30, NOW + 50, NOW + 59, NOW + 95):
+            brute = _brute(store, InboxFilter(), settings, now)
+            assert triage_ids(store, InboxFilter(), settings, now, limit=None) == brute, now
+            assert triage_ids(store, InboxFilter(), settings, now, limit=10) == brute[:10], now
+        open_now = triage.triage_ranked(store, InboxFilter(), settings, NOW + 50, limit=None)
+        closed = {r.created_at for r in open_now if r.unanswerable}
+        assert max(closed) == cut + 19 and min(t for t in times if t not in closed) == cut + 20
+    finally:
+        store.close()
+
+
 def test_an_item_fetched_late_into_a_gap_already_read_ranks_as_a_full_sort_says(any_location):
     """A page read again skips the gap questions its streams were answered (PostgreSQL keeps
     the answers: .pg.probes); an item that arrived since inside that stretch, as a late

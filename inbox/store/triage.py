@@ -235,10 +235,18 @@ class TriageIndex(Part):
     read_ahead = False  # whether a read takes others' next chunks and streams along (_merge)
     open_batch = 32  # streams opened by one read at most
 
-    def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
+    def overview(
+        self,
+        *,
+        then_accounts: bool = False,
+        then_away: bool = False,
+        first_read: str | None = None,
+    ) -> TriageOverview:
         """The keys' fingerprint, whether keys are missing, the open keys and the accounts'
         gap horizons (four statements; a server engine sends them at once, with the next
-        calls' ``store.accounts.owners()`` and ``store.away.all()`` when told they follow)."""
+        calls' ``store.accounts.owners()`` and ``store.away.all()`` when told they follow,
+        and with the first stream read the last page named ``first_read`` made, which
+        answers :meth:`many_reader`'s first read only if it asks exactly that)."""
         return TriageOverview(
             self.fingerprint(), self.missing(), self.open_keys(), self.gap_horizons()
         )
@@ -262,11 +270,12 @@ class TriageIndex(Part):
         request = (key, lo, hi, after[0], after[1], limit, -(2**62))
         return [(i, t) for i, t, _ in self.many_reader(status)([request])[0]]
 
-    def many_reader(self, status: str | None = None) -> ManyReader:
+    def many_reader(self, status: str | None = None, first_read: str | None = None) -> ManyReader:
         """Several streams' next chunks (:meth:`stream`'s requests) in one statement, each
         row as (id, created_at, failing): whether the account's last sync run by then
         failed (None: not asked, the item is at or after the request's ``probe_before``,
-        or no run started by then)."""
+        or no run started by then). ``first_read``: the page's kind, under which a server
+        engine keeps its first read for :meth:`overview` to send ahead next time."""
         execute = self._conn.execute
 
         def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:

@@ -3,9 +3,10 @@
 In process, SQLite answers a statement in microseconds; over loopback every statement is a
 round trip of about 0.1 ms before the server does any work. So the statements a triage page
 starts with are sent together in one pipeline (psycopg's pipeline mode: one round trip for
-all of them, the accounts and away periods read next included), and a stream's first read
-asks for more rows, which costs the server next to nothing and saves reading the same
-stream again.
+all of them, the accounts and away periods read next included, and the first stream read
+the same kind of page made last time: a page read again within the minute finds its first
+read answered), and a stream's first read asks for more rows, which costs the server next
+to nothing and saves reading the same stream again.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ WITH RECURSIVE k(key) AS (
 """
 
 
+# Per inbox and kind of page (``overview``'s ``first_read``), the first stream read that
+# page made: the next overview of that kind sends it too, and when the page asks exactly
+# that read again (the same streams, the same minute, the same kept probes) its answer is
+# there without a round trip of its own. A read that differs is sent as usual, and the
+# answer sent ahead is dropped (the server's work on it, ~0.6 ms at 1M items, is lost).
+_FIRST_READS: dict[tuple[str, str], tuple[str, tuple]] = {}
+_MAX_FIRST_READS = 64  # kinds of page kept per process, all inboxes together
+
+
 class PgTriageIndex(TriageIndex):
     """``store.triage`` on PostgreSQL."""
 
@@ -116,8 +126,15 @@ class PgTriageIndex(TriageIndex):
 
     __slots__ = ("_database",)  # who reads which database: the key of its kept probes
 
-    def overview(self, *, then_accounts: bool = False, then_away: bool = False) -> TriageOverview:
+    def overview(
+        self,
+        *,
+        then_accounts: bool = False,
+        then_away: bool = False,
+        first_read: str | None = None,
+    ) -> TriageOverview:
         conn: PgConnection = self._conn  # type: ignore[assignment]  # only a PgStore holds this
+        kept = None if first_read is None else _FIRST_READS.get(self._page_kind(first_read))
         with conn.together():
             meta = conn.execute(_META_SQL, _META)
             missing = conn.execute(_MISSING_SQL + " LIMIT 1")
@@ -130,6 +147,8 @@ class PgTriageIndex(TriageIndex):
                 conn.ahead(OWNERS_SQL)
             if then_away:
                 conn.ahead(AWAY_SQL)
+            if kept is not None:
+                conn.ahead(*kept)
         if database is not None:
             self._database = (str(self._store.location), *database.fetchone())
         return TriageOverview(
@@ -139,11 +158,15 @@ class PgTriageIndex(TriageIndex):
             {a: end for a, _last, end in horizons.fetchall()},
         )
 
-    def many_reader(self, status: str | None = None) -> ManyReader:
+    def _page_kind(self, first_read: str) -> tuple[str, str]:
+        return (str(self._store.location), first_read)
+
+    def many_reader(self, status: str | None = None, first_read: str | None = None) -> ManyReader:
         execute = self._conn.execute
         # Only after an overview on this connection: it says which database this is.
         database = getattr(self, "_database", None)
         known = None if database is None else probes.answers(database)
+        keep_as = None if first_read is None else self._page_kind(first_read)
 
         def read(requests: Sequence[StreamRequest]) -> list[list[StreamRow]]:
             # A request's answers are final (and kept) when its account has a gap horizon.
@@ -158,10 +181,15 @@ class PgTriageIndex(TriageIndex):
             columns: list = [int_array(c) for c in zip(*requests, strict=True)]
             columns += [int_array(s[0] for s in skips), int_array(s[1] for s in skips)]
             params: list = [*columns, status] if status else columns
+            sql = _STREAMS_ONE if status else _STREAMS_BOTH
+            nonlocal keep_as
+            if keep_as is not None:  # the page's first read
+                if len(_FIRST_READS) >= _MAX_FIRST_READS and keep_as not in _FIRST_READS:
+                    _FIRST_READS.clear()
+                _FIRST_READS[keep_as] = (sql, tuple(params))
+                keep_as = None
             out: list[list[StreamRow]] = [[] for _ in requests]
-            for n, item_id, created_at, answer in execute(
-                _STREAMS_ONE if status else _STREAMS_BOTH, params
-            ).fetchall():
+            for n, item_id, created_at, answer in execute(sql, params).fetchall():
                 request = requests[n - 1]
                 failing: bool | None = None
                 if answer is not None:
