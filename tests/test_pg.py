@@ -249,6 +249,49 @@ def test_every_accounts_health_takes_the_same_few_round_trips_however_many(pg_st
     assert _round_trips(pg_store, lambda: account_health(pg_store, now=NOW)) <= 5
 
 
+def test_an_items_pane_reads_its_extras_in_two_round_trips_with_the_lists_gaps(pg_store):
+    """The pane's reads (the item's replies, its account, its thread, the thread's tags) in
+    two round trips, and the gap it arrived in taken from the gaps the list was read with:
+    the same extras as reading every gap again (which took ten round trips a cursor move)."""
+    from sfogo.backlog.gaps import find_gaps
+    from sfogo.backlog.settings import Settings
+    from sfogo.tui.screens._detail import load_extras
+
+    pg_store.clients.add("Acme", "normal", now=NOW)
+    account = pg_store.accounts.add("Acme", "mastodon", "@acme", now=NOW).id
+    pg_store.runs.add(account, NOW - 7200, NOW - 7200 + 5, "down", "503")
+    pg_store.runs.add(account, NOW - 600, NOW - 600 + 5, "ok")
+    pg_store.items.upsert(
+        [
+            Interaction(account, "root", "mention", NOW - 9000, text="hello"),
+            Interaction(account, "r1", "reply", NOW - 3600, text="any news?", thread_ref="root"),
+            Interaction(account, "other", "mention", NOW - 60),
+        ],
+        now=NOW,
+    )
+    by_ext = {r["external_id"]: r for r in pg_store.items.iter_rows(InboxFilter(statuses=()))}
+    row = by_ext["r1"]
+    pg_store.marks.add_tags([by_ext["root"]["id"]], ["vip"])
+    pg_store.outbox.add(row["id"], "soon!", idempotency_key="k1", now=NOW)
+    gaps = find_gaps(pg_store, now=NOW)
+    settings = Settings()
+
+    def extras(known=None):
+        return load_extras(pg_store, row, settings, NOW, known)
+
+    assert _round_trips(pg_store, lambda: extras(gaps)) == 2
+    got, alone = extras(gaps), extras()
+    assert [(t["external_id"], t["tags"]) for t in got.thread] == [("root", ["vip"]), ("r1", [])]
+    assert [r["text"] for r in got.replies] == ["soon!"] and not got.account_removed
+    assert got.gap is not None and got.gap.started_at == NOW - 7200
+    assert (got.thread, got.replies, got.gap, got.breakdown) == (
+        alone.thread,
+        alone.replies,
+        alone.gap,
+        alone.breakdown,
+    )
+
+
 def test_a_page_of_the_lists_rows_with_their_marks_takes_one_round_trip(pg_store):
     from sfogo.inbox.model import OutboxAction
     from sfogo.tui.screens._inbox_load import list_rows

@@ -250,3 +250,50 @@ async def test_a_colleagues_change_just_before_ours_shows_in_a_quiet_shared_inbo
             await pilot.pause(0.1)
         assert theirs not in inbox.ids, "the colleague's change never showed"
         assert len(inbox.ids) == 3
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+async def test_the_pane_follows_the_cursor_on_a_shared_inbox_in_two_round_trips_a_move(
+    store, any_location
+):
+    """On a server every round trip is a latency: the pane's reads for the cursor's item go
+    in two (they were ten), and the gap it arrived in is one of the gaps the list was read
+    with, not every account's runs grouped again at each move."""
+    import traceback
+
+    from sfogo.inbox.store.pg.connection import PgConnection
+
+    store.clients.add("Acme", "normal", now=NOW)
+    account = store.accounts.add("Acme", "mastodon", "@acme", now=NOW).id
+    store.runs.add(account, NOW - 7200, NOW - 7200 + 5, "down", "503")
+    store.runs.add(account, NOW - 600, NOW - 600 + 5, "ok")
+    store.items.upsert(
+        [Interaction(account, f"i{n}", "mention", NOW - 60 * (n + 1)) for n in range(4)]
+        + [Interaction(account, "late", "mention", NOW - 3600, text="during the outage")],
+        now=NOW,
+    )
+    sent: list[tuple[str, bool]] = []  # the pane's statements, and whether each waited
+    original = PgConnection._send
+
+    def send(self, sql, params):
+        if any(f.name == "load_extras" for f in traceback.extract_stack()):
+            sent.append((sql, self._pending is not None or not self._inside))
+        return original(self, sql, params)
+
+    app = make_app(any_location)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        inbox = app.screen.query_one(InboxList)
+        late = next(i for i in inbox.ids if store.items.get(i)["external_id"] == "late")
+        PgConnection._send = send  # type: ignore[method-assign]
+        assert inbox.current_id == late  # first: it arrived in a gap
+        try:
+            for key in ("j", "k"):  # away from it, and back
+                await pilot.press(key)
+                await settle(pilot)
+        finally:
+            PgConnection._send = original  # type: ignore[method-assign]
+        assert inbox.current_id == late
+        assert "Arrived in a gap" in str(app.screen.query_one("#detail-gap").content)
+        assert sum(trip for _sql, trip in sent) == 2 * 2, sent
+        assert not [sql for sql, _trip in sent if "sync_runs" in sql]

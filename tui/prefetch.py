@@ -53,7 +53,7 @@ class FirstPage(threading.Thread):
             found = iter_query_ids(store, query, settings, at, gaps=gaps)
             first = list(islice(found, count))
             self.result = dict(
-                store=store, settings=settings, query=query, found=found, first=first
+                store=store, settings=settings, query=query, found=found, first=first, gaps=gaps
             )
         except BaseException as exc:  # the worker reports it, or reads again itself
             self.error = exc

@@ -164,9 +164,14 @@ class Accounts(Part):
                     f"UPDATE accounts SET {', '.join(sets)} WHERE id = ?", (*params, account_id)
                 )
 
+    @staticmethod
+    def by_id_statement(account_id: int) -> tuple[str, list]:
+        """The statement :meth:`get` asks first for an id (a server engine sends it ahead)."""
+        return _SELECT + " WHERE id = ?", [account_id]
+
     def _matches(self, text: str, *, by_id: bool) -> list[tuple[Any, ...]]:
         if by_id:
-            rows = self._conn.execute(_SELECT + " WHERE id = ?", (int(text),)).fetchall()
+            rows = self._conn.execute(*self.by_id_statement(int(text))).fetchall()
             if rows:
                 return rows
         channel, _, handle = text.partition(":")

@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 from .. import schema
 from ..errors import StoreDamaged, StoreError, StoreReadOnly
+from ..rows import ItemRow
 from ..schema import SCHEMA_VERSION
 from . import failures
 from ._part import Connection
@@ -163,6 +164,10 @@ class Store:
 
     def optimize(self, *, opening: bool = False) -> None:
         """Refresh the planner's statistics where they went stale (it may write)."""
+
+    def ahead_item_extras(self, item: ItemRow) -> None:
+        """Send ahead what an item's pane reads next: its replies in the outbox, its account
+        by id, then its thread's rows, in that order (as :meth:`ahead_list_rows`)."""
 
     def ahead_list_rows(self, ids: Sequence[int], *, now: int | None) -> None:
         """Send ahead what a page of the list reads next (its rows by id, then what is

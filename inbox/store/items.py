@@ -353,14 +353,19 @@ class Items(ItemCounts):
             ):
                 rows[item_id]["tags"].append(tag)
 
-    def thread(self, item: ItemRow) -> list[ItemRow]:
-        """The conversation an item belongs to (ours included), oldest first."""
+    @staticmethod
+    def thread_statement(item: ItemRow) -> tuple[str, list]:
+        """:meth:`thread`'s statement for the rows (a server engine sends it ahead)."""
         root = item["thread_ref"] or item["external_id"]
-        rows = self._conn.execute(
+        return (
             _ROW_SELECT + " WHERE i.account_id = ? AND (i.thread_ref = ? OR i.external_id = ?)"
             " ORDER BY i.created_at, i.id",
-            (item["account_id"], root, root),
-        ).fetchall()
+            [item["account_id"], root, root],
+        )
+
+    def thread(self, item: ItemRow) -> list[ItemRow]:
+        """The conversation an item belongs to (ours included), oldest first."""
+        rows = self._conn.execute(*self.thread_statement(item)).fetchall()
         result = {r[0]: _row(r) for r in rows}
         self._attach_tags(result)
         return list(result.values())

@@ -101,14 +101,14 @@ class Outbox(Part):
             )
         ]
 
+    @staticmethod
+    def for_item_statement(item_id: int) -> tuple[str, list]:
+        """:meth:`for_item`'s statement (a server engine sends it ahead)."""
+        return _SELECT + " WHERE r.interaction_id = ? ORDER BY r.id", [item_id]
+
     def for_item(self, item_id: int) -> list[ReplyRow]:
         """The replies to one item, oldest first."""
-        return [
-            _reply(r)
-            for r in self._conn.execute(
-                _SELECT + " WHERE r.interaction_id = ? ORDER BY r.id", (item_id,)
-            )
-        ]
+        return [_reply(r) for r in self._conn.execute(*self.for_item_statement(item_id))]
 
     def add(
         self,

@@ -7,7 +7,8 @@ changes items: done and snooze close it; pin, tag, reply, like and copy keep it 
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,24 +19,31 @@ from sfogo.inbox.i18n import N_
 from sfogo.inbox.rows import ItemRow
 from sfogo.inbox.store import Store
 
+if TYPE_CHECKING:
+    from sfogo.backlog.gaps import Gap
+
 from ..widgets import DetailPane, KeyFooter, Latest
 from ..widgets._detail import ItemExtras
 from ._base import SfogoScreen
 
 
-def load_extras(store: Store, row: ItemRow, settings, now: int) -> ItemExtras:
+def load_extras(
+    store: Store, row: ItemRow, settings, now: int, gaps: Sequence[Gap] | None = None
+) -> ItemExtras:
     """The thread, our replies from the outbox, the urgency breakdown and the gap the item
-    arrived in (runs in a worker)."""
+    arrived in, among ``gaps`` when the caller has them (runs in a worker)."""
     from sfogo.backlog.gaps import find_gaps
     from sfogo.backlog.triage import explain
 
-    thread = store.items.thread(row)
+    store.ahead_item_extras(row)  # on a server, the next three reads in one round trip
     replies = store.outbox.for_item(row["id"])
+    removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
+    thread = store.items.thread(row)
     created = row["created_at"]
     gap = next(
         (
             g
-            for g in find_gaps(store, now=now)
+            for g in (find_gaps(store, now=now) if gaps is None else gaps)
             if g.touches(row["account_id"]) and g.started_at <= created < g.end_or(now)
         ),
         None,
@@ -43,7 +51,6 @@ def load_extras(store: Store, row: ItemRow, settings, now: int) -> ItemExtras:
     breakdown = None
     if not row["outgoing"] and row["status"] in ("new", "open", "snoozed"):
         breakdown = explain(row, settings, now, in_gap=gap is not None)
-    removed = store.accounts.get(row["account_id"], removed=True).removed_at is not None
     return ItemExtras(row["id"], thread, replies, breakdown, gap, account_removed=removed)
 
 
@@ -62,14 +69,17 @@ class ExtrasReader:
         self._group = group
         self._latest = Latest()
 
-    def read(self, row: ItemRow) -> None:
+    def read(self, row: ItemRow, known: tuple[object, Sequence[Gap]] | None = None) -> None:
+        """Read ``row``'s extras; ``known``: the triage settings and the gaps the list was
+        read with, used instead of reading them again."""
         token = self._latest.next()
         app = self._host.sfogo
 
         def work() -> None:
             try:
                 with Store(app.db_path) as store:  # this thread's own connection
-                    extras = load_extras(store, row, app.settings_for(store), app.now())
+                    settings, gaps = known if known is not None else (app.settings_for(store), None)
+                    extras = load_extras(store, row, settings, app.now(), gaps)
             except Exception:
                 # The row still shows, without extras; the failed worker is reported.
                 extras = ItemExtras(row["id"])

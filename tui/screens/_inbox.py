@@ -207,6 +207,8 @@ class InboxScreen(SfogoScreen):
         inbox = self.inbox
         if message.settings is not None:
             inbox.settings = message.settings
+        if message.gaps is not None:
+            self.reading.known_gaps = message.gaps
         inbox.empty_text = self.empty_text()
         keep_id = message.keep_id
         moved = inbox.current_id != self._partial_id  # while the rest was loading

@@ -71,6 +71,7 @@ class IdsLoaded(Message):
         shown: threading.Event | None = None,
         *,
         settings=None,
+        gaps: tuple | None = None,
         order: str = "",
         problems: tuple[str, ...] = (),
     ) -> None:
@@ -83,6 +84,7 @@ class IdsLoaded(Message):
         self.committed = committed  # writes committed before this load began
         self.keep_id = keep_id  # the item the cursor should stay on (None: the top)
         self.settings = settings
+        self.gaps = gaps  # the gaps the order was made with: the pane's item's gap is one
         self.order = order
         self.problems = problems
 
@@ -154,7 +156,7 @@ class ListLoader:
         page = self._first_page() if generation == 1 else None
         if page is not None:  # read while Textual started: the same query
             store, found, first = page["store"], page["found"], page["first"]
-            settings, query = page["settings"], page["query"]
+            settings, query, gaps = page["settings"], page["query"], page["gaps"]
         else:
             store, first = Store(self._db_path), None  # this thread's own connection
         with store:
@@ -178,6 +180,7 @@ class ListLoader:
                 statuses=tuple(query.flt.statuses),
                 committed=request.committed,
                 settings=settings,
+                gaps=tuple(gaps),
                 order=query.order,
                 problems=tuple(query.problems),
             )

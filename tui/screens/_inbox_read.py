@@ -29,6 +29,8 @@ from ..widgets._detail import ItemExtras
 from ._detail import DetailScreen, ExtrasReader
 
 if TYPE_CHECKING:
+    from sfogo.backlog.gaps import Gap
+
     from ._inbox import InboxScreen
 
 NARROW = 60  # below this many columns the item opens on its own screen
@@ -43,6 +45,9 @@ class Reading:
         self._extras = ExtrasReader(host, "inbox-extras")
         self._timer: Timer | None = None
         self._waiting: ItemRow | None = None  # shown with its extras when they arrive
+        # The gaps the list was ordered with (None until it is read): the pane's item's gap
+        # is one of them, so a move of the cursor does not group every account's runs again.
+        self.known_gaps: tuple[Gap, ...] | None = None
 
     @property
     def pending(self) -> bool:
@@ -84,7 +89,11 @@ class Reading:
 
     def _show_with_extras(self, row: ItemRow) -> None:
         self._waiting = row
-        self._extras.read(row)
+        self._read_extras(row)
+
+    def _read_extras(self, row: ItemRow) -> None:
+        gaps = self.known_gaps
+        self._extras.read(row, None if gaps is None else (self._host.inbox.settings, gaps))
 
     def extras_loaded(self, extras: ItemExtras) -> None:
         """An item's extras arrived: show them, with the row that waited for them."""
@@ -132,7 +141,7 @@ class Reading:
             self._waiting = None
             detail.show(row)  # now, not when the extras come: the reader asked for it
             if other:
-                self._extras.read(row)
+                self._read_extras(row)
             host.add_class("-reading")
             host.detail.focus()
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from ...errors import StoreError
+from ...rows import ItemRow
 from ..database import Store
 from ..filters import SearchSql
 from ..tables import Table, quoted
@@ -198,6 +199,16 @@ class PgStore(Store):
                 self.conn.raw.execute("ROLLBACK")
             except Exception:
                 pass  # a lost connection rolled back on the server already
+
+    def ahead_item_extras(self, item: ItemRow) -> None:
+        statements = [
+            self.outbox.for_item_statement(item["id"]),
+            self.accounts.by_id_statement(item["account_id"]),
+            self.items.thread_statement(item),
+        ]
+        with self.conn.together():
+            for sql, params in statements:
+                self.conn.ahead(sql, params)
 
     def ahead_list_rows(self, ids: Sequence[int], *, now: int | None) -> None:
         from .parts import by_ids_statements
