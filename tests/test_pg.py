@@ -236,6 +236,26 @@ def test_a_triage_page_reads_its_streams_by_the_index_in_few_round_trips(pg_stor
     assert page(NOW + 20) == later
 
 
+def test_finding_gaps_takes_three_round_trips_however_many_accounts(pg_store):
+    """Every list the app reads finds the gaps first: the away periods and the accounts in
+    one round trip, every account's failed runs in one, then one per gap an account has
+    before its last (each asks when the next success came, all accounts at once)."""
+    from sfogo.backlog.gaps import find_gaps
+
+    pg_store.clients.add("Bar", "normal", now=NOW)
+    for n in range(12):
+        account = pg_store.accounts.add("Bar", "mastodon", f"@bar{n}", now=NOW).id
+        pg_store.runs.add(account, NOW - 900, NOW - 900, "down", "503")
+        pg_store.runs.add(account, NOW - 600, NOW - 600, "ok")
+    pg_store.away.add(NOW - 7200, NOW - 3600, "sick")
+    gaps = find_gaps(pg_store, now=NOW)
+    assert sorted((g.source, g.started_at, g.ended_at) for g in gaps) == [
+        ("away", NOW - 7200, NOW - 3600),
+        *[("sync", NOW - 900, NOW - 600)] * 12,
+    ]
+    assert _round_trips(pg_store, lambda: find_gaps(pg_store, now=NOW)) == 3
+
+
 def test_every_accounts_health_takes_the_same_few_round_trips_however_many(pg_store):
     from sfogo.inbox.health import account_health
 

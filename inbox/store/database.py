@@ -165,6 +165,10 @@ class Store:
     def optimize(self, *, opening: bool = False) -> None:
         """Refresh the planner's statistics where they went stale (it may write)."""
 
+    def ahead_gap_reads(self) -> None:
+        """Send ahead what finding gaps reads first: the away periods, then the accounts
+        with their clients (as :meth:`ahead_list_rows`)."""
+
     def ahead_item_extras(self, item: ItemRow) -> None:
         """Send ahead what an item's pane reads next: its replies in the outbox, its account
         by id, then its thread's rows, in that order (as :meth:`ahead_list_rows`)."""

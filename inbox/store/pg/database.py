@@ -200,6 +200,14 @@ class PgStore(Store):
             except Exception:
                 pass  # a lost connection rolled back on the server already
 
+    def ahead_gap_reads(self) -> None:
+        from ..accounts import OWNERS_SQL
+        from ..runs import AWAY_SQL
+
+        with self.conn.together():
+            self.conn.ahead(AWAY_SQL)
+            self.conn.ahead(OWNERS_SQL)
+
     def ahead_item_extras(self, item: ItemRow) -> None:
         statements = [
             self.outbox.for_item_statement(item["id"]),
